@@ -1,0 +1,257 @@
+//! Settings from an optional TOML file plus `ANWESEND_*` environment variables
+//! (nested keys with `__`, e.g. `ANWESEND_TLS__CERT_FILE`), validated at start.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+use crate::db::DatabaseUrl;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Dev,
+    Prod,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dev => "dev",
+            Self::Prod => "prod",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProxyConfig {
+    /// Peers whose `X-Forwarded-For` is believed. Empty: the peer address is the client.
+    pub trusted: Vec<IpAddr>,
+    /// Declares that a trusted proxy terminates TLS in front of this server (TOM TRANS-1).
+    pub tls_terminated: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IpHashConfig {
+    /// A new IP-hash key every this many hours (TOM INPUT-2).
+    pub rotation_hours: u32,
+    /// Keys are destroyed this many days after their period ends; afterwards an old
+    /// hash can no longer be linked to an address.
+    pub keep_days: u32,
+}
+
+impl Default for IpHashConfig {
+    fn default() -> Self {
+        Self { rotation_hours: 24, keep_days: 7 }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `dev` or `prod`; must be set explicitly (TOM SEP-4).
+    pub environment: Option<Environment>,
+    pub database_url: String,
+    /// Owner URL used by `migrate` on PostgreSQL when the app itself runs as a
+    /// non-owner role. Defaults to `database_url`.
+    pub migration_database_url: Option<String>,
+    pub database_max_connections: u32,
+    pub auto_migrate: bool,
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub master_key_file: Option<PathBuf>,
+    /// The master key itself (base64), as an alternative to `master_key_file`.
+    pub master_key: Option<String>,
+    pub public_url: String,
+    /// Create the demo tenant at start. Defaults to on in dev, refused in prod.
+    pub demo_data: Option<bool>,
+    pub frontend_dir: PathBuf,
+    pub json_body_limit: usize,
+    pub log_format: Option<LogFormat>,
+    pub tls: Option<TlsConfig>,
+    pub proxy: ProxyConfig,
+    pub ip_hash: IpHashConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            environment: None,
+            database_url: "sqlite://data/anwesend.db".into(),
+            migration_database_url: None,
+            database_max_connections: 10,
+            auto_migrate: true,
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            master_key_file: None,
+            master_key: None,
+            public_url: "http://localhost:8080".into(),
+            demo_data: None,
+            frontend_dir: PathBuf::from("frontend/dist"),
+            json_body_limit: 64 * 1024,
+            log_format: None,
+            tls: None,
+            proxy: ProxyConfig::default(),
+            ip_hash: IpHashConfig::default(),
+        }
+    }
+}
+
+/// A setting that is missing or wrong; the message names it and its variable.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("setting `{setting}` (environment variable {env_var}): {message}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub env_var: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(setting: &str, message: impl Into<String>) -> Self {
+        Self {
+            setting: setting.into(),
+            env_var: format!("ANWESEND_{}", setting.replace('.', "__").to_uppercase()),
+            message: message.into(),
+        }
+    }
+}
+
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "environment", "database_url", "migration_database_url", "database_max_connections",
+    "auto_migrate", "listen", "data_dir", "master_key_file", "master_key", "public_url",
+    "demo_data", "frontend_dir", "json_body_limit", "log_format", "tls", "proxy", "ip_hash",
+];
+
+impl Config {
+    /// Reads defaults, then the TOML file (if given), then `ANWESEND_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError::new("config", format!("file {} does not exist", file.display())));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        // Only our own keys: other ANWESEND_* variables (test switches) are not settings.
+        let env = Env::prefixed("ANWESEND_").split("__").filter(|key| {
+            let top = key.as_str().split('.').next().unwrap_or_default();
+            TOP_LEVEL_KEYS.iter().any(|k| k.eq_ignore_ascii_case(top))
+        });
+        let config: Config = figment.merge(env).extract().map_err(|e| {
+            let setting = e.path.join(".");
+            ConfigError::new(if setting.is_empty() { "config" } else { &setting }, e.kind.to_string())
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn environment(&self) -> Environment {
+        self.environment.unwrap_or(Environment::Dev)
+    }
+
+    pub fn is_prod(&self) -> bool {
+        self.environment() == Environment::Prod
+    }
+
+    pub fn demo_data(&self) -> bool {
+        self.demo_data.unwrap_or(!self.is_prod())
+    }
+
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format.unwrap_or(if self.is_prod() { LogFormat::Json } else { LogFormat::Text })
+    }
+
+    pub fn master_key_path(&self) -> PathBuf {
+        self.master_key_file.clone().unwrap_or_else(|| self.data_dir.join("master.key"))
+    }
+
+    pub fn migration_url(&self) -> &str {
+        self.migration_database_url.as_deref().unwrap_or(&self.database_url)
+    }
+
+    /// TLS reaches the client: served natively or by a declared proxy.
+    pub fn serves_tls(&self) -> bool {
+        self.tls.is_some() || self.proxy.tls_terminated
+    }
+
+    /// Checks every rule that does not need the file system or the database.
+    /// In prod, anything that only makes sense for development is refused (TOM SEP-4).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let Some(environment) = self.environment else {
+            return Err(ConfigError::new("environment", "must be set to `dev` or `prod`"));
+        };
+        DatabaseUrl::parse(&self.database_url).map_err(|m| ConfigError::new("database_url", m))?;
+        if let Some(url) = &self.migration_database_url {
+            DatabaseUrl::parse(url).map_err(|m| ConfigError::new("migration_database_url", m))?;
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::new("database_max_connections", "must be at least 1"));
+        }
+        self.listen
+            .parse::<SocketAddr>()
+            .map_err(|_| ConfigError::new("listen", "must be an address with port, e.g. 127.0.0.1:8080"))?;
+        let public_https = if self.public_url.starts_with("https://") {
+            true
+        } else if self.public_url.starts_with("http://") {
+            false
+        } else {
+            return Err(ConfigError::new("public_url", "must start with http:// or https://"));
+        };
+        if !(1024..=16 * 1024 * 1024).contains(&self.json_body_limit) {
+            return Err(ConfigError::new("json_body_limit", "must be between 1024 and 16777216 bytes"));
+        }
+        if !(1..=24 * 7).contains(&self.ip_hash.rotation_hours) {
+            return Err(ConfigError::new("ip_hash.rotation_hours", "must be between 1 and 168"));
+        }
+        if !(1..=3650).contains(&self.ip_hash.keep_days) {
+            return Err(ConfigError::new("ip_hash.keep_days", "must be between 1 and 3650"));
+        }
+        if self.master_key_file.is_some() && self.master_key.is_some() {
+            return Err(ConfigError::new("master_key", "set either master_key or master_key_file, not both"));
+        }
+        if self.proxy.tls_terminated && self.proxy.trusted.is_empty() {
+            return Err(ConfigError::new("proxy.trusted", "a TLS-terminating proxy must be listed as trusted"));
+        }
+
+        if environment == Environment::Prod {
+            if self.master_key_file.is_none() && self.master_key.is_none() {
+                return Err(ConfigError::new(
+                    "master_key_file",
+                    "prod needs a master key made with `anwesend keys generate-master`; it is never generated at start",
+                ));
+            }
+            if self.demo_data == Some(true) {
+                return Err(ConfigError::new("demo_data", "demo data is not allowed in prod"));
+            }
+            if !self.serves_tls() {
+                return Err(ConfigError::new(
+                    "tls",
+                    "prod refuses plain HTTP: configure tls.cert_file/tls.key_file or declare a TLS proxy (proxy.tls_terminated with proxy.trusted)",
+                ));
+            }
+            if !public_https {
+                return Err(ConfigError::new("public_url", "must be an https:// URL in prod"));
+            }
+        }
+        Ok(())
+    }
+}

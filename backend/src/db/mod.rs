@@ -1,0 +1,237 @@
+//! Connections, migrations and the tenant scope (TOM SEP-2).
+//!
+//! One code path serves SQLite (embedded default) and PostgreSQL (production): the
+//! `DbConnection` enum is a diesel `MultiConnection`. Backend-specific SQL is matched
+//! on the enum variant and kept in this module.
+
+pub mod schema;
+mod scope;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub use scope::TenantScope;
+
+use crate::error::AppError;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Which database a URL points at, parsed once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_owned()))
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite URL needs a file path, e.g. sqlite://data/anwesend.db".into());
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else {
+            Err("must start with sqlite:// or postgres://".into())
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+
+    /// Opens one connection; SQLite gets its pragmas here, on every connection.
+    pub fn connect(&self) -> ConnectionResult<DbConnection> {
+        match self {
+            Self::Postgres(url) => Ok(DbConnection::Postgres(diesel::PgConnection::establish(url)?)),
+            Self::Sqlite(path) => {
+                let path = path.to_str().ok_or_else(|| {
+                    ConnectionError::BadConnection("database path is not valid UTF-8".into())
+                })?;
+                let mut conn = diesel::SqliteConnection::establish(path)?;
+                conn.batch_execute(
+                    "PRAGMA foreign_keys = ON;
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// r2d2 manager that dispatches on the parsed URL instead of guessing per variant.
+pub struct Manager(DatabaseUrl);
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.0.connect().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// The database handle shared by the whole application.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    url: DatabaseUrl,
+}
+
+impl Db {
+    /// Builds the pool without connecting, so a server can start (and report
+    /// "not ready") while its database is down.
+    pub fn new(url: &str, max_connections: u32) -> Result<Self, AppError> {
+        let url = DatabaseUrl::parse(url).map_err(|e| AppError::Config(format!("database_url {e}")))?;
+        if let DatabaseUrl::Sqlite(path) = &url {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                // Best effort: a missing directory is reported by the first connection.
+                let _ = std::fs::create_dir_all(dir);
+            }
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(max_connections)
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(5))
+            .test_on_check_out(true)
+            .build_unchecked(Manager(url.clone()));
+        Ok(Self { pool, url })
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub fn conn(&self) -> Result<PooledConnection, AppError> {
+        self.pool.get().map_err(|e| AppError::Unavailable(e.to_string()))
+    }
+
+    /// `SELECT 1` with a short wait: used by `/readyz`.
+    pub fn ping(&self) -> Result<(), AppError> {
+        let mut conn = self
+            .pool
+            .get_timeout(Duration::from_secs(2))
+            .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        conn.ping().map_err(|e| AppError::Unavailable(e.to_string()))?;
+        Ok(())
+    }
+
+    /// A write transaction on platform tables (no tenant data reachable on PostgreSQL).
+    pub fn platform_tx<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let mut conn = self.conn()?;
+        write_transaction(&mut conn, None, f)
+    }
+
+    /// A write transaction inside one tenant. On PostgreSQL `app.tenant_id` is set for
+    /// this transaction only, so row-level security hides every other tenant (SEP-2).
+    pub fn tenant_tx<T>(
+        &self,
+        scope: &TenantScope,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let mut conn = self.conn()?;
+        write_transaction(&mut conn, Some(scope), f)
+    }
+}
+
+/// Runs `f` in a transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
+/// so two writers queue on `busy_timeout` instead of failing on lock upgrade.
+pub fn write_transaction<T>(
+    conn: &mut DbConnection,
+    scope: Option<&TenantScope>,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConnection::Postgres(c) => {
+            AnsiTransactionManager::begin_transaction(c)?;
+            let tenant = scope.map(TenantScope::tenant_id).unwrap_or("");
+            let set = diesel::sql_query("SELECT set_config('app.tenant_id', $1, true)")
+                .bind::<diesel::sql_types::Text, _>(tenant)
+                .execute(c);
+            if let Err(e) = set {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+                return Err(e.into());
+            }
+        }
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// Applies pending migrations (run with the schema owner's URL on PostgreSQL).
+pub fn migrate(url: &str) -> Result<Vec<String>, AppError> {
+    let url = DatabaseUrl::parse(url).map_err(|e| AppError::Config(format!("database_url {e}")))?;
+    if let DatabaseUrl::Sqlite(path) = &url {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| AppError::Config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+    }
+    let mut conn = url.connect().map_err(|e| AppError::Unavailable(e.to_string()))?;
+    let applied = match &mut conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| AppError::Internal(format!("migration failed: {e}")))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// PostgreSQL: lets the application's non-owner role read and write rows, nothing more.
+/// Row-level security still applies to it (`FORCE ROW LEVEL SECURITY` in the migrations).
+pub fn grant_app_role(owner_url: &str, role: &str) -> Result<(), AppError> {
+    if role.is_empty() || !role.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        return Err(AppError::Config("the app role name may hold only a-z, 0-9 and _".into()));
+    }
+    let url = DatabaseUrl::parse(owner_url).map_err(AppError::Config)?;
+    let DatabaseUrl::Postgres(_) = url else {
+        return Err(AppError::Config("roles exist only on PostgreSQL".into()));
+    };
+    let mut conn = url.connect().map_err(|e| AppError::Unavailable(e.to_string()))?;
+    conn.batch_execute(&format!(
+        "GRANT USAGE ON SCHEMA public TO {role};
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+         REVOKE ALL ON __diesel_schema_migrations FROM {role};
+         GRANT SELECT ON __diesel_schema_migrations TO {role};
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};"
+    ))?;
+    Ok(())
+}

@@ -1,0 +1,66 @@
+// Hand-written to match migrations/{sqlite,postgres}; the schema-parity test keeps the
+// two backends equal. Only types both backends share.
+
+diesel::table! {
+    tenants (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        status -> Text,
+        is_demo -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tenant_keys (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        purpose -> Text,
+        wrapped_key -> Nullable<Binary>,
+        master_key_id -> Text,
+        created_at -> Timestamp,
+        destroyed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ip_hash_keys (id) {
+        id -> Text,
+        valid_from -> Timestamp,
+        valid_until -> Timestamp,
+        wrapped_key -> Nullable<Binary>,
+        master_key_id -> Text,
+        created_at -> Timestamp,
+        destroyed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    locations (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        parent_id -> Nullable<Text>,
+        name -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        email_ciphertext -> Binary,
+        email_index -> Binary,
+        password_hash -> Text,
+        is_platform_admin -> Bool,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(tenant_keys -> tenants (tenant_id));
+diesel::joinable!(locations -> tenants (tenant_id));
+diesel::allow_tables_to_appear_in_same_query!(tenants, tenant_keys, ip_hash_keys, locations, accounts);

@@ -1,0 +1,19 @@
+/// The only key to tenant data (TOM SEP-2, AUTHZ-2).
+///
+/// A scope is built from a verified session by the request context, or by an operator
+/// command that names the tenant explicitly. Never from a path, header or body value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantScope {
+    tenant_id: String,
+}
+
+impl TenantScope {
+    /// For server-side operator commands (CLI, scheduled jobs) that name the tenant.
+    pub fn named_by_operator(tenant_id: impl Into<String>) -> Self {
+        Self { tenant_id: tenant_id.into() }
+    }
+
+    pub fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+}

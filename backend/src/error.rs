@@ -1,0 +1,54 @@
+//! The service-level error. Routes turn it into problem+json (see `http::error`).
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("configuration: {0}")]
+    Config(String),
+    /// Input that breaks a rule; `field` names the offending field.
+    #[error("invalid {field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("cryptography: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
+    #[error("database: {0}")]
+    Database(DieselError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid { field, message: message.into() }
+    }
+
+    /// True when the database refused the change because of a constraint, e.g. a
+    /// foreign key into another tenant (SEP-2) or a duplicate unique value.
+    pub fn is_constraint_violation(&self) -> bool {
+        matches!(
+            self,
+            Self::Database(DieselError::DatabaseError(
+                DatabaseErrorKind::ForeignKeyViolation
+                    | DatabaseErrorKind::UniqueViolation
+                    | DatabaseErrorKind::CheckViolation
+                    | DatabaseErrorKind::NotNullViolation,
+                _
+            ))
+        )
+    }
+}
+
+impl From<DieselError> for AppError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => Self::NotFound,
+            other => Self::Database(other),
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! The request context (request id, client IP, arrival time) and the middleware that
+//! builds it, sets the security headers and writes one log line per request.
+
+use std::future::{ready, Ready};
+use std::net::IpAddr;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::crypto::IpHash;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Per-request facts. The raw client IP stays in memory; only its keyed hash may be
+/// stored (TOM INPUT-2).
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    pub request_id: String,
+    client_ip: Option<IpAddr>,
+    pub received_at: DateTime<Utc>,
+}
+
+impl RequestContext {
+    /// The client IP hashed under the current period's key. Blocking (may create the
+    /// key): call from `web::block`, before any write transaction.
+    pub fn ip_hash(&self, state: &AppState) -> Result<Option<IpHash>, AppError> {
+        self.client_ip.map(|ip| state.ip_hasher.hash(ip, self.received_at)).transpose()
+    }
+
+    pub fn has_client_ip(&self) -> bool {
+        self.client_ip.is_some()
+    }
+}
+
+impl FromRequest for RequestContext {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<RequestContext>()
+                .cloned()
+                .ok_or_else(|| actix_web::error::ErrorInternalServerError("request context missing")),
+        )
+    }
+}
+
+/// The client address: the peer, or, when the peer is a trusted proxy, the right-most
+/// `X-Forwarded-For` entry that is not itself a trusted proxy. Untrusted peers cannot
+/// choose their own address by sending the header.
+pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for entry in forwarded.iter().rev() {
+        match entry.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return Some(ip),
+            Err(_) => return Some(peer),
+        }
+    }
+    Some(peer)
+}
+
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+form-action 'self'; frame-ancestors 'none'";
+
+fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
+}
+
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let (trusted, hsts, now) = match &state {
+        Some(s) => (s.config.proxy.trusted.as_slice(), s.config.serves_tls(), s.clock.now()),
+        None => (&[][..], false, Utc::now()),
+    };
+    let ctx = RequestContext {
+        request_id: Uuid::now_v7().to_string(),
+        client_ip: client_ip(req.peer_addr().map(|a| a.ip()), req.headers(), trusted),
+        received_at: now,
+    };
+    let request_id = ctx.request_id.clone();
+    req.extensions_mut().insert(ctx);
+    let api = is_api_path(req.path());
+    let method = req.method().clone();
+    let started = Instant::now();
+
+    let mut res = next.call(req).await?;
+
+    let headers = res.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(header::REFERRER_POLICY, "no-referrer");
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
+    if hsts {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
+    }
+    if api {
+        set(header::CACHE_CONTROL, "no-store");
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert(HeaderName::from_static("x-request-id"), value);
+    }
+
+    // The route pattern, never the concrete path or query: they may carry ids or tokens.
+    let route = res.request().match_pattern().unwrap_or_else(|| if api { "(unmatched)".into() } else { "(static)".into() });
+    tracing::info!(
+        request_id = %request_id,
+        method = %method,
+        route = %route,
+        status = res.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    Ok(res)
+}

@@ -1,0 +1,82 @@
+//! The actix-web application: one factory used by the server and by the tests.
+
+pub mod context;
+pub mod error;
+pub mod routes;
+
+use std::path::Path;
+
+use actix_files::{Files, NamedFile};
+use actix_web::body::MessageBody;
+use actix_web::dev::{fn_service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpResponse};
+
+pub use context::RequestContext;
+pub use error::{ApiError, Problem};
+
+use crate::state::AppState;
+
+/// JSON body limits and problem+json answers for every JSON endpoint (TOM PRIV-5).
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(error::json_error)
+}
+
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let frontend = state.config.frontend_dir.clone();
+    let limit = state.config.json_body_limit;
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(json_config(limit))
+        .app_data(web::PayloadConfig::new(limit))
+        .app_data(web::QueryConfig::default().error_handler(error::query_error))
+        .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .wrap(Compress::default())
+        .wrap(from_fn(context::middleware))
+        .service(routes::healthz)
+        .service(routes::readyz)
+        .service(web::scope("/api/v1").service(routes::status).service(routes::openapi_document))
+        .service(frontend_service(&frontend))
+}
+
+/// Serves the built UI; unknown paths outside `/api` get `index.html` (SPA fallback).
+fn frontend_service(dir: &Path) -> Files {
+    let index = dir.join("index.html");
+    let built = index.is_file();
+    if !built {
+        tracing::warn!(dir = %dir.display(), "web UI not built; run `make ui`");
+    }
+    // actix-files needs an existing directory; an empty one serves nothing.
+    let root = if built { dir.to_path_buf() } else { std::env::temp_dir().join("anwesend-no-ui") };
+    let _ = std::fs::create_dir_all(&root);
+    Files::new("/", root).index_file("index.html").default_handler(fn_service(move |req: ServiceRequest| {
+        let index = index.clone();
+        async move {
+            let (req, _) = req.into_parts();
+            if req.path().starts_with("/api/") || !built {
+                let response = if built {
+                    actix_web::ResponseError::error_response(&ApiError::not_found())
+                } else {
+                    HttpResponse::NotFound()
+                        .content_type("text/plain; charset=utf-8")
+                        .body("The web UI is not built. Run `make run` (or `make ui`).")
+                };
+                return Ok(ServiceResponse::new(req, response));
+            }
+            let mut response = NamedFile::open_async(&index).await?.into_response(&req);
+            response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-cache"));
+            Ok(ServiceResponse::new(req, response))
+        }
+    }))
+}

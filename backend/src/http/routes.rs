@@ -1,0 +1,99 @@
+//! Health, readiness, status and the OpenAPI document.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+use super::error::{ApiError, Problem};
+use crate::config::Environment;
+use crate::state::AppState;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` while the process serves requests.
+    pub status: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Ready {
+    /// `ready` when the database answers.
+    pub status: String,
+}
+
+#[derive(Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DatabaseStatus {
+    Ok,
+    Unavailable,
+}
+
+/// What the UI shows in its footer and start page.
+#[derive(Serialize, ToSchema)]
+pub struct Status {
+    pub version: String,
+    pub environment: Environment,
+    pub database: DatabaseStatus,
+    pub time: DateTime<Utc>,
+}
+
+/// Liveness: the process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok".into() })
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = 200, body = Ready),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let db = state.db.clone();
+    match web::block(move || db.ping()).await? {
+        Ok(()) => Ok(HttpResponse::Ok().json(Ready { status: "ready".into() })),
+        Err(_) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "The database does not answer")),
+    }
+}
+
+/// Version, environment and database state of this server.
+#[utoipa::path(get, path = "/api/v1/status", tag = "operations", responses((status = 200, body = Status)))]
+#[get("/status")]
+pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let db = state.db.clone();
+    let database = match web::block(move || db.ping()).await? {
+        Ok(()) => DatabaseStatus::Ok,
+        Err(_) => DatabaseStatus::Unavailable,
+    };
+    Ok(HttpResponse::Ok().json(Status {
+        version: VERSION.into(),
+        environment: state.config.environment(),
+        database,
+        time: state.clock.now(),
+    }))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "anwesend API", description = "Participant and attendance platform. Errors are application/problem+json."),
+    paths(healthz, readyz, status),
+    components(schemas(Problem)),
+    tags((name = "operations", description = "Health and status"))
+)]
+pub struct ApiDoc;
+
+pub fn openapi_json() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = VERSION.into();
+    doc.to_pretty_json().unwrap_or_default()
+}
+
+#[get("/openapi.json")]
+pub async fn openapi_document() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(openapi_json())
+}

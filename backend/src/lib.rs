@@ -1,0 +1,20 @@
+//! anwesend: privacy-first, multi-tenant participant and attendance platform.
+//!
+//! Capabilities live in one folder each with the same rooms: `model` (types), `store`
+//! (the only place that touches diesel), `service` (rules), `routes` (HTTP).
+
+pub mod accounts;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod locations;
+pub mod server;
+pub mod state;
+pub mod tenants;
+
+pub use error::AppError;

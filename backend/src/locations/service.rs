@@ -1,0 +1,49 @@
+use uuid::Uuid;
+
+use super::model::{Location, NewLocation};
+use super::store;
+use crate::clock::Clock;
+use crate::db::{Db, TenantScope};
+use crate::error::AppError;
+
+fn validate_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if (1..=200).contains(&name.chars().count()) && !name.chars().any(char::is_control) {
+        Ok(name.to_owned())
+    } else {
+        Err(AppError::invalid("name", "1–200 characters, no control characters"))
+    }
+}
+
+pub fn create(db: &Db, scope: &TenantScope, clock: &dyn Clock, input: NewLocation) -> Result<Location, AppError> {
+    let now = clock.now_naive();
+    let location = Location {
+        tenant_id: scope.tenant_id().to_owned(),
+        id: Uuid::now_v7().to_string(),
+        parent_id: input.parent_id,
+        name: validate_name(&input.name)?,
+        created_at: now,
+        updated_at: now,
+    };
+    db.tenant_tx(scope, |conn| {
+        store::insert(conn, &location).map_err(|e| match AppError::from(e) {
+            // The composite foreign key refused a parent outside this tenant (SEP-2).
+            e if e.is_constraint_violation() => AppError::invalid("parent_id", "no such location"),
+            e => e,
+        })
+    })?;
+    Ok(location)
+}
+
+pub fn list(db: &Db, scope: &TenantScope) -> Result<Vec<Location>, AppError> {
+    db.tenant_tx(scope, |conn| Ok(store::list(conn, scope.tenant_id())?))
+}
+
+/// Renames a location of the tenant in scope; another tenant's id is simply not found.
+pub fn rename(db: &Db, scope: &TenantScope, clock: &dyn Clock, id: &str, name: &str) -> Result<(), AppError> {
+    let name = validate_name(name)?;
+    db.tenant_tx(scope, |conn| match store::rename(conn, scope.tenant_id(), id, &name, clock.now_naive())? {
+        0 => Err(AppError::NotFound),
+        _ => Ok(()),
+    })
+}

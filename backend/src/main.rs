@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    anwesend::cli::main()
+}

@@ -1,0 +1,145 @@
+//! Start-up: checks, migrations, demo data, background jobs, the HTTP server.
+
+use std::io::BufReader;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::HttpServer;
+use anyhow::{bail, Context};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, LogFormat};
+use crate::crypto::MasterKey;
+use crate::db::{self, Db, TenantScope};
+use crate::locations::{self, model::NewLocation};
+use crate::state::AppState;
+use crate::tenants::{self, model::NewTenant};
+
+pub const DEMO_TENANT_SLUG: &str = "demo";
+
+/// Logs go to stderr; JSON in prod. Never log personal data, tokens or secrets.
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Builds the application state: master key, pool, migrations, the SEP-4 checks that
+/// need the database, and the demo tenant in dev.
+pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    let master = MasterKey::load(&config)?;
+    if config.auto_migrate {
+        let applied = db::migrate(config.migration_url()).context("running migrations")?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "applied migrations");
+        }
+    }
+    let db = Db::new(&config.database_url, config.database_max_connections)?;
+    let state = AppState::new(config, db, master, clock);
+    let mut conn = state.db.conn()?;
+    if state.config.is_prod() && tenants::store::any_demo(&mut conn)? {
+        bail!("the database holds demo data (tenants marked is_demo); prod refuses to start with it (TOM SEP-4)");
+    }
+    drop(conn);
+    if state.config.demo_data() {
+        seed_demo(&state)?;
+    }
+    Ok(state)
+}
+
+/// The demo tenant with a venue and a room, created once.
+fn seed_demo(state: &AppState) -> anyhow::Result<()> {
+    if tenants::service::find_by_slug(&state.db, DEMO_TENANT_SLUG)?.is_some() {
+        return Ok(());
+    }
+    let tenant = tenants::service::create(
+        &state.db,
+        &state.master,
+        state.clock.as_ref(),
+        NewTenant { slug: DEMO_TENANT_SLUG.into(), name: "Demo-Sportverein".into(), is_demo: true },
+    )?;
+    let scope = TenantScope::named_by_operator(tenant.id);
+    let venue = locations::service::create(
+        &state.db,
+        &scope,
+        state.clock.as_ref(),
+        NewLocation { name: "Sporthalle am Park".into(), parent_id: None },
+    )?;
+    locations::service::create(
+        &state.db,
+        &scope,
+        state.clock.as_ref(),
+        NewLocation { name: "Halle 1".into(), parent_id: Some(venue.id) },
+    )?;
+    tracing::info!("created the demo tenant");
+    Ok(())
+}
+
+/// Hourly: create the current and next IP-hash key, destroy keys past retention.
+fn spawn_key_jobs(state: AppState) {
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(Duration::from_secs(3600));
+        loop {
+            interval.tick().await;
+            let state = state.clone();
+            let result = actix_web::web::block(move || -> Result<Vec<String>, crate::AppError> {
+                let now = state.clock.now();
+                state.ip_hasher.ensure_key(now)?;
+                state.ip_hasher.ensure_key(now + chrono::Duration::hours(i64::from(state.config.ip_hash.rotation_hours)))?;
+                state.ip_hasher.destroy_expired(now)
+            })
+            .await;
+            match result {
+                Ok(Ok(destroyed)) if !destroyed.is_empty() => tracing::info!(keys = ?destroyed, "destroyed expired IP-hash keys"),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!(cause = %e, "IP-hash key rotation failed"),
+                Err(_) => tracing::error!("IP-hash key rotation panicked"),
+            }
+        }
+    });
+}
+
+fn tls_config(cert: &std::path::Path, key: &std::path::Path) -> anyhow::Result<rustls::ServerConfig> {
+    let certs = rustls_pemfile::certs(&mut BufReader::new(
+        std::fs::File::open(cert).with_context(|| format!("setting `tls.cert_file`: cannot open {}", cert.display()))?,
+    ))
+    .collect::<Result<Vec<_>, _>>()
+    .context("setting `tls.cert_file`: not a PEM certificate chain")?;
+    let key = rustls_pemfile::private_key(&mut BufReader::new(
+        std::fs::File::open(key).with_context(|| format!("setting `tls.key_file`: cannot open {}", key.display()))?,
+    ))
+    .context("setting `tls.key_file`: not a PEM private key")?
+    .context("setting `tls.key_file`: no private key found")?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .context("setting `tls`: certificate and key do not match")?;
+    Ok(config)
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let listen = config.listen.clone();
+    let tls = config.tls.clone();
+    let state = actix_web::web::block(move || prepare(config, Arc::new(SystemClock)))
+        .await
+        .context("start-up task failed")??;
+    spawn_key_jobs(state.clone());
+    let environment = state.config.environment().as_str();
+    let server = HttpServer::new({
+        let state = state.clone();
+        move || crate::http::build_app(state.clone())
+    })
+    .shutdown_timeout(10);
+    let server = match tls {
+        Some(tls) => server.bind_rustls_0_23(&listen, tls_config(&tls.cert_file, &tls.key_file)?)?,
+        None => server.bind(&listen).with_context(|| format!("setting `listen`: cannot bind {listen}"))?,
+    };
+    tracing::info!(%listen, environment, version = crate::http::routes::VERSION, "anwesend is listening");
+    server.run().await?;
+    Ok(())
+}

@@ -1,0 +1,24 @@
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::crypto::{IpHasher, MasterKey};
+use crate::db::Db;
+
+/// Everything a request handler may reach, built once at start.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub master: Arc<MasterKey>,
+    pub ip_hasher: Arc<IpHasher>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Db, master: MasterKey, clock: Arc<dyn Clock>) -> Self {
+        let master = Arc::new(master);
+        let ip_hasher = Arc::new(IpHasher::new(db.clone(), master.clone(), &config.ip_hash));
+        Self { config: Arc::new(config), db, master, ip_hasher, clock }
+    }
+}

@@ -1,0 +1,41 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{tenant_keys, tenants};
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize)]
+#[diesel(table_name = tenants)]
+pub struct Tenant {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    pub is_demo: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug)]
+#[diesel(table_name = tenant_keys)]
+pub struct TenantKeyRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub purpose: String,
+    pub wrapped_key: Option<Vec<u8>>,
+    pub master_key_id: String,
+    pub created_at: NaiveDateTime,
+    pub destroyed_at: Option<NaiveDateTime>,
+}
+
+pub const KEY_PURPOSE_DATA: &str = "data";
+pub const KEY_PURPOSE_INDEX: &str = "index";
+pub const STATUS_ACTIVE: &str = "active";
+
+/// Input for a new tenant.
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    pub slug: String,
+    pub name: String,
+    pub is_demo: bool,
+}

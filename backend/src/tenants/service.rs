@@ -1,0 +1,95 @@
+use uuid::Uuid;
+
+use super::model::{NewTenant, Tenant, TenantKeyRow, KEY_PURPOSE_DATA, KEY_PURPOSE_INDEX, STATUS_ACTIVE};
+use super::store;
+use crate::clock::Clock;
+use crate::crypto::{random_key, CryptoError, MasterKey, TenantKeys};
+use crate::db::{Db, DbConnection, TenantScope};
+use crate::error::AppError;
+
+/// Slugs appear in public URLs: lower-case letters, digits and inner dashes.
+pub fn validate_slug(slug: &str) -> Result<(), AppError> {
+    let ok = (2..=40).contains(&slug.len())
+        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid("slug", "2–40 characters: a–z, 0–9 and inner dashes"))
+    }
+}
+
+pub fn validate_name(name: &str) -> Result<(), AppError> {
+    let len = name.trim().chars().count();
+    if (1..=200).contains(&len) && !name.chars().any(char::is_control) {
+        Ok(())
+    } else {
+        Err(AppError::invalid("name", "1–200 characters, no control characters"))
+    }
+}
+
+/// Creates a tenant with its own data and index keys, in one transaction.
+pub fn create(db: &Db, master: &MasterKey, clock: &dyn Clock, input: NewTenant) -> Result<Tenant, AppError> {
+    validate_slug(&input.slug)?;
+    validate_name(&input.name)?;
+    let now = clock.now_naive();
+    let tenant = Tenant {
+        id: Uuid::now_v7().to_string(),
+        slug: input.slug,
+        name: input.name.trim().to_owned(),
+        status: STATUS_ACTIVE.to_owned(),
+        is_demo: input.is_demo,
+        created_at: now,
+        updated_at: now,
+    };
+    // One transaction in the new tenant's scope: RLS checks the key rows too, and a
+    // failure leaves neither a tenant without keys nor keys without a tenant.
+    let scope = TenantScope::named_by_operator(tenant.id.clone());
+    db.tenant_tx(&scope, |conn| {
+        if store::find_by_slug(conn, &tenant.slug)?.is_some() {
+            return Err(AppError::Conflict(format!("a tenant with slug `{}` exists", tenant.slug)));
+        }
+        store::insert(conn, &tenant)?;
+        for purpose in [KEY_PURPOSE_DATA, KEY_PURPOSE_INDEX] {
+            let key_id = Uuid::now_v7().to_string();
+            store::insert_key(
+                conn,
+                &TenantKeyRow {
+                    tenant_id: tenant.id.clone(),
+                    wrapped_key: Some(master.wrap(purpose, &tenant.id, &key_id, &random_key())),
+                    id: key_id,
+                    purpose: purpose.to_owned(),
+                    master_key_id: master.id().to_owned(),
+                    created_at: now,
+                    destroyed_at: None,
+                },
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(tenant)
+}
+
+/// Unwraps the keys of the tenant in scope; call inside that scope's transaction.
+pub fn keys(conn: &mut DbConnection, scope: &TenantScope, master: &MasterKey) -> Result<TenantKeys, AppError> {
+    let rows = store::live_keys(conn, scope.tenant_id())?;
+    let newest = |purpose: &str| rows.iter().find(|r| r.purpose == purpose).ok_or(CryptoError::KeyDestroyed);
+    let data = newest(KEY_PURPOSE_DATA)?;
+    let index = newest(KEY_PURPOSE_INDEX)?;
+    let unwrap = |row: &TenantKeyRow| {
+        let wrapped = row.wrapped_key.as_deref().ok_or(CryptoError::KeyDestroyed)?;
+        master.unwrap(&row.purpose, &row.tenant_id, &row.id, wrapped)
+    };
+    Ok(TenantKeys::new(scope.tenant_id(), &data.id, unwrap(data)?, unwrap(index)?))
+}
+
+pub fn find_by_slug(db: &Db, slug: &str) -> Result<Option<Tenant>, AppError> {
+    let mut conn = db.conn()?;
+    Ok(store::find_by_slug(&mut conn, slug)?)
+}
+
+pub fn list(db: &Db) -> Result<Vec<Tenant>, AppError> {
+    let mut conn = db.conn()?;
+    Ok(store::list(&mut conn)?)
+}

@@ -1,0 +1,39 @@
+use diesel::prelude::*;
+
+use super::model::{Tenant, TenantKeyRow};
+use crate::db::schema::{tenant_keys, tenants};
+use crate::db::DbConnection;
+
+pub fn insert(conn: &mut DbConnection, tenant: &Tenant) -> QueryResult<usize> {
+    diesel::insert_into(tenants::table).values(tenant).execute(conn)
+}
+
+pub fn insert_key(conn: &mut DbConnection, key: &TenantKeyRow) -> QueryResult<usize> {
+    diesel::insert_into(tenant_keys::table).values(key).execute(conn)
+}
+
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Tenant>> {
+    tenants::table.filter(tenants::slug.eq(slug)).select(Tenant::as_select()).first(conn).optional()
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Tenant>> {
+    tenants::table.find(id).select(Tenant::as_select()).first(conn).optional()
+}
+
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Tenant>> {
+    tenants::table.order(tenants::slug.asc()).select(Tenant::as_select()).load(conn)
+}
+
+pub fn any_demo(conn: &mut DbConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(tenants::table.filter(tenants::is_demo.eq(true)))).get_result(conn)
+}
+
+/// The live keys of the tenant in scope (row-level security hides other tenants' keys).
+pub fn live_keys(conn: &mut DbConnection, tenant_id: &str) -> QueryResult<Vec<TenantKeyRow>> {
+    tenant_keys::table
+        .filter(tenant_keys::tenant_id.eq(tenant_id))
+        .filter(tenant_keys::destroyed_at.is_null())
+        .order(tenant_keys::created_at.desc())
+        .select(TenantKeyRow::as_select())
+        .load(conn)
+}
