@@ -127,14 +127,15 @@ pub async fn middleware(
     }
 
     // The route pattern, never the concrete path or query: they may carry ids or tokens.
-    let route = res.request().match_pattern().unwrap_or_else(|| if api { "(unmatched)".into() } else { "(static)".into() });
-    tracing::info!(
-        request_id = %request_id,
-        method = %method,
-        route = %route,
-        status = res.status().as_u16(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
+    let route = res.request().match_pattern().filter(|p| !p.is_empty());
+    let route = route.as_deref().unwrap_or(if api { "(unmatched)" } else { "(static)" });
+    let status = res.status().as_u16();
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    // Polled every few seconds by every open tab: only worth a line when it fails.
+    if matches!(route, "/api/v1/status" | "/healthz" | "/readyz") && status < 400 {
+        tracing::debug!(%request_id, %method, route, status, elapsed_ms, "request");
+    } else {
+        tracing::info!(%request_id, %method, route, status, elapsed_ms, "request");
+    }
     Ok(res)
 }

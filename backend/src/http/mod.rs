@@ -46,7 +46,12 @@ pub fn build_app(
         .wrap(from_fn(context::middleware))
         .service(routes::healthz)
         .service(routes::readyz)
-        .service(web::scope("/api/v1").service(routes::status).service(routes::openapi_document))
+        .service(
+            web::scope("/api/v1")
+                .service(routes::status)
+                .service(routes::openapi_document)
+                .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::not_found()) })),
+        )
         .service(frontend_service(&frontend))
 }
 

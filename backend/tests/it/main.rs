@@ -1,1 +1,9 @@
+//! The backend's one integration-test binary. Every test gets its own database: a temp
+//! SQLite file, or a fresh PostgreSQL database when ANWESEND_TEST_DATABASE=postgres.
 
+mod common;
+mod config;
+mod crypto;
+mod http;
+mod schema_parity;
+mod separation;

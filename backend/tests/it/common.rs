@@ -1,0 +1,158 @@
+use std::sync::{Arc, Once};
+
+use anwesend::clock::ManualClock;
+use anwesend::config::{Config, Environment};
+use anwesend::crypto::{MasterKey, MasterKeyOrigin};
+use anwesend::db::{self, Db, DbConnection};
+use anwesend::state::AppState;
+use chrono::{TimeZone, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+
+pub const APP_ROLE: &str = "anwesend_app";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("ANWESEND_TEST_DATABASE").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("ANWESEND_TEST_DATABASE must be sqlite or postgres, not {other}"),
+    }
+}
+
+/// A superuser URL for creating test databases.
+pub fn pg_admin_url() -> String {
+    std::env::var("ANWESEND_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, _) = url.rsplit_once('/').expect("database URL has a path");
+    format!("{base}/{name}")
+}
+
+fn with_user(url: &str, user: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("URL has a scheme");
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://{user}:{password}@{host}")
+}
+
+/// One test's own database, removed when dropped.
+pub struct TestDb {
+    /// The URL the application uses: on PostgreSQL a non-owner role under RLS.
+    pub app_url: String,
+    /// The schema owner's URL (migrations, inspection that must see every row).
+    pub owner_url: String,
+    pub backend: Backend,
+    _dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        Self::for_backend(backend())
+    }
+
+    pub fn for_backend(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                db::migrate(&url).expect("migrate sqlite");
+                Self { app_url: url.clone(), owner_url: url, backend, _dir: dir, pg_name: None }
+            }
+            Backend::Postgres => {
+                let admin = pg_admin_url();
+                let name = format!("anw_t_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = diesel::PgConnection::establish(&admin)
+                    .unwrap_or_else(|e| panic!("PostgreSQL at ANWESEND_TEST_PG_URL ({admin}) is not reachable: {e}"));
+                ensure_app_role(&mut conn);
+                conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                let owner_url = with_database(&admin, &name);
+                db::migrate(&owner_url).expect("migrate postgres");
+                db::grant_app_role(&owner_url, APP_ROLE).expect("grant app role");
+                let app_url = with_user(&owner_url, APP_ROLE, APP_ROLE);
+                Self { app_url, owner_url, backend, _dir: dir, pg_name: Some(name) }
+            }
+        }
+    }
+
+    pub fn db(&self) -> Db {
+        Db::new(&self.app_url, 4).expect("pool")
+    }
+
+    /// A connection as the schema owner, or on PostgreSQL as the superuser, which sees
+    /// every row: for checks that look past the application.
+    pub fn inspect(&self) -> DbConnection {
+        let url = match self.backend {
+            Backend::Sqlite => self.owner_url.clone(),
+            Backend::Postgres => with_database(&pg_admin_url(), self.pg_name.as_deref().unwrap_or_default()),
+        };
+        db::DatabaseUrl::parse(&url).expect("url").connect().expect("connect")
+    }
+
+    pub fn pg_name(&self) -> Option<&str> {
+        self.pg_name.as_deref()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_name {
+            if let Ok(mut conn) = diesel::PgConnection::establish(&pg_admin_url()) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn ensure_app_role(conn: &mut diesel::PgConnection) {
+    static ROLE: Once = Once::new();
+    ROLE.call_once(|| {
+        conn.batch_execute(&format!(
+            "DO $$ BEGIN
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+                 CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_ROLE}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+               END IF;
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+             END $$;"
+        ))
+        .expect("create app role");
+    });
+}
+
+pub fn dev_config(test_db: &TestDb) -> Config {
+    Config {
+        environment: Some(Environment::Dev),
+        database_url: test_db.app_url.clone(),
+        migration_database_url: Some(test_db.owner_url.clone()),
+        ..Config::default()
+    }
+}
+
+pub fn start_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).single().expect("valid time")
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub db: TestDb,
+}
+
+pub fn test_app() -> TestApp {
+    test_app_with(|_| {})
+}
+
+pub fn test_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let test_db = TestDb::new();
+    let mut config = dev_config(&test_db);
+    adjust(&mut config);
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let state = AppState::new(config, test_db.db(), MasterKey::generate(MasterKeyOrigin::Operator), clock.clone());
+    TestApp { state, clock, db: test_db }
+}

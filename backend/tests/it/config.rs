@@ -1,0 +1,128 @@
+//! TOM SEP-4: production refuses development keys, demo data and plain HTTP, and says
+//! which setting is wrong.
+
+use std::io::Write;
+use std::process::Command;
+
+use anwesend::config::{Config, Environment, ProxyConfig, TlsConfig};
+use anwesend::crypto::{MasterKey, MasterKeyOrigin};
+
+fn prod() -> Config {
+    Config {
+        environment: Some(Environment::Prod),
+        master_key_file: Some("/etc/anwesend/master.key".into()),
+        public_url: "https://anwesend.example.org".into(),
+        proxy: ProxyConfig { trusted: vec!["127.0.0.1".parse().expect("ip")], tls_terminated: true },
+        ..Config::default()
+    }
+}
+
+fn setting_of(config: &Config) -> String {
+    config.validate().expect_err("must be refused").setting
+}
+
+#[test]
+fn sep_4_prod_settings_are_checked() {
+    assert!(prod().validate().is_ok(), "a sound prod config passes");
+
+    let plain_http = Config { proxy: ProxyConfig::default(), ..prod() };
+    assert_eq!(setting_of(&plain_http), "tls");
+    let http_url = Config { public_url: "http://anwesend.example.org".into(), ..prod() };
+    assert_eq!(setting_of(&http_url), "public_url");
+    let demo = Config { demo_data: Some(true), ..prod() };
+    assert_eq!(setting_of(&demo), "demo_data");
+    let no_key = Config { master_key_file: None, ..prod() };
+    assert_eq!(setting_of(&no_key), "master_key_file");
+    let native_tls = Config {
+        proxy: ProxyConfig::default(),
+        tls: Some(TlsConfig { cert_file: "/etc/tls/cert.pem".into(), key_file: "/etc/tls/key.pem".into() }),
+        ..prod()
+    };
+    assert!(native_tls.validate().is_ok(), "native TLS is enough");
+
+    let unset = Config { environment: None, ..prod() };
+    let err = unset.validate().expect_err("environment must be explicit");
+    assert_eq!(err.setting, "environment");
+    assert!(err.to_string().contains("ANWESEND_ENVIRONMENT"), "{err}");
+}
+
+#[test]
+fn sep_4_prod_refuses_generated_dev_master_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("master.key");
+    MasterKey::generate(MasterKeyOrigin::GeneratedDev).write_file(&path).expect("write");
+    let config = Config { master_key_file: Some(path.clone()), ..prod() };
+    let err = MasterKey::load(&config).expect_err("dev key in prod");
+    assert_eq!(err.setting, "master_key_file");
+    assert!(err.to_string().contains("ANWESEND_MASTER_KEY_FILE"), "{err}");
+
+    // The same key is fine in dev, and an operator key is fine in prod.
+    assert!(MasterKey::load(&Config { environment: Some(Environment::Dev), ..config }).is_ok());
+    let op_path = dir.path().join("operator.key");
+    MasterKey::generate(MasterKeyOrigin::Operator).write_file(&op_path).expect("write");
+    assert!(MasterKey::load(&Config { master_key_file: Some(op_path), ..prod() }).is_ok());
+}
+
+#[test]
+fn sep_4_prod_never_generates_a_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let missing = dir.path().join("absent.key");
+    let err = MasterKey::load(&Config { master_key_file: Some(missing.clone()), ..prod() }).expect_err("missing key");
+    assert_eq!(err.setting, "master_key_file");
+    assert!(!missing.exists(), "nothing generated in prod");
+}
+
+#[test]
+fn config_file_is_read_and_typos_are_named() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("anwesend.toml");
+    let mut file = std::fs::File::create(&path).expect("file");
+    writeln!(file, "environment = \"dev\"\nlisten = \"127.0.0.1:9999\"\n[ip_hash]\nrotation_hours = 12").expect("write");
+    let config = Config::load(Some(&path)).expect("valid file");
+    assert_eq!(config.listen, "127.0.0.1:9999");
+    assert_eq!(config.ip_hash.rotation_hours, 12);
+
+    std::fs::write(&path, "environment = \"dev\"\nlistn = \"127.0.0.1:9999\"\n").expect("write");
+    let err = Config::load(Some(&path)).expect_err("unknown key");
+    assert!(err.to_string().contains("listn"), "{err}");
+
+    std::fs::write(&path, "environment = \"staging\"\n").expect("write");
+    let err = Config::load(Some(&path)).expect_err("unknown environment");
+    assert_eq!(err.setting, "environment", "{err}");
+}
+
+/// The real binary: `serve` in prod with a generated dev key stops before listening and
+/// names the setting.
+#[test]
+fn sep_4_server_refuses_to_start_in_prod_with_dev_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let key = dir.path().join("master.key");
+    MasterKey::generate(MasterKeyOrigin::GeneratedDev).write_file(&key).expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_anwesend"))
+        .arg("serve")
+        .env_clear()
+        .env("ANWESEND_ENVIRONMENT", "prod")
+        .env("ANWESEND_MASTER_KEY_FILE", &key)
+        .env("ANWESEND_PUBLIC_URL", "https://anwesend.example.org")
+        .env("ANWESEND_TLS__CERT_FILE", dir.path().join("cert.pem"))
+        .env("ANWESEND_TLS__KEY_FILE", dir.path().join("key.pem"))
+        .env("ANWESEND_DATABASE_URL", format!("sqlite://{}", dir.path().join("a.db").display()))
+        .env("ANWESEND_LISTEN", "127.0.0.1:0")
+        .output()
+        .expect("run anwesend");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ANWESEND_MASTER_KEY_FILE") && stderr.contains("development key"), "{stderr}");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_anwesend"))
+        .arg("serve")
+        .env_clear()
+        .env("ANWESEND_ENVIRONMENT", "prod")
+        .env("ANWESEND_MASTER_KEY_FILE", &key)
+        .env("ANWESEND_PUBLIC_URL", "http://anwesend.example.org")
+        .output()
+        .expect("run anwesend");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`tls`") && stderr.contains("plain HTTP"), "{stderr}");
+}

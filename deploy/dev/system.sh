@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Build prerequisites on Debian 12: a C toolchain, libpq (diesel's PostgreSQL driver),
+# Node.js for the UI. Idempotent and non-interactive; installs only what is missing.
+set -euo pipefail
+
+log() { printf 'system.sh: %s\n' "$*"; }
+
+need=()
+command -v cc >/dev/null 2>&1 || need+=(build-essential)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+dpkg -s libpq-dev >/dev/null 2>&1 || need+=(libpq-dev)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing: ${need[*]} (run as root or install them)" >&2
+    exit 1
+  fi
+  log "installing ${need[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
+else
+  log "build prerequisites present"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  log "cargo is missing: install the Rust toolchain with rustup (https://rustup.rs), then rerun" >&2
+  exit 1
+fi
