@@ -1,0 +1,144 @@
+//! The operator commands against the test's database (SQLite or PostgreSQL), and the
+//! server with native TLS. These run the real `anwesend` binary.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use anwesend::db::TenantScope;
+use anwesend::locations::service as locations;
+use diesel::prelude::*;
+
+use crate::common::{Backend, TestDb};
+
+fn anwesend(test_db: &TestDb, dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_anwesend"));
+    cmd.env_clear()
+        .env("ANWESEND_ENVIRONMENT", "dev")
+        .env("ANWESEND_DATABASE_URL", &test_db.app_url)
+        .env("ANWESEND_MIGRATION_DATABASE_URL", &test_db.owner_url)
+        .env("ANWESEND_DATA_DIR", dir)
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+fn run(cmd: &mut Command, stdin: &str) -> Output {
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn authz_3_operator_commands_work_on_the_configured_database() {
+    let test_db = TestDb::new();
+    let dir = tempfile::tempdir().expect("dir");
+
+    let out = run(anwesend(&test_db, dir.path()).arg("migrate"), "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = run(anwesend(&test_db, dir.path()).args(["tenant", "create", "--slug", "tsv-nord", "--name", "TSV Nord"]), "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(anwesend(&test_db, dir.path()).args(["tenant", "create", "--slug", "tsv-nord", "--name", "Doppelt"]), "");
+    assert!(!out.status.success(), "a duplicate slug is refused");
+    assert!(text(&out.stderr).contains("tsv-nord"), "{}", text(&out.stderr));
+    let out = run(anwesend(&test_db, dir.path()).args(["tenant", "create", "--slug", "Bad Slug!", "--name", "X"]), "");
+    assert!(!out.status.success() && text(&out.stderr).contains("slug"), "{}", text(&out.stderr));
+
+    let out = run(anwesend(&test_db, dir.path()).args(["tenant", "list"]), "");
+    assert!(out.status.success());
+    let listed = text(&out.stdout);
+    assert!(listed.contains("tsv-nord") && listed.contains("TSV Nord") && !listed.contains("Doppelt"), "{listed}");
+
+    // The tenant works: its keys unwrap with the same master key and its scope stores rows.
+    let tenant_id = listed.split('\t').next().expect("id").to_owned();
+    let master = anwesend::crypto::MasterKey::read_file(&dir.path().join("master.key")).expect("dev key written");
+    let db = test_db.db();
+    let scope = TenantScope::named_by_operator(tenant_id);
+    db.tenant_tx(&scope, |c| anwesend::tenants::service::keys(c, &scope, &master)).expect("tenant keys unwrap");
+    let clock = anwesend::clock::SystemClock;
+    locations::create(&db, &scope, &clock, anwesend::locations::model::NewLocation { name: "Halle".into(), parent_id: None })
+        .expect("tenant usable");
+
+    let password = "korrekt Pferd Batterie Heftklammer";
+    let out = run(anwesend(&test_db, dir.path()).args(["admin", "create-platform-admin", "--email", "Ops@Example.org"]), &format!("{password}\n"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(anwesend(&test_db, dir.path()).args(["admin", "create-platform-admin", "--email", "ops@example.org"]), &format!("{password}\n"));
+    assert!(!out.status.success(), "one account per email, case-insensitive");
+    let out = run(anwesend(&test_db, dir.path()).args(["admin", "create-platform-admin", "--email", "kurz@example.org"]), "kurz\n");
+    assert!(!out.status.success() && text(&out.stderr).contains("12"), "{}", text(&out.stderr));
+
+    // Stored: encrypted email, Argon2id hash, neither in plaintext.
+    use anwesend::db::schema::accounts::dsl as a;
+    let mut owner = test_db.inspect();
+    let rows: Vec<(Vec<u8>, String, bool)> =
+        a::accounts.select((a::email_ciphertext, a::password_hash, a::is_platform_admin)).load(&mut owner).expect("accounts");
+    assert_eq!(rows.len(), 1);
+    let (email, hash, admin) = &rows[0];
+    assert!(*admin);
+    assert!(!text(email).contains("example.org"), "email is encrypted");
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    assert!(!hash.contains(password));
+    assert!(anwesend::auth::password::verify(password, hash));
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn trans_1_native_tls_serves_https_with_hsts() {
+    let test_db = TestDb::for_backend(Backend::Sqlite);
+    let dir = tempfile::tempdir().expect("dir");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl");
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let port = free_port();
+    let _server = Server(
+        anwesend(&test_db, dir.path())
+            .arg("serve")
+            .env("ANWESEND_LISTEN", format!("127.0.0.1:{port}"))
+            .env("ANWESEND_PUBLIC_URL", format!("https://localhost:{port}"))
+            .env("ANWESEND_TLS__CERT_FILE", &cert)
+            .env("ANWESEND_TLS__KEY_FILE", &key)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
+    let url = format!("https://127.0.0.1:{port}/healthz");
+    let started = Instant::now();
+    let answer = loop {
+        let out = Command::new("curl").args(["-sk", "--max-time", "2", "-D", "-", &url]).output().expect("curl");
+        if out.status.success() {
+            break text(&out.stdout);
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "server did not answer over TLS");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(answer.starts_with("HTTP/"), "{answer}");
+    assert!(answer.contains(" 200"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("strict-transport-security: max-age="), "{answer}");
+    let plain = Command::new("curl").args(["-s", "--max-time", "2", &format!("http://127.0.0.1:{port}/healthz")]).output().expect("curl");
+    assert!(!text(&plain.stdout).contains("\"ok\""), "no plain HTTP on the TLS port");
+}
