@@ -12,7 +12,12 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Environment};
 use crate::crypto::{MasterKey, MasterKeyOrigin};
 use crate::db::Db;
-use crate::{accounts, db, server, tenants};
+use crate::audit::export::ExportFormat;
+use crate::audit::model::{Filter, Visibility};
+use crate::audit::AuditContext;
+use crate::crypto::PlatformSigner;
+use crate::db::TenantScope;
+use crate::{accounts, audit, db, server, tenants};
 
 #[derive(Parser)]
 #[command(name = "anwesend", version, about = "Privacy-first participant and attendance platform")]
@@ -43,8 +48,43 @@ enum Command {
     /// Key management.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Audit trail: verify chains, export signed logs, check exports (TOM INPUT-4, INPUT-5).
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print the OpenAPI document.
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of one tenant (by slug) or of the platform and every tenant.
+    Verify {
+        #[arg(long, value_name = "SLUG")]
+        tenant: Option<String>,
+    },
+    /// Write a signed export of a tenant's audit trail (or the platform's without --tenant).
+    Export {
+        #[arg(long, value_name = "SLUG")]
+        tenant: Option<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: ExportFormat,
+        /// Only entries of this action code, e.g. `location.created`.
+        #[arg(long)]
+        action: Option<String>,
+        /// From this UTC time on, e.g. 2026-11-01T00:00:00.
+        #[arg(long)]
+        from: Option<chrono::NaiveDateTime>,
+        /// Before this UTC time.
+        #[arg(long)]
+        to: Option<chrono::NaiveDateTime>,
+        /// Export the deletion log instead of the audit trail (needs --tenant).
+        #[arg(long)]
+        deletion_log: bool,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Check that an export file is untouched and was signed by this platform.
+    VerifyExport { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -129,7 +169,7 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             let tenant = tenants::service::create(
                 &db,
                 &master,
-                &clock,
+                &AuditContext::operator(clock.now()),
                 tenants::model::NewTenant { slug, name, is_demo: false },
             )?;
             println!("created tenant {} ({})", tenant.slug, tenant.id);
@@ -146,7 +186,7 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Admin(AdminCommand::CreatePlatformAdmin { email }) => {
             let (db, master) = open(&config)?;
             let password = read_password()?;
-            let account = accounts::service::create_platform_admin(&db, &master, &clock, &email, &password)?;
+            let account = accounts::service::create_platform_admin(&db, &master, &AuditContext::operator(clock.now()), &email, &password)?;
             println!("created platform admin {}", account.id);
             Ok(())
         }
@@ -158,6 +198,7 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             println!("current IP-hash key {current}; destroyed {}", destroyed.len());
             Ok(())
         }
+        Command::Audit(command) => run_audit(command, &config),
         Command::Openapi | Command::Keys(KeysCommand::GenerateMaster { .. }) => unreachable!("handled before"),
     }
 }
@@ -184,4 +225,70 @@ fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     stdin.lock().read_line(&mut line)?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn tenant_scope(db: &Db, slug: &str) -> anyhow::Result<TenantScope> {
+    let tenant = tenants::service::find_by_slug(db, slug)?.with_context(|| format!("no tenant with slug `{slug}`"))?;
+    Ok(TenantScope::named_by_operator(tenant.id))
+}
+
+fn run_audit(command: AuditCommand, config: &Config) -> anyhow::Result<()> {
+    let (db, master) = open(config)?;
+    let signer = PlatformSigner::from_master(&master)?;
+    match command {
+        AuditCommand::Verify { tenant } => {
+            let mut scopes: Vec<(String, Option<TenantScope>)> = Vec::new();
+            match tenant {
+                Some(slug) => scopes.push((slug.clone(), Some(tenant_scope(&db, &slug)?))),
+                None => {
+                    scopes.push(("platform".into(), None));
+                    for t in tenants::service::list(&db)? {
+                        scopes.push((t.slug, Some(TenantScope::named_by_operator(t.id))));
+                    }
+                }
+            }
+            let mut broken = 0;
+            for (name, scope) in scopes {
+                let report = match &scope {
+                    Some(s) => db.tenant_tx(s, |tx| audit::verify_chain(tx, s.tenant_id()))?,
+                    None => db.platform_tx(|tx| audit::verify_chain(tx, audit::model::PLATFORM_CHAIN))?,
+                };
+                match &report.first_break {
+                    None => println!("{name}: intact, {} entries, head {}", report.entries_checked, hex::encode(&report.head_hash)),
+                    Some(b) => {
+                        broken += 1;
+                        let id = b.entry_id.as_deref().unwrap_or("-");
+                        println!("{name}: BROKEN at entry {} (id {id}): {}", b.seq, b.reason);
+                    }
+                }
+            }
+            if broken > 0 {
+                anyhow::bail!("{broken} chain(s) broken");
+            }
+            Ok(())
+        }
+        AuditCommand::Export { tenant, format, action, from, to, deletion_log, out } => {
+            let scope = tenant.as_deref().map(|slug| tenant_scope(&db, slug)).transpose()?;
+            let filter = Filter { from, to, action, ..Filter::default() };
+            let ctx = AuditContext::operator(SystemClock.now());
+            let bytes = if deletion_log {
+                let scope = scope.context("the deletion log belongs to a tenant: give --tenant")?;
+                audit::service::export_deletions(&db, &scope, &filter, format, &ctx, &signer)?
+            } else {
+                audit::service::export_entries(&db, scope.as_ref(), &Visibility::WholeChain, &filter, format, &ctx, &signer)?
+            };
+            std::fs::write(&out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+            println!("wrote {} ({} bytes), signed with key {}", out.display(), bytes.len(), signer.key_id());
+            Ok(())
+        }
+        AuditCommand::VerifyExport { file } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let verified = audit::export::verify(&bytes, &signer).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            println!(
+                "{}: intact {} export of chain {} ({} records, head {}, exported {}, key {})",
+                file.display(), verified.kind, verified.chain, verified.records, verified.head_seq, verified.exported_at, verified.key_id
+            );
+            Ok(())
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! (the only place that touches diesel), `service` (rules), `routes` (HTTP).
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod clock;

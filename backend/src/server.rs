@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use anyhow::{bail, Context};
 
+use crate::audit::AuditContext;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, LogFormat};
 use crate::crypto::MasterKey;
@@ -56,23 +57,24 @@ fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     if tenants::service::find_by_slug(&state.db, DEMO_TENANT_SLUG)?.is_some() {
         return Ok(());
     }
+    let ctx = AuditContext::system(state.clock.now());
     let tenant = tenants::service::create(
         &state.db,
         &state.master,
-        state.clock.as_ref(),
+        &ctx,
         NewTenant { slug: DEMO_TENANT_SLUG.into(), name: "Demo-Sportverein".into(), is_demo: true },
     )?;
     let scope = TenantScope::named_by_operator(tenant.id);
     let venue = locations::service::create(
         &state.db,
         &scope,
-        state.clock.as_ref(),
+        &ctx,
         NewLocation { name: "Sporthalle am Park".into(), parent_id: None },
     )?;
     locations::service::create(
         &state.db,
         &scope,
-        state.clock.as_ref(),
+        &ctx,
         NewLocation { name: "Halle 1".into(), parent_id: Some(venue.id) },
     )?;
     tracing::info!("created the demo tenant");

@@ -3,7 +3,7 @@ use uuid::Uuid;
 use super::model::Account;
 use super::store;
 use crate::auth::password;
-use crate::clock::Clock;
+use crate::audit::{self, Action, AuditContext, Event};
 use crate::crypto::{normalize_email, MasterKey};
 use crate::db::Db;
 use crate::error::AppError;
@@ -23,12 +23,12 @@ pub fn validate_email(email: &str) -> Result<String, AppError> {
 }
 
 /// Creates a platform admin. Reachable only from the server's CLI (AUTHZ-3).
-pub fn create_platform_admin(db: &Db, master: &MasterKey, clock: &dyn Clock, email: &str, pw: &str) -> Result<Account, AppError> {
+pub fn create_platform_admin(db: &Db, master: &MasterKey, ctx: &AuditContext, email: &str, pw: &str) -> Result<Account, AppError> {
     let email = validate_email(email)?;
     password::check_policy(pw)?;
     let keys = master.platform_keys();
     let id = Uuid::now_v7().to_string();
-    let now = clock.now_naive();
+    let now = audit::chain::truncate_to_micros(ctx.at.naive_utc());
     let account = Account {
         email_ciphertext: keys.encrypt("accounts", "email", &id, &email),
         email_index: keys.blind_index("accounts", "email", &email),
@@ -39,11 +39,12 @@ pub fn create_platform_admin(db: &Db, master: &MasterKey, clock: &dyn Clock, ema
         created_at: now,
         updated_at: now,
     };
-    db.platform_tx(|conn| {
-        if store::find_by_email_index(conn, &account.email_index)?.is_some() {
+    db.platform_tx(|tx| {
+        if store::find_by_email_index(tx, &account.email_index)?.is_some() {
             return Err(AppError::Conflict("an account with this email exists".into()));
         }
-        store::insert(conn, &account)?;
+        store::insert(tx, &account)?;
+        audit::record(tx, ctx, Event::new(Action::PlatformAdminCreated, "account", Some(&account.id)))?;
         Ok(())
     })?;
     Ok(account)

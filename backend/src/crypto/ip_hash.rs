@@ -11,6 +11,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::store::{self, IpHashKeyRow};
 use super::{hmac_sha256, random_key, CryptoError, Key, MasterKey};
+use crate::audit::{self, Action, AuditContext, Event};
 use crate::config::IpHashConfig;
 use crate::db::Db;
 use crate::error::AppError;
@@ -83,13 +84,19 @@ impl IpHasher {
                     created_at: at.naive_utc(),
                     destroyed_at: None,
                 };
-                match store::insert(&mut conn, &row) {
-                    Ok(_) => row,
+                let created = self.db.platform_tx(|tx| {
+                    store::insert(tx, &row)?;
+                    let event = Event::new(Action::IpHashKeyCreated, "ip_hash_key", Some(id));
+                    audit::record(tx, &AuditContext::system(at), event)?;
+                    Ok(())
+                });
+                match created {
+                    Ok(()) => row,
                     // Another worker created it first: use theirs.
-                    Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                    Err(AppError::Database(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => {
                         store::find(&mut conn, id)?.ok_or(AppError::NotFound)?
                     }
-                    Err(e) => return Err(e.into()),
+                    Err(e) => return Err(e),
                 }
             }
         };
@@ -103,7 +110,14 @@ impl IpHasher {
     /// Returns the destroyed key ids (for the audit trail).
     pub fn destroy_expired(&self, now: DateTime<Utc>) -> Result<Vec<String>, AppError> {
         let cutoff = (now - self.keep).naive_utc();
-        let destroyed = self.db.platform_tx(|conn| Ok(store::destroy_ended_before(conn, cutoff, now.naive_utc())?))?;
+        let destroyed = self.db.platform_tx(|tx| {
+            let destroyed = store::destroy_ended_before(tx, cutoff, now.naive_utc())?;
+            for id in &destroyed {
+                let event = Event::new(Action::IpHashKeyDestroyed, "ip_hash_key", Some(id));
+                audit::record(tx, &AuditContext::system(now), event)?;
+            }
+            Ok(destroyed)
+        })?;
         // Also forget keys another instance destroyed.
         self.lock().retain(|_, (end, _)| end.naive_utc() > cutoff);
         Ok(destroyed)

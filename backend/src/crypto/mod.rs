@@ -10,6 +10,7 @@
 mod field;
 mod ip_hash;
 mod master;
+mod signing;
 mod store;
 
 use aes_gcm::aead::{Aead, Payload};
@@ -22,6 +23,7 @@ use zeroize::Zeroizing;
 pub use field::{normalize_email, TenantKeys};
 pub use ip_hash::{IpHash, IpHasher};
 pub use master::{MasterKey, MasterKeyOrigin};
+pub use signing::PlatformSigner;
 
 pub type Key = Zeroizing<[u8; 32]>;
 

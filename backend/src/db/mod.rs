@@ -144,10 +144,7 @@ impl Db {
     }
 
     /// A write transaction on platform tables (no tenant data reachable on PostgreSQL).
-    pub fn platform_tx<T>(
-        &self,
-        f: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
-    ) -> Result<T, AppError> {
+    pub fn platform_tx<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
         let mut conn = self.conn()?;
         write_transaction(&mut conn, None, f)
     }
@@ -157,11 +154,59 @@ impl Db {
     pub fn tenant_tx<T>(
         &self,
         scope: &TenantScope,
-        f: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
         let mut conn = self.conn()?;
         write_transaction(&mut conn, Some(scope), f)
     }
+}
+
+/// An open write transaction and the scope it runs in. It dereferences to the
+/// connection for queries; the audit trail takes its chain from here, so an entry can
+/// only land in the chain of the transaction that makes the change (TOM INPUT-1).
+pub struct Tx<'c> {
+    conn: &'c mut DbConnection,
+    scope: Option<TenantScope>,
+}
+
+impl Tx<'_> {
+    /// The tenant this transaction serves; `None` for platform work.
+    pub fn scope(&self) -> Option<&TenantScope> {
+        self.scope.as_ref()
+    }
+
+    /// Moves a platform transaction into a tenant it has just created, so tenant creation
+    /// (platform record, keys, the tenant's own first audit entry) is one transaction.
+    pub fn enter_new_tenant(&mut self, scope: &TenantScope) -> Result<(), AppError> {
+        if self.scope.is_some() {
+            return Err(AppError::Internal("a tenant transaction cannot change tenant".into()));
+        }
+        set_tenant(self.conn, scope.tenant_id())?;
+        self.scope = Some(scope.clone());
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        self.conn
+    }
+}
+
+impl std::ops::DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        self.conn
+    }
+}
+
+fn set_tenant(conn: &mut DbConnection, tenant: &str) -> Result<(), AppError> {
+    if let DbConnection::Postgres(c) = conn {
+        diesel::sql_query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind::<diesel::sql_types::Text, _>(tenant)
+            .execute(c)?;
+    }
+    Ok(())
 }
 
 /// Runs `f` in a transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
@@ -169,23 +214,17 @@ impl Db {
 pub fn write_transaction<T>(
     conn: &mut DbConnection,
     scope: Option<&TenantScope>,
-    f: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+    f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
     match conn {
         DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConnection::Postgres(c) => {
-            AnsiTransactionManager::begin_transaction(c)?;
-            let tenant = scope.map(TenantScope::tenant_id).unwrap_or("");
-            let set = diesel::sql_query("SELECT set_config('app.tenant_id', $1, true)")
-                .bind::<diesel::sql_types::Text, _>(tenant)
-                .execute(c);
-            if let Err(e) = set {
-                let _ = AnsiTransactionManager::rollback_transaction(c);
-                return Err(e.into());
-            }
-        }
+        DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
-    match f(conn) {
+    let result = set_tenant(conn, scope.map(TenantScope::tenant_id).unwrap_or("")).and_then(|()| {
+        let mut tx = Tx { conn: &mut *conn, scope: scope.cloned() };
+        f(&mut tx)
+    });
+    match result {
         Ok(value) => {
             <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
             Ok(value)
@@ -229,6 +268,7 @@ pub fn grant_app_role(owner_url: &str, role: &str) -> Result<(), AppError> {
     conn.batch_execute(&format!(
         "GRANT USAGE ON SCHEMA public TO {role};
          GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+         REVOKE UPDATE, DELETE ON audit_entries, deletion_log FROM {role};
          REVOKE ALL ON __diesel_schema_migrations FROM {role};
          GRANT SELECT ON __diesel_schema_migrations TO {role};
          ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};"

@@ -63,4 +63,55 @@ diesel::table! {
 
 diesel::joinable!(tenant_keys -> tenants (tenant_id));
 diesel::joinable!(locations -> tenants (tenant_id));
-diesel::allow_tables_to_appear_in_same_query!(tenants, tenant_keys, ip_hash_keys, locations, accounts);
+
+
+diesel::table! {
+    audit_heads (chain) {
+        chain -> Text,
+        seq -> BigInt,
+        head_hash -> Binary,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_entries (chain, seq) {
+        chain -> Text,
+        seq -> BigInt,
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor_type -> Text,
+        actor_id -> Nullable<Text>,
+        actor_role -> Nullable<Text>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<Text>,
+        outcome -> Text,
+        subject_ref -> Nullable<Text>,
+        company_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        ip_hash -> Nullable<Binary>,
+        ip_key_id -> Nullable<Text>,
+        detail -> Text,
+        prev_hash -> Binary,
+        entry_hash -> Binary,
+    }
+}
+
+diesel::table! {
+    deletion_log (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor_type -> Text,
+        actor_id -> Nullable<Text>,
+        category -> Text,
+        record_count -> BigInt,
+        subject_ref -> Nullable<Text>,
+        reason_code -> Text,
+        reason_text -> Text,
+        legal_basis -> Text,
+        request_id -> Nullable<Text>,
+    }
+}
+diesel::allow_tables_to_appear_in_same_query!(tenants, tenant_keys, ip_hash_keys, locations, accounts, audit_heads, audit_entries, deletion_log);

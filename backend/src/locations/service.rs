@@ -2,7 +2,7 @@ use uuid::Uuid;
 
 use super::model::{Location, NewLocation};
 use super::store;
-use crate::clock::Clock;
+use crate::audit::{self, Action, AuditContext, Event};
 use crate::db::{Db, TenantScope};
 use crate::error::AppError;
 
@@ -15,8 +15,8 @@ fn validate_name(name: &str) -> Result<String, AppError> {
     }
 }
 
-pub fn create(db: &Db, scope: &TenantScope, clock: &dyn Clock, input: NewLocation) -> Result<Location, AppError> {
-    let now = clock.now_naive();
+pub fn create(db: &Db, scope: &TenantScope, ctx: &AuditContext, input: NewLocation) -> Result<Location, AppError> {
+    let now = audit::chain::truncate_to_micros(ctx.at.naive_utc());
     let location = Location {
         tenant_id: scope.tenant_id().to_owned(),
         id: Uuid::now_v7().to_string(),
@@ -25,12 +25,18 @@ pub fn create(db: &Db, scope: &TenantScope, clock: &dyn Clock, input: NewLocatio
         created_at: now,
         updated_at: now,
     };
-    db.tenant_tx(scope, |conn| {
-        store::insert(conn, &location).map_err(|e| match AppError::from(e) {
+    db.tenant_tx(scope, |tx| {
+        store::insert(tx, &location).map_err(|e| match AppError::from(e) {
             // The composite foreign key refused a parent outside this tenant (SEP-2).
             e if e.is_constraint_violation() => AppError::invalid("parent_id", "no such location"),
             e => e,
-        })
+        })?;
+        let mut event = Event::new(Action::LocationCreated, "location", Some(&location.id));
+        if let Some(parent) = &location.parent_id {
+            event = event.detail("parent_id", parent.as_str());
+        }
+        audit::record(tx, ctx, event)?;
+        Ok(())
     })?;
     Ok(location)
 }
@@ -40,10 +46,13 @@ pub fn list(db: &Db, scope: &TenantScope) -> Result<Vec<Location>, AppError> {
 }
 
 /// Renames a location of the tenant in scope; another tenant's id is simply not found.
-pub fn rename(db: &Db, scope: &TenantScope, clock: &dyn Clock, id: &str, name: &str) -> Result<(), AppError> {
+pub fn rename(db: &Db, scope: &TenantScope, ctx: &AuditContext, id: &str, name: &str) -> Result<(), AppError> {
     let name = validate_name(name)?;
-    db.tenant_tx(scope, |conn| match store::rename(conn, scope.tenant_id(), id, &name, clock.now_naive())? {
-        0 => Err(AppError::NotFound),
-        _ => Ok(()),
+    db.tenant_tx(scope, |tx| {
+        if store::rename(tx, scope.tenant_id(), id, &name, ctx.at.naive_utc())? == 0 {
+            return Err(AppError::NotFound);
+        }
+        audit::record(tx, ctx, Event::new(Action::LocationUpdated, "location", Some(id)).detail("fields", "name"))?;
+        Ok(())
     })
 }

@@ -2,7 +2,7 @@ use uuid::Uuid;
 
 use super::model::{NewTenant, Tenant, TenantKeyRow, KEY_PURPOSE_DATA, KEY_PURPOSE_INDEX, STATUS_ACTIVE};
 use super::store;
-use crate::clock::Clock;
+use crate::audit::{self, Action, AuditContext, Event};
 use crate::crypto::{random_key, CryptoError, MasterKey, TenantKeys};
 use crate::db::{Db, DbConnection, TenantScope};
 use crate::error::AppError;
@@ -29,11 +29,12 @@ pub fn validate_name(name: &str) -> Result<(), AppError> {
     }
 }
 
-/// Creates a tenant with its own data and index keys, in one transaction.
-pub fn create(db: &Db, master: &MasterKey, clock: &dyn Clock, input: NewTenant) -> Result<Tenant, AppError> {
+/// Creates a tenant with its own data and index keys and its own audit chain, in one
+/// transaction, recorded in the platform chain and in the tenant's chain.
+pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant) -> Result<Tenant, AppError> {
     validate_slug(&input.slug)?;
     validate_name(&input.name)?;
-    let now = clock.now_naive();
+    let now = audit::chain::truncate_to_micros(ctx.at.naive_utc());
     let tenant = Tenant {
         id: Uuid::now_v7().to_string(),
         slug: input.slug,
@@ -43,18 +44,20 @@ pub fn create(db: &Db, master: &MasterKey, clock: &dyn Clock, input: NewTenant) 
         created_at: now,
         updated_at: now,
     };
-    // One transaction in the new tenant's scope: RLS checks the key rows too, and a
-    // failure leaves neither a tenant without keys nor keys without a tenant.
     let scope = TenantScope::named_by_operator(tenant.id.clone());
-    db.tenant_tx(&scope, |conn| {
-        if store::find_by_slug(conn, &tenant.slug)?.is_some() {
+    db.platform_tx(|tx| {
+        if store::find_by_slug(tx, &tenant.slug)?.is_some() {
             return Err(AppError::Conflict(format!("a tenant with slug `{}` exists", tenant.slug)));
         }
-        store::insert(conn, &tenant)?;
+        store::insert(tx, &tenant)?;
+        let created = || Event::new(Action::TenantCreated, "tenant", Some(&tenant.id)).detail("slug", tenant.slug.as_str());
+        audit::record(tx, ctx, created())?;
+        // From here on the transaction works inside the new tenant (RLS checks the keys).
+        tx.enter_new_tenant(&scope)?;
         for purpose in [KEY_PURPOSE_DATA, KEY_PURPOSE_INDEX] {
             let key_id = Uuid::now_v7().to_string();
             store::insert_key(
-                conn,
+                tx,
                 &TenantKeyRow {
                     tenant_id: tenant.id.clone(),
                     wrapped_key: Some(master.wrap(purpose, &tenant.id, &key_id, &random_key())),
@@ -66,6 +69,7 @@ pub fn create(db: &Db, master: &MasterKey, clock: &dyn Clock, input: NewTenant) 
                 },
             )?;
         }
+        audit::record(tx, ctx, created())?;
         Ok(())
     })?;
     Ok(tenant)

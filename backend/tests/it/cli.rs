@@ -60,8 +60,8 @@ fn authz_3_operator_commands_work_on_the_configured_database() {
     let db = test_db.db();
     let scope = TenantScope::named_by_operator(tenant_id);
     db.tenant_tx(&scope, |c| anwesend::tenants::service::keys(c, &scope, &master)).expect("tenant keys unwrap");
-    let clock = anwesend::clock::SystemClock;
-    locations::create(&db, &scope, &clock, anwesend::locations::model::NewLocation { name: "Halle".into(), parent_id: None })
+    let ctx = anwesend::audit::AuditContext::operator(chrono::Utc::now());
+    locations::create(&db, &scope, &ctx, anwesend::locations::model::NewLocation { name: "Halle".into(), parent_id: None })
         .expect("tenant usable");
 
     let password = "korrekt Pferd Batterie Heftklammer";

@@ -156,3 +156,21 @@ pub fn test_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let state = AppState::new(config, test_db.db(), MasterKey::generate(MasterKeyOrigin::Operator), clock.clone());
     TestApp { state, clock, db: test_db }
 }
+
+impl TestApp {
+    /// Acting as a staff account from a request, with a hashed client IP.
+    pub fn ctx(&self) -> anwesend::audit::AuditContext {
+        use anwesend::clock::Clock;
+        let at = self.clock.now();
+        anwesend::audit::AuditContext {
+            actor: anwesend::audit::Actor {
+                kind: anwesend::audit::ActorKind::Account,
+                id: Some("0193-test-admin".into()),
+                role: Some("tenant_admin".into()),
+            },
+            at,
+            request_id: Some(uuid::Uuid::now_v7().to_string()),
+            ip: Some(self.state.ip_hasher.hash("203.0.113.9".parse().expect("ip"), at).expect("ip hash")),
+        }
+    }
+}

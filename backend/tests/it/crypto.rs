@@ -60,7 +60,7 @@ fn del_4_wrapped_tenant_key_needs_its_master_key() {
     let tenant = tenants::create(
         &app.state.db,
         &app.state.master,
-        app.state.clock.as_ref(),
+        &app.ctx(),
         NewTenant { slug: "verein".into(), name: "Verein".into(), is_demo: false },
     )
     .expect("tenant");

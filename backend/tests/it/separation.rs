@@ -15,7 +15,7 @@ fn tenant(app: &TestApp, slug: &str) -> (Tenant, TenantScope) {
     let t = tenants::create(
         &app.state.db,
         &app.state.master,
-        app.state.clock.as_ref(),
+        &app.ctx(),
         NewTenant { slug: slug.into(), name: format!("Verein {slug}"), is_demo: false },
     )
     .expect("create tenant");
@@ -27,7 +27,7 @@ fn location(app: &TestApp, scope: &TenantScope, name: &str, parent: Option<&str>
     locations::create(
         &app.state.db,
         scope,
-        app.state.clock.as_ref(),
+        &app.ctx(),
         NewLocation { name: name.into(), parent_id: parent.map(str::to_owned) },
     )
 }
@@ -88,7 +88,7 @@ fn sep_2_other_tenants_rows_invisible_and_unchangeable() {
     let seen: Vec<String> = locations::list(&app.state.db, &a).expect("list").into_iter().map(|l| l.name).collect();
     assert_eq!(seen, vec!["Halle A"]);
 
-    let err = locations::rename(&app.state.db, &a, app.state.clock.as_ref(), &b_row.id, "gekapert").expect_err("B's row from A");
+    let err = locations::rename(&app.state.db, &a, &app.ctx(), &b_row.id, "gekapert").expect_err("B's row from A");
     assert!(matches!(err, AppError::NotFound), "{err:?}");
 
     if app.db.backend == Backend::Postgres {
@@ -103,7 +103,7 @@ fn sep_2_other_tenants_rows_invisible_and_unchangeable() {
             .tenant_tx(&a, |c| {
                 Ok(diesel::sql_query("UPDATE locations SET name = 'gekapert' WHERE id = $1")
                     .bind::<Text, _>(&b_row.id)
-                    .execute(c)?)
+                    .execute(&mut **c)?)
             })
             .expect("update runs");
         assert_eq!(updated, 0, "A's scope cannot update B's row");
@@ -113,13 +113,13 @@ fn sep_2_other_tenants_rows_invisible_and_unchangeable() {
                 "INSERT INTO locations (tenant_id, id, name, created_at, updated_at) VALUES ($1, 'x', 'fremd', now(), now())",
             )
             .bind::<Text, _>(b.tenant_id())
-            .execute(c)?)
+            .execute(&mut **c)?)
         });
         assert!(insert.is_err(), "A's scope cannot write a row for B");
 
         let keys_seen = db
             .tenant_tx(&a, |c| {
-                Ok(diesel::sql_query("SELECT COUNT(*) AS n FROM tenant_keys").get_result::<Count>(c)?.n)
+                Ok(diesel::sql_query("SELECT COUNT(*) AS n FROM tenant_keys").get_result::<Count>(&mut **c)?.n)
             })
             .expect("count keys");
         assert_eq!(keys_seen, 2, "A sees only its own data and index key");

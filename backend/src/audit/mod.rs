@@ -1,0 +1,16 @@
+//! The audit trail (TOM INPUT-1..5) and the deletion log (PRIV-4, DEL-3).
+//!
+//! Writing: `audit::record(tx, &ctx, Event::new(...))` inside the transaction that makes
+//! the change. The chain comes from the transaction's scope, so an entry cannot land in
+//! another tenant's chain, and if either the change or the entry fails, both roll back.
+//! Entries carry ids and pseudonyms only: never names, emails, tokens or secrets.
+
+pub mod chain;
+pub mod deletion;
+pub mod export;
+pub mod model;
+pub mod service;
+pub mod store;
+
+pub use model::{Action, Actor, ActorKind, AuditContext, Event, Outcome};
+pub use service::{record, verify_chain, VerifyReport};

@@ -1,0 +1,233 @@
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::crypto::IpHash;
+use crate::db::schema::audit_entries;
+
+/// Declares the closed set of audited actions with their stable string codes.
+macro_rules! actions {
+    ($($variant:ident => $code:literal,)*) => {
+        /// What happened. The codes are stable: exports and filters use them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Action { $($variant,)* }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            pub fn code(self) -> &'static str {
+                match self { $(Action::$variant => $code,)* }
+            }
+
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code { $($code => Some(Action::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    TenantCreated => "tenant.created",
+    PlatformAdminCreated => "account.platform_admin_created",
+    IpHashKeyCreated => "crypto.ip_hash_key_created",
+    IpHashKeyDestroyed => "crypto.ip_hash_key_destroyed",
+    LocationCreated => "location.created",
+    LocationUpdated => "location.updated",
+    AuditExported => "audit.exported",
+    DeletionLogExported => "deletion_log.exported",
+    DeletionRecorded => "deletion.recorded",
+}
+
+impl serde::Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    /// A signed-in staff account.
+    Account,
+    /// A participant (signed in by magic link).
+    Participant,
+    /// An enrolled check-in device.
+    Device,
+    /// An operator command on the server (CLI).
+    Operator,
+    /// The platform itself (scheduled jobs).
+    System,
+}
+
+impl ActorKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Account => "account",
+            Self::Participant => "participant",
+            Self::Device => "device",
+            Self::Operator => "operator",
+            Self::System => "system",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub id: Option<String>,
+    /// The role the actor acted in, e.g. `tenant_admin`.
+    pub role: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Failure,
+    Denied,
+}
+
+impl Outcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Denied => "denied",
+        }
+    }
+}
+
+/// Who acts, when, and from where (hashed), shared by every entry of one request or job.
+#[derive(Clone, Debug)]
+pub struct AuditContext {
+    pub actor: Actor,
+    pub at: DateTime<Utc>,
+    pub request_id: Option<String>,
+    pub ip: Option<IpHash>,
+}
+
+impl AuditContext {
+    /// An operator command on the server (CLI).
+    pub fn operator(at: DateTime<Utc>) -> Self {
+        Self { actor: Actor { kind: ActorKind::Operator, id: None, role: Some("operator".into()) }, at, request_id: None, ip: None }
+    }
+
+    /// A scheduled job of the platform.
+    pub fn system(at: DateTime<Utc>) -> Self {
+        Self { actor: Actor { kind: ActorKind::System, id: None, role: None }, at, request_id: None, ip: None }
+    }
+}
+
+/// Largest detail object, serialised. Details are small facts (ids, counts, codes).
+pub const MAX_DETAIL_BYTES: usize = 2048;
+
+/// One thing to record.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub action: Action,
+    pub target_type: &'static str,
+    pub target_id: Option<String>,
+    pub outcome: Outcome,
+    /// Pseudonymous reference of the person the entry is about (e.g. participant id),
+    /// for the participant's own view (INPUT-3).
+    pub subject_ref: Option<String>,
+    /// Company of that person, for company admins' view (INPUT-3, SEP-3).
+    pub company_id: Option<String>,
+    pub detail: Map<String, Value>,
+}
+
+impl Event {
+    pub fn new(action: Action, target_type: &'static str, target_id: Option<&str>) -> Self {
+        Self {
+            action,
+            target_type,
+            target_id: target_id.map(str::to_owned),
+            outcome: Outcome::Success,
+            subject_ref: None,
+            company_id: None,
+            detail: Map::new(),
+        }
+    }
+
+    pub fn outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
+    pub fn subject(mut self, subject_ref: &str, company_id: Option<&str>) -> Self {
+        self.subject_ref = Some(subject_ref.to_owned());
+        self.company_id = company_id.map(str::to_owned);
+        self
+    }
+
+    /// Adds a detail. Only ids, counts and codes belong here, never personal data.
+    pub fn detail(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.detail.insert(key.to_owned(), value.into());
+        self
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq, Eq, Serialize)]
+#[diesel(table_name = audit_entries)]
+pub struct Entry {
+    pub chain: String,
+    pub seq: i64,
+    pub id: String,
+    pub occurred_at: NaiveDateTime,
+    pub actor_type: String,
+    pub actor_id: Option<String>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    pub outcome: String,
+    pub subject_ref: Option<String>,
+    pub company_id: Option<String>,
+    pub request_id: Option<String>,
+    #[serde(serialize_with = "hex_opt")]
+    pub ip_hash: Option<Vec<u8>>,
+    pub ip_key_id: Option<String>,
+    pub detail: String,
+    #[serde(serialize_with = "hex_bytes")]
+    pub prev_hash: Vec<u8>,
+    #[serde(serialize_with = "hex_bytes")]
+    pub entry_hash: Vec<u8>,
+}
+
+fn hex_bytes<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex::encode(bytes))
+}
+
+fn hex_opt<S: serde::Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+    match bytes {
+        Some(b) => s.serialize_str(&hex::encode(b)),
+        None => s.serialize_none(),
+    }
+}
+
+/// The chain name of the platform's own events.
+pub const PLATFORM_CHAIN: &str = "platform";
+
+/// Which slice of a chain a viewer may see (TOM INPUT-3). Built from the viewer's role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// Tenant admins (inside their tenant) and platform admins (platform chain).
+    WholeChain,
+    /// Company admins: entries about their companies' people.
+    Companies(Vec<String>),
+    /// A participant: entries about themselves.
+    Subject(String),
+}
+
+/// Filters of the audit view; all optional, combined with AND.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub actor_id: Option<String>,
+    pub action: Option<String>,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+}

@@ -1,0 +1,247 @@
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::chain::{self, truncate_to_micros, GENESIS};
+use super::deletion;
+use super::export::{self, ExportFormat, ExportMeta};
+use super::model::{Action, AuditContext, Entry, Event, Filter, Visibility, MAX_DETAIL_BYTES, PLATFORM_CHAIN};
+use super::store;
+use crate::crypto::PlatformSigner;
+use crate::db::{Db, DbConnection, TenantScope, Tx};
+use crate::error::AppError;
+
+/// The chain a transaction writes to: its tenant's, or the platform's.
+pub fn chain_of(tx: &Tx<'_>) -> String {
+    tx.scope().map_or_else(|| PLATFORM_CHAIN.to_owned(), |s| s.tenant_id().to_owned())
+}
+
+/// Appends one entry to the chain of `tx`'s scope, in `tx` (TOM INPUT-1). If this fails,
+/// the caller's change fails with it.
+pub fn record(tx: &mut Tx<'_>, ctx: &AuditContext, event: Event) -> Result<Entry, AppError> {
+    let detail = serde_json::Value::Object(event.detail).to_string();
+    if detail.len() > MAX_DETAIL_BYTES {
+        return Err(AppError::Internal(format!("audit detail of {} bytes exceeds {MAX_DETAIL_BYTES}", detail.len())));
+    }
+    let chain = chain_of(tx);
+    let at = truncate_to_micros(ctx.at.naive_utc());
+    store::ensure_head(tx, &chain, at)?;
+    let head = store::lock_head(tx, &chain)?;
+    let mut entry = Entry {
+        chain,
+        seq: head.seq + 1,
+        id: Uuid::now_v7().to_string(),
+        occurred_at: at,
+        actor_type: ctx.actor.kind.code().to_owned(),
+        actor_id: ctx.actor.id.clone(),
+        actor_role: ctx.actor.role.clone(),
+        action: event.action.code().to_owned(),
+        target_type: event.target_type.to_owned(),
+        target_id: event.target_id,
+        outcome: event.outcome.code().to_owned(),
+        subject_ref: event.subject_ref,
+        company_id: event.company_id,
+        request_id: ctx.request_id.clone(),
+        ip_hash: ctx.ip.as_ref().map(|ip| ip.hash.clone()),
+        ip_key_id: ctx.ip.as_ref().map(|ip| ip.key_id.clone()),
+        detail,
+        prev_hash: head.head_hash,
+        entry_hash: Vec::new(),
+    };
+    entry.entry_hash = chain::hash(&entry);
+    store::append(tx, &entry)?;
+    Ok(entry)
+}
+
+/// Where and why a chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Break {
+    pub seq: i64,
+    /// The id of the first bad entry, if the row exists.
+    pub entry_id: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct VerifyReport {
+    pub chain: String,
+    pub entries_checked: i64,
+    pub intact: bool,
+    pub head_seq: i64,
+    #[schema(value_type = String)]
+    #[serde(serialize_with = "hex_head")]
+    pub head_hash: Vec<u8>,
+    pub first_break: Option<Break>,
+}
+
+fn hex_head<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex::encode(b))
+}
+
+/// Walks the chain in order and names the first entry that was altered, removed or
+/// moved (TOM INPUT-5). Run it in a transaction of the chain's scope.
+pub fn verify_chain(conn: &mut DbConnection, chain: &str) -> Result<VerifyReport, AppError> {
+    const PAGE: i64 = 2000;
+    let head = store::head(conn, chain).optional_head()?;
+    let (head_seq, head_hash) = head.map_or((0, GENESIS.to_vec()), |h| (h.seq, h.head_hash));
+    let mut expected_seq = 1;
+    let mut prev = GENESIS.to_vec();
+    let mut checked = 0;
+    let mut first_break = None;
+    'pages: loop {
+        let page = store::chain_page(conn, chain, expected_seq - 1, PAGE)?;
+        if page.is_empty() {
+            break;
+        }
+        for entry in page {
+            let problem = if entry.seq != expected_seq {
+                Some((expected_seq, None, format!("entry {expected_seq} is missing")))
+            } else if entry.prev_hash != prev {
+                Some((entry.seq, Some(entry.id.clone()), "does not link to the entry before it".to_owned()))
+            } else if chain::hash(&entry) != entry.entry_hash {
+                Some((entry.seq, Some(entry.id.clone()), "content does not match its hash".to_owned()))
+            } else {
+                None
+            };
+            if let Some((seq, entry_id, reason)) = problem {
+                first_break = Some(Break { seq, entry_id, reason });
+                break 'pages;
+            }
+            checked += 1;
+            prev = entry.entry_hash;
+            expected_seq += 1;
+        }
+    }
+    if first_break.is_none() && (expected_seq - 1 != head_seq || prev != head_hash) {
+        first_break = Some(Break {
+            seq: expected_seq,
+            entry_id: None,
+            reason: format!("the chain ends at {} but its head says {head_seq}", expected_seq - 1),
+        });
+    }
+    Ok(VerifyReport { chain: chain.to_owned(), entries_checked: checked, intact: first_break.is_none(), head_seq, head_hash, first_break })
+}
+
+trait OptionalHead {
+    fn optional_head(self) -> Result<Option<store::Head>, AppError>;
+}
+
+impl OptionalHead for diesel::QueryResult<store::Head> {
+    fn optional_head(self) -> Result<Option<store::Head>, AppError> {
+        use diesel::OptionalExtension;
+        Ok(self.optional()?)
+    }
+}
+
+/// The newest entries a viewer may see, one page at a time (TOM INPUT-3).
+pub fn search(
+    conn: &mut DbConnection,
+    chain: &str,
+    visibility: &Visibility,
+    filter: &Filter,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Entry>, AppError> {
+    if let Visibility::Companies(ids) = visibility {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+    }
+    Ok(store::search(conn, chain, visibility, filter, before_seq, limit.clamp(1, 1000))?)
+}
+
+pub const ENTRY_COLUMNS: &[&str] = &[
+    "chain", "seq", "id", "occurred_at", "actor_type", "actor_id", "actor_role", "action", "target_type", "target_id",
+    "outcome", "subject_ref", "company_id", "request_id", "ip_hash", "ip_key_id", "detail", "prev_hash", "entry_hash",
+];
+
+/// Most entries one export may hold; narrow the filter beyond that.
+pub const MAX_EXPORT: usize = 500_000;
+
+fn in_scope<T>(db: &Db, scope: Option<&TenantScope>, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
+    match scope {
+        Some(scope) => db.tenant_tx(scope, f),
+        None => db.platform_tx(f),
+    }
+}
+
+/// Exports the entries a viewer may see, oldest first, signed; the export itself is
+/// recorded in the chain (TOM INPUT-4, TRANS-6).
+pub fn export_entries(
+    db: &Db,
+    scope: Option<&TenantScope>,
+    visibility: &Visibility,
+    filter: &Filter,
+    format: ExportFormat,
+    ctx: &AuditContext,
+    signer: &PlatformSigner,
+) -> Result<Vec<u8>, AppError> {
+    in_scope(db, scope, |tx| {
+        let chain = chain_of(tx);
+        let mut entries = Vec::new();
+        let mut before = None;
+        loop {
+            let page = search(tx, &chain, visibility, filter, before, 1000)?;
+            let Some(last) = page.last() else { break };
+            before = Some(last.seq);
+            entries.extend(page);
+            if entries.len() > MAX_EXPORT {
+                return Err(AppError::invalid("filter", format!("more than {MAX_EXPORT} entries: narrow the time range")));
+            }
+        }
+        entries.reverse();
+        let head = store::head(tx, &chain).optional_head()?.unwrap_or(store::Head { seq: 0, head_hash: GENESIS.to_vec() });
+        let records: Vec<serde_json::Value> = entries.iter().map(|e| serde_json::to_value(e).unwrap_or_default()).collect();
+        let meta = ExportMeta {
+            kind: "audit",
+            chain: &chain,
+            exported_at: ctx.at,
+            head_seq: head.seq,
+            head_hash: &head.head_hash,
+            filter: serde_json::to_value(filter).unwrap_or_default(),
+        };
+        let bytes = export::write(format, &meta, ENTRY_COLUMNS, &records, signer);
+        record(
+            tx,
+            ctx,
+            Event::new(Action::AuditExported, "audit_log", None)
+                .detail("format", serde_json::to_value(format).unwrap_or_default())
+                .detail("records", records.len())
+                .detail("head_seq", head.seq),
+        )?;
+        Ok(bytes)
+    })
+}
+
+/// Exports a tenant's deletion log, signed, and records the export.
+pub fn export_deletions(
+    db: &Db,
+    scope: &TenantScope,
+    filter: &Filter,
+    format: ExportFormat,
+    ctx: &AuditContext,
+    signer: &PlatformSigner,
+) -> Result<Vec<u8>, AppError> {
+    db.tenant_tx(scope, |tx| {
+        let mut rows = deletion::list(tx, scope.tenant_id(), filter.from, filter.to)?;
+        rows.reverse();
+        let records: Vec<serde_json::Value> = rows.iter().map(|d| serde_json::to_value(d).unwrap_or_default()).collect();
+        let head = store::head(tx, scope.tenant_id()).optional_head()?.unwrap_or(store::Head { seq: 0, head_hash: GENESIS.to_vec() });
+        let meta = ExportMeta {
+            kind: "deletion_log",
+            chain: scope.tenant_id(),
+            exported_at: ctx.at,
+            head_seq: head.seq,
+            head_hash: &head.head_hash,
+            filter: serde_json::to_value(filter).unwrap_or_default(),
+        };
+        let bytes = export::write(format, &meta, deletion::COLUMNS, &records, signer);
+        record(
+            tx,
+            ctx,
+            Event::new(Action::DeletionLogExported, "deletion_log", None)
+                .detail("format", serde_json::to_value(format).unwrap_or_default())
+                .detail("records", records.len()),
+        )?;
+        Ok(bytes)
+    })
+}

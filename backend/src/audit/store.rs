@@ -1,0 +1,109 @@
+//! Queries for the audit chain. The head row is the lock that keeps each chain linear.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{Binary, BigInt, Text, Timestamp};
+
+use super::chain::GENESIS;
+use super::model::{Entry, Filter, Visibility};
+use crate::db::schema::{audit_entries, audit_heads};
+use crate::db::DbConnection;
+
+#[derive(QueryableByName, Queryable, Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    #[diesel(sql_type = BigInt)]
+    pub seq: i64,
+    #[diesel(sql_type = Binary)]
+    pub head_hash: Vec<u8>,
+}
+
+/// Creates the chain's head row if missing (both backends know `ON CONFLICT DO NOTHING`).
+pub fn ensure_head(conn: &mut DbConnection, chain: &str, now: NaiveDateTime) -> QueryResult<()> {
+    let sql = match conn {
+        DbConnection::Postgres(_) => {
+            "INSERT INTO audit_heads (chain, seq, head_hash, updated_at) VALUES ($1, 0, $2, $3) ON CONFLICT DO NOTHING"
+        }
+        DbConnection::Sqlite(_) => {
+            "INSERT INTO audit_heads (chain, seq, head_hash, updated_at) VALUES (?, 0, ?, ?) ON CONFLICT DO NOTHING"
+        }
+    };
+    diesel::sql_query(sql)
+        .bind::<Text, _>(chain)
+        .bind::<Binary, _>(GENESIS.as_slice())
+        .bind::<Timestamp, _>(now)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Reads the head and holds it until the transaction ends: PostgreSQL by row lock, SQLite
+/// by the write lock every write transaction takes first (`BEGIN IMMEDIATE`).
+pub fn lock_head(conn: &mut DbConnection, chain: &str) -> QueryResult<Head> {
+    match conn {
+        DbConnection::Postgres(c) => diesel::sql_query("SELECT seq, head_hash FROM audit_heads WHERE chain = $1 FOR UPDATE")
+            .bind::<Text, _>(chain)
+            .get_result(c),
+        DbConnection::Sqlite(_) => head(conn, chain),
+    }
+}
+
+pub fn head(conn: &mut DbConnection, chain: &str) -> QueryResult<Head> {
+    audit_heads::table.find(chain).select((audit_heads::seq, audit_heads::head_hash)).first(conn)
+}
+
+pub fn append(conn: &mut DbConnection, entry: &Entry) -> QueryResult<()> {
+    diesel::insert_into(audit_entries::table).values(entry).execute(conn)?;
+    diesel::update(audit_heads::table.find(&entry.chain))
+        .set((audit_heads::seq.eq(entry.seq), audit_heads::head_hash.eq(&entry.entry_hash), audit_heads::updated_at.eq(entry.occurred_at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Entries in chain order, `limit` at a time after `after_seq` (for verification).
+pub fn chain_page(conn: &mut DbConnection, chain: &str, after_seq: i64, limit: i64) -> QueryResult<Vec<Entry>> {
+    audit_entries::table
+        .filter(audit_entries::chain.eq(chain))
+        .filter(audit_entries::seq.gt(after_seq))
+        .order(audit_entries::seq.asc())
+        .limit(limit)
+        .select(Entry::as_select())
+        .load(conn)
+}
+
+/// The newest entries first, `before_seq` as the page cursor.
+pub fn search(
+    conn: &mut DbConnection,
+    chain: &str,
+    visibility: &Visibility,
+    filter: &Filter,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Entry>> {
+    let mut query = audit_entries::table.filter(audit_entries::chain.eq(chain)).into_boxed();
+    match visibility {
+        Visibility::WholeChain => {}
+        Visibility::Companies(ids) => query = query.filter(audit_entries::company_id.eq_any(ids.clone())),
+        Visibility::Subject(subject) => query = query.filter(audit_entries::subject_ref.eq(subject.clone())),
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_entries::occurred_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_entries::occurred_at.lt(to));
+    }
+    if let Some(actor) = &filter.actor_id {
+        query = query.filter(audit_entries::actor_id.eq(actor.clone()));
+    }
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_entries::action.eq(action.clone()));
+    }
+    if let Some(target_type) = &filter.target_type {
+        query = query.filter(audit_entries::target_type.eq(target_type.clone()));
+    }
+    if let Some(target_id) = &filter.target_id {
+        query = query.filter(audit_entries::target_id.eq(target_id.clone()));
+    }
+    if let Some(before) = before_seq {
+        query = query.filter(audit_entries::seq.lt(before));
+    }
+    query.order(audit_entries::seq.desc()).limit(limit).select(Entry::as_select()).load(conn)
+}

@@ -1,0 +1,4 @@
+DROP TABLE deletion_log;
+DROP TABLE audit_entries;
+DROP TABLE audit_heads;
+DROP FUNCTION append_only;

@@ -1,0 +1,3 @@
+DROP TABLE deletion_log;
+DROP TABLE audit_entries;
+DROP TABLE audit_heads;
