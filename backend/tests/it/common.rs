@@ -100,8 +100,56 @@ impl TestDb {
     }
 }
 
+/// Plaintexts that tests use as personal data, tokens or secrets. Every test database is
+/// scanned for them in its audit trail and deletion log before it is dropped (INPUT-1).
+static SENSITIVE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Personal data the fixtures use across tests.
+pub const FIXTURE_PLAINTEXTS: &[&str] = &["anna@example.org", "Anna Beispiel", "ops@example.org", "korrekt Pferd Batterie Heftklammer"];
+
+/// Registers `value` as something no audit entry may ever contain, and returns it.
+pub fn sensitive(value: &str) -> String {
+    SENSITIVE.lock().unwrap_or_else(|p| p.into_inner()).push(value.to_owned());
+    value.to_owned()
+}
+
+#[derive(diesel::QueryableByName)]
+struct Dump {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    row: String,
+}
+
+impl TestDb {
+    /// Every audit entry and deletion-log row of this database as text (hex for binary).
+    pub fn audit_text(&self) -> Vec<String> {
+        use diesel::RunQueryDsl;
+        let mut conn = self.inspect();
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT chain || '|' || id || '|' || actor_type || '|' || COALESCE(actor_id, '') || '|' || COALESCE(actor_role, '') || '|' || action || '|' || target_type || '|' || COALESCE(target_id, '') || '|' || COALESCE(subject_ref, '') || '|' || COALESCE(company_id, '') || '|' || COALESCE(request_id, '') || '|' || COALESCE(hex(ip_hash), '') || '|' || COALESCE(ip_key_id, '') || '|' || detail AS row FROM audit_entries
+                 UNION ALL SELECT category || '|' || COALESCE(subject_ref, '') || '|' || reason_code || '|' || reason_text || '|' || legal_basis || '|' || COALESCE(actor_id, '') AS row FROM deletion_log"
+            }
+            Backend::Postgres => {
+                "SELECT concat_ws('|', chain, id, actor_type, actor_id, actor_role, action, target_type, target_id, subject_ref, company_id, request_id, encode(ip_hash, 'hex'), ip_key_id, detail) AS row FROM audit_entries
+                 UNION ALL SELECT concat_ws('|', category, subject_ref, reason_code, reason_text, legal_basis, actor_id) AS row FROM deletion_log"
+            }
+        };
+        diesel::sql_query(sql).load::<Dump>(&mut conn).map(|rows| rows.into_iter().map(|d| d.row).collect()).unwrap_or_default()
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let mut secrets = SENSITIVE.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            secrets.extend(FIXTURE_PLAINTEXTS.iter().map(|s| s.to_string()));
+            for row in self.audit_text() {
+                let lower = row.to_lowercase();
+                if let Some(secret) = secrets.iter().find(|s| lower.contains(&s.to_lowercase())) {
+                    panic!("INPUT-1: an audit or deletion-log entry holds the plaintext {secret:?}: {row}");
+                }
+            }
+        }
         if let Some(name) = &self.pg_name {
             if let Ok(mut conn) = diesel::PgConnection::establish(&pg_admin_url()) {
                 let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
@@ -170,7 +218,7 @@ impl TestApp {
             },
             at,
             request_id: Some(uuid::Uuid::now_v7().to_string()),
-            ip: Some(self.state.ip_hasher.hash("203.0.113.9".parse().expect("ip"), at).expect("ip hash")),
+            ip: Some(self.state.ip_hasher.hash(sensitive("203.0.113.9").parse().expect("ip"), at).expect("ip hash")),
         }
     }
 }
