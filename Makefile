@@ -8,7 +8,7 @@ TARGET_DIR := $(if $(TARGET_DIR),$(TARGET_DIR),target)
 BIN := $(TARGET_DIR)/debug/anwesend
 TEST_PG_URL ?= postgres://anwesend_test:anwesend_test@127.0.0.1:5432/postgres
 
-.PHONY: help run test deps ui server openapi test-rust-sqlite test-rust-postgres test-browser lint
+.PHONY: help run test deps ui server openapi test-rust-sqlite test-rust-postgres test-browser bench
 
 help:
 	@echo "make run    build UI and server, serve http://localhost:8080 (SQLite, demo tenant)"
@@ -45,3 +45,7 @@ test-rust-postgres:
 
 test-browser:
 	ANWESEND_BIN=$(abspath $(BIN)) node --test tests/browser/
+
+# Performance figures (release build): audit append throughput on SQLite and PostgreSQL.
+bench:
+	ANWESEND_BENCH_PG_URL=$(TEST_PG_URL) $(CARGO) bench -p anwesend --bench audit_append

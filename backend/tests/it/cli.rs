@@ -64,6 +64,28 @@ fn authz_3_operator_commands_work_on_the_configured_database() {
     locations::create(&db, &scope, &ctx, anwesend::locations::model::NewLocation { name: "Halle".into(), parent_id: None })
         .expect("tenant usable");
 
+    // INPUT-4, INPUT-5 from the command line: verify, export, check the export.
+    let out = run(anwesend(&test_db, dir.path()).args(["audit", "verify"]), "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("platform: intact") && report.contains("tsv-nord: intact, 2 entries"), "{report}");
+    for format in ["json", "csv"] {
+        let file = dir.path().join(format!("audit.{format}"));
+        let out = run(
+            anwesend(&test_db, dir.path()).args(["audit", "export", "--tenant", "tsv-nord", "--format", format, "--out"]).arg(&file),
+            "",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let out = run(anwesend(&test_db, dir.path()).args(["audit", "verify-export"]).arg(&file), "");
+        assert!(out.status.success() && text(&out.stdout).contains("intact audit export"), "{}{}", text(&out.stdout), text(&out.stderr));
+        let mut bytes = std::fs::read(&file).expect("export");
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x01;
+        std::fs::write(&file, &bytes).expect("edit");
+        let out = run(anwesend(&test_db, dir.path()).args(["audit", "verify-export"]).arg(&file), "");
+        assert!(!out.status.success(), "an edited {format} export is refused");
+    }
+
     let password = "korrekt Pferd Batterie Heftklammer";
     let out = run(anwesend(&test_db, dir.path()).args(["admin", "create-platform-admin", "--email", "Ops@Example.org"]), &format!("{password}\n"));
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -84,6 +106,17 @@ fn authz_3_operator_commands_work_on_the_configured_database() {
     assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
     assert!(!hash.contains(password));
     assert!(anwesend::auth::password::verify(password, hash));
+
+    // A forged entry makes `audit verify` fail and name it.
+    use diesel::connection::SimpleConnection;
+    let forge = match test_db.backend {
+        Backend::Sqlite => "DROP TRIGGER audit_entries_no_update; UPDATE audit_entries SET outcome = 'failure' WHERE seq = 2 AND chain != 'platform';",
+        Backend::Postgres => "ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only; UPDATE audit_entries SET outcome = 'failure' WHERE seq = 2 AND chain != 'platform';",
+    };
+    test_db.inspect().batch_execute(forge).expect("forge");
+    let out = run(anwesend(&test_db, dir.path()).args(["audit", "verify", "--tenant", "tsv-nord"]), "");
+    assert!(!out.status.success());
+    assert!(text(&out.stdout).contains("tsv-nord: BROKEN at entry 2"), "{}", text(&out.stdout));
 }
 
 fn free_port() -> u16 {

@@ -1,0 +1,106 @@
+//! Audit append throughput: 100,000 entries from 8 concurrent writers, each append its
+//! own transaction, then one full chain verification. Prints figures; asserts nothing.
+//!
+//!   cargo bench -p anwesend --bench audit_append                       # SQLite
+//!   ANWESEND_BENCH_PG_URL=postgres://anwesend_test:anwesend_test@127.0.0.1:5432/postgres \
+//!     cargo bench -p anwesend --bench audit_append                     # and PostgreSQL
+//! BENCH_ENTRIES and BENCH_WRITERS change the load.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anwesend::audit::{self, AuditContext, Event};
+use anwesend::config::IpHashConfig;
+use anwesend::crypto::{IpHasher, MasterKey, MasterKeyOrigin};
+use anwesend::db::{self, Db, TenantScope};
+use anwesend::tenants::{model::NewTenant, service as tenants};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn run(label: &str, app_url: &str, entries: usize, writers: usize) {
+    let db = Db::new(app_url, writers as u32 + 2).expect("pool");
+    let master = Arc::new(MasterKey::generate(MasterKeyOrigin::Operator));
+    let now = chrono::Utc::now();
+    let ctx = AuditContext::system(now);
+    let tenant = tenants::create(&db, &master, &ctx, NewTenant { slug: "bench".into(), name: "Bench".into(), is_demo: false }).expect("tenant");
+    let scope = TenantScope::named_by_operator(tenant.id);
+    let hasher = IpHasher::new(db.clone(), master.clone(), &IpHashConfig::default());
+    let ip = hasher.hash("198.51.100.1".parse().expect("ip"), now).expect("ip hash");
+
+    let started = Instant::now();
+    let per_writer = entries / writers;
+    let handles: Vec<_> = (0..writers)
+        .map(|w| {
+            let (db, scope, ip) = (db.clone(), scope.clone(), ip.clone());
+            std::thread::spawn(move || {
+                let ctx = AuditContext { ip: Some(ip), request_id: Some(format!("bench-{w}")), ..AuditContext::system(now) };
+                let mut latencies = Vec::with_capacity(per_writer);
+                for i in 0..per_writer {
+                    let t = Instant::now();
+                    db.tenant_tx(&scope, |tx| {
+                        let id = format!("{w}-{i}");
+                        audit::record(tx, &ctx, Event::new(audit::Action::LocationUpdated, "location", Some(&id)).detail("writer", w))?;
+                        Ok(())
+                    })
+                    .expect("append");
+                    latencies.push(t.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies: Vec<Duration> = handles.into_iter().flat_map(|h| h.join().expect("writer")).collect();
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+
+    let verify_started = Instant::now();
+    let report = db.tenant_tx(&scope, |tx| audit::verify_chain(tx, scope.tenant_id())).expect("verify");
+    let verify_time = verify_started.elapsed();
+    assert!(report.intact, "{report:?}");
+
+    println!(
+        "{label:<10} {:>7} entries, {writers} writers: {:>8.0} entries/s, append p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.2} ms; verify {} entries in {:.2} s ({:.0}/s)",
+        latencies.len(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        pct(1.0).as_secs_f64() * 1e3,
+        report.entries_checked,
+        verify_time.as_secs_f64(),
+        report.entries_checked as f64 / verify_time.as_secs_f64(),
+    );
+}
+
+fn main() {
+    let entries = env_usize("BENCH_ENTRIES", 100_000);
+    let writers = env_usize("BENCH_WRITERS", 8);
+    let dir = tempfile::tempdir().expect("dir");
+    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
+    db::migrate(&sqlite).expect("migrate");
+    run("sqlite", &sqlite, entries, writers);
+
+    if let Ok(admin) = std::env::var("ANWESEND_BENCH_PG_URL") {
+        let name = format!("anw_bench_{}", std::process::id());
+        let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL admin URL");
+        conn.batch_execute(&format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'anwesend_app') THEN
+               CREATE ROLE anwesend_app LOGIN PASSWORD 'anwesend_app'; END IF; END $$;"
+        ))
+        .expect("app role");
+        conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("bench database");
+        let (base, _) = admin.rsplit_once('/').expect("URL path");
+        let owner = format!("{base}/{name}");
+        db::migrate(&owner).expect("migrate");
+        db::grant_app_role(&owner, "anwesend_app").expect("grant");
+        let host = owner.rsplit_once('@').map_or(owner.as_str(), |(_, h)| h);
+        run("postgres", &format!("postgres://anwesend_app:anwesend_app@{host}"), entries, writers);
+        let _ = conn.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"));
+    } else {
+        println!("postgres   skipped: set ANWESEND_BENCH_PG_URL to a superuser URL to measure PostgreSQL too");
+    }
+}
