@@ -107,6 +107,14 @@ enum AdminCommand {
         #[arg(long)]
         email: String,
     },
+    /// Make an account a primary tenant admin (creating it; password from standard input).
+    CreateTenantAdmin {
+        /// The tenant's slug.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -188,6 +196,15 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             let password = read_password()?;
             let account = accounts::service::create_platform_admin(&db, &master, &AuditContext::operator(clock.now()), &email, &password)?;
             println!("created platform admin {}", account.id);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateTenantAdmin { tenant, email }) => {
+            let (db, master) = open(&config)?;
+            let scope = tenant_scope(&db, &tenant)?;
+            let password = read_password()?;
+            let ctx = AuditContext::operator(clock.now());
+            let account = accounts::service::create_tenant_admin(&db, &master, &ctx, &scope, &email, &password)?;
+            println!("{} is now a primary tenant admin of {tenant}", account.id);
             Ok(())
         }
         Command::Keys(KeysCommand::RotateIp) => {

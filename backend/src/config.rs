@@ -67,6 +67,36 @@ impl Default for IpHashConfig {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// A session ends after this many minutes without a request (TOM ACC-3).
+    pub idle_minutes: u32,
+    /// And at the latest this many hours after sign-in.
+    pub absolute_hours: u32,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self { idle_minutes: 30, absolute_hours: 12 }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    /// Sign-in attempts per client address and minute (TOM ACC-4).
+    pub sign_in_per_ip_per_minute: u32,
+    /// Sign-in attempts per account (email) and minute.
+    pub sign_in_per_account_per_minute: u32,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self { sign_in_per_ip_per_minute: 20, sign_in_per_account_per_minute: 5 }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// `dev` or `prod`; must be set explicitly (TOM SEP-4).
     pub environment: Option<Environment>,
@@ -90,6 +120,8 @@ pub struct Config {
     pub tls: Option<TlsConfig>,
     pub proxy: ProxyConfig,
     pub ip_hash: IpHashConfig,
+    pub session: SessionConfig,
+    pub rate_limit: RateLimitConfig,
 }
 
 impl Default for Config {
@@ -112,6 +144,8 @@ impl Default for Config {
             tls: None,
             proxy: ProxyConfig::default(),
             ip_hash: IpHashConfig::default(),
+            session: SessionConfig::default(),
+            rate_limit: RateLimitConfig::default(),
         }
     }
 }
@@ -138,7 +172,7 @@ impl ConfigError {
 const TOP_LEVEL_KEYS: &[&str] = &[
     "environment", "database_url", "migration_database_url", "database_max_connections",
     "auto_migrate", "listen", "data_dir", "master_key_file", "master_key", "public_url",
-    "demo_data", "frontend_dir", "json_body_limit", "log_format", "tls", "proxy", "ip_hash",
+    "demo_data", "frontend_dir", "json_body_limit", "log_format", "tls", "proxy", "ip_hash", "session", "rate_limit",
 ];
 
 impl Config {
@@ -188,6 +222,14 @@ impl Config {
         self.migration_database_url.as_deref().unwrap_or(&self.database_url)
     }
 
+    /// `scheme://host[:port]` of `public_url`: what browsers send as `Origin`.
+    pub fn public_origin(&self) -> &str {
+        let rest = self.public_url.split_once("://").map_or("", |(_, r)| r);
+        let host_len = rest.find('/').unwrap_or(rest.len());
+        let scheme_len = self.public_url.len() - rest.len();
+        &self.public_url[..scheme_len + host_len]
+    }
+
     /// TLS reaches the client: served natively or by a declared proxy.
     pub fn serves_tls(&self) -> bool {
         self.tls.is_some() || self.proxy.tls_terminated
@@ -224,6 +266,15 @@ impl Config {
         }
         if !(1..=3650).contains(&self.ip_hash.keep_days) {
             return Err(ConfigError::new("ip_hash.keep_days", "must be between 1 and 3650"));
+        }
+        if !(1..=24 * 60).contains(&self.session.idle_minutes) {
+            return Err(ConfigError::new("session.idle_minutes", "must be between 1 and 1440"));
+        }
+        if !(1..=24 * 7).contains(&self.session.absolute_hours) {
+            return Err(ConfigError::new("session.absolute_hours", "must be between 1 and 168"));
+        }
+        if self.rate_limit.sign_in_per_ip_per_minute == 0 || self.rate_limit.sign_in_per_account_per_minute == 0 {
+            return Err(ConfigError::new("rate_limit", "limits must be at least 1 per minute"));
         }
         if self.master_key_file.is_some() && self.master_key.is_some() {
             return Err(ConfigError::new("master_key", "set either master_key or master_key_file, not both"));

@@ -131,6 +131,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("start-up task failed")??;
     spawn_key_jobs(state.clone());
+    // Keep the rate limiters' memory bounded (TOM ACC-4).
+    let limits = state.sign_in_limits.clone();
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(Duration::from_secs(60));
+        loop {
+            interval.tick().await;
+            limits.forget_recovered();
+        }
+    });
     let environment = state.config.environment().as_str();
     let server = HttpServer::new({
         let state = state.clone();

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use crate::auth::rate_limit::SignInLimits;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::{IpHasher, MasterKey};
@@ -13,12 +14,14 @@ pub struct AppState {
     pub master: Arc<MasterKey>,
     pub ip_hasher: Arc<IpHasher>,
     pub clock: Arc<dyn Clock>,
+    pub sign_in_limits: Arc<SignInLimits>,
 }
 
 impl AppState {
     pub fn new(config: Config, db: Db, master: MasterKey, clock: Arc<dyn Clock>) -> Self {
         let master = Arc::new(master);
         let ip_hasher = Arc::new(IpHasher::new(db.clone(), master.clone(), &config.ip_hash));
-        Self { config: Arc::new(config), db, master, ip_hasher, clock }
+        let sign_in_limits = Arc::new(SignInLimits::new(&config.rate_limit));
+        Self { config: Arc::new(config), db, master, ip_hasher, clock, sign_in_limits }
     }
 }

@@ -15,4 +15,5 @@ pub struct Account {
     pub disabled_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub last_sign_in_at: Option<NaiveDateTime>,
 }

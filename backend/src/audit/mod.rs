@@ -10,6 +10,7 @@ pub mod deletion;
 pub mod export;
 pub mod model;
 pub mod service;
+pub mod routes;
 pub mod store;
 
 pub use model::{Action, Actor, ActorKind, AuditContext, Event, Outcome};

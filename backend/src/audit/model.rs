@@ -37,6 +37,14 @@ actions! {
     AuditExported => "audit.exported",
     DeletionLogExported => "deletion_log.exported",
     DeletionRecorded => "deletion.recorded",
+    AccountCreated => "account.created",
+    MembershipGranted => "membership.granted",
+    SignInSucceeded => "auth.sign_in_succeeded",
+    SignInFailed => "auth.sign_in_failed",
+    SessionEnded => "auth.session_ended",
+    SessionExpired => "auth.session_expired",
+    RateLimited => "auth.rate_limited",
+    PermissionDenied => "auth.permission_denied",
 }
 
 impl serde::Serialize for Action {

@@ -102,3 +102,8 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
+
+/// HMAC-SHA256 of `message` under `key`, hex-encoded.
+pub fn hmac_hex(key: &[u8], message: &[u8]) -> String {
+    hex::encode(hmac_sha256(key, &[message]))
+}

@@ -175,9 +175,10 @@ impl Tx<'_> {
         self.scope.as_ref()
     }
 
-    /// Moves a platform transaction into a tenant it has just created, so tenant creation
-    /// (platform record, keys, the tenant's own first audit entry) is one transaction.
-    pub fn enter_new_tenant(&mut self, scope: &TenantScope) -> Result<(), AppError> {
+    /// Moves a platform transaction into one tenant, so platform and tenant records of one
+    /// operator action (e.g. tenant creation: platform entry, keys, the tenant's first
+    /// audit entry) commit together. Only once, and only from platform scope.
+    pub fn enter_tenant(&mut self, scope: &TenantScope) -> Result<(), AppError> {
         if self.scope.is_some() {
             return Err(AppError::Internal("a tenant transaction cannot change tenant".into()));
         }

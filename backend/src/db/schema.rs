@@ -58,6 +58,36 @@ diesel::table! {
         disabled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        last_sign_in_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    memberships (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        account_id -> Text,
+        role -> Text,
+        is_primary -> Bool,
+        company_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        token_hash -> Binary,
+        account_id -> Text,
+        active_tenant_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        end_reason -> Nullable<Text>,
+        device -> Text,
+        ip_hash -> Nullable<Binary>,
+        ip_key_id -> Nullable<Text>,
     }
 }
 
@@ -114,4 +144,6 @@ diesel::table! {
         request_id -> Nullable<Text>,
     }
 }
-diesel::allow_tables_to_appear_in_same_query!(tenants, tenant_keys, ip_hash_keys, locations, accounts, audit_heads, audit_entries, deletion_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants, tenant_keys, ip_hash_keys, locations, accounts, audit_heads, audit_entries, deletion_log, memberships, sessions
+);

@@ -13,6 +13,11 @@ impl TenantScope {
         Self { tenant_id: tenant_id.into() }
     }
 
+    /// For a request: the tenant of the verified session (`auth::service::authenticate`).
+    pub(crate) fn named_by_session(tenant_id: String) -> Self {
+        Self { tenant_id }
+    }
+
     pub fn tenant_id(&self) -> &str {
         &self.tenant_id
     }

@@ -16,6 +16,9 @@ use actix_web::{web, App, HttpResponse};
 pub use context::RequestContext;
 pub use error::{ApiError, Problem};
 
+use crate::audit::routes as audit;
+use crate::auth::routes as auth;
+use crate::locations::routes as locations;
 use crate::state::AppState;
 
 /// JSON body limits and problem+json answers for every JSON endpoint (TOM PRIV-5).
@@ -50,6 +53,9 @@ pub fn build_app(
             web::scope("/api/v1")
                 .service(routes::status)
                 .service(routes::openapi_document)
+                .service(web::scope("/auth").service(auth::login).service(auth::whoami).service(auth::logout))
+                .service(web::scope("/audit").service(audit::actions).service(audit::verify).service(audit::export).service(audit::list))
+                .service(web::scope("/locations").service(locations::list).service(locations::create))
                 .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::not_found()) })),
         )
         .service(frontend_service(&frontend))

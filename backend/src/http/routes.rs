@@ -81,9 +81,19 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 #[derive(OpenApi)]
 #[openapi(
     info(title = "anwesend API", description = "Participant and attendance platform. Errors are application/problem+json."),
-    paths(healthz, readyz, status),
+    paths(
+        healthz, readyz, status,
+        crate::auth::routes::login, crate::auth::routes::whoami, crate::auth::routes::logout,
+        crate::audit::routes::list, crate::audit::routes::actions, crate::audit::routes::verify, crate::audit::routes::export,
+        crate::locations::routes::list, crate::locations::routes::create,
+    ),
     components(schemas(Problem)),
-    tags((name = "operations", description = "Health and status"))
+    tags(
+        (name = "operations", description = "Health and status"),
+        (name = "auth", description = "Staff sign-in and sessions"),
+        (name = "audit", description = "Audit trail (role-scoped)"),
+        (name = "locations", description = "Venues and rooms"),
+    )
 )]
 pub struct ApiDoc;
 

@@ -53,7 +53,7 @@ pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant)
         let created = || Event::new(Action::TenantCreated, "tenant", Some(&tenant.id)).detail("slug", tenant.slug.as_str());
         audit::record(tx, ctx, created())?;
         // From here on the transaction works inside the new tenant (RLS checks the keys).
-        tx.enter_new_tenant(&scope)?;
+        tx.enter_tenant(&scope)?;
         for purpose in [KEY_PURPOSE_DATA, KEY_PURPOSE_INDEX] {
             let key_id = Uuid::now_v7().to_string();
             store::insert_key(

@@ -2,6 +2,7 @@
 //! SQLite file, or a fresh PostgreSQL database when ANWESEND_TEST_DATABASE=postgres.
 
 mod audit;
+mod auth;
 mod cli;
 mod common;
 mod config;

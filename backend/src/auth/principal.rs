@@ -1,0 +1,120 @@
+//! The `Principal` extractor: session cookie → verified session, plus the CSRF check on
+//! every state-changing request (TOM ACC-3, TRANS-4, AUTHZ-2).
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+
+use super::service::{self, AuthError, Origin, Principal};
+use crate::crypto::{constant_time_eq, hmac_hex};
+use crate::http::{ApiError, RequestContext};
+use crate::state::AppState;
+
+/// `__Host-` cookies need HTTPS; a dev server on plain `http://localhost` uses the same
+/// cookie without the prefix and the `Secure` flag. Prod never serves plain HTTP (SEP-4).
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.public_url.starts_with("https://") {
+        "__Host-anwesend_session"
+    } else {
+        "anwesend_session"
+    }
+}
+
+/// HttpOnly (no script reads it), SameSite=Strict (staff never arrive signed-in from
+/// another site; participants' magic links carry their token in the URL fragment), no
+/// Max-Age (gone with the browser session; the server ends it anyway).
+pub fn session_cookie(state: &AppState, token: &str) -> Cookie<'static> {
+    Cookie::build(cookie_name(state), token.to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(state.config.public_url.starts_with("https://"))
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+pub fn removal_cookie(state: &AppState) -> Cookie<'static> {
+    let mut cookie = session_cookie(state, "");
+    cookie.make_removal();
+    cookie
+}
+
+/// The CSRF token of a session: derived, so nothing more to store.
+pub fn csrf_token(state: &AppState, session_id: &str) -> String {
+    hmac_hex(state.master.derive("csrf-token").as_ref(), session_id.as_bytes())
+}
+
+pub fn unauthenticated() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Sign-in required")
+}
+
+fn csrf_failed() -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", "The request did not come from this application")
+}
+
+pub fn is_state_changing(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The browser's `Origin` must be this server's public origin.
+pub fn origin_matches(req: &HttpRequest, state: &AppState) -> bool {
+    req.headers().get("origin").and_then(|v| v.to_str().ok()).is_some_and(|o| o == state.config.public_origin())
+}
+
+/// What the session and the audit trail may know of a request, before the IP is hashed.
+pub struct RequestFacts {
+    ctx: RequestContext,
+    device: String,
+}
+
+impl RequestFacts {
+    pub fn of(req: &HttpRequest) -> Result<Self, ApiError> {
+        let ctx = req.extensions().get::<RequestContext>().cloned().ok_or_else(|| ApiError::from(crate::AppError::Internal("no context".into())))?;
+        let user_agent = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        Ok(Self { ctx, device: service::device_summary(user_agent) })
+    }
+
+    /// Hashes the client IP (blocking: may create the day's key).
+    pub fn origin(self, state: &AppState) -> Result<Origin, ApiError> {
+        let ip = self.ctx.ip_hash(state)?;
+        Ok(Origin { at: self.ctx.received_at, request_id: self.ctx.request_id, ip, device: self.device })
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req.app_data::<web::Data<AppState>>().cloned().ok_or_else(unauthenticated)?;
+            let token = req.cookie(cookie_name(&state)).map(|c| c.value().to_owned()).filter(|t| !t.is_empty());
+            let Some(token) = token else { return Err(unauthenticated().into()) };
+            let changing = is_state_changing(req.method());
+            if changing && !origin_matches(&req, &state) {
+                return Err(csrf_failed().into());
+            }
+            let sent_csrf = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let facts = RequestFacts::of(&req)?;
+            let principal = web::block(move || -> Result<Principal, ApiError> {
+                let origin = facts.origin(&state)?;
+                let principal = service::authenticate(&state, &origin, &token).map_err(|e| match e {
+                    AuthError::App(e) => ApiError::from(e),
+                    _ => unauthenticated(),
+                })?;
+                if changing {
+                    let expected = csrf_token(&state, &principal.session_id);
+                    if !sent_csrf.is_some_and(|sent| constant_time_eq(sent.as_bytes(), expected.as_bytes())) {
+                        return Err(csrf_failed());
+                    }
+                }
+                Ok(principal)
+            })
+            .await
+            .map_err(ApiError::from)??;
+            Ok(principal)
+        })
+    }
+}

@@ -1,0 +1,59 @@
+//! Keyed rate limits (GCRA, governor) for authentication endpoints (TOM ACC-4). Keys are
+//! hashed client addresses and blind indexes of emails, never plaintext. Memory stays
+//! bounded: keys whose limit has fully recovered are dropped periodically.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+pub struct Limiter {
+    inner: DefaultKeyedRateLimiter<Vec<u8>>,
+}
+
+impl Limiter {
+    /// `per_minute` requests a minute, all of which may come at once.
+    pub fn per_minute(per_minute: u32) -> Self {
+        let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        Self { inner: RateLimiter::keyed(Quota::per_minute(n)) }
+    }
+
+    /// `Err(wait)` when `key` is over its limit.
+    pub fn check(&self, key: &[u8]) -> Result<(), Duration> {
+        self.inner.check_key(&key.to_vec()).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    pub fn forget_recovered(&self) {
+        self.inner.retain_recent();
+        self.inner.shrink_to_fit();
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
+    }
+}
+
+/// The limiters of the sign-in endpoint.
+pub struct SignInLimits {
+    pub per_ip: Limiter,
+    pub per_account: Limiter,
+}
+
+impl SignInLimits {
+    pub fn new(config: &crate::config::RateLimitConfig) -> Self {
+        Self {
+            per_ip: Limiter::per_minute(config.sign_in_per_ip_per_minute),
+            per_account: Limiter::per_minute(config.sign_in_per_account_per_minute),
+        }
+    }
+
+    pub fn forget_recovered(&self) {
+        self.per_ip.forget_recovered();
+        self.per_account.forget_recovered();
+    }
+}

@@ -1,0 +1,143 @@
+//! `/api/v1/auth`: sign in, who am I, sign out.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::principal::{self, csrf_token, session_cookie, RequestFacts};
+use super::service::{self, AuthError, Principal};
+use crate::audit::{self, Action, Event, Outcome};
+use crate::crypto::normalize_email;
+use crate::http::{ApiError, Problem};
+use crate::state::AppState;
+use crate::tenants;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(max_length = 254)]
+    pub email: String,
+    #[schema(max_length = 128)]
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TenantRef {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+}
+
+/// The signed-in account as the UI needs it.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub account_id: String,
+    pub email: String,
+    pub is_platform_admin: bool,
+    pub tenant: Option<TenantRef>,
+    pub roles: Vec<String>,
+    /// Send as `X-CSRF-Token` with every state-changing request (TOM TRANS-4).
+    pub csrf_token: String,
+}
+
+fn me(state: &AppState, p: &Principal) -> Result<Me, ApiError> {
+    let mut conn = state.db.conn()?;
+    let account = crate::accounts::store::find(&mut conn, &p.account_id).map_err(crate::AppError::from)?.ok_or_else(principal::unauthenticated)?;
+    let email = state.master.platform_keys().decrypt("accounts", "email", &account.id, &account.email_ciphertext).map_err(crate::AppError::from)?;
+    let tenant = match &p.tenant {
+        Some(scope) => tenants::store::find(&mut conn, scope.tenant_id())
+            .map_err(crate::AppError::from)?
+            .map(|t| TenantRef { id: t.id, slug: t.slug, name: t.name }),
+        None => None,
+    };
+    Ok(Me {
+        account_id: p.account_id.clone(),
+        email: email.to_string(),
+        is_platform_admin: p.is_platform_admin,
+        tenant,
+        roles: p.roles().iter().map(|r| r.code().to_owned()).collect(),
+        csrf_token: csrf_token(state, &p.session_id),
+    })
+}
+
+fn rate_limited(wait: std::time::Duration) -> HttpResponse {
+    let seconds = wait.as_secs().max(1);
+    let mut response = actix_web::ResponseError::error_response(
+        &ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many attempts").detail(format!("try again in {seconds} s")),
+    );
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// Sign in with email and password. Wrong email, wrong password and disabled account
+/// get the same answer (TOM ACC-1, ACC-4).
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
+    (status = 200, body = Me, description = "Signed in; the session cookie is set"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/login")]
+pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
+    if !principal::origin_matches(&req, &state) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", "The request did not come from this application"));
+    }
+    let LoginRequest { email, password } = body.into_inner();
+    if email.len() > 254 || password.len() > 1024 {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", "A field is too long"));
+    }
+    let shared = state.clone().into_inner();
+    let facts = RequestFacts::of(&req)?;
+    let result = web::block(move || -> Result<Result<(String, Me), std::time::Duration>, ApiError> {
+        let state = shared;
+        let origin = facts.origin(&state)?;
+        let ip_key = origin.ip.as_ref().map(|i| i.hash.clone()).unwrap_or_default();
+        let account_key = state.master.platform_keys().blind_index("accounts", "email", &normalize_email(&email));
+        let limited = state.sign_in_limits.per_ip.check(&ip_key).and_then(|()| state.sign_in_limits.per_account.check(&account_key));
+        if let Err(wait) = limited {
+            let ctx = crate::audit::AuditContext::system(origin.at);
+            let ctx = crate::audit::AuditContext { request_id: Some(origin.request_id.clone()), ip: origin.ip.clone(), ..ctx };
+            state.db.platform_tx(|tx| {
+                audit::record(tx, &ctx, Event::new(Action::RateLimited, "endpoint", Some("auth.login")).outcome(Outcome::Denied))?;
+                Ok(())
+            })?;
+            return Ok(Err(wait));
+        }
+        match service::sign_in(&state, &origin, &email, &password) {
+            Ok((token, principal)) => Ok(Ok((token, me(&state, &principal)?))),
+            Err(AuthError::App(e)) => Err(e.into()),
+            Err(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "Email or password is wrong")),
+        }
+    })
+    .await??;
+    match result {
+        Ok((token, me)) => Ok(HttpResponse::Ok().cookie(session_cookie(&state, &token)).json(me)),
+        Err(wait) => Ok(rate_limited(wait)),
+    }
+}
+
+/// The signed-in account, with a fresh CSRF token.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses(
+    (status = 200, body = Me),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/me")]
+pub async fn whoami(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
+    let me = web::block(move || me(&state, &p)).await??;
+    Ok(HttpResponse::Ok().json(me))
+}
+
+/// Ends this session (needs `X-CSRF-Token`).
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses(
+    (status = 204, description = "Signed out; the cookie is removed"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/logout")]
+pub async fn logout(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
+    let shared = state.clone().into_inner();
+    web::block(move || service::end(&shared, &p, "sign_out", Action::SessionEnded)).await??;
+    Ok(HttpResponse::NoContent().cookie(principal::removal_cookie(&state)).finish())
+}

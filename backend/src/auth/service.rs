@@ -1,0 +1,248 @@
+//! Sign-in, session validation and sign-out. Blocking: call from `web::block`.
+
+use std::sync::OnceLock;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::model::{Membership, Role, Session};
+use super::password;
+use super::store;
+use crate::accounts::model::Account;
+use crate::accounts::store as accounts;
+use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
+use crate::crypto::{normalize_email, random_bytes, IpHash};
+use crate::db::TenantScope;
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Wrong email or password, or a disabled account: one answer for all (TOM ACC-4).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+/// Where a request comes from, as far as the audit trail may know it.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    pub at: DateTime<Utc>,
+    pub request_id: String,
+    pub ip: Option<IpHash>,
+    pub device: String,
+}
+
+/// A signed-in staff member, rebuilt from the session on every request (TOM AUTHZ-2).
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub account_id: String,
+    pub session_id: String,
+    pub is_platform_admin: bool,
+    /// The tenant this session acts in; the only source of a request's tenant scope.
+    pub tenant: Option<TenantScope>,
+    /// Memberships in that tenant.
+    pub memberships: Vec<Membership>,
+    pub audit: AuditContext,
+}
+
+impl Principal {
+    pub fn roles(&self) -> Vec<Role> {
+        self.memberships.iter().filter_map(|m| Role::from_code(&m.role)).collect()
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles().contains(&role)
+    }
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// An Argon2id hash of a random password, verified against when no account matches, so
+/// unknown emails take as long as wrong passwords.
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| password::hash(&URL_SAFE_NO_PAD.encode(random_bytes(24))).unwrap_or_default())
+}
+
+fn actor_for(account_id: &str, memberships: &[Membership], is_platform_admin: bool) -> Actor {
+    let role = memberships
+        .iter()
+        .filter_map(|m| Role::from_code(&m.role))
+        .min_by_key(|r| *r as u8)
+        .map(|r| r.code().to_owned())
+        .or_else(|| is_platform_admin.then(|| "platform_admin".to_owned()));
+    Actor { kind: ActorKind::Account, id: Some(account_id.to_owned()), role }
+}
+
+/// Checks the password and opens a session. Returns the cookie token and the principal.
+pub fn sign_in(state: &AppState, origin: &Origin, email: &str, pw: &str) -> Result<(String, Principal), AuthError> {
+    let keys = state.master.platform_keys();
+    let index = keys.blind_index("accounts", "email", &normalize_email(email));
+    let account: Option<Account> = {
+        let mut conn = state.db.conn()?;
+        accounts::find_by_email_index(&mut conn, &index).map_err(AppError::from)?
+    };
+    let verified = match &account {
+        Some(a) => password::verify(pw, &a.password_hash),
+        None => {
+            password::verify(pw, dummy_hash());
+            false
+        }
+    };
+    let account = match account {
+        Some(a) if verified && a.disabled_at.is_none() => a,
+        other => {
+            let ctx = AuditContext {
+                actor: Actor { kind: ActorKind::Account, id: other.as_ref().map(|a| a.id.clone()), role: None },
+                at: origin.at,
+                request_id: Some(origin.request_id.clone()),
+                ip: origin.ip.clone(),
+            };
+            state.db.platform_tx(|tx| {
+                let event = Event::new(Action::SignInFailed, "account", other.as_ref().map(|a| a.id.as_str())).outcome(Outcome::Failure);
+                audit::record(tx, &ctx, event)?;
+                Ok(())
+            })?;
+            return Err(AuthError::InvalidCredentials);
+        }
+    };
+
+    let memberships = {
+        let mut conn = state.db.conn()?;
+        store::memberships_of(&mut conn, &account.id).map_err(AppError::from)?
+    };
+    let tenant_id = memberships.first().map(|m| m.tenant_id.clone());
+    let memberships: Vec<Membership> = memberships.into_iter().filter(|m| Some(&m.tenant_id) == tenant_id.as_ref()).collect();
+    let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
+    let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
+    let session = Session {
+        id: Uuid::now_v7().to_string(),
+        token_hash: token_hash(&token),
+        account_id: account.id.clone(),
+        active_tenant_id: tenant_id.clone(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + Duration::hours(i64::from(state.config.session.absolute_hours)),
+        ended_at: None,
+        end_reason: None,
+        device: origin.device.clone(),
+        ip_hash: origin.ip.as_ref().map(|i| i.hash.clone()),
+        ip_key_id: origin.ip.as_ref().map(|i| i.key_id.clone()),
+    };
+    let ctx = AuditContext {
+        actor: actor_for(&account.id, &memberships, account.is_platform_admin),
+        at: origin.at,
+        request_id: Some(origin.request_id.clone()),
+        ip: origin.ip.clone(),
+    };
+    let tenant = tenant_id.map(TenantScope::named_by_session);
+    state.db.platform_tx(|tx| {
+        store::insert_session(tx, &session)?;
+        accounts::set_last_sign_in(tx, &account.id, now)?;
+        if let Some(scope) = &tenant {
+            tx.enter_tenant(scope)?;
+        }
+        audit::record(tx, &ctx, Event::new(Action::SignInSucceeded, "session", Some(&session.id)))?;
+        Ok(())
+    })?;
+    let principal = Principal {
+        account_id: account.id,
+        session_id: session.id,
+        is_platform_admin: account.is_platform_admin,
+        tenant,
+        memberships,
+        audit: ctx,
+    };
+    Ok((token, principal))
+}
+
+/// Rebuilds the principal from a session token, enforcing idle and absolute timeouts on
+/// every request (TOM ACC-3).
+pub fn authenticate(state: &AppState, origin: &Origin, token: &str) -> Result<Principal, AuthError> {
+    let mut conn = state.db.conn()?;
+    let session = store::session_by_token_hash(&mut conn, &token_hash(token))
+        .map_err(AppError::from)?
+        .filter(|s| s.ended_at.is_none())
+        .ok_or(AuthError::Unauthenticated)?;
+    let account = accounts::find(&mut conn, &session.account_id).map_err(AppError::from)?.ok_or(AuthError::Unauthenticated)?;
+    let memberships: Vec<Membership> = store::memberships_of(&mut conn, &account.id)
+        .map_err(AppError::from)?
+        .into_iter()
+        .filter(|m| Some(&m.tenant_id) == session.active_tenant_id.as_ref())
+        .collect();
+    drop(conn);
+    let principal = Principal {
+        account_id: account.id.clone(),
+        session_id: session.id.clone(),
+        is_platform_admin: account.is_platform_admin,
+        tenant: session.active_tenant_id.clone().map(TenantScope::named_by_session),
+        audit: AuditContext {
+            actor: actor_for(&account.id, &memberships, account.is_platform_admin),
+            at: origin.at,
+            request_id: Some(origin.request_id.clone()),
+            ip: origin.ip.clone(),
+        },
+        memberships,
+    };
+    let now = origin.at.naive_utc();
+    let idle = Duration::minutes(i64::from(state.config.session.idle_minutes));
+    let ended = if now >= session.expires_at {
+        Some("absolute_timeout")
+    } else if now >= session.last_seen_at + idle {
+        Some("idle_timeout")
+    } else if account.disabled_at.is_some() {
+        Some("account_disabled")
+    } else {
+        None
+    };
+    if let Some(reason) = ended {
+        end(state, &principal, reason, Action::SessionExpired)?;
+        return Err(AuthError::Unauthenticated);
+    }
+    // One write a minute at most; the idle window is exact to that minute.
+    if now - session.last_seen_at >= Duration::minutes(1) {
+        let mut conn = state.db.conn()?;
+        store::touch_session(&mut conn, &session.id, now).map_err(AppError::from)?;
+    }
+    Ok(principal)
+}
+
+/// Ends the principal's session and records why.
+pub fn end(state: &AppState, principal: &Principal, reason: &str, action: Action) -> Result<(), AppError> {
+    let now = principal.audit.at.naive_utc();
+    let record = |tx: &mut crate::db::Tx<'_>| {
+        if store::end_session(tx, &principal.session_id, now, reason)? > 0 {
+            audit::record(tx, &principal.audit, Event::new(action, "session", Some(&principal.session_id)).detail("reason", reason))?;
+        }
+        Ok(())
+    };
+    match &principal.tenant {
+        Some(scope) => state.db.platform_tx(|tx| {
+            tx.enter_tenant(scope)?;
+            record(tx)
+        }),
+        None => state.db.platform_tx(record),
+    }
+}
+
+/// "Firefox on Linux" from a User-Agent header; the raw header is not kept.
+pub fn device_summary(user_agent: &str) -> String {
+    let browser = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
+        .iter()
+        .find(|(marker, _)| user_agent.contains(marker))
+        .map_or("Browser", |(_, name)| name);
+    let os = [("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iOS"), ("Windows", "Windows"), ("Mac OS", "macOS"), ("Linux", "Linux")]
+        .iter()
+        .find(|(marker, _)| user_agent.contains(marker))
+        .map_or("unknown system", |(_, name)| name);
+    format!("{browser} on {os}")
+}

@@ -1,0 +1,73 @@
+//! `/api/v1/locations`: a tenant's venues and rooms.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::{Location, NewLocation};
+use super::service;
+use crate::auth::policy::{authorize, Permission};
+use crate::auth::service::Principal;
+use crate::http::{ApiError, Problem};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateLocation {
+    #[schema(max_length = 200)]
+    pub name: String,
+    /// The venue this room belongs to.
+    pub parent_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LocationView {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub name: String,
+}
+
+impl From<Location> for LocationView {
+    fn from(l: Location) -> Self {
+        Self { id: l.id, parent_id: l.parent_id, name: l.name }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LocationList {
+    pub locations: Vec<LocationView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/locations", tag = "locations", responses(
+    (status = 200, body = LocationList),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("")]
+pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
+    let list = web::block(move || -> Result<LocationList, ApiError> {
+        let grant = authorize(&state, &p, Permission::LocationsRead)?;
+        let scope = grant.scope.ok_or_else(ApiError::not_found)?;
+        let locations = service::list(&state.db, &scope)?;
+        Ok(LocationList { locations: locations.into_iter().map(LocationView::from).collect() })
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Needs `X-CSRF-Token`.
+#[utoipa::path(post, path = "/api/v1/locations", tag = "locations", request_body = CreateLocation, responses(
+    (status = 201, body = LocationView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("")]
+pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<CreateLocation>) -> Result<HttpResponse, ApiError> {
+    let CreateLocation { name, parent_id } = body.into_inner();
+    let location = web::block(move || -> Result<LocationView, ApiError> {
+        let grant = authorize(&state, &p, Permission::LocationsWrite)?;
+        let scope = grant.scope.ok_or_else(ApiError::not_found)?;
+        Ok(service::create(&state.db, &scope, &p.audit, NewLocation { name, parent_id })?.into())
+    })
+    .await??;
+    Ok(HttpResponse::Created().json(location))
+}

@@ -1,0 +1,350 @@
+//! Staff sign-in, sessions, CSRF, rate limits and the permission check over HTTP
+//! (TOM ACC-1, ACC-3, ACC-4, TRANS-4, AUTHZ-1, AUTHZ-2, INPUT-3).
+
+use actix_web::cookie::Cookie;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::test;
+use anwesend::accounts::service as accounts;
+use anwesend::audit::export;
+use anwesend::crypto::PlatformSigner;
+use anwesend::db::TenantScope;
+use anwesend::http::build_app;
+use anwesend::tenants::{model::NewTenant, service as tenants};
+use chrono::Duration;
+use serde_json::{json, Value};
+
+use crate::common::{sensitive, test_app, test_app_with, TestApp};
+
+const ORIGIN: &str = "http://localhost:8080";
+const PASSWORD: &str = "ein langes Passwort für Tests";
+
+fn tenant(app: &TestApp, slug: &str) -> TenantScope {
+    let t = tenants::create(&app.state.db, &app.state.master, &app.ctx(), NewTenant { slug: slug.into(), name: slug.into(), is_demo: false })
+        .expect("tenant");
+    TenantScope::named_by_operator(t.id)
+}
+
+fn admin(app: &TestApp, scope: &TenantScope, email: &str) -> String {
+    accounts::create_tenant_admin(&app.state.db, &app.state.master, &app.ctx(), scope, &sensitive(email), PASSWORD).expect("admin").id
+}
+
+/// Adds a membership with another role directly (role management comes with its UI).
+fn member(app: &TestApp, scope: &TenantScope, email: &str, role: &str, company: Option<&str>) {
+    let account = accounts::create_tenant_admin(&app.state.db, &app.state.master, &app.ctx(), scope, &sensitive(email), PASSWORD).expect("account");
+    let mut conn = app.db.inspect();
+    use diesel::prelude::*;
+    use anwesend::db::schema::memberships::dsl as m;
+    diesel::update(m::memberships.filter(m::account_id.eq(&account.id)))
+        .set((m::role.eq(role), m::is_primary.eq(false), m::company_id.eq(company)))
+        .execute(&mut conn)
+        .expect("role");
+}
+
+struct Client {
+    cookie: Option<Cookie<'static>>,
+    csrf: Option<String>,
+}
+
+impl Client {
+    fn new() -> Self {
+        Self { cookie: None, csrf: None }
+    }
+
+    fn request(&self, method: &str, uri: &str) -> test::TestRequest {
+        let mut req = match method {
+            "POST" => test::TestRequest::post(),
+            _ => test::TestRequest::get(),
+        }
+        .uri(uri)
+        .peer_addr("198.51.100.77:40000".parse().expect("addr"))
+        .insert_header((header::ORIGIN, ORIGIN));
+        if let Some(cookie) = &self.cookie {
+            req = req.cookie(cookie.clone());
+        }
+        if let (Some(csrf), "POST") = (&self.csrf, method) {
+            req = req.insert_header(("x-csrf-token", csrf.as_str()));
+        }
+        req
+    }
+}
+
+async fn call<S, B>(service: &S, req: test::TestRequest) -> (StatusCode, actix_web::http::header::HeaderMap, Vec<u8>)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let res = test::call_service(service, req.to_request()).await;
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = test::read_body(res).await.to_vec();
+    (status, headers, body)
+}
+
+fn json_of(body: &[u8]) -> Value {
+    serde_json::from_slice(body).unwrap_or(Value::Null)
+}
+
+async fn login<S, B>(service: &S, email: &str, password: &str) -> (StatusCode, Client, Value, actix_web::http::header::HeaderMap)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let req = Client::new().request("POST", "/api/v1/auth/login").set_json(json!({ "email": email, "password": password }));
+    let (status, headers, body) = call(service, req).await;
+    let body = json_of(&body);
+    let cookie = headers
+        .get_all(header::SET_COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| Cookie::parse_encoded(v.to_owned()).ok())
+        .next();
+    let csrf = body["csrf_token"].as_str().map(str::to_owned);
+    (status, Client { cookie, csrf }, body, headers)
+}
+
+#[actix_web::test]
+async fn acc_3_sign_in_sets_a_server_tracked_session_cookie() {
+    let app = test_app();
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+
+    let (status, client, me, headers) = login(&service, "Leitung@Verein-A.example", PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["email"], "leitung@verein-a.example");
+    assert_eq!(me["roles"], json!(["tenant_admin"]));
+    assert_eq!(me["tenant"]["slug"], "verein-a");
+    let set_cookie = headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict") && set_cookie.contains("Path=/"), "{set_cookie}");
+    assert!(!set_cookie.contains("Max-Age") && !set_cookie.contains("Expires"), "no persistent cookie: {set_cookie}");
+    let token = client.cookie.as_ref().expect("cookie").value().to_owned();
+    assert!(token.len() >= 43, "256-bit token");
+
+    // Only the token's hash is stored.
+    {
+        use diesel::prelude::*;
+        use anwesend::db::schema::sessions::dsl as s;
+        let mut conn = app.db.inspect();
+        let hashes: Vec<Vec<u8>> = s::sessions.select(s::token_hash).load(&mut conn).expect("sessions");
+        assert_eq!(hashes, vec![anwesend::auth::service::token_hash(&token)]);
+    }
+
+    let (status, _, body) = call(&service, client.request("GET", "/api/v1/auth/me")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json_of(&body)["account_id"], me["account_id"]);
+    let (status, _, body) = call(&service, Client::new().request("GET", "/api/v1/auth/me")).await;
+    assert_eq!((status, json_of(&body)["code"].clone()), (StatusCode::UNAUTHORIZED, json!("unauthenticated")));
+
+    // A second sign-in gets a new token; the first stays valid until it ends.
+    let (_, second, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    assert_ne!(second.cookie.as_ref().map(|c| c.value().to_owned()), Some(token));
+}
+
+#[actix_web::test]
+async fn trans_4_https_deployments_use_a_host_prefixed_secure_cookie() {
+    let app = test_app_with(|c| {
+        c.public_url = "https://anwesend.example.org".into();
+        c.proxy = anwesend::config::ProxyConfig { trusted: vec!["127.0.0.1".parse().expect("ip")], tls_terminated: true };
+    });
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let req = test::TestRequest::post()
+        .uri("/api/v1/auth/login")
+        .insert_header((header::ORIGIN, "https://anwesend.example.org"))
+        .set_json(json!({ "email": "leitung@verein-a.example", "password": PASSWORD }));
+    let (status, headers, _) = call(&service, req).await;
+    assert_eq!(status, StatusCode::OK);
+    let set_cookie = headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(set_cookie.starts_with("__Host-anwesend_session=") && set_cookie.contains("Secure"), "{set_cookie}");
+}
+
+#[actix_web::test]
+async fn acc_4_failures_do_not_reveal_whether_an_account_exists() {
+    let app = test_app();
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let wrong = sensitive("falsches Passwort 123");
+    let (s1, _, b1, _) = login(&service, "leitung@verein-a.example", &wrong).await;
+    let (s2, _, b2, _) = login(&service, &sensitive("niemand@verein-a.example"), &wrong).await;
+    assert_eq!((s1, s2), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+    assert_eq!(b1, b2, "same answer for a wrong password and an unknown account");
+    assert_eq!(b1["code"], "invalid_credentials");
+    // Both failures are in the platform trail, without the email.
+    let failures = app.db.audit_text().into_iter().filter(|r| r.contains("auth.sign_in_failed")).count();
+    assert_eq!(failures, 2);
+}
+
+#[actix_web::test]
+async fn acc_4_sign_in_is_rate_limited_per_account_and_per_address() {
+    let app = test_app();
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let (status, _, _, headers) = login(&service, "leitung@verein-a.example", "falsch falsch falsch").await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let retry: u64 = headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("Retry-After");
+            assert!((1..=60).contains(&retry), "{retry}");
+        }
+        statuses.push(status.as_u16());
+    }
+    assert_eq!(statuses, vec![401, 401, 401, 401, 401, 429, 429], "5 a minute per account");
+    // Even the right password waits out the window: no oracle.
+    let (status, _, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(app.db.audit_text().iter().any(|r| r.contains("auth.rate_limited")), "rate-limit hits are audited");
+    // Another account from another address is unaffected.
+    admin(&app, &a, "kasse@verein-a.example");
+    let req = test::TestRequest::post()
+        .uri("/api/v1/auth/login")
+        .peer_addr("192.0.2.10:5000".parse().expect("addr"))
+        .insert_header((header::ORIGIN, ORIGIN))
+        .set_json(json!({ "email": "kasse@verein-a.example", "password": PASSWORD }));
+    assert_eq!(call(&service, req).await.0, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn acc_3_idle_and_absolute_timeouts_end_sessions_server_side() {
+    let app = test_app();
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+
+    let (_, client, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    app.clock.advance(Duration::minutes(29));
+    assert_eq!(call(&service, client.request("GET", "/api/v1/auth/me")).await.0, StatusCode::OK, "active within 30 min");
+    app.clock.advance(Duration::minutes(31));
+    assert_eq!(call(&service, client.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED, "idle 31 min");
+    app.clock.advance(Duration::minutes(-60));
+    assert_eq!(call(&service, client.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED, "ended for good, not just late");
+
+    let (_, client, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    for _ in 0..40 {
+        app.clock.advance(Duration::minutes(20));
+        if call(&service, client.request("GET", "/api/v1/auth/me")).await.0 != StatusCode::OK {
+            break;
+        }
+    }
+    let (status, _, _) = call(&service, client.request("GET", "/api/v1/auth/me")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let reasons = app.db.audit_text().into_iter().filter(|r| r.contains("auth.session_expired")).collect::<Vec<_>>();
+    assert!(reasons.iter().any(|r| r.contains("idle_timeout")) && reasons.iter().any(|r| r.contains("absolute_timeout")), "{reasons:?}");
+}
+
+#[actix_web::test]
+async fn trans_4_state_changes_need_origin_and_csrf_token() {
+    let app = test_app();
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (_, client, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+
+    let body = json!({ "name": "Halle" });
+    let no_token = Client { cookie: client.cookie.clone(), csrf: None };
+    let (status, _, b) = call(&service, no_token.request("POST", "/api/v1/locations").set_json(&body)).await;
+    assert_eq!((status, json_of(&b)["code"].clone()), (StatusCode::FORBIDDEN, json!("csrf_failed")));
+    let wrong = Client { cookie: client.cookie.clone(), csrf: Some("0".repeat(64)) };
+    assert_eq!(call(&service, wrong.request("POST", "/api/v1/locations").set_json(&body)).await.0, StatusCode::FORBIDDEN);
+    let foreign = client.request("POST", "/api/v1/locations").insert_header((header::ORIGIN, "https://evil.example")).set_json(&body);
+    assert_eq!(call(&service, foreign).await.0, StatusCode::FORBIDDEN, "foreign Origin");
+    let foreign_login = test::TestRequest::post()
+        .uri("/api/v1/auth/login")
+        .insert_header((header::ORIGIN, "https://evil.example"))
+        .set_json(json!({ "email": "leitung@verein-a.example", "password": PASSWORD }));
+    assert_eq!(call(&service, foreign_login).await.0, StatusCode::FORBIDDEN, "login CSRF");
+
+    let (status, _, created) = call(&service, client.request("POST", "/api/v1/locations").set_json(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&created));
+    let (_, _, list) = call(&service, client.request("GET", "/api/v1/locations")).await;
+    assert_eq!(json_of(&list)["locations"].as_array().map(Vec::len), Some(1), "exactly one: the refused ones wrote nothing");
+
+    // Hostile bodies on the real endpoint: problem+json, nothing written.
+    for bad in [&b"{\"name\": "[..], &b"{\"name\": \"X\", \"tenant_id\": \"other\"}"[..], &b"[]"[..]] {
+        let req = client.request("POST", "/api/v1/locations").insert_header((header::CONTENT_TYPE, "application/json")).set_payload(bad.to_vec());
+        let (status, headers, _) = call(&service, req).await;
+        assert!(status.is_client_error(), "{status}");
+        assert_eq!(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/problem+json"));
+    }
+    let huge = json!({ "name": "x".repeat(100_000) });
+    assert_eq!(call(&service, client.request("POST", "/api/v1/locations").set_json(&huge)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    let long = json!({ "name": "x".repeat(201) });
+    assert_eq!(call(&service, client.request("POST", "/api/v1/locations").set_json(&long)).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, _, list) = call(&service, client.request("GET", "/api/v1/locations")).await;
+    assert_eq!(json_of(&list)["locations"].as_array().map(Vec::len), Some(1));
+
+    // Sign-out ends the session on the server: the old cookie is worthless.
+    let (status, _, _) = call(&service, no_token.request("POST", "/api/v1/auth/logout")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "sign-out needs the token too");
+    assert_eq!(call(&service, client.request("POST", "/api/v1/auth/logout")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(call(&service, client.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn input_3_audit_view_is_scoped_by_role_over_http() {
+    let app = test_app();
+    let a = tenant(&app, "verein-a");
+    let b = tenant(&app, "verein-b");
+    admin(&app, &a, "leitung@verein-a.example");
+    admin(&app, &b, "leitung@verein-b.example");
+    member(&app, &a, "trainer@verein-a.example", "organiser", None);
+    let service = test::init_service(build_app(app.state.clone())).await;
+
+    let (_, admin_a, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    for i in 0..7 {
+        let req = admin_a.request("POST", "/api/v1/locations").set_json(json!({ "name": format!("Raum {i}") }));
+        assert_eq!(call(&service, req).await.0, StatusCode::CREATED);
+    }
+    let (status, _, page) = call(&service, admin_a.request("GET", "/api/v1/audit?limit=5&action=location.created")).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = json_of(&page);
+    assert_eq!(page["entries"].as_array().map(Vec::len), Some(5));
+    let next = page["next_before"].as_i64().expect("more pages");
+    let (_, _, rest) = call(&service, admin_a.request("GET", &format!("/api/v1/audit?limit=5&action=location.created&before={next}"))).await;
+    let rest = json_of(&rest);
+    assert_eq!(rest["entries"].as_array().map(Vec::len), Some(2));
+    assert!(rest["next_before"].is_null());
+
+    let (status, _, report) = call(&service, admin_a.request("GET", "/api/v1/audit/verify")).await;
+    assert_eq!((status, json_of(&report)["intact"].clone()), (StatusCode::OK, json!(true)));
+
+    let (status, headers, file) = call(&service, admin_a.request("GET", "/api/v1/audit/export?format=csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get(header::CONTENT_DISPOSITION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("audit-verein-a-")));
+    let signer = PlatformSigner::from_master(&app.state.master).expect("signer");
+    let verified = export::verify(&file, &signer).expect("download verifies");
+    assert_eq!(verified.chain, a.tenant_id());
+
+    // B's admin sees none of A's entries; the organiser may not read the log at all.
+    let (_, admin_b, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
+    let (_, _, page_b) = call(&service, admin_b.request("GET", "/api/v1/audit?limit=200")).await;
+    let page_b = json_of(&page_b);
+    assert!(page_b["entries"].as_array().expect("entries").iter().all(|e| e["action"] != "location.created"), "{page_b}");
+    let (_, organiser, _, _) = login(&service, "trainer@verein-a.example", PASSWORD).await;
+    let (status, _, body) = call(&service, organiser.request("GET", "/api/v1/audit")).await;
+    assert_eq!((status, json_of(&body)["code"].clone()), (StatusCode::FORBIDDEN, json!("forbidden")));
+    assert!(app.db.audit_text().iter().any(|r| r.contains("auth.permission_denied") && r.contains("audit.read")), "denials are audited");
+    // The organiser may create locations, which an instructor may not.
+    assert_eq!(call(&service, organiser.request("POST", "/api/v1/locations").set_json(json!({"name": "Platz"}))).await.0, StatusCode::CREATED);
+}
+
+#[actix_web::test]
+async fn input_3_platform_admin_sees_platform_events_only() {
+    let app = test_app();
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    accounts::create_platform_admin(&app.state.db, &app.state.master, &app.ctx(), &sensitive("ops@example.org"), PASSWORD).expect("platform admin");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (status, platform, me, _) = login(&service, "ops@example.org", PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(me["tenant"].is_null() && me["is_platform_admin"] == json!(true));
+    let (_, _, page) = call(&service, platform.request("GET", "/api/v1/audit?limit=200")).await;
+    let actions: Vec<String> = json_of(&page)["entries"].as_array().expect("entries").iter().map(|e| e["action"].as_str().unwrap_or("").to_owned()).collect();
+    assert!(actions.contains(&"tenant.created".to_owned()), "{actions:?}");
+    assert!(!actions.iter().any(|a| a == "membership.granted" || a.starts_with("location.")), "no tenant inside: {actions:?}");
+    // The platform admin has no tenant to write locations in.
+    let (status, _, _) = call(&service, platform.request("POST", "/api/v1/locations").set_json(json!({"name": "X"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
