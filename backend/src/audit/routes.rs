@@ -193,3 +193,62 @@ pub async fn export(state: web::Data<AppState>, p: Principal, query: web::Query<
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
         .body(bytes))
 }
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DeletionQuery {
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    /// Export only: `csv` or `json`.
+    #[param(value_type = Option<String>)]
+    pub format: Option<ExportFormat>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeletionList {
+    #[schema(value_type = Vec<Object>)]
+    pub deletions: Vec<super::deletion::Deletion>,
+}
+
+/// The tenant's deletion log, newest first (TOM PRIV-4, DEL-3).
+#[utoipa::path(get, path = "/api/v1/deletion-log", tag = "audit", params(DeletionQuery), responses(
+    (status = 200, body = DeletionList),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("")]
+pub async fn deletions(state: web::Data<AppState>, p: Principal, query: web::Query<DeletionQuery>) -> Result<HttpResponse, ApiError> {
+    let deletions = web::block(move || -> Result<DeletionList, ApiError> {
+        let grant = authorize(&state, &p, Permission::DeletionLogRead)?;
+        let scope = grant.scope.ok_or_else(ApiError::not_found)?;
+        let deletions = state.db.tenant_tx(&scope, |tx| Ok(super::deletion::list(tx, scope.tenant_id(), query.from, query.to)?))?;
+        Ok(DeletionList { deletions })
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(deletions))
+}
+
+/// A signed export of the deletion log; recorded in the audit trail.
+#[utoipa::path(get, path = "/api/v1/deletion-log/export", tag = "audit", params(DeletionQuery), responses(
+    (status = 200, description = "CSV or JSON file with its proof", content_type = "text/csv"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/export")]
+pub async fn deletions_export(state: web::Data<AppState>, p: Principal, query: web::Query<DeletionQuery>) -> Result<HttpResponse, ApiError> {
+    let format = query.format.unwrap_or(ExportFormat::Csv);
+    let bytes = web::block(move || -> Result<Vec<u8>, ApiError> {
+        let grant = authorize(&state, &p, Permission::DeletionLogRead)?;
+        let scope = grant.scope.ok_or_else(ApiError::not_found)?;
+        let signer = PlatformSigner::from_master(&state.master).map_err(crate::AppError::from)?;
+        let filter = Filter { from: query.from, to: query.to, ..Filter::default() };
+        Ok(service::export_deletions(&state.db, &scope, &filter, format, &p.audit, &signer)?)
+    })
+    .await??;
+    let (content_type, ext) = match format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::Json => ("application/json", "json"),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"deletion-log.{ext}\"")))
+        .body(bytes))
+}

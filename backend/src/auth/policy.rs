@@ -16,6 +16,7 @@ pub enum Permission {
     AuditRead,
     AuditExport,
     AuditVerify,
+    DeletionLogRead,
     LocationsRead,
     LocationsWrite,
 }
@@ -26,6 +27,7 @@ impl Permission {
             Self::AuditRead => "audit.read",
             Self::AuditExport => "audit.export",
             Self::AuditVerify => "audit.verify",
+            Self::DeletionLogRead => "deletion_log.read",
             Self::LocationsRead => "locations.read",
             Self::LocationsWrite => "locations.write",
         }
@@ -57,7 +59,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
             let companies = p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.code()).filter_map(|m| m.company_id.clone()).collect();
             Some(Grant { scope: Some(tenant), visibility: Visibility::Companies(companies) })
         }
-        AuditVerify if p.has_role(Role::TenantAdmin) => whole(Some(tenant)),
+        AuditVerify | DeletionLogRead if p.has_role(Role::TenantAdmin) => whole(Some(tenant)),
         LocationsRead if !p.memberships.is_empty() => whole(Some(tenant)),
         LocationsWrite if p.has_role(Role::TenantAdmin) || p.has_role(Role::Organiser) => whole(Some(tenant)),
         _ => None,

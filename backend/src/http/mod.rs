@@ -55,6 +55,7 @@ pub fn build_app(
                 .service(routes::openapi_document)
                 .service(web::scope("/auth").service(auth::login).service(auth::whoami).service(auth::logout))
                 .service(web::scope("/audit").service(audit::actions).service(audit::verify).service(audit::export).service(audit::list))
+                .service(web::scope("/deletion-log").service(audit::deletions_export).service(audit::deletions))
                 .service(web::scope("/locations").service(locations::list).service(locations::create))
                 .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::not_found()) })),
         )

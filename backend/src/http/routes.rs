@@ -85,6 +85,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         healthz, readyz, status,
         crate::auth::routes::login, crate::auth::routes::whoami, crate::auth::routes::logout,
         crate::audit::routes::list, crate::audit::routes::actions, crate::audit::routes::verify, crate::audit::routes::export,
+        crate::audit::routes::deletions, crate::audit::routes::deletions_export,
         crate::locations::routes::list, crate::locations::routes::create,
     ),
     components(schemas(Problem)),

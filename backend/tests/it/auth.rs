@@ -348,3 +348,45 @@ async fn input_3_platform_admin_sees_platform_events_only() {
     let (status, _, _) = call(&service, platform.request("POST", "/api/v1/locations").set_json(json!({"name": "X"}))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[actix_web::test]
+async fn priv_4_deletion_log_view_and_export_for_tenant_admins() {
+    let app = test_app();
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    member(&app, &a, "trainer@verein-a.example", "organiser", None);
+    let ctx = app.ctx();
+    app.state
+        .db
+        .tenant_tx(&a, |tx| {
+            anwesend::audit::deletion::record(
+                tx,
+                &ctx,
+                anwesend::audit::deletion::NewDeletion {
+                    category: "bookings",
+                    record_count: 3,
+                    subject_ref: Some("p-0193"),
+                    reason_code: "retention_expired",
+                    reason_text: "",
+                    legal_basis: "GDPR Art. 5(1)(e)",
+                },
+            )?;
+            Ok(())
+        })
+        .expect("deletion");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (_, admin_a, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let (status, _, body) = call(&service, admin_a.request("GET", "/api/v1/deletion-log")).await;
+    assert_eq!(status, StatusCode::OK);
+    let body = json_of(&body);
+    assert_eq!(body["deletions"][0]["category"], "bookings");
+    assert_eq!(body["deletions"][0]["record_count"], 3);
+    let (status, _, file) = call(&service, admin_a.request("GET", "/api/v1/deletion-log/export?format=json")).await;
+    assert_eq!(status, StatusCode::OK);
+    let signer = PlatformSigner::from_master(&app.state.master).expect("signer");
+    assert_eq!(export::verify(&file, &signer).expect("verifies").kind, "deletion_log");
+    let (_, organiser, _, _) = login(&service, "trainer@verein-a.example", PASSWORD).await;
+    assert_eq!(call(&service, organiser.request("GET", "/api/v1/deletion-log")).await.0, StatusCode::FORBIDDEN);
+    let (status, _, _) = call(&service, admin_a.request("GET", "/api/v1/deletion-log?from=gestern")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "malformed query");
+}

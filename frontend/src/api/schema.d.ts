@@ -126,6 +126,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deletion-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's deletion log, newest first (TOM PRIV-4, DEL-3). */
+        get: operations["deletions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletion-log/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A signed export of the deletion log; recorded in the audit trail. */
+        get: operations["deletions_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/locations": {
         parameters: {
             query?: never;
@@ -242,6 +276,9 @@ export interface components {
         };
         /** @enum {string} */
         DatabaseStatus: "ok" | "unavailable";
+        DeletionList: {
+            deletions: Record<string, never>[];
+        };
         /** @enum {string} */
         Environment: "dev" | "prod";
         Health: {
@@ -552,6 +589,71 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deletions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                from: string | null;
+                to: string | null;
+                /** @description Export only: `csv` or `json`. */
+                format: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deletions_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                from: string | null;
+                to: string | null;
+                /** @description Export only: `csv` or `json`. */
+                format: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV or JSON file with its proof */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
