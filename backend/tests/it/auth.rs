@@ -390,3 +390,28 @@ async fn priv_4_deletion_log_view_and_export_for_tenant_admins() {
     let (status, _, _) = call(&service, admin_a.request("GET", "/api/v1/deletion-log?from=gestern")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "malformed query");
 }
+
+#[actix_web::test]
+async fn sep_3_company_admin_sees_only_its_companys_people() {
+    let app = test_app();
+    let a = tenant(&app, "verein-a");
+    member(&app, &a, "personal@acme.example", "company_admin", Some("c-acme"));
+    for (person, company) in [("p-anna", Some("c-acme")), ("p-cem", Some("c-globex")), ("p-dora", None)] {
+        app.state
+            .db
+            .tenant_tx(&a, |tx| {
+                let event = anwesend::audit::Event::new(anwesend::audit::Action::LocationUpdated, "participant", Some(person)).subject(person, company);
+                anwesend::audit::record(tx, &app.ctx(), event)?;
+                Ok(())
+            })
+            .expect("record");
+    }
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (_, company_admin, me, _) = login(&service, "personal@acme.example", PASSWORD).await;
+    assert_eq!(me["roles"], json!(["company_admin"]));
+    let (status, _, page) = call(&service, company_admin.request("GET", "/api/v1/audit?limit=200")).await;
+    assert_eq!(status, StatusCode::OK);
+    let targets: Vec<Value> = json_of(&page)["entries"].as_array().expect("entries").iter().map(|e| e["target_id"].clone()).collect();
+    assert_eq!(targets, vec![json!("p-anna")], "only acme's person, nothing else of the tenant");
+    assert_eq!(call(&service, company_admin.request("GET", "/api/v1/audit/verify")).await.0, StatusCode::FORBIDDEN, "the whole chain is for tenant admins");
+}
