@@ -1,16 +1,29 @@
 import { useEffect, useRef, type ReactNode } from 'react';
+import { restoreSession } from './auth';
 import { Header } from './components/Header';
 import { OfflineBanner } from './components/OfflineBanner';
 import { useI18n } from './i18n';
+import { AuditPage } from './pages/AuditPage';
+import { LocationsPage } from './pages/LocationsPage';
+import { LoginPage } from './pages/LoginPage';
 import { NotFound } from './pages/NotFound';
 import { StartPage } from './pages/StartPage';
 import { useHashLocation } from './router';
 import { startStatusPolling } from './serverStatus';
 
+/** Pages with wide tables get a wider layout. */
+const WIDE_ROUTES = new Set(['/audit']);
+
 function routeFor(path: string): ReactNode {
   switch (path) {
     case '/':
       return <StartPage />;
+    case '/login':
+      return <LoginPage />;
+    case '/audit':
+      return <AuditPage />;
+    case '/locations':
+      return <LocationsPage />;
     default:
       return <NotFound />;
   }
@@ -24,6 +37,12 @@ export function App() {
   // TOM AVAIL-4: poll the server status for the whole lifetime of the app.
   useEffect(() => startStatusPolling(), []);
 
+  // The session cookie survives a reload, the in-memory account does not:
+  // ask the server who is signed in.
+  useEffect(() => {
+    void restoreSession();
+  }, []);
+
   useEffect(() => {
     document.title = t('app.name');
   }, [t]);
@@ -35,7 +54,7 @@ export function App() {
   };
 
   return (
-    <div className="app">
+    <div className={WIDE_ROUTES.has(path) ? 'app app--wide' : 'app'}>
       <button type="button" className="skip-link" onClick={skipToContent}>
         {t('app.skipToContent')}
       </button>

@@ -65,6 +65,11 @@ export function memorySet<T>(key: string, value: T): void {
   memory.set(key, value);
 }
 
+/** Drop one in-memory value. */
+export function memoryRemove(key: string): void {
+  memory.delete(key);
+}
+
 /**
  * Register a callback run after `clearClientState()`, e.g. to reset React
  * state or module-level caches. Returns an unsubscribe function.

@@ -2,7 +2,7 @@
 // child process and launch Debian's Chromium through playwright-core.
 //
 // Not a test file itself (node --test only runs *.test.mjs here).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -174,6 +174,29 @@ export class AnwesendServer {
     throw new Error(`anwesend serve not ready within ${timeoutMs} ms (last: ${lastError})\n${this.logs}`);
   }
 
+  /**
+   * Run an operator command of the same binary against this server's
+   * configuration (same ANWESEND_* variables), e.g.
+   * `cli(['admin', 'create-tenant-admin', …], { input: 'password\n' })`.
+   * Throws with stdout/stderr when it exits non-zero.
+   */
+  cli(args, { input = '', timeoutMs = 60_000 } = {}) {
+    const result = spawnSync(serverBinary(), args, {
+      cwd: PROJECT_ROOT,
+      env: this.env(),
+      input,
+      encoding: 'utf8',
+      timeout: timeoutMs,
+    });
+    if (result.error) throw result.error;
+    if (result.status !== 0) {
+      throw new Error(
+        `anwesend ${args.join(' ')} exited with ${result.status ?? result.signal}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+      );
+    }
+    return { stdout: result.stdout, stderr: result.stderr };
+  }
+
   /** Stop the server (SIGTERM, then SIGKILL after graceMs). Safe to call twice. */
   async stop({ signal = 'SIGTERM', graceMs = 10_000 } = {}) {
     const child = this.child;
@@ -209,6 +232,16 @@ export async function launchBrowser() {
 }
 
 /**
+ * At start the app asks `GET /api/v1/auth/me` whether the session cookie still
+ * belongs to someone; without a session the server answers 401, which Chromium
+ * logs as "Failed to load resource … 401". That one answer is expected, not an
+ * error of the page.
+ */
+function isAnonymousSessionProbe(msg) {
+  return /status of 401\b/.test(msg.text()) && new URL(msg.location().url || 'about:blank', 'http://x').pathname === '/api/v1/auth/me';
+}
+
+/**
  * Open a fresh context + page and record console errors, page errors and CSP
  * violations (both the console messages and `securitypolicyviolation` events).
  */
@@ -218,7 +251,7 @@ export async function openPage(browser, { locale = 'de-DE' } = {}) {
   const consoleErrors = [];
   const pageErrors = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') consoleErrors.push(msg.text());
+    if (msg.type() === 'error' && !isAnonymousSessionProbe(msg)) consoleErrors.push(msg.text());
   });
   page.on('pageerror', (err) => pageErrors.push(String(err)));
   await page.addInitScript(() => {

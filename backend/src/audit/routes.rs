@@ -16,6 +16,7 @@ use crate::http::{ApiError, Problem};
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// From this UTC time on (`YYYY-MM-DDTHH:MM:SS`).
@@ -64,7 +65,7 @@ pub struct AuditEntry {
     pub outcome: String,
     pub request_id: Option<String>,
     pub ip_key_id: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, additional_properties)]
     pub detail: serde_json::Value,
 }
 
@@ -101,7 +102,7 @@ pub struct AuditActions {
 }
 
 /// The entries the caller's role may see, newest first (TOM INPUT-3).
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery), responses(
+#[utoipa::path(get, path = "/api/v1/audit", operation_id = "audit_list", tag = "audit", params(AuditQuery), responses(
     (status = 200, body = AuditPage),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -130,14 +131,17 @@ pub async fn list(state: web::Data<AppState>, p: Principal, query: web::Query<Au
 }
 
 /// The action codes, for filters.
-#[utoipa::path(get, path = "/api/v1/audit/actions", tag = "audit", responses((status = 200, body = AuditActions)))]
+#[utoipa::path(get, path = "/api/v1/audit/actions", operation_id = "audit_actions", tag = "audit", responses(
+    (status = 200, body = AuditActions),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
 #[get("/actions")]
 pub async fn actions(_p: Principal) -> HttpResponse {
     HttpResponse::Ok().json(AuditActions { actions: Action::ALL.iter().map(|a| a.code().to_owned()).collect() })
 }
 
 /// Checks the caller's chain and names the first broken entry (TOM INPUT-5).
-#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", responses(
+#[utoipa::path(get, path = "/api/v1/audit/verify", operation_id = "audit_verify", tag = "audit", responses(
     (status = 200, body = VerifyReport),
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -159,7 +163,7 @@ pub async fn verify(state: web::Data<AppState>, p: Principal) -> Result<HttpResp
 }
 
 /// A signed export of the entries the caller may see (TOM INPUT-4); recorded in the chain.
-#[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", params(AuditQuery), responses(
+#[utoipa::path(get, path = "/api/v1/audit/export", operation_id = "audit_export", tag = "audit", params(AuditQuery), responses(
     (status = 200, description = "CSV or JSON file with its proof", content_type = "text/csv"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -195,6 +199,7 @@ pub async fn export(state: web::Data<AppState>, p: Principal, query: web::Query<
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeletionQuery {
     pub from: Option<NaiveDateTime>,
@@ -211,7 +216,7 @@ pub struct DeletionList {
 }
 
 /// The tenant's deletion log, newest first (TOM PRIV-4, DEL-3).
-#[utoipa::path(get, path = "/api/v1/deletion-log", tag = "audit", params(DeletionQuery), responses(
+#[utoipa::path(get, path = "/api/v1/deletion-log", operation_id = "deletion_log_list", tag = "audit", params(DeletionQuery), responses(
     (status = 200, body = DeletionList),
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -228,7 +233,7 @@ pub async fn deletions(state: web::Data<AppState>, p: Principal, query: web::Que
 }
 
 /// A signed export of the deletion log; recorded in the audit trail.
-#[utoipa::path(get, path = "/api/v1/deletion-log/export", tag = "audit", params(DeletionQuery), responses(
+#[utoipa::path(get, path = "/api/v1/deletion-log/export", operation_id = "deletion_log_export", tag = "audit", params(DeletionQuery), responses(
     (status = 200, description = "CSV or JSON file with its proof", content_type = "text/csv"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]

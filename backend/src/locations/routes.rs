@@ -38,7 +38,7 @@ pub struct LocationList {
     pub locations: Vec<LocationView>,
 }
 
-#[utoipa::path(get, path = "/api/v1/locations", tag = "locations", responses(
+#[utoipa::path(get, path = "/api/v1/locations", operation_id = "locations_list", tag = "locations", responses(
     (status = 200, body = LocationList),
     (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -55,7 +55,7 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
 }
 
 /// Needs `X-CSRF-Token`.
-#[utoipa::path(post, path = "/api/v1/locations", tag = "locations", request_body = CreateLocation, responses(
+#[utoipa::path(post, path = "/api/v1/locations", operation_id = "locations_create", tag = "locations", request_body = CreateLocation, responses(
     (status = 201, body = LocationView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),

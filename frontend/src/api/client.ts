@@ -1,6 +1,7 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './schema';
 import { reportReachable, reportUnreachable } from '../connectivity';
+import { memoryGet, memoryRemove, memorySet } from '../session';
 
 /** Response body of `GET /api/v1/status` (schema `Status`). */
 export type Status = paths['/api/v1/status']['get']['responses'][200]['content']['application/json'];
@@ -38,6 +39,32 @@ const connectivityMiddleware: Middleware = {
   },
 };
 
+/** Methods that change state and therefore carry the CSRF token. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** In-memory key of the CSRF token (never sessionStorage: /auth/me hands it out again after a reload). */
+const CSRF_MEMORY_KEY = 'auth.csrf';
+
+/** Keep the CSRF token of the current session (from login or /auth/me) in memory only. */
+export function setCsrfToken(token: string | null): void {
+  if (token) memorySet(CSRF_MEMORY_KEY, token);
+  else memoryRemove(CSRF_MEMORY_KEY);
+}
+
+/**
+ * Every state-changing request carries `X-CSRF-Token`; the browser adds
+ * `Origin` itself. The session cookie is HttpOnly and never touched here.
+ */
+const csrfMiddleware: Middleware = {
+  onRequest({ request }) {
+    if (SAFE_METHODS.has(request.method.toUpperCase())) return undefined;
+    const token = memoryGet<string>(CSRF_MEMORY_KEY);
+    if (!token) return undefined;
+    request.headers.set('X-CSRF-Token', token);
+    return request;
+  },
+};
+
 export const api = createClient<paths>({
   baseUrl: window.location.origin,
   // Same-origin only (CSP connect-src 'self'); never send credentials to
@@ -45,35 +72,70 @@ export const api = createClient<paths>({
   credentials: 'same-origin',
   headers: { Accept: 'application/json, application/problem+json' },
 });
-api.use(connectivityMiddleware);
+api.use(connectivityMiddleware, csrfMiddleware);
 
 /** Timeout for a single API request in milliseconds. */
 export const REQUEST_TIMEOUT_MS = 5000;
+
+/** Timeout for requests that may take longer (audit search, chain check). */
+export const SLOW_REQUEST_TIMEOUT_MS = 30_000;
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly problem: Problem | null,
+    /** Seconds from a `Retry-After` header (429), when the server sent one. */
+    readonly retryAfter: number | null = null,
   ) {
     super(problem?.title ?? `HTTP ${status}`);
     this.name = 'ApiError';
   }
+
+  /** The problem's stable code, e.g. `invalid_credentials`. */
+  get code(): string | null {
+    return this.problem?.code ?? null;
+  }
 }
 
-function asProblem(value: unknown): Problem | null {
+export function asProblem(value: unknown): Problem | null {
   if (value && typeof value === 'object' && 'title' in value && 'status' in value) {
     return value as Problem;
   }
   return null;
 }
 
+function retryAfterSeconds(response: Response): number | null {
+  const header = response.headers.get('Retry-After');
+  if (!header) return null;
+  const seconds = Number(header.trim());
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  const date = Date.parse(header);
+  if (Number.isNaN(date)) return null;
+  return Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+/** Turn a non-2xx answer into an ApiError (problem body and Retry-After included). */
+export function apiError(response: Response, body: unknown): ApiError {
+  return new ApiError(response.status, asProblem(body), retryAfterSeconds(response));
+}
+
+/** Combine a caller's abort signal with a request timeout. */
+export function requestSignal(signal?: AbortSignal, timeoutMs: number = REQUEST_TIMEOUT_MS): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
+/** True for a cancellation by the caller (not a time-out, not a network error). */
+export function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError';
+}
+
 /** Fetch the server status. Throws on network errors and non-2xx answers. */
 export async function fetchStatus(signal?: AbortSignal): Promise<Status> {
-  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
   const { data, error, response } = await api.GET('/api/v1/status', {
-    signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    signal: requestSignal(signal),
     cache: 'no-store',
   });
   if (data) return data;
-  throw new ApiError(response.status, asProblem(error));
+  throw apiError(response, error);
 }

@@ -12,7 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /** The entries the caller's role may see, newest first (TOM INPUT-3). */
-        get: operations["list"];
+        get: operations["audit_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -29,7 +29,7 @@ export interface paths {
             cookie?: never;
         };
         /** The action codes, for filters. */
-        get: operations["actions"];
+        get: operations["audit_actions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -46,7 +46,7 @@ export interface paths {
             cookie?: never;
         };
         /** A signed export of the entries the caller may see (TOM INPUT-4); recorded in the chain. */
-        get: operations["export"];
+        get: operations["audit_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -63,7 +63,7 @@ export interface paths {
             cookie?: never;
         };
         /** Checks the caller's chain and names the first broken entry (TOM INPUT-5). */
-        get: operations["verify"];
+        get: operations["audit_verify"];
         put?: never;
         post?: never;
         delete?: never;
@@ -134,7 +134,7 @@ export interface paths {
             cookie?: never;
         };
         /** The tenant's deletion log, newest first (TOM PRIV-4, DEL-3). */
-        get: operations["deletions"];
+        get: operations["deletion_log_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -151,7 +151,7 @@ export interface paths {
             cookie?: never;
         };
         /** A signed export of the deletion log; recorded in the audit trail. */
-        get: operations["deletions_export"];
+        get: operations["deletion_log_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -167,10 +167,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["list"];
+        get: operations["locations_list"];
         put?: never;
         /** Needs `X-CSRF-Token`. */
-        post: operations["create"];
+        post: operations["locations_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -356,27 +356,27 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list: {
+    audit_list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description From this UTC time on (`YYYY-MM-DDTHH:MM:SS`). */
-                from: string | null;
+                from?: string;
                 /** @description Before this UTC time. */
-                to: string | null;
-                actor_id: string | null;
+                to?: string;
+                actor_id?: string;
                 /** @description An action code from `/api/v1/audit/actions`. */
-                action: string | null;
-                target_type: string | null;
-                target_id: string | null;
+                action?: string;
+                target_type?: string;
+                target_id?: string;
                 /** @description Page cursor: `next_before` of the previous page. */
-                before: number | null;
+                before?: number;
                 /** @description Entries per page, 1–200 (default 50). */
-                limit: number | null;
+                limit?: number;
                 /** @description Export only: `csv` or `json`. */
-                format: string | null;
+                format?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -407,7 +407,7 @@ export interface operations {
             };
         };
     };
-    actions: {
+    audit_actions: {
         parameters: {
             query?: never;
             header?: never;
@@ -424,29 +424,37 @@ export interface operations {
                     "application/json": components["schemas"]["AuditActions"];
                 };
             };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export: {
+    audit_export: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description From this UTC time on (`YYYY-MM-DDTHH:MM:SS`). */
-                from: string | null;
+                from?: string;
                 /** @description Before this UTC time. */
-                to: string | null;
-                actor_id: string | null;
+                to?: string;
+                actor_id?: string;
                 /** @description An action code from `/api/v1/audit/actions`. */
-                action: string | null;
-                target_type: string | null;
-                target_id: string | null;
+                action?: string;
+                target_type?: string;
+                target_id?: string;
                 /** @description Page cursor: `next_before` of the previous page. */
-                before: number | null;
+                before?: number;
                 /** @description Entries per page, 1–200 (default 50). */
-                limit: number | null;
+                limit?: number;
                 /** @description Export only: `csv` or `json`. */
-                format: string | null;
+                format?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -470,7 +478,7 @@ export interface operations {
             };
         };
     };
-    verify: {
+    audit_verify: {
         parameters: {
             query?: never;
             header?: never;
@@ -598,16 +606,16 @@ export interface operations {
             };
         };
     };
-    deletions: {
+    deletion_log_list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                from: string | null;
-                to: string | null;
+            query?: {
+                from?: string;
+                to?: string;
                 /** @description Export only: `csv` or `json`. */
-                format: string | null;
+                format?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -630,16 +638,16 @@ export interface operations {
             };
         };
     };
-    deletions_export: {
+    deletion_log_export: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                from: string | null;
-                to: string | null;
+            query?: {
+                from?: string;
+                to?: string;
                 /** @description Export only: `csv` or `json`. */
-                format: string | null;
+                format?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -663,7 +671,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    locations_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -690,7 +698,7 @@ export interface operations {
             };
         };
     };
-    create: {
+    locations_create: {
         parameters: {
             query?: never;
             header?: never;

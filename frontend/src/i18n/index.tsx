@@ -25,6 +25,11 @@ function initialLanguage(): Language {
   return isLanguage(stored) ? stored : DEFAULT_LANGUAGE;
 }
 
+/** True if `key` is a dictionary key (for codes from the server, e.g. roles). */
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.hasOwn(de, key);
+}
+
 export type TranslateVars = Readonly<Record<string, string | number>>;
 
 export interface I18n {
