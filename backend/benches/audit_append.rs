@@ -87,10 +87,10 @@ fn main() {
     if let Ok(admin) = std::env::var("ANWESEND_BENCH_PG_URL") {
         let name = format!("anw_bench_{}", std::process::id());
         let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL admin URL");
-        conn.batch_execute(&format!(
+        conn.batch_execute(
             "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'anwesend_app') THEN
-               CREATE ROLE anwesend_app LOGIN PASSWORD 'anwesend_app'; END IF; END $$;"
-        ))
+               CREATE ROLE anwesend_app LOGIN PASSWORD 'anwesend_app'; END IF; END $$;",
+        )
         .expect("app role");
         conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("bench database");
         let (base, _) = admin.rsplit_once('/').expect("URL path");

@@ -81,8 +81,7 @@ fn hex_head<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
 /// moved (TOM INPUT-5). Run it in a transaction of the chain's scope.
 pub fn verify_chain(conn: &mut DbConnection, chain: &str) -> Result<VerifyReport, AppError> {
     const PAGE: i64 = 2000;
-    let head = store::head(conn, chain).optional_head()?;
-    let (head_seq, head_hash) = head.map_or((0, GENESIS.to_vec()), |h| (h.seq, h.head_hash));
+    let store::Head { seq: head_seq, head_hash } = store::head_or_genesis(conn, chain)?;
     let mut expected_seq = 1;
     let mut prev = GENESIS.to_vec();
     let mut checked = 0;
@@ -119,17 +118,6 @@ pub fn verify_chain(conn: &mut DbConnection, chain: &str) -> Result<VerifyReport
         });
     }
     Ok(VerifyReport { chain: chain.to_owned(), entries_checked: checked, intact: first_break.is_none(), head_seq, head_hash, first_break })
-}
-
-trait OptionalHead {
-    fn optional_head(self) -> Result<Option<store::Head>, AppError>;
-}
-
-impl OptionalHead for diesel::QueryResult<store::Head> {
-    fn optional_head(self) -> Result<Option<store::Head>, AppError> {
-        use diesel::OptionalExtension;
-        Ok(self.optional()?)
-    }
 }
 
 /// The newest entries a viewer may see, one page at a time (TOM INPUT-3).
@@ -189,7 +177,7 @@ pub fn export_entries(
             }
         }
         entries.reverse();
-        let head = store::head(tx, &chain).optional_head()?.unwrap_or(store::Head { seq: 0, head_hash: GENESIS.to_vec() });
+        let head = store::head_or_genesis(tx, &chain)?;
         let records: Vec<serde_json::Value> = entries.iter().map(|e| serde_json::to_value(e).unwrap_or_default()).collect();
         let meta = ExportMeta {
             kind: "audit",
@@ -225,7 +213,7 @@ pub fn export_deletions(
         let mut rows = deletion::list(tx, scope.tenant_id(), filter.from, filter.to)?;
         rows.reverse();
         let records: Vec<serde_json::Value> = rows.iter().map(|d| serde_json::to_value(d).unwrap_or_default()).collect();
-        let head = store::head(tx, scope.tenant_id()).optional_head()?.unwrap_or(store::Head { seq: 0, head_hash: GENESIS.to_vec() });
+        let head = store::head_or_genesis(tx, scope.tenant_id())?;
         let meta = ExportMeta {
             kind: "deletion_log",
             chain: scope.tenant_id(),

@@ -50,6 +50,11 @@ pub fn head(conn: &mut DbConnection, chain: &str) -> QueryResult<Head> {
     audit_heads::table.find(chain).select((audit_heads::seq, audit_heads::head_hash)).first(conn)
 }
 
+/// The head, or the genesis state of a chain nobody has written to yet.
+pub fn head_or_genesis(conn: &mut DbConnection, chain: &str) -> QueryResult<Head> {
+    Ok(head(conn, chain).optional()?.unwrap_or(Head { seq: 0, head_hash: GENESIS.to_vec() }))
+}
+
 pub fn append(conn: &mut DbConnection, entry: &Entry) -> QueryResult<()> {
     diesel::insert_into(audit_entries::table).values(entry).execute(conn)?;
     diesel::update(audit_heads::table.find(&entry.chain))

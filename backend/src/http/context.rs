@@ -32,10 +32,6 @@ impl RequestContext {
     pub fn ip_hash(&self, state: &AppState) -> Result<Option<IpHash>, AppError> {
         self.client_ip.map(|ip| state.ip_hasher.hash(ip, self.received_at)).transpose()
     }
-
-    pub fn has_client_ip(&self) -> bool {
-        self.client_ip.is_some()
-    }
 }
 
 impl FromRequest for RequestContext {

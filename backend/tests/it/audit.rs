@@ -241,7 +241,7 @@ fn tamper(app: &TestApp, sql: &str) {
 }
 
 fn chain_with_entries(app: &TestApp) -> (TenantScope, Vec<Entry>) {
-    let a = tenant(&app, "verein-a");
+    let a = tenant(app, "verein-a");
     for i in 0..5 {
         locations::create(&app.state.db, &a, &app.ctx(), new_location(&format!("Raum {i}"), None)).expect("create");
     }
