@@ -4,6 +4,7 @@ import { Header } from './components/Header';
 import { OfflineBanner } from './components/OfflineBanner';
 import { useI18n } from './i18n';
 import { AuditPage } from './pages/AuditPage';
+import { DeletionLogPage } from './pages/DeletionLogPage';
 import { LocationsPage } from './pages/LocationsPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFound } from './pages/NotFound';
@@ -12,7 +13,7 @@ import { useHashLocation } from './router';
 import { startStatusPolling } from './serverStatus';
 
 /** Pages with wide tables get a wider layout. */
-const WIDE_ROUTES = new Set(['/audit']);
+const WIDE_ROUTES = new Set(['/audit', '/deletion-log']);
 
 function routeFor(path: string): ReactNode {
   switch (path) {
@@ -22,6 +23,8 @@ function routeFor(path: string): ReactNode {
       return <LoginPage />;
     case '/audit':
       return <AuditPage />;
+    case '/deletion-log':
+      return <DeletionLogPage />;
     case '/locations':
       return <LocationsPage />;
     default:

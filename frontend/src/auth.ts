@@ -91,6 +91,14 @@ export function canReadAudit(account: Account): boolean {
   return isAdmin(account) || account.roles.includes('company_admin');
 }
 
+/**
+ * True if the account may open the deletion log (TOM PRIV-4, DEL-3): the
+ * server grants it to tenant admins only.
+ */
+export function canReadDeletionLog(account: Account): boolean {
+  return account.roles.includes('tenant_admin');
+}
+
 /** Where to go after signing in when no page was asked for. */
 export function homeFor(account: Account): string {
   return isAdmin(account) ? '/audit' : '/';

@@ -12,7 +12,7 @@ use crate::db::schema::deletion_log;
 use crate::db::{DbConnection, Tx};
 use crate::error::AppError;
 
-#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = deletion_log)]
 pub struct Deletion {
     pub tenant_id: String,

@@ -211,7 +211,6 @@ pub struct DeletionQuery {
 
 #[derive(Serialize, ToSchema)]
 pub struct DeletionList {
-    #[schema(value_type = Vec<Object>)]
     pub deletions: Vec<super::deletion::Deletion>,
 }
 

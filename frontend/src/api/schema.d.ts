@@ -276,8 +276,28 @@ export interface components {
         };
         /** @enum {string} */
         DatabaseStatus: "ok" | "unavailable";
+        Deletion: {
+            actor_id?: string | null;
+            actor_type: string;
+            /** @description What kind of data, e.g. `participant_profile`, `bookings`, `card_bindings`. */
+            category: string;
+            id: string;
+            /** @description E.g. `GDPR Art. 17(1)(a)`. */
+            legal_basis: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @description Stable code, e.g. `erasure_request`, `retention_expired`, `tenant_offboarding`. */
+            reason_code: string;
+            reason_text: string;
+            /** Format: int64 */
+            record_count: number;
+            request_id?: string | null;
+            /** @description Pseudonymous reference of the person, never their name or email. */
+            subject_ref?: string | null;
+            tenant_id: string;
+        };
         DeletionList: {
-            deletions: Record<string, never>[];
+            deletions: components["schemas"]["Deletion"][];
         };
         /** @enum {string} */
         Environment: "dev" | "prod";

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { canReadAudit, signOut, useAuth } from '../auth';
+import { canReadAudit, canReadDeletionLog, signOut, useAuth } from '../auth';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { LanguageSwitch } from './LanguageSwitch';
@@ -62,6 +62,11 @@ export function Header() {
               {canReadAudit(account) ? (
                 <Link to="/audit" className="app-nav__link" data-testid="nav-audit">
                   {t('nav.audit')}
+                </Link>
+              ) : null}
+              {canReadDeletionLog(account) ? (
+                <Link to="/deletion-log" className="app-nav__link" data-testid="nav-deletion-log">
+                  {t('nav.deletionLog')}
                 </Link>
               ) : null}
               {account.tenant ? (

@@ -14,6 +14,7 @@ export const de = {
   'nav.home': 'Start',
 
   'nav.audit': 'Protokoll',
+  'nav.deletionLog': 'Löschprotokoll',
   'nav.locations': 'Orte',
   'nav.signIn': 'Anmelden',
 
@@ -104,6 +105,28 @@ export const de = {
   'audit.older': 'Ältere Einträge',
   'audit.error': 'Das Protokoll konnte nicht geladen werden.',
   'audit.forbidden': 'Ihre Rolle darf dieses Protokoll nicht einsehen.',
+
+  'deletion.title': 'Löschprotokoll',
+  'deletion.intro':
+    'Das Löschprotokoll hält fest, was gelöscht wurde, wie viel, warum und auf welcher Rechtsgrundlage – nie die gelöschten personenbezogenen Daten selbst (TOM PRIV-4, DEL-3). Alle Zeiten in UTC.',
+  'deletion.export.title': 'Export',
+  'deletion.export.hint':
+    'Signierter Export aller Löschungen im gewählten Zeitraum; prüfbar mit „anwesend audit verify-export“. Der Export wird im Protokoll festgehalten.',
+  'deletion.table.caption': 'Protokollierte Löschungen, neueste zuerst',
+  'deletion.col.time': 'Zeit (UTC)',
+  'deletion.col.category': 'Kategorie',
+  'deletion.col.count': 'Anzahl',
+  'deletion.col.reasonCode': 'Grund (Code)',
+  'deletion.col.reasonText': 'Begründung',
+  'deletion.col.legalBasis': 'Rechtsgrundlage',
+  'deletion.col.actor': 'Akteur',
+  'deletion.col.subject': 'Betroffenen-Ref.',
+  'deletion.loading': 'Löschprotokoll wird geladen …',
+  'deletion.empty': 'Noch keine Löschungen protokolliert.',
+  'deletion.emptyFiltered': 'Keine Löschungen in diesem Zeitraum.',
+  'deletion.summary': 'Protokollierte Löschungen: {count}',
+  'deletion.error': 'Das Löschprotokoll konnte nicht geladen werden.',
+  'deletion.forbidden': 'Nur Mandanten-Admins dürfen das Löschprotokoll einsehen.',
 
   'locations.title': 'Orte',
   'locations.intro': 'Orte und Räume dieses Mandanten. Jede Änderung steht im Protokoll.',

@@ -15,6 +15,7 @@ export const en: Messages = {
   'nav.home': 'Home',
 
   'nav.audit': 'Audit log',
+  'nav.deletionLog': 'Deletion log',
   'nav.locations': 'Locations',
   'nav.signIn': 'Sign in',
 
@@ -105,6 +106,28 @@ export const en: Messages = {
   'audit.older': 'Older entries',
   'audit.error': 'The audit log could not be loaded.',
   'audit.forbidden': 'Your role may not read this audit log.',
+
+  'deletion.title': 'Deletion log',
+  'deletion.intro':
+    'The deletion log records what was deleted, how much, why and on which legal basis – never the deleted personal data itself (TOM PRIV-4, DEL-3). All times in UTC.',
+  'deletion.export.title': 'Export',
+  'deletion.export.hint':
+    'Signed export of all deletions in the chosen period; verifiable with “anwesend audit verify-export”. The export itself is recorded in the audit log.',
+  'deletion.table.caption': 'Recorded deletions, newest first',
+  'deletion.col.time': 'Time (UTC)',
+  'deletion.col.category': 'Category',
+  'deletion.col.count': 'Count',
+  'deletion.col.reasonCode': 'Reason code',
+  'deletion.col.reasonText': 'Reason',
+  'deletion.col.legalBasis': 'Legal basis',
+  'deletion.col.actor': 'Actor',
+  'deletion.col.subject': 'Subject reference',
+  'deletion.loading': 'Loading the deletion log …',
+  'deletion.empty': 'No deletions recorded yet.',
+  'deletion.emptyFiltered': 'No deletions in this period.',
+  'deletion.summary': 'Recorded deletions: {count}',
+  'deletion.error': 'The deletion log could not be loaded.',
+  'deletion.forbidden': 'Only tenant admins may view the deletion log.',
 
   'locations.title': 'Locations',
   'locations.intro': 'Locations and rooms of this tenant. Every change is in the audit log.',

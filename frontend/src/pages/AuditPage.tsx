@@ -14,6 +14,7 @@ import {
 import { ApiError, isAbort } from '../api/client';
 import { handleAuthError } from '../auth';
 import { RequireAuth } from '../components/RequireAuth';
+import { parseUtc, shortId, toApiDateTime } from '../format';
 import { isMessageKey, useI18n } from '../i18n';
 import { navigate, useHashLocation } from '../router';
 
@@ -43,15 +44,6 @@ function failure<T>(err: unknown): Load<T> {
   return { state: 'error', detail };
 }
 
-/** `YYYY-MM-DDTHH:MM` or `…:SS` (datetime-local) → `YYYY-MM-DDTHH:MM:SS`; '' stays ''. */
-export function toApiDateTime(value: string): string {
-  const v = value.trim();
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v)) return `${v}:00`;
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(v)) return v;
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+$/.test(v)) return v.slice(0, 19);
-  return v;
-}
-
 function filtersFrom(query: URLSearchParams): AuditFilters {
   const filters: AuditFilters = {};
   for (const key of FILTER_KEYS) {
@@ -65,23 +57,6 @@ function positiveInt(value: string | null): number | null {
   if (!value || !/^\d+$/.test(value)) return null;
   const n = Number(value);
   return Number.isSafeInteger(n) ? n : null;
-}
-
-/**
- * Ids are UUIDv7: their first digits are a timestamp shared by entries of the
- * same time, so the table shows the random tail; the details show the full id.
- */
-function shortId(id: string): string {
-  return id.length > 12 ? `…${id.slice(-8)}` : id;
-}
-
-/** Server time `YYYY-MM-DDTHH:MM:SS(.ffffff)` in UTC → Date. */
-function parseUtc(value: string): Date | null {
-  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,9})?/.exec(value);
-  if (!m) return null;
-  const fraction = m[3] ? m[3].slice(0, 4) : '';
-  const date = new Date(`${m[1]}T${m[2]}${fraction}Z`);
-  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 function AuditView() {

@@ -1,0 +1,31 @@
+/**
+ * Shared formatting of server values for the log pages (audit log, deletion
+ * log). The server speaks UTC without a zone (`YYYY-MM-DDTHH:MM:SS`); the
+ * datetime-local filter fields are read as UTC too.
+ */
+
+/** `YYYY-MM-DDTHH:MM` or `…:SS` (datetime-local) → `YYYY-MM-DDTHH:MM:SS`; '' stays ''. */
+export function toApiDateTime(value: string): string {
+  const v = value.trim();
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v)) return `${v}:00`;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(v)) return v;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+$/.test(v)) return v.slice(0, 19);
+  return v;
+}
+
+/** Server time `YYYY-MM-DDTHH:MM:SS(.ffffff)` in UTC → Date. */
+export function parseUtc(value: string): Date | null {
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,9})?/.exec(value);
+  if (!m) return null;
+  const fraction = m[3] ? m[3].slice(0, 4) : '';
+  const date = new Date(`${m[1]}T${m[2]}${fraction}Z`);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/**
+ * Ids are UUIDv7: their first digits are a timestamp shared by entries of the
+ * same time, so tables show the random tail (the full id goes in `title`).
+ */
+export function shortId(id: string): string {
+  return id.length > 12 ? `…${id.slice(-8)}` : id;
+}
