@@ -45,6 +45,7 @@ actions! {
     SessionExpired => "auth.session_expired",
     RateLimited => "auth.rate_limited",
     PermissionDenied => "auth.permission_denied",
+    PasswordChanged => "auth.password_changed",
 }
 
 impl serde::Serialize for Action {

@@ -17,6 +17,7 @@ pub enum Permission {
     AuditExport,
     AuditVerify,
     DeletionLogRead,
+    MemberSessionsEnd,
     LocationsRead,
     LocationsWrite,
 }
@@ -28,6 +29,7 @@ impl Permission {
             Self::AuditExport => "audit.export",
             Self::AuditVerify => "audit.verify",
             Self::DeletionLogRead => "deletion_log.read",
+            Self::MemberSessionsEnd => "member_sessions.end",
             Self::LocationsRead => "locations.read",
             Self::LocationsWrite => "locations.write",
         }
@@ -59,7 +61,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
             let companies = p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.code()).filter_map(|m| m.company_id.clone()).collect();
             Some(Grant { scope: Some(tenant), visibility: Visibility::Companies(companies) })
         }
-        AuditVerify | DeletionLogRead if p.has_role(Role::TenantAdmin) => whole(Some(tenant)),
+        AuditVerify | DeletionLogRead | MemberSessionsEnd if p.has_role(Role::TenantAdmin) => whole(Some(tenant)),
         LocationsRead if !p.memberships.is_empty() => whole(Some(tenant)),
         LocationsWrite if p.has_role(Role::TenantAdmin) || p.has_role(Role::Organiser) => whole(Some(tenant)),
         _ => None,

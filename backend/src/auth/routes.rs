@@ -141,3 +141,124 @@ pub async fn logout(state: web::Data<AppState>, p: Principal) -> Result<HttpResp
     web::block(move || service::end(&shared, &p, "sign_out", Action::SessionEnded)).await??;
     Ok(HttpResponse::NoContent().cookie(principal::removal_cookie(&state)).finish())
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    pub id: String,
+    /// Browser and system, e.g. "Firefox on Linux".
+    pub device: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub last_seen_at: chrono::NaiveDateTime,
+    /// The day key the client address was hashed under (the address itself is never kept).
+    pub ip_key_id: Option<String>,
+    pub current: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionList {
+    pub sessions: Vec<SessionView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Ended {
+    /// How many sessions were ended.
+    pub ended: usize,
+}
+
+/// The caller's active sessions (TOM ACC-8).
+#[utoipa::path(get, path = "/api/v1/auth/sessions", operation_id = "sessions_list", tag = "auth", responses(
+    (status = 200, body = SessionList),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/sessions")]
+pub async fn sessions(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
+    let list = web::block(move || -> Result<SessionList, ApiError> {
+        let mut conn = state.db.conn()?;
+        let sessions = super::store::live_sessions(&mut conn, &p.account_id, p.audit.at.naive_utc()).map_err(crate::AppError::from)?;
+        Ok(SessionList {
+            sessions: sessions
+                .into_iter()
+                .map(|s| SessionView {
+                    current: s.id == p.session_id,
+                    id: s.id,
+                    device: s.device,
+                    created_at: s.created_at,
+                    last_seen_at: s.last_seen_at,
+                    ip_key_id: s.ip_key_id,
+                })
+                .collect(),
+        })
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Ends one of the caller's other sessions (needs `X-CSRF-Token`).
+#[utoipa::path(post, path = "/api/v1/auth/sessions/{id}/end", operation_id = "sessions_end", tag = "auth", params(("id" = String, Path)), responses(
+    (status = 200, body = Ended),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/sessions/{id}/end")]
+pub async fn end_session(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let ended = web::block(move || service::end_own_sessions(&state, &p, Some(&id))).await??;
+    Ok(HttpResponse::Ok().json(Ended { ended }))
+}
+
+/// Ends all of the caller's sessions except this one (needs `X-CSRF-Token`).
+#[utoipa::path(post, path = "/api/v1/auth/sessions/end-others", operation_id = "sessions_end_others", tag = "auth", responses(
+    (status = 200, body = Ended),
+))]
+#[post("/sessions/end-others")]
+pub async fn end_other_sessions(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
+    let ended = web::block(move || service::end_own_sessions(&state, &p, None)).await??;
+    Ok(HttpResponse::Ok().json(Ended { ended }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    pub current_password: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
+/// Changes the password; every other session of the account ends (TOM ACC-5).
+#[utoipa::path(post, path = "/api/v1/auth/password", operation_id = "password_change", tag = "auth", request_body = ChangePassword, responses(
+    (status = 200, body = Ended, description = "Changed; `ended` other sessions"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/password")]
+pub async fn change_password(state: web::Data<AppState>, p: Principal, body: web::Json<ChangePassword>) -> Result<HttpResponse, ApiError> {
+    let ChangePassword { current_password, new_password } = body.into_inner();
+    if current_password.len() > 1024 || new_password.len() > 1024 {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", "A field is too long"));
+    }
+    if let Err(wait) = state.sign_in_limits.per_account.check(p.account_id.as_bytes()) {
+        return Ok(rate_limited(wait));
+    }
+    let ended = web::block(move || match service::change_password(&state, &p, &current_password, &new_password) {
+        Ok(n) => Ok(n),
+        Err(AuthError::App(e)) => Err(ApiError::from(e)),
+        Err(_) => Err(ApiError::from(crate::AppError::invalid("current_password", "is not correct"))),
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(Ended { ended }))
+}
+
+/// A tenant admin ends every session of a member of the tenant (TOM ACC-8).
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/sessions/end-all", operation_id = "member_sessions_end_all", tag = "auth", params(("id" = String, Path)), responses(
+    (status = 200, body = Ended),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/{id}/sessions/end-all")]
+pub async fn end_member_sessions(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let ended = web::block(move || -> Result<usize, ApiError> {
+        let grant = crate::auth::policy::authorize(&state, &p, crate::auth::policy::Permission::MemberSessionsEnd)?;
+        let scope = grant.scope.ok_or_else(ApiError::not_found)?;
+        Ok(service::end_member_sessions(&state, &p, &scope, &id)?)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(Ended { ended }))
+}

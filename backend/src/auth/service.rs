@@ -225,13 +225,7 @@ pub fn end(state: &AppState, principal: &Principal, reason: &str, action: Action
         }
         Ok(())
     };
-    match &principal.tenant {
-        Some(scope) => state.db.platform_tx(|tx| {
-            tx.enter_tenant(scope)?;
-            record(tx)
-        }),
-        None => state.db.platform_tx(record),
-    }
+    in_principal_chain(state, principal, record)
 }
 
 /// "Firefox on Linux" from a User-Agent header; the raw header is not kept.
@@ -245,4 +239,82 @@ pub fn device_summary(user_agent: &str) -> String {
         .find(|(marker, _)| user_agent.contains(marker))
         .map_or("unknown system", |(_, name)| name);
     format!("{browser} on {os}")
+}
+
+/// Runs `f` in a transaction of the principal's chain (its tenant, or the platform).
+fn in_principal_chain<T>(state: &AppState, p: &Principal, f: impl FnOnce(&mut crate::db::Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
+    match &p.tenant {
+        Some(scope) => state.db.platform_tx(|tx| {
+            tx.enter_tenant(scope)?;
+            f(tx)
+        }),
+        None => state.db.platform_tx(f),
+    }
+}
+
+/// Ends the caller's sessions other than the current one, or only `only` if given
+/// (TOM ACC-8). Another account's session id is simply not found.
+pub fn end_own_sessions(state: &AppState, p: &Principal, only: Option<&str>) -> Result<usize, AppError> {
+    let now = p.audit.at.naive_utc();
+    in_principal_chain(state, p, |tx| {
+        let ended = match only {
+            Some(id) if id == p.session_id => return Err(AppError::invalid("session", "sign out to end the current session")),
+            Some(id) => {
+                let mine = store::live_sessions(tx, &p.account_id, now)?.iter().any(|s| s.id == id);
+                if !mine || store::end_session(tx, id, now, "ended_by_user")? == 0 {
+                    return Err(AppError::NotFound);
+                }
+                vec![id.to_owned()]
+            }
+            None => store::end_sessions_of(tx, &p.account_id, Some(&p.session_id), now, "ended_by_user")?,
+        };
+        for id in &ended {
+            audit::record(tx, &p.audit, Event::new(Action::SessionEnded, "session", Some(id)).detail("reason", "ended_by_user"))?;
+        }
+        Ok(ended.len())
+    })
+}
+
+/// Changes the caller's password and ends every other session of the account (TOM ACC-5).
+pub fn change_password(state: &AppState, p: &Principal, current: &str, new: &str) -> Result<usize, AuthError> {
+    let account = {
+        let mut conn = state.db.conn()?;
+        accounts::find(&mut conn, &p.account_id).map_err(AppError::from)?.ok_or(AuthError::Unauthenticated)?
+    };
+    if !password::verify(current, &account.password_hash) {
+        return Err(AuthError::InvalidCredentials);
+    }
+    password::check_policy(new)?;
+    if new == current {
+        return Err(AppError::invalid("new_password", "must differ from the current password").into());
+    }
+    let hash = password::hash(new)?;
+    let now = p.audit.at.naive_utc();
+    Ok(in_principal_chain(state, p, |tx| {
+        store::set_password_hash(tx, &p.account_id, &hash, now)?;
+        audit::record(tx, &p.audit, Event::new(Action::PasswordChanged, "account", Some(&p.account_id)))?;
+        let ended = store::end_sessions_of(tx, &p.account_id, Some(&p.session_id), now, "password_changed")?;
+        for id in &ended {
+            audit::record(tx, &p.audit, Event::new(Action::SessionEnded, "session", Some(id)).detail("reason", "password_changed"))?;
+        }
+        Ok(ended.len())
+    })?)
+}
+
+/// A tenant admin ends every session of a member of their tenant (TOM ACC-8). Accounts
+/// outside the caller's tenant are not found.
+pub fn end_member_sessions(state: &AppState, p: &Principal, scope: &TenantScope, account_id: &str) -> Result<usize, AppError> {
+    let now = p.audit.at.naive_utc();
+    state.db.platform_tx(|tx| {
+        let member = store::memberships_of(tx, account_id)?.iter().any(|m| m.tenant_id == scope.tenant_id());
+        if !member {
+            return Err(AppError::NotFound);
+        }
+        tx.enter_tenant(scope)?;
+        let ended = store::end_sessions_of(tx, account_id, None, now, "ended_by_admin")?;
+        for id in &ended {
+            audit::record(tx, &p.audit, Event::new(Action::SessionEnded, "session", Some(id)).detail("reason", "ended_by_admin"))?;
+        }
+        Ok(ended.len())
+    })
 }

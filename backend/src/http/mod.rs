@@ -53,7 +53,17 @@ pub fn build_app(
             web::scope("/api/v1")
                 .service(routes::status)
                 .service(routes::openapi_document)
-                .service(web::scope("/auth").service(auth::login).service(auth::whoami).service(auth::logout))
+                .service(
+                    web::scope("/auth")
+                        .service(auth::login)
+                        .service(auth::whoami)
+                        .service(auth::logout)
+                        .service(auth::sessions)
+                        .service(auth::end_other_sessions)
+                        .service(auth::end_session)
+                        .service(auth::change_password),
+                )
+                .service(web::scope("/accounts").service(auth::end_member_sessions))
                 .service(web::scope("/audit").service(audit::actions).service(audit::verify).service(audit::export).service(audit::list))
                 .service(web::scope("/deletion-log").service(audit::deletions_export).service(audit::deletions))
                 .service(web::scope("/locations").service(locations::list).service(locations::create))

@@ -84,6 +84,8 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     paths(
         healthz, readyz, status,
         crate::auth::routes::login, crate::auth::routes::whoami, crate::auth::routes::logout,
+        crate::auth::routes::sessions, crate::auth::routes::end_session, crate::auth::routes::end_other_sessions,
+        crate::auth::routes::change_password, crate::auth::routes::end_member_sessions,
         crate::audit::routes::list, crate::audit::routes::actions, crate::audit::routes::verify, crate::audit::routes::export,
         crate::audit::routes::deletions, crate::audit::routes::deletions_export,
         crate::locations::routes::list, crate::locations::routes::create,

@@ -415,3 +415,89 @@ async fn sep_3_company_admin_sees_only_its_companys_people() {
     assert_eq!(targets, vec![json!("p-anna")], "only acme's person, nothing else of the tenant");
     assert_eq!(call(&service, company_admin.request("GET", "/api/v1/audit/verify")).await.0, StatusCode::FORBIDDEN, "the whole chain is for tenant admins");
 }
+
+#[actix_web::test]
+async fn acc_8_users_see_and_end_their_other_sessions() {
+    let app = test_app();
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    admin(&app, &a, "kasse@verein-a.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (_, laptop, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let (_, phone, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let (_, other_user, _, _) = login(&service, "kasse@verein-a.example", PASSWORD).await;
+
+    let (status, _, list) = call(&service, laptop.request("GET", "/api/v1/auth/sessions")).await;
+    assert_eq!(status, StatusCode::OK);
+    let sessions = json_of(&list)["sessions"].as_array().cloned().expect("sessions");
+    assert_eq!(sessions.len(), 2, "only my own sessions");
+    assert_eq!(sessions.iter().filter(|s| s["current"] == json!(true)).count(), 1);
+    assert!(sessions.iter().all(|s| s["ip_key_id"].is_string() && !s.to_string().contains("198.51.100.77")), "hashed-IP day only");
+    let current = sessions.iter().find(|s| s["current"] == json!(true)).and_then(|s| s["id"].as_str()).expect("current").to_owned();
+    let phone_id = sessions.iter().find(|s| s["current"] == json!(false)).and_then(|s| s["id"].as_str()).expect("other").to_owned();
+
+    let (_, _, theirs) = call(&service, other_user.request("GET", "/api/v1/auth/sessions")).await;
+    let their_id = json_of(&theirs)["sessions"][0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(call(&service, laptop.request("POST", &format!("/api/v1/auth/sessions/{their_id}/end"))).await.0, StatusCode::NOT_FOUND, "not mine");
+    assert_eq!(call(&service, other_user.request("GET", "/api/v1/auth/me")).await.0, StatusCode::OK);
+    assert_eq!(call(&service, laptop.request("POST", &format!("/api/v1/auth/sessions/{current}/end"))).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+
+    assert_eq!(call(&service, laptop.request("POST", &format!("/api/v1/auth/sessions/{phone_id}/end"))).await.0, StatusCode::OK);
+    assert_eq!(call(&service, phone.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED);
+
+    let (_, tablet, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let (status, _, ended) = call(&service, laptop.request("POST", "/api/v1/auth/sessions/end-others")).await;
+    assert_eq!((status, json_of(&ended)["ended"].clone()), (StatusCode::OK, json!(1)));
+    assert_eq!(call(&service, tablet.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(call(&service, laptop.request("GET", "/api/v1/auth/me")).await.0, StatusCode::OK, "the current session stays");
+}
+
+#[actix_web::test]
+async fn acc_5_password_change_ends_every_other_session() {
+    let app = test_app();
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (_, laptop, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let (_, phone, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let new_password = sensitive("ein ganz neues langes Passwort");
+
+    let change = |current: &str, new: &str| laptop.request("POST", "/api/v1/auth/password").set_json(json!({ "current_password": current, "new_password": new }));
+    let (status, _, body) = call(&service, change("falsch falsch falsch", &new_password)).await;
+    assert_eq!((status, json_of(&body)["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("current_password")));
+    let (status, _, body) = call(&service, change(PASSWORD, "kurz")).await;
+    assert_eq!((status, json_of(&body)["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("password")));
+    assert_eq!(call(&service, phone.request("GET", "/api/v1/auth/me")).await.0, StatusCode::OK, "failed changes end nothing");
+
+    let (status, _, body) = call(&service, change(PASSWORD, &new_password)).await;
+    assert_eq!((status, json_of(&body)["ended"].clone()), (StatusCode::OK, json!(1)));
+    assert_eq!(call(&service, phone.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(call(&service, laptop.request("GET", "/api/v1/auth/me")).await.0, StatusCode::OK);
+    assert_eq!(login(&service, "leitung@verein-a.example", PASSWORD).await.0, StatusCode::UNAUTHORIZED, "old password is gone");
+    assert_eq!(login(&service, "leitung@verein-a.example", &new_password).await.0, StatusCode::OK);
+    assert!(app.db.audit_text().iter().any(|r| r.contains("auth.password_changed")));
+}
+
+#[actix_web::test]
+async fn acc_8_tenant_admin_ends_all_sessions_of_a_member() {
+    let app = test_app();
+    let a = tenant(&app, "verein-a");
+    let b = tenant(&app, "verein-b");
+    admin(&app, &a, "leitung@verein-a.example");
+    admin(&app, &b, "leitung@verein-b.example");
+    member(&app, &a, "trainer@verein-a.example", "organiser", None);
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (_, admin_a, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let (_, admin_b, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
+    let (_, organiser, me, _) = login(&service, "trainer@verein-a.example", PASSWORD).await;
+    let organiser_id = me["account_id"].as_str().expect("id").to_owned();
+    let uri = format!("/api/v1/accounts/{organiser_id}/sessions/end-all");
+
+    assert_eq!(call(&service, organiser.request("POST", &uri)).await.0, StatusCode::FORBIDDEN, "not an admin");
+    assert_eq!(call(&service, admin_b.request("POST", &uri)).await.0, StatusCode::NOT_FOUND, "another tenant's member does not exist for B");
+    assert_eq!(call(&service, organiser.request("GET", "/api/v1/auth/me")).await.0, StatusCode::OK);
+    let (status, _, body) = call(&service, admin_a.request("POST", &uri)).await;
+    assert_eq!((status, json_of(&body)["ended"].clone()), (StatusCode::OK, json!(1)));
+    assert_eq!(call(&service, organiser.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED);
+    assert!(app.db.audit_text().iter().any(|r| r.contains("ended_by_admin")));
+}
