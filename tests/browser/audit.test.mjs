@@ -8,27 +8,13 @@
 //   and protected pages send the user back to the sign-in page.
 // - ACC-4: repeated failures are rate limited and the UI says when to retry.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { AnwesendServer, launchBrowser, openPage, waitFor } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { ADMIN_EMAIL, browserSuite, openPage, signIn, submitLogin, waitFor } from './harness.mjs';
 
-const TENANT = 'demo';
-const ADMIN_EMAIL = 'admin@example.org';
-const ADMIN_PASSWORD = 'Korrekt-Pferd-Batterie-42';
 const LOCATIONS_TO_CREATE = 120;
 const PAGE_SIZE = 50;
-
-/** Sign in through the login form and wait for the account in the header. */
-async function signIn(page, baseUrl, { email = ADMIN_EMAIL, password = ADMIN_PASSWORD } = {}) {
-  await page.goto(`${baseUrl}/#/login`);
-  await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
-  await page.getByTestId('login-email').fill(email);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('sign-out').waitFor();
-}
 
 /** The rows on screen once the table has loaded: [{ seq, action }]. */
 async function shownRows(page) {
@@ -59,36 +45,15 @@ async function rowsWhen(page, accept, message) {
 const seqs = (rows) => rows.map((r) => r.seq);
 
 describe('audit log web view', { timeout: 300_000 }, () => {
-  /** @type {AnwesendServer | undefined} */
-  let server;
-  /** @type {import('playwright-core').Browser | undefined} */
-  let browser;
-  let workDir;
-
-  before(async () => {
-    server = await AnwesendServer.create();
-    // The first `serve` in dev created the demo tenant; the operator makes its admin.
-    server.cli(['admin', 'create-tenant-admin', '--tenant', TENANT, '--email', ADMIN_EMAIL], {
-      input: `${ADMIN_PASSWORD}\n`,
-    });
-    browser = await launchBrowser();
-    workDir = mkdtempSync(join(tmpdir(), 'anwesend-audit-'));
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.dispose();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-  });
+  // A fresh server whose demo tenant has its admin (ADMIN_EMAIL), Chromium and a download directory.
+  const suite = browserSuite({ tenantAdmin: true, workDirPrefix: 'anwesend-audit-' });
 
   test('ACC-1 a wrong password shows the generic error and leaves nothing behind', async () => {
-    const { context, page, pageErrors } = await openPage(browser);
+    const { context, page, pageErrors } = await openPage(suite.browser);
     try {
-      await page.goto(`${server.baseUrl}/#/login`);
+      await page.goto(`${suite.server.baseUrl}/#/login`);
       await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
-      await page.getByTestId('login-email').fill(ADMIN_EMAIL);
-      await page.getByTestId('login-password').fill('definitely-not-the-password');
-      await page.getByTestId('login-submit').click();
+      await submitLogin(page, { password: 'definitely-not-the-password' });
 
       const error = page.getByTestId('login-error');
       await error.waitFor();
@@ -96,9 +61,7 @@ describe('audit log web view', { timeout: 300_000 }, () => {
       assert.equal(await error.getAttribute('role'), 'alert');
 
       // The same message for an unknown account: nothing tells which part was wrong.
-      await page.getByTestId('login-email').fill('nobody@example.org');
-      await page.getByTestId('login-password').fill('definitely-not-the-password');
-      await page.getByTestId('login-submit').click();
+      await submitLogin(page, { email: 'nobody@example.org', password: 'definitely-not-the-password' });
       await waitFor(async () => (await page.getByTestId('login-submit').isEnabled()) && (await error.isVisible()), {
         message: 'second attempt answered',
       });
@@ -125,9 +88,9 @@ describe('audit log web view', { timeout: 300_000 }, () => {
   });
 
   test('INPUT-3 INPUT-4 INPUT-5 tenant admin filters, pages and downloads the audit log', async () => {
-    const { context, page, pageErrors, cspViolations } = await openPage(browser);
+    const { context, page, pageErrors, cspViolations } = await openPage(suite.browser);
     try {
-      await signIn(page, server.baseUrl);
+      await signIn(page, suite.server.baseUrl);
       // A tenant admin lands on the audit log.
       await page.waitForURL(/#\/audit$/);
       assert.equal((await page.getByTestId('account-email').innerText()).trim(), ADMIN_EMAIL);
@@ -253,7 +216,7 @@ describe('audit log web view', { timeout: 300_000 }, () => {
 
       const [csvDownload] = await Promise.all([page.waitForEvent('download'), csvLink.click()]);
       assert.match(csvDownload.suggestedFilename(), /^audit-demo-\d{4}-\d{2}-\d{2}\.csv$/);
-      const csvPath = join(workDir, csvDownload.suggestedFilename());
+      const csvPath = join(suite.workDir, csvDownload.suggestedFilename());
       await csvDownload.saveAs(csvPath);
       const csv = readFileSync(csvPath, 'utf8');
       const lines = csv.trimEnd().split('\n');
@@ -267,18 +230,18 @@ describe('audit log web view', { timeout: 300_000 }, () => {
       assert.equal(records.length, locationEntries, 'CSV holds every matching entry');
       assert.equal(csvProof.records, locationEntries);
       assert.ok(records.every((line) => line.split(',')[actionColumn] === 'location.created'));
-      server.cli(['audit', 'verify-export', csvPath]);
+      suite.server.cli(['audit', 'verify-export', csvPath]);
 
       const [jsonDownload] = await Promise.all([page.waitForEvent('download'), jsonLink.click()]);
       assert.match(jsonDownload.suggestedFilename(), /^audit-demo-\d{4}-\d{2}-\d{2}\.json$/);
-      const jsonPath = join(workDir, jsonDownload.suggestedFilename());
+      const jsonPath = join(suite.workDir, jsonDownload.suggestedFilename());
       await jsonDownload.saveAs(jsonPath);
       const exported = JSON.parse(readFileSync(jsonPath, 'utf8'));
       assert.ok(exported.proof, 'JSON export carries a "proof"');
       assert.equal(exported.proof.records, locationEntries);
       assert.equal(exported.records.length, locationEntries);
       assert.ok(exported.records.every((r) => r.action === 'location.created'));
-      server.cli(['audit', 'verify-export', jsonPath]);
+      suite.server.cli(['audit', 'verify-export', jsonPath]);
 
       // The exports themselves are audited (TRANS-6) and the chain stays intact.
       await page.getByRole('button', { name: 'Zurücksetzen' }).click();
@@ -318,14 +281,12 @@ describe('audit log web view', { timeout: 300_000 }, () => {
   });
 
   test('SEP-6 PRIV-2 sign-out ends the session, wipes client state, protected pages go to sign-in', async () => {
-    const { context, page, pageErrors } = await openPage(browser);
+    const { context, page, pageErrors } = await openPage(suite.browser);
     try {
       // A protected page without a session sends the user to the sign-in page …
-      await page.goto(`${server.baseUrl}/#/audit`);
+      await page.goto(`${suite.server.baseUrl}/#/audit`);
       await page.waitForURL(/#\/login\?next=%2Faudit$/);
-      await page.getByTestId('login-email').fill(ADMIN_EMAIL);
-      await page.getByTestId('login-password').fill(ADMIN_PASSWORD);
-      await page.getByTestId('login-submit').click();
+      await submitLogin(page);
       // … and back to it after signing in.
       await page.waitForURL(/#\/audit$/);
       await page.getByRole('heading', { level: 1, name: 'Protokoll' }).waitFor();
@@ -351,7 +312,7 @@ describe('audit log web view', { timeout: 300_000 }, () => {
       assert.deepEqual(await context.cookies(), [], 'the session cookie is gone');
 
       // The audit page (and its API) are closed again.
-      await page.goto(`${server.baseUrl}/#/audit`);
+      await page.goto(`${suite.server.baseUrl}/#/audit`);
       await page.waitForURL(/#\/login\?next=%2Faudit$/);
       await page.reload();
       await page.waitForURL(/#\/login\?next=%2Faudit$/);
@@ -366,16 +327,14 @@ describe('audit log web view', { timeout: 300_000 }, () => {
 
   // Last in this file: the limiter may also count by source address.
   test('ACC-4 repeated failures are rate limited and the UI says when to retry', async () => {
-    const { context, page } = await openPage(browser);
+    const { context, page } = await openPage(suite.browser);
     try {
-      await page.goto(`${server.baseUrl}/#/login`);
+      await page.goto(`${suite.server.baseUrl}/#/login`);
       await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
       const error = page.getByTestId('login-error');
       let text = '';
       for (let attempt = 1; attempt <= 20; attempt += 1) {
-        await page.getByTestId('login-email').fill('locked@example.org');
-        await page.getByTestId('login-password').fill(`wrong-password-${attempt}`);
-        await page.getByTestId('login-submit').click();
+        await submitLogin(page, { email: 'locked@example.org', password: `wrong-password-${attempt}` });
         await waitFor(async () => (await page.getByTestId('login-submit').isEnabled()) && (await error.isVisible()), {
           message: `attempt ${attempt} answered`,
         });

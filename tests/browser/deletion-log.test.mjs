@@ -8,54 +8,21 @@
 // There is no way yet to record deletions from the UI, so the empty log and its signed export
 // are what can be shown here.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { AnwesendServer, launchBrowser, openPage } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { browserSuite, openPage, signIn, submitLogin } from './harness.mjs';
 
-const TENANT = 'demo';
-const ADMIN_EMAIL = 'admin@example.org';
-const ADMIN_PASSWORD = 'Korrekt-Pferd-Batterie-42';
 const PROOF_PREFIX = '#anwesend-proof ';
 
-/** Sign in through the login form and wait for the account in the header. */
-async function signIn(page, baseUrl, { email = ADMIN_EMAIL, password = ADMIN_PASSWORD } = {}) {
-  await page.goto(`${baseUrl}/#/login`);
-  await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
-  await page.getByTestId('login-email').fill(email);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('sign-out').waitFor();
-}
-
 describe('deletion log web view', { timeout: 300_000 }, () => {
-  /** @type {AnwesendServer | undefined} */
-  let server;
-  /** @type {import('playwright-core').Browser | undefined} */
-  let browser;
-  let workDir;
-
-  before(async () => {
-    server = await AnwesendServer.create();
-    // The first `serve` in dev created the demo tenant; the operator makes its admin.
-    server.cli(['admin', 'create-tenant-admin', '--tenant', TENANT, '--email', ADMIN_EMAIL], {
-      input: `${ADMIN_PASSWORD}\n`,
-    });
-    browser = await launchBrowser();
-    workDir = mkdtempSync(join(tmpdir(), 'anwesend-deletion-log-'));
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.dispose();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-  });
+  // A fresh server whose demo tenant has its admin (ADMIN_EMAIL), Chromium and a download directory.
+  const suite = browserSuite({ tenantAdmin: true, workDirPrefix: 'anwesend-deletion-log-' });
 
   test('PRIV-4 tenant admin sees the deletion log and downloads it signed', async () => {
-    const { context, page, pageErrors, cspViolations } = await openPage(browser);
+    const { context, page, pageErrors, cspViolations } = await openPage(suite.browser);
     try {
-      await signIn(page, server.baseUrl);
+      await signIn(page, suite.server.baseUrl);
       await page.waitForURL(/#\/audit$/);
 
       // Tenant admins get the link next to "Protokoll".
@@ -101,7 +68,7 @@ describe('deletion log web view', { timeout: 300_000 }, () => {
 
       const [csvDownload] = await Promise.all([page.waitForEvent('download'), csvLink.click()]);
       assert.equal(csvDownload.suggestedFilename(), 'deletion-log.csv');
-      const csvPath = join(workDir, csvDownload.suggestedFilename());
+      const csvPath = join(suite.workDir, csvDownload.suggestedFilename());
       await csvDownload.saveAs(csvPath);
       const lines = readFileSync(csvPath, 'utf8').trimEnd().split('\n');
       const proofLine = lines.at(-1);
@@ -113,17 +80,17 @@ describe('deletion log web view', { timeout: 300_000 }, () => {
         assert.ok(header.includes(column), `CSV has a ${column} column`);
       }
       assert.equal(lines.slice(1, -1).length, 0, 'no records between header and proof');
-      server.cli(['audit', 'verify-export', csvPath]);
+      suite.server.cli(['audit', 'verify-export', csvPath]);
 
       const [jsonDownload] = await Promise.all([page.waitForEvent('download'), jsonLink.click()]);
       assert.equal(jsonDownload.suggestedFilename(), 'deletion-log.json');
-      const jsonPath = join(workDir, jsonDownload.suggestedFilename());
+      const jsonPath = join(suite.workDir, jsonDownload.suggestedFilename());
       await jsonDownload.saveAs(jsonPath);
       const exported = JSON.parse(readFileSync(jsonPath, 'utf8'));
       assert.ok(exported.proof, 'JSON export carries a "proof"');
       assert.equal(exported.proof.records, 0);
       assert.deepEqual(exported.records, []);
-      server.cli(['audit', 'verify-export', jsonPath]);
+      suite.server.cli(['audit', 'verify-export', jsonPath]);
 
       // Both downloads are in the audit trail.
       const exportsAudited = await page.evaluate(async () => {
@@ -143,10 +110,10 @@ describe('deletion log web view', { timeout: 300_000 }, () => {
       await page.getByText('Keine Löschungen in diesem Zeitraum.').waitFor();
       assert.match(await page.getByTestId('deletion-filter-to').inputValue(), /^2000-01-01T00:00(:00)?$/);
       const [filteredDownload] = await Promise.all([page.waitForEvent('download'), csvLink.click()]);
-      const filteredPath = join(workDir, `filtered-${filteredDownload.suggestedFilename()}`);
+      const filteredPath = join(suite.workDir, `filtered-${filteredDownload.suggestedFilename()}`);
       await filteredDownload.saveAs(filteredPath);
       assert.ok(readFileSync(filteredPath, 'utf8').trimEnd().split('\n').at(-1).startsWith(PROOF_PREFIX));
-      server.cli(['audit', 'verify-export', filteredPath]);
+      suite.server.cli(['audit', 'verify-export', filteredPath]);
       await page.getByRole('button', { name: 'Zurücksetzen' }).click();
       await page.waitForURL(/#\/deletion-log$/);
       await page.getByText('Noch keine Löschungen protokolliert.').waitFor();
@@ -168,10 +135,10 @@ describe('deletion log web view', { timeout: 300_000 }, () => {
   });
 
   test('PRIV-4 the deletion log is reachable only signed in', async () => {
-    const { context, page, pageErrors } = await openPage(browser);
+    const { context, page, pageErrors } = await openPage(suite.browser);
     try {
       // Signed out: the page sends the user to the sign-in page, the API answers 401.
-      await page.goto(`${server.baseUrl}/#/deletion-log`);
+      await page.goto(`${suite.server.baseUrl}/#/deletion-log`);
       await page.waitForURL(/#\/login\?next=%2Fdeletion-log$/);
       await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
       assert.equal(await page.getByTestId('nav-deletion-log').count(), 0, 'no link without a session');
@@ -182,9 +149,7 @@ describe('deletion log web view', { timeout: 300_000 }, () => {
       assert.deepEqual(api, { list: 401, export: 401 });
 
       // After signing in, back to the page that was asked for.
-      await page.getByTestId('login-email').fill(ADMIN_EMAIL);
-      await page.getByTestId('login-password').fill(ADMIN_PASSWORD);
-      await page.getByTestId('login-submit').click();
+      await submitLogin(page);
       await page.waitForURL(/#\/deletion-log$/);
       await page.getByRole('heading', { level: 1, name: 'Löschprotokoll' }).waitFor();
       await page.getByTestId('deletion-empty').waitFor();
@@ -192,7 +157,7 @@ describe('deletion log web view', { timeout: 300_000 }, () => {
       // Signed out again: closed again.
       await page.getByTestId('sign-out').click();
       await page.waitForURL(/#\/login$/);
-      await page.goto(`${server.baseUrl}/#/deletion-log`);
+      await page.goto(`${suite.server.baseUrl}/#/deletion-log`);
       await page.waitForURL(/#\/login\?next=%2Fdeletion-log$/);
       assert.equal(await page.getByTestId('deletion-empty').count(), 0);
       assert.deepEqual(pageErrors, []);

@@ -7,9 +7,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+
+/** The tenant the first `serve` in dev creates, and the admin the tests make for it. */
+export const TENANT = 'demo';
+export const ADMIN_EMAIL = 'admin@example.org';
+export const ADMIN_PASSWORD = 'Korrekt-Pferd-Batterie-42';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FRONTEND_DIST = join(PROJECT_ROOT, 'frontend', 'dist');
@@ -197,6 +203,14 @@ export class AnwesendServer {
     return { stdout: result.stdout, stderr: result.stderr };
   }
 
+  /**
+   * Make `email` an admin of `tenant` through the operator command (the
+   * password goes in on stdin). In dev the first `serve` created the demo tenant.
+   */
+  createTenantAdmin({ tenant = TENANT, email = ADMIN_EMAIL, password = ADMIN_PASSWORD } = {}) {
+    return this.cli(['admin', 'create-tenant-admin', '--tenant', tenant, '--email', email], { input: `${password}\n` });
+  }
+
   /** Stop the server (SIGTERM, then SIGKILL after graceMs). Safe to call twice. */
   async stop({ signal = 'SIGTERM', graceMs = 10_000 } = {}) {
     const child = this.child;
@@ -229,6 +243,39 @@ export async function launchBrowser() {
     headless: true,
     args: CHROMIUM_ARGS,
   });
+}
+
+/**
+ * What the tests of one `describe` share, set up in its `before` hook and
+ * released in its `after` hook: a fresh server, Chromium and, if asked for,
+ * the demo tenant's admin (ADMIN_EMAIL / ADMIN_PASSWORD) and a scratch
+ * directory (e.g. for downloads). Call it in the `describe` callback; the
+ * fields are set once `before` has run.
+ */
+export function browserSuite({ tenantAdmin = false, workDirPrefix = null } = {}) {
+  const suite = {
+    /** @type {AnwesendServer | undefined} */
+    server: undefined,
+    /** @type {import('playwright-core').Browser | undefined} */
+    browser: undefined,
+    /** @type {string | undefined} */
+    workDir: undefined,
+  };
+
+  before(async () => {
+    suite.server = await AnwesendServer.create();
+    if (tenantAdmin) suite.server.createTenantAdmin();
+    suite.browser = await launchBrowser();
+    if (workDirPrefix) suite.workDir = mkdtempSync(join(tmpdir(), workDirPrefix));
+  });
+
+  after(async () => {
+    await suite.browser?.close().catch(() => {});
+    await suite.server?.dispose();
+    if (suite.workDir) rmSync(suite.workDir, { recursive: true, force: true });
+  });
+
+  return suite;
 }
 
 /**
@@ -278,4 +325,19 @@ export async function waitFor(fn, { timeoutMs = 15_000, intervalMs = 100, messag
     await sleep(intervalMs);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${message} (last: ${JSON.stringify(last)})`);
+}
+
+/** Fill in the sign-in form on the current page and send it (does not wait for the answer). */
+export async function submitLogin(page, { email = ADMIN_EMAIL, password = ADMIN_PASSWORD } = {}) {
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+}
+
+/** Sign in through the login form and wait for the account in the header. */
+export async function signIn(page, baseUrl, credentials = {}) {
+  await page.goto(`${baseUrl}/#/login`);
+  await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
+  await submitLogin(page, credentials);
+  await page.getByTestId('sign-out').waitFor();
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import {
   activeFilters,
   auditActions,
@@ -11,11 +11,14 @@ import {
   type AuditPage as AuditPageData,
   type ChainReport,
 } from '../api/audit';
-import { ApiError, isAbort } from '../api/client';
-import { handleAuthError } from '../auth';
+import { isAbort } from '../api/client';
+import { ExportLinks } from '../components/ExportLinks';
+import { LogPage, LogResultsCard } from '../components/LogPage';
+import { ActorCell, LogTable, ShortId, TimeCell, useUtcTimeFormat } from '../components/LogTable';
 import { RequireAuth } from '../components/RequireAuth';
-import { parseUtc, shortId, toApiDateTime } from '../format';
-import { isMessageKey, useI18n } from '../i18n';
+import { FilterField, TextFilterField, TimeRangeFilterForm } from '../components/TimeRangeFilterForm';
+import { isMessageKey, useI18n, type MessageKey } from '../i18n';
+import { filtersFromQuery, loadFailure as failure, useKeyedLoad, type Load } from '../load';
 import { navigate, useHashLocation } from '../router';
 
 /**
@@ -31,28 +34,6 @@ export function AuditPage() {
   return <RequireAuth>{() => <AuditView />}</RequireAuth>;
 }
 
-type Load<T> =
-  | { state: 'loading' }
-  | { state: 'ok'; value: T }
-  | { state: 'forbidden' }
-  | { state: 'error'; detail: string | null };
-
-function failure<T>(err: unknown): Load<T> {
-  handleAuthError(err);
-  if (err instanceof ApiError && err.status === 403) return { state: 'forbidden' };
-  const detail = err instanceof ApiError ? (err.problem?.detail ?? err.problem?.title ?? null) : null;
-  return { state: 'error', detail };
-}
-
-function filtersFrom(query: URLSearchParams): AuditFilters {
-  const filters: AuditFilters = {};
-  for (const key of FILTER_KEYS) {
-    const value = query.get(key);
-    if (value) filters[key] = value;
-  }
-  return filters;
-}
-
 function positiveInt(value: string | null): number | null {
   if (!value || !/^\d+$/.test(value)) return null;
   const n = Number(value);
@@ -60,17 +41,15 @@ function positiveInt(value: string | null): number | null {
 }
 
 function AuditView() {
-  const { t } = useI18n();
   const { query } = useHashLocation();
 
-  const filters = useMemo(() => filtersFrom(query), [query]);
+  const filters: AuditFilters = useMemo(() => filtersFromQuery(query, FILTER_KEYS), [query]);
   const before = positiveInt(query.get('before'));
   const page = positiveInt(query.get('page')) ?? 1;
   const filterKey = new URLSearchParams(activeFilters(filters)).toString();
   const searchKey = `${filterKey}|${before ?? ''}`;
 
   const [actions, setActions] = useState<Load<string[]>>({ state: 'loading' });
-  const [result, setResult] = useState<{ key: string; load: Load<AuditPageData> }>({ key: '', load: { state: 'loading' } });
 
   useEffect(() => {
     const controller = new AbortController();
@@ -83,20 +62,8 @@ function AuditView() {
     return () => controller.abort();
   }, []);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    setResult({ key: searchKey, load: { state: 'loading' } });
-    searchAudit(filters, before, controller.signal).then(
-      (value) => setResult({ key: searchKey, load: { state: 'ok', value } }),
-      (err: unknown) => {
-        if (!isAbort(err)) setResult({ key: searchKey, load: failure(err) });
-      },
-    );
-    return () => controller.abort();
-    // searchKey covers filters and before.
-  }, [searchKey]);
-
-  const load: Load<AuditPageData> = result.key === searchKey ? result.load : { state: 'loading' };
+  // searchKey covers filters and before.
+  const load = useKeyedLoad<AuditPageData>(searchKey, (signal) => searchAudit(filters, before, signal));
 
   const applyFilters = (next: AuditFilters) => {
     navigate('/audit', { query: activeFilters(next) });
@@ -105,24 +72,14 @@ function AuditView() {
   const showOlder = (nextBefore: number) =>
     navigate('/audit', { query: { ...activeFilters(filters), before: String(nextBefore), page: String(page + 1) } });
 
-  if (load.state === 'forbidden' || actions.state === 'forbidden') {
-    return (
-      <section className="card" aria-labelledby="audit-title">
-        <h1 id="audit-title">{t('audit.title')}</h1>
-        <p className="alert alert--error" role="alert" data-testid="audit-forbidden">
-          {t('audit.forbidden')}
-        </p>
-      </section>
-    );
-  }
-
   return (
-    <div className="stack">
-      <section aria-labelledby="audit-title">
-        <h1 id="audit-title">{t('audit.title')}</h1>
-        <p className="muted">{t('audit.intro')}</p>
-      </section>
-
+    <LogPage
+      name="audit"
+      title="audit.title"
+      intro="audit.intro"
+      forbidden={load.state === 'forbidden' || actions.state === 'forbidden'}
+      forbiddenMessage="audit.forbidden"
+    >
       <ChainStatus />
 
       <FilterForm
@@ -132,26 +89,17 @@ function AuditView() {
         onApply={applyFilters}
       />
 
-      <section className="card" aria-labelledby="audit-export-title">
-        <h2 id="audit-export-title">{t('audit.export.title')}</h2>
-        <p className="muted small">{t('audit.export.hint')}</p>
-        <div className="button-row">
-          <a className="button" href={exportUrl('csv', filters)} download data-testid="audit-export-csv">
-            {t('audit.export.csv')}
-          </a>
-          <a className="button" href={exportUrl('json', filters)} download data-testid="audit-export-json">
-            {t('audit.export.json')}
-          </a>
-        </div>
-      </section>
+      <ExportLinks
+        name="audit"
+        title="audit.export.title"
+        hint="audit.export.hint"
+        url={(format) => exportUrl(format, filters)}
+      />
 
-      <section className="card" aria-labelledby="audit-results-title">
-        <h2 id="audit-results-title" className="visually-hidden">
-          {t('audit.table.caption')}
-        </h2>
+      <LogResultsCard name="audit" heading="audit.table.caption">
         <AuditResults load={load} page={page} atNewest={before === null} onNewest={showNewest} onOlder={showOlder} />
-      </section>
-    </div>
+      </LogResultsCard>
+    </LogPage>
   );
 }
 
@@ -238,20 +186,15 @@ interface FilterFormProps {
   onApply: (filters: AuditFilters) => void;
 }
 
+/** The free-text filters after the action, in this order. */
+const TEXT_FILTERS = [
+  { key: 'actor_id', label: 'audit.filter.actorId', testId: 'audit-filter-actor', mono: true },
+  { key: 'target_type', label: 'audit.filter.targetType', testId: 'audit-filter-target-type', mono: false },
+  { key: 'target_id', label: 'audit.filter.targetId', testId: 'audit-filter-target-id', mono: true },
+] as const satisfies readonly { key: keyof AuditFilters; label: MessageKey; testId: string; mono: boolean }[];
+
 function FilterForm({ initial, actions, onApply }: FilterFormProps) {
   const { t } = useI18n();
-  const [draft, setDraft] = useState<AuditFilters>(initial);
-  const [rangeError, setRangeError] = useState(false);
-  const ids = { from: useId(), to: useId(), actor: useId(), action: useId(), targetType: useId(), targetId: useId(), error: useId() };
-
-  const set = useCallback(
-    (key: keyof AuditFilters) =>
-      (event: { target: { value: string } }) => {
-        const value = event.target.value;
-        setDraft((d) => ({ ...d, [key]: value }));
-      },
-    [],
-  );
 
   const options = useMemo(() => {
     const list = [...actions];
@@ -259,119 +202,54 @@ function FilterForm({ initial, actions, onApply }: FilterFormProps) {
     return list.sort();
   }, [actions, initial.action]);
 
-  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const next: AuditFilters = { ...draft };
-    if (next.from) next.from = toApiDateTime(next.from);
-    if (next.to) next.to = toApiDateTime(next.to);
-    if (next.from && next.to && next.from > next.to) {
-      setRangeError(true);
-      return;
-    }
-    setRangeError(false);
-    onApply(next);
-  };
-
-  const onReset = () => {
-    setDraft({});
-    setRangeError(false);
-    onApply({});
-  };
-
   return (
-    <section className="card" aria-labelledby="audit-filter-title">
-      <h2 id="audit-filter-title">{t('audit.filter.title')}</h2>
-      <form className="filter-form" role="search" onSubmit={onSubmit} aria-describedby={rangeError ? ids.error : undefined}>
-        <div className="filter-form__grid">
-          <div className="field">
-            <label htmlFor={ids.from}>{t('audit.filter.from')}</label>
-            <input
-              id={ids.from}
-              type="datetime-local"
-              step={1}
-              value={draft.from ?? ''}
-              onChange={set('from')}
-              aria-invalid={rangeError || undefined}
-              data-testid="audit-filter-from"
+    <TimeRangeFilterForm name="audit" initial={initial} onApply={onApply}>
+      {(draft, set) => (
+        <>
+          <ActionField
+            label={t('audit.filter.action')}
+            value={draft.action}
+            onChange={set('action')}
+            options={options}
+          />
+          {TEXT_FILTERS.map(({ key, label, testId, mono }) => (
+            <TextFilterField
+              key={key}
+              label={t(label)}
+              value={draft[key]}
+              onChange={set(key)}
+              testId={testId}
+              mono={mono}
             />
-          </div>
-          <div className="field">
-            <label htmlFor={ids.to}>{t('audit.filter.to')}</label>
-            <input
-              id={ids.to}
-              type="datetime-local"
-              step={1}
-              value={draft.to ?? ''}
-              onChange={set('to')}
-              aria-invalid={rangeError || undefined}
-              data-testid="audit-filter-to"
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={ids.action}>{t('audit.filter.action')}</label>
-            <select id={ids.action} value={draft.action ?? ''} onChange={set('action')} data-testid="audit-filter-action">
-              <option value="">{t('audit.filter.allActions')}</option>
-              {options.map((code) => (
-                <option key={code} value={code}>
-                  {code}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor={ids.actor}>{t('audit.filter.actorId')}</label>
-            <input
-              id={ids.actor}
-              type="text"
-              className="mono"
-              spellCheck={false}
-              autoComplete="off"
-              value={draft.actor_id ?? ''}
-              onChange={set('actor_id')}
-              data-testid="audit-filter-actor"
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={ids.targetType}>{t('audit.filter.targetType')}</label>
-            <input
-              id={ids.targetType}
-              type="text"
-              spellCheck={false}
-              autoComplete="off"
-              value={draft.target_type ?? ''}
-              onChange={set('target_type')}
-              data-testid="audit-filter-target-type"
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={ids.targetId}>{t('audit.filter.targetId')}</label>
-            <input
-              id={ids.targetId}
-              type="text"
-              className="mono"
-              spellCheck={false}
-              autoComplete="off"
-              value={draft.target_id ?? ''}
-              onChange={set('target_id')}
-              data-testid="audit-filter-target-id"
-            />
-          </div>
-        </div>
-        {rangeError ? (
-          <p className="alert alert--error" role="alert" id={ids.error}>
-            {t('audit.filter.invalidRange')}
-          </p>
-        ) : null}
-        <div className="button-row">
-          <button type="submit" className="button button--primary" data-testid="audit-filter-apply">
-            {t('audit.filter.apply')}
-          </button>
-          <button type="button" className="button" onClick={onReset} data-testid="audit-filter-reset">
-            {t('audit.filter.reset')}
-          </button>
-        </div>
-      </form>
-    </section>
+          ))}
+        </>
+      )}
+    </TimeRangeFilterForm>
+  );
+}
+
+interface ActionFieldProps {
+  label: string;
+  value: string | undefined;
+  onChange: (event: { target: { value: string } }) => void;
+  options: readonly string[];
+}
+
+function ActionField({ label, value, onChange, options }: ActionFieldProps) {
+  const { t } = useI18n();
+  return (
+    <FilterField label={label}>
+      {(id) => (
+        <select id={id} value={value ?? ''} onChange={onChange} data-testid="audit-filter-action">
+          <option value="">{t('audit.filter.allActions')}</option>
+          {options.map((code) => (
+            <option key={code} value={code}>
+              {code}
+            </option>
+          ))}
+        </select>
+      )}
+    </FilterField>
   );
 }
 
@@ -383,12 +261,20 @@ interface AuditResultsProps {
   onOlder: (before: number) => void;
 }
 
+const AUDIT_COLUMNS = [
+  'audit.col.seq',
+  'audit.col.time',
+  'audit.col.actor',
+  'audit.col.role',
+  'audit.col.action',
+  'audit.col.target',
+  'audit.col.outcome',
+  'audit.col.details',
+] as const satisfies readonly MessageKey[];
+
 function AuditResults({ load, page, atNewest, onNewest, onOlder }: AuditResultsProps) {
-  const { t, locale } = useI18n();
-  const format = useMemo(
-    () => new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium', timeZone: 'UTC' }),
-    [locale],
-  );
+  const { t } = useI18n();
+  const format = useUtcTimeFormat();
 
   const entries = load.state === 'ok' ? load.value.entries : [];
   const nextBefore = load.state === 'ok' ? (load.value.next_before ?? null) : null;
@@ -407,37 +293,11 @@ function AuditResults({ load, page, atNewest, onNewest, onOlder }: AuditResultsP
 
   return (
     <>
-      <p
-        className={load.state === 'error' ? 'alert alert--error' : 'muted'}
-        role="status"
-        data-testid="audit-status"
-        data-state={load.state}
-      >
-        {status}
-        {load.state === 'error' && load.detail ? ` ${t('common.serverSays', { detail: load.detail })}` : null}
-      </p>
-      <div className="table-scroll">
-        <table className="table audit-table" aria-busy={load.state === 'loading'} data-testid="audit-table">
-          <caption className="visually-hidden">{t('audit.table.caption')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('audit.col.seq')}</th>
-              <th scope="col">{t('audit.col.time')}</th>
-              <th scope="col">{t('audit.col.actor')}</th>
-              <th scope="col">{t('audit.col.role')}</th>
-              <th scope="col">{t('audit.col.action')}</th>
-              <th scope="col">{t('audit.col.target')}</th>
-              <th scope="col">{t('audit.col.outcome')}</th>
-              <th scope="col">{t('audit.col.details')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((entry) => (
-              <AuditRow key={entry.id} entry={entry} format={format} />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <LogTable name="audit" load={load} status={status} caption="audit.table.caption" columns={AUDIT_COLUMNS}>
+        {entries.map((entry) => (
+          <AuditRow key={entry.id} entry={entry} format={format} />
+        ))}
+      </LogTable>
       <nav className="pager" aria-label={t('audit.paging')}>
         <button type="button" className="button" onClick={onNewest} disabled={atNewest} data-testid="audit-newest">
           {t('audit.newest')}
@@ -461,8 +321,6 @@ function AuditResults({ load, page, atNewest, onNewest, onOlder }: AuditResultsP
 function AuditRow({ entry, format }: { entry: AuditEntry; format: Intl.DateTimeFormat }) {
   const { t } = useI18n();
   const none = t('common.none');
-  const when = parseUtc(entry.occurred_at);
-  const actorKey = `audit.actor.${entry.actor_type}`;
   const roleKey = entry.actor_role ? `role.${entry.actor_role}` : null;
   const outcomeKey = `audit.outcome.${entry.outcome}`;
   const hasDetail = entry.detail && typeof entry.detail === 'object' && Object.keys(entry.detail).length > 0;
@@ -470,28 +328,15 @@ function AuditRow({ entry, format }: { entry: AuditEntry; format: Intl.DateTimeF
   return (
     <tr data-testid="audit-row" data-seq={entry.seq} data-action={entry.action}>
       <td className="num">{entry.seq}</td>
-      <td className="nowrap">
-        {when ? <time dateTime={when.toISOString()}>{format.format(when)}</time> : entry.occurred_at}
-      </td>
-      <td>
-        <span>{isMessageKey(actorKey) ? t(actorKey) : entry.actor_type}</span>
-        {entry.actor_id ? (
-          <span className="cell-id mono" title={entry.actor_id}>
-            {shortId(entry.actor_id)}
-          </span>
-        ) : null}
-      </td>
+      <TimeCell value={entry.occurred_at} format={format} />
+      <ActorCell type={entry.actor_type} id={entry.actor_id} />
       <td>{roleKey ? (isMessageKey(roleKey) ? t(roleKey) : entry.actor_role) : none}</td>
       <td>
         <code data-testid="audit-cell-action">{entry.action}</code>
       </td>
       <td>
         <span>{entry.target_type}</span>
-        {entry.target_id ? (
-          <span className="cell-id mono" title={entry.target_id}>
-            {shortId(entry.target_id)}
-          </span>
-        ) : null}
+        <ShortId id={entry.target_id} />
       </td>
       <td>
         <span className={`outcome outcome--${entry.outcome}`}>

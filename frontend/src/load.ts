@@ -1,0 +1,58 @@
+import { useEffect, useState } from 'react';
+import { ApiError, isAbort } from './api/client';
+import { handleAuthError } from './auth';
+
+/**
+ * Shared state of the log pages (audit log, deletion log): what a page knows
+ * about one server request, and how the filters come out of the route query.
+ */
+export type Load<T> =
+  | { state: 'loading' }
+  | { state: 'ok'; value: T }
+  | { state: 'forbidden' }
+  | { state: 'error'; detail: string | null };
+
+/** The `Load` of a failed request (an expired session goes to sign-in first). */
+export function loadFailure<T>(err: unknown): Load<T> {
+  handleAuthError(err);
+  if (err instanceof ApiError && err.status === 403) return { state: 'forbidden' };
+  const detail = err instanceof ApiError ? (err.problem?.detail ?? err.problem?.title ?? null) : null;
+  return { state: 'error', detail };
+}
+
+/**
+ * The answer of `request` for `key`, loading again whenever `key` changes
+ * (`key` must cover everything `request` reads); a stale request is aborted
+ * and its answer dropped.
+ */
+export function useKeyedLoad<T>(key: string, request: (signal: AbortSignal) => Promise<T>): Load<T> {
+  const [result, setResult] = useState<{ key: string; load: Load<T> }>({ key: '', load: { state: 'loading' } });
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setResult({ key, load: { state: 'loading' } });
+    request(controller.signal).then(
+      (value) => setResult({ key, load: { state: 'ok', value } }),
+      (err: unknown) => {
+        if (!isAbort(err)) setResult({ key, load: loadFailure(err) });
+      },
+    );
+    return () => controller.abort();
+    // `key` covers what `request` reads.
+  }, [key]);
+
+  return result.key === key ? result.load : { state: 'loading' };
+}
+
+/** The filters among `keys` that the route query sets (non-empty). */
+export function filtersFromQuery<K extends string>(
+  query: URLSearchParams,
+  keys: readonly K[],
+): Partial<Record<K, string>> {
+  const filters: Partial<Record<K, string>> = {};
+  for (const key of keys) {
+    const value = query.get(key);
+    if (value) filters[key] = value;
+  }
+  return filters;
+}
