@@ -3,6 +3,7 @@ import { restoreSession } from './auth';
 import { Header } from './components/Header';
 import { OfflineBanner } from './components/OfflineBanner';
 import { useI18n } from './i18n';
+import { AccountPage } from './pages/AccountPage';
 import { AuditPage } from './pages/AuditPage';
 import { DeletionLogPage } from './pages/DeletionLogPage';
 import { LocationsPage } from './pages/LocationsPage';
@@ -27,6 +28,8 @@ function routeFor(path: string): ReactNode {
       return <DeletionLogPage />;
     case '/locations':
       return <LocationsPage />;
+    case '/account':
+      return <AccountPage />;
     default:
       return <NotFound />;
   }

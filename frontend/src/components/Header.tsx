@@ -74,6 +74,9 @@ export function Header() {
                   {t('nav.locations')}
                 </Link>
               ) : null}
+              <Link to="/account" className="app-nav__link" data-testid="nav-account">
+                {t('nav.myAccount')}
+              </Link>
             </>
           ) : auth.status === 'signed-out' ? (
             <Link to="/login" className="app-nav__link" data-testid="nav-login">
