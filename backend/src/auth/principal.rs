@@ -4,7 +4,7 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{Method, StatusCode};
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use super::service::{self, AuthError, Origin, Principal};
@@ -70,7 +70,7 @@ pub struct RequestFacts {
 
 impl RequestFacts {
     pub fn of(req: &HttpRequest) -> Result<Self, ApiError> {
-        let ctx = req.extensions().get::<RequestContext>().cloned().ok_or_else(|| ApiError::from(crate::AppError::Internal("no context".into())))?;
+        let ctx = RequestContext::of(req)?;
         let user_agent = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default();
         Ok(Self { ctx, device: service::device_summary(user_agent) })
     }

@@ -28,14 +28,6 @@ impl Limiter {
         self.inner.retain_recent();
         self.inner.shrink_to_fit();
     }
-
-    pub fn len(&self) -> usize {
-        self.inner.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.inner.is_empty()
-    }
 }
 
 /// The limiters of the sign-in endpoint.

@@ -1,15 +1,14 @@
 //! The request context (request id, client IP, arrival time) and the middleware that
 //! builds it, sets the security headers and writes one log line per request.
 
-use std::future::{ready, Ready};
 use std::net::IpAddr;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use actix_web::{web, HttpMessage, HttpRequest};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -34,17 +33,10 @@ impl RequestContext {
     }
 }
 
-impl FromRequest for RequestContext {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            req.extensions()
-                .get::<RequestContext>()
-                .cloned()
-                .ok_or_else(|| actix_web::error::ErrorInternalServerError("request context missing")),
-        )
+impl RequestContext {
+    /// The context the middleware attached to this request.
+    pub fn of(req: &HttpRequest) -> Result<Self, AppError> {
+        req.extensions().get::<RequestContext>().cloned().ok_or_else(|| AppError::Internal("request context missing".into()))
     }
 }
 

@@ -52,10 +52,6 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", "Not found")
     }
 
-    pub fn code(&self) -> &'static str {
-        self.code
-    }
-
     pub fn problem(&self) -> Problem {
         Problem {
             type_uri: format!("urn:anwesend:problem:{}", self.code),

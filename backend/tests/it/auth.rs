@@ -41,6 +41,16 @@ fn member(app: &TestApp, scope: &TenantScope, email: &str, role: &str, company: 
         .expect("role");
 }
 
+/// Tenants A and B with a primary admin each, and an organiser in A.
+fn two_tenants_with_staff(app: &TestApp) -> (TenantScope, TenantScope) {
+    let a = tenant(app, "verein-a");
+    let b = tenant(app, "verein-b");
+    admin(app, &a, "leitung@verein-a.example");
+    admin(app, &b, "leitung@verein-b.example");
+    member(app, &a, "trainer@verein-a.example", "organiser", None);
+    (a, b)
+}
+
 struct Client {
     cookie: Option<Cookie<'static>>,
     csrf: Option<String>,
@@ -285,11 +295,7 @@ async fn trans_4_state_changes_need_origin_and_csrf_token() {
 #[actix_web::test]
 async fn input_3_audit_view_is_scoped_by_role_over_http() {
     let app = test_app();
-    let a = tenant(&app, "verein-a");
-    let b = tenant(&app, "verein-b");
-    admin(&app, &a, "leitung@verein-a.example");
-    admin(&app, &b, "leitung@verein-b.example");
-    member(&app, &a, "trainer@verein-a.example", "organiser", None);
+    let (a, _b) = two_tenants_with_staff(&app);
     let service = test::init_service(build_app(app.state.clone())).await;
 
     let (_, admin_a, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
@@ -481,11 +487,7 @@ async fn acc_5_password_change_ends_every_other_session() {
 #[actix_web::test]
 async fn acc_8_tenant_admin_ends_all_sessions_of_a_member() {
     let app = test_app();
-    let a = tenant(&app, "verein-a");
-    let b = tenant(&app, "verein-b");
-    admin(&app, &a, "leitung@verein-a.example");
-    admin(&app, &b, "leitung@verein-b.example");
-    member(&app, &a, "trainer@verein-a.example", "organiser", None);
+    two_tenants_with_staff(&app);
     let service = test::init_service(build_app(app.state.clone())).await;
     let (_, admin_a, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
     let (_, admin_b, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
