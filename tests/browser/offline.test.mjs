@@ -1,26 +1,14 @@
 // TOM AVAIL-4: the UI tells the user when the backend is unreachable and
 // recovers by itself once it is back.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { AnwesendServer, launchBrowser, openPage } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { browserSuite, openPage } from './harness.mjs';
 
 describe('offline banner', { timeout: 240_000 }, () => {
-  /** @type {AnwesendServer | undefined} */
-  let server;
-  /** @type {import('playwright-core').Browser | undefined} */
-  let browser;
-
-  before(async () => {
-    server = await AnwesendServer.create();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.dispose();
-  });
+  const suite = browserSuite();
 
   test('AVAIL-4 offline banner appears and clears on reconnect', async () => {
+    const { server, browser } = suite;
     const { context, page, pageErrors } = await openPage(browser);
     try {
       await page.goto(`${server.baseUrl}/`);

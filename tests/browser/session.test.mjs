@@ -4,28 +4,18 @@
 // served shell's origin, so it clears the same sessionStorage the app uses.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createRequire } from 'node:module';
-import { AnwesendServer, PROJECT_ROOT, launchBrowser } from './harness.mjs';
+import { PROJECT_ROOT, browserSuite } from './harness.mjs';
 
 const require = createRequire(join(PROJECT_ROOT, 'frontend', 'package.json'));
 const esbuild = require('esbuild');
 
 describe('client state', { timeout: 120_000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await AnwesendServer.create();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.dispose();
-  });
+  const suite = browserSuite();
 
   test('SEP-6 clearClientState wipes sessionStorage and memory and notifies listeners', async () => {
+    const { server, browser } = suite;
     const bundle = await esbuild.build({
       entryPoints: [join(PROJECT_ROOT, 'frontend', 'src', 'session.ts')],
       bundle: true,

@@ -2,6 +2,7 @@ import { useCallback, useId, useState, type FormEvent } from 'react';
 import { changePassword, endOtherSessions, endSession, listSessions, type SessionView } from '../api/account';
 import { ApiError } from '../api/client';
 import { handleAuthError } from '../auth';
+import { FormField } from '../components/FormField';
 import { LogTable, TimeCell, useUtcTimeFormat } from '../components/LogTable';
 import { RequireAuth } from '../components/RequireAuth';
 import { useI18n, type I18n, type MessageKey } from '../i18n';
@@ -211,70 +212,51 @@ function PasswordCard({ onChanged }: { onChanged: () => void }) {
     }
   };
 
-  const describedBy = (field: PasswordField, extra?: string) =>
-    [extra, fieldErrors[field] ? `${field}-password-error` : undefined].filter(Boolean).join(' ') || undefined;
-
-  const fieldError = (field: PasswordField) =>
-    fieldErrors[field] ? (
-      <p id={`${field}-password-error`} className="field__error" role="alert" data-testid={`password-${field}-error`}>
-        {fieldErrors[field]}
-      </p>
-    ) : null;
+  const errorOf = (field: PasswordField) =>
+    fieldErrors[field]
+      ? { id: `${field}-password-error`, text: fieldErrors[field], testId: `password-${field}-error` }
+      : undefined;
 
   return (
     <section className="card" aria-labelledby="password-title">
       <h2 id="password-title">{t('myAccount.password.title')}</h2>
       <p className="muted">{t('myAccount.password.intro')}</p>
       <form className="form form--narrow" onSubmit={(e) => void onSubmit(e)} noValidate>
-        <div className="field">
-          <label htmlFor={currentId}>{t('myAccount.password.current')}</label>
-          <input
-            id={currentId}
-            type="password"
-            required
-            autoComplete="current-password"
-            value={current}
-            onChange={(e) => setCurrent(e.target.value)}
-            aria-invalid={fieldErrors.current ? true : undefined}
-            aria-describedby={describedBy('current')}
-            data-testid="password-current"
-          />
-          {fieldError('current')}
-        </div>
-        <div className="field">
-          <label htmlFor={newId}>{t('myAccount.password.new')}</label>
-          <input
-            id={newId}
-            type="password"
-            required
-            minLength={MIN_PASSWORD_LENGTH}
-            autoComplete="new-password"
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
-            aria-invalid={fieldErrors.new ? true : undefined}
-            aria-describedby={describedBy('new', hintId)}
-            data-testid="password-new"
-          />
-          <p id={hintId} className="small muted field__hint">
-            {t('myAccount.password.hint')}
-          </p>
-          {fieldError('new')}
-        </div>
-        <div className="field">
-          <label htmlFor={repeatId}>{t('myAccount.password.repeat')}</label>
-          <input
-            id={repeatId}
-            type="password"
-            required
-            autoComplete="new-password"
-            value={repeat}
-            onChange={(e) => setRepeat(e.target.value)}
-            aria-invalid={fieldErrors.repeat ? true : undefined}
-            aria-describedby={describedBy('repeat')}
-            data-testid="password-repeat"
-          />
-          {fieldError('repeat')}
-        </div>
+        <FormField
+          id={currentId}
+          label={t('myAccount.password.current')}
+          error={errorOf('current')}
+          type="password"
+          required
+          autoComplete="current-password"
+          value={current}
+          onChange={(e) => setCurrent(e.target.value)}
+          data-testid="password-current"
+        />
+        <FormField
+          id={newId}
+          label={t('myAccount.password.new')}
+          hint={{ id: hintId, text: t('myAccount.password.hint') }}
+          error={errorOf('new')}
+          type="password"
+          required
+          minLength={MIN_PASSWORD_LENGTH}
+          autoComplete="new-password"
+          value={next}
+          onChange={(e) => setNext(e.target.value)}
+          data-testid="password-new"
+        />
+        <FormField
+          id={repeatId}
+          label={t('myAccount.password.repeat')}
+          error={errorOf('repeat')}
+          type="password"
+          required
+          autoComplete="new-password"
+          value={repeat}
+          onChange={(e) => setRepeat(e.target.value)}
+          data-testid="password-repeat"
+        />
         <div className="form__actions">
           <button type="submit" className="button button--primary" disabled={saving} data-testid="password-submit">
             {saving ? t('myAccount.password.submitting') : t('myAccount.password.submit')}

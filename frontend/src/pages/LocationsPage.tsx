@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { ApiError, isAbort } from '../api/client';
 import { createLocation, listLocations, type Location } from '../api/locations';
 import { handleAuthError } from '../auth';
+import { FormField } from '../components/FormField';
 import { RequireAuth } from '../components/RequireAuth';
 import { useI18n } from '../i18n';
 
@@ -103,19 +104,17 @@ function LocationsView() {
       <section className="card" aria-labelledby="locations-form-title">
         <h2 id="locations-form-title">{t('locations.form.title')}</h2>
         <form className="form form--inline" onSubmit={(e) => void onSubmit(e)}>
-          <div className="field">
-            <label htmlFor={nameId}>{t('locations.name')}</label>
-            <input
-              id={nameId}
-              type="text"
-              required
-              maxLength={200}
-              autoComplete="off"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              data-testid="location-name"
-            />
-          </div>
+          <FormField
+            id={nameId}
+            label={t('locations.name')}
+            type="text"
+            required
+            maxLength={200}
+            autoComplete="off"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            data-testid="location-name"
+          />
           <div className="field">
             <label htmlFor={parentFieldId}>{t('locations.parent')}</label>
             <select
