@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::auth::model::Role;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Environment};
 use crate::crypto::{MasterKey, MasterKeyOrigin};
@@ -115,6 +116,15 @@ enum AdminCommand {
         #[arg(long)]
         email: String,
     },
+    /// Make an account (created if new; password on stdin) a partner admin of a tenant:
+    /// it acts there like a tenant admin and switches between its tenants. Run once per tenant.
+    GrantPartnerAdmin {
+        /// The tenant's slug.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -203,8 +213,17 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             let scope = tenant_scope(&db, &tenant)?;
             let password = read_password()?;
             let ctx = AuditContext::operator(clock.now());
-            let account = accounts::service::create_tenant_admin(&db, &master, &ctx, &scope, &email, &password)?;
+            let account = accounts::service::grant_by_operator(&db, &master, &ctx, &scope, &email, &password, Role::TenantAdmin)?;
             println!("{} is now a primary tenant admin of {tenant}", account.id);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::GrantPartnerAdmin { tenant, email }) => {
+            let (db, master) = open(&config)?;
+            let scope = tenant_scope(&db, &tenant)?;
+            let password = read_password()?;
+            let ctx = AuditContext::operator(clock.now());
+            let account = accounts::service::grant_by_operator(&db, &master, &ctx, &scope, &email, &password, Role::PartnerAdmin)?;
+            println!("{} is now a partner admin of {tenant}", account.id);
             Ok(())
         }
         Command::Keys(KeysCommand::RotateIp) => {
@@ -222,6 +241,7 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
 
 /// Opens the database for an operator command. Migrations run first, as on `serve`.
 fn open(config: &Config) -> anyhow::Result<(Db, MasterKey)> {
+    crate::auth::password::configure(config.auth.password_hash);
     let master = MasterKey::load(config)?;
     if config.auto_migrate {
         db::migrate(config.migration_url()).context("running migrations")?;

@@ -85,13 +85,87 @@ impl Default for SessionConfig {
 pub struct RateLimitConfig {
     /// Sign-in attempts per client address and minute (TOM ACC-4).
     pub sign_in_per_ip_per_minute: u32,
-    /// Sign-in attempts per account (email) and minute.
+    /// Sign-in attempts per account (email) and minute; also second-factor codes and
+    /// password changes per account.
     pub sign_in_per_account_per_minute: u32,
+    /// Unauthenticated token endpoints (invitations) per client address and minute.
+    pub public_per_ip_per_minute: u32,
 }
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self { sign_in_per_ip_per_minute: 20, sign_in_per_account_per_minute: 5 }
+        Self { sign_in_per_ip_per_minute: 20, sign_in_per_account_per_minute: 5, public_per_ip_per_minute: 20 }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Argon2id parameters of new password hashes; never below the OWASP floor (TOM ACC-1).
+    pub password_hash: crate::auth::password::HashParams,
+    /// Days an invitation link stays valid.
+    pub invitation_days: u32,
+    /// The access review flags accounts without a sign-in for this many days (TOM AUTHZ-5).
+    pub dormant_after_days: u32,
+    /// Admin roles per tenant at most (TOM AUTHZ-4).
+    pub max_admins_per_tenant: u32,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self { password_hash: Default::default(), invitation_days: 7, dormant_after_days: 90, max_admins_per_tenant: 5 }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// Each mail becomes an .eml file under `data_dir/mail` (development).
+    File,
+    Smtp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain SMTP: only for a relay on the same host.
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self { host: "localhost".into(), port: 587, security: SmtpSecurity::Starttls, username: None, password: None }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// Sender address, e.g. `anwesend <noreply@example.org>`.
+    pub from: String,
+    /// How often the outbox worker looks for due mail.
+    pub poll_seconds: u32,
+    /// Attempts before a message is marked failed; waits double from 30 s between them.
+    pub max_attempts: u32,
+    pub smtp: SmtpConfig,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self { transport: MailTransport::File, from: "anwesend <noreply@localhost>".into(), poll_seconds: 5, max_attempts: 8, smtp: SmtpConfig::default() }
     }
 }
 
@@ -122,6 +196,8 @@ pub struct Config {
     pub ip_hash: IpHashConfig,
     pub session: SessionConfig,
     pub rate_limit: RateLimitConfig,
+    pub auth: AuthConfig,
+    pub mail: MailConfig,
 }
 
 impl Default for Config {
@@ -146,6 +222,8 @@ impl Default for Config {
             ip_hash: IpHashConfig::default(),
             session: SessionConfig::default(),
             rate_limit: RateLimitConfig::default(),
+            auth: AuthConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 }
@@ -172,7 +250,7 @@ impl ConfigError {
 const TOP_LEVEL_KEYS: &[&str] = &[
     "environment", "database_url", "migration_database_url", "database_max_connections",
     "auto_migrate", "listen", "data_dir", "master_key_file", "master_key", "public_url",
-    "demo_data", "frontend_dir", "json_body_limit", "log_format", "tls", "proxy", "ip_hash", "session", "rate_limit",
+    "demo_data", "frontend_dir", "json_body_limit", "log_format", "tls", "proxy", "ip_hash", "session", "rate_limit", "auth", "mail",
 ];
 
 impl Config {
@@ -273,7 +351,28 @@ impl Config {
         if !(1..=24 * 7).contains(&self.session.absolute_hours) {
             return Err(ConfigError::new("session.absolute_hours", "must be between 1 and 168"));
         }
-        if self.rate_limit.sign_in_per_ip_per_minute == 0 || self.rate_limit.sign_in_per_account_per_minute == 0 {
+        if self.auth.password_hash.below_floor() {
+            return Err(ConfigError::new(
+                "auth.password_hash",
+                "must be at least memory_kib = 19456, iterations = 2, parallelism = 1 (OWASP minimum for Argon2id)",
+            ));
+        }
+        if !(1..=90).contains(&self.auth.invitation_days) {
+            return Err(ConfigError::new("auth.invitation_days", "must be between 1 and 90"));
+        }
+        if !(1..=3650).contains(&self.auth.dormant_after_days) {
+            return Err(ConfigError::new("auth.dormant_after_days", "must be between 1 and 3650"));
+        }
+        if !(1..=1000).contains(&self.auth.max_admins_per_tenant) {
+            return Err(ConfigError::new("auth.max_admins_per_tenant", "must be between 1 and 1000"));
+        }
+        if !(1..=3600).contains(&self.mail.poll_seconds) {
+            return Err(ConfigError::new("mail.poll_seconds", "must be between 1 and 3600"));
+        }
+        if !(1..=50).contains(&self.mail.max_attempts) {
+            return Err(ConfigError::new("mail.max_attempts", "must be between 1 and 50"));
+        }
+        if self.rate_limit.sign_in_per_ip_per_minute == 0 || self.rate_limit.sign_in_per_account_per_minute == 0 || self.rate_limit.public_per_ip_per_minute == 0 {
             return Err(ConfigError::new("rate_limit", "limits must be at least 1 per minute"));
         }
         if self.master_key_file.is_some() && self.master_key.is_some() {
@@ -301,6 +400,9 @@ impl Config {
             }
             if !public_https {
                 return Err(ConfigError::new("public_url", "must be an https:// URL in prod"));
+            }
+            if self.mail.transport != MailTransport::Smtp {
+                return Err(ConfigError::new("mail.transport", "prod sends mail over SMTP: set mail.transport = \"smtp\" and mail.smtp.*"));
             }
         }
         Ok(())

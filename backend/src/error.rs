@@ -13,6 +13,15 @@ pub enum AppError {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A rule of the domain refuses the change; `code` is the stable problem code.
+    #[error("{code}: {message}")]
+    Rule { code: &'static str, message: String },
+    /// A new password the policy refuses (TOM ACC-1).
+    #[error("weak password: {0}")]
+    Weak(String),
+    /// The caller's role does not allow this; the denial is already audited.
+    #[error("forbidden")]
+    Forbidden,
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("cryptography: {0}")]
@@ -24,6 +33,10 @@ pub enum AppError {
 }
 
 impl AppError {
+    pub fn rule(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Rule { code, message: message.into() }
+    }
+
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         Self::Invalid { field, message: message.into() }
     }

@@ -131,8 +131,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("start-up task failed")??;
     spawn_key_jobs(state.clone());
+    crate::notify::worker::spawn(state.clone()).context("starting the mail worker")?;
     // Keep the rate limiters' memory bounded (TOM ACC-4).
-    let limits = state.sign_in_limits.clone();
+    let limits = state.limits.clone();
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(Duration::from_secs(60));
         loop {

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use crate::auth::rate_limit::SignInLimits;
+use crate::auth::rate_limit::AuthLimits;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::{IpHasher, MasterKey};
@@ -14,14 +14,17 @@ pub struct AppState {
     pub master: Arc<MasterKey>,
     pub ip_hasher: Arc<IpHasher>,
     pub clock: Arc<dyn Clock>,
-    pub sign_in_limits: Arc<SignInLimits>,
+    pub limits: Arc<AuthLimits>,
+    /// Wakes the mail worker when a service queued a message.
+    pub mail_wakeup: Arc<crate::notify::worker::Wakeup>,
 }
 
 impl AppState {
     pub fn new(config: Config, db: Db, master: MasterKey, clock: Arc<dyn Clock>) -> Self {
+        crate::auth::password::configure(config.auth.password_hash);
         let master = Arc::new(master);
         let ip_hasher = Arc::new(IpHasher::new(db.clone(), master.clone(), &config.ip_hash));
-        let sign_in_limits = Arc::new(SignInLimits::new(&config.rate_limit));
-        Self { config: Arc::new(config), db, master, ip_hasher, clock, sign_in_limits }
+        let limits = Arc::new(AuthLimits::new(&config.rate_limit));
+        Self { config: Arc::new(config), db, master, ip_hasher, clock, limits, mail_wakeup: Default::default() }
     }
 }

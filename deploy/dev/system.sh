@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build prerequisites on Debian 12: a C toolchain, libpq (diesel's PostgreSQL driver),
-# Node.js for the UI. Idempotent and non-interactive; installs only what is missing.
+# Node.js for the UI, and aiosmtpd as the tests' SMTP sink. Idempotent and non-interactive; installs only what is missing.
 set -euo pipefail
 
 log() { printf 'system.sh: %s\n' "$*"; }
@@ -13,6 +13,8 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The SMTP sink the tests send mail to (python3 -m aiosmtpd).
+python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -16,4 +16,17 @@ pub struct Account {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_sign_in_at: Option<NaiveDateTime>,
+    /// The confirmed TOTP secret, encrypted under the platform keys (TOM ACC-6).
+    pub totp_secret_ciphertext: Option<Vec<u8>>,
+    /// A secret shown for enrolment but not yet confirmed with a code.
+    pub totp_pending_ciphertext: Option<Vec<u8>>,
+    pub totp_enabled_at: Option<NaiveDateTime>,
+    /// The last accepted TOTP time step: a code works once.
+    pub totp_last_step: Option<i64>,
+}
+
+impl Account {
+    pub fn mfa_enabled(&self) -> bool {
+        self.totp_enabled_at.is_some() && self.totp_secret_ciphertext.is_some()
+    }
 }

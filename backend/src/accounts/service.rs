@@ -24,24 +24,33 @@ pub fn validate_email(email: &str) -> Result<String, AppError> {
     }
 }
 
-/// Creates a platform admin. Reachable only from the server's CLI (AUTHZ-3).
-pub fn create_platform_admin(db: &Db, master: &MasterKey, ctx: &AuditContext, email: &str, pw: &str) -> Result<Account, AppError> {
-    let email = validate_email(email)?;
-    password::check_policy(pw)?;
+/// A new account row for a validated email; the password is checked and hashed here.
+pub fn new_account(master: &MasterKey, email: &str, pw: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Account, AppError> {
+    password::check_policy(pw, Some(email))?;
     let keys = master.platform_keys();
     let id = Uuid::now_v7().to_string();
-    let now = audit::chain::truncate_to_micros(ctx.at.naive_utc());
-    let account = Account {
-        email_ciphertext: keys.encrypt("accounts", "email", &id, &email),
-        email_index: keys.blind_index("accounts", "email", &email),
+    let now = audit::chain::truncate_to_micros(at.naive_utc());
+    Ok(Account {
+        email_ciphertext: keys.encrypt("accounts", "email", &id, email),
+        email_index: keys.blind_index("accounts", "email", email),
         id,
         password_hash: password::hash(pw)?,
-        is_platform_admin: true,
+        is_platform_admin: false,
         disabled_at: None,
         created_at: now,
         updated_at: now,
         last_sign_in_at: None,
-    };
+        totp_secret_ciphertext: None,
+        totp_pending_ciphertext: None,
+        totp_enabled_at: None,
+        totp_last_step: None,
+    })
+}
+
+/// Creates a platform admin. Reachable only from the server's CLI (AUTHZ-3).
+pub fn create_platform_admin(db: &Db, master: &MasterKey, ctx: &AuditContext, email: &str, pw: &str) -> Result<Account, AppError> {
+    let email = validate_email(email)?;
+    let account = Account { is_platform_admin: true, ..new_account(master, &email, pw, ctx.at)? };
     db.platform_tx(|tx| {
         if store::find_by_email_index(tx, &account.email_index)?.is_some() {
             return Err(AppError::Conflict("an account with this email exists".into()));
@@ -53,10 +62,11 @@ pub fn create_platform_admin(db: &Db, master: &MasterKey, ctx: &AuditContext, em
     Ok(account)
 }
 
-/// Makes `email` a primary tenant admin of the tenant in `scope` (creating the account
-/// with `pw` if it does not exist). The operator's bootstrap for a new tenant (AUTHZ-3);
-/// later admins are granted by primary admins in the web UI.
-pub fn create_tenant_admin(db: &Db, master: &MasterKey, ctx: &AuditContext, scope: &TenantScope, email: &str, pw: &str) -> Result<Account, AppError> {
+/// Gives `email` an admin role in the tenant in `scope` (creating the account with `pw`
+/// if it does not exist): the operator's bootstrap of a tenant's primary admin (AUTHZ-3),
+/// and partner admins, who act in several tenants. Later admins are granted by primary
+/// admins in the web UI.
+pub fn grant_by_operator(db: &Db, master: &MasterKey, ctx: &AuditContext, scope: &TenantScope, email: &str, pw: &str, role: Role) -> Result<Account, AppError> {
     let email = validate_email(email)?;
     let keys = master.platform_keys();
     let index = keys.blind_index("accounts", "email", &email);
@@ -66,32 +76,18 @@ pub fn create_tenant_admin(db: &Db, master: &MasterKey, ctx: &AuditContext, scop
     };
     let (account, is_new) = match existing {
         Some(account) => (account, false),
-        None => {
-            password::check_policy(pw)?;
-            let id = Uuid::now_v7().to_string();
-            let now = audit::chain::truncate_to_micros(ctx.at.naive_utc());
-            let account = Account {
-                email_ciphertext: keys.encrypt("accounts", "email", &id, &email),
-                email_index: index,
-                id,
-                password_hash: password::hash(pw)?,
-                is_platform_admin: false,
-                disabled_at: None,
-                created_at: now,
-                updated_at: now,
-                last_sign_in_at: None,
-            };
-            (account, true)
-        }
+        None => (new_account(master, &email, pw, ctx.at)?, true),
     };
     let membership = Membership {
         tenant_id: scope.tenant_id().to_owned(),
         id: Uuid::now_v7().to_string(),
         account_id: account.id.clone(),
-        role: Role::TenantAdmin.code().to_owned(),
-        is_primary: true,
+        role: role.code().to_owned(),
+        is_primary: role == Role::TenantAdmin,
         company_id: None,
         created_at: audit::chain::truncate_to_micros(ctx.at.naive_utc()),
+        course_id: None,
+        disabled_at: None,
     };
     db.platform_tx(|tx| {
         if is_new {
@@ -100,14 +96,14 @@ pub fn create_tenant_admin(db: &Db, master: &MasterKey, ctx: &AuditContext, scop
         }
         let held = auth_store::memberships_of(tx, &account.id)?;
         if held.iter().any(|m| m.tenant_id == membership.tenant_id && m.role == membership.role) {
-            return Err(AppError::Conflict("this account is already a tenant admin here".into()));
+            return Err(AppError::Conflict(format!("this account already holds the role {} here", role.code())));
         }
         auth_store::insert_membership(tx, &membership)?;
         tx.enter_tenant(scope)?;
         audit::record(
             tx,
             ctx,
-            Event::new(Action::MembershipGranted, "membership", Some(&membership.id)).detail("account_id", account.id.as_str()).detail("role", "tenant_admin").detail("primary", true),
+            Event::new(Action::MembershipGranted, "membership", Some(&membership.id)).detail("account_id", account.id.as_str()).detail("role", role.code()).detail("primary", membership.is_primary),
         )?;
         Ok(())
     })?;

@@ -46,6 +46,23 @@ actions! {
     RateLimited => "auth.rate_limited",
     PermissionDenied => "auth.permission_denied",
     PasswordChanged => "auth.password_changed",
+    MfaChallengePassed => "auth.mfa_passed",
+    MfaChallengeFailed => "auth.mfa_failed",
+    RecoveryCodeUsed => "auth.recovery_code_used",
+    TotpEnabled => "auth.totp_enabled",
+    TotpDisabled => "auth.totp_disabled",
+    TenantSwitched => "auth.tenant_switched",
+    MembershipChanged => "membership.changed",
+    MembershipRevoked => "membership.revoked",
+    MemberDisabled => "membership.disabled",
+    MemberEnabled => "membership.enabled",
+    InvitationCreated => "invitation.created",
+    InvitationAccepted => "invitation.accepted",
+    InvitationRevoked => "invitation.revoked",
+    CompanyCreated => "company.created",
+    TenantSecurityChanged => "tenant.security_changed",
+    MailSent => "mail.sent",
+    MailFailed => "mail.failed",
 }
 
 impl serde::Serialize for Action {

@@ -1,5 +1,6 @@
 //! Staff authentication: passwords, server-side sessions, CSRF, rate limits, and the one
 //! permission check (TOM ACC-1, ACC-3, ACC-4, TRANS-4, AUTHZ-1, AUTHZ-2).
+pub mod mfa;
 pub mod model;
 pub mod password;
 pub mod policy;
@@ -8,3 +9,4 @@ pub mod rate_limit;
 pub mod routes;
 pub mod service;
 pub mod store;
+pub mod totp;

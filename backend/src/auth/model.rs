@@ -9,23 +9,39 @@ use crate::db::schema::{memberships, sessions};
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     TenantAdmin,
+    /// A reseller's admin, acting in each of the partner's tenants like a tenant admin,
+    /// but never primary.
+    PartnerAdmin,
     CompanyAdmin,
     Organiser,
     Instructor,
+    /// Participants sign in by magic link (bookings); they hold no staff permission.
+    Participant,
 }
 
 impl Role {
     pub fn code(self) -> &'static str {
         match self {
             Self::TenantAdmin => "tenant_admin",
+            Self::PartnerAdmin => "partner_admin",
             Self::CompanyAdmin => "company_admin",
             Self::Organiser => "organiser",
             Self::Instructor => "instructor",
+            Self::Participant => "participant",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::TenantAdmin, Self::CompanyAdmin, Self::Organiser, Self::Instructor].into_iter().find(|r| r.code() == code)
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub const ALL: [Self; 6] = [Self::TenantAdmin, Self::PartnerAdmin, Self::CompanyAdmin, Self::Organiser, Self::Instructor, Self::Participant];
+
+    /// Roles whose holders administer people: counted against the admin limit
+    /// (TOM AUTHZ-4), granted only by primary admins (AUTHZ-3), and under the tenant's
+    /// second-factor requirement (ACC-6).
+    pub fn is_admin(self) -> bool {
+        matches!(self, Self::TenantAdmin | Self::PartnerAdmin | Self::CompanyAdmin)
     }
 }
 
@@ -41,6 +57,10 @@ pub struct Membership {
     /// The company a company admin looks after (TOM SEP-3).
     pub company_id: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The course an instructor is limited to (courses arrive with bookings).
+    pub course_id: Option<String>,
+    /// Disabled in this tenant: the membership grants nothing (TOM AUTHZ-5).
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
@@ -61,4 +81,35 @@ pub struct Session {
     pub device: String,
     pub ip_hash: Option<Vec<u8>>,
     pub ip_key_id: Option<String>,
+    pub stage: String,
+}
+
+/// How far a session has come through sign-in (TOM ACC-6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Password right; the second factor is still to come.
+    Mfa,
+    /// Password right; the tenant requires a second factor the account does not have yet.
+    Enrol,
+    Full,
+}
+
+impl Stage {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Mfa => "mfa",
+            Self::Enrol => "enrol",
+            Self::Full => "full",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "full" => Self::Full,
+            "enrol" => Self::Enrol,
+            // Anything unexpected asks for the second factor rather than granting access.
+            _ => Self::Mfa,
+        }
+    }
 }

@@ -1,13 +1,12 @@
 //! The one permission check (TOM AUTHZ-1, SEP-3, INPUT-3): deny by default; every denial
 //! is audited. Routes ask `authorize` and use the scope it grants, never one of their own.
 
-use actix_web::http::StatusCode;
-
 use super::model::Role;
 use super::service::Principal;
 use crate::audit::model::Visibility;
 use crate::audit::{self, Action, Event, Outcome};
 use crate::db::TenantScope;
+use crate::error::AppError;
 use crate::http::ApiError;
 use crate::state::AppState;
 
@@ -20,6 +19,15 @@ pub enum Permission {
     MemberSessionsEnd,
     LocationsRead,
     LocationsWrite,
+    /// The access review: members, roles, last sign-in (TOM AUTHZ-5).
+    MembersRead,
+    /// Invite, change roles, disable members.
+    MembersWrite,
+    /// Grant or take away admin roles: primary tenant admins only (TOM AUTHZ-3).
+    AdminRolesGrant,
+    CompaniesRead,
+    CompaniesWrite,
+    TenantSecurityWrite,
 }
 
 impl Permission {
@@ -32,6 +40,12 @@ impl Permission {
             Self::MemberSessionsEnd => "member_sessions.end",
             Self::LocationsRead => "locations.read",
             Self::LocationsWrite => "locations.write",
+            Self::MembersRead => "members.read",
+            Self::MembersWrite => "members.write",
+            Self::AdminRolesGrant => "admin_roles.grant",
+            Self::CompaniesRead => "companies.read",
+            Self::CompaniesWrite => "companies.write",
+            Self::TenantSecurityWrite => "tenant_security.write",
         }
     }
 }
@@ -55,21 +69,33 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
             _ => None,
         };
     };
+    // Partner admins act like tenant admins in each of their tenants, but are never primary.
+    let admin = p.has_role(Role::TenantAdmin) || p.has_role(Role::PartnerAdmin);
+    let primary = p.memberships.iter().any(|m| m.role == Role::TenantAdmin.code() && m.is_primary);
     match permission {
-        AuditRead | AuditExport if p.has_role(Role::TenantAdmin) => whole(Some(tenant)),
+        AuditRead | AuditExport if admin => whole(Some(tenant)),
         AuditRead | AuditExport if p.has_role(Role::CompanyAdmin) => {
             let companies = p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.code()).filter_map(|m| m.company_id.clone()).collect();
             Some(Grant { scope: Some(tenant), visibility: Visibility::Companies(companies) })
         }
-        AuditVerify | DeletionLogRead | MemberSessionsEnd if p.has_role(Role::TenantAdmin) => whole(Some(tenant)),
-        LocationsRead if !p.memberships.is_empty() => whole(Some(tenant)),
-        LocationsWrite if p.has_role(Role::TenantAdmin) || p.has_role(Role::Organiser) => whole(Some(tenant)),
+        AuditVerify | DeletionLogRead | MemberSessionsEnd | MembersRead | MembersWrite | CompaniesWrite | TenantSecurityWrite if admin => {
+            whole(Some(tenant))
+        }
+        AdminRolesGrant if primary => whole(Some(tenant)),
+        CompaniesRead if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
+        LocationsRead if p.roles().iter().any(|r| *r != Role::Participant) => whole(Some(tenant)),
+        LocationsWrite if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
         _ => None,
     }
 }
 
 /// Decides and, on denial, records it and answers 403. Blocking (writes the audit entry).
 pub fn authorize(state: &AppState, p: &Principal, permission: Permission) -> Result<Grant, ApiError> {
+    Ok(require(state, p, permission)?)
+}
+
+/// `authorize` for services: the denial is recorded, then `AppError::Forbidden`.
+pub fn require(state: &AppState, p: &Principal, permission: Permission) -> Result<Grant, AppError> {
     if let Some(grant) = decide(p, permission) {
         return Ok(grant);
     }
@@ -79,5 +105,5 @@ pub fn authorize(state: &AppState, p: &Principal, permission: Permission) -> Res
         Some(scope) => state.db.tenant_tx(scope, record)?,
         None => state.db.platform_tx(record)?,
     }
-    Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Your role does not allow this"))
+    Err(AppError::Forbidden)
 }

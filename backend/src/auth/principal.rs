@@ -7,6 +7,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
+use super::model::Stage;
 use super::service::{self, AuthError, Origin, Principal};
 use crate::crypto::{constant_time_eq, hmac_hex};
 use crate::http::{ApiError, RequestContext};
@@ -82,39 +83,68 @@ impl RequestFacts {
     }
 }
 
+/// A principal at any sign-in stage: for the endpoints that complete sign-in (second
+/// factor, enrolment) and for `me` and `logout`.
+pub struct SignInStep(pub Principal);
+
+fn stage_incomplete(stage: Stage) -> ApiError {
+    match stage {
+        Stage::Enrol => ApiError::new(StatusCode::UNAUTHORIZED, "mfa_enrolment_required", "Set up a second factor to continue"),
+        _ => ApiError::new(StatusCode::UNAUTHORIZED, "mfa_required", "Enter the code of your second factor to continue"),
+    }
+}
+
+/// Session cookie → principal, with the CSRF check on state-changing requests.
+async fn extract(req: HttpRequest) -> Result<Principal, ApiError> {
+    let state = req.app_data::<web::Data<AppState>>().cloned().ok_or_else(unauthenticated)?;
+    let token = req.cookie(cookie_name(&state)).map(|c| c.value().to_owned()).filter(|t| !t.is_empty());
+    let Some(token) = token else { return Err(unauthenticated()) };
+    let changing = is_state_changing(req.method());
+    if changing && !origin_matches(&req, &state) {
+        return Err(csrf_failed());
+    }
+    let sent_csrf = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let facts = RequestFacts::of(&req)?;
+    web::block(move || -> Result<Principal, ApiError> {
+        let origin = facts.origin(&state)?;
+        let principal = service::authenticate(&state, &origin, &token).map_err(|e| match e {
+            AuthError::App(e) => ApiError::from(e),
+            _ => unauthenticated(),
+        })?;
+        if changing {
+            let expected = csrf_token(&state, &principal.session_id);
+            if !sent_csrf.is_some_and(|sent| constant_time_eq(sent.as_bytes(), expected.as_bytes())) {
+                return Err(csrf_failed());
+            }
+        }
+        Ok(principal)
+    })
+    .await?
+}
+
 impl FromRequest for Principal {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    /// Only sessions that completed sign-in (TOM ACC-6).
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let principal = extract(req).await?;
+            if principal.stage != Stage::Full {
+                return Err(stage_incomplete(principal.stage).into());
+            }
+            Ok(principal)
+        })
+    }
+}
+
+impl FromRequest for SignInStep {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let state = req.app_data::<web::Data<AppState>>().cloned().ok_or_else(unauthenticated)?;
-            let token = req.cookie(cookie_name(&state)).map(|c| c.value().to_owned()).filter(|t| !t.is_empty());
-            let Some(token) = token else { return Err(unauthenticated().into()) };
-            let changing = is_state_changing(req.method());
-            if changing && !origin_matches(&req, &state) {
-                return Err(csrf_failed().into());
-            }
-            let sent_csrf = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
-            let facts = RequestFacts::of(&req)?;
-            let principal = web::block(move || -> Result<Principal, ApiError> {
-                let origin = facts.origin(&state)?;
-                let principal = service::authenticate(&state, &origin, &token).map_err(|e| match e {
-                    AuthError::App(e) => ApiError::from(e),
-                    _ => unauthenticated(),
-                })?;
-                if changing {
-                    let expected = csrf_token(&state, &principal.session_id);
-                    if !sent_csrf.is_some_and(|sent| constant_time_eq(sent.as_bytes(), expected.as_bytes())) {
-                        return Err(csrf_failed());
-                    }
-                }
-                Ok(principal)
-            })
-            .await
-            .map_err(ApiError::from)??;
-            Ok(principal)
-        })
+        Box::pin(async move { Ok(SignInStep(extract(req).await?)) })
     }
 }

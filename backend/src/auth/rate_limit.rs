@@ -30,22 +30,32 @@ impl Limiter {
     }
 }
 
-/// The limiters of the sign-in endpoint.
-pub struct SignInLimits {
+/// The limiters of the authentication endpoints.
+pub struct AuthLimits {
+    /// Sign-in attempts per hashed client address.
     pub per_ip: Limiter,
+    /// Sign-in attempts and password changes per account (blind index or account id).
     pub per_account: Limiter,
+    /// Second-factor codes per account: its own budget, so a password guesser cannot
+    /// exhaust it and a code guesser gets no more than a few tries a minute.
+    pub second_factor: Limiter,
+    /// Token endpoints reachable without a session (invitations) per hashed address.
+    pub public_per_ip: Limiter,
 }
 
-impl SignInLimits {
+impl AuthLimits {
     pub fn new(config: &crate::config::RateLimitConfig) -> Self {
         Self {
             per_ip: Limiter::per_minute(config.sign_in_per_ip_per_minute),
             per_account: Limiter::per_minute(config.sign_in_per_account_per_minute),
+            second_factor: Limiter::per_minute(config.sign_in_per_account_per_minute),
+            public_per_ip: Limiter::per_minute(config.public_per_ip_per_minute),
         }
     }
 
     pub fn forget_recovered(&self) {
-        self.per_ip.forget_recovered();
-        self.per_account.forget_recovered();
+        for limiter in [&self.per_ip, &self.per_account, &self.second_factor, &self.public_per_ip] {
+            limiter.forget_recovered();
+        }
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::model::{Membership, Role, Session};
+use super::model::{Membership, Role, Session, Stage};
 use super::password;
 use super::store;
 use crate::accounts::model::Account;
@@ -47,8 +47,10 @@ pub struct Principal {
     pub is_platform_admin: bool,
     /// The tenant this session acts in; the only source of a request's tenant scope.
     pub tenant: Option<TenantScope>,
-    /// Memberships in that tenant.
+    /// Enabled memberships in that tenant.
     pub memberships: Vec<Membership>,
+    /// Only `Full` sessions pass the `Principal` extractor (TOM ACC-6).
+    pub stage: Stage,
     pub audit: AuditContext,
 }
 
@@ -83,6 +85,57 @@ fn actor_for(account_id: &str, memberships: &[Membership], is_platform_admin: bo
     Actor { kind: ActorKind::Account, id: Some(account_id.to_owned()), role }
 }
 
+/// The stage a new session starts at in `tenant` (TOM ACC-6): accounts with a second
+/// factor are asked for it; admins of a tenant that requires one must first set it up.
+fn initial_stage(state: &AppState, account: &Account, memberships: &[Membership]) -> Result<Stage, AppError> {
+    if account.mfa_enabled() {
+        return Ok(Stage::Mfa);
+    }
+    let Some(tenant_id) = memberships.first().map(|m| m.tenant_id.as_str()) else { return Ok(Stage::Full) };
+    let admin = memberships.iter().any(|m| Role::from_code(&m.role).is_some_and(Role::is_admin));
+    let mut conn = state.db.conn()?;
+    let required = crate::tenants::store::find(&mut conn, tenant_id)?.is_some_and(|t| t.mfa_required_for_admins);
+    Ok(if admin && required { Stage::Enrol } else { Stage::Full })
+}
+
+/// The enabled memberships of an account in one tenant, or in its first tenant.
+fn memberships_in(conn: &mut crate::db::DbConnection, account_id: &str, tenant_id: Option<&str>) -> Result<Vec<Membership>, AppError> {
+    let all: Vec<Membership> = store::memberships_of(conn, account_id)?.into_iter().filter(|m| m.disabled_at.is_none()).collect();
+    let tenant = tenant_id.map(str::to_owned).or_else(|| all.first().map(|m| m.tenant_id.clone()));
+    Ok(all.into_iter().filter(|m| Some(&m.tenant_id) == tenant.as_ref()).collect())
+}
+
+fn context_of(origin: &Origin, account: &Account, memberships: &[Membership]) -> AuditContext {
+    AuditContext {
+        actor: actor_for(&account.id, memberships, account.is_platform_admin),
+        at: origin.at,
+        request_id: Some(origin.request_id.clone()),
+        ip: origin.ip.clone(),
+    }
+}
+
+/// A new session row with a fresh 256-bit token (returned; only its hash is stored).
+fn new_session(state: &AppState, origin: &Origin, account_id: &str, tenant_id: Option<String>, stage: Stage) -> (String, Session) {
+    let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
+    let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
+    let session = Session {
+        id: Uuid::now_v7().to_string(),
+        token_hash: token_hash(&token),
+        account_id: account_id.to_owned(),
+        active_tenant_id: tenant_id,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + Duration::hours(i64::from(state.config.session.absolute_hours)),
+        ended_at: None,
+        end_reason: None,
+        device: origin.device.clone(),
+        ip_hash: origin.ip.as_ref().map(|i| i.hash.clone()),
+        ip_key_id: origin.ip.as_ref().map(|i| i.key_id.clone()),
+        stage: stage.code().to_owned(),
+    };
+    (token, session)
+}
+
 /// Checks the password and opens a session. Returns the cookie token and the principal.
 pub fn sign_in(state: &AppState, origin: &Origin, email: &str, pw: &str) -> Result<(String, Principal), AuthError> {
     let keys = state.master.platform_keys();
@@ -115,43 +168,22 @@ pub fn sign_in(state: &AppState, origin: &Origin, email: &str, pw: &str) -> Resu
             return Err(AuthError::InvalidCredentials);
         }
     };
-
     let memberships = {
         let mut conn = state.db.conn()?;
-        store::memberships_of(&mut conn, &account.id).map_err(AppError::from)?
+        memberships_in(&mut conn, &account.id, None)?
     };
+    let stage = initial_stage(state, &account, &memberships)?;
     let tenant_id = memberships.first().map(|m| m.tenant_id.clone());
-    let memberships: Vec<Membership> = memberships.into_iter().filter(|m| Some(&m.tenant_id) == tenant_id.as_ref()).collect();
-    let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
-    let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
-    let session = Session {
-        id: Uuid::now_v7().to_string(),
-        token_hash: token_hash(&token),
-        account_id: account.id.clone(),
-        active_tenant_id: tenant_id.clone(),
-        created_at: now,
-        last_seen_at: now,
-        expires_at: now + Duration::hours(i64::from(state.config.session.absolute_hours)),
-        ended_at: None,
-        end_reason: None,
-        device: origin.device.clone(),
-        ip_hash: origin.ip.as_ref().map(|i| i.hash.clone()),
-        ip_key_id: origin.ip.as_ref().map(|i| i.key_id.clone()),
-    };
-    let ctx = AuditContext {
-        actor: actor_for(&account.id, &memberships, account.is_platform_admin),
-        at: origin.at,
-        request_id: Some(origin.request_id.clone()),
-        ip: origin.ip.clone(),
-    };
+    let (token, session) = new_session(state, origin, &account.id, tenant_id.clone(), stage);
+    let ctx = context_of(origin, &account, &memberships);
     let tenant = tenant_id.map(TenantScope::named_by_session);
     state.db.platform_tx(|tx| {
         store::insert_session(tx, &session)?;
-        accounts::set_last_sign_in(tx, &account.id, now)?;
+        accounts::set_last_sign_in(tx, &account.id, session.created_at)?;
         if let Some(scope) = &tenant {
             tx.enter_tenant(scope)?;
         }
-        audit::record(tx, &ctx, Event::new(Action::SignInSucceeded, "session", Some(&session.id)))?;
+        audit::record(tx, &ctx, Event::new(Action::SignInSucceeded, "session", Some(&session.id)).detail("stage", stage.code()))?;
         Ok(())
     })?;
     let principal = Principal {
@@ -160,13 +192,14 @@ pub fn sign_in(state: &AppState, origin: &Origin, email: &str, pw: &str) -> Resu
         is_platform_admin: account.is_platform_admin,
         tenant,
         memberships,
+        stage,
         audit: ctx,
     };
     Ok((token, principal))
 }
 
 /// Rebuilds the principal from a session token, enforcing idle and absolute timeouts on
-/// every request (TOM ACC-3).
+/// every request (TOM ACC-3). Memberships are read anew, so role changes apply at once.
 pub fn authenticate(state: &AppState, origin: &Origin, token: &str) -> Result<Principal, AuthError> {
     let mut conn = state.db.conn()?;
     let session = store::session_by_token_hash(&mut conn, &token_hash(token))
@@ -174,23 +207,18 @@ pub fn authenticate(state: &AppState, origin: &Origin, token: &str) -> Result<Pr
         .filter(|s| s.ended_at.is_none())
         .ok_or(AuthError::Unauthenticated)?;
     let account = accounts::find(&mut conn, &session.account_id).map_err(AppError::from)?.ok_or(AuthError::Unauthenticated)?;
-    let memberships: Vec<Membership> = store::memberships_of(&mut conn, &account.id)
-        .map_err(AppError::from)?
-        .into_iter()
-        .filter(|m| Some(&m.tenant_id) == session.active_tenant_id.as_ref())
-        .collect();
+    let memberships = match &session.active_tenant_id {
+        Some(tenant_id) => memberships_in(&mut conn, &account.id, Some(tenant_id))?,
+        None => Vec::new(),
+    };
     drop(conn);
     let principal = Principal {
         account_id: account.id.clone(),
         session_id: session.id.clone(),
         is_platform_admin: account.is_platform_admin,
         tenant: session.active_tenant_id.clone().map(TenantScope::named_by_session),
-        audit: AuditContext {
-            actor: actor_for(&account.id, &memberships, account.is_platform_admin),
-            at: origin.at,
-            request_id: Some(origin.request_id.clone()),
-            ip: origin.ip.clone(),
-        },
+        audit: context_of(origin, &account, &memberships),
+        stage: Stage::from_code(&session.stage),
         memberships,
     };
     let now = origin.at.naive_utc();
@@ -214,6 +242,69 @@ pub fn authenticate(state: &AppState, origin: &Origin, token: &str) -> Result<Pr
         store::touch_session(&mut conn, &session.id, now).map_err(AppError::from)?;
     }
     Ok(principal)
+}
+
+/// Replaces the principal's session by a new one with a new token, at `stage` in
+/// `tenant_id`: every privilege change (second factor given, tenant switched) gets a
+/// fresh token and CSRF token (TOM ACC-3). `event` is recorded in the new tenant's chain.
+pub fn replace_session(state: &AppState, p: &Principal, origin: &Origin, tenant_id: Option<String>, stage: Stage, event: Event) -> Result<(String, Principal), AppError> {
+    let (account, memberships) = {
+        let mut conn = state.db.conn()?;
+        let account = accounts::find(&mut conn, &p.account_id)?.ok_or(AppError::NotFound)?;
+        let memberships = match &tenant_id {
+            Some(id) => memberships_in(&mut conn, &account.id, Some(id))?,
+            None => Vec::new(),
+        };
+        (account, memberships)
+    };
+    let (token, session) = new_session(state, origin, &p.account_id, tenant_id.clone(), stage);
+    let ctx = context_of(origin, &account, &memberships);
+    let tenant = tenant_id.map(TenantScope::named_by_session);
+    let now = p.audit.at.naive_utc();
+    let reason = if p.tenant != tenant { "tenant_switched" } else { "replaced" };
+    in_principal_chain(state, p, |tx| {
+        store::end_session(tx, &p.session_id, now, reason)?;
+        audit::record(tx, &p.audit, Event::new(Action::SessionEnded, "session", Some(&p.session_id)).detail("reason", reason))?;
+        Ok(())
+    })?;
+    state.db.platform_tx(|tx| {
+        store::insert_session(tx, &session)?;
+        if let Some(scope) = &tenant {
+            tx.enter_tenant(scope)?;
+        }
+        audit::record(tx, &ctx, event.detail("session_id", session.id.as_str()))?;
+        Ok(())
+    })?;
+    let principal = Principal {
+        account_id: account.id,
+        session_id: session.id,
+        is_platform_admin: account.is_platform_admin,
+        tenant,
+        memberships,
+        stage,
+        audit: ctx,
+    };
+    Ok((token, principal))
+}
+
+/// Moves a signed-in account to another of its tenants (partner admins; TOM SEP-6).
+/// A tenant the account holds no enabled membership in is not found.
+pub fn switch_tenant(state: &AppState, p: &Principal, origin: &Origin, tenant_id: &str) -> Result<(String, Principal), AppError> {
+    let (account, memberships) = {
+        let mut conn = state.db.conn()?;
+        let account = accounts::find(&mut conn, &p.account_id)?.ok_or(AppError::NotFound)?;
+        (account, memberships_in(&mut conn, &p.account_id, Some(tenant_id))?)
+    };
+    if memberships.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let stage = match initial_stage(state, &account, &memberships)? {
+        // The second factor was given at sign-in; it holds for the whole session.
+        Stage::Mfa => Stage::Full,
+        other => other,
+    };
+    let event = Event::new(Action::TenantSwitched, "tenant", Some(tenant_id));
+    replace_session(state, p, origin, Some(tenant_id.to_owned()), stage, event)
 }
 
 /// Ends the principal's session and records why.
@@ -242,7 +333,7 @@ pub fn device_summary(user_agent: &str) -> String {
 }
 
 /// Runs `f` in a transaction of the principal's chain (its tenant, or the platform).
-fn in_principal_chain<T>(state: &AppState, p: &Principal, f: impl FnOnce(&mut crate::db::Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
+pub(crate) fn in_principal_chain<T>(state: &AppState, p: &Principal, f: impl FnOnce(&mut crate::db::Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
     match &p.tenant {
         Some(scope) => state.db.platform_tx(|tx| {
             tx.enter_tenant(scope)?;
@@ -284,7 +375,8 @@ pub fn change_password(state: &AppState, p: &Principal, current: &str, new: &str
     if !password::verify(current, &account.password_hash) {
         return Err(AuthError::InvalidCredentials);
     }
-    password::check_policy(new)?;
+    let email = state.master.platform_keys().decrypt("accounts", "email", &account.id, &account.email_ciphertext).map_err(AppError::from)?;
+    password::check_policy(new, Some(&email))?;
     if new == current {
         return Err(AppError::invalid("new_password", "must differ from the current password").into());
     }

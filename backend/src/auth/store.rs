@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{Membership, Session};
-use crate::db::schema::{memberships, sessions};
+use crate::db::schema::{memberships, recovery_codes, sessions};
 use crate::db::DbConnection;
 
 pub fn insert_membership(conn: &mut DbConnection, m: &Membership) -> QueryResult<usize> {
@@ -68,4 +68,110 @@ pub fn set_password_hash(conn: &mut DbConnection, account_id: &str, hash: &str, 
     diesel::update(accounts::table.find(account_id))
         .set((accounts::password_hash.eq(hash), accounts::updated_at.eq(now)))
         .execute(conn)
+}
+
+pub fn set_totp_pending(conn: &mut DbConnection, account_id: &str, ciphertext: Option<&[u8]>) -> QueryResult<usize> {
+    use crate::db::schema::accounts;
+    diesel::update(accounts::table.find(account_id)).set(accounts::totp_pending_ciphertext.eq(ciphertext)).execute(conn)
+}
+
+pub fn enable_totp(conn: &mut DbConnection, account_id: &str, ciphertext: &[u8], now: NaiveDateTime, step: i64) -> QueryResult<usize> {
+    use crate::db::schema::accounts;
+    diesel::update(accounts::table.find(account_id))
+        .set((
+            accounts::totp_secret_ciphertext.eq(ciphertext),
+            accounts::totp_pending_ciphertext.eq(None::<Vec<u8>>),
+            accounts::totp_enabled_at.eq(now),
+            accounts::totp_last_step.eq(step),
+        ))
+        .execute(conn)
+}
+
+pub fn disable_totp(conn: &mut DbConnection, account_id: &str) -> QueryResult<usize> {
+    use crate::db::schema::accounts;
+    diesel::delete(recovery_codes::table.filter(recovery_codes::account_id.eq(account_id))).execute(conn)?;
+    diesel::update(accounts::table.find(account_id))
+        .set((
+            accounts::totp_secret_ciphertext.eq(None::<Vec<u8>>),
+            accounts::totp_pending_ciphertext.eq(None::<Vec<u8>>),
+            accounts::totp_enabled_at.eq(None::<NaiveDateTime>),
+            accounts::totp_last_step.eq(None::<i64>),
+        ))
+        .execute(conn)
+}
+
+/// Records `step` as used if it is newer than the last used one; 0 means replay.
+pub fn advance_totp_step(conn: &mut DbConnection, account_id: &str, step: i64) -> QueryResult<usize> {
+    use crate::db::schema::accounts;
+    diesel::update(accounts::table.find(account_id).filter(accounts::totp_last_step.is_null().or(accounts::totp_last_step.lt(step))))
+        .set(accounts::totp_last_step.eq(step))
+        .execute(conn)
+}
+
+pub fn replace_recovery_codes(conn: &mut DbConnection, account_id: &str, codes: &[(String, Vec<u8>)], now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(recovery_codes::table.filter(recovery_codes::account_id.eq(account_id))).execute(conn)?;
+    for (id, hash) in codes {
+        diesel::insert_into(recovery_codes::table)
+            .values((recovery_codes::id.eq(id), recovery_codes::account_id.eq(account_id), recovery_codes::code_hash.eq(hash), recovery_codes::created_at.eq(now)))
+            .execute(conn)?;
+    }
+    Ok(codes.len())
+}
+
+/// (id, hash) of the account's unused recovery codes.
+pub fn unused_recovery_codes(conn: &mut DbConnection, account_id: &str) -> QueryResult<Vec<(String, Vec<u8>)>> {
+    recovery_codes::table
+        .filter(recovery_codes::account_id.eq(account_id))
+        .filter(recovery_codes::used_at.is_null())
+        .select((recovery_codes::id, recovery_codes::code_hash))
+        .load(conn)
+}
+
+/// Marks a recovery code used; 0 when it already was.
+pub fn use_recovery_code(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(recovery_codes::table.find(id).filter(recovery_codes::used_at.is_null())).set(recovery_codes::used_at.eq(now)).execute(conn)
+}
+
+/// Memberships of a tenant, for the access review and the admin rules.
+pub fn memberships_in_tenant(conn: &mut DbConnection, tenant_id: &str) -> QueryResult<Vec<Membership>> {
+    memberships::table
+        .filter(memberships::tenant_id.eq(tenant_id))
+        .order(memberships::created_at.asc())
+        .select(Membership::as_select())
+        .load(conn)
+}
+
+pub fn set_memberships_disabled(conn: &mut DbConnection, tenant_id: &str, account_id: &str, at: Option<NaiveDateTime>) -> QueryResult<usize> {
+    diesel::update(memberships::table.filter(memberships::tenant_id.eq(tenant_id)).filter(memberships::account_id.eq(account_id)))
+        .set(memberships::disabled_at.eq(at))
+        .execute(conn)
+}
+
+/// Ends every live session of `account_id` that acts in `tenant_id`; returns their ids.
+pub fn end_sessions_in_tenant(conn: &mut DbConnection, account_id: &str, tenant_id: &str, now: NaiveDateTime, reason: &str) -> QueryResult<Vec<String>> {
+    let ids: Vec<String> = sessions::table
+        .filter(sessions::account_id.eq(account_id))
+        .filter(sessions::active_tenant_id.eq(tenant_id))
+        .filter(sessions::ended_at.is_null())
+        .select(sessions::id)
+        .load(conn)?;
+    if !ids.is_empty() {
+        diesel::update(sessions::table.filter(sessions::id.eq_any(&ids)))
+            .set((sessions::ended_at.eq(now), sessions::end_reason.eq(reason)))
+            .execute(conn)?;
+    }
+    Ok(ids)
+}
+
+pub fn live_session_count(conn: &mut DbConnection, account_id: &str, now: NaiveDateTime) -> QueryResult<i64> {
+    sessions::table
+        .filter(sessions::account_id.eq(account_id))
+        .filter(sessions::ended_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .count()
+        .get_result(conn)
+}
+
+pub fn delete_membership(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<usize> {
+    diesel::delete(memberships::table.find((tenant_id, id))).execute(conn)
 }

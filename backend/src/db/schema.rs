@@ -10,6 +10,7 @@ diesel::table! {
         is_demo -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        mfa_required_for_admins -> Bool,
     }
 }
 
@@ -59,6 +60,10 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_sign_in_at -> Nullable<Timestamp>,
+        totp_secret_ciphertext -> Nullable<Binary>,
+        totp_pending_ciphertext -> Nullable<Binary>,
+        totp_enabled_at -> Nullable<Timestamp>,
+        totp_last_step -> Nullable<BigInt>,
     }
 }
 
@@ -71,6 +76,8 @@ diesel::table! {
         is_primary -> Bool,
         company_id -> Nullable<Text>,
         created_at -> Timestamp,
+        course_id -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -88,6 +95,62 @@ diesel::table! {
         device -> Text,
         ip_hash -> Nullable<Binary>,
         ip_key_id -> Nullable<Text>,
+        stage -> Text,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        account_id -> Text,
+        code_hash -> Binary,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    companies (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invitations (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        email_ciphertext -> Binary,
+        email_index -> Binary,
+        role -> Text,
+        company_id -> Nullable<Text>,
+        language -> Text,
+        token_hash -> Binary,
+        invited_by -> Text,
+        mail_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_account_id -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Text,
+        sender_tenant_id -> Nullable<Text>,
+        purpose -> Text,
+        recipient_index -> Binary,
+        payload_ciphertext -> Nullable<Binary>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -145,5 +208,6 @@ diesel::table! {
     }
 }
 diesel::allow_tables_to_appear_in_same_query!(
-    tenants, tenant_keys, ip_hash_keys, locations, accounts, audit_heads, audit_entries, deletion_log, memberships, sessions
+    tenants, tenant_keys, ip_hash_keys, locations, accounts, audit_heads, audit_entries, deletion_log, memberships, sessions,
+    recovery_codes, companies, invitations, mail_outbox
 );

@@ -18,6 +18,12 @@ impl TenantScope {
         Self { tenant_id }
     }
 
+    /// For a request carrying a verified single-use token (an invitation link): the
+    /// tenant the token was issued in.
+    pub(crate) fn named_by_token(tenant_id: String) -> Self {
+        Self { tenant_id }
+    }
+
     pub fn tenant_id(&self) -> &str {
         &self.tenant_id
     }

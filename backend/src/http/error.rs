@@ -95,6 +95,12 @@ impl From<AppError> for ApiError {
             },
             AppError::NotFound => Self::not_found(),
             AppError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(m),
+            AppError::Rule { code, message } => Self::new(StatusCode::CONFLICT, code, "A rule does not allow this").detail(message),
+            AppError::Weak(m) => Self {
+                field: Some("password".to_owned()),
+                ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", "The password is too weak").detail(format!("password {m}"))
+            },
+            AppError::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden", "Your role does not allow this"),
             AppError::Unavailable(cause) => {
                 tracing::error!(%cause, "database unavailable");
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service temporarily unavailable")

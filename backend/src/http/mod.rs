@@ -18,7 +18,11 @@ pub use error::{ApiError, Problem};
 
 use crate::audit::routes as audit;
 use crate::auth::routes as auth;
+use crate::companies::routes as companies;
+use crate::invitations::routes as invitations;
 use crate::locations::routes as locations;
+use crate::members::routes as members;
+use crate::tenants::routes as tenant;
 use crate::state::AppState;
 
 /// JSON body limits and problem+json answers for every JSON endpoint (TOM PRIV-5).
@@ -61,8 +65,24 @@ pub fn build_app(
                         .service(auth::sessions)
                         .service(auth::end_other_sessions)
                         .service(auth::end_session)
-                        .service(auth::change_password),
+                        .service(auth::change_password)
+                        .service(auth::mfa)
+                        .service(auth::totp_setup)
+                        .service(auth::totp_confirm)
+                        .service(auth::totp_disable)
+                        .service(auth::switch_tenant),
                 )
+                .service(web::scope("/members").service(members::list).service(members::set_roles).service(members::disable).service(members::enable))
+                .service(
+                    web::scope("/invitations")
+                        .service(invitations::preview)
+                        .service(invitations::accept)
+                        .service(invitations::create)
+                        .service(invitations::list)
+                        .service(invitations::revoke),
+                )
+                .service(web::scope("/companies").service(companies::list).service(companies::create))
+                .service(web::scope("/tenant").service(tenant::get).service(tenant::set))
                 .service(web::scope("/accounts").service(auth::end_member_sessions))
                 .service(web::scope("/audit").service(audit::actions).service(audit::verify).service(audit::export).service(audit::list))
                 .service(web::scope("/deletion-log").service(audit::deletions_export).service(audit::deletions))

@@ -89,6 +89,13 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::audit::routes::list, crate::audit::routes::actions, crate::audit::routes::verify, crate::audit::routes::export,
         crate::audit::routes::deletions, crate::audit::routes::deletions_export,
         crate::locations::routes::list, crate::locations::routes::create,
+        crate::auth::routes::mfa, crate::auth::routes::totp_setup, crate::auth::routes::totp_confirm,
+        crate::auth::routes::totp_disable, crate::auth::routes::switch_tenant,
+        crate::members::routes::list, crate::members::routes::set_roles, crate::members::routes::disable, crate::members::routes::enable,
+        crate::invitations::routes::create, crate::invitations::routes::list, crate::invitations::routes::revoke,
+        crate::invitations::routes::preview, crate::invitations::routes::accept,
+        crate::companies::routes::list, crate::companies::routes::create,
+        crate::tenants::routes::get, crate::tenants::routes::set,
     ),
     components(schemas(Problem)),
     tags(
@@ -96,6 +103,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         (name = "auth", description = "Staff sign-in and sessions"),
         (name = "audit", description = "Audit trail (role-scoped)"),
         (name = "locations", description = "Venues and rooms"),
+        (name = "members", description = "Members, roles, invitations, companies and the tenant's security settings"),
     )
 )]
 pub struct ApiDoc;

@@ -14,6 +14,8 @@ pub struct Tenant {
     pub is_demo: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Admin roles must sign in with a second factor (TOM ACC-6).
+    pub mfa_required_for_admins: bool,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug)]

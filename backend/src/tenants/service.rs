@@ -43,6 +43,7 @@ pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant)
         is_demo: input.is_demo,
         created_at: now,
         updated_at: now,
+        mfa_required_for_admins: false,
     };
     let scope = TenantScope::named_by_operator(tenant.id.clone());
     db.platform_tx(|tx| {

@@ -7,6 +7,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use anwesend::accounts::service as accounts;
 use anwesend::audit::export;
+use anwesend::auth::model::Role;
 use anwesend::crypto::PlatformSigner;
 use anwesend::db::TenantScope;
 use anwesend::http::build_app;
@@ -26,15 +27,22 @@ fn tenant(app: &TestApp, slug: &str) -> TenantScope {
 }
 
 fn admin(app: &TestApp, scope: &TenantScope, email: &str) -> String {
-    accounts::create_tenant_admin(&app.state.db, &app.state.master, &app.ctx(), scope, &sensitive(email), PASSWORD).expect("admin").id
+    accounts::grant_by_operator(&app.state.db, &app.state.master, &app.ctx(), scope, &sensitive(email), PASSWORD, Role::TenantAdmin).expect("admin").id
 }
 
 /// Adds a membership with another role directly (role management comes with its UI).
 fn member(app: &TestApp, scope: &TenantScope, email: &str, role: &str, company: Option<&str>) {
-    let account = accounts::create_tenant_admin(&app.state.db, &app.state.master, &app.ctx(), scope, &sensitive(email), PASSWORD).expect("account");
+    let account = accounts::grant_by_operator(&app.state.db, &app.state.master, &app.ctx(), scope, &sensitive(email), PASSWORD, Role::TenantAdmin).expect("account");
     let mut conn = app.db.inspect();
     use diesel::prelude::*;
     use anwesend::db::schema::memberships::dsl as m;
+    if let Some(company) = company {
+        use anwesend::db::schema::companies::dsl as c;
+        diesel::insert_into(c::companies)
+            .values((c::tenant_id.eq(scope.tenant_id()), c::id.eq(company), c::name.eq(company), c::created_at.eq(app.ctx().at.naive_utc())))
+            .execute(&mut conn)
+            .expect("company");
+    }
     diesel::update(m::memberships.filter(m::account_id.eq(&account.id)))
         .set((m::role.eq(role), m::is_primary.eq(false), m::company_id.eq(company)))
         .execute(&mut conn)

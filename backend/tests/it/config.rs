@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::Command;
 
-use anwesend::config::{Config, Environment, ProxyConfig, TlsConfig};
+use anwesend::config::{Config, Environment, MailConfig, MailTransport, ProxyConfig, TlsConfig};
 use anwesend::crypto::{MasterKey, MasterKeyOrigin};
 
 fn prod() -> Config {
@@ -13,6 +13,7 @@ fn prod() -> Config {
         master_key_file: Some("/etc/anwesend/master.key".into()),
         public_url: "https://anwesend.example.org".into(),
         proxy: ProxyConfig { trusted: vec!["127.0.0.1".parse().expect("ip")], tls_terminated: true },
+        mail: MailConfig { transport: MailTransport::Smtp, ..MailConfig::default() },
         ..Config::default()
     }
 }
@@ -39,11 +40,33 @@ fn sep_4_prod_settings_are_checked() {
         ..prod()
     };
     assert!(native_tls.validate().is_ok(), "native TLS is enough");
+    let file_mail = Config { mail: MailConfig::default(), ..prod() };
+    assert_eq!(setting_of(&file_mail), "mail.transport", "prod sends mail over SMTP, not into files");
 
     let unset = Config { environment: None, ..prod() };
     let err = unset.validate().expect_err("environment must be explicit");
     assert_eq!(err.setting, "environment");
     assert!(err.to_string().contains("ANWESEND_ENVIRONMENT"), "{err}");
+}
+
+/// TOM ACC-1: Argon2id parameters are configurable, but never below the OWASP floor.
+#[test]
+fn acc_1_password_hash_parameters_have_floors() {
+    use anwesend::auth::password::HashParams;
+    let dev = || Config { environment: Some(Environment::Dev), ..Config::default() };
+    assert!(dev().validate().is_ok());
+    for weak in [
+        HashParams { memory_kib: 19 * 1024 - 1, ..HashParams::FLOOR },
+        HashParams { iterations: 1, ..HashParams::FLOOR },
+        HashParams { parallelism: 0, ..HashParams::FLOOR },
+    ] {
+        let mut config = dev();
+        config.auth.password_hash = weak;
+        assert_eq!(setting_of(&config), "auth.password_hash", "{weak:?} is below the floor");
+    }
+    let mut stronger = dev();
+    stronger.auth.password_hash = HashParams { memory_kib: 64 * 1024, iterations: 3, parallelism: 2 };
+    assert!(stronger.validate().is_ok(), "more than the floor is fine");
 }
 
 #[test]
@@ -102,6 +125,7 @@ fn sep_4_server_refuses_to_start_in_prod_with_dev_key() {
         .arg("serve")
         .env_clear()
         .env("ANWESEND_ENVIRONMENT", "prod")
+        .env("ANWESEND_MAIL__TRANSPORT", "smtp")
         .env("ANWESEND_MASTER_KEY_FILE", &key)
         .env("ANWESEND_PUBLIC_URL", "https://anwesend.example.org")
         .env("ANWESEND_TLS__CERT_FILE", dir.path().join("cert.pem"))
@@ -118,6 +142,7 @@ fn sep_4_server_refuses_to_start_in_prod_with_dev_key() {
         .arg("serve")
         .env_clear()
         .env("ANWESEND_ENVIRONMENT", "prod")
+        .env("ANWESEND_MAIL__TRANSPORT", "smtp")
         .env("ANWESEND_MASTER_KEY_FILE", &key)
         .env("ANWESEND_PUBLIC_URL", "http://anwesend.example.org")
         .output()

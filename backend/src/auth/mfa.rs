@@ -1,0 +1,167 @@
+//! The second factor (TOM ACC-6): TOTP enrolment with recovery codes, and the check after
+//! the password. Blocking: call from `web::block`.
+
+use uuid::Uuid;
+
+use super::model::{Role, Stage};
+use super::service::{in_principal_chain, replace_session, AuthError, Origin, Principal};
+use super::{password, store, totp};
+use crate::accounts::model::Account;
+use crate::accounts::store as accounts;
+use crate::audit::{self, Action, Event, Outcome};
+use crate::crypto::{constant_time_eq, hmac_hex, random_bytes};
+use crate::error::AppError;
+use crate::state::AppState;
+
+const ISSUER: &str = "anwesend";
+const RECOVERY_CODES: usize = 10;
+/// No 0/o, 1/l/i: codes are typed from paper.
+const RECOVERY_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+
+pub struct Enrolment {
+    pub secret: String,
+    pub otpauth_uri: String,
+    pub qr_rows: Vec<String>,
+}
+
+fn account(state: &AppState, p: &Principal) -> Result<Account, AppError> {
+    let mut conn = state.db.conn()?;
+    accounts::find(&mut conn, &p.account_id)?.ok_or(AppError::NotFound)
+}
+
+fn secret_of(state: &AppState, account_id: &str, column: &str, ciphertext: &[u8]) -> Result<Vec<u8>, AppError> {
+    let hex = state.master.platform_keys().decrypt("accounts", column, account_id, ciphertext)?;
+    hex::decode(hex.as_bytes()).map_err(|_| AppError::Internal("stored TOTP secret is malformed".into()))
+}
+
+fn recovery_hash(state: &AppState, code: &str) -> Vec<u8> {
+    let normalized: String = code.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_lowercase();
+    hmac_hex(state.master.derive("recovery-code").as_ref(), normalized.as_bytes()).into_bytes()
+}
+
+fn new_recovery_code() -> String {
+    let bytes = random_bytes(12);
+    let chars: String = bytes.iter().map(|b| RECOVERY_ALPHABET[*b as usize % RECOVERY_ALPHABET.len()] as char).collect();
+    format!("{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..12])
+}
+
+/// Starts enrolment: a new secret, kept encrypted until a code confirms it.
+pub fn setup(state: &AppState, p: &Principal) -> Result<Enrolment, AppError> {
+    if p.stage == Stage::Mfa {
+        return Err(AppError::Forbidden);
+    }
+    let account = account(state, p)?;
+    let keys = state.master.platform_keys();
+    let email = keys.decrypt("accounts", "email", &account.id, &account.email_ciphertext)?;
+    let secret = totp::new_secret();
+    let ciphertext = keys.encrypt("accounts", "totp_pending", &account.id, &hex::encode(&secret));
+    let mut conn = state.db.conn()?;
+    store::set_totp_pending(&mut conn, &account.id, Some(&ciphertext))?;
+    let uri = totp::otpauth_uri(&secret, ISSUER, &email);
+    Ok(Enrolment { secret: totp::base32(&secret), qr_rows: totp::qr_rows(&uri), otpauth_uri: uri })
+}
+
+/// Confirms enrolment with a code from the app; returns the recovery codes (shown once)
+/// and, when the session was waiting for enrolment, its replacement.
+pub fn confirm(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> Result<(Vec<String>, Option<(String, Principal)>), AppError> {
+    if p.stage == Stage::Mfa {
+        return Err(AppError::Forbidden);
+    }
+    let account = account(state, p)?;
+    let pending = account.totp_pending_ciphertext.as_deref().ok_or_else(|| AppError::rule("no_enrolment", "start the setup first"))?;
+    let secret = secret_of(state, &account.id, "totp_pending", pending)?;
+    let Some(step) = totp::verify(&secret, code, origin.at.timestamp(), None) else {
+        return Err(AppError::Invalid { field: "code", message: "is not the current code of the authenticator app".into() });
+    };
+    let keys = state.master.platform_keys();
+    let ciphertext = keys.encrypt("accounts", "totp_secret", &account.id, &hex::encode(&secret));
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
+    let now = origin.at.naive_utc();
+    in_principal_chain(state, p, |tx| {
+        store::enable_totp(tx, &account.id, &ciphertext, now, step)?;
+        store::replace_recovery_codes(tx, &account.id, &codes.iter().map(|c| (Uuid::now_v7().to_string(), recovery_hash(state, c))).collect::<Vec<_>>(), now)?;
+        audit::record(tx, &p.audit, Event::new(Action::TotpEnabled, "account", Some(&account.id)))?;
+        Ok(())
+    })?;
+    let replaced = if p.stage == Stage::Enrol {
+        let event = Event::new(Action::MfaChallengePassed, "account", Some(&account.id)).detail("method", "enrolment");
+        Some(replace_session(state, p, origin, p.tenant.as_ref().map(|t| t.tenant_id().to_owned()), Stage::Full, event)?)
+    } else {
+        None
+    };
+    Ok((codes, replaced))
+}
+
+/// Whether the caller's tenant requires a second factor for one of the caller's roles.
+fn required_for(state: &AppState, p: &Principal) -> Result<bool, AppError> {
+    let Some(scope) = &p.tenant else { return Ok(false) };
+    let admin = p.roles().into_iter().any(Role::is_admin);
+    let mut conn = state.db.conn()?;
+    Ok(admin && crate::tenants::store::find(&mut conn, scope.tenant_id())?.is_some_and(|t| t.mfa_required_for_admins))
+}
+
+/// Turns the second factor off, after the password; not where the tenant requires it.
+pub fn disable(state: &AppState, p: &Principal, pw: &str) -> Result<(), AuthError> {
+    let account = account(state, p)?;
+    if !password::verify(pw, &account.password_hash) {
+        return Err(AuthError::InvalidCredentials);
+    }
+    if required_for(state, p)? {
+        return Err(AppError::rule("mfa_required_by_tenant", "your organisation requires a second factor for your role").into());
+    }
+    Ok(in_principal_chain(state, p, |tx| {
+        store::disable_totp(tx, &account.id)?;
+        audit::record(tx, &p.audit, Event::new(Action::TotpDisabled, "account", Some(&account.id)))?;
+        Ok(())
+    })?)
+}
+
+/// The check after the password: a current TOTP code or an unused recovery code. On
+/// success the session is replaced by a full one with a new token.
+pub fn verify(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> Result<(String, Principal), AuthError> {
+    if p.stage != Stage::Mfa {
+        return Err(AppError::rule("no_challenge", "this session is not waiting for a second factor").into());
+    }
+    let account = account(state, p)?;
+    let secret = match &account.totp_secret_ciphertext {
+        Some(c) => secret_of(state, &account.id, "totp_secret", c)?,
+        None => return Err(AuthError::InvalidCredentials),
+    };
+    let now = origin.at.naive_utc();
+    let code = code.trim();
+    let method = if let Some(step) = totp::verify(&secret, code, origin.at.timestamp(), account.totp_last_step) {
+        // The conditional update makes a code single-use even under concurrent requests.
+        let mut conn = state.db.conn()?;
+        (store::advance_totp_step(&mut conn, &account.id, step).map_err(AppError::from)? == 1).then_some("totp")
+    } else {
+        let hash = recovery_hash(state, code);
+        let mut conn = state.db.conn()?;
+        let unused = store::unused_recovery_codes(&mut conn, &account.id).map_err(AppError::from)?;
+        let matching = unused.iter().filter(|(_, h)| constant_time_eq(h, &hash)).map(|(id, _)| id.clone()).next();
+        match matching {
+            Some(id) if store::use_recovery_code(&mut conn, &id, now).map_err(AppError::from)? == 1 => Some("recovery_code"),
+            _ => None,
+        }
+    };
+    let Some(method) = method else {
+        in_principal_chain(state, p, |tx| {
+            audit::record(tx, &p.audit, Event::new(Action::MfaChallengeFailed, "account", Some(&account.id)).outcome(Outcome::Failure))?;
+            Ok(())
+        })?;
+        return Err(AuthError::InvalidCredentials);
+    };
+    if method == "recovery_code" {
+        in_principal_chain(state, p, |tx| {
+            audit::record(tx, &p.audit, Event::new(Action::RecoveryCodeUsed, "account", Some(&account.id)))?;
+            Ok(())
+        })?;
+    }
+    let event = Event::new(Action::MfaChallengePassed, "account", Some(&account.id)).detail("method", method);
+    Ok(replace_session(state, p, origin, p.tenant.as_ref().map(|t| t.tenant_id().to_owned()), Stage::Full, event)?)
+}
+
+/// How many unused recovery codes the caller has left.
+pub fn recovery_codes_left(state: &AppState, account_id: &str) -> Result<usize, AppError> {
+    let mut conn = state.db.conn()?;
+    Ok(store::unused_recovery_codes(&mut conn, account_id)?.len())
+}

@@ -1,0 +1,15 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::companies;
+
+#[derive(Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema, Debug, Clone)]
+#[diesel(table_name = companies)]
+pub struct Company {
+    #[serde(skip)]
+    pub tenant_id: String,
+    pub id: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}

@@ -1,0 +1,229 @@
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{Duration, NaiveDateTime};
+use uuid::Uuid;
+
+use super::model::{Invitation, InvitationPreview, InvitationView, NewInvitation};
+use super::store;
+use crate::accounts::service::{new_account, validate_email};
+use crate::accounts::store as accounts;
+use crate::audit::{self, Action, AuditContext, Event, Outcome};
+use crate::auth::model::Role;
+use crate::auth::policy::{require, Permission};
+use crate::auth::service::{token_hash, Origin, Principal};
+use crate::auth::{password, store as auth_store};
+use crate::crypto::{normalize_email, random_bytes, TenantKeys};
+use crate::db::TenantScope;
+use crate::error::AppError;
+use crate::members::model::RoleAssignment;
+use crate::members::service as members;
+use crate::notify::{self, templates};
+use crate::state::AppState;
+
+/// Unknown, used, revoked and expired links get one answer.
+pub fn invalid() -> AppError {
+    AppError::rule("invitation_invalid", "this invitation link is unknown, used or expired")
+}
+
+fn tenant_keys(state: &AppState, scope: &TenantScope) -> Result<TenantKeys, AppError> {
+    state.db.tenant_tx(scope, |tx| crate::tenants::service::keys(tx, scope, &state.master))
+}
+
+/// Invites `email` into the caller's tenant and queues the mail with the link.
+pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewInvitation) -> Result<InvitationView, AppError> {
+    let email = validate_email(&input.email)?;
+    let language = templates::Language::from_code(input.language.as_deref().unwrap_or("de"))
+        .ok_or_else(|| AppError::invalid("language", "must be de or en"))?;
+    let assignment = RoleAssignment { role: input.role.clone(), is_primary: false, company_id: input.company_id.clone(), course_id: None };
+    let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
+    let (role, tenant) = {
+        let mut conn = state.db.conn()?;
+        let role = members::validate_assignment(&mut conn, scope, &assignment)?;
+        let tenant = crate::tenants::store::find(&mut conn, scope.tenant_id())?.ok_or(AppError::NotFound)?;
+        (role, tenant)
+    };
+    if role.is_admin() {
+        require(state, p, Permission::AdminRolesGrant)?;
+    }
+    let keys = tenant_keys(state, scope)?;
+    let email_index = keys.blind_index("invitations", "email", &email);
+    {
+        let mut conn = state.db.conn()?;
+        let all = auth_store::memberships_in_tenant(&mut conn, scope.tenant_id())?;
+        let account = accounts::find_by_email_index(&mut conn, &state.master.platform_keys().blind_index("accounts", "email", &email))?;
+        if account.is_some_and(|a| all.iter().any(|m| m.account_id == a.id)) {
+            return Err(AppError::rule("already_member", "this person is already a member of the tenant"));
+        }
+        if role.is_admin() {
+            // Open admin invitations count as admins: accepting them must not break the limit.
+            let open_admin_invites = store::open_in_tenant(&mut conn, scope.tenant_id(), now)?
+                .iter()
+                .filter(|i| Role::from_code(&i.role).is_some_and(Role::is_admin))
+                .count();
+            let max = state.config.auth.max_admins_per_tenant as usize;
+            if members::admins_after(&all, "", &[assignment.clone()]) + open_admin_invites > max {
+                return Err(AppError::rule("admin_limit_reached", format!("this tenant may have at most {max} admins")));
+            }
+        }
+        if store::open_in_tenant(&mut conn, scope.tenant_id(), now)?.iter().any(|i| i.email_index == email_index) {
+            return Err(AppError::rule("already_invited", "an open invitation for this email exists; revoke it to send a new one"));
+        }
+    }
+    let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
+    let id = Uuid::now_v7().to_string();
+    let expires_at = now + Duration::days(i64::from(state.config.auth.invitation_days));
+    let link = format!("{}/#/invitation?token={token}", state.config.public_url.trim_end_matches('/'));
+    let message = templates::invitation(language, &email, &tenant.name, role.code(), &link, &expires_at.format("%Y-%m-%d %H:%M").to_string());
+    let mut invitation = Invitation {
+        tenant_id: scope.tenant_id().to_owned(),
+        email_ciphertext: keys.encrypt("invitations", "email", &id, &email),
+        email_index,
+        id,
+        role: role.code().to_owned(),
+        company_id: assignment.company_id.clone(),
+        language: language.code().to_owned(),
+        token_hash: token_hash(&token),
+        invited_by: p.account_id.clone(),
+        mail_id: None,
+        created_at: now,
+        expires_at,
+        accepted_at: None,
+        accepted_account_id: None,
+        revoked_at: None,
+    };
+    state.db.tenant_tx(scope, |tx| {
+        invitation.mail_id = Some(notify::enqueue(tx, &keys, Some(scope.tenant_id()), "invitation", &message, now)?);
+        store::insert(tx, &invitation)?;
+        audit::record(tx, &p.audit, Event::new(Action::InvitationCreated, "invitation", Some(&invitation.id)).detail("role", invitation.role.as_str()))?;
+        Ok(())
+    })?;
+    state.mail_wakeup.wake();
+    Ok(InvitationView {
+        id: invitation.id,
+        email,
+        role: invitation.role,
+        company_id: invitation.company_id,
+        created_at: now,
+        expires_at,
+        mail_status: Some(notify::MailStatus::Queued),
+    })
+}
+
+/// The tenant's open invitations with their mail's delivery status.
+pub fn list(state: &AppState, scope: &TenantScope, now: NaiveDateTime) -> Result<Vec<InvitationView>, AppError> {
+    let keys = tenant_keys(state, scope)?;
+    let mut conn = state.db.conn()?;
+    let mut out = Vec::new();
+    for i in store::open_in_tenant(&mut conn, scope.tenant_id(), now)? {
+        let mail_status = match &i.mail_id {
+            Some(id) => notify::service::status(&mut conn, id)?,
+            None => None,
+        };
+        out.push(InvitationView {
+            email: keys.decrypt("invitations", "email", &i.id, &i.email_ciphertext)?.to_string(),
+            id: i.id,
+            role: i.role,
+            company_id: i.company_id,
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+            mail_status,
+        });
+    }
+    Ok(out)
+}
+
+pub fn revoke(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Result<(), AppError> {
+    let now = p.audit.at.naive_utc();
+    state.db.tenant_tx(scope, |tx| {
+        if store::revoke(tx, scope.tenant_id(), id, now)? == 0 {
+            return Err(AppError::NotFound);
+        }
+        audit::record(tx, &p.audit, Event::new(Action::InvitationRevoked, "invitation", Some(id)))?;
+        Ok(())
+    })
+}
+
+/// The open invitation behind a link's token, with its tenant scope and email.
+fn open_invitation(state: &AppState, token: &str, now: NaiveDateTime) -> Result<(Invitation, TenantScope, String), AppError> {
+    if token.is_empty() || token.len() > 128 {
+        return Err(invalid());
+    }
+    let invitation = {
+        let mut conn = state.db.conn()?;
+        store::by_token_hash(&mut conn, &token_hash(token))?
+    };
+    let invitation = invitation.filter(|i| i.is_open(now)).ok_or_else(invalid)?;
+    let scope = TenantScope::named_by_token(invitation.tenant_id.clone());
+    let email = tenant_keys(state, &scope)?.decrypt("invitations", "email", &invitation.id, &invitation.email_ciphertext)?.to_string();
+    Ok((invitation, scope, email))
+}
+
+pub fn preview(state: &AppState, token: &str, now: NaiveDateTime) -> Result<InvitationPreview, AppError> {
+    let (invitation, scope, email) = open_invitation(state, token, now)?;
+    let mut conn = state.db.conn()?;
+    let tenant = crate::tenants::store::find(&mut conn, scope.tenant_id())?.ok_or_else(invalid)?;
+    let index = state.master.platform_keys().blind_index("accounts", "email", &normalize_email(&email));
+    let account_exists = accounts::find_by_email_index(&mut conn, &index)?.is_some();
+    Ok(InvitationPreview { tenant_name: tenant.name, email, role: invitation.role, account_exists })
+}
+
+/// Accepts an invitation: a new account gets `pw` as its password (policy checked); an
+/// existing account must prove it with its password. Returns the email.
+pub fn accept(state: &AppState, origin: &Origin, token: &str, pw: &str) -> Result<String, AppError> {
+    let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
+    let (invitation, scope, email) = open_invitation(state, token, now)?;
+    let index = state.master.platform_keys().blind_index("accounts", "email", &normalize_email(&email));
+    let existing = {
+        let mut conn = state.db.conn()?;
+        accounts::find_by_email_index(&mut conn, &index)?
+    };
+    let (account, is_new) = match existing {
+        Some(account) if password::verify(pw, &account.password_hash) && account.disabled_at.is_none() => (account, false),
+        Some(account) => {
+            let ctx = AuditContext { actor: crate::audit::Actor { kind: crate::audit::ActorKind::Account, id: Some(account.id.clone()), role: None }, ..context(origin) };
+            state.db.platform_tx(|tx| {
+                audit::record(tx, &ctx, Event::new(Action::SignInFailed, "account", Some(&account.id)).outcome(Outcome::Failure).detail("via", "invitation"))?;
+                Ok(())
+            })?;
+            return Err(AppError::rule("invalid_credentials", "the password of the existing account is wrong"));
+        }
+        None => (new_account(&state.master, &email, pw, origin.at)?, true),
+    };
+    let assignment = RoleAssignment { role: invitation.role.clone(), is_primary: false, company_id: invitation.company_id.clone(), course_id: None };
+    {
+        let mut conn = state.db.conn()?;
+        let all = auth_store::memberships_in_tenant(&mut conn, scope.tenant_id())?;
+        if all.iter().any(|m| m.account_id == account.id) {
+            return Err(AppError::rule("already_member", "this account is already a member of the tenant"));
+        }
+        // The limit held when the invitation was made; others may have been granted since.
+        let max = state.config.auth.max_admins_per_tenant as usize;
+        if Role::from_code(&assignment.role).is_some_and(Role::is_admin) && members::admins_after(&all, &account.id, &[assignment.clone()]) > max {
+            return Err(AppError::rule("admin_limit_reached", format!("this tenant may have at most {max} admins")));
+        }
+    }
+    let ctx = AuditContext { actor: crate::audit::Actor { kind: crate::audit::ActorKind::Account, id: Some(account.id.clone()), role: None }, ..context(origin) };
+    state.db.platform_tx(|tx| {
+        if is_new {
+            accounts::insert(tx, &account)?;
+            audit::record(tx, &ctx, Event::new(Action::AccountCreated, "account", Some(&account.id)).detail("via", "invitation"))?;
+        }
+        tx.enter_tenant(&scope)?;
+        if store::accept(tx, scope.tenant_id(), &invitation.id, &account.id, now)? == 0 {
+            return Err(invalid());
+        }
+        members::grant(tx, &scope, &account.id, std::slice::from_ref(&assignment), now, None)?;
+        audit::record(tx, &ctx, Event::new(Action::InvitationAccepted, "invitation", Some(&invitation.id)))?;
+        audit::record(
+            tx,
+            &ctx,
+            Event::new(Action::MembershipGranted, "account", Some(&account.id)).detail("role", assignment.role.as_str()).detail("invited_by", invitation.invited_by.as_str()),
+        )?;
+        Ok(())
+    })?;
+    Ok(email)
+}
+
+fn context(origin: &Origin) -> AuditContext {
+    AuditContext { request_id: Some(origin.request_id.clone()), ip: origin.ip.clone(), ..AuditContext::system(origin.at) }
+}

@@ -1,0 +1,38 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::Invitation;
+use crate::db::schema::invitations;
+use crate::db::DbConnection;
+
+pub fn insert(conn: &mut DbConnection, invitation: &Invitation) -> QueryResult<usize> {
+    diesel::insert_into(invitations::table).values(invitation).execute(conn)
+}
+
+pub fn by_token_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option<Invitation>> {
+    invitations::table.filter(invitations::token_hash.eq(hash)).select(Invitation::as_select()).first(conn).optional()
+}
+
+pub fn open_in_tenant(conn: &mut DbConnection, tenant_id: &str, now: NaiveDateTime) -> QueryResult<Vec<Invitation>> {
+    invitations::table
+        .filter(invitations::tenant_id.eq(tenant_id))
+        .filter(invitations::accepted_at.is_null())
+        .filter(invitations::revoked_at.is_null())
+        .filter(invitations::expires_at.gt(now))
+        .order(invitations::created_at.desc())
+        .select(Invitation::as_select())
+        .load(conn)
+}
+
+pub fn revoke(conn: &mut DbConnection, tenant_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(invitations::table.find((tenant_id, id)).filter(invitations::accepted_at.is_null()).filter(invitations::revoked_at.is_null()))
+        .set(invitations::revoked_at.eq(now))
+        .execute(conn)
+}
+
+/// Marks an open invitation accepted; 0 when someone else was quicker (single use).
+pub fn accept(conn: &mut DbConnection, tenant_id: &str, id: &str, account_id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(invitations::table.find((tenant_id, id)).filter(invitations::accepted_at.is_null()).filter(invitations::revoked_at.is_null()))
+        .set((invitations::accepted_at.eq(now), invitations::accepted_account_id.eq(account_id)))
+        .execute(conn)
+}

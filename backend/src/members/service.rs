@@ -1,0 +1,239 @@
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDateTime};
+use uuid::Uuid;
+
+use super::model::{Member, RoleAssignment};
+use crate::accounts::store as accounts;
+use crate::audit::{self, Action, Event};
+use crate::auth::model::{Membership, Role};
+use crate::auth::policy::{require, Permission};
+use crate::auth::service::Principal;
+use crate::auth::store;
+use crate::db::{DbConnection, TenantScope, Tx};
+use crate::error::AppError;
+use crate::state::AppState;
+
+const MAX_SCOPE_ID: usize = 64;
+
+fn assignment(m: &Membership) -> RoleAssignment {
+    RoleAssignment { role: m.role.clone(), is_primary: m.is_primary, company_id: m.company_id.clone(), course_id: m.course_id.clone() }
+}
+
+fn by_account(memberships: Vec<Membership>) -> BTreeMap<String, Vec<Membership>> {
+    let mut map: BTreeMap<String, Vec<Membership>> = BTreeMap::new();
+    for m in memberships {
+        map.entry(m.account_id.clone()).or_default().push(m);
+    }
+    map
+}
+
+fn member_view(state: &AppState, conn: &mut DbConnection, account_id: &str, held: &[Membership], now: NaiveDateTime) -> Result<Member, AppError> {
+    let account = accounts::find(conn, account_id)?.ok_or(AppError::NotFound)?;
+    let email = state.master.platform_keys().decrypt("accounts", "email", &account.id, &account.email_ciphertext)?;
+    let dormant_since = now - Duration::days(i64::from(state.config.auth.dormant_after_days));
+    Ok(Member {
+        email: email.to_string(),
+        roles: held.iter().map(assignment).collect(),
+        dormant: account.last_sign_in_at.unwrap_or(account.created_at) < dormant_since,
+        disabled: account.disabled_at.is_some() || held.iter().all(|m| m.disabled_at.is_some()),
+        mfa_enabled: account.mfa_enabled(),
+        live_sessions: store::live_session_count(conn, &account.id, now)?,
+        last_sign_in_at: account.last_sign_in_at,
+        account_id: account.id,
+    })
+}
+
+/// Every account of the tenant with roles, last sign-in and flags (TOM AUTHZ-5).
+pub fn review(state: &AppState, scope: &TenantScope, now: NaiveDateTime) -> Result<Vec<Member>, AppError> {
+    let mut conn = state.db.conn()?;
+    let members = by_account(store::memberships_in_tenant(&mut conn, scope.tenant_id())?);
+    let mut out = Vec::with_capacity(members.len());
+    for (account_id, held) in &members {
+        out.push(member_view(state, &mut conn, account_id, held, now)?);
+    }
+    out.sort_by(|a, b| a.email.cmp(&b.email));
+    Ok(out)
+}
+
+pub fn one(state: &AppState, scope: &TenantScope, account_id: &str, now: NaiveDateTime) -> Result<Member, AppError> {
+    let mut conn = state.db.conn()?;
+    let held = held_in(&mut conn, scope, account_id)?;
+    member_view(state, &mut conn, account_id, &held, now)
+}
+
+/// The account's memberships in the tenant; an account outside it is not found (SEP-3).
+fn held_in(conn: &mut DbConnection, scope: &TenantScope, account_id: &str) -> Result<Vec<Membership>, AppError> {
+    let held: Vec<Membership> = store::memberships_of(conn, account_id)?.into_iter().filter(|m| m.tenant_id == scope.tenant_id()).collect();
+    if held.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(held)
+}
+
+/// Checks a requested role and its scope; partner admins and participants are not
+/// assigned here (the operator and the bookings do that).
+pub fn validate_assignment(conn: &mut DbConnection, scope: &TenantScope, a: &RoleAssignment) -> Result<Role, AppError> {
+    let role = Role::from_code(&a.role)
+        .filter(|r| !matches!(r, Role::PartnerAdmin | Role::Participant))
+        .ok_or_else(|| AppError::invalid("role", "must be tenant_admin, company_admin, organiser or instructor"))?;
+    if a.is_primary && role != Role::TenantAdmin {
+        return Err(AppError::invalid("is_primary", "only a tenant admin can be primary"));
+    }
+    match (&a.company_id, role) {
+        (None, Role::CompanyAdmin) => return Err(AppError::invalid("company_id", "is required for a company admin")),
+        (Some(_), r) if r != Role::CompanyAdmin => return Err(AppError::invalid("company_id", "only a company admin has a company")),
+        (Some(id), _) if id.len() > MAX_SCOPE_ID || !crate::companies::store::exists(conn, scope.tenant_id(), id)? => {
+            return Err(AppError::invalid("company_id", "is not a company of this tenant"));
+        }
+        _ => {}
+    }
+    match (&a.course_id, role) {
+        (Some(_), r) if r != Role::Instructor => return Err(AppError::invalid("course_id", "only an instructor has a course")),
+        (Some(id), _) if id.is_empty() || id.len() > MAX_SCOPE_ID => return Err(AppError::invalid("course_id", "must be 1 to 64 characters")),
+        _ => {}
+    }
+    Ok(role)
+}
+
+fn holds_admin(roles: &[RoleAssignment]) -> bool {
+    roles.iter().any(|a| Role::from_code(&a.role).is_some_and(Role::is_admin))
+}
+
+/// Accounts with an enabled admin role in the tenant, after replacing `account_id`'s
+/// roles with `new` (TOM AUTHZ-4).
+pub fn admins_after(all: &[Membership], account_id: &str, new: &[RoleAssignment]) -> usize {
+    let mut admins: std::collections::BTreeSet<&str> = all
+        .iter()
+        .filter(|m| m.account_id != account_id && m.disabled_at.is_none())
+        .filter(|m| Role::from_code(&m.role).is_some_and(Role::is_admin))
+        .map(|m| m.account_id.as_str())
+        .collect();
+    if holds_admin(new) {
+        admins.insert(account_id);
+    }
+    admins.len()
+}
+
+fn other_primary_exists(all: &[Membership], account_id: &str) -> bool {
+    all.iter().any(|m| m.account_id != account_id && m.disabled_at.is_none() && m.is_primary && m.role == Role::TenantAdmin.code())
+}
+
+pub fn check_admin_limit(state: &AppState, all: &[Membership], account_id: &str, new: &[RoleAssignment]) -> Result<(), AppError> {
+    let max = state.config.auth.max_admins_per_tenant as usize;
+    if holds_admin(new) && admins_after(all, account_id, new) > max {
+        return Err(AppError::rule("admin_limit_reached", format!("this tenant may have at most {max} admins")));
+    }
+    Ok(())
+}
+
+/// Inserts memberships for `assignments` inside `tx`.
+pub fn grant(tx: &mut Tx<'_>, scope: &TenantScope, account_id: &str, assignments: &[RoleAssignment], now: NaiveDateTime, disabled_at: Option<NaiveDateTime>) -> Result<(), AppError> {
+    for a in assignments {
+        store::insert_membership(
+            tx,
+            &Membership {
+                tenant_id: scope.tenant_id().to_owned(),
+                id: Uuid::now_v7().to_string(),
+                account_id: account_id.to_owned(),
+                role: a.role.clone(),
+                is_primary: a.is_primary,
+                company_id: a.company_id.clone(),
+                created_at: now,
+                course_id: a.course_id.clone(),
+                disabled_at,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Replaces an account's roles in the tenant. Admin roles are granted and taken only by
+/// primary admins (AUTHZ-3), up to the tenant's limit (AUTHZ-4); the last primary admin
+/// keeps the role. Partner-admin memberships stay as the operator made them.
+pub fn set_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_id: &str, roles: &[RoleAssignment]) -> Result<(), AppError> {
+    let now = p.audit.at.naive_utc();
+    let mut conn = state.db.conn()?;
+    let held = held_in(&mut conn, scope, account_id)?;
+    let mut wanted = Vec::with_capacity(roles.len());
+    for a in roles {
+        validate_assignment(&mut conn, scope, a)?;
+        if wanted.contains(a) {
+            return Err(AppError::invalid("roles", "lists a role twice"));
+        }
+        wanted.push(a.clone());
+    }
+    let (partner, current): (Vec<Membership>, Vec<Membership>) = held.into_iter().partition(|m| m.role == Role::PartnerAdmin.code());
+    let before: Vec<RoleAssignment> = current.iter().map(assignment).collect();
+    let changed_admin = before.iter().filter(|a| !wanted.contains(a)).chain(wanted.iter().filter(|a| !before.contains(a))).any(|a| {
+        Role::from_code(&a.role).is_some_and(Role::is_admin)
+    });
+    if changed_admin {
+        require(state, p, Permission::AdminRolesGrant)?;
+    }
+    let all = store::memberships_in_tenant(&mut conn, scope.tenant_id())?;
+    let was_primary = current.iter().any(|m| m.is_primary && m.role == Role::TenantAdmin.code());
+    let stays_primary = wanted.iter().any(|a| a.is_primary);
+    if was_primary && !stays_primary && !other_primary_exists(&all, account_id) {
+        return Err(AppError::rule("last_primary_admin", "the tenant needs at least one primary admin"));
+    }
+    check_admin_limit(state, &all, account_id, &wanted)?;
+    drop(conn);
+    let disabled_at = current.first().and_then(|m| m.disabled_at);
+    state.db.platform_tx(|tx| {
+        for m in &current {
+            store::delete_membership(tx, &m.tenant_id, &m.id)?;
+        }
+        grant(tx, scope, account_id, &wanted, now, disabled_at)?;
+        tx.enter_tenant(scope)?;
+        let codes = |list: &[RoleAssignment]| list.iter().map(|a| a.role.clone()).collect::<Vec<_>>();
+        let (action, ended) = if wanted.is_empty() && partner.is_empty() {
+            (Action::MembershipRevoked, store::end_sessions_in_tenant(tx, account_id, scope.tenant_id(), now, "membership_revoked")?)
+        } else {
+            (Action::MembershipChanged, Vec::new())
+        };
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(action, "account", Some(account_id)).detail("before", codes(&before)).detail("after", codes(&wanted)),
+        )?;
+        for id in &ended {
+            audit::record(tx, &p.audit, Event::new(Action::SessionEnded, "session", Some(id)).detail("reason", "membership_revoked"))?;
+        }
+        Ok(())
+    })
+}
+
+/// Disables (or enables) an account in the tenant; disabling ends its sessions there.
+pub fn set_disabled(state: &AppState, p: &Principal, scope: &TenantScope, account_id: &str, disable: bool) -> Result<(), AppError> {
+    if disable && account_id == p.account_id {
+        return Err(AppError::rule("cannot_disable_self", "you cannot disable your own account"));
+    }
+    let now = p.audit.at.naive_utc();
+    let mut conn = state.db.conn()?;
+    let held = held_in(&mut conn, scope, account_id)?;
+    let roles: Vec<RoleAssignment> = held.iter().map(assignment).collect();
+    if holds_admin(&roles) {
+        require(state, p, Permission::AdminRolesGrant)?;
+    }
+    let all = store::memberships_in_tenant(&mut conn, scope.tenant_id())?;
+    if disable && roles.iter().any(|a| a.is_primary) && !other_primary_exists(&all, account_id) {
+        return Err(AppError::rule("last_primary_admin", "the tenant needs at least one primary admin"));
+    }
+    if !disable {
+        check_admin_limit(state, &all, account_id, &roles)?;
+    }
+    drop(conn);
+    state.db.platform_tx(|tx| {
+        store::set_memberships_disabled(tx, scope.tenant_id(), account_id, disable.then_some(now))?;
+        tx.enter_tenant(scope)?;
+        let action = if disable { Action::MemberDisabled } else { Action::MemberEnabled };
+        audit::record(tx, &p.audit, Event::new(action, "account", Some(account_id)))?;
+        if disable {
+            for id in store::end_sessions_in_tenant(tx, account_id, scope.tenant_id(), now, "account_disabled")? {
+                audit::record(tx, &p.audit, Event::new(Action::SessionEnded, "session", Some(&id)).detail("reason", "account_disabled"))?;
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,13 @@
+//! Outgoing mail through an outbox (TOM INPUT-6): services queue a message in the same
+//! transaction as the change that causes it; a worker delivers it over SMTP (or to files
+//! in development), retries with backoff and records the status.
+
+pub mod model;
+pub mod service;
+pub mod store;
+pub mod templates;
+mod transport;
+pub mod worker;
+
+pub use model::{MailStatus, Message};
+pub use service::{deliver_due, enqueue};

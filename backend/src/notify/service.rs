@@ -1,0 +1,118 @@
+use chrono::{Duration, NaiveDateTime};
+use uuid::Uuid;
+
+use super::model::{MailStatus, Message, OutboxRow};
+use super::store;
+use super::transport::Transport;
+use crate::audit::{self, Action, AuditContext, Event, Outcome};
+use crate::crypto::{normalize_email, TenantKeys};
+use crate::db::{TenantScope, Tx};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Queues `message` inside the caller's transaction: the mail exists exactly when the
+/// change that causes it commits. `keys` are the tenant's (or the platform's) keys.
+pub fn enqueue(tx: &mut Tx<'_>, keys: &TenantKeys, tenant_id: Option<&str>, purpose: &str, message: &Message, now: NaiveDateTime) -> Result<String, AppError> {
+    let id = Uuid::now_v7().to_string();
+    let payload = serde_json::to_string(message).map_err(|e| AppError::Internal(e.to_string()))?;
+    store::insert(
+        tx,
+        &OutboxRow {
+            payload_ciphertext: Some(keys.encrypt("mail_outbox", "payload", &id, &payload)),
+            recipient_index: keys.blind_index("mail_outbox", "recipient", &normalize_email(&message.to)),
+            id: id.clone(),
+            sender_tenant_id: tenant_id.map(str::to_owned),
+            purpose: purpose.to_owned(),
+            status: MailStatus::Queued.code().to_owned(),
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        },
+    )?;
+    Ok(id)
+}
+
+pub fn status(conn: &mut crate::db::DbConnection, id: &str) -> Result<Option<MailStatus>, AppError> {
+    Ok(store::find(conn, id)?.map(|row| MailStatus::from_code(&row.status)))
+}
+
+/// 30 s, 1 min, 2 min … capped at 6 h.
+fn backoff(attempts: i32) -> Duration {
+    Duration::seconds(30 * 2i64.pow(attempts.clamp(1, 10) as u32 - 1)).min(Duration::hours(6))
+}
+
+fn keys_for(state: &AppState, tenant_id: Option<&str>) -> Result<TenantKeys, AppError> {
+    match tenant_id {
+        None => Ok(state.master.platform_keys()),
+        Some(id) => {
+            let scope = TenantScope::named_by_operator(id);
+            state.db.tenant_tx(&scope, |tx| crate::tenants::service::keys(tx, &scope, &state.master))
+        }
+    }
+}
+
+/// Sends every due message once; returns how many went out. Blocking.
+pub fn deliver_due(state: &AppState) -> Result<usize, AppError> {
+    let transport = Transport::from_config(&state.config.mail, &state.config.data_dir).map_err(AppError::Config)?;
+    let now = state.clock.now().naive_utc();
+    let due = {
+        let mut conn = state.db.conn()?;
+        store::due(&mut conn, now, 50)?
+    };
+    let mut sent = 0;
+    for row in due {
+        {
+            let mut conn = state.db.conn()?;
+            if !store::claim(&mut conn, &row.id, row.next_attempt_at, now + Duration::minutes(10))? {
+                continue;
+            }
+        }
+        let attempts = row.attempts + 1;
+        let message = row
+            .payload_ciphertext
+            .as_deref()
+            .ok_or(AppError::Internal("queued mail without payload".into()))
+            .and_then(|c| Ok(keys_for(state, row.sender_tenant_id.as_deref())?.decrypt("mail_outbox", "payload", &row.id, c)?))
+            .and_then(|json| serde_json::from_str::<Message>(&json).map_err(|e| AppError::Internal(e.to_string())));
+        let result = match message {
+            Ok(message) => transport.send(&state.config.mail.from, &row.id, &message),
+            // A payload that no longer decrypts (tenant key destroyed) will never send.
+            Err(e) => Err(super::transport::SendError { message: format!("payload: {e}"), permanent: true }),
+        };
+        let give_up = match &result {
+            Ok(()) => false,
+            Err(e) => e.permanent || attempts >= state.config.mail.max_attempts as i32,
+        };
+        let ctx = AuditContext::system(state.clock.now());
+        let record = |tx: &mut Tx<'_>| -> Result<(), AppError> {
+            match &result {
+                Ok(()) => {
+                    store::mark_sent(tx, &row.id, now, attempts)?;
+                    audit::record(tx, &ctx, Event::new(Action::MailSent, "mail", Some(&row.id)).detail("purpose", row.purpose.as_str()))?;
+                }
+                Err(e) => {
+                    store::mark_attempt_failed(tx, &row.id, attempts, now + backoff(attempts), &e.message, give_up)?;
+                    if give_up {
+                        audit::record(
+                            tx,
+                            &ctx,
+                            Event::new(Action::MailFailed, "mail", Some(&row.id)).outcome(Outcome::Failure).detail("purpose", row.purpose.as_str()),
+                        )?;
+                    }
+                }
+            }
+            Ok(())
+        };
+        match &row.sender_tenant_id {
+            Some(id) => state.db.tenant_tx(&TenantScope::named_by_operator(id.as_str()), record)?,
+            None => state.db.platform_tx(record)?,
+        }
+        match result {
+            Ok(()) => sent += 1,
+            Err(e) => tracing::warn!(mail_id = %row.id, attempts, give_up, cause = %e.message, "mail not sent"),
+        }
+    }
+    Ok(sent)
+}

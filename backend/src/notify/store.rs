@@ -1,0 +1,60 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::OutboxRow;
+use crate::db::schema::mail_outbox;
+use crate::db::DbConnection;
+
+pub fn insert(conn: &mut DbConnection, row: &OutboxRow) -> QueryResult<usize> {
+    diesel::insert_into(mail_outbox::table).values(row).execute(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OutboxRow>> {
+    mail_outbox::table.find(id).select(OutboxRow::as_select()).first(conn).optional()
+}
+
+/// Queued messages whose time has come, oldest first.
+pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    mail_outbox::table
+        .filter(mail_outbox::status.eq("queued"))
+        .filter(mail_outbox::next_attempt_at.le(now))
+        .order(mail_outbox::next_attempt_at.asc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+/// Claims a due message for one delivery attempt: pushes its next attempt out so another
+/// worker does not send it at the same time. Returns false if someone else claimed it.
+pub fn claim(conn: &mut DbConnection, id: &str, seen_next: NaiveDateTime, until: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(mail_outbox::table.find(id).filter(mail_outbox::status.eq("queued")).filter(mail_outbox::next_attempt_at.eq(seen_next)))
+        .set(mail_outbox::next_attempt_at.eq(until))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn mark_sent(conn: &mut DbConnection, id: &str, now: NaiveDateTime, attempts: i32) -> QueryResult<usize> {
+    diesel::update(mail_outbox::table.find(id))
+        .set((
+            mail_outbox::status.eq("sent"),
+            mail_outbox::sent_at.eq(now),
+            mail_outbox::attempts.eq(attempts),
+            mail_outbox::payload_ciphertext.eq(None::<Vec<u8>>),
+            mail_outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+}
+
+pub fn mark_attempt_failed(conn: &mut DbConnection, id: &str, attempts: i32, next: NaiveDateTime, error: &str, give_up: bool) -> QueryResult<usize> {
+    let status = if give_up { "failed" } else { "queued" };
+    let payload = diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Binary>>(if give_up { "NULL" } else { "payload_ciphertext" });
+    diesel::update(mail_outbox::table.find(id))
+        .set((
+            mail_outbox::status.eq(status),
+            mail_outbox::attempts.eq(attempts),
+            mail_outbox::next_attempt_at.eq(next),
+            mail_outbox::last_error.eq(error),
+            mail_outbox::payload_ciphertext.eq(payload),
+        ))
+        .execute(conn)
+}

@@ -1,0 +1,75 @@
+//! Where mail goes: an SMTP server (lettre), or files for development.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{SmtpTransport, Transport as _};
+
+use super::model::Message;
+use crate::config::{MailConfig, MailTransport, SmtpSecurity};
+
+pub enum Transport {
+    Smtp(Box<SmtpTransport>),
+    Files(PathBuf),
+}
+
+/// A failure to send; the text names the cause without addresses or content.
+#[derive(Debug)]
+pub struct SendError {
+    pub message: String,
+    /// The server refused the message for good (5xx): no retry.
+    pub permanent: bool,
+}
+
+impl Transport {
+    pub fn from_config(config: &MailConfig, data_dir: &std::path::Path) -> Result<Self, String> {
+        match config.transport {
+            MailTransport::File => Ok(Self::Files(data_dir.join("mail"))),
+            MailTransport::Smtp => {
+                let smtp = &config.smtp;
+                let tls = || TlsParameters::new(smtp.host.clone()).map_err(|e| format!("mail.smtp: {e}"));
+                let mut builder = SmtpTransport::builder_dangerous(smtp.host.as_str()).port(smtp.port).timeout(Some(Duration::from_secs(30)));
+                builder = match smtp.security {
+                    SmtpSecurity::None => builder.tls(Tls::None),
+                    SmtpSecurity::Starttls => builder.tls(Tls::Required(tls()?)),
+                    SmtpSecurity::Tls => builder.tls(Tls::Wrapper(tls()?)),
+                };
+                if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
+                    builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+                }
+                Ok(Self::Smtp(Box::new(builder.build())))
+            }
+        }
+    }
+
+    pub fn send(&self, from: &str, id: &str, message: &Message) -> Result<(), SendError> {
+        let fail = |message: String| SendError { message, permanent: true };
+        let from: Mailbox = from.parse().map_err(|_| fail("mail.from is not a valid address".into()))?;
+        let to: Mailbox = message.to.parse().map_err(|_| fail("the recipient address is not valid".into()))?;
+        let email = lettre::Message::builder()
+            .from(from)
+            .to(to)
+            .subject(message.subject.clone())
+            .message_id(Some(format!("<{id}@anwesend>")))
+            .header(ContentType::TEXT_PLAIN)
+            .body(message.text.clone())
+            .map_err(|e| fail(format!("the message cannot be built: {e}")))?;
+        match self {
+            Self::Smtp(transport) => transport.send(&email).map(|_| ()).map_err(|e| SendError {
+                permanent: e.is_permanent(),
+                // lettre's errors name the SMTP reply, not the message.
+                message: format!("smtp: {e}"),
+            }),
+            Self::Files(dir) => {
+                let write = || -> std::io::Result<()> {
+                    std::fs::create_dir_all(dir)?;
+                    std::fs::write(dir.join(format!("{id}.eml")), email.formatted())
+                };
+                write().map_err(|e| SendError { message: format!("mail directory: {e}"), permanent: false })
+            }
+        }
+    }
+}
