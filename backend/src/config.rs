@@ -85,16 +85,17 @@ impl Default for SessionConfig {
 pub struct RateLimitConfig {
     /// Sign-in attempts per client address and minute (TOM ACC-4).
     pub sign_in_per_ip_per_minute: u32,
-    /// Sign-in attempts per account (email) and minute; also second-factor codes and
-    /// password changes per account.
+    /// Sign-in attempts and password changes per account (email) and minute.
     pub sign_in_per_account_per_minute: u32,
+    /// Second-factor codes per account and minute.
+    pub mfa_per_account_per_minute: u32,
     /// Unauthenticated token endpoints (invitations) per client address and minute.
     pub public_per_ip_per_minute: u32,
 }
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self { sign_in_per_ip_per_minute: 20, sign_in_per_account_per_minute: 5, public_per_ip_per_minute: 20 }
+        Self { sign_in_per_ip_per_minute: 20, sign_in_per_account_per_minute: 5, mfa_per_account_per_minute: 5, public_per_ip_per_minute: 20 }
     }
 }
 
@@ -372,7 +373,9 @@ impl Config {
         if !(1..=50).contains(&self.mail.max_attempts) {
             return Err(ConfigError::new("mail.max_attempts", "must be between 1 and 50"));
         }
-        if self.rate_limit.sign_in_per_ip_per_minute == 0 || self.rate_limit.sign_in_per_account_per_minute == 0 || self.rate_limit.public_per_ip_per_minute == 0 {
+        if self.rate_limit.sign_in_per_ip_per_minute == 0 || self.rate_limit.sign_in_per_account_per_minute == 0 || self.rate_limit.public_per_ip_per_minute == 0
+            || self.rate_limit.mfa_per_account_per_minute == 0
+        {
             return Err(ConfigError::new("rate_limit", "limits must be at least 1 per minute"));
         }
         if self.master_key_file.is_some() && self.master_key.is_some() {

@@ -48,7 +48,7 @@ impl AuthLimits {
         Self {
             per_ip: Limiter::per_minute(config.sign_in_per_ip_per_minute),
             per_account: Limiter::per_minute(config.sign_in_per_account_per_minute),
-            second_factor: Limiter::per_minute(config.sign_in_per_account_per_minute),
+            second_factor: Limiter::per_minute(config.mfa_per_account_per_minute),
             public_per_ip: Limiter::per_minute(config.public_per_ip_per_minute),
         }
     }

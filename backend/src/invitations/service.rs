@@ -8,7 +8,6 @@ use super::store;
 use crate::accounts::service::{new_account, validate_email};
 use crate::accounts::store as accounts;
 use crate::audit::{self, Action, AuditContext, Event, Outcome};
-use crate::auth::model::Role;
 use crate::auth::policy::{require, Permission};
 use crate::auth::service::{token_hash, Origin, Principal};
 use crate::auth::{password, store as auth_store};
@@ -16,7 +15,7 @@ use crate::crypto::{normalize_email, random_bytes, TenantKeys};
 use crate::db::TenantScope;
 use crate::error::AppError;
 use crate::members::model::RoleAssignment;
-use crate::members::service as members;
+use crate::members::service::{self as members, AdminLimit};
 use crate::notify::{self, templates};
 use crate::state::AppState;
 
@@ -54,17 +53,7 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
         if account.is_some_and(|a| all.iter().any(|m| m.account_id == a.id)) {
             return Err(AppError::rule("already_member", "this person is already a member of the tenant"));
         }
-        if role.is_admin() {
-            // Open admin invitations count as admins: accepting them must not break the limit.
-            let open_admin_invites = store::open_in_tenant(&mut conn, scope.tenant_id(), now)?
-                .iter()
-                .filter(|i| Role::from_code(&i.role).is_some_and(Role::is_admin))
-                .count();
-            let max = state.config.auth.max_admins_per_tenant as usize;
-            if members::admins_after(&all, "", &[assignment.clone()]) + open_admin_invites > max {
-                return Err(AppError::rule("admin_limit_reached", format!("this tenant may have at most {max} admins")));
-            }
-        }
+        members::check_admin_limit(state, &mut conn, AdminLimit { scope, account_id: "", accepting: None }, std::slice::from_ref(&assignment), now)?;
         if store::open_in_tenant(&mut conn, scope.tenant_id(), now)?.iter().any(|i| i.email_index == email_index) {
             return Err(AppError::rule("already_invited", "an open invitation for this email exists; revoke it to send a new one"));
         }
@@ -197,10 +186,8 @@ pub fn accept(state: &AppState, origin: &Origin, token: &str, pw: &str) -> Resul
             return Err(AppError::rule("already_member", "this account is already a member of the tenant"));
         }
         // The limit held when the invitation was made; others may have been granted since.
-        let max = state.config.auth.max_admins_per_tenant as usize;
-        if Role::from_code(&assignment.role).is_some_and(Role::is_admin) && members::admins_after(&all, &account.id, &[assignment.clone()]) > max {
-            return Err(AppError::rule("admin_limit_reached", format!("this tenant may have at most {max} admins")));
-        }
+        let limit = AdminLimit { scope: &scope, account_id: &account.id, accepting: Some(&invitation.id) };
+        members::check_admin_limit(state, &mut conn, limit, std::slice::from_ref(&assignment), now)?;
     }
     let ctx = AuditContext { actor: crate::audit::Actor { kind: crate::audit::ActorKind::Account, id: Some(account.id.clone()), role: None }, ..context(origin) };
     state.db.platform_tx(|tx| {

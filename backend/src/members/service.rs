@@ -102,7 +102,7 @@ fn holds_admin(roles: &[RoleAssignment]) -> bool {
 
 /// Accounts with an enabled admin role in the tenant, after replacing `account_id`'s
 /// roles with `new` (TOM AUTHZ-4).
-pub fn admins_after(all: &[Membership], account_id: &str, new: &[RoleAssignment]) -> usize {
+fn admins_after(all: &[Membership], account_id: &str, new: &[RoleAssignment]) -> usize {
     let mut admins: std::collections::BTreeSet<&str> = all
         .iter()
         .filter(|m| m.account_id != account_id && m.disabled_at.is_none())
@@ -119,9 +119,27 @@ fn other_primary_exists(all: &[Membership], account_id: &str) -> bool {
     all.iter().any(|m| m.account_id != account_id && m.disabled_at.is_none() && m.is_primary && m.role == Role::TenantAdmin.code())
 }
 
-pub fn check_admin_limit(state: &AppState, all: &[Membership], account_id: &str, new: &[RoleAssignment]) -> Result<(), AppError> {
+/// Whether `account_id` may hold `new` within `auth.max_admins_per_tenant`, counting open
+/// admin invitations (other than `accepting`): they must not break the limit either
+/// (TOM AUTHZ-4).
+pub struct AdminLimit<'a> {
+    pub scope: &'a TenantScope,
+    pub account_id: &'a str,
+    pub accepting: Option<&'a str>,
+}
+
+pub fn check_admin_limit(state: &AppState, conn: &mut DbConnection, limit: AdminLimit<'_>, new: &[RoleAssignment], now: NaiveDateTime) -> Result<(), AppError> {
+    if !holds_admin(new) {
+        return Ok(());
+    }
+    let all = store::memberships_in_tenant(conn, limit.scope.tenant_id())?;
+    let invited = crate::invitations::store::open_in_tenant(conn, limit.scope.tenant_id(), now)?
+        .iter()
+        .filter(|i| Some(i.id.as_str()) != limit.accepting && Role::from_code(&i.role).is_some_and(Role::is_admin))
+        .count();
+    let account_id = limit.account_id;
     let max = state.config.auth.max_admins_per_tenant as usize;
-    if holds_admin(new) && admins_after(all, account_id, new) > max {
+    if admins_after(&all, account_id, new) + invited > max {
         return Err(AppError::rule("admin_limit_reached", format!("this tenant may have at most {max} admins")));
     }
     Ok(())
@@ -177,7 +195,7 @@ pub fn set_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_i
     if was_primary && !stays_primary && !other_primary_exists(&all, account_id) {
         return Err(AppError::rule("last_primary_admin", "the tenant needs at least one primary admin"));
     }
-    check_admin_limit(state, &all, account_id, &wanted)?;
+    check_admin_limit(state, &mut conn, AdminLimit { scope, account_id, accepting: None }, &wanted, now)?;
     drop(conn);
     let disabled_at = current.first().and_then(|m| m.disabled_at);
     state.db.platform_tx(|tx| {
@@ -221,7 +239,7 @@ pub fn set_disabled(state: &AppState, p: &Principal, scope: &TenantScope, accoun
         return Err(AppError::rule("last_primary_admin", "the tenant needs at least one primary admin"));
     }
     if !disable {
-        check_admin_limit(state, &all, account_id, &roles)?;
+        check_admin_limit(state, &mut conn, AdminLimit { scope, account_id, accepting: None }, &roles, now)?;
     }
     drop(conn);
     state.db.platform_tx(|tx| {

@@ -17,21 +17,21 @@ use serde_json::{json, Value};
 
 use crate::common::{sensitive, test_app, test_app_with, TestApp};
 
-const ORIGIN: &str = "http://localhost:8080";
-const PASSWORD: &str = "ein langes Passwort für Tests";
+pub(crate) const ORIGIN: &str = "http://localhost:8080";
+pub(crate) const PASSWORD: &str = "ein langes Passwort für Tests";
 
-fn tenant(app: &TestApp, slug: &str) -> TenantScope {
+pub(crate) fn tenant(app: &TestApp, slug: &str) -> TenantScope {
     let t = tenants::create(&app.state.db, &app.state.master, &app.ctx(), NewTenant { slug: slug.into(), name: slug.into(), is_demo: false })
         .expect("tenant");
     TenantScope::named_by_operator(t.id)
 }
 
-fn admin(app: &TestApp, scope: &TenantScope, email: &str) -> String {
+pub(crate) fn admin(app: &TestApp, scope: &TenantScope, email: &str) -> String {
     accounts::grant_by_operator(&app.state.db, &app.state.master, &app.ctx(), scope, &sensitive(email), PASSWORD, Role::TenantAdmin).expect("admin").id
 }
 
 /// Adds a membership with another role directly (role management comes with its UI).
-fn member(app: &TestApp, scope: &TenantScope, email: &str, role: &str, company: Option<&str>) {
+pub(crate) fn member(app: &TestApp, scope: &TenantScope, email: &str, role: &str, company: Option<&str>) -> String {
     let account = accounts::grant_by_operator(&app.state.db, &app.state.master, &app.ctx(), scope, &sensitive(email), PASSWORD, Role::TenantAdmin).expect("account");
     let mut conn = app.db.inspect();
     use diesel::prelude::*;
@@ -47,6 +47,7 @@ fn member(app: &TestApp, scope: &TenantScope, email: &str, role: &str, company: 
         .set((m::role.eq(role), m::is_primary.eq(false), m::company_id.eq(company)))
         .execute(&mut conn)
         .expect("role");
+    account.id
 }
 
 /// Tenants A and B with a primary admin each, and an organiser in A.
@@ -59,19 +60,20 @@ fn two_tenants_with_staff(app: &TestApp) -> (TenantScope, TenantScope) {
     (a, b)
 }
 
-struct Client {
-    cookie: Option<Cookie<'static>>,
-    csrf: Option<String>,
+pub(crate) struct Client {
+    pub cookie: Option<Cookie<'static>>,
+    pub csrf: Option<String>,
 }
 
 impl Client {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Self { cookie: None, csrf: None }
     }
 
-    fn request(&self, method: &str, uri: &str) -> test::TestRequest {
+    pub fn request(&self, method: &str, uri: &str) -> test::TestRequest {
         let mut req = match method {
             "POST" => test::TestRequest::post(),
+            "PUT" => test::TestRequest::put(),
             _ => test::TestRequest::get(),
         }
         .uri(uri)
@@ -80,14 +82,14 @@ impl Client {
         if let Some(cookie) = &self.cookie {
             req = req.cookie(cookie.clone());
         }
-        if let (Some(csrf), "POST") = (&self.csrf, method) {
+        if let (Some(csrf), "POST" | "PUT") = (&self.csrf, method) {
             req = req.insert_header(("x-csrf-token", csrf.as_str()));
         }
         req
     }
 }
 
-async fn call<S, B>(service: &S, req: test::TestRequest) -> (StatusCode, actix_web::http::header::HeaderMap, Vec<u8>)
+pub(crate) async fn call<S, B>(service: &S, req: test::TestRequest) -> (StatusCode, actix_web::http::header::HeaderMap, Vec<u8>)
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: actix_web::body::MessageBody,
@@ -99,11 +101,11 @@ where
     (status, headers, body)
 }
 
-fn json_of(body: &[u8]) -> Value {
+pub(crate) fn json_of(body: &[u8]) -> Value {
     serde_json::from_slice(body).unwrap_or(Value::Null)
 }
 
-async fn login<S, B>(service: &S, email: &str, password: &str) -> (StatusCode, Client, Value, actix_web::http::header::HeaderMap)
+pub(crate) async fn login<S, B>(service: &S, email: &str, password: &str) -> (StatusCode, Client, Value, actix_web::http::header::HeaderMap)
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: actix_web::body::MessageBody,
@@ -111,13 +113,21 @@ where
     let req = Client::new().request("POST", "/api/v1/auth/login").set_json(json!({ "email": email, "password": password }));
     let (status, headers, body) = call(service, req).await;
     let body = json_of(&body);
-    let cookie = headers
-        .get_all(header::SET_COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| Cookie::parse_encoded(v.to_owned()).ok())
-        .next();
-    let csrf = body["csrf_token"].as_str().map(str::to_owned);
-    (status, Client { cookie, csrf }, body, headers)
+    let mut client = Client::new();
+    client.update(&headers, &body);
+    (status, client, body, headers)
+}
+
+impl Client {
+    /// Takes a new session cookie and CSRF token from an answer that sets them.
+    pub fn update(&mut self, headers: &actix_web::http::header::HeaderMap, body: &Value) {
+        if let Some(cookie) = headers.get_all(header::SET_COOKIE).filter_map(|v| v.to_str().ok()).filter_map(|v| Cookie::parse_encoded(v.to_owned()).ok()).next() {
+            self.cookie = Some(cookie);
+        }
+        if let Some(csrf) = body["csrf_token"].as_str() {
+            self.csrf = Some(csrf.to_owned());
+        }
+    }
 }
 
 #[actix_web::test]

@@ -222,3 +222,81 @@ impl TestApp {
         }
     }
 }
+
+/// A real SMTP server for the tests: Debian's aiosmtpd, storing what it receives in a
+/// maildir (installed by deploy/dev/system.sh).
+pub struct MailSink {
+    child: std::process::Child,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl MailSink {
+    pub fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        let dir = tempfile::tempdir().expect("maildir");
+        let child = std::process::Command::new("/usr/bin/python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            // Maildir creates its folders only for a path that does not exist yet.
+            .arg(dir.path().join("maildir"))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("/usr/bin/python3 -m aiosmtpd (run deploy/dev/system.sh)");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "aiosmtpd did not start on port {port}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Self { child, port, dir }
+    }
+
+    /// Points the server's mail at this sink over plain SMTP.
+    pub fn configure(&self, config: &mut Config) {
+        config.mail.transport = anwesend::config::MailTransport::Smtp;
+        config.mail.smtp.host = "127.0.0.1".into();
+        config.mail.smtp.port = self.port;
+        config.mail.smtp.security = anwesend::config::SmtpSecurity::None;
+    }
+
+    /// Every received message, headers and body, with quoted-printable decoded.
+    pub fn messages(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.dir.path().join("maildir").join("new")) else { return Vec::new() };
+        entries.filter_map(Result::ok).filter_map(|e| std::fs::read(e.path()).ok()).map(|raw| decode_quoted_printable(&raw)).collect()
+    }
+
+    /// The one message to `to`, or a panic naming what arrived.
+    pub fn message_to(&self, to: &str) -> String {
+        let all = self.messages();
+        let mine: Vec<&String> = all.iter().filter(|m| m.lines().any(|l| l.eq_ignore_ascii_case(&format!("To: {to}")))).collect();
+        assert_eq!(mine.len(), 1, "one message to {to}; received: {all:?}");
+        mine[0].clone()
+    }
+}
+
+impl Drop for MailSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn decode_quoted_printable(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw).replace("\r\n", "\n").replace("=\n", "");
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

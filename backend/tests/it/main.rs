@@ -10,3 +10,4 @@ mod crypto;
 mod http;
 mod schema_parity;
 mod separation;
+mod staff;
