@@ -8,6 +8,7 @@ mod common;
 mod config;
 mod crypto;
 mod http;
+mod permissions;
 mod schema_parity;
 mod separation;
 mod staff;

@@ -1,0 +1,267 @@
+//! The permission matrix (TOM AUTHZ-1, AUTHZ-2, SEP-3): every operation of the OpenAPI
+//! document (the route table the server is built from) × every role × own tenant / other
+//! tenant, against the expected status. An operation without a row fails the test, so no
+//! endpoint can be added without deciding who may call it. And brute force against the
+//! sign-in (TOM ACC-4).
+
+use std::time::Instant;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::test;
+use anwesend::auth::model::Role as MemberRole;
+use anwesend::http::build_app;
+use serde_json::{json, Value};
+
+use crate::auth::{admin, call, json_of, login, member, tenant, Client, ORIGIN, PASSWORD};
+use crate::common::{sensitive, test_app_with};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Who {
+    Anonymous,
+    PlatformAdmin,
+    PrimaryAdmin,
+    PartnerAdmin,
+    CompanyAdmin,
+    Organiser,
+    Instructor,
+}
+
+const EVERYONE: [Who; 7] = [Who::Anonymous, Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin, Who::Organiser, Who::Instructor];
+const SIGNED_IN: &[Who] = &[Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin, Who::Organiser, Who::Instructor];
+const ADMINS: &[Who] = &[Who::PrimaryAdmin, Who::PartnerAdmin];
+
+#[derive(Clone, Copy)]
+enum Id {
+    /// The path has no id.
+    None,
+    /// A member account: own tenant's target, or tenant B's admin.
+    Account,
+    /// An invitation of tenant A, or of tenant B.
+    Invitation,
+    /// A session id nobody here owns.
+    UnknownSession,
+}
+
+struct Row {
+    /// Who may call it; `None`: public, called anonymously only.
+    allowed: Option<&'static [Who]>,
+    body: Option<Value>,
+    /// Answers that mean "allowed and handled" for the allowed callers.
+    ok: &'static [u16],
+    id: Id,
+    /// The call ends or replaces the session: use a fresh one.
+    fresh_session: bool,
+}
+
+fn row(op: &str) -> Option<Row> {
+    let r = |allowed: Option<&'static [Who]>, body: Option<Value>, ok: &'static [u16]| Row { allowed, body, ok, id: Id::None, fresh_session: false };
+    Some(match op {
+        "healthz" | "readyz" | "status" => r(None, None, &[200]),
+        "login" => r(None, Some(json!({ "email": "niemand@example.net", "password": "falsch falsch falsch" })), &[401]),
+        "invitations_preview" => r(None, Some(json!({ "token": "unbekannt" })), &[404]),
+        "invitations_accept" => r(None, Some(json!({ "token": "unbekannt", "password": "Sonnenblume-Kanu-Treppe-7" })), &[404]),
+        "whoami" | "sessions_list" | "audit_actions" => r(Some(SIGNED_IN), None, &[200]),
+        "logout" => Row { fresh_session: true, ..r(Some(SIGNED_IN), None, &[204]) },
+        "sessions_end" => Row { id: Id::UnknownSession, ..r(Some(SIGNED_IN), None, &[404]) },
+        "sessions_end_others" => r(Some(SIGNED_IN), None, &[200]),
+        "password_change" => r(Some(SIGNED_IN), Some(json!({ "current_password": "falsch falsch falsch", "new_password": "Sonnenblume-Kanu-Treppe-7" })), &[422]),
+        "mfa_verify" => r(Some(SIGNED_IN), Some(json!({ "code": "123456" })), &[409]),
+        "totp_setup" => r(Some(SIGNED_IN), None, &[200]),
+        "totp_confirm" => r(Some(SIGNED_IN), Some(json!({ "code": "000000" })), &[409, 422]),
+        "totp_disable" => r(Some(SIGNED_IN), Some(json!({ "password": PASSWORD })), &[204]),
+        "tenant_switch" => Row { fresh_session: true, ..r(Some(SIGNED_IN), Some(json!({ "tenant_id": "B" })), &[200, 404]) },
+        "audit_list" | "audit_export" => r(Some(&[Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin]), None, &[200]),
+        "audit_verify" => r(Some(&[Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin]), None, &[200]),
+        "deletion_log_list" | "deletion_log_export" => r(Some(ADMINS), None, &[200]),
+        "locations_list" => r(Some(&[Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin, Who::Organiser, Who::Instructor]), None, &[200]),
+        "locations_create" => r(Some(&[Who::PrimaryAdmin, Who::PartnerAdmin, Who::Organiser]), Some(json!({ "name": "Raum Matrix" })), &[201, 409]),
+        "member_sessions_end_all" => Row { id: Id::Account, ..r(Some(ADMINS), None, &[200]) },
+        "members_list" | "invitations_list" | "tenant_security_get" => r(Some(ADMINS), None, &[200]),
+        "members_set_roles" => Row { id: Id::Account, ..r(Some(ADMINS), Some(json!({ "roles": [{ "role": "organiser" }] })), &[200]) },
+        "members_disable" | "members_enable" => Row { id: Id::Account, ..r(Some(ADMINS), None, &[200]) },
+        "invitations_create" => r(Some(ADMINS), Some(json!({ "email": "matrix@verein-a.example", "role": "organiser" })), &[201, 409]),
+        "invitations_revoke" => Row { id: Id::Invitation, ..r(Some(ADMINS), None, &[204, 404]) },
+        "companies_list" => r(Some(&[Who::PrimaryAdmin, Who::PartnerAdmin, Who::Organiser]), None, &[200]),
+        "companies_create" => r(Some(ADMINS), Some(json!({ "name": "Firma Matrix" })), &[201, 409]),
+        "tenant_security_set" => r(Some(ADMINS), Some(json!({ "mfa_required_for_admins": false })), &[200]),
+        _ => return None,
+    })
+}
+
+/// (method, path, operation id) of every operation in the OpenAPI document.
+fn operations() -> Vec<(String, String, String)> {
+    let doc: Value = serde_json::from_str(&anwesend::http::routes::openapi_json()).expect("openapi");
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            let id = op["operationId"].as_str().expect("every operation has an id").to_owned();
+            ops.push((method.to_uppercase(), path.clone(), id));
+        }
+    }
+    ops
+}
+
+fn email_of(who: Who) -> &'static str {
+    match who {
+        Who::Anonymous => "",
+        Who::PlatformAdmin => "betrieb@anwesend.example",
+        Who::PrimaryAdmin => "leitung@verein-a.example",
+        Who::PartnerAdmin => "partner@reseller.example",
+        Who::CompanyAdmin => "personal@acme.example",
+        Who::Organiser => "orga@verein-a.example",
+        Who::Instructor => "trainer@verein-a.example",
+    }
+}
+
+#[actix_web::test]
+async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
+    let app = test_app_with(|c| {
+        c.rate_limit.sign_in_per_account_per_minute = 10_000;
+        c.rate_limit.sign_in_per_ip_per_minute = 10_000;
+        c.rate_limit.mfa_per_account_per_minute = 10_000;
+    });
+    let (a, b) = (tenant(&app, "verein-a"), tenant(&app, "verein-b"));
+    admin(&app, &a, email_of(Who::PrimaryAdmin));
+    let stranger = admin(&app, &b, "leitung@verein-b.example");
+    for scope in [&a, &b] {
+        anwesend::accounts::service::grant_by_operator(&app.state.db, &app.state.master, &app.ctx(), scope, &sensitive(email_of(Who::PartnerAdmin)), PASSWORD, MemberRole::PartnerAdmin)
+            .expect("partner");
+    }
+    member(&app, &a, email_of(Who::CompanyAdmin), "company_admin", Some("c-acme"));
+    member(&app, &a, email_of(Who::Organiser), "organiser", None);
+    member(&app, &a, email_of(Who::Instructor), "instructor", None);
+    let target = member(&app, &a, "ziel@verein-a.example", "organiser", None);
+    anwesend::accounts::service::create_platform_admin(&app.state.db, &app.state.master, &anwesend::audit::AuditContext::operator(app.ctx().at), &sensitive(email_of(Who::PlatformAdmin)), PASSWORD)
+        .expect("platform admin");
+    let service = test::init_service(build_app(app.state.clone())).await;
+
+    // One invitation in each tenant, made by their admins.
+    let mut invitation = Vec::new();
+    for email in [email_of(Who::PrimaryAdmin), "leitung@verein-b.example"] {
+        let (_, client, _, _) = login(&service, email, PASSWORD).await;
+        let (status, _, body) = call(&service, client.request("POST", "/api/v1/invitations").set_json(json!({ "email": format!("gast@{}", email.split('@').nth(1).unwrap_or_default()), "role": "instructor" }))).await;
+        assert_eq!(status, StatusCode::CREATED, "{}", json_of(&body));
+        invitation.push(json_of(&body)["id"].as_str().expect("id").to_owned());
+    }
+
+    let mut sessions = std::collections::HashMap::new();
+    for who in SIGNED_IN {
+        let (status, client, _, _) = login(&service, email_of(*who), PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{who:?} signs in");
+        sessions.insert(*who, client);
+    }
+
+    let mut wrong = Vec::new();
+    let ops = operations();
+    for (method, path, op) in &ops {
+        let Some(row) = row(op) else {
+            wrong.push(format!("{method} {path} ({op}) has no row in the permission matrix"));
+            continue;
+        };
+        let variants: Vec<(&str, String)> = match row.id {
+            Id::None => vec![("own", path.clone())],
+            Id::Account => vec![("own", path.replace("{id}", &target)), ("other tenant", path.replace("{id}", &stranger))],
+            Id::Invitation => vec![("own", path.replace("{id}", &invitation[0])), ("other tenant", path.replace("{id}", &invitation[1]))],
+            Id::UnknownSession => vec![("own", path.replace("{id}", "0193ffff-0000-7000-8000-000000000000"))],
+        };
+        for who in EVERYONE {
+            if row.allowed.is_none() && who != Who::Anonymous {
+                continue;
+            }
+            for (variant, uri) in &variants {
+                let client = match who {
+                    Who::Anonymous => Client::new(),
+                    _ if row.fresh_session => login(&service, email_of(who), PASSWORD).await.1,
+                    _ => Client { cookie: sessions[&who].cookie.clone(), csrf: sessions[&who].csrf.clone() },
+                };
+                let mut req = client.request(method, uri);
+                if let Some(body) = &row.body {
+                    let body = if op == "tenant_switch" { json!({ "tenant_id": b.tenant_id() }) } else { body.clone() };
+                    req = req.set_json(body);
+                }
+                let (status, _, response) = call(&service, req).await;
+                let status = status.as_u16();
+                let expected: Vec<u16> = match (row.allowed, who) {
+                    (None, _) => row.ok.to_vec(),
+                    (Some(_), Who::Anonymous) => vec![401],
+                    (Some(allowed), _) if !allowed.contains(&who) => vec![403],
+                    (Some(_), _) if *variant == "other tenant" => vec![404],
+                    (Some(_), _) => row.ok.to_vec(),
+                };
+                if !expected.contains(&status) {
+                    wrong.push(format!("{who:?} {method} {uri} ({variant}): {status}, expected {expected:?}: {}", String::from_utf8_lossy(&response)));
+                }
+            }
+        }
+    }
+    assert!(ops.len() >= 35, "the route table has {} operations", ops.len());
+    assert!(wrong.is_empty(), "{} wrong answers:\n{}", wrong.len(), wrong.join("\n"));
+    // Every row names a real operation, so the table cannot rot either.
+    for op in ["login", "members_set_roles", "tenant_switch", "invitations_revoke"] {
+        assert!(ops.iter().any(|(_, _, id)| id == op), "{op} is in the route table");
+    }
+}
+
+/// One sign-in attempt for `email` from `ip`.
+fn attempt(email: &str, password: &str, ip: &str) -> test::TestRequest {
+    test::TestRequest::post()
+        .uri("/api/v1/auth/login")
+        .peer_addr(format!("{ip}:40000").parse().expect("addr"))
+        .insert_header((header::ORIGIN, ORIGIN))
+        .set_json(json!({ "email": email, "password": password }))
+}
+
+#[actix_web::test]
+async fn acc_4_brute_force_from_one_and_from_rotating_addresses() {
+    let app = test_app_with(|c| {
+        c.rate_limit.sign_in_per_account_per_minute = 30;
+        c.rate_limit.sign_in_per_ip_per_minute = 60;
+    });
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    member(&app, &a, "kasse@verein-a.example", "organiser", None);
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let failed_checks = || app.db.audit_text().iter().filter(|r| r.contains("auth.sign_in_failed")).count();
+
+    for rotating in [false, true] {
+        let started = Instant::now();
+        let before = failed_checks();
+        let (mut refused, mut retry_after) = (0, 0u64);
+        for i in 0..1000u32 {
+            let ip = if rotating { format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256) } else { "198.51.100.66".into() };
+            let (status, headers, _) = call(&service, attempt("leitung@verein-a.example", &format!("Rate-Versuch-{i:04}"), &ip)).await;
+            match status {
+                StatusCode::TOO_MANY_REQUESTS => {
+                    refused += 1;
+                    retry_after = headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("Retry-After");
+                }
+                StatusCode::UNAUTHORIZED => {}
+                other => panic!("attempt {i}: {other}"),
+            }
+            if i % 100 == 50 {
+                // Meanwhile another member signs in from elsewhere and works.
+                let (status, _, _) = call(&service, attempt("kasse@verein-a.example", PASSWORD, "192.0.2.200")).await;
+                assert_eq!(status, StatusCode::OK, "another user is served during the attack");
+            }
+        }
+        let checked = failed_checks() - before;
+        // The burst (30) plus what refills while the loop runs (one every 2 s).
+        let allowed = 30 + started.elapsed().as_secs() as usize / 2 + 2;
+        assert!(checked <= allowed, "rotating={rotating}: {checked} passwords were checked, at most {allowed} may be");
+        assert!(refused >= 1000 - allowed, "rotating={rotating}: only {refused} refused");
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+
+        // After the window (as Retry-After tells it) the right password works again.
+        let mut status = StatusCode::TOO_MANY_REQUESTS;
+        for _ in 0..3 {
+            std::thread::sleep(std::time::Duration::from_secs(retry_after));
+            let (answer, headers, _) = call(&service, attempt("leitung@verein-a.example", PASSWORD, "198.51.100.67")).await;
+            status = answer;
+            if status != StatusCode::TOO_MANY_REQUESTS {
+                break;
+            }
+            retry_after = headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("Retry-After");
+        }
+        assert_eq!(status, StatusCode::OK, "rotating={rotating}: the right password works after the window");
+    }
+}
