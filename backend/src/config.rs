@@ -108,13 +108,15 @@ pub struct AuthConfig {
     pub invitation_days: u32,
     /// The access review flags accounts without a sign-in for this many days (TOM AUTHZ-5).
     pub dormant_after_days: u32,
+    /// Disable dormant accounts' memberships automatically (hourly job; TOM AUTHZ-5).
+    pub disable_dormant: bool,
     /// Admin roles per tenant at most (TOM AUTHZ-4).
     pub max_admins_per_tenant: u32,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self { password_hash: Default::default(), invitation_days: 7, dormant_after_days: 90, max_admins_per_tenant: 5 }
+        Self { password_hash: Default::default(), invitation_days: 7, dormant_after_days: 90, disable_dormant: false, max_admins_per_tenant: 5 }
     }
 }
 

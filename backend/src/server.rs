@@ -81,7 +81,8 @@ fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Hourly: create the current and next IP-hash key, destroy keys past retention.
+/// Hourly: create the current and next IP-hash key, destroy keys past retention, and
+/// disable dormant accounts where configured.
 fn spawn_key_jobs(state: AppState) {
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(Duration::from_secs(3600));
@@ -92,7 +93,14 @@ fn spawn_key_jobs(state: AppState) {
                 let now = state.clock.now();
                 state.ip_hasher.ensure_key(now)?;
                 state.ip_hasher.ensure_key(now + chrono::Duration::hours(i64::from(state.config.ip_hash.rotation_hours)))?;
-                state.ip_hasher.destroy_expired(now)
+                let destroyed = state.ip_hasher.destroy_expired(now)?;
+                if state.config.auth.disable_dormant {
+                    let n = crate::members::service::disable_dormant(&state)?;
+                    if n > 0 {
+                        tracing::info!(count = n, "disabled dormant memberships");
+                    }
+                }
+                Ok(destroyed)
             })
             .await;
             match result {

@@ -255,3 +255,44 @@ pub fn set_disabled(state: &AppState, p: &Principal, scope: &TenantScope, accoun
         Ok(())
     })
 }
+
+/// The policy job of TOM AUTHZ-5: disables every enabled membership of accounts without a
+/// sign-in for `auth.dormant_after_days` (never: since creation), and ends their sessions
+/// there. The last primary admin of a tenant is kept. Returns how many were disabled.
+pub fn disable_dormant(state: &AppState) -> Result<usize, AppError> {
+    let now = state.clock.now().naive_utc();
+    let since = now - Duration::days(i64::from(state.config.auth.dormant_after_days));
+    let ctx = crate::audit::AuditContext::system(state.clock.now());
+    let tenants = {
+        let mut conn = state.db.conn()?;
+        crate::tenants::store::list(&mut conn)?
+    };
+    let mut disabled = 0;
+    for tenant in tenants {
+        let scope = TenantScope::named_by_operator(tenant.id.clone());
+        let mut conn = state.db.conn()?;
+        let all = store::memberships_in_tenant(&mut conn, &tenant.id)?;
+        for (account_id, held) in by_account(all.clone()) {
+            if held.iter().all(|m| m.disabled_at.is_some()) {
+                continue;
+            }
+            let Some(account) = accounts::find(&mut conn, &account_id)? else { continue };
+            let dormant = account.last_sign_in_at.unwrap_or(account.created_at) < since;
+            let last_primary = held.iter().any(|m| m.is_primary && m.disabled_at.is_none()) && !other_primary_exists(&all, &account_id);
+            if !dormant || last_primary {
+                continue;
+            }
+            state.db.platform_tx(|tx| {
+                store::set_memberships_disabled(tx, &tenant.id, &account_id, Some(now))?;
+                tx.enter_tenant(&scope)?;
+                audit::record(tx, &ctx, Event::new(Action::MemberDisabled, "account", Some(&account_id)).detail("reason", "dormant"))?;
+                for id in store::end_sessions_in_tenant(tx, &account_id, &tenant.id, now, "account_disabled")? {
+                    audit::record(tx, &ctx, Event::new(Action::SessionEnded, "session", Some(&id)).detail("reason", "account_disabled"))?;
+                }
+                Ok(())
+            })?;
+            disabled += 1;
+        }
+    }
+    Ok(disabled)
+}

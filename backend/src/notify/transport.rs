@@ -60,8 +60,12 @@ impl Transport {
         match self {
             Self::Smtp(transport) => transport.send(&email).map(|_| ()).map_err(|e| SendError {
                 permanent: e.is_permanent(),
-                // lettre's errors name the SMTP reply, not the message.
-                message: format!("smtp: {e}"),
+                // Only the reply code: a server's reply text may quote the address.
+                message: match e.status() {
+                    Some(code) => format!("smtp: the server answered {code}"),
+                    None if e.is_timeout() => "smtp: timeout".into(),
+                    None => "smtp: no connection or TLS failure".into(),
+                },
             }),
             Self::Files(dir) => {
                 let write = || -> std::io::Result<()> {

@@ -442,3 +442,62 @@ async fn priv_5_bad_input_to_staff_endpoints_is_refused_and_writes_nothing() {
     }
     assert_eq!(before, (count(&app, "invitations"), count(&app, "memberships"), count(&app, "companies"), count(&app, "mail_outbox")), "nothing half-written");
 }
+
+#[actix_web::test]
+async fn input_6_mail_outbox_retries_with_backoff_and_records_the_status() {
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let app = test_app_with(|c| {
+        c.mail.transport = anwesend::config::MailTransport::Smtp;
+        c.mail.smtp.host = "127.0.0.1".into();
+        c.mail.smtp.port = closed_port;
+        c.mail.smtp.security = anwesend::config::SmtpSecurity::None;
+        c.mail.max_attempts = 2;
+    });
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = service!(app);
+    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let (status, _, _) = call(&service, boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": sensitive("nie@verein-a.example"), "role": "organiser" }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let row = || {
+        use diesel::prelude::*;
+        use anwesend::db::schema::mail_outbox::dsl as m;
+        m::mail_outbox
+            .select((m::status, m::attempts, m::last_error, m::payload_ciphertext.is_not_null()))
+            .first::<(String, i32, Option<String>, bool)>(&mut app.db.inspect())
+            .expect("outbox row")
+    };
+    assert_eq!(anwesend::notify::deliver_due(&app.state).expect("run"), 0);
+    let (status, attempts, error, has_payload) = row();
+    assert_eq!((status.as_str(), attempts, has_payload), ("queued", 1, true), "a failed attempt is retried later");
+    assert!(error.as_deref().is_some_and(|e| e.starts_with("smtp:") && !e.contains("nie@")), "{error:?}");
+    anwesend::notify::deliver_due(&app.state).expect("run");
+    assert_eq!(row().1, 1, "not before the backoff has passed");
+    app.clock.advance(Duration::seconds(31));
+    anwesend::notify::deliver_due(&app.state).expect("run");
+    let (status, attempts, _, has_payload) = row();
+    assert_eq!((status.as_str(), attempts, has_payload), ("failed", 2, false), "given up after mail.max_attempts; the content is dropped");
+    let (_, _, list) = call(&service, boss.request("GET", "/api/v1/invitations")).await;
+    assert_eq!(json_of(&list)[0]["mail_status"], "failed", "the admin sees that the mail did not go out");
+    assert!(app.db.audit_text().iter().any(|r| r.contains("mail.failed")));
+}
+
+#[actix_web::test]
+async fn authz_5_dormant_accounts_are_disabled_by_policy() {
+    let app = test_app_with(|c| c.auth.disable_dormant = true);
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    member(&app, &a, "trainer@verein-a.example", "organiser", None);
+    member(&app, &a, "kasse@verein-a.example", "organiser", None);
+    let service = service!(app);
+    assert_eq!(anwesend::members::service::disable_dormant(&app.state).expect("job"), 0, "nobody is dormant yet");
+    app.clock.advance(Duration::days(60));
+    let (_, _, _, _) = login(&service, "kasse@verein-a.example", PASSWORD).await;
+    app.clock.advance(Duration::days(31));
+    assert_eq!(anwesend::members::service::disable_dormant(&app.state).expect("job"), 1, "only the trainer; the last primary admin stays");
+    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let (_, _, body) = call(&service, boss.request("GET", "/api/v1/members")).await;
+    let disabled: Vec<String> = json_of(&body).as_array().expect("list").iter().filter(|m| m["disabled"] == true).map(|m| m["email"].as_str().unwrap_or_default().to_owned()).collect();
+    assert_eq!(disabled, vec!["trainer@verein-a.example".to_owned()]);
+    assert!(app.db.audit_text().iter().any(|r| r.contains("membership.disabled") && r.contains("dormant")));
+}
