@@ -6,15 +6,17 @@ import { useI18n } from './i18n';
 import { AccountPage } from './pages/AccountPage';
 import { AuditPage } from './pages/AuditPage';
 import { DeletionLogPage } from './pages/DeletionLogPage';
+import { InvitationPage } from './pages/InvitationPage';
 import { LocationsPage } from './pages/LocationsPage';
 import { LoginPage } from './pages/LoginPage';
+import { MembersPage } from './pages/MembersPage';
 import { NotFound } from './pages/NotFound';
 import { StartPage } from './pages/StartPage';
 import { useHashLocation } from './router';
 import { startStatusPolling } from './serverStatus';
 
 /** Pages with wide tables get a wider layout. */
-const WIDE_ROUTES = new Set(['/audit', '/deletion-log']);
+const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/members']);
 
 function routeFor(path: string): ReactNode {
   switch (path) {
@@ -30,6 +32,10 @@ function routeFor(path: string): ReactNode {
       return <LocationsPage />;
     case '/account':
       return <AccountPage />;
+    case '/members':
+      return <MembersPage />;
+    case '/invitation':
+      return <InvitationPage />;
     default:
       return <NotFound />;
   }

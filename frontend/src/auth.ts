@@ -15,7 +15,18 @@ import { clearClientState, memoryGet, memoryRemove, memorySet, onClientStateClea
  * `clearClientState()` (TOM SEP-6).
  */
 
-/** Answer of `GET /api/v1/auth/me` and `POST /api/v1/auth/login`. */
+/**
+ * How far a sign-in got (docs/staff-api.md): `full` signed in; `mfa` the
+ * password was right and the second factor is still missing; `enrol` the
+ * tenant requires a second factor for an admin role and the account must set
+ * one up before anything else.
+ */
+export type SignInStage = components['schemas']['Stage'];
+
+/** A tenant the account works in (the header's tenant switcher lists them). */
+export type TenantMembership = components['schemas']['TenantMembership'];
+
+/** Answer of `GET /api/v1/auth/me`, `POST /api/v1/auth/login` and the other sign-in steps. */
 export type Me = components['schemas']['Me'];
 
 /** The signed-in account as kept in memory: `Me` without the CSRF token. */
@@ -60,10 +71,27 @@ export function getAuth(): AuthState {
 
 function keep(me: Me): Account {
   const { csrf_token: csrfToken, ...account } = me;
+  // Every step of the sign-in (login, second factor, enrolment, tenant switch)
+  // starts a new session with a new CSRF token.
   setCsrfToken(csrfToken);
   memorySet(ACCOUNT_KEY, account);
   publish({ status: 'signed-in', account });
   return account;
+}
+
+/**
+ * Take over a `Me` the server answered to another request (e.g. the confirmed
+ * TOTP enrolment, which ends the `enrol` stage with a new session).
+ */
+export function applyMe(me: Me): Account {
+  return keep(me);
+}
+
+function withStage(stage: SignInStage): void {
+  if (snapshot.status !== 'signed-in' || snapshot.account.stage === stage) return;
+  const account = { ...snapshot.account, stage };
+  memorySet(ACCOUNT_KEY, account);
+  publish({ status: 'signed-in', account });
 }
 
 function forget(): void {
@@ -77,9 +105,24 @@ onClientStateCleared(() => {
   if (snapshot.status !== 'signed-out') publish(SIGNED_OUT);
 });
 
+/** True for a tenant admin or a partner admin (who acts like one in each of the partner's tenants). */
+function isTenantAdmin(account: Account): boolean {
+  return account.roles.includes('tenant_admin') || account.roles.includes('partner_admin');
+}
+
+/** True once the sign-in is complete (no second factor or enrolment pending). */
+export function isFullySignedIn(account: Account): boolean {
+  return account.stage === 'full';
+}
+
+/** True if the account may open the members page (access review, roles, invitations). */
+export function canManageMembers(account: Account): boolean {
+  return isTenantAdmin(account);
+}
+
 /** True if the account may read its tenant's audit log in full. */
 export function isAdmin(account: Account): boolean {
-  return account.is_platform_admin || account.roles.includes('tenant_admin');
+  return account.is_platform_admin || isTenantAdmin(account);
 }
 
 /**
@@ -93,14 +136,16 @@ export function canReadAudit(account: Account): boolean {
 
 /**
  * True if the account may open the deletion log (TOM PRIV-4, DEL-3): the
- * server grants it to tenant admins only.
+ * server grants it to tenant admins (and partner admins) only.
  */
 export function canReadDeletionLog(account: Account): boolean {
-  return account.roles.includes('tenant_admin');
+  return isTenantAdmin(account);
 }
 
 /** Where to go after signing in when no page was asked for. */
 export function homeFor(account: Account): string {
+  if (account.stage === 'enrol') return '/account';
+  if (account.stage === 'mfa') return '/login';
   return isAdmin(account) ? '/audit' : '/';
 }
 
@@ -170,6 +215,66 @@ export async function signIn(email: string, password: string): Promise<Account> 
 }
 
 /**
+ * The second sign-in step: a 6-digit TOTP code or a recovery code. The server
+ * answers `Me` with `stage: "full"` and a new session (and CSRF token).
+ * Throws ApiError (401 invalid_code, 429 rate_limited …).
+ */
+export async function submitSecondFactor(code: string): Promise<Account> {
+  const { data, error, response } = await api.POST('/api/v1/auth/mfa', {
+    body: { code },
+    signal: requestSignal(),
+    cache: 'no-store',
+  });
+  if (data) return keep(data);
+  throw apiError(response, error);
+}
+
+/** Ask the server again who is signed in (e.g. after the second factor was switched off). */
+export async function refreshSession(): Promise<void> {
+  const { data, error, response } = await api.GET('/api/v1/auth/me', {
+    signal: requestSignal(),
+    cache: 'no-store',
+  });
+  if (data) {
+    keep(data);
+    return;
+  }
+  if (response.status === 401 || response.status === 403) {
+    forget();
+    return;
+  }
+  throw apiError(response, error);
+}
+
+/**
+ * Switch to another tenant of the account (TOM SEP-6): the server ends this
+ * session and starts one in the other tenant; the client then wipes
+ * sessionStorage and memory and reloads at the start page, so no data of the
+ * previous tenant survives in the tab. Throws ApiError (404: not a tenant of
+ * this account); nothing changes then.
+ */
+export async function switchTenant(tenantId: string): Promise<void> {
+  const { data, error, response } = await api.POST('/api/v1/auth/switch-tenant', {
+    body: { tenant_id: tenantId },
+    signal: requestSignal(),
+    cache: 'no-store',
+  });
+  if (!data) {
+    const err = apiError(response, error);
+    handleAuthError(err);
+    throw err;
+  }
+  // First to the start page, which needs no session: no protected page reacts
+  // to the wipe (e.g. by going to the sign-in page) before the reload.
+  navigate('/', { replace: true });
+  clearClientState();
+  // The new session's token, until the reloaded page asks /auth/me again.
+  setCsrfToken(data.csrf_token);
+  // A fresh page: nothing of the previous tenant stays in JavaScript memory.
+  window.location.reload();
+}
+
+/**
  * Sign out: end the server session, go to the sign-in page and wipe all
  * client state (TOM SEP-6). The local wipe happens even if the server cannot
  * be reached. Navigation and wipe happen in one tick, so no protected page
@@ -203,7 +308,19 @@ export function sessionEnded(): void {
   if (snapshot.status !== 'signed-out') forget();
 }
 
-/** Map an error of an authenticated request: 401 ends the local session. */
+/** 401 codes that are an answer to the request, not the end of the session. */
+const NOT_SIGNED_OUT = new Set(['invalid_credentials', 'invalid_code']);
+
+/**
+ * Map an error of an authenticated request: a 401 ends the local session,
+ * except when the server asks for the second factor (`mfa_required`) or for
+ * the enrolment the tenant requires (`mfa_enrolment_required`): then the
+ * account goes back to that step. A wrong password or code (on the requests
+ * that ask for one) ends nothing.
+ */
 export function handleAuthError(error: unknown): void {
-  if (error instanceof ApiError && error.status === 401) sessionEnded();
+  if (!(error instanceof ApiError) || error.status !== 401) return;
+  if (error.code === 'mfa_required') withStage('mfa');
+  else if (error.code === 'mfa_enrolment_required') withStage('enrol');
+  else if (!error.code || !NOT_SIGNED_OUT.has(error.code)) sessionEnded();
 }

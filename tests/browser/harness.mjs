@@ -3,8 +3,9 @@
 //
 // Not a test file itself (node --test only runs *.test.mjs here).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before } from 'node:test';
@@ -107,20 +108,22 @@ class LogTail {
  * period). The same instance can be restarted on the same port and data dir.
  */
 export class AnwesendServer {
-  constructor({ port, dataDir }) {
+  constructor({ port, dataDir, env = {} }) {
     this.port = port;
     this.dataDir = dataDir;
+    this.extraEnv = env;
     this.baseUrl = `http://127.0.0.1:${port}`;
     this.child = null;
     this.exited = null;
     this.logs = new LogTail();
   }
 
-  static async create() {
+  /** `env`: more ANWESEND_* settings for the server and its operator commands (e.g. `mailSink.env()`). */
+  static async create({ env = {} } = {}) {
     checkPrerequisites();
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'anwesend-browser-'));
-    const server = new AnwesendServer({ port, dataDir });
+    const server = new AnwesendServer({ port, dataDir, env });
     await server.start();
     return server;
   }
@@ -134,6 +137,7 @@ export class AnwesendServer {
       ANWESEND_DATABASE_URL: `sqlite://${join(this.dataDir, 'anwesend.db')}`,
       ANWESEND_FRONTEND_DIR: FRONTEND_DIST,
       ANWESEND_ENVIRONMENT: 'dev',
+      ...this.extraEnv,
     };
   }
 
@@ -211,6 +215,16 @@ export class AnwesendServer {
     return this.cli(['admin', 'create-tenant-admin', '--tenant', tenant, '--email', email], { input: `${password}\n` });
   }
 
+  /** Create a tenant with the operator command. */
+  createTenant({ slug, name }) {
+    return this.cli(['tenant', 'create', '--slug', slug, '--name', name]);
+  }
+
+  /** Give `email` (created if needed, with `password`) a partner-admin membership in `tenant`. */
+  grantPartnerAdmin({ tenant, email, password }) {
+    return this.cli(['admin', 'grant-partner-admin', '--email', email, '--tenant', tenant], { input: `${password}\n` });
+  }
+
   /** Stop the server (SIGTERM, then SIGKILL after graceMs). Safe to call twice. */
   async stop({ signal = 'SIGTERM', graceMs = 10_000 } = {}) {
     const child = this.child;
@@ -252,8 +266,10 @@ export async function launchBrowser() {
  * directory (e.g. for downloads). Call it in the `describe` callback; the
  * fields are set once `before` has run.
  */
-export function browserSuite({ tenantAdmin = false, workDirPrefix = null } = {}) {
+export function browserSuite({ tenantAdmin = false, workDirPrefix = null, mail = false } = {}) {
   const suite = {
+    /** @type {MailSink | undefined} the SMTP sink the server sends to (with `mail: true`) */
+    mailbox: undefined,
     /** @type {AnwesendServer | undefined} */
     server: undefined,
     /** @type {import('playwright-core').Browser | undefined} */
@@ -263,7 +279,8 @@ export function browserSuite({ tenantAdmin = false, workDirPrefix = null } = {})
   };
 
   before(async () => {
-    suite.server = await AnwesendServer.create();
+    if (mail) suite.mailbox = await MailSink.start();
+    suite.server = await AnwesendServer.create({ env: suite.mailbox?.serverEnv() ?? {} });
     if (tenantAdmin) suite.server.createTenantAdmin();
     suite.browser = await launchBrowser();
     if (workDirPrefix) suite.workDir = mkdtempSync(join(tmpdir(), workDirPrefix));
@@ -272,6 +289,7 @@ export function browserSuite({ tenantAdmin = false, workDirPrefix = null } = {})
   after(async () => {
     await suite.browser?.close().catch(() => {});
     await suite.server?.dispose();
+    await suite.mailbox?.dispose();
     if (suite.workDir) rmSync(suite.workDir, { recursive: true, force: true });
   });
 
@@ -340,4 +358,310 @@ export async function signIn(page, baseUrl, credentials = {}) {
   await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
   await submitLogin(page, credentials);
   await page.getByTestId('sign-out').waitFor();
+}
+
+// ---------------------------------------------------------------------------
+// Mail: an SMTP sink on 127.0.0.1 that stores what the server sends.
+
+/** A Python with aiosmtpd (Debian's python3-aiosmtpd lives in /usr/bin/python3's path). */
+function pythonBinary() {
+  if (process.env.ANWESEND_TEST_PYTHON) return process.env.ANWESEND_TEST_PYTHON;
+  return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
+async function waitForPort(port, { timeoutMs = 15_000, exited = () => null } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const info = exited();
+    if (info) throw new Error(`SMTP sink exited before it listened (${JSON.stringify(info)})`);
+    const ok = await new Promise((resolveConnect) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolveConnect(true);
+      });
+      socket.once('error', () => resolveConnect(false));
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
+
+/** RFC 2047 encoded words (`=?UTF-8?Q?…?=`, `=?UTF-8?B?…?=`) in a header value. */
+export function decodeHeader(value) {
+  return value
+    .replace(/(=\?[^?]+\?[bBqQ]\?[^?]*\?=)\s+(?==\?)/g, '$1')
+    .replace(/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/g, (_, charset, encoding, text) => {
+      const bytes =
+        encoding.toUpperCase() === 'B'
+          ? Buffer.from(text, 'base64')
+          : Buffer.from(
+              text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (__, hex) => String.fromCharCode(parseInt(hex, 16))),
+              'latin1',
+            );
+      return new TextDecoder(charset.toLowerCase()).decode(bytes);
+    });
+}
+
+/** Quoted-printable: soft line breaks (`=` at the end of a line) and `=XX` bytes. */
+export function decodeQuotedPrintable(text, charset = 'utf-8') {
+  const binary = text
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+  return new TextDecoder(charset).decode(Buffer.from(binary, 'latin1'));
+}
+
+function splitMessage(raw) {
+  const m = /\r?\n\r?\n/.exec(raw);
+  const head = m ? raw.slice(0, m.index) : raw;
+  const body = m ? raw.slice(m.index + m[0].length) : '';
+  const headers = {};
+  for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (!(name in headers)) headers[name] = line.slice(colon + 1).trim();
+  }
+  return { headers, body };
+}
+
+function headerParam(value, name) {
+  const m = new RegExp(`;\\s*${name}\\s*=\\s*(?:"([^"]*)"|([^;\\s]+))`, 'i').exec(value ?? '');
+  return m ? (m[1] ?? m[2]) : null;
+}
+
+/** The text of a (MIME) message part: text/plain preferred, quoted-printable/base64 decoded. */
+function textOfPart(headers, body) {
+  const type = (headers['content-type'] ?? 'text/plain').split(';')[0].trim().toLowerCase();
+  if (type.startsWith('multipart/')) {
+    const boundary = headerParam(headers['content-type'], 'boundary');
+    if (!boundary) return { type, text: body };
+    const parts = body
+      .split(`--${boundary}`)
+      .slice(1)
+      .filter((p) => !p.startsWith('--'))
+      .map((p) => splitMessage(p.replace(/^\r?\n/, '')))
+      .map((p) => textOfPart(p.headers, p.body));
+    return parts.find((p) => p.type === 'text/plain') ?? parts[0] ?? { type, text: '' };
+  }
+  const charset = (headerParam(headers['content-type'], 'charset') ?? 'utf-8').toLowerCase();
+  const encoding = (headers['content-transfer-encoding'] ?? '7bit').toLowerCase();
+  let text;
+  if (encoding === 'quoted-printable') text = decodeQuotedPrintable(body, charset);
+  else if (encoding === 'base64') text = new TextDecoder(charset).decode(Buffer.from(body.replace(/\s+/g, ''), 'base64'));
+  else text = body;
+  return { type, text };
+}
+
+/** Parse one stored mail: { to, subject, text, headers }. */
+export function parseMail(raw) {
+  const { headers, body } = splitMessage(raw);
+  return {
+    headers,
+    to: decodeHeader(headers['x-rcptto'] ?? headers.to ?? ''),
+    subject: decodeHeader(headers.subject ?? ''),
+    text: textOfPart(headers, body).text,
+  };
+}
+
+/** The invitation link (`…/#/invitation?token=…`) in a mail text. */
+export function invitationLink(text) {
+  const m = /https?:\/\/[^\s"'<>]+#\/invitation\?token=[A-Za-z0-9._~%+\-]+/.exec(text);
+  if (!m) throw new Error(`no invitation link in the mail:\n${text}`);
+  return m[0];
+}
+
+/**
+ * `python3 -m aiosmtpd` (Debian's python3-aiosmtpd) on a free port of
+ * 127.0.0.1, storing every mail in a Maildir; `serverEnv()` points the
+ * server's outbox at it.
+ */
+export class MailSink {
+  constructor({ port, dir }) {
+    this.port = port;
+    this.dir = dir;
+    this.child = null;
+    this.seen = new Set();
+    this.logs = new LogTail();
+  }
+
+  static async start() {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'anwesend-mail-'));
+    const sink = new MailSink({ port, dir });
+    const child = spawn(
+      pythonBinary(),
+      ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', join(dir, 'maildir')],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    sink.child = child;
+    let exitInfo = null;
+    sink.exited = new Promise((resolveExit) => {
+      child.once('exit', (code, signal) => {
+        exitInfo = { code, signal };
+        resolveExit(exitInfo);
+      });
+      child.once('error', (error) => {
+        exitInfo = { error: String(error) };
+        resolveExit(exitInfo);
+      });
+    });
+    child.stdout.on('data', (chunk) => sink.logs.push('[smtp]', chunk));
+    child.stderr.on('data', (chunk) => sink.logs.push('[smtp]', chunk));
+    try {
+      await waitForPort(port, { exited: () => exitInfo });
+    } catch (err) {
+      await sink.dispose();
+      throw new Error(`${err.message}\n${sink.logs}`);
+    }
+    return sink;
+  }
+
+  /** The server settings that send mail here. */
+  serverEnv() {
+    return {
+      ANWESEND_MAIL__TRANSPORT: 'smtp',
+      ANWESEND_MAIL__SMTP__HOST: '127.0.0.1',
+      ANWESEND_MAIL__SMTP__PORT: String(this.port),
+      ANWESEND_MAIL__SMTP__SECURITY: 'none',
+      ANWESEND_MAIL__POLL_SECONDS: '1',
+    };
+  }
+
+  /** Every mail received so far, oldest first. */
+  mails() {
+    const out = [];
+    for (const sub of ['new', 'cur']) {
+      const folder = join(this.dir, 'maildir', sub);
+      if (!existsSync(folder)) continue;
+      for (const name of readdirSync(folder).sort()) {
+        out.push({ id: `${sub}/${name}`, ...parseMail(readFileSync(join(folder, name), 'latin1')) });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The next mail to `to` not returned before: { subject, text, to, headers }.
+   * The raw file is read as latin1 (bytes) so the decoders see the original octets.
+   */
+  async waitForMail({ to, timeoutMs = 30_000 }) {
+    const address = to.toLowerCase();
+    const mail = await waitFor(
+      () => this.mails().find((m) => !this.seen.has(m.id) && m.to.toLowerCase().includes(address)) ?? null,
+      { timeoutMs, intervalMs: 200, message: `a mail to ${to}` },
+    );
+    this.seen.add(mail.id);
+    return mail;
+  }
+
+  async dispose() {
+    const child = this.child;
+    this.child = null;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const result = await Promise.race([this.exited, sleep(5000, 'timeout', { ref: false })]);
+      if (result === 'timeout') {
+        child.kill('SIGKILL');
+        await this.exited;
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// TOTP (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits) for the second factor.
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 base32 (spaces, dashes and padding ignored, any case). */
+export function base32Decode(text) {
+  const clean = text.toUpperCase().replace(/[\s=-]/g, '');
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of clean) {
+    const index = BASE32.indexOf(ch);
+    if (index === -1) throw new Error(`not base32: ${ch}`);
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The 30-second step a time falls in. */
+export function totpStep(timeMs = Date.now()) {
+  return Math.floor(timeMs / 30_000);
+}
+
+/** The 6-digit code of `secret` (base32) for a step (default: now). */
+export function totpCode(secret, step = totpStep()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const hmac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = hmac[hmac.length - 1] & 0x0f;
+  const binary = hmac.readUInt32BE(offset) & 0x7fffffff;
+  return String(binary % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * A code of a step after `usedStep` (servers refuse a code twice): waits for
+ * the next 30-second step only when the current one was used already.
+ * Returns { code, step }.
+ */
+export async function freshTotp(secret, usedStep = -1) {
+  while (totpStep() <= usedStep) {
+    await sleep(30_000 - (Date.now() % 30_000) + 50);
+  }
+  const step = totpStep();
+  return { code: totpCode(secret, step), step };
+}
+
+// ---------------------------------------------------------------------------
+// The API from Node, for setting up data (not what the tests prove).
+
+/**
+ * Sign in over HTTP as a browser would (Origin header, session cookie, CSRF
+ * token) and return `{ me, request(method, path, body) }`; `request` answers
+ * `{ status, body }`.
+ */
+export async function apiSignIn(baseUrl, { email = ADMIN_EMAIL, password = ADMIN_PASSWORD } = {}) {
+  const cookies = new Map();
+  let csrf = null;
+  const request = async (method, path, body) => {
+    const headers = { Accept: 'application/json', Origin: baseUrl };
+    if (cookies.size > 0) headers.Cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (csrf && method !== 'GET') headers['X-CSRF-Token'] = csrf;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair.indexOf('=');
+      if (eq > 0) cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+    const text = await res.text();
+    let parsed = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = text;
+    }
+    if (parsed && typeof parsed === 'object' && typeof parsed.csrf_token === 'string') csrf = parsed.csrf_token;
+    return { status: res.status, body: parsed };
+  };
+  const login = await request('POST', '/api/v1/auth/login', { email, password });
+  if (login.status !== 200) throw new Error(`API sign-in of ${email} → ${login.status} ${JSON.stringify(login.body)}`);
+  return { me: login.body, request };
 }

@@ -174,16 +174,36 @@ pub fn sign_in(state: &AppState, origin: &Origin, email: &str, pw: &str) -> Resu
     };
     let stage = initial_stage(state, &account, &memberships)?;
     let tenant_id = memberships.first().map(|m| m.tenant_id.clone());
+    Ok(open_session(state, origin, account, memberships, tenant_id, stage, true, |id| {
+        Event::new(Action::SignInSucceeded, "session", Some(id)).detail("stage", stage.code())
+    })?)
+}
+
+/// Creates a session for `account` in `tenant_id` and records `event` (given the new
+/// session's id) in that tenant's chain, in one transaction.
+#[allow(clippy::too_many_arguments)]
+fn open_session(
+    state: &AppState,
+    origin: &Origin,
+    account: Account,
+    memberships: Vec<Membership>,
+    tenant_id: Option<String>,
+    stage: Stage,
+    is_sign_in: bool,
+    event: impl FnOnce(&str) -> Event,
+) -> Result<(String, Principal), AppError> {
     let (token, session) = new_session(state, origin, &account.id, tenant_id.clone(), stage);
     let ctx = context_of(origin, &account, &memberships);
     let tenant = tenant_id.map(TenantScope::named_by_session);
     state.db.platform_tx(|tx| {
         store::insert_session(tx, &session)?;
-        accounts::set_last_sign_in(tx, &account.id, session.created_at)?;
+        if is_sign_in {
+            accounts::set_last_sign_in(tx, &account.id, session.created_at)?;
+        }
         if let Some(scope) = &tenant {
             tx.enter_tenant(scope)?;
         }
-        audit::record(tx, &ctx, Event::new(Action::SignInSucceeded, "session", Some(&session.id)).detail("stage", stage.code()))?;
+        audit::record(tx, &ctx, event(&session.id))?;
         Ok(())
     })?;
     let principal = Principal {
@@ -257,34 +277,14 @@ pub fn replace_session(state: &AppState, p: &Principal, origin: &Origin, tenant_
         };
         (account, memberships)
     };
-    let (token, session) = new_session(state, origin, &p.account_id, tenant_id.clone(), stage);
-    let ctx = context_of(origin, &account, &memberships);
-    let tenant = tenant_id.map(TenantScope::named_by_session);
     let now = p.audit.at.naive_utc();
-    let reason = if p.tenant != tenant { "tenant_switched" } else { "replaced" };
+    let reason = if p.tenant.as_ref().map(TenantScope::tenant_id) != tenant_id.as_deref() { "tenant_switched" } else { "replaced" };
     in_principal_chain(state, p, |tx| {
         store::end_session(tx, &p.session_id, now, reason)?;
         audit::record(tx, &p.audit, Event::new(Action::SessionEnded, "session", Some(&p.session_id)).detail("reason", reason))?;
         Ok(())
     })?;
-    state.db.platform_tx(|tx| {
-        store::insert_session(tx, &session)?;
-        if let Some(scope) = &tenant {
-            tx.enter_tenant(scope)?;
-        }
-        audit::record(tx, &ctx, event.detail("session_id", session.id.as_str()))?;
-        Ok(())
-    })?;
-    let principal = Principal {
-        account_id: account.id,
-        session_id: session.id,
-        is_platform_admin: account.is_platform_admin,
-        tenant,
-        memberships,
-        stage,
-        audit: ctx,
-    };
-    Ok((token, principal))
+    open_session(state, origin, account, memberships, tenant_id, stage, false, |id| event.detail("session_id", id))
 }
 
 /// Moves a signed-in account to another of its tenants (partner admins; TOM SEP-6).

@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode } from 'react';
+import type { InputHTMLAttributes, ReactNode, Ref } from 'react';
 
 /** A message shown under the input and referenced by its `aria-describedby`. */
 export interface FieldNote {
@@ -17,6 +17,8 @@ interface FormFieldProps extends InputHTMLAttributes<HTMLInputElement> {
   hint?: FieldNote | undefined;
   /** Validation error; marks the input invalid and is announced (role=alert). */
   error?: FieldError | undefined;
+  /** The input element (e.g. to focus it). */
+  ref?: Ref<HTMLInputElement> | undefined;
 }
 
 /**

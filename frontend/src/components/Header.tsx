@@ -1,8 +1,71 @@
-import { useState } from 'react';
-import { canReadAudit, canReadDeletionLog, signOut, useAuth } from '../auth';
+import { useId, useState } from 'react';
+import { ApiError } from '../api/client';
+import {
+  canManageMembers,
+  canReadAudit,
+  canReadDeletionLog,
+  isFullySignedIn,
+  signOut,
+  switchTenant,
+  useAuth,
+  type Account,
+} from '../auth';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { LanguageSwitch } from './LanguageSwitch';
+
+/**
+ * The account's tenants to choose from (TOM SEP-6): switching starts a new
+ * session in the other tenant, wipes everything the tab keeps and reloads.
+ */
+function TenantSwitch({ account }: { account: Account }) {
+  const { t } = useI18n();
+  const [switching, setSwitching] = useState(false);
+  const [failed, setFailed] = useState(false);
+  const selectId = useId();
+  const current = account.tenant?.id ?? '';
+
+  const onChange = async (tenantId: string) => {
+    if (switching || tenantId === current) return;
+    setSwitching(true);
+    setFailed(false);
+    try {
+      await switchTenant(tenantId);
+      // The page reloads; nothing more to do here.
+    } catch (err) {
+      setFailed(!(err instanceof ApiError && err.status === 401));
+      setSwitching(false);
+    }
+  };
+
+  return (
+    <span className="tenant-switch">
+      <label htmlFor={selectId} className="visually-hidden">
+        {t('account.switchTenant')}
+      </label>
+      <select
+        id={selectId}
+        className="tenant-switch__select"
+        value={current}
+        disabled={switching}
+        onChange={(e) => void onChange(e.target.value)}
+        data-testid="tenant-switch"
+      >
+        {account.tenant ? null : <option value="">{t('account.platform')}</option>}
+        {account.tenants.map((tenant) => (
+          <option key={tenant.id} value={tenant.id} data-slug={tenant.slug}>
+            {tenant.name}
+          </option>
+        ))}
+      </select>
+      {failed ? (
+        <span className="tenant-switch__error" role="alert" data-testid="tenant-switch-error">
+          {t('account.switchTenantFailed')}
+        </span>
+      ) : null}
+    </span>
+  );
+}
 
 export function Header() {
   const { t } = useI18n();
@@ -20,6 +83,8 @@ export function Header() {
   };
 
   const account = auth.status === 'signed-in' ? auth.account : null;
+  // Until the second factor is given (or enrolled), the account sees only what it needs for that.
+  const full = account ? isFullySignedIn(account) : false;
 
   return (
     <header className="app-header">
@@ -32,9 +97,13 @@ export function Header() {
         <div className="app-header__end">
           {account ? (
             <div className="account" aria-label={t('account.label')} role="group" data-testid="account">
-              <span className="account__tenant" data-testid="account-tenant">
-                {account.tenant ? account.tenant.name : t('account.platform')}
-              </span>
+              {full && account.tenants.length > 1 ? (
+                <TenantSwitch account={account} />
+              ) : (
+                <span className="account__tenant" data-testid="account-tenant">
+                  {account.tenant ? account.tenant.name : t('account.platform')}
+                </span>
+              )}
               <span className="account__email mono" data-testid="account-email">
                 {account.email}
               </span>
@@ -57,7 +126,7 @@ export function Header() {
           <Link to="/" className="app-nav__link" data-testid="nav-home">
             {t('nav.home')}
           </Link>
-          {account ? (
+          {account && full ? (
             <>
               {canReadAudit(account) ? (
                 <Link to="/audit" className="app-nav__link" data-testid="nav-audit">
@@ -74,10 +143,19 @@ export function Header() {
                   {t('nav.locations')}
                 </Link>
               ) : null}
+              {account.tenant && canManageMembers(account) ? (
+                <Link to="/members" className="app-nav__link" data-testid="nav-members">
+                  {t('nav.members')}
+                </Link>
+              ) : null}
               <Link to="/account" className="app-nav__link" data-testid="nav-account">
                 {t('nav.myAccount')}
               </Link>
             </>
+          ) : account && account.stage === 'enrol' ? (
+            <Link to="/account" className="app-nav__link" data-testid="nav-account">
+              {t('nav.myAccount')}
+            </Link>
           ) : auth.status === 'signed-out' ? (
             <Link to="/login" className="app-nav__link" data-testid="nav-login">
               {t('nav.signIn')}

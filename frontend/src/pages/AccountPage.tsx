@@ -1,16 +1,23 @@
 import { useCallback, useId, useState, type FormEvent } from 'react';
 import { changePassword, endOtherSessions, endSession, listSessions, type SessionView } from '../api/account';
 import { ApiError } from '../api/client';
-import { handleAuthError } from '../auth';
+import { confirmTotp, disableTotp, setupTotp, type TotpSetup } from '../api/mfa';
+import { applyMe, handleAuthError, refreshSession, type Account } from '../auth';
 import { FormField } from '../components/FormField';
 import { LogTable, TimeCell, useUtcTimeFormat } from '../components/LogTable';
+import { QrCode } from '../components/QrCode';
 import { RequireAuth } from '../components/RequireAuth';
 import { useI18n, type I18n, type MessageKey } from '../i18n';
 import { useKeyedLoad } from '../load';
 
-/** The signed-in user's own account: active sessions (TOM ACC-8) and password change (TOM ACC-5). */
+/**
+ * The signed-in user's own account: active sessions (TOM ACC-8), password
+ * change (TOM ACC-5) and the second factor (TOTP). While the tenant requires a
+ * second factor the account has not set up yet (`stage: "enrol"`), this page
+ * shows the enrolment only.
+ */
 export function AccountPage() {
-  return <RequireAuth>{() => <AccountView />}</RequireAuth>;
+  return <RequireAuth>{(account) => <AccountView account={account} />}</RequireAuth>;
 }
 
 /** Shortest new password the server accepts. */
@@ -24,19 +31,28 @@ function errorText(t: I18n['t'], fallback: MessageKey, err: unknown): string {
   return base;
 }
 
-function AccountView() {
+function AccountView({ account }: { account: Account }) {
   const { t } = useI18n();
   const [round, setRound] = useState(0);
   const reload = useCallback(() => setRound((r) => r + 1), []);
+  const enrol = account.stage === 'enrol';
 
+  // The cards keep their places (null where hidden), so the second-factor card
+  // keeps its state (the recovery codes) when the enrolment completes the sign-in.
   return (
     <div className="stack">
       <section aria-labelledby="my-account-title">
         <h1 id="my-account-title">{t('myAccount.title')}</h1>
         <p className="muted">{t('myAccount.intro')}</p>
       </section>
-      <SessionsCard round={round} reload={reload} />
-      <PasswordCard onChanged={reload} />
+      {enrol ? (
+        <p className="alert alert--warn" role="alert" data-testid="mfa-enrol-required">
+          {t('mfa.enrolRequired')}
+        </p>
+      ) : null}
+      {enrol ? null : <SessionsCard round={round} reload={reload} />}
+      {enrol ? null : <PasswordCard onChanged={reload} />}
+      <SecondFactorCard account={account} />
     </div>
   );
 }
@@ -268,6 +284,222 @@ function PasswordCard({ onChanged }: { onChanged: () => void }) {
           className={message.kind === 'ok' ? 'alert alert--ok' : 'alert alert--error'}
           role={message.kind === 'ok' ? 'status' : 'alert'}
           data-testid="password-message"
+        >
+          {message.text}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+/** The second factor (TOTP): status, enrolment with QR code and recovery codes, switching it off. */
+function SecondFactorCard({ account }: { account: Account }) {
+  const { t } = useI18n();
+  const [setup, setSetup] = useState<TotpSetup | null>(null);
+  const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
+  const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState<'setup' | 'confirm' | 'disable' | null>(null);
+  const [message, setMessage] = useState<Message | null>(null);
+  const codeId = useId();
+  const codeHintId = useId();
+  const passwordId = useId();
+  const enabled = account.mfa_enabled;
+
+  const start = async () => {
+    if (busy) return;
+    setBusy('setup');
+    setMessage(null);
+    try {
+      setSetup(await setupTotp());
+      setCode('');
+    } catch (err) {
+      handleAuthError(err);
+      setMessage({ kind: 'error', text: errorText(t, 'mfa.error.setup', err) });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const confirm = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const value = code.replace(/\s+/g, '');
+    if (busy || !value) return;
+    setBusy('confirm');
+    setMessage(null);
+    setCode('');
+    try {
+      const confirmed = await confirmTotp(value);
+      setRecoveryCodes(confirmed.recovery_codes);
+      setSetup(null);
+      // A new session when the sign-in was waiting for this enrolment.
+      applyMe(confirmed.me);
+      setMessage({ kind: 'ok', text: t('mfa.enabled') });
+    } catch (err) {
+      handleAuthError(err);
+      if (err instanceof ApiError && err.code === 'invalid_code') {
+        setMessage({ kind: 'error', text: t('mfa.error.invalidCode') });
+      } else {
+        setMessage({ kind: 'error', text: errorText(t, 'mfa.error.confirm', err) });
+      }
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const disable = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (busy || !password) return;
+    const value = password;
+    setPassword('');
+    setBusy('disable');
+    setMessage(null);
+    try {
+      await disableTotp(value);
+      setRecoveryCodes(null);
+      await refreshSession();
+      setMessage({ kind: 'ok', text: t('mfa.disabled') });
+    } catch (err) {
+      handleAuthError(err);
+      let text: string;
+      if (err instanceof ApiError && err.code === 'mfa_required_by_tenant') text = t('mfa.error.requiredByTenant');
+      else if (err instanceof ApiError && err.code === 'invalid_credentials') text = t('mfa.error.password');
+      else if (err instanceof ApiError && err.status === 429)
+        text =
+          err.retryAfter === null
+            ? t('myAccount.password.error.rateLimitedLater')
+            : t('myAccount.password.error.rateLimited', { seconds: err.retryAfter });
+      else text = errorText(t, 'mfa.error.disable', err);
+      setMessage({ kind: 'error', text });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="mfa-title" data-testid="mfa-card">
+      <h2 id="mfa-title">{t('mfa.title')}</h2>
+      <p className="muted">{t('mfa.intro')}</p>
+      <p data-testid="mfa-status" data-state={enabled ? 'on' : 'off'}>
+        <span className={enabled ? 'badge badge--ok' : 'badge badge--off'}>{enabled ? t('mfa.status.on') : t('mfa.status.off')}</span>
+      </p>
+
+      {recoveryCodes ? (
+        <div className="recovery" data-testid="mfa-recovery">
+          <h3>{t('mfa.recovery.title')}</h3>
+          <p className="alert alert--warn">{t('mfa.recovery.hint')}</p>
+          <ol className="recovery__codes mono" data-testid="mfa-recovery-codes">
+            {recoveryCodes.map((recoveryCode) => (
+              <li key={recoveryCode} data-testid="mfa-recovery-code">
+                {recoveryCode}
+              </li>
+            ))}
+          </ol>
+          <div className="button-row">
+            <button type="button" className="button" onClick={() => setRecoveryCodes(null)} data-testid="mfa-recovery-done">
+              {t('mfa.recovery.done')}
+            </button>
+          </div>
+        </div>
+      ) : null}
+
+      {!enabled && !setup ? (
+        <div className="button-row">
+          <button
+            type="button"
+            className="button button--primary"
+            disabled={busy !== null}
+            onClick={() => void start()}
+            data-testid="mfa-setup"
+          >
+            {busy === 'setup' ? t('mfa.setup.starting') : t('mfa.setup.start')}
+          </button>
+        </div>
+      ) : null}
+
+      {!enabled && setup ? (
+        <div className="totp-setup" data-testid="mfa-setup-panel">
+          <ol className="totp-setup__steps">
+            <li>
+              <p>{t('mfa.setup.scan')}</p>
+              <QrCode qr={setup.qr} label={t('mfa.setup.qrLabel')} testId="mfa-qr" />
+            </li>
+            <li>
+              <p>{t('mfa.setup.manual')}</p>
+              <p className="totp-setup__secret mono" data-testid="mfa-secret">
+                {setup.secret.replace(/(.{4})/g, '$1 ').trim()}
+              </p>
+              <p className="small">
+                <a href={setup.otpauth_uri} data-testid="mfa-otpauth">
+                  {t('mfa.setup.openApp')}
+                </a>
+              </p>
+            </li>
+            <li>
+              <form className="form form--narrow" onSubmit={(e) => void confirm(e)}>
+                <FormField
+                  id={codeId}
+                  label={t('mfa.setup.code')}
+                  hint={{ id: codeHintId, text: t('mfa.setup.codeHint') }}
+                  type="text"
+                  inputMode="numeric"
+                  autoComplete="one-time-code"
+                  spellCheck={false}
+                  maxLength={10}
+                  required
+                  value={code}
+                  onChange={(e) => setCode(e.target.value)}
+                  data-testid="mfa-confirm-code"
+                />
+                <div className="form__actions">
+                  <button type="submit" className="button button--primary" disabled={busy !== null} data-testid="mfa-confirm-submit">
+                    {busy === 'confirm' ? t('mfa.setup.confirming') : t('mfa.setup.confirm')}
+                  </button>
+                  <button
+                    type="button"
+                    className="button"
+                    disabled={busy !== null}
+                    onClick={() => {
+                      setSetup(null);
+                      setMessage(null);
+                    }}
+                    data-testid="mfa-setup-cancel"
+                  >
+                    {t('mfa.setup.cancel')}
+                  </button>
+                </div>
+              </form>
+            </li>
+          </ol>
+        </div>
+      ) : null}
+
+      {enabled && account.stage === 'full' ? (
+        <form className="form form--narrow" onSubmit={(e) => void disable(e)}>
+          <h3>{t('mfa.disable.title')}</h3>
+          <FormField
+            id={passwordId}
+            label={t('mfa.disable.password')}
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            data-testid="mfa-disable-password"
+          />
+          <div className="form__actions">
+            <button type="submit" className="button" disabled={busy !== null} data-testid="mfa-disable-submit">
+              {busy === 'disable' ? t('mfa.disable.submitting') : t('mfa.disable.submit')}
+            </button>
+          </div>
+        </form>
+      ) : null}
+
+      {message ? (
+        <p
+          className={message.kind === 'ok' ? 'alert alert--ok' : 'alert alert--error'}
+          role={message.kind === 'ok' ? 'status' : 'alert'}
+          data-testid="mfa-message"
         >
           {message.text}
         </p>

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
-import { homeFor, signIn, useAuth, type Account } from '../auth';
+import { homeFor, sessionEnded, signIn, signOut, submitSecondFactor, useAuth, type Account } from '../auth';
+import { FormField } from '../components/FormField';
 import { useI18n } from '../i18n';
 import { navigate, useHashLocation } from '../router';
 
@@ -11,6 +12,8 @@ function safeNext(next: string | null): string | null {
 }
 
 function targetFor(account: Account, next: string | null): string {
+  // Enrolment comes before anything else; the code step stays on this page.
+  if (account.stage !== 'full') return homeFor(account);
   return safeNext(next) ?? homeFor(account);
 }
 
@@ -18,6 +21,7 @@ type LoginError =
   | { kind: 'invalid' }
   | { kind: 'rate-limited'; seconds: number | null }
   | { kind: 'unreachable' }
+  | { kind: 'expired' }
   | { kind: 'generic'; detail: string | null };
 
 function classify(err: unknown): LoginError {
@@ -41,9 +45,12 @@ export function LoginPage() {
   const passwordRef = useRef<HTMLInputElement>(null);
   const errorId = useId();
 
-  // Already signed in (e.g. a reload of #/login): go on.
+  // Already signed in (e.g. a reload of #/login): go on. A sign-in waiting for
+  // its second factor stays here and shows the code step.
   useEffect(() => {
-    if (auth.status === 'signed-in') navigate(targetFor(auth.account, next), { replace: true });
+    if (auth.status === 'signed-in' && auth.account.stage !== 'mfa') {
+      navigate(targetFor(auth.account, next), { replace: true });
+    }
   }, [auth, next]);
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
@@ -58,7 +65,8 @@ export function LoginPage() {
     setError(null);
     try {
       const account = await signIn(email.trim(), password);
-      navigate(targetFor(account, next), { replace: true });
+      // `mfa`: this page goes on with the code step.
+      if (account.stage !== 'mfa') navigate(targetFor(account, next), { replace: true });
     } catch (err) {
       setError(classify(err));
       passwordInput.focus();
@@ -80,10 +88,17 @@ export function LoginPage() {
       case 'unreachable':
         message = t('login.error.unreachable');
         break;
+      case 'expired':
+        message = t('login.mfa.error.expired');
+        break;
       case 'generic':
         message = t('login.error.generic');
         break;
     }
+  }
+
+  if (auth.status === 'signed-in' && auth.account.stage === 'mfa') {
+    return <SecondFactorStep account={auth.account} next={next} onExpired={() => setError({ kind: 'expired' })} />;
   }
 
   return (
@@ -133,6 +148,110 @@ export function LoginPage() {
         <div className="form__actions">
           <button type="submit" className="button button--primary" disabled={submitting} data-testid="login-submit">
             {submitting ? t('login.submitting') : t('login.submit')}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/**
+ * The second sign-in step: the password was right, the account has a second
+ * factor. A 6-digit code from the authenticator app or one of the recovery
+ * codes completes the sign-in (a new session with a new CSRF token).
+ */
+function SecondFactorStep({ account, next, onExpired }: { account: Account; next: string | null; onExpired: () => void }) {
+  const { t } = useI18n();
+  const [code, setCode] = useState('');
+  const [submitting, setSubmitting] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const codeId = useId();
+  const hintId = useId();
+  const errorId = useId();
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    inputRef.current?.focus();
+  }, []);
+
+  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    // Spaces (e.g. "123 456" as some apps show it) are not part of the code.
+    const value = code.replace(/\s+/g, '');
+    if (!value || submitting) return;
+    setSubmitting(true);
+    setError(null);
+    setCode('');
+    try {
+      const signedIn = await submitSecondFactor(value);
+      navigate(targetFor(signedIn, next), { replace: true });
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 429 || err.code === 'rate_limited')) {
+        setError(
+          err.retryAfter === null ? t('login.error.rateLimitedLater') : t('login.error.rateLimited', { seconds: err.retryAfter }),
+        );
+      } else if (err instanceof ApiError && err.code === 'invalid_code') {
+        setError(t('login.mfa.error.invalid'));
+      } else if (err instanceof ApiError && err.status === 401) {
+        // The half-finished sign-in is gone (expired, ended): start again.
+        onExpired();
+        sessionEnded();
+      } else if (err instanceof ApiError && [502, 503, 504].includes(err.status)) {
+        setError(t('login.error.unreachable'));
+      } else if (err instanceof ApiError) {
+        setError(t('login.error.generic'));
+      } else {
+        setError(t('login.error.unreachable'));
+      }
+      inputRef.current?.focus();
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  const onCancel = async () => {
+    if (cancelling) return;
+    setCancelling(true);
+    try {
+      await signOut();
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  return (
+    <section className="card card--narrow" aria-labelledby="mfa-title" data-testid="mfa-step">
+      <h1 id="mfa-title">{t('login.mfa.title')}</h1>
+      <p className="muted">{t('login.mfa.intro', { email: account.email })}</p>
+      {error ? (
+        <p className="alert alert--error" role="alert" id={errorId} data-testid="mfa-error">
+          {error}
+        </p>
+      ) : null}
+      <form className="form" onSubmit={(event) => void onSubmit(event)} aria-describedby={error ? errorId : undefined}>
+        <FormField
+          id={codeId}
+          label={t('login.mfa.code')}
+          hint={{ id: hintId, text: t('login.mfa.hint') }}
+          type="text"
+          name="code"
+          autoComplete="one-time-code"
+          spellCheck={false}
+          autoCapitalize="off"
+          maxLength={64}
+          required
+          ref={inputRef}
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          data-testid="mfa-code"
+        />
+        <div className="form__actions">
+          <button type="submit" className="button button--primary" disabled={submitting} data-testid="mfa-submit">
+            {submitting ? t('login.mfa.submitting') : t('login.mfa.submit')}
+          </button>
+          <button type="button" className="button" disabled={cancelling} onClick={() => void onCancel()} data-testid="mfa-cancel">
+            {t('login.mfa.cancel')}
           </button>
         </div>
       </form>

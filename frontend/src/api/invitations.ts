@@ -1,0 +1,77 @@
+import { api, apiError, requestSignal } from './client';
+import type { components } from './schema';
+
+/** Invitations of staff into the tenant; docs/staff-api.md "Invitations". */
+
+/** Roles an invitation can grant. */
+export const INVITABLE_ROLES = ['organiser', 'instructor', 'company_admin', 'tenant_admin'] as const;
+export type InvitableRole = (typeof INVITABLE_ROLES)[number];
+
+/** A pending invitation (`GET /api/v1/invitations`); `mail_status` is how far its mail got (outbox). */
+export type Invitation = components['schemas']['InvitationView'];
+
+export interface NewInvitation {
+  email: string;
+  role: InvitableRole;
+  company_id?: string;
+  language?: 'de' | 'en';
+}
+
+/** What the invited person sees before accepting (public). */
+export type InvitationPreview = components['schemas']['InvitationPreview'];
+
+export async function listInvitations(signal?: AbortSignal): Promise<Invitation[]> {
+  const { data, error, response } = await api.GET('/api/v1/invitations', {
+    signal: requestSignal(signal),
+    cache: 'no-store',
+  });
+  if (data) return data;
+  throw apiError(response, error);
+}
+
+/** Invite someone; the mail goes out through the outbox. Throws ApiError (403 forbidden, 409 admin_limit_reached, 422 invalid_field). */
+export async function createInvitation(invitation: NewInvitation): Promise<Invitation> {
+  const { data, error, response } = await api.POST('/api/v1/invitations', {
+    body: invitation,
+    signal: requestSignal(),
+    cache: 'no-store',
+  });
+  if (data) return data;
+  throw apiError(response, error);
+}
+
+export async function revokeInvitation(id: string): Promise<void> {
+  const { error, response } = await api.POST('/api/v1/invitations/{id}/revoke', {
+    params: { path: { id } },
+    signal: requestSignal(),
+    cache: 'no-store',
+  });
+  if (response.ok) return;
+  throw apiError(response, error);
+}
+
+/** Public: what the token invites to. Throws ApiError (404 invitation_invalid). */
+export async function previewInvitation(token: string, signal?: AbortSignal): Promise<InvitationPreview> {
+  const { data, error, response } = await api.POST('/api/v1/invitations/preview', {
+    body: { token },
+    signal: requestSignal(signal),
+    cache: 'no-store',
+  });
+  if (data) return data;
+  throw apiError(response, error);
+}
+
+/**
+ * Public: accept with the new account's password (or the existing account's
+ * current one). Throws ApiError (422 weak_password with `detail`, 401
+ * invalid_credentials, 404 invitation_invalid).
+ */
+export async function acceptInvitation(token: string, password: string): Promise<{ email: string }> {
+  const { data, error, response } = await api.POST('/api/v1/invitations/accept', {
+    body: { token, password },
+    signal: requestSignal(),
+    cache: 'no-store',
+  });
+  if (data) return data;
+  throw apiError(response, error);
+}

@@ -1,0 +1,52 @@
+import { api, apiError, requestSignal } from './client';
+import type { components } from './schema';
+
+/** The second factor (TOTP, RFC 6238) of the signed-in account; docs/staff-api.md "Second factor". */
+
+/** The QR code of the `otpauth://` URI: `size` rows of `size` characters, '1' dark, '0' light. */
+export type QrMatrix = components['schemas']['QrCode'];
+
+/** Answer of `POST /api/v1/auth/totp/setup`: an unconfirmed secret (a new setup replaces it). */
+export type TotpSetup = components['schemas']['TotpSetup'];
+
+/** Answer of `POST /api/v1/auth/totp/confirm`: the recovery codes, shown once, and the (new) session's `Me`. */
+export type TotpConfirmed = components['schemas']['TotpEnabled'];
+
+/** Start (or restart) the enrolment. */
+export async function setupTotp(): Promise<TotpSetup> {
+  const { data, error, response } = await api.POST('/api/v1/auth/totp/setup', {
+    signal: requestSignal(),
+    cache: 'no-store',
+  });
+  if (data) return data;
+  throw apiError(response, error);
+}
+
+/**
+ * Confirm the enrolment with a code from the app. Throws ApiError (422
+ * invalid_code). The answer's `me` belongs to a new session when the sign-in
+ * was waiting for the enrolment.
+ */
+export async function confirmTotp(code: string): Promise<TotpConfirmed> {
+  const { data, error, response } = await api.POST('/api/v1/auth/totp/confirm', {
+    body: { code },
+    signal: requestSignal(),
+    cache: 'no-store',
+  });
+  if (data) return data;
+  throw apiError(response, error);
+}
+
+/**
+ * Switch the second factor off (the password confirms it). Throws ApiError
+ * (401 invalid_credentials, 409 mfa_required_by_tenant).
+ */
+export async function disableTotp(password: string): Promise<void> {
+  const { error, response } = await api.POST('/api/v1/auth/totp/disable', {
+    body: { password },
+    signal: requestSignal(),
+    cache: 'no-store',
+  });
+  if (response.ok) return;
+  throw apiError(response, error);
+}
