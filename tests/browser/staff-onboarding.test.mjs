@@ -43,7 +43,7 @@ describe('staff onboarding', { timeout: 300_000 }, () => {
   // A fresh server whose demo tenant has its primary admin, an SMTP sink and Chromium.
   const suite = browserSuite({ tenantAdmin: true, mail: true });
 
-  test('invite, accept, enrol TOTP, sign in with a code, end a session, review access, change roles', async () => {
+  test('AUTHZ-3 AUTHZ-5 ACC-6 ACC-8 invite, accept, enrol TOTP, sign in with a code, end a session, review access, change roles', async () => {
     const { baseUrl } = suite.server;
     const admin = await openPage(suite.browser);
     let colleague = null;
