@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{SmtpTransport, Transport as _};
@@ -49,13 +50,19 @@ impl Transport {
         let fail = |message: String| SendError { message, permanent: true };
         let from: Mailbox = from.parse().map_err(|_| fail("mail.from is not a valid address".into()))?;
         let to: Mailbox = message.to.parse().map_err(|_| fail("the recipient address is not valid".into()))?;
+        // Files are read by people: unencoded, the link stays in one piece. SMTP gets
+        // lettre's choice (quoted-printable for long lines), which every server accepts.
+        let body = match self {
+            Self::Files(_) => Body::new_with_encoding(message.text.clone(), ContentTransferEncoding::Binary).unwrap_or_else(|_| Body::new(message.text.clone())),
+            Self::Smtp(_) => Body::new(message.text.clone()),
+        };
+        let part = lettre::message::SinglePart::builder().header(ContentType::TEXT_PLAIN).body(body);
         let email = lettre::Message::builder()
             .from(from)
             .to(to)
             .subject(message.subject.clone())
             .message_id(Some(format!("<{id}@anwesend>")))
-            .header(ContentType::TEXT_PLAIN)
-            .body(message.text.clone())
+            .singlepart(part)
             .map_err(|e| fail(format!("the message cannot be built: {e}")))?;
         match self {
             Self::Smtp(transport) => transport.send(&email).map(|_| ()).map_err(|e| SendError {

@@ -33,8 +33,11 @@ pub fn spawn(state: AppState) -> std::io::Result<()> {
     let wakeup: Arc<Wakeup> = state.mail_wakeup.clone();
     let interval = Duration::from_secs(u64::from(state.config.mail.poll_seconds));
     std::thread::Builder::new().name("mail-outbox".into()).spawn(move || loop {
-        if let Err(e) = super::deliver_due(&state) {
-            tracing::error!(cause = %e, "mail outbox run failed");
+        // A panic in one run must not end delivery for good.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| super::deliver_due(&state))) {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(cause = %e, "mail outbox run failed"),
+            Err(_) => tracing::error!("mail outbox run panicked"),
         }
         wakeup.wait(interval);
     })?;

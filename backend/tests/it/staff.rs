@@ -501,3 +501,26 @@ async fn authz_5_dormant_accounts_are_disabled_by_policy() {
     assert_eq!(disabled, vec!["trainer@verein-a.example".to_owned()]);
     assert!(app.db.audit_text().iter().any(|r| r.contains("membership.disabled") && r.contains("dormant")));
 }
+
+#[actix_web::test]
+async fn dev_mail_lands_in_readable_files() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = test_app_with(|c| {
+        c.data_dir = dir.path().to_path_buf();
+        c.mail.transport = anwesend::config::MailTransport::File;
+    });
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = service!(app);
+    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let (status, _, _) = call(&service, boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": sensitive("datei@verein-a.example"), "role": "organiser" }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(anwesend::notify::deliver_due(&app.state).expect("deliver"), 1);
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("mail")).expect("data_dir/mail").filter_map(Result::ok).collect();
+    assert_eq!(files.len(), 1);
+    let text = std::fs::read_to_string(files[0].path()).expect("utf-8 text");
+    let token = token_in(&text);
+    assert!(text.lines().any(|l| l.ends_with(&format!("#/invitation?token={token}")) && l.starts_with("http://localhost:8080/")), "the link is one line, as a person copies it:\n{text}");
+    let (status, _, _) = call(&service, anonymous("POST", "/api/v1/invitations/preview").set_json(json!({ "token": token }))).await;
+    assert_eq!(status, StatusCode::OK, "and it works");
+}
