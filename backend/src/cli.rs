@@ -102,6 +102,7 @@ enum TenantCommand {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::enum_variant_names)] // the command names users type
 enum AdminCommand {
     /// Create a platform admin; the password is read from standard input.
     CreatePlatformAdmin {

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::model::{Role, Stage};
-use super::service::{in_principal_chain, replace_session, AuthError, Origin, Principal};
+use super::service::{in_principal_chain, replace_session, AuthError, NewSession, Origin, Principal};
 use super::{password, store, totp};
 use crate::accounts::model::Account;
 use crate::accounts::store as accounts;
@@ -63,7 +63,7 @@ pub fn setup(state: &AppState, p: &Principal) -> Result<Enrolment, AppError> {
 
 /// Confirms enrolment with a code from the app; returns the recovery codes (shown once)
 /// and, when the session was waiting for enrolment, its replacement.
-pub fn confirm(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> Result<(Vec<String>, Option<(String, Principal)>), AppError> {
+pub fn confirm(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> Result<(Vec<String>, Option<NewSession>), AppError> {
     if p.stage == Stage::Mfa {
         return Err(AppError::Forbidden);
     }

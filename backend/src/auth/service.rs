@@ -64,6 +64,9 @@ impl Principal {
     }
 }
 
+/// A session's cookie token and its principal.
+pub type NewSession = (String, Principal);
+
 pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }

@@ -1,6 +1,8 @@
 //! `/api/v1/invitations`: invite (tenant admins), and the two public token endpoints
 //! behind the link (preview, accept), rate limited per hashed address (TOM ACC-4).
 
+use std::time::Duration;
+
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
@@ -64,7 +66,8 @@ pub async fn revoke(state: web::Data<AppState>, p: Principal, id: web::Path<Stri
 
 /// The public endpoints: same-origin requests only, limited per hashed address; a bad
 /// token answers 404 whatever the reason.
-async fn public<T: Send + 'static>(req: &HttpRequest, state: &web::Data<AppState>, f: impl FnOnce(&AppState, &Origin) -> Result<T, AppError> + Send + 'static) -> Result<Result<T, HttpResponse>, ApiError> {
+/// `Ok(Err(wait))`: rate limited.
+async fn public<T: Send + 'static>(req: &HttpRequest, state: &web::Data<AppState>, f: impl FnOnce(&AppState, &Origin) -> Result<T, AppError> + Send + 'static) -> Result<Result<T, Duration>, ApiError> {
     if !principal::origin_matches(req, state) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", "The request did not come from this application"));
     }
@@ -83,7 +86,6 @@ async fn public<T: Send + 'static>(req: &HttpRequest, state: &web::Data<AppState
         })
     })
     .await?
-    .map(|r| r.map_err(rate_limited))
 }
 
 /// Who invited whom into what, for the page behind the link (public).
@@ -97,7 +99,7 @@ pub async fn preview(req: HttpRequest, state: web::Data<AppState>, body: web::Js
     let token = body.into_inner().token;
     Ok(match public(&req, &state, move |state, origin| service::preview(state, &token, origin.at.naive_utc())).await? {
         Ok(preview) => HttpResponse::Ok().json(preview),
-        Err(limited) => limited,
+        Err(wait) => rate_limited(wait),
     })
 }
 
@@ -118,6 +120,6 @@ pub async fn accept(req: HttpRequest, state: web::Data<AppState>, body: web::Jso
     }
     Ok(match public(&req, &state, move |state, origin| service::accept(state, origin, &token, &password)).await? {
         Ok(email) => HttpResponse::Ok().json(Accepted { email }),
-        Err(limited) => limited,
+        Err(wait) => rate_limited(wait),
     })
 }
