@@ -437,7 +437,7 @@ async fn priv_5_bad_input_to_staff_endpoints_is_refused_and_writes_nothing() {
     for (method, uri, body) in cases {
         let req = boss.request(method, &uri).insert_header(("content-type", "application/json")).set_payload(body.clone());
         let (status, headers, response) = call(&service, req).await;
-        assert!(status.is_client_error(), "{method} {uri} {}: {status}", &body[..body.len().min(80)]);
+        assert!(status.is_client_error(), "{method} {uri} {}: {status} {}", &body[..body.len().min(80)], String::from_utf8_lossy(&response));
         assert_eq!(headers.get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"), "{uri}: {}", String::from_utf8_lossy(&response));
     }
     assert_eq!(before, (count(&app, "invitations"), count(&app, "memberships"), count(&app, "companies"), count(&app, "mail_outbox")), "nothing half-written");
