@@ -159,9 +159,3 @@ pub fn verify(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> R
     let event = Event::new(Action::MfaChallengePassed, "account", Some(&account.id)).detail("method", method);
     Ok(replace_session(state, p, origin, p.tenant.as_ref().map(|t| t.tenant_id().to_owned()), Stage::Full, event)?)
 }
-
-/// How many unused recovery codes the caller has left.
-pub fn recovery_codes_left(state: &AppState, account_id: &str) -> Result<usize, AppError> {
-    let mut conn = state.db.conn()?;
-    Ok(store::unused_recovery_codes(&mut conn, account_id)?.len())
-}

@@ -360,7 +360,7 @@ pub fn end_own_sessions(state: &AppState, p: &Principal, only: Option<&str>) -> 
                 }
                 vec![id.to_owned()]
             }
-            None => store::end_sessions_of(tx, &p.account_id, Some(&p.session_id), now, "ended_by_user")?,
+            None => store::end_sessions_of(tx, &p.account_id, Some(&p.session_id), None, now, "ended_by_user")?,
         };
         for id in &ended {
             audit::record(tx, &p.audit, Event::new(Action::SessionEnded, "session", Some(id)).detail("reason", "ended_by_user"))?;
@@ -388,7 +388,7 @@ pub fn change_password(state: &AppState, p: &Principal, current: &str, new: &str
     Ok(in_principal_chain(state, p, |tx| {
         store::set_password_hash(tx, &p.account_id, &hash, now)?;
         audit::record(tx, &p.audit, Event::new(Action::PasswordChanged, "account", Some(&p.account_id)))?;
-        let ended = store::end_sessions_of(tx, &p.account_id, Some(&p.session_id), now, "password_changed")?;
+        let ended = store::end_sessions_of(tx, &p.account_id, Some(&p.session_id), None, now, "password_changed")?;
         for id in &ended {
             audit::record(tx, &p.audit, Event::new(Action::SessionEnded, "session", Some(id)).detail("reason", "password_changed"))?;
         }
@@ -406,7 +406,7 @@ pub fn end_member_sessions(state: &AppState, p: &Principal, scope: &TenantScope,
             return Err(AppError::NotFound);
         }
         tx.enter_tenant(scope)?;
-        let ended = store::end_sessions_of(tx, account_id, None, now, "ended_by_admin")?;
+        let ended = store::end_sessions_of(tx, account_id, None, None, now, "ended_by_admin")?;
         for id in &ended {
             audit::record(tx, &p.audit, Event::new(Action::SessionEnded, "session", Some(id)).detail("reason", "ended_by_admin"))?;
         }

@@ -47,14 +47,19 @@ pub fn live_sessions(conn: &mut DbConnection, account_id: &str, now: NaiveDateTi
         .load(conn)
 }
 
-/// Ends every live session of an account except `keep`; returns the ended ids.
-pub fn end_sessions_of(conn: &mut DbConnection, account_id: &str, keep: Option<&str>, now: NaiveDateTime, reason: &str) -> QueryResult<Vec<String>> {
-    let ids: Vec<String> = sessions::table
+/// Ends every live session of an account, except `keep`, and only those acting in
+/// `tenant_id` if given; returns the ended ids.
+pub fn end_sessions_of(conn: &mut DbConnection, account_id: &str, keep: Option<&str>, tenant_id: Option<&str>, now: NaiveDateTime, reason: &str) -> QueryResult<Vec<String>> {
+    let mut query = sessions::table
         .filter(sessions::account_id.eq(account_id))
         .filter(sessions::ended_at.is_null())
         .filter(sessions::id.ne(keep.unwrap_or("")))
         .select(sessions::id)
-        .load(conn)?;
+        .into_boxed();
+    if let Some(tenant_id) = tenant_id {
+        query = query.filter(sessions::active_tenant_id.eq(tenant_id));
+    }
+    let ids: Vec<String> = query.load(conn)?;
     if !ids.is_empty() {
         diesel::update(sessions::table.filter(sessions::id.eq_any(&ids)))
             .set((sessions::ended_at.eq(now), sessions::end_reason.eq(reason)))
@@ -145,22 +150,6 @@ pub fn set_memberships_disabled(conn: &mut DbConnection, tenant_id: &str, accoun
     diesel::update(memberships::table.filter(memberships::tenant_id.eq(tenant_id)).filter(memberships::account_id.eq(account_id)))
         .set(memberships::disabled_at.eq(at))
         .execute(conn)
-}
-
-/// Ends every live session of `account_id` that acts in `tenant_id`; returns their ids.
-pub fn end_sessions_in_tenant(conn: &mut DbConnection, account_id: &str, tenant_id: &str, now: NaiveDateTime, reason: &str) -> QueryResult<Vec<String>> {
-    let ids: Vec<String> = sessions::table
-        .filter(sessions::account_id.eq(account_id))
-        .filter(sessions::active_tenant_id.eq(tenant_id))
-        .filter(sessions::ended_at.is_null())
-        .select(sessions::id)
-        .load(conn)?;
-    if !ids.is_empty() {
-        diesel::update(sessions::table.filter(sessions::id.eq_any(&ids)))
-            .set((sessions::ended_at.eq(now), sessions::end_reason.eq(reason)))
-            .execute(conn)?;
-    }
-    Ok(ids)
 }
 
 pub fn live_session_count(conn: &mut DbConnection, account_id: &str, now: NaiveDateTime) -> QueryResult<i64> {

@@ -7,25 +7,22 @@ use super::model::{Invitation, InvitationPreview, InvitationView, NewInvitation}
 use super::store;
 use crate::accounts::service::{new_account, validate_email};
 use crate::accounts::store as accounts;
-use crate::audit::{self, Action, AuditContext, Event, Outcome};
+use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
 use crate::auth::policy::{require, Permission};
 use crate::auth::service::{token_hash, Origin, Principal};
 use crate::auth::{password, store as auth_store};
-use crate::crypto::{normalize_email, random_bytes, TenantKeys};
+use crate::crypto::{normalize_email, random_bytes};
 use crate::db::TenantScope;
 use crate::error::AppError;
 use crate::members::model::RoleAssignment;
 use crate::members::service::{self as members, AdminLimit};
 use crate::notify::{self, templates};
 use crate::state::AppState;
+use crate::tenants::service::load_keys;
 
 /// Unknown, used, revoked and expired links get one answer.
 pub fn invalid() -> AppError {
     AppError::rule("invitation_invalid", "this invitation link is unknown, used or expired")
-}
-
-fn tenant_keys(state: &AppState, scope: &TenantScope) -> Result<TenantKeys, AppError> {
-    state.db.tenant_tx(scope, |tx| crate::tenants::service::keys(tx, scope, &state.master))
 }
 
 /// Invites `email` into the caller's tenant and queues the mail with the link.
@@ -44,7 +41,7 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
     if role.is_admin() {
         require(state, p, Permission::AdminRolesGrant)?;
     }
-    let keys = tenant_keys(state, scope)?;
+    let keys = load_keys(&state.db, &state.master, scope)?;
     let email_index = keys.blind_index("invitations", "email", &email);
     {
         let mut conn = state.db.conn()?;
@@ -100,7 +97,7 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
 
 /// The tenant's open invitations with their mail's delivery status.
 pub fn list(state: &AppState, scope: &TenantScope, now: NaiveDateTime) -> Result<Vec<InvitationView>, AppError> {
-    let keys = tenant_keys(state, scope)?;
+    let keys = load_keys(&state.db, &state.master, scope)?;
     let mut conn = state.db.conn()?;
     let mut out = Vec::new();
     for i in store::open_in_tenant(&mut conn, scope.tenant_id(), now)? {
@@ -143,7 +140,7 @@ fn open_invitation(state: &AppState, token: &str, now: NaiveDateTime) -> Result<
     };
     let invitation = invitation.filter(|i| i.is_open(now)).ok_or_else(invalid)?;
     let scope = TenantScope::named_by_token(invitation.tenant_id.clone());
-    let email = tenant_keys(state, &scope)?.decrypt("invitations", "email", &invitation.id, &invitation.email_ciphertext)?.to_string();
+    let email = load_keys(&state.db, &state.master, &scope)?.decrypt("invitations", "email", &invitation.id, &invitation.email_ciphertext)?.to_string();
     Ok((invitation, scope, email))
 }
 
@@ -169,7 +166,7 @@ pub fn accept(state: &AppState, origin: &Origin, token: &str, pw: &str) -> Resul
     let (account, is_new) = match existing {
         Some(account) if password::verify(pw, &account.password_hash) && account.disabled_at.is_none() => (account, false),
         Some(account) => {
-            let ctx = AuditContext { actor: crate::audit::Actor { kind: crate::audit::ActorKind::Account, id: Some(account.id.clone()), role: None }, ..context(origin) };
+            let ctx = context(origin, &account.id);
             state.db.platform_tx(|tx| {
                 audit::record(tx, &ctx, Event::new(Action::SignInFailed, "account", Some(&account.id)).outcome(Outcome::Failure).detail("via", "invitation"))?;
                 Ok(())
@@ -189,7 +186,7 @@ pub fn accept(state: &AppState, origin: &Origin, token: &str, pw: &str) -> Resul
         let limit = AdminLimit { scope: &scope, account_id: &account.id, accepting: Some(&invitation.id) };
         members::check_admin_limit(state, &mut conn, limit, std::slice::from_ref(&assignment), now)?;
     }
-    let ctx = AuditContext { actor: crate::audit::Actor { kind: crate::audit::ActorKind::Account, id: Some(account.id.clone()), role: None }, ..context(origin) };
+    let ctx = context(origin, &account.id);
     state.db.platform_tx(|tx| {
         if is_new {
             accounts::insert(tx, &account)?;
@@ -211,6 +208,12 @@ pub fn accept(state: &AppState, origin: &Origin, token: &str, pw: &str) -> Resul
     Ok(email)
 }
 
-fn context(origin: &Origin) -> AuditContext {
-    AuditContext { request_id: Some(origin.request_id.clone()), ip: origin.ip.clone(), ..AuditContext::system(origin.at) }
+/// The invitee acts as the account the invitation is accepted for (no session yet).
+fn context(origin: &Origin, account_id: &str) -> AuditContext {
+    AuditContext {
+        actor: Actor { kind: ActorKind::Account, id: Some(account_id.to_owned()), role: None },
+        at: origin.at,
+        request_id: Some(origin.request_id.clone()),
+        ip: origin.ip.clone(),
+    }
 }

@@ -206,7 +206,7 @@ pub fn set_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_i
         tx.enter_tenant(scope)?;
         let codes = |list: &[RoleAssignment]| list.iter().map(|a| a.role.clone()).collect::<Vec<_>>();
         let (action, ended) = if wanted.is_empty() && partner.is_empty() {
-            (Action::MembershipRevoked, store::end_sessions_in_tenant(tx, account_id, scope.tenant_id(), now, "membership_revoked")?)
+            (Action::MembershipRevoked, store::end_sessions_of(tx, account_id, None, Some(scope.tenant_id()), now, "membership_revoked")?)
         } else {
             (Action::MembershipChanged, Vec::new())
         };
@@ -248,7 +248,7 @@ pub fn set_disabled(state: &AppState, p: &Principal, scope: &TenantScope, accoun
         let action = if disable { Action::MemberDisabled } else { Action::MemberEnabled };
         audit::record(tx, &p.audit, Event::new(action, "account", Some(account_id)))?;
         if disable {
-            for id in store::end_sessions_in_tenant(tx, account_id, scope.tenant_id(), now, "account_disabled")? {
+            for id in store::end_sessions_of(tx, account_id, None, Some(scope.tenant_id()), now, "account_disabled")? {
                 audit::record(tx, &p.audit, Event::new(Action::SessionEnded, "session", Some(&id)).detail("reason", "account_disabled"))?;
             }
         }
@@ -286,7 +286,7 @@ pub fn disable_dormant(state: &AppState) -> Result<usize, AppError> {
                 store::set_memberships_disabled(tx, &tenant.id, &account_id, Some(now))?;
                 tx.enter_tenant(&scope)?;
                 audit::record(tx, &ctx, Event::new(Action::MemberDisabled, "account", Some(&account_id)).detail("reason", "dormant"))?;
-                for id in store::end_sessions_in_tenant(tx, &account_id, &tenant.id, now, "account_disabled")? {
+                for id in store::end_sessions_of(tx, &account_id, None, Some(&tenant.id), now, "account_disabled")? {
                     audit::record(tx, &ctx, Event::new(Action::SessionEnded, "session", Some(&id)).detail("reason", "account_disabled"))?;
                 }
                 Ok(())

@@ -1,3 +1,5 @@
+use std::collections::hash_map::{Entry, HashMap};
+
 use chrono::{Duration, NaiveDateTime};
 use uuid::Uuid;
 
@@ -9,6 +11,7 @@ use crate::crypto::{normalize_email, TenantKeys};
 use crate::db::{TenantScope, Tx};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::tenants::service::load_keys;
 
 /// Queues `message` inside the caller's transaction: the mail exists exactly when the
 /// change that causes it commits. `keys` are the tenant's (or the platform's) keys.
@@ -43,16 +46,6 @@ fn backoff(attempts: i32) -> Duration {
     Duration::seconds(30 * 2i64.pow(attempts.clamp(1, 10) as u32 - 1)).min(Duration::hours(6))
 }
 
-fn keys_for(state: &AppState, tenant_id: Option<&str>) -> Result<TenantKeys, AppError> {
-    match tenant_id {
-        None => Ok(state.master.platform_keys()),
-        Some(id) => {
-            let scope = TenantScope::named_by_operator(id);
-            state.db.tenant_tx(&scope, |tx| crate::tenants::service::keys(tx, &scope, &state.master))
-        }
-    }
-}
-
 /// Sends every due message once; returns how many went out. Blocking.
 pub fn deliver_due(state: &AppState) -> Result<usize, AppError> {
     let transport = Transport::from_config(&state.config.mail, &state.config.data_dir).map_err(AppError::Config)?;
@@ -62,6 +55,8 @@ pub fn deliver_due(state: &AppState) -> Result<usize, AppError> {
         store::due(&mut conn, now, 50)?
     };
     let mut sent = 0;
+    // Keys per sender tenant, unwrapped once per run.
+    let mut keys: HashMap<Option<String>, TenantKeys> = HashMap::new();
     for row in due {
         {
             let mut conn = state.db.conn()?;
@@ -74,7 +69,16 @@ pub fn deliver_due(state: &AppState) -> Result<usize, AppError> {
             .payload_ciphertext
             .as_deref()
             .ok_or(AppError::Internal("queued mail without payload".into()))
-            .and_then(|c| Ok(keys_for(state, row.sender_tenant_id.as_deref())?.decrypt("mail_outbox", "payload", &row.id, c)?))
+            .and_then(|c| {
+                let keys = match keys.entry(row.sender_tenant_id.clone()) {
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(e) => e.insert(match &row.sender_tenant_id {
+                        None => state.master.platform_keys(),
+                        Some(id) => load_keys(&state.db, &state.master, &TenantScope::named_by_operator(id.as_str()))?,
+                    }),
+                };
+                Ok(keys.decrypt("mail_outbox", "payload", &row.id, c)?)
+            })
             .and_then(|json| serde_json::from_str::<Message>(&json).map_err(|e| AppError::Internal(e.to_string())));
         let result = match message {
             Ok(message) => transport.send(&state.config.mail.from, &row.id, &message),

@@ -89,6 +89,11 @@ pub fn keys(conn: &mut DbConnection, scope: &TenantScope, master: &MasterKey) ->
     Ok(TenantKeys::new(scope.tenant_id(), &data.id, unwrap(data)?, unwrap(index)?))
 }
 
+/// `keys` in a transaction of its own, for code outside one.
+pub fn load_keys(db: &Db, master: &MasterKey, scope: &TenantScope) -> Result<TenantKeys, AppError> {
+    db.tenant_tx(scope, |tx| keys(tx, scope, master))
+}
+
 pub fn find_by_slug(db: &Db, slug: &str) -> Result<Option<Tenant>, AppError> {
     let mut conn = db.conn()?;
     Ok(store::find_by_slug(&mut conn, slug)?)

@@ -196,7 +196,7 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
     }
     assert!(ops.len() >= 35, "the route table has {} operations", ops.len());
     assert!(wrong.is_empty(), "{} wrong answers:\n{}", wrong.len(), wrong.join("\n"));
-    // Every row names a real operation, so the table cannot rot either.
+    // Operation ids the rows rely on keep their names (a renamed one would leave a row unused).
     for op in ["login", "members_set_roles", "tenant_switch", "invitations_revoke"] {
         assert!(ops.iter().any(|(_, _, id)| id == op), "{op} is in the route table");
     }

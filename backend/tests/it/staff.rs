@@ -193,7 +193,7 @@ async fn authz_5_access_review_flags_dormant_accounts_and_disabling_ends_session
     admin(&app, &a, "leitung@verein-a.example");
     let coach = member(&app, &a, "trainer@verein-a.example", "organiser", None);
     let service = service!(app);
-    let (_, coach_client, _, _) = login(&service, "trainer@verein-a.example", PASSWORD).await;
+    let _first_sign_in = login(&service, "trainer@verein-a.example", PASSWORD).await;
     app.clock.advance(Duration::days(91));
     let (_, boss, me, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
     let (status, _, body) = call(&service, boss.request("GET", "/api/v1/members")).await;
@@ -209,7 +209,6 @@ async fn authz_5_access_review_flags_dormant_accounts_and_disabling_ends_session
     let (status, _, body) = call(&service, boss.request("POST", &format!("/api/v1/members/{coach}/disable"))).await;
     assert_eq!((status, json_of(&body)["disabled"].clone()), (StatusCode::OK, json!(true)));
     assert_eq!(call(&service, coach_client2.request("GET", "/api/v1/locations")).await.0, StatusCode::UNAUTHORIZED, "their sessions ended");
-    drop(coach_client);
     let (status, again, me_coach, _) = login(&service, "trainer@verein-a.example", PASSWORD).await;
     assert_eq!((status, me_coach["tenant"].clone(), me_coach["roles"].clone()), (StatusCode::OK, Value::Null, json!([])), "no access to the tenant any more");
     assert_eq!(call(&service, again.request("GET", "/api/v1/locations")).await.0, StatusCode::FORBIDDEN);

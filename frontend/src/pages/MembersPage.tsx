@@ -290,43 +290,26 @@ function AccessReviewCard({
                   >
                     {t('members.action.editRoles')}
                   </button>
-                  {isSelf ? null : member.disabled ? (
+                  {isSelf ? null : (
+                    // One toggle: enable a disabled member, disable an active one.
                     <button
                       type="button"
                       className="button button--small"
                       disabled={busy !== null}
-                      onClick={() =>
+                      onClick={() => {
+                        const disable = !member.disabled;
                         void run(
-                          `enable:${member.account_id}`,
+                          `${disable ? 'disable' : 'enable'}:${member.account_id}`,
                           async () => {
-                            await setMemberDisabled(member.account_id, false);
-                            return t('members.enabled', { email: member.email });
+                            await setMemberDisabled(member.account_id, disable);
+                            return t(disable ? 'members.disabledDone' : 'members.enabled', { email: member.email });
                           },
-                          'members.error.enable',
-                        )
-                      }
-                      data-testid="member-enable"
+                          disable ? 'members.error.disable' : 'members.error.enable',
+                        );
+                      }}
+                      data-testid={member.disabled ? 'member-enable' : 'member-disable'}
                     >
-                      {t('members.action.enable')}
-                    </button>
-                  ) : (
-                    <button
-                      type="button"
-                      className="button button--small"
-                      disabled={busy !== null}
-                      onClick={() =>
-                        void run(
-                          `disable:${member.account_id}`,
-                          async () => {
-                            await setMemberDisabled(member.account_id, true);
-                            return t('members.disabledDone', { email: member.email });
-                          },
-                          'members.error.disable',
-                        )
-                      }
-                      data-testid="member-disable"
-                    >
-                      {t('members.action.disable')}
+                      {t(member.disabled ? 'members.action.enable' : 'members.action.disable')}
                     </button>
                   )}
                   <button
