@@ -89,13 +89,15 @@ pub struct RateLimitConfig {
     pub sign_in_per_account_per_minute: u32,
     /// Second-factor codes per account and minute.
     pub mfa_per_account_per_minute: u32,
-    /// Unauthenticated token endpoints (invitations) per client address and minute.
+    /// Unauthenticated endpoints (invitation and sign-in links, bookings) per client address and minute.
     pub public_per_ip_per_minute: u32,
+    /// Participant sign-in links per email address and minute.
+    pub magic_link_per_email_per_minute: u32,
 }
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self { sign_in_per_ip_per_minute: 20, sign_in_per_account_per_minute: 5, mfa_per_account_per_minute: 5, public_per_ip_per_minute: 20 }
+        Self { sign_in_per_ip_per_minute: 20, sign_in_per_account_per_minute: 5, mfa_per_account_per_minute: 5, public_per_ip_per_minute: 20, magic_link_per_email_per_minute: 3 }
     }
 }
 
@@ -377,6 +379,7 @@ impl Config {
         }
         if self.rate_limit.sign_in_per_ip_per_minute == 0 || self.rate_limit.sign_in_per_account_per_minute == 0 || self.rate_limit.public_per_ip_per_minute == 0
             || self.rate_limit.mfa_per_account_per_minute == 0
+            || self.rate_limit.magic_link_per_email_per_minute == 0
         {
             return Err(ConfigError::new("rate_limit", "limits must be at least 1 per minute"));
         }

@@ -28,6 +28,17 @@ pub enum Permission {
     CompaniesRead,
     CompaniesWrite,
     TenantSecurityWrite,
+    /// Events and courses the caller may see (instructors: theirs; company admins: their companies').
+    EventsRead,
+    EventsWrite,
+    /// Bookings with participants' personal data, of the events the caller may see.
+    BookingsRead,
+    /// Cancel and move bookings.
+    BookingsWrite,
+    /// Search participants across events.
+    ParticipantsRead,
+    /// The consent text of the booking pages.
+    BookingSettingsWrite,
 }
 
 impl Permission {
@@ -46,6 +57,12 @@ impl Permission {
             Self::CompaniesRead => "companies.read",
             Self::CompaniesWrite => "companies.write",
             Self::TenantSecurityWrite => "tenant_security.write",
+            Self::EventsRead => "events.read",
+            Self::EventsWrite => "events.write",
+            Self::BookingsRead => "bookings.read",
+            Self::BookingsWrite => "bookings.write",
+            Self::ParticipantsRead => "participants.read",
+            Self::BookingSettingsWrite => "booking_settings.write",
         }
     }
 }
@@ -78,13 +95,16 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
             let companies = p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.code()).filter_map(|m| m.company_id.clone()).collect();
             Some(Grant { scope: Some(tenant), visibility: Visibility::Companies(companies) })
         }
-        AuditVerify | DeletionLogRead | MemberSessionsEnd | MembersRead | MembersWrite | CompaniesWrite | TenantSecurityWrite if admin => {
+        AuditVerify | DeletionLogRead | MemberSessionsEnd | MembersRead | MembersWrite | CompaniesWrite | TenantSecurityWrite | BookingSettingsWrite if admin => {
             whole(Some(tenant))
         }
         AdminRolesGrant if primary => whole(Some(tenant)),
         CompaniesRead if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
         LocationsRead if p.roles().iter().any(|r| *r != Role::Participant) => whole(Some(tenant)),
         LocationsWrite if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
+        EventsWrite | BookingsWrite | ParticipantsRead if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
+        // Which events: `events::service::EventAccess` narrows it per row.
+        EventsRead | BookingsRead if p.roles().iter().any(|r| *r != Role::Participant) => whole(Some(tenant)),
         _ => None,
     }
 }

@@ -41,6 +41,8 @@ pub struct AuthLimits {
     pub second_factor: Limiter,
     /// Token endpoints reachable without a session (invitations) per hashed address.
     pub public_per_ip: Limiter,
+    /// Sign-in links per email and tenant (TOM ACC-4).
+    pub magic_link_per_email: Limiter,
 }
 
 impl AuthLimits {
@@ -50,11 +52,12 @@ impl AuthLimits {
             per_account: Limiter::per_minute(config.sign_in_per_account_per_minute),
             second_factor: Limiter::per_minute(config.mfa_per_account_per_minute),
             public_per_ip: Limiter::per_minute(config.public_per_ip_per_minute),
+            magic_link_per_email: Limiter::per_minute(config.magic_link_per_email_per_minute),
         }
     }
 
     pub fn forget_recovered(&self) {
-        for limiter in [&self.per_ip, &self.per_account, &self.second_factor, &self.public_per_ip] {
+        for limiter in [&self.per_ip, &self.per_account, &self.second_factor, &self.public_per_ip, &self.magic_link_per_email] {
             limiter.forget_recovered();
         }
     }

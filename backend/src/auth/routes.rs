@@ -90,6 +90,29 @@ fn me(state: &AppState, p: &Principal) -> Result<Me, ApiError> {
     })
 }
 
+/// A call without a session (public pages, token links): same-origin requests only,
+/// limited per hashed client address (TOM ACC-4). `Ok(Err(wait))`: rate limited.
+pub async fn public_call<T: Send + 'static>(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    f: impl FnOnce(&AppState, &service::Origin) -> Result<T, ApiError> + Send + 'static,
+) -> Result<Result<T, std::time::Duration>, ApiError> {
+    if !principal::origin_matches(req, state) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", "The request did not come from this application"));
+    }
+    let facts = RequestFacts::of(req)?;
+    let state = state.clone().into_inner();
+    web::block(move || {
+        let origin = facts.origin(&state)?;
+        let ip_key = origin.ip.as_ref().map(|i| i.hash.clone()).unwrap_or_default();
+        if let Err(wait) = state.limits.public_per_ip.check(&ip_key) {
+            return Ok(Err(wait));
+        }
+        f(&state, &origin).map(Ok)
+    })
+    .await?
+}
+
 pub fn rate_limited(wait: std::time::Duration) -> HttpResponse {
     let seconds = wait.as_secs().max(1);
     let mut response = actix_web::ResponseError::error_response(

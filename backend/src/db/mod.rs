@@ -210,6 +210,19 @@ fn set_tenant(conn: &mut DbConnection, tenant: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Locks one tenant row until the transaction ends, so check-then-write sequences on it
+/// (seats left → booking) are serialised. PostgreSQL: `SELECT … FOR UPDATE`; SQLite needs
+/// nothing, its write transactions already run one at a time (`BEGIN IMMEDIATE`).
+pub fn lock_row(tx: &mut Tx<'_>, table: &'static str, tenant_id: &str, id: &str) -> Result<(), AppError> {
+    if let DbConnection::Postgres(c) = &mut *tx.conn {
+        diesel::sql_query(format!("SELECT 1 FROM {table} WHERE tenant_id = $1 AND id = $2 FOR UPDATE"))
+            .bind::<diesel::sql_types::Text, _>(tenant_id)
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 /// Runs `f` in a transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
 /// so two writers queue on `busy_timeout` instead of failing on lock upgrade.
 pub fn write_transaction<T>(

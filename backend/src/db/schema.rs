@@ -11,6 +11,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         mfa_required_for_admins -> Bool,
+        booking_consent_text -> Nullable<Text>,
     }
 }
 
@@ -207,7 +208,131 @@ diesel::table! {
         request_id -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    events (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        location_id -> Nullable<Text>,
+        company_id -> Nullable<Text>,
+        capacity -> Integer,
+        waiting_list -> Bool,
+        booking_opens_at -> Nullable<Timestamp>,
+        booking_closes_at -> Nullable<Timestamp>,
+        fields -> Text,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_sessions (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        event_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_instructors (tenant_id, event_id, account_id) {
+        tenant_id -> Text,
+        event_id -> Text,
+        account_id -> Text,
+    }
+}
+
+diesel::table! {
+    participants (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        email_ciphertext -> Binary,
+        email_index -> Binary,
+        name_ciphertext -> Binary,
+        phone_ciphertext -> Nullable<Binary>,
+        language -> Text,
+        mail_opt_out_at -> Nullable<Timestamp>,
+        mail_opt_out_reason -> Nullable<Text>,
+        mail_opt_out_text_ciphertext -> Nullable<Binary>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    participant_terms (tenant_id, participant_id, term_index) {
+        tenant_id -> Text,
+        participant_id -> Text,
+        term_index -> Binary,
+    }
+}
+
+diesel::table! {
+    bookings (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        event_id -> Text,
+        participant_id -> Text,
+        status -> Text,
+        answers_ciphertext -> Nullable<Binary>,
+        consent_text -> Text,
+        consented_at -> Timestamp,
+        queued_at -> Timestamp,
+        created_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+        cancelled_by -> Nullable<Text>,
+        mail_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    magic_links (id) {
+        id -> Text,
+        tenant_id -> Text,
+        participant_id -> Text,
+        email_index -> Binary,
+        token_hash -> Binary,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    participant_sessions (id) {
+        id -> Text,
+        tenant_id -> Text,
+        participant_id -> Text,
+        token_hash -> Binary,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    subject_requests (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        participant_id -> Text,
+        kind -> Text,
+        message_ciphertext -> Nullable<Binary>,
+        status -> Text,
+        received_via -> Text,
+        created_at -> Timestamp,
+        due_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, tenant_keys, ip_hash_keys, locations, accounts, audit_heads, audit_entries, deletion_log, memberships, sessions,
-    recovery_codes, companies, invitations, mail_outbox
+    recovery_codes, companies, invitations, mail_outbox, events, event_sessions, event_instructors, participants,
+    participant_terms, bookings, magic_links, participant_sessions, subject_requests
 );

@@ -24,6 +24,12 @@ impl TenantScope {
         Self { tenant_id }
     }
 
+    /// For a public page (booking, sign-in link request) of the tenant the URL names by
+    /// its slug: only published events and the caller's own data are reachable from it.
+    pub(crate) fn named_by_public_page(tenant_id: String) -> Self {
+        Self { tenant_id }
+    }
+
     pub fn tenant_id(&self) -> &str {
         &self.tenant_id
     }

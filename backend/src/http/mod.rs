@@ -18,10 +18,13 @@ pub use error::{ApiError, Problem};
 
 use crate::audit::routes as audit;
 use crate::auth::routes as auth;
+use crate::bookings::routes as bookings;
 use crate::companies::routes as companies;
+use crate::events::routes as events;
 use crate::invitations::routes as invitations;
 use crate::locations::routes as locations;
 use crate::members::routes as members;
+use crate::portal::routes as portal;
 use crate::tenants::routes as tenant;
 use crate::state::AppState;
 
@@ -82,7 +85,38 @@ pub fn build_app(
                         .service(invitations::revoke),
                 )
                 .service(web::scope("/companies").service(companies::list).service(companies::create))
-                .service(web::scope("/tenant").service(tenant::get).service(tenant::set))
+                .service(web::scope("/tenant").service(tenant::get).service(tenant::set).service(bookings::settings).service(bookings::set_settings))
+                .service(
+                    web::scope("/events")
+                        .service(events::list)
+                        .service(events::create)
+                        .service(bookings::csv)
+                        .service(bookings::list)
+                        .service(events::publish)
+                        .service(events::get)
+                        .service(events::update),
+                )
+                .service(web::scope("/bookings").service(bookings::cancel).service(bookings::move_booking))
+                .service(web::scope("/participants").service(bookings::search))
+                .service(
+                    web::scope("/public")
+                        .service(events::public_get)
+                        .service(bookings::book)
+                        .service(portal::request_link)
+                        .service(portal::redeem),
+                )
+                .service(
+                    web::scope("/portal")
+                        .service(portal::me)
+                        .service(portal::bookings)
+                        .service(portal::cancel)
+                        .service(portal::export)
+                        .service(portal::create_request)
+                        .service(portal::requests)
+                        .service(portal::unsubscribe)
+                        .service(portal::resubscribe)
+                        .service(portal::logout),
+                )
                 .service(web::scope("/accounts").service(auth::end_member_sessions))
                 .service(web::scope("/audit").service(audit::actions).service(audit::verify).service(audit::export).service(audit::list))
                 .service(web::scope("/deletion-log").service(audit::deletions_export).service(audit::deletions))

@@ -96,6 +96,13 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::invitations::routes::preview, crate::invitations::routes::accept,
         crate::companies::routes::list, crate::companies::routes::create,
         crate::tenants::routes::get, crate::tenants::routes::set,
+        crate::events::routes::list, crate::events::routes::create, crate::events::routes::get, crate::events::routes::update,
+        crate::events::routes::publish, crate::events::routes::public_get,
+        crate::bookings::routes::book, crate::bookings::routes::list, crate::bookings::routes::csv, crate::bookings::routes::cancel,
+        crate::bookings::routes::move_booking, crate::bookings::routes::search, crate::bookings::routes::settings, crate::bookings::routes::set_settings,
+        crate::portal::routes::request_link, crate::portal::routes::redeem, crate::portal::routes::me, crate::portal::routes::bookings,
+        crate::portal::routes::cancel, crate::portal::routes::export, crate::portal::routes::create_request, crate::portal::routes::requests,
+        crate::portal::routes::unsubscribe, crate::portal::routes::resubscribe, crate::portal::routes::logout,
     ),
     components(schemas(Problem)),
     tags(
@@ -104,6 +111,9 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         (name = "audit", description = "Audit trail (role-scoped)"),
         (name = "locations", description = "Venues and rooms"),
         (name = "members", description = "Members, roles, invitations, companies and the tenant's security settings"),
+        (name = "events", description = "Events, courses, bookings and participants (staff)"),
+        (name = "booking", description = "Public booking pages"),
+        (name = "participants", description = "Participant sign-in by link and the participant portal"),
     )
 )]
 pub struct ApiDoc;

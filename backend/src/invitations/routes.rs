@@ -9,8 +9,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use super::model::{AcceptInvitation, Accepted, InvitationPreview, InvitationView, NewInvitation, TokenRequest};
 use super::service;
 use crate::auth::policy::{authorize, Permission};
-use crate::auth::principal::{self, RequestFacts};
-use crate::auth::routes::rate_limited;
+use crate::auth::routes::{public_call, rate_limited};
 use crate::auth::service::{Origin, Principal};
 use crate::http::{ApiError, Problem};
 use crate::state::AppState;
@@ -64,28 +63,16 @@ pub async fn revoke(state: web::Data<AppState>, p: Principal, id: web::Path<Stri
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The public endpoints: same-origin requests only, limited per hashed address; a bad
-/// token answers 404 whatever the reason.
-/// `Ok(Err(wait))`: rate limited.
+/// The public endpoints: a bad token answers 404 whatever the reason.
 async fn public<T: Send + 'static>(req: &HttpRequest, state: &web::Data<AppState>, f: impl FnOnce(&AppState, &Origin) -> Result<T, AppError> + Send + 'static) -> Result<Result<T, Duration>, ApiError> {
-    if !principal::origin_matches(req, state) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", "The request did not come from this application"));
-    }
-    let facts = RequestFacts::of(req)?;
-    let state = state.clone().into_inner();
-    web::block(move || {
-        let origin = facts.origin(&state)?;
-        let ip_key = origin.ip.as_ref().map(|i| i.hash.clone()).unwrap_or_default();
-        if let Err(wait) = state.limits.public_per_ip.check(&ip_key) {
-            return Ok(Err(wait));
-        }
-        f(&state, &origin).map(Ok).map_err(|e| match e {
+    public_call(req, state, move |state, origin| {
+        f(state, origin).map_err(|e| match e {
             AppError::Rule { code: "invitation_invalid", message } => ApiError::new(StatusCode::NOT_FOUND, "invitation_invalid", "Invitation not valid").detail(message),
             AppError::Rule { code: "invalid_credentials", .. } => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "The password is wrong"),
             other => other.into(),
         })
     })
-    .await?
+    .await
 }
 
 /// Who invited whom into what, for the page behind the link (public).

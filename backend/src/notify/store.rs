@@ -58,3 +58,13 @@ pub fn mark_attempt_failed(conn: &mut DbConnection, id: &str, attempts: i32, nex
         ))
         .execute(conn)
 }
+
+/// The mails sent for a tenant to one recipient (by blind index), oldest first.
+pub fn for_recipient(conn: &mut DbConnection, tenant_id: &str, recipient_index: &[u8]) -> QueryResult<Vec<OutboxRow>> {
+    mail_outbox::table
+        .filter(mail_outbox::sender_tenant_id.eq(tenant_id))
+        .filter(mail_outbox::recipient_index.eq(recipient_index))
+        .order(mail_outbox::created_at.asc())
+        .select(OutboxRow::as_select())
+        .load(conn)
+}

@@ -63,3 +63,76 @@ pub fn invitation(lang: Language, to: &str, tenant: &str, role: &str, link: &str
     };
     Message { to: to.to_owned(), subject, text }
 }
+
+/// What happened to a booking, for its mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BookingNews {
+    Confirmed,
+    Waiting,
+    /// Moved up from the waiting list.
+    Promoted,
+    Cancelled,
+}
+
+impl BookingNews {
+    pub fn purpose(self) -> &'static str {
+        match self {
+            Self::Confirmed | Self::Waiting => "booking_confirmation",
+            Self::Promoted => "booking_promoted",
+            Self::Cancelled => "booking_cancelled",
+        }
+    }
+}
+
+/// A booking mail. `dates` are the event's sessions, one per line; `portal` is where the
+/// participant asks for a sign-in link to see or cancel their bookings.
+pub fn booking(lang: Language, news: BookingNews, to: &str, tenant: &str, title: &str, dates: &str, portal: &str) -> Message {
+    let (subject, what) = match (lang, news) {
+        (Language::De, BookingNews::Confirmed) => (format!("Buchung bestätigt: {title}"), "Ihre Buchung ist bestätigt.".to_owned()),
+        (Language::De, BookingNews::Waiting) => (
+            format!("Warteliste: {title}"),
+            "Die Veranstaltung ist ausgebucht; Sie stehen auf der Warteliste. Wird ein Platz frei, rücken Sie automatisch nach und erhalten eine Nachricht.".to_owned(),
+        ),
+        (Language::De, BookingNews::Promoted) => (format!("Platz frei geworden: {title}"), "Ein Platz ist frei geworden: Ihre Buchung ist jetzt bestätigt.".to_owned()),
+        (Language::De, BookingNews::Cancelled) => (format!("Buchung storniert: {title}"), "Ihre Buchung wurde storniert.".to_owned()),
+        (Language::En, BookingNews::Confirmed) => (format!("Booking confirmed: {title}"), "Your booking is confirmed.".to_owned()),
+        (Language::En, BookingNews::Waiting) => (
+            format!("Waiting list: {title}"),
+            "The event is full; you are on the waiting list. If a seat frees up, you move up automatically and get a message.".to_owned(),
+        ),
+        (Language::En, BookingNews::Promoted) => (format!("A seat is free: {title}"), "A seat has become free: your booking is now confirmed.".to_owned()),
+        (Language::En, BookingNews::Cancelled) => (format!("Booking cancelled: {title}"), "Your booking has been cancelled.".to_owned()),
+    };
+    let text = match lang {
+        Language::De => format!(
+            "Guten Tag,\n\n{what}\n\n{title}\n{dates}\n\nIhre Buchungen sehen, stornieren oder Ihre Daten herunterladen: \
+             fordern Sie hier einen Anmeldelink an:\n{portal}\n\nViele Grüße\n{tenant}\n"
+        ),
+        Language::En => format!(
+            "Hello,\n\n{what}\n\n{title}\n{dates}\n\nTo see or cancel your bookings or download your data, \
+             request a sign-in link here:\n{portal}\n\nKind regards\n{tenant}\n"
+        ),
+    };
+    Message { to: to.to_owned(), subject, text }
+}
+
+/// The participant's sign-in link (TOM ACC-2): short-lived and single use.
+pub fn magic_link(lang: Language, to: &str, tenant: &str, link: &str, minutes: i64) -> Message {
+    let (subject, text) = match lang {
+        Language::De => (
+            format!("Ihr Anmeldelink für {tenant}"),
+            format!(
+                "Guten Tag,\n\nmit diesem Link melden Sie sich bei {tenant} an und sehen Ihre Buchungen:\n{link}\n\n\
+                 Der Link gilt {minutes} Minuten und nur einmal. Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese Nachricht.\n"
+            ),
+        ),
+        Language::En => (
+            format!("Your sign-in link for {tenant}"),
+            format!(
+                "Hello,\n\nuse this link to sign in to {tenant} and see your bookings:\n{link}\n\n\
+                 The link is valid for {minutes} minutes and only once. If you did not ask for it, ignore this message.\n"
+            ),
+        ),
+    };
+    Message { to: to.to_owned(), subject, text }
+}

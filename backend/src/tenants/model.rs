@@ -16,6 +16,8 @@ pub struct Tenant {
     pub updated_at: NaiveDateTime,
     /// Admin roles must sign in with a second factor (TOM ACC-6).
     pub mfa_required_for_admins: bool,
+    /// The consent text of the booking pages; `None`: the built-in default.
+    pub booking_consent_text: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug)]

@@ -44,6 +44,7 @@ pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant)
         created_at: now,
         updated_at: now,
         mfa_required_for_admins: false,
+        booking_consent_text: None,
     };
     let scope = TenantScope::named_by_operator(tenant.id.clone());
     db.platform_tx(|tx| {

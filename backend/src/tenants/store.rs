@@ -41,3 +41,7 @@ pub fn live_keys(conn: &mut DbConnection, tenant_id: &str) -> QueryResult<Vec<Te
 pub fn set_mfa_required(conn: &mut DbConnection, id: &str, required: bool, now: chrono::NaiveDateTime) -> QueryResult<usize> {
     diesel::update(tenants::table.find(id)).set((tenants::mfa_required_for_admins.eq(required), tenants::updated_at.eq(now))).execute(conn)
 }
+
+pub fn set_consent_text(conn: &mut DbConnection, id: &str, text: &str, now: chrono::NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(tenants::table.find(id)).set((tenants::booking_consent_text.eq(text), tenants::updated_at.eq(now))).execute(conn)
+}

@@ -1,0 +1,112 @@
+//! Bookings: the public booking endpoint, and the organiser's lists, CSV, cancel, move,
+//! participant search and the tenant's consent text.
+
+use actix_web::http::header;
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
+
+use super::model::{BookingCreated, BookingSettings, BookingView, MoveBooking, NewBooking, ParticipantHit, SearchQuery};
+use super::service;
+use crate::auth::policy::Permission;
+use crate::auth::routes::rate_limited;
+use crate::auth::service::Principal;
+use crate::events::routes::{public_in_tenant, staff};
+use crate::http::{ApiError, Problem};
+use crate::state::AppState;
+
+/// Books a seat (or a place on the waiting list) without an account (public).
+#[utoipa::path(post, path = "/api/v1/public/{tenant}/events/{id}/bookings", operation_id = "public_booking_create", tag = "booking", params(("tenant" = String, Path), ("id" = String, Path)), request_body = NewBooking, responses(
+    (status = 201, body = BookingCreated),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/{tenant}/events/{id}/bookings")]
+pub async fn book(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, body: web::Json<NewBooking>) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    let body = body.into_inner();
+    Ok(match public_in_tenant(&req, &state, slug, move |state, origin, _, scope| Ok(service::book(state, origin, scope, &id, &body)?)).await? {
+        Ok(created) => HttpResponse::Created().json(created),
+        Err(wait) => rate_limited(wait),
+    })
+}
+
+/// An event's bookings: confirmed, waiting list in order, cancelled; with mail status.
+#[utoipa::path(get, path = "/api/v1/events/{id}/bookings", operation_id = "event_bookings_list", tag = "events", params(("id" = String, Path)), responses(
+    (status = 200, body = [BookingView]),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/{id}/bookings")]
+pub async fn list(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::BookingsRead, move |s, p, scope| service::list_for_event(s, p, scope, &id)).await?))
+}
+
+/// The booking list as a CSV download (audited).
+#[utoipa::path(get, path = "/api/v1/events/{id}/bookings.csv", operation_id = "event_bookings_csv", tag = "events", params(("id" = String, Path)), responses(
+    (status = 200, content_type = "text/csv", body = String),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/{id}/bookings.csv")]
+pub async fn csv(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let name = format!("attachment; filename=\"bookings-{}.csv\"", id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>());
+    let bytes = staff(state, p, Permission::BookingsRead, move |s, p, scope| service::csv_for_event(s, p, scope, &id)).await?;
+    Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header((header::CONTENT_DISPOSITION, name)).body(bytes))
+}
+
+/// Cancels a booking; the first on the waiting list moves up.
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", operation_id = "bookings_cancel", tag = "events", params(("id" = String, Path)), responses(
+    (status = 200, body = BookingView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/{id}/cancel")]
+pub async fn cancel(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::BookingsWrite, move |s, p, scope| service::cancel_by_staff(s, p, scope, &id)).await?))
+}
+
+/// Moves a booking to another event.
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/move", operation_id = "bookings_move", tag = "events", params(("id" = String, Path)), request_body = MoveBooking, responses(
+    (status = 200, body = BookingView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/{id}/move")]
+pub async fn move_booking(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<MoveBooking>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::BookingsWrite, move |s, p, scope| service::move_booking(s, p, scope, &id, &body.event_id)).await?))
+}
+
+/// Participants by whole email address or whole name words (blind indexes, TOM PSEUDO-1).
+#[utoipa::path(get, path = "/api/v1/participants", operation_id = "participants_search", tag = "events", params(SearchQuery), responses(
+    (status = 200, body = [ParticipantHit]),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("")]
+pub async fn search(state: web::Data<AppState>, p: Principal, q: web::Query<SearchQuery>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::ParticipantsRead, move |s, _, scope| service::search(s, scope, &q.q)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenant/booking", operation_id = "booking_settings_get", tag = "events", responses(
+    (status = 200, body = BookingSettings),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/booking")]
+pub async fn settings(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::EventsRead, |s, _, scope| service::settings(s, scope)).await?))
+}
+
+/// Sets the consent text every booking page shows.
+#[utoipa::path(put, path = "/api/v1/tenant/booking", operation_id = "booking_settings_set", tag = "events", request_body = BookingSettings, responses(
+    (status = 200, body = BookingSettings),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/booking")]
+pub async fn set_settings(state: web::Data<AppState>, p: Principal, body: web::Json<BookingSettings>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::BookingSettingsWrite, move |s, p, scope| service::set_settings(s, p, scope, &body)).await?))
+}

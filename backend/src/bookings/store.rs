@@ -1,0 +1,151 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::{BookingRow, ParticipantRow, TermRow, CANCELLED, CONFIRMED, WAITING};
+use crate::db::schema::{bookings, participant_terms, participants};
+use crate::db::DbConnection;
+
+pub fn insert_participant(conn: &mut DbConnection, p: &ParticipantRow, terms: &[TermRow]) -> QueryResult<()> {
+    diesel::insert_into(participants::table).values(p).execute(conn)?;
+    for t in terms {
+        diesel::insert_into(participant_terms::table).values(t).execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn participant(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<Option<ParticipantRow>> {
+    participants::table.find((tenant_id, id)).select(ParticipantRow::as_select()).first(conn).optional()
+}
+
+pub fn participants(conn: &mut DbConnection, tenant_id: &str, ids: &[String]) -> QueryResult<Vec<ParticipantRow>> {
+    participants::table.filter(participants::tenant_id.eq(tenant_id)).filter(participants::id.eq_any(ids)).select(ParticipantRow::as_select()).load(conn)
+}
+
+pub fn participant_by_email(conn: &mut DbConnection, tenant_id: &str, email_index: &[u8]) -> QueryResult<Option<ParticipantRow>> {
+    participants::table
+        .filter(participants::tenant_id.eq(tenant_id))
+        .filter(participants::email_index.eq(email_index))
+        .select(ParticipantRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn set_phone(conn: &mut DbConnection, tenant_id: &str, id: &str, phone: &[u8], now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(participants::table.find((tenant_id, id))).set((participants::phone_ciphertext.eq(phone), participants::updated_at.eq(now))).execute(conn)
+}
+
+pub fn set_opt_out(conn: &mut DbConnection, tenant_id: &str, id: &str, at: Option<NaiveDateTime>, reason: Option<&str>, text: Option<Vec<u8>>) -> QueryResult<usize> {
+    diesel::update(participants::table.find((tenant_id, id)))
+        .set((participants::mail_opt_out_at.eq(at), participants::mail_opt_out_reason.eq(reason), participants::mail_opt_out_text_ciphertext.eq(text)))
+        .execute(conn)
+}
+
+/// Participants having every one of `terms` (blind indexes of whole name words).
+pub fn participants_with_terms(conn: &mut DbConnection, tenant_id: &str, terms: &[Vec<u8>]) -> QueryResult<Vec<String>> {
+    let mut found: Option<Vec<String>> = None;
+    for term in terms {
+        let ids: Vec<String> = participant_terms::table
+            .filter(participant_terms::tenant_id.eq(tenant_id))
+            .filter(participant_terms::term_index.eq(term))
+            .select(participant_terms::participant_id)
+            .load(conn)?;
+        found = Some(match found {
+            None => ids,
+            Some(prev) => prev.into_iter().filter(|id| ids.contains(id)).collect(),
+        });
+    }
+    Ok(found.unwrap_or_default())
+}
+
+pub fn insert(conn: &mut DbConnection, b: &BookingRow) -> QueryResult<usize> {
+    diesel::insert_into(bookings::table).values(b).execute(conn)
+}
+
+pub fn find(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<Option<BookingRow>> {
+    bookings::table.find((tenant_id, id)).select(BookingRow::as_select()).first(conn).optional()
+}
+
+/// An event's bookings: confirmed, then the waiting list in queue order, then cancelled.
+pub fn of_event(conn: &mut DbConnection, tenant_id: &str, event_id: &str) -> QueryResult<Vec<BookingRow>> {
+    let mut rows: Vec<BookingRow> = bookings::table
+        .filter(bookings::tenant_id.eq(tenant_id))
+        .filter(bookings::event_id.eq(event_id))
+        .order((bookings::queued_at.asc(), bookings::id.asc()))
+        .select(BookingRow::as_select())
+        .load(conn)?;
+    rows.sort_by_key(|b| [CONFIRMED, WAITING, CANCELLED].iter().position(|s| *s == b.status));
+    Ok(rows)
+}
+
+pub fn of_participant(conn: &mut DbConnection, tenant_id: &str, participant_id: &str) -> QueryResult<Vec<BookingRow>> {
+    bookings::table
+        .filter(bookings::tenant_id.eq(tenant_id))
+        .filter(bookings::participant_id.eq(participant_id))
+        .order(bookings::created_at.desc())
+        .select(BookingRow::as_select())
+        .load(conn)
+}
+
+pub fn active(conn: &mut DbConnection, tenant_id: &str, event_id: &str, participant_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        bookings::table
+            .filter(bookings::tenant_id.eq(tenant_id))
+            .filter(bookings::event_id.eq(event_id))
+            .filter(bookings::participant_id.eq(participant_id))
+            .filter(bookings::status.ne(CANCELLED)),
+    ))
+    .get_result(conn)
+}
+
+pub fn count(conn: &mut DbConnection, tenant_id: &str, event_id: &str, status: &str) -> QueryResult<i64> {
+    bookings::table
+        .filter(bookings::tenant_id.eq(tenant_id))
+        .filter(bookings::event_id.eq(event_id))
+        .filter(bookings::status.eq(status))
+        .count()
+        .get_result(conn)
+}
+
+/// The first `n` on an event's waiting list.
+pub fn next_waiting(conn: &mut DbConnection, tenant_id: &str, event_id: &str, n: i64) -> QueryResult<Vec<BookingRow>> {
+    bookings::table
+        .filter(bookings::tenant_id.eq(tenant_id))
+        .filter(bookings::event_id.eq(event_id))
+        .filter(bookings::status.eq(WAITING))
+        .order((bookings::queued_at.asc(), bookings::id.asc()))
+        .limit(n)
+        .select(BookingRow::as_select())
+        .load(conn)
+}
+
+/// Changes the status if it still is `from`; 0 when someone else was quicker.
+pub fn set_status(conn: &mut DbConnection, tenant_id: &str, id: &str, from: &str, to: &str) -> QueryResult<usize> {
+    diesel::update(bookings::table.find((tenant_id, id)).filter(bookings::status.eq(from))).set(bookings::status.eq(to)).execute(conn)
+}
+
+pub fn cancel(conn: &mut DbConnection, tenant_id: &str, id: &str, by: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(bookings::table.find((tenant_id, id)).filter(bookings::status.ne(CANCELLED)))
+        .set((bookings::status.eq(CANCELLED), bookings::cancelled_at.eq(now), bookings::cancelled_by.eq(by)))
+        .execute(conn)
+}
+
+pub fn move_to(conn: &mut DbConnection, tenant_id: &str, id: &str, event_id: &str, status: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(bookings::table.find((tenant_id, id)).filter(bookings::status.ne(CANCELLED)))
+        .set((bookings::event_id.eq(event_id), bookings::status.eq(status), bookings::queued_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn set_mail(conn: &mut DbConnection, tenant_id: &str, id: &str, mail_id: &str) -> QueryResult<usize> {
+    diesel::update(bookings::table.find((tenant_id, id))).set(bookings::mail_id.eq(mail_id)).execute(conn)
+}
+
+/// Active bookings per participant.
+pub fn active_counts(conn: &mut DbConnection, tenant_id: &str, ids: &[String]) -> QueryResult<Vec<(String, i64)>> {
+    bookings::table
+        .filter(bookings::tenant_id.eq(tenant_id))
+        .filter(bookings::participant_id.eq_any(ids))
+        .filter(bookings::status.ne(CANCELLED))
+        .group_by(bookings::participant_id)
+        .select((bookings::participant_id, diesel::dsl::count_star()))
+        .load(conn)
+}

@@ -1,0 +1,188 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::{event_instructors, event_sessions, events};
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub location_id: Option<String>,
+    pub company_id: Option<String>,
+    pub capacity: i32,
+    pub waiting_list: bool,
+    pub booking_opens_at: Option<NaiveDateTime>,
+    pub booking_closes_at: Option<NaiveDateTime>,
+    /// Extra fields asked, comma-separated (see `EXTRA_FIELDS`).
+    pub fields: String,
+    pub status: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl EventRow {
+    pub fn fields(&self) -> Vec<String> {
+        self.fields.split(',').filter(|f| !f.is_empty()).map(str::to_owned).collect()
+    }
+
+    pub fn asks(&self, field: &str) -> bool {
+        self.fields.split(',').any(|f| f == field)
+    }
+
+    /// Published and inside its booking window.
+    pub fn booking_open(&self, now: NaiveDateTime) -> bool {
+        self.status == STATUS_PUBLISHED && self.booking_opens_at.is_none_or(|t| t <= now) && self.booking_closes_at.is_none_or(|t| now < t)
+    }
+}
+
+pub const STATUS_DRAFT: &str = "draft";
+pub const STATUS_PUBLISHED: &str = "published";
+/// What an event may ask besides name and email (TOM PRIV-1: nothing more by default).
+pub const EXTRA_FIELDS: &[&str] = &["phone", "note"];
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = event_sessions)]
+pub struct SessionRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub event_id: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = event_instructors)]
+pub struct InstructorRow {
+    pub tenant_id: String,
+    pub event_id: String,
+    pub account_id: String,
+}
+
+/// Accepts `2026-12-01T18:00`, `…:00`, `…:00.000` and a trailing `Z` (a browser's
+/// `datetime-local` has no seconds).
+pub fn flexible_time<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
+    let raw = String::deserialize(d)?;
+    parse_time(&raw).ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not a time like 2026-12-01T18:00")))
+}
+
+pub fn flexible_time_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        None => Ok(None),
+        Some(raw) if raw.is_empty() => Ok(None),
+        Some(raw) => parse_time(&raw).map(Some).ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not a time like 2026-12-01T18:00"))),
+    }
+}
+
+fn parse_time(raw: &str) -> Option<NaiveDateTime> {
+    let raw = raw.strip_suffix('Z').unwrap_or(raw);
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"].iter().find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
+}
+
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SessionInput {
+    #[serde(deserialize_with = "flexible_time")]
+    #[schema(value_type = String, example = "2026-12-01T18:00")]
+    pub starts_at: NaiveDateTime,
+    #[serde(deserialize_with = "flexible_time")]
+    #[schema(value_type = String, example = "2026-12-01T20:00")]
+    pub ends_at: NaiveDateTime,
+}
+
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct EventInput {
+    /// `event` or `course`.
+    pub kind: String,
+    #[schema(max_length = 200)]
+    pub title: String,
+    #[serde(default)]
+    #[schema(max_length = 5000)]
+    pub description: String,
+    #[serde(default)]
+    pub location_id: Option<String>,
+    /// Courses may belong to a customer company (TOM SEP-3).
+    #[serde(default)]
+    pub company_id: Option<String>,
+    pub capacity: i32,
+    #[serde(default)]
+    pub waiting_list: bool,
+    #[serde(default, deserialize_with = "flexible_time_opt")]
+    #[schema(value_type = Option<String>)]
+    pub booking_opens_at: Option<NaiveDateTime>,
+    #[serde(default, deserialize_with = "flexible_time_opt")]
+    #[schema(value_type = Option<String>)]
+    pub booking_closes_at: Option<NaiveDateTime>,
+    /// Extra fields asked from participants: `phone`, `note`. Name and email always.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    pub sessions: Vec<SessionInput>,
+    /// Accounts with the instructor role in this tenant.
+    #[serde(default)]
+    pub instructor_ids: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct SessionView {
+    pub id: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+}
+
+impl From<SessionRow> for SessionView {
+    fn from(s: SessionRow) -> Self {
+        Self { id: s.id, starts_at: s.starts_at, ends_at: s.ends_at }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventView {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub location_id: Option<String>,
+    pub company_id: Option<String>,
+    pub capacity: i32,
+    pub waiting_list: bool,
+    pub booking_opens_at: Option<NaiveDateTime>,
+    pub booking_closes_at: Option<NaiveDateTime>,
+    pub fields: Vec<String>,
+    pub status: String,
+    pub sessions: Vec<SessionView>,
+    pub instructor_ids: Vec<String>,
+    /// Confirmed bookings.
+    pub confirmed: i64,
+    /// Bookings on the waiting list.
+    pub waiting: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What the public booking page shows: no staff ids, no other bookings.
+#[derive(Serialize, ToSchema)]
+pub struct PublicEvent {
+    pub id: String,
+    pub tenant_name: String,
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub location_name: Option<String>,
+    pub sessions: Vec<SessionView>,
+    pub capacity: i32,
+    pub seats_left: i64,
+    pub waiting_list: bool,
+    pub booking_open: bool,
+    pub booking_opens_at: Option<NaiveDateTime>,
+    pub booking_closes_at: Option<NaiveDateTime>,
+    pub fields: Vec<String>,
+    /// The text the participant consents to by booking.
+    pub consent_text: String,
+}

@@ -1,0 +1,135 @@
+//! `/api/v1/events` (staff) and the public event view `/api/v1/public/{tenant}/events/{id}`.
+
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
+
+use super::model::{EventInput, EventView, PublicEvent};
+use super::service;
+use crate::auth::policy::{authorize, Permission};
+use crate::auth::routes::public_call;
+use crate::auth::service::Principal;
+use crate::http::{ApiError, Problem};
+use crate::state::AppState;
+
+/// Runs `f` with the scope `permission` grants, off the async runtime.
+pub async fn staff<T: Send + 'static>(
+    state: web::Data<AppState>,
+    p: Principal,
+    permission: Permission,
+    f: impl FnOnce(&AppState, &Principal, &crate::db::TenantScope) -> Result<T, crate::AppError> + Send + 'static,
+) -> Result<T, ApiError> {
+    web::block(move || -> Result<T, ApiError> {
+        let grant = authorize(&state, &p, permission)?;
+        Ok(f(&state, &p, &grant.scope.ok_or_else(ApiError::not_found)?)?)
+    })
+    .await?
+}
+
+/// Events and courses the caller may see, newest first.
+#[utoipa::path(get, path = "/api/v1/events", operation_id = "events_list", tag = "events", responses(
+    (status = 200, body = [EventView]),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("")]
+pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::EventsRead, service::list).await?))
+}
+
+/// Creates a draft event or course.
+#[utoipa::path(post, path = "/api/v1/events", operation_id = "events_create", tag = "events", request_body = EventInput, responses(
+    (status = 201, body = EventView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("")]
+pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<EventInput>) -> Result<HttpResponse, ApiError> {
+    let view = staff(state, p, Permission::EventsWrite, move |s, p, scope| service::create(s, p, scope, &body)).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{id}", operation_id = "events_get", tag = "events", params(("id" = String, Path)), responses(
+    (status = 200, body = EventView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/{id}")]
+pub async fn get(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::EventsRead, move |s, p, scope| service::get(s, p, scope, &id)).await?))
+}
+
+/// Changes an event; more seats let the waiting list move up.
+#[utoipa::path(put, path = "/api/v1/events/{id}", operation_id = "events_update", tag = "events", params(("id" = String, Path)), request_body = EventInput, responses(
+    (status = 200, body = EventView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/{id}")]
+pub async fn update(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<EventInput>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::EventsWrite, move |s, p, scope| service::update(s, p, scope, &id, &body)).await?))
+}
+
+/// Publishes a draft: its booking page opens (within the booking window).
+#[utoipa::path(post, path = "/api/v1/events/{id}/publish", operation_id = "events_publish", tag = "events", params(("id" = String, Path)), responses(
+    (status = 200, body = EventView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/{id}/publish")]
+pub async fn publish(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::EventsWrite, move |s, p, scope| service::publish(s, p, scope, &id)).await?))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct LanguageQuery {
+    /// Language of the default consent text: `de` (default) or `en`.
+    pub language: Option<String>,
+}
+
+/// A published event's booking page (public).
+#[utoipa::path(get, path = "/api/v1/public/{tenant}/events/{id}", operation_id = "public_event_get", tag = "booking", params(("tenant" = String, Path), ("id" = String, Path), LanguageQuery), responses(
+    (status = 200, body = PublicEvent),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/{tenant}/events/{id}")]
+pub async fn public_get(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, q: web::Query<LanguageQuery>) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    let lang = crate::notify::templates::Language::from_code(q.language.as_deref().unwrap_or("de")).unwrap_or(crate::notify::templates::Language::De);
+    // A GET has no Origin header to check; it reads published data only.
+    let state = state.into_inner();
+    let at = crate::http::RequestContext::of(&req)?.received_at;
+    let view = web::block(move || -> Result<PublicEvent, ApiError> {
+        let (tenant, scope) = public_tenant(&state, &slug)?;
+        let consent = crate::bookings::service::consent_text(&tenant, lang);
+        Ok(service::public_view(&state, &scope, &tenant.name, &id, consent, at.naive_utc())?)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The active tenant a public URL names by its slug.
+pub fn public_tenant(state: &AppState, slug: &str) -> Result<(crate::tenants::model::Tenant, crate::db::TenantScope), ApiError> {
+    if slug.len() > 64 {
+        return Err(ApiError::not_found());
+    }
+    let tenant = crate::tenants::service::find_by_slug(&state.db, slug)?
+        .filter(|t| t.status == crate::tenants::model::STATUS_ACTIVE)
+        .ok_or_else(ApiError::not_found)?;
+    let scope = crate::db::TenantScope::named_by_public_page(tenant.id.clone());
+    Ok((tenant, scope))
+}
+
+/// Shared by the public POST endpoints: `f` runs with the tenant the path names.
+pub async fn public_in_tenant<T: Send + 'static>(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    slug: String,
+    f: impl FnOnce(&AppState, &crate::auth::service::Origin, &crate::tenants::model::Tenant, &crate::db::TenantScope) -> Result<T, ApiError> + Send + 'static,
+) -> Result<Result<T, std::time::Duration>, ApiError> {
+    public_call(req, state, move |state, origin| {
+        let (tenant, scope) = public_tenant(state, &slug)?;
+        f(state, origin, &tenant, &scope)
+    })
+    .await
+}

@@ -1,0 +1,270 @@
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use uuid::Uuid;
+
+use super::model::{EventInput, EventRow, EventView, InstructorRow, PublicEvent, SessionRow, SessionView, EXTRA_FIELDS, STATUS_DRAFT, STATUS_PUBLISHED};
+use super::store;
+use crate::audit::{self, Action, Event};
+use crate::auth::model::Role;
+use crate::auth::service::Principal;
+use crate::db::{DbConnection, TenantScope};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Which events a staff member may see: admins and organisers all; instructors the ones
+/// they teach; company admins their companies' courses (TOM SEP-3).
+pub enum EventAccess {
+    All,
+    Limited { account_id: String, companies: Vec<String> },
+}
+
+impl EventAccess {
+    pub fn of(p: &Principal) -> Self {
+        if [Role::TenantAdmin, Role::PartnerAdmin, Role::Organiser].iter().any(|r| p.has_role(*r)) {
+            return Self::All;
+        }
+        let companies = p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.code()).filter_map(|m| m.company_id.clone()).collect();
+        Self::Limited { account_id: p.account_id.clone(), companies }
+    }
+
+    fn allows(&self, event: &EventRow, instructors: &[InstructorRow]) -> bool {
+        match self {
+            Self::All => true,
+            Self::Limited { account_id, companies } => {
+                event.company_id.as_ref().is_some_and(|c| companies.contains(c)) || instructors.iter().any(|i| i.event_id == event.id && &i.account_id == account_id)
+            }
+        }
+    }
+}
+
+fn text(field: &'static str, value: &str, max: usize, required: bool) -> Result<String, AppError> {
+    let value = value.trim();
+    let len = value.chars().count();
+    if (required && len == 0) || len > max {
+        let min = if required { 1 } else { 0 };
+        return Err(AppError::invalid(field, format!("{min}–{max} characters")));
+    }
+    // Line breaks are fine in a description; other control characters are not.
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(AppError::invalid(field, "must not hold control characters"));
+    }
+    Ok(value.to_owned())
+}
+
+/// Checks an input and builds the row and its sessions; `existing` keeps id, status and creator.
+fn validate(conn: &mut DbConnection, scope: &TenantScope, input: &EventInput, id: &str) -> Result<(String, String, Vec<String>, Vec<SessionRow>, Vec<InstructorRow>), AppError> {
+    if !matches!(input.kind.as_str(), "event" | "course") {
+        return Err(AppError::invalid("kind", "must be event or course"));
+    }
+    let title = text("title", &input.title, 200, true)?;
+    let description = text("description", &input.description, 5000, false)?;
+    if !(1..=100_000).contains(&input.capacity) {
+        return Err(AppError::invalid("capacity", "must be between 1 and 100000"));
+    }
+    if let (Some(opens), Some(closes)) = (input.booking_opens_at, input.booking_closes_at) {
+        if closes <= opens {
+            return Err(AppError::invalid("booking_closes_at", "must be after booking_opens_at"));
+        }
+    }
+    let mut fields = Vec::new();
+    for f in &input.fields {
+        if !EXTRA_FIELDS.contains(&f.as_str()) {
+            return Err(AppError::invalid("fields", format!("may hold only {}", EXTRA_FIELDS.join(", "))));
+        }
+        if !fields.contains(f) {
+            fields.push(f.clone());
+        }
+    }
+    if input.sessions.is_empty() || input.sessions.len() > 100 {
+        return Err(AppError::invalid("sessions", "between 1 and 100 sessions"));
+    }
+    let mut sessions = Vec::new();
+    for s in &input.sessions {
+        if s.ends_at <= s.starts_at {
+            return Err(AppError::invalid("sessions", "every session must end after it starts"));
+        }
+        sessions.push(SessionRow { tenant_id: scope.tenant_id().to_owned(), id: Uuid::now_v7().to_string(), event_id: id.to_owned(), starts_at: s.starts_at, ends_at: s.ends_at });
+    }
+    sessions.sort_by_key(|s| s.starts_at);
+    if let Some(location) = &input.location_id {
+        if !crate::locations::store::list(conn, scope.tenant_id())?.iter().any(|l| &l.id == location) {
+            return Err(AppError::invalid("location_id", "no such location"));
+        }
+    }
+    if let Some(company) = &input.company_id {
+        if !crate::companies::store::exists(conn, scope.tenant_id(), company)? {
+            return Err(AppError::invalid("company_id", "no such company"));
+        }
+    }
+    let members = crate::auth::store::memberships_in_tenant(conn, scope.tenant_id())?;
+    let mut instructors: Vec<InstructorRow> = Vec::new();
+    for account in &input.instructor_ids {
+        if !members.iter().any(|m| &m.account_id == account && m.role == Role::Instructor.code() && m.disabled_at.is_none()) {
+            return Err(AppError::invalid("instructor_ids", "every id must be an instructor of this tenant"));
+        }
+        if !instructors.iter().any(|i| &i.account_id == account) {
+            instructors.push(InstructorRow { tenant_id: scope.tenant_id().to_owned(), event_id: id.to_owned(), account_id: account.clone() });
+        }
+    }
+    Ok((title, description, fields, sessions, instructors))
+}
+
+pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &EventInput) -> Result<EventView, AppError> {
+    let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
+    let id = Uuid::now_v7().to_string();
+    state.db.tenant_tx(scope, |tx| {
+        let (title, description, fields, sessions, instructors) = validate(tx, scope, input, &id)?;
+        let row = EventRow {
+            tenant_id: scope.tenant_id().to_owned(),
+            id: id.clone(),
+            kind: input.kind.clone(),
+            title,
+            description,
+            location_id: input.location_id.clone(),
+            company_id: input.company_id.clone(),
+            capacity: input.capacity,
+            waiting_list: input.waiting_list,
+            booking_opens_at: input.booking_opens_at,
+            booking_closes_at: input.booking_closes_at,
+            fields: fields.join(","),
+            status: STATUS_DRAFT.to_owned(),
+            created_by: p.account_id.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        store::insert(tx, &row)?;
+        store::replace_sessions(tx, scope.tenant_id(), &id, &sessions)?;
+        store::replace_instructors(tx, scope.tenant_id(), &id, &instructors)?;
+        audit::record(tx, &p.audit, Event::new(Action::EventCreated, "event", Some(&id)).subject(&id, row.company_id.as_deref()).detail("kind", row.kind.as_str()))?;
+        Ok(())
+    })?;
+    get(state, p, scope, &id)
+}
+
+pub fn update(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, input: &EventInput) -> Result<EventView, AppError> {
+    let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
+    state.db.tenant_tx(scope, |tx| {
+        crate::db::lock_row(tx, "events", scope.tenant_id(), id)?;
+        let mut row = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
+        let (title, description, fields, sessions, instructors) = validate(tx, scope, input, id)?;
+        let confirmed = store::booking_counts(tx, scope.tenant_id(), &[id.to_owned()])?.iter().filter(|(_, s, _)| s == "confirmed").map(|(_, _, n)| *n).sum::<i64>();
+        if i64::from(input.capacity) < confirmed {
+            return Err(AppError::rule("capacity_below_bookings", format!("{confirmed} seats are booked; cancel or move bookings first")));
+        }
+        row.kind = input.kind.clone();
+        row.title = title;
+        row.description = description;
+        row.location_id = input.location_id.clone();
+        row.company_id = input.company_id.clone();
+        row.capacity = input.capacity;
+        row.waiting_list = input.waiting_list;
+        row.booking_opens_at = input.booking_opens_at;
+        row.booking_closes_at = input.booking_closes_at;
+        row.fields = fields.join(",");
+        row.updated_at = now;
+        store::update(tx, &row)?;
+        store::replace_sessions(tx, scope.tenant_id(), id, &sessions)?;
+        store::replace_instructors(tx, scope.tenant_id(), id, &instructors)?;
+        audit::record(tx, &p.audit, Event::new(Action::EventUpdated, "event", Some(id)).subject(id, row.company_id.as_deref()))?;
+        // More seats may let people on the waiting list move up.
+        crate::bookings::service::promote_waiting(state, tx, &p.audit, &row, now)?;
+        Ok(())
+    })?;
+    get(state, p, scope, id)
+}
+
+pub fn publish(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Result<EventView, AppError> {
+    let now = p.audit.at.naive_utc();
+    state.db.tenant_tx(scope, |tx| {
+        let row = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
+        if store::set_status(tx, scope.tenant_id(), id, STATUS_DRAFT, STATUS_PUBLISHED, now)? == 0 {
+            return Err(AppError::rule("not_a_draft", "only a draft can be published"));
+        }
+        audit::record(tx, &p.audit, Event::new(Action::EventPublished, "event", Some(id)).subject(id, row.company_id.as_deref()))?;
+        Ok(())
+    })?;
+    get(state, p, scope, id)
+}
+
+/// Builds the views of `rows` with their sessions, instructors and booking counts.
+fn views(conn: &mut DbConnection, tenant_id: &str, rows: Vec<EventRow>, access: &EventAccess) -> Result<Vec<EventView>, AppError> {
+    let ids: Vec<String> = rows.iter().map(|e| e.id.clone()).collect();
+    let mut sessions: HashMap<String, Vec<SessionView>> = HashMap::new();
+    for s in store::sessions(conn, tenant_id, &ids)? {
+        sessions.entry(s.event_id.clone()).or_default().push(s.into());
+    }
+    let instructors = store::instructors(conn, tenant_id, &ids)?;
+    let mut counts: HashMap<(String, String), i64> = HashMap::new();
+    for (event, status, n) in store::booking_counts(conn, tenant_id, &ids)? {
+        counts.insert((event, status), n);
+    }
+    Ok(rows
+        .into_iter()
+        .filter(|e| access.allows(e, &instructors))
+        .map(|e| EventView {
+            sessions: sessions.remove(&e.id).unwrap_or_default(),
+            instructor_ids: instructors.iter().filter(|i| i.event_id == e.id).map(|i| i.account_id.clone()).collect(),
+            confirmed: counts.get(&(e.id.clone(), "confirmed".into())).copied().unwrap_or(0),
+            waiting: counts.get(&(e.id.clone(), "waiting".into())).copied().unwrap_or(0),
+            fields: e.fields(),
+            id: e.id,
+            kind: e.kind,
+            title: e.title,
+            description: e.description,
+            location_id: e.location_id,
+            company_id: e.company_id,
+            capacity: e.capacity,
+            waiting_list: e.waiting_list,
+            booking_opens_at: e.booking_opens_at,
+            booking_closes_at: e.booking_closes_at,
+            status: e.status,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        })
+        .collect())
+}
+
+pub fn list(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<Vec<EventView>, AppError> {
+    state.db.tenant_tx(scope, |tx| {
+        let rows = store::list(tx, scope.tenant_id())?;
+        views(tx, scope.tenant_id(), rows, &EventAccess::of(p))
+    })
+}
+
+/// One event the caller may see; others (and other tenants') are not found.
+pub fn get(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Result<EventView, AppError> {
+    state.db.tenant_tx(scope, |tx| {
+        let row = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
+        views(tx, scope.tenant_id(), vec![row], &EventAccess::of(p))?.pop().ok_or(AppError::NotFound)
+    })
+}
+
+/// The event behind a public booking page: published (or cancelled) only.
+pub fn public_view(state: &AppState, scope: &TenantScope, tenant_name: &str, id: &str, consent_text: String, now: NaiveDateTime) -> Result<PublicEvent, AppError> {
+    state.db.tenant_tx(scope, |tx| {
+        let row = store::find(tx, scope.tenant_id(), id)?.filter(|e| e.status != STATUS_DRAFT).ok_or(AppError::NotFound)?;
+        let location_name = match &row.location_id {
+            Some(l) => crate::locations::store::list(tx, scope.tenant_id())?.into_iter().find(|x| &x.id == l).map(|x| x.name),
+            None => None,
+        };
+        let view = views(tx, scope.tenant_id(), vec![row.clone()], &EventAccess::All)?.pop().ok_or(AppError::NotFound)?;
+        Ok(PublicEvent {
+            id: row.id.clone(),
+            tenant_name: tenant_name.to_owned(),
+            kind: row.kind.clone(),
+            title: row.title.clone(),
+            description: row.description.clone(),
+            location_name,
+            sessions: view.sessions,
+            capacity: row.capacity,
+            seats_left: (i64::from(row.capacity) - view.confirmed).max(0),
+            waiting_list: row.waiting_list,
+            booking_open: row.booking_open(now),
+            booking_opens_at: row.booking_opens_at,
+            booking_closes_at: row.booking_closes_at,
+            fields: row.fields(),
+            consent_text,
+        })
+    })
+}

@@ -1,0 +1,84 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::{EventRow, InstructorRow, SessionRow};
+use crate::db::schema::{bookings, event_instructors, event_sessions, events};
+use crate::db::DbConnection;
+
+pub fn insert(conn: &mut DbConnection, event: &EventRow) -> QueryResult<usize> {
+    diesel::insert_into(events::table).values(event).execute(conn)
+}
+
+pub fn find(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<Option<EventRow>> {
+    events::table.find((tenant_id, id)).select(EventRow::as_select()).first(conn).optional()
+}
+
+pub fn list(conn: &mut DbConnection, tenant_id: &str) -> QueryResult<Vec<EventRow>> {
+    events::table.filter(events::tenant_id.eq(tenant_id)).order(events::created_at.desc()).select(EventRow::as_select()).load(conn)
+}
+
+/// Replaces the editable fields; id, tenant, status and creator stay.
+pub fn update(conn: &mut DbConnection, e: &EventRow) -> QueryResult<usize> {
+    diesel::update(events::table.find((&e.tenant_id, &e.id)))
+        .set((
+            events::kind.eq(&e.kind),
+            events::title.eq(&e.title),
+            events::description.eq(&e.description),
+            events::location_id.eq(&e.location_id),
+            events::company_id.eq(&e.company_id),
+            events::capacity.eq(e.capacity),
+            events::waiting_list.eq(e.waiting_list),
+            events::booking_opens_at.eq(e.booking_opens_at),
+            events::booking_closes_at.eq(e.booking_closes_at),
+            events::fields.eq(&e.fields),
+            events::updated_at.eq(e.updated_at),
+        ))
+        .execute(conn)
+}
+
+pub fn set_status(conn: &mut DbConnection, tenant_id: &str, id: &str, from: &str, to: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(events::table.find((tenant_id, id)).filter(events::status.eq(from))).set((events::status.eq(to), events::updated_at.eq(now))).execute(conn)
+}
+
+pub fn sessions(conn: &mut DbConnection, tenant_id: &str, event_ids: &[String]) -> QueryResult<Vec<SessionRow>> {
+    event_sessions::table
+        .filter(event_sessions::tenant_id.eq(tenant_id))
+        .filter(event_sessions::event_id.eq_any(event_ids))
+        .order(event_sessions::starts_at.asc())
+        .select(SessionRow::as_select())
+        .load(conn)
+}
+
+pub fn replace_sessions(conn: &mut DbConnection, tenant_id: &str, event_id: &str, rows: &[SessionRow]) -> QueryResult<()> {
+    diesel::delete(event_sessions::table.filter(event_sessions::tenant_id.eq(tenant_id)).filter(event_sessions::event_id.eq(event_id))).execute(conn)?;
+    for row in rows {
+        diesel::insert_into(event_sessions::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn instructors(conn: &mut DbConnection, tenant_id: &str, event_ids: &[String]) -> QueryResult<Vec<InstructorRow>> {
+    event_instructors::table
+        .filter(event_instructors::tenant_id.eq(tenant_id))
+        .filter(event_instructors::event_id.eq_any(event_ids))
+        .select(InstructorRow::as_select())
+        .load(conn)
+}
+
+pub fn replace_instructors(conn: &mut DbConnection, tenant_id: &str, event_id: &str, rows: &[InstructorRow]) -> QueryResult<()> {
+    diesel::delete(event_instructors::table.filter(event_instructors::tenant_id.eq(tenant_id)).filter(event_instructors::event_id.eq(event_id))).execute(conn)?;
+    for row in rows {
+        diesel::insert_into(event_instructors::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// (event id, status, count) of the bookings of these events.
+pub fn booking_counts(conn: &mut DbConnection, tenant_id: &str, event_ids: &[String]) -> QueryResult<Vec<(String, String, i64)>> {
+    bookings::table
+        .filter(bookings::tenant_id.eq(tenant_id))
+        .filter(bookings::event_id.eq_any(event_ids))
+        .group_by((bookings::event_id, bookings::status))
+        .select((bookings::event_id, bookings::status, diesel::dsl::count_star()))
+        .load(conn)
+}

@@ -1,0 +1,141 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::{magic_links, participant_sessions, subject_requests};
+use crate::events::model::SessionView;
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = magic_links)]
+pub struct MagicLinkRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub participant_id: String,
+    /// The email the link was sent to: the link dies if the participant's email changes.
+    pub email_index: Vec<u8>,
+    /// SHA-256 of the token; the token exists only in the mail.
+    pub token_hash: Vec<u8>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = participant_sessions)]
+pub struct ParticipantSessionRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub participant_id: String,
+    pub token_hash: Vec<u8>,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = subject_requests)]
+pub struct SubjectRequestRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub participant_id: String,
+    pub kind: String,
+    pub message_ciphertext: Option<Vec<u8>>,
+    pub status: String,
+    /// `portal`, or how staff received it (`phone`, `letter`, …).
+    pub received_via: String,
+    pub created_at: NaiveDateTime,
+    /// One month after receipt (Art. 12(3) GDPR).
+    pub due_at: NaiveDateTime,
+}
+
+pub const REQUEST_KINDS: &[&str] = &["access", "correction", "erasure", "restriction", "objection"];
+pub const OPT_OUT_REASONS: &[&str] = &["too_many", "not_relevant", "other"];
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    #[schema(max_length = 254)]
+    pub email: String,
+    /// Language of the mail: `de` (default) or `en`.
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LinkRequested {}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemLink {
+    #[schema(max_length = 128)]
+    pub token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ParticipantSession {
+    /// Send as `Authorization: Bearer …`; keep it in the tab only (TOM PRIV-2).
+    pub token: String,
+    pub expires_at: NaiveDateTime,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PortalMe {
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub language: String,
+    pub tenant_name: String,
+    pub tenant_slug: String,
+    /// No optional mails (the participant unsubscribed).
+    pub mail_opt_out: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PortalBooking {
+    pub id: String,
+    pub event_id: String,
+    pub title: String,
+    pub kind: String,
+    pub sessions: Vec<SessionView>,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub cancelled_at: Option<NaiveDateTime>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRequest {
+    /// `access`, `correction`, `erasure`, `restriction` or `objection`.
+    pub kind: String,
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RequestView {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub due_at: NaiveDateTime,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Unsubscribe {
+    /// `too_many`, `not_relevant` or `other`.
+    pub reason: String,
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub text: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MailPreference {
+    pub mail_opt_out: bool,
+}

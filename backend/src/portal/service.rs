@@ -1,0 +1,302 @@
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{Duration, NaiveDateTime};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::model::*;
+use super::principal::Participant;
+use super::store;
+use crate::accounts::service::validate_email;
+use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
+use crate::auth::service::{token_hash, Origin};
+use crate::bookings::model::{BookingRow, ParticipantRow};
+use crate::bookings::service::{self as bookings, clean, person, Canceller};
+use crate::bookings::store as booking_store;
+use crate::crypto::{normalize_email, random_bytes};
+use crate::db::{TenantScope, Tx};
+use crate::error::AppError;
+use crate::events::model::SessionView;
+use crate::notify::templates::{self, Language};
+use crate::notify::{self, MailStatus};
+use crate::state::AppState;
+use crate::tenants::model::Tenant;
+use crate::tenants::service::keys;
+
+/// How long a sign-in link works (TOM ACC-2: at most 10 minutes).
+pub const LINK_MINUTES: i64 = 10;
+
+pub fn link_invalid() -> AppError {
+    AppError::rule("link_invalid", "this sign-in link is unknown, used or expired; ask for a new one")
+}
+
+fn visitor(origin: &Origin, participant_id: Option<&str>) -> AuditContext {
+    AuditContext {
+        actor: Actor { kind: ActorKind::Participant, id: participant_id.map(str::to_owned), role: None },
+        at: origin.at,
+        request_id: Some(origin.request_id.clone()),
+        ip: origin.ip.clone(),
+    }
+}
+
+/// Sends a sign-in link if `email` belongs to a participant of the tenant. The answer and
+/// the work are the same either way (one transaction, one audit entry), so the endpoint
+/// does not tell who is known (TOM ACC-4). `Err(wait)` inside: the per-email limit.
+pub fn request_link(state: &AppState, origin: &Origin, tenant: &Tenant, scope: &TenantScope, input: &LinkRequest) -> Result<Result<(), std::time::Duration>, AppError> {
+    let email = validate_email(&input.email)?;
+    let lang = Language::from_code(input.language.as_deref().unwrap_or("de")).ok_or_else(|| AppError::invalid("language", "must be de or en"))?;
+    // Per email (and tenant), keyed by a hash that exists only in memory.
+    if let Err(wait) = state.limits.magic_link_per_email.check(&token_hash(&format!("{}|{email}", tenant.id))) {
+        return Ok(Err(wait));
+    }
+    let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
+    state.db.tenant_tx(scope, |tx| {
+        let keys = keys(tx, scope, &state.master)?;
+        let index = keys.blind_index("participants", "email", &email);
+        let Some(participant) = booking_store::participant_by_email(tx, scope.tenant_id(), &index)? else {
+            audit::record(tx, &visitor(origin, None), Event::new(Action::MagicLinkRequested, "participant", None).outcome(Outcome::Failure))?;
+            return Ok(());
+        };
+        let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
+        let link = MagicLinkRow {
+            id: Uuid::now_v7().to_string(),
+            tenant_id: scope.tenant_id().to_owned(),
+            participant_id: participant.id.clone(),
+            email_index: index,
+            token_hash: token_hash(&token),
+            created_at: now,
+            expires_at: now + Duration::minutes(LINK_MINUTES),
+            used_at: None,
+        };
+        store::insert_link(tx, &link)?;
+        let url = format!("{}/#/p/{}/login?token={token}", state.config.public_url.trim_end_matches('/'), tenant.slug);
+        let message = templates::magic_link(lang, &email, &tenant.name, &url, LINK_MINUTES);
+        notify::enqueue(tx, &keys, Some(scope.tenant_id()), "magic_link", &message, now)?;
+        audit::record(tx, &visitor(origin, Some(&participant.id)), Event::new(Action::MagicLinkRequested, "participant", Some(&participant.id)).subject(&participant.id, None))?;
+        Ok(())
+    })?;
+    state.mail_wakeup.wake();
+    Ok(Ok(()))
+}
+
+/// Exchanges a sign-in link for a participant session: the link must belong to the
+/// tenant of the page, be unused, unexpired, and still match the participant's email.
+pub fn redeem(state: &AppState, origin: &Origin, scope: &TenantScope, token: &str) -> Result<ParticipantSession, AppError> {
+    let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
+    let fail = |reason: &'static str, participant: Option<&str>| -> Result<ParticipantSession, AppError> {
+        state.db.tenant_tx(scope, |tx| {
+            let event = Event::new(Action::ParticipantSignInFailed, "participant", participant).outcome(Outcome::Failure).detail("reason", reason);
+            audit::record(tx, &visitor(origin, participant), event).map(|_| ())
+        })?;
+        Err(link_invalid())
+    };
+    if token.is_empty() || token.len() > 128 {
+        return fail("malformed", None);
+    }
+    let link = {
+        let mut conn = state.db.conn()?;
+        store::link_by_hash(&mut conn, &token_hash(token))?
+    };
+    let Some(link) = link else { return fail("unknown", None) };
+    if link.tenant_id != scope.tenant_id() {
+        // Another tenant's link: nothing about it is told or recorded here.
+        return fail("unknown", None);
+    }
+    if link.used_at.is_some() {
+        return fail("used", Some(&link.participant_id));
+    }
+    if link.expires_at <= now {
+        return fail("expired", Some(&link.participant_id));
+    }
+    let session_token = URL_SAFE_NO_PAD.encode(random_bytes(32));
+    let result = state.db.tenant_tx(scope, |tx| {
+        if store::use_link(tx, &link.id, now)? == 0 {
+            return Ok(None);
+        }
+        let Some(participant) = booking_store::participant(tx, scope.tenant_id(), &link.participant_id)?.filter(|p| p.email_index == link.email_index) else {
+            return Ok(None);
+        };
+        let session = ParticipantSessionRow {
+            id: Uuid::now_v7().to_string(),
+            tenant_id: scope.tenant_id().to_owned(),
+            participant_id: participant.id.clone(),
+            token_hash: token_hash(&session_token),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + Duration::hours(i64::from(state.config.session.absolute_hours)),
+            ended_at: None,
+        };
+        store::insert_session(tx, &session)?;
+        audit::record(tx, &visitor(origin, Some(&participant.id)), Event::new(Action::ParticipantSignedIn, "participant_session", Some(&session.id)).subject(&participant.id, None))?;
+        let who = person(&keys(tx, scope, &state.master)?, &participant)?;
+        Ok(Some(ParticipantSession { token: session_token.clone(), expires_at: session.expires_at, name: who.name, email: who.email }))
+    })?;
+    match result {
+        Some(session) => Ok(session),
+        None => fail("used", Some(&link.participant_id)),
+    }
+}
+
+fn me_row(tx: &mut Tx<'_>, p: &Participant) -> Result<ParticipantRow, AppError> {
+    booking_store::participant(tx, p.scope.tenant_id(), &p.participant_id)?.ok_or(AppError::NotFound)
+}
+
+pub fn me(state: &AppState, p: &Participant) -> Result<PortalMe, AppError> {
+    state.db.tenant_tx(&p.scope, |tx| {
+        let row = me_row(tx, p)?;
+        let who = person(&keys(tx, &p.scope, &state.master)?, &row)?;
+        let tenant = crate::tenants::store::find(tx, p.scope.tenant_id())?.ok_or(AppError::NotFound)?;
+        Ok(PortalMe { name: who.name, email: who.email, phone: who.phone, language: row.language, tenant_name: tenant.name, tenant_slug: tenant.slug, mail_opt_out: row.mail_opt_out_at.is_some() })
+    })
+}
+
+fn portal_bookings(tx: &mut Tx<'_>, p: &Participant, rows: Vec<BookingRow>) -> Result<Vec<PortalBooking>, AppError> {
+    let event_ids: Vec<String> = rows.iter().map(|b| b.event_id.clone()).collect();
+    let sessions = crate::events::store::sessions(tx, p.scope.tenant_id(), &event_ids)?;
+    let mut out = Vec::new();
+    for b in rows {
+        let event = crate::events::store::find(tx, p.scope.tenant_id(), &b.event_id)?.ok_or(AppError::NotFound)?;
+        out.push(PortalBooking {
+            sessions: sessions.iter().filter(|s| s.event_id == b.event_id).cloned().map(SessionView::from).collect(),
+            id: b.id,
+            event_id: b.event_id,
+            title: event.title,
+            kind: event.kind,
+            status: b.status,
+            created_at: b.created_at,
+            cancelled_at: b.cancelled_at,
+        });
+    }
+    Ok(out)
+}
+
+pub fn bookings(state: &AppState, p: &Participant) -> Result<Vec<PortalBooking>, AppError> {
+    state.db.tenant_tx(&p.scope, |tx| {
+        let rows = booking_store::of_participant(tx, p.scope.tenant_id(), &p.participant_id)?;
+        portal_bookings(tx, p, rows)
+    })
+}
+
+/// Cancels one of the participant's own bookings; someone else's is not found.
+pub fn cancel(state: &AppState, p: &Participant, id: &str) -> Result<PortalBooking, AppError> {
+    let row = bookings::cancel(state, &p.scope, &p.audit, id, Canceller::Participant(&p.participant_id))?;
+    state.db.tenant_tx(&p.scope, |tx| portal_bookings(tx, p, vec![row])?.pop().ok_or(AppError::NotFound))
+}
+
+/// Everything stored about the participant, readable (TOM RIGHTS-1). Audited.
+pub fn export(state: &AppState, p: &Participant) -> Result<Value, AppError> {
+    state.db.tenant_tx(&p.scope, |tx| {
+        let keys = keys(tx, &p.scope, &state.master)?;
+        let row = me_row(tx, p)?;
+        let who = person(&keys, &row)?;
+        let tenant = crate::tenants::store::find(tx, p.scope.tenant_id())?.ok_or(AppError::NotFound)?;
+        let rows = booking_store::of_participant(tx, p.scope.tenant_id(), &p.participant_id)?;
+        let mut booking_list = Vec::new();
+        for (b, view) in rows.iter().zip(portal_bookings(tx, p, rows.clone())?) {
+            let answers = bookings::answers(&keys, b)?;
+            booking_list.push(json!({
+                "id": b.id, "event_id": b.event_id, "title": view.title, "kind": view.kind, "sessions": view.sessions,
+                "status": b.status, "phone": answers.phone, "note": answers.note,
+                "consent_text": b.consent_text, "consented_at": b.consented_at,
+                "created_at": b.created_at, "cancelled_at": b.cancelled_at, "cancelled_by": b.cancelled_by,
+            }));
+        }
+        let mut requests = Vec::new();
+        for r in store::requests_of(tx, p.scope.tenant_id(), &p.participant_id)? {
+            let message = r.message_ciphertext.as_deref().map(|c| keys.decrypt("subject_requests", "message", &r.id, c)).transpose()?.map(|m| m.to_string());
+            requests.push(json!({ "id": r.id, "kind": r.kind, "message": message, "status": r.status, "received_via": r.received_via, "created_at": r.created_at, "due_at": r.due_at }));
+        }
+        let recipient = keys.blind_index("mail_outbox", "recipient", &normalize_email(&who.email));
+        let mails: Vec<Value> = notify::store::for_recipient(tx, p.scope.tenant_id(), &recipient)?
+            .into_iter()
+            .map(|m| json!({ "purpose": m.purpose, "status": MailStatus::from_code(&m.status), "created_at": m.created_at, "sent_at": m.sent_at }))
+            .collect();
+        let opt_out_text = row.mail_opt_out_text_ciphertext.as_deref().map(|c| keys.decrypt("participants", "mail_opt_out_text", &row.id, c)).transpose()?.map(|t| t.to_string());
+        audit::record(tx, &p.audit, Event::new(Action::ParticipantDataExported, "participant", Some(&row.id)).subject(&row.id, None))?;
+        Ok(json!({
+            "exported_at": p.audit.at.naive_utc(),
+            "controller": tenant.name,
+            "participant": {
+                "id": row.id, "name": who.name, "email": who.email, "phone": who.phone, "language": row.language,
+                "created_at": row.created_at, "updated_at": row.updated_at,
+                "mail_opt_out_at": row.mail_opt_out_at, "mail_opt_out_reason": row.mail_opt_out_reason, "mail_opt_out_text": opt_out_text,
+            },
+            "bookings": booking_list,
+            "requests": requests,
+            "mails": mails,
+        }))
+    })
+}
+
+/// Stores a request about the participant's data for the tenant's queue (TOM RIGHTS-2).
+pub fn create_request(state: &AppState, p: &Participant, input: &NewRequest) -> Result<RequestView, AppError> {
+    if !REQUEST_KINDS.contains(&input.kind.as_str()) {
+        return Err(AppError::invalid("kind", format!("must be one of {}", REQUEST_KINDS.join(", "))));
+    }
+    let message = clean("message", &input.message, 2000, false)?;
+    let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
+    state.db.tenant_tx(&p.scope, |tx| {
+        let keys = keys(tx, &p.scope, &state.master)?;
+        let id = Uuid::now_v7().to_string();
+        let row = SubjectRequestRow {
+            tenant_id: p.scope.tenant_id().to_owned(),
+            message_ciphertext: (!message.is_empty()).then(|| keys.encrypt("subject_requests", "message", &id, &message)),
+            id,
+            participant_id: p.participant_id.clone(),
+            kind: input.kind.clone(),
+            status: "open".into(),
+            received_via: "portal".into(),
+            created_at: now,
+            due_at: now.checked_add_months(chrono::Months::new(1)).unwrap_or(now + Duration::days(30)),
+        };
+        store::insert_request(tx, &row)?;
+        audit::record(tx, &p.audit, Event::new(Action::SubjectRequestReceived, "subject_request", Some(&row.id)).subject(&p.participant_id, None).detail("kind", row.kind.as_str()))?;
+        Ok(RequestView { id: row.id, kind: row.kind, status: row.status, created_at: row.created_at, due_at: row.due_at })
+    })
+}
+
+pub fn requests(state: &AppState, p: &Participant) -> Result<Vec<RequestView>, AppError> {
+    state.db.tenant_tx(&p.scope, |tx| {
+        Ok(store::requests_of(tx, p.scope.tenant_id(), &p.participant_id)?
+            .into_iter()
+            .map(|r| RequestView { id: r.id, kind: r.kind, status: r.status, created_at: r.created_at, due_at: r.due_at })
+            .collect())
+    })
+}
+
+/// No more optional mails; the reason is kept (TOM INPUT-6). `None`: subscribe again.
+pub fn set_opt_out(state: &AppState, p: &Participant, input: Option<&Unsubscribe>) -> Result<MailPreference, AppError> {
+    if let Some(u) = input {
+        if !OPT_OUT_REASONS.contains(&u.reason.as_str()) {
+            return Err(AppError::invalid("reason", format!("must be one of {}", OPT_OUT_REASONS.join(", "))));
+        }
+    }
+    let text = input.and_then(|u| u.text.as_deref()).map(|t| clean("text", t, 500, false)).transpose()?.filter(|t| !t.is_empty());
+    let now = p.audit.at.naive_utc();
+    state.db.tenant_tx(&p.scope, |tx| {
+        let keys = keys(tx, &p.scope, &state.master)?;
+        let id = &p.participant_id;
+        let event = match input {
+            Some(u) => {
+                let cipher = text.as_deref().map(|t| keys.encrypt("participants", "mail_opt_out_text", id, t));
+                booking_store::set_opt_out(tx, p.scope.tenant_id(), id, Some(now), Some(&u.reason), cipher)?;
+                Event::new(Action::ParticipantUnsubscribed, "participant", Some(id)).detail("reason", u.reason.as_str())
+            }
+            None => {
+                booking_store::set_opt_out(tx, p.scope.tenant_id(), id, None, None, None)?;
+                Event::new(Action::ParticipantResubscribed, "participant", Some(id))
+            }
+        };
+        audit::record(tx, &p.audit, event.subject(id, None))?;
+        Ok(MailPreference { mail_opt_out: input.is_some() })
+    })
+}
+
+pub fn logout(state: &AppState, p: &Participant) -> Result<(), AppError> {
+    let now: NaiveDateTime = p.audit.at.naive_utc();
+    state.db.tenant_tx(&p.scope, |tx| {
+        store::end_session(tx, &p.session_id, now)?;
+        audit::record(tx, &p.audit, Event::new(Action::ParticipantSignedOut, "participant_session", Some(&p.session_id)).subject(&p.participant_id, None))?;
+        Ok(())
+    })
+}

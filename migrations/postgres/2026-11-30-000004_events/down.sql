@@ -1,0 +1,10 @@
+DROP TABLE subject_requests;
+DROP TABLE participant_sessions;
+DROP TABLE magic_links;
+DROP TABLE bookings;
+DROP TABLE participant_terms;
+DROP TABLE participants;
+DROP TABLE event_instructors;
+DROP TABLE event_sessions;
+DROP TABLE events;
+ALTER TABLE tenants DROP COLUMN booking_consent_text;
