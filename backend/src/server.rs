@@ -12,6 +12,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, LogFormat};
 use crate::crypto::MasterKey;
 use crate::db::{self, Db, TenantScope};
+use crate::events::{self, model::{EventInput, SessionInput}};
 use crate::locations::{self, model::NewLocation};
 use crate::state::AppState;
 use crate::tenants::{self, model::NewTenant};
@@ -71,12 +72,29 @@ fn seed_demo(state: &AppState) -> anyhow::Result<()> {
         &ctx,
         NewLocation { name: "Sporthalle am Park".into(), parent_id: None },
     )?;
-    locations::service::create(
+    let hall = locations::service::create(
         &state.db,
         &scope,
         &ctx,
         NewLocation { name: "Halle 1".into(), parent_id: Some(venue.id) },
     )?;
+    // A published course with four weekly sessions from next week, to book right away.
+    let first = (state.clock.now() + chrono::Duration::days(7)).date_naive().and_hms_opt(18, 0, 0).unwrap_or_default();
+    let course = EventInput {
+        kind: "course".into(),
+        title: "Schnupperkurs Yoga".into(),
+        description: "Vier Abende zum Kennenlernen. Bitte eine Matte mitbringen.".into(),
+        location_id: Some(hall.id),
+        company_id: None,
+        capacity: 12,
+        waiting_list: true,
+        booking_opens_at: None,
+        booking_closes_at: None,
+        fields: Vec::new(),
+        sessions: (0..4).map(|week| SessionInput { starts_at: first + chrono::Duration::weeks(week), ends_at: first + chrono::Duration::weeks(week) + chrono::Duration::minutes(90) }).collect(),
+        instructor_ids: Vec::new(),
+    };
+    events::service::create_as(&state.db, &scope, &ctx, None, &course, events::model::STATUS_PUBLISHED)?;
     tracing::info!("created the demo tenant");
     Ok(())
 }

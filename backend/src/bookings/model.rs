@@ -127,7 +127,7 @@ pub struct MoveBooking {
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct SearchQuery {
     /// A whole email address, or whole words of the name.
-    pub q: String,
+    pub q: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -88,7 +88,7 @@ pub async fn move_booking(state: web::Data<AppState>, p: Principal, id: web::Pat
 ))]
 #[get("")]
 pub async fn search(state: web::Data<AppState>, p: Principal, q: web::Query<SearchQuery>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::ParticipantsRead, move |s, _, scope| service::search(s, scope, &q.q)).await?))
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::ParticipantsRead, move |s, _, scope| service::search(s, scope, q.q.as_deref().unwrap_or_default())).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenant/booking", operation_id = "booking_settings_get", tag = "events", responses(

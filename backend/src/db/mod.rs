@@ -119,7 +119,9 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(max_connections)
             .min_idle(Some(0))
-            .connection_timeout(Duration::from_secs(5))
+            // A burst (everyone books the moment a course opens) waits in line for a
+            // connection rather than failing; readiness checks use their own short wait.
+            .connection_timeout(Duration::from_secs(30))
             .test_on_check_out(true)
             .build_unchecked(Manager(url.clone()));
         Ok(Self { pool, url })

@@ -224,7 +224,7 @@ diesel::table! {
         booking_closes_at -> Nullable<Timestamp>,
         fields -> Text,
         status -> Text,
-        created_by -> Text,
+        created_by -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }

@@ -22,7 +22,7 @@ pub struct EventRow {
     /// Extra fields asked, comma-separated (see `EXTRA_FIELDS`).
     pub fields: String,
     pub status: String,
-    pub created_by: String,
+    pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }

@@ -5,10 +5,10 @@ use uuid::Uuid;
 
 use super::model::{EventInput, EventRow, EventView, InstructorRow, PublicEvent, SessionRow, SessionView, EXTRA_FIELDS, STATUS_DRAFT, STATUS_PUBLISHED};
 use super::store;
-use crate::audit::{self, Action, Event};
+use crate::audit::{self, Action, AuditContext, Event};
 use crate::auth::model::Role;
 use crate::auth::service::Principal;
-use crate::db::{DbConnection, TenantScope};
+use crate::db::{Db, DbConnection, TenantScope};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -111,9 +111,15 @@ fn validate(conn: &mut DbConnection, scope: &TenantScope, input: &EventInput, id
 }
 
 pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &EventInput) -> Result<EventView, AppError> {
-    let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
+    let id = create_as(&state.db, scope, &p.audit, Some(&p.account_id), input, STATUS_DRAFT)?;
+    get(state, p, scope, &id)
+}
+
+/// Creates an event with `status`; `created_by` is none for operator-made (demo) data.
+pub fn create_as(db: &Db, scope: &TenantScope, ctx: &AuditContext, created_by: Option<&str>, input: &EventInput, status: &str) -> Result<String, AppError> {
+    let now = audit::chain::truncate_to_micros(ctx.at.naive_utc());
     let id = Uuid::now_v7().to_string();
-    state.db.tenant_tx(scope, |tx| {
+    db.tenant_tx(scope, |tx| {
         let (title, description, fields, sessions, instructors) = validate(tx, scope, input, &id)?;
         let row = EventRow {
             tenant_id: scope.tenant_id().to_owned(),
@@ -128,18 +134,18 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &Even
             booking_opens_at: input.booking_opens_at,
             booking_closes_at: input.booking_closes_at,
             fields: fields.join(","),
-            status: STATUS_DRAFT.to_owned(),
-            created_by: p.account_id.clone(),
+            status: status.to_owned(),
+            created_by: created_by.map(str::to_owned),
             created_at: now,
             updated_at: now,
         };
         store::insert(tx, &row)?;
         store::replace_sessions(tx, scope.tenant_id(), &id, &sessions)?;
         store::replace_instructors(tx, scope.tenant_id(), &id, &instructors)?;
-        audit::record(tx, &p.audit, Event::new(Action::EventCreated, "event", Some(&id)).subject(&id, row.company_id.as_deref()).detail("kind", row.kind.as_str()))?;
+        audit::record(tx, ctx, Event::new(Action::EventCreated, "event", Some(&id)).subject(&id, row.company_id.as_deref()).detail("kind", row.kind.as_str()).detail("status", status))?;
         Ok(())
     })?;
-    get(state, p, scope, &id)
+    Ok(id)
 }
 
 pub fn update(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, input: &EventInput) -> Result<EventView, AppError> {

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 
 use crate::common::{Backend, TestDb};
 
-fn anwesend(test_db: &TestDb, dir: &std::path::Path) -> Command {
+pub(crate) fn anwesend(test_db: &TestDb, dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_anwesend"));
     cmd.env_clear()
         .env("ANWESEND_ENVIRONMENT", "dev")
@@ -29,7 +29,7 @@ fn run(cmd: &mut Command, stdin: &str) -> Output {
     child.wait_with_output().expect("wait")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -119,11 +119,11 @@ fn authz_3_operator_commands_work_on_the_configured_database() {
     assert!(text(&out.stdout).contains("tsv-nord: BROKEN at entry 2"), "{}", text(&out.stdout));
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
-struct Server(Child);
+pub(crate) struct Server(pub Child);
 
 impl Drop for Server {
     fn drop(&mut self) {

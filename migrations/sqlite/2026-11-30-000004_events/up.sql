@@ -20,7 +20,8 @@ CREATE TABLE events (
     -- Extra fields asked from participants, comma-separated (name and email always).
     fields TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('draft', 'published', 'cancelled')),
-    created_by TEXT NOT NULL REFERENCES accounts (id),
+    -- The staff account that created it; none for demo data and imports.
+    created_by TEXT REFERENCES accounts (id),
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
     PRIMARY KEY (tenant_id, id),

@@ -1,0 +1,544 @@
+//! Events, bookings, participants and the magic-link portal over HTTP (TOM AVAIL-5,
+//! PRIV-1, PRIV-5, PSEUDO-1, ACC-2, ACC-4, TRANS-3, RIGHTS-1, INPUT-6, SEP-3).
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::test;
+use anwesend::http::build_app;
+use chrono::Duration;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use crate::auth::{admin, call, json_of, login, member, tenant, Client, ORIGIN, PASSWORD};
+use crate::common::{sensitive, test_app_with, Backend, MailSink, TestApp, TestDb};
+
+/// A public request from `ip` (the public endpoints check Origin, limit per address).
+pub(crate) fn public(method: &str, uri: &str, ip: &str) -> test::TestRequest {
+    let req = if method == "POST" { test::TestRequest::post() } else { test::TestRequest::get() };
+    req.uri(uri).peer_addr(format!("{ip}:40000").parse().expect("addr")).insert_header((header::ORIGIN, ORIGIN))
+}
+
+/// A participant's request with their bearer token.
+fn portal(method: &str, uri: &str, token: &str) -> test::TestRequest {
+    public(method, uri, "198.51.100.30").insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+}
+
+pub(crate) fn event_body(title: &str, capacity: i32, waiting_list: bool) -> Value {
+    json!({
+        "kind": "event", "title": title, "description": "Mit Umlauten: äöü", "capacity": capacity,
+        "waiting_list": waiting_list, "fields": ["phone", "note"],
+        "sessions": [{ "starts_at": "2026-12-14T18:00", "ends_at": "2026-12-14T20:00" }],
+    })
+}
+
+/// Creates and publishes an event as `client`; returns its id.
+pub(crate) async fn published_event<S, B>(service: &S, client: &Client, body: Value) -> String
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let (status, _, created) = call(service, client.request("POST", "/api/v1/events").set_json(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&created));
+    let id = json_of(&created)["id"].as_str().expect("id").to_owned();
+    let (status, _, published) = call(service, client.request("POST", &format!("/api/v1/events/{id}/publish"))).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&published));
+    id
+}
+
+fn booking(name: &str, email: &str) -> Value {
+    json!({ "name": name, "email": email, "consent": true, "language": "de" })
+}
+
+fn app_with_limits(mail: Option<&MailSink>) -> TestApp {
+    test_app_with(|c| {
+        c.rate_limit.public_per_ip_per_minute = 100_000;
+        c.rate_limit.sign_in_per_ip_per_minute = 1000;
+        if let Some(sink) = mail {
+            sink.configure(c);
+        }
+    })
+}
+
+/// Rows in the tables a booking writes, to prove refused input writes nothing.
+fn row_counts(db: &TestDb) -> Vec<i64> {
+    let mut conn = db.inspect();
+    ["participants", "participant_terms", "bookings", "mail_outbox", "magic_links", "participant_sessions", "subject_requests"]
+        .iter()
+        .map(|t| {
+            #[derive(QueryableByName)]
+            struct N {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {t}")).get_result::<N>(&mut conn).expect("count").n
+        })
+        .collect()
+}
+
+fn statuses(db: &TestDb, event: &str) -> (i64, i64) {
+    use anwesend::db::schema::bookings::dsl as b;
+    let mut conn = db.inspect();
+    let count = |s: &str, conn: &mut anwesend::db::DbConnection| b::bookings.filter(b::event_id.eq(event)).filter(b::status.eq(s)).count().get_result::<i64>(conn).expect("count");
+    (count("confirmed", &mut conn), count("waiting", &mut conn))
+}
+
+/// Runs the outbox once and returns the link from the one mail to `to` whose subject holds `subject`.
+fn mailed_link(app: &TestApp, sink: &MailSink, to: &str, marker: &str) -> String {
+    anwesend::notify::deliver_due(&app.state).expect("deliver");
+    let all = sink.messages();
+    let mail = all
+        .iter()
+        .filter(|m| m.lines().any(|l| l.eq_ignore_ascii_case(&format!("To: {to}"))))
+        .find(|m| m.contains(marker))
+        .unwrap_or_else(|| panic!("a mail to {to} with {marker}; received: {all:?}"));
+    mail.split_whitespace().find(|w| w.contains(marker)).expect("link").to_owned()
+}
+
+#[actix_web::test]
+async fn avail_5_capacity_holds_under_500_concurrent_bookings_and_a_cancellation_promotes_one() {
+    let app = app_with_limits(None);
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    // The default pool of 4 connections keeps 500 waiting requests in line, not failing.
+    let state = anwesend::state::AppState { db: anwesend::db::Db::new(&app.db.app_url, 8).expect("pool"), ..app.state.clone() };
+    let service = test::init_service(build_app(state)).await;
+    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let event = published_event(&service, &staff, event_body("Sommerfest", 50, true)).await;
+
+    let requests = (0..500).map(|i| {
+        let req = public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), &format!("10.0.{}.{}", i / 250, i % 250))
+            .set_json(booking(&format!("Gast Nummer{i}"), &format!("gast{i}@example.net")));
+        call(&service, req)
+    });
+    let answers = futures_util::future::join_all(requests).await;
+    let mut by_status = std::collections::HashMap::new();
+    for (status, _, body) in &answers {
+        assert!(!status.is_server_error(), "no 5xx under contention: {status} {}", String::from_utf8_lossy(body));
+        assert_eq!(*status, StatusCode::CREATED, "{}", String::from_utf8_lossy(body));
+        *by_status.entry(json_of(body)["status"].as_str().unwrap_or_default().to_owned()).or_insert(0) += 1;
+    }
+    assert_eq!(by_status.get("confirmed"), Some(&50), "{by_status:?}");
+    assert_eq!(by_status.get("waiting"), Some(&450), "{by_status:?}");
+    assert_eq!(statuses(&app.db, &event), (50, 450), "the database agrees");
+
+    // Cancelling one confirmed seat moves exactly the first in line up.
+    let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
+    let list = json_of(&list);
+    let rows = list.as_array().expect("list");
+    let confirmed = rows.iter().find(|b| b["status"] == "confirmed").expect("a confirmed booking");
+    let first_waiting = rows.iter().find(|b| b["status"] == "waiting").expect("a waiting booking");
+    let (status, _, body) = call(&service, staff.request("POST", &format!("/api/v1/bookings/{}/cancel", confirmed["id"].as_str().unwrap_or_default()))).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(statuses(&app.db, &event), (50, 449));
+    let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
+    let promoted = json_of(&list).as_array().expect("list").iter().find(|b| b["id"] == first_waiting["id"]).cloned().expect("still listed");
+    assert_eq!(promoted["status"], "confirmed", "the oldest on the waiting list moved up");
+    // Cancelling twice changes nothing more.
+    let (status, _, _) = call(&service, staff.request("POST", &format!("/api/v1/bookings/{}/cancel", confirmed["id"].as_str().unwrap_or_default()))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(statuses(&app.db, &event), (50, 449));
+
+    // Without a waiting list a full event refuses, and says so.
+    let small = published_event(&service, &staff, event_body("Kleiner Kurs", 1, false)).await;
+    let uri = format!("/api/v1/public/verein-a/events/{small}/bookings");
+    let (status, _, _) = call(&service, public("POST", &uri, "10.1.0.1").set_json(booking("Erste Person", "erste@example.net"))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, body) = call(&service, public("POST", &uri, "10.1.0.2").set_json(booking("Zweite Person", "zweite@example.net"))).await;
+    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::CONFLICT, Some("event_full")));
+}
+
+#[actix_web::test]
+async fn priv_5_bad_booking_input_is_refused_with_problem_json_and_writes_nothing() {
+    let app = app_with_limits(None);
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
+    let mut only_name = event_body("Nur Name", 10, true);
+    only_name["fields"] = json!([]);
+    let plain = published_event(&service, &staff, only_name).await;
+    let mut closed = event_body("Vorbei", 10, true);
+    closed["booking_closes_at"] = json!("2026-11-01T00:00");
+    let closed = published_event(&service, &staff, closed).await;
+    let (_, _, draft) = call(&service, staff.request("POST", "/api/v1/events").set_json(event_body("Entwurf", 10, true))).await;
+    let draft = json_of(&draft)["id"].as_str().expect("id").to_owned();
+
+    let before = row_counts(&app.db);
+    let uri = |e: &str| format!("/api/v1/public/verein-a/events/{e}/bookings");
+    let huge = "A".repeat(10 * 1024 * 1024);
+    let cases: Vec<(String, Value, u16, &str)> = vec![
+        (uri(&event), json!({ "name": "Anna Beispiel", "email": "anna@example.org", "language": "de" }), 422, "invalid_field"),
+        (uri(&event), json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": false }), 422, "invalid_field"),
+        (uri(&event), json!({ "name": "Anna Beispiel", "email": "anna(at)example.org", "consent": true }), 422, "invalid_field"),
+        (uri(&event), json!({ "name": "", "email": "anna@example.org", "consent": true }), 422, "invalid_field"),
+        (uri(&event), json!({ "name": "A".repeat(201), "email": "anna@example.org", "consent": true }), 422, "invalid_field"),
+        (uri(&event), json!({ "name": "Anna\u{0000}Beispiel", "email": "anna@example.org", "consent": true }), 422, "invalid_field"),
+        (uri(&event), json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": true, "phone": "<script>" }), 422, "invalid_field"),
+        (uri(&event), json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": true, "language": "fr" }), 422, "invalid_field"),
+        (uri(&event), json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": true, "is_admin": true }), 422, "invalid_body"),
+        (uri(&event), json!({ "name": ["Anna"], "email": "anna@example.org", "consent": true }), 422, "invalid_body"),
+        (uri(&plain), json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": true, "phone": "0301234567" }), 422, "invalid_field"),
+        (uri(&closed), booking("Anna Beispiel", "anna@example.org"), 409, "booking_closed"),
+        (uri(&draft), booking("Anna Beispiel", "anna@example.org"), 404, "not_found"),
+        (uri("0193ffff-0000-7000-8000-000000000000"), booking("Anna Beispiel", "anna@example.org"), 404, "not_found"),
+        (format!("/api/v1/public/unbekannt/events/{event}/bookings"), booking("Anna Beispiel", "anna@example.org"), 404, "not_found"),
+    ];
+    for (uri, body, expected, code) in cases {
+        let (status, headers, answer) = call(&service, public("POST", &uri, "198.51.100.5").set_json(body.clone())).await;
+        assert_eq!(status.as_u16(), expected, "{body}: {}", String::from_utf8_lossy(&answer));
+        assert_eq!(json_of(&answer)["code"], code, "{body}");
+        assert_eq!(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/problem+json"));
+    }
+    // Oversized and malformed bodies.
+    let (status, _, _) = call(&service, public("POST", &uri(&event), "198.51.100.5").set_json(json!({ "name": huge, "email": "anna@example.org", "consent": true }))).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, _, _) = call(&service, public("POST", &uri(&event), "198.51.100.5").insert_header((header::CONTENT_TYPE, "application/json")).set_payload("{\"name\": ")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Without the page's Origin a browser on another site cannot book in someone's name.
+    let (status, _, _) = call(&service, test::TestRequest::post().uri(&uri(&event)).peer_addr("198.51.100.5:1".parse().expect("addr")).set_json(booking("Anna Beispiel", "anna@example.org"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(row_counts(&app.db), before, "refused bookings wrote nothing");
+
+    // Hostile but valid text is stored as data and comes back unchanged.
+    let hostile = "Robert'); DROP TABLE bookings;-- <b>";
+    let (status, _, body) = call(&service, public("POST", &uri(&event), "198.51.100.5").set_json(booking(hostile, "bobby@example.net"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&body));
+    let (status, _, body) = call(&service, public("POST", &uri(&event), "198.51.100.5").set_json(booking("Bobby Zweitname", "Bobby@Example.net"))).await;
+    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::CONFLICT, Some("already_booked")), "one booking per email and event");
+    let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
+    assert_eq!(json_of(&list)[0]["name"], hostile);
+
+    // Staff input: events.
+    let before = row_counts(&app.db);
+    let bad_events = [
+        json!({ "kind": "party", "title": "X", "capacity": 1, "sessions": [{ "starts_at": "2026-12-01T10:00", "ends_at": "2026-12-01T11:00" }] }),
+        json!({ "kind": "event", "title": "", "capacity": 1, "sessions": [{ "starts_at": "2026-12-01T10:00", "ends_at": "2026-12-01T11:00" }] }),
+        json!({ "kind": "event", "title": "X", "capacity": 0, "sessions": [{ "starts_at": "2026-12-01T10:00", "ends_at": "2026-12-01T11:00" }] }),
+        json!({ "kind": "event", "title": "X", "capacity": 1, "sessions": [] }),
+        json!({ "kind": "event", "title": "X", "capacity": 1, "sessions": [{ "starts_at": "2026-12-01T10:00", "ends_at": "2026-12-01T09:00" }] }),
+        json!({ "kind": "event", "title": "X", "capacity": 1, "sessions": [{ "starts_at": "morgen", "ends_at": "2026-12-01T09:00" }] }),
+        json!({ "kind": "event", "title": "X", "capacity": 1, "fields": ["birthday"], "sessions": [{ "starts_at": "2026-12-01T10:00", "ends_at": "2026-12-01T11:00" }] }),
+        json!({ "kind": "event", "title": "X", "capacity": 1, "location_id": "fremd", "sessions": [{ "starts_at": "2026-12-01T10:00", "ends_at": "2026-12-01T11:00" }] }),
+        json!({ "kind": "event", "title": "X", "capacity": 1, "instructor_ids": ["niemand"], "sessions": [{ "starts_at": "2026-12-01T10:00", "ends_at": "2026-12-01T11:00" }] }),
+    ];
+    for body in bad_events {
+        let (status, _, answer) = call(&service, staff.request("POST", "/api/v1/events").set_json(body.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", String::from_utf8_lossy(&answer));
+    }
+    let (status, _, _) = call(&service, staff.request("PUT", &format!("/api/v1/events/{event}")).set_json(event_body("Lauftreff", 0, true))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, answer) = call(&service, staff.request("POST", &format!("/api/v1/events/{event}/publish"))).await;
+    assert_eq!((status, json_of(&answer)["code"].as_str()), (StatusCode::CONFLICT, Some("not_a_draft")));
+    let (status, _, _) = call(&service, staff.request("PUT", "/api/v1/tenant/booking").set_json(json!({ "consent_text": "" }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, _) = call(&service, staff.request("GET", "/api/v1/participants?q=")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(row_counts(&app.db), before);
+}
+
+#[actix_web::test]
+async fn acc_2_magic_links_are_single_use_short_lived_tenant_bound_and_never_audited() {
+    let sink = MailSink::start();
+    let app = app_with_limits(Some(&sink));
+    let (a, b) = (tenant(&app, "verein-a"), tenant(&app, "verein-b"));
+    admin(&app, &a, "leitung@verein-a.example");
+    admin(&app, &b, "leitung@verein-b.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
+    let (status, _, _) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(booking("Anna Beispiel", "anna@example.org"))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let request_link = || public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.6").set_json(json!({ "email": "Anna@Example.org", "language": "en" }));
+
+    let (status, _, _) = call(&service, request_link()).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let link = mailed_link(&app, &sink, "anna@example.org", "#/p/verein-a/login?token=");
+    assert!(link.starts_with("http://localhost:8080/#/p/verein-a/login?token="), "the token travels in the fragment: {link}");
+    let token = sensitive(link.rsplit_once("token=").expect("token").1);
+    assert!(token.len() >= 43, "256 random bits, base64url: {token}");
+    let redeem = |slug: &str, token: &str| public("POST", &format!("/api/v1/public/{slug}/magic-link/redeem"), "198.51.100.6").set_json(json!({ "token": token }));
+
+    // Another tenant's page, a tampered token, a made-up one: not valid.
+    let mut tampered = token.clone();
+    let last = tampered.pop().expect("char");
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    for (slug, t) in [("verein-b", token.as_str()), ("verein-a", tampered.as_str()), ("verein-a", "x"), ("verein-a", "")] {
+        let (status, _, body) = call(&service, redeem(slug, t)).await;
+        assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::NOT_FOUND, Some("link_invalid")), "{slug} {t}");
+    }
+    // The right page: a session, once.
+    let (status, _, body) = call(&service, redeem("verein-a", &token)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let session = json_of(&body);
+    assert_eq!(session["email"], "anna@example.org");
+    let bearer = sensitive(session["token"].as_str().expect("session token"));
+    let (status, _, me) = call(&service, portal("GET", "/api/v1/portal/me", &bearer)).await;
+    assert_eq!((status, json_of(&me)["name"].as_str()), (StatusCode::OK, Some("Anna Beispiel")));
+    let (status, _, body) = call(&service, redeem("verein-a", &token)).await;
+    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::NOT_FOUND, Some("link_invalid")), "used links do not work twice");
+
+    // Expired after 10 minutes.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let (status, _, _) = call(&service, request_link()).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let all_links: Vec<String> = {
+        anwesend::notify::deliver_due(&app.state).expect("deliver");
+        sink.messages().iter().flat_map(|m| m.split_whitespace().filter(|w| w.contains("token=")).map(str::to_owned).collect::<Vec<_>>()).collect()
+    };
+    let second = all_links.iter().map(|l| l.rsplit_once("token=").expect("token").1.to_owned()).find(|t| *t != token).expect("a second link");
+    sensitive(&second);
+    app.clock.advance(Duration::minutes(10) + Duration::seconds(1));
+    let (status, _, _) = call(&service, redeem("verein-a", &second)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "expired links do not work");
+
+    // The participant session is not a staff session, and the other way round.
+    let (status, _, _) = call(&service, portal("GET", "/api/v1/events", &bearer)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = call(&service, staff.request("GET", "/api/v1/portal/me")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Sign-out ends it on the server.
+    let (status, _, _) = call(&service, portal("POST", "/api/v1/portal/logout", &bearer)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = call(&service, portal("GET", "/api/v1/portal/me", &bearer)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Failed attempts are audited, without the token (the Drop check scans for it).
+    assert!(app.db.audit_text().iter().filter(|r| r.contains("participant.sign_in_failed")).count() >= 4);
+}
+
+#[actix_web::test]
+async fn acc_4_magic_link_requests_answer_alike_for_unknown_emails_and_are_rate_limited() {
+    let sink = MailSink::start();
+    let app = test_app_with(|c| {
+        sink.configure(c);
+        c.rate_limit.public_per_ip_per_minute = 1000;
+        c.rate_limit.magic_link_per_email_per_minute = 3;
+    });
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
+    call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(booking("Anna Beispiel", "anna@example.org"))).await;
+    anwesend::notify::deliver_due(&app.state).expect("deliver");
+    let before = sink.messages().len();
+
+    let ask = |email: &str| public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.7").set_json(json!({ "email": email }));
+    let (known_status, known_headers, known_body) = call(&service, ask("anna@example.org")).await;
+    let (unknown_status, unknown_headers, unknown_body) = call(&service, ask(&sensitive("niemand@example.org"))).await;
+    assert_eq!(known_status, StatusCode::ACCEPTED);
+    assert_eq!((known_status, known_body.clone()), (unknown_status, unknown_body), "same answer");
+    assert_eq!(known_headers.get(header::CONTENT_TYPE), unknown_headers.get(header::CONTENT_TYPE));
+    anwesend::notify::deliver_due(&app.state).expect("deliver");
+    assert_eq!(sink.messages().len(), before + 1, "only the known participant got a mail");
+    // An email known in another tenant is unknown here, too.
+    let (status, _, _) = call(&service, public("POST", "/api/v1/public/verein-b/magic-link", "198.51.100.7").set_json(json!({ "email": "anna@example.org" }))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no such tenant");
+
+    // Per email: the fourth request in a minute waits, from any address.
+    call(&service, ask("anna@example.org")).await;
+    call(&service, ask("anna@example.org")).await;
+    let (status, headers, _) = call(&service, public("POST", "/api/v1/public/verein-a/magic-link", "203.0.113.99").set_json(json!({ "email": "anna@example.org" }))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.get(header::RETRY_AFTER).is_some());
+    // Malformed input is refused before anything happens.
+    let (status, _, _) = call(&service, ask("kein-at-zeichen")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// Every byte of the database as the backend would dump it: the SQLite file with its WAL,
+/// or `pg_dump` of the test database.
+fn database_dump(db: &TestDb) -> Vec<u8> {
+    match db.backend {
+        Backend::Sqlite => {
+            let path = db.owner_url.strip_prefix("sqlite://").expect("sqlite path");
+            let mut bytes = std::fs::read(path).expect("db file");
+            bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+            bytes
+        }
+        Backend::Postgres => {
+            let url = crate::common::pg_admin_url();
+            let (base, _) = url.rsplit_once('/').expect("path");
+            let out = std::process::Command::new("pg_dump").arg(format!("{base}/{}", db.pg_name().expect("pg name"))).output().expect("pg_dump (postgresql-client)");
+            assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+            out.stdout
+        }
+    }
+}
+
+#[actix_web::test]
+async fn pseudo_1_a_database_dump_holds_no_participant_plaintext() {
+    let sink = MailSink::start();
+    let app = app_with_limits(Some(&sink));
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let event = published_event(&service, &staff, event_body("Lauftreff", 1, true)).await;
+    let fixtures = [
+        ("Anna Beispiel", "anna@example.org", "0301234567", "Rollstuhlplatz benötigt"),
+        ("Bertha Quellmalz", "bertha.quellmalz@example.org", "+49 89 765432", "vegetarisch bitte"),
+    ];
+    for (name, email, phone, note) in fixtures {
+        let body = json!({ "name": name, "email": email, "phone": phone, "note": note, "consent": true });
+        let (status, _, answer) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&answer));
+    }
+    // Mail delivered (payload dropped), a link requested (queued), a request and an opt-out reason stored.
+    anwesend::notify::deliver_due(&app.state).expect("deliver");
+    call(&service, public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.5").set_json(json!({ "email": "anna@example.org" }))).await;
+    let token = mailed_link(&app, &sink, "anna@example.org", "token=").rsplit_once("token=").expect("token").1.to_owned();
+    let (_, _, session) = call(&service, public("POST", "/api/v1/public/verein-a/magic-link/redeem", "198.51.100.5").set_json(json!({ "token": token }))).await;
+    let bearer = json_of(&session)["token"].as_str().expect("session").to_owned();
+    let (status, _, _) = call(&service, portal("POST", "/api/v1/portal/requests", &bearer).set_json(json!({ "kind": "correction", "message": "Bitte Quellmalz-Adresse korrigieren" }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, _) = call(&service, portal("POST", "/api/v1/portal/unsubscribe", &bearer).set_json(json!({ "reason": "other", "text": "Zu viele Mails an Bertha" }))).await;
+    assert_eq!(status, StatusCode::OK);
+    // Something still queued, so an encrypted payload is in the dump too.
+    call(&service, public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.5").set_json(json!({ "email": "bertha.quellmalz@example.org" }))).await;
+
+    let dump = String::from_utf8_lossy(&database_dump(&app.db)).to_lowercase();
+    assert!(dump.contains("lauftreff"), "the dump is readable: event titles are plain");
+    for plaintext in ["anna@example.org", "Anna Beispiel", "Beispiel", "bertha.quellmalz", "Quellmalz", "0301234567", "765432", "Rollstuhlplatz", "vegetarisch", "korrigieren", "Zu viele Mails", &bearer, &token] {
+        assert!(!dump.contains(&plaintext.to_lowercase()), "PSEUDO-1: the dump holds {plaintext:?}");
+    }
+    // The organiser still sees everything, decrypted.
+    let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
+    let list = json_of(&list);
+    assert_eq!(list[1]["note"], "vegetarisch bitte");
+    assert_eq!(list[1]["status"], "waiting");
+}
+
+#[actix_web::test]
+async fn rights_1_the_portal_lists_cancels_exports_and_takes_requests_and_opt_outs() {
+    let sink = MailSink::start();
+    let app = app_with_limits(Some(&sink));
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let event = published_event(&service, &staff, event_body("Lauftreff", 1, true)).await;
+    let book = |name: &str, email: &str| public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(json!({ "name": name, "email": email, "consent": true, "note": "Hallo", "language": "en" }));
+    call(&service, book("Anna Beispiel", "anna@example.org")).await;
+    call(&service, book("Carl Nachrücker", "carl@example.net")).await;
+    let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
+    let carls = json_of(&list)[1]["id"].as_str().expect("carl").to_owned();
+
+    call(&service, public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.5").set_json(json!({ "email": "anna@example.org" }))).await;
+    let token = mailed_link(&app, &sink, "anna@example.org", "token=").rsplit_once("token=").expect("token").1.to_owned();
+    let (_, _, session) = call(&service, public("POST", "/api/v1/public/verein-a/magic-link/redeem", "198.51.100.5").set_json(json!({ "token": token }))).await;
+    let bearer = json_of(&session)["token"].as_str().expect("session").to_owned();
+
+    let (status, _, bookings) = call(&service, portal("GET", "/api/v1/portal/bookings", &bearer)).await;
+    assert_eq!(status, StatusCode::OK);
+    let bookings = json_of(&bookings);
+    assert_eq!(bookings.as_array().map(Vec::len), Some(1), "only her own: {bookings}");
+    let annas = bookings[0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(bookings[0]["title"], "Lauftreff");
+    // Someone else's booking is not found.
+    let (status, _, _) = call(&service, portal("POST", &format!("/api/v1/portal/bookings/{carls}/cancel"), &bearer)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, cancelled) = call(&service, portal("POST", &format!("/api/v1/portal/bookings/{annas}/cancel"), &bearer)).await;
+    assert_eq!((status, json_of(&cancelled)["status"].as_str()), (StatusCode::OK, Some("cancelled")));
+    assert_eq!(statuses(&app.db, &event), (1, 0), "Carl moved up");
+    anwesend::notify::deliver_due(&app.state).expect("deliver");
+    assert!(sink.messages().iter().any(|m| m.contains("To: carl@example.net") && m.contains("A seat is free")), "Carl is told, in English");
+
+    // Requests and the opt-out with its reason.
+    for body in [json!({ "kind": "deletion" }), json!({ "kind": "erasure", "message": "x".repeat(2001) }), json!({ "kind": "erasure", "extra": 1 })] {
+        let (status, _, _) = call(&service, portal("POST", "/api/v1/portal/requests", &bearer).set_json(body.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    let (status, _, request) = call(&service, portal("POST", "/api/v1/portal/requests", &bearer).set_json(json!({ "kind": "erasure", "message": "Bitte alles löschen" }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let request = json_of(&request);
+    assert_eq!(request["status"], "open");
+    let (status, _, _) = call(&service, portal("POST", "/api/v1/portal/unsubscribe", &bearer).set_json(json!({ "reason": "spam" }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, pref) = call(&service, portal("POST", "/api/v1/portal/unsubscribe", &bearer).set_json(json!({ "reason": "too_many" }))).await;
+    assert_eq!((status, json_of(&pref)["mail_opt_out"].as_bool()), (StatusCode::OK, Some(true)));
+    let audit = app.db.audit_text();
+    assert!(audit.iter().any(|r| r.contains("participant.unsubscribed") && r.contains("too_many")), "INPUT-6: the reason is recorded");
+    assert!(audit.iter().any(|r| r.contains("subject_request.received") && r.contains("erasure")));
+
+    // The export holds everything about her, and nothing about Carl.
+    let (status, headers, export) = call(&service, portal("GET", "/api/v1/portal/export", &bearer)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get(header::CONTENT_DISPOSITION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("attachment")));
+    let export = json_of(&export);
+    assert_eq!(export["participant"]["email"], "anna@example.org");
+    assert_eq!(export["participant"]["mail_opt_out_reason"], "too_many");
+    assert_eq!(export["bookings"][0]["status"], "cancelled");
+    assert_eq!(export["bookings"][0]["note"], "Hallo");
+    assert!(export["bookings"][0]["consent_text"].as_str().is_some_and(|t| t.contains("I agree")), "the consent she gave, in her language");
+    assert_eq!(export["requests"][0]["message"], "Bitte alles löschen");
+    let purposes: Vec<&str> = export["mails"].as_array().expect("mails").iter().filter_map(|m| m["purpose"].as_str()).collect();
+    assert!(purposes.contains(&"booking_confirmation") && purposes.contains(&"magic_link") && purposes.contains(&"booking_cancelled"), "{purposes:?}");
+    assert!(!export.to_string().contains("carl"), "nobody else's data");
+    assert!(app.db.audit_text().iter().any(|r| r.contains("participant.data_exported")));
+}
+
+#[actix_web::test]
+async fn sep_3_organisers_search_move_and_export_while_instructors_and_company_admins_see_only_theirs() {
+    let app = app_with_limits(None);
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let trainer = member(&app, &a, "trainer@verein-a.example", "instructor", None);
+    member(&app, &a, "personal@acme.example", "company_admin", Some("c-acme"));
+    member(&app, &a, "orga@verein-a.example", "organiser", None);
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (_, orga, _, _) = login(&service, "orga@verein-a.example", PASSWORD).await;
+    let mut taught = event_body("Erste Hilfe", 5, false);
+    taught["instructor_ids"] = json!([trainer]);
+    let taught = published_event(&service, &orga, taught).await;
+    let mut company = event_body("Firmenkurs", 5, false);
+    company["company_id"] = json!("c-acme");
+    let company = published_event(&service, &orga, company).await;
+    let other = published_event(&service, &orga, event_body("Anderes", 5, true)).await;
+    for (event, name, email) in [(&taught, "Anna Beispiel", "anna@example.org"), (&company, "Dora Formel", "dora@example.net"), (&other, "Emil Ohnekurs", "emil@example.net")] {
+        let (status, _, _) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(booking(name, email))).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+
+    for (email, visible) in [("trainer@verein-a.example", &taught), ("personal@acme.example", &company)] {
+        let (_, client, _, _) = login(&service, email, PASSWORD).await;
+        let (_, _, list) = call(&service, client.request("GET", "/api/v1/events")).await;
+        let ids: Vec<String> = json_of(&list).as_array().expect("list").iter().filter_map(|e| e["id"].as_str().map(str::to_owned)).collect();
+        assert_eq!(&ids, &[visible.clone()], "{email} sees only their event");
+        let (status, _, _) = call(&service, client.request("GET", &format!("/api/v1/events/{other}/bookings"))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{email}");
+        let (status, _, _) = call(&service, client.request("GET", &format!("/api/v1/events/{visible}/bookings"))).await;
+        assert_eq!(status, StatusCode::OK, "{email}");
+        let (status, _, _) = call(&service, client.request("GET", "/api/v1/participants?q=anna")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{email} cannot search all participants");
+    }
+
+    // Search by whole words and whole email, case-insensitive; no partial matches.
+    let search = |q: &str| orga.request("GET", &format!("/api/v1/participants?q={}", q.replace(' ', "%20").replace('@', "%40")));
+    for (q, expected) in [("anna", vec!["Anna Beispiel"]), ("BEISPIEL anna", vec!["Anna Beispiel"]), ("DORA@example.net", vec!["Dora Formel"]), ("ann", vec![]), ("anna formel", vec![])] {
+        let (status, _, hits) = call(&service, search(q)).await;
+        assert_eq!(status, StatusCode::OK);
+        let names: Vec<String> = json_of(&hits).as_array().expect("hits").iter().filter_map(|h| h["name"].as_str().map(str::to_owned)).collect();
+        assert_eq!(names, expected, "{q}");
+    }
+
+    // Move Emil into the full-capable course; his old seat frees.
+    let (_, _, list) = call(&service, orga.request("GET", &format!("/api/v1/events/{other}/bookings"))).await;
+    let emils = json_of(&list)[0]["id"].as_str().expect("id").to_owned();
+    let (status, _, moved) = call(&service, orga.request("POST", &format!("/api/v1/bookings/{emils}/move")).set_json(json!({ "event_id": taught }))).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&moved));
+    assert_eq!(json_of(&moved)["event_id"], json!(taught));
+    assert_eq!(statuses(&app.db, &other), (0, 0));
+    assert_eq!(statuses(&app.db, &taught), (2, 0));
+
+    // CSV: every booking, formulas defused.
+    call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{taught}/bookings"), "198.51.100.5").set_json(booking("=HYPERLINK(\"http://x\")", "formel@example.net"))).await;
+    let (status, headers, csv) = call(&service, orga.request("GET", &format!("/api/v1/events/{taught}/bookings.csv"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get(header::CONTENT_DISPOSITION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("attachment")));
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    assert!(csv.contains("\"anna@example.org\"") && csv.contains("\"emil@example.net\""), "{csv}");
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "formula defused: {csv}");
+    assert!(app.db.audit_text().iter().any(|r| r.contains("booking.exported")));
+}
