@@ -542,3 +542,90 @@ async fn sep_3_organisers_search_move_and_export_while_instructors_and_company_a
     assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "formula defused: {csv}");
     assert!(app.db.audit_text().iter().any(|r| r.contains("booking.exported")));
 }
+
+/// `curl` with the page's Origin; returns (status, body).
+fn curl(port: u16, method: &str, path: &str, body: Option<Value>, bearer: Option<&str>) -> (u16, String) {
+    let mut cmd = std::process::Command::new("curl");
+    cmd.args(["-s", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}", "-X", method])
+        .arg("-H")
+        .arg(format!("Origin: http://localhost:{port}"))
+        .arg(format!("http://127.0.0.1:{port}{path}"));
+    if let Some(body) = body {
+        cmd.args(["-H", "Content-Type: application/json", "--data-binary"]).arg(body.to_string());
+    }
+    if let Some(token) = bearer {
+        cmd.arg("-H").arg(format!("Authorization: Bearer {token}"));
+    }
+    let out = cmd.output().expect("curl");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (code.trim().parse().unwrap_or(0), body.to_owned())
+}
+
+// `test` here is actix-web's module; this one is the plain test attribute.
+#[core::prelude::v1::test]
+fn trans_3_sign_in_tokens_and_personal_data_never_reach_the_server_log() {
+    use crate::cli::{anwesend, free_port, Server};
+    let test_db = TestDb::new();
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let _server = Server(
+        anwesend(&test_db, dir.path())
+            .arg("serve")
+            .env("ANWESEND_LISTEN", format!("127.0.0.1:{port}"))
+            .env("ANWESEND_PUBLIC_URL", format!("http://localhost:{port}"))
+            // Everything the server would ever log, at its most talkative.
+            .env("RUST_LOG", "trace")
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("serve"),
+    );
+    let started = std::time::Instant::now();
+    while curl(port, "GET", "/healthz", None, None).0 != 200 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // `make run`'s demo tenant comes with a published course.
+    let event: String = {
+        use anwesend::db::schema::events::dsl as e;
+        e::events.filter(e::title.eq("Schnupperkurs Yoga")).select(e::id).first(&mut test_db.inspect()).expect("the demo course")
+    };
+    let (status, body) = curl(port, "GET", &format!("/api/v1/public/demo/events/{event}"), None, None);
+    assert_eq!(status, 200, "{body}");
+    let (name, email) = ("Anna Beispiel", "anna@example.org");
+    let (status, body) = curl(port, "POST", &format!("/api/v1/public/demo/events/{event}/bookings"), Some(json!({ "name": name, "email": email, "consent": true })), None);
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = curl(port, "POST", "/api/v1/public/demo/magic-link", Some(json!({ "email": email })), None);
+    assert_eq!(status, 202);
+    // Development mail lands in files under data_dir/mail.
+    let token = loop {
+        let found = std::fs::read_dir(dir.path().join("mail"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+            .find_map(|m| m.split_whitespace().find_map(|w| w.split_once("login?token=").map(|(_, t)| t.to_owned())));
+        if let Some(token) = found {
+            break token;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(90), "no sign-in mail arrived");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let (status, body) = curl(port, "POST", "/api/v1/public/demo/magic-link/redeem", Some(json!({ "token": token })), None);
+    assert_eq!(status, 200, "{body}");
+    let session: Value = serde_json::from_str(&body).expect("json");
+    let bearer = session["token"].as_str().expect("session token").to_owned();
+    assert_eq!(curl(port, "GET", "/api/v1/portal/me", None, Some(&bearer)).0, 200);
+    assert_eq!(curl(port, "POST", "/api/v1/public/demo/magic-link/redeem", Some(json!({ "token": token })), None).0, 404);
+    assert_eq!(curl(port, "GET", "/api/v1/portal/export", None, Some(&bearer)).0, 200);
+    drop(_server);
+
+    let log = std::fs::read_to_string(&log_path).expect("log");
+    assert!(log.contains("/api/v1/public/{tenant}/magic-link/redeem"), "requests are logged (by route pattern): {log}");
+    for secret in [token.as_str(), bearer.as_str(), email, name, "Beispiel"] {
+        assert!(!log.contains(secret), "TRANS-3: the server log holds {secret:?}");
+    }
+}

@@ -29,6 +29,18 @@ enum Who {
 const EVERYONE: [Who; 7] = [Who::Anonymous, Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin, Who::Organiser, Who::Instructor];
 const SIGNED_IN: &[Who] = &[Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin, Who::Organiser, Who::Instructor];
 const ADMINS: &[Who] = &[Who::PrimaryAdmin, Who::PartnerAdmin];
+/// Who reads events and their bookings (the matrix event is the company's course and
+/// the instructor teaches it, so all of them see it).
+const READERS: &[Who] = &[Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin, Who::Organiser, Who::Instructor];
+const WRITERS: &[Who] = &[Who::PrimaryAdmin, Who::PartnerAdmin, Who::Organiser];
+
+/// Tenant A's matrix event: company c-acme's course, taught by the instructor.
+fn matrix_event() -> Value {
+    let mut body = crate::bookings::event_body("Matrix-Kurs", 500, true);
+    body["kind"] = json!("course");
+    body["company_id"] = json!("c-acme");
+    body
+}
 
 #[derive(Clone, Copy)]
 enum Id {
@@ -40,6 +52,12 @@ enum Id {
     Invitation,
     /// A session id nobody here owns.
     UnknownSession,
+    /// An event of tenant A (a course of company c-acme taught by the instructor), or of tenant B.
+    Event,
+    /// A booking of that event, or of tenant B's event.
+    Booking,
+    /// Tenant A's published event on its public page.
+    PublicEvent,
 }
 
 struct Row {
@@ -84,6 +102,22 @@ fn row(op: &str) -> Option<Row> {
         "companies_list" => r(Some(&[Who::PrimaryAdmin, Who::PartnerAdmin, Who::Organiser]), None, &[200]),
         "companies_create" => r(Some(ADMINS), Some(json!({ "name": "Firma Matrix" })), &[201, 409]),
         "tenant_security_set" => r(Some(ADMINS), Some(json!({ "mfa_required_for_admins": false })), &[200]),
+        "events_list" | "booking_settings_get" => r(Some(READERS), None, &[200]),
+        "events_create" => r(Some(WRITERS), Some(crate::bookings::event_body("Matrix", 5, true)), &[201]),
+        "events_get" | "event_bookings_list" | "event_bookings_csv" => Row { id: Id::Event, ..r(Some(READERS), None, &[200]) },
+        "events_update" => Row { id: Id::Event, ..r(Some(WRITERS), Some(matrix_event()), &[200]) },
+        "events_publish" => Row { id: Id::Event, ..r(Some(WRITERS), None, &[409]) },
+        "bookings_cancel" => Row { id: Id::Booking, ..r(Some(WRITERS), None, &[200, 409]) },
+        "bookings_move" => Row { id: Id::Booking, ..r(Some(WRITERS), Some(json!({ "event_id": "0193ffff-0000-7000-8000-000000000000" })), &[404]) },
+        "participants_search" => r(Some(WRITERS), None, &[422]),
+        "booking_settings_set" => r(Some(ADMINS), Some(json!({ "consent_text": "Ich willige ein." })), &[200]),
+        "public_event_get" => Row { id: Id::PublicEvent, ..r(None, None, &[200]) },
+        "public_booking_create" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "name": "Matrix Gast", "email": "gast@matrix.example", "consent": true })), &[201]) },
+        "magic_link_request" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "email": "gast@matrix.example" })), &[202]) },
+        "magic_link_redeem" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "token": "unbekannt" })), &[404]) },
+        "portal_booking_cancel" => Row { id: Id::UnknownSession, ..r(None, None, &[401]) },
+        "portal_me" | "portal_bookings" | "portal_export" | "portal_request_create" | "portal_requests" | "portal_unsubscribe"
+        | "portal_resubscribe" | "portal_logout" => r(None, Some(json!({})), &[401]),
         _ => return None,
     })
 }
@@ -116,6 +150,7 @@ fn email_of(who: Who) -> &'static str {
 #[actix_web::test]
 async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
     let app = test_app_with(|c| {
+        c.rate_limit.public_per_ip_per_minute = 10_000;
         c.rate_limit.sign_in_per_account_per_minute = 10_000;
         c.rate_limit.sign_in_per_ip_per_minute = 10_000;
         c.rate_limit.mfa_per_account_per_minute = 10_000;
@@ -129,7 +164,7 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
     }
     member(&app, &a, email_of(Who::CompanyAdmin), "company_admin", Some("c-acme"));
     member(&app, &a, email_of(Who::Organiser), "organiser", None);
-    member(&app, &a, email_of(Who::Instructor), "instructor", None);
+    let instructor = member(&app, &a, email_of(Who::Instructor), "instructor", None);
     let target = member(&app, &a, "ziel@verein-a.example", "organiser", None);
     anwesend::accounts::service::create_platform_admin(&app.state.db, &app.state.master, &anwesend::audit::AuditContext::operator(app.ctx().at), &sensitive(email_of(Who::PlatformAdmin)), PASSWORD)
         .expect("platform admin");
@@ -142,6 +177,24 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
         let (status, _, body) = call(&service, client.request("POST", "/api/v1/invitations").set_json(json!({ "email": format!("gast@{}", email.split('@').nth(1).unwrap_or_default()), "role": "instructor" }))).await;
         assert_eq!(status, StatusCode::CREATED, "{}", json_of(&body));
         invitation.push(json_of(&body)["id"].as_str().expect("id").to_owned());
+    }
+
+    // One published event with one booking in each tenant, made by their admins.
+    let (mut events, mut bookings) = (Vec::new(), Vec::new());
+    for (email, slug) in [(email_of(Who::PrimaryAdmin), "verein-a"), ("leitung@verein-b.example", "verein-b")] {
+        let (_, client, _, _) = login(&service, email, PASSWORD).await;
+        let mut body = matrix_event();
+        if slug == "verein-a" {
+            body["instructor_ids"] = json!([instructor]);
+        } else {
+            body["company_id"] = Value::Null;
+        }
+        let event = crate::bookings::published_event(&service, &client, body).await;
+        let uri = format!("/api/v1/public/{slug}/events/{event}/bookings");
+        let (status, _, body) = call(&service, crate::bookings::public("POST", &uri, "198.51.100.90").set_json(json!({ "name": "Matrix Person", "email": format!("person@{slug}.example"), "consent": true }))).await;
+        assert_eq!(status, StatusCode::CREATED, "{}", json_of(&body));
+        bookings.push(json_of(&body)["booking_id"].as_str().expect("booking").to_owned());
+        events.push(event);
     }
 
     let mut sessions = std::collections::HashMap::new();
@@ -163,6 +216,9 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
             Id::Account => vec![("own", path.replace("{id}", &target)), ("other tenant", path.replace("{id}", &stranger))],
             Id::Invitation => vec![("own", path.replace("{id}", &invitation[0])), ("other tenant", path.replace("{id}", &invitation[1]))],
             Id::UnknownSession => vec![("own", path.replace("{id}", "0193ffff-0000-7000-8000-000000000000"))],
+            Id::Event => vec![("own", path.replace("{id}", &events[0])), ("other tenant", path.replace("{id}", &events[1]))],
+            Id::Booking => vec![("own", path.replace("{id}", &bookings[0])), ("other tenant", path.replace("{id}", &bookings[1]))],
+            Id::PublicEvent => vec![("own", path.replace("{tenant}", "verein-a").replace("{id}", &events[0]))],
         };
         for who in EVERYONE {
             if row.allowed.is_none() && who != Who::Anonymous {
@@ -176,7 +232,16 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
                 };
                 let mut req = client.request(method, uri);
                 if let Some(body) = &row.body {
-                    let body = if op == "tenant_switch" { json!({ "tenant_id": b.tenant_id() }) } else { body.clone() };
+                    let body = match op.as_str() {
+                        "tenant_switch" => json!({ "tenant_id": b.tenant_id() }),
+                        // The update keeps the instructor, who reads the event in later rows.
+                        "events_update" => {
+                            let mut body = body.clone();
+                            body["instructor_ids"] = json!([instructor]);
+                            body
+                        }
+                        _ => body.clone(),
+                    };
                     req = req.set_json(body);
                 }
                 let (status, _, response) = call(&service, req).await;
