@@ -83,7 +83,7 @@ pub fn deliver_due(state: &AppState) -> Result<usize, AppError> {
         let result = match message {
             Ok(message) => transport.send(&state.config.mail.from, &row.id, &message),
             // A payload that no longer decrypts (tenant key destroyed) will never send.
-            Err(e) => Err(super::transport::SendError { message: format!("payload: {e}"), permanent: true }),
+            Err(e) => Err(super::transport::SendError { message: format!("payload: {e}"), permanent: true, bounced: false }),
         };
         let give_up = match &result {
             Ok(()) => false,
@@ -97,12 +97,17 @@ pub fn deliver_due(state: &AppState) -> Result<usize, AppError> {
                     audit::record(tx, &ctx, Event::new(Action::MailSent, "mail", Some(&row.id)).detail("purpose", row.purpose.as_str()))?;
                 }
                 Err(e) => {
-                    store::mark_attempt_failed(tx, &row.id, attempts, now + backoff(attempts), &e.message, give_up)?;
+                    let status = match (give_up, e.bounced) {
+                        (false, _) => MailStatus::Queued,
+                        (true, true) => MailStatus::Bounced,
+                        (true, false) => MailStatus::Failed,
+                    };
+                    store::mark_attempt_failed(tx, &row.id, attempts, now + backoff(attempts), &e.message, status)?;
                     if give_up {
                         audit::record(
                             tx,
                             &ctx,
-                            Event::new(Action::MailFailed, "mail", Some(&row.id)).outcome(Outcome::Failure).detail("purpose", row.purpose.as_str()),
+                            Event::new(Action::MailFailed, "mail", Some(&row.id)).outcome(Outcome::Failure).detail("purpose", row.purpose.as_str()).detail("status", status.code()),
                         )?;
                     }
                 }

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::OutboxRow;
+use super::model::{MailStatus, OutboxRow};
 use crate::db::schema::mail_outbox;
 use crate::db::DbConnection;
 
@@ -45,8 +45,10 @@ pub fn mark_sent(conn: &mut DbConnection, id: &str, now: NaiveDateTime, attempts
         .execute(conn)
 }
 
-pub fn mark_attempt_failed(conn: &mut DbConnection, id: &str, attempts: i32, next: NaiveDateTime, error: &str, give_up: bool) -> QueryResult<usize> {
-    let status = if give_up { "failed" } else { "queued" };
+/// Records a failed attempt: `Queued` retries at `next`; `Failed`/`Bounced` give up and drop the payload.
+pub fn mark_attempt_failed(conn: &mut DbConnection, id: &str, attempts: i32, next: NaiveDateTime, error: &str, status: MailStatus) -> QueryResult<usize> {
+    let give_up = status != MailStatus::Queued;
+    let status = status.code();
     let payload = diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Binary>>(if give_up { "NULL" } else { "payload_ciphertext" });
     diesel::update(mail_outbox::table.find(id))
         .set((

@@ -21,8 +21,11 @@ pub enum Transport {
 #[derive(Debug)]
 pub struct SendError {
     pub message: String,
-    /// The server refused the message for good (5xx): no retry.
+    /// No retry: the message cannot be sent as it is.
     pub permanent: bool,
+    /// The receiving server refused it for good with a 5xx reply (unknown mailbox, …):
+    /// recorded as `bounced`, so organisers see the address is wrong (TOM INPUT-6).
+    pub bounced: bool,
 }
 
 impl Transport {
@@ -47,7 +50,7 @@ impl Transport {
     }
 
     pub fn send(&self, from: &str, id: &str, message: &Message) -> Result<(), SendError> {
-        let fail = |message: String| SendError { message, permanent: true };
+        let fail = |message: String| SendError { message, permanent: true, bounced: false };
         let from: Mailbox = from.parse().map_err(|_| fail("mail.from is not a valid address".into()))?;
         let to: Mailbox = message.to.parse().map_err(|_| fail("the recipient address is not valid".into()))?;
         // Files are read by people: unencoded, the link stays in one piece. SMTP gets
@@ -67,6 +70,7 @@ impl Transport {
         match self {
             Self::Smtp(transport) => transport.send(&email).map(|_| ()).map_err(|e| SendError {
                 permanent: e.is_permanent(),
+                bounced: e.is_permanent() && e.status().is_some(),
                 // Only the reply code: a server's reply text may quote the address.
                 message: match e.status() {
                     Some(code) => format!("smtp: the server answered {code}"),
@@ -79,7 +83,7 @@ impl Transport {
                     std::fs::create_dir_all(dir)?;
                     std::fs::write(dir.join(format!("{id}.eml")), email.formatted())
                 };
-                write().map_err(|e| SendError { message: format!("mail directory: {e}"), permanent: false })
+                write().map_err(|e| SendError { message: format!("mail directory: {e}"), permanent: false, bounced: false })
             }
         }
     }

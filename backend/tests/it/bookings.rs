@@ -307,6 +307,31 @@ async fn acc_2_magic_links_are_single_use_short_lived_tenant_bound_and_never_aud
 }
 
 #[actix_web::test]
+async fn input_6_organisers_see_each_confirmation_mail_sent_or_bounced() {
+    let sink = MailSink::start();
+    let app = app_with_limits(Some(&sink));
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
+    for (name, email) in [("Anna Beispiel", "anna@example.org"), ("Falsche Adresse", "bounce-me@example.net")] {
+        call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(booking(name, email))).await;
+    }
+    let mail_status = |list: &Value, email: &str| list.as_array().expect("list").iter().find(|b| b["email"] == email).map(|b| b["mail_status"].clone());
+    let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
+    assert_eq!(mail_status(&json_of(&list), "anna@example.org"), Some(json!("queued")));
+    anwesend::notify::deliver_due(&app.state).expect("deliver");
+    let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
+    let list = json_of(&list);
+    assert_eq!(mail_status(&list, "anna@example.org"), Some(json!("sent")));
+    assert_eq!(mail_status(&list, "bounce-me@example.net"), Some(json!("bounced")), "the server refused the mailbox: no retries, shown as bounced");
+    let message = sink.message_to("anna@example.org");
+    assert!(message.contains("Ihre Buchung ist best") && message.contains("Lauftreff") && message.contains("2026-12-14 18:00"), "{message}");
+    assert!(message.contains("http://localhost:8080/#/p/verein-a/login"), "the mail leads to the portal: {message}");
+}
+
+#[actix_web::test]
 async fn acc_4_magic_link_requests_answer_alike_for_unknown_emails_and_are_rate_limited() {
     let sink = MailSink::start();
     let app = test_app_with(|c| {

@@ -224,7 +224,7 @@ impl TestApp {
 }
 
 /// A real SMTP server for the tests: Debian's aiosmtpd, storing what it receives in a
-/// maildir (installed by deploy/dev/system.sh).
+/// maildir (installed by deploy/dev/system.sh); recipients `bounce…@` are refused (550).
 pub struct MailSink {
     child: std::process::Child,
     pub port: u16,
@@ -235,8 +235,22 @@ impl MailSink {
     pub fn start() -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
         let dir = tempfile::tempdir().expect("maildir");
+        // Mailbox, except that it refuses recipients starting with `bounce` for good, as a
+        // real server refuses an unknown mailbox.
+        std::fs::write(
+            dir.path().join("anwesend_sink.py"),
+            "from aiosmtpd.handlers import Mailbox\n\n\
+             class Sink(Mailbox):\n\
+             \x20   async def handle_RCPT(self, server, session, envelope, address, rcpt_options):\n\
+             \x20       if address.startswith('bounce'):\n\
+             \x20           return '550 5.1.1 mailbox unavailable'\n\
+             \x20       envelope.rcpt_tos.append(address)\n\
+             \x20       return '250 OK'\n",
+        )
+        .expect("sink handler");
         let child = std::process::Command::new("/usr/bin/python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .env("PYTHONPATH", dir.path())
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "anwesend_sink.Sink"])
             // Maildir creates its folders only for a path that does not exist yet.
             .arg(dir.path().join("maildir"))
             .stdout(std::process::Stdio::null())
