@@ -68,6 +68,7 @@ actions! {
     EventPublished => "event.published",
     BookingSettingsChanged => "tenant.booking_settings_changed",
     ParticipantCreated => "participant.created",
+    ParticipantUpdated => "participant.updated",
     BookingCreated => "booking.created",
     BookingCancelled => "booking.cancelled",
     BookingPromoted => "booking.promoted",

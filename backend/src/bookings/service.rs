@@ -161,10 +161,15 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
         if store::active(tx, scope.tenant_id(), event_id, &participant.id)? {
             return Err(AppError::rule("already_booked", "this email already holds a booking for this event"));
         }
-        if !is_new {
-            if let Some(p) = &phone {
-                store::set_phone(tx, scope.tenant_id(), &participant.id, &keys.encrypt("participants", "phone", &participant.id, p), now)?;
-            }
+        let ctx = AuditContext {
+            actor: Actor { kind: ActorKind::Participant, id: Some(participant.id.clone()), role: None },
+            at: origin.at,
+            request_id: Some(origin.request_id.clone()),
+            ip: origin.ip.clone(),
+        };
+        if let (false, Some(p)) = (is_new, &phone) {
+            store::set_phone(tx, scope.tenant_id(), &participant.id, &keys.encrypt("participants", "phone", &participant.id, p), now)?;
+            audit::record(tx, &ctx, Event::new(Action::ParticipantUpdated, "participant", Some(&participant.id)).subject(&participant.id, None).detail("fields", "phone"))?;
         }
         let confirmed = store::count(tx, scope.tenant_id(), event_id, CONFIRMED)?;
         let status = if confirmed < i64::from(event.capacity) {
@@ -198,12 +203,6 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
         let news = if status == CONFIRMED { BookingNews::Confirmed } else { BookingNews::Waiting };
         let mail_id = tell(state, tx, &keys, &tenant, &event, &participant, news, now)?;
         store::set_mail(tx, scope.tenant_id(), &booking.id, &mail_id)?;
-        let ctx = AuditContext {
-            actor: Actor { kind: ActorKind::Participant, id: Some(participant.id.clone()), role: None },
-            at: origin.at,
-            request_id: Some(origin.request_id.clone()),
-            ip: origin.ip.clone(),
-        };
         if is_new {
             audit::record(tx, &ctx, Event::new(Action::ParticipantCreated, "participant", Some(&participant.id)).subject(&participant.id, None).detail("via", "booking"))?;
         }

@@ -292,7 +292,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    magic_links (id) {
+    magic_links (tenant_id, id) {
         id -> Text,
         tenant_id -> Text,
         participant_id -> Text,
@@ -305,7 +305,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    participant_sessions (id) {
+    participant_sessions (tenant_id, id) {
         id -> Text,
         tenant_id -> Text,
         participant_id -> Text,

@@ -49,7 +49,7 @@ impl FromRequest for Participant {
                 if session.ended_at.is_some() || session.expires_at <= now || session.last_seen_at + idle <= now {
                     return Err(unauthenticated());
                 }
-                store::touch_session(&mut conn, &session.id, now).map_err(crate::AppError::from)?;
+                store::touch_session(&mut conn, &session.tenant_id, &session.id, now).map_err(crate::AppError::from)?;
                 Ok(Participant {
                     audit: AuditContext {
                         actor: Actor { kind: ActorKind::Participant, id: Some(session.participant_id.clone()), role: None },

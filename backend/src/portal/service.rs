@@ -110,7 +110,7 @@ pub fn redeem(state: &AppState, origin: &Origin, scope: &TenantScope, token: &st
     }
     let session_token = URL_SAFE_NO_PAD.encode(random_bytes(32));
     let result = state.db.tenant_tx(scope, |tx| {
-        if store::use_link(tx, &link.id, now)? == 0 {
+        if store::use_link(tx, scope.tenant_id(), &link.id, now)? == 0 {
             return Ok(None);
         }
         let Some(participant) = booking_store::participant(tx, scope.tenant_id(), &link.participant_id)?.filter(|p| p.email_index == link.email_index) else {
@@ -295,7 +295,7 @@ pub fn set_opt_out(state: &AppState, p: &Participant, input: Option<&Unsubscribe
 pub fn logout(state: &AppState, p: &Participant) -> Result<(), AppError> {
     let now: NaiveDateTime = p.audit.at.naive_utc();
     state.db.tenant_tx(&p.scope, |tx| {
-        store::end_session(tx, &p.session_id, now)?;
+        store::end_session(tx, p.scope.tenant_id(), &p.session_id, now)?;
         audit::record(tx, &p.audit, Event::new(Action::ParticipantSignedOut, "participant_session", Some(&p.session_id)).subject(&p.participant_id, None))?;
         Ok(())
     })

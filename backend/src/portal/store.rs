@@ -14,8 +14,8 @@ pub fn link_by_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option<
 }
 
 /// Marks a link used; 0 when it was used already (single use, even under a race).
-pub fn use_link(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(magic_links::table.find(id).filter(magic_links::used_at.is_null())).set(magic_links::used_at.eq(now)).execute(conn)
+pub fn use_link(conn: &mut DbConnection, tenant_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(magic_links::table.find((tenant_id, id)).filter(magic_links::used_at.is_null())).set(magic_links::used_at.eq(now)).execute(conn)
 }
 
 pub fn insert_session(conn: &mut DbConnection, row: &ParticipantSessionRow) -> QueryResult<usize> {
@@ -26,12 +26,12 @@ pub fn session_by_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Opti
     participant_sessions::table.filter(participant_sessions::token_hash.eq(hash)).select(ParticipantSessionRow::as_select()).first(conn).optional()
 }
 
-pub fn touch_session(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(participant_sessions::table.find(id)).set(participant_sessions::last_seen_at.eq(now)).execute(conn)
+pub fn touch_session(conn: &mut DbConnection, tenant_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(participant_sessions::table.find((tenant_id, id))).set(participant_sessions::last_seen_at.eq(now)).execute(conn)
 }
 
-pub fn end_session(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(participant_sessions::table.find(id).filter(participant_sessions::ended_at.is_null())).set(participant_sessions::ended_at.eq(now)).execute(conn)
+pub fn end_session(conn: &mut DbConnection, tenant_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(participant_sessions::table.find((tenant_id, id)).filter(participant_sessions::ended_at.is_null())).set(participant_sessions::ended_at.eq(now)).execute(conn)
 }
 
 pub fn insert_request(conn: &mut DbConnection, row: &SubjectRequestRow) -> QueryResult<usize> {

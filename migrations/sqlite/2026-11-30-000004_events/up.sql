@@ -106,7 +106,7 @@ CREATE UNIQUE INDEX bookings_one_active ON bookings (tenant_id, event_id, partic
 -- Magic links and participant sessions are looked up by token hash before any tenant
 -- is known (like staff sessions); the token itself is never stored (TOM ACC-2).
 CREATE TABLE magic_links (
-    id TEXT NOT NULL PRIMARY KEY,
+    id TEXT NOT NULL,
     tenant_id TEXT NOT NULL REFERENCES tenants (id),
     participant_id TEXT NOT NULL,
     email_index BLOB NOT NULL,
@@ -114,11 +114,12 @@ CREATE TABLE magic_links (
     created_at TIMESTAMP NOT NULL,
     expires_at TIMESTAMP NOT NULL,
     used_at TIMESTAMP,
+    PRIMARY KEY (tenant_id, id),
     FOREIGN KEY (tenant_id, participant_id) REFERENCES participants (tenant_id, id)
 );
 
 CREATE TABLE participant_sessions (
-    id TEXT NOT NULL PRIMARY KEY,
+    id TEXT NOT NULL,
     tenant_id TEXT NOT NULL REFERENCES tenants (id),
     participant_id TEXT NOT NULL,
     token_hash BLOB NOT NULL UNIQUE,
@@ -126,6 +127,7 @@ CREATE TABLE participant_sessions (
     last_seen_at TIMESTAMP NOT NULL,
     expires_at TIMESTAMP NOT NULL,
     ended_at TIMESTAMP,
+    PRIMARY KEY (tenant_id, id),
     FOREIGN KEY (tenant_id, participant_id) REFERENCES participants (tenant_id, id)
 );
 
