@@ -125,6 +125,7 @@ pub struct MoveBooking {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// A whole email address, or whole words of the name.
     pub q: Option<String>,

@@ -129,7 +129,9 @@ pub struct EventInput {
     pub instructor_ids: Vec<String>,
 }
 
+/// One dated session of an event (not a sign-in session).
 #[derive(Serialize, ToSchema, Clone)]
+#[schema(as = EventSession)]
 pub struct SessionView {
     pub id: String,
     pub starts_at: NaiveDateTime,

@@ -82,6 +82,7 @@ pub async fn publish(state: web::Data<AppState>, p: Principal, id: web::Path<Str
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LanguageQuery {
     /// Language of the default consent text: `de` (default) or `en`.
     pub language: Option<String>,
