@@ -87,13 +87,22 @@ fn dates(conn: &mut DbConnection, tenant_id: &str, event_id: &str) -> Result<Str
     Ok(sessions.iter().map(|s| format!("{} – {} (UTC)", s.starts_at.format("%Y-%m-%d %H:%M"), s.ends_at.format("%H:%M"))).collect::<Vec<_>>().join("\n"))
 }
 
-/// Queues the mail about a booking in `tx`; returns the mail id.
-fn tell(state: &AppState, tx: &mut Tx<'_>, keys: &TenantKeys, tenant: &Tenant, event: &EventRow, participant: &ParticipantRow, news: BookingNews, now: NaiveDateTime) -> Result<String, AppError> {
-    let who = person(keys, participant)?;
-    let lang = Language::from_code(&participant.language).unwrap_or(Language::De);
-    let dates = dates(tx, &tenant.id, &event.id)?;
-    let message = templates::booking(lang, news, &who.email, &tenant.name, &event.title, &dates, &portal_link(state, tenant));
-    notify::enqueue(tx, keys, Some(&tenant.id), news.purpose(), &message, now)
+/// What a booking mail needs besides the booking: the tenant, its keys and the portal.
+struct Mailer<'a> {
+    state: &'a AppState,
+    keys: &'a TenantKeys,
+    tenant: &'a Tenant,
+}
+
+impl Mailer<'_> {
+    /// Queues the mail about a booking in `tx`; returns the mail id.
+    fn tell(&self, tx: &mut Tx<'_>, event: &EventRow, participant: &ParticipantRow, news: BookingNews, now: NaiveDateTime) -> Result<String, AppError> {
+        let who = person(self.keys, participant)?;
+        let lang = Language::from_code(&participant.language).unwrap_or(Language::De);
+        let dates = dates(tx, &self.tenant.id, &event.id)?;
+        let message = templates::booking(lang, news, &who.email, &self.tenant.name, &event.title, &dates, &portal_link(self.state, self.tenant));
+        notify::enqueue(tx, self.keys, Some(&self.tenant.id), news.purpose(), &message, now)
+    }
 }
 
 fn tenant_of(tx: &mut Tx<'_>, scope: &TenantScope) -> Result<Tenant, AppError> {
@@ -201,7 +210,7 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
         };
         store::insert(tx, &booking)?;
         let news = if status == CONFIRMED { BookingNews::Confirmed } else { BookingNews::Waiting };
-        let mail_id = tell(state, tx, &keys, &tenant, &event, &participant, news, now)?;
+        let mail_id = Mailer { state, keys: &keys, tenant: &tenant }.tell(tx, &event, &participant, news, now)?;
         store::set_mail(tx, scope.tenant_id(), &booking.id, &mail_id)?;
         if is_new {
             audit::record(tx, &ctx, Event::new(Action::ParticipantCreated, "participant", Some(&participant.id)).subject(&participant.id, None).detail("via", "booking"))?;
@@ -237,7 +246,7 @@ pub fn promote_waiting(state: &AppState, tx: &mut Tx<'_>, ctx: &AuditContext, ev
             continue;
         }
         let participant = store::participant(tx, &event.tenant_id, &b.participant_id)?.ok_or(AppError::NotFound)?;
-        tell(state, tx, &keys, &tenant, event, &participant, BookingNews::Promoted, now)?;
+        Mailer { state, keys: &keys, tenant: &tenant }.tell(tx, event, &participant, BookingNews::Promoted, now)?;
         audit::record(tx, ctx, Event::new(Action::BookingPromoted, "booking", Some(&b.id)).subject(&b.participant_id, event.company_id.as_deref()).detail("event_id", event.id.as_str()))?;
         promoted += 1;
     }
@@ -273,7 +282,7 @@ pub fn cancel(state: &AppState, scope: &TenantScope, ctx: &AuditContext, booking
         let tenant = tenant_of(tx, scope)?;
         let keys = keys(tx, scope, &state.master)?;
         let participant = store::participant(tx, scope.tenant_id(), &booking.participant_id)?.ok_or(AppError::NotFound)?;
-        tell(state, tx, &keys, &tenant, &event, &participant, BookingNews::Cancelled, now)?;
+        Mailer { state, keys: &keys, tenant: &tenant }.tell(tx, &event, &participant, BookingNews::Cancelled, now)?;
         audit::record(
             tx,
             ctx,
@@ -283,7 +292,7 @@ pub fn cancel(state: &AppState, scope: &TenantScope, ctx: &AuditContext, booking
             promote_waiting(state, tx, ctx, &event, now)?;
         }
         state.mail_wakeup.wake();
-        Ok(store::find(tx, scope.tenant_id(), booking_id)?.ok_or(AppError::NotFound)?)
+        store::find(tx, scope.tenant_id(), booking_id)?.ok_or(AppError::NotFound)
     })
 }
 
@@ -337,7 +346,7 @@ pub fn move_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &s
         let keys = keys(tx, scope, &state.master)?;
         let participant = store::participant(tx, scope.tenant_id(), &current.participant_id)?.ok_or(AppError::NotFound)?;
         let news = if status == CONFIRMED { BookingNews::Confirmed } else { BookingNews::Waiting };
-        let mail_id = tell(state, tx, &keys, &tenant, &target, &participant, news, now)?;
+        let mail_id = Mailer { state, keys: &keys, tenant: &tenant }.tell(tx, &target, &participant, news, now)?;
         store::set_mail(tx, scope.tenant_id(), id, &mail_id)?;
         audit::record(
             tx,

@@ -52,8 +52,17 @@ fn text(field: &'static str, value: &str, max: usize, required: bool) -> Result<
     Ok(value.to_owned())
 }
 
-/// Checks an input and builds the row and its sessions; `existing` keeps id, status and creator.
-fn validate(conn: &mut DbConnection, scope: &TenantScope, input: &EventInput, id: &str) -> Result<(String, String, Vec<String>, Vec<SessionRow>, Vec<InstructorRow>), AppError> {
+/// An input that passed every check, trimmed, with the rows it makes.
+struct Checked {
+    title: String,
+    description: String,
+    fields: Vec<String>,
+    sessions: Vec<SessionRow>,
+    instructors: Vec<InstructorRow>,
+}
+
+/// Checks an input for event `id` and builds its session and instructor rows.
+fn validate(conn: &mut DbConnection, scope: &TenantScope, input: &EventInput, id: &str) -> Result<Checked, AppError> {
     if !matches!(input.kind.as_str(), "event" | "course") {
         return Err(AppError::invalid("kind", "must be event or course"));
     }
@@ -107,7 +116,7 @@ fn validate(conn: &mut DbConnection, scope: &TenantScope, input: &EventInput, id
             instructors.push(InstructorRow { tenant_id: scope.tenant_id().to_owned(), event_id: id.to_owned(), account_id: account.clone() });
         }
     }
-    Ok((title, description, fields, sessions, instructors))
+    Ok(Checked { title, description, fields, sessions, instructors })
 }
 
 pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &EventInput) -> Result<EventView, AppError> {
@@ -120,7 +129,7 @@ pub fn create_as(db: &Db, scope: &TenantScope, ctx: &AuditContext, created_by: O
     let now = audit::chain::truncate_to_micros(ctx.at.naive_utc());
     let id = Uuid::now_v7().to_string();
     db.tenant_tx(scope, |tx| {
-        let (title, description, fields, sessions, instructors) = validate(tx, scope, input, &id)?;
+        let Checked { title, description, fields, sessions, instructors } = validate(tx, scope, input, &id)?;
         let row = EventRow {
             tenant_id: scope.tenant_id().to_owned(),
             id: id.clone(),
@@ -153,7 +162,7 @@ pub fn update(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, in
     state.db.tenant_tx(scope, |tx| {
         crate::db::lock_row(tx, "events", scope.tenant_id(), id)?;
         let mut row = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
-        let (title, description, fields, sessions, instructors) = validate(tx, scope, input, id)?;
+        let Checked { title, description, fields, sessions, instructors } = validate(tx, scope, input, id)?;
         let confirmed = store::booking_counts(tx, scope.tenant_id(), &[id.to_owned()])?.iter().filter(|(_, s, _)| s == "confirmed").map(|(_, _, n)| *n).sum::<i64>();
         if i64::from(input.capacity) < confirmed {
             return Err(AppError::rule("capacity_below_bookings", format!("{confirmed} seats are booked; cancel or move bookings first")));

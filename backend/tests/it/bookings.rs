@@ -529,7 +529,7 @@ async fn sep_3_organisers_search_move_and_export_while_instructors_and_company_a
         let (_, client, _, _) = login(&service, email, PASSWORD).await;
         let (_, _, list) = call(&service, client.request("GET", "/api/v1/events")).await;
         let ids: Vec<String> = json_of(&list).as_array().expect("list").iter().filter_map(|e| e["id"].as_str().map(str::to_owned)).collect();
-        assert_eq!(&ids, &[visible.clone()], "{email} sees only their event");
+        assert_eq!(&ids, std::slice::from_ref(visible), "{email} sees only their event");
         let (status, _, _) = call(&service, client.request("GET", &format!("/api/v1/events/{other}/bookings"))).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{email}");
         let (status, _, _) = call(&service, client.request("GET", &format!("/api/v1/events/{visible}/bookings"))).await;
