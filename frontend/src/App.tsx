@@ -5,18 +5,61 @@ import { OfflineBanner } from './components/OfflineBanner';
 import { useI18n } from './i18n';
 import { AccountPage } from './pages/AccountPage';
 import { AuditPage } from './pages/AuditPage';
+import { BookingPage } from './pages/BookingPage';
 import { DeletionLogPage } from './pages/DeletionLogPage';
+import { EventPage } from './pages/EventPage';
+import { EventsPage } from './pages/EventsPage';
 import { InvitationPage } from './pages/InvitationPage';
 import { LocationsPage } from './pages/LocationsPage';
 import { LoginPage } from './pages/LoginPage';
 import { MembersPage } from './pages/MembersPage';
 import { NotFound } from './pages/NotFound';
+import { ParticipantLoginPage } from './pages/ParticipantLoginPage';
+import { ParticipantsPage } from './pages/ParticipantsPage';
+import { PortalPage } from './pages/PortalPage';
 import { StartPage } from './pages/StartPage';
 import { useHashLocation } from './router';
 import { startStatusPolling } from './serverStatus';
 
 /** Pages with wide tables get a wider layout. */
-const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/members']);
+const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/members', '/events']);
+const WIDE_PATTERNS = [/^\/events\/[^/]+$/];
+
+function isWide(path: string): boolean {
+  return WIDE_ROUTES.has(path) || WIDE_PATTERNS.some((pattern) => pattern.test(path));
+}
+
+/** A path segment as written in the route (`%…` decoded); null if it does not decode. */
+function segment(raw: string | undefined): string | null {
+  if (!raw) return null;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
+
+/** Routes with parameters: `/events/{id}`, `/book/{slug}/{eventId}`, `/p/{slug}/login`, `/p/{slug}/portal`. */
+function paramRouteFor(path: string): ReactNode | null {
+  let m = /^\/events\/([^/]+)$/.exec(path);
+  if (m) {
+    const id = segment(m[1]);
+    return id ? <EventPage key={id} eventId={id} /> : null;
+  }
+  m = /^\/book\/([^/]+)\/([^/]+)$/.exec(path);
+  if (m) {
+    const slug = segment(m[1]);
+    const id = segment(m[2]);
+    return slug && id ? <BookingPage key={`${slug}/${id}`} slug={slug} eventId={id} /> : null;
+  }
+  m = /^\/p\/([^/]+)\/(login|portal)$/.exec(path);
+  if (m) {
+    const slug = segment(m[1]);
+    if (!slug) return null;
+    return m[2] === 'login' ? <ParticipantLoginPage key={slug} slug={slug} /> : <PortalPage key={slug} slug={slug} />;
+  }
+  return null;
+}
 
 function routeFor(path: string): ReactNode {
   switch (path) {
@@ -36,8 +79,12 @@ function routeFor(path: string): ReactNode {
       return <MembersPage />;
     case '/invitation':
       return <InvitationPage />;
+    case '/events':
+      return <EventsPage />;
+    case '/participants':
+      return <ParticipantsPage />;
     default:
-      return <NotFound />;
+      return paramRouteFor(path) ?? <NotFound />;
   }
 }
 
@@ -66,7 +113,7 @@ export function App() {
   };
 
   return (
-    <div className={WIDE_ROUTES.has(path) ? 'app app--wide' : 'app'}>
+    <div className={isWide(path) ? 'app app--wide' : 'app'}>
       <button type="button" className="skip-link" onClick={skipToContent}>
         {t('app.skipToContent')}
       </button>

@@ -142,6 +142,31 @@ export function canReadDeletionLog(account: Account): boolean {
   return isTenantAdmin(account);
 }
 
+/**
+ * True if the account may create and edit events, and see and change bookings
+ * and participants (docs/events-api.md: admins and organisers).
+ */
+export function canManageEvents(account: Account): boolean {
+  return account.tenant != null && (isTenantAdmin(account) || account.roles.includes('organiser'));
+}
+
+/**
+ * True if the account may open the events page: besides admins and
+ * organisers, instructors (the events they teach) and company admins (their
+ * company's courses); the server decides which events each one sees.
+ */
+export function canReadEvents(account: Account): boolean {
+  return (
+    canManageEvents(account) ||
+    (account.tenant != null && (account.roles.includes('instructor') || account.roles.includes('company_admin')))
+  );
+}
+
+/** True if the account may set the tenant's booking consent text (admins). */
+export function canEditBookingSettings(account: Account): boolean {
+  return account.tenant != null && isTenantAdmin(account);
+}
+
 /** Where to go after signing in when no page was asked for. */
 export function homeFor(account: Account): string {
   if (account.stage === 'enrol') return '/account';

@@ -29,3 +29,26 @@ export function parseUtc(value: string): Date | null {
 export function shortId(id: string): string {
   return id.length > 12 ? `…${id.slice(-8)}` : id;
 }
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Server time (UTC) → the value of a datetime-local input in the browser's
+ * time zone (`YYYY-MM-DDTHH:MM`); '' for null or a value that does not parse.
+ * Event times are entered and shown in local time, sent and stored in UTC.
+ */
+export function utcToLocalInput(value: string | null | undefined): string {
+  const date = value ? parseUtc(value) : null;
+  if (!date) return '';
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** A datetime-local value (browser's time zone) → server time in UTC (`YYYY-MM-DDTHH:MM:SS`); null if empty or invalid. */
+export function localInputToUtc(value: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value.trim());
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s] = m;
+  const date = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? '0'));
+  if (Number.isNaN(date.getTime())) return null;
+  return date.toISOString().slice(0, 19);
+}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { ApiError, isAbort } from './api/client';
 import { handleAuthError } from './auth';
 
@@ -55,4 +55,10 @@ export function filtersFromQuery<K extends string>(
     if (value) filters[key] = value;
   }
   return filters;
+}
+
+/** A counter to load again: `[round, reload]`; put `round` into the `useKeyedLoad` key. */
+export function useRound(): [number, () => void] {
+  const [round, setRound] = useState(0);
+  return [round, useCallback(() => setRound((r) => r + 1), [])];
 }

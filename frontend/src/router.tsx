@@ -59,11 +59,14 @@ export function navigate(path: string, options?: { query?: Readonly<Record<strin
 
 export interface LinkProps extends Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> {
   to: string;
+  /** Also current on the routes below `to` (e.g. `/events/{id}` for `/events`). */
+  section?: boolean;
 }
 
 /** Anchor to a hash route. Marks the current route with aria-current="page". */
-export function Link({ to, ...rest }: LinkProps) {
+export function Link({ to, section = false, ...rest }: LinkProps) {
   const { path } = useHashLocation();
-  const current = parseHash(to).path === path;
+  const target = parseHash(to).path;
+  const current = target === path || (section && path.startsWith(`${target}/`));
   return <a href={`#${to}`} aria-current={current ? 'page' : undefined} {...rest} />;
 }

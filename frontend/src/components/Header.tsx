@@ -1,7 +1,9 @@
 import { useId, useState } from 'react';
 import { ApiError } from '../api/client';
 import {
+  canManageEvents,
   canManageMembers,
+  canReadEvents,
   canReadAudit,
   canReadDeletionLog,
   isFullySignedIn,
@@ -11,7 +13,7 @@ import {
   type Account,
 } from '../auth';
 import { useI18n } from '../i18n';
-import { Link } from '../router';
+import { Link, useHashLocation } from '../router';
 import { LanguageSwitch } from './LanguageSwitch';
 
 /**
@@ -67,9 +69,15 @@ function TenantSwitch({ account }: { account: Account }) {
   );
 }
 
+/** Pages for participants and the public (booking, magic link, portal): no staff sign-in link there. */
+function isParticipantPath(path: string): boolean {
+  return path.startsWith('/book/') || path.startsWith('/p/');
+}
+
 export function Header() {
   const { t } = useI18n();
   const auth = useAuth();
+  const { path } = useHashLocation();
   const [signingOut, setSigningOut] = useState(false);
 
   const onSignOut = async () => {
@@ -138,6 +146,16 @@ export function Header() {
                   {t('nav.deletionLog')}
                 </Link>
               ) : null}
+              {canReadEvents(account) ? (
+                <Link to="/events" section className="app-nav__link" data-testid="nav-events">
+                  {t('nav.events')}
+                </Link>
+              ) : null}
+              {canManageEvents(account) ? (
+                <Link to="/participants" className="app-nav__link" data-testid="nav-participants">
+                  {t('nav.participants')}
+                </Link>
+              ) : null}
               {account.tenant ? (
                 <Link to="/locations" className="app-nav__link" data-testid="nav-locations">
                   {t('nav.locations')}
@@ -156,7 +174,7 @@ export function Header() {
             <Link to="/account" className="app-nav__link" data-testid="nav-account">
               {t('nav.myAccount')}
             </Link>
-          ) : auth.status === 'signed-out' ? (
+          ) : auth.status === 'signed-out' && !isParticipantPath(path) ? (
             <Link to="/login" className="app-nav__link" data-testid="nav-login">
               {t('nav.signIn')}
             </Link>

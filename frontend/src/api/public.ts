@@ -1,0 +1,79 @@
+import { api, apiError, requestSignal } from './client';
+import type { components } from './schema';
+
+/**
+ * The public booking page and the participants' magic link (no account; the
+ * tenant is named by its slug in the path); docs/events-api.md.
+ * These requests carry no cookie: they need none.
+ */
+
+export type PublicEvent = components['schemas']['PublicEvent'];
+
+export type BookingRequest = components['schemas']['NewBooking'];
+
+/** `status`: `confirmed` or `waiting`. */
+export type BookingResult = components['schemas']['BookingCreated'];
+
+/** What the redeemed magic link gives: the participant session (Bearer). */
+export type ParticipantSession = components['schemas']['ParticipantSession'];
+
+const noCookie = (signal?: AbortSignal) => ({
+  signal: requestSignal(signal),
+  cache: 'no-store' as const,
+  credentials: 'omit' as const,
+});
+
+/**
+ * A published event; `language` picks the default consent text when the
+ * tenant has not set its own. Throws ApiError (404 for unknown, draft or
+ * other-tenant events).
+ */
+export async function getPublicEvent(
+  slug: string,
+  eventId: string,
+  language: 'de' | 'en',
+  signal?: AbortSignal,
+): Promise<PublicEvent> {
+  const { data, error, response } = await api.GET('/api/v1/public/{tenant}/events/{id}', {
+    params: { path: { tenant: slug, id: eventId }, query: { language } },
+    ...noCookie(signal),
+  });
+  if (data) return data;
+  throw apiError(response, error);
+}
+
+/**
+ * Book a seat. Throws ApiError (422 invalid_field with `field`; 409
+ * booking_closed, event_full, already_booked; 404; 429 with Retry-After).
+ */
+export async function bookEvent(slug: string, eventId: string, booking: BookingRequest): Promise<BookingResult> {
+  const { data, error, response } = await api.POST('/api/v1/public/{tenant}/events/{id}/bookings', {
+    params: { path: { tenant: slug, id: eventId } },
+    body: booking,
+    ...noCookie(),
+  });
+  if (data) return data;
+  throw apiError(response, error);
+}
+
+/** Ask for a sign-in link; the answer (202) is the same whether or not the address is known (TOM ACC-4). */
+export async function requestMagicLink(slug: string, email: string, language: 'de' | 'en'): Promise<void> {
+  const { error, response } = await api.POST('/api/v1/public/{tenant}/magic-link', {
+    params: { path: { tenant: slug } },
+    body: { email, language },
+    ...noCookie(),
+  });
+  if (response.ok) return;
+  throw apiError(response, error);
+}
+
+/** Exchange the one-time link token for a participant session. Throws ApiError (404 link_invalid). */
+export async function redeemMagicLink(slug: string, token: string): Promise<ParticipantSession> {
+  const { data, error, response } = await api.POST('/api/v1/public/{tenant}/magic-link/redeem', {
+    params: { path: { tenant: slug } },
+    body: { token },
+    ...noCookie(),
+  });
+  if (data) return data;
+  throw apiError(response, error);
+}

@@ -1,0 +1,205 @@
+import { useId, useState, type FormEvent } from 'react';
+import { ApiError } from '../api/client';
+import { createEvent, getBookingSettings, listEvents, setBookingSettings, type EventRecord } from '../api/events';
+import { listLocations } from '../api/locations';
+import { canEditBookingSettings, canManageEvents, handleAuthError, type Account } from '../auth';
+import { EventKindLabel, EventStatusBadge } from '../components/EventBadges';
+import { EventForm } from '../components/EventForm';
+import { LocalTime, useLocalDateTimeFormat } from '../components/EventTimes';
+import { LogTable } from '../components/LogTable';
+import { MessageLine, type Message } from '../components/MessageLine';
+import { RequireAuth } from '../components/RequireAuth';
+import { TextAreaField } from '../components/TextAreaField';
+import { useI18n, type MessageKey } from '../i18n';
+import { useKeyedLoad, type Load } from '../load';
+import { fieldIssues, issueText, withDetail } from '../problems';
+import { href, navigate } from '../router';
+
+
+/**
+ * Events and courses of the tenant (docs/events-api.md): the list, a form for
+ * a new one (admins and organisers) and the consent text every booking page
+ * shows (admins).
+ */
+export function EventsPage() {
+  return <RequireAuth>{(account) => <EventsView account={account} />}</RequireAuth>;
+}
+
+function EventsView({ account }: { account: Account }) {
+  const { t } = useI18n();
+  const events = useKeyedLoad('events', listEvents);
+  const manage = canManageEvents(account);
+
+  return (
+    <div className="stack">
+      <section aria-labelledby="events-title">
+        <h1 id="events-title">{t('events.title')}</h1>
+        <p className="muted">{t('events.intro')}</p>
+      </section>
+      <EventListCard load={events} />
+      {manage ? <NewEventCard /> : null}
+      {canEditBookingSettings(account) ? <ConsentCard /> : null}
+    </div>
+  );
+}
+
+const EVENT_COLUMNS: readonly MessageKey[] = [
+  'events.col.title',
+  'events.col.kind',
+  'events.col.status',
+  'events.col.firstSession',
+  'events.col.booked',
+  'events.col.waiting',
+];
+
+/** The first session (sessions are sorted; the earliest anyway). */
+function firstSession(event: EventRecord): string | null {
+  return event.sessions.map((s) => s.starts_at).sort()[0] ?? null;
+}
+
+function EventListCard({ load }: { load: Load<EventRecord[]> }) {
+  const { t } = useI18n();
+  const format = useLocalDateTimeFormat();
+  const events = load.state === 'ok' ? load.value : [];
+
+  let status: string;
+  if (load.state === 'loading') status = t('events.loading');
+  else if (load.state === 'ok') status = events.length === 0 ? t('events.empty') : t('events.summary', { count: events.length });
+  else if (load.state === 'forbidden') status = t('events.forbidden');
+  else status = t('events.error');
+
+  return (
+    <section className="card" aria-labelledby="events-list-title">
+      <h2 id="events-list-title">{t('events.list.title')}</h2>
+      <LogTable name="events" load={load} status={status} caption="events.list.title" columns={EVENT_COLUMNS}>
+        {events.map((event) => {
+          const first = firstSession(event);
+          return (
+            <tr key={event.id} data-testid="event-row" data-id={event.id} data-status={event.status}>
+              <td className="cell-text">
+                <a href={href(`/events/${encodeURIComponent(event.id)}`)} data-testid="event-link">
+                  {event.title}
+                </a>
+              </td>
+              <td>
+                <EventKindLabel kind={event.kind} />
+              </td>
+              <td>
+                <EventStatusBadge status={event.status} />
+              </td>
+              <td className="nowrap">{first ? <LocalTime value={first} format={format} /> : t('common.none')}</td>
+              <td className="num" data-testid="event-booked">
+                {t('events.bookedOf', { confirmed: event.confirmed, capacity: event.capacity })}
+              </td>
+              <td className="num" data-testid="event-waiting">
+                {event.waiting_list ? event.waiting : t('common.none')}
+              </td>
+            </tr>
+          );
+        })}
+      </LogTable>
+    </section>
+  );
+}
+
+function NewEventCard() {
+  const { t } = useI18n();
+  const locations = useKeyedLoad('locations', listLocations);
+  return (
+    <section className="card" aria-labelledby="event-new-title">
+      <h2 id="event-new-title">{t('events.new.title')}</h2>
+      <p className="muted">{t('events.new.intro')}</p>
+      <EventForm
+        initial={null}
+        locations={locations}
+        submitLabel={t('events.new.submit')}
+        submittingLabel={t('events.new.submitting')}
+        save={createEvent}
+        onSaved={(event) => navigate(`/events/${encodeURIComponent(event.id)}`, { query: { created: '1' } })}
+      />
+    </section>
+  );
+}
+
+const MAX_CONSENT = 2000;
+
+/** The consent text shown with a required checkbox on every booking page (admins). */
+function ConsentCard() {
+  const { t } = useI18n();
+  const load = useKeyedLoad('booking-settings', getBookingSettings);
+  const [text, setText] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<Message | null>(null);
+  const [saving, setSaving] = useState(false);
+  const fieldId = useId();
+  const hintId = useId();
+  const value = text ?? (load.state === 'ok' ? load.value.consent_text : '');
+
+  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (saving) return;
+    setMessage(null);
+    const trimmed = value.trim();
+    if (!trimmed) {
+      setError(t('form.required'));
+      return;
+    }
+    if (trimmed.length > MAX_CONSENT) {
+      setError(t('form.tooLong', { max: MAX_CONSENT }));
+      return;
+    }
+    setError(null);
+    setSaving(true);
+    try {
+      const saved = await setBookingSettings({ consent_text: trimmed });
+      setText(saved.consent_text);
+      setMessage({ kind: 'ok', text: t('events.consent.saved') });
+    } catch (err) {
+      handleAuthError(err);
+      const issue = fieldIssues(err)[0];
+      if (issue) setError(issueText(t, issue));
+      else if (err instanceof ApiError && err.status === 403) setMessage({ kind: 'error', text: t('events.error.forbidden') });
+      else setMessage({ kind: 'error', text: withDetail(t, t('events.consent.error'), err) });
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="consent-title">
+      <h2 id="consent-title">{t('events.consent.title')}</h2>
+      <p className="muted">{t('events.consent.intro')}</p>
+      {load.state === 'loading' ? (
+        <p className="muted" role="status">
+          {t('events.consent.loading')}
+        </p>
+      ) : null}
+      {load.state === 'error' || load.state === 'forbidden' ? (
+        <p className="alert alert--error" role="alert">
+          {load.state === 'forbidden' ? t('events.error.forbidden') : t('events.consent.loadError')}
+        </p>
+      ) : null}
+      {load.state === 'ok' ? (
+        <form className="form" onSubmit={(e) => void onSubmit(e)} noValidate>
+          <TextAreaField
+            id={fieldId}
+            label={t('events.consent.label')}
+            hint={{ id: hintId, text: t('events.consent.hint', { max: MAX_CONSENT }) }}
+            error={error ? { id: `${fieldId}-error`, text: error, testId: 'consent-text-error' } : undefined}
+            rows={5}
+            maxLength={MAX_CONSENT}
+            value={value}
+            onChange={(e) => setText(e.target.value)}
+            data-testid="consent-text"
+          />
+          <div className="form__actions">
+            <button type="submit" className="button button--primary" disabled={saving} data-testid="consent-save">
+              {saving ? t('events.consent.saving') : t('events.consent.save')}
+            </button>
+          </div>
+        </form>
+      ) : null}
+      <MessageLine message={message} testId="consent-message" />
+    </section>
+  );
+}
