@@ -46,6 +46,7 @@ test-rust-postgres:
 test-browser:
 	ANWESEND_BIN=$(abspath $(BIN)) node --test tests/browser/
 
-# Performance figures (release build): audit append throughput on SQLite and PostgreSQL.
+# Performance figures (release build) on SQLite and PostgreSQL: audit append throughput;
+# bookings/s and latency under contention for one event, and the magic-link request, over HTTP.
 bench:
-	ANWESEND_BENCH_PG_URL=$(TEST_PG_URL) $(CARGO) bench -p anwesend --bench audit_append
+	ANWESEND_BENCH_PG_URL=$(TEST_PG_URL) $(CARGO) bench -p anwesend --bench audit_append --bench booking

@@ -23,11 +23,26 @@ use crate::AppError;
 #[post("/{tenant}/magic-link")]
 pub async fn request_link(req: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>, body: web::Json<LinkRequest>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let answer = public_in_tenant(&req, &state, slug.into_inner(), move |state, origin, tenant, scope| Ok(service::request_link(state, origin, tenant, scope, &body)?)).await?;
-    Ok(match answer {
-        Ok(Ok(())) => HttpResponse::Accepted().json(LinkRequested {}),
-        Ok(Err(wait)) | Err(wait) => rate_limited(wait),
+    let admitted = public_in_tenant(&req, &state, slug.into_inner(), move |state, origin, tenant, scope| {
+        Ok(service::admit_link_request(state, tenant, &body)?.map(|job| (job, origin.clone(), tenant.clone(), scope.clone())))
     })
+    .await?;
+    let (job, origin, tenant, scope) = match admitted {
+        Ok(Ok(admitted)) => admitted,
+        Ok(Err(wait)) | Err(wait) => return Ok(rate_limited(wait)),
+    };
+    // The lookup and the mail happen after the answer: known and unknown emails get the
+    // same answer at the same time (TOM ACC-4).
+    let state = state.into_inner();
+    let work = web::block(move || service::send_link(&state, &origin, &tenant, &scope, &job));
+    actix_web::rt::spawn(async move {
+        match work.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(cause = %e, "sign-in link not sent"),
+            Err(_) => tracing::error!("sign-in link task failed"),
+        }
+    });
+    Ok(HttpResponse::Accepted().json(LinkRequested {}))
 }
 
 /// Exchanges a sign-in link's token for a participant session (public).

@@ -39,20 +39,34 @@ fn visitor(origin: &Origin, participant_id: Option<&str>) -> AuditContext {
     }
 }
 
-/// Sends a sign-in link if `email` belongs to a participant of the tenant. The answer and
-/// the work are the same either way (one transaction, one audit entry), so the endpoint
-/// does not tell who is known (TOM ACC-4). `Err(wait)` inside: the per-email limit.
-pub fn request_link(state: &AppState, origin: &Origin, tenant: &Tenant, scope: &TenantScope, input: &LinkRequest) -> Result<Result<(), std::time::Duration>, AppError> {
+/// A sign-in link request that passed the input checks and the per-email limit.
+pub struct LinkJob {
+    pub email: String,
+    pub lang: Language,
+}
+
+/// Checks a sign-in link request; `Ok(Err(wait))`: the per-email limit. The answer does
+/// not depend on whether the email is known: the lookup runs afterwards (`send_link`),
+/// after the response, so neither the answer nor its timing tells (TOM ACC-4).
+pub fn admit_link_request(state: &AppState, tenant: &Tenant, input: &LinkRequest) -> Result<Result<LinkJob, std::time::Duration>, AppError> {
     let email = validate_email(&input.email)?;
     let lang = Language::from_code(input.language.as_deref().unwrap_or("de")).ok_or_else(|| AppError::invalid("language", "must be de or en"))?;
     // Per email (and tenant), keyed by a hash that exists only in memory.
     if let Err(wait) = state.limits.magic_link_per_email.check(&token_hash(&format!("{}|{email}", tenant.id))) {
         return Ok(Err(wait));
     }
+    Ok(Ok(LinkJob { email, lang }))
+}
+
+/// Sends a sign-in link if the email belongs to a participant of the tenant; an unknown
+/// email is only audited.
+pub fn send_link(state: &AppState, origin: &Origin, tenant: &Tenant, scope: &TenantScope, job: &LinkJob) -> Result<(), AppError> {
+    let LinkJob { email, lang } = job;
+    let lang = *lang;
     let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
         let keys = keys(tx, scope, &state.master)?;
-        let index = keys.blind_index("participants", "email", &email);
+        let index = keys.blind_index("participants", "email", email);
         let Some(participant) = booking_store::participant_by_email(tx, scope.tenant_id(), &index)? else {
             audit::record(tx, &visitor(origin, None), Event::new(Action::MagicLinkRequested, "participant", None).outcome(Outcome::Failure))?;
             return Ok(());
@@ -70,13 +84,13 @@ pub fn request_link(state: &AppState, origin: &Origin, tenant: &Tenant, scope: &
         };
         store::insert_link(tx, &link)?;
         let url = format!("{}/#/p/{}/login?token={token}", state.config.public_url.trim_end_matches('/'), tenant.slug);
-        let message = templates::magic_link(lang, &email, &tenant.name, &url, LINK_MINUTES);
+        let message = templates::magic_link(lang, email, &tenant.name, &url, LINK_MINUTES);
         notify::enqueue(tx, &keys, Some(scope.tenant_id()), "magic_link", &message, now)?;
         audit::record(tx, &visitor(origin, Some(&participant.id)), Event::new(Action::MagicLinkRequested, "participant", Some(&participant.id)).subject(&participant.id, None))?;
         Ok(())
     })?;
     state.mail_wakeup.wake();
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Exchanges a sign-in link for a participant session: the link must belong to the
