@@ -203,6 +203,23 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     pub auth: AuthConfig,
     pub mail: MailConfig,
+    pub devices: DevicesConfig,
+}
+
+/// Check-in devices (TOM DEV-1, DEV-2).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DevicesConfig {
+    /// Agents older than this are flagged as outdated in the device list.
+    pub minimum_agent_version: String,
+    /// How long an enrolment code works.
+    pub enrolment_minutes: u32,
+}
+
+impl Default for DevicesConfig {
+    fn default() -> Self {
+        Self { minimum_agent_version: env!("CARGO_PKG_VERSION").into(), enrolment_minutes: 15 }
+    }
 }
 
 impl Default for Config {
@@ -229,6 +246,7 @@ impl Default for Config {
             rate_limit: RateLimitConfig::default(),
             auth: AuthConfig::default(),
             mail: MailConfig::default(),
+            devices: DevicesConfig::default(),
         }
     }
 }
@@ -255,7 +273,7 @@ impl ConfigError {
 const TOP_LEVEL_KEYS: &[&str] = &[
     "environment", "database_url", "migration_database_url", "database_max_connections",
     "auto_migrate", "listen", "data_dir", "master_key_file", "master_key", "public_url",
-    "demo_data", "frontend_dir", "json_body_limit", "log_format", "tls", "proxy", "ip_hash", "session", "rate_limit", "auth", "mail",
+    "demo_data", "frontend_dir", "json_body_limit", "log_format", "tls", "proxy", "ip_hash", "session", "rate_limit", "auth", "mail", "devices",
 ];
 
 impl Config {

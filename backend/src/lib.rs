@@ -4,6 +4,7 @@
 //! (the only place that touches diesel), `service` (rules), `routes` (HTTP).
 
 pub mod accounts;
+pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod bookings;
@@ -13,6 +14,7 @@ pub mod companies;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod devices;
 pub mod error;
 pub mod events;
 pub mod http;

@@ -17,6 +17,8 @@ pub struct AppState {
     pub limits: Arc<AuthLimits>,
     /// Wakes the mail worker when a service queued a message.
     pub mail_wakeup: Arc<crate::notify::worker::Wakeup>,
+    /// Accepted taps for the open kiosk screens.
+    pub kiosk: Arc<crate::attendance::feed::KioskFeed>,
 }
 
 impl AppState {
@@ -25,6 +27,6 @@ impl AppState {
         let master = Arc::new(master);
         let ip_hasher = Arc::new(IpHasher::new(db.clone(), master.clone(), &config.ip_hash));
         let limits = Arc::new(AuthLimits::new(&config.rate_limit));
-        Self { config: Arc::new(config), db, master, ip_hasher, clock, limits, mail_wakeup: Default::default() }
+        Self { config: Arc::new(config), db, master, ip_hasher, clock, limits, mail_wakeup: Default::default(), kiosk: Default::default() }
     }
 }

@@ -82,6 +82,17 @@ actions! {
     ParticipantUnsubscribed => "participant.unsubscribed",
     ParticipantResubscribed => "participant.resubscribed",
     SubjectRequestReceived => "subject_request.received",
+    DeviceEnrolmentCreated => "device.enrolment_created",
+    DeviceEnrolled => "device.enrolled",
+    DeviceConfigured => "device.configured",
+    DeviceRevoked => "device.revoked",
+    DeviceRequestRefused => "device.request_refused",
+    CardEnrolmentStarted => "card.enrolment_started",
+    CardBound => "card.bound",
+    TapRefused => "attendance.tap_refused",
+    AttendanceRecorded => "attendance.recorded",
+    AttendanceCorrected => "attendance.corrected",
+    AttendanceExported => "attendance.exported",
 }
 
 impl serde::Serialize for Action {

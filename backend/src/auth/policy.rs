@@ -39,6 +39,16 @@ pub enum Permission {
     ParticipantsRead,
     /// The consent text of the booking pages.
     BookingSettingsWrite,
+    /// Enrol, configure and revoke check-in devices.
+    DevicesManage,
+    /// Bind NFC cards to participants.
+    CardsWrite,
+    /// Attendance lists and records of the events the caller may see.
+    AttendanceRead,
+    /// Manual check-ins and corrections, for the events the caller may see.
+    AttendanceWrite,
+    /// Open the live kiosk screen.
+    KioskView,
 }
 
 impl Permission {
@@ -63,6 +73,11 @@ impl Permission {
             Self::BookingsWrite => "bookings.write",
             Self::ParticipantsRead => "participants.read",
             Self::BookingSettingsWrite => "booking_settings.write",
+            Self::DevicesManage => "devices.manage",
+            Self::CardsWrite => "cards.write",
+            Self::AttendanceRead => "attendance.read",
+            Self::AttendanceWrite => "attendance.write",
+            Self::KioskView => "kiosk.view",
         }
     }
 }
@@ -95,16 +110,18 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
             let companies = p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.code()).filter_map(|m| m.company_id.clone()).collect();
             Some(Grant { scope: Some(tenant), visibility: Visibility::Companies(companies) })
         }
-        AuditVerify | DeletionLogRead | MemberSessionsEnd | MembersRead | MembersWrite | CompaniesWrite | TenantSecurityWrite | BookingSettingsWrite if admin => {
+        AuditVerify | DeletionLogRead | MemberSessionsEnd | MembersRead | MembersWrite | CompaniesWrite | TenantSecurityWrite | BookingSettingsWrite | DevicesManage if admin => {
             whole(Some(tenant))
         }
         AdminRolesGrant if primary => whole(Some(tenant)),
         CompaniesRead if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
         LocationsRead if p.roles().iter().any(|r| *r != Role::Participant) => whole(Some(tenant)),
         LocationsWrite if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
-        EventsWrite | BookingsWrite | ParticipantsRead if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
+        EventsWrite | BookingsWrite | ParticipantsRead | CardsWrite if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
+        // Instructors check people into the sessions they teach (rows narrowed by `EventAccess`).
+        AttendanceWrite | KioskView if admin || p.has_role(Role::Organiser) || p.has_role(Role::Instructor) => whole(Some(tenant)),
         // Which events: `events::service::EventAccess` narrows it per row.
-        EventsRead | BookingsRead if p.roles().iter().any(|r| *r != Role::Participant) => whole(Some(tenant)),
+        EventsRead | BookingsRead | AttendanceRead if p.roles().iter().any(|r| *r != Role::Participant) => whole(Some(tenant)),
         _ => None,
     }
 }

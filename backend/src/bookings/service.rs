@@ -407,7 +407,7 @@ pub fn list_for_event(state: &AppState, p: &Principal, scope: &TenantScope, even
 }
 
 /// A cell that a spreadsheet would run as a formula gets a leading apostrophe.
-fn csv_cell(value: &str) -> String {
+pub fn csv_cell(value: &str) -> String {
     let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
     format!("\"{}\"", guarded.replace('"', "\"\""))
 }

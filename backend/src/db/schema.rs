@@ -331,8 +331,109 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    devices (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        location_id -> Nullable<Text>,
+        secret_ciphertext -> Binary,
+        mode -> Text,
+        duplicate_window_seconds -> Integer,
+        late_upload_after_seconds -> Integer,
+        session_ids -> Text,
+        agent_version -> Nullable<Text>,
+        readers -> Nullable<Text>,
+        queue_length -> Nullable<Integer>,
+        last_heartbeat_at -> Nullable<Timestamp>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    device_enrolments (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        code_hash -> Binary,
+        name -> Text,
+        location_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        device_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    device_nonces (tenant_id, device_id, nonce) {
+        tenant_id -> Text,
+        device_id -> Text,
+        nonce -> Text,
+        seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cards (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        card_hmac -> Binary,
+        participant_id -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    card_enrolments (tenant_id, device_id) {
+        tenant_id -> Text,
+        device_id -> Text,
+        participant_id -> Text,
+        requested_by -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attendance (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        session_id -> Text,
+        participant_id -> Text,
+        booking_id -> Text,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        recorded_at -> Timestamp,
+        source -> Text,
+        device_id -> Nullable<Text>,
+        recorded_by -> Nullable<Text>,
+        late_upload -> Bool,
+        supersedes_id -> Nullable<Text>,
+        voided -> Bool,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    device_taps (tenant_id, device_id, idempotency_key) {
+        tenant_id -> Text,
+        device_id -> Text,
+        idempotency_key -> Text,
+        tapped_at -> Timestamp,
+        received_at -> Timestamp,
+        outcome -> Text,
+        participant_id -> Nullable<Text>,
+        attendance_id -> Nullable<Text>,
+        late_upload -> Bool,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, tenant_keys, ip_hash_keys, locations, accounts, audit_heads, audit_entries, deletion_log, memberships, sessions,
     recovery_codes, companies, invitations, mail_outbox, events, event_sessions, event_instructors, participants,
-    participant_terms, bookings, magic_links, participant_sessions, subject_requests
+    participant_terms, bookings, magic_links, participant_sessions, subject_requests, devices, device_enrolments, device_nonces,
+    cards, card_enrolments, attendance, device_taps
 );

@@ -30,6 +30,12 @@ impl TenantScope {
         Self { tenant_id }
     }
 
+    /// For a device request whose signature was verified with the device's secret: the
+    /// tenant the device is enrolled in.
+    pub(crate) fn named_by_device(tenant_id: String) -> Self {
+        Self { tenant_id }
+    }
+
     pub fn tenant_id(&self) -> &str {
         &self.tenant_id
     }

@@ -82,3 +82,7 @@ pub fn booking_counts(conn: &mut DbConnection, tenant_id: &str, event_ids: &[Str
         .select((bookings::event_id, bookings::status, diesel::dsl::count_star()))
         .load(conn)
 }
+
+pub fn sessions_by_id(conn: &mut DbConnection, tenant_id: &str, ids: &[String]) -> QueryResult<Vec<SessionRow>> {
+    event_sessions::table.filter(event_sessions::tenant_id.eq(tenant_id)).filter(event_sessions::id.eq_any(ids)).select(SessionRow::as_select()).load(conn)
+}

@@ -16,10 +16,12 @@ use actix_web::{web, App, HttpResponse};
 pub use context::RequestContext;
 pub use error::{ApiError, Problem};
 
+use crate::attendance::routes as attendance;
 use crate::audit::routes as audit;
 use crate::auth::routes as auth;
 use crate::bookings::routes as bookings;
 use crate::companies::routes as companies;
+use crate::devices::routes as devices;
 use crate::events::routes as events;
 use crate::invitations::routes as invitations;
 use crate::locations::routes as locations;
@@ -97,7 +99,19 @@ pub fn build_app(
                         .service(events::update),
                 )
                 .service(web::scope("/bookings").service(bookings::cancel).service(bookings::move_booking))
-                .service(web::scope("/participants").service(bookings::search))
+                .service(web::scope("/participants").service(bookings::search).service(attendance::participant))
+                .service(
+                    web::scope("/devices")
+                        .service(devices::create_enrolment)
+                        .service(devices::list)
+                        .service(devices::update)
+                        .service(devices::revoke)
+                        .service(devices::card_enrolment),
+                )
+                .service(web::scope("/device").service(devices::enrol).service(devices::heartbeat).service(devices::tap))
+                .service(web::scope("/event-sessions").service(attendance::session_csv).service(attendance::session))
+                .service(web::scope("/attendance").service(attendance::record).service(attendance::correct))
+                .service(web::scope("/kiosk").service(attendance::kiosk))
                 .service(
                     web::scope("/public")
                         .service(events::public_get)

@@ -103,6 +103,10 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::portal::routes::request_link, crate::portal::routes::redeem, crate::portal::routes::me, crate::portal::routes::bookings,
         crate::portal::routes::cancel, crate::portal::routes::export, crate::portal::routes::create_request, crate::portal::routes::requests,
         crate::portal::routes::unsubscribe, crate::portal::routes::resubscribe, crate::portal::routes::logout,
+        crate::devices::routes::create_enrolment, crate::devices::routes::list, crate::devices::routes::update, crate::devices::routes::revoke,
+        crate::devices::routes::card_enrolment, crate::devices::routes::enrol, crate::devices::routes::heartbeat, crate::devices::routes::tap,
+        crate::attendance::routes::session, crate::attendance::routes::session_csv, crate::attendance::routes::record,
+        crate::attendance::routes::correct, crate::attendance::routes::participant, crate::attendance::routes::kiosk,
     ),
     components(schemas(Problem)),
     tags(
@@ -114,6 +118,8 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         (name = "events", description = "Events, courses, bookings and participants (staff)"),
         (name = "booking", description = "Public booking pages"),
         (name = "participants", description = "Participant sign-in by link and the participant portal"),
+        (name = "devices", description = "Check-in devices: enrolment, signed requests, configuration"),
+        (name = "attendance", description = "Check-ins, corrections, attendance records and the kiosk feed"),
     )
 )]
 pub struct ApiDoc;

@@ -393,7 +393,7 @@ async fn acc_4_magic_link_requests_answer_alike_for_unknown_emails_and_are_rate_
 
 /// Every byte of the database as the backend would dump it: the SQLite file with its WAL,
 /// or `pg_dump` of the test database.
-fn database_dump(db: &TestDb) -> Vec<u8> {
+pub(crate) fn database_dump(db: &TestDb) -> Vec<u8> {
     match db.backend {
         Backend::Sqlite => {
             let path = db.owner_url.strip_prefix("sqlite://").expect("sqlite path");

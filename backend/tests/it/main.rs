@@ -1,6 +1,7 @@
 //! The backend's one integration-test binary. Every test gets its own database: a temp
 //! SQLite file, or a fresh PostgreSQL database when ANWESEND_TEST_DATABASE=postgres.
 
+mod attendance;
 mod audit;
 mod auth;
 mod bookings;

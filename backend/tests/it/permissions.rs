@@ -33,6 +33,8 @@ const ADMINS: &[Who] = &[Who::PrimaryAdmin, Who::PartnerAdmin];
 /// the instructor teaches it, so all of them see it).
 const READERS: &[Who] = &[Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin, Who::Organiser, Who::Instructor];
 const WRITERS: &[Who] = &[Who::PrimaryAdmin, Who::PartnerAdmin, Who::Organiser];
+/// Who checks people in and opens the kiosk (instructors: the events they teach).
+const ATTENDANCE_WRITERS: &[Who] = &[Who::PrimaryAdmin, Who::PartnerAdmin, Who::Organiser, Who::Instructor];
 
 /// Tenant A's matrix event: company c-acme's course, taught by the instructor.
 fn matrix_event() -> Value {
@@ -58,6 +60,10 @@ enum Id {
     Booking,
     /// Tenant A's published event on its public page.
     PublicEvent,
+    /// A session of the event, or of tenant B's event.
+    Session,
+    /// A check-in device of tenant A, or of tenant B.
+    Device,
 }
 
 struct Row {
@@ -115,6 +121,21 @@ fn row(op: &str) -> Option<Row> {
         "public_booking_create" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "name": "Matrix Gast", "email": "gast@matrix.example", "consent": true })), &[201]) },
         "magic_link_request" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "email": "gast@matrix.example" })), &[202]) },
         "magic_link_redeem" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "token": "unbekannt" })), &[404]) },
+        "device_enrolment_create" => r(Some(ADMINS), Some(json!({ "name": "Matrix-Gerät" })), &[201]),
+        "devices_list" => r(Some(ADMINS), None, &[200]),
+        "devices_update" => Row {
+            id: Id::Device,
+            ..r(Some(ADMINS), Some(json!({ "name": "Matrix-Gerät", "mode": "check_out", "duplicate_window_seconds": 5, "late_upload_after_seconds": 60 })), &[200])
+        },
+        "devices_revoke" => Row { id: Id::Device, ..r(Some(ADMINS), None, &[200, 409]) },
+        "devices_card_enrolment" => Row { id: Id::Device, ..r(Some(WRITERS), Some(json!({ "participant_id": "niemand" })), &[409, 422]) },
+        "device_enrol" => r(None, Some(json!({ "code": "x", "agent_version": "1" })), &[404]),
+        "device_heartbeat" | "device_tap" => r(None, Some(json!({})), &[401]),
+        "session_attendance" | "session_attendance_csv" => Row { id: Id::Session, ..r(Some(READERS), None, &[200]) },
+        "attendance_record" => r(Some(ATTENDANCE_WRITERS), Some(json!({ "session_id": "unbekannt", "booking_id": "unbekannt", "kind": "check_in" })), &[404]),
+        "attendance_correct" => Row { id: Id::UnknownSession, ..r(Some(ATTENDANCE_WRITERS), Some(json!({ "void": true, "reason": "Matrix" })), &[404]) },
+        "participant_attendance" => Row { id: Id::UnknownSession, ..r(Some(READERS), None, &[404]) },
+        "kiosk_stream" => r(Some(ATTENDANCE_WRITERS), None, &[200]),
         "portal_booking_cancel" => Row { id: Id::UnknownSession, ..r(None, None, &[401]) },
         "portal_me" | "portal_bookings" | "portal_export" | "portal_request_create" | "portal_requests" | "portal_unsubscribe"
         | "portal_resubscribe" | "portal_logout" => r(None, Some(json!({})), &[401]),
@@ -180,7 +201,7 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
     }
 
     // One published event with one booking in each tenant, made by their admins.
-    let (mut events, mut bookings) = (Vec::new(), Vec::new());
+    let (mut events, mut bookings, mut sessions_of, mut devices) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (email, slug) in [(email_of(Who::PrimaryAdmin), "verein-a"), ("leitung@verein-b.example", "verein-b")] {
         let (_, client, _, _) = login(&service, email, PASSWORD).await;
         let mut body = matrix_event();
@@ -194,7 +215,11 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
         let (status, _, body) = call(&service, crate::bookings::public("POST", &uri, "198.51.100.90").set_json(json!({ "name": "Matrix Person", "email": format!("person@{slug}.example"), "consent": true }))).await;
         assert_eq!(status, StatusCode::CREATED, "{}", json_of(&body));
         bookings.push(json_of(&body)["booking_id"].as_str().expect("booking").to_owned());
+        let (_, _, detail) = call(&service, client.request("GET", &format!("/api/v1/events/{event}"))).await;
+        sessions_of.push(json_of(&detail)["sessions"][0]["id"].as_str().expect("session").to_owned());
         events.push(event);
+        let (_, _, location) = call(&service, client.request("POST", "/api/v1/locations").set_json(json!({ "name": "Matrix-Halle" }))).await;
+        devices.push(crate::attendance::enrol(&service, &client, json_of(&location)["id"].as_str().expect("location"), "Matrix-Gerät").await);
     }
 
     let mut sessions = std::collections::HashMap::new();
@@ -219,6 +244,8 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
             Id::Event => vec![("own", path.replace("{id}", &events[0])), ("other tenant", path.replace("{id}", &events[1]))],
             Id::Booking => vec![("own", path.replace("{id}", &bookings[0])), ("other tenant", path.replace("{id}", &bookings[1]))],
             Id::PublicEvent => vec![("own", path.replace("{tenant}", "verein-a").replace("{id}", &events[0]))],
+            Id::Session => vec![("own", path.replace("{id}", &sessions_of[0])), ("other tenant", path.replace("{id}", &sessions_of[1]))],
+            Id::Device => vec![("own", path.replace("{id}", &devices[0].id)), ("other tenant", path.replace("{id}", &devices[1].id))],
         };
         for who in EVERYONE {
             if row.allowed.is_none() && who != Who::Anonymous {
@@ -244,7 +271,12 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
                     };
                     req = req.set_json(body);
                 }
-                let (status, _, response) = call(&service, req).await;
+                let (status, _, response) = if op == "kiosk_stream" {
+                    // An event stream never ends: the status is the answer.
+                    (test::call_service(&service, req.to_request()).await.status(), Default::default(), Vec::new())
+                } else {
+                    call(&service, req).await
+                };
                 let status = status.as_u16();
                 let expected: Vec<u16> = match (row.allowed, who) {
                     (None, _) => row.ok.to_vec(),

@@ -21,6 +21,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A check-in or check-out entered by staff. */
+        post: operations["attendance_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attendance/{id}/correct": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Corrects a record: a new record supersedes it; the original stays in the proof. */
+        post: operations["attendance_correct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -391,6 +425,179 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/device/enrol": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchanges an enrolment code for the device id and secret (the agent; not signed,
+         *     limited per address).
+         */
+        post: operations["device_enrol"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The agent's heartbeat (signed): version, readers, queue; answers with its configuration. */
+        post: operations["device_heartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device/taps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One card tap (signed, idempotent by key). */
+        post: operations["device_tap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Devices with their last heartbeat, agent version (outdated flagged) and readers. */
+        get: operations["devices_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/enrolment-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A one-time code for enrolling a new device (shown once). */
+        post: operations["device_enrolment_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Name, location and the configuration the device picks up at its next heartbeat. */
+        put: operations["devices_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/card-enrolment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** "Enrol card": the next card tapped on this device (within 2 minutes) is bound to the participant. */
+        post: operations["devices_card_enrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revokes a device at once: its next request fails. */
+        post: operations["devices_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-sessions/{id}/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who of a session's confirmed bookings is present, late, left early or absent, with every record. */
+        get: operations["session_attendance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-sessions/{id}/attendance.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The session's attendance with every record as CSV (audited). */
+        get: operations["session_attendance_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -546,6 +753,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/kiosk/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The kiosk's live feed (server-sent events, `event: tap`): first name and outcome of
+         *     each tap in the caller's tenant, optionally of one location.
+         */
+        get: operations["kiosk_stream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/locations": {
         parameters: {
             query?: never;
@@ -643,6 +870,23 @@ export interface paths {
         };
         /** Participants by whole email address or whole name words (blind indexes, TOM PSEUDO-1). */
         get: operations["participants_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/participants/{id}/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One participant's attendance records across the events the caller may see. */
+        get: operations["participant_attendance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -951,6 +1195,18 @@ export interface components {
         Accepted: {
             email: string;
         };
+        AttendeeView: {
+            booking_id: string;
+            /** Format: date-time */
+            checked_in_at?: string | null;
+            /** Format: date-time */
+            checked_out_at?: string | null;
+            name: string;
+            participant_id: string;
+            records: components["schemas"]["RecordView"][];
+            /** @description `present`, `late`, `left_early` or `absent`. */
+            status: string;
+        };
         AuditActions: {
             actions: string[];
         };
@@ -1012,6 +1268,15 @@ export interface components {
             /** Format: int64 */
             seq: number;
         };
+        CardEnrolmentPending: {
+            device_id: string;
+            /** Format: date-time */
+            expires_at: string;
+            participant_id: string;
+        };
+        CardEnrolmentRequest: {
+            participant_id: string;
+        };
         ChangePassword: {
             current_password: string;
             /** @description At least 12 characters. */
@@ -1026,6 +1291,14 @@ export interface components {
             created_at: string;
             id: string;
             name: string;
+        };
+        Correction: {
+            /** @description The corrected time; default: unchanged. */
+            occurred_at?: string | null;
+            /** @description Why (shown in the record; no personal data here). */
+            reason: string;
+            /** @description The record was wrong altogether (e.g. someone else's card). */
+            void?: boolean;
         };
         CreateLocation: {
             name: string;
@@ -1057,9 +1330,52 @@ export interface components {
         DeletionList: {
             deletions: components["schemas"]["Deletion"][];
         };
+        DeviceSettings: {
+            /**
+             * Format: int32
+             * @description The same card on this device within this many seconds counts once (0–3600).
+             */
+            duplicate_window_seconds: number;
+            /**
+             * Format: int32
+             * @description Taps arriving later than this (offline queue) are marked as late uploads (10–604800).
+             */
+            late_upload_after_seconds: number;
+            location_id?: string | null;
+            /** @description `check_in` or `check_out`. */
+            mode: string;
+            name: string;
+            /** @description Event sessions this device serves; empty: every session at its location. */
+            session_ids?: string[];
+        };
+        DeviceView: {
+            agent_version?: string | null;
+            /** @description A participant waits for their card to be tapped on this device. */
+            card_enrolment_for?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            /** Format: date-time */
+            last_heartbeat_at?: string | null;
+            /** @description Older than `devices.minimum_agent_version` (TOM DEV-2). */
+            outdated: boolean;
+            /** Format: int32 */
+            queue_length?: number | null;
+            readers: string[];
+            /** Format: date-time */
+            revoked_at?: string | null;
+            settings: components["schemas"]["DeviceSettings"];
+            status: string;
+        };
         Ended: {
             /** @description How many sessions were ended. */
             ended: number;
+        };
+        EnrolmentCode: {
+            /** @description Type it into `anwesend-agent enroll --code …`; works once, until `expires_at`. */
+            code: string;
+            /** Format: date-time */
+            expires_at: string;
         };
         /** @enum {string} */
         Environment: "dev" | "prod";
@@ -1168,6 +1484,14 @@ export interface components {
         };
         /** @enum {string} */
         MailStatus: "queued" | "sent" | "failed" | "bounced";
+        ManualRecord: {
+            booking_id: string;
+            /** @description `check_in` or `check_out`. */
+            kind: string;
+            /** @description Default: now. */
+            occurred_at?: string | null;
+            session_id: string;
+        };
         /** @description The signed-in account as the UI needs it. */
         Me: {
             account_id: string;
@@ -1213,6 +1537,11 @@ export interface components {
         NewCompany: {
             name: string;
         };
+        NewEnrolment: {
+            location_id?: string | null;
+            /** @description What the device is called in the list, e.g. "Eingang Halle 1". */
+            name: string;
+        };
         NewInvitation: {
             company_id?: string | null;
             email: string;
@@ -1226,6 +1555,11 @@ export interface components {
             kind: string;
             message?: string;
         };
+        ParticipantAttendance: {
+            entries: components["schemas"]["ParticipantRecordEntry"][];
+            name: string;
+            participant_id: string;
+        };
         ParticipantHit: {
             /**
              * Format: int64
@@ -1235,6 +1569,14 @@ export interface components {
             email: string;
             id: string;
             name: string;
+        };
+        ParticipantRecordEntry: {
+            /** Format: date-time */
+            ends_at: string;
+            event_title: string;
+            record: components["schemas"]["RecordView"];
+            /** Format: date-time */
+            starts_at: string;
         };
         ParticipantSession: {
             email: string;
@@ -1314,6 +1656,26 @@ export interface components {
             /** @description `ready` when the database answers. */
             status: string;
         };
+        /** @description One record as the attendance proof shows it: who recorded what and when. */
+        RecordView: {
+            device_name?: string | null;
+            id: string;
+            kind: string;
+            late_upload: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            reason?: string | null;
+            /** Format: date-time */
+            recorded_at: string;
+            /** @description The staff account that recorded or corrected it. */
+            recorded_by?: string | null;
+            session_id: string;
+            source: string;
+            /** @description A later correction replaced this record. */
+            superseded: boolean;
+            supersedes_id?: string | null;
+            voided: boolean;
+        };
         RedeemLink: {
             token: string;
         };
@@ -1348,6 +1710,16 @@ export interface components {
         };
         SecurityUpdate: {
             mfa_required_for_admins: boolean;
+        };
+        SessionAttendance: {
+            attendees: components["schemas"]["AttendeeView"][];
+            /** Format: date-time */
+            ends_at: string;
+            event_id: string;
+            event_title: string;
+            session_id: string;
+            /** Format: date-time */
+            starts_at: string;
         };
         SessionInput: {
             /** @example 2026-12-01T20:00 */
@@ -1468,6 +1840,118 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attendance_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualRecord"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attendance_correct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Correction"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2264,6 +2748,428 @@ export interface operations {
             };
         };
     };
+    device_enrol: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description anwesend_protocol::EnrolRequest */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description anwesend_protocol::EnrolResponse */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    device_heartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description anwesend_protocol::HeartbeatRequest */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description anwesend_protocol::HeartbeatResponse */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    device_tap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description anwesend_protocol::TapRequest */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description anwesend_protocol::TapResponse */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    devices_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceView"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    device_enrolment_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewEnrolment"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentCode"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    devices_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    devices_card_enrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CardEnrolmentRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardEnrolmentPending"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    devices_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    session_attendance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionAttendance"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    session_attendance_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     events_list: {
         parameters: {
             query?: never;
@@ -2754,6 +3660,36 @@ export interface operations {
             };
         };
     };
+    kiosk_stream: {
+        parameters: {
+            query?: {
+                /** @description Only taps of devices at this location. */
+                location_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     locations_list: {
         parameters: {
             query?: never;
@@ -3023,6 +3959,43 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    participant_attendance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticipantAttendance"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,166 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::{attendance, cards, device_taps};
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = attendance)]
+pub struct AttendanceRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub session_id: String,
+    pub participant_id: String,
+    pub booking_id: String,
+    /// `check_in` or `check_out`.
+    pub kind: String,
+    /// When it happened (the tap time for devices).
+    pub occurred_at: NaiveDateTime,
+    /// When the server recorded it.
+    pub recorded_at: NaiveDateTime,
+    /// `device`, `manual` or `correction`.
+    pub source: String,
+    pub device_id: Option<String>,
+    pub recorded_by: Option<String>,
+    pub late_upload: bool,
+    pub supersedes_id: Option<String>,
+    pub voided: bool,
+    pub reason: Option<String>,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = cards)]
+pub struct CardRow {
+    pub tenant_id: String,
+    pub id: String,
+    /// HMAC-SHA256 of the UID under the tenant's index key; the UID is never stored.
+    pub card_hmac: Vec<u8>,
+    pub participant_id: String,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = device_taps)]
+pub struct TapRow {
+    pub tenant_id: String,
+    pub device_id: String,
+    pub idempotency_key: String,
+    pub tapped_at: NaiveDateTime,
+    pub received_at: NaiveDateTime,
+    pub outcome: String,
+    pub participant_id: Option<String>,
+    pub attendance_id: Option<String>,
+    pub late_upload: bool,
+}
+
+pub const CHECK_IN: &str = "check_in";
+pub const CHECK_OUT: &str = "check_out";
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManualRecord {
+    pub session_id: String,
+    pub booking_id: String,
+    /// `check_in` or `check_out`.
+    pub kind: String,
+    /// Default: now.
+    #[serde(default, deserialize_with = "crate::events::model::flexible_time_opt")]
+    #[schema(value_type = Option<String>)]
+    pub occurred_at: Option<NaiveDateTime>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Correction {
+    /// The corrected time; default: unchanged.
+    #[serde(default, deserialize_with = "crate::events::model::flexible_time_opt")]
+    #[schema(value_type = Option<String>)]
+    pub occurred_at: Option<NaiveDateTime>,
+    /// The record was wrong altogether (e.g. someone else's card).
+    #[serde(default)]
+    pub void: bool,
+    /// Why (shown in the record; no personal data here).
+    #[schema(max_length = 200)]
+    pub reason: String,
+}
+
+/// One record as the attendance proof shows it: who recorded what and when.
+#[derive(Serialize, ToSchema, Clone)]
+pub struct RecordView {
+    pub id: String,
+    pub session_id: String,
+    pub kind: String,
+    pub occurred_at: NaiveDateTime,
+    pub recorded_at: NaiveDateTime,
+    pub source: String,
+    pub device_name: Option<String>,
+    /// The staff account that recorded or corrected it.
+    pub recorded_by: Option<String>,
+    pub late_upload: bool,
+    pub supersedes_id: Option<String>,
+    pub voided: bool,
+    pub reason: Option<String>,
+    /// A later correction replaced this record.
+    pub superseded: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttendeeView {
+    pub booking_id: String,
+    pub participant_id: String,
+    pub name: String,
+    /// `present`, `late`, `left_early` or `absent`.
+    pub status: String,
+    pub checked_in_at: Option<NaiveDateTime>,
+    pub checked_out_at: Option<NaiveDateTime>,
+    pub records: Vec<RecordView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionAttendance {
+    pub session_id: String,
+    pub event_id: String,
+    pub event_title: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub attendees: Vec<AttendeeView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ParticipantRecordEntry {
+    pub event_title: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub record: RecordView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ParticipantAttendance {
+    pub participant_id: String,
+    pub name: String,
+    pub entries: Vec<ParticipantRecordEntry>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KioskQuery {
+    /// Only taps of devices at this location.
+    pub location_id: Option<String>,
+}
+
+/// What the kiosk shows of a tap: the first name only (TOM PRIV-1).
+#[derive(Serialize, Clone, Debug, ToSchema)]
+pub struct KioskEvent {
+    #[serde(skip)]
+    pub tenant_id: String,
+    pub location_id: Option<String>,
+    pub device_name: String,
+    /// `checked_in`, `checked_out`, `already_recorded`, `unknown_card`, `no_session`,
+    /// `no_booking`, `not_checked_in`, `card_bound` or `card_in_use`.
+    #[schema(value_type = String)]
+    pub outcome: anwesend_protocol::TapOutcome,
+    pub first_name: Option<String>,
+    pub at: NaiveDateTime,
+}

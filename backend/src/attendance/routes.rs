@@ -1,0 +1,116 @@
+//! Attendance lists, manual check-ins, corrections, exports and the kiosk stream.
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{get, post, web, HttpResponse};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::model::{Correction, KioskQuery, ManualRecord, ParticipantAttendance, RecordView, SessionAttendance};
+use super::service;
+use crate::auth::policy::Permission;
+use crate::auth::service::Principal;
+use crate::events::routes::staff;
+use crate::http::{ApiError, Problem};
+use crate::state::AppState;
+
+/// Who of a session's confirmed bookings is present, late, left early or absent, with every record.
+#[utoipa::path(get, path = "/api/v1/event-sessions/{id}/attendance", operation_id = "session_attendance", tag = "attendance", params(("id" = String, Path)), responses(
+    (status = 200, body = SessionAttendance),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/{id}/attendance")]
+pub async fn session(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::AttendanceRead, move |s, p, scope| service::session_attendance(s, p, scope, &id)).await?))
+}
+
+/// The session's attendance with every record as CSV (audited).
+#[utoipa::path(get, path = "/api/v1/event-sessions/{id}/attendance.csv", operation_id = "session_attendance_csv", tag = "attendance", params(("id" = String, Path)), responses(
+    (status = 200, content_type = "text/csv", body = String),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/{id}/attendance.csv")]
+pub async fn session_csv(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let name = format!("attachment; filename=\"attendance-{}.csv\"", id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>());
+    let bytes = staff(state, p, Permission::AttendanceRead, move |s, p, scope| service::session_csv(s, p, scope, &id)).await?;
+    Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header((header::CONTENT_DISPOSITION, name)).body(bytes))
+}
+
+/// A check-in or check-out entered by staff.
+#[utoipa::path(post, path = "/api/v1/attendance", operation_id = "attendance_record", tag = "attendance", request_body = ManualRecord, responses(
+    (status = 201, body = RecordView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("")]
+pub async fn record(state: web::Data<AppState>, p: Principal, body: web::Json<ManualRecord>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::record_manual(s, p, scope, &body)).await?))
+}
+
+/// Corrects a record: a new record supersedes it; the original stays in the proof.
+#[utoipa::path(post, path = "/api/v1/attendance/{id}/correct", operation_id = "attendance_correct", tag = "attendance", params(("id" = String, Path)), request_body = Correction, responses(
+    (status = 201, body = RecordView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/{id}/correct")]
+pub async fn correct(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<Correction>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::correct(s, p, scope, &id, &body)).await?))
+}
+
+/// One participant's attendance records across the events the caller may see.
+#[utoipa::path(get, path = "/api/v1/participants/{id}/attendance", operation_id = "participant_attendance", tag = "attendance", params(("id" = String, Path)), responses(
+    (status = 200, body = ParticipantAttendance),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/{id}/attendance")]
+pub async fn participant(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::AttendanceRead, move |s, p, scope| service::participant_attendance(s, p, scope, &id)).await?))
+}
+
+/// The kiosk's live feed (server-sent events, `event: tap`): first name and outcome of
+/// each tap in the caller's tenant, optionally of one location.
+#[utoipa::path(get, path = "/api/v1/kiosk/stream", operation_id = "kiosk_stream", tag = "attendance", params(KioskQuery), responses(
+    (status = 200, content_type = "text/event-stream", body = String),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/stream")]
+pub async fn kiosk(state: web::Data<AppState>, p: Principal, q: web::Query<KioskQuery>) -> Result<HttpResponse, ApiError> {
+    let scope = staff(state.clone(), p, Permission::KioskView, |_, _, scope| Ok(scope.clone())).await?;
+    let receiver = state.kiosk.subscribe();
+    let tenant = scope.tenant_id().to_owned();
+    let location = q.into_inner().location_id;
+    // First a `retry` hint (EventSource reconnects after 2 s), then taps and keep-alives.
+    let hello = futures_util::stream::once(async { Ok::<_, actix_web::Error>(web::Bytes::from_static(b"retry: 2000\n: connected\n\n")) });
+    let taps = futures_util::stream::unfold(receiver, move |mut receiver| {
+        let (tenant, location) = (tenant.clone(), location.clone());
+        async move {
+            loop {
+                match actix_web::rt::time::timeout(Duration::from_secs(15), receiver.recv()).await {
+                    Err(_) => return Some((Ok(web::Bytes::from_static(b": keep-alive\n\n")), receiver)),
+                    Ok(Ok(event)) if event.tenant_id == tenant && location.as_ref().is_none_or(|l| event.location_id.as_ref() == Some(l)) => {
+                        let json = serde_json::to_string(&event).unwrap_or_default();
+                        return Some((Ok(web::Bytes::from(format!("event: tap\ndata: {json}\n\n"))), receiver));
+                    }
+                    Ok(Ok(_)) | Ok(Err(RecvError::Lagged(_))) => continue,
+                    Ok(Err(RecvError::Closed)) => return None,
+                }
+            }
+        }
+    });
+    use futures_util::StreamExt;
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        // `identity` keeps the compression middleware from buffering the stream.
+        .insert_header((header::CONTENT_ENCODING, "identity"))
+        .insert_header(("x-accel-buffering", "no"))
+        .streaming(hello.chain(taps)))
+}

@@ -1,0 +1,450 @@
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDateTime};
+use uuid::Uuid;
+
+use anwesend_protocol::{TapOutcome, TapRequest, TapResponse};
+
+use super::model::*;
+use super::store;
+use crate::audit::{self, Action, Event, Outcome};
+use crate::auth::service::Principal;
+use crate::bookings::model::{ParticipantRow, CONFIRMED};
+use crate::bookings::service::{clean, person};
+use crate::bookings::store as bookings;
+use crate::crypto::TenantKeys;
+use crate::db::{self, TenantScope, Tx};
+use crate::devices::model::DeviceRow;
+use crate::devices::signed::DeviceRequest;
+use crate::error::AppError;
+use crate::events::model::SessionRow;
+use crate::events::store as events;
+use crate::state::AppState;
+use crate::tenants::service::keys;
+
+/// Sessions take check-ins from 30 minutes before they start until 30 minutes after they end.
+const DOORS: i64 = 30;
+/// Later than this after the start is "late"; leaving earlier than this before the end is "left early".
+const GRACE_MINUTES: i64 = 10;
+
+fn code(outcome: TapOutcome) -> String {
+    serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn outcome_of(code: &str) -> Option<TapOutcome> {
+    serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
+}
+
+/// The first word of the name: all a kiosk may show (TOM PRIV-1).
+fn first_name(keys: &TenantKeys, p: &ParticipantRow) -> Result<String, AppError> {
+    Ok(person(keys, p)?.name.split_whitespace().next().unwrap_or_default().to_owned())
+}
+
+/// The card UID as upper-case hex, 4–10 bytes (ISO 14443 UIDs are 4, 7 or 10).
+fn card_uid(raw: &str) -> Result<String, AppError> {
+    let uid: String = raw.chars().filter(|c| !c.is_whitespace() && *c != ':').collect::<String>().to_ascii_uppercase();
+    if !(8..=20).contains(&uid.len()) || uid.len() % 2 != 0 || !uid.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(AppError::invalid("card_id", "must be the card UID as 4 to 10 bytes of hex"));
+    }
+    Ok(uid)
+}
+
+/// Records that are in force: not replaced by a correction, not voided.
+fn effective(rows: &[AttendanceRow]) -> Vec<&AttendanceRow> {
+    rows.iter().filter(|r| !r.voided && !rows.iter().any(|o| o.supersedes_id.as_deref() == Some(&r.id))).collect()
+}
+
+/// The sessions a device serves at `at`: its configured ones, or those of events at its
+/// location (or in a room of it), open from `DOORS` minutes before to after.
+fn running_sessions(tx: &mut Tx<'_>, device: &DeviceRow, at: NaiveDateTime) -> Result<Vec<SessionRow>, AppError> {
+    let open = |s: &SessionRow| s.starts_at - Duration::minutes(DOORS) <= at && at <= s.ends_at + Duration::minutes(DOORS);
+    let configured = device.config().session_ids;
+    if !configured.is_empty() {
+        return Ok(events::sessions_by_id(tx, &device.tenant_id, &configured)?.into_iter().filter(open).collect());
+    }
+    let Some(location) = &device.location_id else { return Ok(Vec::new()) };
+    let rooms: Vec<String> = crate::locations::store::list(tx, &device.tenant_id)?
+        .into_iter()
+        .filter(|l| &l.id == location || l.parent_id.as_ref() == Some(location))
+        .map(|l| l.id)
+        .collect();
+    let event_ids: Vec<String> = events::list(tx, &device.tenant_id)?
+        .into_iter()
+        .filter(|e| e.status == crate::events::model::STATUS_PUBLISHED && e.location_id.as_ref().is_some_and(|l| rooms.contains(l)))
+        .map(|e| e.id)
+        .collect();
+    Ok(events::sessions(tx, &device.tenant_id, &event_ids)?.into_iter().filter(open).collect())
+}
+
+/// What a tap does, decided and recorded inside the transaction that claimed its key.
+struct Decision {
+    outcome: TapOutcome,
+    participant: Option<ParticipantRow>,
+    attendance_id: Option<String>,
+    location_id: Option<String>,
+}
+
+fn decide(tx: &mut Tx<'_>, req: &DeviceRequest, keys: &TenantKeys, uid: &str, tapped: NaiveDateTime, late: bool) -> Result<Decision, AppError> {
+    let device = &req.device;
+    let tenant = &device.tenant_id;
+    let now = req.audit.at.naive_utc();
+    let hmac = keys.blind_index("cards", "uid", uid);
+    let card = store::card_by_hmac(tx, tenant, &hmac)?;
+    let refuse = |tx: &mut Tx<'_>, outcome: TapOutcome, participant: Option<ParticipantRow>| -> Result<Decision, AppError> {
+        let mut event = Event::new(Action::TapRefused, "device", Some(&device.id)).outcome(Outcome::Failure).detail("outcome", code(outcome));
+        if let Some(p) = &participant {
+            event = event.subject(&p.id, None);
+        }
+        audit::record(tx, &req.audit, event)?;
+        Ok(Decision { outcome, participant, attendance_id: None, location_id: device.location_id.clone() })
+    };
+
+    // "Enrol card" mode: this tap binds the card.
+    if let Some(pending) = crate::devices::store::card_enrolment(tx, tenant, &device.id)?.filter(|c| c.expires_at > now) {
+        let participant = bookings::participant(tx, tenant, &pending.participant_id)?;
+        match card {
+            Some(c) if c.participant_id != pending.participant_id => return refuse(tx, TapOutcome::CardInUse, participant),
+            Some(_) => {}
+            None => {
+                let row = CardRow { tenant_id: tenant.clone(), id: Uuid::now_v7().to_string(), card_hmac: hmac, participant_id: pending.participant_id.clone(), created_by: Some(pending.requested_by.clone()), created_at: now };
+                store::insert_card(tx, &row)?;
+                audit::record(tx, &req.audit, Event::new(Action::CardBound, "card", Some(&row.id)).subject(&pending.participant_id, None).detail("requested_by", pending.requested_by.as_str()))?;
+            }
+        }
+        crate::devices::store::clear_card_enrolment(tx, tenant, &device.id)?;
+        return Ok(Decision { outcome: TapOutcome::CardBound, participant, attendance_id: None, location_id: device.location_id.clone() });
+    }
+
+    // An unknown card is answered and audited; its id is not kept anywhere.
+    let Some(card) = card else { return refuse(tx, TapOutcome::UnknownCard, None) };
+    let participant = bookings::participant(tx, tenant, &card.participant_id)?.ok_or(AppError::NotFound)?;
+    let sessions = running_sessions(tx, device, tapped)?;
+    if sessions.is_empty() {
+        return refuse(tx, TapOutcome::NoSession, Some(participant));
+    }
+    let mut booked = None;
+    for s in &sessions {
+        let rows = bookings::of_participant(tx, tenant, &participant.id)?;
+        if let Some(b) = rows.into_iter().find(|b| b.event_id == s.event_id && b.status == CONFIRMED) {
+            booked = Some((s.clone(), b));
+            break;
+        }
+    }
+    let Some((session, booking)) = booked else { return refuse(tx, TapOutcome::NoBooking, Some(participant)) };
+    if device.duplicate_window_seconds > 0 && store::recent_success(tx, tenant, &device.id, &participant.id, tapped - Duration::seconds(i64::from(device.duplicate_window_seconds)))? {
+        return Ok(Decision { outcome: TapOutcome::AlreadyRecorded, participant: Some(participant), attendance_id: None, location_id: device.location_id.clone() });
+    }
+    // Two devices, one person, one moment: the session's row lock lets one of them record.
+    db::lock_row(tx, "event_sessions", tenant, &session.id)?;
+    let rows: Vec<AttendanceRow> = store::of_sessions(tx, tenant, std::slice::from_ref(&session.id))?.into_iter().filter(|r| r.participant_id == participant.id).collect();
+    let in_force = effective(&rows);
+    let checked_in = in_force.iter().any(|r| r.kind == CHECK_IN);
+    let checked_out = in_force.iter().any(|r| r.kind == CHECK_OUT);
+    let (kind, outcome) = match device.mode.as_str() {
+        "check_out" if !checked_in => return refuse(tx, TapOutcome::NotCheckedIn, Some(participant)),
+        "check_out" if checked_out => return Ok(Decision { outcome: TapOutcome::AlreadyRecorded, participant: Some(participant), attendance_id: None, location_id: device.location_id.clone() }),
+        "check_out" => (CHECK_OUT, TapOutcome::CheckedOut),
+        _ if checked_in => return Ok(Decision { outcome: TapOutcome::AlreadyRecorded, participant: Some(participant), attendance_id: None, location_id: device.location_id.clone() }),
+        _ => (CHECK_IN, TapOutcome::CheckedIn),
+    };
+    let row = AttendanceRow {
+        tenant_id: tenant.clone(),
+        id: Uuid::now_v7().to_string(),
+        session_id: session.id.clone(),
+        participant_id: participant.id.clone(),
+        booking_id: booking.id.clone(),
+        kind: kind.into(),
+        occurred_at: tapped,
+        recorded_at: now,
+        source: "device".into(),
+        device_id: Some(device.id.clone()),
+        recorded_by: None,
+        late_upload: late,
+        supersedes_id: None,
+        voided: false,
+        reason: None,
+    };
+    store::insert(tx, &row)?;
+    audit::record(
+        tx,
+        &req.audit,
+        Event::new(Action::AttendanceRecorded, "attendance", Some(&row.id)).subject(&participant.id, None).detail("kind", kind).detail("session_id", session.id.as_str()).detail("late_upload", late),
+    )?;
+    Ok(Decision { outcome, participant: Some(participant), attendance_id: Some(row.id), location_id: device.location_id.clone() })
+}
+
+/// A card tap from a verified device. The same idempotency key gets the first answer,
+/// however often and however concurrently it arrives.
+pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<TapResponse, AppError> {
+    let key = input.idempotency_key.as_str();
+    if key.is_empty() || key.len() > 64 || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(&b)) {
+        return Err(AppError::invalid("idempotency_key", "1–64 characters of A-Z a-z 0-9 - _ : ."));
+    }
+    let uid = card_uid(&input.card_id)?;
+    clean("reader", &input.reader, 100, false)?;
+    let now = req.audit.at.naive_utc();
+    let tapped = DateTime::from_timestamp(input.tapped_at, 0).map(|t| t.naive_utc()).ok_or_else(|| AppError::invalid("tapped_at", "not a time"))?;
+    if tapped > now + Duration::seconds(anwesend_protocol::MAX_SKEW_SECONDS) || tapped < now - Duration::days(30) {
+        return Err(AppError::invalid("tapped_at", "must lie within the last 30 days"));
+    }
+    let late = now - tapped > Duration::seconds(i64::from(req.device.late_upload_after_seconds));
+    let device = &req.device;
+    let attempt = state.db.tenant_tx(&req.scope, |tx| {
+        if let Some(previous) = store::tap(tx, &device.tenant_id, &device.id, key)? {
+            return Ok(Err(previous));
+        }
+        // Claim the key first: a concurrent copy of this tap waits here, then finds it taken.
+        let mut claim = TapRow {
+            tenant_id: device.tenant_id.clone(),
+            device_id: device.id.clone(),
+            idempotency_key: key.to_owned(),
+            tapped_at: tapped,
+            received_at: now,
+            outcome: "pending".into(),
+            participant_id: None,
+            attendance_id: None,
+            late_upload: late,
+        };
+        store::insert_tap(tx, &claim)?;
+        let keys = keys(tx, &req.scope, &state.master)?;
+        let decision = decide(tx, req, &keys, &uid, tapped, late)?;
+        claim.outcome = code(decision.outcome);
+        claim.participant_id = decision.participant.as_ref().map(|p| p.id.clone());
+        claim.attendance_id = decision.attendance_id.clone();
+        store::finish_tap(tx, &claim)?;
+        let first = decision.participant.as_ref().map(|p| first_name(&keys, p)).transpose()?;
+        Ok(Ok((decision, first)))
+    });
+    let previous = match attempt {
+        Ok(Ok((decision, first_name))) => {
+            let event = KioskEvent {
+                tenant_id: device.tenant_id.clone(),
+                location_id: decision.location_id,
+                device_name: device.name.clone(),
+                outcome: decision.outcome,
+                first_name: first_name.clone(),
+                at: tapped,
+            };
+            state.kiosk.publish(event);
+            return Ok(TapResponse { outcome: decision.outcome, first_name, late_upload: late });
+        }
+        Ok(Err(previous)) => previous,
+        // A concurrent copy claimed the key first and has committed by now.
+        Err(e) if e.is_constraint_violation() => state.db.tenant_tx(&req.scope, |tx| store::tap(tx, &device.tenant_id, &device.id, key)?.ok_or(AppError::NotFound))?,
+        Err(e) => return Err(e),
+    };
+    replay(state, req, previous)
+}
+
+fn replay(state: &AppState, req: &DeviceRequest, previous: TapRow) -> Result<TapResponse, AppError> {
+    let outcome = outcome_of(&previous.outcome).ok_or_else(|| AppError::Internal(format!("stored tap outcome {}", previous.outcome)))?;
+    let first_name = match &previous.participant_id {
+        Some(id) => state.db.tenant_tx(&req.scope, |tx| {
+            let keys = keys(tx, &req.scope, &state.master)?;
+            bookings::participant(tx, &previous.tenant_id, id)?.map(|p| first_name(&keys, &p)).transpose()
+        })?,
+        None => None,
+    };
+    Ok(TapResponse { outcome, first_name, late_upload: previous.late_upload })
+}
+
+fn record_views(tx: &mut Tx<'_>, tenant_id: &str, rows: &[AttendanceRow]) -> Result<Vec<RecordView>, AppError> {
+    let devices: HashMap<String, String> = crate::devices::store::list(tx, tenant_id)?.into_iter().map(|d| (d.id, d.name)).collect();
+    Ok(rows
+        .iter()
+        .map(|r| RecordView {
+            id: r.id.clone(),
+            session_id: r.session_id.clone(),
+            kind: r.kind.clone(),
+            occurred_at: r.occurred_at,
+            recorded_at: r.recorded_at,
+            source: r.source.clone(),
+            device_name: r.device_id.as_ref().and_then(|d| devices.get(d).cloned()),
+            recorded_by: r.recorded_by.clone(),
+            late_upload: r.late_upload,
+            supersedes_id: r.supersedes_id.clone(),
+            voided: r.voided,
+            reason: r.reason.clone(),
+            superseded: rows.iter().any(|o| o.supersedes_id.as_deref() == Some(&r.id)),
+        })
+        .collect())
+}
+
+/// A session the caller may see, with its event.
+fn visible_session(state: &AppState, p: &Principal, scope: &TenantScope, session_id: &str) -> Result<(SessionRow, crate::events::model::EventView), AppError> {
+    let session = state.db.tenant_tx(scope, |tx| Ok(events::sessions_by_id(tx, scope.tenant_id(), &[session_id.to_owned()])?.pop()))?.ok_or(AppError::NotFound)?;
+    let event = crate::events::service::get(state, p, scope, &session.event_id)?;
+    Ok((session, event))
+}
+
+/// The live list of one session: every confirmed booking with its status and records.
+pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, session_id: &str) -> Result<SessionAttendance, AppError> {
+    let (session, event) = visible_session(state, p, scope, session_id)?;
+    state.db.tenant_tx(scope, |tx| {
+        let keys = keys(tx, scope, &state.master)?;
+        let rows = store::of_sessions(tx, scope.tenant_id(), std::slice::from_ref(&session.id))?;
+        let views = record_views(tx, scope.tenant_id(), &rows)?;
+        let bookings_of_event = bookings::of_event(tx, scope.tenant_id(), &event.id)?;
+        let ids: Vec<String> = bookings_of_event.iter().map(|b| b.participant_id.clone()).collect();
+        let people: HashMap<String, ParticipantRow> = bookings::participants(tx, scope.tenant_id(), &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
+        let mut attendees = Vec::new();
+        for b in bookings_of_event.iter().filter(|b| b.status == CONFIRMED) {
+            let mine: Vec<AttendanceRow> = rows.iter().filter(|r| r.participant_id == b.participant_id).cloned().collect();
+            let in_force = effective(&mine);
+            let checked_in_at = in_force.iter().filter(|r| r.kind == CHECK_IN).map(|r| r.occurred_at).min();
+            let checked_out_at = in_force.iter().filter(|r| r.kind == CHECK_OUT).map(|r| r.occurred_at).max();
+            let status = match (checked_in_at, checked_out_at) {
+                (None, _) => "absent",
+                (Some(_), Some(out)) if out < session.ends_at - Duration::minutes(GRACE_MINUTES) => "left_early",
+                (Some(inn), _) if inn > session.starts_at + Duration::minutes(GRACE_MINUTES) => "late",
+                _ => "present",
+            };
+            let name = people.get(&b.participant_id).map(|p| person(&keys, p)).transpose()?.map(|p| p.name).unwrap_or_default();
+            attendees.push(AttendeeView {
+                booking_id: b.id.clone(),
+                participant_id: b.participant_id.clone(),
+                name,
+                status: status.into(),
+                checked_in_at,
+                checked_out_at,
+                records: views.iter().filter(|v| mine.iter().any(|m| m.id == v.id)).cloned().collect(),
+            });
+        }
+        attendees.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(SessionAttendance { session_id: session.id.clone(), event_id: event.id.clone(), event_title: event.title.clone(), starts_at: session.starts_at, ends_at: session.ends_at, attendees })
+    })
+}
+
+/// A check-in or check-out entered by staff (e.g. someone forgot their card).
+pub fn record_manual(state: &AppState, p: &Principal, scope: &TenantScope, input: &ManualRecord) -> Result<RecordView, AppError> {
+    if !matches!(input.kind.as_str(), CHECK_IN | CHECK_OUT) {
+        return Err(AppError::invalid("kind", "must be check_in or check_out"));
+    }
+    let (session, event) = visible_session(state, p, scope, &input.session_id)?;
+    let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
+    state.db.tenant_tx(scope, |tx| {
+        db::lock_row(tx, "event_sessions", scope.tenant_id(), &session.id)?;
+        let booking = bookings::find(tx, scope.tenant_id(), &input.booking_id)?
+            .filter(|b| b.event_id == event.id && b.status == CONFIRMED)
+            .ok_or_else(|| AppError::invalid("booking_id", "no confirmed booking of this event"))?;
+        let rows: Vec<AttendanceRow> = store::of_sessions(tx, scope.tenant_id(), std::slice::from_ref(&session.id))?.into_iter().filter(|r| r.participant_id == booking.participant_id).collect();
+        if effective(&rows).iter().any(|r| r.kind == input.kind) {
+            return Err(AppError::rule("already_recorded", "this is recorded already; correct the existing record instead"));
+        }
+        let row = AttendanceRow {
+            tenant_id: scope.tenant_id().to_owned(),
+            id: Uuid::now_v7().to_string(),
+            session_id: session.id.clone(),
+            participant_id: booking.participant_id.clone(),
+            booking_id: booking.id.clone(),
+            kind: input.kind.clone(),
+            occurred_at: input.occurred_at.unwrap_or(now),
+            recorded_at: now,
+            source: "manual".into(),
+            device_id: None,
+            recorded_by: Some(p.account_id.clone()),
+            late_upload: false,
+            supersedes_id: None,
+            voided: false,
+            reason: None,
+        };
+        store::insert(tx, &row)?;
+        audit::record(tx, &p.audit, Event::new(Action::AttendanceRecorded, "attendance", Some(&row.id)).subject(&row.participant_id, event.company_id.as_deref()).detail("kind", row.kind.as_str()).detail("source", "manual"))?;
+        record_views(tx, scope.tenant_id(), std::slice::from_ref(&row))?.pop().ok_or(AppError::NotFound)
+    })
+}
+
+/// Corrects a record by adding one that supersedes it; the original stays (INPUT-4).
+pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, input: &Correction) -> Result<RecordView, AppError> {
+    let reason = clean("reason", &input.reason, 200, true)?;
+    if input.occurred_at.is_none() && !input.void {
+        return Err(AppError::invalid("occurred_at", "give a corrected time, or void the record"));
+    }
+    let original = state.db.tenant_tx(scope, |tx| store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound))?;
+    let (session, event) = visible_session(state, p, scope, &original.session_id)?;
+    let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
+    state.db.tenant_tx(scope, |tx| {
+        db::lock_row(tx, "event_sessions", scope.tenant_id(), &session.id)?;
+        let rows = store::of_sessions(tx, scope.tenant_id(), std::slice::from_ref(&session.id))?;
+        if rows.iter().any(|r| r.supersedes_id.as_deref() == Some(id)) {
+            return Err(AppError::rule("already_corrected", "this record was corrected already; correct the newest one"));
+        }
+        let row = AttendanceRow {
+            id: Uuid::now_v7().to_string(),
+            occurred_at: input.occurred_at.unwrap_or(original.occurred_at),
+            recorded_at: now,
+            source: "correction".into(),
+            recorded_by: Some(p.account_id.clone()),
+            late_upload: false,
+            supersedes_id: Some(original.id.clone()),
+            voided: input.void,
+            reason: Some(reason.clone()),
+            ..original.clone()
+        };
+        store::insert(tx, &row)?;
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(Action::AttendanceCorrected, "attendance", Some(&row.id)).subject(&row.participant_id, event.company_id.as_deref()).detail("supersedes", id).detail("voided", input.void),
+        )?;
+        record_views(tx, scope.tenant_id(), std::slice::from_ref(&row))?.pop().ok_or(AppError::NotFound)
+    })
+}
+
+/// The session's attendance as CSV, one line per record (corrections included); audited.
+pub fn session_csv(state: &AppState, p: &Principal, scope: &TenantScope, session_id: &str) -> Result<Vec<u8>, AppError> {
+    let list = session_attendance(state, p, scope, session_id)?;
+    let mut out = String::from("\u{feff}name,status,checked_in_at,checked_out_at,record_kind,occurred_at,recorded_at,source,device,recorded_by,late_upload,superseded,voided,reason\r\n");
+    let time = |t: Option<NaiveDateTime>| t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
+    for a in &list.attendees {
+        let head = [a.name.clone(), a.status.clone(), time(a.checked_in_at), time(a.checked_out_at)];
+        let records: Vec<Option<&RecordView>> = if a.records.is_empty() { vec![None] } else { a.records.iter().map(Some).collect() };
+        for r in records {
+            let tail = match r {
+                None => vec![String::new(); 10],
+                Some(r) => vec![
+                    r.kind.clone(),
+                    time(Some(r.occurred_at)),
+                    time(Some(r.recorded_at)),
+                    r.source.clone(),
+                    r.device_name.clone().unwrap_or_default(),
+                    r.recorded_by.clone().unwrap_or_default(),
+                    r.late_upload.to_string(),
+                    r.superseded.to_string(),
+                    r.voided.to_string(),
+                    r.reason.clone().unwrap_or_default(),
+                ],
+            };
+            let cells: Vec<String> = head.iter().cloned().chain(tail).map(|c| crate::bookings::service::csv_cell(&c)).collect();
+            out.push_str(&cells.join(","));
+            out.push_str("\r\n");
+        }
+    }
+    state.db.tenant_tx(scope, |tx| {
+        audit::record(tx, &p.audit, Event::new(Action::AttendanceExported, "event_session", Some(session_id)).detail("rows", list.attendees.len() as i64))?;
+        Ok(())
+    })?;
+    Ok(out.into_bytes())
+}
+
+/// Every record of one participant, across sessions: the per-person attendance proof.
+pub fn participant_attendance(state: &AppState, p: &Principal, scope: &TenantScope, participant_id: &str) -> Result<ParticipantAttendance, AppError> {
+    let visible: Vec<String> = crate::events::service::list(state, p, scope)?.into_iter().map(|e| e.id).collect();
+    state.db.tenant_tx(scope, |tx| {
+        let keys = keys(tx, scope, &state.master)?;
+        let row = bookings::participant(tx, scope.tenant_id(), participant_id)?.ok_or(AppError::NotFound)?;
+        let rows = store::of_participant(tx, scope.tenant_id(), participant_id)?;
+        let session_ids: Vec<String> = rows.iter().map(|r| r.session_id.clone()).collect();
+        let sessions: HashMap<String, SessionRow> = events::sessions_by_id(tx, scope.tenant_id(), &session_ids)?.into_iter().map(|s| (s.id.clone(), s)).collect();
+        let titles: HashMap<String, String> = events::list(tx, scope.tenant_id())?.into_iter().map(|e| (e.id, e.title)).collect();
+        let views = record_views(tx, scope.tenant_id(), &rows)?;
+        let entries = views
+            .into_iter()
+            .filter_map(|v| {
+                let s = sessions.get(&v.session_id)?;
+                visible.contains(&s.event_id).then(|| ParticipantRecordEntry { event_title: titles.get(&s.event_id).cloned().unwrap_or_default(), starts_at: s.starts_at, ends_at: s.ends_at, record: v })
+            })
+            .collect();
+        Ok(ParticipantAttendance { participant_id: row.id.clone(), name: person(&keys, &row)?.name, entries })
+    })
+}

@@ -1,0 +1,67 @@
+use diesel::prelude::*;
+
+use super::model::{AttendanceRow, CardRow, TapRow};
+use crate::db::schema::{attendance, cards, device_taps};
+use crate::db::DbConnection;
+
+pub fn insert(conn: &mut DbConnection, row: &AttendanceRow) -> QueryResult<usize> {
+    diesel::insert_into(attendance::table).values(row).execute(conn)
+}
+
+pub fn find(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<Option<AttendanceRow>> {
+    attendance::table.find((tenant_id, id)).select(AttendanceRow::as_select()).first(conn).optional()
+}
+
+/// Every record of these sessions, corrections included, oldest first.
+pub fn of_sessions(conn: &mut DbConnection, tenant_id: &str, session_ids: &[String]) -> QueryResult<Vec<AttendanceRow>> {
+    attendance::table
+        .filter(attendance::tenant_id.eq(tenant_id))
+        .filter(attendance::session_id.eq_any(session_ids))
+        .order((attendance::recorded_at.asc(), attendance::id.asc()))
+        .select(AttendanceRow::as_select())
+        .load(conn)
+}
+
+pub fn of_participant(conn: &mut DbConnection, tenant_id: &str, participant_id: &str) -> QueryResult<Vec<AttendanceRow>> {
+    attendance::table
+        .filter(attendance::tenant_id.eq(tenant_id))
+        .filter(attendance::participant_id.eq(participant_id))
+        .order((attendance::occurred_at.asc(), attendance::id.asc()))
+        .select(AttendanceRow::as_select())
+        .load(conn)
+}
+
+pub fn card_by_hmac(conn: &mut DbConnection, tenant_id: &str, hmac: &[u8]) -> QueryResult<Option<CardRow>> {
+    cards::table.filter(cards::tenant_id.eq(tenant_id)).filter(cards::card_hmac.eq(hmac)).select(CardRow::as_select()).first(conn).optional()
+}
+
+pub fn insert_card(conn: &mut DbConnection, row: &CardRow) -> QueryResult<usize> {
+    diesel::insert_into(cards::table).values(row).execute(conn)
+}
+
+pub fn tap(conn: &mut DbConnection, tenant_id: &str, device_id: &str, key: &str) -> QueryResult<Option<TapRow>> {
+    device_taps::table.find((tenant_id, device_id, key)).select(TapRow::as_select()).first(conn).optional()
+}
+
+pub fn insert_tap(conn: &mut DbConnection, row: &TapRow) -> QueryResult<usize> {
+    diesel::insert_into(device_taps::table).values(row).execute(conn)
+}
+
+pub fn finish_tap(conn: &mut DbConnection, row: &TapRow) -> QueryResult<usize> {
+    diesel::update(device_taps::table.find((&row.tenant_id, &row.device_id, &row.idempotency_key)))
+        .set((device_taps::outcome.eq(&row.outcome), device_taps::participant_id.eq(&row.participant_id), device_taps::attendance_id.eq(&row.attendance_id)))
+        .execute(conn)
+}
+
+/// The last successful tap of this participant on this device at or after `since`.
+pub fn recent_success(conn: &mut DbConnection, tenant_id: &str, device_id: &str, participant_id: &str, since: chrono::NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        device_taps::table
+            .filter(device_taps::tenant_id.eq(tenant_id))
+            .filter(device_taps::device_id.eq(device_id))
+            .filter(device_taps::participant_id.eq(participant_id))
+            .filter(device_taps::tapped_at.ge(since))
+            .filter(device_taps::outcome.eq_any(["checked_in", "checked_out"])),
+    ))
+    .get_result(conn)
+}

@@ -1,0 +1,145 @@
+//! `/api/v1/devices` (admins: enrolment codes, list, settings, revoke; card enrolment)
+//! and `/api/v1/device/*` (the agent: enrol with a code, signed heartbeat and taps).
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
+use anwesend_protocol::{EnrolRequest, EnrolResponse, HeartbeatRequest, HeartbeatResponse, TapRequest, TapResponse};
+
+use super::model::{CardEnrolmentPending, CardEnrolmentRequest, DeviceSettings, DeviceView, EnrolmentCode, NewEnrolment};
+use super::service;
+use super::signed::{self, DeviceRequest};
+use crate::auth::policy::Permission;
+use crate::auth::principal::RequestFacts;
+use crate::auth::routes::rate_limited;
+use crate::auth::service::Principal;
+use crate::events::routes::staff;
+use crate::http::{ApiError, Problem};
+use crate::state::AppState;
+use crate::AppError;
+
+/// A one-time code for enrolling a new device (shown once).
+#[utoipa::path(post, path = "/api/v1/devices/enrolment-codes", operation_id = "device_enrolment_create", tag = "devices", request_body = NewEnrolment, responses(
+    (status = 201, body = EnrolmentCode),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/enrolment-codes")]
+pub async fn create_enrolment(state: web::Data<AppState>, p: Principal, body: web::Json<NewEnrolment>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(staff(state, p, Permission::DevicesManage, move |s, p, scope| service::create_enrolment(s, p, scope, &body)).await?))
+}
+
+/// Devices with their last heartbeat, agent version (outdated flagged) and readers.
+#[utoipa::path(get, path = "/api/v1/devices", operation_id = "devices_list", tag = "devices", responses(
+    (status = 200, body = [DeviceView]),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("")]
+pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::DevicesManage, service::list).await?))
+}
+
+/// Name, location and the configuration the device picks up at its next heartbeat.
+#[utoipa::path(put, path = "/api/v1/devices/{id}", operation_id = "devices_update", tag = "devices", params(("id" = String, Path)), request_body = DeviceSettings, responses(
+    (status = 200, body = DeviceView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/{id}")]
+pub async fn update(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<DeviceSettings>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::DevicesManage, move |s, p, scope| service::update(s, p, scope, &id, &body)).await?))
+}
+
+/// Revokes a device at once: its next request fails.
+#[utoipa::path(post, path = "/api/v1/devices/{id}/revoke", operation_id = "devices_revoke", tag = "devices", params(("id" = String, Path)), responses(
+    (status = 200, body = DeviceView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/{id}/revoke")]
+pub async fn revoke(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::DevicesManage, move |s, p, scope| service::revoke(s, p, scope, &id)).await?))
+}
+
+/// "Enrol card": the next card tapped on this device (within 2 minutes) is bound to the participant.
+#[utoipa::path(post, path = "/api/v1/devices/{id}/card-enrolment", operation_id = "devices_card_enrolment", tag = "devices", params(("id" = String, Path)), request_body = CardEnrolmentRequest, responses(
+    (status = 200, body = CardEnrolmentPending),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/{id}/card-enrolment")]
+pub async fn card_enrolment(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<CardEnrolmentRequest>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::CardsWrite, move |s, p, scope| service::request_card_enrolment(s, p, scope, &id, &body)).await?))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "Request body does not match the schema").detail(e.to_string()))
+}
+
+/// Exchanges an enrolment code for the device id and secret (the agent; not signed,
+/// limited per address).
+#[utoipa::path(post, path = "/api/v1/device/enrol", operation_id = "device_enrol", tag = "devices", request_body(content = Object, description = "anwesend_protocol::EnrolRequest"), responses(
+    (status = 201, body = Object, description = "anwesend_protocol::EnrolResponse"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/enrol")]
+pub async fn enrol(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let input: EnrolRequest = parse(&body)?;
+    let facts = RequestFacts::of(&req)?;
+    let state = state.into_inner();
+    let answer = web::block(move || -> Result<Result<EnrolResponse, std::time::Duration>, ApiError> {
+        let origin = facts.origin(&state)?;
+        if let Err(wait) = state.limits.public_per_ip.check(&origin.ip.as_ref().map(|i| i.hash.clone()).unwrap_or_default()) {
+            return Ok(Err(wait));
+        }
+        service::enrol(&state, &origin, &input).map(Ok).map_err(|e| match e {
+            AppError::Rule { code: "enrolment_invalid", message } => ApiError::new(StatusCode::NOT_FOUND, "enrolment_invalid", "Enrolment code not valid").detail(message),
+            other => other.into(),
+        })
+    })
+    .await??;
+    Ok(match answer {
+        Ok(response) => HttpResponse::Created().json(response),
+        Err(wait) => rate_limited(wait),
+    })
+}
+
+async fn signed_call<I: serde::de::DeserializeOwned + Send + 'static, O: Send + 'static>(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+    f: impl FnOnce(&AppState, &DeviceRequest, &I) -> Result<O, AppError> + Send + 'static,
+) -> Result<O, ApiError> {
+    let device = signed::verify(&req, &state, body).await?;
+    let input: I = parse(&device.body)?;
+    Ok(web::block(move || f(&state, &device, &input)).await??)
+}
+
+/// The agent's heartbeat (signed): version, readers, queue; answers with its configuration.
+#[utoipa::path(post, path = "/api/v1/device/heartbeat", operation_id = "device_heartbeat", tag = "devices", request_body(content = Object, description = "anwesend_protocol::HeartbeatRequest"), responses(
+    (status = 200, body = Object, description = "anwesend_protocol::HeartbeatResponse"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/heartbeat")]
+pub async fn heartbeat(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let answer: HeartbeatResponse = signed_call(req, state, body, |s, d, i: &HeartbeatRequest| service::heartbeat(s, d, i)).await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// One card tap (signed, idempotent by key).
+#[utoipa::path(post, path = "/api/v1/device/taps", operation_id = "device_tap", tag = "devices", request_body(content = Object, description = "anwesend_protocol::TapRequest"), responses(
+    (status = 200, body = Object, description = "anwesend_protocol::TapResponse"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/taps")]
+pub async fn tap(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let answer: TapResponse = signed_call(req, state, body, |s, d, i: &TapRequest| crate::attendance::service::tap(s, d, i)).await?;
+    Ok(HttpResponse::Ok().json(answer))
+}

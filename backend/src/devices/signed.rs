@@ -1,0 +1,101 @@
+//! Verifies a signed device request (TOM TRANS-2): known, unrevoked device; timestamp
+//! within ±`MAX_SKEW_SECONDS`; HMAC over method, path, timestamp, nonce and body hash;
+//! nonce never seen before. Refusals of known devices are audited in their tenant.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest};
+use anwesend_protocol as protocol;
+
+use super::model::DeviceRow;
+use super::store;
+use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
+use crate::auth::principal::RequestFacts;
+use crate::db::TenantScope;
+use crate::http::ApiError;
+use crate::state::AppState;
+use crate::tenants::service::load_keys;
+
+/// A verified device request.
+pub struct DeviceRequest {
+    pub device: DeviceRow,
+    /// The device's tenant: the only scope a device request acts in (SEP-2).
+    pub scope: TenantScope,
+    pub audit: AuditContext,
+    pub body: web::Bytes,
+}
+
+fn refused(code: &'static str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, code, "The device request was refused")
+}
+
+fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::Bytes) -> Result<DeviceRequest, ApiError> {
+    let (Some(device_id), Some(timestamp), Some(nonce), Some(signature)) = (
+        header(req, protocol::HEADER_DEVICE).map(str::to_owned),
+        header(req, protocol::HEADER_TIMESTAMP).map(str::to_owned),
+        header(req, protocol::HEADER_NONCE).map(str::to_owned),
+        header(req, protocol::HEADER_SIGNATURE).map(str::to_owned),
+    ) else {
+        return Err(refused("signature_missing"));
+    };
+    let method = req.method().as_str().to_owned();
+    let path = req.path().to_owned();
+    let facts = RequestFacts::of(req)?;
+    let state = state.clone().into_inner();
+    web::block(move || -> Result<DeviceRequest, ApiError> {
+        let origin = facts.origin(&state)?;
+        let now = origin.at;
+        if device_id.len() > 64 {
+            return Err(refused("device_unknown"));
+        }
+        let device = {
+            let mut conn = state.db.conn()?;
+            store::by_id(&mut conn, &device_id).map_err(crate::AppError::from)?
+        };
+        let Some(device) = device else { return Err(refused("device_unknown")) };
+        let scope = TenantScope::named_by_device(device.tenant_id.clone());
+        let audit = AuditContext {
+            actor: Actor { kind: ActorKind::Device, id: Some(device.id.clone()), role: None },
+            at: now,
+            request_id: Some(origin.request_id.clone()),
+            ip: origin.ip.clone(),
+        };
+        let refuse = |code: &'static str| -> Result<DeviceRequest, ApiError> {
+            state.db.tenant_tx(&scope, |tx| {
+                let event = Event::new(Action::DeviceRequestRefused, "device", Some(&device.id)).outcome(Outcome::Denied).detail("reason", code).detail("path", path.as_str());
+                audit::record(tx, &audit, event).map(|_| ())
+            })?;
+            Err(refused(code))
+        };
+        if device.revoked_at.is_some() {
+            return refuse("device_revoked");
+        }
+        let Ok(ts) = timestamp.parse::<i64>() else { return refuse("stale_timestamp") };
+        if (now.timestamp() - ts).abs() > protocol::MAX_SKEW_SECONDS {
+            return refuse("stale_timestamp");
+        }
+        if !protocol::nonce_is_valid(&nonce) {
+            return refuse("bad_nonce");
+        }
+        let keys = load_keys(&state.db, &state.master, &scope)?;
+        let secret = keys.decrypt("devices", "secret", &device.id, &device.secret_ciphertext).map_err(crate::AppError::from)?;
+        let secret = hex::decode(secret.as_bytes()).map_err(|e| crate::AppError::Internal(e.to_string()))?;
+        if !protocol::verify(&secret, &method, &path, ts, &nonce, &body, &signature) {
+            return refuse("bad_signature");
+        }
+        // Two requests with one nonce at the same moment: the database's key refuses the second.
+        let fresh = match state.db.tenant_tx(&scope, |tx| Ok(store::remember_nonce(tx, &device.tenant_id, &device.id, &nonce, now.naive_utc())?)) {
+            Ok(fresh) => fresh,
+            Err(e) if e.is_constraint_violation() => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !fresh {
+            return refuse("replayed_nonce");
+        }
+        Ok(DeviceRequest { device, scope, audit, body })
+    })
+    .await?
+}
