@@ -62,11 +62,13 @@ impl DatabaseUrl {
                     ConnectionError::BadConnection("database path is not valid UTF-8".into())
                 })?;
                 let mut conn = diesel::SqliteConnection::establish(path)?;
+                // The busy timeout first: the journal-mode pragma itself needs a lock and
+                // would fail at once ("database is locked") while another connection writes.
                 conn.batch_execute(
-                    "PRAGMA foreign_keys = ON;
+                    "PRAGMA busy_timeout = 10000;
+                     PRAGMA foreign_keys = ON;
                      PRAGMA journal_mode = WAL;
-                     PRAGMA synchronous = NORMAL;
-                     PRAGMA busy_timeout = 10000;",
+                     PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
