@@ -98,6 +98,7 @@ pub struct RecordView {
     pub device_name: Option<String>,
     /// The staff account that recorded or corrected it.
     pub recorded_by: Option<String>,
+    pub recorded_by_email: Option<String>,
     pub late_upload: bool,
     pub supersedes_id: Option<String>,
     pub voided: bool,
@@ -157,6 +158,8 @@ pub struct KioskEvent {
     pub tenant_id: String,
     pub location_id: Option<String>,
     pub device_name: String,
+    /// The device's mode, `check_in` or `check_out` (says what `already_recorded` means).
+    pub mode: String,
     /// `checked_in`, `checked_out`, `already_recorded`, `unknown_card`, `no_session`,
     /// `no_booking`, `not_checked_in`, `card_bound` or `card_in_use`.
     #[schema(value_type = String)]

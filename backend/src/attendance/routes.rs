@@ -84,19 +84,30 @@ pub async fn participant(state: web::Data<AppState>, p: Principal, id: web::Path
 ))]
 #[get("/stream")]
 pub async fn kiosk(state: web::Data<AppState>, p: Principal, q: web::Query<KioskQuery>) -> Result<HttpResponse, ApiError> {
-    let scope = staff(state.clone(), p, Permission::KioskView, |_, _, scope| Ok(scope.clone())).await?;
+    let location = q.into_inner().location_id;
+    // A location covers its rooms: a kiosk at the entrance greets taps on every device inside.
+    let (scope, places) = staff(state.clone(), p, Permission::KioskView, move |s, _, scope| {
+        let places = match location {
+            None => None,
+            Some(l) => {
+                let all = s.db.tenant_tx(scope, |tx| Ok(crate::locations::store::list(tx, scope.tenant_id())?))?;
+                Some(all.into_iter().filter(|x| x.id == l || x.parent_id.as_ref() == Some(&l)).map(|x| x.id).collect::<Vec<_>>())
+            }
+        };
+        Ok((scope.clone(), places))
+    })
+    .await?;
     let receiver = state.kiosk.subscribe();
     let tenant = scope.tenant_id().to_owned();
-    let location = q.into_inner().location_id;
     // First a `retry` hint (EventSource reconnects after 2 s), then taps and keep-alives.
     let hello = futures_util::stream::once(async { Ok::<_, actix_web::Error>(web::Bytes::from_static(b"retry: 2000\n: connected\n\n")) });
     let taps = futures_util::stream::unfold(receiver, move |mut receiver| {
-        let (tenant, location) = (tenant.clone(), location.clone());
+        let (tenant, places) = (tenant.clone(), places.clone());
         async move {
             loop {
                 match actix_web::rt::time::timeout(Duration::from_secs(15), receiver.recv()).await {
                     Err(_) => return Some((Ok(web::Bytes::from_static(b": keep-alive\n\n")), receiver)),
-                    Ok(Ok(event)) if event.tenant_id == tenant && location.as_ref().is_none_or(|l| event.location_id.as_ref() == Some(l)) => {
+                    Ok(Ok(event)) if event.tenant_id == tenant && places.as_ref().is_none_or(|p| event.location_id.as_ref().is_some_and(|l| p.contains(l))) => {
                         let json = serde_json::to_string(&event).unwrap_or_default();
                         return Some((Ok(web::Bytes::from(format!("event: tap\ndata: {json}\n\n"))), receiver));
                     }

@@ -221,6 +221,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
                 tenant_id: device.tenant_id.clone(),
                 location_id: decision.location_id,
                 device_name: device.name.clone(),
+                mode: device.mode.clone(),
                 outcome: decision.outcome,
                 first_name: first_name.clone(),
                 at: tapped,
@@ -248,8 +249,16 @@ fn replay(state: &AppState, req: &DeviceRequest, previous: TapRow) -> Result<Tap
     Ok(TapResponse { outcome, first_name, late_upload: previous.late_upload })
 }
 
-fn record_views(tx: &mut Tx<'_>, tenant_id: &str, rows: &[AttendanceRow]) -> Result<Vec<RecordView>, AppError> {
+fn record_views(state: &AppState, tx: &mut Tx<'_>, tenant_id: &str, rows: &[AttendanceRow]) -> Result<Vec<RecordView>, AppError> {
     let devices: HashMap<String, String> = crate::devices::store::list(tx, tenant_id)?.into_iter().map(|d| (d.id, d.name)).collect();
+    // Who recorded it, by email: the proof names the person, not an id.
+    let mut staff: HashMap<String, String> = HashMap::new();
+    let platform = state.master.platform_keys();
+    for id in rows.iter().filter_map(|r| r.recorded_by.clone()) {
+        if let (std::collections::hash_map::Entry::Vacant(slot), Some(account)) = (staff.entry(id.clone()), crate::accounts::store::find(tx, &id)?) {
+            slot.insert(platform.decrypt("accounts", "email", &account.id, &account.email_ciphertext)?.to_string());
+        }
+    }
     Ok(rows
         .iter()
         .map(|r| RecordView {
@@ -261,6 +270,7 @@ fn record_views(tx: &mut Tx<'_>, tenant_id: &str, rows: &[AttendanceRow]) -> Res
             source: r.source.clone(),
             device_name: r.device_id.as_ref().and_then(|d| devices.get(d).cloned()),
             recorded_by: r.recorded_by.clone(),
+            recorded_by_email: r.recorded_by.as_ref().and_then(|id| staff.get(id).cloned()),
             late_upload: r.late_upload,
             supersedes_id: r.supersedes_id.clone(),
             voided: r.voided,
@@ -283,7 +293,7 @@ pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, 
     state.db.tenant_tx(scope, |tx| {
         let keys = keys(tx, scope, &state.master)?;
         let rows = store::of_sessions(tx, scope.tenant_id(), std::slice::from_ref(&session.id))?;
-        let views = record_views(tx, scope.tenant_id(), &rows)?;
+        let views = record_views(state, tx, scope.tenant_id(), &rows)?;
         let bookings_of_event = bookings::of_event(tx, scope.tenant_id(), &event.id)?;
         let ids: Vec<String> = bookings_of_event.iter().map(|b| b.participant_id.clone()).collect();
         let people: HashMap<String, ParticipantRow> = bookings::participants(tx, scope.tenant_id(), &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
@@ -350,7 +360,7 @@ pub fn record_manual(state: &AppState, p: &Principal, scope: &TenantScope, input
         };
         store::insert(tx, &row)?;
         audit::record(tx, &p.audit, Event::new(Action::AttendanceRecorded, "attendance", Some(&row.id)).subject(&row.participant_id, event.company_id.as_deref()).detail("kind", row.kind.as_str()).detail("source", "manual"))?;
-        record_views(tx, scope.tenant_id(), std::slice::from_ref(&row))?.pop().ok_or(AppError::NotFound)
+        record_views(state, tx, scope.tenant_id(), std::slice::from_ref(&row))?.pop().ok_or(AppError::NotFound)
     })
 }
 
@@ -387,7 +397,7 @@ pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, i
             &p.audit,
             Event::new(Action::AttendanceCorrected, "attendance", Some(&row.id)).subject(&row.participant_id, event.company_id.as_deref()).detail("supersedes", id).detail("voided", input.void),
         )?;
-        record_views(tx, scope.tenant_id(), std::slice::from_ref(&row))?.pop().ok_or(AppError::NotFound)
+        record_views(state, tx, scope.tenant_id(), std::slice::from_ref(&row))?.pop().ok_or(AppError::NotFound)
     })
 }
 
@@ -408,7 +418,7 @@ pub fn session_csv(state: &AppState, p: &Principal, scope: &TenantScope, session
                     time(Some(r.recorded_at)),
                     r.source.clone(),
                     r.device_name.clone().unwrap_or_default(),
-                    r.recorded_by.clone().unwrap_or_default(),
+                    r.recorded_by_email.clone().or_else(|| r.recorded_by.clone()).unwrap_or_default(),
                     r.late_upload.to_string(),
                     r.superseded.to_string(),
                     r.voided.to_string(),
@@ -437,7 +447,7 @@ pub fn participant_attendance(state: &AppState, p: &Principal, scope: &TenantSco
         let session_ids: Vec<String> = rows.iter().map(|r| r.session_id.clone()).collect();
         let sessions: HashMap<String, SessionRow> = events::sessions_by_id(tx, scope.tenant_id(), &session_ids)?.into_iter().map(|s| (s.id.clone(), s)).collect();
         let titles: HashMap<String, String> = events::list(tx, scope.tenant_id())?.into_iter().map(|e| (e.id, e.title)).collect();
-        let views = record_views(tx, scope.tenant_id(), &rows)?;
+        let views = record_views(state, tx, scope.tenant_id(), &rows)?;
         let entries = views
             .into_iter()
             .filter_map(|v| {

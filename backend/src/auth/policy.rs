@@ -39,6 +39,8 @@ pub enum Permission {
     ParticipantsRead,
     /// The consent text of the booking pages.
     BookingSettingsWrite,
+    /// The device list (organisers need it to bind cards).
+    DevicesRead,
     /// Enrol, configure and revoke check-in devices.
     DevicesManage,
     /// Bind NFC cards to participants.
@@ -73,6 +75,7 @@ impl Permission {
             Self::BookingsWrite => "bookings.write",
             Self::ParticipantsRead => "participants.read",
             Self::BookingSettingsWrite => "booking_settings.write",
+            Self::DevicesRead => "devices.read",
             Self::DevicesManage => "devices.manage",
             Self::CardsWrite => "cards.write",
             Self::AttendanceRead => "attendance.read",
@@ -117,7 +120,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
         CompaniesRead if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
         LocationsRead if p.roles().iter().any(|r| *r != Role::Participant) => whole(Some(tenant)),
         LocationsWrite if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
-        EventsWrite | BookingsWrite | ParticipantsRead | CardsWrite if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
+        EventsWrite | BookingsWrite | ParticipantsRead | CardsWrite | DevicesRead if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
         // Instructors check people into the sessions they teach (rows narrowed by `EventAccess`).
         AttendanceWrite | KioskView if admin || p.has_role(Role::Organiser) || p.has_role(Role::Instructor) => whole(Some(tenant)),
         // Which events: `events::service::EventAccess` narrows it per row.

@@ -35,7 +35,7 @@ pub async fn create_enrolment(state: web::Data<AppState>, p: Principal, body: we
 ))]
 #[get("")]
 pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::DevicesManage, service::list).await?))
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::DevicesRead, service::list).await?))
 }
 
 /// Name, location and the configuration the device picks up at its next heartbeat.

@@ -138,7 +138,7 @@ pub fn heartbeat(state: &AppState, req: &DeviceRequest, input: &HeartbeatRequest
         return Err(AppError::invalid("readers", "at most 16 readers"));
     }
     let readers = input.readers.iter().map(|r| clean("readers", r, 100, true)).collect::<Result<Vec<_>, _>>()?.join("\n");
-    let now = req.audit.at.naive_utc();
+    let now = audit::chain::truncate_to_micros(req.audit.at.naive_utc());
     let d = &req.device;
     state.db.tenant_tx(&req.scope, |tx| {
         store::heartbeat(tx, &d.tenant_id, &d.id, &version, &readers, i32::try_from(input.queue_length).unwrap_or(i32::MAX), now)?;

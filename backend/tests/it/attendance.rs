@@ -269,7 +269,7 @@ async fn dev_1_heartbeat_brings_configuration_check_out_late_uploads_and_correct
     let records = anna["records"].as_array().expect("records");
     assert_eq!(records.len(), 3, "check-in, check-out and its correction: {records:?}");
     assert!(records.iter().any(|r| r["id"] == check_out["id"] && r["superseded"] == true));
-    assert!(records.iter().any(|r| r["source"] == "correction" && r["reason"] == "Karte zu früh aufgelegt" && r["recorded_by"].is_string()));
+    assert!(records.iter().any(|r| r["source"] == "correction" && r["reason"] == "Karte zu früh aufgelegt" && r["recorded_by_email"] == "leitung@verein-a.example"));
     let (status, _, csv) = call(&service, v.staff.request("GET", &format!("/api/v1/event-sessions/{}/attendance.csv", v.session))).await;
     assert_eq!(status, StatusCode::OK);
     let csv = String::from_utf8(csv).expect("utf-8");

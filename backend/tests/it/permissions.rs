@@ -122,7 +122,7 @@ fn row(op: &str) -> Option<Row> {
         "magic_link_request" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "email": "gast@matrix.example" })), &[202]) },
         "magic_link_redeem" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "token": "unbekannt" })), &[404]) },
         "device_enrolment_create" => r(Some(ADMINS), Some(json!({ "name": "Matrix-Gerät" })), &[201]),
-        "devices_list" => r(Some(ADMINS), None, &[200]),
+        "devices_list" => r(Some(WRITERS), None, &[200]),
         "devices_update" => Row {
             id: Id::Device,
             ..r(Some(ADMINS), Some(json!({ "name": "Matrix-Gerät", "mode": "check_out", "duplicate_window_seconds": 5, "late_upload_after_seconds": 60 })), &[200])

@@ -1669,6 +1669,7 @@ export interface components {
             recorded_at: string;
             /** @description The staff account that recorded or corrected it. */
             recorded_by?: string | null;
+            recorded_by_email?: string | null;
             session_id: string;
             source: string;
             /** @description A later correction replaced this record. */
