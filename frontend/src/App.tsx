@@ -1,20 +1,26 @@
 import { useEffect, useRef, type ReactNode } from 'react';
-import { restoreSession } from './auth';
+import { restoreSession, useAuth } from './auth';
 import { Header } from './components/Header';
 import { OfflineBanner } from './components/OfflineBanner';
 import { useI18n } from './i18n';
+import { useKioskMode } from './kiosk';
 import { AccountPage } from './pages/AccountPage';
+import { AttendancePage } from './pages/AttendancePage';
+import { AttendancePrintPage } from './pages/AttendancePrintPage';
 import { AuditPage } from './pages/AuditPage';
 import { BookingPage } from './pages/BookingPage';
 import { DeletionLogPage } from './pages/DeletionLogPage';
+import { DevicesPage } from './pages/DevicesPage';
 import { EventPage } from './pages/EventPage';
 import { EventsPage } from './pages/EventsPage';
 import { InvitationPage } from './pages/InvitationPage';
+import { KioskPage, KioskScreen } from './pages/KioskPage';
 import { LocationsPage } from './pages/LocationsPage';
 import { LoginPage } from './pages/LoginPage';
 import { MembersPage } from './pages/MembersPage';
 import { NotFound } from './pages/NotFound';
 import { ParticipantLoginPage } from './pages/ParticipantLoginPage';
+import { ParticipantRecordPage } from './pages/ParticipantRecordPage';
 import { ParticipantsPage } from './pages/ParticipantsPage';
 import { PortalPage } from './pages/PortalPage';
 import { StartPage } from './pages/StartPage';
@@ -22,8 +28,8 @@ import { useHashLocation } from './router';
 import { startStatusPolling } from './serverStatus';
 
 /** Pages with wide tables get a wider layout. */
-const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/members', '/events']);
-const WIDE_PATTERNS = [/^\/events\/[^/]+$/];
+const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/members', '/events', '/devices']);
+const WIDE_PATTERNS = [/^\/events\/[^/]+$/, /^\/sessions\/[^/]+\/attendance(\/print)?$/, /^\/participants\/[^/]+\/attendance$/];
 
 function isWide(path: string): boolean {
   return WIDE_ROUTES.has(path) || WIDE_PATTERNS.some((pattern) => pattern.test(path));
@@ -39,12 +45,26 @@ function segment(raw: string | undefined): string | null {
   }
 }
 
-/** Routes with parameters: `/events/{id}`, `/book/{slug}/{eventId}`, `/p/{slug}/login`, `/p/{slug}/portal`. */
+/**
+ * Routes with parameters: `/events/{id}`, `/sessions/{id}/attendance(/print)`,
+ * `/participants/{id}/attendance`, `/book/{slug}/{eventId}`, `/p/{slug}/login`, `/p/{slug}/portal`.
+ */
 function paramRouteFor(path: string): ReactNode | null {
   let m = /^\/events\/([^/]+)$/.exec(path);
   if (m) {
     const id = segment(m[1]);
     return id ? <EventPage key={id} eventId={id} /> : null;
+  }
+  m = /^\/sessions\/([^/]+)\/attendance(\/print)?$/.exec(path);
+  if (m) {
+    const id = segment(m[1]);
+    if (!id) return null;
+    return m[2] ? <AttendancePrintPage key={id} sessionId={id} /> : <AttendancePage key={id} sessionId={id} />;
+  }
+  m = /^\/participants\/([^/]+)\/attendance$/.exec(path);
+  if (m) {
+    const id = segment(m[1]);
+    return id ? <ParticipantRecordPage key={id} participantId={id} /> : null;
   }
   m = /^\/book\/([^/]+)\/([^/]+)$/.exec(path);
   if (m) {
@@ -83,6 +103,10 @@ function routeFor(path: string): ReactNode {
       return <EventsPage />;
     case '/participants':
       return <ParticipantsPage />;
+    case '/devices':
+      return <DevicesPage />;
+    case '/kiosk':
+      return <KioskPage />;
     default:
       return paramRouteFor(path) ?? <NotFound />;
   }
@@ -92,6 +116,8 @@ export function App() {
   const { t } = useI18n();
   const { path } = useHashLocation();
   const mainRef = useRef<HTMLElement>(null);
+  const kiosk = useKioskMode();
+  const auth = useAuth();
 
   // TOM AVAIL-4: poll the server status for the whole lifetime of the app.
   useEffect(() => startStatusPolling(), []);
@@ -105,6 +131,10 @@ export function App() {
   useEffect(() => {
     document.title = t('app.name');
   }, [t]);
+
+  // Kiosk mode replaces the whole app (no header, no navigation) until it is ended on
+  // the kiosk screen; without a session the app asks for a sign-in first.
+  if (kiosk && auth.status !== 'signed-out') return <KioskScreen mode={kiosk} />;
 
   // The skip link cannot be an in-page anchor (the fragment holds the route),
   // so it moves focus programmatically.

@@ -162,6 +162,33 @@ export function canReadEvents(account: Account): boolean {
   );
 }
 
+/** True if the account may enrol, configure and revoke check-in devices (docs/attendance-api.md: tenant admins). */
+export function canManageDevices(account: Account): boolean {
+  return account.tenant != null && isTenantAdmin(account);
+}
+
+/** True if the account may bind NFC cards to participants (admins, organisers). */
+export function canAssignCards(account: Account): boolean {
+  return canManageEvents(account);
+}
+
+/**
+ * True if the account may check people in and out by hand, correct records
+ * and open the kiosk (admins, organisers, instructors; the server narrows
+ * instructors to the events they teach).
+ */
+export function canRecordAttendance(account: Account): boolean {
+  return (
+    account.tenant != null &&
+    (isTenantAdmin(account) || account.roles.includes('organiser') || account.roles.includes('instructor'))
+  );
+}
+
+/** True if the account may open the kiosk screen (same roles as manual check-ins). */
+export function canUseKiosk(account: Account): boolean {
+  return canRecordAttendance(account);
+}
+
 /** True if the account may set the tenant's booking consent text (admins). */
 export function canEditBookingSettings(account: Account): boolean {
   return account.tenant != null && isTenantAdmin(account);

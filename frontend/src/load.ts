@@ -62,3 +62,65 @@ export function useRound(): [number, () => void] {
   const [round, setRound] = useState(0);
   return [round, useCallback(() => setRound((r) => r + 1), [])];
 }
+
+/** A `Load` that is requested again every few seconds (live lists). */
+export interface PolledLoad<T> {
+  load: Load<T>;
+  /** The last good answer is still shown, but the latest refresh failed. */
+  stale: boolean;
+  /** When the shown answer arrived. */
+  updatedAt: Date | null;
+  /** Ask again now (e.g. after a change); the timer starts over. */
+  refresh: () => void;
+}
+
+/**
+ * The answer of `request` for `key`, asked again `intervalMs` after each
+ * answer while the component is mounted. Unlike `useKeyedLoad` a refresh
+ * keeps the last good answer on screen (no flicker); a failed refresh marks
+ * it stale instead of replacing it (an expired session still goes to sign-in).
+ */
+export function usePolledLoad<T>(key: string, request: (signal: AbortSignal) => Promise<T>, intervalMs: number): PolledLoad<T> {
+  type State = { key: string; load: Load<T>; stale: boolean; updatedAt: Date | null };
+  const [result, setResult] = useState<State>({ key: '', load: { state: 'loading' }, stale: false, updatedAt: null });
+  const [round, refresh] = useRound();
+
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let controller: AbortController | null = null;
+    const run = () => {
+      const current = new AbortController();
+      controller = current;
+      request(current.signal).then(
+        (value) => {
+          if (!stopped) setResult({ key, load: { state: 'ok', value }, stale: false, updatedAt: new Date() });
+        },
+        (err: unknown) => {
+          if (stopped || isAbort(err)) return;
+          const failure = loadFailure<T>(err);
+          setResult((prev) =>
+            prev.key === key && prev.load.state === 'ok' ? { ...prev, stale: true } : { key, load: failure, stale: false, updatedAt: null },
+          );
+        },
+      ).finally(() => {
+        if (!stopped) timer = setTimeout(run, intervalMs);
+      });
+    };
+    run();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      controller?.abort();
+    };
+    // `key` covers what `request` reads; `round` asks again now.
+  }, [key, round, intervalMs]);
+
+  const own = result.key === key;
+  return {
+    load: own ? result.load : { state: 'loading' },
+    stale: own && result.stale,
+    updatedAt: own ? result.updatedAt : null,
+    refresh,
+  };
+}

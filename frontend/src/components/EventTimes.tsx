@@ -41,3 +41,9 @@ export function SessionList({
     </ul>
   );
 }
+
+/** Date and time with seconds in the browser's time zone (attendance records, heartbeats). */
+export function useLocalDateTimeSecondsFormat(): Intl.DateTimeFormat {
+  const { locale } = useI18n();
+  return useMemo(() => new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium' }), [locale]);
+}

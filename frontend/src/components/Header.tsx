@@ -1,11 +1,13 @@
 import { useId, useState } from 'react';
 import { ApiError } from '../api/client';
 import {
+  canManageDevices,
   canManageEvents,
   canManageMembers,
   canReadEvents,
   canReadAudit,
   canReadDeletionLog,
+  canUseKiosk,
   isFullySignedIn,
   signOut,
   switchTenant,
@@ -154,6 +156,16 @@ export function Header() {
               {canManageEvents(account) ? (
                 <Link to="/participants" className="app-nav__link" data-testid="nav-participants">
                   {t('nav.participants')}
+                </Link>
+              ) : null}
+              {canManageDevices(account) ? (
+                <Link to="/devices" className="app-nav__link" data-testid="nav-devices">
+                  {t('nav.devices')}
+                </Link>
+              ) : null}
+              {canUseKiosk(account) ? (
+                <Link to="/kiosk" className="app-nav__link" data-testid="nav-kiosk">
+                  {t('nav.kiosk')}
                 </Link>
               ) : null}
               {account.tenant ? (

@@ -13,11 +13,12 @@ import {
   type EventRecord,
 } from '../api/events';
 import { listLocations } from '../api/locations';
-import { canManageEvents, handleAuthError, useAuth, type Account } from '../auth';
+import { canAssignCards, canManageEvents, handleAuthError, useAuth, type Account } from '../auth';
+import { CardEnrolmentPanel } from '../components/CardEnrolment';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { BookingStatusBadge, EventKindLabel, EventStatusBadge, MailStatusBadge } from '../components/EventBadges';
 import { EventForm } from '../components/EventForm';
-import { LocalTime, SessionList, useLocalDateTimeFormat } from '../components/EventTimes';
+import { LocalTime, SessionList, SessionRange, useLocalDateTimeFormat } from '../components/EventTimes';
 import { LogTable } from '../components/LogTable';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
@@ -131,6 +132,7 @@ function EventView({ eventId, account }: { eventId: string; account: Account }) 
         ) : null}
       </section>
       <OverviewCard event={event} />
+      <AttendanceLinksCard event={event} />
       <PublishCard event={event} account={account} manage={manage} onPublished={afterChange} />
       <BookingsCard
         event={event}
@@ -173,6 +175,33 @@ function OverviewCard({ event }: { event: EventRecord }) {
       <h3 className="subhead">{t('events.field.sessions')}</h3>
       <SessionList sessions={event.sessions} testId="event-sessions" />
       <p className="small muted">{t('events.localTime')}</p>
+    </section>
+  );
+}
+
+/** Per session a link to its live attendance list (and from there the CSV and the printable record). */
+function AttendanceLinksCard({ event }: { event: EventRecord }) {
+  const { t } = useI18n();
+  const format = useLocalDateTimeFormat();
+  return (
+    <section className="card" aria-labelledby="event-attendance-title">
+      <h2 id="event-attendance-title">{t('attendance.event.title')}</h2>
+      <p className="muted small">{t('attendance.event.intro')}</p>
+      <ul className="plain-list attendance-links" data-testid="event-attendance">
+        {event.sessions.map((session) => (
+          <li key={session.id}>
+            <SessionRange startsAt={session.starts_at} endsAt={session.ends_at} format={format} />{' '}
+            <a
+              className="button button--small"
+              href={href(`/sessions/${encodeURIComponent(session.id)}/attendance`)}
+              data-testid="event-session-attendance"
+              data-session={session.id}
+            >
+              {t('attendance.event.open')}
+            </a>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
@@ -332,6 +361,8 @@ function BookingsCard({
   const [message, setMessage] = useState<Message | null>(null);
   const [confirming, setConfirming] = useState<Booking | null>(null);
   const [targets, setTargets] = useState<Record<string, string>>({});
+  const [assigning, setAssigning] = useState<string | null>(null);
+  const cards = auth.status === 'signed-in' && canAssignCards(auth.account);
   const bookings = load.state === 'ok' ? load.value : [];
   const moveTargets = useMemo(
     () => (others.state === 'ok' ? others.value.filter((e) => e.id !== event.id && e.status !== 'cancelled') : []),
@@ -377,7 +408,7 @@ function BookingsCard({
       <p className="muted small">{t('bookings.intro')}</p>
       <MessageLine message={message} testId="bookings-message" />
       <LogTable name="bookings" load={load} status={status} caption="bookings.title" columns={columns}>
-        {bookings.map((booking) => (
+        {bookings.flatMap((booking) => [
           <tr
             key={booking.id}
             data-testid="booking-row"
@@ -463,12 +494,32 @@ function BookingsCard({
                         {t('bookings.move')}
                       </button>
                     </span>
+                    {cards ? (
+                      <button
+                        type="button"
+                        className="button button--small"
+                        aria-expanded={assigning === booking.id}
+                        onClick={() => setAssigning(assigning === booking.id ? null : booking.id)}
+                        data-testid="booking-assign-card"
+                      >
+                        {t('participants.assignCard')}
+                      </button>
+                    ) : null}
                   </div>
                 )}
               </td>
             ) : null}
-          </tr>
-        ))}
+          </tr>,
+          ...(manage && cards && assigning === booking.id && booking.status !== 'cancelled'
+            ? [
+                <tr key={`${booking.id}:card`} className="member-editor-row">
+                  <td colSpan={columns.length}>
+                    <CardEnrolmentPanel participantId={booking.participant_id} name={booking.name} onClose={() => setAssigning(null)} />
+                  </td>
+                </tr>,
+              ]
+            : []),
+        ])}
       </LogTable>
       <ConfirmDialog
         open={confirming !== null}

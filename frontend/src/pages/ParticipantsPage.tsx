@@ -1,11 +1,13 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError, isAbort } from '../api/client';
 import { searchParticipants, type ParticipantMatch } from '../api/events';
-import { handleAuthError } from '../auth';
+import { canAssignCards, handleAuthError, type Account } from '../auth';
+import { CardEnrolmentPanel } from '../components/CardEnrolment';
 import { FormField } from '../components/FormField';
 import { RequireAuth } from '../components/RequireAuth';
 import { useI18n } from '../i18n';
 import { withDetail } from '../problems';
+import { href } from '../router';
 
 /**
  * Find participants (admins and organisers) by a whole email address or whole
@@ -14,7 +16,7 @@ import { withDetail } from '../problems';
  * The search words stay in this page's memory (not in the address).
  */
 export function ParticipantsPage() {
-  return <RequireAuth>{() => <ParticipantsView />}</RequireAuth>;
+  return <RequireAuth>{(account) => <ParticipantsView account={account} />}</RequireAuth>;
 }
 
 type SearchState =
@@ -23,8 +25,10 @@ type SearchState =
   | { state: 'ok'; q: string; matches: ParticipantMatch[] }
   | { state: 'error'; q: string; text: string };
 
-function ParticipantsView() {
+function ParticipantsView({ account }: { account: Account }) {
   const { t } = useI18n();
+  const cards = canAssignCards(account);
+  const [assigning, setAssigning] = useState<string | null>(null);
   const [q, setQ] = useState('');
   const [result, setResult] = useState<SearchState>({ state: 'idle' });
   const [fieldError, setFieldError] = useState<string | null>(null);
@@ -119,16 +123,51 @@ function ParticipantsView() {
                         <th scope="col">{t('bookings.col.name')}</th>
                         <th scope="col">{t('bookings.col.email')}</th>
                         <th scope="col">{t('participants.col.bookings')}</th>
+                        <th scope="col">{t('participants.col.actions')}</th>
                       </tr>
                     </thead>
                     <tbody>
-                      {result.matches.map((p) => (
-                        <tr key={p.id} data-testid="participant-row" data-id={p.id} data-email={p.email}>
-                          <td className="cell-text">{p.name}</td>
-                          <td className="mono cell-text">{p.email}</td>
-                          <td className="num">{p.bookings}</td>
-                        </tr>
-                      ))}
+                      {result.matches.flatMap((p) => {
+                        const rows = [
+                          <tr key={p.id} data-testid="participant-row" data-id={p.id} data-email={p.email}>
+                            <td className="cell-text">{p.name}</td>
+                            <td className="mono cell-text">{p.email}</td>
+                            <td className="num">{p.bookings}</td>
+                            <td>
+                              <div className="button-row button-row--tight">
+                                <a
+                                  className="button button--small"
+                                  href={href(`/participants/${encodeURIComponent(p.id)}/attendance`)}
+                                  data-testid="participant-attendance-link"
+                                >
+                                  {t('participants.attendance')}
+                                </a>
+                                {cards ? (
+                                  <button
+                                    type="button"
+                                    className="button button--small"
+                                    aria-expanded={assigning === p.id}
+                                    onClick={() => setAssigning(assigning === p.id ? null : p.id)}
+                                    data-testid="participant-assign-card"
+                                  >
+                                    {t('participants.assignCard')}
+                                  </button>
+                                ) : null}
+                              </div>
+                            </td>
+                          </tr>,
+                        ];
+                        if (cards && assigning === p.id) {
+                          rows.push(
+                            <tr key={`${p.id}:card`} className="member-editor-row">
+                              <td colSpan={4}>
+                                <CardEnrolmentPanel participantId={p.id} name={p.name} onClose={() => setAssigning(null)} />
+                              </td>
+                            </tr>,
+                          );
+                        }
+                        return rows;
+                      })}
                     </tbody>
                   </table>
                 </div>

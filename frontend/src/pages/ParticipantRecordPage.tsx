@@ -1,0 +1,115 @@
+import { useMemo } from 'react';
+import { getParticipantAttendance } from '../api/attendance';
+import { RECORD_PROOF_COLUMNS, RecordProofCells, useStaffNames } from '../components/AttendanceBadges';
+import { SessionRange, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat } from '../components/EventTimes';
+import { PrintButton } from '../components/PrintButton';
+import { RequireAuth } from '../components/RequireAuth';
+import { useI18n } from '../i18n';
+import { useKeyedLoad } from '../load';
+import { href } from '../router';
+import { RecordLoadStatus } from './AttendancePrintPage';
+
+/**
+ * One participant's attendance record across the events the caller may see,
+ * printable: per session every record with who recorded it and when, late
+ * uploads, corrections and their reasons.
+ */
+export function ParticipantRecordPage({ participantId }: { participantId: string }) {
+  return <RequireAuth>{() => <RecordView participantId={participantId} />}</RequireAuth>;
+}
+
+function RecordView({ participantId }: { participantId: string }) {
+  const { t } = useI18n();
+  const load = useKeyedLoad(`participant-attendance:${participantId}`, (signal) => getParticipantAttendance(participantId, signal));
+  const format = useLocalDateTimeFormat();
+  const seconds = useLocalDateTimeSecondsFormat();
+  const printedAt = useMemo(() => new Date(), []);
+  const data = load.state === 'ok' ? load.value : null;
+  const names = useStaffNames();
+  // Oldest session first, records in the order they happened.
+  const entries = useMemo(
+    () =>
+      data
+        ? [...data.entries].sort(
+            (a, b) =>
+              a.starts_at.localeCompare(b.starts_at) ||
+              a.record.session_id.localeCompare(b.record.session_id) ||
+              a.record.occurred_at.localeCompare(b.record.occurred_at) ||
+              a.record.id.localeCompare(b.record.id),
+          )
+        : [],
+    [data],
+  );
+
+  return (
+    <article className="print-record" aria-labelledby="precord-title" data-testid="participant-record">
+      <p className="no-print">
+        <a href={href('/participants')} data-testid="precord-back">
+          {t('attendance.participant.back')}
+        </a>
+      </p>
+      <div className="card__head">
+        <h1 id="precord-title">{t('attendance.participant.title')}</h1>
+        {data ? <PrintButton /> : null}
+      </div>
+      <RecordLoadStatus load={load} loading="attendance.participant.loading" />
+      {data ? (
+        <>
+          <dl className="facts facts--grid">
+            <div>
+              <dt>{t('attendance.participant.name')}</dt>
+              <dd data-testid="precord-name">{data.name}</dd>
+            </div>
+            <div>
+              <dt>{t('attendance.proof.printedAt')}</dt>
+              <dd>{seconds.format(printedAt)}</dd>
+            </div>
+          </dl>
+          <p className="small muted">{t('attendance.proof.intro')}</p>
+          {entries.length === 0 ? (
+            <p className="muted" data-testid="precord-empty">
+              {t('attendance.participant.empty')}
+            </p>
+          ) : (
+            <div className="table-scroll">
+              <table className="table print-table" data-testid="precord-table">
+                <caption className="visually-hidden">{t('attendance.participant.title')}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('attendance.participant.eventSession')}</th>
+                    {RECORD_PROOF_COLUMNS.map((column) => (
+                      <th key={column} scope="col">
+                        {t(column)}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {entries.map((entry) => (
+                    <tr
+                      key={entry.record.id}
+                      data-testid="precord-row"
+                      data-id={entry.record.id}
+                      data-source={entry.record.source}
+                      data-superseded={entry.record.superseded ? 'true' : 'false'}
+                      data-voided={entry.record.voided ? 'true' : 'false'}
+                    >
+                      <td className="cell-name">
+                        {entry.event_title}
+                        <span className="small muted cell-note">
+                          <SessionRange startsAt={entry.starts_at} endsAt={entry.ends_at} format={format} />
+                        </span>
+                      </td>
+                      <RecordProofCells record={entry.record} format={seconds} names={names} />
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          <p className="small muted">{t('events.localTime')}</p>
+        </>
+      ) : null}
+    </article>
+  );
+}
