@@ -43,7 +43,7 @@ fn first_name(keys: &TenantKeys, p: &ParticipantRow) -> Result<String, AppError>
 /// The card UID as upper-case hex, 4–10 bytes (ISO 14443 UIDs are 4, 7 or 10).
 fn card_uid(raw: &str) -> Result<String, AppError> {
     let uid: String = raw.chars().filter(|c| !c.is_whitespace() && *c != ':').collect::<String>().to_ascii_uppercase();
-    if !(8..=20).contains(&uid.len()) || uid.len() % 2 != 0 || !uid.chars().all(|c| c.is_ascii_hexdigit()) {
+    if !(8..=20).contains(&uid.len()) || !uid.len().is_multiple_of(2) || !uid.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(AppError::invalid("card_id", "must be the card UID as 4 to 10 bytes of hex"));
     }
     Ok(uid)
@@ -122,14 +122,8 @@ fn decide(tx: &mut Tx<'_>, req: &DeviceRequest, keys: &TenantKeys, uid: &str, ta
     if sessions.is_empty() {
         return refuse(tx, TapOutcome::NoSession, Some(participant));
     }
-    let mut booked = None;
-    for s in &sessions {
-        let rows = bookings::of_participant(tx, tenant, &participant.id)?;
-        if let Some(b) = rows.into_iter().find(|b| b.event_id == s.event_id && b.status == CONFIRMED) {
-            booked = Some((s.clone(), b));
-            break;
-        }
-    }
+    let held = bookings::of_participant(tx, tenant, &participant.id)?;
+    let booked = sessions.iter().find_map(|s| held.iter().find(|b| b.event_id == s.event_id && b.status == CONFIRMED).map(|b| (s.clone(), b.clone())));
     let Some((session, booking)) = booked else { return refuse(tx, TapOutcome::NoBooking, Some(participant)) };
     if device.duplicate_window_seconds > 0 && store::recent_success(tx, tenant, &device.id, &participant.id, tapped - Duration::seconds(i64::from(device.duplicate_window_seconds)))? {
         return Ok(Decision { outcome: TapOutcome::AlreadyRecorded, participant: Some(participant), attendance_id: None, location_id: device.location_id.clone() });
