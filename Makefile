@@ -47,6 +47,7 @@ test-browser:
 	ANWESEND_BIN=$(abspath $(BIN)) node --test tests/browser/
 
 # Performance figures (release build) on SQLite and PostgreSQL: audit append throughput;
-# bookings/s and latency under contention for one event, and the magic-link request, over HTTP.
+# bookings/s and latency under contention for one event, and the magic-link request, over HTTP;
+# signed card taps from a second process (check-ins/s, latency) and tap-to-kiosk-stream time.
 bench:
-	ANWESEND_BENCH_PG_URL=$(TEST_PG_URL) $(CARGO) bench -p anwesend --bench audit_append --bench booking
+	ANWESEND_BENCH_PG_URL=$(TEST_PG_URL) $(CARGO) bench -p anwesend --bench audit_append --bench booking --bench checkin

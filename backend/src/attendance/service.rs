@@ -130,7 +130,7 @@ fn decide(tx: &mut Tx<'_>, req: &DeviceRequest, keys: &TenantKeys, uid: &str, ta
     }
     // Two devices, one person, one moment: the session's row lock lets one of them record.
     db::lock_row(tx, "event_sessions", tenant, &session.id)?;
-    let rows: Vec<AttendanceRow> = store::of_sessions(tx, tenant, std::slice::from_ref(&session.id))?.into_iter().filter(|r| r.participant_id == participant.id).collect();
+    let rows = store::of_session_participant(tx, tenant, &session.id, &participant.id)?;
     let in_force = effective(&rows);
     let checked_in = in_force.iter().any(|r| r.kind == CHECK_IN);
     let checked_out = in_force.iter().any(|r| r.kind == CHECK_OUT);
@@ -331,7 +331,7 @@ pub fn record_manual(state: &AppState, p: &Principal, scope: &TenantScope, input
         let booking = bookings::find(tx, scope.tenant_id(), &input.booking_id)?
             .filter(|b| b.event_id == event.id && b.status == CONFIRMED)
             .ok_or_else(|| AppError::invalid("booking_id", "no confirmed booking of this event"))?;
-        let rows: Vec<AttendanceRow> = store::of_sessions(tx, scope.tenant_id(), std::slice::from_ref(&session.id))?.into_iter().filter(|r| r.participant_id == booking.participant_id).collect();
+        let rows = store::of_session_participant(tx, scope.tenant_id(), &session.id, &booking.participant_id)?;
         if effective(&rows).iter().any(|r| r.kind == input.kind) {
             return Err(AppError::rule("already_recorded", "this is recorded already; correct the existing record instead"));
         }
@@ -369,8 +369,7 @@ pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, i
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
         db::lock_row(tx, "event_sessions", scope.tenant_id(), &session.id)?;
-        let rows = store::of_sessions(tx, scope.tenant_id(), std::slice::from_ref(&session.id))?;
-        if rows.iter().any(|r| r.supersedes_id.as_deref() == Some(id)) {
+        if store::is_superseded(tx, scope.tenant_id(), id)? {
             return Err(AppError::rule("already_corrected", "this record was corrected already; correct the newest one"));
         }
         let row = AttendanceRow {

@@ -65,3 +65,18 @@ pub fn recent_success(conn: &mut DbConnection, tenant_id: &str, device_id: &str,
     ))
     .get_result(conn)
 }
+
+/// One participant's records of one session: what a tap or a manual entry checks.
+pub fn of_session_participant(conn: &mut DbConnection, tenant_id: &str, session_id: &str, participant_id: &str) -> QueryResult<Vec<AttendanceRow>> {
+    attendance::table
+        .filter(attendance::tenant_id.eq(tenant_id))
+        .filter(attendance::session_id.eq(session_id))
+        .filter(attendance::participant_id.eq(participant_id))
+        .order((attendance::recorded_at.asc(), attendance::id.asc()))
+        .select(AttendanceRow::as_select())
+        .load(conn)
+}
+
+pub fn is_superseded(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(attendance::table.filter(attendance::tenant_id.eq(tenant_id)).filter(attendance::supersedes_id.eq(id)))).get_result(conn)
+}

@@ -102,7 +102,7 @@ CREATE TABLE attendance (
     FOREIGN KEY (tenant_id, device_id) REFERENCES devices (tenant_id, id),
     FOREIGN KEY (tenant_id, supersedes_id) REFERENCES attendance (tenant_id, id)
 );
-CREATE INDEX attendance_session ON attendance (tenant_id, session_id);
+CREATE INDEX attendance_session ON attendance (tenant_id, session_id, participant_id);
 CREATE UNIQUE INDEX attendance_superseded_once ON attendance (tenant_id, supersedes_id);
 
 -- Every tap a device sent, by its idempotency key: a replay gets the first answer.

@@ -1,0 +1,952 @@
+//! Check-ins by card tap over real HTTP, driven from a second process. Per database the
+//! bench creates a tenant with a tenant admin, seeds 10,000 participants, each with a
+//! confirmed booking and a bound card (straight into the database), binds one card through
+//! the real path (staff sign-in, "enrol card" mode, a signed tap), and enrols a device with
+//! a code the admin created over HTTP. The actix-web app (`build_app`) serves on 127.0.0.1
+//! inside this process; the taps come from a copy of this executable started as a client
+//! (`BENCH_CHECKIN_CLIENT`), whose threads each hold one keep-alive connection and post
+//! signed `POST /api/v1/device/taps` with a fresh nonce, idempotency key and timestamp.
+//!
+//! Each phase (warm-up, then 1, 16 and 64 connections, then the kiosk) has its own hall
+//! with an event whose one session runs now, booked by the participants whose cards the
+//! phase taps; the device is moved there over HTTP first. So every tap is a real check-in
+//! and every level starts with an empty session. Per database and level it prints
+//! check-ins/s, p50/p99/max latency, the answers that were not 200, the tap outcomes, the
+//! session's attendance records read back, and the p50 of the first and the last tenth of
+//! the taps (how the cost moves as the session fills). For the kiosk the client process
+//! opens `GET /api/v1/kiosk/stream` with the admin's cookie and sends taps one at a time:
+//! it prints when each tap's `event: tap` arrived on the stream, measured from the tap's
+//! 200 answer arriving and from the tap being sent. Prints figures; asserts nothing.
+//!
+//!   cargo bench -p anwesend --bench checkin                            # SQLite
+//!   ANWESEND_BENCH_PG_URL=postgres://anwesend_test:anwesend_test@127.0.0.1:5432/postgres \
+//!     cargo bench -p anwesend --bench checkin                          # and PostgreSQL
+//!
+//! BENCH_CONNECTIONS (levels, e.g. `16` or `1,4`; default 1, 16 and 64), BENCH_TAPS (per
+//! level, default 2000), BENCH_KIOSK_TAPS (default 200) and BENCH_CARDS (participants with
+//! cards, default 10000, raised when the phases need more) change the load. PostgreSQL is
+//! analysed after seeding (as autovacuum would be soon after); the mail worker is not started.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use actix_web::dev::ServerHandle;
+use actix_web::HttpServer;
+use anwesend::accounts::service as accounts;
+use anwesend::attendance::model::CardRow;
+use anwesend::attendance::store as attendance;
+use anwesend::audit::chain::truncate_to_micros;
+use anwesend::audit::AuditContext;
+use anwesend::auth::model::Role;
+use anwesend::bookings::model::{BookingRow, ParticipantRow, TermRow, CONFIRMED};
+use anwesend::bookings::service::name_terms;
+use anwesend::bookings::store as bookings;
+use anwesend::clock::SystemClock;
+use anwesend::config::{Config, Environment, RateLimitConfig};
+use anwesend::crypto::{normalize_email, MasterKey, MasterKeyOrigin};
+use anwesend::db::{self, Db, DbConnection, TenantScope};
+use anwesend::events::model::{EventInput, SessionInput, STATUS_PUBLISHED};
+use anwesend::events::{service as events, store as event_store};
+use anwesend::locations::{model::NewLocation, service as locations};
+use anwesend::state::AppState;
+use anwesend::tenants::{model::NewTenant, service as tenants};
+use anwesend_protocol::{self as protocol, TapRequest, TapResponse};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+const APP_ROLE: &str = "anwesend_app";
+const SLUG: &str = "bench";
+const STAFF_EMAIL: &str = "leitung@bench.example";
+const STAFF_PASSWORD: &str = "Kiosk-Bench-Passphrase-4711";
+/// Set (to the job file) in the client process.
+const CLIENT_ENV: &str = "BENCH_CHECKIN_CLIENT";
+/// Taps before the first level, not printed: connections, caches, the first pages.
+const WARM_UP: usize = 50;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A 7-byte card UID as the reader reports it (upper-case hex).
+fn card_uid(i: usize) -> String {
+    format!("04{i:012X}")
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+// ---------------------------------------------------------------------------------------
+// Minimal HTTP/1.1 over one keep-alive connection.
+
+struct Response {
+    status: u16,
+    /// `name=value` of each Set-Cookie.
+    cookies: Vec<String>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+struct Client {
+    addr: SocketAddr,
+    conn: Option<BufReader<TcpStream>>,
+}
+
+impl Client {
+    fn new(addr: SocketAddr) -> Self {
+        Self { addr, conn: None }
+    }
+
+    fn connect(&mut self) -> io::Result<&mut BufReader<TcpStream>> {
+        if self.conn.is_none() {
+            self.conn = Some(BufReader::new(open(self.addr)?));
+        }
+        self.conn.as_mut().ok_or_else(|| io::Error::other("no connection"))
+    }
+
+    /// The connection is dropped (and reopened next time) on errors or when the server closes it.
+    fn send(&mut self, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> io::Result<Response> {
+        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.addr);
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        let mut bytes = request.into_bytes();
+        bytes.extend_from_slice(body);
+        let result = self.connect().and_then(|conn| {
+            conn.get_mut().write_all(&bytes)?;
+            read_response(conn)
+        });
+        match result {
+            Ok((response, keep)) => {
+                if !keep {
+                    self.conn = None;
+                }
+                Ok(response)
+            }
+            Err(e) => {
+                self.conn = None;
+                Err(e)
+            }
+        }
+    }
+}
+
+fn open(addr: SocketAddr) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect(addr)?;
+    stream.set_nodelay(true)?;
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    Ok(stream)
+}
+
+fn bad(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, what.to_owned())
+}
+
+fn read_line(conn: &mut BufReader<TcpStream>, line: &mut String) -> io::Result<()> {
+    line.clear();
+    if conn.read_line(line)? == 0 {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed"));
+    }
+    Ok(())
+}
+
+struct Head {
+    status: u16,
+    length: Option<u64>,
+    chunked: bool,
+    keep: bool,
+    cookies: Vec<String>,
+}
+
+fn read_head(conn: &mut BufReader<TcpStream>) -> io::Result<Head> {
+    let mut line = String::new();
+    read_line(conn, &mut line)?;
+    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| bad("status line"))?;
+    let mut head = Head { status, length: None, chunked: false, keep: true, cookies: Vec::new() };
+    loop {
+        read_line(conn, &mut line)?;
+        let header = line.trim_end();
+        if header.is_empty() {
+            return Ok(head);
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            let value = value.trim();
+            match name.trim().to_ascii_lowercase().as_str() {
+                "content-length" => head.length = Some(value.parse::<u64>().map_err(|_| bad("content-length"))?),
+                "transfer-encoding" => head.chunked = value.eq_ignore_ascii_case("chunked"),
+                "connection" => head.keep = !value.eq_ignore_ascii_case("close"),
+                "set-cookie" => head.cookies.push(value.split(';').next().unwrap_or_default().to_owned()),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The next chunk of a chunked body; empty at its end (trailers consumed).
+fn read_chunk(conn: &mut BufReader<TcpStream>) -> io::Result<Vec<u8>> {
+    let mut line = String::new();
+    read_line(conn, &mut line)?;
+    let size = u64::from_str_radix(line.trim_end().split(';').next().unwrap_or_default(), 16).map_err(|_| bad("chunk size"))?;
+    if size == 0 {
+        loop {
+            read_line(conn, &mut line)?;
+            if line.trim_end().is_empty() {
+                return Ok(Vec::new());
+            }
+        }
+    }
+    let mut chunk = Vec::with_capacity(size as usize);
+    conn.by_ref().take(size).read_to_end(&mut chunk)?;
+    read_line(conn, &mut line)?;
+    Ok(chunk)
+}
+
+/// One response; returns it and whether the connection may be reused.
+fn read_response(conn: &mut BufReader<TcpStream>) -> io::Result<(Response, bool)> {
+    let head = read_head(conn)?;
+    let mut body = Vec::new();
+    let mut keep = head.keep;
+    if head.chunked {
+        loop {
+            let chunk = read_chunk(conn)?;
+            if chunk.is_empty() {
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+    } else if let Some(n) = head.length {
+        conn.by_ref().take(n).read_to_end(&mut body)?;
+    } else if !(head.status == 204 || head.status == 304 || (100..200).contains(&head.status)) {
+        conn.read_to_end(&mut body)?;
+        keep = false;
+    }
+    Ok((Response { status: head.status, cookies: head.cookies, body }, keep))
+}
+
+// ---------------------------------------------------------------------------------------
+// The client process: signed taps, and the kiosk stream.
+
+/// What the bench process hands the client process (a JSON file).
+#[derive(Serialize, Deserialize)]
+struct Job {
+    addr: SocketAddr,
+    device_id: String,
+    secret_hex: String,
+    /// `load`: `connections` threads tap `cards` as fast as answers come; `kiosk`: one
+    /// tap at a time, each waiting for its event on the kiosk stream.
+    mode: String,
+    connections: usize,
+    cards: Vec<String>,
+    /// `name=value` of the staff session cookie (kiosk mode).
+    cookie: String,
+    location_id: String,
+}
+
+/// What the client process measured (its stdout, one JSON line).
+#[derive(Serialize, Deserialize, Default)]
+struct Report {
+    elapsed_s: f64,
+    /// Per tap in the order the taps were started: from the request's first byte written
+    /// to the answer's last byte read.
+    latencies_us: Vec<u64>,
+    /// Answers other than 200 (0: connection or protocol error).
+    other: BTreeMap<u16, usize>,
+    /// The first answer body (or error) of each status in `other`, shortened.
+    samples: BTreeMap<u16, String>,
+    outcomes: BTreeMap<String, usize>,
+    /// Kiosk: stream event arrival minus the tap's answer arriving (negative: the event came first).
+    kiosk_after_answer_us: Vec<i64>,
+    /// Kiosk: stream event arrival minus the tap's request being sent.
+    kiosk_after_send_us: Vec<i64>,
+    /// Kiosk: taps whose event did not arrive within 5 s.
+    kiosk_missed: usize,
+}
+
+fn tap_request(job: &Job, secret: &[u8], card: &str) -> (Vec<(&'static str, String)>, Vec<u8>) {
+    let tap = TapRequest { idempotency_key: format!("bench-{}", uuid::Uuid::new_v4().simple()), card_id: card.to_owned(), tapped_at: unix_now(), reader: "ACS ACR122U 00 00".into() };
+    let body = serde_json::to_vec(&tap).expect("tap JSON");
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let mut headers = vec![("Content-Type", "application/json".to_owned())];
+    headers.extend(protocol::signed_headers(&job.device_id, secret, "POST", protocol::PATH_TAPS, tap.tapped_at, &nonce, &body));
+    (headers, body)
+}
+
+fn outcome_code(answer: &Response) -> (String, Option<String>) {
+    match serde_json::from_slice::<TapResponse>(&answer.body) {
+        Ok(r) => (serde_json::to_value(r.outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(), r.first_name),
+        Err(_) => ("unparsable".into(), None),
+    }
+}
+
+impl Report {
+    /// Counts one tap's answer; returns the greeted first name of a 200.
+    fn count(&mut self, answer: io::Result<Response>) -> Option<Option<String>> {
+        let (status, sample) = match answer {
+            Ok(a) if a.status == 200 => {
+                let (outcome, first_name) = outcome_code(&a);
+                *self.outcomes.entry(outcome).or_insert(0) += 1;
+                return Some(first_name);
+            }
+            Ok(a) => (a.status, a.text()),
+            Err(e) => (0, e.to_string()),
+        };
+        *self.other.entry(status).or_insert(0) += 1;
+        self.samples.entry(status).or_insert_with(|| sample.chars().take(300).collect());
+        None
+    }
+}
+
+fn client_load(job: &Job, secret: &[u8]) -> Report {
+    let next = AtomicUsize::new(0);
+    let clients = job.connections.max(1);
+    let barrier = Barrier::new(clients + 1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..clients)
+            .map(|_| {
+                let (next, barrier) = (&next, &barrier);
+                s.spawn(move || {
+                    let mut client = Client::new(job.addr);
+                    let _ = client.connect();
+                    let (mut mine, mut order) = (Report::default(), Vec::new());
+                    barrier.wait();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(card) = job.cards.get(i) else { break };
+                        let (headers, body) = tap_request(job, secret, card);
+                        let started = Instant::now();
+                        let answer = client.send("POST", protocol::PATH_TAPS, &headers, &body);
+                        order.push((i, started.elapsed().as_micros() as u64));
+                        mine.count(answer);
+                    }
+                    (mine, order)
+                })
+            })
+            .collect();
+        barrier.wait();
+        let started = Instant::now();
+        let mut report = Report { latencies_us: vec![0; job.cards.len()], ..Report::default() };
+        for handle in handles {
+            let (mine, order) = handle.join().expect("client thread");
+            for (i, us) in order {
+                report.latencies_us[i] = us;
+            }
+            for (k, n) in mine.other {
+                *report.other.entry(k).or_insert(0) += n;
+            }
+            for (k, n) in mine.outcomes {
+                *report.outcomes.entry(k).or_insert(0) += n;
+            }
+            for (k, sample) in mine.samples {
+                report.samples.entry(k).or_insert(sample);
+            }
+        }
+        report.elapsed_s = started.elapsed().as_secs_f64();
+        report
+    })
+}
+
+enum Sse {
+    Ready,
+    Tap { at: Instant, first_name: Option<String> },
+    Failed(String),
+}
+
+/// Reads the kiosk stream until the connection ends, reporting each `event: tap`.
+fn read_stream(mut conn: BufReader<TcpStream>, tx: &mpsc::Sender<Sse>) -> io::Result<()> {
+    let head = read_head(&mut conn)?;
+    if head.status != 200 || !head.chunked {
+        return Err(bad(&format!("kiosk stream answered {} (chunked: {})", head.status, head.chunked)));
+    }
+    let (mut pending, mut event, mut data) = (String::new(), String::new(), String::new());
+    loop {
+        let chunk = read_chunk(&mut conn)?;
+        let at = Instant::now();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        pending.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = pending.find('\n') {
+            let line: String = pending.drain(..=end).collect();
+            let line = line.trim_end_matches(['\n', '\r']);
+            if line.is_empty() {
+                if event == "tap" {
+                    let first_name = serde_json::from_str::<serde_json::Value>(&data).ok().and_then(|v| v["first_name"].as_str().map(str::to_owned));
+                    let _ = tx.send(Sse::Tap { at, first_name });
+                }
+                event.clear();
+                data.clear();
+            } else if let Some(comment) = line.strip_prefix(':') {
+                if comment.trim() == "connected" {
+                    let _ = tx.send(Sse::Ready);
+                }
+            } else if let Some(v) = line.strip_prefix("event:") {
+                event = v.trim().to_owned();
+            } else if let Some(v) = line.strip_prefix("data:") {
+                data.push_str(v.trim_start());
+            }
+        }
+    }
+}
+
+fn client_kiosk(job: &Job, secret: &[u8]) -> Report {
+    let stream = open(job.addr).expect("kiosk connection");
+    let closer = stream.try_clone().expect("kiosk socket");
+    let mut conn = BufReader::new(stream);
+    let request = format!("GET /api/v1/kiosk/stream?location_id={} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\nCookie: {}\r\n\r\n", job.location_id, job.addr, job.cookie);
+    conn.get_mut().write_all(request.as_bytes()).expect("kiosk request");
+    let (tx, rx) = mpsc::channel();
+    // Its error after the shutdown below is the expected end; before that it is reported.
+    let reader = std::thread::spawn(move || {
+        if let Err(e) = read_stream(conn, &tx) {
+            let _ = tx.send(Sse::Failed(e.to_string()));
+        }
+    });
+    let mut report = Report::default();
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(Sse::Ready) => {}
+        other => {
+            let why = match other {
+                Ok(Sse::Failed(e)) => e,
+                _ => "no answer".into(),
+            };
+            eprintln!("kiosk stream did not open: {why}");
+            report.kiosk_missed = job.cards.len();
+            return report;
+        }
+    }
+    let mut client = Client::new(job.addr);
+    let _ = client.connect();
+    let started_all = Instant::now();
+    for card in &job.cards {
+        let (headers, body) = tap_request(job, secret, card);
+        let sent = Instant::now();
+        let answer = client.send("POST", protocol::PATH_TAPS, &headers, &body);
+        let answered = Instant::now();
+        report.latencies_us.push((answered - sent).as_micros() as u64);
+        let Some(first_name) = report.count(answer) else { continue };
+        // The event of this tap (events of other taps, if any, are skipped).
+        let deadline = answered + Duration::from_secs(5);
+        let arrived = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(Sse::Tap { at, first_name: name }) if name == first_name => break Some(at),
+                Ok(Sse::Failed(e)) => {
+                    eprintln!("kiosk stream: {e}");
+                    break None;
+                }
+                Ok(_) => continue,
+                Err(_) => break None,
+            }
+        };
+        let Some(at) = arrived else {
+            report.kiosk_missed += 1;
+            continue;
+        };
+        let signed_us = |later: Instant, earlier: Instant| match later.checked_duration_since(earlier) {
+            Some(d) => d.as_micros() as i64,
+            None => -((earlier - later).as_micros() as i64),
+        };
+        report.kiosk_after_answer_us.push(signed_us(at, answered));
+        report.kiosk_after_send_us.push(signed_us(at, sent));
+    }
+    report.elapsed_s = started_all.elapsed().as_secs_f64();
+    let _ = closer.shutdown(Shutdown::Both);
+    let _ = reader.join();
+    report
+}
+
+fn client_main(job_file: &str) {
+    let job: Job = serde_json::from_slice(&std::fs::read(job_file).expect("job file")).expect("job JSON");
+    let secret = hex::decode(&job.secret_hex).expect("secret hex");
+    let report = if job.mode == "kiosk" { client_kiosk(&job, &secret) } else { client_load(&job, &secret) };
+    println!("{}", serde_json::to_string(&report).expect("report JSON"));
+}
+
+// ---------------------------------------------------------------------------------------
+// The bench process: database, server, set-up, and the figures.
+
+/// The real application on an ephemeral loopback port, in its own actix system.
+struct Server {
+    addr: SocketAddr,
+    handle: ServerHandle,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Server {
+    fn start(state: AppState) -> Self {
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = HttpServer::new(move || anwesend::http::build_app(state.clone()))
+                    .disable_signals()
+                    .shutdown_timeout(1)
+                    .bind(("127.0.0.1", 0))
+                    .expect("bind 127.0.0.1");
+                let addr = server.addrs()[0];
+                let server = server.run();
+                tx.send((addr, server.handle())).expect("report address");
+                server.await.expect("server");
+            });
+        });
+        let (addr, handle) = rx.recv().expect("server start");
+        Self { addr, handle, thread }
+    }
+
+    fn stop(self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(true));
+        self.thread.join().expect("server thread");
+    }
+}
+
+/// A signed-in staff member's browser: session cookie, CSRF token, Origin.
+struct Staff {
+    client: Client,
+    origin: String,
+    cookie: String,
+    csrf: String,
+}
+
+impl Staff {
+    fn login(addr: SocketAddr, origin: &str) -> Self {
+        let mut client = Client::new(addr);
+        let body = json!({ "email": STAFF_EMAIL, "password": STAFF_PASSWORD }).to_string();
+        let headers = [("Origin", origin.to_owned()), ("Content-Type", "application/json".to_owned())];
+        let answer = client.send("POST", "/api/v1/auth/login", &headers, body.as_bytes()).expect("login");
+        assert_eq!(answer.status, 200, "login: {}", answer.text());
+        let cookie = answer.cookies.iter().find(|c| c.contains("anwesend_session=")).expect("session cookie").clone();
+        let csrf = answer.json()["csrf_token"].as_str().expect("csrf token").to_owned();
+        Self { client, origin: origin.to_owned(), cookie, csrf }
+    }
+
+    /// On a new connection each time: the server closes idle ones after a few seconds.
+    fn send(&mut self, method: &str, path: &str, body: &serde_json::Value) -> Response {
+        self.client.conn = None;
+        let headers =
+            [("Origin", self.origin.clone()), ("Cookie", self.cookie.clone()), ("X-CSRF-Token", self.csrf.clone()), ("Content-Type", "application/json".to_owned())];
+        self.client.send(method, path, &headers, body.to_string().as_bytes()).expect("staff request")
+    }
+}
+
+struct Load {
+    levels: Vec<usize>,
+    taps: usize,
+    kiosk_taps: usize,
+    cards: usize,
+}
+
+/// One run of the client process: its own hall (location) with an event there whose one
+/// session runs now, booked by the participants whose cards it taps, so every phase starts
+/// with an empty session. The device is moved to the hall before the phase.
+struct Phase {
+    mode: &'static str,
+    connections: usize,
+    /// Participants (and cards) tapped in this phase.
+    taps: std::ops::Range<usize>,
+    /// Participants booked on this phase's event (the last phase takes the rest).
+    booked: std::ops::Range<usize>,
+    location: String,
+    event: String,
+    session: String,
+}
+
+/// The figures of one client run: latencies in milliseconds, sorted.
+struct Figures {
+    report: Report,
+    taps: Vec<f64>,
+    after_answer: Vec<f64>,
+    after_send: Vec<f64>,
+}
+
+fn sorted_ms(values: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut ms: Vec<f64> = values.map(|us| us / 1e3).collect();
+    ms.sort_by(f64::total_cmp);
+    ms
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+impl Figures {
+    fn new(report: Report) -> Self {
+        Self {
+            taps: sorted_ms(report.latencies_us.iter().map(|&v| v as f64)),
+            after_answer: sorted_ms(report.kiosk_after_answer_us.iter().map(|&v| v as f64)),
+            after_send: sorted_ms(report.kiosk_after_send_us.iter().map(|&v| v as f64)),
+            report,
+        }
+    }
+
+    /// p50 of the first and of the last tenth of the taps (in the order they started): how
+    /// the cost of a check-in moves as the session fills.
+    fn p50_first_last(&self) -> (f64, f64) {
+        let all = &self.report.latencies_us;
+        let tenth = (all.len() / 10).max(1).min(all.len());
+        let part = |r: &[u64]| pct(&sorted_ms(r.iter().map(|&v| v as f64)), 0.5);
+        (part(&all[..tenth]), part(&all[all.len() - tenth..]))
+    }
+
+    fn check_ins_per_s(&self) -> f64 {
+        self.report.outcomes.get("checked_in").copied().unwrap_or(0) as f64 / self.report.elapsed_s
+    }
+
+    fn unexpected(&self) -> String {
+        let n: usize = self.report.other.values().sum();
+        if n == 0 {
+            "0".into()
+        } else {
+            format!("{n} {:?}", self.report.other)
+        }
+    }
+
+    fn outcomes(&self) -> String {
+        self.report.outcomes.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+    }
+
+    fn print_samples(&self, label: &str) {
+        for (status, sample) in &self.report.samples {
+            println!("{label:<8}   first non-200 answer {status}: {sample}");
+        }
+    }
+}
+
+/// Runs the client process on `job` and reads its report.
+fn drive(dir: &std::path::Path, job: &Job) -> Figures {
+    let file = dir.join(format!("job-{}-{}.json", job.mode, job.connections));
+    std::fs::write(&file, serde_json::to_vec(job).expect("job JSON")).expect("job file");
+    let out = Command::new(std::env::current_exe().expect("bench executable"))
+        .env(CLIENT_ENV, &file)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("client process");
+    assert!(out.status.success(), "client process failed: {}", out.status);
+    let line = String::from_utf8_lossy(&out.stdout);
+    Figures::new(serde_json::from_str(line.lines().last().unwrap_or_default()).expect("client report"))
+}
+
+/// Participants with one confirmed booking each (on their phase's event) and, but for
+/// participant 0, a bound card, in transactions of 1000 participants. SQLite: through the
+/// stores; PostgreSQL: the library's rows in multi-row inserts. Each transaction on a new
+/// connection: PostgreSQL keeps a foreign-key check's plan per connection, and one made
+/// while the tables were empty scans them (quadratic seeding). Returns the participant ids.
+fn seed(state: &AppState, app_url: &str, scope: &TenantScope, phases: &[Phase], cards: usize) -> Vec<String> {
+    use anwesend::db::schema::{bookings as b, cards as c, participant_terms as t, participants as p};
+    use diesel::RunQueryDsl;
+    let tenant = scope.tenant_id().to_owned();
+    let keys = tenants::load_keys(&state.db, &state.master, scope).expect("tenant keys");
+    let at = truncate_to_micros(chrono::Utc::now().naive_utc());
+    let mut ids = Vec::with_capacity(cards);
+    for phase in phases {
+        for batch in phase.booked.clone().collect::<Vec<_>>().chunks(1000) {
+            let (mut people, mut terms, mut booked, mut bound) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for &i in batch {
+                let id = uuid::Uuid::now_v7().to_string();
+                let (name, email) = (format!("Person{i} Bench"), normalize_email(&format!("person{i}@bench.example")));
+                people.push(ParticipantRow {
+                    tenant_id: tenant.clone(),
+                    email_ciphertext: keys.encrypt("participants", "email", &id, &email),
+                    email_index: keys.blind_index("participants", "email", &email),
+                    name_ciphertext: keys.encrypt("participants", "name", &id, &name),
+                    phone_ciphertext: None,
+                    language: "de".into(),
+                    mail_opt_out_at: None,
+                    mail_opt_out_reason: None,
+                    mail_opt_out_text_ciphertext: None,
+                    created_at: at,
+                    updated_at: at,
+                    id: id.clone(),
+                });
+                terms.extend(name_terms(&name).iter().map(|term| TermRow { tenant_id: tenant.clone(), participant_id: id.clone(), term_index: keys.blind_index("participants", "name_term", term) }));
+                booked.push(BookingRow {
+                    tenant_id: tenant.clone(),
+                    id: uuid::Uuid::now_v7().to_string(),
+                    event_id: phase.event.clone(),
+                    participant_id: id.clone(),
+                    status: CONFIRMED.into(),
+                    answers_ciphertext: None,
+                    consent_text: "Bench consent".into(),
+                    consented_at: at,
+                    queued_at: at,
+                    created_at: at,
+                    cancelled_at: None,
+                    cancelled_by: None,
+                    mail_id: None,
+                });
+                if i > 0 {
+                    bound.push(CardRow {
+                        tenant_id: tenant.clone(),
+                        id: uuid::Uuid::now_v7().to_string(),
+                        card_hmac: keys.blind_index("cards", "uid", &card_uid(i)),
+                        participant_id: id.clone(),
+                        created_by: None,
+                        created_at: at,
+                    });
+                }
+                ids.push(id);
+            }
+            let mut fresh = db::DatabaseUrl::parse(app_url).expect("database URL").connect().expect("seeding connection");
+            db::write_transaction(&mut fresh, Some(scope), |tx| {
+                    let conn: &mut DbConnection = tx;
+                    if let DbConnection::Postgres(pg) = &mut *conn {
+                        // Multi-row inserts: one round trip per table and batch.
+                        diesel::insert_into(p::table).values(&people).execute(pg)?;
+                        diesel::insert_into(t::table).values(&terms).execute(pg)?;
+                        diesel::insert_into(b::table).values(&booked).execute(pg)?;
+                        if !bound.is_empty() {
+                            diesel::insert_into(c::table).values(&bound).execute(pg)?;
+                        }
+                        return Ok(());
+                    }
+                    // SQLite (in-process, no round trips): row by row through the stores.
+                    for person in &people {
+                        let mine: Vec<TermRow> = terms.iter().filter(|t| t.participant_id == person.id).cloned().collect();
+                        bookings::insert_participant(conn, person, &mine)?;
+                    }
+                    for row in &booked {
+                        bookings::insert(conn, row)?;
+                    }
+                    for row in &bound {
+                        attendance::insert_card(conn, row)?;
+                    }
+                    Ok(())
+                })
+                .expect("seed participants, bookings and cards");
+        }
+    }
+    ids
+}
+
+/// One database: set-up, the phases, the figures. `owner_url` (PostgreSQL): the schema
+/// owner, for ANALYZE after seeding.
+fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = Config {
+        environment: Some(Environment::Dev),
+        database_url: app_url.to_owned(),
+        data_dir: dir.path().join("data"),
+        frontend_dir: dir.path().join("no-ui"),
+        rate_limit: RateLimitConfig {
+            sign_in_per_ip_per_minute: 100_000_000,
+            sign_in_per_account_per_minute: 100_000_000,
+            mfa_per_account_per_minute: 100_000_000,
+            public_per_ip_per_minute: 100_000_000,
+            magic_link_per_email_per_minute: 100_000_000,
+        },
+        ..Config::default()
+    };
+    let origin = config.public_origin().to_owned();
+    let db = Db::new(app_url, config.database_max_connections).expect("pool");
+    let state = AppState::new(config, db, MasterKey::generate(MasterKeyOrigin::Operator), Arc::new(SystemClock));
+    let now = chrono::Utc::now();
+    let ctx = AuditContext::system(now);
+    let tenant = tenants::create(&state.db, &state.master, &ctx, NewTenant { slug: SLUG.into(), name: "Bench".into(), is_demo: false }).expect("tenant");
+    let scope = TenantScope::named_by_operator(tenant.id.clone());
+    state.ip_hasher.ensure_key(now).expect("IP-hash key");
+    accounts::grant_by_operator(&state.db, &state.master, &ctx, &scope, STAFF_EMAIL, STAFF_PASSWORD, Role::TenantAdmin).expect("staff account");
+
+    // Warm-up, the levels, the kiosk: a hall and an event running now for each.
+    let mut plan: Vec<(&'static str, usize, usize)> = vec![("warm-up", 4, WARM_UP)];
+    plan.extend(load.levels.iter().map(|&c| ("load", c, load.taps)));
+    plan.push(("kiosk", 1, load.kiosk_taps));
+    let starts = now.naive_utc() - chrono::Duration::minutes(5);
+    let mut next = 0;
+    let mut phases = Vec::new();
+    for (k, &(mode, connections, taps)) in plan.iter().enumerate() {
+        let booked = next..if k + 1 == plan.len() { load.cards } else { next + taps };
+        let location = locations::create(&state.db, &scope, &ctx, NewLocation { name: format!("Halle {k}"), parent_id: None }).expect("location").id;
+        let input = EventInput {
+            kind: "event".into(),
+            title: format!("Check-in bench {mode} c={connections}"),
+            description: String::new(),
+            location_id: Some(location.clone()),
+            company_id: None,
+            capacity: i32::try_from(booked.len()).expect("fits i32"),
+            waiting_list: false,
+            booking_opens_at: None,
+            booking_closes_at: None,
+            fields: Vec::new(),
+            sessions: vec![SessionInput { starts_at: starts, ends_at: starts + chrono::Duration::hours(3) }],
+            instructor_ids: Vec::new(),
+        };
+        let event = events::create_as(&state.db, &scope, &ctx, None, &input, STATUS_PUBLISHED).expect("event");
+        let session = state.db.tenant_tx(&scope, |tx| Ok(event_store::sessions(tx, scope.tenant_id(), std::slice::from_ref(&event))?)).expect("session").remove(0).id;
+        phases.push(Phase { mode, connections, taps: next..next + taps, booked: booked.clone(), location, event, session });
+        next = booked.end;
+    }
+    let seeding = Instant::now();
+    let participants = seed(&state, app_url, &scope, &phases, load.cards);
+    if let Some(owner) = owner_url {
+        // What autovacuum does within a minute in production: statistics for the planner.
+        diesel::PgConnection::establish(owner).expect("owner connection").batch_execute("ANALYZE").expect("ANALYZE");
+    }
+    let seeded = seeding.elapsed();
+
+    // Over HTTP: sign-in, enrolment code, device enrolment, card binding by tap.
+    let server = Server::start(state.clone());
+    let addr = server.addr;
+    let mut staff = Staff::login(addr, &origin);
+    let code = staff.send("POST", "/api/v1/devices/enrolment-codes", &json!({ "name": "Eingang", "location_id": phases[0].location }));
+    assert_eq!(code.status, 201, "enrolment code: {}", code.text());
+    let code = code.json()["code"].as_str().expect("code").to_owned();
+    let enrol = serde_json::to_vec(&protocol::EnrolRequest { code, agent_version: env!("CARGO_PKG_VERSION").into() }).expect("JSON");
+    let enrolled = Client::new(addr).send("POST", protocol::PATH_ENROL, &[("Content-Type", "application/json".to_owned())], &enrol).expect("enrol");
+    assert_eq!(enrolled.status, 201, "enrol: {}", enrolled.text());
+    let enrolled: protocol::EnrolResponse = serde_json::from_slice(&enrolled.body).expect("enrol answer");
+    let cookie = staff.cookie.clone();
+    let job = |phase: &Phase| Job {
+        addr,
+        device_id: enrolled.device_id.clone(),
+        secret_hex: enrolled.secret.clone(),
+        mode: phase.mode.into(),
+        connections: phase.connections,
+        cards: phase.taps.clone().map(card_uid).collect(),
+        cookie: cookie.clone(),
+        location_id: phase.location.clone(),
+    };
+    let pending = staff.send("POST", &format!("/api/v1/devices/{}/card-enrolment", enrolled.device_id), &json!({ "participant_id": participants[0] }));
+    assert_eq!(pending.status, 200, "card enrolment: {}", pending.text());
+    let (headers, body) = tap_request(&job(&phases[0]), &hex::decode(&enrolled.secret).expect("secret hex"), &card_uid(0));
+    let bound = Client::new(addr).send("POST", protocol::PATH_TAPS, &headers, &body).expect("binding tap");
+    let bound = if bound.status == 200 { outcome_code(&bound).0 } else { format!("HTTP {} {}", bound.status, bound.text()) };
+    println!(
+        "{label:<8} set-up: {} participants with a confirmed booking and a card seeded in {:.1} s; device enrolled over HTTP; card 0 bound over HTTP (enrol-card mode + signed tap): {bound}",
+        load.cards,
+        seeded.as_secs_f64()
+    );
+
+    let records = |session: &str| {
+        state.db.tenant_tx(&scope, |tx| Ok(attendance::of_sessions(tx, scope.tenant_id(), &[session.to_owned()])?.len())).expect("read back")
+    };
+    for phase in &phases {
+        let settings = json!({
+            "name": "Eingang", "location_id": phase.location, "mode": "check_in",
+            "duplicate_window_seconds": 10, "late_upload_after_seconds": 300, "session_ids": [],
+        });
+        let moved = staff.send("PUT", &format!("/api/v1/devices/{}", enrolled.device_id), &settings);
+        assert_eq!(moved.status, 200, "device settings: {}", moved.text());
+        let f = drive(dir.path(), &job(phase));
+        let c = phase.connections;
+        match phase.mode {
+            "warm-up" => {}
+            "load" => {
+                let (first, last) = f.p50_first_last();
+                println!(
+                    "{label:<8} taps  c={c:<3} {:>5} taps: {:>6.0} check-ins/s, p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>8.2} ms; non-200: {}; outcomes: {}; session records 0 -> {}; p50 first/last tenth {first:.2}/{last:.2} ms",
+                    f.report.latencies_us.len(),
+                    f.check_ins_per_s(),
+                    pct(&f.taps, 0.50),
+                    pct(&f.taps, 0.99),
+                    pct(&f.taps, 1.0),
+                    f.unexpected(),
+                    f.outcomes(),
+                    records(&phase.session),
+                );
+                f.print_samples(label);
+            }
+            _ => {
+                let (a, s) = (&f.after_answer, &f.after_send);
+                println!(
+                    "{label:<8} kiosk c=1   {:>5} taps, one at a time: tap p50 {:>7.2} ms, p99 {:>7.2} ms; non-200: {}; outcomes: {}; events missed on the stream: {}",
+                    f.report.latencies_us.len(),
+                    pct(&f.taps, 0.50),
+                    pct(&f.taps, 0.99),
+                    f.unexpected(),
+                    f.outcomes(),
+                    f.report.kiosk_missed,
+                );
+                println!(
+                    "{label:<8} kiosk event on the stream after the tap's 200 arrived: p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.2} ms (negative: the event came first)",
+                    pct(a, 0.50),
+                    pct(a, 0.99),
+                    pct(a, 1.0)
+                );
+                println!("{label:<8} kiosk event on the stream after the tap was sent:    p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.2} ms", pct(s, 0.50), pct(s, 0.99), pct(s, 1.0));
+                f.print_samples(label);
+            }
+        }
+    }
+    server.stop();
+}
+
+fn main() {
+    if let Ok(job) = std::env::var(CLIENT_ENV) {
+        client_main(&job);
+        return;
+    }
+    let levels: Vec<usize> = std::env::var("BENCH_CONNECTIONS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|c| c.trim().parse().ok()).filter(|&c: &usize| c > 0).collect::<Vec<_>>())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| vec![1, 16, 64]);
+    let taps = env_usize("BENCH_TAPS", 2000).max(1);
+    let kiosk_taps = env_usize("BENCH_KIOSK_TAPS", 200).max(1);
+    let needed = WARM_UP + levels.len() * taps + kiosk_taps;
+    let load = Load { cards: env_usize("BENCH_CARDS", 10_000).max(needed).min(100_000), levels, taps, kiosk_taps };
+    if load.cards < needed {
+        println!("checkin bench: the levels need {needed} cards, at most 100000 are seeded; lower BENCH_TAPS");
+        return;
+    }
+    println!(
+        "checkin bench: {} cards; {} signed taps per level at {:?} connections from a second process; {} taps one at a time with a kiosk stream open; {} CPUs",
+        load.cards,
+        load.taps,
+        load.levels,
+        load.kiosk_taps,
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
+    db::migrate(&sqlite).expect("migrate");
+    run("sqlite", &sqlite, None, &load);
+
+    if let Ok(admin) = std::env::var("ANWESEND_BENCH_PG_URL") {
+        let name = format!("anw_bench_checkin_{}", std::process::id());
+        let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL admin URL");
+        conn.batch_execute(&format!(
+            "DO $$ BEGIN
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+                 CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_ROLE}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+               END IF;
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+             END $$;"
+        ))
+        .expect("app role");
+        conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("bench database");
+        let (base, _) = admin.rsplit_once('/').expect("URL path");
+        let owner = format!("{base}/{name}");
+        db::migrate(&owner).expect("migrate");
+        db::grant_app_role(&owner, APP_ROLE).expect("grant");
+        let host = owner.rsplit_once('@').map_or(owner.as_str(), |(_, h)| h);
+        let app = format!("postgres://{APP_ROLE}:{APP_ROLE}@{host}");
+        // The bench database goes away even when a run fails.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run("postgres", &app, Some(&owner), &load)));
+        let _ = conn.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"));
+        if let Err(panic) = result {
+            std::panic::resume_unwind(panic);
+        }
+    } else {
+        println!("postgres skipped: set ANWESEND_BENCH_PG_URL to a superuser URL to measure PostgreSQL too");
+    }
+}
