@@ -22,29 +22,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use actix_web::dev::ServerHandle;
-use actix_web::HttpServer;
 use anwesend::audit::AuditContext;
 use anwesend::bookings::model::{CONFIRMED, WAITING};
 use anwesend::bookings::store as bookings;
 use anwesend::clock::SystemClock;
 use anwesend::config::{Config, Environment, RateLimitConfig};
 use anwesend::crypto::{MasterKey, MasterKeyOrigin};
-use anwesend::db::{self, Db, TenantScope};
+use anwesend::db::{Db, TenantScope};
 use anwesend::events::model::{EventInput, SessionInput, STATUS_PUBLISHED};
 use anwesend::events::service as events;
 use anwesend::state::AppState;
 use anwesend::tenants::{model::NewTenant, service as tenants};
-use diesel::connection::SimpleConnection;
-use diesel::Connection;
 use serde_json::json;
+use support::{env_usize, Server, SLUG};
 
-const APP_ROLE: &str = "anwesend_app";
-const SLUG: &str = "bench";
+mod support;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+
 
 /// Minimal HTTP/1.1 over one keep-alive connection: enough for JSON POSTs to our server.
 struct Client {
@@ -236,38 +230,6 @@ fn drive(addr: SocketAddr, origin: &str, clients: usize, total: usize, expected:
     })
 }
 
-/// The real application on an ephemeral loopback port, in its own actix system.
-struct Server {
-    addr: SocketAddr,
-    handle: ServerHandle,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Server {
-    fn start(state: AppState) -> Self {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = HttpServer::new(move || anwesend::http::build_app(state.clone()))
-                    .disable_signals()
-                    .shutdown_timeout(1)
-                    .bind(("127.0.0.1", 0))
-                    .expect("bind 127.0.0.1");
-                let addr = server.addrs()[0];
-                let server = server.run();
-                tx.send((addr, server.handle())).expect("report address");
-                server.await.expect("server");
-            });
-        });
-        let (addr, handle) = rx.recv().expect("server start");
-        Self { addr, handle, thread }
-    }
-
-    fn stop(self) {
-        actix_web::rt::System::new().block_on(self.handle.stop(true));
-        self.thread.join().expect("server thread");
-    }
-}
 
 struct Load {
     levels: Vec<usize>,
@@ -376,32 +338,5 @@ fn main() {
         "booking bench: {} bookings per level at {:?} concurrent clients, capacity {} with waiting list; {} magic-link requests per kind at 1 and 16 clients",
         load.bookings, load.levels, load.seats, load.links
     );
-    let dir = tempfile::tempdir().expect("dir");
-    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-    db::migrate(&sqlite).expect("migrate");
-    run("sqlite", &sqlite, &load);
-
-    if let Ok(admin) = std::env::var("ANWESEND_BENCH_PG_URL") {
-        let name = format!("anw_bench_booking_{}", std::process::id());
-        let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL admin URL");
-        conn.batch_execute(&format!(
-            "DO $$ BEGIN
-               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
-                 CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_ROLE}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
-               END IF;
-             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-             END $$;"
-        ))
-        .expect("app role");
-        conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("bench database");
-        let (base, _) = admin.rsplit_once('/').expect("URL path");
-        let owner = format!("{base}/{name}");
-        db::migrate(&owner).expect("migrate");
-        db::grant_app_role(&owner, APP_ROLE).expect("grant");
-        let host = owner.rsplit_once('@').map_or(owner.as_str(), |(_, h)| h);
-        run("postgres", &format!("postgres://{APP_ROLE}:{APP_ROLE}@{host}"), &load);
-        let _ = conn.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"));
-    } else {
-        println!("postgres skipped: set ANWESEND_BENCH_PG_URL to a superuser URL to measure PostgreSQL too");
-    }
+    support::each_database("booking", |label, app_url, _| run(label, app_url, &load));
 }

@@ -36,8 +36,6 @@ use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use actix_web::dev::ServerHandle;
-use actix_web::HttpServer;
 use anwesend::accounts::service as accounts;
 use anwesend::attendance::model::CardRow;
 use anwesend::attendance::store as attendance;
@@ -61,9 +59,10 @@ use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use support::{env_usize, Server, SLUG};
 
-const APP_ROLE: &str = "anwesend_app";
-const SLUG: &str = "bench";
+mod support;
+
 const STAFF_EMAIL: &str = "leitung@bench.example";
 const STAFF_PASSWORD: &str = "Kiosk-Bench-Passphrase-4711";
 /// Set (to the job file) in the client process.
@@ -71,9 +70,6 @@ const CLIENT_ENV: &str = "BENCH_CHECKIN_CLIENT";
 /// Taps before the first level, not printed: connections, caches, the first pages.
 const WARM_UP: usize = 50;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// A 7-byte card UID as the reader reports it (upper-case hex).
 fn card_uid(i: usize) -> String {
@@ -483,38 +479,6 @@ fn client_main(job_file: &str) {
 // ---------------------------------------------------------------------------------------
 // The bench process: database, server, set-up, and the figures.
 
-/// The real application on an ephemeral loopback port, in its own actix system.
-struct Server {
-    addr: SocketAddr,
-    handle: ServerHandle,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Server {
-    fn start(state: AppState) -> Self {
-        let (tx, rx) = mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = HttpServer::new(move || anwesend::http::build_app(state.clone()))
-                    .disable_signals()
-                    .shutdown_timeout(1)
-                    .bind(("127.0.0.1", 0))
-                    .expect("bind 127.0.0.1");
-                let addr = server.addrs()[0];
-                let server = server.run();
-                tx.send((addr, server.handle())).expect("report address");
-                server.await.expect("server");
-            });
-        });
-        let (addr, handle) = rx.recv().expect("server start");
-        Self { addr, handle, thread }
-    }
-
-    fn stop(self) {
-        actix_web::rt::System::new().block_on(self.handle.stop(true));
-        self.thread.join().expect("server thread");
-    }
-}
 
 /// A signed-in staff member's browser: session cookie, CSRF token, Origin.
 struct Staff {
@@ -916,37 +880,5 @@ fn main() {
         load.kiosk_taps,
         std::thread::available_parallelism().map_or(0, usize::from)
     );
-    let dir = tempfile::tempdir().expect("dir");
-    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-    db::migrate(&sqlite).expect("migrate");
-    run("sqlite", &sqlite, None, &load);
-
-    if let Ok(admin) = std::env::var("ANWESEND_BENCH_PG_URL") {
-        let name = format!("anw_bench_checkin_{}", std::process::id());
-        let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL admin URL");
-        conn.batch_execute(&format!(
-            "DO $$ BEGIN
-               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
-                 CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_ROLE}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
-               END IF;
-             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-             END $$;"
-        ))
-        .expect("app role");
-        conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("bench database");
-        let (base, _) = admin.rsplit_once('/').expect("URL path");
-        let owner = format!("{base}/{name}");
-        db::migrate(&owner).expect("migrate");
-        db::grant_app_role(&owner, APP_ROLE).expect("grant");
-        let host = owner.rsplit_once('@').map_or(owner.as_str(), |(_, h)| h);
-        let app = format!("postgres://{APP_ROLE}:{APP_ROLE}@{host}");
-        // The bench database goes away even when a run fails.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run("postgres", &app, Some(&owner), &load)));
-        let _ = conn.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"));
-        if let Err(panic) = result {
-            std::panic::resume_unwind(panic);
-        }
-    } else {
-        println!("postgres skipped: set ANWESEND_BENCH_PG_URL to a superuser URL to measure PostgreSQL too");
-    }
+    support::each_database("checkin", |label, app_url, owner_url| run(label, app_url, owner_url, &load));
 }
