@@ -142,7 +142,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 return Err(problem(status, &answer));
             }
             let tap: protocol::TapResponse = serde_json::from_str(&answer).map_err(|e| e.to_string())?;
-            println!("card {}: {:?}{}", masked(&card), tap.outcome, tap.first_name.map(|n| format!(" ({n})")).unwrap_or_default());
+            let outcome = serde_json::to_value(tap.outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let late = if tap.late_upload { ", late upload" } else { "" };
+            println!("card {}: {outcome}{}{late}", masked(&card), tap.first_name.map(|n| format!(" ({n})")).unwrap_or_default());
             Ok(())
         }
         Command::Status => {
