@@ -118,7 +118,8 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Enroll { server, code, insecure_dev } => {
             let local = server.starts_with("http://localhost") || server.starts_with("http://127.0.0.1");
-            if !server.starts_with("https://") && !(insecure_dev && local) {
+            let allowed = server.starts_with("https://") || (insecure_dev && local);
+            if !allowed {
                 return Err("the server must be https:// (plain http only with --insecure-dev on localhost)".into());
             }
             let body = serde_json::to_vec(&protocol::EnrolRequest { code, agent_version: env!("CARGO_PKG_VERSION").into() }).map_err(|e| e.to_string())?;
