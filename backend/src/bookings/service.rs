@@ -90,18 +90,23 @@ fn dates(conn: &mut DbConnection, tenant_id: &str, event_id: &str) -> Result<Str
 /// What a booking mail needs besides the booking: the tenant, its keys and the portal.
 struct Mailer<'a> {
     state: &'a AppState,
-    keys: &'a TenantKeys,
-    tenant: &'a Tenant,
+    keys: TenantKeys,
+    tenant: Tenant,
 }
 
-impl Mailer<'_> {
+impl<'a> Mailer<'a> {
+    /// The tenant of `scope` with its unwrapped keys, read in `tx`.
+    fn load(state: &'a AppState, tx: &mut Tx<'_>, scope: &TenantScope) -> Result<Self, AppError> {
+        Ok(Self { tenant: tenant_of(tx, scope)?, keys: keys(tx, scope, &state.master)?, state })
+    }
+
     /// Queues the mail about a booking in `tx`; returns the mail id.
     fn tell(&self, tx: &mut Tx<'_>, event: &EventRow, participant: &ParticipantRow, news: BookingNews, now: NaiveDateTime) -> Result<String, AppError> {
-        let who = person(self.keys, participant)?;
+        let who = person(&self.keys, participant)?;
         let lang = Language::from_code(&participant.language).unwrap_or(Language::De);
         let dates = dates(tx, &self.tenant.id, &event.id)?;
-        let message = templates::booking(lang, news, &who.email, &self.tenant.name, &event.title, &dates, &portal_link(self.state, self.tenant));
-        notify::enqueue(tx, self.keys, Some(&self.tenant.id), news.purpose(), &message, now)
+        let message = templates::booking(lang, news, &who.email, &self.tenant.name, &event.title, &dates, &portal_link(self.state, &self.tenant));
+        notify::enqueue(tx, &self.keys, Some(&self.tenant.id), news.purpose(), &message, now)
     }
 }
 
@@ -138,8 +143,8 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
         if note.is_some() && !event.asks("note") {
             return Err(AppError::invalid("note", "this event does not ask for a note"));
         }
-        let tenant = tenant_of(tx, scope)?;
-        let keys = keys(tx, scope, &state.master)?;
+        let mailer = Mailer::load(state, tx, scope)?;
+        let keys = &mailer.keys;
         let email_index = keys.blind_index("participants", "email", &email);
         let (participant, is_new) = match store::participant_by_email(tx, scope.tenant_id(), &email_index)? {
             Some(p) => (p, false),
@@ -200,7 +205,7 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
             event_id: event_id.to_owned(),
             participant_id: participant.id.clone(),
             status: status.to_owned(),
-            consent_text: consent_text(&tenant, lang),
+            consent_text: consent_text(&mailer.tenant, lang),
             consented_at: now,
             queued_at: now,
             created_at: now,
@@ -210,7 +215,7 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
         };
         store::insert(tx, &booking)?;
         let news = if status == CONFIRMED { BookingNews::Confirmed } else { BookingNews::Waiting };
-        let mail_id = Mailer { state, keys: &keys, tenant: &tenant }.tell(tx, &event, &participant, news, now)?;
+        let mail_id = mailer.tell(tx, &event, &participant, news, now)?;
         store::set_mail(tx, scope.tenant_id(), &booking.id, &mail_id)?;
         if is_new {
             audit::record(tx, &ctx, Event::new(Action::ParticipantCreated, "participant", Some(&participant.id)).subject(&participant.id, None).detail("via", "booking"))?;
@@ -238,15 +243,14 @@ pub fn promote_waiting(state: &AppState, tx: &mut Tx<'_>, ctx: &AuditContext, ev
         return Ok(0);
     }
     let scope = TenantScope::named_by_operator(event.tenant_id.clone());
-    let tenant = tenant_of(tx, &scope)?;
-    let keys = keys(tx, &scope, &state.master)?;
+    let mailer = Mailer::load(state, tx, &scope)?;
     let mut promoted = 0;
     for b in next {
         if store::set_status(tx, &event.tenant_id, &b.id, WAITING, CONFIRMED)? == 0 {
             continue;
         }
         let participant = store::participant(tx, &event.tenant_id, &b.participant_id)?.ok_or(AppError::NotFound)?;
-        Mailer { state, keys: &keys, tenant: &tenant }.tell(tx, event, &participant, BookingNews::Promoted, now)?;
+        mailer.tell(tx, event, &participant, BookingNews::Promoted, now)?;
         audit::record(tx, ctx, Event::new(Action::BookingPromoted, "booking", Some(&b.id)).subject(&b.participant_id, event.company_id.as_deref()).detail("event_id", event.id.as_str()))?;
         promoted += 1;
     }
@@ -279,10 +283,8 @@ pub fn cancel(state: &AppState, scope: &TenantScope, ctx: &AuditContext, booking
             return Err(AppError::rule("already_cancelled", "this booking is already cancelled"));
         }
         let event = crate::events::store::find(tx, scope.tenant_id(), &booking.event_id)?.ok_or(AppError::NotFound)?;
-        let tenant = tenant_of(tx, scope)?;
-        let keys = keys(tx, scope, &state.master)?;
         let participant = store::participant(tx, scope.tenant_id(), &booking.participant_id)?.ok_or(AppError::NotFound)?;
-        Mailer { state, keys: &keys, tenant: &tenant }.tell(tx, &event, &participant, BookingNews::Cancelled, now)?;
+        Mailer::load(state, tx, scope)?.tell(tx, &event, &participant, BookingNews::Cancelled, now)?;
         audit::record(
             tx,
             ctx,
@@ -342,11 +344,9 @@ pub fn move_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &s
             return Err(AppError::rule("event_full", "all seats of that event are taken and it has no waiting list"));
         };
         store::move_to(tx, scope.tenant_id(), id, target_id, status, now)?;
-        let tenant = tenant_of(tx, scope)?;
-        let keys = keys(tx, scope, &state.master)?;
         let participant = store::participant(tx, scope.tenant_id(), &current.participant_id)?.ok_or(AppError::NotFound)?;
         let news = if status == CONFIRMED { BookingNews::Confirmed } else { BookingNews::Waiting };
-        let mail_id = Mailer { state, keys: &keys, tenant: &tenant }.tell(tx, &target, &participant, news, now)?;
+        let mail_id = Mailer::load(state, tx, scope)?.tell(tx, &target, &participant, news, now)?;
         store::set_mail(tx, scope.tenant_id(), id, &mail_id)?;
         audit::record(
             tx,

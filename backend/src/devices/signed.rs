@@ -13,7 +13,6 @@ use crate::auth::principal::RequestFacts;
 use crate::db::TenantScope;
 use crate::http::ApiError;
 use crate::state::AppState;
-use crate::tenants::service::load_keys;
 
 /// A verified device request.
 pub struct DeviceRequest {
@@ -80,20 +79,22 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
         if !protocol::nonce_is_valid(&nonce) {
             return refuse("bad_nonce");
         }
-        let keys = load_keys(&state.db, &state.master, &scope)?;
-        let secret = keys.decrypt("devices", "secret", &device.id, &device.secret_ciphertext).map_err(crate::AppError::from)?;
-        let secret = hex::decode(secret.as_bytes()).map_err(|e| crate::AppError::Internal(e.to_string()))?;
-        if !protocol::verify(&secret, &method, &path, ts, &nonce, &body, &signature) {
-            return refuse("bad_signature");
-        }
-        // Two requests with one nonce at the same moment: the database's key refuses the second.
-        let fresh = match state.db.tenant_tx(&scope, |tx| Ok(store::remember_nonce(tx, &device.tenant_id, &device.id, &nonce, now.naive_utc())?)) {
-            Ok(fresh) => fresh,
-            Err(e) if e.is_constraint_violation() => false,
+        // Keys, signature and nonce in one transaction: one commit per verified request.
+        let verified = state.db.tenant_tx(&scope, |tx| {
+            let keys = crate::tenants::service::keys(tx, &scope, &state.master)?;
+            let secret = keys.decrypt("devices", "secret", &device.id, &device.secret_ciphertext)?;
+            let secret = hex::decode(secret.as_bytes()).map_err(|e| crate::AppError::Internal(e.to_string()))?;
+            if !protocol::verify(&secret, &method, &path, ts, &nonce, &body, &signature) {
+                return Ok(Err("bad_signature"));
+            }
+            Ok(if store::remember_nonce(tx, &device.tenant_id, &device.id, &nonce, now.naive_utc())? { Ok(()) } else { Err("replayed_nonce") })
+        });
+        match verified {
+            Ok(Ok(())) => {}
+            Ok(Err(code)) => return refuse(code),
+            // Two requests with one nonce at the same moment: the database's key refuses the second.
+            Err(e) if e.is_constraint_violation() => return refuse("replayed_nonce"),
             Err(e) => return Err(e.into()),
-        };
-        if !fresh {
-            return refuse("replayed_nonce");
         }
         Ok(DeviceRequest { device, scope, audit, body })
     })

@@ -26,11 +26,24 @@ interface FormFieldProps extends InputHTMLAttributes<HTMLInputElement> {
  * `aria-describedby` / `aria-invalid`. Other props (incl. `data-testid`) go to the input.
  */
 export function FormField({ id, label, hint, error, ...input }: FormFieldProps) {
-  const describedBy = [hint?.id, error?.id].filter(Boolean).join(' ') || undefined;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+      <input id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy(hint, error)} {...input} />
+      <FieldNotes hint={hint} error={error} />
+    </div>
+  );
+}
+
+/** The ids a field's `aria-describedby` names: its hint and its error. */
+export function describedBy(hint?: FieldNote, error?: FieldError): string | undefined {
+  return [hint?.id, error?.id].filter(Boolean).join(' ') || undefined;
+}
+
+/** The hint and error lines under a field's control. */
+export function FieldNotes({ hint, error }: { hint?: FieldNote | undefined; error?: FieldError | undefined }) {
+  return (
+    <>
       {hint ? (
         <p id={hint.id} className="small muted field__hint">
           {hint.text}
@@ -41,6 +54,6 @@ export function FormField({ id, label, hint, error, ...input }: FormFieldProps) 
           {error.text}
         </p>
       ) : null}
-    </div>
+    </>
   );
 }
