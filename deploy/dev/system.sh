@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build prerequisites on Debian 12: a C toolchain, libpq (diesel's PostgreSQL driver),
+# Build prerequisites on Debian 12: a C toolchain, libpq (diesel's PostgreSQL driver), PC/SC,
 # Node.js for the UI, and aiosmtpd as the tests' SMTP sink. Idempotent and non-interactive; installs only what is missing.
 set -euo pipefail
 
@@ -13,6 +13,11 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# PC/SC for the NFC agent: the library it links (libpcsclite), and for its tests the daemon
+# with vsmartcard's virtual reader driver (test machines only: vpcd listens on the network).
+dpkg -s libpcsclite-dev >/dev/null 2>&1 || need+=(libpcsclite-dev)
+command -v pcscd >/dev/null 2>&1 || need+=(pcscd)
+dpkg -s vsmartcard-vpcd >/dev/null 2>&1 || need+=(vsmartcard-vpcd)
 # The SMTP sink the tests send mail to (Debian's python3, not a pyenv one: /usr/bin/python3 -m aiosmtpd).
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 

@@ -1,19 +1,22 @@
-//! anwesend-agent: the NFC check-in agent. This version enrols a device, sends
-//! heartbeats and single signed taps (`tap --card`, for set-up and tests without a
-//! reader). Reading cards over PC/SC with an offline queue (`run`) is the next step.
+//! The `anwesend-agent` command: enrol, run, status, and a single tap for set-up.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use anwesend_agent::agent::{self, Options};
+use anwesend_agent::card::masked;
+use anwesend_agent::client::{post, problem_code, random_token, signed_post, unix_now};
+use anwesend_agent::identity::{check_server_url, read_identity, read_state, write_identity, write_state, Identity, Paths, State};
+use anwesend_agent::queue::Queue;
+use anwesend_agent::readers::PcscReaders;
 use anwesend_protocol as protocol;
 use clap::{Parser, Subcommand};
-use serde::{Deserialize, Serialize};
 
 #[derive(Parser)]
 #[command(name = "anwesend-agent", version, about = "anwesend NFC check-in agent")]
 struct Cli {
-    /// Where the device identity is kept (created with mode 0600).
+    /// The device identity (mode 0600); the queue and state files sit beside it.
     #[arg(long, global = true, env = "ANWESEND_AGENT_CONFIG", default_value = "anwesend-agent.json")]
     config: PathBuf,
     #[command(subcommand)]
@@ -33,146 +36,118 @@ enum Command {
         #[arg(long)]
         insecure_dev: bool,
     },
-    /// Send one tap of a card (its UID in hex), as a reader would.
+    /// Read cards on every connected reader and upload the taps.
+    Run {
+        /// Signal each tap with the reader's LED and buzzer (ACR122U-compatible readers).
+        #[arg(long)]
+        beep: bool,
+        /// The longest pause between upload attempts while the server is away.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        retry_max_seconds: u64,
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        heartbeat_seconds: u64,
+    },
+    /// Show readers, queued taps, the last upload and whether the server answers.
+    Status,
+    /// Send one tap of a card (its UID in hex) without a reader, to test the set-up.
     Tap {
         #[arg(long)]
         card: String,
     },
-    /// Send a heartbeat and show the configuration the server holds for this device.
-    Status,
-    /// Read cards and upload check-ins (needs PC/SC; not in this version).
-    Run,
-}
-
-/// The device identity, as enrolment stored it.
-#[derive(Serialize, Deserialize)]
-struct Identity {
-    server: String,
-    device_id: String,
-    /// Hex; only this file and the server (encrypted) know it.
-    secret: String,
-    device_name: String,
-    tenant_name: String,
-}
-
-fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new().timeout(Duration::from_secs(15)).build()
-}
-
-fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
-}
-
-/// Card ids appear masked: the last four hex digits only (TOM TRANS-1).
-fn masked(card: &str) -> String {
-    let tail: String = card.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    format!("…{tail}")
-}
-
-fn post(url: &str, headers: &[(&str, String)], body: &[u8]) -> Result<(u16, String), String> {
-    let mut req = agent().post(url).set("content-type", "application/json");
-    for (name, value) in headers {
-        req = req.set(name, value);
-    }
-    match req.send_bytes(body) {
-        Ok(res) => Ok((res.status(), res.into_string().unwrap_or_default())),
-        Err(ureq::Error::Status(code, res)) => Ok((code, res.into_string().unwrap_or_default())),
-        Err(e) => Err(format!("the server cannot be reached: {e}")),
-    }
-}
-
-fn signed_post(id: &Identity, path: &str, body: &[u8]) -> Result<(u16, String), String> {
-    let secret = hex_decode(&id.secret).ok_or("the identity file holds no valid secret")?;
-    let nonce: String = (0..24).map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rand::random::<usize>() % 36])).collect();
-    let headers = protocol::signed_headers(&id.device_id, &secret, "POST", path, now(), &nonce, body);
-    let headers: Vec<(&str, String)> = headers.into_iter().collect();
-    post(&format!("{}{path}", id.server.trim_end_matches('/')), &headers, body)
-}
-
-fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect()
-}
-
-fn write_identity(path: &Path, id: &Identity) -> Result<(), String> {
-    use std::io::Write;
-    let json = serde_json::to_string_pretty(id).map_err(|e| e.to_string())?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| format!("{}: {e} (an enrolled device keeps its file; remove it to enrol again)", path.display()))?;
-    file.write_all(json.as_bytes()).and_then(|()| file.sync_all()).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn read_identity(path: &Path) -> Result<Identity, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}; enrol first with `anwesend-agent enroll`", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn problem(status: u16, body: &str) -> String {
-    let code = serde_json::from_str::<serde_json::Value>(body).ok().and_then(|v| v["code"].as_str().map(str::to_owned)).unwrap_or_default();
-    format!("the server refused ({status} {code})")
+    format!("the server refused ({status} {})", problem_code(body))
 }
 
-fn run(cli: Cli) -> Result<(), String> {
-    match cli.command {
-        Command::Enroll { server, code, insecure_dev } => {
-            let local = server.starts_with("http://localhost") || server.starts_with("http://127.0.0.1");
-            let allowed = server.starts_with("https://") || (insecure_dev && local);
-            if !allowed {
-                return Err("the server must be https:// (plain http only with --insecure-dev on localhost)".into());
-            }
-            let body = serde_json::to_vec(&protocol::EnrolRequest { code, agent_version: env!("CARGO_PKG_VERSION").into() }).map_err(|e| e.to_string())?;
-            let (status, answer) = post(&format!("{}{}", server.trim_end_matches('/'), protocol::PATH_ENROL), &[], &body)?;
-            if status != 201 {
-                return Err(problem(status, &answer));
-            }
-            let enrolled: protocol::EnrolResponse = serde_json::from_str(&answer).map_err(|e| e.to_string())?;
-            let id = Identity { server, device_id: enrolled.device_id, secret: enrolled.secret, device_name: enrolled.device_name, tenant_name: enrolled.tenant_name };
-            write_identity(&cli.config, &id)?;
-            println!("Enrolled as \"{}\" for {} (device {}); identity written to {} (mode 0600).", id.device_name, id.tenant_name, id.device_id, cli.config.display());
-            println!("Mode: {}, duplicate window {} s.", enrolled.config.mode, enrolled.config.duplicate_window_seconds);
-            Ok(())
-        }
-        Command::Tap { card } => {
-            let id = read_identity(&cli.config)?;
-            let key = format!("tap-{}-{}", now(), rand::random::<u32>());
-            let body = serde_json::to_vec(&protocol::TapRequest { idempotency_key: key, card_id: card.clone(), tapped_at: now(), reader: "command line".into() }).map_err(|e| e.to_string())?;
-            let (status, answer) = signed_post(&id, protocol::PATH_TAPS, &body)?;
-            if status != 200 {
-                return Err(problem(status, &answer));
-            }
-            let tap: protocol::TapResponse = serde_json::from_str(&answer).map_err(|e| e.to_string())?;
-            let outcome = serde_json::to_value(tap.outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-            let late = if tap.late_upload { ", late upload" } else { "" };
-            println!("card {}: {outcome}{}{late}", masked(&card), tap.first_name.map(|n| format!(" ({n})")).unwrap_or_default());
-            Ok(())
-        }
-        Command::Status => {
-            let id = read_identity(&cli.config)?;
-            let body = serde_json::to_vec(&protocol::HeartbeatRequest { agent_version: env!("CARGO_PKG_VERSION").into(), readers: Vec::new(), queue_length: 0 }).map_err(|e| e.to_string())?;
-            let (status, answer) = signed_post(&id, protocol::PATH_HEARTBEAT, &body)?;
-            if status != 200 {
-                return Err(problem(status, &answer));
-            }
+fn enroll(paths: &Paths, server: String, code: String, insecure_dev: bool) -> Result<(), String> {
+    check_server_url(&server, insecure_dev)?;
+    if paths.identity.exists() {
+        return Err(format!("{} exists: this device is enrolled already (remove the file to enrol again)", paths.identity.display()));
+    }
+    let body = serde_json::to_vec(&protocol::EnrolRequest { code, agent_version: env!("CARGO_PKG_VERSION").into() }).map_err(|e| e.to_string())?;
+    let (status, answer) = post(&format!("{}{}", server.trim_end_matches('/'), protocol::PATH_ENROL), &[], &body)?;
+    if status != 201 {
+        return Err(problem(status, &answer));
+    }
+    let enrolled: protocol::EnrolResponse = serde_json::from_str(&answer).map_err(|e| e.to_string())?;
+    let id = Identity { server, device_id: enrolled.device_id, secret: enrolled.secret, device_name: enrolled.device_name, tenant_name: enrolled.tenant_name };
+    write_identity(&paths.identity, &id)?;
+    let config = enrolled.config;
+    println!("Enrolled as \"{}\" for {} (device {}); identity written to {} (mode 0600).", id.device_name, id.tenant_name, id.device_id, paths.identity.display());
+    println!("Mode {}, duplicate window {} s. Start reading cards with `anwesend-agent run`.", config.mode, config.duplicate_window_seconds);
+    write_state(&paths.state, &State { config: Some(config), ..State::default() }).map_err(|e| format!("{}: {e}", paths.state.display()))
+}
+
+fn when(at: Option<i64>) -> String {
+    at.map_or_else(|| "never".into(), |t| format!("{} s ago", (unix_now() - t).max(0)))
+}
+
+fn status(paths: &Paths) -> Result<(), String> {
+    let id = read_identity(&paths.identity)?;
+    let state = read_state(&paths.state);
+    let waiting = Queue::peek_len(&paths.queue).map_err(|e| format!("{}: {e}", paths.queue.display()))?;
+    let readers = PcscReaders::list();
+    println!("device \"{}\" of {} at {}", id.device_name, id.tenant_name, id.server);
+    match &readers {
+        Ok(names) if names.is_empty() => println!("readers: none connected"),
+        Ok(names) => println!("readers: {}", names.join(", ")),
+        Err(e) => println!("readers: unknown ({e})"),
+    }
+    println!("queue: {waiting} tap(s) waiting");
+    println!("last upload: {}", when(state.last_upload_at));
+    let request = protocol::HeartbeatRequest { agent_version: env!("CARGO_PKG_VERSION").into(), readers: readers.unwrap_or_default(), queue_length: u32::try_from(waiting).unwrap_or(u32::MAX) };
+    let body = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
+    match signed_post(&id, protocol::PATH_HEARTBEAT, &body) {
+        Ok((200, answer)) => {
             let beat: protocol::HeartbeatResponse = serde_json::from_str(&answer).map_err(|e| e.to_string())?;
-            println!("device \"{}\" of {} at {}: server reachable", id.device_name, id.tenant_name, id.server);
-            println!("mode {}, duplicate window {} s, sessions {:?}", beat.config.mode, beat.config.duplicate_window_seconds, beat.config.session_ids);
+            println!("server: reachable; mode {}, duplicate window {} s, sessions {:?}", beat.config.mode, beat.config.duplicate_window_seconds, beat.config.session_ids);
             if beat.outdated {
                 println!("this agent is outdated: the server asks for {} or newer", beat.minimum_agent_version);
             }
             Ok(())
         }
-        Command::Run => Err(format!("reading cards over PC/SC is not in this version (protocol {}); use `tap --card` to test", protocol::PROTOCOL_VERSION)),
+        Ok((401, answer)) if problem_code(&answer) == "device_revoked" => Err("server: this device was revoked; enrol it again".into()),
+        Ok((status, answer)) => Err(format!("server: {}", problem(status, &answer))),
+        Err(e) => Err(format!("server: {e} (last contact {})", when(state.last_contact_at))),
     }
 }
 
+fn tap(paths: &Paths, card: String) -> Result<(), String> {
+    let id = read_identity(&paths.identity)?;
+    let request = protocol::TapRequest { idempotency_key: random_token(32), card_id: card.to_ascii_uppercase(), tapped_at: unix_now(), reader: "command line".into() };
+    let body = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
+    let (status, answer) = signed_post(&id, protocol::PATH_TAPS, &body)?;
+    if status != 200 {
+        return Err(problem(status, &answer));
+    }
+    let tap: protocol::TapResponse = serde_json::from_str(&answer).map_err(|e| e.to_string())?;
+    let outcome = serde_json::to_value(tap.outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let late = if tap.late_upload { ", late upload" } else { "" };
+    println!("card {}: {outcome}{}{late}", masked(&card), tap.first_name.map(|n| format!(" ({n})")).unwrap_or_default());
+    Ok(())
+}
+
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    let paths = Paths::beside(&cli.config);
+    // `run` returns only when it cannot work at all (not enrolled, revoked, a second
+    // agent): 3, so a service manager does not restart it in a loop.
+    let failure = if matches!(cli.command, Command::Run { .. }) { 3 } else { 1 };
+    let done = match cli.command {
+        Command::Enroll { server, code, insecure_dev } => enroll(&paths, server, code, insecure_dev),
+        Command::Run { beep, retry_max_seconds, heartbeat_seconds } => {
+            let options = Options { beep, retry_max: Duration::from_secs(retry_max_seconds), heartbeat_every: Duration::from_secs(heartbeat_seconds) };
+            agent::run(&paths, &options, &mut PcscReaders::new(beep))
+        }
+        Command::Status => status(&paths),
+        Command::Tap { card } => tap(&paths, card),
+    };
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("anwesend-agent: {message}");
-            ExitCode::FAILURE
+            ExitCode::from(failure)
         }
     }
 }
