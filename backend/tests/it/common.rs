@@ -205,6 +205,16 @@ pub fn test_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     TestApp { state, clock, db: test_db }
 }
 
+/// An in-process app on the database and master key of a real `anwesend serve`, its
+/// clock at the real time: sets up what the server's real clients (the agent) then use.
+pub fn test_app_beside_server(test_db: TestDb, master: MasterKey) -> TestApp {
+    let mut config = dev_config(&test_db);
+    config.rate_limit.public_per_ip_per_minute = 10_000;
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let state = AppState::new(config, test_db.db(), master, clock.clone());
+    TestApp { state, clock, db: test_db }
+}
+
 impl TestApp {
     /// Acting as a staff account from a request, with a hashed client IP.
     pub fn ctx(&self) -> anwesend::audit::AuditContext {

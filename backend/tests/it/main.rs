@@ -1,6 +1,7 @@
 //! The backend's one integration-test binary. Every test gets its own database: a temp
 //! SQLite file, or a fresh PostgreSQL database when ANWESEND_TEST_DATABASE=postgres.
 
+mod agent;
 mod attendance;
 mod audit;
 mod auth;
@@ -10,6 +11,7 @@ mod common;
 mod config;
 mod crypto;
 mod http;
+mod pcsc;
 mod permissions;
 mod schema_parity;
 mod separation;
