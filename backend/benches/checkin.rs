@@ -640,6 +640,8 @@ fn seed(state: &AppState, app_url: &str, scope: &TenantScope, phases: &[Phase], 
                     mail_opt_out_text_ciphertext: None,
                     created_at: at,
                     updated_at: at,
+                    restricted_at: None,
+                    erased_at: None,
                     id: id.clone(),
                 });
                 terms.extend(name_terms(&name).iter().map(|term| TermRow { tenant_id: tenant.clone(), participant_id: id.clone(), term_index: keys.blind_index("participants", "name_term", term) }));

@@ -23,6 +23,7 @@ pub mod locations;
 pub mod members;
 pub mod notify;
 pub mod portal;
+pub mod privacy;
 pub mod server;
 pub mod state;
 pub mod tenants;

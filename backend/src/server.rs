@@ -47,6 +47,11 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState
         bail!("the database holds demo data (tenants marked is_demo); prod refuses to start with it (TOM SEP-4)");
     }
     drop(conn);
+    // A restored older copy of the database must not bring erased people back (PRIV-4).
+    let erased = crate::privacy::service::reapply_ledger(&state, state.clock.now()).map_err(|e| anyhow::anyhow!("re-applying the erasure ledger: {e}"))?;
+    if erased > 0 {
+        tracing::warn!(count = erased, "erased again people that a restored database copy brought back");
+    }
     if state.config.demo_data() {
         seed_demo(&state)?;
     }

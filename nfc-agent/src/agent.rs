@@ -188,7 +188,7 @@ fn upload(shared: &Shared, id: &Identity, retry_max: Duration, answers: Option<S
             Ok(body) => body,
             Err(e) => return eprintln!("anwesend-agent: {e}"),
         };
-        let card = masked(&tap.card_id);
+        let card = format!("{} on {}", masked(&tap.card_id), tap.reader);
         let answered = match disposition(signed_post(id, protocol::PATH_TAPS, &body)) {
             Disposition::Answered(answer) => {
                 shared.reachable(Ok(()));

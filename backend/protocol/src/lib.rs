@@ -153,6 +153,8 @@ pub enum TapOutcome {
     CardBound,
     /// This card is bound to someone else already.
     CardInUse,
+    /// The processing of the owner's data is restricted (Art. 18 GDPR): no check-in.
+    Restricted,
 }
 
 impl TapOutcome {

@@ -118,6 +118,10 @@ fn decide(tx: &mut Tx<'_>, req: &DeviceRequest, keys: &TenantKeys, uid: &str, ta
     // An unknown card is answered and audited; its id is not kept anywhere.
     let Some(card) = card else { return refuse(tx, TapOutcome::UnknownCard, None) };
     let participant = bookings::participant(tx, tenant, &card.participant_id)?.ok_or(AppError::NotFound)?;
+    if participant.restricted_at.is_some() {
+        // Not even the first name: restricted data is not used (Art. 18 GDPR).
+        return refuse(tx, TapOutcome::Restricted, None);
+    }
     let sessions = running_sessions(tx, device, tapped)?;
     if sessions.is_empty() {
         return refuse(tx, TapOutcome::NoSession, Some(participant));

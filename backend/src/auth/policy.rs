@@ -51,6 +51,8 @@ pub enum Permission {
     AttendanceWrite,
     /// Open the live kiosk screen.
     KioskView,
+    /// The queue of requests about personal data; restriction and erasure (tenant admins).
+    SubjectRequestsManage,
 }
 
 impl Permission {
@@ -81,6 +83,7 @@ impl Permission {
             Self::AttendanceRead => "attendance.read",
             Self::AttendanceWrite => "attendance.write",
             Self::KioskView => "kiosk.view",
+            Self::SubjectRequestsManage => "subject_requests.manage",
         }
     }
 }
@@ -113,7 +116,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
             let companies = p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.code()).filter_map(|m| m.company_id.clone()).collect();
             Some(Grant { scope: Some(tenant), visibility: Visibility::Companies(companies) })
         }
-        AuditVerify | DeletionLogRead | MemberSessionsEnd | MembersRead | MembersWrite | CompaniesWrite | TenantSecurityWrite | BookingSettingsWrite | DevicesManage if admin => {
+        AuditVerify | DeletionLogRead | MemberSessionsEnd | MembersRead | MembersWrite | CompaniesWrite | TenantSecurityWrite | BookingSettingsWrite | DevicesManage | SubjectRequestsManage if admin => {
             whole(Some(tenant))
         }
         AdminRolesGrant if primary => whole(Some(tenant)),

@@ -22,6 +22,10 @@ pub struct ParticipantRow {
     pub mail_opt_out_text_ciphertext: Option<Vec<u8>>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Restricted (Art. 18 GDPR): kept, but no bookings, check-ins or mails until lifted.
+    pub restricted_at: Option<NaiveDateTime>,
+    /// Erased (Art. 17): the row stays as an anonymous pseudonym for statistics.
+    pub erased_at: Option<NaiveDateTime>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]

@@ -62,6 +62,10 @@ pub fn name_terms(name: &str) -> Vec<String> {
 }
 
 pub fn person(keys: &TenantKeys, p: &ParticipantRow) -> Result<Person, AppError> {
+    // An erased person's row is an anonymous pseudonym: nothing left to decrypt.
+    if p.erased_at.is_some() {
+        return Ok(Person { name: String::new(), email: String::new(), phone: None, id: p.id.clone() });
+    }
     Ok(Person {
         name: keys.decrypt("participants", "name", &p.id, &p.name_ciphertext)?.to_string(),
         email: keys.decrypt("participants", "email", &p.id, &p.email_ciphertext)?.to_string(),
@@ -100,13 +104,17 @@ impl<'a> Mailer<'a> {
         Ok(Self { tenant: tenant_of(tx, scope)?, keys: keys(tx, scope, &state.master)?, state })
     }
 
-    /// Queues the mail about a booking in `tx`; returns the mail id.
-    fn tell(&self, tx: &mut Tx<'_>, event: &EventRow, participant: &ParticipantRow, news: BookingNews, now: NaiveDateTime) -> Result<String, AppError> {
+    /// Queues the mail about a booking in `tx`; returns the mail id. None for a
+    /// restricted or erased person: they get no mail (Art. 18, 17 GDPR).
+    fn tell(&self, tx: &mut Tx<'_>, event: &EventRow, participant: &ParticipantRow, news: BookingNews, now: NaiveDateTime) -> Result<Option<String>, AppError> {
+        if participant.restricted_at.is_some() || participant.erased_at.is_some() {
+            return Ok(None);
+        }
         let who = person(&self.keys, participant)?;
         let lang = Language::from_code(&participant.language).unwrap_or(Language::De);
         let dates = dates(tx, &self.tenant.id, &event.id)?;
         let message = templates::booking(lang, news, &who.email, &self.tenant.name, &event.title, &dates, &portal_link(self.state, &self.tenant));
-        notify::enqueue(tx, &self.keys, Some(&self.tenant.id), news.purpose(), &message, now)
+        notify::enqueue(tx, &self.keys, Some(&self.tenant.id), news.purpose(), &message, now).map(Some)
     }
 }
 
@@ -147,6 +155,8 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
         let keys = &mailer.keys;
         let email_index = keys.blind_index("participants", "email", &email);
         let (participant, is_new) = match store::participant_by_email(tx, scope.tenant_id(), &email_index)? {
+            // Restricted (Art. 18): the data may not be used for anything new.
+            Some(p) if p.restricted_at.is_some() => return Err(AppError::rule("restricted", "bookings with this email address are not possible at the moment; please contact the organiser")),
             Some(p) => (p, false),
             None => {
                 let id = Uuid::now_v7().to_string();
@@ -162,6 +172,8 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
                     mail_opt_out_text_ciphertext: None,
                     created_at: now,
                     updated_at: now,
+                    restricted_at: None,
+                    erased_at: None,
                     id,
                 };
                 let terms: Vec<TermRow> = name_terms(&name)
@@ -215,8 +227,9 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
         };
         store::insert(tx, &booking)?;
         let news = if status == CONFIRMED { BookingNews::Confirmed } else { BookingNews::Waiting };
-        let mail_id = mailer.tell(tx, &event, &participant, news, now)?;
-        store::set_mail(tx, scope.tenant_id(), &booking.id, &mail_id)?;
+        if let Some(mail_id) = mailer.tell(tx, &event, &participant, news, now)? {
+            store::set_mail(tx, scope.tenant_id(), &booking.id, &mail_id)?;
+        }
         if is_new {
             audit::record(tx, &ctx, Event::new(Action::ParticipantCreated, "participant", Some(&participant.id)).subject(&participant.id, None).detail("via", "booking"))?;
         }
@@ -346,8 +359,9 @@ pub fn move_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &s
         store::move_to(tx, scope.tenant_id(), id, target_id, status, now)?;
         let participant = store::participant(tx, scope.tenant_id(), &current.participant_id)?.ok_or(AppError::NotFound)?;
         let news = if status == CONFIRMED { BookingNews::Confirmed } else { BookingNews::Waiting };
-        let mail_id = Mailer::load(state, tx, scope)?.tell(tx, &target, &participant, news, now)?;
-        store::set_mail(tx, scope.tenant_id(), id, &mail_id)?;
+        if let Some(mail_id) = Mailer::load(state, tx, scope)?.tell(tx, &target, &participant, news, now)? {
+            store::set_mail(tx, scope.tenant_id(), id, &mail_id)?;
+        }
         audit::record(
             tx,
             &p.audit,

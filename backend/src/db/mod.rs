@@ -64,11 +64,13 @@ impl DatabaseUrl {
                 let mut conn = diesel::SqliteConnection::establish(path)?;
                 // The busy timeout first: the journal-mode pragma itself needs a lock and
                 // would fail at once ("database is locked") while another connection writes.
+                // secure_delete: deleted rows are overwritten, not left in free pages (PRIV-4).
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000;
                      PRAGMA foreign_keys = ON;
                      PRAGMA journal_mode = WAL;
-                     PRAGMA synchronous = NORMAL;",
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA secure_delete = ON;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -135,6 +137,18 @@ impl Db {
 
     pub fn conn(&self) -> Result<PooledConnection, AppError> {
         self.pool.get().map_err(|e| AppError::Unavailable(e.to_string()))
+    }
+
+    /// SQLite: copies the write-ahead log into the database and empties it, so earlier
+    /// versions of erased rows leave the disk (PRIV-4). Best effort: readers holding old
+    /// pages make it a partial checkpoint, and the log is reset by the next one.
+    /// PostgreSQL keeps no such log in files the application reads.
+    pub fn flush_log(&self) {
+        if let (DatabaseUrl::Sqlite(_), Ok(mut conn)) = (&self.url, self.conn()) {
+            if let DbConnection::Sqlite(c) = &mut *conn {
+                let _ = c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);");
+            }
+        }
     }
 
     /// `SELECT 1` with a short wait: used by `/readyz`.

@@ -262,6 +262,8 @@ diesel::table! {
         mail_opt_out_text_ciphertext -> Nullable<Binary>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        restricted_at -> Nullable<Timestamp>,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -328,6 +330,8 @@ diesel::table! {
         received_via -> Text,
         created_at -> Timestamp,
         due_at -> Timestamp,
+        handled_at -> Nullable<Timestamp>,
+        handled_by -> Nullable<Text>,
     }
 }
 

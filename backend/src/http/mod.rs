@@ -27,6 +27,7 @@ use crate::invitations::routes as invitations;
 use crate::locations::routes as locations;
 use crate::members::routes as members;
 use crate::portal::routes as portal;
+use crate::privacy::routes as privacy;
 use crate::tenants::routes as tenant;
 use crate::state::AppState;
 
@@ -99,7 +100,8 @@ pub fn build_app(
                         .service(events::update),
                 )
                 .service(web::scope("/bookings").service(bookings::cancel).service(bookings::move_booking))
-                .service(web::scope("/participants").service(bookings::search).service(attendance::participant))
+                .service(web::scope("/participants").service(bookings::search).service(privacy::restriction).service(attendance::participant))
+                .service(web::scope("/subject-requests").service(privacy::list).service(privacy::create).service(privacy::execute))
                 .service(
                     web::scope("/devices")
                         .service(devices::create_enrolment)

@@ -107,6 +107,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::devices::routes::card_enrolment, crate::devices::routes::enrol, crate::devices::routes::heartbeat, crate::devices::routes::tap,
         crate::attendance::routes::session, crate::attendance::routes::session_csv, crate::attendance::routes::record,
         crate::attendance::routes::correct, crate::attendance::routes::participant, crate::attendance::routes::kiosk,
+        crate::privacy::routes::list, crate::privacy::routes::create, crate::privacy::routes::execute, crate::privacy::routes::restriction,
     ),
     components(schemas(Problem)),
     tags(
@@ -120,6 +121,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         (name = "participants", description = "Participant sign-in by link and the participant portal"),
         (name = "devices", description = "Check-in devices: enrolment, signed requests, configuration"),
         (name = "attendance", description = "Check-ins, corrections, attendance records and the kiosk feed"),
+        (name = "privacy", description = "Requests about personal data, restriction and erasure"),
     )
 )]
 pub struct ApiDoc;

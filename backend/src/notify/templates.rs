@@ -136,3 +136,22 @@ pub fn magic_link(lang: Language, to: &str, tenant: &str, link: &str, minutes: i
     };
     Message { to: to.to_owned(), subject, text }
 }
+
+/// Tells the person that their request about their data was carried out (TOM RIGHTS-2).
+pub fn request_done(lang: Language, to: &str, tenant: &str, kind: &str) -> Message {
+    let what = match (kind, lang) {
+        ("erasure", Language::De) => "Ihre Daten wurden gelöscht. Dies ist die letzte Nachricht, die Sie von uns zu diesem Vorgang erhalten; Ihre Adresse ist danach nicht mehr gespeichert.",
+        ("erasure", Language::En) => "Your data has been erased. This is the last message you receive from us about it; your address is not kept afterwards.",
+        ("restriction", Language::De) => "Die Verarbeitung Ihrer Daten ist eingeschränkt: Sie werden gespeichert, aber nicht mehr verwendet, bis die Einschränkung aufgehoben wird.",
+        ("restriction", Language::En) => "The processing of your data is restricted: it is kept, but no longer used until the restriction is lifted.",
+        ("access", Language::De) => "Eine Auskunft über alle zu Ihnen gespeicherten Daten liegt bereit; im Portal können Sie sie jederzeit selbst herunterladen.",
+        ("access", Language::En) => "Information about all data stored about you is ready; you can download it yourself in the portal at any time.",
+        (_, Language::De) => "Ihre Anfrage wurde bearbeitet.",
+        (_, Language::En) => "Your request has been handled.",
+    };
+    let (subject, text) = match lang {
+        Language::De => (format!("Ihre Anfrage bei {tenant} wurde bearbeitet"), format!("Guten Tag,\n\n{what}\n\nMit freundlichen Grüßen\n{tenant}\n")),
+        Language::En => (format!("Your request to {tenant} has been handled"), format!("Hello,\n\n{what}\n\nKind regards,\n{tenant}\n")),
+    };
+    Message { to: to.to_owned(), subject, text }
+}

@@ -48,6 +48,9 @@ pub struct SubjectRequestRow {
     pub created_at: NaiveDateTime,
     /// One month after receipt (Art. 12(3) GDPR).
     pub due_at: NaiveDateTime,
+    pub handled_at: Option<NaiveDateTime>,
+    /// The staff account that executed it.
+    pub handled_by: Option<String>,
 }
 
 pub const REQUEST_KINDS: &[&str] = &["access", "correction", "erasure", "restriction", "objection"];

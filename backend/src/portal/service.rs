@@ -262,6 +262,8 @@ pub fn create_request(state: &AppState, p: &Participant, input: &NewRequest) -> 
             received_via: "portal".into(),
             created_at: now,
             due_at: now.checked_add_months(chrono::Months::new(1)).unwrap_or(now + Duration::days(30)),
+            handled_at: None,
+            handled_by: None,
         };
         store::insert_request(tx, &row)?;
         audit::record(tx, &p.audit, Event::new(Action::SubjectRequestReceived, "subject_request", Some(&row.id)).subject(&p.participant_id, None).detail("kind", row.kind.as_str()))?;

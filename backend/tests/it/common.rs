@@ -85,6 +85,39 @@ impl TestDb {
         Db::new(&self.app_url, 4).expect("pool")
     }
 
+    /// Files beside the database (the server's data_dir in tests).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// A copy of the database as it is now, as a backup holds it: SQLite `VACUUM INTO`,
+    /// PostgreSQL `pg_dump` restored with `pg_restore` into a new database.
+    pub fn snapshot(&self) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match self.backend {
+            Backend::Sqlite => {
+                let path = dir.path().join("copy.db");
+                self.inspect().batch_execute(&format!("VACUUM INTO '{}'", path.display())).expect("VACUUM INTO");
+                let url = format!("sqlite://{}", path.display());
+                Self { app_url: url.clone(), owner_url: url, backend: self.backend, _dir: dir, pg_name: None }
+            }
+            Backend::Postgres => {
+                let admin = pg_admin_url();
+                let name = format!("anw_t_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = diesel::PgConnection::establish(&admin).expect("admin connection");
+                conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create copy database");
+                let dump = dir.path().join("backup.dump");
+                let out = std::process::Command::new("pg_dump").args(["-Fc", "-f"]).arg(&dump).arg(with_database(&admin, self.pg_name.as_deref().unwrap_or_default())).output().expect("pg_dump");
+                assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+                let out = std::process::Command::new("pg_restore").arg("-d").arg(with_database(&admin, &name)).arg(&dump).output().expect("pg_restore");
+                assert!(out.status.success(), "pg_restore: {}", String::from_utf8_lossy(&out.stderr));
+                let owner_url = with_database(&admin, &name);
+                let app_url = with_user(&owner_url, APP_ROLE, APP_ROLE);
+                Self { app_url, owner_url, backend: self.backend, _dir: dir, pg_name: Some(name) }
+            }
+        }
+    }
+
     /// A connection as the schema owner, or on PostgreSQL as the superuser, which sees
     /// every row: for checks that look past the application.
     pub fn inspect(&self) -> DbConnection {
@@ -178,6 +211,7 @@ pub fn dev_config(test_db: &TestDb) -> Config {
         environment: Some(Environment::Dev),
         database_url: test_db.app_url.clone(),
         migration_database_url: Some(test_db.owner_url.clone()),
+        data_dir: test_db.dir().join("data"),
         ..Config::default()
     }
 }

@@ -13,6 +13,7 @@ mod crypto;
 mod http;
 mod pcsc;
 mod permissions;
+mod privacy;
 mod schema_parity;
 mod separation;
 mod staff;

@@ -136,6 +136,10 @@ fn row(op: &str) -> Option<Row> {
         "attendance_correct" => Row { id: Id::UnknownSession, ..r(Some(ATTENDANCE_WRITERS), Some(json!({ "void": true, "reason": "Matrix" })), &[404]) },
         "participant_attendance" => Row { id: Id::UnknownSession, ..r(Some(READERS), None, &[404]) },
         "kiosk_stream" => r(Some(ATTENDANCE_WRITERS), None, &[200]),
+        "subject_requests_list" => r(Some(ADMINS), None, &[200]),
+        "subject_requests_create" => r(Some(ADMINS), Some(json!({ "participant_id": "niemand", "kind": "access", "received_via": "phone" })), &[404]),
+        "subject_requests_execute" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
+        "participants_restriction" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), Some(json!({ "restricted": true })), &[404]) },
         "portal_booking_cancel" => Row { id: Id::UnknownSession, ..r(None, None, &[401]) },
         "portal_me" | "portal_bookings" | "portal_export" | "portal_request_create" | "portal_requests" | "portal_unsubscribe"
         | "portal_resubscribe" | "portal_logout" => r(None, Some(json!({})), &[401]),

@@ -72,7 +72,8 @@ export type TapOutcome =
   | 'no_booking'
   | 'not_checked_in'
   | 'card_bound'
-  | 'card_in_use';
+  | 'card_in_use'
+  | 'restricted';
 
 /**
  * One `event: tap` of the kiosk stream, typed by hand: the OpenAPI document

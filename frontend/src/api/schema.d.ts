@@ -895,6 +895,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/participants/{id}/restriction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Restricts a person's data (kept, but no bookings, check-ins or mails) or lifts it. */
+        put: operations["participants_restriction"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal/bookings": {
         parameters: {
             query?: never;
@@ -1106,6 +1123,44 @@ export interface paths {
         get: operations["status"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subject-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Requests about personal data: open ones first, by due date (one month, Art. 12(3)). */
+        get: operations["subject_requests_list"];
+        put?: never;
+        /** Records a request received by phone, letter, mail or in person. */
+        post: operations["subject_requests_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subject-requests/{id}/execute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Carries the request out (erasure erases, restriction restricts; the others are marked
+         *     answered) and tells the person by mail.
+         */
+        post: operations["subject_requests_execute"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1555,6 +1610,13 @@ export interface components {
             kind: string;
             message?: string;
         };
+        /** @description A request staff received by phone, letter, mail or in person. */
+        NewSubjectRequest: {
+            kind: string;
+            message?: string;
+            participant_id: string;
+            received_via: string;
+        };
         ParticipantAttendance: {
             entries: components["schemas"]["ParticipantRecordEntry"][];
             name: string;
@@ -1689,6 +1751,15 @@ export interface components {
             kind: string;
             status: string;
         };
+        /** @description The restriction of one person (Art. 18 GDPR). */
+        RestrictionChange: {
+            restricted: boolean;
+        };
+        RestrictionView: {
+            participant_id: string;
+            /** Format: date-time */
+            restricted_at?: string | null;
+        };
         /** @description One role an account holds in the tenant, with its scope. */
         RoleAssignment: {
             /** @description Required for `company_admin`: the company they look after. */
@@ -1759,6 +1830,31 @@ export interface components {
             /** Format: date-time */
             time: string;
             version: string;
+        };
+        /** @description A request about a person's data in the tenant's queue (TOM RIGHTS-2). */
+        SubjectRequestView: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description One month after receipt (Art. 12(3) GDPR).
+             */
+            due_at: string;
+            /** Format: date-time */
+            handled_at?: string | null;
+            handled_by?: string | null;
+            id: string;
+            /** @description `access`, `correction`, `erasure`, `restriction` or `objection`. */
+            kind: string;
+            message?: string | null;
+            overdue: boolean;
+            participant_id: string;
+            /** @description Empty once the person is erased. */
+            participant_name: string;
+            /** @description `portal`, `phone`, `letter`, `email` or `in_person`. */
+            received_via: string;
+            /** @description `open` or `done`. */
+            status: string;
         };
         SwitchTenant: {
             tenant_id: string;
@@ -4006,6 +4102,47 @@ export interface operations {
             };
         };
     };
+    participants_restriction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestrictionChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestrictionView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     portal_bookings: {
         parameters: {
             query?: never;
@@ -4485,6 +4622,125 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Status"];
+                };
+            };
+        };
+    };
+    subject_requests_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubjectRequestView"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    subject_requests_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSubjectRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubjectRequestView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    subject_requests_execute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubjectRequestView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -146,6 +146,8 @@ function describe(t: I18n['t'], tap: KioskTap): Shown {
       return { ...base, tone: 'refusal', headline: t('kiosk.notCheckedIn'), detail: name ? t('kiosk.notCheckedInHint', { name }) : null };
     case 'card_in_use':
       return { ...base, tone: 'refusal', headline: t('kiosk.cardInUse'), detail: t('kiosk.askStaff') };
+    case 'restricted':
+      return { ...base, tone: 'refusal', headline: t('kiosk.restricted'), detail: t('kiosk.askStaff') };
     default:
       return { ...base, tone: 'info', headline: t('kiosk.tapped'), detail: name };
   }

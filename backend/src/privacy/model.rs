@@ -1,0 +1,69 @@
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+/// Why data is erased, as the deletion log records it.
+pub struct Reason<'a> {
+    /// E.g. `erasure_request`, `retention_expired`, `erasure_reapplied`.
+    pub code: &'a str,
+    pub text: &'a str,
+    /// E.g. `GDPR Art. 17(1)(a)`.
+    pub legal_basis: &'a str,
+}
+
+/// What one erasure removed, per category (the deletion log holds the same counts).
+#[derive(Serialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ErasureReport {
+    pub participant_id: String,
+    pub erased_at: NaiveDateTime,
+    pub counts: Vec<(String, i64)>,
+}
+
+/// A request about a person's data in the tenant's queue (TOM RIGHTS-2).
+#[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
+pub struct SubjectRequestView {
+    pub id: String,
+    pub participant_id: String,
+    /// Empty once the person is erased.
+    pub participant_name: String,
+    /// `access`, `correction`, `erasure`, `restriction` or `objection`.
+    pub kind: String,
+    /// `open` or `done`.
+    pub status: String,
+    /// `portal`, `phone`, `letter`, `email` or `in_person`.
+    pub received_via: String,
+    pub message: Option<String>,
+    pub created_at: NaiveDateTime,
+    /// One month after receipt (Art. 12(3) GDPR).
+    pub due_at: NaiveDateTime,
+    pub overdue: bool,
+    pub handled_at: Option<NaiveDateTime>,
+    pub handled_by: Option<String>,
+}
+
+/// A request staff received by phone, letter, mail or in person.
+#[derive(serde::Deserialize, Debug, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSubjectRequest {
+    pub participant_id: String,
+    pub kind: String,
+    pub received_via: String,
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub message: String,
+}
+
+/// How staff may have received a request.
+pub const RECEIVED_VIA: &[&str] = &["phone", "letter", "email", "in_person"];
+
+/// The restriction of one person (Art. 18 GDPR).
+#[derive(serde::Deserialize, Debug, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestrictionChange {
+    pub restricted: bool,
+}
+
+#[derive(Serialize, Debug, utoipa::ToSchema)]
+pub struct RestrictionView {
+    pub participant_id: String,
+    pub restricted_at: Option<NaiveDateTime>,
+}

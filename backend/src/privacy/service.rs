@@ -1,0 +1,230 @@
+//! Erasure (TOM PRIV-4), restriction, and the tenant's queue of requests about personal
+//! data (RIGHTS-2). An erasure removes everything that identifies a person and keeps
+//! what must stay as anonymous statistics (a booking took a seat, someone attended). One
+//! transaction erases, writes the deletion log (counts per category, no personal data)
+//! and the audit entry; the erasure ledger has the person before it commits.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use uuid::Uuid;
+
+use super::ledger::{self, Entry};
+use super::model::{ErasureReport, NewSubjectRequest, Reason, RestrictionChange, RestrictionView, SubjectRequestView, RECEIVED_VIA};
+use super::store;
+use crate::audit::{self, deletion, Action, AuditContext, Event};
+use crate::auth::service::Principal;
+use crate::bookings::model::ParticipantRow;
+use crate::bookings::service::{clean, person};
+use crate::bookings::store as bookings;
+use crate::crypto::{normalize_email, random_bytes, TenantKeys};
+use crate::db::{self, TenantScope, Tx};
+use crate::error::AppError;
+use crate::notify::templates::{self, Language};
+use crate::portal::model::{SubjectRequestRow, REQUEST_KINDS};
+use crate::state::AppState;
+use crate::tenants::service as tenants;
+
+const REQUESTED: Reason<'static> = Reason { code: "erasure_request", text: "request of the data subject", legal_basis: "GDPR Art. 17(1)" };
+
+fn now_of(ctx: &AuditContext) -> NaiveDateTime {
+    audit::chain::truncate_to_micros(ctx.at.naive_utc())
+}
+
+/// Erases one participant of `scope`'s tenant.
+pub fn erase(state: &AppState, scope: &TenantScope, ctx: &AuditContext, participant_id: &str, reason: &Reason<'_>) -> Result<ErasureReport, AppError> {
+    let report = state.db.tenant_tx(scope, |tx| erase_in(tx, state, scope, ctx, participant_id, reason, true))?;
+    state.db.flush_log();
+    Ok(report)
+}
+
+fn erase_in(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, ctx: &AuditContext, participant_id: &str, reason: &Reason<'_>, to_ledger: bool) -> Result<ErasureReport, AppError> {
+    let now = now_of(ctx);
+    let tenant = scope.tenant_id();
+    db::lock_row(tx, "participants", tenant, participant_id)?;
+    let row = bookings::participant(tx, tenant, participant_id)?.ok_or(AppError::NotFound)?;
+    if row.erased_at.is_some() {
+        return Err(AppError::rule("already_erased", "this person's data has been erased already"));
+    }
+    let keys = tenants::keys(tx, scope, &state.master)?;
+    let mail_index = keys.blind_index("mail_outbox", "recipient", &normalize_email(&person(&keys, &row)?.email));
+    let counts = [
+        ("participant_profile", 1),
+        ("name_search_index", store::delete_name_terms(tx, tenant, participant_id)?),
+        ("sign_in_links", store::delete_magic_links(tx, tenant, participant_id)?),
+        ("portal_sessions", store::delete_portal_sessions(tx, tenant, participant_id)?),
+        ("card_bindings", store::delete_cards(tx, tenant, participant_id)?),
+        ("mails", store::delete_mails(tx, tenant, participant_id, &mail_index)?),
+        ("booking_answers", store::clear_booking_answers(tx, tenant, participant_id)?),
+        ("request_messages", store::clear_request_messages(tx, tenant, participant_id)?),
+    ]
+    .map(|(category, n)| (category, i64::try_from(n).unwrap_or(i64::MAX)));
+    store::anonymise_participant(tx, tenant, participant_id, &random_bytes(32), now)?;
+    for (category, record_count) in counts.iter().filter(|(_, n)| *n > 0) {
+        let new = deletion::NewDeletion { category, record_count: *record_count, subject_ref: Some(participant_id), reason_code: reason.code, reason_text: reason.text, legal_basis: reason.legal_basis };
+        deletion::record(tx, ctx, new)?;
+    }
+    audit::record(tx, ctx, Event::new(Action::ParticipantErased, "participant", Some(participant_id)).subject(participant_id, None).detail("reason", reason.code))?;
+    if to_ledger {
+        let entry = Entry { tenant_id: tenant.to_owned(), participant_id: participant_id.to_owned(), erased_at: now };
+        ledger::append(&ledger::path(&state.config), &entry).map_err(|e| AppError::Internal(format!("erasure ledger: {e}")))?;
+    }
+    Ok(ErasureReport { participant_id: participant_id.to_owned(), erased_at: now, counts: counts.map(|(c, n)| (c.to_owned(), n)).to_vec() })
+}
+
+/// Erases again everyone in the ledger whom the database holds unerased: after a
+/// restore of an older copy. Runs at every start; returns how many it erased.
+pub fn reapply_ledger(state: &AppState, at: DateTime<Utc>) -> Result<usize, AppError> {
+    let entries = ledger::read(&ledger::path(&state.config)).map_err(|e| AppError::Internal(format!("erasure ledger: {e}")))?;
+    let mut by_tenant: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for entry in entries {
+        by_tenant.entry(entry.tenant_id).or_default().push(entry.participant_id);
+    }
+    let ctx = AuditContext::system(at);
+    let reason = Reason { code: "erasure_reapplied", text: "erased before; brought back by restoring an older copy of the database", legal_basis: "GDPR Art. 17(1)" };
+    let mut erased = 0;
+    for (tenant, ids) in by_tenant {
+        let scope = TenantScope::named_by_operator(tenant);
+        // A copy older than the tenant has no such tenant: nothing to erase.
+        let Ok(back) = state.db.tenant_tx(&scope, |tx| Ok(store::not_erased(tx, scope.tenant_id(), &ids)?)) else { continue };
+        for id in back {
+            state.db.tenant_tx(&scope, |tx| erase_in(tx, state, &scope, &ctx, &id, &reason, false))?;
+            erased += 1;
+        }
+    }
+    state.db.flush_log();
+    Ok(erased)
+}
+
+fn view(keys: &TenantKeys, r: SubjectRequestRow, who: Option<&ParticipantRow>, now: NaiveDateTime) -> Result<SubjectRequestView, AppError> {
+    let message = r.message_ciphertext.as_deref().map(|c| keys.decrypt("subject_requests", "message", &r.id, c)).transpose()?.map(|m| m.to_string());
+    let participant_name = who.map(|p| person(keys, p)).transpose()?.map(|p| p.name).unwrap_or_default();
+    Ok(SubjectRequestView {
+        overdue: r.status == "open" && r.due_at < now,
+        id: r.id,
+        participant_id: r.participant_id,
+        participant_name,
+        kind: r.kind,
+        status: r.status,
+        received_via: r.received_via,
+        message,
+        created_at: r.created_at,
+        due_at: r.due_at,
+        handled_at: r.handled_at,
+        handled_by: r.handled_by,
+    })
+}
+
+fn view_in(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, r: SubjectRequestRow, now: NaiveDateTime) -> Result<SubjectRequestView, AppError> {
+    let keys = tenants::keys(tx, scope, &state.master)?;
+    let who = bookings::participant(tx, scope.tenant_id(), &r.participant_id)?;
+    view(&keys, r, who.as_ref(), now)
+}
+
+/// The queue: open requests first, by due date.
+pub fn list(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<Vec<SubjectRequestView>, AppError> {
+    let now = now_of(&p.audit);
+    state.db.tenant_tx(scope, |tx| {
+        let keys = tenants::keys(tx, scope, &state.master)?;
+        let rows = store::requests(tx, scope.tenant_id())?;
+        let ids: Vec<String> = rows.iter().map(|r| r.participant_id.clone()).collect();
+        let people: BTreeMap<String, ParticipantRow> = bookings::participants(tx, scope.tenant_id(), &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
+        rows.into_iter().map(|r| {
+            let who = people.get(&r.participant_id);
+            view(&keys, r, who, now)
+        }).collect()
+    })
+}
+
+/// A request staff received outside the portal.
+pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewSubjectRequest) -> Result<SubjectRequestView, AppError> {
+    if !REQUEST_KINDS.contains(&input.kind.as_str()) {
+        return Err(AppError::invalid("kind", format!("must be one of {}", REQUEST_KINDS.join(", "))));
+    }
+    if !RECEIVED_VIA.contains(&input.received_via.as_str()) {
+        return Err(AppError::invalid("received_via", format!("must be one of {}", RECEIVED_VIA.join(", "))));
+    }
+    let message = clean("message", &input.message, 2000, false)?;
+    let now = now_of(&p.audit);
+    state.db.tenant_tx(scope, |tx| {
+        let who = bookings::participant(tx, scope.tenant_id(), &input.participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
+        let keys = tenants::keys(tx, scope, &state.master)?;
+        let id = Uuid::now_v7().to_string();
+        let row = SubjectRequestRow {
+            tenant_id: scope.tenant_id().to_owned(),
+            message_ciphertext: (!message.is_empty()).then(|| keys.encrypt("subject_requests", "message", &id, &message)),
+            id,
+            participant_id: who.id.clone(),
+            kind: input.kind.clone(),
+            status: "open".into(),
+            received_via: input.received_via.clone(),
+            created_at: now,
+            due_at: now.checked_add_months(chrono::Months::new(1)).unwrap_or(now + Duration::days(30)),
+            handled_at: None,
+            handled_by: None,
+        };
+        crate::portal::store::insert_request(tx, &row)?;
+        audit::record(tx, &p.audit, Event::new(Action::SubjectRequestReceived, "subject_request", Some(&row.id)).subject(&who.id, None).detail("kind", row.kind.as_str()).detail("via", row.received_via.as_str()))?;
+        view(&keys, row, Some(&who), now)
+    })
+}
+
+/// Carries out a request with one action and tells the person by mail: erasure erases,
+/// restriction restricts; access, correction and objection are marked done once staff
+/// have answered them (the portal's export is the access copy).
+pub fn execute(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Result<SubjectRequestView, AppError> {
+    let now = now_of(&p.audit);
+    let done = state.db.tenant_tx(scope, |tx| {
+        let tenant_id = scope.tenant_id();
+        let request = store::request(tx, tenant_id, id)?.ok_or(AppError::NotFound)?;
+        if request.status != "open" {
+            return Err(AppError::rule("already_handled", "this request has been handled already"));
+        }
+        let who = bookings::participant(tx, tenant_id, &request.participant_id)?.ok_or(AppError::NotFound)?;
+        if who.erased_at.is_some() {
+            return Err(AppError::rule("already_erased", "this person's data has been erased already"));
+        }
+        let keys = tenants::keys(tx, scope, &state.master)?;
+        let email = person(&keys, &who)?.email;
+        match request.kind.as_str() {
+            "erasure" => {
+                erase_in(tx, state, scope, &p.audit, &who.id, &REQUESTED, true)?;
+            }
+            "restriction" if who.restricted_at.is_none() => {
+                store::set_restricted(tx, tenant_id, &who.id, Some(now), now)?;
+            }
+            _ => {}
+        }
+        if store::mark_done(tx, tenant_id, id, &p.account_id, now)? == 0 {
+            return Err(AppError::rule("already_handled", "this request has been handled already"));
+        }
+        audit::record(tx, &p.audit, Event::new(Action::SubjectRequestExecuted, "subject_request", Some(id)).subject(&who.id, None).detail("kind", request.kind.as_str()))?;
+        let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
+        let lang = Language::from_code(&who.language).unwrap_or(Language::De);
+        let message = templates::request_done(lang, &email, &tenant.name, &request.kind);
+        let mail = crate::notify::enqueue(tx, &keys, Some(tenant_id), "request_done", &message, now)?;
+        if request.kind == "erasure" {
+            // The last mail to an erased person: not findable by their address; its
+            // text (with the address) goes once it is sent.
+            store::unlink_mail(tx, &mail, &random_bytes(32))?;
+        }
+        state.mail_wakeup.wake();
+        let row = store::request(tx, tenant_id, id)?.ok_or(AppError::NotFound)?;
+        view_in(tx, state, scope, row, now)
+    })?;
+    state.db.flush_log();
+    Ok(done)
+}
+
+/// Restricts the processing of a person's data, or lifts the restriction (Art. 18).
+pub fn restrict(state: &AppState, p: &Principal, scope: &TenantScope, participant_id: &str, change: &RestrictionChange) -> Result<RestrictionView, AppError> {
+    let now = now_of(&p.audit);
+    state.db.tenant_tx(scope, |tx| {
+        let who = bookings::participant(tx, scope.tenant_id(), participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
+        let at = change.restricted.then(|| who.restricted_at.unwrap_or(now));
+        store::set_restricted(tx, scope.tenant_id(), &who.id, at, now)?;
+        let action = if change.restricted { Action::ParticipantRestricted } else { Action::ParticipantRestrictionLifted };
+        audit::record(tx, &p.audit, Event::new(action, "participant", Some(&who.id)).subject(&who.id, None))?;
+        Ok(RestrictionView { participant_id: who.id, restricted_at: at })
+    })
+}
