@@ -355,34 +355,7 @@ async fn avail_4_twenty_offline_taps_arrive_once_and_in_order_across_an_agent_re
 fn trans_1_the_agent_sends_card_ids_only_to_a_trusted_https_server() {
     let test_db = TestDb::new();
     let dir = tempfile::tempdir().expect("dir");
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl");
-    assert!(made.status.success(), "{}", text(&made.stderr));
-    let port = free_port();
-    let _server = Server(
-        anwesend(&test_db, dir.path())
-            .arg("serve")
-            .env("ANWESEND_LISTEN", format!("127.0.0.1:{port}"))
-            .env("ANWESEND_PUBLIC_URL", format!("https://localhost:{port}"))
-            .env("ANWESEND_TLS__CERT_FILE", &cert)
-            .env("ANWESEND_TLS__KEY_FILE", &key)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve"),
-    );
-    let started = Instant::now();
-    while !Command::new("curl").args(["-sk", "--max-time", "2", &format!("https://127.0.0.1:{port}/healthz")]).output().expect("curl").status.success() {
-        assert!(started.elapsed() < Duration::from_secs(60), "server did not answer over TLS");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let (_server, port) = crate::cli::tls_server(&test_db, dir.path());
     let config = dir.path().join("device.json");
     // A self-signed certificate is refused before anything is sent.
     let out = agent_command(&config, &["enroll", "--server", &format!("https://localhost:{port}"), "--code", "ABCD-EFGH"]);

@@ -132,13 +132,12 @@ impl Drop for Server {
     }
 }
 
-#[test]
-fn trans_1_native_tls_serves_https_with_hsts() {
-    let test_db = TestDb::for_backend(Backend::Sqlite);
-    let dir = tempfile::tempdir().expect("dir");
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+/// `anwesend serve` with native TLS and a fresh self-signed certificate for localhost
+/// (one the system does not trust); returns it with its port once it answers over TLS.
+pub(crate) fn tls_server(test_db: &TestDb, dir: &std::path::Path) -> (Server, u16) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -147,8 +146,8 @@ fn trans_1_native_tls_serves_https_with_hsts() {
         .expect("openssl");
     assert!(made.status.success(), "{}", text(&made.stderr));
     let port = free_port();
-    let _server = Server(
-        anwesend(&test_db, dir.path())
+    let server = Server(
+        anwesend(test_db, dir)
             .arg("serve")
             .env("ANWESEND_LISTEN", format!("127.0.0.1:{port}"))
             .env("ANWESEND_PUBLIC_URL", format!("https://localhost:{port}"))
@@ -159,16 +158,21 @@ fn trans_1_native_tls_serves_https_with_hsts() {
             .spawn()
             .expect("serve"),
     );
-    let url = format!("https://127.0.0.1:{port}/healthz");
     let started = Instant::now();
-    let answer = loop {
-        let out = Command::new("curl").args(["-sk", "--max-time", "2", "-D", "-", &url]).output().expect("curl");
-        if out.status.success() {
-            break text(&out.stdout);
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "server did not answer over TLS");
+    while !Command::new("curl").args(["-sk", "--max-time", "2", &format!("https://127.0.0.1:{port}/healthz")]).output().expect("curl").status.success() {
+        assert!(started.elapsed() < Duration::from_secs(60), "server did not answer over TLS");
         std::thread::sleep(Duration::from_millis(200));
-    };
+    }
+    (server, port)
+}
+
+#[test]
+fn trans_1_native_tls_serves_https_with_hsts() {
+    let test_db = TestDb::for_backend(Backend::Sqlite);
+    let dir = tempfile::tempdir().expect("dir");
+    let (_server, port) = tls_server(&test_db, dir.path());
+    let out = Command::new("curl").args(["-sk", "--max-time", "5", "-D", "-", &format!("https://127.0.0.1:{port}/healthz")]).output().expect("curl");
+    let answer = text(&out.stdout);
     assert!(answer.starts_with("HTTP/"), "{answer}");
     assert!(answer.contains(" 200"), "{answer}");
     assert!(answer.to_ascii_lowercase().contains("strict-transport-security: max-age="), "{answer}");
