@@ -46,6 +46,9 @@ pub struct PcscReaders {
     names: Vec<String>,
     /// Readers whose present card was already read: a card lying there is one tap.
     present: HashSet<String>,
+    /// pcsc-lite's count of card insertions and removals per reader: a card swapped
+    /// between two polls still shows as a new card.
+    card_events: HashMap<String, u32>,
     /// Cards kept connected until their tap's signal.
     held: HashMap<String, Card>,
     events: VecDeque<ReaderEvent>,
@@ -62,6 +65,7 @@ impl PcscReaders {
             states: Vec::new(),
             names: Vec::new(),
             present: HashSet::new(),
+            card_events: HashMap::new(),
             held: HashMap::new(),
             events: VecDeque::new(),
             backoff: BACKOFF_START,
@@ -105,6 +109,7 @@ impl PcscReaders {
         self.states.clear();
         self.held.clear();
         self.present.clear();
+        self.card_events.clear();
         if !self.names.is_empty() {
             self.names.clear();
             self.events.push_back(ReaderEvent::ReadersChanged(Vec::new()));
@@ -173,7 +178,9 @@ impl PcscReaders {
             }
             let reader = state.name().to_string_lossy().into_owned();
             let has_card = state.event_state().contains(State::PRESENT) && !state.event_state().contains(State::MUTE);
-            if has_card && self.present.insert(reader.clone()) {
+            let count = state.event_count();
+            let swapped = self.card_events.insert(reader.clone(), count).is_some_and(|before| before != count);
+            if has_card && (self.present.insert(reader.clone()) || swapped) {
                 arrived.push(reader);
             } else if !has_card && self.present.remove(&reader) {
                 self.held.remove(&reader);

@@ -355,8 +355,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// One tap as a person makes it: inserts the card, waits until its UID was read (panics after
-/// 15 s), keeps it inserted at least 1 s in all, removes it, and waits 900 ms so pcscd notices
-/// the removal before the next tap. Returns the APDUs the card received.
+/// 15 s), keeps it inserted at least 1 s in all, removes it, and waits until pcscd reports the
+/// slot empty before the next tap. Returns the APDUs the card received.
 pub(crate) fn tap(slot: u16, uid: &[u8]) -> Vec<Vec<u8>> {
     let inserted = Instant::now();
     let card = VirtualCard::insert(slot, uid);
@@ -375,17 +375,36 @@ pub(crate) fn tap(slot: u16, uid: &[u8]) -> Vec<Vec<u8>> {
         thread::sleep(Duration::from_secs(1) - held);
     }
     let apdus = card.remove();
-    thread::sleep(REMOVAL_SETTLE);
+    wait_until_empty(slot);
     apdus
 }
 
+/// Waits until pcscd reports the slot empty (under load its 400 ms poll can lag), so the
+/// next insertion is a new card for every PC/SC client.
+fn wait_until_empty(slot: u16) {
+    use ::pcsc::{Context, ReaderState, Scope, State};
+    thread::sleep(Duration::from_millis(100));
+    let context = Context::establish(Scope::User).expect("a PC/SC context to watch the slot");
+    let name = std::ffi::CString::new(reader_name(slot)).expect("reader name");
+    let mut states = [ReaderState::new(name, State::UNAWARE)];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let _ = context.get_status_change(Duration::from_millis(500), &mut states);
+        if states[0].event_state().contains(State::EMPTY) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "pcscd did not notice that the card left slot {slot}");
+        states[0].sync_current_state();
+    }
+}
+
 /// Inserts the card, holds it for `hold` whether or not it is read, removes it, and waits
-/// 900 ms so pcscd notices the removal.
+/// until pcscd reports the slot empty.
 pub(crate) fn insert_briefly(slot: u16, uid: &[u8], hold: Duration) {
     let card = VirtualCard::insert(slot, uid);
     thread::sleep(hold);
     card.remove();
-    thread::sleep(REMOVAL_SETTLE);
+    wait_until_empty(slot);
 }
 
 #[cfg(test)]
