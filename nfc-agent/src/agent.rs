@@ -183,7 +183,7 @@ fn upload(shared: &Shared, id: &Identity, retry_max: Duration, answers: Option<S
             }
             queue.front().cloned()
         };
-        let Some(tap) = tap else { continue };
+        let Some(tap) = tap else { continue }; // not reached: the wait above ends on a non-empty queue
         let body = match serde_json::to_vec(&tap) {
             Ok(body) => body,
             Err(e) => return eprintln!("anwesend-agent: {e}"),

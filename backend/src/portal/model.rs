@@ -53,6 +53,11 @@ pub struct SubjectRequestRow {
     pub handled_by: Option<String>,
 }
 
+/// When a request received at `received` must be answered: one month (Art. 12(3) GDPR).
+pub fn due_from(received: NaiveDateTime) -> NaiveDateTime {
+    received.checked_add_months(chrono::Months::new(1)).unwrap_or(received + chrono::Duration::days(30))
+}
+
 pub const REQUEST_KINDS: &[&str] = &["access", "correction", "erasure", "restriction", "objection"];
 pub const OPT_OUT_REASONS: &[&str] = &["too_many", "not_relevant", "other"];
 

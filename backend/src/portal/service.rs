@@ -261,7 +261,7 @@ pub fn create_request(state: &AppState, p: &Participant, input: &NewRequest) -> 
             status: "open".into(),
             received_via: "portal".into(),
             created_at: now,
-            due_at: now.checked_add_months(chrono::Months::new(1)).unwrap_or(now + Duration::days(30)),
+            due_at: crate::portal::model::due_from(now),
             handled_at: None,
             handled_by: None,
         };

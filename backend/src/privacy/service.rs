@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use uuid::Uuid;
 
 use super::ledger::{self, Entry};
@@ -159,7 +159,7 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewS
             status: "open".into(),
             received_via: input.received_via.clone(),
             created_at: now,
-            due_at: now.checked_add_months(chrono::Months::new(1)).unwrap_or(now + Duration::days(30)),
+            due_at: crate::portal::model::due_from(now),
             handled_at: None,
             handled_by: None,
         };
