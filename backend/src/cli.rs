@@ -52,8 +52,41 @@ enum Command {
     /// Audit trail: verify chains, export signed logs, check exports (TOM INPUT-4, INPUT-5).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Retention (TOM PRIV-6): what the server's daily job does.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+    /// Deletion certificates of offboarded tenants (TOM DEL-3).
+    #[command(subcommand)]
+    Certificate(CertificateCommand),
     /// Print the OpenAPI document.
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum CertificateCommand {
+    /// Check a deletion certificate: intact, and signed by this platform's key (or the
+    /// key given with --public-key, for checking it anywhere). No database needed.
+    Verify {
+        file: PathBuf,
+        /// The platform's public key (hex, from `anwesend certificate public-key`).
+        #[arg(long, value_name = "HEX")]
+        public_key: Option<String>,
+    },
+    /// Print the platform's signing key: what an auditor needs to check certificates.
+    PublicKey,
+    /// Write the deletion certificate of an offboarded tenant to FILE.
+    Export {
+        #[arg(long, value_name = "SLUG")]
+        tenant: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Anonymise, in every tenant, the participants whose retention period has ended.
+    Run,
 }
 
 #[derive(Subcommand)]
@@ -99,6 +132,16 @@ enum TenantCommand {
     },
     /// List tenants.
     List,
+    /// Start a tenant's offboarding: read-only now, deleted after the 30-day export window.
+    Offboard {
+        #[arg(long)]
+        slug: String,
+        /// The slug again, as a confirmation.
+        #[arg(long, value_name = "SLUG")]
+        confirm: String,
+    },
+    /// Delete the tenants whose export window has ended now (the server does it hourly).
+    RunOffboardings,
 }
 
 #[derive(Subcommand)]
@@ -156,6 +199,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", crate::http::routes::openapi_json());
             Ok(())
         }
+        // With the key given, a certificate is checked without configuration or database.
+        Command::Certificate(CertificateCommand::Verify { file, public_key: Some(key) }) => verify_certificate(&file, Some(&key)),
         Command::Keys(KeysCommand::GenerateMaster { out }) => {
             let key = MasterKey::generate(MasterKeyOrigin::Operator);
             key.write_file(&out).map_err(anyhow::Error::msg)?;
@@ -236,6 +281,63 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit(command) => run_audit(command, &config),
+        Command::Tenant(TenantCommand::Offboard { slug, confirm }) => {
+            let (db, master) = open(&config)?;
+            let scope = tenant_scope(&db, &slug)?;
+            let state = crate::state::AppState::new(config, db, master, Arc::new(SystemClock));
+            let input = crate::offboarding::model::StartOffboarding { confirm_slug: confirm };
+            let status = crate::offboarding::service::start(&state, &AuditContext::operator(clock.now()), &scope, &input)?;
+            let until = status.archive_until.map(|t| t.to_string()).unwrap_or_default();
+            println!("{slug} is read-only now; its admins can download the export archive until {until} UTC, then it is deleted");
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::RunOffboardings) => {
+            let (db, master) = open(&config)?;
+            let state = crate::state::AppState::new(config, db, master, Arc::new(SystemClock));
+            let done = crate::offboarding::service::complete_due(&state, clock.now())?;
+            println!("offboarded {} tenant(s): data deleted, keys destroyed, certificates issued", done.len());
+            Ok(())
+        }
+        Command::Certificate(CertificateCommand::Verify { file, .. }) => {
+            // The platform's own key, if this machine has it; never a newly generated one.
+            if config.master_key.is_none() && !config.master_key_path().exists() {
+                anyhow::bail!("no platform key here to check against: pass --public-key HEX (from `anwesend certificate public-key` on the platform)");
+            }
+            let signer = PlatformSigner::from_master(&MasterKey::load(&config)?)?;
+            verify_certificate(&file, Some(&signer.public_key_hex()))
+        }
+        Command::Certificate(CertificateCommand::PublicKey) => {
+            let signer = PlatformSigner::from_master(&MasterKey::load(&config)?)?;
+            println!("{}", signer.public_key_hex());
+            eprintln!("key id {} (ECDSA P-256); give this key to whoever checks deletion certificates", signer.key_id());
+            Ok(())
+        }
+        Command::Certificate(CertificateCommand::Export { tenant, out }) => {
+            let (db, master) = open(&config)?;
+            let scope = tenant_scope(&db, &tenant)?;
+            let state = crate::state::AppState::new(config, db, master, Arc::new(SystemClock));
+            let text = crate::offboarding::service::certificate(&state, &AuditContext::operator(clock.now()), &scope)
+                .map_err(|e| match e {
+                    crate::AppError::NotFound => anyhow::anyhow!("{tenant} has no deletion certificate (not offboarded yet)"),
+                    other => other.into(),
+                })?;
+            std::fs::write(&out, &text).with_context(|| format!("cannot write {}", out.display()))?;
+            println!("wrote the deletion certificate of {tenant} to {}", out.display());
+            Ok(())
+        }
+        Command::Retention(RetentionCommand::Run) => {
+            let (db, master) = open(&config)?;
+            let state = crate::state::AppState::new(config, db, master, Arc::new(SystemClock));
+            let report = crate::privacy::retention::run(&state)?;
+            println!(
+                "retention: {} tenant(s) checked, {} person(s) anonymised, {} kept (restricted), {} tenant(s) failed",
+                report.tenants, report.erased, report.kept_restricted, report.failed_tenants
+            );
+            if report.failed_tenants > 0 {
+                anyhow::bail!("the retention run failed for {} tenant(s); see the log", report.failed_tenants);
+            }
+            Ok(())
+        }
         Command::Openapi | Command::Keys(KeysCommand::GenerateMaster { .. }) => unreachable!("handled before"),
     }
 }
@@ -329,4 +431,15 @@ fn run_audit(command: AuditCommand, config: &Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `certificate verify`: exit 0 with "valid", or an error naming what is wrong.
+fn verify_certificate(file: &std::path::Path, public_key: Option<&str>) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let v = crate::offboarding::certificate::verify(&bytes, public_key).map_err(|e| anyhow::anyhow!("{}: INVALID deletion certificate: {e}", file.display()))?;
+    println!(
+        "{}: valid deletion certificate for tenant {} ({}): {} records deleted {}, keys destroyed {}; signed by platform key {}",
+        file.display(), v.tenant_name, v.tenant_id, v.records_deleted, v.deleted_at, v.keys_destroyed_at, v.key_id
+    );
+    Ok(())
 }

@@ -22,6 +22,7 @@ pub mod invitations;
 pub mod locations;
 pub mod members;
 pub mod notify;
+pub mod offboarding;
 pub mod portal;
 pub mod privacy;
 pub mod server;

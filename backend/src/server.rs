@@ -104,8 +104,8 @@ fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Hourly: create the current and next IP-hash key, destroy keys past retention, and
-/// disable dormant accounts where configured.
+/// Hourly: create the current and next IP-hash key, destroy keys past retention, end
+/// offboardings past their export window, and disable dormant accounts where configured.
 fn spawn_key_jobs(state: AppState) {
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(Duration::from_secs(3600));
@@ -117,6 +117,11 @@ fn spawn_key_jobs(state: AppState) {
                 state.ip_hasher.ensure_key(now)?;
                 state.ip_hasher.ensure_key(now + chrono::Duration::hours(i64::from(state.config.ip_hash.rotation_hours)))?;
                 let destroyed = state.ip_hasher.destroy_expired(now)?;
+                // Offboardings past their export window: delete, shred, certify (TOM DEL-1..4).
+                let offboarded = crate::offboarding::service::complete_due(&state, now)?;
+                if !offboarded.is_empty() {
+                    tracing::info!(tenants = ?offboarded, "offboarded tenants: data deleted, keys destroyed, certificates issued");
+                }
                 if state.config.auth.disable_dormant {
                     let n = crate::members::service::disable_dormant(&state)?;
                     if n > 0 {
@@ -131,6 +136,27 @@ fn spawn_key_jobs(state: AppState) {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::error!(cause = %e, "IP-hash key rotation failed"),
                 Err(_) => tracing::error!("IP-hash key rotation panicked"),
+            }
+        }
+    });
+}
+
+/// Daily (and once at start): anonymise the participants whose retention period has
+/// ended (TOM PRIV-6). Idempotent, so a restart that runs it again changes nothing.
+fn spawn_retention_job(state: AppState) {
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(Duration::from_secs(24 * 3600));
+        loop {
+            interval.tick().await;
+            let state = state.clone();
+            match actix_web::web::block(move || crate::privacy::retention::run(&state)).await {
+                Ok(Ok(report)) => {
+                    if report.erased > 0 || report.kept_restricted > 0 || report.failed_tenants > 0 {
+                        tracing::info!(erased = report.erased, kept_restricted = report.kept_restricted, failed_tenants = report.failed_tenants, "retention run");
+                    }
+                }
+                Ok(Err(e)) => tracing::error!(cause = %e, "retention run failed"),
+                Err(_) => tracing::error!("retention run panicked"),
             }
         }
     });
@@ -162,6 +188,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("start-up task failed")??;
     spawn_key_jobs(state.clone());
+    spawn_retention_job(state.clone());
     crate::notify::worker::spawn(state.clone()).context("starting the mail worker")?;
     // Keep the rate limiters' memory bounded (TOM ACC-4).
     let limits = state.limits.clone();

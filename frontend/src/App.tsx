@@ -23,12 +23,15 @@ import { ParticipantLoginPage } from './pages/ParticipantLoginPage';
 import { ParticipantRecordPage } from './pages/ParticipantRecordPage';
 import { ParticipantsPage } from './pages/ParticipantsPage';
 import { PortalPage } from './pages/PortalPage';
+import { ProcessingRecordPage } from './pages/ProcessingRecordPage';
+import { RequestsPage } from './pages/RequestsPage';
+import { RetentionPage } from './pages/RetentionPage';
 import { StartPage } from './pages/StartPage';
 import { useHashLocation } from './router';
 import { startStatusPolling } from './serverStatus';
 
 /** Pages with wide tables get a wider layout. */
-const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/members', '/events', '/devices']);
+const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/members', '/events', '/devices']);
 const WIDE_PATTERNS = [/^\/events\/[^/]+$/, /^\/sessions\/[^/]+\/attendance(\/print)?$/, /^\/participants\/[^/]+\/attendance$/];
 
 function isWide(path: string): boolean {
@@ -91,6 +94,12 @@ function routeFor(path: string): ReactNode {
       return <AuditPage />;
     case '/deletion-log':
       return <DeletionLogPage />;
+    case '/requests':
+      return <RequestsPage />;
+    case '/retention':
+      return <RetentionPage />;
+    case '/processing-record':
+      return <ProcessingRecordPage />;
     case '/locations':
       return <LocationsPage />;
     case '/account':

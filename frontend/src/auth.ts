@@ -143,6 +143,32 @@ export function canReadDeletionLog(account: Account): boolean {
 }
 
 /**
+ * True if the account may open the queue of requests about personal data
+ * ("Anfragen", TOM RIGHTS-2, PRIV-4), carry them out and restrict people: the
+ * server grants `subject_requests.manage` to tenant admins (and partner admins) only.
+ */
+export function canManageSubjectRequests(account: Account): boolean {
+  return account.tenant != null && isTenantAdmin(account);
+}
+
+/**
+ * True if the account may open "Aufbewahrung" and change the retention periods
+ * (TOM PRIV-6): the server grants `retention.manage` to tenant admins (and
+ * partner admins) only.
+ */
+export function canManageRetention(account: Account): boolean {
+  return account.tenant != null && isTenantAdmin(account);
+}
+
+/**
+ * True if the account may open the processing record (TOM RIGHTS-3): the
+ * server grants `processing_record.read` to tenant admins (and partner admins) only.
+ */
+export function canReadProcessingRecord(account: Account): boolean {
+  return account.tenant != null && isTenantAdmin(account);
+}
+
+/**
  * True if the account may create and edit events, and see and change bookings
  * and participants (docs/events-api.md: admins and organisers).
  */

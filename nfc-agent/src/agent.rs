@@ -2,6 +2,7 @@
 //! uploader, which sends queued taps in order, and the heartbeat, which reports the
 //! readers and the queue and brings back the server's configuration (TOM DEV-1).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -24,9 +25,13 @@ pub struct Options {
 }
 
 /// What the threads share. The queue's mutex also guards the uploader's wake-ups.
+/// No thread holds two of these mutexes at once (the uploader once held the queue while
+/// asking for the state, the heartbeat the other way round: a deadlock at start-up).
 pub struct Shared {
     queue: Mutex<Queue>,
     wake: Condvar,
+    /// Read under the queue's mutex by the uploader's wait, hence not in `state`.
+    revoked: AtomicBool,
     state: Mutex<State>,
     state_path: std::path::PathBuf,
     reachable: Mutex<Option<bool>>,
@@ -39,7 +44,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub fn new(queue: Queue, state: State, state_path: std::path::PathBuf) -> Shared {
-        Shared { queue: Mutex::new(queue), wake: Condvar::new(), state: Mutex::new(state), state_path, reachable: Mutex::new(None) }
+        Shared { queue: Mutex::new(queue), wake: Condvar::new(), revoked: AtomicBool::new(state.revoked), state: Mutex::new(state), state_path, reachable: Mutex::new(None) }
     }
 
     fn update_state(&self, change: impl FnOnce(&mut State)) {
@@ -51,11 +56,11 @@ impl Shared {
     }
 
     fn revoked(&self) -> bool {
-        lock(&self.state).revoked
+        self.revoked.load(Ordering::SeqCst)
     }
 
     fn revoke(&self) {
-        if !self.revoked() {
+        if !self.revoked.swap(true, Ordering::SeqCst) {
             self.update_state(|s| s.revoked = true);
             let waiting = lock(&self.queue).len();
             println!("device revoked by the server: uploads stopped; {waiting} tap(s) kept in the queue. Enrol the device again to continue.");
@@ -237,11 +242,9 @@ fn upload(shared: &Shared, id: &Identity, retry_max: Duration, answers: Option<S
 fn heartbeat(shared: &Shared, id: &Identity, every: Duration) {
     let mut warned_outdated = false;
     while !shared.revoked() {
-        let request = protocol::HeartbeatRequest {
-            agent_version: env!("CARGO_PKG_VERSION").into(),
-            readers: lock(&shared.state).readers.clone(),
-            queue_length: u32::try_from(lock(&shared.queue).len()).unwrap_or(u32::MAX),
-        };
+        let readers = lock(&shared.state).readers.clone();
+        let queue_length = u32::try_from(lock(&shared.queue).len()).unwrap_or(u32::MAX);
+        let request = protocol::HeartbeatRequest { agent_version: env!("CARGO_PKG_VERSION").into(), readers, queue_length };
         let body = serde_json::to_vec(&request).unwrap_or_default();
         match signed_post(id, protocol::PATH_HEARTBEAT, &body) {
             Ok((200, answer)) => match serde_json::from_str::<protocol::HeartbeatResponse>(&answer) {

@@ -20,19 +20,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { apiSignIn, browserSuite, openPage, signIn, TENANT, waitFor } from './harness.mjs';
+import { magicLink, waitForState } from './fixtures.mjs';
 
 const CONSENT = 'Ich willige ein, dass der Verein meinen Namen und meine E-Mail-Adresse für diese Buchung verarbeitet.';
 const TITLE = 'Yoga am Abend';
 const LOCATION = 'Turnhalle Nord';
 const NAME = 'Erika Mustermann';
 const EMAIL = 'erika@example.org';
-
-/** The sign-in link (`…/#/p/{slug}/login?token=…`) in a mail text. */
-function magicLink(text, slug = TENANT) {
-  const m = new RegExp(`https?://[^\\s"'<>]+#/p/${slug}/login\\?token=[A-Za-z0-9._~%+\\-]+`).exec(text);
-  if (!m) throw new Error(`no sign-in link in the mail:\n${text}`);
-  return m[0];
-}
 
 /** What the page keeps in browser storage, and the cookies JavaScript could see. */
 async function browserState(page) {
@@ -60,10 +54,6 @@ async function portalGet(page, path, token) {
     },
     [path, token],
   );
-}
-
-async function waitForState(locator, state, message) {
-  await waitFor(async () => (await locator.getAttribute('data-state')) === state, { message });
 }
 
 describe('events, bookings and the participant portal', { timeout: 300_000 }, () => {

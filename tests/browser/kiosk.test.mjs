@@ -23,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { apiSignIn, browserSuite, openPage, signIn, TENANT, waitFor } from './harness.mjs';
+import { waitForState } from './fixtures.mjs';
 
 const LOCATION = 'Halle 1';
 const DEVICE = 'Eingang Halle 1';
@@ -85,10 +86,6 @@ function deviceClient(baseUrl, { device_id: deviceId, secret }) {
       return answer.body;
     },
   };
-}
-
-async function waitForState(locator, state, message, timeoutMs = 15_000) {
-  await waitFor(async () => (await locator.getAttribute('data-state')) === state, { message, timeoutMs });
 }
 
 /** The kiosk's big line and the outcome it shows, once it shows `outcome`. */

@@ -117,6 +117,8 @@ pub struct AttendeeView {
     pub checked_in_at: Option<NaiveDateTime>,
     pub checked_out_at: Option<NaiveDateTime>,
     pub records: Vec<RecordView>,
+    /// The person asked for restriction (Art. 18 GDPR): shown, but left out of exports.
+    pub restricted: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -141,6 +143,8 @@ pub struct ParticipantRecordEntry {
 pub struct ParticipantAttendance {
     pub participant_id: String,
     pub name: String,
+    /// Since when the processing of this person's data is restricted (Art. 18 GDPR); null if it is not.
+    pub restricted_at: Option<NaiveDateTime>,
     pub entries: Vec<ParticipantRecordEntry>,
 }
 

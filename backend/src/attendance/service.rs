@@ -307,8 +307,10 @@ pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, 
                 (Some(inn), _) if inn > session.starts_at + Duration::minutes(GRACE_MINUTES) => "late",
                 _ => "present",
             };
-            let name = people.get(&b.participant_id).map(|p| person(&keys, p)).transpose()?.map(|p| p.name).unwrap_or_default();
+            let row = people.get(&b.participant_id);
+            let name = row.map(|p| person(&keys, p)).transpose()?.map(|p| p.name).unwrap_or_default();
             attendees.push(AttendeeView {
+                restricted: row.is_some_and(|p| p.restricted_at.is_some()),
                 booking_id: b.id.clone(),
                 participant_id: b.participant_id.clone(),
                 name,
@@ -399,8 +401,12 @@ pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, i
 }
 
 /// The session's attendance as CSV, one line per record (corrections included); audited.
+/// Restricted people are left out: their data is stored, not used (Art. 18 GDPR).
 pub fn session_csv(state: &AppState, p: &Principal, scope: &TenantScope, session_id: &str) -> Result<Vec<u8>, AppError> {
-    let list = session_attendance(state, p, scope, session_id)?;
+    let mut list = session_attendance(state, p, scope, session_id)?;
+    let before = list.attendees.len();
+    list.attendees.retain(|a| !a.restricted);
+    let restricted = before - list.attendees.len();
     let mut out = String::from("\u{feff}name,status,checked_in_at,checked_out_at,record_kind,occurred_at,recorded_at,source,device,recorded_by,late_upload,superseded,voided,reason\r\n");
     let time = |t: Option<NaiveDateTime>| t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
     for a in &list.attendees {
@@ -428,7 +434,8 @@ pub fn session_csv(state: &AppState, p: &Principal, scope: &TenantScope, session
         }
     }
     state.db.tenant_tx(scope, |tx| {
-        audit::record(tx, &p.audit, Event::new(Action::AttendanceExported, "event_session", Some(session_id)).detail("rows", list.attendees.len() as i64))?;
+        let event = Event::new(Action::AttendanceExported, "event_session", Some(session_id)).detail("rows", list.attendees.len() as i64);
+        audit::record(tx, &p.audit, event.detail("restricted_left_out", restricted as i64))?;
         Ok(())
     })?;
     Ok(out.into_bytes())
@@ -452,6 +459,6 @@ pub fn participant_attendance(state: &AppState, p: &Principal, scope: &TenantSco
                 visible.contains(&s.event_id).then(|| ParticipantRecordEntry { event_title: titles.get(&s.event_id).cloned().unwrap_or_default(), starts_at: s.starts_at, ends_at: s.ends_at, record: v })
             })
             .collect();
-        Ok(ParticipantAttendance { participant_id: row.id.clone(), name: person(&keys, &row)?.name, entries })
+        Ok(ParticipantAttendance { participant_id: row.id.clone(), name: person(&keys, &row)?.name, restricted_at: row.restricted_at, entries })
     })
 }

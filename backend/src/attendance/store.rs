@@ -31,6 +31,16 @@ pub fn of_participant(conn: &mut DbConnection, tenant_id: &str, participant_id: 
         .load(conn)
 }
 
+/// The cards bound to one person, oldest first.
+pub fn cards_of(conn: &mut DbConnection, tenant_id: &str, participant_id: &str) -> QueryResult<Vec<CardRow>> {
+    cards::table
+        .filter(cards::tenant_id.eq(tenant_id))
+        .filter(cards::participant_id.eq(participant_id))
+        .order(cards::created_at.asc())
+        .select(CardRow::as_select())
+        .load(conn)
+}
+
 pub fn card_by_hmac(conn: &mut DbConnection, tenant_id: &str, hmac: &[u8]) -> QueryResult<Option<CardRow>> {
     cards::table.filter(cards::tenant_id.eq(tenant_id)).filter(cards::card_hmac.eq(hmac)).select(CardRow::as_select()).first(conn).optional()
 }

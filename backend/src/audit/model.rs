@@ -86,6 +86,9 @@ actions! {
     ParticipantRestricted => "participant.restricted",
     ParticipantRestrictionLifted => "participant.restriction_lifted",
     SubjectRequestExecuted => "subject_request.executed",
+    RetentionSettingsChanged => "tenant.retention_settings_changed",
+    RetentionRun => "retention.run",
+    ProcessingRecordViewed => "processing_record.viewed",
     DeviceEnrolmentCreated => "device.enrolment_created",
     DeviceEnrolled => "device.enrolled",
     DeviceConfigured => "device.configured",
@@ -97,6 +100,12 @@ actions! {
     AttendanceRecorded => "attendance.recorded",
     AttendanceCorrected => "attendance.corrected",
     AttendanceExported => "attendance.exported",
+    TenantOffboardingStarted => "tenant.offboarding_started",
+    TenantArchiveDownloaded => "tenant.archive_downloaded",
+    TenantDataDeleted => "tenant.data_deleted",
+    TenantKeysDestroyed => "crypto.tenant_keys_destroyed",
+    DeletionCertificateIssued => "tenant.deletion_certificate_issued",
+    DeletionCertificateDownloaded => "tenant.deletion_certificate_downloaded",
 }
 
 impl serde::Serialize for Action {

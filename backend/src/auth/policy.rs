@@ -53,6 +53,17 @@ pub enum Permission {
     KioskView,
     /// The queue of requests about personal data; restriction and erasure (tenant admins).
     SubjectRequestsManage,
+    /// End the tenant: offboarding (primary tenant admins; TOM DEL-1).
+    OffboardingStart,
+    /// The offboarding's status and the export archive (tenant admins; TOM DEL-2).
+    OffboardingRead,
+    /// Start any tenant's offboarding, see its status, hand out its deletion certificate
+    /// (platform admins; never the archive with the tenant's personal data).
+    PlatformOffboarding,
+    /// The tenant's retention periods and what is due next (TOM PRIV-6; tenant admins).
+    RetentionManage,
+    /// The tenant's generated processing record (TOM RIGHTS-3; tenant admins).
+    ProcessingRecordRead,
 }
 
 impl Permission {
@@ -84,6 +95,11 @@ impl Permission {
             Self::AttendanceWrite => "attendance.write",
             Self::KioskView => "kiosk.view",
             Self::SubjectRequestsManage => "subject_requests.manage",
+            Self::OffboardingStart => "offboarding.start",
+            Self::OffboardingRead => "offboarding.read",
+            Self::PlatformOffboarding => "platform.offboarding",
+            Self::RetentionManage => "retention.manage",
+            Self::ProcessingRecordRead => "processing_record.read",
         }
     }
 }
@@ -100,6 +116,10 @@ pub struct Grant {
 pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
     use Permission::*;
     let whole = |scope: Option<TenantScope>| Some(Grant { scope, visibility: Visibility::WholeChain });
+    // Platform work on tenants: the tenant comes from the platform route, not the session.
+    if permission == PlatformOffboarding {
+        return if p.is_platform_admin { whole(None) } else { None };
+    }
     let Some(tenant) = p.tenant.clone() else {
         // Outside any tenant only platform admins act, and only on platform records.
         return match permission {
@@ -116,10 +136,11 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
             let companies = p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.code()).filter_map(|m| m.company_id.clone()).collect();
             Some(Grant { scope: Some(tenant), visibility: Visibility::Companies(companies) })
         }
-        AuditVerify | DeletionLogRead | MemberSessionsEnd | MembersRead | MembersWrite | CompaniesWrite | TenantSecurityWrite | BookingSettingsWrite | DevicesManage | SubjectRequestsManage if admin => {
+        AuditVerify | DeletionLogRead | MemberSessionsEnd | MembersRead | MembersWrite | CompaniesWrite | TenantSecurityWrite | BookingSettingsWrite | DevicesManage | SubjectRequestsManage | RetentionManage | ProcessingRecordRead if admin => {
             whole(Some(tenant))
         }
-        AdminRolesGrant if primary => whole(Some(tenant)),
+        AdminRolesGrant | OffboardingStart if primary => whole(Some(tenant)),
+        OffboardingRead if admin => whole(Some(tenant)),
         CompaniesRead if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
         LocationsRead if p.roles().iter().any(|r| *r != Role::Participant) => whole(Some(tenant)),
         LocationsWrite if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),

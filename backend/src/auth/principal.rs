@@ -105,6 +105,7 @@ async fn extract(req: HttpRequest) -> Result<Principal, ApiError> {
     }
     let sent_csrf = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let facts = RequestFacts::of(&req)?;
+    let (method, path) = (req.method().clone(), req.path().to_owned());
     web::block(move || -> Result<Principal, ApiError> {
         let origin = facts.origin(&state)?;
         let principal = service::authenticate(&state, &origin, &token).map_err(|e| match e {
@@ -116,6 +117,10 @@ async fn extract(req: HttpRequest) -> Result<Principal, ApiError> {
             if !sent_csrf.is_some_and(|sent| constant_time_eq(sent.as_bytes(), expected.as_bytes())) {
                 return Err(csrf_failed());
             }
+        }
+        // An offboarding tenant is read-only for every staff request (TOM DEL-1, DEL-2).
+        if let Some(scope) = principal.tenant.as_ref().filter(|_| crate::offboarding::guard::is_guarded(&method, &path)) {
+            crate::offboarding::guard::check(&mut *state.db.conn()?, scope.tenant_id(), &method, &path)?;
         }
         Ok(principal)
     })

@@ -120,6 +120,8 @@ pub struct BookingView {
     pub cancelled_at: Option<NaiveDateTime>,
     /// Delivery of the confirmation mail (TOM INPUT-6).
     pub mail_status: Option<MailStatus>,
+    /// The person asked for restriction (Art. 18 GDPR): shown, but left out of exports.
+    pub restricted: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -142,6 +144,8 @@ pub struct ParticipantHit {
     pub email: String,
     /// Active (not cancelled) bookings.
     pub bookings: i64,
+    /// Since when the processing of this person's data is restricted (Art. 18 GDPR); null if it is not.
+    pub restricted_at: Option<NaiveDateTime>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]

@@ -382,7 +382,8 @@ fn views(state: &AppState, tx: &mut Tx<'_>, scope: &TenantScope, rows: Vec<Booki
     let people: HashMap<String, ParticipantRow> = store::participants(tx, scope.tenant_id(), &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let mut out = Vec::with_capacity(rows.len());
     for b in rows {
-        let who = person(&keys, people.get(&b.participant_id).ok_or(AppError::NotFound)?)?;
+        let row = people.get(&b.participant_id).ok_or(AppError::NotFound)?;
+        let who = person(&keys, row)?;
         let answers = answers(&keys, &b)?;
         let mail_status = match &b.mail_id {
             Some(m) => notify::service::status(tx, m)?,
@@ -400,6 +401,7 @@ fn views(state: &AppState, tx: &mut Tx<'_>, scope: &TenantScope, rows: Vec<Booki
             created_at: b.created_at,
             cancelled_at: b.cancelled_at,
             mail_status,
+            restricted: row.restricted_at.is_some(),
         });
     }
     Ok(out)
@@ -427,8 +429,9 @@ pub fn csv_cell(value: &str) -> String {
 }
 
 /// The booking list as CSV (UTF-8 with BOM, so spreadsheets read the umlauts); audited.
+/// Restricted people are left out: their data is stored, not used (Art. 18 GDPR).
 pub fn csv_for_event(state: &AppState, p: &Principal, scope: &TenantScope, event_id: &str) -> Result<Vec<u8>, AppError> {
-    let list = list_for_event(state, p, scope, event_id)?;
+    let (list, restricted): (Vec<BookingView>, Vec<BookingView>) = list_for_event(state, p, scope, event_id)?.into_iter().partition(|b| !b.restricted);
     let mut out = String::from("\u{feff}name,email,phone,note,status,booked_at,cancelled_at,mail_status\r\n");
     for b in &list {
         let cells = [
@@ -445,7 +448,8 @@ pub fn csv_for_event(state: &AppState, p: &Principal, scope: &TenantScope, event
         out.push_str("\r\n");
     }
     state.db.tenant_tx(scope, |tx| {
-        audit::record(tx, &p.audit, Event::new(Action::BookingsExported, "event", Some(event_id)).detail("rows", list.len() as i64).detail("format", "csv"))?;
+        let event = Event::new(Action::BookingsExported, "event", Some(event_id)).detail("rows", list.len() as i64).detail("restricted_left_out", restricted.len() as i64);
+        audit::record(tx, &p.audit, event.detail("format", "csv"))?;
         Ok(())
     })?;
     Ok(out.into_bytes())
@@ -467,7 +471,7 @@ pub fn search(state: &AppState, scope: &TenantScope, q: &str) -> Result<Vec<Part
         let mut hits = Vec::new();
         for row in store::participants(tx, scope.tenant_id(), &ids)? {
             let who = person(&keys, &row)?;
-            hits.push(ParticipantHit { bookings: counts.get(&row.id).copied().unwrap_or(0), id: who.id, name: who.name, email: who.email });
+            hits.push(ParticipantHit { bookings: counts.get(&row.id).copied().unwrap_or(0), restricted_at: row.restricted_at, id: who.id, name: who.name, email: who.email });
         }
         hits.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(hits)

@@ -22,6 +22,11 @@ pub struct MasterKey {
     key: Key,
     id: String,
     origin: MasterKeyOrigin,
+    /// The tenant keyring: one secret per tenant in a directory beside the database, not
+    /// in it. A tenant's keys are wrapped under the master key *and* its secret, so
+    /// deleting the secret makes the wrapped keys in every database backup useless
+    /// (crypto-shredding, TOM DEL-4). `None`: keys wrapped under the master key alone.
+    keyring: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -33,7 +38,17 @@ impl std::fmt::Debug for MasterKey {
 impl MasterKey {
     pub fn from_bytes(key: Key, origin: MasterKeyOrigin) -> Self {
         let id = hex::encode(&hmac_sha256(key.as_ref(), &[b"anwesend master key id"])[..8]);
-        Self { key, id, origin }
+        Self { key, id, origin, keyring: None }
+    }
+
+    /// Uses `dir` as the tenant keyring (see the field).
+    pub fn with_keyring(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.keyring = Some(dir.into());
+        self
+    }
+
+    pub fn keyring(&self) -> Option<&Path> {
+        self.keyring.as_deref()
     }
 
     /// A fresh random key, e.g. for tests.
@@ -66,6 +81,7 @@ impl MasterKey {
                 Self::read_file(&path).map_err(|m| ConfigError::new("master_key_file", m))?
             }
         };
+        let key = key.with_keyring(keyring_dir(config));
         if config.is_prod() && key.origin == MasterKeyOrigin::GeneratedDev {
             return Err(ConfigError::new(
                 "master_key_file",
@@ -85,7 +101,12 @@ impl MasterKey {
         };
         let encoded: String = text.lines().filter(|l| !l.trim_start().starts_with('#')).collect::<Vec<_>>().join("");
         let encoded = Zeroizing::new(encoded);
-        Ok(Self::from_bytes(decode_key(encoded.trim())?, origin))
+        let key = Self::from_bytes(decode_key(encoded.trim())?, origin);
+        // Beside the key file by default, as `data_dir/master.key` and `data_dir/keyring`.
+        Ok(match path.parent() {
+            Some(dir) => key.with_keyring(dir.join("keyring")),
+            None => key,
+        })
     }
 
     /// Writes the key with mode 0600; refuses to overwrite an existing file.
@@ -111,13 +132,33 @@ impl MasterKey {
             .map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
 
-    /// Wraps a key for `owner` (tenant id or "platform") under this master key.
+    /// Wraps a key for `owner` (tenant id or "platform") under this master key, and under
+    /// the owner's keyring secret when it has one.
     pub fn wrap(&self, purpose: &str, owner: &str, key_id: &str, key: &[u8; 32]) -> Vec<u8> {
-        seal(&self.key, &context("anwesend-wrap-v1", &[purpose, owner, key_id]), key)
+        match self.owner_secret(owner) {
+            Ok(Some(secret)) => seal(&self.kek(owner, &secret), &context("anwesend-wrap-v1", &[purpose, owner, key_id]), key),
+            _ => seal(&self.key, &context("anwesend-wrap-v1", &[purpose, owner, key_id]), key),
+        }
     }
 
+    /// `wrap` for a tenant's keys: fails rather than fall back to the master key alone
+    /// when the keyring cannot be read.
+    pub fn try_wrap(&self, purpose: &str, owner: &str, key_id: &str, key: &[u8; 32]) -> Result<Vec<u8>, CryptoError> {
+        let aad = context("anwesend-wrap-v1", &[purpose, owner, key_id]);
+        Ok(match self.owner_secret(owner)? {
+            Some(secret) => seal(&self.kek(owner, &secret), &aad, key),
+            None => seal(&self.key, &aad, key),
+        })
+    }
+
+    /// Opens a wrapped key: under the owner's keyring secret when the keyring holds one,
+    /// else under the master key alone. A destroyed secret leaves nothing that opens it.
     pub fn unwrap(&self, purpose: &str, owner: &str, key_id: &str, wrapped: &[u8]) -> Result<Key, CryptoError> {
-        let plain = open(&self.key, &context("anwesend-wrap-v1", &[purpose, owner, key_id]), wrapped)?;
+        let aad = context("anwesend-wrap-v1", &[purpose, owner, key_id]);
+        let plain = match self.owner_secret(owner)? {
+            Some(secret) => open(&self.kek(owner, &secret), &aad, wrapped)?,
+            None => open(&self.key, &aad, wrapped)?,
+        };
         let bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| CryptoError::Format)?;
         Ok(Zeroizing::new(bytes))
     }
@@ -125,6 +166,89 @@ impl MasterKey {
     /// A platform-level key derived for one purpose (HMAC-SHA256 as KDF).
     pub fn derive(&self, label: &str) -> Key {
         Zeroizing::new(hmac_sha256(self.key.as_ref(), &[b"anwesend-derive-v1\0", label.as_bytes()]))
+    }
+}
+
+/// Where `load` keeps the tenant keyring: `data_dir/keyring`.
+pub fn keyring_dir(config: &Config) -> std::path::PathBuf {
+    config.data_dir.join("keyring")
+}
+
+impl MasterKey {
+    /// The key-encryption key of an owner with a keyring secret.
+    fn kek(&self, owner: &str, secret: &Key) -> Key {
+        Zeroizing::new(hmac_sha256(self.key.as_ref(), &[b"anwesend-tenant-kek-v1\0", owner.as_bytes(), b"\0", secret.as_ref()]))
+    }
+
+    fn secret_path(&self, owner: &str) -> Result<Option<std::path::PathBuf>, CryptoError> {
+        let Some(dir) = &self.keyring else { return Ok(None) };
+        if owner.is_empty() || owner.len() > 64 || !owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(CryptoError::BadKey("keyring owner ids are 1–64 characters a–z, 0–9 and -".into()));
+        }
+        Ok(Some(dir.join(format!("{owner}.key"))))
+    }
+
+    fn owner_secret(&self, owner: &str) -> Result<Option<Key>, CryptoError> {
+        if owner == "platform" {
+            return Ok(None);
+        }
+        let Some(path) = self.secret_path(owner)? else { return Ok(None) };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => decode_key(Zeroizing::new(text).trim()).map(Some).map_err(CryptoError::BadKey),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(CryptoError::BadKey(format!("cannot read the keyring: {e}"))),
+        }
+    }
+
+    /// Whether the keyring holds a secret for `owner`.
+    pub fn has_owner_secret(&self, owner: &str) -> Result<bool, CryptoError> {
+        Ok(self.owner_secret(owner)?.is_some())
+    }
+
+    /// Creates `owner`'s keyring secret (mode 0600, fsynced) before its keys are wrapped.
+    /// Without a keyring: nothing, and the keys are wrapped under the master key alone.
+    pub fn create_owner_secret(&self, owner: &str) -> Result<bool, CryptoError> {
+        let Some(path) = self.secret_path(owner)? else { return Ok(false) };
+        let io = |e: std::io::Error| CryptoError::BadKey(format!("cannot write the keyring: {e}"));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&path).map_err(io)?;
+        let body = Zeroizing::new(format!("{}\n", STANDARD.encode(random_key().as_ref())));
+        file.write_all(body.as_bytes()).and_then(|()| file.sync_all()).map_err(io)?;
+        sync_dir(path.parent());
+        Ok(true)
+    }
+
+    /// Destroys `owner`'s keyring secret: overwritten with zeros, synced, removed. Every
+    /// key wrapped under it, in the database and in every copy of it, is then useless
+    /// (TOM DEL-4). Returns whether there was one.
+    pub fn destroy_owner_secret(&self, owner: &str) -> Result<bool, CryptoError> {
+        let Some(path) = self.secret_path(owner)? else { return Ok(false) };
+        let io = |e: std::io::Error| CryptoError::BadKey(format!("cannot destroy the keyring secret: {e}"));
+        let len = match std::fs::metadata(&path) {
+            Ok(meta) => meta.len(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(io(e)),
+        };
+        let mut file = std::fs::OpenOptions::new().write(true).open(&path).map_err(io)?;
+        file.write_all(&vec![0u8; usize::try_from(len).unwrap_or(64)]).and_then(|()| file.sync_all()).map_err(io)?;
+        drop(file);
+        std::fs::remove_file(&path).map_err(io)?;
+        sync_dir(path.parent());
+        Ok(true)
+    }
+}
+
+fn sync_dir(dir: Option<&Path>) {
+    if let Some(dir) = dir {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
     }
 }
 

@@ -22,8 +22,8 @@ use zeroize::Zeroizing;
 
 pub use field::{normalize_email, TenantKeys};
 pub use ip_hash::{IpHash, IpHasher};
-pub use master::{MasterKey, MasterKeyOrigin};
-pub use signing::PlatformSigner;
+pub use master::{keyring_dir, MasterKey, MasterKeyOrigin};
+pub use signing::{verify_with_public_key, PlatformSigner};
 
 pub type Key = Zeroizing<[u8; 32]>;
 

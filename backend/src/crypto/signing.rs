@@ -56,3 +56,13 @@ pub fn verify_with(key: &VerifyingKey, message: &[u8], signature_hex: &str) -> R
     let signature = Signature::from_slice(&bytes).map_err(|_| CryptoError::Format)?;
     key.verify(message, &signature).map_err(|_| CryptoError::Decrypt)
 }
+
+/// Checks `signature_hex` over `message` with a public key given as hex (uncompressed
+/// SEC1, as `PlatformSigner::public_key_hex` prints it), e.g. the one a deletion
+/// certificate names. Returns that key's id.
+pub fn verify_with_public_key(public_key_hex: &str, message: &[u8], signature_hex: &str) -> Result<String, CryptoError> {
+    let bytes = hex::decode(public_key_hex).map_err(|_| CryptoError::Format)?;
+    let key = VerifyingKey::from_sec1_bytes(&bytes).map_err(|_| CryptoError::Format)?;
+    verify_with(&key, message, signature_hex)?;
+    Ok(key_id(&key))
+}

@@ -435,9 +435,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    retention_settings (tenant_id, category) {
+        tenant_id -> Text,
+        category -> Text,
+        months -> Integer,
+        updated_at -> Nullable<Timestamp>,
+        last_run_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    tenant_offboardings (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        started_at -> Timestamp,
+        started_by_type -> Text,
+        started_by_id -> Nullable<Text>,
+        started_by_role -> Nullable<Text>,
+        archive_until -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+        keys_destroyed_at -> Nullable<Timestamp>,
+        certificate -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
-    tenants, tenant_keys, ip_hash_keys, locations, accounts, audit_heads, audit_entries, deletion_log, memberships, sessions,
+    tenants, tenant_offboardings, tenant_keys, ip_hash_keys, locations, accounts, audit_heads, audit_entries, deletion_log, memberships, sessions,
     recovery_codes, companies, invitations, mail_outbox, events, event_sessions, event_instructors, participants,
     participant_terms, bookings, magic_links, participant_sessions, subject_requests, devices, device_enrolments, device_nonces,
-    cards, card_enrolments, attendance, device_taps
+    cards, card_enrolments, attendance, device_taps, retention_settings
 );

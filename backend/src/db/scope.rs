@@ -36,6 +36,14 @@ impl TenantScope {
         Self { tenant_id }
     }
 
+    /// For a platform admin's action on a tenant's lifecycle (offboarding: start it, see
+    /// its status, hand out the certificate), the tenant named in the platform route's
+    /// path. Such services change the tenant's status and write its audit chain; they
+    /// never read its personal data (the export archive is for the tenant's admins only).
+    pub(crate) fn named_by_platform_admin(tenant_id: String) -> Self {
+        Self { tenant_id }
+    }
+
     pub fn tenant_id(&self) -> &str {
         &self.tenant_id
     }

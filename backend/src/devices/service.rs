@@ -92,6 +92,10 @@ pub fn enrol(state: &AppState, origin: &Origin, input: &EnrolRequest) -> Result<
         store::enrolment_by_hash(&mut conn, &token_hash(&code))?
     };
     let enrolment = enrolment.filter(|e| e.used_at.is_none() && e.expires_at > now).ok_or_else(enrolment_invalid)?;
+    // No new devices in an offboarding tenant (TOM DEL-1).
+    if crate::offboarding::store::status(&mut *state.db.conn()?, &enrolment.tenant_id)?.as_deref() != Some(crate::tenants::model::STATUS_ACTIVE) {
+        return Err(enrolment_invalid());
+    }
     let scope = TenantScope::named_by_token(enrolment.tenant_id.clone());
     let secret = hex::encode(random_bytes(32));
     let id = Uuid::now_v7().to_string();

@@ -55,6 +55,8 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
             store::by_id(&mut conn, &device_id).map_err(crate::AppError::from)?
         };
         let Some(device) = device else { return Err(refused("device_unknown")) };
+        // Every device request changes data: none in an offboarding tenant (TOM DEL-1).
+        crate::offboarding::guard::check(&mut *state.db.conn()?, &device.tenant_id, &actix_web::http::Method::POST, &path)?;
         let scope = TenantScope::named_by_device(device.tenant_id.clone());
         let audit = AuditContext {
             actor: Actor { kind: ActorKind::Device, id: Some(device.id.clone()), role: None },

@@ -25,6 +25,7 @@ use crate::devices::routes as devices;
 use crate::events::routes as events;
 use crate::invitations::routes as invitations;
 use crate::locations::routes as locations;
+use crate::offboarding::routes as offboarding;
 use crate::members::routes as members;
 use crate::portal::routes as portal;
 use crate::privacy::routes as privacy;
@@ -88,7 +89,9 @@ pub fn build_app(
                         .service(invitations::revoke),
                 )
                 .service(web::scope("/companies").service(companies::list).service(companies::create))
-                .service(web::scope("/tenant").service(tenant::get).service(tenant::set).service(bookings::settings).service(bookings::set_settings))
+                .service(web::scope("/tenant").service(tenant::get).service(tenant::set).service(bookings::settings).service(bookings::set_settings)
+                    .service(offboarding::tenant_status).service(offboarding::tenant_start).service(offboarding::tenant_archive))
+                .service(web::scope("/platform/tenants").service(offboarding::platform_status).service(offboarding::platform_start).service(offboarding::platform_certificate))
                 .service(
                     web::scope("/events")
                         .service(events::list)
@@ -100,8 +103,10 @@ pub fn build_app(
                         .service(events::update),
                 )
                 .service(web::scope("/bookings").service(bookings::cancel).service(bookings::move_booking))
-                .service(web::scope("/participants").service(bookings::search).service(privacy::restriction).service(attendance::participant))
+                .service(web::scope("/participants").service(bookings::search).service(privacy::restriction).service(privacy::export).service(attendance::participant))
                 .service(web::scope("/subject-requests").service(privacy::list).service(privacy::create).service(privacy::execute))
+                .service(web::scope("/retention").service(privacy::retention_get).service(privacy::retention_set))
+                .service(privacy::processing_record)
                 .service(
                     web::scope("/devices")
                         .service(devices::create_enrolment)

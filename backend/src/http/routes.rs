@@ -107,7 +107,10 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::devices::routes::card_enrolment, crate::devices::routes::enrol, crate::devices::routes::heartbeat, crate::devices::routes::tap,
         crate::attendance::routes::session, crate::attendance::routes::session_csv, crate::attendance::routes::record,
         crate::attendance::routes::correct, crate::attendance::routes::participant, crate::attendance::routes::kiosk,
-        crate::privacy::routes::list, crate::privacy::routes::create, crate::privacy::routes::execute, crate::privacy::routes::restriction,
+        crate::privacy::routes::list, crate::privacy::routes::create, crate::privacy::routes::execute, crate::privacy::routes::restriction, crate::privacy::routes::export,
+        crate::privacy::routes::retention_get, crate::privacy::routes::retention_set, crate::privacy::routes::processing_record,
+        crate::offboarding::routes::tenant_status, crate::offboarding::routes::tenant_start, crate::offboarding::routes::tenant_archive,
+        crate::offboarding::routes::platform_status, crate::offboarding::routes::platform_start, crate::offboarding::routes::platform_certificate,
     ),
     components(schemas(Problem)),
     tags(
@@ -121,7 +124,8 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         (name = "participants", description = "Participant sign-in by link and the participant portal"),
         (name = "devices", description = "Check-in devices: enrolment, signed requests, configuration"),
         (name = "attendance", description = "Check-ins, corrections, attendance records and the kiosk feed"),
-        (name = "privacy", description = "Requests about personal data, restriction and erasure"),
+        (name = "privacy", description = "Requests about personal data, restriction, erasure and retention"),
+        (name = "offboarding", description = "Ending a tenant: read-only, export archive, deletion with key destruction, deletion certificate"),
     )
 )]
 pub struct ApiDoc;

@@ -139,6 +139,10 @@ fn open_invitation(state: &AppState, token: &str, now: NaiveDateTime) -> Result<
         store::by_token_hash(&mut conn, &token_hash(token))?
     };
     let invitation = invitation.filter(|i| i.is_open(now)).ok_or_else(invalid)?;
+    // Links into an offboarding tenant are void (TOM DEL-1).
+    if crate::offboarding::store::status(&mut *state.db.conn()?, &invitation.tenant_id)?.as_deref() != Some(crate::tenants::model::STATUS_ACTIVE) {
+        return Err(invalid());
+    }
     let scope = TenantScope::named_by_token(invitation.tenant_id.clone());
     let email = load_keys(&state.db, &state.master, &scope)?.decrypt("invitations", "email", &invitation.id, &invitation.email_ciphertext)?.to_string();
     Ok((invitation, scope, email))

@@ -40,6 +40,7 @@ impl FromRequest for Participant {
             let state = req.app_data::<web::Data<AppState>>().cloned().ok_or_else(unauthenticated)?;
             let token = bearer(&req).ok_or_else(unauthenticated)?;
             let facts = RequestFacts::of(&req)?;
+            let (method, path) = (req.method().clone(), req.path().to_owned());
             let participant = web::block(move || -> Result<Participant, ApiError> {
                 let origin = facts.origin(&state)?;
                 let now = origin.at.naive_utc();
@@ -50,6 +51,8 @@ impl FromRequest for Participant {
                     return Err(unauthenticated());
                 }
                 store::touch_session(&mut conn, &session.tenant_id, &session.id, now).map_err(crate::AppError::from)?;
+                // An offboarding tenant is read-only (TOM DEL-1, DEL-2).
+                crate::offboarding::guard::check(&mut conn, &session.tenant_id, &method, &path)?;
                 Ok(Participant {
                     audit: AuditContext {
                         actor: Actor { kind: ActorKind::Participant, id: Some(session.participant_id.clone()), role: None },

@@ -1,7 +1,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{Duration, NaiveDateTime};
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::model::*;
@@ -13,12 +13,12 @@ use crate::auth::service::{token_hash, Origin};
 use crate::bookings::model::{BookingRow, ParticipantRow};
 use crate::bookings::service::{self as bookings, clean, person, Canceller};
 use crate::bookings::store as booking_store;
-use crate::crypto::{normalize_email, random_bytes};
+use crate::crypto::random_bytes;
 use crate::db::{TenantScope, Tx};
 use crate::error::AppError;
 use crate::events::model::SessionView;
 use crate::notify::templates::{self, Language};
-use crate::notify::{self, MailStatus};
+use crate::notify;
 use crate::state::AppState;
 use crate::tenants::model::Tenant;
 use crate::tenants::service::keys;
@@ -164,12 +164,12 @@ pub fn me(state: &AppState, p: &Participant) -> Result<PortalMe, AppError> {
     })
 }
 
-fn portal_bookings(tx: &mut Tx<'_>, p: &Participant, rows: Vec<BookingRow>) -> Result<Vec<PortalBooking>, AppError> {
+pub(crate) fn portal_bookings(tx: &mut Tx<'_>, tenant_id: &str, rows: Vec<BookingRow>) -> Result<Vec<PortalBooking>, AppError> {
     let event_ids: Vec<String> = rows.iter().map(|b| b.event_id.clone()).collect();
-    let sessions = crate::events::store::sessions(tx, p.scope.tenant_id(), &event_ids)?;
+    let sessions = crate::events::store::sessions(tx, tenant_id, &event_ids)?;
     let mut out = Vec::new();
     for b in rows {
-        let event = crate::events::store::find(tx, p.scope.tenant_id(), &b.event_id)?.ok_or(AppError::NotFound)?;
+        let event = crate::events::store::find(tx, tenant_id, &b.event_id)?.ok_or(AppError::NotFound)?;
         out.push(PortalBooking {
             sessions: sessions.iter().filter(|s| s.event_id == b.event_id).cloned().map(SessionView::from).collect(),
             id: b.id,
@@ -187,59 +187,19 @@ fn portal_bookings(tx: &mut Tx<'_>, p: &Participant, rows: Vec<BookingRow>) -> R
 pub fn bookings(state: &AppState, p: &Participant) -> Result<Vec<PortalBooking>, AppError> {
     state.db.tenant_tx(&p.scope, |tx| {
         let rows = booking_store::of_participant(tx, p.scope.tenant_id(), &p.participant_id)?;
-        portal_bookings(tx, p, rows)
+        portal_bookings(tx, p.scope.tenant_id(), rows)
     })
 }
 
 /// Cancels one of the participant's own bookings; someone else's is not found.
 pub fn cancel(state: &AppState, p: &Participant, id: &str) -> Result<PortalBooking, AppError> {
     let row = bookings::cancel(state, &p.scope, &p.audit, id, Canceller::Participant(&p.participant_id))?;
-    state.db.tenant_tx(&p.scope, |tx| portal_bookings(tx, p, vec![row])?.pop().ok_or(AppError::NotFound))
+    state.db.tenant_tx(&p.scope, |tx| portal_bookings(tx, p.scope.tenant_id(), vec![row])?.pop().ok_or(AppError::NotFound))
 }
 
 /// Everything stored about the participant, readable (TOM RIGHTS-1). Audited.
 pub fn export(state: &AppState, p: &Participant) -> Result<Value, AppError> {
-    state.db.tenant_tx(&p.scope, |tx| {
-        let keys = keys(tx, &p.scope, &state.master)?;
-        let row = me_row(tx, p)?;
-        let who = person(&keys, &row)?;
-        let tenant = crate::tenants::store::find(tx, p.scope.tenant_id())?.ok_or(AppError::NotFound)?;
-        let rows = booking_store::of_participant(tx, p.scope.tenant_id(), &p.participant_id)?;
-        let mut booking_list = Vec::new();
-        for (b, view) in rows.iter().zip(portal_bookings(tx, p, rows.clone())?) {
-            let answers = bookings::answers(&keys, b)?;
-            booking_list.push(json!({
-                "id": b.id, "event_id": b.event_id, "title": view.title, "kind": view.kind, "sessions": view.sessions,
-                "status": b.status, "phone": answers.phone, "note": answers.note,
-                "consent_text": b.consent_text, "consented_at": b.consented_at,
-                "created_at": b.created_at, "cancelled_at": b.cancelled_at, "cancelled_by": b.cancelled_by,
-            }));
-        }
-        let mut requests = Vec::new();
-        for r in store::requests_of(tx, p.scope.tenant_id(), &p.participant_id)? {
-            let message = r.message_ciphertext.as_deref().map(|c| keys.decrypt("subject_requests", "message", &r.id, c)).transpose()?.map(|m| m.to_string());
-            requests.push(json!({ "id": r.id, "kind": r.kind, "message": message, "status": r.status, "received_via": r.received_via, "created_at": r.created_at, "due_at": r.due_at }));
-        }
-        let recipient = keys.blind_index("mail_outbox", "recipient", &normalize_email(&who.email));
-        let mails: Vec<Value> = notify::store::for_recipient(tx, p.scope.tenant_id(), &recipient)?
-            .into_iter()
-            .map(|m| json!({ "purpose": m.purpose, "status": MailStatus::from_code(&m.status), "created_at": m.created_at, "sent_at": m.sent_at }))
-            .collect();
-        let opt_out_text = row.mail_opt_out_text_ciphertext.as_deref().map(|c| keys.decrypt("participants", "mail_opt_out_text", &row.id, c)).transpose()?.map(|t| t.to_string());
-        audit::record(tx, &p.audit, Event::new(Action::ParticipantDataExported, "participant", Some(&row.id)).subject(&row.id, None))?;
-        Ok(json!({
-            "exported_at": p.audit.at.naive_utc(),
-            "controller": tenant.name,
-            "participant": {
-                "id": row.id, "name": who.name, "email": who.email, "phone": who.phone, "language": row.language,
-                "created_at": row.created_at, "updated_at": row.updated_at,
-                "mail_opt_out_at": row.mail_opt_out_at, "mail_opt_out_reason": row.mail_opt_out_reason, "mail_opt_out_text": opt_out_text,
-            },
-            "bookings": booking_list,
-            "requests": requests,
-            "mails": mails,
-        }))
-    })
+    state.db.tenant_tx(&p.scope, |tx| crate::privacy::service::person_export(tx, state, &p.scope, &p.audit, &p.participant_id))
 }
 
 /// Stores a request about the participant's data for the tenant's queue (TOM RIGHTS-2).

@@ -1,9 +1,12 @@
-//! `/api/v1/subject-requests` (the tenant's queue of requests about personal data) and
-//! `/api/v1/participants/{id}/restriction`. Tenant admins only (TOM RIGHTS-2).
+//! `/api/v1/subject-requests` (the tenant's queue of requests about personal data),
+//! `/api/v1/participants/{id}/restriction`, `/api/v1/retention` and
+//! `/api/v1/processing-record`. Tenant admins only (TOM RIGHTS-2, PRIV-6, RIGHTS-3).
 
 use actix_web::{get, post, put, web, HttpResponse};
 
 use super::model::{NewSubjectRequest, RestrictionChange, RestrictionView, SubjectRequestView};
+use super::record::{self, ProcessingRecord, RecordQuery};
+use super::retention::{self, RetentionChange, RetentionView};
 use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
@@ -55,4 +58,54 @@ pub async fn execute(state: web::Data<AppState>, p: Principal, id: web::Path<Str
 #[put("/{id}/restriction")]
 pub async fn restriction(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<RestrictionChange>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::restrict(s, p, scope, &id, &body)).await?))
+}
+
+/// Everything stored about one person as JSON, to answer an access request (RIGHTS-1).
+#[utoipa::path(get, path = "/api/v1/participants/{id}/export", operation_id = "participants_export", tag = "privacy", params(("id" = String, Path)), responses(
+    (status = 200, content_type = "application/json", body = Object),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/{id}/export")]
+pub async fn export(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let name = format!("attachment; filename=\"participant-{}.json\"", id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>());
+    let data = staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::export(s, p, scope, &id)).await?;
+    Ok(HttpResponse::Ok().insert_header((actix_web::http::header::CONTENT_DISPOSITION, name)).json(data))
+}
+
+/// The tenant's retention periods, who becomes due next and how many are due now (TOM PRIV-6).
+#[utoipa::path(get, path = "/api/v1/retention", operation_id = "retention_get", tag = "privacy", responses(
+    (status = 200, body = RetentionView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("")]
+pub async fn retention_get(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::RetentionManage, retention::get).await?))
+}
+
+/// Changes the retention periods (participants 1–120 months after their last event;
+/// audit entries 12–120 months). The next daily run applies them.
+#[utoipa::path(put, path = "/api/v1/retention", operation_id = "retention_set", tag = "privacy", request_body = RetentionChange, responses(
+    (status = 200, body = RetentionView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[put("")]
+pub async fn retention_set(state: web::Data<AppState>, p: Principal, body: web::Json<RetentionChange>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::RetentionManage, move |s, p, scope| retention::set(s, p, scope, &body)).await?))
+}
+
+/// The tenant's processing record (TOM RIGHTS-3): activities, purposes, legal bases, data
+/// categories as stored, recipients, the current retention settings, the measures in
+/// place and counts; no personal data. For the tenant's own record (Art. 30 GDPR).
+/// Every read is audited (`processing_record.viewed`).
+#[utoipa::path(get, path = "/api/v1/processing-record", operation_id = "processing_record_get", tag = "privacy", params(RecordQuery), responses(
+    (status = 200, body = ProcessingRecord),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/processing-record")]
+pub async fn processing_record(state: web::Data<AppState>, p: Principal, query: web::Query<RecordQuery>) -> Result<HttpResponse, ApiError> {
+    let lang = query.into_inner().lang.unwrap_or_default();
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::ProcessingRecordRead, move |s, p, scope| record::get(s, p, scope, lang)).await?))
 }

@@ -38,7 +38,7 @@ pub fn erase(state: &AppState, scope: &TenantScope, ctx: &AuditContext, particip
     Ok(report)
 }
 
-fn erase_in(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, ctx: &AuditContext, participant_id: &str, reason: &Reason<'_>, to_ledger: bool) -> Result<ErasureReport, AppError> {
+pub(crate) fn erase_in(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, ctx: &AuditContext, participant_id: &str, reason: &Reason<'_>, to_ledger: bool) -> Result<ErasureReport, AppError> {
     let now = now_of(ctx);
     let tenant = scope.tenant_id();
     db::lock_row(tx, "participants", tenant, participant_id)?;
@@ -182,7 +182,12 @@ pub fn execute(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -
         }
         let who = bookings::participant(tx, tenant_id, &request.participant_id)?.ok_or(AppError::NotFound)?;
         if who.erased_at.is_some() {
-            return Err(AppError::rule("already_erased", "this person's data has been erased already"));
+            // Nothing is left to act on and no address to write to: the request is closed.
+            store::mark_done(tx, tenant_id, id, &p.account_id, now)?;
+            let event = Event::new(Action::SubjectRequestExecuted, "subject_request", Some(id)).subject(&who.id, None).detail("kind", request.kind.as_str());
+            audit::record(tx, &p.audit, event.detail("outcome", "already_erased"))?;
+            let row = store::request(tx, tenant_id, id)?.ok_or(AppError::NotFound)?;
+            return view_in(tx, state, scope, row, now);
         }
         let keys = tenants::keys(tx, scope, &state.master)?;
         let email = person(&keys, &who)?.email;
@@ -226,5 +231,108 @@ pub fn restrict(state: &AppState, p: &Principal, scope: &TenantScope, participan
         let action = if change.restricted { Action::ParticipantRestricted } else { Action::ParticipantRestrictionLifted };
         audit::record(tx, &p.audit, Event::new(action, "participant", Some(&who.id)).subject(&who.id, None))?;
         Ok(RestrictionView { participant_id: who.id, restricted_at: at })
+    })
+}
+
+/// Everything stored about one person, readable and machine-readable (TOM RIGHTS-1):
+/// profile, bookings, attendance, cards (as pseudonyms), requests, mails and the audit
+/// entries about them. The export itself is audited.
+pub fn person_export(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, ctx: &AuditContext, participant_id: &str) -> Result<serde_json::Value, AppError> {
+    use serde_json::json;
+    let tenant_id = scope.tenant_id();
+    let keys = tenants::keys(tx, scope, &state.master)?;
+    let row = bookings::participant(tx, tenant_id, participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
+    let who = person(&keys, &row)?;
+    let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
+
+    let booking_rows = bookings::of_participant(tx, tenant_id, &row.id)?;
+    let mut booking_list = Vec::new();
+    for (b, view) in booking_rows.iter().zip(crate::portal::service::portal_bookings(tx, tenant_id, booking_rows.clone())?) {
+        let answers = crate::bookings::service::answers(&keys, b)?;
+        booking_list.push(json!({
+            "id": b.id, "event_id": b.event_id, "title": view.title, "kind": view.kind, "sessions": view.sessions,
+            "status": b.status, "phone": answers.phone, "note": answers.note,
+            "consent_text": b.consent_text, "consented_at": b.consented_at,
+            "created_at": b.created_at, "cancelled_at": b.cancelled_at, "cancelled_by": b.cancelled_by,
+        }));
+    }
+
+    let records = crate::attendance::store::of_participant(tx, tenant_id, &row.id)?;
+    let session_ids: Vec<String> = records.iter().map(|r| r.session_id.clone()).collect();
+    let sessions = crate::events::store::sessions_by_id(tx, tenant_id, &session_ids)?;
+    let mut titles = BTreeMap::new();
+    for s in &sessions {
+        if !titles.contains_key(&s.event_id) {
+            let title = crate::events::store::find(tx, tenant_id, &s.event_id)?.map(|e| e.title).unwrap_or_default();
+            titles.insert(s.event_id.clone(), title);
+        }
+    }
+    let attendance: Vec<serde_json::Value> = records
+        .iter()
+        .map(|r| {
+            let session = sessions.iter().find(|s| s.id == r.session_id);
+            json!({
+                "id": r.id, "session_id": r.session_id,
+                "event_title": session.and_then(|s| titles.get(&s.event_id)),
+                "session_starts_at": session.map(|s| s.starts_at),
+                "kind": r.kind, "occurred_at": r.occurred_at, "recorded_at": r.recorded_at, "source": r.source,
+                "late_upload": r.late_upload, "voided": r.voided, "supersedes_id": r.supersedes_id, "reason": r.reason,
+            })
+        })
+        .collect();
+    // A card's id is never stored; its keyed hash is the pseudonym the tenant knows it by.
+    let cards: Vec<serde_json::Value> = crate::attendance::store::cards_of(tx, tenant_id, &row.id)?
+        .into_iter()
+        .map(|c| json!({ "id": c.id, "pseudonym": hex::encode(&c.card_hmac[..c.card_hmac.len().min(8)]), "bound_at": c.created_at }))
+        .collect();
+
+    let mut requests = Vec::new();
+    for r in crate::portal::store::requests_of(tx, tenant_id, &row.id)? {
+        let message = r.message_ciphertext.as_deref().map(|c| keys.decrypt("subject_requests", "message", &r.id, c)).transpose()?.map(|m| m.to_string());
+        requests.push(json!({ "id": r.id, "kind": r.kind, "message": message, "status": r.status, "received_via": r.received_via, "created_at": r.created_at, "due_at": r.due_at, "handled_at": r.handled_at }));
+    }
+    let recipient = keys.blind_index("mail_outbox", "recipient", &normalize_email(&who.email));
+    let mails: Vec<serde_json::Value> = crate::notify::store::for_recipient(tx, tenant_id, &recipient)?
+        .into_iter()
+        .map(|m| json!({ "purpose": m.purpose, "status": crate::notify::MailStatus::from_code(&m.status), "created_at": m.created_at, "sent_at": m.sent_at }))
+        .collect();
+    // Who acted is named by role only: staff members' ids are not the person's data.
+    let chain = audit::service::chain_of(tx);
+    let visibility = audit::model::Visibility::Subject(row.id.clone());
+    let audit_entries: Vec<serde_json::Value> = audit::service::search(tx, &chain, &visibility, &audit::model::Filter::default(), None, 1000)?
+        .into_iter()
+        .rev()
+        .map(|e| json!({ "occurred_at": e.occurred_at, "action": e.action, "outcome": e.outcome, "actor_type": e.actor_type, "actor_role": e.actor_role, "target_type": e.target_type, "target_id": e.target_id }))
+        .collect();
+
+    let opt_out_text = row.mail_opt_out_text_ciphertext.as_deref().map(|c| keys.decrypt("participants", "mail_opt_out_text", &row.id, c)).transpose()?.map(|t| t.to_string());
+    audit::record(tx, ctx, Event::new(Action::ParticipantDataExported, "participant", Some(&row.id)).subject(&row.id, None))?;
+    Ok(json!({
+        "exported_at": ctx.at.naive_utc(),
+        "controller": tenant.name,
+        "participant": {
+            "id": row.id, "name": who.name, "email": who.email, "phone": who.phone, "language": row.language,
+            "created_at": row.created_at, "updated_at": row.updated_at, "restricted_at": row.restricted_at,
+            "mail_opt_out_at": row.mail_opt_out_at, "mail_opt_out_reason": row.mail_opt_out_reason, "mail_opt_out_text": opt_out_text,
+        },
+        "bookings": booking_list,
+        "attendance": attendance,
+        "cards": cards,
+        "requests": requests,
+        "mails": mails,
+        "audit_entries": audit_entries,
+    }))
+}
+
+/// The staff side of an access request: the same export, for a tenant admin to hand over.
+/// A restricted person's data is not used, so it is not exported here (they can still
+/// download it themselves in the portal).
+pub fn export(state: &AppState, p: &Principal, scope: &TenantScope, participant_id: &str) -> Result<serde_json::Value, AppError> {
+    state.db.tenant_tx(scope, |tx| {
+        let who = bookings::participant(tx, scope.tenant_id(), participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
+        if who.restricted_at.is_some() {
+            return Err(AppError::rule("restricted", "this person's data is restricted (Art. 18 GDPR) and is not exported; lift the restriction first, or let the person download it in the portal"));
+        }
+        person_export(tx, state, scope, &p.audit, participant_id)
     })
 }

@@ -47,7 +47,7 @@ pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant)
         booking_consent_text: None,
     };
     let scope = TenantScope::named_by_operator(tenant.id.clone());
-    db.platform_tx(|tx| {
+    let created = db.platform_tx(|tx| {
         if store::find_by_slug(tx, &tenant.slug)?.is_some() {
             return Err(AppError::Conflict(format!("a tenant with slug `{}` exists", tenant.slug)));
         }
@@ -56,13 +56,16 @@ pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant)
         audit::record(tx, ctx, created())?;
         // From here on the transaction works inside the new tenant (RLS checks the keys).
         tx.enter_tenant(&scope)?;
+        // The tenant's secret in the keyring beside the database: its keys are wrapped
+        // under it too, so destroying it shreds every backup's copy (TOM DEL-4).
+        master.create_owner_secret(&tenant.id)?;
         for purpose in [KEY_PURPOSE_DATA, KEY_PURPOSE_INDEX] {
             let key_id = Uuid::now_v7().to_string();
             store::insert_key(
                 tx,
                 &TenantKeyRow {
                     tenant_id: tenant.id.clone(),
-                    wrapped_key: Some(master.wrap(purpose, &tenant.id, &key_id, &random_key())),
+                    wrapped_key: Some(master.try_wrap(purpose, &tenant.id, &key_id, &random_key())?),
                     id: key_id,
                     purpose: purpose.to_owned(),
                     master_key_id: master.id().to_owned(),
@@ -73,7 +76,12 @@ pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant)
         }
         audit::record(tx, ctx, created())?;
         Ok(())
-    })?;
+    });
+    if let Err(e) = created {
+        // A secret of a tenant that was not created wraps nothing.
+        let _ = master.destroy_owner_secret(&tenant.id);
+        return Err(e);
+    }
     Ok(tenant)
 }
 

@@ -235,7 +235,9 @@ pub fn test_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = dev_config(&test_db);
     adjust(&mut config);
     let clock = Arc::new(ManualClock::new(start_time()));
-    let state = AppState::new(config, test_db.db(), MasterKey::generate(MasterKeyOrigin::Operator), clock.clone());
+    // As `MasterKey::load` sets it up: the tenant keyring beside the database (DEL-4).
+    let master = MasterKey::generate(MasterKeyOrigin::Operator).with_keyring(anwesend::crypto::keyring_dir(&config));
+    let state = AppState::new(config, test_db.db(), master, clock.clone());
     TestApp { state, clock, db: test_db }
 }
 

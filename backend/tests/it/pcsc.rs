@@ -124,11 +124,11 @@ impl PcscLab {
             assert!(!tcp_port_listening(port), "TCP port {port} (vpcd slot {slot}) is already in use by another process");
         }
 
-        self.note("starting pcscd -f -a");
+        self.note("starting pcscd -f -a -i");
         let log = OpenOptions::new().create(true).append(true).open(&self.log_path).expect("open the pcscd log");
         let started = Instant::now();
         let child = Command::new(PCSCD)
-            .args(["-f", "-a"])
+            .args(["-f", "-a", "-i"])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone the pcscd log handle"))
             .stderr(log)
@@ -173,6 +173,14 @@ impl PcscLab {
 impl Drop for PcscLab {
     fn drop(&mut self) {
         self.stop_pcscd();
+        if thread::panicking() {
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(120).collect();
+            eprintln!("--- pcscd log, last {} lines ---", tail.len());
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
     }
 }
 
@@ -362,10 +370,12 @@ pub(crate) fn tap(slot: u16, uid: &[u8]) -> Vec<Vec<u8>> {
     let card = VirtualCard::insert(slot, uid);
     if !card.wait_for_read(Duration::from_secs(15)) {
         let apdus: Vec<String> = card.apdus().iter().map(|apdu| hex(apdu)).collect();
+        let state = slot_state(slot);
         drop(card);
         thread::sleep(REMOVAL_SETTLE);
         panic!(
-            "tap on vpcd slot {slot} ({}): the card with UID {} was not read within 15 s; APDUs received: {apdus:?}",
+            "tap on vpcd slot {slot} ({}): the card with UID {} was not read within 15 s; APDUs received: {apdus:?}; \
+             pcscd reports the slot as {state}",
             reader_name(slot),
             hex(uid)
         );
@@ -377,6 +387,18 @@ pub(crate) fn tap(slot: u16, uid: &[u8]) -> Vec<Vec<u8>> {
     let apdus = card.remove();
     wait_until_empty(slot);
     apdus
+}
+
+/// The slot's state as pcscd reports it now (for failure messages).
+fn slot_state(slot: u16) -> String {
+    use ::pcsc::{Context, ReaderState, Scope, State};
+    let Ok(context) = Context::establish(Scope::User) else { return "unknown (no PC/SC context)".into() };
+    let Ok(name) = std::ffi::CString::new(reader_name(slot)) else { return "unknown".into() };
+    let mut states = [ReaderState::new(name, State::UNAWARE)];
+    match context.get_status_change(Duration::from_millis(500), &mut states) {
+        Ok(()) => format!("{:?}, event count {}", states[0].event_state(), states[0].event_count()),
+        Err(e) => format!("unknown ({e})"),
+    }
 }
 
 /// Waits until pcscd reports the slot empty (under load its 400 ms poll can lag), so the

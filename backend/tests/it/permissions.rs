@@ -64,6 +64,8 @@ enum Id {
     Session,
     /// A check-in device of tenant A, or of tenant B.
     Device,
+    /// Tenant A, named in a platform route.
+    Tenant,
 }
 
 struct Row {
@@ -139,7 +141,18 @@ fn row(op: &str) -> Option<Row> {
         "subject_requests_list" => r(Some(ADMINS), None, &[200]),
         "subject_requests_create" => r(Some(ADMINS), Some(json!({ "participant_id": "niemand", "kind": "access", "received_via": "phone" })), &[404]),
         "subject_requests_execute" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
+        "retention_get" => r(Some(ADMINS), None, &[200]),
+        "retention_set" => r(Some(ADMINS), Some(json!({ "participant_retention_months": 12, "audit_retention_months": 24 })), &[200]),
+        "processing_record_get" => r(Some(ADMINS), None, &[200]),
         "participants_restriction" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), Some(json!({ "restricted": true })), &[404]) },
+        "participants_export" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
+        // Offboarding (TOM DEL-1..4): a wrong confirmation, so nothing is ended here.
+        "tenant_offboarding_get" => r(Some(ADMINS), None, &[200]),
+        "tenant_offboarding_start" => r(Some(&[Who::PrimaryAdmin]), Some(json!({ "confirm_slug": "falsch" })), &[422]),
+        "tenant_offboarding_archive" => r(Some(ADMINS), None, &[409]),
+        "platform_offboarding_get" => Row { id: Id::Tenant, ..r(Some(&[Who::PlatformAdmin]), None, &[200]) },
+        "platform_offboarding_start" => Row { id: Id::Tenant, ..r(Some(&[Who::PlatformAdmin]), Some(json!({ "confirm_slug": "falsch" })), &[422]) },
+        "platform_offboarding_certificate" => Row { id: Id::Tenant, ..r(Some(&[Who::PlatformAdmin]), None, &[404]) },
         "portal_booking_cancel" => Row { id: Id::UnknownSession, ..r(None, None, &[401]) },
         "portal_me" | "portal_bookings" | "portal_export" | "portal_request_create" | "portal_requests" | "portal_unsubscribe"
         | "portal_resubscribe" | "portal_logout" => r(None, Some(json!({})), &[401]),
@@ -250,6 +263,7 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
             Id::PublicEvent => vec![("own", path.replace("{tenant}", "verein-a").replace("{id}", &events[0]))],
             Id::Session => vec![("own", path.replace("{id}", &sessions_of[0])), ("other tenant", path.replace("{id}", &sessions_of[1]))],
             Id::Device => vec![("own", path.replace("{id}", &devices[0].id)), ("other tenant", path.replace("{id}", &devices[1].id))],
+            Id::Tenant => vec![("own", path.replace("{id}", a.tenant_id()))],
         };
         for who in EVERYONE {
             if row.allowed.is_none() && who != Who::Anonymous {

@@ -164,6 +164,9 @@ async fn rights_2_the_request_queue_restricts_and_erases_with_one_action_and_tel
     let (status, _, _) = call(&service, book(&email)).await;
     assert_eq!(status.as_u16(), 201);
 
+    // An access request still open when the person is erased is closed without a mail.
+    let (_, _, pending) = call(&service, v.staff.request("POST", "/api/v1/subject-requests").set_json(json!({ "participant_id": v.participant, "kind": "access", "received_via": "email" }))).await;
+    let pending = json_of(&pending)["id"].as_str().expect("id").to_owned();
     // An erasure request by letter: executed from the queue, the last mail cannot be found by the address.
     let (_, _, created) = call(&service, v.staff.request("POST", "/api/v1/subject-requests").set_json(json!({ "participant_id": v.participant, "kind": "erasure", "received_via": "letter" }))).await;
     let id = json_of(&created)["id"].as_str().expect("id").to_owned();
@@ -180,4 +183,75 @@ async fn rights_2_the_request_queue_restricts_and_erases_with_one_action_and_tel
     assert_eq!(status.as_u16(), 404, "an erased person cannot be restricted");
     let (status, _, _) = call(&service, v.staff.request("POST", "/api/v1/subject-requests").set_json(json!({ "participant_id": v.participant, "kind": "access", "received_via": "email" }))).await;
     assert_eq!(status.as_u16(), 404, "nor asked about");
+    let mails = count(&app, "mail_outbox");
+    let (status, _, closed) = call(&service, v.staff.request("POST", &format!("/api/v1/subject-requests/{pending}/execute"))).await;
+    assert_eq!((status.as_u16(), json_of(&closed)["status"].as_str()), (200, Some("done")), "{}", String::from_utf8_lossy(&closed));
+    assert_eq!(count(&app, "mail_outbox"), mails, "no address left to write to");
+}
+
+#[actix_web::test]
+async fn rights_1_the_export_holds_everything_about_the_person_and_restricted_people_stay_out_of_exports() {
+    let app = test_app_with(|c| c.rate_limit.public_per_ip_per_minute = 10_000);
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let scope = tenant(&app, "verein-a");
+    admin(&app, &scope, "leitung@verein-a.example");
+    let (name, email) = (sensitive("Hildegard Wunderlich"), sensitive("hildegard.w@example.org"));
+    let v = venue(&app, &service, "verein-a", (&name, &email)).await;
+    let other = sensitive("Bertram Nebenan");
+    let (status, _, _) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.6").set_json(json!({ "name": other, "email": sensitive("bertram.n@example.org"), "consent": true }))).await;
+    assert_eq!(status.as_u16(), 201);
+    let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
+    bind_card(&app, &service, &v.staff, &device, &v.participant, "04ABCDEF012345").await;
+    let (_, _, answer) = call(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "tap-e", "04ABCDEF012345"))).await;
+    assert_eq!(json_of(&answer)["outcome"], "checked_in");
+    let card_hmac: Vec<u8> = {
+        use anwesend::db::schema::cards::dsl as c;
+        c::cards.filter(c::participant_id.eq(&v.participant)).select(c::card_hmac).first(&mut app.db.inspect()).expect("card binding")
+    };
+
+    // Everything about the person, nothing about anyone else.
+    let export_path = format!("/api/v1/participants/{}/export", v.participant);
+    let (status, headers, body) = call(&service, v.staff.request("GET", &export_path)).await;
+    assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
+    assert!(headers.get("content-disposition").and_then(|h| h.to_str().ok()).is_some_and(|h| h.contains("attachment")));
+    let export = json_of(&body);
+    assert_eq!((export["participant"]["name"].as_str(), export["participant"]["email"].as_str()), (Some(name.as_str()), Some(email.as_str())));
+    assert_eq!(export["bookings"].as_array().map(Vec::len), Some(1));
+    let attendance = export["attendance"].as_array().expect("attendance");
+    assert_eq!(attendance.len(), 1);
+    assert_eq!((attendance[0]["kind"].as_str(), attendance[0]["event_title"].as_str(), attendance[0]["source"].as_str()), (Some("check_in"), Some("Abendkurs"), Some("device")));
+    let cards = export["cards"].as_array().expect("cards");
+    assert_eq!(cards.len(), 1);
+    assert_eq!(cards[0]["pseudonym"].as_str(), Some(hex::encode(&card_hmac[..8]).as_str()), "the card as its pseudonym");
+    assert!(!String::from_utf8_lossy(&body).contains("04ABCDEF012345"), "never the card id");
+    let actions: Vec<&str> = export["audit_entries"].as_array().expect("audit").iter().filter_map(|e| e["action"].as_str()).collect();
+    for action in ["participant.created", "booking.created", "card.bound", "attendance.recorded"] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    assert!(export["mails"].as_array().is_some_and(|m| !m.is_empty()), "the booking confirmation");
+    assert!(!String::from_utf8_lossy(&body).contains(&other), "no one else's data");
+
+    // Restricted: shown and marked in the lists, left out of every export.
+    let (status, _, _) = call(&service, v.staff.request("PUT", &format!("/api/v1/participants/{}/restriction", v.participant)).set_json(json!({ "restricted": true }))).await;
+    assert_eq!(status.as_u16(), 200);
+    let (status, headers, problem) = call(&service, v.staff.request("GET", &export_path)).await;
+    assert_eq!((status.as_u16(), json_of(&problem)["code"].as_str()), (409, Some("restricted")));
+    assert_eq!(headers.get("content-type").and_then(|h| h.to_str().ok()), Some("application/problem+json"));
+    let (_, _, list) = call(&service, v.staff.request("GET", &format!("/api/v1/events/{}/bookings", v.event))).await;
+    let marked: Vec<(String, bool)> = json_of(&list).as_array().expect("list").iter().map(|b| (b["name"].as_str().unwrap_or_default().to_owned(), b["restricted"].as_bool().unwrap_or_default())).collect();
+    assert!(marked.contains(&(name.clone(), true)) && marked.contains(&(other.clone(), false)), "{marked:?}");
+    for path in [format!("/api/v1/events/{}/bookings.csv", v.event), format!("/api/v1/event-sessions/{}/attendance.csv", v.session)] {
+        let (status, _, csv) = call(&service, v.staff.request("GET", &path)).await;
+        let csv = String::from_utf8_lossy(&csv);
+        assert_eq!(status.as_u16(), 200, "{path}");
+        assert!(csv.contains(&other) && !csv.contains(&name) && !csv.contains(&email), "{path}: {csv}");
+    }
+    let (_, _, list) = call(&service, v.staff.request("GET", &format!("/api/v1/event-sessions/{}/attendance", v.session))).await;
+    assert!(json_of(&list)["attendees"].as_array().expect("attendees").iter().any(|a| a["name"] == name.as_str() && a["restricted"] == true));
+
+    // Erased: nothing left to export.
+    let ctx = AuditContext { at: app.clock.now(), ..app.ctx() };
+    privacy::erase(&app.state, &scope, &ctx, &v.participant, &REQUEST).expect("erase");
+    let (status, _, _) = call(&service, v.staff.request("GET", &export_path)).await;
+    assert_eq!(status.as_u16(), 404);
 }

@@ -139,3 +139,11 @@ export async function fetchStatus(signal?: AbortSignal): Promise<Status> {
   if (data) return data;
   throw apiError(response, error);
 }
+
+/** The file name from `Content-Disposition`, if the server gave one (plain `filename=` only). */
+export function attachmentName(response: Response): string | null {
+  const header = response.headers.get('Content-Disposition') ?? '';
+  const m = /filename\s*=\s*"?([^";]+)"?/i.exec(header);
+  const name = m?.[1]?.trim();
+  return name && !/[\\/]/.test(name) ? name : null;
+}

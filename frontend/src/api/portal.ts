@@ -1,4 +1,4 @@
-import { api, apiError, requestSignal } from './client';
+import { api, apiError, attachmentName, requestSignal } from './client';
 import type { components } from './schema';
 
 /**
@@ -56,14 +56,6 @@ export async function cancelPortalBooking(token: string, id: string): Promise<vo
   });
   if (response.ok) return;
   throw apiError(response, error);
-}
-
-/** The file name from `Content-Disposition`, if the server gave one (plain `filename=` only). */
-function attachmentName(response: Response): string | null {
-  const header = response.headers.get('Content-Disposition') ?? '';
-  const m = /filename\s*=\s*"?([^";]+)"?/i.exec(header);
-  const name = m?.[1]?.trim();
-  return name && !/[\\/]/.test(name) ? name : null;
 }
 
 /** Everything stored about the participant, as a file (fetched with the Bearer header, saved from a Blob). */

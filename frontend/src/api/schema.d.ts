@@ -895,6 +895,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/participants/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything stored about one person as JSON, to answer an access request (RIGHTS-1). */
+        get: operations["participants_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/participants/{id}/restriction": {
         parameters: {
             query?: never;
@@ -905,6 +922,44 @@ export interface paths {
         get?: never;
         /** Restricts a person's data (kept, but no bookings, check-ins or mails) or lifts it. */
         put: operations["participants_restriction"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/tenants/{id}/offboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's offboarding state (platform admins). */
+        get: operations["platform_offboarding_get"];
+        put?: never;
+        /** Ends a tenant (platform admins), as its primary admin can. */
+        post: operations["platform_offboarding_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/tenants/{id}/offboarding/certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed deletion certificate of an offboarded tenant (TOM DEL-3); check it with
+         *     `anwesend certificate verify FILE`.
+         */
+        get: operations["platform_offboarding_certificate"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1044,6 +1099,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/processing-record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's processing record (TOM RIGHTS-3): activities, purposes, legal bases, data
+         *     categories as stored, recipients, the current retention settings, the measures in
+         *     place and counts; no personal data. For the tenant's own record (Art. 30 GDPR).
+         *     Every read is audited (`processing_record.viewed`).
+         */
+        get: operations["processing_record_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/{tenant}/events/{id}": {
         parameters: {
             query?: never;
@@ -1106,6 +1183,27 @@ export interface paths {
         put?: never;
         /** Exchanges a sign-in link's token for a participant session (public). */
         post: operations["magic_link_redeem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's retention periods, who becomes due next and how many are due now (TOM PRIV-6). */
+        get: operations["retention_get"];
+        /**
+         * Changes the retention periods (participants 1–120 months after their last event;
+         *     audit entries 12–120 months). The next daily run applies them.
+         */
+        put: operations["retention_set"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1177,6 +1275,48 @@ export interface paths {
         get: operations["booking_settings_get"];
         /** Sets the consent text every booking page shows. */
         put: operations["booking_settings_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenant/offboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's offboarding state and the end of its export window. */
+        get: operations["tenant_offboarding_get"];
+        put?: never;
+        /**
+         * Ends the tenant (primary tenant admins): it turns read-only at once, the export
+         *     archive can be downloaded for 30 days, then its data is deleted and its keys destroyed.
+         */
+        post: operations["tenant_offboarding_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenant/offboarding/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The export archive (tar): one JSON and one CSV file per table with the tenant's data
+         *     decrypted, and a signed manifest with every file's SHA-256 (TOM DEL-2). Only during
+         *     the export window; every download is audited.
+         */
+        get: operations["tenant_offboarding_archive"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1259,6 +1399,8 @@ export interface components {
             name: string;
             participant_id: string;
             records: components["schemas"]["RecordView"][];
+            /** @description The person asked for restriction (Art. 18 GDPR): shown, but left out of exports. */
+            restricted: boolean;
             /** @description `present`, `late`, `left_early` or `absent`. */
             status: string;
         };
@@ -1313,6 +1455,8 @@ export interface components {
             note?: string | null;
             participant_id: string;
             phone?: string | null;
+            /** @description The person asked for restriction (Art. 18 GDPR): shown, but left out of exports. */
+            restricted: boolean;
             status: string;
         };
         /** @description Where and why a chain breaks. */
@@ -1421,6 +1565,21 @@ export interface components {
             revoked_at?: string | null;
             settings: components["schemas"]["DeviceSettings"];
             status: string;
+        };
+        DueParticipant: {
+            /**
+             * Format: date-time
+             * @description When the period ends; the first daily run after it anonymises them.
+             */
+            due_at: string;
+            /**
+             * Format: date-time
+             * @description The end of their last event (or when they were created).
+             */
+            last_event_at: string;
+            participant_id: string;
+            participant_name: string;
+            restricted: boolean;
         };
         Ended: {
             /** @description How many sessions were ended. */
@@ -1617,10 +1776,34 @@ export interface components {
             participant_id: string;
             received_via: string;
         };
+        OffboardingStatus: {
+            /**
+             * Format: date-time
+             * @description The export archive can be downloaded until then; the data is deleted after it.
+             */
+            archive_until?: string | null;
+            /** @description The signed deletion certificate exists (platform admins download it). */
+            certificate_available: boolean;
+            /** Format: date-time */
+            completed_at?: string | null;
+            /** Format: date-time */
+            keys_destroyed_at?: string | null;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** @description `active`, `read_only` (offboarding started: the export window) or `offboarded`. */
+            status: string;
+            tenant_id: string;
+            tenant_slug: string;
+        };
         ParticipantAttendance: {
             entries: components["schemas"]["ParticipantRecordEntry"][];
             name: string;
             participant_id: string;
+            /**
+             * Format: date-time
+             * @description Since when the processing of this person's data is restricted (Art. 18 GDPR); null if it is not.
+             */
+            restricted_at?: string | null;
         };
         ParticipantHit: {
             /**
@@ -1631,6 +1814,11 @@ export interface components {
             email: string;
             id: string;
             name: string;
+            /**
+             * Format: date-time
+             * @description Since when the processing of this person's data is restricted (Art. 18 GDPR); null if it is not.
+             */
+            restricted_at?: string | null;
         };
         ParticipantRecordEntry: {
             /** Format: date-time */
@@ -1686,6 +1874,68 @@ export interface components {
             /** @description `urn:anwesend:problem:<code>` */
             type: string;
         };
+        /** @description One processing activity. */
+        ProcessingActivity: {
+            data_categories: components["schemas"]["ProcessingDataCategory"][];
+            data_subjects: string[];
+            /** @description Stable code: `bookings`, `attendance`, `staff_accounts`, `mail`, `audit`. */
+            id: string;
+            legal_basis: string[];
+            name: string;
+            purposes: string[];
+            recipients: string[];
+            retention: string;
+        };
+        /** @description How much is stored (counts only). */
+        ProcessingCounts: {
+            /** Format: int64 */
+            attendance_records: number;
+            /** Format: int64 */
+            bookings: number;
+            /** Format: int64 */
+            card_bindings: number;
+            /**
+             * Format: int64
+             * @description People with personal data (not anonymised).
+             */
+            participants: number;
+            /**
+             * Format: int64
+             * @description People anonymised (erased on request or after the retention period).
+             */
+            participants_anonymised: number;
+            /**
+             * Format: int64
+             * @description Enabled memberships of staff accounts in the tenant.
+             */
+            staff_memberships: number;
+        };
+        /** @description A category of data as it is stored. */
+        ProcessingDataCategory: {
+            /** @description Stable code, e.g. `name`, `email`, `card_pseudonym`. */
+            id: string;
+            name: string;
+            /** @description How it is stored (encryption, keyed hash, plain). */
+            stored_as: string;
+        };
+        /** @description A technical or organisational measure in place. */
+        ProcessingMeasure: {
+            description: string;
+            /** @description The catalogue id, e.g. `PSEUDO-1`. */
+            id: string;
+        };
+        /** @description The processing record of the caller's tenant. */
+        ProcessingRecord: {
+            activities: components["schemas"]["ProcessingActivity"][];
+            controller: components["schemas"]["RecordController"];
+            counts: components["schemas"]["ProcessingCounts"];
+            /** Format: date-time */
+            generated_at: string;
+            lang: components["schemas"]["RecordLang"];
+            processor: components["schemas"]["RecordProcessor"];
+            retention: components["schemas"]["RecordRetention"];
+            toms: components["schemas"]["ProcessingMeasure"][];
+        };
         /** @description What the public booking page shows: no staff ids, no other bookings. */
         PublicEvent: {
             /** Format: date-time */
@@ -1717,6 +1967,53 @@ export interface components {
         Ready: {
             /** @description `ready` when the database answers. */
             status: string;
+        };
+        /** @description The tenant: the controller of its participants' data. */
+        RecordController: {
+            name: string;
+            slug: string;
+            tenant_id: string;
+        };
+        /**
+         * @description The language of the record's texts (`?lang=de|en`, default `en`).
+         * @enum {string}
+         */
+        RecordLang: "de" | "en";
+        /** @description The platform: the processor acting on the tenant's instructions. */
+        RecordProcessor: {
+            name: string;
+            role: string;
+        };
+        /** @description The tenant's retention settings and the other deletion rules. */
+        RecordRetention: {
+            /**
+             * Format: int32
+             * @description Months audit entries are to be kept (the tenant's setting; pruning not implemented yet).
+             */
+            audit_retention_months: number;
+            /**
+             * Format: date-time
+             * @description When the daily anonymisation last ran for the tenant.
+             */
+            last_run_at?: string | null;
+            /**
+             * Format: int64
+             * @description Days the export archive stays available after offboarding starts; then deletion
+             *     and key destruction.
+             */
+            offboarding_window_days: number;
+            /**
+             * Format: int32
+             * @description Months participant data is kept after the person's last event (the tenant's setting).
+             */
+            participant_retention_months: number;
+            /** @description The rules in words. */
+            rules: string[];
+            /**
+             * Format: date-time
+             * @description When an admin last changed the periods; `None`: the defaults.
+             */
+            updated_at?: string | null;
         };
         /** @description One record as the attendance proof shows it: who recorded what and when. */
         RecordView: {
@@ -1759,6 +2056,54 @@ export interface components {
             participant_id: string;
             /** Format: date-time */
             restricted_at?: string | null;
+        };
+        /** @description New periods; both are required. */
+        RetentionChange: {
+            /** Format: int32 */
+            audit_retention_months: number;
+            /** Format: int32 */
+            participant_retention_months: number;
+        };
+        /** @description The tenant's retention periods and what they mean today. */
+        RetentionView: {
+            /**
+             * Format: int64
+             * @description Audit entries older than `audit_retention_months` (kept; pruning is not implemented).
+             */
+            audit_entries_past_retention: number;
+            /**
+             * Format: int32
+             * @description Months audit entries are to be kept (12–120, default 24). Not enforced yet: entries
+             *     are kept (see `audit_entries_past_retention`).
+             */
+            audit_retention_months: number;
+            /**
+             * Format: int64
+             * @description People whose period has ended: the next run anonymises them.
+             */
+            due_now: number;
+            /**
+             * Format: int64
+             * @description People whose period has ended but who are restricted (Art. 18): kept until lifted.
+             */
+            kept_restricted: number;
+            /**
+             * Format: date-time
+             * @description When the daily job last finished for this tenant.
+             */
+            last_run_at?: string | null;
+            /** @description The next people to become due, soonest first (at most 20). */
+            next_due: components["schemas"]["DueParticipant"][];
+            /**
+             * Format: int32
+             * @description Months participant data is kept after the person's last event (1–120, default 12).
+             */
+            participant_retention_months: number;
+            /**
+             * Format: date-time
+             * @description When an admin last changed the periods; `None`: the defaults.
+             */
+            updated_at?: string | null;
         };
         /** @description One role an account holds in the tenant, with its scope. */
         RoleAssignment: {
@@ -1823,6 +2168,11 @@ export interface components {
          * @enum {string}
          */
         Stage: "mfa" | "enrol" | "full";
+        /** @description Ends the tenant: it turns read-only at once and is deleted after the export window. */
+        StartOffboarding: {
+            /** @description The tenant's slug, typed again as a confirmation. */
+            confirm_slug: string;
+        };
         /** @description What the UI shows in its footer and start page. */
         Status: {
             database: components["schemas"]["DatabaseStatus"];
@@ -4102,6 +4452,51 @@ export interface operations {
             };
         };
     };
+    participants_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     participants_restriction: {
         parameters: {
             query?: never;
@@ -4133,6 +4528,140 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_offboarding_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OffboardingStatus"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_offboarding_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartOffboarding"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OffboardingStatus"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Offboarding started already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_offboarding_certificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificate (JSON with its signature) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tenant, or not offboarded yet */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4426,6 +4955,36 @@ export interface operations {
             };
         };
     };
+    processing_record_get: {
+        parameters: {
+            query?: {
+                /** @description Language of the texts: `de` or `en` (default). */
+                lang?: components["schemas"]["RecordLang"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessingRecord"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     public_event_get: {
         parameters: {
             query?: {
@@ -4598,6 +5157,72 @@ export interface operations {
                 };
             };
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retention_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retention_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4802,6 +5427,118 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tenant_offboarding_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OffboardingStatus"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tenant_offboarding_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartOffboarding"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OffboardingStatus"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Offboarding started already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tenant_offboarding_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": unknown;
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No offboarding in progress */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

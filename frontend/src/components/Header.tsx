@@ -7,6 +7,8 @@ import {
   canReadEvents,
   canReadAudit,
   canReadDeletionLog,
+  canManageSubjectRequests,
+  canManageRetention,
   canUseKiosk,
   isFullySignedIn,
   signOut,
@@ -146,6 +148,16 @@ export function Header() {
               {canReadDeletionLog(account) ? (
                 <Link to="/deletion-log" className="app-nav__link" data-testid="nav-deletion-log">
                   {t('nav.deletionLog')}
+                </Link>
+              ) : null}
+              {canManageSubjectRequests(account) ? (
+                <Link to="/requests" className="app-nav__link" data-testid="nav-requests">
+                  {t('nav.requests')}
+                </Link>
+              ) : null}
+              {canManageRetention(account) ? (
+                <Link to="/retention" className="app-nav__link" data-testid="nav-retention">
+                  {t('nav.retention')}
                 </Link>
               ) : null}
               {canReadEvents(account) ? (

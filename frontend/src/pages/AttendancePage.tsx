@@ -194,6 +194,14 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
               >
                 <td className="cell-text" data-testid="attendee-name">
                   {attendee.name}
+                  {attendee.restricted ? (
+                    <>
+                      {' '}
+                      <span className="badge badge--warn" data-testid="attendee-restricted">
+                        {t('participants.restricted')}
+                      </span>
+                    </>
+                  ) : null}
                 </td>
                 <td>
                   <AttendeeStatusBadge status={attendee.status} />

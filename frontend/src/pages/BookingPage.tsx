@@ -219,6 +219,10 @@ function BookingForm({
           case 'already_booked':
             setMessage(t('book.error.alreadyBooked'));
             break;
+          case 'restricted':
+            // Art. 18 GDPR: the person's data is restricted (TOM RIGHTS-2).
+            setMessage(t('book.error.restricted'));
+            break;
           default:
             if (err.status === 429) setMessage(rateLimitText(t, err));
             else if (err.status === 404) setMessage(t('book.missing'));

@@ -418,6 +418,14 @@ function BookingsCard({
           >
             <td className="cell-text" data-testid="booking-name">
               {booking.name}
+              {booking.restricted ? (
+                <>
+                  {' '}
+                  <span className="badge badge--warn" data-testid="booking-restricted">
+                    {t('participants.restricted')}
+                  </span>
+                </>
+              ) : null}
               {booking.note ? <span className="small muted cell-note">{booking.note}</span> : null}
             </td>
             <td className="mono cell-text" data-testid="booking-email">

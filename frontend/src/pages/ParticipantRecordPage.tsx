@@ -1,9 +1,11 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { getParticipantAttendance } from '../api/attendance';
 import { RECORD_PROOF_COLUMNS, RecordProofCells, useStaffNames } from '../components/AttendanceBadges';
 import { SessionRange, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat } from '../components/EventTimes';
 import { PrintButton } from '../components/PrintButton';
+import { canManageSubjectRequests, type Account } from '../auth';
 import { RequireAuth } from '../components/RequireAuth';
+import { RestrictionPanel } from '../components/RestrictionPanel';
 import { useI18n } from '../i18n';
 import { useKeyedLoad } from '../load';
 import { href } from '../router';
@@ -15,10 +17,10 @@ import { RecordLoadStatus } from './AttendancePrintPage';
  * uploads, corrections and their reasons.
  */
 export function ParticipantRecordPage({ participantId }: { participantId: string }) {
-  return <RequireAuth>{() => <RecordView participantId={participantId} />}</RequireAuth>;
+  return <RequireAuth>{(account) => <RecordView participantId={participantId} account={account} />}</RequireAuth>;
 }
 
-function RecordView({ participantId }: { participantId: string }) {
+function RecordView({ participantId, account }: { participantId: string; account: Account }) {
   const { t } = useI18n();
   const load = useKeyedLoad(`participant-attendance:${participantId}`, (signal) => getParticipantAttendance(participantId, signal));
   const format = useLocalDateTimeFormat();
@@ -26,6 +28,11 @@ function RecordView({ participantId }: { participantId: string }) {
   const printedAt = useMemo(() => new Date(), []);
   const data = load.state === 'ok' ? load.value : null;
   const names = useStaffNames();
+  // A restriction set or lifted here (tenant admins, Art. 18 GDPR) until the record loads again.
+  const [changedRestriction, setChangedRestriction] = useState<{ at: string | null } | null>(null);
+  const restrictedAt = changedRestriction ? changedRestriction.at : (data?.restricted_at ?? null);
+  // An erased person has no name left and cannot be restricted.
+  const canRestrict = canManageSubjectRequests(account) && data !== null && data.name !== '';
   // Oldest session first, records in the order they happened.
   const entries = useMemo(
     () =>
@@ -59,12 +66,27 @@ function RecordView({ participantId }: { participantId: string }) {
             <div>
               <dt>{t('attendance.participant.name')}</dt>
               <dd data-testid="precord-name">{data.name}</dd>
+              {restrictedAt ? (
+                <dd>
+                  <span className="badge badge--warn precord-restricted" data-testid="precord-restricted">
+                    {t('participants.restricted')}
+                  </span>
+                </dd>
+              ) : null}
             </div>
             <div>
               <dt>{t('attendance.proof.printedAt')}</dt>
               <dd>{seconds.format(printedAt)}</dd>
             </div>
           </dl>
+          {canRestrict ? (
+            <RestrictionPanel
+              participantId={data.participant_id}
+              name={data.name}
+              restrictedAt={restrictedAt}
+              onChange={(at) => setChangedRestriction({ at })}
+            />
+          ) : null}
           <p className="small muted">{t('attendance.proof.intro')}</p>
           {entries.length === 0 ? (
             <p className="muted" data-testid="precord-empty">

@@ -1,12 +1,11 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
-import { ApiError, isAbort } from '../api/client';
-import { searchParticipants, type ParticipantMatch } from '../api/events';
-import { canAssignCards, handleAuthError, type Account } from '../auth';
+import { useId, useState, type FormEvent } from 'react';
+import { canAssignCards, canManageSubjectRequests, type Account } from '../auth';
 import { CardEnrolmentPanel } from '../components/CardEnrolment';
 import { FormField } from '../components/FormField';
 import { RequireAuth } from '../components/RequireAuth';
+import { RestrictionPanel } from '../components/RestrictionPanel';
+import { ParticipantSearchStatus, useParticipantSearch } from '../components/ParticipantSearchStatus';
 import { useI18n } from '../i18n';
-import { withDetail } from '../problems';
 import { href } from '../router';
 
 /**
@@ -19,22 +18,27 @@ export function ParticipantsPage() {
   return <RequireAuth>{(account) => <ParticipantsView account={account} />}</RequireAuth>;
 }
 
-type SearchState =
-  | { state: 'idle' }
-  | { state: 'loading'; q: string }
-  | { state: 'ok'; q: string; matches: ParticipantMatch[] }
-  | { state: 'error'; q: string; text: string };
-
 function ParticipantsView({ account }: { account: Account }) {
   const { t } = useI18n();
   const cards = canAssignCards(account);
   const [assigning, setAssigning] = useState<string | null>(null);
+  // Tenant admins set or lift a person's restriction (Art. 18 GDPR, TOM RIGHTS-2).
+  const restrictions = canManageSubjectRequests(account);
+  const [restricting, setRestricting] = useState<string | null>(null);
   const [q, setQ] = useState('');
-  const [result, setResult] = useState<SearchState>({ state: 'idle' });
+  const { search: result, setSearch: setResult, run: runSearch } = useParticipantSearch();
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const controllerRef = useRef<AbortController | null>(null);
   const fieldId = useId();
   const hintId = useId();
+
+  /** A restriction set or lifted in the panel shows in the row at once. */
+  const restrictionChanged = (id: string, restrictedAt: string | null) => {
+    setResult((prev) =>
+      prev.state === 'ok'
+        ? { ...prev, matches: prev.matches.map((m) => (m.id === id ? { ...m, restricted_at: restrictedAt } : m)) }
+        : prev,
+    );
+  };
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -44,23 +48,7 @@ function ParticipantsView({ account }: { account: Account }) {
       return;
     }
     setFieldError(null);
-    controllerRef.current?.abort();
-    const controller = new AbortController();
-    controllerRef.current = controller;
-    setResult({ state: 'loading', q: query });
-    try {
-      const matches = await searchParticipants(query, controller.signal);
-      setResult({ state: 'ok', q: query, matches });
-    } catch (err) {
-      if (isAbort(err)) return;
-      handleAuthError(err);
-      let text: string;
-      if (err instanceof ApiError && err.status === 403) text = t('participants.forbidden');
-      else if (err instanceof ApiError && err.status === 422) text = withDetail(t, t('participants.invalid'), err);
-      else if (err instanceof ApiError) text = withDetail(t, t('participants.error'), err);
-      else text = t('login.error.unreachable');
-      setResult({ state: 'error', q: query, text });
-    }
+    await runSearch(query);
   };
 
   return (
@@ -97,23 +85,9 @@ function ParticipantsView({ account }: { account: Account }) {
           </div>
         </form>
         <div aria-live="polite">
-          {result.state === 'loading' ? (
-            <p className="muted" role="status" data-testid="participants-status" data-state="loading">
-              {t('participants.loading')}
-            </p>
-          ) : null}
-          {result.state === 'error' ? (
-            <p className="alert alert--error" role="alert" data-testid="participants-status" data-state="error">
-              {result.text}
-            </p>
-          ) : null}
+          <ParticipantSearchStatus search={result} testId="participants-status" />
           {result.state === 'ok' ? (
             <>
-              <p className="muted" data-testid="participants-status" data-state="ok">
-                {result.matches.length === 0
-                  ? t('participants.none', { q: result.q })
-                  : t('participants.summary', { count: result.matches.length, q: result.q })}
-              </p>
               {result.matches.length > 0 ? (
                 <div className="table-scroll">
                   <table className="table" data-testid="participants-table">
@@ -129,8 +103,24 @@ function ParticipantsView({ account }: { account: Account }) {
                     <tbody>
                       {result.matches.flatMap((p) => {
                         const rows = [
-                          <tr key={p.id} data-testid="participant-row" data-id={p.id} data-email={p.email}>
-                            <td className="cell-text">{p.name}</td>
+                          <tr
+                            key={p.id}
+                            data-testid="participant-row"
+                            data-id={p.id}
+                            data-email={p.email}
+                            data-restricted={p.restricted_at ? 'true' : 'false'}
+                          >
+                            <td className="cell-text">
+                              {p.name}
+                              {p.restricted_at ? (
+                                <>
+                                  {' '}
+                                  <span className="badge badge--warn" data-testid="participant-restricted">
+                                    {t('participants.restricted')}
+                                  </span>
+                                </>
+                              ) : null}
+                            </td>
                             <td className="mono cell-text">{p.email}</td>
                             <td className="num">{p.bookings}</td>
                             <td>
@@ -153,6 +143,17 @@ function ParticipantsView({ account }: { account: Account }) {
                                     {t('participants.assignCard')}
                                   </button>
                                 ) : null}
+                                {restrictions ? (
+                                  <button
+                                    type="button"
+                                    className="button button--small"
+                                    aria-expanded={restricting === p.id}
+                                    onClick={() => setRestricting(restricting === p.id ? null : p.id)}
+                                    data-testid="participant-restriction"
+                                  >
+                                    {t('participants.restriction')}
+                                  </button>
+                                ) : null}
                               </div>
                             </td>
                           </tr>,
@@ -162,6 +163,21 @@ function ParticipantsView({ account }: { account: Account }) {
                             <tr key={`${p.id}:card`} className="member-editor-row">
                               <td colSpan={4}>
                                 <CardEnrolmentPanel participantId={p.id} name={p.name} onClose={() => setAssigning(null)} />
+                              </td>
+                            </tr>,
+                          );
+                        }
+                        if (restrictions && restricting === p.id) {
+                          rows.push(
+                            <tr key={`${p.id}:restriction`} className="member-editor-row">
+                              <td colSpan={4}>
+                                <RestrictionPanel
+                                  participantId={p.id}
+                                  name={p.name}
+                                  restrictedAt={p.restricted_at}
+                                  onChange={(at) => restrictionChanged(p.id, at)}
+                                  onClose={() => setRestricting(null)}
+                                />
                               </td>
                             </tr>,
                           );

@@ -27,6 +27,7 @@ import { useI18n, type I18n, type MessageKey } from '../i18n';
 import { forgetParticipantSession, participantToken } from '../participant';
 import { fieldIssues, issueText, withDetail } from '../problems';
 import { navigate } from '../router';
+import { saveBlob } from '../download';
 
 /**
  * The participant portal `#/p/{slug}/portal` (Bearer token from the magic
@@ -312,20 +313,6 @@ function BookingsCard({
       />
     </section>
   );
-}
-
-/** Save a Blob as a file: a temporary object URL on an anchor with `download` (no data: URI). */
-function saveBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const anchor = document.createElement('a');
-  anchor.href = url;
-  anchor.download = filename;
-  anchor.rel = 'noopener';
-  document.body.append(anchor);
-  anchor.click();
-  anchor.remove();
-  // Give the browser time to start the download before the URL is released.
-  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 function ExportCard({ token, slug, ended }: { token: string; slug: string; ended: (err: unknown) => boolean }) {

@@ -1,0 +1,421 @@
+//! The tenant's export archive (TOM DEL-2): one JSON and one CSV file per table with the
+//! tenant's rows decrypted, and `manifest.json` with every file's SHA-256, size and row
+//! count, signed by the platform. A plain ustar archive written here (no dependency);
+//! any `tar` reads it.
+//!
+//! Left out on purpose: secrets and credentials (device secrets, token and password
+//! hashes), keyed hashes that mean nothing without the tenant's keys (blind indexes, card
+//! HMACs), and queued mails (transient copies of what the other tables hold).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use diesel::prelude::*;
+use serde_json::{json, Map, Value};
+
+use super::certificate::sha256_hex;
+use crate::attendance::model::{AttendanceRow, CardRow, TapRow};
+use crate::audit::deletion::{self, Deletion};
+use crate::audit::model::Entry;
+use crate::auth::model::Membership;
+use crate::bookings::model::{BookingRow, ParticipantRow};
+use crate::companies::model::Company;
+use crate::crypto::{MasterKey, PlatformSigner, TenantKeys};
+use crate::db::schema::{
+    attendance, audit_entries, bookings, cards, companies, device_taps, devices, event_instructors, event_sessions, events, invitations,
+    locations, memberships, participants, subject_requests,
+};
+use crate::db::DbConnection;
+use crate::devices::model::DeviceRow;
+use crate::error::AppError;
+use crate::events::model::{EventRow, InstructorRow, SessionRow};
+use crate::invitations::model::Invitation;
+use crate::portal::model::SubjectRequestRow;
+use crate::tenants::model::Tenant;
+
+pub const FORMAT: &str = "anwesend-tenant-archive/1";
+
+/// One table of the archive: column names and rows in that order.
+pub struct Table {
+    pub name: &'static str,
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl Table {
+    fn new(name: &'static str, columns: &[&'static str]) -> Self {
+        Self { name, columns: columns.to_vec(), rows: Vec::new() }
+    }
+
+    fn push(&mut self, row: Vec<Value>) {
+        debug_assert_eq!(row.len(), self.columns.len(), "{}", self.name);
+        self.rows.push(row);
+    }
+
+    fn json(&self) -> Vec<u8> {
+        let rows: Vec<Value> = self
+            .rows
+            .iter()
+            .map(|row| Value::Object(self.columns.iter().map(|c| (*c).to_owned()).zip(row.iter().cloned()).collect::<Map<String, Value>>()))
+            .collect();
+        let mut out = serde_json::to_vec_pretty(&rows).unwrap_or_default();
+        out.push(b'\n');
+        out
+    }
+
+    fn csv(&self) -> Vec<u8> {
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+        let _ = writer.write_record(&self.columns);
+        for row in &self.rows {
+            let _ = writer.write_record(row.iter().map(cell));
+        }
+        writer.into_inner().unwrap_or_default()
+    }
+}
+
+fn cell(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn v<T: serde::Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// A decrypted field; an erased person's emptied field is null.
+fn plain(keys: &TenantKeys, table: &str, column: &str, id: &str, ciphertext: Option<&[u8]>) -> Result<Value, AppError> {
+    match ciphertext {
+        None | Some([]) => Ok(Value::Null),
+        Some(c) => Ok(Value::String(keys.decrypt(table, column, id, c)?.to_string())),
+    }
+}
+
+/// Every table of the tenant, decrypted. Run inside the tenant's transaction.
+pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, master: &MasterKey) -> Result<Vec<Table>, AppError> {
+    let t = tenant_id;
+    let mut out = Vec::new();
+
+    let mut table = Table::new(
+        "participants",
+        &["id", "name", "email", "phone", "language", "mail_opt_out_at", "mail_opt_out_reason", "mail_opt_out_text", "created_at", "updated_at", "restricted_at", "erased_at"],
+    );
+    let rows: Vec<ParticipantRow> = participants::table.filter(participants::tenant_id.eq(t)).order(participants::id.asc()).select(ParticipantRow::as_select()).load(conn)?;
+    for p in rows {
+        table.push(vec![
+            v(&p.id),
+            plain(keys, "participants", "name", &p.id, Some(&p.name_ciphertext))?,
+            plain(keys, "participants", "email", &p.id, Some(&p.email_ciphertext))?,
+            plain(keys, "participants", "phone", &p.id, p.phone_ciphertext.as_deref())?,
+            v(&p.language),
+            v(p.mail_opt_out_at),
+            v(&p.mail_opt_out_reason),
+            plain(keys, "participants", "mail_opt_out_text", &p.id, p.mail_opt_out_text_ciphertext.as_deref())?,
+            v(p.created_at),
+            v(p.updated_at),
+            v(p.restricted_at),
+            v(p.erased_at),
+        ]);
+    }
+    out.push(table);
+
+    let mut table = Table::new(
+        "bookings",
+        &["id", "event_id", "participant_id", "status", "answers", "consent_text", "consented_at", "queued_at", "created_at", "cancelled_at", "cancelled_by"],
+    );
+    let rows: Vec<BookingRow> = bookings::table.filter(bookings::tenant_id.eq(t)).order(bookings::id.asc()).select(BookingRow::as_select()).load(conn)?;
+    for b in rows {
+        let answers = match plain(keys, "bookings", "answers", &b.id, b.answers_ciphertext.as_deref())? {
+            Value::String(json) => serde_json::from_str(&json).unwrap_or(Value::String(json)),
+            other => other,
+        };
+        table.push(vec![
+            v(&b.id),
+            v(&b.event_id),
+            v(&b.participant_id),
+            v(&b.status),
+            answers,
+            v(&b.consent_text),
+            v(b.consented_at),
+            v(b.queued_at),
+            v(b.created_at),
+            v(b.cancelled_at),
+            v(&b.cancelled_by),
+        ]);
+    }
+    out.push(table);
+
+    let mut table = Table::new(
+        "events",
+        &["id", "kind", "title", "description", "location_id", "company_id", "capacity", "waiting_list", "booking_opens_at", "booking_closes_at", "fields", "status", "created_by", "created_at", "updated_at"],
+    );
+    let rows: Vec<EventRow> = events::table.filter(events::tenant_id.eq(t)).order(events::id.asc()).select(EventRow::as_select()).load(conn)?;
+    for e in rows {
+        table.push(vec![
+            v(&e.id),
+            v(&e.kind),
+            v(&e.title),
+            v(&e.description),
+            v(&e.location_id),
+            v(&e.company_id),
+            v(e.capacity),
+            v(e.waiting_list),
+            v(e.booking_opens_at),
+            v(e.booking_closes_at),
+            v(&e.fields),
+            v(&e.status),
+            v(&e.created_by),
+            v(e.created_at),
+            v(e.updated_at),
+        ]);
+    }
+    out.push(table);
+
+    let mut table = Table::new("event_sessions", &["id", "event_id", "starts_at", "ends_at"]);
+    let rows: Vec<SessionRow> = event_sessions::table.filter(event_sessions::tenant_id.eq(t)).order(event_sessions::id.asc()).select(SessionRow::as_select()).load(conn)?;
+    for s in rows {
+        table.push(vec![v(&s.id), v(&s.event_id), v(s.starts_at), v(s.ends_at)]);
+    }
+    out.push(table);
+
+    let mut table = Table::new("event_instructors", &["event_id", "account_id"]);
+    let rows: Vec<InstructorRow> = event_instructors::table
+        .filter(event_instructors::tenant_id.eq(t))
+        .order((event_instructors::event_id.asc(), event_instructors::account_id.asc()))
+        .select(InstructorRow::as_select())
+        .load(conn)?;
+    for i in rows {
+        table.push(vec![v(&i.event_id), v(&i.account_id)]);
+    }
+    out.push(table);
+
+    let mut table = Table::new(
+        "attendance",
+        &["id", "session_id", "participant_id", "booking_id", "kind", "occurred_at", "recorded_at", "source", "device_id", "recorded_by", "late_upload", "supersedes_id", "voided", "reason"],
+    );
+    let rows: Vec<AttendanceRow> = attendance::table.filter(attendance::tenant_id.eq(t)).order(attendance::id.asc()).select(AttendanceRow::as_select()).load(conn)?;
+    for a in rows {
+        table.push(vec![
+            v(&a.id),
+            v(&a.session_id),
+            v(&a.participant_id),
+            v(&a.booking_id),
+            v(&a.kind),
+            v(a.occurred_at),
+            v(a.recorded_at),
+            v(&a.source),
+            v(&a.device_id),
+            v(&a.recorded_by),
+            v(a.late_upload),
+            v(&a.supersedes_id),
+            v(a.voided),
+            v(&a.reason),
+        ]);
+    }
+    out.push(table);
+
+    let mut table = Table::new("device_taps", &["device_id", "idempotency_key", "tapped_at", "received_at", "outcome", "participant_id", "attendance_id", "late_upload"]);
+    let rows: Vec<TapRow> = device_taps::table
+        .filter(device_taps::tenant_id.eq(t))
+        .order((device_taps::device_id.asc(), device_taps::idempotency_key.asc()))
+        .select(TapRow::as_select())
+        .load(conn)?;
+    for r in rows {
+        table.push(vec![v(&r.device_id), v(&r.idempotency_key), v(r.tapped_at), v(r.received_at), v(&r.outcome), v(&r.participant_id), v(&r.attendance_id), v(r.late_upload)]);
+    }
+    out.push(table);
+
+    let mut table = Table::new("subject_requests", &["id", "participant_id", "kind", "message", "status", "received_via", "created_at", "due_at", "handled_at", "handled_by"]);
+    let rows: Vec<SubjectRequestRow> = subject_requests::table.filter(subject_requests::tenant_id.eq(t)).order(subject_requests::id.asc()).select(SubjectRequestRow::as_select()).load(conn)?;
+    for r in rows {
+        table.push(vec![
+            v(&r.id),
+            v(&r.participant_id),
+            v(&r.kind),
+            plain(keys, "subject_requests", "message", &r.id, r.message_ciphertext.as_deref())?,
+            v(&r.status),
+            v(&r.received_via),
+            v(r.created_at),
+            v(r.due_at),
+            v(r.handled_at),
+            v(&r.handled_by),
+        ]);
+    }
+    out.push(table);
+
+    let mut table = Table::new("cards", &["id", "participant_id", "created_by", "created_at"]);
+    let rows: Vec<CardRow> = cards::table.filter(cards::tenant_id.eq(t)).order(cards::id.asc()).select(CardRow::as_select()).load(conn)?;
+    for c in rows {
+        table.push(vec![v(&c.id), v(&c.participant_id), v(&c.created_by), v(c.created_at)]);
+    }
+    out.push(table);
+
+    let mut table = Table::new(
+        "devices",
+        &["id", "name", "location_id", "mode", "duplicate_window_seconds", "late_upload_after_seconds", "session_ids", "agent_version", "last_heartbeat_at", "created_by", "created_at", "revoked_at"],
+    );
+    let rows: Vec<DeviceRow> = devices::table.filter(devices::tenant_id.eq(t)).order(devices::id.asc()).select(DeviceRow::as_select()).load(conn)?;
+    for d in rows {
+        table.push(vec![
+            v(&d.id),
+            v(&d.name),
+            v(&d.location_id),
+            v(&d.mode),
+            v(d.duplicate_window_seconds),
+            v(d.late_upload_after_seconds),
+            v(&d.session_ids),
+            v(&d.agent_version),
+            v(d.last_heartbeat_at),
+            v(&d.created_by),
+            v(d.created_at),
+            v(d.revoked_at),
+        ]);
+    }
+    out.push(table);
+
+    let mut table = Table::new("locations", &["id", "parent_id", "name", "created_at", "updated_at"]);
+    let rows: Vec<(String, Option<String>, String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = locations::table
+        .filter(locations::tenant_id.eq(t))
+        .order(locations::id.asc())
+        .select((locations::id, locations::parent_id, locations::name, locations::created_at, locations::updated_at))
+        .load(conn)?;
+    for (id, parent, name, created, updated) in rows {
+        table.push(vec![v(id), v(parent), v(name), v(created), v(updated)]);
+    }
+    out.push(table);
+
+    let mut table = Table::new("companies", &["id", "name", "created_at"]);
+    let rows: Vec<Company> = companies::table.filter(companies::tenant_id.eq(t)).order(companies::id.asc()).select(Company::as_select()).load(conn)?;
+    for c in rows {
+        table.push(vec![v(&c.id), v(&c.name), v(c.created_at)]);
+    }
+    out.push(table);
+
+    // Staff: accounts are platform-level; their emails are under the platform keys.
+    let platform = master.platform_keys();
+    let mut table = Table::new("members", &["id", "account_id", "email", "role", "is_primary", "company_id", "course_id", "created_at", "disabled_at"]);
+    let rows: Vec<Membership> = memberships::table.filter(memberships::tenant_id.eq(t)).order(memberships::id.asc()).select(Membership::as_select()).load(conn)?;
+    for m in rows {
+        let email = match crate::accounts::store::find(conn, &m.account_id)? {
+            Some(a) => Value::String(platform.decrypt("accounts", "email", &a.id, &a.email_ciphertext)?.to_string()),
+            None => Value::Null,
+        };
+        table.push(vec![v(&m.id), v(&m.account_id), email, v(&m.role), v(m.is_primary), v(&m.company_id), v(&m.course_id), v(m.created_at), v(m.disabled_at)]);
+    }
+    out.push(table);
+
+    let mut table = Table::new("invitations", &["id", "email", "role", "company_id", "language", "invited_by", "created_at", "expires_at", "accepted_at", "accepted_account_id", "revoked_at"]);
+    let rows: Vec<Invitation> = invitations::table.filter(invitations::tenant_id.eq(t)).order(invitations::id.asc()).select(Invitation::as_select()).load(conn)?;
+    for i in rows {
+        table.push(vec![
+            v(&i.id),
+            plain(keys, "invitations", "email", &i.id, Some(&i.email_ciphertext))?,
+            v(&i.role),
+            v(&i.company_id),
+            v(&i.language),
+            v(&i.invited_by),
+            v(i.created_at),
+            v(i.expires_at),
+            v(i.accepted_at),
+            v(&i.accepted_account_id),
+            v(i.revoked_at),
+        ]);
+    }
+    out.push(table);
+
+    let mut table = Table::new("deletion_log", deletion::COLUMNS);
+    let mut rows: Vec<Deletion> = deletion::list(conn, t, None, None)?;
+    rows.reverse();
+    for d in rows {
+        let record = v(&d);
+        table.push(deletion::COLUMNS.iter().map(|c| record.get(*c).cloned().unwrap_or(Value::Null)).collect());
+    }
+    out.push(table);
+
+    const AUDIT_COLUMNS: &[&str] = &[
+        "chain", "seq", "id", "occurred_at", "actor_type", "actor_id", "actor_role", "action", "target_type", "target_id", "outcome", "subject_ref",
+        "company_id", "request_id", "ip_hash", "ip_key_id", "detail", "prev_hash", "entry_hash",
+    ];
+    let mut table = Table::new("audit_entries", AUDIT_COLUMNS);
+    let rows: Vec<Entry> = audit_entries::table.filter(audit_entries::chain.eq(t)).order(audit_entries::seq.asc()).select(Entry::as_select()).load(conn)?;
+    for e in rows {
+        let record = v(&e);
+        table.push(AUDIT_COLUMNS.iter().map(|c| record.get(*c).cloned().unwrap_or(Value::Null)).collect());
+    }
+    out.push(table);
+
+    Ok(out)
+}
+
+/// The archive: `<slug>-export/` with `<table>.json`, `<table>.csv` and `manifest.json`.
+pub fn build(tenant: &Tenant, tables: &[Table], generated_at: DateTime<Utc>, signer: &PlatformSigner) -> Vec<u8> {
+    let dir = format!("{}-export", tenant.slug);
+    let mtime = generated_at.timestamp();
+    let mut tar = Vec::new();
+    let mut files = Vec::new();
+    for table in tables {
+        for (ext, bytes) in [("json", table.json()), ("csv", table.csv())] {
+            let name = format!("{}.{ext}", table.name);
+            files.push(json!({ "name": name, "table": table.name, "rows": table.rows.len(), "bytes": bytes.len(), "sha256": sha256_hex(&bytes) }));
+            tar_entry(&mut tar, &format!("{dir}/{name}"), &bytes, mtime);
+        }
+    }
+    let manifest = json!({
+        "format": FORMAT,
+        "tenant": { "id": tenant.id, "slug": tenant.slug, "name": tenant.name },
+        "generated_at": generated_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        "files": files,
+        "tables": tables.iter().map(|t| (t.name.to_owned(), json!(t.rows.len()))).collect::<Map<String, Value>>(),
+    });
+    // Signed by the platform: `manifest.signature.json` holds the signature over the
+    // manifest file's bytes and the public key, so the manifest stays plain JSON.
+    let manifest_bytes = {
+        let mut out = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+        out.push(b'\n');
+        out
+    };
+    let signature = json!({
+        "algorithm": super::certificate::ALGORITHM,
+        "key_id": signer.key_id(),
+        "public_key": signer.public_key_hex(),
+        "signed_file": "manifest.json",
+        "sha256": sha256_hex(&manifest_bytes),
+        "value": signer.sign(&manifest_bytes),
+    });
+    tar_entry(&mut tar, &format!("{dir}/manifest.json"), &manifest_bytes, mtime);
+    let mut signature_bytes = serde_json::to_vec_pretty(&signature).unwrap_or_default();
+    signature_bytes.push(b'\n');
+    tar_entry(&mut tar, &format!("{dir}/manifest.signature.json"), &signature_bytes, mtime);
+    tar.extend_from_slice(&[0u8; 1024]);
+    tar
+}
+
+fn octal(field: &mut [u8], value: u64) {
+    let width = field.len() - 1;
+    let text = format!("{value:0width$o}");
+    field[..width].copy_from_slice(&text.as_bytes()[text.len() - width..]);
+    field[width] = 0;
+}
+
+/// One ustar entry: a 512-byte header, the data, zero padding to 512.
+fn tar_entry(out: &mut Vec<u8>, name: &str, data: &[u8], mtime: i64) {
+    let mut header = [0u8; 512];
+    let name = name.as_bytes();
+    let len = name.len().min(99);
+    header[..len].copy_from_slice(&name[..len]);
+    octal(&mut header[100..108], 0o644);
+    octal(&mut header[108..116], 0);
+    octal(&mut header[116..124], 0);
+    octal(&mut header[124..136], data.len() as u64);
+    octal(&mut header[136..148], u64::try_from(mtime).unwrap_or(0));
+    header[148..156].fill(b' ');
+    header[156] = b'0';
+    header[257..263].copy_from_slice(b"ustar\0");
+    header[263..265].copy_from_slice(b"00");
+    let sum: u32 = header.iter().map(|&b| u32::from(b)).sum();
+    let checksum = format!("{sum:06o}\0 ");
+    header[148..156].copy_from_slice(checksum.as_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(data);
+    out.resize(out.len().div_ceil(512) * 512, 0);
+}

@@ -1,0 +1,40 @@
+//! The read-only rule of an offboarding tenant (TOM DEL-1, DEL-2): from the start of the
+//! offboarding, no request changes the tenant's data. One rule, asked by each gate that
+//! turns a request into a tenant: the staff session (`auth::principal`), the participant
+//! session (`portal::principal`) and signed device requests (`devices::signed`); public
+//! pages and invitation links serve active tenants only (`events::routes::public_tenant`,
+//! `invitations::service`).
+
+use actix_web::http::{Method, StatusCode};
+
+use super::store;
+use crate::db::DbConnection;
+use crate::error::AppError;
+use crate::http::ApiError;
+use crate::tenants::model::STATUS_ACTIVE;
+
+/// Requests that stay open in a read-only tenant: the caller's own account and session
+/// (sign-out, password, second factor, switching tenant), and the offboarding itself
+/// (which answers a second start with its own 409).
+const OPEN_WHILE_READ_ONLY: &[&str] = &["/api/v1/auth/", "/api/v1/portal/logout", "/api/v1/tenant/offboarding"];
+
+pub fn tenant_read_only() -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "tenant_read_only", "The tenant is being offboarded and is read-only")
+        .detail("its data can be read and exported until the deletion; nothing can be changed")
+}
+
+/// Whether `method path` would change data, and so is refused in a read-only tenant.
+pub fn is_guarded(method: &Method, path: &str) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) && !OPEN_WHILE_READ_ONLY.iter().any(|p| path.starts_with(p))
+}
+
+/// Refuses a state-changing request in a tenant that is not active. Blocking.
+pub fn check(conn: &mut DbConnection, tenant_id: &str, method: &Method, path: &str) -> Result<(), ApiError> {
+    if !is_guarded(method, path) {
+        return Ok(());
+    }
+    match store::status(conn, tenant_id).map_err(AppError::from)? {
+        Some(status) if status == STATUS_ACTIVE => Ok(()),
+        _ => Err(tenant_read_only()),
+    }
+}

@@ -1,0 +1,248 @@
+//! Retention (TOM PRIV-6, PSEUDO-2): the tenant's periods, the admin view of who is due,
+//! and the daily job that anonymises exactly the due people (PRIV-5 for its input).
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::test;
+use anwesend::clock::Clock;
+use anwesend::db::TenantScope;
+use anwesend::http::build_app;
+use anwesend::privacy::retention;
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use crate::auth::{admin, call, json_of, login, member, tenant, Client, PASSWORD};
+use crate::bookings::{public, published_event};
+use crate::common::{sensitive, test_app_with, TestApp};
+
+fn fmt(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// A published event with one session from `starts` for two hours.
+async fn event_at<S, B>(service: &S, staff: &Client, title: &str, starts: NaiveDateTime) -> String
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let body = json!({
+        "kind": "event", "title": title, "capacity": 50, "waiting_list": false,
+        "sessions": [{ "starts_at": fmt(starts), "ends_at": fmt(starts + Duration::hours(2)) }],
+    });
+    published_event(service, staff, body).await
+}
+
+/// Books `event` for a new or known person; returns the participant id.
+async fn book<S, B>(service: &S, staff: &Client, slug: &str, event: &str, name: &str, email: &str) -> String
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let (status, _, booked) = call(service, public("POST", &format!("/api/v1/public/{slug}/events/{event}/bookings"), "198.51.100.5").set_json(json!({ "name": name, "email": email, "consent": true }))).await;
+    assert_eq!(status.as_u16(), 201, "{}", String::from_utf8_lossy(&booked));
+    let (_, _, list) = call(service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
+    let list = json_of(&list);
+    let row = list.as_array().expect("bookings").iter().find(|b| b["email"] == email).expect("the booking is listed");
+    row["participant_id"].as_str().expect("participant").to_owned()
+}
+
+/// Erased participants of the whole database, sorted.
+fn erased(app: &TestApp) -> Vec<String> {
+    use anwesend::db::schema::participants::dsl as p;
+    p::participants.filter(p::erased_at.is_not_null()).order(p::id.asc()).select(p::id).load(&mut app.db.inspect()).expect("participants")
+}
+
+/// (subject, category, reason, actor type) of every deletion-log row.
+fn deletion_log(app: &TestApp) -> Vec<(Option<String>, String, String, String)> {
+    use anwesend::db::schema::deletion_log::dsl as d;
+    d::deletion_log.order(d::id.asc()).select((d::subject_ref, d::category, d::reason_code, d::actor_type)).load(&mut app.db.inspect()).expect("deletion log")
+}
+
+fn chain_intact(app: &TestApp, scope: &TenantScope) -> (bool, i64) {
+    let report = app.state.db.tenant_tx(scope, |tx| anwesend::audit::verify_chain(tx, scope.tenant_id())).expect("verify");
+    (report.intact, report.head_seq)
+}
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
+#[actix_web::test]
+async fn priv_6_retention_job_anonymises_exactly_the_due_people() {
+    let app = test_app_with(|c| c.rate_limit.public_per_ip_per_minute = 10_000);
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (a, b) = (tenant(&app, "verein-a"), tenant(&app, "verein-b"));
+    admin(&app, &a, "leitung@verein-a.example");
+    admin(&app, &b, "leitung@verein-b.example");
+    let t0 = app.clock.now().naive_utc();
+    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let (_, staff_b, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
+
+    // Today's event, and one two months later.
+    let early = event_at(&service, &staff, "Frühkurs", t0 + Duration::hours(1)).await;
+    let late = event_at(&service, &staff, "Spätkurs", t0 + Duration::days(60)).await;
+    let early_b = event_at(&service, &staff_b, "Kurs B", t0 + Duration::hours(1)).await;
+    let only_early = book(&service, &staff, "verein-a", &early, &sensitive("Erna Frühauf"), &sensitive("erna.f@example.org")).await;
+    let only_late = book(&service, &staff, "verein-a", &late, &sensitive("Lothar Spät"), &sensitive("lothar.s@example.org")).await;
+    let both = book(&service, &staff, "verein-a", &early, &sensitive("Berta Beides"), &sensitive("berta.b@example.org")).await;
+    assert_eq!(book(&service, &staff, "verein-a", &late, "Berta Beides", "berta.b@example.org").await, both, "one person, two bookings");
+    let restricted = book(&service, &staff, "verein-a", &early, &sensitive("Rudi Gesperrt"), &sensitive("rudi.g@example.org")).await;
+    let (status, _, _) = call(&service, staff.request("PUT", &format!("/api/v1/participants/{restricted}/restriction")).set_json(json!({ "restricted": true }))).await;
+    assert_eq!(status.as_u16(), 200);
+    let in_b = book(&service, &staff_b, "verein-b", &early_b, &sensitive("Bernd Zweitverein"), &sensitive("bernd.z@example.org")).await;
+    // Tenant B keeps participant data for 24 months.
+    let (status, _, body) = call(&service, staff_b.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 24, "audit_retention_months": 36 }))).await;
+    assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
+
+    // Nothing is due yet: a run changes nothing.
+    let report = retention::run(&app.state).expect("run");
+    assert_eq!((report.erased, report.kept_restricted, report.tenants, report.failed_tenants), (0, 0, 2, 0));
+    assert!(erased(&app).is_empty());
+
+    // 13 months on: the early event ended 13 months ago, the late one 11 months ago.
+    app.clock.advance(Duration::days(396));
+    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let (status, _, view) = call(&service, staff.request("GET", "/api/v1/retention")).await;
+    assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&view));
+    let view = json_of(&view);
+    assert_eq!((view["participant_retention_months"].as_i64(), view["audit_retention_months"].as_i64()), (Some(12), Some(24)), "the defaults: {view}");
+    assert_eq!((view["due_now"].as_i64(), view["kept_restricted"].as_i64()), (Some(1), Some(1)), "{view}");
+    let next: Vec<&Value> = view["next_due"].as_array().expect("next_due").iter().collect();
+    assert_eq!(sorted(next.iter().map(|n| n["participant_id"].as_str().unwrap_or_default().to_owned()).collect()), sorted(vec![only_late.clone(), both.clone()]), "{view}");
+    let due_late = (t0 + Duration::days(60) + Duration::hours(2)).checked_add_months(chrono::Months::new(12)).expect("date");
+    for n in &next {
+        assert_eq!(n["due_at"].as_str(), Some(due_late.format("%Y-%m-%dT%H:%M:%S").to_string().as_str()), "{n}");
+        assert!(["Lothar Spät", "Berta Beides"].contains(&n["participant_name"].as_str().unwrap_or_default()), "{n}");
+    }
+    // A longer period postpones everyone; back to 12 months.
+    let (status, _, longer) = call(&service, staff.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 14, "audit_retention_months": 24 }))).await;
+    assert_eq!((status.as_u16(), json_of(&longer)["due_now"].as_i64()), (200, Some(0)), "{}", String::from_utf8_lossy(&longer));
+    assert_eq!(retention::run(&app.state).expect("run").erased, 0);
+    let (status, _, _) = call(&service, staff.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 12, "audit_retention_months": 24 }))).await;
+    assert_eq!(status.as_u16(), 200);
+
+    let log_before = deletion_log(&app).len();
+    let report = retention::run(&app.state).expect("run");
+    assert_eq!((report.erased, report.kept_restricted, report.failed_tenants), (1, 1, 0), "{report:?}");
+    assert_eq!(erased(&app), vec![only_early.clone()], "exactly the due person; restricted kept (Art. 18), tenant B keeps 24 months");
+    // The deletion log: the erasure's categories for that person, by the system, for retention.
+    let log = deletion_log(&app);
+    let retention_rows: Vec<_> = log.iter().filter(|(_, _, reason, _)| reason == "retention_expired").collect();
+    assert!(!retention_rows.is_empty() && retention_rows.iter().all(|(subject, _, _, actor)| subject.as_deref() == Some(only_early.as_str()) && actor == "system"), "{log:?}");
+    assert!(retention_rows.iter().any(|(_, category, ..)| category == "participant_profile"), "{log:?}");
+    assert_eq!(log.len() - log_before, retention_rows.len(), "nothing else was deleted");
+    assert!(chain_intact(&app, &a).0, "the audit chain still verifies");
+    let actions: Vec<String> = app.db.audit_text().into_iter().filter(|r| r.contains("participant.erased") || r.contains("retention.run")).collect();
+    assert!(actions.iter().any(|r| r.contains("participant.erased") && r.contains(&only_early) && r.contains("|system|") && r.contains("retention_expired")), "{actions:?}");
+    assert!(actions.iter().any(|r| r.contains("retention.run") && r.contains("\"erased\":1")), "{actions:?}");
+    // The person's name is gone from the admin's view too.
+    let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{early}/bookings"))).await;
+    assert!(!String::from_utf8_lossy(&list).contains("Erna"), "anonymised, the seat stays as a statistic");
+    let (_, head) = chain_intact(&app, &a);
+
+    // A second run changes nothing: no erasure, no deletion-log row, no audit entry.
+    let report = retention::run(&app.state).expect("run again");
+    assert_eq!((report.erased, report.kept_restricted), (0, 1));
+    assert_eq!(erased(&app), vec![only_early.clone()]);
+    assert_eq!(deletion_log(&app).len(), log.len());
+    assert_eq!(chain_intact(&app, &a), (true, head), "idempotent: not even an audit entry");
+
+    // Two months further the late event is 13 months ago: those people go too.
+    app.clock.advance(Duration::days(61));
+    let report = retention::run(&app.state).expect("run");
+    assert_eq!((report.erased, report.kept_restricted), (2, 1));
+    assert_eq!(erased(&app), sorted(vec![only_early.clone(), only_late.clone(), both.clone()]));
+    // Tenant B's person (24 months) and the restricted one stay; lifting the restriction
+    // lets the next run anonymise them.
+    assert!(!erased(&app).contains(&in_b));
+    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let (status, _, _) = call(&service, staff.request("PUT", &format!("/api/v1/participants/{restricted}/restriction")).set_json(json!({ "restricted": false }))).await;
+    assert_eq!(status.as_u16(), 200);
+    let (_, _, view) = call(&service, staff.request("GET", "/api/v1/retention")).await;
+    let view = json_of(&view);
+    assert_eq!((view["due_now"].as_i64(), view["kept_restricted"].as_i64(), view["next_due"].as_array().map(Vec::len)), (Some(1), Some(0), Some(0)), "{view}");
+    assert!(view["last_run_at"].is_string(), "{view}");
+    assert_eq!(retention::run(&app.state).expect("run").erased, 1);
+    assert!(erased(&app).contains(&restricted));
+    app.clock.advance(Duration::days(365));
+    assert_eq!(retention::run(&app.state).expect("run").erased, 1, "tenant B's person after 24 months");
+    assert!(erased(&app).contains(&in_b));
+    for scope in [&a, &b] {
+        assert!(chain_intact(&app, scope).0);
+    }
+}
+
+fn settings_rows(app: &TestApp) -> i64 {
+    use anwesend::db::schema::retention_settings::dsl as r;
+    r::retention_settings.count().get_result(&mut app.db.inspect()).expect("count")
+}
+
+#[actix_web::test]
+async fn priv_5_bad_input_to_retention_settings_is_refused_and_writes_nothing() {
+    let app = test_app_with(|_| {});
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    member(&app, &a, "orga@verein-a.example", "organiser", None);
+    member(&app, &a, "trainer@verein-a.example", "instructor", None);
+    member(&app, &a, "personal@acme.example", "company_admin", Some("c-acme"));
+    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let changes = || app.db.audit_text().iter().filter(|r| r.contains("tenant.retention_settings_changed")).count();
+
+    let valid = |p: Value, a: Value| json!({ "participant_retention_months": p, "audit_retention_months": a });
+    let cases: Vec<(Vec<u8>, u16)> = vec![
+        (b"{\"participant_retention_months\": 12,".to_vec(), 400),
+        (b"not json at all".to_vec(), 400),
+        (valid(json!(0), json!(24)).to_string().into_bytes(), 422),
+        (valid(json!(121), json!(24)).to_string().into_bytes(), 422),
+        (valid(json!(-3), json!(24)).to_string().into_bytes(), 422),
+        (valid(json!(12), json!(11)).to_string().into_bytes(), 422),
+        (valid(json!(12), json!(121)).to_string().into_bytes(), 422),
+        (valid(json!(12), json!(99_999_999_999_i64)).to_string().into_bytes(), 422),
+        (valid(json!("12"), json!(24)).to_string().into_bytes(), 422),
+        (valid(json!(12.5), json!(24)).to_string().into_bytes(), 422),
+        (valid(json!(null), json!(24)).to_string().into_bytes(), 422),
+        (valid(json!(true), json!(24)).to_string().into_bytes(), 422),
+        (valid(json!([12]), json!(24)).to_string().into_bytes(), 422),
+        (json!({ "participant_retention_months": 12 }).to_string().into_bytes(), 422),
+        (json!({ "participant_retention_months": 12, "audit_retention_months": 24, "tenant_id": "other" }).to_string().into_bytes(), 422),
+        (json!({ "participant_retention_months": 12, "audit_retention_months": 24, "padding": "x".repeat(200 * 1024) }).to_string().into_bytes(), 413),
+    ];
+    for (body, expected) in &cases {
+        let req = boss.request("PUT", "/api/v1/retention").insert_header(("content-type", "application/json")).set_payload(body.clone());
+        let (status, headers, problem) = call(&service, req).await;
+        let shown = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
+        assert_eq!(status.as_u16(), *expected, "{shown}: {}", String::from_utf8_lossy(&problem));
+        assert_eq!(headers.get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"), "{shown}");
+    }
+    // Not JSON at all.
+    let (status, _, _) = call(&service, boss.request("PUT", "/api/v1/retention").insert_header(("content-type", "text/plain")).set_payload("12")).await;
+    assert_eq!(status.as_u16(), 415);
+    // Other roles may neither read nor change the periods.
+    for email in ["orga@verein-a.example", "trainer@verein-a.example", "personal@acme.example"] {
+        let (_, client, _, _) = login(&service, email, PASSWORD).await;
+        let (status, _, _) = call(&service, client.request("GET", "/api/v1/retention")).await;
+        assert_eq!(status.as_u16(), 403, "{email} reads");
+        let (status, _, _) = call(&service, client.request("PUT", "/api/v1/retention").set_json(valid(json!(1), json!(12)))).await;
+        assert_eq!(status.as_u16(), 403, "{email} writes");
+    }
+    let (status, _, _) = call(&service, Client::new().request("GET", "/api/v1/retention")).await;
+    assert_eq!(status.as_u16(), 401);
+    assert_eq!((settings_rows(&app), changes()), (0, 0), "nothing was written");
+    let (_, _, view) = call(&service, boss.request("GET", "/api/v1/retention")).await;
+    let view = json_of(&view);
+    assert_eq!((view["participant_retention_months"].as_i64(), view["updated_at"].as_str()), (Some(12), None), "{view}");
+
+    // The bounds themselves are accepted, and the change is audited.
+    for (p, a) in [(1, 12), (120, 120)] {
+        let (status, _, body) = call(&service, boss.request("PUT", "/api/v1/retention").set_json(valid(json!(p), json!(a)))).await;
+        assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
+        let body = json_of(&body);
+        assert_eq!((body["participant_retention_months"].as_i64(), body["audit_retention_months"].as_i64()), (Some(p), Some(a)));
+        assert!(body["updated_at"].is_string());
+    }
+    assert_eq!((settings_rows(&app), changes()), (2, 2), "one row per category, one entry per change");
+    let entry = app.db.audit_text().into_iter().find(|r| r.contains("tenant.retention_settings_changed") && r.contains("\"participant_retention_months\":120")).expect("audited");
+    assert!(entry.contains("\"participant_retention_months_before\":1"), "{entry}");
+}
