@@ -85,7 +85,8 @@ enum CertificateCommand {
 
 #[derive(Subcommand)]
 enum RetentionCommand {
-    /// Anonymise, in every tenant, the participants whose retention period has ended.
+    /// Anonymise, in every tenant, the participants whose retention period has ended, and
+    /// remove the audit entries older than the tenant's audit period.
     Run,
 }
 
@@ -330,8 +331,8 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             let state = crate::state::AppState::new(config, db, master, Arc::new(SystemClock));
             let report = crate::privacy::retention::run(&state)?;
             println!(
-                "retention: {} tenant(s) checked, {} person(s) anonymised, {} kept (restricted), {} tenant(s) failed",
-                report.tenants, report.erased, report.kept_restricted, report.failed_tenants
+                "retention: {} tenant(s) checked, {} person(s) anonymised, {} kept (restricted), {} audit entries pruned, {} tenant(s) failed",
+                report.tenants, report.erased, report.kept_restricted, report.audit_pruned, report.failed_tenants
             );
             if report.failed_tenants > 0 {
                 anyhow::bail!("the retention run failed for {} tenant(s); see the log", report.failed_tenants);
@@ -394,7 +395,11 @@ fn run_audit(command: AuditCommand, config: &Config) -> anyhow::Result<()> {
                     None => db.platform_tx(|tx| audit::verify_chain(tx, audit::model::PLATFORM_CHAIN))?,
                 };
                 match &report.first_break {
-                    None => println!("{name}: intact, {} entries, head {}", report.entries_checked, hex::encode(&report.head_hash)),
+                    None => {
+                        // After retention pruning the chain starts behind its anchor.
+                        let from = if report.anchor_seq > 0 { format!(" (from entry {})", report.anchor_seq + 1) } else { String::new() };
+                        println!("{name}: intact, {} entries{from}, head {}", report.entries_checked, hex::encode(&report.head_hash))
+                    }
                     Some(b) => {
                         broken += 1;
                         let id = b.entry_id.as_deref().unwrap_or("-");

@@ -142,7 +142,7 @@ fn spawn_key_jobs(state: AppState) {
 }
 
 /// Daily (and once at start): anonymise the participants whose retention period has
-/// ended (TOM PRIV-6). Idempotent, so a restart that runs it again changes nothing.
+/// ended and remove audit entries past the tenant's audit period (TOM PRIV-6). Idempotent, so a restart that runs it again changes nothing.
 fn spawn_retention_job(state: AppState) {
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(Duration::from_secs(24 * 3600));
@@ -151,8 +151,14 @@ fn spawn_retention_job(state: AppState) {
             let state = state.clone();
             match actix_web::web::block(move || crate::privacy::retention::run(&state)).await {
                 Ok(Ok(report)) => {
-                    if report.erased > 0 || report.kept_restricted > 0 || report.failed_tenants > 0 {
-                        tracing::info!(erased = report.erased, kept_restricted = report.kept_restricted, failed_tenants = report.failed_tenants, "retention run");
+                    if report.erased > 0 || report.kept_restricted > 0 || report.audit_pruned > 0 || report.failed_tenants > 0 {
+                        tracing::info!(
+                            erased = report.erased,
+                            kept_restricted = report.kept_restricted,
+                            audit_pruned = report.audit_pruned,
+                            failed_tenants = report.failed_tenants,
+                            "retention run"
+                        );
                     }
                 }
                 Ok(Err(e)) => tracing::error!(cause = %e, "retention run failed"),

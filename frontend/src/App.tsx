@@ -2,6 +2,7 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import { restoreSession, useAuth } from './auth';
 import { Header } from './components/Header';
 import { OfflineBanner } from './components/OfflineBanner';
+import { ReadOnlyBanner } from './components/ReadOnlyBanner';
 import { useI18n } from './i18n';
 import { useKioskMode } from './kiosk';
 import { AccountPage } from './pages/AccountPage';
@@ -19,6 +20,7 @@ import { LocationsPage } from './pages/LocationsPage';
 import { LoginPage } from './pages/LoginPage';
 import { MembersPage } from './pages/MembersPage';
 import { NotFound } from './pages/NotFound';
+import { OffboardingPage } from './pages/OffboardingPage';
 import { ParticipantLoginPage } from './pages/ParticipantLoginPage';
 import { ParticipantRecordPage } from './pages/ParticipantRecordPage';
 import { ParticipantsPage } from './pages/ParticipantsPage';
@@ -100,6 +102,8 @@ function routeFor(path: string): ReactNode {
       return <RetentionPage />;
     case '/processing-record':
       return <ProcessingRecordPage />;
+    case '/offboarding':
+      return <OffboardingPage />;
     case '/locations':
       return <LocationsPage />;
     case '/account':
@@ -158,6 +162,7 @@ export function App() {
       </button>
       <Header />
       <OfflineBanner />
+      <ReadOnlyBanner />
       <main id="main" className="container app-main" ref={mainRef} tabIndex={-1}>
         {routeFor(path)}
       </main>

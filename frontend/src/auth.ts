@@ -1,7 +1,7 @@
-import { useSyncExternalStore } from 'react';
 import { api, apiError, ApiError, isAbort, requestSignal, setCsrfToken } from './api/client';
 import type { components } from './api/schema';
 import { subscribeConnectivity, getConnectivity } from './connectivity';
+import { memoryStore } from './memoryStore';
 import { navigate } from './router';
 import { clearClientState, memoryGet, memoryRemove, memorySet, onClientStateCleared } from './session';
 
@@ -42,32 +42,12 @@ const ACCOUNT_KEY = 'auth.account';
 const CHECKING: AuthState = { status: 'checking' };
 const SIGNED_OUT: AuthState = { status: 'signed-out' };
 
-let snapshot: AuthState = CHECKING;
-const listeners = new Set<() => void>();
+const store = memoryStore<AuthState>(CHECKING);
+const publish = store.set;
 
-function publish(next: AuthState): void {
-  snapshot = next;
-  for (const listener of [...listeners]) listener();
-}
+export const useAuth = store.useValue;
 
-function subscribe(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => {
-    listeners.delete(listener);
-  };
-}
-
-function getSnapshot(): AuthState {
-  return snapshot;
-}
-
-export function useAuth(): AuthState {
-  return useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
-}
-
-export function getAuth(): AuthState {
-  return snapshot;
-}
+export const getAuth = store.get;
 
 function keep(me: Me): Account {
   const { csrf_token: csrfToken, ...account } = me;
@@ -88,8 +68,9 @@ export function applyMe(me: Me): Account {
 }
 
 function withStage(stage: SignInStage): void {
-  if (snapshot.status !== 'signed-in' || snapshot.account.stage === stage) return;
-  const account = { ...snapshot.account, stage };
+  const current = store.get();
+  if (current.status !== 'signed-in' || current.account.stage === stage) return;
+  const account = { ...current.account, stage };
   memorySet(ACCOUNT_KEY, account);
   publish({ status: 'signed-in', account });
 }
@@ -102,7 +83,7 @@ function forget(): void {
 
 // clearClientState() empties memory; the UI must follow.
 onClientStateCleared(() => {
-  if (snapshot.status !== 'signed-out') publish(SIGNED_OUT);
+  if (store.get().status !== 'signed-out') publish(SIGNED_OUT);
 });
 
 /** True for a tenant admin or a partner admin (who acts like one in each of the partner's tenants). */
@@ -157,6 +138,15 @@ export function canManageSubjectRequests(account: Account): boolean {
  * partner admins) only.
  */
 export function canManageRetention(account: Account): boolean {
+  return account.tenant != null && isTenantAdmin(account);
+}
+
+/**
+ * True if the account may open "Vertragsende" (TOM DEL-1, DEL-2): the server
+ * shows the offboarding status and the export archive to tenant admins (and
+ * partner admins); only a primary tenant admin may start it (a 403 says so).
+ */
+export function canManageOffboarding(account: Account): boolean {
   return account.tenant != null && isTenantAdmin(account);
 }
 
@@ -265,7 +255,7 @@ function retryWhenOnline(): void {
   const attempt = () => {
     if (getConnectivity() !== 'online') return;
     unsubscribe?.();
-    if (snapshot.status === 'checking') void restoreSession();
+    if (store.get().status === 'checking') void restoreSession();
   };
   // Wait for the next transition to "online" (or retry shortly if we already are).
   unsubscribe = subscribeConnectivity(attempt);
@@ -383,7 +373,7 @@ export async function signOut(): Promise<void> {
  * pages send the user to the sign-in page.
  */
 export function sessionEnded(): void {
-  if (snapshot.status !== 'signed-out') forget();
+  if (store.get().status !== 'signed-out') forget();
 }
 
 /** 401 codes that are an answer to the request, not the end of the session. */

@@ -47,8 +47,18 @@ export function rateLimitText(t: I18n['t'], err: ApiError): string {
   return err.retryAfter === null ? t('login.error.rateLimitedLater') : t('login.error.rateLimited', { seconds: err.retryAfter });
 }
 
-/** The fallback sentence plus the server's detail, if it gave one. */
+/** True for the answer 409 `tenant_read_only`: the tenant's contract ends, nothing can be changed (TOM DEL-1). */
+export function isTenantReadOnly(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 409 && err.code === 'tenant_read_only';
+}
+
+/**
+ * The fallback sentence plus the server's detail, if it gave one. A 409
+ * `tenant_read_only` gets the app's own sentence instead of the server's detail
+ * (every page that reports errors this way says it the same way).
+ */
 export function withDetail(t: I18n['t'], text: string, err: unknown): string {
+  if (isTenantReadOnly(err)) return `${text} ${t('readOnly.problem')}`;
   const detail = problemDetail(err);
   return detail ? `${text} ${t('common.serverSays', { detail })}` : text;
 }

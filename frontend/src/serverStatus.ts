@@ -1,6 +1,6 @@
-import { useSyncExternalStore } from 'react';
 import { fetchStatus, type Status } from './api/client';
 import { reportUnreachable } from './connectivity';
+import { memoryStore } from './memoryStore';
 
 /**
  * TOM AVAIL-4: the client polls `GET /api/v1/status` every few seconds so it
@@ -14,28 +14,9 @@ export interface ServerStatusState {
   checkedAt: Date | null;
 }
 
-let state: ServerStatusState = { status: null, checkedAt: null };
-const listeners = new Set<() => void>();
+const store = memoryStore<ServerStatusState>({ status: null, checkedAt: null });
 
-function setState(next: ServerStatusState): void {
-  state = next;
-  for (const listener of [...listeners]) listener();
-}
-
-function subscribe(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => {
-    listeners.delete(listener);
-  };
-}
-
-function getState(): ServerStatusState {
-  return state;
-}
-
-export function useServerStatus(): ServerStatusState {
-  return useSyncExternalStore(subscribe, getState, getState);
-}
+export const useServerStatus = store.useValue;
 
 /**
  * Start polling. Returns a function that stops it. Also reacts to the
@@ -58,7 +39,7 @@ export function startStatusPolling(): () => void {
     inFlight = true;
     try {
       const status = await fetchStatus(controller.signal);
-      if (!stopped) setState({ status, checkedAt: new Date() });
+      if (!stopped) store.set({ status, checkedAt: new Date() });
     } catch {
       // Connectivity is reported by the API client middleware; keep the
       // last known status so the page does not flicker.

@@ -4,6 +4,10 @@
 //! the change. The chain comes from the transaction's scope, so an entry cannot land in
 //! another tenant's chain, and if either the change or the entry fails, both roll back.
 //! Entries carry ids and pseudonyms only: never names, emails, tokens or secrets.
+//!
+//! Removing: only the retention job, through `service::prune_before` (TOM PRIV-6): a
+//! prefix of old entries, the head's anchor moved onto the last of them, logged in the
+//! deletion log and as `audit.pruned`; `verify_chain` starts at the anchor.
 
 pub mod chain;
 pub mod deletion;

@@ -35,6 +35,7 @@ actions! {
     LocationCreated => "location.created",
     LocationUpdated => "location.updated",
     AuditExported => "audit.exported",
+    AuditPruned => "audit.pruned",
     DeletionLogExported => "deletion_log.exported",
     DeletionRecorded => "deletion.recorded",
     AccountCreated => "account.created",

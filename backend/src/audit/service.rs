@@ -1,8 +1,10 @@
+use chrono::NaiveDateTime;
+use diesel::OptionalExtension;
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::chain::{self, truncate_to_micros, GENESIS};
-use super::deletion;
+use super::deletion::{self, NewDeletion};
 use super::export::{self, ExportFormat, ExportMeta};
 use super::model::{Action, AuditContext, Entry, Event, Filter, Visibility, MAX_DETAIL_BYTES, PLATFORM_CHAIN};
 use super::store;
@@ -64,12 +66,16 @@ pub struct Break {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct VerifyReport {
     pub chain: String,
+    /// The entries checked: those after the anchor.
     pub entries_checked: i64,
     pub intact: bool,
     pub head_seq: i64,
     #[schema(value_type = String)]
     #[serde(serialize_with = "hex_head")]
     pub head_hash: Vec<u8>,
+    /// The last entry removed by the retention job (0: none); the chain is verified from
+    /// the entry after it, which must link to that entry's hash (TOM PRIV-6, INPUT-5).
+    pub anchor_seq: i64,
     pub first_break: Option<Break>,
 }
 
@@ -77,16 +83,44 @@ fn hex_head<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&hex::encode(b))
 }
 
-/// Walks the chain in order and names the first entry that was altered, removed or
-/// moved (TOM INPUT-5). Run it in a transaction of the chain's scope.
+/// The anchor an `audit.pruned` entry records: (up to seq, hash hex).
+fn pruned_anchor(detail: &str) -> Option<(i64, String)> {
+    let detail: serde_json::Value = serde_json::from_str(detail).ok()?;
+    Some((detail.get("upto_seq")?.as_i64()?, detail.get("anchor_hash")?.as_str()?.to_owned()))
+}
+
+/// What is wrong with the head's anchor before any entry is read: outside the chain, a
+/// hash without a prune, or entries at or before it that a prune would have removed.
+fn anchor_break(conn: &mut DbConnection, chain: &str, head: &store::Head) -> Result<Option<Break>, AppError> {
+    let (anchor, seq) = (head.anchor_seq, head.seq);
+    if anchor < 0 || anchor > seq {
+        return Ok(Some(Break { seq: anchor, entry_id: None, reason: format!("the anchor {anchor} lies outside the chain (head {seq})") }));
+    }
+    if anchor == 0 && head.anchor_hash != GENESIS {
+        return Ok(Some(Break { seq: 1, entry_id: None, reason: "the anchor hash is set although nothing was pruned".to_owned() }));
+    }
+    Ok(store::first_up_to(conn, chain, anchor)?.map(|e| Break {
+        seq: e.seq,
+        reason: format!("entry {} is still there although the chain was pruned up to {anchor}", e.seq),
+        entry_id: Some(e.id),
+    }))
+}
+
+/// Walks the chain in order from its anchor and names the first entry that was altered,
+/// removed or moved (TOM INPUT-5). After a prune (PRIV-6) the first remaining entry must
+/// be `anchor_seq + 1` and link to `anchor_hash`, no entry up to the anchor may remain,
+/// and the newest `audit.pruned` entry must record exactly this anchor: moving the anchor
+/// to hide a removal needs rewriting every later entry, as any other rewrite does.
+/// Run it in a transaction of the chain's scope.
 pub fn verify_chain(conn: &mut DbConnection, chain: &str) -> Result<VerifyReport, AppError> {
     const PAGE: i64 = 2000;
-    let store::Head { seq: head_seq, head_hash } = store::head_or_genesis(conn, chain)?;
-    let mut expected_seq = 1;
-    let mut prev = GENESIS.to_vec();
+    let head = store::head_or_genesis(conn, chain)?;
+    let mut expected_seq = head.anchor_seq + 1;
+    let mut prev = head.anchor_hash.clone();
     let mut checked = 0;
-    let mut first_break = None;
-    'pages: loop {
+    let mut last_prune: Option<(i64, String)> = None;
+    let mut first_break = anchor_break(conn, chain, &head)?;
+    'pages: while first_break.is_none() {
         let page = store::chain_page(conn, chain, expected_seq - 1, PAGE)?;
         if page.is_empty() {
             break;
@@ -105,19 +139,102 @@ pub fn verify_chain(conn: &mut DbConnection, chain: &str) -> Result<VerifyReport
                 first_break = Some(Break { seq, entry_id, reason });
                 break 'pages;
             }
+            if entry.action == Action::AuditPruned.code() {
+                last_prune = pruned_anchor(&entry.detail);
+            }
             checked += 1;
             prev = entry.entry_hash;
             expected_seq += 1;
         }
     }
-    if first_break.is_none() && (expected_seq - 1 != head_seq || prev != head_hash) {
+    if first_break.is_none() && (expected_seq - 1 != head.seq || prev != head.head_hash) {
         first_break = Some(Break {
             seq: expected_seq,
             entry_id: None,
-            reason: format!("the chain ends at {} but its head says {head_seq}", expected_seq - 1),
+            reason: format!("the chain ends at {} but its head says {}", expected_seq - 1, head.seq),
         });
     }
-    Ok(VerifyReport { chain: chain.to_owned(), entries_checked: checked, intact: first_break.is_none(), head_seq, head_hash, first_break })
+    if first_break.is_none() && head.anchor_seq > 0 && last_prune != Some((head.anchor_seq, hex::encode(&head.anchor_hash))) {
+        first_break = Some(Break {
+            seq: head.anchor_seq + 1,
+            entry_id: None,
+            reason: format!("the chain starts after entry {}, but no audit.pruned entry records that anchor", head.anchor_seq),
+        });
+    }
+    Ok(VerifyReport {
+        chain: chain.to_owned(),
+        entries_checked: checked,
+        intact: first_break.is_none(),
+        head_seq: head.seq,
+        head_hash: head.head_hash,
+        anchor_seq: head.anchor_seq,
+        first_break,
+    })
+}
+
+/// What one prune removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pruned {
+    /// The new anchor: the last removed entry.
+    pub upto_seq: i64,
+    pub anchor_hash: Vec<u8>,
+    pub count: i64,
+}
+
+/// The deletion-log category of pruned audit entries.
+pub const PRUNED_CATEGORY: &str = "audit_entries";
+
+/// Removes the entries of the transaction's tenant chain that are older than `before`
+/// (TOM PRIV-6): the longest prefix after the anchor whose entries all are, so the rest
+/// stays a verifiable chain from the new anchor. In the same transaction: a deletion-log
+/// entry (`audit_entries`, count, `retention_expired`) and an `audit.pruned` entry with
+/// the new anchor, appended to the same chain. A chain that does not verify is not pruned
+/// (an error): removing its old entries would destroy the evidence of the tampering.
+/// `None` when nothing is due. The platform chain is not pruned.
+pub fn prune_before(tx: &mut Tx<'_>, ctx: &AuditContext, before: NaiveDateTime, retention_months: i32) -> Result<Option<Pruned>, AppError> {
+    let chain = tx.scope().ok_or_else(|| AppError::Internal("only tenant chains are pruned".into()))?.tenant_id().to_owned();
+    if store::head(tx, &chain).optional()?.is_none() {
+        return Ok(None);
+    }
+    let head = store::lock_head(tx, &chain)?;
+    // Every entry before the first one at or after `before` is older than it.
+    let upto = store::first_seq_from(tx, &chain, before)?.map_or(head.seq, |first_kept| first_kept - 1);
+    if upto <= head.anchor_seq {
+        return Ok(None);
+    }
+    let report = verify_chain(tx, &chain)?;
+    if let Some(b) = report.first_break {
+        return Err(AppError::Internal(format!(
+            "the audit chain of {chain} is broken at entry {} ({}); its old entries are kept as evidence, not pruned",
+            b.seq, b.reason
+        )));
+    }
+    let count = store::prune(tx, &chain, upto)?;
+    let anchor = store::head(tx, &chain)?;
+    let logged = deletion::record(
+        tx,
+        ctx,
+        NewDeletion {
+            category: PRUNED_CATEGORY,
+            record_count: count,
+            subject_ref: None,
+            reason_code: "retention_expired",
+            reason_text: "the tenant's retention period for audit entries has ended",
+            legal_basis: "GDPR Art. 5(1)(e)",
+        },
+    )?;
+    record(
+        tx,
+        ctx,
+        Event::new(Action::AuditPruned, "audit_log", None)
+            .detail("upto_seq", upto)
+            .detail("anchor_hash", hex::encode(&anchor.anchor_hash))
+            .detail("count", count)
+            .detail("before", before.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+            .detail("retention_months", retention_months)
+            .detail("deletion_id", logged.id.as_str()),
+    )?;
+    Ok(Some(Pruned { upto_seq: upto, anchor_hash: anchor.anchor_hash, count }))
 }
 
 /// The newest entries a viewer may see, one page at a time (TOM INPUT-3).

@@ -15,6 +15,19 @@ pub struct Head {
     pub seq: i64,
     #[diesel(sql_type = Binary)]
     pub head_hash: Vec<u8>,
+    /// The last entry removed by retention (0: none); the chain starts after it.
+    #[diesel(sql_type = BigInt)]
+    pub anchor_seq: i64,
+    /// That entry's hash (the genesis hash while nothing was removed).
+    #[diesel(sql_type = Binary)]
+    pub anchor_hash: Vec<u8>,
+}
+
+impl Head {
+    /// A chain nobody has written to yet.
+    pub fn genesis() -> Self {
+        Self { seq: 0, head_hash: GENESIS.to_vec(), anchor_seq: 0, anchor_hash: GENESIS.to_vec() }
+    }
 }
 
 /// Creates the chain's head row if missing (both backends know `ON CONFLICT DO NOTHING`).
@@ -39,7 +52,7 @@ pub fn ensure_head(conn: &mut DbConnection, chain: &str, now: NaiveDateTime) -> 
 /// by the write lock every write transaction takes first (`BEGIN IMMEDIATE`).
 pub fn lock_head(conn: &mut DbConnection, chain: &str) -> QueryResult<Head> {
     match conn {
-        DbConnection::Postgres(c) => diesel::sql_query("SELECT seq, head_hash FROM audit_heads WHERE chain = $1 FOR UPDATE")
+        DbConnection::Postgres(c) => diesel::sql_query("SELECT seq, head_hash, anchor_seq, anchor_hash FROM audit_heads WHERE chain = $1 FOR UPDATE")
             .bind::<Text, _>(chain)
             .get_result(c),
         DbConnection::Sqlite(_) => head(conn, chain),
@@ -47,12 +60,15 @@ pub fn lock_head(conn: &mut DbConnection, chain: &str) -> QueryResult<Head> {
 }
 
 pub fn head(conn: &mut DbConnection, chain: &str) -> QueryResult<Head> {
-    audit_heads::table.find(chain).select((audit_heads::seq, audit_heads::head_hash)).first(conn)
+    audit_heads::table
+        .find(chain)
+        .select((audit_heads::seq, audit_heads::head_hash, audit_heads::anchor_seq, audit_heads::anchor_hash))
+        .first(conn)
 }
 
 /// The head, or the genesis state of a chain nobody has written to yet.
 pub fn head_or_genesis(conn: &mut DbConnection, chain: &str) -> QueryResult<Head> {
-    Ok(head(conn, chain).optional()?.unwrap_or(Head { seq: 0, head_hash: GENESIS.to_vec() }))
+    Ok(head(conn, chain).optional()?.unwrap_or_else(Head::genesis))
 }
 
 pub fn append(conn: &mut DbConnection, entry: &Entry) -> QueryResult<()> {
@@ -61,6 +77,60 @@ pub fn append(conn: &mut DbConnection, entry: &Entry) -> QueryResult<()> {
         .set((audit_heads::seq.eq(entry.seq), audit_heads::head_hash.eq(&entry.entry_hash), audit_heads::updated_at.eq(entry.occurred_at)))
         .execute(conn)?;
     Ok(())
+}
+
+/// The first entry of the chain at or after `at`, by seq.
+pub fn first_seq_from(conn: &mut DbConnection, chain: &str, at: NaiveDateTime) -> QueryResult<Option<i64>> {
+    audit_entries::table
+        .filter(audit_entries::chain.eq(chain))
+        .filter(audit_entries::occurred_at.ge(at))
+        .select(diesel::dsl::min(audit_entries::seq))
+        .first(conn)
+}
+
+/// The lowest entry at or before `seq` (after a prune there is none up to the anchor).
+pub fn first_up_to(conn: &mut DbConnection, chain: &str, seq: i64) -> QueryResult<Option<Entry>> {
+    audit_entries::table
+        .filter(audit_entries::chain.eq(chain))
+        .filter(audit_entries::seq.le(seq))
+        .order(audit_entries::seq.asc())
+        .select(Entry::as_select())
+        .first(conn)
+        .optional()
+}
+
+#[derive(QueryableByName)]
+struct Removed {
+    #[diesel(sql_type = BigInt)]
+    removed: i64,
+}
+
+/// Removes the entries after the anchor up to `upto` of `chain` and moves the anchor to
+/// the last of them; returns how many went. The database checks that this is the whole
+/// prefix and refuses any other removal (TOM INPUT-5): PostgreSQL through the
+/// `audit_prune` function (the app role has no DELETE), SQLite through the triggers on
+/// `audit_prune_guard`. Call inside the transaction that logs the removal.
+pub fn prune(conn: &mut DbConnection, chain: &str, upto: i64) -> QueryResult<i64> {
+    match conn {
+        DbConnection::Postgres(c) => {
+            let r: Removed = diesel::sql_query("SELECT audit_prune($1, $2) AS removed").bind::<Text, _>(chain).bind::<BigInt, _>(upto).get_result(c)?;
+            Ok(r.removed)
+        }
+        DbConnection::Sqlite(c) => {
+            diesel::sql_query("INSERT INTO audit_prune_guard (chain, upto_seq) VALUES (?, ?)").bind::<Text, _>(chain).bind::<BigInt, _>(upto).execute(c)?;
+            diesel::sql_query(
+                "UPDATE audit_heads SET anchor_seq = ?, anchor_hash = (SELECT entry_hash FROM audit_entries WHERE chain = ? AND seq = ?) WHERE chain = ?",
+            )
+            .bind::<BigInt, _>(upto)
+            .bind::<Text, _>(chain)
+            .bind::<BigInt, _>(upto)
+            .bind::<Text, _>(chain)
+            .execute(c)?;
+            let removed = diesel::sql_query("DELETE FROM audit_entries WHERE chain = ? AND seq <= ?").bind::<Text, _>(chain).bind::<BigInt, _>(upto).execute(c)?;
+            diesel::sql_query("DELETE FROM audit_prune_guard WHERE chain = ?").bind::<Text, _>(chain).execute(c)?;
+            Ok(removed as i64)
+        }
+    }
 }
 
 /// Entries in chain order, `limit` at a time after `after_seq` (for verification).

@@ -288,6 +288,9 @@ pub fn migrate(url: &str) -> Result<Vec<String>, AppError> {
 
 /// PostgreSQL: lets the application's non-owner role read and write rows, nothing more.
 /// Row-level security still applies to it (`FORCE ROW LEVEL SECURITY` in the migrations).
+/// The audit trail and the deletion log are append-only for it: no UPDATE or DELETE; on
+/// `audit_heads` it writes the head columns but not the anchor; old audit entries leave
+/// only through the `audit_prune` function (TOM INPUT-5, PRIV-6).
 pub fn grant_app_role(owner_url: &str, role: &str) -> Result<(), AppError> {
     if role.is_empty() || !role.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
         return Err(AppError::Config("the app role name may hold only a-z, 0-9 and _".into()));
@@ -301,6 +304,10 @@ pub fn grant_app_role(owner_url: &str, role: &str) -> Result<(), AppError> {
         "GRANT USAGE ON SCHEMA public TO {role};
          GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
          REVOKE UPDATE, DELETE ON audit_entries, deletion_log FROM {role};
+         REVOKE INSERT, UPDATE, DELETE ON audit_heads FROM {role};
+         GRANT INSERT (chain, seq, head_hash, updated_at), UPDATE (seq, head_hash, updated_at) ON audit_heads TO {role};
+         REVOKE ALL ON audit_prune_guard FROM {role};
+         GRANT EXECUTE ON FUNCTION audit_prune(TEXT, BIGINT) TO {role};
          REVOKE ALL ON __diesel_schema_migrations FROM {role};
          GRANT SELECT ON __diesel_schema_migrations TO {role};
          ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};"

@@ -165,6 +165,15 @@ diesel::table! {
         seq -> BigInt,
         head_hash -> Binary,
         updated_at -> Timestamp,
+        anchor_seq -> BigInt,
+        anchor_hash -> Binary,
+    }
+}
+
+diesel::table! {
+    audit_prune_guard (chain) {
+        chain -> Text,
+        upto_seq -> BigInt,
     }
 }
 
@@ -461,7 +470,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
-    tenants, tenant_offboardings, tenant_keys, ip_hash_keys, locations, accounts, audit_heads, audit_entries, deletion_log, memberships, sessions,
+    tenants, tenant_offboardings, tenant_keys, ip_hash_keys, locations, accounts, audit_heads, audit_prune_guard, audit_entries, deletion_log, memberships, sessions,
     recovery_codes, companies, invitations, mail_outbox, events, event_sessions, event_instructors, participants,
     participant_terms, bookings, magic_links, participant_sessions, subject_requests, devices, device_enrolments, device_nonces,
     cards, card_enrolments, attendance, device_taps, retention_settings

@@ -101,7 +101,7 @@ pub struct ProcessingDataCategory {
 pub struct RecordRetention {
     /// Months participant data is kept after the person's last event (the tenant's setting).
     pub participant_retention_months: i32,
-    /// Months audit entries are to be kept (the tenant's setting; pruning not implemented yet).
+    /// Months audit entries are kept (the tenant's setting); the daily job removes older ones.
     pub audit_retention_months: i32,
     /// When an admin last changed the periods; `None`: the defaults.
     pub updated_at: Option<NaiveDateTime>,
@@ -356,8 +356,8 @@ fn activities(state: &AppState, lang: RecordLang, p: &Periods) -> Vec<Processing
             ]),
             retention: tr(
                 lang,
-                &format!("eingestellt: {} Monate; derzeit werden Einträge nicht gekürzt (die Kette ist nur anhängbar)", p.audit_months),
-                &format!("set to {} months; entries are not pruned yet (the chain is append-only)", p.audit_months),
+                &format!("eingestellt: {} Monate; ältere Einträge entfernt der tägliche Lauf (als Löschung protokolliert, die übrige Kette bleibt prüfbar)", p.audit_months),
+                &format!("set to {} months; the daily job removes older entries (recorded in the deletion log; the rest of the chain stays verifiable)", p.audit_months),
             ),
         },
     ]
@@ -379,8 +379,8 @@ fn retention_facts(lang: RecordLang, p: &Periods) -> RecordRetention {
             ),
             tr(
                 lang,
-                &format!("Audit-Einträge: {} Monate (einstellbar 12–120 Monate; Kürzung noch nicht umgesetzt)", p.audit_months),
-                &format!("Audit entries: {} months (adjustable, 12–120 months; pruning not implemented yet)", p.audit_months),
+                &format!("Audit-Einträge: {} Monate, dann entfernt (einstellbar 12–120 Monate)", p.audit_months),
+                &format!("Audit entries: {} months, then removed (adjustable, 12–120 months)", p.audit_months),
             ),
             tr(lang, "Löschung auf Antrag (Art. 17) durch die Mandanten-Admins, protokolliert im Löschprotokoll", "Erasure on request (Art. 17) by the tenant admins, recorded in the deletion log"),
             tr(
@@ -427,7 +427,7 @@ const MEASURES: &[(&str, &str, &str)] = &[
     ("PRIV-2", "Sitzungsdaten der Teilnehmenden nur im flüchtigen Speicher des Tabs", "participant session data only in the tab's volatile storage"),
     ("PRIV-4", "Löschfunktion mit Löschprotokoll", "erasure with a deletion log"),
     ("PRIV-5", "serverseitige Schema-Prüfung aller Eingaben", "server-side schema validation of all input"),
-    ("PRIV-6", "Aufbewahrungsfristen je Mandant, tägliche Anonymisierung", "per-tenant retention periods, daily anonymisation"),
+    ("PRIV-6", "Aufbewahrungsfristen je Mandant, tägliche Anonymisierung und Kürzung des Protokolls", "per-tenant retention periods, daily anonymisation and audit log pruning"),
     ("RIGHTS-1", "Auskunft (JSON), Einschränkung, Löschung je Person", "access (JSON), restriction, erasure per person"),
     ("RIGHTS-2", "Anfragen Betroffener landen beim Mandanten, der entscheidet", "data subject requests go to the tenant, who decides"),
     ("RIGHTS-3", "dieses Verarbeitungsverzeichnis", "this processing record"),

@@ -1,9 +1,9 @@
 //! Retention (TOM PRIV-6, PSEUDO-2): each tenant sets how long it keeps a participant's
-//! data after their last event (default 12 months) and how long audit entries are meant
-//! to be kept (default 24 months). A daily job (`run`) anonymises everyone whose period
-//! has ended, with the same erasure as a request (`service::erase_in`): deletion-log
-//! entries per category with reason `retention_expired`, audit `participant.erased`
-//! as the system, the erasure ledger. It is idempotent: erased people are not candidates.
+//! data after their last event (default 12 months) and how long it keeps audit entries
+//! (default 24 months). A daily job (`run`) anonymises everyone whose period has ended,
+//! with the same erasure as a request (`service::erase_in`): deletion-log entries per
+//! category with reason `retention_expired`, audit `participant.erased` as the system,
+//! the erasure ledger. It is idempotent: erased people are not candidates.
 //!
 //! "Last event" is the end of the latest session of any event the person booked
 //! (confirmed, waiting or cancelled; attendance always belongs to a booking), or their
@@ -12,9 +12,13 @@
 //! asked us to hold off; they are counted as `kept_restricted` and anonymised by the first
 //! run after the restriction is lifted.
 //!
-//! Audit entries are not pruned (yet): the chain is append-only by database trigger and
-//! grant, and pruning needs an anchor the verifier starts from. The setting is stored and
-//! `GET /api/v1/retention` shows how many entries are older than it.
+//! The same run removes the tenant's audit entries older than its audit period
+//! (`audit::service::prune_before`): the oldest prefix of the chain, the head's anchor
+//! moved to the last removed entry so the rest still verifies, with a deletion-log entry
+//! (`audit_entries`, `retention_expired`) and an `audit.pruned` entry in the same
+//! transaction. A chain that does not verify is not pruned (the tenant counts as failed).
+//! The platform chain is not pruned: it holds no participant data, only platform events
+//! (tenants, keys, operators), and has no tenant period.
 
 use std::collections::BTreeMap;
 
@@ -88,8 +92,7 @@ impl Settings {
 pub struct RetentionView {
     /// Months participant data is kept after the person's last event (1–120, default 12).
     pub participant_retention_months: i32,
-    /// Months audit entries are to be kept (12–120, default 24). Not enforced yet: entries
-    /// are kept (see `audit_entries_past_retention`).
+    /// Months audit entries are kept (12–120, default 24); the daily job removes older ones.
     pub audit_retention_months: i32,
     /// When an admin last changed the periods; `None`: the defaults.
     pub updated_at: Option<NaiveDateTime>,
@@ -101,7 +104,8 @@ pub struct RetentionView {
     pub kept_restricted: i64,
     /// The next people to become due, soonest first (at most 20).
     pub next_due: Vec<DueParticipant>,
-    /// Audit entries older than `audit_retention_months` (kept; pruning is not implemented).
+    /// Audit entries older than `audit_retention_months`: the next run removes them (0 after
+    /// a run, unless an older entry sits behind a newer one: only a prefix of the chain goes).
     pub audit_entries_past_retention: i64,
 }
 
@@ -132,8 +136,21 @@ pub struct RunReport {
     pub tenants: usize,
     pub erased: usize,
     pub kept_restricted: usize,
+    /// Audit entries removed because their period ended.
+    pub audit_pruned: usize,
     /// Tenants the run could not finish (logged; the next run tries again).
     pub failed_tenants: usize,
+}
+
+/// What one run did for one tenant.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TenantRun {
+    pub erased: usize,
+    pub kept_restricted: usize,
+    pub audit_pruned: usize,
+    /// The audit chain was due for pruning but could not be pruned (logged), e.g. because
+    /// it does not verify: its entries are kept.
+    pub audit_failed: bool,
 }
 
 // --- store ---
@@ -295,15 +312,16 @@ pub fn set(state: &AppState, p: &Principal, scope: &TenantScope, change: &Retent
 }
 
 /// Anonymises the due people of one tenant, one transaction each (a failure leaves the
-/// others done); returns (erased, kept because restricted).
-pub fn run_tenant(state: &AppState, scope: &TenantScope, at: DateTime<Utc>) -> Result<(usize, usize), AppError> {
+/// others done), then removes its audit entries past the audit period in one transaction.
+pub fn run_tenant(state: &AppState, scope: &TenantScope, at: DateTime<Utc>) -> Result<TenantRun, AppError> {
     let ctx = AuditContext::system(at);
     let now = audit::chain::truncate_to_micros(at.naive_utc());
     let tenant = scope.tenant_id();
-    let (participant_months, due) = state.db.tenant_tx(scope, |tx| {
-        let participant_months = settings(tx, tenant)?.participant_months();
+    let (participant_months, audit_months, due) = state.db.tenant_tx(scope, |tx| {
+        let stored = settings(tx, tenant)?;
+        let participant_months = stored.participant_months();
         let due: Vec<Candidate> = candidates(tx, tenant, participant_months)?.into_iter().take_while(|c| c.due_at < now).collect();
-        Ok((participant_months, due))
+        Ok((participant_months, stored.audit_months(), due))
     })?;
     let kept = due.iter().filter(|c| c.restricted).count();
     let mut erased = 0;
@@ -324,26 +342,36 @@ pub fn run_tenant(state: &AppState, scope: &TenantScope, at: DateTime<Utc>) -> R
             Err(e) => return Err(e),
         }
     }
+    // Audit entries past the period: the chain's oldest prefix, in one transaction with
+    // the anchor, the deletion log and the `audit.pruned` entry.
+    let audit_before = now.checked_sub_months(months(audit_months)).unwrap_or(NaiveDateTime::MIN);
+    let pruned = state.db.tenant_tx(scope, |tx| audit::service::prune_before(tx, &ctx, audit_before, audit_months));
+    if let Err(e) = &pruned {
+        tracing::error!(tenant = %tenant, cause = %e, "audit entries past the retention period were not pruned");
+    }
+    let audit_pruned = pruned.as_ref().ok().and_then(Option::as_ref).map_or(0, |p| usize::try_from(p.count).unwrap_or(0));
     state.db.tenant_tx(scope, |tx| {
         ensure_row(tx, tenant, CATEGORY_PARTICIPANTS, DEFAULT_PARTICIPANT_MONTHS)?;
         diesel::update(retention_settings::table.find((tenant, CATEGORY_PARTICIPANTS))).set(retention_settings::last_run_at.eq(now)).execute(&mut **tx)?;
         // Only when something happened: a run with nothing to do leaves the chain as it was.
-        if erased > 0 {
+        if erased > 0 || audit_pruned > 0 {
             audit::record(
                 tx,
                 &ctx,
                 Event::new(Action::RetentionRun, "tenant", Some(tenant))
                     .detail("participant_retention_months", participant_months)
                     .detail("erased", erased)
-                    .detail("kept_restricted", kept),
+                    .detail("kept_restricted", kept)
+                    .detail("audit_retention_months", audit_months)
+                    .detail("audit_pruned", audit_pruned),
             )?;
         }
         Ok(())
     })?;
-    if erased > 0 {
+    if erased > 0 || audit_pruned > 0 {
         state.db.flush_log();
     }
-    Ok((erased, kept))
+    Ok(TenantRun { erased, kept_restricted: kept, audit_pruned, audit_failed: pruned.is_err() })
 }
 
 /// One person's candidate row, read again inside the erasing transaction.
@@ -379,10 +407,14 @@ pub fn run(state: &AppState) -> Result<RunReport, AppError> {
     for tenant in tenants.into_iter().filter(|t| t.status == crate::tenants::model::STATUS_ACTIVE) {
         let scope = TenantScope::named_by_operator(tenant.id.clone());
         match run_tenant(state, &scope, at) {
-            Ok((erased, kept)) => {
+            Ok(done) => {
                 report.tenants += 1;
-                report.erased += erased;
-                report.kept_restricted += kept;
+                report.erased += done.erased;
+                report.kept_restricted += done.kept_restricted;
+                report.audit_pruned += done.audit_pruned;
+                if done.audit_failed {
+                    report.failed_tenants += 1;
+                }
             }
             Err(e) => {
                 tracing::error!(tenant = %tenant.id, cause = %e, "retention run failed for a tenant");

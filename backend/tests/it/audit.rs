@@ -11,6 +11,7 @@ use anwesend::crypto::PlatformSigner;
 use anwesend::db::TenantScope;
 use anwesend::locations::model::NewLocation;
 use anwesend::locations::service as locations;
+use anwesend::privacy::retention;
 use anwesend::tenants::model::NewTenant;
 use anwesend::tenants::service as tenants;
 use anwesend::AppError;
@@ -226,19 +227,36 @@ impl TestApp {
     }
 }
 
-/// Runs SQL as the database owner with the append-only guard lifted: an attacker with
-/// database access, which is what the chain must expose.
+#[derive(diesel::QueryableByName)]
+struct Trigger {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    sql: String,
+}
+
+/// Runs SQL as the database owner with the append-only guards on the entries and the
+/// anchor lifted: an attacker with database access, which is what the chain must expose.
+/// The guards come back as the migrations define them.
 fn tamper(app: &TestApp, sql: &str) {
+    use diesel::RunQueryDsl;
     let mut owner = app.db.inspect();
     let (off, on) = match app.db.backend {
-        Backend::Sqlite => (
-            "DROP TRIGGER audit_entries_no_update; DROP TRIGGER audit_entries_no_delete;",
-            "CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries BEGIN SELECT RAISE(ABORT, 'append-only'); END;
-             CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries BEGIN SELECT RAISE(ABORT, 'append-only'); END;",
-        ),
+        Backend::Sqlite => {
+            let triggers: Vec<Trigger> = diesel::sql_query(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_entries', 'audit_heads') ORDER BY name",
+            )
+            .load(&mut owner)
+            .expect("triggers");
+            assert!(triggers.iter().any(|t| t.name == "audit_entries_no_delete"), "the guard exists");
+            (
+                triggers.iter().map(|t| format!("DROP TRIGGER {};", t.name)).collect::<String>(),
+                triggers.iter().map(|t| format!("{};", t.sql)).collect::<String>(),
+            )
+        }
         Backend::Postgres => (
-            "ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only;",
-            "ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only;",
+            "ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only; ALTER TABLE audit_heads DISABLE TRIGGER audit_heads_anchor_guard;".to_owned(),
+            "ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only; ALTER TABLE audit_heads ENABLE TRIGGER audit_heads_anchor_guard;".to_owned(),
         ),
     };
     owner.batch_execute(&format!("{off} {sql}; {on}")).expect("tamper");
@@ -330,6 +348,146 @@ fn input_5_concurrent_writers_keep_the_chain_linear() {
     assert!(report.intact, "{report:?}");
     assert_eq!(report.entries_checked, 1 + 8 * 25);
     assert_eq!(locations::list(&app.state.db, &a).expect("list").len(), 8 * 25);
+}
+
+/// Six entries 25 months old and one new, then the retention job (24 months by default):
+/// entries 1–6 are gone, the anchor is on 6, the rest (7: the new location, 8: its
+/// deletion-log entry, 9: `audit.pruned`, 10: `retention.run`) verifies from there.
+fn pruned_chain(app: &TestApp) -> (TenantScope, Vec<Entry>) {
+    let (a, old) = chain_with_entries(app);
+    app.clock.advance(chrono::Duration::days(761));
+    locations::create(&app.state.db, &a, &app.ctx(), new_location("Neu", None)).expect("create");
+    let report = retention::run(&app.state).expect("run");
+    assert_eq!((report.audit_pruned, report.failed_tenants), (6, 0), "{report:?}");
+    let mut rest = all(app, &a);
+    rest.reverse();
+    let actions: Vec<(i64, &str)> = rest.iter().map(|e| (e.seq, e.action.as_str())).collect();
+    assert_eq!(actions, [(7, "location.created"), (8, "deletion.recorded"), (9, "audit.pruned"), (10, "retention.run")]);
+    let report = verify(app, &a);
+    assert!(report.intact && report.anchor_seq == 6 && report.entries_checked == 4, "{report:?}");
+    assert_eq!(rest[0].prev_hash, old[5].entry_hash, "the first remaining entry links to the anchor");
+    (a, rest)
+}
+
+#[test]
+fn input_5_pruning_cannot_hide_tampering() {
+    let app = test_app();
+    let (a, rest) = pruned_chain(&app);
+
+    // Outside the prune path the application's own connection can neither remove an
+    // entry nor move the anchor: the database refuses (PostgreSQL: no DELETE grant and no
+    // grant on the anchor columns; SQLite: the guard triggers).
+    let chain = a.tenant_id().to_owned();
+    let mut attempts = vec![
+        format!("DELETE FROM audit_entries WHERE chain = '{chain}' AND seq = 7"),
+        format!("DELETE FROM audit_entries WHERE chain = '{chain}'"),
+        format!("UPDATE audit_heads SET anchor_seq = 7 WHERE chain = '{chain}'"),
+        format!("UPDATE audit_entries SET detail = '{{}}' WHERE chain = '{chain}' AND seq = 8"),
+    ];
+    if app.db.backend == Backend::Postgres {
+        attempts.push(format!("INSERT INTO audit_prune_guard (chain, upto_seq) VALUES ('{chain}', 7)"));
+        attempts.push(format!("UPDATE audit_heads SET anchor_hash = head_hash WHERE chain = '{chain}'"));
+    }
+    for sql in attempts {
+        let refused = app.state.db.tenant_tx(&a, |tx| Ok(diesel::RunQueryDsl::execute(diesel::sql_query(sql.as_str()), &mut **tx)?));
+        assert!(refused.is_err(), "the app connection ran: {sql}");
+    }
+    // Even with a guard row in place (SQLite has no roles: the app connection can write
+    // it), an entry goes only once the anchor is on it; and the anchor moves only onto
+    // the hash of the entry it names.
+    if app.db.backend == Backend::Sqlite {
+        let sneaky = app.state.db.tenant_tx(&a, |tx| {
+            diesel::RunQueryDsl::execute(diesel::sql_query(format!("INSERT INTO audit_prune_guard (chain, upto_seq) VALUES ('{chain}', 7)")), &mut **tx)?;
+            Ok(diesel::RunQueryDsl::execute(diesel::sql_query(format!("DELETE FROM audit_entries WHERE chain = '{chain}' AND seq = 7")), &mut **tx)?)
+        });
+        assert!(sneaky.is_err(), "no removal without the anchor");
+        let forged = app.state.db.tenant_tx(&a, |tx| {
+            diesel::RunQueryDsl::execute(diesel::sql_query(format!("INSERT INTO audit_prune_guard (chain, upto_seq) VALUES ('{chain}', 7)")), &mut **tx)?;
+            Ok(diesel::RunQueryDsl::execute(diesel::sql_query(format!("UPDATE audit_heads SET anchor_seq = 7, anchor_hash = zeroblob(32) WHERE chain = '{chain}'")), &mut **tx)?)
+        });
+        assert!(forged.is_err(), "the anchor takes the pruned entry's hash only");
+    }
+    // The owner's plain statements meet the append-only trigger as before.
+    assert!(app.db.inspect().batch_execute(&format!("DELETE FROM audit_entries WHERE chain = '{chain}' AND seq = 7")).is_err());
+    assert!(app.db.inspect().batch_execute(&format!("UPDATE audit_heads SET anchor_seq = 7 WHERE chain = '{chain}'")).is_err());
+    let report = verify(&app, &a);
+    assert!(report.intact && report.anchor_seq == 6, "nothing changed: {report:?}");
+
+    // With the guards lifted (database access): removing the first remaining entry
+    // without moving the anchor is noticed right at the anchor.
+    tamper(&app, &format!("DELETE FROM audit_entries WHERE id = '{}'", rest[0].id));
+    let b = verify(&app, &a).first_break.expect("removal after the anchor detected");
+    assert_eq!((b.seq, b.entry_id), (7, None), "{}", b.reason);
+
+    // Editing a remaining entry.
+    let app = test_app();
+    let (a, rest) = pruned_chain(&app);
+    tamper(&app, &format!("UPDATE audit_entries SET detail = '{{\"forged\":true}}' WHERE id = '{}'", rest[1].id));
+    let b = verify(&app, &a).first_break.expect("edit detected");
+    assert_eq!((b.seq, b.entry_id.as_deref()), (8, Some(rest[1].id.as_str())), "{}", b.reason);
+
+    // A prune of its own, without the deletion log and the `audit.pruned` entry: entry 7
+    // removed and the anchor moved onto it, exactly as a prune leaves it.
+    let app = test_app();
+    let (a, rest) = pruned_chain(&app);
+    let hash = hex::encode(&rest[0].entry_hash);
+    let set_anchor = match app.db.backend {
+        Backend::Sqlite => format!("UPDATE audit_heads SET anchor_seq = 7, anchor_hash = X'{hash}' WHERE chain = '{}'", a.tenant_id()),
+        Backend::Postgres => format!("UPDATE audit_heads SET anchor_seq = 7, anchor_hash = decode('{hash}', 'hex') WHERE chain = '{}'", a.tenant_id()),
+    };
+    tamper(&app, &format!("DELETE FROM audit_entries WHERE id = '{}'; {set_anchor}", rest[0].id));
+    let b = verify(&app, &a).first_break.expect("unrecorded anchor detected");
+    assert!(b.reason.contains("no audit.pruned entry records that anchor"), "{b:?}");
+
+    // The same through the application's connection, by the database's own prune path
+    // but without the deletion log and the `audit.pruned` entry: allowed, and noticed.
+    let app = test_app();
+    let (a, _) = pruned_chain(&app);
+    let chain = a.tenant_id().to_owned();
+    let statements = match app.db.backend {
+        Backend::Postgres => vec![format!("SELECT audit_prune('{chain}', 7)")],
+        Backend::Sqlite => vec![
+            format!("INSERT INTO audit_prune_guard (chain, upto_seq) VALUES ('{chain}', 7)"),
+            format!("UPDATE audit_heads SET anchor_seq = 7, anchor_hash = (SELECT entry_hash FROM audit_entries WHERE chain = '{chain}' AND seq = 7) WHERE chain = '{chain}'"),
+            format!("DELETE FROM audit_entries WHERE chain = '{chain}' AND seq <= 7"),
+            format!("DELETE FROM audit_prune_guard WHERE chain = '{chain}'"),
+        ],
+    };
+    app.state
+        .db
+        .tenant_tx(&a, |tx| {
+            for sql in &statements {
+                diesel::RunQueryDsl::execute(diesel::sql_query(sql.as_str()), &mut **tx)?;
+            }
+            Ok(())
+        })
+        .expect("an unlogged prune");
+    let report = verify(&app, &a);
+    assert_eq!(report.anchor_seq, 7);
+    assert!(report.first_break.is_some_and(|b| b.reason.contains("no audit.pruned entry records that anchor")), "unlogged prune detected");
+
+    // Hiding that a prune happened: the anchor back at the start.
+    let app = test_app();
+    let (a, _) = pruned_chain(&app);
+    let genesis = match app.db.backend {
+        Backend::Sqlite => "zeroblob(32)",
+        Backend::Postgres => "decode(repeat('00', 32), 'hex')",
+    };
+    tamper(&app, &format!("UPDATE audit_heads SET anchor_seq = 0, anchor_hash = {genesis} WHERE chain = '{}'", a.tenant_id()));
+    let b = verify(&app, &a).first_break.expect("missing history detected");
+    assert_eq!(b.seq, 1, "{}", b.reason);
+
+    // A chain that was tampered with before its entries are due is not pruned: the job
+    // keeps them (the tenant counts as failed) so the break stays visible.
+    let app = test_app();
+    let (a, old) = chain_with_entries(&app);
+    tamper(&app, &format!("UPDATE audit_entries SET detail = '{{\"forged\":true}}' WHERE id = '{}'", old[2].id));
+    app.clock.advance(chrono::Duration::days(761));
+    let report = retention::run(&app.state).expect("run");
+    assert_eq!((report.audit_pruned, report.failed_tenants), (0, 1), "{report:?}");
+    let report = verify(&app, &a);
+    assert_eq!((report.anchor_seq, report.first_break.map(|b| b.seq)), (0, Some(3)));
+    assert_eq!(all(&app, &a).len(), 6, "nothing removed");
 }
 
 fn signer(app: &TestApp) -> PlatformSigner {

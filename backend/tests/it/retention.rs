@@ -246,3 +246,121 @@ async fn priv_5_bad_input_to_retention_settings_is_refused_and_writes_nothing() 
     let entry = app.db.audit_text().into_iter().find(|r| r.contains("tenant.retention_settings_changed") && r.contains("\"participant_retention_months\":120")).expect("audited");
     assert!(entry.contains("\"participant_retention_months_before\":1"), "{entry}");
 }
+
+/// (seq, id, occurred_at) of a chain's entries in order, seen past the application.
+fn audit_rows(app: &TestApp, chain: &str) -> Vec<(i64, String, NaiveDateTime)> {
+    use anwesend::db::schema::audit_entries::dsl as e;
+    e::audit_entries.filter(e::chain.eq(chain)).order(e::seq.asc()).select((e::seq, e::id, e::occurred_at)).load(&mut app.db.inspect()).expect("entries")
+}
+
+/// (count, reason, legal basis, actor type) of a tenant's deletion-log rows for audit entries.
+fn audit_deletions(app: &TestApp, tenant: &str) -> Vec<(i64, String, String, String)> {
+    use anwesend::db::schema::deletion_log::dsl as d;
+    d::deletion_log
+        .filter(d::tenant_id.eq(tenant))
+        .filter(d::category.eq("audit_entries"))
+        .order(d::occurred_at.asc())
+        .select((d::record_count, d::reason_code, d::legal_basis, d::actor_type))
+        .load(&mut app.db.inspect())
+        .expect("deletion log")
+}
+
+fn verify_report(app: &TestApp, scope: &TenantScope) -> anwesend::audit::VerifyReport {
+    app.state.db.tenant_tx(scope, |tx| anwesend::audit::verify_chain(tx, scope.tenant_id())).expect("verify")
+}
+
+fn ids(rows: &[(i64, String, NaiveDateTime)]) -> Vec<String> {
+    rows.iter().map(|r| r.1.clone()).collect()
+}
+
+#[actix_web::test]
+async fn priv_6_audit_entries_past_the_period_are_pruned_and_the_chain_still_verifies() {
+    let app = test_app_with(|_| {});
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let (a, b) = (tenant(&app, "verein-a"), tenant(&app, "verein-b"));
+    admin(&app, &a, "leitung@verein-a.example");
+    admin(&app, &b, "leitung@verein-b.example");
+    // Tenant B keeps audit entries for 36 months, A the default 24.
+    let (_, staff_b, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
+    let (status, _, body) = call(&service, staff_b.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 12, "audit_retention_months": 36 }))).await;
+    assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
+    let first = audit_rows(&app, a.tenant_id());
+    assert!(first.len() >= 2 && first[0].0 == 1, "{first:?}");
+    let platform_before = audit_rows(&app, anwesend::audit::model::PLATFORM_CHAIN);
+
+    // 13 months on: a sign-in; nothing is 24 months old yet, a run prunes nothing.
+    app.clock.advance(Duration::days(396));
+    login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let report = retention::run(&app.state).expect("run");
+    assert_eq!((report.audit_pruned, report.failed_tenants), (0, 0), "{report:?}");
+    let middle: Vec<_> = audit_rows(&app, a.tenant_id()).into_iter().skip(first.len()).collect();
+    assert!(!middle.is_empty(), "the sign-in is audited");
+    assert_eq!(verify_report(&app, &a).anchor_seq, 0);
+
+    // 25 months after the start: the first entries are past 24 months, the sign-in of
+    // month 13 is not. The admin view counts the due ones.
+    app.clock.advance(Duration::days(365));
+    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let (status, _, view) = call(&service, staff.request("GET", "/api/v1/retention")).await;
+    assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&view));
+    assert_eq!(json_of(&view)["audit_entries_past_retention"].as_i64(), Some(first.len() as i64));
+
+    let report = retention::run(&app.state).expect("run");
+    assert_eq!((report.audit_pruned, report.erased, report.failed_tenants), (first.len(), 0, 0), "{report:?}");
+    let rows = audit_rows(&app, a.tenant_id());
+    let kept = ids(&rows);
+    assert!(ids(&first).iter().all(|id| !kept.contains(id)), "the old entries are gone");
+    assert!(ids(&middle).iter().all(|id| kept.contains(id)), "the newer ones stay");
+    let last_pruned = first.last().map(|r| r.0).unwrap_or_default();
+    assert_eq!(rows.first().map(|r| r.0), Some(last_pruned + 1));
+    let verified = verify_report(&app, &a);
+    assert!(verified.intact, "{verified:?}");
+    assert_eq!((verified.anchor_seq, verified.entries_checked), (last_pruned, rows.len() as i64));
+    // In the deletion log (count, reason, legal basis, the system) and in the chain itself.
+    assert_eq!(
+        audit_deletions(&app, a.tenant_id()),
+        vec![(first.len() as i64, "retention_expired".to_owned(), "GDPR Art. 5(1)(e)".to_owned(), "system".to_owned())]
+    );
+    let text = app.db.audit_text();
+    let pruned = text.iter().find(|r| r.contains(&format!("{}|", a.tenant_id())) && r.contains("|audit.pruned|")).expect("audit.pruned entry");
+    assert!(pruned.contains(&format!("\"upto_seq\":{last_pruned}")) && pruned.contains(&format!("\"count\":{}", first.len())) && pruned.contains("|system|"), "{pruned}");
+    assert!(text.iter().any(|r| r.contains("retention.run") && r.contains(&format!("\"audit_pruned\":{}", first.len()))), "the run's summary");
+    let (_, _, view) = call(&service, staff.request("GET", "/api/v1/retention")).await;
+    assert_eq!(json_of(&view)["audit_entries_past_retention"].as_i64(), Some(0), "nothing past the period any more");
+    // B (36 months) and the platform chain keep everything.
+    assert_eq!(audit_rows(&app, b.tenant_id()).first().map(|r| r.0), Some(1));
+    assert!(audit_deletions(&app, b.tenant_id()).is_empty());
+    let platform = app.state.db.platform_tx(|tx| anwesend::audit::verify_chain(tx, anwesend::audit::model::PLATFORM_CHAIN)).expect("verify platform");
+    assert!(platform.intact && platform.anchor_seq == 0, "{platform:?}");
+    let platform_now = ids(&audit_rows(&app, anwesend::audit::model::PLATFORM_CHAIN));
+    assert!(ids(&platform_before).iter().all(|id| platform_now.contains(id)), "the platform chain is not pruned");
+
+    // A second run at the same time: nothing new is due, nothing changes.
+    let head = verified.head_seq;
+    let report = retention::run(&app.state).expect("run again");
+    assert_eq!(report.audit_pruned, 0, "{report:?}");
+    assert_eq!(verify_report(&app, &a).head_seq, head, "not even an audit entry");
+    assert_eq!(audit_deletions(&app, a.tenant_id()).len(), 1);
+
+    // 13 months later: A's sign-in of month 13 is past 24 months, what month 25 wrote is
+    // not; all of B's entries (38 months) are past its 36.
+    app.clock.advance(Duration::days(396));
+    let now = app.clock.now().naive_utc();
+    let before_a = audit_rows(&app, a.tenant_id());
+    let due_a = before_a.iter().filter(|r| r.2 < now.checked_sub_months(chrono::Months::new(24)).expect("date")).count();
+    assert_eq!(due_a, middle.len());
+    let before_b = audit_rows(&app, b.tenant_id());
+    let report = retention::run(&app.state).expect("run");
+    assert_eq!((report.audit_pruned, report.failed_tenants), (due_a + before_b.len(), 0), "{report:?}");
+    let kept = ids(&audit_rows(&app, a.tenant_id()));
+    assert!(ids(&middle).iter().all(|id| !kept.contains(id)));
+    assert!(ids(&before_a[due_a..]).iter().all(|id| kept.contains(id)), "month 25's entries stay");
+    let kept_b = ids(&audit_rows(&app, b.tenant_id()));
+    assert!(ids(&before_b).iter().all(|id| !kept_b.contains(id)), "a whole chain can be due");
+    for (scope, anchor) in [(&a, middle.last().map(|r| r.0)), (&b, before_b.last().map(|r| r.0))] {
+        let report = verify_report(&app, scope);
+        assert!(report.intact && Some(report.anchor_seq) == anchor, "{report:?}");
+    }
+    assert_eq!(audit_deletions(&app, a.tenant_id()).iter().map(|d| d.0).collect::<Vec<_>>(), vec![first.len() as i64, middle.len() as i64]);
+    assert_eq!(audit_deletions(&app, b.tenant_id()).iter().map(|d| d.0).collect::<Vec<_>>(), vec![before_b.len() as i64]);
+}

@@ -2,6 +2,7 @@ import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './schema';
 import { reportReachable, reportUnreachable } from '../connectivity';
 import { memoryGet, memoryRemove, memorySet } from '../session';
+import { reportTenantReadOnly } from '../tenantStatus';
 
 /** Response body of `GET /api/v1/status` (schema `Status`). */
 export type Status = paths['/api/v1/status']['get']['responses'][200]['content']['application/json'];
@@ -65,6 +66,23 @@ const csrfMiddleware: Middleware = {
   },
 };
 
+/**
+ * TOM DEL-1: an answer 409 `tenant_read_only` (the tenant's contract ends, it is
+ * read-only) tells the app, which then shows the read-only banner.
+ */
+const readOnlyMiddleware: Middleware = {
+  async onResponse({ response }) {
+    if (response.status !== 409) return undefined;
+    try {
+      const body: unknown = await response.clone().json();
+      if (body && typeof body === 'object' && 'code' in body && body.code === 'tenant_read_only') reportTenantReadOnly();
+    } catch {
+      // Not a problem+json body: nothing to report.
+    }
+    return undefined;
+  },
+};
+
 export const api = createClient<paths>({
   baseUrl: window.location.origin,
   // Same-origin only (CSP connect-src 'self'); never send credentials to
@@ -72,7 +90,7 @@ export const api = createClient<paths>({
   credentials: 'same-origin',
   headers: { Accept: 'application/json, application/problem+json' },
 });
-api.use(connectivityMiddleware, csrfMiddleware);
+api.use(connectivityMiddleware, csrfMiddleware, readOnlyMiddleware);
 
 /** Timeout for a single API request in milliseconds. */
 export const REQUEST_TIMEOUT_MS = 5000;

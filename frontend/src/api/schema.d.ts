@@ -1988,7 +1988,7 @@ export interface components {
         RecordRetention: {
             /**
              * Format: int32
-             * @description Months audit entries are to be kept (the tenant's setting; pruning not implemented yet).
+             * @description Months audit entries are kept (the tenant's setting); the daily job removes older ones.
              */
             audit_retention_months: number;
             /**
@@ -2068,13 +2068,13 @@ export interface components {
         RetentionView: {
             /**
              * Format: int64
-             * @description Audit entries older than `audit_retention_months` (kept; pruning is not implemented).
+             * @description Audit entries older than `audit_retention_months`: the next run removes them (0 after
+             *     a run, unless an older entry sits behind a newer one: only a prefix of the chain goes).
              */
             audit_entries_past_retention: number;
             /**
              * Format: int32
-             * @description Months audit entries are to be kept (12–120, default 24). Not enforced yet: entries
-             *     are kept (see `audit_entries_past_retention`).
+             * @description Months audit entries are kept (12–120, default 24); the daily job removes older ones.
              */
             audit_retention_months: number;
             /**
@@ -2241,8 +2241,17 @@ export interface components {
             text?: string | null;
         };
         VerifyReport: {
+            /**
+             * Format: int64
+             * @description The last entry removed by the retention job (0: none); the chain is verified from
+             *     the entry after it, which must link to that entry's hash (TOM PRIV-6, INPUT-5).
+             */
+            anchor_seq: number;
             chain: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The entries checked: those after the anchor.
+             */
             entries_checked: number;
             first_break?: null | components["schemas"]["Break"];
             head_hash: string;

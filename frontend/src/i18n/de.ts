@@ -758,7 +758,7 @@ export const de = {
   'retention.field.participants': 'Teilnehmendendaten: Monate nach der letzten Veranstaltung',
   'retention.field.participantsHint': 'Erlaubt: {min} bis {max} Monate (Standard 12).',
   'retention.field.audit': 'Audit-Einträge: Monate',
-  'retention.field.auditHint': 'Erlaubt: {min} bis {max} Monate (Standard 24). Einträge werden noch nicht gekürzt.',
+  'retention.field.auditHint': 'Erlaubt: {min} bis {max} Monate (Standard 24). Ältere Einträge entfernt der tägliche Lauf; die Kette bleibt prüfbar.',
   'retention.field.wholeNumber': 'Bitte eine ganze Zahl von Monaten eingeben.',
   'retention.save': 'Fristen speichern',
   'retention.saving': 'Wird gespeichert …',
@@ -783,6 +783,70 @@ export const de = {
   'retention.record.text':
     'Die Beschreibung der Verarbeitung für Ihr Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO), mit diesen Fristen – zum Drucken oder als PDF.',
   'retention.record.link': 'Verarbeitungsverzeichnis öffnen',
+
+  'retention.offboarding.title': 'Vertragsende',
+  'retention.offboarding.text':
+    'Endet der Vertrag, ist der Mandant sofort schreibgeschützt; {days} Tage lang steht ein vollständiges Archiv bereit, danach werden die personenbezogenen Daten gelöscht.',
+  'retention.offboarding.link': 'Zum Vertragsende',
+
+  'offboarding.title': 'Vertragsende',
+  'offboarding.intro':
+    'Das Ende des Vertrags mit anwesend für diesen Mandanten (TOM DEL-1, DEL-2). Einmal gestartet, lässt es sich nicht rückgängig machen. Zeiten in Ihrer Ortszeit.',
+  'offboarding.forbidden': 'Nur Mandanten-Admins dürfen das Vertragsende sehen und starten.',
+  'offboarding.loading': 'Stand wird geladen …',
+  'offboarding.error': 'Der Stand des Vertragsendes konnte nicht geladen werden.',
+  'offboarding.steps.title': 'Was beim Vertragsende passiert',
+  'offboarding.steps.readOnly':
+    'Sofort nur lesen: Ab dem Start kann niemand mehr etwas ändern – keine Buchungen, Check-ins, Veranstaltungen, Orte oder Mitglieder; öffentliche Buchungsseiten und Einladungslinks sind abgeschaltet. Lesen und Exportieren geht weiter.',
+  'offboarding.steps.archive':
+    '{days} Tage Archiv: Mandanten-Admins laden ein vollständiges Archiv herunter (tar: je Tabelle eine JSON- und eine CSV-Datei, dazu manifest.json mit der SHA-256-Prüfsumme jeder Datei, von der Plattform signiert).',
+  'offboarding.steps.deletion':
+    'Danach Löschung: Alle personenbezogenen Daten des Mandanten werden gelöscht und seine Schlüssel vernichtet, sodass auch Kopien in Datensicherungen nicht mehr lesbar sind.',
+  'offboarding.steps.certificate':
+    'Löschbescheinigung: Der Plattformbetreiber stellt eine signierte Bescheinigung über die Löschung aus, die jeder prüfen kann.',
+  'offboarding.status.title': 'Stand',
+  'offboarding.badge.active': 'aktiv',
+  'offboarding.badge.readOnly': 'nur lesen',
+  'offboarding.badge.offboarded': 'beendet',
+  'offboarding.status.active': 'Der Vertrag läuft; der Mandant arbeitet wie gewohnt.',
+  'offboarding.status.readOnly':
+    'Nur lesen seit {since}. Das Archiv kann bis {until} heruntergeladen werden; danach werden die Daten gelöscht.',
+  'offboarding.status.offboarded': 'Beendet: nur lesen seit {since}, Daten gelöscht und Schlüssel vernichtet am {completed}.',
+  'offboarding.status.other': 'Status: {status}',
+  'offboarding.status.startedAt': 'Gestartet',
+  'offboarding.status.archiveUntil': 'Archiv verfügbar bis',
+  'offboarding.status.completedAt': 'Gelöscht am',
+  'offboarding.started': 'Das Vertragsende ist gestartet. Der Mandant ist ab jetzt schreibgeschützt.',
+  'offboarding.archive.title': 'Archiv',
+  'offboarding.archive.text':
+    'Das vollständige Archiv der Daten des Mandanten, verfügbar bis {until}. Jeder Abruf wird protokolliert. Die SHA-256-Summen in manifest.json zeigen, dass jede Datei vollständig angekommen ist.',
+  'offboarding.archive.download': 'Archiv herunterladen',
+  'offboarding.archive.downloading': 'Wird erstellt …',
+  'offboarding.archive.done': 'Heruntergeladen: {file} ({size}).',
+  'offboarding.archive.error': 'Das Archiv konnte nicht heruntergeladen werden.',
+  'offboarding.start.title': 'Vertrag beenden',
+  'offboarding.start.text': 'Beendet den Vertrag für „{name}“. Nur der primäre Mandanten-Admin kann das starten.',
+  'offboarding.start.slug': 'Zur Bestätigung den Kurznamen des Mandanten eingeben: {slug}',
+  'offboarding.start.slugHint': 'Genau so geschrieben wie angegeben.',
+  'offboarding.start.wrongSlug': 'Das ist nicht der Kurzname dieses Mandanten. Bitte genau „{slug}“ eingeben.',
+  'offboarding.start.submit': 'Vertrag beenden …',
+  'offboarding.dialog.title': 'Vertrag wirklich beenden?',
+  'offboarding.dialog.text':
+    'Das kann nicht rückgängig gemacht werden. „{name}“ ist sofort schreibgeschützt; das Archiv steht {days} Tage lang bereit, danach werden alle personenbezogenen Daten gelöscht und die Schlüssel vernichtet.',
+  'offboarding.dialog.confirm': 'Endgültig beenden',
+  'offboarding.dialog.starting': 'Wird gestartet …',
+  'offboarding.dialog.cancel': 'Abbrechen',
+  'offboarding.error.notPrimary': 'Nur der primäre Mandanten-Admin darf den Vertrag beenden.',
+  'offboarding.error.alreadyStarted': 'Das Vertragsende wurde bereits gestartet.',
+  'offboarding.error.start': 'Das Vertragsende konnte nicht gestartet werden.',
+
+  'readOnly.label': 'Nur lesen:',
+  'readOnly.banner':
+    'Der Vertrag dieses Mandanten endet. Seit {since} kann nichts mehr geändert werden; das Archiv steht bis {until} bereit, danach werden die Daten gelöscht.',
+  'readOnly.bannerShort': 'Der Vertrag dieses Mandanten endet; es kann nichts mehr geändert werden.',
+  'readOnly.bannerOffboarded': 'Der Vertrag dieses Mandanten ist beendet; seine Daten sind gelöscht.',
+  'readOnly.link': 'Vertragsende',
+  'readOnly.problem': 'Der Mandant ist schreibgeschützt, weil sein Vertrag endet – es kann nichts mehr geändert werden.',
 
   'record.title': 'Verarbeitungsverzeichnis',
   'record.intro':

@@ -758,7 +758,7 @@ export const en: Messages = {
   'retention.field.participants': 'Participant data: months after the last event',
   'retention.field.participantsHint': 'Allowed: {min} to {max} months (default 12).',
   'retention.field.audit': 'Audit entries: months',
-  'retention.field.auditHint': 'Allowed: {min} to {max} months (default 24). Entries are not pruned yet.',
+  'retention.field.auditHint': 'Allowed: {min} to {max} months (default 24). The daily run removes older entries; the chain stays verifiable.',
   'retention.field.wholeNumber': 'Please enter a whole number of months.',
   'retention.save': 'Save periods',
   'retention.saving': 'Saving …',
@@ -783,6 +783,69 @@ export const en: Messages = {
   'retention.record.text':
     'The description of the processing for your record of processing activities (Art. 30 GDPR), with these periods – to print or save as PDF.',
   'retention.record.link': 'Open the processing record',
+
+  'retention.offboarding.title': 'End of contract',
+  'retention.offboarding.text':
+    'When the contract ends, the tenant turns read-only at once; a complete archive is available for {days} days, then the personal data is deleted.',
+  'retention.offboarding.link': 'Go to end of contract',
+
+  'offboarding.title': 'End of contract',
+  'offboarding.intro':
+    "The end of this tenant's contract with anwesend (TOM DEL-1, DEL-2). Once started, it cannot be undone. Times in your local time.",
+  'offboarding.forbidden': 'Only tenant admins may see and start the end of contract.',
+  'offboarding.loading': 'Loading the status …',
+  'offboarding.error': 'The end-of-contract status could not be loaded.',
+  'offboarding.steps.title': 'What happens at the end of the contract',
+  'offboarding.steps.readOnly':
+    'Read-only at once: from the start nobody can change anything – no bookings, check-ins, events, locations or members; public booking pages and invitation links are switched off. Reading and exporting go on.',
+  'offboarding.steps.archive':
+    "{days}-day archive: tenant admins download a complete archive (tar: one JSON and one CSV file per table, plus manifest.json with every file's SHA-256 checksum, signed by the platform).",
+  'offboarding.steps.deletion':
+    "Then deletion: all of the tenant's personal data is deleted and its keys destroyed, so copies in backups cannot be read either.",
+  'offboarding.steps.certificate':
+    'Deletion certificate: the platform operator issues a signed certificate of the deletion that anyone can check.',
+  'offboarding.status.title': 'Status',
+  'offboarding.badge.active': 'active',
+  'offboarding.badge.readOnly': 'read-only',
+  'offboarding.badge.offboarded': 'ended',
+  'offboarding.status.active': 'The contract runs; the tenant works as usual.',
+  'offboarding.status.readOnly': 'Read-only since {since}. The archive can be downloaded until {until}; then the data is deleted.',
+  'offboarding.status.offboarded': 'Ended: read-only since {since}, data deleted and keys destroyed on {completed}.',
+  'offboarding.status.other': 'Status: {status}',
+  'offboarding.status.startedAt': 'Started',
+  'offboarding.status.archiveUntil': 'Archive available until',
+  'offboarding.status.completedAt': 'Deleted on',
+  'offboarding.started': 'The end of contract has started. The tenant is read-only from now on.',
+  'offboarding.archive.title': 'Archive',
+  'offboarding.archive.text':
+    "The complete archive of the tenant's data, available until {until}. Every download is logged. The SHA-256 sums in manifest.json show that every file arrived complete.",
+  'offboarding.archive.download': 'Download archive',
+  'offboarding.archive.downloading': 'Preparing …',
+  'offboarding.archive.done': 'Downloaded: {file} ({size}).',
+  'offboarding.archive.error': 'The archive could not be downloaded.',
+  'offboarding.start.title': 'End the contract',
+  'offboarding.start.text': 'Ends the contract for “{name}”. Only the primary tenant admin can start it.',
+  'offboarding.start.slug': "To confirm, type the tenant's short name: {slug}",
+  'offboarding.start.slugHint': 'Exactly as shown.',
+  'offboarding.start.wrongSlug': 'That is not this tenant’s short name. Please type exactly “{slug}”.',
+  'offboarding.start.submit': 'End the contract …',
+  'offboarding.dialog.title': 'Really end the contract?',
+  'offboarding.dialog.text':
+    'This cannot be undone. “{name}” turns read-only at once; the archive is available for {days} days, then all personal data is deleted and the keys are destroyed.',
+  'offboarding.dialog.confirm': 'End it for good',
+  'offboarding.dialog.starting': 'Starting …',
+  'offboarding.dialog.cancel': 'Cancel',
+  'offboarding.error.notPrimary': 'Only the primary tenant admin may end the contract.',
+  'offboarding.error.alreadyStarted': 'The end of contract has already started.',
+  'offboarding.error.start': 'The end of contract could not be started.',
+
+  'readOnly.label': 'Read-only:',
+  'readOnly.banner':
+    "This tenant's contract is ending. Nothing can be changed since {since}; the archive is available until {until}, then the data is deleted.",
+  'readOnly.bannerShort': "This tenant's contract is ending; nothing can be changed any more.",
+  'readOnly.bannerOffboarded': "This tenant's contract has ended; its data is deleted.",
+  'readOnly.link': 'End of contract',
+  'readOnly.problem': 'The tenant is read-only because its contract is ending – nothing can be changed any more.',
 
   'record.title': 'Processing record',
   'record.intro':

@@ -5,6 +5,7 @@ import { handleAuthError } from '../auth';
 import { FormField } from '../components/FormField';
 import { RequireAuth } from '../components/RequireAuth';
 import { useI18n } from '../i18n';
+import { withDetail } from '../problems';
 
 /** Locations of the signed-in tenant: list and add (every change lands in the audit log). */
 export function LocationsPage() {
@@ -87,7 +88,7 @@ function LocationsView() {
       handleAuthError(err);
       let text = t('locations.createError');
       if (err instanceof ApiError && err.status === 403) text = t('locations.forbidden');
-      else if (err instanceof ApiError && err.problem?.detail) text = `${text} ${t('common.serverSays', { detail: err.problem.detail })}`;
+      else if (err instanceof ApiError) text = withDetail(t, text, err);
       setMessage({ kind: 'error', text });
     } finally {
       setSaving(false);

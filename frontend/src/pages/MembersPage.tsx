@@ -30,6 +30,7 @@ import { RequireAuth } from '../components/RequireAuth';
 import { parseUtc } from '../format';
 import { isMessageKey, useI18n, type I18n, type Language, type MessageKey } from '../i18n';
 import { useKeyedLoad, type Load } from '../load';
+import { withDetail } from '../problems';
 
 /**
  * The tenant's staff (TOM AUTHZ-1..5, ACC-6, ACC-8): access review with the
@@ -66,7 +67,7 @@ function problemText(t: I18n['t'], fallback: MessageKey, err: unknown): string {
       default:
         if (err.status === 404) text = t('members.error.notFound');
     }
-    if (err.problem?.detail) text = `${text} ${t('common.serverSays', { detail: err.problem.detail })}`;
+    text = withDetail(t, text, err);
   }
   return text;
 }

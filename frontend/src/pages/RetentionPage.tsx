@@ -1,5 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { ApiError, isAbort } from '../api/client';
+import { ARCHIVE_WINDOW_DAYS } from '../api/offboarding';
 import { AUDIT_MONTHS, getRetention, PARTICIPANT_MONTHS, setRetention, type RetentionView } from '../api/retention';
 import { canManageRetention, handleAuthError, type Account } from '../auth';
 import { LocalTime, useLocalDateTimeFormat } from '../components/EventTimes';
@@ -91,6 +92,15 @@ function RetentionContent() {
         <p>
           <Link to="/processing-record" className="button" data-testid="retention-record-link">
             {t('retention.record.link')}
+          </Link>
+        </p>
+      </section>
+      <section className="card" aria-labelledby="retention-offboarding-title" data-testid="retention-offboarding">
+        <h2 id="retention-offboarding-title">{t('retention.offboarding.title')}</h2>
+        <p className="muted">{t('retention.offboarding.text', { days: ARCHIVE_WINDOW_DAYS })}</p>
+        <p>
+          <Link to="/offboarding" className="button" data-testid="retention-offboarding-link">
+            {t('retention.offboarding.link')}
           </Link>
         </p>
       </section>
