@@ -395,6 +395,29 @@ describe('requests about personal data (Anfragen)', { timeout: 300_000 }, () => 
       }
       assert.match(await page.getByTestId('requests-message').innerText(), /Gespeichert als participant-/);
 
+      // RIGHTS-1: a correction on "Teilnehmende"; a taken address is refused at its field.
+      const paula = { name: 'Paula Platzhalter', email: 'paula.platzhalter@example.org' };
+      await book(baseUrl, first, paula);
+      await page.getByTestId('nav-participants').click();
+      await page.getByRole('heading', { level: 1, name: 'Teilnehmende' }).waitFor();
+      assert.deepEqual(await searchParticipants(page, MAX.email), [MAX.email]);
+      await person.getByTestId('participant-correct').click();
+      const correction = page.getByTestId('correction-panel');
+      await correction.waitFor();
+      assert.equal(await correction.getByTestId('correction-email').inputValue(), MAX.email);
+      await correction.getByTestId('correction-email').fill(paula.email);
+      await correction.getByTestId('correction-submit').click();
+      assert.equal((await correction.getByTestId('correction-email-error').innerText()).trim(), 'Eine andere Person hat diese E-Mail-Adresse schon.');
+      assert.equal(await correction.getByTestId('correction-email').inputValue(), paula.email, 'what was typed stays');
+      await correction.getByTestId('correction-email').fill('max.korrigiert@example.org');
+      await correction.getByTestId('correction-name').fill('Maximilian Beispiel');
+      await correction.getByTestId('correction-submit').click();
+      await waitFor(async () => (await correction.getByTestId('correction-message').innerText()).trim() === 'Korrigiert: Name, E-Mail-Adresse.', {
+        message: 'the correction is saved',
+      });
+      assert.deepEqual(await searchParticipants(page, MAX.email), [], 'the old address finds no one');
+      assert.deepEqual(await searchParticipants(page, 'Maximilian'), ['max.korrigiert@example.org']);
+
       for (const opened of [staff, visitor]) {
         assert.deepEqual(await opened.cspViolations(), [], 'no CSP violations');
         assert.deepEqual(opened.pageErrors, [], 'no uncaught page errors');

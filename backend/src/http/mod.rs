@@ -103,7 +103,7 @@ pub fn build_app(
                         .service(events::update),
                 )
                 .service(web::scope("/bookings").service(bookings::cancel).service(bookings::move_booking))
-                .service(web::scope("/participants").service(bookings::search).service(privacy::restriction).service(privacy::export).service(attendance::participant))
+                .service(web::scope("/participants").service(bookings::search).service(privacy::restriction).service(privacy::export).service(privacy::correct).service(attendance::participant))
                 .service(web::scope("/subject-requests").service(privacy::list).service(privacy::create).service(privacy::execute))
                 .service(web::scope("/retention").service(privacy::retention_get).service(privacy::retention_set))
                 .service(privacy::processing_record)

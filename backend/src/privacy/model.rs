@@ -55,6 +55,23 @@ pub struct NewSubjectRequest {
 /// How staff may have received a request.
 pub const RECEIVED_VIA: &[&str] = &["phone", "letter", "email", "in_person"];
 
+/// The corrected data of one person (Art. 16 GDPR): name and email as they should be stored.
+#[derive(serde::Deserialize, Debug, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantCorrection {
+    pub name: String,
+    pub email: String,
+    /// Absent: kept as it is; empty: removed.
+    pub phone: Option<String>,
+}
+
+/// What a correction changed: field names only.
+#[derive(Serialize, Debug, utoipa::ToSchema)]
+pub struct ParticipantCorrectionView {
+    pub participant_id: String,
+    pub changed: Vec<String>,
+}
+
 /// The restriction of one person (Art. 18 GDPR).
 #[derive(serde::Deserialize, Debug, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

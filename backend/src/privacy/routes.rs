@@ -4,7 +4,7 @@
 
 use actix_web::{get, post, put, web, HttpResponse};
 
-use super::model::{NewSubjectRequest, RestrictionChange, RestrictionView, SubjectRequestView};
+use super::model::{ParticipantCorrection, ParticipantCorrectionView, NewSubjectRequest, RestrictionChange, RestrictionView, SubjectRequestView};
 use super::record::{self, ProcessingRecord, RecordQuery};
 use super::retention::{self, RetentionChange, RetentionView};
 use super::service;
@@ -108,4 +108,17 @@ pub async fn retention_set(state: web::Data<AppState>, p: Principal, body: web::
 pub async fn processing_record(state: web::Data<AppState>, p: Principal, query: web::Query<RecordQuery>) -> Result<HttpResponse, ApiError> {
     let lang = query.into_inner().lang.unwrap_or_default();
     Ok(HttpResponse::Ok().json(staff(state, p, Permission::ProcessingRecordRead, move |s, p, scope| record::get(s, p, scope, lang)).await?))
+}
+
+/// Corrects a person's name, email and phone (Art. 16 GDPR), e.g. for a correction request.
+#[utoipa::path(put, path = "/api/v1/participants/{id}", operation_id = "participants_correct", tag = "privacy", params(("id" = String, Path)), request_body = ParticipantCorrection, responses(
+    (status = 200, body = ParticipantCorrectionView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/{id}")]
+pub async fn correct(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<ParticipantCorrection>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::correct(s, p, scope, &id, &body)).await?))
 }

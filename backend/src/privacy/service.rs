@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use uuid::Uuid;
 
 use super::ledger::{self, Entry};
-use super::model::{ErasureReport, NewSubjectRequest, Reason, RestrictionChange, RestrictionView, SubjectRequestView, RECEIVED_VIA};
+use super::model::{ParticipantCorrection, ParticipantCorrectionView, ErasureReport, NewSubjectRequest, Reason, RestrictionChange, RestrictionView, SubjectRequestView, RECEIVED_VIA};
 use super::store;
 use crate::audit::{self, deletion, Action, AuditContext, Event};
 use crate::auth::service::Principal;
@@ -219,6 +219,65 @@ pub fn execute(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -
     })?;
     state.db.flush_log();
     Ok(done)
+}
+
+/// Corrects a person's name, email and phone (Art. 16): re-encrypted, the email and
+/// name indexes rebuilt, their mails moved to the new address index; audited with the
+/// names of the fields changed. A restricted person can be corrected (Art. 18(1)(a)).
+pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, participant_id: &str, input: &ParticipantCorrection) -> Result<ParticipantCorrectionView, AppError> {
+    let name = clean("name", &input.name, 200, true)?;
+    let email = crate::accounts::service::validate_email(&input.email)?;
+    // Absent: kept as it is; empty: removed.
+    let phone = input.phone.as_deref().map(|p| clean("phone", p, 50, false)).transpose()?.map(|p| Some(p).filter(|p| !p.is_empty()));
+    if phone.as_ref().and_then(Option::as_deref).is_some_and(|p| !p.chars().all(|c| c.is_ascii_digit() || " +-/()".contains(c))) {
+        return Err(AppError::invalid("phone", "may hold only digits, spaces and + - / ( )"));
+    }
+    let now = now_of(&p.audit);
+    state.db.tenant_tx(scope, |tx| {
+        let tenant = scope.tenant_id();
+        db::lock_row(tx, "participants", tenant, participant_id)?;
+        let row = bookings::participant(tx, tenant, participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
+        let keys = tenants::keys(tx, scope, &state.master)?;
+        let before = person(&keys, &row)?;
+        let mut changed = Vec::new();
+        let mut next = row.clone();
+        if before.name != name {
+            changed.push("name".to_owned());
+            next.name_ciphertext = keys.encrypt("participants", "name", &row.id, &name);
+        }
+        if before.email != email {
+            changed.push("email".to_owned());
+            next.email_index = keys.blind_index("participants", "email", &email);
+            if bookings::participant_by_email(tx, tenant, &next.email_index)?.is_some_and(|other| other.id != row.id) {
+                return Err(AppError::rule("email_in_use", "another person of this tenant has this email address"));
+            }
+            next.email_ciphertext = keys.encrypt("participants", "email", &row.id, &email);
+        }
+        if let Some(phone) = phone.filter(|p| *p != before.phone) {
+            changed.push("phone".to_owned());
+            next.phone_ciphertext = phone.as_deref().map(|p| keys.encrypt("participants", "phone", &row.id, p));
+        }
+        if changed.is_empty() {
+            return Ok(ParticipantCorrectionView { participant_id: row.id, changed });
+        }
+        next.updated_at = now;
+        store::correct_participant(tx, &next)?;
+        if changed.iter().any(|c| c == "name") {
+            store::delete_name_terms(tx, tenant, &row.id)?;
+            let terms: Vec<crate::bookings::model::TermRow> = crate::bookings::service::name_terms(&name)
+                .iter()
+                .map(|t| crate::bookings::model::TermRow { tenant_id: tenant.to_owned(), participant_id: row.id.clone(), term_index: keys.blind_index("participants", "name_term", t) })
+                .collect();
+            store::insert_name_terms(tx, &terms)?;
+        }
+        if changed.iter().any(|c| c == "email") {
+            let from = keys.blind_index("mail_outbox", "recipient", &normalize_email(&before.email));
+            let to = keys.blind_index("mail_outbox", "recipient", &normalize_email(&email));
+            store::move_mails(tx, tenant, &from, &to)?;
+        }
+        audit::record(tx, &p.audit, Event::new(Action::ParticipantUpdated, "participant", Some(&row.id)).subject(&row.id, None).detail("fields", changed.join(",")))?;
+        Ok(ParticipantCorrectionView { participant_id: row.id, changed })
+    })
 }
 
 /// Restricts the processing of a person's data, or lifts the restriction (Art. 18).

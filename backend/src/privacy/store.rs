@@ -1,9 +1,10 @@
-//! The rows an erasure touches. Each function returns how many rows it changed.
+//! The rows an erasure or a correction touches. Each function returns how many rows it changed.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{bookings, card_enrolments, cards, magic_links, mail_outbox, participant_sessions, participant_terms, participants, subject_requests};
+use crate::bookings::model::{ParticipantRow, TermRow};
 use crate::db::DbConnection;
 
 pub fn delete_name_terms(conn: &mut DbConnection, tenant: &str, participant: &str) -> QueryResult<usize> {
@@ -100,4 +101,27 @@ pub fn set_restricted(conn: &mut DbConnection, tenant: &str, participant: &str, 
 /// A mail that must not be found by the person's address later (the erasure notice).
 pub fn unlink_mail(conn: &mut DbConnection, id: &str, random_index: &[u8]) -> QueryResult<usize> {
     diesel::update(mail_outbox::table.filter(mail_outbox::id.eq(id))).set(mail_outbox::recipient_index.eq(random_index)).execute(conn)
+}
+
+/// Stores corrected personal data (already encrypted) and the new email index.
+pub fn correct_participant(conn: &mut DbConnection, row: &ParticipantRow) -> QueryResult<usize> {
+    diesel::update(participants::table.filter(participants::tenant_id.eq(&row.tenant_id)).filter(participants::id.eq(&row.id)).filter(participants::erased_at.is_null()))
+        .set((
+            participants::email_ciphertext.eq(&row.email_ciphertext),
+            participants::email_index.eq(&row.email_index),
+            participants::name_ciphertext.eq(&row.name_ciphertext),
+            participants::phone_ciphertext.eq(&row.phone_ciphertext),
+            participants::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+}
+
+pub fn insert_name_terms(conn: &mut DbConnection, terms: &[TermRow]) -> QueryResult<usize> {
+    // One by one: the multi-backend connection has no batch insert.
+    terms.iter().map(|t| diesel::insert_into(participant_terms::table).values(t).execute(conn)).sum()
+}
+
+/// The person's mails follow the corrected address, so their export still finds them.
+pub fn move_mails(conn: &mut DbConnection, tenant: &str, from_index: &[u8], to_index: &[u8]) -> QueryResult<usize> {
+    diesel::update(mail_outbox::table.filter(mail_outbox::sender_tenant_id.eq(tenant)).filter(mail_outbox::recipient_index.eq(from_index))).set(mail_outbox::recipient_index.eq(to_index)).execute(conn)
 }

@@ -146,6 +146,7 @@ fn row(op: &str) -> Option<Row> {
         "processing_record_get" => r(Some(ADMINS), None, &[200]),
         "participants_restriction" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), Some(json!({ "restricted": true })), &[404]) },
         "participants_export" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
+        "participants_correct" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), Some(json!({ "name": "Niemand Hier", "email": "niemand@example.org" })), &[404]) },
         // Offboarding (TOM DEL-1..4): a wrong confirmation, so nothing is ended here.
         "tenant_offboarding_get" => r(Some(ADMINS), None, &[200]),
         "tenant_offboarding_start" => r(Some(&[Who::PrimaryAdmin]), Some(json!({ "confirm_slug": "falsch" })), &[422]),

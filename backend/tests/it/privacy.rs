@@ -255,3 +255,71 @@ async fn rights_1_the_export_holds_everything_about_the_person_and_restricted_pe
     let (status, _, _) = call(&service, v.staff.request("GET", &export_path)).await;
     assert_eq!(status.as_u16(), 404);
 }
+
+#[actix_web::test]
+async fn rights_1_a_correction_changes_name_email_and_phone_wherever_the_person_is_found() {
+    let app = test_app_with(|c| c.rate_limit.public_per_ip_per_minute = 10_000);
+    let service = test::init_service(build_app(app.state.clone())).await;
+    let scope = tenant(&app, "verein-a");
+    admin(&app, &scope, "leitung@verein-a.example");
+    let (name, email) = (sensitive("Rosamunde Tippfehler"), sensitive("rosamunde.t@example.org"));
+    let v = venue(&app, &service, "verein-a", (&name, &email)).await;
+    let other_email = sensitive("konrad.k@example.org");
+    let (status, _, _) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.7").set_json(json!({ "name": sensitive("Konrad Korrekt"), "email": other_email, "consent": true }))).await;
+    assert_eq!(status.as_u16(), 201);
+    let path = format!("/api/v1/participants/{}", v.participant);
+    let updated_at = || -> chrono::NaiveDateTime {
+        use anwesend::db::schema::participants::dsl as p;
+        p::participants.filter(p::id.eq(&v.participant)).select(p::updated_at).first(&mut app.db.inspect()).expect("participant")
+    };
+
+    // Bad input is refused as problem+json and changes nothing.
+    let before = updated_at();
+    let good = json!({ "name": "Rosamunde Richtig", "email": "rosamunde.r@example.org", "phone": "+49 30 1234" });
+    for (body, status) in [
+        (json!({ "name": "Rosamunde Richtig", "email": "keine-adresse", "phone": null }), 422),
+        (json!({ "name": "x".repeat(10_000), "email": "rosamunde.r@example.org" }), 422),
+        (json!({ "name": "Rosa\u{0}munde", "email": "rosamunde.r@example.org" }), 422),
+        (json!({ "name": "", "email": "rosamunde.r@example.org" }), 422),
+        (json!({ "name": "Rosamunde Richtig", "email": "rosamunde.r@example.org", "phone": "=HYPERLINK()" }), 422),
+        (json!({ "name": "Rosamunde Richtig", "email": "rosamunde.r@example.org", "tenant_id": "other" }), 422),
+        (json!({ "name": "Rosamunde Richtig", "email": other_email }), 409),
+    ] {
+        let (got, headers, problem) = call(&service, v.staff.request("PUT", &path).set_json(&body)).await;
+        assert_eq!(got.as_u16(), status, "{body}: {}", String::from_utf8_lossy(&problem));
+        assert_eq!(headers.get("content-type").and_then(|h| h.to_str().ok()), Some("application/problem+json"));
+    }
+    let (got, _, _) = call(&service, v.staff.request("PUT", &path).insert_header(("content-type", "application/json")).set_payload("{\"name\": ")).await;
+    assert_eq!(got.as_u16(), 400);
+    let (got, _, _) = call(&service, v.staff.request("PUT", "/api/v1/participants/0193ffff-0000-7000-8000-000000000000").set_json(&good)).await;
+    assert_eq!(got.as_u16(), 404);
+    assert_eq!(updated_at(), before, "nothing written");
+
+    // Corrected: found by the new name and address only, the mails follow, audited by field name.
+    let (status, _, done) = call(&service, v.staff.request("PUT", &path).set_json(&good)).await;
+    assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&done));
+    assert_eq!(json_of(&done)["changed"], json!(["name", "email", "phone"]));
+    for (q, found) in [("Richtig", true), ("rosamunde.r@example.org", true), ("Tippfehler", false), ("rosamunde.t@example.org", false)] {
+        let (_, _, hits) = call(&service, v.staff.request("GET", &format!("/api/v1/participants?q={q}"))).await;
+        assert_eq!(json_of(&hits).as_array().map(Vec::len), Some(usize::from(found)), "search for {q}");
+    }
+    let (_, _, export) = call(&service, v.staff.request("GET", &format!("{path}/export"))).await;
+    let export = json_of(&export);
+    assert_eq!((export["participant"]["name"].as_str(), export["participant"]["phone"].as_str()), (Some("Rosamunde Richtig"), Some("+49 30 1234")));
+    assert!(export["mails"].as_array().is_some_and(|m| !m.is_empty()), "the booking confirmation moved to the new address");
+    let (status, _, again) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.8").set_json(json!({ "name": "Rosamunde Richtig", "email": "rosamunde.r@example.org", "consent": true }))).await;
+    assert_eq!((status.as_u16(), json_of(&again)["code"].as_str()), (409, Some("already_booked")), "the new address is the same person");
+    let fields: Vec<String> = {
+        use anwesend::db::schema::audit_entries::dsl as a;
+        a::audit_entries.filter(a::action.eq("participant.updated")).filter(a::subject_ref.eq(&v.participant)).select(a::detail).load(&mut app.db.inspect()).expect("audit")
+    };
+    assert_eq!(fields.len(), 1);
+    assert!(fields[0].contains("name,email,phone") && !fields[0].contains("Richtig"), "{fields:?}");
+    let (status, _, same) = call(&service, v.staff.request("PUT", &path).set_json(&good)).await;
+    assert_eq!((status.as_u16(), json_of(&same)["changed"].clone()), (200, json!([])), "nothing to change, nothing audited");
+    let kept = json!({ "name": "Rosamunde Richtig", "email": "rosamunde.r@example.org" });
+    let (_, _, same) = call(&service, v.staff.request("PUT", &path).set_json(&kept)).await;
+    assert_eq!(json_of(&same)["changed"], json!([]), "no phone given: kept");
+    let (_, _, removed) = call(&service, v.staff.request("PUT", &path).set_json(json!({ "name": "Rosamunde Richtig", "email": "rosamunde.r@example.org", "phone": "" }))).await;
+    assert_eq!(json_of(&removed)["changed"], json!(["phone"]), "an empty phone removes it");
+}

@@ -878,6 +878,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/participants/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Corrects a person's name, email and phone (Art. 16 GDPR), e.g. for a correction request. */
+        put: operations["participants_correct"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/participants/{id}/attendance": {
         parameters: {
             query?: never;
@@ -1804,6 +1821,18 @@ export interface components {
              * @description Since when the processing of this person's data is restricted (Art. 18 GDPR); null if it is not.
              */
             restricted_at?: string | null;
+        };
+        /** @description The corrected data of one person (Art. 16 GDPR): name and email as they should be stored. */
+        ParticipantCorrection: {
+            email: string;
+            name: string;
+            /** @description Absent: kept as it is; empty: removed. */
+            phone?: string | null;
+        };
+        /** @description What a correction changed: field names only. */
+        ParticipantCorrectionView: {
+            changed: string[];
+            participant_id: string;
         };
         ParticipantHit: {
             /**
@@ -4407,6 +4436,63 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    participants_correct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ParticipantCorrection"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticipantCorrectionView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -77,3 +77,12 @@ export async function exportParticipantData(participantId: string): Promise<{ bl
   if (data) return { blob: data, filename: attachmentName(response) ?? `participant-${participantId}.json` };
   throw apiError(response, error);
 }
+
+export type ParticipantCorrection = components['schemas']['ParticipantCorrection'];
+
+/** Corrects name, email and phone (Art. 16 GDPR); returns the names of the fields changed. Throws ApiError (422 with `field`, 409 `email_in_use`). */
+export async function correctParticipant(participantId: string, input: ParticipantCorrection): Promise<string[]> {
+  const { data, error, response } = await api.PUT('/api/v1/participants/{id}', { params: { path: { id: participantId } }, body: input, ...init() });
+  if (data) return data.changed;
+  throw apiError(response, error);
+}

@@ -1,6 +1,8 @@
 import { useId, useState, type FormEvent } from 'react';
+import type { ParticipantMatch } from '../api/events';
 import { canAssignCards, canManageSubjectRequests, type Account } from '../auth';
 import { CardEnrolmentPanel } from '../components/CardEnrolment';
+import { CorrectionPanel } from '../components/CorrectionPanel';
 import { FormField } from '../components/FormField';
 import { RequireAuth } from '../components/RequireAuth';
 import { RestrictionPanel } from '../components/RestrictionPanel';
@@ -25,6 +27,7 @@ function ParticipantsView({ account }: { account: Account }) {
   // Tenant admins set or lift a person's restriction (Art. 18 GDPR, TOM RIGHTS-2).
   const restrictions = canManageSubjectRequests(account);
   const [restricting, setRestricting] = useState<string | null>(null);
+  const [correcting, setCorrecting] = useState<string | null>(null);
   const [q, setQ] = useState('');
   const { search: result, setSearch: setResult, run: runSearch } = useParticipantSearch();
   const [fieldError, setFieldError] = useState<string | null>(null);
@@ -32,13 +35,11 @@ function ParticipantsView({ account }: { account: Account }) {
   const hintId = useId();
 
   /** A restriction set or lifted in the panel shows in the row at once. */
-  const restrictionChanged = (id: string, restrictedAt: string | null) => {
-    setResult((prev) =>
-      prev.state === 'ok'
-        ? { ...prev, matches: prev.matches.map((m) => (m.id === id ? { ...m, restricted_at: restrictedAt } : m)) }
-        : prev,
-    );
+  const changeMatch = (id: string, change: Partial<ParticipantMatch>) => {
+    setResult((prev) => (prev.state === 'ok' ? { ...prev, matches: prev.matches.map((m) => (m.id === id ? { ...m, ...change } : m)) } : prev));
   };
+  const restrictionChanged = (id: string, restrictedAt: string | null) => changeMatch(id, { restricted_at: restrictedAt });
+  const corrected = (id: string, name: string, email: string) => changeMatch(id, { name, email });
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -154,6 +155,17 @@ function ParticipantsView({ account }: { account: Account }) {
                                     {t('participants.restriction')}
                                   </button>
                                 ) : null}
+                                {restrictions ? (
+                                  <button
+                                    type="button"
+                                    className="button button--small"
+                                    aria-expanded={correcting === p.id}
+                                    onClick={() => setCorrecting(correcting === p.id ? null : p.id)}
+                                    data-testid="participant-correct"
+                                  >
+                                    {t('participants.correct')}
+                                  </button>
+                                ) : null}
                               </div>
                             </td>
                           </tr>,
@@ -177,6 +189,21 @@ function ParticipantsView({ account }: { account: Account }) {
                                   restrictedAt={p.restricted_at}
                                   onChange={(at) => restrictionChanged(p.id, at)}
                                   onClose={() => setRestricting(null)}
+                                />
+                              </td>
+                            </tr>,
+                          );
+                        }
+                        if (restrictions && correcting === p.id) {
+                          rows.push(
+                            <tr key={`${p.id}:correction`} className="member-editor-row">
+                              <td colSpan={4}>
+                                <CorrectionPanel
+                                  participantId={p.id}
+                                  name={p.name}
+                                  email={p.email}
+                                  onChange={(name, email) => corrected(p.id, name, email)}
+                                  onClose={() => setCorrecting(null)}
                                 />
                               </td>
                             </tr>,
