@@ -194,7 +194,14 @@ describe('audit log web view', { timeout: 300_000 }, () => {
       );
       assert.equal(filtered.length, PAGE_SIZE);
       assert.match(page.url(), /#\/audit\?action=location\.created$/);
-      const cells = await page.getByTestId('audit-cell-action').allInnerTexts();
+      // The cells of a loaded table (it may re-render once more after the route change).
+      const cells = await waitFor(
+        async () => {
+          const texts = (await shownRows(page)) ? await page.getByTestId('audit-cell-action').allInnerTexts() : [];
+          return texts.length === PAGE_SIZE ? texts : null;
+        },
+        { message: 'action cells of the filtered page' },
+      );
       assert.deepEqual(new Set(cells.map((c) => c.trim())), new Set(['location.created']));
       // Paging keeps the filter.
       await page.getByTestId('audit-next').click();

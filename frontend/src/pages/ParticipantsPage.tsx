@@ -7,7 +7,7 @@ import { FormField } from '../components/FormField';
 import { RequireAuth } from '../components/RequireAuth';
 import { RestrictionPanel } from '../components/RestrictionPanel';
 import { ParticipantSearchStatus, useParticipantSearch } from '../components/ParticipantSearchStatus';
-import { useI18n } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { href } from '../router';
 
 /**
@@ -20,21 +20,28 @@ export function ParticipantsPage() {
   return <RequireAuth>{(account) => <ParticipantsView account={account} />}</RequireAuth>;
 }
 
+type PanelKind = 'card' | 'restriction' | 'correction';
+
 function ParticipantsView({ account }: { account: Account }) {
   const { t } = useI18n();
-  const cards = canAssignCards(account);
-  const [assigning, setAssigning] = useState<string | null>(null);
-  // Tenant admins set or lift a person's restriction (Art. 18 GDPR, TOM RIGHTS-2).
-  const restrictions = canManageSubjectRequests(account);
-  const [restricting, setRestricting] = useState<string | null>(null);
-  const [correcting, setCorrecting] = useState<string | null>(null);
+  // Tenant admins restrict (Art. 18 GDPR) and correct (Art. 16) a person's data (TOM RIGHTS-1, RIGHTS-2).
+  const admin = canManageSubjectRequests(account);
+  const actions: { kind: PanelKind; allowed: boolean; label: MessageKey; testId: string }[] = [
+    { kind: 'card', allowed: canAssignCards(account), label: 'participants.assignCard', testId: 'participant-assign-card' },
+    { kind: 'restriction', allowed: admin, label: 'participants.restriction', testId: 'participant-restriction' },
+    { kind: 'correction', allowed: admin, label: 'participants.correct', testId: 'participant-correct' },
+  ];
+  // One panel under one row at a time.
+  const [panel, setPanel] = useState<{ id: string; kind: PanelKind } | null>(null);
+  const isOpen = (id: string, kind: PanelKind) => panel?.id === id && panel.kind === kind;
+  const closePanel = () => setPanel(null);
   const [q, setQ] = useState('');
   const { search: result, setSearch: setResult, run: runSearch } = useParticipantSearch();
   const [fieldError, setFieldError] = useState<string | null>(null);
   const fieldId = useId();
   const hintId = useId();
 
-  /** A restriction set or lifted in the panel shows in the row at once. */
+  /** A change made in a panel shows in the row at once. */
   const changeMatch = (id: string, change: Partial<ParticipantMatch>) => {
     setResult((prev) => (prev.state === 'ok' ? { ...prev, matches: prev.matches.map((m) => (m.id === id ? { ...m, ...change } : m)) } : prev));
   };
@@ -133,78 +140,47 @@ function ParticipantsView({ account }: { account: Account }) {
                                 >
                                   {t('participants.attendance')}
                                 </a>
-                                {cards ? (
-                                  <button
-                                    type="button"
-                                    className="button button--small"
-                                    aria-expanded={assigning === p.id}
-                                    onClick={() => setAssigning(assigning === p.id ? null : p.id)}
-                                    data-testid="participant-assign-card"
-                                  >
-                                    {t('participants.assignCard')}
-                                  </button>
-                                ) : null}
-                                {restrictions ? (
-                                  <button
-                                    type="button"
-                                    className="button button--small"
-                                    aria-expanded={restricting === p.id}
-                                    onClick={() => setRestricting(restricting === p.id ? null : p.id)}
-                                    data-testid="participant-restriction"
-                                  >
-                                    {t('participants.restriction')}
-                                  </button>
-                                ) : null}
-                                {restrictions ? (
-                                  <button
-                                    type="button"
-                                    className="button button--small"
-                                    aria-expanded={correcting === p.id}
-                                    onClick={() => setCorrecting(correcting === p.id ? null : p.id)}
-                                    data-testid="participant-correct"
-                                  >
-                                    {t('participants.correct')}
-                                  </button>
-                                ) : null}
+                                {actions
+                                  .filter((a) => a.allowed)
+                                  .map((a) => (
+                                    <button
+                                      key={a.kind}
+                                      type="button"
+                                      className="button button--small"
+                                      aria-expanded={isOpen(p.id, a.kind)}
+                                      onClick={() => setPanel(isOpen(p.id, a.kind) ? null : { id: p.id, kind: a.kind })}
+                                      data-testid={a.testId}
+                                    >
+                                      {t(a.label)}
+                                    </button>
+                                  ))}
                               </div>
                             </td>
                           </tr>,
                         ];
-                        if (cards && assigning === p.id) {
+                        if (panel?.id === p.id) {
                           rows.push(
-                            <tr key={`${p.id}:card`} className="member-editor-row">
+                            <tr key={`${p.id}:${panel.kind}`} className="member-editor-row">
                               <td colSpan={4}>
-                                <CardEnrolmentPanel participantId={p.id} name={p.name} onClose={() => setAssigning(null)} />
-                              </td>
-                            </tr>,
-                          );
-                        }
-                        if (restrictions && restricting === p.id) {
-                          rows.push(
-                            <tr key={`${p.id}:restriction`} className="member-editor-row">
-                              <td colSpan={4}>
-                                <RestrictionPanel
-                                  participantId={p.id}
-                                  name={p.name}
-                                  restrictedAt={p.restricted_at}
-                                  onChange={(at) => restrictionChanged(p.id, at)}
-                                  onClose={() => setRestricting(null)}
-                                />
-                              </td>
-                            </tr>,
-                          );
-                        }
-                        if (restrictions && correcting === p.id) {
-                          rows.push(
-                            <tr key={`${p.id}:correction`} className="member-editor-row">
-                              <td colSpan={4}>
-                                <CorrectionPanel
-                                  participantId={p.id}
-                                  name={p.name}
-                                  email={p.email}
-                                  onChange={(name, email) => corrected(p.id, name, email)}
-                                  onClose={() => setCorrecting(null)}
-                                />
+                                {panel.kind === 'card' ? <CardEnrolmentPanel participantId={p.id} name={p.name} onClose={closePanel} /> : null}
+                                {panel.kind === 'restriction' ? (
+                                  <RestrictionPanel
+                                    participantId={p.id}
+                                    name={p.name}
+                                    restrictedAt={p.restricted_at}
+                                    onChange={(at) => restrictionChanged(p.id, at)}
+                                    onClose={closePanel}
+                                  />
+                                ) : null}
+                                {panel.kind === 'correction' ? (
+                                  <CorrectionPanel
+                                    participantId={p.id}
+                                    name={p.name}
+                                    email={p.email}
+                                    onChange={(name, email) => corrected(p.id, name, email)}
+                                    onClose={closePanel}
+                                  />
+                                ) : null}
                               </td>
                             </tr>,
                           );
