@@ -79,7 +79,7 @@ impl IpHasher {
                     id: id.to_owned(),
                     valid_from: start.naive_utc(),
                     valid_until: end.naive_utc(),
-                    wrapped_key: Some(self.master.wrap(PURPOSE, "platform", id, &key)),
+                    wrapped_key: Some(self.master.wrap(PURPOSE, "platform", id, &key)?),
                     master_key_id: self.master.id().to_owned(),
                     created_at: at.naive_utc(),
                     destroyed_at: None,

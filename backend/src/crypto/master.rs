@@ -133,17 +133,9 @@ impl MasterKey {
     }
 
     /// Wraps a key for `owner` (tenant id or "platform") under this master key, and under
-    /// the owner's keyring secret when it has one.
-    pub fn wrap(&self, purpose: &str, owner: &str, key_id: &str, key: &[u8; 32]) -> Vec<u8> {
-        match self.owner_secret(owner) {
-            Ok(Some(secret)) => seal(&self.kek(owner, &secret), &context("anwesend-wrap-v1", &[purpose, owner, key_id]), key),
-            _ => seal(&self.key, &context("anwesend-wrap-v1", &[purpose, owner, key_id]), key),
-        }
-    }
-
-    /// `wrap` for a tenant's keys: fails rather than fall back to the master key alone
-    /// when the keyring cannot be read.
-    pub fn try_wrap(&self, purpose: &str, owner: &str, key_id: &str, key: &[u8; 32]) -> Result<Vec<u8>, CryptoError> {
+    /// the owner's keyring secret when it has one. Fails rather than fall back to the
+    /// master key alone when the keyring cannot be read.
+    pub fn wrap(&self, purpose: &str, owner: &str, key_id: &str, key: &[u8; 32]) -> Result<Vec<u8>, CryptoError> {
         let aad = context("anwesend-wrap-v1", &[purpose, owner, key_id]);
         Ok(match self.owner_secret(owner)? {
             Some(secret) => seal(&self.kek(owner, &secret), &aad, key),

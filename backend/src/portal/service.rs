@@ -199,7 +199,10 @@ pub fn cancel(state: &AppState, p: &Participant, id: &str) -> Result<PortalBooki
 
 /// Everything stored about the participant, readable (TOM RIGHTS-1). Audited.
 pub fn export(state: &AppState, p: &Participant) -> Result<Value, AppError> {
-    state.db.tenant_tx(&p.scope, |tx| crate::privacy::service::person_export(tx, state, &p.scope, &p.audit, &p.participant_id))
+    state.db.tenant_tx(&p.scope, |tx| {
+        let row = me_row(tx, p)?;
+        crate::privacy::service::person_export(tx, state, &p.scope, &p.audit, &row)
+    })
 }
 
 /// Stores a request about the participant's data for the tenant's queue (TOM RIGHTS-2).

@@ -296,12 +296,11 @@ pub fn restrict(state: &AppState, p: &Principal, scope: &TenantScope, participan
 /// Everything stored about one person, readable and machine-readable (TOM RIGHTS-1):
 /// profile, bookings, attendance, cards (as pseudonyms), requests, mails and the audit
 /// entries about them. The export itself is audited.
-pub fn person_export(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, ctx: &AuditContext, participant_id: &str) -> Result<serde_json::Value, AppError> {
+pub fn person_export(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, ctx: &AuditContext, row: &ParticipantRow) -> Result<serde_json::Value, AppError> {
     use serde_json::json;
     let tenant_id = scope.tenant_id();
     let keys = tenants::keys(tx, scope, &state.master)?;
-    let row = bookings::participant(tx, tenant_id, participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
-    let who = person(&keys, &row)?;
+    let who = person(&keys, row)?;
     let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
 
     let booking_rows = bookings::of_participant(tx, tenant_id, &row.id)?;
@@ -392,6 +391,6 @@ pub fn export(state: &AppState, p: &Principal, scope: &TenantScope, participant_
         if who.restricted_at.is_some() {
             return Err(AppError::rule("restricted", "this person's data is restricted (Art. 18 GDPR) and is not exported; lift the restriction first, or let the person download it in the portal"));
         }
-        person_export(tx, state, scope, &p.audit, participant_id)
+        person_export(tx, state, scope, &p.audit, &who)
     })
 }

@@ -65,7 +65,7 @@ pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant)
                 tx,
                 &TenantKeyRow {
                     tenant_id: tenant.id.clone(),
-                    wrapped_key: Some(master.try_wrap(purpose, &tenant.id, &key_id, &random_key())?),
+                    wrapped_key: Some(master.wrap(purpose, &tenant.id, &key_id, &random_key())?),
                     id: key_id,
                     purpose: purpose.to_owned(),
                     master_key_id: master.id().to_owned(),
