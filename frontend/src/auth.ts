@@ -1,4 +1,4 @@
-import { api, apiError, ApiError, isAbort, requestSignal, setCsrfToken } from './api/client';
+import { api, ApiError, isAbort, requestSignal, setCsrfToken, unwrap } from './api/client';
 import type { components } from './api/schema';
 import { subscribeConnectivity, getConnectivity } from './connectivity';
 import { memoryStore } from './memoryStore';
@@ -228,17 +228,7 @@ export function restoreSession(): Promise<void> {
   if (restoring) return restoring;
   restoring = (async () => {
     try {
-      const { data, error, response } = await api.GET('/api/v1/auth/me', {
-        signal: requestSignal(),
-        cache: 'no-store',
-      });
-      if (data) {
-        keep(data);
-      } else if (response.status === 401 || response.status === 403) {
-        forget();
-      } else {
-        throw apiError(response, error);
-      }
+      await refreshSession();
     } catch {
       // Network error, time-out or 5xx: we do not know yet. Try again once the
       // server answers (the status poll reports connectivity every few seconds).
@@ -266,20 +256,17 @@ function retryWhenOnline(): void {
 
 /** Sign in with email and password. Throws ApiError (401 invalid_credentials, 429 rate_limited …). */
 export async function signIn(email: string, password: string): Promise<Account> {
-  const { data, error, response } = await api.POST('/api/v1/auth/login', {
+  const data = unwrap(await api.POST('/api/v1/auth/login', {
     body: { email, password },
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (data) {
-    // A new account (or tenant) must not see what the last one left behind.
-    const previous = memoryGet<Account>(ACCOUNT_KEY);
-    if (previous && (previous.account_id !== data.account_id || previous.tenant?.id !== data.tenant?.id)) {
-      clearClientState();
-    }
-    return keep(data);
+  }));
+  // A new account (or tenant) must not see what the last one left behind.
+  const previous = memoryGet<Account>(ACCOUNT_KEY);
+  if (previous && (previous.account_id !== data.account_id || previous.tenant?.id !== data.tenant?.id)) {
+    clearClientState();
   }
-  throw apiError(response, error);
+  return keep(data);
 }
 
 /**
@@ -288,30 +275,21 @@ export async function signIn(email: string, password: string): Promise<Account> 
  * Throws ApiError (401 invalid_code, 429 rate_limited …).
  */
 export async function submitSecondFactor(code: string): Promise<Account> {
-  const { data, error, response } = await api.POST('/api/v1/auth/mfa', {
+  return keep(unwrap(await api.POST('/api/v1/auth/mfa', {
     body: { code },
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (data) return keep(data);
-  throw apiError(response, error);
+  })));
 }
 
 /** Ask the server again who is signed in (e.g. after the second factor was switched off). */
 export async function refreshSession(): Promise<void> {
-  const { data, error, response } = await api.GET('/api/v1/auth/me', {
+  const result = await api.GET('/api/v1/auth/me', {
     signal: requestSignal(),
     cache: 'no-store',
   });
-  if (data) {
-    keep(data);
-    return;
-  }
-  if (response.status === 401 || response.status === 403) {
-    forget();
-    return;
-  }
-  throw apiError(response, error);
+  if (result.response.status === 401 || result.response.status === 403) forget();
+  else keep(unwrap(result));
 }
 
 /**
@@ -322,13 +300,14 @@ export async function refreshSession(): Promise<void> {
  * this account); nothing changes then.
  */
 export async function switchTenant(tenantId: string): Promise<void> {
-  const { data, error, response } = await api.POST('/api/v1/auth/switch-tenant', {
-    body: { tenant_id: tenantId },
-    signal: requestSignal(),
-    cache: 'no-store',
-  });
-  if (!data) {
-    const err = apiError(response, error);
+  let data;
+  try {
+    data = unwrap(await api.POST('/api/v1/auth/switch-tenant', {
+      body: { tenant_id: tenantId },
+      signal: requestSignal(),
+      cache: 'no-store',
+    }));
+  } catch (err) {
     handleAuthError(err);
     throw err;
   }

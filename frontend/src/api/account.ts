@@ -1,4 +1,4 @@
-import { api, apiError, requestSignal } from './client';
+import { api, requestSignal, unwrap } from './client';
 import type { components } from './schema';
 
 /** One of the signed-in account's sessions (TOM ACC-8). */
@@ -6,33 +6,27 @@ export type SessionView = components['schemas']['SessionView'];
 
 /** The signed-in account's active sessions. */
 export async function listSessions(signal?: AbortSignal): Promise<SessionView[]> {
-  const { data, error, response } = await api.GET('/api/v1/auth/sessions', {
+  return unwrap(await api.GET('/api/v1/auth/sessions', {
     signal: requestSignal(signal),
     cache: 'no-store',
-  });
-  if (data) return data.sessions;
-  throw apiError(response, error);
+  })).sessions;
 }
 
 /** End one of the account's other sessions (404: not yours, 422: the current one). */
 export async function endSession(id: string): Promise<number> {
-  const { data, error, response } = await api.POST('/api/v1/auth/sessions/{id}/end', {
+  return unwrap(await api.POST('/api/v1/auth/sessions/{id}/end', {
     params: { path: { id } },
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (data) return data.ended;
-  throw apiError(response, error);
+  })).ended;
 }
 
 /** End every session of the account except this one; returns how many ended. */
 export async function endOtherSessions(): Promise<number> {
-  const { data, error, response } = await api.POST('/api/v1/auth/sessions/end-others', {
+  return unwrap(await api.POST('/api/v1/auth/sessions/end-others', {
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (data) return data.ended;
-  throw apiError(response, error);
+  })).ended;
 }
 
 /**
@@ -41,11 +35,9 @@ export async function endOtherSessions(): Promise<number> {
  * The passwords are only passed through, never kept.
  */
 export async function changePassword(currentPassword: string, newPassword: string): Promise<number> {
-  const { data, error, response } = await api.POST('/api/v1/auth/password', {
+  return unwrap(await api.POST('/api/v1/auth/password', {
     body: { current_password: currentPassword, new_password: newPassword },
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (data) return data.ended;
-  throw apiError(response, error);
+  })).ended;
 }

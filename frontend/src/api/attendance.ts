@@ -1,4 +1,4 @@
-import { api, apiError, requestSignal } from './client';
+import { api, requestSignal, unwrap } from './client';
 import type { components } from './schema';
 
 /**
@@ -25,9 +25,7 @@ const init = (signal?: AbortSignal) => ({ signal: requestSignal(signal), cache: 
 const byId = (id: string, signal?: AbortSignal) => ({ params: { path: { id } }, ...init(signal) });
 
 export async function getSessionAttendance(sessionId: string, signal?: AbortSignal): Promise<SessionAttendance> {
-  const { data, error, response } = await api.GET('/api/v1/event-sessions/{id}/attendance', byId(sessionId, signal));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/event-sessions/{id}/attendance', byId(sessionId, signal)));
 }
 
 /** The session's records as CSV: a plain link (the browser sends the session cookie; the server names the file). */
@@ -37,26 +35,20 @@ export function attendanceCsvUrl(sessionId: string): string {
 
 /** A manual check-in or check-out, now. Throws ApiError (409 already_recorded, 422, 404). */
 export async function recordAttendance(sessionId: string, bookingId: string, kind: RecordKind): Promise<AttendanceRecord> {
-  const { data, error, response } = await api.POST('/api/v1/attendance', {
+  return unwrap(await api.POST('/api/v1/attendance', {
     body: { session_id: sessionId, booking_id: bookingId, kind },
     ...init(),
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /** A new record supersedes `recordId`; the original stays in the proof. Throws ApiError (409 already_corrected, 422). */
 export async function correctRecord(recordId: string, correction: Correction): Promise<AttendanceRecord> {
-  const { data, error, response } = await api.POST('/api/v1/attendance/{id}/correct', { body: correction, ...byId(recordId) });
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.POST('/api/v1/attendance/{id}/correct', { body: correction, ...byId(recordId) }));
 }
 
 /** Every record of one participant (the events the caller may see). */
 export async function getParticipantAttendance(participantId: string, signal?: AbortSignal): Promise<ParticipantAttendance> {
-  const { data, error, response } = await api.GET('/api/v1/participants/{id}/attendance', byId(participantId, signal));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/participants/{id}/attendance', byId(participantId, signal)));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { api, apiError, requestSignal, SLOW_REQUEST_TIMEOUT_MS } from './client';
+import { api, requestSignal, SLOW_REQUEST_TIMEOUT_MS, unwrap } from './client';
 import type { components } from './schema';
 
 /** One page of `GET /api/v1/audit` (newest first). */
@@ -43,31 +43,25 @@ interface AuditQuery extends AuditFilters {
 export async function searchAudit(filters: AuditFilters, before: number | null, signal?: AbortSignal): Promise<AuditPage> {
   const query: AuditQuery = { ...activeFilters(filters), limit: AUDIT_PAGE_SIZE };
   if (before !== null) query.before = before;
-  const { data, error, response } = await api.GET('/api/v1/audit', {
+  return unwrap(await api.GET('/api/v1/audit', {
     params: { query },
     signal: requestSignal(signal, SLOW_REQUEST_TIMEOUT_MS),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 export async function auditActions(signal?: AbortSignal): Promise<string[]> {
-  const { data, error, response } = await api.GET('/api/v1/audit/actions', {
+  return unwrap(await api.GET('/api/v1/audit/actions', {
     signal: requestSignal(signal),
     cache: 'no-store',
-  });
-  if (data) return data.actions;
-  throw apiError(response, error);
+  })).actions;
 }
 
 export async function verifyChain(signal?: AbortSignal): Promise<ChainReport> {
-  const { data, error, response } = await api.GET('/api/v1/audit/verify', {
+  return unwrap(await api.GET('/api/v1/audit/verify', {
     signal: requestSignal(signal, SLOW_REQUEST_TIMEOUT_MS),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /**

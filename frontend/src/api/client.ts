@@ -133,8 +133,33 @@ function retryAfterSeconds(response: Response): number | null {
 }
 
 /** Turn a non-2xx answer into an ApiError (problem body and Retry-After included). */
-export function apiError(response: Response, body: unknown): ApiError {
+function apiError(response: Response, body: unknown): ApiError {
   return new ApiError(response.status, asProblem(body), retryAfterSeconds(response));
+}
+
+/** What an `api.GET/POST/PUT/…` call resolves to (openapi-fetch). */
+interface ApiResult<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/**
+ * The body of a 2xx answer with content: `unwrap(await api.GET(…))`. Any
+ * other answer throws ApiError (problem body and Retry-After included).
+ */
+export function unwrap<T>({ data, error, response }: ApiResult<T>): T {
+  if (response.ok && data !== undefined) return data;
+  throw apiError(response, error);
+}
+
+/**
+ * For answers without content (204; openapi-fetch gives no `data` then):
+ * returns on any 2xx, throws ApiError otherwise.
+ */
+export function expectOk({ error, response }: ApiResult<unknown>): void {
+  if (response.ok) return;
+  throw apiError(response, error);
 }
 
 /** Combine a caller's abort signal with a request timeout. */
@@ -150,12 +175,12 @@ export function isAbort(error: unknown): boolean {
 
 /** Fetch the server status. Throws on network errors and non-2xx answers. */
 export async function fetchStatus(signal?: AbortSignal): Promise<Status> {
-  const { data, error, response } = await api.GET('/api/v1/status', {
-    signal: requestSignal(signal),
-    cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(
+    await api.GET('/api/v1/status', {
+      signal: requestSignal(signal),
+      cache: 'no-store',
+    }),
+  );
 }
 
 /** The file name from `Content-Disposition`, if the server gave one (plain `filename=` only). */

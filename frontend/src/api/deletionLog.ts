@@ -1,4 +1,4 @@
-import { api, apiError, requestSignal, SLOW_REQUEST_TIMEOUT_MS } from './client';
+import { api, requestSignal, SLOW_REQUEST_TIMEOUT_MS, unwrap } from './client';
 import type { components } from './schema';
 
 /**
@@ -29,13 +29,11 @@ export function activeDeletionFilters(filters: DeletionFilters): Record<string, 
 
 /** `GET /api/v1/deletion-log`: the tenant's deletions, newest first. */
 export async function listDeletions(filters: DeletionFilters, signal?: AbortSignal): Promise<DeletionEntry[]> {
-  const { data, error, response } = await api.GET('/api/v1/deletion-log', {
+  return unwrap(await api.GET('/api/v1/deletion-log', {
     params: { query: activeDeletionFilters(filters) },
     signal: requestSignal(signal, SLOW_REQUEST_TIMEOUT_MS),
     cache: 'no-store',
-  });
-  if (data) return data.deletions;
-  throw apiError(response, error);
+  })).deletions;
 }
 
 /**

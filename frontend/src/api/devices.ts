@@ -1,4 +1,4 @@
-import { api, apiError, requestSignal } from './client';
+import { api, requestSignal, unwrap } from './client';
 import type { components } from './schema';
 
 /**
@@ -31,41 +31,31 @@ const init = (signal?: AbortSignal) => ({ signal: requestSignal(signal), cache: 
 const byId = (id: string, signal?: AbortSignal) => ({ params: { path: { id } }, ...init(signal) });
 
 export async function listDevices(signal?: AbortSignal): Promise<Device[]> {
-  const { data, error, response } = await api.GET('/api/v1/devices', init(signal));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/devices', init(signal)));
 }
 
 /** A code for `anwesend-agent enroll` (15 minutes, once). Throws ApiError (422 invalid_field, 403). */
 export async function createEnrolmentCode(name: string, locationId: string | null): Promise<EnrolmentCode> {
-  const { data, error, response } = await api.POST('/api/v1/devices/enrolment-codes', {
+  return unwrap(await api.POST('/api/v1/devices/enrolment-codes', {
     body: { name, location_id: locationId },
     ...init(),
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /** New settings; the device picks them up with its next heartbeat (TOM DEV-1). Throws ApiError (422, 404). */
 export async function updateDevice(id: string, settings: DeviceSettings): Promise<Device> {
-  const { data, error, response } = await api.PUT('/api/v1/devices/{id}', { body: settings, ...byId(id) });
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.PUT('/api/v1/devices/{id}', { body: settings, ...byId(id) }));
 }
 
 /** Revoke a device: its next request fails with 401 `device_revoked`. Throws ApiError (409 already_revoked). */
 export async function revokeDevice(id: string): Promise<Device> {
-  const { data, error, response } = await api.POST('/api/v1/devices/{id}/revoke', byId(id));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.POST('/api/v1/devices/{id}/revoke', byId(id)));
 }
 
 /** "Assign card": the next card tapped on the device within two minutes is bound to the participant. */
 export async function startCardEnrolment(deviceId: string, participantId: string): Promise<CardEnrolmentPending> {
-  const { data, error, response } = await api.POST('/api/v1/devices/{id}/card-enrolment', {
+  return unwrap(await api.POST('/api/v1/devices/{id}/card-enrolment', {
     body: { participant_id: participantId },
     ...byId(deviceId),
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }

@@ -1,4 +1,4 @@
-import { api, apiError, requestSignal } from './client';
+import { api, requestSignal, unwrap } from './client';
 import type { components } from './schema';
 
 /**
@@ -34,43 +34,31 @@ const init = (signal?: AbortSignal) => ({ signal: requestSignal(signal), cache: 
 const byId = (id: string, signal?: AbortSignal) => ({ params: { path: { id } }, ...init(signal) });
 
 export async function listEvents(signal?: AbortSignal): Promise<EventRecord[]> {
-  const { data, error, response } = await api.GET('/api/v1/events', init(signal));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/events', init(signal)));
 }
 
 export async function getEvent(id: string, signal?: AbortSignal): Promise<EventRecord> {
-  const { data, error, response } = await api.GET('/api/v1/events/{id}', byId(id, signal));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/events/{id}', byId(id, signal)));
 }
 
 /** A new draft. Throws ApiError (422 invalid_field with `field`, 403 forbidden). */
 export async function createEvent(input: EventInput): Promise<EventRecord> {
-  const { data, error, response } = await api.POST('/api/v1/events', { body: input, ...init() });
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.POST('/api/v1/events', { body: input, ...init() }));
 }
 
 /** Throws ApiError (422 invalid_field, 409 capacity_below_bookings, 404). */
 export async function updateEvent(id: string, input: EventInput): Promise<EventRecord> {
-  const { data, error, response } = await api.PUT('/api/v1/events/{id}', { body: input, ...byId(id) });
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.PUT('/api/v1/events/{id}', { body: input, ...byId(id) }));
 }
 
 /** Draft → published. Throws ApiError (409 not_a_draft). */
 export async function publishEvent(id: string): Promise<EventRecord> {
-  const { data, error, response } = await api.POST('/api/v1/events/{id}/publish', byId(id));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.POST('/api/v1/events/{id}/publish', byId(id)));
 }
 
 /** Confirmed, then waiting (queue order), then cancelled. */
 export async function listBookings(eventId: string, signal?: AbortSignal): Promise<Booking[]> {
-  const { data, error, response } = await api.GET('/api/v1/events/{id}/bookings', byId(eventId, signal));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/events/{id}/bookings', byId(eventId, signal)));
 }
 
 /** The bookings as CSV: a plain link (the browser sends the session cookie; the server names the file). */
@@ -80,19 +68,15 @@ export function bookingsCsvUrl(eventId: string): string {
 
 /** Cancel a booking; the first on the waiting list moves up. */
 export async function cancelBooking(id: string): Promise<Booking> {
-  const { data, error, response } = await api.POST('/api/v1/bookings/{id}/cancel', byId(id));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.POST('/api/v1/bookings/{id}/cancel', byId(id)));
 }
 
 /** Move a booking to another event. Throws ApiError (409 event_full, already_booked, same_event). */
 export async function moveBooking(id: string, eventId: string): Promise<Booking> {
-  const { data, error, response } = await api.POST('/api/v1/bookings/{id}/move', {
+  return unwrap(await api.POST('/api/v1/bookings/{id}/move', {
     body: { event_id: eventId },
     ...byId(id),
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /**
@@ -100,21 +84,15 @@ export async function moveBooking(id: string, eventId: string): Promise<Booking>
  * (blind indexes, TOM PSEUDO-1: no partial matches).
  */
 export async function searchParticipants(q: string, signal?: AbortSignal): Promise<ParticipantMatch[]> {
-  const { data, error, response } = await api.GET('/api/v1/participants', { params: { query: { q } }, ...init(signal) });
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/participants', { params: { query: { q } }, ...init(signal) }));
 }
 
 /** The consent text shown on every booking page (admins). */
 export async function getBookingSettings(signal?: AbortSignal): Promise<BookingSettings> {
-  const { data, error, response } = await api.GET('/api/v1/tenant/booking', init(signal));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/tenant/booking', init(signal)));
 }
 
 /** Throws ApiError (422 for an empty or too long text, 403). */
 export async function setBookingSettings(settings: BookingSettings): Promise<BookingSettings> {
-  const { data, error, response } = await api.PUT('/api/v1/tenant/booking', { body: settings, ...init() });
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.PUT('/api/v1/tenant/booking', { body: settings, ...init() }));
 }

@@ -1,4 +1,4 @@
-import { api, apiError, requestSignal } from './client';
+import { api, expectOk, requestSignal, unwrap } from './client';
 import type { components } from './schema';
 
 /** Invitations of staff into the tenant; docs/staff-api.md "Invitations". */
@@ -21,44 +21,36 @@ export interface NewInvitation {
 export type InvitationPreview = components['schemas']['InvitationPreview'];
 
 export async function listInvitations(signal?: AbortSignal): Promise<Invitation[]> {
-  const { data, error, response } = await api.GET('/api/v1/invitations', {
+  return unwrap(await api.GET('/api/v1/invitations', {
     signal: requestSignal(signal),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /** Invite someone; the mail goes out through the outbox. Throws ApiError (403 forbidden, 409 admin_limit_reached, 422 invalid_field). */
 export async function createInvitation(invitation: NewInvitation): Promise<Invitation> {
-  const { data, error, response } = await api.POST('/api/v1/invitations', {
+  return unwrap(await api.POST('/api/v1/invitations', {
     body: invitation,
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 export async function revokeInvitation(id: string): Promise<void> {
-  const { error, response } = await api.POST('/api/v1/invitations/{id}/revoke', {
+  expectOk(await api.POST('/api/v1/invitations/{id}/revoke', {
     params: { path: { id } },
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (response.ok) return;
-  throw apiError(response, error);
+  }));
 }
 
 /** Public: what the token invites to. Throws ApiError (404 invitation_invalid). */
 export async function previewInvitation(token: string, signal?: AbortSignal): Promise<InvitationPreview> {
-  const { data, error, response } = await api.POST('/api/v1/invitations/preview', {
+  return unwrap(await api.POST('/api/v1/invitations/preview', {
     body: { token },
     signal: requestSignal(signal),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /**
@@ -67,11 +59,9 @@ export async function previewInvitation(token: string, signal?: AbortSignal): Pr
  * invalid_credentials, 404 invitation_invalid).
  */
 export async function acceptInvitation(token: string, password: string): Promise<{ email: string }> {
-  const { data, error, response } = await api.POST('/api/v1/invitations/accept', {
+  return unwrap(await api.POST('/api/v1/invitations/accept', {
     body: { token, password },
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }

@@ -1,4 +1,4 @@
-import { api, apiError, requestSignal } from './client';
+import { api, requestSignal, unwrap } from './client';
 import type { components } from './schema';
 
 /**
@@ -24,12 +24,10 @@ export type Company = components['schemas']['Company'];
 export type TenantSecurity = components['schemas']['SecuritySettings'];
 
 export async function listMembers(signal?: AbortSignal): Promise<Member[]> {
-  const { data, error, response } = await api.GET('/api/v1/members', {
+  return unwrap(await api.GET('/api/v1/members', {
     signal: requestSignal(signal),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /**
@@ -37,71 +35,57 @@ export async function listMembers(signal?: AbortSignal): Promise<Member[]> {
  * Throws ApiError (403 forbidden, 409 admin_limit_reached / last_primary_admin, 422 invalid_field).
  */
 export async function setMemberRoles(accountId: string, roles: RoleGrant[]): Promise<Member> {
-  const { data, error, response } = await api.PUT('/api/v1/members/{id}/roles', {
+  return unwrap(await api.PUT('/api/v1/members/{id}/roles', {
     params: { path: { id: accountId } },
     body: { roles },
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /** Disable (ends the member's sessions) or enable a member. Throws ApiError (409 cannot_disable_self). */
 export async function setMemberDisabled(accountId: string, disabled: boolean): Promise<Member> {
   const init = { params: { path: { id: accountId } }, signal: requestSignal(), cache: 'no-store' as const };
-  const { data, error, response } = disabled
-    ? await api.POST('/api/v1/members/{id}/disable', init)
-    : await api.POST('/api/v1/members/{id}/enable', init);
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(
+    disabled ? await api.POST('/api/v1/members/{id}/disable', init) : await api.POST('/api/v1/members/{id}/enable', init),
+  );
 }
 
 /** End every session of a member; returns how many ended. */
 export async function endMemberSessions(accountId: string): Promise<number> {
-  const { data, error, response } = await api.POST('/api/v1/accounts/{id}/sessions/end-all', {
+  return unwrap(await api.POST('/api/v1/accounts/{id}/sessions/end-all', {
     params: { path: { id: accountId } },
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (data) return data.ended;
-  throw apiError(response, error);
+  })).ended;
 }
 
 export async function listCompanies(signal?: AbortSignal): Promise<Company[]> {
-  const { data, error, response } = await api.GET('/api/v1/companies', {
+  return unwrap(await api.GET('/api/v1/companies', {
     signal: requestSignal(signal),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 export async function createCompany(name: string): Promise<Company> {
-  const { data, error, response } = await api.POST('/api/v1/companies', {
+  return unwrap(await api.POST('/api/v1/companies', {
     body: { name },
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 export async function getTenantSecurity(signal?: AbortSignal): Promise<TenantSecurity> {
-  const { data, error, response } = await api.GET('/api/v1/tenant/security', {
+  return unwrap(await api.GET('/api/v1/tenant/security', {
     signal: requestSignal(signal),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 export async function setTenantSecurity(mfaRequiredForAdmins: boolean): Promise<TenantSecurity> {
-  const { data, error, response } = await api.PUT('/api/v1/tenant/security', {
+  return unwrap(await api.PUT('/api/v1/tenant/security', {
     body: { mfa_required_for_admins: mfaRequiredForAdmins },
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }

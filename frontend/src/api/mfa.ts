@@ -1,4 +1,4 @@
-import { api, apiError, requestSignal } from './client';
+import { api, expectOk, requestSignal, unwrap } from './client';
 import type { components } from './schema';
 
 /** The second factor (TOTP, RFC 6238) of the signed-in account; docs/staff-api.md "Second factor". */
@@ -14,12 +14,10 @@ export type TotpConfirmed = components['schemas']['TotpEnabled'];
 
 /** Start (or restart) the enrolment. */
 export async function setupTotp(): Promise<TotpSetup> {
-  const { data, error, response } = await api.POST('/api/v1/auth/totp/setup', {
+  return unwrap(await api.POST('/api/v1/auth/totp/setup', {
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /**
@@ -28,13 +26,11 @@ export async function setupTotp(): Promise<TotpSetup> {
  * was waiting for the enrolment.
  */
 export async function confirmTotp(code: string): Promise<TotpConfirmed> {
-  const { data, error, response } = await api.POST('/api/v1/auth/totp/confirm', {
+  return unwrap(await api.POST('/api/v1/auth/totp/confirm', {
     body: { code },
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /**
@@ -42,11 +38,9 @@ export async function confirmTotp(code: string): Promise<TotpConfirmed> {
  * (401 invalid_credentials, 409 mfa_required_by_tenant).
  */
 export async function disableTotp(password: string): Promise<void> {
-  const { error, response } = await api.POST('/api/v1/auth/totp/disable', {
+  expectOk(await api.POST('/api/v1/auth/totp/disable', {
     body: { password },
     signal: requestSignal(),
     cache: 'no-store',
-  });
-  if (response.ok) return;
-  throw apiError(response, error);
+  }));
 }

@@ -1,4 +1,4 @@
-import { api, apiError, attachmentName, requestSignal, SLOW_REQUEST_TIMEOUT_MS } from './client';
+import { api, attachmentName, requestSignal, SLOW_REQUEST_TIMEOUT_MS, unwrap } from './client';
 import type { components } from './schema';
 
 /**
@@ -18,9 +18,7 @@ const init = (signal?: AbortSignal) => ({ signal: requestSignal(signal), cache: 
 
 /** `GET /api/v1/tenant/offboarding`. Throws ApiError (403 for everyone but tenant and partner admins). */
 export async function getOffboarding(signal?: AbortSignal): Promise<OffboardingStatus> {
-  const { data, error, response } = await api.GET('/api/v1/tenant/offboarding', init(signal));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/tenant/offboarding', init(signal)));
 }
 
 /**
@@ -30,9 +28,7 @@ export async function getOffboarding(signal?: AbortSignal): Promise<OffboardingS
  * `tenant_not_active`, 422 `confirm_slug`).
  */
 export async function startOffboarding(confirmSlug: string): Promise<OffboardingStatus> {
-  const { data, error, response } = await api.POST('/api/v1/tenant/offboarding', { body: { confirm_slug: confirmSlug }, ...init() });
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.POST('/api/v1/tenant/offboarding', { body: { confirm_slug: confirmSlug }, ...init() }));
 }
 
 /**
@@ -41,11 +37,9 @@ export async function startOffboarding(confirmSlug: string): Promise<Offboarding
  * ApiError (409 `not_offboarding` before the start, `tenant_offboarded` after the window).
  */
 export async function downloadArchive(): Promise<{ blob: Blob; filename: string }> {
-  const { data, error, response } = await api.GET('/api/v1/tenant/offboarding/archive', {
+  const result = await api.GET('/api/v1/tenant/offboarding/archive', {
     signal: requestSignal(undefined, SLOW_REQUEST_TIMEOUT_MS),
     cache: 'no-store',
     parseAs: 'blob',
-  });
-  if (data) return { blob: data as Blob, filename: attachmentName(response) ?? 'export.tar' };
-  throw apiError(response, error);
+  });  return { blob: unwrap(result), filename: attachmentName(result.response) ?? 'export.tar' };
 }

@@ -1,4 +1,4 @@
-import { api, apiError, attachmentName, requestSignal } from './client';
+import { api, attachmentName, expectOk, requestSignal, unwrap } from './client';
 import type { components } from './schema';
 
 /**
@@ -38,71 +38,55 @@ function bearer(token: string, signal?: AbortSignal) {
 }
 
 export async function getPortalMe(token: string, signal?: AbortSignal): Promise<PortalMe> {
-  const { data, error, response } = await api.GET('/api/v1/portal/me', bearer(token, signal));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/portal/me', bearer(token, signal)));
 }
 
 export async function listPortalBookings(token: string, signal?: AbortSignal): Promise<PortalBooking[]> {
-  const { data, error, response } = await api.GET('/api/v1/portal/bookings', bearer(token, signal));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/portal/bookings', bearer(token, signal)));
 }
 
 export async function cancelPortalBooking(token: string, id: string): Promise<void> {
-  const { error, response } = await api.POST('/api/v1/portal/bookings/{id}/cancel', {
+  expectOk(await api.POST('/api/v1/portal/bookings/{id}/cancel', {
     params: { path: { id } },
     ...bearer(token),
-  });
-  if (response.ok) return;
-  throw apiError(response, error);
+  }));
 }
 
 /** Everything stored about the participant, as a file (fetched with the Bearer header, saved from a Blob). */
 export async function exportPortalData(token: string, fallbackName: string): Promise<DataExport> {
-  const { data, error, response } = await api.GET('/api/v1/portal/export', {
+  const result = await api.GET('/api/v1/portal/export', {
     ...bearer(token, undefined),
     signal: requestSignal(undefined, 30_000),
     parseAs: 'blob',
-  });
-  if (data) return { blob: data, filename: attachmentName(response) ?? fallbackName };
-  throw apiError(response, error);
+  });  return { blob: unwrap(result), filename: attachmentName(result.response) ?? fallbackName };
 }
 
 export async function listDataRequests(token: string, signal?: AbortSignal): Promise<DataRequest[]> {
-  const { data, error, response } = await api.GET('/api/v1/portal/requests', bearer(token, signal));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/portal/requests', bearer(token, signal)));
 }
 
 /** Throws ApiError (422 invalid_field with `field`). */
 export async function createDataRequest(token: string, kind: RequestKind, message: string): Promise<DataRequest> {
-  const { data, error, response } = await api.POST('/api/v1/portal/requests', {
+  return unwrap(await api.POST('/api/v1/portal/requests', {
     body: { kind, message },
     ...bearer(token),
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /** No optional mails any more; the reason is recorded (TOM INPUT-6). */
 export async function unsubscribe(token: string, reason: UnsubscribeReason, text: string): Promise<boolean> {
-  const { data, error, response } = await api.POST('/api/v1/portal/unsubscribe', {
+  return unwrap(await api.POST('/api/v1/portal/unsubscribe', {
     body: text ? { reason, text } : { reason },
     ...bearer(token),
-  });
-  if (data) return data.mail_opt_out;
-  throw apiError(response, error);
+  })).mail_opt_out;
 }
 
 export async function resubscribe(token: string): Promise<boolean> {
-  const { data, error, response } = await api.POST('/api/v1/portal/resubscribe', bearer(token));
-  if (data) return data.mail_opt_out;
-  throw apiError(response, error);
+  return unwrap(await api.POST('/api/v1/portal/resubscribe', bearer(token))).mail_opt_out;
 }
 
 export async function portalLogout(token: string): Promise<void> {
-  const { error, response } = await api.POST('/api/v1/portal/logout', bearer(token));
-  if (response.ok || response.status === 401) return;
-  throw apiError(response, error);
+  const result = await api.POST('/api/v1/portal/logout', bearer(token));
+  // 401: the token was already gone, which is what signing out wants.
+  if (result.response.status !== 401) expectOk(result);
 }

@@ -1,4 +1,4 @@
-import { api, apiError, requestSignal } from './client';
+import { api, expectOk, requestSignal, unwrap } from './client';
 import type { components } from './schema';
 
 /**
@@ -34,12 +34,10 @@ export async function getPublicEvent(
   language: 'de' | 'en',
   signal?: AbortSignal,
 ): Promise<PublicEvent> {
-  const { data, error, response } = await api.GET('/api/v1/public/{tenant}/events/{id}', {
+  return unwrap(await api.GET('/api/v1/public/{tenant}/events/{id}', {
     params: { path: { tenant: slug, id: eventId }, query: { language } },
     ...noCookie(signal),
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /**
@@ -47,33 +45,27 @@ export async function getPublicEvent(
  * booking_closed, event_full, already_booked; 404; 429 with Retry-After).
  */
 export async function bookEvent(slug: string, eventId: string, booking: BookingRequest): Promise<BookingResult> {
-  const { data, error, response } = await api.POST('/api/v1/public/{tenant}/events/{id}/bookings', {
+  return unwrap(await api.POST('/api/v1/public/{tenant}/events/{id}/bookings', {
     params: { path: { tenant: slug, id: eventId } },
     body: booking,
     ...noCookie(),
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /** Ask for a sign-in link; the answer (202) is the same whether or not the address is known (TOM ACC-4). */
 export async function requestMagicLink(slug: string, email: string, language: 'de' | 'en'): Promise<void> {
-  const { error, response } = await api.POST('/api/v1/public/{tenant}/magic-link', {
+  expectOk(await api.POST('/api/v1/public/{tenant}/magic-link', {
     params: { path: { tenant: slug } },
     body: { email, language },
     ...noCookie(),
-  });
-  if (response.ok) return;
-  throw apiError(response, error);
+  }));
 }
 
 /** Exchange the one-time link token for a participant session. Throws ApiError (404 link_invalid). */
 export async function redeemMagicLink(slug: string, token: string): Promise<ParticipantSession> {
-  const { data, error, response } = await api.POST('/api/v1/public/{tenant}/magic-link/redeem', {
+  return unwrap(await api.POST('/api/v1/public/{tenant}/magic-link/redeem', {
     params: { path: { tenant: slug } },
     body: { token },
     ...noCookie(),
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }

@@ -1,4 +1,4 @@
-import { api, apiError, requestSignal } from './client';
+import { api, requestSignal, unwrap } from './client';
 import type { components } from './schema';
 
 /**
@@ -27,21 +27,15 @@ const init = (signal?: AbortSignal) => ({ signal: requestSignal(signal), cache: 
 
 /** `GET /api/v1/retention`. */
 export async function getRetention(signal?: AbortSignal): Promise<RetentionView> {
-  const { data, error, response } = await api.GET('/api/v1/retention', init(signal));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/retention', init(signal)));
 }
 
 /** `PUT /api/v1/retention`. Throws ApiError (422 with `field`: `participant_retention_months` / `audit_retention_months`). */
 export async function setRetention(change: RetentionChange): Promise<RetentionView> {
-  const { data, error, response } = await api.PUT('/api/v1/retention', { body: change, ...init() });
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.PUT('/api/v1/retention', { body: change, ...init() }));
 }
 
 /** `GET /api/v1/processing-record?lang=…`: the texts come in the UI's language. Every read is audited. */
 export async function getProcessingRecord(lang: 'de' | 'en', signal?: AbortSignal): Promise<ProcessingRecord> {
-  const { data, error, response } = await api.GET('/api/v1/processing-record', { params: { query: { lang } }, ...init(signal) });
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/processing-record', { params: { query: { lang } }, ...init(signal) }));
 }

@@ -1,4 +1,4 @@
-import { api, apiError, attachmentName, requestSignal, SLOW_REQUEST_TIMEOUT_MS } from './client';
+import { api, attachmentName, requestSignal, SLOW_REQUEST_TIMEOUT_MS, unwrap } from './client';
 import type { components } from './schema';
 
 /**
@@ -29,16 +29,12 @@ const init = (signal?: AbortSignal) => ({ signal: requestSignal(signal), cache: 
 
 /** `GET /api/v1/subject-requests`: open ones first, by due date. */
 export async function listSubjectRequests(signal?: AbortSignal): Promise<SubjectRequest[]> {
-  const { data, error, response } = await api.GET('/api/v1/subject-requests', init(signal));
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.GET('/api/v1/subject-requests', init(signal)));
 }
 
 /** A request received by phone, letter, mail or in person. Throws ApiError (422 with `field`, 404 person gone). */
 export async function createSubjectRequest(input: NewSubjectRequest): Promise<SubjectRequest> {
-  const { data, error, response } = await api.POST('/api/v1/subject-requests', { body: input, ...init() });
-  if (data) return data;
-  throw apiError(response, error);
+  return unwrap(await api.POST('/api/v1/subject-requests', { body: input, ...init() }));
 }
 
 /**
@@ -47,42 +43,34 @@ export async function createSubjectRequest(input: NewSubjectRequest): Promise<Su
  * Throws ApiError (409 `already_handled` / `already_erased`, 404).
  */
 export async function executeSubjectRequest(id: string): Promise<SubjectRequest> {
-  const { data, error, response } = await api.POST('/api/v1/subject-requests/{id}/execute', {
+  return unwrap(await api.POST('/api/v1/subject-requests/{id}/execute', {
     params: { path: { id } },
     ...init(),
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /** Restricts a person's data (kept, but no bookings, check-ins or mails) or lifts it. */
 export async function setRestriction(participantId: string, restricted: boolean): Promise<Restriction> {
-  const { data, error, response } = await api.PUT('/api/v1/participants/{id}/restriction', {
+  return unwrap(await api.PUT('/api/v1/participants/{id}/restriction', {
     params: { path: { id: participantId } },
     body: { restricted },
     ...init(),
-  });
-  if (data) return data;
-  throw apiError(response, error);
+  }));
 }
 
 /** Everything stored about one person as a JSON file, to answer an access request (RIGHTS-1). Throws ApiError (409 `restricted`). */
 export async function exportParticipantData(participantId: string): Promise<{ blob: Blob; filename: string }> {
-  const { data, error, response } = await api.GET('/api/v1/participants/{id}/export', {
+  const result = await api.GET('/api/v1/participants/{id}/export', {
     params: { path: { id: participantId } },
     signal: requestSignal(undefined, SLOW_REQUEST_TIMEOUT_MS),
     cache: 'no-store',
     parseAs: 'blob',
-  });
-  if (data) return { blob: data, filename: attachmentName(response) ?? `participant-${participantId}.json` };
-  throw apiError(response, error);
+  });  return { blob: unwrap(result), filename: attachmentName(result.response) ?? `participant-${participantId}.json` };
 }
 
 export type ParticipantCorrection = components['schemas']['ParticipantCorrection'];
 
 /** Corrects name, email and phone (Art. 16 GDPR); returns the names of the fields changed. Throws ApiError (422 with `field`, 409 `email_in_use`). */
 export async function correctParticipant(participantId: string, input: ParticipantCorrection): Promise<string[]> {
-  const { data, error, response } = await api.PUT('/api/v1/participants/{id}', { params: { path: { id: participantId } }, body: input, ...init() });
-  if (data) return data.changed;
-  throw apiError(response, error);
+  return unwrap(await api.PUT('/api/v1/participants/{id}', { params: { path: { id: participantId } }, body: input, ...init() })).changed;
 }
