@@ -8,6 +8,7 @@ import { useI18n, type I18n } from '../i18n';
 import type { Load } from '../load';
 import { fieldIssues, issueText, withDetail } from '../problems';
 import { FormField, type FieldError } from './FormField';
+import { NumberField, wholeNumberIn } from './NumberField';
 import { MessageLine, type Message } from './MessageLine';
 import { TextAreaField } from './TextAreaField';
 
@@ -22,6 +23,7 @@ import { TextAreaField } from './TextAreaField';
 const MAX_TITLE = 200;
 const MAX_DESCRIPTION = 5000;
 const MAX_CAPACITY = 100_000;
+const CAPACITY_RANGE = { min: 1, max: MAX_CAPACITY };
 const MAX_SESSIONS = 100;
 
 interface SessionDraft {
@@ -84,8 +86,8 @@ function inputOf(t: I18n['t'], draft: EventDraft, base: EventRecord | null): { i
   if (!title) errors.title = t('form.required');
   else if (title.length > MAX_TITLE) errors.title = t('form.tooLong', { max: MAX_TITLE });
   if (draft.description.length > MAX_DESCRIPTION) errors.description = t('form.tooLong', { max: MAX_DESCRIPTION });
-  const capacity = Number(draft.capacity);
-  if (!/^\d+$/.test(draft.capacity.trim()) || capacity < 1 || capacity > MAX_CAPACITY) {
+  const capacity = wholeNumberIn(draft.capacity, CAPACITY_RANGE);
+  if (capacity === null) {
     errors.capacity = t('events.error.capacityRange', { max: MAX_CAPACITY });
   }
   const opensAt = draft.opensAt ? localInputToUtc(draft.opensAt) : null;
@@ -105,7 +107,7 @@ function inputOf(t: I18n['t'], draft: EventDraft, base: EventRecord | null): { i
     if (starts && ends) sessions.push({ starts_at: starts, ends_at: ends });
   });
   if (draft.sessions.length === 0) errors.sessions = t('events.error.noSessions');
-  if (Object.keys(errors).length > 0) return { input: null, errors };
+  if (capacity === null || Object.keys(errors).length > 0) return { input: null, errors };
   const input: EventInput = {
     kind: draft.kind,
     title,
@@ -298,18 +300,14 @@ export function EventForm({ initial, locations, submitLabel, submittingLabel, sa
             </p>
           ) : null}
         </div>
-        <FormField
+        <NumberField
           id={id('capacity')}
           label={t('events.field.capacity')}
           error={errorOf('capacity', 'event-capacity-error')}
-          type="number"
-          inputMode="numeric"
-          min={1}
-          max={MAX_CAPACITY}
-          step={1}
+          range={CAPACITY_RANGE}
           required
           value={draft.capacity}
-          onChange={(e) => update({ capacity: e.target.value })}
+          onChange={(capacity) => update({ capacity })}
           data-testid="event-capacity"
         />
       </div>

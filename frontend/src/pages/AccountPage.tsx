@@ -5,6 +5,7 @@ import { confirmTotp, disableTotp, setupTotp, type TotpSetup } from '../api/mfa'
 import { applyMe, handleAuthError, refreshSession, type Account } from '../auth';
 import { FormField } from '../components/FormField';
 import { LogTable, TimeCell, useUtcTimeFormat } from '../components/LogTable';
+import { MessageLine, type Message } from '../components/MessageLine';
 import { QrCode } from '../components/QrCode';
 import { RequireAuth } from '../components/RequireAuth';
 import { useI18n, type I18n, type MessageKey } from '../i18n';
@@ -22,8 +23,6 @@ export function AccountPage() {
 
 /** Shortest new password the server accepts. */
 const MIN_PASSWORD_LENGTH = 12;
-
-type Message = { kind: 'ok' | 'error'; text: string };
 
 function errorText(t: I18n['t'], fallback: MessageKey, err: unknown): string {
   const base = t(fallback);
@@ -137,15 +136,7 @@ function SessionsCard({ round, reload }: { round: number; reload: () => void }) 
           {busy === 'others' ? t('myAccount.sessions.ending') : t('myAccount.sessions.endOthers')}
         </button>
       </div>
-      {message ? (
-        <p
-          className={message.kind === 'ok' ? 'alert alert--ok' : 'alert alert--error'}
-          role={message.kind === 'ok' ? 'status' : 'alert'}
-          data-testid="sessions-message"
-        >
-          {message.text}
-        </p>
-      ) : null}
+      <MessageLine message={message} testId="sessions-message" />
     </section>
   );
 }
@@ -279,15 +270,7 @@ function PasswordCard({ onChanged }: { onChanged: () => void }) {
           </button>
         </div>
       </form>
-      {message ? (
-        <p
-          className={message.kind === 'ok' ? 'alert alert--ok' : 'alert alert--error'}
-          role={message.kind === 'ok' ? 'status' : 'alert'}
-          data-testid="password-message"
-        >
-          {message.text}
-        </p>
-      ) : null}
+      <MessageLine message={message} testId="password-message" />
     </section>
   );
 }
@@ -495,15 +478,7 @@ function SecondFactorCard({ account }: { account: Account }) {
         </form>
       ) : null}
 
-      {message ? (
-        <p
-          className={message.kind === 'ok' ? 'alert alert--ok' : 'alert alert--error'}
-          role={message.kind === 'ok' ? 'status' : 'alert'}
-          data-testid="mfa-message"
-        >
-          {message.text}
-        </p>
-      ) : null}
+      <MessageLine message={message} testId="mfa-message" />
     </section>
   );
 }

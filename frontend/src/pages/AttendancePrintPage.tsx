@@ -8,11 +8,10 @@ import {
   type StaffNames,
 } from '../components/AttendanceBadges';
 import { LocalTime, SessionRange, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat } from '../components/EventTimes';
-import { PrintButton } from '../components/PrintButton';
+import { PrintLayout } from '../components/PrintLayout';
 import { RequireAuth } from '../components/RequireAuth';
 import { useI18n, type MessageKey } from '../i18n';
-import { useKeyedLoad, type Load } from '../load';
-import { href } from '../router';
+import { useKeyedLoad } from '../load';
 
 /**
  * The printable attendance record of one session: every attendee's status and
@@ -23,26 +22,10 @@ export function AttendancePrintPage({ sessionId }: { sessionId: string }) {
   return <RequireAuth>{() => <PrintView sessionId={sessionId} />}</RequireAuth>;
 }
 
-/** The status line of a record page (loading, forbidden, error). */
-export function RecordLoadStatus({ load, loading }: { load: Load<unknown>; loading: MessageKey }) {
-  const { t } = useI18n();
-  if (load.state === 'ok') return null;
-  return (
-    <p
-      className={load.state === 'loading' ? 'muted' : 'alert alert--error'}
-      role={load.state === 'loading' ? 'status' : 'alert'}
-      data-testid="record-load-status"
-      data-state={load.state}
-    >
-      {load.state === 'loading'
-        ? t(loading)
-        : load.state === 'forbidden'
-          ? t('attendance.forbidden')
-          : load.state === 'error' && load.detail
-            ? `${t('attendance.error')} ${t('common.serverSays', { detail: load.detail })}`
-            : t('attendance.error')}
-    </p>
-  );
+/** The print button and status line of an attendance record (this page and a participant's record). */
+export const ATTENDANCE_RECORD_PRINT = { label: 'attendance.print', testId: 'print-button' } as const;
+export function attendanceRecordStatus(loading: MessageKey) {
+  return { testId: 'record-load-status', loading, forbidden: 'attendance.forbidden', error: 'attendance.error' } as const;
 }
 
 function PrintView({ sessionId }: { sessionId: string }) {
@@ -51,22 +34,19 @@ function PrintView({ sessionId }: { sessionId: string }) {
   const format = useLocalDateTimeFormat();
   const seconds = useLocalDateTimeSecondsFormat();
   const printedAt = useMemo(() => new Date(), []);
-  const data = load.state === 'ok' ? load.value : null;
   const names = useStaffNames();
 
   return (
-    <article className="print-record" aria-labelledby="print-title" data-testid="attendance-print">
-      <p className="no-print">
-        <a href={href(`/sessions/${encodeURIComponent(sessionId)}/attendance`)} data-testid="print-back">
-          {t('attendance.backToList')}
-        </a>
-      </p>
-      <div className="card__head">
-        <h1 id="print-title">{t('attendance.proof.title')}</h1>
-        {data ? <PrintButton /> : null}
-      </div>
-      <RecordLoadStatus load={load} loading="attendance.loading" />
-      {data ? (
+    <PrintLayout
+      testId="attendance-print"
+      titleId="print-title"
+      title="attendance.proof.title"
+      back={{ to: `/sessions/${encodeURIComponent(sessionId)}/attendance`, label: 'attendance.backToList', testId: 'print-back' }}
+      print={ATTENDANCE_RECORD_PRINT}
+      load={load}
+      status={attendanceRecordStatus('attendance.loading')}
+    >
+      {(data) => (
         <>
           <dl className="facts facts--grid">
             <div>
@@ -89,8 +69,8 @@ function PrintView({ sessionId }: { sessionId: string }) {
           <ProofTable data={data} format={seconds} names={names} />
           <p className="small muted">{t('events.localTime')}</p>
         </>
-      ) : null}
-    </article>
+      )}
+    </PrintLayout>
   );
 }
 

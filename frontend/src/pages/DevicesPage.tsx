@@ -20,6 +20,7 @@ import { canManageDevices, handleAuthError, type Account } from '../auth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { LocalTime, SessionRange, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat } from '../components/EventTimes';
 import { FormField, type FieldError } from '../components/FormField';
+import { NumberField, wholeNumberIn } from '../components/NumberField';
 import { LogTable, ShortId } from '../components/LogTable';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
@@ -490,12 +491,6 @@ interface SettingsDraft {
 
 const SETTINGS_FIELDS = new Set(['name', 'location_id', 'mode', 'duplicate_window_seconds', 'late_upload_after_seconds', 'session_ids']);
 
-function intInRange(value: string, range: { min: number; max: number }): number | null {
-  if (!/^\d+$/.test(value.trim())) return null;
-  const n = Number(value);
-  return n >= range.min && n <= range.max ? n : null;
-}
-
 /** A device's settings; what was typed stays on an error. */
 function DeviceEditor({
   device,
@@ -554,9 +549,9 @@ function DeviceEditor({
     const name = draft.name.trim();
     if (!name) found.name = t('form.required');
     else if (name.length > MAX_DEVICE_NAME) found.name = t('form.tooLong', { max: MAX_DEVICE_NAME });
-    const duplicate = intInRange(draft.duplicate, DUPLICATE_WINDOW_RANGE);
+    const duplicate = wholeNumberIn(draft.duplicate, DUPLICATE_WINDOW_RANGE);
     if (duplicate === null) found.duplicate_window_seconds = t('devices.error.range', DUPLICATE_WINDOW_RANGE);
-    const lateUpload = intInRange(draft.lateUpload, LATE_UPLOAD_RANGE);
+    const lateUpload = wholeNumberIn(draft.lateUpload, LATE_UPLOAD_RANGE);
     if (lateUpload === null) found.late_upload_after_seconds = t('devices.error.range', LATE_UPLOAD_RANGE);
     setErrors(found);
     if (Object.keys(found).length > 0 || duplicate === null || lateUpload === null) {
@@ -641,32 +636,24 @@ function DeviceEditor({
             </p>
           ) : null}
         </div>
-        <FormField
+        <NumberField
           id={id('duplicate')}
           label={t('devices.field.duplicate')}
           hint={{ id: id('duplicate-hint'), text: t('devices.field.duplicateHint', DUPLICATE_WINDOW_RANGE) }}
           error={errorOf('duplicate_window_seconds', 'device-duplicate-error')}
-          type="number"
-          inputMode="numeric"
-          min={DUPLICATE_WINDOW_RANGE.min}
-          max={DUPLICATE_WINDOW_RANGE.max}
-          step={1}
+          range={DUPLICATE_WINDOW_RANGE}
           value={draft.duplicate}
-          onChange={(e) => update({ duplicate: e.target.value })}
+          onChange={(duplicate) => update({ duplicate })}
           data-testid="device-field-duplicate"
         />
-        <FormField
+        <NumberField
           id={id('late')}
           label={t('devices.field.lateUpload')}
           hint={{ id: id('late-hint'), text: t('devices.field.lateUploadHint', LATE_UPLOAD_RANGE) }}
           error={errorOf('late_upload_after_seconds', 'device-late-error')}
-          type="number"
-          inputMode="numeric"
-          min={LATE_UPLOAD_RANGE.min}
-          max={LATE_UPLOAD_RANGE.max}
-          step={1}
+          range={LATE_UPLOAD_RANGE}
           value={draft.lateUpload}
-          onChange={(e) => update({ lateUpload: e.target.value })}
+          onChange={(lateUpload) => update({ lateUpload })}
           data-testid="device-field-late"
         />
       </div>

@@ -3,6 +3,7 @@ import { ApiError, isAbort } from '../api/client';
 import { createLocation, listLocations, type Location } from '../api/locations';
 import { handleAuthError } from '../auth';
 import { FormField } from '../components/FormField';
+import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
 import { useI18n } from '../i18n';
 import { withDetail } from '../problems';
@@ -51,7 +52,7 @@ function LocationsView() {
   const [name, setName] = useState('');
   const [parentId, setParentId] = useState('');
   const [saving, setSaving] = useState(false);
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [message, setMessage] = useState<Message | null>(null);
   const nameId = useId();
   const parentFieldId = useId();
 
@@ -138,15 +139,7 @@ function LocationsView() {
             </button>
           </div>
         </form>
-        {message ? (
-          <p
-            className={message.kind === 'ok' ? 'alert alert--ok' : 'alert alert--error'}
-            role={message.kind === 'ok' ? 'status' : 'alert'}
-            data-testid="location-message"
-          >
-            {message.text}
-          </p>
-        ) : null}
+        <MessageLine message={message} testId="location-message" />
       </section>
 
       <section className="card" aria-labelledby="locations-list-title">

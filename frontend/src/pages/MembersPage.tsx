@@ -1,4 +1,4 @@
-import { useCallback, useId, useMemo, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import {
   createInvitation,
@@ -25,11 +25,12 @@ import {
 } from '../api/members';
 import { handleAuthError, type Account } from '../auth';
 import { FormField } from '../components/FormField';
+import { MessageLine, type Message } from '../components/MessageLine';
 import { LogTable, TimeCell, useUtcTimeFormat } from '../components/LogTable';
 import { RequireAuth } from '../components/RequireAuth';
 import { parseUtc } from '../format';
 import { isMessageKey, useI18n, type I18n, type Language, type MessageKey } from '../i18n';
-import { useKeyedLoad, type Load } from '../load';
+import { useKeyedLoad, useRound, type Load } from '../load';
 import { withDetail } from '../problems';
 
 /**
@@ -41,8 +42,6 @@ import { withDetail } from '../problems';
 export function MembersPage() {
   return <RequireAuth>{(account) => <MembersView account={account} />}</RequireAuth>;
 }
-
-type Message = { kind: 'ok' | 'error'; text: string };
 
 /** A user-facing sentence for the stable problem codes of these endpoints. */
 function problemText(t: I18n['t'], fallback: MessageKey, err: unknown): string {
@@ -70,24 +69,6 @@ function problemText(t: I18n['t'], fallback: MessageKey, err: unknown): string {
     text = withDetail(t, text, err);
   }
   return text;
-}
-
-function MessageLine({ message, testId }: { message: Message | null; testId: string }) {
-  if (!message) return null;
-  return (
-    <p
-      className={message.kind === 'ok' ? 'alert alert--ok' : 'alert alert--error'}
-      role={message.kind === 'ok' ? 'status' : 'alert'}
-      data-testid={testId}
-    >
-      {message.text}
-    </p>
-  );
-}
-
-function useRound(): [number, () => void] {
-  const [round, setRound] = useState(0);
-  return [round, useCallback(() => setRound((r) => r + 1), [])];
 }
 
 function MembersView({ account }: { account: Account }) {

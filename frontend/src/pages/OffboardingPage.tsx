@@ -5,6 +5,7 @@ import { canManageOffboarding, handleAuthError, type Account } from '../auth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { useLocalDateTimeFormat } from '../components/EventTimes';
 import { FormField } from '../components/FormField';
+import { LoadStatus } from '../components/LoadStatus';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
 import { saveBlob } from '../download';
@@ -105,20 +106,13 @@ function OffboardingContent({ account }: { account: Account }) {
           ) : null}
         </>
       ) : (
-        <p
-          className={load.state === 'loading' ? 'muted' : 'alert alert--error'}
-          role={load.state === 'loading' ? 'status' : 'alert'}
-          data-testid="offboarding-status"
-          data-state={load.state}
-        >
-          {load.state === 'loading'
-            ? t('offboarding.loading')
-            : load.state === 'forbidden'
-              ? t('offboarding.forbidden')
-              : load.state === 'error' && load.detail
-                ? `${t('offboarding.error')} ${t('common.serverSays', { detail: load.detail })}`
-                : t('offboarding.error')}
-        </p>
+        <LoadStatus
+          load={load}
+          testId="offboarding-status"
+          loading="offboarding.loading"
+          forbidden="offboarding.forbidden"
+          error="offboarding.error"
+        />
       )}
     </>
   );

@@ -2,14 +2,13 @@ import { useMemo, useState } from 'react';
 import { getParticipantAttendance } from '../api/attendance';
 import { RECORD_PROOF_COLUMNS, RecordProofCells, useStaffNames } from '../components/AttendanceBadges';
 import { SessionRange, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat } from '../components/EventTimes';
-import { PrintButton } from '../components/PrintButton';
+import { PrintLayout } from '../components/PrintLayout';
 import { canManageSubjectRequests, type Account } from '../auth';
 import { RequireAuth } from '../components/RequireAuth';
 import { RestrictionPanel } from '../components/RestrictionPanel';
 import { useI18n } from '../i18n';
 import { useKeyedLoad } from '../load';
-import { href } from '../router';
-import { RecordLoadStatus } from './AttendancePrintPage';
+import { ATTENDANCE_RECORD_PRINT, attendanceRecordStatus } from './AttendancePrintPage';
 
 /**
  * One participant's attendance record across the events the caller may see,
@@ -49,18 +48,16 @@ function RecordView({ participantId, account }: { participantId: string; account
   );
 
   return (
-    <article className="print-record" aria-labelledby="precord-title" data-testid="participant-record">
-      <p className="no-print">
-        <a href={href('/participants')} data-testid="precord-back">
-          {t('attendance.participant.back')}
-        </a>
-      </p>
-      <div className="card__head">
-        <h1 id="precord-title">{t('attendance.participant.title')}</h1>
-        {data ? <PrintButton /> : null}
-      </div>
-      <RecordLoadStatus load={load} loading="attendance.participant.loading" />
-      {data ? (
+    <PrintLayout
+      testId="participant-record"
+      titleId="precord-title"
+      title="attendance.participant.title"
+      back={{ to: '/participants', label: 'attendance.participant.back', testId: 'precord-back' }}
+      print={ATTENDANCE_RECORD_PRINT}
+      load={load}
+      status={attendanceRecordStatus('attendance.participant.loading')}
+    >
+      {(data) => (
         <>
           <dl className="facts facts--grid">
             <div>
@@ -131,7 +128,7 @@ function RecordView({ participantId, account }: { participantId: string; account
           )}
           <p className="small muted">{t('events.localTime')}</p>
         </>
-      ) : null}
-    </article>
+      )}
+    </PrintLayout>
   );
 }

@@ -2,10 +2,10 @@ import { useMemo } from 'react';
 import { getProcessingRecord, type ProcessingActivity, type ProcessingRecord } from '../api/retention';
 import { canReadProcessingRecord, type Account } from '../auth';
 import { LocalTime, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat } from '../components/EventTimes';
+import { PrintLayout } from '../components/PrintLayout';
 import { RequireAuth } from '../components/RequireAuth';
 import { useI18n, type MessageKey } from '../i18n';
-import { useKeyedLoad, type Load } from '../load';
-import { href } from '../router';
+import { useKeyedLoad } from '../load';
 
 /**
  * "Verarbeitungsverzeichnis" (TOM RIGHTS-3; tenant admins): the generated
@@ -36,53 +36,28 @@ function RecordScreen({ account }: { account: Account }) {
   return <RecordView />;
 }
 
-function RecordStatus({ load }: { load: Load<unknown> }) {
-  const { t } = useI18n();
-  if (load.state === 'ok') return null;
-  return (
-    <p
-      className={load.state === 'loading' ? 'muted' : 'alert alert--error'}
-      role={load.state === 'loading' ? 'status' : 'alert'}
-      data-testid="record-status"
-      data-state={load.state}
-    >
-      {load.state === 'loading'
-        ? t('record.loading')
-        : load.state === 'forbidden'
-          ? t('record.forbidden')
-          : load.state === 'error' && load.detail
-            ? `${t('record.error')} ${t('common.serverSays', { detail: load.detail })}`
-            : t('record.error')}
-    </p>
-  );
-}
-
 function RecordView() {
   const { t, language } = useI18n();
   const load = useKeyedLoad(`processing-record:${language}`, (signal) => getProcessingRecord(language, signal));
-  const data = load.state === 'ok' ? load.value : null;
 
   return (
-    <article className="print-record processing-record" aria-labelledby="record-title" data-testid="processing-record">
-      <p className="no-print">
-        <a href={href('/retention')} data-testid="record-back">
-          {t('record.back')}
-        </a>
-      </p>
-      <div className="card__head">
-        <h1 id="record-title">{t('record.title')}</h1>
-        {data ? (
-          <button type="button" className="button button--primary no-print" onClick={() => window.print()} data-testid="record-print">
-            {t('record.print')}
-          </button>
-        ) : null}
-      </div>
-      <p className="small muted" data-testid="record-intro">
-        {t('record.intro')}
-      </p>
-      <RecordStatus load={load} />
-      {data ? <RecordBody record={data} /> : null}
-    </article>
+    <PrintLayout
+      testId="processing-record"
+      className="processing-record"
+      titleId="record-title"
+      title="record.title"
+      back={{ to: '/retention', label: 'record.back', testId: 'record-back' }}
+      print={{ label: 'record.print', testId: 'record-print' }}
+      intro={
+        <p className="small muted" data-testid="record-intro">
+          {t('record.intro')}
+        </p>
+      }
+      load={load}
+      status={{ testId: 'record-status', loading: 'record.loading', forbidden: 'record.forbidden', error: 'record.error' }}
+    >
+      {(record) => <RecordBody record={record} />}
+    </PrintLayout>
   );
 }
 

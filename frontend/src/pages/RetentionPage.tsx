@@ -4,7 +4,8 @@ import { ARCHIVE_WINDOW_DAYS } from '../api/offboarding';
 import { AUDIT_MONTHS, getRetention, PARTICIPANT_MONTHS, setRetention, type RetentionView } from '../api/retention';
 import { canManageRetention, handleAuthError, type Account } from '../auth';
 import { LocalTime, useLocalDateTimeFormat } from '../components/EventTimes';
-import { FormField, type FieldError } from '../components/FormField';
+import type { FieldError } from '../components/FormField';
+import { NumberField } from '../components/NumberField';
 import { LogTable } from '../components/LogTable';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
@@ -174,32 +175,24 @@ function PeriodsCard({ view, onSaved }: { view: RetentionView; onSaved: (view: R
       <h2 id="retention-form-title">{t('retention.form.title')}</h2>
       <form className="form" onSubmit={(e) => void onSubmit(e)} noValidate data-testid="retention-form">
         <div className="form-grid">
-          <FormField
+          <NumberField
             id={id('participants')}
             label={t('retention.field.participants')}
             hint={{ id: id('participants-hint'), text: t('retention.field.participantsHint', PARTICIPANT_MONTHS) }}
             error={errorOf('participant_retention_months', 'retention-participants-error')}
-            type="number"
-            inputMode="numeric"
-            min={PARTICIPANT_MONTHS.min}
-            max={PARTICIPANT_MONTHS.max}
-            step={1}
+            range={PARTICIPANT_MONTHS}
             value={participants}
-            onChange={(e) => setParticipants(e.target.value)}
+            onChange={setParticipants}
             data-testid="retention-participants"
           />
-          <FormField
+          <NumberField
             id={id('audit')}
             label={t('retention.field.audit')}
             hint={{ id: id('audit-hint'), text: t('retention.field.auditHint', AUDIT_MONTHS) }}
             error={errorOf('audit_retention_months', 'retention-audit-error')}
-            type="number"
-            inputMode="numeric"
-            min={AUDIT_MONTHS.min}
-            max={AUDIT_MONTHS.max}
-            step={1}
+            range={AUDIT_MONTHS}
             value={audit}
-            onChange={(e) => setAudit(e.target.value)}
+            onChange={setAudit}
             data-testid="retention-audit"
           />
         </div>
