@@ -20,17 +20,29 @@ export function loadFailure<T>(err: unknown): Load<T> {
   return { state: 'error', detail };
 }
 
+export interface LoadOptions {
+  /**
+   * While a new `key` loads, keep showing the last good answer instead of
+   * "loading" (a list asked again after a change, no flicker).
+   */
+  keepWhileLoading?: boolean;
+}
+
 /**
  * The answer of `request` for `key`, loading again whenever `key` changes
  * (`key` must cover everything `request` reads); a stale request is aborted
  * and its answer dropped.
  */
-export function useKeyedLoad<T>(key: string, request: (signal: AbortSignal) => Promise<T>): Load<T> {
+export function useKeyedLoad<T>(
+  key: string,
+  request: (signal: AbortSignal) => Promise<T>,
+  { keepWhileLoading = false }: LoadOptions = {},
+): Load<T> {
   const [result, setResult] = useState<{ key: string; load: Load<T> }>({ key: '', load: { state: 'loading' } });
 
   useEffect(() => {
     const controller = new AbortController();
-    setResult({ key, load: { state: 'loading' } });
+    if (!keepWhileLoading) setResult({ key, load: { state: 'loading' } });
     request(controller.signal).then(
       (value) => setResult({ key, load: { state: 'ok', value } }),
       (err: unknown) => {
@@ -41,7 +53,23 @@ export function useKeyedLoad<T>(key: string, request: (signal: AbortSignal) => P
     // `key` covers what `request` reads.
   }, [key]);
 
-  return result.key === key ? result.load : { state: 'loading' };
+  if (result.key === key || (keepWhileLoading && result.load.state === 'ok')) return result.load;
+  return { state: 'loading' };
+}
+
+/**
+ * `useKeyedLoad` plus a setter for a value the page got otherwise (e.g. the
+ * answer of a save): it is shown instead until `key` changes.
+ */
+export function useEditableLoad<T>(
+  key: string,
+  request: (signal: AbortSignal) => Promise<T>,
+  options?: LoadOptions,
+): [Load<T>, (value: T) => void] {
+  const load = useKeyedLoad(key, request, options);
+  const [local, setLocal] = useState<{ key: string; value: T } | null>(null);
+  const set = useCallback((value: T) => setLocal({ key, value }), [key]);
+  return [local !== null && local.key === key ? { state: 'ok', value: local.value } : load, set];
 }
 
 /** The filters among `keys` that the route query sets (non-empty). */

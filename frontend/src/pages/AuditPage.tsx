@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import {
   activeFilters,
   auditActions,
@@ -9,16 +9,14 @@ import {
   type AuditEntry,
   type AuditFilters,
   type AuditPage as AuditPageData,
-  type ChainReport,
 } from '../api/audit';
-import { isAbort } from '../api/client';
 import { ExportLinks } from '../components/ExportLinks';
 import { LogPage, LogResultsCard } from '../components/LogPage';
 import { ActorCell, LogTable, ShortId, TimeCell, useUtcTimeFormat } from '../components/LogTable';
 import { RequireAuth } from '../components/RequireAuth';
 import { FilterField, TextFilterField, TimeRangeFilterForm } from '../components/TimeRangeFilterForm';
 import { isMessageKey, useI18n, type MessageKey } from '../i18n';
-import { filtersFromQuery, loadFailure as failure, useKeyedLoad, type Load } from '../load';
+import { filtersFromQuery, useKeyedLoad, useRound, type Load } from '../load';
 import { navigate, useHashLocation } from '../router';
 
 /**
@@ -49,18 +47,7 @@ function AuditView() {
   const filterKey = new URLSearchParams(activeFilters(filters)).toString();
   const searchKey = `${filterKey}|${before ?? ''}`;
 
-  const [actions, setActions] = useState<Load<string[]>>({ state: 'loading' });
-
-  useEffect(() => {
-    const controller = new AbortController();
-    auditActions(controller.signal).then(
-      (value) => setActions({ state: 'ok', value }),
-      (err: unknown) => {
-        if (!isAbort(err)) setActions(failure(err));
-      },
-    );
-    return () => controller.abort();
-  }, []);
+  const actions = useKeyedLoad('audit-actions', auditActions);
 
   // searchKey covers filters and before.
   const load = useKeyedLoad<AuditPageData>(searchKey, (signal) => searchAudit(filters, before, signal));
@@ -105,20 +92,8 @@ function AuditView() {
 
 function ChainStatus() {
   const { t } = useI18n();
-  const [report, setReport] = useState<Load<ChainReport>>({ state: 'loading' });
-  const [round, setRound] = useState(0);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    setReport({ state: 'loading' });
-    verifyChain(controller.signal).then(
-      (value) => setReport({ state: 'ok', value }),
-      (err: unknown) => {
-        if (!isAbort(err)) setReport(failure(err));
-      },
-    );
-    return () => controller.abort();
-  }, [round]);
+  const [round, recheck] = useRound();
+  const report = useKeyedLoad(`audit-chain:${round}`, verifyChain);
 
   let tone = 'neutral';
   let heading: string;
@@ -168,8 +143,7 @@ function ChainStatus() {
         type="button"
         className="button button--small"
         onClick={() => {
-          setReport({ state: 'loading' });
-          setRound((r) => r + 1);
+          recheck();
         }}
         disabled={report.state === 'loading'}
         data-testid="chain-recheck"

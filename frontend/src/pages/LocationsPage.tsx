@@ -1,19 +1,18 @@
-import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
-import { ApiError, isAbort } from '../api/client';
+import { useId, useMemo, useState, type FormEvent } from 'react';
+import { ApiError } from '../api/client';
 import { createLocation, listLocations, type Location } from '../api/locations';
 import { handleAuthError } from '../auth';
 import { FormField } from '../components/FormField';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
 import { useI18n } from '../i18n';
+import { useKeyedLoad, useRound } from '../load';
 import { withDetail } from '../problems';
 
 /** Locations of the signed-in tenant: list and add (every change lands in the audit log). */
 export function LocationsPage() {
   return <RequireAuth>{() => <LocationsView />}</RequireAuth>;
 }
-
-type ListState = { state: 'loading' } | { state: 'ok'; locations: Location[] } | { state: 'error' };
 
 interface TreeItem {
   location: Location;
@@ -47,8 +46,8 @@ function asTree(locations: readonly Location[], collator: Intl.Collator): TreeIt
 
 function LocationsView() {
   const { t, locale } = useI18n();
-  const [list, setList] = useState<ListState>({ state: 'loading' });
-  const [round, setRound] = useState(0);
+  const [round, reload] = useRound();
+  const list = useKeyedLoad(`locations:${round}`, listLocations, { keepWhileLoading: true });
   const [name, setName] = useState('');
   const [parentId, setParentId] = useState('');
   const [saving, setSaving] = useState(false);
@@ -56,21 +55,8 @@ function LocationsView() {
   const nameId = useId();
   const parentFieldId = useId();
 
-  useEffect(() => {
-    const controller = new AbortController();
-    listLocations(controller.signal).then(
-      (locations) => setList({ state: 'ok', locations }),
-      (err: unknown) => {
-        if (isAbort(err)) return;
-        handleAuthError(err);
-        setList({ state: 'error' });
-      },
-    );
-    return () => controller.abort();
-  }, [round]);
-
   const tree = useMemo(
-    () => (list.state === 'ok' ? asTree(list.locations, new Intl.Collator(locale)) : []),
+    () => (list.state === 'ok' ? asTree(list.value, new Intl.Collator(locale)) : []),
     [list, locale],
   );
 
@@ -84,7 +70,7 @@ function LocationsView() {
       const created = await createLocation(trimmed, parentId || null);
       setName('');
       setMessage({ kind: 'ok', text: t('locations.added', { name: created.name }) });
-      setRound((r) => r + 1);
+      reload();
     } catch (err) {
       handleAuthError(err);
       let text = t('locations.createError');
@@ -145,7 +131,7 @@ function LocationsView() {
       <section className="card" aria-labelledby="locations-list-title">
         <h2 id="locations-list-title">{t('locations.list.title')}</h2>
         {list.state === 'loading' ? <p className="muted" role="status">{t('locations.loading')}</p> : null}
-        {list.state === 'error' ? (
+        {list.state === 'error' || list.state === 'forbidden' ? (
           <p className="alert alert--error" role="alert">
             {t('locations.error')}
           </p>

@@ -1,5 +1,5 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { ApiError, isAbort } from '../api/client';
+import { useId, useRef, useState, type FormEvent } from 'react';
+import { ApiError } from '../api/client';
 import { ARCHIVE_WINDOW_DAYS, downloadArchive, getOffboarding, startOffboarding, type OffboardingStatus } from '../api/offboarding';
 import { canManageOffboarding, handleAuthError, type Account } from '../auth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -11,7 +11,7 @@ import { RequireAuth } from '../components/RequireAuth';
 import { saveBlob } from '../download';
 import { parseUtc } from '../format';
 import { useI18n, type I18n } from '../i18n';
-import { loadFailure, type Load } from '../load';
+import { useEditableLoad, useRound } from '../load';
 import { fieldIssues, withDetail } from '../problems';
 import { applyOffboardingStatus } from '../tenantStatus';
 
@@ -69,27 +69,21 @@ export function sizeText(bytes: number, locale: string): string {
 
 function OffboardingContent({ account }: { account: Account }) {
   const { t } = useI18n();
-  const [load, setLoad] = useState<Load<OffboardingStatus>>({ state: 'loading' });
-  const [round, setRound] = useState(0);
+  const [round, reload] = useRound();
+  const [load, setLoad] = useEditableLoad(
+    `offboarding:${round}`,
+    async (signal) => {
+      const value = await getOffboarding(signal);
+      applyOffboardingStatus(value);
+      return value;
+    },
+    { keepWhileLoading: true },
+  );
   const [started, setStarted] = useState<Message | null>(null);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    getOffboarding(controller.signal).then(
-      (value) => {
-        applyOffboardingStatus(value);
-        setLoad({ state: 'ok', value });
-      },
-      (err: unknown) => {
-        if (!isAbort(err)) setLoad(loadFailure(err));
-      },
-    );
-    return () => controller.abort();
-  }, [round]);
 
   const onStarted = (value: OffboardingStatus) => {
     applyOffboardingStatus(value);
-    setLoad({ state: 'ok', value });
+    setLoad(value);
     setStarted({ kind: 'ok', text: t('offboarding.started') });
   };
 
@@ -102,7 +96,7 @@ function OffboardingContent({ account }: { account: Account }) {
           <StatusCard status={load.value} />
           {load.value.status === 'read_only' ? <ArchiveCard status={load.value} /> : null}
           {load.value.status === 'active' ? (
-            <StartCard account={account} status={load.value} onStarted={onStarted} onStale={() => setRound((r) => r + 1)} />
+            <StartCard account={account} status={load.value} onStarted={onStarted} onStale={reload} />
           ) : null}
         </>
       ) : (

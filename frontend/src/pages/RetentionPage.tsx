@@ -1,5 +1,5 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
-import { ApiError, isAbort } from '../api/client';
+import { useId, useState, type FormEvent } from 'react';
+import { ApiError } from '../api/client';
 import { ARCHIVE_WINDOW_DAYS } from '../api/offboarding';
 import { AUDIT_MONTHS, getRetention, PARTICIPANT_MONTHS, setRetention, type RetentionView } from '../api/retention';
 import { canManageRetention, handleAuthError, type Account } from '../auth';
@@ -7,10 +7,11 @@ import { LocalTime, useLocalDateTimeFormat } from '../components/EventTimes';
 import type { FieldError } from '../components/FormField';
 import { NumberField } from '../components/NumberField';
 import { LogTable } from '../components/LogTable';
+import { LoadStatus } from '../components/LoadStatus';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
 import { useI18n, type MessageKey } from '../i18n';
-import { loadFailure, type Load } from '../load';
+import { useEditableLoad, type Load } from '../load';
 import { fieldIssues, issueText, withDetail } from '../problems';
 import { Link } from '../router';
 
@@ -48,43 +49,18 @@ function RetentionScreen({ account }: { account: Account }) {
 
 function RetentionContent() {
   const { t } = useI18n();
-  const [load, setLoad] = useState<Load<RetentionView>>({ state: 'loading' });
-
-  useEffect(() => {
-    const controller = new AbortController();
-    getRetention(controller.signal).then(
-      (value) => setLoad({ state: 'ok', value }),
-      (err: unknown) => {
-        if (!isAbort(err)) setLoad(loadFailure(err));
-      },
-    );
-    return () => controller.abort();
-  }, []);
+  const [load, setLoad] = useEditableLoad('retention', getRetention);
 
   if (load.state !== 'ok') {
-    const forbidden = load.state === 'forbidden';
     return (
-      <p
-        className={load.state === 'loading' ? 'muted' : 'alert alert--error'}
-        role={load.state === 'loading' ? 'status' : 'alert'}
-        data-testid="retention-status"
-        data-state={load.state}
-      >
-        {load.state === 'loading'
-          ? t('retention.loading')
-          : forbidden
-            ? t('retention.forbidden')
-            : load.state === 'error' && load.detail
-              ? `${t('retention.error')} ${t('common.serverSays', { detail: load.detail })}`
-              : t('retention.error')}
-      </p>
+      <LoadStatus load={load} testId="retention-status" loading="retention.loading" forbidden="retention.forbidden" error="retention.error" />
     );
   }
 
   const view = load.value;
   return (
     <>
-      <PeriodsCard view={view} onSaved={(value) => setLoad({ state: 'ok', value })} />
+      <PeriodsCard view={view} onSaved={setLoad} />
       <SummaryCard view={view} />
       <NextDueCard view={view} />
       <section className="card" aria-labelledby="retention-record-title" data-testid="retention-record">
