@@ -1,36 +1,42 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useRef, type ReactNode } from 'react';
 import { restoreSession, useAuth } from './auth';
 import { Header } from './components/Header';
 import { OfflineBanner } from './components/OfflineBanner';
 import { ReadOnlyBanner } from './components/ReadOnlyBanner';
 import { useI18n } from './i18n';
 import { useKioskMode } from './kiosk';
-import { AccountPage } from './pages/AccountPage';
-import { AttendancePage } from './pages/AttendancePage';
-import { AttendancePrintPage } from './pages/AttendancePrintPage';
-import { AuditPage } from './pages/AuditPage';
-import { BookingPage } from './pages/BookingPage';
-import { DeletionLogPage } from './pages/DeletionLogPage';
-import { DevicesPage } from './pages/DevicesPage';
-import { EventPage } from './pages/EventPage';
-import { EventsPage } from './pages/EventsPage';
 import { InvitationPage } from './pages/InvitationPage';
-import { KioskPage, KioskScreen } from './pages/KioskPage';
-import { LocationsPage } from './pages/LocationsPage';
 import { LoginPage } from './pages/LoginPage';
-import { MembersPage } from './pages/MembersPage';
 import { NotFound } from './pages/NotFound';
-import { OffboardingPage } from './pages/OffboardingPage';
-import { ParticipantLoginPage } from './pages/ParticipantLoginPage';
-import { ParticipantRecordPage } from './pages/ParticipantRecordPage';
-import { ParticipantsPage } from './pages/ParticipantsPage';
-import { PortalPage } from './pages/PortalPage';
-import { ProcessingRecordPage } from './pages/ProcessingRecordPage';
-import { RequestsPage } from './pages/RequestsPage';
-import { RetentionPage } from './pages/RetentionPage';
 import { StartPage } from './pages/StartPage';
 import { useHashLocation } from './router';
 import { startStatusPolling } from './serverStatus';
+
+// Route-level code splitting: every page but the ones a first visit needs at
+// once (start, sign-in, not found, and the invitation page, which takes its
+// token out of the address bar on its first render) is its own chunk, loaded
+// when its route is first opened.
+const AccountPage = lazy(() => import('./pages/AccountPage').then((m) => ({ default: m.AccountPage })));
+const AttendancePage = lazy(() => import('./pages/AttendancePage').then((m) => ({ default: m.AttendancePage })));
+const AttendancePrintPage = lazy(() => import('./pages/AttendancePrintPage').then((m) => ({ default: m.AttendancePrintPage })));
+const AuditPage = lazy(() => import('./pages/AuditPage').then((m) => ({ default: m.AuditPage })));
+const BookingPage = lazy(() => import('./pages/BookingPage').then((m) => ({ default: m.BookingPage })));
+const DeletionLogPage = lazy(() => import('./pages/DeletionLogPage').then((m) => ({ default: m.DeletionLogPage })));
+const DevicesPage = lazy(() => import('./pages/DevicesPage').then((m) => ({ default: m.DevicesPage })));
+const EventPage = lazy(() => import('./pages/EventPage').then((m) => ({ default: m.EventPage })));
+const EventsPage = lazy(() => import('./pages/EventsPage').then((m) => ({ default: m.EventsPage })));
+const KioskPage = lazy(() => import('./pages/KioskPage').then((m) => ({ default: m.KioskPage })));
+const KioskScreen = lazy(() => import('./pages/KioskPage').then((m) => ({ default: m.KioskScreen })));
+const LocationsPage = lazy(() => import('./pages/LocationsPage').then((m) => ({ default: m.LocationsPage })));
+const MembersPage = lazy(() => import('./pages/MembersPage').then((m) => ({ default: m.MembersPage })));
+const OffboardingPage = lazy(() => import('./pages/OffboardingPage').then((m) => ({ default: m.OffboardingPage })));
+const ParticipantLoginPage = lazy(() => import('./pages/ParticipantLoginPage').then((m) => ({ default: m.ParticipantLoginPage })));
+const ParticipantRecordPage = lazy(() => import('./pages/ParticipantRecordPage').then((m) => ({ default: m.ParticipantRecordPage })));
+const ParticipantsPage = lazy(() => import('./pages/ParticipantsPage').then((m) => ({ default: m.ParticipantsPage })));
+const PortalPage = lazy(() => import('./pages/PortalPage').then((m) => ({ default: m.PortalPage })));
+const ProcessingRecordPage = lazy(() => import('./pages/ProcessingRecordPage').then((m) => ({ default: m.ProcessingRecordPage })));
+const RequestsPage = lazy(() => import('./pages/RequestsPage').then((m) => ({ default: m.RequestsPage })));
+const RetentionPage = lazy(() => import('./pages/RetentionPage').then((m) => ({ default: m.RetentionPage })));
 
 /** Pages with wide tables get a wider layout. */
 const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/members', '/events', '/devices']);
@@ -147,7 +153,13 @@ export function App() {
 
   // Kiosk mode replaces the whole app (no header, no navigation) until it is ended on
   // the kiosk screen; without a session the app asks for a sign-in first.
-  if (kiosk && auth.status !== 'signed-out') return <KioskScreen mode={kiosk} />;
+  if (kiosk && auth.status !== 'signed-out') {
+    return (
+      <Suspense fallback={null}>
+        <KioskScreen mode={kiosk} />
+      </Suspense>
+    );
+  }
 
   // The skip link cannot be an in-page anchor (the fragment holds the route),
   // so it moves focus programmatically.
@@ -164,7 +176,7 @@ export function App() {
       <OfflineBanner />
       <ReadOnlyBanner />
       <main id="main" className="container app-main" ref={mainRef} tabIndex={-1}>
-        {routeFor(path)}
+        <Suspense fallback={null}>{routeFor(path)}</Suspense>
       </main>
       <footer className="app-footer">
         <div className="container">
