@@ -1,0 +1,16 @@
+import type { Messages } from '../de';
+import { attendance } from './attendance';
+import { devices } from './devices';
+import { events } from './events';
+import { locations } from './locations';
+import { login } from './login';
+import { logs } from './logs';
+import { members } from './members';
+import { participants } from './participants';
+import { portal } from './portal';
+import { privacy } from './privacy';
+import { shell } from './shell';
+
+// English dictionary, one file per namespace like ../de/ (each typed against
+// its German file). Typed as Messages: every namespace must be here.
+export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy };
