@@ -110,7 +110,7 @@ export class ApiError extends Error {
   }
 
   /** The problem's stable code, e.g. `invalid_credentials`. */
-  get code(): string | null {
+  get code(): Problem['code'] | null {
     return this.problem?.code ?? null;
   }
 }

@@ -1,11 +1,10 @@
 import { useEffect, useId, useState } from 'react';
-import { ApiError } from '../api/client';
 import { listDevices, startCardEnrolment, type Device } from '../api/devices';
 import { handleAuthError } from '../auth';
 import { parseUtc } from '../format';
 import { useI18n } from '../i18n';
 import { useKeyedLoad } from '../load';
-import { withDetail } from '../problems';
+import { problemMessage, type ProblemWording } from '../problems';
 import { MessageLine, type Message } from './MessageLine';
 
 /** The server gives two minutes; a countdown longer than this means the clocks disagree. */
@@ -30,6 +29,13 @@ function countdown(ms: number): string {
   const total = Math.max(0, Math.ceil(ms / 1000));
   return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
 }
+
+/** This panel's sentences for some problem codes (the rest: `problemMessage`). */
+const CARD_WORDING: ProblemWording = {
+  device_revoked: 'devices.error.revoked',
+  forbidden: 'events.error.forbidden',
+  not_found: 'devices.error.notFound',
+};
 
 /**
  * "Assign card" (docs/attendance-api.md): choose a device, and the next card
@@ -99,13 +105,7 @@ export function CardEnrolmentPanel({ participantId, name, onClose }: { participa
       setPending({ deviceId: device.id, deviceName: device.settings.name, deadline: deadlineOf(answer.expires_at) });
     } catch (err) {
       handleAuthError(err);
-      let text: string;
-      if (err instanceof ApiError && err.code === 'device_revoked') text = t('devices.error.revoked');
-      else if (err instanceof ApiError && err.status === 403) text = t('events.error.forbidden');
-      else if (err instanceof ApiError && err.status === 404) text = t('devices.error.notFound');
-      else if (err instanceof ApiError) text = withDetail(t, t('cards.error'), err);
-      else text = t('login.error.unreachable');
-      setMessage({ kind: 'error', text });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('cards.error'), CARD_WORDING) });
     } finally {
       setBusy(false);
     }

@@ -206,7 +206,7 @@ export function EventForm({ initial, locations, submitLabel, submittingLabel, sa
         else elsewhere.push(issue.message ? `${issue.field}: ${issue.message}` : issue.field);
       }
       if (err instanceof ApiError && err.code === 'capacity_below_bookings') {
-        next.capacity = withDetail(t, t('events.error.capacityBelowBookings'), err);
+        next.capacity = withDetail(t, t('problem.capacity_below_bookings'), err);
       }
       setErrors(next);
       let text: string;

@@ -8,8 +8,9 @@ import { LogTable, TimeCell, useUtcTimeFormat } from '../components/LogTable';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { QrCode } from '../components/QrCode';
 import { RequireAuth } from '../components/RequireAuth';
-import { useI18n, type I18n, type MessageKey } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { useKeyedLoad } from '../load';
+import { problemMessage, withDetail } from '../problems';
 
 /**
  * The signed-in user's own account: active sessions (TOM ACC-8), password
@@ -23,12 +24,6 @@ export function AccountPage() {
 
 /** Shortest new password the server accepts. */
 const MIN_PASSWORD_LENGTH = 12;
-
-function errorText(t: I18n['t'], fallback: MessageKey, err: unknown): string {
-  const base = t(fallback);
-  if (err instanceof ApiError && err.problem?.detail) return `${base} ${t('common.serverSays', { detail: err.problem.detail })}`;
-  return base;
-}
 
 function AccountView({ account }: { account: Account }) {
   const { t } = useI18n();
@@ -83,7 +78,7 @@ function SessionsCard({ round, reload }: { round: number; reload: () => void }) 
       setMessage({ kind: 'ok', text: t('myAccount.sessions.ended', { count: ended }) });
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: errorText(t, 'myAccount.sessions.endError', err) });
+      setMessage({ kind: 'error', text: withDetail(t, t('myAccount.sessions.endError'), err) });
     } finally {
       setBusy(null);
       reload();
@@ -212,7 +207,7 @@ function PasswordCard({ onChanged }: { onChanged: () => void }) {
         else text = t('myAccount.password.error.tooShort');
         if (field) setFieldErrors({ [field]: text });
       } else {
-        setMessage({ kind: 'error', text: errorText(t, 'myAccount.password.error.generic', err) });
+        setMessage({ kind: 'error', text: withDetail(t, t('myAccount.password.error.generic'), err) });
       }
     } finally {
       setSaving(false);
@@ -298,7 +293,7 @@ function SecondFactorCard({ account }: { account: Account }) {
       setCode('');
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: errorText(t, 'mfa.error.setup', err) });
+      setMessage({ kind: 'error', text: withDetail(t, t('mfa.error.setup'), err) });
     } finally {
       setBusy(null);
     }
@@ -320,11 +315,7 @@ function SecondFactorCard({ account }: { account: Account }) {
       setMessage({ kind: 'ok', text: t('mfa.enabled') });
     } catch (err) {
       handleAuthError(err);
-      if (err instanceof ApiError && err.code === 'invalid_code') {
-        setMessage({ kind: 'error', text: t('mfa.error.invalidCode') });
-      } else {
-        setMessage({ kind: 'error', text: errorText(t, 'mfa.error.confirm', err) });
-      }
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('mfa.error.confirm'), { invalid_code: 'mfa.error.invalidCode' }) });
     } finally {
       setBusy(null);
     }
@@ -344,16 +335,7 @@ function SecondFactorCard({ account }: { account: Account }) {
       setMessage({ kind: 'ok', text: t('mfa.disabled') });
     } catch (err) {
       handleAuthError(err);
-      let text: string;
-      if (err instanceof ApiError && err.code === 'mfa_required_by_tenant') text = t('mfa.error.requiredByTenant');
-      else if (err instanceof ApiError && err.code === 'invalid_credentials') text = t('mfa.error.password');
-      else if (err instanceof ApiError && err.status === 429)
-        text =
-          err.retryAfter === null
-            ? t('myAccount.password.error.rateLimitedLater')
-            : t('myAccount.password.error.rateLimited', { seconds: err.retryAfter });
-      else text = errorText(t, 'mfa.error.disable', err);
-      setMessage({ kind: 'error', text });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('mfa.error.disable'), { invalid_credentials: 'mfa.error.password' }) });
     } finally {
       setBusy(null);
     }

@@ -1,5 +1,4 @@
 import { useId, useState, type FormEvent } from 'react';
-import { ApiError } from '../api/client';
 import {
   attendanceCsvUrl,
   correctRecord,
@@ -28,9 +27,9 @@ import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
 import { TextAreaField } from '../components/TextAreaField';
 import { localInputToUtc, utcToLocalInput } from '../format';
-import { useI18n, type I18n, type MessageKey } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { usePolledLoad } from '../load';
-import { fieldIssues, issueText, withDetail } from '../problems';
+import { fieldIssues, issueText, problemMessage, type ProblemWording } from '../problems';
 import { href } from '../router';
 
 /**
@@ -49,24 +48,12 @@ const REFRESH_MS = 5000;
 
 const MAX_REASON = 200;
 
-export function attendanceProblem(t: I18n['t'], fallback: MessageKey, err: unknown): string {
-  if (err instanceof ApiError) {
-    switch (err.code) {
-      case 'already_recorded':
-        return t('attendance.error.alreadyRecorded');
-      case 'already_corrected':
-        return t('attendance.error.alreadyCorrected');
-      case 'not_checked_in':
-        return t('attendance.error.notCheckedIn');
-      default:
-        if (err.status === 403) return t('events.error.forbidden');
-        if (err.status === 404) return t('attendance.error.notFound');
-        if (err.status === 409) return withDetail(t, t('events.error.conflict'), err);
-        return withDetail(t, t(fallback), err);
-    }
-  }
-  return t('login.error.unreachable');
-}
+/** This page's sentences for some problem codes (the rest: `problemMessage`). */
+const ATTENDANCE_WORDING: ProblemWording = {
+  forbidden: 'events.error.forbidden',
+  not_found: 'attendance.error.notFound',
+  conflict: 'events.error.conflict',
+};
 
 const COLUMNS: readonly MessageKey[] = [
   'attendance.col.name',
@@ -109,7 +96,7 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
       refresh();
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: attendanceProblem(t, 'attendance.error.record', err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('attendance.error.record'), ATTENDANCE_WORDING) });
     } finally {
       setBusy(null);
     }
@@ -415,7 +402,7 @@ function CorrectionForm({
       setErrors(next);
       setMessage({
         kind: 'error',
-        text: Object.keys(next).length > 0 ? t('form.fixErrors') : attendanceProblem(t, 'attendance.error.correct', err),
+        text: Object.keys(next).length > 0 ? t('form.fixErrors') : problemMessage(t, err, t('attendance.error.correct'), ATTENDANCE_WORDING),
       });
     } finally {
       setSaving(false);

@@ -6,7 +6,7 @@ import { LocalTime, SessionList, useLocalDateTimeFormat } from '../components/Ev
 import { FormField, type FieldError } from '../components/FormField';
 import { TextAreaField } from '../components/TextAreaField';
 import { useI18n } from '../i18n';
-import { fieldIssues, issueText, rateLimitText, withDetail } from '../problems';
+import { fieldIssues, issueText, problemMessage, type ProblemWording } from '../problems';
 import { href } from '../router';
 
 /**
@@ -15,6 +15,14 @@ import { href } from '../router';
  * the event asks for, the tenant's consent text with a required checkbox).
  * The mail language is the page's language. Nothing typed is lost on an error.
  */
+/** This page's sentences for some problem codes (the rest: `problemMessage`). */
+const BOOKING_WORDING: ProblemWording = {
+  already_booked: 'book.error.alreadyBooked',
+  // Art. 18 GDPR: the person's data is restricted (TOM RIGHTS-2).
+  restricted: 'book.error.restricted',
+  not_found: 'book.missing',
+};
+
 export function BookingPage({ slug, eventId }: { slug: string; eventId: string }) {
   const { t, language } = useI18n();
   const [load, setLoad] = useState<
@@ -207,29 +215,9 @@ function BookingForm({
         setErrors(next);
         setMessage(elsewhere.length > 0 ? `${t('form.fixErrors')} ${elsewhere.join('; ')}` : t('form.fixErrors'));
         focusFirstInvalid();
-      } else if (err instanceof ApiError) {
-        switch (err.code) {
-          case 'booking_closed':
-            setClosed(true);
-            setMessage(t('book.error.closed'));
-            break;
-          case 'event_full':
-            setMessage(t('book.error.full'));
-            break;
-          case 'already_booked':
-            setMessage(t('book.error.alreadyBooked'));
-            break;
-          case 'restricted':
-            // Art. 18 GDPR: the person's data is restricted (TOM RIGHTS-2).
-            setMessage(t('book.error.restricted'));
-            break;
-          default:
-            if (err.status === 429) setMessage(rateLimitText(t, err));
-            else if (err.status === 404) setMessage(t('book.missing'));
-            else setMessage(withDetail(t, t('book.error.generic'), err));
-        }
       } else {
-        setMessage(t('login.error.unreachable'));
+        if (err instanceof ApiError && err.code === 'booking_closed') setClosed(true);
+        setMessage(problemMessage(t, err, t('book.error.generic'), BOOKING_WORDING));
       }
     } finally {
       setSaving(false);

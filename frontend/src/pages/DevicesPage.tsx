@@ -1,5 +1,4 @@
 import { useId, useMemo, useState, type FormEvent } from 'react';
-import { ApiError } from '../api/client';
 import {
   createEnrolmentCode,
   DEVICE_MODES,
@@ -24,9 +23,9 @@ import { NumberField, wholeNumberIn } from '../components/NumberField';
 import { LogTable, ShortId } from '../components/LogTable';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
-import { useI18n, type I18n, type MessageKey } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { useKeyedLoad, usePolledLoad, type Load } from '../load';
-import { fieldIssues, issueText, withDetail } from '../problems';
+import { fieldIssues, issueText, problemMessage, type ProblemWording } from '../problems';
 
 /**
  * Check-in devices of the tenant (tenant admins; docs/attendance-api.md): the
@@ -41,21 +40,13 @@ export function DevicesPage() {
 /** The list asks again this often (heartbeats, queue lengths, pending card enrolments). */
 const REFRESH_MS = 10_000;
 
-function deviceProblem(t: I18n['t'], fallback: MessageKey, err: unknown): string {
-  if (err instanceof ApiError) {
-    switch (err.code) {
-      case 'already_revoked':
-        return t('devices.error.alreadyRevoked');
-      case 'device_revoked':
-        return t('devices.error.revoked');
-      default:
-        if (err.status === 403) return t('devices.forbidden');
-        if (err.status === 404) return t('devices.error.notFound');
-        return withDetail(t, t(fallback), err);
-    }
-  }
-  return t('login.error.unreachable');
-}
+/** This page's sentences for some problem codes (the rest: `problemMessage`). */
+const DEVICE_WORDING: ProblemWording = {
+  already_revoked: 'devices.error.alreadyRevoked',
+  device_revoked: 'devices.error.revoked',
+  forbidden: 'devices.forbidden',
+  not_found: 'devices.error.notFound',
+};
 
 function DevicesView({ account }: { account: Account }) {
   const { t } = useI18n();
@@ -180,7 +171,7 @@ function NewDeviceCard({ locations }: { locations: Load<Location[]> }) {
       setErrors(next);
       setMessage({
         kind: 'error',
-        text: Object.keys(next).length > 0 ? t('form.fixErrors') : deviceProblem(t, 'devices.error.code', err),
+        text: Object.keys(next).length > 0 ? t('form.fixErrors') : problemMessage(t, err, t('devices.error.code'), DEVICE_WORDING),
       });
     } finally {
       setSaving(false);
@@ -305,7 +296,7 @@ function DeviceListCard({
       refresh();
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: deviceProblem(t, 'devices.error.revoke', err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('devices.error.revoke'), DEVICE_WORDING) });
     } finally {
       setBusy(false);
       setRevoking(null);
@@ -582,7 +573,7 @@ function DeviceEditor({
       if (Object.keys(next).length > 0 || elsewhere.length > 0) {
         text = elsewhere.length > 0 ? `${t('form.fixErrors')} ${elsewhere.join('; ')}` : t('form.fixErrors');
       } else {
-        text = deviceProblem(t, 'devices.error.save', err);
+        text = problemMessage(t, err, t('devices.error.save'), DEVICE_WORDING);
       }
       setMessage({ kind: 'error', text });
     } finally {

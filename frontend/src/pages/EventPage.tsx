@@ -1,5 +1,4 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import { ApiError } from '../api/client';
 import {
   bookingsCsvUrl,
   cancelBooking,
@@ -22,9 +21,9 @@ import { LocalTime, SessionList, SessionRange, useLocalDateTimeFormat } from '..
 import { LogTable } from '../components/LogTable';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
-import { useI18n, type I18n, type MessageKey } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { useKeyedLoad, useRound } from '../load';
-import { withDetail } from '../problems';
+import { problemMessage, type ProblemWording } from '../problems';
 import { href, useHashLocation } from '../router';
 
 /**
@@ -41,28 +40,14 @@ export function bookingLink(tenantSlug: string, eventId: string): string {
   return `${window.location.origin}/#/book/${encodeURIComponent(tenantSlug)}/${encodeURIComponent(eventId)}`;
 }
 
-function eventProblem(t: I18n['t'], fallback: MessageKey, err: unknown): string {
-  if (err instanceof ApiError) {
-    switch (err.code) {
-      case 'event_full':
-        return t('bookings.error.eventFull');
-      case 'already_booked':
-        return t('bookings.error.alreadyBooked');
-      case 'already_cancelled':
-        return t('bookings.error.alreadyCancelled');
-      case 'not_a_draft':
-        return t('events.error.notADraft');
-      case 'forbidden':
-        return t('events.error.forbidden');
-      default:
-        if (err.status === 403) return t('events.error.forbidden');
-        if (err.status === 404) return t('events.error.notFound');
-        if (err.status === 409) return withDetail(t, t('events.error.conflict'), err);
-        return withDetail(t, t(fallback), err);
-    }
-  }
-  return t('login.error.unreachable');
-}
+/** This page's sentences for some problem codes (the rest: `problemMessage`). */
+const EVENT_WORDING: ProblemWording = {
+  event_full: 'bookings.error.eventFull',
+  already_booked: 'bookings.error.alreadyBooked',
+  forbidden: 'events.error.forbidden',
+  not_found: 'events.error.notFound',
+  conflict: 'events.error.conflict',
+};
 
 function EventView({ eventId, account }: { eventId: string; account: Account }) {
   const { t } = useI18n();
@@ -236,7 +221,7 @@ function PublishCard({
       setMessage({ kind: 'ok', text: t('events.publish.done') });
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: eventProblem(t, 'events.publish.error', err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('events.publish.error'), EVENT_WORDING) });
     } finally {
       setBusy(false);
     }
@@ -380,7 +365,7 @@ function BookingsCard({
       onChanged();
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: eventProblem(t, fallback, err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t(fallback), EVENT_WORDING) });
     } finally {
       setBusy(null);
     }

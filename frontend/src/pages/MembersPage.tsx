@@ -1,5 +1,4 @@
 import { useId, useMemo, useState, type FormEvent } from 'react';
-import { ApiError } from '../api/client';
 import {
   createInvitation,
   INVITABLE_ROLES,
@@ -31,7 +30,7 @@ import { RequireAuth } from '../components/RequireAuth';
 import { parseUtc } from '../format';
 import { isMessageKey, useI18n, type I18n, type Language, type MessageKey } from '../i18n';
 import { useKeyedLoad, useRound, type Load } from '../load';
-import { withDetail } from '../problems';
+import { problemMessage, type ProblemWording } from '../problems';
 
 /**
  * The tenant's staff (TOM AUTHZ-1..5, ACC-6, ACC-8): access review with the
@@ -43,33 +42,12 @@ export function MembersPage() {
   return <RequireAuth>{(account) => <MembersView account={account} />}</RequireAuth>;
 }
 
-/** A user-facing sentence for the stable problem codes of these endpoints. */
-function problemText(t: I18n['t'], fallback: MessageKey, err: unknown): string {
-  let text = t(fallback);
-  if (err instanceof ApiError) {
-    switch (err.code) {
-      case 'forbidden':
-        text = t('members.error.forbidden');
-        break;
-      case 'admin_limit_reached':
-        text = t('members.error.adminLimit');
-        break;
-      case 'last_primary_admin':
-        text = t('members.error.lastPrimaryAdmin');
-        break;
-      case 'cannot_disable_self':
-        text = t('members.error.cannotDisableSelf');
-        break;
-      case 'invalid_field':
-        text = t('members.error.invalidField', { field: err.problem?.field ?? '?' });
-        break;
-      default:
-        if (err.status === 404) text = t('members.error.notFound');
-    }
-    text = withDetail(t, text, err);
-  }
-  return text;
-}
+/** This page's sentences for some problem codes (the rest: `problemMessage`). */
+const MEMBER_WORDING: ProblemWording = {
+  forbidden: 'members.error.forbidden',
+  invalid_field: 'members.error.invalidField',
+  not_found: 'members.error.notFound',
+};
 
 function MembersView({ account }: { account: Account }) {
   const { t } = useI18n();
@@ -177,7 +155,7 @@ function AccessReviewCard({
       reload();
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: problemText(t, fallback, err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t(fallback), MEMBER_WORDING) });
     } finally {
       setBusy(null);
     }
@@ -523,7 +501,7 @@ function InviteCard({ companies, onInvited }: { companies: readonly Company[]; o
       onInvited();
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: problemText(t, 'members.invite.error', err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('members.invite.error'), MEMBER_WORDING) });
     } finally {
       setSaving(false);
     }
@@ -636,7 +614,7 @@ function InvitationsCard({
       reload();
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: problemText(t, 'members.invitations.revokeError', err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('members.invitations.revokeError'), MEMBER_WORDING) });
     } finally {
       setBusy(null);
     }
@@ -726,7 +704,7 @@ function CompaniesCard({ load, reload }: { load: Load<Company[]>; reload: () => 
       reload();
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: problemText(t, 'members.companies.createError', err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('members.companies.createError'), MEMBER_WORDING) });
     } finally {
       setSaving(false);
     }
@@ -804,7 +782,7 @@ function SecurityCard({ load, reload }: { load: Load<TenantSecurity>; reload: ()
       });
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: problemText(t, 'members.security.error', err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('members.security.error'), MEMBER_WORDING) });
       setSaved(null);
       reload();
     } finally {

@@ -23,9 +23,9 @@ import { BookingStatusBadge, EventKindLabel } from '../components/EventBadges';
 import { LocalTime, SessionList, useLocalDateTimeFormat } from '../components/EventTimes';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { TextAreaField } from '../components/TextAreaField';
-import { useI18n, type I18n, type MessageKey } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { forgetParticipantSession, participantToken } from '../participant';
-import { fieldIssues, issueText, withDetail } from '../problems';
+import { fieldIssues, issueText, problemMessage, type ProblemWording } from '../problems';
 import { navigate } from '../router';
 import { saveBlob } from '../download';
 
@@ -70,14 +70,10 @@ const REASON_KEYS: Record<UnsubscribeReason, MessageKey> = {
   other: 'portal.mail.reason.other',
 };
 
-function portalError(t: I18n['t'], fallback: MessageKey, err: unknown): string {
-  if (err instanceof ApiError) {
-    if (err.status === 429) return t('login.error.rateLimitedLater');
-    if (err.status === 404) return t('portal.error.notFound');
-    return withDetail(t, t(fallback), err);
-  }
-  return t('login.error.unreachable');
-}
+/** This page's sentences for some problem codes (the rest: `problemMessage`). */
+const PORTAL_WORDING: ProblemWording = {
+  not_found: 'portal.error.notFound',
+};
 
 function PortalView({ slug, token }: { slug: string; token: string }) {
   const { t } = useI18n();
@@ -239,7 +235,7 @@ function BookingsCard({
       onChanged();
     } catch (err) {
       if (ended(err)) return;
-      setMessage({ kind: 'error', text: portalError(t, 'portal.bookings.cancelError', err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('portal.bookings.cancelError'), PORTAL_WORDING) });
     } finally {
       setBusy(false);
       setConfirming(null);
@@ -330,7 +326,7 @@ function ExportCard({ token, slug, ended }: { token: string; slug: string; ended
       setMessage({ kind: 'ok', text: t('portal.export.done', { file: filename }) });
     } catch (err) {
       if (ended(err)) return;
-      setMessage({ kind: 'error', text: portalError(t, 'portal.export.error', err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('portal.export.error'), PORTAL_WORDING) });
     } finally {
       setBusy(false);
     }
@@ -390,7 +386,7 @@ function RequestsCard({
       if (ended(err)) return;
       const issue = fieldIssues(err)[0];
       if (issue) setError(issueText(t, issue));
-      else setMessage({ kind: 'error', text: portalError(t, 'portal.request.error', err) });
+      else setMessage({ kind: 'error', text: problemMessage(t, err, t('portal.request.error'), PORTAL_WORDING) });
     } finally {
       setBusy(false);
     }
@@ -499,7 +495,7 @@ function MailCard({
       if (ended(err)) return;
       const issue = fieldIssues(err)[0];
       if (issue) setError(issueText(t, issue));
-      else setMessage({ kind: 'error', text: portalError(t, 'portal.mail.error', err) });
+      else setMessage({ kind: 'error', text: problemMessage(t, err, t('portal.mail.error'), PORTAL_WORDING) });
     } finally {
       setBusy(false);
     }
@@ -515,7 +511,7 @@ function MailCard({
       onChanged();
     } catch (err) {
       if (ended(err)) return;
-      setMessage({ kind: 'error', text: portalError(t, 'portal.mail.error', err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('portal.mail.error'), PORTAL_WORDING) });
     } finally {
       setBusy(false);
     }

@@ -25,7 +25,7 @@ import { TextAreaField } from '../components/TextAreaField';
 import { ParticipantSearchStatus, useParticipantSearch } from '../components/ParticipantSearchStatus';
 import { useI18n, type I18n, type MessageKey } from '../i18n';
 import { usePolledLoad, type Load } from '../load';
-import { fieldIssues, issueText, withDetail } from '../problems';
+import { fieldIssues, issueText, problemMessage, type ProblemWording, withDetail } from '../problems';
 
 /**
  * "Anfragen" (TOM RIGHTS-2, PRIV-4; tenant admins): the tenant's queue of
@@ -99,23 +99,12 @@ function queueOrder(a: SubjectRequest, b: SubjectRequest): number {
   return open || a.due_at.localeCompare(b.due_at) || a.id.localeCompare(b.id);
 }
 
-function requestProblem(t: I18n['t'], fallback: MessageKey, err: unknown): string {
-  if (err instanceof ApiError) {
-    switch (err.code) {
-      case 'already_handled':
-        return withDetail(t, t('requests.error.alreadyHandled'), err);
-      case 'already_erased':
-        return withDetail(t, t('requests.error.alreadyErased'), err);
-      case 'restricted':
-        return withDetail(t, t('requests.error.restricted'), err);
-      default:
-        if (err.status === 403) return t('requests.forbidden');
-        if (err.status === 404) return withDetail(t, t('requests.error.notFound'), err);
-        return withDetail(t, t(fallback), err);
-    }
-  }
-  return t('login.error.unreachable');
-}
+/** This page's sentences for some problem codes (the rest: `problemMessage`). */
+const REQUEST_WORDING: ProblemWording = {
+  restricted: 'requests.error.restricted',
+  forbidden: 'requests.forbidden',
+  not_found: 'requests.error.notFound',
+};
 
 function RequestsView({ account }: { account: Account }) {
   const { t } = useI18n();
@@ -189,7 +178,7 @@ function RequestListCard({ load, stale, refresh }: { load: Load<SubjectRequest[]
       setMessage({ kind: 'ok', text: t('requests.export.done', { file: filename }) });
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: requestProblem(t, 'requests.export.error', err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('requests.export.error'), REQUEST_WORDING) });
     } finally {
       setBusy(false);
     }
@@ -207,7 +196,7 @@ function RequestListCard({ load, stale, refresh }: { load: Load<SubjectRequest[]
       setMessage({ kind: 'ok', text: done });
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: requestProblem(t, 'requests.error.execute', err) });
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('requests.error.execute'), REQUEST_WORDING) });
     } finally {
       setBusy(false);
       setExecuting(null);
@@ -413,7 +402,7 @@ function NewRequestCard({ onCreated }: { onCreated: () => void }) {
       let msg: string;
       if (Object.keys(next).length > 0) msg = t('form.fixErrors');
       else if (err instanceof ApiError && err.status === 404) msg = withDetail(t, t('requests.new.personGone'), err);
-      else msg = requestProblem(t, 'requests.error.create', err);
+      else msg = problemMessage(t, err, t('requests.error.create'), REQUEST_WORDING);
       setMessage({ kind: 'error', text: msg });
     } finally {
       setSaving(false);

@@ -89,8 +89,6 @@ export const login = {
   'mfa.error.invalidCode': 'Der Code stimmt nicht. Prüfen Sie die Uhrzeit Ihres Telefons und geben Sie den nächsten Code ein.',
   'mfa.error.disable': 'Die Zwei-Faktor-Anmeldung konnte nicht ausgeschaltet werden.',
   'mfa.error.password': 'Das Passwort ist falsch.',
-  'mfa.error.requiredByTenant':
-    'Ihre Organisation verlangt die Zwei-Faktor-Anmeldung für Ihre Rolle – sie kann nicht ausgeschaltet werden.',
 
   'invitation.title': 'Einladung',
   'invitation.loading': 'Einladung wird geprüft …',

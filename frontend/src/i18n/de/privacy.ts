@@ -65,8 +65,6 @@ export const privacy = {
   'requests.done.other': 'Die Anfrage ist erledigt.',
   'requests.error.execute': 'Die Anfrage konnte nicht ausgeführt werden.',
   'requests.error.create': 'Die Anfrage konnte nicht erfasst werden.',
-  'requests.error.alreadyHandled': 'Diese Anfrage ist schon erledigt.',
-  'requests.error.alreadyErased': 'Die Daten dieser Person sind schon gelöscht.',
   'requests.error.notFound': 'Diese Anfrage gibt es nicht (mehr).',
   'requests.new.title': 'Anfrage erfassen',
   'requests.new.intro': 'Für Anfragen, die per Telefon, Brief, E-Mail oder persönlich eingegangen sind. Die Frist beginnt jetzt.',

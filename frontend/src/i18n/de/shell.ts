@@ -52,7 +52,6 @@ export const shell = {
   'readOnly.bannerShort': 'Der Vertrag dieses Mandanten endet; es kann nichts mehr geändert werden.',
   'readOnly.bannerOffboarded': 'Der Vertrag dieses Mandanten ist beendet; seine Daten sind gelöscht.',
   'readOnly.link': 'Vertragsende',
-  'readOnly.problem': 'Der Mandant ist schreibgeschützt, weil sein Vertrag endet – es kann nichts mehr geändert werden.',
 
   'offline.banner': 'Keine Verbindung zum Server – wir versuchen es weiter …',
 

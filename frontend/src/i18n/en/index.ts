@@ -9,8 +9,9 @@ import { members } from './members';
 import { participants } from './participants';
 import { portal } from './portal';
 import { privacy } from './privacy';
+import { problem } from './problem';
 import { shell } from './shell';
 
 // English dictionary, one file per namespace like ../de/ (each typed against
 // its German file). Typed as Messages: every namespace must be here.
-export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy };
+export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...problem };

@@ -92,7 +92,6 @@ export const login: Translation<typeof de> = {
   'mfa.error.invalidCode': 'The code is not right. Check your phone’s clock and enter the next code.',
   'mfa.error.disable': 'Two-factor sign-in could not be turned off.',
   'mfa.error.password': 'The password is wrong.',
-  'mfa.error.requiredByTenant': 'Your organisation requires two-factor sign-in for your role – it cannot be turned off.',
 
   'invitation.title': 'Invitation',
   'invitation.loading': 'Checking the invitation …',

@@ -68,8 +68,6 @@ export const privacy: Translation<typeof de> = {
   'requests.done.other': 'The request is done.',
   'requests.error.execute': 'The request could not be carried out.',
   'requests.error.create': 'The request could not be recorded.',
-  'requests.error.alreadyHandled': 'This request has been handled already.',
-  'requests.error.alreadyErased': "This person's data have been erased already.",
   'requests.error.notFound': 'This request does not exist (any more).',
   'requests.new.title': 'Record a request',
   'requests.new.intro': 'For requests received by phone, letter, email or in person. The deadline starts now.',

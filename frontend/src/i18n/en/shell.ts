@@ -55,7 +55,6 @@ export const shell: Translation<typeof de> = {
   'readOnly.bannerShort': "This tenant's contract is ending; nothing can be changed any more.",
   'readOnly.bannerOffboarded': "This tenant's contract has ended; its data is deleted.",
   'readOnly.link': 'End of contract',
-  'readOnly.problem': 'The tenant is read-only because its contract is ending – nothing can be changed any more.',
 
   'offline.banner': 'No connection to the server – retrying …',
 
