@@ -8,7 +8,7 @@ TARGET_DIR := $(if $(TARGET_DIR),$(TARGET_DIR),target)
 BIN := $(TARGET_DIR)/debug/anwesend
 TEST_PG_URL ?= postgres://anwesend_test:anwesend_test@127.0.0.1:5432/postgres
 
-.PHONY: help run test deps ui server openapi test-rust-sqlite test-rust-postgres test-browser bench
+.PHONY: help run test deps ui server openapi lint test-rust-sqlite test-rust-postgres test-browser bench
 
 help:
 	@echo "make run    build UI and server, serve http://localhost:8080 (SQLite, demo tenant)"
@@ -35,7 +35,19 @@ openapi: server
 test: deps
 	deploy/dev/postgres.sh
 	deploy/dev/frontend.sh
-	$(MAKE) server test-rust-sqlite test-rust-postgres ui test-browser
+	$(MAKE) server lint test-rust-sqlite test-rust-postgres ui test-browser
+
+# Gates: formatted, clippy-clean (warnings are errors; `unwrap_used` denied outside tests),
+# and the committed OpenAPI document and the UI's typed client match the server's code.
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(BIN) openapi > "$$tmp/openapi.json" && \
+	  (cd frontend && npx --no-install openapi-typescript "$$tmp/openapi.json" -o "$$tmp/schema.d.ts" >/dev/null) && \
+	  if ! cmp -s "$$tmp/openapi.json" frontend/openapi.json || ! cmp -s "$$tmp/schema.d.ts" frontend/src/api/schema.d.ts; then \
+	    echo "lint: frontend/openapi.json or frontend/src/api/schema.d.ts does not match the server's code; run make openapi" >&2; exit 1; \
+	  fi
 
 test-rust-sqlite:
 	ANWESEND_TEST_DATABASE=sqlite ANWESEND_TEST_PG_URL=$(TEST_PG_URL) $(CARGO) test --workspace

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use anwesend::audit::{self, AuditContext, Event};
 use anwesend::config::IpHashConfig;
-use anwesend::crypto::{IpHasher, MasterKey, MasterKeyOrigin};
+use anwesend::audit::IpHasher;
+use anwesend::crypto::{MasterKey, MasterKeyOrigin};
 use anwesend::db::{self, Db, TenantScope};
 use anwesend::tenants::{model::NewTenant, service as tenants};
 use diesel::connection::SimpleConnection;

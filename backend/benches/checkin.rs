@@ -730,7 +730,7 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
     let tenant = tenants::create(&state.db, &state.master, &ctx, NewTenant { slug: SLUG.into(), name: "Bench".into(), is_demo: false }).expect("tenant");
     let scope = TenantScope::named_by_operator(tenant.id.clone());
     state.ip_hasher.ensure_key(now).expect("IP-hash key");
-    accounts::grant_by_operator(&state.db, &state.master, &ctx, &scope, STAFF_EMAIL, STAFF_PASSWORD, Role::TenantAdmin).expect("staff account");
+    accounts::grant_by_operator(&state.db, &state.master, state.config.auth.password_hash, &ctx, &scope, STAFF_EMAIL, STAFF_PASSWORD, Role::TenantAdmin).expect("staff account");
 
     // Warm-up, the levels, the kiosk: a hall and an event running now for each.
     let mut plan: Vec<(&'static str, usize, usize)> = vec![("warm-up", 4, WARM_UP)];

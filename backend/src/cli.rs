@@ -251,7 +251,7 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Admin(AdminCommand::CreatePlatformAdmin { email }) => {
             let (db, master) = open(&config)?;
             let password = read_password()?;
-            let account = accounts::service::create_platform_admin(&db, &master, &AuditContext::operator(clock.now()), &email, &password)?;
+            let account = accounts::service::create_platform_admin(&db, &master, config.auth.password_hash, &AuditContext::operator(clock.now()), &email, &password)?;
             println!("created platform admin {}", account.id);
             Ok(())
         }
@@ -260,7 +260,7 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             let scope = tenant_scope(&db, &tenant)?;
             let password = read_password()?;
             let ctx = AuditContext::operator(clock.now());
-            let account = accounts::service::grant_by_operator(&db, &master, &ctx, &scope, &email, &password, Role::TenantAdmin)?;
+            let account = accounts::service::grant_by_operator(&db, &master, config.auth.password_hash, &ctx, &scope, &email, &password, Role::TenantAdmin)?;
             println!("{} is now a primary tenant admin of {tenant}", account.id);
             Ok(())
         }
@@ -269,13 +269,13 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             let scope = tenant_scope(&db, &tenant)?;
             let password = read_password()?;
             let ctx = AuditContext::operator(clock.now());
-            let account = accounts::service::grant_by_operator(&db, &master, &ctx, &scope, &email, &password, Role::PartnerAdmin)?;
+            let account = accounts::service::grant_by_operator(&db, &master, config.auth.password_hash, &ctx, &scope, &email, &password, Role::PartnerAdmin)?;
             println!("{} is now a partner admin of {tenant}", account.id);
             Ok(())
         }
         Command::Keys(KeysCommand::RotateIp) => {
             let (db, master) = open(&config)?;
-            let hasher = crate::crypto::IpHasher::new(db, Arc::new(master), &config.ip_hash);
+            let hasher = crate::audit::IpHasher::new(db, Arc::new(master), &config.ip_hash);
             let current = hasher.ensure_key(clock.now())?;
             let destroyed = hasher.destroy_expired(clock.now())?;
             println!("current IP-hash key {current}; destroyed {}", destroyed.len());
@@ -345,7 +345,6 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
 
 /// Opens the database for an operator command. Migrations run first, as on `serve`.
 fn open(config: &Config) -> anyhow::Result<(Db, MasterKey)> {
-    crate::auth::password::configure(config.auth.password_hash);
     let master = MasterKey::load(config)?;
     if config.auto_migrate {
         db::migrate(config.migration_url()).context("running migrations")?;

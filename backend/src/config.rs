@@ -105,7 +105,7 @@ impl Default for RateLimitConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
     /// Argon2id parameters of new password hashes; never below the OWASP floor (TOM ACC-1).
-    pub password_hash: crate::auth::password::HashParams,
+    pub password_hash: HashParams,
     /// Days an invitation link stays valid.
     pub invitation_days: u32,
     /// The access review flags accounts without a sign-in for this many days (TOM AUTHZ-5).
@@ -432,5 +432,29 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+/// Argon2id cost parameters of new hashes. Existing hashes keep theirs (they are in the
+/// PHC string) and still verify.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HashParams {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl HashParams {
+    pub const FLOOR: Self = Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
+
+    pub fn below_floor(&self) -> bool {
+        self.memory_kib < Self::FLOOR.memory_kib || self.iterations < Self::FLOOR.iterations || self.parallelism < Self::FLOOR.parallelism
+    }
+}
+
+impl Default for HashParams {
+    fn default() -> Self {
+        Self::FLOOR
     }
 }

@@ -1,6 +1,10 @@
 //! The service-level error. Routes turn it into problem+json (see `http::error`).
 
+use std::time::Duration;
+
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::problem::ProblemCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -15,17 +19,20 @@ pub enum AppError {
     Conflict(String),
     /// A rule of the domain refuses the change; `code` is the stable problem code.
     #[error("{code}: {message}")]
-    Rule { code: &'static str, message: String },
+    Rule { code: ProblemCode, message: String },
     /// A new password the policy refuses (TOM ACC-1).
     #[error("weak password: {0}")]
     Weak(String),
     /// The caller's role does not allow this; the denial is already audited.
     #[error("forbidden")]
     Forbidden,
+    /// Too many attempts; the caller may try again after the wait (TOM ACC-4).
+    #[error("rate limited for {0:?}")]
+    RateLimited(Duration),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("cryptography: {0}")]
-    Crypto(#[from] crate::crypto::CryptoError),
+    Crypto(#[from] CryptoError),
     #[error("database: {0}")]
     Database(DieselError),
     #[error("internal: {0}")]
@@ -33,7 +40,7 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn rule(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn rule(code: ProblemCode, message: impl Into<String>) -> Self {
         Self::Rule { code, message: message.into() }
     }
 
@@ -64,4 +71,18 @@ impl From<DieselError> for AppError {
             other => Self::Database(other),
         }
     }
+}
+
+/// A key or ciphertext that cannot be used. Defined here, beside the error that carries
+/// it, so this module depends on no capability; `crypto` re-exports it.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CryptoError {
+    #[error("ciphertext cannot be opened with this key and context")]
+    Decrypt,
+    #[error("ciphertext has an unknown format")]
+    Format,
+    #[error("the key has been destroyed")]
+    KeyDestroyed,
+    #[error("key material is invalid: {0}")]
+    BadKey(String),
 }

@@ -3,6 +3,9 @@
 //! Capabilities live in one folder each with the same rooms: `model` (types), `store`
 //! (the only place that touches diesel), `service` (rules), `routes` (HTTP).
 
+#[macro_use]
+mod macros;
+
 pub mod accounts;
 pub mod attendance;
 pub mod audit;
@@ -25,6 +28,8 @@ pub mod notify;
 pub mod offboarding;
 pub mod portal;
 pub mod privacy;
+pub mod problem;
+pub mod runtime;
 pub mod server;
 pub mod state;
 pub mod tenants;

@@ -3,7 +3,8 @@ use std::sync::Arc;
 use crate::auth::rate_limit::AuthLimits;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::crypto::{IpHasher, MasterKey};
+use crate::audit::IpHasher;
+use crate::crypto::MasterKey;
 use crate::db::Db;
 
 /// Everything a request handler may reach, built once at start.
@@ -16,14 +17,13 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub limits: Arc<AuthLimits>,
     /// Wakes the mail worker when a service queued a message.
-    pub mail_wakeup: Arc<crate::notify::worker::Wakeup>,
+    pub mail_wakeup: Arc<crate::runtime::Wakeup>,
     /// Accepted taps for the open kiosk screens.
-    pub kiosk: Arc<crate::attendance::feed::KioskFeed>,
+    pub kiosk: Arc<crate::runtime::Feed<crate::attendance::model::KioskEvent>>,
 }
 
 impl AppState {
     pub fn new(config: Config, db: Db, master: MasterKey, clock: Arc<dyn Clock>) -> Self {
-        crate::auth::password::configure(config.auth.password_hash);
         let master = Arc::new(master);
         let ip_hasher = Arc::new(IpHasher::new(db.clone(), master.clone(), &config.ip_hash));
         let limits = Arc::new(AuthLimits::new(&config.rate_limit));

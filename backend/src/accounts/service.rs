@@ -3,7 +3,7 @@ use uuid::Uuid;
 use super::model::Account;
 use super::store;
 use crate::auth::model::{Membership, Role};
-use crate::auth::password;
+use crate::auth::password::{self, HashParams};
 use crate::auth::store as auth_store;
 use crate::audit::{self, Action, AuditContext, Event};
 use crate::crypto::{normalize_email, MasterKey};
@@ -25,7 +25,7 @@ pub fn validate_email(email: &str) -> Result<String, AppError> {
 }
 
 /// A new account row for a validated email; the password is checked and hashed here.
-pub fn new_account(master: &MasterKey, email: &str, pw: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Account, AppError> {
+pub fn new_account(master: &MasterKey, hash_params: HashParams, email: &str, pw: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Account, AppError> {
     password::check_policy(pw, Some(email))?;
     let keys = master.platform_keys();
     let id = Uuid::now_v7().to_string();
@@ -34,7 +34,7 @@ pub fn new_account(master: &MasterKey, email: &str, pw: &str, at: chrono::DateTi
         email_ciphertext: keys.encrypt("accounts", "email", &id, email),
         email_index: keys.blind_index("accounts", "email", email),
         id,
-        password_hash: password::hash(pw)?,
+        password_hash: password::hash(pw, hash_params)?,
         is_platform_admin: false,
         disabled_at: None,
         created_at: now,
@@ -48,9 +48,9 @@ pub fn new_account(master: &MasterKey, email: &str, pw: &str, at: chrono::DateTi
 }
 
 /// Creates a platform admin. Reachable only from the server's CLI (AUTHZ-3).
-pub fn create_platform_admin(db: &Db, master: &MasterKey, ctx: &AuditContext, email: &str, pw: &str) -> Result<Account, AppError> {
+pub fn create_platform_admin(db: &Db, master: &MasterKey, hash_params: HashParams, ctx: &AuditContext, email: &str, pw: &str) -> Result<Account, AppError> {
     let email = validate_email(email)?;
-    let account = Account { is_platform_admin: true, ..new_account(master, &email, pw, ctx.at)? };
+    let account = Account { is_platform_admin: true, ..new_account(master, hash_params, &email, pw, ctx.at)? };
     db.platform_tx(|tx| {
         if store::find_by_email_index(tx, &account.email_index)?.is_some() {
             return Err(AppError::Conflict("an account with this email exists".into()));
@@ -66,7 +66,7 @@ pub fn create_platform_admin(db: &Db, master: &MasterKey, ctx: &AuditContext, em
 /// if it does not exist): the operator's bootstrap of a tenant's primary admin (AUTHZ-3),
 /// and partner admins, who act in several tenants. Later admins are granted by primary
 /// admins in the web UI.
-pub fn grant_by_operator(db: &Db, master: &MasterKey, ctx: &AuditContext, scope: &TenantScope, email: &str, pw: &str, role: Role) -> Result<Account, AppError> {
+pub fn grant_by_operator(db: &Db, master: &MasterKey, hash_params: HashParams, ctx: &AuditContext, scope: &TenantScope, email: &str, pw: &str, role: Role) -> Result<Account, AppError> {
     let email = validate_email(email)?;
     let keys = master.platform_keys();
     let index = keys.blind_index("accounts", "email", &email);
@@ -76,7 +76,7 @@ pub fn grant_by_operator(db: &Db, master: &MasterKey, ctx: &AuditContext, scope:
     };
     let (account, is_new) = match existing {
         Some(account) => (account, false),
-        None => (new_account(master, &email, pw, ctx.at)?, true),
+        None => (new_account(master, hash_params, &email, pw, ctx.at)?, true),
     };
     let membership = Membership {
         tenant_id: scope.tenant_id().to_owned(),

@@ -10,15 +10,15 @@ use super::model::{Correction, KioskQuery, ManualRecord, ParticipantAttendance, 
 use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
-use crate::events::routes::staff;
-use crate::http::{ApiError, Problem};
+use crate::http::call::staff;
+use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
 /// Who of a session's confirmed bookings is present, late, left early or absent, with every record.
 #[utoipa::path(get, path = "/api/v1/event-sessions/{id}/attendance", operation_id = "session_attendance", tag = "attendance", params(("id" = String, Path)), responses(
     (status = 200, body = SessionAttendance),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
 ))]
 #[get("/{id}/attendance")]
 pub async fn session(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -28,8 +28,8 @@ pub async fn session(state: web::Data<AppState>, p: Principal, id: web::Path<Str
 /// The session's attendance with every record as CSV (audited).
 #[utoipa::path(get, path = "/api/v1/event-sessions/{id}/attendance.csv", operation_id = "session_attendance_csv", tag = "attendance", params(("id" = String, Path)), responses(
     (status = 200, content_type = "text/csv", body = String),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
 ))]
 #[get("/{id}/attendance.csv")]
 pub async fn session_csv(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -42,10 +42,10 @@ pub async fn session_csv(state: web::Data<AppState>, p: Principal, id: web::Path
 /// A check-in or check-out entered by staff.
 #[utoipa::path(post, path = "/api/v1/attendance", operation_id = "attendance_record", tag = "attendance", request_body = ManualRecord, responses(
     (status = 201, body = RecordView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
+    problems::Unprocessable,
 ))]
 #[post("")]
 pub async fn record(state: web::Data<AppState>, p: Principal, body: web::Json<ManualRecord>) -> Result<HttpResponse, ApiError> {
@@ -55,10 +55,10 @@ pub async fn record(state: web::Data<AppState>, p: Principal, body: web::Json<Ma
 /// Corrects a record: a new record supersedes it; the original stays in the proof.
 #[utoipa::path(post, path = "/api/v1/attendance/{id}/correct", operation_id = "attendance_correct", tag = "attendance", params(("id" = String, Path)), request_body = Correction, responses(
     (status = 201, body = RecordView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
+    problems::Unprocessable,
 ))]
 #[post("/{id}/correct")]
 pub async fn correct(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<Correction>) -> Result<HttpResponse, ApiError> {
@@ -68,8 +68,8 @@ pub async fn correct(state: web::Data<AppState>, p: Principal, id: web::Path<Str
 /// One participant's attendance records across the events the caller may see.
 #[utoipa::path(get, path = "/api/v1/participants/{id}/attendance", operation_id = "participant_attendance", tag = "attendance", params(("id" = String, Path)), responses(
     (status = 200, body = ParticipantAttendance),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
 ))]
 #[get("/{id}/attendance")]
 pub async fn participant(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -80,7 +80,7 @@ pub async fn participant(state: web::Data<AppState>, p: Principal, id: web::Path
 /// each tap in the caller's tenant, optionally of one location.
 #[utoipa::path(get, path = "/api/v1/kiosk/stream", operation_id = "kiosk_stream", tag = "attendance", params(KioskQuery), responses(
     (status = 200, content_type = "text/event-stream", body = String),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
 ))]
 #[get("/stream")]
 pub async fn kiosk(state: web::Data<AppState>, p: Principal, q: web::Query<KioskQuery>) -> Result<HttpResponse, ApiError> {
@@ -89,10 +89,7 @@ pub async fn kiosk(state: web::Data<AppState>, p: Principal, q: web::Query<Kiosk
     let (scope, places) = staff(state.clone(), p, Permission::KioskView, move |s, _, scope| {
         let places = match location {
             None => None,
-            Some(l) => {
-                let all = s.db.tenant_tx(scope, |tx| Ok(crate::locations::store::list(tx, scope.tenant_id())?))?;
-                Some(all.into_iter().filter(|x| x.id == l || x.parent_id.as_ref() == Some(&l)).map(|x| x.id).collect::<Vec<_>>())
-            }
+            Some(l) => Some(crate::locations::service::with_rooms(&s.db, scope, &l)?),
         };
         Ok((scope.clone(), places))
     })

@@ -19,6 +19,7 @@ use crate::devices::signed::DeviceRequest;
 use crate::error::AppError;
 use crate::events::model::SessionRow;
 use crate::events::store as events;
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::service::keys;
 
@@ -339,7 +340,7 @@ pub fn record_manual(state: &AppState, p: &Principal, scope: &TenantScope, input
             .ok_or_else(|| AppError::invalid("booking_id", "no confirmed booking of this event"))?;
         let rows = store::of_session_participant(tx, scope.tenant_id(), &session.id, &booking.participant_id)?;
         if effective(&rows).iter().any(|r| r.kind == input.kind) {
-            return Err(AppError::rule("already_recorded", "this is recorded already; correct the existing record instead"));
+            return Err(AppError::rule(ProblemCode::AlreadyRecorded, "this is recorded already; correct the existing record instead"));
         }
         let row = AttendanceRow {
             tenant_id: scope.tenant_id().to_owned(),
@@ -376,7 +377,7 @@ pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, i
     state.db.tenant_tx(scope, |tx| {
         db::lock_row(tx, "event_sessions", scope.tenant_id(), &session.id)?;
         if store::is_superseded(tx, scope.tenant_id(), id)? {
-            return Err(AppError::rule("already_corrected", "this record was corrected already; correct the newest one"));
+            return Err(AppError::rule(ProblemCode::AlreadyCorrected, "this record was corrected already; correct the newest one"));
         }
         let row = AttendanceRow {
             id: Uuid::now_v7().to_string(),

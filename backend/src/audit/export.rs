@@ -22,6 +22,22 @@ pub enum ExportFormat {
     Csv,
 }
 
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Csv => "csv",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Json => "application/json",
+            Self::Csv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
 /// What an export covers; becomes part of the signed proof.
 pub struct ExportMeta<'a> {
     /// `audit` or `deletion_log`.

@@ -12,10 +12,13 @@
 pub mod chain;
 pub mod deletion;
 pub mod export;
+pub mod ip_hash;
+mod ip_hash_store;
 pub mod model;
 pub mod service;
 pub mod routes;
 pub mod store;
 
+pub use ip_hash::{IpHash, IpHasher};
 pub use model::{Action, Actor, ActorKind, AuditContext, Event, Outcome};
 pub use service::{record, verify_chain, VerifyReport};

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::crypto::IpHash;
+use super::IpHash;
 use crate::db::schema::audit_entries;
 
 /// Declares the closed set of audited actions with their stable string codes.

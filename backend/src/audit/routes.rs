@@ -9,10 +9,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::export::ExportFormat;
 use super::model::{Action, Entry, Filter};
 use super::service::{self, VerifyReport};
-use crate::auth::policy::{authorize, Permission};
+use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
-use crate::crypto::PlatformSigner;
-use crate::http::{ApiError, Problem};
+use crate::http::call::{staff, staff_granted};
+use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -104,36 +104,21 @@ pub struct AuditActions {
 /// The entries the caller's role may see, newest first (TOM INPUT-3).
 #[utoipa::path(get, path = "/api/v1/audit", operation_id = "audit_list", tag = "audit", params(AuditQuery), responses(
     (status = 200, body = AuditPage),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
+    problems::Forbidden,
 ))]
 #[get("")]
 pub async fn list(state: web::Data<AppState>, p: Principal, query: web::Query<AuditQuery>) -> Result<HttpResponse, ApiError> {
-    let page = web::block(move || -> Result<AuditPage, ApiError> {
-        let grant = authorize(&state, &p, Permission::AuditRead)?;
-        let limit = query.limit.unwrap_or(50).clamp(1, 200);
-        let filter = query.filter();
-        let run = |tx: &mut crate::db::Tx<'_>| {
-            let chain = service::chain_of(tx);
-            service::search(tx, &chain, &grant.visibility, &filter, query.before, limit + 1)
-        };
-        let mut entries = match &grant.scope {
-            Some(scope) => state.db.tenant_tx(scope, run)?,
-            None => state.db.platform_tx(run)?,
-        };
-        let more = entries.len() as i64 > limit;
-        entries.truncate(limit as usize);
-        let next_before = if more { entries.last().map(|e| e.seq) } else { None };
-        Ok(AuditPage { entries: entries.into_iter().map(AuditEntry::from).collect(), next_before })
-    })
-    .await??;
+    let (entries, next_before) =
+        staff_granted(state, p, Permission::AuditRead, move |state, _, grant| service::page(state, &grant, &query.filter(), query.before, query.limit)).await?;
+    let page = AuditPage { entries: entries.into_iter().map(AuditEntry::from).collect(), next_before };
     Ok(HttpResponse::Ok().json(page))
 }
 
 /// The action codes, for filters.
 #[utoipa::path(get, path = "/api/v1/audit/actions", operation_id = "audit_actions", tag = "audit", responses(
     (status = 200, body = AuditActions),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
 ))]
 #[get("/actions")]
 pub async fn actions(_p: Principal) -> HttpResponse {
@@ -143,57 +128,26 @@ pub async fn actions(_p: Principal) -> HttpResponse {
 /// Checks the caller's chain and names the first broken entry (TOM INPUT-5).
 #[utoipa::path(get, path = "/api/v1/audit/verify", operation_id = "audit_verify", tag = "audit", responses(
     (status = 200, body = VerifyReport),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
 ))]
 #[get("/verify")]
 pub async fn verify(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
-    let report = web::block(move || -> Result<VerifyReport, ApiError> {
-        let grant = authorize(&state, &p, Permission::AuditVerify)?;
-        let run = |tx: &mut crate::db::Tx<'_>| {
-            let chain = service::chain_of(tx);
-            service::verify_chain(tx, &chain)
-        };
-        Ok(match &grant.scope {
-            Some(scope) => state.db.tenant_tx(scope, run)?,
-            None => state.db.platform_tx(run)?,
-        })
-    })
-    .await??;
+    let report = staff_granted(state, p, Permission::AuditVerify, move |state, _, grant| service::verify_granted(state, &grant)).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
 /// A signed export of the entries the caller may see (TOM INPUT-4); recorded in the chain.
 #[utoipa::path(get, path = "/api/v1/audit/export", operation_id = "audit_export", tag = "audit", params(AuditQuery), responses(
     (status = 200, description = "CSV or JSON file with its proof", content_type = "text/csv"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
 ))]
 #[get("/export")]
 pub async fn export(state: web::Data<AppState>, p: Principal, query: web::Query<AuditQuery>) -> Result<HttpResponse, ApiError> {
     let format = query.format.unwrap_or(ExportFormat::Csv);
-    let (bytes, name) = web::block(move || -> Result<(Vec<u8>, String), ApiError> {
-        let grant = authorize(&state, &p, Permission::AuditExport)?;
-        let signer = PlatformSigner::from_master(&state.master).map_err(crate::AppError::from)?;
-        let bytes = service::export_entries(&state.db, grant.scope.as_ref(), &grant.visibility, &query.filter(), format, &p.audit, &signer)?;
-        let label = match &grant.scope {
-            Some(scope) => {
-                let mut conn = state.db.conn()?;
-                crate::tenants::store::find(&mut conn, scope.tenant_id()).map_err(crate::AppError::from)?.map_or_else(|| "tenant".into(), |t| t.slug)
-            }
-            None => "platform".into(),
-        };
-        let ext = match format {
-            ExportFormat::Csv => "csv",
-            ExportFormat::Json => "json",
-        };
-        Ok((bytes, format!("audit-{label}-{}.{ext}", p.audit.at.format("%Y-%m-%d"))))
-    })
-    .await??;
-    let content_type = match format {
-        ExportFormat::Csv => "text/csv; charset=utf-8",
-        ExportFormat::Json => "application/json",
-    };
+    let (bytes, name) =
+        staff_granted(state, p, Permission::AuditExport, move |state, p, grant| service::export_granted(state, p, &grant, &query.filter(), format)).await?;
     Ok(HttpResponse::Ok()
-        .content_type(content_type)
+        .content_type(format.content_type())
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
         .body(bytes))
 }
@@ -217,42 +171,29 @@ pub struct DeletionList {
 /// The tenant's deletion log, newest first (TOM PRIV-4, DEL-3).
 #[utoipa::path(get, path = "/api/v1/deletion-log", operation_id = "deletion_log_list", tag = "audit", params(DeletionQuery), responses(
     (status = 200, body = DeletionList),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
 ))]
 #[get("")]
 pub async fn deletions(state: web::Data<AppState>, p: Principal, query: web::Query<DeletionQuery>) -> Result<HttpResponse, ApiError> {
-    let deletions = web::block(move || -> Result<DeletionList, ApiError> {
-        let grant = authorize(&state, &p, Permission::DeletionLogRead)?;
-        let scope = grant.scope.ok_or_else(ApiError::not_found)?;
-        let deletions = state.db.tenant_tx(&scope, |tx| Ok(super::deletion::list(tx, scope.tenant_id(), query.from, query.to)?))?;
-        Ok(DeletionList { deletions })
-    })
-    .await??;
+    let deletions = staff(state, p, Permission::DeletionLogRead, move |state, _, scope| service::deletions(state, scope, query.from, query.to)).await?;
+    let deletions = DeletionList { deletions };
     Ok(HttpResponse::Ok().json(deletions))
 }
 
 /// A signed export of the deletion log; recorded in the audit trail.
 #[utoipa::path(get, path = "/api/v1/deletion-log/export", operation_id = "deletion_log_export", tag = "audit", params(DeletionQuery), responses(
     (status = 200, description = "CSV or JSON file with its proof", content_type = "text/csv"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
 ))]
 #[get("/export")]
 pub async fn deletions_export(state: web::Data<AppState>, p: Principal, query: web::Query<DeletionQuery>) -> Result<HttpResponse, ApiError> {
     let format = query.format.unwrap_or(ExportFormat::Csv);
-    let bytes = web::block(move || -> Result<Vec<u8>, ApiError> {
-        let grant = authorize(&state, &p, Permission::DeletionLogRead)?;
-        let scope = grant.scope.ok_or_else(ApiError::not_found)?;
-        let signer = PlatformSigner::from_master(&state.master).map_err(crate::AppError::from)?;
-        let filter = Filter { from: query.from, to: query.to, ..Filter::default() };
-        Ok(service::export_deletions(&state.db, &scope, &filter, format, &p.audit, &signer)?)
+    let bytes = staff(state, p, Permission::DeletionLogRead, move |state, p, scope| {
+        service::export_deletion_log(state, p, scope, query.from, query.to, format)
     })
-    .await??;
-    let (content_type, ext) = match format {
-        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
-        ExportFormat::Json => ("application/json", "json"),
-    };
+    .await?;
     Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"deletion-log.{ext}\"")))
+        .content_type(format.content_type())
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"deletion-log.{}\"", format.extension())))
         .body(bytes))
 }

@@ -8,9 +8,12 @@ use super::deletion::{self, NewDeletion};
 use super::export::{self, ExportFormat, ExportMeta};
 use super::model::{Action, AuditContext, Entry, Event, Filter, Visibility, MAX_DETAIL_BYTES, PLATFORM_CHAIN};
 use super::store;
+use crate::auth::policy::Grant;
+use crate::auth::service::Principal;
 use crate::crypto::PlatformSigner;
 use crate::db::{Db, DbConnection, TenantScope, Tx};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The chain a transaction writes to: its tenant's, or the platform's.
 pub fn chain_of(tx: &Tx<'_>) -> String {
@@ -349,4 +352,57 @@ pub fn export_deletions(
         )?;
         Ok(bytes)
     })
+}
+
+/// Runs `f` in the chain a grant names: its tenant's, or the platform's.
+fn in_granted_chain<T>(state: &AppState, grant: &Grant, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
+    match &grant.scope {
+        Some(scope) => state.db.tenant_tx(scope, f),
+        None => state.db.platform_tx(f),
+    }
+}
+
+/// One page (1–200 entries) of what the grant may see, newest first, and the cursor of
+/// the next page when there is one (TOM INPUT-3).
+pub fn page(state: &AppState, grant: &Grant, filter: &Filter, before: Option<i64>, limit: Option<i64>) -> Result<(Vec<Entry>, Option<i64>), AppError> {
+    let limit = limit.unwrap_or(50).clamp(1, 200);
+    let mut entries = in_granted_chain(state, grant, |tx| {
+        let chain = chain_of(tx);
+        search(tx, &chain, &grant.visibility, filter, before, limit + 1)
+    })?;
+    let more = entries.len() as i64 > limit;
+    entries.truncate(limit as usize);
+    let next_before = if more { entries.last().map(|e| e.seq) } else { None };
+    Ok((entries, next_before))
+}
+
+/// Verifies the chain the grant names (TOM INPUT-5).
+pub fn verify_granted(state: &AppState, grant: &Grant) -> Result<VerifyReport, AppError> {
+    in_granted_chain(state, grant, |tx| {
+        let chain = chain_of(tx);
+        verify_chain(tx, &chain)
+    })
+}
+
+/// A signed export of what the grant may see, and its file name (TOM INPUT-4).
+pub fn export_granted(state: &AppState, p: &Principal, grant: &Grant, filter: &Filter, format: ExportFormat) -> Result<(Vec<u8>, String), AppError> {
+    let signer = PlatformSigner::from_master(&state.master)?;
+    let bytes = export_entries(&state.db, grant.scope.as_ref(), &grant.visibility, filter, format, &p.audit, &signer)?;
+    let label = match &grant.scope {
+        Some(scope) => state.db.tenant_tx(scope, |tx| Ok(crate::tenants::store::find(tx, scope.tenant_id())?))?.map_or_else(|| "tenant".into(), |t| t.slug),
+        None => "platform".into(),
+    };
+    Ok((bytes, format!("audit-{label}-{}.{}", p.audit.at.format("%Y-%m-%d"), format.extension())))
+}
+
+/// The tenant's deletion log, newest first (TOM PRIV-4, DEL-3).
+pub fn deletions(state: &AppState, scope: &TenantScope, from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> Result<Vec<deletion::Deletion>, AppError> {
+    state.db.tenant_tx(scope, |tx| Ok(deletion::list(tx, scope.tenant_id(), from, to)?))
+}
+
+/// A signed export of the tenant's deletion log; recorded in the audit trail.
+pub fn export_deletion_log(state: &AppState, p: &Principal, scope: &TenantScope, from: Option<NaiveDateTime>, to: Option<NaiveDateTime>, format: ExportFormat) -> Result<Vec<u8>, AppError> {
+    let signer = PlatformSigner::from_master(&state.master)?;
+    let filter = Filter { from, to, ..Filter::default() };
+    export_deletions(&state.db, scope, &filter, format, &p.audit, &signer)
 }

@@ -11,6 +11,7 @@ use crate::accounts::store as accounts;
 use crate::audit::{self, Action, Event, Outcome};
 use crate::crypto::{constant_time_eq, hmac_hex, random_bytes};
 use crate::error::AppError;
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 
 const ISSUER: &str = "anwesend";
@@ -68,7 +69,7 @@ pub fn confirm(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> 
         return Err(AppError::Forbidden);
     }
     let account = account(state, p)?;
-    let pending = account.totp_pending_ciphertext.as_deref().ok_or_else(|| AppError::rule("no_enrolment", "start the setup first"))?;
+    let pending = account.totp_pending_ciphertext.as_deref().ok_or_else(|| AppError::rule(ProblemCode::NoEnrolment, "start the setup first"))?;
     let secret = secret_of(state, &account.id, "totp_pending", pending)?;
     let Some(step) = totp::verify(&secret, code, origin.at.timestamp(), None) else {
         return Err(AppError::Invalid { field: "code", message: "is not the current code of the authenticator app".into() });
@@ -107,7 +108,7 @@ pub fn disable(state: &AppState, p: &Principal, pw: &str) -> Result<(), AuthErro
         return Err(AuthError::InvalidCredentials);
     }
     if required_for(state, p)? {
-        return Err(AppError::rule("mfa_required_by_tenant", "your organisation requires a second factor for your role").into());
+        return Err(AppError::rule(ProblemCode::MfaRequiredByTenant, "your organisation requires a second factor for your role").into());
     }
     Ok(in_principal_chain(state, p, |tx| {
         store::disable_totp(tx, &account.id)?;
@@ -120,7 +121,7 @@ pub fn disable(state: &AppState, p: &Principal, pw: &str) -> Result<(), AuthErro
 /// success the session is replaced by a full one with a new token.
 pub fn verify(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> Result<(String, Principal), AuthError> {
     if p.stage != Stage::Mfa {
-        return Err(AppError::rule("no_challenge", "this session is not waiting for a second factor").into());
+        return Err(AppError::rule(ProblemCode::NoChallenge, "this session is not waiting for a second factor").into());
     }
     let account = account(state, p)?;
     let secret = match &account.totp_secret_ciphertext {

@@ -113,3 +113,39 @@ impl Stage {
         }
     }
 }
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TenantRef {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+}
+
+/// A tenant the account works in, with its roles there.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TenantMembership {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub roles: Vec<String>,
+}
+
+/// The signed-in account as the UI needs it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub account_id: String,
+    pub email: String,
+    pub is_platform_admin: bool,
+    pub tenant: Option<TenantRef>,
+    pub roles: Vec<String>,
+    /// What the server allows this session, decided by the one permission check; the UI
+    /// shows what these allow and nothing more (TOM AUTHZ-1).
+    pub permissions: Vec<super::policy::Permission>,
+    /// `mfa`: enter the second factor; `enrol`: set one up first; `full`: signed in.
+    pub stage: Stage,
+    pub mfa_enabled: bool,
+    /// Every tenant the account can switch to (TOM SEP-6).
+    pub tenants: Vec<TenantMembership>,
+    /// Send as `X-CSRF-Token` with every state-changing request (TOM TRANS-4).
+    pub csrf_token: String,
+}

@@ -8,46 +8,15 @@ use std::sync::OnceLock;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
 pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 128;
 
-/// Argon2id cost parameters of new hashes. Existing hashes keep theirs (they are in the
-/// PHC string) and still verify.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct HashParams {
-    pub memory_kib: u32,
-    pub iterations: u32,
-    pub parallelism: u32,
-}
+pub use crate::config::HashParams;
 
-impl HashParams {
-    pub const FLOOR: Self = Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
-
-    pub fn below_floor(&self) -> bool {
-        self.memory_kib < Self::FLOOR.memory_kib || self.iterations < Self::FLOOR.iterations || self.parallelism < Self::FLOOR.parallelism
-    }
-}
-
-impl Default for HashParams {
-    fn default() -> Self {
-        Self::FLOOR
-    }
-}
-
-static PARAMS: OnceLock<HashParams> = OnceLock::new();
-
-/// Sets the parameters for this process from config; the first call wins.
-pub fn configure(params: HashParams) {
-    let _ = PARAMS.set(params);
-}
-
-fn argon2() -> Argon2<'static> {
-    let p = PARAMS.get().copied().unwrap_or_default();
+fn argon2(p: HashParams) -> Argon2<'static> {
     let params = Params::new(p.memory_kib, p.iterations, p.parallelism, None).unwrap_or_default();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
@@ -87,9 +56,9 @@ pub fn check_policy(password: &str, email: Option<&str>) -> Result<(), AppError>
     Ok(())
 }
 
-pub fn hash(password: &str) -> Result<String, AppError> {
+pub fn hash(password: &str, params: HashParams) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-    argon2()
+    argon2(params)
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
@@ -97,5 +66,5 @@ pub fn hash(password: &str) -> Result<String, AppError> {
 
 /// Constant-time verification (inside the argon2 crate), with the hash's own parameters.
 pub fn verify(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(stored).is_ok_and(|parsed| argon2(HashParams::FLOOR).verify_password(password.as_bytes(), &parsed).is_ok())
 }

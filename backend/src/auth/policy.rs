@@ -7,100 +7,63 @@ use crate::audit::model::Visibility;
 use crate::audit::{self, Action, Event, Outcome};
 use crate::db::TenantScope;
 use crate::error::AppError;
-use crate::http::ApiError;
 use crate::state::AppState;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Permission {
-    AuditRead,
-    AuditExport,
-    AuditVerify,
-    DeletionLogRead,
-    MemberSessionsEnd,
-    LocationsRead,
-    LocationsWrite,
-    /// The access review: members, roles, last sign-in (TOM AUTHZ-5).
-    MembersRead,
-    /// Invite, change roles, disable members.
-    MembersWrite,
-    /// Grant or take away admin roles: primary tenant admins only (TOM AUTHZ-3).
-    AdminRolesGrant,
-    CompaniesRead,
-    CompaniesWrite,
-    TenantSecurityWrite,
-    /// Events and courses the caller may see (instructors: theirs; company admins: their companies').
-    EventsRead,
-    EventsWrite,
-    /// Bookings with participants' personal data, of the events the caller may see.
-    BookingsRead,
-    /// Cancel and move bookings.
-    BookingsWrite,
-    /// Search participants across events.
-    ParticipantsRead,
-    /// The consent text of the booking pages.
-    BookingSettingsWrite,
-    /// The device list (organisers need it to bind cards).
-    DevicesRead,
-    /// Enrol, configure and revoke check-in devices.
-    DevicesManage,
-    /// Bind NFC cards to participants.
-    CardsWrite,
-    /// Attendance lists and records of the events the caller may see.
-    AttendanceRead,
-    /// Manual check-ins and corrections, for the events the caller may see.
-    AttendanceWrite,
-    /// Open the live kiosk screen.
-    KioskView,
-    /// The queue of requests about personal data; restriction and erasure (tenant admins).
-    SubjectRequestsManage,
-    /// End the tenant: offboarding (primary tenant admins; TOM DEL-1).
-    OffboardingStart,
-    /// The offboarding's status and the export archive (tenant admins; TOM DEL-2).
-    OffboardingRead,
-    /// Start any tenant's offboarding, see its status, hand out its deletion certificate
-    /// (platform admins; never the archive with the tenant's personal data).
-    PlatformOffboarding,
-    /// The tenant's retention periods and what is due next (TOM PRIV-6; tenant admins).
-    RetentionManage,
-    /// The tenant's generated processing record (TOM RIGHTS-3; tenant admins).
-    ProcessingRecordRead,
-}
-
-impl Permission {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::AuditRead => "audit.read",
-            Self::AuditExport => "audit.export",
-            Self::AuditVerify => "audit.verify",
-            Self::DeletionLogRead => "deletion_log.read",
-            Self::MemberSessionsEnd => "member_sessions.end",
-            Self::LocationsRead => "locations.read",
-            Self::LocationsWrite => "locations.write",
-            Self::MembersRead => "members.read",
-            Self::MembersWrite => "members.write",
-            Self::AdminRolesGrant => "admin_roles.grant",
-            Self::CompaniesRead => "companies.read",
-            Self::CompaniesWrite => "companies.write",
-            Self::TenantSecurityWrite => "tenant_security.write",
-            Self::EventsRead => "events.read",
-            Self::EventsWrite => "events.write",
-            Self::BookingsRead => "bookings.read",
-            Self::BookingsWrite => "bookings.write",
-            Self::ParticipantsRead => "participants.read",
-            Self::BookingSettingsWrite => "booking_settings.write",
-            Self::DevicesRead => "devices.read",
-            Self::DevicesManage => "devices.manage",
-            Self::CardsWrite => "cards.write",
-            Self::AttendanceRead => "attendance.read",
-            Self::AttendanceWrite => "attendance.write",
-            Self::KioskView => "kiosk.view",
-            Self::SubjectRequestsManage => "subject_requests.manage",
-            Self::OffboardingStart => "offboarding.start",
-            Self::OffboardingRead => "offboarding.read",
-            Self::PlatformOffboarding => "platform.offboarding",
-            Self::RetentionManage => "retention.manage",
-            Self::ProcessingRecordRead => "processing_record.read",
-        }
+closed_set! {
+    /// What a caller may do; `/api/v1/auth/me` lists the ones the server grants.
+    pub enum Permission {
+        AuditRead = "audit.read",
+        AuditExport = "audit.export",
+        AuditVerify = "audit.verify",
+        DeletionLogRead = "deletion_log.read",
+        MemberSessionsEnd = "member_sessions.end",
+        LocationsRead = "locations.read",
+        LocationsWrite = "locations.write",
+        /// The access review: members, roles, last sign-in (TOM AUTHZ-5).
+        MembersRead = "members.read",
+        /// Invite, change roles, disable members.
+        MembersWrite = "members.write",
+        /// Grant or take away admin roles: primary tenant admins only (TOM AUTHZ-3).
+        AdminRolesGrant = "admin_roles.grant",
+        CompaniesRead = "companies.read",
+        CompaniesWrite = "companies.write",
+        TenantSecurityWrite = "tenant_security.write",
+        /// Events and courses the caller may see (instructors: theirs; company admins: their companies').
+        EventsRead = "events.read",
+        EventsWrite = "events.write",
+        /// Bookings with participants' personal data, of the events the caller may see.
+        BookingsRead = "bookings.read",
+        /// Cancel and move bookings.
+        BookingsWrite = "bookings.write",
+        /// Search participants across events.
+        ParticipantsRead = "participants.read",
+        /// The consent text of the booking pages.
+        BookingSettingsWrite = "booking_settings.write",
+        /// The device list (organisers need it to bind cards).
+        DevicesRead = "devices.read",
+        /// Enrol, configure and revoke check-in devices.
+        DevicesManage = "devices.manage",
+        /// Bind NFC cards to participants.
+        CardsWrite = "cards.write",
+        /// Attendance lists and records of the events the caller may see.
+        AttendanceRead = "attendance.read",
+        /// Manual check-ins and corrections, for the events the caller may see.
+        AttendanceWrite = "attendance.write",
+        /// Open the live kiosk screen.
+        KioskView = "kiosk.view",
+        /// The queue of requests about personal data; restriction and erasure (tenant admins).
+        SubjectRequestsManage = "subject_requests.manage",
+        /// End the tenant: offboarding (primary tenant admins; TOM DEL-1).
+        OffboardingStart = "offboarding.start",
+        /// The offboarding's status and the export archive (tenant admins; TOM DEL-2).
+        OffboardingRead = "offboarding.read",
+        /// Start any tenant's offboarding, see its status, hand out its deletion certificate
+        /// (platform admins; never the archive with the tenant's personal data).
+        PlatformOffboarding = "platform.offboarding",
+        /// The tenant's retention periods and what is due next (TOM PRIV-6; tenant admins).
+        RetentionManage = "retention.manage",
+        /// The tenant's generated processing record (TOM RIGHTS-3; tenant admins).
+        ProcessingRecordRead = "processing_record.read",
     }
 }
 
@@ -153,17 +116,13 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
     }
 }
 
-/// Decides and, on denial, records it and answers 403. Blocking (writes the audit entry).
-pub fn authorize(state: &AppState, p: &Principal, permission: Permission) -> Result<Grant, ApiError> {
-    Ok(require(state, p, permission)?)
-}
-
-/// `authorize` for services: the denial is recorded, then `AppError::Forbidden`.
-pub fn require(state: &AppState, p: &Principal, permission: Permission) -> Result<Grant, AppError> {
+/// Decides and, on denial, records it and answers `Forbidden` (403). Blocking (writes the
+/// audit entry).
+pub fn authorize(state: &AppState, p: &Principal, permission: Permission) -> Result<Grant, AppError> {
     if let Some(grant) = decide(p, permission) {
         return Ok(grant);
     }
-    let event = Event::new(Action::PermissionDenied, "permission", Some(permission.code())).outcome(Outcome::Denied);
+    let event = Event::new(Action::PermissionDenied, "permission", Some(permission.as_str())).outcome(Outcome::Denied);
     let record = |tx: &mut crate::db::Tx<'_>| audit::record(tx, &p.audit, event).map(|_| ());
     match &p.tenant {
         Some(scope) => state.db.tenant_tx(scope, record)?,

@@ -3,14 +3,15 @@
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use super::model::Stage;
 use super::service::{self, AuthError, Origin, Principal};
-use crate::crypto::{constant_time_eq, hmac_hex};
+use crate::crypto::constant_time_eq;
 use crate::http::{ApiError, RequestContext};
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 
 /// `__Host-` cookies need HTTPS; a dev server on plain `http://localhost` uses the same
@@ -42,16 +43,13 @@ pub fn removal_cookie(state: &AppState) -> Cookie<'static> {
 }
 
 /// The CSRF token of a session: derived, so nothing more to store.
-pub fn csrf_token(state: &AppState, session_id: &str) -> String {
-    hmac_hex(state.master.derive("csrf-token").as_ref(), session_id.as_bytes())
-}
 
 pub fn unauthenticated() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Sign-in required")
+    ApiError::new(ProblemCode::Unauthenticated)
 }
 
 fn csrf_failed() -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", "The request did not come from this application")
+    ApiError::new(ProblemCode::CsrfFailed)
 }
 
 pub fn is_state_changing(method: &Method) -> bool {
@@ -89,8 +87,8 @@ pub struct SignInStep(pub Principal);
 
 fn stage_incomplete(stage: Stage) -> ApiError {
     match stage {
-        Stage::Enrol => ApiError::new(StatusCode::UNAUTHORIZED, "mfa_enrolment_required", "Set up a second factor to continue"),
-        _ => ApiError::new(StatusCode::UNAUTHORIZED, "mfa_required", "Enter the code of your second factor to continue"),
+        Stage::Enrol => ApiError::new(ProblemCode::MfaEnrolmentRequired),
+        _ => ApiError::new(ProblemCode::MfaRequired),
     }
 }
 
@@ -113,7 +111,7 @@ async fn extract(req: HttpRequest) -> Result<Principal, ApiError> {
             _ => unauthenticated(),
         })?;
         if changing {
-            let expected = csrf_token(&state, &principal.session_id);
+            let expected = super::service::csrf_token(&state, &principal.session_id);
             if !sent_csrf.is_some_and(|sent| constant_time_eq(sent.as_bytes(), expected.as_bytes())) {
                 return Err(csrf_failed());
             }

@@ -24,6 +24,11 @@ impl Limiter {
         self.inner.check_key(&key.to_vec()).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
+    /// `check` as the error the handlers answer: 429 with `Retry-After`.
+    pub fn admit(&self, key: &[u8]) -> Result<(), crate::AppError> {
+        self.check(key).map_err(crate::AppError::RateLimited)
+    }
+
     pub fn forget_recovered(&self) {
         self.inner.retain_recent();
         self.inner.shrink_to_fit();

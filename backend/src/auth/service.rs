@@ -8,15 +8,18 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::model::{Membership, Role, Session, Stage};
-use super::password;
+use super::model::{Me, Membership, Role, Session, Stage, TenantMembership, TenantRef};
+use super::policy::{decide, Permission};
+use super::password::{self, HashParams};
 use super::store;
 use crate::accounts::model::Account;
 use crate::accounts::store as accounts;
 use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
-use crate::crypto::{normalize_email, random_bytes, IpHash};
+use crate::audit::IpHash;
+use crate::crypto::{hmac_hex, normalize_email, random_bytes};
 use crate::db::TenantScope;
 use crate::error::AppError;
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +40,13 @@ pub struct Origin {
     pub request_id: String,
     pub ip: Option<IpHash>,
     pub device: String,
+}
+
+impl Origin {
+    /// The rate-limit key of the client address: its keyed hash, never the address.
+    pub fn ip_key(&self) -> Vec<u8> {
+        self.ip.as_ref().map(|i| i.hash.clone()).unwrap_or_default()
+    }
 }
 
 /// A signed-in staff member, rebuilt from the session on every request (TOM AUTHZ-2).
@@ -73,9 +83,9 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 
 /// An Argon2id hash of a random password, verified against when no account matches, so
 /// unknown emails take as long as wrong passwords.
-fn dummy_hash() -> &'static str {
+fn dummy_hash(params: HashParams) -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| password::hash(&URL_SAFE_NO_PAD.encode(random_bytes(24))).unwrap_or_default())
+    HASH.get_or_init(|| password::hash(&URL_SAFE_NO_PAD.encode(random_bytes(24)), params).unwrap_or_default())
 }
 
 fn actor_for(account_id: &str, memberships: &[Membership], is_platform_admin: bool) -> Actor {
@@ -150,7 +160,7 @@ pub fn sign_in(state: &AppState, origin: &Origin, email: &str, pw: &str) -> Resu
     let verified = match &account {
         Some(a) => password::verify(pw, &a.password_hash),
         None => {
-            password::verify(pw, dummy_hash());
+            password::verify(pw, dummy_hash(state.config.auth.password_hash));
             false
         }
     };
@@ -383,7 +393,7 @@ pub fn change_password(state: &AppState, p: &Principal, current: &str, new: &str
     if new == current {
         return Err(AppError::invalid("new_password", "must differ from the current password").into());
     }
-    let hash = password::hash(new)?;
+    let hash = password::hash(new, state.config.auth.password_hash)?;
     let now = p.audit.at.naive_utc();
     Ok(in_principal_chain(state, p, |tx| {
         store::set_password_hash(tx, &p.account_id, &hash, now)?;
@@ -412,4 +422,58 @@ pub fn end_member_sessions(state: &AppState, p: &Principal, scope: &TenantScope,
         }
         Ok(ended.len())
     })
+}
+
+/// The signed-in account as the UI needs it, with a fresh CSRF token.
+pub fn me(state: &AppState, p: &Principal) -> Result<Me, AppError> {
+    let mut conn = state.db.conn()?;
+    let account = crate::accounts::store::find(&mut conn, &p.account_id)?.ok_or_else(|| AppError::rule(ProblemCode::Unauthenticated, "the account is gone"))?;
+    let email = state.master.platform_keys().decrypt("accounts", "email", &account.id, &account.email_ciphertext)?;
+    let mut tenants: Vec<TenantMembership> = Vec::new();
+    for m in super::store::memberships_of(&mut conn, &p.account_id)?.into_iter().filter(|m| m.disabled_at.is_none()) {
+        match tenants.iter_mut().find(|t| t.id == m.tenant_id) {
+            Some(t) => t.roles.push(m.role),
+            None => {
+                if let Some(t) = crate::tenants::store::find(&mut conn, &m.tenant_id)? {
+                    tenants.push(TenantMembership { id: t.id, slug: t.slug, name: t.name, roles: vec![m.role] });
+                }
+            }
+        }
+    }
+    let tenant = p.tenant.as_ref().and_then(|scope| tenants.iter().find(|t| t.id == scope.tenant_id())).map(|t| TenantRef {
+        id: t.id.clone(),
+        slug: t.slug.clone(),
+        name: t.name.clone(),
+    });
+    Ok(Me {
+        account_id: p.account_id.clone(),
+        email: email.to_string(),
+        is_platform_admin: p.is_platform_admin,
+        tenant,
+        roles: p.roles().iter().map(|r| r.code().to_owned()).collect(),
+        permissions: granted(p),
+        stage: p.stage,
+        mfa_enabled: account.mfa_enabled(),
+        tenants,
+        csrf_token: csrf_token(state, &p.session_id),
+    })
+}
+
+/// Every permission `decide` grants the session; none before the second factor.
+pub fn granted(p: &Principal) -> Vec<Permission> {
+    if p.stage != Stage::Full {
+        return Vec::new();
+    }
+    Permission::ALL.iter().copied().filter(|&permission| decide(p, permission).is_some()).collect()
+}
+
+/// The CSRF token of a session: derived, never stored (TOM TRANS-4).
+pub fn csrf_token(state: &AppState, session_id: &str) -> String {
+    hmac_hex(state.master.derive("csrf-token").as_ref(), session_id.as_bytes())
+}
+
+/// The caller's sessions that are still alive (TOM ACC-8).
+pub fn live_sessions(state: &AppState, p: &Principal) -> Result<Vec<Session>, AppError> {
+    let mut conn = state.db.conn()?;
+    Ok(store::live_sessions(&mut conn, &p.account_id, p.audit.at.naive_utc())?)
 }

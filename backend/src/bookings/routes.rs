@@ -7,35 +7,32 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use super::model::{BookingCreated, BookingSettings, BookingView, MoveBooking, NewBooking, ParticipantHit, SearchQuery};
 use super::service;
 use crate::auth::policy::Permission;
-use crate::auth::routes::rate_limited;
 use crate::auth::service::Principal;
-use crate::events::routes::{public_in_tenant, staff};
-use crate::http::{ApiError, Problem};
+use crate::http::call::{public_in_tenant, staff};
+use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
 /// Books a seat (or a place on the waiting list) without an account (public).
 #[utoipa::path(post, path = "/api/v1/public/{tenant}/events/{id}/bookings", operation_id = "public_booking_create", tag = "booking", params(("tenant" = String, Path), ("id" = String, Path)), request_body = NewBooking, responses(
     (status = 201, body = BookingCreated),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-    (status = 429, body = Problem, content_type = "application/problem+json"),
+    problems::NotFound,
+    problems::Conflict,
+    problems::Unprocessable,
+    problems::TooManyRequests,
 ))]
 #[post("/{tenant}/events/{id}/bookings")]
 pub async fn book(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, body: web::Json<NewBooking>) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let body = body.into_inner();
-    Ok(match public_in_tenant(&req, &state, slug, move |state, origin, _, scope| Ok(service::book(state, origin, scope, &id, &body)?)).await? {
-        Ok(created) => HttpResponse::Created().json(created),
-        Err(wait) => rate_limited(wait),
-    })
+    let created = public_in_tenant(&req, &state, slug, move |state, origin, _, scope| service::book(state, origin, scope, &id, &body)).await?;
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// An event's bookings: confirmed, waiting list in order, cancelled; with mail status.
 #[utoipa::path(get, path = "/api/v1/events/{id}/bookings", operation_id = "event_bookings_list", tag = "events", params(("id" = String, Path)), responses(
     (status = 200, body = [BookingView]),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
 ))]
 #[get("/{id}/bookings")]
 pub async fn list(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -45,8 +42,8 @@ pub async fn list(state: web::Data<AppState>, p: Principal, id: web::Path<String
 /// The booking list as a CSV download (audited).
 #[utoipa::path(get, path = "/api/v1/events/{id}/bookings.csv", operation_id = "event_bookings_csv", tag = "events", params(("id" = String, Path)), responses(
     (status = 200, content_type = "text/csv", body = String),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
 ))]
 #[get("/{id}/bookings.csv")]
 pub async fn csv(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -59,9 +56,9 @@ pub async fn csv(state: web::Data<AppState>, p: Principal, id: web::Path<String>
 /// Cancels a booking; the first on the waiting list moves up.
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", operation_id = "bookings_cancel", tag = "events", params(("id" = String, Path)), responses(
     (status = 200, body = BookingView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
 ))]
 #[post("/{id}/cancel")]
 pub async fn cancel(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -71,9 +68,9 @@ pub async fn cancel(state: web::Data<AppState>, p: Principal, id: web::Path<Stri
 /// Moves a booking to another event.
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/move", operation_id = "bookings_move", tag = "events", params(("id" = String, Path)), request_body = MoveBooking, responses(
     (status = 200, body = BookingView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
 ))]
 #[post("/{id}/move")]
 pub async fn move_booking(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<MoveBooking>) -> Result<HttpResponse, ApiError> {
@@ -83,8 +80,8 @@ pub async fn move_booking(state: web::Data<AppState>, p: Principal, id: web::Pat
 /// Participants by whole email address or whole name words (blind indexes, TOM PSEUDO-1).
 #[utoipa::path(get, path = "/api/v1/participants", operation_id = "participants_search", tag = "events", params(SearchQuery), responses(
     (status = 200, body = [ParticipantHit]),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::Unprocessable,
 ))]
 #[get("")]
 pub async fn search(state: web::Data<AppState>, p: Principal, q: web::Query<SearchQuery>) -> Result<HttpResponse, ApiError> {
@@ -93,7 +90,7 @@ pub async fn search(state: web::Data<AppState>, p: Principal, q: web::Query<Sear
 
 #[utoipa::path(get, path = "/api/v1/tenant/booking", operation_id = "booking_settings_get", tag = "events", responses(
     (status = 200, body = BookingSettings),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
 ))]
 #[get("/booking")]
 pub async fn settings(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
@@ -103,8 +100,8 @@ pub async fn settings(state: web::Data<AppState>, p: Principal) -> Result<HttpRe
 /// Sets the consent text every booking page shows.
 #[utoipa::path(put, path = "/api/v1/tenant/booking", operation_id = "booking_settings_set", tag = "events", request_body = BookingSettings, responses(
     (status = 200, body = BookingSettings),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::Unprocessable,
 ))]
 #[put("/booking")]
 pub async fn set_settings(state: web::Data<AppState>, p: Principal, body: web::Json<BookingSettings>) -> Result<HttpResponse, ApiError> {

@@ -12,9 +12,10 @@ use crate::crypto::TenantKeys;
 use crate::db::{self, DbConnection, TenantScope, Tx};
 use crate::error::AppError;
 use crate::events::model::EventRow;
-use crate::events::service as events;
+use crate::events::access::visible_event;
 use crate::notify::templates::{self, BookingNews, Language};
 use crate::notify::{self, MailStatus};
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::model::Tenant;
 use crate::tenants::service::keys;
@@ -142,7 +143,7 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
         db::lock_row(tx, "events", scope.tenant_id(), event_id)?;
         let event = crate::events::store::find(tx, scope.tenant_id(), event_id)?.filter(|e| e.status != crate::events::model::STATUS_DRAFT).ok_or(AppError::NotFound)?;
         if !event.booking_open(now) {
-            return Err(AppError::rule("booking_closed", "bookings for this event are not open"));
+            return Err(AppError::rule(ProblemCode::BookingClosed, "bookings for this event are not open"));
         }
         // Only what the event asks (TOM PRIV-1).
         if phone.is_some() && !event.asks("phone") {
@@ -156,7 +157,7 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
         let email_index = keys.blind_index("participants", "email", &email);
         let (participant, is_new) = match store::participant_by_email(tx, scope.tenant_id(), &email_index)? {
             // Restricted (Art. 18): the data may not be used for anything new.
-            Some(p) if p.restricted_at.is_some() => return Err(AppError::rule("restricted", "bookings with this email address are not possible at the moment; please contact the organiser")),
+            Some(p) if p.restricted_at.is_some() => return Err(AppError::rule(ProblemCode::Restricted, "bookings with this email address are not possible at the moment; please contact the organiser")),
             Some(p) => (p, false),
             None => {
                 let id = Uuid::now_v7().to_string();
@@ -185,7 +186,7 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
             }
         };
         if store::active(tx, scope.tenant_id(), event_id, &participant.id)? {
-            return Err(AppError::rule("already_booked", "this email already holds a booking for this event"));
+            return Err(AppError::rule(ProblemCode::AlreadyBooked, "this email already holds a booking for this event"));
         }
         let ctx = AuditContext {
             actor: Actor { kind: ActorKind::Participant, id: Some(participant.id.clone()), role: None },
@@ -203,7 +204,7 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
         } else if event.waiting_list {
             WAITING
         } else {
-            return Err(AppError::rule("event_full", "all seats are taken and there is no waiting list"));
+            return Err(AppError::rule(ProblemCode::EventFull, "all seats are taken and there is no waiting list"));
         };
         let id = Uuid::now_v7().to_string();
         let answers = Answers { phone, note };
@@ -293,7 +294,7 @@ pub fn cancel(state: &AppState, scope: &TenantScope, ctx: &AuditContext, booking
             Canceller::Participant(_) => "participant",
         };
         if store::cancel(tx, scope.tenant_id(), booking_id, by_code, now)? == 0 {
-            return Err(AppError::rule("already_cancelled", "this booking is already cancelled"));
+            return Err(AppError::rule(ProblemCode::AlreadyCancelled, "this booking is already cancelled"));
         }
         let event = crate::events::store::find(tx, scope.tenant_id(), &booking.event_id)?.ok_or(AppError::NotFound)?;
         let participant = store::participant(tx, scope.tenant_id(), &booking.participant_id)?.ok_or(AppError::NotFound)?;
@@ -319,16 +320,18 @@ pub fn cancel_by_staff(state: &AppState, p: &Principal, scope: &TenantScope, id:
 
 /// A booking of an event the caller may see; anything else is not found.
 fn visible_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Result<BookingRow, AppError> {
-    let booking = state.db.tenant_tx(scope, |tx| Ok(store::find(tx, scope.tenant_id(), id)?))?.ok_or(AppError::NotFound)?;
-    events::get(state, p, scope, &booking.event_id)?;
-    Ok(booking)
+    state.db.tenant_tx(scope, |tx| {
+        let booking = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
+        visible_event(tx, p, scope.tenant_id(), &booking.event_id)?;
+        Ok(booking)
+    })
 }
 
 /// Moves an active booking to another event: a seat there if one is free, else its
 /// waiting list; the old event's waiting list moves up.
 pub fn move_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, target_id: &str) -> Result<BookingView, AppError> {
     let booking = visible_booking(state, p, scope, id)?;
-    events::get(state, p, scope, target_id)?;
+    state.db.tenant_tx(scope, |tx| visible_event(tx, p, scope.tenant_id(), target_id))?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
         // Both events locked, in one order, so two opposite moves cannot deadlock.
@@ -339,22 +342,22 @@ pub fn move_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &s
         }
         let current = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
         if current.status == CANCELLED {
-            return Err(AppError::rule("already_cancelled", "a cancelled booking cannot be moved"));
+            return Err(AppError::rule(ProblemCode::AlreadyCancelled, "a cancelled booking cannot be moved"));
         }
         if current.event_id == target_id {
-            return Err(AppError::rule("same_event", "the booking is already in this event"));
+            return Err(AppError::rule(ProblemCode::SameEvent, "the booking is already in this event"));
         }
         let source = crate::events::store::find(tx, scope.tenant_id(), &current.event_id)?.ok_or(AppError::NotFound)?;
         let target = crate::events::store::find(tx, scope.tenant_id(), target_id)?.ok_or(AppError::NotFound)?;
         if store::active(tx, scope.tenant_id(), target_id, &current.participant_id)? {
-            return Err(AppError::rule("already_booked", "this participant already holds a booking for that event"));
+            return Err(AppError::rule(ProblemCode::AlreadyBooked, "this participant already holds a booking for that event"));
         }
         let status = if store::count(tx, scope.tenant_id(), target_id, CONFIRMED)? < i64::from(target.capacity) {
             CONFIRMED
         } else if target.waiting_list {
             WAITING
         } else {
-            return Err(AppError::rule("event_full", "all seats of that event are taken and it has no waiting list"));
+            return Err(AppError::rule(ProblemCode::EventFull, "all seats of that event are taken and it has no waiting list"));
         };
         store::move_to(tx, scope.tenant_id(), id, target_id, status, now)?;
         let participant = store::participant(tx, scope.tenant_id(), &current.participant_id)?.ok_or(AppError::NotFound)?;
@@ -415,7 +418,7 @@ fn view_one(state: &AppState, scope: &TenantScope, id: &str) -> Result<BookingVi
 }
 
 pub fn list_for_event(state: &AppState, p: &Principal, scope: &TenantScope, event_id: &str) -> Result<Vec<BookingView>, AppError> {
-    events::get(state, p, scope, event_id)?;
+    state.db.tenant_tx(scope, |tx| visible_event(tx, p, scope.tenant_id(), event_id))?;
     state.db.tenant_tx(scope, |tx| {
         let rows = store::of_event(tx, scope.tenant_id(), event_id)?;
         views(state, tx, scope, rows)

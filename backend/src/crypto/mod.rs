@@ -8,10 +8,8 @@
 //! - `IpHasher`: rotating keys for client IP hashes (TOM INPUT-2).
 
 mod field;
-mod ip_hash;
 mod master;
 mod signing;
-mod store;
 
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
@@ -21,23 +19,13 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 pub use field::{normalize_email, TenantKeys};
-pub use ip_hash::{IpHash, IpHasher};
 pub use master::{keyring_dir, MasterKey, MasterKeyOrigin};
 pub use signing::{verify_with_public_key, PlatformSigner};
 
+pub use crate::error::CryptoError;
+
 pub type Key = Zeroizing<[u8; 32]>;
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum CryptoError {
-    #[error("ciphertext cannot be opened with this key and context")]
-    Decrypt,
-    #[error("ciphertext has an unknown format")]
-    Format,
-    #[error("the key has been destroyed")]
-    KeyDestroyed,
-    #[error("key material is invalid: {0}")]
-    BadKey(String),
-}
 
 const NONCE_LEN: usize = 12;
 

@@ -1,7 +1,6 @@
 //! `/api/v1/devices` (admins: enrolment codes, list, settings, revoke; card enrolment)
 //! and `/api/v1/device/*` (the agent: enrol with a code, signed heartbeat and taps).
 
-use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use anwesend_protocol::{EnrolRequest, EnrolResponse, HeartbeatRequest, HeartbeatResponse, TapRequest, TapResponse};
 
@@ -10,18 +9,18 @@ use super::service;
 use super::signed::{self, DeviceRequest};
 use crate::auth::policy::Permission;
 use crate::auth::principal::RequestFacts;
-use crate::auth::routes::rate_limited;
 use crate::auth::service::Principal;
-use crate::events::routes::staff;
-use crate::http::{ApiError, Problem};
+use crate::http::call::staff;
+use crate::http::{problems, ApiError};
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::AppError;
 
 /// A one-time code for enrolling a new device (shown once).
 #[utoipa::path(post, path = "/api/v1/devices/enrolment-codes", operation_id = "device_enrolment_create", tag = "devices", request_body = NewEnrolment, responses(
     (status = 201, body = EnrolmentCode),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::Unprocessable,
 ))]
 #[post("/enrolment-codes")]
 pub async fn create_enrolment(state: web::Data<AppState>, p: Principal, body: web::Json<NewEnrolment>) -> Result<HttpResponse, ApiError> {
@@ -31,7 +30,7 @@ pub async fn create_enrolment(state: web::Data<AppState>, p: Principal, body: we
 /// Devices with their last heartbeat, agent version (outdated flagged) and readers.
 #[utoipa::path(get, path = "/api/v1/devices", operation_id = "devices_list", tag = "devices", responses(
     (status = 200, body = [DeviceView]),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
 ))]
 #[get("")]
 pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
@@ -41,9 +40,9 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
 /// Name, location and the configuration the device picks up at its next heartbeat.
 #[utoipa::path(put, path = "/api/v1/devices/{id}", operation_id = "devices_update", tag = "devices", params(("id" = String, Path)), request_body = DeviceSettings, responses(
     (status = 200, body = DeviceView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Unprocessable,
 ))]
 #[put("/{id}")]
 pub async fn update(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<DeviceSettings>) -> Result<HttpResponse, ApiError> {
@@ -53,9 +52,9 @@ pub async fn update(state: web::Data<AppState>, p: Principal, id: web::Path<Stri
 /// Revokes a device at once: its next request fails.
 #[utoipa::path(post, path = "/api/v1/devices/{id}/revoke", operation_id = "devices_revoke", tag = "devices", params(("id" = String, Path)), responses(
     (status = 200, body = DeviceView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
 ))]
 #[post("/{id}/revoke")]
 pub async fn revoke(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -65,10 +64,10 @@ pub async fn revoke(state: web::Data<AppState>, p: Principal, id: web::Path<Stri
 /// "Enrol card": the next card tapped on this device (within 2 minutes) is bound to the participant.
 #[utoipa::path(post, path = "/api/v1/devices/{id}/card-enrolment", operation_id = "devices_card_enrolment", tag = "devices", params(("id" = String, Path)), request_body = CardEnrolmentRequest, responses(
     (status = 200, body = CardEnrolmentPending),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
+    problems::Unprocessable,
 ))]
 #[post("/{id}/card-enrolment")]
 pub async fn card_enrolment(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<CardEnrolmentRequest>) -> Result<HttpResponse, ApiError> {
@@ -76,37 +75,29 @@ pub async fn card_enrolment(state: web::Data<AppState>, p: Principal, id: web::P
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "Request body does not match the schema").detail(e.to_string()))
+    serde_json::from_slice(body).map_err(|e| ApiError::new(ProblemCode::InvalidBody).detail(e.to_string()))
 }
 
 /// Exchanges an enrolment code for the device id and secret (the agent; not signed,
 /// limited per address).
 #[utoipa::path(post, path = "/api/v1/device/enrol", operation_id = "device_enrol", tag = "devices", request_body(content = Object, description = "anwesend_protocol::EnrolRequest"), responses(
     (status = 201, body = Object, description = "anwesend_protocol::EnrolResponse"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-    (status = 429, body = Problem, content_type = "application/problem+json"),
+    problems::NotFound,
+    problems::Unprocessable,
+    problems::TooManyRequests,
 ))]
 #[post("/enrol")]
 pub async fn enrol(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let input: EnrolRequest = parse(&body)?;
     let facts = RequestFacts::of(&req)?;
     let state = state.into_inner();
-    let answer = web::block(move || -> Result<Result<EnrolResponse, std::time::Duration>, ApiError> {
+    let answer = web::block(move || -> Result<EnrolResponse, ApiError> {
         let origin = facts.origin(&state)?;
-        if let Err(wait) = state.limits.public_per_ip.check(&origin.ip.as_ref().map(|i| i.hash.clone()).unwrap_or_default()) {
-            return Ok(Err(wait));
-        }
-        service::enrol(&state, &origin, &input).map(Ok).map_err(|e| match e {
-            AppError::Rule { code: "enrolment_invalid", message } => ApiError::new(StatusCode::NOT_FOUND, "enrolment_invalid", "Enrolment code not valid").detail(message),
-            other => other.into(),
-        })
+        state.limits.public_per_ip.admit(&origin.ip_key())?;
+        Ok(service::enrol(&state, &origin, &input)?)
     })
     .await??;
-    Ok(match answer {
-        Ok(response) => HttpResponse::Created().json(response),
-        Err(wait) => rate_limited(wait),
-    })
+    Ok(HttpResponse::Created().json(answer))
 }
 
 async fn signed_call<I: serde::de::DeserializeOwned + Send + 'static, O: Send + 'static>(
@@ -123,8 +114,8 @@ async fn signed_call<I: serde::de::DeserializeOwned + Send + 'static, O: Send + 
 /// The agent's heartbeat (signed): version, readers, queue; answers with its configuration.
 #[utoipa::path(post, path = "/api/v1/device/heartbeat", operation_id = "device_heartbeat", tag = "devices", request_body(content = Object, description = "anwesend_protocol::HeartbeatRequest"), responses(
     (status = 200, body = Object, description = "anwesend_protocol::HeartbeatResponse"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
+    problems::Unprocessable,
 ))]
 #[post("/heartbeat")]
 pub async fn heartbeat(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
@@ -135,8 +126,8 @@ pub async fn heartbeat(req: HttpRequest, state: web::Data<AppState>, body: web::
 /// One card tap (signed, idempotent by key).
 #[utoipa::path(post, path = "/api/v1/device/taps", operation_id = "device_tap", tag = "devices", request_body(content = Object, description = "anwesend_protocol::TapRequest"), responses(
     (status = 200, body = Object, description = "anwesend_protocol::TapResponse"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
+    problems::Unprocessable,
 ))]
 #[post("/taps")]
 pub async fn tap(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {

@@ -12,6 +12,7 @@ use crate::bookings::service::clean;
 use crate::crypto::random_bytes;
 use crate::db::{DbConnection, TenantScope};
 use crate::error::AppError;
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::service::keys;
 
@@ -76,7 +77,7 @@ pub fn create_enrolment(state: &AppState, p: &Principal, scope: &TenantScope, in
 }
 
 pub fn enrolment_invalid() -> AppError {
-    AppError::rule("enrolment_invalid", "this enrolment code is unknown, used or expired; ask an admin for a new one")
+    AppError::rule(ProblemCode::EnrolmentInvalid, "this enrolment code is unknown, used or expired; ask an admin for a new one")
 }
 
 /// Exchanges an enrolment code for a device id and secret (public, rate limited).
@@ -229,7 +230,7 @@ pub fn revoke(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) ->
     state.db.tenant_tx(scope, |tx| {
         store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
         if store::revoke(tx, scope.tenant_id(), id, p.audit.at.naive_utc())? == 0 {
-            return Err(AppError::rule("already_revoked", "this device is revoked already"));
+            return Err(AppError::rule(ProblemCode::AlreadyRevoked, "this device is revoked already"));
         }
         store::clear_card_enrolment(tx, scope.tenant_id(), id)?;
         audit::record(tx, &p.audit, Event::new(Action::DeviceRevoked, "device", Some(id)))?;
@@ -245,7 +246,7 @@ pub fn request_card_enrolment(state: &AppState, p: &Principal, scope: &TenantSco
     state.db.tenant_tx(scope, |tx| {
         let device = store::find(tx, scope.tenant_id(), device_id)?.ok_or(AppError::NotFound)?;
         if device.revoked_at.is_some() {
-            return Err(AppError::rule("device_revoked", "this device is revoked"));
+            return Err(AppError::rule(ProblemCode::DeviceRevoked, "this device is revoked"));
         }
         crate::bookings::store::participant(tx, scope.tenant_id(), &input.participant_id)?.ok_or_else(|| AppError::invalid("participant_id", "no such participant"))?;
         store::set_card_enrolment(

@@ -2,7 +2,6 @@
 //! within ±`MAX_SKEW_SECONDS`; HMAC over method, path, timestamp, nonce and body hash;
 //! nonce never seen before. Refusals of known devices are audited in their tenant.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use anwesend_protocol as protocol;
 
@@ -11,6 +10,7 @@ use super::store;
 use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
 use crate::auth::principal::RequestFacts;
 use crate::db::TenantScope;
+use crate::problem::ProblemCode;
 use crate::http::ApiError;
 use crate::state::AppState;
 
@@ -23,8 +23,8 @@ pub struct DeviceRequest {
     pub body: web::Bytes,
 }
 
-fn refused(code: &'static str) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, code, "The device request was refused")
+fn refused(code: ProblemCode) -> ApiError {
+    ApiError::new(code)
 }
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
@@ -38,7 +38,7 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
         header(req, protocol::HEADER_NONCE).map(str::to_owned),
         header(req, protocol::HEADER_SIGNATURE).map(str::to_owned),
     ) else {
-        return Err(refused("signature_missing"));
+        return Err(refused(ProblemCode::SignatureMissing));
     };
     let method = req.method().as_str().to_owned();
     let path = req.path().to_owned();
@@ -48,13 +48,13 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
         let origin = facts.origin(&state)?;
         let now = origin.at;
         if device_id.len() > 64 {
-            return Err(refused("device_unknown"));
+            return Err(refused(ProblemCode::DeviceUnknown));
         }
         let device = {
             let mut conn = state.db.conn()?;
             store::by_id(&mut conn, &device_id).map_err(crate::AppError::from)?
         };
-        let Some(device) = device else { return Err(refused("device_unknown")) };
+        let Some(device) = device else { return Err(refused(ProblemCode::DeviceUnknown)) };
         // Every device request changes data: none in an offboarding tenant (TOM DEL-1).
         crate::offboarding::guard::check(&mut *state.db.conn()?, &device.tenant_id, &actix_web::http::Method::POST, &path)?;
         let scope = TenantScope::named_by_device(device.tenant_id.clone());
@@ -64,22 +64,22 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
             request_id: Some(origin.request_id.clone()),
             ip: origin.ip.clone(),
         };
-        let refuse = |code: &'static str| -> Result<DeviceRequest, ApiError> {
+        let refuse = |code: ProblemCode| -> Result<DeviceRequest, ApiError> {
             state.db.tenant_tx(&scope, |tx| {
-                let event = Event::new(Action::DeviceRequestRefused, "device", Some(&device.id)).outcome(Outcome::Denied).detail("reason", code).detail("path", path.as_str());
+                let event = Event::new(Action::DeviceRequestRefused, "device", Some(&device.id)).outcome(Outcome::Denied).detail("reason", code.as_str()).detail("path", path.as_str());
                 audit::record(tx, &audit, event).map(|_| ())
             })?;
             Err(refused(code))
         };
         if device.revoked_at.is_some() {
-            return refuse("device_revoked");
+            return refuse(ProblemCode::DeviceRevoked);
         }
-        let Ok(ts) = timestamp.parse::<i64>() else { return refuse("stale_timestamp") };
+        let Ok(ts) = timestamp.parse::<i64>() else { return refuse(ProblemCode::StaleTimestamp) };
         if (now.timestamp() - ts).abs() > protocol::MAX_SKEW_SECONDS {
-            return refuse("stale_timestamp");
+            return refuse(ProblemCode::StaleTimestamp);
         }
         if !protocol::nonce_is_valid(&nonce) {
-            return refuse("bad_nonce");
+            return refuse(ProblemCode::BadNonce);
         }
         // Keys, signature and nonce in one transaction: one commit per verified request.
         let verified = state.db.tenant_tx(&scope, |tx| {
@@ -87,15 +87,15 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
             let secret = keys.decrypt("devices", "secret", &device.id, &device.secret_ciphertext)?;
             let secret = hex::decode(secret.as_bytes()).map_err(|e| crate::AppError::Internal(e.to_string()))?;
             if !protocol::verify(&secret, &method, &path, ts, &nonce, &body, &signature) {
-                return Ok(Err("bad_signature"));
+                return Ok(Err(ProblemCode::BadSignature));
             }
-            Ok(if store::remember_nonce(tx, &device.tenant_id, &device.id, &nonce, now.naive_utc())? { Ok(()) } else { Err("replayed_nonce") })
+            Ok(if store::remember_nonce(tx, &device.tenant_id, &device.id, &nonce, now.naive_utc())? { Ok(()) } else { Err(ProblemCode::ReplayedNonce) })
         });
         match verified {
             Ok(Ok(())) => {}
             Ok(Err(code)) => return refuse(code),
             // Two requests with one nonce at the same moment: the database's key refuses the second.
-            Err(e) if e.is_constraint_violation() => return refuse("replayed_nonce"),
+            Err(e) if e.is_constraint_violation() => return refuse(ProblemCode::ReplayedNonce),
             Err(e) => return Err(e.into()),
         }
         Ok(DeviceRequest { device, scope, audit, body })

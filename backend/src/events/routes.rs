@@ -4,30 +4,16 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 
 use super::model::{EventInput, EventView, PublicEvent};
 use super::service;
-use crate::auth::policy::{authorize, Permission};
-use crate::auth::routes::public_call;
+use crate::auth::policy::Permission;
+use crate::http::call::{public_tenant, staff};
 use crate::auth::service::Principal;
-use crate::http::{ApiError, Problem};
+use crate::http::{problems, ApiError};
 use crate::state::AppState;
-
-/// Runs `f` with the scope `permission` grants, off the async runtime.
-pub async fn staff<T: Send + 'static>(
-    state: web::Data<AppState>,
-    p: Principal,
-    permission: Permission,
-    f: impl FnOnce(&AppState, &Principal, &crate::db::TenantScope) -> Result<T, crate::AppError> + Send + 'static,
-) -> Result<T, ApiError> {
-    web::block(move || -> Result<T, ApiError> {
-        let grant = authorize(&state, &p, permission)?;
-        Ok(f(&state, &p, &grant.scope.ok_or_else(ApiError::not_found)?)?)
-    })
-    .await?
-}
 
 /// Events and courses the caller may see, newest first.
 #[utoipa::path(get, path = "/api/v1/events", operation_id = "events_list", tag = "events", responses(
     (status = 200, body = [EventView]),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
 ))]
 #[get("")]
 pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
@@ -37,8 +23,8 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
 /// Creates a draft event or course.
 #[utoipa::path(post, path = "/api/v1/events", operation_id = "events_create", tag = "events", request_body = EventInput, responses(
     (status = 201, body = EventView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::Unprocessable,
 ))]
 #[post("")]
 pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<EventInput>) -> Result<HttpResponse, ApiError> {
@@ -48,8 +34,8 @@ pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<Ev
 
 #[utoipa::path(get, path = "/api/v1/events/{id}", operation_id = "events_get", tag = "events", params(("id" = String, Path)), responses(
     (status = 200, body = EventView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
 ))]
 #[get("/{id}")]
 pub async fn get(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -59,10 +45,10 @@ pub async fn get(state: web::Data<AppState>, p: Principal, id: web::Path<String>
 /// Changes an event; more seats let the waiting list move up.
 #[utoipa::path(put, path = "/api/v1/events/{id}", operation_id = "events_update", tag = "events", params(("id" = String, Path)), request_body = EventInput, responses(
     (status = 200, body = EventView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
+    problems::Unprocessable,
 ))]
 #[put("/{id}")]
 pub async fn update(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<EventInput>) -> Result<HttpResponse, ApiError> {
@@ -72,9 +58,9 @@ pub async fn update(state: web::Data<AppState>, p: Principal, id: web::Path<Stri
 /// Publishes a draft: its booking page opens (within the booking window).
 #[utoipa::path(post, path = "/api/v1/events/{id}/publish", operation_id = "events_publish", tag = "events", params(("id" = String, Path)), responses(
     (status = 200, body = EventView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
 ))]
 #[post("/{id}/publish")]
 pub async fn publish(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -91,7 +77,7 @@ pub struct LanguageQuery {
 /// A published event's booking page (public).
 #[utoipa::path(get, path = "/api/v1/public/{tenant}/events/{id}", operation_id = "public_event_get", tag = "booking", params(("tenant" = String, Path), ("id" = String, Path), LanguageQuery), responses(
     (status = 200, body = PublicEvent),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    problems::NotFound,
 ))]
 #[get("/{tenant}/events/{id}")]
 pub async fn public_get(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, q: web::Query<LanguageQuery>) -> Result<HttpResponse, ApiError> {
@@ -107,30 +93,4 @@ pub async fn public_get(req: HttpRequest, state: web::Data<AppState>, path: web:
     })
     .await??;
     Ok(HttpResponse::Ok().json(view))
-}
-
-/// The active tenant a public URL names by its slug.
-pub fn public_tenant(state: &AppState, slug: &str) -> Result<(crate::tenants::model::Tenant, crate::db::TenantScope), ApiError> {
-    if slug.len() > 64 {
-        return Err(ApiError::not_found());
-    }
-    let tenant = crate::tenants::service::find_by_slug(&state.db, slug)?
-        .filter(|t| t.status == crate::tenants::model::STATUS_ACTIVE)
-        .ok_or_else(ApiError::not_found)?;
-    let scope = crate::db::TenantScope::named_by_public_page(tenant.id.clone());
-    Ok((tenant, scope))
-}
-
-/// Shared by the public POST endpoints: `f` runs with the tenant the path names.
-pub async fn public_in_tenant<T: Send + 'static>(
-    req: &HttpRequest,
-    state: &web::Data<AppState>,
-    slug: String,
-    f: impl FnOnce(&AppState, &crate::auth::service::Origin, &crate::tenants::model::Tenant, &crate::db::TenantScope) -> Result<T, ApiError> + Send + 'static,
-) -> Result<Result<T, std::time::Duration>, ApiError> {
-    public_call(req, state, move |state, origin| {
-        let (tenant, scope) = public_tenant(state, &slug)?;
-        f(state, origin, &tenant, &scope)
-    })
-    .await
 }

@@ -4,39 +4,15 @@ use chrono::NaiveDateTime;
 use uuid::Uuid;
 
 use super::model::{EventInput, EventRow, EventView, InstructorRow, PublicEvent, SessionRow, SessionView, EXTRA_FIELDS, STATUS_DRAFT, STATUS_PUBLISHED};
+use super::access::EventAccess;
 use super::store;
 use crate::audit::{self, Action, AuditContext, Event};
 use crate::auth::model::Role;
 use crate::auth::service::Principal;
 use crate::db::{Db, DbConnection, TenantScope};
 use crate::error::AppError;
+use crate::problem::ProblemCode;
 use crate::state::AppState;
-
-/// Which events a staff member may see: admins and organisers all; instructors the ones
-/// they teach; company admins their companies' courses (TOM SEP-3).
-pub enum EventAccess {
-    All,
-    Limited { account_id: String, companies: Vec<String> },
-}
-
-impl EventAccess {
-    pub fn of(p: &Principal) -> Self {
-        if [Role::TenantAdmin, Role::PartnerAdmin, Role::Organiser].iter().any(|r| p.has_role(*r)) {
-            return Self::All;
-        }
-        let companies = p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.code()).filter_map(|m| m.company_id.clone()).collect();
-        Self::Limited { account_id: p.account_id.clone(), companies }
-    }
-
-    fn allows(&self, event: &EventRow, instructors: &[InstructorRow]) -> bool {
-        match self {
-            Self::All => true,
-            Self::Limited { account_id, companies } => {
-                event.company_id.as_ref().is_some_and(|c| companies.contains(c)) || instructors.iter().any(|i| i.event_id == event.id && &i.account_id == account_id)
-            }
-        }
-    }
-}
 
 fn text(field: &'static str, value: &str, max: usize, required: bool) -> Result<String, AppError> {
     let value = value.trim();
@@ -165,7 +141,7 @@ pub fn update(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, in
         let Checked { title, description, fields, sessions, instructors } = validate(tx, scope, input, id)?;
         let confirmed = store::booking_counts(tx, scope.tenant_id(), &[id.to_owned()])?.iter().filter(|(_, s, _)| s == "confirmed").map(|(_, _, n)| *n).sum::<i64>();
         if i64::from(input.capacity) < confirmed {
-            return Err(AppError::rule("capacity_below_bookings", format!("{confirmed} seats are booked; cancel or move bookings first")));
+            return Err(AppError::rule(ProblemCode::CapacityBelowBookings, format!("{confirmed} seats are booked; cancel or move bookings first")));
         }
         row.kind = input.kind.clone();
         row.title = title;
@@ -194,7 +170,7 @@ pub fn publish(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -
     state.db.tenant_tx(scope, |tx| {
         let row = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
         if store::set_status(tx, scope.tenant_id(), id, STATUS_DRAFT, STATUS_PUBLISHED, now)? == 0 {
-            return Err(AppError::rule("not_a_draft", "only a draft can be published"));
+            return Err(AppError::rule(ProblemCode::NotADraft, "only a draft can be published"));
         }
         audit::record(tx, &p.audit, Event::new(Action::EventPublished, "event", Some(id)).subject(id, row.company_id.as_deref()))?;
         Ok(())

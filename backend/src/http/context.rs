@@ -12,7 +12,7 @@ use actix_web::{web, HttpMessage, HttpRequest};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::crypto::IpHash;
+use crate::audit::IpHash;
 use crate::error::AppError;
 use crate::state::AppState;
 

@@ -1,6 +1,8 @@
 //! Errors as `application/problem+json` (RFC 9457) with a stable machine `code`.
 //! 5xx answers never carry internal detail; the cause is logged without personal data.
 
+use std::time::Duration;
+
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -9,6 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::AppError;
+use crate::problem::ProblemCode;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -20,8 +23,7 @@ pub struct Problem {
     pub type_uri: String,
     pub title: String,
     pub status: u16,
-    /// Stable machine-readable code, e.g. `malformed_json`.
-    pub code: String,
+    pub code: ProblemCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The input field the problem is about, when there is one.
@@ -29,18 +31,18 @@ pub struct Problem {
     pub field: Option<String>,
 }
 
+/// An error answer: the code decides status and title, so one code always answers alike.
 #[derive(Debug, Clone)]
 pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    title: &'static str,
+    code: ProblemCode,
     detail: Option<String>,
     field: Option<String>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, title: &'static str) -> Self {
-        Self { status, code, title, detail: None, field: None }
+    pub fn new(code: ProblemCode) -> Self {
+        Self { code, detail: None, field: None, retry_after: None }
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
@@ -49,65 +51,139 @@ impl ApiError {
     }
 
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found")
+        Self::new(ProblemCode::NotFound)
+    }
+
+    /// 429 with `Retry-After` in whole seconds (TOM ACC-4).
+    pub fn rate_limited(wait: Duration) -> Self {
+        let seconds = wait.as_secs().max(1);
+        Self { retry_after: Some(seconds), ..Self::new(ProblemCode::RateLimited).detail(format!("try again in {seconds} s")) }
+    }
+
+    pub fn code(&self) -> ProblemCode {
+        self.code
     }
 
     pub fn problem(&self) -> Problem {
         Problem {
             type_uri: format!("urn:anwesend:problem:{}", self.code),
-            title: self.title.to_owned(),
-            status: self.status.as_u16(),
-            code: self.code.to_owned(),
+            title: title(self.code).to_owned(),
+            status: status(self.code).as_u16(),
+            code: self.code,
             detail: self.detail.clone(),
             field: self.field.clone(),
         }
     }
+}
 
-    fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Internal server error")
+/// The HTTP status of each code.
+pub fn status(code: ProblemCode) -> StatusCode {
+    use ProblemCode::*;
+    match code {
+        BadRequest | MalformedJson | InvalidQuery | InvalidPath => StatusCode::BAD_REQUEST,
+        InvalidBody | InvalidField | WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
+        BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Unauthenticated | InvalidCredentials | InvalidCode | MfaRequired | MfaEnrolmentRequired => StatusCode::UNAUTHORIZED,
+        SignatureMissing | DeviceUnknown | DeviceRevoked | StaleTimestamp | BadNonce | BadSignature | ReplayedNonce => {
+            StatusCode::UNAUTHORIZED
+        }
+        CsrfFailed | Forbidden => StatusCode::FORBIDDEN,
+        NotFound | InvitationInvalid | LinkInvalid | EnrolmentInvalid => StatusCode::NOT_FOUND,
+        RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Conflict | AdminLimitReached | LastPrimaryAdmin | CannotDisableSelf | AlreadyMember | AlreadyInvited | AlreadyRevoked
+        | MfaRequiredByTenant | NoChallenge | NoEnrolment | TotpPending | NotADraft | CapacityBelowBookings | BookingClosed
+        | EventFull | AlreadyBooked | AlreadyCancelled | SameEvent | EmailInUse | Restricted | AlreadyRecorded | AlreadyHandled
+        | AlreadyErased | AlreadyCorrected | TenantNotActive | TenantReadOnly | TenantOffboarded | OffboardingStarted
+        | NotOffboarding | ExportWindowOpen => StatusCode::CONFLICT,
+        NotReady | Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The short English title of each code (RFC 9457: the same for every answer of a type).
+fn title(code: ProblemCode) -> &'static str {
+    use ProblemCode::*;
+    match code {
+        BadRequest => "Request body could not be read",
+        MalformedJson => "Request body is not valid JSON",
+        InvalidBody => "Request body does not match the schema",
+        InvalidQuery => "Query parameters are invalid",
+        InvalidPath => "Path parameters are invalid",
+        InvalidField => "A field is invalid",
+        BodyTooLarge => "Request body too large",
+        UnsupportedMediaType => "Request body must be application/json",
+        WeakPassword => "The password is too weak",
+        Unauthenticated => "Sign-in required",
+        InvalidCredentials => "Email or password is wrong",
+        InvalidCode => "The code is wrong or was already used",
+        MfaRequired => "Enter the code of your second factor to continue",
+        MfaEnrolmentRequired => "Set up a second factor to continue",
+        CsrfFailed => "The request did not come from this application",
+        Forbidden => "Your role does not allow this",
+        RateLimited => "Too many attempts",
+        InvitationInvalid => "Invitation not valid",
+        LinkInvalid => "Sign-in link not valid",
+        EnrolmentInvalid => "Enrolment code not valid",
+        SignatureMissing | DeviceUnknown | DeviceRevoked | StaleTimestamp | BadNonce | BadSignature | ReplayedNonce => {
+            "The device request was refused"
+        }
+        NotFound => "Not found",
+        Conflict => "Conflict",
+        TenantReadOnly => "The tenant is being offboarded and is read-only",
+        NotReady => "The database does not answer",
+        Unavailable => "Service temporarily unavailable",
+        InternalError => "Internal server error",
+        AdminLimitReached | LastPrimaryAdmin | CannotDisableSelf | AlreadyMember | AlreadyInvited | AlreadyRevoked
+        | MfaRequiredByTenant | NoChallenge | NoEnrolment | TotpPending | NotADraft | CapacityBelowBookings | BookingClosed
+        | EventFull | AlreadyBooked | AlreadyCancelled | SameEvent | EmailInUse | Restricted | AlreadyRecorded | AlreadyHandled
+        | AlreadyErased | AlreadyCorrected | TenantNotActive | TenantOffboarded | OffboardingStarted | NotOffboarding
+        | ExportWindowOpen => "A rule does not allow this",
     }
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.status.as_u16(), self.code)
+        write!(f, "{} {}", status(self.code).as_u16(), self.code)
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        status(self.code)
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
-            .json(self.problem())
+        let mut response = HttpResponse::build(status(self.code));
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds));
+        }
+        response.json(self.problem())
     }
 }
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::Invalid { field, message } => Self {
-                field: Some(field.to_owned()),
-                ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", "A field is invalid").detail(format!("{field} {message}"))
-            },
+            AppError::Invalid { field, message } => {
+                Self { field: Some(field.to_owned()), ..Self::new(ProblemCode::InvalidField).detail(format!("{field} {message}")) }
+            }
             AppError::NotFound => Self::not_found(),
-            AppError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(m),
-            AppError::Rule { code, message } => Self::new(StatusCode::CONFLICT, code, "A rule does not allow this").detail(message),
-            AppError::Weak(m) => Self {
-                field: Some("password".to_owned()),
-                ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", "The password is too weak").detail(format!("password {m}"))
-            },
-            AppError::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden", "Your role does not allow this"),
+            AppError::Conflict(m) => Self::new(ProblemCode::Conflict).detail(m),
+            AppError::Rule { code, message } => Self::new(code).detail(message),
+            AppError::Weak(m) => {
+                Self { field: Some("password".to_owned()), ..Self::new(ProblemCode::WeakPassword).detail(format!("password {m}")) }
+            }
+            AppError::Forbidden => Self::new(ProblemCode::Forbidden),
+            AppError::RateLimited(wait) => Self::rate_limited(wait),
             AppError::Unavailable(cause) => {
                 tracing::error!(%cause, "database unavailable");
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service temporarily unavailable")
+                Self::new(ProblemCode::Unavailable)
             }
             other => {
                 tracing::error!(cause = %other, "internal error");
-                Self::internal()
+                Self::new(ProblemCode::InternalError)
             }
         }
     }
@@ -116,7 +192,7 @@ impl From<AppError> for ApiError {
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(_: actix_web::error::BlockingError) -> Self {
         tracing::error!("blocking task failed");
-        Self::internal()
+        Self::new(ProblemCode::InternalError)
     }
 }
 
@@ -124,28 +200,24 @@ impl From<actix_web::error::BlockingError> for ApiError {
 pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let api = match &err {
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "Request body too large").detail(err.to_string())
+            ApiError::new(ProblemCode::BodyTooLarge).detail(err.to_string())
         }
-        JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Request body must be application/json",
-        ),
+        JsonPayloadError::ContentType => ApiError::new(ProblemCode::UnsupportedMediaType),
         JsonPayloadError::Deserialize(e) if e.is_data() => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "Request body does not match the schema").detail(e.to_string())
+            ApiError::new(ProblemCode::InvalidBody).detail(e.to_string())
         }
         JsonPayloadError::Deserialize(e) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "Request body is not valid JSON").detail(e.to_string())
+            ApiError::new(ProblemCode::MalformedJson).detail(e.to_string())
         }
-        _ => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "Request body could not be read"),
+        _ => ApiError::new(ProblemCode::BadRequest),
     };
     api.into()
 }
 
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "Query parameters are invalid").detail(err.to_string()).into()
+    ApiError::new(ProblemCode::InvalidQuery).detail(err.to_string()).into()
 }
 
 pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", "Path parameters are invalid").detail(err.to_string()).into()
+    ApiError::new(ProblemCode::InvalidPath).detail(err.to_string()).into()
 }

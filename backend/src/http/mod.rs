@@ -1,7 +1,9 @@
 //! The actix-web application: one factory used by the server and by the tests.
 
+pub mod call;
 pub mod context;
 pub mod error;
+pub mod problems;
 pub mod routes;
 
 use std::path::Path;

@@ -1,13 +1,14 @@
 //! Health, readiness, status and the OpenAPI document.
 
-use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
 use super::error::{ApiError, Problem};
+use super::problems;
 use crate::config::Environment;
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -50,14 +51,14 @@ pub async fn healthz() -> HttpResponse {
 /// Readiness: the database answers.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
     (status = 200, body = Ready),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
+    problems::ServiceUnavailable,
 ))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let db = state.db.clone();
     match web::block(move || db.ping()).await? {
         Ok(()) => Ok(HttpResponse::Ok().json(Ready { status: "ready".into() })),
-        Err(_) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "The database does not answer")),
+        Err(_) => Err(ApiError::new(ProblemCode::NotReady)),
     }
 }
 
@@ -112,7 +113,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::offboarding::routes::tenant_status, crate::offboarding::routes::tenant_start, crate::offboarding::routes::tenant_archive,
         crate::offboarding::routes::platform_status, crate::offboarding::routes::platform_start, crate::offboarding::routes::platform_certificate,
     ),
-    components(schemas(Problem)),
+    components(schemas(Problem, crate::problem::ProblemCode, crate::auth::policy::Permission)),
     tags(
         (name = "operations", description = "Health and status"),
         (name = "auth", description = "Staff sign-in and sessions"),

@@ -8,7 +8,7 @@ use super::store;
 use crate::accounts::service::{new_account, validate_email};
 use crate::accounts::store as accounts;
 use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
-use crate::auth::policy::{require, Permission};
+use crate::auth::policy::{authorize, Permission};
 use crate::auth::service::{token_hash, Origin, Principal};
 use crate::auth::{password, store as auth_store};
 use crate::crypto::{normalize_email, random_bytes};
@@ -17,12 +17,13 @@ use crate::error::AppError;
 use crate::members::model::RoleAssignment;
 use crate::members::service::{self as members, AdminLimit};
 use crate::notify::{self, templates};
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::service::load_keys;
 
 /// Unknown, used, revoked and expired links get one answer.
 pub fn invalid() -> AppError {
-    AppError::rule("invitation_invalid", "this invitation link is unknown, used or expired")
+    AppError::rule(ProblemCode::InvitationInvalid, "this invitation link is unknown, used or expired")
 }
 
 /// Invites `email` into the caller's tenant and queues the mail with the link.
@@ -39,7 +40,7 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
         (role, tenant)
     };
     if role.is_admin() {
-        require(state, p, Permission::AdminRolesGrant)?;
+        authorize(state, p, Permission::AdminRolesGrant)?;
     }
     let keys = load_keys(&state.db, &state.master, scope)?;
     let email_index = keys.blind_index("invitations", "email", &email);
@@ -48,11 +49,11 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
         let all = auth_store::memberships_in_tenant(&mut conn, scope.tenant_id())?;
         let account = accounts::find_by_email_index(&mut conn, &state.master.platform_keys().blind_index("accounts", "email", &email))?;
         if account.is_some_and(|a| all.iter().any(|m| m.account_id == a.id)) {
-            return Err(AppError::rule("already_member", "this person is already a member of the tenant"));
+            return Err(AppError::rule(ProblemCode::AlreadyMember, "this person is already a member of the tenant"));
         }
         members::check_admin_limit(state, &mut conn, AdminLimit { scope, account_id: "", accepting: None }, std::slice::from_ref(&assignment), now)?;
         if store::open_in_tenant(&mut conn, scope.tenant_id(), now)?.iter().any(|i| i.email_index == email_index) {
-            return Err(AppError::rule("already_invited", "an open invitation for this email exists; revoke it to send a new one"));
+            return Err(AppError::rule(ProblemCode::AlreadyInvited, "an open invitation for this email exists; revoke it to send a new one"));
         }
     }
     let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
@@ -175,16 +176,16 @@ pub fn accept(state: &AppState, origin: &Origin, token: &str, pw: &str) -> Resul
                 audit::record(tx, &ctx, Event::new(Action::SignInFailed, "account", Some(&account.id)).outcome(Outcome::Failure).detail("via", "invitation"))?;
                 Ok(())
             })?;
-            return Err(AppError::rule("invalid_credentials", "the password of the existing account is wrong"));
+            return Err(AppError::rule(ProblemCode::InvalidCredentials, "the password of the existing account is wrong"));
         }
-        None => (new_account(&state.master, &email, pw, origin.at)?, true),
+        None => (new_account(&state.master, state.config.auth.password_hash, &email, pw, origin.at)?, true),
     };
     let assignment = RoleAssignment { role: invitation.role.clone(), is_primary: false, company_id: invitation.company_id.clone(), course_id: None };
     {
         let mut conn = state.db.conn()?;
         let all = auth_store::memberships_in_tenant(&mut conn, scope.tenant_id())?;
         if all.iter().any(|m| m.account_id == account.id) {
-            return Err(AppError::rule("already_member", "this account is already a member of the tenant"));
+            return Err(AppError::rule(ProblemCode::AlreadyMember, "this account is already a member of the tenant"));
         }
         // The limit held when the invitation was made; others may have been granted since.
         let limit = AdminLimit { scope: &scope, account_id: &account.id, accepting: Some(&invitation.id) };

@@ -6,9 +6,10 @@ use utoipa::ToSchema;
 
 use super::model::{Location, NewLocation};
 use super::service;
-use crate::auth::policy::{authorize, Permission};
+use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
-use crate::http::{ApiError, Problem};
+use crate::http::call::staff;
+use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -40,34 +41,26 @@ pub struct LocationList {
 
 #[utoipa::path(get, path = "/api/v1/locations", operation_id = "locations_list", tag = "locations", responses(
     (status = 200, body = LocationList),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
 ))]
 #[get("")]
 pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
-    let list = web::block(move || -> Result<LocationList, ApiError> {
-        let grant = authorize(&state, &p, Permission::LocationsRead)?;
-        let scope = grant.scope.ok_or_else(ApiError::not_found)?;
-        let locations = service::list(&state.db, &scope)?;
-        Ok(LocationList { locations: locations.into_iter().map(LocationView::from).collect() })
-    })
-    .await??;
+    let locations = staff(state, p, Permission::LocationsRead, move |state, _, scope| service::list(&state.db, scope)).await?;
+    let list = LocationList { locations: locations.into_iter().map(LocationView::from).collect() };
     Ok(HttpResponse::Ok().json(list))
 }
 
 /// Needs `X-CSRF-Token`.
 #[utoipa::path(post, path = "/api/v1/locations", operation_id = "locations_create", tag = "locations", request_body = CreateLocation, responses(
     (status = 201, body = LocationView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::Unprocessable,
 ))]
 #[post("")]
 pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<CreateLocation>) -> Result<HttpResponse, ApiError> {
     let CreateLocation { name, parent_id } = body.into_inner();
-    let location = web::block(move || -> Result<LocationView, ApiError> {
-        let grant = authorize(&state, &p, Permission::LocationsWrite)?;
-        let scope = grant.scope.ok_or_else(ApiError::not_found)?;
-        Ok(service::create(&state.db, &scope, &p.audit, NewLocation { name, parent_id })?.into())
-    })
-    .await??;
+    let location =
+        staff(state, p, Permission::LocationsWrite, move |state, p, scope| service::create(&state.db, scope, &p.audit, NewLocation { name, parent_id })).await?;
+    let location = LocationView::from(location);
     Ok(HttpResponse::Created().json(location))
 }

@@ -56,3 +56,10 @@ pub fn rename(db: &Db, scope: &TenantScope, ctx: &AuditContext, id: &str, name: 
         Ok(())
     })
 }
+
+/// The location `id` and the rooms inside it (a kiosk at the entrance greets taps on
+/// every device inside).
+pub fn with_rooms(db: &Db, scope: &TenantScope, id: &str) -> Result<Vec<String>, AppError> {
+    let all = db.tenant_tx(scope, |tx| Ok(store::list(tx, scope.tenant_id())?))?;
+    Ok(all.into_iter().filter(|x| x.id == id || x.parent_id.as_deref() == Some(id)).map(|x| x.id).collect())
+}

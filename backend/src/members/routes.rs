@@ -4,23 +4,20 @@ use actix_web::{get, post, put, web, HttpResponse};
 
 use super::model::{Member, SetRoles};
 use super::service;
-use crate::auth::policy::{authorize, Permission};
+use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
-use crate::http::{ApiError, Problem};
+use crate::http::call::staff;
+use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
 /// Every account of the tenant: roles, last sign-in, dormant and disabled flags (TOM AUTHZ-5).
 #[utoipa::path(get, path = "/api/v1/members", operation_id = "members_list", tag = "members", responses(
     (status = 200, body = [Member]),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
 ))]
 #[get("")]
 pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
-    let members = web::block(move || -> Result<Vec<Member>, ApiError> {
-        let grant = authorize(&state, &p, Permission::MembersRead)?;
-        Ok(service::review(&state, &grant.scope.ok_or_else(ApiError::not_found)?, p.audit.at.naive_utc())?)
-    })
-    .await??;
+    let members = staff(state, p, Permission::MembersRead, move |state, p, scope| service::review(state, scope, p.audit.at.naive_utc())).await?;
     Ok(HttpResponse::Ok().json(members))
 }
 
@@ -28,27 +25,14 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
 /// tenant's limit (AUTHZ-4).
 #[utoipa::path(put, path = "/api/v1/members/{id}/roles", operation_id = "members_set_roles", tag = "members", params(("id" = String, Path)), request_body = SetRoles, responses(
     (status = 200, body = Member),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
+    problems::Unprocessable,
 ))]
 #[put("/{id}/roles")]
 pub async fn set_roles(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<SetRoles>) -> Result<HttpResponse, ApiError> {
-    let member = web::block(move || -> Result<Option<Member>, ApiError> {
-        let grant = authorize(&state, &p, Permission::MembersWrite)?;
-        let scope = grant.scope.ok_or_else(ApiError::not_found)?;
-        if body.roles.len() > 10 {
-            return Err(crate::AppError::invalid("roles", "at most 10").into());
-        }
-        service::set_roles(&state, &p, &scope, &id, &body.roles)?;
-        match service::one(&state, &scope, &id, p.audit.at.naive_utc()) {
-            Ok(member) => Ok(Some(member)),
-            Err(crate::AppError::NotFound) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    })
-    .await??;
+    let member = staff(state, p, Permission::MembersWrite, move |state, p, scope| service::set_roles(state, p, scope, &id, &body.roles)).await?;
     Ok(match member {
         Some(member) => HttpResponse::Ok().json(member),
         // All roles taken: the account is no longer a member.
@@ -57,22 +41,16 @@ pub async fn set_roles(state: web::Data<AppState>, p: Principal, id: web::Path<S
 }
 
 async fn set_disabled(state: web::Data<AppState>, p: Principal, id: String, disabled: bool) -> Result<HttpResponse, ApiError> {
-    let member = web::block(move || -> Result<Member, ApiError> {
-        let grant = authorize(&state, &p, Permission::MembersWrite)?;
-        let scope = grant.scope.ok_or_else(ApiError::not_found)?;
-        service::set_disabled(&state, &p, &scope, &id, disabled)?;
-        Ok(service::one(&state, &scope, &id, p.audit.at.naive_utc())?)
-    })
-    .await??;
+    let member = staff(state, p, Permission::MembersWrite, move |state, p, scope| service::set_disabled(state, p, scope, &id, disabled)).await?;
     Ok(HttpResponse::Ok().json(member))
 }
 
 /// Disables a member in this tenant and ends their sessions here (TOM AUTHZ-5).
 #[utoipa::path(post, path = "/api/v1/members/{id}/disable", operation_id = "members_disable", tag = "members", params(("id" = String, Path)), responses(
     (status = 200, body = Member),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
 ))]
 #[post("/{id}/disable")]
 pub async fn disable(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -82,9 +60,9 @@ pub async fn disable(state: web::Data<AppState>, p: Principal, id: web::Path<Str
 /// Enables a disabled member again.
 #[utoipa::path(post, path = "/api/v1/members/{id}/enable", operation_id = "members_enable", tag = "members", params(("id" = String, Path)), responses(
     (status = 200, body = Member),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
 ))]
 #[post("/{id}/enable")]
 pub async fn enable(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {

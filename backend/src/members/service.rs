@@ -7,11 +7,12 @@ use super::model::{Member, RoleAssignment};
 use crate::accounts::store as accounts;
 use crate::audit::{self, Action, Event};
 use crate::auth::model::{Membership, Role};
-use crate::auth::policy::{require, Permission};
+use crate::auth::policy::{authorize, Permission};
 use crate::auth::service::Principal;
 use crate::auth::store;
 use crate::db::{DbConnection, TenantScope, Tx};
 use crate::error::AppError;
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 
 const MAX_SCOPE_ID: usize = 64;
@@ -140,7 +141,7 @@ pub fn check_admin_limit(state: &AppState, conn: &mut DbConnection, limit: Admin
     let account_id = limit.account_id;
     let max = state.config.auth.max_admins_per_tenant as usize;
     if admins_after(&all, account_id, new) + invited > max {
-        return Err(AppError::rule("admin_limit_reached", format!("this tenant may have at most {max} admins")));
+        return Err(AppError::rule(ProblemCode::AdminLimitReached, format!("this tenant may have at most {max} admins")));
     }
     Ok(())
 }
@@ -169,7 +170,21 @@ pub fn grant(tx: &mut Tx<'_>, scope: &TenantScope, account_id: &str, assignments
 /// Replaces an account's roles in the tenant. Admin roles are granted and taken only by
 /// primary admins (AUTHZ-3), up to the tenant's limit (AUTHZ-4); the last primary admin
 /// keeps the role. Partner-admin memberships stay as the operator made them.
-pub fn set_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_id: &str, roles: &[RoleAssignment]) -> Result<(), AppError> {
+/// Replaces a member's roles and answers the member as now; `None` when every role was
+/// taken and the account is no longer a member.
+pub fn set_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_id: &str, roles: &[RoleAssignment]) -> Result<Option<Member>, AppError> {
+    if roles.len() > 10 {
+        return Err(AppError::invalid("roles", "at most 10"));
+    }
+    change_roles(state, p, scope, account_id, roles)?;
+    match one(state, scope, account_id, p.audit.at.naive_utc()) {
+        Ok(member) => Ok(Some(member)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn change_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_id: &str, roles: &[RoleAssignment]) -> Result<(), AppError> {
     let now = p.audit.at.naive_utc();
     let mut conn = state.db.conn()?;
     let held = held_in(&mut conn, scope, account_id)?;
@@ -187,13 +202,13 @@ pub fn set_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_i
         Role::from_code(&a.role).is_some_and(Role::is_admin)
     });
     if changed_admin {
-        require(state, p, Permission::AdminRolesGrant)?;
+        authorize(state, p, Permission::AdminRolesGrant)?;
     }
     let all = store::memberships_in_tenant(&mut conn, scope.tenant_id())?;
     let was_primary = current.iter().any(|m| m.is_primary && m.role == Role::TenantAdmin.code());
     let stays_primary = wanted.iter().any(|a| a.is_primary);
     if was_primary && !stays_primary && !other_primary_exists(&all, account_id) {
-        return Err(AppError::rule("last_primary_admin", "the tenant needs at least one primary admin"));
+        return Err(AppError::rule(ProblemCode::LastPrimaryAdmin, "the tenant needs at least one primary admin"));
     }
     check_admin_limit(state, &mut conn, AdminLimit { scope, account_id, accepting: None }, &wanted, now)?;
     drop(conn);
@@ -223,20 +238,26 @@ pub fn set_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_i
 }
 
 /// Disables (or enables) an account in the tenant; disabling ends its sessions there.
-pub fn set_disabled(state: &AppState, p: &Principal, scope: &TenantScope, account_id: &str, disable: bool) -> Result<(), AppError> {
+/// Disables or enables a member in this tenant and answers the member as now.
+pub fn set_disabled(state: &AppState, p: &Principal, scope: &TenantScope, account_id: &str, disable: bool) -> Result<Member, AppError> {
+    change_disabled(state, p, scope, account_id, disable)?;
+    one(state, scope, account_id, p.audit.at.naive_utc())
+}
+
+fn change_disabled(state: &AppState, p: &Principal, scope: &TenantScope, account_id: &str, disable: bool) -> Result<(), AppError> {
     if disable && account_id == p.account_id {
-        return Err(AppError::rule("cannot_disable_self", "you cannot disable your own account"));
+        return Err(AppError::rule(ProblemCode::CannotDisableSelf, "you cannot disable your own account"));
     }
     let now = p.audit.at.naive_utc();
     let mut conn = state.db.conn()?;
     let held = held_in(&mut conn, scope, account_id)?;
     let roles: Vec<RoleAssignment> = held.iter().map(assignment).collect();
     if holds_admin(&roles) {
-        require(state, p, Permission::AdminRolesGrant)?;
+        authorize(state, p, Permission::AdminRolesGrant)?;
     }
     let all = store::memberships_in_tenant(&mut conn, scope.tenant_id())?;
     if disable && roles.iter().any(|a| a.is_primary) && !other_primary_exists(&all, account_id) {
-        return Err(AppError::rule("last_primary_admin", "the tenant needs at least one primary admin"));
+        return Err(AppError::rule(ProblemCode::LastPrimaryAdmin, "the tenant needs at least one primary admin"));
     }
     if !disable {
         check_admin_limit(state, &mut conn, AdminLimit { scope, account_id, accepting: None }, &roles, now)?;

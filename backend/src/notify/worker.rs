@@ -1,33 +1,11 @@
 //! The outbox worker: a thread that delivers due mail every `mail.poll_seconds`, and at
 //! once when a service has queued something (`wake`).
 
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::runtime::Wakeup;
 use crate::state::AppState;
-
-#[derive(Default)]
-pub struct Wakeup {
-    pending: Mutex<bool>,
-    signal: Condvar,
-}
-
-impl Wakeup {
-    pub fn wake(&self) {
-        if let Ok(mut pending) = self.pending.lock() {
-            *pending = true;
-            self.signal.notify_one();
-        }
-    }
-
-    fn wait(&self, timeout: Duration) {
-        if let Ok(pending) = self.pending.lock() {
-            if let Ok((mut pending, _)) = self.signal.wait_timeout_while(pending, timeout, |p| !*p) {
-                *pending = false;
-            }
-        }
-    }
-}
 
 pub fn spawn(state: AppState) -> std::io::Result<()> {
     let wakeup: Arc<Wakeup> = state.mail_wakeup.clone();

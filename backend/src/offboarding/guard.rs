@@ -2,15 +2,15 @@
 //! offboarding, no request changes the tenant's data. One rule, asked by each gate that
 //! turns a request into a tenant: the staff session (`auth::principal`), the participant
 //! session (`portal::principal`) and signed device requests (`devices::signed`); public
-//! pages and invitation links serve active tenants only (`events::routes::public_tenant`,
+//! pages and invitation links serve active tenants only (`http::call::public_tenant`,
 //! `invitations::service`).
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 
 use super::store;
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::http::ApiError;
+use crate::problem::ProblemCode;
 use crate::tenants::model::STATUS_ACTIVE;
 
 /// Requests that stay open in a read-only tenant: the caller's own account and session
@@ -18,9 +18,8 @@ use crate::tenants::model::STATUS_ACTIVE;
 /// (which answers a second start with its own 409).
 const OPEN_WHILE_READ_ONLY: &[&str] = &["/api/v1/auth/", "/api/v1/portal/logout", "/api/v1/tenant/offboarding"];
 
-pub fn tenant_read_only() -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "tenant_read_only", "The tenant is being offboarded and is read-only")
-        .detail("its data can be read and exported until the deletion; nothing can be changed")
+pub fn tenant_read_only() -> AppError {
+    AppError::rule(ProblemCode::TenantReadOnly, "its data can be read and exported until the deletion; nothing can be changed")
 }
 
 /// Whether `method path` would change data, and so is refused in a read-only tenant.
@@ -29,11 +28,11 @@ pub fn is_guarded(method: &Method, path: &str) -> bool {
 }
 
 /// Refuses a state-changing request in a tenant that is not active. Blocking.
-pub fn check(conn: &mut DbConnection, tenant_id: &str, method: &Method, path: &str) -> Result<(), ApiError> {
+pub fn check(conn: &mut DbConnection, tenant_id: &str, method: &Method, path: &str) -> Result<(), AppError> {
     if !is_guarded(method, path) {
         return Ok(());
     }
-    match store::status(conn, tenant_id).map_err(AppError::from)? {
+    match store::status(conn, tenant_id)? {
         Some(status) if status == STATUS_ACTIVE => Ok(()),
         _ => Err(tenant_read_only()),
     }

@@ -7,24 +7,22 @@ use actix_web::{get, post, web, HttpResponse};
 
 use super::model::{OffboardingStatus, StartOffboarding};
 use super::service;
-use crate::auth::policy::{authorize, Permission};
+use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::db::TenantScope;
-use crate::http::{ApiError, Problem};
+use crate::http::call::{staff, staff_granted};
+use crate::http::{problems, ApiError, Problem};
+use crate::error::AppError;
 use crate::state::AppState;
 
 /// The tenant's offboarding state and the end of its export window.
 #[utoipa::path(get, path = "/api/v1/tenant/offboarding", operation_id = "tenant_offboarding_get", tag = "offboarding", responses(
     (status = 200, body = OffboardingStatus),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
 ))]
 #[get("/offboarding")]
 pub async fn tenant_status(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
-    let status = web::block(move || -> Result<OffboardingStatus, ApiError> {
-        let grant = authorize(&state, &p, Permission::OffboardingRead)?;
-        Ok(service::status(&state, &grant.scope.ok_or_else(ApiError::not_found)?)?)
-    })
-    .await??;
+    let status = staff(state, p, Permission::OffboardingRead, move |state, _, scope| service::status(state, scope)).await?;
     Ok(HttpResponse::Ok().json(status))
 }
 
@@ -32,17 +30,13 @@ pub async fn tenant_status(state: web::Data<AppState>, p: Principal) -> Result<H
 /// archive can be downloaded for 30 days, then its data is deleted and its keys destroyed.
 #[utoipa::path(post, path = "/api/v1/tenant/offboarding", operation_id = "tenant_offboarding_start", tag = "offboarding", request_body = StartOffboarding, responses(
     (status = 200, body = OffboardingStatus),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
     (status = 409, description = "Offboarding started already", body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Unprocessable,
 ))]
 #[post("/offboarding")]
 pub async fn tenant_start(state: web::Data<AppState>, p: Principal, body: web::Json<StartOffboarding>) -> Result<HttpResponse, ApiError> {
-    let status = web::block(move || -> Result<OffboardingStatus, ApiError> {
-        let grant = authorize(&state, &p, Permission::OffboardingStart)?;
-        Ok(service::start(&state, &p.audit, &grant.scope.ok_or_else(ApiError::not_found)?, &body)?)
-    })
-    .await??;
+    let status = staff(state, p, Permission::OffboardingStart, move |state, p, scope| service::start(state, &p.audit, scope, &body)).await?;
     Ok(HttpResponse::Ok().json(status))
 }
 
@@ -51,16 +45,12 @@ pub async fn tenant_start(state: web::Data<AppState>, p: Principal, body: web::J
 /// the export window; every download is audited.
 #[utoipa::path(get, path = "/api/v1/tenant/offboarding/archive", operation_id = "tenant_offboarding_archive", tag = "offboarding", responses(
     (status = 200, description = "The archive", content_type = "application/x-tar"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
     (status = 409, description = "No offboarding in progress", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/offboarding/archive")]
 pub async fn tenant_archive(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
-    let (bytes, name) = web::block(move || -> Result<(Vec<u8>, String), ApiError> {
-        let grant = authorize(&state, &p, Permission::OffboardingRead)?;
-        Ok(service::archive(&state, &p.audit, &grant.scope.ok_or_else(ApiError::not_found)?)?)
-    })
-    .await??;
+    let (bytes, name) = staff(state, p, Permission::OffboardingRead, move |state, p, scope| service::archive(state, &p.audit, scope)).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/x-tar")
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
@@ -68,9 +58,9 @@ pub async fn tenant_archive(state: web::Data<AppState>, p: Principal) -> Result<
 }
 
 /// A tenant named in a platform route: an id of at most 64 characters.
-fn platform_scope(id: String) -> Result<TenantScope, ApiError> {
+fn platform_scope(id: String) -> Result<TenantScope, AppError> {
     if id.is_empty() || id.len() > 64 {
-        return Err(ApiError::not_found());
+        return Err(AppError::NotFound);
     }
     Ok(TenantScope::named_by_platform_admin(id))
 }
@@ -78,34 +68,26 @@ fn platform_scope(id: String) -> Result<TenantScope, ApiError> {
 /// A tenant's offboarding state (platform admins).
 #[utoipa::path(get, path = "/api/v1/platform/tenants/{id}/offboarding", operation_id = "platform_offboarding_get", tag = "offboarding", params(("id" = String, Path)), responses(
     (status = 200, body = OffboardingStatus),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
 ))]
 #[get("/{id}/offboarding")]
 pub async fn platform_status(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let status = web::block(move || -> Result<OffboardingStatus, ApiError> {
-        authorize(&state, &p, Permission::PlatformOffboarding)?;
-        Ok(service::status(&state, &platform_scope(id.into_inner())?)?)
-    })
-    .await??;
+    let status = staff_granted(state, p, Permission::PlatformOffboarding, move |state, _, _| service::status(state, &platform_scope(id.into_inner())?)).await?;
     Ok(HttpResponse::Ok().json(status))
 }
 
 /// Ends a tenant (platform admins), as its primary admin can.
 #[utoipa::path(post, path = "/api/v1/platform/tenants/{id}/offboarding", operation_id = "platform_offboarding_start", tag = "offboarding", params(("id" = String, Path)), request_body = StartOffboarding, responses(
     (status = 200, body = OffboardingStatus),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
     (status = 409, description = "Offboarding started already", body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Unprocessable,
 ))]
 #[post("/{id}/offboarding")]
 pub async fn platform_start(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<StartOffboarding>) -> Result<HttpResponse, ApiError> {
-    let status = web::block(move || -> Result<OffboardingStatus, ApiError> {
-        authorize(&state, &p, Permission::PlatformOffboarding)?;
-        Ok(service::start(&state, &p.audit, &platform_scope(id.into_inner())?, &body)?)
-    })
-    .await??;
+    let status = staff_granted(state, p, Permission::PlatformOffboarding, move |state, p, _| service::start(state, &p.audit, &platform_scope(id.into_inner())?, &body)).await?;
     Ok(HttpResponse::Ok().json(status))
 }
 
@@ -113,16 +95,12 @@ pub async fn platform_start(state: web::Data<AppState>, p: Principal, id: web::P
 /// `anwesend certificate verify FILE`.
 #[utoipa::path(get, path = "/api/v1/platform/tenants/{id}/offboarding/certificate", operation_id = "platform_offboarding_certificate", tag = "offboarding", params(("id" = String, Path)), responses(
     (status = 200, description = "The certificate (JSON with its signature)", content_type = "application/json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
     (status = 404, description = "No such tenant, or not offboarded yet", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/{id}/offboarding/certificate")]
 pub async fn platform_certificate(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let text = web::block(move || -> Result<String, ApiError> {
-        authorize(&state, &p, Permission::PlatformOffboarding)?;
-        Ok(service::certificate(&state, &p.audit, &platform_scope(id.into_inner())?)?)
-    })
-    .await??;
+    let text = staff_granted(state, p, Permission::PlatformOffboarding, move |state, p, _| service::certificate(state, &p.audit, &platform_scope(id.into_inner())?)).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"deletion-certificate.json\""))

@@ -14,6 +14,7 @@ use crate::audit::{self, deletion, Action, AuditContext, Event};
 use crate::crypto::PlatformSigner;
 use crate::db::{DbConnection, TenantScope};
 use crate::error::AppError;
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::model::STATUS_ACTIVE;
 use crate::tenants::service as tenants;
@@ -35,9 +36,9 @@ fn iso(t: NaiveDateTime) -> String {
 
 fn already_started(row: &OffboardingRow) -> AppError {
     match row.completed_at {
-        Some(done) => AppError::rule("tenant_offboarded", format!("this tenant was offboarded on {}", iso(done))),
+        Some(done) => AppError::rule(ProblemCode::TenantOffboarded, format!("this tenant was offboarded on {}", iso(done))),
         None => AppError::rule(
-            "offboarding_started",
+            ProblemCode::OffboardingStarted,
             format!("this tenant's offboarding started on {}; its data is deleted after {}. It runs once.", iso(row.started_at), iso(row.archive_until)),
         ),
     }
@@ -76,7 +77,7 @@ pub fn start(state: &AppState, ctx: &AuditContext, scope: &TenantScope, input: &
             return Err(already_started(&row));
         }
         if tenant.status != STATUS_ACTIVE {
-            return Err(AppError::rule("tenant_not_active", format!("the tenant is {}, not active", tenant.status)));
+            return Err(AppError::rule(ProblemCode::TenantNotActive, format!("the tenant is {}, not active", tenant.status)));
         }
         if input.confirm_slug != tenant.slug {
             return Err(AppError::invalid("confirm_slug", "must repeat the tenant's slug exactly"));
@@ -119,7 +120,7 @@ pub fn archive(state: &AppState, ctx: &AuditContext, scope: &TenantScope) -> Res
     state.db.tenant_tx(scope, |tx| {
         let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
         match store::find(tx, tenant_id)? {
-            None => return Err(AppError::rule("not_offboarding", "the export archive is made during offboarding; start the offboarding first")),
+            None => return Err(AppError::rule(ProblemCode::NotOffboarding, "the export archive is made during offboarding; start the offboarding first")),
             Some(row) if row.completed_at.is_some() => return Err(already_started(&row)),
             Some(_) => {}
         }
@@ -169,7 +170,7 @@ pub fn complete(state: &AppState, tenant_id: &str, at: DateTime<Utc>) -> Result<
             return Err(already_started(&row));
         }
         if row.archive_until > now {
-            return Err(AppError::rule("export_window_open", format!("the export window ends {}", iso(row.archive_until))));
+            return Err(AppError::rule(ProblemCode::ExportWindowOpen, format!("the export window ends {}", iso(row.archive_until))));
         }
         let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
         let keyring_secret = state.master.has_owner_secret(tenant_id)?;

@@ -1,36 +1,31 @@
 //! `/api/v1/public/{tenant}/magic-link…` (public) and `/api/v1/portal/*` (participant
 //! sessions, `Authorization: Bearer`).
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 use super::model::{LinkRequest, LinkRequested, MailPreference, NewRequest, ParticipantSession, PortalBooking, PortalMe, RedeemLink, RequestView, Unsubscribe};
 use super::principal::Participant;
 use super::service;
-use crate::auth::routes::rate_limited;
-use crate::events::routes::public_in_tenant;
-use crate::http::{ApiError, Problem};
+use crate::http::call::public_in_tenant;
+use crate::http::{problems, ApiError};
 use crate::state::AppState;
 use crate::AppError;
 
 /// Sends a sign-in link to a known participant; answers alike for unknown emails (public).
 #[utoipa::path(post, path = "/api/v1/public/{tenant}/magic-link", operation_id = "magic_link_request", tag = "participants", params(("tenant" = String, Path)), request_body = LinkRequest, responses(
     (status = 202, body = LinkRequested),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-    (status = 429, body = Problem, content_type = "application/problem+json"),
+    problems::NotFound,
+    problems::Unprocessable,
+    problems::TooManyRequests,
 ))]
 #[post("/{tenant}/magic-link")]
 pub async fn request_link(req: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>, body: web::Json<LinkRequest>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let admitted = public_in_tenant(&req, &state, slug.into_inner(), move |state, origin, tenant, scope| {
-        Ok(service::admit_link_request(state, tenant, &body)?.map(|job| (job, origin.clone(), tenant.clone(), scope.clone())))
+    let (job, origin, tenant, scope) = public_in_tenant(&req, &state, slug.into_inner(), move |state, origin, tenant, scope| {
+        Ok((service::admit_link_request(state, tenant, &body)?, origin.clone(), tenant.clone(), scope.clone()))
     })
     .await?;
-    let (job, origin, tenant, scope) = match admitted {
-        Ok(Ok(admitted)) => admitted,
-        Ok(Err(wait)) | Err(wait) => return Ok(rate_limited(wait)),
-    };
     // The lookup and the mail happen after the answer: known and unknown emails get the
     // same answer at the same time (TOM ACC-4).
     let state = state.into_inner();
@@ -48,23 +43,14 @@ pub async fn request_link(req: HttpRequest, state: web::Data<AppState>, slug: we
 /// Exchanges a sign-in link's token for a participant session (public).
 #[utoipa::path(post, path = "/api/v1/public/{tenant}/magic-link/redeem", operation_id = "magic_link_redeem", tag = "participants", params(("tenant" = String, Path)), request_body = RedeemLink, responses(
     (status = 200, body = ParticipantSession),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 429, body = Problem, content_type = "application/problem+json"),
+    problems::NotFound,
+    problems::TooManyRequests,
 ))]
 #[post("/{tenant}/magic-link/redeem")]
 pub async fn redeem(req: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>, body: web::Json<RedeemLink>) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().token;
-    let answer = public_in_tenant(&req, &state, slug.into_inner(), move |state, origin, _, scope| {
-        service::redeem(state, origin, scope, &token).map_err(|e| match e {
-            AppError::Rule { code: "link_invalid", message } => ApiError::new(StatusCode::NOT_FOUND, "link_invalid", "Sign-in link not valid").detail(message),
-            other => other.into(),
-        })
-    })
-    .await?;
-    Ok(match answer {
-        Ok(session) => HttpResponse::Ok().json(session),
-        Err(wait) => rate_limited(wait),
-    })
+    let session = public_in_tenant(&req, &state, slug.into_inner(), move |state, origin, _, scope| service::redeem(state, origin, scope, &token)).await?;
+    Ok(HttpResponse::Ok().json(session))
 }
 
 async fn run<T: Send + 'static>(state: web::Data<AppState>, p: Participant, f: impl FnOnce(&AppState, &Participant) -> Result<T, AppError> + Send + 'static) -> Result<T, ApiError> {
@@ -73,7 +59,7 @@ async fn run<T: Send + 'static>(state: web::Data<AppState>, p: Participant, f: i
 
 #[utoipa::path(get, path = "/api/v1/portal/me", operation_id = "portal_me", tag = "participants", responses(
     (status = 200, body = PortalMe),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
 ))]
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, p: Participant) -> Result<HttpResponse, ApiError> {
@@ -82,7 +68,7 @@ pub async fn me(state: web::Data<AppState>, p: Participant) -> Result<HttpRespon
 
 #[utoipa::path(get, path = "/api/v1/portal/bookings", operation_id = "portal_bookings", tag = "participants", responses(
     (status = 200, body = [PortalBooking]),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
 ))]
 #[get("/bookings")]
 pub async fn bookings(state: web::Data<AppState>, p: Participant) -> Result<HttpResponse, ApiError> {
@@ -92,9 +78,9 @@ pub async fn bookings(state: web::Data<AppState>, p: Participant) -> Result<Http
 /// Cancels one of the participant's bookings.
 #[utoipa::path(post, path = "/api/v1/portal/bookings/{id}/cancel", operation_id = "portal_booking_cancel", tag = "participants", params(("id" = String, Path)), responses(
     (status = 200, body = PortalBooking),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
+    problems::NotFound,
+    problems::Conflict,
 ))]
 #[post("/bookings/{id}/cancel")]
 pub async fn cancel(state: web::Data<AppState>, p: Participant, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -104,7 +90,7 @@ pub async fn cancel(state: web::Data<AppState>, p: Participant, id: web::Path<St
 /// Everything stored about the participant, as a JSON download (TOM RIGHTS-1).
 #[utoipa::path(get, path = "/api/v1/portal/export", operation_id = "portal_export", tag = "participants", responses(
     (status = 200, content_type = "application/json", body = Object),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
 ))]
 #[get("/export")]
 pub async fn export(state: web::Data<AppState>, p: Participant) -> Result<HttpResponse, ApiError> {
@@ -118,8 +104,8 @@ pub async fn export(state: web::Data<AppState>, p: Participant) -> Result<HttpRe
 /// A request about the participant's data (correction, erasure, …) for the tenant's queue.
 #[utoipa::path(post, path = "/api/v1/portal/requests", operation_id = "portal_request_create", tag = "participants", request_body = NewRequest, responses(
     (status = 201, body = RequestView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
+    problems::Unprocessable,
 ))]
 #[post("/requests")]
 pub async fn create_request(state: web::Data<AppState>, p: Participant, body: web::Json<NewRequest>) -> Result<HttpResponse, ApiError> {
@@ -128,7 +114,7 @@ pub async fn create_request(state: web::Data<AppState>, p: Participant, body: we
 
 #[utoipa::path(get, path = "/api/v1/portal/requests", operation_id = "portal_requests", tag = "participants", responses(
     (status = 200, body = [RequestView]),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
 ))]
 #[get("/requests")]
 pub async fn requests(state: web::Data<AppState>, p: Participant) -> Result<HttpResponse, ApiError> {
@@ -138,8 +124,8 @@ pub async fn requests(state: web::Data<AppState>, p: Participant) -> Result<Http
 /// No more optional mails; the reason is recorded (TOM INPUT-6).
 #[utoipa::path(post, path = "/api/v1/portal/unsubscribe", operation_id = "portal_unsubscribe", tag = "participants", request_body = Unsubscribe, responses(
     (status = 200, body = MailPreference),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
+    problems::Unprocessable,
 ))]
 #[post("/unsubscribe")]
 pub async fn unsubscribe(state: web::Data<AppState>, p: Participant, body: web::Json<Unsubscribe>) -> Result<HttpResponse, ApiError> {
@@ -148,7 +134,7 @@ pub async fn unsubscribe(state: web::Data<AppState>, p: Participant, body: web::
 
 #[utoipa::path(post, path = "/api/v1/portal/resubscribe", operation_id = "portal_resubscribe", tag = "participants", responses(
     (status = 200, body = MailPreference),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
 ))]
 #[post("/resubscribe")]
 pub async fn resubscribe(state: web::Data<AppState>, p: Participant) -> Result<HttpResponse, ApiError> {
@@ -157,7 +143,7 @@ pub async fn resubscribe(state: web::Data<AppState>, p: Participant) -> Result<H
 
 #[utoipa::path(post, path = "/api/v1/portal/logout", operation_id = "portal_logout", tag = "participants", responses(
     (status = 204),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    problems::Unauthorized,
 ))]
 #[post("/logout")]
 pub async fn logout(state: web::Data<AppState>, p: Participant) -> Result<HttpResponse, ApiError> {

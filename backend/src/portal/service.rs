@@ -19,6 +19,7 @@ use crate::error::AppError;
 use crate::events::model::SessionView;
 use crate::notify::templates::{self, Language};
 use crate::notify;
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::model::Tenant;
 use crate::tenants::service::keys;
@@ -27,7 +28,7 @@ use crate::tenants::service::keys;
 pub const LINK_MINUTES: i64 = 10;
 
 pub fn link_invalid() -> AppError {
-    AppError::rule("link_invalid", "this sign-in link is unknown, used or expired; ask for a new one")
+    AppError::rule(ProblemCode::LinkInvalid, "this sign-in link is unknown, used or expired; ask for a new one")
 }
 
 fn visitor(origin: &Origin, participant_id: Option<&str>) -> AuditContext {
@@ -45,17 +46,15 @@ pub struct LinkJob {
     pub lang: Language,
 }
 
-/// Checks a sign-in link request; `Ok(Err(wait))`: the per-email limit. The answer does
+/// Checks a sign-in link request and the per-email limit. The answer does
 /// not depend on whether the email is known: the lookup runs afterwards (`send_link`),
 /// after the response, so neither the answer nor its timing tells (TOM ACC-4).
-pub fn admit_link_request(state: &AppState, tenant: &Tenant, input: &LinkRequest) -> Result<Result<LinkJob, std::time::Duration>, AppError> {
+pub fn admit_link_request(state: &AppState, tenant: &Tenant, input: &LinkRequest) -> Result<LinkJob, AppError> {
     let email = validate_email(&input.email)?;
     let lang = Language::from_code(input.language.as_deref().unwrap_or("de")).ok_or_else(|| AppError::invalid("language", "must be de or en"))?;
     // Per email (and tenant), keyed by a hash that exists only in memory.
-    if let Err(wait) = state.limits.magic_link_per_email.check(&token_hash(&format!("{}|{email}", tenant.id))) {
-        return Ok(Err(wait));
-    }
-    Ok(Ok(LinkJob { email, lang }))
+    state.limits.magic_link_per_email.admit(&token_hash(&format!("{}|{email}", tenant.id)))?;
+    Ok(LinkJob { email, lang })
 }
 
 /// Sends a sign-in link if the email belongs to a participant of the tenant; an unknown

@@ -37,6 +37,7 @@ use crate::bookings::store as bookings;
 use crate::db::schema::{audit_entries, bookings as booking_rows, event_sessions, participants, retention_settings};
 use crate::db::{DbConnection, TenantScope, Tx};
 use crate::error::AppError;
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::service as tenants;
 
@@ -338,7 +339,7 @@ pub fn run_tenant(state: &AppState, scope: &TenantScope, at: DateTime<Utc>) -> R
         });
         match result {
             Ok(true) => erased += 1,
-            Ok(false) | Err(AppError::Rule { code: "already_erased", .. }) => {}
+            Ok(false) | Err(AppError::Rule { code: ProblemCode::AlreadyErased, .. }) => {}
             Err(e) => return Err(e),
         }
     }

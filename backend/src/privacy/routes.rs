@@ -10,14 +10,14 @@ use super::retention::{self, RetentionChange, RetentionView};
 use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
-use crate::events::routes::staff;
-use crate::http::{ApiError, Problem};
+use crate::http::call::staff;
+use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
 /// Requests about personal data: open ones first, by due date (one month, Art. 12(3)).
 #[utoipa::path(get, path = "/api/v1/subject-requests", operation_id = "subject_requests_list", tag = "privacy", responses(
     (status = 200, body = [SubjectRequestView]),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
 ))]
 #[get("")]
 pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
@@ -27,9 +27,9 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
 /// Records a request received by phone, letter, mail or in person.
 #[utoipa::path(post, path = "/api/v1/subject-requests", operation_id = "subject_requests_create", tag = "privacy", request_body = NewSubjectRequest, responses(
     (status = 201, body = SubjectRequestView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Unprocessable,
 ))]
 #[post("")]
 pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<NewSubjectRequest>) -> Result<HttpResponse, ApiError> {
@@ -40,9 +40,9 @@ pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<Ne
 /// answered) and tells the person by mail.
 #[utoipa::path(post, path = "/api/v1/subject-requests/{id}/execute", operation_id = "subject_requests_execute", tag = "privacy", params(("id" = String, Path)), responses(
     (status = 200, body = SubjectRequestView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
 ))]
 #[post("/{id}/execute")]
 pub async fn execute(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -52,8 +52,8 @@ pub async fn execute(state: web::Data<AppState>, p: Principal, id: web::Path<Str
 /// Restricts a person's data (kept, but no bookings, check-ins or mails) or lifts it.
 #[utoipa::path(put, path = "/api/v1/participants/{id}/restriction", operation_id = "participants_restriction", tag = "privacy", params(("id" = String, Path)), request_body = RestrictionChange, responses(
     (status = 200, body = RestrictionView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
 ))]
 #[put("/{id}/restriction")]
 pub async fn restriction(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<RestrictionChange>) -> Result<HttpResponse, ApiError> {
@@ -63,9 +63,9 @@ pub async fn restriction(state: web::Data<AppState>, p: Principal, id: web::Path
 /// Everything stored about one person as JSON, to answer an access request (RIGHTS-1).
 #[utoipa::path(get, path = "/api/v1/participants/{id}/export", operation_id = "participants_export", tag = "privacy", params(("id" = String, Path)), responses(
     (status = 200, content_type = "application/json", body = Object),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
 ))]
 #[get("/{id}/export")]
 pub async fn export(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -77,7 +77,7 @@ pub async fn export(state: web::Data<AppState>, p: Principal, id: web::Path<Stri
 /// The tenant's retention periods, who becomes due next and how many are due now (TOM PRIV-6).
 #[utoipa::path(get, path = "/api/v1/retention", operation_id = "retention_get", tag = "privacy", responses(
     (status = 200, body = RetentionView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
 ))]
 #[get("")]
 pub async fn retention_get(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
@@ -88,8 +88,8 @@ pub async fn retention_get(state: web::Data<AppState>, p: Principal) -> Result<H
 /// audit entries 12–120 months). The next daily run applies them.
 #[utoipa::path(put, path = "/api/v1/retention", operation_id = "retention_set", tag = "privacy", request_body = RetentionChange, responses(
     (status = 200, body = RetentionView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::Unprocessable,
 ))]
 #[put("")]
 pub async fn retention_set(state: web::Data<AppState>, p: Principal, body: web::Json<RetentionChange>) -> Result<HttpResponse, ApiError> {
@@ -102,7 +102,7 @@ pub async fn retention_set(state: web::Data<AppState>, p: Principal, body: web::
 /// Every read is audited (`processing_record.viewed`).
 #[utoipa::path(get, path = "/api/v1/processing-record", operation_id = "processing_record_get", tag = "privacy", params(RecordQuery), responses(
     (status = 200, body = ProcessingRecord),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
 ))]
 #[get("/processing-record")]
 pub async fn processing_record(state: web::Data<AppState>, p: Principal, query: web::Query<RecordQuery>) -> Result<HttpResponse, ApiError> {
@@ -113,10 +113,10 @@ pub async fn processing_record(state: web::Data<AppState>, p: Principal, query: 
 /// Corrects a person's name, email and phone (Art. 16 GDPR), e.g. for a correction request.
 #[utoipa::path(put, path = "/api/v1/participants/{id}", operation_id = "participants_correct", tag = "privacy", params(("id" = String, Path)), request_body = ParticipantCorrection, responses(
     (status = 200, body = ParticipantCorrectionView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
+    problems::Unprocessable,
 ))]
 #[put("/{id}")]
 pub async fn correct(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<ParticipantCorrection>) -> Result<HttpResponse, ApiError> {

@@ -22,6 +22,7 @@ use crate::db::{self, TenantScope, Tx};
 use crate::error::AppError;
 use crate::notify::templates::{self, Language};
 use crate::portal::model::{SubjectRequestRow, REQUEST_KINDS};
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::service as tenants;
 
@@ -44,7 +45,7 @@ pub(crate) fn erase_in(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, c
     db::lock_row(tx, "participants", tenant, participant_id)?;
     let row = bookings::participant(tx, tenant, participant_id)?.ok_or(AppError::NotFound)?;
     if row.erased_at.is_some() {
-        return Err(AppError::rule("already_erased", "this person's data has been erased already"));
+        return Err(AppError::rule(ProblemCode::AlreadyErased, "this person's data has been erased already"));
     }
     let keys = tenants::keys(tx, scope, &state.master)?;
     let mail_index = keys.blind_index("mail_outbox", "recipient", &normalize_email(&person(&keys, &row)?.email));
@@ -178,7 +179,7 @@ pub fn execute(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -
         let tenant_id = scope.tenant_id();
         let request = store::request(tx, tenant_id, id)?.ok_or(AppError::NotFound)?;
         if request.status != "open" {
-            return Err(AppError::rule("already_handled", "this request has been handled already"));
+            return Err(AppError::rule(ProblemCode::AlreadyHandled, "this request has been handled already"));
         }
         let who = bookings::participant(tx, tenant_id, &request.participant_id)?.ok_or(AppError::NotFound)?;
         if who.erased_at.is_some() {
@@ -201,7 +202,7 @@ pub fn execute(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -
             _ => {}
         }
         if store::mark_done(tx, tenant_id, id, &p.account_id, now)? == 0 {
-            return Err(AppError::rule("already_handled", "this request has been handled already"));
+            return Err(AppError::rule(ProblemCode::AlreadyHandled, "this request has been handled already"));
         }
         audit::record(tx, &p.audit, Event::new(Action::SubjectRequestExecuted, "subject_request", Some(id)).subject(&who.id, None).detail("kind", request.kind.as_str()))?;
         let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
@@ -249,7 +250,7 @@ pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, participant
             changed.push("email".to_owned());
             next.email_index = keys.blind_index("participants", "email", &email);
             if bookings::participant_by_email(tx, tenant, &next.email_index)?.is_some_and(|other| other.id != row.id) {
-                return Err(AppError::rule("email_in_use", "another person of this tenant has this email address"));
+                return Err(AppError::rule(ProblemCode::EmailInUse, "another person of this tenant has this email address"));
             }
             next.email_ciphertext = keys.encrypt("participants", "email", &row.id, &email);
         }
@@ -389,7 +390,7 @@ pub fn export(state: &AppState, p: &Principal, scope: &TenantScope, participant_
     state.db.tenant_tx(scope, |tx| {
         let who = bookings::participant(tx, scope.tenant_id(), participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
         if who.restricted_at.is_some() {
-            return Err(AppError::rule("restricted", "this person's data is restricted (Art. 18 GDPR) and is not exported; lift the restriction first, or let the person download it in the portal"));
+            return Err(AppError::rule(ProblemCode::Restricted, "this person's data is restricted (Art. 18 GDPR) and is not exported; lift the restriction first, or let the person download it in the portal"));
         }
         person_export(tx, state, scope, &p.audit, &who)
     })

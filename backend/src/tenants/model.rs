@@ -43,3 +43,17 @@ pub struct NewTenant {
     pub name: String,
     pub is_demo: bool,
 }
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SecuritySettings {
+    /// Admin roles must sign in with a second factor (TOM ACC-6).
+    pub mfa_required_for_admins: bool,
+    /// At most this many admins (set by the operator; TOM AUTHZ-4).
+    pub max_admins: u32,
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityUpdate {
+    pub mfa_required_for_admins: bool,
+}

@@ -1,11 +1,13 @@
 use uuid::Uuid;
 
-use super::model::{NewTenant, Tenant, TenantKeyRow, KEY_PURPOSE_DATA, KEY_PURPOSE_INDEX, STATUS_ACTIVE};
+use super::model::{NewTenant, SecuritySettings, Tenant, TenantKeyRow, KEY_PURPOSE_DATA, KEY_PURPOSE_INDEX, STATUS_ACTIVE};
 use super::store;
 use crate::audit::{self, Action, AuditContext, Event};
 use crate::crypto::{random_key, CryptoError, MasterKey, TenantKeys};
 use crate::db::{Db, DbConnection, TenantScope};
+use crate::auth::service::Principal;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Slugs appear in public URLs: lower-case letters, digits and inner dashes.
 pub fn validate_slug(slug: &str) -> Result<(), AppError> {
@@ -111,4 +113,21 @@ pub fn find_by_slug(db: &Db, slug: &str) -> Result<Option<Tenant>, AppError> {
 pub fn list(db: &Db) -> Result<Vec<Tenant>, AppError> {
     let mut conn = db.conn()?;
     Ok(store::list(&mut conn)?)
+}
+
+/// The tenant's sign-in requirements.
+pub fn security_settings(state: &AppState, scope: &TenantScope) -> Result<SecuritySettings, AppError> {
+    let tenant = state.db.tenant_tx(scope, |tx| store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound))?;
+    Ok(SecuritySettings { mfa_required_for_admins: tenant.mfa_required_for_admins, max_admins: state.config.auth.max_admins_per_tenant })
+}
+
+/// Requires (or stops requiring) a second factor for admin roles; audited.
+pub fn set_mfa_required(state: &AppState, p: &Principal, scope: &TenantScope, required: bool) -> Result<SecuritySettings, AppError> {
+    state.db.tenant_tx(scope, |tx| {
+        store::set_mfa_required(tx, scope.tenant_id(), required, p.audit.at.naive_utc())?;
+        let event = Event::new(Action::TenantSecurityChanged, "tenant", Some(scope.tenant_id())).detail("mfa_required_for_admins", required);
+        audit::record(tx, &p.audit, event)?;
+        Ok(())
+    })?;
+    security_settings(state, scope)
 }

@@ -27,12 +27,12 @@ pub(crate) fn tenant(app: &TestApp, slug: &str) -> TenantScope {
 }
 
 pub(crate) fn admin(app: &TestApp, scope: &TenantScope, email: &str) -> String {
-    accounts::grant_by_operator(&app.state.db, &app.state.master, &app.ctx(), scope, &sensitive(email), PASSWORD, Role::TenantAdmin).expect("admin").id
+    accounts::grant_by_operator(&app.state.db, &app.state.master, app.state.config.auth.password_hash, &app.ctx(), scope, &sensitive(email), PASSWORD, Role::TenantAdmin).expect("admin").id
 }
 
 /// Adds a membership with another role directly (role management comes with its UI).
 pub(crate) fn member(app: &TestApp, scope: &TenantScope, email: &str, role: &str, company: Option<&str>) -> String {
-    let account = accounts::grant_by_operator(&app.state.db, &app.state.master, &app.ctx(), scope, &sensitive(email), PASSWORD, Role::TenantAdmin).expect("account");
+    let account = accounts::grant_by_operator(&app.state.db, &app.state.master, app.state.config.auth.password_hash, &app.ctx(), scope, &sensitive(email), PASSWORD, Role::TenantAdmin).expect("account");
     let mut conn = app.db.inspect();
     use diesel::prelude::*;
     use anwesend::db::schema::memberships::dsl as m;
@@ -359,7 +359,7 @@ async fn input_3_platform_admin_sees_platform_events_only() {
     let app = test_app();
     let a = tenant(&app, "verein-a");
     admin(&app, &a, "leitung@verein-a.example");
-    accounts::create_platform_admin(&app.state.db, &app.state.master, &app.ctx(), &sensitive("ops@example.org"), PASSWORD).expect("platform admin");
+    accounts::create_platform_admin(&app.state.db, &app.state.master, app.state.config.auth.password_hash, &app.ctx(), &sensitive("ops@example.org"), PASSWORD).expect("platform admin");
     let service = test::init_service(build_app(app.state.clone())).await;
     let (status, platform, me, _) = login(&service, "ops@example.org", PASSWORD).await;
     assert_eq!(status, StatusCode::OK);

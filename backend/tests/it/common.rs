@@ -61,8 +61,9 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         match backend {
             Backend::Sqlite => {
-                let url = format!("sqlite://{}", dir.path().join("test.db").display());
-                db::migrate(&url).expect("migrate sqlite");
+                let path = dir.path().join("test.db");
+                std::fs::copy(sqlite_template(), &path).expect("copy the migrated template database");
+                let url = format!("sqlite://{}", path.display());
                 Self { app_url: url.clone(), owner_url: url, backend, _dir: dir, pg_name: None }
             }
             Backend::Postgres => {
@@ -71,10 +72,9 @@ impl TestDb {
                 let mut conn = diesel::PgConnection::establish(&admin)
                     .unwrap_or_else(|e| panic!("PostgreSQL at ANWESEND_TEST_PG_URL ({admin}) is not reachable: {e}"));
                 ensure_app_role(&mut conn);
-                conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                let template = postgres_template(&mut conn);
+                conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}")).expect("create test database");
                 let owner_url = with_database(&admin, &name);
-                db::migrate(&owner_url).expect("migrate postgres");
-                db::grant_app_role(&owner_url, APP_ROLE).expect("grant app role");
                 let app_url = with_user(&owner_url, APP_ROLE, APP_ROLE);
                 Self { app_url, owner_url, backend, _dir: dir, pg_name: Some(name) }
             }
@@ -189,6 +189,76 @@ impl Drop for TestDb {
             }
         }
     }
+}
+
+/// A migrated SQLite database, made once per test process; each test copies it.
+fn sqlite_template() -> &'static std::path::Path {
+    static TEMPLATE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("template.db").display());
+        db::migrate(&url).expect("migrate sqlite template");
+        dir
+    });
+    static PATH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| dir.path().join("template.db"))
+}
+
+/// The migrated PostgreSQL template database each test database is cloned from
+/// (`CREATE DATABASE … TEMPLATE`). Named by a hash of the migrations, so a run reuses the
+/// template of an earlier run with the same schema; templates of other schemas are dropped.
+fn postgres_template(admin: &mut diesel::PgConnection) -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let name = format!("anw_tpl_{}", migrations_digest());
+        // One creator at a time across test processes.
+        admin.batch_execute("SELECT pg_advisory_lock(727274)").expect("template lock");
+        #[derive(diesel::QueryableByName)]
+        struct Name {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            datname: String,
+        }
+        use diesel::RunQueryDsl;
+        let existing: Vec<Name> = diesel::sql_query("SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'anw_tpl_%'")
+            .load(admin)
+            .expect("list templates");
+        for old in existing.iter().filter(|n| n.datname != name) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", old.datname));
+        }
+        if !existing.iter().any(|n| n.datname == name) {
+            let building = format!("{name}_building");
+            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).expect("drop an unfinished template");
+            admin.batch_execute(&format!("CREATE DATABASE {building}")).expect("create template");
+            let url = with_database(&pg_admin_url(), &building);
+            db::migrate(&url).expect("migrate postgres template");
+            db::grant_app_role(&url, APP_ROLE).expect("grant app role");
+            // Renamed only when complete: an interrupted run leaves no half-made template.
+            admin.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}")).expect("finish template");
+        }
+        admin.batch_execute("SELECT pg_advisory_unlock(727274)").expect("template unlock");
+        name
+    })
+}
+
+/// A short hash over every PostgreSQL migration file's path and content.
+fn migrations_digest() -> String {
+    use sha2::{Digest, Sha256};
+    fn walk(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read migrations").flatten() {
+            let path = entry.path();
+            if path.is_dir() { walk(&path, files) } else { files.push(path) }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/postgres");
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    let mut hash = Sha256::new();
+    for file in files {
+        hash.update(file.strip_prefix(&root).unwrap_or(&file).to_string_lossy().as_bytes());
+        hash.update(std::fs::read(&file).expect("read migration"));
+    }
+    hex::encode(&hash.finalize()[..8])
 }
 
 fn ensure_app_role(conn: &mut diesel::PgConnection) {

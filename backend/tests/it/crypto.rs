@@ -3,7 +3,8 @@
 use std::net::IpAddr;
 
 use anwesend::clock::Clock;
-use anwesend::crypto::{CryptoError, IpHasher, MasterKey, MasterKeyOrigin, TenantKeys};
+use anwesend::audit::IpHasher;
+use anwesend::crypto::{CryptoError, MasterKey, MasterKeyOrigin, TenantKeys};
 use anwesend::db::TenantScope;
 use anwesend::tenants::model::{NewTenant, TenantKeyRow};
 use anwesend::tenants::{service as tenants, store as tenant_store};

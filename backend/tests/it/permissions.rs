@@ -198,14 +198,14 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
     admin(&app, &a, email_of(Who::PrimaryAdmin));
     let stranger = admin(&app, &b, "leitung@verein-b.example");
     for scope in [&a, &b] {
-        anwesend::accounts::service::grant_by_operator(&app.state.db, &app.state.master, &app.ctx(), scope, &sensitive(email_of(Who::PartnerAdmin)), PASSWORD, MemberRole::PartnerAdmin)
+        anwesend::accounts::service::grant_by_operator(&app.state.db, &app.state.master, app.state.config.auth.password_hash, &app.ctx(), scope, &sensitive(email_of(Who::PartnerAdmin)), PASSWORD, MemberRole::PartnerAdmin)
             .expect("partner");
     }
     member(&app, &a, email_of(Who::CompanyAdmin), "company_admin", Some("c-acme"));
     member(&app, &a, email_of(Who::Organiser), "organiser", None);
     let instructor = member(&app, &a, email_of(Who::Instructor), "instructor", None);
     let target = member(&app, &a, "ziel@verein-a.example", "organiser", None);
-    anwesend::accounts::service::create_platform_admin(&app.state.db, &app.state.master, &anwesend::audit::AuditContext::operator(app.ctx().at), &sensitive(email_of(Who::PlatformAdmin)), PASSWORD)
+    anwesend::accounts::service::create_platform_admin(&app.state.db, &app.state.master, app.state.config.auth.password_hash, &anwesend::audit::AuditContext::operator(app.ctx().at), &sensitive(email_of(Who::PlatformAdmin)), PASSWORD)
         .expect("platform admin");
     let service = test::init_service(build_app(app.state.clone())).await;
 

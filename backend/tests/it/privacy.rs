@@ -71,7 +71,7 @@ async fn priv_4_erasure_leaves_no_trace_and_survives_restoring_an_older_database
     assert!(log.contains(&("card_bindings".into(), 1, Some(v.participant.clone()), "erasure_request".into())), "{log:?}");
     assert!(app.state.db.tenant_tx(&scope, |tx| anwesend::audit::verify_chain(tx, scope.tenant_id())).expect("verify").intact);
     let again = privacy::erase(&app.state, &scope, &ctx, &v.participant, &REQUEST);
-    assert!(matches!(again, Err(anwesend::error::AppError::Rule { code: "already_erased", .. })), "{again:?}");
+    assert!(matches!(again, Err(anwesend::error::AppError::Rule { code: anwesend::problem::ProblemCode::AlreadyErased, .. })), "{again:?}");
 
     // The backup is restored: the ledger beside the database erases the person again.
     let mut restored = app.state.clone();

@@ -330,7 +330,7 @@ async fn sep_6_partner_admins_switch_tenants_with_a_new_session() {
     let b = tenant(&app, "verein-b");
     let c = tenant(&app, "verein-c");
     for scope in [&a, &b] {
-        anwesend::accounts::service::grant_by_operator(&app.state.db, &app.state.master, &app.ctx(), scope, &sensitive("partner@reseller.example"), PASSWORD, anwesend::auth::model::Role::PartnerAdmin)
+        anwesend::accounts::service::grant_by_operator(&app.state.db, &app.state.master, app.state.config.auth.password_hash, &app.ctx(), scope, &sensitive("partner@reseller.example"), PASSWORD, anwesend::auth::model::Role::PartnerAdmin)
             .expect("partner");
     }
     anwesend::locations::service::create(&app.state.db, &b, &app.ctx(), anwesend::locations::model::NewLocation { name: "Halle B".into(), parent_id: None }).expect("location");

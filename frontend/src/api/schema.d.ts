@@ -1731,6 +1731,11 @@ export interface components {
             email: string;
             is_platform_admin: boolean;
             mfa_enabled: boolean;
+            /**
+             * @description What the server allows this session, decided by the one permission check; the UI
+             *     shows what these allow and nothing more (TOM AUTHZ-1).
+             */
+            permissions: components["schemas"]["Permission"][];
             roles: string[];
             /** @description `mfa`: enter the second factor; `enrol`: set one up first; `full`: signed in. */
             stage: components["schemas"]["Stage"];
@@ -1868,6 +1873,11 @@ export interface components {
         PasswordConfirmation: {
             password: string;
         };
+        /**
+         * @description What a caller may do; `/api/v1/auth/me` lists the ones the server grants.
+         * @enum {string}
+         */
+        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "retention.manage" | "processing_record.read";
         PortalBooking: {
             /** Format: date-time */
             cancelled_at?: string | null;
@@ -1892,8 +1902,7 @@ export interface components {
         };
         /** @description The body of every error answer. */
         Problem: {
-            /** @description Stable machine-readable code, e.g. `malformed_json`. */
-            code: string;
+            code: components["schemas"]["ProblemCode"];
             detail?: string | null;
             /** @description The input field the problem is about, when there is one. */
             field?: string | null;
@@ -1903,6 +1912,11 @@ export interface components {
             /** @description `urn:anwesend:problem:<code>` */
             type: string;
         };
+        /**
+         * @description Stable machine-readable code of a problem answer.
+         * @enum {string}
+         */
+        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "not_ready" | "unavailable" | "internal_error";
         /** @description One processing activity. */
         ProcessingActivity: {
             data_categories: components["schemas"]["ProcessingDataCategory"][];
@@ -2316,6 +2330,7 @@ export interface operations {
                     "application/json": components["schemas"]["Ended"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2324,6 +2339,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2355,6 +2371,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecordView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2363,6 +2380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2371,6 +2389,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2379,6 +2398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2412,6 +2432,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecordView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2420,6 +2441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2428,6 +2450,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2436,6 +2459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2479,6 +2503,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2487,6 +2512,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2514,6 +2540,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditActions"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2558,6 +2585,7 @@ export interface operations {
                     "text/csv": unknown;
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2585,6 +2613,7 @@ export interface operations {
                     "application/json": components["schemas"]["VerifyReport"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2617,6 +2646,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2625,6 +2655,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many attempts; `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2651,6 +2682,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2659,6 +2691,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2686,6 +2719,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2717,6 +2751,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2725,6 +2760,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many attempts; `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2757,6 +2793,7 @@ export interface operations {
                     "application/json": components["schemas"]["Ended"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2765,6 +2802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many attempts; `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2792,6 +2830,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2840,6 +2879,7 @@ export interface operations {
                     "application/json": components["schemas"]["Ended"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2871,6 +2911,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2902,6 +2943,7 @@ export interface operations {
                     "application/json": components["schemas"]["TotpEnabled"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2910,6 +2952,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2918,6 +2961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many attempts; `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2947,6 +2991,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2955,6 +3000,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2963,6 +3009,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many attempts; `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2990,6 +3037,7 @@ export interface operations {
                     "application/json": components["schemas"]["TotpSetup"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3019,6 +3067,7 @@ export interface operations {
                     "application/json": components["schemas"]["BookingView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3027,6 +3076,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3035,6 +3085,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3068,6 +3119,7 @@ export interface operations {
                     "application/json": components["schemas"]["BookingView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3076,6 +3128,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3084,6 +3137,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3111,6 +3165,7 @@ export interface operations {
                     "application/json": components["schemas"]["Company"][];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3142,6 +3197,7 @@ export interface operations {
                     "application/json": components["schemas"]["Company"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3150,6 +3206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3158,6 +3215,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3190,6 +3248,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletionList"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3223,6 +3282,7 @@ export interface operations {
                     "text/csv": unknown;
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3256,6 +3316,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3264,6 +3325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3272,6 +3334,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many attempts; `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3305,6 +3368,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3313,6 +3377,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3346,6 +3411,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3354,6 +3420,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3381,6 +3448,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceView"][];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3412,6 +3480,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentCode"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3420,6 +3489,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3453,6 +3523,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3461,6 +3532,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3469,6 +3541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3502,6 +3575,7 @@ export interface operations {
                     "application/json": components["schemas"]["CardEnrolmentPending"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3510,6 +3584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3518,6 +3593,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3526,6 +3602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3555,6 +3632,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3563,6 +3641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3571,6 +3650,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3600,6 +3680,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionAttendance"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3608,6 +3689,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3637,6 +3719,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3645,6 +3728,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3672,6 +3756,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventView"][];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3703,6 +3788,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3711,6 +3797,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3740,6 +3827,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3748,6 +3836,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3781,6 +3870,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3789,6 +3879,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3797,6 +3888,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3805,6 +3897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3834,6 +3927,7 @@ export interface operations {
                     "application/json": components["schemas"]["BookingView"][];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3842,6 +3936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3871,6 +3966,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3879,6 +3975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3908,6 +4005,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3916,6 +4014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3924,6 +4023,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3951,6 +4051,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvitationView"][];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3982,6 +4083,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvitationView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3990,6 +4092,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3998,6 +4101,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4029,6 +4133,7 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4037,6 +4142,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4045,6 +4151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4053,6 +4160,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4061,6 +4169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many attempts; `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4092,6 +4201,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvitationPreview"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4100,6 +4210,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many attempts; `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4127,6 +4238,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4135,6 +4247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4165,6 +4278,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4192,6 +4306,7 @@ export interface operations {
                     "application/json": components["schemas"]["LocationList"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4223,6 +4338,7 @@ export interface operations {
                     "application/json": components["schemas"]["LocationView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4231,6 +4347,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4258,6 +4375,7 @@ export interface operations {
                     "application/json": components["schemas"]["Member"][];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4287,6 +4405,7 @@ export interface operations {
                     "application/json": components["schemas"]["Member"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4295,6 +4414,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4303,6 +4423,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4332,6 +4453,7 @@ export interface operations {
                     "application/json": components["schemas"]["Member"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4340,6 +4462,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4348,6 +4471,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4381,6 +4505,7 @@ export interface operations {
                     "application/json": components["schemas"]["Member"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4389,6 +4514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4397,6 +4523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4405,6 +4532,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4435,6 +4563,7 @@ export interface operations {
                     "application/json": components["schemas"]["ParticipantHit"][];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4443,6 +4572,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4476,6 +4606,7 @@ export interface operations {
                     "application/json": components["schemas"]["ParticipantCorrectionView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4484,6 +4615,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4492,6 +4624,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4500,6 +4633,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4529,6 +4663,7 @@ export interface operations {
                     "application/json": components["schemas"]["ParticipantAttendance"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4537,6 +4672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4566,6 +4702,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4574,6 +4711,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4582,6 +4720,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4615,6 +4754,7 @@ export interface operations {
                     "application/json": components["schemas"]["RestrictionView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4623,6 +4763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4652,6 +4793,7 @@ export interface operations {
                     "application/json": components["schemas"]["OffboardingStatus"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4660,6 +4802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4693,6 +4836,7 @@ export interface operations {
                     "application/json": components["schemas"]["OffboardingStatus"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4701,6 +4845,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4718,6 +4863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4748,6 +4894,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4784,6 +4931,7 @@ export interface operations {
                     "application/json": components["schemas"]["PortalBooking"][];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4813,6 +4961,7 @@ export interface operations {
                     "application/json": components["schemas"]["PortalBooking"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4821,6 +4970,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4829,6 +4979,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4856,6 +5007,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4881,6 +5033,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4908,6 +5061,7 @@ export interface operations {
                     "application/json": components["schemas"]["PortalMe"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4935,6 +5089,7 @@ export interface operations {
                     "application/json": components["schemas"]["RequestView"][];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4966,6 +5121,7 @@ export interface operations {
                     "application/json": components["schemas"]["RequestView"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4974,6 +5130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5001,6 +5158,7 @@ export interface operations {
                     "application/json": components["schemas"]["MailPreference"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5032,6 +5190,7 @@ export interface operations {
                     "application/json": components["schemas"]["MailPreference"];
                 };
             };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5040,6 +5199,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5070,6 +5230,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProcessingRecord"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5103,6 +5264,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublicEvent"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5137,6 +5299,7 @@ export interface operations {
                     "application/json": components["schemas"]["BookingCreated"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5145,6 +5308,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5153,6 +5317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5161,6 +5326,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many attempts; `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5194,6 +5360,7 @@ export interface operations {
                     "application/json": components["schemas"]["LinkRequested"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5202,6 +5369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5210,6 +5378,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many attempts; `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5243,6 +5412,7 @@ export interface operations {
                     "application/json": components["schemas"]["ParticipantSession"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5251,6 +5421,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many attempts; `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5278,6 +5449,7 @@ export interface operations {
                     "application/json": components["schemas"]["RetentionView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5309,6 +5481,7 @@ export interface operations {
                     "application/json": components["schemas"]["RetentionView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5317,6 +5490,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5363,6 +5537,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubjectRequestView"][];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5394,6 +5569,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubjectRequestView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5402,6 +5578,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5410,6 +5587,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5439,6 +5617,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubjectRequestView"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5447,6 +5626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5455,6 +5635,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A rule of the domain refuses the change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5482,6 +5663,7 @@ export interface operations {
                     "application/json": components["schemas"]["BookingSettings"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5513,6 +5695,7 @@ export interface operations {
                     "application/json": components["schemas"]["BookingSettings"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5521,6 +5704,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5548,6 +5732,7 @@ export interface operations {
                     "application/json": components["schemas"]["OffboardingStatus"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5579,6 +5764,7 @@ export interface operations {
                     "application/json": components["schemas"]["OffboardingStatus"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5596,6 +5782,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5624,6 +5811,7 @@ export interface operations {
                     "application/x-tar": unknown;
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5660,6 +5848,7 @@ export interface operations {
                     "application/json": components["schemas"]["SecuritySettings"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5691,6 +5880,7 @@ export interface operations {
                     "application/json": components["schemas"]["SecuritySettings"];
                 };
             };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5737,6 +5927,7 @@ export interface operations {
                     "application/json": components["schemas"]["Ready"];
                 };
             };
+            /** @description The database does not answer */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::store::{self, IpHashKeyRow};
-use super::{hmac_sha256, random_key, CryptoError, Key, MasterKey};
+use super::ip_hash_store::{self as store, IpHashKeyRow};
 use crate::audit::{self, Action, AuditContext, Event};
+use crate::crypto::{hmac_sha256, random_key, CryptoError, Key, MasterKey};
 use crate::config::IpHashConfig;
 use crate::db::Db;
 use crate::error::AppError;

@@ -1,0 +1,90 @@
+//! The closed set of problem codes every error answer carries (`Problem.code`). The
+//! OpenAPI document lists them, the UI's typed client gets them as a union and has a
+//! German and an English text for each. A code is a promise to clients: rename none.
+
+closed_set! {
+    /// Stable machine-readable code of a problem answer.
+    pub enum ProblemCode {
+        // Requests the server cannot read.
+        BadRequest = "bad_request",
+        MalformedJson = "malformed_json",
+        InvalidBody = "invalid_body",
+        InvalidQuery = "invalid_query",
+        InvalidPath = "invalid_path",
+        InvalidField = "invalid_field",
+        BodyTooLarge = "body_too_large",
+        UnsupportedMediaType = "unsupported_media_type",
+        WeakPassword = "weak_password",
+        // Who is asking.
+        Unauthenticated = "unauthenticated",
+        InvalidCredentials = "invalid_credentials",
+        InvalidCode = "invalid_code",
+        MfaRequired = "mfa_required",
+        MfaEnrolmentRequired = "mfa_enrolment_required",
+        CsrfFailed = "csrf_failed",
+        Forbidden = "forbidden",
+        RateLimited = "rate_limited",
+        // Token links that are unknown, used or expired.
+        InvitationInvalid = "invitation_invalid",
+        LinkInvalid = "link_invalid",
+        EnrolmentInvalid = "enrolment_invalid",
+        // Signed device requests (TOM TRANS-2).
+        SignatureMissing = "signature_missing",
+        DeviceUnknown = "device_unknown",
+        DeviceRevoked = "device_revoked",
+        StaleTimestamp = "stale_timestamp",
+        BadNonce = "bad_nonce",
+        BadSignature = "bad_signature",
+        ReplayedNonce = "replayed_nonce",
+        // Rules of the domain that refuse a change.
+        NotFound = "not_found",
+        Conflict = "conflict",
+        AdminLimitReached = "admin_limit_reached",
+        LastPrimaryAdmin = "last_primary_admin",
+        CannotDisableSelf = "cannot_disable_self",
+        AlreadyMember = "already_member",
+        AlreadyInvited = "already_invited",
+        AlreadyRevoked = "already_revoked",
+        MfaRequiredByTenant = "mfa_required_by_tenant",
+        NoChallenge = "no_challenge",
+        NoEnrolment = "no_enrolment",
+        TotpPending = "totp_pending",
+        NotADraft = "not_a_draft",
+        CapacityBelowBookings = "capacity_below_bookings",
+        BookingClosed = "booking_closed",
+        EventFull = "event_full",
+        AlreadyBooked = "already_booked",
+        AlreadyCancelled = "already_cancelled",
+        SameEvent = "same_event",
+        EmailInUse = "email_in_use",
+        Restricted = "restricted",
+        AlreadyRecorded = "already_recorded",
+        AlreadyHandled = "already_handled",
+        AlreadyErased = "already_erased",
+        AlreadyCorrected = "already_corrected",
+        TenantNotActive = "tenant_not_active",
+        TenantReadOnly = "tenant_read_only",
+        TenantOffboarded = "tenant_offboarded",
+        OffboardingStarted = "offboarding_started",
+        NotOffboarding = "not_offboarding",
+        ExportWindowOpen = "export_window_open",
+        // The server itself.
+        NotReady = "not_ready",
+        Unavailable = "unavailable",
+        InternalError = "internal_error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProblemCode;
+
+    #[test]
+    fn every_code_serialises_as_its_name_and_is_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ProblemCode::ALL {
+            assert_eq!(serde_json::to_value(code).ok(), Some(serde_json::Value::from(code.as_str())));
+            assert!(seen.insert(code.as_str()), "{code} twice");
+        }
+    }
+}
