@@ -9,9 +9,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anwesend::audit::IpHasher;
 use anwesend::audit::{self, AuditContext, Event};
 use anwesend::config::IpHashConfig;
-use anwesend::audit::IpHasher;
 use anwesend::crypto::{MasterKey, MasterKeyOrigin};
 use anwesend::db::{self, Db, TenantScope};
 use anwesend::tenants::{model::NewTenant, service as tenants};
@@ -27,7 +27,8 @@ fn run(label: &str, app_url: &str, entries: usize, writers: usize) {
     let master = Arc::new(MasterKey::generate(MasterKeyOrigin::Operator));
     let now = chrono::Utc::now();
     let ctx = AuditContext::system(now);
-    let tenant = tenants::create(&db, &master, &ctx, NewTenant { slug: "bench".into(), name: "Bench".into(), is_demo: false }).expect("tenant");
+    let tenant =
+        tenants::create(&db, &master, &ctx, NewTenant { slug: "bench".into(), name: "Bench".into(), is_demo: false }).expect("tenant");
     let scope = TenantScope::named_by_operator(tenant.id);
     let hasher = IpHasher::new(db.clone(), master.clone(), &IpHashConfig::default());
     let ip = hasher.hash("198.51.100.1".parse().expect("ip"), now).expect("ip hash");

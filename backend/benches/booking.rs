@@ -38,8 +38,6 @@ use support::{env_usize, Server, SLUG};
 
 mod support;
 
-
-
 /// Minimal HTTP/1.1 over one keep-alive connection: enough for JSON POSTs to our server.
 struct Client {
     addr: SocketAddr,
@@ -184,7 +182,14 @@ impl Run {
 
 /// `total` requests from `clients` threads, each with its own connection; request `i`
 /// is `request(i)` = (path, JSON body). Timing starts once every client is connected.
-fn drive(addr: SocketAddr, origin: &str, clients: usize, total: usize, expected: u16, request: impl Fn(usize) -> (String, String) + Sync) -> Run {
+fn drive(
+    addr: SocketAddr,
+    origin: &str,
+    clients: usize,
+    total: usize,
+    expected: u16,
+    request: impl Fn(usize) -> (String, String) + Sync,
+) -> Run {
     let next = AtomicUsize::new(0);
     let barrier = Barrier::new(clients + 1);
     std::thread::scope(|s| {
@@ -230,7 +235,6 @@ fn drive(addr: SocketAddr, origin: &str, clients: usize, total: usize, expected:
     })
 }
 
-
 struct Load {
     levels: Vec<usize>,
     bookings: usize,
@@ -265,20 +269,33 @@ fn run(label: &str, app_url: &str, load: &Load) {
         database_url: app_url.to_owned(),
         data_dir: dir.path().join("data"),
         frontend_dir: dir.path().join("no-ui"),
-        rate_limit: RateLimitConfig { public_per_ip_per_minute: 100_000_000, magic_link_per_email_per_minute: 100_000_000, ..RateLimitConfig::default() },
+        rate_limit: RateLimitConfig {
+            public_per_ip_per_minute: 100_000_000,
+            magic_link_per_email_per_minute: 100_000_000,
+            ..RateLimitConfig::default()
+        },
         ..Config::default()
     };
     let origin = config.public_origin().to_owned();
     let db = Db::new(app_url, config.database_max_connections).expect("pool");
     let state = AppState::new(config, db, MasterKey::generate(MasterKeyOrigin::Operator), Arc::new(SystemClock));
     let now = chrono::Utc::now();
-    let tenant = tenants::create(&state.db, &state.master, &AuditContext::system(now), NewTenant { slug: SLUG.into(), name: "Bench".into(), is_demo: false }).expect("tenant");
+    let tenant = tenants::create(
+        &state.db,
+        &state.master,
+        &AuditContext::system(now),
+        NewTenant { slug: SLUG.into(), name: "Bench".into(), is_demo: false },
+    )
+    .expect("tenant");
     let scope = TenantScope::named_by_operator(tenant.id.clone());
     state.ip_hasher.ensure_key(now).expect("IP-hash key");
     let server = Server::start(state.clone());
     let addr = server.addr;
     let book = |event: &str, email: String, i: usize| {
-        (format!("/api/v1/public/{SLUG}/events/{event}/bookings"), json!({ "name": format!("Bench Person {i}"), "email": email, "consent": true }).to_string())
+        (
+            format!("/api/v1/public/{SLUG}/events/{event}/bookings"),
+            json!({ "name": format!("Bench Person {i}"), "email": email, "consent": true }).to_string(),
+        )
     };
 
     // Warm-up (not printed): connections, caches, the first pages of the database.
@@ -293,7 +310,9 @@ fn run(label: &str, app_url: &str, load: &Load) {
         known.extend((0..load.bookings).map(email));
         let (confirmed, waiting) = state
             .db
-            .tenant_tx(&scope, |tx| Ok((bookings::count(tx, scope.tenant_id(), &event, CONFIRMED)?, bookings::count(tx, scope.tenant_id(), &event, WAITING)?)))
+            .tenant_tx(&scope, |tx| {
+                Ok((bookings::count(tx, scope.tenant_id(), &event, CONFIRMED)?, bookings::count(tx, scope.tenant_id(), &event, WAITING)?))
+            })
             .expect("read back");
         println!(
             "{label:<8} book       c={clients:<3} {:>5} req: {:>7.0} bookings/s, p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.2} ms; non-201: {}; database: confirmed {confirmed} (capacity {}), waiting {waiting}",
@@ -322,14 +341,22 @@ fn run(label: &str, app_url: &str, load: &Load) {
                 r.unexpected(),
             );
         }
-        println!("{label:<8} magic-link c={clients:<3} known/unknown: p50 {:.2}x, p99 {:.2}x", k.ms(0.50) / u.ms(0.50), k.ms(0.99) / u.ms(0.99));
+        println!(
+            "{label:<8} magic-link c={clients:<3} known/unknown: p50 {:.2}x, p99 {:.2}x",
+            k.ms(0.50) / u.ms(0.50),
+            k.ms(0.99) / u.ms(0.99)
+        );
     }
     server.stop();
 }
 
 fn main() {
     let load = Load {
-        levels: std::env::var("BENCH_CONCURRENCY").ok().and_then(|v| v.parse().ok()).filter(|&c: &usize| c > 0).map_or_else(|| vec![1, 16, 64], |c| vec![c]),
+        levels: std::env::var("BENCH_CONCURRENCY")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&c: &usize| c > 0)
+            .map_or_else(|| vec![1, 16, 64], |c| vec![c]),
         bookings: env_usize("BENCH_BOOKINGS", 2000).max(1),
         seats: env_usize("BENCH_SEATS", 1000).clamp(1, 100_000),
         links: env_usize("BENCH_LINKS", 1000).max(1),

@@ -70,7 +70,6 @@ const CLIENT_ENV: &str = "BENCH_CHECKIN_CLIENT";
 /// Taps before the first level, not printed: connections, caches, the first pages.
 const WARM_UP: usize = 50;
 
-
 /// A 7-byte card UID as the reader reports it (upper-case hex).
 fn card_uid(i: usize) -> String {
     format!("04{i:012X}")
@@ -277,7 +276,12 @@ struct Report {
 }
 
 fn tap_request(job: &Job, secret: &[u8], card: &str) -> (Vec<(&'static str, String)>, Vec<u8>) {
-    let tap = TapRequest { idempotency_key: format!("bench-{}", uuid::Uuid::new_v4().simple()), card_id: card.to_owned(), tapped_at: unix_now(), reader: "ACS ACR122U 00 00".into() };
+    let tap = TapRequest {
+        idempotency_key: format!("bench-{}", uuid::Uuid::new_v4().simple()),
+        card_id: card.to_owned(),
+        tapped_at: unix_now(),
+        reader: "ACS ACR122U 00 00".into(),
+    };
     let body = serde_json::to_vec(&tap).expect("tap JSON");
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     let mut headers = vec![("Content-Type", "application/json".to_owned())];
@@ -384,7 +388,8 @@ fn read_stream(mut conn: BufReader<TcpStream>, tx: &mpsc::Sender<Sse>) -> io::Re
             let line = line.trim_end_matches(['\n', '\r']);
             if line.is_empty() {
                 if event == "tap" {
-                    let first_name = serde_json::from_str::<serde_json::Value>(&data).ok().and_then(|v| v["first_name"].as_str().map(str::to_owned));
+                    let first_name =
+                        serde_json::from_str::<serde_json::Value>(&data).ok().and_then(|v| v["first_name"].as_str().map(str::to_owned));
                     let _ = tx.send(Sse::Tap { at, first_name });
                 }
                 event.clear();
@@ -406,7 +411,10 @@ fn client_kiosk(job: &Job, secret: &[u8]) -> Report {
     let stream = open(job.addr).expect("kiosk connection");
     let closer = stream.try_clone().expect("kiosk socket");
     let mut conn = BufReader::new(stream);
-    let request = format!("GET /api/v1/kiosk/stream?location_id={} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\nCookie: {}\r\n\r\n", job.location_id, job.addr, job.cookie);
+    let request = format!(
+        "GET /api/v1/kiosk/stream?location_id={} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\nCookie: {}\r\n\r\n",
+        job.location_id, job.addr, job.cookie
+    );
     conn.get_mut().write_all(request.as_bytes()).expect("kiosk request");
     let (tx, rx) = mpsc::channel();
     // Its error after the shutdown below is the expected end; before that it is reported.
@@ -479,7 +487,6 @@ fn client_main(job_file: &str) {
 // ---------------------------------------------------------------------------------------
 // The bench process: database, server, set-up, and the figures.
 
-
 /// A signed-in staff member's browser: session cookie, CSRF token, Origin.
 struct Staff {
     client: Client,
@@ -503,8 +510,12 @@ impl Staff {
     /// On a new connection each time: the server closes idle ones after a few seconds.
     fn send(&mut self, method: &str, path: &str, body: &serde_json::Value) -> Response {
         self.client.conn = None;
-        let headers =
-            [("Origin", self.origin.clone()), ("Cookie", self.cookie.clone()), ("X-CSRF-Token", self.csrf.clone()), ("Content-Type", "application/json".to_owned())];
+        let headers = [
+            ("Origin", self.origin.clone()),
+            ("Cookie", self.cookie.clone()),
+            ("X-CSRF-Token", self.csrf.clone()),
+            ("Content-Type", "application/json".to_owned()),
+        ];
         self.client.send(method, path, &headers, body.to_string().as_bytes()).expect("staff request")
     }
 }
@@ -644,7 +655,11 @@ fn seed(state: &AppState, app_url: &str, scope: &TenantScope, phases: &[Phase], 
                     erased_at: None,
                     id: id.clone(),
                 });
-                terms.extend(name_terms(&name).iter().map(|term| TermRow { tenant_id: tenant.clone(), participant_id: id.clone(), term_index: keys.blind_index("participants", "name_term", term) }));
+                terms.extend(name_terms(&name).iter().map(|term| TermRow {
+                    tenant_id: tenant.clone(),
+                    participant_id: id.clone(),
+                    term_index: keys.blind_index("participants", "name_term", term),
+                }));
                 booked.push(BookingRow {
                     tenant_id: tenant.clone(),
                     id: uuid::Uuid::now_v7().to_string(),
@@ -674,31 +689,31 @@ fn seed(state: &AppState, app_url: &str, scope: &TenantScope, phases: &[Phase], 
             }
             let mut fresh = db::DatabaseUrl::parse(app_url).expect("database URL").connect().expect("seeding connection");
             db::write_transaction(&mut fresh, Some(scope), |tx| {
-                    let conn: &mut DbConnection = tx;
-                    if let DbConnection::Postgres(pg) = &mut *conn {
-                        // Multi-row inserts: one round trip per table and batch.
-                        diesel::insert_into(p::table).values(&people).execute(pg)?;
-                        diesel::insert_into(t::table).values(&terms).execute(pg)?;
-                        diesel::insert_into(b::table).values(&booked).execute(pg)?;
-                        if !bound.is_empty() {
-                            diesel::insert_into(c::table).values(&bound).execute(pg)?;
-                        }
-                        return Ok(());
+                let conn: &mut DbConnection = tx;
+                if let DbConnection::Postgres(pg) = &mut *conn {
+                    // Multi-row inserts: one round trip per table and batch.
+                    diesel::insert_into(p::table).values(&people).execute(pg)?;
+                    diesel::insert_into(t::table).values(&terms).execute(pg)?;
+                    diesel::insert_into(b::table).values(&booked).execute(pg)?;
+                    if !bound.is_empty() {
+                        diesel::insert_into(c::table).values(&bound).execute(pg)?;
                     }
-                    // SQLite (in-process, no round trips): row by row through the stores.
-                    for person in &people {
-                        let mine: Vec<TermRow> = terms.iter().filter(|t| t.participant_id == person.id).cloned().collect();
-                        bookings::insert_participant(conn, person, &mine)?;
-                    }
-                    for row in &booked {
-                        bookings::insert(conn, row)?;
-                    }
-                    for row in &bound {
-                        attendance::insert_card(conn, row)?;
-                    }
-                    Ok(())
-                })
-                .expect("seed participants, bookings and cards");
+                    return Ok(());
+                }
+                // SQLite (in-process, no round trips): row by row through the stores.
+                for person in &people {
+                    let mine: Vec<TermRow> = terms.iter().filter(|t| t.participant_id == person.id).cloned().collect();
+                    bookings::insert_participant(conn, person, &mine)?;
+                }
+                for row in &booked {
+                    bookings::insert(conn, row)?;
+                }
+                for row in &bound {
+                    attendance::insert_card(conn, row)?;
+                }
+                Ok(())
+            })
+            .expect("seed participants, bookings and cards");
         }
     }
     ids
@@ -727,10 +742,21 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
     let state = AppState::new(config, db, MasterKey::generate(MasterKeyOrigin::Operator), Arc::new(SystemClock));
     let now = chrono::Utc::now();
     let ctx = AuditContext::system(now);
-    let tenant = tenants::create(&state.db, &state.master, &ctx, NewTenant { slug: SLUG.into(), name: "Bench".into(), is_demo: false }).expect("tenant");
+    let tenant = tenants::create(&state.db, &state.master, &ctx, NewTenant { slug: SLUG.into(), name: "Bench".into(), is_demo: false })
+        .expect("tenant");
     let scope = TenantScope::named_by_operator(tenant.id.clone());
     state.ip_hasher.ensure_key(now).expect("IP-hash key");
-    accounts::grant_by_operator(&state.db, &state.master, state.config.auth.password_hash, &ctx, &scope, STAFF_EMAIL, STAFF_PASSWORD, Role::TenantAdmin).expect("staff account");
+    accounts::grant_by_operator(
+        &state.db,
+        &state.master,
+        state.config.auth.password_hash,
+        &ctx,
+        &scope,
+        STAFF_EMAIL,
+        STAFF_PASSWORD,
+        Role::TenantAdmin,
+    )
+    .expect("staff account");
 
     // Warm-up, the levels, the kiosk: a hall and an event running now for each.
     let mut plan: Vec<(&'static str, usize, usize)> = vec![("warm-up", 4, WARM_UP)];
@@ -741,7 +767,8 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
     let mut phases = Vec::new();
     for (k, &(mode, connections, taps)) in plan.iter().enumerate() {
         let booked = next..if k + 1 == plan.len() { load.cards } else { next + taps };
-        let location = locations::create(&state.db, &scope, &ctx, NewLocation { name: format!("Halle {k}"), parent_id: None }).expect("location").id;
+        let location =
+            locations::create(&state.db, &scope, &ctx, NewLocation { name: format!("Halle {k}"), parent_id: None }).expect("location").id;
         let input = EventInput {
             kind: "event".into(),
             title: format!("Check-in bench {mode} c={connections}"),
@@ -757,7 +784,12 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
             instructor_ids: Vec::new(),
         };
         let event = events::create_as(&state.db, &scope, &ctx, None, &input, STATUS_PUBLISHED).expect("event");
-        let session = state.db.tenant_tx(&scope, |tx| Ok(event_store::sessions(tx, scope.tenant_id(), std::slice::from_ref(&event))?)).expect("session").remove(0).id;
+        let session = state
+            .db
+            .tenant_tx(&scope, |tx| Ok(event_store::sessions(tx, scope.tenant_id(), std::slice::from_ref(&event))?))
+            .expect("session")
+            .remove(0)
+            .id;
         phases.push(Phase { mode, connections, taps: next..next + taps, booked: booked.clone(), location, event, session });
         next = booked.end;
     }
@@ -777,7 +809,8 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
     assert_eq!(code.status, 201, "enrolment code: {}", code.text());
     let code = code.json()["code"].as_str().expect("code").to_owned();
     let enrol = serde_json::to_vec(&protocol::EnrolRequest { code, agent_version: env!("CARGO_PKG_VERSION").into() }).expect("JSON");
-    let enrolled = Client::new(addr).send("POST", protocol::PATH_ENROL, &[("Content-Type", "application/json".to_owned())], &enrol).expect("enrol");
+    let enrolled =
+        Client::new(addr).send("POST", protocol::PATH_ENROL, &[("Content-Type", "application/json".to_owned())], &enrol).expect("enrol");
     assert_eq!(enrolled.status, 201, "enrol: {}", enrolled.text());
     let enrolled: protocol::EnrolResponse = serde_json::from_slice(&enrolled.body).expect("enrol answer");
     let cookie = staff.cookie.clone();
@@ -791,7 +824,11 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
         cookie: cookie.clone(),
         location_id: phase.location.clone(),
     };
-    let pending = staff.send("POST", &format!("/api/v1/devices/{}/card-enrolment", enrolled.device_id), &json!({ "participant_id": participants[0] }));
+    let pending = staff.send(
+        "POST",
+        &format!("/api/v1/devices/{}/card-enrolment", enrolled.device_id),
+        &json!({ "participant_id": participants[0] }),
+    );
     assert_eq!(pending.status, 200, "card enrolment: {}", pending.text());
     let (headers, body) = tap_request(&job(&phases[0]), &hex::decode(&enrolled.secret).expect("secret hex"), &card_uid(0));
     let bound = Client::new(addr).send("POST", protocol::PATH_TAPS, &headers, &body).expect("binding tap");
@@ -803,7 +840,10 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
     );
 
     let records = |session: &str| {
-        state.db.tenant_tx(&scope, |tx| Ok(attendance::of_sessions(tx, scope.tenant_id(), &[session.to_owned()])?.len())).expect("read back")
+        state
+            .db
+            .tenant_tx(&scope, |tx| Ok(attendance::of_sessions(tx, scope.tenant_id(), &[session.to_owned()])?.len()))
+            .expect("read back")
     };
     for phase in &phases {
         let settings = json!({
@@ -848,7 +888,12 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
                     pct(a, 0.99),
                     pct(a, 1.0)
                 );
-                println!("{label:<8} kiosk event on the stream after the tap was sent:    p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.2} ms", pct(s, 0.50), pct(s, 0.99), pct(s, 1.0));
+                println!(
+                    "{label:<8} kiosk event on the stream after the tap was sent:    p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.2} ms",
+                    pct(s, 0.50),
+                    pct(s, 0.99),
+                    pct(s, 1.0)
+                );
                 f.print_samples(label);
             }
         }

@@ -8,15 +8,15 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::auth::model::Role;
-use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, Environment};
-use crate::crypto::{MasterKey, MasterKeyOrigin};
-use crate::db::Db;
 use crate::audit::export::ExportFormat;
 use crate::audit::model::{Filter, Visibility};
 use crate::audit::AuditContext;
+use crate::auth::model::Role;
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, Environment};
 use crate::crypto::PlatformSigner;
+use crate::crypto::{MasterKey, MasterKeyOrigin};
+use crate::db::Db;
 use crate::db::TenantScope;
 use crate::{accounts, audit, db, server, tenants};
 
@@ -251,7 +251,14 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Admin(AdminCommand::CreatePlatformAdmin { email }) => {
             let (db, master) = open(&config)?;
             let password = read_password()?;
-            let account = accounts::service::create_platform_admin(&db, &master, config.auth.password_hash, &AuditContext::operator(clock.now()), &email, &password)?;
+            let account = accounts::service::create_platform_admin(
+                &db,
+                &master,
+                config.auth.password_hash,
+                &AuditContext::operator(clock.now()),
+                &email,
+                &password,
+            )?;
             println!("created platform admin {}", account.id);
             Ok(())
         }
@@ -260,7 +267,16 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             let scope = tenant_scope(&db, &tenant)?;
             let password = read_password()?;
             let ctx = AuditContext::operator(clock.now());
-            let account = accounts::service::grant_by_operator(&db, &master, config.auth.password_hash, &ctx, &scope, &email, &password, Role::TenantAdmin)?;
+            let account = accounts::service::grant_by_operator(
+                &db,
+                &master,
+                config.auth.password_hash,
+                &ctx,
+                &scope,
+                &email,
+                &password,
+                Role::TenantAdmin,
+            )?;
             println!("{} is now a primary tenant admin of {tenant}", account.id);
             Ok(())
         }
@@ -269,7 +285,16 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             let scope = tenant_scope(&db, &tenant)?;
             let password = read_password()?;
             let ctx = AuditContext::operator(clock.now());
-            let account = accounts::service::grant_by_operator(&db, &master, config.auth.password_hash, &ctx, &scope, &email, &password, Role::PartnerAdmin)?;
+            let account = accounts::service::grant_by_operator(
+                &db,
+                &master,
+                config.auth.password_hash,
+                &ctx,
+                &scope,
+                &email,
+                &password,
+                Role::PartnerAdmin,
+            )?;
             println!("{} is now a partner admin of {tenant}", account.id);
             Ok(())
         }
@@ -302,7 +327,9 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Certificate(CertificateCommand::Verify { file, .. }) => {
             // The platform's own key, if this machine has it; never a newly generated one.
             if config.master_key.is_none() && !config.master_key_path().exists() {
-                anyhow::bail!("no platform key here to check against: pass --public-key HEX (from `anwesend certificate public-key` on the platform)");
+                anyhow::bail!(
+                    "no platform key here to check against: pass --public-key HEX (from `anwesend certificate public-key` on the platform)"
+                );
             }
             let signer = PlatformSigner::from_master(&MasterKey::load(&config)?)?;
             verify_certificate(&file, Some(&signer.public_key_hex()))
@@ -317,8 +344,8 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             let (db, master) = open(&config)?;
             let scope = tenant_scope(&db, &tenant)?;
             let state = crate::state::AppState::new(config, db, master, Arc::new(SystemClock));
-            let text = crate::offboarding::service::certificate(&state, &AuditContext::operator(clock.now()), &scope)
-                .map_err(|e| match e {
+            let text =
+                crate::offboarding::service::certificate(&state, &AuditContext::operator(clock.now()), &scope).map_err(|e| match e {
                     crate::AppError::NotFound => anyhow::anyhow!("{tenant} has no deletion certificate (not offboarded yet)"),
                     other => other.into(),
                 })?;
@@ -430,7 +457,13 @@ fn run_audit(command: AuditCommand, config: &Config) -> anyhow::Result<()> {
             let verified = audit::export::verify(&bytes, &signer).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             println!(
                 "{}: intact {} export of chain {} ({} records, head {}, exported {}, key {})",
-                file.display(), verified.kind, verified.chain, verified.records, verified.head_seq, verified.exported_at, verified.key_id
+                file.display(),
+                verified.kind,
+                verified.chain,
+                verified.records,
+                verified.head_seq,
+                verified.exported_at,
+                verified.key_id
             );
             Ok(())
         }
@@ -440,10 +473,17 @@ fn run_audit(command: AuditCommand, config: &Config) -> anyhow::Result<()> {
 /// `certificate verify`: exit 0 with "valid", or an error naming what is wrong.
 fn verify_certificate(file: &std::path::Path, public_key: Option<&str>) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let v = crate::offboarding::certificate::verify(&bytes, public_key).map_err(|e| anyhow::anyhow!("{}: INVALID deletion certificate: {e}", file.display()))?;
+    let v = crate::offboarding::certificate::verify(&bytes, public_key)
+        .map_err(|e| anyhow::anyhow!("{}: INVALID deletion certificate: {e}", file.display()))?;
     println!(
         "{}: valid deletion certificate for tenant {} ({}): {} records deleted {}, keys destroyed {}; signed by platform key {}",
-        file.display(), v.tenant_name, v.tenant_id, v.records_deleted, v.deleted_at, v.keys_destroyed_at, v.key_id
+        file.display(),
+        v.tenant_name,
+        v.tenant_id,
+        v.records_deleted,
+        v.deleted_at,
+        v.keys_destroyed_at,
+        v.key_id
     );
     Ok(())
 }

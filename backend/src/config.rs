@@ -97,7 +97,13 @@ pub struct RateLimitConfig {
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self { sign_in_per_ip_per_minute: 20, sign_in_per_account_per_minute: 5, mfa_per_account_per_minute: 5, public_per_ip_per_minute: 20, magic_link_per_email_per_minute: 3 }
+        Self {
+            sign_in_per_ip_per_minute: 20,
+            sign_in_per_account_per_minute: 5,
+            mfa_per_account_per_minute: 5,
+            public_per_ip_per_minute: 20,
+            magic_link_per_email_per_minute: 3,
+        }
     }
 }
 
@@ -118,7 +124,13 @@ pub struct AuthConfig {
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self { password_hash: Default::default(), invitation_days: 7, dormant_after_days: 90, disable_dormant: false, max_admins_per_tenant: 5 }
+        Self {
+            password_hash: Default::default(),
+            invitation_days: 7,
+            dormant_after_days: 90,
+            disable_dormant: false,
+            max_admins_per_tenant: 5,
+        }
     }
 }
 
@@ -170,7 +182,13 @@ pub struct MailConfig {
 
 impl Default for MailConfig {
     fn default() -> Self {
-        Self { transport: MailTransport::File, from: "anwesend <noreply@localhost>".into(), poll_seconds: 5, max_attempts: 8, smtp: SmtpConfig::default() }
+        Self {
+            transport: MailTransport::File,
+            from: "anwesend <noreply@localhost>".into(),
+            poll_seconds: 5,
+            max_attempts: 8,
+            smtp: SmtpConfig::default(),
+        }
     }
 }
 
@@ -271,9 +289,28 @@ impl ConfigError {
 }
 
 const TOP_LEVEL_KEYS: &[&str] = &[
-    "environment", "database_url", "migration_database_url", "database_max_connections",
-    "auto_migrate", "listen", "data_dir", "master_key_file", "master_key", "public_url",
-    "demo_data", "frontend_dir", "json_body_limit", "log_format", "tls", "proxy", "ip_hash", "session", "rate_limit", "auth", "mail", "devices",
+    "environment",
+    "database_url",
+    "migration_database_url",
+    "database_max_connections",
+    "auto_migrate",
+    "listen",
+    "data_dir",
+    "master_key_file",
+    "master_key",
+    "public_url",
+    "demo_data",
+    "frontend_dir",
+    "json_body_limit",
+    "log_format",
+    "tls",
+    "proxy",
+    "ip_hash",
+    "session",
+    "rate_limit",
+    "auth",
+    "mail",
+    "devices",
 ];
 
 impl Config {
@@ -349,9 +386,7 @@ impl Config {
         if self.database_max_connections == 0 {
             return Err(ConfigError::new("database_max_connections", "must be at least 1"));
         }
-        self.listen
-            .parse::<SocketAddr>()
-            .map_err(|_| ConfigError::new("listen", "must be an address with port, e.g. 127.0.0.1:8080"))?;
+        self.listen.parse::<SocketAddr>().map_err(|_| ConfigError::new("listen", "must be an address with port, e.g. 127.0.0.1:8080"))?;
         let public_https = if self.public_url.starts_with("https://") {
             true
         } else if self.public_url.starts_with("http://") {
@@ -395,7 +430,9 @@ impl Config {
         if !(1..=50).contains(&self.mail.max_attempts) {
             return Err(ConfigError::new("mail.max_attempts", "must be between 1 and 50"));
         }
-        if self.rate_limit.sign_in_per_ip_per_minute == 0 || self.rate_limit.sign_in_per_account_per_minute == 0 || self.rate_limit.public_per_ip_per_minute == 0
+        if self.rate_limit.sign_in_per_ip_per_minute == 0
+            || self.rate_limit.sign_in_per_account_per_minute == 0
+            || self.rate_limit.public_per_ip_per_minute == 0
             || self.rate_limit.mfa_per_account_per_minute == 0
             || self.rate_limit.magic_link_per_email_per_minute == 0
         {

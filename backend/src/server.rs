@@ -12,7 +12,10 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, LogFormat};
 use crate::crypto::MasterKey;
 use crate::db::{self, Db, TenantScope};
-use crate::events::{self, model::{EventInput, SessionInput}};
+use crate::events::{
+    self,
+    model::{EventInput, SessionInput},
+};
 use crate::locations::{self, model::NewLocation};
 use crate::state::AppState;
 use crate::tenants::{self, model::NewTenant};
@@ -48,7 +51,8 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState
     }
     drop(conn);
     // A restored older copy of the database must not bring erased people back (PRIV-4).
-    let erased = crate::privacy::service::reapply_ledger(&state, state.clock.now()).map_err(|e| anyhow::anyhow!("re-applying the erasure ledger: {e}"))?;
+    let erased = crate::privacy::service::reapply_ledger(&state, state.clock.now())
+        .map_err(|e| anyhow::anyhow!("re-applying the erasure ledger: {e}"))?;
     if erased > 0 {
         tracing::warn!(count = erased, "erased again people that a restored database copy brought back");
     }
@@ -71,18 +75,8 @@ fn seed_demo(state: &AppState) -> anyhow::Result<()> {
         NewTenant { slug: DEMO_TENANT_SLUG.into(), name: "Demo-Sportverein".into(), is_demo: true },
     )?;
     let scope = TenantScope::named_by_operator(tenant.id);
-    let venue = locations::service::create(
-        &state.db,
-        &scope,
-        &ctx,
-        NewLocation { name: "Sporthalle am Park".into(), parent_id: None },
-    )?;
-    let hall = locations::service::create(
-        &state.db,
-        &scope,
-        &ctx,
-        NewLocation { name: "Halle 1".into(), parent_id: Some(venue.id) },
-    )?;
+    let venue = locations::service::create(&state.db, &scope, &ctx, NewLocation { name: "Sporthalle am Park".into(), parent_id: None })?;
+    let hall = locations::service::create(&state.db, &scope, &ctx, NewLocation { name: "Halle 1".into(), parent_id: Some(venue.id) })?;
     // A published course with four weekly sessions from next week, to book right away.
     let first = (state.clock.now() + chrono::Duration::days(7)).date_naive().and_hms_opt(18, 0, 0).unwrap_or_default();
     let course = EventInput {
@@ -96,7 +90,12 @@ fn seed_demo(state: &AppState) -> anyhow::Result<()> {
         booking_opens_at: None,
         booking_closes_at: None,
         fields: Vec::new(),
-        sessions: (0..4).map(|week| SessionInput { starts_at: first + chrono::Duration::weeks(week), ends_at: first + chrono::Duration::weeks(week) + chrono::Duration::minutes(90) }).collect(),
+        sessions: (0..4)
+            .map(|week| SessionInput {
+                starts_at: first + chrono::Duration::weeks(week),
+                ends_at: first + chrono::Duration::weeks(week) + chrono::Duration::minutes(90),
+            })
+            .collect(),
         instructor_ids: Vec::new(),
     };
     events::service::create_as(&state.db, &scope, &ctx, None, &course, events::model::STATUS_PUBLISHED)?;
@@ -190,9 +189,7 @@ fn tls_config(cert: &std::path::Path, key: &std::path::Path) -> anyhow::Result<r
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen.clone();
     let tls = config.tls.clone();
-    let state = actix_web::web::block(move || prepare(config, Arc::new(SystemClock)))
-        .await
-        .context("start-up task failed")??;
+    let state = actix_web::web::block(move || prepare(config, Arc::new(SystemClock))).await.context("start-up task failed")??;
     spawn_key_jobs(state.clone());
     spawn_retention_job(state.clone());
     crate::notify::worker::spawn(state.clone()).context("starting the mail worker")?;

@@ -1,9 +1,9 @@
 use std::sync::Arc;
 
+use crate::audit::IpHasher;
 use crate::auth::rate_limit::AuthLimits;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::audit::IpHasher;
 use crate::crypto::MasterKey;
 use crate::db::Db;
 

@@ -44,7 +44,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub fn new(queue: Queue, state: State, state_path: std::path::PathBuf) -> Shared {
-        Shared { queue: Mutex::new(queue), wake: Condvar::new(), revoked: AtomicBool::new(state.revoked), state: Mutex::new(state), state_path, reachable: Mutex::new(None) }
+        Shared {
+            queue: Mutex::new(queue),
+            wake: Condvar::new(),
+            revoked: AtomicBool::new(state.revoked),
+            state: Mutex::new(state),
+            state_path,
+            reachable: Mutex::new(None),
+        }
     }
 
     fn update_state(&self, change: impl FnOnce(&mut State)) {
@@ -63,7 +70,9 @@ impl Shared {
         if !self.revoked.swap(true, Ordering::SeqCst) {
             self.update_state(|s| s.revoked = true);
             let waiting = lock(&self.queue).len();
-            println!("device revoked by the server: uploads stopped; {waiting} tap(s) kept in the queue. Enrol the device again to continue.");
+            println!(
+                "device revoked by the server: uploads stopped; {waiting} tap(s) kept in the queue. Enrol the device again to continue."
+            );
         }
     }
 
@@ -153,7 +162,12 @@ impl Station {
             println!("tap on {reader}: card {} ignored: same card within {window} s", masked(&card));
             return true;
         }
-        let tap = protocol::TapRequest { idempotency_key: random_token(32), card_id: card.clone(), tapped_at: unix_now(), reader: reader.to_owned() };
+        let tap = protocol::TapRequest {
+            idempotency_key: random_token(32),
+            card_id: card.clone(),
+            tapped_at: unix_now(),
+            reader: reader.to_owned(),
+        };
         let key = tap.idempotency_key.clone();
         let waiting = {
             let mut queue = lock(&self.shared.queue);
@@ -255,7 +269,11 @@ fn heartbeat(shared: &Shared, id: &Identity, every: Duration) {
                         shared.update_state(|s| s.config = Some(beat.config));
                     }
                     if beat.outdated && !std::mem::replace(&mut warned_outdated, true) {
-                        println!("this agent ({}) is outdated: the server asks for {} or newer", env!("CARGO_PKG_VERSION"), beat.minimum_agent_version);
+                        println!(
+                            "this agent ({}) is outdated: the server asks for {} or newer",
+                            env!("CARGO_PKG_VERSION"),
+                            beat.minimum_agent_version
+                        );
                     }
                 }
                 Err(e) => shared.reachable(Err(&format!("unexpected heartbeat answer: {e}"))),
@@ -275,9 +293,19 @@ pub fn run(paths: &Paths, options: &Options, readers: &mut dyn CardReaders) -> R
     queue.lock()?;
     let state = read_state(&paths.state);
     if state.revoked {
-        return Err(format!("this device was revoked on the server; enrol it again (remove {} and run `anwesend-agent enroll`)", paths.identity.display()));
+        return Err(format!(
+            "this device was revoked on the server; enrol it again (remove {} and run `anwesend-agent enroll`)",
+            paths.identity.display()
+        ));
     }
-    println!("anwesend-agent {}: device \"{}\" of {} at {}; {} tap(s) waiting", env!("CARGO_PKG_VERSION"), id.device_name, id.tenant_name, id.server, queue.len());
+    println!(
+        "anwesend-agent {}: device \"{}\" of {} at {}; {} tap(s) waiting",
+        env!("CARGO_PKG_VERSION"),
+        id.device_name,
+        id.tenant_name,
+        id.server,
+        queue.len()
+    );
     let shared = Arc::new(Shared::new(queue, state, paths.state.clone()));
     let (sender, receiver) = if options.beep {
         let (s, r) = mpsc::channel();
@@ -325,7 +353,12 @@ mod tests {
     fn station(window: u32) -> (Station, Arc<Shared>, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("dir");
         let queue = Queue::open(&dir.path().join("a.queue")).expect("queue");
-        let config = protocol::DeviceConfig { mode: "check_in".into(), duplicate_window_seconds: window, late_upload_after_seconds: 300, session_ids: Vec::new() };
+        let config = protocol::DeviceConfig {
+            mode: "check_in".into(),
+            duplicate_window_seconds: window,
+            late_upload_after_seconds: 300,
+            session_ids: Vec::new(),
+        };
         let state = State { config: Some(config), ..State::default() };
         let shared = Arc::new(Shared::new(queue, state, dir.path().join("a.state")));
         (Station::new(Arc::clone(&shared), None), shared, dir)

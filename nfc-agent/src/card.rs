@@ -17,7 +17,9 @@ pub enum Refusal {
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Refusal::RandomId => write!(f, "this card shows a new random id on every tap and cannot identify anyone; use a card with a fixed id"),
+            Refusal::RandomId => {
+                write!(f, "this card shows a new random id on every tap and cannot identify anyone; use a card with a fixed id")
+            }
             Refusal::NotAnswered(sw1, sw2) => write!(f, "the reader could not read the card id (status {sw1:02X}{sw2:02X})"),
             Refusal::Malformed => write!(f, "the reader returned no usable card id"),
         }

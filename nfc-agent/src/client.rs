@@ -92,8 +92,17 @@ mod tests {
     #[test]
     fn avail_4_a_tap_leaves_the_queue_only_on_2xx_or_a_definite_4xx() {
         let ok = r#"{"outcome":"checked_in","first_name":"Anna","late_upload":true}"#;
-        assert_eq!(disposition(Ok((200, ok.into()))), Disposition::Answered(protocol::TapResponse { outcome: TapOutcome::CheckedIn, first_name: Some("Anna".into()), late_upload: true }));
-        assert!(matches!(disposition(Ok((422, r#"{"code":"invalid_card_id"}"#.into()))), Disposition::Refused(422, c) if c == "invalid_card_id"));
+        assert_eq!(
+            disposition(Ok((200, ok.into()))),
+            Disposition::Answered(protocol::TapResponse {
+                outcome: TapOutcome::CheckedIn,
+                first_name: Some("Anna".into()),
+                late_upload: true
+            })
+        );
+        assert!(
+            matches!(disposition(Ok((422, r#"{"code":"invalid_card_id"}"#.into()))), Disposition::Refused(422, c) if c == "invalid_card_id")
+        );
         assert!(matches!(disposition(Ok((400, String::new()))), Disposition::Refused(400, _)));
         assert_eq!(disposition(Ok((401, r#"{"code":"device_revoked"}"#.into()))), Disposition::Revoked);
         for kept in [

@@ -44,7 +44,10 @@ impl Paths {
 /// Only an `https://` server, or plain http on this machine with `insecure_dev`
 /// (TOM TRANS-1: card ids travel only over TLS).
 pub fn check_server_url(server: &str, insecure_dev: bool) -> Result<(), String> {
-    let local = ["http://localhost:", "http://localhost/", "http://127.0.0.1:", "http://127.0.0.1/", "http://[::1]:"].iter().any(|p| server.starts_with(p)) || server == "http://localhost";
+    let local = ["http://localhost:", "http://localhost/", "http://127.0.0.1:", "http://127.0.0.1/", "http://[::1]:"]
+        .iter()
+        .any(|p| server.starts_with(p))
+        || server == "http://localhost";
     if server.starts_with("https://") || (insecure_dev && local) {
         Ok(())
     } else {
@@ -67,7 +70,8 @@ fn private_file(path: &Path, create_new: bool) -> std::io::Result<std::fs::File>
 
 pub fn write_identity(path: &Path, id: &Identity) -> Result<(), String> {
     let json = serde_json::to_string_pretty(id).map_err(|e| e.to_string())?;
-    let mut file = private_file(path, true).map_err(|e| format!("{}: {e} (an enrolled device keeps its file; remove it to enrol again)", path.display()))?;
+    let mut file = private_file(path, true)
+        .map_err(|e| format!("{}: {e} (an enrolled device keeps its file; remove it to enrol again)", path.display()))?;
     file.write_all(json.as_bytes()).and_then(|()| file.sync_all()).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -115,7 +119,13 @@ mod tests {
     fn identity_is_written_once_and_readable_only_by_its_owner() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("agent.json");
-        let id = Identity { server: "https://a.example".into(), device_id: "d".into(), secret: "00".into(), device_name: "n".into(), tenant_name: "t".into() };
+        let id = Identity {
+            server: "https://a.example".into(),
+            device_id: "d".into(),
+            secret: "00".into(),
+            device_name: "n".into(),
+            tenant_name: "t".into(),
+        };
         write_identity(&path, &id).expect("write");
         assert!(write_identity(&path, &id).is_err(), "an enrolled identity is not overwritten");
         #[cfg(unix)]

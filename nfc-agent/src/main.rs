@@ -65,17 +65,33 @@ fn enroll(paths: &Paths, server: String, code: String, insecure_dev: bool) -> Re
     if paths.identity.exists() {
         return Err(format!("{} exists: this device is enrolled already (remove the file to enrol again)", paths.identity.display()));
     }
-    let body = serde_json::to_vec(&protocol::EnrolRequest { code, agent_version: env!("CARGO_PKG_VERSION").into() }).map_err(|e| e.to_string())?;
+    let body =
+        serde_json::to_vec(&protocol::EnrolRequest { code, agent_version: env!("CARGO_PKG_VERSION").into() }).map_err(|e| e.to_string())?;
     let (status, answer) = post(&format!("{}{}", server.trim_end_matches('/'), protocol::PATH_ENROL), &[], &body)?;
     if status != 201 {
         return Err(problem(status, &answer));
     }
     let enrolled: protocol::EnrolResponse = serde_json::from_str(&answer).map_err(|e| e.to_string())?;
-    let id = Identity { server, device_id: enrolled.device_id, secret: enrolled.secret, device_name: enrolled.device_name, tenant_name: enrolled.tenant_name };
+    let id = Identity {
+        server,
+        device_id: enrolled.device_id,
+        secret: enrolled.secret,
+        device_name: enrolled.device_name,
+        tenant_name: enrolled.tenant_name,
+    };
     write_identity(&paths.identity, &id)?;
     let config = enrolled.config;
-    println!("Enrolled as \"{}\" for {} (device {}); identity written to {} (mode 0600).", id.device_name, id.tenant_name, id.device_id, paths.identity.display());
-    println!("Mode {}, duplicate window {} s. Start reading cards with `anwesend-agent run`.", config.mode, config.duplicate_window_seconds);
+    println!(
+        "Enrolled as \"{}\" for {} (device {}); identity written to {} (mode 0600).",
+        id.device_name,
+        id.tenant_name,
+        id.device_id,
+        paths.identity.display()
+    );
+    println!(
+        "Mode {}, duplicate window {} s. Start reading cards with `anwesend-agent run`.",
+        config.mode, config.duplicate_window_seconds
+    );
     write_state(&paths.state, &State { config: Some(config), ..State::default() }).map_err(|e| format!("{}: {e}", paths.state.display()))
 }
 
@@ -96,12 +112,19 @@ fn status(paths: &Paths) -> Result<(), String> {
     }
     println!("queue: {waiting} tap(s) waiting");
     println!("last upload: {}", when(state.last_upload_at));
-    let request = protocol::HeartbeatRequest { agent_version: env!("CARGO_PKG_VERSION").into(), readers: readers.unwrap_or_default(), queue_length: u32::try_from(waiting).unwrap_or(u32::MAX) };
+    let request = protocol::HeartbeatRequest {
+        agent_version: env!("CARGO_PKG_VERSION").into(),
+        readers: readers.unwrap_or_default(),
+        queue_length: u32::try_from(waiting).unwrap_or(u32::MAX),
+    };
     let body = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
     match signed_post(&id, protocol::PATH_HEARTBEAT, &body) {
         Ok((200, answer)) => {
             let beat: protocol::HeartbeatResponse = serde_json::from_str(&answer).map_err(|e| e.to_string())?;
-            println!("server: reachable; mode {}, duplicate window {} s, sessions {:?}", beat.config.mode, beat.config.duplicate_window_seconds, beat.config.session_ids);
+            println!(
+                "server: reachable; mode {}, duplicate window {} s, sessions {:?}",
+                beat.config.mode, beat.config.duplicate_window_seconds, beat.config.session_ids
+            );
             if beat.outdated {
                 println!("this agent is outdated: the server asks for {} or newer", beat.minimum_agent_version);
             }
@@ -115,7 +138,12 @@ fn status(paths: &Paths) -> Result<(), String> {
 
 fn tap(paths: &Paths, card: String) -> Result<(), String> {
     let id = read_identity(&paths.identity)?;
-    let request = protocol::TapRequest { idempotency_key: random_token(32), card_id: card.to_ascii_uppercase(), tapped_at: unix_now(), reader: "command line".into() };
+    let request = protocol::TapRequest {
+        idempotency_key: random_token(32),
+        card_id: card.to_ascii_uppercase(),
+        tapped_at: unix_now(),
+        reader: "command line".into(),
+    };
     let body = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
     let (status, answer) = signed_post(&id, protocol::PATH_TAPS, &body)?;
     if status != 200 {
@@ -137,7 +165,11 @@ fn main() -> ExitCode {
     let done = match cli.command {
         Command::Enroll { server, code, insecure_dev } => enroll(&paths, server, code, insecure_dev),
         Command::Run { beep, retry_max_seconds, heartbeat_seconds } => {
-            let options = Options { beep, retry_max: Duration::from_secs(retry_max_seconds), heartbeat_every: Duration::from_secs(heartbeat_seconds) };
+            let options = Options {
+                beep,
+                retry_max: Duration::from_secs(retry_max_seconds),
+                heartbeat_every: Duration::from_secs(heartbeat_seconds),
+            };
             agent::run(&paths, &options, &mut PcscReaders::new(beep))
         }
         Command::Status => status(&paths),

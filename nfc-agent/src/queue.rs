@@ -132,7 +132,12 @@ mod tests {
     use super::*;
 
     fn tap(n: u32) -> TapRequest {
-        TapRequest { idempotency_key: format!("key-{n:04}"), card_id: format!("0401020304{n:04X}"), tapped_at: 1_700_000_000 + i64::from(n), reader: "R".into() }
+        TapRequest {
+            idempotency_key: format!("key-{n:04}"),
+            card_id: format!("0401020304{n:04X}"),
+            tapped_at: 1_700_000_000 + i64::from(n),
+            reader: "R".into(),
+        }
     }
 
     fn keys(q: &Queue) -> Vec<String> {

@@ -15,10 +15,18 @@ pub enum ReaderEvent {
     /// The connected readers, after one was plugged in or out.
     ReadersChanged(Vec<String>),
     /// A card was put on `reader`; `answer` is its answer to Get-Data (UID + status).
-    Card { reader: String, answer: Vec<u8> },
+    Card {
+        reader: String,
+        answer: Vec<u8>,
+    },
     /// The card left before it was read: no tap, no error.
-    Aborted { reader: String },
-    Failed { reader: String, reason: String },
+    Aborted {
+        reader: String,
+    },
+    Failed {
+        reader: String,
+        reason: String,
+    },
     /// The PC/SC service is gone (stopped, restarted); the readers retry with backoff.
     Unavailable(String),
     Available,
@@ -140,7 +148,9 @@ impl PcscReaders {
 
     fn read(context: &Context, reader: &str) -> (ReaderEvent, Option<Card>) {
         use pcsc::Error::{NoSmartcard, RemovedCard, ResetCard, UnpoweredCard};
-        let Ok(name) = CString::new(reader) else { return (ReaderEvent::Failed { reader: reader.into(), reason: "reader name".into() }, None) };
+        let Ok(name) = CString::new(reader) else {
+            return (ReaderEvent::Failed { reader: reader.into(), reason: "reader name".into() }, None);
+        };
         let card = match context.connect(&name, ShareMode::Shared, Protocols::ANY) {
             Ok(card) => card,
             Err(RemovedCard | NoSmartcard | ResetCard | UnpoweredCard) => return (ReaderEvent::Aborted { reader: reader.into() }, None),

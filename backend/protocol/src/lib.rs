@@ -59,7 +59,15 @@ pub fn nonce_is_valid(nonce: &str) -> bool {
 }
 
 /// The four headers of a signed request, ready to send.
-pub fn signed_headers(device_id: &str, secret: &[u8], method: &str, path: &str, timestamp: i64, nonce: &str, body: &[u8]) -> [(&'static str, String); 4] {
+pub fn signed_headers(
+    device_id: &str,
+    secret: &[u8],
+    method: &str,
+    path: &str,
+    timestamp: i64,
+    nonce: &str,
+    body: &[u8],
+) -> [(&'static str, String); 4] {
     [
         (HEADER_DEVICE, device_id.to_owned()),
         (HEADER_TIMESTAMP, timestamp.to_string()),

@@ -2,10 +2,10 @@ use uuid::Uuid;
 
 use super::model::Account;
 use super::store;
+use crate::audit::{self, Action, AuditContext, Event};
 use crate::auth::model::{Membership, Role};
 use crate::auth::password::{self, HashParams};
 use crate::auth::store as auth_store;
-use crate::audit::{self, Action, AuditContext, Event};
 use crate::crypto::{normalize_email, MasterKey};
 use crate::db::{Db, TenantScope};
 use crate::error::AppError;
@@ -13,9 +13,9 @@ use crate::error::AppError;
 pub fn validate_email(email: &str) -> Result<String, AppError> {
     let email = normalize_email(email);
     let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-        })
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if valid {
         Ok(email)
@@ -25,7 +25,13 @@ pub fn validate_email(email: &str) -> Result<String, AppError> {
 }
 
 /// A new account row for a validated email; the password is checked and hashed here.
-pub fn new_account(master: &MasterKey, hash_params: HashParams, email: &str, pw: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Account, AppError> {
+pub fn new_account(
+    master: &MasterKey,
+    hash_params: HashParams,
+    email: &str,
+    pw: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Account, AppError> {
     password::check_policy(pw, Some(email))?;
     let keys = master.platform_keys();
     let id = Uuid::now_v7().to_string();
@@ -48,7 +54,14 @@ pub fn new_account(master: &MasterKey, hash_params: HashParams, email: &str, pw:
 }
 
 /// Creates a platform admin. Reachable only from the server's CLI (AUTHZ-3).
-pub fn create_platform_admin(db: &Db, master: &MasterKey, hash_params: HashParams, ctx: &AuditContext, email: &str, pw: &str) -> Result<Account, AppError> {
+pub fn create_platform_admin(
+    db: &Db,
+    master: &MasterKey,
+    hash_params: HashParams,
+    ctx: &AuditContext,
+    email: &str,
+    pw: &str,
+) -> Result<Account, AppError> {
     let email = validate_email(email)?;
     let account = Account { is_platform_admin: true, ..new_account(master, hash_params, &email, pw, ctx.at)? };
     db.platform_tx(|tx| {
@@ -66,7 +79,16 @@ pub fn create_platform_admin(db: &Db, master: &MasterKey, hash_params: HashParam
 /// if it does not exist): the operator's bootstrap of a tenant's primary admin (AUTHZ-3),
 /// and partner admins, who act in several tenants. Later admins are granted by primary
 /// admins in the web UI.
-pub fn grant_by_operator(db: &Db, master: &MasterKey, hash_params: HashParams, ctx: &AuditContext, scope: &TenantScope, email: &str, pw: &str, role: Role) -> Result<Account, AppError> {
+pub fn grant_by_operator(
+    db: &Db,
+    master: &MasterKey,
+    hash_params: HashParams,
+    ctx: &AuditContext,
+    scope: &TenantScope,
+    email: &str,
+    pw: &str,
+    role: Role,
+) -> Result<Account, AppError> {
     let email = validate_email(email)?;
     let keys = master.platform_keys();
     let index = keys.blind_index("accounts", "email", &email);
@@ -103,7 +125,10 @@ pub fn grant_by_operator(db: &Db, master: &MasterKey, hash_params: HashParams, c
         audit::record(
             tx,
             ctx,
-            Event::new(Action::MembershipGranted, "membership", Some(&membership.id)).detail("account_id", account.id.as_str()).detail("role", role.code()).detail("primary", membership.is_primary),
+            Event::new(Action::MembershipGranted, "membership", Some(&membership.id))
+                .detail("account_id", account.id.as_str())
+                .detail("role", role.code())
+                .detail("primary", membership.is_primary),
         )?;
         Ok(())
     })?;

@@ -22,7 +22,8 @@ use crate::state::AppState;
 ))]
 #[get("/{id}/attendance")]
 pub async fn session(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::AttendanceRead, move |s, p, scope| service::session_attendance(s, p, scope, &id)).await?))
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::AttendanceRead, move |s, p, scope| service::session_attendance(s, p, scope, &id)).await?))
 }
 
 /// The session's attendance with every record as CSV (audited).
@@ -34,7 +35,10 @@ pub async fn session(state: web::Data<AppState>, p: Principal, id: web::Path<Str
 #[get("/{id}/attendance.csv")]
 pub async fn session_csv(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let name = format!("attachment; filename=\"attendance-{}.csv\"", id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>());
+    let name = format!(
+        "attachment; filename=\"attendance-{}.csv\"",
+        id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>()
+    );
     let bytes = staff(state, p, Permission::AttendanceRead, move |s, p, scope| service::session_csv(s, p, scope, &id)).await?;
     Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header((header::CONTENT_DISPOSITION, name)).body(bytes))
 }
@@ -49,7 +53,8 @@ pub async fn session_csv(state: web::Data<AppState>, p: Principal, id: web::Path
 ))]
 #[post("")]
 pub async fn record(state: web::Data<AppState>, p: Principal, body: web::Json<ManualRecord>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::record_manual(s, p, scope, &body)).await?))
+    Ok(HttpResponse::Created()
+        .json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::record_manual(s, p, scope, &body)).await?))
 }
 
 /// Corrects a record: a new record supersedes it; the original stays in the proof.
@@ -61,8 +66,14 @@ pub async fn record(state: web::Data<AppState>, p: Principal, body: web::Json<Ma
     problems::Unprocessable,
 ))]
 #[post("/{id}/correct")]
-pub async fn correct(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<Correction>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::correct(s, p, scope, &id, &body)).await?))
+pub async fn correct(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<Correction>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created()
+        .json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::correct(s, p, scope, &id, &body)).await?))
 }
 
 /// One participant's attendance records across the events the caller may see.
@@ -73,7 +84,8 @@ pub async fn correct(state: web::Data<AppState>, p: Principal, id: web::Path<Str
 ))]
 #[get("/{id}/attendance")]
 pub async fn participant(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::AttendanceRead, move |s, p, scope| service::participant_attendance(s, p, scope, &id)).await?))
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::AttendanceRead, move |s, p, scope| service::participant_attendance(s, p, scope, &id)).await?))
 }
 
 /// The kiosk's live feed (server-sent events, `event: tap`): first name and outcome of
@@ -104,7 +116,10 @@ pub async fn kiosk(state: web::Data<AppState>, p: Principal, q: web::Query<Kiosk
             loop {
                 match actix_web::rt::time::timeout(Duration::from_secs(15), receiver.recv()).await {
                     Err(_) => return Some((Ok(web::Bytes::from_static(b": keep-alive\n\n")), receiver)),
-                    Ok(Ok(event)) if event.tenant_id == tenant && places.as_ref().is_none_or(|p| event.location_id.as_ref().is_some_and(|l| p.contains(l))) => {
+                    Ok(Ok(event))
+                        if event.tenant_id == tenant
+                            && places.as_ref().is_none_or(|p| event.location_id.as_ref().is_some_and(|l| p.contains(l))) =>
+                    {
                         let json = serde_json::to_string(&event).unwrap_or_default();
                         return Some((Ok(web::Bytes::from(format!("event: tap\ndata: {json}\n\n"))), receiver));
                     }

@@ -85,14 +85,22 @@ struct Decision {
     location_id: Option<String>,
 }
 
-fn decide(tx: &mut Tx<'_>, req: &DeviceRequest, keys: &TenantKeys, uid: &str, tapped: NaiveDateTime, late: bool) -> Result<Decision, AppError> {
+fn decide(
+    tx: &mut Tx<'_>,
+    req: &DeviceRequest,
+    keys: &TenantKeys,
+    uid: &str,
+    tapped: NaiveDateTime,
+    late: bool,
+) -> Result<Decision, AppError> {
     let device = &req.device;
     let tenant = &device.tenant_id;
     let now = req.audit.at.naive_utc();
     let hmac = keys.blind_index("cards", "uid", uid);
     let card = store::card_by_hmac(tx, tenant, &hmac)?;
     let refuse = |tx: &mut Tx<'_>, outcome: TapOutcome, participant: Option<ParticipantRow>| -> Result<Decision, AppError> {
-        let mut event = Event::new(Action::TapRefused, "device", Some(&device.id)).outcome(Outcome::Failure).detail("outcome", code(outcome));
+        let mut event =
+            Event::new(Action::TapRefused, "device", Some(&device.id)).outcome(Outcome::Failure).detail("outcome", code(outcome));
         if let Some(p) = &participant {
             event = event.subject(&p.id, None);
         }
@@ -107,9 +115,22 @@ fn decide(tx: &mut Tx<'_>, req: &DeviceRequest, keys: &TenantKeys, uid: &str, ta
             Some(c) if c.participant_id != pending.participant_id => return refuse(tx, TapOutcome::CardInUse, participant),
             Some(_) => {}
             None => {
-                let row = CardRow { tenant_id: tenant.clone(), id: Uuid::now_v7().to_string(), card_hmac: hmac, participant_id: pending.participant_id.clone(), created_by: Some(pending.requested_by.clone()), created_at: now };
+                let row = CardRow {
+                    tenant_id: tenant.clone(),
+                    id: Uuid::now_v7().to_string(),
+                    card_hmac: hmac,
+                    participant_id: pending.participant_id.clone(),
+                    created_by: Some(pending.requested_by.clone()),
+                    created_at: now,
+                };
                 store::insert_card(tx, &row)?;
-                audit::record(tx, &req.audit, Event::new(Action::CardBound, "card", Some(&row.id)).subject(&pending.participant_id, None).detail("requested_by", pending.requested_by.as_str()))?;
+                audit::record(
+                    tx,
+                    &req.audit,
+                    Event::new(Action::CardBound, "card", Some(&row.id))
+                        .subject(&pending.participant_id, None)
+                        .detail("requested_by", pending.requested_by.as_str()),
+                )?;
             }
         }
         crate::devices::store::clear_card_enrolment(tx, tenant, &device.id)?;
@@ -128,10 +149,25 @@ fn decide(tx: &mut Tx<'_>, req: &DeviceRequest, keys: &TenantKeys, uid: &str, ta
         return refuse(tx, TapOutcome::NoSession, Some(participant));
     }
     let held = bookings::of_participant(tx, tenant, &participant.id)?;
-    let booked = sessions.iter().find_map(|s| held.iter().find(|b| b.event_id == s.event_id && b.status == CONFIRMED).map(|b| (s.clone(), b.clone())));
+    let booked = sessions
+        .iter()
+        .find_map(|s| held.iter().find(|b| b.event_id == s.event_id && b.status == CONFIRMED).map(|b| (s.clone(), b.clone())));
     let Some((session, booking)) = booked else { return refuse(tx, TapOutcome::NoBooking, Some(participant)) };
-    if device.duplicate_window_seconds > 0 && store::recent_success(tx, tenant, &device.id, &participant.id, tapped - Duration::seconds(i64::from(device.duplicate_window_seconds)))? {
-        return Ok(Decision { outcome: TapOutcome::AlreadyRecorded, participant: Some(participant), attendance_id: None, location_id: device.location_id.clone() });
+    if device.duplicate_window_seconds > 0
+        && store::recent_success(
+            tx,
+            tenant,
+            &device.id,
+            &participant.id,
+            tapped - Duration::seconds(i64::from(device.duplicate_window_seconds)),
+        )?
+    {
+        return Ok(Decision {
+            outcome: TapOutcome::AlreadyRecorded,
+            participant: Some(participant),
+            attendance_id: None,
+            location_id: device.location_id.clone(),
+        });
     }
     // Two devices, one person, one moment: the session's row lock lets one of them record.
     db::lock_row(tx, "event_sessions", tenant, &session.id)?;
@@ -141,9 +177,23 @@ fn decide(tx: &mut Tx<'_>, req: &DeviceRequest, keys: &TenantKeys, uid: &str, ta
     let checked_out = in_force.iter().any(|r| r.kind == CHECK_OUT);
     let (kind, outcome) = match device.mode.as_str() {
         "check_out" if !checked_in => return refuse(tx, TapOutcome::NotCheckedIn, Some(participant)),
-        "check_out" if checked_out => return Ok(Decision { outcome: TapOutcome::AlreadyRecorded, participant: Some(participant), attendance_id: None, location_id: device.location_id.clone() }),
+        "check_out" if checked_out => {
+            return Ok(Decision {
+                outcome: TapOutcome::AlreadyRecorded,
+                participant: Some(participant),
+                attendance_id: None,
+                location_id: device.location_id.clone(),
+            })
+        }
         "check_out" => (CHECK_OUT, TapOutcome::CheckedOut),
-        _ if checked_in => return Ok(Decision { outcome: TapOutcome::AlreadyRecorded, participant: Some(participant), attendance_id: None, location_id: device.location_id.clone() }),
+        _ if checked_in => {
+            return Ok(Decision {
+                outcome: TapOutcome::AlreadyRecorded,
+                participant: Some(participant),
+                attendance_id: None,
+                location_id: device.location_id.clone(),
+            })
+        }
         _ => (CHECK_IN, TapOutcome::CheckedIn),
     };
     let row = AttendanceRow {
@@ -167,7 +217,11 @@ fn decide(tx: &mut Tx<'_>, req: &DeviceRequest, keys: &TenantKeys, uid: &str, ta
     audit::record(
         tx,
         &req.audit,
-        Event::new(Action::AttendanceRecorded, "attendance", Some(&row.id)).subject(&participant.id, None).detail("kind", kind).detail("session_id", session.id.as_str()).detail("late_upload", late),
+        Event::new(Action::AttendanceRecorded, "attendance", Some(&row.id))
+            .subject(&participant.id, None)
+            .detail("kind", kind)
+            .detail("session_id", session.id.as_str())
+            .detail("late_upload", late),
     )?;
     Ok(Decision { outcome, participant: Some(participant), attendance_id: Some(row.id), location_id: device.location_id.clone() })
 }
@@ -182,7 +236,8 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
     let uid = card_uid(&input.card_id)?;
     clean("reader", &input.reader, 100, false)?;
     let now = req.audit.at.naive_utc();
-    let tapped = DateTime::from_timestamp(input.tapped_at, 0).map(|t| t.naive_utc()).ok_or_else(|| AppError::invalid("tapped_at", "not a time"))?;
+    let tapped =
+        DateTime::from_timestamp(input.tapped_at, 0).map(|t| t.naive_utc()).ok_or_else(|| AppError::invalid("tapped_at", "not a time"))?;
     if tapped > now + Duration::seconds(anwesend_protocol::MAX_SKEW_SECONDS) || tapped < now - Duration::days(30) {
         return Err(AppError::invalid("tapped_at", "must lie within the last 30 days"));
     }
@@ -230,7 +285,9 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
         }
         Ok(Err(previous)) => previous,
         // A concurrent copy claimed the key first and has committed by now.
-        Err(e) if e.is_constraint_violation() => state.db.tenant_tx(&req.scope, |tx| store::tap(tx, &device.tenant_id, &device.id, key)?.ok_or(AppError::NotFound))?,
+        Err(e) if e.is_constraint_violation() => {
+            state.db.tenant_tx(&req.scope, |tx| store::tap(tx, &device.tenant_id, &device.id, key)?.ok_or(AppError::NotFound))?
+        }
         Err(e) => return Err(e),
     };
     replay(state, req, previous)
@@ -254,7 +311,9 @@ fn record_views(state: &AppState, tx: &mut Tx<'_>, tenant_id: &str, rows: &[Atte
     let mut staff: HashMap<String, String> = HashMap::new();
     let platform = state.master.platform_keys();
     for id in rows.iter().filter_map(|r| r.recorded_by.clone()) {
-        if let (std::collections::hash_map::Entry::Vacant(slot), Some(account)) = (staff.entry(id.clone()), crate::accounts::store::find(tx, &id)?) {
+        if let (std::collections::hash_map::Entry::Vacant(slot), Some(account)) =
+            (staff.entry(id.clone()), crate::accounts::store::find(tx, &id)?)
+        {
             slot.insert(platform.decrypt("accounts", "email", &account.id, &account.email_ciphertext)?.to_string());
         }
     }
@@ -280,8 +339,16 @@ fn record_views(state: &AppState, tx: &mut Tx<'_>, tenant_id: &str, rows: &[Atte
 }
 
 /// A session the caller may see, with its event.
-fn visible_session(state: &AppState, p: &Principal, scope: &TenantScope, session_id: &str) -> Result<(SessionRow, crate::events::model::EventView), AppError> {
-    let session = state.db.tenant_tx(scope, |tx| Ok(events::sessions_by_id(tx, scope.tenant_id(), &[session_id.to_owned()])?.pop()))?.ok_or(AppError::NotFound)?;
+fn visible_session(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    session_id: &str,
+) -> Result<(SessionRow, crate::events::model::EventView), AppError> {
+    let session = state
+        .db
+        .tenant_tx(scope, |tx| Ok(events::sessions_by_id(tx, scope.tenant_id(), &[session_id.to_owned()])?.pop()))?
+        .ok_or(AppError::NotFound)?;
     let event = crate::events::service::get(state, p, scope, &session.event_id)?;
     Ok((session, event))
 }
@@ -295,7 +362,8 @@ pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, 
         let views = record_views(state, tx, scope.tenant_id(), &rows)?;
         let bookings_of_event = bookings::of_event(tx, scope.tenant_id(), &event.id)?;
         let ids: Vec<String> = bookings_of_event.iter().map(|b| b.participant_id.clone()).collect();
-        let people: HashMap<String, ParticipantRow> = bookings::participants(tx, scope.tenant_id(), &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
+        let people: HashMap<String, ParticipantRow> =
+            bookings::participants(tx, scope.tenant_id(), &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
         let mut attendees = Vec::new();
         for b in bookings_of_event.iter().filter(|b| b.status == CONFIRMED) {
             let mine: Vec<AttendanceRow> = rows.iter().filter(|r| r.participant_id == b.participant_id).cloned().collect();
@@ -322,7 +390,14 @@ pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, 
             });
         }
         attendees.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(SessionAttendance { session_id: session.id.clone(), event_id: event.id.clone(), event_title: event.title.clone(), starts_at: session.starts_at, ends_at: session.ends_at, attendees })
+        Ok(SessionAttendance {
+            session_id: session.id.clone(),
+            event_id: event.id.clone(),
+            event_title: event.title.clone(),
+            starts_at: session.starts_at,
+            ends_at: session.ends_at,
+            attendees,
+        })
     })
 }
 
@@ -360,7 +435,14 @@ pub fn record_manual(state: &AppState, p: &Principal, scope: &TenantScope, input
             reason: None,
         };
         store::insert(tx, &row)?;
-        audit::record(tx, &p.audit, Event::new(Action::AttendanceRecorded, "attendance", Some(&row.id)).subject(&row.participant_id, event.company_id.as_deref()).detail("kind", row.kind.as_str()).detail("source", "manual"))?;
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(Action::AttendanceRecorded, "attendance", Some(&row.id))
+                .subject(&row.participant_id, event.company_id.as_deref())
+                .detail("kind", row.kind.as_str())
+                .detail("source", "manual"),
+        )?;
         record_views(state, tx, scope.tenant_id(), std::slice::from_ref(&row))?.pop().ok_or(AppError::NotFound)
     })
 }
@@ -395,7 +477,10 @@ pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, i
         audit::record(
             tx,
             &p.audit,
-            Event::new(Action::AttendanceCorrected, "attendance", Some(&row.id)).subject(&row.participant_id, event.company_id.as_deref()).detail("supersedes", id).detail("voided", input.void),
+            Event::new(Action::AttendanceCorrected, "attendance", Some(&row.id))
+                .subject(&row.participant_id, event.company_id.as_deref())
+                .detail("supersedes", id)
+                .detail("voided", input.void),
         )?;
         record_views(state, tx, scope.tenant_id(), std::slice::from_ref(&row))?.pop().ok_or(AppError::NotFound)
     })
@@ -443,23 +528,39 @@ pub fn session_csv(state: &AppState, p: &Principal, scope: &TenantScope, session
 }
 
 /// Every record of one participant, across sessions: the per-person attendance proof.
-pub fn participant_attendance(state: &AppState, p: &Principal, scope: &TenantScope, participant_id: &str) -> Result<ParticipantAttendance, AppError> {
+pub fn participant_attendance(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    participant_id: &str,
+) -> Result<ParticipantAttendance, AppError> {
     let visible: Vec<String> = crate::events::service::list(state, p, scope)?.into_iter().map(|e| e.id).collect();
     state.db.tenant_tx(scope, |tx| {
         let keys = keys(tx, scope, &state.master)?;
         let row = bookings::participant(tx, scope.tenant_id(), participant_id)?.ok_or(AppError::NotFound)?;
         let rows = store::of_participant(tx, scope.tenant_id(), participant_id)?;
         let session_ids: Vec<String> = rows.iter().map(|r| r.session_id.clone()).collect();
-        let sessions: HashMap<String, SessionRow> = events::sessions_by_id(tx, scope.tenant_id(), &session_ids)?.into_iter().map(|s| (s.id.clone(), s)).collect();
+        let sessions: HashMap<String, SessionRow> =
+            events::sessions_by_id(tx, scope.tenant_id(), &session_ids)?.into_iter().map(|s| (s.id.clone(), s)).collect();
         let titles: HashMap<String, String> = events::list(tx, scope.tenant_id())?.into_iter().map(|e| (e.id, e.title)).collect();
         let views = record_views(state, tx, scope.tenant_id(), &rows)?;
         let entries = views
             .into_iter()
             .filter_map(|v| {
                 let s = sessions.get(&v.session_id)?;
-                visible.contains(&s.event_id).then(|| ParticipantRecordEntry { event_title: titles.get(&s.event_id).cloned().unwrap_or_default(), starts_at: s.starts_at, ends_at: s.ends_at, record: v })
+                visible.contains(&s.event_id).then(|| ParticipantRecordEntry {
+                    event_title: titles.get(&s.event_id).cloned().unwrap_or_default(),
+                    starts_at: s.starts_at,
+                    ends_at: s.ends_at,
+                    record: v,
+                })
             })
             .collect();
-        Ok(ParticipantAttendance { participant_id: row.id.clone(), name: person(&keys, &row)?.name, restricted_at: row.restricted_at, entries })
+        Ok(ParticipantAttendance {
+            participant_id: row.id.clone(),
+            name: person(&keys, &row)?.name,
+            restricted_at: row.restricted_at,
+            entries,
+        })
     })
 }

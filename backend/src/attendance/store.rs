@@ -42,7 +42,12 @@ pub fn cards_of(conn: &mut DbConnection, tenant_id: &str, participant_id: &str) 
 }
 
 pub fn card_by_hmac(conn: &mut DbConnection, tenant_id: &str, hmac: &[u8]) -> QueryResult<Option<CardRow>> {
-    cards::table.filter(cards::tenant_id.eq(tenant_id)).filter(cards::card_hmac.eq(hmac)).select(CardRow::as_select()).first(conn).optional()
+    cards::table
+        .filter(cards::tenant_id.eq(tenant_id))
+        .filter(cards::card_hmac.eq(hmac))
+        .select(CardRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn insert_card(conn: &mut DbConnection, row: &CardRow) -> QueryResult<usize> {
@@ -59,12 +64,22 @@ pub fn insert_tap(conn: &mut DbConnection, row: &TapRow) -> QueryResult<usize> {
 
 pub fn finish_tap(conn: &mut DbConnection, row: &TapRow) -> QueryResult<usize> {
     diesel::update(device_taps::table.find((&row.tenant_id, &row.device_id, &row.idempotency_key)))
-        .set((device_taps::outcome.eq(&row.outcome), device_taps::participant_id.eq(&row.participant_id), device_taps::attendance_id.eq(&row.attendance_id)))
+        .set((
+            device_taps::outcome.eq(&row.outcome),
+            device_taps::participant_id.eq(&row.participant_id),
+            device_taps::attendance_id.eq(&row.attendance_id),
+        ))
         .execute(conn)
 }
 
 /// The last successful tap of this participant on this device at or after `since`.
-pub fn recent_success(conn: &mut DbConnection, tenant_id: &str, device_id: &str, participant_id: &str, since: chrono::NaiveDateTime) -> QueryResult<bool> {
+pub fn recent_success(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    device_id: &str,
+    participant_id: &str,
+    since: chrono::NaiveDateTime,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         device_taps::table
             .filter(device_taps::tenant_id.eq(tenant_id))
@@ -77,7 +92,12 @@ pub fn recent_success(conn: &mut DbConnection, tenant_id: &str, device_id: &str,
 }
 
 /// One participant's records of one session: what a tap or a manual entry checks.
-pub fn of_session_participant(conn: &mut DbConnection, tenant_id: &str, session_id: &str, participant_id: &str) -> QueryResult<Vec<AttendanceRow>> {
+pub fn of_session_participant(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    session_id: &str,
+    participant_id: &str,
+) -> QueryResult<Vec<AttendanceRow>> {
     attendance::table
         .filter(attendance::tenant_id.eq(tenant_id))
         .filter(attendance::session_id.eq(session_id))
@@ -88,5 +108,8 @@ pub fn of_session_participant(conn: &mut DbConnection, tenant_id: &str, session_
 }
 
 pub fn is_superseded(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(attendance::table.filter(attendance::tenant_id.eq(tenant_id)).filter(attendance::supersedes_id.eq(id)))).get_result(conn)
+    diesel::select(diesel::dsl::exists(
+        attendance::table.filter(attendance::tenant_id.eq(tenant_id)).filter(attendance::supersedes_id.eq(id)),
+    ))
+    .get_result(conn)
 }

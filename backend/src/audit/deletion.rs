@@ -86,11 +86,26 @@ pub fn record(tx: &mut Tx<'_>, ctx: &AuditContext, new: NewDeletion<'_>) -> Resu
 }
 
 pub const COLUMNS: &[&str] = &[
-    "tenant_id", "id", "occurred_at", "actor_type", "actor_id", "category", "record_count", "subject_ref",
-    "reason_code", "reason_text", "legal_basis", "request_id",
+    "tenant_id",
+    "id",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "category",
+    "record_count",
+    "subject_ref",
+    "reason_code",
+    "reason_text",
+    "legal_basis",
+    "request_id",
 ];
 
-pub fn list(conn: &mut DbConnection, tenant_id: &str, from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> QueryResult<Vec<Deletion>> {
+pub fn list(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+) -> QueryResult<Vec<Deletion>> {
     let mut query = deletion_log::table.filter(deletion_log::tenant_id.eq(tenant_id)).into_boxed();
     if let Some(from) = from {
         query = query.filter(deletion_log::occurred_at.ge(from));

@@ -140,7 +140,9 @@ fn check_proof(proof: &Value, content: &[u8], signer: &PlatformSigner) -> Result
     let Value::Object(fields) = proof else {
         return Err(ExportError::Format("proof is not an object".into()));
     };
-    let text = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| ExportError::Format(format!("proof lacks {key}")));
+    let text = |key: &str| {
+        fields.get(key).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| ExportError::Format(format!("proof lacks {key}")))
+    };
     if text("format")? != FORMAT {
         return Err(ExportError::Format("unknown format version".into()));
     }

@@ -11,8 +11,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::ip_hash_store::{self as store, IpHashKeyRow};
 use crate::audit::{self, Action, AuditContext, Event};
-use crate::crypto::{hmac_sha256, random_key, CryptoError, Key, MasterKey};
 use crate::config::IpHashConfig;
+use crate::crypto::{hmac_sha256, random_key, CryptoError, Key, MasterKey};
 use crate::db::Db;
 use crate::error::AppError;
 

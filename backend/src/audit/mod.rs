@@ -15,8 +15,8 @@ pub mod export;
 pub mod ip_hash;
 mod ip_hash_store;
 pub mod model;
-pub mod service;
 pub mod routes;
+pub mod service;
 pub mod store;
 
 pub use ip_hash::{IpHash, IpHasher};

@@ -109,8 +109,10 @@ pub struct AuditActions {
 ))]
 #[get("")]
 pub async fn list(state: web::Data<AppState>, p: Principal, query: web::Query<AuditQuery>) -> Result<HttpResponse, ApiError> {
-    let (entries, next_before) =
-        staff_granted(state, p, Permission::AuditRead, move |state, _, grant| service::page(state, &grant, &query.filter(), query.before, query.limit)).await?;
+    let (entries, next_before) = staff_granted(state, p, Permission::AuditRead, move |state, _, grant| {
+        service::page(state, &grant, &query.filter(), query.before, query.limit)
+    })
+    .await?;
     let page = AuditPage { entries: entries.into_iter().map(AuditEntry::from).collect(), next_before };
     Ok(HttpResponse::Ok().json(page))
 }
@@ -144,8 +146,10 @@ pub async fn verify(state: web::Data<AppState>, p: Principal) -> Result<HttpResp
 #[get("/export")]
 pub async fn export(state: web::Data<AppState>, p: Principal, query: web::Query<AuditQuery>) -> Result<HttpResponse, ApiError> {
     let format = query.format.unwrap_or(ExportFormat::Csv);
-    let (bytes, name) =
-        staff_granted(state, p, Permission::AuditExport, move |state, p, grant| service::export_granted(state, p, &grant, &query.filter(), format)).await?;
+    let (bytes, name) = staff_granted(state, p, Permission::AuditExport, move |state, p, grant| {
+        service::export_granted(state, p, &grant, &query.filter(), format)
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
@@ -175,7 +179,8 @@ pub struct DeletionList {
 ))]
 #[get("")]
 pub async fn deletions(state: web::Data<AppState>, p: Principal, query: web::Query<DeletionQuery>) -> Result<HttpResponse, ApiError> {
-    let deletions = staff(state, p, Permission::DeletionLogRead, move |state, _, scope| service::deletions(state, scope, query.from, query.to)).await?;
+    let deletions =
+        staff(state, p, Permission::DeletionLogRead, move |state, _, scope| service::deletions(state, scope, query.from, query.to)).await?;
     let deletions = DeletionList { deletions };
     Ok(HttpResponse::Ok().json(deletions))
 }
@@ -186,7 +191,11 @@ pub async fn deletions(state: web::Data<AppState>, p: Principal, query: web::Que
     problems::Forbidden,
 ))]
 #[get("/export")]
-pub async fn deletions_export(state: web::Data<AppState>, p: Principal, query: web::Query<DeletionQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn deletions_export(
+    state: web::Data<AppState>,
+    p: Principal,
+    query: web::Query<DeletionQuery>,
+) -> Result<HttpResponse, ApiError> {
     let format = query.format.unwrap_or(ExportFormat::Csv);
     let bytes = staff(state, p, Permission::DeletionLogRead, move |state, p, scope| {
         service::export_deletion_log(state, p, scope, query.from, query.to, format)

@@ -258,8 +258,25 @@ pub fn search(
 }
 
 pub const ENTRY_COLUMNS: &[&str] = &[
-    "chain", "seq", "id", "occurred_at", "actor_type", "actor_id", "actor_role", "action", "target_type", "target_id",
-    "outcome", "subject_ref", "company_id", "request_id", "ip_hash", "ip_key_id", "detail", "prev_hash", "entry_hash",
+    "chain",
+    "seq",
+    "id",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "actor_role",
+    "action",
+    "target_type",
+    "target_id",
+    "outcome",
+    "subject_ref",
+    "company_id",
+    "request_id",
+    "ip_hash",
+    "ip_key_id",
+    "detail",
+    "prev_hash",
+    "entry_hash",
 ];
 
 /// Most entries one export may hold; narrow the filter beyond that.
@@ -364,7 +381,13 @@ fn in_granted_chain<T>(state: &AppState, grant: &Grant, f: impl FnOnce(&mut Tx<'
 
 /// One page (1–200 entries) of what the grant may see, newest first, and the cursor of
 /// the next page when there is one (TOM INPUT-3).
-pub fn page(state: &AppState, grant: &Grant, filter: &Filter, before: Option<i64>, limit: Option<i64>) -> Result<(Vec<Entry>, Option<i64>), AppError> {
+pub fn page(
+    state: &AppState,
+    grant: &Grant,
+    filter: &Filter,
+    before: Option<i64>,
+    limit: Option<i64>,
+) -> Result<(Vec<Entry>, Option<i64>), AppError> {
     let limit = limit.unwrap_or(50).clamp(1, 200);
     let mut entries = in_granted_chain(state, grant, |tx| {
         let chain = chain_of(tx);
@@ -385,23 +408,44 @@ pub fn verify_granted(state: &AppState, grant: &Grant) -> Result<VerifyReport, A
 }
 
 /// A signed export of what the grant may see, and its file name (TOM INPUT-4).
-pub fn export_granted(state: &AppState, p: &Principal, grant: &Grant, filter: &Filter, format: ExportFormat) -> Result<(Vec<u8>, String), AppError> {
+pub fn export_granted(
+    state: &AppState,
+    p: &Principal,
+    grant: &Grant,
+    filter: &Filter,
+    format: ExportFormat,
+) -> Result<(Vec<u8>, String), AppError> {
     let signer = PlatformSigner::from_master(&state.master)?;
     let bytes = export_entries(&state.db, grant.scope.as_ref(), &grant.visibility, filter, format, &p.audit, &signer)?;
     let label = match &grant.scope {
-        Some(scope) => state.db.tenant_tx(scope, |tx| Ok(crate::tenants::store::find(tx, scope.tenant_id())?))?.map_or_else(|| "tenant".into(), |t| t.slug),
+        Some(scope) => state
+            .db
+            .tenant_tx(scope, |tx| Ok(crate::tenants::store::find(tx, scope.tenant_id())?))?
+            .map_or_else(|| "tenant".into(), |t| t.slug),
         None => "platform".into(),
     };
     Ok((bytes, format!("audit-{label}-{}.{}", p.audit.at.format("%Y-%m-%d"), format.extension())))
 }
 
 /// The tenant's deletion log, newest first (TOM PRIV-4, DEL-3).
-pub fn deletions(state: &AppState, scope: &TenantScope, from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> Result<Vec<deletion::Deletion>, AppError> {
+pub fn deletions(
+    state: &AppState,
+    scope: &TenantScope,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+) -> Result<Vec<deletion::Deletion>, AppError> {
     state.db.tenant_tx(scope, |tx| Ok(deletion::list(tx, scope.tenant_id(), from, to)?))
 }
 
 /// A signed export of the tenant's deletion log; recorded in the audit trail.
-pub fn export_deletion_log(state: &AppState, p: &Principal, scope: &TenantScope, from: Option<NaiveDateTime>, to: Option<NaiveDateTime>, format: ExportFormat) -> Result<Vec<u8>, AppError> {
+pub fn export_deletion_log(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+    format: ExportFormat,
+) -> Result<Vec<u8>, AppError> {
     let signer = PlatformSigner::from_master(&state.master)?;
     let filter = Filter { from, to, ..Filter::default() };
     export_deletions(&state.db, scope, &filter, format, &p.audit, &signer)

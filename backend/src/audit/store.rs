@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Binary, BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Binary, Text, Timestamp};
 
 use super::chain::GENESIS;
 use super::model::{Entry, Filter, Visibility};
@@ -36,15 +36,9 @@ pub fn ensure_head(conn: &mut DbConnection, chain: &str, now: NaiveDateTime) -> 
         DbConnection::Postgres(_) => {
             "INSERT INTO audit_heads (chain, seq, head_hash, updated_at) VALUES ($1, 0, $2, $3) ON CONFLICT DO NOTHING"
         }
-        DbConnection::Sqlite(_) => {
-            "INSERT INTO audit_heads (chain, seq, head_hash, updated_at) VALUES (?, 0, ?, ?) ON CONFLICT DO NOTHING"
-        }
+        DbConnection::Sqlite(_) => "INSERT INTO audit_heads (chain, seq, head_hash, updated_at) VALUES (?, 0, ?, ?) ON CONFLICT DO NOTHING",
     };
-    diesel::sql_query(sql)
-        .bind::<Text, _>(chain)
-        .bind::<Binary, _>(GENESIS.as_slice())
-        .bind::<Timestamp, _>(now)
-        .execute(conn)?;
+    diesel::sql_query(sql).bind::<Text, _>(chain).bind::<Binary, _>(GENESIS.as_slice()).bind::<Timestamp, _>(now).execute(conn)?;
     Ok(())
 }
 
@@ -52,9 +46,11 @@ pub fn ensure_head(conn: &mut DbConnection, chain: &str, now: NaiveDateTime) -> 
 /// by the write lock every write transaction takes first (`BEGIN IMMEDIATE`).
 pub fn lock_head(conn: &mut DbConnection, chain: &str) -> QueryResult<Head> {
     match conn {
-        DbConnection::Postgres(c) => diesel::sql_query("SELECT seq, head_hash, anchor_seq, anchor_hash FROM audit_heads WHERE chain = $1 FOR UPDATE")
-            .bind::<Text, _>(chain)
-            .get_result(c),
+        DbConnection::Postgres(c) => {
+            diesel::sql_query("SELECT seq, head_hash, anchor_seq, anchor_hash FROM audit_heads WHERE chain = $1 FOR UPDATE")
+                .bind::<Text, _>(chain)
+                .get_result(c)
+        }
         DbConnection::Sqlite(_) => head(conn, chain),
     }
 }
@@ -113,11 +109,15 @@ struct Removed {
 pub fn prune(conn: &mut DbConnection, chain: &str, upto: i64) -> QueryResult<i64> {
     match conn {
         DbConnection::Postgres(c) => {
-            let r: Removed = diesel::sql_query("SELECT audit_prune($1, $2) AS removed").bind::<Text, _>(chain).bind::<BigInt, _>(upto).get_result(c)?;
+            let r: Removed =
+                diesel::sql_query("SELECT audit_prune($1, $2) AS removed").bind::<Text, _>(chain).bind::<BigInt, _>(upto).get_result(c)?;
             Ok(r.removed)
         }
         DbConnection::Sqlite(c) => {
-            diesel::sql_query("INSERT INTO audit_prune_guard (chain, upto_seq) VALUES (?, ?)").bind::<Text, _>(chain).bind::<BigInt, _>(upto).execute(c)?;
+            diesel::sql_query("INSERT INTO audit_prune_guard (chain, upto_seq) VALUES (?, ?)")
+                .bind::<Text, _>(chain)
+                .bind::<BigInt, _>(upto)
+                .execute(c)?;
             diesel::sql_query(
                 "UPDATE audit_heads SET anchor_seq = ?, anchor_hash = (SELECT entry_hash FROM audit_entries WHERE chain = ? AND seq = ?) WHERE chain = ?",
             )
@@ -126,7 +126,10 @@ pub fn prune(conn: &mut DbConnection, chain: &str, upto: i64) -> QueryResult<i64
             .bind::<BigInt, _>(upto)
             .bind::<Text, _>(chain)
             .execute(c)?;
-            let removed = diesel::sql_query("DELETE FROM audit_entries WHERE chain = ? AND seq <= ?").bind::<Text, _>(chain).bind::<BigInt, _>(upto).execute(c)?;
+            let removed = diesel::sql_query("DELETE FROM audit_entries WHERE chain = ? AND seq <= ?")
+                .bind::<Text, _>(chain)
+                .bind::<BigInt, _>(upto)
+                .execute(c)?;
             diesel::sql_query("DELETE FROM audit_prune_guard WHERE chain = ?").bind::<Text, _>(chain).execute(c)?;
             Ok(removed as i64)
         }

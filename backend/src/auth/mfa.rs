@@ -69,7 +69,8 @@ pub fn confirm(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> 
         return Err(AppError::Forbidden);
     }
     let account = account(state, p)?;
-    let pending = account.totp_pending_ciphertext.as_deref().ok_or_else(|| AppError::rule(ProblemCode::NoEnrolment, "start the setup first"))?;
+    let pending =
+        account.totp_pending_ciphertext.as_deref().ok_or_else(|| AppError::rule(ProblemCode::NoEnrolment, "start the setup first"))?;
     let secret = secret_of(state, &account.id, "totp_pending", pending)?;
     let Some(step) = totp::verify(&secret, code, origin.at.timestamp(), None) else {
         return Err(AppError::Invalid { field: "code", message: "is not the current code of the authenticator app".into() });
@@ -80,7 +81,12 @@ pub fn confirm(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> 
     let now = origin.at.naive_utc();
     in_principal_chain(state, p, |tx| {
         store::enable_totp(tx, &account.id, &ciphertext, now, step)?;
-        store::replace_recovery_codes(tx, &account.id, &codes.iter().map(|c| (Uuid::now_v7().to_string(), recovery_hash(state, c))).collect::<Vec<_>>(), now)?;
+        store::replace_recovery_codes(
+            tx,
+            &account.id,
+            &codes.iter().map(|c| (Uuid::now_v7().to_string(), recovery_hash(state, c))).collect::<Vec<_>>(),
+            now,
+        )?;
         audit::record(tx, &p.audit, Event::new(Action::TotpEnabled, "account", Some(&account.id)))?;
         Ok(())
     })?;

@@ -35,7 +35,8 @@ impl Role {
         Self::ALL.into_iter().find(|r| r.code() == code)
     }
 
-    pub const ALL: [Self; 6] = [Self::TenantAdmin, Self::PartnerAdmin, Self::CompanyAdmin, Self::Organiser, Self::Instructor, Self::Participant];
+    pub const ALL: [Self; 6] =
+        [Self::TenantAdmin, Self::PartnerAdmin, Self::CompanyAdmin, Self::Organiser, Self::Instructor, Self::Participant];
 
     /// Roles whose holders administer people: counted against the admin limit
     /// (TOM AUTHZ-4), granted only by primary admins (AUTHZ-3), and under the tenant's

@@ -96,10 +96,24 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
     match permission {
         AuditRead | AuditExport if admin => whole(Some(tenant)),
         AuditRead | AuditExport if p.has_role(Role::CompanyAdmin) => {
-            let companies = p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.code()).filter_map(|m| m.company_id.clone()).collect();
+            let companies =
+                p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.code()).filter_map(|m| m.company_id.clone()).collect();
             Some(Grant { scope: Some(tenant), visibility: Visibility::Companies(companies) })
         }
-        AuditVerify | DeletionLogRead | MemberSessionsEnd | MembersRead | MembersWrite | CompaniesWrite | TenantSecurityWrite | BookingSettingsWrite | DevicesManage | SubjectRequestsManage | RetentionManage | ProcessingRecordRead if admin => {
+        AuditVerify
+        | DeletionLogRead
+        | MemberSessionsEnd
+        | MembersRead
+        | MembersWrite
+        | CompaniesWrite
+        | TenantSecurityWrite
+        | BookingSettingsWrite
+        | DevicesManage
+        | SubjectRequestsManage
+        | RetentionManage
+        | ProcessingRecordRead
+            if admin =>
+        {
             whole(Some(tenant))
         }
         AdminRolesGrant | OffboardingStart if primary => whole(Some(tenant)),
@@ -107,7 +121,9 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
         CompaniesRead if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
         LocationsRead if p.roles().iter().any(|r| *r != Role::Participant) => whole(Some(tenant)),
         LocationsWrite if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
-        EventsWrite | BookingsWrite | ParticipantsRead | CardsWrite | DevicesRead if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
+        EventsWrite | BookingsWrite | ParticipantsRead | CardsWrite | DevicesRead if admin || p.has_role(Role::Organiser) => {
+            whole(Some(tenant))
+        }
         // Instructors check people into the sessions they teach (rows narrowed by `EventAccess`).
         AttendanceWrite | KioskView if admin || p.has_role(Role::Organiser) || p.has_role(Role::Instructor) => whole(Some(tenant)),
         // Which events: `events::service::EventAccess` narrows it per row.

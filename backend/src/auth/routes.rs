@@ -12,9 +12,9 @@ use crate::audit::{self, Action, Event, Outcome};
 use crate::crypto::normalize_email;
 use crate::http::call::staff;
 use crate::http::{problems, ApiError};
-use crate::AppError;
 use crate::problem::ProblemCode;
 use crate::state::AppState;
+use crate::AppError;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -199,7 +199,8 @@ pub async fn change_password(state: web::Data<AppState>, p: Principal, body: web
 ))]
 #[post("/{id}/sessions/end-all")]
 pub async fn end_member_sessions(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let ended = staff(state, p, Permission::MemberSessionsEnd, move |state, p, scope| service::end_member_sessions(state, p, scope, &id)).await?;
+    let ended =
+        staff(state, p, Permission::MemberSessionsEnd, move |state, p, scope| service::end_member_sessions(state, p, scope, &id)).await?;
     Ok(HttpResponse::Ok().json(Ended { ended }))
 }
 
@@ -223,7 +224,12 @@ fn invalid_code() -> ApiError {
     problems::TooManyRequests,
 ))]
 #[post("/mfa")]
-pub async fn mfa(req: HttpRequest, state: web::Data<AppState>, SignInStep(p): SignInStep, body: web::Json<CodeRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn mfa(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    SignInStep(p): SignInStep,
+    body: web::Json<CodeRequest>,
+) -> Result<HttpResponse, ApiError> {
     if body.code.len() > 32 {
         return Err(invalid_code());
     }
@@ -288,7 +294,12 @@ pub struct TotpEnabled {
     problems::TooManyRequests,
 ))]
 #[post("/totp/confirm")]
-pub async fn totp_confirm(req: HttpRequest, state: web::Data<AppState>, SignInStep(p): SignInStep, body: web::Json<CodeRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn totp_confirm(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    SignInStep(p): SignInStep,
+    body: web::Json<CodeRequest>,
+) -> Result<HttpResponse, ApiError> {
     if body.code.len() > 32 {
         return Err(AppError::invalid("code", "is too long").into());
     }
@@ -326,7 +337,11 @@ pub struct PasswordConfirmation {
     problems::TooManyRequests,
 ))]
 #[post("/totp/disable")]
-pub async fn totp_disable(state: web::Data<AppState>, p: Principal, body: web::Json<PasswordConfirmation>) -> Result<HttpResponse, ApiError> {
+pub async fn totp_disable(
+    state: web::Data<AppState>,
+    p: Principal,
+    body: web::Json<PasswordConfirmation>,
+) -> Result<HttpResponse, ApiError> {
     if body.password.len() > 1024 {
         return Err(AppError::invalid("password", "is too long").into());
     }
@@ -354,7 +369,12 @@ pub struct SwitchTenant {
     problems::NotFound,
 ))]
 #[post("/switch-tenant")]
-pub async fn switch_tenant(req: HttpRequest, state: web::Data<AppState>, p: Principal, body: web::Json<SwitchTenant>) -> Result<HttpResponse, ApiError> {
+pub async fn switch_tenant(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    p: Principal,
+    body: web::Json<SwitchTenant>,
+) -> Result<HttpResponse, ApiError> {
     let facts = RequestFacts::of(&req)?;
     let shared = state.clone().into_inner();
     let (token, me) = web::block(move || -> Result<(String, Me), ApiError> {

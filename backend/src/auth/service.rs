@@ -9,13 +9,13 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::model::{Me, Membership, Role, Session, Stage, TenantMembership, TenantRef};
-use super::policy::{decide, Permission};
 use super::password::{self, HashParams};
+use super::policy::{decide, Permission};
 use super::store;
 use crate::accounts::model::Account;
 use crate::accounts::store as accounts;
-use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
 use crate::audit::IpHash;
+use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
 use crate::crypto::{hmac_hex, normalize_email, random_bytes};
 use crate::db::TenantScope;
 use crate::error::AppError;
@@ -280,7 +280,14 @@ pub fn authenticate(state: &AppState, origin: &Origin, token: &str) -> Result<Pr
 /// Replaces the principal's session by a new one with a new token, at `stage` in
 /// `tenant_id`: every privilege change (second factor given, tenant switched) gets a
 /// fresh token and CSRF token (TOM ACC-3). `event` is recorded in the new tenant's chain.
-pub fn replace_session(state: &AppState, p: &Principal, origin: &Origin, tenant_id: Option<String>, stage: Stage, event: Event) -> Result<(String, Principal), AppError> {
+pub fn replace_session(
+    state: &AppState,
+    p: &Principal,
+    origin: &Origin,
+    tenant_id: Option<String>,
+    stage: Stage,
+    event: Event,
+) -> Result<(String, Principal), AppError> {
     let (account, memberships) = {
         let mut conn = state.db.conn()?;
         let account = accounts::find(&mut conn, &p.account_id)?.ok_or(AppError::NotFound)?;
@@ -346,7 +353,11 @@ pub fn device_summary(user_agent: &str) -> String {
 }
 
 /// Runs `f` in a transaction of the principal's chain (its tenant, or the platform).
-pub(crate) fn in_principal_chain<T>(state: &AppState, p: &Principal, f: impl FnOnce(&mut crate::db::Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
+pub(crate) fn in_principal_chain<T>(
+    state: &AppState,
+    p: &Principal,
+    f: impl FnOnce(&mut crate::db::Tx<'_>) -> Result<T, AppError>,
+) -> Result<T, AppError> {
     match &p.tenant {
         Some(scope) => state.db.platform_tx(|tx| {
             tx.enter_tenant(scope)?;
@@ -388,7 +399,8 @@ pub fn change_password(state: &AppState, p: &Principal, current: &str, new: &str
     if !password::verify(current, &account.password_hash) {
         return Err(AuthError::InvalidCredentials);
     }
-    let email = state.master.platform_keys().decrypt("accounts", "email", &account.id, &account.email_ciphertext).map_err(AppError::from)?;
+    let email =
+        state.master.platform_keys().decrypt("accounts", "email", &account.id, &account.email_ciphertext).map_err(AppError::from)?;
     password::check_policy(new, Some(&email))?;
     if new == current {
         return Err(AppError::invalid("new_password", "must differ from the current password").into());
@@ -427,7 +439,8 @@ pub fn end_member_sessions(state: &AppState, p: &Principal, scope: &TenantScope,
 /// The signed-in account as the UI needs it, with a fresh CSRF token.
 pub fn me(state: &AppState, p: &Principal) -> Result<Me, AppError> {
     let mut conn = state.db.conn()?;
-    let account = crate::accounts::store::find(&mut conn, &p.account_id)?.ok_or_else(|| AppError::rule(ProblemCode::Unauthenticated, "the account is gone"))?;
+    let account = crate::accounts::store::find(&mut conn, &p.account_id)?
+        .ok_or_else(|| AppError::rule(ProblemCode::Unauthenticated, "the account is gone"))?;
     let email = state.master.platform_keys().decrypt("accounts", "email", &account.id, &account.email_ciphertext)?;
     let mut tenants: Vec<TenantMembership> = Vec::new();
     for m in super::store::memberships_of(&mut conn, &p.account_id)?.into_iter().filter(|m| m.disabled_at.is_none()) {

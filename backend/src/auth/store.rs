@@ -49,7 +49,14 @@ pub fn live_sessions(conn: &mut DbConnection, account_id: &str, now: NaiveDateTi
 
 /// Ends every live session of an account, except `keep`, and only those acting in
 /// `tenant_id` if given; returns the ended ids.
-pub fn end_sessions_of(conn: &mut DbConnection, account_id: &str, keep: Option<&str>, tenant_id: Option<&str>, now: NaiveDateTime, reason: &str) -> QueryResult<Vec<String>> {
+pub fn end_sessions_of(
+    conn: &mut DbConnection,
+    account_id: &str,
+    keep: Option<&str>,
+    tenant_id: Option<&str>,
+    now: NaiveDateTime,
+    reason: &str,
+) -> QueryResult<Vec<String>> {
     let mut query = sessions::table
         .filter(sessions::account_id.eq(account_id))
         .filter(sessions::ended_at.is_null())
@@ -70,9 +77,7 @@ pub fn end_sessions_of(conn: &mut DbConnection, account_id: &str, keep: Option<&
 
 pub fn set_password_hash(conn: &mut DbConnection, account_id: &str, hash: &str, now: NaiveDateTime) -> QueryResult<usize> {
     use crate::db::schema::accounts;
-    diesel::update(accounts::table.find(account_id))
-        .set((accounts::password_hash.eq(hash), accounts::updated_at.eq(now)))
-        .execute(conn)
+    diesel::update(accounts::table.find(account_id)).set((accounts::password_hash.eq(hash), accounts::updated_at.eq(now))).execute(conn)
 }
 
 pub fn set_totp_pending(conn: &mut DbConnection, account_id: &str, ciphertext: Option<&[u8]>) -> QueryResult<usize> {
@@ -113,11 +118,21 @@ pub fn advance_totp_step(conn: &mut DbConnection, account_id: &str, step: i64) -
         .execute(conn)
 }
 
-pub fn replace_recovery_codes(conn: &mut DbConnection, account_id: &str, codes: &[(String, Vec<u8>)], now: NaiveDateTime) -> QueryResult<usize> {
+pub fn replace_recovery_codes(
+    conn: &mut DbConnection,
+    account_id: &str,
+    codes: &[(String, Vec<u8>)],
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::delete(recovery_codes::table.filter(recovery_codes::account_id.eq(account_id))).execute(conn)?;
     for (id, hash) in codes {
         diesel::insert_into(recovery_codes::table)
-            .values((recovery_codes::id.eq(id), recovery_codes::account_id.eq(account_id), recovery_codes::code_hash.eq(hash), recovery_codes::created_at.eq(now)))
+            .values((
+                recovery_codes::id.eq(id),
+                recovery_codes::account_id.eq(account_id),
+                recovery_codes::code_hash.eq(hash),
+                recovery_codes::created_at.eq(now),
+            ))
             .execute(conn)?;
     }
     Ok(codes.len())
@@ -134,7 +149,9 @@ pub fn unused_recovery_codes(conn: &mut DbConnection, account_id: &str) -> Query
 
 /// Marks a recovery code used; 0 when it already was.
 pub fn use_recovery_code(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(recovery_codes::table.find(id).filter(recovery_codes::used_at.is_null())).set(recovery_codes::used_at.eq(now)).execute(conn)
+    diesel::update(recovery_codes::table.find(id).filter(recovery_codes::used_at.is_null()))
+        .set(recovery_codes::used_at.eq(now))
+        .execute(conn)
 }
 
 /// Memberships of a tenant, for the access review and the admin rules.
@@ -146,7 +163,12 @@ pub fn memberships_in_tenant(conn: &mut DbConnection, tenant_id: &str) -> QueryR
         .load(conn)
 }
 
-pub fn set_memberships_disabled(conn: &mut DbConnection, tenant_id: &str, account_id: &str, at: Option<NaiveDateTime>) -> QueryResult<usize> {
+pub fn set_memberships_disabled(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    account_id: &str,
+    at: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
     diesel::update(memberships::table.filter(memberships::tenant_id.eq(tenant_id)).filter(memberships::account_id.eq(account_id)))
         .set(memberships::disabled_at.eq(at))
         .execute(conn)

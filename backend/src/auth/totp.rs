@@ -72,15 +72,18 @@ pub fn otpauth_uri(secret: &[u8], issuer: &str, account: &str) -> String {
             })
             .collect::<String>()
     };
-    format!("otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits=6&period=30", enc(issuer), enc(account), base32(secret), enc(issuer))
+    format!(
+        "otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits=6&period=30",
+        enc(issuer),
+        enc(account),
+        base32(secret),
+        enc(issuer)
+    )
 }
 
 /// The QR code as rows of '1' (dark) and '0' (light), for the UI to draw as SVG.
 pub fn qr_rows(data: &str) -> Vec<String> {
     let Ok(code) = qrcode::QrCode::new(data.as_bytes()) else { return Vec::new() };
     let width = code.width();
-    code.to_colors()
-        .chunks(width)
-        .map(|row| row.iter().map(|c| if *c == qrcode::Color::Dark { '1' } else { '0' }).collect())
-        .collect()
+    code.to_colors().chunks(width).map(|row| row.iter().map(|c| if *c == qrcode::Color::Dark { '1' } else { '0' }).collect()).collect()
 }

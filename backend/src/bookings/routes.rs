@@ -21,10 +21,16 @@ use crate::state::AppState;
     problems::TooManyRequests,
 ))]
 #[post("/{tenant}/events/{id}/bookings")]
-pub async fn book(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, body: web::Json<NewBooking>) -> Result<HttpResponse, ApiError> {
+pub async fn book(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<NewBooking>,
+) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let body = body.into_inner();
-    let created = public_in_tenant(&req, &state, slug, move |state, origin, _, scope| service::book(state, origin, scope, &id, &body)).await?;
+    let created =
+        public_in_tenant(&req, &state, slug, move |state, origin, _, scope| service::book(state, origin, scope, &id, &body)).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -36,7 +42,8 @@ pub async fn book(req: HttpRequest, state: web::Data<AppState>, path: web::Path<
 ))]
 #[get("/{id}/bookings")]
 pub async fn list(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::BookingsRead, move |s, p, scope| service::list_for_event(s, p, scope, &id)).await?))
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::BookingsRead, move |s, p, scope| service::list_for_event(s, p, scope, &id)).await?))
 }
 
 /// The booking list as a CSV download (audited).
@@ -48,7 +55,10 @@ pub async fn list(state: web::Data<AppState>, p: Principal, id: web::Path<String
 #[get("/{id}/bookings.csv")]
 pub async fn csv(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let name = format!("attachment; filename=\"bookings-{}.csv\"", id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>());
+    let name = format!(
+        "attachment; filename=\"bookings-{}.csv\"",
+        id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>()
+    );
     let bytes = staff(state, p, Permission::BookingsRead, move |s, p, scope| service::csv_for_event(s, p, scope, &id)).await?;
     Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header((header::CONTENT_DISPOSITION, name)).body(bytes))
 }
@@ -62,7 +72,8 @@ pub async fn csv(state: web::Data<AppState>, p: Principal, id: web::Path<String>
 ))]
 #[post("/{id}/cancel")]
 pub async fn cancel(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::BookingsWrite, move |s, p, scope| service::cancel_by_staff(s, p, scope, &id)).await?))
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::BookingsWrite, move |s, p, scope| service::cancel_by_staff(s, p, scope, &id)).await?))
 }
 
 /// Moves a booking to another event.
@@ -73,8 +84,15 @@ pub async fn cancel(state: web::Data<AppState>, p: Principal, id: web::Path<Stri
     problems::Conflict,
 ))]
 #[post("/{id}/move")]
-pub async fn move_booking(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<MoveBooking>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::BookingsWrite, move |s, p, scope| service::move_booking(s, p, scope, &id, &body.event_id)).await?))
+pub async fn move_booking(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<MoveBooking>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(
+        staff(state, p, Permission::BookingsWrite, move |s, p, scope| service::move_booking(s, p, scope, &id, &body.event_id)).await?,
+    ))
 }
 
 /// Participants by whole email address or whole name words (blind indexes, TOM PSEUDO-1).
@@ -85,7 +103,10 @@ pub async fn move_booking(state: web::Data<AppState>, p: Principal, id: web::Pat
 ))]
 #[get("")]
 pub async fn search(state: web::Data<AppState>, p: Principal, q: web::Query<SearchQuery>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::ParticipantsRead, move |s, _, scope| service::search(s, scope, q.q.as_deref().unwrap_or_default())).await?))
+    Ok(HttpResponse::Ok().json(
+        staff(state, p, Permission::ParticipantsRead, move |s, _, scope| service::search(s, scope, q.q.as_deref().unwrap_or_default()))
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenant/booking", operation_id = "booking_settings_get", tag = "events", responses(
@@ -105,5 +126,6 @@ pub async fn settings(state: web::Data<AppState>, p: Principal) -> Result<HttpRe
 ))]
 #[put("/booking")]
 pub async fn set_settings(state: web::Data<AppState>, p: Principal, body: web::Json<BookingSettings>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::BookingSettingsWrite, move |s, p, scope| service::set_settings(s, p, scope, &body)).await?))
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::BookingSettingsWrite, move |s, p, scope| service::set_settings(s, p, scope, &body)).await?))
 }

@@ -11,8 +11,8 @@ use crate::auth::service::{Origin, Principal};
 use crate::crypto::TenantKeys;
 use crate::db::{self, DbConnection, TenantScope, Tx};
 use crate::error::AppError;
-use crate::events::model::EventRow;
 use crate::events::access::visible_event;
+use crate::events::model::EventRow;
 use crate::notify::templates::{self, BookingNews, Language};
 use crate::notify::{self, MailStatus};
 use crate::problem::ProblemCode;
@@ -56,7 +56,8 @@ pub fn clean(field: &'static str, value: &str, max: usize, required: bool) -> Re
 
 /// Whole words of a name, lower-case: what the search index holds.
 pub fn name_terms(name: &str) -> Vec<String> {
-    let mut terms: Vec<String> = name.split(|c: char| c.is_whitespace() || c == '-' || c == ',').filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    let mut terms: Vec<String> =
+        name.split(|c: char| c.is_whitespace() || c == '-' || c == ',').filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
     terms.sort();
     terms.dedup();
     terms
@@ -89,7 +90,11 @@ pub fn portal_link(state: &AppState, tenant: &Tenant) -> String {
 
 fn dates(conn: &mut DbConnection, tenant_id: &str, event_id: &str) -> Result<String, AppError> {
     let sessions = crate::events::store::sessions(conn, tenant_id, &[event_id.to_owned()])?;
-    Ok(sessions.iter().map(|s| format!("{} – {} (UTC)", s.starts_at.format("%Y-%m-%d %H:%M"), s.ends_at.format("%H:%M"))).collect::<Vec<_>>().join("\n"))
+    Ok(sessions
+        .iter()
+        .map(|s| format!("{} – {} (UTC)", s.starts_at.format("%Y-%m-%d %H:%M"), s.ends_at.format("%H:%M")))
+        .collect::<Vec<_>>()
+        .join("\n"))
 }
 
 /// What a booking mail needs besides the booking: the tenant, its keys and the portal.
@@ -107,14 +112,22 @@ impl<'a> Mailer<'a> {
 
     /// Queues the mail about a booking in `tx`; returns the mail id. None for a
     /// restricted or erased person: they get no mail (Art. 18, 17 GDPR).
-    fn tell(&self, tx: &mut Tx<'_>, event: &EventRow, participant: &ParticipantRow, news: BookingNews, now: NaiveDateTime) -> Result<Option<String>, AppError> {
+    fn tell(
+        &self,
+        tx: &mut Tx<'_>,
+        event: &EventRow,
+        participant: &ParticipantRow,
+        news: BookingNews,
+        now: NaiveDateTime,
+    ) -> Result<Option<String>, AppError> {
         if participant.restricted_at.is_some() || participant.erased_at.is_some() {
             return Ok(None);
         }
         let who = person(&self.keys, participant)?;
         let lang = Language::from_code(&participant.language).unwrap_or(Language::De);
         let dates = dates(tx, &self.tenant.id, &event.id)?;
-        let message = templates::booking(lang, news, &who.email, &self.tenant.name, &event.title, &dates, &portal_link(self.state, &self.tenant));
+        let message =
+            templates::booking(lang, news, &who.email, &self.tenant.name, &event.title, &dates, &portal_link(self.state, &self.tenant));
         notify::enqueue(tx, &self.keys, Some(&self.tenant.id), news.purpose(), &message, now).map(Some)
     }
 }
@@ -126,7 +139,13 @@ fn tenant_of(tx: &mut Tx<'_>, scope: &TenantScope) -> Result<Tenant, AppError> {
 /// A booking from the public page (TOM AVAIL-5): the seat count and the insert happen
 /// under the event's row lock, so capacity holds whatever the concurrency. Bad input,
 /// a closed window or a full event write nothing.
-pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &str, input: &NewBooking) -> Result<BookingCreated, AppError> {
+pub fn book(
+    state: &AppState,
+    origin: &Origin,
+    scope: &TenantScope,
+    event_id: &str,
+    input: &NewBooking,
+) -> Result<BookingCreated, AppError> {
     let name = clean("name", &input.name, 200, true)?;
     let email = validate_email(&input.email)?;
     let phone = input.phone.as_deref().map(|p| clean("phone", p, 50, false)).transpose()?.filter(|p| !p.is_empty());
@@ -139,114 +158,148 @@ pub fn book(state: &AppState, origin: &Origin, scope: &TenantScope, event_id: &s
     }
     let lang = language(input.language.as_deref())?;
     let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
-    state.db.tenant_tx(scope, |tx| {
-        db::lock_row(tx, "events", scope.tenant_id(), event_id)?;
-        let event = crate::events::store::find(tx, scope.tenant_id(), event_id)?.filter(|e| e.status != crate::events::model::STATUS_DRAFT).ok_or(AppError::NotFound)?;
-        if !event.booking_open(now) {
-            return Err(AppError::rule(ProblemCode::BookingClosed, "bookings for this event are not open"));
-        }
-        // Only what the event asks (TOM PRIV-1).
-        if phone.is_some() && !event.asks("phone") {
-            return Err(AppError::invalid("phone", "this event does not ask for a phone number"));
-        }
-        if note.is_some() && !event.asks("note") {
-            return Err(AppError::invalid("note", "this event does not ask for a note"));
-        }
-        let mailer = Mailer::load(state, tx, scope)?;
-        let keys = &mailer.keys;
-        let email_index = keys.blind_index("participants", "email", &email);
-        let (participant, is_new) = match store::participant_by_email(tx, scope.tenant_id(), &email_index)? {
-            // Restricted (Art. 18): the data may not be used for anything new.
-            Some(p) if p.restricted_at.is_some() => return Err(AppError::rule(ProblemCode::Restricted, "bookings with this email address are not possible at the moment; please contact the organiser")),
-            Some(p) => (p, false),
-            None => {
-                let id = Uuid::now_v7().to_string();
-                let row = ParticipantRow {
-                    tenant_id: scope.tenant_id().to_owned(),
-                    email_ciphertext: keys.encrypt("participants", "email", &id, &email),
-                    email_index,
-                    name_ciphertext: keys.encrypt("participants", "name", &id, &name),
-                    phone_ciphertext: phone.as_deref().map(|p| keys.encrypt("participants", "phone", &id, p)),
-                    language: lang.code().to_owned(),
-                    mail_opt_out_at: None,
-                    mail_opt_out_reason: None,
-                    mail_opt_out_text_ciphertext: None,
-                    created_at: now,
-                    updated_at: now,
-                    restricted_at: None,
-                    erased_at: None,
-                    id,
-                };
-                let terms: Vec<TermRow> = name_terms(&name)
-                    .iter()
-                    .map(|t| TermRow { tenant_id: row.tenant_id.clone(), participant_id: row.id.clone(), term_index: keys.blind_index("participants", "name_term", t) })
-                    .collect();
-                store::insert_participant(tx, &row, &terms)?;
-                (row, true)
+    state
+        .db
+        .tenant_tx(scope, |tx| {
+            db::lock_row(tx, "events", scope.tenant_id(), event_id)?;
+            let event = crate::events::store::find(tx, scope.tenant_id(), event_id)?
+                .filter(|e| e.status != crate::events::model::STATUS_DRAFT)
+                .ok_or(AppError::NotFound)?;
+            if !event.booking_open(now) {
+                return Err(AppError::rule(ProblemCode::BookingClosed, "bookings for this event are not open"));
             }
-        };
-        if store::active(tx, scope.tenant_id(), event_id, &participant.id)? {
-            return Err(AppError::rule(ProblemCode::AlreadyBooked, "this email already holds a booking for this event"));
-        }
-        let ctx = AuditContext {
-            actor: Actor { kind: ActorKind::Participant, id: Some(participant.id.clone()), role: None },
-            at: origin.at,
-            request_id: Some(origin.request_id.clone()),
-            ip: origin.ip.clone(),
-        };
-        if let (false, Some(p)) = (is_new, &phone) {
-            store::set_phone(tx, scope.tenant_id(), &participant.id, &keys.encrypt("participants", "phone", &participant.id, p), now)?;
-            audit::record(tx, &ctx, Event::new(Action::ParticipantUpdated, "participant", Some(&participant.id)).subject(&participant.id, None).detail("fields", "phone"))?;
-        }
-        let confirmed = store::count(tx, scope.tenant_id(), event_id, CONFIRMED)?;
-        let status = if confirmed < i64::from(event.capacity) {
-            CONFIRMED
-        } else if event.waiting_list {
-            WAITING
-        } else {
-            return Err(AppError::rule(ProblemCode::EventFull, "all seats are taken and there is no waiting list"));
-        };
-        let id = Uuid::now_v7().to_string();
-        let answers = Answers { phone, note };
-        let booking = BookingRow {
-            tenant_id: scope.tenant_id().to_owned(),
-            answers_ciphertext: (answers.phone.is_some() || answers.note.is_some())
-                .then(|| serde_json::to_string(&answers).map(|json| keys.encrypt("bookings", "answers", &id, &json)))
-                .transpose()
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            id,
-            event_id: event_id.to_owned(),
-            participant_id: participant.id.clone(),
-            status: status.to_owned(),
-            consent_text: consent_text(&mailer.tenant, lang),
-            consented_at: now,
-            queued_at: now,
-            created_at: now,
-            cancelled_at: None,
-            cancelled_by: None,
-            mail_id: None,
-        };
-        store::insert(tx, &booking)?;
-        let news = if status == CONFIRMED { BookingNews::Confirmed } else { BookingNews::Waiting };
-        if let Some(mail_id) = mailer.tell(tx, &event, &participant, news, now)? {
-            store::set_mail(tx, scope.tenant_id(), &booking.id, &mail_id)?;
-        }
-        if is_new {
-            audit::record(tx, &ctx, Event::new(Action::ParticipantCreated, "participant", Some(&participant.id)).subject(&participant.id, None).detail("via", "booking"))?;
-        }
-        audit::record(
-            tx,
-            &ctx,
-            Event::new(Action::BookingCreated, "booking", Some(&booking.id)).subject(&participant.id, event.company_id.as_deref()).detail("event_id", event_id).detail("status", status),
-        )?;
-        Ok(BookingCreated { booking_id: booking.id, status: status.to_owned() })
-    })
-    .inspect(|_| state.mail_wakeup.wake())
+            // Only what the event asks (TOM PRIV-1).
+            if phone.is_some() && !event.asks("phone") {
+                return Err(AppError::invalid("phone", "this event does not ask for a phone number"));
+            }
+            if note.is_some() && !event.asks("note") {
+                return Err(AppError::invalid("note", "this event does not ask for a note"));
+            }
+            let mailer = Mailer::load(state, tx, scope)?;
+            let keys = &mailer.keys;
+            let email_index = keys.blind_index("participants", "email", &email);
+            let (participant, is_new) = match store::participant_by_email(tx, scope.tenant_id(), &email_index)? {
+                // Restricted (Art. 18): the data may not be used for anything new.
+                Some(p) if p.restricted_at.is_some() => {
+                    return Err(AppError::rule(
+                        ProblemCode::Restricted,
+                        "bookings with this email address are not possible at the moment; please contact the organiser",
+                    ))
+                }
+                Some(p) => (p, false),
+                None => {
+                    let id = Uuid::now_v7().to_string();
+                    let row = ParticipantRow {
+                        tenant_id: scope.tenant_id().to_owned(),
+                        email_ciphertext: keys.encrypt("participants", "email", &id, &email),
+                        email_index,
+                        name_ciphertext: keys.encrypt("participants", "name", &id, &name),
+                        phone_ciphertext: phone.as_deref().map(|p| keys.encrypt("participants", "phone", &id, p)),
+                        language: lang.code().to_owned(),
+                        mail_opt_out_at: None,
+                        mail_opt_out_reason: None,
+                        mail_opt_out_text_ciphertext: None,
+                        created_at: now,
+                        updated_at: now,
+                        restricted_at: None,
+                        erased_at: None,
+                        id,
+                    };
+                    let terms: Vec<TermRow> = name_terms(&name)
+                        .iter()
+                        .map(|t| TermRow {
+                            tenant_id: row.tenant_id.clone(),
+                            participant_id: row.id.clone(),
+                            term_index: keys.blind_index("participants", "name_term", t),
+                        })
+                        .collect();
+                    store::insert_participant(tx, &row, &terms)?;
+                    (row, true)
+                }
+            };
+            if store::active(tx, scope.tenant_id(), event_id, &participant.id)? {
+                return Err(AppError::rule(ProblemCode::AlreadyBooked, "this email already holds a booking for this event"));
+            }
+            let ctx = AuditContext {
+                actor: Actor { kind: ActorKind::Participant, id: Some(participant.id.clone()), role: None },
+                at: origin.at,
+                request_id: Some(origin.request_id.clone()),
+                ip: origin.ip.clone(),
+            };
+            if let (false, Some(p)) = (is_new, &phone) {
+                store::set_phone(tx, scope.tenant_id(), &participant.id, &keys.encrypt("participants", "phone", &participant.id, p), now)?;
+                audit::record(
+                    tx,
+                    &ctx,
+                    Event::new(Action::ParticipantUpdated, "participant", Some(&participant.id))
+                        .subject(&participant.id, None)
+                        .detail("fields", "phone"),
+                )?;
+            }
+            let confirmed = store::count(tx, scope.tenant_id(), event_id, CONFIRMED)?;
+            let status = if confirmed < i64::from(event.capacity) {
+                CONFIRMED
+            } else if event.waiting_list {
+                WAITING
+            } else {
+                return Err(AppError::rule(ProblemCode::EventFull, "all seats are taken and there is no waiting list"));
+            };
+            let id = Uuid::now_v7().to_string();
+            let answers = Answers { phone, note };
+            let booking = BookingRow {
+                tenant_id: scope.tenant_id().to_owned(),
+                answers_ciphertext: (answers.phone.is_some() || answers.note.is_some())
+                    .then(|| serde_json::to_string(&answers).map(|json| keys.encrypt("bookings", "answers", &id, &json)))
+                    .transpose()
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+                id,
+                event_id: event_id.to_owned(),
+                participant_id: participant.id.clone(),
+                status: status.to_owned(),
+                consent_text: consent_text(&mailer.tenant, lang),
+                consented_at: now,
+                queued_at: now,
+                created_at: now,
+                cancelled_at: None,
+                cancelled_by: None,
+                mail_id: None,
+            };
+            store::insert(tx, &booking)?;
+            let news = if status == CONFIRMED { BookingNews::Confirmed } else { BookingNews::Waiting };
+            if let Some(mail_id) = mailer.tell(tx, &event, &participant, news, now)? {
+                store::set_mail(tx, scope.tenant_id(), &booking.id, &mail_id)?;
+            }
+            if is_new {
+                audit::record(
+                    tx,
+                    &ctx,
+                    Event::new(Action::ParticipantCreated, "participant", Some(&participant.id))
+                        .subject(&participant.id, None)
+                        .detail("via", "booking"),
+                )?;
+            }
+            audit::record(
+                tx,
+                &ctx,
+                Event::new(Action::BookingCreated, "booking", Some(&booking.id))
+                    .subject(&participant.id, event.company_id.as_deref())
+                    .detail("event_id", event_id)
+                    .detail("status", status),
+            )?;
+            Ok(BookingCreated { booking_id: booking.id, status: status.to_owned() })
+        })
+        .inspect(|_| state.mail_wakeup.wake())
 }
 
 /// Fills free seats from the waiting list, oldest first, in the caller's transaction
 /// (which holds the event's row lock).
-pub fn promote_waiting(state: &AppState, tx: &mut Tx<'_>, ctx: &AuditContext, event: &EventRow, now: NaiveDateTime) -> Result<usize, AppError> {
+pub fn promote_waiting(
+    state: &AppState,
+    tx: &mut Tx<'_>,
+    ctx: &AuditContext,
+    event: &EventRow,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
     let confirmed = store::count(tx, &event.tenant_id, &event.id, CONFIRMED)?;
     let free = i64::from(event.capacity) - confirmed;
     if free <= 0 {
@@ -265,7 +318,13 @@ pub fn promote_waiting(state: &AppState, tx: &mut Tx<'_>, ctx: &AuditContext, ev
         }
         let participant = store::participant(tx, &event.tenant_id, &b.participant_id)?.ok_or(AppError::NotFound)?;
         mailer.tell(tx, event, &participant, BookingNews::Promoted, now)?;
-        audit::record(tx, ctx, Event::new(Action::BookingPromoted, "booking", Some(&b.id)).subject(&b.participant_id, event.company_id.as_deref()).detail("event_id", event.id.as_str()))?;
+        audit::record(
+            tx,
+            ctx,
+            Event::new(Action::BookingPromoted, "booking", Some(&b.id))
+                .subject(&b.participant_id, event.company_id.as_deref())
+                .detail("event_id", event.id.as_str()),
+        )?;
         promoted += 1;
     }
     state.mail_wakeup.wake();
@@ -279,7 +338,13 @@ pub enum Canceller<'a> {
 }
 
 /// Cancels a booking and lets the next on the waiting list move up, atomically.
-pub fn cancel(state: &AppState, scope: &TenantScope, ctx: &AuditContext, booking_id: &str, by: Canceller<'_>) -> Result<BookingRow, AppError> {
+pub fn cancel(
+    state: &AppState,
+    scope: &TenantScope,
+    ctx: &AuditContext,
+    booking_id: &str,
+    by: Canceller<'_>,
+) -> Result<BookingRow, AppError> {
     let now = audit::chain::truncate_to_micros(ctx.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
         let booking = store::find(tx, scope.tenant_id(), booking_id)?.ok_or(AppError::NotFound)?;
@@ -302,7 +367,10 @@ pub fn cancel(state: &AppState, scope: &TenantScope, ctx: &AuditContext, booking
         audit::record(
             tx,
             ctx,
-            Event::new(Action::BookingCancelled, "booking", Some(booking_id)).subject(&booking.participant_id, event.company_id.as_deref()).detail("by", by_code).detail("was", booking.status.as_str()),
+            Event::new(Action::BookingCancelled, "booking", Some(booking_id))
+                .subject(&booking.participant_id, event.company_id.as_deref())
+                .detail("by", by_code)
+                .detail("was", booking.status.as_str()),
         )?;
         if booking.status == CONFIRMED {
             promote_waiting(state, tx, ctx, &event, now)?;
@@ -368,7 +436,11 @@ pub fn move_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &s
         audit::record(
             tx,
             &p.audit,
-            Event::new(Action::BookingMoved, "booking", Some(id)).subject(&current.participant_id, target.company_id.as_deref()).detail("from", source.id.as_str()).detail("to", target_id).detail("status", status),
+            Event::new(Action::BookingMoved, "booking", Some(id))
+                .subject(&current.participant_id, target.company_id.as_deref())
+                .detail("from", source.id.as_str())
+                .detail("to", target_id)
+                .detail("status", status),
         )?;
         if current.status == CONFIRMED {
             promote_waiting(state, tx, &p.audit, &source, now)?;
@@ -382,7 +454,8 @@ pub fn move_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &s
 fn views(state: &AppState, tx: &mut Tx<'_>, scope: &TenantScope, rows: Vec<BookingRow>) -> Result<Vec<BookingView>, AppError> {
     let keys = keys(tx, scope, &state.master)?;
     let ids: Vec<String> = rows.iter().map(|b| b.participant_id.clone()).collect();
-    let people: HashMap<String, ParticipantRow> = store::participants(tx, scope.tenant_id(), &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
+    let people: HashMap<String, ParticipantRow> =
+        store::participants(tx, scope.tenant_id(), &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let mut out = Vec::with_capacity(rows.len());
     for b in rows {
         let row = people.get(&b.participant_id).ok_or(AppError::NotFound)?;
@@ -434,7 +507,8 @@ pub fn csv_cell(value: &str) -> String {
 /// The booking list as CSV (UTF-8 with BOM, so spreadsheets read the umlauts); audited.
 /// Restricted people are left out: their data is stored, not used (Art. 18 GDPR).
 pub fn csv_for_event(state: &AppState, p: &Principal, scope: &TenantScope, event_id: &str) -> Result<Vec<u8>, AppError> {
-    let (list, restricted): (Vec<BookingView>, Vec<BookingView>) = list_for_event(state, p, scope, event_id)?.into_iter().partition(|b| !b.restricted);
+    let (list, restricted): (Vec<BookingView>, Vec<BookingView>) =
+        list_for_event(state, p, scope, event_id)?.into_iter().partition(|b| !b.restricted);
     let mut out = String::from("\u{feff}name,email,phone,note,status,booked_at,cancelled_at,mail_status\r\n");
     for b in &list {
         let cells = [
@@ -451,7 +525,9 @@ pub fn csv_for_event(state: &AppState, p: &Principal, scope: &TenantScope, event
         out.push_str("\r\n");
     }
     state.db.tenant_tx(scope, |tx| {
-        let event = Event::new(Action::BookingsExported, "event", Some(event_id)).detail("rows", list.len() as i64).detail("restricted_left_out", restricted.len() as i64);
+        let event = Event::new(Action::BookingsExported, "event", Some(event_id))
+            .detail("rows", list.len() as i64)
+            .detail("restricted_left_out", restricted.len() as i64);
         audit::record(tx, &p.audit, event.detail("format", "csv"))?;
         Ok(())
     })?;
@@ -465,7 +541,10 @@ pub fn search(state: &AppState, scope: &TenantScope, q: &str) -> Result<Vec<Part
         let keys = keys(tx, scope, &state.master)?;
         let ids: Vec<String> = if q.contains('@') {
             let email = validate_email(&q)?;
-            store::participant_by_email(tx, scope.tenant_id(), &keys.blind_index("participants", "email", &email))?.into_iter().map(|p| p.id).collect()
+            store::participant_by_email(tx, scope.tenant_id(), &keys.blind_index("participants", "email", &email))?
+                .into_iter()
+                .map(|p| p.id)
+                .collect()
         } else {
             let terms: Vec<Vec<u8>> = name_terms(&q).iter().map(|t| keys.blind_index("participants", "name_term", t)).collect();
             store::participants_with_terms(tx, scope.tenant_id(), &terms)?
@@ -474,7 +553,13 @@ pub fn search(state: &AppState, scope: &TenantScope, q: &str) -> Result<Vec<Part
         let mut hits = Vec::new();
         for row in store::participants(tx, scope.tenant_id(), &ids)? {
             let who = person(&keys, &row)?;
-            hits.push(ParticipantHit { bookings: counts.get(&row.id).copied().unwrap_or(0), restricted_at: row.restricted_at, id: who.id, name: who.name, email: who.email });
+            hits.push(ParticipantHit {
+                bookings: counts.get(&row.id).copied().unwrap_or(0),
+                restricted_at: row.restricted_at,
+                id: who.id,
+                name: who.name,
+                email: who.email,
+            });
         }
         hits.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(hits)

@@ -18,7 +18,11 @@ pub fn participant(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryR
 }
 
 pub fn participants(conn: &mut DbConnection, tenant_id: &str, ids: &[String]) -> QueryResult<Vec<ParticipantRow>> {
-    participants::table.filter(participants::tenant_id.eq(tenant_id)).filter(participants::id.eq_any(ids)).select(ParticipantRow::as_select()).load(conn)
+    participants::table
+        .filter(participants::tenant_id.eq(tenant_id))
+        .filter(participants::id.eq_any(ids))
+        .select(ParticipantRow::as_select())
+        .load(conn)
 }
 
 pub fn participant_by_email(conn: &mut DbConnection, tenant_id: &str, email_index: &[u8]) -> QueryResult<Option<ParticipantRow>> {
@@ -31,12 +35,25 @@ pub fn participant_by_email(conn: &mut DbConnection, tenant_id: &str, email_inde
 }
 
 pub fn set_phone(conn: &mut DbConnection, tenant_id: &str, id: &str, phone: &[u8], now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(participants::table.find((tenant_id, id))).set((participants::phone_ciphertext.eq(phone), participants::updated_at.eq(now))).execute(conn)
+    diesel::update(participants::table.find((tenant_id, id)))
+        .set((participants::phone_ciphertext.eq(phone), participants::updated_at.eq(now)))
+        .execute(conn)
 }
 
-pub fn set_opt_out(conn: &mut DbConnection, tenant_id: &str, id: &str, at: Option<NaiveDateTime>, reason: Option<&str>, text: Option<Vec<u8>>) -> QueryResult<usize> {
+pub fn set_opt_out(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    id: &str,
+    at: Option<NaiveDateTime>,
+    reason: Option<&str>,
+    text: Option<Vec<u8>>,
+) -> QueryResult<usize> {
     diesel::update(participants::table.find((tenant_id, id)))
-        .set((participants::mail_opt_out_at.eq(at), participants::mail_opt_out_reason.eq(reason), participants::mail_opt_out_text_ciphertext.eq(text)))
+        .set((
+            participants::mail_opt_out_at.eq(at),
+            participants::mail_opt_out_reason.eq(reason),
+            participants::mail_opt_out_text_ciphertext.eq(text),
+        ))
         .execute(conn)
 }
 

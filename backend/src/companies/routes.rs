@@ -39,6 +39,7 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
 ))]
 #[post("")]
 pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<NewCompany>) -> Result<HttpResponse, ApiError> {
-    let company = staff(state, p, Permission::CompaniesWrite, move |state, p, scope| service::create(&state.db, scope, &p.audit, &body.name)).await?;
+    let company =
+        staff(state, p, Permission::CompaniesWrite, move |state, p, scope| service::create(&state.db, scope, &p.audit, &body.name)).await?;
     Ok(HttpResponse::Created().json(company))
 }

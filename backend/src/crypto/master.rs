@@ -94,11 +94,7 @@ impl MasterKey {
     pub fn read_file(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let text = Zeroizing::new(text);
-        let origin = if text.lines().any(|l| l.trim() == DEV_MARKER) {
-            MasterKeyOrigin::GeneratedDev
-        } else {
-            MasterKeyOrigin::Operator
-        };
+        let origin = if text.lines().any(|l| l.trim() == DEV_MARKER) { MasterKeyOrigin::GeneratedDev } else { MasterKeyOrigin::Operator };
         let encoded: String = text.lines().filter(|l| !l.trim_start().starts_with('#')).collect::<Vec<_>>().join("");
         let encoded = Zeroizing::new(encoded);
         let key = Self::from_bytes(decode_key(encoded.trim())?, origin);
@@ -127,9 +123,7 @@ impl MasterKey {
             "# anwesend master key: keep it secret and back it up apart from the database.\n{marker}\n{}\n",
             STANDARD.encode(self.key.as_ref())
         ));
-        file.write_all(body.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        file.write_all(body.as_bytes()).and_then(|()| file.sync_all()).map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
 
     /// Wraps a key for `owner` (tenant id or "platform") under this master key, and under
@@ -245,9 +239,7 @@ fn sync_dir(dir: Option<&Path>) {
 }
 
 fn decode_key(encoded: &str) -> Result<Key, String> {
-    let bytes = Zeroizing::new(
-        STANDARD.decode(encoded.trim()).map_err(|_| "is not valid base64".to_string())?,
-    );
+    let bytes = Zeroizing::new(STANDARD.decode(encoded.trim()).map_err(|_| "is not valid base64".to_string())?);
     let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| "must hold exactly 32 bytes".to_string())?;
     Ok(Zeroizing::new(key))
 }

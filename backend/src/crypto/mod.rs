@@ -26,7 +26,6 @@ pub use crate::error::CryptoError;
 
 pub type Key = Zeroizing<[u8; 32]>;
 
-
 const NONCE_LEN: usize = 12;
 
 pub fn random_key() -> Key {
@@ -57,9 +56,7 @@ pub(crate) fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let cipher = Aes256Gcm::new(key.into());
     let mut nonce = [0u8; NONCE_LEN];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let sealed = cipher
-        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad })
-        .unwrap_or_default(); // encryption fails only for > 64 GiB inputs
+    let sealed = cipher.encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad }).unwrap_or_default(); // encryption fails only for > 64 GiB inputs
     let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&sealed);

@@ -58,9 +58,7 @@ impl DatabaseUrl {
         match self {
             Self::Postgres(url) => Ok(DbConnection::Postgres(diesel::PgConnection::establish(url)?)),
             Self::Sqlite(path) => {
-                let path = path.to_str().ok_or_else(|| {
-                    ConnectionError::BadConnection("database path is not valid UTF-8".into())
-                })?;
+                let path = path.to_str().ok_or_else(|| ConnectionError::BadConnection("database path is not valid UTF-8".into()))?;
                 let mut conn = diesel::SqliteConnection::establish(path)?;
                 // The busy timeout first: the journal-mode pragma itself needs a lock and
                 // would fail at once ("database is locked") while another connection writes.
@@ -153,10 +151,7 @@ impl Db {
 
     /// `SELECT 1` with a short wait: used by `/readyz`.
     pub fn ping(&self) -> Result<(), AppError> {
-        let mut conn = self
-            .pool
-            .get_timeout(Duration::from_secs(2))
-            .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        let mut conn = self.pool.get_timeout(Duration::from_secs(2)).map_err(|e| AppError::Unavailable(e.to_string()))?;
         conn.ping().map_err(|e| AppError::Unavailable(e.to_string()))?;
         Ok(())
     }
@@ -169,11 +164,7 @@ impl Db {
 
     /// A write transaction inside one tenant. On PostgreSQL `app.tenant_id` is set for
     /// this transaction only, so row-level security hides every other tenant (SEP-2).
-    pub fn tenant_tx<T>(
-        &self,
-        scope: &TenantScope,
-        f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
-    ) -> Result<T, AppError> {
+    pub fn tenant_tx<T>(&self, scope: &TenantScope, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
         let mut conn = self.conn()?;
         write_transaction(&mut conn, Some(scope), f)
     }
@@ -221,9 +212,7 @@ impl std::ops::DerefMut for Tx<'_> {
 
 fn set_tenant(conn: &mut DbConnection, tenant: &str) -> Result<(), AppError> {
     if let DbConnection::Postgres(c) = conn {
-        diesel::sql_query("SELECT set_config('app.tenant_id', $1, true)")
-            .bind::<diesel::sql_types::Text, _>(tenant)
-            .execute(c)?;
+        diesel::sql_query("SELECT set_config('app.tenant_id', $1, true)").bind::<diesel::sql_types::Text, _>(tenant).execute(c)?;
     }
     Ok(())
 }
@@ -273,8 +262,7 @@ pub fn migrate(url: &str) -> Result<Vec<String>, AppError> {
     let url = DatabaseUrl::parse(url).map_err(|e| AppError::Config(format!("database_url {e}")))?;
     if let DatabaseUrl::Sqlite(path) = &url {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| AppError::Config(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| AppError::Config(format!("cannot create {}: {e}", dir.display())))?;
         }
     }
     let mut conn = url.connect().map_err(|e| AppError::Unavailable(e.to_string()))?;

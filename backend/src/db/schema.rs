@@ -158,7 +158,6 @@ diesel::table! {
 diesel::joinable!(tenant_keys -> tenants (tenant_id));
 diesel::joinable!(locations -> tenants (tenant_id));
 
-
 diesel::table! {
     audit_heads (chain) {
         chain -> Text,
@@ -470,8 +469,37 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
-    tenants, tenant_offboardings, tenant_keys, ip_hash_keys, locations, accounts, audit_heads, audit_prune_guard, audit_entries, deletion_log, memberships, sessions,
-    recovery_codes, companies, invitations, mail_outbox, events, event_sessions, event_instructors, participants,
-    participant_terms, bookings, magic_links, participant_sessions, subject_requests, devices, device_enrolments, device_nonces,
-    cards, card_enrolments, attendance, device_taps, retention_settings
+    tenants,
+    tenant_offboardings,
+    tenant_keys,
+    ip_hash_keys,
+    locations,
+    accounts,
+    audit_heads,
+    audit_prune_guard,
+    audit_entries,
+    deletion_log,
+    memberships,
+    sessions,
+    recovery_codes,
+    companies,
+    invitations,
+    mail_outbox,
+    events,
+    event_sessions,
+    event_instructors,
+    participants,
+    participant_terms,
+    bookings,
+    magic_links,
+    participant_sessions,
+    subject_requests,
+    devices,
+    device_enrolments,
+    device_nonces,
+    cards,
+    card_enrolments,
+    attendance,
+    device_taps,
+    retention_settings
 );

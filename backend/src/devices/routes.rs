@@ -24,7 +24,8 @@ use crate::AppError;
 ))]
 #[post("/enrolment-codes")]
 pub async fn create_enrolment(state: web::Data<AppState>, p: Principal, body: web::Json<NewEnrolment>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(staff(state, p, Permission::DevicesManage, move |s, p, scope| service::create_enrolment(s, p, scope, &body)).await?))
+    Ok(HttpResponse::Created()
+        .json(staff(state, p, Permission::DevicesManage, move |s, p, scope| service::create_enrolment(s, p, scope, &body)).await?))
 }
 
 /// Devices with their last heartbeat, agent version (outdated flagged) and readers.
@@ -45,8 +46,14 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
     problems::Unprocessable,
 ))]
 #[put("/{id}")]
-pub async fn update(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<DeviceSettings>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::DevicesManage, move |s, p, scope| service::update(s, p, scope, &id, &body)).await?))
+pub async fn update(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<DeviceSettings>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::DevicesManage, move |s, p, scope| service::update(s, p, scope, &id, &body)).await?))
 }
 
 /// Revokes a device at once: its next request fails.
@@ -70,8 +77,14 @@ pub async fn revoke(state: web::Data<AppState>, p: Principal, id: web::Path<Stri
     problems::Unprocessable,
 ))]
 #[post("/{id}/card-enrolment")]
-pub async fn card_enrolment(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<CardEnrolmentRequest>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::CardsWrite, move |s, p, scope| service::request_card_enrolment(s, p, scope, &id, &body)).await?))
+pub async fn card_enrolment(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<CardEnrolmentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::CardsWrite, move |s, p, scope| service::request_card_enrolment(s, p, scope, &id, &body)).await?))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

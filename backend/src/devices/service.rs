@@ -33,7 +33,8 @@ fn normalize_code(code: &str) -> String {
 
 /// `1.2.10` > `1.2.9`; anything unparsable counts as outdated.
 pub fn is_outdated(version: Option<&str>, minimum: &str) -> bool {
-    let parse = |v: &str| v.trim_start_matches('v').split(['.', '-', '+']).take(3).map(|p| p.parse::<u64>().ok()).collect::<Option<Vec<_>>>();
+    let parse =
+        |v: &str| v.trim_start_matches('v').split(['.', '-', '+']).take(3).map(|p| p.parse::<u64>().ok()).collect::<Option<Vec<_>>>();
     match (version.and_then(parse), parse(minimum)) {
         (Some(v), Some(min)) => v < min,
         (None, _) => version.is_some(),
@@ -94,7 +95,9 @@ pub fn enrol(state: &AppState, origin: &Origin, input: &EnrolRequest) -> Result<
     };
     let enrolment = enrolment.filter(|e| e.used_at.is_none() && e.expires_at > now).ok_or_else(enrolment_invalid)?;
     // No new devices in an offboarding tenant (TOM DEL-1).
-    if crate::offboarding::store::status(&mut *state.db.conn()?, &enrolment.tenant_id)?.as_deref() != Some(crate::tenants::model::STATUS_ACTIVE) {
+    if crate::offboarding::store::status(&mut *state.db.conn()?, &enrolment.tenant_id)?.as_deref()
+        != Some(crate::tenants::model::STATUS_ACTIVE)
+    {
         return Err(enrolment_invalid());
     }
     let scope = TenantScope::named_by_token(enrolment.tenant_id.clone());
@@ -130,9 +133,21 @@ pub fn enrol(state: &AppState, origin: &Origin, input: &EnrolRequest) -> Result<
             request_id: Some(origin.request_id.clone()),
             ip: origin.ip.clone(),
         };
-        audit::record(tx, &ctx, Event::new(Action::DeviceEnrolled, "device", Some(&id)).detail("enrolment_id", enrolment.id.as_str()).detail("agent_version", version.as_str()))?;
+        audit::record(
+            tx,
+            &ctx,
+            Event::new(Action::DeviceEnrolled, "device", Some(&id))
+                .detail("enrolment_id", enrolment.id.as_str())
+                .detail("agent_version", version.as_str()),
+        )?;
         let tenant = crate::tenants::store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound)?;
-        Ok(EnrolResponse { device_id: id.clone(), secret: secret.clone(), device_name: device.name.clone(), tenant_name: tenant.name, config: device.config() })
+        Ok(EnrolResponse {
+            device_id: id.clone(),
+            secret: secret.clone(),
+            device_name: device.name.clone(),
+            tenant_name: tenant.name,
+            config: device.config(),
+        })
     })
 }
 
@@ -241,19 +256,36 @@ pub fn revoke(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) ->
 
 /// "Enrol card" mode: the next card tapped on this device within two minutes is bound to
 /// the participant.
-pub fn request_card_enrolment(state: &AppState, p: &Principal, scope: &TenantScope, device_id: &str, input: &CardEnrolmentRequest) -> Result<CardEnrolmentPending, AppError> {
+pub fn request_card_enrolment(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    device_id: &str,
+    input: &CardEnrolmentRequest,
+) -> Result<CardEnrolmentPending, AppError> {
     let expires_at = p.audit.at.naive_utc() + Duration::minutes(2);
     state.db.tenant_tx(scope, |tx| {
         let device = store::find(tx, scope.tenant_id(), device_id)?.ok_or(AppError::NotFound)?;
         if device.revoked_at.is_some() {
             return Err(AppError::rule(ProblemCode::DeviceRevoked, "this device is revoked"));
         }
-        crate::bookings::store::participant(tx, scope.tenant_id(), &input.participant_id)?.ok_or_else(|| AppError::invalid("participant_id", "no such participant"))?;
+        crate::bookings::store::participant(tx, scope.tenant_id(), &input.participant_id)?
+            .ok_or_else(|| AppError::invalid("participant_id", "no such participant"))?;
         store::set_card_enrolment(
             tx,
-            &CardEnrolmentRow { tenant_id: scope.tenant_id().to_owned(), device_id: device_id.to_owned(), participant_id: input.participant_id.clone(), requested_by: p.account_id.clone(), expires_at },
+            &CardEnrolmentRow {
+                tenant_id: scope.tenant_id().to_owned(),
+                device_id: device_id.to_owned(),
+                participant_id: input.participant_id.clone(),
+                requested_by: p.account_id.clone(),
+                expires_at,
+            },
         )?;
-        audit::record(tx, &p.audit, Event::new(Action::CardEnrolmentStarted, "device", Some(device_id)).subject(&input.participant_id, None))?;
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(Action::CardEnrolmentStarted, "device", Some(device_id)).subject(&input.participant_id, None),
+        )?;
         Ok(CardEnrolmentPending { device_id: device_id.to_owned(), participant_id: input.participant_id.clone(), expires_at })
     })
 }

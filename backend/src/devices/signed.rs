@@ -10,8 +10,8 @@ use super::store;
 use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
 use crate::auth::principal::RequestFacts;
 use crate::db::TenantScope;
-use crate::problem::ProblemCode;
 use crate::http::ApiError;
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 
 /// A verified device request.
@@ -66,7 +66,10 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
         };
         let refuse = |code: ProblemCode| -> Result<DeviceRequest, ApiError> {
             state.db.tenant_tx(&scope, |tx| {
-                let event = Event::new(Action::DeviceRequestRefused, "device", Some(&device.id)).outcome(Outcome::Denied).detail("reason", code.as_str()).detail("path", path.as_str());
+                let event = Event::new(Action::DeviceRequestRefused, "device", Some(&device.id))
+                    .outcome(Outcome::Denied)
+                    .detail("reason", code.as_str())
+                    .detail("path", path.as_str());
                 audit::record(tx, &audit, event).map(|_| ())
             })?;
             Err(refused(code))
@@ -89,7 +92,11 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
             if !protocol::verify(&secret, &method, &path, ts, &nonce, &body, &signature) {
                 return Ok(Err(ProblemCode::BadSignature));
             }
-            Ok(if store::remember_nonce(tx, &device.tenant_id, &device.id, &nonce, now.naive_utc())? { Ok(()) } else { Err(ProblemCode::ReplayedNonce) })
+            Ok(if store::remember_nonce(tx, &device.tenant_id, &device.id, &nonce, now.naive_utc())? {
+                Ok(())
+            } else {
+                Err(ProblemCode::ReplayedNonce)
+            })
         });
         match verified {
             Ok(Ok(())) => {}

@@ -50,14 +50,29 @@ pub fn update_settings(conn: &mut DbConnection, d: &DeviceRow) -> QueryResult<us
         .execute(conn)
 }
 
-pub fn heartbeat(conn: &mut DbConnection, tenant_id: &str, id: &str, version: &str, readers: &str, queue: i32, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn heartbeat(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    id: &str,
+    version: &str,
+    readers: &str,
+    queue: i32,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(devices::table.find((tenant_id, id)))
-        .set((devices::agent_version.eq(version), devices::readers.eq(readers), devices::queue_length.eq(queue), devices::last_heartbeat_at.eq(now)))
+        .set((
+            devices::agent_version.eq(version),
+            devices::readers.eq(readers),
+            devices::queue_length.eq(queue),
+            devices::last_heartbeat_at.eq(now),
+        ))
         .execute(conn)
 }
 
 pub fn revoke(conn: &mut DbConnection, tenant_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(devices::table.find((tenant_id, id)).filter(devices::revoked_at.is_null())).set(devices::revoked_at.eq(now)).execute(conn)
+    diesel::update(devices::table.find((tenant_id, id)).filter(devices::revoked_at.is_null()))
+        .set(devices::revoked_at.eq(now))
+        .execute(conn)
 }
 
 /// Records a nonce; false when the device used it before (a replay).
@@ -67,14 +82,20 @@ pub fn remember_nonce(conn: &mut DbConnection, tenant_id: &str, device_id: &str,
         return Ok(false);
     }
     diesel::insert_into(device_nonces::table)
-        .values((device_nonces::tenant_id.eq(tenant_id), device_nonces::device_id.eq(device_id), device_nonces::nonce.eq(nonce), device_nonces::seen_at.eq(now)))
+        .values((
+            device_nonces::tenant_id.eq(tenant_id),
+            device_nonces::device_id.eq(device_id),
+            device_nonces::nonce.eq(nonce),
+            device_nonces::seen_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(true)
 }
 
 /// Nonces older than the timestamp window can never be replayed: a stale timestamp is refused first.
 pub fn forget_nonces(conn: &mut DbConnection, tenant_id: &str, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(device_nonces::table.filter(device_nonces::tenant_id.eq(tenant_id)).filter(device_nonces::seen_at.lt(before))).execute(conn)
+    diesel::delete(device_nonces::table.filter(device_nonces::tenant_id.eq(tenant_id)).filter(device_nonces::seen_at.lt(before)))
+        .execute(conn)
 }
 
 pub fn set_card_enrolment(conn: &mut DbConnection, row: &CardEnrolmentRow) -> QueryResult<()> {

@@ -28,7 +28,8 @@ impl EventAccess {
         match self {
             Self::All => true,
             Self::Limited { account_id, companies } => {
-                event.company_id.as_ref().is_some_and(|c| companies.contains(c)) || instructors.iter().any(|i| i.event_id == event.id && &i.account_id == account_id)
+                event.company_id.as_ref().is_some_and(|c| companies.contains(c))
+                    || instructors.iter().any(|i| i.event_id == event.id && &i.account_id == account_id)
             }
         }
     }

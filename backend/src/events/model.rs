@@ -76,7 +76,9 @@ pub fn flexible_time_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Naive
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
         Some(raw) if raw.is_empty() => Ok(None),
-        Some(raw) => parse_time(&raw).map(Some).ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not a time like 2026-12-01T18:00"))),
+        Some(raw) => {
+            parse_time(&raw).map(Some).ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not a time like 2026-12-01T18:00")))
+        }
     }
 }
 

@@ -5,8 +5,8 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use super::model::{EventInput, EventView, PublicEvent};
 use super::service;
 use crate::auth::policy::Permission;
-use crate::http::call::{public_tenant, staff};
 use crate::auth::service::Principal;
+use crate::http::call::{public_tenant, staff};
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
@@ -51,8 +51,14 @@ pub async fn get(state: web::Data<AppState>, p: Principal, id: web::Path<String>
     problems::Unprocessable,
 ))]
 #[put("/{id}")]
-pub async fn update(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<EventInput>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::EventsWrite, move |s, p, scope| service::update(s, p, scope, &id, &body)).await?))
+pub async fn update(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<EventInput>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::EventsWrite, move |s, p, scope| service::update(s, p, scope, &id, &body)).await?))
 }
 
 /// Publishes a draft: its booking page opens (within the booking window).
@@ -80,9 +86,15 @@ pub struct LanguageQuery {
     problems::NotFound,
 ))]
 #[get("/{tenant}/events/{id}")]
-pub async fn public_get(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, q: web::Query<LanguageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn public_get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    q: web::Query<LanguageQuery>,
+) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let lang = crate::notify::templates::Language::from_code(q.language.as_deref().unwrap_or("de")).unwrap_or(crate::notify::templates::Language::De);
+    let lang = crate::notify::templates::Language::from_code(q.language.as_deref().unwrap_or("de"))
+        .unwrap_or(crate::notify::templates::Language::De);
     // A GET has no Origin header to check; it reads published data only.
     let state = state.into_inner();
     let at = crate::http::RequestContext::of(&req)?.received_at;

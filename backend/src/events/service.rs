@@ -3,8 +3,10 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use uuid::Uuid;
 
-use super::model::{EventInput, EventRow, EventView, InstructorRow, PublicEvent, SessionRow, SessionView, EXTRA_FIELDS, STATUS_DRAFT, STATUS_PUBLISHED};
 use super::access::EventAccess;
+use super::model::{
+    EventInput, EventRow, EventView, InstructorRow, PublicEvent, SessionRow, SessionView, EXTRA_FIELDS, STATUS_DRAFT, STATUS_PUBLISHED,
+};
 use super::store;
 use crate::audit::{self, Action, AuditContext, Event};
 use crate::auth::model::Role;
@@ -69,7 +71,13 @@ fn validate(conn: &mut DbConnection, scope: &TenantScope, input: &EventInput, id
         if s.ends_at <= s.starts_at {
             return Err(AppError::invalid("sessions", "every session must end after it starts"));
         }
-        sessions.push(SessionRow { tenant_id: scope.tenant_id().to_owned(), id: Uuid::now_v7().to_string(), event_id: id.to_owned(), starts_at: s.starts_at, ends_at: s.ends_at });
+        sessions.push(SessionRow {
+            tenant_id: scope.tenant_id().to_owned(),
+            id: Uuid::now_v7().to_string(),
+            event_id: id.to_owned(),
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+        });
     }
     sessions.sort_by_key(|s| s.starts_at);
     if let Some(location) = &input.location_id {
@@ -89,7 +97,11 @@ fn validate(conn: &mut DbConnection, scope: &TenantScope, input: &EventInput, id
             return Err(AppError::invalid("instructor_ids", "every id must be an instructor of this tenant"));
         }
         if !instructors.iter().any(|i| &i.account_id == account) {
-            instructors.push(InstructorRow { tenant_id: scope.tenant_id().to_owned(), event_id: id.to_owned(), account_id: account.clone() });
+            instructors.push(InstructorRow {
+                tenant_id: scope.tenant_id().to_owned(),
+                event_id: id.to_owned(),
+                account_id: account.clone(),
+            });
         }
     }
     Ok(Checked { title, description, fields, sessions, instructors })
@@ -101,7 +113,14 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &Even
 }
 
 /// Creates an event with `status`; `created_by` is none for operator-made (demo) data.
-pub fn create_as(db: &Db, scope: &TenantScope, ctx: &AuditContext, created_by: Option<&str>, input: &EventInput, status: &str) -> Result<String, AppError> {
+pub fn create_as(
+    db: &Db,
+    scope: &TenantScope,
+    ctx: &AuditContext,
+    created_by: Option<&str>,
+    input: &EventInput,
+    status: &str,
+) -> Result<String, AppError> {
     let now = audit::chain::truncate_to_micros(ctx.at.naive_utc());
     let id = Uuid::now_v7().to_string();
     db.tenant_tx(scope, |tx| {
@@ -127,7 +146,14 @@ pub fn create_as(db: &Db, scope: &TenantScope, ctx: &AuditContext, created_by: O
         store::insert(tx, &row)?;
         store::replace_sessions(tx, scope.tenant_id(), &id, &sessions)?;
         store::replace_instructors(tx, scope.tenant_id(), &id, &instructors)?;
-        audit::record(tx, ctx, Event::new(Action::EventCreated, "event", Some(&id)).subject(&id, row.company_id.as_deref()).detail("kind", row.kind.as_str()).detail("status", status))?;
+        audit::record(
+            tx,
+            ctx,
+            Event::new(Action::EventCreated, "event", Some(&id))
+                .subject(&id, row.company_id.as_deref())
+                .detail("kind", row.kind.as_str())
+                .detail("status", status),
+        )?;
         Ok(())
     })?;
     Ok(id)
@@ -139,9 +165,16 @@ pub fn update(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, in
         crate::db::lock_row(tx, "events", scope.tenant_id(), id)?;
         let mut row = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
         let Checked { title, description, fields, sessions, instructors } = validate(tx, scope, input, id)?;
-        let confirmed = store::booking_counts(tx, scope.tenant_id(), &[id.to_owned()])?.iter().filter(|(_, s, _)| s == "confirmed").map(|(_, _, n)| *n).sum::<i64>();
+        let confirmed = store::booking_counts(tx, scope.tenant_id(), &[id.to_owned()])?
+            .iter()
+            .filter(|(_, s, _)| s == "confirmed")
+            .map(|(_, _, n)| *n)
+            .sum::<i64>();
         if i64::from(input.capacity) < confirmed {
-            return Err(AppError::rule(ProblemCode::CapacityBelowBookings, format!("{confirmed} seats are booked; cancel or move bookings first")));
+            return Err(AppError::rule(
+                ProblemCode::CapacityBelowBookings,
+                format!("{confirmed} seats are booked; cancel or move bookings first"),
+            ));
         }
         row.kind = input.kind.clone();
         row.title = title;
@@ -232,7 +265,14 @@ pub fn get(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Re
 }
 
 /// The event behind a public booking page: published (or cancelled) only.
-pub fn public_view(state: &AppState, scope: &TenantScope, tenant_name: &str, id: &str, consent_text: String, now: NaiveDateTime) -> Result<PublicEvent, AppError> {
+pub fn public_view(
+    state: &AppState,
+    scope: &TenantScope,
+    tenant_name: &str,
+    id: &str,
+    consent_text: String,
+    now: NaiveDateTime,
+) -> Result<PublicEvent, AppError> {
     state.db.tenant_tx(scope, |tx| {
         let row = store::find(tx, scope.tenant_id(), id)?.filter(|e| e.status != STATUS_DRAFT).ok_or(AppError::NotFound)?;
         let location_name = match &row.location_id {

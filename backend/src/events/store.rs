@@ -37,7 +37,9 @@ pub fn update(conn: &mut DbConnection, e: &EventRow) -> QueryResult<usize> {
 }
 
 pub fn set_status(conn: &mut DbConnection, tenant_id: &str, id: &str, from: &str, to: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(events::table.find((tenant_id, id)).filter(events::status.eq(from))).set((events::status.eq(to), events::updated_at.eq(now))).execute(conn)
+    diesel::update(events::table.find((tenant_id, id)).filter(events::status.eq(from)))
+        .set((events::status.eq(to), events::updated_at.eq(now)))
+        .execute(conn)
 }
 
 pub fn sessions(conn: &mut DbConnection, tenant_id: &str, event_ids: &[String]) -> QueryResult<Vec<SessionRow>> {
@@ -50,7 +52,8 @@ pub fn sessions(conn: &mut DbConnection, tenant_id: &str, event_ids: &[String]) 
 }
 
 pub fn replace_sessions(conn: &mut DbConnection, tenant_id: &str, event_id: &str, rows: &[SessionRow]) -> QueryResult<()> {
-    diesel::delete(event_sessions::table.filter(event_sessions::tenant_id.eq(tenant_id)).filter(event_sessions::event_id.eq(event_id))).execute(conn)?;
+    diesel::delete(event_sessions::table.filter(event_sessions::tenant_id.eq(tenant_id)).filter(event_sessions::event_id.eq(event_id)))
+        .execute(conn)?;
     for row in rows {
         diesel::insert_into(event_sessions::table).values(row).execute(conn)?;
     }
@@ -66,7 +69,10 @@ pub fn instructors(conn: &mut DbConnection, tenant_id: &str, event_ids: &[String
 }
 
 pub fn replace_instructors(conn: &mut DbConnection, tenant_id: &str, event_id: &str, rows: &[InstructorRow]) -> QueryResult<()> {
-    diesel::delete(event_instructors::table.filter(event_instructors::tenant_id.eq(tenant_id)).filter(event_instructors::event_id.eq(event_id))).execute(conn)?;
+    diesel::delete(
+        event_instructors::table.filter(event_instructors::tenant_id.eq(tenant_id)).filter(event_instructors::event_id.eq(event_id)),
+    )
+    .execute(conn)?;
     for row in rows {
         diesel::insert_into(event_instructors::table).values(row).execute(conn)?;
     }
@@ -84,5 +90,9 @@ pub fn booking_counts(conn: &mut DbConnection, tenant_id: &str, event_ids: &[Str
 }
 
 pub fn sessions_by_id(conn: &mut DbConnection, tenant_id: &str, ids: &[String]) -> QueryResult<Vec<SessionRow>> {
-    event_sessions::table.filter(event_sessions::tenant_id.eq(tenant_id)).filter(event_sessions::id.eq_any(ids)).select(SessionRow::as_select()).load(conn)
+    event_sessions::table
+        .filter(event_sessions::tenant_id.eq(tenant_id))
+        .filter(event_sessions::id.eq_any(ids))
+        .select(SessionRow::as_select())
+        .load(conn)
 }

@@ -9,8 +9,8 @@ use crate::auth::principal::{self, RequestFacts};
 use crate::auth::service::{Origin, Principal};
 use crate::db::TenantScope;
 use crate::error::AppError;
-use crate::problem::ProblemCode;
 use crate::http::ApiError;
+use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::model::{Tenant, STATUS_ACTIVE};
 
@@ -84,8 +84,7 @@ pub fn public_tenant(state: &AppState, slug: &str) -> Result<(Tenant, TenantScop
     if slug.len() > 64 {
         return Err(AppError::NotFound);
     }
-    let tenant =
-        crate::tenants::service::find_by_slug(&state.db, slug)?.filter(|t| t.status == STATUS_ACTIVE).ok_or(AppError::NotFound)?;
+    let tenant = crate::tenants::service::find_by_slug(&state.db, slug)?.filter(|t| t.status == STATUS_ACTIVE).ok_or(AppError::NotFound)?;
     let scope = TenantScope::named_by_public_page(tenant.id.clone());
     Ok((tenant, scope))
 }

@@ -48,12 +48,8 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) 
     if !trusted.contains(&peer) {
         return Some(peer);
     }
-    let forwarded = headers
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .collect::<Vec<_>>();
+    let forwarded =
+        headers.get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).map(str::trim).collect::<Vec<_>>();
     for entry in forwarded.iter().rev() {
         match entry.parse::<IpAddr>() {
             Ok(ip) if trusted.contains(&ip) => continue,

@@ -91,11 +91,36 @@ pub fn status(code: ProblemCode) -> StatusCode {
         CsrfFailed | Forbidden => StatusCode::FORBIDDEN,
         NotFound | InvitationInvalid | LinkInvalid | EnrolmentInvalid => StatusCode::NOT_FOUND,
         RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        Conflict | AdminLimitReached | LastPrimaryAdmin | CannotDisableSelf | AlreadyMember | AlreadyInvited | AlreadyRevoked
-        | MfaRequiredByTenant | NoChallenge | NoEnrolment | TotpPending | NotADraft | CapacityBelowBookings | BookingClosed
-        | EventFull | AlreadyBooked | AlreadyCancelled | SameEvent | EmailInUse | Restricted | AlreadyRecorded | AlreadyHandled
-        | AlreadyErased | AlreadyCorrected | TenantNotActive | TenantReadOnly | TenantOffboarded | OffboardingStarted
-        | NotOffboarding | ExportWindowOpen => StatusCode::CONFLICT,
+        Conflict
+        | AdminLimitReached
+        | LastPrimaryAdmin
+        | CannotDisableSelf
+        | AlreadyMember
+        | AlreadyInvited
+        | AlreadyRevoked
+        | MfaRequiredByTenant
+        | NoChallenge
+        | NoEnrolment
+        | TotpPending
+        | NotADraft
+        | CapacityBelowBookings
+        | BookingClosed
+        | EventFull
+        | AlreadyBooked
+        | AlreadyCancelled
+        | SameEvent
+        | EmailInUse
+        | Restricted
+        | AlreadyRecorded
+        | AlreadyHandled
+        | AlreadyErased
+        | AlreadyCorrected
+        | TenantNotActive
+        | TenantReadOnly
+        | TenantOffboarded
+        | OffboardingStarted
+        | NotOffboarding
+        | ExportWindowOpen => StatusCode::CONFLICT,
         NotReady | Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         InternalError => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -134,10 +159,33 @@ fn title(code: ProblemCode) -> &'static str {
         NotReady => "The database does not answer",
         Unavailable => "Service temporarily unavailable",
         InternalError => "Internal server error",
-        AdminLimitReached | LastPrimaryAdmin | CannotDisableSelf | AlreadyMember | AlreadyInvited | AlreadyRevoked
-        | MfaRequiredByTenant | NoChallenge | NoEnrolment | TotpPending | NotADraft | CapacityBelowBookings | BookingClosed
-        | EventFull | AlreadyBooked | AlreadyCancelled | SameEvent | EmailInUse | Restricted | AlreadyRecorded | AlreadyHandled
-        | AlreadyErased | AlreadyCorrected | TenantNotActive | TenantOffboarded | OffboardingStarted | NotOffboarding
+        AdminLimitReached
+        | LastPrimaryAdmin
+        | CannotDisableSelf
+        | AlreadyMember
+        | AlreadyInvited
+        | AlreadyRevoked
+        | MfaRequiredByTenant
+        | NoChallenge
+        | NoEnrolment
+        | TotpPending
+        | NotADraft
+        | CapacityBelowBookings
+        | BookingClosed
+        | EventFull
+        | AlreadyBooked
+        | AlreadyCancelled
+        | SameEvent
+        | EmailInUse
+        | Restricted
+        | AlreadyRecorded
+        | AlreadyHandled
+        | AlreadyErased
+        | AlreadyCorrected
+        | TenantNotActive
+        | TenantOffboarded
+        | OffboardingStarted
+        | NotOffboarding
         | ExportWindowOpen => "A rule does not allow this",
     }
 }
@@ -203,12 +251,8 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
             ApiError::new(ProblemCode::BodyTooLarge).detail(err.to_string())
         }
         JsonPayloadError::ContentType => ApiError::new(ProblemCode::UnsupportedMediaType),
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            ApiError::new(ProblemCode::InvalidBody).detail(e.to_string())
-        }
-        JsonPayloadError::Deserialize(e) => {
-            ApiError::new(ProblemCode::MalformedJson).detail(e.to_string())
-        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::new(ProblemCode::InvalidBody).detail(e.to_string()),
+        JsonPayloadError::Deserialize(e) => ApiError::new(ProblemCode::MalformedJson).detail(e.to_string()),
         _ => ApiError::new(ProblemCode::BadRequest),
     };
     api.into()

@@ -27,12 +27,12 @@ use crate::devices::routes as devices;
 use crate::events::routes as events;
 use crate::invitations::routes as invitations;
 use crate::locations::routes as locations;
-use crate::offboarding::routes as offboarding;
 use crate::members::routes as members;
+use crate::offboarding::routes as offboarding;
 use crate::portal::routes as portal;
 use crate::privacy::routes as privacy;
-use crate::tenants::routes as tenant;
 use crate::state::AppState;
+use crate::tenants::routes as tenant;
 
 /// JSON body limits and problem+json answers for every JSON endpoint (TOM PRIV-5).
 pub fn json_config(limit: usize) -> web::JsonConfig {
@@ -42,13 +42,7 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 pub fn build_app(
     state: AppState,
 ) -> App<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
+    impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>,
 > {
     let frontend = state.config.frontend_dir.clone();
     let limit = state.config.json_body_limit;
@@ -81,7 +75,13 @@ pub fn build_app(
                         .service(auth::totp_disable)
                         .service(auth::switch_tenant),
                 )
-                .service(web::scope("/members").service(members::list).service(members::set_roles).service(members::disable).service(members::enable))
+                .service(
+                    web::scope("/members")
+                        .service(members::list)
+                        .service(members::set_roles)
+                        .service(members::disable)
+                        .service(members::enable),
+                )
                 .service(
                     web::scope("/invitations")
                         .service(invitations::preview)
@@ -91,9 +91,22 @@ pub fn build_app(
                         .service(invitations::revoke),
                 )
                 .service(web::scope("/companies").service(companies::list).service(companies::create))
-                .service(web::scope("/tenant").service(tenant::get).service(tenant::set).service(bookings::settings).service(bookings::set_settings)
-                    .service(offboarding::tenant_status).service(offboarding::tenant_start).service(offboarding::tenant_archive))
-                .service(web::scope("/platform/tenants").service(offboarding::platform_status).service(offboarding::platform_start).service(offboarding::platform_certificate))
+                .service(
+                    web::scope("/tenant")
+                        .service(tenant::get)
+                        .service(tenant::set)
+                        .service(bookings::settings)
+                        .service(bookings::set_settings)
+                        .service(offboarding::tenant_status)
+                        .service(offboarding::tenant_start)
+                        .service(offboarding::tenant_archive),
+                )
+                .service(
+                    web::scope("/platform/tenants")
+                        .service(offboarding::platform_status)
+                        .service(offboarding::platform_start)
+                        .service(offboarding::platform_certificate),
+                )
                 .service(
                     web::scope("/events")
                         .service(events::list)
@@ -105,7 +118,14 @@ pub fn build_app(
                         .service(events::update),
                 )
                 .service(web::scope("/bookings").service(bookings::cancel).service(bookings::move_booking))
-                .service(web::scope("/participants").service(bookings::search).service(privacy::restriction).service(privacy::export).service(privacy::correct).service(attendance::participant))
+                .service(
+                    web::scope("/participants")
+                        .service(bookings::search)
+                        .service(privacy::restriction)
+                        .service(privacy::export)
+                        .service(privacy::correct)
+                        .service(attendance::participant),
+                )
                 .service(web::scope("/subject-requests").service(privacy::list).service(privacy::create).service(privacy::execute))
                 .service(web::scope("/retention").service(privacy::retention_get).service(privacy::retention_set))
                 .service(privacy::processing_record)

@@ -51,16 +51,26 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
         if account.is_some_and(|a| all.iter().any(|m| m.account_id == a.id)) {
             return Err(AppError::rule(ProblemCode::AlreadyMember, "this person is already a member of the tenant"));
         }
-        members::check_admin_limit(state, &mut conn, AdminLimit { scope, account_id: "", accepting: None }, std::slice::from_ref(&assignment), now)?;
+        members::check_admin_limit(
+            state,
+            &mut conn,
+            AdminLimit { scope, account_id: "", accepting: None },
+            std::slice::from_ref(&assignment),
+            now,
+        )?;
         if store::open_in_tenant(&mut conn, scope.tenant_id(), now)?.iter().any(|i| i.email_index == email_index) {
-            return Err(AppError::rule(ProblemCode::AlreadyInvited, "an open invitation for this email exists; revoke it to send a new one"));
+            return Err(AppError::rule(
+                ProblemCode::AlreadyInvited,
+                "an open invitation for this email exists; revoke it to send a new one",
+            ));
         }
     }
     let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
     let id = Uuid::now_v7().to_string();
     let expires_at = now + Duration::days(i64::from(state.config.auth.invitation_days));
     let link = format!("{}/#/invitation?token={token}", state.config.public_url.trim_end_matches('/'));
-    let message = templates::invitation(language, &email, &tenant.name, role.code(), &link, &expires_at.format("%Y-%m-%d %H:%M").to_string());
+    let message =
+        templates::invitation(language, &email, &tenant.name, role.code(), &link, &expires_at.format("%Y-%m-%d %H:%M").to_string());
     let mut invitation = Invitation {
         tenant_id: scope.tenant_id().to_owned(),
         email_ciphertext: keys.encrypt("invitations", "email", &id, &email),
@@ -81,7 +91,11 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
     state.db.tenant_tx(scope, |tx| {
         invitation.mail_id = Some(notify::enqueue(tx, &keys, Some(scope.tenant_id()), "invitation", &message, now)?);
         store::insert(tx, &invitation)?;
-        audit::record(tx, &p.audit, Event::new(Action::InvitationCreated, "invitation", Some(&invitation.id)).detail("role", invitation.role.as_str()))?;
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(Action::InvitationCreated, "invitation", Some(&invitation.id)).detail("role", invitation.role.as_str()),
+        )?;
         Ok(())
     })?;
     state.mail_wakeup.wake();
@@ -141,11 +155,15 @@ fn open_invitation(state: &AppState, token: &str, now: NaiveDateTime) -> Result<
     };
     let invitation = invitation.filter(|i| i.is_open(now)).ok_or_else(invalid)?;
     // Links into an offboarding tenant are void (TOM DEL-1).
-    if crate::offboarding::store::status(&mut *state.db.conn()?, &invitation.tenant_id)?.as_deref() != Some(crate::tenants::model::STATUS_ACTIVE) {
+    if crate::offboarding::store::status(&mut *state.db.conn()?, &invitation.tenant_id)?.as_deref()
+        != Some(crate::tenants::model::STATUS_ACTIVE)
+    {
         return Err(invalid());
     }
     let scope = TenantScope::named_by_token(invitation.tenant_id.clone());
-    let email = load_keys(&state.db, &state.master, &scope)?.decrypt("invitations", "email", &invitation.id, &invitation.email_ciphertext)?.to_string();
+    let email = load_keys(&state.db, &state.master, &scope)?
+        .decrypt("invitations", "email", &invitation.id, &invitation.email_ciphertext)?
+        .to_string();
     Ok((invitation, scope, email))
 }
 
@@ -173,14 +191,19 @@ pub fn accept(state: &AppState, origin: &Origin, token: &str, pw: &str) -> Resul
         Some(account) => {
             let ctx = context(origin, &account.id);
             state.db.platform_tx(|tx| {
-                audit::record(tx, &ctx, Event::new(Action::SignInFailed, "account", Some(&account.id)).outcome(Outcome::Failure).detail("via", "invitation"))?;
+                audit::record(
+                    tx,
+                    &ctx,
+                    Event::new(Action::SignInFailed, "account", Some(&account.id)).outcome(Outcome::Failure).detail("via", "invitation"),
+                )?;
                 Ok(())
             })?;
             return Err(AppError::rule(ProblemCode::InvalidCredentials, "the password of the existing account is wrong"));
         }
         None => (new_account(&state.master, state.config.auth.password_hash, &email, pw, origin.at)?, true),
     };
-    let assignment = RoleAssignment { role: invitation.role.clone(), is_primary: false, company_id: invitation.company_id.clone(), course_id: None };
+    let assignment =
+        RoleAssignment { role: invitation.role.clone(), is_primary: false, company_id: invitation.company_id.clone(), course_id: None };
     {
         let mut conn = state.db.conn()?;
         let all = auth_store::memberships_in_tenant(&mut conn, scope.tenant_id())?;
@@ -206,7 +229,9 @@ pub fn accept(state: &AppState, origin: &Origin, token: &str, pw: &str) -> Resul
         audit::record(
             tx,
             &ctx,
-            Event::new(Action::MembershipGranted, "account", Some(&account.id)).detail("role", assignment.role.as_str()).detail("invited_by", invitation.invited_by.as_str()),
+            Event::new(Action::MembershipGranted, "account", Some(&account.id))
+                .detail("role", assignment.role.as_str())
+                .detail("invited_by", invitation.invited_by.as_str()),
         )?;
         Ok(())
     })?;

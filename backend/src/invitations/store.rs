@@ -25,14 +25,18 @@ pub fn open_in_tenant(conn: &mut DbConnection, tenant_id: &str, now: NaiveDateTi
 }
 
 pub fn revoke(conn: &mut DbConnection, tenant_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(invitations::table.find((tenant_id, id)).filter(invitations::accepted_at.is_null()).filter(invitations::revoked_at.is_null()))
-        .set(invitations::revoked_at.eq(now))
-        .execute(conn)
+    diesel::update(
+        invitations::table.find((tenant_id, id)).filter(invitations::accepted_at.is_null()).filter(invitations::revoked_at.is_null()),
+    )
+    .set(invitations::revoked_at.eq(now))
+    .execute(conn)
 }
 
 /// Marks an open invitation accepted; 0 when someone else was quicker (single use).
 pub fn accept(conn: &mut DbConnection, tenant_id: &str, id: &str, account_id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(invitations::table.find((tenant_id, id)).filter(invitations::accepted_at.is_null()).filter(invitations::revoked_at.is_null()))
-        .set((invitations::accepted_at.eq(now), invitations::accepted_account_id.eq(account_id)))
-        .execute(conn)
+    diesel::update(
+        invitations::table.find((tenant_id, id)).filter(invitations::accepted_at.is_null()).filter(invitations::revoked_at.is_null()),
+    )
+    .set((invitations::accepted_at.eq(now), invitations::accepted_account_id.eq(account_id)))
+    .execute(conn)
 }

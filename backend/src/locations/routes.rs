@@ -59,8 +59,10 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
 #[post("")]
 pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<CreateLocation>) -> Result<HttpResponse, ApiError> {
     let CreateLocation { name, parent_id } = body.into_inner();
-    let location =
-        staff(state, p, Permission::LocationsWrite, move |state, p, scope| service::create(&state.db, scope, &p.audit, NewLocation { name, parent_id })).await?;
+    let location = staff(state, p, Permission::LocationsWrite, move |state, p, scope| {
+        service::create(&state.db, scope, &p.audit, NewLocation { name, parent_id })
+    })
+    .await?;
     let location = LocationView::from(location);
     Ok(HttpResponse::Created().json(location))
 }

@@ -17,7 +17,8 @@ use crate::state::AppState;
 ))]
 #[get("")]
 pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
-    let members = staff(state, p, Permission::MembersRead, move |state, p, scope| service::review(state, scope, p.audit.at.naive_utc())).await?;
+    let members =
+        staff(state, p, Permission::MembersRead, move |state, p, scope| service::review(state, scope, p.audit.at.naive_utc())).await?;
     Ok(HttpResponse::Ok().json(members))
 }
 
@@ -31,8 +32,14 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
     problems::Unprocessable,
 ))]
 #[put("/{id}/roles")]
-pub async fn set_roles(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<SetRoles>) -> Result<HttpResponse, ApiError> {
-    let member = staff(state, p, Permission::MembersWrite, move |state, p, scope| service::set_roles(state, p, scope, &id, &body.roles)).await?;
+pub async fn set_roles(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<SetRoles>,
+) -> Result<HttpResponse, ApiError> {
+    let member =
+        staff(state, p, Permission::MembersWrite, move |state, p, scope| service::set_roles(state, p, scope, &id, &body.roles)).await?;
     Ok(match member {
         Some(member) => HttpResponse::Ok().json(member),
         // All roles taken: the account is no longer a member.
@@ -41,7 +48,8 @@ pub async fn set_roles(state: web::Data<AppState>, p: Principal, id: web::Path<S
 }
 
 async fn set_disabled(state: web::Data<AppState>, p: Principal, id: String, disabled: bool) -> Result<HttpResponse, ApiError> {
-    let member = staff(state, p, Permission::MembersWrite, move |state, p, scope| service::set_disabled(state, p, scope, &id, disabled)).await?;
+    let member =
+        staff(state, p, Permission::MembersWrite, move |state, p, scope| service::set_disabled(state, p, scope, &id, disabled)).await?;
     Ok(HttpResponse::Ok().json(member))
 }
 

@@ -29,7 +29,13 @@ fn by_account(memberships: Vec<Membership>) -> BTreeMap<String, Vec<Membership>>
     map
 }
 
-fn member_view(state: &AppState, conn: &mut DbConnection, account_id: &str, held: &[Membership], now: NaiveDateTime) -> Result<Member, AppError> {
+fn member_view(
+    state: &AppState,
+    conn: &mut DbConnection,
+    account_id: &str,
+    held: &[Membership],
+    now: NaiveDateTime,
+) -> Result<Member, AppError> {
     let account = accounts::find(conn, account_id)?.ok_or(AppError::NotFound)?;
     let email = state.master.platform_keys().decrypt("accounts", "email", &account.id, &account.email_ciphertext)?;
     let dormant_since = now - Duration::days(i64::from(state.config.auth.dormant_after_days));
@@ -91,7 +97,9 @@ pub fn validate_assignment(conn: &mut DbConnection, scope: &TenantScope, a: &Rol
     }
     match (&a.course_id, role) {
         (Some(_), r) if r != Role::Instructor => return Err(AppError::invalid("course_id", "only an instructor has a course")),
-        (Some(id), _) if id.is_empty() || id.len() > MAX_SCOPE_ID => return Err(AppError::invalid("course_id", "must be 1 to 64 characters")),
+        (Some(id), _) if id.is_empty() || id.len() > MAX_SCOPE_ID => {
+            return Err(AppError::invalid("course_id", "must be 1 to 64 characters"))
+        }
         _ => {}
     }
     Ok(role)
@@ -129,7 +137,13 @@ pub struct AdminLimit<'a> {
     pub accepting: Option<&'a str>,
 }
 
-pub fn check_admin_limit(state: &AppState, conn: &mut DbConnection, limit: AdminLimit<'_>, new: &[RoleAssignment], now: NaiveDateTime) -> Result<(), AppError> {
+pub fn check_admin_limit(
+    state: &AppState,
+    conn: &mut DbConnection,
+    limit: AdminLimit<'_>,
+    new: &[RoleAssignment],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     if !holds_admin(new) {
         return Ok(());
     }
@@ -147,7 +161,14 @@ pub fn check_admin_limit(state: &AppState, conn: &mut DbConnection, limit: Admin
 }
 
 /// Inserts memberships for `assignments` inside `tx`.
-pub fn grant(tx: &mut Tx<'_>, scope: &TenantScope, account_id: &str, assignments: &[RoleAssignment], now: NaiveDateTime, disabled_at: Option<NaiveDateTime>) -> Result<(), AppError> {
+pub fn grant(
+    tx: &mut Tx<'_>,
+    scope: &TenantScope,
+    account_id: &str,
+    assignments: &[RoleAssignment],
+    now: NaiveDateTime,
+    disabled_at: Option<NaiveDateTime>,
+) -> Result<(), AppError> {
     for a in assignments {
         store::insert_membership(
             tx,
@@ -172,7 +193,13 @@ pub fn grant(tx: &mut Tx<'_>, scope: &TenantScope, account_id: &str, assignments
 /// keeps the role. Partner-admin memberships stay as the operator made them.
 /// Replaces a member's roles and answers the member as now; `None` when every role was
 /// taken and the account is no longer a member.
-pub fn set_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_id: &str, roles: &[RoleAssignment]) -> Result<Option<Member>, AppError> {
+pub fn set_roles(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    account_id: &str,
+    roles: &[RoleAssignment],
+) -> Result<Option<Member>, AppError> {
     if roles.len() > 10 {
         return Err(AppError::invalid("roles", "at most 10"));
     }
@@ -198,9 +225,11 @@ fn change_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_id
     }
     let (partner, current): (Vec<Membership>, Vec<Membership>) = held.into_iter().partition(|m| m.role == Role::PartnerAdmin.code());
     let before: Vec<RoleAssignment> = current.iter().map(assignment).collect();
-    let changed_admin = before.iter().filter(|a| !wanted.contains(a)).chain(wanted.iter().filter(|a| !before.contains(a))).any(|a| {
-        Role::from_code(&a.role).is_some_and(Role::is_admin)
-    });
+    let changed_admin = before
+        .iter()
+        .filter(|a| !wanted.contains(a))
+        .chain(wanted.iter().filter(|a| !before.contains(a)))
+        .any(|a| Role::from_code(&a.role).is_some_and(Role::is_admin));
     if changed_admin {
         authorize(state, p, Permission::AdminRolesGrant)?;
     }

@@ -15,7 +15,14 @@ use crate::tenants::service::load_keys;
 
 /// Queues `message` inside the caller's transaction: the mail exists exactly when the
 /// change that causes it commits. `keys` are the tenant's (or the platform's) keys.
-pub fn enqueue(tx: &mut Tx<'_>, keys: &TenantKeys, tenant_id: Option<&str>, purpose: &str, message: &Message, now: NaiveDateTime) -> Result<String, AppError> {
+pub fn enqueue(
+    tx: &mut Tx<'_>,
+    keys: &TenantKeys,
+    tenant_id: Option<&str>,
+    purpose: &str,
+    message: &Message,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
     let id = Uuid::now_v7().to_string();
     let payload = serde_json::to_string(message).map_err(|e| AppError::Internal(e.to_string()))?;
     store::insert(
@@ -107,7 +114,10 @@ pub fn deliver_due(state: &AppState) -> Result<usize, AppError> {
                         audit::record(
                             tx,
                             &ctx,
-                            Event::new(Action::MailFailed, "mail", Some(&row.id)).outcome(Outcome::Failure).detail("purpose", row.purpose.as_str()).detail("status", status.code()),
+                            Event::new(Action::MailFailed, "mail", Some(&row.id))
+                                .outcome(Outcome::Failure)
+                                .detail("purpose", row.purpose.as_str())
+                                .detail("status", status.code()),
                         )?;
                     }
                 }

@@ -27,9 +27,11 @@ pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResu
 /// Claims a due message for one delivery attempt: pushes its next attempt out so another
 /// worker does not send it at the same time. Returns false if someone else claimed it.
 pub fn claim(conn: &mut DbConnection, id: &str, seen_next: NaiveDateTime, until: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(mail_outbox::table.find(id).filter(mail_outbox::status.eq("queued")).filter(mail_outbox::next_attempt_at.eq(seen_next)))
-        .set(mail_outbox::next_attempt_at.eq(until))
-        .execute(conn)?;
+    let n = diesel::update(
+        mail_outbox::table.find(id).filter(mail_outbox::status.eq("queued")).filter(mail_outbox::next_attempt_at.eq(seen_next)),
+    )
+    .set(mail_outbox::next_attempt_at.eq(until))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -46,10 +48,18 @@ pub fn mark_sent(conn: &mut DbConnection, id: &str, now: NaiveDateTime, attempts
 }
 
 /// Records a failed attempt: `Queued` retries at `next`; `Failed`/`Bounced` give up and drop the payload.
-pub fn mark_attempt_failed(conn: &mut DbConnection, id: &str, attempts: i32, next: NaiveDateTime, error: &str, status: MailStatus) -> QueryResult<usize> {
+pub fn mark_attempt_failed(
+    conn: &mut DbConnection,
+    id: &str,
+    attempts: i32,
+    next: NaiveDateTime,
+    error: &str,
+    status: MailStatus,
+) -> QueryResult<usize> {
     let give_up = status != MailStatus::Queued;
     let status = status.code();
-    let payload = diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Binary>>(if give_up { "NULL" } else { "payload_ciphertext" });
+    let payload =
+        diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Binary>>(if give_up { "NULL" } else { "payload_ciphertext" });
     diesel::update(mail_outbox::table.find(id))
         .set((
             mail_outbox::status.eq(status),

@@ -150,7 +150,9 @@ pub fn request_done(lang: Language, to: &str, tenant: &str, kind: &str) -> Messa
         (_, Language::En) => "Your request has been handled.",
     };
     let (subject, text) = match lang {
-        Language::De => (format!("Ihre Anfrage bei {tenant} wurde bearbeitet"), format!("Guten Tag,\n\n{what}\n\nMit freundlichen Grüßen\n{tenant}\n")),
+        Language::De => {
+            (format!("Ihre Anfrage bei {tenant} wurde bearbeitet"), format!("Guten Tag,\n\n{what}\n\nMit freundlichen Grüßen\n{tenant}\n"))
+        }
         Language::En => (format!("Your request to {tenant} has been handled"), format!("Hello,\n\n{what}\n\nKind regards,\n{tenant}\n")),
     };
     Message { to: to.to_owned(), subject, text }

@@ -35,7 +35,8 @@ impl Transport {
             MailTransport::Smtp => {
                 let smtp = &config.smtp;
                 let tls = || TlsParameters::new(smtp.host.clone()).map_err(|e| format!("mail.smtp: {e}"));
-                let mut builder = SmtpTransport::builder_dangerous(smtp.host.as_str()).port(smtp.port).timeout(Some(Duration::from_secs(30)));
+                let mut builder =
+                    SmtpTransport::builder_dangerous(smtp.host.as_str()).port(smtp.port).timeout(Some(Duration::from_secs(30)));
                 builder = match smtp.security {
                     SmtpSecurity::None => builder.tls(Tls::None),
                     SmtpSecurity::Starttls => builder.tls(Tls::Required(tls()?)),
@@ -56,7 +57,8 @@ impl Transport {
         // Files are read by people: unencoded, the link stays in one piece. SMTP gets
         // lettre's choice (quoted-printable for long lines), which every server accepts.
         let body = match self {
-            Self::Files(_) => Body::new_with_encoding(message.text.clone(), ContentTransferEncoding::Binary).unwrap_or_else(|_| Body::new(message.text.clone())),
+            Self::Files(_) => Body::new_with_encoding(message.text.clone(), ContentTransferEncoding::Binary)
+                .unwrap_or_else(|_| Body::new(message.text.clone())),
             Self::Smtp(_) => Body::new(message.text.clone()),
         };
         let part = lettre::message::SinglePart::builder().header(ContentType::TEXT_PLAIN).body(body);

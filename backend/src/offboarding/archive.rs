@@ -98,9 +98,26 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
 
     let mut table = Table::new(
         "participants",
-        &["id", "name", "email", "phone", "language", "mail_opt_out_at", "mail_opt_out_reason", "mail_opt_out_text", "created_at", "updated_at", "restricted_at", "erased_at"],
+        &[
+            "id",
+            "name",
+            "email",
+            "phone",
+            "language",
+            "mail_opt_out_at",
+            "mail_opt_out_reason",
+            "mail_opt_out_text",
+            "created_at",
+            "updated_at",
+            "restricted_at",
+            "erased_at",
+        ],
     );
-    let rows: Vec<ParticipantRow> = participants::table.filter(participants::tenant_id.eq(t)).order(participants::id.asc()).select(ParticipantRow::as_select()).load(conn)?;
+    let rows: Vec<ParticipantRow> = participants::table
+        .filter(participants::tenant_id.eq(t))
+        .order(participants::id.asc())
+        .select(ParticipantRow::as_select())
+        .load(conn)?;
     for p in rows {
         table.push(vec![
             v(&p.id),
@@ -121,9 +138,22 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
 
     let mut table = Table::new(
         "bookings",
-        &["id", "event_id", "participant_id", "status", "answers", "consent_text", "consented_at", "queued_at", "created_at", "cancelled_at", "cancelled_by"],
+        &[
+            "id",
+            "event_id",
+            "participant_id",
+            "status",
+            "answers",
+            "consent_text",
+            "consented_at",
+            "queued_at",
+            "created_at",
+            "cancelled_at",
+            "cancelled_by",
+        ],
     );
-    let rows: Vec<BookingRow> = bookings::table.filter(bookings::tenant_id.eq(t)).order(bookings::id.asc()).select(BookingRow::as_select()).load(conn)?;
+    let rows: Vec<BookingRow> =
+        bookings::table.filter(bookings::tenant_id.eq(t)).order(bookings::id.asc()).select(BookingRow::as_select()).load(conn)?;
     for b in rows {
         let answers = match plain(keys, "bookings", "answers", &b.id, b.answers_ciphertext.as_deref())? {
             Value::String(json) => serde_json::from_str(&json).unwrap_or(Value::String(json)),
@@ -147,9 +177,26 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
 
     let mut table = Table::new(
         "events",
-        &["id", "kind", "title", "description", "location_id", "company_id", "capacity", "waiting_list", "booking_opens_at", "booking_closes_at", "fields", "status", "created_by", "created_at", "updated_at"],
+        &[
+            "id",
+            "kind",
+            "title",
+            "description",
+            "location_id",
+            "company_id",
+            "capacity",
+            "waiting_list",
+            "booking_opens_at",
+            "booking_closes_at",
+            "fields",
+            "status",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ],
     );
-    let rows: Vec<EventRow> = events::table.filter(events::tenant_id.eq(t)).order(events::id.asc()).select(EventRow::as_select()).load(conn)?;
+    let rows: Vec<EventRow> =
+        events::table.filter(events::tenant_id.eq(t)).order(events::id.asc()).select(EventRow::as_select()).load(conn)?;
     for e in rows {
         table.push(vec![
             v(&e.id),
@@ -172,7 +219,11 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
     out.push(table);
 
     let mut table = Table::new("event_sessions", &["id", "event_id", "starts_at", "ends_at"]);
-    let rows: Vec<SessionRow> = event_sessions::table.filter(event_sessions::tenant_id.eq(t)).order(event_sessions::id.asc()).select(SessionRow::as_select()).load(conn)?;
+    let rows: Vec<SessionRow> = event_sessions::table
+        .filter(event_sessions::tenant_id.eq(t))
+        .order(event_sessions::id.asc())
+        .select(SessionRow::as_select())
+        .load(conn)?;
     for s in rows {
         table.push(vec![v(&s.id), v(&s.event_id), v(s.starts_at), v(s.ends_at)]);
     }
@@ -191,9 +242,25 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
 
     let mut table = Table::new(
         "attendance",
-        &["id", "session_id", "participant_id", "booking_id", "kind", "occurred_at", "recorded_at", "source", "device_id", "recorded_by", "late_upload", "supersedes_id", "voided", "reason"],
+        &[
+            "id",
+            "session_id",
+            "participant_id",
+            "booking_id",
+            "kind",
+            "occurred_at",
+            "recorded_at",
+            "source",
+            "device_id",
+            "recorded_by",
+            "late_upload",
+            "supersedes_id",
+            "voided",
+            "reason",
+        ],
     );
-    let rows: Vec<AttendanceRow> = attendance::table.filter(attendance::tenant_id.eq(t)).order(attendance::id.asc()).select(AttendanceRow::as_select()).load(conn)?;
+    let rows: Vec<AttendanceRow> =
+        attendance::table.filter(attendance::tenant_id.eq(t)).order(attendance::id.asc()).select(AttendanceRow::as_select()).load(conn)?;
     for a in rows {
         table.push(vec![
             v(&a.id),
@@ -214,19 +281,38 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
     }
     out.push(table);
 
-    let mut table = Table::new("device_taps", &["device_id", "idempotency_key", "tapped_at", "received_at", "outcome", "participant_id", "attendance_id", "late_upload"]);
+    let mut table = Table::new(
+        "device_taps",
+        &["device_id", "idempotency_key", "tapped_at", "received_at", "outcome", "participant_id", "attendance_id", "late_upload"],
+    );
     let rows: Vec<TapRow> = device_taps::table
         .filter(device_taps::tenant_id.eq(t))
         .order((device_taps::device_id.asc(), device_taps::idempotency_key.asc()))
         .select(TapRow::as_select())
         .load(conn)?;
     for r in rows {
-        table.push(vec![v(&r.device_id), v(&r.idempotency_key), v(r.tapped_at), v(r.received_at), v(&r.outcome), v(&r.participant_id), v(&r.attendance_id), v(r.late_upload)]);
+        table.push(vec![
+            v(&r.device_id),
+            v(&r.idempotency_key),
+            v(r.tapped_at),
+            v(r.received_at),
+            v(&r.outcome),
+            v(&r.participant_id),
+            v(&r.attendance_id),
+            v(r.late_upload),
+        ]);
     }
     out.push(table);
 
-    let mut table = Table::new("subject_requests", &["id", "participant_id", "kind", "message", "status", "received_via", "created_at", "due_at", "handled_at", "handled_by"]);
-    let rows: Vec<SubjectRequestRow> = subject_requests::table.filter(subject_requests::tenant_id.eq(t)).order(subject_requests::id.asc()).select(SubjectRequestRow::as_select()).load(conn)?;
+    let mut table = Table::new(
+        "subject_requests",
+        &["id", "participant_id", "kind", "message", "status", "received_via", "created_at", "due_at", "handled_at", "handled_by"],
+    );
+    let rows: Vec<SubjectRequestRow> = subject_requests::table
+        .filter(subject_requests::tenant_id.eq(t))
+        .order(subject_requests::id.asc())
+        .select(SubjectRequestRow::as_select())
+        .load(conn)?;
     for r in rows {
         table.push(vec![
             v(&r.id),
@@ -252,9 +338,23 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
 
     let mut table = Table::new(
         "devices",
-        &["id", "name", "location_id", "mode", "duplicate_window_seconds", "late_upload_after_seconds", "session_ids", "agent_version", "last_heartbeat_at", "created_by", "created_at", "revoked_at"],
+        &[
+            "id",
+            "name",
+            "location_id",
+            "mode",
+            "duplicate_window_seconds",
+            "late_upload_after_seconds",
+            "session_ids",
+            "agent_version",
+            "last_heartbeat_at",
+            "created_by",
+            "created_at",
+            "revoked_at",
+        ],
     );
-    let rows: Vec<DeviceRow> = devices::table.filter(devices::tenant_id.eq(t)).order(devices::id.asc()).select(DeviceRow::as_select()).load(conn)?;
+    let rows: Vec<DeviceRow> =
+        devices::table.filter(devices::tenant_id.eq(t)).order(devices::id.asc()).select(DeviceRow::as_select()).load(conn)?;
     for d in rows {
         table.push(vec![
             v(&d.id),
@@ -285,7 +385,8 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
     out.push(table);
 
     let mut table = Table::new("companies", &["id", "name", "created_at"]);
-    let rows: Vec<Company> = companies::table.filter(companies::tenant_id.eq(t)).order(companies::id.asc()).select(Company::as_select()).load(conn)?;
+    let rows: Vec<Company> =
+        companies::table.filter(companies::tenant_id.eq(t)).order(companies::id.asc()).select(Company::as_select()).load(conn)?;
     for c in rows {
         table.push(vec![v(&c.id), v(&c.name), v(c.created_at)]);
     }
@@ -293,19 +394,47 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
 
     // Staff: accounts are platform-level; their emails are under the platform keys.
     let platform = master.platform_keys();
-    let mut table = Table::new("members", &["id", "account_id", "email", "role", "is_primary", "company_id", "course_id", "created_at", "disabled_at"]);
-    let rows: Vec<Membership> = memberships::table.filter(memberships::tenant_id.eq(t)).order(memberships::id.asc()).select(Membership::as_select()).load(conn)?;
+    let mut table =
+        Table::new("members", &["id", "account_id", "email", "role", "is_primary", "company_id", "course_id", "created_at", "disabled_at"]);
+    let rows: Vec<Membership> =
+        memberships::table.filter(memberships::tenant_id.eq(t)).order(memberships::id.asc()).select(Membership::as_select()).load(conn)?;
     for m in rows {
         let email = match crate::accounts::store::find(conn, &m.account_id)? {
             Some(a) => Value::String(platform.decrypt("accounts", "email", &a.id, &a.email_ciphertext)?.to_string()),
             None => Value::Null,
         };
-        table.push(vec![v(&m.id), v(&m.account_id), email, v(&m.role), v(m.is_primary), v(&m.company_id), v(&m.course_id), v(m.created_at), v(m.disabled_at)]);
+        table.push(vec![
+            v(&m.id),
+            v(&m.account_id),
+            email,
+            v(&m.role),
+            v(m.is_primary),
+            v(&m.company_id),
+            v(&m.course_id),
+            v(m.created_at),
+            v(m.disabled_at),
+        ]);
     }
     out.push(table);
 
-    let mut table = Table::new("invitations", &["id", "email", "role", "company_id", "language", "invited_by", "created_at", "expires_at", "accepted_at", "accepted_account_id", "revoked_at"]);
-    let rows: Vec<Invitation> = invitations::table.filter(invitations::tenant_id.eq(t)).order(invitations::id.asc()).select(Invitation::as_select()).load(conn)?;
+    let mut table = Table::new(
+        "invitations",
+        &[
+            "id",
+            "email",
+            "role",
+            "company_id",
+            "language",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+            "accepted_account_id",
+            "revoked_at",
+        ],
+    );
+    let rows: Vec<Invitation> =
+        invitations::table.filter(invitations::tenant_id.eq(t)).order(invitations::id.asc()).select(Invitation::as_select()).load(conn)?;
     for i in rows {
         table.push(vec![
             v(&i.id),
@@ -333,11 +462,29 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
     out.push(table);
 
     const AUDIT_COLUMNS: &[&str] = &[
-        "chain", "seq", "id", "occurred_at", "actor_type", "actor_id", "actor_role", "action", "target_type", "target_id", "outcome", "subject_ref",
-        "company_id", "request_id", "ip_hash", "ip_key_id", "detail", "prev_hash", "entry_hash",
+        "chain",
+        "seq",
+        "id",
+        "occurred_at",
+        "actor_type",
+        "actor_id",
+        "actor_role",
+        "action",
+        "target_type",
+        "target_id",
+        "outcome",
+        "subject_ref",
+        "company_id",
+        "request_id",
+        "ip_hash",
+        "ip_key_id",
+        "detail",
+        "prev_hash",
+        "entry_hash",
     ];
     let mut table = Table::new("audit_entries", AUDIT_COLUMNS);
-    let rows: Vec<Entry> = audit_entries::table.filter(audit_entries::chain.eq(t)).order(audit_entries::seq.asc()).select(Entry::as_select()).load(conn)?;
+    let rows: Vec<Entry> =
+        audit_entries::table.filter(audit_entries::chain.eq(t)).order(audit_entries::seq.asc()).select(Entry::as_select()).load(conn)?;
     for e in rows {
         let record = v(&e);
         table.push(AUDIT_COLUMNS.iter().map(|c| record.get(*c).cloned().unwrap_or(Value::Null)).collect());
@@ -356,7 +503,9 @@ pub fn build(tenant: &Tenant, tables: &[Table], generated_at: DateTime<Utc>, sig
     for table in tables {
         for (ext, bytes) in [("json", table.json()), ("csv", table.csv())] {
             let name = format!("{}.{ext}", table.name);
-            files.push(json!({ "name": name, "table": table.name, "rows": table.rows.len(), "bytes": bytes.len(), "sha256": sha256_hex(&bytes) }));
+            files.push(
+                json!({ "name": name, "table": table.name, "rows": table.rows.len(), "bytes": bytes.len(), "sha256": sha256_hex(&bytes) }),
+            );
             tar_entry(&mut tar, &format!("{dir}/{name}"), &bytes, mtime);
         }
     }

@@ -73,7 +73,9 @@ pub fn verify(bytes: &[u8], expected_public_key: Option<&str>) -> Result<Verifie
     if document.as_object().map(|o| o.len()) != Some(2) {
         return Err(CertificateError::Format("holds more than certificate and signature".into()));
     }
-    let field = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| CertificateError::Format(format!("lacks {key}")));
+    let field = |v: &Value, key: &str| {
+        v.get(key).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| CertificateError::Format(format!("lacks {key}")))
+    };
     if field(certificate, "format")? != FORMAT || field(signature, "algorithm")? != ALGORITHM {
         return Err(CertificateError::Format("unknown format or algorithm".into()));
     }
@@ -84,7 +86,8 @@ pub fn verify(bytes: &[u8], expected_public_key: Option<&str>) -> Result<Verifie
     if ![&public_key, &key_id, &value].iter().all(|h| h.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))) {
         return Err(CertificateError::Changed);
     }
-    let signed_by = verify_with_public_key(&public_key, canonical(certificate).as_bytes(), &value).map_err(|_| CertificateError::BadSignature)?;
+    let signed_by =
+        verify_with_public_key(&public_key, canonical(certificate).as_bytes(), &value).map_err(|_| CertificateError::BadSignature)?;
     if signed_by != key_id {
         return Err(CertificateError::BadSignature);
     }

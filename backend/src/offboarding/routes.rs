@@ -10,9 +10,9 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::db::TenantScope;
+use crate::error::AppError;
 use crate::http::call::{staff, staff_granted};
 use crate::http::{problems, ApiError, Problem};
-use crate::error::AppError;
 use crate::state::AppState;
 
 /// The tenant's offboarding state and the end of its export window.
@@ -36,7 +36,8 @@ pub async fn tenant_status(state: web::Data<AppState>, p: Principal) -> Result<H
 ))]
 #[post("/offboarding")]
 pub async fn tenant_start(state: web::Data<AppState>, p: Principal, body: web::Json<StartOffboarding>) -> Result<HttpResponse, ApiError> {
-    let status = staff(state, p, Permission::OffboardingStart, move |state, p, scope| service::start(state, &p.audit, scope, &body)).await?;
+    let status =
+        staff(state, p, Permission::OffboardingStart, move |state, p, scope| service::start(state, &p.audit, scope, &body)).await?;
     Ok(HttpResponse::Ok().json(status))
 }
 
@@ -50,7 +51,8 @@ pub async fn tenant_start(state: web::Data<AppState>, p: Principal, body: web::J
 ))]
 #[get("/offboarding/archive")]
 pub async fn tenant_archive(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
-    let (bytes, name) = staff(state, p, Permission::OffboardingRead, move |state, p, scope| service::archive(state, &p.audit, scope)).await?;
+    let (bytes, name) =
+        staff(state, p, Permission::OffboardingRead, move |state, p, scope| service::archive(state, &p.audit, scope)).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/x-tar")
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
@@ -73,7 +75,10 @@ fn platform_scope(id: String) -> Result<TenantScope, AppError> {
 ))]
 #[get("/{id}/offboarding")]
 pub async fn platform_status(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let status = staff_granted(state, p, Permission::PlatformOffboarding, move |state, _, _| service::status(state, &platform_scope(id.into_inner())?)).await?;
+    let status = staff_granted(state, p, Permission::PlatformOffboarding, move |state, _, _| {
+        service::status(state, &platform_scope(id.into_inner())?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(status))
 }
 
@@ -86,8 +91,16 @@ pub async fn platform_status(state: web::Data<AppState>, p: Principal, id: web::
     problems::Unprocessable,
 ))]
 #[post("/{id}/offboarding")]
-pub async fn platform_start(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<StartOffboarding>) -> Result<HttpResponse, ApiError> {
-    let status = staff_granted(state, p, Permission::PlatformOffboarding, move |state, p, _| service::start(state, &p.audit, &platform_scope(id.into_inner())?, &body)).await?;
+pub async fn platform_start(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<StartOffboarding>,
+) -> Result<HttpResponse, ApiError> {
+    let status = staff_granted(state, p, Permission::PlatformOffboarding, move |state, p, _| {
+        service::start(state, &p.audit, &platform_scope(id.into_inner())?, &body)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(status))
 }
 
@@ -100,7 +113,10 @@ pub async fn platform_start(state: web::Data<AppState>, p: Principal, id: web::P
 ))]
 #[get("/{id}/offboarding/certificate")]
 pub async fn platform_certificate(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let text = staff_granted(state, p, Permission::PlatformOffboarding, move |state, p, _| service::certificate(state, &p.audit, &platform_scope(id.into_inner())?)).await?;
+    let text = staff_granted(state, p, Permission::PlatformOffboarding, move |state, p, _| {
+        service::certificate(state, &p.audit, &platform_scope(id.into_inner())?)
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"deletion-certificate.json\""))

@@ -39,7 +39,11 @@ fn already_started(row: &OffboardingRow) -> AppError {
         Some(done) => AppError::rule(ProblemCode::TenantOffboarded, format!("this tenant was offboarded on {}", iso(done))),
         None => AppError::rule(
             ProblemCode::OffboardingStarted,
-            format!("this tenant's offboarding started on {}; its data is deleted after {}. It runs once.", iso(row.started_at), iso(row.archive_until)),
+            format!(
+                "this tenant's offboarding started on {}; its data is deleted after {}. It runs once.",
+                iso(row.started_at),
+                iso(row.archive_until)
+            ),
         ),
     }
 }
@@ -102,7 +106,8 @@ pub fn start(state: &AppState, ctx: &AuditContext, scope: &TenantScope, input: &
         if store::set_status(tx, tenant_id, STATUS_ACTIVE, STATUS_READ_ONLY, now)? == 0 {
             return Err(already_started(&row));
         }
-        let event = || Event::new(Action::TenantOffboardingStarted, "tenant", Some(tenant_id)).detail("archive_until", iso(row.archive_until));
+        let event =
+            || Event::new(Action::TenantOffboardingStarted, "tenant", Some(tenant_id)).detail("archive_until", iso(row.archive_until));
         audit::record(tx, ctx, event())?;
         tx.enter_tenant(scope)?;
         audit::record(tx, ctx, event())?;
@@ -120,7 +125,12 @@ pub fn archive(state: &AppState, ctx: &AuditContext, scope: &TenantScope) -> Res
     state.db.tenant_tx(scope, |tx| {
         let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
         match store::find(tx, tenant_id)? {
-            None => return Err(AppError::rule(ProblemCode::NotOffboarding, "the export archive is made during offboarding; start the offboarding first")),
+            None => {
+                return Err(AppError::rule(
+                    ProblemCode::NotOffboarding,
+                    "the export archive is made during offboarding; start the offboarding first",
+                ))
+            }
             Some(row) if row.completed_at.is_some() => return Err(already_started(&row)),
             Some(_) => {}
         }
@@ -131,7 +141,10 @@ pub fn archive(state: &AppState, ctx: &AuditContext, scope: &TenantScope) -> Res
         audit::record(
             tx,
             ctx,
-            Event::new(Action::TenantArchiveDownloaded, "tenant", Some(tenant_id)).detail("rows", rows).detail("bytes", bytes.len()).detail("sha256", sha256_hex(&bytes)),
+            Event::new(Action::TenantArchiveDownloaded, "tenant", Some(tenant_id))
+                .detail("rows", rows)
+                .detail("bytes", bytes.len())
+                .detail("sha256", sha256_hex(&bytes)),
         )?;
         Ok((bytes, format!("{}-export-{}.tar", tenant.slug, ctx.at.format("%Y-%m-%d"))))
     })
@@ -179,7 +192,14 @@ pub fn complete(state: &AppState, tenant_id: &str, at: DateTime<Utc>) -> Result<
         let counts = store::delete_tenant_data(tx, tenant_id, now)?;
         let keys = store::destroy_keys(tx, tenant_id, now)?;
         for (category, record_count) in counts.iter().filter(|(_, n)| *n > 0) {
-            let new = deletion::NewDeletion { category, record_count: *record_count, subject_ref: None, reason_code: REASON_CODE, reason_text: REASON_TEXT, legal_basis: LEGAL_BASIS };
+            let new = deletion::NewDeletion {
+                category,
+                record_count: *record_count,
+                subject_ref: None,
+                reason_code: REASON_CODE,
+                reason_text: REASON_TEXT,
+                legal_basis: LEGAL_BASIS,
+            };
             deletion::record(tx, &ctx, new)?;
         }
         let deleted: i64 = counts.iter().filter(|(c, _)| *c != "staff_sessions_ended").map(|(_, n)| n).sum();
@@ -188,7 +208,9 @@ pub fn complete(state: &AppState, tenant_id: &str, at: DateTime<Utc>) -> Result<
         audit::record(
             tx,
             &ctx,
-            Event::new(Action::TenantKeysDestroyed, "tenant", Some(tenant_id)).detail("key_ids", key_ids.join(",")).detail("keyring_secret", keyring_secret),
+            Event::new(Action::TenantKeysDestroyed, "tenant", Some(tenant_id))
+                .detail("key_ids", key_ids.join(","))
+                .detail("keyring_secret", keyring_secret),
         )?;
         let head = audit::store::head_or_genesis(tx, tenant_id)?;
         let content = json!({
@@ -216,7 +238,11 @@ pub fn complete(state: &AppState, tenant_id: &str, at: DateTime<Utc>) -> Result<
             "audit_chain": { "seq": head.seq, "head_hash": hex::encode(&head.head_hash) },
         });
         let text = certificate::sign(content, &signer);
-        audit::record(tx, &ctx, Event::new(Action::DeletionCertificateIssued, "tenant", Some(tenant_id)).detail("sha256", sha256_hex(text.as_bytes())))?;
+        audit::record(
+            tx,
+            &ctx,
+            Event::new(Action::DeletionCertificateIssued, "tenant", Some(tenant_id)).detail("sha256", sha256_hex(text.as_bytes())),
+        )?;
         store::complete(tx, tenant_id, now, &text)?;
         store::set_status(tx, tenant_id, STATUS_READ_ONLY, STATUS_OFFBOARDED, now)?;
         store::clear_tenant_texts(tx, tenant_id)?;
@@ -236,7 +262,12 @@ pub fn certificate(state: &AppState, ctx: &AuditContext, scope: &TenantScope) ->
     state.db.platform_tx(|tx| {
         let row = store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound)?;
         let text = row.certificate.ok_or(AppError::NotFound)?;
-        audit::record(tx, ctx, Event::new(Action::DeletionCertificateDownloaded, "tenant", Some(scope.tenant_id())).detail("sha256", sha256_hex(text.as_bytes())))?;
+        audit::record(
+            tx,
+            ctx,
+            Event::new(Action::DeletionCertificateDownloaded, "tenant", Some(scope.tenant_id()))
+                .detail("sha256", sha256_hex(text.as_bytes())),
+        )?;
         Ok(text)
     })
 }

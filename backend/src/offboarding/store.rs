@@ -13,7 +13,11 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 
 pub fn find(conn: &mut DbConnection, tenant_id: &str) -> QueryResult<Option<OffboardingRow>> {
-    tenant_offboardings::table.filter(tenant_offboardings::tenant_id.eq(tenant_id)).select(OffboardingRow::as_select()).first(conn).optional()
+    tenant_offboardings::table
+        .filter(tenant_offboardings::tenant_id.eq(tenant_id))
+        .select(OffboardingRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn insert(conn: &mut DbConnection, row: &OffboardingRow) -> QueryResult<usize> {
@@ -31,15 +35,23 @@ pub fn due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<Strin
 }
 
 pub fn complete(conn: &mut DbConnection, tenant_id: &str, now: NaiveDateTime, certificate: &str) -> QueryResult<usize> {
-    diesel::update(tenant_offboardings::table.filter(tenant_offboardings::tenant_id.eq(tenant_id)).filter(tenant_offboardings::completed_at.is_null()))
-        .set((tenant_offboardings::completed_at.eq(now), tenant_offboardings::keys_destroyed_at.eq(now), tenant_offboardings::certificate.eq(certificate)))
-        .execute(conn)
+    diesel::update(
+        tenant_offboardings::table.filter(tenant_offboardings::tenant_id.eq(tenant_id)).filter(tenant_offboardings::completed_at.is_null()),
+    )
+    .set((
+        tenant_offboardings::completed_at.eq(now),
+        tenant_offboardings::keys_destroyed_at.eq(now),
+        tenant_offboardings::certificate.eq(certificate),
+    ))
+    .execute(conn)
 }
 
 /// Moves the tenant from `from` to `to` (`active` → `read_only` → `offboarded`); 0 when
 /// it was not in `from`.
 pub fn set_status(conn: &mut DbConnection, tenant_id: &str, from: &str, to: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(tenants::table.find(tenant_id).filter(tenants::status.eq(from))).set((tenants::status.eq(to), tenants::updated_at.eq(now))).execute(conn)
+    diesel::update(tenants::table.find(tenant_id).filter(tenants::status.eq(from)))
+        .set((tenants::status.eq(to), tenants::updated_at.eq(now)))
+        .execute(conn)
 }
 
 /// The consent text of the booking pages may name people; it goes with the data.

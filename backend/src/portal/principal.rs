@@ -45,7 +45,8 @@ impl FromRequest for Participant {
                 let origin = facts.origin(&state)?;
                 let now = origin.at.naive_utc();
                 let mut conn = state.db.conn()?;
-                let session = store::session_by_hash(&mut conn, &token_hash(&token)).map_err(crate::AppError::from)?.ok_or_else(unauthenticated)?;
+                let session =
+                    store::session_by_hash(&mut conn, &token_hash(&token)).map_err(crate::AppError::from)?.ok_or_else(unauthenticated)?;
                 let idle = Duration::minutes(i64::from(state.config.session.idle_minutes));
                 if session.ended_at.is_some() || session.expires_at <= now || session.last_seen_at + idle <= now {
                     return Err(unauthenticated());

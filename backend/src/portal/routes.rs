@@ -4,7 +4,10 @@
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
-use super::model::{LinkRequest, LinkRequested, MailPreference, NewRequest, ParticipantSession, PortalBooking, PortalMe, RedeemLink, RequestView, Unsubscribe};
+use super::model::{
+    LinkRequest, LinkRequested, MailPreference, NewRequest, ParticipantSession, PortalBooking, PortalMe, RedeemLink, RequestView,
+    Unsubscribe,
+};
 use super::principal::Participant;
 use super::service;
 use crate::http::call::public_in_tenant;
@@ -20,7 +23,12 @@ use crate::AppError;
     problems::TooManyRequests,
 ))]
 #[post("/{tenant}/magic-link")]
-pub async fn request_link(req: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>, body: web::Json<LinkRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn request_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Json<LinkRequest>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let (job, origin, tenant, scope) = public_in_tenant(&req, &state, slug.into_inner(), move |state, origin, tenant, scope| {
         Ok((service::admit_link_request(state, tenant, &body)?, origin.clone(), tenant.clone(), scope.clone()))
@@ -47,13 +55,24 @@ pub async fn request_link(req: HttpRequest, state: web::Data<AppState>, slug: we
     problems::TooManyRequests,
 ))]
 #[post("/{tenant}/magic-link/redeem")]
-pub async fn redeem(req: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>, body: web::Json<RedeemLink>) -> Result<HttpResponse, ApiError> {
+pub async fn redeem(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Json<RedeemLink>,
+) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().token;
-    let session = public_in_tenant(&req, &state, slug.into_inner(), move |state, origin, _, scope| service::redeem(state, origin, scope, &token)).await?;
+    let session =
+        public_in_tenant(&req, &state, slug.into_inner(), move |state, origin, _, scope| service::redeem(state, origin, scope, &token))
+            .await?;
     Ok(HttpResponse::Ok().json(session))
 }
 
-async fn run<T: Send + 'static>(state: web::Data<AppState>, p: Participant, f: impl FnOnce(&AppState, &Participant) -> Result<T, AppError> + Send + 'static) -> Result<T, ApiError> {
+async fn run<T: Send + 'static>(
+    state: web::Data<AppState>,
+    p: Participant,
+    f: impl FnOnce(&AppState, &Participant) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, ApiError> {
     Ok(web::block(move || f(&state, &p)).await??)
 }
 

@@ -17,8 +17,8 @@ use crate::crypto::random_bytes;
 use crate::db::{TenantScope, Tx};
 use crate::error::AppError;
 use crate::events::model::SessionView;
-use crate::notify::templates::{self, Language};
 use crate::notify;
+use crate::notify::templates::{self, Language};
 use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::model::Tenant;
@@ -51,7 +51,8 @@ pub struct LinkJob {
 /// after the response, so neither the answer nor its timing tells (TOM ACC-4).
 pub fn admit_link_request(state: &AppState, tenant: &Tenant, input: &LinkRequest) -> Result<LinkJob, AppError> {
     let email = validate_email(&input.email)?;
-    let lang = Language::from_code(input.language.as_deref().unwrap_or("de")).ok_or_else(|| AppError::invalid("language", "must be de or en"))?;
+    let lang =
+        Language::from_code(input.language.as_deref().unwrap_or("de")).ok_or_else(|| AppError::invalid("language", "must be de or en"))?;
     // Per email (and tenant), keyed by a hash that exists only in memory.
     state.limits.magic_link_per_email.admit(&token_hash(&format!("{}|{email}", tenant.id)))?;
     Ok(LinkJob { email, lang })
@@ -67,7 +68,11 @@ pub fn send_link(state: &AppState, origin: &Origin, tenant: &Tenant, scope: &Ten
         let keys = keys(tx, scope, &state.master)?;
         let index = keys.blind_index("participants", "email", email);
         let Some(participant) = booking_store::participant_by_email(tx, scope.tenant_id(), &index)? else {
-            audit::record(tx, &visitor(origin, None), Event::new(Action::MagicLinkRequested, "participant", None).outcome(Outcome::Failure))?;
+            audit::record(
+                tx,
+                &visitor(origin, None),
+                Event::new(Action::MagicLinkRequested, "participant", None).outcome(Outcome::Failure),
+            )?;
             return Ok(());
         };
         let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
@@ -85,7 +90,11 @@ pub fn send_link(state: &AppState, origin: &Origin, tenant: &Tenant, scope: &Ten
         let url = format!("{}/#/p/{}/login?token={token}", state.config.public_url.trim_end_matches('/'), tenant.slug);
         let message = templates::magic_link(lang, email, &tenant.name, &url, LINK_MINUTES);
         notify::enqueue(tx, &keys, Some(scope.tenant_id()), "magic_link", &message, now)?;
-        audit::record(tx, &visitor(origin, Some(&participant.id)), Event::new(Action::MagicLinkRequested, "participant", Some(&participant.id)).subject(&participant.id, None))?;
+        audit::record(
+            tx,
+            &visitor(origin, Some(&participant.id)),
+            Event::new(Action::MagicLinkRequested, "participant", Some(&participant.id)).subject(&participant.id, None),
+        )?;
         Ok(())
     })?;
     state.mail_wakeup.wake();
@@ -98,7 +107,8 @@ pub fn redeem(state: &AppState, origin: &Origin, scope: &TenantScope, token: &st
     let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
     let fail = |reason: &'static str, participant: Option<&str>| -> Result<ParticipantSession, AppError> {
         state.db.tenant_tx(scope, |tx| {
-            let event = Event::new(Action::ParticipantSignInFailed, "participant", participant).outcome(Outcome::Failure).detail("reason", reason);
+            let event =
+                Event::new(Action::ParticipantSignInFailed, "participant", participant).outcome(Outcome::Failure).detail("reason", reason);
             audit::record(tx, &visitor(origin, participant), event).map(|_| ())
         })?;
         Err(link_invalid())
@@ -126,7 +136,9 @@ pub fn redeem(state: &AppState, origin: &Origin, scope: &TenantScope, token: &st
         if store::use_link(tx, scope.tenant_id(), &link.id, now)? == 0 {
             return Ok(None);
         }
-        let Some(participant) = booking_store::participant(tx, scope.tenant_id(), &link.participant_id)?.filter(|p| p.email_index == link.email_index) else {
+        let Some(participant) =
+            booking_store::participant(tx, scope.tenant_id(), &link.participant_id)?.filter(|p| p.email_index == link.email_index)
+        else {
             return Ok(None);
         };
         let session = ParticipantSessionRow {
@@ -140,7 +152,11 @@ pub fn redeem(state: &AppState, origin: &Origin, scope: &TenantScope, token: &st
             ended_at: None,
         };
         store::insert_session(tx, &session)?;
-        audit::record(tx, &visitor(origin, Some(&participant.id)), Event::new(Action::ParticipantSignedIn, "participant_session", Some(&session.id)).subject(&participant.id, None))?;
+        audit::record(
+            tx,
+            &visitor(origin, Some(&participant.id)),
+            Event::new(Action::ParticipantSignedIn, "participant_session", Some(&session.id)).subject(&participant.id, None),
+        )?;
         let who = person(&keys(tx, scope, &state.master)?, &participant)?;
         Ok(Some(ParticipantSession { token: session_token.clone(), expires_at: session.expires_at, name: who.name, email: who.email }))
     })?;
@@ -159,7 +175,15 @@ pub fn me(state: &AppState, p: &Participant) -> Result<PortalMe, AppError> {
         let row = me_row(tx, p)?;
         let who = person(&keys(tx, &p.scope, &state.master)?, &row)?;
         let tenant = crate::tenants::store::find(tx, p.scope.tenant_id())?.ok_or(AppError::NotFound)?;
-        Ok(PortalMe { name: who.name, email: who.email, phone: who.phone, language: row.language, tenant_name: tenant.name, tenant_slug: tenant.slug, mail_opt_out: row.mail_opt_out_at.is_some() })
+        Ok(PortalMe {
+            name: who.name,
+            email: who.email,
+            phone: who.phone,
+            language: row.language,
+            tenant_name: tenant.name,
+            tenant_slug: tenant.slug,
+            mail_opt_out: row.mail_opt_out_at.is_some(),
+        })
     })
 }
 
@@ -228,7 +252,13 @@ pub fn create_request(state: &AppState, p: &Participant, input: &NewRequest) -> 
             handled_by: None,
         };
         store::insert_request(tx, &row)?;
-        audit::record(tx, &p.audit, Event::new(Action::SubjectRequestReceived, "subject_request", Some(&row.id)).subject(&p.participant_id, None).detail("kind", row.kind.as_str()))?;
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(Action::SubjectRequestReceived, "subject_request", Some(&row.id))
+                .subject(&p.participant_id, None)
+                .detail("kind", row.kind.as_str()),
+        )?;
         Ok(RequestView { id: row.id, kind: row.kind, status: row.status, created_at: row.created_at, due_at: row.due_at })
     })
 }
@@ -274,7 +304,11 @@ pub fn logout(state: &AppState, p: &Participant) -> Result<(), AppError> {
     let now: NaiveDateTime = p.audit.at.naive_utc();
     state.db.tenant_tx(&p.scope, |tx| {
         store::end_session(tx, p.scope.tenant_id(), &p.session_id, now)?;
-        audit::record(tx, &p.audit, Event::new(Action::ParticipantSignedOut, "participant_session", Some(&p.session_id)).subject(&p.participant_id, None))?;
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(Action::ParticipantSignedOut, "participant_session", Some(&p.session_id)).subject(&p.participant_id, None),
+        )?;
         Ok(())
     })
 }

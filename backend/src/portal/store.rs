@@ -15,7 +15,9 @@ pub fn link_by_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option<
 
 /// Marks a link used; 0 when it was used already (single use, even under a race).
 pub fn use_link(conn: &mut DbConnection, tenant_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(magic_links::table.find((tenant_id, id)).filter(magic_links::used_at.is_null())).set(magic_links::used_at.eq(now)).execute(conn)
+    diesel::update(magic_links::table.find((tenant_id, id)).filter(magic_links::used_at.is_null()))
+        .set(magic_links::used_at.eq(now))
+        .execute(conn)
 }
 
 pub fn insert_session(conn: &mut DbConnection, row: &ParticipantSessionRow) -> QueryResult<usize> {
@@ -23,7 +25,11 @@ pub fn insert_session(conn: &mut DbConnection, row: &ParticipantSessionRow) -> Q
 }
 
 pub fn session_by_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option<ParticipantSessionRow>> {
-    participant_sessions::table.filter(participant_sessions::token_hash.eq(hash)).select(ParticipantSessionRow::as_select()).first(conn).optional()
+    participant_sessions::table
+        .filter(participant_sessions::token_hash.eq(hash))
+        .select(ParticipantSessionRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn touch_session(conn: &mut DbConnection, tenant_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
@@ -31,7 +37,9 @@ pub fn touch_session(conn: &mut DbConnection, tenant_id: &str, id: &str, now: Na
 }
 
 pub fn end_session(conn: &mut DbConnection, tenant_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(participant_sessions::table.find((tenant_id, id)).filter(participant_sessions::ended_at.is_null())).set(participant_sessions::ended_at.eq(now)).execute(conn)
+    diesel::update(participant_sessions::table.find((tenant_id, id)).filter(participant_sessions::ended_at.is_null()))
+        .set(participant_sessions::ended_at.eq(now))
+        .execute(conn)
 }
 
 pub fn insert_request(conn: &mut DbConnection, row: &SubjectRequestRow) -> QueryResult<usize> {

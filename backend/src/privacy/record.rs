@@ -162,7 +162,8 @@ struct Periods {
 }
 
 fn periods(conn: &mut DbConnection, tenant: &str) -> QueryResult<Periods> {
-    let rows: Vec<SettingsRow> = retention_settings::table.filter(retention_settings::tenant_id.eq(tenant)).select(SettingsRow::as_select()).load(conn)?;
+    let rows: Vec<SettingsRow> =
+        retention_settings::table.filter(retention_settings::tenant_id.eq(tenant)).select(SettingsRow::as_select()).load(conn)?;
     let find = |c: &str| rows.iter().find(|r| r.category == c);
     Ok(Periods {
         participant_months: find(CATEGORY_PARTICIPANTS).map_or(retention::DEFAULT_PARTICIPANT_MONTHS, |r| r.months),
@@ -173,7 +174,11 @@ fn periods(conn: &mut DbConnection, tenant: &str) -> QueryResult<Periods> {
 }
 
 fn counts(conn: &mut DbConnection, tenant: &str) -> QueryResult<ProcessingCounts> {
-    let anonymised = participants::table.filter(participants::tenant_id.eq(tenant)).filter(participants::erased_at.is_not_null()).count().get_result(conn)?;
+    let anonymised = participants::table
+        .filter(participants::tenant_id.eq(tenant))
+        .filter(participants::erased_at.is_not_null())
+        .count()
+        .get_result(conn)?;
     let all: i64 = participants::table.filter(participants::tenant_id.eq(tenant)).count().get_result(conn)?;
     Ok(ProcessingCounts {
         participants: all - anonymised,
@@ -181,7 +186,11 @@ fn counts(conn: &mut DbConnection, tenant: &str) -> QueryResult<ProcessingCounts
         bookings: bookings::table.filter(bookings::tenant_id.eq(tenant)).count().get_result(conn)?,
         attendance_records: attendance::table.filter(attendance::tenant_id.eq(tenant)).count().get_result(conn)?,
         card_bindings: cards::table.filter(cards::tenant_id.eq(tenant)).count().get_result(conn)?,
-        staff_memberships: memberships::table.filter(memberships::tenant_id.eq(tenant)).filter(memberships::disabled_at.is_null()).count().get_result(conn)?,
+        staff_memberships: memberships::table
+            .filter(memberships::tenant_id.eq(tenant))
+            .filter(memberships::disabled_at.is_null())
+            .count()
+            .get_result(conn)?,
     })
 }
 
@@ -190,9 +199,17 @@ fn mail_recipient(state: &AppState, lang: RecordLang) -> String {
     match state.config.mail.transport {
         MailTransport::Smtp => {
             let host = &state.config.mail.smtp.host;
-            tr(lang, &format!("Mail-Relay {host} (SMTP-Server des Plattformbetriebs)"), &format!("mail relay {host} (the platform's SMTP server)"))
+            tr(
+                lang,
+                &format!("Mail-Relay {host} (SMTP-Server des Plattformbetriebs)"),
+                &format!("mail relay {host} (the platform's SMTP server)"),
+            )
         }
-        MailTransport::File => tr(lang, "kein Mail-Relay: Mails werden als Dateien auf dem Server abgelegt (Entwicklung)", "no mail relay: mails are written as files on the server (development)"),
+        MailTransport::File => tr(
+            lang,
+            "kein Mail-Relay: Mails werden als Dateien auf dem Server abgelegt (Entwicklung)",
+            "no mail relay: mails are written as files on the server (development)",
+        ),
     }
 }
 
@@ -204,7 +221,10 @@ fn activities(state: &AppState, lang: RecordLang, p: &Periods) -> Vec<Processing
         &format!("{months} months after the person's last event, then anonymised (daily run); erased earlier on request (Art. 17); restricted people (Art. 18) are kept until the restriction is lifted"),
     );
     let admins = ("Mandanten-Admins und Partner-Admins: alle Daten", "tenant admins and partner admins: everything");
-    let platform = ("Plattformbetrieb: nur auf Weisung (Betrieb, Sicherung); Plattform-Admins sehen keine Teilnehmendendaten", "platform operator: on instruction only (operation, backups); platform admins do not see participant data");
+    let platform = (
+        "Plattformbetrieb: nur auf Weisung (Betrieb, Sicherung); Plattform-Admins sehen keine Teilnehmendendaten",
+        "platform operator: on instruction only (operation, backups); platform admins do not see participant data",
+    );
     vec![
         ProcessingActivity {
             id: "bookings".into(),
@@ -401,16 +421,28 @@ const MEASURES: &[(&str, &str, &str)] = &[
     ("ACC-5", "Passwortänderung beendet andere Sitzungen", "a password change ends the other sessions"),
     ("ACC-6", "zweiter Faktor (TOTP), für Admin-Rollen erzwingbar", "second factor (TOTP), can be required for admin roles"),
     ("ACC-8", "Sitzungen einzeln oder alle beenden", "end sessions one by one or all"),
-    ("AUTHZ-1", "rollenbasierte Rechte, jede Anfrage serverseitig geprüft, Verweigerungen protokolliert", "role-based permissions checked on every request, denials audited"),
+    (
+        "AUTHZ-1",
+        "rollenbasierte Rechte, jede Anfrage serverseitig geprüft, Verweigerungen protokolliert",
+        "role-based permissions checked on every request, denials audited",
+    ),
     ("AUTHZ-3", "nur primäre Admins vergeben Admin-Rollen", "only primary admins grant admin roles"),
     ("AUTHZ-4", "Höchstzahl an Admins je Mandant", "a maximum number of admins per tenant"),
     ("AUTHZ-5", "Überprüfung der Zugriffsrechte (letzte Anmeldung, ruhende Konten)", "access review (last sign-in, dormant accounts)"),
     ("SEP-1", "jeder Datensatz gehört genau einem Mandanten", "every record belongs to exactly one tenant"),
-    ("SEP-2", "Mandantentrennung in der Datenbank (zusammengesetzte Schlüssel, Row-Level Security)", "tenant separation in the database (composite keys, row-level security)"),
+    (
+        "SEP-2",
+        "Mandantentrennung in der Datenbank (zusammengesetzte Schlüssel, Row-Level Security)",
+        "tenant separation in the database (composite keys, row-level security)",
+    ),
     ("SEP-3", "Firmen- und Kurs-Trennung innerhalb des Mandanten", "company and course separation within a tenant"),
     ("SEP-4", "Produktion und Test getrennt", "production and test separated"),
     ("SEP-6", "Mandantenwechsel leert alle Daten im Browser", "switching tenants clears all data in the browser"),
-    ("PSEUDO-1", "Feldverschlüsselung mit Schlüsseln je Mandant, Suche über Blindindizes", "field encryption with per-tenant keys, search by blind indexes"),
+    (
+        "PSEUDO-1",
+        "Feldverschlüsselung mit Schlüsseln je Mandant, Suche über Blindindizes",
+        "field encryption with per-tenant keys, search by blind indexes",
+    ),
     ("PSEUDO-2", "Anonymisierung nach Ablauf der Aufbewahrungsfrist", "anonymisation after the retention period"),
     ("TRANS-1", "nur verschlüsselte Verbindungen (TLS)", "encrypted connections only (TLS)"),
     ("TRANS-2", "signierte Geräteanfragen mit Schutz vor Wiederholung", "signed device requests with replay protection"),
@@ -422,12 +454,24 @@ const MEASURES: &[(&str, &str, &str)] = &[
     ("INPUT-4", "signierte Exporte des Protokolls", "signed exports of the audit log"),
     ("INPUT-5", "manipulationssichere Hash-Kette", "tamper-evident hash chain"),
     ("INPUT-6", "Zustellnachweis, Abmeldungen mit Grund", "delivery tracking, opt-outs with reason"),
-    ("AVAIL-4", "automatische Wiederverbindung, Offline-Anzeige, Geräte-Warteschlange", "automatic reconnection, offline display, device queue"),
+    (
+        "AVAIL-4",
+        "automatische Wiederverbindung, Offline-Anzeige, Geräte-Warteschlange",
+        "automatic reconnection, offline display, device queue",
+    ),
     ("PRIV-1", "Datenminimierung (z. B. nur der Vorname am Kiosk)", "data minimisation (e.g. first name only on the kiosk)"),
-    ("PRIV-2", "Sitzungsdaten der Teilnehmenden nur im flüchtigen Speicher des Tabs", "participant session data only in the tab's volatile storage"),
+    (
+        "PRIV-2",
+        "Sitzungsdaten der Teilnehmenden nur im flüchtigen Speicher des Tabs",
+        "participant session data only in the tab's volatile storage",
+    ),
     ("PRIV-4", "Löschfunktion mit Löschprotokoll", "erasure with a deletion log"),
     ("PRIV-5", "serverseitige Schema-Prüfung aller Eingaben", "server-side schema validation of all input"),
-    ("PRIV-6", "Aufbewahrungsfristen je Mandant, tägliche Anonymisierung und Kürzung des Protokolls", "per-tenant retention periods, daily anonymisation and audit log pruning"),
+    (
+        "PRIV-6",
+        "Aufbewahrungsfristen je Mandant, tägliche Anonymisierung und Kürzung des Protokolls",
+        "per-tenant retention periods, daily anonymisation and audit log pruning",
+    ),
     ("RIGHTS-1", "Auskunft (JSON), Einschränkung, Löschung je Person", "access (JSON), restriction, erasure per person"),
     ("RIGHTS-2", "Anfragen Betroffener landen beim Mandanten, der entscheidet", "data subject requests go to the tenant, who decides"),
     ("RIGHTS-3", "dieses Verarbeitungsverzeichnis", "this processing record"),
@@ -448,14 +492,23 @@ pub fn get(state: &AppState, p: &Principal, scope: &TenantScope, lang: RecordLan
         let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
         let periods = periods(tx, tenant_id)?;
         let counts = counts(tx, tenant_id)?;
-        audit::record(tx, &p.audit, Event::new(Action::ProcessingRecordViewed, "tenant", Some(tenant_id)).detail("lang", if lang == RecordLang::De { "de" } else { "en" }))?;
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(Action::ProcessingRecordViewed, "tenant", Some(tenant_id))
+                .detail("lang", if lang == RecordLang::De { "de" } else { "en" }),
+        )?;
         Ok(ProcessingRecord {
             generated_at,
             lang,
             controller: RecordController { tenant_id: tenant.id.clone(), name: tenant.name.clone(), slug: tenant.slug.clone() },
             processor: RecordProcessor {
                 name: DEFAULT_PROCESSOR.to_owned(),
-                role: tr(lang, "Auftragsverarbeiter (Art. 28 DSGVO), verarbeitet nur auf Weisung des Mandanten", "processor (Art. 28 GDPR), processing only on the tenant's instructions"),
+                role: tr(
+                    lang,
+                    "Auftragsverarbeiter (Art. 28 DSGVO), verarbeitet nur auf Weisung des Mandanten",
+                    "processor (Art. 28 GDPR), processing only on the tenant's instructions",
+                ),
             },
             activities: activities(state, lang, &periods),
             retention: retention_facts(lang, &periods),

@@ -157,7 +157,8 @@ pub struct TenantRun {
 // --- store ---
 
 fn settings(conn: &mut DbConnection, tenant: &str) -> QueryResult<Settings> {
-    let rows: Vec<SettingsRow> = retention_settings::table.filter(retention_settings::tenant_id.eq(tenant)).select(SettingsRow::as_select()).load(conn)?;
+    let rows: Vec<SettingsRow> =
+        retention_settings::table.filter(retention_settings::tenant_id.eq(tenant)).select(SettingsRow::as_select()).load(conn)?;
     let mut out = Settings::default();
     for row in rows {
         match row.category.as_str() {
@@ -173,7 +174,9 @@ fn settings(conn: &mut DbConnection, tenant: &str) -> QueryResult<Settings> {
 /// CONFLICT DO NOTHING`, so the job and an admin can race here).
 fn ensure_row(conn: &mut DbConnection, tenant: &str, category: &str, default_months: i32) -> QueryResult<()> {
     let sql = match conn {
-        DbConnection::Postgres(_) => "INSERT INTO retention_settings (tenant_id, category, months) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        DbConnection::Postgres(_) => {
+            "INSERT INTO retention_settings (tenant_id, category, months) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+        }
         DbConnection::Sqlite(_) => "INSERT INTO retention_settings (tenant_id, category, months) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
     };
     diesel::sql_query(sql).bind::<Text, _>(tenant).bind::<Text, _>(category).bind::<Integer, _>(default_months).execute(conn)?;
@@ -202,7 +205,10 @@ fn live_participants(conn: &mut DbConnection, tenant: &str) -> QueryResult<Vec<(
 /// The end of the latest session of any event each participant booked.
 fn last_session_ends(conn: &mut DbConnection, tenant: &str) -> QueryResult<BTreeMap<String, NaiveDateTime>> {
     let rows: Vec<(String, Option<NaiveDateTime>)> = booking_rows::table
-        .inner_join(event_sessions::table.on(event_sessions::tenant_id.eq(booking_rows::tenant_id).and(event_sessions::event_id.eq(booking_rows::event_id))))
+        .inner_join(
+            event_sessions::table
+                .on(event_sessions::tenant_id.eq(booking_rows::tenant_id).and(event_sessions::event_id.eq(booking_rows::event_id))),
+        )
         .filter(booking_rows::tenant_id.eq(tenant))
         .group_by(booking_rows::participant_id)
         .select((booking_rows::participant_id, diesel::dsl::max(event_sessions::ends_at)))
@@ -257,7 +263,13 @@ fn view_in(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, now: NaiveDat
     let mut next_due = Vec::with_capacity(next.len());
     for c in next {
         let participant_name = people.get(&c.id).map(|p| person(&keys, p)).transpose()?.map(|p| p.name).unwrap_or_default();
-        next_due.push(DueParticipant { participant_id: c.id.clone(), participant_name, last_event_at: c.last_event_at, due_at: c.due_at, restricted: c.restricted });
+        next_due.push(DueParticipant {
+            participant_id: c.id.clone(),
+            participant_name,
+            last_event_at: c.last_event_at,
+            due_at: c.due_at,
+            restricted: c.restricted,
+        });
     }
     let audit_cutoff = now.checked_sub_months(months(audit_months)).unwrap_or(NaiveDateTime::MIN);
     Ok(RetentionView {
@@ -353,7 +365,9 @@ pub fn run_tenant(state: &AppState, scope: &TenantScope, at: DateTime<Utc>) -> R
     let audit_pruned = pruned.as_ref().ok().and_then(Option::as_ref).map_or(0, |p| usize::try_from(p.count).unwrap_or(0));
     state.db.tenant_tx(scope, |tx| {
         ensure_row(tx, tenant, CATEGORY_PARTICIPANTS, DEFAULT_PARTICIPANT_MONTHS)?;
-        diesel::update(retention_settings::table.find((tenant, CATEGORY_PARTICIPANTS))).set(retention_settings::last_run_at.eq(now)).execute(&mut **tx)?;
+        diesel::update(retention_settings::table.find((tenant, CATEGORY_PARTICIPANTS)))
+            .set(retention_settings::last_run_at.eq(now))
+            .execute(&mut **tx)?;
         // Only when something happened: a run with nothing to do leaves the chain as it was.
         if erased > 0 || audit_pruned > 0 {
             audit::record(
@@ -385,7 +399,10 @@ fn candidates_for(conn: &mut DbConnection, tenant: &str, id: &str, participant_m
         .optional()?;
     let Some((created_at, restricted_at, None)) = row else { return Ok(None) };
     let end: Option<NaiveDateTime> = booking_rows::table
-        .inner_join(event_sessions::table.on(event_sessions::tenant_id.eq(booking_rows::tenant_id).and(event_sessions::event_id.eq(booking_rows::event_id))))
+        .inner_join(
+            event_sessions::table
+                .on(event_sessions::tenant_id.eq(booking_rows::tenant_id).and(event_sessions::event_id.eq(booking_rows::event_id))),
+        )
         .filter(booking_rows::tenant_id.eq(tenant))
         .filter(booking_rows::participant_id.eq(id))
         .select(diesel::dsl::max(event_sessions::ends_at))

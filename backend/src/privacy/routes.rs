@@ -4,7 +4,9 @@
 
 use actix_web::{get, post, put, web, HttpResponse};
 
-use super::model::{ParticipantCorrection, ParticipantCorrectionView, NewSubjectRequest, RestrictionChange, RestrictionView, SubjectRequestView};
+use super::model::{
+    NewSubjectRequest, ParticipantCorrection, ParticipantCorrectionView, RestrictionChange, RestrictionView, SubjectRequestView,
+};
 use super::record::{self, ProcessingRecord, RecordQuery};
 use super::retention::{self, RetentionChange, RetentionView};
 use super::service;
@@ -33,7 +35,8 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
 ))]
 #[post("")]
 pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<NewSubjectRequest>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::create(s, p, scope, &body)).await?))
+    Ok(HttpResponse::Created()
+        .json(staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::create(s, p, scope, &body)).await?))
 }
 
 /// Carries the request out (erasure erases, restriction restricts; the others are marked
@@ -46,7 +49,8 @@ pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<Ne
 ))]
 #[post("/{id}/execute")]
 pub async fn execute(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::execute(s, p, scope, &id)).await?))
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::execute(s, p, scope, &id)).await?))
 }
 
 /// Restricts a person's data (kept, but no bookings, check-ins or mails) or lifts it.
@@ -56,8 +60,14 @@ pub async fn execute(state: web::Data<AppState>, p: Principal, id: web::Path<Str
     problems::NotFound,
 ))]
 #[put("/{id}/restriction")]
-pub async fn restriction(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<RestrictionChange>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::restrict(s, p, scope, &id, &body)).await?))
+pub async fn restriction(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<RestrictionChange>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::restrict(s, p, scope, &id, &body)).await?))
 }
 
 /// Everything stored about one person as JSON, to answer an access request (RIGHTS-1).
@@ -69,7 +79,10 @@ pub async fn restriction(state: web::Data<AppState>, p: Principal, id: web::Path
 ))]
 #[get("/{id}/export")]
 pub async fn export(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let name = format!("attachment; filename=\"participant-{}.json\"", id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>());
+    let name = format!(
+        "attachment; filename=\"participant-{}.json\"",
+        id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>()
+    );
     let data = staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::export(s, p, scope, &id)).await?;
     Ok(HttpResponse::Ok().insert_header((actix_web::http::header::CONTENT_DISPOSITION, name)).json(data))
 }
@@ -119,6 +132,12 @@ pub async fn processing_record(state: web::Data<AppState>, p: Principal, query: 
     problems::Unprocessable,
 ))]
 #[put("/{id}")]
-pub async fn correct(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<ParticipantCorrection>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::correct(s, p, scope, &id, &body)).await?))
+pub async fn correct(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<ParticipantCorrection>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::correct(s, p, scope, &id, &body)).await?))
 }

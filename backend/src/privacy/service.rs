@@ -10,7 +10,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use uuid::Uuid;
 
 use super::ledger::{self, Entry};
-use super::model::{ParticipantCorrection, ParticipantCorrectionView, ErasureReport, NewSubjectRequest, Reason, RestrictionChange, RestrictionView, SubjectRequestView, RECEIVED_VIA};
+use super::model::{
+    ErasureReport, NewSubjectRequest, ParticipantCorrection, ParticipantCorrectionView, Reason, RestrictionChange, RestrictionView,
+    SubjectRequestView, RECEIVED_VIA,
+};
 use super::store;
 use crate::audit::{self, deletion, Action, AuditContext, Event};
 use crate::auth::service::Principal;
@@ -33,13 +36,27 @@ fn now_of(ctx: &AuditContext) -> NaiveDateTime {
 }
 
 /// Erases one participant of `scope`'s tenant.
-pub fn erase(state: &AppState, scope: &TenantScope, ctx: &AuditContext, participant_id: &str, reason: &Reason<'_>) -> Result<ErasureReport, AppError> {
+pub fn erase(
+    state: &AppState,
+    scope: &TenantScope,
+    ctx: &AuditContext,
+    participant_id: &str,
+    reason: &Reason<'_>,
+) -> Result<ErasureReport, AppError> {
     let report = state.db.tenant_tx(scope, |tx| erase_in(tx, state, scope, ctx, participant_id, reason, true))?;
     state.db.flush_log();
     Ok(report)
 }
 
-pub(crate) fn erase_in(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, ctx: &AuditContext, participant_id: &str, reason: &Reason<'_>, to_ledger: bool) -> Result<ErasureReport, AppError> {
+pub(crate) fn erase_in(
+    tx: &mut Tx<'_>,
+    state: &AppState,
+    scope: &TenantScope,
+    ctx: &AuditContext,
+    participant_id: &str,
+    reason: &Reason<'_>,
+    to_ledger: bool,
+) -> Result<ErasureReport, AppError> {
     let now = now_of(ctx);
     let tenant = scope.tenant_id();
     db::lock_row(tx, "participants", tenant, participant_id)?;
@@ -62,10 +79,23 @@ pub(crate) fn erase_in(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, c
     .map(|(category, n)| (category, i64::try_from(n).unwrap_or(i64::MAX)));
     store::anonymise_participant(tx, tenant, participant_id, &random_bytes(32), now)?;
     for (category, record_count) in counts.iter().filter(|(_, n)| *n > 0) {
-        let new = deletion::NewDeletion { category, record_count: *record_count, subject_ref: Some(participant_id), reason_code: reason.code, reason_text: reason.text, legal_basis: reason.legal_basis };
+        let new = deletion::NewDeletion {
+            category,
+            record_count: *record_count,
+            subject_ref: Some(participant_id),
+            reason_code: reason.code,
+            reason_text: reason.text,
+            legal_basis: reason.legal_basis,
+        };
         deletion::record(tx, ctx, new)?;
     }
-    audit::record(tx, ctx, Event::new(Action::ParticipantErased, "participant", Some(participant_id)).subject(participant_id, None).detail("reason", reason.code))?;
+    audit::record(
+        tx,
+        ctx,
+        Event::new(Action::ParticipantErased, "participant", Some(participant_id))
+            .subject(participant_id, None)
+            .detail("reason", reason.code),
+    )?;
     if to_ledger {
         let entry = Entry { tenant_id: tenant.to_owned(), participant_id: participant_id.to_owned(), erased_at: now };
         ledger::append(&ledger::path(&state.config), &entry).map_err(|e| AppError::Internal(format!("erasure ledger: {e}")))?;
@@ -82,7 +112,11 @@ pub fn reapply_ledger(state: &AppState, at: DateTime<Utc>) -> Result<usize, AppE
         by_tenant.entry(entry.tenant_id).or_default().push(entry.participant_id);
     }
     let ctx = AuditContext::system(at);
-    let reason = Reason { code: "erasure_reapplied", text: "erased before; brought back by restoring an older copy of the database", legal_basis: "GDPR Art. 17(1)" };
+    let reason = Reason {
+        code: "erasure_reapplied",
+        text: "erased before; brought back by restoring an older copy of the database",
+        legal_basis: "GDPR Art. 17(1)",
+    };
     let mut erased = 0;
     for (tenant, ids) in by_tenant {
         let scope = TenantScope::named_by_operator(tenant);
@@ -98,7 +132,8 @@ pub fn reapply_ledger(state: &AppState, at: DateTime<Utc>) -> Result<usize, AppE
 }
 
 fn view(keys: &TenantKeys, r: SubjectRequestRow, who: Option<&ParticipantRow>, now: NaiveDateTime) -> Result<SubjectRequestView, AppError> {
-    let message = r.message_ciphertext.as_deref().map(|c| keys.decrypt("subject_requests", "message", &r.id, c)).transpose()?.map(|m| m.to_string());
+    let message =
+        r.message_ciphertext.as_deref().map(|c| keys.decrypt("subject_requests", "message", &r.id, c)).transpose()?.map(|m| m.to_string());
     let participant_name = who.map(|p| person(keys, p)).transpose()?.map(|p| p.name).unwrap_or_default();
     Ok(SubjectRequestView {
         overdue: r.status == "open" && r.due_at < now,
@@ -116,7 +151,13 @@ fn view(keys: &TenantKeys, r: SubjectRequestRow, who: Option<&ParticipantRow>, n
     })
 }
 
-fn view_in(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, r: SubjectRequestRow, now: NaiveDateTime) -> Result<SubjectRequestView, AppError> {
+fn view_in(
+    tx: &mut Tx<'_>,
+    state: &AppState,
+    scope: &TenantScope,
+    r: SubjectRequestRow,
+    now: NaiveDateTime,
+) -> Result<SubjectRequestView, AppError> {
     let keys = tenants::keys(tx, scope, &state.master)?;
     let who = bookings::participant(tx, scope.tenant_id(), &r.participant_id)?;
     view(&keys, r, who.as_ref(), now)
@@ -129,11 +170,14 @@ pub fn list(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<Vec<
         let keys = tenants::keys(tx, scope, &state.master)?;
         let rows = store::requests(tx, scope.tenant_id())?;
         let ids: Vec<String> = rows.iter().map(|r| r.participant_id.clone()).collect();
-        let people: BTreeMap<String, ParticipantRow> = bookings::participants(tx, scope.tenant_id(), &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
-        rows.into_iter().map(|r| {
-            let who = people.get(&r.participant_id);
-            view(&keys, r, who, now)
-        }).collect()
+        let people: BTreeMap<String, ParticipantRow> =
+            bookings::participants(tx, scope.tenant_id(), &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
+        rows.into_iter()
+            .map(|r| {
+                let who = people.get(&r.participant_id);
+                view(&keys, r, who, now)
+            })
+            .collect()
     })
 }
 
@@ -148,7 +192,9 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewS
     let message = clean("message", &input.message, 2000, false)?;
     let now = now_of(&p.audit);
     state.db.tenant_tx(scope, |tx| {
-        let who = bookings::participant(tx, scope.tenant_id(), &input.participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
+        let who = bookings::participant(tx, scope.tenant_id(), &input.participant_id)?
+            .filter(|w| w.erased_at.is_none())
+            .ok_or(AppError::NotFound)?;
         let keys = tenants::keys(tx, scope, &state.master)?;
         let id = Uuid::now_v7().to_string();
         let row = SubjectRequestRow {
@@ -165,7 +211,14 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewS
             handled_by: None,
         };
         crate::portal::store::insert_request(tx, &row)?;
-        audit::record(tx, &p.audit, Event::new(Action::SubjectRequestReceived, "subject_request", Some(&row.id)).subject(&who.id, None).detail("kind", row.kind.as_str()).detail("via", row.received_via.as_str()))?;
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(Action::SubjectRequestReceived, "subject_request", Some(&row.id))
+                .subject(&who.id, None)
+                .detail("kind", row.kind.as_str())
+                .detail("via", row.received_via.as_str()),
+        )?;
         view(&keys, row, Some(&who), now)
     })
 }
@@ -185,7 +238,9 @@ pub fn execute(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -
         if who.erased_at.is_some() {
             // Nothing is left to act on and no address to write to: the request is closed.
             store::mark_done(tx, tenant_id, id, &p.account_id, now)?;
-            let event = Event::new(Action::SubjectRequestExecuted, "subject_request", Some(id)).subject(&who.id, None).detail("kind", request.kind.as_str());
+            let event = Event::new(Action::SubjectRequestExecuted, "subject_request", Some(id))
+                .subject(&who.id, None)
+                .detail("kind", request.kind.as_str());
             audit::record(tx, &p.audit, event.detail("outcome", "already_erased"))?;
             let row = store::request(tx, tenant_id, id)?.ok_or(AppError::NotFound)?;
             return view_in(tx, state, scope, row, now);
@@ -204,7 +259,13 @@ pub fn execute(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -
         if store::mark_done(tx, tenant_id, id, &p.account_id, now)? == 0 {
             return Err(AppError::rule(ProblemCode::AlreadyHandled, "this request has been handled already"));
         }
-        audit::record(tx, &p.audit, Event::new(Action::SubjectRequestExecuted, "subject_request", Some(id)).subject(&who.id, None).detail("kind", request.kind.as_str()))?;
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(Action::SubjectRequestExecuted, "subject_request", Some(id))
+                .subject(&who.id, None)
+                .detail("kind", request.kind.as_str()),
+        )?;
         let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
         let lang = Language::from_code(&who.language).unwrap_or(Language::De);
         let message = templates::request_done(lang, &email, &tenant.name, &request.kind);
@@ -225,7 +286,13 @@ pub fn execute(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -
 /// Corrects a person's name, email and phone (Art. 16): re-encrypted, the email and
 /// name indexes rebuilt, their mails moved to the new address index; audited with the
 /// names of the fields changed. A restricted person can be corrected (Art. 18(1)(a)).
-pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, participant_id: &str, input: &ParticipantCorrection) -> Result<ParticipantCorrectionView, AppError> {
+pub fn correct(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    participant_id: &str,
+    input: &ParticipantCorrection,
+) -> Result<ParticipantCorrectionView, AppError> {
     let name = clean("name", &input.name, 200, true)?;
     let email = crate::accounts::service::validate_email(&input.email)?;
     // Absent: kept as it is; empty: removed.
@@ -267,7 +334,11 @@ pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, participant
             store::delete_name_terms(tx, tenant, &row.id)?;
             let terms: Vec<crate::bookings::model::TermRow> = crate::bookings::service::name_terms(&name)
                 .iter()
-                .map(|t| crate::bookings::model::TermRow { tenant_id: tenant.to_owned(), participant_id: row.id.clone(), term_index: keys.blind_index("participants", "name_term", t) })
+                .map(|t| crate::bookings::model::TermRow {
+                    tenant_id: tenant.to_owned(),
+                    participant_id: row.id.clone(),
+                    term_index: keys.blind_index("participants", "name_term", t),
+                })
                 .collect();
             store::insert_name_terms(tx, &terms)?;
         }
@@ -276,16 +347,27 @@ pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, participant
             let to = keys.blind_index("mail_outbox", "recipient", &normalize_email(&email));
             store::move_mails(tx, tenant, &from, &to)?;
         }
-        audit::record(tx, &p.audit, Event::new(Action::ParticipantUpdated, "participant", Some(&row.id)).subject(&row.id, None).detail("fields", changed.join(",")))?;
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(Action::ParticipantUpdated, "participant", Some(&row.id)).subject(&row.id, None).detail("fields", changed.join(",")),
+        )?;
         Ok(ParticipantCorrectionView { participant_id: row.id, changed })
     })
 }
 
 /// Restricts the processing of a person's data, or lifts the restriction (Art. 18).
-pub fn restrict(state: &AppState, p: &Principal, scope: &TenantScope, participant_id: &str, change: &RestrictionChange) -> Result<RestrictionView, AppError> {
+pub fn restrict(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    participant_id: &str,
+    change: &RestrictionChange,
+) -> Result<RestrictionView, AppError> {
     let now = now_of(&p.audit);
     state.db.tenant_tx(scope, |tx| {
-        let who = bookings::participant(tx, scope.tenant_id(), participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
+        let who =
+            bookings::participant(tx, scope.tenant_id(), participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
         let at = change.restricted.then(|| who.restricted_at.unwrap_or(now));
         store::set_restricted(tx, scope.tenant_id(), &who.id, at, now)?;
         let action = if change.restricted { Action::ParticipantRestricted } else { Action::ParticipantRestrictionLifted };
@@ -297,7 +379,13 @@ pub fn restrict(state: &AppState, p: &Principal, scope: &TenantScope, participan
 /// Everything stored about one person, readable and machine-readable (TOM RIGHTS-1):
 /// profile, bookings, attendance, cards (as pseudonyms), requests, mails and the audit
 /// entries about them. The export itself is audited.
-pub fn person_export(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, ctx: &AuditContext, row: &ParticipantRow) -> Result<serde_json::Value, AppError> {
+pub fn person_export(
+    tx: &mut Tx<'_>,
+    state: &AppState,
+    scope: &TenantScope,
+    ctx: &AuditContext,
+    row: &ParticipantRow,
+) -> Result<serde_json::Value, AppError> {
     use serde_json::json;
     let tenant_id = scope.tenant_id();
     let keys = tenants::keys(tx, scope, &state.master)?;
@@ -347,7 +435,12 @@ pub fn person_export(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, ctx
 
     let mut requests = Vec::new();
     for r in crate::portal::store::requests_of(tx, tenant_id, &row.id)? {
-        let message = r.message_ciphertext.as_deref().map(|c| keys.decrypt("subject_requests", "message", &r.id, c)).transpose()?.map(|m| m.to_string());
+        let message = r
+            .message_ciphertext
+            .as_deref()
+            .map(|c| keys.decrypt("subject_requests", "message", &r.id, c))
+            .transpose()?
+            .map(|m| m.to_string());
         requests.push(json!({ "id": r.id, "kind": r.kind, "message": message, "status": r.status, "received_via": r.received_via, "created_at": r.created_at, "due_at": r.due_at, "handled_at": r.handled_at }));
     }
     let recipient = keys.blind_index("mail_outbox", "recipient", &normalize_email(&who.email));
@@ -364,7 +457,12 @@ pub fn person_export(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, ctx
         .map(|e| json!({ "occurred_at": e.occurred_at, "action": e.action, "outcome": e.outcome, "actor_type": e.actor_type, "actor_role": e.actor_role, "target_type": e.target_type, "target_id": e.target_id }))
         .collect();
 
-    let opt_out_text = row.mail_opt_out_text_ciphertext.as_deref().map(|c| keys.decrypt("participants", "mail_opt_out_text", &row.id, c)).transpose()?.map(|t| t.to_string());
+    let opt_out_text = row
+        .mail_opt_out_text_ciphertext
+        .as_deref()
+        .map(|c| keys.decrypt("participants", "mail_opt_out_text", &row.id, c))
+        .transpose()?
+        .map(|t| t.to_string());
     audit::record(tx, ctx, Event::new(Action::ParticipantDataExported, "participant", Some(&row.id)).subject(&row.id, None))?;
     Ok(json!({
         "exported_at": ctx.at.naive_utc(),

@@ -29,6 +29,8 @@ pub async fn get(state: web::Data<AppState>, p: Principal) -> Result<HttpRespons
 #[put("/security")]
 pub async fn set(state: web::Data<AppState>, p: Principal, body: web::Json<SecurityUpdate>) -> Result<HttpResponse, ApiError> {
     let required = body.mfa_required_for_admins;
-    let settings = staff(state, p, Permission::TenantSecurityWrite, move |state, p, scope| service::set_mfa_required(state, p, scope, required)).await?;
+    let settings =
+        staff(state, p, Permission::TenantSecurityWrite, move |state, p, scope| service::set_mfa_required(state, p, scope, required))
+            .await?;
     Ok(HttpResponse::Ok().json(settings))
 }

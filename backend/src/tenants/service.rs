@@ -3,9 +3,9 @@ use uuid::Uuid;
 use super::model::{NewTenant, SecuritySettings, Tenant, TenantKeyRow, KEY_PURPOSE_DATA, KEY_PURPOSE_INDEX, STATUS_ACTIVE};
 use super::store;
 use crate::audit::{self, Action, AuditContext, Event};
+use crate::auth::service::Principal;
 use crate::crypto::{random_key, CryptoError, MasterKey, TenantKeys};
 use crate::db::{Db, DbConnection, TenantScope};
-use crate::auth::service::Principal;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -125,7 +125,8 @@ pub fn security_settings(state: &AppState, scope: &TenantScope) -> Result<Securi
 pub fn set_mfa_required(state: &AppState, p: &Principal, scope: &TenantScope, required: bool) -> Result<SecuritySettings, AppError> {
     state.db.tenant_tx(scope, |tx| {
         store::set_mfa_required(tx, scope.tenant_id(), required, p.audit.at.naive_utc())?;
-        let event = Event::new(Action::TenantSecurityChanged, "tenant", Some(scope.tenant_id())).detail("mfa_required_for_admins", required);
+        let event =
+            Event::new(Action::TenantSecurityChanged, "tenant", Some(scope.tenant_id())).detail("mfa_required_for_admins", required);
         audit::record(tx, &p.audit, event)?;
         Ok(())
     })?;

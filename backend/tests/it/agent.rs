@@ -121,7 +121,12 @@ fn hex(uid: &[u8]) -> String {
 }
 
 fn curl(port: u16, args: &[&str], path: &str) -> (u16, String) {
-    let out = Command::new("curl").args(["-s", "--max-time", "5", "-o", "-", "-w", "\n%{http_code}"]).args(args).arg(format!("http://127.0.0.1:{port}{path}")).output().expect("curl");
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "5", "-o", "-", "-w", "\n%{http_code}"])
+        .args(args)
+        .arg(format!("http://127.0.0.1:{port}{path}"))
+        .output()
+        .expect("curl");
     let body = text(&out.stdout);
     let (body, code) = body.rsplit_once('\n').unwrap_or(("", "0"));
     (code.trim().parse().unwrap_or(0), body.to_owned())
@@ -172,7 +177,8 @@ impl Rig {
 
 fn participant_of(app: &TestApp, venue: &Venue, n: usize) -> String {
     use anwesend::db::schema::bookings::dsl as b;
-    let mut ids: Vec<(String, String)> = b::bookings.filter(b::event_id.eq(&venue.event)).select((b::id, b::participant_id)).load(&mut app.db.inspect()).expect("bookings");
+    let mut ids: Vec<(String, String)> =
+        b::bookings.filter(b::event_id.eq(&venue.event)).select((b::id, b::participant_id)).load(&mut app.db.inspect()).expect("bookings");
     ids.sort();
     ids[n].1.clone()
 }
@@ -190,7 +196,15 @@ async fn rig(people: usize) -> Rig {
     let dir = tempfile::tempdir().expect("dir");
     let port = free_port();
     // The server writes the dev master key at first start; the set-up shares it.
-    let mut first = Server(anwesend(&test_db, dir.path()).arg("serve").env("ANWESEND_LISTEN", format!("127.0.0.1:{port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("serve"));
+    let mut first = Server(
+        anwesend(&test_db, dir.path())
+            .arg("serve")
+            .env("ANWESEND_LISTEN", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
     wait_healthy(port);
     let _ = first.0.kill();
     drop(first);
@@ -201,14 +215,35 @@ async fn rig(people: usize) -> Rig {
     admin(&app, &scope, "leitung@verein-a.example");
     let venue = venue(&app, &service, "verein-a", ("Anna Muster", "anna@example.org")).await;
     for n in 1..people {
-        let (status, _, body) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", venue.event), "198.51.100.5").set_json(json!({ "name": format!("Person{n:02} Muster"), "email": format!("person{n}@example.org"), "consent": true }))).await;
+        let (status, _, body) = call(
+            &service,
+            public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", venue.event), "198.51.100.5")
+                .set_json(json!({ "name": format!("Person{n:02} Muster"), "email": format!("person{n}@example.org"), "consent": true })),
+        )
+        .await;
         assert_eq!(status.as_u16(), 201, "{}", String::from_utf8_lossy(&body));
     }
-    let mut rig = Rig { app, dir, port, server: None, venue, device: Device { id: String::new(), secret: Vec::new() }, config: PathBuf::new(), cards: (0..people).map(card).collect() };
+    let mut rig = Rig {
+        app,
+        dir,
+        port,
+        server: None,
+        venue,
+        device: Device { id: String::new(), secret: Vec::new() },
+        config: PathBuf::new(),
+        cards: (0..people).map(card).collect(),
+    };
     rig.start_server();
 
     // The admin's one-time code, and the agent's own enrolment over HTTP.
-    let (status, _, code) = call(&service, rig.venue.staff.request("POST", "/api/v1/devices/enrolment-codes").set_json(json!({ "name": "Eingang Nord", "location_id": rig.venue.location }))).await;
+    let (status, _, code) = call(
+        &service,
+        rig.venue
+            .staff
+            .request("POST", "/api/v1/devices/enrolment-codes")
+            .set_json(json!({ "name": "Eingang Nord", "location_id": rig.venue.location })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 201);
     let code = json_of(&code)["code"].as_str().expect("code").to_owned();
     rig.config = rig.dir.path().join("device.json");
@@ -217,7 +252,10 @@ async fn rig(people: usize) -> Rig {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Enrolled as \"Eingang Nord\""), "{}", text(&out.stdout));
     let identity: Value = serde_json::from_str(&std::fs::read_to_string(&rig.config).expect("identity")).expect("json");
-    rig.device = Device { id: identity["device_id"].as_str().expect("id").into(), secret: hex::decode(identity["secret"].as_str().expect("secret")).expect("hex") };
+    rig.device = Device {
+        id: identity["device_id"].as_str().expect("id").into(),
+        secret: hex::decode(identity["secret"].as_str().expect("secret")).expect("hex"),
+    };
     for (n, uid) in rig.cards.iter().enumerate() {
         let participant = participant_of(&rig.app, &rig.venue, n);
         bind_card(&rig.app, &service, &rig.venue.staff, &rig.device, &participant, &hex(uid)).await;
@@ -284,7 +322,8 @@ async fn dev_1_debounce_random_ids_and_revocation_on_a_real_reader() {
     // The admin sets a one-minute duplicate window; the agent takes it from its heartbeat.
     let service = test::init_service(build_app(rig.app.state.clone())).await;
     let settings = json!({ "name": "Eingang Nord", "location_id": rig.venue.location, "mode": "check_in", "duplicate_window_seconds": 60, "late_upload_after_seconds": 300 });
-    let (status, _, body) = call(&service, rig.venue.staff.request("PUT", &format!("/api/v1/devices/{}", rig.device.id)).set_json(settings)).await;
+    let (status, _, body) =
+        call(&service, rig.venue.staff.request("PUT", &format!("/api/v1/devices/{}", rig.device.id)).set_json(settings)).await;
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
     let agent = Agent::start(&rig.config, &[]);
     agent.out.wait_for("duplicate window 60 s", 1, Duration::from_secs(10));
@@ -340,7 +379,11 @@ async fn avail_4_twenty_offline_taps_arrive_once_and_in_order_across_an_agent_re
     agent.out.wait_for("stored (20 waiting)", 1, Duration::from_secs(10));
     let status = agent_command(&rig.config, &["status"]);
     let shown = text(&status.stdout);
-    assert!(!status.status.success() && shown.contains("queue: 20 tap(s) waiting") && shown.contains(&reader_name(0)), "{shown}{}", text(&status.stderr));
+    assert!(
+        !status.status.success() && shown.contains("queue: 20 tap(s) waiting") && shown.contains(&reader_name(0)),
+        "{shown}{}",
+        text(&status.stderr)
+    );
     assert_eq!(rig.checked_in(), Vec::<usize>::new());
 
     rig.start_server();
@@ -350,7 +393,11 @@ async fn avail_4_twenty_offline_taps_arrive_once_and_in_order_across_an_agent_re
     assert!(agent.out.count("late upload") == 0, "within the device's late-upload window");
     let status = agent_command(&rig.config, &["status"]);
     let shown = text(&status.stdout);
-    assert!(status.status.success() && shown.contains("queue: 0 tap(s) waiting") && shown.contains("server: reachable"), "{shown}{}", text(&status.stderr));
+    assert!(
+        status.status.success() && shown.contains("queue: 0 tap(s) waiting") && shown.contains("server: reachable"),
+        "{shown}{}",
+        text(&status.stderr)
+    );
     assert!(!shown.contains("last upload: never"), "{shown}");
 }
 
@@ -373,7 +420,11 @@ fn trans_1_the_agent_sends_card_ids_only_to_a_trusted_https_server() {
     let out = agent_command(&config, &["enroll", "--server", "http://anwesend.example.org", "--code", "ABCD-EFGH", "--insecure-dev"]);
     assert!(!out.status.success() && text(&out.stderr).contains("https://"), "{}", text(&out.stderr));
     // An identity edited to plain http is refused too.
-    std::fs::write(&config, r#"{"server":"http://anwesend.example.org","device_id":"d","secret":"00","device_name":"n","tenant_name":"t"}"#).expect("write");
+    std::fs::write(
+        &config,
+        r#"{"server":"http://anwesend.example.org","device_id":"d","secret":"00","device_name":"n","tenant_name":"t"}"#,
+    )
+    .expect("write");
     let out = agent_command(&config, &["tap", "--card", "04A1B2C3D4E5F6"]);
     assert!(!out.status.success() && text(&out.stderr).contains("https://"), "{}", text(&out.stderr));
 }

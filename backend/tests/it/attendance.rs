@@ -27,7 +27,10 @@ pub(crate) fn signed(app: &TestApp, device: &Device, path: &str, body: &Value) -
 }
 
 pub(crate) fn signed_with(device: &Device, path: &str, body: Vec<u8>, timestamp: i64, nonce: &str) -> test::TestRequest {
-    let mut req = test::TestRequest::post().uri(path).peer_addr("198.51.100.40:40000".parse().expect("addr")).insert_header(("content-type", "application/json"));
+    let mut req = test::TestRequest::post()
+        .uri(path)
+        .peer_addr("198.51.100.40:40000".parse().expect("addr"))
+        .insert_header(("content-type", "application/json"));
     for (name, value) in protocol::signed_headers(&device.id, &device.secret, "POST", path, timestamp, nonce, &body) {
         req = req.insert_header((name, value));
     }
@@ -65,7 +68,12 @@ where
         "sessions": [{ "starts_at": fmt(now - chrono::Duration::minutes(5)), "ends_at": fmt(now + chrono::Duration::hours(2)) }],
     });
     let event = published_event(service, &staff, body).await;
-    let (status, _, booked) = call(service, public("POST", &format!("/api/v1/public/{slug}/events/{event}/bookings"), "198.51.100.5").set_json(json!({ "name": person.0, "email": person.1, "consent": true }))).await;
+    let (status, _, booked) = call(
+        service,
+        public("POST", &format!("/api/v1/public/{slug}/events/{event}/bookings"), "198.51.100.5")
+            .set_json(json!({ "name": person.0, "email": person.1, "consent": true })),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&booked));
     let booking = json_of(&booked)["booking_id"].as_str().expect("booking").to_owned();
     let (_, _, list) = call(service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
@@ -81,16 +89,27 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: actix_web::body::MessageBody,
 {
-    let (status, _, code) = call(service, staff.request("POST", "/api/v1/devices/enrolment-codes").set_json(json!({ "name": name, "location_id": location }))).await;
+    let (status, _, code) =
+        call(service, staff.request("POST", "/api/v1/devices/enrolment-codes").set_json(json!({ "name": name, "location_id": location })))
+            .await;
     assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&code));
     let code = json_of(&code)["code"].as_str().expect("code").to_owned();
-    let (status, _, enrolled) = call(service, public("POST", protocol::PATH_ENROL, "198.51.100.41").set_json(json!({ "code": code.to_lowercase(), "agent_version": "0.1.0" }))).await;
+    let (status, _, enrolled) = call(
+        service,
+        public("POST", protocol::PATH_ENROL, "198.51.100.41").set_json(json!({ "code": code.to_lowercase(), "agent_version": "0.1.0" })),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&enrolled));
     let enrolled = json_of(&enrolled);
     // The same code works once.
-    let (status, _, _) = call(service, public("POST", protocol::PATH_ENROL, "198.51.100.41").set_json(json!({ "code": code, "agent_version": "0.1.0" }))).await;
+    let (status, _, _) =
+        call(service, public("POST", protocol::PATH_ENROL, "198.51.100.41").set_json(json!({ "code": code, "agent_version": "0.1.0" })))
+            .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    Device { id: enrolled["device_id"].as_str().expect("id").to_owned(), secret: hex::decode(enrolled["secret"].as_str().expect("secret")).expect("hex") }
+    Device {
+        id: enrolled["device_id"].as_str().expect("id").to_owned(),
+        secret: hex::decode(enrolled["secret"].as_str().expect("secret")).expect("hex"),
+    }
 }
 
 /// Binds `card` to `participant` by the "enrol card" mode and a tap.
@@ -99,10 +118,20 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: actix_web::body::MessageBody,
 {
-    let (status, _, body) = call(service, staff.request("POST", &format!("/api/v1/devices/{}/card-enrolment", device.id)).set_json(json!({ "participant_id": participant }))).await;
+    let (status, _, body) = call(
+        service,
+        staff.request("POST", &format!("/api/v1/devices/{}/card-enrolment", device.id)).set_json(json!({ "participant_id": participant })),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-    let (status, _, answer) = call(service, signed(app, device, protocol::PATH_TAPS, &tap_body(app, &uuid::Uuid::new_v4().to_string(), card))).await;
-    assert_eq!((status, json_of(&answer)["outcome"].as_str()), (StatusCode::OK, Some("card_bound")), "{}", String::from_utf8_lossy(&answer));
+    let (status, _, answer) =
+        call(service, signed(app, device, protocol::PATH_TAPS, &tap_body(app, &uuid::Uuid::new_v4().to_string(), card))).await;
+    assert_eq!(
+        (status, json_of(&answer)["outcome"].as_str()),
+        (StatusCode::OK, Some("card_bound")),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
 }
 
 fn attendance_rows(app: &TestApp) -> i64 {
@@ -131,7 +160,8 @@ async fn trans_2_forged_stale_replayed_altered_and_revoked_device_requests_are_r
     let body = tap_body(&app, "tap-0001", &card).to_string().into_bytes();
 
     let forged = Device { id: device.id.clone(), secret: vec![7; 32] };
-    let mut missing = test::TestRequest::post().uri(protocol::PATH_TAPS).peer_addr("198.51.100.40:1".parse().expect("addr")).set_payload(body.clone());
+    let mut missing =
+        test::TestRequest::post().uri(protocol::PATH_TAPS).peer_addr("198.51.100.40:1".parse().expect("addr")).set_payload(body.clone());
     missing = missing.insert_header(("content-type", "application/json"));
     let mut altered = signed_with(&device, protocol::PATH_TAPS, body.clone(), now, "nonce-altered-0000001");
     altered = altered.set_payload(tap_body(&app, "tap-0001", "04FFFFFFFFFFFF").to_string());
@@ -142,20 +172,34 @@ async fn trans_2_forged_stale_replayed_altered_and_revoked_device_requests_are_r
         ("stale", signed_with(&device, protocol::PATH_TAPS, body.clone(), now - 121, "nonce-stale-000000001"), "stale_timestamp"),
         ("future", signed_with(&device, protocol::PATH_TAPS, body.clone(), now + 121, "nonce-future-00000001"), "stale_timestamp"),
         ("body altered after signing", altered, "bad_signature"),
-        ("signed for another path", signed_with(&device, protocol::PATH_HEARTBEAT, body.clone(), now, "nonce-path-0000000001").uri(protocol::PATH_TAPS), "bad_signature"),
+        (
+            "signed for another path",
+            signed_with(&device, protocol::PATH_HEARTBEAT, body.clone(), now, "nonce-path-0000000001").uri(protocol::PATH_TAPS),
+            "bad_signature",
+        ),
         ("bad nonce", signed_with(&device, protocol::PATH_TAPS, body.clone(), now, "kurz"), "bad_nonce"),
         ("unknown device", signed_with(&unknown, protocol::PATH_TAPS, body.clone(), now, "nonce-unknown-0000001"), "device_unknown"),
     ];
     for (what, req, code) in cases {
         let (status, _, answer) = call(&service, req).await;
-        assert_eq!((status, json_of(&answer)["code"].as_str()), (StatusCode::UNAUTHORIZED, Some(code)), "{what}: {}", String::from_utf8_lossy(&answer));
+        assert_eq!(
+            (status, json_of(&answer)["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some(code)),
+            "{what}: {}",
+            String::from_utf8_lossy(&answer)
+        );
     }
     assert_eq!(attendance_rows(&app), before, "nothing recorded");
 
     // The genuine request works once; the same nonce again is a replay.
     let genuine = || signed_with(&device, protocol::PATH_TAPS, body.clone(), now, "nonce-genuine-000001");
     let (status, _, answer) = call(&service, genuine()).await;
-    assert_eq!((status, json_of(&answer)["outcome"].as_str()), (StatusCode::OK, Some("checked_in")), "{}", String::from_utf8_lossy(&answer));
+    assert_eq!(
+        (status, json_of(&answer)["outcome"].as_str()),
+        (StatusCode::OK, Some("checked_in")),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
     assert_eq!(json_of(&answer)["first_name"], "Anna", "first name only (PRIV-1)");
     let (status, _, answer) = call(&service, genuine()).await;
     assert_eq!((status, json_of(&answer)["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("replayed_nonce")));
@@ -177,7 +221,11 @@ async fn trans_2_forged_stale_replayed_altered_and_revoked_device_requests_are_r
     // Revoked: the next request fails at once.
     let (status, _, _) = call(&service, va.staff.request("POST", &format!("/api/v1/devices/{}/revoke", device.id))).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _, answer) = call(&service, signed(&app, &device, protocol::PATH_HEARTBEAT, &json!({ "agent_version": "0.1.0", "readers": [], "queue_length": 0 }))).await;
+    let (status, _, answer) = call(
+        &service,
+        signed(&app, &device, protocol::PATH_HEARTBEAT, &json!({ "agent_version": "0.1.0", "readers": [], "queue_length": 0 })),
+    )
+    .await;
     assert_eq!((status, json_of(&answer)["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("device_revoked")));
     assert_eq!(attendance_rows(&app), before + 1, "refused requests recorded nothing");
     let refusals = app.db.audit_text().iter().filter(|r| r.contains("device.request_refused")).count();
@@ -203,7 +251,8 @@ async fn trans_2_the_same_tap_sent_five_times_at_once_records_one_check_in() {
     }
     assert_eq!(attendance_rows(&app), 1, "one check-in");
     // A different tap of the same card within the duplicate window changes nothing either.
-    let (_, _, answer) = call(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "offline-queue-0043", "04112233445566"))).await;
+    let (_, _, answer) =
+        call(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "offline-queue-0043", "04112233445566"))).await;
     assert_eq!(json_of(&answer)["outcome"], "already_recorded");
     assert_eq!(attendance_rows(&app), 1);
 }
@@ -227,7 +276,10 @@ async fn dev_1_heartbeat_brings_configuration_check_out_late_uploads_and_correct
     assert_eq!(json_of(&answer)["config"]["mode"], "check_in");
     let (_, _, list) = call(&service, v.staff.request("GET", "/api/v1/devices")).await;
     let listed = json_of(&list)[0].clone();
-    assert_eq!((listed["agent_version"].as_str(), listed["outdated"].as_bool(), listed["queue_length"].as_i64()), (Some("0.0.9"), Some(true), Some(3)));
+    assert_eq!(
+        (listed["agent_version"].as_str(), listed["outdated"].as_bool(), listed["queue_length"].as_i64()),
+        (Some("0.0.9"), Some(true), Some(3))
+    );
     assert_eq!(listed["readers"], json!(["ACS ACR122U 00 00"]));
     assert!(listed["last_heartbeat_at"].is_string());
 
@@ -236,7 +288,12 @@ async fn dev_1_heartbeat_brings_configuration_check_out_late_uploads_and_correct
     let mut late = tap_body(&app, "k-1", card);
     late["tapped_at"] = json!(app.clock.now().timestamp() - 600);
     let (_, _, answer) = call(&service, signed(&app, &device, protocol::PATH_TAPS, &late)).await;
-    assert_eq!((json_of(&answer)["outcome"].as_str(), json_of(&answer)["late_upload"].as_bool()), (Some("checked_in"), Some(true)), "{}", String::from_utf8_lossy(&answer));
+    assert_eq!(
+        (json_of(&answer)["outcome"].as_str(), json_of(&answer)["late_upload"].as_bool()),
+        (Some("checked_in"), Some(true)),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
     let settings = json!({ "name": "Ausgang", "location_id": v.location, "mode": "check_out", "duplicate_window_seconds": 0, "late_upload_after_seconds": 300, "session_ids": [] });
     let (status, _, _) = call(&service, v.staff.request("PUT", &format!("/api/v1/devices/{}", device.id)).set_json(settings)).await;
     assert_eq!(status, StatusCode::OK);
@@ -253,14 +310,25 @@ async fn dev_1_heartbeat_brings_configuration_check_out_late_uploads_and_correct
     let list = json_of(&list);
     let anna = &list["attendees"][0];
     assert_eq!((anna["name"].as_str(), anna["status"].as_str()), (Some("Anna Beispiel"), Some("left_early")), "{list}");
-    let check_out = anna["records"].as_array().expect("records").iter().find(|r| r["kind"] == "check_out").cloned().expect("check-out record");
+    let check_out =
+        anna["records"].as_array().expect("records").iter().find(|r| r["kind"] == "check_out").cloned().expect("check-out record");
     assert_eq!(check_out["device_name"], "Ausgang");
 
     // A correction supersedes; the original stays in the record.
     let correction = json!({ "occurred_at": (app.clock.now().naive_utc() + chrono::Duration::minutes(90)).format("%Y-%m-%dT%H:%M").to_string(), "reason": "Karte zu früh aufgelegt" });
-    let (status, _, corrected) = call(&service, v.staff.request("POST", &format!("/api/v1/attendance/{}/correct", check_out["id"].as_str().expect("id"))).set_json(correction.clone())).await;
+    let (status, _, corrected) = call(
+        &service,
+        v.staff
+            .request("POST", &format!("/api/v1/attendance/{}/correct", check_out["id"].as_str().expect("id")))
+            .set_json(correction.clone()),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&corrected));
-    let (status, _, _) = call(&service, v.staff.request("POST", &format!("/api/v1/attendance/{}/correct", check_out["id"].as_str().expect("id"))).set_json(correction)).await;
+    let (status, _, _) = call(
+        &service,
+        v.staff.request("POST", &format!("/api/v1/attendance/{}/correct", check_out["id"].as_str().expect("id"))).set_json(correction),
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "a record is corrected once; correct the newest");
     let (_, _, list) = call(&service, v.staff.request("GET", &format!("/api/v1/event-sessions/{}/attendance", v.session))).await;
     let list = json_of(&list);
@@ -269,7 +337,9 @@ async fn dev_1_heartbeat_brings_configuration_check_out_late_uploads_and_correct
     let records = anna["records"].as_array().expect("records");
     assert_eq!(records.len(), 3, "check-in, check-out and its correction: {records:?}");
     assert!(records.iter().any(|r| r["id"] == check_out["id"] && r["superseded"] == true));
-    assert!(records.iter().any(|r| r["source"] == "correction" && r["reason"] == "Karte zu früh aufgelegt" && r["recorded_by_email"] == "leitung@verein-a.example"));
+    assert!(records.iter().any(|r| r["source"] == "correction"
+        && r["reason"] == "Karte zu früh aufgelegt"
+        && r["recorded_by_email"] == "leitung@verein-a.example"));
     let (status, _, csv) = call(&service, v.staff.request("GET", &format!("/api/v1/event-sessions/{}/attendance.csv", v.session))).await;
     assert_eq!(status, StatusCode::OK);
     let csv = String::from_utf8(csv).expect("utf-8");
@@ -290,7 +360,12 @@ async fn input_4_manual_check_ins_and_taps_without_booking_or_session() {
     let mut v = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
     let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
     // Bruno has a card but no booking.
-    let (status, _, _) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.5").set_json(json!({ "name": "Bruno Ohne", "email": "bruno@example.net", "consent": true }))).await;
+    let (status, _, _) = call(
+        &service,
+        public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.5")
+            .set_json(json!({ "name": "Bruno Ohne", "email": "bruno@example.net", "consent": true })),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     let (_, _, list) = call(&service, v.staff.request("GET", &format!("/api/v1/events/{}/bookings", v.event))).await;
     let bruno = json_of(&list).as_array().expect("list").iter().find(|b| b["name"] == "Bruno Ohne").cloned().expect("bruno");
@@ -302,7 +377,13 @@ async fn input_4_manual_check_ins_and_taps_without_booking_or_session() {
     let (_, _, answer) = call(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "u-1", "08112233"))).await;
     assert_eq!((json_of(&answer)["outcome"].as_str(), json_of(&answer)["first_name"].as_str()), (Some("unknown_card"), None));
     // The card is Bruno's: binding it to Anna is refused.
-    call(&service, v.staff.request("POST", &format!("/api/v1/devices/{}/card-enrolment", device.id)).set_json(json!({ "participant_id": v.participant }))).await;
+    call(
+        &service,
+        v.staff
+            .request("POST", &format!("/api/v1/devices/{}/card-enrolment", device.id))
+            .set_json(json!({ "participant_id": v.participant })),
+    )
+    .await;
     let (_, _, answer) = call(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "b-2", "04999999999999"))).await;
     assert_eq!(json_of(&answer)["outcome"], "card_in_use");
     // After the session (and its 30 minutes), nothing runs here.
@@ -351,13 +432,29 @@ async fn priv_5_bad_input_to_device_and_attendance_endpoints_is_refused_and_writ
         let (status, _, answer) = call(&service, signed(&app, &device, protocol::PATH_TAPS, &body)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", String::from_utf8_lossy(&answer));
     }
-    let (status, _, _) = call(&service, signed_with(&device, protocol::PATH_TAPS, b"{\"idempotency_key\": ".to_vec(), app.clock.now().timestamp(), "nonce-malformed-00001")).await;
+    let (status, _, _) = call(
+        &service,
+        signed_with(&device, protocol::PATH_TAPS, b"{\"idempotency_key\": ".to_vec(), app.clock.now().timestamp(), "nonce-malformed-00001"),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _, _) = call(&service, signed_with(&device, protocol::PATH_TAPS, vec![b'x'; 1024 * 1024], app.clock.now().timestamp(), "nonce-oversized-00001")).await;
+    let (status, _, _) = call(
+        &service,
+        signed_with(&device, protocol::PATH_TAPS, vec![b'x'; 1024 * 1024], app.clock.now().timestamp(), "nonce-oversized-00001"),
+    )
+    .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    let (status, _, _) = call(&service, public("POST", protocol::PATH_ENROL, "198.51.100.41").set_json(json!({ "code": "ABCD-EFGH", "agent_version": "0.1.0" }))).await;
+    let (status, _, _) = call(
+        &service,
+        public("POST", protocol::PATH_ENROL, "198.51.100.41").set_json(json!({ "code": "ABCD-EFGH", "agent_version": "0.1.0" })),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "made-up codes do not enrol");
-    for body in [json!({ "name": "", "location_id": v.location }), json!({ "name": "X", "location_id": "fremd" }), json!({ "name": "X".repeat(101) })] {
+    for body in [
+        json!({ "name": "", "location_id": v.location }),
+        json!({ "name": "X", "location_id": "fremd" }),
+        json!({ "name": "X".repeat(101) }),
+    ] {
         let (status, _, _) = call(&service, v.staff.request("POST", "/api/v1/devices/enrolment-codes").set_json(body.clone())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     }
@@ -377,9 +474,15 @@ async fn priv_5_bad_input_to_device_and_attendance_endpoints_is_refused_and_writ
         let (status, _, _) = call(&service, v.staff.request("POST", "/api/v1/attendance").set_json(body.clone())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     }
-    let (status, _, _) = call(&service, v.staff.request("POST", "/api/v1/attendance/unbekannt/correct").set_json(json!({ "void": true, "reason": "x" }))).await;
+    let (status, _, _) =
+        call(&service, v.staff.request("POST", "/api/v1/attendance/unbekannt/correct").set_json(json!({ "void": true, "reason": "x" })))
+            .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _, _) = call(&service, v.staff.request("POST", &format!("/api/v1/devices/{}/card-enrolment", device.id)).set_json(json!({ "participant_id": "niemand" }))).await;
+    let (status, _, _) = call(
+        &service,
+        v.staff.request("POST", &format!("/api/v1/devices/{}/card-enrolment", device.id)).set_json(json!({ "participant_id": "niemand" })),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!((attendance_rows(&app), count_taps()), (before, taps_before), "refused input wrote nothing");
 }

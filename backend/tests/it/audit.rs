@@ -21,8 +21,9 @@ use serde_json::Value;
 use crate::common::{test_app, Backend, TestApp};
 
 fn tenant(app: &TestApp, slug: &str) -> TenantScope {
-    let t = tenants::create(&app.state.db, &app.state.master, &app.ctx(), NewTenant { slug: slug.into(), name: slug.into(), is_demo: false })
-        .expect("tenant");
+    let t =
+        tenants::create(&app.state.db, &app.state.master, &app.ctx(), NewTenant { slug: slug.into(), name: slug.into(), is_demo: false })
+            .expect("tenant");
     TenantScope::named_by_operator(t.id)
 }
 
@@ -201,7 +202,9 @@ fn input_3_filters_by_time_actor_action_and_record() {
     let second = locations::create(&app.state.db, &a, &app.ctx(), new_location("Platz", None)).expect("create");
     locations::rename(&app.state.db, &a, &app.ctx(), &first.id, "Halle 1").expect("rename");
 
-    let f = |filter: Filter| entries(&app, Some(&a), &Visibility::WholeChain, &filter).into_iter().map(|e| (e.action, e.target_id)).collect::<Vec<_>>();
+    let f = |filter: Filter| {
+        entries(&app, Some(&a), &Visibility::WholeChain, &filter).into_iter().map(|e| (e.action, e.target_id)).collect::<Vec<_>>()
+    };
     let later = app.clock_now_naive() - chrono::Duration::minutes(1);
     assert_eq!(
         f(Filter { from: Some(later), ..Filter::default() }),
@@ -210,12 +213,23 @@ fn input_3_filters_by_time_actor_action_and_record() {
     assert_eq!(f(Filter { action: Some("location.updated".into()), ..Filter::default() }).len(), 1);
     assert_eq!(f(Filter { target_id: Some(first.id.clone()), ..Filter::default() }).len(), 2);
     assert_eq!(f(Filter { actor_id: Some("nobody".into()), ..Filter::default() }).len(), 0);
-    assert_eq!(f(Filter { to: Some(later), target_type: Some("location".into()), ..Filter::default() }), vec![("location.created".into(), Some(first.id.clone()))]);
+    assert_eq!(
+        f(Filter { to: Some(later), target_type: Some("location".into()), ..Filter::default() }),
+        vec![("location.created".into(), Some(first.id.clone()))]
+    );
 
     // Paging: newest first, by cursor, without gaps or repeats.
-    let page1 = app.state.db.tenant_tx(&a, |tx| audit::service::search(tx, a.tenant_id(), &Visibility::WholeChain, &Filter::default(), None, 2)).expect("p1");
+    let page1 = app
+        .state
+        .db
+        .tenant_tx(&a, |tx| audit::service::search(tx, a.tenant_id(), &Visibility::WholeChain, &Filter::default(), None, 2))
+        .expect("p1");
     let cursor = page1.last().map(|e| e.seq);
-    let page2 = app.state.db.tenant_tx(&a, |tx| audit::service::search(tx, a.tenant_id(), &Visibility::WholeChain, &Filter::default(), cursor, 2)).expect("p2");
+    let page2 = app
+        .state
+        .db
+        .tenant_tx(&a, |tx| audit::service::search(tx, a.tenant_id(), &Visibility::WholeChain, &Filter::default(), cursor, 2))
+        .expect("p2");
     let seqs: Vec<i64> = page1.iter().chain(page2.iter()).map(|e| e.seq).collect();
     assert_eq!(seqs, vec![4, 3, 2, 1]);
 }
@@ -397,13 +411,25 @@ fn input_5_pruning_cannot_hide_tampering() {
     // the hash of the entry it names.
     if app.db.backend == Backend::Sqlite {
         let sneaky = app.state.db.tenant_tx(&a, |tx| {
-            diesel::RunQueryDsl::execute(diesel::sql_query(format!("INSERT INTO audit_prune_guard (chain, upto_seq) VALUES ('{chain}', 7)")), &mut **tx)?;
-            Ok(diesel::RunQueryDsl::execute(diesel::sql_query(format!("DELETE FROM audit_entries WHERE chain = '{chain}' AND seq = 7")), &mut **tx)?)
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query(format!("INSERT INTO audit_prune_guard (chain, upto_seq) VALUES ('{chain}', 7)")),
+                &mut **tx,
+            )?;
+            Ok(diesel::RunQueryDsl::execute(
+                diesel::sql_query(format!("DELETE FROM audit_entries WHERE chain = '{chain}' AND seq = 7")),
+                &mut **tx,
+            )?)
         });
         assert!(sneaky.is_err(), "no removal without the anchor");
         let forged = app.state.db.tenant_tx(&a, |tx| {
-            diesel::RunQueryDsl::execute(diesel::sql_query(format!("INSERT INTO audit_prune_guard (chain, upto_seq) VALUES ('{chain}', 7)")), &mut **tx)?;
-            Ok(diesel::RunQueryDsl::execute(diesel::sql_query(format!("UPDATE audit_heads SET anchor_seq = 7, anchor_hash = zeroblob(32) WHERE chain = '{chain}'")), &mut **tx)?)
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query(format!("INSERT INTO audit_prune_guard (chain, upto_seq) VALUES ('{chain}', 7)")),
+                &mut **tx,
+            )?;
+            Ok(diesel::RunQueryDsl::execute(
+                diesel::sql_query(format!("UPDATE audit_heads SET anchor_seq = 7, anchor_hash = zeroblob(32) WHERE chain = '{chain}'")),
+                &mut **tx,
+            )?)
         });
         assert!(forged.is_err(), "the anchor takes the pruned entry's hash only");
     }
@@ -433,7 +459,9 @@ fn input_5_pruning_cannot_hide_tampering() {
     let hash = hex::encode(&rest[0].entry_hash);
     let set_anchor = match app.db.backend {
         Backend::Sqlite => format!("UPDATE audit_heads SET anchor_seq = 7, anchor_hash = X'{hash}' WHERE chain = '{}'", a.tenant_id()),
-        Backend::Postgres => format!("UPDATE audit_heads SET anchor_seq = 7, anchor_hash = decode('{hash}', 'hex') WHERE chain = '{}'", a.tenant_id()),
+        Backend::Postgres => {
+            format!("UPDATE audit_heads SET anchor_seq = 7, anchor_hash = decode('{hash}', 'hex') WHERE chain = '{}'", a.tenant_id())
+        }
     };
     tamper(&app, &format!("DELETE FROM audit_entries WHERE id = '{}'; {set_anchor}", rest[0].id));
     let b = verify(&app, &a).first_break.expect("unrecorded anchor detected");
@@ -501,7 +529,16 @@ fn input_4_exports_round_trip_and_carry_a_proof() {
     let signer = signer(&app);
     let ctx = app.ctx();
 
-    let json = audit::service::export_entries(&app.state.db, Some(&a), &Visibility::WholeChain, &Filter::default(), ExportFormat::Json, &ctx, &signer).expect("json");
+    let json = audit::service::export_entries(
+        &app.state.db,
+        Some(&a),
+        &Visibility::WholeChain,
+        &Filter::default(),
+        ExportFormat::Json,
+        &ctx,
+        &signer,
+    )
+    .expect("json");
     let verified = export::verify(&json, &signer).expect("untouched JSON verifies");
     assert_eq!((verified.kind.as_str(), verified.chain.as_str(), verified.records, verified.head_seq), ("audit", a.tenant_id(), 6, 6));
     let document: Value = serde_json::from_slice(&json).expect("JSON");
@@ -509,7 +546,16 @@ fn input_4_exports_round_trip_and_carry_a_proof() {
     let expected: Vec<Value> = chain.iter().map(|e| serde_json::to_value(e).expect("value")).collect();
     assert_eq!(exported, expected, "JSON round trip");
 
-    let csv = audit::service::export_entries(&app.state.db, Some(&a), &Visibility::WholeChain, &Filter::default(), ExportFormat::Csv, &ctx, &signer).expect("csv");
+    let csv = audit::service::export_entries(
+        &app.state.db,
+        Some(&a),
+        &Visibility::WholeChain,
+        &Filter::default(),
+        ExportFormat::Csv,
+        &ctx,
+        &signer,
+    )
+    .expect("csv");
     let verified = export::verify(&csv, &signer).expect("untouched CSV verifies");
     assert_eq!(verified.records, 7, "the first export is itself in the chain now");
     let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(csv.as_slice());
@@ -542,7 +588,8 @@ fn input_4_exports_round_trip_and_carry_a_proof() {
     spaced.insert(1, b' ');
     assert_eq!(export::verify(&spaced, &signer).expect_err("reformatted"), ExportError::ContentChanged);
     // Another platform's key does not vouch for it.
-    let other = PlatformSigner::from_master(&anwesend::crypto::MasterKey::generate(anwesend::crypto::MasterKeyOrigin::Operator)).expect("other");
+    let other =
+        PlatformSigner::from_master(&anwesend::crypto::MasterKey::generate(anwesend::crypto::MasterKeyOrigin::Operator)).expect("other");
     assert!(matches!(export::verify(&json, &other), Err(ExportError::UnknownKey(_))));
 }
 
@@ -570,13 +617,27 @@ fn priv_4_deletion_log_records_what_why_and_who_without_personal_data() {
         })
         .expect("record");
     let bad = app.state.db.tenant_tx(&a, |tx| {
-        deletion::record(tx, &ctx, NewDeletion { category: "Bad Category!", record_count: 1, subject_ref: None, reason_code: "x", reason_text: "", legal_basis: "x" })
+        deletion::record(
+            tx,
+            &ctx,
+            NewDeletion {
+                category: "Bad Category!",
+                record_count: 1,
+                subject_ref: None,
+                reason_code: "x",
+                reason_text: "",
+                legal_basis: "x",
+            },
+        )
     });
     assert!(matches!(bad, Err(AppError::Invalid { field: "category", .. })));
 
     let rows = app.state.db.tenant_tx(&a, |tx| Ok(deletion::list(tx, a.tenant_id(), None, None)?)).expect("list");
     assert_eq!(rows.len(), 1);
-    assert_eq!((rows[0].category.as_str(), rows[0].record_count, rows[0].actor_id.as_deref()), ("participant_profile", 1, Some("0193-test-admin")));
+    assert_eq!(
+        (rows[0].category.as_str(), rows[0].record_count, rows[0].actor_id.as_deref()),
+        ("participant_profile", 1, Some("0193-test-admin"))
+    );
     assert!(all(&app, &a).iter().any(|e| e.action == "deletion.recorded" && e.target_id.as_deref() == Some(rows[0].id.as_str())));
 
     let signer = signer(&app);

@@ -21,25 +21,52 @@ pub(crate) const ORIGIN: &str = "http://localhost:8080";
 pub(crate) const PASSWORD: &str = "ein langes Passwort für Tests";
 
 pub(crate) fn tenant(app: &TestApp, slug: &str) -> TenantScope {
-    let t = tenants::create(&app.state.db, &app.state.master, &app.ctx(), NewTenant { slug: slug.into(), name: slug.into(), is_demo: false })
-        .expect("tenant");
+    let t =
+        tenants::create(&app.state.db, &app.state.master, &app.ctx(), NewTenant { slug: slug.into(), name: slug.into(), is_demo: false })
+            .expect("tenant");
     TenantScope::named_by_operator(t.id)
 }
 
 pub(crate) fn admin(app: &TestApp, scope: &TenantScope, email: &str) -> String {
-    accounts::grant_by_operator(&app.state.db, &app.state.master, app.state.config.auth.password_hash, &app.ctx(), scope, &sensitive(email), PASSWORD, Role::TenantAdmin).expect("admin").id
+    accounts::grant_by_operator(
+        &app.state.db,
+        &app.state.master,
+        app.state.config.auth.password_hash,
+        &app.ctx(),
+        scope,
+        &sensitive(email),
+        PASSWORD,
+        Role::TenantAdmin,
+    )
+    .expect("admin")
+    .id
 }
 
 /// Adds a membership with another role directly (role management comes with its UI).
 pub(crate) fn member(app: &TestApp, scope: &TenantScope, email: &str, role: &str, company: Option<&str>) -> String {
-    let account = accounts::grant_by_operator(&app.state.db, &app.state.master, app.state.config.auth.password_hash, &app.ctx(), scope, &sensitive(email), PASSWORD, Role::TenantAdmin).expect("account");
+    let account = accounts::grant_by_operator(
+        &app.state.db,
+        &app.state.master,
+        app.state.config.auth.password_hash,
+        &app.ctx(),
+        scope,
+        &sensitive(email),
+        PASSWORD,
+        Role::TenantAdmin,
+    )
+    .expect("account");
     let mut conn = app.db.inspect();
-    use diesel::prelude::*;
     use anwesend::db::schema::memberships::dsl as m;
+    use diesel::prelude::*;
     if let Some(company) = company {
         use anwesend::db::schema::companies::dsl as c;
         diesel::insert_into(c::companies)
-            .values((c::tenant_id.eq(scope.tenant_id()), c::id.eq(company), c::name.eq(company), c::created_at.eq(app.ctx().at.naive_utc())))
+            .values((
+                c::tenant_id.eq(scope.tenant_id()),
+                c::id.eq(company),
+                c::name.eq(company),
+                c::created_at.eq(app.ctx().at.naive_utc()),
+            ))
             .execute(&mut conn)
             .expect("company");
     }
@@ -121,7 +148,12 @@ where
 impl Client {
     /// Takes a new session cookie and CSRF token from an answer that sets them.
     pub fn update(&mut self, headers: &actix_web::http::header::HeaderMap, body: &Value) {
-        if let Some(cookie) = headers.get_all(header::SET_COOKIE).filter_map(|v| v.to_str().ok()).filter_map(|v| Cookie::parse_encoded(v.to_owned()).ok()).next() {
+        if let Some(cookie) = headers
+            .get_all(header::SET_COOKIE)
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| Cookie::parse_encoded(v.to_owned()).ok())
+            .next()
+        {
             self.cookie = Some(cookie);
         }
         if let Some(csrf) = body["csrf_token"].as_str() {
@@ -150,8 +182,8 @@ async fn acc_3_sign_in_sets_a_server_tracked_session_cookie() {
 
     // Only the token's hash is stored.
     {
-        use diesel::prelude::*;
         use anwesend::db::schema::sessions::dsl as s;
+        use diesel::prelude::*;
         let mut conn = app.db.inspect();
         let hashes: Vec<Vec<u8>> = s::sessions.select(s::token_hash).load(&mut conn).expect("sessions");
         assert_eq!(hashes, vec![anwesend::auth::service::token_hash(&token)]);
@@ -214,7 +246,8 @@ async fn acc_4_sign_in_is_rate_limited_per_account_and_per_address() {
     for _ in 0..7 {
         let (status, _, _, headers) = login(&service, "leitung@verein-a.example", "falsch falsch falsch").await;
         if status == StatusCode::TOO_MANY_REQUESTS {
-            let retry: u64 = headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("Retry-After");
+            let retry: u64 =
+                headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("Retry-After");
             assert!((1..=60).contains(&retry), "{retry}");
         }
         statuses.push(status.as_u16());
@@ -291,7 +324,8 @@ async fn trans_4_state_changes_need_origin_and_csrf_token() {
 
     // Hostile bodies on the real endpoint: problem+json, nothing written.
     for bad in [&b"{\"name\": "[..], &b"{\"name\": \"X\", \"tenant_id\": \"other\"}"[..], &b"[]"[..]] {
-        let req = client.request("POST", "/api/v1/locations").insert_header((header::CONTENT_TYPE, "application/json")).set_payload(bad.to_vec());
+        let req =
+            client.request("POST", "/api/v1/locations").insert_header((header::CONTENT_TYPE, "application/json")).set_payload(bad.to_vec());
         let (status, headers, _) = call(&service, req).await;
         assert!(status.is_client_error(), "{status}");
         assert_eq!(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/problem+json"));
@@ -326,7 +360,8 @@ async fn input_3_audit_view_is_scoped_by_role_over_http() {
     let page = json_of(&page);
     assert_eq!(page["entries"].as_array().map(Vec::len), Some(5));
     let next = page["next_before"].as_i64().expect("more pages");
-    let (_, _, rest) = call(&service, admin_a.request("GET", &format!("/api/v1/audit?limit=5&action=location.created&before={next}"))).await;
+    let (_, _, rest) =
+        call(&service, admin_a.request("GET", &format!("/api/v1/audit?limit=5&action=location.created&before={next}"))).await;
     let rest = json_of(&rest);
     assert_eq!(rest["entries"].as_array().map(Vec::len), Some(2));
     assert!(rest["next_before"].is_null());
@@ -351,7 +386,10 @@ async fn input_3_audit_view_is_scoped_by_role_over_http() {
     assert_eq!((status, json_of(&body)["code"].clone()), (StatusCode::FORBIDDEN, json!("forbidden")));
     assert!(app.db.audit_text().iter().any(|r| r.contains("auth.permission_denied") && r.contains("audit.read")), "denials are audited");
     // The organiser may create locations, which an instructor may not.
-    assert_eq!(call(&service, organiser.request("POST", "/api/v1/locations").set_json(json!({"name": "Platz"}))).await.0, StatusCode::CREATED);
+    assert_eq!(
+        call(&service, organiser.request("POST", "/api/v1/locations").set_json(json!({"name": "Platz"}))).await.0,
+        StatusCode::CREATED
+    );
 }
 
 #[actix_web::test]
@@ -359,13 +397,22 @@ async fn input_3_platform_admin_sees_platform_events_only() {
     let app = test_app();
     let a = tenant(&app, "verein-a");
     admin(&app, &a, "leitung@verein-a.example");
-    accounts::create_platform_admin(&app.state.db, &app.state.master, app.state.config.auth.password_hash, &app.ctx(), &sensitive("ops@example.org"), PASSWORD).expect("platform admin");
+    accounts::create_platform_admin(
+        &app.state.db,
+        &app.state.master,
+        app.state.config.auth.password_hash,
+        &app.ctx(),
+        &sensitive("ops@example.org"),
+        PASSWORD,
+    )
+    .expect("platform admin");
     let service = test::init_service(build_app(app.state.clone())).await;
     let (status, platform, me, _) = login(&service, "ops@example.org", PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
     assert!(me["tenant"].is_null() && me["is_platform_admin"] == json!(true));
     let (_, _, page) = call(&service, platform.request("GET", "/api/v1/audit?limit=200")).await;
-    let actions: Vec<String> = json_of(&page)["entries"].as_array().expect("entries").iter().map(|e| e["action"].as_str().unwrap_or("").to_owned()).collect();
+    let actions: Vec<String> =
+        json_of(&page)["entries"].as_array().expect("entries").iter().map(|e| e["action"].as_str().unwrap_or("").to_owned()).collect();
     assert!(actions.contains(&"tenant.created".to_owned()), "{actions:?}");
     assert!(!actions.iter().any(|a| a == "membership.granted" || a.starts_with("location.")), "no tenant inside: {actions:?}");
     // The platform admin has no tenant to write locations in.
@@ -424,7 +471,8 @@ async fn sep_3_company_admin_sees_only_its_companys_people() {
         app.state
             .db
             .tenant_tx(&a, |tx| {
-                let event = anwesend::audit::Event::new(anwesend::audit::Action::LocationUpdated, "participant", Some(person)).subject(person, company);
+                let event = anwesend::audit::Event::new(anwesend::audit::Action::LocationUpdated, "participant", Some(person))
+                    .subject(person, company);
                 anwesend::audit::record(tx, &app.ctx(), event)?;
                 Ok(())
             })
@@ -437,7 +485,11 @@ async fn sep_3_company_admin_sees_only_its_companys_people() {
     assert_eq!(status, StatusCode::OK);
     let targets: Vec<Value> = json_of(&page)["entries"].as_array().expect("entries").iter().map(|e| e["target_id"].clone()).collect();
     assert_eq!(targets, vec![json!("p-anna")], "only acme's person, nothing else of the tenant");
-    assert_eq!(call(&service, company_admin.request("GET", "/api/v1/audit/verify")).await.0, StatusCode::FORBIDDEN, "the whole chain is for tenant admins");
+    assert_eq!(
+        call(&service, company_admin.request("GET", "/api/v1/audit/verify")).await.0,
+        StatusCode::FORBIDDEN,
+        "the whole chain is for tenant admins"
+    );
 }
 
 #[actix_web::test]
@@ -462,9 +514,16 @@ async fn acc_8_users_see_and_end_their_other_sessions() {
 
     let (_, _, theirs) = call(&service, other_user.request("GET", "/api/v1/auth/sessions")).await;
     let their_id = json_of(&theirs)["sessions"][0]["id"].as_str().expect("id").to_owned();
-    assert_eq!(call(&service, laptop.request("POST", &format!("/api/v1/auth/sessions/{their_id}/end"))).await.0, StatusCode::NOT_FOUND, "not mine");
+    assert_eq!(
+        call(&service, laptop.request("POST", &format!("/api/v1/auth/sessions/{their_id}/end"))).await.0,
+        StatusCode::NOT_FOUND,
+        "not mine"
+    );
     assert_eq!(call(&service, other_user.request("GET", "/api/v1/auth/me")).await.0, StatusCode::OK);
-    assert_eq!(call(&service, laptop.request("POST", &format!("/api/v1/auth/sessions/{current}/end"))).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        call(&service, laptop.request("POST", &format!("/api/v1/auth/sessions/{current}/end"))).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 
     assert_eq!(call(&service, laptop.request("POST", &format!("/api/v1/auth/sessions/{phone_id}/end"))).await.0, StatusCode::OK);
     assert_eq!(call(&service, phone.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED);
@@ -486,7 +545,9 @@ async fn acc_5_password_change_ends_every_other_session() {
     let (_, phone, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
     let new_password = sensitive("ein ganz neues langes Passwort");
 
-    let change = |current: &str, new: &str| laptop.request("POST", "/api/v1/auth/password").set_json(json!({ "current_password": current, "new_password": new }));
+    let change = |current: &str, new: &str| {
+        laptop.request("POST", "/api/v1/auth/password").set_json(json!({ "current_password": current, "new_password": new }))
+    };
     let (status, _, body) = call(&service, change("falsch falsch falsch", &new_password)).await;
     assert_eq!((status, json_of(&body)["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("current_password")));
     let (status, _, body) = call(&service, change(PASSWORD, "kurz")).await;
@@ -514,7 +575,11 @@ async fn acc_8_tenant_admin_ends_all_sessions_of_a_member() {
     let uri = format!("/api/v1/accounts/{organiser_id}/sessions/end-all");
 
     assert_eq!(call(&service, organiser.request("POST", &uri)).await.0, StatusCode::FORBIDDEN, "not an admin");
-    assert_eq!(call(&service, admin_b.request("POST", &uri)).await.0, StatusCode::NOT_FOUND, "another tenant's member does not exist for B");
+    assert_eq!(
+        call(&service, admin_b.request("POST", &uri)).await.0,
+        StatusCode::NOT_FOUND,
+        "another tenant's member does not exist for B"
+    );
     assert_eq!(call(&service, organiser.request("GET", "/api/v1/auth/me")).await.0, StatusCode::OK);
     let (status, _, body) = call(&service, admin_a.request("POST", &uri)).await;
     assert_eq!((status, json_of(&body)["ended"].clone()), (StatusCode::OK, json!(1)));

@@ -78,7 +78,9 @@ fn row_counts(db: &TestDb) -> Vec<i64> {
 fn statuses(db: &TestDb, event: &str) -> (i64, i64) {
     use anwesend::db::schema::bookings::dsl as b;
     let mut conn = db.inspect();
-    let count = |s: &str, conn: &mut anwesend::db::DbConnection| b::bookings.filter(b::event_id.eq(event)).filter(b::status.eq(s)).count().get_result::<i64>(conn).expect("count");
+    let count = |s: &str, conn: &mut anwesend::db::DbConnection| {
+        b::bookings.filter(b::event_id.eq(event)).filter(b::status.eq(s)).count().get_result::<i64>(conn).expect("count")
+    };
     (count("confirmed", &mut conn), count("waiting", &mut conn))
 }
 
@@ -141,14 +143,16 @@ async fn avail_5_capacity_holds_under_500_concurrent_bookings_and_a_cancellation
     let rows = list.as_array().expect("list");
     let confirmed = rows.iter().find(|b| b["status"] == "confirmed").expect("a confirmed booking");
     let first_waiting = rows.iter().find(|b| b["status"] == "waiting").expect("a waiting booking");
-    let (status, _, body) = call(&service, staff.request("POST", &format!("/api/v1/bookings/{}/cancel", confirmed["id"].as_str().unwrap_or_default()))).await;
+    let (status, _, body) =
+        call(&service, staff.request("POST", &format!("/api/v1/bookings/{}/cancel", confirmed["id"].as_str().unwrap_or_default()))).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     assert_eq!(statuses(&app.db, &event), (50, 449));
     let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
     let promoted = json_of(&list).as_array().expect("list").iter().find(|b| b["id"] == first_waiting["id"]).cloned().expect("still listed");
     assert_eq!(promoted["status"], "confirmed", "the oldest on the waiting list moved up");
     // Cancelling twice changes nothing more.
-    let (status, _, _) = call(&service, staff.request("POST", &format!("/api/v1/bookings/{}/cancel", confirmed["id"].as_str().unwrap_or_default()))).await;
+    let (status, _, _) =
+        call(&service, staff.request("POST", &format!("/api/v1/bookings/{}/cancel", confirmed["id"].as_str().unwrap_or_default()))).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(statuses(&app.db, &event), (50, 449));
 
@@ -188,11 +192,31 @@ async fn priv_5_bad_booking_input_is_refused_with_problem_json_and_writes_nothin
         (uri(&event), json!({ "name": "", "email": "anna@example.org", "consent": true }), 422, "invalid_field"),
         (uri(&event), json!({ "name": "A".repeat(201), "email": "anna@example.org", "consent": true }), 422, "invalid_field"),
         (uri(&event), json!({ "name": "Anna\u{0000}Beispiel", "email": "anna@example.org", "consent": true }), 422, "invalid_field"),
-        (uri(&event), json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": true, "phone": "<script>" }), 422, "invalid_field"),
-        (uri(&event), json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": true, "language": "fr" }), 422, "invalid_field"),
-        (uri(&event), json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": true, "is_admin": true }), 422, "invalid_body"),
+        (
+            uri(&event),
+            json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": true, "phone": "<script>" }),
+            422,
+            "invalid_field",
+        ),
+        (
+            uri(&event),
+            json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": true, "language": "fr" }),
+            422,
+            "invalid_field",
+        ),
+        (
+            uri(&event),
+            json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": true, "is_admin": true }),
+            422,
+            "invalid_body",
+        ),
         (uri(&event), json!({ "name": ["Anna"], "email": "anna@example.org", "consent": true }), 422, "invalid_body"),
-        (uri(&plain), json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": true, "phone": "0301234567" }), 422, "invalid_field"),
+        (
+            uri(&plain),
+            json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": true, "phone": "0301234567" }),
+            422,
+            "invalid_field",
+        ),
         (uri(&closed), booking("Anna Beispiel", "anna@example.org"), 409, "booking_closed"),
         (uri(&draft), booking("Anna Beispiel", "anna@example.org"), 404, "not_found"),
         (uri("0193ffff-0000-7000-8000-000000000000"), booking("Anna Beispiel", "anna@example.org"), 404, "not_found"),
@@ -205,21 +229,42 @@ async fn priv_5_bad_booking_input_is_refused_with_problem_json_and_writes_nothin
         assert_eq!(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/problem+json"));
     }
     // Oversized and malformed bodies.
-    let (status, _, _) = call(&service, public("POST", &uri(&event), "198.51.100.5").set_json(json!({ "name": huge, "email": "anna@example.org", "consent": true }))).await;
+    let (status, _, _) = call(
+        &service,
+        public("POST", &uri(&event), "198.51.100.5").set_json(json!({ "name": huge, "email": "anna@example.org", "consent": true })),
+    )
+    .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    let (status, _, _) = call(&service, public("POST", &uri(&event), "198.51.100.5").insert_header((header::CONTENT_TYPE, "application/json")).set_payload("{\"name\": ")).await;
+    let (status, _, _) = call(
+        &service,
+        public("POST", &uri(&event), "198.51.100.5").insert_header((header::CONTENT_TYPE, "application/json")).set_payload("{\"name\": "),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // Without the page's Origin a browser on another site cannot book in someone's name.
-    let (status, _, _) = call(&service, test::TestRequest::post().uri(&uri(&event)).peer_addr("198.51.100.5:1".parse().expect("addr")).set_json(booking("Anna Beispiel", "anna@example.org"))).await;
+    let (status, _, _) = call(
+        &service,
+        test::TestRequest::post()
+            .uri(&uri(&event))
+            .peer_addr("198.51.100.5:1".parse().expect("addr"))
+            .set_json(booking("Anna Beispiel", "anna@example.org")),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(row_counts(&app.db), before, "refused bookings wrote nothing");
 
     // Hostile but valid text is stored as data and comes back unchanged.
     let hostile = "Robert'); DROP TABLE bookings;-- <b>";
-    let (status, _, body) = call(&service, public("POST", &uri(&event), "198.51.100.5").set_json(booking(hostile, "bobby@example.net"))).await;
+    let (status, _, body) =
+        call(&service, public("POST", &uri(&event), "198.51.100.5").set_json(booking(hostile, "bobby@example.net"))).await;
     assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&body));
-    let (status, _, body) = call(&service, public("POST", &uri(&event), "198.51.100.5").set_json(booking("Bobby Zweitname", "Bobby@Example.net"))).await;
-    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::CONFLICT, Some("already_booked")), "one booking per email and event");
+    let (status, _, body) =
+        call(&service, public("POST", &uri(&event), "198.51.100.5").set_json(booking("Bobby Zweitname", "Bobby@Example.net"))).await;
+    assert_eq!(
+        (status, json_of(&body)["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_booked")),
+        "one booking per email and event"
+    );
     let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
     assert_eq!(json_of(&list)[0]["name"], hostile);
 
@@ -240,7 +285,8 @@ async fn priv_5_bad_booking_input_is_refused_with_problem_json_and_writes_nothin
         let (status, _, answer) = call(&service, staff.request("POST", "/api/v1/events").set_json(body.clone())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", String::from_utf8_lossy(&answer));
     }
-    let (status, _, _) = call(&service, staff.request("PUT", &format!("/api/v1/events/{event}")).set_json(event_body("Lauftreff", 0, true))).await;
+    let (status, _, _) =
+        call(&service, staff.request("PUT", &format!("/api/v1/events/{event}")).set_json(event_body("Lauftreff", 0, true))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _, answer) = call(&service, staff.request("POST", &format!("/api/v1/events/{event}/publish"))).await;
     assert_eq!((status, json_of(&answer)["code"].as_str()), (StatusCode::CONFLICT, Some("not_a_draft")));
@@ -261,9 +307,17 @@ async fn acc_2_magic_links_are_single_use_short_lived_tenant_bound_and_never_aud
     let service = test::init_service(build_app(app.state.clone())).await;
     let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
-    let (status, _, _) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(booking("Anna Beispiel", "anna@example.org"))).await;
+    let (status, _, _) = call(
+        &service,
+        public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5")
+            .set_json(booking("Anna Beispiel", "anna@example.org")),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
-    let request_link = || public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.6").set_json(json!({ "email": "Anna@Example.org", "language": "en" }));
+    let request_link = || {
+        public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.6")
+            .set_json(json!({ "email": "Anna@Example.org", "language": "en" }))
+    };
 
     let (status, _, _) = call(&service, request_link()).await;
     assert_eq!(status, StatusCode::ACCEPTED);
@@ -271,7 +325,9 @@ async fn acc_2_magic_links_are_single_use_short_lived_tenant_bound_and_never_aud
     assert!(link.starts_with("http://localhost:8080/#/p/verein-a/login?token="), "the token travels in the fragment: {link}");
     let token = sensitive(link.rsplit_once("token=").expect("token").1);
     assert!(token.len() >= 43, "256 random bits, base64url: {token}");
-    let redeem = |slug: &str, token: &str| public("POST", &format!("/api/v1/public/{slug}/magic-link/redeem"), "198.51.100.6").set_json(json!({ "token": token }));
+    let redeem = |slug: &str, token: &str| {
+        public("POST", &format!("/api/v1/public/{slug}/magic-link/redeem"), "198.51.100.6").set_json(json!({ "token": token }))
+    };
 
     // Another tenant's page, a tampered token, a made-up one: not valid.
     let mut tampered = token.clone();
@@ -296,9 +352,14 @@ async fn acc_2_magic_links_are_single_use_short_lived_tenant_bound_and_never_aud
     std::thread::sleep(std::time::Duration::from_millis(5));
     let (status, _, _) = call(&service, request_link()).await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let links = |all: &[String]| all.iter().flat_map(|m| m.split_whitespace().filter(|w| w.contains("token=")).map(str::to_owned).collect::<Vec<_>>()).collect::<Vec<_>>();
+    let links = |all: &[String]| {
+        all.iter()
+            .flat_map(|m| m.split_whitespace().filter(|w| w.contains("token=")).map(str::to_owned).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    };
     let all_links = links(&deliver_until(&app, &sink, |all| links(all).len() >= 2));
-    let second = all_links.iter().map(|l| l.rsplit_once("token=").expect("token").1.to_owned()).find(|t| *t != token).expect("a second link");
+    let second =
+        all_links.iter().map(|l| l.rsplit_once("token=").expect("token").1.to_owned()).find(|t| *t != token).expect("a second link");
     sensitive(&second);
     app.clock.advance(Duration::minutes(10) + Duration::seconds(1));
     let (status, _, _) = call(&service, redeem("verein-a", &second)).await;
@@ -328,18 +389,30 @@ async fn input_6_organisers_see_each_confirmation_mail_sent_or_bounced() {
     let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
     for (name, email) in [("Anna Beispiel", "anna@example.org"), ("Falsche Adresse", "bounce-me@example.net")] {
-        call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(booking(name, email))).await;
+        call(
+            &service,
+            public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(booking(name, email)),
+        )
+        .await;
     }
-    let mail_status = |list: &Value, email: &str| list.as_array().expect("list").iter().find(|b| b["email"] == email).map(|b| b["mail_status"].clone());
+    let mail_status =
+        |list: &Value, email: &str| list.as_array().expect("list").iter().find(|b| b["email"] == email).map(|b| b["mail_status"].clone());
     let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
     assert_eq!(mail_status(&json_of(&list), "anna@example.org"), Some(json!("queued")));
     anwesend::notify::deliver_due(&app.state).expect("deliver");
     let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
     let list = json_of(&list);
     assert_eq!(mail_status(&list, "anna@example.org"), Some(json!("sent")));
-    assert_eq!(mail_status(&list, "bounce-me@example.net"), Some(json!("bounced")), "the server refused the mailbox: no retries, shown as bounced");
+    assert_eq!(
+        mail_status(&list, "bounce-me@example.net"),
+        Some(json!("bounced")),
+        "the server refused the mailbox: no retries, shown as bounced"
+    );
     let message = sink.message_to("anna@example.org");
-    assert!(message.contains("Ihre Buchung ist best") && message.contains("Lauftreff") && message.contains("2026-12-14 18:00"), "{message}");
+    assert!(
+        message.contains("Ihre Buchung ist best") && message.contains("Lauftreff") && message.contains("2026-12-14 18:00"),
+        "{message}"
+    );
     assert!(message.contains("http://localhost:8080/#/p/verein-a/login"), "the mail leads to the portal: {message}");
 }
 
@@ -356,7 +429,12 @@ async fn acc_4_magic_link_requests_answer_alike_for_unknown_emails_and_are_rate_
     let service = test::init_service(build_app(app.state.clone())).await;
     let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
-    call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(booking("Anna Beispiel", "anna@example.org"))).await;
+    call(
+        &service,
+        public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5")
+            .set_json(booking("Anna Beispiel", "anna@example.org")),
+    )
+    .await;
     anwesend::notify::deliver_due(&app.state).expect("deliver");
     let before = sink.messages().len();
 
@@ -377,13 +455,21 @@ async fn acc_4_magic_link_requests_answer_alike_for_unknown_emails_and_are_rate_
     anwesend::notify::deliver_due(&app.state).expect("deliver");
     assert_eq!(sink.messages().len(), before + 1, "only the known participant got a mail");
     // An email known in another tenant is unknown here, too.
-    let (status, _, _) = call(&service, public("POST", "/api/v1/public/verein-b/magic-link", "198.51.100.7").set_json(json!({ "email": "anna@example.org" }))).await;
+    let (status, _, _) = call(
+        &service,
+        public("POST", "/api/v1/public/verein-b/magic-link", "198.51.100.7").set_json(json!({ "email": "anna@example.org" })),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "no such tenant");
 
     // Per email: the fourth request in a minute waits, from any address.
     call(&service, ask("anna@example.org")).await;
     call(&service, ask("anna@example.org")).await;
-    let (status, headers, _) = call(&service, public("POST", "/api/v1/public/verein-a/magic-link", "203.0.113.99").set_json(json!({ "email": "anna@example.org" }))).await;
+    let (status, headers, _) = call(
+        &service,
+        public("POST", "/api/v1/public/verein-a/magic-link", "203.0.113.99").set_json(json!({ "email": "anna@example.org" })),
+    )
+    .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert!(headers.get(header::RETRY_AFTER).is_some());
     // Malformed input is refused before anything happens.
@@ -404,7 +490,10 @@ pub(crate) fn database_dump(db: &TestDb) -> Vec<u8> {
         Backend::Postgres => {
             let url = crate::common::pg_admin_url();
             let (base, _) = url.rsplit_once('/').expect("path");
-            let out = std::process::Command::new("pg_dump").arg(format!("{base}/{}", db.pg_name().expect("pg name"))).output().expect("pg_dump (postgresql-client)");
+            let out = std::process::Command::new("pg_dump")
+                .arg(format!("{base}/{}", db.pg_name().expect("pg name")))
+                .output()
+                .expect("pg_dump (postgresql-client)");
             assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
             out.stdout
         }
@@ -426,21 +515,39 @@ async fn pseudo_1_a_database_dump_holds_no_participant_plaintext() {
     ];
     for (name, email, phone, note) in fixtures {
         let body = json!({ "name": name, "email": email, "phone": phone, "note": note, "consent": true });
-        let (status, _, answer) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(body)).await;
+        let (status, _, answer) =
+            call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(body))
+                .await;
         assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&answer));
     }
     // Mail delivered (payload dropped), a link requested and used, a request and an opt-out reason stored.
     anwesend::notify::deliver_due(&app.state).expect("deliver");
-    call(&service, public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.5").set_json(json!({ "email": "anna@example.org" }))).await;
+    call(&service, public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.5").set_json(json!({ "email": "anna@example.org" })))
+        .await;
     let token = mailed_link(&app, &sink, "anna@example.org", "token=").rsplit_once("token=").expect("token").1.to_owned();
-    let (_, _, session) = call(&service, public("POST", "/api/v1/public/verein-a/magic-link/redeem", "198.51.100.5").set_json(json!({ "token": token }))).await;
+    let (_, _, session) =
+        call(&service, public("POST", "/api/v1/public/verein-a/magic-link/redeem", "198.51.100.5").set_json(json!({ "token": token })))
+            .await;
     let bearer = json_of(&session)["token"].as_str().expect("session").to_owned();
-    let (status, _, _) = call(&service, portal("POST", "/api/v1/portal/requests", &bearer).set_json(json!({ "kind": "correction", "message": "Bitte Quellmalz-Adresse korrigieren" }))).await;
+    let (status, _, _) = call(
+        &service,
+        portal("POST", "/api/v1/portal/requests", &bearer)
+            .set_json(json!({ "kind": "correction", "message": "Bitte Quellmalz-Adresse korrigieren" })),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, _, _) = call(&service, portal("POST", "/api/v1/portal/unsubscribe", &bearer).set_json(json!({ "reason": "other", "text": "Zu viele Mails an Bertha" }))).await;
+    let (status, _, _) = call(
+        &service,
+        portal("POST", "/api/v1/portal/unsubscribe", &bearer).set_json(json!({ "reason": "other", "text": "Zu viele Mails an Bertha" })),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     // Something still queued, so an encrypted payload is in the dump too.
-    call(&service, public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.5").set_json(json!({ "email": "bertha.quellmalz@example.org" }))).await;
+    call(
+        &service,
+        public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.5").set_json(json!({ "email": "bertha.quellmalz@example.org" })),
+    )
+    .await;
     let started = std::time::Instant::now();
     while row_counts(&app.db)[4] < 2 {
         assert!(started.elapsed() < std::time::Duration::from_secs(10), "Bertha's link is made");
@@ -449,7 +556,21 @@ async fn pseudo_1_a_database_dump_holds_no_participant_plaintext() {
 
     let dump = String::from_utf8_lossy(&database_dump(&app.db)).to_lowercase();
     assert!(dump.contains("lauftreff"), "the dump is readable: event titles are plain");
-    for plaintext in ["anna@example.org", "Anna Beispiel", "Beispiel", "bertha.quellmalz", "Quellmalz", "0301234567", "765432", "Rollstuhlplatz", "vegetarisch", "korrigieren", "Zu viele Mails", &bearer, &token] {
+    for plaintext in [
+        "anna@example.org",
+        "Anna Beispiel",
+        "Beispiel",
+        "bertha.quellmalz",
+        "Quellmalz",
+        "0301234567",
+        "765432",
+        "Rollstuhlplatz",
+        "vegetarisch",
+        "korrigieren",
+        "Zu viele Mails",
+        &bearer,
+        &token,
+    ] {
         assert!(!dump.contains(&plaintext.to_lowercase()), "PSEUDO-1: the dump holds {plaintext:?}");
     }
     // The organiser still sees everything, decrypted.
@@ -468,15 +589,21 @@ async fn rights_1_the_portal_lists_cancels_exports_and_takes_requests_and_opt_ou
     let service = test::init_service(build_app(app.state.clone())).await;
     let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 1, true)).await;
-    let book = |name: &str, email: &str| public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(json!({ "name": name, "email": email, "consent": true, "note": "Hallo", "language": "en" }));
+    let book = |name: &str, email: &str| {
+        public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5")
+            .set_json(json!({ "name": name, "email": email, "consent": true, "note": "Hallo", "language": "en" }))
+    };
     call(&service, book("Anna Beispiel", "anna@example.org")).await;
     call(&service, book("Carl Nachrücker", "carl@example.net")).await;
     let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
     let carls = json_of(&list)[1]["id"].as_str().expect("carl").to_owned();
 
-    call(&service, public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.5").set_json(json!({ "email": "anna@example.org" }))).await;
+    call(&service, public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.5").set_json(json!({ "email": "anna@example.org" })))
+        .await;
     let token = mailed_link(&app, &sink, "anna@example.org", "token=").rsplit_once("token=").expect("token").1.to_owned();
-    let (_, _, session) = call(&service, public("POST", "/api/v1/public/verein-a/magic-link/redeem", "198.51.100.5").set_json(json!({ "token": token }))).await;
+    let (_, _, session) =
+        call(&service, public("POST", "/api/v1/public/verein-a/magic-link/redeem", "198.51.100.5").set_json(json!({ "token": token })))
+            .await;
     let bearer = json_of(&session)["token"].as_str().expect("session").to_owned();
 
     let (status, _, bookings) = call(&service, portal("GET", "/api/v1/portal/bookings", &bearer)).await;
@@ -494,17 +621,24 @@ async fn rights_1_the_portal_lists_cancels_exports_and_takes_requests_and_opt_ou
     deliver_until(&app, &sink, |all| all.iter().any(|m| is_to(m, "carl@example.net") && m.contains("A seat is free")));
 
     // Requests and the opt-out with its reason.
-    for body in [json!({ "kind": "deletion" }), json!({ "kind": "erasure", "message": "x".repeat(2001) }), json!({ "kind": "erasure", "extra": 1 })] {
+    for body in
+        [json!({ "kind": "deletion" }), json!({ "kind": "erasure", "message": "x".repeat(2001) }), json!({ "kind": "erasure", "extra": 1 })]
+    {
         let (status, _, _) = call(&service, portal("POST", "/api/v1/portal/requests", &bearer).set_json(body.clone())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     }
-    let (status, _, request) = call(&service, portal("POST", "/api/v1/portal/requests", &bearer).set_json(json!({ "kind": "erasure", "message": "Bitte alles löschen" }))).await;
+    let (status, _, request) = call(
+        &service,
+        portal("POST", "/api/v1/portal/requests", &bearer).set_json(json!({ "kind": "erasure", "message": "Bitte alles löschen" })),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     let request = json_of(&request);
     assert_eq!(request["status"], "open");
     let (status, _, _) = call(&service, portal("POST", "/api/v1/portal/unsubscribe", &bearer).set_json(json!({ "reason": "spam" }))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _, pref) = call(&service, portal("POST", "/api/v1/portal/unsubscribe", &bearer).set_json(json!({ "reason": "too_many" }))).await;
+    let (status, _, pref) =
+        call(&service, portal("POST", "/api/v1/portal/unsubscribe", &bearer).set_json(json!({ "reason": "too_many" }))).await;
     assert_eq!((status, json_of(&pref)["mail_opt_out"].as_bool()), (StatusCode::OK, Some(true)));
     let audit = app.db.audit_text();
     assert!(audit.iter().any(|r| r.contains("participant.unsubscribed") && r.contains("too_many")), "INPUT-6: the reason is recorded");
@@ -522,7 +656,10 @@ async fn rights_1_the_portal_lists_cancels_exports_and_takes_requests_and_opt_ou
     assert!(export["bookings"][0]["consent_text"].as_str().is_some_and(|t| t.contains("I agree")), "the consent she gave, in her language");
     assert_eq!(export["requests"][0]["message"], "Bitte alles löschen");
     let purposes: Vec<&str> = export["mails"].as_array().expect("mails").iter().filter_map(|m| m["purpose"].as_str()).collect();
-    assert!(purposes.contains(&"booking_confirmation") && purposes.contains(&"magic_link") && purposes.contains(&"booking_cancelled"), "{purposes:?}");
+    assert!(
+        purposes.contains(&"booking_confirmation") && purposes.contains(&"magic_link") && purposes.contains(&"booking_cancelled"),
+        "{purposes:?}"
+    );
     assert!(!export.to_string().contains("carl"), "nobody else's data");
     assert!(app.db.audit_text().iter().any(|r| r.contains("participant.data_exported")));
 }
@@ -544,15 +681,24 @@ async fn sep_3_organisers_search_move_and_export_while_instructors_and_company_a
     company["company_id"] = json!("c-acme");
     let company = published_event(&service, &orga, company).await;
     let other = published_event(&service, &orga, event_body("Anderes", 5, true)).await;
-    for (event, name, email) in [(&taught, "Anna Beispiel", "anna@example.org"), (&company, "Dora Formel", "dora@example.net"), (&other, "Emil Ohnekurs", "emil@example.net")] {
-        let (status, _, _) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(booking(name, email))).await;
+    for (event, name, email) in [
+        (&taught, "Anna Beispiel", "anna@example.org"),
+        (&company, "Dora Formel", "dora@example.net"),
+        (&other, "Emil Ohnekurs", "emil@example.net"),
+    ] {
+        let (status, _, _) = call(
+            &service,
+            public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(booking(name, email)),
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED);
     }
 
     for (email, visible) in [("trainer@verein-a.example", &taught), ("personal@acme.example", &company)] {
         let (_, client, _, _) = login(&service, email, PASSWORD).await;
         let (_, _, list) = call(&service, client.request("GET", "/api/v1/events")).await;
-        let ids: Vec<String> = json_of(&list).as_array().expect("list").iter().filter_map(|e| e["id"].as_str().map(str::to_owned)).collect();
+        let ids: Vec<String> =
+            json_of(&list).as_array().expect("list").iter().filter_map(|e| e["id"].as_str().map(str::to_owned)).collect();
         assert_eq!(&ids, std::slice::from_ref(visible), "{email} sees only their event");
         let (status, _, _) = call(&service, client.request("GET", &format!("/api/v1/events/{other}/bookings"))).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{email}");
@@ -564,24 +710,37 @@ async fn sep_3_organisers_search_move_and_export_while_instructors_and_company_a
 
     // Search by whole words and whole email, case-insensitive; no partial matches.
     let search = |q: &str| orga.request("GET", &format!("/api/v1/participants?q={}", q.replace(' ', "%20").replace('@', "%40")));
-    for (q, expected) in [("anna", vec!["Anna Beispiel"]), ("BEISPIEL anna", vec!["Anna Beispiel"]), ("DORA@example.net", vec!["Dora Formel"]), ("ann", vec![]), ("anna formel", vec![])] {
+    for (q, expected) in [
+        ("anna", vec!["Anna Beispiel"]),
+        ("BEISPIEL anna", vec!["Anna Beispiel"]),
+        ("DORA@example.net", vec!["Dora Formel"]),
+        ("ann", vec![]),
+        ("anna formel", vec![]),
+    ] {
         let (status, _, hits) = call(&service, search(q)).await;
         assert_eq!(status, StatusCode::OK);
-        let names: Vec<String> = json_of(&hits).as_array().expect("hits").iter().filter_map(|h| h["name"].as_str().map(str::to_owned)).collect();
+        let names: Vec<String> =
+            json_of(&hits).as_array().expect("hits").iter().filter_map(|h| h["name"].as_str().map(str::to_owned)).collect();
         assert_eq!(names, expected, "{q}");
     }
 
     // Move Emil into the full-capable course; his old seat frees.
     let (_, _, list) = call(&service, orga.request("GET", &format!("/api/v1/events/{other}/bookings"))).await;
     let emils = json_of(&list)[0]["id"].as_str().expect("id").to_owned();
-    let (status, _, moved) = call(&service, orga.request("POST", &format!("/api/v1/bookings/{emils}/move")).set_json(json!({ "event_id": taught }))).await;
+    let (status, _, moved) =
+        call(&service, orga.request("POST", &format!("/api/v1/bookings/{emils}/move")).set_json(json!({ "event_id": taught }))).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&moved));
     assert_eq!(json_of(&moved)["event_id"], json!(taught));
     assert_eq!(statuses(&app.db, &other), (0, 0));
     assert_eq!(statuses(&app.db, &taught), (2, 0));
 
     // CSV: every booking, formulas defused.
-    call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{taught}/bookings"), "198.51.100.5").set_json(booking("=HYPERLINK(\"http://x\")", "formel@example.net"))).await;
+    call(
+        &service,
+        public("POST", &format!("/api/v1/public/verein-a/events/{taught}/bookings"), "198.51.100.5")
+            .set_json(booking("=HYPERLINK(\"http://x\")", "formel@example.net")),
+    )
+    .await;
     let (status, headers, csv) = call(&service, orga.request("GET", &format!("/api/v1/events/{taught}/bookings.csv"))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers.get(header::CONTENT_DISPOSITION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("attachment")));
@@ -645,7 +804,13 @@ fn trans_3_sign_in_tokens_and_personal_data_never_reach_the_server_log() {
     let (status, body) = curl(port, "GET", &format!("/api/v1/public/demo/events/{event}"), None, None);
     assert_eq!(status, 200, "{body}");
     let (name, email) = ("Anna Beispiel", "anna@example.org");
-    let (status, body) = curl(port, "POST", &format!("/api/v1/public/demo/events/{event}/bookings"), Some(json!({ "name": name, "email": email, "consent": true })), None);
+    let (status, body) = curl(
+        port,
+        "POST",
+        &format!("/api/v1/public/demo/events/{event}/bookings"),
+        Some(json!({ "name": name, "email": email, "consent": true })),
+        None,
+    );
     assert_eq!(status, 201, "{body}");
     let (status, _) = curl(port, "POST", "/api/v1/public/demo/magic-link", Some(json!({ "email": email })), None);
     assert_eq!(status, 202);

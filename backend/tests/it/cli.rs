@@ -87,9 +87,15 @@ fn authz_3_operator_commands_work_on_the_configured_database() {
     }
 
     let password = "korrekt Pferd Batterie Heftklammer";
-    let out = run(anwesend(&test_db, dir.path()).args(["admin", "create-platform-admin", "--email", "Ops@Example.org"]), &format!("{password}\n"));
+    let out = run(
+        anwesend(&test_db, dir.path()).args(["admin", "create-platform-admin", "--email", "Ops@Example.org"]),
+        &format!("{password}\n"),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = run(anwesend(&test_db, dir.path()).args(["admin", "create-platform-admin", "--email", "ops@example.org"]), &format!("{password}\n"));
+    let out = run(
+        anwesend(&test_db, dir.path()).args(["admin", "create-platform-admin", "--email", "ops@example.org"]),
+        &format!("{password}\n"),
+    );
     assert!(!out.status.success(), "one account per email, case-insensitive");
     let out = run(anwesend(&test_db, dir.path()).args(["admin", "create-platform-admin", "--email", "kurz@example.org"]), "kurz\n");
     assert!(!out.status.success() && text(&out.stderr).contains("12"), "{}", text(&out.stderr));
@@ -137,7 +143,21 @@ impl Drop for Server {
 pub(crate) fn tls_server(test_db: &TestDb, dir: &std::path::Path) -> (Server, u16) {
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -159,7 +179,13 @@ pub(crate) fn tls_server(test_db: &TestDb, dir: &std::path::Path) -> (Server, u1
             .expect("serve"),
     );
     let started = Instant::now();
-    while !Command::new("curl").args(["-sk", "--max-time", "2", &format!("https://127.0.0.1:{port}/healthz")]).output().expect("curl").status.success() {
+    while !Command::new("curl")
+        .args(["-sk", "--max-time", "2", &format!("https://127.0.0.1:{port}/healthz")])
+        .output()
+        .expect("curl")
+        .status
+        .success()
+    {
         assert!(started.elapsed() < Duration::from_secs(60), "server did not answer over TLS");
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -171,7 +197,10 @@ fn trans_1_native_tls_serves_https_with_hsts() {
     let test_db = TestDb::for_backend(Backend::Sqlite);
     let dir = tempfile::tempdir().expect("dir");
     let (_server, port) = tls_server(&test_db, dir.path());
-    let out = Command::new("curl").args(["-sk", "--max-time", "5", "-D", "-", &format!("https://127.0.0.1:{port}/healthz")]).output().expect("curl");
+    let out = Command::new("curl")
+        .args(["-sk", "--max-time", "5", "-D", "-", &format!("https://127.0.0.1:{port}/healthz")])
+        .output()
+        .expect("curl");
     let answer = text(&out.stdout);
     assert!(answer.starts_with("HTTP/"), "{answer}");
     assert!(answer.contains(" 200"), "{answer}");

@@ -107,9 +107,19 @@ impl TestDb {
                 let mut conn = diesel::PgConnection::establish(&admin).expect("admin connection");
                 conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create copy database");
                 let dump = dir.path().join("backup.dump");
-                let out = std::process::Command::new("pg_dump").args(["-Fc", "-f"]).arg(&dump).arg(with_database(&admin, self.pg_name.as_deref().unwrap_or_default())).output().expect("pg_dump");
+                let out = std::process::Command::new("pg_dump")
+                    .args(["-Fc", "-f"])
+                    .arg(&dump)
+                    .arg(with_database(&admin, self.pg_name.as_deref().unwrap_or_default()))
+                    .output()
+                    .expect("pg_dump");
                 assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
-                let out = std::process::Command::new("pg_restore").arg("-d").arg(with_database(&admin, &name)).arg(&dump).output().expect("pg_restore");
+                let out = std::process::Command::new("pg_restore")
+                    .arg("-d")
+                    .arg(with_database(&admin, &name))
+                    .arg(&dump)
+                    .output()
+                    .expect("pg_restore");
                 assert!(out.status.success(), "pg_restore: {}", String::from_utf8_lossy(&out.stderr));
                 let owner_url = with_database(&admin, &name);
                 let app_url = with_user(&owner_url, APP_ROLE, APP_ROLE);
@@ -246,7 +256,11 @@ fn migrations_digest() -> String {
     fn walk(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).expect("read migrations").flatten() {
             let path = entry.path();
-            if path.is_dir() { walk(&path, files) } else { files.push(path) }
+            if path.is_dir() {
+                walk(&path, files)
+            } else {
+                files.push(path)
+            }
         }
     }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/postgres");

@@ -158,10 +158,9 @@ struct Sample {
 #[actix_web::test]
 async fn priv_5_bad_json_bodies_get_problem_json() {
     let service = test::init_service(
-        App::new().app_data(json_config(1024)).route(
-            "/sample",
-            web::post().to(|body: web::Json<Sample>| async move { HttpResponse::Created().body(body.name.clone()) }),
-        ),
+        App::new()
+            .app_data(json_config(1024))
+            .route("/sample", web::post().to(|body: web::Json<Sample>| async move { HttpResponse::Created().body(body.name.clone()) })),
     )
     .await;
     let post = |body: Vec<u8>, content_type: &'static str| {
@@ -170,10 +169,20 @@ async fn priv_5_bad_json_bodies_get_problem_json() {
     let cases: Vec<(Vec<u8>, &str, StatusCode, &str)> = vec![
         (br#"{"name": "Kurs", "capacity": 20"#.to_vec(), "application/json", StatusCode::BAD_REQUEST, "malformed_json"),
         (b"\xff\xfe\x00".to_vec(), "application/json", StatusCode::BAD_REQUEST, "malformed_json"),
-        (br#"{"name": "Kurs", "capacity": 20, "tenant_id": "other"}"#.to_vec(), "application/json", StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+        (
+            br#"{"name": "Kurs", "capacity": 20, "tenant_id": "other"}"#.to_vec(),
+            "application/json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
         (br#"{"name": "Kurs", "capacity": -1}"#.to_vec(), "application/json", StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
         (br#"{"name": "Kurs"}"#.to_vec(), "application/json", StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
-        (format!(r#"{{"name": "{}", "capacity": 1}}"#, "x".repeat(4096)).into_bytes(), "application/json", StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+        (
+            format!(r#"{{"name": "{}", "capacity": 1}}"#, "x".repeat(4096)).into_bytes(),
+            "application/json",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+        ),
         (br#"{"name": "Kurs", "capacity": 20}"#.to_vec(), "text/plain", StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
     ];
     for (body, content_type, status, code) in cases {
@@ -207,7 +216,8 @@ fn openapi_document_lists_the_api_and_matches_the_ui_copy() {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
     // The UI's typed client is generated from frontend/openapi.json: it must be current.
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../frontend/openapi.json")).expect("frontend/openapi.json");
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../frontend/openapi.json")).expect("frontend/openapi.json");
     let committed: Value = serde_json::from_str(&committed).expect("committed JSON");
     assert_eq!(committed, doc, "frontend/openapi.json is stale: run `make openapi`");
 }

@@ -47,15 +47,31 @@ where
     let (a, b) = (tenant(&app, "verein-a"), tenant(&app, "verein-b"));
     admin(&app, &a, "leitung@verein-a.example");
     admin(&app, &b, "leitung@verein-b.example");
-    anwesend::accounts::service::create_platform_admin(&app.state.db, &app.state.master, app.state.config.auth.password_hash, &AuditContext::operator(app.clock.now()), &sensitive(PLATFORM_ADMIN), PASSWORD)
-        .expect("platform admin");
-    let people: Vec<(String, String)> = [("Walburga Offboardinger", "walburga.o@example.org"), ("Kasimir Exportmann", "kasimir.e@example.org"), ("Zenzi Schredder", "zenzi.s@example.org")]
-        .iter()
-        .map(|(n, e)| (sensitive(n), sensitive(e)))
-        .collect();
+    anwesend::accounts::service::create_platform_admin(
+        &app.state.db,
+        &app.state.master,
+        app.state.config.auth.password_hash,
+        &AuditContext::operator(app.clock.now()),
+        &sensitive(PLATFORM_ADMIN),
+        PASSWORD,
+    )
+    .expect("platform admin");
+    let people: Vec<(String, String)> = [
+        ("Walburga Offboardinger", "walburga.o@example.org"),
+        ("Kasimir Exportmann", "kasimir.e@example.org"),
+        ("Zenzi Schredder", "zenzi.s@example.org"),
+    ]
+    .iter()
+    .map(|(n, e)| (sensitive(n), sensitive(e)))
+    .collect();
     let venue = venue(&app, service, "verein-a", (&people[0].0, &people[0].1)).await;
     for (name, email) in &people[1..] {
-        let (status, _, body) = call(service, public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", venue.event), "198.51.100.5").set_json(json!({ "name": name, "email": email, "consent": true }))).await;
+        let (status, _, body) = call(
+            service,
+            public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", venue.event), "198.51.100.5")
+                .set_json(json!({ "name": name, "email": email, "consent": true })),
+        )
+        .await;
         assert_eq!(status.as_u16(), 201, "{}", String::from_utf8_lossy(&body));
     }
     let device = enrol(service, &venue.staff, &venue.location, "Eingang").await;
@@ -63,7 +79,14 @@ where
     let (_, _, answer) = call(service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "tap-1", "04AB0FF0B0A4D1"))).await;
     assert_eq!(json_of(&answer)["outcome"], "checked_in");
     let message = sensitive("Bitte sagen Sie mir, was Sie über mich speichern");
-    let (status, _, body) = call(service, venue.staff.request("POST", "/api/v1/subject-requests").set_json(json!({ "participant_id": venue.participant, "kind": "access", "received_via": "letter", "message": message }))).await;
+    let (status, _, body) = call(
+        service,
+        venue
+            .staff
+            .request("POST", "/api/v1/subject-requests")
+            .set_json(json!({ "participant_id": venue.participant, "kind": "access", "received_via": "letter", "message": message })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 201, "{}", String::from_utf8_lossy(&body));
     Rig { app, a, b, venue, device, people }
 }
@@ -91,7 +114,10 @@ fn count(app: &TestApp, table: &str, tenant_id: &str) -> i64 {
         n: i64,
     }
     let column = if table == "mail_outbox" { "sender_tenant_id" } else { "tenant_id" };
-    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} = '{tenant_id}'")).get_result::<N>(&mut app.db.inspect()).expect("count").n
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} = '{tenant_id}'"))
+        .get_result::<N>(&mut app.db.inspect())
+        .expect("count")
+        .n
 }
 
 fn actions(app: &TestApp, chain: &str) -> Vec<String> {
@@ -117,7 +143,11 @@ async fn del_1_an_offboarding_tenant_is_read_only_and_cannot_be_offboarded_twice
         assert_eq!(got.as_u16(), status, "{body}: {}", String::from_utf8_lossy(&problem));
         assert_eq!(headers.get("content-type").map(|h| h.to_str().unwrap_or_default()), Some("application/problem+json"));
     }
-    let (status, _, _) = call(&service, staff.request("POST", "/api/v1/tenant/offboarding").insert_header(("content-type", "application/json")).set_payload("{nope")).await;
+    let (status, _, _) = call(
+        &service,
+        staff.request("POST", "/api/v1/tenant/offboarding").insert_header(("content-type", "application/json")).set_payload("{nope"),
+    )
+    .await;
     assert_eq!(status.as_u16(), 400);
     let (_, _, state) = call(&service, staff.request("GET", "/api/v1/tenant/offboarding")).await;
     assert_eq!((json_of(&state)["status"].as_str(), json_of(&state)["started_at"].as_null()), (Some("active"), Some(())));
@@ -136,7 +166,11 @@ async fn del_1_an_offboarding_tenant_is_read_only_and_cannot_be_offboarded_twice
     assert_eq!((status.as_u16(), problem_code(&again).as_str()), (409, "offboarding_started"), "{}", String::from_utf8_lossy(&again));
     assert!(json_of(&again)["detail"].as_str().unwrap_or_default().contains("runs once"));
     let (_, platform, _, _) = login(&service, PLATFORM_ADMIN, PASSWORD).await;
-    let (status, _, again) = call(&service, platform.request("POST", &format!("/api/v1/platform/tenants/{}/offboarding", r.a.tenant_id())).set_json(start_body("verein-a"))).await;
+    let (status, _, again) = call(
+        &service,
+        platform.request("POST", &format!("/api/v1/platform/tenants/{}/offboarding", r.a.tenant_id())).set_json(start_body("verein-a")),
+    )
+    .await;
     assert_eq!((status.as_u16(), problem_code(&again).as_str()), (409, "offboarding_started"));
     let (_, _, state) = call(&service, staff.request("GET", "/api/v1/tenant/offboarding")).await;
     assert_eq!(json_of(&state)["started_at"], started["started_at"]);
@@ -151,16 +185,30 @@ async fn del_1_an_offboarding_tenant_is_read_only_and_cannot_be_offboarded_twice
         ("PUT", "/api/v1/tenant/security".to_owned(), json!({ "mfa_required_for_admins": true })),
         ("POST", format!("/api/v1/bookings/{}/cancel", r.venue.booking), json!({})),
         ("POST", "/api/v1/invitations".to_owned(), json!({ "email": "neu@verein-a.example", "role": "organiser" })),
-        ("POST", "/api/v1/attendance".to_owned(), json!({ "session_id": r.venue.session, "booking_id": r.venue.booking, "kind": "check_out" })),
+        (
+            "POST",
+            "/api/v1/attendance".to_owned(),
+            json!({ "session_id": r.venue.session, "booking_id": r.venue.booking, "kind": "check_out" }),
+        ),
     ] {
         let (status, headers, problem) = call(&service, staff.request(method, &uri).set_json(&body)).await;
-        assert_eq!((status.as_u16(), problem_code(&problem).as_str()), (409, "tenant_read_only"), "{method} {uri}: {}", String::from_utf8_lossy(&problem));
+        assert_eq!(
+            (status.as_u16(), problem_code(&problem).as_str()),
+            (409, "tenant_read_only"),
+            "{method} {uri}: {}",
+            String::from_utf8_lossy(&problem)
+        );
         assert_eq!(headers.get("content-type").map(|h| h.to_str().unwrap_or_default()), Some("application/problem+json"));
     }
     assert_eq!(count(&r.app, "locations", r.a.tenant_id()), locations);
     let (_, _, tap) = call(&service, signed(&r.app, &r.device, protocol::PATH_TAPS, &tap_body(&r.app, "tap-ro", "04AB0FF0B0A4D1"))).await;
     assert_eq!(problem_code(&tap), "tenant_read_only", "devices too");
-    let (status, _, _) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", r.venue.event), "198.51.100.5").set_json(json!({ "name": "Neu Person", "email": "neu@example.org", "consent": true }))).await;
+    let (status, _, _) = call(
+        &service,
+        public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", r.venue.event), "198.51.100.5")
+            .set_json(json!({ "name": "Neu Person", "email": "neu@example.org", "consent": true })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 404, "the public pages are gone");
     // Reads go on.
     let (status, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{}/bookings", r.venue.event))).await;
@@ -185,7 +233,11 @@ fn untar(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
     let out = Command::new("tar").arg("-xf").arg(&file).arg("-C").arg(dir.path()).output().expect("tar");
     assert!(out.status.success(), "tar: {}", String::from_utf8_lossy(&out.stderr));
     let root = dir.path().join("verein-a-export");
-    std::fs::read_dir(&root).expect("archive folder").map(|e| e.expect("entry").path()).map(|p| (p.file_name().expect("name").to_string_lossy().into_owned(), std::fs::read(&p).expect("read"))).collect()
+    std::fs::read_dir(&root)
+        .expect("archive folder")
+        .map(|e| e.expect("entry").path())
+        .map(|p| (p.file_name().expect("name").to_string_lossy().into_owned(), std::fs::read(&p).expect("read")))
+        .collect()
 }
 
 #[actix_web::test]
@@ -211,7 +263,8 @@ async fn del_2_the_archive_holds_every_participant_and_booking_with_matching_che
     assert_eq!(status.as_u16(), 403, "{}", String::from_utf8_lossy(&body));
     let (status, _, _) = call(&service, platform.request("GET", &format!("{platform_uri}/certificate"))).await;
     assert_eq!(status.as_u16(), 404, "no certificate before the deletion");
-    let (status, _, _) = call(&service, platform.request("GET", "/api/v1/platform/tenants/0193ffff-0000-7000-8000-000000000000/offboarding")).await;
+    let (status, _, _) =
+        call(&service, platform.request("GET", "/api/v1/platform/tenants/0193ffff-0000-7000-8000-000000000000/offboarding")).await;
     assert_eq!(status.as_u16(), 404);
     // Another tenant's admin gets their own tenant's answer, nothing of A.
     let (status, _, body) = call(&service, other.request("GET", "/api/v1/tenant/offboarding/archive")).await;
@@ -231,7 +284,8 @@ async fn del_2_the_archive_holds_every_participant_and_booking_with_matching_che
     let manifest_bytes = &files["manifest.json"];
     let manifest: Value = serde_json::from_slice(manifest_bytes).expect("manifest");
     assert_eq!(manifest["tenant"]["id"], r.a.tenant_id());
-    let listed: BTreeSet<String> = manifest["files"].as_array().expect("files").iter().map(|f| f["name"].as_str().expect("name").to_owned()).collect();
+    let listed: BTreeSet<String> =
+        manifest["files"].as_array().expect("files").iter().map(|f| f["name"].as_str().expect("name").to_owned()).collect();
     let present: BTreeSet<String> = files.keys().filter(|n| !n.starts_with("manifest")).cloned().collect();
     assert_eq!(listed, present, "the manifest lists every file, and only those");
     for f in manifest["files"].as_array().expect("files") {
@@ -247,7 +301,20 @@ async fn del_2_the_archive_holds_every_participant_and_booking_with_matching_che
             assert_eq!(records, rows, "{name}");
         }
     }
-    for table in ["participants", "bookings", "events", "event_sessions", "attendance", "subject_requests", "cards", "devices", "locations", "members", "deletion_log", "audit_entries"] {
+    for table in [
+        "participants",
+        "bookings",
+        "events",
+        "event_sessions",
+        "attendance",
+        "subject_requests",
+        "cards",
+        "devices",
+        "locations",
+        "members",
+        "deletion_log",
+        "audit_entries",
+    ] {
         assert!(files.contains_key(&format!("{table}.json")) && files.contains_key(&format!("{table}.csv")), "{table}");
     }
     let signature: Value = serde_json::from_slice(&files["manifest.signature.json"]).expect("signature");
@@ -258,7 +325,10 @@ async fn del_2_the_archive_holds_every_participant_and_booking_with_matching_che
     // Every participant and every booking, decrypted; nothing of tenant B.
     let participants: Vec<Value> = serde_json::from_slice(&files["participants.json"]).expect("participants");
     assert_eq!(participants.len() as i64, count(&r.app, "participants", r.a.tenant_id()));
-    let people: BTreeSet<(String, String)> = participants.iter().map(|p| (p["name"].as_str().expect("name").to_owned(), p["email"].as_str().expect("email").to_owned())).collect();
+    let people: BTreeSet<(String, String)> = participants
+        .iter()
+        .map(|p| (p["name"].as_str().expect("name").to_owned(), p["email"].as_str().expect("email").to_owned()))
+        .collect();
     assert_eq!(people, r.people.iter().cloned().collect());
     let bookings: Vec<Value> = serde_json::from_slice(&files["bookings.json"]).expect("bookings");
     let booking_ids: BTreeSet<String> = {
@@ -280,7 +350,10 @@ async fn del_2_the_archive_holds_every_participant_and_booking_with_matching_che
 
     // Audited, with its hash; the tenant's data is still there until the window ends.
     assert!(actions(&r.app, r.a.tenant_id()).iter().any(|a| a == "tenant.archive_downloaded"));
-    assert!(r.app.db.audit_text().iter().any(|row| row.contains(&hex::encode(Sha256::digest(&tar)))), "the download's SHA-256 is in the trail");
+    assert!(
+        r.app.db.audit_text().iter().any(|row| row.contains(&hex::encode(Sha256::digest(&tar)))),
+        "the download's SHA-256 is in the trail"
+    );
     assert_eq!(count(&r.app, "participants", r.a.tenant_id()), 3);
 }
 
@@ -295,7 +368,11 @@ async fn del_4_after_the_window_old_ciphertext_cannot_be_decrypted() {
     // A participant's ciphertext, and the nightly backup, from before the offboarding.
     let (email_ciphertext, name_ciphertext): (Vec<u8>, Vec<u8>) = {
         use anwesend::db::schema::participants::dsl as p;
-        p::participants.filter(p::id.eq(&r.venue.participant)).select((p::email_ciphertext, p::name_ciphertext)).first(&mut r.app.db.inspect()).expect("participant")
+        p::participants
+            .filter(p::id.eq(&r.venue.participant))
+            .select((p::email_ciphertext, p::name_ciphertext))
+            .first(&mut r.app.db.inspect())
+            .expect("participant")
     };
     let backup = r.app.db.snapshot();
     let from_backup = |db: &anwesend::db::Db| db.tenant_tx(&r.a, |tx| tenants::keys(tx, &r.a, master));
@@ -305,7 +382,8 @@ async fn del_4_after_the_window_old_ciphertext_cannot_be_decrypted() {
     assert!(secret.exists(), "the tenant's keyring secret lives beside the database");
 
     let ctx = AuditContext { at: r.app.clock.now(), ..r.app.ctx() };
-    offboarding::start(&r.app.state, &ctx, &r.a, &anwesend::offboarding::model::StartOffboarding { confirm_slug: "verein-a".into() }).expect("start");
+    offboarding::start(&r.app.state, &ctx, &r.a, &anwesend::offboarding::model::StartOffboarding { confirm_slug: "verein-a".into() })
+        .expect("start");
     // Within the window nothing is deleted.
     r.app.clock.advance(chrono::Duration::days(29));
     assert!(offboarding::complete_due(&r.app.state, r.app.clock.now()).expect("job").is_empty());
@@ -320,7 +398,20 @@ async fn del_4_after_the_window_old_ciphertext_cannot_be_decrypted() {
     assert!(!secret.exists(), "the keyring secret is destroyed");
 
     // The live database: no personal data rows, no key material, the keys are gone.
-    for table in ["participants", "bookings", "attendance", "subject_requests", "cards", "devices", "participant_terms", "events", "memberships", "invitations", "mail_outbox", "locations"] {
+    for table in [
+        "participants",
+        "bookings",
+        "attendance",
+        "subject_requests",
+        "cards",
+        "devices",
+        "participant_terms",
+        "events",
+        "memberships",
+        "invitations",
+        "mail_outbox",
+        "locations",
+    ] {
         assert_eq!(count(&r.app, table, r.a.tenant_id()), 0, "{table}");
     }
     assert_eq!(count(&r.app, "memberships", r.b.tenant_id()), 1, "tenant B keeps its data");
@@ -341,7 +432,11 @@ async fn del_4_after_the_window_old_ciphertext_cannot_be_decrypted() {
     assert!(matches!(old, Err(AppError::Crypto(CryptoError::Decrypt))), "{old:?}");
     let rows: Vec<(String, String, Option<Vec<u8>>)> = {
         use anwesend::db::schema::tenant_keys::dsl as k;
-        k::tenant_keys.filter(k::tenant_id.eq(r.a.tenant_id())).select((k::id, k::purpose, k::wrapped_key)).load(&mut backup.inspect()).expect("backup keys")
+        k::tenant_keys
+            .filter(k::tenant_id.eq(r.a.tenant_id()))
+            .select((k::id, k::purpose, k::wrapped_key))
+            .load(&mut backup.inspect())
+            .expect("backup keys")
     };
     assert_eq!(rows.len(), 2);
     for (id, purpose, wrapped) in rows {
@@ -354,12 +449,20 @@ async fn del_4_after_the_window_old_ciphertext_cannot_be_decrypted() {
         assert_eq!(bare.id(), master.id());
         assert_eq!(bare.unwrap(&purpose, r.a.tenant_id(), &id, &wrapped).expect_err("shredded"), CryptoError::Decrypt);
     }
-    assert!(!name_ciphertext.is_empty() && keys_data_id(&backup, r.a.tenant_id()).len() > 8, "the backup holds ciphertext and key ids, nothing that opens them");
+    assert!(
+        !name_ciphertext.is_empty() && keys_data_id(&backup, r.a.tenant_id()).len() > 8,
+        "the backup holds ciphertext and key ids, nothing that opens them"
+    );
 
     // Recorded: deletion log (reason, counts, no personal data), audit chain intact.
     let log: Vec<(String, i64, String)> = {
         use anwesend::db::schema::deletion_log::dsl as d;
-        d::deletion_log.filter(d::tenant_id.eq(r.a.tenant_id())).filter(d::reason_code.eq("tenant_offboarding")).select((d::category, d::record_count, d::legal_basis)).load(&mut r.app.db.inspect()).expect("log")
+        d::deletion_log
+            .filter(d::tenant_id.eq(r.a.tenant_id()))
+            .filter(d::reason_code.eq("tenant_offboarding"))
+            .select((d::category, d::record_count, d::legal_basis))
+            .load(&mut r.app.db.inspect())
+            .expect("log")
     };
     assert!(log.contains(&("participants".into(), 3, "GDPR Art. 28(3)(g)".into())), "{log:?}");
     assert!(log.contains(&("bookings".into(), 3, "GDPR Art. 28(3)(g)".into())), "{log:?}");
@@ -382,7 +485,12 @@ async fn del_4_after_the_window_old_ciphertext_cannot_be_decrypted() {
 
 fn keys_data_id(db: &crate::common::TestDb, tenant_id: &str) -> String {
     use anwesend::db::schema::tenant_keys::dsl as k;
-    k::tenant_keys.filter(k::tenant_id.eq(tenant_id)).filter(k::purpose.eq("data")).select(k::id).first(&mut db.inspect()).expect("data key id")
+    k::tenant_keys
+        .filter(k::tenant_id.eq(tenant_id))
+        .filter(k::purpose.eq("data"))
+        .select(k::id)
+        .first(&mut db.inspect())
+        .expect("data key id")
 }
 
 fn verify_cli(app: &TestApp, dir: &std::path::Path, file: &std::path::Path, public_key: Option<&str>) -> std::process::Output {
@@ -400,7 +508,8 @@ async fn del_3_the_certificate_verifies_and_fails_when_edited() {
     let service = test::init_service(build_app(app.state.clone())).await;
     let r = rig(app, &service).await;
     let ctx = AuditContext { at: r.app.clock.now(), ..r.app.ctx() };
-    offboarding::start(&r.app.state, &ctx, &r.a, &anwesend::offboarding::model::StartOffboarding { confirm_slug: "verein-a".into() }).expect("start");
+    offboarding::start(&r.app.state, &ctx, &r.a, &anwesend::offboarding::model::StartOffboarding { confirm_slug: "verein-a".into() })
+        .expect("start");
     r.app.clock.advance(chrono::Duration::days(31));
     let issued = offboarding::complete(&r.app.state, r.a.tenant_id(), r.app.clock.now()).expect("complete");
 
@@ -422,8 +531,13 @@ async fn del_3_the_certificate_verifies_and_fails_when_edited() {
     let document: Value = serde_json::from_str(&issued).expect("json");
     let c = &document["certificate"];
     assert_eq!((c["tenant"]["id"].as_str(), c["tenant"]["name"].as_str()), (Some(r.a.tenant_id()), Some("verein-a")));
-    let category = |name: &str| c["categories"].as_array().expect("categories").iter().find(|x| x["category"] == name).and_then(|x| x["record_count"].as_i64());
-    assert_eq!((category("participants"), category("bookings"), category("attendance_records"), category("subject_requests")), (Some(3), Some(3), Some(1), Some(1)));
+    let category = |name: &str| {
+        c["categories"].as_array().expect("categories").iter().find(|x| x["category"] == name).and_then(|x| x["record_count"].as_i64())
+    };
+    assert_eq!(
+        (category("participants"), category("bookings"), category("attendance_records"), category("subject_requests")),
+        (Some(3), Some(3), Some(1), Some(1))
+    );
     assert_eq!(c["destroyed_keys"].as_array().map(Vec::len), Some(2));
     assert_eq!(c["keyring_secret_destroyed"], true);
     assert_eq!(c["keys_destroyed_at"], c["deleted_at"]);
@@ -448,7 +562,10 @@ async fn del_3_the_certificate_verifies_and_fails_when_edited() {
 
     // Edited anywhere: refused, with a clear message.
     let edits: Vec<(&str, String)> = vec![
-        ("a count", issued.replacen("{\"category\":\"participants\",\"record_count\":3}", "{\"category\":\"participants\",\"record_count\":2}", 1)),
+        (
+            "a count",
+            issued.replacen("{\"category\":\"participants\",\"record_count\":3}", "{\"category\":\"participants\",\"record_count\":2}", 1),
+        ),
         ("the tenant's name", issued.replacen("\"name\":\"verein-a\"", "\"name\":\"verein-x\"", 1)),
         ("a date", issued.replacen("\"deleted_at\":\"2026-12", "\"deleted_at\":\"2027-12", 1)),
         ("the signature", {
@@ -510,5 +627,8 @@ async fn del_1_keyring_secrets_are_private_files_and_tenant_creation_makes_one()
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
     }
-    assert!(!String::from_utf8_lossy(&database_dump(&app.db)).contains(std::fs::read_to_string(&path).expect("secret").trim()), "the secret is not in the database");
+    assert!(
+        !String::from_utf8_lossy(&database_dump(&app.db)).contains(std::fs::read_to_string(&path).expect("secret").trim()),
+        "the secret is not in the database"
+    );
 }

@@ -271,11 +271,8 @@ impl VirtualCard {
     /// True once `FF CA 00 00 00` has been answered, waiting up to `timeout`.
     pub(crate) fn wait_for_read(&self, timeout: Duration) -> bool {
         let guard = lock_log(&self.log);
-        let (guard, _) = self
-            .log
-            .1
-            .wait_timeout_while(guard, timeout, |log| !log.uid_read)
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (guard, _) =
+            self.log.1.wait_timeout_while(guard, timeout, |log| !log.uid_read).unwrap_or_else(|poisoned| poisoned.into_inner());
         guard.uid_read
     }
 
@@ -454,9 +451,8 @@ mod tests {
             assert!(Instant::now() < deadline, "no card in {reader} within 5 s\n{}", lab.log());
             states[0].sync_current_state();
         }
-        let card = ctx
-            .connect(&name, ShareMode::Shared, Protocols::ANY)
-            .unwrap_or_else(|e| panic!("SCardConnect({reader}): {e}\n{}", lab.log()));
+        let card =
+            ctx.connect(&name, ShareMode::Shared, Protocols::ANY).unwrap_or_else(|e| panic!("SCardConnect({reader}): {e}\n{}", lab.log()));
         let status = card.status2_owned().expect("SCardStatus");
         assert_eq!(status.atr(), ATR, "pcscd reports the card's ATR");
         let mut buf = [0u8; 258];
@@ -481,12 +477,8 @@ mod tests {
         eprintln!("pcscd up after {:?}", started.elapsed());
 
         let ctx = Context::establish(Scope::User).expect("SCardEstablishContext");
-        let readers: Vec<String> = ctx
-            .list_readers_owned()
-            .expect("SCardListReaders")
-            .into_iter()
-            .map(|name| name.to_string_lossy().into_owned())
-            .collect();
+        let readers: Vec<String> =
+            ctx.list_readers_owned().expect("SCardListReaders").into_iter().map(|name| name.to_string_lossy().into_owned()).collect();
         eprintln!("readers: {readers:?}");
         for slot in 0..2 {
             assert!(readers.contains(&reader_name(slot)), "{} not in {readers:?}\n{}", reader_name(slot), lab.log());

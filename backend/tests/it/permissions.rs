@@ -26,7 +26,8 @@ enum Who {
     Instructor,
 }
 
-const EVERYONE: [Who; 7] = [Who::Anonymous, Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin, Who::Organiser, Who::Instructor];
+const EVERYONE: [Who; 7] =
+    [Who::Anonymous, Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin, Who::Organiser, Who::Instructor];
 const SIGNED_IN: &[Who] = &[Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin, Who::Organiser, Who::Instructor];
 const ADMINS: &[Who] = &[Who::PrimaryAdmin, Who::PartnerAdmin];
 /// Who reads events and their bookings (the matrix event is the company's course and
@@ -80,7 +81,13 @@ struct Row {
 }
 
 fn row(op: &str) -> Option<Row> {
-    let r = |allowed: Option<&'static [Who]>, body: Option<Value>, ok: &'static [u16]| Row { allowed, body, ok, id: Id::None, fresh_session: false };
+    let r = |allowed: Option<&'static [Who]>, body: Option<Value>, ok: &'static [u16]| Row {
+        allowed,
+        body,
+        ok,
+        id: Id::None,
+        fresh_session: false,
+    };
     Some(match op {
         "healthz" | "readyz" | "status" => r(None, None, &[200]),
         "login" => r(None, Some(json!({ "email": "niemand@example.net", "password": "falsch falsch falsch" })), &[401]),
@@ -90,17 +97,27 @@ fn row(op: &str) -> Option<Row> {
         "logout" => Row { fresh_session: true, ..r(Some(SIGNED_IN), None, &[204]) },
         "sessions_end" => Row { id: Id::UnknownSession, ..r(Some(SIGNED_IN), None, &[404]) },
         "sessions_end_others" => r(Some(SIGNED_IN), None, &[200]),
-        "password_change" => r(Some(SIGNED_IN), Some(json!({ "current_password": "falsch falsch falsch", "new_password": "Sonnenblume-Kanu-Treppe-7" })), &[422]),
+        "password_change" => r(
+            Some(SIGNED_IN),
+            Some(json!({ "current_password": "falsch falsch falsch", "new_password": "Sonnenblume-Kanu-Treppe-7" })),
+            &[422],
+        ),
         "mfa_verify" => r(Some(SIGNED_IN), Some(json!({ "code": "123456" })), &[409]),
         "totp_setup" => r(Some(SIGNED_IN), None, &[200]),
         "totp_confirm" => r(Some(SIGNED_IN), Some(json!({ "code": "000000" })), &[409, 422]),
         "totp_disable" => r(Some(SIGNED_IN), Some(json!({ "password": PASSWORD })), &[204]),
         "tenant_switch" => Row { fresh_session: true, ..r(Some(SIGNED_IN), Some(json!({ "tenant_id": "B" })), &[200, 404]) },
-        "audit_list" | "audit_export" => r(Some(&[Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin]), None, &[200]),
+        "audit_list" | "audit_export" => {
+            r(Some(&[Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin]), None, &[200])
+        }
         "audit_verify" => r(Some(&[Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin]), None, &[200]),
         "deletion_log_list" | "deletion_log_export" => r(Some(ADMINS), None, &[200]),
-        "locations_list" => r(Some(&[Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin, Who::Organiser, Who::Instructor]), None, &[200]),
-        "locations_create" => r(Some(&[Who::PrimaryAdmin, Who::PartnerAdmin, Who::Organiser]), Some(json!({ "name": "Raum Matrix" })), &[201, 409]),
+        "locations_list" => {
+            r(Some(&[Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin, Who::Organiser, Who::Instructor]), None, &[200])
+        }
+        "locations_create" => {
+            r(Some(&[Who::PrimaryAdmin, Who::PartnerAdmin, Who::Organiser]), Some(json!({ "name": "Raum Matrix" })), &[201, 409])
+        }
         "member_sessions_end_all" => Row { id: Id::Account, ..r(Some(ADMINS), None, &[200]) },
         "members_list" | "invitations_list" | "tenant_security_get" => r(Some(ADMINS), None, &[200]),
         "members_set_roles" => Row { id: Id::Account, ..r(Some(ADMINS), Some(json!({ "roles": [{ "role": "organiser" }] })), &[200]) },
@@ -116,47 +133,75 @@ fn row(op: &str) -> Option<Row> {
         "events_update" => Row { id: Id::Event, ..r(Some(WRITERS), Some(matrix_event()), &[200]) },
         "events_publish" => Row { id: Id::Event, ..r(Some(WRITERS), None, &[409]) },
         "bookings_cancel" => Row { id: Id::Booking, ..r(Some(WRITERS), None, &[200, 409]) },
-        "bookings_move" => Row { id: Id::Booking, ..r(Some(WRITERS), Some(json!({ "event_id": "0193ffff-0000-7000-8000-000000000000" })), &[404]) },
+        "bookings_move" => {
+            Row { id: Id::Booking, ..r(Some(WRITERS), Some(json!({ "event_id": "0193ffff-0000-7000-8000-000000000000" })), &[404]) }
+        }
         "participants_search" => r(Some(WRITERS), None, &[422]),
         "booking_settings_set" => r(Some(ADMINS), Some(json!({ "consent_text": "Ich willige ein." })), &[200]),
         "public_event_get" => Row { id: Id::PublicEvent, ..r(None, None, &[200]) },
-        "public_booking_create" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "name": "Matrix Gast", "email": "gast@matrix.example", "consent": true })), &[201]) },
+        "public_booking_create" => Row {
+            id: Id::PublicEvent,
+            ..r(None, Some(json!({ "name": "Matrix Gast", "email": "gast@matrix.example", "consent": true })), &[201])
+        },
         "magic_link_request" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "email": "gast@matrix.example" })), &[202]) },
         "magic_link_redeem" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "token": "unbekannt" })), &[404]) },
         "device_enrolment_create" => r(Some(ADMINS), Some(json!({ "name": "Matrix-Gerät" })), &[201]),
         "devices_list" => r(Some(WRITERS), None, &[200]),
         "devices_update" => Row {
             id: Id::Device,
-            ..r(Some(ADMINS), Some(json!({ "name": "Matrix-Gerät", "mode": "check_out", "duplicate_window_seconds": 5, "late_upload_after_seconds": 60 })), &[200])
+            ..r(
+                Some(ADMINS),
+                Some(
+                    json!({ "name": "Matrix-Gerät", "mode": "check_out", "duplicate_window_seconds": 5, "late_upload_after_seconds": 60 }),
+                ),
+                &[200],
+            )
         },
         "devices_revoke" => Row { id: Id::Device, ..r(Some(ADMINS), None, &[200, 409]) },
         "devices_card_enrolment" => Row { id: Id::Device, ..r(Some(WRITERS), Some(json!({ "participant_id": "niemand" })), &[409, 422]) },
         "device_enrol" => r(None, Some(json!({ "code": "x", "agent_version": "1" })), &[404]),
         "device_heartbeat" | "device_tap" => r(None, Some(json!({})), &[401]),
         "session_attendance" | "session_attendance_csv" => Row { id: Id::Session, ..r(Some(READERS), None, &[200]) },
-        "attendance_record" => r(Some(ATTENDANCE_WRITERS), Some(json!({ "session_id": "unbekannt", "booking_id": "unbekannt", "kind": "check_in" })), &[404]),
-        "attendance_correct" => Row { id: Id::UnknownSession, ..r(Some(ATTENDANCE_WRITERS), Some(json!({ "void": true, "reason": "Matrix" })), &[404]) },
+        "attendance_record" => {
+            r(Some(ATTENDANCE_WRITERS), Some(json!({ "session_id": "unbekannt", "booking_id": "unbekannt", "kind": "check_in" })), &[404])
+        }
+        "attendance_correct" => {
+            Row { id: Id::UnknownSession, ..r(Some(ATTENDANCE_WRITERS), Some(json!({ "void": true, "reason": "Matrix" })), &[404]) }
+        }
         "participant_attendance" => Row { id: Id::UnknownSession, ..r(Some(READERS), None, &[404]) },
         "kiosk_stream" => r(Some(ATTENDANCE_WRITERS), None, &[200]),
         "subject_requests_list" => r(Some(ADMINS), None, &[200]),
-        "subject_requests_create" => r(Some(ADMINS), Some(json!({ "participant_id": "niemand", "kind": "access", "received_via": "phone" })), &[404]),
+        "subject_requests_create" => {
+            r(Some(ADMINS), Some(json!({ "participant_id": "niemand", "kind": "access", "received_via": "phone" })), &[404])
+        }
         "subject_requests_execute" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
         "retention_get" => r(Some(ADMINS), None, &[200]),
         "retention_set" => r(Some(ADMINS), Some(json!({ "participant_retention_months": 12, "audit_retention_months": 24 })), &[200]),
         "processing_record_get" => r(Some(ADMINS), None, &[200]),
         "participants_restriction" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), Some(json!({ "restricted": true })), &[404]) },
         "participants_export" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
-        "participants_correct" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), Some(json!({ "name": "Niemand Hier", "email": "niemand@example.org" })), &[404]) },
+        "participants_correct" => Row {
+            id: Id::UnknownSession,
+            ..r(Some(ADMINS), Some(json!({ "name": "Niemand Hier", "email": "niemand@example.org" })), &[404])
+        },
         // Offboarding (TOM DEL-1..4): a wrong confirmation, so nothing is ended here.
         "tenant_offboarding_get" => r(Some(ADMINS), None, &[200]),
         "tenant_offboarding_start" => r(Some(&[Who::PrimaryAdmin]), Some(json!({ "confirm_slug": "falsch" })), &[422]),
         "tenant_offboarding_archive" => r(Some(ADMINS), None, &[409]),
         "platform_offboarding_get" => Row { id: Id::Tenant, ..r(Some(&[Who::PlatformAdmin]), None, &[200]) },
-        "platform_offboarding_start" => Row { id: Id::Tenant, ..r(Some(&[Who::PlatformAdmin]), Some(json!({ "confirm_slug": "falsch" })), &[422]) },
+        "platform_offboarding_start" => {
+            Row { id: Id::Tenant, ..r(Some(&[Who::PlatformAdmin]), Some(json!({ "confirm_slug": "falsch" })), &[422]) }
+        }
         "platform_offboarding_certificate" => Row { id: Id::Tenant, ..r(Some(&[Who::PlatformAdmin]), None, &[404]) },
         "portal_booking_cancel" => Row { id: Id::UnknownSession, ..r(None, None, &[401]) },
-        "portal_me" | "portal_bookings" | "portal_export" | "portal_request_create" | "portal_requests" | "portal_unsubscribe"
-        | "portal_resubscribe" | "portal_logout" => r(None, Some(json!({})), &[401]),
+        "portal_me"
+        | "portal_bookings"
+        | "portal_export"
+        | "portal_request_create"
+        | "portal_requests"
+        | "portal_unsubscribe"
+        | "portal_resubscribe"
+        | "portal_logout" => r(None, Some(json!({})), &[401]),
         _ => return None,
     })
 }
@@ -198,22 +243,44 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
     admin(&app, &a, email_of(Who::PrimaryAdmin));
     let stranger = admin(&app, &b, "leitung@verein-b.example");
     for scope in [&a, &b] {
-        anwesend::accounts::service::grant_by_operator(&app.state.db, &app.state.master, app.state.config.auth.password_hash, &app.ctx(), scope, &sensitive(email_of(Who::PartnerAdmin)), PASSWORD, MemberRole::PartnerAdmin)
-            .expect("partner");
+        anwesend::accounts::service::grant_by_operator(
+            &app.state.db,
+            &app.state.master,
+            app.state.config.auth.password_hash,
+            &app.ctx(),
+            scope,
+            &sensitive(email_of(Who::PartnerAdmin)),
+            PASSWORD,
+            MemberRole::PartnerAdmin,
+        )
+        .expect("partner");
     }
     member(&app, &a, email_of(Who::CompanyAdmin), "company_admin", Some("c-acme"));
     member(&app, &a, email_of(Who::Organiser), "organiser", None);
     let instructor = member(&app, &a, email_of(Who::Instructor), "instructor", None);
     let target = member(&app, &a, "ziel@verein-a.example", "organiser", None);
-    anwesend::accounts::service::create_platform_admin(&app.state.db, &app.state.master, app.state.config.auth.password_hash, &anwesend::audit::AuditContext::operator(app.ctx().at), &sensitive(email_of(Who::PlatformAdmin)), PASSWORD)
-        .expect("platform admin");
+    anwesend::accounts::service::create_platform_admin(
+        &app.state.db,
+        &app.state.master,
+        app.state.config.auth.password_hash,
+        &anwesend::audit::AuditContext::operator(app.ctx().at),
+        &sensitive(email_of(Who::PlatformAdmin)),
+        PASSWORD,
+    )
+    .expect("platform admin");
     let service = test::init_service(build_app(app.state.clone())).await;
 
     // One invitation in each tenant, made by their admins.
     let mut invitation = Vec::new();
     for email in [email_of(Who::PrimaryAdmin), "leitung@verein-b.example"] {
         let (_, client, _, _) = login(&service, email, PASSWORD).await;
-        let (status, _, body) = call(&service, client.request("POST", "/api/v1/invitations").set_json(json!({ "email": format!("gast@{}", email.split('@').nth(1).unwrap_or_default()), "role": "instructor" }))).await;
+        let (status, _, body) = call(
+            &service,
+            client
+                .request("POST", "/api/v1/invitations")
+                .set_json(json!({ "email": format!("gast@{}", email.split('@').nth(1).unwrap_or_default()), "role": "instructor" })),
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED, "{}", json_of(&body));
         invitation.push(json_of(&body)["id"].as_str().expect("id").to_owned());
     }
@@ -230,14 +297,21 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
         }
         let event = crate::bookings::published_event(&service, &client, body).await;
         let uri = format!("/api/v1/public/{slug}/events/{event}/bookings");
-        let (status, _, body) = call(&service, crate::bookings::public("POST", &uri, "198.51.100.90").set_json(json!({ "name": "Matrix Person", "email": format!("person@{slug}.example"), "consent": true }))).await;
+        let (status, _, body) = call(
+            &service,
+            crate::bookings::public("POST", &uri, "198.51.100.90")
+                .set_json(json!({ "name": "Matrix Person", "email": format!("person@{slug}.example"), "consent": true })),
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED, "{}", json_of(&body));
         bookings.push(json_of(&body)["booking_id"].as_str().expect("booking").to_owned());
         let (_, _, detail) = call(&service, client.request("GET", &format!("/api/v1/events/{event}"))).await;
         sessions_of.push(json_of(&detail)["sessions"][0]["id"].as_str().expect("session").to_owned());
         events.push(event);
-        let (_, _, location) = call(&service, client.request("POST", "/api/v1/locations").set_json(json!({ "name": "Matrix-Halle" }))).await;
-        devices.push(crate::attendance::enrol(&service, &client, json_of(&location)["id"].as_str().expect("location"), "Matrix-Gerät").await);
+        let (_, _, location) =
+            call(&service, client.request("POST", "/api/v1/locations").set_json(json!({ "name": "Matrix-Halle" }))).await;
+        devices
+            .push(crate::attendance::enrol(&service, &client, json_of(&location)["id"].as_str().expect("location"), "Matrix-Gerät").await);
     }
 
     let mut sessions = std::collections::HashMap::new();
@@ -305,7 +379,10 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
                     (Some(_), _) => row.ok.to_vec(),
                 };
                 if !expected.contains(&status) {
-                    wrong.push(format!("{who:?} {method} {uri} ({variant}): {status}, expected {expected:?}: {}", String::from_utf8_lossy(&response)));
+                    wrong.push(format!(
+                        "{who:?} {method} {uri} ({variant}): {status}, expected {expected:?}: {}",
+                        String::from_utf8_lossy(&response)
+                    ));
                 }
             }
         }
@@ -349,7 +426,8 @@ async fn acc_4_brute_force_from_one_and_from_rotating_addresses() {
             match status {
                 StatusCode::TOO_MANY_REQUESTS => {
                     refused += 1;
-                    retry_after = headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("Retry-After");
+                    retry_after =
+                        headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("Retry-After");
                 }
                 StatusCode::UNAUTHORIZED => {}
                 other => panic!("attempt {i}: {other}"),

@@ -60,13 +60,21 @@ async fn priv_4_erasure_leaves_no_trace_and_survives_restoring_an_older_database
     assert!(!String::from_utf8_lossy(&list).contains("Ottilie"), "the seat stays taken, anonymously");
     assert_eq!(json_of(&list).as_array().map(Vec::len), Some(1));
     // The same email books again as a new person, not as the erased one.
-    let (status, _, _) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.5").set_json(json!({ "name": name, "email": email, "consent": true }))).await;
+    let (status, _, _) = call(
+        &service,
+        public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.5")
+            .set_json(json!({ "name": name, "email": email, "consent": true })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 201);
 
     // The deletion log says what, how much and why, the audit chain still verifies.
     let log: Vec<(String, i64, Option<String>, String)> = {
         use anwesend::db::schema::deletion_log::dsl as d;
-        d::deletion_log.select((d::category, d::record_count, d::subject_ref, d::reason_code)).load(&mut app.db.inspect()).expect("deletion log")
+        d::deletion_log
+            .select((d::category, d::record_count, d::subject_ref, d::reason_code))
+            .load(&mut app.db.inspect())
+            .expect("deletion log")
     };
     assert!(log.contains(&("card_bindings".into(), 1, Some(v.participant.clone()), "erasure_request".into())), "{log:?}");
     assert!(app.state.db.tenant_tx(&scope, |tx| anwesend::audit::verify_chain(tx, scope.tenant_id())).expect("verify").intact);
@@ -78,7 +86,12 @@ async fn priv_4_erasure_leaves_no_trace_and_survives_restoring_an_older_database
     restored.db = backup.db();
     let found_back: i64 = {
         use anwesend::db::schema::participants::dsl as p;
-        p::participants.filter(p::id.eq(&v.participant)).filter(p::erased_at.is_null()).count().get_result(&mut backup.inspect()).expect("count")
+        p::participants
+            .filter(p::id.eq(&v.participant))
+            .filter(p::erased_at.is_null())
+            .count()
+            .get_result(&mut backup.inspect())
+            .expect("count")
     };
     assert_eq!(found_back, 1, "the older copy still holds the person");
     assert_eq!(privacy::reapply_ledger(&restored, app.clock.now()).expect("reapply"), 1);
@@ -114,7 +127,10 @@ async fn rights_2_the_request_queue_restricts_and_erases_with_one_action_and_tel
     let v = venue(&app, &service, "verein-a", (&name, &email)).await;
     let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
     bind_card(&app, &service, &v.staff, &device, &v.participant, "04BEEF00112233").await;
-    let book = |email: &str| public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.5").set_json(json!({ "name": "Friedhelm Zauberkraut", "email": email, "consent": true }));
+    let book = |email: &str| {
+        public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.5")
+            .set_json(json!({ "name": "Friedhelm Zauberkraut", "email": email, "consent": true }))
+    };
 
     // Bad input changes nothing.
     let before = count(&app, "subject_requests");
@@ -137,7 +153,10 @@ async fn rights_2_the_request_queue_restricts_and_erases_with_one_action_and_tel
     assert_eq!(status.as_u16(), 201, "{}", String::from_utf8_lossy(&created));
     let request = json_of(&created);
     let id = request["id"].as_str().expect("id").to_owned();
-    assert_eq!((request["status"].as_str(), request["participant_name"].as_str(), request["overdue"].as_bool()), (Some("open"), Some(name.as_str()), Some(false)));
+    assert_eq!(
+        (request["status"].as_str(), request["participant_name"].as_str(), request["overdue"].as_bool()),
+        (Some("open"), Some(name.as_str()), Some(false))
+    );
     let due = chrono::NaiveDateTime::parse_from_str(request["due_at"].as_str().expect("due"), "%Y-%m-%dT%H:%M:%S%.f").expect("date");
     assert_eq!(due.date(), app.clock.now().date_naive().checked_add_months(chrono::Months::new(1)).expect("date"));
     let (_, _, queue) = call(&service, v.staff.request("GET", "/api/v1/subject-requests")).await;
@@ -159,16 +178,32 @@ async fn rights_2_the_request_queue_restricts_and_erases_with_one_action_and_tel
     assert_eq!(status.as_u16(), 200);
     assert_eq!(count(&app, "mail_outbox"), mails, "no cancellation mail to a restricted person");
     // Lifted: the person books again.
-    let (status, _, _) = call(&service, v.staff.request("PUT", &format!("/api/v1/participants/{}/restriction", v.participant)).set_json(json!({ "restricted": false }))).await;
+    let (status, _, _) = call(
+        &service,
+        v.staff.request("PUT", &format!("/api/v1/participants/{}/restriction", v.participant)).set_json(json!({ "restricted": false })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 200);
     let (status, _, _) = call(&service, book(&email)).await;
     assert_eq!(status.as_u16(), 201);
 
     // An access request still open when the person is erased is closed without a mail.
-    let (_, _, pending) = call(&service, v.staff.request("POST", "/api/v1/subject-requests").set_json(json!({ "participant_id": v.participant, "kind": "access", "received_via": "email" }))).await;
+    let (_, _, pending) = call(
+        &service,
+        v.staff
+            .request("POST", "/api/v1/subject-requests")
+            .set_json(json!({ "participant_id": v.participant, "kind": "access", "received_via": "email" })),
+    )
+    .await;
     let pending = json_of(&pending)["id"].as_str().expect("id").to_owned();
     // An erasure request by letter: executed from the queue, the last mail cannot be found by the address.
-    let (_, _, created) = call(&service, v.staff.request("POST", "/api/v1/subject-requests").set_json(json!({ "participant_id": v.participant, "kind": "erasure", "received_via": "letter" }))).await;
+    let (_, _, created) = call(
+        &service,
+        v.staff
+            .request("POST", "/api/v1/subject-requests")
+            .set_json(json!({ "participant_id": v.participant, "kind": "erasure", "received_via": "letter" })),
+    )
+    .await;
     let id = json_of(&created)["id"].as_str().expect("id").to_owned();
     let (status, _, done) = call(&service, v.staff.request("POST", &format!("/api/v1/subject-requests/{id}/execute"))).await;
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&done));
@@ -179,9 +214,19 @@ async fn rights_2_the_request_queue_restricts_and_erases_with_one_action_and_tel
     // The restriction notice went with the erasure; the erasure notice is not linked to the address.
     assert_eq!(notices.len(), 1);
     assert_ne!(notices[0], address);
-    let (status, _, _) = call(&service, v.staff.request("PUT", &format!("/api/v1/participants/{}/restriction", v.participant)).set_json(json!({ "restricted": true }))).await;
+    let (status, _, _) = call(
+        &service,
+        v.staff.request("PUT", &format!("/api/v1/participants/{}/restriction", v.participant)).set_json(json!({ "restricted": true })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 404, "an erased person cannot be restricted");
-    let (status, _, _) = call(&service, v.staff.request("POST", "/api/v1/subject-requests").set_json(json!({ "participant_id": v.participant, "kind": "access", "received_via": "email" }))).await;
+    let (status, _, _) = call(
+        &service,
+        v.staff
+            .request("POST", "/api/v1/subject-requests")
+            .set_json(json!({ "participant_id": v.participant, "kind": "access", "received_via": "email" })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 404, "nor asked about");
     let mails = count(&app, "mail_outbox");
     let (status, _, closed) = call(&service, v.staff.request("POST", &format!("/api/v1/subject-requests/{pending}/execute"))).await;
@@ -198,7 +243,12 @@ async fn rights_1_the_export_holds_everything_about_the_person_and_restricted_pe
     let (name, email) = (sensitive("Hildegard Wunderlich"), sensitive("hildegard.w@example.org"));
     let v = venue(&app, &service, "verein-a", (&name, &email)).await;
     let other = sensitive("Bertram Nebenan");
-    let (status, _, _) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.6").set_json(json!({ "name": other, "email": sensitive("bertram.n@example.org"), "consent": true }))).await;
+    let (status, _, _) = call(
+        &service,
+        public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.6")
+            .set_json(json!({ "name": other, "email": sensitive("bertram.n@example.org"), "consent": true })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 201);
     let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
     bind_card(&app, &service, &v.staff, &device, &v.participant, "04ABCDEF012345").await;
@@ -215,11 +265,17 @@ async fn rights_1_the_export_holds_everything_about_the_person_and_restricted_pe
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
     assert!(headers.get("content-disposition").and_then(|h| h.to_str().ok()).is_some_and(|h| h.contains("attachment")));
     let export = json_of(&body);
-    assert_eq!((export["participant"]["name"].as_str(), export["participant"]["email"].as_str()), (Some(name.as_str()), Some(email.as_str())));
+    assert_eq!(
+        (export["participant"]["name"].as_str(), export["participant"]["email"].as_str()),
+        (Some(name.as_str()), Some(email.as_str()))
+    );
     assert_eq!(export["bookings"].as_array().map(Vec::len), Some(1));
     let attendance = export["attendance"].as_array().expect("attendance");
     assert_eq!(attendance.len(), 1);
-    assert_eq!((attendance[0]["kind"].as_str(), attendance[0]["event_title"].as_str(), attendance[0]["source"].as_str()), (Some("check_in"), Some("Abendkurs"), Some("device")));
+    assert_eq!(
+        (attendance[0]["kind"].as_str(), attendance[0]["event_title"].as_str(), attendance[0]["source"].as_str()),
+        (Some("check_in"), Some("Abendkurs"), Some("device"))
+    );
     let cards = export["cards"].as_array().expect("cards");
     assert_eq!(cards.len(), 1);
     assert_eq!(cards[0]["pseudonym"].as_str(), Some(hex::encode(&card_hmac[..8]).as_str()), "the card as its pseudonym");
@@ -232,13 +288,22 @@ async fn rights_1_the_export_holds_everything_about_the_person_and_restricted_pe
     assert!(!String::from_utf8_lossy(&body).contains(&other), "no one else's data");
 
     // Restricted: shown and marked in the lists, left out of every export.
-    let (status, _, _) = call(&service, v.staff.request("PUT", &format!("/api/v1/participants/{}/restriction", v.participant)).set_json(json!({ "restricted": true }))).await;
+    let (status, _, _) = call(
+        &service,
+        v.staff.request("PUT", &format!("/api/v1/participants/{}/restriction", v.participant)).set_json(json!({ "restricted": true })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 200);
     let (status, headers, problem) = call(&service, v.staff.request("GET", &export_path)).await;
     assert_eq!((status.as_u16(), json_of(&problem)["code"].as_str()), (409, Some("restricted")));
     assert_eq!(headers.get("content-type").and_then(|h| h.to_str().ok()), Some("application/problem+json"));
     let (_, _, list) = call(&service, v.staff.request("GET", &format!("/api/v1/events/{}/bookings", v.event))).await;
-    let marked: Vec<(String, bool)> = json_of(&list).as_array().expect("list").iter().map(|b| (b["name"].as_str().unwrap_or_default().to_owned(), b["restricted"].as_bool().unwrap_or_default())).collect();
+    let marked: Vec<(String, bool)> = json_of(&list)
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|b| (b["name"].as_str().unwrap_or_default().to_owned(), b["restricted"].as_bool().unwrap_or_default()))
+        .collect();
     assert!(marked.contains(&(name.clone(), true)) && marked.contains(&(other.clone(), false)), "{marked:?}");
     for path in [format!("/api/v1/events/{}/bookings.csv", v.event), format!("/api/v1/event-sessions/{}/attendance.csv", v.session)] {
         let (status, _, csv) = call(&service, v.staff.request("GET", &path)).await;
@@ -247,7 +312,11 @@ async fn rights_1_the_export_holds_everything_about_the_person_and_restricted_pe
         assert!(csv.contains(&other) && !csv.contains(&name) && !csv.contains(&email), "{path}: {csv}");
     }
     let (_, _, list) = call(&service, v.staff.request("GET", &format!("/api/v1/event-sessions/{}/attendance", v.session))).await;
-    assert!(json_of(&list)["attendees"].as_array().expect("attendees").iter().any(|a| a["name"] == name.as_str() && a["restricted"] == true));
+    assert!(json_of(&list)["attendees"]
+        .as_array()
+        .expect("attendees")
+        .iter()
+        .any(|a| a["name"] == name.as_str() && a["restricted"] == true));
 
     // Erased: nothing left to export.
     let ctx = AuditContext { at: app.clock.now(), ..app.ctx() };
@@ -265,7 +334,12 @@ async fn rights_1_a_correction_changes_name_email_and_phone_wherever_the_person_
     let (name, email) = (sensitive("Rosamunde Tippfehler"), sensitive("rosamunde.t@example.org"));
     let v = venue(&app, &service, "verein-a", (&name, &email)).await;
     let other_email = sensitive("konrad.k@example.org");
-    let (status, _, _) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.7").set_json(json!({ "name": sensitive("Konrad Korrekt"), "email": other_email, "consent": true }))).await;
+    let (status, _, _) = call(
+        &service,
+        public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.7")
+            .set_json(json!({ "name": sensitive("Konrad Korrekt"), "email": other_email, "consent": true })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 201);
     let path = format!("/api/v1/participants/{}", v.participant);
     let updated_at = || -> chrono::NaiveDateTime {
@@ -289,9 +363,11 @@ async fn rights_1_a_correction_changes_name_email_and_phone_wherever_the_person_
         assert_eq!(got.as_u16(), status, "{body}: {}", String::from_utf8_lossy(&problem));
         assert_eq!(headers.get("content-type").and_then(|h| h.to_str().ok()), Some("application/problem+json"));
     }
-    let (got, _, _) = call(&service, v.staff.request("PUT", &path).insert_header(("content-type", "application/json")).set_payload("{\"name\": ")).await;
+    let (got, _, _) =
+        call(&service, v.staff.request("PUT", &path).insert_header(("content-type", "application/json")).set_payload("{\"name\": ")).await;
     assert_eq!(got.as_u16(), 400);
-    let (got, _, _) = call(&service, v.staff.request("PUT", "/api/v1/participants/0193ffff-0000-7000-8000-000000000000").set_json(&good)).await;
+    let (got, _, _) =
+        call(&service, v.staff.request("PUT", "/api/v1/participants/0193ffff-0000-7000-8000-000000000000").set_json(&good)).await;
     assert_eq!(got.as_u16(), 404);
     assert_eq!(updated_at(), before, "nothing written");
 
@@ -305,13 +381,26 @@ async fn rights_1_a_correction_changes_name_email_and_phone_wherever_the_person_
     }
     let (_, _, export) = call(&service, v.staff.request("GET", &format!("{path}/export"))).await;
     let export = json_of(&export);
-    assert_eq!((export["participant"]["name"].as_str(), export["participant"]["phone"].as_str()), (Some("Rosamunde Richtig"), Some("+49 30 1234")));
+    assert_eq!(
+        (export["participant"]["name"].as_str(), export["participant"]["phone"].as_str()),
+        (Some("Rosamunde Richtig"), Some("+49 30 1234"))
+    );
     assert!(export["mails"].as_array().is_some_and(|m| !m.is_empty()), "the booking confirmation moved to the new address");
-    let (status, _, again) = call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.8").set_json(json!({ "name": "Rosamunde Richtig", "email": "rosamunde.r@example.org", "consent": true }))).await;
+    let (status, _, again) = call(
+        &service,
+        public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.8")
+            .set_json(json!({ "name": "Rosamunde Richtig", "email": "rosamunde.r@example.org", "consent": true })),
+    )
+    .await;
     assert_eq!((status.as_u16(), json_of(&again)["code"].as_str()), (409, Some("already_booked")), "the new address is the same person");
     let fields: Vec<String> = {
         use anwesend::db::schema::audit_entries::dsl as a;
-        a::audit_entries.filter(a::action.eq("participant.updated")).filter(a::subject_ref.eq(&v.participant)).select(a::detail).load(&mut app.db.inspect()).expect("audit")
+        a::audit_entries
+            .filter(a::action.eq("participant.updated"))
+            .filter(a::subject_ref.eq(&v.participant))
+            .select(a::detail)
+            .load(&mut app.db.inspect())
+            .expect("audit")
     };
     assert_eq!(fields.len(), 1);
     assert!(fields[0].contains("name,email,phone") && !fields[0].contains("Richtig"), "{fields:?}");
@@ -320,6 +409,10 @@ async fn rights_1_a_correction_changes_name_email_and_phone_wherever_the_person_
     let kept = json!({ "name": "Rosamunde Richtig", "email": "rosamunde.r@example.org" });
     let (_, _, same) = call(&service, v.staff.request("PUT", &path).set_json(&kept)).await;
     assert_eq!(json_of(&same)["changed"], json!([]), "no phone given: kept");
-    let (_, _, removed) = call(&service, v.staff.request("PUT", &path).set_json(json!({ "name": "Rosamunde Richtig", "email": "rosamunde.r@example.org", "phone": "" }))).await;
+    let (_, _, removed) = call(
+        &service,
+        v.staff.request("PUT", &path).set_json(json!({ "name": "Rosamunde Richtig", "email": "rosamunde.r@example.org", "phone": "" })),
+    )
+    .await;
     assert_eq!(json_of(&removed)["changed"], json!(["phone"]), "an empty phone removes it");
 }

@@ -10,7 +10,12 @@ use crate::bookings::{event_body, public, published_event};
 use crate::common::{sensitive, test_app_with};
 
 fn activity<'a>(record: &'a Value, id: &str) -> &'a Value {
-    record["activities"].as_array().expect("activities").iter().find(|a| a["id"] == id).unwrap_or_else(|| panic!("activity {id} in {record}"))
+    record["activities"]
+        .as_array()
+        .expect("activities")
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap_or_else(|| panic!("activity {id} in {record}"))
 }
 
 fn category_ids(activity: &Value) -> Vec<&str> {
@@ -41,7 +46,8 @@ async fn rights_3_processing_record_reflects_the_tenants_settings_and_holds_no_p
     let phone = sensitive("+49 30 9876543");
     let (status, _, booked) = call(
         &service,
-        public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.7").set_json(json!({ "name": name, "email": email, "phone": phone, "consent": true })),
+        public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.7")
+            .set_json(json!({ "name": name, "email": email, "phone": phone, "consent": true })),
     )
     .await;
     assert_eq!(status.as_u16(), 201, "{}", String::from_utf8_lossy(&booked));
@@ -51,17 +57,29 @@ async fn rights_3_processing_record_reflects_the_tenants_settings_and_holds_no_p
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
     assert!(headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json")));
     let record = json_of(&body);
-    assert_eq!((record["retention"]["participant_retention_months"].as_i64(), record["retention"]["audit_retention_months"].as_i64()), (Some(12), Some(24)), "{record}");
+    assert_eq!(
+        (record["retention"]["participant_retention_months"].as_i64(), record["retention"]["audit_retention_months"].as_i64()),
+        (Some(12), Some(24)),
+        "{record}"
+    );
 
     // The admin changes the periods: the record follows.
-    let (status, _, body) = call(&service, boss.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 7, "audit_retention_months": 36 }))).await;
+    let (status, _, body) = call(
+        &service,
+        boss.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 7, "audit_retention_months": 36 })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
     let (status, _, body) = call(&service, boss.request("GET", "/api/v1/processing-record")).await;
     assert_eq!(status.as_u16(), 200);
     let text = String::from_utf8_lossy(&body).into_owned();
     let record = json_of(&body);
     let retention = &record["retention"];
-    assert_eq!((retention["participant_retention_months"].as_i64(), retention["audit_retention_months"].as_i64()), (Some(7), Some(36)), "{record}");
+    assert_eq!(
+        (retention["participant_retention_months"].as_i64(), retention["audit_retention_months"].as_i64()),
+        (Some(7), Some(36)),
+        "{record}"
+    );
     assert!(retention["updated_at"].is_string(), "{record}");
     assert_eq!(retention["offboarding_window_days"].as_i64(), Some(30));
     assert!(retention["rules"].as_array().expect("rules").iter().any(|r| r.as_str().is_some_and(|r| r.contains("7 months"))), "{record}");
@@ -84,7 +102,13 @@ async fn rights_3_processing_record_reflects_the_tenants_settings_and_holds_no_p
     assert!(category_ids(activity(&record, "attendance")).contains(&"card_pseudonym"));
     assert!(category_ids(activity(&record, "audit")).contains(&"ip_hash"));
     assert!(category_ids(activity(&record, "staff_accounts")).contains(&"staff_email"));
-    let legal: Vec<&str> = record["activities"].as_array().expect("activities").iter().flat_map(|a| a["legal_basis"].as_array().expect("basis")).filter_map(Value::as_str).collect();
+    let legal: Vec<&str> = record["activities"]
+        .as_array()
+        .expect("activities")
+        .iter()
+        .flat_map(|a| a["legal_basis"].as_array().expect("basis"))
+        .filter_map(Value::as_str)
+        .collect();
     for basis in ["Art. 6(1)(b)", "Art. 6(1)(c)", "Art. 6(1)(f)"] {
         assert!(legal.iter().any(|l| l.contains(basis)), "{basis} in {legal:?}");
     }
@@ -98,11 +122,24 @@ async fn rights_3_processing_record_reflects_the_tenants_settings_and_holds_no_p
         assert!(toms.contains(&id), "{id} in {toms:?}");
     }
     let counts = &record["counts"];
-    assert_eq!((counts["participants"].as_i64(), counts["bookings"].as_i64(), counts["attendance_records"].as_i64()), (Some(1), Some(1), Some(0)), "{counts}");
+    assert_eq!(
+        (counts["participants"].as_i64(), counts["bookings"].as_i64(), counts["attendance_records"].as_i64()),
+        (Some(1), Some(1), Some(0)),
+        "{counts}"
+    );
     assert_eq!(counts["staff_memberships"].as_i64(), Some(4), "{counts}");
 
     // No personal data: neither the participant's nor the staff's.
-    for secret in [name.as_str(), "Ottilie", "Verzeichnis", email.as_str(), phone.as_str(), "leitung@verein-a.example", "orga@verein-a.example", "personal@acme.example"] {
+    for secret in [
+        name.as_str(),
+        "Ottilie",
+        "Verzeichnis",
+        email.as_str(),
+        phone.as_str(),
+        "leitung@verein-a.example",
+        "orga@verein-a.example",
+        "personal@acme.example",
+    ] {
         assert!(!text.contains(secret), "the record holds {secret:?}");
     }
 
@@ -125,7 +162,14 @@ async fn rights_3_processing_record_reflects_the_tenants_settings_and_holds_no_p
     let (status, _, body) = call(&service, boss_b.request("GET", "/api/v1/processing-record")).await;
     assert_eq!(status.as_u16(), 200);
     let other = json_of(&body);
-    assert_eq!((other["controller"]["slug"].as_str(), other["retention"]["participant_retention_months"].as_i64(), other["counts"]["bookings"].as_i64()), (Some("verein-b"), Some(12), Some(0)));
+    assert_eq!(
+        (
+            other["controller"]["slug"].as_str(),
+            other["retention"]["participant_retention_months"].as_i64(),
+            other["counts"]["bookings"].as_i64()
+        ),
+        (Some("verein-b"), Some(12), Some(0))
+    );
 
     // Other roles: 403 (and audited as denied); signed out: 401.
     for email in ["orga@verein-a.example", "trainer@verein-a.example", "personal@acme.example"] {

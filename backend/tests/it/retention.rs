@@ -38,7 +38,12 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: actix_web::body::MessageBody,
 {
-    let (status, _, booked) = call(service, public("POST", &format!("/api/v1/public/{slug}/events/{event}/bookings"), "198.51.100.5").set_json(json!({ "name": name, "email": email, "consent": true }))).await;
+    let (status, _, booked) = call(
+        service,
+        public("POST", &format!("/api/v1/public/{slug}/events/{event}/bookings"), "198.51.100.5")
+            .set_json(json!({ "name": name, "email": email, "consent": true })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 201, "{}", String::from_utf8_lossy(&booked));
     let (_, _, list) = call(service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
     let list = json_of(&list);
@@ -55,7 +60,11 @@ fn erased(app: &TestApp) -> Vec<String> {
 /// (subject, category, reason, actor type) of every deletion-log row.
 fn deletion_log(app: &TestApp) -> Vec<(Option<String>, String, String, String)> {
     use anwesend::db::schema::deletion_log::dsl as d;
-    d::deletion_log.order(d::id.asc()).select((d::subject_ref, d::category, d::reason_code, d::actor_type)).load(&mut app.db.inspect()).expect("deletion log")
+    d::deletion_log
+        .order(d::id.asc())
+        .select((d::subject_ref, d::category, d::reason_code, d::actor_type))
+        .load(&mut app.db.inspect())
+        .expect("deletion log")
 }
 
 fn chain_intact(app: &TestApp, scope: &TenantScope) -> (bool, i64) {
@@ -88,11 +97,19 @@ async fn priv_6_retention_job_anonymises_exactly_the_due_people() {
     let both = book(&service, &staff, "verein-a", &early, &sensitive("Berta Beides"), &sensitive("berta.b@example.org")).await;
     assert_eq!(book(&service, &staff, "verein-a", &late, "Berta Beides", "berta.b@example.org").await, both, "one person, two bookings");
     let restricted = book(&service, &staff, "verein-a", &early, &sensitive("Rudi Gesperrt"), &sensitive("rudi.g@example.org")).await;
-    let (status, _, _) = call(&service, staff.request("PUT", &format!("/api/v1/participants/{restricted}/restriction")).set_json(json!({ "restricted": true }))).await;
+    let (status, _, _) = call(
+        &service,
+        staff.request("PUT", &format!("/api/v1/participants/{restricted}/restriction")).set_json(json!({ "restricted": true })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 200);
     let in_b = book(&service, &staff_b, "verein-b", &early_b, &sensitive("Bernd Zweitverein"), &sensitive("bernd.z@example.org")).await;
     // Tenant B keeps participant data for 24 months.
-    let (status, _, body) = call(&service, staff_b.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 24, "audit_retention_months": 36 }))).await;
+    let (status, _, body) = call(
+        &service,
+        staff_b.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 24, "audit_retention_months": 36 })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
 
     // Nothing is due yet: a run changes nothing.
@@ -106,20 +123,36 @@ async fn priv_6_retention_job_anonymises_exactly_the_due_people() {
     let (status, _, view) = call(&service, staff.request("GET", "/api/v1/retention")).await;
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&view));
     let view = json_of(&view);
-    assert_eq!((view["participant_retention_months"].as_i64(), view["audit_retention_months"].as_i64()), (Some(12), Some(24)), "the defaults: {view}");
+    assert_eq!(
+        (view["participant_retention_months"].as_i64(), view["audit_retention_months"].as_i64()),
+        (Some(12), Some(24)),
+        "the defaults: {view}"
+    );
     assert_eq!((view["due_now"].as_i64(), view["kept_restricted"].as_i64()), (Some(1), Some(1)), "{view}");
     let next: Vec<&Value> = view["next_due"].as_array().expect("next_due").iter().collect();
-    assert_eq!(sorted(next.iter().map(|n| n["participant_id"].as_str().unwrap_or_default().to_owned()).collect()), sorted(vec![only_late.clone(), both.clone()]), "{view}");
+    assert_eq!(
+        sorted(next.iter().map(|n| n["participant_id"].as_str().unwrap_or_default().to_owned()).collect()),
+        sorted(vec![only_late.clone(), both.clone()]),
+        "{view}"
+    );
     let due_late = (t0 + Duration::days(60) + Duration::hours(2)).checked_add_months(chrono::Months::new(12)).expect("date");
     for n in &next {
         assert_eq!(n["due_at"].as_str(), Some(due_late.format("%Y-%m-%dT%H:%M:%S").to_string().as_str()), "{n}");
         assert!(["Lothar Spät", "Berta Beides"].contains(&n["participant_name"].as_str().unwrap_or_default()), "{n}");
     }
     // A longer period postpones everyone; back to 12 months.
-    let (status, _, longer) = call(&service, staff.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 14, "audit_retention_months": 24 }))).await;
+    let (status, _, longer) = call(
+        &service,
+        staff.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 14, "audit_retention_months": 24 })),
+    )
+    .await;
     assert_eq!((status.as_u16(), json_of(&longer)["due_now"].as_i64()), (200, Some(0)), "{}", String::from_utf8_lossy(&longer));
     assert_eq!(retention::run(&app.state).expect("run").erased, 0);
-    let (status, _, _) = call(&service, staff.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 12, "audit_retention_months": 24 }))).await;
+    let (status, _, _) = call(
+        &service,
+        staff.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 12, "audit_retention_months": 24 })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 200);
 
     let log_before = deletion_log(&app).len();
@@ -129,12 +162,23 @@ async fn priv_6_retention_job_anonymises_exactly_the_due_people() {
     // The deletion log: the erasure's categories for that person, by the system, for retention.
     let log = deletion_log(&app);
     let retention_rows: Vec<_> = log.iter().filter(|(_, _, reason, _)| reason == "retention_expired").collect();
-    assert!(!retention_rows.is_empty() && retention_rows.iter().all(|(subject, _, _, actor)| subject.as_deref() == Some(only_early.as_str()) && actor == "system"), "{log:?}");
+    assert!(
+        !retention_rows.is_empty()
+            && retention_rows.iter().all(|(subject, _, _, actor)| subject.as_deref() == Some(only_early.as_str()) && actor == "system"),
+        "{log:?}"
+    );
     assert!(retention_rows.iter().any(|(_, category, ..)| category == "participant_profile"), "{log:?}");
     assert_eq!(log.len() - log_before, retention_rows.len(), "nothing else was deleted");
     assert!(chain_intact(&app, &a).0, "the audit chain still verifies");
-    let actions: Vec<String> = app.db.audit_text().into_iter().filter(|r| r.contains("participant.erased") || r.contains("retention.run")).collect();
-    assert!(actions.iter().any(|r| r.contains("participant.erased") && r.contains(&only_early) && r.contains("|system|") && r.contains("retention_expired")), "{actions:?}");
+    let actions: Vec<String> =
+        app.db.audit_text().into_iter().filter(|r| r.contains("participant.erased") || r.contains("retention.run")).collect();
+    assert!(
+        actions.iter().any(|r| r.contains("participant.erased")
+            && r.contains(&only_early)
+            && r.contains("|system|")
+            && r.contains("retention_expired")),
+        "{actions:?}"
+    );
     assert!(actions.iter().any(|r| r.contains("retention.run") && r.contains("\"erased\":1")), "{actions:?}");
     // The person's name is gone from the admin's view too.
     let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{early}/bookings"))).await;
@@ -157,11 +201,19 @@ async fn priv_6_retention_job_anonymises_exactly_the_due_people() {
     // lets the next run anonymise them.
     assert!(!erased(&app).contains(&in_b));
     let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
-    let (status, _, _) = call(&service, staff.request("PUT", &format!("/api/v1/participants/{restricted}/restriction")).set_json(json!({ "restricted": false }))).await;
+    let (status, _, _) = call(
+        &service,
+        staff.request("PUT", &format!("/api/v1/participants/{restricted}/restriction")).set_json(json!({ "restricted": false })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 200);
     let (_, _, view) = call(&service, staff.request("GET", "/api/v1/retention")).await;
     let view = json_of(&view);
-    assert_eq!((view["due_now"].as_i64(), view["kept_restricted"].as_i64(), view["next_due"].as_array().map(Vec::len)), (Some(1), Some(0), Some(0)), "{view}");
+    assert_eq!(
+        (view["due_now"].as_i64(), view["kept_restricted"].as_i64(), view["next_due"].as_array().map(Vec::len)),
+        (Some(1), Some(0), Some(0)),
+        "{view}"
+    );
     assert!(view["last_run_at"].is_string(), "{view}");
     assert_eq!(retention::run(&app.state).expect("run").erased, 1);
     assert!(erased(&app).contains(&restricted));
@@ -207,7 +259,12 @@ async fn priv_5_bad_input_to_retention_settings_is_refused_and_writes_nothing() 
         (valid(json!([12]), json!(24)).to_string().into_bytes(), 422),
         (json!({ "participant_retention_months": 12 }).to_string().into_bytes(), 422),
         (json!({ "participant_retention_months": 12, "audit_retention_months": 24, "tenant_id": "other" }).to_string().into_bytes(), 422),
-        (json!({ "participant_retention_months": 12, "audit_retention_months": 24, "padding": "x".repeat(200 * 1024) }).to_string().into_bytes(), 413),
+        (
+            json!({ "participant_retention_months": 12, "audit_retention_months": 24, "padding": "x".repeat(200 * 1024) })
+                .to_string()
+                .into_bytes(),
+            413,
+        ),
     ];
     for (body, expected) in &cases {
         let req = boss.request("PUT", "/api/v1/retention").insert_header(("content-type", "application/json")).set_payload(body.clone());
@@ -217,7 +274,8 @@ async fn priv_5_bad_input_to_retention_settings_is_refused_and_writes_nothing() 
         assert_eq!(headers.get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"), "{shown}");
     }
     // Not JSON at all.
-    let (status, _, _) = call(&service, boss.request("PUT", "/api/v1/retention").insert_header(("content-type", "text/plain")).set_payload("12")).await;
+    let (status, _, _) =
+        call(&service, boss.request("PUT", "/api/v1/retention").insert_header(("content-type", "text/plain")).set_payload("12")).await;
     assert_eq!(status.as_u16(), 415);
     // Other roles may neither read nor change the periods.
     for email in ["orga@verein-a.example", "trainer@verein-a.example", "personal@acme.example"] {
@@ -243,14 +301,24 @@ async fn priv_5_bad_input_to_retention_settings_is_refused_and_writes_nothing() 
         assert!(body["updated_at"].is_string());
     }
     assert_eq!((settings_rows(&app), changes()), (2, 2), "one row per category, one entry per change");
-    let entry = app.db.audit_text().into_iter().find(|r| r.contains("tenant.retention_settings_changed") && r.contains("\"participant_retention_months\":120")).expect("audited");
+    let entry = app
+        .db
+        .audit_text()
+        .into_iter()
+        .find(|r| r.contains("tenant.retention_settings_changed") && r.contains("\"participant_retention_months\":120"))
+        .expect("audited");
     assert!(entry.contains("\"participant_retention_months_before\":1"), "{entry}");
 }
 
 /// (seq, id, occurred_at) of a chain's entries in order, seen past the application.
 fn audit_rows(app: &TestApp, chain: &str) -> Vec<(i64, String, NaiveDateTime)> {
     use anwesend::db::schema::audit_entries::dsl as e;
-    e::audit_entries.filter(e::chain.eq(chain)).order(e::seq.asc()).select((e::seq, e::id, e::occurred_at)).load(&mut app.db.inspect()).expect("entries")
+    e::audit_entries
+        .filter(e::chain.eq(chain))
+        .order(e::seq.asc())
+        .select((e::seq, e::id, e::occurred_at))
+        .load(&mut app.db.inspect())
+        .expect("entries")
 }
 
 /// (count, reason, legal basis, actor type) of a tenant's deletion-log rows for audit entries.
@@ -282,7 +350,11 @@ async fn priv_6_audit_entries_past_the_period_are_pruned_and_the_chain_still_ver
     admin(&app, &b, "leitung@verein-b.example");
     // Tenant B keeps audit entries for 36 months, A the default 24.
     let (_, staff_b, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
-    let (status, _, body) = call(&service, staff_b.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 12, "audit_retention_months": 36 }))).await;
+    let (status, _, body) = call(
+        &service,
+        staff_b.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 12, "audit_retention_months": 36 })),
+    )
+    .await;
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
     let first = audit_rows(&app, a.tenant_id());
     assert!(first.len() >= 2 && first[0].0 == 1, "{first:?}");
@@ -322,15 +394,25 @@ async fn priv_6_audit_entries_past_the_period_are_pruned_and_the_chain_still_ver
         vec![(first.len() as i64, "retention_expired".to_owned(), "GDPR Art. 5(1)(e)".to_owned(), "system".to_owned())]
     );
     let text = app.db.audit_text();
-    let pruned = text.iter().find(|r| r.contains(&format!("{}|", a.tenant_id())) && r.contains("|audit.pruned|")).expect("audit.pruned entry");
-    assert!(pruned.contains(&format!("\"upto_seq\":{last_pruned}")) && pruned.contains(&format!("\"count\":{}", first.len())) && pruned.contains("|system|"), "{pruned}");
-    assert!(text.iter().any(|r| r.contains("retention.run") && r.contains(&format!("\"audit_pruned\":{}", first.len()))), "the run's summary");
+    let pruned =
+        text.iter().find(|r| r.contains(&format!("{}|", a.tenant_id())) && r.contains("|audit.pruned|")).expect("audit.pruned entry");
+    assert!(
+        pruned.contains(&format!("\"upto_seq\":{last_pruned}"))
+            && pruned.contains(&format!("\"count\":{}", first.len()))
+            && pruned.contains("|system|"),
+        "{pruned}"
+    );
+    assert!(
+        text.iter().any(|r| r.contains("retention.run") && r.contains(&format!("\"audit_pruned\":{}", first.len()))),
+        "the run's summary"
+    );
     let (_, _, view) = call(&service, staff.request("GET", "/api/v1/retention")).await;
     assert_eq!(json_of(&view)["audit_entries_past_retention"].as_i64(), Some(0), "nothing past the period any more");
     // B (36 months) and the platform chain keep everything.
     assert_eq!(audit_rows(&app, b.tenant_id()).first().map(|r| r.0), Some(1));
     assert!(audit_deletions(&app, b.tenant_id()).is_empty());
-    let platform = app.state.db.platform_tx(|tx| anwesend::audit::verify_chain(tx, anwesend::audit::model::PLATFORM_CHAIN)).expect("verify platform");
+    let platform =
+        app.state.db.platform_tx(|tx| anwesend::audit::verify_chain(tx, anwesend::audit::model::PLATFORM_CHAIN)).expect("verify platform");
     assert!(platform.intact && platform.anchor_seq == 0, "{platform:?}");
     let platform_now = ids(&audit_rows(&app, anwesend::audit::model::PLATFORM_CHAIN));
     assert!(ids(&platform_before).iter().all(|id| platform_now.contains(id)), "the platform chain is not pruned");

@@ -100,7 +100,9 @@ fn sqlite_schema(conn: &mut diesel::SqliteConnection) -> Schema {
         schema.primary_keys.insert((table.clone(), pk.into_iter().map(|(_, n)| n).collect::<Vec<_>>().join(",")));
 
         let fks: Vec<SqliteFk> =
-            diesel::sql_query(format!("SELECT id, seq, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list('{table}')")).load(conn).expect("fks");
+            diesel::sql_query(format!("SELECT id, seq, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list('{table}')"))
+                .load(conn)
+                .expect("fks");
         let mut by_id: std::collections::BTreeMap<i32, Vec<SqliteFk>> = Default::default();
         for fk in fks {
             by_id.entry(fk.id).or_default().push(fk);

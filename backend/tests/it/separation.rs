@@ -24,12 +24,7 @@ fn tenant(app: &TestApp, slug: &str) -> (Tenant, TenantScope) {
 }
 
 fn location(app: &TestApp, scope: &TenantScope, name: &str, parent: Option<&str>) -> Result<Location, AppError> {
-    locations::create(
-        &app.state.db,
-        scope,
-        &app.ctx(),
-        NewLocation { name: name.into(), parent_id: parent.map(str::to_owned) },
-    )
+    locations::create(&app.state.db, scope, &app.ctx(), NewLocation { name: name.into(), parent_id: parent.map(str::to_owned) })
 }
 
 #[derive(QueryableByName)]
@@ -118,9 +113,7 @@ fn sep_2_other_tenants_rows_invisible_and_unchangeable() {
         assert!(insert.is_err(), "A's scope cannot write a row for B");
 
         let keys_seen = db
-            .tenant_tx(&a, |c| {
-                Ok(diesel::sql_query("SELECT COUNT(*) AS n FROM tenant_keys").get_result::<Count>(&mut **c)?.n)
-            })
+            .tenant_tx(&a, |c| Ok(diesel::sql_query("SELECT COUNT(*) AS n FROM tenant_keys").get_result::<Count>(&mut **c)?.n))
             .expect("count keys");
         assert_eq!(keys_seen, 2, "A sees only its own data and index key");
     }

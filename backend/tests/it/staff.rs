@@ -72,7 +72,11 @@ async fn authz_3_invitation_by_mail_sets_a_password_and_signs_in() {
     let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
 
     let colleague = sensitive("kollegin@verein-a.example");
-    let (status, _, body) = call(&service, boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": colleague, "role": "organiser", "language": "en" }))).await;
+    let (status, _, body) = call(
+        &service,
+        boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": colleague, "role": "organiser", "language": "en" })),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{}", json_of(&body));
     assert_eq!(anwesend::notify::deliver_due(&app.state).expect("deliver"), 1);
     let mail = sink.message_to(&colleague);
@@ -89,14 +93,17 @@ async fn authz_3_invitation_by_mail_sets_a_password_and_signs_in() {
     // Weak passwords are refused and nothing is written (ACC-1).
     let accounts_before = count(&app, "accounts");
     for weak in ["kurz", "password1234", "Passwort2024!", "aaaaaaaaaaaaaaaa", "kollegin-sagt-hallo"] {
-        let (status, _, body) = call(&service, anonymous("POST", "/api/v1/invitations/accept").set_json(json!({ "token": token, "password": weak }))).await;
+        let (status, _, body) =
+            call(&service, anonymous("POST", "/api/v1/invitations/accept").set_json(json!({ "token": token, "password": weak }))).await;
         assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("weak_password")), "{weak}");
     }
     assert_eq!(count(&app, "accounts"), accounts_before);
 
-    let (status, _, body) = call(&service, anonymous("POST", "/api/v1/invitations/accept").set_json(json!({ "token": token, "password": NEW_PASSWORD }))).await;
+    let (status, _, body) =
+        call(&service, anonymous("POST", "/api/v1/invitations/accept").set_json(json!({ "token": token, "password": NEW_PASSWORD }))).await;
     assert_eq!(status, StatusCode::OK, "{}", json_of(&body));
-    let (status, _, body) = call(&service, anonymous("POST", "/api/v1/invitations/accept").set_json(json!({ "token": token, "password": NEW_PASSWORD }))).await;
+    let (status, _, body) =
+        call(&service, anonymous("POST", "/api/v1/invitations/accept").set_json(json!({ "token": token, "password": NEW_PASSWORD }))).await;
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::NOT_FOUND, Some("invitation_invalid")), "a link works once");
 
     let (status, _, me, _) = login(&service, &colleague, NEW_PASSWORD).await;
@@ -117,7 +124,11 @@ async fn authz_3_invitation_links_expire_and_can_be_revoked() {
     let service = service!(app);
     let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
     for email in ["spaet@verein-a.example", "weg@verein-a.example"] {
-        let (status, _, _) = call(&service, boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": sensitive(email), "role": "instructor" }))).await;
+        let (status, _, _) = call(
+            &service,
+            boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": sensitive(email), "role": "instructor" })),
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED);
     }
     anwesend::notify::deliver_due(&app.state).expect("deliver");
@@ -125,7 +136,10 @@ async fn authz_3_invitation_links_expire_and_can_be_revoked() {
     let revoked = token_in(&sink.message_to("weg@verein-a.example"));
     assert!(sink.message_to("weg@verein-a.example").contains("Einladung zu verein-a"), "German by default");
     let (_, _, list) = call(&service, boss.request("GET", "/api/v1/invitations")).await;
-    let id = json_of(&list).as_array().expect("list").iter().find(|i| i["email"] == "weg@verein-a.example").expect("invitation")["id"].as_str().expect("id").to_owned();
+    let id = json_of(&list).as_array().expect("list").iter().find(|i| i["email"] == "weg@verein-a.example").expect("invitation")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     assert_eq!(call(&service, boss.request("POST", &format!("/api/v1/invitations/{id}/revoke"))).await.0, StatusCode::NO_CONTENT);
     let preview = |token: &str| anonymous("POST", "/api/v1/invitations/preview").set_json(json!({ "token": token }));
     assert_eq!(call(&service, preview(&revoked)).await.0, StatusCode::NOT_FOUND, "revoked");
@@ -146,15 +160,25 @@ async fn authz_3_only_primary_admins_grant_admin_roles() {
     let (_, deputy_client, _, _) = login(&service, "vize@verein-a.example", PASSWORD).await;
     let denials_before = app.db.audit_text().iter().filter(|r| r.contains("auth.permission_denied")).count();
 
-    let (status, _, body) = call(&service, deputy_client.request("POST", "/api/v1/invitations").set_json(json!({ "email": "neu@verein-a.example", "role": "tenant_admin" }))).await;
+    let (status, _, body) = call(
+        &service,
+        deputy_client.request("POST", "/api/v1/invitations").set_json(json!({ "email": "neu@verein-a.example", "role": "tenant_admin" })),
+    )
+    .await;
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
-    let set = |client: &Client, id: &str, roles: Value| client.request("PUT", &format!("/api/v1/members/{id}/roles")).set_json(json!({ "roles": roles }));
+    let set = |client: &Client, id: &str, roles: Value| {
+        client.request("PUT", &format!("/api/v1/members/{id}/roles")).set_json(json!({ "roles": roles }))
+    };
     assert_eq!(call(&service, set(&deputy_client, &coach, json!([{ "role": "tenant_admin" }]))).await.0, StatusCode::FORBIDDEN);
     // A non-primary admin manages the other roles.
     let (status, _, body) = call(&service, set(&deputy_client, &coach, json!([{ "role": "instructor" }]))).await;
     assert_eq!(status, StatusCode::OK, "{}", json_of(&body));
     assert_eq!(json_of(&body)["roles"], json!([{ "role": "instructor", "is_primary": false, "company_id": null, "course_id": null }]));
-    assert_eq!(app.db.audit_text().iter().filter(|r| r.contains("auth.permission_denied")).count(), denials_before + 2, "every denial is audited");
+    assert_eq!(
+        app.db.audit_text().iter().filter(|r| r.contains("auth.permission_denied")).count(),
+        denials_before + 2,
+        "every denial is audited"
+    );
 
     // The primary admin may; the last primary admin keeps the role.
     let (_, boss, me, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
@@ -164,9 +188,17 @@ async fn authz_3_only_primary_admins_grant_admin_roles() {
     let (status, _, body) = call(&service, set(&boss, &own, json!([{ "role": "organiser" }]))).await;
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::CONFLICT, Some("last_primary_admin")));
     let (status, _, body) = call(&service, set(&boss, &coach, json!([{ "role": "company_admin" }]))).await;
-    assert_eq!((status, json_of(&body)["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("company_id")), "a company admin needs a company");
+    assert_eq!(
+        (status, json_of(&body)["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("company_id")),
+        "a company admin needs a company"
+    );
     let (status, _, body) = call(&service, set(&boss, &coach, json!([{ "role": "partner_admin" }]))).await;
-    assert_eq!((status, json_of(&body)["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("role")), "partner admins come from the operator");
+    assert_eq!(
+        (status, json_of(&body)["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("role")),
+        "partner admins come from the operator"
+    );
 }
 
 #[actix_web::test]
@@ -180,10 +212,27 @@ async fn authz_4_admins_per_tenant_are_limited() {
     let invite = |email: &str| boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": email, "role": "tenant_admin" }));
     assert_eq!(call(&service, invite("zwei@verein-a.example")).await.0, StatusCode::CREATED, "the second admin fits");
     let (status, _, body) = call(&service, invite("drei@verein-a.example")).await;
-    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::CONFLICT, Some("admin_limit_reached")), "an open admin invitation counts");
-    let (status, _, body) = call(&service, boss.request("PUT", &format!("/api/v1/members/{coach}/roles")).set_json(json!({ "roles": [{ "role": "tenant_admin" }] }))).await;
+    assert_eq!(
+        (status, json_of(&body)["code"].as_str()),
+        (StatusCode::CONFLICT, Some("admin_limit_reached")),
+        "an open admin invitation counts"
+    );
+    let (status, _, body) = call(
+        &service,
+        boss.request("PUT", &format!("/api/v1/members/{coach}/roles")).set_json(json!({ "roles": [{ "role": "tenant_admin" }] })),
+    )
+    .await;
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::CONFLICT, Some("admin_limit_reached")));
-    assert_eq!(call(&service, boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": "vier@verein-a.example", "role": "organiser" }))).await.0, StatusCode::CREATED, "other roles are not limited");
+    assert_eq!(
+        call(
+            &service,
+            boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": "vier@verein-a.example", "role": "organiser" }))
+        )
+        .await
+        .0,
+        StatusCode::CREATED,
+        "other roles are not limited"
+    );
 }
 
 #[actix_web::test]
@@ -210,7 +259,11 @@ async fn authz_5_access_review_flags_dormant_accounts_and_disabling_ends_session
     assert_eq!((status, json_of(&body)["disabled"].clone()), (StatusCode::OK, json!(true)));
     assert_eq!(call(&service, coach_client2.request("GET", "/api/v1/locations")).await.0, StatusCode::UNAUTHORIZED, "their sessions ended");
     let (status, again, me_coach, _) = login(&service, "trainer@verein-a.example", PASSWORD).await;
-    assert_eq!((status, me_coach["tenant"].clone(), me_coach["roles"].clone()), (StatusCode::OK, Value::Null, json!([])), "no access to the tenant any more");
+    assert_eq!(
+        (status, me_coach["tenant"].clone(), me_coach["roles"].clone()),
+        (StatusCode::OK, Value::Null, json!([])),
+        "no access to the tenant any more"
+    );
     assert_eq!(call(&service, again.request("GET", "/api/v1/locations")).await.0, StatusCode::FORBIDDEN);
     let own = me["account_id"].as_str().expect("id");
     let (status, _, body) = call(&service, boss.request("POST", &format!("/api/v1/members/{own}/disable"))).await;
@@ -231,15 +284,20 @@ where
     let setup = json_of(&body);
     let secret = setup["secret"].as_str().expect("secret").to_owned();
     let size = setup["qr"]["size"].as_u64().expect("size") as usize;
-    assert!(size >= 21 && setup["qr"]["rows"].as_array().expect("rows").iter().all(|r| r.as_str().is_some_and(|r| r.len() == size)), "a square QR code");
+    assert!(
+        size >= 21 && setup["qr"]["rows"].as_array().expect("rows").iter().all(|r| r.as_str().is_some_and(|r| r.len() == size)),
+        "a square QR code"
+    );
     assert!(setup["otpauth_uri"].as_str().expect("uri").starts_with("otpauth://totp/anwesend:"));
     let (status, _, _) = call(service, client.request("POST", "/api/v1/auth/totp/confirm").set_json(json!({ "code": "000000" }))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a wrong code does not enrol");
-    let (status, headers, body) = call(service, client.request("POST", "/api/v1/auth/totp/confirm").set_json(json!({ "code": code(app, &secret, 0) }))).await;
+    let (status, headers, body) =
+        call(service, client.request("POST", "/api/v1/auth/totp/confirm").set_json(json!({ "code": code(app, &secret, 0) }))).await;
     assert_eq!(status, StatusCode::OK, "{}", json_of(&body));
     let body = json_of(&body);
     client.update(&headers, &body["me"]);
-    let codes: Vec<String> = body["recovery_codes"].as_array().expect("codes").iter().map(|c| sensitive(c.as_str().expect("code"))).collect();
+    let codes: Vec<String> =
+        body["recovery_codes"].as_array().expect("codes").iter().map(|c| sensitive(c.as_str().expect("code"))).collect();
     assert_eq!(codes.len(), 10);
     (sensitive(&secret), codes)
 }
@@ -264,7 +322,8 @@ async fn acc_6_totp_is_asked_after_the_password_and_codes_work_once() {
     assert_eq!((status, me["stage"].as_str()), (StatusCode::OK, Some("mfa")));
     let (status, _, body) = call(&service, pending.request("GET", "/api/v1/locations")).await;
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("mfa_required")));
-    let (status, _, body) = call(&service, pending.request("POST", "/api/v1/auth/mfa").set_json(json!({ "code": code(&app, &secret, 5) }))).await;
+    let (status, _, body) =
+        call(&service, pending.request("POST", "/api/v1/auth/mfa").set_json(json!({ "code": code(&app, &secret, 5) }))).await;
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_code")), "a code from another time");
     let half_token = pending.cookie.clone();
     let valid = code(&app, &secret, 0);
@@ -275,17 +334,26 @@ async fn acc_6_totp_is_asked_after_the_password_and_codes_work_once() {
     assert_ne!(pending.cookie, half_token, "a new token after the second factor");
     assert_eq!(call(&service, pending.request("GET", "/api/v1/locations")).await.0, StatusCode::OK);
     let stale = Client { cookie: half_token, csrf: None };
-    assert_eq!(call(&service, stale.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED, "the half-signed-in token is dead");
+    assert_eq!(
+        call(&service, stale.request("GET", "/api/v1/auth/me")).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the half-signed-in token is dead"
+    );
 
     // The same code does not work twice; a recovery code works once.
     let (_, mut again, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
     let (status, _, _) = call(&service, again.request("POST", "/api/v1/auth/mfa").set_json(json!({ "code": valid }))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "replayed TOTP code");
-    let (status, headers, body) = call(&service, again.request("POST", "/api/v1/auth/mfa").set_json(json!({ "code": recovery[3].to_uppercase() }))).await;
+    let (status, headers, body) =
+        call(&service, again.request("POST", "/api/v1/auth/mfa").set_json(json!({ "code": recovery[3].to_uppercase() }))).await;
     assert_eq!(status, StatusCode::OK, "{}", json_of(&body));
     again.update(&headers, &json_of(&body));
     let (_, third, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
-    assert_eq!(call(&service, third.request("POST", "/api/v1/auth/mfa").set_json(json!({ "code": recovery[3] }))).await.0, StatusCode::UNAUTHORIZED, "used recovery code");
+    assert_eq!(
+        call(&service, third.request("POST", "/api/v1/auth/mfa").set_json(json!({ "code": recovery[3] }))).await.0,
+        StatusCode::UNAUTHORIZED,
+        "used recovery code"
+    );
     let audit = app.db.audit_text().join("\n");
     for action in ["auth.totp_enabled", "auth.mfa_failed", "auth.mfa_passed", "auth.recovery_code_used"] {
         assert!(audit.contains(action), "{action} is audited");
@@ -307,7 +375,8 @@ async fn acc_6_a_tenant_can_require_a_second_factor_for_admins() {
     member(&app, &a, "trainer@verein-a.example", "organiser", None);
     let service = service!(app);
     let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
-    let (status, _, body) = call(&service, boss.request("PUT", "/api/v1/tenant/security").set_json(json!({ "mfa_required_for_admins": true }))).await;
+    let (status, _, body) =
+        call(&service, boss.request("PUT", "/api/v1/tenant/security").set_json(json!({ "mfa_required_for_admins": true }))).await;
     assert_eq!((status, json_of(&body)["mfa_required_for_admins"].clone()), (StatusCode::OK, json!(true)));
 
     let (_, mut deputy, me, _) = login(&service, "vize@verein-a.example", PASSWORD).await;
@@ -316,7 +385,8 @@ async fn acc_6_a_tenant_can_require_a_second_factor_for_admins() {
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("mfa_enrolment_required")));
     enrol(&service, &app, &mut deputy).await;
     assert_eq!(call(&service, deputy.request("GET", "/api/v1/audit")).await.0, StatusCode::OK, "enrolled: signed in fully");
-    let (status, _, body) = call(&service, deputy.request("POST", "/api/v1/auth/totp/disable").set_json(json!({ "password": PASSWORD }))).await;
+    let (status, _, body) =
+        call(&service, deputy.request("POST", "/api/v1/auth/totp/disable").set_json(json!({ "password": PASSWORD }))).await;
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::CONFLICT, Some("mfa_required_by_tenant")));
 
     let (_, _, me, _) = login(&service, "trainer@verein-a.example", PASSWORD).await;
@@ -330,10 +400,25 @@ async fn sep_6_partner_admins_switch_tenants_with_a_new_session() {
     let b = tenant(&app, "verein-b");
     let c = tenant(&app, "verein-c");
     for scope in [&a, &b] {
-        anwesend::accounts::service::grant_by_operator(&app.state.db, &app.state.master, app.state.config.auth.password_hash, &app.ctx(), scope, &sensitive("partner@reseller.example"), PASSWORD, anwesend::auth::model::Role::PartnerAdmin)
-            .expect("partner");
+        anwesend::accounts::service::grant_by_operator(
+            &app.state.db,
+            &app.state.master,
+            app.state.config.auth.password_hash,
+            &app.ctx(),
+            scope,
+            &sensitive("partner@reseller.example"),
+            PASSWORD,
+            anwesend::auth::model::Role::PartnerAdmin,
+        )
+        .expect("partner");
     }
-    anwesend::locations::service::create(&app.state.db, &b, &app.ctx(), anwesend::locations::model::NewLocation { name: "Halle B".into(), parent_id: None }).expect("location");
+    anwesend::locations::service::create(
+        &app.state.db,
+        &b,
+        &app.ctx(),
+        anwesend::locations::model::NewLocation { name: "Halle B".into(), parent_id: None },
+    )
+    .expect("location");
     let service = service!(app);
     let (_, mut partner, me, _) = login(&service, "partner@reseller.example", PASSWORD).await;
     assert_eq!(me["tenant"]["slug"], "verein-a");
@@ -341,9 +426,11 @@ async fn sep_6_partner_admins_switch_tenants_with_a_new_session() {
     assert_eq!(call(&service, partner.request("GET", "/api/v1/members")).await.0, StatusCode::OK, "acts like a tenant admin");
     let old = partner.clone_session();
 
-    let (status, _, body) = call(&service, partner.request("POST", "/api/v1/auth/switch-tenant").set_json(json!({ "tenant_id": c.tenant_id() }))).await;
+    let (status, _, body) =
+        call(&service, partner.request("POST", "/api/v1/auth/switch-tenant").set_json(json!({ "tenant_id": c.tenant_id() }))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "not one of the partner's tenants: {}", json_of(&body));
-    let (status, headers, body) = call(&service, partner.request("POST", "/api/v1/auth/switch-tenant").set_json(json!({ "tenant_id": b.tenant_id() }))).await;
+    let (status, headers, body) =
+        call(&service, partner.request("POST", "/api/v1/auth/switch-tenant").set_json(json!({ "tenant_id": b.tenant_id() }))).await;
     assert_eq!(status, StatusCode::OK, "{}", json_of(&body));
     let me = json_of(&body);
     assert_eq!((me["tenant"]["slug"].as_str(), me["roles"].clone()), (Some("verein-b"), json!(["partner_admin"])));
@@ -352,9 +439,16 @@ async fn sep_6_partner_admins_switch_tenants_with_a_new_session() {
     assert_ne!(partner.csrf, old.csrf, "and a new CSRF token");
     assert_eq!(call(&service, old.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED, "the old session is over");
     let (_, _, body) = call(&service, partner.request("GET", "/api/v1/locations")).await;
-    let names: Vec<String> = json_of(&body)["locations"].as_array().or(json_of(&body).as_array()).map(|l| l.iter().filter_map(|x| x["name"].as_str().map(str::to_owned)).collect()).unwrap_or_default();
+    let names: Vec<String> = json_of(&body)["locations"]
+        .as_array()
+        .or(json_of(&body).as_array())
+        .map(|l| l.iter().filter_map(|x| x["name"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
     assert_eq!(names, vec!["Halle B".to_owned()], "tenant B's data only");
-    assert!(app.db.audit_text().iter().any(|r| r.starts_with(b.tenant_id()) && r.contains("auth.tenant_switched")), "recorded in B's chain");
+    assert!(
+        app.db.audit_text().iter().any(|r| r.starts_with(b.tenant_id()) && r.contains("auth.tenant_switched")),
+        "recorded in B's chain"
+    );
 }
 
 impl Client {
@@ -370,15 +464,16 @@ async fn acc_1_new_passwords_follow_the_policy_and_are_hashed_at_owasp_cost() {
     let id = admin(&app, &a, "leitung@verein-a.example");
     let service = service!(app);
     let (_, client, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
-    let change = |new: &str| client.request("POST", "/api/v1/auth/password").set_json(json!({ "current_password": PASSWORD, "new_password": new }));
+    let change =
+        |new: &str| client.request("POST", "/api/v1/auth/password").set_json(json!({ "current_password": PASSWORD, "new_password": new }));
     for weak in ["qwertzuiop123", "iloveyou2025!!", "leitung-im-verein-a", "abababababababab", &"x".repeat(129)] {
         let (status, _, body) = call(&service, change(weak)).await;
         assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("weak_password")), "{weak}");
     }
     let long: String = "Ein sehr langes Passwort mit vielen Wörtern ".repeat(2).chars().take(88).collect();
     assert_eq!(call(&service, change(&long)).await.0, StatusCode::OK, "long passphrases are welcome");
-    use diesel::prelude::*;
     use anwesend::db::schema::accounts::dsl as acc;
+    use diesel::prelude::*;
     let hash: String = acc::accounts.find(&id).select(acc::password_hash).first(&mut app.db.inspect()).expect("hash");
     assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
 }
@@ -424,8 +519,16 @@ async fn priv_5_bad_input_to_staff_endpoints_is_refused_and_writes_nothing() {
         ("POST", "/api/v1/invitations".into(), json!({ "email": "a@b.example\r\nBcc: evil@example.org", "role": "organiser" }).to_string()),
         ("PUT", format!("/api/v1/members/{coach}/roles"), json!({ "roles": "organiser" }).to_string()),
         ("PUT", format!("/api/v1/members/{coach}/roles"), json!({ "roles": [{ "role": "instructor", "course_id": "" }] }).to_string()),
-        ("PUT", format!("/api/v1/members/{coach}/roles"), json!({ "roles": [{ "role": "company_admin", "company_id": "'; DROP TABLE memberships; --" }] }).to_string()),
-        ("PUT", format!("/api/v1/members/{coach}/roles"), json!({ "roles": [{ "role": "organiser" }, { "role": "organiser" }] }).to_string()),
+        (
+            "PUT",
+            format!("/api/v1/members/{coach}/roles"),
+            json!({ "roles": [{ "role": "company_admin", "company_id": "'; DROP TABLE memberships; --" }] }).to_string(),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/members/{coach}/roles"),
+            json!({ "roles": [{ "role": "organiser" }, { "role": "organiser" }] }).to_string(),
+        ),
         ("POST", "/api/v1/companies".into(), json!({ "name": "" }).to_string()),
         ("POST", "/api/v1/companies".into(), json!({ "name": "Firma\u{0}GmbH" }).to_string()),
         ("PUT", "/api/v1/tenant/security".into(), json!({ "mfa_required_for_admins": "ja" }).to_string()),
@@ -436,10 +539,24 @@ async fn priv_5_bad_input_to_staff_endpoints_is_refused_and_writes_nothing() {
     for (method, uri, body) in cases {
         let req = boss.request(method, &uri).insert_header(("content-type", "application/json")).set_payload(body.clone());
         let (status, headers, response) = call(&service, req).await;
-        assert!(status.is_client_error(), "{method} {uri} {}: {status} {}", &body[..body.len().min(80)], String::from_utf8_lossy(&response));
-        assert_eq!(headers.get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"), "{uri}: {}", String::from_utf8_lossy(&response));
+        assert!(
+            status.is_client_error(),
+            "{method} {uri} {}: {status} {}",
+            &body[..body.len().min(80)],
+            String::from_utf8_lossy(&response)
+        );
+        assert_eq!(
+            headers.get("content-type").and_then(|v| v.to_str().ok()),
+            Some("application/problem+json"),
+            "{uri}: {}",
+            String::from_utf8_lossy(&response)
+        );
     }
-    assert_eq!(before, (count(&app, "invitations"), count(&app, "memberships"), count(&app, "companies"), count(&app, "mail_outbox")), "nothing half-written");
+    assert_eq!(
+        before,
+        (count(&app, "invitations"), count(&app, "memberships"), count(&app, "companies"), count(&app, "mail_outbox")),
+        "nothing half-written"
+    );
 }
 
 #[actix_web::test]
@@ -456,11 +573,15 @@ async fn input_6_mail_outbox_retries_with_backoff_and_records_the_status() {
     admin(&app, &a, "leitung@verein-a.example");
     let service = service!(app);
     let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
-    let (status, _, _) = call(&service, boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": sensitive("nie@verein-a.example"), "role": "organiser" }))).await;
+    let (status, _, _) = call(
+        &service,
+        boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": sensitive("nie@verein-a.example"), "role": "organiser" })),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     let row = || {
-        use diesel::prelude::*;
         use anwesend::db::schema::mail_outbox::dsl as m;
+        use diesel::prelude::*;
         m::mail_outbox
             .select((m::status, m::attempts, m::last_error, m::payload_ciphertext.is_not_null()))
             .first::<(String, i32, Option<String>, bool)>(&mut app.db.inspect())
@@ -496,7 +617,13 @@ async fn authz_5_dormant_accounts_are_disabled_by_policy() {
     assert_eq!(anwesend::members::service::disable_dormant(&app.state).expect("job"), 1, "only the trainer; the last primary admin stays");
     let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
     let (_, _, body) = call(&service, boss.request("GET", "/api/v1/members")).await;
-    let disabled: Vec<String> = json_of(&body).as_array().expect("list").iter().filter(|m| m["disabled"] == true).map(|m| m["email"].as_str().unwrap_or_default().to_owned()).collect();
+    let disabled: Vec<String> = json_of(&body)
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|m| m["disabled"] == true)
+        .map(|m| m["email"].as_str().unwrap_or_default().to_owned())
+        .collect();
     assert_eq!(disabled, vec!["trainer@verein-a.example".to_owned()]);
     assert!(app.db.audit_text().iter().any(|r| r.contains("membership.disabled") && r.contains("dormant")));
 }
@@ -512,14 +639,21 @@ async fn dev_mail_lands_in_readable_files() {
     admin(&app, &a, "leitung@verein-a.example");
     let service = service!(app);
     let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
-    let (status, _, _) = call(&service, boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": sensitive("datei@verein-a.example"), "role": "organiser" }))).await;
+    let (status, _, _) = call(
+        &service,
+        boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": sensitive("datei@verein-a.example"), "role": "organiser" })),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(anwesend::notify::deliver_due(&app.state).expect("deliver"), 1);
     let files: Vec<_> = std::fs::read_dir(dir.path().join("mail")).expect("data_dir/mail").filter_map(Result::ok).collect();
     assert_eq!(files.len(), 1);
     let text = std::fs::read_to_string(files[0].path()).expect("utf-8 text");
     let token = token_in(&text);
-    assert!(text.lines().any(|l| l.ends_with(&format!("#/invitation?token={token}")) && l.starts_with("http://localhost:8080/")), "the link is one line, as a person copies it:\n{text}");
+    assert!(
+        text.lines().any(|l| l.ends_with(&format!("#/invitation?token={token}")) && l.starts_with("http://localhost:8080/")),
+        "the link is one line, as a person copies it:\n{text}"
+    );
     let (status, _, _) = call(&service, anonymous("POST", "/api/v1/invitations/preview").set_json(json!({ "token": token }))).await;
     assert_eq!(status, StatusCode::OK, "and it works");
 }
