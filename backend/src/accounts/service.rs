@@ -79,6 +79,7 @@ pub fn create_platform_admin(
 /// if it does not exist): the operator's bootstrap of a tenant's primary admin (AUTHZ-3),
 /// and partner admins, who act in several tenants. Later admins are granted by primary
 /// admins in the web UI.
+#[allow(clippy::too_many_arguments)] // one argument for each of the operator's command-line values
 pub fn grant_by_operator(
     db: &Db,
     master: &MasterKey,

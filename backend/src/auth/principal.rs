@@ -42,8 +42,6 @@ pub fn removal_cookie(state: &AppState) -> Cookie<'static> {
     cookie
 }
 
-/// The CSRF token of a session: derived, so nothing more to store.
-
 pub fn unauthenticated() -> ApiError {
     ApiError::new(ProblemCode::Unauthenticated)
 }

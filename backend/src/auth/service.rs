@@ -480,7 +480,7 @@ pub fn granted(p: &Principal) -> Vec<Permission> {
     Permission::ALL.iter().copied().filter(|&permission| decide(p, permission).is_some()).collect()
 }
 
-/// The CSRF token of a session: derived, never stored (TOM TRANS-4).
+/// The CSRF token of a session: derived, so nothing more to store (TOM TRANS-4).
 pub fn csrf_token(state: &AppState, session_id: &str) -> String {
     hmac_hex(state.master.derive("csrf-token").as_ref(), session_id.as_bytes())
 }
