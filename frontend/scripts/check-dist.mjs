@@ -41,9 +41,14 @@ for (const file of html) {
   }
 }
 
+// Pages load lazily per route (App.tsx): no chunk may grow past Vite's 500 kB warning again.
+const MAX_CHUNK_BYTES = 500 * 1000;
+
 for (const file of js) {
   const text = readFileSync(file, 'utf8');
   const name = relative(dist, file);
+  const bytes = statSync(file).size;
+  if (bytes > MAX_CHUNK_BYTES) failures.push(`${name}: ${bytes} bytes, more than ${MAX_CHUNK_BYTES} (split it, see App.tsx)`);
   if (/\bnew Function\s*\(|\beval\s*\(/.test(text)) failures.push(`${name}: eval/new Function (blocked by CSP)`);
   if (/\blocalStorage\b/.test(text)) failures.push(`${name}: uses localStorage (TOM PRIV-2)`);
   if (/\bindexedDB\b/.test(text)) failures.push(`${name}: uses indexedDB (TOM PRIV-2)`);

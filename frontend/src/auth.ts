@@ -86,9 +86,16 @@ onClientStateCleared(() => {
   if (store.get().status !== 'signed-out') publish(SIGNED_OUT);
 });
 
-/** True for a tenant admin or a partner admin (who acts like one in each of the partner's tenants). */
-function isTenantAdmin(account: Account): boolean {
-  return account.roles.includes('tenant_admin') || account.roles.includes('partner_admin');
+/** What the server lets the signed-in account do (`Me.permissions`), e.g. `members.read`. */
+export type Permission = components['schemas']['Permission'];
+
+/**
+ * True if the server grants the account `permission` (the list `/auth/me`
+ * answers; the server decides it from the roles and checks every request
+ * again). Pages and navigation show only what the account may use.
+ */
+export function can(account: Account, permission: Permission): boolean {
+  return account.permissions.includes(permission);
 }
 
 /** True once the sign-in is complete (no second factor or enrolment pending). */
@@ -96,125 +103,12 @@ export function isFullySignedIn(account: Account): boolean {
   return account.stage === 'full';
 }
 
-/** True if the account may open the members page (access review, roles, invitations). */
-export function canManageMembers(account: Account): boolean {
-  return isTenantAdmin(account);
-}
-
-/** True if the account may read its tenant's audit log in full. */
-export function isAdmin(account: Account): boolean {
-  return account.is_platform_admin || isTenantAdmin(account);
-}
-
-/**
- * True if the account's role may open the audit view (the server decides
- * what it then sees: tenant admin the whole chain, company admin its
- * companies, platform admin the platform chain).
- */
-export function canReadAudit(account: Account): boolean {
-  return isAdmin(account) || account.roles.includes('company_admin');
-}
-
-/**
- * True if the account may open the deletion log (TOM PRIV-4, DEL-3): the
- * server grants it to tenant admins (and partner admins) only.
- */
-export function canReadDeletionLog(account: Account): boolean {
-  return isTenantAdmin(account);
-}
-
-/**
- * True if the account may open the queue of requests about personal data
- * ("Anfragen", TOM RIGHTS-2, PRIV-4), carry them out and restrict people: the
- * server grants `subject_requests.manage` to tenant admins (and partner admins) only.
- */
-export function canManageSubjectRequests(account: Account): boolean {
-  return account.tenant != null && isTenantAdmin(account);
-}
-
-/**
- * True if the account may open "Aufbewahrung" and change the retention periods
- * (TOM PRIV-6): the server grants `retention.manage` to tenant admins (and
- * partner admins) only.
- */
-export function canManageRetention(account: Account): boolean {
-  return account.tenant != null && isTenantAdmin(account);
-}
-
-/**
- * True if the account may open "Vertragsende" (TOM DEL-1, DEL-2): the server
- * shows the offboarding status and the export archive to tenant admins (and
- * partner admins); only a primary tenant admin may start it (a 403 says so).
- */
-export function canManageOffboarding(account: Account): boolean {
-  return account.tenant != null && isTenantAdmin(account);
-}
-
-/**
- * True if the account may open the processing record (TOM RIGHTS-3): the
- * server grants `processing_record.read` to tenant admins (and partner admins) only.
- */
-export function canReadProcessingRecord(account: Account): boolean {
-  return account.tenant != null && isTenantAdmin(account);
-}
-
-/**
- * True if the account may create and edit events, and see and change bookings
- * and participants (docs/events-api.md: admins and organisers).
- */
-export function canManageEvents(account: Account): boolean {
-  return account.tenant != null && (isTenantAdmin(account) || account.roles.includes('organiser'));
-}
-
-/**
- * True if the account may open the events page: besides admins and
- * organisers, instructors (the events they teach) and company admins (their
- * company's courses); the server decides which events each one sees.
- */
-export function canReadEvents(account: Account): boolean {
-  return (
-    canManageEvents(account) ||
-    (account.tenant != null && (account.roles.includes('instructor') || account.roles.includes('company_admin')))
-  );
-}
-
-/** True if the account may enrol, configure and revoke check-in devices (docs/attendance-api.md: tenant admins). */
-export function canManageDevices(account: Account): boolean {
-  return account.tenant != null && isTenantAdmin(account);
-}
-
-/** True if the account may bind NFC cards to participants (admins, organisers). */
-export function canAssignCards(account: Account): boolean {
-  return canManageEvents(account);
-}
-
-/**
- * True if the account may check people in and out by hand, correct records
- * and open the kiosk (admins, organisers, instructors; the server narrows
- * instructors to the events they teach).
- */
-export function canRecordAttendance(account: Account): boolean {
-  return (
-    account.tenant != null &&
-    (isTenantAdmin(account) || account.roles.includes('organiser') || account.roles.includes('instructor'))
-  );
-}
-
-/** True if the account may open the kiosk screen (same roles as manual check-ins). */
-export function canUseKiosk(account: Account): boolean {
-  return canRecordAttendance(account);
-}
-
-/** True if the account may set the tenant's booking consent text (admins). */
-export function canEditBookingSettings(account: Account): boolean {
-  return account.tenant != null && isTenantAdmin(account);
-}
-
 /** Where to go after signing in when no page was asked for. */
 export function homeFor(account: Account): string {
   if (account.stage === 'enrol') return '/account';
   if (account.stage === 'mfa') return '/login';
-  return isAdmin(account) ? '/audit' : '/';
+  // Admins (who may check the whole audit chain) start at the audit log.
+  return can(account, 'audit.verify') ? '/audit' : '/';
 }
 
 let restoring: Promise<void> | null = null;

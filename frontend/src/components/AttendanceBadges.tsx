@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import type { AttendanceRecord } from '../api/attendance';
 import { listMembers } from '../api/members';
-import { canManageMembers, useAuth } from '../auth';
+import { can, useAuth } from '../auth';
 import { useI18n, type MessageKey } from '../i18n';
 import { useKeyedLoad } from '../load';
 import { ShortId } from './LogTable';
@@ -97,7 +97,7 @@ export type StaffNames = ReadonlyMap<string, string>;
 export function useStaffNames(): StaffNames {
   const auth = useAuth();
   const account = auth.status === 'signed-in' ? auth.account : null;
-  const admin = account ? canManageMembers(account) : false;
+  const admin = account ? can(account, 'members.read') : false;
   const members = useKeyedLoad(admin ? 'members-for-records' : 'members-for-records:none', (signal) =>
     admin ? listMembers(signal) : Promise.resolve([]),
   );

@@ -1,21 +1,6 @@
 import { useId, useState } from 'react';
 import { ApiError } from '../api/client';
-import {
-  canManageDevices,
-  canManageEvents,
-  canManageMembers,
-  canReadEvents,
-  canReadAudit,
-  canReadDeletionLog,
-  canManageSubjectRequests,
-  canManageRetention,
-  canUseKiosk,
-  isFullySignedIn,
-  signOut,
-  switchTenant,
-  useAuth,
-  type Account,
-} from '../auth';
+import { can, isFullySignedIn, signOut, switchTenant, useAuth, type Account } from '../auth';
 import { useI18n } from '../i18n';
 import { Link, useHashLocation } from '../router';
 import { LanguageSwitch } from './LanguageSwitch';
@@ -140,42 +125,42 @@ export function Header() {
           </Link>
           {account && full ? (
             <>
-              {canReadAudit(account) ? (
+              {can(account, 'audit.read') ? (
                 <Link to="/audit" className="app-nav__link" data-testid="nav-audit">
                   {t('nav.audit')}
                 </Link>
               ) : null}
-              {canReadDeletionLog(account) ? (
+              {can(account, 'deletion_log.read') ? (
                 <Link to="/deletion-log" className="app-nav__link" data-testid="nav-deletion-log">
                   {t('nav.deletionLog')}
                 </Link>
               ) : null}
-              {canManageSubjectRequests(account) ? (
+              {can(account, 'subject_requests.manage') ? (
                 <Link to="/requests" className="app-nav__link" data-testid="nav-requests">
                   {t('nav.requests')}
                 </Link>
               ) : null}
-              {canManageRetention(account) ? (
+              {can(account, 'retention.manage') ? (
                 <Link to="/retention" className="app-nav__link" data-testid="nav-retention">
                   {t('nav.retention')}
                 </Link>
               ) : null}
-              {canReadEvents(account) ? (
+              {can(account, 'events.read') ? (
                 <Link to="/events" section className="app-nav__link" data-testid="nav-events">
                   {t('nav.events')}
                 </Link>
               ) : null}
-              {canManageEvents(account) ? (
+              {can(account, 'events.write') ? (
                 <Link to="/participants" className="app-nav__link" data-testid="nav-participants">
                   {t('nav.participants')}
                 </Link>
               ) : null}
-              {canManageDevices(account) ? (
+              {can(account, 'devices.manage') ? (
                 <Link to="/devices" className="app-nav__link" data-testid="nav-devices">
                   {t('nav.devices')}
                 </Link>
               ) : null}
-              {canUseKiosk(account) ? (
+              {can(account, 'kiosk.view') ? (
                 <Link to="/kiosk" className="app-nav__link" data-testid="nav-kiosk">
                   {t('nav.kiosk')}
                 </Link>
@@ -185,7 +170,7 @@ export function Header() {
                   {t('nav.locations')}
                 </Link>
               ) : null}
-              {account.tenant && canManageMembers(account) ? (
+              {account.tenant && can(account, 'members.read') ? (
                 <Link to="/members" className="app-nav__link" data-testid="nav-members">
                   {t('nav.members')}
                 </Link>

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { getOffboarding } from '../api/offboarding';
-import { canManageOffboarding, isFullySignedIn, useAuth } from '../auth';
+import { can, isFullySignedIn, useAuth } from '../auth';
 import { parseUtc } from '../format';
 import { useI18n } from '../i18n';
 import { Link, useHashLocation } from '../router';
@@ -24,7 +24,7 @@ export function ReadOnlyBanner() {
   const tenantState = useTenantState();
   const format = useLocalDateTimeFormat();
   const account = auth.status === 'signed-in' && isFullySignedIn(auth.account) && auth.account.tenant ? auth.account : null;
-  const admin = account ? canManageOffboarding(account) : false;
+  const admin = account ? can(account, 'offboarding.read') : false;
   const tenantId = account?.tenant?.id ?? null;
 
   useEffect(() => {

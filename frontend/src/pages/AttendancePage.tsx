@@ -9,7 +9,7 @@ import {
   type RecordKind,
   type SessionAttendance,
 } from '../api/attendance';
-import { canRecordAttendance, handleAuthError, useAuth, type Account } from '../auth';
+import { can, handleAuthError, useAuth, type Account } from '../auth';
 import {
   AttendeeStatusBadge,
   isStruck,
@@ -76,7 +76,7 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
   const [correcting, setCorrecting] = useState<string | null>(null);
-  const write = canRecordAttendance(account);
+  const write = can(account, 'attendance.write');
   const data: SessionAttendance | null = load.state === 'ok' ? load.value : null;
   const attendees = data?.attendees ?? [];
   const columns = write ? [...COLUMNS, 'attendance.col.actions' as const] : COLUMNS;

@@ -15,7 +15,7 @@ import {
 } from '../api/devices';
 import { listEvents, type EventRecord } from '../api/events';
 import { listLocations, type Location } from '../api/locations';
-import { canManageDevices, handleAuthError, type Account } from '../auth';
+import { can, handleAuthError, type Account } from '../auth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { LocalTime, SessionRange, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat } from '../components/EventTimes';
 import { FormField, type FieldError } from '../components/FormField';
@@ -50,7 +50,7 @@ const DEVICE_WORDING: ProblemWording = {
 
 function DevicesView({ account }: { account: Account }) {
   const { t } = useI18n();
-  const allowed = canManageDevices(account);
+  const allowed = can(account, 'devices.manage');
   return (
     <div className="stack">
       <section aria-labelledby="devices-title">

@@ -12,7 +12,7 @@ import {
   type EventRecord,
 } from '../api/events';
 import { listLocations } from '../api/locations';
-import { canAssignCards, canManageEvents, handleAuthError, useAuth, type Account } from '../auth';
+import { can, handleAuthError, useAuth, type Account } from '../auth';
 import { CardEnrolmentPanel } from '../components/CardEnrolment';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { BookingStatusBadge, EventKindLabel, EventStatusBadge, MailStatusBadge } from '../components/EventBadges';
@@ -61,7 +61,7 @@ function EventView({ eventId, account }: { eventId: string; account: Account }) 
     if (load.state === 'ok') setLatest(load.value);
   }, [load]);
   const event = latest ?? (load.state === 'ok' ? load.value : null);
-  const manage = canManageEvents(account);
+  const manage = can(account, 'events.write');
   const [bookingsRound, reloadBookings] = useRound();
 
   if (!event) {
@@ -347,7 +347,7 @@ function BookingsCard({
   const [confirming, setConfirming] = useState<Booking | null>(null);
   const [targets, setTargets] = useState<Record<string, string>>({});
   const [assigning, setAssigning] = useState<string | null>(null);
-  const cards = auth.status === 'signed-in' && canAssignCards(auth.account);
+  const cards = auth.status === 'signed-in' && can(auth.account, 'cards.write');
   const bookings = load.state === 'ok' ? load.value : [];
   const moveTargets = useMemo(
     () => (others.state === 'ok' ? others.value.filter((e) => e.id !== event.id && e.status !== 'cancelled') : []),

@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { createEvent, getBookingSettings, listEvents, setBookingSettings, type EventRecord } from '../api/events';
 import { listLocations } from '../api/locations';
-import { canEditBookingSettings, canManageEvents, handleAuthError, type Account } from '../auth';
+import { can, handleAuthError, type Account } from '../auth';
 import { EventKindLabel, EventStatusBadge } from '../components/EventBadges';
 import { EventForm } from '../components/EventForm';
 import { LocalTime, useLocalDateTimeFormat } from '../components/EventTimes';
@@ -28,7 +28,7 @@ export function EventsPage() {
 function EventsView({ account }: { account: Account }) {
   const { t } = useI18n();
   const events = useKeyedLoad('events', listEvents);
-  const manage = canManageEvents(account);
+  const manage = can(account, 'events.write');
 
   return (
     <div className="stack">
@@ -38,7 +38,7 @@ function EventsView({ account }: { account: Account }) {
       </section>
       <EventListCard load={events} />
       {manage ? <NewEventCard /> : null}
-      {canEditBookingSettings(account) ? <ConsentCard /> : null}
+      {can(account, 'booking_settings.write') ? <ConsentCard /> : null}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { KioskTap } from '../api/attendance';
 import { listLocations } from '../api/locations';
-import { canUseKiosk, refreshSession, type Account } from '../auth';
+import { can, refreshSession, type Account } from '../auth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { RequireAuth } from '../components/RequireAuth';
@@ -45,7 +45,7 @@ function leaveFullscreen(): void {
 
 function KioskSetup({ account }: { account: Account }) {
   const { t } = useI18n();
-  const allowed = canUseKiosk(account);
+  const allowed = can(account, 'kiosk.view');
   const locations = useKeyedLoad(allowed ? 'locations' : 'locations:none', (signal) =>
     allowed ? listLocations(signal) : Promise.resolve([]),
   );

@@ -1,7 +1,7 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { ARCHIVE_WINDOW_DAYS, downloadArchive, getOffboarding, startOffboarding, type OffboardingStatus } from '../api/offboarding';
-import { canManageOffboarding, handleAuthError, type Account } from '../auth';
+import { can, handleAuthError, type Account } from '../auth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { useLocalDateTimeFormat } from '../components/EventTimes';
 import { FormField } from '../components/FormField';
@@ -36,7 +36,7 @@ function OffboardingScreen({ account }: { account: Account }) {
           {t('offboarding.intro')}
         </p>
       </section>
-      {canManageOffboarding(account) ? (
+      {can(account, 'offboarding.read') ? (
         <OffboardingContent account={account} />
       ) : (
         <p className="alert alert--error" role="alert" data-testid="offboarding-forbidden">

@@ -3,7 +3,7 @@ import { getParticipantAttendance } from '../api/attendance';
 import { RECORD_PROOF_COLUMNS, RecordProofCells, useStaffNames } from '../components/AttendanceBadges';
 import { SessionRange, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat } from '../components/EventTimes';
 import { PrintLayout } from '../components/PrintLayout';
-import { canManageSubjectRequests, type Account } from '../auth';
+import { can, type Account } from '../auth';
 import { RequireAuth } from '../components/RequireAuth';
 import { RestrictionPanel } from '../components/RestrictionPanel';
 import { useI18n } from '../i18n';
@@ -31,7 +31,7 @@ function RecordView({ participantId, account }: { participantId: string; account
   const [changedRestriction, setChangedRestriction] = useState<{ at: string | null } | null>(null);
   const restrictedAt = changedRestriction ? changedRestriction.at : (data?.restricted_at ?? null);
   // An erased person has no name left and cannot be restricted.
-  const canRestrict = canManageSubjectRequests(account) && data !== null && data.name !== '';
+  const canRestrict = can(account, 'subject_requests.manage') && data !== null && data.name !== '';
   // Oldest session first, records in the order they happened.
   const entries = useMemo(
     () =>

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { ParticipantMatch } from '../api/events';
-import { canAssignCards, canManageSubjectRequests, type Account } from '../auth';
+import { can, type Account } from '../auth';
 import { CardEnrolmentPanel } from '../components/CardEnrolment';
 import { CorrectionPanel } from '../components/CorrectionPanel';
 import { FormField } from '../components/FormField';
@@ -25,9 +25,9 @@ type PanelKind = 'card' | 'restriction' | 'correction';
 function ParticipantsView({ account }: { account: Account }) {
   const { t } = useI18n();
   // Tenant admins restrict (Art. 18 GDPR) and correct (Art. 16) a person's data (TOM RIGHTS-1, RIGHTS-2).
-  const admin = canManageSubjectRequests(account);
+  const admin = can(account, 'subject_requests.manage');
   const actions: { kind: PanelKind; allowed: boolean; label: MessageKey; testId: string }[] = [
-    { kind: 'card', allowed: canAssignCards(account), label: 'participants.assignCard', testId: 'participant-assign-card' },
+    { kind: 'card', allowed: can(account, 'cards.write'), label: 'participants.assignCard', testId: 'participant-assign-card' },
     { kind: 'restriction', allowed: admin, label: 'participants.restriction', testId: 'participant-restriction' },
     { kind: 'correction', allowed: admin, label: 'participants.correct', testId: 'participant-correct' },
   ];

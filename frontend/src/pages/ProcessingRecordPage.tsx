@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { getProcessingRecord, type ProcessingActivity, type ProcessingRecord } from '../api/retention';
-import { canReadProcessingRecord, type Account } from '../auth';
+import { can, type Account } from '../auth';
 import { LocalTime, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat } from '../components/EventTimes';
 import { PrintLayout } from '../components/PrintLayout';
 import { RequireAuth } from '../components/RequireAuth';
@@ -23,7 +23,7 @@ export function ProcessingRecordPage() {
 
 function RecordScreen({ account }: { account: Account }) {
   const { t } = useI18n();
-  if (!canReadProcessingRecord(account)) {
+  if (!can(account, 'processing_record.read')) {
     return (
       <div className="stack">
         <h1>{t('record.title')}</h1>

@@ -13,7 +13,7 @@ import {
   type RequestKind,
   type SubjectRequest,
 } from '../api/subjectRequests';
-import { canManageSubjectRequests, handleAuthError, type Account } from '../auth';
+import { can, handleAuthError, type Account } from '../auth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { LocalTime, useLocalDateTimeFormat } from '../components/EventTimes';
 import { FieldNotes, FormField, type FieldError } from '../components/FormField';
@@ -108,7 +108,7 @@ const REQUEST_WORDING: ProblemWording = {
 
 function RequestsView({ account }: { account: Account }) {
   const { t } = useI18n();
-  const allowed = canManageSubjectRequests(account);
+  const allowed = can(account, 'subject_requests.manage');
   return (
     <div className="stack">
       <section aria-labelledby="requests-title">

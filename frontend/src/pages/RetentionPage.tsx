@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { ARCHIVE_WINDOW_DAYS } from '../api/offboarding';
 import { AUDIT_MONTHS, getRetention, PARTICIPANT_MONTHS, setRetention, type RetentionView } from '../api/retention';
-import { canManageRetention, handleAuthError, type Account } from '../auth';
+import { can, handleAuthError, type Account } from '../auth';
 import { LocalTime, useLocalDateTimeFormat } from '../components/EventTimes';
 import type { FieldError } from '../components/FormField';
 import { NumberField } from '../components/NumberField';
@@ -36,7 +36,7 @@ function RetentionScreen({ account }: { account: Account }) {
           {t('retention.intro')}
         </p>
       </section>
-      {canManageRetention(account) ? (
+      {can(account, 'retention.manage') ? (
         <RetentionContent />
       ) : (
         <p className="alert alert--error" role="alert" data-testid="retention-forbidden">
