@@ -13,12 +13,10 @@ use anwesend::http::build_app;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use crate::attendance::{bind_card, venue, Device, Venue};
-use crate::auth::{admin, call, json_of, tenant};
-use crate::bookings::public;
-use crate::cli::{anwesend, free_port, text, Server};
 use crate::common::{test_app_beside_server, TestApp, TestDb};
-use crate::pcsc::{reader_name, tap, PcscLab, VirtualCard};
+use crate::fixtures::pcsc::{reader_name, tap, PcscLab, VirtualCard};
+use crate::fixtures::server::{anwesend, free_port, text, Server};
+use crate::fixtures::{bind_card, call, json_of, public, venue, Device, Venue};
 
 fn agent_bin() -> PathBuf {
     let bin = Path::new(env!("CARGO_BIN_EXE_anwesend")).with_file_name("anwesend-agent");
@@ -210,9 +208,8 @@ async fn rig(people: usize) -> Rig {
     drop(first);
     let master = anwesend::crypto::MasterKey::read_file(&dir.path().join("master.key")).expect("dev master key");
     let app = test_app_beside_server(test_db, master);
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let scope = tenant(&app, "verein-a");
-    admin(&app, &scope, "leitung@verein-a.example");
+    let service = app.service().await;
+    let _scope = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let venue = venue(&app, &service, "verein-a", ("Anna Muster", "anna@example.org")).await;
     for n in 1..people {
         let (status, _, body) = call(
@@ -405,7 +402,7 @@ async fn avail_4_twenty_offline_taps_arrive_once_and_in_order_across_an_agent_re
 fn trans_1_the_agent_sends_card_ids_only_to_a_trusted_https_server() {
     let test_db = TestDb::new();
     let dir = tempfile::tempdir().expect("dir");
-    let (_server, port) = crate::cli::tls_server(&test_db, dir.path());
+    let (_server, port) = crate::fixtures::server::tls_server(&test_db, dir.path());
     let config = dir.path().join("device.json");
     // A self-signed certificate is refused before anything is sent.
     let out = agent_command(&config, &["enroll", "--server", &format!("https://localhost:{port}"), "--code", "ABCD-EFGH"]);

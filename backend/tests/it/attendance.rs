@@ -1,138 +1,18 @@
 //! Devices, signed taps, cards and attendance over HTTP (TOM TRANS-2, DEV-1, DEV-2,
 //! PSEUDO-1, SEP-2, INPUT-4, PRIV-1).
 
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test;
 use anwesend::clock::Clock;
 use anwesend::http::build_app;
 use anwesend_protocol as protocol;
 use diesel::prelude::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::auth::{admin, call, json_of, login, tenant, Client, PASSWORD};
-use crate::bookings::{public, published_event};
 use crate::common::{sensitive, test_app_with, TestApp};
-
-/// A device as the agent holds it after enrolment.
-#[derive(Clone)]
-pub(crate) struct Device {
-    pub id: String,
-    pub secret: Vec<u8>,
-}
-
-/// A signed device request at the server's `now` with a fresh nonce.
-pub(crate) fn signed(app: &TestApp, device: &Device, path: &str, body: &Value) -> test::TestRequest {
-    signed_with(device, path, body.to_string().into_bytes(), app.clock.now().timestamp(), &uuid::Uuid::new_v4().simple().to_string())
-}
-
-pub(crate) fn signed_with(device: &Device, path: &str, body: Vec<u8>, timestamp: i64, nonce: &str) -> test::TestRequest {
-    let mut req = test::TestRequest::post()
-        .uri(path)
-        .peer_addr("198.51.100.40:40000".parse().expect("addr"))
-        .insert_header(("content-type", "application/json"));
-    for (name, value) in protocol::signed_headers(&device.id, &device.secret, "POST", path, timestamp, nonce, &body) {
-        req = req.insert_header((name, value));
-    }
-    req.set_payload(body)
-}
-
-pub(crate) fn tap_body(app: &TestApp, key: &str, card: &str) -> Value {
-    json!({ "idempotency_key": key, "card_id": card, "tapped_at": app.clock.now().timestamp(), "reader": "ACS ACR122U 00 00" })
-}
-
-/// Tenant with an admin, a venue, an event there with a session running now, and a
-/// participant holding a confirmed booking.
-pub(crate) struct Venue {
-    pub staff: Client,
-    pub location: String,
-    pub event: String,
-    pub session: String,
-    pub booking: String,
-    pub participant: String,
-}
-
-pub(crate) async fn venue<S, B>(app: &TestApp, service: &S, slug: &str, person: (&str, &str)) -> Venue
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: actix_web::body::MessageBody,
-{
-    let (_, staff, _, _) = login(service, &format!("leitung@{slug}.example"), PASSWORD).await;
-    let (status, _, location) = call(service, staff.request("POST", "/api/v1/locations").set_json(json!({ "name": "Halle Nord" }))).await;
-    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&location));
-    let location = json_of(&location)["id"].as_str().expect("location").to_owned();
-    let now = app.clock.now().naive_utc();
-    let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%S").to_string();
-    let body = json!({
-        "kind": "course", "title": "Abendkurs", "capacity": 20, "waiting_list": false, "location_id": location,
-        "sessions": [{ "starts_at": fmt(now - chrono::Duration::minutes(5)), "ends_at": fmt(now + chrono::Duration::hours(2)) }],
-    });
-    let event = published_event(service, &staff, body).await;
-    let (status, _, booked) = call(
-        service,
-        public("POST", &format!("/api/v1/public/{slug}/events/{event}/bookings"), "198.51.100.5")
-            .set_json(json!({ "name": person.0, "email": person.1, "consent": true })),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&booked));
-    let booking = json_of(&booked)["booking_id"].as_str().expect("booking").to_owned();
-    let (_, _, list) = call(service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
-    let participant = json_of(&list)[0]["participant_id"].as_str().expect("participant").to_owned();
-    let (_, _, ev) = call(service, staff.request("GET", &format!("/api/v1/events/{event}"))).await;
-    let session = json_of(&ev)["sessions"][0]["id"].as_str().expect("session").to_owned();
-    Venue { staff, location, event, session, booking, participant }
-}
-
-/// Enrols a device at `location` through the admin's code.
-pub(crate) async fn enrol<S, B>(service: &S, staff: &Client, location: &str, name: &str) -> Device
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: actix_web::body::MessageBody,
-{
-    let (status, _, code) =
-        call(service, staff.request("POST", "/api/v1/devices/enrolment-codes").set_json(json!({ "name": name, "location_id": location })))
-            .await;
-    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&code));
-    let code = json_of(&code)["code"].as_str().expect("code").to_owned();
-    let (status, _, enrolled) = call(
-        service,
-        public("POST", protocol::PATH_ENROL, "198.51.100.41").set_json(json!({ "code": code.to_lowercase(), "agent_version": "0.1.0" })),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&enrolled));
-    let enrolled = json_of(&enrolled);
-    // The same code works once.
-    let (status, _, _) =
-        call(service, public("POST", protocol::PATH_ENROL, "198.51.100.41").set_json(json!({ "code": code, "agent_version": "0.1.0" })))
-            .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    Device {
-        id: enrolled["device_id"].as_str().expect("id").to_owned(),
-        secret: hex::decode(enrolled["secret"].as_str().expect("secret")).expect("hex"),
-    }
-}
-
-/// Binds `card` to `participant` by the "enrol card" mode and a tap.
-pub(crate) async fn bind_card<S, B>(app: &TestApp, service: &S, staff: &Client, device: &Device, participant: &str, card: &str)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: actix_web::body::MessageBody,
-{
-    let (status, _, body) = call(
-        service,
-        staff.request("POST", &format!("/api/v1/devices/{}/card-enrolment", device.id)).set_json(json!({ "participant_id": participant })),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-    let (status, _, answer) =
-        call(service, signed(app, device, protocol::PATH_TAPS, &tap_body(app, &uuid::Uuid::new_v4().to_string(), card))).await;
-    assert_eq!(
-        (status, json_of(&answer)["outcome"].as_str()),
-        (StatusCode::OK, Some("card_bound")),
-        "{}",
-        String::from_utf8_lossy(&answer)
-    );
-}
+use crate::fixtures::{
+    admin, bind_card, call, enrol, json_of, login, public, signed, signed_with, tap_body, tenant, venue, Device, PASSWORD,
+};
 
 fn attendance_rows(app: &TestApp) -> i64 {
     use anwesend::db::schema::attendance::dsl as a;
@@ -149,7 +29,7 @@ async fn trans_2_forged_stale_replayed_altered_and_revoked_device_requests_are_r
     let (a, b) = (tenant(&app, "verein-a"), tenant(&app, "verein-b"));
     admin(&app, &a, "leitung@verein-a.example");
     admin(&app, &b, "leitung@verein-b.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let va = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
     let vb = venue(&app, &service, "verein-b", ("Bruno Zweit", "bruno@example.net")).await;
     let device = enrol(&service, &va.staff, &va.location, "Eingang Nord").await;
@@ -235,8 +115,7 @@ async fn trans_2_forged_stale_replayed_altered_and_revoked_device_requests_are_r
 #[actix_web::test]
 async fn trans_2_the_same_tap_sent_five_times_at_once_records_one_check_in() {
     let app = app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let state = anwesend::state::AppState { db: anwesend::db::Db::new(&app.db.app_url, 8).expect("pool"), ..app.state.clone() };
     let service = test::init_service(build_app(state)).await;
     let v = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
@@ -260,9 +139,8 @@ async fn trans_2_the_same_tap_sent_five_times_at_once_records_one_check_in() {
 #[actix_web::test]
 async fn dev_1_heartbeat_brings_configuration_check_out_late_uploads_and_corrections_supersede() {
     let app = app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
     let mut v = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
     let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
     let card = "04AABBCCDDEEFF";
@@ -354,9 +232,8 @@ async fn dev_1_heartbeat_brings_configuration_check_out_late_uploads_and_correct
 #[actix_web::test]
 async fn input_4_manual_check_ins_and_taps_without_booking_or_session() {
     let app = app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
     let mut v = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
     let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
     // Bruno has a card but no booking.
@@ -406,9 +283,8 @@ async fn input_4_manual_check_ins_and_taps_without_booking_or_session() {
 #[actix_web::test]
 async fn priv_5_bad_input_to_device_and_attendance_endpoints_is_refused_and_writes_nothing() {
     let app = app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
     let v = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
     let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
     let before = attendance_rows(&app);
@@ -490,16 +366,15 @@ async fn priv_5_bad_input_to_device_and_attendance_endpoints_is_refused_and_writ
 #[actix_web::test]
 async fn pseudo_1_no_table_holds_a_raw_card_id() {
     let app = app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
     let v = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
     let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
     let (bound, unknown) = ("04C0FFEE123456", "04DEADBEEF4242");
     bind_card(&app, &service, &v.staff, &device, &v.participant, bound).await;
     call(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "p-1", bound))).await;
     call(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "p-2", unknown))).await;
-    let dump = String::from_utf8_lossy(&crate::bookings::database_dump(&app.db)).to_lowercase();
+    let dump = String::from_utf8_lossy(&crate::fixtures::database_dump(&app.db)).to_lowercase();
     assert!(dump.contains("abendkurs"), "the dump is readable");
     for uid in [bound, unknown, "c0ffee123456", "deadbeef4242"] {
         assert!(!dump.contains(&uid.to_lowercase()), "PSEUDO-1: the dump holds the card id {uid}");

@@ -1,81 +1,17 @@
 //! Staff sign-in, sessions, CSRF, rate limits and the permission check over HTTP
 //! (TOM ACC-1, ACC-3, ACC-4, TRANS-4, AUTHZ-1, AUTHZ-2, INPUT-3).
 
-use actix_web::cookie::Cookie;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use anwesend::accounts::service as accounts;
 use anwesend::audit::export;
-use anwesend::auth::model::Role;
 use anwesend::crypto::PlatformSigner;
 use anwesend::db::TenantScope;
-use anwesend::http::build_app;
-use anwesend::tenants::{model::NewTenant, service as tenants};
 use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::common::{sensitive, test_app, test_app_with, TestApp};
-
-pub(crate) const ORIGIN: &str = "http://localhost:8080";
-pub(crate) const PASSWORD: &str = "ein langes Passwort für Tests";
-
-pub(crate) fn tenant(app: &TestApp, slug: &str) -> TenantScope {
-    let t =
-        tenants::create(&app.state.db, &app.state.master, &app.ctx(), NewTenant { slug: slug.into(), name: slug.into(), is_demo: false })
-            .expect("tenant");
-    TenantScope::named_by_operator(t.id)
-}
-
-pub(crate) fn admin(app: &TestApp, scope: &TenantScope, email: &str) -> String {
-    accounts::grant_by_operator(
-        &app.state.db,
-        &app.state.master,
-        app.state.config.auth.password_hash,
-        &app.ctx(),
-        scope,
-        &sensitive(email),
-        PASSWORD,
-        Role::TenantAdmin,
-    )
-    .expect("admin")
-    .id
-}
-
-/// Adds a membership with another role directly (role management comes with its UI).
-pub(crate) fn member(app: &TestApp, scope: &TenantScope, email: &str, role: &str, company: Option<&str>) -> String {
-    let account = accounts::grant_by_operator(
-        &app.state.db,
-        &app.state.master,
-        app.state.config.auth.password_hash,
-        &app.ctx(),
-        scope,
-        &sensitive(email),
-        PASSWORD,
-        Role::TenantAdmin,
-    )
-    .expect("account");
-    let mut conn = app.db.inspect();
-    use anwesend::db::schema::memberships::dsl as m;
-    use diesel::prelude::*;
-    if let Some(company) = company {
-        use anwesend::db::schema::companies::dsl as c;
-        diesel::insert_into(c::companies)
-            .values((
-                c::tenant_id.eq(scope.tenant_id()),
-                c::id.eq(company),
-                c::name.eq(company),
-                c::created_at.eq(app.ctx().at.naive_utc()),
-            ))
-            .execute(&mut conn)
-            .expect("company");
-    }
-    diesel::update(m::memberships.filter(m::account_id.eq(&account.id)))
-        .set((m::role.eq(role), m::is_primary.eq(false), m::company_id.eq(company)))
-        .execute(&mut conn)
-        .expect("role");
-    account.id
-}
+use crate::fixtures::{admin, call, json_of, login, member, sign_in, tenant, Client, ORIGIN, PASSWORD};
 
 /// Tenants A and B with a primary admin each, and an organiser in A.
 fn two_tenants_with_staff(app: &TestApp) -> (TenantScope, TenantScope) {
@@ -87,87 +23,11 @@ fn two_tenants_with_staff(app: &TestApp) -> (TenantScope, TenantScope) {
     (a, b)
 }
 
-pub(crate) struct Client {
-    pub cookie: Option<Cookie<'static>>,
-    pub csrf: Option<String>,
-}
-
-impl Client {
-    pub fn new() -> Self {
-        Self { cookie: None, csrf: None }
-    }
-
-    pub fn request(&self, method: &str, uri: &str) -> test::TestRequest {
-        let mut req = match method {
-            "POST" => test::TestRequest::post(),
-            "PUT" => test::TestRequest::put(),
-            _ => test::TestRequest::get(),
-        }
-        .uri(uri)
-        .peer_addr("198.51.100.77:40000".parse().expect("addr"))
-        .insert_header((header::ORIGIN, ORIGIN));
-        if let Some(cookie) = &self.cookie {
-            req = req.cookie(cookie.clone());
-        }
-        if let (Some(csrf), "POST" | "PUT") = (&self.csrf, method) {
-            req = req.insert_header(("x-csrf-token", csrf.as_str()));
-        }
-        req
-    }
-}
-
-pub(crate) async fn call<S, B>(service: &S, req: test::TestRequest) -> (StatusCode, actix_web::http::header::HeaderMap, Vec<u8>)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: actix_web::body::MessageBody,
-{
-    let res = test::call_service(service, req.to_request()).await;
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = test::read_body(res).await.to_vec();
-    (status, headers, body)
-}
-
-pub(crate) fn json_of(body: &[u8]) -> Value {
-    serde_json::from_slice(body).unwrap_or(Value::Null)
-}
-
-pub(crate) async fn login<S, B>(service: &S, email: &str, password: &str) -> (StatusCode, Client, Value, actix_web::http::header::HeaderMap)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: actix_web::body::MessageBody,
-{
-    let req = Client::new().request("POST", "/api/v1/auth/login").set_json(json!({ "email": email, "password": password }));
-    let (status, headers, body) = call(service, req).await;
-    let body = json_of(&body);
-    let mut client = Client::new();
-    client.update(&headers, &body);
-    (status, client, body, headers)
-}
-
-impl Client {
-    /// Takes a new session cookie and CSRF token from an answer that sets them.
-    pub fn update(&mut self, headers: &actix_web::http::header::HeaderMap, body: &Value) {
-        if let Some(cookie) = headers
-            .get_all(header::SET_COOKIE)
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| Cookie::parse_encoded(v.to_owned()).ok())
-            .next()
-        {
-            self.cookie = Some(cookie);
-        }
-        if let Some(csrf) = body["csrf_token"].as_str() {
-            self.csrf = Some(csrf.to_owned());
-        }
-    }
-}
-
 #[actix_web::test]
 async fn acc_3_sign_in_sets_a_server_tracked_session_cookie() {
     let app = test_app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
 
     let (status, client, me, headers) = login(&service, "Leitung@Verein-A.example", PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{me}");
@@ -196,7 +56,7 @@ async fn acc_3_sign_in_sets_a_server_tracked_session_cookie() {
     assert_eq!((status, json_of(&body)["code"].clone()), (StatusCode::UNAUTHORIZED, json!("unauthenticated")));
 
     // A second sign-in gets a new token; the first stays valid until it ends.
-    let (_, second, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let second = sign_in(&service, "leitung@verein-a.example").await;
     assert_ne!(second.cookie.as_ref().map(|c| c.value().to_owned()), Some(token));
 }
 
@@ -206,9 +66,8 @@ async fn trans_4_https_deployments_use_a_host_prefixed_secure_cookie() {
         c.public_url = "https://anwesend.example.org".into();
         c.proxy = anwesend::config::ProxyConfig { trusted: vec!["127.0.0.1".parse().expect("ip")], tls_terminated: true };
     });
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
     let req = test::TestRequest::post()
         .uri("/api/v1/auth/login")
         .insert_header((header::ORIGIN, "https://anwesend.example.org"))
@@ -222,9 +81,8 @@ async fn trans_4_https_deployments_use_a_host_prefixed_secure_cookie() {
 #[actix_web::test]
 async fn acc_4_failures_do_not_reveal_whether_an_account_exists() {
     let app = test_app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
     let wrong = sensitive("falsches Passwort 123");
     let (s1, _, b1, _) = login(&service, "leitung@verein-a.example", &wrong).await;
     let (s2, _, b2, _) = login(&service, &sensitive("niemand@verein-a.example"), &wrong).await;
@@ -239,9 +97,8 @@ async fn acc_4_failures_do_not_reveal_whether_an_account_exists() {
 #[actix_web::test]
 async fn acc_4_sign_in_is_rate_limited_per_account_and_per_address() {
     let app = test_app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
     let mut statuses = Vec::new();
     for _ in 0..7 {
         let (status, _, _, headers) = login(&service, "leitung@verein-a.example", "falsch falsch falsch").await;
@@ -270,11 +127,10 @@ async fn acc_4_sign_in_is_rate_limited_per_account_and_per_address() {
 #[actix_web::test]
 async fn acc_3_idle_and_absolute_timeouts_end_sessions_server_side() {
     let app = test_app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
 
-    let (_, client, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let client = sign_in(&service, "leitung@verein-a.example").await;
     app.clock.advance(Duration::minutes(29));
     assert_eq!(call(&service, client.request("GET", "/api/v1/auth/me")).await.0, StatusCode::OK, "active within 30 min");
     app.clock.advance(Duration::minutes(31));
@@ -282,7 +138,7 @@ async fn acc_3_idle_and_absolute_timeouts_end_sessions_server_side() {
     app.clock.advance(Duration::minutes(-60));
     assert_eq!(call(&service, client.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED, "ended for good, not just late");
 
-    let (_, client, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let client = sign_in(&service, "leitung@verein-a.example").await;
     for _ in 0..40 {
         app.clock.advance(Duration::minutes(20));
         if call(&service, client.request("GET", "/api/v1/auth/me")).await.0 != StatusCode::OK {
@@ -298,10 +154,9 @@ async fn acc_3_idle_and_absolute_timeouts_end_sessions_server_side() {
 #[actix_web::test]
 async fn trans_4_state_changes_need_origin_and_csrf_token() {
     let app = test_app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let (_, client, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let client = sign_in(&service, "leitung@verein-a.example").await;
 
     let body = json!({ "name": "Halle" });
     let no_token = Client { cookie: client.cookie.clone(), csrf: None };
@@ -348,9 +203,9 @@ async fn trans_4_state_changes_need_origin_and_csrf_token() {
 async fn input_3_audit_view_is_scoped_by_role_over_http() {
     let app = test_app();
     let (a, _b) = two_tenants_with_staff(&app);
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
 
-    let (_, admin_a, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let admin_a = sign_in(&service, "leitung@verein-a.example").await;
     for i in 0..7 {
         let req = admin_a.request("POST", "/api/v1/locations").set_json(json!({ "name": format!("Raum {i}") }));
         assert_eq!(call(&service, req).await.0, StatusCode::CREATED);
@@ -377,11 +232,11 @@ async fn input_3_audit_view_is_scoped_by_role_over_http() {
     assert_eq!(verified.chain, a.tenant_id());
 
     // B's admin sees none of A's entries; the organiser may not read the log at all.
-    let (_, admin_b, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
+    let admin_b = sign_in(&service, "leitung@verein-b.example").await;
     let (_, _, page_b) = call(&service, admin_b.request("GET", "/api/v1/audit?limit=200")).await;
     let page_b = json_of(&page_b);
     assert!(page_b["entries"].as_array().expect("entries").iter().all(|e| e["action"] != "location.created"), "{page_b}");
-    let (_, organiser, _, _) = login(&service, "trainer@verein-a.example", PASSWORD).await;
+    let organiser = sign_in(&service, "trainer@verein-a.example").await;
     let (status, _, body) = call(&service, organiser.request("GET", "/api/v1/audit")).await;
     assert_eq!((status, json_of(&body)["code"].clone()), (StatusCode::FORBIDDEN, json!("forbidden")));
     assert!(app.db.audit_text().iter().any(|r| r.contains("auth.permission_denied") && r.contains("audit.read")), "denials are audited");
@@ -395,8 +250,7 @@ async fn input_3_audit_view_is_scoped_by_role_over_http() {
 #[actix_web::test]
 async fn input_3_platform_admin_sees_platform_events_only() {
     let app = test_app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     accounts::create_platform_admin(
         &app.state.db,
         &app.state.master,
@@ -406,7 +260,7 @@ async fn input_3_platform_admin_sees_platform_events_only() {
         PASSWORD,
     )
     .expect("platform admin");
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let (status, platform, me, _) = login(&service, "ops@example.org", PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
     assert!(me["tenant"].is_null() && me["is_platform_admin"] == json!(true));
@@ -423,8 +277,7 @@ async fn input_3_platform_admin_sees_platform_events_only() {
 #[actix_web::test]
 async fn priv_4_deletion_log_view_and_export_for_tenant_admins() {
     let app = test_app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     member(&app, &a, "trainer@verein-a.example", "organiser", None);
     let ctx = app.ctx();
     app.state
@@ -445,8 +298,8 @@ async fn priv_4_deletion_log_view_and_export_for_tenant_admins() {
             Ok(())
         })
         .expect("deletion");
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let (_, admin_a, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let service = app.service().await;
+    let admin_a = sign_in(&service, "leitung@verein-a.example").await;
     let (status, _, body) = call(&service, admin_a.request("GET", "/api/v1/deletion-log")).await;
     assert_eq!(status, StatusCode::OK);
     let body = json_of(&body);
@@ -456,7 +309,7 @@ async fn priv_4_deletion_log_view_and_export_for_tenant_admins() {
     assert_eq!(status, StatusCode::OK);
     let signer = PlatformSigner::from_master(&app.state.master).expect("signer");
     assert_eq!(export::verify(&file, &signer).expect("verifies").kind, "deletion_log");
-    let (_, organiser, _, _) = login(&service, "trainer@verein-a.example", PASSWORD).await;
+    let organiser = sign_in(&service, "trainer@verein-a.example").await;
     assert_eq!(call(&service, organiser.request("GET", "/api/v1/deletion-log")).await.0, StatusCode::FORBIDDEN);
     let (status, _, _) = call(&service, admin_a.request("GET", "/api/v1/deletion-log?from=gestern")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "malformed query");
@@ -478,7 +331,7 @@ async fn sep_3_company_admin_sees_only_its_companys_people() {
             })
             .expect("record");
     }
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let (_, company_admin, me, _) = login(&service, "personal@acme.example", PASSWORD).await;
     assert_eq!(me["roles"], json!(["company_admin"]));
     let (status, _, page) = call(&service, company_admin.request("GET", "/api/v1/audit?limit=200")).await;
@@ -495,13 +348,12 @@ async fn sep_3_company_admin_sees_only_its_companys_people() {
 #[actix_web::test]
 async fn acc_8_users_see_and_end_their_other_sessions() {
     let app = test_app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     admin(&app, &a, "kasse@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let (_, laptop, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
-    let (_, phone, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
-    let (_, other_user, _, _) = login(&service, "kasse@verein-a.example", PASSWORD).await;
+    let service = app.service().await;
+    let laptop = sign_in(&service, "leitung@verein-a.example").await;
+    let phone = sign_in(&service, "leitung@verein-a.example").await;
+    let other_user = sign_in(&service, "kasse@verein-a.example").await;
 
     let (status, _, list) = call(&service, laptop.request("GET", "/api/v1/auth/sessions")).await;
     assert_eq!(status, StatusCode::OK);
@@ -528,7 +380,7 @@ async fn acc_8_users_see_and_end_their_other_sessions() {
     assert_eq!(call(&service, laptop.request("POST", &format!("/api/v1/auth/sessions/{phone_id}/end"))).await.0, StatusCode::OK);
     assert_eq!(call(&service, phone.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED);
 
-    let (_, tablet, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let tablet = sign_in(&service, "leitung@verein-a.example").await;
     let (status, _, ended) = call(&service, laptop.request("POST", "/api/v1/auth/sessions/end-others")).await;
     assert_eq!((status, json_of(&ended)["ended"].clone()), (StatusCode::OK, json!(1)));
     assert_eq!(call(&service, tablet.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED);
@@ -538,11 +390,10 @@ async fn acc_8_users_see_and_end_their_other_sessions() {
 #[actix_web::test]
 async fn acc_5_password_change_ends_every_other_session() {
     let app = test_app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let (_, laptop, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
-    let (_, phone, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let laptop = sign_in(&service, "leitung@verein-a.example").await;
+    let phone = sign_in(&service, "leitung@verein-a.example").await;
     let new_password = sensitive("ein ganz neues langes Passwort");
 
     let change = |current: &str, new: &str| {
@@ -567,9 +418,9 @@ async fn acc_5_password_change_ends_every_other_session() {
 async fn acc_8_tenant_admin_ends_all_sessions_of_a_member() {
     let app = test_app();
     two_tenants_with_staff(&app);
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let (_, admin_a, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
-    let (_, admin_b, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
+    let service = app.service().await;
+    let admin_a = sign_in(&service, "leitung@verein-a.example").await;
+    let admin_b = sign_in(&service, "leitung@verein-b.example").await;
     let (_, organiser, me, _) = login(&service, "trainer@verein-a.example", PASSWORD).await;
     let organiser_id = me["account_id"].as_str().expect("id").to_owned();
     let uri = format!("/api/v1/accounts/{organiser_id}/sessions/end-all");

@@ -1,7 +1,6 @@
 //! Events, bookings, participants and the magic-link portal over HTTP (TOM AVAIL-5,
 //! PRIV-1, PRIV-5, PSEUDO-1, ACC-2, ACC-4, TRANS-3, RIGHTS-1, INPUT-6, SEP-3).
 
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use anwesend::http::build_app;
@@ -9,40 +8,12 @@ use chrono::Duration;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use crate::auth::{admin, call, json_of, login, member, tenant, Client, ORIGIN, PASSWORD};
-use crate::common::{sensitive, test_app_with, Backend, MailSink, TestApp, TestDb};
-
-/// A public request from `ip` (the public endpoints check Origin, limit per address).
-pub(crate) fn public(method: &str, uri: &str, ip: &str) -> test::TestRequest {
-    let req = if method == "POST" { test::TestRequest::post() } else { test::TestRequest::get() };
-    req.uri(uri).peer_addr(format!("{ip}:40000").parse().expect("addr")).insert_header((header::ORIGIN, ORIGIN))
-}
+use crate::common::{sensitive, test_app_with, MailSink, TestApp, TestDb};
+use crate::fixtures::{admin, call, database_dump, event_body, json_of, login, member, public, published_event, sign_in, tenant, PASSWORD};
 
 /// A participant's request with their bearer token.
 fn portal(method: &str, uri: &str, token: &str) -> test::TestRequest {
     public(method, uri, "198.51.100.30").insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
-}
-
-pub(crate) fn event_body(title: &str, capacity: i32, waiting_list: bool) -> Value {
-    json!({
-        "kind": "event", "title": title, "description": "Mit Umlauten: äöü", "capacity": capacity,
-        "waiting_list": waiting_list, "fields": ["phone", "note"],
-        "sessions": [{ "starts_at": "2026-12-14T18:00", "ends_at": "2026-12-14T20:00" }],
-    })
-}
-
-/// Creates and publishes an event as `client`; returns its id.
-pub(crate) async fn published_event<S, B>(service: &S, client: &Client, body: Value) -> String
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: actix_web::body::MessageBody,
-{
-    let (status, _, created) = call(service, client.request("POST", "/api/v1/events").set_json(body)).await;
-    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&created));
-    let id = json_of(&created)["id"].as_str().expect("id").to_owned();
-    let (status, _, published) = call(service, client.request("POST", &format!("/api/v1/events/{id}/publish"))).await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&published));
-    id
 }
 
 fn booking(name: &str, email: &str) -> Value {
@@ -113,12 +84,11 @@ fn mailed_link(app: &TestApp, sink: &MailSink, to: &str, marker: &str) -> String
 #[actix_web::test]
 async fn avail_5_capacity_holds_under_500_concurrent_bookings_and_a_cancellation_promotes_one() {
     let app = app_with_limits(None);
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     // The default pool of 4 connections keeps 500 waiting requests in line, not failing.
     let state = anwesend::state::AppState { db: anwesend::db::Db::new(&app.db.app_url, 8).expect("pool"), ..app.state.clone() };
     let service = test::init_service(build_app(state)).await;
-    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
     let event = published_event(&service, &staff, event_body("Sommerfest", 50, true)).await;
 
     let requests = (0..500).map(|i| {
@@ -168,10 +138,9 @@ async fn avail_5_capacity_holds_under_500_concurrent_bookings_and_a_cancellation
 #[actix_web::test]
 async fn priv_5_bad_booking_input_is_refused_with_problem_json_and_writes_nothing() {
     let app = app_with_limits(None);
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
     let mut only_name = event_body("Nur Name", 10, true);
     only_name["fields"] = json!([]);
@@ -304,8 +273,8 @@ async fn acc_2_magic_links_are_single_use_short_lived_tenant_bound_and_never_aud
     let (a, b) = (tenant(&app, "verein-a"), tenant(&app, "verein-b"));
     admin(&app, &a, "leitung@verein-a.example");
     admin(&app, &b, "leitung@verein-b.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let service = app.service().await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
     let (status, _, _) = call(
         &service,
@@ -383,10 +352,9 @@ async fn acc_2_magic_links_are_single_use_short_lived_tenant_bound_and_never_aud
 async fn input_6_organisers_see_each_confirmation_mail_sent_or_bounced() {
     let sink = MailSink::start();
     let app = app_with_limits(Some(&sink));
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
     for (name, email) in [("Anna Beispiel", "anna@example.org"), ("Falsche Adresse", "bounce-me@example.net")] {
         call(
@@ -424,10 +392,9 @@ async fn acc_4_magic_link_requests_answer_alike_for_unknown_emails_and_are_rate_
         c.rate_limit.public_per_ip_per_minute = 1000;
         c.rate_limit.magic_link_per_email_per_minute = 3;
     });
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
     call(
         &service,
@@ -477,37 +444,13 @@ async fn acc_4_magic_link_requests_answer_alike_for_unknown_emails_and_are_rate_
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-/// Every byte of the database as the backend would dump it: the SQLite file with its WAL,
-/// or `pg_dump` of the test database.
-pub(crate) fn database_dump(db: &TestDb) -> Vec<u8> {
-    match db.backend {
-        Backend::Sqlite => {
-            let path = db.owner_url.strip_prefix("sqlite://").expect("sqlite path");
-            let mut bytes = std::fs::read(path).expect("db file");
-            bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
-            bytes
-        }
-        Backend::Postgres => {
-            let url = crate::common::pg_admin_url();
-            let (base, _) = url.rsplit_once('/').expect("path");
-            let out = std::process::Command::new("pg_dump")
-                .arg(format!("{base}/{}", db.pg_name().expect("pg name")))
-                .output()
-                .expect("pg_dump (postgresql-client)");
-            assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
-            out.stdout
-        }
-    }
-}
-
 #[actix_web::test]
 async fn pseudo_1_a_database_dump_holds_no_participant_plaintext() {
     let sink = MailSink::start();
     let app = app_with_limits(Some(&sink));
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 1, true)).await;
     let fixtures = [
         ("Anna Beispiel", "anna@example.org", "0301234567", "Rollstuhlplatz benötigt"),
@@ -584,10 +527,9 @@ async fn pseudo_1_a_database_dump_holds_no_participant_plaintext() {
 async fn rights_1_the_portal_lists_cancels_exports_and_takes_requests_and_opt_outs() {
     let sink = MailSink::start();
     let app = app_with_limits(Some(&sink));
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 1, true)).await;
     let book = |name: &str, email: &str| {
         public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5")
@@ -667,13 +609,12 @@ async fn rights_1_the_portal_lists_cancels_exports_and_takes_requests_and_opt_ou
 #[actix_web::test]
 async fn sep_3_organisers_search_move_and_export_while_instructors_and_company_admins_see_only_theirs() {
     let app = app_with_limits(None);
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let trainer = member(&app, &a, "trainer@verein-a.example", "instructor", None);
     member(&app, &a, "personal@acme.example", "company_admin", Some("c-acme"));
     member(&app, &a, "orga@verein-a.example", "organiser", None);
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let (_, orga, _, _) = login(&service, "orga@verein-a.example", PASSWORD).await;
+    let service = app.service().await;
+    let orga = sign_in(&service, "orga@verein-a.example").await;
     let mut taught = event_body("Erste Hilfe", 5, false);
     taught["instructor_ids"] = json!([trainer]);
     let taught = published_event(&service, &orga, taught).await;
@@ -773,7 +714,7 @@ fn curl(port: u16, method: &str, path: &str, body: Option<Value>, bearer: Option
 // `test` here is actix-web's module; this one is the plain test attribute.
 #[core::prelude::v1::test]
 fn trans_3_sign_in_tokens_and_personal_data_never_reach_the_server_log() {
-    use crate::cli::{anwesend, free_port, Server};
+    use crate::fixtures::server::{anwesend, free_port, Server};
     let test_db = TestDb::new();
     let dir = tempfile::tempdir().expect("dir");
     let port = free_port();

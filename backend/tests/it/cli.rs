@@ -2,35 +2,19 @@
 //! server with native TLS. These run the real `anwesend` binary.
 
 use std::io::Write;
-use std::net::TcpListener;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
 use anwesend::db::TenantScope;
 use anwesend::locations::service as locations;
 use diesel::prelude::*;
 
 use crate::common::{Backend, TestDb};
-
-pub(crate) fn anwesend(test_db: &TestDb, dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_anwesend"));
-    cmd.env_clear()
-        .env("ANWESEND_ENVIRONMENT", "dev")
-        .env("ANWESEND_DATABASE_URL", &test_db.app_url)
-        .env("ANWESEND_MIGRATION_DATABASE_URL", &test_db.owner_url)
-        .env("ANWESEND_DATA_DIR", dir)
-        .env("RUST_LOG", "warn");
-    cmd
-}
+use crate::fixtures::server::{anwesend, text, tls_server};
 
 fn run(cmd: &mut Command, stdin: &str) -> Output {
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
     child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
     child.wait_with_output().expect("wait")
-}
-
-pub(crate) fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
@@ -123,73 +107,6 @@ fn authz_3_operator_commands_work_on_the_configured_database() {
     let out = run(anwesend(&test_db, dir.path()).args(["audit", "verify", "--tenant", "tsv-nord"]), "");
     assert!(!out.status.success());
     assert!(text(&out.stdout).contains("tsv-nord: BROKEN at entry 2"), "{}", text(&out.stdout));
-}
-
-pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-pub(crate) struct Server(pub Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `anwesend serve` with native TLS and a fresh self-signed certificate for localhost
-/// (one the system does not trust); returns it with its port once it answers over TLS.
-pub(crate) fn tls_server(test_db: &TestDb, dir: &std::path::Path) -> (Server, u16) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl");
-    assert!(made.status.success(), "{}", text(&made.stderr));
-    let port = free_port();
-    let server = Server(
-        anwesend(test_db, dir)
-            .arg("serve")
-            .env("ANWESEND_LISTEN", format!("127.0.0.1:{port}"))
-            .env("ANWESEND_PUBLIC_URL", format!("https://localhost:{port}"))
-            .env("ANWESEND_TLS__CERT_FILE", &cert)
-            .env("ANWESEND_TLS__KEY_FILE", &key)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve"),
-    );
-    let started = Instant::now();
-    while !Command::new("curl")
-        .args(["-sk", "--max-time", "2", &format!("https://127.0.0.1:{port}/healthz")])
-        .output()
-        .expect("curl")
-        .status
-        .success()
-    {
-        assert!(started.elapsed() < Duration::from_secs(60), "server did not answer over TLS");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    (server, port)
 }
 
 #[test]

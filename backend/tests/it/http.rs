@@ -20,7 +20,7 @@ fn header<'a, B>(res: &'a actix_web::dev::ServiceResponse<B>, name: &str) -> &'a
 #[actix_web::test]
 async fn security_headers_on_api_and_ui() {
     let app = test_app();
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let res = test::call_service(&service, test::TestRequest::get().uri("/api/v1/status").to_request()).await;
     assert_eq!(res.status(), StatusCode::OK);
     let csp = header(&res, "content-security-policy");
@@ -45,7 +45,7 @@ async fn trans_1_hsts_when_tls_is_declared() {
     let app = test_app_with(|c| {
         c.proxy = ProxyConfig { trusted: vec!["127.0.0.1".parse().expect("ip")], tls_terminated: true };
     });
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let res = test::call_service(&service, test::TestRequest::get().uri("/healthz").to_request()).await;
     assert!(header(&res, "strict-transport-security").starts_with("max-age="));
 }
@@ -53,7 +53,7 @@ async fn trans_1_hsts_when_tls_is_declared() {
 #[actix_web::test]
 async fn readyz_reports_database_state() {
     let app = test_app();
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let res = test::call_service(&service, test::TestRequest::get().uri("/readyz").to_request()).await;
     assert_eq!(res.status(), StatusCode::OK);
 
@@ -89,7 +89,7 @@ async fn readyz_follows_a_live_database_outage() {
     let Some(name) = app.db.pg_name().map(str::to_owned) else {
         return; // SQLite is a file inside the process: it has no outage to follow.
     };
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     macro_rules! ready {
         () => {
             test::call_service(&service, test::TestRequest::get().uri("/readyz").to_request()).await.status()
@@ -114,7 +114,7 @@ async fn readyz_follows_a_live_database_outage() {
 #[actix_web::test]
 async fn unknown_api_path_is_problem_json() {
     let app = test_app();
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let res = test::call_service(&service, test::TestRequest::get().uri("/api/v1/does-not-exist").to_request()).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(header(&res, "content-type"), "application/problem+json");
@@ -130,7 +130,7 @@ async fn spa_fallback_serves_index_for_client_routes() {
     std::fs::write(ui.path().join("assets/app.js"), "console.log(1)").expect("asset");
     let dir = ui.path().to_path_buf();
     let app = test_app_with(move |c| c.frontend_dir = dir);
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     for path in ["/", "/events/42", "/login"] {
         let res = test::call_service(&service, test::TestRequest::get().uri(path).to_request()).await;
         assert_eq!(res.status(), StatusCode::OK, "{path}");

@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod config;
 mod crypto;
+mod fixtures;
 mod http;
 mod offboarding;
 mod pcsc;

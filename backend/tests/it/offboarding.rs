@@ -5,12 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 use actix_web::dev::{Service, ServiceResponse};
-use actix_web::test;
 use anwesend::audit::AuditContext;
 use anwesend::clock::Clock;
 use anwesend::crypto::{verify_with_public_key, CryptoError, MasterKey, MasterKeyOrigin, PlatformSigner};
 use anwesend::db::TenantScope;
-use anwesend::http::build_app;
 use anwesend::offboarding::{certificate, service as offboarding};
 use anwesend::tenants::service as tenants;
 use anwesend::AppError;
@@ -19,11 +17,11 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::attendance::{bind_card, enrol, signed, tap_body, venue, Device, Venue};
-use crate::auth::{admin, call, json_of, login, tenant, PASSWORD};
-use crate::bookings::{database_dump, public};
-use crate::cli::{anwesend, text};
 use crate::common::{sensitive, test_app_with, TestApp};
+use crate::fixtures::server::{anwesend, text};
+use crate::fixtures::{
+    admin, bind_card, call, database_dump, enrol, json_of, login, public, sign_in, signed, tap_body, tenant, venue, Device, Venue, PASSWORD,
+};
 
 const PLATFORM_ADMIN: &str = "betrieb@anwesend.example";
 
@@ -128,7 +126,7 @@ fn actions(app: &TestApp, chain: &str) -> Vec<String> {
 #[actix_web::test]
 async fn del_1_an_offboarding_tenant_is_read_only_and_cannot_be_offboarded_twice() {
     let app = app();
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let r = rig(app, &service).await;
     let staff = &r.venue.staff;
 
@@ -215,7 +213,7 @@ async fn del_1_an_offboarding_tenant_is_read_only_and_cannot_be_offboarded_twice
     assert_eq!((status.as_u16(), json_of(&list).as_array().map(Vec::len)), (200, Some(3)));
 
     // The other tenant is not touched.
-    let (_, other, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
+    let other = sign_in(&service, "leitung@verein-b.example").await;
     let (status, _, _) = call(&service, other.request("POST", "/api/v1/locations").set_json(json!({ "name": "Halle B" }))).await;
     assert_eq!(status.as_u16(), 201);
     let (_, _, state) = call(&service, other.request("GET", "/api/v1/tenant/offboarding")).await;
@@ -243,11 +241,11 @@ fn untar(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
 #[actix_web::test]
 async fn del_2_the_archive_holds_every_participant_and_booking_with_matching_checksums() {
     let app = app();
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let r = rig(app, &service).await;
     let staff = &r.venue.staff;
     let (_, platform, _, _) = login(&service, PLATFORM_ADMIN, PASSWORD).await;
-    let (_, other, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
+    let other = sign_in(&service, "leitung@verein-b.example").await;
 
     // No archive outside an offboarding.
     let (status, _, problem) = call(&service, staff.request("GET", "/api/v1/tenant/offboarding/archive")).await;
@@ -360,7 +358,7 @@ async fn del_2_the_archive_holds_every_participant_and_booking_with_matching_che
 #[actix_web::test]
 async fn del_4_after_the_window_old_ciphertext_cannot_be_decrypted() {
     let app = app();
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let r = rig(app, &service).await;
     let master = &r.app.state.master;
     let (name, email) = r.people[0].clone();
@@ -505,7 +503,7 @@ fn verify_cli(app: &TestApp, dir: &std::path::Path, file: &std::path::Path, publ
 #[actix_web::test]
 async fn del_3_the_certificate_verifies_and_fails_when_edited() {
     let app = app();
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let r = rig(app, &service).await;
     let ctx = AuditContext { at: r.app.clock.now(), ..r.app.ctx() };
     offboarding::start(&r.app.state, &ctx, &r.a, &anwesend::offboarding::model::StartOffboarding { confirm_slug: "verein-a".into() })
@@ -520,7 +518,7 @@ async fn del_3_the_certificate_verifies_and_fails_when_edited() {
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&downloaded));
     assert_eq!(downloaded, issued.as_bytes());
     assert!(actions(&r.app, "platform").iter().any(|a| a == "tenant.deletion_certificate_downloaded"));
-    let (_, other, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
+    let other = sign_in(&service, "leitung@verein-b.example").await;
     let (status, _, _) = call(&service, other.request("GET", &uri)).await;
     assert_eq!(status.as_u16(), 403);
     let (_, _, state) = call(&service, platform.request("GET", &format!("/api/v1/platform/tenants/{}/offboarding", r.a.tenant_id()))).await;

@@ -9,11 +9,10 @@ use std::time::Instant;
 use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use anwesend::auth::model::Role as MemberRole;
-use anwesend::http::build_app;
 use serde_json::{json, Value};
 
-use crate::auth::{admin, call, json_of, login, member, tenant, Client, ORIGIN, PASSWORD};
 use crate::common::{sensitive, test_app_with};
+use crate::fixtures::{admin, call, json_of, login, member, tenant, Client, ORIGIN, PASSWORD};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Who {
@@ -39,7 +38,7 @@ const ATTENDANCE_WRITERS: &[Who] = &[Who::PrimaryAdmin, Who::PartnerAdmin, Who::
 
 /// Tenant A's matrix event: company c-acme's course, taught by the instructor.
 fn matrix_event() -> Value {
-    let mut body = crate::bookings::event_body("Matrix-Kurs", 500, true);
+    let mut body = crate::fixtures::event_body("Matrix-Kurs", 500, true);
     body["kind"] = json!("course");
     body["company_id"] = json!("c-acme");
     body
@@ -128,7 +127,7 @@ fn row(op: &str) -> Option<Row> {
         "companies_create" => r(Some(ADMINS), Some(json!({ "name": "Firma Matrix" })), &[201, 409]),
         "tenant_security_set" => r(Some(ADMINS), Some(json!({ "mfa_required_for_admins": false })), &[200]),
         "events_list" | "booking_settings_get" => r(Some(READERS), None, &[200]),
-        "events_create" => r(Some(WRITERS), Some(crate::bookings::event_body("Matrix", 5, true)), &[201]),
+        "events_create" => r(Some(WRITERS), Some(crate::fixtures::event_body("Matrix", 5, true)), &[201]),
         "events_get" | "event_bookings_list" | "event_bookings_csv" => Row { id: Id::Event, ..r(Some(READERS), None, &[200]) },
         "events_update" => Row { id: Id::Event, ..r(Some(WRITERS), Some(matrix_event()), &[200]) },
         "events_publish" => Row { id: Id::Event, ..r(Some(WRITERS), None, &[409]) },
@@ -268,7 +267,7 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
         PASSWORD,
     )
     .expect("platform admin");
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
 
     // One invitation in each tenant, made by their admins.
     let mut invitation = Vec::new();
@@ -295,11 +294,11 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
         } else {
             body["company_id"] = Value::Null;
         }
-        let event = crate::bookings::published_event(&service, &client, body).await;
+        let event = crate::fixtures::published_event(&service, &client, body).await;
         let uri = format!("/api/v1/public/{slug}/events/{event}/bookings");
         let (status, _, body) = call(
             &service,
-            crate::bookings::public("POST", &uri, "198.51.100.90")
+            crate::fixtures::public("POST", &uri, "198.51.100.90")
                 .set_json(json!({ "name": "Matrix Person", "email": format!("person@{slug}.example"), "consent": true })),
         )
         .await;
@@ -310,8 +309,7 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
         events.push(event);
         let (_, _, location) =
             call(&service, client.request("POST", "/api/v1/locations").set_json(json!({ "name": "Matrix-Halle" }))).await;
-        devices
-            .push(crate::attendance::enrol(&service, &client, json_of(&location)["id"].as_str().expect("location"), "Matrix-Gerät").await);
+        devices.push(crate::fixtures::enrol(&service, &client, json_of(&location)["id"].as_str().expect("location"), "Matrix-Gerät").await);
     }
 
     let mut sessions = std::collections::HashMap::new();
@@ -410,10 +408,9 @@ async fn acc_4_brute_force_from_one_and_from_rotating_addresses() {
         c.rate_limit.sign_in_per_account_per_minute = 30;
         c.rate_limit.sign_in_per_ip_per_minute = 60;
     });
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     member(&app, &a, "kasse@verein-a.example", "organiser", None);
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let failed_checks = || app.db.audit_text().iter().filter(|r| r.contains("auth.sign_in_failed")).count();
 
     for rotating in [false, true] {

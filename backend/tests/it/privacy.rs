@@ -1,27 +1,22 @@
 //! Erasure (TOM PRIV-4) and the erasure ledger that survives a restore (SDM M60.S10).
 
-use actix_web::test;
 use anwesend::audit::AuditContext;
 use anwesend::clock::Clock;
-use anwesend::http::build_app;
 use anwesend::privacy::{model::Reason, service as privacy};
 use anwesend_protocol as protocol;
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::attendance::{bind_card, enrol, signed, tap_body, venue};
-use crate::auth::{admin, call, json_of, tenant};
-use crate::bookings::{database_dump, public};
 use crate::common::{sensitive, test_app_with, Backend};
+use crate::fixtures::{bind_card, call, database_dump, enrol, json_of, public, signed, tap_body, venue};
 
 const REQUEST: Reason<'static> = Reason { code: "erasure_request", text: "Antrag über das Portal", legal_basis: "GDPR Art. 17(1)(a)" };
 
 #[actix_web::test]
 async fn priv_4_erasure_leaves_no_trace_and_survives_restoring_an_older_database_copy() {
     let app = test_app_with(|c| c.rate_limit.public_per_ip_per_minute = 10_000);
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let scope = tenant(&app, "verein-a");
-    admin(&app, &scope, "leitung@verein-a.example");
+    let service = app.service().await;
+    let scope = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let (name, email) = (sensitive("Ottilie Quirinsdottir"), sensitive("ottilie.q@example.org"));
     let v = venue(&app, &service, "verein-a", (&name, &email)).await;
     let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
@@ -120,9 +115,8 @@ fn mails_with_purpose(app: &crate::common::TestApp, purpose: &str) -> Vec<Vec<u8
 #[actix_web::test]
 async fn rights_2_the_request_queue_restricts_and_erases_with_one_action_and_tells_the_person() {
     let app = test_app_with(|c| c.rate_limit.public_per_ip_per_minute = 10_000);
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let scope = tenant(&app, "verein-a");
-    admin(&app, &scope, "leitung@verein-a.example");
+    let service = app.service().await;
+    let scope = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let (name, email) = (sensitive("Friedhelm Zauberkraut"), sensitive("friedhelm.z@example.org"));
     let v = venue(&app, &service, "verein-a", (&name, &email)).await;
     let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
@@ -237,9 +231,8 @@ async fn rights_2_the_request_queue_restricts_and_erases_with_one_action_and_tel
 #[actix_web::test]
 async fn rights_1_the_export_holds_everything_about_the_person_and_restricted_people_stay_out_of_exports() {
     let app = test_app_with(|c| c.rate_limit.public_per_ip_per_minute = 10_000);
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let scope = tenant(&app, "verein-a");
-    admin(&app, &scope, "leitung@verein-a.example");
+    let service = app.service().await;
+    let scope = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let (name, email) = (sensitive("Hildegard Wunderlich"), sensitive("hildegard.w@example.org"));
     let v = venue(&app, &service, "verein-a", (&name, &email)).await;
     let other = sensitive("Bertram Nebenan");
@@ -328,9 +321,8 @@ async fn rights_1_the_export_holds_everything_about_the_person_and_restricted_pe
 #[actix_web::test]
 async fn rights_1_a_correction_changes_name_email_and_phone_wherever_the_person_is_found() {
     let app = test_app_with(|c| c.rate_limit.public_per_ip_per_minute = 10_000);
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let scope = tenant(&app, "verein-a");
-    admin(&app, &scope, "leitung@verein-a.example");
+    let service = app.service().await;
+    let _scope = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let (name, email) = (sensitive("Rosamunde Tippfehler"), sensitive("rosamunde.t@example.org"));
     let v = venue(&app, &service, "verein-a", (&name, &email)).await;
     let other_email = sensitive("konrad.k@example.org");

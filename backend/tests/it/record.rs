@@ -1,13 +1,10 @@
 //! The processing record (TOM RIGHTS-3): generated per tenant from what is stored and
 //! configured, for the tenant's own record of processing activities (Art. 30 GDPR).
 
-use actix_web::test;
-use anwesend::http::build_app;
 use serde_json::{json, Value};
 
-use crate::auth::{admin, call, json_of, login, member, tenant, Client, PASSWORD};
-use crate::bookings::{event_body, public, published_event};
 use crate::common::{sensitive, test_app_with};
+use crate::fixtures::{admin, call, event_body, json_of, login, member, public, published_event, sign_in, tenant, Client, PASSWORD};
 
 fn activity<'a>(record: &'a Value, id: &str) -> &'a Value {
     record["activities"]
@@ -31,14 +28,14 @@ async fn rights_3_processing_record_reflects_the_tenants_settings_and_holds_no_p
         c.mail.smtp.username = Some("relay-user-secret".into());
         c.mail.smtp.password = Some("relay-password-secret".into());
     });
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let (a, b) = (tenant(&app, "verein-a"), tenant(&app, "verein-b"));
     admin(&app, &a, "leitung@verein-a.example");
     admin(&app, &b, "leitung@verein-b.example");
     member(&app, &a, "orga@verein-a.example", "organiser", None);
     member(&app, &a, "trainer@verein-a.example", "instructor", None);
     member(&app, &a, "personal@acme.example", "company_admin", Some("c-acme"));
-    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let boss = sign_in(&service, "leitung@verein-a.example").await;
 
     // A booking, so there is personal data the record must not contain.
     let event = published_event(&service, &boss, event_body("Erste-Hilfe-Kurs", 10, false)).await;
@@ -158,7 +155,7 @@ async fn rights_3_processing_record_reflects_the_tenants_settings_and_holds_no_p
     assert_eq!(viewed.len(), 3, "{viewed:?}");
 
     // Tenant B sees its own record: its defaults, none of tenant A's counts.
-    let (_, boss_b, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
+    let boss_b = sign_in(&service, "leitung@verein-b.example").await;
     let (status, _, body) = call(&service, boss_b.request("GET", "/api/v1/processing-record")).await;
     assert_eq!(status.as_u16(), 200);
     let other = json_of(&body);

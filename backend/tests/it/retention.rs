@@ -2,18 +2,15 @@
 //! and the daily job that anonymises exactly the due people (PRIV-5 for its input).
 
 use actix_web::dev::{Service, ServiceResponse};
-use actix_web::test;
 use anwesend::clock::Clock;
 use anwesend::db::TenantScope;
-use anwesend::http::build_app;
 use anwesend::privacy::retention;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use crate::auth::{admin, call, json_of, login, member, tenant, Client, PASSWORD};
-use crate::bookings::{public, published_event};
 use crate::common::{sensitive, test_app_with, TestApp};
+use crate::fixtures::{admin, call, json_of, login, member, public, published_event, sign_in, tenant, Client, PASSWORD};
 
 fn fmt(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S").to_string()
@@ -80,13 +77,13 @@ fn sorted(mut ids: Vec<String>) -> Vec<String> {
 #[actix_web::test]
 async fn priv_6_retention_job_anonymises_exactly_the_due_people() {
     let app = test_app_with(|c| c.rate_limit.public_per_ip_per_minute = 10_000);
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let (a, b) = (tenant(&app, "verein-a"), tenant(&app, "verein-b"));
     admin(&app, &a, "leitung@verein-a.example");
     admin(&app, &b, "leitung@verein-b.example");
     let t0 = app.clock.now().naive_utc();
-    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
-    let (_, staff_b, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
+    let staff_b = sign_in(&service, "leitung@verein-b.example").await;
 
     // Today's event, and one two months later.
     let early = event_at(&service, &staff, "Frühkurs", t0 + Duration::hours(1)).await;
@@ -119,7 +116,7 @@ async fn priv_6_retention_job_anonymises_exactly_the_due_people() {
 
     // 13 months on: the early event ended 13 months ago, the late one 11 months ago.
     app.clock.advance(Duration::days(396));
-    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
     let (status, _, view) = call(&service, staff.request("GET", "/api/v1/retention")).await;
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&view));
     let view = json_of(&view);
@@ -200,7 +197,7 @@ async fn priv_6_retention_job_anonymises_exactly_the_due_people() {
     // Tenant B's person (24 months) and the restricted one stay; lifting the restriction
     // lets the next run anonymise them.
     assert!(!erased(&app).contains(&in_b));
-    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
     let (status, _, _) = call(
         &service,
         staff.request("PUT", &format!("/api/v1/participants/{restricted}/restriction")).set_json(json!({ "restricted": false })),
@@ -233,13 +230,12 @@ fn settings_rows(app: &TestApp) -> i64 {
 #[actix_web::test]
 async fn priv_5_bad_input_to_retention_settings_is_refused_and_writes_nothing() {
     let app = test_app_with(|_| {});
-    let service = test::init_service(build_app(app.state.clone())).await;
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let service = app.service().await;
+    let a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     member(&app, &a, "orga@verein-a.example", "organiser", None);
     member(&app, &a, "trainer@verein-a.example", "instructor", None);
     member(&app, &a, "personal@acme.example", "company_admin", Some("c-acme"));
-    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let boss = sign_in(&service, "leitung@verein-a.example").await;
     let changes = || app.db.audit_text().iter().filter(|r| r.contains("tenant.retention_settings_changed")).count();
 
     let valid = |p: Value, a: Value| json!({ "participant_retention_months": p, "audit_retention_months": a });
@@ -344,12 +340,12 @@ fn ids(rows: &[(i64, String, NaiveDateTime)]) -> Vec<String> {
 #[actix_web::test]
 async fn priv_6_audit_entries_past_the_period_are_pruned_and_the_chain_still_verifies() {
     let app = test_app_with(|_| {});
-    let service = test::init_service(build_app(app.state.clone())).await;
+    let service = app.service().await;
     let (a, b) = (tenant(&app, "verein-a"), tenant(&app, "verein-b"));
     admin(&app, &a, "leitung@verein-a.example");
     admin(&app, &b, "leitung@verein-b.example");
     // Tenant B keeps audit entries for 36 months, A the default 24.
-    let (_, staff_b, _, _) = login(&service, "leitung@verein-b.example", PASSWORD).await;
+    let staff_b = sign_in(&service, "leitung@verein-b.example").await;
     let (status, _, body) = call(
         &service,
         staff_b.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 12, "audit_retention_months": 36 })),
@@ -372,7 +368,7 @@ async fn priv_6_audit_entries_past_the_period_are_pruned_and_the_chain_still_ver
     // 25 months after the start: the first entries are past 24 months, the sign-in of
     // month 13 is not. The admin view counts the due ones.
     app.clock.advance(Duration::days(365));
-    let (_, staff, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
     let (status, _, view) = call(&service, staff.request("GET", "/api/v1/retention")).await;
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&view));
     assert_eq!(json_of(&view)["audit_entries_past_retention"].as_i64(), Some(first.len() as i64));

@@ -10,8 +10,8 @@ use anwesend::http::build_app;
 use chrono::Duration;
 use serde_json::{json, Value};
 
-use crate::auth::{admin, call, json_of, login, member, tenant, Client, PASSWORD};
 use crate::common::{sensitive, test_app, test_app_with, MailSink, TestApp};
+use crate::fixtures::{admin, call, json_of, login, member, sign_in, tenant, Client, PASSWORD};
 
 const NEW_PASSWORD: &str = "Sonnenblume-Kanu-Treppe-7";
 
@@ -66,10 +66,9 @@ fn count(app: &TestApp, table: &str) -> i64 {
 async fn authz_3_invitation_by_mail_sets_a_password_and_signs_in() {
     let sink = MailSink::start();
     let app = test_app_with(|c| sink.configure(c));
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let service = service!(app);
-    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let boss = sign_in(&service, "leitung@verein-a.example").await;
 
     let colleague = sensitive("kollegin@verein-a.example");
     let (status, _, body) = call(
@@ -119,10 +118,9 @@ async fn authz_3_invitation_by_mail_sets_a_password_and_signs_in() {
 async fn authz_3_invitation_links_expire_and_can_be_revoked() {
     let sink = MailSink::start();
     let app = test_app_with(|c| sink.configure(c));
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let service = service!(app);
-    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let boss = sign_in(&service, "leitung@verein-a.example").await;
     for email in ["spaet@verein-a.example", "weg@verein-a.example"] {
         let (status, _, _) = call(
             &service,
@@ -152,12 +150,11 @@ async fn authz_3_invitation_links_expire_and_can_be_revoked() {
 #[actix_web::test]
 async fn authz_3_only_primary_admins_grant_admin_roles() {
     let app = test_app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let deputy = member(&app, &a, "vize@verein-a.example", "tenant_admin", None);
     let coach = member(&app, &a, "trainer@verein-a.example", "organiser", None);
     let service = service!(app);
-    let (_, deputy_client, _, _) = login(&service, "vize@verein-a.example", PASSWORD).await;
+    let deputy_client = sign_in(&service, "vize@verein-a.example").await;
     let denials_before = app.db.audit_text().iter().filter(|r| r.contains("auth.permission_denied")).count();
 
     let (status, _, body) = call(
@@ -204,11 +201,10 @@ async fn authz_3_only_primary_admins_grant_admin_roles() {
 #[actix_web::test]
 async fn authz_4_admins_per_tenant_are_limited() {
     let app = test_app_with(|c| c.auth.max_admins_per_tenant = 2);
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let coach = member(&app, &a, "trainer@verein-a.example", "organiser", None);
     let service = service!(app);
-    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let boss = sign_in(&service, "leitung@verein-a.example").await;
     let invite = |email: &str| boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": email, "role": "tenant_admin" }));
     assert_eq!(call(&service, invite("zwei@verein-a.example")).await.0, StatusCode::CREATED, "the second admin fits");
     let (status, _, body) = call(&service, invite("drei@verein-a.example")).await;
@@ -238,8 +234,7 @@ async fn authz_4_admins_per_tenant_are_limited() {
 #[actix_web::test]
 async fn authz_5_access_review_flags_dormant_accounts_and_disabling_ends_sessions() {
     let app = test_app_with(|c| c.rate_limit.sign_in_per_account_per_minute = 100);
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let coach = member(&app, &a, "trainer@verein-a.example", "organiser", None);
     let service = service!(app);
     let _first_sign_in = login(&service, "trainer@verein-a.example", PASSWORD).await;
@@ -254,7 +249,7 @@ async fn authz_5_access_review_flags_dormant_accounts_and_disabling_ends_session
     assert!(row("trainer@verein-a.example")["last_sign_in_at"].is_string());
     assert_eq!(row("trainer@verein-a.example")["roles"][0]["role"], "organiser");
 
-    let (_, coach_client2, _, _) = login(&service, "trainer@verein-a.example", PASSWORD).await;
+    let coach_client2 = sign_in(&service, "trainer@verein-a.example").await;
     let (status, _, body) = call(&service, boss.request("POST", &format!("/api/v1/members/{coach}/disable"))).await;
     assert_eq!((status, json_of(&body)["disabled"].clone()), (StatusCode::OK, json!(true)));
     assert_eq!(call(&service, coach_client2.request("GET", "/api/v1/locations")).await.0, StatusCode::UNAUTHORIZED, "their sessions ended");
@@ -269,7 +264,7 @@ async fn authz_5_access_review_flags_dormant_accounts_and_disabling_ends_session
     let (status, _, body) = call(&service, boss.request("POST", &format!("/api/v1/members/{own}/disable"))).await;
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::CONFLICT, Some("cannot_disable_self")));
     assert_eq!(call(&service, boss.request("POST", &format!("/api/v1/members/{coach}/enable"))).await.0, StatusCode::OK);
-    let (_, back, _, _) = login(&service, "trainer@verein-a.example", PASSWORD).await;
+    let back = sign_in(&service, "trainer@verein-a.example").await;
     assert_eq!(call(&service, back.request("GET", "/api/v1/locations")).await.0, StatusCode::OK);
 }
 
@@ -308,10 +303,9 @@ async fn acc_6_totp_is_asked_after_the_password_and_codes_work_once() {
         c.rate_limit.sign_in_per_account_per_minute = 100;
         c.rate_limit.mfa_per_account_per_minute = 8;
     });
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let service = service!(app);
-    let (_, mut client, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let mut client = sign_in(&service, "leitung@verein-a.example").await;
     let (secret, recovery) = enrol(&service, &app, &mut client).await;
     let (_, _, me) = call(&service, client.request("GET", "/api/v1/auth/me")).await;
     assert_eq!(json_of(&me)["mfa_enabled"], true);
@@ -341,14 +335,14 @@ async fn acc_6_totp_is_asked_after_the_password_and_codes_work_once() {
     );
 
     // The same code does not work twice; a recovery code works once.
-    let (_, mut again, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let mut again = sign_in(&service, "leitung@verein-a.example").await;
     let (status, _, _) = call(&service, again.request("POST", "/api/v1/auth/mfa").set_json(json!({ "code": valid }))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "replayed TOTP code");
     let (status, headers, body) =
         call(&service, again.request("POST", "/api/v1/auth/mfa").set_json(json!({ "code": recovery[3].to_uppercase() }))).await;
     assert_eq!(status, StatusCode::OK, "{}", json_of(&body));
     again.update(&headers, &json_of(&body));
-    let (_, third, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let third = sign_in(&service, "leitung@verein-a.example").await;
     assert_eq!(
         call(&service, third.request("POST", "/api/v1/auth/mfa").set_json(json!({ "code": recovery[3] }))).await.0,
         StatusCode::UNAUTHORIZED,
@@ -369,12 +363,11 @@ async fn acc_6_totp_is_asked_after_the_password_and_codes_work_once() {
 #[actix_web::test]
 async fn acc_6_a_tenant_can_require_a_second_factor_for_admins() {
     let app = test_app_with(|c| c.rate_limit.sign_in_per_account_per_minute = 100);
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     member(&app, &a, "vize@verein-a.example", "tenant_admin", None);
     member(&app, &a, "trainer@verein-a.example", "organiser", None);
     let service = service!(app);
-    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let boss = sign_in(&service, "leitung@verein-a.example").await;
     let (status, _, body) =
         call(&service, boss.request("PUT", "/api/v1/tenant/security").set_json(json!({ "mfa_required_for_admins": true }))).await;
     assert_eq!((status, json_of(&body)["mfa_required_for_admins"].clone()), (StatusCode::OK, json!(true)));
@@ -463,7 +456,7 @@ async fn acc_1_new_passwords_follow_the_policy_and_are_hashed_at_owasp_cost() {
     let a = tenant(&app, "verein-a");
     let id = admin(&app, &a, "leitung@verein-a.example");
     let service = service!(app);
-    let (_, client, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let client = sign_in(&service, "leitung@verein-a.example").await;
     let change =
         |new: &str| client.request("POST", "/api/v1/auth/password").set_json(json!({ "current_password": PASSWORD, "new_password": new }));
     for weak in ["qwertzuiop123", "iloveyou2025!!", "leitung-im-verein-a", "abababababababab", &"x".repeat(129)] {
@@ -485,7 +478,7 @@ async fn sep_3_members_of_other_tenants_are_not_found() {
     admin(&app, &a, "leitung@verein-a.example");
     let stranger = admin(&app, &b, "leitung@verein-b.example");
     let service = service!(app);
-    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let boss = sign_in(&service, "leitung@verein-a.example").await;
     for (method, uri, body) in [
         ("PUT", format!("/api/v1/members/{stranger}/roles"), json!({ "roles": [{ "role": "organiser" }] })),
         ("POST", format!("/api/v1/members/{stranger}/disable"), Value::Null),
@@ -502,11 +495,10 @@ async fn sep_3_members_of_other_tenants_are_not_found() {
 #[actix_web::test]
 async fn priv_5_bad_input_to_staff_endpoints_is_refused_and_writes_nothing() {
     let app = test_app();
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let coach = member(&app, &a, "trainer@verein-a.example", "organiser", None);
     let service = service!(app);
-    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let boss = sign_in(&service, "leitung@verein-a.example").await;
     let before = (count(&app, "invitations"), count(&app, "memberships"), count(&app, "companies"), count(&app, "mail_outbox"));
     let huge = "x".repeat(100 * 1024);
     let cases: Vec<(&str, String, String)> = vec![
@@ -569,10 +561,9 @@ async fn input_6_mail_outbox_retries_with_backoff_and_records_the_status() {
         c.mail.smtp.security = anwesend::config::SmtpSecurity::None;
         c.mail.max_attempts = 2;
     });
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let service = service!(app);
-    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let boss = sign_in(&service, "leitung@verein-a.example").await;
     let (status, _, _) = call(
         &service,
         boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": sensitive("nie@verein-a.example"), "role": "organiser" })),
@@ -605,17 +596,16 @@ async fn input_6_mail_outbox_retries_with_backoff_and_records_the_status() {
 #[actix_web::test]
 async fn authz_5_dormant_accounts_are_disabled_by_policy() {
     let app = test_app_with(|c| c.auth.disable_dormant = true);
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     member(&app, &a, "trainer@verein-a.example", "organiser", None);
     member(&app, &a, "kasse@verein-a.example", "organiser", None);
     let service = service!(app);
     assert_eq!(anwesend::members::service::disable_dormant(&app.state).expect("job"), 0, "nobody is dormant yet");
     app.clock.advance(Duration::days(60));
-    let (_, _, _, _) = login(&service, "kasse@verein-a.example", PASSWORD).await;
+    let _ = sign_in(&service, "kasse@verein-a.example").await;
     app.clock.advance(Duration::days(31));
     assert_eq!(anwesend::members::service::disable_dormant(&app.state).expect("job"), 1, "only the trainer; the last primary admin stays");
-    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let boss = sign_in(&service, "leitung@verein-a.example").await;
     let (_, _, body) = call(&service, boss.request("GET", "/api/v1/members")).await;
     let disabled: Vec<String> = json_of(&body)
         .as_array()
@@ -635,10 +625,9 @@ async fn dev_mail_lands_in_readable_files() {
         c.data_dir = dir.path().to_path_buf();
         c.mail.transport = anwesend::config::MailTransport::File;
     });
-    let a = tenant(&app, "verein-a");
-    admin(&app, &a, "leitung@verein-a.example");
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let service = service!(app);
-    let (_, boss, _, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
+    let boss = sign_in(&service, "leitung@verein-a.example").await;
     let (status, _, _) = call(
         &service,
         boss.request("POST", "/api/v1/invitations").set_json(json!({ "email": sensitive("datei@verein-a.example"), "role": "organiser" })),
