@@ -310,9 +310,7 @@ fn run(label: &str, app_url: &str, load: &Load) {
         known.extend((0..load.bookings).map(email));
         let (confirmed, waiting) = state
             .db
-            .tenant_tx(&scope, |tx| {
-                Ok((bookings::count(tx, scope.tenant_id(), &event, CONFIRMED)?, bookings::count(tx, scope.tenant_id(), &event, WAITING)?))
-            })
+            .tenant_tx(&scope, |tx| Ok((bookings::count(tx, &event, CONFIRMED)?, bookings::count(tx, &event, WAITING)?)))
             .expect("read back");
         println!(
             "{label:<8} book       c={clients:<3} {:>5} req: {:>7.0} bookings/s, p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.2} ms; non-201: {}; database: confirmed {confirmed} (capacity {}), waiting {waiting}",

@@ -689,8 +689,8 @@ fn seed(state: &AppState, app_url: &str, scope: &TenantScope, phases: &[Phase], 
             }
             let mut fresh = db::DatabaseUrl::parse(app_url).expect("database URL").connect().expect("seeding connection");
             db::write_transaction(&mut fresh, Some(scope), |tx| {
-                let conn: &mut DbConnection = tx;
-                if let DbConnection::Postgres(pg) = &mut *conn {
+                let tx = &mut tx.tenant()?;
+                if let DbConnection::Postgres(pg) = tx.conn() {
                     // Multi-row inserts: one round trip per table and batch.
                     diesel::insert_into(p::table).values(&people).execute(pg)?;
                     diesel::insert_into(t::table).values(&terms).execute(pg)?;
@@ -703,13 +703,13 @@ fn seed(state: &AppState, app_url: &str, scope: &TenantScope, phases: &[Phase], 
                 // SQLite (in-process, no round trips): row by row through the stores.
                 for person in &people {
                     let mine: Vec<TermRow> = terms.iter().filter(|t| t.participant_id == person.id).cloned().collect();
-                    bookings::insert_participant(conn, person, &mine)?;
+                    bookings::insert_participant(tx, person, &mine)?;
                 }
                 for row in &booked {
-                    bookings::insert(conn, row)?;
+                    bookings::insert(tx, row)?;
                 }
                 for row in &bound {
-                    attendance::insert_card(conn, row)?;
+                    attendance::insert_card(tx, row)?;
                 }
                 Ok(())
             })
@@ -784,12 +784,8 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
             instructor_ids: Vec::new(),
         };
         let event = events::create_as(&state.db, &scope, &ctx, None, &input, STATUS_PUBLISHED).expect("event");
-        let session = state
-            .db
-            .tenant_tx(&scope, |tx| Ok(event_store::sessions(tx, scope.tenant_id(), std::slice::from_ref(&event))?))
-            .expect("session")
-            .remove(0)
-            .id;
+        let session =
+            state.db.tenant_tx(&scope, |tx| Ok(event_store::sessions(tx, std::slice::from_ref(&event))?)).expect("session").remove(0).id;
         phases.push(Phase { mode, connections, taps: next..next + taps, booked: booked.clone(), location, event, session });
         next = booked.end;
     }
@@ -839,12 +835,8 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
         seeded.as_secs_f64()
     );
 
-    let records = |session: &str| {
-        state
-            .db
-            .tenant_tx(&scope, |tx| Ok(attendance::of_sessions(tx, scope.tenant_id(), &[session.to_owned()])?.len()))
-            .expect("read back")
-    };
+    let records =
+        |session: &str| state.db.tenant_tx(&scope, |tx| Ok(attendance::of_sessions(tx, &[session.to_owned()])?.len())).expect("read back");
     for phase in &phases {
         let settings = json!({
             "name": "Eingang", "location_id": phase.location, "mode": "check_in",

@@ -13,7 +13,7 @@ use crate::bookings::model::{ParticipantRow, CONFIRMED};
 use crate::bookings::service::{clean, person};
 use crate::bookings::store as bookings;
 use crate::crypto::TenantKeys;
-use crate::db::{self, TenantScope, Tx};
+use crate::db::{self, TenantScope, TenantTx};
 use crate::devices::model::DeviceRow;
 use crate::devices::signed::DeviceRequest;
 use crate::error::AppError;
@@ -57,24 +57,24 @@ fn effective(rows: &[AttendanceRow]) -> Vec<&AttendanceRow> {
 
 /// The sessions a device serves at `at`: its configured ones, or those of events at its
 /// location (or in a room of it), open from `DOORS` minutes before to after.
-fn running_sessions(tx: &mut Tx<'_>, device: &DeviceRow, at: NaiveDateTime) -> Result<Vec<SessionRow>, AppError> {
+fn running_sessions(tx: &mut TenantTx<'_>, device: &DeviceRow, at: NaiveDateTime) -> Result<Vec<SessionRow>, AppError> {
     let open = |s: &SessionRow| s.starts_at - Duration::minutes(DOORS) <= at && at <= s.ends_at + Duration::minutes(DOORS);
     let configured = device.config().session_ids;
     if !configured.is_empty() {
-        return Ok(events::sessions_by_id(tx, &device.tenant_id, &configured)?.into_iter().filter(open).collect());
+        return Ok(events::sessions_by_id(tx, &configured)?.into_iter().filter(open).collect());
     }
     let Some(location) = &device.location_id else { return Ok(Vec::new()) };
-    let rooms: Vec<String> = crate::locations::store::list(tx, &device.tenant_id)?
+    let rooms: Vec<String> = crate::locations::store::list(tx)?
         .into_iter()
         .filter(|l| &l.id == location || l.parent_id.as_ref() == Some(location))
         .map(|l| l.id)
         .collect();
-    let event_ids: Vec<String> = events::list(tx, &device.tenant_id)?
+    let event_ids: Vec<String> = events::list(tx)?
         .into_iter()
         .filter(|e| e.status == crate::events::model::STATUS_PUBLISHED && e.location_id.as_ref().is_some_and(|l| rooms.contains(l)))
         .map(|e| e.id)
         .collect();
-    Ok(events::sessions(tx, &device.tenant_id, &event_ids)?.into_iter().filter(open).collect())
+    Ok(events::sessions(tx, &event_ids)?.into_iter().filter(open).collect())
 }
 
 /// What a tap does, decided and recorded inside the transaction that claimed its key.
@@ -86,7 +86,7 @@ struct Decision {
 }
 
 fn decide(
-    tx: &mut Tx<'_>,
+    tx: &mut TenantTx<'_>,
     req: &DeviceRequest,
     keys: &TenantKeys,
     uid: &str,
@@ -97,8 +97,8 @@ fn decide(
     let tenant = &device.tenant_id;
     let now = req.audit.at.naive_utc();
     let hmac = keys.blind_index("cards", "uid", uid);
-    let card = store::card_by_hmac(tx, tenant, &hmac)?;
-    let refuse = |tx: &mut Tx<'_>, outcome: TapOutcome, participant: Option<ParticipantRow>| -> Result<Decision, AppError> {
+    let card = store::card_by_hmac(tx, &hmac)?;
+    let refuse = |tx: &mut TenantTx<'_>, outcome: TapOutcome, participant: Option<ParticipantRow>| -> Result<Decision, AppError> {
         let mut event =
             Event::new(Action::TapRefused, "device", Some(&device.id)).outcome(Outcome::Failure).detail("outcome", code(outcome));
         if let Some(p) = &participant {
@@ -109,8 +109,8 @@ fn decide(
     };
 
     // "Enrol card" mode: this tap binds the card.
-    if let Some(pending) = crate::devices::store::card_enrolment(tx, tenant, &device.id)?.filter(|c| c.expires_at > now) {
-        let participant = bookings::participant(tx, tenant, &pending.participant_id)?;
+    if let Some(pending) = crate::devices::store::card_enrolment(tx, &device.id)?.filter(|c| c.expires_at > now) {
+        let participant = bookings::participant(tx, &pending.participant_id)?;
         match card {
             Some(c) if c.participant_id != pending.participant_id => return refuse(tx, TapOutcome::CardInUse, participant),
             Some(_) => {}
@@ -133,13 +133,13 @@ fn decide(
                 )?;
             }
         }
-        crate::devices::store::clear_card_enrolment(tx, tenant, &device.id)?;
+        crate::devices::store::clear_card_enrolment(tx, &device.id)?;
         return Ok(Decision { outcome: TapOutcome::CardBound, participant, attendance_id: None, location_id: device.location_id.clone() });
     }
 
     // An unknown card is answered and audited; its id is not kept anywhere.
     let Some(card) = card else { return refuse(tx, TapOutcome::UnknownCard, None) };
-    let participant = bookings::participant(tx, tenant, &card.participant_id)?.ok_or(AppError::NotFound)?;
+    let participant = bookings::participant(tx, &card.participant_id)?.ok_or(AppError::NotFound)?;
     if participant.restricted_at.is_some() {
         // Not even the first name: restricted data is not used (Art. 18 GDPR).
         return refuse(tx, TapOutcome::Restricted, None);
@@ -148,19 +148,13 @@ fn decide(
     if sessions.is_empty() {
         return refuse(tx, TapOutcome::NoSession, Some(participant));
     }
-    let held = bookings::of_participant(tx, tenant, &participant.id)?;
+    let held = bookings::of_participant(tx, &participant.id)?;
     let booked = sessions
         .iter()
         .find_map(|s| held.iter().find(|b| b.event_id == s.event_id && b.status == CONFIRMED).map(|b| (s.clone(), b.clone())));
     let Some((session, booking)) = booked else { return refuse(tx, TapOutcome::NoBooking, Some(participant)) };
     if device.duplicate_window_seconds > 0
-        && store::recent_success(
-            tx,
-            tenant,
-            &device.id,
-            &participant.id,
-            tapped - Duration::seconds(i64::from(device.duplicate_window_seconds)),
-        )?
+        && store::recent_success(tx, &device.id, &participant.id, tapped - Duration::seconds(i64::from(device.duplicate_window_seconds)))?
     {
         return Ok(Decision {
             outcome: TapOutcome::AlreadyRecorded,
@@ -170,8 +164,8 @@ fn decide(
         });
     }
     // Two devices, one person, one moment: the session's row lock lets one of them record.
-    db::lock_row(tx, "event_sessions", tenant, &session.id)?;
-    let rows = store::of_session_participant(tx, tenant, &session.id, &participant.id)?;
+    db::lock_row(tx, "event_sessions", &session.id)?;
+    let rows = store::of_session_participant(tx, &session.id, &participant.id)?;
     let in_force = effective(&rows);
     let checked_in = in_force.iter().any(|r| r.kind == CHECK_IN);
     let checked_out = in_force.iter().any(|r| r.kind == CHECK_OUT);
@@ -244,7 +238,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
     let late = now - tapped > Duration::seconds(i64::from(req.device.late_upload_after_seconds));
     let device = &req.device;
     let attempt = state.db.tenant_tx(&req.scope, |tx| {
-        if let Some(previous) = store::tap(tx, &device.tenant_id, &device.id, key)? {
+        if let Some(previous) = store::tap(tx, &device.id, key)? {
             return Ok(Err(previous));
         }
         // Claim the key first: a concurrent copy of this tap waits here, then finds it taken.
@@ -260,7 +254,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
             late_upload: late,
         };
         store::insert_tap(tx, &claim)?;
-        let keys = keys(tx, &req.scope, &state.master)?;
+        let keys = keys(tx, &state.master)?;
         let decision = decide(tx, req, &keys, &uid, tapped, late)?;
         claim.outcome = code(decision.outcome);
         claim.participant_id = decision.participant.as_ref().map(|p| p.id.clone());
@@ -286,7 +280,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
         Ok(Err(previous)) => previous,
         // A concurrent copy claimed the key first and has committed by now.
         Err(e) if e.is_constraint_violation() => {
-            state.db.tenant_tx(&req.scope, |tx| store::tap(tx, &device.tenant_id, &device.id, key)?.ok_or(AppError::NotFound))?
+            state.db.tenant_tx(&req.scope, |tx| store::tap(tx, &device.id, key)?.ok_or(AppError::NotFound))?
         }
         Err(e) => return Err(e),
     };
@@ -297,16 +291,16 @@ fn replay(state: &AppState, req: &DeviceRequest, previous: TapRow) -> Result<Tap
     let outcome = outcome_of(&previous.outcome).ok_or_else(|| AppError::Internal(format!("stored tap outcome {}", previous.outcome)))?;
     let first_name = match &previous.participant_id {
         Some(id) => state.db.tenant_tx(&req.scope, |tx| {
-            let keys = keys(tx, &req.scope, &state.master)?;
-            bookings::participant(tx, &previous.tenant_id, id)?.map(|p| first_name(&keys, &p)).transpose()
+            let keys = keys(tx, &state.master)?;
+            bookings::participant(tx, id)?.map(|p| first_name(&keys, &p)).transpose()
         })?,
         None => None,
     };
     Ok(TapResponse { outcome, first_name, late_upload: previous.late_upload })
 }
 
-fn record_views(state: &AppState, tx: &mut Tx<'_>, tenant_id: &str, rows: &[AttendanceRow]) -> Result<Vec<RecordView>, AppError> {
-    let devices: HashMap<String, String> = crate::devices::store::list(tx, tenant_id)?.into_iter().map(|d| (d.id, d.name)).collect();
+fn record_views(state: &AppState, tx: &mut TenantTx<'_>, rows: &[AttendanceRow]) -> Result<Vec<RecordView>, AppError> {
+    let devices: HashMap<String, String> = crate::devices::store::list(tx)?.into_iter().map(|d| (d.id, d.name)).collect();
     // Who recorded it, by email: the proof names the person, not an id.
     let mut staff: HashMap<String, String> = HashMap::new();
     let platform = state.master.platform_keys();
@@ -345,10 +339,8 @@ fn visible_session(
     scope: &TenantScope,
     session_id: &str,
 ) -> Result<(SessionRow, crate::events::model::EventView), AppError> {
-    let session = state
-        .db
-        .tenant_tx(scope, |tx| Ok(events::sessions_by_id(tx, scope.tenant_id(), &[session_id.to_owned()])?.pop()))?
-        .ok_or(AppError::NotFound)?;
+    let session =
+        state.db.tenant_tx(scope, |tx| Ok(events::sessions_by_id(tx, &[session_id.to_owned()])?.pop()))?.ok_or(AppError::NotFound)?;
     let event = crate::events::service::get(state, p, scope, &session.event_id)?;
     Ok((session, event))
 }
@@ -357,13 +349,12 @@ fn visible_session(
 pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, session_id: &str) -> Result<SessionAttendance, AppError> {
     let (session, event) = visible_session(state, p, scope, session_id)?;
     state.db.tenant_tx(scope, |tx| {
-        let keys = keys(tx, scope, &state.master)?;
-        let rows = store::of_sessions(tx, scope.tenant_id(), std::slice::from_ref(&session.id))?;
-        let views = record_views(state, tx, scope.tenant_id(), &rows)?;
-        let bookings_of_event = bookings::of_event(tx, scope.tenant_id(), &event.id)?;
+        let keys = keys(tx, &state.master)?;
+        let rows = store::of_sessions(tx, std::slice::from_ref(&session.id))?;
+        let views = record_views(state, tx, &rows)?;
+        let bookings_of_event = bookings::of_event(tx, &event.id)?;
         let ids: Vec<String> = bookings_of_event.iter().map(|b| b.participant_id.clone()).collect();
-        let people: HashMap<String, ParticipantRow> =
-            bookings::participants(tx, scope.tenant_id(), &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
+        let people: HashMap<String, ParticipantRow> = bookings::participants(tx, &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
         let mut attendees = Vec::new();
         for b in bookings_of_event.iter().filter(|b| b.status == CONFIRMED) {
             let mine: Vec<AttendanceRow> = rows.iter().filter(|r| r.participant_id == b.participant_id).cloned().collect();
@@ -409,11 +400,11 @@ pub fn record_manual(state: &AppState, p: &Principal, scope: &TenantScope, input
     let (session, event) = visible_session(state, p, scope, &input.session_id)?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
-        db::lock_row(tx, "event_sessions", scope.tenant_id(), &session.id)?;
-        let booking = bookings::find(tx, scope.tenant_id(), &input.booking_id)?
+        db::lock_row(tx, "event_sessions", &session.id)?;
+        let booking = bookings::find(tx, &input.booking_id)?
             .filter(|b| b.event_id == event.id && b.status == CONFIRMED)
             .ok_or_else(|| AppError::invalid("booking_id", "no confirmed booking of this event"))?;
-        let rows = store::of_session_participant(tx, scope.tenant_id(), &session.id, &booking.participant_id)?;
+        let rows = store::of_session_participant(tx, &session.id, &booking.participant_id)?;
         if effective(&rows).iter().any(|r| r.kind == input.kind) {
             return Err(AppError::rule(ProblemCode::AlreadyRecorded, "this is recorded already; correct the existing record instead"));
         }
@@ -443,7 +434,7 @@ pub fn record_manual(state: &AppState, p: &Principal, scope: &TenantScope, input
                 .detail("kind", row.kind.as_str())
                 .detail("source", "manual"),
         )?;
-        record_views(state, tx, scope.tenant_id(), std::slice::from_ref(&row))?.pop().ok_or(AppError::NotFound)
+        record_views(state, tx, std::slice::from_ref(&row))?.pop().ok_or(AppError::NotFound)
     })
 }
 
@@ -453,12 +444,12 @@ pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, i
     if input.occurred_at.is_none() && !input.void {
         return Err(AppError::invalid("occurred_at", "give a corrected time, or void the record"));
     }
-    let original = state.db.tenant_tx(scope, |tx| store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound))?;
+    let original = state.db.tenant_tx(scope, |tx| store::find(tx, id)?.ok_or(AppError::NotFound))?;
     let (session, event) = visible_session(state, p, scope, &original.session_id)?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
-        db::lock_row(tx, "event_sessions", scope.tenant_id(), &session.id)?;
-        if store::is_superseded(tx, scope.tenant_id(), id)? {
+        db::lock_row(tx, "event_sessions", &session.id)?;
+        if store::is_superseded(tx, id)? {
             return Err(AppError::rule(ProblemCode::AlreadyCorrected, "this record was corrected already; correct the newest one"));
         }
         let row = AttendanceRow {
@@ -482,7 +473,7 @@ pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, i
                 .detail("supersedes", id)
                 .detail("voided", input.void),
         )?;
-        record_views(state, tx, scope.tenant_id(), std::slice::from_ref(&row))?.pop().ok_or(AppError::NotFound)
+        record_views(state, tx, std::slice::from_ref(&row))?.pop().ok_or(AppError::NotFound)
     })
 }
 
@@ -536,14 +527,14 @@ pub fn participant_attendance(
 ) -> Result<ParticipantAttendance, AppError> {
     let visible: Vec<String> = crate::events::service::list(state, p, scope)?.into_iter().map(|e| e.id).collect();
     state.db.tenant_tx(scope, |tx| {
-        let keys = keys(tx, scope, &state.master)?;
-        let row = bookings::participant(tx, scope.tenant_id(), participant_id)?.ok_or(AppError::NotFound)?;
-        let rows = store::of_participant(tx, scope.tenant_id(), participant_id)?;
+        let keys = keys(tx, &state.master)?;
+        let row = bookings::participant(tx, participant_id)?.ok_or(AppError::NotFound)?;
+        let rows = store::of_participant(tx, participant_id)?;
         let session_ids: Vec<String> = rows.iter().map(|r| r.session_id.clone()).collect();
         let sessions: HashMap<String, SessionRow> =
-            events::sessions_by_id(tx, scope.tenant_id(), &session_ids)?.into_iter().map(|s| (s.id.clone(), s)).collect();
-        let titles: HashMap<String, String> = events::list(tx, scope.tenant_id())?.into_iter().map(|e| (e.id, e.title)).collect();
-        let views = record_views(state, tx, scope.tenant_id(), &rows)?;
+            events::sessions_by_id(tx, &session_ids)?.into_iter().map(|s| (s.id.clone(), s)).collect();
+        let titles: HashMap<String, String> = events::list(tx)?.into_iter().map(|e| (e.id, e.title)).collect();
+        let views = record_views(state, tx, &rows)?;
         let entries = views
             .into_iter()
             .filter_map(|v| {

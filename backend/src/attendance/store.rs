@@ -2,18 +2,21 @@ use diesel::prelude::*;
 
 use super::model::{AttendanceRow, CardRow, TapRow};
 use crate::db::schema::{attendance, cards, device_taps};
-use crate::db::DbConnection;
+use crate::db::TenantTx;
 
-pub fn insert(conn: &mut DbConnection, row: &AttendanceRow) -> QueryResult<usize> {
+pub fn insert(tx: &mut TenantTx<'_>, row: &AttendanceRow) -> QueryResult<usize> {
+    let conn = tx.conn();
     diesel::insert_into(attendance::table).values(row).execute(conn)
 }
 
-pub fn find(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<Option<AttendanceRow>> {
+pub fn find(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<AttendanceRow>> {
+    let (conn, tenant_id) = tx.parts();
     attendance::table.find((tenant_id, id)).select(AttendanceRow::as_select()).first(conn).optional()
 }
 
 /// Every record of these sessions, corrections included, oldest first.
-pub fn of_sessions(conn: &mut DbConnection, tenant_id: &str, session_ids: &[String]) -> QueryResult<Vec<AttendanceRow>> {
+pub fn of_sessions(tx: &mut TenantTx<'_>, session_ids: &[String]) -> QueryResult<Vec<AttendanceRow>> {
+    let (conn, tenant_id) = tx.parts();
     attendance::table
         .filter(attendance::tenant_id.eq(tenant_id))
         .filter(attendance::session_id.eq_any(session_ids))
@@ -22,7 +25,8 @@ pub fn of_sessions(conn: &mut DbConnection, tenant_id: &str, session_ids: &[Stri
         .load(conn)
 }
 
-pub fn of_participant(conn: &mut DbConnection, tenant_id: &str, participant_id: &str) -> QueryResult<Vec<AttendanceRow>> {
+pub fn of_participant(tx: &mut TenantTx<'_>, participant_id: &str) -> QueryResult<Vec<AttendanceRow>> {
+    let (conn, tenant_id) = tx.parts();
     attendance::table
         .filter(attendance::tenant_id.eq(tenant_id))
         .filter(attendance::participant_id.eq(participant_id))
@@ -32,7 +36,8 @@ pub fn of_participant(conn: &mut DbConnection, tenant_id: &str, participant_id: 
 }
 
 /// The cards bound to one person, oldest first.
-pub fn cards_of(conn: &mut DbConnection, tenant_id: &str, participant_id: &str) -> QueryResult<Vec<CardRow>> {
+pub fn cards_of(tx: &mut TenantTx<'_>, participant_id: &str) -> QueryResult<Vec<CardRow>> {
+    let (conn, tenant_id) = tx.parts();
     cards::table
         .filter(cards::tenant_id.eq(tenant_id))
         .filter(cards::participant_id.eq(participant_id))
@@ -41,7 +46,8 @@ pub fn cards_of(conn: &mut DbConnection, tenant_id: &str, participant_id: &str) 
         .load(conn)
 }
 
-pub fn card_by_hmac(conn: &mut DbConnection, tenant_id: &str, hmac: &[u8]) -> QueryResult<Option<CardRow>> {
+pub fn card_by_hmac(tx: &mut TenantTx<'_>, hmac: &[u8]) -> QueryResult<Option<CardRow>> {
+    let (conn, tenant_id) = tx.parts();
     cards::table
         .filter(cards::tenant_id.eq(tenant_id))
         .filter(cards::card_hmac.eq(hmac))
@@ -50,20 +56,24 @@ pub fn card_by_hmac(conn: &mut DbConnection, tenant_id: &str, hmac: &[u8]) -> Qu
         .optional()
 }
 
-pub fn insert_card(conn: &mut DbConnection, row: &CardRow) -> QueryResult<usize> {
+pub fn insert_card(tx: &mut TenantTx<'_>, row: &CardRow) -> QueryResult<usize> {
+    let conn = tx.conn();
     diesel::insert_into(cards::table).values(row).execute(conn)
 }
 
-pub fn tap(conn: &mut DbConnection, tenant_id: &str, device_id: &str, key: &str) -> QueryResult<Option<TapRow>> {
+pub fn tap(tx: &mut TenantTx<'_>, device_id: &str, key: &str) -> QueryResult<Option<TapRow>> {
+    let (conn, tenant_id) = tx.parts();
     device_taps::table.find((tenant_id, device_id, key)).select(TapRow::as_select()).first(conn).optional()
 }
 
-pub fn insert_tap(conn: &mut DbConnection, row: &TapRow) -> QueryResult<usize> {
+pub fn insert_tap(tx: &mut TenantTx<'_>, row: &TapRow) -> QueryResult<usize> {
+    let conn = tx.conn();
     diesel::insert_into(device_taps::table).values(row).execute(conn)
 }
 
-pub fn finish_tap(conn: &mut DbConnection, row: &TapRow) -> QueryResult<usize> {
-    diesel::update(device_taps::table.find((&row.tenant_id, &row.device_id, &row.idempotency_key)))
+pub fn finish_tap(tx: &mut TenantTx<'_>, row: &TapRow) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
+    diesel::update(device_taps::table.find((tenant_id, &row.device_id, &row.idempotency_key)))
         .set((
             device_taps::outcome.eq(&row.outcome),
             device_taps::participant_id.eq(&row.participant_id),
@@ -73,13 +83,8 @@ pub fn finish_tap(conn: &mut DbConnection, row: &TapRow) -> QueryResult<usize> {
 }
 
 /// The last successful tap of this participant on this device at or after `since`.
-pub fn recent_success(
-    conn: &mut DbConnection,
-    tenant_id: &str,
-    device_id: &str,
-    participant_id: &str,
-    since: chrono::NaiveDateTime,
-) -> QueryResult<bool> {
+pub fn recent_success(tx: &mut TenantTx<'_>, device_id: &str, participant_id: &str, since: chrono::NaiveDateTime) -> QueryResult<bool> {
+    let (conn, tenant_id) = tx.parts();
     diesel::select(diesel::dsl::exists(
         device_taps::table
             .filter(device_taps::tenant_id.eq(tenant_id))
@@ -92,12 +97,8 @@ pub fn recent_success(
 }
 
 /// One participant's records of one session: what a tap or a manual entry checks.
-pub fn of_session_participant(
-    conn: &mut DbConnection,
-    tenant_id: &str,
-    session_id: &str,
-    participant_id: &str,
-) -> QueryResult<Vec<AttendanceRow>> {
+pub fn of_session_participant(tx: &mut TenantTx<'_>, session_id: &str, participant_id: &str) -> QueryResult<Vec<AttendanceRow>> {
+    let (conn, tenant_id) = tx.parts();
     attendance::table
         .filter(attendance::tenant_id.eq(tenant_id))
         .filter(attendance::session_id.eq(session_id))
@@ -107,7 +108,8 @@ pub fn of_session_participant(
         .load(conn)
 }
 
-pub fn is_superseded(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<bool> {
+pub fn is_superseded(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<bool> {
+    let (conn, tenant_id) = tx.parts();
     diesel::select(diesel::dsl::exists(
         attendance::table.filter(attendance::tenant_id.eq(tenant_id)).filter(attendance::supersedes_id.eq(id)),
     ))

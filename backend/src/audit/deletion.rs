@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::model::AuditContext;
 use crate::db::schema::deletion_log;
-use crate::db::{DbConnection, Tx};
+use crate::db::TenantTx;
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -48,8 +48,8 @@ fn check_code(field: &'static str, value: &str) -> Result<(), AppError> {
 }
 
 /// Writes one deletion-log entry in the tenant transaction that deletes the data.
-pub fn record(tx: &mut Tx<'_>, ctx: &AuditContext, new: NewDeletion<'_>) -> Result<Deletion, AppError> {
-    let tenant_id = tx.scope().ok_or_else(|| AppError::Internal("deletions are logged inside a tenant".into()))?.tenant_id().to_owned();
+pub fn record(tx: &mut TenantTx<'_>, ctx: &AuditContext, new: NewDeletion<'_>) -> Result<Deletion, AppError> {
+    let tenant_id = tx.tenant_id().to_owned();
     check_code("category", new.category)?;
     check_code("reason_code", new.reason_code)?;
     if new.record_count < 0 {
@@ -72,7 +72,7 @@ pub fn record(tx: &mut Tx<'_>, ctx: &AuditContext, new: NewDeletion<'_>) -> Resu
         legal_basis: new.legal_basis.to_owned(),
         request_id: ctx.request_id.clone(),
     };
-    diesel::insert_into(deletion_log::table).values(&deletion).execute(&mut **tx)?;
+    super::store::insert_deletion(tx, &deletion)?;
     // Also in the hash chain, so a removed deletion-log row is noticed.
     super::record(
         tx,
@@ -99,19 +99,3 @@ pub const COLUMNS: &[&str] = &[
     "legal_basis",
     "request_id",
 ];
-
-pub fn list(
-    conn: &mut DbConnection,
-    tenant_id: &str,
-    from: Option<NaiveDateTime>,
-    to: Option<NaiveDateTime>,
-) -> QueryResult<Vec<Deletion>> {
-    let mut query = deletion_log::table.filter(deletion_log::tenant_id.eq(tenant_id)).into_boxed();
-    if let Some(from) = from {
-        query = query.filter(deletion_log::occurred_at.ge(from));
-    }
-    if let Some(to) = to {
-        query = query.filter(deletion_log::occurred_at.lt(to));
-    }
-    query.order(deletion_log::occurred_at.desc()).select(Deletion::as_select()).load(conn)
-}

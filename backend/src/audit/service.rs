@@ -11,18 +11,18 @@ use super::store;
 use crate::auth::policy::Grant;
 use crate::auth::service::Principal;
 use crate::crypto::PlatformSigner;
-use crate::db::{Db, DbConnection, TenantScope, Tx};
+use crate::db::{Db, DbConnection, Scoped, TenantScope, TenantTx, Tx};
 use crate::error::AppError;
 use crate::state::AppState;
 
 /// The chain a transaction writes to: its tenant's, or the platform's.
-pub fn chain_of(tx: &Tx<'_>) -> String {
-    tx.scope().map_or_else(|| PLATFORM_CHAIN.to_owned(), |s| s.tenant_id().to_owned())
+pub fn chain_of(tx: &impl Scoped) -> String {
+    tx.tenant_scope().map_or_else(|| PLATFORM_CHAIN.to_owned(), |s| s.tenant_id().to_owned())
 }
 
 /// Appends one entry to the chain of `tx`'s scope, in `tx` (TOM INPUT-1). If this fails,
 /// the caller's change fails with it.
-pub fn record(tx: &mut Tx<'_>, ctx: &AuditContext, event: Event) -> Result<Entry, AppError> {
+pub fn record(tx: &mut impl Scoped, ctx: &AuditContext, event: Event) -> Result<Entry, AppError> {
     let detail = serde_json::Value::Object(event.detail).to_string();
     if detail.len() > MAX_DETAIL_BYTES {
         return Err(AppError::Internal(format!("audit detail of {} bytes exceeds {MAX_DETAIL_BYTES}", detail.len())));
@@ -194,8 +194,13 @@ pub const PRUNED_CATEGORY: &str = "audit_entries";
 /// the new anchor, appended to the same chain. A chain that does not verify is not pruned
 /// (an error): removing its old entries would destroy the evidence of the tampering.
 /// `None` when nothing is due. The platform chain is not pruned.
-pub fn prune_before(tx: &mut Tx<'_>, ctx: &AuditContext, before: NaiveDateTime, retention_months: i32) -> Result<Option<Pruned>, AppError> {
-    let chain = tx.scope().ok_or_else(|| AppError::Internal("only tenant chains are pruned".into()))?.tenant_id().to_owned();
+pub fn prune_before(
+    tx: &mut TenantTx<'_>,
+    ctx: &AuditContext,
+    before: NaiveDateTime,
+    retention_months: i32,
+) -> Result<Option<Pruned>, AppError> {
+    let chain = tx.tenant_id().to_owned();
     if store::head(tx, &chain).optional()?.is_none() {
         return Ok(None);
     }
@@ -283,10 +288,7 @@ pub const ENTRY_COLUMNS: &[&str] = &[
 pub const MAX_EXPORT: usize = 500_000;
 
 fn in_scope<T>(db: &Db, scope: Option<&TenantScope>, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
-    match scope {
-        Some(scope) => db.tenant_tx(scope, f),
-        None => db.platform_tx(f),
-    }
+    db.tx_in(scope, f)
 }
 
 /// Exports the entries a viewer may see, oldest first, signed; the export itself is
@@ -347,7 +349,7 @@ pub fn export_deletions(
     signer: &PlatformSigner,
 ) -> Result<Vec<u8>, AppError> {
     db.tenant_tx(scope, |tx| {
-        let mut rows = deletion::list(tx, scope.tenant_id(), filter.from, filter.to)?;
+        let mut rows = store::deletions(tx, filter.from, filter.to)?;
         rows.reverse();
         let records: Vec<serde_json::Value> = rows.iter().map(|d| serde_json::to_value(d).unwrap_or_default()).collect();
         let head = store::head_or_genesis(tx, scope.tenant_id())?;
@@ -373,10 +375,7 @@ pub fn export_deletions(
 
 /// Runs `f` in the chain a grant names: its tenant's, or the platform's.
 fn in_granted_chain<T>(state: &AppState, grant: &Grant, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
-    match &grant.scope {
-        Some(scope) => state.db.tenant_tx(scope, f),
-        None => state.db.platform_tx(f),
-    }
+    state.db.tx_in(grant.scope.as_ref(), f)
 }
 
 /// One page (1–200 entries) of what the grant may see, newest first, and the cursor of
@@ -434,7 +433,7 @@ pub fn deletions(
     from: Option<NaiveDateTime>,
     to: Option<NaiveDateTime>,
 ) -> Result<Vec<deletion::Deletion>, AppError> {
-    state.db.tenant_tx(scope, |tx| Ok(deletion::list(tx, scope.tenant_id(), from, to)?))
+    state.db.tenant_read(scope, |tx| Ok(store::deletions(tx, from, to)?))
 }
 
 /// A signed export of the tenant's deletion log; recorded in the audit trail.

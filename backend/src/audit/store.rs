@@ -5,9 +5,10 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Binary, Text, Timestamp};
 
 use super::chain::GENESIS;
+use super::deletion::Deletion;
 use super::model::{Entry, Filter, Visibility};
-use crate::db::schema::{audit_entries, audit_heads};
-use crate::db::DbConnection;
+use crate::db::schema::{audit_entries, audit_heads, deletion_log};
+use crate::db::{DbConnection, TenantTx};
 
 #[derive(QueryableByName, Queryable, Debug, Clone, PartialEq, Eq)]
 pub struct Head {
@@ -184,4 +185,27 @@ pub fn search(
         query = query.filter(audit_entries::seq.lt(before));
     }
     query.order(audit_entries::seq.desc()).limit(limit).select(Entry::as_select()).load(conn)
+}
+
+/// How many entries of the chain occurred before `before`.
+pub fn count_before(conn: &mut DbConnection, chain: &str, before: NaiveDateTime) -> QueryResult<i64> {
+    audit_entries::table.filter(audit_entries::chain.eq(chain)).filter(audit_entries::occurred_at.lt(before)).count().get_result(conn)
+}
+
+/// One entry of the tenant's deletion log (append-only: no update or delete here).
+pub fn insert_deletion(tx: &mut TenantTx<'_>, deletion: &Deletion) -> QueryResult<usize> {
+    diesel::insert_into(deletion_log::table).values(deletion).execute(tx.conn())
+}
+
+/// The tenant's deletion log, newest first, `from` ≤ occurred_at < `to`.
+pub fn deletions(tx: &mut TenantTx<'_>, from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> QueryResult<Vec<Deletion>> {
+    let (conn, tenant_id) = tx.parts();
+    let mut query = deletion_log::table.filter(deletion_log::tenant_id.eq(tenant_id)).into_boxed();
+    if let Some(from) = from {
+        query = query.filter(deletion_log::occurred_at.ge(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(deletion_log::occurred_at.lt(to));
+    }
+    query.order(deletion_log::occurred_at.desc()).select(Deletion::as_select()).load(conn)
 }

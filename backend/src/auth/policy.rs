@@ -139,10 +139,6 @@ pub fn authorize(state: &AppState, p: &Principal, permission: Permission) -> Res
         return Ok(grant);
     }
     let event = Event::new(Action::PermissionDenied, "permission", Some(permission.as_str())).outcome(Outcome::Denied);
-    let record = |tx: &mut crate::db::Tx<'_>| audit::record(tx, &p.audit, event).map(|_| ());
-    match &p.tenant {
-        Some(scope) => state.db.tenant_tx(scope, record)?,
-        None => state.db.platform_tx(record)?,
-    }
+    state.db.tx_in(p.tenant.as_ref(), |tx| audit::record(tx, &p.audit, event).map(|_| ()))?;
     Err(AppError::Forbidden)
 }

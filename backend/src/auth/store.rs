@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use super::model::{Membership, Session};
 use crate::db::schema::{memberships, recovery_codes, sessions};
-use crate::db::DbConnection;
+use crate::db::{DbConnection, TenantTx};
 
 pub fn insert_membership(conn: &mut DbConnection, m: &Membership) -> QueryResult<usize> {
     diesel::insert_into(memberships::table).values(m).execute(conn)
@@ -155,7 +155,8 @@ pub fn use_recovery_code(conn: &mut DbConnection, id: &str, now: NaiveDateTime) 
 }
 
 /// Memberships of a tenant, for the access review and the admin rules.
-pub fn memberships_in_tenant(conn: &mut DbConnection, tenant_id: &str) -> QueryResult<Vec<Membership>> {
+pub fn memberships_in_tenant(tx: &mut TenantTx<'_>) -> QueryResult<Vec<Membership>> {
+    let (conn, tenant_id) = tx.parts();
     memberships::table
         .filter(memberships::tenant_id.eq(tenant_id))
         .order(memberships::created_at.asc())
@@ -163,12 +164,8 @@ pub fn memberships_in_tenant(conn: &mut DbConnection, tenant_id: &str) -> QueryR
         .load(conn)
 }
 
-pub fn set_memberships_disabled(
-    conn: &mut DbConnection,
-    tenant_id: &str,
-    account_id: &str,
-    at: Option<NaiveDateTime>,
-) -> QueryResult<usize> {
+pub fn set_memberships_disabled(tx: &mut TenantTx<'_>, account_id: &str, at: Option<NaiveDateTime>) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
     diesel::update(memberships::table.filter(memberships::tenant_id.eq(tenant_id)).filter(memberships::account_id.eq(account_id)))
         .set(memberships::disabled_at.eq(at))
         .execute(conn)
@@ -183,6 +180,7 @@ pub fn live_session_count(conn: &mut DbConnection, account_id: &str, now: NaiveD
         .get_result(conn)
 }
 
-pub fn delete_membership(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<usize> {
+pub fn delete_membership(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
     diesel::delete(memberships::table.find((tenant_id, id))).execute(conn)
 }

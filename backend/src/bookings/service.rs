@@ -9,7 +9,7 @@ use crate::accounts::service::validate_email;
 use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event};
 use crate::auth::service::{Origin, Principal};
 use crate::crypto::TenantKeys;
-use crate::db::{self, DbConnection, TenantScope, Tx};
+use crate::db::{self, TenantScope, TenantTx};
 use crate::error::AppError;
 use crate::events::access::visible_event;
 use crate::events::model::EventRow;
@@ -88,8 +88,8 @@ pub fn portal_link(state: &AppState, tenant: &Tenant) -> String {
     format!("{}/#/p/{}/login", state.config.public_url.trim_end_matches('/'), tenant.slug)
 }
 
-fn dates(conn: &mut DbConnection, tenant_id: &str, event_id: &str) -> Result<String, AppError> {
-    let sessions = crate::events::store::sessions(conn, tenant_id, &[event_id.to_owned()])?;
+fn dates(tx: &mut TenantTx<'_>, event_id: &str) -> Result<String, AppError> {
+    let sessions = crate::events::store::sessions(tx, &[event_id.to_owned()])?;
     Ok(sessions
         .iter()
         .map(|s| format!("{} – {} (UTC)", s.starts_at.format("%Y-%m-%d %H:%M"), s.ends_at.format("%H:%M")))
@@ -106,15 +106,15 @@ struct Mailer<'a> {
 
 impl<'a> Mailer<'a> {
     /// The tenant of `scope` with its unwrapped keys, read in `tx`.
-    fn load(state: &'a AppState, tx: &mut Tx<'_>, scope: &TenantScope) -> Result<Self, AppError> {
-        Ok(Self { tenant: tenant_of(tx, scope)?, keys: keys(tx, scope, &state.master)?, state })
+    fn load(state: &'a AppState, tx: &mut TenantTx<'_>, scope: &TenantScope) -> Result<Self, AppError> {
+        Ok(Self { tenant: tenant_of(tx, scope)?, keys: keys(tx, &state.master)?, state })
     }
 
     /// Queues the mail about a booking in `tx`; returns the mail id. None for a
     /// restricted or erased person: they get no mail (Art. 18, 17 GDPR).
     fn tell(
         &self,
-        tx: &mut Tx<'_>,
+        tx: &mut TenantTx<'_>,
         event: &EventRow,
         participant: &ParticipantRow,
         news: BookingNews,
@@ -125,14 +125,14 @@ impl<'a> Mailer<'a> {
         }
         let who = person(&self.keys, participant)?;
         let lang = Language::from_code(&participant.language).unwrap_or(Language::De);
-        let dates = dates(tx, &self.tenant.id, &event.id)?;
+        let dates = dates(tx, &event.id)?;
         let message =
             templates::booking(lang, news, &who.email, &self.tenant.name, &event.title, &dates, &portal_link(self.state, &self.tenant));
         notify::enqueue(tx, &self.keys, Some(&self.tenant.id), news.purpose(), &message, now).map(Some)
     }
 }
 
-fn tenant_of(tx: &mut Tx<'_>, scope: &TenantScope) -> Result<Tenant, AppError> {
+fn tenant_of(tx: &mut TenantTx<'_>, scope: &TenantScope) -> Result<Tenant, AppError> {
     crate::tenants::store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound)
 }
 
@@ -161,8 +161,8 @@ pub fn book(
     state
         .db
         .tenant_tx(scope, |tx| {
-            db::lock_row(tx, "events", scope.tenant_id(), event_id)?;
-            let event = crate::events::store::find(tx, scope.tenant_id(), event_id)?
+            db::lock_row(tx, "events", event_id)?;
+            let event = crate::events::store::find(tx, event_id)?
                 .filter(|e| e.status != crate::events::model::STATUS_DRAFT)
                 .ok_or(AppError::NotFound)?;
             if !event.booking_open(now) {
@@ -178,7 +178,7 @@ pub fn book(
             let mailer = Mailer::load(state, tx, scope)?;
             let keys = &mailer.keys;
             let email_index = keys.blind_index("participants", "email", &email);
-            let (participant, is_new) = match store::participant_by_email(tx, scope.tenant_id(), &email_index)? {
+            let (participant, is_new) = match store::participant_by_email(tx, &email_index)? {
                 // Restricted (Art. 18): the data may not be used for anything new.
                 Some(p) if p.restricted_at.is_some() => {
                     return Err(AppError::rule(
@@ -217,7 +217,7 @@ pub fn book(
                     (row, true)
                 }
             };
-            if store::active(tx, scope.tenant_id(), event_id, &participant.id)? {
+            if store::active(tx, event_id, &participant.id)? {
                 return Err(AppError::rule(ProblemCode::AlreadyBooked, "this email already holds a booking for this event"));
             }
             let ctx = AuditContext {
@@ -227,7 +227,7 @@ pub fn book(
                 ip: origin.ip.clone(),
             };
             if let (false, Some(p)) = (is_new, &phone) {
-                store::set_phone(tx, scope.tenant_id(), &participant.id, &keys.encrypt("participants", "phone", &participant.id, p), now)?;
+                store::set_phone(tx, &participant.id, &keys.encrypt("participants", "phone", &participant.id, p), now)?;
                 audit::record(
                     tx,
                     &ctx,
@@ -236,7 +236,7 @@ pub fn book(
                         .detail("fields", "phone"),
                 )?;
             }
-            let confirmed = store::count(tx, scope.tenant_id(), event_id, CONFIRMED)?;
+            let confirmed = store::count(tx, event_id, CONFIRMED)?;
             let status = if confirmed < i64::from(event.capacity) {
                 CONFIRMED
             } else if event.waiting_list {
@@ -267,7 +267,7 @@ pub fn book(
             store::insert(tx, &booking)?;
             let news = if status == CONFIRMED { BookingNews::Confirmed } else { BookingNews::Waiting };
             if let Some(mail_id) = mailer.tell(tx, &event, &participant, news, now)? {
-                store::set_mail(tx, scope.tenant_id(), &booking.id, &mail_id)?;
+                store::set_mail(tx, &booking.id, &mail_id)?;
             }
             if is_new {
                 audit::record(
@@ -295,17 +295,17 @@ pub fn book(
 /// (which holds the event's row lock).
 pub fn promote_waiting(
     state: &AppState,
-    tx: &mut Tx<'_>,
+    tx: &mut TenantTx<'_>,
     ctx: &AuditContext,
     event: &EventRow,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    let confirmed = store::count(tx, &event.tenant_id, &event.id, CONFIRMED)?;
+    let confirmed = store::count(tx, &event.id, CONFIRMED)?;
     let free = i64::from(event.capacity) - confirmed;
     if free <= 0 {
         return Ok(0);
     }
-    let next = store::next_waiting(tx, &event.tenant_id, &event.id, free)?;
+    let next = store::next_waiting(tx, &event.id, free)?;
     if next.is_empty() {
         return Ok(0);
     }
@@ -313,10 +313,10 @@ pub fn promote_waiting(
     let mailer = Mailer::load(state, tx, &scope)?;
     let mut promoted = 0;
     for b in next {
-        if store::set_status(tx, &event.tenant_id, &b.id, WAITING, CONFIRMED)? == 0 {
+        if store::set_status(tx, &b.id, WAITING, CONFIRMED)? == 0 {
             continue;
         }
-        let participant = store::participant(tx, &event.tenant_id, &b.participant_id)?.ok_or(AppError::NotFound)?;
+        let participant = store::participant(tx, &b.participant_id)?.ok_or(AppError::NotFound)?;
         mailer.tell(tx, event, &participant, BookingNews::Promoted, now)?;
         audit::record(
             tx,
@@ -347,22 +347,22 @@ pub fn cancel(
 ) -> Result<BookingRow, AppError> {
     let now = audit::chain::truncate_to_micros(ctx.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
-        let booking = store::find(tx, scope.tenant_id(), booking_id)?.ok_or(AppError::NotFound)?;
+        let booking = store::find(tx, booking_id)?.ok_or(AppError::NotFound)?;
         if let Canceller::Participant(id) = by {
             if booking.participant_id != id {
                 return Err(AppError::NotFound);
             }
         }
-        db::lock_row(tx, "events", scope.tenant_id(), &booking.event_id)?;
+        db::lock_row(tx, "events", &booking.event_id)?;
         let by_code = match by {
             Canceller::Staff => "staff",
             Canceller::Participant(_) => "participant",
         };
-        if store::cancel(tx, scope.tenant_id(), booking_id, by_code, now)? == 0 {
+        if store::cancel(tx, booking_id, by_code, now)? == 0 {
             return Err(AppError::rule(ProblemCode::AlreadyCancelled, "this booking is already cancelled"));
         }
-        let event = crate::events::store::find(tx, scope.tenant_id(), &booking.event_id)?.ok_or(AppError::NotFound)?;
-        let participant = store::participant(tx, scope.tenant_id(), &booking.participant_id)?.ok_or(AppError::NotFound)?;
+        let event = crate::events::store::find(tx, &booking.event_id)?.ok_or(AppError::NotFound)?;
+        let participant = store::participant(tx, &booking.participant_id)?.ok_or(AppError::NotFound)?;
         Mailer::load(state, tx, scope)?.tell(tx, &event, &participant, BookingNews::Cancelled, now)?;
         audit::record(
             tx,
@@ -376,7 +376,7 @@ pub fn cancel(
             promote_waiting(state, tx, ctx, &event, now)?;
         }
         state.mail_wakeup.wake();
-        store::find(tx, scope.tenant_id(), booking_id)?.ok_or(AppError::NotFound)
+        store::find(tx, booking_id)?.ok_or(AppError::NotFound)
     })
 }
 
@@ -389,8 +389,8 @@ pub fn cancel_by_staff(state: &AppState, p: &Principal, scope: &TenantScope, id:
 /// A booking of an event the caller may see; anything else is not found.
 fn visible_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Result<BookingRow, AppError> {
     state.db.tenant_tx(scope, |tx| {
-        let booking = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
-        visible_event(tx, p, scope.tenant_id(), &booking.event_id)?;
+        let booking = store::find(tx, id)?.ok_or(AppError::NotFound)?;
+        visible_event(tx, p, &booking.event_id)?;
         Ok(booking)
     })
 }
@@ -399,39 +399,39 @@ fn visible_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &st
 /// waiting list; the old event's waiting list moves up.
 pub fn move_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, target_id: &str) -> Result<BookingView, AppError> {
     let booking = visible_booking(state, p, scope, id)?;
-    state.db.tenant_tx(scope, |tx| visible_event(tx, p, scope.tenant_id(), target_id))?;
+    state.db.tenant_tx(scope, |tx| visible_event(tx, p, target_id))?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
         // Both events locked, in one order, so two opposite moves cannot deadlock.
         let mut ids = [booking.event_id.clone(), target_id.to_owned()];
         ids.sort();
         for e in &ids {
-            db::lock_row(tx, "events", scope.tenant_id(), e)?;
+            db::lock_row(tx, "events", e)?;
         }
-        let current = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
+        let current = store::find(tx, id)?.ok_or(AppError::NotFound)?;
         if current.status == CANCELLED {
             return Err(AppError::rule(ProblemCode::AlreadyCancelled, "a cancelled booking cannot be moved"));
         }
         if current.event_id == target_id {
             return Err(AppError::rule(ProblemCode::SameEvent, "the booking is already in this event"));
         }
-        let source = crate::events::store::find(tx, scope.tenant_id(), &current.event_id)?.ok_or(AppError::NotFound)?;
-        let target = crate::events::store::find(tx, scope.tenant_id(), target_id)?.ok_or(AppError::NotFound)?;
-        if store::active(tx, scope.tenant_id(), target_id, &current.participant_id)? {
+        let source = crate::events::store::find(tx, &current.event_id)?.ok_or(AppError::NotFound)?;
+        let target = crate::events::store::find(tx, target_id)?.ok_or(AppError::NotFound)?;
+        if store::active(tx, target_id, &current.participant_id)? {
             return Err(AppError::rule(ProblemCode::AlreadyBooked, "this participant already holds a booking for that event"));
         }
-        let status = if store::count(tx, scope.tenant_id(), target_id, CONFIRMED)? < i64::from(target.capacity) {
+        let status = if store::count(tx, target_id, CONFIRMED)? < i64::from(target.capacity) {
             CONFIRMED
         } else if target.waiting_list {
             WAITING
         } else {
             return Err(AppError::rule(ProblemCode::EventFull, "all seats of that event are taken and it has no waiting list"));
         };
-        store::move_to(tx, scope.tenant_id(), id, target_id, status, now)?;
-        let participant = store::participant(tx, scope.tenant_id(), &current.participant_id)?.ok_or(AppError::NotFound)?;
+        store::move_to(tx, id, target_id, status, now)?;
+        let participant = store::participant(tx, &current.participant_id)?.ok_or(AppError::NotFound)?;
         let news = if status == CONFIRMED { BookingNews::Confirmed } else { BookingNews::Waiting };
         if let Some(mail_id) = Mailer::load(state, tx, scope)?.tell(tx, &target, &participant, news, now)? {
-            store::set_mail(tx, scope.tenant_id(), id, &mail_id)?;
+            store::set_mail(tx, id, &mail_id)?;
         }
         audit::record(
             tx,
@@ -451,11 +451,10 @@ pub fn move_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &s
     view_one(state, scope, id)
 }
 
-fn views(state: &AppState, tx: &mut Tx<'_>, scope: &TenantScope, rows: Vec<BookingRow>) -> Result<Vec<BookingView>, AppError> {
-    let keys = keys(tx, scope, &state.master)?;
+fn views(state: &AppState, tx: &mut TenantTx<'_>, rows: Vec<BookingRow>) -> Result<Vec<BookingView>, AppError> {
+    let keys = keys(tx, &state.master)?;
     let ids: Vec<String> = rows.iter().map(|b| b.participant_id.clone()).collect();
-    let people: HashMap<String, ParticipantRow> =
-        store::participants(tx, scope.tenant_id(), &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
+    let people: HashMap<String, ParticipantRow> = store::participants(tx, &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let mut out = Vec::with_capacity(rows.len());
     for b in rows {
         let row = people.get(&b.participant_id).ok_or(AppError::NotFound)?;
@@ -485,16 +484,16 @@ fn views(state: &AppState, tx: &mut Tx<'_>, scope: &TenantScope, rows: Vec<Booki
 
 fn view_one(state: &AppState, scope: &TenantScope, id: &str) -> Result<BookingView, AppError> {
     state.db.tenant_tx(scope, |tx| {
-        let row = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
-        views(state, tx, scope, vec![row])?.pop().ok_or(AppError::NotFound)
+        let row = store::find(tx, id)?.ok_or(AppError::NotFound)?;
+        views(state, tx, vec![row])?.pop().ok_or(AppError::NotFound)
     })
 }
 
 pub fn list_for_event(state: &AppState, p: &Principal, scope: &TenantScope, event_id: &str) -> Result<Vec<BookingView>, AppError> {
-    state.db.tenant_tx(scope, |tx| visible_event(tx, p, scope.tenant_id(), event_id))?;
+    state.db.tenant_tx(scope, |tx| visible_event(tx, p, event_id))?;
     state.db.tenant_tx(scope, |tx| {
-        let rows = store::of_event(tx, scope.tenant_id(), event_id)?;
-        views(state, tx, scope, rows)
+        let rows = store::of_event(tx, event_id)?;
+        views(state, tx, rows)
     })
 }
 
@@ -538,20 +537,17 @@ pub fn csv_for_event(state: &AppState, p: &Principal, scope: &TenantScope, event
 pub fn search(state: &AppState, scope: &TenantScope, q: &str) -> Result<Vec<ParticipantHit>, AppError> {
     let q = clean("q", q, 200, true)?;
     state.db.tenant_tx(scope, |tx| {
-        let keys = keys(tx, scope, &state.master)?;
+        let keys = keys(tx, &state.master)?;
         let ids: Vec<String> = if q.contains('@') {
             let email = validate_email(&q)?;
-            store::participant_by_email(tx, scope.tenant_id(), &keys.blind_index("participants", "email", &email))?
-                .into_iter()
-                .map(|p| p.id)
-                .collect()
+            store::participant_by_email(tx, &keys.blind_index("participants", "email", &email))?.into_iter().map(|p| p.id).collect()
         } else {
             let terms: Vec<Vec<u8>> = name_terms(&q).iter().map(|t| keys.blind_index("participants", "name_term", t)).collect();
-            store::participants_with_terms(tx, scope.tenant_id(), &terms)?
+            store::participants_with_terms(tx, &terms)?
         };
-        let counts: HashMap<String, i64> = store::active_counts(tx, scope.tenant_id(), &ids)?.into_iter().collect();
+        let counts: HashMap<String, i64> = store::active_counts(tx, &ids)?.into_iter().collect();
         let mut hits = Vec::new();
-        for row in store::participants(tx, scope.tenant_id(), &ids)? {
+        for row in store::participants(tx, &ids)? {
             let who = person(&keys, &row)?;
             hits.push(ParticipantHit {
                 bookings: counts.get(&row.id).copied().unwrap_or(0),
@@ -574,7 +570,7 @@ pub fn settings(state: &AppState, scope: &TenantScope) -> Result<BookingSettings
 pub fn set_settings(state: &AppState, p: &Principal, scope: &TenantScope, input: &BookingSettings) -> Result<BookingSettings, AppError> {
     let text = clean("consent_text", &input.consent_text, 2000, true)?;
     state.db.tenant_tx(scope, |tx| {
-        crate::tenants::store::set_consent_text(tx, scope.tenant_id(), &text, p.audit.at.naive_utc())?;
+        crate::tenants::store::set_consent_text(tx, &text, p.audit.at.naive_utc())?;
         audit::record(tx, &p.audit, Event::new(Action::BookingSettingsChanged, "tenant", Some(scope.tenant_id())))?;
         Ok(())
     })?;

@@ -3,9 +3,10 @@ use diesel::prelude::*;
 
 use super::model::{BookingRow, ParticipantRow, TermRow, CANCELLED, CONFIRMED, WAITING};
 use crate::db::schema::{bookings, participant_terms, participants};
-use crate::db::DbConnection;
+use crate::db::TenantTx;
 
-pub fn insert_participant(conn: &mut DbConnection, p: &ParticipantRow, terms: &[TermRow]) -> QueryResult<()> {
+pub fn insert_participant(tx: &mut TenantTx<'_>, p: &ParticipantRow, terms: &[TermRow]) -> QueryResult<()> {
+    let conn = tx.conn();
     diesel::insert_into(participants::table).values(p).execute(conn)?;
     for t in terms {
         diesel::insert_into(participant_terms::table).values(t).execute(conn)?;
@@ -13,11 +14,13 @@ pub fn insert_participant(conn: &mut DbConnection, p: &ParticipantRow, terms: &[
     Ok(())
 }
 
-pub fn participant(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<Option<ParticipantRow>> {
+pub fn participant(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<ParticipantRow>> {
+    let (conn, tenant_id) = tx.parts();
     participants::table.find((tenant_id, id)).select(ParticipantRow::as_select()).first(conn).optional()
 }
 
-pub fn participants(conn: &mut DbConnection, tenant_id: &str, ids: &[String]) -> QueryResult<Vec<ParticipantRow>> {
+pub fn participants(tx: &mut TenantTx<'_>, ids: &[String]) -> QueryResult<Vec<ParticipantRow>> {
+    let (conn, tenant_id) = tx.parts();
     participants::table
         .filter(participants::tenant_id.eq(tenant_id))
         .filter(participants::id.eq_any(ids))
@@ -25,7 +28,8 @@ pub fn participants(conn: &mut DbConnection, tenant_id: &str, ids: &[String]) ->
         .load(conn)
 }
 
-pub fn participant_by_email(conn: &mut DbConnection, tenant_id: &str, email_index: &[u8]) -> QueryResult<Option<ParticipantRow>> {
+pub fn participant_by_email(tx: &mut TenantTx<'_>, email_index: &[u8]) -> QueryResult<Option<ParticipantRow>> {
+    let (conn, tenant_id) = tx.parts();
     participants::table
         .filter(participants::tenant_id.eq(tenant_id))
         .filter(participants::email_index.eq(email_index))
@@ -34,20 +38,21 @@ pub fn participant_by_email(conn: &mut DbConnection, tenant_id: &str, email_inde
         .optional()
 }
 
-pub fn set_phone(conn: &mut DbConnection, tenant_id: &str, id: &str, phone: &[u8], now: NaiveDateTime) -> QueryResult<usize> {
+pub fn set_phone(tx: &mut TenantTx<'_>, id: &str, phone: &[u8], now: NaiveDateTime) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
     diesel::update(participants::table.find((tenant_id, id)))
         .set((participants::phone_ciphertext.eq(phone), participants::updated_at.eq(now)))
         .execute(conn)
 }
 
 pub fn set_opt_out(
-    conn: &mut DbConnection,
-    tenant_id: &str,
+    tx: &mut TenantTx<'_>,
     id: &str,
     at: Option<NaiveDateTime>,
     reason: Option<&str>,
     text: Option<Vec<u8>>,
 ) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
     diesel::update(participants::table.find((tenant_id, id)))
         .set((
             participants::mail_opt_out_at.eq(at),
@@ -58,7 +63,8 @@ pub fn set_opt_out(
 }
 
 /// Participants having every one of `terms` (blind indexes of whole name words).
-pub fn participants_with_terms(conn: &mut DbConnection, tenant_id: &str, terms: &[Vec<u8>]) -> QueryResult<Vec<String>> {
+pub fn participants_with_terms(tx: &mut TenantTx<'_>, terms: &[Vec<u8>]) -> QueryResult<Vec<String>> {
+    let (conn, tenant_id) = tx.parts();
     let mut found: Option<Vec<String>> = None;
     for term in terms {
         let ids: Vec<String> = participant_terms::table
@@ -74,16 +80,19 @@ pub fn participants_with_terms(conn: &mut DbConnection, tenant_id: &str, terms: 
     Ok(found.unwrap_or_default())
 }
 
-pub fn insert(conn: &mut DbConnection, b: &BookingRow) -> QueryResult<usize> {
+pub fn insert(tx: &mut TenantTx<'_>, b: &BookingRow) -> QueryResult<usize> {
+    let conn = tx.conn();
     diesel::insert_into(bookings::table).values(b).execute(conn)
 }
 
-pub fn find(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<Option<BookingRow>> {
+pub fn find(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<BookingRow>> {
+    let (conn, tenant_id) = tx.parts();
     bookings::table.find((tenant_id, id)).select(BookingRow::as_select()).first(conn).optional()
 }
 
 /// An event's bookings: confirmed, then the waiting list in queue order, then cancelled.
-pub fn of_event(conn: &mut DbConnection, tenant_id: &str, event_id: &str) -> QueryResult<Vec<BookingRow>> {
+pub fn of_event(tx: &mut TenantTx<'_>, event_id: &str) -> QueryResult<Vec<BookingRow>> {
+    let (conn, tenant_id) = tx.parts();
     let mut rows: Vec<BookingRow> = bookings::table
         .filter(bookings::tenant_id.eq(tenant_id))
         .filter(bookings::event_id.eq(event_id))
@@ -94,7 +103,8 @@ pub fn of_event(conn: &mut DbConnection, tenant_id: &str, event_id: &str) -> Que
     Ok(rows)
 }
 
-pub fn of_participant(conn: &mut DbConnection, tenant_id: &str, participant_id: &str) -> QueryResult<Vec<BookingRow>> {
+pub fn of_participant(tx: &mut TenantTx<'_>, participant_id: &str) -> QueryResult<Vec<BookingRow>> {
+    let (conn, tenant_id) = tx.parts();
     bookings::table
         .filter(bookings::tenant_id.eq(tenant_id))
         .filter(bookings::participant_id.eq(participant_id))
@@ -103,7 +113,8 @@ pub fn of_participant(conn: &mut DbConnection, tenant_id: &str, participant_id: 
         .load(conn)
 }
 
-pub fn active(conn: &mut DbConnection, tenant_id: &str, event_id: &str, participant_id: &str) -> QueryResult<bool> {
+pub fn active(tx: &mut TenantTx<'_>, event_id: &str, participant_id: &str) -> QueryResult<bool> {
+    let (conn, tenant_id) = tx.parts();
     diesel::select(diesel::dsl::exists(
         bookings::table
             .filter(bookings::tenant_id.eq(tenant_id))
@@ -114,7 +125,8 @@ pub fn active(conn: &mut DbConnection, tenant_id: &str, event_id: &str, particip
     .get_result(conn)
 }
 
-pub fn count(conn: &mut DbConnection, tenant_id: &str, event_id: &str, status: &str) -> QueryResult<i64> {
+pub fn count(tx: &mut TenantTx<'_>, event_id: &str, status: &str) -> QueryResult<i64> {
+    let (conn, tenant_id) = tx.parts();
     bookings::table
         .filter(bookings::tenant_id.eq(tenant_id))
         .filter(bookings::event_id.eq(event_id))
@@ -124,7 +136,8 @@ pub fn count(conn: &mut DbConnection, tenant_id: &str, event_id: &str, status: &
 }
 
 /// The first `n` on an event's waiting list.
-pub fn next_waiting(conn: &mut DbConnection, tenant_id: &str, event_id: &str, n: i64) -> QueryResult<Vec<BookingRow>> {
+pub fn next_waiting(tx: &mut TenantTx<'_>, event_id: &str, n: i64) -> QueryResult<Vec<BookingRow>> {
+    let (conn, tenant_id) = tx.parts();
     bookings::table
         .filter(bookings::tenant_id.eq(tenant_id))
         .filter(bookings::event_id.eq(event_id))
@@ -136,28 +149,33 @@ pub fn next_waiting(conn: &mut DbConnection, tenant_id: &str, event_id: &str, n:
 }
 
 /// Changes the status if it still is `from`; 0 when someone else was quicker.
-pub fn set_status(conn: &mut DbConnection, tenant_id: &str, id: &str, from: &str, to: &str) -> QueryResult<usize> {
+pub fn set_status(tx: &mut TenantTx<'_>, id: &str, from: &str, to: &str) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
     diesel::update(bookings::table.find((tenant_id, id)).filter(bookings::status.eq(from))).set(bookings::status.eq(to)).execute(conn)
 }
 
-pub fn cancel(conn: &mut DbConnection, tenant_id: &str, id: &str, by: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn cancel(tx: &mut TenantTx<'_>, id: &str, by: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
     diesel::update(bookings::table.find((tenant_id, id)).filter(bookings::status.ne(CANCELLED)))
         .set((bookings::status.eq(CANCELLED), bookings::cancelled_at.eq(now), bookings::cancelled_by.eq(by)))
         .execute(conn)
 }
 
-pub fn move_to(conn: &mut DbConnection, tenant_id: &str, id: &str, event_id: &str, status: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn move_to(tx: &mut TenantTx<'_>, id: &str, event_id: &str, status: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
     diesel::update(bookings::table.find((tenant_id, id)).filter(bookings::status.ne(CANCELLED)))
         .set((bookings::event_id.eq(event_id), bookings::status.eq(status), bookings::queued_at.eq(now)))
         .execute(conn)
 }
 
-pub fn set_mail(conn: &mut DbConnection, tenant_id: &str, id: &str, mail_id: &str) -> QueryResult<usize> {
+pub fn set_mail(tx: &mut TenantTx<'_>, id: &str, mail_id: &str) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
     diesel::update(bookings::table.find((tenant_id, id))).set(bookings::mail_id.eq(mail_id)).execute(conn)
 }
 
 /// Active bookings per participant.
-pub fn active_counts(conn: &mut DbConnection, tenant_id: &str, ids: &[String]) -> QueryResult<Vec<(String, i64)>> {
+pub fn active_counts(tx: &mut TenantTx<'_>, ids: &[String]) -> QueryResult<Vec<(String, i64)>> {
+    let (conn, tenant_id) = tx.parts();
     bookings::table
         .filter(bookings::tenant_id.eq(tenant_id))
         .filter(bookings::participant_id.eq_any(ids))

@@ -18,7 +18,7 @@ pub fn create(db: &Db, scope: &TenantScope, ctx: &AuditContext, name: &str) -> R
         created_at: audit::chain::truncate_to_micros(ctx.at.naive_utc()),
     };
     db.tenant_tx(scope, |tx| {
-        if store::list(tx, scope.tenant_id())?.iter().any(|c| c.name.eq_ignore_ascii_case(&company.name)) {
+        if store::list(tx)?.iter().any(|c| c.name.eq_ignore_ascii_case(&company.name)) {
             return Err(AppError::Conflict("a company with this name exists".into()));
         }
         store::insert(tx, &company)?;
@@ -29,5 +29,5 @@ pub fn create(db: &Db, scope: &TenantScope, ctx: &AuditContext, name: &str) -> R
 }
 
 pub fn list(db: &Db, scope: &TenantScope) -> Result<Vec<Company>, AppError> {
-    db.tenant_tx(scope, |tx| Ok(store::list(tx, scope.tenant_id())?))
+    db.tenant_tx(scope, |tx| Ok(store::list(tx)?))
 }

@@ -2,16 +2,19 @@ use diesel::prelude::*;
 
 use super::model::Company;
 use crate::db::schema::companies;
-use crate::db::DbConnection;
+use crate::db::TenantTx;
 
-pub fn insert(conn: &mut DbConnection, company: &Company) -> QueryResult<usize> {
+pub fn insert(tx: &mut TenantTx<'_>, company: &Company) -> QueryResult<usize> {
+    let conn = tx.conn();
     diesel::insert_into(companies::table).values(company).execute(conn)
 }
 
-pub fn list(conn: &mut DbConnection, tenant_id: &str) -> QueryResult<Vec<Company>> {
+pub fn list(tx: &mut TenantTx<'_>) -> QueryResult<Vec<Company>> {
+    let (conn, tenant_id) = tx.parts();
     companies::table.filter(companies::tenant_id.eq(tenant_id)).order(companies::name.asc()).select(Company::as_select()).load(conn)
 }
 
-pub fn exists(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<bool> {
+pub fn exists(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<bool> {
+    let (conn, tenant_id) = tx.parts();
     diesel::select(diesel::dsl::exists(companies::table.find((tenant_id, id)))).get_result(conn)
 }

@@ -159,14 +159,30 @@ impl Db {
     /// A write transaction on platform tables (no tenant data reachable on PostgreSQL).
     pub fn platform_tx<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
         let mut conn = self.conn()?;
-        write_transaction(&mut conn, None, f)
+        transaction(&mut conn, Mode::Write, None, f)
+    }
+
+    /// A write transaction in the tenant of `scope`, or on the platform without one: for
+    /// work that serves either, e.g. the audit chain a grant names.
+    pub fn tx_in<T>(&self, scope: Option<&TenantScope>, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
+        let mut conn = self.conn()?;
+        transaction(&mut conn, Mode::Write, scope, f)
     }
 
     /// A write transaction inside one tenant. On PostgreSQL `app.tenant_id` is set for
     /// this transaction only, so row-level security hides every other tenant (SEP-2).
-    pub fn tenant_tx<T>(&self, scope: &TenantScope, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
+    pub fn tenant_tx<T>(&self, scope: &TenantScope, f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
         let mut conn = self.conn()?;
-        write_transaction(&mut conn, Some(scope), f)
+        transaction(&mut conn, Mode::Write, Some(scope), |tx| f(&mut TenantTx::new(tx, scope)))
+    }
+
+    /// A read-only transaction inside one tenant: SQLite `BEGIN` (deferred, takes no write
+    /// lock), PostgreSQL `BEGIN READ ONLY` with `app.tenant_id` set, so row-level security
+    /// covers reads as it covers writes. Every read of tenant data goes through here (or
+    /// through `tenant_tx` when it belongs to a write).
+    pub fn tenant_read<T>(&self, scope: &TenantScope, f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
+        let mut conn = self.conn()?;
+        transaction(&mut conn, Mode::Read, Some(scope), |tx| f(&mut TenantTx::new(tx, scope)))
     }
 }
 
@@ -186,14 +202,69 @@ impl Tx<'_> {
 
     /// Moves a platform transaction into one tenant, so platform and tenant records of one
     /// operator action (e.g. tenant creation: platform entry, keys, the tenant's first
-    /// audit entry) commit together. Only once, and only from platform scope.
-    pub fn enter_tenant(&mut self, scope: &TenantScope) -> Result<(), AppError> {
+    /// audit entry) commit together. Only once, and only from platform scope. From here on
+    /// this transaction serves the tenant (its audit entries go to the tenant's chain); the
+    /// returned handle reaches the tenant's stores.
+    pub fn enter_tenant(&mut self, scope: &TenantScope) -> Result<TenantTx<'_>, AppError> {
         if self.scope.is_some() {
             return Err(AppError::Internal("a tenant transaction cannot change tenant".into()));
         }
         set_tenant(self.conn, scope.tenant_id())?;
         self.scope = Some(scope.clone());
-        Ok(())
+        Ok(TenantTx::new(self, scope))
+    }
+
+    /// The tenant handle of a platform transaction that has entered a tenant
+    /// (`enter_tenant`); an error before that.
+    pub fn tenant(&mut self) -> Result<TenantTx<'_>, AppError> {
+        let scope = self.scope.clone().ok_or_else(|| AppError::Internal("this transaction has entered no tenant".into()))?;
+        Ok(TenantTx::new(self, &scope))
+    }
+}
+
+/// A transaction that always runs inside one tenant: what every store function of a
+/// tenant table takes, so tenant data cannot be reached without a scope (SEP-2). Made by
+/// `Db::tenant_tx` (write), `Db::tenant_read` (read-only) and `Tx::enter_tenant`. It
+/// dereferences to the connection (for platform stores); store functions of tenant tables
+/// split it with [`TenantTx::parts`] to filter by the tenant.
+pub struct TenantTx<'c> {
+    conn: &'c mut DbConnection,
+    scope: TenantScope,
+}
+
+impl TenantTx<'_> {
+    fn new<'a>(tx: &'a mut Tx<'_>, scope: &TenantScope) -> TenantTx<'a> {
+        TenantTx { conn: &mut *tx.conn, scope: scope.clone() }
+    }
+
+    pub fn scope(&self) -> &TenantScope {
+        &self.scope
+    }
+
+    pub fn tenant_id(&self) -> &str {
+        self.scope.tenant_id()
+    }
+
+    pub fn conn(&mut self) -> &mut DbConnection {
+        self.conn
+    }
+
+    /// The connection and the tenant id at once, for a query that filters by the tenant.
+    pub fn parts(&mut self) -> (&mut DbConnection, &str) {
+        (&mut *self.conn, self.scope.tenant_id())
+    }
+}
+
+impl std::ops::Deref for TenantTx<'_> {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        self.conn
+    }
+}
+
+impl std::ops::DerefMut for TenantTx<'_> {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        self.conn
     }
 }
 
@@ -210,6 +281,26 @@ impl std::ops::DerefMut for Tx<'_> {
     }
 }
 
+/// Either kind of transaction, for what serves platform and tenant work alike: the audit
+/// trail writes to the chain of the scope (the platform's without one), the mail outbox
+/// records the sending tenant.
+pub trait Scoped: std::ops::DerefMut<Target = DbConnection> {
+    /// The tenant this transaction serves; `None` for platform work.
+    fn tenant_scope(&self) -> Option<&TenantScope>;
+}
+
+impl Scoped for Tx<'_> {
+    fn tenant_scope(&self) -> Option<&TenantScope> {
+        self.scope.as_ref()
+    }
+}
+
+impl Scoped for TenantTx<'_> {
+    fn tenant_scope(&self) -> Option<&TenantScope> {
+        Some(&self.scope)
+    }
+}
+
 fn set_tenant(conn: &mut DbConnection, tenant: &str) -> Result<(), AppError> {
     if let DbConnection::Postgres(c) = conn {
         diesel::sql_query("SELECT set_config('app.tenant_id', $1, true)").bind::<diesel::sql_types::Text, _>(tenant).execute(c)?;
@@ -220,8 +311,9 @@ fn set_tenant(conn: &mut DbConnection, tenant: &str) -> Result<(), AppError> {
 /// Locks one tenant row until the transaction ends, so check-then-write sequences on it
 /// (seats left → booking) are serialised. PostgreSQL: `SELECT … FOR UPDATE`; SQLite needs
 /// nothing, its write transactions already run one at a time (`BEGIN IMMEDIATE`).
-pub fn lock_row(tx: &mut Tx<'_>, table: &'static str, tenant_id: &str, id: &str) -> Result<(), AppError> {
-    if let DbConnection::Postgres(c) = &mut *tx.conn {
+pub fn lock_row(tx: &mut TenantTx<'_>, table: &'static str, id: &str) -> Result<(), AppError> {
+    let (conn, tenant_id) = tx.parts();
+    if let DbConnection::Postgres(c) = conn {
         diesel::sql_query(format!("SELECT 1 FROM {table} WHERE tenant_id = $1 AND id = $2 FOR UPDATE"))
             .bind::<diesel::sql_types::Text, _>(tenant_id)
             .bind::<diesel::sql_types::Text, _>(id)
@@ -230,16 +322,38 @@ pub fn lock_row(tx: &mut Tx<'_>, table: &'static str, tenant_id: &str, id: &str)
     Ok(())
 }
 
-/// Runs `f` in a transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
-/// so two writers queue on `busy_timeout` instead of failing on lock upgrade.
+/// What a transaction may do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so two writers queue on
+    /// `busy_timeout` instead of failing on lock upgrade.
+    Write,
+    /// SQLite `BEGIN` (deferred: a snapshot, no write lock); PostgreSQL `BEGIN READ ONLY`.
+    Read,
+}
+
+/// Runs `f` in a write transaction (see `Mode::Write`), in `scope` if given.
 pub fn write_transaction<T>(
     conn: &mut DbConnection,
     scope: Option<&TenantScope>,
     f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+    transaction(conn, Mode::Write, scope, f)
+}
+
+/// Runs `f` in a transaction; on PostgreSQL `app.tenant_id` is the scope's tenant (empty
+/// for platform work) until the transaction ends.
+fn transaction<T>(
+    conn: &mut DbConnection,
+    mode: Mode,
+    scope: Option<&TenantScope>,
+    f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    match (&mut *conn, mode) {
+        (DbConnection::Sqlite(c), Mode::Write) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        (DbConnection::Sqlite(c), Mode::Read) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+        (DbConnection::Postgres(c), Mode::Write) => AnsiTransactionManager::begin_transaction(c)?,
+        (DbConnection::Postgres(c), Mode::Read) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN READ ONLY")?,
     }
     let result = set_tenant(conn, scope.map(TenantScope::tenant_id).unwrap_or("")).and_then(|()| {
         let mut tx = Tx { conn: &mut *conn, scope: scope.cloned() };

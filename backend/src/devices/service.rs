@@ -10,7 +10,7 @@ use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event};
 use crate::auth::service::{token_hash, Origin, Principal};
 use crate::bookings::service::clean;
 use crate::crypto::random_bytes;
-use crate::db::{DbConnection, TenantScope};
+use crate::db::{TenantScope, TenantTx};
 use crate::error::AppError;
 use crate::problem::ProblemCode;
 use crate::state::AppState;
@@ -42,9 +42,9 @@ pub fn is_outdated(version: Option<&str>, minimum: &str) -> bool {
     }
 }
 
-fn check_location(conn: &mut DbConnection, scope: &TenantScope, location: Option<&String>) -> Result<(), AppError> {
+fn check_location(tx: &mut TenantTx<'_>, location: Option<&String>) -> Result<(), AppError> {
     if let Some(location) = location {
-        if !crate::locations::store::list(conn, scope.tenant_id())?.iter().any(|l| &l.id == location) {
+        if !crate::locations::store::list(tx)?.iter().any(|l| &l.id == location) {
             return Err(AppError::invalid("location_id", "no such location"));
         }
     }
@@ -69,7 +69,7 @@ pub fn create_enrolment(state: &AppState, p: &Principal, scope: &TenantScope, in
         device_id: None,
     };
     state.db.tenant_tx(scope, |tx| {
-        check_location(tx, scope, row.location_id.as_ref())?;
+        check_location(tx, row.location_id.as_ref())?;
         store::insert_enrolment(tx, &row)?;
         audit::record(tx, &p.audit, Event::new(Action::DeviceEnrolmentCreated, "device_enrolment", Some(&row.id)))?;
         Ok(())
@@ -91,7 +91,7 @@ pub fn enrol(state: &AppState, origin: &Origin, input: &EnrolRequest) -> Result<
     }
     let enrolment = {
         let mut conn = state.db.conn()?;
-        store::enrolment_by_hash(&mut conn, &token_hash(&code))?
+        store::enrolment_by_code_hash(&mut conn, &token_hash(&code))?
     };
     let enrolment = enrolment.filter(|e| e.used_at.is_none() && e.expires_at > now).ok_or_else(enrolment_invalid)?;
     // No new devices in an offboarding tenant (TOM DEL-1).
@@ -104,10 +104,10 @@ pub fn enrol(state: &AppState, origin: &Origin, input: &EnrolRequest) -> Result<
     let secret = hex::encode(random_bytes(32));
     let id = Uuid::now_v7().to_string();
     state.db.tenant_tx(&scope, |tx| {
-        if store::use_enrolment(tx, scope.tenant_id(), &enrolment.id, &id, now)? == 0 {
+        if store::use_enrolment(tx, &enrolment.id, &id, now)? == 0 {
             return Err(enrolment_invalid());
         }
-        let keys = keys(tx, &scope, &state.master)?;
+        let keys = keys(tx, &state.master)?;
         let device = DeviceRow {
             tenant_id: scope.tenant_id().to_owned(),
             secret_ciphertext: keys.encrypt("devices", "secret", &id, &secret),
@@ -161,8 +161,8 @@ pub fn heartbeat(state: &AppState, req: &DeviceRequest, input: &HeartbeatRequest
     let now = audit::chain::truncate_to_micros(req.audit.at.naive_utc());
     let d = &req.device;
     state.db.tenant_tx(&req.scope, |tx| {
-        store::heartbeat(tx, &d.tenant_id, &d.id, &version, &readers, i32::try_from(input.queue_length).unwrap_or(i32::MAX), now)?;
-        store::forget_nonces(tx, &d.tenant_id, now - Duration::seconds(2 * anwesend_protocol::MAX_SKEW_SECONDS))?;
+        store::heartbeat(tx, &d.id, &version, &readers, i32::try_from(input.queue_length).unwrap_or(i32::MAX), now)?;
+        store::forget_nonces(tx, now - Duration::seconds(2 * anwesend_protocol::MAX_SKEW_SECONDS))?;
         Ok(())
     })?;
     let minimum = state.config.devices.minimum_agent_version.clone();
@@ -196,8 +196,8 @@ fn view(state: &AppState, d: DeviceRow, pending: &[CardEnrolmentRow], now: Naive
 pub fn list(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<Vec<DeviceView>, AppError> {
     let now = p.audit.at.naive_utc();
     state.db.tenant_tx(scope, |tx| {
-        let pending = store::card_enrolments(tx, scope.tenant_id())?;
-        Ok(store::list(tx, scope.tenant_id())?.into_iter().map(|d| view(state, d, &pending, now)).collect())
+        let pending = store::card_enrolments(tx)?;
+        Ok(store::list(tx)?.into_iter().map(|d| view(state, d, &pending, now)).collect())
     })
 }
 
@@ -221,9 +221,9 @@ pub fn update(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, in
         return Err(AppError::invalid("session_ids", "at most 100 sessions"));
     }
     state.db.tenant_tx(scope, |tx| {
-        let mut d = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
-        check_location(tx, scope, input.location_id.as_ref())?;
-        let known = crate::events::store::sessions_by_id(tx, scope.tenant_id(), &input.session_ids)?;
+        let mut d = store::find(tx, id)?.ok_or(AppError::NotFound)?;
+        check_location(tx, input.location_id.as_ref())?;
+        let known = crate::events::store::sessions_by_id(tx, &input.session_ids)?;
         if known.len() != input.session_ids.len() {
             return Err(AppError::invalid("session_ids", "every id must be a session of this tenant"));
         }
@@ -243,11 +243,11 @@ pub fn update(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, in
 /// Revokes a device: its next request fails (DEV-1).
 pub fn revoke(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Result<DeviceView, AppError> {
     state.db.tenant_tx(scope, |tx| {
-        store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
-        if store::revoke(tx, scope.tenant_id(), id, p.audit.at.naive_utc())? == 0 {
+        store::find(tx, id)?.ok_or(AppError::NotFound)?;
+        if store::revoke(tx, id, p.audit.at.naive_utc())? == 0 {
             return Err(AppError::rule(ProblemCode::AlreadyRevoked, "this device is revoked already"));
         }
-        store::clear_card_enrolment(tx, scope.tenant_id(), id)?;
+        store::clear_card_enrolment(tx, id)?;
         audit::record(tx, &p.audit, Event::new(Action::DeviceRevoked, "device", Some(id)))?;
         Ok(())
     })?;
@@ -265,11 +265,11 @@ pub fn request_card_enrolment(
 ) -> Result<CardEnrolmentPending, AppError> {
     let expires_at = p.audit.at.naive_utc() + Duration::minutes(2);
     state.db.tenant_tx(scope, |tx| {
-        let device = store::find(tx, scope.tenant_id(), device_id)?.ok_or(AppError::NotFound)?;
+        let device = store::find(tx, device_id)?.ok_or(AppError::NotFound)?;
         if device.revoked_at.is_some() {
             return Err(AppError::rule(ProblemCode::DeviceRevoked, "this device is revoked"));
         }
-        crate::bookings::store::participant(tx, scope.tenant_id(), &input.participant_id)?
+        crate::bookings::store::participant(tx, &input.participant_id)?
             .ok_or_else(|| AppError::invalid("participant_id", "no such participant"))?;
         store::set_card_enrolment(
             tx,

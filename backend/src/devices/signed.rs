@@ -52,7 +52,7 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
         }
         let device = {
             let mut conn = state.db.conn()?;
-            store::by_id(&mut conn, &device_id).map_err(crate::AppError::from)?
+            store::by_id_unscoped(&mut conn, &device_id).map_err(crate::AppError::from)?
         };
         let Some(device) = device else { return Err(refused(ProblemCode::DeviceUnknown)) };
         // Every device request changes data: none in an offboarding tenant (TOM DEL-1).
@@ -86,17 +86,13 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
         }
         // Keys, signature and nonce in one transaction: one commit per verified request.
         let verified = state.db.tenant_tx(&scope, |tx| {
-            let keys = crate::tenants::service::keys(tx, &scope, &state.master)?;
+            let keys = crate::tenants::service::keys(tx, &state.master)?;
             let secret = keys.decrypt("devices", "secret", &device.id, &device.secret_ciphertext)?;
             let secret = hex::decode(secret.as_bytes()).map_err(|e| crate::AppError::Internal(e.to_string()))?;
             if !protocol::verify(&secret, &method, &path, ts, &nonce, &body, &signature) {
                 return Ok(Err(ProblemCode::BadSignature));
             }
-            Ok(if store::remember_nonce(tx, &device.tenant_id, &device.id, &nonce, now.naive_utc())? {
-                Ok(())
-            } else {
-                Err(ProblemCode::ReplayedNonce)
-            })
+            Ok(if store::remember_nonce(tx, &device.id, &nonce, now.naive_utc())? { Ok(()) } else { Err(ProblemCode::ReplayedNonce) })
         });
         match verified {
             Ok(Ok(())) => {}

@@ -5,7 +5,7 @@ use super::model::{EventRow, InstructorRow};
 use super::store;
 use crate::auth::model::Role;
 use crate::auth::service::Principal;
-use crate::db::DbConnection;
+use crate::db::TenantTx;
 use crate::error::AppError;
 
 /// Which events a staff member may see: admins and organisers all; instructors the ones
@@ -36,9 +36,9 @@ impl EventAccess {
 }
 
 /// The event `id` if `p` may see it; `NotFound` otherwise.
-pub fn visible_event(conn: &mut DbConnection, p: &Principal, tenant_id: &str, id: &str) -> Result<EventRow, AppError> {
-    let event = store::find(conn, tenant_id, id)?.ok_or(AppError::NotFound)?;
-    let instructors = store::instructors(conn, tenant_id, std::slice::from_ref(&event.id))?;
+pub fn visible_event(tx: &mut TenantTx<'_>, p: &Principal, id: &str) -> Result<EventRow, AppError> {
+    let event = store::find(tx, id)?.ok_or(AppError::NotFound)?;
+    let instructors = store::instructors(tx, std::slice::from_ref(&event.id))?;
     if EventAccess::of(p).allows(&event, &instructors) {
         Ok(event)
     } else {

@@ -11,7 +11,7 @@ use super::store;
 use crate::audit::{self, Action, AuditContext, Event};
 use crate::auth::model::Role;
 use crate::auth::service::Principal;
-use crate::db::{Db, DbConnection, TenantScope};
+use crate::db::{Db, TenantScope, TenantTx};
 use crate::error::AppError;
 use crate::problem::ProblemCode;
 use crate::state::AppState;
@@ -40,7 +40,7 @@ struct Checked {
 }
 
 /// Checks an input for event `id` and builds its session and instructor rows.
-fn validate(conn: &mut DbConnection, scope: &TenantScope, input: &EventInput, id: &str) -> Result<Checked, AppError> {
+fn validate(tx: &mut TenantTx<'_>, scope: &TenantScope, input: &EventInput, id: &str) -> Result<Checked, AppError> {
     if !matches!(input.kind.as_str(), "event" | "course") {
         return Err(AppError::invalid("kind", "must be event or course"));
     }
@@ -81,16 +81,16 @@ fn validate(conn: &mut DbConnection, scope: &TenantScope, input: &EventInput, id
     }
     sessions.sort_by_key(|s| s.starts_at);
     if let Some(location) = &input.location_id {
-        if !crate::locations::store::list(conn, scope.tenant_id())?.iter().any(|l| &l.id == location) {
+        if !crate::locations::store::list(tx)?.iter().any(|l| &l.id == location) {
             return Err(AppError::invalid("location_id", "no such location"));
         }
     }
     if let Some(company) = &input.company_id {
-        if !crate::companies::store::exists(conn, scope.tenant_id(), company)? {
+        if !crate::companies::store::exists(tx, company)? {
             return Err(AppError::invalid("company_id", "no such company"));
         }
     }
-    let members = crate::auth::store::memberships_in_tenant(conn, scope.tenant_id())?;
+    let members = crate::auth::store::memberships_in_tenant(tx)?;
     let mut instructors: Vec<InstructorRow> = Vec::new();
     for account in &input.instructor_ids {
         if !members.iter().any(|m| &m.account_id == account && m.role == Role::Instructor.code() && m.disabled_at.is_none()) {
@@ -144,8 +144,8 @@ pub fn create_as(
             updated_at: now,
         };
         store::insert(tx, &row)?;
-        store::replace_sessions(tx, scope.tenant_id(), &id, &sessions)?;
-        store::replace_instructors(tx, scope.tenant_id(), &id, &instructors)?;
+        store::replace_sessions(tx, &id, &sessions)?;
+        store::replace_instructors(tx, &id, &instructors)?;
         audit::record(
             tx,
             ctx,
@@ -162,14 +162,11 @@ pub fn create_as(
 pub fn update(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, input: &EventInput) -> Result<EventView, AppError> {
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
-        crate::db::lock_row(tx, "events", scope.tenant_id(), id)?;
-        let mut row = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
+        crate::db::lock_row(tx, "events", id)?;
+        let mut row = store::find(tx, id)?.ok_or(AppError::NotFound)?;
         let Checked { title, description, fields, sessions, instructors } = validate(tx, scope, input, id)?;
-        let confirmed = store::booking_counts(tx, scope.tenant_id(), &[id.to_owned()])?
-            .iter()
-            .filter(|(_, s, _)| s == "confirmed")
-            .map(|(_, _, n)| *n)
-            .sum::<i64>();
+        let confirmed =
+            store::booking_counts(tx, &[id.to_owned()])?.iter().filter(|(_, s, _)| s == "confirmed").map(|(_, _, n)| *n).sum::<i64>();
         if i64::from(input.capacity) < confirmed {
             return Err(AppError::rule(
                 ProblemCode::CapacityBelowBookings,
@@ -188,8 +185,8 @@ pub fn update(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, in
         row.fields = fields.join(",");
         row.updated_at = now;
         store::update(tx, &row)?;
-        store::replace_sessions(tx, scope.tenant_id(), id, &sessions)?;
-        store::replace_instructors(tx, scope.tenant_id(), id, &instructors)?;
+        store::replace_sessions(tx, id, &sessions)?;
+        store::replace_instructors(tx, id, &instructors)?;
         audit::record(tx, &p.audit, Event::new(Action::EventUpdated, "event", Some(id)).subject(id, row.company_id.as_deref()))?;
         // More seats may let people on the waiting list move up.
         crate::bookings::service::promote_waiting(state, tx, &p.audit, &row, now)?;
@@ -201,8 +198,8 @@ pub fn update(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, in
 pub fn publish(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Result<EventView, AppError> {
     let now = p.audit.at.naive_utc();
     state.db.tenant_tx(scope, |tx| {
-        let row = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
-        if store::set_status(tx, scope.tenant_id(), id, STATUS_DRAFT, STATUS_PUBLISHED, now)? == 0 {
+        let row = store::find(tx, id)?.ok_or(AppError::NotFound)?;
+        if store::set_status(tx, id, STATUS_DRAFT, STATUS_PUBLISHED, now)? == 0 {
             return Err(AppError::rule(ProblemCode::NotADraft, "only a draft can be published"));
         }
         audit::record(tx, &p.audit, Event::new(Action::EventPublished, "event", Some(id)).subject(id, row.company_id.as_deref()))?;
@@ -212,15 +209,15 @@ pub fn publish(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -
 }
 
 /// Builds the views of `rows` with their sessions, instructors and booking counts.
-fn views(conn: &mut DbConnection, tenant_id: &str, rows: Vec<EventRow>, access: &EventAccess) -> Result<Vec<EventView>, AppError> {
+fn views(tx: &mut TenantTx<'_>, rows: Vec<EventRow>, access: &EventAccess) -> Result<Vec<EventView>, AppError> {
     let ids: Vec<String> = rows.iter().map(|e| e.id.clone()).collect();
     let mut sessions: HashMap<String, Vec<SessionView>> = HashMap::new();
-    for s in store::sessions(conn, tenant_id, &ids)? {
+    for s in store::sessions(tx, &ids)? {
         sessions.entry(s.event_id.clone()).or_default().push(s.into());
     }
-    let instructors = store::instructors(conn, tenant_id, &ids)?;
+    let instructors = store::instructors(tx, &ids)?;
     let mut counts: HashMap<(String, String), i64> = HashMap::new();
-    for (event, status, n) in store::booking_counts(conn, tenant_id, &ids)? {
+    for (event, status, n) in store::booking_counts(tx, &ids)? {
         counts.insert((event, status), n);
     }
     Ok(rows
@@ -251,16 +248,16 @@ fn views(conn: &mut DbConnection, tenant_id: &str, rows: Vec<EventRow>, access: 
 
 pub fn list(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<Vec<EventView>, AppError> {
     state.db.tenant_tx(scope, |tx| {
-        let rows = store::list(tx, scope.tenant_id())?;
-        views(tx, scope.tenant_id(), rows, &EventAccess::of(p))
+        let rows = store::list(tx)?;
+        views(tx, rows, &EventAccess::of(p))
     })
 }
 
 /// One event the caller may see; others (and other tenants') are not found.
 pub fn get(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Result<EventView, AppError> {
     state.db.tenant_tx(scope, |tx| {
-        let row = store::find(tx, scope.tenant_id(), id)?.ok_or(AppError::NotFound)?;
-        views(tx, scope.tenant_id(), vec![row], &EventAccess::of(p))?.pop().ok_or(AppError::NotFound)
+        let row = store::find(tx, id)?.ok_or(AppError::NotFound)?;
+        views(tx, vec![row], &EventAccess::of(p))?.pop().ok_or(AppError::NotFound)
     })
 }
 
@@ -274,12 +271,12 @@ pub fn public_view(
     now: NaiveDateTime,
 ) -> Result<PublicEvent, AppError> {
     state.db.tenant_tx(scope, |tx| {
-        let row = store::find(tx, scope.tenant_id(), id)?.filter(|e| e.status != STATUS_DRAFT).ok_or(AppError::NotFound)?;
+        let row = store::find(tx, id)?.filter(|e| e.status != STATUS_DRAFT).ok_or(AppError::NotFound)?;
         let location_name = match &row.location_id {
-            Some(l) => crate::locations::store::list(tx, scope.tenant_id())?.into_iter().find(|x| &x.id == l).map(|x| x.name),
+            Some(l) => crate::locations::store::list(tx)?.into_iter().find(|x| &x.id == l).map(|x| x.name),
             None => None,
         };
-        let view = views(tx, scope.tenant_id(), vec![row.clone()], &EventAccess::All)?.pop().ok_or(AppError::NotFound)?;
+        let view = views(tx, vec![row.clone()], &EventAccess::All)?.pop().ok_or(AppError::NotFound)?;
         Ok(PublicEvent {
             id: row.id.clone(),
             tenant_name: tenant_name.to_owned(),

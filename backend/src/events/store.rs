@@ -3,23 +3,27 @@ use diesel::prelude::*;
 
 use super::model::{EventRow, InstructorRow, SessionRow};
 use crate::db::schema::{bookings, event_instructors, event_sessions, events};
-use crate::db::DbConnection;
+use crate::db::TenantTx;
 
-pub fn insert(conn: &mut DbConnection, event: &EventRow) -> QueryResult<usize> {
+pub fn insert(tx: &mut TenantTx<'_>, event: &EventRow) -> QueryResult<usize> {
+    let conn = tx.conn();
     diesel::insert_into(events::table).values(event).execute(conn)
 }
 
-pub fn find(conn: &mut DbConnection, tenant_id: &str, id: &str) -> QueryResult<Option<EventRow>> {
+pub fn find(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<EventRow>> {
+    let (conn, tenant_id) = tx.parts();
     events::table.find((tenant_id, id)).select(EventRow::as_select()).first(conn).optional()
 }
 
-pub fn list(conn: &mut DbConnection, tenant_id: &str) -> QueryResult<Vec<EventRow>> {
+pub fn list(tx: &mut TenantTx<'_>) -> QueryResult<Vec<EventRow>> {
+    let (conn, tenant_id) = tx.parts();
     events::table.filter(events::tenant_id.eq(tenant_id)).order(events::created_at.desc()).select(EventRow::as_select()).load(conn)
 }
 
 /// Replaces the editable fields; id, tenant, status and creator stay.
-pub fn update(conn: &mut DbConnection, e: &EventRow) -> QueryResult<usize> {
-    diesel::update(events::table.find((&e.tenant_id, &e.id)))
+pub fn update(tx: &mut TenantTx<'_>, e: &EventRow) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
+    diesel::update(events::table.find((tenant_id, &e.id)))
         .set((
             events::kind.eq(&e.kind),
             events::title.eq(&e.title),
@@ -36,13 +40,15 @@ pub fn update(conn: &mut DbConnection, e: &EventRow) -> QueryResult<usize> {
         .execute(conn)
 }
 
-pub fn set_status(conn: &mut DbConnection, tenant_id: &str, id: &str, from: &str, to: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn set_status(tx: &mut TenantTx<'_>, id: &str, from: &str, to: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
     diesel::update(events::table.find((tenant_id, id)).filter(events::status.eq(from)))
         .set((events::status.eq(to), events::updated_at.eq(now)))
         .execute(conn)
 }
 
-pub fn sessions(conn: &mut DbConnection, tenant_id: &str, event_ids: &[String]) -> QueryResult<Vec<SessionRow>> {
+pub fn sessions(tx: &mut TenantTx<'_>, event_ids: &[String]) -> QueryResult<Vec<SessionRow>> {
+    let (conn, tenant_id) = tx.parts();
     event_sessions::table
         .filter(event_sessions::tenant_id.eq(tenant_id))
         .filter(event_sessions::event_id.eq_any(event_ids))
@@ -51,7 +57,8 @@ pub fn sessions(conn: &mut DbConnection, tenant_id: &str, event_ids: &[String]) 
         .load(conn)
 }
 
-pub fn replace_sessions(conn: &mut DbConnection, tenant_id: &str, event_id: &str, rows: &[SessionRow]) -> QueryResult<()> {
+pub fn replace_sessions(tx: &mut TenantTx<'_>, event_id: &str, rows: &[SessionRow]) -> QueryResult<()> {
+    let (conn, tenant_id) = tx.parts();
     diesel::delete(event_sessions::table.filter(event_sessions::tenant_id.eq(tenant_id)).filter(event_sessions::event_id.eq(event_id)))
         .execute(conn)?;
     for row in rows {
@@ -60,7 +67,8 @@ pub fn replace_sessions(conn: &mut DbConnection, tenant_id: &str, event_id: &str
     Ok(())
 }
 
-pub fn instructors(conn: &mut DbConnection, tenant_id: &str, event_ids: &[String]) -> QueryResult<Vec<InstructorRow>> {
+pub fn instructors(tx: &mut TenantTx<'_>, event_ids: &[String]) -> QueryResult<Vec<InstructorRow>> {
+    let (conn, tenant_id) = tx.parts();
     event_instructors::table
         .filter(event_instructors::tenant_id.eq(tenant_id))
         .filter(event_instructors::event_id.eq_any(event_ids))
@@ -68,7 +76,8 @@ pub fn instructors(conn: &mut DbConnection, tenant_id: &str, event_ids: &[String
         .load(conn)
 }
 
-pub fn replace_instructors(conn: &mut DbConnection, tenant_id: &str, event_id: &str, rows: &[InstructorRow]) -> QueryResult<()> {
+pub fn replace_instructors(tx: &mut TenantTx<'_>, event_id: &str, rows: &[InstructorRow]) -> QueryResult<()> {
+    let (conn, tenant_id) = tx.parts();
     diesel::delete(
         event_instructors::table.filter(event_instructors::tenant_id.eq(tenant_id)).filter(event_instructors::event_id.eq(event_id)),
     )
@@ -80,7 +89,8 @@ pub fn replace_instructors(conn: &mut DbConnection, tenant_id: &str, event_id: &
 }
 
 /// (event id, status, count) of the bookings of these events.
-pub fn booking_counts(conn: &mut DbConnection, tenant_id: &str, event_ids: &[String]) -> QueryResult<Vec<(String, String, i64)>> {
+pub fn booking_counts(tx: &mut TenantTx<'_>, event_ids: &[String]) -> QueryResult<Vec<(String, String, i64)>> {
+    let (conn, tenant_id) = tx.parts();
     bookings::table
         .filter(bookings::tenant_id.eq(tenant_id))
         .filter(bookings::event_id.eq_any(event_ids))
@@ -89,7 +99,8 @@ pub fn booking_counts(conn: &mut DbConnection, tenant_id: &str, event_ids: &[Str
         .load(conn)
 }
 
-pub fn sessions_by_id(conn: &mut DbConnection, tenant_id: &str, ids: &[String]) -> QueryResult<Vec<SessionRow>> {
+pub fn sessions_by_id(tx: &mut TenantTx<'_>, ids: &[String]) -> QueryResult<Vec<SessionRow>> {
+    let (conn, tenant_id) = tx.parts();
     event_sessions::table
         .filter(event_sessions::tenant_id.eq(tenant_id))
         .filter(event_sessions::id.eq_any(ids))

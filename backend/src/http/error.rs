@@ -159,34 +159,8 @@ fn title(code: ProblemCode) -> &'static str {
         NotReady => "The database does not answer",
         Unavailable => "Service temporarily unavailable",
         InternalError => "Internal server error",
-        AdminLimitReached
-        | LastPrimaryAdmin
-        | CannotDisableSelf
-        | AlreadyMember
-        | AlreadyInvited
-        | AlreadyRevoked
-        | MfaRequiredByTenant
-        | NoChallenge
-        | NoEnrolment
-        | TotpPending
-        | NotADraft
-        | CapacityBelowBookings
-        | BookingClosed
-        | EventFull
-        | AlreadyBooked
-        | AlreadyCancelled
-        | SameEvent
-        | EmailInUse
-        | Restricted
-        | AlreadyRecorded
-        | AlreadyHandled
-        | AlreadyErased
-        | AlreadyCorrected
-        | TenantNotActive
-        | TenantOffboarded
-        | OffboardingStarted
-        | NotOffboarding
-        | ExportWindowOpen => "A rule does not allow this",
+        // Every other code is a rule of the domain that refuses the change (409).
+        _ => "A rule does not allow this",
     }
 }
 

@@ -34,37 +34,38 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
     let assignment = RoleAssignment { role: input.role.clone(), is_primary: false, company_id: input.company_id.clone(), course_id: None };
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     let (role, tenant) = {
-        let mut conn = state.db.conn()?;
-        let role = members::validate_assignment(&mut conn, scope, &assignment)?;
-        let tenant = crate::tenants::store::find(&mut conn, scope.tenant_id())?.ok_or(AppError::NotFound)?;
-        (role, tenant)
+        state.db.tenant_read(scope, |tx| {
+            let role = members::validate_assignment(tx, &assignment)?;
+            let tenant = crate::tenants::store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound)?;
+            Ok((role, tenant))
+        })?
     };
     if role.is_admin() {
         authorize(state, p, Permission::AdminRolesGrant)?;
     }
     let keys = load_keys(&state.db, &state.master, scope)?;
     let email_index = keys.blind_index("invitations", "email", &email);
-    {
-        let mut conn = state.db.conn()?;
-        let all = auth_store::memberships_in_tenant(&mut conn, scope.tenant_id())?;
-        let account = accounts::find_by_email_index(&mut conn, &state.master.platform_keys().blind_index("accounts", "email", &email))?;
+    state.db.tenant_read(scope, |tx| {
+        let all = auth_store::memberships_in_tenant(tx)?;
+        let account = accounts::find_by_email_index(tx, &state.master.platform_keys().blind_index("accounts", "email", &email))?;
         if account.is_some_and(|a| all.iter().any(|m| m.account_id == a.id)) {
             return Err(AppError::rule(ProblemCode::AlreadyMember, "this person is already a member of the tenant"));
         }
         members::check_admin_limit(
             state,
-            &mut conn,
+            tx,
             AdminLimit { scope, account_id: "", accepting: None },
             std::slice::from_ref(&assignment),
             now,
         )?;
-        if store::open_in_tenant(&mut conn, scope.tenant_id(), now)?.iter().any(|i| i.email_index == email_index) {
+        if store::open_in_tenant(tx, now)?.iter().any(|i| i.email_index == email_index) {
             return Err(AppError::rule(
                 ProblemCode::AlreadyInvited,
                 "an open invitation for this email exists; revoke it to send a new one",
             ));
         }
-    }
+        Ok(())
+    })?;
     let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
     let id = Uuid::now_v7().to_string();
     let expires_at = now + Duration::days(i64::from(state.config.auth.invitation_days));
@@ -113,13 +114,19 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
 /// The tenant's open invitations with their mail's delivery status.
 pub fn list(state: &AppState, scope: &TenantScope, now: NaiveDateTime) -> Result<Vec<InvitationView>, AppError> {
     let keys = load_keys(&state.db, &state.master, scope)?;
-    let mut conn = state.db.conn()?;
     let mut out = Vec::new();
-    for i in store::open_in_tenant(&mut conn, scope.tenant_id(), now)? {
-        let mail_status = match &i.mail_id {
-            Some(id) => notify::service::status(&mut conn, id)?,
-            None => None,
-        };
+    let open = state.db.tenant_read(scope, |tx| {
+        let mut open = Vec::new();
+        for i in store::open_in_tenant(tx, now)? {
+            let mail_status = match &i.mail_id {
+                Some(id) => notify::service::status(tx, id)?,
+                None => None,
+            };
+            open.push((i, mail_status));
+        }
+        Ok(open)
+    })?;
+    for (i, mail_status) in open {
         out.push(InvitationView {
             email: keys.decrypt("invitations", "email", &i.id, &i.email_ciphertext)?.to_string(),
             id: i.id,
@@ -136,7 +143,7 @@ pub fn list(state: &AppState, scope: &TenantScope, now: NaiveDateTime) -> Result
 pub fn revoke(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Result<(), AppError> {
     let now = p.audit.at.naive_utc();
     state.db.tenant_tx(scope, |tx| {
-        if store::revoke(tx, scope.tenant_id(), id, now)? == 0 {
+        if store::revoke(tx, id, now)? == 0 {
             return Err(AppError::NotFound);
         }
         audit::record(tx, &p.audit, Event::new(Action::InvitationRevoked, "invitation", Some(id)))?;
@@ -149,10 +156,8 @@ fn open_invitation(state: &AppState, token: &str, now: NaiveDateTime) -> Result<
     if token.is_empty() || token.len() > 128 {
         return Err(invalid());
     }
-    let invitation = {
-        let mut conn = state.db.conn()?;
-        store::by_token_hash(&mut conn, &token_hash(token))?
-    };
+    // Unscoped: the token names the tenant, so it is looked up before there is a scope.
+    let invitation = store::by_token_hash(&mut *state.db.conn()?, &token_hash(token))?;
     let invitation = invitation.filter(|i| i.is_open(now)).ok_or_else(invalid)?;
     // Links into an offboarding tenant are void (TOM DEL-1).
     if crate::offboarding::store::status(&mut *state.db.conn()?, &invitation.tenant_id)?.as_deref()
@@ -204,27 +209,26 @@ pub fn accept(state: &AppState, origin: &Origin, token: &str, pw: &str) -> Resul
     };
     let assignment =
         RoleAssignment { role: invitation.role.clone(), is_primary: false, company_id: invitation.company_id.clone(), course_id: None };
-    {
-        let mut conn = state.db.conn()?;
-        let all = auth_store::memberships_in_tenant(&mut conn, scope.tenant_id())?;
+    state.db.tenant_read(&scope, |tx| {
+        let all = auth_store::memberships_in_tenant(tx)?;
         if all.iter().any(|m| m.account_id == account.id) {
             return Err(AppError::rule(ProblemCode::AlreadyMember, "this account is already a member of the tenant"));
         }
         // The limit held when the invitation was made; others may have been granted since.
         let limit = AdminLimit { scope: &scope, account_id: &account.id, accepting: Some(&invitation.id) };
-        members::check_admin_limit(state, &mut conn, limit, std::slice::from_ref(&assignment), now)?;
-    }
+        members::check_admin_limit(state, tx, limit, std::slice::from_ref(&assignment), now)
+    })?;
     let ctx = context(origin, &account.id);
     state.db.platform_tx(|tx| {
         if is_new {
             accounts::insert(tx, &account)?;
             audit::record(tx, &ctx, Event::new(Action::AccountCreated, "account", Some(&account.id)).detail("via", "invitation"))?;
         }
-        tx.enter_tenant(&scope)?;
-        if store::accept(tx, scope.tenant_id(), &invitation.id, &account.id, now)? == 0 {
+        let tx = &mut tx.enter_tenant(&scope)?;
+        if store::accept(tx, &invitation.id, &account.id, now)? == 0 {
             return Err(invalid());
         }
-        members::grant(tx, &scope, &account.id, std::slice::from_ref(&assignment), now, None)?;
+        members::grant(tx, &account.id, std::slice::from_ref(&assignment), now, None)?;
         audit::record(tx, &ctx, Event::new(Action::InvitationAccepted, "invitation", Some(&invitation.id)))?;
         audit::record(
             tx,

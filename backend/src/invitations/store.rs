@@ -3,9 +3,10 @@ use diesel::prelude::*;
 
 use super::model::Invitation;
 use crate::db::schema::invitations;
-use crate::db::DbConnection;
+use crate::db::{DbConnection, TenantTx};
 
-pub fn insert(conn: &mut DbConnection, invitation: &Invitation) -> QueryResult<usize> {
+pub fn insert(tx: &mut TenantTx<'_>, invitation: &Invitation) -> QueryResult<usize> {
+    let conn = tx.conn();
     diesel::insert_into(invitations::table).values(invitation).execute(conn)
 }
 
@@ -13,7 +14,8 @@ pub fn by_token_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option
     invitations::table.filter(invitations::token_hash.eq(hash)).select(Invitation::as_select()).first(conn).optional()
 }
 
-pub fn open_in_tenant(conn: &mut DbConnection, tenant_id: &str, now: NaiveDateTime) -> QueryResult<Vec<Invitation>> {
+pub fn open_in_tenant(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryResult<Vec<Invitation>> {
+    let (conn, tenant_id) = tx.parts();
     invitations::table
         .filter(invitations::tenant_id.eq(tenant_id))
         .filter(invitations::accepted_at.is_null())
@@ -24,7 +26,8 @@ pub fn open_in_tenant(conn: &mut DbConnection, tenant_id: &str, now: NaiveDateTi
         .load(conn)
 }
 
-pub fn revoke(conn: &mut DbConnection, tenant_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn revoke(tx: &mut TenantTx<'_>, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
     diesel::update(
         invitations::table.find((tenant_id, id)).filter(invitations::accepted_at.is_null()).filter(invitations::revoked_at.is_null()),
     )
@@ -33,7 +36,8 @@ pub fn revoke(conn: &mut DbConnection, tenant_id: &str, id: &str, now: NaiveDate
 }
 
 /// Marks an open invitation accepted; 0 when someone else was quicker (single use).
-pub fn accept(conn: &mut DbConnection, tenant_id: &str, id: &str, account_id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn accept(tx: &mut TenantTx<'_>, id: &str, account_id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
     diesel::update(
         invitations::table.find((tenant_id, id)).filter(invitations::accepted_at.is_null()).filter(invitations::revoked_at.is_null()),
     )

@@ -42,14 +42,14 @@ pub fn create(db: &Db, scope: &TenantScope, ctx: &AuditContext, input: NewLocati
 }
 
 pub fn list(db: &Db, scope: &TenantScope) -> Result<Vec<Location>, AppError> {
-    db.tenant_tx(scope, |conn| Ok(store::list(conn, scope.tenant_id())?))
+    db.tenant_read(scope, |tx| Ok(store::list(tx)?))
 }
 
 /// Renames a location of the tenant in scope; another tenant's id is simply not found.
 pub fn rename(db: &Db, scope: &TenantScope, ctx: &AuditContext, id: &str, name: &str) -> Result<(), AppError> {
     let name = validate_name(name)?;
     db.tenant_tx(scope, |tx| {
-        if store::rename(tx, scope.tenant_id(), id, &name, ctx.at.naive_utc())? == 0 {
+        if store::rename(tx, id, &name, ctx.at.naive_utc())? == 0 {
             return Err(AppError::NotFound);
         }
         audit::record(tx, ctx, Event::new(Action::LocationUpdated, "location", Some(id)).detail("fields", "name"))?;
@@ -60,6 +60,6 @@ pub fn rename(db: &Db, scope: &TenantScope, ctx: &AuditContext, id: &str, name: 
 /// The location `id` and the rooms inside it (a kiosk at the entrance greets taps on
 /// every device inside).
 pub fn with_rooms(db: &Db, scope: &TenantScope, id: &str) -> Result<Vec<String>, AppError> {
-    let all = db.tenant_tx(scope, |tx| Ok(store::list(tx, scope.tenant_id())?))?;
+    let all = db.tenant_read(scope, |tx| Ok(store::list(tx)?))?;
     Ok(all.into_iter().filter(|x| x.id == id || x.parent_id.as_deref() == Some(id)).map(|x| x.id).collect())
 }

@@ -10,7 +10,7 @@ use crate::auth::model::{Membership, Role};
 use crate::auth::policy::{authorize, Permission};
 use crate::auth::service::Principal;
 use crate::auth::store;
-use crate::db::{DbConnection, TenantScope, Tx};
+use crate::db::{DbConnection, TenantScope, TenantTx};
 use crate::error::AppError;
 use crate::problem::ProblemCode;
 use crate::state::AppState;
@@ -53,20 +53,23 @@ fn member_view(
 
 /// Every account of the tenant with roles, last sign-in and flags (TOM AUTHZ-5).
 pub fn review(state: &AppState, scope: &TenantScope, now: NaiveDateTime) -> Result<Vec<Member>, AppError> {
-    let mut conn = state.db.conn()?;
-    let members = by_account(store::memberships_in_tenant(&mut conn, scope.tenant_id())?);
-    let mut out = Vec::with_capacity(members.len());
-    for (account_id, held) in &members {
-        out.push(member_view(state, &mut conn, account_id, held, now)?);
-    }
+    let mut out = state.db.tenant_read(scope, |tx| {
+        let members = by_account(store::memberships_in_tenant(tx)?);
+        let mut out = Vec::with_capacity(members.len());
+        for (account_id, held) in &members {
+            out.push(member_view(state, tx, account_id, held, now)?);
+        }
+        Ok(out)
+    })?;
     out.sort_by(|a, b| a.email.cmp(&b.email));
     Ok(out)
 }
 
 pub fn one(state: &AppState, scope: &TenantScope, account_id: &str, now: NaiveDateTime) -> Result<Member, AppError> {
-    let mut conn = state.db.conn()?;
-    let held = held_in(&mut conn, scope, account_id)?;
-    member_view(state, &mut conn, account_id, &held, now)
+    state.db.tenant_read(scope, |tx| {
+        let held = held_in(tx, scope, account_id)?;
+        member_view(state, tx, account_id, &held, now)
+    })
 }
 
 /// The account's memberships in the tenant; an account outside it is not found (SEP-3).
@@ -80,7 +83,7 @@ fn held_in(conn: &mut DbConnection, scope: &TenantScope, account_id: &str) -> Re
 
 /// Checks a requested role and its scope; partner admins and participants are not
 /// assigned here (the operator and the bookings do that).
-pub fn validate_assignment(conn: &mut DbConnection, scope: &TenantScope, a: &RoleAssignment) -> Result<Role, AppError> {
+pub fn validate_assignment(tx: &mut TenantTx<'_>, a: &RoleAssignment) -> Result<Role, AppError> {
     let role = Role::from_code(&a.role)
         .filter(|r| !matches!(r, Role::PartnerAdmin | Role::Participant))
         .ok_or_else(|| AppError::invalid("role", "must be tenant_admin, company_admin, organiser or instructor"))?;
@@ -90,7 +93,7 @@ pub fn validate_assignment(conn: &mut DbConnection, scope: &TenantScope, a: &Rol
     match (&a.company_id, role) {
         (None, Role::CompanyAdmin) => return Err(AppError::invalid("company_id", "is required for a company admin")),
         (Some(_), r) if r != Role::CompanyAdmin => return Err(AppError::invalid("company_id", "only a company admin has a company")),
-        (Some(id), _) if id.len() > MAX_SCOPE_ID || !crate::companies::store::exists(conn, scope.tenant_id(), id)? => {
+        (Some(id), _) if id.len() > MAX_SCOPE_ID || !crate::companies::store::exists(tx, id)? => {
             return Err(AppError::invalid("company_id", "is not a company of this tenant"));
         }
         _ => {}
@@ -139,7 +142,7 @@ pub struct AdminLimit<'a> {
 
 pub fn check_admin_limit(
     state: &AppState,
-    conn: &mut DbConnection,
+    tx: &mut TenantTx<'_>,
     limit: AdminLimit<'_>,
     new: &[RoleAssignment],
     now: NaiveDateTime,
@@ -147,8 +150,8 @@ pub fn check_admin_limit(
     if !holds_admin(new) {
         return Ok(());
     }
-    let all = store::memberships_in_tenant(conn, limit.scope.tenant_id())?;
-    let invited = crate::invitations::store::open_in_tenant(conn, limit.scope.tenant_id(), now)?
+    let all = store::memberships_in_tenant(tx)?;
+    let invited = crate::invitations::store::open_in_tenant(tx, now)?
         .iter()
         .filter(|i| Some(i.id.as_str()) != limit.accepting && Role::from_code(&i.role).is_some_and(Role::is_admin))
         .count();
@@ -162,18 +165,18 @@ pub fn check_admin_limit(
 
 /// Inserts memberships for `assignments` inside `tx`.
 pub fn grant(
-    tx: &mut Tx<'_>,
-    scope: &TenantScope,
+    tx: &mut TenantTx<'_>,
     account_id: &str,
     assignments: &[RoleAssignment],
     now: NaiveDateTime,
     disabled_at: Option<NaiveDateTime>,
 ) -> Result<(), AppError> {
+    let tenant_id = tx.tenant_id().to_owned();
     for a in assignments {
         store::insert_membership(
             tx,
             &Membership {
-                tenant_id: scope.tenant_id().to_owned(),
+                tenant_id: tenant_id.clone(),
                 id: Uuid::now_v7().to_string(),
                 account_id: account_id.to_owned(),
                 role: a.role.clone(),
@@ -213,16 +216,18 @@ pub fn set_roles(
 
 fn change_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_id: &str, roles: &[RoleAssignment]) -> Result<(), AppError> {
     let now = p.audit.at.naive_utc();
-    let mut conn = state.db.conn()?;
-    let held = held_in(&mut conn, scope, account_id)?;
-    let mut wanted = Vec::with_capacity(roles.len());
-    for a in roles {
-        validate_assignment(&mut conn, scope, a)?;
-        if wanted.contains(a) {
-            return Err(AppError::invalid("roles", "lists a role twice"));
+    let (held, wanted) = state.db.tenant_read(scope, |tx| {
+        let held = held_in(tx, scope, account_id)?;
+        let mut wanted = Vec::with_capacity(roles.len());
+        for a in roles {
+            validate_assignment(tx, a)?;
+            if wanted.contains(a) {
+                return Err(AppError::invalid("roles", "lists a role twice"));
+            }
+            wanted.push(a.clone());
         }
-        wanted.push(a.clone());
-    }
+        Ok((held, wanted))
+    })?;
     let (partner, current): (Vec<Membership>, Vec<Membership>) = held.into_iter().partition(|m| m.role == Role::PartnerAdmin.code());
     let before: Vec<RoleAssignment> = current.iter().map(assignment).collect();
     let changed_admin = before
@@ -233,21 +238,21 @@ fn change_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_id
     if changed_admin {
         authorize(state, p, Permission::AdminRolesGrant)?;
     }
-    let all = store::memberships_in_tenant(&mut conn, scope.tenant_id())?;
-    let was_primary = current.iter().any(|m| m.is_primary && m.role == Role::TenantAdmin.code());
-    let stays_primary = wanted.iter().any(|a| a.is_primary);
-    if was_primary && !stays_primary && !other_primary_exists(&all, account_id) {
-        return Err(AppError::rule(ProblemCode::LastPrimaryAdmin, "the tenant needs at least one primary admin"));
-    }
-    check_admin_limit(state, &mut conn, AdminLimit { scope, account_id, accepting: None }, &wanted, now)?;
-    drop(conn);
-    let disabled_at = current.first().and_then(|m| m.disabled_at);
-    state.db.platform_tx(|tx| {
-        for m in &current {
-            store::delete_membership(tx, &m.tenant_id, &m.id)?;
+    state.db.tenant_read(scope, |tx| {
+        let all = store::memberships_in_tenant(tx)?;
+        let was_primary = current.iter().any(|m| m.is_primary && m.role == Role::TenantAdmin.code());
+        let stays_primary = wanted.iter().any(|a| a.is_primary);
+        if was_primary && !stays_primary && !other_primary_exists(&all, account_id) {
+            return Err(AppError::rule(ProblemCode::LastPrimaryAdmin, "the tenant needs at least one primary admin"));
         }
-        grant(tx, scope, account_id, &wanted, now, disabled_at)?;
-        tx.enter_tenant(scope)?;
+        check_admin_limit(state, tx, AdminLimit { scope, account_id, accepting: None }, &wanted, now)
+    })?;
+    let disabled_at = current.first().and_then(|m| m.disabled_at);
+    state.db.tenant_tx(scope, |tx| {
+        for m in &current {
+            store::delete_membership(tx, &m.id)?;
+        }
+        grant(tx, account_id, &wanted, now, disabled_at)?;
         let codes = |list: &[RoleAssignment]| list.iter().map(|a| a.role.clone()).collect::<Vec<_>>();
         let (action, ended) = if wanted.is_empty() && partner.is_empty() {
             (Action::MembershipRevoked, store::end_sessions_of(tx, account_id, None, Some(scope.tenant_id()), now, "membership_revoked")?)
@@ -278,23 +283,23 @@ fn change_disabled(state: &AppState, p: &Principal, scope: &TenantScope, account
         return Err(AppError::rule(ProblemCode::CannotDisableSelf, "you cannot disable your own account"));
     }
     let now = p.audit.at.naive_utc();
-    let mut conn = state.db.conn()?;
-    let held = held_in(&mut conn, scope, account_id)?;
+    let held = state.db.tenant_read(scope, |tx| held_in(tx, scope, account_id))?;
     let roles: Vec<RoleAssignment> = held.iter().map(assignment).collect();
     if holds_admin(&roles) {
         authorize(state, p, Permission::AdminRolesGrant)?;
     }
-    let all = store::memberships_in_tenant(&mut conn, scope.tenant_id())?;
-    if disable && roles.iter().any(|a| a.is_primary) && !other_primary_exists(&all, account_id) {
-        return Err(AppError::rule(ProblemCode::LastPrimaryAdmin, "the tenant needs at least one primary admin"));
-    }
-    if !disable {
-        check_admin_limit(state, &mut conn, AdminLimit { scope, account_id, accepting: None }, &roles, now)?;
-    }
-    drop(conn);
-    state.db.platform_tx(|tx| {
-        store::set_memberships_disabled(tx, scope.tenant_id(), account_id, disable.then_some(now))?;
-        tx.enter_tenant(scope)?;
+    state.db.tenant_read(scope, |tx| {
+        let all = store::memberships_in_tenant(tx)?;
+        if disable && roles.iter().any(|a| a.is_primary) && !other_primary_exists(&all, account_id) {
+            return Err(AppError::rule(ProblemCode::LastPrimaryAdmin, "the tenant needs at least one primary admin"));
+        }
+        if !disable {
+            check_admin_limit(state, tx, AdminLimit { scope, account_id, accepting: None }, &roles, now)?;
+        }
+        Ok(())
+    })?;
+    state.db.tenant_tx(scope, |tx| {
+        store::set_memberships_disabled(tx, account_id, disable.then_some(now))?;
         let action = if disable { Action::MemberDisabled } else { Action::MemberEnabled };
         audit::record(tx, &p.audit, Event::new(action, "account", Some(account_id)))?;
         if disable {
@@ -320,21 +325,19 @@ pub fn disable_dormant(state: &AppState) -> Result<usize, AppError> {
     let mut disabled = 0;
     for tenant in tenants {
         let scope = TenantScope::named_by_operator(tenant.id.clone());
-        let mut conn = state.db.conn()?;
-        let all = store::memberships_in_tenant(&mut conn, &tenant.id)?;
+        let all = state.db.tenant_read(&scope, |tx| Ok(store::memberships_in_tenant(tx)?))?;
         for (account_id, held) in by_account(all.clone()) {
             if held.iter().all(|m| m.disabled_at.is_some()) {
                 continue;
             }
-            let Some(account) = accounts::find(&mut conn, &account_id)? else { continue };
+            let Some(account) = accounts::find(&mut *state.db.conn()?, &account_id)? else { continue };
             let dormant = account.last_sign_in_at.unwrap_or(account.created_at) < since;
             let last_primary = held.iter().any(|m| m.is_primary && m.disabled_at.is_none()) && !other_primary_exists(&all, &account_id);
             if !dormant || last_primary {
                 continue;
             }
-            state.db.platform_tx(|tx| {
-                store::set_memberships_disabled(tx, &tenant.id, &account_id, Some(now))?;
-                tx.enter_tenant(&scope)?;
+            state.db.tenant_tx(&scope, |tx| {
+                store::set_memberships_disabled(tx, &account_id, Some(now))?;
                 audit::record(tx, &ctx, Event::new(Action::MemberDisabled, "account", Some(&account_id)).detail("reason", "dormant"))?;
                 for id in store::end_sessions_of(tx, &account_id, None, Some(&tenant.id), now, "account_disabled")? {
                     audit::record(tx, &ctx, Event::new(Action::SessionEnded, "session", Some(&id)).detail("reason", "account_disabled"))?;

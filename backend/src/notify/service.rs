@@ -8,7 +8,7 @@ use super::store;
 use super::transport::Transport;
 use crate::audit::{self, Action, AuditContext, Event, Outcome};
 use crate::crypto::{normalize_email, TenantKeys};
-use crate::db::{TenantScope, Tx};
+use crate::db::{DbConnection, TenantScope, Tx};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::tenants::service::load_keys;
@@ -16,7 +16,7 @@ use crate::tenants::service::load_keys;
 /// Queues `message` inside the caller's transaction: the mail exists exactly when the
 /// change that causes it commits. `keys` are the tenant's (or the platform's) keys.
 pub fn enqueue(
-    tx: &mut Tx<'_>,
+    conn: &mut DbConnection,
     keys: &TenantKeys,
     tenant_id: Option<&str>,
     purpose: &str,
@@ -26,7 +26,7 @@ pub fn enqueue(
     let id = Uuid::now_v7().to_string();
     let payload = serde_json::to_string(message).map_err(|e| AppError::Internal(e.to_string()))?;
     store::insert(
-        tx,
+        conn,
         &OutboxRow {
             payload_ciphertext: Some(keys.encrypt("mail_outbox", "payload", &id, &payload)),
             recipient_index: keys.blind_index("mail_outbox", "recipient", &normalize_email(&message.to)),
@@ -124,10 +124,8 @@ pub fn deliver_due(state: &AppState) -> Result<usize, AppError> {
             }
             Ok(())
         };
-        match &row.sender_tenant_id {
-            Some(id) => state.db.tenant_tx(&TenantScope::named_by_operator(id.as_str()), record)?,
-            None => state.db.platform_tx(record)?,
-        }
+        let sender = row.sender_tenant_id.as_deref().map(TenantScope::named_by_operator);
+        state.db.tx_in(sender.as_ref(), record)?;
         match result {
             Ok(()) => sent += 1,
             Err(e) => tracing::warn!(mail_id = %row.id, attempts, give_up, cause = %e.message, "mail not sent"),

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use super::model::{MailStatus, OutboxRow};
 use crate::db::schema::mail_outbox;
-use crate::db::DbConnection;
+use crate::db::{DbConnection, TenantTx};
 
 pub fn insert(conn: &mut DbConnection, row: &OutboxRow) -> QueryResult<usize> {
     diesel::insert_into(mail_outbox::table).values(row).execute(conn)
@@ -72,7 +72,8 @@ pub fn mark_attempt_failed(
 }
 
 /// The mails sent for a tenant to one recipient (by blind index), oldest first.
-pub fn for_recipient(conn: &mut DbConnection, tenant_id: &str, recipient_index: &[u8]) -> QueryResult<Vec<OutboxRow>> {
+pub fn for_recipient(tx: &mut TenantTx<'_>, recipient_index: &[u8]) -> QueryResult<Vec<OutboxRow>> {
+    let (conn, tenant_id) = tx.parts();
     mail_outbox::table
         .filter(mail_outbox::sender_tenant_id.eq(tenant_id))
         .filter(mail_outbox::recipient_index.eq(recipient_index))

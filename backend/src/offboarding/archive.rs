@@ -8,10 +8,10 @@
 //! HMACs), and queued mails (transient copies of what the other tables hold).
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use diesel::prelude::*;
 use serde_json::{json, Map, Value};
 
 use super::certificate::sha256_hex;
+use super::store;
 use crate::attendance::model::{AttendanceRow, CardRow, TapRow};
 use crate::audit::deletion::{self, Deletion};
 use crate::audit::model::Entry;
@@ -19,11 +19,7 @@ use crate::auth::model::Membership;
 use crate::bookings::model::{BookingRow, ParticipantRow};
 use crate::companies::model::Company;
 use crate::crypto::{MasterKey, PlatformSigner, TenantKeys};
-use crate::db::schema::{
-    attendance, audit_entries, bookings, cards, companies, device_taps, devices, event_instructors, event_sessions, events, invitations,
-    locations, memberships, participants, subject_requests,
-};
-use crate::db::DbConnection;
+use crate::db::TenantTx;
 use crate::devices::model::DeviceRow;
 use crate::error::AppError;
 use crate::events::model::{EventRow, InstructorRow, SessionRow};
@@ -92,8 +88,7 @@ fn plain(keys: &TenantKeys, table: &str, column: &str, id: &str, ciphertext: Opt
 }
 
 /// Every table of the tenant, decrypted. Run inside the tenant's transaction.
-pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, master: &MasterKey) -> Result<Vec<Table>, AppError> {
-    let t = tenant_id;
+pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> Result<Vec<Table>, AppError> {
     let mut out = Vec::new();
 
     let mut table = Table::new(
@@ -113,11 +108,7 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
             "erased_at",
         ],
     );
-    let rows: Vec<ParticipantRow> = participants::table
-        .filter(participants::tenant_id.eq(t))
-        .order(participants::id.asc())
-        .select(ParticipantRow::as_select())
-        .load(conn)?;
+    let rows: Vec<ParticipantRow> = store::archive_participants(tx)?;
     for p in rows {
         table.push(vec![
             v(&p.id),
@@ -152,8 +143,7 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
             "cancelled_by",
         ],
     );
-    let rows: Vec<BookingRow> =
-        bookings::table.filter(bookings::tenant_id.eq(t)).order(bookings::id.asc()).select(BookingRow::as_select()).load(conn)?;
+    let rows: Vec<BookingRow> = store::archive_bookings(tx)?;
     for b in rows {
         let answers = match plain(keys, "bookings", "answers", &b.id, b.answers_ciphertext.as_deref())? {
             Value::String(json) => serde_json::from_str(&json).unwrap_or(Value::String(json)),
@@ -195,8 +185,7 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
             "updated_at",
         ],
     );
-    let rows: Vec<EventRow> =
-        events::table.filter(events::tenant_id.eq(t)).order(events::id.asc()).select(EventRow::as_select()).load(conn)?;
+    let rows: Vec<EventRow> = store::archive_events(tx)?;
     for e in rows {
         table.push(vec![
             v(&e.id),
@@ -219,22 +208,14 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
     out.push(table);
 
     let mut table = Table::new("event_sessions", &["id", "event_id", "starts_at", "ends_at"]);
-    let rows: Vec<SessionRow> = event_sessions::table
-        .filter(event_sessions::tenant_id.eq(t))
-        .order(event_sessions::id.asc())
-        .select(SessionRow::as_select())
-        .load(conn)?;
+    let rows: Vec<SessionRow> = store::archive_event_sessions(tx)?;
     for s in rows {
         table.push(vec![v(&s.id), v(&s.event_id), v(s.starts_at), v(s.ends_at)]);
     }
     out.push(table);
 
     let mut table = Table::new("event_instructors", &["event_id", "account_id"]);
-    let rows: Vec<InstructorRow> = event_instructors::table
-        .filter(event_instructors::tenant_id.eq(t))
-        .order((event_instructors::event_id.asc(), event_instructors::account_id.asc()))
-        .select(InstructorRow::as_select())
-        .load(conn)?;
+    let rows: Vec<InstructorRow> = store::archive_event_instructors(tx)?;
     for i in rows {
         table.push(vec![v(&i.event_id), v(&i.account_id)]);
     }
@@ -259,8 +240,7 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
             "reason",
         ],
     );
-    let rows: Vec<AttendanceRow> =
-        attendance::table.filter(attendance::tenant_id.eq(t)).order(attendance::id.asc()).select(AttendanceRow::as_select()).load(conn)?;
+    let rows: Vec<AttendanceRow> = store::archive_attendance(tx)?;
     for a in rows {
         table.push(vec![
             v(&a.id),
@@ -285,11 +265,7 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
         "device_taps",
         &["device_id", "idempotency_key", "tapped_at", "received_at", "outcome", "participant_id", "attendance_id", "late_upload"],
     );
-    let rows: Vec<TapRow> = device_taps::table
-        .filter(device_taps::tenant_id.eq(t))
-        .order((device_taps::device_id.asc(), device_taps::idempotency_key.asc()))
-        .select(TapRow::as_select())
-        .load(conn)?;
+    let rows: Vec<TapRow> = store::archive_device_taps(tx)?;
     for r in rows {
         table.push(vec![
             v(&r.device_id),
@@ -308,11 +284,7 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
         "subject_requests",
         &["id", "participant_id", "kind", "message", "status", "received_via", "created_at", "due_at", "handled_at", "handled_by"],
     );
-    let rows: Vec<SubjectRequestRow> = subject_requests::table
-        .filter(subject_requests::tenant_id.eq(t))
-        .order(subject_requests::id.asc())
-        .select(SubjectRequestRow::as_select())
-        .load(conn)?;
+    let rows: Vec<SubjectRequestRow> = store::archive_subject_requests(tx)?;
     for r in rows {
         table.push(vec![
             v(&r.id),
@@ -330,7 +302,7 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
     out.push(table);
 
     let mut table = Table::new("cards", &["id", "participant_id", "created_by", "created_at"]);
-    let rows: Vec<CardRow> = cards::table.filter(cards::tenant_id.eq(t)).order(cards::id.asc()).select(CardRow::as_select()).load(conn)?;
+    let rows: Vec<CardRow> = store::archive_cards(tx)?;
     for c in rows {
         table.push(vec![v(&c.id), v(&c.participant_id), v(&c.created_by), v(c.created_at)]);
     }
@@ -353,8 +325,7 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
             "revoked_at",
         ],
     );
-    let rows: Vec<DeviceRow> =
-        devices::table.filter(devices::tenant_id.eq(t)).order(devices::id.asc()).select(DeviceRow::as_select()).load(conn)?;
+    let rows: Vec<DeviceRow> = store::archive_devices(tx)?;
     for d in rows {
         table.push(vec![
             v(&d.id),
@@ -374,19 +345,14 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
     out.push(table);
 
     let mut table = Table::new("locations", &["id", "parent_id", "name", "created_at", "updated_at"]);
-    let rows: Vec<(String, Option<String>, String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = locations::table
-        .filter(locations::tenant_id.eq(t))
-        .order(locations::id.asc())
-        .select((locations::id, locations::parent_id, locations::name, locations::created_at, locations::updated_at))
-        .load(conn)?;
+    let rows: Vec<(String, Option<String>, String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = store::archive_locations(tx)?;
     for (id, parent, name, created, updated) in rows {
         table.push(vec![v(id), v(parent), v(name), v(created), v(updated)]);
     }
     out.push(table);
 
     let mut table = Table::new("companies", &["id", "name", "created_at"]);
-    let rows: Vec<Company> =
-        companies::table.filter(companies::tenant_id.eq(t)).order(companies::id.asc()).select(Company::as_select()).load(conn)?;
+    let rows: Vec<Company> = store::archive_companies(tx)?;
     for c in rows {
         table.push(vec![v(&c.id), v(&c.name), v(c.created_at)]);
     }
@@ -396,10 +362,9 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
     let platform = master.platform_keys();
     let mut table =
         Table::new("members", &["id", "account_id", "email", "role", "is_primary", "company_id", "course_id", "created_at", "disabled_at"]);
-    let rows: Vec<Membership> =
-        memberships::table.filter(memberships::tenant_id.eq(t)).order(memberships::id.asc()).select(Membership::as_select()).load(conn)?;
+    let rows: Vec<Membership> = store::archive_memberships(tx)?;
     for m in rows {
-        let email = match crate::accounts::store::find(conn, &m.account_id)? {
+        let email = match crate::accounts::store::find(tx, &m.account_id)? {
             Some(a) => Value::String(platform.decrypt("accounts", "email", &a.id, &a.email_ciphertext)?.to_string()),
             None => Value::Null,
         };
@@ -433,8 +398,7 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
             "revoked_at",
         ],
     );
-    let rows: Vec<Invitation> =
-        invitations::table.filter(invitations::tenant_id.eq(t)).order(invitations::id.asc()).select(Invitation::as_select()).load(conn)?;
+    let rows: Vec<Invitation> = store::archive_invitations(tx)?;
     for i in rows {
         table.push(vec![
             v(&i.id),
@@ -453,7 +417,7 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
     out.push(table);
 
     let mut table = Table::new("deletion_log", deletion::COLUMNS);
-    let mut rows: Vec<Deletion> = deletion::list(conn, t, None, None)?;
+    let mut rows: Vec<Deletion> = crate::audit::store::deletions(tx, None, None)?;
     rows.reverse();
     for d in rows {
         let record = v(&d);
@@ -483,8 +447,7 @@ pub fn tables(conn: &mut DbConnection, tenant_id: &str, keys: &TenantKeys, maste
         "entry_hash",
     ];
     let mut table = Table::new("audit_entries", AUDIT_COLUMNS);
-    let rows: Vec<Entry> =
-        audit_entries::table.filter(audit_entries::chain.eq(t)).order(audit_entries::seq.asc()).select(Entry::as_select()).load(conn)?;
+    let rows: Vec<Entry> = store::archive_audit_entries(tx)?;
     for e in rows {
         let record = v(&e);
         table.push(AUDIT_COLUMNS.iter().map(|c| record.get(*c).cloned().unwrap_or(Value::Null)).collect());

@@ -134,8 +134,8 @@ pub fn archive(state: &AppState, ctx: &AuditContext, scope: &TenantScope) -> Res
             Some(row) if row.completed_at.is_some() => return Err(already_started(&row)),
             Some(_) => {}
         }
-        let keys = tenants::keys(tx, scope, &state.master)?;
-        let tables = archive::tables(tx, tenant_id, &keys, &state.master)?;
+        let keys = tenants::keys(tx, &state.master)?;
+        let tables = archive::tables(tx, &keys, &state.master)?;
         let bytes = archive::build(&tenant, &tables, ctx.at, &signer);
         let rows: usize = tables.iter().map(|t| t.rows.len()).sum();
         audit::record(
@@ -188,9 +188,9 @@ pub fn complete(state: &AppState, tenant_id: &str, at: DateTime<Utc>) -> Result<
         let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
         let keyring_secret = state.master.has_owner_secret(tenant_id)?;
         audit::record(tx, &ctx, Event::new(Action::TenantDataDeleted, "tenant", Some(tenant_id)))?;
-        tx.enter_tenant(&scope)?;
-        let counts = store::delete_tenant_data(tx, tenant_id, now)?;
-        let keys = store::destroy_keys(tx, tenant_id, now)?;
+        let tx = &mut tx.enter_tenant(&scope)?;
+        let counts = store::delete_tenant_data(tx, now)?;
+        let keys = store::destroy_keys(tx, now)?;
         for (category, record_count) in counts.iter().filter(|(_, n)| *n > 0) {
             let new = deletion::NewDeletion {
                 category,
@@ -245,7 +245,7 @@ pub fn complete(state: &AppState, tenant_id: &str, at: DateTime<Utc>) -> Result<
         )?;
         store::complete(tx, tenant_id, now, &text)?;
         store::set_status(tx, tenant_id, STATUS_READ_ONLY, STATUS_OFFBOARDED, now)?;
-        store::clear_tenant_texts(tx, tenant_id)?;
+        store::clear_tenant_texts(tx)?;
         // Last step before the commit: should the commit fail, the job runs again and
         // deletes what is left; the secret never outlives a committed deletion.
         state.master.destroy_owner_secret(tenant_id)?;

@@ -5,12 +5,21 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::OffboardingRow;
+use crate::attendance::model::{AttendanceRow, CardRow, TapRow};
+use crate::audit::model::Entry;
+use crate::auth::model::Membership;
+use crate::bookings::model::{BookingRow, ParticipantRow};
+use crate::companies::model::Company;
 use crate::db::schema::{
-    attendance, bookings, card_enrolments, cards, companies, device_enrolments, device_nonces, device_taps, devices, event_instructors,
-    event_sessions, events, invitations, locations, magic_links, mail_outbox, memberships, participant_sessions, participant_terms,
-    participants, sessions, subject_requests, tenant_keys, tenant_offboardings, tenants,
+    attendance, audit_entries, bookings, card_enrolments, cards, companies, device_enrolments, device_nonces, device_taps, devices,
+    event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox, memberships, participant_sessions,
+    participant_terms, participants, sessions, subject_requests, tenant_keys, tenant_offboardings, tenants,
 };
-use crate::db::DbConnection;
+use crate::db::{DbConnection, TenantTx};
+use crate::devices::model::DeviceRow;
+use crate::events::model::{EventRow, InstructorRow, SessionRow};
+use crate::invitations::model::Invitation;
+use crate::portal::model::SubjectRequestRow;
 
 pub fn find(conn: &mut DbConnection, tenant_id: &str) -> QueryResult<Option<OffboardingRow>> {
     tenant_offboardings::table
@@ -55,7 +64,8 @@ pub fn set_status(conn: &mut DbConnection, tenant_id: &str, from: &str, to: &str
 }
 
 /// The consent text of the booking pages may name people; it goes with the data.
-pub fn clear_tenant_texts(conn: &mut DbConnection, tenant_id: &str) -> QueryResult<usize> {
+pub fn clear_tenant_texts(tx: &mut TenantTx<'_>) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
     diesel::update(tenants::table.find(tenant_id)).set(tenants::booking_consent_text.eq(None::<String>)).execute(conn)
 }
 
@@ -72,7 +82,8 @@ fn n(count: usize) -> i64 {
 /// order deleted. Kept: the tenant row (id, slug, name), its offboarding row, the key
 /// rows (without key material, see `destroy_keys`), the audit chain and the deletion log
 /// (ids and pseudonyms only, append-only evidence).
-pub fn delete_tenant_data(conn: &mut DbConnection, t: &str, now: NaiveDateTime) -> QueryResult<Vec<(&'static str, i64)>> {
+pub fn delete_tenant_data(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryResult<Vec<(&'static str, i64)>> {
+    let (conn, t) = tx.parts();
     let mut out = Vec::new();
     macro_rules! delete {
         ($category:literal, $table:ident) => {
@@ -109,7 +120,8 @@ pub fn delete_tenant_data(conn: &mut DbConnection, t: &str, now: NaiveDateTime) 
 
 /// Destroys the key material of the tenant's data and index keys (the rows stay, with
 /// `wrapped_key` NULL and `destroyed_at` set). Returns (key id, purpose) of each.
-pub fn destroy_keys(conn: &mut DbConnection, tenant_id: &str, now: NaiveDateTime) -> QueryResult<Vec<(String, String)>> {
+pub fn destroy_keys(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryResult<Vec<(String, String)>> {
+    let (conn, tenant_id) = tx.parts();
     let keys: Vec<(String, String)> = tenant_keys::table
         .filter(tenant_keys::tenant_id.eq(tenant_id))
         .filter(tenant_keys::wrapped_key.is_not_null())
@@ -120,4 +132,101 @@ pub fn destroy_keys(conn: &mut DbConnection, tenant_id: &str, now: NaiveDateTime
         .set((tenant_keys::wrapped_key.eq(None::<Vec<u8>>), tenant_keys::destroyed_at.eq(now)))
         .execute(conn)?;
     Ok(keys)
+}
+
+// --- export archive (TOM DEL-2): every row of a table of the tenant, by id ---
+
+pub fn archive_participants(tx: &mut TenantTx<'_>) -> QueryResult<Vec<ParticipantRow>> {
+    let (conn, t) = tx.parts();
+    participants::table.filter(participants::tenant_id.eq(t)).order(participants::id.asc()).select(ParticipantRow::as_select()).load(conn)
+}
+
+pub fn archive_bookings(tx: &mut TenantTx<'_>) -> QueryResult<Vec<BookingRow>> {
+    let (conn, t) = tx.parts();
+    bookings::table.filter(bookings::tenant_id.eq(t)).order(bookings::id.asc()).select(BookingRow::as_select()).load(conn)
+}
+
+pub fn archive_events(tx: &mut TenantTx<'_>) -> QueryResult<Vec<EventRow>> {
+    let (conn, t) = tx.parts();
+    events::table.filter(events::tenant_id.eq(t)).order(events::id.asc()).select(EventRow::as_select()).load(conn)
+}
+
+pub fn archive_event_sessions(tx: &mut TenantTx<'_>) -> QueryResult<Vec<SessionRow>> {
+    let (conn, t) = tx.parts();
+    event_sessions::table.filter(event_sessions::tenant_id.eq(t)).order(event_sessions::id.asc()).select(SessionRow::as_select()).load(conn)
+}
+
+pub fn archive_event_instructors(tx: &mut TenantTx<'_>) -> QueryResult<Vec<InstructorRow>> {
+    let (conn, t) = tx.parts();
+    event_instructors::table
+        .filter(event_instructors::tenant_id.eq(t))
+        .order((event_instructors::event_id.asc(), event_instructors::account_id.asc()))
+        .select(InstructorRow::as_select())
+        .load(conn)
+}
+
+pub fn archive_attendance(tx: &mut TenantTx<'_>) -> QueryResult<Vec<AttendanceRow>> {
+    let (conn, t) = tx.parts();
+    attendance::table.filter(attendance::tenant_id.eq(t)).order(attendance::id.asc()).select(AttendanceRow::as_select()).load(conn)
+}
+
+pub fn archive_device_taps(tx: &mut TenantTx<'_>) -> QueryResult<Vec<TapRow>> {
+    let (conn, t) = tx.parts();
+    device_taps::table
+        .filter(device_taps::tenant_id.eq(t))
+        .order((device_taps::device_id.asc(), device_taps::idempotency_key.asc()))
+        .select(TapRow::as_select())
+        .load(conn)
+}
+
+pub fn archive_subject_requests(tx: &mut TenantTx<'_>) -> QueryResult<Vec<SubjectRequestRow>> {
+    let (conn, t) = tx.parts();
+    subject_requests::table
+        .filter(subject_requests::tenant_id.eq(t))
+        .order(subject_requests::id.asc())
+        .select(SubjectRequestRow::as_select())
+        .load(conn)
+}
+
+pub fn archive_cards(tx: &mut TenantTx<'_>) -> QueryResult<Vec<CardRow>> {
+    let (conn, t) = tx.parts();
+    cards::table.filter(cards::tenant_id.eq(t)).order(cards::id.asc()).select(CardRow::as_select()).load(conn)
+}
+
+pub fn archive_devices(tx: &mut TenantTx<'_>) -> QueryResult<Vec<DeviceRow>> {
+    let (conn, t) = tx.parts();
+    devices::table.filter(devices::tenant_id.eq(t)).order(devices::id.asc()).select(DeviceRow::as_select()).load(conn)
+}
+
+#[allow(clippy::type_complexity)]
+pub fn archive_locations(
+    tx: &mut TenantTx<'_>,
+) -> QueryResult<Vec<(String, Option<String>, String, chrono::NaiveDateTime, chrono::NaiveDateTime)>> {
+    let (conn, t) = tx.parts();
+    locations::table
+        .filter(locations::tenant_id.eq(t))
+        .order(locations::id.asc())
+        .select((locations::id, locations::parent_id, locations::name, locations::created_at, locations::updated_at))
+        .load(conn)
+}
+
+pub fn archive_companies(tx: &mut TenantTx<'_>) -> QueryResult<Vec<Company>> {
+    let (conn, t) = tx.parts();
+    companies::table.filter(companies::tenant_id.eq(t)).order(companies::id.asc()).select(Company::as_select()).load(conn)
+}
+
+pub fn archive_memberships(tx: &mut TenantTx<'_>) -> QueryResult<Vec<Membership>> {
+    let (conn, t) = tx.parts();
+    memberships::table.filter(memberships::tenant_id.eq(t)).order(memberships::id.asc()).select(Membership::as_select()).load(conn)
+}
+
+pub fn archive_invitations(tx: &mut TenantTx<'_>) -> QueryResult<Vec<Invitation>> {
+    let (conn, t) = tx.parts();
+    invitations::table.filter(invitations::tenant_id.eq(t)).order(invitations::id.asc()).select(Invitation::as_select()).load(conn)
+}
+
+/// The tenant's audit chain (its name is the tenant id).
+pub fn archive_audit_entries(tx: &mut TenantTx<'_>) -> QueryResult<Vec<Entry>> {
+    let (conn, t) = tx.parts();
+    audit_entries::table.filter(audit_entries::chain.eq(t)).order(audit_entries::seq.asc()).select(Entry::as_select()).load(conn)
 }

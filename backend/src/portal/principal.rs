@@ -45,13 +45,16 @@ impl FromRequest for Participant {
                 let origin = facts.origin(&state)?;
                 let now = origin.at.naive_utc();
                 let mut conn = state.db.conn()?;
-                let session =
-                    store::session_by_hash(&mut conn, &token_hash(&token)).map_err(crate::AppError::from)?.ok_or_else(unauthenticated)?;
+                // Unscoped: the token names the tenant.
+                let session = store::session_by_token_hash(&mut conn, &token_hash(&token))
+                    .map_err(crate::AppError::from)?
+                    .ok_or_else(unauthenticated)?;
                 let idle = Duration::minutes(i64::from(state.config.session.idle_minutes));
                 if session.ended_at.is_some() || session.expires_at <= now || session.last_seen_at + idle <= now {
                     return Err(unauthenticated());
                 }
-                store::touch_session(&mut conn, &session.tenant_id, &session.id, now).map_err(crate::AppError::from)?;
+                let scope = TenantScope::named_by_session(session.tenant_id.clone());
+                state.db.tenant_tx(&scope, |tx| Ok(store::touch_session(tx, &session.id, now)?))?;
                 // An offboarding tenant is read-only (TOM DEL-1, DEL-2).
                 crate::offboarding::guard::check(&mut conn, &session.tenant_id, &method, &path)?;
                 Ok(Participant {
@@ -61,7 +64,7 @@ impl FromRequest for Participant {
                         request_id: Some(origin.request_id),
                         ip: origin.ip,
                     },
-                    scope: TenantScope::named_by_session(session.tenant_id),
+                    scope,
                     participant_id: session.participant_id,
                     session_id: session.id,
                 })

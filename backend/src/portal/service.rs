@@ -14,7 +14,7 @@ use crate::bookings::model::{BookingRow, ParticipantRow};
 use crate::bookings::service::{self as bookings, clean, person, Canceller};
 use crate::bookings::store as booking_store;
 use crate::crypto::random_bytes;
-use crate::db::{TenantScope, Tx};
+use crate::db::{TenantScope, TenantTx};
 use crate::error::AppError;
 use crate::events::model::SessionView;
 use crate::notify;
@@ -65,9 +65,9 @@ pub fn send_link(state: &AppState, origin: &Origin, tenant: &Tenant, scope: &Ten
     let lang = *lang;
     let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
-        let keys = keys(tx, scope, &state.master)?;
+        let keys = keys(tx, &state.master)?;
         let index = keys.blind_index("participants", "email", email);
-        let Some(participant) = booking_store::participant_by_email(tx, scope.tenant_id(), &index)? else {
+        let Some(participant) = booking_store::participant_by_email(tx, &index)? else {
             audit::record(
                 tx,
                 &visitor(origin, None),
@@ -118,7 +118,7 @@ pub fn redeem(state: &AppState, origin: &Origin, scope: &TenantScope, token: &st
     }
     let link = {
         let mut conn = state.db.conn()?;
-        store::link_by_hash(&mut conn, &token_hash(token))?
+        store::link_by_token_hash(&mut conn, &token_hash(token))?
     };
     let Some(link) = link else { return fail("unknown", None) };
     if link.tenant_id != scope.tenant_id() {
@@ -133,12 +133,10 @@ pub fn redeem(state: &AppState, origin: &Origin, scope: &TenantScope, token: &st
     }
     let session_token = URL_SAFE_NO_PAD.encode(random_bytes(32));
     let result = state.db.tenant_tx(scope, |tx| {
-        if store::use_link(tx, scope.tenant_id(), &link.id, now)? == 0 {
+        if store::use_link(tx, &link.id, now)? == 0 {
             return Ok(None);
         }
-        let Some(participant) =
-            booking_store::participant(tx, scope.tenant_id(), &link.participant_id)?.filter(|p| p.email_index == link.email_index)
-        else {
+        let Some(participant) = booking_store::participant(tx, &link.participant_id)?.filter(|p| p.email_index == link.email_index) else {
             return Ok(None);
         };
         let session = ParticipantSessionRow {
@@ -157,7 +155,7 @@ pub fn redeem(state: &AppState, origin: &Origin, scope: &TenantScope, token: &st
             &visitor(origin, Some(&participant.id)),
             Event::new(Action::ParticipantSignedIn, "participant_session", Some(&session.id)).subject(&participant.id, None),
         )?;
-        let who = person(&keys(tx, scope, &state.master)?, &participant)?;
+        let who = person(&keys(tx, &state.master)?, &participant)?;
         Ok(Some(ParticipantSession { token: session_token.clone(), expires_at: session.expires_at, name: who.name, email: who.email }))
     })?;
     match result {
@@ -166,14 +164,14 @@ pub fn redeem(state: &AppState, origin: &Origin, scope: &TenantScope, token: &st
     }
 }
 
-fn me_row(tx: &mut Tx<'_>, p: &Participant) -> Result<ParticipantRow, AppError> {
-    booking_store::participant(tx, p.scope.tenant_id(), &p.participant_id)?.ok_or(AppError::NotFound)
+fn me_row(tx: &mut TenantTx<'_>, p: &Participant) -> Result<ParticipantRow, AppError> {
+    booking_store::participant(tx, &p.participant_id)?.ok_or(AppError::NotFound)
 }
 
 pub fn me(state: &AppState, p: &Participant) -> Result<PortalMe, AppError> {
     state.db.tenant_tx(&p.scope, |tx| {
         let row = me_row(tx, p)?;
-        let who = person(&keys(tx, &p.scope, &state.master)?, &row)?;
+        let who = person(&keys(tx, &state.master)?, &row)?;
         let tenant = crate::tenants::store::find(tx, p.scope.tenant_id())?.ok_or(AppError::NotFound)?;
         Ok(PortalMe {
             name: who.name,
@@ -187,12 +185,12 @@ pub fn me(state: &AppState, p: &Participant) -> Result<PortalMe, AppError> {
     })
 }
 
-pub(crate) fn portal_bookings(tx: &mut Tx<'_>, tenant_id: &str, rows: Vec<BookingRow>) -> Result<Vec<PortalBooking>, AppError> {
+pub(crate) fn portal_bookings(tx: &mut TenantTx<'_>, rows: Vec<BookingRow>) -> Result<Vec<PortalBooking>, AppError> {
     let event_ids: Vec<String> = rows.iter().map(|b| b.event_id.clone()).collect();
-    let sessions = crate::events::store::sessions(tx, tenant_id, &event_ids)?;
+    let sessions = crate::events::store::sessions(tx, &event_ids)?;
     let mut out = Vec::new();
     for b in rows {
-        let event = crate::events::store::find(tx, tenant_id, &b.event_id)?.ok_or(AppError::NotFound)?;
+        let event = crate::events::store::find(tx, &b.event_id)?.ok_or(AppError::NotFound)?;
         out.push(PortalBooking {
             sessions: sessions.iter().filter(|s| s.event_id == b.event_id).cloned().map(SessionView::from).collect(),
             id: b.id,
@@ -209,15 +207,15 @@ pub(crate) fn portal_bookings(tx: &mut Tx<'_>, tenant_id: &str, rows: Vec<Bookin
 
 pub fn bookings(state: &AppState, p: &Participant) -> Result<Vec<PortalBooking>, AppError> {
     state.db.tenant_tx(&p.scope, |tx| {
-        let rows = booking_store::of_participant(tx, p.scope.tenant_id(), &p.participant_id)?;
-        portal_bookings(tx, p.scope.tenant_id(), rows)
+        let rows = booking_store::of_participant(tx, &p.participant_id)?;
+        portal_bookings(tx, rows)
     })
 }
 
 /// Cancels one of the participant's own bookings; someone else's is not found.
 pub fn cancel(state: &AppState, p: &Participant, id: &str) -> Result<PortalBooking, AppError> {
     let row = bookings::cancel(state, &p.scope, &p.audit, id, Canceller::Participant(&p.participant_id))?;
-    state.db.tenant_tx(&p.scope, |tx| portal_bookings(tx, p.scope.tenant_id(), vec![row])?.pop().ok_or(AppError::NotFound))
+    state.db.tenant_tx(&p.scope, |tx| portal_bookings(tx, vec![row])?.pop().ok_or(AppError::NotFound))
 }
 
 /// Everything stored about the participant, readable (TOM RIGHTS-1). Audited.
@@ -236,7 +234,7 @@ pub fn create_request(state: &AppState, p: &Participant, input: &NewRequest) -> 
     let message = clean("message", &input.message, 2000, false)?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(&p.scope, |tx| {
-        let keys = keys(tx, &p.scope, &state.master)?;
+        let keys = keys(tx, &state.master)?;
         let id = Uuid::now_v7().to_string();
         let row = SubjectRequestRow {
             tenant_id: p.scope.tenant_id().to_owned(),
@@ -265,7 +263,7 @@ pub fn create_request(state: &AppState, p: &Participant, input: &NewRequest) -> 
 
 pub fn requests(state: &AppState, p: &Participant) -> Result<Vec<RequestView>, AppError> {
     state.db.tenant_tx(&p.scope, |tx| {
-        Ok(store::requests_of(tx, p.scope.tenant_id(), &p.participant_id)?
+        Ok(store::requests_of(tx, &p.participant_id)?
             .into_iter()
             .map(|r| RequestView { id: r.id, kind: r.kind, status: r.status, created_at: r.created_at, due_at: r.due_at })
             .collect())
@@ -282,16 +280,16 @@ pub fn set_opt_out(state: &AppState, p: &Participant, input: Option<&Unsubscribe
     let text = input.and_then(|u| u.text.as_deref()).map(|t| clean("text", t, 500, false)).transpose()?.filter(|t| !t.is_empty());
     let now = p.audit.at.naive_utc();
     state.db.tenant_tx(&p.scope, |tx| {
-        let keys = keys(tx, &p.scope, &state.master)?;
+        let keys = keys(tx, &state.master)?;
         let id = &p.participant_id;
         let event = match input {
             Some(u) => {
                 let cipher = text.as_deref().map(|t| keys.encrypt("participants", "mail_opt_out_text", id, t));
-                booking_store::set_opt_out(tx, p.scope.tenant_id(), id, Some(now), Some(&u.reason), cipher)?;
+                booking_store::set_opt_out(tx, id, Some(now), Some(&u.reason), cipher)?;
                 Event::new(Action::ParticipantUnsubscribed, "participant", Some(id)).detail("reason", u.reason.as_str())
             }
             None => {
-                booking_store::set_opt_out(tx, p.scope.tenant_id(), id, None, None, None)?;
+                booking_store::set_opt_out(tx, id, None, None, None)?;
                 Event::new(Action::ParticipantResubscribed, "participant", Some(id))
             }
         };
@@ -303,7 +301,7 @@ pub fn set_opt_out(state: &AppState, p: &Participant, input: Option<&Unsubscribe
 pub fn logout(state: &AppState, p: &Participant) -> Result<(), AppError> {
     let now: NaiveDateTime = p.audit.at.naive_utc();
     state.db.tenant_tx(&p.scope, |tx| {
-        store::end_session(tx, p.scope.tenant_id(), &p.session_id, now)?;
+        store::end_session(tx, &p.session_id, now)?;
         audit::record(
             tx,
             &p.audit,

@@ -11,7 +11,7 @@
 //! (`processing_record.viewed`).
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use diesel::QueryResult;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -19,8 +19,7 @@ use super::retention::{self, SettingsRow, CATEGORY_AUDIT, CATEGORY_PARTICIPANTS}
 use crate::audit::{self, Action, Event};
 use crate::auth::service::Principal;
 use crate::config::MailTransport;
-use crate::db::schema::{attendance, bookings, cards, memberships, participants, retention_settings};
-use crate::db::{DbConnection, TenantScope};
+use crate::db::{TenantScope, TenantTx};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -161,36 +160,14 @@ struct Periods {
     last_run_at: Option<NaiveDateTime>,
 }
 
-fn periods(conn: &mut DbConnection, tenant: &str) -> QueryResult<Periods> {
-    let rows: Vec<SettingsRow> =
-        retention_settings::table.filter(retention_settings::tenant_id.eq(tenant)).select(SettingsRow::as_select()).load(conn)?;
+fn periods(tx: &mut TenantTx<'_>) -> QueryResult<Periods> {
+    let rows: Vec<SettingsRow> = super::store::retention_settings(tx)?;
     let find = |c: &str| rows.iter().find(|r| r.category == c);
     Ok(Periods {
         participant_months: find(CATEGORY_PARTICIPANTS).map_or(retention::DEFAULT_PARTICIPANT_MONTHS, |r| r.months),
         audit_months: find(CATEGORY_AUDIT).map_or(retention::DEFAULT_AUDIT_MONTHS, |r| r.months),
         updated_at: rows.iter().filter_map(|r| r.updated_at).max(),
         last_run_at: find(CATEGORY_PARTICIPANTS).and_then(|r| r.last_run_at),
-    })
-}
-
-fn counts(conn: &mut DbConnection, tenant: &str) -> QueryResult<ProcessingCounts> {
-    let anonymised = participants::table
-        .filter(participants::tenant_id.eq(tenant))
-        .filter(participants::erased_at.is_not_null())
-        .count()
-        .get_result(conn)?;
-    let all: i64 = participants::table.filter(participants::tenant_id.eq(tenant)).count().get_result(conn)?;
-    Ok(ProcessingCounts {
-        participants: all - anonymised,
-        participants_anonymised: anonymised,
-        bookings: bookings::table.filter(bookings::tenant_id.eq(tenant)).count().get_result(conn)?,
-        attendance_records: attendance::table.filter(attendance::tenant_id.eq(tenant)).count().get_result(conn)?,
-        card_bindings: cards::table.filter(cards::tenant_id.eq(tenant)).count().get_result(conn)?,
-        staff_memberships: memberships::table
-            .filter(memberships::tenant_id.eq(tenant))
-            .filter(memberships::disabled_at.is_null())
-            .count()
-            .get_result(conn)?,
     })
 }
 
@@ -490,8 +467,8 @@ pub fn get(state: &AppState, p: &Principal, scope: &TenantScope, lang: RecordLan
     state.db.tenant_tx(scope, |tx| {
         let tenant_id = scope.tenant_id();
         let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
-        let periods = periods(tx, tenant_id)?;
-        let counts = counts(tx, tenant_id)?;
+        let periods = periods(tx)?;
+        let counts = super::store::processing_counts(tx)?;
         audit::record(
             tx,
             &p.audit,

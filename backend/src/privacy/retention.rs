@@ -24,18 +24,18 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Months, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::Reason;
 use super::service::erase_in;
+use super::store;
 use crate::audit::{self, Action, AuditContext, Event};
 use crate::auth::service::Principal;
 use crate::bookings::service::person;
 use crate::bookings::store as bookings;
-use crate::db::schema::{audit_entries, bookings as booking_rows, event_sessions, participants, retention_settings};
-use crate::db::{DbConnection, TenantScope, Tx};
+use crate::db::schema::retention_settings;
+use crate::db::{TenantScope, TenantTx};
 use crate::error::AppError;
 use crate::problem::ProblemCode;
 use crate::state::AppState;
@@ -154,13 +154,9 @@ pub struct TenantRun {
     pub audit_failed: bool,
 }
 
-// --- store ---
-
-fn settings(conn: &mut DbConnection, tenant: &str) -> QueryResult<Settings> {
-    let rows: Vec<SettingsRow> =
-        retention_settings::table.filter(retention_settings::tenant_id.eq(tenant)).select(SettingsRow::as_select()).load(conn)?;
+fn settings(tx: &mut TenantTx<'_>) -> QueryResult<Settings> {
     let mut out = Settings::default();
-    for row in rows {
+    for row in store::retention_settings(tx)? {
         match row.category.as_str() {
             CATEGORY_PARTICIPANTS => out.participants = Some(row),
             CATEGORY_AUDIT => out.audit = Some(row),
@@ -169,58 +165,6 @@ fn settings(conn: &mut DbConnection, tenant: &str) -> QueryResult<Settings> {
     }
     Ok(out)
 }
-
-/// Creates the category's row with its default if missing (both backends know `ON
-/// CONFLICT DO NOTHING`, so the job and an admin can race here).
-fn ensure_row(conn: &mut DbConnection, tenant: &str, category: &str, default_months: i32) -> QueryResult<()> {
-    let sql = match conn {
-        DbConnection::Postgres(_) => {
-            "INSERT INTO retention_settings (tenant_id, category, months) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
-        }
-        DbConnection::Sqlite(_) => "INSERT INTO retention_settings (tenant_id, category, months) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-    };
-    diesel::sql_query(sql).bind::<Text, _>(tenant).bind::<Text, _>(category).bind::<Integer, _>(default_months).execute(conn)?;
-    Ok(())
-}
-
-/// Sets one category's period (creating its row).
-fn set_months(conn: &mut DbConnection, tenant: &str, category: &str, months: i32, now: NaiveDateTime) -> QueryResult<()> {
-    ensure_row(conn, tenant, category, months)?;
-    diesel::update(retention_settings::table.find((tenant, category)))
-        .set((retention_settings::months.eq(months), retention_settings::updated_at.eq(now)))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Not erased participants: (id, created_at, restricted).
-fn live_participants(conn: &mut DbConnection, tenant: &str) -> QueryResult<Vec<(String, NaiveDateTime, bool)>> {
-    let rows: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> = participants::table
-        .filter(participants::tenant_id.eq(tenant))
-        .filter(participants::erased_at.is_null())
-        .select((participants::id, participants::created_at, participants::restricted_at))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(id, created, restricted)| (id, created, restricted.is_some())).collect())
-}
-
-/// The end of the latest session of any event each participant booked.
-fn last_session_ends(conn: &mut DbConnection, tenant: &str) -> QueryResult<BTreeMap<String, NaiveDateTime>> {
-    let rows: Vec<(String, Option<NaiveDateTime>)> = booking_rows::table
-        .inner_join(
-            event_sessions::table
-                .on(event_sessions::tenant_id.eq(booking_rows::tenant_id).and(event_sessions::event_id.eq(booking_rows::event_id))),
-        )
-        .filter(booking_rows::tenant_id.eq(tenant))
-        .group_by(booking_rows::participant_id)
-        .select((booking_rows::participant_id, diesel::dsl::max(event_sessions::ends_at)))
-        .load(conn)?;
-    Ok(rows.into_iter().filter_map(|(id, end)| end.map(|end| (id, end))).collect())
-}
-
-fn audit_entries_before(conn: &mut DbConnection, chain: &str, before: NaiveDateTime) -> QueryResult<i64> {
-    audit_entries::table.filter(audit_entries::chain.eq(chain)).filter(audit_entries::occurred_at.lt(before)).count().get_result(conn)
-}
-
-// --- service ---
 
 fn months(n: i32) -> Months {
     Months::new(u32::try_from(n).unwrap_or(0))
@@ -236,9 +180,9 @@ struct Candidate {
 }
 
 /// Every not yet erased person of the tenant with their due date, soonest first.
-fn candidates(conn: &mut DbConnection, tenant: &str, participant_months: i32) -> Result<Vec<Candidate>, AppError> {
-    let ends = last_session_ends(conn, tenant)?;
-    let mut out: Vec<Candidate> = live_participants(conn, tenant)?
+fn candidates(tx: &mut TenantTx<'_>, participant_months: i32) -> Result<Vec<Candidate>, AppError> {
+    let ends = store::last_session_ends(tx)?;
+    let mut out: Vec<Candidate> = store::live_participants(tx)?
         .into_iter()
         .map(|(id, created_at, restricted)| {
             let last_event_at = ends.get(&id).map_or(created_at, |end| (*end).max(created_at));
@@ -250,16 +194,15 @@ fn candidates(conn: &mut DbConnection, tenant: &str, participant_months: i32) ->
     Ok(out)
 }
 
-fn view_in(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, now: NaiveDateTime) -> Result<RetentionView, AppError> {
-    let tenant = scope.tenant_id();
-    let stored = settings(tx, tenant)?;
+fn view_in(tx: &mut TenantTx<'_>, state: &AppState, now: NaiveDateTime) -> Result<RetentionView, AppError> {
+    let stored = settings(tx)?;
     let (participant_months, audit_months) = (stored.participant_months(), stored.audit_months());
-    let all = candidates(tx, tenant, participant_months)?;
+    let all = candidates(tx, participant_months)?;
     let (due, upcoming): (Vec<&Candidate>, Vec<&Candidate>) = all.iter().partition(|c| c.due_at < now);
     let next: Vec<&Candidate> = upcoming.into_iter().take(NEXT_DUE_SHOWN).collect();
-    let keys = tenants::keys(tx, scope, &state.master)?;
+    let keys = tenants::keys(tx, &state.master)?;
     let ids: Vec<String> = next.iter().map(|c| c.id.clone()).collect();
-    let people: BTreeMap<String, _> = bookings::participants(tx, tenant, &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
+    let people: BTreeMap<String, _> = bookings::participants(tx, &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let mut next_due = Vec::with_capacity(next.len());
     for c in next {
         let participant_name = people.get(&c.id).map(|p| person(&keys, p)).transpose()?.map(|p| p.name).unwrap_or_default();
@@ -272,6 +215,8 @@ fn view_in(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, now: NaiveDat
         });
     }
     let audit_cutoff = now.checked_sub_months(months(audit_months)).unwrap_or(NaiveDateTime::MIN);
+    let chain = tx.tenant_id().to_owned();
+    let audit_entries_past_retention = audit::store::count_before(tx, &chain, audit_cutoff)?;
     Ok(RetentionView {
         participant_retention_months: participant_months,
         audit_retention_months: audit_months,
@@ -280,14 +225,14 @@ fn view_in(tx: &mut Tx<'_>, state: &AppState, scope: &TenantScope, now: NaiveDat
         due_now: due.iter().filter(|c| !c.restricted).count() as i64,
         kept_restricted: due.iter().filter(|c| c.restricted).count() as i64,
         next_due,
-        audit_entries_past_retention: audit_entries_before(tx, tenant, audit_cutoff)?,
+        audit_entries_past_retention,
     })
 }
 
 /// The tenant's periods and who is due next.
 pub fn get(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<RetentionView, AppError> {
     let now = p.audit.at.naive_utc();
-    state.db.tenant_tx(scope, |tx| view_in(tx, state, scope, now))
+    state.db.tenant_read(scope, |tx| view_in(tx, state, now))
 }
 
 fn check(change: &RetentionChange) -> Result<(), AppError> {
@@ -307,10 +252,10 @@ pub fn set(state: &AppState, p: &Principal, scope: &TenantScope, change: &Retent
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
         let tenant = scope.tenant_id();
-        let stored = settings(tx, tenant)?;
+        let stored = settings(tx)?;
         let before = (stored.participant_months(), stored.audit_months());
-        set_months(tx, tenant, CATEGORY_PARTICIPANTS, change.participant_retention_months, now)?;
-        set_months(tx, tenant, CATEGORY_AUDIT, change.audit_retention_months, now)?;
+        store::set_retention_months(tx, CATEGORY_PARTICIPANTS, change.participant_retention_months, now)?;
+        store::set_retention_months(tx, CATEGORY_AUDIT, change.audit_retention_months, now)?;
         audit::record(
             tx,
             &p.audit,
@@ -320,7 +265,7 @@ pub fn set(state: &AppState, p: &Principal, scope: &TenantScope, change: &Retent
                 .detail("audit_retention_months_before", before.1)
                 .detail("audit_retention_months", change.audit_retention_months),
         )?;
-        view_in(tx, state, scope, now)
+        view_in(tx, state, now)
     })
 }
 
@@ -331,9 +276,9 @@ pub fn run_tenant(state: &AppState, scope: &TenantScope, at: DateTime<Utc>) -> R
     let now = audit::chain::truncate_to_micros(at.naive_utc());
     let tenant = scope.tenant_id();
     let (participant_months, audit_months, due) = state.db.tenant_tx(scope, |tx| {
-        let stored = settings(tx, tenant)?;
+        let stored = settings(tx)?;
         let participant_months = stored.participant_months();
-        let due: Vec<Candidate> = candidates(tx, tenant, participant_months)?.into_iter().take_while(|c| c.due_at < now).collect();
+        let due: Vec<Candidate> = candidates(tx, participant_months)?.into_iter().take_while(|c| c.due_at < now).collect();
         Ok((participant_months, stored.audit_months(), due))
     })?;
     let kept = due.iter().filter(|c| c.restricted).count();
@@ -341,8 +286,8 @@ pub fn run_tenant(state: &AppState, scope: &TenantScope, at: DateTime<Utc>) -> R
     for c in due.iter().filter(|c| !c.restricted) {
         let result = state.db.tenant_tx(scope, |tx| {
             // Checked again under the row lock: booked again, restricted or erased since.
-            crate::db::lock_row(tx, "participants", tenant, &c.id)?;
-            let still = candidates_for(tx, tenant, &c.id, participant_months)?;
+            crate::db::lock_row(tx, "participants", &c.id)?;
+            let still = candidate(tx, &c.id, participant_months)?;
             if !still.is_some_and(|s| s.due_at < now && !s.restricted) {
                 return Ok(false);
             }
@@ -364,10 +309,7 @@ pub fn run_tenant(state: &AppState, scope: &TenantScope, at: DateTime<Utc>) -> R
     }
     let audit_pruned = pruned.as_ref().ok().and_then(Option::as_ref).map_or(0, |p| usize::try_from(p.count).unwrap_or(0));
     state.db.tenant_tx(scope, |tx| {
-        ensure_row(tx, tenant, CATEGORY_PARTICIPANTS, DEFAULT_PARTICIPANT_MONTHS)?;
-        diesel::update(retention_settings::table.find((tenant, CATEGORY_PARTICIPANTS)))
-            .set(retention_settings::last_run_at.eq(now))
-            .execute(&mut **tx)?;
+        store::set_retention_last_run(tx, CATEGORY_PARTICIPANTS, DEFAULT_PARTICIPANT_MONTHS, now)?;
         // Only when something happened: a run with nothing to do leaves the chain as it was.
         if erased > 0 || audit_pruned > 0 {
             audit::record(
@@ -390,23 +332,9 @@ pub fn run_tenant(state: &AppState, scope: &TenantScope, at: DateTime<Utc>) -> R
 }
 
 /// One person's candidate row, read again inside the erasing transaction.
-fn candidates_for(conn: &mut DbConnection, tenant: &str, id: &str, participant_months: i32) -> Result<Option<Candidate>, AppError> {
-    let row: Option<(NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>)> = participants::table
-        .filter(participants::tenant_id.eq(tenant))
-        .filter(participants::id.eq(id))
-        .select((participants::created_at, participants::restricted_at, participants::erased_at))
-        .first(conn)
-        .optional()?;
-    let Some((created_at, restricted_at, None)) = row else { return Ok(None) };
-    let end: Option<NaiveDateTime> = booking_rows::table
-        .inner_join(
-            event_sessions::table
-                .on(event_sessions::tenant_id.eq(booking_rows::tenant_id).and(event_sessions::event_id.eq(booking_rows::event_id))),
-        )
-        .filter(booking_rows::tenant_id.eq(tenant))
-        .filter(booking_rows::participant_id.eq(id))
-        .select(diesel::dsl::max(event_sessions::ends_at))
-        .first(conn)?;
+fn candidate(tx: &mut TenantTx<'_>, id: &str, participant_months: i32) -> Result<Option<Candidate>, AppError> {
+    let Some((created_at, restricted_at, None)) = store::retention_participant(tx, id)? else { return Ok(None) };
+    let end = store::last_session_end_of(tx, id)?;
     let last_event_at = end.map_or(created_at, |end| end.max(created_at));
     let due_at = last_event_at.checked_add_months(months(participant_months)).unwrap_or(NaiveDateTime::MAX);
     Ok(Some(Candidate { id: id.to_owned(), last_event_at, due_at, restricted: restricted_at.is_some() }))

@@ -21,7 +21,7 @@ use crate::bookings::model::ParticipantRow;
 use crate::bookings::service::{clean, person};
 use crate::bookings::store as bookings;
 use crate::crypto::{normalize_email, random_bytes, TenantKeys};
-use crate::db::{self, TenantScope, Tx};
+use crate::db::{self, TenantScope, TenantTx};
 use crate::error::AppError;
 use crate::notify::templates::{self, Language};
 use crate::portal::model::{SubjectRequestRow, REQUEST_KINDS};
@@ -49,7 +49,7 @@ pub fn erase(
 }
 
 pub(crate) fn erase_in(
-    tx: &mut Tx<'_>,
+    tx: &mut TenantTx<'_>,
     state: &AppState,
     scope: &TenantScope,
     ctx: &AuditContext,
@@ -59,25 +59,25 @@ pub(crate) fn erase_in(
 ) -> Result<ErasureReport, AppError> {
     let now = now_of(ctx);
     let tenant = scope.tenant_id();
-    db::lock_row(tx, "participants", tenant, participant_id)?;
-    let row = bookings::participant(tx, tenant, participant_id)?.ok_or(AppError::NotFound)?;
+    db::lock_row(tx, "participants", participant_id)?;
+    let row = bookings::participant(tx, participant_id)?.ok_or(AppError::NotFound)?;
     if row.erased_at.is_some() {
         return Err(AppError::rule(ProblemCode::AlreadyErased, "this person's data has been erased already"));
     }
-    let keys = tenants::keys(tx, scope, &state.master)?;
+    let keys = tenants::keys(tx, &state.master)?;
     let mail_index = keys.blind_index("mail_outbox", "recipient", &normalize_email(&person(&keys, &row)?.email));
     let counts = [
         ("participant_profile", 1),
-        ("name_search_index", store::delete_name_terms(tx, tenant, participant_id)?),
-        ("sign_in_links", store::delete_magic_links(tx, tenant, participant_id)?),
-        ("portal_sessions", store::delete_portal_sessions(tx, tenant, participant_id)?),
-        ("card_bindings", store::delete_cards(tx, tenant, participant_id)?),
-        ("mails", store::delete_mails(tx, tenant, participant_id, &mail_index)?),
-        ("booking_answers", store::clear_booking_answers(tx, tenant, participant_id)?),
-        ("request_messages", store::clear_request_messages(tx, tenant, participant_id)?),
+        ("name_search_index", store::delete_name_terms(tx, participant_id)?),
+        ("sign_in_links", store::delete_magic_links(tx, participant_id)?),
+        ("portal_sessions", store::delete_portal_sessions(tx, participant_id)?),
+        ("card_bindings", store::delete_cards(tx, participant_id)?),
+        ("mails", store::delete_mails(tx, participant_id, &mail_index)?),
+        ("booking_answers", store::clear_booking_answers(tx, participant_id)?),
+        ("request_messages", store::clear_request_messages(tx, participant_id)?),
     ]
     .map(|(category, n)| (category, i64::try_from(n).unwrap_or(i64::MAX)));
-    store::anonymise_participant(tx, tenant, participant_id, &random_bytes(32), now)?;
+    store::anonymise_participant(tx, participant_id, &random_bytes(32), now)?;
     for (category, record_count) in counts.iter().filter(|(_, n)| *n > 0) {
         let new = deletion::NewDeletion {
             category,
@@ -121,7 +121,7 @@ pub fn reapply_ledger(state: &AppState, at: DateTime<Utc>) -> Result<usize, AppE
     for (tenant, ids) in by_tenant {
         let scope = TenantScope::named_by_operator(tenant);
         // A copy older than the tenant has no such tenant: nothing to erase.
-        let Ok(back) = state.db.tenant_tx(&scope, |tx| Ok(store::not_erased(tx, scope.tenant_id(), &ids)?)) else { continue };
+        let Ok(back) = state.db.tenant_tx(&scope, |tx| Ok(store::not_erased(tx, &ids)?)) else { continue };
         for id in back {
             state.db.tenant_tx(&scope, |tx| erase_in(tx, state, &scope, &ctx, &id, &reason, false))?;
             erased += 1;
@@ -151,15 +151,9 @@ fn view(keys: &TenantKeys, r: SubjectRequestRow, who: Option<&ParticipantRow>, n
     })
 }
 
-fn view_in(
-    tx: &mut Tx<'_>,
-    state: &AppState,
-    scope: &TenantScope,
-    r: SubjectRequestRow,
-    now: NaiveDateTime,
-) -> Result<SubjectRequestView, AppError> {
-    let keys = tenants::keys(tx, scope, &state.master)?;
-    let who = bookings::participant(tx, scope.tenant_id(), &r.participant_id)?;
+fn view_in(tx: &mut TenantTx<'_>, state: &AppState, r: SubjectRequestRow, now: NaiveDateTime) -> Result<SubjectRequestView, AppError> {
+    let keys = tenants::keys(tx, &state.master)?;
+    let who = bookings::participant(tx, &r.participant_id)?;
     view(&keys, r, who.as_ref(), now)
 }
 
@@ -167,11 +161,10 @@ fn view_in(
 pub fn list(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<Vec<SubjectRequestView>, AppError> {
     let now = now_of(&p.audit);
     state.db.tenant_tx(scope, |tx| {
-        let keys = tenants::keys(tx, scope, &state.master)?;
-        let rows = store::requests(tx, scope.tenant_id())?;
+        let keys = tenants::keys(tx, &state.master)?;
+        let rows = store::requests(tx)?;
         let ids: Vec<String> = rows.iter().map(|r| r.participant_id.clone()).collect();
-        let people: BTreeMap<String, ParticipantRow> =
-            bookings::participants(tx, scope.tenant_id(), &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
+        let people: BTreeMap<String, ParticipantRow> = bookings::participants(tx, &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
         rows.into_iter()
             .map(|r| {
                 let who = people.get(&r.participant_id);
@@ -192,10 +185,8 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewS
     let message = clean("message", &input.message, 2000, false)?;
     let now = now_of(&p.audit);
     state.db.tenant_tx(scope, |tx| {
-        let who = bookings::participant(tx, scope.tenant_id(), &input.participant_id)?
-            .filter(|w| w.erased_at.is_none())
-            .ok_or(AppError::NotFound)?;
-        let keys = tenants::keys(tx, scope, &state.master)?;
+        let who = bookings::participant(tx, &input.participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
+        let keys = tenants::keys(tx, &state.master)?;
         let id = Uuid::now_v7().to_string();
         let row = SubjectRequestRow {
             tenant_id: scope.tenant_id().to_owned(),
@@ -230,33 +221,33 @@ pub fn execute(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -
     let now = now_of(&p.audit);
     let done = state.db.tenant_tx(scope, |tx| {
         let tenant_id = scope.tenant_id();
-        let request = store::request(tx, tenant_id, id)?.ok_or(AppError::NotFound)?;
+        let request = store::request(tx, id)?.ok_or(AppError::NotFound)?;
         if request.status != "open" {
             return Err(AppError::rule(ProblemCode::AlreadyHandled, "this request has been handled already"));
         }
-        let who = bookings::participant(tx, tenant_id, &request.participant_id)?.ok_or(AppError::NotFound)?;
+        let who = bookings::participant(tx, &request.participant_id)?.ok_or(AppError::NotFound)?;
         if who.erased_at.is_some() {
             // Nothing is left to act on and no address to write to: the request is closed.
-            store::mark_done(tx, tenant_id, id, &p.account_id, now)?;
+            store::mark_done(tx, id, &p.account_id, now)?;
             let event = Event::new(Action::SubjectRequestExecuted, "subject_request", Some(id))
                 .subject(&who.id, None)
                 .detail("kind", request.kind.as_str());
             audit::record(tx, &p.audit, event.detail("outcome", "already_erased"))?;
-            let row = store::request(tx, tenant_id, id)?.ok_or(AppError::NotFound)?;
-            return view_in(tx, state, scope, row, now);
+            let row = store::request(tx, id)?.ok_or(AppError::NotFound)?;
+            return view_in(tx, state, row, now);
         }
-        let keys = tenants::keys(tx, scope, &state.master)?;
+        let keys = tenants::keys(tx, &state.master)?;
         let email = person(&keys, &who)?.email;
         match request.kind.as_str() {
             "erasure" => {
                 erase_in(tx, state, scope, &p.audit, &who.id, &REQUESTED, true)?;
             }
             "restriction" if who.restricted_at.is_none() => {
-                store::set_restricted(tx, tenant_id, &who.id, Some(now), now)?;
+                store::set_restricted(tx, &who.id, Some(now), now)?;
             }
             _ => {}
         }
-        if store::mark_done(tx, tenant_id, id, &p.account_id, now)? == 0 {
+        if store::mark_done(tx, id, &p.account_id, now)? == 0 {
             return Err(AppError::rule(ProblemCode::AlreadyHandled, "this request has been handled already"));
         }
         audit::record(
@@ -276,8 +267,8 @@ pub fn execute(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -
             store::unlink_mail(tx, &mail, &random_bytes(32))?;
         }
         state.mail_wakeup.wake();
-        let row = store::request(tx, tenant_id, id)?.ok_or(AppError::NotFound)?;
-        view_in(tx, state, scope, row, now)
+        let row = store::request(tx, id)?.ok_or(AppError::NotFound)?;
+        view_in(tx, state, row, now)
     })?;
     state.db.flush_log();
     Ok(done)
@@ -303,9 +294,9 @@ pub fn correct(
     let now = now_of(&p.audit);
     state.db.tenant_tx(scope, |tx| {
         let tenant = scope.tenant_id();
-        db::lock_row(tx, "participants", tenant, participant_id)?;
-        let row = bookings::participant(tx, tenant, participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
-        let keys = tenants::keys(tx, scope, &state.master)?;
+        db::lock_row(tx, "participants", participant_id)?;
+        let row = bookings::participant(tx, participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
+        let keys = tenants::keys(tx, &state.master)?;
         let before = person(&keys, &row)?;
         let mut changed = Vec::new();
         let mut next = row.clone();
@@ -316,7 +307,7 @@ pub fn correct(
         if before.email != email {
             changed.push("email".to_owned());
             next.email_index = keys.blind_index("participants", "email", &email);
-            if bookings::participant_by_email(tx, tenant, &next.email_index)?.is_some_and(|other| other.id != row.id) {
+            if bookings::participant_by_email(tx, &next.email_index)?.is_some_and(|other| other.id != row.id) {
                 return Err(AppError::rule(ProblemCode::EmailInUse, "another person of this tenant has this email address"));
             }
             next.email_ciphertext = keys.encrypt("participants", "email", &row.id, &email);
@@ -331,7 +322,7 @@ pub fn correct(
         next.updated_at = now;
         store::correct_participant(tx, &next)?;
         if changed.iter().any(|c| c == "name") {
-            store::delete_name_terms(tx, tenant, &row.id)?;
+            store::delete_name_terms(tx, &row.id)?;
             let terms: Vec<crate::bookings::model::TermRow> = crate::bookings::service::name_terms(&name)
                 .iter()
                 .map(|t| crate::bookings::model::TermRow {
@@ -345,7 +336,7 @@ pub fn correct(
         if changed.iter().any(|c| c == "email") {
             let from = keys.blind_index("mail_outbox", "recipient", &normalize_email(&before.email));
             let to = keys.blind_index("mail_outbox", "recipient", &normalize_email(&email));
-            store::move_mails(tx, tenant, &from, &to)?;
+            store::move_mails(tx, &from, &to)?;
         }
         audit::record(
             tx,
@@ -366,10 +357,9 @@ pub fn restrict(
 ) -> Result<RestrictionView, AppError> {
     let now = now_of(&p.audit);
     state.db.tenant_tx(scope, |tx| {
-        let who =
-            bookings::participant(tx, scope.tenant_id(), participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
+        let who = bookings::participant(tx, participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
         let at = change.restricted.then(|| who.restricted_at.unwrap_or(now));
-        store::set_restricted(tx, scope.tenant_id(), &who.id, at, now)?;
+        store::set_restricted(tx, &who.id, at, now)?;
         let action = if change.restricted { Action::ParticipantRestricted } else { Action::ParticipantRestrictionLifted };
         audit::record(tx, &p.audit, Event::new(action, "participant", Some(&who.id)).subject(&who.id, None))?;
         Ok(RestrictionView { participant_id: who.id, restricted_at: at })
@@ -380,7 +370,7 @@ pub fn restrict(
 /// profile, bookings, attendance, cards (as pseudonyms), requests, mails and the audit
 /// entries about them. The export itself is audited.
 pub fn person_export(
-    tx: &mut Tx<'_>,
+    tx: &mut TenantTx<'_>,
     state: &AppState,
     scope: &TenantScope,
     ctx: &AuditContext,
@@ -388,13 +378,13 @@ pub fn person_export(
 ) -> Result<serde_json::Value, AppError> {
     use serde_json::json;
     let tenant_id = scope.tenant_id();
-    let keys = tenants::keys(tx, scope, &state.master)?;
+    let keys = tenants::keys(tx, &state.master)?;
     let who = person(&keys, row)?;
     let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
 
-    let booking_rows = bookings::of_participant(tx, tenant_id, &row.id)?;
+    let booking_rows = bookings::of_participant(tx, &row.id)?;
     let mut booking_list = Vec::new();
-    for (b, view) in booking_rows.iter().zip(crate::portal::service::portal_bookings(tx, tenant_id, booking_rows.clone())?) {
+    for (b, view) in booking_rows.iter().zip(crate::portal::service::portal_bookings(tx, booking_rows.clone())?) {
         let answers = crate::bookings::service::answers(&keys, b)?;
         booking_list.push(json!({
             "id": b.id, "event_id": b.event_id, "title": view.title, "kind": view.kind, "sessions": view.sessions,
@@ -404,13 +394,13 @@ pub fn person_export(
         }));
     }
 
-    let records = crate::attendance::store::of_participant(tx, tenant_id, &row.id)?;
+    let records = crate::attendance::store::of_participant(tx, &row.id)?;
     let session_ids: Vec<String> = records.iter().map(|r| r.session_id.clone()).collect();
-    let sessions = crate::events::store::sessions_by_id(tx, tenant_id, &session_ids)?;
+    let sessions = crate::events::store::sessions_by_id(tx, &session_ids)?;
     let mut titles = BTreeMap::new();
     for s in &sessions {
         if !titles.contains_key(&s.event_id) {
-            let title = crate::events::store::find(tx, tenant_id, &s.event_id)?.map(|e| e.title).unwrap_or_default();
+            let title = crate::events::store::find(tx, &s.event_id)?.map(|e| e.title).unwrap_or_default();
             titles.insert(s.event_id.clone(), title);
         }
     }
@@ -428,13 +418,13 @@ pub fn person_export(
         })
         .collect();
     // A card's id is never stored; its keyed hash is the pseudonym the tenant knows it by.
-    let cards: Vec<serde_json::Value> = crate::attendance::store::cards_of(tx, tenant_id, &row.id)?
+    let cards: Vec<serde_json::Value> = crate::attendance::store::cards_of(tx, &row.id)?
         .into_iter()
         .map(|c| json!({ "id": c.id, "pseudonym": hex::encode(&c.card_hmac[..c.card_hmac.len().min(8)]), "bound_at": c.created_at }))
         .collect();
 
     let mut requests = Vec::new();
-    for r in crate::portal::store::requests_of(tx, tenant_id, &row.id)? {
+    for r in crate::portal::store::requests_of(tx, &row.id)? {
         let message = r
             .message_ciphertext
             .as_deref()
@@ -444,7 +434,7 @@ pub fn person_export(
         requests.push(json!({ "id": r.id, "kind": r.kind, "message": message, "status": r.status, "received_via": r.received_via, "created_at": r.created_at, "due_at": r.due_at, "handled_at": r.handled_at }));
     }
     let recipient = keys.blind_index("mail_outbox", "recipient", &normalize_email(&who.email));
-    let mails: Vec<serde_json::Value> = crate::notify::store::for_recipient(tx, tenant_id, &recipient)?
+    let mails: Vec<serde_json::Value> = crate::notify::store::for_recipient(tx, &recipient)?
         .into_iter()
         .map(|m| json!({ "purpose": m.purpose, "status": crate::notify::MailStatus::from_code(&m.status), "created_at": m.created_at, "sent_at": m.sent_at }))
         .collect();
@@ -486,7 +476,7 @@ pub fn person_export(
 /// download it themselves in the portal).
 pub fn export(state: &AppState, p: &Principal, scope: &TenantScope, participant_id: &str) -> Result<serde_json::Value, AppError> {
     state.db.tenant_tx(scope, |tx| {
-        let who = bookings::participant(tx, scope.tenant_id(), participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
+        let who = bookings::participant(tx, participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
         if who.restricted_at.is_some() {
             return Err(AppError::rule(ProblemCode::Restricted, "this person's data is restricted (Art. 18 GDPR) and is not exported; lift the restriction first, or let the person download it in the portal"));
         }

@@ -5,7 +5,7 @@ use super::store;
 use crate::audit::{self, Action, AuditContext, Event};
 use crate::auth::service::Principal;
 use crate::crypto::{random_key, CryptoError, MasterKey, TenantKeys};
-use crate::db::{Db, DbConnection, TenantScope};
+use crate::db::{Db, TenantScope, TenantTx};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -57,7 +57,7 @@ pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant)
         let created = || Event::new(Action::TenantCreated, "tenant", Some(&tenant.id)).detail("slug", tenant.slug.as_str());
         audit::record(tx, ctx, created())?;
         // From here on the transaction works inside the new tenant (RLS checks the keys).
-        tx.enter_tenant(&scope)?;
+        let tx = &mut tx.enter_tenant(&scope)?;
         // The tenant's secret in the keyring beside the database: its keys are wrapped
         // under it too, so destroying it shreds every backup's copy (TOM DEL-4).
         master.create_owner_secret(&tenant.id)?;
@@ -88,8 +88,8 @@ pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant)
 }
 
 /// Unwraps the keys of the tenant in scope; call inside that scope's transaction.
-pub fn keys(conn: &mut DbConnection, scope: &TenantScope, master: &MasterKey) -> Result<TenantKeys, AppError> {
-    let rows = store::live_keys(conn, scope.tenant_id())?;
+pub fn keys(tx: &mut TenantTx<'_>, master: &MasterKey) -> Result<TenantKeys, AppError> {
+    let rows = store::live_keys(tx)?;
     let newest = |purpose: &str| rows.iter().find(|r| r.purpose == purpose).ok_or(CryptoError::KeyDestroyed);
     let data = newest(KEY_PURPOSE_DATA)?;
     let index = newest(KEY_PURPOSE_INDEX)?;
@@ -97,12 +97,12 @@ pub fn keys(conn: &mut DbConnection, scope: &TenantScope, master: &MasterKey) ->
         let wrapped = row.wrapped_key.as_deref().ok_or(CryptoError::KeyDestroyed)?;
         master.unwrap(&row.purpose, &row.tenant_id, &row.id, wrapped)
     };
-    Ok(TenantKeys::new(scope.tenant_id(), &data.id, unwrap(data)?, unwrap(index)?))
+    Ok(TenantKeys::new(tx.tenant_id(), &data.id, unwrap(data)?, unwrap(index)?))
 }
 
 /// `keys` in a transaction of its own, for code outside one.
 pub fn load_keys(db: &Db, master: &MasterKey, scope: &TenantScope) -> Result<TenantKeys, AppError> {
-    db.tenant_tx(scope, |tx| keys(tx, scope, master))
+    db.tenant_read(scope, |tx| keys(tx, master))
 }
 
 pub fn find_by_slug(db: &Db, slug: &str) -> Result<Option<Tenant>, AppError> {
@@ -117,14 +117,14 @@ pub fn list(db: &Db) -> Result<Vec<Tenant>, AppError> {
 
 /// The tenant's sign-in requirements.
 pub fn security_settings(state: &AppState, scope: &TenantScope) -> Result<SecuritySettings, AppError> {
-    let tenant = state.db.tenant_tx(scope, |tx| store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound))?;
+    let tenant = state.db.tenant_read(scope, |tx| store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound))?;
     Ok(SecuritySettings { mfa_required_for_admins: tenant.mfa_required_for_admins, max_admins: state.config.auth.max_admins_per_tenant })
 }
 
 /// Requires (or stops requiring) a second factor for admin roles; audited.
 pub fn set_mfa_required(state: &AppState, p: &Principal, scope: &TenantScope, required: bool) -> Result<SecuritySettings, AppError> {
     state.db.tenant_tx(scope, |tx| {
-        store::set_mfa_required(tx, scope.tenant_id(), required, p.audit.at.naive_utc())?;
+        store::set_mfa_required(tx, required, p.audit.at.naive_utc())?;
         let event =
             Event::new(Action::TenantSecurityChanged, "tenant", Some(scope.tenant_id())).detail("mfa_required_for_admins", required);
         audit::record(tx, &p.audit, event)?;

@@ -2,13 +2,14 @@ use diesel::prelude::*;
 
 use super::model::{Tenant, TenantKeyRow};
 use crate::db::schema::{tenant_keys, tenants};
-use crate::db::DbConnection;
+use crate::db::{DbConnection, TenantTx};
 
 pub fn insert(conn: &mut DbConnection, tenant: &Tenant) -> QueryResult<usize> {
     diesel::insert_into(tenants::table).values(tenant).execute(conn)
 }
 
-pub fn insert_key(conn: &mut DbConnection, key: &TenantKeyRow) -> QueryResult<usize> {
+pub fn insert_key(tx: &mut TenantTx<'_>, key: &TenantKeyRow) -> QueryResult<usize> {
+    let conn = tx.conn();
     diesel::insert_into(tenant_keys::table).values(key).execute(conn)
 }
 
@@ -29,7 +30,8 @@ pub fn any_demo(conn: &mut DbConnection) -> QueryResult<bool> {
 }
 
 /// The live keys of the tenant in scope (row-level security hides other tenants' keys).
-pub fn live_keys(conn: &mut DbConnection, tenant_id: &str) -> QueryResult<Vec<TenantKeyRow>> {
+pub fn live_keys(tx: &mut TenantTx<'_>) -> QueryResult<Vec<TenantKeyRow>> {
+    let (conn, tenant_id) = tx.parts();
     tenant_keys::table
         .filter(tenant_keys::tenant_id.eq(tenant_id))
         .filter(tenant_keys::destroyed_at.is_null())
@@ -38,10 +40,12 @@ pub fn live_keys(conn: &mut DbConnection, tenant_id: &str) -> QueryResult<Vec<Te
         .load(conn)
 }
 
-pub fn set_mfa_required(conn: &mut DbConnection, id: &str, required: bool, now: chrono::NaiveDateTime) -> QueryResult<usize> {
+pub fn set_mfa_required(tx: &mut TenantTx<'_>, required: bool, now: chrono::NaiveDateTime) -> QueryResult<usize> {
+    let (conn, id) = tx.parts();
     diesel::update(tenants::table.find(id)).set((tenants::mfa_required_for_admins.eq(required), tenants::updated_at.eq(now))).execute(conn)
 }
 
-pub fn set_consent_text(conn: &mut DbConnection, id: &str, text: &str, now: chrono::NaiveDateTime) -> QueryResult<usize> {
+pub fn set_consent_text(tx: &mut TenantTx<'_>, text: &str, now: chrono::NaiveDateTime) -> QueryResult<usize> {
+    let (conn, id) = tx.parts();
     diesel::update(tenants::table.find(id)).set((tenants::booking_consent_text.eq(text), tenants::updated_at.eq(now))).execute(conn)
 }

@@ -32,11 +32,7 @@ fn entries(app: &TestApp, scope: Option<&TenantScope>, visibility: &Visibility, 
         let chain = audit::service::chain_of(tx);
         audit::service::search(tx, &chain, visibility, filter, None, 1000)
     };
-    match scope {
-        Some(s) => app.state.db.tenant_tx(s, run),
-        None => app.state.db.platform_tx(run),
-    }
-    .expect("search")
+    app.state.db.tx_in(scope, run).expect("search")
 }
 
 fn all(app: &TestApp, scope: &TenantScope) -> Vec<Entry> {
@@ -632,7 +628,7 @@ fn priv_4_deletion_log_records_what_why_and_who_without_personal_data() {
     });
     assert!(matches!(bad, Err(AppError::Invalid { field: "category", .. })));
 
-    let rows = app.state.db.tenant_tx(&a, |tx| Ok(deletion::list(tx, a.tenant_id(), None, None)?)).expect("list");
+    let rows = app.state.db.tenant_tx(&a, |tx| Ok(audit::store::deletions(tx, None, None)?)).expect("list");
     assert_eq!(rows.len(), 1);
     assert_eq!(
         (rows[0].category.as_str(), rows[0].record_count, rows[0].actor_id.as_deref()),

@@ -43,7 +43,7 @@ fn authz_3_operator_commands_work_on_the_configured_database() {
     let master = anwesend::crypto::MasterKey::read_file(&dir.path().join("master.key")).expect("dev key written");
     let db = test_db.db();
     let scope = TenantScope::named_by_operator(tenant_id);
-    db.tenant_tx(&scope, |c| anwesend::tenants::service::keys(c, &scope, &master)).expect("tenant keys unwrap");
+    db.tenant_tx(&scope, |c| anwesend::tenants::service::keys(c, &master)).expect("tenant keys unwrap");
     let ctx = anwesend::audit::AuditContext::operator(chrono::Utc::now());
     locations::create(&db, &scope, &ctx, anwesend::locations::model::NewLocation { name: "Halle".into(), parent_id: None })
         .expect("tenant usable");

@@ -66,7 +66,7 @@ fn del_4_wrapped_tenant_key_needs_its_master_key() {
     )
     .expect("tenant");
     let scope = TenantScope::named_by_operator(tenant.id.clone());
-    let rows: Vec<TenantKeyRow> = app.state.db.tenant_tx(&scope, |c| Ok(tenant_store::live_keys(c, &tenant.id)?)).expect("key rows");
+    let rows: Vec<TenantKeyRow> = app.state.db.tenant_tx(&scope, |c| Ok(tenant_store::live_keys(c)?)).expect("key rows");
     assert_eq!(rows.len(), 2);
     let row = &rows[0];
     let wrapped = row.wrapped_key.as_deref().expect("wrapped");

@@ -373,7 +373,7 @@ async fn del_4_after_the_window_old_ciphertext_cannot_be_decrypted() {
             .expect("participant")
     };
     let backup = r.app.db.snapshot();
-    let from_backup = |db: &anwesend::db::Db| db.tenant_tx(&r.a, |tx| tenants::keys(tx, &r.a, master));
+    let from_backup = |db: &anwesend::db::Db| db.tenant_tx(&r.a, |tx| tenants::keys(tx, master));
     let keys = from_backup(&backup.db()).expect("the backup opens before the deletion");
     assert_eq!(keys.decrypt("participants", "email", &r.venue.participant, &email_ciphertext).expect("decrypt").as_str(), email);
     let secret = master.keyring().expect("keyring").join(format!("{}.key", r.a.tenant_id()));
@@ -418,7 +418,7 @@ async fn del_4_after_the_window_old_ciphertext_cannot_be_decrypted() {
         k::tenant_keys.filter(k::tenant_id.eq(r.a.tenant_id())).select(k::wrapped_key).load(&mut r.app.db.inspect()).expect("keys")
     };
     assert_eq!(wrapped, vec![None, None]);
-    let live = r.app.state.db.tenant_tx(&r.a, |tx| tenants::keys(tx, &r.a, master));
+    let live = r.app.state.db.tenant_tx(&r.a, |tx| tenants::keys(tx, master));
     assert!(matches!(live, Err(AppError::Crypto(CryptoError::KeyDestroyed))), "{live:?}");
     let dump = String::from_utf8_lossy(&database_dump(&r.app.db)).to_lowercase();
     assert!(!dump.contains(&name.to_lowercase()) && !dump.contains(&email.to_lowercase()), "no plaintext left");
@@ -477,7 +477,7 @@ async fn del_4_after_the_window_old_ciphertext_cannot_be_decrypted() {
     let again = offboarding::complete(&r.app.state, r.a.tenant_id(), r.app.clock.now());
     assert!(matches!(again, Err(AppError::Rule { code: anwesend::problem::ProblemCode::TenantOffboarded, .. })), "{again:?}");
     // Still usable: tenant B, and a new tenant.
-    let b_keys = r.app.state.db.tenant_tx(&r.b, |tx| tenants::keys(tx, &r.b, master));
+    let b_keys = r.app.state.db.tenant_tx(&r.b, |tx| tenants::keys(tx, master));
     assert!(b_keys.is_ok());
 }
 

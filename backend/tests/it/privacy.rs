@@ -202,7 +202,7 @@ async fn rights_2_the_request_queue_restricts_and_erases_with_one_action_and_tel
     let (status, _, done) = call(&service, v.staff.request("POST", &format!("/api/v1/subject-requests/{id}/execute"))).await;
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&done));
     assert_eq!(json_of(&done)["participant_name"], "");
-    let keys = app.state.db.tenant_tx(&scope, |tx| anwesend::tenants::service::keys(tx, &scope, &app.state.master)).expect("keys");
+    let keys = app.state.db.tenant_tx(&scope, |tx| anwesend::tenants::service::keys(tx, &app.state.master)).expect("keys");
     let address = keys.blind_index("mail_outbox", "recipient", &email);
     let notices = mails_with_purpose(&app, "request_done");
     // The restriction notice went with the erasure; the erasure notice is not linked to the address.
