@@ -340,7 +340,7 @@ fn visible_session(
     session_id: &str,
 ) -> Result<(SessionRow, crate::events::model::EventView), AppError> {
     let session =
-        state.db.tenant_tx(scope, |tx| Ok(events::sessions_by_id(tx, &[session_id.to_owned()])?.pop()))?.ok_or(AppError::NotFound)?;
+        state.db.tenant_read(scope, |tx| Ok(events::sessions_by_id(tx, &[session_id.to_owned()])?.pop()))?.ok_or(AppError::NotFound)?;
     let event = crate::events::service::get(state, p, scope, &session.event_id)?;
     Ok((session, event))
 }
@@ -444,7 +444,7 @@ pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, i
     if input.occurred_at.is_none() && !input.void {
         return Err(AppError::invalid("occurred_at", "give a corrected time, or void the record"));
     }
-    let original = state.db.tenant_tx(scope, |tx| store::find(tx, id)?.ok_or(AppError::NotFound))?;
+    let original = state.db.tenant_read(scope, |tx| store::find(tx, id)?.ok_or(AppError::NotFound))?;
     let (session, event) = visible_session(state, p, scope, &original.session_id)?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {

@@ -419,7 +419,7 @@ pub fn export_granted(
     let label = match &grant.scope {
         Some(scope) => state
             .db
-            .tenant_tx(scope, |tx| Ok(crate::tenants::store::find(tx, scope.tenant_id())?))?
+            .tenant_read(scope, |tx| Ok(crate::tenants::store::find(tx, scope.tenant_id())?))?
             .map_or_else(|| "tenant".into(), |t| t.slug),
         None => "platform".into(),
     };

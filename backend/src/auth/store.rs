@@ -21,6 +21,8 @@ pub fn insert_session(conn: &mut DbConnection, s: &Session) -> QueryResult<usize
     diesel::insert_into(sessions::table).values(s).execute(conn)
 }
 
+/// Unscoped: a request names its session by token only; the row names the tenant it acts
+/// in (sessions is a platform table).
 pub fn session_by_token_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option<Session>> {
     sessions::table.filter(sessions::token_hash.eq(hash)).select(Session::as_select()).first(conn).optional()
 }

@@ -29,5 +29,5 @@ pub fn create(db: &Db, scope: &TenantScope, ctx: &AuditContext, name: &str) -> R
 }
 
 pub fn list(db: &Db, scope: &TenantScope) -> Result<Vec<Company>, AppError> {
-    db.tenant_tx(scope, |tx| Ok(store::list(tx)?))
+    db.tenant_read(scope, |tx| Ok(store::list(tx)?))
 }

@@ -10,6 +10,8 @@ pub fn insert_enrolment(tx: &mut TenantTx<'_>, row: &EnrolmentRow) -> QueryResul
     diesel::insert_into(device_enrolments::table).values(row).execute(conn)
 }
 
+/// Unscoped: an enrolment code is all a new device has; the row names the tenant
+/// (`TenantScope::named_by_token`).
 pub fn enrolment_by_code_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option<EnrolmentRow>> {
     device_enrolments::table.filter(device_enrolments::code_hash.eq(hash)).select(EnrolmentRow::as_select()).first(conn).optional()
 }
@@ -27,7 +29,8 @@ pub fn insert(tx: &mut TenantTx<'_>, row: &DeviceRow) -> QueryResult<usize> {
     diesel::insert_into(devices::table).values(row).execute(conn)
 }
 
-/// A device by id alone: device requests name no tenant before they are verified.
+/// Unscoped: a device by id alone; device requests name no tenant before their signature
+/// is verified with the row's secret (then `TenantScope::named_by_device`).
 pub fn by_id_unscoped(conn: &mut DbConnection, id: &str) -> QueryResult<Option<DeviceRow>> {
     devices::table.filter(devices::id.eq(id)).select(DeviceRow::as_select()).first(conn).optional()
 }

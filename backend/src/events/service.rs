@@ -247,7 +247,7 @@ fn views(tx: &mut TenantTx<'_>, rows: Vec<EventRow>, access: &EventAccess) -> Re
 }
 
 pub fn list(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<Vec<EventView>, AppError> {
-    state.db.tenant_tx(scope, |tx| {
+    state.db.tenant_read(scope, |tx| {
         let rows = store::list(tx)?;
         views(tx, rows, &EventAccess::of(p))
     })
@@ -255,7 +255,7 @@ pub fn list(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<Vec<
 
 /// One event the caller may see; others (and other tenants') are not found.
 pub fn get(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Result<EventView, AppError> {
-    state.db.tenant_tx(scope, |tx| {
+    state.db.tenant_read(scope, |tx| {
         let row = store::find(tx, id)?.ok_or(AppError::NotFound)?;
         views(tx, vec![row], &EventAccess::of(p))?.pop().ok_or(AppError::NotFound)
     })
@@ -270,7 +270,7 @@ pub fn public_view(
     consent_text: String,
     now: NaiveDateTime,
 ) -> Result<PublicEvent, AppError> {
-    state.db.tenant_tx(scope, |tx| {
+    state.db.tenant_read(scope, |tx| {
         let row = store::find(tx, id)?.filter(|e| e.status != STATUS_DRAFT).ok_or(AppError::NotFound)?;
         let location_name = match &row.location_id {
             Some(l) => crate::locations::store::list(tx)?.into_iter().find(|x| &x.id == l).map(|x| x.name),

@@ -10,6 +10,8 @@ pub fn insert(tx: &mut TenantTx<'_>, invitation: &Invitation) -> QueryResult<usi
     diesel::insert_into(invitations::table).values(invitation).execute(conn)
 }
 
+/// Unscoped: an invitation link carries a token only; the row names the tenant, whose
+/// scope (`TenantScope::named_by_token`) every later step uses.
 pub fn by_token_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option<Invitation>> {
     invitations::table.filter(invitations::token_hash.eq(hash)).select(Invitation::as_select()).first(conn).optional()
 }

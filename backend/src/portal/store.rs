@@ -10,6 +10,8 @@ pub fn insert_link(tx: &mut TenantTx<'_>, row: &MagicLinkRow) -> QueryResult<usi
     diesel::insert_into(magic_links::table).values(row).execute(conn)
 }
 
+/// Unscoped: a sign-in link carries a token only; the caller compares the row's tenant
+/// with the page's before using it.
 pub fn link_by_token_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option<MagicLinkRow>> {
     magic_links::table.filter(magic_links::token_hash.eq(hash)).select(MagicLinkRow::as_select()).first(conn).optional()
 }
@@ -27,6 +29,8 @@ pub fn insert_session(tx: &mut TenantTx<'_>, row: &ParticipantSessionRow) -> Que
     diesel::insert_into(participant_sessions::table).values(row).execute(conn)
 }
 
+/// Unscoped: a participant request names its session by token only; the row names the
+/// tenant (`TenantScope::named_by_session`).
 pub fn session_by_token_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option<ParticipantSessionRow>> {
     participant_sessions::table
         .filter(participant_sessions::token_hash.eq(hash))
