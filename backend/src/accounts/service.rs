@@ -121,10 +121,10 @@ pub fn grant_by_operator(
         if held.iter().any(|m| m.tenant_id == membership.tenant_id && m.role == membership.role) {
             return Err(AppError::Conflict(format!("this account already holds the role {} here", role.code())));
         }
-        auth_store::insert_membership(tx, &membership)?;
-        tx.enter_tenant(scope)?;
+        let mut tenant = tx.enter_tenant(scope)?;
+        auth_store::insert_membership(&mut tenant, &membership)?;
         audit::record(
-            tx,
+            &mut tenant,
             ctx,
             Event::new(Action::MembershipGranted, "membership", Some(&membership.id))
                 .detail("account_id", account.id.as_str())

@@ -46,7 +46,7 @@ impl Role {
     }
 }
 
-#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq, Eq)]
+#[derive(Queryable, QueryableByName, Selectable, Insertable, Debug, Clone, PartialEq, Eq)]
 #[diesel(table_name = memberships)]
 pub struct Membership {
     pub tenant_id: String,

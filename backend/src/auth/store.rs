@@ -5,16 +5,23 @@ use super::model::{Membership, Session};
 use crate::db::schema::{memberships, recovery_codes, sessions};
 use crate::db::{DbConnection, TenantTx};
 
-pub fn insert_membership(conn: &mut DbConnection, m: &Membership) -> QueryResult<usize> {
-    diesel::insert_into(memberships::table).values(m).execute(conn)
+pub fn insert_membership(tx: &mut TenantTx<'_>, m: &Membership) -> QueryResult<usize> {
+    diesel::insert_into(memberships::table).values(m).execute(tx.conn())
 }
 
+/// Unscoped: an account's memberships in every tenant (sign-in, the tenants it may switch
+/// to). On PostgreSQL through `account_memberships`, which answers one account's rows only.
 pub fn memberships_of(conn: &mut DbConnection, account_id: &str) -> QueryResult<Vec<Membership>> {
-    memberships::table
-        .filter(memberships::account_id.eq(account_id))
-        .order(memberships::created_at.asc())
-        .select(Membership::as_select())
-        .load(conn)
+    match conn {
+        DbConnection::Postgres(c) => {
+            diesel::sql_query("SELECT * FROM account_memberships($1)").bind::<diesel::sql_types::Text, _>(account_id).load(c)
+        }
+        DbConnection::Sqlite(c) => memberships::table
+            .filter(memberships::account_id.eq(account_id))
+            .order(memberships::created_at.asc())
+            .select(Membership::as_select())
+            .load(c),
+    }
 }
 
 pub fn insert_session(conn: &mut DbConnection, s: &Session) -> QueryResult<usize> {

@@ -311,6 +311,24 @@ fn set_tenant(conn: &mut DbConnection, tenant: &str) -> Result<(), AppError> {
 /// Locks one tenant row until the transaction ends, so check-then-write sequences on it
 /// (seats left → booking) are serialised. PostgreSQL: `SELECT … FOR UPDATE`; SQLite needs
 /// nothing, its write transactions already run one at a time (`BEGIN IMMEDIATE`).
+/// A row found by a token, a code or a device id before its tenant is known: only the
+/// tenant and the row id. The caller makes the scope from the tenant and reads the row in
+/// it (TOM SEP-2). On PostgreSQL such lookups go through one `SECURITY DEFINER` function
+/// per key (migration `rls_everywhere`), the only way past row-level security.
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub found_tenant: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub found_id: String,
+}
+
+impl From<(String, String)> for Located {
+    fn from((found_tenant, found_id): (String, String)) -> Self {
+        Self { found_tenant, found_id }
+    }
+}
+
 pub fn lock_row(tx: &mut TenantTx<'_>, table: &'static str, id: &str) -> Result<(), AppError> {
     let (conn, tenant_id) = tx.parts();
     if let DbConnection::Postgres(c) = conn {

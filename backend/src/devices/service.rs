@@ -89,10 +89,9 @@ pub fn enrol(state: &AppState, origin: &Origin, input: &EnrolRequest) -> Result<
     if code.len() != 8 {
         return Err(enrolment_invalid());
     }
-    let enrolment = {
-        let mut conn = state.db.conn()?;
-        store::enrolment_by_code_hash(&mut conn, &token_hash(&code))?
-    };
+    let found = store::locate_enrolment_by_code_hash(&mut *state.db.conn()?, &token_hash(&code))?.ok_or_else(enrolment_invalid)?;
+    let scope = TenantScope::named_by_token(found.found_tenant);
+    let enrolment = state.db.tenant_read(&scope, |tx| Ok(store::enrolment(tx, &found.found_id)?))?;
     let enrolment = enrolment.filter(|e| e.used_at.is_none() && e.expires_at > now).ok_or_else(enrolment_invalid)?;
     // No new devices in an offboarding tenant (TOM DEL-1).
     if crate::offboarding::store::status(&mut *state.db.conn()?, &enrolment.tenant_id)?.as_deref()
@@ -100,7 +99,6 @@ pub fn enrol(state: &AppState, origin: &Origin, input: &EnrolRequest) -> Result<
     {
         return Err(enrolment_invalid());
     }
-    let scope = TenantScope::named_by_token(enrolment.tenant_id.clone());
     let secret = hex::encode(random_bytes(32));
     let id = Uuid::now_v7().to_string();
     state.db.tenant_tx(&scope, |tx| {

@@ -50,14 +50,13 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
         if device_id.len() > 64 {
             return Err(refused(ProblemCode::DeviceUnknown));
         }
-        let device = {
-            let mut conn = state.db.conn()?;
-            store::by_id_unscoped(&mut conn, &device_id).map_err(crate::AppError::from)?
-        };
+        let found = store::locate(&mut *state.db.conn()?, &device_id).map_err(crate::AppError::from)?;
+        let Some(found) = found else { return Err(refused(ProblemCode::DeviceUnknown)) };
+        let scope = TenantScope::named_by_device(found.found_tenant);
+        let device = state.db.tenant_read(&scope, |tx| Ok(store::find(tx, &found.found_id)?))?;
         let Some(device) = device else { return Err(refused(ProblemCode::DeviceUnknown)) };
         // Every device request changes data: none in an offboarding tenant (TOM DEL-1).
         crate::offboarding::guard::check(&mut *state.db.conn()?, &device.tenant_id, &actix_web::http::Method::POST, &path)?;
-        let scope = TenantScope::named_by_device(device.tenant_id.clone());
         let audit = AuditContext {
             actor: Actor { kind: ActorKind::Device, id: Some(device.id.clone()), role: None },
             at: now,

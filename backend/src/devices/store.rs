@@ -3,17 +3,33 @@ use diesel::prelude::*;
 
 use super::model::{CardEnrolmentRow, DeviceRow, EnrolmentRow};
 use crate::db::schema::{card_enrolments, device_enrolments, device_nonces, devices};
-use crate::db::{DbConnection, TenantTx};
+use crate::db::{DbConnection, Located, TenantTx};
 
 pub fn insert_enrolment(tx: &mut TenantTx<'_>, row: &EnrolmentRow) -> QueryResult<usize> {
     let conn = tx.conn();
     diesel::insert_into(device_enrolments::table).values(row).execute(conn)
 }
 
-/// Unscoped: an enrolment code is all a new device has; the row names the tenant
-/// (`TenantScope::named_by_token`).
-pub fn enrolment_by_code_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option<EnrolmentRow>> {
-    device_enrolments::table.filter(device_enrolments::code_hash.eq(hash)).select(EnrolmentRow::as_select()).first(conn).optional()
+/// Unscoped: an enrolment code is all a new device has. Answers the tenant and id; the
+/// code is then read in that tenant (`TenantScope::named_by_token`).
+pub fn locate_enrolment_by_code_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option<Located>> {
+    match conn {
+        DbConnection::Postgres(c) => diesel::sql_query("SELECT found_tenant, found_id FROM device_enrolment_by_code($1)")
+            .bind::<diesel::sql_types::Binary, _>(hash)
+            .get_result(c)
+            .optional(),
+        DbConnection::Sqlite(c) => device_enrolments::table
+            .filter(device_enrolments::code_hash.eq(hash))
+            .select((device_enrolments::tenant_id, device_enrolments::id))
+            .first::<(String, String)>(c)
+            .optional()
+            .map(|found| found.map(Located::from)),
+    }
+}
+
+pub fn enrolment(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<EnrolmentRow>> {
+    let (conn, tenant_id) = tx.parts();
+    device_enrolments::table.find((tenant_id, id)).select(EnrolmentRow::as_select()).first(conn).optional()
 }
 
 /// Marks a code used; 0 when it was used already (single use, even under a race).
@@ -29,10 +45,21 @@ pub fn insert(tx: &mut TenantTx<'_>, row: &DeviceRow) -> QueryResult<usize> {
     diesel::insert_into(devices::table).values(row).execute(conn)
 }
 
-/// Unscoped: a device by id alone; device requests name no tenant before their signature
-/// is verified with the row's secret (then `TenantScope::named_by_device`).
-pub fn by_id_unscoped(conn: &mut DbConnection, id: &str) -> QueryResult<Option<DeviceRow>> {
-    devices::table.filter(devices::id.eq(id)).select(DeviceRow::as_select()).first(conn).optional()
+/// Unscoped: a device request names the device by id alone. Answers its tenant; the row
+/// is read there and the signature verified with its secret (`TenantScope::named_by_device`).
+pub fn locate(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Located>> {
+    match conn {
+        DbConnection::Postgres(c) => diesel::sql_query("SELECT found_tenant, found_id FROM device_by_id($1)")
+            .bind::<diesel::sql_types::Text, _>(id)
+            .get_result(c)
+            .optional(),
+        DbConnection::Sqlite(c) => devices::table
+            .filter(devices::id.eq(id))
+            .select((devices::tenant_id, devices::id))
+            .first::<(String, String)>(c)
+            .optional()
+            .map(|found| found.map(Located::from)),
+    }
 }
 
 pub fn find(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<DeviceRow>> {

@@ -156,8 +156,10 @@ fn open_invitation(state: &AppState, token: &str, now: NaiveDateTime) -> Result<
     if token.is_empty() || token.len() > 128 {
         return Err(invalid());
     }
-    // Unscoped: the token names the tenant, so it is looked up before there is a scope.
-    let invitation = store::by_token_hash(&mut *state.db.conn()?, &token_hash(token))?;
+    // Unscoped: the token names the tenant, so it is located before there is a scope.
+    let found = store::locate_by_token_hash(&mut *state.db.conn()?, &token_hash(token))?.ok_or_else(invalid)?;
+    let scope = TenantScope::named_by_token(found.found_tenant);
+    let invitation = state.db.tenant_read(&scope, |tx| Ok(store::find(tx, &found.found_id)?))?;
     let invitation = invitation.filter(|i| i.is_open(now)).ok_or_else(invalid)?;
     // Links into an offboarding tenant are void (TOM DEL-1).
     if crate::offboarding::store::status(&mut *state.db.conn()?, &invitation.tenant_id)?.as_deref()
@@ -165,7 +167,6 @@ fn open_invitation(state: &AppState, token: &str, now: NaiveDateTime) -> Result<
     {
         return Err(invalid());
     }
-    let scope = TenantScope::named_by_token(invitation.tenant_id.clone());
     let email = load_keys(&state.db, &state.master, &scope)?
         .decrypt("invitations", "email", &invitation.id, &invitation.email_ciphertext)?
         .to_string();

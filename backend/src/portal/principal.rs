@@ -45,15 +45,16 @@ impl FromRequest for Participant {
                 let origin = facts.origin(&state)?;
                 let now = origin.at.naive_utc();
                 let mut conn = state.db.conn()?;
-                // Unscoped: the token names the tenant.
-                let session = store::session_by_token_hash(&mut conn, &token_hash(&token))
+                // Unscoped: the token names the tenant; the session is read in it.
+                let found = store::locate_session_by_token_hash(&mut conn, &token_hash(&token))
                     .map_err(crate::AppError::from)?
                     .ok_or_else(unauthenticated)?;
+                let scope = TenantScope::named_by_session(found.found_tenant);
+                let session = state.db.tenant_read(&scope, |tx| Ok(store::session(tx, &found.found_id)?))?.ok_or_else(unauthenticated)?;
                 let idle = Duration::minutes(i64::from(state.config.session.idle_minutes));
                 if session.ended_at.is_some() || session.expires_at <= now || session.last_seen_at + idle <= now {
                     return Err(unauthenticated());
                 }
-                let scope = TenantScope::named_by_session(session.tenant_id.clone());
                 state.db.tenant_tx(&scope, |tx| Ok(store::touch_session(tx, &session.id, now)?))?;
                 // An offboarding tenant is read-only (TOM DEL-1, DEL-2).
                 crate::offboarding::guard::check(&mut conn, &session.tenant_id, &method, &path)?;

@@ -116,15 +116,9 @@ pub fn redeem(state: &AppState, origin: &Origin, scope: &TenantScope, token: &st
     if token.is_empty() || token.len() > 128 {
         return fail("malformed", None);
     }
-    let link = {
-        let mut conn = state.db.conn()?;
-        store::link_by_token_hash(&mut conn, &token_hash(token))?
-    };
+    // Another tenant's link is not found in this page's tenant: nothing about it is told.
+    let link = state.db.tenant_read(scope, |tx| Ok(store::link_by_token_hash(tx, &token_hash(token))?))?;
     let Some(link) = link else { return fail("unknown", None) };
-    if link.tenant_id != scope.tenant_id() {
-        // Another tenant's link: nothing about it is told or recorded here.
-        return fail("unknown", None);
-    }
     if link.used_at.is_some() {
         return fail("used", Some(&link.participant_id));
     }

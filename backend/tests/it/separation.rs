@@ -165,3 +165,50 @@ fn sep_2_tenant_keys_are_per_tenant() {
         assert!(cross.is_err(), "RLS hides A's key rows inside B's scope");
     }
 }
+
+#[derive(QueryableByName)]
+struct TableSecurity {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    forced: bool,
+}
+
+/// Every table with a `tenant_id` is under forced row-level security on PostgreSQL, the
+/// token tables (memberships, invitations, sign-in links, participant sessions, devices,
+/// enrolment codes) included: what is looked up before the tenant is known goes through
+/// one narrow function each, which answers the tenant and id of one key. The one platform
+/// table keyed by tenant is `tenant_offboardings`: a tenant's lifecycle record, read by
+/// the guard and the platform jobs before any scope, holding no personal data.
+#[test]
+fn sep_2_every_table_with_a_tenant_id_is_under_forced_rls() {
+    let app = test_app();
+    let (_, a) = tenant(&app, "verein-a");
+    let (_, b) = tenant(&app, "verein-b");
+    let account = crate::fixtures::admin(&app, &a, "leitung@verein-a.example");
+    crate::fixtures::admin(&app, &b, "leitung@verein-b.example");
+
+    // The lookup before a tenant is known still finds the account's one membership.
+    let mut conn = app.state.db.conn().expect("connection");
+    let held = anwesend::auth::store::memberships_of(&mut conn, &account).expect("memberships");
+    assert_eq!(held.iter().map(|m| m.tenant_id.as_str()).collect::<Vec<_>>(), vec![a.tenant_id()]);
+    if app.db.backend != Backend::Postgres {
+        return;
+    }
+
+    let count = |conn: &mut DbConnection| diesel::sql_query("SELECT COUNT(*) AS n FROM memberships").get_result::<Count>(conn).map(|c| c.n);
+    let db = &app.state.db;
+    assert_eq!(db.platform_tx(|c| Ok(count(c)?)).expect("without scope"), 0, "no membership outside a tenant's scope");
+    assert_eq!(db.tenant_tx(&a, |c| Ok(count(c)?)).expect("in A"), 1, "A's scope sees A's membership only");
+
+    let tables = diesel::sql_query(
+        "SELECT c.relname::text AS name, (c.relrowsecurity AND c.relforcerowsecurity) AS forced
+         FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+         WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace ORDER BY 1",
+    )
+    .load::<TableSecurity>(&mut app.db.inspect())
+    .expect("catalogue");
+    assert!(tables.len() > 20, "the catalogue lists the tenant tables: {}", tables.len());
+    let open: Vec<&str> = tables.iter().filter(|t| !t.forced && t.name != "tenant_offboardings").map(|t| t.name.as_str()).collect();
+    assert!(open.is_empty(), "tables with a tenant_id but without forced row-level security: {open:?}");
+}
