@@ -348,7 +348,7 @@ fn visible_session(
 /// The live list of one session: every confirmed booking with its status and records.
 pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, session_id: &str) -> Result<SessionAttendance, AppError> {
     let (session, event) = visible_session(state, p, scope, session_id)?;
-    state.db.tenant_tx(scope, |tx| {
+    state.db.tenant_read(scope, |tx| {
         let keys = keys(tx, &state.master)?;
         let rows = store::of_sessions(tx, std::slice::from_ref(&session.id))?;
         let views = record_views(state, tx, &rows)?;
@@ -526,7 +526,7 @@ pub fn participant_attendance(
     participant_id: &str,
 ) -> Result<ParticipantAttendance, AppError> {
     let visible: Vec<String> = crate::events::service::list(state, p, scope)?.into_iter().map(|e| e.id).collect();
-    state.db.tenant_tx(scope, |tx| {
+    state.db.tenant_read(scope, |tx| {
         let keys = keys(tx, &state.master)?;
         let row = bookings::participant(tx, participant_id)?.ok_or(AppError::NotFound)?;
         let rows = store::of_participant(tx, participant_id)?;

@@ -399,7 +399,7 @@ fn visible_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &st
 /// waiting list; the old event's waiting list moves up.
 pub fn move_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, target_id: &str) -> Result<BookingView, AppError> {
     let booking = visible_booking(state, p, scope, id)?;
-    state.db.tenant_tx(scope, |tx| visible_event(tx, p, target_id))?;
+    state.db.tenant_read(scope, |tx| visible_event(tx, p, target_id))?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
         // Both events locked, in one order, so two opposite moves cannot deadlock.
@@ -483,15 +483,15 @@ fn views(state: &AppState, tx: &mut TenantTx<'_>, rows: Vec<BookingRow>) -> Resu
 }
 
 fn view_one(state: &AppState, scope: &TenantScope, id: &str) -> Result<BookingView, AppError> {
-    state.db.tenant_tx(scope, |tx| {
+    state.db.tenant_read(scope, |tx| {
         let row = store::find(tx, id)?.ok_or(AppError::NotFound)?;
         views(state, tx, vec![row])?.pop().ok_or(AppError::NotFound)
     })
 }
 
 pub fn list_for_event(state: &AppState, p: &Principal, scope: &TenantScope, event_id: &str) -> Result<Vec<BookingView>, AppError> {
-    state.db.tenant_tx(scope, |tx| visible_event(tx, p, event_id))?;
-    state.db.tenant_tx(scope, |tx| {
+    state.db.tenant_read(scope, |tx| visible_event(tx, p, event_id))?;
+    state.db.tenant_read(scope, |tx| {
         let rows = store::of_event(tx, event_id)?;
         views(state, tx, rows)
     })
@@ -536,7 +536,7 @@ pub fn csv_for_event(state: &AppState, p: &Principal, scope: &TenantScope, event
 /// Participants by whole email or whole name words, through blind indexes only.
 pub fn search(state: &AppState, scope: &TenantScope, q: &str) -> Result<Vec<ParticipantHit>, AppError> {
     let q = clean("q", q, 200, true)?;
-    state.db.tenant_tx(scope, |tx| {
+    state.db.tenant_read(scope, |tx| {
         let keys = keys(tx, &state.master)?;
         let ids: Vec<String> = if q.contains('@') {
             let email = validate_email(&q)?;
@@ -563,7 +563,7 @@ pub fn search(state: &AppState, scope: &TenantScope, q: &str) -> Result<Vec<Part
 }
 
 pub fn settings(state: &AppState, scope: &TenantScope) -> Result<BookingSettings, AppError> {
-    let tenant = state.db.tenant_tx(scope, |tx| tenant_of(tx, scope))?;
+    let tenant = state.db.tenant_read(scope, |tx| tenant_of(tx, scope))?;
     Ok(BookingSettings { consent_text: consent_text(&tenant, Language::De) })
 }
 

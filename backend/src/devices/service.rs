@@ -193,7 +193,7 @@ fn view(state: &AppState, d: DeviceRow, pending: &[CardEnrolmentRow], now: Naive
 
 pub fn list(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<Vec<DeviceView>, AppError> {
     let now = p.audit.at.naive_utc();
-    state.db.tenant_tx(scope, |tx| {
+    state.db.tenant_read(scope, |tx| {
         let pending = store::card_enrolments(tx)?;
         Ok(store::list(tx)?.into_iter().map(|d| view(state, d, &pending, now)).collect())
     })

@@ -163,7 +163,7 @@ fn me_row(tx: &mut TenantTx<'_>, p: &Participant) -> Result<ParticipantRow, AppE
 }
 
 pub fn me(state: &AppState, p: &Participant) -> Result<PortalMe, AppError> {
-    state.db.tenant_tx(&p.scope, |tx| {
+    state.db.tenant_read(&p.scope, |tx| {
         let row = me_row(tx, p)?;
         let who = person(&keys(tx, &state.master)?, &row)?;
         let tenant = crate::tenants::store::find(tx, p.scope.tenant_id())?.ok_or(AppError::NotFound)?;
@@ -200,7 +200,7 @@ pub(crate) fn portal_bookings(tx: &mut TenantTx<'_>, rows: Vec<BookingRow>) -> R
 }
 
 pub fn bookings(state: &AppState, p: &Participant) -> Result<Vec<PortalBooking>, AppError> {
-    state.db.tenant_tx(&p.scope, |tx| {
+    state.db.tenant_read(&p.scope, |tx| {
         let rows = booking_store::of_participant(tx, &p.participant_id)?;
         portal_bookings(tx, rows)
     })
@@ -209,7 +209,7 @@ pub fn bookings(state: &AppState, p: &Participant) -> Result<Vec<PortalBooking>,
 /// Cancels one of the participant's own bookings; someone else's is not found.
 pub fn cancel(state: &AppState, p: &Participant, id: &str) -> Result<PortalBooking, AppError> {
     let row = bookings::cancel(state, &p.scope, &p.audit, id, Canceller::Participant(&p.participant_id))?;
-    state.db.tenant_tx(&p.scope, |tx| portal_bookings(tx, vec![row])?.pop().ok_or(AppError::NotFound))
+    state.db.tenant_read(&p.scope, |tx| portal_bookings(tx, vec![row])?.pop().ok_or(AppError::NotFound))
 }
 
 /// Everything stored about the participant, readable (TOM RIGHTS-1). Audited.
@@ -256,7 +256,7 @@ pub fn create_request(state: &AppState, p: &Participant, input: &NewRequest) -> 
 }
 
 pub fn requests(state: &AppState, p: &Participant) -> Result<Vec<RequestView>, AppError> {
-    state.db.tenant_tx(&p.scope, |tx| {
+    state.db.tenant_read(&p.scope, |tx| {
         Ok(store::requests_of(tx, &p.participant_id)?
             .into_iter()
             .map(|r| RequestView { id: r.id, kind: r.kind, status: r.status, created_at: r.created_at, due_at: r.due_at })

@@ -275,7 +275,7 @@ pub fn run_tenant(state: &AppState, scope: &TenantScope, at: DateTime<Utc>) -> R
     let ctx = AuditContext::system(at);
     let now = audit::chain::truncate_to_micros(at.naive_utc());
     let tenant = scope.tenant_id();
-    let (participant_months, audit_months, due) = state.db.tenant_tx(scope, |tx| {
+    let (participant_months, audit_months, due) = state.db.tenant_read(scope, |tx| {
         let stored = settings(tx)?;
         let participant_months = stored.participant_months();
         let due: Vec<Candidate> = candidates(tx, participant_months)?.into_iter().take_while(|c| c.due_at < now).collect();

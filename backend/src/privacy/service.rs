@@ -160,7 +160,7 @@ fn view_in(tx: &mut TenantTx<'_>, state: &AppState, r: SubjectRequestRow, now: N
 /// The queue: open requests first, by due date.
 pub fn list(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<Vec<SubjectRequestView>, AppError> {
     let now = now_of(&p.audit);
-    state.db.tenant_tx(scope, |tx| {
+    state.db.tenant_read(scope, |tx| {
         let keys = tenants::keys(tx, &state.master)?;
         let rows = store::requests(tx)?;
         let ids: Vec<String> = rows.iter().map(|r| r.participant_id.clone()).collect();
