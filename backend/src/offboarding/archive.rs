@@ -425,32 +425,11 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
     }
     out.push(table);
 
-    const AUDIT_COLUMNS: &[&str] = &[
-        "chain",
-        "seq",
-        "id",
-        "occurred_at",
-        "actor_type",
-        "actor_id",
-        "actor_role",
-        "action",
-        "target_type",
-        "target_id",
-        "outcome",
-        "subject_ref",
-        "company_id",
-        "request_id",
-        "ip_hash",
-        "ip_key_id",
-        "detail",
-        "prev_hash",
-        "entry_hash",
-    ];
-    let mut table = Table::new("audit_entries", AUDIT_COLUMNS);
+    let mut table = Table::new("audit_entries", crate::audit::service::ENTRY_COLUMNS);
     let rows: Vec<Entry> = store::archive_audit_entries(tx)?;
     for e in rows {
         let record = v(&e);
-        table.push(AUDIT_COLUMNS.iter().map(|c| record.get(*c).cloned().unwrap_or(Value::Null)).collect());
+        table.push(crate::audit::service::ENTRY_COLUMNS.iter().map(|c| record.get(*c).cloned().unwrap_or(Value::Null)).collect());
     }
     out.push(table);
 
