@@ -14,10 +14,23 @@ macro_rules! closed_set {
         impl $name {
             pub const ALL: &'static [$name] = &[$(Self::$variant,)*];
 
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self {
                     $(Self::$variant => $code,)*
                 }
+            }
+
+            /// The member with this code; `None` for anything outside the set.
+            pub fn from_code(code: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == code)
+            }
+
+            /// The member a stored column holds; a value outside the set is a fault of the
+            /// stored data, not of the caller.
+            pub fn from_stored(code: &str) -> Result<Self, crate::error::AppError> {
+                Self::from_code(code).ok_or_else(|| {
+                    crate::error::AppError::Internal(format!("stored {} `{}` is not in the set", stringify!($name), code))
+                })
             }
         }
 

@@ -10,7 +10,7 @@ import { onClientStateCleared } from './session';
  * reports it). Memory only; a sign-out or tenant switch (`clearClientState`)
  * forgets it. Imports no other app module, so the API client can use it.
  */
-export type TenantStatus = 'unknown' | 'active' | 'read_only' | 'offboarded';
+export type TenantStatus = 'unknown' | components['schemas']['TenantStatus'];
 
 export interface TenantState {
   readonly status: TenantStatus;
@@ -35,10 +35,9 @@ export const useTenantState = store.useValue;
 
 /** Take over the server's offboarding status of the signed-in tenant. */
 export function applyOffboardingStatus(status: OffboardingStatus): void {
-  const known: TenantStatus = status.status === 'active' || status.status === 'read_only' || status.status === 'offboarded' ? status.status : 'read_only';
   const state = store.get();
   const next: TenantState = {
-    status: known,
+    status: status.status,
     tenantId: status.tenant_id,
     startedAt: status.started_at ?? null,
     archiveUntil: status.archive_until ?? null,

@@ -105,7 +105,7 @@ pub fn grant_by_operator(
         tenant_id: scope.tenant_id().to_owned(),
         id: Uuid::now_v7().to_string(),
         account_id: account.id.clone(),
-        role: role.code().to_owned(),
+        role: role.as_str().to_owned(),
         is_primary: role == Role::TenantAdmin,
         company_id: None,
         created_at: audit::chain::truncate_to_micros(ctx.at.naive_utc()),
@@ -119,7 +119,7 @@ pub fn grant_by_operator(
         }
         let held = auth_store::memberships_of(tx, &account.id)?;
         if held.iter().any(|m| m.tenant_id == membership.tenant_id && m.role == membership.role) {
-            return Err(AppError::Conflict(format!("this account already holds the role {} here", role.code())));
+            return Err(AppError::Conflict(format!("this account already holds the role {} here", role.as_str())));
         }
         let mut tenant = tx.enter_tenant(scope)?;
         auth_store::insert_membership(&mut tenant, &membership)?;
@@ -128,7 +128,7 @@ pub fn grant_by_operator(
             ctx,
             Event::new(Action::MembershipGranted, "membership", Some(&membership.id))
                 .detail("account_id", account.id.as_str())
-                .detail("role", role.code())
+                .detail("role", role.as_str())
                 .detail("primary", membership.is_primary),
         )?;
         Ok(())

@@ -55,8 +55,35 @@ pub struct TapRow {
     pub late_upload: bool,
 }
 
-pub const CHECK_IN: &str = "check_in";
-pub const CHECK_OUT: &str = "check_out";
+closed_set! {
+    /// What a record says, and what a device records.
+    pub enum AttendanceKind {
+        CheckIn = "check_in",
+        CheckOut = "check_out",
+    }
+}
+
+closed_set! {
+    /// Who made a record: a device tap, staff by hand, or staff correcting an earlier one.
+    pub enum RecordSource {
+        Device = "device",
+        Manual = "manual",
+        Correction = "correction",
+    }
+}
+
+closed_set! {
+    /// How a booked participant attended a session.
+    pub enum AttendeeStatus {
+        Present = "present",
+        Late = "late",
+        LeftEarly = "left_early",
+        Absent = "absent",
+    }
+}
+
+pub const CHECK_IN: &str = AttendanceKind::CheckIn.as_str();
+pub const CHECK_OUT: &str = AttendanceKind::CheckOut.as_str();
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -91,10 +118,10 @@ pub struct Correction {
 pub struct RecordView {
     pub id: String,
     pub session_id: String,
-    pub kind: String,
+    pub kind: AttendanceKind,
     pub occurred_at: NaiveDateTime,
     pub recorded_at: NaiveDateTime,
-    pub source: String,
+    pub source: RecordSource,
     pub device_name: Option<String>,
     /// The staff account that recorded or corrected it.
     pub recorded_by: Option<String>,
@@ -112,8 +139,7 @@ pub struct AttendeeView {
     pub booking_id: String,
     pub participant_id: String,
     pub name: String,
-    /// `present`, `late`, `left_early` or `absent`.
-    pub status: String,
+    pub status: AttendeeStatus,
     pub checked_in_at: Option<NaiveDateTime>,
     pub checked_out_at: Option<NaiveDateTime>,
     pub records: Vec<RecordView>,
@@ -162,8 +188,8 @@ pub struct KioskEvent {
     pub tenant_id: String,
     pub location_id: Option<String>,
     pub device_name: String,
-    /// The device's mode, `check_in` or `check_out` (says what `already_recorded` means).
-    pub mode: String,
+    /// The device's mode (says what `already_recorded` means).
+    pub mode: AttendanceKind,
     /// `checked_in`, `checked_out`, `already_recorded`, `unknown_card`, `no_session`,
     /// `no_booking`, `not_checked_in`, `card_bound` or `card_in_use`.
     #[schema(value_type = String)]

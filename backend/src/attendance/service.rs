@@ -269,7 +269,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
                 tenant_id: device.tenant_id.clone(),
                 location_id: decision.location_id,
                 device_name: device.name.clone(),
-                mode: device.mode.clone(),
+                mode: AttendanceKind::from_stored(&device.mode)?,
                 outcome: decision.outcome,
                 first_name: first_name.clone(),
                 at: tapped,
@@ -311,25 +311,26 @@ fn record_views(state: &AppState, tx: &mut TenantTx<'_>, rows: &[AttendanceRow])
             slot.insert(platform.decrypt("accounts", "email", &account.id, &account.email_ciphertext)?.to_string());
         }
     }
-    Ok(rows
-        .iter()
-        .map(|r| RecordView {
-            id: r.id.clone(),
-            session_id: r.session_id.clone(),
-            kind: r.kind.clone(),
-            occurred_at: r.occurred_at,
-            recorded_at: r.recorded_at,
-            source: r.source.clone(),
-            device_name: r.device_id.as_ref().and_then(|d| devices.get(d).cloned()),
-            recorded_by: r.recorded_by.clone(),
-            recorded_by_email: r.recorded_by.as_ref().and_then(|id| staff.get(id).cloned()),
-            late_upload: r.late_upload,
-            supersedes_id: r.supersedes_id.clone(),
-            voided: r.voided,
-            reason: r.reason.clone(),
-            superseded: rows.iter().any(|o| o.supersedes_id.as_deref() == Some(&r.id)),
+    rows.iter()
+        .map(|r| {
+            Ok(RecordView {
+                id: r.id.clone(),
+                session_id: r.session_id.clone(),
+                kind: AttendanceKind::from_stored(&r.kind)?,
+                occurred_at: r.occurred_at,
+                recorded_at: r.recorded_at,
+                source: RecordSource::from_stored(&r.source)?,
+                device_name: r.device_id.as_ref().and_then(|d| devices.get(d).cloned()),
+                recorded_by: r.recorded_by.clone(),
+                recorded_by_email: r.recorded_by.as_ref().and_then(|id| staff.get(id).cloned()),
+                late_upload: r.late_upload,
+                supersedes_id: r.supersedes_id.clone(),
+                voided: r.voided,
+                reason: r.reason.clone(),
+                superseded: rows.iter().any(|o| o.supersedes_id.as_deref() == Some(&r.id)),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// A session the caller may see, with its event.
@@ -362,10 +363,10 @@ pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, 
             let checked_in_at = in_force.iter().filter(|r| r.kind == CHECK_IN).map(|r| r.occurred_at).min();
             let checked_out_at = in_force.iter().filter(|r| r.kind == CHECK_OUT).map(|r| r.occurred_at).max();
             let status = match (checked_in_at, checked_out_at) {
-                (None, _) => "absent",
-                (Some(_), Some(out)) if out < session.ends_at - Duration::minutes(GRACE_MINUTES) => "left_early",
-                (Some(inn), _) if inn > session.starts_at + Duration::minutes(GRACE_MINUTES) => "late",
-                _ => "present",
+                (None, _) => AttendeeStatus::Absent,
+                (Some(_), Some(out)) if out < session.ends_at - Duration::minutes(GRACE_MINUTES) => AttendeeStatus::LeftEarly,
+                (Some(inn), _) if inn > session.starts_at + Duration::minutes(GRACE_MINUTES) => AttendeeStatus::Late,
+                _ => AttendeeStatus::Present,
             };
             let row = people.get(&b.participant_id);
             let name = row.map(|p| person(&keys, p)).transpose()?.map(|p| p.name).unwrap_or_default();
@@ -374,7 +375,7 @@ pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, 
                 booking_id: b.id.clone(),
                 participant_id: b.participant_id.clone(),
                 name,
-                status: status.into(),
+                status,
                 checked_in_at,
                 checked_out_at,
                 records: views.iter().filter(|v| mine.iter().any(|m| m.id == v.id)).cloned().collect(),
@@ -487,16 +488,16 @@ pub fn session_csv(state: &AppState, p: &Principal, scope: &TenantScope, session
     let mut out = String::from("\u{feff}name,status,checked_in_at,checked_out_at,record_kind,occurred_at,recorded_at,source,device,recorded_by,late_upload,superseded,voided,reason\r\n");
     let time = |t: Option<NaiveDateTime>| t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
     for a in &list.attendees {
-        let head = [a.name.clone(), a.status.clone(), time(a.checked_in_at), time(a.checked_out_at)];
+        let head = [a.name.clone(), a.status.as_str().to_owned(), time(a.checked_in_at), time(a.checked_out_at)];
         let records: Vec<Option<&RecordView>> = if a.records.is_empty() { vec![None] } else { a.records.iter().map(Some).collect() };
         for r in records {
             let tail = match r {
                 None => vec![String::new(); 10],
                 Some(r) => vec![
-                    r.kind.clone(),
+                    r.kind.as_str().to_owned(),
                     time(Some(r.occurred_at)),
                     time(Some(r.recorded_at)),
-                    r.source.clone(),
+                    r.source.as_str().to_owned(),
                     r.device_name.clone().unwrap_or_default(),
                     r.recorded_by_email.clone().or_else(|| r.recorded_by.clone()).unwrap_or_default(),
                     r.late_upload.to_string(),

@@ -4,40 +4,22 @@ use serde::Serialize;
 
 use crate::db::schema::{memberships, sessions};
 
-/// Roles inside a tenant (TOM AUTHZ-1). Platform admins are a flag on the account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    TenantAdmin,
-    /// A reseller's admin, acting in each of the partner's tenants like a tenant admin,
-    /// but never primary.
-    PartnerAdmin,
-    CompanyAdmin,
-    Organiser,
-    Instructor,
-    /// Participants sign in by magic link (bookings); they hold no staff permission.
-    Participant,
+closed_set! {
+    /// Roles inside a tenant (TOM AUTHZ-1). Platform admins are a flag on the account.
+    pub enum Role {
+        TenantAdmin = "tenant_admin",
+        /// A reseller's admin, acting in each of the partner's tenants like a tenant admin,
+        /// but never primary.
+        PartnerAdmin = "partner_admin",
+        CompanyAdmin = "company_admin",
+        Organiser = "organiser",
+        Instructor = "instructor",
+        /// Participants sign in by magic link (bookings); they hold no staff permission.
+        Participant = "participant",
+    }
 }
 
 impl Role {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::TenantAdmin => "tenant_admin",
-            Self::PartnerAdmin => "partner_admin",
-            Self::CompanyAdmin => "company_admin",
-            Self::Organiser => "organiser",
-            Self::Instructor => "instructor",
-            Self::Participant => "participant",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.code() == code)
-    }
-
-    pub const ALL: [Self; 6] =
-        [Self::TenantAdmin, Self::PartnerAdmin, Self::CompanyAdmin, Self::Organiser, Self::Instructor, Self::Participant];
-
     /// Roles whose holders administer people: counted against the admin limit
     /// (TOM AUTHZ-4), granted only by primary admins (AUTHZ-3), and under the tenant's
     /// second-factor requirement (ACC-6).
@@ -128,7 +110,7 @@ pub struct TenantMembership {
     pub id: String,
     pub slug: String,
     pub name: String,
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
 }
 
 /// The signed-in account as the UI needs it.
@@ -138,7 +120,7 @@ pub struct Me {
     pub email: String,
     pub is_platform_admin: bool,
     pub tenant: Option<TenantRef>,
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
     /// What the server allows this session, decided by the one permission check; the UI
     /// shows what these allow and nothing more (TOM AUTHZ-1).
     pub permissions: Vec<super::policy::Permission>,

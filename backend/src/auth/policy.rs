@@ -92,12 +92,12 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
     };
     // Partner admins act like tenant admins in each of their tenants, but are never primary.
     let admin = p.has_role(Role::TenantAdmin) || p.has_role(Role::PartnerAdmin);
-    let primary = p.memberships.iter().any(|m| m.role == Role::TenantAdmin.code() && m.is_primary);
+    let primary = p.memberships.iter().any(|m| m.role == Role::TenantAdmin.as_str() && m.is_primary);
     match permission {
         AuditRead | AuditExport if admin => whole(Some(tenant)),
         AuditRead | AuditExport if p.has_role(Role::CompanyAdmin) => {
             let companies =
-                p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.code()).filter_map(|m| m.company_id.clone()).collect();
+                p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.as_str()).filter_map(|m| m.company_id.clone()).collect();
             Some(Grant { scope: Some(tenant), visibility: Visibility::Companies(companies) })
         }
         AuditVerify

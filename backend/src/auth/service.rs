@@ -93,7 +93,7 @@ fn actor_for(account_id: &str, memberships: &[Membership], is_platform_admin: bo
         .iter()
         .filter_map(|m| Role::from_code(&m.role))
         .min_by_key(|r| *r as u8)
-        .map(|r| r.code().to_owned())
+        .map(|r| r.as_str().to_owned())
         .or_else(|| is_platform_admin.then(|| "platform_admin".to_owned()));
     Actor { kind: ActorKind::Account, id: Some(account_id.to_owned()), role }
 }
@@ -445,10 +445,10 @@ pub fn me(state: &AppState, p: &Principal) -> Result<Me, AppError> {
     let mut tenants: Vec<TenantMembership> = Vec::new();
     for m in super::store::memberships_of(&mut conn, &p.account_id)?.into_iter().filter(|m| m.disabled_at.is_none()) {
         match tenants.iter_mut().find(|t| t.id == m.tenant_id) {
-            Some(t) => t.roles.push(m.role),
+            Some(t) => t.roles.push(Role::from_stored(&m.role)?),
             None => {
                 if let Some(t) = crate::tenants::store::find(&mut conn, &m.tenant_id)? {
-                    tenants.push(TenantMembership { id: t.id, slug: t.slug, name: t.name, roles: vec![m.role] });
+                    tenants.push(TenantMembership { id: t.id, slug: t.slug, name: t.name, roles: vec![Role::from_stored(&m.role)?] });
                 }
             }
         }
@@ -463,7 +463,7 @@ pub fn me(state: &AppState, p: &Principal) -> Result<Me, AppError> {
         email: email.to_string(),
         is_platform_admin: p.is_platform_admin,
         tenant,
-        roles: p.roles().iter().map(|r| r.code().to_owned()).collect(),
+        roles: p.roles().to_vec(),
         permissions: granted(p),
         stage: p.stage,
         mfa_enabled: account.mfa_enabled(),

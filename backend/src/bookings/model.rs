@@ -56,9 +56,18 @@ pub struct BookingRow {
     pub mail_id: Option<String>,
 }
 
-pub const CONFIRMED: &str = "confirmed";
-pub const WAITING: &str = "waiting";
-pub const CANCELLED: &str = "cancelled";
+closed_set! {
+    /// Where a booking stands.
+    pub enum BookingStatus {
+        Confirmed = "confirmed",
+        Waiting = "waiting",
+        Cancelled = "cancelled",
+    }
+}
+
+pub const CONFIRMED: &str = BookingStatus::Confirmed.as_str();
+pub const WAITING: &str = BookingStatus::Waiting.as_str();
+pub const CANCELLED: &str = BookingStatus::Cancelled.as_str();
 
 /// The extra fields a participant filled in, as the event asked.
 #[derive(Serialize, Deserialize, Default, Debug, Clone)]
@@ -103,7 +112,7 @@ pub struct NewBooking {
 pub struct BookingCreated {
     pub booking_id: String,
     /// `confirmed` or `waiting`.
-    pub status: String,
+    pub status: BookingStatus,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -115,7 +124,7 @@ pub struct BookingView {
     pub email: String,
     pub phone: Option<String>,
     pub note: Option<String>,
-    pub status: String,
+    pub status: BookingStatus,
     pub created_at: NaiveDateTime,
     pub cancelled_at: Option<NaiveDateTime>,
     /// Delivery of the confirmation mail (TOM INPUT-6).

@@ -238,9 +238,9 @@ pub fn book(
             }
             let confirmed = store::count(tx, event_id, CONFIRMED)?;
             let status = if confirmed < i64::from(event.capacity) {
-                CONFIRMED
+                BookingStatus::Confirmed
             } else if event.waiting_list {
-                WAITING
+                BookingStatus::Waiting
             } else {
                 return Err(AppError::rule(ProblemCode::EventFull, "all seats are taken and there is no waiting list"));
             };
@@ -255,7 +255,7 @@ pub fn book(
                 id,
                 event_id: event_id.to_owned(),
                 participant_id: participant.id.clone(),
-                status: status.to_owned(),
+                status: status.as_str().to_owned(),
                 consent_text: consent_text(&mailer.tenant, lang),
                 consented_at: now,
                 queued_at: now,
@@ -265,7 +265,7 @@ pub fn book(
                 mail_id: None,
             };
             store::insert(tx, &booking)?;
-            let news = if status == CONFIRMED { BookingNews::Confirmed } else { BookingNews::Waiting };
+            let news = if status == BookingStatus::Confirmed { BookingNews::Confirmed } else { BookingNews::Waiting };
             if let Some(mail_id) = mailer.tell(tx, &event, &participant, news, now)? {
                 store::set_mail(tx, &booking.id, &mail_id)?;
             }
@@ -284,9 +284,9 @@ pub fn book(
                 Event::new(Action::BookingCreated, "booking", Some(&booking.id))
                     .subject(&participant.id, event.company_id.as_deref())
                     .detail("event_id", event_id)
-                    .detail("status", status),
+                    .detail("status", status.as_str()),
             )?;
-            Ok(BookingCreated { booking_id: booking.id, status: status.to_owned() })
+            Ok(BookingCreated { booking_id: booking.id, status })
         })
         .inspect(|_| state.mail_wakeup.wake())
 }
@@ -472,7 +472,7 @@ fn views(state: &AppState, tx: &mut TenantTx<'_>, rows: Vec<BookingRow>) -> Resu
             email: who.email,
             phone: answers.phone.or(who.phone),
             note: answers.note,
-            status: b.status,
+            status: BookingStatus::from_stored(&b.status)?,
             created_at: b.created_at,
             cancelled_at: b.cancelled_at,
             mail_status,
@@ -515,7 +515,7 @@ pub fn csv_for_event(state: &AppState, p: &Principal, scope: &TenantScope, event
             b.email.clone(),
             b.phone.clone().unwrap_or_default(),
             b.note.clone().unwrap_or_default(),
-            b.status.clone(),
+            b.status.as_str().to_owned(),
             b.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
             b.cancelled_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default(),
             b.mail_status.map(MailStatus::code).unwrap_or_default().to_owned(),

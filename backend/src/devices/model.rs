@@ -99,10 +99,18 @@ pub struct DeviceSettings {
     pub session_ids: Vec<String>,
 }
 
+closed_set! {
+    /// A revoked device is refused; its records stay.
+    pub enum DeviceStatus {
+        Active = "active",
+        Revoked = "revoked",
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct DeviceView {
     pub id: String,
-    pub status: String,
+    pub status: DeviceStatus,
     pub settings: DeviceSettings,
     pub agent_version: Option<String>,
     /// Older than `devices.minimum_agent_version` (TOM DEV-2).

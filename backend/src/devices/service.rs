@@ -170,7 +170,7 @@ pub fn heartbeat(state: &AppState, req: &DeviceRequest, input: &HeartbeatRequest
 fn view(state: &AppState, d: DeviceRow, pending: &[CardEnrolmentRow], now: NaiveDateTime) -> DeviceView {
     let config = d.config();
     DeviceView {
-        status: if d.revoked_at.is_some() { "revoked" } else { "active" }.into(),
+        status: if d.revoked_at.is_some() { DeviceStatus::Revoked } else { DeviceStatus::Active },
         outdated: is_outdated(d.agent_version.as_deref(), &state.config.devices.minimum_agent_version),
         readers: d.readers.as_deref().unwrap_or_default().lines().map(str::to_owned).collect(),
         card_enrolment_for: pending.iter().find(|c| c.device_id == d.id && c.expires_at > now).map(|c| c.participant_id.clone()),

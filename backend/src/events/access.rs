@@ -20,7 +20,8 @@ impl EventAccess {
         if [Role::TenantAdmin, Role::PartnerAdmin, Role::Organiser].iter().any(|r| p.has_role(*r)) {
             return Self::All;
         }
-        let companies = p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.code()).filter_map(|m| m.company_id.clone()).collect();
+        let companies =
+            p.memberships.iter().filter(|m| m.role == Role::CompanyAdmin.as_str()).filter_map(|m| m.company_id.clone()).collect();
         Self::Limited { account_id: p.account_id.clone(), companies }
     }
 

@@ -42,8 +42,26 @@ impl EventRow {
     }
 }
 
-pub const STATUS_DRAFT: &str = "draft";
-pub const STATUS_PUBLISHED: &str = "published";
+closed_set! {
+    /// What an event is: a one-off event or a course.
+    pub enum EventKind {
+        Event = "event",
+        Course = "course",
+    }
+}
+
+closed_set! {
+    /// Drafts are seen by staff only; published events take bookings.
+    pub enum EventStatus {
+        Draft = "draft",
+        Published = "published",
+        /// Allowed by the table; no page offers it yet.
+        Cancelled = "cancelled",
+    }
+}
+
+pub const STATUS_DRAFT: &str = EventStatus::Draft.as_str();
+pub const STATUS_PUBLISHED: &str = EventStatus::Published.as_str();
 /// What an event may ask besides name and email (TOM PRIV-1: nothing more by default).
 pub const EXTRA_FIELDS: &[&str] = &["phone", "note"];
 
@@ -149,7 +167,7 @@ impl From<SessionRow> for SessionView {
 #[derive(Serialize, ToSchema)]
 pub struct EventView {
     pub id: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub title: String,
     pub description: String,
     pub location_id: Option<String>,
@@ -159,7 +177,7 @@ pub struct EventView {
     pub booking_opens_at: Option<NaiveDateTime>,
     pub booking_closes_at: Option<NaiveDateTime>,
     pub fields: Vec<String>,
-    pub status: String,
+    pub status: EventStatus,
     pub sessions: Vec<SessionView>,
     pub instructor_ids: Vec<String>,
     /// Confirmed bookings.
@@ -175,7 +193,7 @@ pub struct EventView {
 pub struct PublicEvent {
     pub id: String,
     pub tenant_name: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub title: String,
     pub description: String,
     pub location_name: Option<String>,

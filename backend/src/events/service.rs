@@ -5,7 +5,8 @@ use uuid::Uuid;
 
 use super::access::EventAccess;
 use super::model::{
-    EventInput, EventRow, EventView, InstructorRow, PublicEvent, SessionRow, SessionView, EXTRA_FIELDS, STATUS_DRAFT, STATUS_PUBLISHED,
+    EventInput, EventKind, EventRow, EventStatus, EventView, InstructorRow, PublicEvent, SessionRow, SessionView, EXTRA_FIELDS,
+    STATUS_DRAFT, STATUS_PUBLISHED,
 };
 use super::store;
 use crate::audit::{self, Action, AuditContext, Event};
@@ -93,7 +94,7 @@ fn validate(tx: &mut TenantTx<'_>, scope: &TenantScope, input: &EventInput, id: 
     let members = crate::auth::store::memberships_in_tenant(tx)?;
     let mut instructors: Vec<InstructorRow> = Vec::new();
     for account in &input.instructor_ids {
-        if !members.iter().any(|m| &m.account_id == account && m.role == Role::Instructor.code() && m.disabled_at.is_none()) {
+        if !members.iter().any(|m| &m.account_id == account && m.role == Role::Instructor.as_str() && m.disabled_at.is_none()) {
             return Err(AppError::invalid("instructor_ids", "every id must be an instructor of this tenant"));
         }
         if !instructors.iter().any(|i| &i.account_id == account) {
@@ -220,30 +221,31 @@ fn views(tx: &mut TenantTx<'_>, rows: Vec<EventRow>, access: &EventAccess) -> Re
     for (event, status, n) in store::booking_counts(tx, &ids)? {
         counts.insert((event, status), n);
     }
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .filter(|e| access.allows(e, &instructors))
-        .map(|e| EventView {
-            sessions: sessions.remove(&e.id).unwrap_or_default(),
-            instructor_ids: instructors.iter().filter(|i| i.event_id == e.id).map(|i| i.account_id.clone()).collect(),
-            confirmed: counts.get(&(e.id.clone(), "confirmed".into())).copied().unwrap_or(0),
-            waiting: counts.get(&(e.id.clone(), "waiting".into())).copied().unwrap_or(0),
-            fields: e.fields(),
-            id: e.id,
-            kind: e.kind,
-            title: e.title,
-            description: e.description,
-            location_id: e.location_id,
-            company_id: e.company_id,
-            capacity: e.capacity,
-            waiting_list: e.waiting_list,
-            booking_opens_at: e.booking_opens_at,
-            booking_closes_at: e.booking_closes_at,
-            status: e.status,
-            created_at: e.created_at,
-            updated_at: e.updated_at,
+        .map(|e| {
+            Ok(EventView {
+                sessions: sessions.remove(&e.id).unwrap_or_default(),
+                instructor_ids: instructors.iter().filter(|i| i.event_id == e.id).map(|i| i.account_id.clone()).collect(),
+                confirmed: counts.get(&(e.id.clone(), "confirmed".into())).copied().unwrap_or(0),
+                waiting: counts.get(&(e.id.clone(), "waiting".into())).copied().unwrap_or(0),
+                fields: e.fields(),
+                id: e.id,
+                kind: EventKind::from_stored(&e.kind)?,
+                title: e.title,
+                description: e.description,
+                location_id: e.location_id,
+                company_id: e.company_id,
+                capacity: e.capacity,
+                waiting_list: e.waiting_list,
+                booking_opens_at: e.booking_opens_at,
+                booking_closes_at: e.booking_closes_at,
+                status: EventStatus::from_stored(&e.status)?,
+                created_at: e.created_at,
+                updated_at: e.updated_at,
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub fn list(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<Vec<EventView>, AppError> {
@@ -280,7 +282,7 @@ pub fn public_view(
         Ok(PublicEvent {
             id: row.id.clone(),
             tenant_name: tenant_name.to_owned(),
-            kind: row.kind.clone(),
+            kind: view.kind,
             title: row.title.clone(),
             description: row.description.clone(),
             location_name,

@@ -52,7 +52,7 @@ pub struct NewInvitation {
 pub struct InvitationView {
     pub id: String,
     pub email: String,
-    pub role: String,
+    pub role: crate::auth::model::Role,
     pub company_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,

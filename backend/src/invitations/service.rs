@@ -8,6 +8,7 @@ use super::store;
 use crate::accounts::service::{new_account, validate_email};
 use crate::accounts::store as accounts;
 use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
+use crate::auth::model::Role;
 use crate::auth::policy::{authorize, Permission};
 use crate::auth::service::{token_hash, Origin, Principal};
 use crate::auth::{password, store as auth_store};
@@ -71,13 +72,13 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
     let expires_at = now + Duration::days(i64::from(state.config.auth.invitation_days));
     let link = format!("{}/#/invitation?token={token}", state.config.public_url.trim_end_matches('/'));
     let message =
-        templates::invitation(language, &email, &tenant.name, role.code(), &link, &expires_at.format("%Y-%m-%d %H:%M").to_string());
+        templates::invitation(language, &email, &tenant.name, role.as_str(), &link, &expires_at.format("%Y-%m-%d %H:%M").to_string());
     let mut invitation = Invitation {
         tenant_id: scope.tenant_id().to_owned(),
         email_ciphertext: keys.encrypt("invitations", "email", &id, &email),
         email_index,
         id,
-        role: role.code().to_owned(),
+        role: role.as_str().to_owned(),
         company_id: assignment.company_id.clone(),
         language: language.code().to_owned(),
         token_hash: token_hash(&token),
@@ -103,7 +104,7 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
     Ok(InvitationView {
         id: invitation.id,
         email,
-        role: invitation.role,
+        role: Role::from_stored(&invitation.role)?,
         company_id: invitation.company_id,
         created_at: now,
         expires_at,
@@ -129,8 +130,8 @@ pub fn list(state: &AppState, scope: &TenantScope, now: NaiveDateTime) -> Result
     for (i, mail_status) in open {
         out.push(InvitationView {
             email: keys.decrypt("invitations", "email", &i.id, &i.email_ciphertext)?.to_string(),
+            role: Role::from_stored(&i.role)?,
             id: i.id,
-            role: i.role,
             company_id: i.company_id,
             created_at: i.created_at,
             expires_at: i.expires_at,

@@ -128,7 +128,7 @@ fn admins_after(all: &[Membership], account_id: &str, new: &[RoleAssignment]) ->
 }
 
 fn other_primary_exists(all: &[Membership], account_id: &str) -> bool {
-    all.iter().any(|m| m.account_id != account_id && m.disabled_at.is_none() && m.is_primary && m.role == Role::TenantAdmin.code())
+    all.iter().any(|m| m.account_id != account_id && m.disabled_at.is_none() && m.is_primary && m.role == Role::TenantAdmin.as_str())
 }
 
 /// Whether `account_id` may hold `new` within `auth.max_admins_per_tenant`, counting open
@@ -228,7 +228,7 @@ fn change_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_id
         }
         Ok((held, wanted))
     })?;
-    let (partner, current): (Vec<Membership>, Vec<Membership>) = held.into_iter().partition(|m| m.role == Role::PartnerAdmin.code());
+    let (partner, current): (Vec<Membership>, Vec<Membership>) = held.into_iter().partition(|m| m.role == Role::PartnerAdmin.as_str());
     let before: Vec<RoleAssignment> = current.iter().map(assignment).collect();
     let changed_admin = before
         .iter()
@@ -240,7 +240,7 @@ fn change_roles(state: &AppState, p: &Principal, scope: &TenantScope, account_id
     }
     state.db.tenant_read(scope, |tx| {
         let all = store::memberships_in_tenant(tx)?;
-        let was_primary = current.iter().any(|m| m.is_primary && m.role == Role::TenantAdmin.code());
+        let was_primary = current.iter().any(|m| m.is_primary && m.role == Role::TenantAdmin.as_str());
         let stays_primary = wanted.iter().any(|a| a.is_primary);
         if was_primary && !stays_primary && !other_primary_exists(&all, account_id) {
             return Err(AppError::rule(ProblemCode::LastPrimaryAdmin, "the tenant needs at least one primary admin"));

@@ -36,8 +36,7 @@ pub struct StartOffboarding {
 pub struct OffboardingStatus {
     pub tenant_id: String,
     pub tenant_slug: String,
-    /// `active`, `read_only` (offboarding started: the export window) or `offboarded`.
-    pub status: String,
+    pub status: crate::tenants::model::TenantStatus,
     pub started_at: Option<NaiveDateTime>,
     /// The export archive can be downloaded until then; the data is deleted after it.
     pub archive_until: Option<NaiveDateTime>,

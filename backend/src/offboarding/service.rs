@@ -16,11 +16,11 @@ use crate::db::{DbConnection, TenantScope};
 use crate::error::AppError;
 use crate::problem::ProblemCode;
 use crate::state::AppState;
-use crate::tenants::model::STATUS_ACTIVE;
+use crate::tenants::model::{TenantStatus, STATUS_ACTIVE};
 use crate::tenants::service as tenants;
 
-pub const STATUS_READ_ONLY: &str = "read_only";
-pub const STATUS_OFFBOARDED: &str = "offboarded";
+pub const STATUS_READ_ONLY: &str = TenantStatus::ReadOnly.as_str();
+pub const STATUS_OFFBOARDED: &str = TenantStatus::Offboarded.as_str();
 pub const REASON_CODE: &str = "tenant_offboarding";
 pub const REASON_TEXT: &str = "the tenant's contract ended and its export window is over";
 /// The processor deletes all personal data at the end of the services (Art. 28(3)(g)).
@@ -54,7 +54,7 @@ fn status_in(conn: &mut DbConnection, tenant_id: &str) -> Result<OffboardingStat
     Ok(OffboardingStatus {
         tenant_id: tenant.id,
         tenant_slug: tenant.slug,
-        status: tenant.status,
+        status: TenantStatus::from_stored(&tenant.status)?,
         started_at: row.as_ref().map(|r| r.started_at),
         archive_until: row.as_ref().map(|r| r.archive_until),
         completed_at: row.as_ref().and_then(|r| r.completed_at),

@@ -58,7 +58,60 @@ pub fn due_from(received: NaiveDateTime) -> NaiveDateTime {
     received.checked_add_months(chrono::Months::new(1)).unwrap_or(received + chrono::Duration::days(30))
 }
 
-pub const REQUEST_KINDS: &[&str] = &["access", "correction", "erasure", "restriction", "objection"];
+closed_set! {
+    /// What a data subject asks for (Art. 15–18, 21 GDPR).
+    pub enum RequestKind {
+        Access = "access",
+        Correction = "correction",
+        Erasure = "erasure",
+        Restriction = "restriction",
+        Objection = "objection",
+    }
+}
+
+closed_set! {
+    /// A request is open until staff handled it.
+    pub enum RequestStatus {
+        Open = "open",
+        Done = "done",
+        /// Allowed by the table; no page offers it yet.
+        Rejected = "rejected",
+    }
+}
+
+closed_set! {
+    /// How a request arrived: through the portal, or how staff received it.
+    pub enum ReceivedVia {
+        Portal = "portal",
+        Phone = "phone",
+        Letter = "letter",
+        Email = "email",
+        InPerson = "in_person",
+    }
+}
+
+impl RequestKind {
+    /// The kind a request asks for; anything else answers `invalid_field` on `kind`.
+    pub fn parse(kind: &str) -> Result<Self, crate::error::AppError> {
+        Self::from_code(kind).ok_or_else(|| {
+            let all: Vec<&str> = Self::ALL.iter().map(|k| k.as_str()).collect();
+            crate::error::AppError::invalid("kind", format!("must be one of {}", all.join(", ")))
+        })
+    }
+}
+
+impl ReceivedVia {
+    /// How staff may have received a request (the portal is not one of them).
+    pub const STAFF: &'static [ReceivedVia] = &[Self::Phone, Self::Letter, Self::Email, Self::InPerson];
+
+    /// How staff received a request; anything else answers `invalid_field` on `received_via`.
+    pub fn parse_staff(via: &str) -> Result<Self, crate::error::AppError> {
+        Self::STAFF.iter().copied().find(|v| v.as_str() == via).ok_or_else(|| {
+            let all: Vec<&str> = Self::STAFF.iter().map(|v| v.as_str()).collect();
+            crate::error::AppError::invalid("received_via", format!("must be one of {}", all.join(", ")))
+        })
+    }
+}
 pub const OPT_OUT_REASONS: &[&str] = &["too_many", "not_relevant", "other"];
 
 #[derive(Deserialize, ToSchema)]
@@ -107,9 +160,9 @@ pub struct PortalBooking {
     pub id: String,
     pub event_id: String,
     pub title: String,
-    pub kind: String,
+    pub kind: crate::events::model::EventKind,
     pub sessions: Vec<SessionView>,
-    pub status: String,
+    pub status: crate::bookings::model::BookingStatus,
     pub created_at: NaiveDateTime,
     pub cancelled_at: Option<NaiveDateTime>,
 }
@@ -127,8 +180,8 @@ pub struct NewRequest {
 #[derive(Serialize, ToSchema)]
 pub struct RequestView {
     pub id: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: RequestKind,
+    pub status: RequestStatus,
     pub created_at: NaiveDateTime,
     pub due_at: NaiveDateTime,
 }

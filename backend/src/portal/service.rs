@@ -10,7 +10,7 @@ use super::store;
 use crate::accounts::service::validate_email;
 use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
 use crate::auth::service::{token_hash, Origin};
-use crate::bookings::model::{BookingRow, ParticipantRow};
+use crate::bookings::model::{BookingRow, BookingStatus, ParticipantRow};
 use crate::bookings::service::{self as bookings, clean, person, Canceller};
 use crate::bookings::store as booking_store;
 use crate::crypto::random_bytes;
@@ -190,8 +190,8 @@ pub(crate) fn portal_bookings(tx: &mut TenantTx<'_>, rows: Vec<BookingRow>) -> R
             id: b.id,
             event_id: b.event_id,
             title: event.title,
-            kind: event.kind,
-            status: b.status,
+            kind: crate::events::model::EventKind::from_stored(&event.kind)?,
+            status: BookingStatus::from_stored(&b.status)?,
             created_at: b.created_at,
             cancelled_at: b.cancelled_at,
         });
@@ -222,9 +222,7 @@ pub fn export(state: &AppState, p: &Participant) -> Result<Value, AppError> {
 
 /// Stores a request about the participant's data for the tenant's queue (TOM RIGHTS-2).
 pub fn create_request(state: &AppState, p: &Participant, input: &NewRequest) -> Result<RequestView, AppError> {
-    if !REQUEST_KINDS.contains(&input.kind.as_str()) {
-        return Err(AppError::invalid("kind", format!("must be one of {}", REQUEST_KINDS.join(", "))));
-    }
+    let kind = RequestKind::parse(&input.kind)?;
     let message = clean("message", &input.message, 2000, false)?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(&p.scope, |tx| {
@@ -235,9 +233,9 @@ pub fn create_request(state: &AppState, p: &Participant, input: &NewRequest) -> 
             message_ciphertext: (!message.is_empty()).then(|| keys.encrypt("subject_requests", "message", &id, &message)),
             id,
             participant_id: p.participant_id.clone(),
-            kind: input.kind.clone(),
-            status: "open".into(),
-            received_via: "portal".into(),
+            kind: kind.as_str().to_owned(),
+            status: RequestStatus::Open.as_str().to_owned(),
+            received_via: ReceivedVia::Portal.as_str().to_owned(),
             created_at: now,
             due_at: crate::portal::model::due_from(now),
             handled_at: None,
@@ -251,16 +249,24 @@ pub fn create_request(state: &AppState, p: &Participant, input: &NewRequest) -> 
                 .subject(&p.participant_id, None)
                 .detail("kind", row.kind.as_str()),
         )?;
-        Ok(RequestView { id: row.id, kind: row.kind, status: row.status, created_at: row.created_at, due_at: row.due_at })
+        Ok(RequestView { id: row.id, kind, status: RequestStatus::Open, created_at: row.created_at, due_at: row.due_at })
     })
 }
 
 pub fn requests(state: &AppState, p: &Participant) -> Result<Vec<RequestView>, AppError> {
     state.db.tenant_read(&p.scope, |tx| {
-        Ok(store::requests_of(tx, &p.participant_id)?
+        store::requests_of(tx, &p.participant_id)?
             .into_iter()
-            .map(|r| RequestView { id: r.id, kind: r.kind, status: r.status, created_at: r.created_at, due_at: r.due_at })
-            .collect())
+            .map(|r| {
+                Ok(RequestView {
+                    kind: RequestKind::from_stored(&r.kind)?,
+                    status: RequestStatus::from_stored(&r.status)?,
+                    id: r.id,
+                    created_at: r.created_at,
+                    due_at: r.due_at,
+                })
+            })
+            .collect()
     })
 }
 

@@ -1,6 +1,8 @@
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
+use crate::portal::model::{ReceivedVia, RequestKind, RequestStatus};
+
 /// Why data is erased, as the deletion log records it.
 pub struct Reason<'a> {
     /// E.g. `erasure_request`, `retention_expired`, `erasure_reapplied`.
@@ -25,12 +27,9 @@ pub struct SubjectRequestView {
     pub participant_id: String,
     /// Empty once the person is erased.
     pub participant_name: String,
-    /// `access`, `correction`, `erasure`, `restriction` or `objection`.
-    pub kind: String,
-    /// `open` or `done`.
-    pub status: String,
-    /// `portal`, `phone`, `letter`, `email` or `in_person`.
-    pub received_via: String,
+    pub kind: RequestKind,
+    pub status: RequestStatus,
+    pub received_via: ReceivedVia,
     pub message: Option<String>,
     pub created_at: NaiveDateTime,
     /// One month after receipt (Art. 12(3) GDPR).
@@ -51,9 +50,6 @@ pub struct NewSubjectRequest {
     #[schema(max_length = 2000)]
     pub message: String,
 }
-
-/// How staff may have received a request.
-pub const RECEIVED_VIA: &[&str] = &["phone", "letter", "email", "in_person"];
 
 /// The corrected data of one person (Art. 16 GDPR): name and email as they should be stored.
 #[derive(serde::Deserialize, Debug, utoipa::ToSchema)]

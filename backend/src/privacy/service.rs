@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::ledger::{self, Entry};
 use super::model::{
     ErasureReport, NewSubjectRequest, ParticipantCorrection, ParticipantCorrectionView, Reason, RestrictionChange, RestrictionView,
-    SubjectRequestView, RECEIVED_VIA,
+    SubjectRequestView,
 };
 use super::store;
 use crate::audit::{self, deletion, Action, AuditContext, Event};
@@ -24,7 +24,7 @@ use crate::crypto::{normalize_email, random_bytes, TenantKeys};
 use crate::db::{self, TenantScope, TenantTx};
 use crate::error::AppError;
 use crate::notify::templates::{self, Language};
-use crate::portal::model::{SubjectRequestRow, REQUEST_KINDS};
+use crate::portal::model::{ReceivedVia, RequestKind, RequestStatus, SubjectRequestRow};
 use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::service as tenants;
@@ -136,13 +136,13 @@ fn view(keys: &TenantKeys, r: SubjectRequestRow, who: Option<&ParticipantRow>, n
         r.message_ciphertext.as_deref().map(|c| keys.decrypt("subject_requests", "message", &r.id, c)).transpose()?.map(|m| m.to_string());
     let participant_name = who.map(|p| person(keys, p)).transpose()?.map(|p| p.name).unwrap_or_default();
     Ok(SubjectRequestView {
-        overdue: r.status == "open" && r.due_at < now,
+        overdue: r.status == RequestStatus::Open.as_str() && r.due_at < now,
         id: r.id,
         participant_id: r.participant_id,
         participant_name,
-        kind: r.kind,
-        status: r.status,
-        received_via: r.received_via,
+        kind: RequestKind::from_stored(&r.kind)?,
+        status: RequestStatus::from_stored(&r.status)?,
+        received_via: ReceivedVia::from_stored(&r.received_via)?,
         message,
         created_at: r.created_at,
         due_at: r.due_at,
@@ -176,12 +176,8 @@ pub fn list(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<Vec<
 
 /// A request staff received outside the portal.
 pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewSubjectRequest) -> Result<SubjectRequestView, AppError> {
-    if !REQUEST_KINDS.contains(&input.kind.as_str()) {
-        return Err(AppError::invalid("kind", format!("must be one of {}", REQUEST_KINDS.join(", "))));
-    }
-    if !RECEIVED_VIA.contains(&input.received_via.as_str()) {
-        return Err(AppError::invalid("received_via", format!("must be one of {}", RECEIVED_VIA.join(", "))));
-    }
+    let kind = RequestKind::parse(&input.kind)?;
+    let received_via = ReceivedVia::parse_staff(&input.received_via)?;
     let message = clean("message", &input.message, 2000, false)?;
     let now = now_of(&p.audit);
     state.db.tenant_tx(scope, |tx| {
@@ -193,9 +189,9 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewS
             message_ciphertext: (!message.is_empty()).then(|| keys.encrypt("subject_requests", "message", &id, &message)),
             id,
             participant_id: who.id.clone(),
-            kind: input.kind.clone(),
-            status: "open".into(),
-            received_via: input.received_via.clone(),
+            kind: kind.as_str().to_owned(),
+            status: RequestStatus::Open.as_str().to_owned(),
+            received_via: received_via.as_str().to_owned(),
             created_at: now,
             due_at: crate::portal::model::due_from(now),
             handled_at: None,
@@ -222,7 +218,7 @@ pub fn execute(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -
     let done = state.db.tenant_tx(scope, |tx| {
         let tenant_id = scope.tenant_id();
         let request = store::request(tx, id)?.ok_or(AppError::NotFound)?;
-        if request.status != "open" {
+        if request.status != RequestStatus::Open.as_str() {
             return Err(AppError::rule(ProblemCode::AlreadyHandled, "this request has been handled already"));
         }
         let who = bookings::participant(tx, &request.participant_id)?.ok_or(AppError::NotFound)?;

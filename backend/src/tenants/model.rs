@@ -34,7 +34,17 @@ pub struct TenantKeyRow {
 
 pub const KEY_PURPOSE_DATA: &str = "data";
 pub const KEY_PURPOSE_INDEX: &str = "index";
-pub const STATUS_ACTIVE: &str = "active";
+closed_set! {
+    /// A tenant works while active; offboarding turns it read-only, then ends it.
+    pub enum TenantStatus {
+        Active = "active",
+        /// Offboarding started: the export window.
+        ReadOnly = "read_only",
+        Offboarded = "offboarded",
+    }
+}
+
+pub const STATUS_ACTIVE: &str = TenantStatus::Active.as_str();
 
 /// Input for a new tenant.
 #[derive(Debug, Clone)]

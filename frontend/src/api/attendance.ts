@@ -7,7 +7,13 @@ import type { components } from './schema';
  */
 
 /** `check_in` or `check_out`. */
-export type RecordKind = 'check_in' | 'check_out';
+export type RecordKind = components['schemas']['AttendanceKind'];
+
+/** Who made a record: `device`, `manual` or `correction`. */
+export type RecordSource = components['schemas']['RecordSource'];
+
+/** `present`, `late`, `left_early` or `absent`. */
+export type AttendeeStatus = components['schemas']['AttendeeStatus'];
 
 /** One record of the attendance proof: what, when, from where (`source`, `device_name`), by whom, corrections. */
 export type AttendanceRecord = components['schemas']['RecordView'];

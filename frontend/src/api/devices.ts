@@ -7,8 +7,8 @@ import type { components } from './schema';
  * NFC agent, never by the web UI.
  */
 
-/** `check_in` or `check_out`. */
-export type DeviceMode = 'check_in' | 'check_out';
+/** `check_in` or `check_out`: what the device records. */
+export type DeviceMode = components['schemas']['AttendanceKind'];
 export const DEVICE_MODES: readonly DeviceMode[] = ['check_in', 'check_out'];
 
 export type DeviceSettings = components['schemas']['DeviceSettings'];

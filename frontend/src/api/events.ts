@@ -6,7 +6,11 @@ import type { components } from './schema';
  * session + CSRF); docs/events-api.md.
  */
 
-export type EventKind = 'event' | 'course';
+export type EventKind = components['schemas']['EventKind'];
+
+export type EventStatus = components['schemas']['EventStatus'];
+
+export type BookingStatus = components['schemas']['BookingStatus'];
 export const EVENT_KINDS: readonly EventKind[] = ['event', 'course'];
 
 

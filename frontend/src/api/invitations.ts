@@ -4,7 +4,8 @@ import type { components } from './schema';
 /** Invitations of staff into the tenant; docs/staff-api.md "Invitations". */
 
 /** Roles an invitation can grant. */
-export const INVITABLE_ROLES = ['organiser', 'instructor', 'company_admin', 'tenant_admin'] as const;
+export const INVITABLE_ROLES = ['organiser', 'instructor', 'company_admin', 'tenant_admin'] as const satisfies readonly Role[];
+export type Role = components['schemas']['Role'];
 export type InvitableRole = (typeof INVITABLE_ROLES)[number];
 
 /** A pending invitation (`GET /api/v1/invitations`); `mail_status` is how far its mail got (outbox). */

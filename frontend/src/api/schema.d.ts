@@ -1407,6 +1407,16 @@ export interface components {
         Accepted: {
             email: string;
         };
+        /**
+         * @description What a record says, and what a device records.
+         * @enum {string}
+         */
+        AttendanceKind: "check_in" | "check_out";
+        /**
+         * @description How a booked participant attended a session.
+         * @enum {string}
+         */
+        AttendeeStatus: "present" | "late" | "left_early" | "absent";
         AttendeeView: {
             booking_id: string;
             /** Format: date-time */
@@ -1418,8 +1428,7 @@ export interface components {
             records: components["schemas"]["RecordView"][];
             /** @description The person asked for restriction (Art. 18 GDPR): shown, but left out of exports. */
             restricted: boolean;
-            /** @description `present`, `late`, `left_early` or `absent`. */
-            status: string;
+            status: components["schemas"]["AttendeeStatus"];
         };
         AuditActions: {
             actions: string[];
@@ -1453,12 +1462,17 @@ export interface components {
         BookingCreated: {
             booking_id: string;
             /** @description `confirmed` or `waiting`. */
-            status: string;
+            status: components["schemas"]["BookingStatus"];
         };
         BookingSettings: {
             /** @description Shown on every booking page; the participant agrees to it by booking. */
             consent_text: string;
         };
+        /**
+         * @description Where a booking stands.
+         * @enum {string}
+         */
+        BookingStatus: "confirmed" | "waiting" | "cancelled";
         BookingView: {
             /** Format: date-time */
             cancelled_at?: string | null;
@@ -1474,7 +1488,7 @@ export interface components {
             phone?: string | null;
             /** @description The person asked for restriction (Art. 18 GDPR): shown, but left out of exports. */
             restricted: boolean;
-            status: string;
+            status: components["schemas"]["BookingStatus"];
         };
         /** @description Where and why a chain breaks. */
         Break: {
@@ -1564,6 +1578,11 @@ export interface components {
             /** @description Event sessions this device serves; empty: every session at its location. */
             session_ids?: string[];
         };
+        /**
+         * @description A revoked device is refused; its records stay.
+         * @enum {string}
+         */
+        DeviceStatus: "active" | "revoked";
         DeviceView: {
             agent_version?: string | null;
             /** @description A participant waits for their card to be tapped on this device. */
@@ -1581,7 +1600,7 @@ export interface components {
             /** Format: date-time */
             revoked_at?: string | null;
             settings: components["schemas"]["DeviceSettings"];
-            status: string;
+            status: components["schemas"]["DeviceStatus"];
         };
         DueParticipant: {
             /**
@@ -1629,6 +1648,11 @@ export interface components {
             title: string;
             waiting_list?: boolean;
         };
+        /**
+         * @description What an event is: a one-off event or a course.
+         * @enum {string}
+         */
+        EventKind: "event" | "course";
         /** @description One dated session of an event (not a sign-in session). */
         EventSession: {
             /** Format: date-time */
@@ -1637,6 +1661,11 @@ export interface components {
             /** Format: date-time */
             starts_at: string;
         };
+        /**
+         * @description Drafts are seen by staff only; published events take bookings.
+         * @enum {string}
+         */
+        EventStatus: "draft" | "published" | "cancelled";
         EventView: {
             /** Format: date-time */
             booking_closes_at?: string | null;
@@ -1656,10 +1685,10 @@ export interface components {
             fields: string[];
             id: string;
             instructor_ids: string[];
-            kind: string;
+            kind: components["schemas"]["EventKind"];
             location_id?: string | null;
             sessions: components["schemas"]["EventSession"][];
-            status: string;
+            status: components["schemas"]["EventStatus"];
             title: string;
             /** Format: date-time */
             updated_at: string;
@@ -1690,7 +1719,7 @@ export interface components {
             expires_at: string;
             id: string;
             mail_status?: null | components["schemas"]["MailStatus"];
-            role: string;
+            role: components["schemas"]["Role"];
         };
         LinkRequest: {
             email: string;
@@ -1736,7 +1765,7 @@ export interface components {
              *     shows what these allow and nothing more (TOM AUTHZ-1).
              */
             permissions: components["schemas"]["Permission"][];
-            roles: string[];
+            roles: components["schemas"]["Role"][];
             /** @description `mfa`: enter the second factor; `enrol`: set one up first; `full`: signed in. */
             stage: components["schemas"]["Stage"];
             tenant?: null | components["schemas"]["TenantRef"];
@@ -1812,8 +1841,7 @@ export interface components {
             keys_destroyed_at?: string | null;
             /** Format: date-time */
             started_at?: string | null;
-            /** @description `active`, `read_only` (offboarding started: the export window) or `offboarded`. */
-            status: string;
+            status: components["schemas"]["TenantStatus"];
             tenant_id: string;
             tenant_slug: string;
         };
@@ -1885,9 +1913,9 @@ export interface components {
             created_at: string;
             event_id: string;
             id: string;
-            kind: string;
+            kind: components["schemas"]["EventKind"];
             sessions: components["schemas"]["EventSession"][];
-            status: string;
+            status: components["schemas"]["BookingStatus"];
             title: string;
         };
         PortalMe: {
@@ -1993,7 +2021,7 @@ export interface components {
             description: string;
             fields: string[];
             id: string;
-            kind: string;
+            kind: components["schemas"]["EventKind"];
             location_name?: string | null;
             /** Format: int64 */
             seats_left: number;
@@ -2011,6 +2039,11 @@ export interface components {
             /** @description `ready` when the database answers. */
             status: string;
         };
+        /**
+         * @description How a request arrived: through the portal, or how staff received it.
+         * @enum {string}
+         */
+        ReceivedVia: "portal" | "phone" | "letter" | "email" | "in_person";
         /** @description The tenant: the controller of its participants' data. */
         RecordController: {
             name: string;
@@ -2058,11 +2091,16 @@ export interface components {
              */
             updated_at?: string | null;
         };
+        /**
+         * @description Who made a record: a device tap, staff by hand, or staff correcting an earlier one.
+         * @enum {string}
+         */
+        RecordSource: "device" | "manual" | "correction";
         /** @description One record as the attendance proof shows it: who recorded what and when. */
         RecordView: {
             device_name?: string | null;
             id: string;
-            kind: string;
+            kind: components["schemas"]["AttendanceKind"];
             late_upload: boolean;
             /** Format: date-time */
             occurred_at: string;
@@ -2073,7 +2111,7 @@ export interface components {
             recorded_by?: string | null;
             recorded_by_email?: string | null;
             session_id: string;
-            source: string;
+            source: components["schemas"]["RecordSource"];
             /** @description A later correction replaced this record. */
             superseded: boolean;
             supersedes_id?: string | null;
@@ -2082,14 +2120,24 @@ export interface components {
         RedeemLink: {
             token: string;
         };
+        /**
+         * @description What a data subject asks for (Art. 15–18, 21 GDPR).
+         * @enum {string}
+         */
+        RequestKind: "access" | "correction" | "erasure" | "restriction" | "objection";
+        /**
+         * @description A request is open until staff handled it.
+         * @enum {string}
+         */
+        RequestStatus: "open" | "done" | "rejected";
         RequestView: {
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
             due_at: string;
             id: string;
-            kind: string;
-            status: string;
+            kind: components["schemas"]["RequestKind"];
+            status: components["schemas"]["RequestStatus"];
         };
         /** @description The restriction of one person (Art. 18 GDPR). */
         RestrictionChange: {
@@ -2148,6 +2196,11 @@ export interface components {
              */
             updated_at?: string | null;
         };
+        /**
+         * @description Roles inside a tenant (TOM AUTHZ-1). Platform admins are a flag on the account.
+         * @enum {string}
+         */
+        Role: "tenant_admin" | "partner_admin" | "company_admin" | "organiser" | "instructor" | "participant";
         /** @description One role an account holds in the tenant, with its scope. */
         RoleAssignment: {
             /** @description Required for `company_admin`: the company they look after. */
@@ -2237,17 +2290,14 @@ export interface components {
             handled_at?: string | null;
             handled_by?: string | null;
             id: string;
-            /** @description `access`, `correction`, `erasure`, `restriction` or `objection`. */
-            kind: string;
+            kind: components["schemas"]["RequestKind"];
             message?: string | null;
             overdue: boolean;
             participant_id: string;
             /** @description Empty once the person is erased. */
             participant_name: string;
-            /** @description `portal`, `phone`, `letter`, `email` or `in_person`. */
-            received_via: string;
-            /** @description `open` or `done`. */
-            status: string;
+            received_via: components["schemas"]["ReceivedVia"];
+            status: components["schemas"]["RequestStatus"];
         };
         SwitchTenant: {
             tenant_id: string;
@@ -2256,7 +2306,7 @@ export interface components {
         TenantMembership: {
             id: string;
             name: string;
-            roles: string[];
+            roles: components["schemas"]["Role"][];
             slug: string;
         };
         TenantRef: {
@@ -2264,6 +2314,11 @@ export interface components {
             name: string;
             slug: string;
         };
+        /**
+         * @description A tenant works while active; offboarding turns it read-only, then ends it.
+         * @enum {string}
+         */
+        TenantStatus: "active" | "read_only" | "offboarded";
         TokenRequest: {
             token: string;
         };

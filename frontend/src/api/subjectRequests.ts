@@ -15,11 +15,11 @@ export type NewSubjectRequest = components['schemas']['NewSubjectRequest'];
 export type Restriction = components['schemas']['RestrictionView'];
 
 /** What a person may ask for (Art. 15–21 GDPR), in the order the form offers them. */
-export type RequestKind = 'access' | 'correction' | 'erasure' | 'restriction' | 'objection';
+export type RequestKind = components['schemas']['RequestKind'];
 export const REQUEST_KINDS: readonly RequestKind[] = ['access', 'correction', 'erasure', 'restriction', 'objection'];
 
 /** How staff received a request (the portal files its own). */
-export type ReceivedVia = 'phone' | 'letter' | 'email' | 'in_person';
+export type ReceivedVia = Exclude<components['schemas']['ReceivedVia'], 'portal'>;
 export const RECEIVED_VIA: readonly ReceivedVia[] = ['phone', 'letter', 'email', 'in_person'];
 
 /** Longest message the server takes. */

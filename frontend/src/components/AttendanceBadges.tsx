@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { AttendanceRecord } from '../api/attendance';
+import type { AttendanceRecord, AttendeeStatus, RecordKind, RecordSource } from '../api/attendance';
 import { listMembers } from '../api/members';
 import { can, useAuth } from '../auth';
 import { useI18n, type MessageKey } from '../i18n';
@@ -7,31 +7,31 @@ import { useKeyedLoad } from '../load';
 import { ShortId } from './LogTable';
 import { LocalTime } from './EventTimes';
 
-/** Label and badge tone per code (the server sends plain strings; an unknown one shows as it is). */
+/** Label and badge tone per code (an unknown one shows as it is). */
 type Tone = { key: MessageKey; tone: string };
 
-const ATTENDEE_STATUS: Readonly<Record<string, Tone | undefined>> = {
+const ATTENDEE_STATUS: Readonly<Record<AttendeeStatus, Tone>> = {
   present: { key: 'attendance.status.present', tone: 'badge--ok' },
   late: { key: 'attendance.status.late', tone: 'badge--warn' },
   left_early: { key: 'attendance.status.left_early', tone: 'badge--warn' },
   absent: { key: 'attendance.status.absent', tone: 'badge--off' },
 };
 
-const RECORD_KIND: Readonly<Record<string, MessageKey | undefined>> = {
+const RECORD_KIND: Readonly<Record<RecordKind, MessageKey>> = {
   check_in: 'attendance.kind.check_in',
   check_out: 'attendance.kind.check_out',
 };
 
-const RECORD_SOURCE: Readonly<Record<string, MessageKey | undefined>> = {
+const RECORD_SOURCE: Readonly<Record<RecordSource, MessageKey>> = {
   device: 'attendance.source.device',
   manual: 'attendance.source.manual',
   correction: 'attendance.source.correction',
 };
 
 /** present / late / left early / absent. */
-export function AttendeeStatusBadge({ status, testId = 'attendee-status' }: { status: string; testId?: string }) {
+export function AttendeeStatusBadge({ status, testId = 'attendee-status' }: { status: AttendeeStatus; testId?: string }) {
   const { t } = useI18n();
-  const known = ATTENDEE_STATUS[status];
+  const known: Tone | undefined = ATTENDEE_STATUS[status];
   return (
     <span className={`badge ${known?.tone ?? 'badge--off'}`} data-testid={testId} data-status={status}>
       {known ? t(known.key) : status}
@@ -39,15 +39,15 @@ export function AttendeeStatusBadge({ status, testId = 'attendee-status' }: { st
   );
 }
 
-export function RecordKindLabel({ kind }: { kind: string }) {
+export function RecordKindLabel({ kind }: { kind: RecordKind }) {
   const { t } = useI18n();
-  const key = RECORD_KIND[kind];
+  const key: MessageKey | undefined = RECORD_KIND[kind];
   return <>{key ? t(key) : kind}</>;
 }
 
-export function RecordSourceLabel({ source }: { source: string }) {
+export function RecordSourceLabel({ source }: { source: RecordSource }) {
   const { t } = useI18n();
-  const key = RECORD_SOURCE[source];
+  const key: MessageKey | undefined = RECORD_SOURCE[source];
   return <>{key ? t(key) : source}</>;
 }
 

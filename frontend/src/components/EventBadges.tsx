@@ -1,16 +1,16 @@
-import type { MailStatus } from '../api/events';
+import type { BookingStatus, EventKind, EventStatus, MailStatus } from '../api/events';
 import { useI18n, type MessageKey } from '../i18n';
 
-/** Label and badge tone per status code (the server sends plain strings; an unknown one shows as it is). */
+/** Label and badge tone per status code (an unknown one shows as it is). */
 type Tone = { key: MessageKey; tone: string };
 
-const EVENT_STATUS: Readonly<Record<string, Tone | undefined>> = {
+const EVENT_STATUS: Readonly<Record<EventStatus, Tone>> = {
   draft: { key: 'events.status.draft', tone: 'badge--off' },
   published: { key: 'events.status.published', tone: 'badge--ok' },
   cancelled: { key: 'events.status.cancelled', tone: 'badge--bad' },
 };
 
-const BOOKING_STATUS: Readonly<Record<string, Tone | undefined>> = {
+const BOOKING_STATUS: Readonly<Record<BookingStatus, Tone>> = {
   confirmed: { key: 'bookings.status.confirmed', tone: 'badge--ok' },
   waiting: { key: 'bookings.status.waiting', tone: 'badge--warn' },
   cancelled: { key: 'bookings.status.cancelled', tone: 'badge--off' },
@@ -23,14 +23,14 @@ const MAIL_STATUS: Readonly<Record<MailStatus, Tone>> = {
   bounced: { key: 'bookings.mail.bounced', tone: 'badge--bad' },
 };
 
-export function EventKindLabel({ kind }: { kind: string }) {
+export function EventKindLabel({ kind }: { kind: EventKind }) {
   const { t } = useI18n();
   return <>{t(kind === 'course' ? 'events.kind.course' : 'events.kind.event')}</>;
 }
 
-export function EventStatusBadge({ status, testId = 'event-status' }: { status: string; testId?: string }) {
+export function EventStatusBadge({ status, testId = 'event-status' }: { status: EventStatus; testId?: string }) {
   const { t } = useI18n();
-  const known = EVENT_STATUS[status];
+  const known: Tone | undefined = EVENT_STATUS[status];
   return (
     <span className={`badge ${known?.tone ?? 'badge--off'}`} data-testid={testId} data-status={status}>
       {known ? t(known.key) : status}
@@ -38,9 +38,9 @@ export function EventStatusBadge({ status, testId = 'event-status' }: { status: 
   );
 }
 
-export function BookingStatusBadge({ status, testId = 'booking-status' }: { status: string; testId?: string }) {
+export function BookingStatusBadge({ status, testId = 'booking-status' }: { status: BookingStatus; testId?: string }) {
   const { t } = useI18n();
-  const known = BOOKING_STATUS[status];
+  const known: Tone | undefined = BOOKING_STATUS[status];
   return (
     <span className={`badge ${known?.tone ?? 'badge--off'}`} data-testid={testId} data-status={status}>
       {known ? t(known.key) : status}

@@ -66,7 +66,7 @@ function draftOf(event: EventRecord | null): EventDraft {
     };
   }
   return {
-    kind: event.kind === 'course' ? 'course' : 'event',
+    kind: event.kind,
     title: event.title,
     description: event.description,
     locationId: event.location_id ?? '',

@@ -392,8 +392,7 @@ function RequestsCard({
     }
   };
 
-  const kindLabel = (value: string) =>
-    (REQUEST_KINDS as readonly string[]).includes(value) ? t(REQUEST_KEYS[value as RequestKind]) : value;
+  const kindLabel = (value: RequestKind) => t(REQUEST_KEYS[value]);
   const statusLabel = (value: string) =>
     value === 'open' ? t('portal.request.status.open') : value === 'done' ? t('portal.request.status.done') : value;
 

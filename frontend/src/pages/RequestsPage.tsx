@@ -75,17 +75,12 @@ const VIA_LABEL: Record<ReceivedVia | 'portal', MessageKey> = {
   in_person: 'requests.via.in_person',
 };
 
-function asKind(kind: string): RequestKind | null {
-  return (REQUEST_KINDS as readonly string[]).includes(kind) ? (kind as RequestKind) : null;
+function kindLabel(t: I18n['t'], kind: RequestKind): string {
+  return t(KIND_LABEL[kind]);
 }
 
-function kindLabel(t: I18n['t'], kind: string): string {
-  const known = asKind(kind);
-  return known ? t(KIND_LABEL[known]) : kind;
-}
-
-function viaLabel(t: I18n['t'], via: string): string {
-  return via in VIA_LABEL ? t(VIA_LABEL[via as keyof typeof VIA_LABEL]) : via;
+function viaLabel(t: I18n['t'], via: ReceivedVia | 'portal'): string {
+  return t(VIA_LABEL[via]);
 }
 
 /** The person's name, or null once they are erased (the server sends an empty name). */
@@ -189,10 +184,9 @@ function RequestListCard({ load, stale, refresh }: { load: Load<SubjectRequest[]
     setBusy(true);
     setMessage(null);
     const name = personOf(request) ?? t('requests.erasedPerson');
-    const kind = asKind(request.kind);
     try {
       await executeSubjectRequest(request.id);
-      const done = personOf(request) === null ? t('requests.done.closed') : kind ? t(DONE_TEXT[kind], { name }) : t('requests.done.other');
+      const done = personOf(request) === null ? t('requests.done.closed') : t(DONE_TEXT[request.kind], { name });
       setMessage({ kind: 'ok', text: done });
     } catch (err) {
       handleAuthError(err);
@@ -206,7 +200,7 @@ function RequestListCard({ load, stale, refresh }: { load: Load<SubjectRequest[]
 
   // A request about someone erased meanwhile is only closed: nothing left, no address.
   const closing = executing !== null && personOf(executing) === null;
-  const confirmKind = executing && !closing ? asKind(executing.kind) : null;
+  const confirmKind = executing && !closing ? executing.kind : null;
   const confirmName = executing ? (personOf(executing) ?? t('requests.erasedPerson')) : '';
 
   return (

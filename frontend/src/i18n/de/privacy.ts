@@ -62,7 +62,6 @@ export const privacy = {
   'requests.done.access': 'Die Auskunft an {name} ist als erteilt vermerkt.',
   'requests.done.correction': 'Die Berichtigung für {name} ist als erledigt vermerkt.',
   'requests.done.objection': 'Der Widerspruch von {name} ist als beantwortet vermerkt.',
-  'requests.done.other': 'Die Anfrage ist erledigt.',
   'requests.error.execute': 'Die Anfrage konnte nicht ausgeführt werden.',
   'requests.error.create': 'Die Anfrage konnte nicht erfasst werden.',
   'requests.error.notFound': 'Diese Anfrage gibt es nicht (mehr).',

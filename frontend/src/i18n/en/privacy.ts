@@ -65,7 +65,6 @@ export const privacy: Translation<typeof de> = {
   'requests.done.access': 'The access request of {name} is recorded as answered.',
   'requests.done.correction': 'The correction for {name} is recorded as done.',
   'requests.done.objection': 'The objection of {name} is recorded as answered.',
-  'requests.done.other': 'The request is done.',
   'requests.error.execute': 'The request could not be carried out.',
   'requests.error.create': 'The request could not be recorded.',
   'requests.error.notFound': 'This request does not exist (any more).',
