@@ -71,7 +71,7 @@ pub struct TokenRequest {
 pub struct InvitationPreview {
     pub tenant_name: String,
     pub email: String,
-    pub role: String,
+    pub role: crate::auth::model::Role,
     /// The email already has an account: accepting asks for its password.
     pub account_exists: bool,
 }

@@ -180,7 +180,7 @@ pub fn preview(state: &AppState, token: &str, now: NaiveDateTime) -> Result<Invi
     let tenant = crate::tenants::store::find(&mut conn, scope.tenant_id())?.ok_or_else(invalid)?;
     let index = state.master.platform_keys().blind_index("accounts", "email", &normalize_email(&email));
     let account_exists = accounts::find_by_email_index(&mut conn, &index)?.is_some();
-    Ok(InvitationPreview { tenant_name: tenant.name, email, role: invitation.role, account_exists })
+    Ok(InvitationPreview { tenant_name: tenant.name, email, role: Role::from_stored(&invitation.role)?, account_exists })
 }
 
 /// Accepts an invitation: a new account gets `pw` as its password (policy checked); an

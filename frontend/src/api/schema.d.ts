@@ -1707,7 +1707,7 @@ export interface components {
             /** @description The email already has an account: accepting asks for its password. */
             account_exists: boolean;
             email: string;
-            role: string;
+            role: components["schemas"]["Role"];
             tenant_name: string;
         };
         InvitationView: {

@@ -6,6 +6,7 @@ import {
   revokeInvitation,
   type InvitableRole,
   type Invitation,
+  type Role,
 } from '../api/invitations';
 import {
   createCompany,
@@ -101,7 +102,7 @@ const MEMBER_COLUMNS: readonly MessageKey[] = [
 ];
 
 /** Roles this page edits without a course; the rest of a member's roles are kept as they are. */
-const PLAIN_ROLES = ['tenant_admin', 'organiser', 'instructor'] as const;
+const PLAIN_ROLES = ['tenant_admin', 'organiser', 'instructor'] as const satisfies readonly Role[];
 
 function roleName(t: I18n['t'], role: string): string {
   const key = `role.${role}`;
