@@ -263,40 +263,10 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(AdminCommand::CreateTenantAdmin { tenant, email }) => {
-            let (db, master) = open(&config)?;
-            let scope = tenant_scope(&db, &tenant)?;
-            let password = read_password()?;
-            let ctx = AuditContext::operator(clock.now());
-            let account = accounts::service::grant_by_operator(
-                &db,
-                &master,
-                config.auth.password_hash,
-                &ctx,
-                &scope,
-                &email,
-                &password,
-                Role::TenantAdmin,
-            )?;
-            println!("{} is now a primary tenant admin of {tenant}", account.id);
-            Ok(())
+            grant_admin(&config, clock.now(), &tenant, &email, Role::TenantAdmin)
         }
         Command::Admin(AdminCommand::GrantPartnerAdmin { tenant, email }) => {
-            let (db, master) = open(&config)?;
-            let scope = tenant_scope(&db, &tenant)?;
-            let password = read_password()?;
-            let ctx = AuditContext::operator(clock.now());
-            let account = accounts::service::grant_by_operator(
-                &db,
-                &master,
-                config.auth.password_hash,
-                &ctx,
-                &scope,
-                &email,
-                &password,
-                Role::PartnerAdmin,
-            )?;
-            println!("{} is now a partner admin of {tenant}", account.id);
-            Ok(())
+            grant_admin(&config, clock.now(), &tenant, &email, Role::PartnerAdmin)
         }
         Command::Keys(KeysCommand::RotateIp) => {
             let (db, master) = open(&config)?;
@@ -368,6 +338,18 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Openapi | Command::Keys(KeysCommand::GenerateMaster { .. }) => unreachable!("handled before"),
     }
+}
+
+/// The operator's grant of an admin role in a tenant (creating the account if needed).
+fn grant_admin(config: &Config, at: chrono::DateTime<chrono::Utc>, tenant: &str, email: &str, role: Role) -> anyhow::Result<()> {
+    let (db, master) = open(config)?;
+    let scope = tenant_scope(&db, tenant)?;
+    let password = read_password()?;
+    let ctx = AuditContext::operator(at);
+    let account = accounts::service::grant_by_operator(&db, &master, config.auth.password_hash, &ctx, &scope, email, &password, role)?;
+    let what = if role == Role::TenantAdmin { "a primary tenant admin" } else { "a partner admin" };
+    println!("{} is now {what} of {tenant}", account.id);
+    Ok(())
 }
 
 /// Opens the database for an operator command. Migrations run first, as on `serve`.

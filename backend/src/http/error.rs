@@ -60,10 +60,6 @@ impl ApiError {
         Self { retry_after: Some(seconds), ..Self::new(ProblemCode::RateLimited).detail(format!("try again in {seconds} s")) }
     }
 
-    pub fn code(&self) -> ProblemCode {
-        self.code
-    }
-
     pub fn problem(&self) -> Problem {
         Problem {
             type_uri: format!("urn:anwesend:problem:{}", self.code),

@@ -50,12 +50,17 @@ impl FromRequest for Participant {
                     .map_err(crate::AppError::from)?
                     .ok_or_else(unauthenticated)?;
                 let scope = TenantScope::named_by_session(found.found_tenant);
-                let session = state.db.tenant_read(&scope, |tx| Ok(store::session(tx, &found.found_id)?))?.ok_or_else(unauthenticated)?;
                 let idle = Duration::minutes(i64::from(state.config.session.idle_minutes));
-                if session.ended_at.is_some() || session.expires_at <= now || session.last_seen_at + idle <= now {
-                    return Err(unauthenticated());
-                }
-                state.db.tenant_tx(&scope, |tx| Ok(store::touch_session(tx, &session.id, now)?))?;
+                // Read, checked and touched in one transaction: one round trip per request.
+                let session = state.db.tenant_tx(&scope, |tx| {
+                    let live = store::session(tx, &found.found_id)?
+                        .filter(|s| s.ended_at.is_none() && s.expires_at > now && s.last_seen_at + idle > now);
+                    if let Some(session) = &live {
+                        store::touch_session(tx, &session.id, now)?;
+                    }
+                    Ok(live)
+                })?;
+                let session = session.ok_or_else(unauthenticated)?;
                 // An offboarding tenant is read-only (TOM DEL-1, DEL-2).
                 crate::offboarding::guard::check(&mut conn, &session.tenant_id, &method, &path)?;
                 Ok(Participant {
