@@ -46,7 +46,7 @@ async function openAccountPage(page) {
   await page.getByRole('heading', { level: 1, name: 'Mein Konto' }).waitFor();
 }
 
-describe('account page', { timeout: 180_000 }, () => {
+describe('account page', { timeout: 900_000 }, () => {
   // A fresh server whose demo tenant has its admin (ADMIN_EMAIL / ADMIN_PASSWORD) and Chromium.
   const suite = browserSuite({ tenantAdmin: true });
 

@@ -44,7 +44,7 @@ async function rowsWhen(page, accept, message) {
 
 const seqs = (rows) => rows.map((r) => r.seq);
 
-describe('audit log web view', { timeout: 300_000 }, () => {
+describe('audit log web view', { timeout: 900_000 }, () => {
   // A fresh server whose demo tenant has its admin (ADMIN_EMAIL), Chromium and a download directory.
   const suite = browserSuite({ tenantAdmin: true, workDirPrefix: 'anwesend-audit-' });
 

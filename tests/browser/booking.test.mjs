@@ -56,7 +56,7 @@ async function portalGet(page, path, token) {
   );
 }
 
-describe('events, bookings and the participant portal', { timeout: 300_000 }, () => {
+describe('events, bookings and the participant portal', { timeout: 900_000 }, () => {
   const suite = browserSuite({ tenantAdmin: true, mail: true, workDirPrefix: 'anwesend-booking-' });
 
   test('TRANS-3 PRIV-2 RIGHTS-1 INPUT-6 PSEUDO-1 ACC-4: publish an event, book it, sign in by magic link, cancel, download own data; staff sees the cancellation', async () => {

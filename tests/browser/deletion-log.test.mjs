@@ -15,7 +15,7 @@ import { browserSuite, openPage, signIn, submitLogin } from './harness.mjs';
 
 const PROOF_PREFIX = '#anwesend-proof ';
 
-describe('deletion log web view', { timeout: 300_000 }, () => {
+describe('deletion log web view', { timeout: 900_000 }, () => {
   // A fresh server whose demo tenant has its admin (ADMIN_EMAIL), Chromium and a download directory.
   const suite = browserSuite({ tenantAdmin: true, workDirPrefix: 'anwesend-deletion-log-' });
 

@@ -1,7 +1,7 @@
 // Set-up and small waits shared by the browser tests that book events and read mails.
 // Not a test file itself.
 import assert from 'node:assert/strict';
-import { TENANT, waitFor } from './harness.mjs';
+import { TENANT, UI_WAIT_MS, waitFor } from './harness.mjs';
 
 /** A published course with one session on 2030-09-01 (17:00–18:00 UTC), made through the API. */
 export async function publishedCourse(admin, title) {
@@ -40,6 +40,6 @@ export function magicLink(text, slug = TENANT) {
 }
 
 /** Waits until the element's `data-state` is `state`. */
-export async function waitForState(locator, state, message, timeoutMs = 15_000) {
+export async function waitForState(locator, state, message, timeoutMs = UI_WAIT_MS) {
   await waitFor(async () => (await locator.getAttribute('data-state')) === state, { message, timeoutMs });
 }

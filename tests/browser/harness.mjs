@@ -18,6 +18,14 @@ export const TENANT = 'demo';
 export const ADMIN_EMAIL = 'admin@example.org';
 export const ADMIN_PASSWORD = 'Korrekt-Pferd-Batterie-42';
 
+/**
+ * The longest any wait on the UI or the server may take before a test fails. Generous on
+ * purpose: on a busy 2-core CI machine a page or an Argon2 sign-in can be many times slower
+ * than on a quiet one. Every wait still ends as soon as its condition holds, so this costs
+ * nothing when things are fast and weakens no assertion. `ANWESEND_TEST_WAIT_MS` overrides it.
+ */
+export const UI_WAIT_MS = Number(process.env.ANWESEND_TEST_WAIT_MS || 90_000);
+
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FRONTEND_DIST = join(PROJECT_ROOT, 'frontend', 'dist');
 
@@ -312,6 +320,9 @@ function isAnonymousSessionProbe(msg) {
  */
 export async function openPage(browser, { locale = 'de-DE' } = {}) {
   const context = await browser.newContext({ locale, serviceWorkers: 'block' });
+  // Playwright's own default (30 s per action) is what failed on a loaded machine.
+  context.setDefaultTimeout(UI_WAIT_MS);
+  context.setDefaultNavigationTimeout(UI_WAIT_MS);
   const page = await context.newPage();
   const consoleErrors = [];
   const pageErrors = [];
@@ -334,7 +345,7 @@ export async function openPage(browser, { locale = 'de-DE' } = {}) {
 }
 
 /** Poll `fn` until it returns a truthy value or the timeout passes. */
-export async function waitFor(fn, { timeoutMs = 15_000, intervalMs = 100, message = 'condition' } = {}) {
+export async function waitFor(fn, { timeoutMs = UI_WAIT_MS, intervalMs = 100, message = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs;
   let last;
   while (Date.now() < deadline) {
@@ -547,7 +558,7 @@ export class MailSink {
    * The next mail to `to` not returned before: { subject, text, to, headers }.
    * The raw file is read as latin1 (bytes) so the decoders see the original octets.
    */
-  async waitForMail({ to, timeoutMs = 30_000 }) {
+  async waitForMail({ to, timeoutMs = UI_WAIT_MS }) {
     const address = to.toLowerCase();
     const mail = await waitFor(
       () => this.mails().find((m) => !this.seen.has(m.id) && m.to.toLowerCase().includes(address)) ?? null,

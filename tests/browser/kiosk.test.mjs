@@ -22,7 +22,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { apiSignIn, browserSuite, openPage, signIn, TENANT, waitFor } from './harness.mjs';
+import { apiSignIn, browserSuite, openPage, signIn, TENANT, UI_WAIT_MS, waitFor } from './harness.mjs';
 import { waitForState } from './fixtures.mjs';
 
 const LOCATION = 'Halle 1';
@@ -89,13 +89,13 @@ function deviceClient(baseUrl, { device_id: deviceId, secret }) {
 }
 
 /** The kiosk's big line and the outcome it shows, once it shows `outcome`. */
-async function kioskShows(page, outcome, timeoutMs = 5000) {
+async function kioskShows(page, outcome, timeoutMs = UI_WAIT_MS) {
   const message = page.getByTestId('kiosk-message');
   await waitFor(async () => (await message.getAttribute('data-outcome')) === outcome, { message: `kiosk shows ${outcome}`, timeoutMs, intervalMs: 50 });
   return (await page.getByTestId('kiosk-headline').innerText()).trim();
 }
 
-describe('devices, card enrolment, attendance and the kiosk', { timeout: 420_000 }, () => {
+describe('devices, card enrolment, attendance and the kiosk', { timeout: 900_000 }, () => {
   const suite = browserSuite({ tenantAdmin: true, workDirPrefix: 'anwesend-kiosk-' });
 
   test('DEV-1 TRANS-2 PRIV-1 AVAIL-4 INPUT-4: enrol a device, bind a card, kiosk greets by first name and recovers from a server restart without reload; attendance list, correction, CSV and printable records', async () => {
@@ -222,7 +222,7 @@ describe('devices, card enrolment, attendance and the kiosk', { timeout: 420_000
       const bound = await device.tap(CARD);
       assert.deepEqual(bound, { outcome: 'card_bound', first_name: FIRST_NAME, late_upload: false });
       const result = panel.getByTestId('card-result');
-      await result.waitFor({ timeout: 10_000 });
+      await result.waitFor();
       assert.equal(await result.getAttribute('data-outcome'), 'bound');
       assert.equal((await result.innerText()).trim(), `Die Karte gehört jetzt ${NAME} (aufgelegt an „${DEVICE}“).`);
 

@@ -23,7 +23,7 @@ import {
 const SECOND_ADMIN = 'zweite-admin@example.org';
 const SECOND_PASSWORD = 'Gruene-Ringe-Barren-77';
 
-describe('second factor required for admins', { timeout: 300_000 }, () => {
+describe('second factor required for admins', { timeout: 900_000 }, () => {
   const suite = browserSuite({ tenantAdmin: true, mail: true });
 
   test('ACC-6 an admin without TOTP must enrol before anything else; recovery codes work once', async () => {

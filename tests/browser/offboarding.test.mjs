@@ -50,7 +50,7 @@ function verifyP256(publicKeyHex, message, signatureHex) {
   return verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signatureHex, 'hex'));
 }
 
-describe('tenant offboarding in the staff UI', { timeout: 300_000 }, () => {
+describe('tenant offboarding in the staff UI', { timeout: 900_000 }, () => {
   const suite = browserSuite({ tenantAdmin: true, workDirPrefix: 'anwesend-offboarding-' });
 
   test('DEL-1 DEL-2 a tenant admin ends the contract: read-only at once, the archive is complete and its checksums match', async () => {

@@ -24,7 +24,7 @@ function shown(page, iso, locale) {
   );
 }
 
-describe('retention settings and processing record', { timeout: 300_000 }, () => {
+describe('retention settings and processing record', { timeout: 900_000 }, () => {
   const suite = browserSuite({ tenantAdmin: true });
 
   test('PRIV-6 admin sets the retention periods (bad value kept with the error, good value saved) and RIGHTS-3 the processing record shows them, printable', async () => {

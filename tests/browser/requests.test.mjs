@@ -15,7 +15,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiSignIn, browserSuite, openPage, parseMail, signIn, TENANT, waitFor } from './harness.mjs';
+import { apiSignIn, browserSuite, openPage, parseMail, signIn, TENANT, UI_WAIT_MS, waitFor } from './harness.mjs';
 import { book, magicLink, publishedCourse, waitForState } from './fixtures.mjs';
 
 const ERIKA = { name: 'Erika Mustermann', email: 'erika.loeschen@example.org' };
@@ -44,7 +44,7 @@ class MailFiles {
   }
 
   /** The next mail to `to` not returned before. */
-  async next(to, { timeoutMs = 30_000 } = {}) {
+  async next(to, { timeoutMs = UI_WAIT_MS } = {}) {
     const mail = await waitFor(() => this.unseen(to)[0] ?? null, { timeoutMs, intervalMs: 200, message: `a mail file to ${to}` });
     this.seen.add(mail.id);
     return mail;
@@ -93,7 +93,7 @@ async function openRequests(page) {
   await waitForState(page.getByTestId('requests-status'), 'ok', 'requests loaded');
 }
 
-describe('requests about personal data (Anfragen)', { timeout: 300_000 }, () => {
+describe('requests about personal data (Anfragen)', { timeout: 900_000 }, () => {
   const suite = browserSuite({ tenantAdmin: true, workDirPrefix: 'anwesend-requests-' });
 
   test("RIGHTS-2 PRIV-4 a participant's erasure request is carried out from the queue", async () => {

@@ -11,7 +11,7 @@ import { PROJECT_ROOT, browserSuite } from './harness.mjs';
 const require = createRequire(join(PROJECT_ROOT, 'frontend', 'package.json'));
 const esbuild = require('esbuild');
 
-describe('client state', { timeout: 120_000 }, () => {
+describe('client state', { timeout: 900_000 }, () => {
   const suite = browserSuite();
 
   test('SEP-6 clearClientState wipes sessionStorage and memory and notifies listeners', async () => {

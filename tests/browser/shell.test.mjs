@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AnwesendServer, EXPECTED_CSP_DIRECTIVES, launchBrowser, openPage } from './harness.mjs';
 
-describe('app shell', { timeout: 180_000 }, () => {
+describe('app shell', { timeout: 900_000 }, () => {
   /** @type {AnwesendServer | undefined} */
   let server;
   /** @type {import('playwright-core').Browser | undefined} */

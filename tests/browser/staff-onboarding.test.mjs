@@ -39,7 +39,7 @@ async function sessionRows(page) {
   });
 }
 
-describe('staff onboarding', { timeout: 300_000 }, () => {
+describe('staff onboarding', { timeout: 900_000 }, () => {
   // A fresh server whose demo tenant has its primary admin, an SMTP sink and Chromium.
   const suite = browserSuite({ tenantAdmin: true, mail: true });
 

@@ -33,7 +33,7 @@ async function shownTenant(page) {
   return select.evaluate((el) => ({ id: el.value, name: el.selectedOptions[0]?.textContent?.trim() ?? '' }));
 }
 
-describe('tenant switch', { timeout: 180_000 }, () => {
+describe('tenant switch', { timeout: 900_000 }, () => {
   const suite = browserSuite({ tenantAdmin: true });
 
   test('SEP-6 switching tenants wipes the tab and shows the other tenant only', async () => {
