@@ -72,11 +72,22 @@ pub struct SessionConfig {
     pub idle_minutes: u32,
     /// And at the latest this many hours after sign-in.
     pub absolute_hours: u32,
+    /// Open kiosk streams per session and per tenant (TOM ACC-8).
+    pub kiosk_streams_per_session: u32,
+    pub kiosk_streams_per_tenant: u32,
+    /// Seconds between a kiosk stream's keep-alives; each re-checks the session (TOM ACC-3).
+    pub kiosk_keep_alive_seconds: u32,
 }
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        Self { idle_minutes: 30, absolute_hours: 12 }
+        Self {
+            idle_minutes: 30,
+            absolute_hours: 12,
+            kiosk_streams_per_session: 4,
+            kiosk_streams_per_tenant: 50,
+            kiosk_keep_alive_seconds: 15,
+        }
     }
 }
 
@@ -93,6 +104,18 @@ pub struct RateLimitConfig {
     pub public_per_ip_per_minute: u32,
     /// Participant sign-in links per email address and minute.
     pub magic_link_per_email_per_minute: u32,
+    /// IPv6 clients are limited per network of this many leading bits, not per address:
+    /// one customer gets a whole /64 (or more) and could rotate through it (32–128).
+    pub ipv6_prefix: u8,
+    /// All unauthenticated requests together (public pages and links, sign-in, device
+    /// enrolment) per minute, whatever their addresses: the ceiling that keeps a spread
+    /// of addresses from exhausting password hashing or the database.
+    pub unauthenticated_per_minute: u32,
+    /// Device endpoints (`/api/v1/device/*`) per client address and minute.
+    pub device_per_ip_per_minute: u32,
+    /// Repeated refusals of one kind (sign-in rate limit, a device's bad requests) are
+    /// audited once per this many seconds, then as one entry with their count.
+    pub refusal_audit_window_seconds: u32,
 }
 
 impl Default for RateLimitConfig {
@@ -103,6 +126,10 @@ impl Default for RateLimitConfig {
             mfa_per_account_per_minute: 5,
             public_per_ip_per_minute: 20,
             magic_link_per_email_per_minute: 3,
+            ipv6_prefix: 64,
+            unauthenticated_per_minute: 3000,
+            device_per_ip_per_minute: 600,
+            refusal_audit_window_seconds: 300,
         }
     }
 }
@@ -120,6 +147,9 @@ pub struct AuthConfig {
     pub disable_dormant: bool,
     /// Admin roles per tenant at most (TOM AUTHZ-4).
     pub max_admins_per_tenant: u32,
+    /// Wrong second-factor codes in a row that lock the step, and for how long (TOM ACC-6).
+    pub factor_lock_after_failures: u32,
+    pub factor_lock_minutes: u32,
 }
 
 impl Default for AuthConfig {
@@ -130,6 +160,8 @@ impl Default for AuthConfig {
             dormant_after_days: 90,
             disable_dormant: false,
             max_admins_per_tenant: 5,
+            factor_lock_after_failures: 5,
+            factor_lock_minutes: 15,
         }
     }
 }
@@ -409,6 +441,21 @@ impl Config {
         if !(1..=24 * 7).contains(&self.session.absolute_hours) {
             return Err(ConfigError::new("session.absolute_hours", "must be between 1 and 168"));
         }
+        if !(1..=100).contains(&self.session.kiosk_streams_per_session) {
+            return Err(ConfigError::new("session.kiosk_streams_per_session", "must be between 1 and 100"));
+        }
+        if !(1..=10_000).contains(&self.session.kiosk_streams_per_tenant) {
+            return Err(ConfigError::new("session.kiosk_streams_per_tenant", "must be between 1 and 10000"));
+        }
+        if !(1..=300).contains(&self.session.kiosk_keep_alive_seconds) {
+            return Err(ConfigError::new("session.kiosk_keep_alive_seconds", "must be between 1 and 300"));
+        }
+        if !(1..=100).contains(&self.auth.factor_lock_after_failures) {
+            return Err(ConfigError::new("auth.factor_lock_after_failures", "must be between 1 and 100"));
+        }
+        if !(1..=24 * 60).contains(&self.auth.factor_lock_minutes) {
+            return Err(ConfigError::new("auth.factor_lock_minutes", "must be between 1 and 1440"));
+        }
         if self.auth.password_hash.below_floor() {
             return Err(ConfigError::new(
                 "auth.password_hash",
@@ -437,6 +484,15 @@ impl Config {
             || self.rate_limit.magic_link_per_email_per_minute == 0
         {
             return Err(ConfigError::new("rate_limit", "limits must be at least 1 per minute"));
+        }
+        if self.rate_limit.unauthenticated_per_minute == 0 || self.rate_limit.device_per_ip_per_minute == 0 {
+            return Err(ConfigError::new("rate_limit", "limits must be at least 1 per minute"));
+        }
+        if !(32..=128).contains(&self.rate_limit.ipv6_prefix) {
+            return Err(ConfigError::new("rate_limit.ipv6_prefix", "must be between 32 and 128 (bits of an IPv6 network)"));
+        }
+        if !(1..=3600).contains(&self.rate_limit.refusal_audit_window_seconds) {
+            return Err(ConfigError::new("rate_limit.refusal_audit_window_seconds", "must be between 1 and 3600"));
         }
         if self.master_key_file.is_some() && self.master_key.is_some() {
             return Err(ConfigError::new("master_key", "set either master_key or master_key_file, not both"));
@@ -467,9 +523,23 @@ impl Config {
             if self.mail.transport != MailTransport::Smtp {
                 return Err(ConfigError::new("mail.transport", "prod sends mail over SMTP: set mail.transport = \"smtp\" and mail.smtp.*"));
             }
+            // Plain SMTP crosses no network only to a relay on this host (TOM TRANS-1).
+            if self.mail.smtp.security == SmtpSecurity::None && !is_loopback_host(&self.mail.smtp.host) {
+                return Err(ConfigError::new(
+                    "mail.smtp.security",
+                    "plain SMTP (\"none\") only to a relay on this host (localhost, 127.0.0.0/8, ::1); use \"starttls\" or \"tls\" for a remote relay",
+                ));
+            }
         }
         Ok(())
     }
+}
+
+/// `localhost`, or a loopback address (127.0.0.0/8, ::1, also in brackets).
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim().trim_end_matches('.');
+    host.eq_ignore_ascii_case("localhost")
+        || host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
 /// Argon2id cost parameters of new hashes. Existing hashes keep theirs (they are in the

@@ -23,6 +23,9 @@ pub struct Account {
     pub totp_enabled_at: Option<NaiveDateTime>,
     /// The last accepted TOTP time step: a code works once.
     pub totp_last_step: Option<i64>,
+    /// Wrong second-factor codes in a row; reaching the limit locks the step (TOM ACC-6).
+    pub factor_failures: i32,
+    pub factor_locked_until: Option<NaiveDateTime>,
 }
 
 impl Account {

@@ -50,6 +50,8 @@ pub fn new_account(
         totp_pending_ciphertext: None,
         totp_enabled_at: None,
         totp_last_step: None,
+        factor_failures: 0,
+        factor_locked_until: None,
     })
 }
 

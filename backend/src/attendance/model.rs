@@ -119,7 +119,9 @@ pub struct RecordView {
     pub id: String,
     pub session_id: String,
     pub kind: AttendanceKind,
+    #[serde(with = "crate::timestamp")]
     pub occurred_at: NaiveDateTime,
+    #[serde(with = "crate::timestamp")]
     pub recorded_at: NaiveDateTime,
     pub source: RecordSource,
     pub device_name: Option<String>,
@@ -140,7 +142,9 @@ pub struct AttendeeView {
     pub participant_id: String,
     pub name: String,
     pub status: AttendeeStatus,
+    #[serde(with = "crate::timestamp::option")]
     pub checked_in_at: Option<NaiveDateTime>,
+    #[serde(with = "crate::timestamp::option")]
     pub checked_out_at: Option<NaiveDateTime>,
     pub records: Vec<RecordView>,
     /// The person asked for restriction (Art. 18 GDPR): shown, but left out of exports.
@@ -152,7 +156,9 @@ pub struct SessionAttendance {
     pub session_id: String,
     pub event_id: String,
     pub event_title: String,
+    #[serde(with = "crate::timestamp")]
     pub starts_at: NaiveDateTime,
+    #[serde(with = "crate::timestamp")]
     pub ends_at: NaiveDateTime,
     pub attendees: Vec<AttendeeView>,
 }
@@ -160,7 +166,9 @@ pub struct SessionAttendance {
 #[derive(Serialize, ToSchema)]
 pub struct ParticipantRecordEntry {
     pub event_title: String,
+    #[serde(with = "crate::timestamp")]
     pub starts_at: NaiveDateTime,
+    #[serde(with = "crate::timestamp")]
     pub ends_at: NaiveDateTime,
     pub record: RecordView,
 }
@@ -170,6 +178,7 @@ pub struct ParticipantAttendance {
     pub participant_id: String,
     pub name: String,
     /// Since when the processing of this person's data is restricted (Art. 18 GDPR); null if it is not.
+    #[serde(with = "crate::timestamp::option")]
     pub restricted_at: Option<NaiveDateTime>,
     pub entries: Vec<ParticipantRecordEntry>,
 }
@@ -187,6 +196,9 @@ pub struct KioskEvent {
     #[serde(skip)]
     pub tenant_id: String,
     pub location_id: Option<String>,
+    /// The event the tap counted for, if any: staff limited to some events see only theirs.
+    #[serde(skip)]
+    pub event_id: Option<String>,
     pub device_name: String,
     /// The device's mode (says what `already_recorded` means).
     pub mode: AttendanceKind,
@@ -195,5 +207,6 @@ pub struct KioskEvent {
     #[schema(value_type = String)]
     pub outcome: anwesend_protocol::TapOutcome,
     pub first_name: Option<String>,
+    #[serde(with = "crate::timestamp")]
     pub at: NaiveDateTime,
 }

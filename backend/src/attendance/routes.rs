@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{get, post, web, HttpResponse};
 use tokio::sync::broadcast::error::RecvError;
 
+use super::kiosk::Verdict;
 use super::model::{Correction, KioskQuery, ManualRecord, ParticipantAttendance, RecordView, SessionAttendance};
 use super::service;
 use crate::auth::policy::Permission;
@@ -89,14 +90,19 @@ pub async fn participant(state: web::Data<AppState>, p: Principal, id: web::Path
 }
 
 /// The kiosk's live feed (server-sent events, `event: tap`): first name and outcome of
-/// each tap in the caller's tenant, optionally of one location.
+/// each tap in the caller's tenant, optionally of one location; for instructors and
+/// company admins only the taps of their events (TOM SEP-3). The session is checked again
+/// before each tap and at each keep-alive; the stream ends when it no longer holds
+/// (TOM ACC-3). Open streams are capped per session and per tenant (429, TOM ACC-8).
 #[utoipa::path(get, path = "/api/v1/kiosk/stream", operation_id = "kiosk_stream", tag = "attendance", params(KioskQuery), responses(
     (status = 200, content_type = "text/event-stream", body = String),
     problems::Forbidden,
+    problems::TooManyRequests,
 ))]
 #[get("/stream")]
 pub async fn kiosk(state: web::Data<AppState>, p: Principal, q: web::Query<KioskQuery>) -> Result<HttpResponse, ApiError> {
     let location = q.into_inner().location_id;
+    let opened = p.clone();
     // A location covers its rooms: a kiosk at the entrance greets taps on every device inside.
     let (scope, places) = staff(state.clone(), p, Permission::KioskView, move |s, _, scope| {
         let places = match location {
@@ -106,26 +112,45 @@ pub async fn kiosk(state: web::Data<AppState>, p: Principal, q: web::Query<Kiosk
         Ok((scope.clone(), places))
     })
     .await?;
+    let config = &state.config.session;
+    let keep_alive = Duration::from_secs(u64::from(config.kiosk_keep_alive_seconds));
+    // The slot lives in the stream's state: it is given back when the stream ends.
+    let slot = state
+        .limits
+        .kiosk_streams
+        .acquire(&opened.session_id, config.kiosk_streams_per_session, scope.tenant_id(), config.kiosk_streams_per_tenant)
+        .ok_or_else(|| ApiError::rate_limited(keep_alive).detail("too many open kiosk streams for this session or organisation"))?;
     let receiver = state.kiosk.subscribe();
     let tenant = scope.tenant_id().to_owned();
     // First a `retry` hint (EventSource reconnects after 2 s), then taps and keep-alives.
     let hello = futures_util::stream::once(async { Ok::<_, actix_web::Error>(web::Bytes::from_static(b"retry: 2000\n: connected\n\n")) });
-    let taps = futures_util::stream::unfold(receiver, move |mut receiver| {
-        let (tenant, places) = (tenant.clone(), places.clone());
+    let taps = futures_util::stream::unfold((receiver, slot), move |(mut receiver, slot)| {
+        let (tenant, places, state, opened) = (tenant.clone(), places.clone(), state.clone(), opened.clone());
         async move {
             loop {
-                match actix_web::rt::time::timeout(Duration::from_secs(15), receiver.recv()).await {
-                    Err(_) => return Some((Ok(web::Bytes::from_static(b": keep-alive\n\n")), receiver)),
+                let event = match actix_web::rt::time::timeout(keep_alive, receiver.recv()).await {
+                    Err(_) => None,
                     Ok(Ok(event))
                         if event.tenant_id == tenant
                             && places.as_ref().is_none_or(|p| event.location_id.as_ref().is_some_and(|l| p.contains(l))) =>
                     {
-                        let json = serde_json::to_string(&event).unwrap_or_default();
-                        return Some((Ok(web::Bytes::from(format!("event: tap\ndata: {json}\n\n"))), receiver));
+                        Some(event)
                     }
                     Ok(Ok(_)) | Ok(Err(RecvError::Lagged(_))) => continue,
                     Ok(Err(RecvError::Closed)) => return None,
-                }
+                };
+                let (state, opened) = (state.clone(), opened.clone());
+                let checked = web::block(move || (super::kiosk::check(&state, &opened, event.as_ref()), event)).await;
+                let chunk = match checked {
+                    Ok((Verdict::Show, Some(event))) => {
+                        let json = serde_json::to_string(&event).unwrap_or_default();
+                        web::Bytes::from(format!("event: tap\ndata: {json}\n\n"))
+                    }
+                    Ok((Verdict::Show, None)) => web::Bytes::from_static(b": keep-alive\n\n"),
+                    Ok((Verdict::Hide, _)) => continue,
+                    Ok((Verdict::Close, _)) | Err(_) => return None,
+                };
+                return Some((Ok(chunk), (receiver, slot)));
             }
         }
     });

@@ -13,6 +13,7 @@ use crate::bookings::model::{ParticipantRow, CONFIRMED};
 use crate::bookings::service::{clean, person};
 use crate::bookings::store as bookings;
 use crate::crypto::TenantKeys;
+use crate::csv_file::CsvFile;
 use crate::db::{self, TenantScope, TenantTx};
 use crate::devices::model::DeviceRow;
 use crate::devices::signed::DeviceRequest;
@@ -22,6 +23,7 @@ use crate::events::store as events;
 use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::service::keys;
+use crate::timestamp::rfc3339;
 
 /// Sessions take check-ins from 30 minutes before they start until 30 minutes after they end.
 const DOORS: i64 = 30;
@@ -55,10 +57,16 @@ fn effective(rows: &[AttendanceRow]) -> Vec<&AttendanceRow> {
     rows.iter().filter(|r| !r.voided && !rows.iter().any(|o| o.supersedes_id.as_deref() == Some(&r.id))).collect()
 }
 
+/// `t` moved by `minutes`, stopping at the ends of the calendar: a stored time near them
+/// (a row written past the input checks) must not make a tap fail (TOM PRIV-5).
+fn shifted(t: NaiveDateTime, minutes: i64) -> NaiveDateTime {
+    t.checked_add_signed(Duration::minutes(minutes)).unwrap_or(if minutes < 0 { NaiveDateTime::MIN } else { NaiveDateTime::MAX })
+}
+
 /// The sessions a device serves at `at`: its configured ones, or those of events at its
 /// location (or in a room of it), open from `DOORS` minutes before to after.
 fn running_sessions(tx: &mut TenantTx<'_>, device: &DeviceRow, at: NaiveDateTime) -> Result<Vec<SessionRow>, AppError> {
-    let open = |s: &SessionRow| s.starts_at - Duration::minutes(DOORS) <= at && at <= s.ends_at + Duration::minutes(DOORS);
+    let open = |s: &SessionRow| shifted(s.starts_at, -DOORS) <= at && at <= shifted(s.ends_at, DOORS);
     let configured = device.config().session_ids;
     if !configured.is_empty() {
         return Ok(events::sessions_by_id(tx, &configured)?.into_iter().filter(open).collect());
@@ -83,6 +91,8 @@ struct Decision {
     participant: Option<ParticipantRow>,
     attendance_id: Option<String>,
     location_id: Option<String>,
+    /// The event the tap counted for: which kiosk screens may show it (TOM SEP-3).
+    event_id: Option<String>,
 }
 
 fn decide(
@@ -105,7 +115,7 @@ fn decide(
             event = event.subject(&p.id, None);
         }
         audit::record(tx, &req.audit, event)?;
-        Ok(Decision { outcome, participant, attendance_id: None, location_id: device.location_id.clone() })
+        Ok(Decision { outcome, participant, attendance_id: None, location_id: device.location_id.clone(), event_id: None })
     };
 
     // "Enrol card" mode: this tap binds the card.
@@ -134,7 +144,13 @@ fn decide(
             }
         }
         crate::devices::store::clear_card_enrolment(tx, &device.id)?;
-        return Ok(Decision { outcome: TapOutcome::CardBound, participant, attendance_id: None, location_id: device.location_id.clone() });
+        return Ok(Decision {
+            outcome: TapOutcome::CardBound,
+            participant,
+            attendance_id: None,
+            location_id: device.location_id.clone(),
+            event_id: None,
+        });
     }
 
     // An unknown card is answered and audited; its id is not kept anywhere.
@@ -161,6 +177,7 @@ fn decide(
             participant: Some(participant),
             attendance_id: None,
             location_id: device.location_id.clone(),
+            event_id: Some(session.event_id.clone()),
         });
     }
     // Two devices, one person, one moment: the session's row lock lets one of them record.
@@ -177,6 +194,7 @@ fn decide(
                 participant: Some(participant),
                 attendance_id: None,
                 location_id: device.location_id.clone(),
+                event_id: Some(session.event_id.clone()),
             })
         }
         "check_out" => (CHECK_OUT, TapOutcome::CheckedOut),
@@ -186,6 +204,7 @@ fn decide(
                 participant: Some(participant),
                 attendance_id: None,
                 location_id: device.location_id.clone(),
+                event_id: Some(session.event_id.clone()),
             })
         }
         _ => (CHECK_IN, TapOutcome::CheckedIn),
@@ -217,7 +236,13 @@ fn decide(
             .detail("session_id", session.id.as_str())
             .detail("late_upload", late),
     )?;
-    Ok(Decision { outcome, participant: Some(participant), attendance_id: Some(row.id), location_id: device.location_id.clone() })
+    Ok(Decision {
+        outcome,
+        participant: Some(participant),
+        attendance_id: Some(row.id),
+        location_id: device.location_id.clone(),
+        event_id: Some(session.event_id.clone()),
+    })
 }
 
 /// A card tap from a verified device. The same idempotency key gets the first answer,
@@ -268,6 +293,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
             let event = KioskEvent {
                 tenant_id: device.tenant_id.clone(),
                 location_id: decision.location_id,
+                event_id: decision.event_id,
                 device_name: device.name.clone(),
                 mode: AttendanceKind::from_stored(&device.mode)?,
                 outcome: decision.outcome,
@@ -280,7 +306,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
         Ok(Err(previous)) => previous,
         // A concurrent copy claimed the key first and has committed by now.
         Err(e) if e.is_constraint_violation() => {
-            state.db.tenant_tx(&req.scope, |tx| store::tap(tx, &device.id, key)?.ok_or(AppError::NotFound))?
+            state.db.tenant_read(&req.scope, |tx| store::tap(tx, &device.id, key)?.ok_or(AppError::NotFound))?
         }
         Err(e) => return Err(e),
     };
@@ -290,7 +316,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
 fn replay(state: &AppState, req: &DeviceRequest, previous: TapRow) -> Result<TapResponse, AppError> {
     let outcome = outcome_of(&previous.outcome).ok_or_else(|| AppError::Internal(format!("stored tap outcome {}", previous.outcome)))?;
     let first_name = match &previous.participant_id {
-        Some(id) => state.db.tenant_tx(&req.scope, |tx| {
+        Some(id) => state.db.tenant_read(&req.scope, |tx| {
             let keys = keys(tx, &state.master)?;
             bookings::participant(tx, id)?.map(|p| first_name(&keys, &p)).transpose()
         })?,
@@ -364,8 +390,8 @@ pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, 
             let checked_out_at = in_force.iter().filter(|r| r.kind == CHECK_OUT).map(|r| r.occurred_at).max();
             let status = match (checked_in_at, checked_out_at) {
                 (None, _) => AttendeeStatus::Absent,
-                (Some(_), Some(out)) if out < session.ends_at - Duration::minutes(GRACE_MINUTES) => AttendeeStatus::LeftEarly,
-                (Some(inn), _) if inn > session.starts_at + Duration::minutes(GRACE_MINUTES) => AttendeeStatus::Late,
+                (Some(_), Some(out)) if out < shifted(session.ends_at, -GRACE_MINUTES) => AttendeeStatus::LeftEarly,
+                (Some(inn), _) if inn > shifted(session.starts_at, GRACE_MINUTES) => AttendeeStatus::Late,
                 _ => AttendeeStatus::Present,
             };
             let row = people.get(&b.participant_id);
@@ -485,8 +511,23 @@ pub fn session_csv(state: &AppState, p: &Principal, scope: &TenantScope, session
     let before = list.attendees.len();
     list.attendees.retain(|a| !a.restricted);
     let restricted = before - list.attendees.len();
-    let mut out = String::from("\u{feff}name,status,checked_in_at,checked_out_at,record_kind,occurred_at,recorded_at,source,device,recorded_by,late_upload,superseded,voided,reason\r\n");
-    let time = |t: Option<NaiveDateTime>| t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
+    let mut out = CsvFile::spreadsheet(&[
+        "name",
+        "status",
+        "checked_in_at",
+        "checked_out_at",
+        "record_kind",
+        "occurred_at",
+        "recorded_at",
+        "source",
+        "device",
+        "recorded_by",
+        "late_upload",
+        "superseded",
+        "voided",
+        "reason",
+    ]);
+    let time = |t: Option<NaiveDateTime>| t.map(rfc3339).unwrap_or_default();
     for a in &list.attendees {
         let head = [a.name.clone(), a.status.as_str().to_owned(), time(a.checked_in_at), time(a.checked_out_at)];
         let records: Vec<Option<&RecordView>> = if a.records.is_empty() { vec![None] } else { a.records.iter().map(Some).collect() };
@@ -506,9 +547,7 @@ pub fn session_csv(state: &AppState, p: &Principal, scope: &TenantScope, session
                     r.reason.clone().unwrap_or_default(),
                 ],
             };
-            let cells: Vec<String> = head.iter().cloned().chain(tail).map(|c| crate::bookings::service::csv_cell(&c)).collect();
-            out.push_str(&cells.join(","));
-            out.push_str("\r\n");
+            out.row(head.iter().cloned().chain(tail));
         }
     }
     state.db.tenant_tx(scope, |tx| {
@@ -530,6 +569,11 @@ pub fn participant_attendance(
     state.db.tenant_read(scope, |tx| {
         let keys = keys(tx, &state.master)?;
         let row = bookings::participant(tx, participant_id)?.ok_or(AppError::NotFound)?;
+        // Staff limited to some events know only the people booked on them (TOM SEP-3).
+        let limited = matches!(crate::events::access::EventAccess::of(p), crate::events::access::EventAccess::Limited { .. });
+        if limited && !bookings::of_participant(tx, participant_id)?.iter().any(|b| visible.contains(&b.event_id)) {
+            return Err(AppError::NotFound);
+        }
         let rows = store::of_participant(tx, participant_id)?;
         let session_ids: Vec<String> = rows.iter().map(|r| r.session_id.clone()).collect();
         let sessions: HashMap<String, SessionRow> =

@@ -49,6 +49,7 @@ actions! {
     PasswordChanged => "auth.password_changed",
     MfaChallengePassed => "auth.mfa_passed",
     MfaChallengeFailed => "auth.mfa_failed",
+    MfaLocked => "auth.mfa_locked",
     RecoveryCodeUsed => "auth.recovery_code_used",
     TotpEnabled => "auth.totp_enabled",
     TotpDisabled => "auth.totp_disabled",
@@ -71,6 +72,7 @@ actions! {
     ParticipantCreated => "participant.created",
     ParticipantUpdated => "participant.updated",
     BookingCreated => "booking.created",
+    BookingRequested => "booking.requested",
     BookingCancelled => "booking.cancelled",
     BookingPromoted => "booking.promoted",
     BookingMoved => "booking.moved",
@@ -244,6 +246,7 @@ pub struct Entry {
     pub chain: String,
     pub seq: i64,
     pub id: String,
+    #[serde(with = "crate::timestamp")]
     pub occurred_at: NaiveDateTime,
     pub actor_type: String,
     pub actor_id: Option<String>,
@@ -294,7 +297,9 @@ pub enum Visibility {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Filter {
+    #[serde(with = "crate::timestamp::option", default)]
     pub from: Option<NaiveDateTime>,
+    #[serde(with = "crate::timestamp::option", default)]
     pub to: Option<NaiveDateTime>,
     pub actor_id: Option<String>,
     pub action: Option<String>,

@@ -1,6 +1,7 @@
 //! The second factor (TOM ACC-6): TOTP enrolment with recovery codes, and the check after
 //! the password. Blocking: call from `web::block`.
 
+use chrono::{Duration, NaiveDateTime};
 use uuid::Uuid;
 
 use super::model::{Role, Stage};
@@ -62,18 +63,28 @@ pub fn setup(state: &AppState, p: &Principal) -> Result<Enrolment, AppError> {
     Ok(Enrolment { secret: totp::base32(&secret), qr_rows: totp::qr_rows(&uri), otpauth_uri: uri })
 }
 
-/// Confirms enrolment with a code from the app; returns the recovery codes (shown once)
+/// Confirms enrolment with a code from the app and the account's password (a session
+/// alone must not replace the second factor); returns the recovery codes (shown once)
 /// and, when the session was waiting for enrolment, its replacement.
-pub fn confirm(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> Result<(Vec<String>, Option<NewSession>), AppError> {
+pub fn confirm(
+    state: &AppState,
+    p: &Principal,
+    origin: &Origin,
+    code: &str,
+    pw: &str,
+) -> Result<(Vec<String>, Option<NewSession>), AuthError> {
     if p.stage == Stage::Mfa {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let account = account(state, p)?;
+    if !password::verify(pw, &account.password_hash) {
+        return Err(AuthError::InvalidCredentials);
+    }
     let pending =
         account.totp_pending_ciphertext.as_deref().ok_or_else(|| AppError::rule(ProblemCode::NoEnrolment, "start the setup first"))?;
     let secret = secret_of(state, &account.id, "totp_pending", pending)?;
     let Some(step) = totp::verify(&secret, code, origin.at.timestamp(), None) else {
-        return Err(AppError::Invalid { field: "code", message: "is not the current code of the authenticator app".into() });
+        return Err(AppError::Invalid { field: "code", message: "is not the current code of the authenticator app".into() }.into());
     };
     let keys = state.master.platform_keys();
     let ciphertext = keys.encrypt("accounts", "totp_secret", &account.id, &hex::encode(&secret));
@@ -99,8 +110,12 @@ pub fn confirm(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> 
     Ok((codes, replaced))
 }
 
-/// Whether the caller's tenant requires a second factor for one of the caller's roles.
+/// Whether the caller needs a second factor: platform admins always, others where their
+/// tenant requires one for one of their roles.
 fn required_for(state: &AppState, p: &Principal) -> Result<bool, AppError> {
+    if p.is_platform_admin {
+        return Ok(true);
+    }
     let Some(scope) = &p.tenant else { return Ok(false) };
     let admin = p.roles().into_iter().any(Role::is_admin);
     let mut conn = state.db.conn()?;
@@ -114,7 +129,7 @@ pub fn disable(state: &AppState, p: &Principal, pw: &str) -> Result<(), AuthErro
         return Err(AuthError::InvalidCredentials);
     }
     if required_for(state, p)? {
-        return Err(AppError::rule(ProblemCode::MfaRequiredByTenant, "your organisation requires a second factor for your role").into());
+        return Err(AppError::rule(ProblemCode::MfaRequiredByTenant, "a second factor is required for your role").into());
     }
     Ok(in_principal_chain(state, p, |tx| {
         store::disable_totp(tx, &account.id)?;
@@ -135,6 +150,9 @@ pub fn verify(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> R
         None => return Err(AuthError::InvalidCredentials),
     };
     let now = origin.at.naive_utc();
+    if let Some(until) = account.factor_locked_until.filter(|until| *until > now) {
+        return Err(AppError::RateLimited((until - now).to_std().unwrap_or_default()).into());
+    }
     let code = code.trim();
     let method = if let Some(step) = totp::verify(&secret, code, origin.at.timestamp(), account.totp_last_step) {
         // The conditional update makes a code single-use even under concurrent requests.
@@ -151,12 +169,12 @@ pub fn verify(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> R
         }
     };
     let Some(method) = method else {
-        in_principal_chain(state, p, |tx| {
-            audit::record(tx, &p.audit, Event::new(Action::MfaChallengeFailed, "account", Some(&account.id)).outcome(Outcome::Failure))?;
-            Ok(())
-        })?;
-        return Err(AuthError::InvalidCredentials);
+        return Err(match failed(state, p, &account, now)? {
+            Some(wait) => AppError::RateLimited(wait).into(),
+            None => AuthError::InvalidCredentials,
+        });
     };
+    store::reset_factor_failures(&mut *state.db.conn()?, &account.id).map_err(AppError::from)?;
     if method == "recovery_code" {
         in_principal_chain(state, p, |tx| {
             audit::record(tx, &p.audit, Event::new(Action::RecoveryCodeUsed, "account", Some(&account.id)))?;
@@ -165,4 +183,33 @@ pub fn verify(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> R
     }
     let event = Event::new(Action::MfaChallengePassed, "account", Some(&account.id)).detail("method", method);
     Ok(replace_session(state, p, origin, p.tenant.as_ref().map(|t| t.tenant_id().to_owned()), Stage::Full, event)?)
+}
+
+/// Counts a wrong code; the last one allowed in a row locks the step for a while, audited
+/// and mailed to the account, so its owner learns that someone has the password
+/// (TOM ACC-6). Returns how long the step is now locked, if it is.
+fn failed(state: &AppState, p: &Principal, account: &Account, now: NaiveDateTime) -> Result<Option<std::time::Duration>, AppError> {
+    let config = &state.config.auth;
+    let keys = state.master.platform_keys();
+    in_principal_chain(state, p, |tx| {
+        audit::record(tx, &p.audit, Event::new(Action::MfaChallengeFailed, "account", Some(&account.id)).outcome(Outcome::Failure))?;
+        if store::count_factor_failure(tx, &account.id)? < i64::from(config.factor_lock_after_failures) {
+            return Ok(None);
+        }
+        let lock = Duration::minutes(i64::from(config.factor_lock_minutes));
+        store::lock_factor(tx, &account.id, now + lock)?;
+        let event = Event::new(Action::MfaLocked, "account", Some(&account.id))
+            .outcome(Outcome::Denied)
+            .detail("minutes", config.factor_lock_minutes);
+        audit::record(tx, &p.audit, event)?;
+        let email = keys.decrypt("accounts", "email", &account.id, &account.email_ciphertext)?;
+        let message = crate::notify::templates::second_factor_locked(&email, config.factor_lock_minutes);
+        crate::notify::enqueue(tx, &keys, None, "second_factor_locked", &message, now)?;
+        Ok(Some(lock.to_std().unwrap_or_default()))
+    })
+    .inspect(|locked| {
+        if locked.is_some() {
+            state.mail_wakeup.wake();
+        }
+    })
 }

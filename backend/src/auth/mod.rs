@@ -9,4 +9,5 @@ pub mod rate_limit;
 pub mod routes;
 pub mod service;
 pub mod store;
+pub mod streams;
 pub mod totp;

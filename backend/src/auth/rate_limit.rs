@@ -1,6 +1,7 @@
-//! Keyed rate limits (GCRA, governor) for authentication endpoints (TOM ACC-4). Keys are
-//! hashed client addresses and blind indexes of emails, never plaintext. Memory stays
-//! bounded: keys whose limit has fully recovered are dropped periodically.
+//! Keyed rate limits (GCRA, governor) for the endpoints without a session (TOM ACC-4,
+//! AVAIL-5). Keys are hashed client networks (an IPv6 /64 by default) and blind indexes of
+//! emails, never plaintext. Memory stays bounded: keys whose limit has fully recovered are
+//! dropped periodically.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -35,7 +36,7 @@ impl Limiter {
     }
 }
 
-/// The limiters of the authentication endpoints.
+/// The limiters of the endpoints without a session (and of sign-in's later steps).
 pub struct AuthLimits {
     /// Sign-in attempts per hashed client address.
     pub per_ip: Limiter,
@@ -48,7 +49,18 @@ pub struct AuthLimits {
     pub public_per_ip: Limiter,
     /// Sign-in links per email and tenant (TOM ACC-4).
     pub magic_link_per_email: Limiter,
+    /// All unauthenticated work together (`ceiling`).
+    unauthenticated: Limiter,
+    /// Device endpoints per hashed address, before the signature is checked.
+    pub device_per_ip: Limiter,
+    /// Refused requests, audited once per kind and window (`audit::refusals`).
+    pub refusals: crate::audit::Refusals,
+    /// Open kiosk streams per session and per tenant (TOM ACC-8).
+    pub kiosk_streams: super::streams::StreamSlots,
 }
+
+/// The one key of the ceiling.
+const EVERYONE: &[u8] = b"";
 
 impl AuthLimits {
     pub fn new(config: &crate::config::RateLimitConfig) -> Self {
@@ -58,11 +70,31 @@ impl AuthLimits {
             second_factor: Limiter::per_minute(config.mfa_per_account_per_minute),
             public_per_ip: Limiter::per_minute(config.public_per_ip_per_minute),
             magic_link_per_email: Limiter::per_minute(config.magic_link_per_email_per_minute),
+            unauthenticated: Limiter::per_minute(config.unauthenticated_per_minute),
+            device_per_ip: Limiter::per_minute(config.device_per_ip_per_minute),
+            refusals: crate::audit::Refusals::new(config.refusal_audit_window_seconds),
+            kiosk_streams: Default::default(),
         }
     }
 
+    /// The ceiling of all unauthenticated work (public calls, sign-in, device enrolment),
+    /// asked after the caller's own limits passed: a spread of addresses, each under its
+    /// own limit, still cannot exhaust password hashing or the database.
+    pub fn ceiling(&self) -> Result<(), Duration> {
+        self.unauthenticated.check(EVERYONE)
+    }
+
+    /// A call without a session from `ip_key`: its address's limit, then the ceiling;
+    /// 429 with `Retry-After` when either is spent.
+    pub fn admit_public(&self, ip_key: &[u8]) -> Result<(), crate::AppError> {
+        self.public_per_ip.admit(ip_key)?;
+        self.ceiling().map_err(crate::AppError::RateLimited)
+    }
+
     pub fn forget_recovered(&self) {
-        for limiter in [&self.per_ip, &self.per_account, &self.second_factor, &self.public_per_ip, &self.magic_link_per_email] {
+        for limiter in
+            [&self.per_ip, &self.per_account, &self.second_factor, &self.public_per_ip, &self.magic_link_per_email, &self.device_per_ip]
+        {
             limiter.forget_recovered();
         }
     }

@@ -8,7 +8,7 @@ use super::model::Me;
 use super::policy::Permission;
 use super::principal::{self, session_cookie, RequestFacts, SignInStep};
 use super::service::{self, me, AuthError, Principal};
-use crate::audit::{self, Action, Event, Outcome};
+use crate::audit::{Action, Event, Outcome};
 use crate::crypto::normalize_email;
 use crate::http::call::staff;
 use crate::http::{problems, ApiError};
@@ -49,13 +49,12 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Json
         let ip_key = origin.ip_key();
         let account_key = state.master.platform_keys().blind_index("accounts", "email", &normalize_email(&email));
         let limited = state.limits.per_ip.check(&ip_key).and_then(|()| state.limits.per_account.check(&account_key));
-        if let Err(wait) = limited {
+        if let Err(wait) = limited.and_then(|()| state.limits.ceiling()) {
             let ctx = crate::audit::AuditContext::system(origin.at);
             let ctx = crate::audit::AuditContext { request_id: Some(origin.request_id.clone()), ip: origin.ip.clone(), ..ctx };
-            state.db.platform_tx(|tx| {
-                audit::record(tx, &ctx, Event::new(Action::RateLimited, "endpoint", Some("auth.login")).outcome(Outcome::Denied))?;
-                Ok(())
-            })?;
+            // Once per window, then counted: a flood of refusals must not queue on the write lock.
+            let event = Event::new(Action::RateLimited, "endpoint", Some("auth.login")).outcome(Outcome::Denied);
+            state.limits.refusals.record(&state.db, None, &ctx, event)?;
             return Err(ApiError::rate_limited(wait));
         }
         match service::sign_in(&state, &origin, &email, &password) {
@@ -97,7 +96,9 @@ pub struct SessionView {
     pub id: String,
     /// Browser and system, e.g. "Firefox on Linux".
     pub device: String,
+    #[serde(with = "crate::timestamp")]
     pub created_at: chrono::NaiveDateTime,
+    #[serde(with = "crate::timestamp")]
     pub last_seen_at: chrono::NaiveDateTime,
     /// The day key the client address was hashed under (the address itself is never kept).
     pub ip_key_id: Option<String>,
@@ -285,10 +286,22 @@ pub struct TotpEnabled {
     pub me: Me,
 }
 
-/// Confirms enrolment with a current code; returns the recovery codes. A session that
-/// waited for enrolment is replaced by a full one.
-#[utoipa::path(post, path = "/api/v1/auth/totp/confirm", operation_id = "totp_confirm", tag = "auth", request_body = CodeRequest, responses(
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpConfirmation {
+    /// A 6-digit code from the authenticator app.
+    #[schema(max_length = 32)]
+    pub code: String,
+    /// The account's current password: a session alone cannot replace the second factor.
+    #[schema(max_length = 128)]
+    pub password: String,
+}
+
+/// Confirms enrolment with a current code and the password; returns new recovery codes
+/// (the old ones stop working). A session that waited for enrolment is replaced by a full one.
+#[utoipa::path(post, path = "/api/v1/auth/totp/confirm", operation_id = "totp_confirm", tag = "auth", request_body = TotpConfirmation, responses(
     (status = 200, body = TotpEnabled),
+    problems::Unauthorized,
     problems::Conflict,
     problems::Unprocessable,
     problems::TooManyRequests,
@@ -298,17 +311,26 @@ pub async fn totp_confirm(
     req: HttpRequest,
     state: web::Data<AppState>,
     SignInStep(p): SignInStep,
-    body: web::Json<CodeRequest>,
+    body: web::Json<TotpConfirmation>,
 ) -> Result<HttpResponse, ApiError> {
     if body.code.len() > 32 {
         return Err(AppError::invalid("code", "is too long").into());
     }
+    if body.password.len() > 1024 {
+        return Err(AppError::invalid("password", "is too long").into());
+    }
     state.limits.second_factor.admit(p.account_id.as_bytes())?;
+    // Password guesses count against the same budget as password changes.
+    state.limits.per_account.admit(p.account_id.as_bytes())?;
     let facts = RequestFacts::of(&req)?;
     let shared = state.clone().into_inner();
     let (codes, token, me) = web::block(move || -> Result<(Vec<String>, Option<String>, Me), ApiError> {
         let origin = facts.origin(&shared)?;
-        let (codes, replaced) = super::mfa::confirm(&shared, &p, &origin, &body.code)?;
+        let (codes, replaced) = match super::mfa::confirm(&shared, &p, &origin, &body.code, &body.password) {
+            Ok(done) => done,
+            Err(AuthError::App(e)) => return Err(e.into()),
+            Err(_) => return Err(ApiError::new(ProblemCode::InvalidCredentials)),
+        };
         Ok(match replaced {
             Some((token, principal)) => (codes, Some(token), me(&shared, &principal)?),
             None => (codes, None, me(&shared, &p)?),

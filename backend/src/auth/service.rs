@@ -43,9 +43,10 @@ pub struct Origin {
 }
 
 impl Origin {
-    /// The rate-limit key of the client address: its keyed hash, never the address.
+    /// The rate-limit key of the client address: the keyed hash of its network (an IPv6
+    /// /64 by default, `IpHash::network`), never the address.
     pub fn ip_key(&self) -> Vec<u8> {
-        self.ip.as_ref().map(|i| i.hash.clone()).unwrap_or_default()
+        self.ip.as_ref().map(|i| i.network.clone()).unwrap_or_default()
     }
 }
 
@@ -99,10 +100,14 @@ fn actor_for(account_id: &str, memberships: &[Membership], is_platform_admin: bo
 }
 
 /// The stage a new session starts at in `tenant` (TOM ACC-6): accounts with a second
-/// factor are asked for it; admins of a tenant that requires one must first set it up.
+/// factor are asked for it; platform admins, and admins of a tenant that requires one,
+/// must first set it up.
 fn initial_stage(state: &AppState, account: &Account, memberships: &[Membership]) -> Result<Stage, AppError> {
     if account.mfa_enabled() {
         return Ok(Stage::Mfa);
+    }
+    if account.is_platform_admin {
+        return Ok(Stage::Enrol);
     }
     let Some(tenant_id) = memberships.first().map(|m| m.tenant_id.as_str()) else { return Ok(Stage::Full) };
     let admin = memberships.iter().any(|m| Role::from_code(&m.role).is_some_and(Role::is_admin));
@@ -234,11 +239,20 @@ fn open_session(
 /// Rebuilds the principal from a session token, enforcing idle and absolute timeouts on
 /// every request (TOM ACC-3). Memberships are read anew, so role changes apply at once.
 pub fn authenticate(state: &AppState, origin: &Origin, token: &str) -> Result<Principal, AuthError> {
+    let session = store::session_by_token_hash(&mut *state.db.conn()?, &token_hash(token)).map_err(AppError::from)?;
+    rebuild(state, origin, session, true)
+}
+
+/// The same checks for a session that is already open, e.g. under a kiosk stream
+/// (TOM ACC-3): a re-check is not activity, so it never extends the idle window.
+pub fn recheck(state: &AppState, origin: &Origin, session_id: &str) -> Result<Principal, AuthError> {
+    let session = store::session_by_id(&mut *state.db.conn()?, session_id).map_err(AppError::from)?;
+    rebuild(state, origin, session, false)
+}
+
+fn rebuild(state: &AppState, origin: &Origin, session: Option<Session>, touch: bool) -> Result<Principal, AuthError> {
+    let session = session.filter(|s| s.ended_at.is_none()).ok_or(AuthError::Unauthenticated)?;
     let mut conn = state.db.conn()?;
-    let session = store::session_by_token_hash(&mut conn, &token_hash(token))
-        .map_err(AppError::from)?
-        .filter(|s| s.ended_at.is_none())
-        .ok_or(AuthError::Unauthenticated)?;
     let account = accounts::find(&mut conn, &session.account_id).map_err(AppError::from)?.ok_or(AuthError::Unauthenticated)?;
     let memberships = match &session.active_tenant_id {
         Some(tenant_id) => memberships_in(&mut conn, &account.id, Some(tenant_id))?,
@@ -270,7 +284,7 @@ pub fn authenticate(state: &AppState, origin: &Origin, token: &str) -> Result<Pr
         return Err(AuthError::Unauthenticated);
     }
     // One write a minute at most; the idle window is exact to that minute.
-    if now - session.last_seen_at >= Duration::minutes(1) {
+    if touch && now - session.last_seen_at >= Duration::minutes(1) {
         let mut conn = state.db.conn()?;
         store::touch_session(&mut conn, &session.id, now).map_err(AppError::from)?;
     }
@@ -418,17 +432,22 @@ pub fn change_password(state: &AppState, p: &Principal, current: &str, new: &str
     })?)
 }
 
-/// A tenant admin ends every session of a member of their tenant (TOM ACC-8). Accounts
-/// outside the caller's tenant are not found.
+/// A tenant admin ends every session of a member in their tenant (TOM ACC-8): sessions
+/// acting in other tenants or on the platform stay. Accounts outside the caller's tenant
+/// are not found; an admin's sessions need the right to grant admin roles (AUTHZ-3).
 pub fn end_member_sessions(state: &AppState, p: &Principal, scope: &TenantScope, account_id: &str) -> Result<usize, AppError> {
     let now = p.audit.at.naive_utc();
+    let held: Vec<Membership> =
+        store::memberships_of(&mut *state.db.conn()?, account_id)?.into_iter().filter(|m| m.tenant_id == scope.tenant_id()).collect();
+    if held.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    if held.iter().any(|m| Role::from_code(&m.role).is_some_and(Role::is_admin)) {
+        super::policy::authorize(state, p, Permission::AdminRolesGrant)?;
+    }
     state.db.platform_tx(|tx| {
-        let member = store::memberships_of(tx, account_id)?.iter().any(|m| m.tenant_id == scope.tenant_id());
-        if !member {
-            return Err(AppError::NotFound);
-        }
         tx.enter_tenant(scope)?;
-        let ended = store::end_sessions_of(tx, account_id, None, None, now, "ended_by_admin")?;
+        let ended = store::end_sessions_of(tx, account_id, None, Some(scope.tenant_id()), now, "ended_by_admin")?;
         for id in &ended {
             audit::record(tx, &p.audit, Event::new(Action::SessionEnded, "session", Some(id)).detail("reason", "ended_by_admin"))?;
         }

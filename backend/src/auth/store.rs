@@ -34,6 +34,11 @@ pub fn session_by_token_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResul
     sessions::table.filter(sessions::token_hash.eq(hash)).select(Session::as_select()).first(conn).optional()
 }
 
+/// Unscoped like the token lookup: an open stream re-checks the session it was opened with.
+pub fn session_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Session>> {
+    sessions::table.find(id).select(Session::as_select()).first(conn).optional()
+}
+
 pub fn touch_session(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(sessions::table.find(id)).set(sessions::last_seen_at.eq(now)).execute(conn)
 }
@@ -145,6 +150,28 @@ pub fn replace_recovery_codes(
             .execute(conn)?;
     }
     Ok(codes.len())
+}
+
+/// Counts one more wrong second-factor code in a row; returns the count.
+pub fn count_factor_failure(conn: &mut DbConnection, account_id: &str) -> QueryResult<i64> {
+    use crate::db::schema::accounts;
+    diesel::update(accounts::table.find(account_id)).set(accounts::factor_failures.eq(accounts::factor_failures + 1)).execute(conn)?;
+    accounts::table.find(account_id).select(accounts::factor_failures).first::<i32>(conn).map(i64::from)
+}
+
+/// Locks the second-factor step until `until` and starts the count anew.
+pub fn lock_factor(conn: &mut DbConnection, account_id: &str, until: NaiveDateTime) -> QueryResult<usize> {
+    use crate::db::schema::accounts;
+    diesel::update(accounts::table.find(account_id))
+        .set((accounts::factor_locked_until.eq(until), accounts::factor_failures.eq(0)))
+        .execute(conn)
+}
+
+pub fn reset_factor_failures(conn: &mut DbConnection, account_id: &str) -> QueryResult<usize> {
+    use crate::db::schema::accounts;
+    diesel::update(accounts::table.find(account_id).filter(accounts::factor_failures.ne(0)))
+        .set(accounts::factor_failures.eq(0))
+        .execute(conn)
 }
 
 /// (id, hash) of the account's unused recovery codes.

@@ -65,6 +65,8 @@ diesel::table! {
         totp_pending_ciphertext -> Nullable<Binary>,
         totp_enabled_at -> Nullable<Timestamp>,
         totp_last_step -> Nullable<BigInt>,
+        factor_failures -> Integer,
+        factor_locked_until -> Nullable<Timestamp>,
     }
 }
 
@@ -468,6 +470,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    booking_holds (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        event_id -> Text,
+        email_index -> Binary,
+        token_hash -> Binary,
+        request_ciphertext -> Binary,
+        consent_text -> Text,
+        seat -> Bool,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    booking_settings (tenant_id) {
+        tenant_id -> Text,
+        confirm_open_events -> Bool,
+        link_hours -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     tenant_offboardings,
@@ -501,5 +527,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     card_enrolments,
     attendance,
     device_taps,
-    retention_settings
+    retention_settings,
+    booking_holds,
+    booking_settings
 );

@@ -72,6 +72,12 @@ pub enum BookingNews {
     /// Moved up from the waiting list.
     Promoted,
     Cancelled,
+    /// A booking request for an event the address holds a booking of already.
+    AlreadyBooked,
+    /// A booking request for a full event without a waiting list.
+    Full,
+    /// A booking request the organiser cannot take now (the person's data is restricted).
+    NotPossible,
 }
 
 impl BookingNews {
@@ -80,6 +86,7 @@ impl BookingNews {
             Self::Confirmed | Self::Waiting => "booking_confirmation",
             Self::Promoted => "booking_promoted",
             Self::Cancelled => "booking_cancelled",
+            Self::AlreadyBooked | Self::Full | Self::NotPossible => "booking_refused",
         }
     }
 }
@@ -102,6 +109,30 @@ pub fn booking(lang: Language, news: BookingNews, to: &str, tenant: &str, title:
         ),
         (Language::En, BookingNews::Promoted) => (format!("A seat is free: {title}"), "A seat has become free: your booking is now confirmed.".to_owned()),
         (Language::En, BookingNews::Cancelled) => (format!("Booking cancelled: {title}"), "Your booking has been cancelled.".to_owned()),
+        (Language::De, BookingNews::AlreadyBooked) => (
+            format!("Bereits gebucht: {title}"),
+            "Für diese Veranstaltung besteht mit Ihrer Adresse bereits eine Buchung; eine zweite wurde nicht angelegt. Ihre Angaben wurden nicht geändert.".to_owned(),
+        ),
+        (Language::En, BookingNews::AlreadyBooked) => (
+            format!("Already booked: {title}"),
+            "Your address already holds a booking for this event; no second one was made. Your details were not changed.".to_owned(),
+        ),
+        (Language::De, BookingNews::Full) => (
+            format!("Ausgebucht: {title}"),
+            "Die Veranstaltung ist leider ausgebucht und hat keine Warteliste; Ihre Buchung war nicht möglich.".to_owned(),
+        ),
+        (Language::En, BookingNews::Full) => (
+            format!("Fully booked: {title}"),
+            "Sorry, the event is fully booked and has no waiting list; your booking was not possible.".to_owned(),
+        ),
+        (Language::De, BookingNews::NotPossible) => (
+            format!("Buchung nicht möglich: {title}"),
+            format!("Eine Buchung mit dieser Adresse ist zurzeit nicht möglich. Bitte wenden Sie sich an {tenant}."),
+        ),
+        (Language::En, BookingNews::NotPossible) => (
+            format!("Booking not possible: {title}"),
+            format!("A booking with this address is not possible at the moment. Please contact {tenant}."),
+        ),
     };
     let text = match lang {
         Language::De => format!(
@@ -111,6 +142,31 @@ pub fn booking(lang: Language, news: BookingNews, to: &str, tenant: &str, title:
         Language::En => format!(
             "Hello,\n\n{what}\n\n{title}\n{dates}\n\nTo see or cancel your bookings or download your data, \
              request a sign-in link here:\n{portal}\n\nKind regards\n{tenant}\n"
+        ),
+    };
+    Message { to: to.to_owned(), subject, text }
+}
+
+/// The link that confirms a booking request (TOM PRIV-1, ACC-2): single use, `hours` long.
+pub fn booking_link(lang: Language, to: &str, tenant: &str, title: &str, dates: &str, link: &str, hours: i32) -> Message {
+    let (subject, text) = match lang {
+        Language::De => (
+            format!("Bitte bestätigen Sie Ihre Buchung: {title}"),
+            format!(
+                "Guten Tag,\n\nbei {tenant} wurde mit Ihrer Adresse eine Buchung angefragt:\n\n{title}\n{dates}\n\n\
+                 Bitte bestätigen Sie die Buchung mit diesem Link:\n{link}\n\n\
+                 Der Link gilt {hours} Stunden und nur einmal; bis dahin ist ein Platz für Sie reserviert, sofern noch einer frei war. \
+                 Wenn Sie nicht gebucht haben, ignorieren Sie diese Nachricht: dann geschieht nichts.\n\nViele Grüße\n{tenant}\n"
+            ),
+        ),
+        Language::En => (
+            format!("Please confirm your booking: {title}"),
+            format!(
+                "Hello,\n\na booking was requested with your address at {tenant}:\n\n{title}\n{dates}\n\n\
+                 Please confirm the booking with this link:\n{link}\n\n\
+                 The link is valid for {hours} hours and only once; until then a seat is kept for you if one was still free. \
+                 If you did not book, ignore this message: then nothing happens.\n\nKind regards\n{tenant}\n"
+            ),
         ),
     };
     Message { to: to.to_owned(), subject, text }
@@ -156,4 +212,22 @@ pub fn request_done(lang: Language, to: &str, tenant: &str, kind: &str) -> Messa
         Language::En => (format!("Your request to {tenant} has been handled"), format!("Hello,\n\n{what}\n\nKind regards,\n{tenant}\n")),
     };
     Message { to: to.to_owned(), subject, text }
+}
+
+/// To a staff account whose second-factor step was locked after wrong codes (TOM ACC-6):
+/// in both languages, as accounts keep no language.
+pub fn second_factor_locked(to: &str, minutes: u32) -> Message {
+    Message {
+        to: to.to_owned(),
+        subject: "anwesend: Anmeldung gesperrt / sign-in locked".to_owned(),
+        text: format!(
+            "Guten Tag,\n\nbei der Anmeldung mit Ihrem Konto wurde mehrmals ein falscher Code des zweiten Faktors \
+             eingegeben. Der zweite Schritt ist deshalb für {minutes} Minuten gesperrt.\n\n\
+             Waren Sie das nicht, kennt jemand Ihr Passwort: Ändern Sie es bitte sofort unter \"Mein Konto\" und \
+             beenden Sie dort Ihre anderen Sitzungen.\n\n---\n\nHello,\n\nA wrong second-factor code was entered \
+             several times while signing in to your account. The second step is locked for {minutes} minutes.\n\n\
+             If this was not you, someone knows your password: please change it at once under \"My account\" and \
+             end your other sessions there.\n"
+        ),
+    }
 }

@@ -3,7 +3,6 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::test;
-use anwesend::accounts::service as accounts;
 use anwesend::audit::export;
 use anwesend::crypto::PlatformSigner;
 use anwesend::db::TenantScope;
@@ -251,18 +250,11 @@ async fn input_3_audit_view_is_scoped_by_role_over_http() {
 async fn input_3_platform_admin_sees_platform_events_only() {
     let app = test_app();
     let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
-    accounts::create_platform_admin(
-        &app.state.db,
-        &app.state.master,
-        app.state.config.auth.password_hash,
-        &app.ctx(),
-        &sensitive("ops@example.org"),
-        PASSWORD,
-    )
-    .expect("platform admin");
+    crate::fixtures::platform_admin(&app, "ops@example.org");
     let service = app.service().await;
-    let (status, platform, me, _) = login(&service, "ops@example.org", PASSWORD).await;
-    assert_eq!(status, StatusCode::OK);
+    let platform = crate::fixtures::sign_in_with_factor(&app, &service, "ops@example.org").await;
+    let (_, _, me) = call(&service, platform.request("GET", "/api/v1/auth/me")).await;
+    let me = json_of(&me);
     assert!(me["tenant"].is_null() && me["is_platform_admin"] == json!(true));
     let (_, _, page) = call(&service, platform.request("GET", "/api/v1/audit?limit=200")).await;
     let actions: Vec<String> =

@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 use crate::common::{sensitive, test_app_with, TestApp};
 use crate::fixtures::server::{anwesend, text};
 use crate::fixtures::{
-    admin, bind_card, call, database_dump, enrol, json_of, login, public, sign_in, signed, tap_body, tenant, venue, Device, Venue, PASSWORD,
+    admin, bind_card, book_confirmed, call, database_dump, enrol, json_of, platform_admin, public, sign_in, sign_in_with_factor, signed,
+    tap_body, tenant, venue, Device, Venue,
 };
 
 const PLATFORM_ADMIN: &str = "betrieb@anwesend.example";
@@ -45,15 +46,7 @@ where
     let (a, b) = (tenant(&app, "verein-a"), tenant(&app, "verein-b"));
     admin(&app, &a, "leitung@verein-a.example");
     admin(&app, &b, "leitung@verein-b.example");
-    anwesend::accounts::service::create_platform_admin(
-        &app.state.db,
-        &app.state.master,
-        app.state.config.auth.password_hash,
-        &AuditContext::operator(app.clock.now()),
-        &sensitive(PLATFORM_ADMIN),
-        PASSWORD,
-    )
-    .expect("platform admin");
+    platform_admin(&app, PLATFORM_ADMIN);
     let people: Vec<(String, String)> = [
         ("Walburga Offboardinger", "walburga.o@example.org"),
         ("Kasimir Exportmann", "kasimir.e@example.org"),
@@ -64,13 +57,16 @@ where
     .collect();
     let venue = venue(&app, service, "verein-a", (&people[0].0, &people[0].1)).await;
     for (name, email) in &people[1..] {
-        let (status, _, body) = call(
+        let (status, body) = book_confirmed(
+            &app,
             service,
-            public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", venue.event), "198.51.100.5")
-                .set_json(json!({ "name": name, "email": email, "consent": true })),
+            "verein-a",
+            &venue.event,
+            json!({ "name": name, "email": email, "consent": true }),
+            "198.51.100.5",
         )
         .await;
-        assert_eq!(status.as_u16(), 201, "{}", String::from_utf8_lossy(&body));
+        assert_eq!(status.as_u16(), 200, "{body}");
     }
     let device = enrol(service, &venue.staff, &venue.location, "Eingang").await;
     bind_card(&app, service, &venue.staff, &device, &venue.participant, "04AB0FF0B0A4D1").await;
@@ -163,7 +159,7 @@ async fn del_1_an_offboarding_tenant_is_read_only_and_cannot_be_offboarded_twice
     let (status, _, again) = call(&service, staff.request("POST", "/api/v1/tenant/offboarding").set_json(start_body("verein-a"))).await;
     assert_eq!((status.as_u16(), problem_code(&again).as_str()), (409, "offboarding_started"), "{}", String::from_utf8_lossy(&again));
     assert!(json_of(&again)["detail"].as_str().unwrap_or_default().contains("runs once"));
-    let (_, platform, _, _) = login(&service, PLATFORM_ADMIN, PASSWORD).await;
+    let platform = sign_in_with_factor(&r.app, &service, PLATFORM_ADMIN).await;
     let (status, _, again) = call(
         &service,
         platform.request("POST", &format!("/api/v1/platform/tenants/{}/offboarding", r.a.tenant_id())).set_json(start_body("verein-a")),
@@ -244,7 +240,7 @@ async fn del_2_the_archive_holds_every_participant_and_booking_with_matching_che
     let service = app.service().await;
     let r = rig(app, &service).await;
     let staff = &r.venue.staff;
-    let (_, platform, _, _) = login(&service, PLATFORM_ADMIN, PASSWORD).await;
+    let platform = sign_in_with_factor(&r.app, &service, PLATFORM_ADMIN).await;
     let other = sign_in(&service, "leitung@verein-b.example").await;
 
     // No archive outside an offboarding.
@@ -512,7 +508,7 @@ async fn del_3_the_certificate_verifies_and_fails_when_edited() {
     let issued = offboarding::complete(&r.app.state, r.a.tenant_id(), r.app.clock.now()).expect("complete");
 
     // Platform admins download it (audited); nobody else.
-    let (_, platform, _, _) = login(&service, PLATFORM_ADMIN, PASSWORD).await;
+    let platform = sign_in_with_factor(&r.app, &service, PLATFORM_ADMIN).await;
     let uri = format!("/api/v1/platform/tenants/{}/offboarding/certificate", r.a.tenant_id());
     let (status, _, downloaded) = call(&service, platform.request("GET", &uri)).await;
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&downloaded));

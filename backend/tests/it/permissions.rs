@@ -103,8 +103,9 @@ fn row(op: &str) -> Option<Row> {
         ),
         "mfa_verify" => r(Some(SIGNED_IN), Some(json!({ "code": "123456" })), &[409]),
         "totp_setup" => r(Some(SIGNED_IN), None, &[200]),
-        "totp_confirm" => r(Some(SIGNED_IN), Some(json!({ "code": "000000" })), &[409, 422]),
-        "totp_disable" => r(Some(SIGNED_IN), Some(json!({ "password": PASSWORD })), &[204]),
+        "totp_confirm" => r(Some(SIGNED_IN), Some(json!({ "code": "000000", "password": PASSWORD })), &[409, 422]),
+        // Platform admins must keep theirs (TOM ACC-6).
+        "totp_disable" => r(Some(SIGNED_IN), Some(json!({ "password": PASSWORD })), &[204, 409]),
         "tenant_switch" => Row { fresh_session: true, ..r(Some(SIGNED_IN), Some(json!({ "tenant_id": "B" })), &[200, 404]) },
         "audit_list" | "audit_export" => {
             r(Some(&[Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin]), None, &[200])
@@ -140,8 +141,9 @@ fn row(op: &str) -> Option<Row> {
         "public_event_get" => Row { id: Id::PublicEvent, ..r(None, None, &[200]) },
         "public_booking_create" => Row {
             id: Id::PublicEvent,
-            ..r(None, Some(json!({ "name": "Matrix Gast", "email": "gast@matrix.example", "consent": true })), &[201])
+            ..r(None, Some(json!({ "name": "Matrix Gast", "email": "gast@matrix.example", "consent": true })), &[202])
         },
+        "public_booking_confirm" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "token": "unbekannt" })), &[404]) },
         "magic_link_request" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "email": "gast@matrix.example" })), &[202]) },
         "magic_link_redeem" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "token": "unbekannt" })), &[404]) },
         "device_enrolment_create" => r(Some(ADMINS), Some(json!({ "name": "Matrix-Gerät" })), &[201]),
@@ -230,6 +232,20 @@ fn email_of(who: Who) -> &'static str {
     }
 }
 
+/// A full session of `who`; the platform admin gives the second factor (TOM ACC-6).
+async fn sign_in_as<S, B>(app: &crate::common::TestApp, service: &S, who: Who) -> Client
+where
+    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    if who == Who::PlatformAdmin {
+        return crate::fixtures::sign_in_with_factor(app, service, email_of(who)).await;
+    }
+    let (status, client, _, _) = login(service, email_of(who), PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{who:?} signs in");
+    client
+}
+
 #[actix_web::test]
 async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
     let app = test_app_with(|c| {
@@ -258,15 +274,7 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
     member(&app, &a, email_of(Who::Organiser), "organiser", None);
     let instructor = member(&app, &a, email_of(Who::Instructor), "instructor", None);
     let target = member(&app, &a, "ziel@verein-a.example", "organiser", None);
-    anwesend::accounts::service::create_platform_admin(
-        &app.state.db,
-        &app.state.master,
-        app.state.config.auth.password_hash,
-        &anwesend::audit::AuditContext::operator(app.ctx().at),
-        &sensitive(email_of(Who::PlatformAdmin)),
-        PASSWORD,
-    )
-    .expect("platform admin");
+    crate::fixtures::platform_admin(&app, email_of(Who::PlatformAdmin));
     let service = app.service().await;
 
     // One invitation in each tenant, made by their admins.
@@ -295,15 +303,17 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
             body["company_id"] = Value::Null;
         }
         let event = crate::fixtures::published_event(&service, &client, body).await;
-        let uri = format!("/api/v1/public/{slug}/events/{event}/bookings");
-        let (status, _, body) = call(
+        let (status, body) = crate::fixtures::book_confirmed(
+            &app,
             &service,
-            crate::fixtures::public("POST", &uri, "198.51.100.90")
-                .set_json(json!({ "name": "Matrix Person", "email": format!("person@{slug}.example"), "consent": true })),
+            slug,
+            &event,
+            json!({ "name": "Matrix Person", "email": format!("person@{slug}.example"), "consent": true }),
+            "198.51.100.90",
         )
         .await;
-        assert_eq!(status, StatusCode::CREATED, "{}", json_of(&body));
-        bookings.push(json_of(&body)["booking_id"].as_str().expect("booking").to_owned());
+        assert_eq!(status, StatusCode::OK, "{body}");
+        bookings.push(body["booking_id"].as_str().expect("booking").to_owned());
         let (_, _, detail) = call(&service, client.request("GET", &format!("/api/v1/events/{event}"))).await;
         sessions_of.push(json_of(&detail)["sessions"][0]["id"].as_str().expect("session").to_owned());
         events.push(event);
@@ -314,9 +324,7 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
 
     let mut sessions = std::collections::HashMap::new();
     for who in SIGNED_IN {
-        let (status, client, _, _) = login(&service, email_of(*who), PASSWORD).await;
-        assert_eq!(status, StatusCode::OK, "{who:?} signs in");
-        sessions.insert(*who, client);
+        sessions.insert(*who, sign_in_as(&app, &service, *who).await);
     }
 
     let mut wrong = Vec::new();
@@ -345,7 +353,7 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
             for (variant, uri) in &variants {
                 let client = match who {
                     Who::Anonymous => Client::new(),
-                    _ if row.fresh_session => login(&service, email_of(who), PASSWORD).await.1,
+                    _ if row.fresh_session => sign_in_as(&app, &service, who).await,
                     _ => Client { cookie: sessions[&who].cookie.clone(), csrf: sessions[&who].csrf.clone() },
                 };
                 let mut req = client.request(method, uri);

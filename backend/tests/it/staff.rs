@@ -284,10 +284,11 @@ where
         "a square QR code"
     );
     assert!(setup["otpauth_uri"].as_str().expect("uri").starts_with("otpauth://totp/anwesend:"));
-    let (status, _, _) = call(service, client.request("POST", "/api/v1/auth/totp/confirm").set_json(json!({ "code": "000000" }))).await;
+    let confirm =
+        |code: String| client.request("POST", "/api/v1/auth/totp/confirm").set_json(json!({ "code": code, "password": PASSWORD }));
+    let (status, _, _) = call(service, confirm("000000".into())).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a wrong code does not enrol");
-    let (status, headers, body) =
-        call(service, client.request("POST", "/api/v1/auth/totp/confirm").set_json(json!({ "code": code(app, &secret, 0) }))).await;
+    let (status, headers, body) = call(service, confirm(code(app, &secret, 0))).await;
     assert_eq!(status, StatusCode::OK, "{}", json_of(&body));
     let body = json_of(&body);
     client.update(&headers, &body["me"]);
