@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anwesend_protocol as protocol;
 
-use crate::card::{masked, uid_from_answer};
+use crate::card::{answered, masked, uid_from_answer};
 use crate::client::{disposition, problem_code, random_token, signed_post, unix_now, Disposition};
 use crate::debounce::Debounce;
 use crate::identity::{read_identity, read_state, write_state, Identity, Paths, State};
@@ -211,10 +211,7 @@ fn upload(shared: &Shared, id: &Identity, retry_max: Duration, answers: Option<S
         let answered = match disposition(signed_post(id, protocol::PATH_TAPS, &body)) {
             Disposition::Answered(answer) => {
                 shared.reachable(Ok(()));
-                let outcome = serde_json::to_value(answer.outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-                let name = answer.first_name.map(|n| format!(" ({n})")).unwrap_or_default();
-                let late = if answer.late_upload { ", late upload" } else { "" };
-                println!("card {card}: {outcome}{name}{late}");
+                println!("{}", answered(&card, &answer));
                 Some(answer.outcome.is_success())
             }
             Disposition::Refused(status, code) => {

@@ -48,6 +48,15 @@ pub fn masked(card: &str) -> String {
     format!("…{tail}")
 }
 
+/// The console line of an answered tap: the card as `label` shows it and what happened.
+/// Never the person's first name, which the server sends for a display: the console is a
+/// log, kept and copied (TOM AVAIL-3).
+pub fn answered(label: &str, answer: &anwesend_protocol::TapResponse) -> String {
+    let outcome = serde_json::to_value(answer.outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let late = if answer.late_upload { ", late upload" } else { "" };
+    format!("card {label}: {outcome}{late}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

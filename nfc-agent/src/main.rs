@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anwesend_agent::agent::{self, Options};
-use anwesend_agent::card::masked;
+use anwesend_agent::card::{answered, masked};
 use anwesend_agent::client::{post, problem_code, random_token, signed_post, unix_now};
 use anwesend_agent::identity::{check_server_url, read_identity, read_state, write_identity, write_state, Identity, Paths, State};
 use anwesend_agent::queue::Queue;
@@ -150,9 +150,7 @@ fn tap(paths: &Paths, card: String) -> Result<(), String> {
         return Err(problem(status, &answer));
     }
     let tap: protocol::TapResponse = serde_json::from_str(&answer).map_err(|e| e.to_string())?;
-    let outcome = serde_json::to_value(tap.outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    let late = if tap.late_upload { ", late upload" } else { "" };
-    println!("card {}: {outcome}{}{late}", masked(&card), tap.first_name.map(|n| format!(" ({n})")).unwrap_or_default());
+    println!("{}", answered(&masked(&card), &tap));
     Ok(())
 }
 
