@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::schema::{bookings, participant_terms, participants};
+use crate::db::schema::{booking_holds, booking_settings, bookings, participant_terms, participants};
 use crate::notify::MailStatus;
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
@@ -108,11 +108,81 @@ pub struct NewBooking {
     pub language: Option<String>,
 }
 
+/// A booking request waiting for the link mailed to its address (TOM PRIV-1, ACC-2).
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = booking_holds)]
+pub struct HoldRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub event_id: String,
+    /// Blind index of the address: one hold per address and event.
+    pub email_index: Vec<u8>,
+    /// SHA-256 of the link's token.
+    pub token_hash: Vec<u8>,
+    /// `HeldRequest` as encrypted JSON.
+    pub request_ciphertext: Vec<u8>,
+    pub consent_text: String,
+    /// A seat was free when the hold was made; it keeps one until it expires.
+    pub seat: bool,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+/// What the public form sent, kept until the link is opened.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct HeldRequest {
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub note: Option<String>,
+    pub language: String,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = booking_settings)]
+pub struct BookingSettingsRow {
+    pub tenant_id: String,
+    pub confirm_open_events: bool,
+    pub link_hours: i32,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Hours a confirmation link works: the default, and the bounds a tenant may set.
+pub const LINK_HOURS_DEFAULT: i32 = 24;
+pub const LINK_HOURS_MIN: i32 = 1;
+pub const LINK_HOURS_MAX: i32 = 168;
+
+closed_set! {
+    /// The one answer to a booking request, whoever the email belongs to.
+    pub enum BookingAnswer {
+        /// "Please confirm your booking through the link in the email."
+        CheckMail = "check_mail",
+    }
+}
+
+/// The answer to every accepted booking request: the mail to the address says what
+/// happened (TOM PRIV-1), never the answer.
 #[derive(Serialize, ToSchema)]
-pub struct BookingCreated {
+pub struct BookingRequested {
+    pub message: BookingAnswer,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmBooking {
+    /// The token from the link in the mail.
+    #[schema(max_length = 128)]
+    pub token: String,
+}
+
+/// The booking made by opening the link.
+#[derive(Serialize, ToSchema)]
+pub struct BookingConfirmed {
     pub booking_id: String,
     /// `confirmed` or `waiting`.
     pub status: BookingStatus,
+    pub event_id: String,
+    pub title: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -125,7 +195,9 @@ pub struct BookingView {
     pub phone: Option<String>,
     pub note: Option<String>,
     pub status: BookingStatus,
+    #[serde(with = "crate::timestamp")]
     pub created_at: NaiveDateTime,
+    #[serde(with = "crate::timestamp::option")]
     pub cancelled_at: Option<NaiveDateTime>,
     /// Delivery of the confirmation mail (TOM INPUT-6).
     pub mail_status: Option<MailStatus>,
@@ -154,13 +226,31 @@ pub struct ParticipantHit {
     /// Active (not cancelled) bookings.
     pub bookings: i64,
     /// Since when the processing of this person's data is restricted (Art. 18 GDPR); null if it is not.
+    #[serde(with = "crate::timestamp::option")]
     pub restricted_at: Option<NaiveDateTime>,
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize, ToSchema)]
 pub struct BookingSettings {
     /// Shown on every booking page; the participant agrees to it by booking.
+    pub consent_text: String,
+    /// Bookings of events without a company wait for the link mailed to the address
+    /// (on by default). Off: people not known yet are booked at once; known people
+    /// always confirm by link, and their data never changes from the form.
+    pub confirm_open_events: bool,
+    /// How long a confirmation link works, in hours (1–168, default 24).
+    pub link_hours: i32,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookingSettingsChange {
     #[schema(max_length = 2000)]
     pub consent_text: String,
+    /// Unchanged when left out.
+    #[serde(default)]
+    pub confirm_open_events: Option<bool>,
+    /// Unchanged when left out; 1–168.
+    #[serde(default)]
+    pub link_hours: Option<i32>,
 }

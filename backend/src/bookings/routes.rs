@@ -4,7 +4,10 @@
 use actix_web::http::header;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 
-use super::model::{BookingCreated, BookingSettings, BookingView, MoveBooking, NewBooking, ParticipantHit, SearchQuery};
+use super::model::{
+    BookingConfirmed, BookingRequested, BookingSettings, BookingSettingsChange, BookingView, ConfirmBooking, MoveBooking, NewBooking,
+    ParticipantHit, SearchQuery,
+};
 use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
@@ -12,9 +15,11 @@ use crate::http::call::{public_in_tenant, staff};
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
-/// Books a seat (or a place on the waiting list) without an account (public).
+/// Asks for a booking without an account (public). Every accepted request answers alike,
+/// whoever the email belongs to (TOM PRIV-1): the mail to that address holds the link
+/// that confirms the booking, or says why there is none.
 #[utoipa::path(post, path = "/api/v1/public/{tenant}/events/{id}/bookings", operation_id = "public_booking_create", tag = "booking", params(("tenant" = String, Path), ("id" = String, Path)), request_body = NewBooking, responses(
-    (status = 201, body = BookingCreated),
+    (status = 202, body = BookingRequested),
     problems::NotFound,
     problems::Conflict,
     problems::Unprocessable,
@@ -29,9 +34,32 @@ pub async fn book(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let body = body.into_inner();
-    let created =
+    let answer =
         public_in_tenant(&req, &state, slug, move |state, origin, _, scope| service::book(state, origin, scope, &id, &body)).await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(HttpResponse::Accepted().json(answer))
+}
+
+/// Confirms a booking with the token of the link mailed to its address (public, on the
+/// tenant's page; single use).
+#[utoipa::path(post, path = "/api/v1/public/{tenant}/bookings/confirm", operation_id = "public_booking_confirm", tag = "booking", params(("tenant" = String, Path)), request_body = ConfirmBooking, responses(
+    (status = 200, body = BookingConfirmed),
+    problems::NotFound,
+    problems::Conflict,
+    problems::Unprocessable,
+    problems::TooManyRequests,
+))]
+#[post("/{tenant}/bookings/confirm")]
+pub async fn confirm(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Json<ConfirmBooking>,
+) -> Result<HttpResponse, ApiError> {
+    let token = body.into_inner().token;
+    let confirmed =
+        public_in_tenant(&req, &state, slug.into_inner(), move |state, origin, _, scope| service::confirm(state, origin, scope, &token))
+            .await?;
+    Ok(HttpResponse::Ok().json(confirmed))
 }
 
 /// An event's bookings: confirmed, waiting list in order, cancelled; with mail status.
@@ -118,14 +146,18 @@ pub async fn settings(state: web::Data<AppState>, p: Principal) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(staff(state, p, Permission::EventsRead, |s, _, scope| service::settings(s, scope)).await?))
 }
 
-/// Sets the consent text every booking page shows.
-#[utoipa::path(put, path = "/api/v1/tenant/booking", operation_id = "booking_settings_set", tag = "events", request_body = BookingSettings, responses(
+/// Sets the consent text every booking page shows and the confirmation step.
+#[utoipa::path(put, path = "/api/v1/tenant/booking", operation_id = "booking_settings_set", tag = "events", request_body = BookingSettingsChange, responses(
     (status = 200, body = BookingSettings),
     problems::Forbidden,
     problems::Unprocessable,
 ))]
 #[put("/booking")]
-pub async fn set_settings(state: web::Data<AppState>, p: Principal, body: web::Json<BookingSettings>) -> Result<HttpResponse, ApiError> {
+pub async fn set_settings(
+    state: web::Data<AppState>,
+    p: Principal,
+    body: web::Json<BookingSettingsChange>,
+) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(staff(state, p, Permission::BookingSettingsWrite, move |s, p, scope| service::set_settings(s, p, scope, &body)).await?))
 }

@@ -6,9 +6,10 @@ use uuid::Uuid;
 use super::model::*;
 use super::store;
 use crate::accounts::service::validate_email;
-use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event};
+use crate::audit::{self, Action, AuditContext, Event};
 use crate::auth::service::{Origin, Principal};
 use crate::crypto::TenantKeys;
+use crate::csv_file::CsvFile;
 use crate::db::{self, TenantScope, TenantTx};
 use crate::error::AppError;
 use crate::events::access::visible_event;
@@ -19,6 +20,7 @@ use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::model::Tenant;
 use crate::tenants::service::keys;
+use crate::timestamp::rfc3339;
 
 pub fn default_consent(lang: Language, tenant: &str) -> String {
     match lang {
@@ -125,10 +127,23 @@ impl<'a> Mailer<'a> {
         }
         let who = person(&self.keys, participant)?;
         let lang = Language::from_code(&participant.language).unwrap_or(Language::De);
+        self.tell_to(tx, event, &who.email, lang, news, now).map(Some)
+    }
+
+    /// Queues the mail about a booking to `to` in `tx`; returns the mail id. The answer
+    /// to a booking request goes to the address typed, whoever it belongs to.
+    fn tell_to(
+        &self,
+        tx: &mut TenantTx<'_>,
+        event: &EventRow,
+        to: &str,
+        lang: Language,
+        news: BookingNews,
+        now: NaiveDateTime,
+    ) -> Result<String, AppError> {
         let dates = dates(tx, &event.id)?;
-        let message =
-            templates::booking(lang, news, &who.email, &self.tenant.name, &event.title, &dates, &portal_link(self.state, &self.tenant));
-        notify::enqueue(tx, &self.keys, Some(&self.tenant.id), news.purpose(), &message, now).map(Some)
+        let message = templates::booking(lang, news, to, &self.tenant.name, &event.title, &dates, &portal_link(self.state, &self.tenant));
+        notify::enqueue(tx, &self.keys, Some(&self.tenant.id), news.purpose(), &message, now)
     }
 }
 
@@ -136,16 +151,9 @@ fn tenant_of(tx: &mut TenantTx<'_>, scope: &TenantScope) -> Result<Tenant, AppEr
     crate::tenants::store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound)
 }
 
-/// A booking from the public page (TOM AVAIL-5): the seat count and the insert happen
-/// under the event's row lock, so capacity holds whatever the concurrency. Bad input,
-/// a closed window or a full event write nothing.
-pub fn book(
-    state: &AppState,
-    origin: &Origin,
-    scope: &TenantScope,
-    event_id: &str,
-    input: &NewBooking,
-) -> Result<BookingCreated, AppError> {
+/// Checks what the public form sent: the same rules for everyone, before anything is
+/// looked up (TOM PRIV-5).
+fn checked_request(input: &NewBooking) -> Result<HeldRequest, AppError> {
     let name = clean("name", &input.name, 200, true)?;
     let email = validate_email(&input.email)?;
     let phone = input.phone.as_deref().map(|p| clean("phone", p, 50, false)).transpose()?.filter(|p| !p.is_empty());
@@ -156,139 +164,272 @@ pub fn book(
     if !input.consent {
         return Err(AppError::invalid("consent", "must be given to book"));
     }
-    let lang = language(input.language.as_deref())?;
+    let language = language(input.language.as_deref())?.code().to_owned();
+    Ok(HeldRequest { name, email, phone, note, language })
+}
+
+/// The tenant's confirmation step; no row: on, links valid 24 hours.
+fn settings_row(tx: &mut TenantTx<'_>) -> Result<(bool, i32), AppError> {
+    Ok(store::settings(tx)?.map_or((true, LINK_HOURS_DEFAULT), |r| (r.confirm_open_events, r.link_hours)))
+}
+
+/// Holds whose link expired keep no seat (they count for nothing from the moment they
+/// expire): the tenant's are deleted here, and `event`'s waiting list moves up into any
+/// seat that is free. Runs in the caller's transaction, which holds `event`'s row lock.
+fn release_expired(state: &AppState, tx: &mut TenantTx<'_>, origin: &Origin, event: &EventRow, now: NaiveDateTime) -> Result<(), AppError> {
+    store::delete_expired_holds(tx, now)?;
+    promote_waiting(state, tx, &AuditContext::system(origin.at), event, now)?;
+    Ok(())
+}
+
+/// A booking request from the public page (TOM PRIV-1, AVAIL-5). Every accepted request
+/// answers alike, whether the address is new, known, booked or restricted; the mail to
+/// the address says what happened, and each case does about the same work (one
+/// encrypted request, one mail, one audit entry). Nothing about a known person changes:
+/// the request is held, and a seat with it if one is free, until the link mailed to the
+/// address is opened (`confirm`). With the tenant's step off, a new address books an
+/// event without a company at once. Seats are counted and taken under the event's row
+/// lock, so capacity holds whatever the concurrency. Bad input, an unknown event or a
+/// closed window write nothing.
+pub fn book(
+    state: &AppState,
+    origin: &Origin,
+    scope: &TenantScope,
+    event_id: &str,
+    input: &NewBooking,
+) -> Result<BookingRequested, AppError> {
+    let request = checked_request(input)?;
+    let lang = Language::from_code(&request.language).unwrap_or(Language::De);
     let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
-    state
-        .db
-        .tenant_tx(scope, |tx| {
-            db::lock_row(tx, "events", event_id)?;
-            let event = crate::events::store::find(tx, event_id)?
-                .filter(|e| e.status != crate::events::model::STATUS_DRAFT)
-                .ok_or(AppError::NotFound)?;
-            if !event.booking_open(now) {
-                return Err(AppError::rule(ProblemCode::BookingClosed, "bookings for this event are not open"));
-            }
-            // Only what the event asks (TOM PRIV-1).
-            if phone.is_some() && !event.asks("phone") {
-                return Err(AppError::invalid("phone", "this event does not ask for a phone number"));
-            }
-            if note.is_some() && !event.asks("note") {
-                return Err(AppError::invalid("note", "this event does not ask for a note"));
-            }
-            let mailer = Mailer::load(state, tx, scope)?;
-            let keys = &mailer.keys;
-            let email_index = keys.blind_index("participants", "email", &email);
-            let (participant, is_new) = match store::participant_by_email(tx, &email_index)? {
-                // Restricted (Art. 18): the data may not be used for anything new.
-                Some(p) if p.restricted_at.is_some() => {
-                    return Err(AppError::rule(
-                        ProblemCode::Restricted,
-                        "bookings with this email address are not possible at the moment; please contact the organiser",
-                    ))
-                }
-                Some(p) => (p, false),
-                None => {
-                    let id = Uuid::now_v7().to_string();
-                    let row = ParticipantRow {
-                        tenant_id: scope.tenant_id().to_owned(),
-                        email_ciphertext: keys.encrypt("participants", "email", &id, &email),
-                        email_index,
-                        name_ciphertext: keys.encrypt("participants", "name", &id, &name),
-                        phone_ciphertext: phone.as_deref().map(|p| keys.encrypt("participants", "phone", &id, p)),
-                        language: lang.code().to_owned(),
-                        mail_opt_out_at: None,
-                        mail_opt_out_reason: None,
-                        mail_opt_out_text_ciphertext: None,
-                        created_at: now,
-                        updated_at: now,
-                        restricted_at: None,
-                        erased_at: None,
-                        id,
-                    };
-                    let terms: Vec<TermRow> = name_terms(&name)
-                        .iter()
-                        .map(|t| TermRow {
-                            tenant_id: row.tenant_id.clone(),
-                            participant_id: row.id.clone(),
-                            term_index: keys.blind_index("participants", "name_term", t),
-                        })
-                        .collect();
-                    store::insert_participant(tx, &row, &terms)?;
-                    (row, true)
-                }
-            };
-            if store::active(tx, event_id, &participant.id)? {
-                return Err(AppError::rule(ProblemCode::AlreadyBooked, "this email already holds a booking for this event"));
-            }
-            let ctx = AuditContext {
-                actor: Actor { kind: ActorKind::Participant, id: Some(participant.id.clone()), role: None },
-                at: origin.at,
-                request_id: Some(origin.request_id.clone()),
-                ip: origin.ip.clone(),
-            };
-            if let (false, Some(p)) = (is_new, &phone) {
-                store::set_phone(tx, &participant.id, &keys.encrypt("participants", "phone", &participant.id, p), now)?;
-                audit::record(
-                    tx,
-                    &ctx,
-                    Event::new(Action::ParticipantUpdated, "participant", Some(&participant.id))
-                        .subject(&participant.id, None)
-                        .detail("fields", "phone"),
-                )?;
-            }
-            let confirmed = store::count(tx, event_id, CONFIRMED)?;
-            let status = if confirmed < i64::from(event.capacity) {
-                BookingStatus::Confirmed
-            } else if event.waiting_list {
-                BookingStatus::Waiting
-            } else {
-                return Err(AppError::rule(ProblemCode::EventFull, "all seats are taken and there is no waiting list"));
-            };
-            let id = Uuid::now_v7().to_string();
-            let answers = Answers { phone, note };
-            let booking = BookingRow {
+    let ctx = crate::portal::service::visitor(origin, None);
+    state.db.tenant_tx(scope, |tx| {
+        db::lock_row(tx, "events", event_id)?;
+        let event = crate::events::store::find(tx, event_id)?
+            .filter(|e| e.status != crate::events::model::STATUS_DRAFT)
+            .ok_or(AppError::NotFound)?;
+        if !event.booking_open(now) {
+            return Err(AppError::rule(ProblemCode::BookingClosed, "bookings for this event are not open"));
+        }
+        // Only what the event asks (TOM PRIV-1).
+        if request.phone.is_some() && !event.asks("phone") {
+            return Err(AppError::invalid("phone", "this event does not ask for a phone number"));
+        }
+        if request.note.is_some() && !event.asks("note") {
+            return Err(AppError::invalid("note", "this event does not ask for a note"));
+        }
+        release_expired(state, tx, origin, &event, now)?;
+        let (confirm_open_events, link_hours) = settings_row(tx)?;
+        let mailer = Mailer::load(state, tx, scope)?;
+        let hold_id = Uuid::now_v7().to_string();
+        let json = serde_json::to_string(&request).map_err(|e| AppError::Internal(e.to_string()))?;
+        let request_ciphertext = mailer.keys.encrypt("booking_holds", "request", &hold_id, &json);
+        let email_index = mailer.keys.blind_index("participants", "email", &request.email);
+        let known = store::participant_by_email(tx, &email_index)?;
+        let booked = match &known {
+            Some(p) => store::active(tx, event_id, &p.id)?,
+            None => false,
+        };
+        // A repeated request replaces the address's earlier hold (and keeps its seat).
+        let had_seat = store::delete_holds_of(tx, event_id, &email_index)?;
+        let seat = had_seat || store::seats_taken(tx, event_id, now)? < i64::from(event.capacity);
+        let outcome = if known.as_ref().is_some_and(|p| p.restricted_at.is_some()) {
+            mailer.tell_to(tx, &event, &request.email, lang, BookingNews::NotPossible, now)?;
+            "restricted"
+        } else if booked {
+            mailer.tell_to(tx, &event, &request.email, lang, BookingNews::AlreadyBooked, now)?;
+            "already_booked"
+        } else if !seat && !event.waiting_list {
+            mailer.tell_to(tx, &event, &request.email, lang, BookingNews::Full, now)?;
+            "full"
+        } else if known.is_none() && !confirm_open_events && event.company_id.is_none() {
+            place(tx, &mailer, origin, &event, &request, consent_text(&mailer.tenant, lang), now)?;
+            "booked"
+        } else {
+            let (token, token_hash) = crate::portal::service::new_link_token();
+            let hold = HoldRow {
                 tenant_id: scope.tenant_id().to_owned(),
-                answers_ciphertext: (answers.phone.is_some() || answers.note.is_some())
-                    .then(|| serde_json::to_string(&answers).map(|json| keys.encrypt("bookings", "answers", &id, &json)))
-                    .transpose()
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
-                id,
+                id: hold_id,
                 event_id: event_id.to_owned(),
-                participant_id: participant.id.clone(),
-                status: status.as_str().to_owned(),
+                email_index,
+                token_hash,
+                request_ciphertext,
                 consent_text: consent_text(&mailer.tenant, lang),
-                consented_at: now,
-                queued_at: now,
+                seat,
                 created_at: now,
-                cancelled_at: None,
-                cancelled_by: None,
-                mail_id: None,
+                expires_at: now + chrono::Duration::hours(i64::from(link_hours)),
             };
-            store::insert(tx, &booking)?;
-            let news = if status == BookingStatus::Confirmed { BookingNews::Confirmed } else { BookingNews::Waiting };
-            if let Some(mail_id) = mailer.tell(tx, &event, &participant, news, now)? {
-                store::set_mail(tx, &booking.id, &mail_id)?;
-            }
-            if is_new {
-                audit::record(
-                    tx,
-                    &ctx,
-                    Event::new(Action::ParticipantCreated, "participant", Some(&participant.id))
-                        .subject(&participant.id, None)
-                        .detail("via", "booking"),
-                )?;
-            }
-            audit::record(
-                tx,
-                &ctx,
-                Event::new(Action::BookingCreated, "booking", Some(&booking.id))
-                    .subject(&participant.id, event.company_id.as_deref())
-                    .detail("event_id", event_id)
-                    .detail("status", status.as_str()),
-            )?;
-            Ok(BookingCreated { booking_id: booking.id, status })
-        })
-        .inspect(|_| state.mail_wakeup.wake())
+            store::insert_hold(tx, &hold)?;
+            let link = format!("{}/#/p/{}/confirm?token={token}", state.config.public_url.trim_end_matches('/'), mailer.tenant.slug);
+            let message =
+                templates::booking_link(lang, &request.email, &mailer.tenant.name, &event.title, &dates(tx, event_id)?, &link, link_hours);
+            notify::enqueue(tx, &mailer.keys, Some(scope.tenant_id()), "booking_link", &message, now)?;
+            "held"
+        };
+        // What happened is for the organiser's trail, not for the caller (and names nobody).
+        audit::record(tx, &ctx, Event::new(Action::BookingRequested, "event", Some(event_id)).detail("outcome", outcome))?;
+        Ok(())
+    })?;
+    state.mail_wakeup.wake();
+    Ok(BookingRequested { message: BookingAnswer::CheckMail })
+}
+
+/// Opens a confirmation link (public, on its tenant's page): the hold is taken once,
+/// then the booking is made as seats allow at this moment, under the event's row lock:
+/// a seat, else the waiting list, else nothing; the mail says which. The link's holder
+/// has shown they read the address, so the answer says it too. A used, expired,
+/// unknown or malformed link gets one answer and writes nothing.
+pub fn confirm(state: &AppState, origin: &Origin, scope: &TenantScope, token: &str) -> Result<BookingConfirmed, AppError> {
+    if !crate::portal::service::well_formed_token(token) {
+        return Err(crate::portal::service::link_invalid());
+    }
+    let hash = crate::auth::service::token_hash(token);
+    let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
+    let placed = state.db.tenant_tx(scope, |tx| {
+        let Some(hold) = store::hold_by_token_hash(tx, &hash)? else { return Ok(None) };
+        if hold.expires_at <= now {
+            return Ok(None);
+        }
+        db::lock_row(tx, "events", &hold.event_id)?;
+        let event = crate::events::store::find(tx, &hold.event_id)?.ok_or(AppError::NotFound)?;
+        // The waiting list first into seats freed by expired holds; this hold still counts.
+        release_expired(state, tx, origin, &event, now)?;
+        if store::delete_hold(tx, &hold.id)? == 0 {
+            return Ok(None);
+        }
+        let mailer = Mailer::load(state, tx, scope)?;
+        let json = mailer.keys.decrypt("booking_holds", "request", &hold.id, &hold.request_ciphertext)?;
+        let request: HeldRequest = serde_json::from_str(&json).map_err(|e| AppError::Internal(e.to_string()))?;
+        place(tx, &mailer, origin, &event, &request, hold.consent_text.clone(), now).map(|p| Some((p, event)))
+    })?;
+    state.mail_wakeup.wake();
+    match placed {
+        None => Err(crate::portal::service::link_invalid()),
+        Some((Placed::Booked(booking_id, status), event)) => {
+            Ok(BookingConfirmed { booking_id, status, event_id: event.id, title: event.title })
+        }
+        Some((Placed::Refused(code, message), _)) => Err(AppError::rule(code, message)),
+    }
+}
+
+/// What became of a request that was placed.
+enum Placed {
+    Booked(String, BookingStatus),
+    Refused(ProblemCode, &'static str),
+}
+
+/// Books a request whose address is proven (or, with the step off, new): a known
+/// person's row is used as it is, never changed; a new one is made from the request.
+/// A seat if one is free at `now`, else the waiting list, else nothing. Runs in the
+/// caller's transaction, which holds the event's row lock; mails the outcome.
+fn place(
+    tx: &mut TenantTx<'_>,
+    mailer: &Mailer<'_>,
+    origin: &Origin,
+    event: &EventRow,
+    request: &HeldRequest,
+    consent: String,
+    now: NaiveDateTime,
+) -> Result<Placed, AppError> {
+    let keys = &mailer.keys;
+    let lang = Language::from_code(&request.language).unwrap_or(Language::De);
+    let email_index = keys.blind_index("participants", "email", &request.email);
+    let known = store::participant_by_email(tx, &email_index)?;
+    if known.as_ref().is_some_and(|p| p.restricted_at.is_some()) {
+        mailer.tell_to(tx, event, &request.email, lang, BookingNews::NotPossible, now)?;
+        return Ok(Placed::Refused(ProblemCode::Restricted, "bookings with this address are not possible at the moment"));
+    }
+    if let Some(p) = &known {
+        if store::active(tx, &event.id, &p.id)? {
+            mailer.tell_to(tx, event, &request.email, lang, BookingNews::AlreadyBooked, now)?;
+            return Ok(Placed::Refused(ProblemCode::AlreadyBooked, "this address already holds a booking for this event"));
+        }
+    }
+    let status = if store::seats_taken(tx, &event.id, now)? < i64::from(event.capacity) {
+        BookingStatus::Confirmed
+    } else if event.waiting_list {
+        BookingStatus::Waiting
+    } else {
+        mailer.tell_to(tx, event, &request.email, lang, BookingNews::Full, now)?;
+        return Ok(Placed::Refused(ProblemCode::EventFull, "all seats are taken and there is no waiting list"));
+    };
+    let is_new = known.is_none();
+    let participant = match known {
+        Some(p) => p,
+        None => {
+            let id = Uuid::now_v7().to_string();
+            let row = ParticipantRow {
+                tenant_id: event.tenant_id.clone(),
+                email_ciphertext: keys.encrypt("participants", "email", &id, &request.email),
+                email_index,
+                name_ciphertext: keys.encrypt("participants", "name", &id, &request.name),
+                phone_ciphertext: request.phone.as_deref().map(|p| keys.encrypt("participants", "phone", &id, p)),
+                language: lang.code().to_owned(),
+                mail_opt_out_at: None,
+                mail_opt_out_reason: None,
+                mail_opt_out_text_ciphertext: None,
+                created_at: now,
+                updated_at: now,
+                restricted_at: None,
+                erased_at: None,
+                id,
+            };
+            let terms: Vec<TermRow> = name_terms(&request.name)
+                .iter()
+                .map(|t| TermRow {
+                    tenant_id: row.tenant_id.clone(),
+                    participant_id: row.id.clone(),
+                    term_index: keys.blind_index("participants", "name_term", t),
+                })
+                .collect();
+            store::insert_participant(tx, &row, &terms)?;
+            row
+        }
+    };
+    let ctx = crate::portal::service::visitor(origin, Some(&participant.id));
+    let id = Uuid::now_v7().to_string();
+    // The answers belong to this booking; the person's stored data stays as it is.
+    let answers = Answers { phone: request.phone.clone(), note: request.note.clone() };
+    let booking = BookingRow {
+        tenant_id: event.tenant_id.clone(),
+        answers_ciphertext: (answers.phone.is_some() || answers.note.is_some())
+            .then(|| serde_json::to_string(&answers).map(|json| keys.encrypt("bookings", "answers", &id, &json)))
+            .transpose()
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+        id,
+        event_id: event.id.clone(),
+        participant_id: participant.id.clone(),
+        status: status.as_str().to_owned(),
+        consent_text: consent,
+        consented_at: now,
+        queued_at: now,
+        created_at: now,
+        cancelled_at: None,
+        cancelled_by: None,
+        mail_id: None,
+    };
+    store::insert(tx, &booking)?;
+    let news = if status == BookingStatus::Confirmed { BookingNews::Confirmed } else { BookingNews::Waiting };
+    if let Some(mail_id) = mailer.tell(tx, event, &participant, news, now)? {
+        store::set_mail(tx, &booking.id, &mail_id)?;
+    }
+    if is_new {
+        audit::record(
+            tx,
+            &ctx,
+            Event::new(Action::ParticipantCreated, "participant", Some(&participant.id))
+                .subject(&participant.id, None)
+                .detail("via", "booking"),
+        )?;
+    }
+    audit::record(
+        tx,
+        &ctx,
+        Event::new(Action::BookingCreated, "booking", Some(&booking.id))
+            .subject(&participant.id, event.company_id.as_deref())
+            .detail("event_id", event.id.as_str())
+            .detail("status", status.as_str()),
+    )?;
+    Ok(Placed::Booked(booking.id, status))
 }
 
 /// Fills free seats from the waiting list, oldest first, in the caller's transaction
@@ -300,8 +441,8 @@ pub fn promote_waiting(
     event: &EventRow,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    let confirmed = store::count(tx, &event.id, CONFIRMED)?;
-    let free = i64::from(event.capacity) - confirmed;
+    // Unexpired holds keep their seats (TOM AVAIL-5).
+    let free = i64::from(event.capacity) - store::seats_taken(tx, &event.id, now)?;
     if free <= 0 {
         return Ok(0);
     }
@@ -420,7 +561,7 @@ pub fn move_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &s
         if store::active(tx, target_id, &current.participant_id)? {
             return Err(AppError::rule(ProblemCode::AlreadyBooked, "this participant already holds a booking for that event"));
         }
-        let status = if store::count(tx, target_id, CONFIRMED)? < i64::from(target.capacity) {
+        let status = if store::seats_taken(tx, target_id, now)? < i64::from(target.capacity) {
             CONFIRMED
         } else if target.waiting_list {
             WAITING
@@ -497,31 +638,23 @@ pub fn list_for_event(state: &AppState, p: &Principal, scope: &TenantScope, even
     })
 }
 
-/// A cell that a spreadsheet would run as a formula gets a leading apostrophe.
-pub fn csv_cell(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
-    format!("\"{}\"", guarded.replace('"', "\"\""))
-}
-
 /// The booking list as CSV (UTF-8 with BOM, so spreadsheets read the umlauts); audited.
 /// Restricted people are left out: their data is stored, not used (Art. 18 GDPR).
 pub fn csv_for_event(state: &AppState, p: &Principal, scope: &TenantScope, event_id: &str) -> Result<Vec<u8>, AppError> {
     let (list, restricted): (Vec<BookingView>, Vec<BookingView>) =
         list_for_event(state, p, scope, event_id)?.into_iter().partition(|b| !b.restricted);
-    let mut out = String::from("\u{feff}name,email,phone,note,status,booked_at,cancelled_at,mail_status\r\n");
+    let mut out = CsvFile::spreadsheet(&["name", "email", "phone", "note", "status", "booked_at", "cancelled_at", "mail_status"]);
     for b in &list {
-        let cells = [
+        out.row([
             b.name.clone(),
             b.email.clone(),
             b.phone.clone().unwrap_or_default(),
             b.note.clone().unwrap_or_default(),
             b.status.as_str().to_owned(),
-            b.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            b.cancelled_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default(),
+            rfc3339(b.created_at),
+            b.cancelled_at.map(rfc3339).unwrap_or_default(),
             b.mail_status.map(MailStatus::code).unwrap_or_default().to_owned(),
-        ];
-        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        ]);
     }
     state.db.tenant_tx(scope, |tx| {
         let event = Event::new(Action::BookingsExported, "event", Some(event_id))
@@ -563,16 +696,38 @@ pub fn search(state: &AppState, scope: &TenantScope, q: &str) -> Result<Vec<Part
 }
 
 pub fn settings(state: &AppState, scope: &TenantScope) -> Result<BookingSettings, AppError> {
-    let tenant = state.db.tenant_read(scope, |tx| tenant_of(tx, scope))?;
-    Ok(BookingSettings { consent_text: consent_text(&tenant, Language::De) })
+    state.db.tenant_read(scope, |tx| {
+        let tenant = tenant_of(tx, scope)?;
+        let (confirm_open_events, link_hours) = settings_row(tx)?;
+        Ok(BookingSettings { consent_text: consent_text(&tenant, Language::De), confirm_open_events, link_hours })
+    })
 }
 
-pub fn set_settings(state: &AppState, p: &Principal, scope: &TenantScope, input: &BookingSettings) -> Result<BookingSettings, AppError> {
+/// Sets the consent text and the confirmation step (TOM PRIV-1); audited with what changed.
+pub fn set_settings(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    input: &BookingSettingsChange,
+) -> Result<BookingSettings, AppError> {
     let text = clean("consent_text", &input.consent_text, 2000, true)?;
+    if input.link_hours.is_some_and(|h| !(LINK_HOURS_MIN..=LINK_HOURS_MAX).contains(&h)) {
+        return Err(AppError::invalid("link_hours", format!("{LINK_HOURS_MIN}–{LINK_HOURS_MAX} hours")));
+    }
+    let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
-        crate::tenants::store::set_consent_text(tx, &text, p.audit.at.naive_utc())?;
-        audit::record(tx, &p.audit, Event::new(Action::BookingSettingsChanged, "tenant", Some(scope.tenant_id())))?;
-        Ok(())
-    })?;
-    Ok(BookingSettings { consent_text: text })
+        let (was_confirm, was_hours) = settings_row(tx)?;
+        let confirm_open_events = input.confirm_open_events.unwrap_or(was_confirm);
+        let link_hours = input.link_hours.unwrap_or(was_hours);
+        crate::tenants::store::set_consent_text(tx, &text, now)?;
+        store::set_settings(tx, confirm_open_events, link_hours, now)?;
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(Action::BookingSettingsChanged, "tenant", Some(scope.tenant_id()))
+                .detail("confirm_open_events", confirm_open_events)
+                .detail("link_hours", link_hours),
+        )?;
+        Ok(BookingSettings { consent_text: text.clone(), confirm_open_events, link_hours })
+    })
 }

@@ -1,8 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{BookingRow, ParticipantRow, TermRow, CANCELLED, CONFIRMED, WAITING};
-use crate::db::schema::{bookings, participant_terms, participants};
+use super::model::{BookingRow, BookingSettingsRow, HoldRow, ParticipantRow, TermRow, CANCELLED, CONFIRMED, WAITING};
+use crate::db::schema::{booking_holds, booking_settings, bookings, participant_terms, participants};
 use crate::db::TenantTx;
 
 pub fn insert_participant(tx: &mut TenantTx<'_>, p: &ParticipantRow, terms: &[TermRow]) -> QueryResult<()> {
@@ -36,13 +36,6 @@ pub fn participant_by_email(tx: &mut TenantTx<'_>, email_index: &[u8]) -> QueryR
         .select(ParticipantRow::as_select())
         .first(conn)
         .optional()
-}
-
-pub fn set_phone(tx: &mut TenantTx<'_>, id: &str, phone: &[u8], now: NaiveDateTime) -> QueryResult<usize> {
-    let (conn, tenant_id) = tx.parts();
-    diesel::update(participants::table.find((tenant_id, id)))
-        .set((participants::phone_ciphertext.eq(phone), participants::updated_at.eq(now)))
-        .execute(conn)
 }
 
 pub fn set_opt_out(
@@ -183,4 +176,84 @@ pub fn active_counts(tx: &mut TenantTx<'_>, ids: &[String]) -> QueryResult<Vec<(
         .group_by(bookings::participant_id)
         .select((bookings::participant_id, diesel::dsl::count_star()))
         .load(conn)
+}
+
+/// Seats taken at `now`: confirmed bookings and the unexpired holds that keep a seat.
+/// An expired hold counts for nothing, whether or not it is deleted yet.
+pub fn seats_taken(tx: &mut TenantTx<'_>, event_id: &str, now: NaiveDateTime) -> QueryResult<i64> {
+    let confirmed = count(tx, event_id, CONFIRMED)?;
+    let (conn, tenant_id) = tx.parts();
+    let held: i64 = booking_holds::table
+        .filter(booking_holds::tenant_id.eq(tenant_id))
+        .filter(booking_holds::event_id.eq(event_id))
+        .filter(booking_holds::seat.eq(true))
+        .filter(booking_holds::expires_at.gt(now))
+        .count()
+        .get_result(conn)?;
+    Ok(confirmed + held)
+}
+
+pub fn insert_hold(tx: &mut TenantTx<'_>, row: &HoldRow) -> QueryResult<usize> {
+    let conn = tx.conn();
+    diesel::insert_into(booking_holds::table).values(row).execute(conn)
+}
+
+/// A hold of this tenant by its token: links are opened on their tenant's page, so
+/// another tenant's hold is not found.
+pub fn hold_by_token_hash(tx: &mut TenantTx<'_>, hash: &[u8]) -> QueryResult<Option<HoldRow>> {
+    let (conn, tenant_id) = tx.parts();
+    booking_holds::table
+        .filter(booking_holds::tenant_id.eq(tenant_id))
+        .filter(booking_holds::token_hash.eq(hash))
+        .select(HoldRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Takes a hold once: 0 when it was taken already (single use, even under a race).
+pub fn delete_hold(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
+    diesel::delete(booking_holds::table.find((tenant_id, id))).execute(conn)
+}
+
+/// Deletes the holds of one address for an event (a new request replaces them); true
+/// when one of them kept a seat.
+pub fn delete_holds_of(tx: &mut TenantTx<'_>, event_id: &str, email_index: &[u8]) -> QueryResult<bool> {
+    let (conn, tenant_id) = tx.parts();
+    let mine = booking_holds::table
+        .filter(booking_holds::tenant_id.eq(tenant_id))
+        .filter(booking_holds::event_id.eq(event_id))
+        .filter(booking_holds::email_index.eq(email_index));
+    let seats: Vec<bool> = mine.clone().select(booking_holds::seat).load(conn)?;
+    diesel::delete(mine).execute(conn)?;
+    Ok(seats.contains(&true))
+}
+
+/// Deletes the tenant's expired holds: their requests were never confirmed.
+pub fn delete_expired_holds(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
+    diesel::delete(booking_holds::table.filter(booking_holds::tenant_id.eq(tenant_id)).filter(booking_holds::expires_at.le(now)))
+        .execute(conn)
+}
+
+pub fn settings(tx: &mut TenantTx<'_>) -> QueryResult<Option<BookingSettingsRow>> {
+    let (conn, tenant_id) = tx.parts();
+    booking_settings::table.find(tenant_id).select(BookingSettingsRow::as_select()).first(conn).optional()
+}
+
+/// Writes the tenant's row (insert or update).
+pub fn set_settings(tx: &mut TenantTx<'_>, confirm_open_events: bool, link_hours: i32, now: NaiveDateTime) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
+    let changed = diesel::update(booking_settings::table.find(tenant_id))
+        .set((
+            booking_settings::confirm_open_events.eq(confirm_open_events),
+            booking_settings::link_hours.eq(link_hours),
+            booking_settings::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if changed > 0 {
+        return Ok(changed);
+    }
+    let row = BookingSettingsRow { tenant_id: tenant_id.to_owned(), confirm_open_events, link_hours, updated_at: now };
+    diesel::insert_into(booking_settings::table).values(&row).execute(conn)
 }

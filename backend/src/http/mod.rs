@@ -145,6 +145,7 @@ pub fn build_app(
                     web::scope("/public")
                         .service(events::public_get)
                         .service(bookings::book)
+                        .service(bookings::confirm)
                         .service(portal::request_link)
                         .service(portal::redeem),
                 )

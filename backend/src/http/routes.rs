@@ -99,7 +99,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::tenants::routes::get, crate::tenants::routes::set,
         crate::events::routes::list, crate::events::routes::create, crate::events::routes::get, crate::events::routes::update,
         crate::events::routes::publish, crate::events::routes::public_get,
-        crate::bookings::routes::book, crate::bookings::routes::list, crate::bookings::routes::csv, crate::bookings::routes::cancel,
+        crate::bookings::routes::book, crate::bookings::routes::confirm, crate::bookings::routes::list, crate::bookings::routes::csv, crate::bookings::routes::cancel,
         crate::bookings::routes::move_booking, crate::bookings::routes::search, crate::bookings::routes::settings, crate::bookings::routes::set_settings,
         crate::portal::routes::request_link, crate::portal::routes::redeem, crate::portal::routes::me, crate::portal::routes::bookings,
         crate::portal::routes::cancel, crate::portal::routes::export, crate::portal::routes::create_request, crate::portal::routes::requests,

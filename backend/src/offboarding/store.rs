@@ -11,7 +11,7 @@ use crate::auth::model::Membership;
 use crate::bookings::model::{BookingRow, ParticipantRow};
 use crate::companies::model::Company;
 use crate::db::schema::{
-    attendance, audit_entries, bookings, card_enrolments, cards, companies, device_enrolments, device_nonces, device_taps, devices,
+    attendance, audit_entries, booking_holds, bookings, card_enrolments, cards, companies, device_enrolments, device_nonces, device_taps, devices,
     event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox, memberships, participant_sessions,
     participant_terms, participants, sessions, subject_requests, tenant_keys, tenant_offboardings, tenants,
 };
@@ -101,6 +101,7 @@ pub fn delete_tenant_data(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryRes
     delete!("sign_in_links", magic_links);
     delete!("portal_sessions", participant_sessions);
     delete!("subject_requests", subject_requests);
+    delete!("booking_requests", booking_holds);
     delete!("bookings", bookings);
     delete!("participants", participants);
     delete!("event_instructors", event_instructors);

@@ -27,11 +27,26 @@ use crate::tenants::service::keys;
 /// How long a sign-in link works (TOM ACC-2: at most 10 minutes).
 pub const LINK_MINUTES: i64 = 10;
 
+/// A new link token (256 random bits, base64url) and the SHA-256 that is stored: sign-in
+/// and booking confirmation links alike (TOM ACC-2).
+pub fn new_link_token() -> (String, Vec<u8>) {
+    let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+/// A token as the links carry it: base64url, at most 128 characters. Anything else is
+/// refused before any lookup.
+pub fn well_formed_token(token: &str) -> bool {
+    (1..=128).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 pub fn link_invalid() -> AppError {
     AppError::rule(ProblemCode::LinkInvalid, "this sign-in link is unknown, used or expired; ask for a new one")
 }
 
-fn visitor(origin: &Origin, participant_id: Option<&str>) -> AuditContext {
+/// A visitor of a public page: a participant, known or not (`participant_id`).
+pub(crate) fn visitor(origin: &Origin, participant_id: Option<&str>) -> AuditContext {
     AuditContext {
         actor: Actor { kind: ActorKind::Participant, id: participant_id.map(str::to_owned), role: None },
         at: origin.at,
@@ -75,13 +90,13 @@ pub fn send_link(state: &AppState, origin: &Origin, tenant: &Tenant, scope: &Ten
             )?;
             return Ok(());
         };
-        let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
+        let (token, hash) = new_link_token();
         let link = MagicLinkRow {
             id: Uuid::now_v7().to_string(),
             tenant_id: scope.tenant_id().to_owned(),
             participant_id: participant.id.clone(),
             email_index: index,
-            token_hash: token_hash(&token),
+            token_hash: hash,
             created_at: now,
             expires_at: now + Duration::minutes(LINK_MINUTES),
             used_at: None,

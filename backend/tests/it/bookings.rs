@@ -9,7 +9,10 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::common::{sensitive, test_app_with, MailSink, TestApp, TestDb};
-use crate::fixtures::{admin, call, database_dump, event_body, json_of, login, member, public, published_event, sign_in, tenant, PASSWORD};
+use crate::fixtures::{
+    admin, book_confirmed, call, confirmation_token, database_dump, event_body, json_of, login, member, outbox_mail, public,
+    published_event, sign_in, tenant, PASSWORD,
+};
 
 /// A participant's request with their bearer token.
 fn portal(method: &str, uri: &str, token: &str) -> test::TestRequest {
@@ -33,17 +36,26 @@ fn app_with_limits(mail: Option<&MailSink>) -> TestApp {
 /// Rows in the tables a booking writes, to prove refused input writes nothing.
 fn row_counts(db: &TestDb) -> Vec<i64> {
     let mut conn = db.inspect();
-    ["participants", "participant_terms", "bookings", "mail_outbox", "magic_links", "participant_sessions", "subject_requests"]
-        .iter()
-        .map(|t| {
-            #[derive(QueryableByName)]
-            struct N {
-                #[diesel(sql_type = diesel::sql_types::BigInt)]
-                n: i64,
-            }
-            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {t}")).get_result::<N>(&mut conn).expect("count").n
-        })
-        .collect()
+    [
+        "participants",
+        "participant_terms",
+        "bookings",
+        "mail_outbox",
+        "magic_links",
+        "participant_sessions",
+        "subject_requests",
+        "booking_holds",
+    ]
+    .iter()
+    .map(|t| {
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {t}")).get_result::<N>(&mut conn).expect("count").n
+    })
+    .collect()
 }
 
 fn statuses(db: &TestDb, event: &str) -> (i64, i64) {
@@ -81,8 +93,18 @@ fn mailed_link(app: &TestApp, sink: &MailSink, to: &str, marker: &str) -> String
     mail.split_whitespace().find(|w| w.contains(marker)).expect("link").to_owned()
 }
 
+/// Holds of an event: (all, those keeping a seat).
+fn holds(db: &TestDb, event: &str) -> (i64, i64) {
+    use anwesend::db::schema::booking_holds::dsl as h;
+    let mut conn = db.inspect();
+    let all = h::booking_holds.filter(h::event_id.eq(event)).count().get_result::<i64>(&mut conn).expect("count");
+    let seats =
+        h::booking_holds.filter(h::event_id.eq(event)).filter(h::seat.eq(true)).count().get_result::<i64>(&mut conn).expect("count");
+    (all, seats)
+}
+
 #[actix_web::test]
-async fn avail_5_capacity_holds_under_500_concurrent_bookings_and_a_cancellation_promotes_one() {
+async fn avail_5_capacity_holds_under_500_concurrent_requests_and_confirmations_and_a_cancellation_promotes_one() {
     let app = app_with_limits(None);
     let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     // The default pool of 4 connections keeps 500 waiting requests in line, not failing.
@@ -90,22 +112,36 @@ async fn avail_5_capacity_holds_under_500_concurrent_bookings_and_a_cancellation
     let service = test::init_service(build_app(state)).await;
     let staff = sign_in(&service, "leitung@verein-a.example").await;
     let event = published_event(&service, &staff, event_body("Sommerfest", 50, true)).await;
+    let ip = |i: usize| format!("10.0.{}.{}", i / 250, i % 250);
 
+    // 500 requests at once: each is held, the first 50 with a seat; nobody is booked yet.
     let requests = (0..500).map(|i| {
-        let req = public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), &format!("10.0.{}.{}", i / 250, i % 250))
+        let req = public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), &ip(i))
             .set_json(booking(&format!("Gast Nummer{i}"), &format!("gast{i}@example.net")));
         call(&service, req)
     });
-    let answers = futures_util::future::join_all(requests).await;
+    for (status, _, body) in futures_util::future::join_all(requests).await {
+        assert!(!status.is_server_error(), "no 5xx under contention: {status} {}", String::from_utf8_lossy(&body));
+        assert_eq!((status, json_of(&body)), (StatusCode::ACCEPTED, json!({ "message": "check_mail" })));
+    }
+    assert_eq!(holds(&app.db, &event), (500, 50), "every request held, 50 of them with a seat");
+    assert_eq!(statuses(&app.db, &event), (0, 0), "nothing booked before the links are opened");
+
+    // All 500 links opened at once: exactly 50 seats, the rest on the waiting list.
+    let tokens: Vec<String> = (0..500).map(|i| confirmation_token(&app, "verein-a", &format!("gast{i}@example.net"))).collect();
+    let confirmations = tokens.iter().enumerate().map(|(i, token)| {
+        call(&service, public("POST", "/api/v1/public/verein-a/bookings/confirm", &ip(i)).set_json(json!({ "token": token })))
+    });
     let mut by_status = std::collections::HashMap::new();
-    for (status, _, body) in &answers {
-        assert!(!status.is_server_error(), "no 5xx under contention: {status} {}", String::from_utf8_lossy(body));
-        assert_eq!(*status, StatusCode::CREATED, "{}", String::from_utf8_lossy(body));
-        *by_status.entry(json_of(body)["status"].as_str().unwrap_or_default().to_owned()).or_insert(0) += 1;
+    for (status, _, body) in futures_util::future::join_all(confirmations).await {
+        assert!(!status.is_server_error(), "no 5xx under contention: {status} {}", String::from_utf8_lossy(&body));
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        *by_status.entry(json_of(&body)["status"].as_str().unwrap_or_default().to_owned()).or_insert(0) += 1;
     }
     assert_eq!(by_status.get("confirmed"), Some(&50), "{by_status:?}");
     assert_eq!(by_status.get("waiting"), Some(&450), "{by_status:?}");
     assert_eq!(statuses(&app.db, &event), (50, 450), "the database agrees");
+    assert_eq!(holds(&app.db, &event), (0, 0), "every hold used up");
 
     // Cancelling one confirmed seat moves exactly the first in line up.
     let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
@@ -126,13 +162,33 @@ async fn avail_5_capacity_holds_under_500_concurrent_bookings_and_a_cancellation
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(statuses(&app.db, &event), (50, 449));
 
-    // Without a waiting list a full event refuses, and says so.
+    // Without a waiting list a full event takes no more requests; the mail says so.
     let small = published_event(&service, &staff, event_body("Kleiner Kurs", 1, false)).await;
     let uri = format!("/api/v1/public/verein-a/events/{small}/bookings");
-    let (status, _, _) = call(&service, public("POST", &uri, "10.1.0.1").set_json(booking("Erste Person", "erste@example.net"))).await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, _, body) = call(&service, public("POST", &uri, "10.1.0.2").set_json(booking("Zweite Person", "zweite@example.net"))).await;
-    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::CONFLICT, Some("event_full")));
+    let (status, first) =
+        book_confirmed(&app, &service, "verein-a", &small, booking("Erste Person", "erste@example.net"), "10.1.0.1").await;
+    assert_eq!((status, first["status"].as_str()), (StatusCode::OK, Some("confirmed")));
+    let (status, _, _) = call(&service, public("POST", &uri, "10.1.0.2").set_json(booking("Zweite Person", "zweite@example.net"))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let told = outbox_mail(&app, "verein-a", "zweite@example.net", "booking_refused").expect("told by mail");
+    assert!(told.text.contains("ausgebucht"), "{}", told.text);
+    assert_eq!((statuses(&app.db, &small), holds(&app.db, &small)), ((1, 0), (0, 0)));
+
+    // A hold keeps its seat from others until it expires, then the seat is free again.
+    let pair = published_event(&service, &staff, event_body("Zu zweit", 1, true)).await;
+    let uri = format!("/api/v1/public/verein-a/events/{pair}/bookings");
+    call(&service, public("POST", &uri, "10.1.0.3").set_json(booking("Hanna Halter", "hanna@example.net"))).await;
+    let hanna = confirmation_token(&app, "verein-a", "hanna@example.net");
+    let (status, ida) = book_confirmed(&app, &service, "verein-a", &pair, booking("Ida Später", "ida@example.net"), "10.1.0.4").await;
+    assert_eq!((status, ida["status"].as_str()), (StatusCode::OK, Some("waiting")), "Hanna's hold keeps the seat");
+    app.clock.advance(Duration::hours(24) + Duration::seconds(1));
+    let confirm = |token: &str| public("POST", "/api/v1/public/verein-a/bookings/confirm", "10.1.0.3").set_json(json!({ "token": token }));
+    let (status, _, body) = call(&service, confirm(&hanna)).await;
+    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::NOT_FOUND, Some("link_invalid")), "expired after 24 hours");
+    // The next request frees the expired hold's seat: Ida moves up, the newcomer waits.
+    let (status, jan) = book_confirmed(&app, &service, "verein-a", &pair, booking("Jan Neu", "jan@example.net"), "10.1.0.5").await;
+    assert_eq!((status, jan["status"].as_str()), (StatusCode::OK, Some("waiting")));
+    assert_eq!(statuses(&app.db, &pair), (1, 1), "Ida moved up into the freed seat");
 }
 
 #[actix_web::test]
@@ -224,16 +280,13 @@ async fn priv_5_bad_booking_input_is_refused_with_problem_json_and_writes_nothin
 
     // Hostile but valid text is stored as data and comes back unchanged.
     let hostile = "Robert'); DROP TABLE bookings;-- <b>";
-    let (status, _, body) =
-        call(&service, public("POST", &uri(&event), "198.51.100.5").set_json(booking(hostile, "bobby@example.net"))).await;
-    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&body));
-    let (status, _, body) =
+    let (status, body) = book_confirmed(&app, &service, "verein-a", &event, booking(hostile, "bobby@example.net"), "198.51.100.5").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, _) =
         call(&service, public("POST", &uri(&event), "198.51.100.5").set_json(booking("Bobby Zweitname", "Bobby@Example.net"))).await;
-    assert_eq!(
-        (status, json_of(&body)["code"].as_str()),
-        (StatusCode::CONFLICT, Some("already_booked")),
-        "one booking per email and event"
-    );
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let told = outbox_mail(&app, "verein-a", "bobby@example.net", "booking_refused").expect("one booking per email and event");
+    assert!(told.text.contains("bereits eine Buchung"), "{}", told.text);
     let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
     assert_eq!(json_of(&list)[0]["name"], hostile);
 
@@ -276,13 +329,9 @@ async fn acc_2_magic_links_are_single_use_short_lived_tenant_bound_and_never_aud
     let service = app.service().await;
     let staff = sign_in(&service, "leitung@verein-a.example").await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
-    let (status, _, _) = call(
-        &service,
-        public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5")
-            .set_json(booking("Anna Beispiel", "anna@example.org")),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) =
+        book_confirmed(&app, &service, "verein-a", &event, booking("Anna Beispiel", "anna@example.org"), "198.51.100.5").await;
+    assert_eq!(status, StatusCode::OK);
     let request_link = || {
         public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.6")
             .set_json(json!({ "email": "Anna@Example.org", "language": "en" }))
@@ -323,7 +372,7 @@ async fn acc_2_magic_links_are_single_use_short_lived_tenant_bound_and_never_aud
     assert_eq!(status, StatusCode::ACCEPTED);
     let links = |all: &[String]| {
         all.iter()
-            .flat_map(|m| m.split_whitespace().filter(|w| w.contains("token=")).map(str::to_owned).collect::<Vec<_>>())
+            .flat_map(|m| m.split_whitespace().filter(|w| w.contains("login?token=")).map(str::to_owned).collect::<Vec<_>>())
             .collect::<Vec<_>>()
     };
     let all_links = links(&deliver_until(&app, &sink, |all| links(all).len() >= 2));
@@ -357,11 +406,7 @@ async fn input_6_organisers_see_each_confirmation_mail_sent_or_bounced() {
     let staff = sign_in(&service, "leitung@verein-a.example").await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
     for (name, email) in [("Anna Beispiel", "anna@example.org"), ("Falsche Adresse", "bounce-me@example.net")] {
-        call(
-            &service,
-            public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(booking(name, email)),
-        )
-        .await;
+        book_confirmed(&app, &service, "verein-a", &event, booking(name, email), "198.51.100.5").await;
     }
     let mail_status =
         |list: &Value, email: &str| list.as_array().expect("list").iter().find(|b| b["email"] == email).map(|b| b["mail_status"].clone());
@@ -376,7 +421,8 @@ async fn input_6_organisers_see_each_confirmation_mail_sent_or_bounced() {
         Some(json!("bounced")),
         "the server refused the mailbox: no retries, shown as bounced"
     );
-    let message = sink.message_to("anna@example.org");
+    let message =
+        sink.messages().into_iter().find(|m| is_to(m, "anna@example.org") && m.contains("Ihre Buchung ist best")).expect("the confirmation mail");
     assert!(
         message.contains("Ihre Buchung ist best") && message.contains("Lauftreff") && message.contains("2026-12-14 18:00"),
         "{message}"
@@ -396,12 +442,7 @@ async fn acc_4_magic_link_requests_answer_alike_for_unknown_emails_and_are_rate_
     let service = app.service().await;
     let staff = sign_in(&service, "leitung@verein-a.example").await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
-    call(
-        &service,
-        public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5")
-            .set_json(booking("Anna Beispiel", "anna@example.org")),
-    )
-    .await;
+    book_confirmed(&app, &service, "verein-a", &event, booking("Anna Beispiel", "anna@example.org"), "198.51.100.5").await;
     anwesend::notify::deliver_due(&app.state).expect("deliver");
     let before = sink.messages().len();
 
@@ -458,16 +499,14 @@ async fn pseudo_1_a_database_dump_holds_no_participant_plaintext() {
     ];
     for (name, email, phone, note) in fixtures {
         let body = json!({ "name": name, "email": email, "phone": phone, "note": note, "consent": true });
-        let (status, _, answer) =
-            call(&service, public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(body))
-                .await;
-        assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&answer));
+        let (status, answer) = book_confirmed(&app, &service, "verein-a", &event, body, "198.51.100.5").await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
     }
     // Mail delivered (payload dropped), a link requested and used, a request and an opt-out reason stored.
     anwesend::notify::deliver_due(&app.state).expect("deliver");
     call(&service, public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.5").set_json(json!({ "email": "anna@example.org" })))
         .await;
-    let token = mailed_link(&app, &sink, "anna@example.org", "token=").rsplit_once("token=").expect("token").1.to_owned();
+    let token = mailed_link(&app, &sink, "anna@example.org", "login?token=").rsplit_once("token=").expect("token").1.to_owned();
     let (_, _, session) =
         call(&service, public("POST", "/api/v1/public/verein-a/magic-link/redeem", "198.51.100.5").set_json(json!({ "token": token })))
             .await;
@@ -531,18 +570,16 @@ async fn rights_1_the_portal_lists_cancels_exports_and_takes_requests_and_opt_ou
     let service = app.service().await;
     let staff = sign_in(&service, "leitung@verein-a.example").await;
     let event = published_event(&service, &staff, event_body("Lauftreff", 1, true)).await;
-    let book = |name: &str, email: &str| {
-        public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5")
-            .set_json(json!({ "name": name, "email": email, "consent": true, "note": "Hallo", "language": "en" }))
-    };
-    call(&service, book("Anna Beispiel", "anna@example.org")).await;
-    call(&service, book("Carl Nachrücker", "carl@example.net")).await;
+    for (name, email) in [("Anna Beispiel", "anna@example.org"), ("Carl Nachrücker", "carl@example.net")] {
+        let body = json!({ "name": name, "email": email, "consent": true, "note": "Hallo", "language": "en" });
+        book_confirmed(&app, &service, "verein-a", &event, body, "198.51.100.5").await;
+    }
     let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
     let carls = json_of(&list)[1]["id"].as_str().expect("carl").to_owned();
 
     call(&service, public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.5").set_json(json!({ "email": "anna@example.org" })))
         .await;
-    let token = mailed_link(&app, &sink, "anna@example.org", "token=").rsplit_once("token=").expect("token").1.to_owned();
+    let token = mailed_link(&app, &sink, "anna@example.org", "login?token=").rsplit_once("token=").expect("token").1.to_owned();
     let (_, _, session) =
         call(&service, public("POST", "/api/v1/public/verein-a/magic-link/redeem", "198.51.100.5").set_json(json!({ "token": token })))
             .await;
@@ -627,12 +664,8 @@ async fn sep_3_organisers_search_move_and_export_while_instructors_and_company_a
         (&company, "Dora Formel", "dora@example.net"),
         (&other, "Emil Ohnekurs", "emil@example.net"),
     ] {
-        let (status, _, _) = call(
-            &service,
-            public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5").set_json(booking(name, email)),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED);
+        let (status, _) = book_confirmed(&app, &service, "verein-a", event, booking(name, email), "198.51.100.5").await;
+        assert_eq!(status, StatusCode::OK);
     }
 
     for (email, visible) in [("trainer@verein-a.example", &taught), ("personal@acme.example", &company)] {
@@ -676,12 +709,7 @@ async fn sep_3_organisers_search_move_and_export_while_instructors_and_company_a
     assert_eq!(statuses(&app.db, &taught), (2, 0));
 
     // CSV: every booking, formulas defused.
-    call(
-        &service,
-        public("POST", &format!("/api/v1/public/verein-a/events/{taught}/bookings"), "198.51.100.5")
-            .set_json(booking("=HYPERLINK(\"http://x\")", "formel@example.net")),
-    )
-    .await;
+    book_confirmed(&app, &service, "verein-a", &taught, booking("=HYPERLINK(\"http://x\")", "formel@example.net"), "198.51.100.5").await;
     let (status, headers, csv) = call(&service, orga.request("GET", &format!("/api/v1/events/{taught}/bookings.csv"))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers.get(header::CONTENT_DISPOSITION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("attachment")));
@@ -752,23 +780,27 @@ fn trans_3_sign_in_tokens_and_personal_data_never_reach_the_server_log() {
         Some(json!({ "name": name, "email": email, "consent": true })),
         None,
     );
-    assert_eq!(status, 201, "{body}");
-    let (status, _) = curl(port, "POST", "/api/v1/public/demo/magic-link", Some(json!({ "email": email })), None);
-    assert_eq!(status, 202);
+    assert_eq!(status, 202, "{body}");
     // Development mail lands in files under data_dir/mail.
-    let token = loop {
+    let mailed_token = |marker: &str, what: &str| loop {
         let found = std::fs::read_dir(dir.path().join("mail"))
             .into_iter()
             .flatten()
             .filter_map(Result::ok)
             .filter_map(|f| std::fs::read_to_string(f.path()).ok())
-            .find_map(|m| m.split_whitespace().find_map(|w| w.split_once("login?token=").map(|(_, t)| t.to_owned())));
+            .find_map(|m| m.split_whitespace().find_map(|w| w.split_once(marker).map(|(_, t)| t.to_owned())));
         if let Some(token) = found {
             break token;
         }
-        assert!(started.elapsed() < std::time::Duration::from_secs(90), "no sign-in mail arrived");
+        assert!(started.elapsed() < std::time::Duration::from_secs(90), "no {what} mail arrived");
         std::thread::sleep(std::time::Duration::from_millis(200));
     };
+    let confirmation = mailed_token("confirm?token=", "confirmation");
+    let (status, body) = curl(port, "POST", "/api/v1/public/demo/bookings/confirm", Some(json!({ "token": confirmation })), None);
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = curl(port, "POST", "/api/v1/public/demo/magic-link", Some(json!({ "email": email })), None);
+    assert_eq!(status, 202);
+    let token = mailed_token("login?token=", "sign-in");
     let (status, body) = curl(port, "POST", "/api/v1/public/demo/magic-link/redeem", Some(json!({ "token": token })), None);
     assert_eq!(status, 200, "{body}");
     let session: Value = serde_json::from_str(&body).expect("json");
@@ -780,7 +812,285 @@ fn trans_3_sign_in_tokens_and_personal_data_never_reach_the_server_log() {
 
     let log = std::fs::read_to_string(&log_path).expect("log");
     assert!(log.contains("/api/v1/public/{tenant}/magic-link/redeem"), "requests are logged (by route pattern): {log}");
-    for secret in [token.as_str(), bearer.as_str(), email, name, "Beispiel"] {
+    assert!(log.contains("/api/v1/public/{tenant}/bookings/confirm"), "{log}");
+    for secret in [token.as_str(), confirmation.as_str(), bearer.as_str(), email, name, "Beispiel"] {
         assert!(!log.contains(secret), "TRANS-3: the server log holds {secret:?}");
     }
+}
+
+/// A participant's phone, decrypted (None: none stored).
+fn stored_phone(app: &TestApp, participant: &str) -> Option<String> {
+    use anwesend::db::schema::{participants::dsl as p, tenants::dsl as t};
+    let mut conn = app.db.inspect();
+    let (tenant, phone): (String, Option<Vec<u8>>) =
+        p::participants.filter(p::id.eq(participant)).select((p::tenant_id, p::phone_ciphertext)).first(&mut conn).expect("participant");
+    let _: String = t::tenants.filter(t::id.eq(&tenant)).select(t::id).first(&mut conn).expect("tenant");
+    let keys = anwesend::tenants::service::load_keys(
+        &app.state.db,
+        &app.state.master,
+        &anwesend::db::TenantScope::named_by_operator(tenant.as_str()),
+    )
+    .expect("keys");
+    phone.map(|c| keys.decrypt("participants", "phone", participant, &c).expect("phone").to_string())
+}
+
+#[actix_web::test]
+async fn priv_1_public_booking_answers_alike_for_new_booked_and_restricted_people_and_changes_nothing() {
+    let app = app_with_limits(None);
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
+    let first = published_event(&service, &staff, event_body("Lauftreff", 10, true)).await;
+    let event = published_event(&service, &staff, event_body("Yoga", 10, true)).await;
+    // Known people: Anna (booked for `event` already), Bruno (known, not booked), Rita (restricted).
+    let person = |name: &str, email: &str, phone: &str| json!({ "name": name, "email": email, "phone": phone, "consent": true });
+    let (_, anna) =
+        book_confirmed(&app, &service, "verein-a", &event, person("Anna Beispiel", "anna@example.org", "0301111"), "10.2.0.1").await;
+    let (_, bruno) =
+        book_confirmed(&app, &service, "verein-a", &first, person("Bruno Bekannt", "bruno@example.net", "0302222"), "10.2.0.2").await;
+    let (_, rita) =
+        book_confirmed(&app, &service, "verein-a", &first, person("Rita Ruhe", "rita@example.net", "0303333"), "10.2.0.3").await;
+    let participant_of = |booking: &Value| -> String {
+        use anwesend::db::schema::bookings::dsl as b;
+        b::bookings
+            .filter(b::id.eq(booking["booking_id"].as_str().expect("id")))
+            .select(b::participant_id)
+            .first(&mut app.db.inspect())
+            .expect("b")
+    };
+    let (anna, bruno, rita) = (participant_of(&anna), participant_of(&bruno), participant_of(&rita));
+    let (status, _, _) =
+        call(&service, staff.request("PUT", &format!("/api/v1/participants/{rita}/restriction")).set_json(json!({ "restricted": true })))
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    let audit_before = app.db.audit_text().len();
+    let links_before = links_mailed(&app.db);
+    let participants_before: Vec<(String, chrono::NaiveDateTime)> = {
+        use anwesend::db::schema::participants::dsl as p;
+        p::participants.select((p::id, p::updated_at)).order(p::id).load(&mut app.db.inspect()).expect("participants")
+    };
+
+    // A stranger books in each one's name, with a phone number of their own.
+    let uri = format!("/api/v1/public/verein-a/events/{event}/bookings");
+    let mut answers = Vec::new();
+    for (i, email) in ["neu@example.net", "bruno@example.net", "anna@example.org", "rita@example.net"].iter().enumerate() {
+        let (status, headers, body) =
+            call(&service, public("POST", &uri, &format!("10.2.1.{i}")).set_json(person("Fremde Person", email, "0179 666666"))).await;
+        answers.push((status, headers.get(header::CONTENT_TYPE).cloned(), body));
+    }
+    for answer in &answers {
+        assert_eq!(answer, &answers[0], "one answer for new, known, booked and restricted people");
+    }
+    assert_eq!(answers[0].0, StatusCode::ACCEPTED);
+    assert_eq!(json_of(&answers[0].2), json!({ "message": "check_mail" }));
+
+    // Nothing about a known person changed, and nothing claims they did anything.
+    let participants_after: Vec<(String, chrono::NaiveDateTime)> = {
+        use anwesend::db::schema::participants::dsl as p;
+        p::participants.select((p::id, p::updated_at)).order(p::id).load(&mut app.db.inspect()).expect("participants")
+    };
+    assert_eq!(participants_after, participants_before, "no participant made or changed by the form");
+    assert_eq!(stored_phone(&app, &bruno).as_deref(), Some("0302222"), "Bruno's phone is his own");
+    assert_eq!(stored_phone(&app, &anna).as_deref(), Some("0301111"));
+    assert_eq!(statuses(&app.db, &event), (1, 0), "only Anna's own booking");
+    let new_entries: Vec<String> = app.db.audit_text().split_off(audit_before);
+    assert_eq!(new_entries.len(), 4, "{new_entries:?}");
+    for entry in &new_entries {
+        assert!(entry.contains("booking.requested"), "{entry}");
+        for someone in [&anna, &bruno, &rita] {
+            assert!(!entry.contains(someone.as_str()), "no entry names a known person: {entry}");
+        }
+    }
+
+    // The mails say what happened, each to its address.
+    let mail = |to: &str, purpose: &str| outbox_mail(&app, "verein-a", to, purpose).map(|m| m.text);
+    assert!(mail("neu@example.net", "booking_link").is_some_and(|t| t.contains("/#/p/verein-a/confirm?token=")));
+    assert!(mail("bruno@example.net", "booking_link").is_some_and(|t| t.contains("Wenn Sie nicht gebucht haben")));
+    assert!(mail("anna@example.org", "booking_refused").is_some_and(|t| t.contains("bereits eine Buchung")));
+    assert!(mail("rita@example.net", "booking_refused").is_some_and(|t| t.contains("zurzeit nicht möglich")));
+    assert_eq!(links_mailed(&app.db) - links_before, 2, "links to the new address and Bruno only");
+
+    // Bruno opens his link: booked as he is; the stranger's phone stays with that booking only.
+    let (status, _, body) = call(
+        &service,
+        public("POST", "/api/v1/public/verein-a/bookings/confirm", "10.2.2.1")
+            .set_json(json!({ "token": confirmation_token(&app, "verein-a", "bruno@example.net") })),
+    )
+    .await;
+    assert_eq!((status, json_of(&body)["status"].as_str()), (StatusCode::OK, Some("confirmed")), "{}", String::from_utf8_lossy(&body));
+    assert_eq!(stored_phone(&app, &bruno).as_deref(), Some("0302222"), "confirming changes no stored data either");
+    assert!(!app.db.audit_text().iter().any(|r| r.contains("participant.updated")), "no entry claims a person changed their data");
+
+    // With the confirmation step off, a new address books an open event at once; known
+    // people still confirm by link, and the answer is the same.
+    let (status, _, settings) = call(
+        &service,
+        staff
+            .request("PUT", "/api/v1/tenant/booking")
+            .set_json(json!({ "consent_text": "Ich willige ein.", "confirm_open_events": false })),
+    )
+    .await;
+    assert_eq!((status, json_of(&settings)["confirm_open_events"].as_bool()), (StatusCode::OK, Some(false)));
+    assert_eq!(json_of(&settings)["link_hours"], 24);
+    assert!(app.db.audit_text().iter().any(|r| r.contains("tenant.booking_settings_changed") && r.contains("confirm_open_events")));
+    let open = published_event(&service, &staff, event_body("Offener Abend", 10, true)).await;
+    let uri = format!("/api/v1/public/verein-a/events/{open}/bookings");
+    let mut off = Vec::new();
+    for (i, email) in ["sofort@example.net", "bruno@example.net", "rita@example.net"].iter().enumerate() {
+        let (status, _, body) =
+            call(&service, public("POST", &uri, &format!("10.2.3.{i}")).set_json(person("Fremde Person", email, "0179 666666"))).await;
+        off.push((status, body));
+    }
+    assert!(off.iter().all(|a| a == &answers_body(&answers[0])), "the same answer with the step off");
+    assert_eq!(statuses(&app.db, &open), (1, 0), "the new address is booked at once, Bruno is not");
+    assert!(mail("sofort@example.net", "booking_confirmation").is_some_and(|t| t.contains("Ihre Buchung ist bestätigt")));
+    assert!(mail("bruno@example.net", "booking_link").is_some_and(|t| t.contains("Offener Abend")));
+    assert_eq!(stored_phone(&app, &bruno).as_deref(), Some("0302222"));
+}
+
+fn links_mailed(db: &TestDb) -> i64 {
+    use anwesend::db::schema::mail_outbox::dsl as m;
+    m::mail_outbox.filter(m::purpose.eq("booking_link")).count().get_result(&mut db.inspect()).expect("count")
+}
+
+fn answers_body(answer: &(StatusCode, Option<header::HeaderValue>, Vec<u8>)) -> (StatusCode, Vec<u8>) {
+    (answer.0, answer.2.clone())
+}
+
+#[actix_web::test]
+async fn acc_2_booking_confirmation_links_are_single_use_hashed_and_expire() {
+    let app = app_with_limits(None);
+    let (a, b) = (tenant(&app, "verein-a"), tenant(&app, "verein-b"));
+    admin(&app, &a, "leitung@verein-a.example");
+    admin(&app, &b, "leitung@verein-b.example");
+    let service = app.service().await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
+    let event = published_event(&service, &staff, event_body("Lauftreff", 1, true)).await;
+    let uri = format!("/api/v1/public/verein-a/events/{event}/bookings");
+    let confirm = |slug: &str, token: &str| {
+        public("POST", &format!("/api/v1/public/{slug}/bookings/confirm"), "198.51.100.6").set_json(json!({ "token": token }))
+    };
+
+    call(&service, public("POST", &uri, "198.51.100.6").set_json(booking("Anna Beispiel", "anna@example.org"))).await;
+    let token = confirmation_token(&app, "verein-a", "anna@example.org");
+    assert!(token.len() >= 43, "256 random bits, base64url: {token}");
+    // Stored hashed: the token is nowhere in the database, its SHA-256 is.
+    let dump = database_dump(&app.db);
+    assert!(!String::from_utf8_lossy(&dump).contains(&token), "the token is not stored");
+    let stored: Vec<Vec<u8>> = {
+        use anwesend::db::schema::booking_holds::dsl as h;
+        h::booking_holds.select(h::token_hash).load(&mut app.db.inspect()).expect("holds")
+    };
+    assert_eq!(stored, vec![anwesend::auth::service::token_hash(&token)]);
+    assert_eq!(holds(&app.db, &event), (1, 1), "the hold keeps the one seat");
+
+    // Another tenant's page and a tampered token do not work; the right one works once.
+    let mut tampered = token.clone();
+    let last = tampered.pop().expect("char");
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    for (slug, t) in [("verein-b", token.as_str()), ("verein-a", tampered.as_str())] {
+        let (status, _, body) = call(&service, confirm(slug, t)).await;
+        assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::NOT_FOUND, Some("link_invalid")), "{slug} {t}");
+    }
+    let (status, _, body) = call(&service, confirm("verein-a", &token)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let body = json_of(&body);
+    assert_eq!((body["status"].as_str(), body["title"].as_str()), (Some("confirmed"), Some("Lauftreff")));
+    assert_eq!(statuses(&app.db, &event), (1, 0));
+    let (status, _, body) = call(&service, confirm("verein-a", &token)).await;
+    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::NOT_FOUND, Some("link_invalid")), "a used link does not work twice");
+    assert_eq!(statuses(&app.db, &event), (1, 0));
+
+    // The tenant's expiry: 2 hours. A link opened later is refused, and its seat is free again.
+    let (status, _, _) = call(
+        &service,
+        staff.request("PUT", "/api/v1/tenant/booking").set_json(json!({ "consent_text": "Ich willige ein.", "link_hours": 2 })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let second = published_event(&service, &staff, event_body("Einzelstunde", 1, false)).await;
+    let uri = format!("/api/v1/public/verein-a/events/{second}/bookings");
+    call(&service, public("POST", &uri, "198.51.100.6").set_json(booking("Carla Spät", "carla@example.net"))).await;
+    let late = confirmation_token(&app, "verein-a", "carla@example.net");
+    assert!(outbox_mail(&app, "verein-a", "carla@example.net", "booking_link").is_some_and(|m| m.text.contains("2 Stunden")));
+    call(&service, public("POST", &uri, "198.51.100.6").set_json(booking("Dora Direkt", "dora@example.net"))).await;
+    assert!(
+        outbox_mail(&app, "verein-a", "dora@example.net", "booking_refused").is_some_and(|m| m.text.contains("ausgebucht")),
+        "Carla's hold keeps the only seat"
+    );
+    app.clock.advance(Duration::hours(2));
+    let (status, _, body) = call(&service, confirm("verein-a", &late)).await;
+    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::NOT_FOUND, Some("link_invalid")), "expired");
+    let (status, dora) =
+        book_confirmed(&app, &service, "verein-a", &second, booking("Dora Direkt", "dora@example.net"), "198.51.100.6").await;
+    assert_eq!((status, dora["status"].as_str()), (StatusCode::OK, Some("confirmed")), "the expired hold freed its seat");
+    assert_eq!((statuses(&app.db, &second), holds(&app.db, &second)), ((1, 0), (0, 0)), "the expired hold is gone");
+    assert_eq!(statuses(&app.db, &event), (1, 0));
+}
+
+#[actix_web::test]
+async fn priv_5_bad_input_to_booking_confirmation_is_refused_and_writes_nothing() {
+    let app = app_with_limits(None);
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
+    let event = published_event(&service, &staff, event_body("Lauftreff", 5, true)).await;
+    call(
+        &service,
+        public("POST", &format!("/api/v1/public/verein-a/events/{event}/bookings"), "198.51.100.5")
+            .set_json(booking("Anna Beispiel", "anna@example.org")),
+    )
+    .await;
+    let token = confirmation_token(&app, "verein-a", "anna@example.org");
+    let uri = "/api/v1/public/verein-a/bookings/confirm";
+    let before = (row_counts(&app.db), app.db.audit_text().len());
+    let bodies = [
+        json!({ "token": "" }),
+        json!({ "token": "x".repeat(129) }),
+        json!({ "token": "A".repeat(10_000) }),
+        json!({ "token": "' OR 1=1 --" }),
+        json!({ "token": format!("{token}\u{0000}") }),
+        json!({ "token": format!("../{token}") }),
+        json!({ "token": format!("{token}%00") }),
+        json!({ "token": "unbekannt" }),
+    ];
+    for body in &bodies {
+        let (status, headers, answer) = call(&service, public("POST", uri, "198.51.100.5").set_json(body)).await;
+        assert_eq!(
+            (status, json_of(&answer)["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("link_invalid")),
+            "{}",
+            &body.to_string()[..40.min(body.to_string().len())]
+        );
+        assert_eq!(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/problem+json"));
+    }
+    for (body, expected) in [
+        (json!({ "token": 42 }), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({ "token": [token.clone()] }), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({ "token": token.clone(), "booking_id": "x" }), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({}), StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (status, _, answer) = call(&service, public("POST", uri, "198.51.100.5").set_json(&body)).await;
+        assert_eq!(status, expected, "{body}: {}", String::from_utf8_lossy(&answer));
+    }
+    let (status, _, _) = call(
+        &service,
+        public("POST", uri, "198.51.100.5").insert_header((header::CONTENT_TYPE, "application/json")).set_payload("{\"token\": "),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) =
+        call(&service, public("POST", uri, "198.51.100.5").set_json(json!({ "token": "B".repeat(10 * 1024 * 1024) }))).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Without the page's Origin nobody confirms in someone's name from another site.
+    let (status, _, _) = call(
+        &service,
+        test::TestRequest::post().uri(uri).peer_addr("198.51.100.5:1".parse().expect("addr")).set_json(json!({ "token": token })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!((row_counts(&app.db), app.db.audit_text().len()), before, "refused confirmations wrote nothing");
+    // The real link still works after all that.
+    let (status, _, _) = call(&service, public("POST", uri, "198.51.100.5").set_json(json!({ "token": token }))).await;
+    assert_eq!(status, StatusCode::OK);
 }

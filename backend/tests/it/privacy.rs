@@ -8,7 +8,9 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::common::{sensitive, test_app_with, Backend};
-use crate::fixtures::{bind_card, call, database_dump, enrol, json_of, public, signed, tap_body, venue};
+use crate::fixtures::{
+    bind_card, book_confirmed, call, confirmation_token, database_dump, enrol, json_of, outbox_mail, public, signed, tap_body, venue,
+};
 
 const REQUEST: Reason<'static> = Reason { code: "erasure_request", text: "Antrag über das Portal", legal_basis: "GDPR Art. 17(1)(a)" };
 
@@ -55,13 +57,10 @@ async fn priv_4_erasure_leaves_no_trace_and_survives_restoring_an_older_database
     assert!(!String::from_utf8_lossy(&list).contains("Ottilie"), "the seat stays taken, anonymously");
     assert_eq!(json_of(&list).as_array().map(Vec::len), Some(1));
     // The same email books again as a new person, not as the erased one.
-    let (status, _, _) = call(
-        &service,
-        public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.5")
-            .set_json(json!({ "name": name, "email": email, "consent": true })),
-    )
-    .await;
-    assert_eq!(status.as_u16(), 201);
+    let (status, _) =
+        book_confirmed(&app, &service, "verein-a", &v.event, json!({ "name": name, "email": email, "consent": true }), "198.51.100.5")
+            .await;
+    assert_eq!(status.as_u16(), 200);
 
     // The deletion log says what, how much and why, the audit chain still verifies.
     let log: Vec<(String, i64, Option<String>, String)> = {
@@ -163,9 +162,11 @@ async fn rights_2_the_request_queue_restricts_and_erases_with_one_action_and_tel
     assert_eq!(status.as_u16(), 409, "once");
 
     // Restricted: no booking, no check-in (not even the first name), no mail.
+    let (status, _, _) = call(&service, book(&email)).await;
+    assert_eq!(status.as_u16(), 202, "the answer does not tell (TOM PRIV-1)");
+    let told = outbox_mail(&app, "verein-a", &email, "booking_refused").expect("the address is told");
+    assert!(told.text.contains("zurzeit nicht möglich"), "{}", told.text);
     let mails = count(&app, "mail_outbox");
-    let (status, _, refused) = call(&service, book(&email)).await;
-    assert_eq!((status.as_u16(), json_of(&refused)["code"].as_str()), (409, Some("restricted")));
     let (_, _, answer) = call(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "tap-r", "04BEEF00112233"))).await;
     assert_eq!((json_of(&answer)["outcome"].as_str(), json_of(&answer)["first_name"].as_str()), (Some("restricted"), None));
     let (status, _, _) = call(&service, v.staff.request("POST", &format!("/api/v1/bookings/{}/cancel", v.booking))).await;
@@ -179,7 +180,14 @@ async fn rights_2_the_request_queue_restricts_and_erases_with_one_action_and_tel
     .await;
     assert_eq!(status.as_u16(), 200);
     let (status, _, _) = call(&service, book(&email)).await;
-    assert_eq!(status.as_u16(), 201);
+    assert_eq!(status.as_u16(), 202);
+    let (status, _, _) = call(
+        &service,
+        public("POST", "/api/v1/public/verein-a/bookings/confirm", "198.51.100.5")
+            .set_json(json!({ "token": confirmation_token(&app, "verein-a", &email) })),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200);
 
     // An access request still open when the person is erased is closed without a mail.
     let (_, _, pending) = call(
@@ -236,13 +244,16 @@ async fn rights_1_the_export_holds_everything_about_the_person_and_restricted_pe
     let (name, email) = (sensitive("Hildegard Wunderlich"), sensitive("hildegard.w@example.org"));
     let v = venue(&app, &service, "verein-a", (&name, &email)).await;
     let other = sensitive("Bertram Nebenan");
-    let (status, _, _) = call(
+    let (status, _) = book_confirmed(
+        &app,
         &service,
-        public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.6")
-            .set_json(json!({ "name": other, "email": sensitive("bertram.n@example.org"), "consent": true })),
+        "verein-a",
+        &v.event,
+        json!({ "name": other, "email": sensitive("bertram.n@example.org"), "consent": true }),
+        "198.51.100.6",
     )
     .await;
-    assert_eq!(status.as_u16(), 201);
+    assert_eq!(status.as_u16(), 200);
     let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
     bind_card(&app, &service, &v.staff, &device, &v.participant, "04ABCDEF012345").await;
     let (_, _, answer) = call(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "tap-e", "04ABCDEF012345"))).await;
@@ -326,13 +337,16 @@ async fn rights_1_a_correction_changes_name_email_and_phone_wherever_the_person_
     let (name, email) = (sensitive("Rosamunde Tippfehler"), sensitive("rosamunde.t@example.org"));
     let v = venue(&app, &service, "verein-a", (&name, &email)).await;
     let other_email = sensitive("konrad.k@example.org");
-    let (status, _, _) = call(
+    let (status, _) = book_confirmed(
+        &app,
         &service,
-        public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.7")
-            .set_json(json!({ "name": sensitive("Konrad Korrekt"), "email": other_email, "consent": true })),
+        "verein-a",
+        &v.event,
+        json!({ "name": sensitive("Konrad Korrekt"), "email": other_email, "consent": true }),
+        "198.51.100.7",
     )
     .await;
-    assert_eq!(status.as_u16(), 201);
+    assert_eq!(status.as_u16(), 200);
     let path = format!("/api/v1/participants/{}", v.participant);
     let updated_at = || -> chrono::NaiveDateTime {
         use anwesend::db::schema::participants::dsl as p;
@@ -378,13 +392,15 @@ async fn rights_1_a_correction_changes_name_email_and_phone_wherever_the_person_
         (Some("Rosamunde Richtig"), Some("+49 30 1234"))
     );
     assert!(export["mails"].as_array().is_some_and(|m| !m.is_empty()), "the booking confirmation moved to the new address");
-    let (status, _, again) = call(
+    let (status, _, _) = call(
         &service,
         public("POST", &format!("/api/v1/public/verein-a/events/{}/bookings", v.event), "198.51.100.8")
             .set_json(json!({ "name": "Rosamunde Richtig", "email": "rosamunde.r@example.org", "consent": true })),
     )
     .await;
-    assert_eq!((status.as_u16(), json_of(&again)["code"].as_str()), (409, Some("already_booked")), "the new address is the same person");
+    assert_eq!(status.as_u16(), 202);
+    let told = outbox_mail(&app, "verein-a", "rosamunde.r@example.org", "booking_refused").expect("a mail says why");
+    assert!(told.text.contains("bereits eine Buchung"), "the new address is the same person: {}", told.text);
     let fields: Vec<String> = {
         use anwesend::db::schema::audit_entries::dsl as a;
         a::audit_entries

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::common::{sensitive, test_app_with, TestApp};
-use crate::fixtures::{admin, call, json_of, login, member, public, published_event, sign_in, tenant, Client, PASSWORD};
+use crate::fixtures::{admin, book_confirmed, call, json_of, login, member, published_event, sign_in, tenant, Client, PASSWORD};
 
 fn fmt(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S").to_string()
@@ -30,18 +30,14 @@ where
 }
 
 /// Books `event` for a new or known person; returns the participant id.
-async fn book<S, B>(service: &S, staff: &Client, slug: &str, event: &str, name: &str, email: &str) -> String
+async fn book<S, B>(app: &TestApp, service: &S, staff: &Client, slug: &str, event: &str, name: &str, email: &str) -> String
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: actix_web::body::MessageBody,
 {
-    let (status, _, booked) = call(
-        service,
-        public("POST", &format!("/api/v1/public/{slug}/events/{event}/bookings"), "198.51.100.5")
-            .set_json(json!({ "name": name, "email": email, "consent": true })),
-    )
-    .await;
-    assert_eq!(status.as_u16(), 201, "{}", String::from_utf8_lossy(&booked));
+    let (status, booked) =
+        book_confirmed(app, service, slug, event, json!({ "name": name, "email": email, "consent": true }), "198.51.100.5").await;
+    assert_eq!(status.as_u16(), 200, "{booked}");
     let (_, _, list) = call(service, staff.request("GET", &format!("/api/v1/events/{event}/bookings"))).await;
     let list = json_of(&list);
     let row = list.as_array().expect("bookings").iter().find(|b| b["email"] == email).expect("the booking is listed");
@@ -89,18 +85,23 @@ async fn priv_6_retention_job_anonymises_exactly_the_due_people() {
     let early = event_at(&service, &staff, "Frühkurs", t0 + Duration::hours(1)).await;
     let late = event_at(&service, &staff, "Spätkurs", t0 + Duration::days(60)).await;
     let early_b = event_at(&service, &staff_b, "Kurs B", t0 + Duration::hours(1)).await;
-    let only_early = book(&service, &staff, "verein-a", &early, &sensitive("Erna Frühauf"), &sensitive("erna.f@example.org")).await;
-    let only_late = book(&service, &staff, "verein-a", &late, &sensitive("Lothar Spät"), &sensitive("lothar.s@example.org")).await;
-    let both = book(&service, &staff, "verein-a", &early, &sensitive("Berta Beides"), &sensitive("berta.b@example.org")).await;
-    assert_eq!(book(&service, &staff, "verein-a", &late, "Berta Beides", "berta.b@example.org").await, both, "one person, two bookings");
-    let restricted = book(&service, &staff, "verein-a", &early, &sensitive("Rudi Gesperrt"), &sensitive("rudi.g@example.org")).await;
+    let only_early = book(&app, &service, &staff, "verein-a", &early, &sensitive("Erna Frühauf"), &sensitive("erna.f@example.org")).await;
+    let only_late = book(&app, &service, &staff, "verein-a", &late, &sensitive("Lothar Spät"), &sensitive("lothar.s@example.org")).await;
+    let both = book(&app, &service, &staff, "verein-a", &early, &sensitive("Berta Beides"), &sensitive("berta.b@example.org")).await;
+    assert_eq!(
+        book(&app, &service, &staff, "verein-a", &late, "Berta Beides", "berta.b@example.org").await,
+        both,
+        "one person, two bookings"
+    );
+    let restricted = book(&app, &service, &staff, "verein-a", &early, &sensitive("Rudi Gesperrt"), &sensitive("rudi.g@example.org")).await;
     let (status, _, _) = call(
         &service,
         staff.request("PUT", &format!("/api/v1/participants/{restricted}/restriction")).set_json(json!({ "restricted": true })),
     )
     .await;
     assert_eq!(status.as_u16(), 200);
-    let in_b = book(&service, &staff_b, "verein-b", &early_b, &sensitive("Bernd Zweitverein"), &sensitive("bernd.z@example.org")).await;
+    let in_b =
+        book(&app, &service, &staff_b, "verein-b", &early_b, &sensitive("Bernd Zweitverein"), &sensitive("bernd.z@example.org")).await;
     // Tenant B keeps participant data for 24 months.
     let (status, _, body) = call(
         &service,
