@@ -4,14 +4,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test;
-use anwesend::auth::totp;
-use anwesend::clock::Clock;
 use anwesend::http::build_app;
 use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::common::{sensitive, test_app, test_app_with, MailSink, TestApp};
-use crate::fixtures::{admin, call, json_of, login, member, sign_in, tenant, Client, PASSWORD};
+use crate::fixtures::{admin, call, json_of, login, member, sign_in, tenant, totp_code as code, Client, PASSWORD};
 
 const NEW_PASSWORD: &str = "Sonnenblume-Kanu-Treppe-7";
 
@@ -29,27 +27,6 @@ fn anonymous(method: &str, uri: &str) -> test::TestRequest {
 fn token_in(mail: &str) -> String {
     let start = mail.find("#/invitation?token=").expect("invitation link in the mail") + "#/invitation?token=".len();
     mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
-}
-
-fn base32_decode(text: &str) -> Vec<u8> {
-    let mut bits = 0u64;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in text.bytes() {
-        let v = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".iter().position(|x| *x == c).expect("base32") as u64;
-        bits = (bits << 5) | v;
-        n += 5;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    out
-}
-
-/// The code an authenticator app shows for `secret` at the app's clock, `steps` later.
-fn code(app: &TestApp, secret: &str, steps: i64) -> String {
-    totp::code_at_step(&base32_decode(secret), totp::step_at(app.clock.now().timestamp()) + steps)
 }
 
 fn count(app: &TestApp, table: &str) -> i64 {
