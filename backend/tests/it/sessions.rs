@@ -382,7 +382,8 @@ async fn acc_6_totp_reenrolment_needs_the_password_and_failures_lock_the_step() 
     app.clock.advance(Duration::seconds(30));
     let (_, pending, me, _) = login(&service, "leitung@verein-a.example", PASSWORD).await;
     assert_eq!(me["stage"], "mfa");
-    let wrong = |n: i64| anwesend::auth::totp::code_at_step(TOTP_SECRET, anwesend::auth::totp::step_at(app.clock.now().timestamp()) + 10 + n);
+    let wrong =
+        |n: i64| anwesend::auth::totp::code_at_step(TOTP_SECRET, anwesend::auth::totp::step_at(app.clock.now().timestamp()) + 10 + n);
     let limit = app.state.config.auth.factor_lock_after_failures as i64;
     for n in 1..limit {
         let (status, _, body) = call(&service, pending.request("POST", "/api/v1/auth/mfa").set_json(json!({ "code": wrong(n) }))).await;
