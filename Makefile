@@ -8,7 +8,7 @@ TARGET_DIR := $(if $(TARGET_DIR),$(TARGET_DIR),target)
 BIN := $(TARGET_DIR)/debug/anwesend
 TEST_PG_URL ?= postgres://anwesend_test:anwesend_test@127.0.0.1:5432/postgres
 
-.PHONY: help run test deps ui server openapi lint test-rust-sqlite test-rust-postgres test-browser bench
+.PHONY: help run test deps ui server openapi lint test-rust-sqlite test-rust-postgres test-browser test-conformance bench
 
 help:
 	@echo "make run    build UI and server, serve http://localhost:8080 (SQLite, demo tenant)"
@@ -35,7 +35,8 @@ openapi: server
 test: deps
 	deploy/dev/postgres.sh
 	deploy/dev/frontend.sh
-	$(MAKE) server lint test-rust-sqlite test-rust-postgres ui test-browser
+	deploy/dev/conformance.sh $(TARGET_DIR)/conformance-venv
+	$(MAKE) server lint test-rust-sqlite test-rust-postgres ui test-browser test-conformance
 
 # Gates: formatted, clippy-clean (warnings are errors; `unwrap_used` denied outside tests),
 # and the committed OpenAPI document and the UI's typed client match the server's code.
@@ -57,6 +58,10 @@ test-rust-postgres:
 
 test-browser:
 	ANWESEND_BIN=$(abspath $(BIN)) node --test tests/browser/
+
+# Property-based API conformance (schemathesis, every check) against a server with data, signed in.
+test-conformance:
+	ANWESEND_BIN=$(abspath $(BIN)) SCHEMATHESIS=$(abspath $(TARGET_DIR))/conformance-venv/bin/schemathesis node tests/conformance/run.mjs
 
 # Performance figures (release build) on SQLite and PostgreSQL: audit append throughput;
 # bookings/s and latency under contention for one event, and the magic-link request, over HTTP;

@@ -78,14 +78,18 @@ pub fn signed_headers(
 
 /// `POST /api/v1/device/enrol` (not signed: the one-time code is the credential).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrolRequest {
     /// The code the admin's screen shows, e.g. `ABCD-EFGH`.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub code: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub agent_version: String,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrolResponse {
     pub device_id: String,
     /// The device secret, hex; shown once, keep it in a file only the agent can read.
@@ -97,6 +101,7 @@ pub struct EnrolResponse {
 
 /// Configuration set on the server, picked up with every heartbeat (TOM DEV-1).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceConfig {
     /// `check_in` or `check_out`.
     pub mode: String,
@@ -110,6 +115,7 @@ pub struct DeviceConfig {
 
 /// `POST /api/v1/device/heartbeat` (signed).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatRequest {
     pub agent_version: String,
@@ -120,6 +126,7 @@ pub struct HeartbeatRequest {
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HeartbeatResponse {
     pub config: DeviceConfig,
     /// The oldest agent version the server still accepts without a warning (TOM DEV-2).
@@ -130,6 +137,7 @@ pub struct HeartbeatResponse {
 
 /// `POST /api/v1/device/taps` (signed): one card tap.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TapRequest {
     /// Unique per tap on this device: a replayed tap (offline queue sent twice) counts once.
@@ -143,6 +151,7 @@ pub struct TapRequest {
 
 /// What a tap did.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TapOutcome {
     CheckedIn,
@@ -173,6 +182,7 @@ impl TapOutcome {
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TapResponse {
     pub outcome: TapOutcome,
     /// First name only, for the greeting (TOM PRIV-1).

@@ -92,9 +92,9 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 }
 
 /// Exchanges an enrolment code for the device id and secret (the agent; not signed,
-/// limited per address).
-#[utoipa::path(post, path = "/api/v1/device/enrol", operation_id = "device_enrol", tag = "devices", request_body(content = Object, description = "anwesend_protocol::EnrolRequest"), responses(
-    (status = 201, body = Object, description = "anwesend_protocol::EnrolResponse"),
+/// limited per address and by the ceiling of unauthenticated requests).
+#[utoipa::path(post, path = "/api/v1/device/enrol", operation_id = "device_enrol", tag = "devices", request_body = anwesend_protocol::EnrolRequest, responses(
+    (status = 201, body = anwesend_protocol::EnrolResponse),
     problems::NotFound,
     problems::Unprocessable,
     problems::TooManyRequests,
@@ -106,7 +106,7 @@ pub async fn enrol(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
     let state = state.into_inner();
     let answer = web::block(move || -> Result<EnrolResponse, ApiError> {
         let origin = facts.origin(&state)?;
-        state.limits.public_per_ip.admit(&origin.ip_key())?;
+        state.limits.admit_public(&origin.ip_key())?;
         Ok(service::enrol(&state, &origin, &input)?)
     })
     .await??;
@@ -124,11 +124,12 @@ async fn signed_call<I: serde::de::DeserializeOwned + Send + 'static, O: Send + 
     Ok(web::block(move || f(&state, &device, &input)).await??)
 }
 
-/// The agent's heartbeat (signed): version, readers, queue; answers with its configuration.
-#[utoipa::path(post, path = "/api/v1/device/heartbeat", operation_id = "device_heartbeat", tag = "devices", request_body(content = Object, description = "anwesend_protocol::HeartbeatRequest"), responses(
-    (status = 200, body = Object, description = "anwesend_protocol::HeartbeatResponse"),
+/// The agent's heartbeat (signed, limited per address): version, readers, queue; answers with its configuration.
+#[utoipa::path(post, path = "/api/v1/device/heartbeat", operation_id = "device_heartbeat", tag = "devices", request_body = anwesend_protocol::HeartbeatRequest, responses(
+    (status = 200, body = anwesend_protocol::HeartbeatResponse),
     problems::Unauthorized,
     problems::Unprocessable,
+    problems::TooManyRequests,
 ))]
 #[post("/heartbeat")]
 pub async fn heartbeat(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
@@ -136,11 +137,12 @@ pub async fn heartbeat(req: HttpRequest, state: web::Data<AppState>, body: web::
     Ok(HttpResponse::Ok().json(answer))
 }
 
-/// One card tap (signed, idempotent by key).
-#[utoipa::path(post, path = "/api/v1/device/taps", operation_id = "device_tap", tag = "devices", request_body(content = Object, description = "anwesend_protocol::TapRequest"), responses(
-    (status = 200, body = Object, description = "anwesend_protocol::TapResponse"),
+/// One card tap (signed, limited per address, idempotent by key).
+#[utoipa::path(post, path = "/api/v1/device/taps", operation_id = "device_tap", tag = "devices", request_body = anwesend_protocol::TapRequest, responses(
+    (status = 200, body = anwesend_protocol::TapResponse),
     problems::Unauthorized,
     problems::Unprocessable,
+    problems::TooManyRequests,
 ))]
 #[post("/taps")]
 pub async fn tap(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
