@@ -115,6 +115,8 @@ try {
     'too_slow',
     '--no-color',
     ...EXCLUDED_OPERATIONS.flatMap((id) => ['--exclude-operation-id', id]),
+    // More arguments for a local investigation, e.g. `--include-operation-id kiosk_stream`.
+    ...(process.env.CONFORMANCE_ARGS ? process.env.CONFORMANCE_ARGS.split(' ') : []),
     ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
   ];
   status = await run(schemathesis, args);
