@@ -36,7 +36,7 @@ describe('second factor required for admins', { timeout: 900_000 }, () => {
       const tenantName = (await admin.page.getByTestId('account-tenant').innerText()).trim();
       await admin.page.getByTestId('nav-account').click();
       await admin.page.getByRole('heading', { level: 2, name: 'Zwei-Faktor-Anmeldung' }).waitFor();
-      await enrolTotp(admin.page);
+      await enrolTotp(admin.page, { wrongPasswordFirst: true });
 
       await openMembersPage(admin.page);
       const required = admin.page.getByTestId('security-mfa-required');
@@ -84,7 +84,7 @@ describe('second factor required for admins', { timeout: 900_000 }, () => {
       assert.deepEqual([audit.status, audit.code], [401, 'mfa_enrolment_required']);
 
       // Enrol: afterwards the account works like any other admin's.
-      const { recoveryCodes } = await enrolTotp(page);
+      const { recoveryCodes } = await enrolTotp(page, { password: SECOND_PASSWORD });
       await waitFor(async () => (await page.getByTestId('mfa-enrol-required').count()) === 0, {
         message: 'the notice goes away',
       });

@@ -115,7 +115,7 @@ describe('staff onboarding', { timeout: 900_000 }, () => {
       // Set up TOTP on the account page.
       await page.getByTestId('nav-account').click();
       await page.getByRole('heading', { level: 2, name: 'Zwei-Faktor-Anmeldung' }).waitFor();
-      const { secret, step: enrolStep, recoveryCodes } = await enrolTotp(page);
+      const { secret, step: enrolStep, recoveryCodes } = await enrolTotp(page, { password: COLLEAGUE_PASSWORD });
 
       // Sign out and in again: now the code step comes after the password.
       await page.getByTestId('sign-out').click();

@@ -1,7 +1,7 @@
 // Helpers shared by the staff-account browser tests (invitations, second factor,
 // members page, tenant switch). Not a test file itself.
 import assert from 'node:assert/strict';
-import { freshTotp, invitationLink, openPage, submitLogin, waitFor } from './harness.mjs';
+import { ADMIN_PASSWORD, freshTotp, invitationLink, openPage, submitLogin, totpCode, waitFor } from './harness.mjs';
 
 /** `{ status, code, body }` of a GET from inside `page` (its session cookie). */
 export async function pageGet(page, path) {
@@ -110,10 +110,12 @@ export async function drawnQrRows(page, size) {
 /**
  * Set up TOTP on the account page (which must be open): "Einrichten", the QR
  * code drawn from the server's matrix, the secret as text, a code computed
- * from that text, and the ten recovery codes shown once.
+ * from that text, the account's password (TOM ACC-6: a session alone cannot
+ * set it; with `wrongPasswordFirst` a wrong one is refused first), and the ten
+ * recovery codes shown once.
  * Returns { secret, step, recoveryCodes }.
  */
-export async function enrolTotp(page) {
+export async function enrolTotp(page, { password = ADMIN_PASSWORD, wrongPasswordFirst = false } = {}) {
   const status = page.getByTestId('mfa-status');
   assert.equal(await status.getAttribute('data-state'), 'off');
   const setupAnswer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/totp/setup');
@@ -131,8 +133,19 @@ export async function enrolTotp(page) {
   // The user types the key shown on the page into the app; the test computes the code from it.
   const secret = (await page.getByTestId('mfa-secret').innerText()).replace(/\s+/g, '');
   assert.equal(secret, setup.secret.replace(/\s+/g, ''));
+  if (wrongPasswordFirst) {
+    await page.getByTestId('mfa-confirm-code').fill(totpCode(secret));
+    await page.getByTestId('mfa-confirm-password').fill('falsch-falsch-falsch');
+    await page.getByTestId('mfa-confirm-submit').click();
+    const refused = page.getByTestId('mfa-message');
+    await waitFor(async () => (await refused.count()) > 0 && /Passwort ist falsch/.test(await refused.innerText()), {
+      message: 'the wrong password is refused',
+    });
+    assert.equal(await status.getAttribute('data-state'), 'off', 'nothing enrolled');
+  }
   const { code, step } = await freshTotp(secret);
   await page.getByTestId('mfa-confirm-code').fill(code);
+  await page.getByTestId('mfa-confirm-password').fill(password);
   await page.getByTestId('mfa-confirm-submit').click();
 
   const list = page.getByTestId('mfa-recovery-codes');

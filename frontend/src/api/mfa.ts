@@ -21,13 +21,14 @@ export async function setupTotp(): Promise<TotpSetup> {
 }
 
 /**
- * Confirm the enrolment with a code from the app. Throws ApiError (422
- * invalid_code). The answer's `me` belongs to a new session when the sign-in
- * was waiting for the enrolment.
+ * Confirm the enrolment with a code from the app and the account's password
+ * (a session alone cannot replace the second factor). Throws ApiError (422
+ * invalid_code, 401 invalid_credentials, 429 rate_limited). The answer's `me`
+ * belongs to a new session when the sign-in was waiting for the enrolment.
  */
-export async function confirmTotp(code: string): Promise<TotpConfirmed> {
+export async function confirmTotp(code: string, password: string): Promise<TotpConfirmed> {
   return unwrap(await api.POST('/api/v1/auth/totp/confirm', {
-    body: { code },
+    body: { code, password },
     signal: requestSignal(),
     cache: 'no-store',
   }));

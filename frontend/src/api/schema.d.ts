@@ -295,8 +295,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Confirms enrolment with a current code; returns the recovery codes. A session that
-         *     waited for enrolment is replaced by a full one.
+         * Confirms enrolment with a current code and the password; returns new recovery codes
+         *     (the old ones stop working). A session that waited for enrolment is replaced by a full one.
          */
         post: operations["totp_confirm"];
         delete?: never;
@@ -436,7 +436,7 @@ export interface paths {
         put?: never;
         /**
          * Exchanges an enrolment code for the device id and secret (the agent; not signed,
-         *     limited per address).
+         *     limited per address and by the ceiling of unauthenticated requests).
          */
         post: operations["device_enrol"];
         delete?: never;
@@ -454,7 +454,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The agent's heartbeat (signed): version, readers, queue; answers with its configuration. */
+        /** The agent's heartbeat (signed, limited per address): version, readers, queue; answers with its configuration. */
         post: operations["device_heartbeat"];
         delete?: never;
         options?: never;
@@ -471,7 +471,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** One card tap (signed, idempotent by key). */
+        /** One card tap (signed, limited per address, idempotent by key). */
         post: operations["device_tap"];
         delete?: never;
         options?: never;
@@ -762,7 +762,10 @@ export interface paths {
         };
         /**
          * The kiosk's live feed (server-sent events, `event: tap`): first name and outcome of
-         *     each tap in the caller's tenant, optionally of one location.
+         *     each tap in the caller's tenant, optionally of one location; for instructors and
+         *     company admins only the taps of their events (TOM SEP-3). The session is checked again
+         *     before each tap and at each keep-alive; the stream ends when it no longer holds
+         *     (TOM ACC-3). Open streams are capped per session and per tenant (429, TOM ACC-8).
          */
         get: operations["kiosk_stream"];
         put?: never;
@@ -1138,6 +1141,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/{tenant}/bookings/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirms a booking with the token of the link mailed to its address (public, on the
+         *     tenant's page; single use).
+         */
+        post: operations["public_booking_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/{tenant}/events/{id}": {
         parameters: {
             query?: never;
@@ -1164,7 +1187,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Books a seat (or a place on the waiting list) without an account (public). */
+        /**
+         * Asks for a booking without an account (public). Every accepted request answers alike,
+         *     whoever the email belongs to (TOM PRIV-1): the mail to that address holds the link
+         *     that confirms the booking, or says why there is none.
+         */
         post: operations["public_booking_create"];
         delete?: never;
         options?: never;
@@ -1290,7 +1317,7 @@ export interface paths {
             cookie?: never;
         };
         get: operations["booking_settings_get"];
-        /** Sets the consent text every booking page shows. */
+        /** Sets the consent text every booking page shows and the confirmation step. */
         put: operations["booking_settings_set"];
         post?: never;
         delete?: never;
@@ -1459,14 +1486,50 @@ export interface components {
              */
             next_before?: number | null;
         };
-        BookingCreated: {
+        /**
+         * @description The one answer to a booking request, whoever the email belongs to.
+         * @enum {string}
+         */
+        BookingAnswer: "check_mail";
+        /** @description The booking made by opening the link. */
+        BookingConfirmed: {
             booking_id: string;
+            event_id: string;
             /** @description `confirmed` or `waiting`. */
             status: components["schemas"]["BookingStatus"];
+            title: string;
+        };
+        /**
+         * @description The answer to every accepted booking request: the mail to the address says what
+         *     happened (TOM PRIV-1), never the answer.
+         */
+        BookingRequested: {
+            message: components["schemas"]["BookingAnswer"];
         };
         BookingSettings: {
+            /**
+             * @description Bookings of events without a company wait for the link mailed to the address
+             *     (on by default). Off: people not known yet are booked at once; known people
+             *     always confirm by link, and their data never changes from the form.
+             */
+            confirm_open_events: boolean;
             /** @description Shown on every booking page; the participant agrees to it by booking. */
             consent_text: string;
+            /**
+             * Format: int32
+             * @description How long a confirmation link works, in hours (1–168, default 24).
+             */
+            link_hours: number;
+        };
+        BookingSettingsChange: {
+            /** @description Unchanged when left out. */
+            confirm_open_events?: boolean | null;
+            consent_text: string;
+            /**
+             * Format: int32
+             * @description Unchanged when left out; 1–168.
+             */
+            link_hours?: number | null;
         };
         /**
          * @description Where a booking stands.
@@ -1522,6 +1585,10 @@ export interface components {
             id: string;
             name: string;
         };
+        ConfirmBooking: {
+            /** @description The token from the link in the mail. */
+            token: string;
+        };
         Correction: {
             /** @description The corrected time; default: unchanged. */
             occurred_at?: string | null;
@@ -1559,6 +1626,23 @@ export interface components {
         };
         DeletionList: {
             deletions: components["schemas"]["Deletion"][];
+        };
+        /** @description Configuration set on the server, picked up with every heartbeat (TOM DEV-1). */
+        DeviceConfig: {
+            /**
+             * Format: int32
+             * @description The same card on this device within this many seconds counts once.
+             */
+            duplicate_window_seconds: number;
+            /**
+             * Format: int32
+             * @description Taps older than this many seconds when they arrive are marked as late uploads.
+             */
+            late_upload_after_seconds: number;
+            /** @description `check_in` or `check_out`. */
+            mode: string;
+            /** @description Event sessions this device serves; empty: every session at its location. */
+            session_ids: string[];
         };
         DeviceSettings: {
             /**
@@ -1620,6 +1704,20 @@ export interface components {
         Ended: {
             /** @description How many sessions were ended. */
             ended: number;
+        };
+        /** @description `POST /api/v1/device/enrol` (not signed: the one-time code is the credential). */
+        EnrolRequest: {
+            agent_version: string;
+            /** @description The code the admin's screen shows, e.g. `ABCD-EFGH`. */
+            code: string;
+        };
+        EnrolResponse: {
+            config: components["schemas"]["DeviceConfig"];
+            device_id: string;
+            device_name: string;
+            /** @description The device secret, hex; shown once, keep it in a file only the agent can read. */
+            secret: string;
+            tenant_name: string;
         };
         EnrolmentCode: {
             /** @description Type it into `anwesend-agent enroll --code …`; works once, until `expires_at`. */
@@ -1702,6 +1800,24 @@ export interface components {
         Health: {
             /** @description `ok` while the process serves requests. */
             status: string;
+        };
+        /** @description `POST /api/v1/device/heartbeat` (signed). */
+        HeartbeatRequest: {
+            agent_version: string;
+            /**
+             * Format: int32
+             * @description Taps waiting in the agent's offline queue.
+             */
+            queue_length: number;
+            /** @description Names of the connected readers. */
+            readers: string[];
+        };
+        HeartbeatResponse: {
+            config: components["schemas"]["DeviceConfig"];
+            /** @description The oldest agent version the server still accepts without a warning (TOM DEV-2). */
+            minimum_agent_version: string;
+            /** @description True when this agent is older than that. */
+            outdated: boolean;
         };
         InvitationPreview: {
             /** @description The email already has an account: accepting asks for its password. */
@@ -1944,7 +2060,7 @@ export interface components {
          * @description Stable machine-readable code of a problem answer.
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "not_ready" | "unavailable" | "internal_error";
+        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "method_not_allowed" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "not_ready" | "unavailable" | "internal_error";
         /** @description One processing activity. */
         ProcessingActivity: {
             data_categories: components["schemas"]["ProcessingDataCategory"][];
@@ -2302,6 +2418,31 @@ export interface components {
         SwitchTenant: {
             tenant_id: string;
         };
+        /**
+         * @description What a tap did.
+         * @enum {string}
+         */
+        TapOutcome: "checked_in" | "checked_out" | "already_recorded" | "unknown_card" | "no_session" | "no_booking" | "not_checked_in" | "card_bound" | "card_in_use" | "restricted";
+        /** @description `POST /api/v1/device/taps` (signed): one card tap. */
+        TapRequest: {
+            /** @description The card's UID as hex, as read with `FF CA 00 00 00`. */
+            card_id: string;
+            /** @description Unique per tap on this device: a replayed tap (offline queue sent twice) counts once. */
+            idempotency_key: string;
+            reader: string;
+            /**
+             * Format: int64
+             * @description When the card was tapped, Unix seconds (the agent's clock).
+             */
+            tapped_at: number;
+        };
+        TapResponse: {
+            /** @description First name only, for the greeting (TOM PRIV-1). */
+            first_name?: string | null;
+            /** @description The tap arrived later than the configured window (offline queue). */
+            late_upload: boolean;
+            outcome: components["schemas"]["TapOutcome"];
+        };
         /** @description A tenant the account works in, with its roles there. */
         TenantMembership: {
             id: string;
@@ -2321,6 +2462,12 @@ export interface components {
         TenantStatus: "active" | "read_only" | "offboarded";
         TokenRequest: {
             token: string;
+        };
+        TotpConfirmation: {
+            /** @description A 6-digit code from the authenticator app. */
+            code: string;
+            /** @description The account's current password: a session alone cannot replace the second factor. */
+            password: string;
         };
         TotpEnabled: {
             me: components["schemas"]["Me"];
@@ -2986,7 +3133,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CodeRequest"];
+                "application/json": components["schemas"]["TotpConfirmation"];
             };
         };
         responses: {
@@ -2996,6 +3143,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TotpEnabled"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A rule of the domain refuses the change */
@@ -3355,20 +3511,18 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description anwesend_protocol::EnrolRequest */
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["EnrolRequest"];
             };
         };
         responses: {
-            /** @description anwesend_protocol::EnrolResponse */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["EnrolResponse"];
                 };
             };
             /** @description Not found, or not visible to the caller */
@@ -3407,20 +3561,18 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description anwesend_protocol::HeartbeatRequest */
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["HeartbeatRequest"];
             };
         };
         responses: {
-            /** @description anwesend_protocol::HeartbeatResponse */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["HeartbeatResponse"];
                 };
             };
             /** @description Sign-in, a second factor or a valid device signature is needed */
@@ -3434,6 +3586,15 @@ export interface operations {
             };
             /** @description A field is invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3450,20 +3611,18 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description anwesend_protocol::TapRequest */
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["TapRequest"];
             };
         };
         responses: {
-            /** @description anwesend_protocol::TapResponse */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["TapResponse"];
                 };
             };
             /** @description Sign-in, a second factor or a valid device signature is needed */
@@ -3477,6 +3636,15 @@ export interface operations {
             };
             /** @description A field is invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4335,6 +4503,15 @@ export interface operations {
             };
             /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5296,6 +5473,67 @@ export interface operations {
             };
         };
     };
+    public_booking_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmBooking"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingConfirmed"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     public_event_get: {
         parameters: {
             query?: {
@@ -5328,6 +5566,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     public_booking_create: {
@@ -5346,12 +5593,12 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BookingCreated"];
+                    "application/json": components["schemas"]["BookingRequested"];
                 };
             };
             /** @description Not found, or not visible to the caller */
@@ -5738,7 +5985,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["BookingSettings"];
+                "application/json": components["schemas"]["BookingSettingsChange"];
             };
         };
         responses: {

@@ -276,11 +276,14 @@ function SecondFactorCard({ account }: { account: Account }) {
   const [setup, setSetup] = useState<TotpSetup | null>(null);
   const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
   const [code, setCode] = useState('');
+  // The password confirms the enrolment; a second one switches the factor off.
+  const [confirmPassword, setConfirmPassword] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState<'setup' | 'confirm' | 'disable' | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
   const codeId = useId();
   const codeHintId = useId();
+  const confirmPasswordId = useId();
   const passwordId = useId();
   const enabled = account.mfa_enabled;
 
@@ -302,12 +305,14 @@ function SecondFactorCard({ account }: { account: Account }) {
   const confirm = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const value = code.replace(/\s+/g, '');
-    if (busy || !value) return;
+    const secret = confirmPassword;
+    if (busy || !value || !secret) return;
     setBusy('confirm');
     setMessage(null);
     setCode('');
+    setConfirmPassword('');
     try {
-      const confirmed = await confirmTotp(value);
+      const confirmed = await confirmTotp(value, secret);
       setRecoveryCodes(confirmed.recovery_codes);
       setSetup(null);
       // A new session when the sign-in was waiting for this enrolment.
@@ -315,7 +320,13 @@ function SecondFactorCard({ account }: { account: Account }) {
       setMessage({ kind: 'ok', text: t('mfa.enabled') });
     } catch (err) {
       handleAuthError(err);
-      setMessage({ kind: 'error', text: problemMessage(t, err, t('mfa.error.confirm'), { invalid_code: 'mfa.error.invalidCode' }) });
+      setMessage({
+        kind: 'error',
+        text: problemMessage(t, err, t('mfa.error.confirm'), {
+          invalid_code: 'mfa.error.invalidCode',
+          invalid_credentials: 'mfa.error.password',
+        }),
+      });
     } finally {
       setBusy(null);
     }
@@ -415,6 +426,16 @@ function SecondFactorCard({ account }: { account: Account }) {
                   value={code}
                   onChange={(e) => setCode(e.target.value)}
                   data-testid="mfa-confirm-code"
+                />
+                <FormField
+                  id={confirmPasswordId}
+                  label={t('mfa.setup.password')}
+                  type="password"
+                  autoComplete="current-password"
+                  required
+                  value={confirmPassword}
+                  onChange={(e) => setConfirmPassword(e.target.value)}
+                  data-testid="mfa-confirm-password"
                 />
                 <div className="form__actions">
                   <button type="submit" className="button button--primary" disabled={busy !== null} data-testid="mfa-confirm-submit">

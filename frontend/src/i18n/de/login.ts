@@ -71,6 +71,7 @@ export const login = {
   'mfa.setup.openApp': 'In der Authenticator-App öffnen',
   'mfa.setup.code': 'Code aus der App',
   'mfa.setup.codeHint': 'Die 6 Ziffern, die die App gerade anzeigt.',
+  'mfa.setup.password': 'Ihr Passwort zur Bestätigung',
   'mfa.setup.confirm': 'Bestätigen',
   'mfa.setup.confirming': 'Wird bestätigt …',
   'mfa.setup.cancel': 'Abbrechen',

@@ -74,6 +74,7 @@ export const login: Translation<typeof de> = {
   'mfa.setup.openApp': 'Open in the authenticator app',
   'mfa.setup.code': 'Code from the app',
   'mfa.setup.codeHint': 'The 6 digits the app shows right now.',
+  'mfa.setup.password': 'Your password, to confirm',
   'mfa.setup.confirm': 'Confirm',
   'mfa.setup.confirming': 'Confirming …',
   'mfa.setup.cancel': 'Cancel',
