@@ -734,6 +734,9 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
             mfa_per_account_per_minute: 100_000_000,
             public_per_ip_per_minute: 100_000_000,
             magic_link_per_email_per_minute: 100_000_000,
+            unauthenticated_per_minute: 100_000_000,
+            device_per_ip_per_minute: 100_000_000,
+            ..RateLimitConfig::default()
         },
         ..Config::default()
     };

@@ -167,6 +167,28 @@ fn spawn_retention_job(state: AppState) {
     });
 }
 
+/// Every minute: keep the rate limiters' memory bounded (TOM ACC-4) and write the counts
+/// of refused requests whose window has closed, so no count waits for a next refusal.
+pub fn every_minute(state: &AppState) -> Result<usize, crate::AppError> {
+    state.limits.forget_recovered();
+    state.limits.refusals.flush(&state.db, state.clock.now())
+}
+
+fn spawn_minute_job(state: AppState) {
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(Duration::from_secs(60));
+        loop {
+            interval.tick().await;
+            let state = state.clone();
+            match actix_web::web::block(move || every_minute(&state)).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!(cause = %e, "minute job failed"),
+                Err(_) => tracing::error!("minute job panicked"),
+            }
+        }
+    });
+}
+
 fn tls_config(cert: &std::path::Path, key: &std::path::Path) -> anyhow::Result<rustls::ServerConfig> {
     let certs = rustls_pemfile::certs(&mut BufReader::new(
         std::fs::File::open(cert).with_context(|| format!("setting `tls.cert_file`: cannot open {}", cert.display()))?,
@@ -193,15 +215,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     spawn_key_jobs(state.clone());
     spawn_retention_job(state.clone());
     crate::notify::worker::spawn(state.clone()).context("starting the mail worker")?;
-    // Keep the rate limiters' memory bounded (TOM ACC-4).
-    let limits = state.limits.clone();
-    actix_web::rt::spawn(async move {
-        let mut interval = actix_web::rt::time::interval(Duration::from_secs(60));
-        loop {
-            interval.tick().await;
-            limits.forget_recovered();
-        }
-    });
+    spawn_minute_job(state.clone());
     let environment = state.config.environment().as_str();
     let server = HttpServer::new({
         let state = state.clone();

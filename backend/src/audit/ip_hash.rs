@@ -3,7 +3,7 @@
 //! that, nobody can recompute a past hash to link it to an address (TOM INPUT-2).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -18,11 +18,37 @@ use crate::error::AppError;
 
 const PURPOSE: &str = "ip-hash";
 
+/// IPv4-mapped IPv6 addresses are their IPv4 address.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    }
+}
+
+/// The network a client is limited as: an IPv4 address alone; an IPv6 address by its
+/// first `ipv6_prefix` bits, since one customer holds a whole /64 (or more) and can use
+/// any address in it.
+pub fn network(ip: IpAddr, ipv6_prefix: u8) -> String {
+    match canonical(ip) {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let prefix = u32::from(ipv6_prefix.min(128));
+            let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
+            format!("{}/{prefix}", Ipv6Addr::from(u128::from(v6) & mask))
+        }
+    }
+}
+
 /// A hashed address and the key (period) it was hashed under.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IpHash {
     pub key_id: String,
     pub hash: Vec<u8>,
+    /// The keyed hash of the address's `network`: the key of the per-address rate limits,
+    /// so every address of one IPv6 /64 (by default) shares one limit (TOM ACC-4). Kept in
+    /// memory only; the audit trail stores `hash`.
+    pub network: Vec<u8>,
 }
 
 pub struct IpHasher {
@@ -54,16 +80,19 @@ impl IpHasher {
     }
 
     /// Hashes `ip` under the key of the period containing `at`, creating that key on
-    /// first use. Runs on its own connection: call it before opening a write transaction.
+    /// first use; its network is the address alone. Runs on its own connection: call it
+    /// before opening a write transaction.
     pub fn hash(&self, ip: IpAddr, at: DateTime<Utc>) -> Result<IpHash, AppError> {
+        self.hash_client(ip, 128, at)
+    }
+
+    /// `hash`, with the network of an IPv6 address its first `ipv6_prefix` bits.
+    pub fn hash_client(&self, ip: IpAddr, ipv6_prefix: u8, at: DateTime<Utc>) -> Result<IpHash, AppError> {
         let (key_id, start, end) = self.period_of(at);
         let key = self.key_for(&key_id, start, end, at)?;
-        let canonical = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-            v4 => v4,
-        };
-        let hash = hmac_sha256(key.as_ref(), &[b"anwesend-ip-v1\0", canonical.to_string().as_bytes()]).to_vec();
-        Ok(IpHash { key_id, hash })
+        let hash = hmac_sha256(key.as_ref(), &[b"anwesend-ip-v1\0", canonical(ip).to_string().as_bytes()]).to_vec();
+        let network = hmac_sha256(key.as_ref(), &[b"anwesend-ip-net-v1\0", network(ip, ipv6_prefix).as_bytes()]).to_vec();
+        Ok(IpHash { key_id, hash, network })
     }
 
     fn key_for(&self, id: &str, start: DateTime<Utc>, end: DateTime<Utc>, at: DateTime<Utc>) -> Result<Key, AppError> {

@@ -15,10 +15,12 @@ pub mod export;
 pub mod ip_hash;
 mod ip_hash_store;
 pub mod model;
+pub mod refusals;
 pub mod routes;
 pub mod service;
 pub mod store;
 
 pub use ip_hash::{IpHash, IpHasher};
 pub use model::{Action, Actor, ActorKind, AuditContext, Event, Outcome};
+pub use refusals::Refusals;
 pub use service::{record, verify_chain, VerifyReport};

@@ -1,13 +1,15 @@
 //! Verifies a signed device request (TOM TRANS-2): known, unrevoked device; timestamp
 //! within ±`MAX_SKEW_SECONDS`; HMAC over method, path, timestamp, nonce and body hash;
-//! nonce never seen before. Refusals of known devices are audited in their tenant.
+//! nonce never seen before. Limited per client address before any lookup; refusals of
+//! known devices are audited in their tenant, once per device, reason and window with a
+//! count (`audit::refusals`), and only a good signature opens a write transaction.
 
 use actix_web::{web, HttpRequest};
 use anwesend_protocol as protocol;
 
 use super::model::DeviceRow;
 use super::store;
-use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
+use crate::audit::{Action, Actor, ActorKind, AuditContext, Event, Outcome};
 use crate::auth::principal::RequestFacts;
 use crate::db::TenantScope;
 use crate::http::ApiError;
@@ -46,6 +48,7 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
     let state = state.clone().into_inner();
     web::block(move || -> Result<DeviceRequest, ApiError> {
         let origin = facts.origin(&state)?;
+        state.limits.device_per_ip.admit(&origin.ip_key())?;
         let now = origin.at;
         if device_id.len() > 64 {
             return Err(refused(ProblemCode::DeviceUnknown));
@@ -64,13 +67,11 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
             ip: origin.ip.clone(),
         };
         let refuse = |code: ProblemCode| -> Result<DeviceRequest, ApiError> {
-            state.db.tenant_tx(&scope, |tx| {
-                let event = Event::new(Action::DeviceRequestRefused, "device", Some(&device.id))
-                    .outcome(Outcome::Denied)
-                    .detail("reason", code.as_str())
-                    .detail("path", path.as_str());
-                audit::record(tx, &audit, event).map(|_| ())
-            })?;
+            let event = Event::new(Action::DeviceRequestRefused, "device", Some(&device.id))
+                .outcome(Outcome::Denied)
+                .detail("reason", code.as_str())
+                .detail("path", path.as_str());
+            state.limits.refusals.record(&state.db, Some(&scope), &audit, event)?;
             Err(refused(code))
         };
         if device.revoked_at.is_some() {
@@ -83,19 +84,18 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
         if !protocol::nonce_is_valid(&nonce) {
             return refuse(ProblemCode::BadNonce);
         }
-        // Keys, signature and nonce in one transaction: one commit per verified request.
-        let verified = state.db.tenant_tx(&scope, |tx| {
+        // The signature is checked in a read: a forged request takes no write lock.
+        let secret = state.db.tenant_read(&scope, |tx| {
             let keys = crate::tenants::service::keys(tx, &state.master)?;
             let secret = keys.decrypt("devices", "secret", &device.id, &device.secret_ciphertext)?;
-            let secret = hex::decode(secret.as_bytes()).map_err(|e| crate::AppError::Internal(e.to_string()))?;
-            if !protocol::verify(&secret, &method, &path, ts, &nonce, &body, &signature) {
-                return Ok(Err(ProblemCode::BadSignature));
-            }
-            Ok(if store::remember_nonce(tx, &device.id, &nonce, now.naive_utc())? { Ok(()) } else { Err(ProblemCode::ReplayedNonce) })
-        });
-        match verified {
-            Ok(Ok(())) => {}
-            Ok(Err(code)) => return refuse(code),
+            hex::decode(secret.as_bytes()).map_err(|e| crate::AppError::Internal(e.to_string()))
+        })?;
+        if !protocol::verify(&secret, &method, &path, ts, &nonce, &body, &signature) {
+            return refuse(ProblemCode::BadSignature);
+        }
+        match state.db.tenant_tx(&scope, |tx| Ok(store::remember_nonce(tx, &device.id, &nonce, now.naive_utc())?)) {
+            Ok(true) => {}
+            Ok(false) => return refuse(ProblemCode::ReplayedNonce),
             // Two requests with one nonce at the same moment: the database's key refuses the second.
             Err(e) if e.is_constraint_violation() => return refuse(ProblemCode::ReplayedNonce),
             Err(e) => return Err(e.into()),

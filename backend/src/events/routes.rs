@@ -6,7 +6,7 @@ use super::model::{EventInput, EventView, PublicEvent};
 use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
-use crate::http::call::{public_tenant, staff};
+use crate::http::call::{public_in_tenant, staff};
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
@@ -84,6 +84,7 @@ pub struct LanguageQuery {
 #[utoipa::path(get, path = "/api/v1/public/{tenant}/events/{id}", operation_id = "public_event_get", tag = "booking", params(("tenant" = String, Path), ("id" = String, Path), LanguageQuery), responses(
     (status = 200, body = PublicEvent),
     problems::NotFound,
+    problems::TooManyRequests,
 ))]
 #[get("/{tenant}/events/{id}")]
 pub async fn public_get(
@@ -95,14 +96,10 @@ pub async fn public_get(
     let (slug, id) = path.into_inner();
     let lang = crate::notify::templates::Language::from_code(q.language.as_deref().unwrap_or("de"))
         .unwrap_or(crate::notify::templates::Language::De);
-    // A GET has no Origin header to check; it reads published data only.
-    let state = state.into_inner();
-    let at = crate::http::RequestContext::of(&req)?.received_at;
-    let view = web::block(move || -> Result<PublicEvent, ApiError> {
-        let (tenant, scope) = public_tenant(&state, &slug)?;
-        let consent = crate::bookings::service::consent_text(&tenant, lang);
-        Ok(service::public_view(&state, &scope, &tenant.name, &id, consent, at.naive_utc())?)
+    let view: PublicEvent = public_in_tenant(&req, &state, slug, move |state, origin, tenant, scope| {
+        let consent = crate::bookings::service::consent_text(tenant, lang);
+        service::public_view(state, scope, &tenant.name, &id, consent, origin.at.naive_utc())
     })
-    .await??;
+    .await?;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
+use chrono::{Duration, NaiveDateTime};
 use uuid::Uuid;
 
 use super::access::EventAccess;
@@ -31,6 +31,19 @@ fn text(field: &'static str, value: &str, max: usize, required: bool) -> Result<
     Ok(value.to_owned())
 }
 
+/// Event dates lie within this many days (ten years) of now, either way: a date the
+/// calendar arithmetic cannot reach is refused before it is stored (TOM PRIV-5).
+const DATE_RANGE_DAYS: i64 = 3653;
+
+/// `Err` for a `field` date further than `DATE_RANGE_DAYS` from `now`.
+fn plausible(field: &'static str, value: NaiveDateTime, now: NaiveDateTime) -> Result<(), AppError> {
+    let range = Duration::days(DATE_RANGE_DAYS);
+    if value < now - range || value > now + range {
+        return Err(AppError::invalid(field, "must lie within ten years of today"));
+    }
+    Ok(())
+}
+
 /// An input that passed every check, trimmed, with the rows it makes.
 struct Checked {
     title: String,
@@ -41,7 +54,7 @@ struct Checked {
 }
 
 /// Checks an input for event `id` and builds its session and instructor rows.
-fn validate(tx: &mut TenantTx<'_>, scope: &TenantScope, input: &EventInput, id: &str) -> Result<Checked, AppError> {
+fn validate(tx: &mut TenantTx<'_>, scope: &TenantScope, input: &EventInput, id: &str, now: NaiveDateTime) -> Result<Checked, AppError> {
     if !matches!(input.kind.as_str(), "event" | "course") {
         return Err(AppError::invalid("kind", "must be event or course"));
     }
@@ -49,6 +62,12 @@ fn validate(tx: &mut TenantTx<'_>, scope: &TenantScope, input: &EventInput, id: 
     let description = text("description", &input.description, 5000, false)?;
     if !(1..=100_000).contains(&input.capacity) {
         return Err(AppError::invalid("capacity", "must be between 1 and 100000"));
+    }
+    if let Some(opens) = input.booking_opens_at {
+        plausible("booking_opens_at", opens, now)?;
+    }
+    if let Some(closes) = input.booking_closes_at {
+        plausible("booking_closes_at", closes, now)?;
     }
     if let (Some(opens), Some(closes)) = (input.booking_opens_at, input.booking_closes_at) {
         if closes <= opens {
@@ -69,6 +88,8 @@ fn validate(tx: &mut TenantTx<'_>, scope: &TenantScope, input: &EventInput, id: 
     }
     let mut sessions = Vec::new();
     for s in &input.sessions {
+        plausible("sessions", s.starts_at, now)?;
+        plausible("sessions", s.ends_at, now)?;
         if s.ends_at <= s.starts_at {
             return Err(AppError::invalid("sessions", "every session must end after it starts"));
         }
@@ -125,7 +146,7 @@ pub fn create_as(
     let now = audit::chain::truncate_to_micros(ctx.at.naive_utc());
     let id = Uuid::now_v7().to_string();
     db.tenant_tx(scope, |tx| {
-        let Checked { title, description, fields, sessions, instructors } = validate(tx, scope, input, &id)?;
+        let Checked { title, description, fields, sessions, instructors } = validate(tx, scope, input, &id, now)?;
         let row = EventRow {
             tenant_id: scope.tenant_id().to_owned(),
             id: id.clone(),
@@ -165,7 +186,7 @@ pub fn update(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, in
     state.db.tenant_tx(scope, |tx| {
         crate::db::lock_row(tx, "events", id)?;
         let mut row = store::find(tx, id)?.ok_or(AppError::NotFound)?;
-        let Checked { title, description, fields, sessions, instructors } = validate(tx, scope, input, id)?;
+        let Checked { title, description, fields, sessions, instructors } = validate(tx, scope, input, id, now)?;
         let confirmed =
             store::booking_counts(tx, &[id.to_owned()])?.iter().filter(|(_, s, _)| s == "confirmed").map(|(_, _, n)| *n).sum::<i64>();
         if i64::from(input.capacity) < confirmed {

@@ -45,21 +45,23 @@ pub async fn staff_granted<T: Send + 'static>(
     .await?
 }
 
-/// A call without a session (public pages, token links): same-origin requests only,
-/// limited per hashed client address (TOM ACC-4).
+/// A call without a session (public pages, token links): same-origin writes only (a
+/// browser sends no `Origin` with a same-origin GET), limited per hashed client network
+/// and by the ceiling of all unauthenticated work (TOM ACC-4). `f` must not write for a
+/// GET: reads use `Db::tenant_read`, which takes no write lock.
 pub async fn public<T: Send + 'static>(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     f: impl FnOnce(&AppState, &Origin) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    if !principal::origin_matches(req, state) {
+    if principal::is_state_changing(req.method()) && !principal::origin_matches(req, state) {
         return Err(ApiError::new(ProblemCode::CsrfFailed));
     }
     let facts = RequestFacts::of(req)?;
     let state = state.clone().into_inner();
     web::block(move || -> Result<T, ApiError> {
         let origin = facts.origin(&state)?;
-        state.limits.public_per_ip.admit(&origin.ip_key())?;
+        state.limits.admit_public(&origin.ip_key())?;
         Ok(f(&state, &origin)?)
     })
     .await?

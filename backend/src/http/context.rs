@@ -28,8 +28,11 @@ pub struct RequestContext {
 impl RequestContext {
     /// The client IP hashed under the current period's key. Blocking (may create the
     /// key): call from `web::block`, before any write transaction.
+    /// Its network, the rate-limit key, is an IPv6 address's first `rate_limit.ipv6_prefix`
+    /// bits (TOM ACC-4).
     pub fn ip_hash(&self, state: &AppState) -> Result<Option<IpHash>, AppError> {
-        self.client_ip.map(|ip| state.ip_hasher.hash(ip, self.received_at)).transpose()
+        let prefix = state.config.rate_limit.ipv6_prefix;
+        self.client_ip.map(|ip| state.ip_hasher.hash_client(ip, prefix, self.received_at)).transpose()
     }
 }
 

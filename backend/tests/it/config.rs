@@ -49,6 +49,55 @@ fn sep_4_prod_settings_are_checked() {
     assert!(err.to_string().contains("ANWESEND_ENVIRONMENT"), "{err}");
 }
 
+/// TOM TRANS-1: mail leaves the host only encrypted; plain SMTP is for a local relay.
+#[test]
+fn trans_1_prod_refuses_plain_smtp_to_a_remote_relay() {
+    use anwesend::config::{SmtpConfig, SmtpSecurity};
+    let with_smtp = |host: &str, security: SmtpSecurity| Config {
+        mail: MailConfig {
+            transport: MailTransport::Smtp,
+            smtp: SmtpConfig { host: host.into(), port: 25, security, ..SmtpConfig::default() },
+            ..MailConfig::default()
+        },
+        ..prod()
+    };
+    for remote in ["mail.example.org", "192.0.2.25", "2001:db8::25", "[2001:db8::25]", "localhost.example.org", "128.0.0.1"] {
+        let config = with_smtp(remote, SmtpSecurity::None);
+        assert_eq!(setting_of(&config), "mail.smtp.security", "plain SMTP to {remote}");
+        for secure in [SmtpSecurity::Starttls, SmtpSecurity::Tls] {
+            assert!(with_smtp(remote, secure).validate().is_ok(), "{secure:?} to {remote}");
+        }
+    }
+    for local in ["localhost", "LOCALHOST", "127.0.0.1", "127.0.0.53", "::1", "[::1]"] {
+        assert!(with_smtp(local, SmtpSecurity::None).validate().is_ok(), "plain SMTP to the relay on this host ({local})");
+    }
+    // Development may use a plain relay anywhere (a test sink on another box).
+    let dev = Config { environment: Some(Environment::Dev), ..with_smtp("mail.example.org", SmtpSecurity::None) };
+    assert!(dev.validate().is_ok());
+}
+
+/// TOM ACC-4: the IPv6 network a limit applies to, the ceiling and the refusal window
+/// are checked like every other limit.
+#[test]
+fn acc_4_limit_settings_are_checked() {
+    let dev = || Config { environment: Some(Environment::Dev), ..Config::default() };
+    assert_eq!(dev().rate_limit.ipv6_prefix, 64, "a /64 by default");
+    for (prefix, ok) in [(0, false), (31, false), (32, true), (48, true), (64, true), (128, true), (129, false)] {
+        let mut config = dev();
+        config.rate_limit.ipv6_prefix = prefix;
+        assert_eq!(config.validate().map_err(|e| e.setting), if ok { Ok(()) } else { Err("rate_limit.ipv6_prefix".into()) }, "/{prefix}");
+    }
+    let mut config = dev();
+    config.rate_limit.unauthenticated_per_minute = 0;
+    assert_eq!(setting_of(&config), "rate_limit");
+    let mut config = dev();
+    config.rate_limit.device_per_ip_per_minute = 0;
+    assert_eq!(setting_of(&config), "rate_limit");
+    let mut config = dev();
+    config.rate_limit.refusal_audit_window_seconds = 0;
+    assert_eq!(setting_of(&config), "rate_limit.refusal_audit_window_seconds");
+}
+
 /// TOM ACC-1: Argon2id parameters are configurable, but never below the OWASP floor.
 #[test]
 fn acc_1_password_hash_parameters_have_floors() {
