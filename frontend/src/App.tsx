@@ -30,6 +30,7 @@ const KioskScreen = lazy(() => import('./pages/KioskPage').then((m) => ({ defaul
 const LocationsPage = lazy(() => import('./pages/LocationsPage').then((m) => ({ default: m.LocationsPage })));
 const MembersPage = lazy(() => import('./pages/MembersPage').then((m) => ({ default: m.MembersPage })));
 const OffboardingPage = lazy(() => import('./pages/OffboardingPage').then((m) => ({ default: m.OffboardingPage })));
+const ConfirmBookingPage = lazy(() => import('./pages/ConfirmBookingPage').then((m) => ({ default: m.ConfirmBookingPage })));
 const ParticipantLoginPage = lazy(() => import('./pages/ParticipantLoginPage').then((m) => ({ default: m.ParticipantLoginPage })));
 const ParticipantRecordPage = lazy(() => import('./pages/ParticipantRecordPage').then((m) => ({ default: m.ParticipantRecordPage })));
 const ParticipantsPage = lazy(() => import('./pages/ParticipantsPage').then((m) => ({ default: m.ParticipantsPage })));
@@ -58,7 +59,8 @@ function segment(raw: string | undefined): string | null {
 
 /**
  * Routes with parameters: `/events/{id}`, `/sessions/{id}/attendance(/print)`,
- * `/participants/{id}/attendance`, `/book/{slug}/{eventId}`, `/p/{slug}/login`, `/p/{slug}/portal`.
+ * `/participants/{id}/attendance`, `/book/{slug}/{eventId}`, `/p/{slug}/login`, `/p/{slug}/portal`,
+ * `/p/{slug}/confirm`.
  */
 function paramRouteFor(path: string): ReactNode | null {
   let m = /^\/events\/([^/]+)$/.exec(path);
@@ -83,10 +85,11 @@ function paramRouteFor(path: string): ReactNode | null {
     const id = segment(m[2]);
     return slug && id ? <BookingPage key={`${slug}/${id}`} slug={slug} eventId={id} /> : null;
   }
-  m = /^\/p\/([^/]+)\/(login|portal)$/.exec(path);
+  m = /^\/p\/([^/]+)\/(login|portal|confirm)$/.exec(path);
   if (m) {
     const slug = segment(m[1]);
     if (!slug) return null;
+    if (m[2] === 'confirm') return <ConfirmBookingPage key={slug} slug={slug} />;
     return m[2] === 'login' ? <ParticipantLoginPage key={slug} slug={slug} /> : <PortalPage key={slug} slug={slug} />;
   }
   return null;

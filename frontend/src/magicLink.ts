@@ -1,7 +1,8 @@
 /**
  * The participants' magic link (docs/events-api.md, TOM TRANS-3).
  *
- * The mail links to `#/p/{slug}/login?token=…`: the token lives in the URL
+ * The mail links to `#/p/{slug}/login?token=…` (sign-in) or
+ * `#/p/{slug}/confirm?token=…` (booking confirmation): the token lives in the URL
  * fragment, which never reaches a server log. This module takes it out of the
  * address bar with `history.replaceState` before anything else happens: it
  * imports nothing and is the first import of `main.tsx`, so it runs before the
@@ -10,9 +11,12 @@
  * `participant.ts`).
  */
 
-const LOGIN_ROUTE = /^#?\/p\/([^/?#]+)\/login\/?\?(.*)$/;
+const LINK_ROUTE = /^#?\/p\/([^/?#]+)\/(login|confirm)\/?\?(.*)$/;
 
-let captured: { slug: string; token: string } | null = null;
+/** A sign-in link (`login`) or a booking confirmation link (`confirm`, same handling). */
+export type LinkKind = 'login' | 'confirm';
+
+let captured: { slug: string; kind: LinkKind; token: string } | null = null;
 const listeners = new Set<() => void>();
 
 function decode(segment: string): string | null {
@@ -24,25 +28,26 @@ function decode(segment: string): string | null {
 }
 
 /**
- * If the address is a magic link (`#/p/{slug}/login?token=…`), replace it by
- * `#/p/{slug}/login` (no history entry, so Back does not bring the token
+ * If the address is a link (`#/p/{slug}/login?token=…` or `…/confirm?token=…`),
+ * replace it by `#/p/{slug}/login` (or `…/confirm`) (no history entry, so Back does not bring the token
  * back) and keep the token in memory. Safe to call more than once.
  */
 export function captureMagicLinkToken(): void {
-  const match = LOGIN_ROUTE.exec(window.location.hash);
+  const match = LINK_ROUTE.exec(window.location.hash);
   if (!match) return;
-  const [, rawSlug = '', search = ''] = match;
+  const [, rawSlug = '', rawKind = 'login', search = ''] = match;
+  const kind: LinkKind = rawKind === 'confirm' ? 'confirm' : 'login';
   const params = new URLSearchParams(search);
   if (!params.has('token')) return;
   const token = params.get('token') ?? '';
   params.delete('token');
   const url = new URL(window.location.href);
   const rest = params.toString();
-  url.hash = `#/p/${rawSlug}/login${rest ? `?${rest}` : ''}`;
+  url.hash = `#/p/${rawSlug}/${kind}${rest ? `?${rest}` : ''}`;
   window.history.replaceState(window.history.state, '', url);
   const slug = decode(rawSlug);
   if (slug && token) {
-    captured = { slug, token };
+    captured = { slug, kind, token };
     for (const listener of [...listeners]) listener();
   }
 }
@@ -53,14 +58,14 @@ captureMagicLinkToken();
 // before the router's listener, so no page ever sees the token in the address.
 window.addEventListener('hashchange', captureMagicLinkToken);
 
-/** True if a link token of `slug` waits to be redeemed. */
-export function hasCapturedToken(slug: string): boolean {
-  return captured?.slug === slug;
+/** True if a link token of `slug` (of `kind`) waits to be redeemed. */
+export function hasCapturedToken(slug: string, kind: LinkKind = 'login'): boolean {
+  return captured?.slug === slug && captured.kind === kind;
 }
 
-/** The link token of `slug`, handed out once (then forgotten here). */
-export function takeCapturedToken(slug: string): string | null {
-  if (captured?.slug !== slug) return null;
+/** The link token of `slug` (of `kind`), handed out once (then forgotten here). */
+export function takeCapturedToken(slug: string, kind: LinkKind = 'login'): string | null {
+  if (captured?.slug !== slug || captured.kind !== kind) return null;
   const { token } = captured;
   captured = null;
   return token;

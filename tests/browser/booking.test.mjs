@@ -4,8 +4,12 @@
 //   an extra field and a session through the form (bad input keeps what was typed),
 //   publishes it and gets the public booking link;
 // - a participant (another browser, no staff cookie) opens the link, sees the event,
-//   seats, location and consent text, must tick the consent, books and is confirmed;
-//   the confirmation mail arrives; booking again with the same address is refused;
+//   seats, location and consent text, must tick the consent and books; the page answers
+//   "confirm through the link in the mail" (the same answer for everyone, PRIV-1); the
+//   link from the mail, opened in a fresh tab, leaves the address bar at once and
+//   confirms the booking once (a used link gets one clear answer); the confirmation mail
+//   arrives; booking again with the same address gets the same answer on the page and a
+//   mail saying it is booked already;
 // - the participant asks for a sign-in link (same neutral answer for an unknown
 //   address), opens the link from the mail in a fresh tab: the token leaves the address
 //   bar at once (TRANS-3), the session lives in sessionStorage only — not in
@@ -20,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { apiSignIn, browserSuite, openPage, signIn, TENANT, waitFor } from './harness.mjs';
-import { magicLink, waitForState } from './fixtures.mjs';
+import { confirmationLink, magicLink, waitForState } from './fixtures.mjs';
 
 const CONSENT = 'Ich willige ein, dass der Verein meinen Namen und meine E-Mail-Adresse für diese Buchung verarbeitet.';
 const TITLE = 'Yoga am Abend';
@@ -78,8 +82,17 @@ describe('events, bookings and the participant portal', { timeout: 900_000 }, ()
       await waitForState(page.getByTestId('events-status'), 'ok', 'events loaded');
 
       await page.getByTestId('consent-text').fill(CONSENT);
+      // PRIV-1: the confirmation step is on by default; the link's life is bounded.
+      assert.equal(await page.getByTestId('booking-confirm-open').isChecked(), true);
+      assert.equal(await page.getByTestId('booking-link-hours').inputValue(), '24');
+      await page.getByTestId('booking-link-hours').fill('0');
+      await page.getByTestId('consent-save').click();
+      assert.equal((await page.getByTestId('booking-link-hours-error').innerText()).trim(), '1 bis 168 Stunden.');
+      await page.getByTestId('booking-link-hours').fill('48');
       await page.getByTestId('consent-save').click();
       assert.equal((await page.getByTestId('consent-message').innerText()).trim(), 'Der Einwilligungstext ist gespeichert.');
+      const saved = await admin.request('GET', '/api/v1/tenant/booking');
+      assert.deepEqual([saved.body.confirm_open_events, saved.body.link_hours], [true, 48]);
 
       // Bad input: errors next to the fields, nothing typed is lost.
       const form = page.getByTestId('event-form');
@@ -161,32 +174,74 @@ describe('events, bookings and the participant portal', { timeout: 900_000 }, ()
       const bookAnswer = booking.waitForResponse((r) => new URL(r.url()).pathname.endsWith(`/events/${event.id}/bookings`));
       await booking.getByTestId('book-submit').click();
       const bookResponse = await bookAnswer;
-      assert.equal(bookResponse.status(), 201, await bookResponse.text());
-      const booked = await bookResponse.json();
+      assert.equal(bookResponse.status(), 202, await bookResponse.text());
+      const requestAnswer = await bookResponse.text();
+      assert.deepEqual(JSON.parse(requestAnswer), { message: 'check_mail' });
       assert.equal(bookResponse.request().postDataJSON().language, 'de', 'the mail language is the page language');
       const result = booking.getByTestId('book-result');
       await result.waitFor();
-      assert.equal(await result.getAttribute('data-status'), 'confirmed');
-      assert.equal((await booking.getByTestId('book-result-text').innerText()).trim(), 'Ihre Buchung ist bestätigt.');
+      assert.equal(await result.getAttribute('data-status'), 'check_mail');
       assert.equal(
-        (await booking.getByTestId('book-result-mail').innerText()).trim(),
-        `Wir haben Ihnen eine Bestätigung an ${EMAIL} geschickt.`,
+        (await booking.getByTestId('book-result-text').innerText()).trim(),
+        'Bitte bestätigen Sie Ihre Buchung über den Link in der E-Mail.',
       );
+      assert.match((await booking.getByTestId('book-result-mail').innerText()).trim(), new RegExp(`^Die E-Mail geht an ${EMAIL}\\.`));
+
+      // PRIV-1 ACC-2: the link from the mail, opened in a fresh tab, confirms the booking once.
+      const linkMail = await suite.mailbox.waitForMail({ to: EMAIL });
+      assert.ok(linkMail.text.includes(TITLE), `the mail names the event:\n${linkMail.text}`);
+      const confirmLink = confirmationLink(linkMail.text);
+      assert.ok(confirmLink.startsWith(`${baseUrl}/#/p/${TENANT}/confirm?token=`), `link to this server: ${confirmLink}`);
+      const confirmToken = new URL(confirmLink).hash.split('token=')[1];
+      const confirmTab = await openPage(suite.browser);
+      let booked;
+      try {
+        const seen = [];
+        confirmTab.page.on('request', (r) => seen.push(r.url()));
+        const confirmAnswer = confirmTab.page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/bookings/confirm'));
+        await confirmTab.page.goto(confirmLink);
+        const confirmResponse = await confirmAnswer;
+        assert.equal(confirmResponse.status(), 200, await confirmResponse.text());
+        booked = await confirmResponse.json();
+        const confirmed = confirmTab.page.getByTestId('bconfirm-result');
+        await confirmed.waitFor();
+        assert.equal(await confirmed.getAttribute('data-status'), 'confirmed');
+        assert.equal((await confirmed.innerText()).trim(), 'Ihre Buchung ist bestätigt.');
+        assert.equal((await confirmTab.page.getByTestId('bconfirm-event').innerText()).trim(), TITLE);
+        // TRANS-3: the token left the address bar and was never in a request URL.
+        assert.equal(confirmTab.page.url(), `${baseUrl}/#/p/${TENANT}/confirm`);
+        assert.deepEqual(seen.filter((u) => u.includes(confirmToken)), [], 'no request URL carries the confirmation token');
+        // The same link again: one clear answer.
+        await confirmTab.page.goto('about:blank');
+        await confirmTab.page.goto(confirmLink);
+        const failed = confirmTab.page.getByTestId('bconfirm-failed');
+        await failed.waitFor();
+        assert.equal(await failed.getAttribute('data-code'), 'link_invalid');
+        assert.equal(
+          (await failed.innerText()).trim(),
+          'Dieser Bestätigungslink ist ungültig, abgelaufen oder wurde schon benutzt. Buchen Sie bei Bedarf erneut über die Seite der Veranstaltung.',
+        );
+      } finally {
+        await confirmTab.context.close();
+      }
 
       const confirmation = await suite.mailbox.waitForMail({ to: EMAIL });
       assert.ok(confirmation.subject.trim().length > 0, 'the confirmation mail has a subject');
       assert.ok(confirmation.text.includes(TITLE), `the confirmation names the event:\n${confirmation.text}`);
+      assert.ok(confirmation.text.includes('Ihre Buchung ist bestätigt'), confirmation.text);
 
-      // The same address again: refused with a clear sentence, the form keeps its values.
+      // The same address again: the page answers as for anyone; the mail says it is booked already.
       await booking.reload();
       await booking.getByTestId('book-name').fill(NAME);
       await booking.getByTestId('book-email').fill(EMAIL);
       await booking.getByTestId('book-consent').check();
+      const againAnswer = booking.waitForResponse((r) => new URL(r.url()).pathname.endsWith(`/events/${event.id}/bookings`));
       await booking.getByTestId('book-submit').click();
-      const refusal = booking.getByTestId('book-error');
-      await refusal.waitFor();
-      assert.match(await refusal.innerText(), /schon gebucht/);
-      assert.equal(await booking.getByTestId('book-email').inputValue(), EMAIL);
+      const againResponse = await againAnswer;
+      assert.deepEqual([againResponse.status(), await againResponse.text()], [202, requestAnswer], 'the same answer as before');
+      await booking.getByTestId('book-result').waitFor();
+      const already = await suite.mailbox.waitForMail({ to: EMAIL });
+      assert.match(already.text, /bereits eine Buchung/);
 
       // --- Participant: sign-in link --------------------------------------------------
       await booking.goto(`${baseUrl}/#/p/${TENANT}/login`);
@@ -406,8 +461,11 @@ describe('events, bookings and the participant portal', { timeout: 900_000 }, ()
       await first.page.getByTestId('book-consent').check();
       await first.page.getByTestId('book-submit').click();
       await first.page.getByTestId('book-result').waitFor();
+      await first.page.goto(confirmationLink((await suite.mailbox.waitForMail({ to: 'max@example.org' })).text));
+      await first.page.getByTestId('bconfirm-result').waitFor();
 
-      // Full, no waiting list: said so, in English too; nothing typed is lost.
+      // Full, no waiting list: the page says so, in English too; a request still gets the
+      // one answer, and the mail says the event is full.
       await second.page.goto(link);
       await second.page.getByRole('button', { name: 'English' }).click();
       await second.page.getByTestId('book-full').waitFor();
@@ -417,12 +475,13 @@ describe('events, bookings and the participant portal', { timeout: 900_000 }, ()
       await second.page.getByTestId('book-note').fill('Komme mit dem Rad');
       await second.page.getByTestId('book-consent').check();
       await second.page.getByTestId('book-submit').click();
-      const error = second.page.getByTestId('book-error');
-      await error.waitFor();
-      assert.equal((await error.innerText()).trim(), 'The event is fully booked and has no waiting list.');
-      assert.equal(await second.page.getByTestId('book-name').inputValue(), 'Eva Beispiel');
-      assert.equal(await second.page.getByTestId('book-note').inputValue(), 'Komme mit dem Rad');
-      assert.ok(await second.page.getByTestId('book-consent').isChecked());
+      await second.page.getByTestId('book-result').waitFor();
+      assert.equal(
+        (await second.page.getByTestId('book-result-text').innerText()).trim(),
+        'Please confirm your booking through the link in the email.',
+      );
+      const full = await suite.mailbox.waitForMail({ to: 'eva@example.org' });
+      assert.match(full.text, /fully booked and has no waiting list/);
 
       // Staff: move the booking to another event, then cancel it there (confirmation dialog).
       const laterTitle = 'Erste Hilfe (Nachtermin)';

@@ -22,8 +22,8 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { apiSignIn, browserSuite, openPage, signIn, TENANT, UI_WAIT_MS, waitFor } from './harness.mjs';
-import { waitForState } from './fixtures.mjs';
+import { apiSignIn, browserSuite, openPage, signIn, UI_WAIT_MS, waitFor } from './harness.mjs';
+import { book, waitForState } from './fixtures.mjs';
 
 const LOCATION = 'Halle 1';
 const DEVICE = 'Eingang Halle 1';
@@ -122,12 +122,7 @@ describe('devices, card enrolment, attendance and the kiosk', { timeout: 900_000
     const event = created.body;
     const session = event.sessions[0];
     assert.equal((await admin.request('POST', `/api/v1/events/${event.id}/publish`)).status, 200);
-    const booked = await fetch(`${baseUrl}/api/v1/public/${TENANT}/events/${event.id}/bookings`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', Origin: baseUrl },
-      body: JSON.stringify({ name: NAME, email: EMAIL, consent: true, language: 'de' }),
-    });
-    assert.equal(booked.status, 201, await booked.text());
+    await book(suite.server, event, { name: NAME, email: EMAIL });
 
     const office = await openPage(suite.browser);
     const kiosk = await openPage(suite.browser);

@@ -60,10 +60,10 @@ describe('tenant offboarding in the staff UI', { timeout: 900_000 }, () => {
     // Two courses, four bookings of three people (Bernd books both).
     const first = await publishedCourse(admin, 'Abschlusskurs');
     const second = await publishedCourse(admin, 'Letzter Kurs');
-    await book(baseUrl, first, ANNA);
-    await book(baseUrl, first, BERND);
-    await book(baseUrl, second, BERND);
-    await book(baseUrl, second, CARLA);
+    await book(suite.server, first, ANNA);
+    await book(suite.server, first, BERND);
+    await book(suite.server, second, BERND);
+    await book(suite.server, second, CARLA);
     const bookings = [];
     for (const event of [first, second]) {
       const list = await admin.request('GET', `/api/v1/events/${event.id}/bookings`);

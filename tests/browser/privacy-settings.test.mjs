@@ -31,7 +31,7 @@ describe('retention settings and processing record', { timeout: 900_000 }, () =>
     const baseUrl = suite.server.baseUrl;
     const admin = await apiSignIn(baseUrl);
     const course = await publishedCourse(admin, 'Fristenkurs');
-    await book(baseUrl, course, GRETA);
+    await book(suite.server, course, GRETA);
 
     const opened = await openPage(suite.browser);
     const { page } = opened;

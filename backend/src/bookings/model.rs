@@ -142,6 +142,8 @@ pub struct HeldRequest {
 #[diesel(table_name = booking_settings)]
 pub struct BookingSettingsRow {
     pub tenant_id: String,
+    /// Always `confirmation` (one row per tenant).
+    pub setting: String,
     pub confirm_open_events: bool,
     pub link_hours: i32,
     pub updated_at: NaiveDateTime,

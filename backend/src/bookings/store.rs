@@ -236,15 +236,18 @@ pub fn delete_expired_holds(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryR
         .execute(conn)
 }
 
+/// The one key of a tenant's `booking_settings` row.
+const CONFIRMATION: &str = "confirmation";
+
 pub fn settings(tx: &mut TenantTx<'_>) -> QueryResult<Option<BookingSettingsRow>> {
     let (conn, tenant_id) = tx.parts();
-    booking_settings::table.find(tenant_id).select(BookingSettingsRow::as_select()).first(conn).optional()
+    booking_settings::table.find((tenant_id, CONFIRMATION)).select(BookingSettingsRow::as_select()).first(conn).optional()
 }
 
 /// Writes the tenant's row (insert or update).
 pub fn set_settings(tx: &mut TenantTx<'_>, confirm_open_events: bool, link_hours: i32, now: NaiveDateTime) -> QueryResult<usize> {
     let (conn, tenant_id) = tx.parts();
-    let changed = diesel::update(booking_settings::table.find(tenant_id))
+    let changed = diesel::update(booking_settings::table.find((tenant_id, CONFIRMATION)))
         .set((
             booking_settings::confirm_open_events.eq(confirm_open_events),
             booking_settings::link_hours.eq(link_hours),
@@ -254,6 +257,12 @@ pub fn set_settings(tx: &mut TenantTx<'_>, confirm_open_events: bool, link_hours
     if changed > 0 {
         return Ok(changed);
     }
-    let row = BookingSettingsRow { tenant_id: tenant_id.to_owned(), confirm_open_events, link_hours, updated_at: now };
+    let row = BookingSettingsRow {
+        tenant_id: tenant_id.to_owned(),
+        setting: CONFIRMATION.to_owned(),
+        confirm_open_events,
+        link_hours,
+        updated_at: now,
+    };
     diesel::insert_into(booking_settings::table).values(&row).execute(conn)
 }

@@ -486,8 +486,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    booking_settings (tenant_id) {
+    booking_settings (tenant_id, setting) {
         tenant_id -> Text,
+        setting -> Text,
         confirm_open_events -> Bool,
         link_hours -> Integer,
         updated_at -> Timestamp,

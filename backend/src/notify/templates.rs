@@ -155,8 +155,9 @@ pub fn booking_link(lang: Language, to: &str, tenant: &str, title: &str, dates: 
             format!(
                 "Guten Tag,\n\nbei {tenant} wurde mit Ihrer Adresse eine Buchung angefragt:\n\n{title}\n{dates}\n\n\
                  Bitte bestätigen Sie die Buchung mit diesem Link:\n{link}\n\n\
-                 Der Link gilt {hours} Stunden und nur einmal; bis dahin ist ein Platz für Sie reserviert, sofern noch einer frei war. \
-                 Wenn Sie nicht gebucht haben, ignorieren Sie diese Nachricht: dann geschieht nichts.\n\nViele Grüße\n{tenant}\n"
+                 Der Link gilt {hours} {} und nur einmal; bis dahin ist ein Platz für Sie reserviert, sofern noch einer frei war. \
+                 Wenn Sie nicht gebucht haben, ignorieren Sie diese Nachricht: dann geschieht nichts.\n\nViele Grüße\n{tenant}\n",
+                if hours == 1 { "Stunde" } else { "Stunden" }
             ),
         ),
         Language::En => (
@@ -164,8 +165,9 @@ pub fn booking_link(lang: Language, to: &str, tenant: &str, title: &str, dates: 
             format!(
                 "Hello,\n\na booking was requested with your address at {tenant}:\n\n{title}\n{dates}\n\n\
                  Please confirm the booking with this link:\n{link}\n\n\
-                 The link is valid for {hours} hours and only once; until then a seat is kept for you if one was still free. \
-                 If you did not book, ignore this message: then nothing happens.\n\nKind regards\n{tenant}\n"
+                 The link is valid for {hours} {} and only once; until then a seat is kept for you if one was still free. \
+                 If you did not book, ignore this message: then nothing happens.\n\nKind regards\n{tenant}\n",
+                if hours == 1 { "hour" } else { "hours" }
             ),
         ),
     };

@@ -421,8 +421,11 @@ async fn input_6_organisers_see_each_confirmation_mail_sent_or_bounced() {
         Some(json!("bounced")),
         "the server refused the mailbox: no retries, shown as bounced"
     );
-    let message =
-        sink.messages().into_iter().find(|m| is_to(m, "anna@example.org") && m.contains("Ihre Buchung ist best")).expect("the confirmation mail");
+    let message = sink
+        .messages()
+        .into_iter()
+        .find(|m| is_to(m, "anna@example.org") && m.contains("Ihre Buchung ist best"))
+        .expect("the confirmation mail");
     assert!(
         message.contains("Ihre Buchung ist best") && message.contains("Lauftreff") && message.contains("2026-12-14 18:00"),
         "{message}"

@@ -97,6 +97,8 @@ export async function getBookingSettings(signal?: AbortSignal): Promise<BookingS
 }
 
 /** Throws ApiError (422 for an empty or too long text, 403). */
-export async function setBookingSettings(settings: BookingSettings): Promise<BookingSettings> {
+export type BookingSettingsChange = components['schemas']['BookingSettingsChange'];
+
+export async function setBookingSettings(settings: BookingSettingsChange): Promise<BookingSettings> {
   return unwrap(await api.PUT('/api/v1/tenant/booking', { body: settings, ...init() }));
 }

@@ -11,8 +11,11 @@ export type PublicEvent = components['schemas']['PublicEvent'];
 
 export type BookingRequest = components['schemas']['NewBooking'];
 
-/** `status`: `confirmed` or `waiting`. */
-export type BookingResult = components['schemas']['BookingCreated'];
+/** The one answer to every accepted booking request: see the mail (TOM PRIV-1). */
+export type BookingRequested = components['schemas']['BookingRequested'];
+
+/** The booking made by the confirmation link; `status`: `confirmed` or `waiting`. */
+export type BookingConfirmed = components['schemas']['BookingConfirmed'];
 
 /** What the redeemed magic link gives: the participant session (Bearer). */
 export type ParticipantSession = components['schemas']['ParticipantSession'];
@@ -41,10 +44,12 @@ export async function getPublicEvent(
 }
 
 /**
- * Book a seat. Throws ApiError (422 invalid_field with `field`; 409
- * booking_closed, event_full, already_booked; 404; 429 with Retry-After).
+ * Ask for a booking. The answer (202) is the same whoever the address belongs
+ * to; the mail to it holds the confirmation link or says why there is none.
+ * Throws ApiError (422 invalid_field with `field`; 409 booking_closed; 404;
+ * 429 with Retry-After).
  */
-export async function bookEvent(slug: string, eventId: string, booking: BookingRequest): Promise<BookingResult> {
+export async function bookEvent(slug: string, eventId: string, booking: BookingRequest): Promise<BookingRequested> {
   return unwrap(await api.POST('/api/v1/public/{tenant}/events/{id}/bookings', {
     params: { path: { tenant: slug, id: eventId } },
     body: booking,
@@ -57,6 +62,19 @@ export async function requestMagicLink(slug: string, email: string, language: 'd
   expectOk(await api.POST('/api/v1/public/{tenant}/magic-link', {
     params: { path: { tenant: slug } },
     body: { email, language },
+    ...noCookie(),
+  }));
+}
+
+/**
+ * Confirm a booking with the token of the mailed link (once). Throws ApiError
+ * (404 link_invalid: unknown, used or expired; 409 event_full, already_booked,
+ * restricted; 429).
+ */
+export async function confirmBooking(slug: string, token: string): Promise<BookingConfirmed> {
+  return unwrap(await api.POST('/api/v1/public/{tenant}/bookings/confirm', {
+    params: { path: { tenant: slug } },
+    body: { token },
     ...noCookie(),
   }));
 }

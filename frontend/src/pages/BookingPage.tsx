@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError, isAbort } from '../api/client';
-import { bookEvent, getPublicEvent, type BookingRequest, type BookingResult, type PublicEvent } from '../api/public';
+import { bookEvent, getPublicEvent, type BookingRequest, type PublicEvent } from '../api/public';
 import { EventKindLabel } from '../components/EventBadges';
 import { LocalTime, SessionList, useLocalDateTimeFormat } from '../components/EventTimes';
 import { FormField, type FieldError } from '../components/FormField';
@@ -14,12 +14,12 @@ import { href } from '../router';
  * event is, seats left, sessions, and a form (name, email, the extra fields
  * the event asks for, the tenant's consent text with a required checkbox).
  * The mail language is the page's language. Nothing typed is lost on an error.
+ * A sent request always gets the same answer, whoever the address belongs to
+ * (TOM PRIV-1): confirm through the link in the mail, which also says what
+ * happened (booked, waiting list, already booked, not possible).
  */
 /** This page's sentences for some problem codes (the rest: `problemMessage`). */
 const BOOKING_WORDING: ProblemWording = {
-  already_booked: 'book.error.alreadyBooked',
-  // Art. 18 GDPR: the person's data is restricted (TOM RIGHTS-2).
-  restricted: 'book.error.restricted',
   not_found: 'book.missing',
 };
 
@@ -28,7 +28,7 @@ export function BookingPage({ slug, eventId }: { slug: string; eventId: string }
   const [load, setLoad] = useState<
     { state: 'loading' } | { state: 'ok'; event: PublicEvent } | { state: 'missing' } | { state: 'error' }
   >({ state: 'loading' });
-  const [booked, setBooked] = useState<{ result: BookingResult; email: string } | null>(null);
+  const [sentTo, setSentTo] = useState<string | null>(null);
 
   // Loaded again when the language changes (the default consent text is
   // per language); the form stays as it is meanwhile.
@@ -70,10 +70,10 @@ export function BookingPage({ slug, eventId }: { slug: string; eventId: string }
   return (
     <div className="stack booking">
       <EventInfo event={event} />
-      {booked ? (
-        <BookedCard slug={slug} status={booked.result.status} email={booked.email} />
+      {sentTo ? (
+        <RequestedCard slug={slug} email={sentTo} />
       ) : (
-        <BookingForm slug={slug} event={event} onBooked={(result, email) => setBooked({ result, email })} />
+        <BookingForm slug={slug} event={event} onRequested={setSentTo} />
       )}
     </div>
   );
@@ -152,11 +152,11 @@ const MAX_NOTE = 2000;
 function BookingForm({
   slug,
   event,
-  onBooked,
+  onRequested,
 }: {
   slug: string;
   event: PublicEvent;
-  onBooked: (result: BookingResult, email: string) => void;
+  onRequested: (email: string) => void;
 }) {
   const { t, language } = useI18n();
   const [draft, setDraft] = useState<BookingDraft>({ name: '', email: '', phone: '', note: '', consent: false });
@@ -200,8 +200,8 @@ function BookingForm({
     if (askNote && draft.note.trim()) request.note = draft.note.trim();
     setSaving(true);
     try {
-      const result = await bookEvent(slug, event.id, request);
-      onBooked(result, email);
+      await bookEvent(slug, event.id, request);
+      onRequested(email);
     } catch (err) {
       const issues = fieldIssues(err);
       if (issues.length > 0) {
@@ -340,15 +340,15 @@ function BookingForm({
   );
 }
 
-function BookedCard({ slug, status, email }: { slug: string; status: string; email: string }) {
+function RequestedCard({ slug, email }: { slug: string; email: string }) {
   const { t } = useI18n();
   return (
-    <section className="card" aria-labelledby="book-done-title" data-testid="book-result" data-status={status}>
-      <h2 id="book-done-title">{status === 'waiting' ? t('book.done.waitingTitle') : t('book.done.confirmedTitle')}</h2>
+    <section className="card" aria-labelledby="book-done-title" data-testid="book-result" data-status="check_mail">
+      <h2 id="book-done-title">{t('book.done.checkMailTitle')}</h2>
       <p className="alert alert--ok" role="status" data-testid="book-result-text">
-        {status === 'waiting' ? t('book.done.waiting') : t('book.done.confirmed')}
+        {t('book.done.checkMail')}
       </p>
-      <p data-testid="book-result-mail">{t('book.done.mail', { email })}</p>
+      <p data-testid="book-result-mail">{t('book.done.sentTo', { email })}</p>
       <p>
         <a href={href(`/p/${encodeURIComponent(slug)}/login`)} data-testid="book-portal-link">
           {t('book.done.portal')}

@@ -5,6 +5,7 @@ import { listLocations } from '../api/locations';
 import { can, handleAuthError, type Account } from '../auth';
 import { EventKindLabel, EventStatusBadge } from '../components/EventBadges';
 import { EventForm } from '../components/EventForm';
+import { FormField } from '../components/FormField';
 import { LocalTime, useLocalDateTimeFormat } from '../components/EventTimes';
 import { LogTable } from '../components/LogTable';
 import { MessageLine, type Message } from '../components/MessageLine';
@@ -122,8 +123,14 @@ function NewEventCard() {
 }
 
 const MAX_CONSENT = 2000;
+const LINK_HOURS = { min: 1, max: 168 };
 
-/** The consent text shown with a required checkbox on every booking page (admins). */
+/**
+ * The consent text shown with a required checkbox on every booking page, and
+ * the confirmation step (TOM PRIV-1): whether bookings of open events (without
+ * a company) wait for the link mailed to the address, and how long that link
+ * works (admins).
+ */
 function ConsentCard() {
   const { t } = useI18n();
   const load = useKeyedLoad('booking-settings', getBookingSettings);
@@ -131,9 +138,16 @@ function ConsentCard() {
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
   const [saving, setSaving] = useState(false);
+  const [confirmOpen, setConfirmOpen] = useState<boolean | null>(null);
+  const [hours, setHours] = useState<string | null>(null);
+  const [hoursError, setHoursError] = useState<string | null>(null);
   const fieldId = useId();
   const hintId = useId();
+  const confirmId = useId();
+  const hoursId = useId();
   const value = text ?? (load.state === 'ok' ? load.value.consent_text : '');
+  const confirmValue = confirmOpen ?? (load.state === 'ok' ? load.value.confirm_open_events : true);
+  const hoursValue = hours ?? (load.state === 'ok' ? String(load.value.link_hours) : '24');
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -149,15 +163,24 @@ function ConsentCard() {
       return;
     }
     setError(null);
+    const linkHours = Number(hoursValue);
+    if (!Number.isInteger(linkHours) || linkHours < LINK_HOURS.min || linkHours > LINK_HOURS.max) {
+      setHoursError(t('events.confirm.hoursRange', LINK_HOURS));
+      return;
+    }
+    setHoursError(null);
     setSaving(true);
     try {
-      const saved = await setBookingSettings({ consent_text: trimmed });
+      const saved = await setBookingSettings({ consent_text: trimmed, confirm_open_events: confirmValue, link_hours: linkHours });
       setText(saved.consent_text);
+      setConfirmOpen(saved.confirm_open_events);
+      setHours(String(saved.link_hours));
       setMessage({ kind: 'ok', text: t('events.consent.saved') });
     } catch (err) {
       handleAuthError(err);
       const issue = fieldIssues(err)[0];
-      if (issue) setError(issueText(t, issue));
+      if (issue?.field === 'link_hours') setHoursError(issueText(t, issue));
+      else if (issue) setError(issueText(t, issue));
       else if (err instanceof ApiError && err.status === 403) setMessage({ kind: 'error', text: t('events.error.forbidden') });
       else setMessage({ kind: 'error', text: withDetail(t, t('events.consent.error'), err) });
     } finally {
@@ -191,6 +214,31 @@ function ConsentCard() {
             value={value}
             onChange={(e) => setText(e.target.value)}
             data-testid="consent-text"
+          />
+          <h3>{t('events.confirm.title')}</h3>
+          <p className="muted">{t('events.confirm.intro')}</p>
+          <label className="check" htmlFor={confirmId}>
+            <input
+              id={confirmId}
+              type="checkbox"
+              checked={confirmValue}
+              onChange={(e) => setConfirmOpen(e.target.checked)}
+              data-testid="booking-confirm-open"
+            />
+            {t('events.confirm.label')}
+          </label>
+          <FormField
+            id={hoursId}
+            label={t('events.confirm.hours')}
+            hint={{ id: `${hoursId}-hint`, text: t('events.confirm.hoursRange', LINK_HOURS) }}
+            error={hoursError ? { id: `${hoursId}-error`, text: hoursError, testId: 'booking-link-hours-error' } : undefined}
+            type="number"
+            inputMode="numeric"
+            min={LINK_HOURS.min}
+            max={LINK_HOURS.max}
+            value={hoursValue}
+            onChange={(e) => setHours(e.target.value)}
+            data-testid="booking-link-hours"
           />
           <div className="form__actions">
             <button type="submit" className="button button--primary" disabled={saving} data-testid="consent-save">

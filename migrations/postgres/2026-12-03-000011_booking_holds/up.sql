@@ -22,14 +22,16 @@ CREATE TABLE booking_holds (
 );
 CREATE INDEX booking_holds_event ON booking_holds (tenant_id, event_id, expires_at);
 
--- The confirmation step per tenant; no row: on, links valid 24 hours.
+-- The confirmation step per tenant; no row: on, links valid 24 hours. One row per
+-- tenant; `setting` keeps the key composite, like every tenant table's (SEP-2).
 CREATE TABLE booking_settings (
     tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    setting TEXT NOT NULL CHECK (setting = 'confirmation'),
     -- Off: events without a company book at once for people not yet known.
     confirm_open_events BOOLEAN NOT NULL,
     link_hours INTEGER NOT NULL CHECK (link_hours BETWEEN 1 AND 168),
     updated_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (tenant_id)
+    PRIMARY KEY (tenant_id, setting)
 );
 
 -- A confirmation link is opened on its tenant's page: the lookup runs in that scope.
