@@ -259,7 +259,7 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
                 &email,
                 &password,
             )?;
-            println!("created platform admin {}", account.id);
+            println!("created platform admin {}; the first sign-in sets up the required second factor (TOTP)", account.id);
             Ok(())
         }
         Command::Admin(AdminCommand::CreateTenantAdmin { tenant, email }) => {
