@@ -273,19 +273,17 @@ async fn acc_8_ending_a_members_sessions_stays_in_the_callers_tenant() {
     let deputy = member(&app, &a, "vize@verein-a.example", "tenant_admin", None);
     let orga = member(&app, &a, "orga@verein-a.example", "organiser", None);
     // The organiser also works for tenant B.
-    for scope in [&b] {
-        anwesend::accounts::service::grant_by_operator(
-            &app.state.db,
-            &app.state.master,
-            app.state.config.auth.password_hash,
-            &app.ctx(),
-            scope,
-            &sensitive("orga@verein-a.example"),
-            PASSWORD,
-            anwesend::auth::model::Role::Organiser,
-        )
-        .expect("membership in B");
-    }
+    anwesend::accounts::service::grant_by_operator(
+        &app.state.db,
+        &app.state.master,
+        app.state.config.auth.password_hash,
+        &app.ctx(),
+        &b,
+        &sensitive("orga@verein-a.example"),
+        PASSWORD,
+        anwesend::auth::model::Role::Organiser,
+    )
+    .expect("membership in B");
     let service = app.service().await;
     let boss = sign_in(&service, "leitung@verein-a.example").await;
     let in_a = sign_in(&service, "orga@verein-a.example").await;
