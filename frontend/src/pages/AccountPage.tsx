@@ -41,7 +41,7 @@ function AccountView({ account }: { account: Account }) {
       </section>
       {enrol ? (
         <p className="alert alert--warn" role="alert" data-testid="mfa-enrol-required">
-          {t('mfa.enrolRequired')}
+          {account.is_platform_admin ? t('mfa.enrolRequiredPlatform') : t('mfa.enrolRequired')}
         </p>
       ) : null}
       {enrol ? null : <SessionsCard round={round} reload={reload} />}

@@ -63,6 +63,8 @@ export const login = {
   'mfa.status.off': 'Nicht eingerichtet',
   'mfa.enrolRequired':
     'Ihre Organisation verlangt für Ihre Rolle eine Zwei-Faktor-Anmeldung. Richten Sie sie jetzt ein – erst danach können Sie anwesend weiter nutzen.',
+  'mfa.enrolRequiredPlatform':
+    'Plattform-Admins melden sich immer mit zweitem Faktor an. Richten Sie ihn jetzt ein – erst danach können Sie anwesend weiter nutzen.',
   'mfa.setup.start': 'Einrichten',
   'mfa.setup.starting': 'Wird vorbereitet …',
   'mfa.setup.scan': 'Scannen Sie den QR-Code mit Ihrer Authenticator-App.',

@@ -66,6 +66,8 @@ export const login: Translation<typeof de> = {
   'mfa.status.off': 'Not set up',
   'mfa.enrolRequired':
     'Your organisation requires two-factor sign-in for your role. Set it up now – only then can you go on using anwesend.',
+  'mfa.enrolRequiredPlatform':
+    'Platform admins always sign in with a second factor. Set it up now – only then can you go on using anwesend.',
   'mfa.setup.start': 'Set up',
   'mfa.setup.starting': 'Preparing …',
   'mfa.setup.scan': 'Scan the QR code with your authenticator app.',
