@@ -16,6 +16,7 @@ pub mod clock;
 pub mod companies;
 pub mod config;
 pub mod crypto;
+pub mod csv_file;
 pub mod db;
 pub mod devices;
 pub mod error;
@@ -33,5 +34,6 @@ pub mod runtime;
 pub mod server;
 pub mod state;
 pub mod tenants;
+pub mod timestamp;
 
 pub use error::AppError;

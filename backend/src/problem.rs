@@ -14,6 +14,7 @@ closed_set! {
         InvalidField = "invalid_field",
         BodyTooLarge = "body_too_large",
         UnsupportedMediaType = "unsupported_media_type",
+        MethodNotAllowed = "method_not_allowed",
         WeakPassword = "weak_password",
         // Who is asking.
         Unauthenticated = "unauthenticated",

@@ -69,6 +69,7 @@ const AFTER_WHAT_FAILED: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
   'invalid_field',
   'body_too_large',
   'unsupported_media_type',
+  'method_not_allowed',
   'csrf_failed',
   'forbidden',
   'not_found',

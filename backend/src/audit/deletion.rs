@@ -17,6 +17,7 @@ use crate::error::AppError;
 pub struct Deletion {
     pub tenant_id: String,
     pub id: String,
+    #[serde(with = "crate::timestamp")]
     pub occurred_at: NaiveDateTime,
     pub actor_type: String,
     pub actor_id: Option<String>,

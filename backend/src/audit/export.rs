@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::crypto::PlatformSigner;
+use crate::csv_file::{json_cell, CsvFile};
 
 pub const FORMAT: &str = "anwesend-export/1";
 const CSV_PROOF_PREFIX: &str = "#anwesend-proof ";
@@ -112,27 +113,17 @@ pub fn write(format: ExportFormat, meta: &ExportMeta<'_>, columns: &[&str], reco
             out
         }
         ExportFormat::Csv => {
-            let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-            let _ = writer.write_record(columns);
+            let mut file = CsvFile::new(columns);
             for record in records {
-                let row: Vec<String> = columns.iter().map(|c| cell(record.get(*c))).collect();
-                let _ = writer.write_record(&row);
+                file.row(columns.iter().map(|c| record.get(*c).map(json_cell).unwrap_or_default()));
             }
-            let mut out = writer.into_inner().unwrap_or_default();
+            let mut out = file.into_bytes();
             let proof = proof(meta, records.len(), &out, signer);
             out.extend_from_slice(CSV_PROOF_PREFIX.as_bytes());
             out.extend_from_slice(canonical(&proof).as_bytes());
             out.push(b'\n');
             out
         }
-    }
-}
-
-fn cell(value: Option<&Value>) -> String {
-    match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
     }
 }
 

@@ -55,6 +55,7 @@ impl AuditQuery {
 pub struct AuditEntry {
     pub seq: i64,
     pub id: String,
+    #[serde(with = "crate::timestamp")]
     pub occurred_at: NaiveDateTime,
     pub actor_type: String,
     pub actor_id: Option<String>,

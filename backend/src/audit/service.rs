@@ -284,6 +284,22 @@ pub const ENTRY_COLUMNS: &[&str] = &[
     "entry_hash",
 ];
 
+/// The columns of an export of a tenant's chain (export, offboarding archive) leave out
+/// `ip_hash`: its keys are platform-wide, so two tenants could otherwise link one visitor
+/// by it (TOM INPUT-2). `ip_key_id` stays: it names a period, not a person.
+pub fn export_columns(tenant: bool) -> Vec<&'static str> {
+    ENTRY_COLUMNS.iter().copied().filter(|c| !tenant || *c != "ip_hash").collect()
+}
+
+/// An entry as an export record: exactly `columns`.
+pub fn export_record(entry: &Entry, columns: &[&str]) -> serde_json::Value {
+    let mut record = serde_json::to_value(entry).unwrap_or_default();
+    if let Some(fields) = record.as_object_mut() {
+        fields.retain(|k, _| columns.contains(&k.as_str()));
+    }
+    record
+}
+
 /// Most entries one export may hold; narrow the filter beyond that.
 pub const MAX_EXPORT: usize = 500_000;
 
@@ -317,7 +333,8 @@ pub fn export_entries(
         }
         entries.reverse();
         let head = store::head_or_genesis(tx, &chain)?;
-        let records: Vec<serde_json::Value> = entries.iter().map(|e| serde_json::to_value(e).unwrap_or_default()).collect();
+        let columns = export_columns(scope.is_some());
+        let records: Vec<serde_json::Value> = entries.iter().map(|e| export_record(e, &columns)).collect();
         let meta = ExportMeta {
             kind: "audit",
             chain: &chain,
@@ -326,7 +343,7 @@ pub fn export_entries(
             head_hash: &head.head_hash,
             filter: serde_json::to_value(filter).unwrap_or_default(),
         };
-        let bytes = export::write(format, &meta, ENTRY_COLUMNS, &records, signer);
+        let bytes = export::write(format, &meta, &columns, &records, signer);
         record(
             tx,
             ctx,

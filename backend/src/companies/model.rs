@@ -11,5 +11,6 @@ pub struct Company {
     pub tenant_id: String,
     pub id: String,
     pub name: String,
+    #[serde(with = "crate::timestamp")]
     pub created_at: NaiveDateTime,
 }

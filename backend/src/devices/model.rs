@@ -78,6 +78,7 @@ pub struct NewEnrolment {
 pub struct EnrolmentCode {
     /// Type it into `anwesend-agent enroll --code …`; works once, until `expires_at`.
     pub code: String,
+    #[serde(with = "crate::timestamp")]
     pub expires_at: NaiveDateTime,
 }
 
@@ -117,8 +118,11 @@ pub struct DeviceView {
     pub outdated: bool,
     pub readers: Vec<String>,
     pub queue_length: Option<i32>,
+    #[serde(with = "crate::timestamp::option")]
     pub last_heartbeat_at: Option<NaiveDateTime>,
+    #[serde(with = "crate::timestamp")]
     pub created_at: NaiveDateTime,
+    #[serde(with = "crate::timestamp::option")]
     pub revoked_at: Option<NaiveDateTime>,
     /// A participant waits for their card to be tapped on this device.
     pub card_enrolment_for: Option<String>,
@@ -134,5 +138,6 @@ pub struct CardEnrolmentRequest {
 pub struct CardEnrolmentPending {
     pub device_id: String,
     pub participant_id: String,
+    #[serde(with = "crate::timestamp")]
     pub expires_at: NaiveDateTime,
 }

@@ -154,7 +154,9 @@ pub struct EventInput {
 #[schema(as = EventSession)]
 pub struct SessionView {
     pub id: String,
+    #[serde(with = "crate::timestamp")]
     pub starts_at: NaiveDateTime,
+    #[serde(with = "crate::timestamp")]
     pub ends_at: NaiveDateTime,
 }
 
@@ -174,7 +176,9 @@ pub struct EventView {
     pub company_id: Option<String>,
     pub capacity: i32,
     pub waiting_list: bool,
+    #[serde(with = "crate::timestamp::option")]
     pub booking_opens_at: Option<NaiveDateTime>,
+    #[serde(with = "crate::timestamp::option")]
     pub booking_closes_at: Option<NaiveDateTime>,
     pub fields: Vec<String>,
     pub status: EventStatus,
@@ -184,7 +188,9 @@ pub struct EventView {
     pub confirmed: i64,
     /// Bookings on the waiting list.
     pub waiting: i64,
+    #[serde(with = "crate::timestamp")]
     pub created_at: NaiveDateTime,
+    #[serde(with = "crate::timestamp")]
     pub updated_at: NaiveDateTime,
 }
 
@@ -202,7 +208,9 @@ pub struct PublicEvent {
     pub seats_left: i64,
     pub waiting_list: bool,
     pub booking_open: bool,
+    #[serde(with = "crate::timestamp::option")]
     pub booking_opens_at: Option<NaiveDateTime>,
+    #[serde(with = "crate::timestamp::option")]
     pub booking_closes_at: Option<NaiveDateTime>,
     pub fields: Vec<String>,
     /// The text the participant consents to by booking.

@@ -80,6 +80,7 @@ pub fn status(code: ProblemCode) -> StatusCode {
         InvalidBody | InvalidField | WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
         BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Unauthenticated | InvalidCredentials | InvalidCode | MfaRequired | MfaEnrolmentRequired => StatusCode::UNAUTHORIZED,
         SignatureMissing | DeviceUnknown | DeviceRevoked | StaleTimestamp | BadNonce | BadSignature | ReplayedNonce => {
             StatusCode::UNAUTHORIZED
@@ -134,6 +135,7 @@ fn title(code: ProblemCode) -> &'static str {
         InvalidField => "A field is invalid",
         BodyTooLarge => "Request body too large",
         UnsupportedMediaType => "Request body must be application/json",
+        MethodNotAllowed => "This path does not answer this method; `Allow` lists the ones it does",
         WeakPassword => "The password is too weak",
         Unauthenticated => "Sign-in required",
         InvalidCredentials => "Email or password is wrong",

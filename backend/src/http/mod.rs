@@ -34,6 +34,13 @@ use crate::privacy::routes as privacy;
 use crate::state::AppState;
 use crate::tenants::routes as tenant;
 
+/// A scope of the API. What none of its routes answers goes to `routes::fallback`: 405
+/// with `Allow` for a method a path does not answer, 404 for an unknown path; a nested
+/// scope does not inherit its parent's default, so each one names it.
+fn api_scope(path: &str) -> actix_web::Scope {
+    web::scope(path).default_service(web::to(routes::fallback))
+}
+
 /// JSON body limits and problem+json answers for every JSON endpoint (TOM PRIV-5).
 pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default().limit(limit).error_handler(error::json_error)
@@ -56,12 +63,13 @@ pub fn build_app(
         .wrap(from_fn(context::middleware))
         .service(routes::healthz)
         .service(routes::readyz)
+        .service(web::resource(["/healthz", "/readyz"]).to(routes::fallback))
         .service(
-            web::scope("/api/v1")
+            api_scope("/api/v1")
                 .service(routes::status)
                 .service(routes::openapi_document)
                 .service(
-                    web::scope("/auth")
+                    api_scope("/auth")
                         .service(auth::login)
                         .service(auth::whoami)
                         .service(auth::logout)
@@ -76,23 +84,23 @@ pub fn build_app(
                         .service(auth::switch_tenant),
                 )
                 .service(
-                    web::scope("/members")
+                    api_scope("/members")
                         .service(members::list)
                         .service(members::set_roles)
                         .service(members::disable)
                         .service(members::enable),
                 )
                 .service(
-                    web::scope("/invitations")
+                    api_scope("/invitations")
                         .service(invitations::preview)
                         .service(invitations::accept)
                         .service(invitations::create)
                         .service(invitations::list)
                         .service(invitations::revoke),
                 )
-                .service(web::scope("/companies").service(companies::list).service(companies::create))
+                .service(api_scope("/companies").service(companies::list).service(companies::create))
                 .service(
-                    web::scope("/tenant")
+                    api_scope("/tenant")
                         .service(tenant::get)
                         .service(tenant::set)
                         .service(bookings::settings)
@@ -102,13 +110,13 @@ pub fn build_app(
                         .service(offboarding::tenant_archive),
                 )
                 .service(
-                    web::scope("/platform/tenants")
+                    api_scope("/platform/tenants")
                         .service(offboarding::platform_status)
                         .service(offboarding::platform_start)
                         .service(offboarding::platform_certificate),
                 )
                 .service(
-                    web::scope("/events")
+                    api_scope("/events")
                         .service(events::list)
                         .service(events::create)
                         .service(bookings::csv)
@@ -117,32 +125,32 @@ pub fn build_app(
                         .service(events::get)
                         .service(events::update),
                 )
-                .service(web::scope("/bookings").service(bookings::cancel).service(bookings::move_booking))
+                .service(api_scope("/bookings").service(bookings::cancel).service(bookings::move_booking))
                 .service(
-                    web::scope("/participants")
+                    api_scope("/participants")
                         .service(bookings::search)
                         .service(privacy::restriction)
                         .service(privacy::export)
                         .service(privacy::correct)
                         .service(attendance::participant),
                 )
-                .service(web::scope("/subject-requests").service(privacy::list).service(privacy::create).service(privacy::execute))
-                .service(web::scope("/retention").service(privacy::retention_get).service(privacy::retention_set))
+                .service(api_scope("/subject-requests").service(privacy::list).service(privacy::create).service(privacy::execute))
+                .service(api_scope("/retention").service(privacy::retention_get).service(privacy::retention_set))
                 .service(privacy::processing_record)
                 .service(
-                    web::scope("/devices")
+                    api_scope("/devices")
                         .service(devices::create_enrolment)
                         .service(devices::list)
                         .service(devices::update)
                         .service(devices::revoke)
                         .service(devices::card_enrolment),
                 )
-                .service(web::scope("/device").service(devices::enrol).service(devices::heartbeat).service(devices::tap))
-                .service(web::scope("/event-sessions").service(attendance::session_csv).service(attendance::session))
-                .service(web::scope("/attendance").service(attendance::record).service(attendance::correct))
-                .service(web::scope("/kiosk").service(attendance::kiosk))
+                .service(api_scope("/device").service(devices::enrol).service(devices::heartbeat).service(devices::tap))
+                .service(api_scope("/event-sessions").service(attendance::session_csv).service(attendance::session))
+                .service(api_scope("/attendance").service(attendance::record).service(attendance::correct))
+                .service(api_scope("/kiosk").service(attendance::kiosk))
                 .service(
-                    web::scope("/public")
+                    api_scope("/public")
                         .service(events::public_get)
                         .service(bookings::book)
                         .service(bookings::confirm)
@@ -150,7 +158,7 @@ pub fn build_app(
                         .service(portal::redeem),
                 )
                 .service(
-                    web::scope("/portal")
+                    api_scope("/portal")
                         .service(portal::me)
                         .service(portal::bookings)
                         .service(portal::cancel)
@@ -161,11 +169,10 @@ pub fn build_app(
                         .service(portal::resubscribe)
                         .service(portal::logout),
                 )
-                .service(web::scope("/accounts").service(auth::end_member_sessions))
-                .service(web::scope("/audit").service(audit::actions).service(audit::verify).service(audit::export).service(audit::list))
-                .service(web::scope("/deletion-log").service(audit::deletions_export).service(audit::deletions))
-                .service(web::scope("/locations").service(locations::list).service(locations::create))
-                .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::not_found()) })),
+                .service(api_scope("/accounts").service(auth::end_member_sessions))
+                .service(api_scope("/audit").service(audit::actions).service(audit::verify).service(audit::export).service(audit::list))
+                .service(api_scope("/deletion-log").service(audit::deletions_export).service(audit::deletions))
+                .service(api_scope("/locations").service(locations::list).service(locations::create)),
         )
         .service(frontend_service(&frontend))
 }

@@ -1,6 +1,9 @@
 //! Health, readiness, status and the OpenAPI document.
 
-use actix_web::{get, web, HttpResponse};
+use std::sync::OnceLock;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{get, web, HttpRequest, HttpResponse, ResponseError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
@@ -140,4 +143,71 @@ pub fn openapi_json() -> String {
 #[get("/openapi.json")]
 pub async fn openapi_document() -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(openapi_json())
+}
+
+/// A documented path (its segments, `{…}` for a parameter) and the methods it answers.
+struct Route {
+    segments: Vec<String>,
+    methods: Vec<&'static str>,
+}
+
+/// The route table of the OpenAPI document: the one list of what each path answers.
+fn route_table() -> &'static [Route] {
+    static TABLE: OnceLock<Vec<Route>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let doc = ApiDoc::openapi();
+        let mut table: Vec<Route> = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", &item.get),
+                    ("HEAD", &item.head),
+                    ("POST", &item.post),
+                    ("PUT", &item.put),
+                    ("PATCH", &item.patch),
+                    ("DELETE", &item.delete),
+                    ("OPTIONS", &item.options),
+                ];
+                let methods = methods.into_iter().filter(|(_, op)| op.is_some()).map(|(m, _)| m).collect();
+                Route { segments: path.split('/').map(str::to_owned).collect(), methods }
+            })
+            .collect();
+        // The document itself is served but not described in itself.
+        table.push(Route { segments: "/api/v1/openapi.json".split('/').map(str::to_owned).collect(), methods: vec!["GET"] });
+        table
+    })
+}
+
+/// The methods the documented paths matching `path` answer (none: an unknown path).
+pub fn allowed_methods(path: &str) -> Vec<&'static str> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut allowed: Vec<&'static str> = Vec::new();
+    for route in route_table() {
+        let matches = route.segments.len() == segments.len()
+            && route.segments.iter().zip(&segments).all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty()));
+        if matches {
+            for method in &route.methods {
+                if !allowed.contains(method) {
+                    allowed.push(method);
+                }
+            }
+        }
+    }
+    allowed
+}
+
+/// What no route answered: 405 with `Allow` when the path exists with other methods,
+/// else 404; both problem+json.
+pub async fn fallback(req: HttpRequest) -> HttpResponse {
+    let allowed = allowed_methods(req.path());
+    if allowed.is_empty() {
+        return ApiError::not_found().error_response();
+    }
+    let mut response = ApiError::new(ProblemCode::MethodNotAllowed).error_response();
+    if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
 }

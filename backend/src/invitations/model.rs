@@ -54,7 +54,9 @@ pub struct InvitationView {
     pub email: String,
     pub role: crate::auth::model::Role,
     pub company_id: Option<String>,
+    #[serde(with = "crate::timestamp")]
     pub created_at: NaiveDateTime,
+    #[serde(with = "crate::timestamp")]
     pub expires_at: NaiveDateTime,
     /// Delivery of the invitation mail.
     pub mail_status: Option<MailStatus>,

@@ -12,7 +12,9 @@ pub struct Location {
     /// The venue a room belongs to; always inside the same tenant.
     pub parent_id: Option<String>,
     pub name: String,
+    #[serde(with = "crate::timestamp")]
     pub created_at: NaiveDateTime,
+    #[serde(with = "crate::timestamp")]
     pub updated_at: NaiveDateTime,
 }
 

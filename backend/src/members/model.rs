@@ -26,6 +26,7 @@ pub struct Member {
     pub account_id: String,
     pub email: String,
     pub roles: Vec<RoleAssignment>,
+    #[serde(with = "crate::timestamp::option")]
     pub last_sign_in_at: Option<NaiveDateTime>,
     /// No sign-in for `auth.dormant_after_days` days (or never, for that long).
     pub dormant: bool,

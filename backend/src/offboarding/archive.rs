@@ -7,7 +7,7 @@
 //! hashes), keyed hashes that mean nothing without the tenant's keys (blind indexes, card
 //! HMACs), and queued mails (transient copies of what the other tables hold).
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
 use super::certificate::sha256_hex;
@@ -15,10 +15,12 @@ use super::store;
 use crate::attendance::model::{AttendanceRow, CardRow, TapRow};
 use crate::audit::deletion::{self, Deletion};
 use crate::audit::model::Entry;
+use crate::audit::service as audit;
 use crate::auth::model::Membership;
 use crate::bookings::model::{BookingRow, ParticipantRow};
 use crate::companies::model::Company;
 use crate::crypto::{MasterKey, PlatformSigner, TenantKeys};
+use crate::csv_file::{json_cell, CsvFile};
 use crate::db::TenantTx;
 use crate::devices::model::DeviceRow;
 use crate::error::AppError;
@@ -26,6 +28,7 @@ use crate::events::model::{EventRow, InstructorRow, SessionRow};
 use crate::invitations::model::Invitation;
 use crate::portal::model::SubjectRequestRow;
 use crate::tenants::model::Tenant;
+use crate::timestamp::rfc3339;
 
 pub const FORMAT: &str = "anwesend-tenant-archive/1";
 
@@ -57,26 +60,22 @@ impl Table {
         out
     }
 
-    fn csv(&self) -> Vec<u8> {
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-        let _ = writer.write_record(&self.columns);
+    pub fn csv(&self) -> Vec<u8> {
+        let mut file = CsvFile::new(&self.columns);
         for row in &self.rows {
-            let _ = writer.write_record(row.iter().map(cell));
+            file.row(row.iter().map(json_cell));
         }
-        writer.into_inner().unwrap_or_default()
-    }
-}
-
-fn cell(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        file.into_bytes()
     }
 }
 
 fn v<T: serde::Serialize>(value: T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// A time (UTC) as RFC 3339 with `Z`; none is null.
+fn time(t: impl Into<Option<NaiveDateTime>>) -> Value {
+    t.into().map_or(Value::Null, |t| Value::String(rfc3339(t)))
 }
 
 /// A decrypted field; an erased person's emptied field is null.
@@ -116,13 +115,13 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
             plain(keys, "participants", "email", &p.id, Some(&p.email_ciphertext))?,
             plain(keys, "participants", "phone", &p.id, p.phone_ciphertext.as_deref())?,
             v(&p.language),
-            v(p.mail_opt_out_at),
+            time(p.mail_opt_out_at),
             v(&p.mail_opt_out_reason),
             plain(keys, "participants", "mail_opt_out_text", &p.id, p.mail_opt_out_text_ciphertext.as_deref())?,
-            v(p.created_at),
-            v(p.updated_at),
-            v(p.restricted_at),
-            v(p.erased_at),
+            time(p.created_at),
+            time(p.updated_at),
+            time(p.restricted_at),
+            time(p.erased_at),
         ]);
     }
     out.push(table);
@@ -156,10 +155,10 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
             v(&b.status),
             answers,
             v(&b.consent_text),
-            v(b.consented_at),
-            v(b.queued_at),
-            v(b.created_at),
-            v(b.cancelled_at),
+            time(b.consented_at),
+            time(b.queued_at),
+            time(b.created_at),
+            time(b.cancelled_at),
             v(&b.cancelled_by),
         ]);
     }
@@ -196,13 +195,13 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
             v(&e.company_id),
             v(e.capacity),
             v(e.waiting_list),
-            v(e.booking_opens_at),
-            v(e.booking_closes_at),
+            time(e.booking_opens_at),
+            time(e.booking_closes_at),
             v(&e.fields),
             v(&e.status),
             v(&e.created_by),
-            v(e.created_at),
-            v(e.updated_at),
+            time(e.created_at),
+            time(e.updated_at),
         ]);
     }
     out.push(table);
@@ -210,7 +209,7 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
     let mut table = Table::new("event_sessions", &["id", "event_id", "starts_at", "ends_at"]);
     let rows: Vec<SessionRow> = store::archive_event_sessions(tx)?;
     for s in rows {
-        table.push(vec![v(&s.id), v(&s.event_id), v(s.starts_at), v(s.ends_at)]);
+        table.push(vec![v(&s.id), v(&s.event_id), time(s.starts_at), time(s.ends_at)]);
     }
     out.push(table);
 
@@ -248,8 +247,8 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
             v(&a.participant_id),
             v(&a.booking_id),
             v(&a.kind),
-            v(a.occurred_at),
-            v(a.recorded_at),
+            time(a.occurred_at),
+            time(a.recorded_at),
             v(&a.source),
             v(&a.device_id),
             v(&a.recorded_by),
@@ -270,8 +269,8 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
         table.push(vec![
             v(&r.device_id),
             v(&r.idempotency_key),
-            v(r.tapped_at),
-            v(r.received_at),
+            time(r.tapped_at),
+            time(r.received_at),
             v(&r.outcome),
             v(&r.participant_id),
             v(&r.attendance_id),
@@ -293,9 +292,9 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
             plain(keys, "subject_requests", "message", &r.id, r.message_ciphertext.as_deref())?,
             v(&r.status),
             v(&r.received_via),
-            v(r.created_at),
-            v(r.due_at),
-            v(r.handled_at),
+            time(r.created_at),
+            time(r.due_at),
+            time(r.handled_at),
             v(&r.handled_by),
         ]);
     }
@@ -304,7 +303,7 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
     let mut table = Table::new("cards", &["id", "participant_id", "created_by", "created_at"]);
     let rows: Vec<CardRow> = store::archive_cards(tx)?;
     for c in rows {
-        table.push(vec![v(&c.id), v(&c.participant_id), v(&c.created_by), v(c.created_at)]);
+        table.push(vec![v(&c.id), v(&c.participant_id), v(&c.created_by), time(c.created_at)]);
     }
     out.push(table);
 
@@ -336,25 +335,25 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
             v(d.late_upload_after_seconds),
             v(&d.session_ids),
             v(&d.agent_version),
-            v(d.last_heartbeat_at),
+            time(d.last_heartbeat_at),
             v(&d.created_by),
-            v(d.created_at),
-            v(d.revoked_at),
+            time(d.created_at),
+            time(d.revoked_at),
         ]);
     }
     out.push(table);
 
     let mut table = Table::new("locations", &["id", "parent_id", "name", "created_at", "updated_at"]);
-    let rows: Vec<(String, Option<String>, String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = store::archive_locations(tx)?;
+    let rows: Vec<(String, Option<String>, String, NaiveDateTime, NaiveDateTime)> = store::archive_locations(tx)?;
     for (id, parent, name, created, updated) in rows {
-        table.push(vec![v(id), v(parent), v(name), v(created), v(updated)]);
+        table.push(vec![v(id), v(parent), v(name), time(created), time(updated)]);
     }
     out.push(table);
 
     let mut table = Table::new("companies", &["id", "name", "created_at"]);
     let rows: Vec<Company> = store::archive_companies(tx)?;
     for c in rows {
-        table.push(vec![v(&c.id), v(&c.name), v(c.created_at)]);
+        table.push(vec![v(&c.id), v(&c.name), time(c.created_at)]);
     }
     out.push(table);
 
@@ -376,8 +375,8 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
             v(m.is_primary),
             v(&m.company_id),
             v(&m.course_id),
-            v(m.created_at),
-            v(m.disabled_at),
+            time(m.created_at),
+            time(m.disabled_at),
         ]);
     }
     out.push(table);
@@ -407,11 +406,11 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
             v(&i.company_id),
             v(&i.language),
             v(&i.invited_by),
-            v(i.created_at),
-            v(i.expires_at),
-            v(i.accepted_at),
+            time(i.created_at),
+            time(i.expires_at),
+            time(i.accepted_at),
             v(&i.accepted_account_id),
-            v(i.revoked_at),
+            time(i.revoked_at),
         ]);
     }
     out.push(table);
@@ -425,11 +424,12 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
     }
     out.push(table);
 
-    let mut table = Table::new("audit_entries", crate::audit::service::ENTRY_COLUMNS);
+    let columns = audit::export_columns(true);
+    let mut table = Table::new("audit_entries", &columns);
     let rows: Vec<Entry> = store::archive_audit_entries(tx)?;
     for e in rows {
-        let record = v(&e);
-        table.push(crate::audit::service::ENTRY_COLUMNS.iter().map(|c| record.get(*c).cloned().unwrap_or(Value::Null)).collect());
+        let record = audit::export_record(&e, &columns);
+        table.push(columns.iter().map(|c| record.get(*c).cloned().unwrap_or(Value::Null)).collect());
     }
     out.push(table);
 

@@ -37,10 +37,14 @@ pub struct OffboardingStatus {
     pub tenant_id: String,
     pub tenant_slug: String,
     pub status: crate::tenants::model::TenantStatus,
+    #[serde(with = "crate::timestamp::option")]
     pub started_at: Option<NaiveDateTime>,
     /// The export archive can be downloaded until then; the data is deleted after it.
+    #[serde(with = "crate::timestamp::option")]
     pub archive_until: Option<NaiveDateTime>,
+    #[serde(with = "crate::timestamp::option")]
     pub completed_at: Option<NaiveDateTime>,
+    #[serde(with = "crate::timestamp::option")]
     pub keys_destroyed_at: Option<NaiveDateTime>,
     /// The signed deletion certificate exists (platform admins download it).
     pub certificate_available: bool,

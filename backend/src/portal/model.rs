@@ -138,6 +138,7 @@ pub struct RedeemLink {
 pub struct ParticipantSession {
     /// Send as `Authorization: Bearer …`; keep it in the tab only (TOM PRIV-2).
     pub token: String,
+    #[serde(with = "crate::timestamp")]
     pub expires_at: NaiveDateTime,
     pub name: String,
     pub email: String,
@@ -163,7 +164,9 @@ pub struct PortalBooking {
     pub kind: crate::events::model::EventKind,
     pub sessions: Vec<SessionView>,
     pub status: crate::bookings::model::BookingStatus,
+    #[serde(with = "crate::timestamp")]
     pub created_at: NaiveDateTime,
+    #[serde(with = "crate::timestamp::option")]
     pub cancelled_at: Option<NaiveDateTime>,
 }
 
@@ -182,7 +185,9 @@ pub struct RequestView {
     pub id: String,
     pub kind: RequestKind,
     pub status: RequestStatus,
+    #[serde(with = "crate::timestamp")]
     pub created_at: NaiveDateTime,
+    #[serde(with = "crate::timestamp")]
     pub due_at: NaiveDateTime,
 }
 

@@ -16,6 +16,7 @@ pub struct Reason<'a> {
 #[derive(Serialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ErasureReport {
     pub participant_id: String,
+    #[serde(with = "crate::timestamp")]
     pub erased_at: NaiveDateTime,
     pub counts: Vec<(String, i64)>,
 }
@@ -31,10 +32,13 @@ pub struct SubjectRequestView {
     pub status: RequestStatus,
     pub received_via: ReceivedVia,
     pub message: Option<String>,
+    #[serde(with = "crate::timestamp")]
     pub created_at: NaiveDateTime,
     /// One month after receipt (Art. 12(3) GDPR).
+    #[serde(with = "crate::timestamp")]
     pub due_at: NaiveDateTime,
     pub overdue: bool,
+    #[serde(with = "crate::timestamp::option")]
     pub handled_at: Option<NaiveDateTime>,
     pub handled_by: Option<String>,
 }
@@ -78,5 +82,6 @@ pub struct RestrictionChange {
 #[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct RestrictionView {
     pub participant_id: String,
+    #[serde(with = "crate::timestamp::option")]
     pub restricted_at: Option<NaiveDateTime>,
 }

@@ -103,8 +103,10 @@ pub struct RecordRetention {
     /// Months audit entries are kept (the tenant's setting); the daily job removes older ones.
     pub audit_retention_months: i32,
     /// When an admin last changed the periods; `None`: the defaults.
+    #[serde(with = "crate::timestamp::option")]
     pub updated_at: Option<NaiveDateTime>,
     /// When the daily anonymisation last ran for the tenant.
+    #[serde(with = "crate::timestamp::option")]
     pub last_run_at: Option<NaiveDateTime>,
     /// Days the export archive stays available after offboarding starts; then deletion
     /// and key destruction.

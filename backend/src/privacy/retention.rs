@@ -96,8 +96,10 @@ pub struct RetentionView {
     /// Months audit entries are kept (12–120, default 24); the daily job removes older ones.
     pub audit_retention_months: i32,
     /// When an admin last changed the periods; `None`: the defaults.
+    #[serde(with = "crate::timestamp::option")]
     pub updated_at: Option<NaiveDateTime>,
     /// When the daily job last finished for this tenant.
+    #[serde(with = "crate::timestamp::option")]
     pub last_run_at: Option<NaiveDateTime>,
     /// People whose period has ended: the next run anonymises them.
     pub due_now: i64,
@@ -115,8 +117,10 @@ pub struct DueParticipant {
     pub participant_id: String,
     pub participant_name: String,
     /// The end of their last event (or when they were created).
+    #[serde(with = "crate::timestamp")]
     pub last_event_at: NaiveDateTime,
     /// When the period ends; the first daily run after it anonymises them.
+    #[serde(with = "crate::timestamp")]
     pub due_at: NaiveDateTime,
     pub restricted: bool,
 }

@@ -28,6 +28,7 @@ use crate::portal::model::{ReceivedVia, RequestKind, RequestStatus, SubjectReque
 use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::service as tenants;
+use crate::timestamp;
 
 const REQUESTED: Reason<'static> = Reason { code: "erasure_request", text: "request of the data subject", legal_basis: "GDPR Art. 17(1)" };
 
@@ -385,8 +386,8 @@ pub fn person_export(
         booking_list.push(json!({
             "id": b.id, "event_id": b.event_id, "title": view.title, "kind": view.kind, "sessions": view.sessions,
             "status": b.status, "phone": answers.phone, "note": answers.note,
-            "consent_text": b.consent_text, "consented_at": b.consented_at,
-            "created_at": b.created_at, "cancelled_at": b.cancelled_at, "cancelled_by": b.cancelled_by,
+            "consent_text": b.consent_text, "consented_at": timestamp::text(b.consented_at),
+            "created_at": timestamp::text(b.created_at), "cancelled_at": timestamp::text(b.cancelled_at), "cancelled_by": b.cancelled_by,
         }));
     }
 
@@ -407,8 +408,8 @@ pub fn person_export(
             json!({
                 "id": r.id, "session_id": r.session_id,
                 "event_title": session.and_then(|s| titles.get(&s.event_id)),
-                "session_starts_at": session.map(|s| s.starts_at),
-                "kind": r.kind, "occurred_at": r.occurred_at, "recorded_at": r.recorded_at, "source": r.source,
+                "session_starts_at": session.and_then(|s| timestamp::text(s.starts_at)),
+                "kind": r.kind, "occurred_at": timestamp::text(r.occurred_at), "recorded_at": timestamp::text(r.recorded_at), "source": r.source,
                 "late_upload": r.late_upload, "voided": r.voided, "supersedes_id": r.supersedes_id, "reason": r.reason,
             })
         })
@@ -416,7 +417,7 @@ pub fn person_export(
     // A card's id is never stored; its keyed hash is the pseudonym the tenant knows it by.
     let cards: Vec<serde_json::Value> = crate::attendance::store::cards_of(tx, &row.id)?
         .into_iter()
-        .map(|c| json!({ "id": c.id, "pseudonym": hex::encode(&c.card_hmac[..c.card_hmac.len().min(8)]), "bound_at": c.created_at }))
+        .map(|c| json!({ "id": c.id, "pseudonym": hex::encode(&c.card_hmac[..c.card_hmac.len().min(8)]), "bound_at": timestamp::text(c.created_at) }))
         .collect();
 
     let mut requests = Vec::new();
@@ -427,12 +428,12 @@ pub fn person_export(
             .map(|c| keys.decrypt("subject_requests", "message", &r.id, c))
             .transpose()?
             .map(|m| m.to_string());
-        requests.push(json!({ "id": r.id, "kind": r.kind, "message": message, "status": r.status, "received_via": r.received_via, "created_at": r.created_at, "due_at": r.due_at, "handled_at": r.handled_at }));
+        requests.push(json!({ "id": r.id, "kind": r.kind, "message": message, "status": r.status, "received_via": r.received_via, "created_at": timestamp::text(r.created_at), "due_at": timestamp::text(r.due_at), "handled_at": timestamp::text(r.handled_at) }));
     }
     let recipient = keys.blind_index("mail_outbox", "recipient", &normalize_email(&who.email));
     let mails: Vec<serde_json::Value> = crate::notify::store::for_recipient(tx, &recipient)?
         .into_iter()
-        .map(|m| json!({ "purpose": m.purpose, "status": crate::notify::MailStatus::from_code(&m.status), "created_at": m.created_at, "sent_at": m.sent_at }))
+        .map(|m| json!({ "purpose": m.purpose, "status": crate::notify::MailStatus::from_code(&m.status), "created_at": timestamp::text(m.created_at), "sent_at": timestamp::text(m.sent_at) }))
         .collect();
     // Who acted is named by role only: staff members' ids are not the person's data.
     let chain = audit::service::chain_of(tx);
@@ -440,7 +441,7 @@ pub fn person_export(
     let audit_entries: Vec<serde_json::Value> = audit::service::search(tx, &chain, &visibility, &audit::model::Filter::default(), None, 1000)?
         .into_iter()
         .rev()
-        .map(|e| json!({ "occurred_at": e.occurred_at, "action": e.action, "outcome": e.outcome, "actor_type": e.actor_type, "actor_role": e.actor_role, "target_type": e.target_type, "target_id": e.target_id }))
+        .map(|e| json!({ "occurred_at": timestamp::text(e.occurred_at), "action": e.action, "outcome": e.outcome, "actor_type": e.actor_type, "actor_role": e.actor_role, "target_type": e.target_type, "target_id": e.target_id }))
         .collect();
 
     let opt_out_text = row
@@ -451,12 +452,12 @@ pub fn person_export(
         .map(|t| t.to_string());
     audit::record(tx, ctx, Event::new(Action::ParticipantDataExported, "participant", Some(&row.id)).subject(&row.id, None))?;
     Ok(json!({
-        "exported_at": ctx.at.naive_utc(),
+        "exported_at": ctx.at,
         "controller": tenant.name,
         "participant": {
             "id": row.id, "name": who.name, "email": who.email, "phone": who.phone, "language": row.language,
-            "created_at": row.created_at, "updated_at": row.updated_at, "restricted_at": row.restricted_at,
-            "mail_opt_out_at": row.mail_opt_out_at, "mail_opt_out_reason": row.mail_opt_out_reason, "mail_opt_out_text": opt_out_text,
+            "created_at": timestamp::text(row.created_at), "updated_at": timestamp::text(row.updated_at), "restricted_at": timestamp::text(row.restricted_at),
+            "mail_opt_out_at": timestamp::text(row.mail_opt_out_at), "mail_opt_out_reason": row.mail_opt_out_reason, "mail_opt_out_text": opt_out_text,
         },
         "bookings": booking_list,
         "attendance": attendance,

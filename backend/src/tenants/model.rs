@@ -12,7 +12,9 @@ pub struct Tenant {
     pub name: String,
     pub status: String,
     pub is_demo: bool,
+    #[serde(with = "crate::timestamp")]
     pub created_at: NaiveDateTime,
+    #[serde(with = "crate::timestamp")]
     pub updated_at: NaiveDateTime,
     /// Admin roles must sign in with a second factor (TOM ACC-6).
     pub mfa_required_for_admins: bool,

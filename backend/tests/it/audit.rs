@@ -539,7 +539,8 @@ fn input_4_exports_round_trip_and_carry_a_proof() {
     assert_eq!((verified.kind.as_str(), verified.chain.as_str(), verified.records, verified.head_seq), ("audit", a.tenant_id(), 6, 6));
     let document: Value = serde_json::from_slice(&json).expect("JSON");
     let exported: Vec<Value> = document["records"].as_array().expect("records").clone();
-    let expected: Vec<Value> = chain.iter().map(|e| serde_json::to_value(e).expect("value")).collect();
+    let columns = audit::service::export_columns(true);
+    let expected: Vec<Value> = chain.iter().map(|e| audit::service::export_record(e, &columns)).collect();
     assert_eq!(exported, expected, "JSON round trip");
 
     let csv = audit::service::export_entries(
@@ -556,7 +557,7 @@ fn input_4_exports_round_trip_and_carry_a_proof() {
     assert_eq!(verified.records, 7, "the first export is itself in the chain now");
     let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(csv.as_slice());
     let header: Vec<String> = reader.headers().expect("header").iter().map(str::to_owned).collect();
-    assert_eq!(header, audit::service::ENTRY_COLUMNS);
+    assert_eq!(header, columns, "no platform-keyed IP hash in a tenant's export (INPUT-2)");
     let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("rows");
     assert_eq!(rows.len(), 7);
     for (row, entry) in rows.iter().zip(chain.iter()) {

@@ -9,6 +9,7 @@ mod bookings;
 mod cli;
 mod common;
 mod config;
+mod contract;
 mod crypto;
 mod fixtures;
 mod hardening;

@@ -152,7 +152,7 @@ async fn del_1_an_offboarding_tenant_is_read_only_and_cannot_be_offboarded_twice
     assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&started));
     let started = json_of(&started);
     assert_eq!(started["status"], "read_only");
-    let at = |v: &Value| chrono::NaiveDateTime::parse_from_str(v.as_str().expect("time"), "%Y-%m-%dT%H:%M:%S%.f").expect("time");
+    let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().expect("time")).expect("time");
     assert_eq!(at(&started["archive_until"]) - at(&started["started_at"]), chrono::Duration::days(30));
 
     // Twice: a clear 409, from the tenant and from the platform, and nothing changes.

@@ -150,7 +150,7 @@ async fn rights_2_the_request_queue_restricts_and_erases_with_one_action_and_tel
         (request["status"].as_str(), request["participant_name"].as_str(), request["overdue"].as_bool()),
         (Some("open"), Some(name.as_str()), Some(false))
     );
-    let due = chrono::NaiveDateTime::parse_from_str(request["due_at"].as_str().expect("due"), "%Y-%m-%dT%H:%M:%S%.f").expect("date");
+    let due = chrono::DateTime::parse_from_rfc3339(request["due_at"].as_str().expect("due")).expect("date").naive_utc();
     assert_eq!(due.date(), app.clock.now().date_naive().checked_add_months(chrono::Months::new(1)).expect("date"));
     let (_, _, queue) = call(&service, v.staff.request("GET", "/api/v1/subject-requests")).await;
     assert_eq!(json_of(&queue)[0]["id"], id.as_str());

@@ -135,7 +135,7 @@ async fn priv_6_retention_job_anonymises_exactly_the_due_people() {
     );
     let due_late = (t0 + Duration::days(60) + Duration::hours(2)).checked_add_months(chrono::Months::new(12)).expect("date");
     for n in &next {
-        assert_eq!(n["due_at"].as_str(), Some(due_late.format("%Y-%m-%dT%H:%M:%S").to_string().as_str()), "{n}");
+        assert_eq!(n["due_at"].as_str(), Some(due_late.format("%Y-%m-%dT%H:%M:%SZ").to_string().as_str()), "{n}");
         assert!(["Lothar Spät", "Berta Beides"].contains(&n["participant_name"].as_str().unwrap_or_default()), "{n}");
     }
     // A longer period postpones everyone; back to 12 months.

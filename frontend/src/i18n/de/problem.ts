@@ -14,6 +14,7 @@ export const problem = {
   'problem.invalid_field': 'Eine Angabe ist ungültig.',
   'problem.body_too_large': 'Die Anfrage ist zu groß.',
   'problem.unsupported_media_type': 'Dieses Format nimmt der Server nicht an.',
+  'problem.method_not_allowed': 'Diese Art von Anfrage gibt es hier nicht.',
   'problem.weak_password': 'Dieses Passwort ist zu schwach.',
 
   'problem.unauthenticated': 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',

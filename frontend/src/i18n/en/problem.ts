@@ -11,6 +11,7 @@ export const problem: Translation<typeof de> & ProblemTexts = {
   'problem.invalid_field': 'One of the details is invalid.',
   'problem.body_too_large': 'The request is too large.',
   'problem.unsupported_media_type': 'The server does not accept this format.',
+  'problem.method_not_allowed': 'This kind of request is not possible here.',
   'problem.weak_password': 'This password is too weak.',
 
   'problem.unauthenticated': 'Your session has expired. Please sign in again.',

@@ -1,0 +1,204 @@
+//! The API contract as the OpenAPI document states it (issue 15, from the fuzzing run):
+//! times are RFC 3339 with an offset, a method a path does not answer is a 405 with
+//! `Allow`, and every operation lists the statuses it can give (TOM PRIV-5).
+
+use std::collections::BTreeSet;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::test;
+use anwesend::http::routes::ApiDoc;
+use anwesend_protocol as protocol;
+use serde_json::{json, Value};
+use utoipa::OpenApi;
+
+use crate::common::test_app;
+use crate::fixtures::{bind_card, call, enrol, outbox_mail, public, signed, tap_body, venue, Client, ORIGIN};
+
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// Every documented path with the methods it lists.
+fn documented() -> Vec<(String, BTreeSet<String>)> {
+    let doc: Value = serde_json::from_str(&ApiDoc::openapi().to_json().expect("json")).expect("document");
+    doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .map(|(path, item)| {
+            let methods = item.as_object().expect("item").keys().map(|m| m.to_uppercase()).filter(|m| METHODS.contains(&m.as_str()));
+            (path.clone(), methods.collect())
+        })
+        .collect()
+}
+
+fn template_matches(template: &str, uri: &str) -> bool {
+    let (t, u): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), uri.split('/').collect());
+    t.len() == u.len() && t.iter().zip(&u).all(|(t, u)| t == u || t.starts_with('{'))
+}
+
+fn request(method: &str, uri: &str) -> test::TestRequest {
+    let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
+    test::TestRequest::default().method(method).uri(uri).insert_header((header::ORIGIN, ORIGIN))
+}
+
+#[actix_web::test]
+async fn priv_5_unsupported_methods_answer_405_with_allow() {
+    let app = test_app();
+    let service = app.service().await;
+    let mut checked = 0;
+    let table = documented();
+    for (path, _) in &table {
+        let uri = path.split('/').map(|s| if s.starts_with('{') { "x1" } else { s }).collect::<Vec<_>>().join("/");
+        // A literal segment may also be a parameter of another path (`/devices/{id}` and
+        // `/devices/enrolment-codes`): the path answers the methods of both.
+        let methods: BTreeSet<String> = table.iter().filter(|(t, _)| template_matches(t, &uri)).flat_map(|(_, m)| m.clone()).collect();
+        for method in METHODS.iter().filter(|m| !methods.contains(**m)) {
+            let (status, headers, body) = call(&service, request(method, &uri)).await;
+            assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}: {}", String::from_utf8_lossy(&body));
+            let allow: BTreeSet<String> = headers
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .split(',')
+                .map(|m| m.trim().to_owned())
+                .filter(|m| !m.is_empty())
+                .collect();
+            assert_eq!(allow, methods, "{method} {path}: Allow");
+            assert_eq!(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/problem+json"), "{path}");
+            let problem: Value = serde_json::from_slice(&body).expect("problem");
+            assert_eq!((problem["status"].as_u64(), problem["code"].as_str()), (Some(405), Some("method_not_allowed")), "{path}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 200, "{checked}");
+    // Unknown paths stay 404, as problem+json, whatever the method.
+    for (method, uri) in [("GET", "/api/v1/gibt-es-nicht"), ("DELETE", "/api/v1/events/x1/unbekannt"), ("POST", "/api/v1")] {
+        let (status, headers, body) = call(&service, request(method, uri)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {uri}");
+        assert_eq!(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/problem+json"), "{uri}");
+        assert_eq!(serde_json::from_slice::<Value>(&body).expect("problem")["code"], "not_found", "{uri}");
+    }
+}
+
+/// `2026-12-02T19:34:06…`: a string that is meant as a point in time.
+fn looks_like_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 16
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b'T' || b[10] == b' ')
+        && b[11..13].iter().all(u8::is_ascii_digit)
+        && b[13] == b':'
+}
+
+/// Checks every time in `value`; answers how many it saw. An IP hash key's id names its
+/// period (`2026-11-23T00:00Z`): an identifier, not a time field.
+fn times_in(what: &str, value: &Value) -> usize {
+    match value {
+        _ if what.ends_with("key_id") => 0,
+        Value::String(s) if looks_like_time(s) => {
+            assert!(chrono::DateTime::parse_from_rfc3339(s).is_ok(), "{what}: `{s}` is not RFC 3339 with an offset");
+            1
+        }
+        Value::Array(items) => items.iter().map(|v| times_in(what, v)).sum(),
+        Value::Object(fields) => fields.iter().map(|(k, v)| times_in(&format!("{what}.{k}"), v)).sum(),
+        _ => 0,
+    }
+}
+
+/// The times of a CSV file, cell by cell.
+fn times_in_csv(what: &str, bytes: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(bytes);
+    let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader.headers().expect("header").iter().map(|h| format!("{what}.{h}")).collect();
+    reader
+        .records()
+        .map(|r| r.expect("csv").iter().zip(&header).map(|(cell, column)| times_in(column, &Value::String(cell.to_owned()))).sum::<usize>())
+        .sum()
+}
+
+#[actix_web::test]
+async fn priv_5_every_timestamp_in_answers_carries_an_offset() {
+    let app = test_app();
+    let a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let v = venue(&app, &service, "verein-a", ("Anna Muster", "anna@example.org")).await;
+    let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
+    bind_card(&app, &service, &v.staff, &device, &v.participant, "04A1B2C3D4E5F6").await;
+    let (status, _, tap) = call(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "tap-1", "04A1B2C3D4E5F6"))).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&tap));
+    let (status, _, _) = call(&service, v.staff.request("POST", "/api/v1/companies").set_json(json!({ "name": "Firma Nord" }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let invite = json!({ "email": "neu@verein-a.example", "role": "organiser" });
+    assert_eq!(call(&service, v.staff.request("POST", "/api/v1/invitations").set_json(invite)).await.0, StatusCode::CREATED);
+
+    // The person signs in to the portal and asks a question about their data.
+    let (status, _, _) = call(
+        &service,
+        public("POST", "/api/v1/public/verein-a/magic-link", "198.51.100.6").set_json(json!({ "email": "anna@example.org" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    // The link is mailed after the answer (same timing for known and unknown addresses).
+    let mut mail = None;
+    for _ in 0..600 {
+        mail = outbox_mail(&app, "verein-a", "anna@example.org", "magic_link");
+        if mail.is_some() {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mail = mail.expect("the sign-in link is mailed");
+    let token = mail.text.split_whitespace().find_map(|w| w.split_once("token=")).map(|(_, t)| t.to_owned()).expect("token");
+    let (status, _, session) =
+        call(&service, public("POST", "/api/v1/public/verein-a/magic-link/redeem", "198.51.100.6").set_json(json!({ "token": token })))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&session));
+    let session: Value = serde_json::from_slice(&session).expect("session");
+    let mut seen = times_in("magic-link/redeem", &session);
+    let bearer = format!("Bearer {}", session["token"].as_str().expect("token"));
+    let portal = |method: &str, uri: &str| Client::new().request(method, uri).insert_header((header::AUTHORIZATION, bearer.as_str()));
+    let (status, _, _) = call(&service, portal("POST", "/api/v1/portal/requests").set_json(json!({ "kind": "access" }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Every GET of the document, as the tenant admin and as the person.
+    let id_of = |path: &str| match path {
+        p if p.starts_with("/api/v1/events/") || p.starts_with("/api/v1/public/") => v.event.clone(),
+        p if p.starts_with("/api/v1/event-sessions/") => v.session.clone(),
+        p if p.starts_with("/api/v1/participants/") => v.participant.clone(),
+        _ => a.tenant_id().to_owned(),
+    };
+    let mut uris: Vec<String> = documented()
+        .into_iter()
+        .filter(|(path, methods)| methods.contains("GET") && path != "/api/v1/kiosk/stream")
+        .map(|(path, _)| {
+            path.split('/')
+                .map(|s| match s {
+                    "{tenant}" => "verein-a".to_owned(),
+                    s if s.starts_with('{') => id_of(&path),
+                    s => s.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    uris.extend(["/api/v1/audit/export?format=json".to_owned(), "/api/v1/deletion-log/export?format=json".to_owned()]);
+    let mut answered = 0;
+    for uri in &uris {
+        let req = if uri.starts_with("/api/v1/portal/") { portal("GET", uri) } else { v.staff.request("GET", uri) };
+        let (status, headers, body) = call(&service, req).await;
+        if status != StatusCode::OK {
+            continue;
+        }
+        answered += 1;
+        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        seen += if content_type.starts_with("text/csv") {
+            times_in_csv(uri, &body)
+        } else {
+            let text = String::from_utf8_lossy(&body);
+            serde_json::from_str::<Value>(text.trim_end()).map(|value| times_in(uri, &value)).unwrap_or(0)
+        };
+    }
+    assert!(answered > 25, "{answered} of {} answered", uris.len());
+    assert!(seen > 50, "only {seen} times seen");
+}
