@@ -1,6 +1,6 @@
 /**
  * Shared formatting of server values for the log pages (audit log, deletion
- * log). The server speaks UTC without a zone (`YYYY-MM-DDTHH:MM:SS`); the
+ * log). The server answers RFC 3339 in UTC (`YYYY-MM-DDTHH:MM:SSZ`); the
  * datetime-local filter fields are read as UTC too.
  */
 
@@ -13,7 +13,7 @@ export function toApiDateTime(value: string): string {
   return v;
 }
 
-/** Server time `YYYY-MM-DDTHH:MM:SS(.ffffff)` in UTC → Date. */
+/** Server time `YYYY-MM-DDTHH:MM:SS(.ffffff)Z` (UTC) → Date. */
 export function parseUtc(value: string): Date | null {
   const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,9})?/.exec(value);
   if (!m) return null;

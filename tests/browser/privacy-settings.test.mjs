@@ -67,7 +67,7 @@ describe('retention settings and processing record', { timeout: 900_000 }, () =>
       assert.equal(view.status, 200);
       assert.equal(view.body.next_due.length, 1, JSON.stringify(view.body));
       const greta = view.body.next_due[0];
-      assert.equal(greta.due_at, '2031-09-01T18:00:00');
+      assert.equal(greta.due_at, '2031-09-01T18:00:00Z');
       const row = page.locator(`[data-testid="retention-next-row"][data-participant="${greta.participant_id}"]`);
       await row.waitFor();
       assert.match(await row.innerText(), /Greta Gedächtnis/);
