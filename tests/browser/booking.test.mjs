@@ -63,7 +63,7 @@ async function portalGet(page, path, token) {
 describe('events, bookings and the participant portal', { timeout: 900_000 }, () => {
   const suite = browserSuite({ tenantAdmin: true, mail: true, workDirPrefix: 'anwesend-booking-' });
 
-  test('TRANS-3 PRIV-2 RIGHTS-1 INPUT-6 PSEUDO-1 ACC-4: publish an event, book it, sign in by magic link, cancel, download own data; staff sees the cancellation', async () => {
+  test('TRANS-3 PRIV-1 ACC-2 PRIV-2 RIGHTS-1 INPUT-6 PSEUDO-1 ACC-4: publish an event, book it and confirm by the mailed link, sign in by magic link, cancel, download own data; staff sees the cancellation', async () => {
     const { baseUrl } = suite.server;
     const admin = await apiSignIn(baseUrl);
     const created = await admin.request('POST', '/api/v1/locations', { name: LOCATION });
@@ -425,7 +425,7 @@ describe('events, bookings and the participant portal', { timeout: 900_000 }, ()
     }
   });
 
-  test('booking page errors: unknown event, fully booked without a waiting list (fields kept), English; staff move and cancel a booking', async () => {
+  test('booking page errors: unknown event, fully booked without a waiting list (told by mail), English; staff move and cancel a booking', async () => {
     const { baseUrl } = suite.server;
     const admin = await apiSignIn(baseUrl);
     const input = {

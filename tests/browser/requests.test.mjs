@@ -304,6 +304,8 @@ describe('requests about personal data (Anfragen)', { timeout: 900_000 }, () => 
       const v = visitor.page;
       const bookingLink = `${baseUrl}/#/book/${TENANT}/${second.id}`;
       const tryToBook = async () => {
+        // A fresh page each time: after a request the page shows its answer, not the form.
+        await v.goto('about:blank');
         await v.goto(bookingLink);
         await v.getByTestId('book-name').fill(MAX.name);
         await v.getByTestId('book-email').fill(MAX.email);
