@@ -224,7 +224,7 @@ pub fn delete_holds_of(tx: &mut TenantTx<'_>, event_id: &str, email_index: &[u8]
         .filter(booking_holds::tenant_id.eq(tenant_id))
         .filter(booking_holds::event_id.eq(event_id))
         .filter(booking_holds::email_index.eq(email_index));
-    let seats: Vec<bool> = mine.clone().select(booking_holds::seat).load(conn)?;
+    let seats: Vec<bool> = mine.select(booking_holds::seat).load(conn)?;
     diesel::delete(mine).execute(conn)?;
     Ok(seats.contains(&true))
 }

@@ -11,9 +11,9 @@ use crate::auth::model::Membership;
 use crate::bookings::model::{BookingRow, ParticipantRow};
 use crate::companies::model::Company;
 use crate::db::schema::{
-    attendance, audit_entries, booking_holds, bookings, card_enrolments, cards, companies, device_enrolments, device_nonces, device_taps, devices,
-    event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox, memberships, participant_sessions,
-    participant_terms, participants, sessions, subject_requests, tenant_keys, tenant_offboardings, tenants,
+    attendance, audit_entries, booking_holds, bookings, card_enrolments, cards, companies, device_enrolments, device_nonces, device_taps,
+    devices, event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox, memberships,
+    participant_sessions, participant_terms, participants, sessions, subject_requests, tenant_keys, tenant_offboardings, tenants,
 };
 use crate::db::{DbConnection, TenantTx};
 use crate::devices::model::DeviceRow;
