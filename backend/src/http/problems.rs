@@ -23,10 +23,13 @@ macro_rules! problem_responses {
 }
 
 problem_responses! {
+    BadRequest = "400", "The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …)";
     Unauthorized = "401", "Sign-in, a second factor or a valid device signature is needed";
     Forbidden = "403", "The caller's role does not allow this, or the request came from elsewhere";
     NotFound = "404", "Not found, or not visible to the caller";
     Conflict = "409", "A rule of the domain refuses the change";
+    PayloadTooLarge = "413", "The request body is larger than the server accepts";
+    UnsupportedMediaType = "415", "The request body must be application/json";
     Unprocessable = "422", "A field is invalid";
     TooManyRequests = "429", "Too many attempts; `Retry-After` says when to try again";
     ServiceUnavailable = "503", "The database does not answer";

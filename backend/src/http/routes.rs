@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{get, web, HttpRequest, HttpResponse, ResponseError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::openapi::path::ParameterIn;
 use utoipa::{OpenApi, ToSchema};
 
 use super::error::{ApiError, Problem};
@@ -116,6 +117,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::offboarding::routes::tenant_status, crate::offboarding::routes::tenant_start, crate::offboarding::routes::tenant_archive,
         crate::offboarding::routes::platform_status, crate::offboarding::routes::platform_start, crate::offboarding::routes::platform_certificate,
     ),
+    modifiers(&CommonAnswers),
     components(schemas(Problem, crate::problem::ProblemCode, crate::auth::policy::Permission)),
     tags(
         (name = "operations", description = "Health and status"),
@@ -133,6 +135,83 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     )
 )]
 pub struct ApiDoc;
+
+/// Who calls an operation, as far as its answers go.
+#[derive(PartialEq, Eq)]
+enum Caller {
+    /// Health and status: no session, no limit.
+    Open,
+    /// No session, same origin, limited per client address.
+    Public,
+    /// A signed check-in device.
+    Device,
+    /// A participant's portal session.
+    Participant,
+    /// A staff session.
+    Staff,
+}
+
+fn caller(path: &str) -> Caller {
+    match path {
+        "/healthz" | "/readyz" | "/api/v1/status" => Caller::Open,
+        "/api/v1/auth/login" | "/api/v1/invitations/preview" | "/api/v1/invitations/accept" | "/api/v1/device/enrol" => Caller::Public,
+        p if p.starts_with("/api/v1/public/") => Caller::Public,
+        p if p.starts_with("/api/v1/device/") => Caller::Device,
+        p if p.starts_with("/api/v1/portal/") => Caller::Participant,
+        _ => Caller::Staff,
+    }
+}
+
+/// Adds the answers every operation of a kind gives, so 80 annotations need not repeat
+/// them (an operation's own entry wins): a JSON body can be unreadable (400), too large
+/// (413), of another media type (415) or not match its schema (422); query and path
+/// parameters can be unreadable (400), a path's id unknown or not visible (404); staff and
+/// participant sessions and device signatures can be missing (401); staff requests can be
+/// refused (403: role, CSRF), and writes conflict with a read-only tenant (409); public
+/// ones are same-origin only (403) and limited per address (429), as are devices.
+pub struct CommonAnswers;
+
+impl utoipa::Modify for CommonAnswers {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::IntoResponses;
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let caller = caller(path);
+            let writes =
+                [(&mut item.get, false), (&mut item.post, true), (&mut item.put, true), (&mut item.delete, true), (&mut item.patch, true)];
+            for (operation, write) in writes {
+                let Some(operation) = operation.as_mut() else { continue };
+                let params = operation.parameters.as_deref().unwrap_or_default();
+                let in_path = params.iter().any(|p| matches!(p.parameter_in, ParameterIn::Path));
+                let in_query = params.iter().any(|p| matches!(p.parameter_in, ParameterIn::Query));
+                let body = operation.request_body.is_some();
+                let mut answers = Vec::new();
+                if body || in_path || in_query {
+                    answers.push(problems::BadRequest::responses());
+                }
+                if body {
+                    answers.extend([problems::PayloadTooLarge::responses(), problems::UnsupportedMediaType::responses()]);
+                    answers.push(problems::Unprocessable::responses());
+                }
+                if in_path {
+                    answers.push(problems::NotFound::responses());
+                }
+                match caller {
+                    Caller::Open => {}
+                    Caller::Public => answers.extend([problems::Forbidden::responses(), problems::TooManyRequests::responses()]),
+                    Caller::Device => answers.extend([problems::Unauthorized::responses(), problems::TooManyRequests::responses()]),
+                    Caller::Participant => answers.push(problems::Unauthorized::responses()),
+                    Caller::Staff => answers.extend([problems::Unauthorized::responses(), problems::Forbidden::responses()]),
+                }
+                if write && matches!(caller, Caller::Staff | Caller::Participant | Caller::Device) {
+                    answers.push(problems::Conflict::responses());
+                }
+                for (code, response) in answers.into_iter().flatten() {
+                    operation.responses.responses.entry(code).or_insert(response);
+                }
+            }
+        }
+    }
+}
 
 pub fn openapi_json() -> String {
     let mut doc = ApiDoc::openapi();

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use utoipa::OpenApi;
 
 use crate::common::test_app;
-use crate::fixtures::{bind_card, call, enrol, outbox_mail, public, signed, tap_body, venue, Client, ORIGIN};
+use crate::fixtures::{bind_card, call, enrol, outbox_mail, public, sign_in, signed, tap_body, venue, Client, ORIGIN};
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
@@ -201,4 +201,61 @@ async fn priv_5_every_timestamp_in_answers_carries_an_offset() {
     }
     assert!(answered > 25, "{answered} of {} answered", uris.len());
     assert!(seen > 50, "only {seen} times seen");
+}
+
+/// Every operation: method, path, the statuses it lists, whether it takes a body.
+fn operations() -> Vec<(String, String, BTreeSet<u16>, bool)> {
+    let doc: Value = serde_json::from_str(&ApiDoc::openapi().to_json().expect("json")).expect("document");
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("item") {
+            let Some(responses) = operation["responses"].as_object() else { continue };
+            let statuses = responses.keys().filter_map(|s| s.parse().ok()).collect();
+            out.push((method.to_uppercase(), path.clone(), statuses, operation.get("requestBody").is_some()));
+        }
+    }
+    out
+}
+
+#[actix_web::test]
+async fn priv_5_documented_statuses_cover_malformed_oversized_and_unauthenticated_requests() {
+    let app = test_app();
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let admin = sign_in(&service, "leitung@verein-a.example").await;
+    let oversized = format!("{{\"x\":\"{}\"}}", "a".repeat(app.state.config.json_body_limit + 1));
+    let mut checked = 0;
+    for (method, path, statuses, body) in operations() {
+        let uri = path
+            .split('/')
+            .map(|s| match s {
+                "{tenant}" => "verein-a",
+                s if s.starts_with('{') => "x1",
+                s => s,
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let mut requests = vec![("without a session", request(&method, &uri))];
+        if body {
+            let as_admin = || {
+                let req = admin.request(&method, &uri);
+                // `Client::request` builds GET for methods it does not know.
+                req.method(actix_web::http::Method::from_bytes(method.as_bytes()).expect("method"))
+            };
+            requests.push(("malformed JSON", as_admin().insert_header((header::CONTENT_TYPE, "application/json")).set_payload("{")));
+            requests
+                .push(("oversized", as_admin().insert_header((header::CONTENT_TYPE, "application/json")).set_payload(oversized.clone())));
+            requests.push(("another media type", as_admin().insert_header((header::CONTENT_TYPE, "text/plain")).set_payload("{}")));
+        }
+        for (what, req) in requests {
+            let (status, _, answer) = call(&service, req).await;
+            assert!(
+                statuses.contains(&status.as_u16()),
+                "{method} {path} {what}: {status} is not listed ({statuses:?}): {}",
+                String::from_utf8_lossy(&answer)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked}");
 }
