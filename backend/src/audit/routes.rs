@@ -19,9 +19,11 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
-    /// From this UTC time on (`YYYY-MM-DDTHH:MM:SS`).
+    /// From this time on (RFC 3339; without an offset: UTC).
+    #[serde(default, with = "crate::timestamp::option")]
     pub from: Option<NaiveDateTime>,
-    /// Before this UTC time.
+    /// Before this time.
+    #[serde(default, with = "crate::timestamp::option")]
     pub to: Option<NaiveDateTime>,
     pub actor_id: Option<String>,
     /// An action code from `/api/v1/audit/actions`.
@@ -161,7 +163,9 @@ pub async fn export(state: web::Data<AppState>, p: Principal, query: web::Query<
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeletionQuery {
+    #[serde(default, with = "crate::timestamp::option")]
     pub from: Option<NaiveDateTime>,
+    #[serde(default, with = "crate::timestamp::option")]
     pub to: Option<NaiveDateTime>,
     /// Export only: `csv` or `json`.
     #[param(value_type = Option<String>)]

@@ -183,6 +183,13 @@ async fn priv_5_every_timestamp_in_answers_carries_an_offset() {
         })
         .collect();
     uris.extend(["/api/v1/audit/export?format=json".to_owned(), "/api/v1/deletion-log/export?format=json".to_owned()]);
+    // Times in queries are read as they are written: with `Z`, an offset, or (UTC) none.
+    for query in ["2026-01-01T00:00:00Z", "2026-01-01T01:00:00%2B01:00", "2026-01-01T00:00:00"] {
+        for path in ["/api/v1/audit", "/api/v1/deletion-log"] {
+            let (status, _, body) = call(&service, v.staff.request("GET", &format!("{path}?from={query}"))).await;
+            assert_eq!(status, StatusCode::OK, "{path}?from={query}: {}", String::from_utf8_lossy(&body));
+        }
+    }
     let mut answered = 0;
     for uri in &uris {
         let req = if uri.starts_with("/api/v1/portal/") { portal("GET", uri) } else { v.staff.request("GET", uri) };

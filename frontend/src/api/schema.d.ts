@@ -2774,9 +2774,9 @@ export interface operations {
     audit_list: {
         parameters: {
             query?: {
-                /** @description From this UTC time on (`YYYY-MM-DDTHH:MM:SS`). */
+                /** @description From this time on (RFC 3339; without an offset: UTC). */
                 from?: string;
-                /** @description Before this UTC time. */
+                /** @description Before this time. */
                 to?: string;
                 actor_id?: string;
                 /** @description An action code from `/api/v1/audit/actions`. */
@@ -2873,9 +2873,9 @@ export interface operations {
     audit_export: {
         parameters: {
             query?: {
-                /** @description From this UTC time on (`YYYY-MM-DDTHH:MM:SS`). */
+                /** @description From this time on (RFC 3339; without an offset: UTC). */
                 from?: string;
-                /** @description Before this UTC time. */
+                /** @description Before this time. */
                 to?: string;
                 actor_id?: string;
                 /** @description An action code from `/api/v1/audit/actions`. */
