@@ -76,6 +76,57 @@ pub fn signed_headers(
     ]
 }
 
+/// JSON Schema's `integer` includes `37.0`; serde's integers do not. Integers read from
+/// requests go through here, so every value the published schema allows is read, and a
+/// fraction or an out-of-range number is still refused.
+pub mod whole_number {
+    use serde::de::{Deserializer, Error, Visitor};
+    use serde::Deserialize;
+
+    struct Whole;
+
+    impl Visitor<'_> for Whole {
+        type Value = i64;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::custom("number out of range"))
+        }
+        fn visit_f64<E: Error>(self, v: f64) -> Result<i64, E> {
+            // -2^63 and 2^63 are exact as f64; a whole number inside them converts exactly.
+            if v.fract() == 0.0 && (-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&v) {
+                #[allow(clippy::cast_possible_truncation)]
+                Ok(v as i64)
+            } else {
+                Err(E::custom("expected a whole number"))
+            }
+        }
+    }
+
+    struct Field<T>(T);
+
+    impl<'de, T: TryFrom<i64>> Deserialize<'de> for Field<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let v = d.deserialize_any(Whole)?;
+            T::try_from(v).map(Field).map_err(|_| D::Error::custom("number out of range"))
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
+        Field::deserialize(d).map(|Field(v)| v)
+    }
+
+    /// The same for an optional field (`null` or absent: `None`; use with `#[serde(default)]`).
+    pub fn option<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Option<T>, D::Error> {
+        Option::<Field<T>>::deserialize(d).map(|v| v.map(|Field(v)| v))
+    }
+}
+
 /// `POST /api/v1/device/enrol` (not signed: the one-time code is the credential).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -122,6 +173,7 @@ pub struct HeartbeatRequest {
     /// Names of the connected readers.
     pub readers: Vec<String>,
     /// Taps waiting in the agent's offline queue.
+    #[serde(deserialize_with = "whole_number::deserialize")]
     pub queue_length: u32,
 }
 
@@ -145,6 +197,7 @@ pub struct TapRequest {
     /// The card's UID as hex, as read with `FF CA 00 00 00`.
     pub card_id: String,
     /// When the card was tapped, Unix seconds (the agent's clock).
+    #[serde(deserialize_with = "whole_number::deserialize")]
     pub tapped_at: i64,
     pub reader: String,
 }
@@ -194,6 +247,30 @@ pub struct TapResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Deserialize, Debug)]
+    struct Numbers {
+        #[serde(deserialize_with = "whole_number::deserialize")]
+        small: i32,
+        #[serde(default, deserialize_with = "whole_number::option")]
+        maybe: Option<u32>,
+    }
+
+    fn numbers(json: &str) -> Result<Numbers, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn priv_5_whole_numbers_are_read_as_json_schema_defines_integer() {
+        assert_eq!(numbers(r#"{"small": 37.0, "maybe": 5.0}"#).map(|n| (n.small, n.maybe)), Ok((37, Some(5))));
+        assert_eq!(numbers(r#"{"small": -3}"#).map(|n| (n.small, n.maybe)), Ok((-3, None)));
+        assert_eq!(numbers(r#"{"small": 1, "maybe": null}"#).map(|n| n.maybe), Ok(None));
+        for refused in
+            [r#"{"small": 37.5}"#, r#"{"small": 3e10}"#, r#"{"small": "7"}"#, r#"{"small": 1, "maybe": -1}"#, r#"{"small": 1e300}"#]
+        {
+            assert!(numbers(refused).is_err(), "{refused} must be refused");
+        }
+    }
 
     #[test]
     fn trans_2_signature_covers_every_part_of_the_request() {

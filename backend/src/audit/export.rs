@@ -16,7 +16,7 @@ use crate::csv_file::{json_cell, CsvFile};
 pub const FORMAT: &str = "anwesend-export/1";
 const CSV_PROOF_PREFIX: &str = "#anwesend-proof ";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize, clap::ValueEnum, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     Json,

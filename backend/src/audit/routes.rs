@@ -35,7 +35,6 @@ pub struct AuditQuery {
     /// Entries per page, 1–200 (default 50).
     pub limit: Option<i64>,
     /// Export only: `csv` or `json`.
-    #[param(value_type = Option<String>)]
     pub format: Option<ExportFormat>,
 }
 
@@ -168,7 +167,6 @@ pub struct DeletionQuery {
     #[serde(default, with = "crate::timestamp::option")]
     pub to: Option<NaiveDateTime>,
     /// Export only: `csv` or `json`.
-    #[param(value_type = Option<String>)]
     pub format: Option<ExportFormat>,
 }
 

@@ -145,6 +145,7 @@ pub async fn sessions(state: web::Data<AppState>, p: Principal) -> Result<HttpRe
 #[utoipa::path(post, path = "/api/v1/auth/sessions/{id}/end", operation_id = "sessions_end", tag = "auth", params(("id" = String, Path)), responses(
     (status = 200, body = Ended),
     problems::NotFound,
+    problems::Unprocessable,
 ))]
 #[post("/sessions/{id}/end")]
 pub async fn end_session(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {

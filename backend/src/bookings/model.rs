@@ -253,6 +253,6 @@ pub struct BookingSettingsChange {
     #[serde(default)]
     pub confirm_open_events: Option<bool>,
     /// Unchanged when left out; 1–168.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "anwesend_protocol::whole_number::option")]
     pub link_hours: Option<i32>,
 }

@@ -92,8 +92,10 @@ pub struct DeviceSettings {
     /// `check_in` or `check_out`.
     pub mode: String,
     /// The same card on this device within this many seconds counts once (0–3600).
+    #[serde(deserialize_with = "anwesend_protocol::whole_number::deserialize")]
     pub duplicate_window_seconds: i32,
     /// Taps arriving later than this (offline queue) are marked as late uploads (10–604800).
+    #[serde(deserialize_with = "anwesend_protocol::whole_number::deserialize")]
     pub late_upload_after_seconds: i32,
     /// Event sessions this device serves; empty: every session at its location.
     #[serde(default)]

@@ -131,6 +131,7 @@ pub struct EventInput {
     /// Courses may belong to a customer company (TOM SEP-3).
     #[serde(default)]
     pub company_id: Option<String>,
+    #[serde(deserialize_with = "anwesend_protocol::whole_number::deserialize")]
     pub capacity: i32,
     #[serde(default)]
     pub waiting_list: bool,

@@ -259,18 +259,32 @@ fn route_table() -> &'static [Route] {
     })
 }
 
-/// The methods the documented paths matching `path` answer (none: an unknown path).
+/// The methods the documented path matching `path` answers (none: an unknown path). As in
+/// OpenAPI, a literal segment beats a template: `/devices/enrolment-codes` is that path, not
+/// `/devices/{id}`.
 pub fn allowed_methods(path: &str) -> Vec<&'static str> {
     let segments: Vec<&str> = path.split('/').collect();
+    let literal_matches = |route: &Route| -> Option<usize> {
+        let mut literals = 0;
+        if route.segments.len() != segments.len() {
+            return None;
+        }
+        for (template, segment) in route.segments.iter().zip(&segments) {
+            if template == segment {
+                literals += 1;
+            } else if !(template.starts_with('{') && template.ends_with('}') && !segment.is_empty()) {
+                return None;
+            }
+        }
+        Some(literals)
+    };
+    let matching: Vec<(usize, &Route)> = route_table().iter().filter_map(|r| literal_matches(r).map(|n| (n, r))).collect();
+    let Some(best) = matching.iter().map(|(n, _)| *n).max() else { return Vec::new() };
     let mut allowed: Vec<&'static str> = Vec::new();
-    for route in route_table() {
-        let matches = route.segments.len() == segments.len()
-            && route.segments.iter().zip(&segments).all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty()));
-        if matches {
-            for method in &route.methods {
-                if !allowed.contains(method) {
-                    allowed.push(method);
-                }
+    for (_, route) in matching.into_iter().filter(|(n, _)| *n == best) {
+        for method in &route.methods {
+            if !allowed.contains(method) {
+                allowed.push(method);
             }
         }
     }

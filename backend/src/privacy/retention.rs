@@ -130,8 +130,10 @@ pub struct DueParticipant {
 #[serde(deny_unknown_fields)]
 pub struct RetentionChange {
     #[schema(minimum = 1, maximum = 120)]
+    #[serde(deserialize_with = "anwesend_protocol::whole_number::deserialize")]
     pub participant_retention_months: i32,
     #[schema(minimum = 12, maximum = 120)]
+    #[serde(deserialize_with = "anwesend_protocol::whole_number::deserialize")]
     pub audit_retention_months: i32,
 }
 
