@@ -99,7 +99,8 @@ pub mod whole_number {
         }
         fn visit_f64<E: Error>(self, v: f64) -> Result<i64, E> {
             // -2^63 and 2^63 are exact as f64; a whole number inside them converts exactly.
-            if v.fract() == 0.0 && (-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&v) {
+            let limit = -(i64::MIN as f64);
+            if v.fract() == 0.0 && (-limit..limit).contains(&v) {
                 #[allow(clippy::cast_possible_truncation)]
                 Ok(v as i64)
             } else {

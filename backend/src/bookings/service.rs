@@ -217,6 +217,10 @@ pub fn book(
         if request.note.is_some() && !event.asks("note") {
             return Err(AppError::invalid("note", "this event does not ask for a note"));
         }
+        // Every accepted request mails the address: limited per address (and tenant) like
+        // sign-in links, so the form cannot flood someone's mailbox. Known or not, alike.
+        let address = crate::auth::service::token_hash(&format!("booking|{}|{}", scope.tenant_id(), request.email));
+        state.limits.magic_link_per_email.admit(&address)?;
         release_expired(state, tx, origin, &event, now)?;
         let (confirm_open_events, link_hours) = settings_row(tx)?;
         let mailer = Mailer::load(state, tx, scope)?;

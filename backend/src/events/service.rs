@@ -309,7 +309,8 @@ pub fn public_view(
             location_name,
             sessions: view.sessions,
             capacity: row.capacity,
-            seats_left: (i64::from(row.capacity) - view.confirmed).max(0),
+            // Held requests keep their seat until they expire, as the booking itself counts.
+            seats_left: (i64::from(row.capacity) - crate::bookings::store::seats_taken(tx, &row.id, now)?).max(0),
             waiting_list: row.waiting_list,
             booking_open: row.booking_open(now),
             booking_opens_at: row.booking_opens_at,

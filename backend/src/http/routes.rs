@@ -118,7 +118,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::offboarding::routes::platform_status, crate::offboarding::routes::platform_start, crate::offboarding::routes::platform_certificate,
     ),
     modifiers(&CommonAnswers),
-    components(schemas(Problem, crate::problem::ProblemCode, crate::auth::policy::Permission)),
+    components(schemas(Problem, crate::problem::ProblemCode, crate::auth::policy::Permission, crate::audit::export::ExportFormat)),
     tags(
         (name = "operations", description = "Health and status"),
         (name = "auth", description = "Staff sign-in and sessions"),

@@ -126,6 +126,8 @@ async fn avail_5_capacity_holds_under_500_concurrent_requests_and_confirmations_
     }
     assert_eq!(holds(&app.db, &event), (500, 50), "every request held, 50 of them with a seat");
     assert_eq!(statuses(&app.db, &event), (0, 0), "nothing booked before the links are opened");
+    let (_, _, page) = call(&service, public("GET", &format!("/api/v1/public/verein-a/events/{event}"), "10.9.0.1")).await;
+    assert_eq!(json_of(&page)["seats_left"], 0, "the public page counts the held seats as taken");
 
     // All 500 links opened at once: exactly 50 seats, the rest on the waiting list.
     let tokens: Vec<String> = (0..500).map(|i| confirmation_token(&app, "verein-a", &format!("gast{i}@example.net"))).collect();
@@ -1096,4 +1098,28 @@ async fn priv_5_bad_input_to_booking_confirmation_is_refused_and_writes_nothing(
     // The real link still works after all that.
     let (status, _, _) = call(&service, public("POST", uri, "198.51.100.5").set_json(json!({ "token": token }))).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// Each public booking request mails the address, so a stranger could flood someone's
+/// mailbox through the form from many addresses: requests are limited per address (and
+/// tenant), alike for known and unknown people, and another address is not held back.
+#[actix_web::test]
+async fn acc_4_booking_requests_are_limited_per_mail_address() {
+    let app = app_with_limits(None);
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
+    let event = published_event(&service, &staff, event_body("Yoga", 10, true)).await;
+    let path = format!("/api/v1/public/verein-a/events/{event}/bookings");
+    let request = |email: &str, i: usize| public("POST", &path, &format!("10.7.{i}.1")).set_json(booking("Ziel Person", email));
+    let mails_before = links_mailed(&app.db);
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        statuses.push(call(&service, request("ziel@example.org", i)).await.0);
+    }
+    assert_eq!(statuses[..3], [StatusCode::ACCEPTED; 3], "{statuses:?}");
+    assert_eq!(statuses[3..], [StatusCode::TOO_MANY_REQUESTS; 3], "the fourth request within a minute is refused: {statuses:?}");
+    assert_eq!(links_mailed(&app.db) - mails_before, 3, "no mail for a refused request");
+    let (status, _, _) = call(&service, request("andere@example.org", 9)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "another address still books");
 }

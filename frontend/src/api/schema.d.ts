@@ -1797,6 +1797,8 @@ export interface components {
             waiting: number;
             waiting_list: boolean;
         };
+        /** @enum {string} */
+        ExportFormat: "json" | "csv";
         Health: {
             /** @description `ok` while the process serves requests. */
             status: string;
@@ -2788,7 +2790,7 @@ export interface operations {
                 /** @description Entries per page, 1–200 (default 50). */
                 limit?: number;
                 /** @description Export only: `csv` or `json`. */
-                format?: string;
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path?: never;
@@ -2887,7 +2889,7 @@ export interface operations {
                 /** @description Entries per page, 1–200 (default 50). */
                 limit?: number;
                 /** @description Export only: `csv` or `json`. */
-                format?: string;
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path?: never;
@@ -3470,6 +3472,15 @@ export interface operations {
             };
             /** @description A rule of the domain refuses the change */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4100,7 +4111,7 @@ export interface operations {
                 from?: string;
                 to?: string;
                 /** @description Export only: `csv` or `json`. */
-                format?: string;
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path?: never;
@@ -4151,7 +4162,7 @@ export interface operations {
                 from?: string;
                 to?: string;
                 /** @description Export only: `csv` or `json`. */
-                format?: string;
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path?: never;
