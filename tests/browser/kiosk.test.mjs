@@ -349,7 +349,7 @@ describe('devices, card enrolment, attendance and the kiosk', { timeout: 900_000
       await deviceRecord.getByTestId('record-correct').click();
       const form = page.getByTestId('correction-form');
       const corrected = await page.evaluate((startsAt) => {
-        const d = new Date(`${startsAt}Z`);
+        const d = new Date(startsAt);
         d.setMinutes(d.getMinutes() + 2);
         const pad = (n) => String(n).padStart(2, '0');
         return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;

@@ -19,7 +19,7 @@ const GRETA = { name: 'Greta Gedächtnis', email: 'greta.frist@example.org' };
 /** The same instant as the page shows it (browser time zone, the UI's short date-time format). */
 function shown(page, iso, locale) {
   return page.evaluate(
-    ([value, loc]) => new Intl.DateTimeFormat(loc, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(`${value}Z`)),
+    ([value, loc]) => new Intl.DateTimeFormat(loc, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(value)),
     [iso, locale],
   );
 }

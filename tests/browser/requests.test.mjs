@@ -22,7 +22,7 @@ const ERIKA = { name: 'Erika Mustermann', email: 'erika.loeschen@example.org' };
 const HANS = { name: 'Hans Zeuge', email: 'hans.zeuge@example.org' };
 const MAX = { name: 'Max Beispiel', email: 'max.einschraenken@example.org' };
 
-/** A server time (UTC, no zone, maybe with microseconds) as the UI reads it: milliseconds kept. */
+/** A server time (RFC 3339 in UTC, maybe with microseconds) as the UI reads it: milliseconds kept. */
 function utc(value) {
   const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,3})?/.exec(value);
   assert.ok(m, `a server time: ${value}`);
