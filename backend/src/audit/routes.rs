@@ -142,7 +142,7 @@ pub async fn verify(state: web::Data<AppState>, p: Principal) -> Result<HttpResp
 
 /// A signed export of the entries the caller may see (TOM INPUT-4); recorded in the chain.
 #[utoipa::path(get, path = "/api/v1/audit/export", operation_id = "audit_export", tag = "audit", params(AuditQuery), responses(
-    (status = 200, description = "CSV or JSON file with its proof", content_type = "text/csv"),
+    (status = 200, description = "CSV or JSON file with its proof", content((String = "text/csv"), (Object = "application/json"))),
     problems::Forbidden,
 ))]
 #[get("/export")]
@@ -190,7 +190,7 @@ pub async fn deletions(state: web::Data<AppState>, p: Principal, query: web::Que
 
 /// A signed export of the deletion log; recorded in the audit trail.
 #[utoipa::path(get, path = "/api/v1/deletion-log/export", operation_id = "deletion_log_export", tag = "audit", params(DeletionQuery), responses(
-    (status = 200, description = "CSV or JSON file with its proof", content_type = "text/csv"),
+    (status = 200, description = "CSV or JSON file with its proof", content((String = "text/csv"), (Object = "application/json"))),
     problems::Forbidden,
 ))]
 #[get("/export")]

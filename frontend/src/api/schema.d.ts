@@ -2903,7 +2903,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
+                    "application/json": Record<string, never>;
                 };
             };
             /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
@@ -4176,7 +4177,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
+                    "application/json": Record<string, never>;
                 };
             };
             /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
