@@ -17,8 +17,14 @@ pub fn text(t: impl Into<Option<NaiveDateTime>>) -> Option<String> {
     t.into().map(rfc3339)
 }
 
-fn parse(raw: &str) -> Option<NaiveDateTime> {
-    DateTime::parse_from_rfc3339(raw).map(|t| t.naive_utc()).ok().or_else(|| raw.parse().ok())
+/// The one reader of times from requests: RFC 3339 with `Z` or an offset (converted to
+/// UTC), or without an offset (taken as UTC), seconds optional (`2026-12-01T18:00`, what a
+/// `datetime-local` field sends).
+pub fn parse(raw: &str) -> Option<NaiveDateTime> {
+    DateTime::parse_from_rfc3339(raw).map(|t| t.naive_utc()).ok().or_else(|| {
+        let raw = raw.strip_suffix('Z').unwrap_or(raw);
+        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"].iter().find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
+    })
 }
 
 pub fn serialize<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
@@ -61,5 +67,8 @@ mod tests {
         assert_eq!(parse("2026-12-02T19:34:06.125259Z"), Some(t));
         assert_eq!(parse("2026-12-02T20:34:06.125259+01:00"), Some(t));
         assert_eq!(parse("2026-12-02T19:34:06.125259"), Some(t));
+        let minute = NaiveDateTime::parse_from_str("2026-12-01T18:00:00", "%Y-%m-%dT%H:%M:%S").unwrap_or_default();
+        assert_eq!((parse("2026-12-01T18:00"), parse("2026-12-01T18:00Z")), (Some(minute), Some(minute)));
+        assert_eq!(parse("2026-12-01 18:00"), None);
     }
 }

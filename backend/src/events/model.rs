@@ -87,22 +87,17 @@ pub struct InstructorRow {
 /// `datetime-local` has no seconds).
 pub fn flexible_time<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
     let raw = String::deserialize(d)?;
-    parse_time(&raw).ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not a time like 2026-12-01T18:00")))
+    crate::timestamp::parse(&raw).ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not a time like 2026-12-01T18:00")))
 }
 
 pub fn flexible_time_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
         Some(raw) if raw.is_empty() => Ok(None),
-        Some(raw) => {
-            parse_time(&raw).map(Some).ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not a time like 2026-12-01T18:00")))
-        }
+        Some(raw) => crate::timestamp::parse(&raw)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not a time like 2026-12-01T18:00"))),
     }
-}
-
-fn parse_time(raw: &str) -> Option<NaiveDateTime> {
-    let raw = raw.strip_suffix('Z').unwrap_or(raw);
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"].iter().find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
 }
 
 #[derive(Deserialize, ToSchema, Clone)]
