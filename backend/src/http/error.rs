@@ -146,7 +146,7 @@ fn title(code: ProblemCode) -> &'static str {
         Forbidden => "Your role does not allow this",
         RateLimited => "Too many attempts",
         InvitationInvalid => "Invitation not valid",
-        LinkInvalid => "Sign-in link not valid",
+        LinkInvalid => "Link not valid",
         EnrolmentInvalid => "Enrolment code not valid",
         SignatureMissing | DeviceUnknown | DeviceRevoked | StaleTimestamp | BadNonce | BadSignature | ReplayedNonce => {
             "The device request was refused"

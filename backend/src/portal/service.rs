@@ -42,7 +42,7 @@ pub fn well_formed_token(token: &str) -> bool {
 }
 
 pub fn link_invalid() -> AppError {
-    AppError::rule(ProblemCode::LinkInvalid, "this sign-in link is unknown, used or expired; ask for a new one")
+    AppError::rule(ProblemCode::LinkInvalid, "this link is unknown, used or expired; ask for a new one")
 }
 
 /// A visitor of a public page: a participant, known or not (`participant_id`).
