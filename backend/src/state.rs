@@ -20,6 +20,8 @@ pub struct AppState {
     pub mail_wakeup: Arc<crate::runtime::Wakeup>,
     /// Accepted taps for the open kiosk screens.
     pub kiosk: Arc<crate::runtime::Feed<crate::attendance::model::KioskEvent>>,
+    /// Which tenant each known device belongs to (it never changes).
+    pub device_tenants: Arc<crate::devices::signed::DeviceTenants>,
 }
 
 impl AppState {
@@ -27,6 +29,6 @@ impl AppState {
         let master = Arc::new(master);
         let ip_hasher = Arc::new(IpHasher::new(db.clone(), master.clone(), &config.ip_hash));
         let limits = Arc::new(AuthLimits::new(&config.rate_limit));
-        Self { config: Arc::new(config), db, master, ip_hasher, clock, limits, mail_wakeup: Default::default(), kiosk: Default::default() }
+        Self { config: Arc::new(config), db, master, ip_hasher, clock, limits, mail_wakeup: Default::default(), kiosk: Default::default(), device_tenants: Default::default() }
     }
 }

@@ -63,8 +63,9 @@ fn shifted(t: NaiveDateTime, minutes: i64) -> NaiveDateTime {
     t.checked_add_signed(Duration::minutes(minutes)).unwrap_or(if minutes < 0 { NaiveDateTime::MIN } else { NaiveDateTime::MAX })
 }
 
-/// The sessions a device serves at `at`: its configured ones, or those of events at its
-/// location (or in a room of it), open from `DOORS` minutes before to after.
+/// The sessions a device serves at `at`: its configured ones, or those of published events
+/// at its location (or in a room of it), open from `DOORS` minutes before to after. Read
+/// by the time index, so the cost does not grow with past sessions or other events.
 fn running_sessions(tx: &mut TenantTx<'_>, device: &DeviceRow, at: NaiveDateTime) -> Result<Vec<SessionRow>, AppError> {
     let open = |s: &SessionRow| shifted(s.starts_at, -DOORS) <= at && at <= shifted(s.ends_at, DOORS);
     let configured = device.config().session_ids;
@@ -72,63 +73,119 @@ fn running_sessions(tx: &mut TenantTx<'_>, device: &DeviceRow, at: NaiveDateTime
         return Ok(events::sessions_by_id(tx, &configured)?.into_iter().filter(open).collect());
     }
     let Some(location) = &device.location_id else { return Ok(Vec::new()) };
-    let rooms: Vec<String> = crate::locations::store::list(tx)?
-        .into_iter()
-        .filter(|l| &l.id == location || l.parent_id.as_ref() == Some(location))
-        .map(|l| l.id)
-        .collect();
-    let event_ids: Vec<String> = events::list(tx)?
+    let candidates: Vec<SessionRow> =
+        events::sessions_between(tx, shifted(at, -DOORS), shifted(at, DOORS))?.into_iter().filter(open).collect();
+    if candidates.is_empty() {
+        return Ok(candidates);
+    }
+    let rooms = crate::locations::store::with_rooms(tx, location)?;
+    let event_ids: Vec<String> = candidates.iter().map(|s| s.event_id.clone()).collect();
+    let here: Vec<String> = events::by_ids(tx, &event_ids)?
         .into_iter()
         .filter(|e| e.status == crate::events::model::STATUS_PUBLISHED && e.location_id.as_ref().is_some_and(|l| rooms.contains(l)))
         .map(|e| e.id)
         .collect();
-    Ok(events::sessions(tx, &event_ids)?.into_iter().filter(open).collect())
+    Ok(candidates.into_iter().filter(|s| here.contains(&s.event_id)).collect())
 }
 
-/// What a tap does, decided and recorded inside the transaction that claimed its key.
+/// What a tap will do, worked out in a read: everything a tap reads except the person's
+/// records of the session, which `record` reads again where it writes.
+enum Plan {
+    /// "Enrol card" mode: bind the card to the person the device waits for.
+    Bind { pending: crate::devices::model::CardEnrolmentRow, card_known: bool },
+    /// Answered and audited, nothing recorded.
+    Refuse(TapOutcome),
+    /// The device took this person's tap within its duplicate window.
+    Repeat { event_id: String },
+    /// Check in or out of this session on this booking.
+    Record { session: SessionRow, booking_id: String },
+}
+
+struct Planned {
+    plan: Plan,
+    /// Who tapped, where the answer may name them (not when restricted).
+    participant: Option<ParticipantRow>,
+}
+
+/// What a tap did, as answered and published to the kiosk.
 struct Decision {
     outcome: TapOutcome,
     participant: Option<ParticipantRow>,
     attendance_id: Option<String>,
-    location_id: Option<String>,
     /// The event the tap counted for: which kiosk screens may show it (TOM SEP-3).
     event_id: Option<String>,
 }
 
-fn decide(
+fn plan(tx: &mut TenantTx<'_>, device: &DeviceRow, hmac: &[u8], tapped: NaiveDateTime, now: NaiveDateTime) -> Result<Planned, AppError> {
+    let card = store::card_by_hmac(tx, hmac)?;
+    let refuse = |outcome, participant| Ok(Planned { plan: Plan::Refuse(outcome), participant });
+    if let Some(pending) = crate::devices::store::card_enrolment(tx, &device.id)?.filter(|c| c.expires_at > now) {
+        let participant = bookings::participant(tx, &pending.participant_id)?;
+        return match card {
+            Some(c) if c.participant_id != pending.participant_id => refuse(TapOutcome::CardInUse, participant),
+            card => Ok(Planned { plan: Plan::Bind { pending, card_known: card.is_some() }, participant }),
+        };
+    }
+    // An unknown card is answered and audited; its id is not kept anywhere.
+    let Some(card) = card else { return refuse(TapOutcome::UnknownCard, None) };
+    let participant = bookings::participant(tx, &card.participant_id)?.ok_or(AppError::NotFound)?;
+    if participant.restricted_at.is_some() {
+        // Not even the first name: restricted data is not used (Art. 18 GDPR).
+        return refuse(TapOutcome::Restricted, None);
+    }
+    let sessions = running_sessions(tx, device, tapped)?;
+    if sessions.is_empty() {
+        return refuse(TapOutcome::NoSession, Some(participant));
+    }
+    let held = bookings::confirmed_of(tx, &participant.id)?;
+    let booked = sessions.into_iter().find_map(|s| held.iter().find(|b| b.event_id == s.event_id).map(|b| (s, b.id.clone())));
+    let Some((session, booking_id)) = booked else { return refuse(TapOutcome::NoBooking, Some(participant)) };
+    if device.duplicate_window_seconds > 0
+        && store::recent_success(tx, &device.id, &participant.id, tapped - Duration::seconds(i64::from(device.duplicate_window_seconds)))?
+    {
+        return Ok(Planned { plan: Plan::Repeat { event_id: session.event_id }, participant: Some(participant) });
+    }
+    Ok(Planned { plan: Plan::Record { session, booking_id }, participant: Some(participant) })
+}
+
+/// Carries out a plan in the tap's write transaction. `None`: the device's card enrolment
+/// changed since the plan was made; plan again here. Whatever else the plan read may have
+/// changed meanwhile only in ways a tap just before the change would also have seen, and
+/// the one thing two taps contend for, the person's records of the session, is read here
+/// under the booking's row lock (SQLite: the writer's turn).
+fn record(
     tx: &mut TenantTx<'_>,
     req: &DeviceRequest,
-    keys: &TenantKeys,
-    uid: &str,
+    planned: &Planned,
+    hmac: &[u8],
     tapped: NaiveDateTime,
     late: bool,
-) -> Result<Decision, AppError> {
+) -> Result<Option<Decision>, AppError> {
     let device = &req.device;
-    let tenant = &device.tenant_id;
     let now = req.audit.at.naive_utc();
-    let hmac = keys.blind_index("cards", "uid", uid);
-    let card = store::card_by_hmac(tx, &hmac)?;
-    let refuse = |tx: &mut TenantTx<'_>, outcome: TapOutcome, participant: Option<ParticipantRow>| -> Result<Decision, AppError> {
+    let participant = planned.participant.clone();
+    let decision = |outcome, attendance_id, event_id| Decision { outcome, participant: participant.clone(), attendance_id, event_id };
+    let refuse = |tx: &mut TenantTx<'_>, outcome: TapOutcome| -> Result<Option<Decision>, AppError> {
         let mut event =
             Event::new(Action::TapRefused, "device", Some(&device.id)).outcome(Outcome::Failure).detail("outcome", code(outcome));
-        if let Some(p) = &participant {
+        if let Some(p) = &planned.participant {
             event = event.subject(&p.id, None);
         }
         audit::record(tx, &req.audit, event)?;
-        Ok(Decision { outcome, participant, attendance_id: None, location_id: device.location_id.clone(), event_id: None })
+        Ok(Some(decision(outcome, None, None)))
     };
-
-    // "Enrol card" mode: this tap binds the card.
-    if let Some(pending) = crate::devices::store::card_enrolment(tx, &device.id)?.filter(|c| c.expires_at > now) {
-        let participant = bookings::participant(tx, &pending.participant_id)?;
-        match card {
-            Some(c) if c.participant_id != pending.participant_id => return refuse(tx, TapOutcome::CardInUse, participant),
-            Some(_) => {}
-            None => {
+    let (session, booking_id) = match &planned.plan {
+        Plan::Refuse(outcome) => return refuse(tx, *outcome),
+        Plan::Repeat { event_id } => return Ok(Some(decision(TapOutcome::AlreadyRecorded, None, Some(event_id.clone())))),
+        Plan::Bind { pending, card_known } => {
+            if crate::devices::store::clear_card_enrolment(tx, &device.id)? == 0 {
+                return Ok(None);
+            }
+            if !card_known {
                 let row = CardRow {
-                    tenant_id: tenant.clone(),
+                    tenant_id: device.tenant_id.clone(),
                     id: Uuid::now_v7().to_string(),
-                    card_hmac: hmac,
+                    card_hmac: hmac.to_vec(),
                     participant_id: pending.participant_id.clone(),
                     created_by: Some(pending.requested_by.clone()),
                     created_at: now,
@@ -142,79 +199,32 @@ fn decide(
                         .detail("requested_by", pending.requested_by.as_str()),
                 )?;
             }
+            return Ok(Some(decision(TapOutcome::CardBound, None, None)));
         }
-        crate::devices::store::clear_card_enrolment(tx, &device.id)?;
-        return Ok(Decision {
-            outcome: TapOutcome::CardBound,
-            participant,
-            attendance_id: None,
-            location_id: device.location_id.clone(),
-            event_id: None,
-        });
-    }
-
-    // An unknown card is answered and audited; its id is not kept anywhere.
-    let Some(card) = card else { return refuse(tx, TapOutcome::UnknownCard, None) };
-    let participant = bookings::participant(tx, &card.participant_id)?.ok_or(AppError::NotFound)?;
-    if participant.restricted_at.is_some() {
-        // Not even the first name: restricted data is not used (Art. 18 GDPR).
-        return refuse(tx, TapOutcome::Restricted, None);
-    }
-    let sessions = running_sessions(tx, device, tapped)?;
-    if sessions.is_empty() {
-        return refuse(tx, TapOutcome::NoSession, Some(participant));
-    }
-    let held = bookings::of_participant(tx, &participant.id)?;
-    let booked = sessions
-        .iter()
-        .find_map(|s| held.iter().find(|b| b.event_id == s.event_id && b.status == CONFIRMED).map(|b| (s.clone(), b.clone())));
-    let Some((session, booking)) = booked else { return refuse(tx, TapOutcome::NoBooking, Some(participant)) };
-    if device.duplicate_window_seconds > 0
-        && store::recent_success(tx, &device.id, &participant.id, tapped - Duration::seconds(i64::from(device.duplicate_window_seconds)))?
-    {
-        return Ok(Decision {
-            outcome: TapOutcome::AlreadyRecorded,
-            participant: Some(participant),
-            attendance_id: None,
-            location_id: device.location_id.clone(),
-            event_id: Some(session.event_id.clone()),
-        });
-    }
-    // Two devices, one person, one moment: the session's row lock lets one of them record.
-    db::lock_row(tx, "event_sessions", &session.id)?;
-    let rows = store::of_session_participant(tx, &session.id, &participant.id)?;
+        Plan::Record { session, booking_id } => (session, booking_id),
+    };
+    let participant_id = planned.participant.as_ref().map(|p| p.id.clone()).ok_or(AppError::NotFound)?;
+    let event_id = Some(session.event_id.clone());
+    // Two devices, one person, one moment: the booking's row lock lets one of them record;
+    // other people's taps do not wait for it.
+    db::lock_row(tx, "bookings", booking_id)?;
+    let rows = store::of_session_participant(tx, &session.id, &participant_id)?;
     let in_force = effective(&rows);
     let checked_in = in_force.iter().any(|r| r.kind == CHECK_IN);
     let checked_out = in_force.iter().any(|r| r.kind == CHECK_OUT);
     let (kind, outcome) = match device.mode.as_str() {
-        "check_out" if !checked_in => return refuse(tx, TapOutcome::NotCheckedIn, Some(participant)),
-        "check_out" if checked_out => {
-            return Ok(Decision {
-                outcome: TapOutcome::AlreadyRecorded,
-                participant: Some(participant),
-                attendance_id: None,
-                location_id: device.location_id.clone(),
-                event_id: Some(session.event_id.clone()),
-            })
-        }
+        "check_out" if !checked_in => return refuse(tx, TapOutcome::NotCheckedIn),
+        "check_out" if checked_out => return Ok(Some(decision(TapOutcome::AlreadyRecorded, None, event_id))),
         "check_out" => (CHECK_OUT, TapOutcome::CheckedOut),
-        _ if checked_in => {
-            return Ok(Decision {
-                outcome: TapOutcome::AlreadyRecorded,
-                participant: Some(participant),
-                attendance_id: None,
-                location_id: device.location_id.clone(),
-                event_id: Some(session.event_id.clone()),
-            })
-        }
+        _ if checked_in => return Ok(Some(decision(TapOutcome::AlreadyRecorded, None, event_id))),
         _ => (CHECK_IN, TapOutcome::CheckedIn),
     };
     let row = AttendanceRow {
-        tenant_id: tenant.clone(),
+        tenant_id: device.tenant_id.clone(),
         id: Uuid::now_v7().to_string(),
         session_id: session.id.clone(),
-        participant_id: participant.id.clone(),
-        booking_id: booking.id.clone(),
+        participant_id: participant_id.clone(),
+        booking_id: booking_id.clone(),
         kind: kind.into(),
         occurred_at: tapped,
         recorded_at: now,
@@ -231,22 +241,18 @@ fn decide(
         tx,
         &req.audit,
         Event::new(Action::AttendanceRecorded, "attendance", Some(&row.id))
-            .subject(&participant.id, None)
+            .subject(&participant_id, None)
             .detail("kind", kind)
             .detail("session_id", session.id.as_str())
             .detail("late_upload", late),
     )?;
-    Ok(Decision {
-        outcome,
-        participant: Some(participant),
-        attendance_id: Some(row.id),
-        location_id: device.location_id.clone(),
-        event_id: Some(session.event_id.clone()),
-    })
+    Ok(Some(decision(outcome, Some(row.id), event_id)))
 }
 
 /// A card tap from a verified device. The same idempotency key gets the first answer,
-/// however often and however concurrently it arrives.
+/// however often and however concurrently it arrives. The tap is planned in a read and
+/// written in one short transaction with the request's nonce (`record`), so writers hold
+/// the write lock (SQLite) or row locks (PostgreSQL) only for the writing.
 pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<TapResponse, AppError> {
     let key = input.idempotency_key.as_str();
     if key.is_empty() || key.len() > 64 || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(&b)) {
@@ -262,37 +268,57 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
     }
     let late = now - tapped > Duration::seconds(i64::from(req.device.late_upload_after_seconds));
     let device = &req.device;
-    let attempt = state.db.tenant_tx(&req.scope, |tx| {
+    let planned = state.db.tenant_read(&req.scope, |tx| {
         if let Some(previous) = store::tap(tx, &device.id, key)? {
             return Ok(Err(previous));
         }
-        // Claim the key first: a concurrent copy of this tap waits here, then finds it taken.
-        let mut claim = TapRow {
-            tenant_id: device.tenant_id.clone(),
-            device_id: device.id.clone(),
-            idempotency_key: key.to_owned(),
-            tapped_at: tapped,
-            received_at: now,
-            outcome: "pending".into(),
-            participant_id: None,
-            attendance_id: None,
-            late_upload: late,
+        let hmac = req.keys.blind_index("cards", "uid", &uid);
+        let planned = plan(tx, device, &hmac, tapped, now)?;
+        let first = planned.participant.as_ref().map(|p| first_name(&req.keys, p)).transpose()?;
+        Ok(Ok((planned, hmac, first)))
+    })?;
+    let (planned, hmac, first) = match planned {
+        Ok(planned) => planned,
+        Err(previous) => return replay(state, req, previous),
+    };
+    let attempt = req.write(state, |tx| {
+        let decision = match record(tx, req, &planned, &hmac, tapped, late)? {
+            Some(decision) => decision,
+            None => {
+                let again = plan(tx, device, &hmac, tapped, now)?;
+                let decision = record(tx, req, &again, &hmac, tapped, late)?;
+                decision.ok_or_else(|| AppError::rule(ProblemCode::Conflict, "the device's card enrolment changed; tap again"))?
+            }
         };
-        store::insert_tap(tx, &claim)?;
-        let keys = keys(tx, &state.master)?;
-        let decision = decide(tx, req, &keys, &uid, tapped, late)?;
-        claim.outcome = code(decision.outcome);
-        claim.participant_id = decision.participant.as_ref().map(|p| p.id.clone());
-        claim.attendance_id = decision.attendance_id.clone();
-        store::finish_tap(tx, &claim)?;
-        let first = decision.participant.as_ref().map(|p| first_name(&keys, p)).transpose()?;
-        Ok(Ok((decision, first)))
+        // Written last: a concurrent copy of this tap fails on the key here, is rolled
+        // back whole, and answers with the first copy's outcome.
+        store::insert_tap(
+            tx,
+            &TapRow {
+                tenant_id: device.tenant_id.clone(),
+                device_id: device.id.clone(),
+                idempotency_key: key.to_owned(),
+                tapped_at: tapped,
+                received_at: now,
+                outcome: code(decision.outcome),
+                participant_id: decision.participant.as_ref().map(|p| p.id.clone()),
+                attendance_id: decision.attendance_id.clone(),
+                late_upload: late,
+            },
+        )?;
+        Ok(decision)
     });
     let previous = match attempt {
-        Ok(Ok((decision, first_name))) => {
+        Ok(decision) => {
+            // A plan made again may name another person than the read did.
+            let first_name = match (&decision.participant, &planned.participant) {
+                (Some(p), Some(q)) if p.id == q.id => first,
+                (Some(p), _) => Some(first_name(&req.keys, p)?),
+                (None, _) => None,
+            };
             let event = KioskEvent {
                 tenant_id: device.tenant_id.clone(),
-                location_id: decision.location_id,
+                location_id: device.location_id.clone(),
                 event_id: decision.event_id,
                 device_name: device.name.clone(),
                 mode: AttendanceKind::from_stored(&device.mode)?,
@@ -303,7 +329,6 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
             state.kiosk.publish(event);
             return Ok(TapResponse { outcome: decision.outcome, first_name, late_upload: late });
         }
-        Ok(Err(previous)) => previous,
         // A concurrent copy claimed the key first and has committed by now.
         Err(e) if e.is_constraint_violation() => {
             state.db.tenant_read(&req.scope, |tx| store::tap(tx, &device.id, key)?.ok_or(AppError::NotFound))?
@@ -316,10 +341,9 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
 fn replay(state: &AppState, req: &DeviceRequest, previous: TapRow) -> Result<TapResponse, AppError> {
     let outcome = outcome_of(&previous.outcome).ok_or_else(|| AppError::Internal(format!("stored tap outcome {}", previous.outcome)))?;
     let first_name = match &previous.participant_id {
-        Some(id) => state.db.tenant_read(&req.scope, |tx| {
-            let keys = keys(tx, &state.master)?;
-            bookings::participant(tx, id)?.map(|p| first_name(&keys, &p)).transpose()
-        })?,
+        Some(id) => {
+            state.db.tenant_read(&req.scope, |tx| bookings::participant(tx, id)?.map(|p| first_name(&req.keys, &p)).transpose())?
+        }
         None => None,
     };
     Ok(TapResponse { outcome, first_name, late_upload: previous.late_upload })

@@ -71,17 +71,6 @@ pub fn insert_tap(tx: &mut TenantTx<'_>, row: &TapRow) -> QueryResult<usize> {
     diesel::insert_into(device_taps::table).values(row).execute(conn)
 }
 
-pub fn finish_tap(tx: &mut TenantTx<'_>, row: &TapRow) -> QueryResult<usize> {
-    let (conn, tenant_id) = tx.parts();
-    diesel::update(device_taps::table.find((tenant_id, &row.device_id, &row.idempotency_key)))
-        .set((
-            device_taps::outcome.eq(&row.outcome),
-            device_taps::participant_id.eq(&row.participant_id),
-            device_taps::attendance_id.eq(&row.attendance_id),
-        ))
-        .execute(conn)
-}
-
 /// The last successful tap of this participant on this device at or after `since`.
 pub fn recent_success(tx: &mut TenantTx<'_>, device_id: &str, participant_id: &str, since: chrono::NaiveDateTime) -> QueryResult<bool> {
     let (conn, tenant_id) = tx.parts();

@@ -77,7 +77,7 @@ pub fn confirm(
         return Err(AppError::Forbidden.into());
     }
     let account = account(state, p)?;
-    if !password::verify(pw, &account.password_hash) {
+    if !password::verify(pw, &account.password_hash)? {
         return Err(AuthError::InvalidCredentials);
     }
     let pending =
@@ -125,7 +125,7 @@ fn required_for(state: &AppState, p: &Principal) -> Result<bool, AppError> {
 /// Turns the second factor off, after the password; not where the tenant requires it.
 pub fn disable(state: &AppState, p: &Principal, pw: &str) -> Result<(), AuthError> {
     let account = account(state, p)?;
-    if !password::verify(pw, &account.password_hash) {
+    if !password::verify(pw, &account.password_hash)? {
         return Err(AuthError::InvalidCredentials);
     }
     if required_for(state, p)? {

@@ -1,7 +1,8 @@
 //! Argon2id password hashing (TOM ACC-1) and the password policy. Parameters come from
 //! `auth.password_hash` with the OWASP floors (m = 19 MiB, t = 2, p = 1) that config
 //! validation enforces. Hashing is slow by design: call it from a blocking thread, never
-//! an async worker.
+//! an async worker. At most one core less than the machine has hashes at once, in turn
+//! (`ARGON2_TURNS`), so a storm of sign-ins leaves a core for every other request.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -56,7 +57,21 @@ pub fn check_policy(password: &str, email: Option<&str>) -> Result<(), AppError>
     Ok(())
 }
 
+/// How long a hash waits for its turn before the request fails as unavailable.
+const ARGON2_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Waits for a turn to run Argon2 (see the module comment).
+fn argon2_turn() -> Result<crate::runtime::Pass<'static>, AppError> {
+    static ARGON2_TURNS: OnceLock<crate::runtime::FifoGate> = OnceLock::new();
+    let gate = ARGON2_TURNS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        crate::runtime::FifoGate::new(cores.saturating_sub(1))
+    });
+    gate.enter(ARGON2_WAIT).ok_or_else(|| AppError::Unavailable("too many sign-ins at once; try again".into()))
+}
+
 pub fn hash(password: &str, params: HashParams) -> Result<String, AppError> {
+    let _turn = argon2_turn()?;
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
     argon2(params)
         .hash_password(password.as_bytes(), &salt)
@@ -65,6 +80,7 @@ pub fn hash(password: &str, params: HashParams) -> Result<String, AppError> {
 }
 
 /// Constant-time verification (inside the argon2 crate), with the hash's own parameters.
-pub fn verify(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|parsed| argon2(HashParams::FLOOR).verify_password(password.as_bytes(), &parsed).is_ok())
+pub fn verify(password: &str, stored: &str) -> Result<bool, AppError> {
+    let _turn = argon2_turn()?;
+    Ok(PasswordHash::new(stored).is_ok_and(|parsed| argon2(HashParams::FLOOR).verify_password(password.as_bytes(), &parsed).is_ok()))
 }

@@ -163,9 +163,9 @@ pub fn sign_in(state: &AppState, origin: &Origin, email: &str, pw: &str) -> Resu
         accounts::find_by_email_index(&mut conn, &index).map_err(AppError::from)?
     };
     let verified = match &account {
-        Some(a) => password::verify(pw, &a.password_hash),
+        Some(a) => password::verify(pw, &a.password_hash)?,
         None => {
-            password::verify(pw, dummy_hash(state.config.auth.password_hash));
+            password::verify(pw, dummy_hash(state.config.auth.password_hash))?;
             false
         }
     };
@@ -410,7 +410,7 @@ pub fn change_password(state: &AppState, p: &Principal, current: &str, new: &str
         let mut conn = state.db.conn()?;
         accounts::find(&mut conn, &p.account_id).map_err(AppError::from)?.ok_or(AuthError::Unauthenticated)?
     };
-    if !password::verify(current, &account.password_hash) {
+    if !password::verify(current, &account.password_hash)? {
         return Err(AuthError::InvalidCredentials);
     }
     let email =

@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{BookingRow, BookingSettingsRow, HoldRow, ParticipantRow, TermRow, CANCELLED, CONFIRMED, WAITING};
-use crate::db::schema::{booking_holds, booking_settings, bookings, participant_terms, participants};
+use crate::db::schema::{booking_holds, booking_settings, bookings, events, participant_terms, participants};
 use crate::db::TenantTx;
 
 pub fn insert_participant(tx: &mut TenantTx<'_>, p: &ParticipantRow, terms: &[TermRow]) -> QueryResult<()> {
@@ -106,6 +106,18 @@ pub fn of_participant(tx: &mut TenantTx<'_>, participant_id: &str) -> QueryResul
         .load(conn)
 }
 
+/// The participant's confirmed bookings, through the participant index: a person holds a
+/// few, while an event's index would lead through all of that event's bookings.
+pub fn confirmed_of(tx: &mut TenantTx<'_>, participant_id: &str) -> QueryResult<Vec<BookingRow>> {
+    let (conn, tenant_id) = tx.parts();
+    bookings::table
+        .filter(bookings::tenant_id.eq(tenant_id))
+        .filter(bookings::participant_id.eq(participant_id))
+        .filter(bookings::status.eq(CONFIRMED))
+        .select(BookingRow::as_select())
+        .load(conn)
+}
+
 pub fn active(tx: &mut TenantTx<'_>, event_id: &str, participant_id: &str) -> QueryResult<bool> {
     let (conn, tenant_id) = tx.parts();
     diesel::select(diesel::dsl::exists(
@@ -181,8 +193,9 @@ pub fn active_counts(tx: &mut TenantTx<'_>, ids: &[String]) -> QueryResult<Vec<(
 /// Seats taken at `now`: confirmed bookings and the unexpired holds that keep a seat.
 /// An expired hold counts for nothing, whether or not it is deleted yet.
 pub fn seats_taken(tx: &mut TenantTx<'_>, event_id: &str, now: NaiveDateTime) -> QueryResult<i64> {
-    let confirmed = count(tx, event_id, CONFIRMED)?;
     let (conn, tenant_id) = tx.parts();
+    // Kept by the database on every booking change (migration `flat_costs`).
+    let confirmed: i32 = events::table.find((tenant_id, event_id)).select(events::confirmed_count).first(conn)?;
     let held: i64 = booking_holds::table
         .filter(booking_holds::tenant_id.eq(tenant_id))
         .filter(booking_holds::event_id.eq(event_id))
@@ -190,7 +203,7 @@ pub fn seats_taken(tx: &mut TenantTx<'_>, event_id: &str, now: NaiveDateTime) ->
         .filter(booking_holds::expires_at.gt(now))
         .count()
         .get_result(conn)?;
-    Ok(confirmed + held)
+    Ok(i64::from(confirmed) + held)
 }
 
 pub fn insert_hold(tx: &mut TenantTx<'_>, row: &HoldRow) -> QueryResult<usize> {

@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -27,7 +28,23 @@ pub struct MasterKey {
     /// deleting the secret makes the wrapped keys in every database backup useless
     /// (crypto-shredding, TOM DEL-4). `None`: keys wrapped under the master key alone.
     keyring: Option<std::path::PathBuf>,
+    /// Keys opened lately, by (purpose, owner, key id) with the wrapped bytes they came
+    /// from: a request needs no keyring read and no unwrap while the stored key is the
+    /// same. Kept `UNWRAPPED_FOR` at most, and dropped at once when the owner's secret is
+    /// destroyed; a key whose row was destroyed never matches (its wrapped bytes are gone).
+    unwrapped: std::sync::Mutex<HashMap<(String, String, String), Unwrapped>>,
 }
+
+struct Unwrapped {
+    wrapped: Vec<u8>,
+    key: Key,
+    at: std::time::Instant,
+}
+
+/// How long an opened key is reused before the keyring is read again: another node may
+/// have destroyed the secret (crypto-shredding), and this bounds how long this one still
+/// opens rows restored from a backup.
+const UNWRAPPED_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -38,7 +55,7 @@ impl std::fmt::Debug for MasterKey {
 impl MasterKey {
     pub fn from_bytes(key: Key, origin: MasterKeyOrigin) -> Self {
         let id = hex::encode(&hmac_sha256(key.as_ref(), &[b"anwesend master key id"])[..8]);
-        Self { key, id, origin, keyring: None }
+        Self { key, id, origin, keyring: None, unwrapped: std::sync::Mutex::default() }
     }
 
     /// Uses `dir` as the tenant keyring (see the field).
@@ -140,6 +157,17 @@ impl MasterKey {
     /// Opens a wrapped key: under the owner's keyring secret when the keyring holds one,
     /// else under the master key alone. A destroyed secret leaves nothing that opens it.
     pub fn unwrap(&self, purpose: &str, owner: &str, key_id: &str, wrapped: &[u8]) -> Result<Key, CryptoError> {
+        let slot = (purpose.to_owned(), owner.to_owned(), key_id.to_owned());
+        let cache = || self.unwrapped.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(hit) = cache().get(&slot).filter(|u| u.wrapped == wrapped && u.at.elapsed() < UNWRAPPED_FOR) {
+            return Ok(hit.key.clone());
+        }
+        let key = self.open_wrapped(purpose, owner, key_id, wrapped)?;
+        cache().insert(slot, Unwrapped { wrapped: wrapped.to_vec(), key: key.clone(), at: std::time::Instant::now() });
+        Ok(key)
+    }
+
+    fn open_wrapped(&self, purpose: &str, owner: &str, key_id: &str, wrapped: &[u8]) -> Result<Key, CryptoError> {
         let aad = context("anwesend-wrap-v1", &[purpose, owner, key_id]);
         let plain = match self.owner_secret(owner)? {
             Some(secret) => open(&self.kek(owner, &secret), &aad, wrapped)?,
@@ -214,6 +242,7 @@ impl MasterKey {
     /// key wrapped under it, in the database and in every copy of it, is then useless
     /// (TOM DEL-4). Returns whether there was one.
     pub fn destroy_owner_secret(&self, owner: &str) -> Result<bool, CryptoError> {
+        self.unwrapped.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|(_, o, _), _| o != owner);
         let Some(path) = self.secret_path(owner)? else { return Ok(false) };
         let io = |e: std::io::Error| CryptoError::BadKey(format!("cannot destroy the keyring secret: {e}"));
         let len = match std::fs::metadata(&path) {

@@ -17,6 +17,8 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use scope::TenantScope;
 
+use crate::runtime::FifoGate;
+
 use crate::error::AppError;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
@@ -105,6 +107,31 @@ pub type PooledConnection = r2d2::PooledConnection<Manager>;
 pub struct Db {
     pool: Pool,
     url: DatabaseUrl,
+    /// SQLite only: writers of this process take turns here, first come first served,
+    /// so none waits in SQLite's busy handler (whose sleeps grow and let later writers
+    /// overtake). Readers never pass it (WAL, deferred read transactions).
+    writers: Option<std::sync::Arc<FifoGate>>,
+}
+
+/// How long a writer waits for its turn before the request fails as unavailable; as long
+/// as a request waits for a pooled connection.
+const WRITE_TURN: Duration = Duration::from_secs(30);
+
+thread_local! {
+    /// Set while this thread is inside a write gate: a write transaction opened inside
+    /// another (on a second connection) must not wait for the turn its own thread holds.
+    static WRITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A writer's turn, or nothing (PostgreSQL, or this thread already holds the turn).
+struct Turn<'g> {
+    _pass: crate::runtime::Pass<'g>,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        WRITING.with(|w| w.set(false));
+    }
 }
 
 impl Db {
@@ -126,7 +153,20 @@ impl Db {
             .connection_timeout(Duration::from_secs(30))
             .test_on_check_out(true)
             .build_unchecked(Manager(url.clone()));
-        Ok(Self { pool, url })
+        let writers = matches!(url, DatabaseUrl::Sqlite(_)).then(|| std::sync::Arc::new(FifoGate::new(1)));
+        Ok(Self { pool, url, writers })
+    }
+
+    /// Waits for this writer's turn (SQLite); taken after the connection, so the writer
+    /// whose turn it is always holds one.
+    fn turn(&self) -> Result<Option<Turn<'_>>, AppError> {
+        let Some(gate) = &self.writers else { return Ok(None) };
+        if WRITING.with(std::cell::Cell::get) {
+            return Ok(None);
+        }
+        let pass = gate.enter(WRITE_TURN).ok_or_else(|| AppError::Unavailable("the database is busy; try again".into()))?;
+        WRITING.with(|w| w.set(true));
+        Ok(Some(Turn { _pass: pass }))
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -159,6 +199,7 @@ impl Db {
     /// A write transaction on platform tables (no tenant data reachable on PostgreSQL).
     pub fn platform_tx<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
         let mut conn = self.conn()?;
+        let _turn = self.turn()?;
         transaction(&mut conn, Mode::Write, None, f)
     }
 
@@ -166,6 +207,7 @@ impl Db {
     /// work that serves either, e.g. the audit chain a grant names.
     pub fn tx_in<T>(&self, scope: Option<&TenantScope>, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
         let mut conn = self.conn()?;
+        let _turn = self.turn()?;
         transaction(&mut conn, Mode::Write, scope, f)
     }
 
@@ -173,6 +215,7 @@ impl Db {
     /// this transaction only, so row-level security hides every other tenant (SEP-2).
     pub fn tenant_tx<T>(&self, scope: &TenantScope, f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
         let mut conn = self.conn()?;
+        let _turn = self.turn()?;
         transaction(&mut conn, Mode::Write, Some(scope), |tx| f(&mut TenantTx::new(tx, scope)))
     }
 
@@ -343,8 +386,8 @@ pub fn lock_row(tx: &mut TenantTx<'_>, table: &'static str, id: &str) -> Result<
 /// What a transaction may do.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so two writers queue on
-    /// `busy_timeout` instead of failing on lock upgrade.
+    /// SQLite takes the write lock up front (`BEGIN IMMEDIATE`, after the writer's turn at
+    /// `Db::writers`), so a writer never fails on lock upgrade.
     Write,
     /// SQLite `BEGIN` (deferred: a snapshot, no write lock); PostgreSQL `BEGIN READ ONLY`.
     Read,

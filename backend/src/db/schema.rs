@@ -237,6 +237,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        confirmed_count -> Integer,
     }
 }
 

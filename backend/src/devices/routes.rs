@@ -120,8 +120,11 @@ async fn signed_call<I: serde::de::DeserializeOwned + Send + 'static, O: Send + 
     f: impl FnOnce(&AppState, &DeviceRequest, &I) -> Result<O, AppError> + Send + 'static,
 ) -> Result<O, ApiError> {
     let device = signed::verify(&req, &state, body).await?;
-    let input: I = parse(&device.body)?;
-    Ok(web::block(move || f(&state, &device, &input)).await??)
+    web::block(move || {
+        let answer = parse(&device.body).and_then(|input: I| Ok(f(&state, &device, &input)?));
+        device.settle(&state, answer)
+    })
+    .await?
 }
 
 /// The agent's heartbeat (signed, limited per address): version, readers, queue; answers with its configuration.

@@ -158,7 +158,7 @@ pub fn heartbeat(state: &AppState, req: &DeviceRequest, input: &HeartbeatRequest
     let readers = input.readers.iter().map(|r| clean("readers", r, 100, true)).collect::<Result<Vec<_>, _>>()?.join("\n");
     let now = audit::chain::truncate_to_micros(req.audit.at.naive_utc());
     let d = &req.device;
-    state.db.tenant_tx(&req.scope, |tx| {
+    req.write(state, |tx| {
         store::heartbeat(tx, &d.id, &version, &readers, i32::try_from(input.queue_length).unwrap_or(i32::MAX), now)?;
         store::forget_nonces(tx, now - Duration::seconds(2 * anwesend_protocol::MAX_SKEW_SECONDS))?;
         Ok(())

@@ -2,7 +2,10 @@
 //! within ±`MAX_SKEW_SECONDS`; HMAC over method, path, timestamp, nonce and body hash;
 //! nonce never seen before. Limited per client address before any lookup; refusals of
 //! known devices are audited in their tenant, once per device, reason and window with a
-//! count (`audit::refusals`), and only a good signature opens a write transaction.
+//! count (`audit::refusals`), and only a good signature opens a write transaction: the
+//! request's own (`DeviceRequest::write`), which stores the nonce with the change.
+
+use std::cell::Cell;
 
 use actix_web::{web, HttpRequest};
 use anwesend_protocol as protocol;
@@ -11,7 +14,8 @@ use super::model::DeviceRow;
 use super::store;
 use crate::audit::{Action, Actor, ActorKind, AuditContext, Event, Outcome};
 use crate::auth::principal::RequestFacts;
-use crate::db::TenantScope;
+use crate::db::{TenantScope, TenantTx};
+use crate::error::AppError;
 use crate::http::ApiError;
 use crate::problem::ProblemCode;
 use crate::state::AppState;
@@ -21,8 +25,14 @@ pub struct DeviceRequest {
     pub device: DeviceRow,
     /// The device's tenant: the only scope a device request acts in (SEP-2).
     pub scope: TenantScope,
+    /// The tenant's keys, as read to check the signature.
+    pub keys: crate::crypto::TenantKeys,
     pub audit: AuditContext,
     pub body: web::Bytes,
+    nonce: String,
+    path: String,
+    /// Whether the nonce is stored (by `write`); `settle` stores it otherwise.
+    nonce_kept: Cell<bool>,
 }
 
 fn refused(code: ProblemCode) -> ApiError {
@@ -53,54 +63,112 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
         if device_id.len() > 64 {
             return Err(refused(ProblemCode::DeviceUnknown));
         }
-        let found = store::locate(&mut *state.db.conn()?, &device_id).map_err(crate::AppError::from)?;
-        let Some(found) = found else { return Err(refused(ProblemCode::DeviceUnknown)) };
+        let Some(found) = state.device_tenants.locate(&state, &device_id)? else { return Err(refused(ProblemCode::DeviceUnknown)) };
         let scope = TenantScope::named_by_device(found.found_tenant);
-        let device = state.db.tenant_read(&scope, |tx| Ok(store::find(tx, &found.found_id)?))?;
-        let Some(device) = device else { return Err(refused(ProblemCode::DeviceUnknown)) };
-        // Every device request changes data: none in an offboarding tenant (TOM DEL-1).
-        crate::offboarding::guard::check(&mut *state.db.conn()?, &device.tenant_id, &actix_web::http::Method::POST, &path)?;
+        // One read: the device, whether its tenant takes changes, and its secret. The
+        // signature is checked on that read, so a forged request takes no write lock.
+        let found = state.db.tenant_read(&scope, |tx| {
+            let Some(device) = store::find(tx, &found.found_id)? else { return Ok(None) };
+            // Every device request changes data: none in an offboarding tenant (TOM DEL-1).
+            crate::offboarding::guard::check(tx.conn(), &device.tenant_id, &actix_web::http::Method::POST, &path)?;
+            let keys = crate::tenants::service::keys(tx, &state.master)?;
+            let secret = keys.decrypt("devices", "secret", &device.id, &device.secret_ciphertext)?;
+            let secret = hex::decode(secret.as_bytes()).map_err(|e| crate::AppError::Internal(e.to_string()))?;
+            Ok(Some((device, secret, keys)))
+        })?;
+        let Some((device, secret, keys)) = found else { return Err(refused(ProblemCode::DeviceUnknown)) };
         let audit = AuditContext {
             actor: Actor { kind: ActorKind::Device, id: Some(device.id.clone()), role: None },
             at: now,
             request_id: Some(origin.request_id.clone()),
             ip: origin.ip.clone(),
         };
-        let refuse = |code: ProblemCode| -> Result<DeviceRequest, ApiError> {
-            let event = Event::new(Action::DeviceRequestRefused, "device", Some(&device.id))
-                .outcome(Outcome::Denied)
-                .detail("reason", code.as_str())
-                .detail("path", path.as_str());
-            state.limits.refusals.record(&state.db, Some(&scope), &audit, event)?;
-            Err(refused(code))
-        };
-        if device.revoked_at.is_some() {
-            return refuse(ProblemCode::DeviceRevoked);
+        let request = DeviceRequest { device, scope, keys, audit, body, nonce, path, nonce_kept: Cell::new(false) };
+        if request.device.revoked_at.is_some() {
+            return Err(request.refuse(&state, ProblemCode::DeviceRevoked));
         }
-        let Ok(ts) = timestamp.parse::<i64>() else { return refuse(ProblemCode::StaleTimestamp) };
+        let Ok(ts) = timestamp.parse::<i64>() else { return Err(request.refuse(&state, ProblemCode::StaleTimestamp)) };
         if (now.timestamp() - ts).abs() > protocol::MAX_SKEW_SECONDS {
-            return refuse(ProblemCode::StaleTimestamp);
+            return Err(request.refuse(&state, ProblemCode::StaleTimestamp));
         }
-        if !protocol::nonce_is_valid(&nonce) {
-            return refuse(ProblemCode::BadNonce);
+        if !protocol::nonce_is_valid(&request.nonce) {
+            return Err(request.refuse(&state, ProblemCode::BadNonce));
         }
-        // The signature is checked in a read: a forged request takes no write lock.
-        let secret = state.db.tenant_read(&scope, |tx| {
-            let keys = crate::tenants::service::keys(tx, &state.master)?;
-            let secret = keys.decrypt("devices", "secret", &device.id, &device.secret_ciphertext)?;
-            hex::decode(secret.as_bytes()).map_err(|e| crate::AppError::Internal(e.to_string()))
-        })?;
-        if !protocol::verify(&secret, &method, &path, ts, &nonce, &body, &signature) {
-            return refuse(ProblemCode::BadSignature);
+        if !protocol::verify(&secret, &method, &request.path, ts, &request.nonce, &request.body, &signature) {
+            return Err(request.refuse(&state, ProblemCode::BadSignature));
         }
-        match state.db.tenant_tx(&scope, |tx| Ok(store::remember_nonce(tx, &device.id, &nonce, now.naive_utc())?)) {
-            Ok(true) => {}
-            Ok(false) => return refuse(ProblemCode::ReplayedNonce),
-            // Two requests with one nonce at the same moment: the database's key refuses the second.
-            Err(e) if e.is_constraint_violation() => return refuse(ProblemCode::ReplayedNonce),
-            Err(e) => return Err(e.into()),
-        }
-        Ok(DeviceRequest { device, scope, audit, body })
+        Ok(request)
     })
     .await?
+}
+
+/// The tenant of each device seen lately: a device never moves to another tenant, so its
+/// lookup past row-level security is needed once, not per request. Unknown ids are not
+/// kept, and the map is emptied when it reaches `DEVICE_TENANTS_MAX`.
+#[derive(Default)]
+pub struct DeviceTenants(std::sync::Mutex<std::collections::HashMap<String, crate::db::Located>>);
+
+const DEVICE_TENANTS_MAX: usize = 10_000;
+
+impl DeviceTenants {
+    fn locate(&self, state: &AppState, device_id: &str) -> Result<Option<crate::db::Located>, AppError> {
+        let known = || self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(found) = known().get(device_id) {
+            return Ok(Some(found.clone()));
+        }
+        let found = store::locate(&mut *state.db.conn()?, device_id)?;
+        if let Some(found) = &found {
+            let mut known = known();
+            if known.len() >= DEVICE_TENANTS_MAX {
+                known.clear();
+            }
+            known.insert(device_id.to_owned(), found.clone());
+        }
+        Ok(found)
+    }
+}
+
+impl DeviceRequest {
+    /// Audits a refusal of this known device (counted per reason and window) and answers it.
+    fn refuse(&self, state: &AppState, code: ProblemCode) -> ApiError {
+        let event = Event::new(Action::DeviceRequestRefused, "device", Some(&self.device.id))
+            .outcome(Outcome::Denied)
+            .detail("reason", code.as_str())
+            .detail("path", self.path.as_str());
+        match state.limits.refusals.record(&state.db, Some(&self.scope), &self.audit, event) {
+            Ok(()) => refused(code),
+            Err(e) => e.into(),
+        }
+    }
+
+    /// The request's write transaction: its nonce is remembered in the same transaction as
+    /// the change, so a request costs one commit. A nonce seen before fails the
+    /// transaction (`settle` answers it as a replay).
+    pub fn write<T>(&self, state: &AppState, f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
+        let value = state.db.tenant_tx(&self.scope, |tx| {
+            if !store::remember_nonce(tx, &self.device.id, &self.nonce, self.audit.at.naive_utc())? {
+                return Err(AppError::rule(ProblemCode::ReplayedNonce, "this nonce was used before"));
+            }
+            f(tx)
+        })?;
+        self.nonce_kept.set(true);
+        Ok(value)
+    }
+
+    /// The answer to the request once its work is done. A nonce not yet remembered (the
+    /// input was refused, the write failed, or the work wrote nothing) is remembered now;
+    /// one seen before makes the answer a refused replay, whatever the work answered.
+    pub fn settle<T>(&self, state: &AppState, answer: Result<T, ApiError>) -> Result<T, ApiError> {
+        if self.nonce_kept.get() {
+            return answer;
+        }
+        let now = self.audit.at.naive_utc();
+        match state.db.tenant_tx(&self.scope, |tx| Ok(store::remember_nonce(tx, &self.device.id, &self.nonce, now)?)) {
+            Ok(true) => answer,
+            Ok(false) => Err(self.refuse(state, ProblemCode::ReplayedNonce)),
+            // Two requests with one nonce at the same moment: the database's key refuses the second.
+            Err(e) if e.is_constraint_violation() => Err(self.refuse(state, ProblemCode::ReplayedNonce)),
+            Err(e) => Err(e.into()),
+        }
+    }
 }

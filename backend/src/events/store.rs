@@ -99,6 +99,26 @@ pub fn booking_counts(tx: &mut TenantTx<'_>, event_ids: &[String]) -> QueryResul
         .load(conn)
 }
 
+/// Sessions that end at or after `ends_from` and start at or before `starts_until`: those
+/// running around a moment, found through the session end index (only sessions that have
+/// not ended are read, however many past ones there are).
+pub fn sessions_between(tx: &mut TenantTx<'_>, ends_from: NaiveDateTime, starts_until: NaiveDateTime) -> QueryResult<Vec<SessionRow>> {
+    let (conn, tenant_id) = tx.parts();
+    event_sessions::table
+        .filter(event_sessions::tenant_id.eq(tenant_id))
+        .filter(event_sessions::ends_at.ge(ends_from))
+        .filter(event_sessions::starts_at.le(starts_until))
+        .order(event_sessions::starts_at.asc())
+        .select(SessionRow::as_select())
+        .load(conn)
+}
+
+/// The events of `ids`.
+pub fn by_ids(tx: &mut TenantTx<'_>, ids: &[String]) -> QueryResult<Vec<EventRow>> {
+    let (conn, tenant_id) = tx.parts();
+    events::table.filter(events::tenant_id.eq(tenant_id)).filter(events::id.eq_any(ids)).select(EventRow::as_select()).load(conn)
+}
+
 pub fn sessions_by_id(tx: &mut TenantTx<'_>, ids: &[String]) -> QueryResult<Vec<SessionRow>> {
     let (conn, tenant_id) = tx.parts();
     event_sessions::table

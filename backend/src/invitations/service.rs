@@ -193,8 +193,12 @@ pub fn accept(state: &AppState, origin: &Origin, token: &str, pw: &str) -> Resul
         let mut conn = state.db.conn()?;
         accounts::find_by_email_index(&mut conn, &index)?
     };
+    let proven = match &existing {
+        Some(account) => password::verify(pw, &account.password_hash)?,
+        None => false,
+    };
     let (account, is_new) = match existing {
-        Some(account) if password::verify(pw, &account.password_hash) && account.disabled_at.is_none() => (account, false),
+        Some(account) if proven && account.disabled_at.is_none() => (account, false),
         Some(account) => {
             let ctx = context(origin, &account.id);
             state.db.platform_tx(|tx| {

@@ -64,7 +64,12 @@ fn statuses(db: &TestDb, event: &str) -> (i64, i64) {
     let count = |s: &str, conn: &mut anwesend::db::DbConnection| {
         b::bookings.filter(b::event_id.eq(event)).filter(b::status.eq(s)).count().get_result::<i64>(conn).expect("count")
     };
-    (count("confirmed", &mut conn), count("waiting", &mut conn))
+    let confirmed = count("confirmed", &mut conn);
+    // Seats left are read from the count the database keeps (issue 16): it must agree.
+    use anwesend::db::schema::events::dsl as e;
+    let kept: i32 = e::events.filter(e::id.eq(event)).select(e::confirmed_count).first(&mut conn).expect("event");
+    assert_eq!(i64::from(kept), confirmed, "the kept count of confirmed bookings");
+    (confirmed, count("waiting", &mut conn))
 }
 
 /// Delivers due mail until `done` holds for what the sink received (sign-in links are

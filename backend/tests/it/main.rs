@@ -16,6 +16,7 @@ mod hardening;
 mod http;
 mod limits;
 mod offboarding;
+mod performance;
 mod pcsc;
 mod permissions;
 mod privacy;

@@ -1,0 +1,26 @@
+-- Costs that stay flat as data grows (issue 16). Keep in step with ../../sqlite.
+
+-- Confirmed bookings per event, kept by the database on every change of a booking, so
+-- "seats left" reads one row instead of counting an event's bookings. The trigger runs
+-- as the caller, in its tenant scope (row-level security applies as to any write).
+ALTER TABLE events ADD COLUMN confirmed_count INTEGER NOT NULL DEFAULT 0;
+UPDATE events SET confirmed_count =
+    (SELECT COUNT(*) FROM bookings b WHERE b.tenant_id = events.tenant_id AND b.event_id = events.id AND b.status = 'confirmed');
+
+CREATE FUNCTION bookings_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'confirmed' THEN
+        UPDATE events SET confirmed_count = confirmed_count - 1 WHERE tenant_id = OLD.tenant_id AND id = OLD.event_id;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.status = 'confirmed' THEN
+        UPDATE events SET confirmed_count = confirmed_count + 1 WHERE tenant_id = NEW.tenant_id AND id = NEW.event_id;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER bookings_count AFTER INSERT OR DELETE OR UPDATE OF status, event_id ON bookings
+    FOR EACH ROW EXECUTE FUNCTION bookings_count();
+
+-- A tap finds the sessions running now through their end, and a device's rooms through
+-- their parent.
+CREATE INDEX event_sessions_end ON event_sessions (tenant_id, ends_at);
+CREATE INDEX locations_parent ON locations (tenant_id, parent_id);
