@@ -189,6 +189,25 @@ fn spawn_minute_job(state: AppState) {
     });
 }
 
+/// Every 250 ms: seal the committed audit entries of every chain that has unsealed ones
+/// (TOM INPUT-5, `audit::sealer`), so a quiet system does not keep entries unsealed until
+/// the next reader. Several servers may run it at once: the chain head serialises them.
+fn spawn_sealer(state: AppState) {
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(crate::audit::sealer::INTERVAL);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            let db = state.db.clone();
+            match actix_web::web::block(move || crate::audit::sealer::seal(&db, None)).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!(cause = %e, "sealing audit entries failed"),
+                Err(_) => tracing::error!("sealing audit entries panicked"),
+            }
+        }
+    });
+}
+
 fn tls_config(cert: &std::path::Path, key: &std::path::Path) -> anyhow::Result<rustls::ServerConfig> {
     let certs = rustls_pemfile::certs(&mut BufReader::new(
         std::fs::File::open(cert).with_context(|| format!("setting `tls.cert_file`: cannot open {}", cert.display()))?,
@@ -216,6 +235,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     spawn_retention_job(state.clone());
     crate::notify::worker::spawn(state.clone()).context("starting the mail worker")?;
     spawn_minute_job(state.clone());
+    spawn_sealer(state.clone());
     let environment = state.config.environment().as_str();
     let server = HttpServer::new({
         let state = state.clone();

@@ -3,6 +3,8 @@
 //! Writing: `audit::record(tx, &ctx, Event::new(...))` inside the transaction that makes
 //! the change. The chain comes from the transaction's scope, so an entry cannot land in
 //! another tenant's chain, and if either the change or the entry fails, both roll back.
+//! The entry is written unsealed; `sealer` links committed entries into the chain (seq,
+//! prev_hash, entry_hash) before any reader reads the chain by seq, and every 250 ms.
 //! Entries carry ids and pseudonyms only: never names, emails, tokens or secrets.
 //!
 //! Removing: only the retention job, through `service::prune_before` (TOM PRIV-6): a
@@ -17,6 +19,7 @@ mod ip_hash_store;
 pub mod model;
 pub mod refusals;
 pub mod routes;
+pub mod sealer;
 pub mod service;
 pub mod store;
 

@@ -240,7 +240,8 @@ impl Event {
     }
 }
 
-#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq, Eq, Serialize)]
+/// A sealed entry: what every reader of the chain gets.
+#[derive(Queryable, Selectable, Debug, Clone, PartialEq, Eq, Serialize)]
 #[diesel(table_name = audit_entries)]
 pub struct Entry {
     pub chain: String,
@@ -266,6 +267,58 @@ pub struct Entry {
     pub prev_hash: Vec<u8>,
     #[serde(serialize_with = "hex_bytes")]
     pub entry_hash: Vec<u8>,
+}
+
+/// An entry as `record` writes it: its content, not yet sealed (no seq, prev_hash or
+/// entry_hash, which the sealer sets once). Readers get sealed entries only (`Entry`).
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq, Eq)]
+#[diesel(table_name = audit_entries)]
+pub struct NewEntry {
+    pub chain: String,
+    pub id: String,
+    pub occurred_at: NaiveDateTime,
+    pub actor_type: String,
+    pub actor_id: Option<String>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    pub outcome: String,
+    pub subject_ref: Option<String>,
+    pub company_id: Option<String>,
+    pub request_id: Option<String>,
+    pub ip_hash: Option<Vec<u8>>,
+    pub ip_key_id: Option<String>,
+    pub detail: String,
+}
+
+impl NewEntry {
+    /// The entry at `seq`, linked to `prev_hash`, with its hash (TOM INPUT-5).
+    pub fn seal(self, seq: i64, prev_hash: Vec<u8>) -> Entry {
+        let mut entry = Entry {
+            chain: self.chain,
+            seq,
+            id: self.id,
+            occurred_at: self.occurred_at,
+            actor_type: self.actor_type,
+            actor_id: self.actor_id,
+            actor_role: self.actor_role,
+            action: self.action,
+            target_type: self.target_type,
+            target_id: self.target_id,
+            outcome: self.outcome,
+            subject_ref: self.subject_ref,
+            company_id: self.company_id,
+            request_id: self.request_id,
+            ip_hash: self.ip_hash,
+            ip_key_id: self.ip_key_id,
+            detail: self.detail,
+            prev_hash,
+            entry_hash: Vec::new(),
+        };
+        entry.entry_hash = super::chain::hash(&entry);
+        entry
+    }
 }
 
 fn hex_bytes<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {

@@ -6,8 +6,8 @@ use uuid::Uuid;
 use super::chain::{self, truncate_to_micros, GENESIS};
 use super::deletion::{self, NewDeletion};
 use super::export::{self, ExportFormat, ExportMeta};
-use super::model::{Action, AuditContext, Entry, Event, Filter, Visibility, MAX_DETAIL_BYTES, PLATFORM_CHAIN};
-use super::store;
+use super::model::{Action, AuditContext, Entry, Event, Filter, NewEntry, Visibility, MAX_DETAIL_BYTES, PLATFORM_CHAIN};
+use super::{sealer, store};
 use crate::auth::policy::Grant;
 use crate::auth::service::Principal;
 use crate::crypto::PlatformSigner;
@@ -21,8 +21,10 @@ pub fn chain_of(tx: &impl Scoped) -> String {
 }
 
 /// Appends one entry to the chain of `tx`'s scope, in `tx` (TOM INPUT-1). If this fails,
-/// the caller's change fails with it.
-pub fn record(tx: &mut impl Scoped, ctx: &AuditContext, event: Event) -> Result<Entry, AppError> {
+/// the caller's change fails with it; if the change rolls back, so does the entry. The
+/// entry is written unsealed and nothing shared is locked: the sealer (`audit::sealer`)
+/// gives it its place in the chain once it is committed (TOM INPUT-5).
+pub fn record(tx: &mut impl Scoped, ctx: &AuditContext, event: Event) -> Result<NewEntry, AppError> {
     let detail = serde_json::Value::Object(event.detail).to_string();
     if detail.len() > MAX_DETAIL_BYTES {
         return Err(AppError::Internal(format!("audit detail of {} bytes exceeds {MAX_DETAIL_BYTES}", detail.len())));
@@ -30,10 +32,8 @@ pub fn record(tx: &mut impl Scoped, ctx: &AuditContext, event: Event) -> Result<
     let chain = chain_of(tx);
     let at = truncate_to_micros(ctx.at.naive_utc());
     store::ensure_head(tx, &chain, at)?;
-    let head = store::lock_head(tx, &chain)?;
-    let mut entry = Entry {
+    let entry = NewEntry {
         chain,
-        seq: head.seq + 1,
         id: Uuid::now_v7().to_string(),
         occurred_at: at,
         actor_type: ctx.actor.kind.code().to_owned(),
@@ -49,11 +49,8 @@ pub fn record(tx: &mut impl Scoped, ctx: &AuditContext, event: Event) -> Result<
         ip_hash: ctx.ip.as_ref().map(|ip| ip.hash.clone()),
         ip_key_id: ctx.ip.as_ref().map(|ip| ip.key_id.clone()),
         detail,
-        prev_hash: head.head_hash,
-        entry_hash: Vec::new(),
     };
-    entry.entry_hash = chain::hash(&entry);
-    store::append(tx, &entry)?;
+    store::insert_unsealed(tx, &entry)?;
     Ok(entry)
 }
 
@@ -114,9 +111,10 @@ fn anchor_break(conn: &mut DbConnection, chain: &str, head: &store::Head) -> Res
 /// be `anchor_seq + 1` and link to `anchor_hash`, no entry up to the anchor may remain,
 /// and the newest `audit.pruned` entry must record exactly this anchor: moving the anchor
 /// to hide a removal needs rewriting every later entry, as any other rewrite does.
-/// Run it in a transaction of the chain's scope.
+/// Run it in a write transaction of the chain's scope: it seals the chain first.
 pub fn verify_chain(conn: &mut DbConnection, chain: &str) -> Result<VerifyReport, AppError> {
     const PAGE: i64 = 2000;
+    sealer::seal_pending(conn, chain)?;
     let head = store::head_or_genesis(conn, chain)?;
     let mut expected_seq = head.anchor_seq + 1;
     let mut prev = head.anchor_hash.clone();
@@ -204,6 +202,7 @@ pub fn prune_before(
     if store::head(tx, &chain).optional()?.is_none() {
         return Ok(None);
     }
+    sealer::seal_pending(tx, &chain)?;
     let head = store::lock_head(tx, &chain)?;
     // Every entry before the first one at or after `before` is older than it.
     let upto = store::first_seq_from(tx, &chain, before)?.map_or(head.seq, |first_kept| first_kept - 1);
@@ -245,8 +244,22 @@ pub fn prune_before(
     Ok(Some(Pruned { upto_seq: upto, anchor_hash: anchor.anchor_hash, count }))
 }
 
-/// The newest entries a viewer may see, one page at a time (TOM INPUT-3).
+/// The newest entries a viewer may see, one page at a time (TOM INPUT-3). Seals the
+/// chain first, so run it in a write transaction of the chain's scope.
 pub fn search(
+    conn: &mut DbConnection,
+    chain: &str,
+    visibility: &Visibility,
+    filter: &Filter,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Entry>, AppError> {
+    sealer::seal_pending(conn, chain)?;
+    search_sealed(conn, chain, visibility, filter, before_seq, limit)
+}
+
+/// `search` without sealing first: for a reader that has just sealed.
+fn search_sealed(
     conn: &mut DbConnection,
     chain: &str,
     visibility: &Visibility,
@@ -320,10 +333,12 @@ pub fn export_entries(
 ) -> Result<Vec<u8>, AppError> {
     in_scope(db, scope, |tx| {
         let chain = chain_of(tx);
+        // Sealed once: the export and its head are the chain as of now.
+        sealer::seal_pending(tx, &chain)?;
         let mut entries = Vec::new();
         let mut before = None;
         loop {
-            let page = search(tx, &chain, visibility, filter, before, 1000)?;
+            let page = search_sealed(tx, &chain, visibility, filter, before, 1000)?;
             let Some(last) = page.last() else { break };
             before = Some(last.seq);
             entries.extend(page);
@@ -369,6 +384,7 @@ pub fn export_deletions(
         let mut rows = store::deletions(tx, filter.from, filter.to)?;
         rows.reverse();
         let records: Vec<serde_json::Value> = rows.iter().map(|d| serde_json::to_value(d).unwrap_or_default()).collect();
+        sealer::seal_pending(tx, scope.tenant_id())?;
         let head = store::head_or_genesis(tx, scope.tenant_id())?;
         let meta = ExportMeta {
             kind: "deletion_log",

@@ -6,7 +6,7 @@ use diesel::sql_types::{BigInt, Binary, Text, Timestamp};
 
 use super::chain::GENESIS;
 use super::deletion::Deletion;
-use super::model::{Entry, Filter, Visibility};
+use super::model::{Entry, Filter, NewEntry, Visibility};
 use crate::db::schema::{audit_entries, audit_heads, deletion_log};
 use crate::db::{DbConnection, TenantTx};
 
@@ -68,15 +68,14 @@ pub fn head_or_genesis(conn: &mut DbConnection, chain: &str) -> QueryResult<Head
     Ok(head(conn, chain).optional()?.unwrap_or_else(Head::genesis))
 }
 
-pub fn append(conn: &mut DbConnection, entry: &Entry) -> QueryResult<()> {
+/// Inserts an unsealed entry: no seq, prev_hash or entry_hash, and the head untouched, so
+/// appends to one chain do not wait for each other (the sealer links them later).
+pub fn insert_unsealed(conn: &mut DbConnection, entry: &NewEntry) -> QueryResult<()> {
     diesel::insert_into(audit_entries::table).values(entry).execute(conn)?;
-    diesel::update(audit_heads::table.find(&entry.chain))
-        .set((audit_heads::seq.eq(entry.seq), audit_heads::head_hash.eq(&entry.entry_hash), audit_heads::updated_at.eq(entry.occurred_at)))
-        .execute(conn)?;
     Ok(())
 }
 
-/// The first entry of the chain at or after `at`, by seq.
+/// The first sealed entry of the chain at or after `at`, by seq.
 pub fn first_seq_from(conn: &mut DbConnection, chain: &str, at: NaiveDateTime) -> QueryResult<Option<i64>> {
     audit_entries::table
         .filter(audit_entries::chain.eq(chain))
@@ -148,7 +147,7 @@ pub fn chain_page(conn: &mut DbConnection, chain: &str, after_seq: i64, limit: i
         .load(conn)
 }
 
-/// The newest entries first, `before_seq` as the page cursor.
+/// The newest sealed entries first, `before_seq` as the page cursor.
 pub fn search(
     conn: &mut DbConnection,
     chain: &str,
@@ -157,7 +156,7 @@ pub fn search(
     before_seq: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<Entry>> {
-    let mut query = audit_entries::table.filter(audit_entries::chain.eq(chain)).into_boxed();
+    let mut query = audit_entries::table.filter(audit_entries::chain.eq(chain)).filter(audit_entries::seq.is_not_null()).into_boxed();
     match visibility {
         Visibility::WholeChain => {}
         Visibility::Companies(ids) => query = query.filter(audit_entries::company_id.eq_any(ids.clone())),

@@ -467,6 +467,8 @@ pub fn grant_app_role(owner_url: &str, role: &str) -> Result<(), AppError> {
         "GRANT USAGE ON SCHEMA public TO {role};
          GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
          REVOKE UPDATE, DELETE ON audit_entries, deletion_log FROM {role};
+         GRANT UPDATE (seq, prev_hash, entry_hash) ON audit_entries TO {role};
+         GRANT EXECUTE ON FUNCTION audit_pending_chains() TO {role};
          REVOKE INSERT, UPDATE, DELETE ON audit_heads FROM {role};
          GRANT INSERT (chain, seq, head_hash, updated_at), UPDATE (seq, head_hash, updated_at) ON audit_heads TO {role};
          REVOKE ALL ON audit_prune_guard FROM {role};

@@ -179,7 +179,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_entries (chain, seq) {
+    audit_entries (id) {
         chain -> Text,
         seq -> BigInt,
         id -> Text,

@@ -122,6 +122,7 @@ pub fn start(state: &AppState, ctx: &AuditContext, scope: &TenantScope, input: &
 pub fn archive(state: &AppState, ctx: &AuditContext, scope: &TenantScope) -> Result<(Vec<u8>, String), AppError> {
     let signer = PlatformSigner::from_master(&state.master)?;
     let tenant_id = scope.tenant_id();
+    audit::sealer::seal(&state.db, Some(tenant_id))?;
     state.db.tenant_tx(scope, |tx| {
         let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
         match store::find(tx, tenant_id)? {
@@ -212,6 +213,7 @@ pub fn complete(state: &AppState, tenant_id: &str, at: DateTime<Utc>) -> Result<
                 .detail("key_ids", key_ids.join(","))
                 .detail("keyring_secret", keyring_secret),
         )?;
+        audit::sealer::seal_pending(tx, tenant_id)?;
         let head = audit::store::head_or_genesis(tx, tenant_id)?;
         let content = json!({
             "format": certificate::FORMAT,

@@ -226,8 +226,13 @@ pub fn archive_invitations(tx: &mut TenantTx<'_>) -> QueryResult<Vec<Invitation>
     invitations::table.filter(invitations::tenant_id.eq(t)).order(invitations::id.asc()).select(Invitation::as_select()).load(conn)
 }
 
-/// The tenant's audit chain (its name is the tenant id).
+/// The tenant's audit chain (its name is the tenant id), sealed entries only.
 pub fn archive_audit_entries(tx: &mut TenantTx<'_>) -> QueryResult<Vec<Entry>> {
     let (conn, t) = tx.parts();
-    audit_entries::table.filter(audit_entries::chain.eq(t)).order(audit_entries::seq.asc()).select(Entry::as_select()).load(conn)
+    audit_entries::table
+        .filter(audit_entries::chain.eq(t))
+        .filter(audit_entries::seq.is_not_null())
+        .order(audit_entries::seq.asc())
+        .select(Entry::as_select())
+        .load(conn)
 }

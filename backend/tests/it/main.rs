@@ -4,6 +4,7 @@
 mod agent;
 mod attendance;
 mod audit;
+mod audit_sealer;
 mod auth;
 mod bookings;
 mod cli;

@@ -310,6 +310,8 @@ async fn priv_5_bad_input_to_retention_settings_is_refused_and_writes_nothing() 
 /// (seq, id, occurred_at) of a chain's entries in order, seen past the application.
 fn audit_rows(app: &TestApp, chain: &str) -> Vec<(i64, String, NaiveDateTime)> {
     use anwesend::db::schema::audit_entries::dsl as e;
+    // What the server's sealer does every 250 ms (#16): entries are sealed after commit.
+    anwesend::audit::sealer::seal(&app.state.db, Some(chain)).expect("seal");
     e::audit_entries
         .filter(e::chain.eq(chain))
         .order(e::seq.asc())
