@@ -451,8 +451,10 @@ pub fn migrate(url: &str) -> Result<Vec<String>, AppError> {
 
 /// PostgreSQL: lets the application's non-owner role read and write rows, nothing more.
 /// Row-level security still applies to it (`FORCE ROW LEVEL SECURITY` in the migrations).
-/// The audit trail and the deletion log are append-only for it: no UPDATE or DELETE; on
-/// `audit_heads` it writes the head columns but not the anchor; old audit entries leave
+/// The audit trail and the deletion log are append-only for it: no DELETE, and on
+/// `audit_entries` UPDATE of the seal columns only (`seq`, `prev_hash`, `entry_hash`), which
+/// a trigger allows once, on an unsealed entry (`audit::sealer`); on `audit_heads` it
+/// writes the head columns but not the anchor; old audit entries leave
 /// only through the `audit_prune` function (TOM INPUT-5, PRIV-6).
 pub fn grant_app_role(owner_url: &str, role: &str) -> Result<(), AppError> {
     if role.is_empty() || !role.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
