@@ -1053,7 +1053,7 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
     }
     let end = server.memory();
     println!(
-        "{label:<8} {people:>6} server RSS (its own process, serving only): {:.1} MiB at start, peak {:.1} MiB during the levels (sampled every 20 ms), {:.1} MiB after them (VmHWM {:.1} MiB){}",
+        "{label:<8} {people:>6} server RSS (its own process, serving only): {:.1} MiB at start, peak {:.1} MiB during the levels (sampled every 20 ms), {:.1} MiB after them (VmHWM, with the set-up's staff sign-in: {:.1} MiB){}",
         support::mib(started_memory.rss_kib),
         support::mib(load_rss),
         support::mib(after_levels.rss_kib),
