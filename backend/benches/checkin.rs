@@ -41,7 +41,8 @@
 //!     cargo bench -p anwesend --bench checkin                          # and PostgreSQL
 //!
 //! BENCH_PEOPLE (e.g. `2000,50000`), BENCH_CONNECTIONS (e.g. `1,10,64`), BENCH_TAPS (per
-//! level, default 2000), BENCH_STORM and BENCH_KIOSK_TAPS change the load. PostgreSQL is
+//! level, default 2000), BENCH_STORM and BENCH_KIOSK_TAPS change the load; BENCH_DATABASES
+//! (`sqlite`, `postgres`) measures only the databases it names. PostgreSQL is
 //! analysed after seeding (as autovacuum would be soon after). Prints figures; asserts
 //! nothing.
 

@@ -205,11 +205,19 @@ pub struct Database {
     admin: Option<(String, String)>,
 }
 
-/// "sqlite", and "postgres" when ANWESEND_BENCH_PG_URL names a superuser.
+/// "sqlite", and "postgres" when ANWESEND_BENCH_PG_URL names a superuser; BENCH_DATABASES
+/// (e.g. `postgres`) keeps only the ones it names.
 pub fn database_kinds() -> Vec<&'static str> {
-    let mut kinds = vec!["sqlite"];
+    let only = std::env::var("BENCH_DATABASES").unwrap_or_default();
+    let wanted = |kind: &str| only.is_empty() || only.split(',').any(|k| k.trim() == kind);
+    let mut kinds = Vec::new();
+    if wanted("sqlite") {
+        kinds.push("sqlite");
+    }
     if std::env::var("ANWESEND_BENCH_PG_URL").is_ok() {
-        kinds.push("postgres");
+        if wanted("postgres") {
+            kinds.push("postgres");
+        }
     } else {
         println!("postgres skipped: set ANWESEND_BENCH_PG_URL to a superuser URL to measure PostgreSQL too");
     }
