@@ -63,8 +63,10 @@ test-browser:
 test-conformance:
 	ANWESEND_BIN=$(abspath $(BIN)) SCHEMATHESIS=$(abspath $(TARGET_DIR))/conformance-venv/bin/schemathesis node tests/conformance/run.mjs
 
-# Performance figures (release build) on SQLite and PostgreSQL: audit append throughput;
-# bookings/s and latency under contention for one event, and the magic-link request, over HTTP;
-# signed card taps from a second process (check-ins/s, latency) and tap-to-kiosk-stream time.
+# Performance figures (issue #16; release build) on SQLite and PostgreSQL: audit append
+# throughput; public bookings over HTTP (filling a 20,000-seat event, 500 at once, magic links);
+# signed card taps from a second process with 2,000 and 50,000 people (check-ins/s, p50/p99 at
+# 1, 10 and 64 connections, a sign-in storm beside, tap-to-kiosk-stream time, server RSS).
+# BENCH_* variables change the load (see backend/benches/*.rs).
 bench:
 	ANWESEND_BENCH_PG_URL=$(TEST_PG_URL) $(CARGO) bench -p anwesend --bench audit_append --bench booking --bench checkin

@@ -1,20 +1,29 @@
-//! Bookings under contention for one event, and the magic-link request, over real HTTP:
-//! the actix-web app (`build_app`) serves on 127.0.0.1 inside this process, and client
-//! threads with their own keep-alive connections post to it over loopback. Per database
-//! and concurrency level it prints bookings/s, p50/p99/max latency, the answers that
-//! were not 202, and the confirmed/waiting counts read back from the database (confirmed
-//! should equal the capacity). The tenant's confirmation step is off, so each public
-//! request of a new address books at once, as before the confirmation link (TOM PRIV-1). For the magic link it prints known and unknown emails
-//! side by side (they should look alike, TOM ACC-4). Prints figures; asserts nothing.
+//! Public bookings over real HTTP (issue #16): the actix-web app (`build_app`) serves on
+//! 127.0.0.1 inside this process, and client threads with their own keep-alive
+//! connections post `POST /api/v1/public/{tenant}/events/{event}/bookings` to it over
+//! loopback, each a new address. The tenant's confirmation step is off, so each request
+//! books at once (as before the confirmation link, TOM PRIV-1); the mail worker is not
+//! started, so the confirmation mails stay queued. Per database:
+//!
+//! - fill: one event with BENCH_FILL seats (default 20,000) filled by one client, one
+//!   booking after the other; it prints bookings/s (500 divided by their summed latency)
+//!   and p50 of the first 500 and of the last 500 bookings, their ratio (the cost of the
+//!   20,000th booking against the 100th), and the confirmed bookings read back; on the way,
+//!   the same for bookings 4,001–5,000, 9,001–10,000 and so on;
+//! - contention: BENCH_CONTENTION clients (default 500), connected first, each post one
+//!   booking at once into an event with BENCH_SEATS seats (default 50, waiting list on); it
+//!   prints p50/p99/max, the answers other than 202, and confirmed/waiting read back from
+//!   the database (confirmed must equal the capacity);
+//! - the magic-link request at 1 and 16 clients, known and unknown emails side by side (they
+//!   should look alike, TOM ACC-4), BENCH_LINKS requests per kind (default 500).
+//!
+//! BENCH_DATABASES (`sqlite`, `postgres`) measures only the databases it names.
+//! The public endpoints are limited per client network; the bench's config raises those
+//! limits (everything comes from 127.0.0.1). Prints figures; asserts nothing.
 //!
 //!   cargo bench -p anwesend --bench booking                            # SQLite
 //!   ANWESEND_BENCH_PG_URL=postgres://anwesend_test:anwesend_test@127.0.0.1:5432/postgres \
 //!     cargo bench -p anwesend --bench booking                          # and PostgreSQL
-//!
-//! BENCH_CONCURRENCY (one level, default 1, 16 and 64), BENCH_BOOKINGS (per level, default
-//! 2000; a new event per level), BENCH_SEATS (capacity, default 1000, waiting list on),
-//! BENCH_LINKS (magic-link requests per kind and level, default 1000) change the load.
-//! The mail worker is not started: confirmation and sign-in mails stay queued.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -153,7 +162,10 @@ fn read_response(conn: &mut BufReader<TcpStream>) -> io::Result<(u16, bool)> {
 /// What one load run measured.
 struct Run {
     elapsed: Duration,
+    /// Sorted.
     latencies: Vec<Duration>,
+    /// In request order.
+    ordered: Vec<Duration>,
     /// Answers other than the expected status (0: connection or protocol error).
     other: BTreeMap<u16, usize>,
 }
@@ -201,6 +213,7 @@ fn drive(
                     let mut client = Client::new(addr, origin);
                     let _ = client.connect();
                     let mut latencies = Vec::with_capacity(total / clients + 1);
+                    let mut order = Vec::with_capacity(total / clients + 1);
                     let mut other = BTreeMap::new();
                     barrier.wait();
                     loop {
@@ -212,19 +225,28 @@ fn drive(
                         let started = Instant::now();
                         let status = client.post(&path, &body).unwrap_or(0);
                         latencies.push(started.elapsed());
+                        order.push(i);
                         if status != expected {
                             *other.entry(status).or_insert(0) += 1;
                         }
                     }
-                    (latencies, other)
+                    (latencies, order, other)
                 })
             })
             .collect();
         barrier.wait();
         let started = Instant::now();
-        let mut run = Run { elapsed: Duration::ZERO, latencies: Vec::with_capacity(total), other: BTreeMap::new() };
+        let mut run = Run {
+            elapsed: Duration::ZERO,
+            latencies: Vec::with_capacity(total),
+            ordered: vec![Duration::ZERO; total],
+            other: BTreeMap::new(),
+        };
         for handle in handles {
-            let (latencies, other) = handle.join().expect("client thread");
+            let (latencies, order, other) = handle.join().expect("client thread");
+            for (&i, &latency) in order.iter().zip(&latencies) {
+                run.ordered[i] = latency;
+            }
             run.latencies.extend(latencies);
             for (status, n) in other {
                 *run.other.entry(status).or_insert(0) += n;
@@ -237,10 +259,19 @@ fn drive(
 }
 
 struct Load {
-    levels: Vec<usize>,
-    bookings: usize,
+    fill: usize,
+    contention: usize,
     seats: usize,
     links: usize,
+}
+
+/// Bookings/s (`n` divided by their summed latency) and p50 in ms of `part` (one client, in order).
+fn window(part: &[Duration]) -> (f64, f64) {
+    let total: Duration = part.iter().sum();
+    let mut sorted = part.to_vec();
+    sorted.sort();
+    let p50 = sorted.get(sorted.len() / 2).map_or(f64::NAN, |d| d.as_secs_f64() * 1e3);
+    (part.len() as f64 / total.as_secs_f64(), p50)
 }
 
 fn new_event(state: &AppState, scope: &TenantScope, title: &str, seats: usize) -> String {
@@ -310,27 +341,62 @@ fn run(label: &str, app_url: &str, load: &Load) {
     let warm = new_event(&state, &scope, "Warm-up", 10);
     drive(addr, &origin, 4, 50, 202, |i| book(&warm, format!("warm-{i}@example.org"), i));
 
-    let mut known = Vec::new();
-    for (level, &clients) in load.levels.iter().enumerate() {
-        let event = new_event(&state, &scope, &format!("Bench c={clients}"), load.seats);
-        let email = |i: usize| format!("p{level}-{i}@example.org");
-        let r = drive(addr, &origin, clients, load.bookings, 202, |i| book(&event, email(i), i));
-        known.extend((0..load.bookings).map(email));
-        let (confirmed, waiting) = state
-            .db
-            .tenant_tx(&scope, |tx| Ok((bookings::count(tx, &event, CONFIRMED)?, bookings::count(tx, &event, WAITING)?)))
-            .expect("read back");
-        println!(
-            "{label:<8} book       c={clients:<3} {:>5} req: {:>7.0} bookings/s, p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.2} ms; non-202: {}; database: confirmed {confirmed} (capacity {}), waiting {waiting}",
-            r.latencies.len(),
-            r.rate(),
-            r.ms(0.50),
-            r.ms(0.99),
-            r.ms(1.0),
-            r.unexpected(),
-            load.seats,
-        );
+    // Fill: one event, one client, one booking after the other.
+    let event = new_event(&state, &scope, "Fill", load.fill);
+    // In parts of 1,000 (one client each, on its own connection), with a line per 5,000:
+    // how the cost moves as the event fills.
+    let mut fill = Run { elapsed: Duration::ZERO, latencies: Vec::new(), ordered: Vec::new(), other: BTreeMap::new() };
+    for from in (0..load.fill).step_by(1000) {
+        let n = 1000.min(load.fill - from);
+        let part = drive(addr, &origin, 1, n, 202, |i| book(&event, format!("fill-{}@example.org", from + i), from + i));
+        fill.elapsed += part.elapsed;
+        fill.latencies.extend(part.latencies);
+        fill.ordered.extend(&part.ordered);
+        for (status, k) in part.other {
+            *fill.other.entry(status).or_insert(0) += k;
+        }
+        if (from + n) % 5000 == 0 && from + n < load.fill {
+            let (rate, p50) = window(&part.ordered);
+            println!("{label:<8} fill       … bookings {}–{}: {rate:>5.0} bookings/s, p50 {p50:>6.2} ms", from + 1, from + n);
+        }
     }
+    fill.latencies.sort();
+    let confirmed = state.db.tenant_tx(&scope, |tx| Ok(bookings::count(tx, &event, CONFIRMED)?)).expect("read back");
+    let n = 500.min(load.fill);
+    let (first_rate, first_p50) = window(&fill.ordered[..n]);
+    let (last_rate, last_p50) = window(&fill.ordered[load.fill - n..]);
+    println!(
+        "{label:<8} fill       one event with {} seats, 1 client: bookings 1–{n}: {first_rate:>5.0} bookings/s, p50 {first_p50:>6.2} ms; bookings {}–{}: {last_rate:>5.0} bookings/s, p50 {last_p50:>6.2} ms; last/first p50 {:.2}x; all: {:.0} bookings/s in {:.1} s, p99 {:.2} ms, max {:.2} ms; non-202: {}; confirmed read back {confirmed}",
+        load.fill,
+        load.fill - n + 1,
+        load.fill,
+        last_p50 / first_p50,
+        fill.rate(),
+        fill.elapsed.as_secs_f64(),
+        fill.ms(0.99),
+        fill.ms(1.0),
+        fill.unexpected(),
+    );
+    let known: Vec<String> = (0..load.fill.min(5000)).map(|i| format!("fill-{i}@example.org")).collect();
+
+    // Contention: every client connected, then each posts one booking at once.
+    let event = new_event(&state, &scope, "Contention", load.seats);
+    let r = drive(addr, &origin, load.contention, load.contention, 202, |i| book(&event, format!("rush-{i}@example.org"), i));
+    let (confirmed, waiting) = state
+        .db
+        .tenant_tx(&scope, |tx| Ok((bookings::count(tx, &event, CONFIRMED)?, bookings::count(tx, &event, WAITING)?)))
+        .expect("read back");
+    println!(
+        "{label:<8} contention {} clients at once, one booking each, {} seats + waiting list: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, all in {:.2} s; non-202: {}; database: confirmed {confirmed}, waiting {waiting}; capacity exact: {}",
+        load.contention,
+        load.seats,
+        r.ms(0.50),
+        r.ms(0.99),
+        r.ms(1.0),
+        r.elapsed.as_secs_f64(),
+        r.unexpected(),
+        if confirmed as usize == load.seats.min(load.contention) { "yes" } else { "NO" },
+    );
 
     let link = |email: &str| (format!("/api/v1/public/{SLUG}/magic-link"), json!({ "email": email }).to_string());
     for clients in [1, 16] {
@@ -358,18 +424,14 @@ fn run(label: &str, app_url: &str, load: &Load) {
 
 fn main() {
     let load = Load {
-        levels: std::env::var("BENCH_CONCURRENCY")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|&c: &usize| c > 0)
-            .map_or_else(|| vec![1, 16, 64], |c| vec![c]),
-        bookings: env_usize("BENCH_BOOKINGS", 2000).max(1),
-        seats: env_usize("BENCH_SEATS", 1000).clamp(1, 100_000),
-        links: env_usize("BENCH_LINKS", 1000).max(1),
+        fill: env_usize("BENCH_FILL", 20_000).clamp(1, 200_000),
+        contention: env_usize("BENCH_CONTENTION", 500).clamp(1, 2000),
+        seats: env_usize("BENCH_SEATS", 50).clamp(1, 100_000),
+        links: env_usize("BENCH_LINKS", 500).max(1),
     };
     println!(
-        "booking bench: {} bookings per level at {:?} concurrent clients, capacity {} with waiting list; {} magic-link requests per kind at 1 and 16 clients",
-        load.bookings, load.levels, load.seats, load.links
+        "booking bench: fill one event of {} seats with one client; {} clients booking at once into {} seats; {} magic-link requests per kind at 1 and 16 clients",
+        load.fill, load.contention, load.seats, load.links
     );
     support::each_database("booking", |label, app_url, _| run(label, app_url, &load));
 }

@@ -1,37 +1,56 @@
-//! Check-ins by card tap over real HTTP, driven from a second process. Per database the
-//! bench creates a tenant with a tenant admin, seeds 10,000 participants, each with a
-//! confirmed booking and a bound card (straight into the database), binds one card through
-//! the real path (staff sign-in, "enrol card" mode, a signed tap), and enrols a device with
-//! a code the admin created over HTTP. The actix-web app (`build_app`) serves on 127.0.0.1
-//! inside this process; the taps come from a copy of this executable started as a client
-//! (`BENCH_CHECKIN_CLIENT`), whose threads each hold one keep-alive connection and post
-//! signed `POST /api/v1/device/taps` with a fresh nonce, idempotency key and timestamp.
+//! Check-ins by card tap over real HTTP (issue #16). Per database and population size
+//! (BENCH_PEOPLE, default 2,000 and 50,000; a fresh database each) the bench creates a
+//! tenant with a tenant admin and seeds the people straight into the database, each with
+//! a bound card and confirmed bookings (the library's rows, encrypted as the services do,
+//! in multi-row inserts). Then it starts the server alone in a child process of this
+//! executable (`BENCH_SERVER_CHILD`: the actix-web app `build_app` on 127.0.0.1 with its
+//! workers and pool; no seeding, no load generator, no logging set up, no background jobs
+//! such as the mail worker), and over HTTP signs a staff member in, enrols one device per
+//! phase with an enrolment code, and binds card 0 through the real path ("enrol card" mode
+//! and a signed tap). The taps come from another copy of this executable started as a
+//! client (`BENCH_CHECKIN_CLIENT`), whose threads each hold one keep-alive connection and
+//! post signed `POST /api/v1/device/taps` with a fresh nonce, idempotency key and timestamp.
 //!
-//! Each phase (warm-up, then 1, 16 and 64 connections, then the kiosk) has its own hall
-//! with an event whose one session runs now, booked by the participants whose cards the
-//! phase taps; the device is moved there over HTTP first. So every tap is a real check-in
-//! and every level starts with an empty session. Per database and level it prints
-//! check-ins/s, p50/p99/max latency, the answers that were not 200, the tap outcomes, the
-//! session's attendance records read back, and the p50 of the first and the last tenth of
-//! the taps (how the cost moves as the session fills). For the kiosk the client process
-//! opens `GET /api/v1/kiosk/stream` with the admin's cookie and sends taps one at a time:
-//! it prints when each tap's `event: tap` arrived on the stream, measured from the tap's
-//! 200 answer arriving and from the tap being sent. Prints figures; asserts nothing.
+//! Each phase (a short warm-up, then 1, 10 and 64 connections) has its own hall, device and
+//! event whose one session runs now, booked by the people the phase taps; so every tap is
+//! a real check-in and every phase starts with an empty session. With fewer people than
+//! taps, people are tapped again in later phases (each time in another hall, on another
+//! device), so the smaller population holds more bookings per person. One line per
+//! (database, people, connections): check-ins/s, p50/p99/max latency (request written to
+//! answer read), answers other than 200, the session's attendance records read back, and
+//! tap outcomes other than `checked_in`. Connections 1 is the sequential figure.
+//!
+//! With the largest population also:
+//! - a sign-in storm: while 10 connections tap, BENCH_STORM threads (default 4) sign the
+//!   staff account in over and over through `POST /api/v1/auth/login` (Argon2id at the
+//!   configured cost; the sign-in limits are raised so the storm is not refused); it prints
+//!   the check-in p50/p99 with the storm beside the p99 of the 10-connection level without
+//!   it, and sign-ins/s;
+//! - the kiosk: `GET /api/v1/kiosk/stream` open with the admin's cookie, BENCH_KIOSK_TAPS
+//!   taps (default 200) one at a time; it prints tap → `event: tap` on the stream p50/p99,
+//!   measured from the tap being sent (and from its 200 arriving).
+//!
+//! Memory: VmRSS of the server process from /proc when it has started, the largest VmRSS
+//! sampled every 20 ms during the levels, VmRSS and VmHWM after them, and (largest
+//! population) the peak during the storm. The figures are the server process's alone:
+//! code, heap, thread stacks, its database pool (the SQLite page cache included), nothing
+//! of the seeding or the load generator.
 //!
 //!   cargo bench -p anwesend --bench checkin                            # SQLite
 //!   ANWESEND_BENCH_PG_URL=postgres://anwesend_test:anwesend_test@127.0.0.1:5432/postgres \
 //!     cargo bench -p anwesend --bench checkin                          # and PostgreSQL
 //!
-//! BENCH_CONNECTIONS (levels, e.g. `16` or `1,4`; default 1, 16 and 64), BENCH_TAPS (per
-//! level, default 2000), BENCH_KIOSK_TAPS (default 200) and BENCH_CARDS (participants with
-//! cards, default 10000, raised when the phases need more) change the load. PostgreSQL is
-//! analysed after seeding (as autovacuum would be soon after); the mail worker is not started.
+//! BENCH_PEOPLE (e.g. `2000,50000`), BENCH_CONNECTIONS (e.g. `1,10,64`), BENCH_TAPS (per
+//! level, default 2000), BENCH_STORM and BENCH_KIOSK_TAPS change the load; BENCH_DATABASES
+//! (`sqlite`, `postgres`) measures only the databases it names. On PostgreSQL the tables
+//! seeding filled are analysed afterwards (as autovacuum would be soon after). Prints
+//! figures; asserts nothing.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -44,10 +63,9 @@ use anwesend::audit::AuditContext;
 use anwesend::auth::model::Role;
 use anwesend::bookings::model::{BookingRow, ParticipantRow, TermRow, CONFIRMED};
 use anwesend::bookings::service::name_terms;
-use anwesend::bookings::store as bookings;
 use anwesend::clock::SystemClock;
 use anwesend::config::{Config, Environment, RateLimitConfig};
-use anwesend::crypto::{normalize_email, MasterKey, MasterKeyOrigin};
+use anwesend::crypto::normalize_email;
 use anwesend::db::{self, Db, DbConnection, TenantScope};
 use anwesend::events::model::{EventInput, SessionInput, STATUS_PUBLISHED};
 use anwesend::events::{service as events, store as event_store};
@@ -59,7 +77,7 @@ use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use support::{env_usize, Server, SLUG};
+use support::{env_usize, SLUG};
 
 mod support;
 
@@ -253,6 +271,11 @@ struct Job {
     /// `name=value` of the staff session cookie (kiosk mode).
     cookie: String,
     location_id: String,
+    /// `load` mode: this many more threads sign the staff account in over and over
+    /// (`POST /api/v1/auth/login`) while the taps run (0: none).
+    storm: usize,
+    /// The Origin header the sign-in needs.
+    origin: String,
 }
 
 /// What the client process measured (its stdout, one JSON line).
@@ -273,6 +296,13 @@ struct Report {
     kiosk_after_send_us: Vec<i64>,
     /// Kiosk: taps whose event did not arrive within 5 s.
     kiosk_missed: usize,
+    /// Storm: sign-ins answered 200, their latencies, the other answers, and how long the
+    /// storm ran (from its first request until the last tap's answer and the sign-ins then
+    /// in flight).
+    sign_ins: usize,
+    sign_in_latencies_us: Vec<u64>,
+    sign_in_other: BTreeMap<u16, usize>,
+    sign_in_elapsed_s: f64,
 }
 
 fn tap_request(job: &Job, secret: &[u8], card: &str) -> (Vec<(&'static str, String)>, Vec<u8>) {
@@ -314,11 +344,40 @@ impl Report {
     }
 }
 
+/// One storm thread: signs the staff account in until `done`, on a keep-alive connection.
+fn sign_in_loop(job: &Job, done: &AtomicBool) -> (usize, Vec<u64>, BTreeMap<u16, usize>) {
+    let mut client = Client::new(job.addr);
+    let body = json!({ "email": STAFF_EMAIL, "password": STAFF_PASSWORD }).to_string();
+    let headers = [("Origin", job.origin.clone()), ("Content-Type", "application/json".to_owned())];
+    let (mut ok, mut latencies, mut other) = (0, Vec::new(), BTreeMap::new());
+    while !done.load(Ordering::Relaxed) {
+        let started = Instant::now();
+        let status = client.send("POST", "/api/v1/auth/login", &headers, body.as_bytes()).map_or(0, |r| r.status);
+        latencies.push(started.elapsed().as_micros() as u64);
+        if status == 200 {
+            ok += 1;
+        } else {
+            *other.entry(status).or_insert(0) += 1;
+            if status == 0 {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+    (ok, latencies, other)
+}
+
 fn client_load(job: &Job, secret: &[u8]) -> Report {
     let next = AtomicUsize::new(0);
     let clients = job.connections.max(1);
     let barrier = Barrier::new(clients + 1);
+    let done = AtomicBool::new(false);
     std::thread::scope(|s| {
+        // The storm starts first and runs until the last tap is answered.
+        let storm_started = Instant::now();
+        let storm: Vec<_> = (0..job.storm).map(|_| s.spawn(|| sign_in_loop(job, &done))).collect();
+        if job.storm > 0 {
+            std::thread::sleep(Duration::from_millis(300));
+        }
         let handles: Vec<_> = (0..clients)
             .map(|_| {
                 let (next, barrier) = (&next, &barrier);
@@ -359,6 +418,16 @@ fn client_load(job: &Job, secret: &[u8]) -> Report {
             }
         }
         report.elapsed_s = started.elapsed().as_secs_f64();
+        done.store(true, Ordering::Relaxed);
+        for handle in storm {
+            let (ok, latencies, other) = handle.join().expect("storm thread");
+            report.sign_ins += ok;
+            report.sign_in_latencies_us.extend(latencies);
+            for (k, n) in other {
+                *report.sign_in_other.entry(k).or_insert(0) += n;
+            }
+        }
+        report.sign_in_elapsed_s = storm_started.elapsed().as_secs_f64();
         report
     })
 }
@@ -485,7 +554,7 @@ fn client_main(job_file: &str) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The bench process: database, server, set-up, and the figures.
+// The bench process: database, set-up, the server process, and the figures.
 
 /// A signed-in staff member's browser: session cookie, CSRF token, Origin.
 struct Staff {
@@ -518,28 +587,59 @@ impl Staff {
         ];
         self.client.send(method, path, &headers, body.to_string().as_bytes()).expect("staff request")
     }
+
+    /// A device enrolled over HTTP (enrolment code, then the agent's enrolment) at
+    /// `location`, set to check in with a 10-second duplicate window.
+    fn enrol_device(&mut self, addr: SocketAddr, location: &str) -> protocol::EnrolResponse {
+        let code = self.send("POST", "/api/v1/devices/enrolment-codes", &json!({ "name": "Eingang", "location_id": location }));
+        assert_eq!(code.status, 201, "enrolment code: {}", code.text());
+        let code = code.json()["code"].as_str().expect("code").to_owned();
+        let enrol = serde_json::to_vec(&protocol::EnrolRequest { code, agent_version: env!("CARGO_PKG_VERSION").into() }).expect("JSON");
+        let enrolled = Client::new(addr)
+            .send("POST", protocol::PATH_ENROL, &[("Content-Type", "application/json".to_owned())], &enrol)
+            .expect("enrol");
+        assert_eq!(enrolled.status, 201, "enrol: {}", enrolled.text());
+        let enrolled: protocol::EnrolResponse = serde_json::from_slice(&enrolled.body).expect("enrol answer");
+        let settings = json!({
+            "name": "Eingang", "location_id": location, "mode": "check_in",
+            "duplicate_window_seconds": 10, "late_upload_after_seconds": 300, "session_ids": [],
+        });
+        let set = self.send("PUT", &format!("/api/v1/devices/{}", enrolled.device_id), &settings);
+        assert_eq!(set.status, 200, "device settings: {}", set.text());
+        enrolled
+    }
 }
 
 struct Load {
+    /// People with cards, one database each.
+    sizes: Vec<usize>,
     levels: Vec<usize>,
     taps: usize,
     kiosk_taps: usize,
-    cards: usize,
+    /// Sign-in threads of the storm, and the tap connections beside it.
+    storm: usize,
+    storm_connections: usize,
 }
 
-/// One run of the client process: its own hall (location) with an event there whose one
-/// session runs now, booked by the participants whose cards it taps, so every phase starts
-/// with an empty session. The device is moved to the hall before the phase.
+/// One run of the client process: its own hall (location) with an event whose one session
+/// runs now, and its own device there, so every phase starts with an empty session and no
+/// earlier tap of the same person on its device. Tap `j` of the phase is the card of
+/// person `(start + j) % people`, who is booked on the phase's event.
 struct Phase {
     mode: &'static str,
     connections: usize,
-    /// Participants (and cards) tapped in this phase.
-    taps: std::ops::Range<usize>,
-    /// Participants booked on this phase's event (the last phase takes the rest).
-    booked: std::ops::Range<usize>,
+    storm: usize,
+    start: usize,
+    taps: usize,
     location: String,
     event: String,
     session: String,
+}
+
+impl Phase {
+    fn people(&self, people: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..self.taps).map(move |j| (self.start + j) % people)
+    }
 }
 
 /// The figures of one client run: latencies in milliseconds, sorted.
@@ -573,17 +673,12 @@ impl Figures {
         }
     }
 
-    /// p50 of the first and of the last tenth of the taps (in the order they started): how
-    /// the cost of a check-in moves as the session fills.
-    fn p50_first_last(&self) -> (f64, f64) {
-        let all = &self.report.latencies_us;
-        let tenth = (all.len() / 10).max(1).min(all.len());
-        let part = |r: &[u64]| pct(&sorted_ms(r.iter().map(|&v| v as f64)), 0.5);
-        (part(&all[..tenth]), part(&all[all.len() - tenth..]))
+    fn check_ins_per_s(&self) -> f64 {
+        self.check_ins() as f64 / self.report.elapsed_s
     }
 
-    fn check_ins_per_s(&self) -> f64 {
-        self.report.outcomes.get("checked_in").copied().unwrap_or(0) as f64 / self.report.elapsed_s
+    fn check_ins(&self) -> usize {
+        self.report.outcomes.get("checked_in").copied().unwrap_or(0)
     }
 
     fn unexpected(&self) -> String {
@@ -595,8 +690,15 @@ impl Figures {
         }
     }
 
-    fn outcomes(&self) -> String {
-        self.report.outcomes.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+    /// Tap outcomes other than `checked_in` (there should be none).
+    fn other_outcomes(&self) -> String {
+        let other: Vec<String> =
+            self.report.outcomes.iter().filter(|(k, _)| k.as_str() != "checked_in").map(|(k, n)| format!("{k} {n}")).collect();
+        if other.is_empty() {
+            "-".into()
+        } else {
+            other.join(", ")
+        }
     }
 
     fn print_samples(&self, label: &str) {
@@ -621,113 +723,122 @@ fn drive(dir: &std::path::Path, job: &Job) -> Figures {
     Figures::new(serde_json::from_str(line.lines().last().unwrap_or_default()).expect("client report"))
 }
 
-/// Participants with one confirmed booking each (on their phase's event) and, but for
-/// participant 0, a bound card, in transactions of 1000 participants. SQLite: through the
-/// stores; PostgreSQL: the library's rows in multi-row inserts. Each transaction on a new
-/// connection: PostgreSQL keeps a foreign-key check's plan per connection, and one made
-/// while the tables were empty scans them (quadratic seeding). Returns the participant ids.
-fn seed(state: &AppState, app_url: &str, scope: &TenantScope, phases: &[Phase], cards: usize) -> Vec<String> {
+/// Inserts `rows` into `table` in multi-row statements of at most 1,000 rows.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        for part in $rows.chunks(1000) {
+            diesel::insert_into($table).values(part).execute($conn)?;
+        }
+    };
+}
+
+/// `people` participants, each with a card (but for participant 0, whose card is bound
+/// over HTTP) and a confirmed booking on the event of every phase that taps them; people
+/// no phase taps are booked on `rest` (an event next week). The library's rows (the same
+/// encryption and blind indexes as the services), in transactions of 2,000 participants
+/// with multi-row inserts. Each transaction on a new connection: PostgreSQL keeps a
+/// foreign-key check's plan per connection, and one made while the tables were empty
+/// scans them. Returns the participant ids and the number of bookings.
+fn seed(state: &AppState, app_url: &str, scope: &TenantScope, people: usize, phases: &[Phase], rest: &str) -> (Vec<String>, usize) {
     use anwesend::db::schema::{bookings as b, cards as c, participant_terms as t, participants as p};
     use diesel::RunQueryDsl;
     let tenant = scope.tenant_id().to_owned();
     let keys = tenants::load_keys(&state.db, &state.master, scope).expect("tenant keys");
     let at = truncate_to_micros(chrono::Utc::now().naive_utc());
-    let mut ids = Vec::with_capacity(cards);
+    let mut events_of: Vec<Vec<&str>> = vec![Vec::new(); people];
     for phase in phases {
-        for batch in phase.booked.clone().collect::<Vec<_>>().chunks(1000) {
-            let (mut people, mut terms, mut booked, mut bound) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            for &i in batch {
-                let id = uuid::Uuid::now_v7().to_string();
-                let (name, email) = (format!("Person{i} Bench"), normalize_email(&format!("person{i}@bench.example")));
-                people.push(ParticipantRow {
-                    tenant_id: tenant.clone(),
-                    email_ciphertext: keys.encrypt("participants", "email", &id, &email),
-                    email_index: keys.blind_index("participants", "email", &email),
-                    name_ciphertext: keys.encrypt("participants", "name", &id, &name),
-                    phone_ciphertext: None,
-                    language: "de".into(),
-                    mail_opt_out_at: None,
-                    mail_opt_out_reason: None,
-                    mail_opt_out_text_ciphertext: None,
-                    created_at: at,
-                    updated_at: at,
-                    restricted_at: None,
-                    erased_at: None,
-                    id: id.clone(),
-                });
-                terms.extend(name_terms(&name).iter().map(|term| TermRow {
-                    tenant_id: tenant.clone(),
-                    participant_id: id.clone(),
-                    term_index: keys.blind_index("participants", "name_term", term),
-                }));
-                booked.push(BookingRow {
-                    tenant_id: tenant.clone(),
-                    id: uuid::Uuid::now_v7().to_string(),
-                    event_id: phase.event.clone(),
-                    participant_id: id.clone(),
-                    status: CONFIRMED.into(),
-                    answers_ciphertext: None,
-                    consent_text: "Bench consent".into(),
-                    consented_at: at,
-                    queued_at: at,
-                    created_at: at,
-                    cancelled_at: None,
-                    cancelled_by: None,
-                    mail_id: None,
-                });
-                if i > 0 {
-                    bound.push(CardRow {
-                        tenant_id: tenant.clone(),
-                        id: uuid::Uuid::now_v7().to_string(),
-                        card_hmac: keys.blind_index("cards", "uid", &card_uid(i)),
-                        participant_id: id.clone(),
-                        created_by: None,
-                        created_at: at,
-                    });
-                }
-                ids.push(id);
-            }
-            let mut fresh = db::DatabaseUrl::parse(app_url).expect("database URL").connect().expect("seeding connection");
-            db::write_transaction(&mut fresh, Some(scope), |tx| {
-                let tx = &mut tx.tenant()?;
-                if let DbConnection::Postgres(pg) = tx.conn() {
-                    // Multi-row inserts: one round trip per table and batch.
-                    diesel::insert_into(p::table).values(&people).execute(pg)?;
-                    diesel::insert_into(t::table).values(&terms).execute(pg)?;
-                    diesel::insert_into(b::table).values(&booked).execute(pg)?;
-                    if !bound.is_empty() {
-                        diesel::insert_into(c::table).values(&bound).execute(pg)?;
-                    }
-                    return Ok(());
-                }
-                // SQLite (in-process, no round trips): row by row through the stores.
-                for person in &people {
-                    let mine: Vec<TermRow> = terms.iter().filter(|t| t.participant_id == person.id).cloned().collect();
-                    bookings::insert_participant(tx, person, &mine)?;
-                }
-                for row in &booked {
-                    bookings::insert(tx, row)?;
-                }
-                for row in &bound {
-                    attendance::insert_card(tx, row)?;
-                }
-                Ok(())
-            })
-            .expect("seed participants, bookings and cards");
+        for i in phase.people(people) {
+            events_of[i].push(&phase.event);
         }
     }
-    ids
+    let (mut ids, mut bookings) = (Vec::with_capacity(people), 0);
+    let all: Vec<usize> = (0..people).collect();
+    for batch in all.chunks(2000) {
+        let (mut persons, mut terms, mut booked, mut bound) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for &i in batch {
+            let id = uuid::Uuid::now_v7().to_string();
+            let (name, email) = (format!("Person{i} Bench"), normalize_email(&format!("person{i}@bench.example")));
+            persons.push(ParticipantRow {
+                tenant_id: tenant.clone(),
+                email_ciphertext: keys.encrypt("participants", "email", &id, &email),
+                email_index: keys.blind_index("participants", "email", &email),
+                name_ciphertext: keys.encrypt("participants", "name", &id, &name),
+                phone_ciphertext: None,
+                language: "de".into(),
+                mail_opt_out_at: None,
+                mail_opt_out_reason: None,
+                mail_opt_out_text_ciphertext: None,
+                created_at: at,
+                updated_at: at,
+                restricted_at: None,
+                erased_at: None,
+                id: id.clone(),
+            });
+            terms.extend(name_terms(&name).iter().map(|term| TermRow {
+                tenant_id: tenant.clone(),
+                participant_id: id.clone(),
+                term_index: keys.blind_index("participants", "name_term", term),
+            }));
+            let events: &[&str] = if events_of[i].is_empty() { &[rest] } else { &events_of[i] };
+            booked.extend(events.iter().map(|&event| BookingRow {
+                tenant_id: tenant.clone(),
+                id: uuid::Uuid::now_v7().to_string(),
+                event_id: event.to_owned(),
+                participant_id: id.clone(),
+                status: CONFIRMED.into(),
+                answers_ciphertext: None,
+                consent_text: "Bench consent".into(),
+                consented_at: at,
+                queued_at: at,
+                created_at: at,
+                cancelled_at: None,
+                cancelled_by: None,
+                mail_id: None,
+            }));
+            bookings += events.len();
+            if i > 0 {
+                bound.push(CardRow {
+                    tenant_id: tenant.clone(),
+                    id: uuid::Uuid::now_v7().to_string(),
+                    card_hmac: keys.blind_index("cards", "uid", &card_uid(i)),
+                    participant_id: id.clone(),
+                    created_by: None,
+                    created_at: at,
+                });
+            }
+            ids.push(id);
+        }
+        let mut fresh = db::DatabaseUrl::parse(app_url).expect("database URL").connect().expect("seeding connection");
+        db::write_transaction(&mut fresh, Some(scope), |tx| {
+            let tx = &mut tx.tenant()?;
+            match tx.conn() {
+                DbConnection::Postgres(conn) => {
+                    insert_rows!(conn, p::table, persons);
+                    insert_rows!(conn, t::table, terms);
+                    insert_rows!(conn, b::table, booked);
+                    insert_rows!(conn, c::table, bound);
+                }
+                DbConnection::Sqlite(conn) => {
+                    insert_rows!(conn, p::table, persons);
+                    insert_rows!(conn, t::table, terms);
+                    insert_rows!(conn, b::table, booked);
+                    insert_rows!(conn, c::table, bound);
+                }
+            }
+            Ok(())
+        })
+        .expect("seed participants, bookings and cards");
+    }
+    (ids, bookings)
 }
 
-/// One database: set-up, the phases, the figures. `owner_url` (PostgreSQL): the schema
-/// owner, for ANALYZE after seeding.
-fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
-    let dir = tempfile::tempdir().expect("dir");
-    let config = Config {
+fn bench_config(app_url: &str, dir: &std::path::Path) -> Config {
+    Config {
         environment: Some(Environment::Dev),
         database_url: app_url.to_owned(),
-        data_dir: dir.path().join("data"),
-        frontend_dir: dir.path().join("no-ui"),
+        data_dir: dir.join("data"),
+        frontend_dir: dir.join("no-ui"),
+        // The bench's sign-ins, enrolments, storm and taps all come from 127.0.0.1.
         rate_limit: RateLimitConfig {
             sign_in_per_ip_per_minute: 100_000_000,
             sign_in_per_account_per_minute: 100_000_000,
@@ -739,10 +850,52 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
             ..RateLimitConfig::default()
         },
         ..Config::default()
+    }
+}
+
+/// A location with an event there whose one session runs now (or, `now` false, next week).
+fn hall_with_event(
+    state: &AppState,
+    scope: &TenantScope,
+    ctx: &AuditContext,
+    k: usize,
+    title: &str,
+    now: bool,
+) -> (String, String, String) {
+    let location =
+        locations::create(&state.db, scope, ctx, NewLocation { name: format!("Halle {k}"), parent_id: None }).expect("location").id;
+    let starts = chrono::Utc::now().naive_utc() + if now { chrono::Duration::minutes(-5) } else { chrono::Duration::days(7) };
+    let input = EventInput {
+        kind: "event".into(),
+        title: title.to_owned(),
+        description: String::new(),
+        location_id: Some(location.clone()),
+        company_id: None,
+        capacity: 100_000,
+        waiting_list: false,
+        booking_opens_at: None,
+        booking_closes_at: None,
+        fields: Vec::new(),
+        sessions: vec![SessionInput { starts_at: starts, ends_at: starts + chrono::Duration::hours(3) }],
+        instructor_ids: Vec::new(),
     };
+    let event = events::create_as(&state.db, scope, ctx, None, &input, STATUS_PUBLISHED).expect("event");
+    let session =
+        state.db.tenant_tx(scope, |tx| Ok(event_store::sessions(tx, std::slice::from_ref(&event))?)).expect("session").remove(0).id;
+    (location, event, session)
+}
+
+/// One database with `people` people: set-up, the server process, the phases, the
+/// figures. `full`: also the sign-in storm and the kiosk.
+fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
+    let label = database.label;
+    let dir = tempfile::tempdir().expect("dir");
+    let config = bench_config(&database.app_url, dir.path());
+    std::fs::create_dir_all(&config.data_dir).expect("data dir");
+    let (master, master_file) = support::master_key(&config.data_dir);
     let origin = config.public_origin().to_owned();
-    let db = Db::new(app_url, config.database_max_connections).expect("pool");
-    let state = AppState::new(config, db, MasterKey::generate(MasterKeyOrigin::Operator), Arc::new(SystemClock));
+    let db = Db::new(&database.app_url, 2).expect("pool");
+    let state = AppState::new(config.clone(), db, master, Arc::new(SystemClock));
     let now = chrono::Utc::now();
     let ctx = AuditContext::system(now);
     let tenant = tenants::create(&state.db, &state.master, &ctx, NewTenant { slug: SLUG.into(), name: "Bench".into(), is_demo: false })
@@ -761,40 +914,26 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
     )
     .expect("staff account");
 
-    // Warm-up, the levels, the kiosk: a hall and an event running now for each.
-    let mut plan: Vec<(&'static str, usize, usize)> = vec![("warm-up", 4, WARM_UP)];
-    plan.extend(load.levels.iter().map(|&c| ("load", c, load.taps)));
-    plan.push(("kiosk", 1, load.kiosk_taps));
-    let starts = now.naive_utc() - chrono::Duration::minutes(5);
-    let mut next = 0;
-    let mut phases = Vec::new();
-    for (k, &(mode, connections, taps)) in plan.iter().enumerate() {
-        let booked = next..if k + 1 == plan.len() { load.cards } else { next + taps };
-        let location =
-            locations::create(&state.db, &scope, &ctx, NewLocation { name: format!("Halle {k}"), parent_id: None }).expect("location").id;
-        let input = EventInput {
-            kind: "event".into(),
-            title: format!("Check-in bench {mode} c={connections}"),
-            description: String::new(),
-            location_id: Some(location.clone()),
-            company_id: None,
-            capacity: i32::try_from(booked.len()).expect("fits i32"),
-            waiting_list: false,
-            booking_opens_at: None,
-            booking_closes_at: None,
-            fields: Vec::new(),
-            sessions: vec![SessionInput { starts_at: starts, ends_at: starts + chrono::Duration::hours(3) }],
-            instructor_ids: Vec::new(),
-        };
-        let event = events::create_as(&state.db, &scope, &ctx, None, &input, STATUS_PUBLISHED).expect("event");
-        let session =
-            state.db.tenant_tx(&scope, |tx| Ok(event_store::sessions(tx, std::slice::from_ref(&event))?)).expect("session").remove(0).id;
-        phases.push(Phase { mode, connections, taps: next..next + taps, booked: booked.clone(), location, event, session });
-        next = booked.end;
+    // Warm-up, the levels, (the storm,) (the kiosk): a hall, an event running now and a
+    // device for each.
+    let taps = load.taps.min(people);
+    let mut plan: Vec<(&'static str, usize, usize, usize)> = vec![("warm-up", 4, 0, WARM_UP.min(people))];
+    plan.extend(load.levels.iter().map(|&c| ("load", c, 0, taps)));
+    if full {
+        plan.push(("storm", load.storm_connections, load.storm, taps));
+        plan.push(("kiosk", 1, 0, load.kiosk_taps.min(people)));
     }
+    let mut phases = Vec::new();
+    let mut start = 0;
+    for (k, &(mode, connections, storm, n)) in plan.iter().enumerate() {
+        let (location, event, session) = hall_with_event(&state, &scope, &ctx, k, &format!("Check-in bench {mode} c={connections}"), true);
+        phases.push(Phase { mode, connections, storm, start, taps: n, location, event, session });
+        start = (start + n) % people;
+    }
+    let (_, rest, _) = hall_with_event(&state, &scope, &ctx, plan.len(), "Next week", false);
     let seeding = Instant::now();
-    let participants = seed(&state, app_url, &scope, &phases, load.cards);
-    if let Some(owner) = owner_url {
+    let (participants, bookings) = seed(&state, &database.app_url, &scope, people, &phases, &rest);
+    if let Some(owner) = &database.owner_url {
         // What autovacuum does within a minute in production: statistics for the planner,
         // of the tables seeding filled. The tables taps fill are left unanalysed, as in a
         // new installation: the planner then sizes them from their pages as they grow,
@@ -806,127 +945,176 @@ fn run(label: &str, app_url: &str, owner_url: Option<&str>, load: &Load) {
     }
     let seeded = seeding.elapsed();
 
-    // Over HTTP: sign-in, enrolment code, device enrolment, card binding by tap.
-    let server = Server::start(state.clone());
+    // The server alone in its own process; over HTTP: sign-in, a device per phase, card 0 bound by tap.
+    let server = support::ServerProcess::start(dir.path(), &config, &master_file);
+    let started_memory = server.memory();
     let addr = server.addr;
     let mut staff = Staff::login(addr, &origin);
-    let code = staff.send("POST", "/api/v1/devices/enrolment-codes", &json!({ "name": "Eingang", "location_id": phases[0].location }));
-    assert_eq!(code.status, 201, "enrolment code: {}", code.text());
-    let code = code.json()["code"].as_str().expect("code").to_owned();
-    let enrol = serde_json::to_vec(&protocol::EnrolRequest { code, agent_version: env!("CARGO_PKG_VERSION").into() }).expect("JSON");
-    let enrolled =
-        Client::new(addr).send("POST", protocol::PATH_ENROL, &[("Content-Type", "application/json".to_owned())], &enrol).expect("enrol");
-    assert_eq!(enrolled.status, 201, "enrol: {}", enrolled.text());
-    let enrolled: protocol::EnrolResponse = serde_json::from_slice(&enrolled.body).expect("enrol answer");
+    let devices: Vec<protocol::EnrolResponse> = phases.iter().map(|phase| staff.enrol_device(addr, &phase.location)).collect();
     let cookie = staff.cookie.clone();
-    let job = |phase: &Phase| Job {
-        addr,
-        device_id: enrolled.device_id.clone(),
-        secret_hex: enrolled.secret.clone(),
-        mode: phase.mode.into(),
-        connections: phase.connections,
-        cards: phase.taps.clone().map(card_uid).collect(),
-        cookie: cookie.clone(),
-        location_id: phase.location.clone(),
+    let job = |k: usize| {
+        let phase = &phases[k];
+        Job {
+            addr,
+            device_id: devices[k].device_id.clone(),
+            secret_hex: devices[k].secret.clone(),
+            mode: if phase.mode == "kiosk" { "kiosk" } else { "load" }.into(),
+            connections: phase.connections,
+            cards: phase.people(people).map(card_uid).collect(),
+            cookie: cookie.clone(),
+            location_id: phase.location.clone(),
+            storm: phase.storm,
+            origin: origin.clone(),
+        }
     };
     let pending = staff.send(
         "POST",
-        &format!("/api/v1/devices/{}/card-enrolment", enrolled.device_id),
+        &format!("/api/v1/devices/{}/card-enrolment", devices[0].device_id),
         &json!({ "participant_id": participants[0] }),
     );
     assert_eq!(pending.status, 200, "card enrolment: {}", pending.text());
-    let (headers, body) = tap_request(&job(&phases[0]), &hex::decode(&enrolled.secret).expect("secret hex"), &card_uid(0));
+    let (headers, body) = tap_request(&job(0), &hex::decode(&devices[0].secret).expect("secret hex"), &card_uid(0));
     let bound = Client::new(addr).send("POST", protocol::PATH_TAPS, &headers, &body).expect("binding tap");
     let bound = if bound.status == 200 { outcome_code(&bound).0 } else { format!("HTTP {} {}", bound.status, bound.text()) };
     println!(
-        "{label:<8} set-up: {} participants with a confirmed booking and a card seeded in {:.1} s; device enrolled over HTTP; card 0 bound over HTTP (enrol-card mode + signed tap): {bound}",
-        load.cards,
-        seeded.as_secs_f64()
+        "{label:<8} {people:>6} people: seeded in {:.1} s (each with a card and ~{:.1} confirmed bookings); {} devices enrolled and card 0 bound over HTTP: {bound}; server process started, VmRSS {:.1} MiB",
+        seeded.as_secs_f64(),
+        bookings as f64 / people as f64,
+        devices.len(),
+        support::mib(started_memory.rss_kib),
     );
 
     let records =
         |session: &str| state.db.tenant_tx(&scope, |tx| Ok(attendance::of_sessions(tx, &[session.to_owned()])?.len())).expect("read back");
-    for phase in &phases {
-        let settings = json!({
-            "name": "Eingang", "location_id": phase.location, "mode": "check_in",
-            "duplicate_window_seconds": 10, "late_upload_after_seconds": 300, "session_ids": [],
-        });
-        let moved = staff.send("PUT", &format!("/api/v1/devices/{}", enrolled.device_id), &settings);
-        assert_eq!(moved.status, 200, "device settings: {}", moved.text());
-        let f = drive(dir.path(), &job(phase));
+    let (mut c10_p99, mut load_rss, mut storm_rss, mut after_levels) = (None, 0, 0, support::Memory::default());
+    for (k, phase) in phases.iter().enumerate() {
+        let sampler = support::RssSampler::start(server.pid());
+        let f = drive(dir.path(), &job(k));
+        let peak = sampler.stop();
         let c = phase.connections;
         match phase.mode {
             "warm-up" => {}
             "load" => {
-                let (first, last) = f.p50_first_last();
+                load_rss = load_rss.max(peak);
+                if c == load.storm_connections {
+                    c10_p99 = Some(pct(&f.taps, 0.99));
+                }
                 println!(
-                    "{label:<8} taps  c={c:<3} {:>5} taps: {:>6.0} check-ins/s, p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>8.2} ms; non-200: {}; outcomes: {}; session records 0 -> {}; p50 first/last tenth {first:.2}/{last:.2} ms",
+                    "{label:<8} {people:>6} {c:>4} {:>6} {:>11.0} {:>8.2} {:>8.2} {:>8.2}  {:<8} {:>7}  {}",
                     f.report.latencies_us.len(),
                     f.check_ins_per_s(),
                     pct(&f.taps, 0.50),
                     pct(&f.taps, 0.99),
                     pct(&f.taps, 1.0),
                     f.unexpected(),
-                    f.outcomes(),
                     records(&phase.session),
+                    f.other_outcomes(),
+                );
+                f.print_samples(label);
+                after_levels = server.memory();
+            }
+            "storm" => {
+                storm_rss = peak;
+                let r = &f.report;
+                let sign_in = sorted_ms(r.sign_in_latencies_us.iter().map(|&v| v as f64));
+                let refused: usize = r.sign_in_other.values().sum();
+                println!(
+                    "{label:<8} {people:>6} storm: {c} connections tapping while {} threads sign in (Argon2id at the configured cost): {:.0} check-ins/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (without the storm at c={c}: p99 {}); non-200 taps: {}; other outcomes: {}",
+                    phase.storm,
+                    f.check_ins_per_s(),
+                    pct(&f.taps, 0.50),
+                    pct(&f.taps, 0.99),
+                    pct(&f.taps, 1.0),
+                    c10_p99.map_or("not measured".into(), |p| format!("{p:.2} ms")),
+                    f.unexpected(),
+                    f.other_outcomes(),
+                );
+                println!(
+                    "{label:<8} {people:>6} storm: {} sign-ins in {:.1} s = {:.1} sign-ins/s, p50 {:.1} ms, p99 {:.1} ms; sign-ins not 200: {}",
+                    r.sign_ins,
+                    r.sign_in_elapsed_s,
+                    r.sign_ins as f64 / r.sign_in_elapsed_s,
+                    pct(&sign_in, 0.50),
+                    pct(&sign_in, 0.99),
+                    if refused == 0 { "0".into() } else { format!("{refused} {:?}", r.sign_in_other) },
                 );
                 f.print_samples(label);
             }
             _ => {
                 let (a, s) = (&f.after_answer, &f.after_send);
                 println!(
-                    "{label:<8} kiosk c=1   {:>5} taps, one at a time: tap p50 {:>7.2} ms, p99 {:>7.2} ms; non-200: {}; outcomes: {}; events missed on the stream: {}",
+                    "{label:<8} {people:>6} kiosk: {} taps one at a time, stream open: tap → event on the stream p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (after the tap's 200 arrived: p50 {:.2} ms, p99 {:.2} ms); tap p50 {:.2} ms; non-200: {}; events missed: {}",
                     f.report.latencies_us.len(),
-                    pct(&f.taps, 0.50),
-                    pct(&f.taps, 0.99),
-                    f.unexpected(),
-                    f.outcomes(),
-                    f.report.kiosk_missed,
-                );
-                println!(
-                    "{label:<8} kiosk event on the stream after the tap's 200 arrived: p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.2} ms (negative: the event came first)",
-                    pct(a, 0.50),
-                    pct(a, 0.99),
-                    pct(a, 1.0)
-                );
-                println!(
-                    "{label:<8} kiosk event on the stream after the tap was sent:    p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.2} ms",
                     pct(s, 0.50),
                     pct(s, 0.99),
-                    pct(s, 1.0)
+                    pct(s, 1.0),
+                    pct(a, 0.50),
+                    pct(a, 0.99),
+                    pct(&f.taps, 0.50),
+                    f.unexpected(),
+                    f.report.kiosk_missed,
                 );
                 f.print_samples(label);
             }
         }
     }
+    let end = server.memory();
+    println!(
+        "{label:<8} {people:>6} server RSS (its own process, serving only): {:.1} MiB at start, peak {:.1} MiB during the levels (sampled every 20 ms), {:.1} MiB after them (VmHWM, with the set-up's staff sign-in: {:.1} MiB){}",
+        support::mib(started_memory.rss_kib),
+        support::mib(load_rss),
+        support::mib(after_levels.rss_kib),
+        support::mib(after_levels.hwm_kib),
+        if full {
+            format!(
+                "; peak {:.1} MiB during the sign-in storm, {:.1} MiB at the end (VmHWM {:.1} MiB)",
+                support::mib(storm_rss),
+                support::mib(end.rss_kib),
+                support::mib(end.hwm_kib)
+            )
+        } else {
+            String::new()
+        }
+    );
     server.stop();
 }
 
 fn main() {
+    if support::serve_if_child() {
+        return;
+    }
     if let Ok(job) = std::env::var(CLIENT_ENV) {
         client_main(&job);
         return;
     }
-    let levels: Vec<usize> = std::env::var("BENCH_CONNECTIONS")
-        .ok()
-        .map(|v| v.split(',').filter_map(|c| c.trim().parse().ok()).filter(|&c: &usize| c > 0).collect::<Vec<_>>())
-        .filter(|l| !l.is_empty())
-        .unwrap_or_else(|| vec![1, 16, 64]);
-    let taps = env_usize("BENCH_TAPS", 2000).max(1);
-    let kiosk_taps = env_usize("BENCH_KIOSK_TAPS", 200).max(1);
-    let needed = WARM_UP + levels.len() * taps + kiosk_taps;
-    let load = Load { cards: env_usize("BENCH_CARDS", 10_000).max(needed).min(100_000), levels, taps, kiosk_taps };
-    if load.cards < needed {
-        println!("checkin bench: the levels need {needed} cards, at most 100000 are seeded; lower BENCH_TAPS");
-        return;
-    }
+    let sizes = support::env_list("BENCH_PEOPLE", &[2000, 50_000]).into_iter().map(|n| n.min(1_000_000)).collect::<Vec<_>>();
+    let load = Load {
+        sizes,
+        levels: support::env_list("BENCH_CONNECTIONS", &[1, 10, 64]),
+        taps: env_usize("BENCH_TAPS", 2000).max(1),
+        kiosk_taps: env_usize("BENCH_KIOSK_TAPS", 200).max(1),
+        storm: env_usize("BENCH_STORM", 4),
+        storm_connections: 10,
+    };
+    let largest = load.sizes.iter().copied().max().unwrap_or(0);
     println!(
-        "checkin bench: {} cards; {} signed taps per level at {:?} connections from a second process; {} taps one at a time with a kiosk stream open; {} CPUs",
-        load.cards,
+        "checkin bench: people {:?} (a fresh database each); {} signed taps per level at {:?} connections from a client process, each a real check-in; with {largest} people also a sign-in storm ({} threads) beside {} tapping connections, and {} taps with the kiosk stream open; the server in its own process; {} CPUs",
+        load.sizes,
         load.taps,
         load.levels,
+        load.storm,
+        load.storm_connections,
         load.kiosk_taps,
         std::thread::available_parallelism().map_or(0, usize::from)
     );
-    support::each_database("checkin", |label, app_url, owner_url| run(label, app_url, owner_url, &load));
+    for kind in support::database_kinds() {
+        println!(
+            "{:<8} {:>6} {:>4} {:>6} {:>11} {:>8} {:>8} {:>8}  {:<8} {:>7}  other outcomes",
+            "db", "people", "conn", "taps", "check-ins/s", "p50 ms", "p99 ms", "max ms", "non-200", "records"
+        );
+        for (n, &people) in load.sizes.iter().enumerate() {
+            let database = support::Database::fresh(kind, &format!("checkin{n}"));
+            run(&database, people, &load, people == largest);
+        }
+    }
 }

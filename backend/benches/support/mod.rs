@@ -1,22 +1,44 @@
 //! What the HTTP benches share: settings from the environment, the real server on a
-//! loopback port, and a fresh SQLite file and PostgreSQL database per run.
+//! loopback port (in this process, or alone in a child process of the bench executable),
+//! its memory read from /proc, and a fresh SQLite file and PostgreSQL database per run.
 // Each bench is its own crate and uses a part of this.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::HttpServer;
-use anwesend::db;
+use anwesend::clock::SystemClock;
+use anwesend::config::Config;
+use anwesend::crypto::{MasterKey, MasterKeyOrigin};
+use anwesend::db::{self, Db};
 use anwesend::state::AppState;
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
+use serde::{Deserialize, Serialize};
 
 pub const APP_ROLE: &str = "anwesend_app";
 pub const SLUG: &str = "bench";
+/// Set (to the job file) in a child process that only serves.
+pub const SERVER_ENV: &str = "BENCH_SERVER_CHILD";
 
 pub fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A comma-separated list of positive numbers, e.g. `BENCH_CONNECTIONS=1,10,64`.
+pub fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.split(',').filter_map(|c| c.trim().parse().ok()).filter(|&c: &usize| c > 0).collect::<Vec<_>>())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| default.to_vec())
 }
 
 /// The real application on an ephemeral loopback port, in its own actix system.
@@ -52,40 +74,207 @@ impl Server {
     }
 }
 
+/// A master key in a file (mode 0600) in `data_dir`, with the tenant keyring beside it,
+/// so that a server child process loads the same key as the bench process.
+pub fn master_key(data_dir: &Path) -> (MasterKey, PathBuf) {
+    let path = data_dir.join("master.key");
+    MasterKey::generate(MasterKeyOrigin::Operator).write_file(&path).expect("master key file");
+    (MasterKey::read_file(&path).expect("master key"), path)
+}
+
+/// What the bench process hands a server child process (a JSON file).
+#[derive(Serialize, Deserialize)]
+struct ServerJob {
+    config: Config,
+    master_key_file: PathBuf,
+}
+
+/// In a server child process (see `ServerProcess`): serves until its stdin closes, then
+/// returns true. Elsewhere returns false at once. Call it first in `main`.
+pub fn serve_if_child() -> bool {
+    let Ok(file) = std::env::var(SERVER_ENV) else { return false };
+    let job: ServerJob = serde_json::from_slice(&std::fs::read(file).expect("server job")).expect("server job JSON");
+    let master = MasterKey::read_file(&job.master_key_file).expect("master key");
+    let db = Db::new(&job.config.database_url, job.config.database_max_connections).expect("pool");
+    let state = AppState::new(job.config, db, master, Arc::new(SystemClock));
+    let server = Server::start(state);
+    println!("{}", server.addr);
+    // The bench process holds our stdin; its end (also when the bench dies) ends the server.
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    server.stop();
+    true
+}
+
+/// The server alone in a child process of the bench executable: the actix-web app
+/// (`build_app`) with its workers and database pool, nothing seeded or generated in it,
+/// so its memory is the server's. Logging is not set up and no background job (mail
+/// worker, key rotation, retention) runs, as in the in-process `Server`.
+pub struct ServerProcess {
+    pub addr: SocketAddr,
+    child: Child,
+}
+
+/// Memory of a process from /proc/<pid>/status, in KiB.
+#[derive(Clone, Copy, Default)]
+pub struct Memory {
+    /// Resident now.
+    pub rss_kib: u64,
+    /// Resident at most, since the process started.
+    pub hwm_kib: u64,
+}
+
+pub fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+pub fn memory(pid: u32) -> Memory {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
+    };
+    Memory { rss_kib: field("VmRSS:"), hwm_kib: field("VmHWM:") }
+}
+
+/// Samples a process's VmRSS every 20 ms until stopped; returns the largest sample.
+pub struct RssSampler {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl RssSampler {
+    pub fn start(pid: u32) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut max = memory(pid).rss_kib;
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(20));
+                max = max.max(memory(pid).rss_kib);
+            }
+            max
+        });
+        Self { stop, thread }
+    }
+
+    pub fn stop(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
+}
+
+impl ServerProcess {
+    pub fn start(dir: &Path, config: &Config, master_key_file: &Path) -> Self {
+        let file = dir.join("server-job.json");
+        let job = ServerJob { config: config.clone(), master_key_file: master_key_file.to_owned() };
+        std::fs::write(&file, serde_json::to_vec(&job).expect("server job JSON")).expect("server job file");
+        let mut child = Command::new(std::env::current_exe().expect("bench executable"))
+            .env(SERVER_ENV, &file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("server process");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("server stdout")).read_line(&mut line).expect("server address");
+        let addr = line.trim().parse().unwrap_or_else(|_| panic!("server process did not start: {line:?}"));
+        Self { addr, child }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn memory(&self) -> Memory {
+        memory(self.child.id())
+    }
+
+    pub fn stop(mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// A fresh database for one run: a SQLite file, or a PostgreSQL database used through
+/// the non-owner app role under row-level security, dropped when this is dropped.
+pub struct Database {
+    pub label: &'static str,
+    pub app_url: String,
+    /// PostgreSQL: the schema owner (for ANALYZE).
+    pub owner_url: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+    admin: Option<(String, String)>,
+}
+
+/// "sqlite", and "postgres" when ANWESEND_BENCH_PG_URL names a superuser; BENCH_DATABASES
+/// (e.g. `postgres`) keeps only the ones it names.
+pub fn database_kinds() -> Vec<&'static str> {
+    let only = std::env::var("BENCH_DATABASES").unwrap_or_default();
+    let wanted = |kind: &str| only.is_empty() || only.split(',').any(|k| k.trim() == kind);
+    let mut kinds = Vec::new();
+    if wanted("sqlite") {
+        kinds.push("sqlite");
+    }
+    if std::env::var("ANWESEND_BENCH_PG_URL").is_ok() {
+        if wanted("postgres") {
+            kinds.push("postgres");
+        }
+    } else {
+        println!("postgres skipped: set ANWESEND_BENCH_PG_URL to a superuser URL to measure PostgreSQL too");
+    }
+    kinds
+}
+
+impl Database {
+    /// A fresh, migrated database of `kind`; `name` tells the PostgreSQL databases apart.
+    pub fn fresh(kind: &'static str, name: &str) -> Self {
+        if kind == "sqlite" {
+            let dir = tempfile::tempdir().expect("dir");
+            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+            db::migrate(&url).expect("migrate");
+            return Self { label: "sqlite", app_url: url, owner_url: None, _dir: Some(dir), admin: None };
+        }
+        let admin = std::env::var("ANWESEND_BENCH_PG_URL").expect("ANWESEND_BENCH_PG_URL");
+        let database = format!("anw_bench_{name}_{}", std::process::id());
+        let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL admin URL");
+        conn.batch_execute(&format!(
+            "DO $$ BEGIN
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+                 CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_ROLE}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+               END IF;
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+             END $$;"
+        ))
+        .expect("app role");
+        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).expect("old bench database");
+        conn.batch_execute(&format!("CREATE DATABASE {database}")).expect("bench database");
+        let (base, _) = admin.rsplit_once('/').expect("URL path");
+        let owner = format!("{base}/{database}");
+        let host = owner.rsplit_once('@').map_or(owner.as_str(), |(_, h)| h);
+        let app_url = format!("postgres://{APP_ROLE}:{APP_ROLE}@{host}");
+        // Built first, so that a failure below still drops the database.
+        let this = Self { label: "postgres", app_url, owner_url: Some(owner.clone()), _dir: None, admin: Some((admin, database)) };
+        db::migrate(&owner).expect("migrate");
+        db::grant_app_role(&owner, APP_ROLE).expect("grant");
+        this
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some((admin, database)) = self.admin.take() {
+            if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
 /// Runs `run(label, app_url, owner_url)` on a fresh SQLite file, then, when
 /// ANWESEND_BENCH_PG_URL names a superuser, on a fresh PostgreSQL database used through
 /// the non-owner app role under row-level security (dropped afterwards, also on panic).
 pub fn each_database(name: &str, run: impl Fn(&str, &str, Option<&str>)) {
-    let dir = tempfile::tempdir().expect("dir");
-    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-    db::migrate(&sqlite).expect("migrate");
-    run("sqlite", &sqlite, None);
-
-    let Ok(admin) = std::env::var("ANWESEND_BENCH_PG_URL") else {
-        println!("postgres skipped: set ANWESEND_BENCH_PG_URL to a superuser URL to measure PostgreSQL too");
-        return;
-    };
-    let database = format!("anw_bench_{name}_{}", std::process::id());
-    let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL admin URL");
-    conn.batch_execute(&format!(
-        "DO $$ BEGIN
-           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
-             CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_ROLE}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
-           END IF;
-         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-         END $$;"
-    ))
-    .expect("app role");
-    conn.batch_execute(&format!("CREATE DATABASE {database}")).expect("bench database");
-    let (base, _) = admin.rsplit_once('/').expect("URL path");
-    let owner = format!("{base}/{database}");
-    db::migrate(&owner).expect("migrate");
-    db::grant_app_role(&owner, APP_ROLE).expect("grant");
-    let host = owner.rsplit_once('@').map_or(owner.as_str(), |(_, h)| h);
-    let app = format!("postgres://{APP_ROLE}:{APP_ROLE}@{host}");
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run("postgres", &app, Some(&owner))));
-    let _ = conn.batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)"));
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
+    for kind in database_kinds() {
+        let database = Database::fresh(kind, name);
+        run(database.label, &database.app_url, database.owner_url.as_deref());
     }
 }
