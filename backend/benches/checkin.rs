@@ -4,8 +4,8 @@
 //! a bound card and confirmed bookings (the library's rows, encrypted as the services do,
 //! in multi-row inserts). Then it starts the server alone in a child process of this
 //! executable (`BENCH_SERVER_CHILD`: the actix-web app `build_app` on 127.0.0.1 with its
-//! workers and pool; no seeding, no load generator, no logging set up, no background jobs
-//! such as the mail worker), and over HTTP signs a staff member in, enrols one device per
+//! workers and pool, and the audit sealer as `anwesend serve` runs it; no seeding, no load
+//! generator, no logging set up, no other background job such as the mail worker), and over HTTP signs a staff member in, enrols one device per
 //! phase with an enrolment code, and binds card 0 through the real path ("enrol card" mode
 //! and a signed tap). The taps come from another copy of this executable started as a
 //! client (`BENCH_CHECKIN_CLIENT`), whose threads each hold one keep-alive connection and

@@ -192,7 +192,7 @@ fn spawn_minute_job(state: AppState) {
 /// Every 250 ms: seal the committed audit entries of every chain that has unsealed ones
 /// (TOM INPUT-5, `audit::sealer`), so a quiet system does not keep entries unsealed until
 /// the next reader. Several servers may run it at once: the chain head serialises them.
-fn spawn_sealer(state: AppState) {
+pub fn spawn_sealer(state: AppState) {
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(crate::audit::sealer::INTERVAL);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

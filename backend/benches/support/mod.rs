@@ -53,6 +53,8 @@ impl Server {
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
+                // The audit sealer runs beside the requests, as in `anwesend serve`.
+                anwesend::server::spawn_sealer(state.clone());
                 let server = HttpServer::new(move || anwesend::http::build_app(state.clone()))
                     .disable_signals()
                     .shutdown_timeout(1)
@@ -107,8 +109,9 @@ pub fn serve_if_child() -> bool {
 
 /// The server alone in a child process of the bench executable: the actix-web app
 /// (`build_app`) with its workers and database pool, nothing seeded or generated in it,
-/// so its memory is the server's. Logging is not set up and no background job (mail
-/// worker, key rotation, retention) runs, as in the in-process `Server`.
+/// so its memory is the server's. Logging is not set up; of the background jobs only the
+/// audit sealer runs (it works beside every request), not the mail worker, key rotation
+/// or retention, as in the in-process `Server`.
 pub struct ServerProcess {
     pub addr: SocketAddr,
     child: Child,

@@ -95,7 +95,7 @@ fn authz_3_operator_commands_work_on_the_configured_database() {
     assert!(!text(email).contains("example.org"), "email is encrypted");
     assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
     assert!(!hash.contains(password));
-    assert!(anwesend::auth::password::verify(password, hash));
+    assert!(anwesend::auth::password::verify(password, hash).expect("a turn to hash"));
 
     // A forged entry makes `audit verify` fail and name it.
     use diesel::connection::SimpleConnection;

@@ -23,9 +23,9 @@ fn avail_5_fifo_gate_lets_waiting_writers_in_in_the_order_they_came() {
     let held = gate.enter(Duration::from_secs(60)).expect("free gate");
     let mut threads = Vec::new();
     for i in 0..8 {
-        let (gate, order) = (gate.clone(), order.clone());
+        let (waiter, order) = (gate.clone(), order.clone());
         threads.push(std::thread::spawn(move || {
-            let _pass = gate.enter(Duration::from_secs(60)).expect("turn");
+            let _pass = waiter.enter(Duration::from_secs(60)).expect("turn");
             order.lock().expect("order").push(i);
         }));
         // The next one arrives only after this one has queued.
