@@ -29,6 +29,16 @@ impl AppState {
         let master = Arc::new(master);
         let ip_hasher = Arc::new(IpHasher::new(db.clone(), master.clone(), &config.ip_hash));
         let limits = Arc::new(AuthLimits::new(&config.rate_limit));
-        Self { config: Arc::new(config), db, master, ip_hasher, clock, limits, mail_wakeup: Default::default(), kiosk: Default::default(), device_tenants: Default::default() }
+        Self {
+            config: Arc::new(config),
+            db,
+            master,
+            ip_hasher,
+            clock,
+            limits,
+            mail_wakeup: Default::default(),
+            kiosk: Default::default(),
+            device_tenants: Default::default(),
+        }
     }
 }

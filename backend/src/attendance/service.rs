@@ -341,9 +341,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
 fn replay(state: &AppState, req: &DeviceRequest, previous: TapRow) -> Result<TapResponse, AppError> {
     let outcome = outcome_of(&previous.outcome).ok_or_else(|| AppError::Internal(format!("stored tap outcome {}", previous.outcome)))?;
     let first_name = match &previous.participant_id {
-        Some(id) => {
-            state.db.tenant_read(&req.scope, |tx| bookings::participant(tx, id)?.map(|p| first_name(&req.keys, &p)).transpose())?
-        }
+        Some(id) => state.db.tenant_read(&req.scope, |tx| bookings::participant(tx, id)?.map(|p| first_name(&req.keys, &p)).transpose())?,
         None => None,
     };
     Ok(TapResponse { outcome, first_name, late_upload: previous.late_upload })

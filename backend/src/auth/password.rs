@@ -1,8 +1,8 @@
 //! Argon2id password hashing (TOM ACC-1) and the password policy. Parameters come from
 //! `auth.password_hash` with the OWASP floors (m = 19 MiB, t = 2, p = 1) that config
 //! validation enforces. Hashing is slow by design: call it from a blocking thread, never
-//! an async worker. At most one core less than the machine has hashes at once, in turn
-//! (`ARGON2_TURNS`), so a storm of sign-ins leaves a core for every other request.
+//! an async worker. The hashing itself runs on a few workers of its own
+//! (`on_argon2_workers`), so a storm of sign-ins leaves a core for every other request.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -57,30 +57,66 @@ pub fn check_policy(password: &str, email: Option<&str>) -> Result<(), AppError>
     Ok(())
 }
 
-/// How long a hash waits for its turn before the request fails as unavailable.
+/// How long a hash waits for a worker before the request fails as unavailable.
 const ARGON2_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// Waits for a turn to run Argon2 (see the module comment).
-fn argon2_turn() -> Result<crate::runtime::Pass<'static>, AppError> {
-    static ARGON2_TURNS: OnceLock<crate::runtime::FifoGate> = OnceLock::new();
-    let gate = ARGON2_TURNS.get_or_init(|| {
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs `work` on the Argon2 workers: as many threads as the machine has cores but one
+/// (at least one), taking jobs first come first served. Request threads only wait, so a
+/// storm of sign-ins leaves a core for everything else, and Argon2's memory (19 MiB a
+/// hash) is allocated by these few threads only, so it is reused instead of piling up in
+/// the allocator's arenas of every request thread.
+fn on_argon2_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    static JOBS: OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> = OnceLock::new();
+    let jobs = JOBS.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+        let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        crate::runtime::FifoGate::new(cores.saturating_sub(1))
+        for _ in 0..cores.saturating_sub(1).max(1) {
+            let receiver = receiver.clone();
+            let _ = std::thread::Builder::new().name("argon2".into()).spawn(move || loop {
+                let next = receiver.lock().map(|r| r.recv());
+                match next {
+                    Ok(Ok(job)) => job(),
+                    _ => return,
+                }
+            });
+        }
+        std::sync::Mutex::new(sender)
     });
-    gate.enter(ARGON2_WAIT).ok_or_else(|| AppError::Unavailable("too many sign-ins at once; try again".into()))
+    let (done, answer) = std::sync::mpsc::sync_channel(1);
+    let waiting = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let still_waiting = waiting.clone();
+    let job: Job = Box::new(move || {
+        // A caller that gave up needs no answer: skip the work.
+        if still_waiting.load(std::sync::atomic::Ordering::Relaxed) {
+            let _ = done.send(work());
+        }
+    });
+    let busy = || AppError::Unavailable("too many sign-ins at once; try again".into());
+    jobs.lock().map_err(|_| busy())?.send(job).map_err(|_| busy())?;
+    answer.recv_timeout(ARGON2_WAIT).map_err(|_| {
+        waiting.store(false, std::sync::atomic::Ordering::Relaxed);
+        busy()
+    })
 }
 
 pub fn hash(password: &str, params: HashParams) -> Result<String, AppError> {
-    let _turn = argon2_turn()?;
-    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-    argon2(params)
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+    let password = zeroize::Zeroizing::new(password.to_owned());
+    on_argon2_workers(move || {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        argon2(params)
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+    })?
 }
 
 /// Constant-time verification (inside the argon2 crate), with the hash's own parameters.
 pub fn verify(password: &str, stored: &str) -> Result<bool, AppError> {
-    let _turn = argon2_turn()?;
-    Ok(PasswordHash::new(stored).is_ok_and(|parsed| argon2(HashParams::FLOOR).verify_password(password.as_bytes(), &parsed).is_ok()))
+    let (password, stored) = (zeroize::Zeroizing::new(password.to_owned()), stored.to_owned());
+    on_argon2_workers(move || {
+        PasswordHash::new(&stored).is_ok_and(|parsed| argon2(HashParams::FLOOR).verify_password(password.as_bytes(), &parsed).is_ok())
+    })
 }

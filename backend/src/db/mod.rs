@@ -410,13 +410,21 @@ fn transaction<T>(
     scope: Option<&TenantScope>,
     f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
+    let tenant = scope.map(TenantScope::tenant_id).unwrap_or("");
+    // PostgreSQL: the scope is set with BEGIN in one round trip when the id is plain
+    // (ids are UUIDs: letters, digits, dashes), bound as a parameter otherwise.
+    let plain = tenant.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let scoped = |begin: &str| format!("{begin}; SELECT set_config('app.tenant_id', '{tenant}', true)");
     match (&mut *conn, mode) {
         (DbConnection::Sqlite(c), Mode::Write) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         (DbConnection::Sqlite(c), Mode::Read) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+        (DbConnection::Postgres(c), Mode::Write) if plain => AnsiTransactionManager::begin_transaction_sql(c, &scoped("BEGIN"))?,
+        (DbConnection::Postgres(c), Mode::Read) if plain => AnsiTransactionManager::begin_transaction_sql(c, &scoped("BEGIN READ ONLY"))?,
         (DbConnection::Postgres(c), Mode::Write) => AnsiTransactionManager::begin_transaction(c)?,
         (DbConnection::Postgres(c), Mode::Read) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN READ ONLY")?,
     }
-    let result = set_tenant(conn, scope.map(TenantScope::tenant_id).unwrap_or("")).and_then(|()| {
+    let set = if plain { Ok(()) } else { set_tenant(conn, tenant) };
+    let result = set.and_then(|()| {
         let mut tx = Tx { conn: &mut *conn, scope: scope.cloned() };
         f(&mut tx)
     });
