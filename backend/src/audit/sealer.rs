@@ -19,7 +19,6 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Binary, Text};
 
 use super::model::{NewEntry, PLATFORM_CHAIN};
-use super::store::Head;
 use crate::db::schema::{audit_entries, audit_heads};
 use crate::db::{Db, DbConnection, TenantScope};
 use crate::error::AppError;
@@ -88,25 +87,10 @@ pub fn pending_chains(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     Ok(rows.into_iter().map(|p| p.pending_chain).collect())
 }
 
-/// Locks the head for sealing. PostgreSQL: `FOR NO KEY UPDATE`, which serialises sealers
-/// but not appenders (their foreign-key check takes `FOR KEY SHARE` on the same row);
-/// SQLite: the write lock every write transaction holds. `None`: no chain yet.
-fn lock_for_seal(conn: &mut DbConnection, chain: &str) -> QueryResult<Option<Head>> {
-    match conn {
-        DbConnection::Postgres(c) => {
-            diesel::sql_query("SELECT seq, head_hash, anchor_seq, anchor_hash FROM audit_heads WHERE chain = $1 FOR NO KEY UPDATE")
-                .bind::<Text, _>(chain)
-                .get_result(c)
-                .optional()
-        }
-        DbConnection::Sqlite(_) => super::store::head(conn, chain).optional(),
-    }
-}
-
 /// Seals up to `limit` unsealed entries of `chain` after its head; the caller holds the
 /// transaction. Returns how many.
 fn seal_batch(conn: &mut DbConnection, chain: &str, limit: i64) -> QueryResult<usize> {
-    let Some(head) = lock_for_seal(conn, chain)? else {
+    let Some(head) = super::store::lock_head(conn, chain).optional()? else {
         return Ok(0);
     };
     let pending: Vec<NewEntry> = audit_entries::table

@@ -43,12 +43,14 @@ pub fn ensure_head(conn: &mut DbConnection, chain: &str, now: NaiveDateTime) -> 
     Ok(())
 }
 
-/// Reads the head and holds it until the transaction ends: PostgreSQL by row lock, SQLite
-/// by the write lock every write transaction takes first (`BEGIN IMMEDIATE`).
+/// Reads the head and holds it until the transaction ends, for the sealer and the prune
+/// (which change its seq, hash and anchor, never its key). PostgreSQL: `FOR NO KEY
+/// UPDATE`, which serialises them but not appenders, whose foreign-key check takes `FOR
+/// KEY SHARE` on the same row; SQLite: the write lock every write transaction holds.
 pub fn lock_head(conn: &mut DbConnection, chain: &str) -> QueryResult<Head> {
     match conn {
         DbConnection::Postgres(c) => {
-            diesel::sql_query("SELECT seq, head_hash, anchor_seq, anchor_hash FROM audit_heads WHERE chain = $1 FOR UPDATE")
+            diesel::sql_query("SELECT seq, head_hash, anchor_seq, anchor_hash FROM audit_heads WHERE chain = $1 FOR NO KEY UPDATE")
                 .bind::<Text, _>(chain)
                 .get_result(c)
         }
