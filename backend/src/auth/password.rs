@@ -7,8 +7,8 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{self, Output, ParamsString, PasswordHash, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::error::AppError;
 
@@ -102,21 +102,90 @@ fn on_argon2_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stati
     })
 }
 
+thread_local! {
+    /// This Argon2 worker's memory (19 MiB at the floor), kept between hashes: each worker
+    /// allocates it once instead of the allocator holding one freed copy per hash.
+    static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Argon2 of `password` and `salt` into `out`, computed in this worker's memory.
+fn hash_into(argon2: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), argon2::Error> {
+    MEMORY.with_borrow_mut(|memory| {
+        let blocks = argon2.params().block_count();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
+    })
+}
+
+/// The PHC string (`$argon2id$v=19$m=…$salt$hash`) of `password` under `salt`.
+fn phc<'a>(argon2: &Argon2<'_>, password: &[u8], salt: Salt<'a>) -> password_hash::Result<PasswordHash<'a>> {
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
+    let len = argon2.params().output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let hash = Output::init_with(len, |out| Ok(hash_into(argon2, password, salt_bytes, out)?))?;
+    Ok(PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon2.params())?,
+        salt: Some(salt),
+        hash: Some(hash),
+    })
+}
+
 pub fn hash(password: &str, params: HashParams) -> Result<String, AppError> {
     let password = zeroize::Zeroizing::new(password.to_owned());
     on_argon2_workers(move || {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        argon2(params)
-            .hash_password(password.as_bytes(), &salt)
+        phc(&argon2(params), password.as_bytes(), salt.as_salt())
             .map(|h| h.to_string())
             .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
     })?
 }
 
-/// Constant-time verification (inside the argon2 crate), with the hash's own parameters.
+/// Verification with the hash's own parameters; the outputs are compared in constant time
+/// (`password_hash::Output`'s equality).
 pub fn verify(password: &str, stored: &str) -> Result<bool, AppError> {
     let (password, stored) = (zeroize::Zeroizing::new(password.to_owned()), stored.to_owned());
     on_argon2_workers(move || {
-        PasswordHash::new(&stored).is_ok_and(|parsed| argon2(HashParams::FLOOR).verify_password(password.as_bytes(), &parsed).is_ok())
+        let matches = |parsed: PasswordHash<'_>| -> password_hash::Result<bool> {
+            if parsed.algorithm != Algorithm::Argon2id.ident() || parsed.version != Some(Version::V0x13.into()) {
+                return Ok(false);
+            }
+            let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return Ok(false) };
+            let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::try_from(&parsed)?);
+            Ok(phc(&argon2, password.as_bytes(), salt)?.hash == Some(expected))
+        };
+        PasswordHash::new(&stored).and_then(matches).unwrap_or(false)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use argon2::password_hash::PasswordHasher;
+
+    use super::*;
+
+    const PARAMS: HashParams = HashParams::FLOOR;
+
+    /// ACC-1: the hash made in a worker's reused memory is the argon2 crate's own PHC hash,
+    /// and only the right password verifies against it, also after other hashes reused the memory.
+    #[test]
+    fn acc_1_hashes_in_reused_memory_match_the_reference() {
+        let salt = SaltString::encode_b64(b"sixteen byte sal").expect("salt");
+        let reference = argon2(PARAMS).hash_password(b"ein langes Passwort", &salt).expect("reference").to_string();
+        let ours = phc(&argon2(PARAMS), b"ein langes Passwort", salt.as_salt()).expect("ours").to_string();
+        assert_eq!(ours, reference);
+
+        let stored = hash("ein langes Passwort", PARAMS).expect("hash");
+        let other = hash("ein anderes Passwort", PARAMS).expect("hash");
+        assert_ne!(stored, other);
+        assert!(verify("ein langes Passwort", &stored).expect("verify"));
+        assert!(!verify("ein langes Passwort!", &stored).expect("verify"));
+        assert!(verify("ein langes Passwort", &reference).expect("verify"));
+        // Parameters are part of the hash: the same output under other parameters fails.
+        assert!(!verify("ein langes Passwort", &stored.replace("t=2", "t=3")).expect("verify"));
+        assert!(!verify("ein langes Passwort", "not a hash").expect("verify"));
+    }
 }
