@@ -31,13 +31,20 @@ impl Head {
     }
 }
 
-/// Creates the chain's head row if missing (both backends know `ON CONFLICT DO NOTHING`).
+/// Creates the chain's head row if missing. The row is looked for first, so an existing
+/// head is only read: PostgreSQL's `ON CONFLICT` check alone would wait for a sealer that
+/// is updating the head until it commits, making every append of the chain queue behind
+/// it. `ON CONFLICT DO NOTHING` stays for two first appends at once.
 pub fn ensure_head(conn: &mut DbConnection, chain: &str, now: NaiveDateTime) -> QueryResult<()> {
     let sql = match conn {
         DbConnection::Postgres(_) => {
-            "INSERT INTO audit_heads (chain, seq, head_hash, updated_at) VALUES ($1, 0, $2, $3) ON CONFLICT DO NOTHING"
+            "INSERT INTO audit_heads (chain, seq, head_hash, updated_at) SELECT $1, 0, $2, $3
+             WHERE NOT EXISTS (SELECT 1 FROM audit_heads WHERE chain = $1) ON CONFLICT DO NOTHING"
         }
-        DbConnection::Sqlite(_) => "INSERT INTO audit_heads (chain, seq, head_hash, updated_at) VALUES (?, 0, ?, ?) ON CONFLICT DO NOTHING",
+        DbConnection::Sqlite(_) => {
+            "INSERT INTO audit_heads (chain, seq, head_hash, updated_at) SELECT ?1, 0, ?2, ?3
+             WHERE NOT EXISTS (SELECT 1 FROM audit_heads WHERE chain = ?1) ON CONFLICT DO NOTHING"
+        }
     };
     diesel::sql_query(sql).bind::<Text, _>(chain).bind::<Binary, _>(GENESIS.as_slice()).bind::<Timestamp, _>(now).execute(conn)?;
     Ok(())

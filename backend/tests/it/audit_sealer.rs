@@ -204,6 +204,40 @@ fn input_5_concurrent_appenders_and_sealers_keep_the_chain_whole() {
     assert!(sealed_meanwhile <= WRITERS * EACH + 1, "no entry sealed twice: {sealed_meanwhile}");
 }
 
+/// Issue #16: an append does not wait for a sealer that holds the chain's head. On
+/// PostgreSQL the sealer keeps the head row locked and updated until it commits; appenders
+/// only read it. (On SQLite every write waits for the one write gate by design, so there
+/// is nothing to show there.)
+#[test]
+fn input_5_appends_do_not_wait_for_a_sealer_holding_the_head() {
+    let app = test_app();
+    if app.db.backend == Backend::Sqlite {
+        return;
+    }
+    let a = tenant(&app, "verein-a");
+    append(&app, &a, "to-seal");
+    let (holding, held) = std::sync::mpsc::channel();
+    let (appended, heard) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        let (app, a) = (&app, &a);
+        let sealer = s.spawn(move || {
+            app.state.db.tx_in(Some(a), |tx| {
+                assert_eq!(sealer::seal_pending(tx, a.tenant_id())?, 2, "tenant.created and the append");
+                holding.send(()).expect("signal");
+                // Holds the head until the append below is done, or gives up after 30 s.
+                Ok(heard.recv_timeout(std::time::Duration::from_secs(30)).is_ok())
+            })
+        });
+        held.recv().expect("the sealer holds the head");
+        append(app, a, "beside-the-sealer");
+        let _ = appended.send(());
+        assert!(sealer.join().expect("sealer").expect("seal"), "the append waited for the sealer's transaction to end");
+    });
+    sealer::seal(&app.state.db, Some(a.tenant_id())).expect("seal");
+    let report = verify(&app, &a);
+    assert!(report.intact && report.entries_checked == 3, "{report:?}");
+}
+
 #[test]
 fn input_5_the_sealer_finds_every_chain_with_unsealed_entries() {
     let app = test_app();
