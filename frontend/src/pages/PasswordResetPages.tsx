@@ -94,13 +94,19 @@ export function ForgotPasswordPage() {
  */
 export function ResetPasswordPage() {
   const { query } = useHashLocation();
-  // Read once: the address bar loses the token right after the first render.
-  const [token] = useState<string | null>(() => query.get('token'));
-  const hasToken = query.has('token');
+  // Taken on the first render (and from a link opened again in this tab): the address
+  // bar loses the token right after.
+  const incoming = query.get('token');
+  const [token, setToken] = useState<string | null>(incoming);
+  // Each arrival of a link starts the form afresh (the same link again too).
+  const [arrivals, setArrivals] = useState(0);
   useEffect(() => {
-    if (hasToken) navigate('/reset-password', { replace: true });
-  }, [hasToken]);
-  return <ResetPasswordForm token={token} />;
+    if (incoming === null) return;
+    setToken(incoming);
+    setArrivals((n) => n + 1);
+    navigate('/reset-password', { replace: true });
+  }, [incoming]);
+  return <ResetPasswordForm key={arrivals} token={token} />;
 }
 
 function ResetPasswordForm({ token }: { token: string | null }) {
