@@ -102,7 +102,7 @@ pub struct RateLimitConfig {
     pub mfa_per_account_per_minute: u32,
     /// Unauthenticated endpoints (invitation and sign-in links, bookings) per client address and minute.
     pub public_per_ip_per_minute: u32,
-    /// Participant sign-in links per email address and minute.
+    /// Participant sign-in links and staff password reset links per email address and minute.
     pub magic_link_per_email_per_minute: u32,
     /// IPv6 clients are limited per network of this many leading bits, not per address:
     /// one customer gets a whole /64 (or more) and could rotate through it (32–128).

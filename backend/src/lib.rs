@@ -21,6 +21,7 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod events;
+pub mod home;
 pub mod http;
 pub mod invitations;
 pub mod locations;

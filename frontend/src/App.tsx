@@ -8,13 +8,14 @@ import { useKioskMode } from './kiosk';
 import { InvitationPage } from './pages/InvitationPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFound } from './pages/NotFound';
+import { ForgotPasswordPage, ResetPasswordPage } from './pages/PasswordResetPages';
 import { StartPage } from './pages/StartPage';
 import { useHashLocation } from './router';
 import { startStatusPolling } from './serverStatus';
 
 // Route-level code splitting: every page but the ones a first visit needs at
 // once (start, sign-in, not found, and the invitation page, which takes its
-// token out of the address bar on its first render) is its own chunk, loaded
+// token out of the address bar on its first render, as does the password reset page) is its own chunk, loaded
 // when its route is first opened.
 const AccountPage = lazy(() => import('./pages/AccountPage').then((m) => ({ default: m.AccountPage })));
 const AttendancePage = lazy(() => import('./pages/AttendancePage').then((m) => ({ default: m.AttendancePage })));
@@ -121,6 +122,10 @@ function routeFor(path: string): ReactNode {
       return <MembersPage />;
     case '/invitation':
       return <InvitationPage />;
+    case '/forgot-password':
+      return <ForgotPasswordPage />;
+    case '/reset-password':
+      return <ResetPasswordPage />;
     case '/events':
       return <EventsPage />;
     case '/participants':

@@ -107,8 +107,8 @@ export function isFullySignedIn(account: Account): boolean {
 export function homeFor(account: Account): string {
   if (account.stage === 'enrol') return '/account';
   if (account.stage === 'mfa') return '/login';
-  // Admins (who may check the whole audit chain) start at the audit log.
-  return can(account, 'audit.verify') ? '/audit' : '/';
+  // Everyone starts at their start page; the audit log is one click away from there.
+  return '/';
 }
 
 let restoring: Promise<void> | null = null;

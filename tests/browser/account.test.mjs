@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ADMIN_PASSWORD, browserSuite, openPage, signIn, submitLogin, waitFor } from './harness.mjs';
+import { ADMIN_PASSWORD, browserSuite, navTo, openPage, signIn, submitLogin, waitFor } from './harness.mjs';
 
 const NEW_PASSWORD = 'Neues-Pferd-Batterie-2024';
 
@@ -42,7 +42,7 @@ async function rowsWhen(page, accept, message) {
 
 /** Open the account page through the header navigation. */
 async function openAccountPage(page) {
-  await page.getByTestId('nav-account').click();
+  await navTo(page, 'nav-account');
   await page.getByRole('heading', { level: 1, name: 'Mein Konto' }).waitFor();
 }
 

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ADMIN_EMAIL, browserSuite, openPage, signIn, submitLogin, waitFor } from './harness.mjs';
+import { ADMIN_EMAIL, browserSuite, navTo, openPage, signIn, submitLogin, waitFor } from './harness.mjs';
 
 const LOCATIONS_TO_CREATE = 120;
 const PAGE_SIZE = 50;
@@ -91,8 +91,9 @@ describe('audit log web view', { timeout: 900_000 }, () => {
     const { context, page, pageErrors, cspViolations } = await openPage(suite.browser);
     try {
       await signIn(page, suite.server.baseUrl);
-      // A tenant admin lands on the audit log.
-      await page.waitForURL(/#\/audit$/);
+      // A tenant admin lands on the start page; the audit log is one click away from there.
+      await page.waitForURL(/#\/$/);
+      await page.getByTestId('home-open-audit').waitFor();
       assert.equal((await page.getByTestId('account-email').innerText()).trim(), ADMIN_EMAIL);
 
       // The session is an HttpOnly cookie that JavaScript cannot see.
@@ -143,7 +144,7 @@ describe('audit log web view', { timeout: 900_000 }, () => {
       // session (the in-memory account is gone).
       await page.getByTestId('nav-home').click();
       await page.getByRole('heading', { level: 1, name: 'Willkommen bei anwesend' }).waitFor();
-      await page.getByTestId('nav-audit').click();
+      await navTo(page, 'nav-audit');
       await page.getByRole('heading', { level: 1, name: 'Protokoll' }).waitFor();
       await page.reload();
       await page.getByRole('heading', { level: 1, name: 'Protokoll' }).waitFor();

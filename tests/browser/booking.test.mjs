@@ -23,7 +23,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { apiSignIn, browserSuite, openPage, signIn, TENANT, waitFor } from './harness.mjs';
+import { apiSignIn, browserSuite, navTo, openPage, signIn, TENANT, waitFor } from './harness.mjs';
 import { confirmationLink, magicLink, waitForState } from './fixtures.mjs';
 
 const CONSENT = 'Ich willige ein, dass der Verein meinen Namen und meine E-Mail-Adresse für diese Buchung verarbeitet.';
@@ -77,7 +77,7 @@ describe('events, bookings and the participant portal', { timeout: 900_000 }, ()
       // --- Staff: consent text and a new event -------------------------------------
       const { page } = staff;
       await signIn(page, baseUrl);
-      await page.getByTestId('nav-events').click();
+      await navTo(page, 'nav-events');
       await page.getByRole('heading', { level: 1, name: 'Veranstaltungen' }).waitFor();
       await waitForState(page.getByTestId('events-status'), 'ok', 'events loaded');
 
@@ -390,7 +390,7 @@ describe('events, bookings and the participant portal', { timeout: 900_000 }, ()
       assert.ok(csvText.includes(EMAIL), `the CSV lists the booking:\n${csvText}`);
 
       // PSEUDO-1: whole words or the whole address, no parts of words.
-      await page.getByTestId('nav-participants').click();
+      await navTo(page, 'nav-participants');
       await page.getByRole('heading', { level: 1, name: 'Teilnehmende' }).waitFor();
       const search = async (q) => {
         await page.getByTestId('participants-q').fill(q);
@@ -404,7 +404,7 @@ describe('events, bookings and the participant portal', { timeout: 900_000 }, ()
       assert.equal((await page.getByTestId('participants-status').innerText()).trim(), 'Niemand gefunden für „Muster“.');
 
       // English staff view.
-      await page.getByTestId('nav-events').click();
+      await navTo(page, 'nav-events');
       await page.getByRole('button', { name: 'English' }).click();
       await page.getByRole('heading', { level: 1, name: 'Events' }).waitFor();
       await waitForState(page.getByTestId('events-status'), 'ok', 'events loaded');

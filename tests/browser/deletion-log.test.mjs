@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { browserSuite, openPage, signIn, submitLogin } from './harness.mjs';
+import { browserSuite, navTo, openPage, signIn, submitLogin } from './harness.mjs';
 
 const PROOF_PREFIX = '#anwesend-proof ';
 
@@ -23,7 +23,7 @@ describe('deletion log web view', { timeout: 900_000 }, () => {
     const { context, page, pageErrors, cspViolations } = await openPage(suite.browser);
     try {
       await signIn(page, suite.server.baseUrl);
-      await page.waitForURL(/#\/audit$/);
+      await page.waitForURL(/#\/$/);
 
       // Tenant admins get the link next to "Protokoll".
       const navLinks = await page.locator('.app-nav__link').evaluateAll((links) =>
@@ -34,7 +34,7 @@ describe('deletion log web view', { timeout: 900_000 }, () => {
       assert.equal(navLinks[auditAt + 1], 'nav-deletion-log', 'deletion log link right after "Protokoll"');
       const nav = page.getByTestId('nav-deletion-log');
       assert.equal((await nav.innerText()).trim(), 'Löschprotokoll');
-      await nav.click();
+      await navTo(page, 'nav-deletion-log');
       await page.waitForURL(/#\/deletion-log$/);
       await page.getByRole('heading', { level: 1, name: 'Löschprotokoll' }).waitFor();
       assert.equal(await nav.getAttribute('aria-current'), 'page');

@@ -318,8 +318,8 @@ function isAnonymousSessionProbe(msg) {
  * Open a fresh context + page and record console errors, page errors and CSP
  * violations (both the console messages and `securitypolicyviolation` events).
  */
-export async function openPage(browser, { locale = 'de-DE' } = {}) {
-  const context = await browser.newContext({ locale, serviceWorkers: 'block' });
+export async function openPage(browser, { locale = 'de-DE', timezoneId = undefined } = {}) {
+  const context = await browser.newContext({ locale, timezoneId, serviceWorkers: 'block' });
   // Playwright's own default (30 s per action) is what failed on a loaded machine.
   context.setDefaultTimeout(UI_WAIT_MS);
   context.setDefaultNavigationTimeout(UI_WAIT_MS);
@@ -364,6 +364,22 @@ export async function submitLogin(page, { email = ADMIN_EMAIL, password = ADMIN_
 }
 
 /** Sign in through the login form and wait for the account in the header. */
+/**
+ * Opens a page through the grouped staff navigation (issue 23): unfolds the phone menu
+ * and the link's group when the link is not visible, then follows it.
+ */
+export async function navTo(page, testId) {
+  const link = page.getByTestId(testId);
+  await link.waitFor({ state: 'attached' });
+  if (!(await link.isVisible())) {
+    const menu = page.getByTestId('nav-menu');
+    if ((await menu.isVisible()) && (await menu.getAttribute('aria-expanded')) !== 'true') await menu.click();
+    const group = page.getByTestId(`nav-group-${await link.getAttribute('data-nav-group')}`);
+    if ((await group.count()) > 0 && (await group.getAttribute('aria-expanded')) !== 'true') await group.click();
+  }
+  await link.click();
+}
+
 export async function signIn(page, baseUrl, credentials = {}) {
   await page.goto(`${baseUrl}/#/login`);
   await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();

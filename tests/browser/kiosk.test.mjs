@@ -22,7 +22,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { apiSignIn, browserSuite, openPage, signIn, UI_WAIT_MS, waitFor } from './harness.mjs';
+import { apiSignIn, browserSuite, navTo, openPage, signIn, UI_WAIT_MS, waitFor } from './harness.mjs';
 import { book, waitForState } from './fixtures.mjs';
 
 const LOCATION = 'Halle 1';
@@ -131,7 +131,7 @@ describe('devices, card enrolment, attendance and the kiosk', { timeout: 900_000
       await signIn(page, baseUrl);
 
       // --- Devices: a one-time enrolment code, shown big with the agent command -------------
-      await page.getByTestId('nav-devices').click();
+      await navTo(page, 'nav-devices');
       await page.getByRole('heading', { level: 1, name: 'Geräte' }).waitFor();
       await waitForState(page.getByTestId('devices-status'), 'ok', 'devices loaded');
       assert.equal((await page.getByTestId('devices-status').innerText()).trim(), 'Noch keine Geräte.');
@@ -199,7 +199,7 @@ describe('devices, card enrolment, attendance and the kiosk', { timeout: 900_000
       assert.deepEqual([otherPath.status, otherPath.body.code], [401, 'bad_signature']);
 
       // --- Card enrolment from the participants page -----------------------------------------
-      await page.getByTestId('nav-participants').click();
+      await navTo(page, 'nav-participants');
       await page.getByRole('heading', { level: 1, name: 'Teilnehmende' }).waitFor();
       await page.getByTestId('participants-q').fill(EMAIL);
       await page.getByTestId('participants-submit').click();
@@ -224,7 +224,7 @@ describe('devices, card enrolment, attendance and the kiosk', { timeout: 900_000
       // --- The kiosk: kiosk mode in a second browser -----------------------------------------
       const k = kiosk.page;
       await signIn(k, baseUrl);
-      await k.getByTestId('nav-kiosk').click();
+      await navTo(k, 'nav-kiosk');
       await k.getByRole('heading', { level: 1, name: 'Kiosk' }).waitFor();
       await k.getByTestId('kiosk-location').selectOption({ label: LOCATION });
       await k.getByTestId('kiosk-start').click();
@@ -410,7 +410,7 @@ describe('devices, card enrolment, attendance and the kiosk', { timeout: 900_000
       await page.emulateMedia({ media: 'screen' });
 
       // The participant's own record, linked from the search.
-      await page.getByTestId('nav-participants').click();
+      await navTo(page, 'nav-participants');
       await page.getByTestId('participants-q').fill(EMAIL);
       await page.getByTestId('participants-submit').click();
       await waitForState(page.getByTestId('participants-status'), 'ok', 'search answered');

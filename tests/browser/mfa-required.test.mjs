@@ -8,7 +8,7 @@
 // - a recovery code replaces the app's code once, and only once.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { browserSuite, openPage, signIn, submitLogin, waitFor } from './harness.mjs';
+import { browserSuite, navTo, openPage, signIn, submitLogin, waitFor } from './harness.mjs';
 import {
   acceptInvitation,
   enrolTotp,
@@ -34,7 +34,7 @@ describe('second factor required for admins', { timeout: 900_000 }, () => {
       // The primary admin protects their own account first, then requires it for all admins.
       await signIn(admin.page, baseUrl);
       const tenantName = (await admin.page.getByTestId('account-tenant').innerText()).trim();
-      await admin.page.getByTestId('nav-account').click();
+      await navTo(admin.page, 'nav-account');
       await admin.page.getByRole('heading', { level: 2, name: 'Zwei-Faktor-Anmeldung' }).waitFor();
       await enrolTotp(admin.page, { wrongPasswordFirst: true });
 
@@ -88,7 +88,7 @@ describe('second factor required for admins', { timeout: 900_000 }, () => {
       await waitFor(async () => (await page.getByTestId('mfa-enrol-required').count()) === 0, {
         message: 'the notice goes away',
       });
-      await page.getByTestId('nav-audit').waitFor();
+      await page.getByTestId('nav-audit').waitFor({ state: 'attached' });
       assert.equal((await pageGet(page, '/api/v1/audit')).status, 200);
       assert.equal((await pageGet(page, '/api/v1/auth/me')).body.stage, 'full');
       assert.equal(await page.getByTestId('mfa-recovery-code').count(), 10, 'the codes stay on screen until dismissed');

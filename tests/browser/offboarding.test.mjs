@@ -19,7 +19,7 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { apiSignIn, browserSuite, openPage, signIn, TENANT, waitFor } from './harness.mjs';
+import { apiSignIn, browserSuite, navTo, openPage, signIn, TENANT, waitFor } from './harness.mjs';
 import { book, publishedCourse } from './fixtures.mjs';
 
 const ANNA = { name: 'Anna Abschied', email: 'anna.abschied@example.org' };
@@ -86,7 +86,7 @@ describe('tenant offboarding in the staff UI', { timeout: 900_000 }, () => {
 
       // "Vertragsende" from "Aufbewahrung" (not one more link in the header).
       assert.equal(await page.locator('.app-nav [href="#/offboarding"]').count(), 0, 'the header does not grow');
-      await page.getByTestId('nav-retention').click();
+      await navTo(page, 'nav-retention');
       await page.getByRole('heading', { level: 1, name: 'Aufbewahrung' }).waitFor();
       await page.getByTestId('retention-offboarding-link').click();
       await page.waitForURL(/#\/offboarding$/);
@@ -172,7 +172,7 @@ describe('tenant offboarding in the staff UI', { timeout: 900_000 }, () => {
       assert.equal(started.body.entries.length, 1, 'the start is audited once');
 
       // Read-only in the UI: adding a location says why it fails, and stores nothing.
-      await page.getByTestId('nav-locations').click();
+      await navTo(page, 'nav-locations');
       await page.waitForURL(/#\/locations$/);
       await banner.waitFor();
       await page.getByTestId('location-name').fill('Neue Halle');
@@ -187,7 +187,7 @@ describe('tenant offboarding in the staff UI', { timeout: 900_000 }, () => {
       assert.equal(await page.getByTestId('location-name').inputValue(), 'Neue Halle', 'what was typed stays');
 
       // … and so does creating an event.
-      await page.getByTestId('nav-events').click();
+      await navTo(page, 'nav-events');
       await page.waitForURL(/#\/events$/);
       const form = page.getByTestId('event-form');
       await form.waitFor();
@@ -291,7 +291,7 @@ describe('tenant offboarding in the staff UI', { timeout: 900_000 }, () => {
       await page.getByRole('heading', { level: 1, name: 'End of contract' }).waitFor();
       assert.equal((await page.getByTestId('offboarding-badge').innerText()).trim(), 'read-only');
       assert.equal((await page.getByTestId('offboarding-download').innerText()).trim(), 'Download archive');
-      await page.getByTestId('nav-locations').click();
+      await navTo(page, 'nav-locations');
       assert.match(await banner.innerText(), /^Read-only:\s+This tenant's contract is ending\. Nothing can be changed since /);
       await page.getByTestId('location-name').fill('New hall');
       await page.getByTestId('location-add').click();

@@ -11,7 +11,7 @@
 //   and Chromium's print-to-PDF makes a PDF of it; every retrieval is audited; English.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { apiSignIn, browserSuite, openPage, signIn } from './harness.mjs';
+import { apiSignIn, browserSuite, navTo, openPage, signIn } from './harness.mjs';
 import { book, publishedCourse } from './fixtures.mjs';
 
 const GRETA = { name: 'Greta Gedächtnis', email: 'greta.frist@example.org' };
@@ -43,7 +43,7 @@ describe('retention settings and processing record', { timeout: 900_000 }, () =>
       assert.equal(navLinks[navLinks.indexOf('nav-requests') + 1], 'nav-retention', `retention after requests (${navLinks})`);
       const nav = page.getByTestId('nav-retention');
       assert.equal((await nav.innerText()).trim(), 'Aufbewahrung');
-      await nav.click();
+      await navTo(page, 'nav-retention');
       await page.waitForURL(/#\/retention$/);
       await page.getByRole('heading', { level: 1, name: 'Aufbewahrung' }).waitFor();
       assert.match(await page.getByTestId('retention-intro').innerText(), /PRIV-6/);

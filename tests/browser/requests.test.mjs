@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiSignIn, browserSuite, openPage, signIn, TENANT, waitFor } from './harness.mjs';
+import { apiSignIn, browserSuite, navTo, openPage, signIn, TENANT, waitFor } from './harness.mjs';
 import { book, confirmationLink, MailFiles, magicLink, publishedCourse, waitForState } from './fixtures.mjs';
 
 const ERIKA = { name: 'Erika Mustermann', email: 'erika.loeschen@example.org' };
@@ -58,7 +58,7 @@ async function searchParticipants(page, q) {
 
 /** Opens "Anfragen" from the navigation and waits for the list. */
 async function openRequests(page) {
-  await page.getByTestId('nav-requests').click();
+  await navTo(page, 'nav-requests');
   await page.waitForURL(/#\/requests$/);
   await page.getByRole('heading', { level: 1, name: 'Anfragen' }).waitFor();
   await waitForState(page.getByTestId('requests-status'), 'ok', 'requests loaded');
@@ -189,17 +189,17 @@ describe('requests about personal data (Anfragen)', { timeout: 900_000 }, () => 
       assert.deepEqual(mails.unseen(ERIKA.email), [], 'no sign-in link for an erased person');
 
       // --- Staff: the person is not found any more; the deletion log has the erasure ------
-      await page.getByTestId('nav-participants').click();
+      await navTo(page, 'nav-participants');
       await page.getByRole('heading', { level: 1, name: 'Teilnehmende' }).waitFor();
       assert.deepEqual(await searchParticipants(page, ERIKA.email), []);
       assert.deepEqual(await searchParticipants(page, 'Mustermann'), []);
       assert.deepEqual(await searchParticipants(page, 'Erika'), []);
       assert.deepEqual(await searchParticipants(page, HANS.email), [HANS.email], 'others are still found');
-      await page.getByTestId('nav-deletion-log').click();
+      await navTo(page, 'nav-deletion-log');
       await page.locator('[data-testid="deletion-row"][data-category="participant_profile"]').waitFor();
 
       // English.
-      await page.getByTestId('nav-requests').click();
+      await navTo(page, 'nav-requests');
       await page.getByRole('button', { name: 'English' }).click();
       await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
       await waitForState(page.getByTestId('requests-status'), 'ok', 'requests loaded');
@@ -288,7 +288,7 @@ describe('requests about personal data (Anfragen)', { timeout: 900_000 }, () => 
       assert.match((await mails.next(MAX.email)).text, /eingeschränkt/);
 
       // Marked in the participant search and on the record.
-      await page.getByTestId('nav-participants').click();
+      await navTo(page, 'nav-participants');
       await page.getByRole('heading', { level: 1, name: 'Teilnehmende' }).waitFor();
       assert.deepEqual(await searchParticipants(page, MAX.email), [MAX.email]);
       const person = page.locator(`[data-testid="participant-row"][data-id="${participantId}"]`);
@@ -373,7 +373,7 @@ describe('requests about personal data (Anfragen)', { timeout: 900_000 }, () => 
       // RIGHTS-1: a correction on "Teilnehmende"; a taken address is refused at its field.
       const paula = { name: 'Paula Platzhalter', email: 'paula.platzhalter@example.org' };
       await book(suite.server, first, paula, mails);
-      await page.getByTestId('nav-participants').click();
+      await navTo(page, 'nav-participants');
       await page.getByRole('heading', { level: 1, name: 'Teilnehmende' }).waitFor();
       assert.deepEqual(await searchParticipants(page, MAX.email), [MAX.email]);
       await person.getByTestId('participant-correct').click();

@@ -10,7 +10,7 @@
 //   sessions; the admin adds a role and the colleague's very next request has it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ADMIN_EMAIL, browserSuite, freshTotp, openPage, signIn, submitLogin, waitFor } from './harness.mjs';
+import { ADMIN_EMAIL, browserSuite, freshTotp, navTo, openPage, signIn, submitLogin, waitFor } from './harness.mjs';
 import {
   acceptInvitation,
   enrolTotp,
@@ -113,7 +113,7 @@ describe('staff onboarding', { timeout: 900_000 }, () => {
       assert.equal(await page.getByTestId('nav-members').count(), 0, 'an organiser has no members page');
 
       // Set up TOTP on the account page.
-      await page.getByTestId('nav-account').click();
+      await navTo(page, 'nav-account');
       await page.getByRole('heading', { level: 2, name: 'Zwei-Faktor-Anmeldung' }).waitFor();
       const { secret, step: enrolStep, recoveryCodes } = await enrolTotp(page, { password: COLLEAGUE_PASSWORD });
 
@@ -136,7 +136,7 @@ describe('staff onboarding', { timeout: 900_000 }, () => {
       assert.equal(await meStatus(third.page), 200);
 
       // The colleague ends that session on the account page; it is gone at once.
-      await page.getByTestId('nav-account').click();
+      await navTo(page, 'nav-account');
       await page.getByRole('heading', { level: 1, name: 'Mein Konto' }).waitFor();
       const rows = await waitFor(async () => {
         const r = await sessionRows(page);
@@ -193,7 +193,7 @@ describe('staff onboarding', { timeout: 900_000 }, () => {
       // The colleague's next request has the new role; after a reload the navigation shows it.
       assert.equal((await pageGet(page, '/api/v1/members')).status, 200);
       await page.reload();
-      await page.getByTestId('nav-members').waitFor();
+      await page.getByTestId('nav-members').waitFor({ state: 'attached' });
       await openMembersPage(page);
       await memberRow(page, COLLEAGUE).getByTestId('member-self').waitFor();
 

@@ -1,7 +1,7 @@
 // Helpers shared by the staff-account browser tests (invitations, second factor,
 // members page, tenant switch). Not a test file itself.
 import assert from 'node:assert/strict';
-import { ADMIN_PASSWORD, freshTotp, invitationLink, openPage, submitLogin, totpCode, waitFor } from './harness.mjs';
+import { ADMIN_PASSWORD, freshTotp, invitationLink, navTo, openPage, submitLogin, totpCode, waitFor } from './harness.mjs';
 
 /** `{ status, code, body }` of a GET from inside `page` (its session cookie). */
 export async function pageGet(page, path) {
@@ -25,7 +25,7 @@ export async function meStatus(page) {
 
 /** Open the members page through the header navigation. */
 export async function openMembersPage(page) {
-  await page.getByTestId('nav-members').click();
+  await navTo(page, 'nav-members');
   await page.getByRole('heading', { level: 1, name: 'Mitglieder' }).waitFor();
   await waitFor(async () => (await page.getByTestId('members-status').getAttribute('data-state')) === 'ok', {
     message: 'members loaded',

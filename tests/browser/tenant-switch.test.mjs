@@ -4,7 +4,7 @@
 // shows the second tenant's data only.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, apiSignIn, browserSuite, openPage, signIn, waitFor } from './harness.mjs';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, apiSignIn, browserSuite, navTo, openPage, signIn, waitFor } from './harness.mjs';
 import { pageGet } from './staff.mjs';
 
 const PARTNER = 'partner@example.org';
@@ -14,7 +14,7 @@ const SECOND_ADMIN = 'admin-nord@example.org';
 
 /** The location names on the locations page once loaded. */
 async function locationNames(page) {
-  await page.getByTestId('nav-locations').click();
+  await navTo(page, 'nav-locations');
   await page.getByRole('heading', { level: 1, name: /^(Orte|Locations)$/ }).waitFor();
   return waitFor(
     async () => {

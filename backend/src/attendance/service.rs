@@ -57,6 +57,26 @@ fn effective(rows: &[AttendanceRow]) -> Vec<&AttendanceRow> {
     rows.iter().filter(|r| !r.voided && !rows.iter().any(|o| o.supersedes_id.as_deref() == Some(&r.id))).collect()
 }
 
+/// How many people are checked in now per session: an in-force check-in and no in-force
+/// check-out after it.
+pub fn present_counts(tx: &mut TenantTx<'_>, session_ids: &[String]) -> Result<HashMap<String, i64>, AppError> {
+    let rows = store::of_sessions(tx, session_ids)?;
+    let mut last: HashMap<(&str, &str), &AttendanceRow> = HashMap::new();
+    for r in effective(&rows) {
+        let key = (r.session_id.as_str(), r.participant_id.as_str());
+        if last.get(&key).is_none_or(|seen| seen.occurred_at <= r.occurred_at) {
+            last.insert(key, r);
+        }
+    }
+    let mut counts = HashMap::new();
+    for ((session, _), r) in last {
+        if r.kind == CHECK_IN {
+            *counts.entry(session.to_owned()).or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
+}
+
 /// `t` moved by `minutes`, stopping at the ends of the calendar: a stored time near them
 /// (a row written past the input checks) must not make a tap fail (TOM PRIV-5).
 fn shifted(t: NaiveDateTime, minutes: i64) -> NaiveDateTime {

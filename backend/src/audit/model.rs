@@ -47,6 +47,8 @@ actions! {
     RateLimited => "auth.rate_limited",
     PermissionDenied => "auth.permission_denied",
     PasswordChanged => "auth.password_changed",
+    PasswordResetRequested => "auth.password_reset_requested",
+    PasswordReset => "auth.password_reset",
     MfaChallengePassed => "auth.mfa_passed",
     MfaChallengeFailed => "auth.mfa_failed",
     MfaLocked => "auth.mfa_locked",

@@ -6,6 +6,7 @@ pub mod password;
 pub mod policy;
 pub mod principal;
 pub mod rate_limit;
+pub mod reset;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{memberships, sessions};
+use crate::db::schema::{memberships, password_resets, sessions};
 
 closed_set! {
     /// Roles inside a tenant (TOM AUTHZ-1). Platform admins are a flag on the account.
@@ -131,4 +131,16 @@ pub struct Me {
     pub tenants: Vec<TenantMembership>,
     /// Send as `X-CSRF-Token` with every state-changing request (TOM TRANS-4).
     pub csrf_token: String,
+}
+
+/// A one-time link to set a new password (TOM ACC-5): only the token's SHA-256 is kept.
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = password_resets)]
+pub struct PasswordReset {
+    pub id: String,
+    pub account_id: String,
+    pub token_hash: Vec<u8>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
 }

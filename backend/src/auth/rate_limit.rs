@@ -49,6 +49,8 @@ pub struct AuthLimits {
     pub public_per_ip: Limiter,
     /// Sign-in links per email and tenant (TOM ACC-4).
     pub magic_link_per_email: Limiter,
+    /// Password reset links per email (blind index), with the budget of sign-in links.
+    pub password_reset_per_email: Limiter,
     /// All unauthenticated work together (`ceiling`).
     unauthenticated: Limiter,
     /// Device endpoints per hashed address, before the signature is checked.
@@ -70,6 +72,7 @@ impl AuthLimits {
             second_factor: Limiter::per_minute(config.mfa_per_account_per_minute),
             public_per_ip: Limiter::per_minute(config.public_per_ip_per_minute),
             magic_link_per_email: Limiter::per_minute(config.magic_link_per_email_per_minute),
+            password_reset_per_email: Limiter::per_minute(config.magic_link_per_email_per_minute),
             unauthenticated: Limiter::per_minute(config.unauthenticated_per_minute),
             device_per_ip: Limiter::per_minute(config.device_per_ip_per_minute),
             refusals: crate::audit::Refusals::new(config.refusal_audit_window_seconds),
@@ -92,9 +95,15 @@ impl AuthLimits {
     }
 
     pub fn forget_recovered(&self) {
-        for limiter in
-            [&self.per_ip, &self.per_account, &self.second_factor, &self.public_per_ip, &self.magic_link_per_email, &self.device_per_ip]
-        {
+        for limiter in [
+            &self.per_ip,
+            &self.per_account,
+            &self.second_factor,
+            &self.public_per_ip,
+            &self.magic_link_per_email,
+            &self.password_reset_per_email,
+            &self.device_per_ip,
+        ] {
             limiter.forget_recovered();
         }
     }

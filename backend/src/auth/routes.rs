@@ -7,10 +7,11 @@ use utoipa::ToSchema;
 use super::model::Me;
 use super::policy::Permission;
 use super::principal::{self, session_cookie, RequestFacts, SignInStep};
+use super::reset;
 use super::service::{self, me, AuthError, Principal};
 use crate::audit::{Action, Event, Outcome};
 use crate::crypto::normalize_email;
-use crate::http::call::staff;
+use crate::http::call::{public, staff};
 use crate::http::{problems, ApiError};
 use crate::problem::ProblemCode;
 use crate::state::AppState;
@@ -190,6 +191,86 @@ pub async fn change_password(state: web::Data<AppState>, p: Principal, body: web
         Err(_) => Err(ApiError::from(AppError::invalid("current_password", "is not correct"))),
     })
     .await??;
+    Ok(HttpResponse::Ok().json(Ended { ended }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    #[schema(max_length = 254)]
+    pub email: String,
+    /// Language of the mail: `de` (default) or `en`.
+    #[schema(max_length = 2)]
+    pub language: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PasswordResetRequested {}
+
+/// "Forgot password?": mails a one-time link to set a new password if an account has the
+/// address; the same answer either way (public; TOM ACC-4).
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", operation_id = "password_reset_request", tag = "auth", request_body = PasswordResetRequest, responses(
+    (status = 202, body = PasswordResetRequested),
+    problems::Unprocessable,
+    problems::TooManyRequests,
+))]
+#[post("/password-reset")]
+pub async fn request_password_reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<PasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let PasswordResetRequest { email, language } = body.into_inner();
+    let (job, origin) =
+        public(&req, &state, move |state, origin| Ok((reset::admit(state, &email, language.as_deref())?, origin.clone()))).await?;
+    // The lookup and the mail happen after the answer: known and unknown addresses get the
+    // same answer at the same time.
+    let state = state.into_inner();
+    let work = web::block(move || reset::send_link(&state, &origin, &job));
+    actix_web::rt::spawn(async move {
+        match work.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(cause = %e, "password reset link not sent"),
+            Err(_) => tracing::error!("password reset task failed"),
+        }
+    });
+    Ok(HttpResponse::Accepted().json(PasswordResetRequested {}))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetCompletion {
+    /// The token from the link's fragment.
+    #[schema(max_length = 128)]
+    pub token: String,
+    /// At least 12 characters.
+    #[schema(max_length = 128)]
+    pub new_password: String,
+    /// Language of the mail that confirms the change: `de` (default) or `en`.
+    #[schema(max_length = 2)]
+    pub language: Option<String>,
+}
+
+/// Sets a new password with a reset link (public): the link works once; every session of
+/// the account ends (TOM ACC-5) and a mail tells the account.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/complete", operation_id = "password_reset_complete", tag = "auth", request_body = PasswordResetCompletion, responses(
+    (status = 200, body = Ended, description = "Set; `ended` sessions"),
+    problems::NotFound,
+    problems::Unprocessable,
+    problems::TooManyRequests,
+))]
+#[post("/password-reset/complete")]
+pub async fn complete_password_reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<PasswordResetCompletion>,
+) -> Result<HttpResponse, ApiError> {
+    let PasswordResetCompletion { token, new_password, language } = body.into_inner();
+    if new_password.len() > 1024 {
+        return Err(AppError::Weak("must have at most 128 characters".into()).into());
+    }
+    let ended =
+        public(&req, &state, move |state, origin| reset::complete(state, origin, &token, &new_password, language.as_deref())).await?;
     Ok(HttpResponse::Ok().json(Ended { ended }))
 }
 

@@ -1,8 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{Membership, Session};
-use crate::db::schema::{memberships, recovery_codes, sessions};
+use super::model::{Membership, PasswordReset, Session};
+use crate::db::schema::{memberships, password_resets, recovery_codes, sessions};
 use crate::db::{DbConnection, TenantTx};
 
 pub fn insert_membership(tx: &mut TenantTx<'_>, m: &Membership) -> QueryResult<usize> {
@@ -219,4 +219,26 @@ pub fn live_session_count(conn: &mut DbConnection, account_id: &str, now: NaiveD
 pub fn delete_membership(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<usize> {
     let (conn, tenant_id) = tx.parts();
     diesel::delete(memberships::table.find((tenant_id, id))).execute(conn)
+}
+
+/// Stores a new reset link and retires the account's earlier unused ones: only the newest
+/// link works.
+pub fn replace_password_reset(conn: &mut DbConnection, row: &PasswordReset) -> QueryResult<usize> {
+    diesel::update(
+        password_resets::table.filter(password_resets::account_id.eq(&row.account_id)).filter(password_resets::used_at.is_null()),
+    )
+    .set(password_resets::used_at.eq(row.created_at))
+    .execute(conn)?;
+    diesel::insert_into(password_resets::table).values(row).execute(conn)
+}
+
+pub fn password_reset_by_token_hash(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option<PasswordReset>> {
+    password_resets::table.filter(password_resets::token_hash.eq(hash)).select(PasswordReset::as_select()).first(conn).optional()
+}
+
+/// Marks a reset link used; 0 when it already was (a concurrent second use).
+pub fn use_password_reset(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(password_resets::table.find(id).filter(password_resets::used_at.is_null()))
+        .set(password_resets::used_at.eq(now))
+        .execute(conn)
 }

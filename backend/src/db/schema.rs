@@ -113,6 +113,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (id) {
+        id -> Text,
+        account_id -> Text,
+        token_hash -> Binary,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     companies (tenant_id, id) {
         tenant_id -> Text,
         id -> Text,
@@ -510,6 +521,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     sessions,
     recovery_codes,
+    password_resets,
     companies,
     invitations,
     mail_outbox,

@@ -44,6 +44,13 @@ impl TenantScope {
         Self { tenant_id }
     }
 
+    /// For an account's own event without a session (a password reset): the tenant of its
+    /// first enabled membership, whose chain records its sign-ins too. Only the audit entry
+    /// is written there; no tenant data is read.
+    pub(crate) fn named_by_membership(tenant_id: String) -> Self {
+        Self { tenant_id }
+    }
+
     pub fn tenant_id(&self) -> &str {
         &self.tenant_id
     }

@@ -46,3 +46,11 @@ pub fn visible_event(tx: &mut TenantTx<'_>, p: &Principal, id: &str) -> Result<E
         Err(AppError::NotFound)
     }
 }
+
+/// The events among `rows` that `p` may see.
+pub fn visible_among(tx: &mut TenantTx<'_>, p: &Principal, rows: Vec<EventRow>) -> Result<Vec<EventRow>, AppError> {
+    let ids: Vec<String> = rows.iter().map(|e| e.id.clone()).collect();
+    let instructors = store::instructors(tx, &ids)?;
+    let access = EventAccess::of(p);
+    Ok(rows.into_iter().filter(|e| access.allows(e, &instructors)).collect())
+}

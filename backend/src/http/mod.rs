@@ -25,6 +25,7 @@ use crate::bookings::routes as bookings;
 use crate::companies::routes as companies;
 use crate::devices::routes as devices;
 use crate::events::routes as events;
+use crate::home::routes as home;
 use crate::invitations::routes as invitations;
 use crate::locations::routes as locations;
 use crate::members::routes as members;
@@ -77,6 +78,8 @@ pub fn build_app(
                         .service(auth::end_other_sessions)
                         .service(auth::end_session)
                         .service(auth::change_password)
+                        .service(auth::request_password_reset)
+                        .service(auth::complete_password_reset)
                         .service(auth::mfa)
                         .service(auth::totp_setup)
                         .service(auth::totp_confirm)
@@ -125,6 +128,7 @@ pub fn build_app(
                         .service(events::get)
                         .service(events::update),
                 )
+                .service(home::get)
                 .service(api_scope("/bookings").service(bookings::cancel).service(bookings::move_booking))
                 .service(
                     api_scope("/participants")

@@ -91,6 +91,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::auth::routes::login, crate::auth::routes::whoami, crate::auth::routes::logout,
         crate::auth::routes::sessions, crate::auth::routes::end_session, crate::auth::routes::end_other_sessions,
         crate::auth::routes::change_password, crate::auth::routes::end_member_sessions,
+        crate::auth::routes::request_password_reset, crate::auth::routes::complete_password_reset,
         crate::audit::routes::list, crate::audit::routes::actions, crate::audit::routes::verify, crate::audit::routes::export,
         crate::audit::routes::deletions, crate::audit::routes::deletions_export,
         crate::locations::routes::list, crate::locations::routes::create,
@@ -102,7 +103,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::companies::routes::list, crate::companies::routes::create,
         crate::tenants::routes::get, crate::tenants::routes::set,
         crate::events::routes::list, crate::events::routes::create, crate::events::routes::get, crate::events::routes::update,
-        crate::events::routes::publish, crate::events::routes::public_get,
+        crate::events::routes::publish, crate::events::routes::public_get, crate::home::routes::get,
         crate::bookings::routes::book, crate::bookings::routes::confirm, crate::bookings::routes::list, crate::bookings::routes::csv, crate::bookings::routes::cancel,
         crate::bookings::routes::move_booking, crate::bookings::routes::search, crate::bookings::routes::settings, crate::bookings::routes::set_settings,
         crate::portal::routes::request_link, crate::portal::routes::redeem, crate::portal::routes::me, crate::portal::routes::bookings,
@@ -154,7 +155,12 @@ enum Caller {
 fn caller(path: &str) -> Caller {
     match path {
         "/healthz" | "/readyz" | "/api/v1/status" => Caller::Open,
-        "/api/v1/auth/login" | "/api/v1/invitations/preview" | "/api/v1/invitations/accept" | "/api/v1/device/enrol" => Caller::Public,
+        "/api/v1/auth/login"
+        | "/api/v1/auth/password-reset"
+        | "/api/v1/auth/password-reset/complete"
+        | "/api/v1/invitations/preview"
+        | "/api/v1/invitations/accept"
+        | "/api/v1/device/enrol" => Caller::Public,
         p if p.starts_with("/api/v1/public/") => Caller::Public,
         p if p.starts_with("/api/v1/device/") => Caller::Device,
         p if p.starts_with("/api/v1/portal/") => Caller::Participant,

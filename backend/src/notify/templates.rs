@@ -216,6 +216,50 @@ pub fn request_done(lang: Language, to: &str, tenant: &str, kind: &str) -> Messa
     Message { to: to.to_owned(), subject, text }
 }
 
+/// A staff account's link to set a new password (issue 23, TOM ACC-5): short-lived, single use.
+pub fn password_reset(lang: Language, to: &str, link: &str, minutes: i64) -> Message {
+    let (subject, text) = match lang {
+        Language::De => (
+            "anwesend: Neues Passwort festlegen".to_owned(),
+            format!(
+                "Guten Tag,\n\nfür Ihr Konto bei anwesend wurde ein neues Passwort angefordert. Mit diesem Link legen Sie es fest:\n{link}\n\n\
+                 Der Link gilt {minutes} Minuten und nur einmal. Danach sind alle Ihre Sitzungen beendet. Wenn Sie das nicht \
+                 angefordert haben, ignorieren Sie diese Nachricht; Ihr Passwort bleibt, wie es ist.\n"
+            ),
+        ),
+        Language::En => (
+            "anwesend: set a new password".to_owned(),
+            format!(
+                "Hello,\n\na new password was requested for your anwesend account. Use this link to set it:\n{link}\n\n\
+                 The link is valid for {minutes} minutes and only once. Afterwards all your sessions are ended. If you did not \
+                 ask for it, ignore this message; your password stays as it is.\n"
+            ),
+        ),
+    };
+    Message { to: to.to_owned(), subject, text }
+}
+
+/// Tells a staff account that its password was set through a reset link (TOM ACC-5).
+pub fn password_changed(lang: Language, to: &str) -> Message {
+    let (subject, text) = match lang {
+        Language::De => (
+            "anwesend: Ihr Passwort wurde geändert".to_owned(),
+            "Guten Tag,\n\ndas Passwort Ihres Kontos bei anwesend wurde eben über einen Link zum Zurücksetzen neu festgelegt; \
+             alle Sitzungen wurden beendet.\n\nWaren Sie das nicht, fordern Sie bitte sofort selbst ein neues Passwort an \
+             (\"Passwort vergessen?\" auf der Anmeldeseite) und informieren Sie Ihre Administration.\n"
+                .to_owned(),
+        ),
+        Language::En => (
+            "anwesend: your password was changed".to_owned(),
+            "Hello,\n\nthe password of your anwesend account was just set through a reset link; all sessions were ended.\n\n\
+             If this was not you, please request a new password yourself at once (\"Forgot password?\" on the sign-in page) \
+             and tell your administrators.\n"
+                .to_owned(),
+        ),
+    };
+    Message { to: to.to_owned(), subject, text }
+}
+
 /// To a staff account whose second-factor step was locked after wrong codes (TOM ACC-6):
 /// in both languages, as accounts keep no language.
 pub fn second_factor_locked(to: &str, minutes: u32) -> Message {

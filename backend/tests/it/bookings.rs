@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use crate::common::{sensitive, test_app_with, MailSink, TestApp, TestDb};
 use crate::fixtures::{
-    admin, book_confirmed, call, confirmation_token, database_dump, event_body, json_of, login, member, outbox_mail, public,
-    published_event, sign_in, tenant, PASSWORD,
+    admin, book_confirmed, call, confirmation_token, database_dump, deliver_until, event_body, is_to, json_of, login, mailed_link, member,
+    outbox_mail, public, published_event, sign_in, tenant, PASSWORD,
 };
 
 /// A participant's request with their bearer token.
@@ -74,30 +74,6 @@ fn statuses(db: &TestDb, event: &str) -> (i64, i64) {
 
 /// Delivers due mail until `done` holds for what the sink received (sign-in links are
 /// made after the answer, so they may take a moment); panics after 10 s.
-fn deliver_until(app: &TestApp, sink: &MailSink, done: impl Fn(&[String]) -> bool) -> Vec<String> {
-    let started = std::time::Instant::now();
-    loop {
-        anwesend::notify::deliver_due(&app.state).expect("deliver");
-        let all = sink.messages();
-        if done(&all) {
-            return all;
-        }
-        assert!(started.elapsed() < std::time::Duration::from_secs(10), "mail did not arrive; received: {all:?}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
-
-fn is_to(mail: &str, to: &str) -> bool {
-    mail.lines().any(|l| l.eq_ignore_ascii_case(&format!("To: {to}")))
-}
-
-/// The link from the mail to `to` that holds `marker` (waits for it).
-fn mailed_link(app: &TestApp, sink: &MailSink, to: &str, marker: &str) -> String {
-    let all = deliver_until(app, sink, |all| all.iter().any(|m| is_to(m, to) && m.contains(marker)));
-    let mail = all.iter().find(|m| is_to(m, to) && m.contains(marker)).expect("mail");
-    mail.split_whitespace().find(|w| w.contains(marker)).expect("link").to_owned()
-}
-
 /// Holds of an event: (all, those keeping a seat).
 fn holds(db: &TestDb, event: &str) -> (i64, i64) {
     use anwesend::db::schema::booking_holds::dsl as h;

@@ -17,6 +17,7 @@ mod hardening;
 mod http;
 mod limits;
 mod offboarding;
+mod organiser;
 mod pcsc;
 mod performance;
 mod permissions;

@@ -214,6 +214,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * "Forgot password?": mails a one-time link to set a new password if an account has the
+         *     address; the same answer either way (public; TOM ACC-4).
+         */
+        post: operations["password_reset_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sets a new password with a reset link (public): the link works once; every session of
+         *     the account ends (TOM ACC-5) and a mail tells the account.
+         */
+        post: operations["password_reset_complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/sessions": {
         parameters: {
             query?: never;
@@ -678,6 +718,26 @@ export interface paths {
         put?: never;
         /** Publishes a draft: its booking page opens (within the booking window). */
         post: operations["events_publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/home": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Today's and the next sessions, waiting lists, undelivered mails; for tenant admins also
+         *     open requests, silent devices and the retention job.
+         */
+        get: operations["home_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1434,6 +1494,25 @@ export interface components {
         Accepted: {
             email: string;
         };
+        /** @description What a tenant admin looks after. */
+        AdminHome: {
+            /** @description Active devices without a heartbeat (or, never heard of, since their enrolment) for `DEVICE_SILENT_MINUTES`. */
+            devices_overdue: components["schemas"]["DeviceOverdue"][];
+            /** @description Open requests about personal data, the most urgent first. */
+            open_requests: components["schemas"]["OpenRequest"][];
+            /**
+             * Format: int64
+             * @description Active devices whose agent is older than the configured minimum (TOM DEV-2).
+             */
+            outdated_agents: number;
+            /**
+             * Format: date-time
+             * @description When the retention job last ran for the tenant (TOM PRIV-6).
+             */
+            retention_last_run_at?: string | null;
+            /** @description The daily retention job has not run for `RETENTION_LATE_HOURS`. */
+            retention_overdue: boolean;
+        };
         /**
          * @description What a record says, and what a device records.
          * @enum {string}
@@ -1644,6 +1723,12 @@ export interface components {
             /** @description Event sessions this device serves; empty: every session at its location. */
             session_ids: string[];
         };
+        DeviceOverdue: {
+            id: string;
+            /** Format: date-time */
+            last_heartbeat_at?: string | null;
+            name: string;
+        };
         DeviceSettings: {
             /**
              * Format: int32
@@ -1799,6 +1884,12 @@ export interface components {
         };
         /** @enum {string} */
         ExportFormat: "json" | "csv";
+        FailedMails: {
+            /** Format: int64 */
+            count: number;
+            /** @description What the mails were for, e.g. `booking_confirmed`. */
+            purpose: string;
+        };
         Health: {
             /** @description `ok` while the process serves requests. */
             status: string;
@@ -1820,6 +1911,38 @@ export interface components {
             minimum_agent_version: string;
             /** @description True when this agent is older than that. */
             outdated: boolean;
+        };
+        /** @description The start page: the caller's sessions and open work; `admin` only for tenant admins. */
+        Home: {
+            admin?: null | components["schemas"]["AdminHome"];
+            /** @description Mails of the tenant that could not be delivered in the last `FAILED_MAIL_DAYS`, per purpose. */
+            failed_mails: components["schemas"]["FailedMails"][];
+            /** @description Sessions running now or starting within `UPCOMING_DAYS`, of the events the caller may see. */
+            sessions: components["schemas"]["HomeSession"][];
+            /** @description Events ahead with people on their waiting list. */
+            waiting_lists: components["schemas"]["WaitingList"][];
+        };
+        HomeSession: {
+            /**
+             * Format: int64
+             * @description Confirmed bookings.
+             */
+            booked: number;
+            /**
+             * Format: int64
+             * @description People checked in and not checked out.
+             */
+            checked_in: number;
+            /** Format: date-time */
+            ends_at: string;
+            event_id: string;
+            event_title: string;
+            running: boolean;
+            /** Format: int32 */
+            seats: number;
+            session_id: string;
+            /** Format: date-time */
+            starts_at: string;
         };
         InvitationPreview: {
             /** @description The email already has an account: accepting asks for its password. */
@@ -1963,6 +2086,13 @@ export interface components {
             tenant_id: string;
             tenant_slug: string;
         };
+        OpenRequest: {
+            /** Format: date-time */
+            due_at: string;
+            id: string;
+            kind: components["schemas"]["RequestKind"];
+            overdue: boolean;
+        };
         ParticipantAttendance: {
             entries: components["schemas"]["ParticipantRecordEntry"][];
             name: string;
@@ -2019,6 +2149,20 @@ export interface components {
         PasswordConfirmation: {
             password: string;
         };
+        PasswordResetCompletion: {
+            /** @description Language of the mail that confirms the change: `de` (default) or `en`. */
+            language?: string | null;
+            /** @description At least 12 characters. */
+            new_password: string;
+            /** @description The token from the link's fragment. */
+            token: string;
+        };
+        PasswordResetRequest: {
+            email: string;
+            /** @description Language of the mail: `de` (default) or `en`. */
+            language?: string | null;
+        };
+        PasswordResetRequested: Record<string, never>;
         /**
          * @description What a caller may do; `/api/v1/auth/me` lists the ones the server grants.
          * @enum {string}
@@ -2505,6 +2649,14 @@ export interface components {
             /** Format: int64 */
             head_seq: number;
             intact: boolean;
+        };
+        WaitingList: {
+            event_id: string;
+            event_title: string;
+            /** Format: int64 */
+            seats_left: number;
+            /** Format: int64 */
+            waiting: number;
         };
     };
     responses: never;
@@ -3288,6 +3440,170 @@ export interface operations {
             };
             /** @description A rule of the domain refuses the change */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    password_reset_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetRequested"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    password_reset_complete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetCompletion"];
+            };
+        };
+        responses: {
+            /** @description Set; `ended` sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ended"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5413,6 +5729,43 @@ export interface operations {
             };
             /** @description A rule of the domain refuses the change */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    home_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Home"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,6 +9,7 @@ import type { Load } from '../load';
 import { fieldIssues, issueText, withDetail } from '../problems';
 import { FormField, type FieldError } from './FormField';
 import { NumberField, wholeNumberIn } from './NumberField';
+import { RecurrenceForm } from './RecurrenceForm';
 import { MessageLine, type Message } from './MessageLine';
 import { TextAreaField } from './TextAreaField';
 
@@ -371,6 +372,13 @@ export function EventForm({ initial, locations, submitLabel, submittingLabel, sa
       <fieldset className="fieldset">
         <legend>{t('events.field.sessions')}</legend>
         <p className="small muted field__hint">{t('events.field.sessionsHint')}</p>
+        <RecurrenceForm
+          max={MAX_SESSIONS}
+          onApply={(sessions) => {
+            setDraft((d) => ({ ...d, sessions: sessions.map((r) => newSession(r.starts, r.ends)) }));
+            setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !k.startsWith('sessions'))));
+          }}
+        />
         <ol className="session-rows">
           {draft.sessions.map((session, i) => (
             <li key={session.key} className="session-row" data-testid="event-session-row">

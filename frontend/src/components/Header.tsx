@@ -1,8 +1,9 @@
 import { useId, useState } from 'react';
 import { ApiError } from '../api/client';
-import { can, isFullySignedIn, signOut, switchTenant, useAuth, type Account } from '../auth';
+import { isFullySignedIn, signOut, switchTenant, useAuth, type Account } from '../auth';
 import { useI18n } from '../i18n';
 import { Link, useHashLocation } from '../router';
+import { GroupedNav } from './GroupedNav';
 import { LanguageSwitch } from './LanguageSwitch';
 
 /**
@@ -80,7 +81,6 @@ export function Header() {
   };
 
   const account = auth.status === 'signed-in' ? auth.account : null;
-  // Until the second factor is given (or enrolled), the account sees only what it needs for that.
   const full = account ? isFullySignedIn(account) : false;
 
   return (
@@ -123,66 +123,8 @@ export function Header() {
           <Link to="/" className="app-nav__link" data-testid="nav-home">
             {t('nav.home')}
           </Link>
-          {account && full ? (
-            <>
-              {can(account, 'audit.read') ? (
-                <Link to="/audit" className="app-nav__link" data-testid="nav-audit">
-                  {t('nav.audit')}
-                </Link>
-              ) : null}
-              {can(account, 'deletion_log.read') ? (
-                <Link to="/deletion-log" className="app-nav__link" data-testid="nav-deletion-log">
-                  {t('nav.deletionLog')}
-                </Link>
-              ) : null}
-              {can(account, 'subject_requests.manage') ? (
-                <Link to="/requests" className="app-nav__link" data-testid="nav-requests">
-                  {t('nav.requests')}
-                </Link>
-              ) : null}
-              {can(account, 'retention.manage') ? (
-                <Link to="/retention" className="app-nav__link" data-testid="nav-retention">
-                  {t('nav.retention')}
-                </Link>
-              ) : null}
-              {can(account, 'events.read') ? (
-                <Link to="/events" section className="app-nav__link" data-testid="nav-events">
-                  {t('nav.events')}
-                </Link>
-              ) : null}
-              {can(account, 'events.write') ? (
-                <Link to="/participants" className="app-nav__link" data-testid="nav-participants">
-                  {t('nav.participants')}
-                </Link>
-              ) : null}
-              {can(account, 'devices.manage') ? (
-                <Link to="/devices" className="app-nav__link" data-testid="nav-devices">
-                  {t('nav.devices')}
-                </Link>
-              ) : null}
-              {can(account, 'kiosk.view') ? (
-                <Link to="/kiosk" className="app-nav__link" data-testid="nav-kiosk">
-                  {t('nav.kiosk')}
-                </Link>
-              ) : null}
-              {account.tenant ? (
-                <Link to="/locations" className="app-nav__link" data-testid="nav-locations">
-                  {t('nav.locations')}
-                </Link>
-              ) : null}
-              {account.tenant && can(account, 'members.read') ? (
-                <Link to="/members" className="app-nav__link" data-testid="nav-members">
-                  {t('nav.members')}
-                </Link>
-              ) : null}
-              <Link to="/account" className="app-nav__link" data-testid="nav-account">
-                {t('nav.myAccount')}
-              </Link>
-            </>
-          ) : account && account.stage === 'enrol' ? (
-            <Link to="/account" className="app-nav__link" data-testid="nav-account">
-              {t('nav.myAccount')}
-            </Link>
+          {account ? (
+            <GroupedNav account={account} />
           ) : auth.status === 'signed-out' && !isParticipantPath(path) ? (
             <Link to="/login" className="app-nav__link" data-testid="nav-login">
               {t('nav.signIn')}

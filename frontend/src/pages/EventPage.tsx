@@ -302,6 +302,11 @@ function EditCard({ event, onSaved }: { event: EventRecord; onSaved: (event: Eve
   return (
     <section className="card" aria-labelledby="event-edit-title">
       <h2 id="event-edit-title">{t('events.edit.title')}</h2>
+      <p>
+        <a href={href('/events', { copy: event.id })} data-testid="event-copy">
+          {t('events.copy.link')}
+        </a>
+      </p>
       <EventForm
         key={event.id}
         initial={event}

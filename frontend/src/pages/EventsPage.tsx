@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
-import { createEvent, getBookingSettings, listEvents, setBookingSettings, type EventRecord } from '../api/events';
+import { createEvent, getBookingSettings, getEvent, listEvents, setBookingSettings, type EventRecord } from '../api/events';
 import { listLocations } from '../api/locations';
 import { can, handleAuthError, type Account } from '../auth';
 import { EventKindLabel, EventStatusBadge } from '../components/EventBadges';
@@ -14,7 +14,7 @@ import { TextAreaField } from '../components/TextAreaField';
 import { useI18n, type MessageKey } from '../i18n';
 import { useKeyedLoad, type Load } from '../load';
 import { fieldIssues, issueText, withDetail } from '../problems';
-import { href, navigate } from '../router';
+import { href, navigate, useHashLocation } from '../router';
 
 
 /**
@@ -103,21 +103,37 @@ function EventListCard({ load }: { load: Load<EventRecord[]> }) {
   );
 }
 
+/**
+ * A new event, or with `#/events?copy={id}` a copy of an event: every setting of it, its
+ * sessions to change (by hand or from a rule) before saving as a new draft.
+ */
 function NewEventCard() {
   const { t } = useI18n();
+  const { query } = useHashLocation();
+  const copyId = query.get('copy') ?? '';
   const locations = useKeyedLoad('locations', listLocations);
+  const source = useKeyedLoad(`copy:${copyId}`, (signal) => (copyId ? getEvent(copyId, signal) : Promise.resolve(null)));
+  const copied = source.state === 'ok' ? source.value : null;
   return (
-    <section className="card" aria-labelledby="event-new-title">
+    <section className="card" aria-labelledby="event-new-title" data-testid="event-new">
       <h2 id="event-new-title">{t('events.new.title')}</h2>
       <p className="muted">{t('events.new.intro')}</p>
-      <EventForm
-        initial={null}
-        locations={locations}
-        submitLabel={t('events.new.submit')}
-        submittingLabel={t('events.new.submitting')}
-        save={createEvent}
-        onSaved={(event) => navigate(`/events/${encodeURIComponent(event.id)}`, { query: { created: '1' } })}
-      />
+      {copied ? (
+        <p className="alert alert--warn" role="status" data-testid="event-copy-of">
+          {t('events.copy.of', { title: copied.title })}
+        </p>
+      ) : null}
+      {copyId && source.state === 'loading' ? null : (
+        <EventForm
+          key={copied?.id ?? 'new'}
+          initial={copied}
+          locations={locations}
+          submitLabel={t('events.new.submit')}
+          submittingLabel={t('events.new.submitting')}
+          save={createEvent}
+          onSaved={(event) => navigate(`/events/${encodeURIComponent(event.id)}`, { query: { created: '1' } })}
+        />
+      )}
     </section>
   );
 }

@@ -3,7 +3,7 @@ import { ApiError } from '../api/client';
 import { homeFor, sessionEnded, signIn, signOut, submitSecondFactor, useAuth, type Account } from '../auth';
 import { FormField } from '../components/FormField';
 import { useI18n } from '../i18n';
-import { navigate, useHashLocation } from '../router';
+import { href, navigate, useHashLocation } from '../router';
 
 /** Only same-app routes are accepted as `next` (no `//host`, no URLs). */
 function safeNext(next: string | null): string | null {
@@ -151,6 +151,11 @@ export function LoginPage() {
           </button>
         </div>
       </form>
+      <p>
+        <a href={href('/forgot-password')} data-testid="login-forgot">
+          {t('login.forgot')}
+        </a>
+      </p>
     </section>
   );
 }

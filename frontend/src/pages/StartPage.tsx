@@ -1,3 +1,5 @@
+import { isFullySignedIn, useAuth } from '../auth';
+import { HomeDashboard } from '../components/HomeDashboard';
 import { useConnectivity } from '../connectivity';
 import { useI18n, type MessageKey } from '../i18n';
 import { useServerStatus } from '../serverStatus';
@@ -7,6 +9,9 @@ export function StartPage() {
   const { status, checkedAt } = useServerStatus();
   const connectivity = useConnectivity();
   const online = connectivity !== 'offline';
+  const auth = useAuth();
+  // Staff in a tenant get their start page (issue 23); everyone sees the server status.
+  const staff = auth.status === 'signed-in' && isFullySignedIn(auth.account) && auth.account.tenant ? auth.account : null;
 
   const serverTime = status ? new Date(status.time) : null;
   const envKey: MessageKey | null = status ? (status.environment === 'prod' ? 'env.prod' : 'env.dev') : null;
@@ -16,8 +21,10 @@ export function StartPage() {
     <>
       <section className="hero" aria-labelledby="home-title">
         <h1 id="home-title">{t('home.title')}</h1>
-        <p className="hero__lead">{t('home.intro')}</p>
+        {staff ? null : <p className="hero__lead">{t('home.intro')}</p>}
       </section>
+
+      {staff ? <HomeDashboard account={staff} /> : null}
 
       <section className="card" aria-labelledby="status-title" data-testid="server-status">
         <h2 id="status-title">{t('home.status.title')}</h2>

@@ -1,0 +1,77 @@
+import { can, type Account, type Permission } from './auth';
+import type { MessageKey } from './i18n';
+
+/**
+ * The staff navigation, grouped by what people do (issue 23). One list: a new page adds
+ * one item with its group and the permission it needs (`/auth/me` lists the session's
+ * permissions; the server checks every request again). Groups show only when one of
+ * their items may be used; a group with a single usable item is a plain link.
+ */
+export type NavGroupId = 'events' | 'places' | 'team' | 'privacy' | 'account';
+
+export const NAV_GROUPS: readonly { id: NavGroupId; label: MessageKey }[] = [
+  { id: 'events', label: 'nav.group.events' },
+  { id: 'places', label: 'nav.group.places' },
+  { id: 'team', label: 'nav.group.team' },
+  { id: 'privacy', label: 'nav.group.privacy' },
+  { id: 'account', label: 'nav.group.account' },
+];
+
+export interface NavItem {
+  group: NavGroupId;
+  /** The route, e.g. `/events`. */
+  to: string;
+  label: MessageKey;
+  /** What the session must be granted; `null`: every signed-in account. */
+  permission: Permission | null;
+  testId: string;
+  /** Also current on the routes below `to` (e.g. `/events/{id}`). */
+  section?: boolean;
+}
+
+export const NAV_ITEMS: readonly NavItem[] = [
+  { group: 'events', to: '/events', label: 'nav.events', permission: 'events.read', testId: 'nav-events', section: true },
+  { group: 'events', to: '/participants', label: 'nav.participants', permission: 'participants.read', testId: 'nav-participants' },
+  { group: 'events', to: '/kiosk', label: 'nav.kiosk', permission: 'kiosk.view', testId: 'nav-kiosk' },
+  { group: 'places', to: '/devices', label: 'nav.devices', permission: 'devices.manage', testId: 'nav-devices' },
+  { group: 'places', to: '/locations', label: 'nav.locations', permission: 'locations.read', testId: 'nav-locations' },
+  { group: 'team', to: '/members', label: 'nav.members', permission: 'members.read', testId: 'nav-members' },
+  { group: 'privacy', to: '/audit', label: 'nav.audit', permission: 'audit.read', testId: 'nav-audit' },
+  { group: 'privacy', to: '/deletion-log', label: 'nav.deletionLog', permission: 'deletion_log.read', testId: 'nav-deletion-log' },
+  { group: 'privacy', to: '/requests', label: 'nav.requests', permission: 'subject_requests.manage', testId: 'nav-requests' },
+  { group: 'privacy', to: '/retention', label: 'nav.retention', permission: 'retention.manage', testId: 'nav-retention' },
+  {
+    group: 'privacy',
+    to: '/processing-record',
+    label: 'nav.processingRecord',
+    permission: 'processing_record.read',
+    testId: 'nav-processing-record',
+  },
+  { group: 'account', to: '/account', label: 'nav.myAccount', permission: null, testId: 'nav-account' },
+];
+
+export interface VisibleGroup {
+  id: NavGroupId;
+  label: MessageKey;
+  items: NavItem[];
+}
+
+/**
+ * The groups and items `account` may use. Until the second factor is set up (stage
+ * `enrol`) only the account page; before the sign-in is complete nothing.
+ */
+export function visibleNav(account: Account): VisibleGroup[] {
+  const usable = (item: NavItem) => {
+    if (account.stage === 'enrol') return item.to === '/account';
+    if (account.stage !== 'full') return false;
+    return item.permission === null || can(account, item.permission);
+  };
+  return NAV_GROUPS.map((group) => ({ ...group, items: NAV_ITEMS.filter((item) => item.group === group.id && usable(item)) })).filter(
+    (group) => group.items.length > 0,
+  );
+}
+
+/** True if `path` is the item's page (or below it, for a section). */
+export function isCurrent(item: NavItem, path: string): boolean {
+  return item.to === path || (item.section === true && path.startsWith(`${item.to}/`));
+}
