@@ -26,4 +26,5 @@ mod retention;
 mod schema_parity;
 mod separation;
 mod sessions;
+mod sso;
 mod staff;

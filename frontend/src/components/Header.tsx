@@ -145,6 +145,11 @@ export function Header() {
                   {t('nav.retention')}
                 </Link>
               ) : null}
+              {can(account, 'sso.manage') ? (
+                <Link to="/sso" className="app-nav__link" data-testid="nav-sso">
+                  {t('nav.sso')}
+                </Link>
+              ) : null}
               {can(account, 'events.read') ? (
                 <Link to="/events" section className="app-nav__link" data-testid="nav-events">
                   {t('nav.events')}
