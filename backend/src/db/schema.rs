@@ -12,6 +12,8 @@ diesel::table! {
         updated_at -> Timestamp,
         mfa_required_for_admins -> Bool,
         booking_consent_text -> Nullable<Text>,
+        sso_only -> Bool,
+        sso_break_glass_account_id -> Nullable<Text>,
     }
 }
 
@@ -545,15 +547,6 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    sso_settings (tenant_id) {
-        tenant_id -> Text,
-        sso_only -> Bool,
-        break_glass_account_id -> Nullable<Text>,
-        updated_at -> Timestamp,
-    }
-}
-
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     tenant_offboardings,
@@ -592,6 +585,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     booking_settings,
     sso_providers,
     sso_identities,
-    sso_logins,
-    sso_settings
+    sso_logins
 );

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::schema::{sso_identities, sso_logins, sso_providers, sso_settings};
+use crate::db::schema::{sso_identities, sso_logins, sso_providers};
 
 closed_set! {
     /// The protocol of an identity provider.
@@ -86,16 +86,6 @@ pub struct LoginRow {
     pub link_account_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
-}
-
-#[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone)]
-#[diesel(table_name = sso_settings)]
-#[diesel(treat_none_as_null = true)]
-pub struct SettingsRow {
-    pub tenant_id: String,
-    pub sso_only: bool,
-    pub break_glass_account_id: Option<String>,
-    pub updated_at: NaiveDateTime,
 }
 
 /// OpenID Connect settings (no secret).

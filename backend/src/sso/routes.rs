@@ -171,7 +171,8 @@ pub async fn link(req: HttpRequest, state: web::Data<AppState>, p: Principal, id
 ))]
 #[get("/{tenant}/sso")]
 pub async fn public_list(req: HttpRequest, state: web::Data<AppState>, tenant: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let providers = public_in_tenant(&req, &state, tenant.into_inner(), |state, _, _, scope| service::public_list(state, scope)).await?;
+    let providers =
+        public_in_tenant(&req, &state, tenant.into_inner(), |state, _, tenant, scope| service::public_list(state, tenant, scope)).await?;
     Ok(HttpResponse::Ok().json(providers))
 }
 

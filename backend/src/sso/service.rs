@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::model::{
     Assertion, LdapSettings, OidcSettings, Preset, ProviderInput, ProviderKind, ProviderRow, ProviderView, Provisioning, PublicProvider,
-    PublicProviders, RoleMapping, SettingsRow, SsoSettings,
+    PublicProviders, RoleMapping, SsoSettings,
 };
 use super::store;
 use crate::accounts::service::{new_passwordless_account, validate_email};
@@ -22,6 +22,7 @@ use crate::members::model::RoleAssignment;
 use crate::members::service::{check_admin_limit, grant, validate_assignment, AdminLimit};
 use crate::problem::ProblemCode;
 use crate::state::AppState;
+use crate::tenants::model::Tenant;
 
 /// How long a begun sign-in may take at the provider.
 pub const LOGIN_TTL_MINUTES: i64 = 10;
@@ -115,23 +116,21 @@ pub fn one(state: &AppState, scope: &TenantScope, id: &str) -> Result<ProviderRo
 }
 
 /// The tenant's enabled providers for its sign-in page.
-pub fn public_list(state: &AppState, scope: &TenantScope) -> Result<PublicProviders, AppError> {
-    state.db.tenant_read(scope, |tx| {
-        let providers = store::providers(tx)?
-            .into_iter()
-            .filter(|p| p.enabled)
-            .map(|p| {
-                Ok(PublicProvider {
-                    kind: ProviderKind::from_stored(&p.kind)?,
-                    preset: Preset::from_stored(&p.preset)?,
-                    id: p.id,
-                    name: p.name,
-                })
+pub fn public_list(state: &AppState, tenant: &Tenant, scope: &TenantScope) -> Result<PublicProviders, AppError> {
+    let providers = state.db.tenant_read(scope, |tx| Ok(store::providers(tx)?))?;
+    let providers = providers
+        .into_iter()
+        .filter(|p| p.enabled)
+        .map(|p| {
+            Ok(PublicProvider {
+                kind: ProviderKind::from_stored(&p.kind)?,
+                preset: Preset::from_stored(&p.preset)?,
+                id: p.id,
+                name: p.name,
             })
-            .collect::<Result<_, AppError>>()?;
-        let sso_only = store::settings(tx)?.is_some_and(|s| s.sso_only);
-        Ok(PublicProviders { providers, sso_only })
-    })
+        })
+        .collect::<Result<_, AppError>>()?;
+    Ok(PublicProviders { providers, sso_only: tenant.sso_only })
 }
 
 fn valid_text(field: &'static str, value: &str, max: usize) -> Result<(), AppError> {
@@ -360,11 +359,8 @@ pub fn delete(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) ->
 }
 
 pub fn settings(state: &AppState, scope: &TenantScope) -> Result<SsoSettings, AppError> {
-    state.db.tenant_read(scope, |tx| {
-        Ok(store::settings(tx)?
-            .map(|s| SsoSettings { sso_only: s.sso_only, break_glass_account_id: s.break_glass_account_id })
-            .unwrap_or_default())
-    })
+    let tenant = state.db.tenant_read(scope, |tx| crate::tenants::store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound))?;
+    Ok(SsoSettings { sso_only: tenant.sso_only, break_glass_account_id: tenant.sso_break_glass_account_id })
 }
 
 /// "Nur SSO" needs one break-glass account: an enabled primary tenant admin here.
@@ -382,13 +378,7 @@ pub fn set_settings(state: &AppState, p: &Principal, scope: &TenantScope, input:
         } else if input.sso_only {
             return Err(AppError::invalid("break_glass_account_id", "is required with sso_only: one primary admin keeps the password"));
         }
-        let row = SettingsRow {
-            tenant_id: scope.tenant_id().to_owned(),
-            sso_only: input.sso_only,
-            break_glass_account_id: input.break_glass_account_id.clone(),
-            updated_at: now,
-        };
-        store::save_settings(tx, &row)?;
+        crate::tenants::store::set_sso_only(tx, input.sso_only, input.break_glass_account_id.as_deref(), now)?;
         let event = Event::new(Action::SsoSettingsChanged, "tenant", Some(scope.tenant_id()))
             .detail("sso_only", input.sso_only)
             .detail("break_glass_account_id", input.break_glass_account_id.as_deref());
@@ -400,17 +390,8 @@ pub fn set_settings(state: &AppState, p: &Principal, scope: &TenantScope, input:
 /// Whether a local password may open a session of `account_id` in the tenant: not where
 /// the tenant requires SSO, except for its break-glass admin.
 pub fn password_allowed(state: &AppState, tenant_id: &str, account_id: &str) -> Result<bool, AppError> {
-    let scope = TenantScope::named_by_session(tenant_id.to_owned());
-    let settings = state.db.tenant_read(&scope, |tx| Ok(store::settings(tx)?))?;
-    Ok(match settings {
-        Some(s) if s.sso_only => s.break_glass_account_id.as_deref() == Some(account_id),
-        _ => true,
-    })
-}
-
-/// The break-glass account of a tenant, for the access review.
-pub fn break_glass_account(tx: &mut TenantTx<'_>) -> Result<Option<String>, AppError> {
-    Ok(store::settings(tx)?.filter(|s| s.sso_only).and_then(|s| s.break_glass_account_id))
+    let tenant = crate::tenants::store::find(&mut *state.db.conn()?, tenant_id)?.ok_or(AppError::NotFound)?;
+    Ok(!tenant.sso_only || tenant.sso_break_glass_account_id.as_deref() == Some(account_id))
 }
 
 fn context(origin: &Origin, account_id: Option<&str>) -> AuditContext {

@@ -1,8 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{IdentityRow, LoginRow, ProviderRow, SettingsRow};
-use crate::db::schema::{sso_identities, sso_logins, sso_providers, sso_settings};
+use super::model::{IdentityRow, LoginRow, ProviderRow};
+use crate::db::schema::{sso_identities, sso_logins, sso_providers};
 use crate::db::TenantTx;
 
 pub fn providers(tx: &mut TenantTx<'_>) -> QueryResult<Vec<ProviderRow>> {
@@ -89,18 +89,4 @@ pub fn take_login(tx: &mut TenantTx<'_>, state_hash: &[u8], now: NaiveDateTime) 
     }
     diesel::delete(sso_logins::table.filter(sso_logins::tenant_id.eq(tenant)).filter(sso_logins::expires_at.le(now))).execute(conn)?;
     Ok(row)
-}
-
-pub fn settings(tx: &mut TenantTx<'_>) -> QueryResult<Option<SettingsRow>> {
-    let (conn, tenant) = tx.parts();
-    sso_settings::table.find(tenant).select(SettingsRow::as_select()).first(conn).optional()
-}
-
-pub fn save_settings(tx: &mut TenantTx<'_>, row: &SettingsRow) -> QueryResult<usize> {
-    let (conn, tenant) = tx.parts();
-    let updated = diesel::update(sso_settings::table.find(tenant)).set(row).execute(conn)?;
-    if updated > 0 {
-        return Ok(updated);
-    }
-    diesel::insert_into(sso_settings::table).values(row).execute(conn)
 }

@@ -64,13 +64,9 @@ CREATE TABLE sso_logins (
 );
 
 -- "Nur SSO": local passwords stop working for the tenant's staff, except the one
--- break-glass primary admin. No row: passwords work.
-CREATE TABLE sso_settings (
-    tenant_id TEXT NOT NULL PRIMARY KEY REFERENCES tenants (id),
-    sso_only BOOLEAN NOT NULL,
-    break_glass_account_id TEXT REFERENCES accounts (id),
-    updated_at TIMESTAMP NOT NULL
-);
+-- break-glass primary admin. Beside the tenant's other sign-in rule (mfa_required_for_admins).
+ALTER TABLE tenants ADD COLUMN sso_only BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE tenants ADD COLUMN sso_break_glass_account_id TEXT REFERENCES accounts (id);
 
 -- How a session began: `password`, or the kind and label of the provider.
 ALTER TABLE sessions ADD COLUMN sign_in_method TEXT NOT NULL DEFAULT 'password';
@@ -89,10 +85,5 @@ CREATE POLICY tenant_isolation ON sso_identities
 ALTER TABLE sso_logins ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sso_logins FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON sso_logins
-    USING (tenant_id = current_setting('app.tenant_id', true))
-    WITH CHECK (tenant_id = current_setting('app.tenant_id', true));
-ALTER TABLE sso_settings ENABLE ROW LEVEL SECURITY;
-ALTER TABLE sso_settings FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON sso_settings
     USING (tenant_id = current_setting('app.tenant_id', true))
     WITH CHECK (tenant_id = current_setting('app.tenant_id', true));

@@ -64,13 +64,9 @@ CREATE TABLE sso_logins (
 );
 
 -- "Nur SSO": local passwords stop working for the tenant's staff, except the one
--- break-glass primary admin. No row: passwords work.
-CREATE TABLE sso_settings (
-    tenant_id TEXT NOT NULL PRIMARY KEY REFERENCES tenants (id),
-    sso_only BOOLEAN NOT NULL,
-    break_glass_account_id TEXT REFERENCES accounts (id),
-    updated_at TIMESTAMP NOT NULL
-);
+-- break-glass primary admin. Beside the tenant's other sign-in rule (mfa_required_for_admins).
+ALTER TABLE tenants ADD COLUMN sso_only BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE tenants ADD COLUMN sso_break_glass_account_id TEXT REFERENCES accounts (id);
 
 -- How a session began: `password`, or the kind and label of the provider.
 ALTER TABLE sessions ADD COLUMN sign_in_method TEXT NOT NULL DEFAULT 'password';
