@@ -9,7 +9,7 @@ use std::time::Duration;
 use ldap3::{ldap_escape, LdapConn, LdapConnSettings, Scope, SearchEntry};
 
 use super::model::{Assertion, LdapSettings, ProviderKind, ProviderRow, TestCheck, TestReport};
-use super::service::{self, ldap_settings};
+use super::service::{self, ldap_settings, text};
 use crate::auth::service::{Origin, Principal};
 use crate::db::TenantScope;
 use crate::error::AppError;
@@ -21,16 +21,13 @@ const MAX_GROUPS: usize = 1000;
 /// Active Directory's `userAccountControl` flag of a disabled account.
 const ACCOUNT_DISABLE: u32 = 2;
 
-/// The CA certificates of a PEM text; at least one.
-pub fn ca_roots(pem: &str) -> Result<rustls::RootCertStore, ()> {
+/// The CA certificates of a PEM text; none if it holds no valid certificate.
+pub fn ca_roots(pem: &str) -> Option<rustls::RootCertStore> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in rustls_pemfile::certs(&mut pem.as_bytes()) {
-        roots.add(cert.map_err(|_| ())?).map_err(|_| ())?;
+        roots.add(cert.ok()?).ok()?;
     }
-    if roots.is_empty() {
-        return Err(());
-    }
-    Ok(roots)
+    (!roots.is_empty()).then_some(roots)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +67,7 @@ enum ConnectFailure {
 }
 
 fn connect(settings: &LdapSettings) -> Result<LdapConn, ConnectFailure> {
-    let roots = ca_roots(&settings.ca_certificate).map_err(|()| ConnectFailure::Setup)?;
+    let roots = ca_roots(&settings.ca_certificate).ok_or(ConnectFailure::Setup)?;
     let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(|_| ConnectFailure::Setup)?
@@ -174,10 +171,6 @@ pub fn sign_in(
     let secret = service::secret(state, scope, &provider)?.unwrap_or_default();
     let assertion = authenticate(&settings, &secret, username.trim(), password).map_err(refuse)?;
     service::complete(state, origin, scope, &provider, &assertion, None)
-}
-
-fn text(lang: &str, de: &str, en: &str) -> String {
-    if lang == "en" { en } else { de }.to_owned()
 }
 
 /// "Verbindung testen": TLS handshake with the CA, the service bind, a search in the user base.

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::model::{Assertion, LoginRow, Preset, ProviderKind, ProviderRow, TestCheck, TestReport};
-use super::service::{self, oidc_settings};
+use super::service::{self, oidc_settings, text};
 use super::store;
 use crate::audit;
 use crate::auth::service::{Origin, Principal};
@@ -257,6 +257,7 @@ pub fn start(
 
 /// What the provider sends back to the redirect URI.
 #[derive(Deserialize, Debug, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     pub code: Option<String>,
     pub state: Option<String>,
@@ -379,10 +380,6 @@ fn verify(
     };
     let mfa = claims.auth_method_refs().is_some_and(|amr| amr.iter().any(|m| m.as_str() == "mfa"));
     Ok(Assertion { subject, email, email_verified, groups: groups.unwrap_or_default(), mfa })
-}
-
-fn text(lang: &str, de: &str, en: &str) -> String {
-    if lang == "en" { en } else { de }.to_owned()
 }
 
 /// "Verbindung testen": discovery, the JWKS, the redirect URI and the client's credentials.

@@ -42,6 +42,7 @@ fn binding_cookie(state: &AppState, value: &str) -> Cookie<'static> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LangQuery {
     /// `de` (default) or `en`: the language of the test's messages.
     pub lang: Option<String>,

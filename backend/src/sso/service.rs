@@ -135,7 +135,7 @@ pub fn public_list(state: &AppState, tenant: &Tenant, scope: &TenantScope) -> Re
 
 fn valid_text(field: &'static str, value: &str, max: usize) -> Result<(), AppError> {
     if value.trim().is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
-        return Err(AppError::invalid(field, &format!("must be 1 to {max} characters without control characters")));
+        return Err(AppError::invalid(field, format!("must be 1 to {max} characters without control characters")));
     }
     Ok(())
 }
@@ -153,8 +153,9 @@ fn valid_url(state: &AppState, field: &'static str, value: &str, schemes: &[&str
     let url = url::Url::parse(value).map_err(|_| AppError::invalid(field, "is not a URL"))?;
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     let plain_ok = !state.config.is_prod() && loopback;
-    if !schemes.contains(&url.scheme()) && !(plain_ok && url.scheme() == "http" && schemes.contains(&"https")) {
-        return Err(AppError::invalid(field, &format!("must start with {}", schemes.join(":// or ") + "://")));
+    let allowed = schemes.contains(&url.scheme()) || (plain_ok && url.scheme() == "http" && schemes.contains(&"https"));
+    if !allowed {
+        return Err(AppError::invalid(field, format!("must start with {}", schemes.join(":// or ") + "://")));
     }
     if url.host_str().is_none() || !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
         return Err(AppError::invalid(field, "must name a host, without user, password or fragment"));
@@ -205,7 +206,7 @@ fn settings_json(state: &AppState, input: &ProviderInput) -> Result<String, AppE
             if url.scheme() == "ldap" && !s.starttls {
                 return Err(AppError::invalid("ldap.starttls", "ldap:// needs StartTLS; or use ldaps://"));
             }
-            if s.ca_certificate.len() > 16384 || super::ldap::ca_roots(&s.ca_certificate).is_err() {
+            if s.ca_certificate.len() > 16384 || super::ldap::ca_roots(&s.ca_certificate).is_none() {
                 return Err(AppError::invalid("ldap.ca_certificate", "must be the directory's CA certificate in PEM"));
             }
             valid_text("ldap.bind_dn", &s.bind_dn, 512)?;
@@ -237,7 +238,7 @@ fn settings_json(state: &AppState, input: &ProviderInput) -> Result<String, AppE
 /// Checks mappings, domains and the default role; admin roles only through a mapping.
 fn checked_access(tx: &mut TenantTx<'_>, input: &ProviderInput) -> Result<(), AppError> {
     if input.role_mappings.len() > MAX_MAPPINGS {
-        return Err(AppError::invalid("role_mappings", &format!("at most {MAX_MAPPINGS}")));
+        return Err(AppError::invalid("role_mappings", format!("at most {MAX_MAPPINGS}")));
     }
     for (i, m) in input.role_mappings.iter().enumerate() {
         valid_text("role_mappings.value", &m.value, 512)?;
@@ -247,7 +248,7 @@ fn checked_access(tx: &mut TenantTx<'_>, input: &ProviderInput) -> Result<(), Ap
         }
     }
     if input.jit_domains.len() > MAX_DOMAINS {
-        return Err(AppError::invalid("jit_domains", &format!("at most {MAX_DOMAINS}")));
+        return Err(AppError::invalid("jit_domains", format!("at most {MAX_DOMAINS}")));
     }
     if !input.jit_domains.iter().all(|d| valid_domain(d)) {
         return Err(AppError::invalid("jit_domains", "each must be a domain in lower case, e.g. schule.example"));
@@ -596,6 +597,11 @@ fn apply_mapping(
         }
     }
     Ok(kept > 0 && disabled_at.is_none())
+}
+
+/// A message of "Verbindung testen" in the language asked for (`en`, else German).
+pub fn text(lang: &str, de: &str, en: &str) -> String {
+    if lang == "en" { en } else { de }.to_owned()
 }
 
 /// A new pending sign-in (OIDC): ten minutes, single use.

@@ -252,8 +252,7 @@ async fn acc_7_just_in_time_only_for_listed_domains() {
 async fn acc_7_provider_asserting_a_members_email_takes_no_account_over() {
     let app = app();
     let service = app.service().await;
-    let scope = anwesend::db::TenantScope::named_by_operator(tenant_id(&app));
-    member(&app, &scope, "bob@schule.example", "organiser", None);
+    organiser(&app, "bob@schule.example");
     let op = OpenIdProvider::start(
         &redirect_uri(&app),
         &[OpUser { login: "mallory", sub: "sub-mallory", email: "bob@schule.example", groups: &["leitung"] }],
@@ -371,12 +370,16 @@ fn tenant_id(app: &TestApp) -> String {
     anwesend::tenants::service::find_by_slug(&app.state.db, SLUG).expect("db").expect("tenant").id
 }
 
+/// A member of staff with a password and the organiser role.
+fn organiser(app: &TestApp, email: &str) -> String {
+    member(app, &anwesend::db::TenantScope::named_by_operator(tenant_id(app)), email, "organiser", None)
+}
+
 #[actix_rt::test]
 async fn acc_7_sso_only_blocks_local_passwords_except_the_break_glass_admin() {
     let app = app();
     let service = app.service().await;
-    let scope = anwesend::db::TenantScope::named_by_operator(tenant_id(&app));
-    member(&app, &scope, "bob@schule.example", "organiser", None);
+    organiser(&app, "bob@schule.example");
     let admin = admin(&service).await;
     let (_, me) = {
         let (status, _, body) = call(&service, admin.request("GET", "/api/v1/auth/me")).await;
@@ -507,8 +510,7 @@ async fn acc_7_unreachable_provider_answers_a_clear_error_and_writes_nothing() {
 async fn acc_7_signed_in_member_links_the_provider_once() {
     let app = app();
     let service = app.service().await;
-    let scope = anwesend::db::TenantScope::named_by_operator(tenant_id(&app));
-    member(&app, &scope, "bob@schule.example", "organiser", None);
+    organiser(&app, "bob@schule.example");
     let op = OpenIdProvider::start(
         &redirect_uri(&app),
         &[OpUser { login: "bob", sub: "sub-bob", email: "bob.privat@elsewhere.example", groups: &[] }],
@@ -610,8 +612,7 @@ async fn acc_7_bad_input_to_provider_endpoints_answers_problem_json_and_writes_n
 async fn acc_7_only_primary_admins_manage_providers() {
     let app = app();
     let service = app.service().await;
-    let scope = anwesend::db::TenantScope::named_by_operator(tenant_id(&app));
-    member(&app, &scope, "orga@schule.example", "organiser", None);
+    organiser(&app, "orga@schule.example");
     let orga = sign_in(&service, &sensitive("orga@schule.example")).await;
     for (method, path) in [("GET", "/api/v1/sso/providers"), ("GET", "/api/v1/sso/settings"), ("POST", "/api/v1/sso/providers")] {
         let mut req = orga.request(method, path);

@@ -274,7 +274,7 @@ function ProviderForm({ existing, onSaved, onCancel }: { existing: ProviderView 
     }
   };
 
-  const text = (id: string, label: string, value: string, set: (v: string) => void, extra: { type?: string; hint?: string } = {}) => (
+  const text = (id: string, label: string, value: string, set: (v: string) => void, extra: { type?: string; hint?: string | undefined } = {}) => (
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <input id={id} type={extra.type ?? 'text'} value={value} onChange={(e) => set(e.target.value)} spellCheck={false} data-testid={id} />
