@@ -47,7 +47,6 @@ function SsoScreen({ account }: { account: Account }) {
 
   useEffect(() => {
     if (allowed) void reload();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [allowed]);
 
   if (!allowed) {
