@@ -33,6 +33,7 @@ pub mod privacy;
 pub mod problem;
 pub mod runtime;
 pub mod server;
+pub mod sso;
 pub mod state;
 pub mod tenants;
 pub mod timestamp;

@@ -69,6 +69,15 @@ closed_set! {
         OffboardingStarted = "offboarding_started",
         NotOffboarding = "not_offboarding",
         ExportWindowOpen = "export_window_open",
+        // Single sign-on (TOM ACC-7).
+        /// The tenant requires its providers; a local password does not open it.
+        SsoRequired = "sso_required",
+        /// The provider's answer did not pass the checks, or the sign-in expired or was used.
+        SsoFailed = "sso_failed",
+        /// No account is linked to this identity, and provisioning does not make one.
+        SsoNotLinked = "sso_not_linked",
+        /// The provider or directory did not answer in time.
+        SsoUnavailable = "sso_unavailable",
         // The server itself.
         NotReady = "not_ready",
         Unavailable = "unavailable",

@@ -20,6 +20,10 @@ command -v pcscd >/dev/null 2>&1 || need+=(pcscd)
 dpkg -s vsmartcard-vpcd >/dev/null 2>&1 || need+=(vsmartcard-vpcd)
 # The SMTP sink the tests send mail to (Debian's python3, not a pyenv one: /usr/bin/python3 -m aiosmtpd).
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
+# The directory the LDAP sign-in tests (TOM ACC-7) start on loopback, with its own
+# generated configuration: the package's own database stays unconfigured.
+command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need+=(slapd)
+command -v ldapadd >/dev/null 2>&1 || need+=(ldap-utils)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -28,6 +32,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   log "installing ${need[*]}"
   apt-get update -q
+  echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
 else
   log "build prerequisites present"

@@ -38,6 +38,7 @@ const ParticipantsPage = lazy(() => import('./pages/ParticipantsPage').then((m) 
 const PortalPage = lazy(() => import('./pages/PortalPage').then((m) => ({ default: m.PortalPage })));
 const ProcessingRecordPage = lazy(() => import('./pages/ProcessingRecordPage').then((m) => ({ default: m.ProcessingRecordPage })));
 const RequestsPage = lazy(() => import('./pages/RequestsPage').then((m) => ({ default: m.RequestsPage })));
+const SsoPage = lazy(() => import('./pages/SsoPage').then((m) => ({ default: m.SsoPage })));
 const RetentionPage = lazy(() => import('./pages/RetentionPage').then((m) => ({ default: m.RetentionPage })));
 
 /** Pages with wide tables get a wider layout. */
@@ -86,6 +87,11 @@ function paramRouteFor(path: string): ReactNode | null {
     const id = segment(m[2]);
     return slug && id ? <BookingPage key={`${slug}/${id}`} slug={slug} eventId={id} /> : null;
   }
+  m = /^\/login\/([^/]+)$/.exec(path);
+  if (m) {
+    const slug = segment(m[1]);
+    return slug ? <LoginPage key={slug} tenant={slug} /> : null;
+  }
   m = /^\/p\/([^/]+)\/(login|portal|confirm)$/.exec(path);
   if (m) {
     const slug = segment(m[1]);
@@ -110,6 +116,8 @@ function routeFor(path: string): ReactNode {
       return <RequestsPage />;
     case '/retention':
       return <RetentionPage />;
+    case '/sso':
+      return <SsoPage />;
     case '/processing-record':
       return <ProcessingRecordPage />;
     case '/offboarding':

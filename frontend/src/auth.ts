@@ -1,4 +1,4 @@
-import { api, ApiError, isAbort, requestSignal, setCsrfToken, unwrap } from './api/client';
+import { api, ApiError, isAbort, requestSignal, setCsrfToken, SLOW_REQUEST_TIMEOUT_MS, unwrap } from './api/client';
 import type { components } from './api/schema';
 import { subscribeConnectivity, getConnectivity } from './connectivity';
 import { memoryStore } from './memoryStore';
@@ -155,7 +155,26 @@ export async function signIn(email: string, password: string): Promise<Account> 
     signal: requestSignal(),
     cache: 'no-store',
   }));
-  // A new account (or tenant) must not see what the last one left behind.
+  return adopt(data);
+}
+
+/**
+ * Sign in with the directory user name and password at the tenant's LDAP /
+ * Active Directory provider (TOM ACC-7). Throws ApiError like `signIn`
+ * (424 sso_unavailable when the directory does not answer).
+ */
+export async function signInWithDirectory(tenant: string, provider: string, username: string, password: string): Promise<Account> {
+  const data = unwrap(await api.POST('/api/v1/public/{tenant}/sso/{provider}/ldap', {
+    params: { path: { tenant, provider } },
+    body: { username, password },
+    signal: requestSignal(undefined, SLOW_REQUEST_TIMEOUT_MS),
+    cache: 'no-store',
+  }));
+  return adopt(data);
+}
+
+/** Keeps a new sign-in; a new account (or tenant) must not see what the last one left behind. */
+function adopt(data: Me): Account {
   const previous = memoryGet<Account>(ACCOUNT_KEY);
   if (previous && (previous.account_id !== data.account_id || previous.tenant?.id !== data.tenant?.id)) {
     clearClientState();

@@ -36,6 +36,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { group: 'places', to: '/devices', label: 'nav.devices', permission: 'devices.manage', testId: 'nav-devices' },
   { group: 'places', to: '/locations', label: 'nav.locations', permission: 'locations.read', testId: 'nav-locations' },
   { group: 'team', to: '/members', label: 'nav.members', permission: 'members.read', testId: 'nav-members' },
+  { group: 'team', to: '/sso', label: 'nav.sso', permission: 'sso.manage', testId: 'nav-sso' },
   { group: 'privacy', to: '/audit', label: 'nav.audit', permission: 'audit.read', testId: 'nav-audit' },
   { group: 'privacy', to: '/deletion-log', label: 'nav.deletionLog', permission: 'deletion_log.read', testId: 'nav-deletion-log' },
   { group: 'privacy', to: '/requests', label: 'nav.requests', permission: 'subject_requests.manage', testId: 'nav-requests' },

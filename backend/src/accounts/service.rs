@@ -33,14 +33,23 @@ pub fn new_account(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Account, AppError> {
     password::check_policy(pw, Some(email))?;
+    Ok(Account { password_hash: password::hash(pw, hash_params)?, ..new_passwordless_account(master, email, at) })
+}
+
+/// Stands in the password column of accounts made by single sign-on: not a hash, so no
+/// password ever verifies against it (TOM ACC-7).
+pub const NO_PASSWORD: &str = "!sso";
+
+/// A new account row for a validated email without a local password.
+pub fn new_passwordless_account(master: &MasterKey, email: &str, at: chrono::DateTime<chrono::Utc>) -> Account {
     let keys = master.platform_keys();
     let id = Uuid::now_v7().to_string();
     let now = audit::chain::truncate_to_micros(at.naive_utc());
-    Ok(Account {
+    Account {
         email_ciphertext: keys.encrypt("accounts", "email", &id, email),
         email_index: keys.blind_index("accounts", "email", email),
         id,
-        password_hash: password::hash(pw, hash_params)?,
+        password_hash: NO_PASSWORD.into(),
         is_platform_admin: false,
         disabled_at: None,
         created_at: now,
@@ -52,7 +61,7 @@ pub fn new_account(
         totp_last_step: None,
         factor_failures: 0,
         factor_locked_until: None,
-    })
+    }
 }
 
 /// Creates a platform admin. Reachable only from the server's CLI (AUTHZ-3).

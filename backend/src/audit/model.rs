@@ -111,6 +111,11 @@ actions! {
     TenantKeysDestroyed => "crypto.tenant_keys_destroyed",
     DeletionCertificateIssued => "tenant.deletion_certificate_issued",
     DeletionCertificateDownloaded => "tenant.deletion_certificate_downloaded",
+    SsoProviderCreated => "sso.provider_created",
+    SsoProviderUpdated => "sso.provider_updated",
+    SsoProviderDeleted => "sso.provider_deleted",
+    SsoSettingsChanged => "sso.settings_changed",
+    SsoIdentityLinked => "sso.identity_linked",
 }
 
 impl serde::Serialize for Action {

@@ -65,6 +65,10 @@ pub struct Session {
     pub ip_hash: Option<Vec<u8>>,
     pub ip_key_id: Option<String>,
     pub stage: String,
+    /// `password`, `oidc` or `ldap` (TOM ACC-7).
+    pub sign_in_method: String,
+    /// The provider's label for sessions begun at one.
+    pub sign_in_provider: Option<String>,
 }
 
 /// How far a session has come through sign-in (TOM ACC-6).

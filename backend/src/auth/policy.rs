@@ -64,6 +64,9 @@ closed_set! {
         RetentionManage = "retention.manage",
         /// The tenant's generated processing record (TOM RIGHTS-3; tenant admins).
         ProcessingRecordRead = "processing_record.read",
+        /// Identity providers, their role mappings and "SSO only" (primary tenant admins:
+        /// a mapping can grant admin roles, TOM ACC-7, AUTHZ-3).
+        SsoManage = "sso.manage",
     }
 }
 
@@ -116,7 +119,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
         {
             whole(Some(tenant))
         }
-        AdminRolesGrant | OffboardingStart if primary => whole(Some(tenant)),
+        AdminRolesGrant | OffboardingStart | SsoManage if primary => whole(Some(tenant)),
         OffboardingRead if admin => whole(Some(tenant)),
         CompaniesRead if admin || p.has_role(Role::Organiser) => whole(Some(tenant)),
         LocationsRead if p.roles().iter().any(|r| *r != Role::Participant) => whole(Some(tenant)),

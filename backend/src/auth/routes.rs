@@ -104,6 +104,10 @@ pub struct SessionView {
     /// The day key the client address was hashed under (the address itself is never kept).
     pub ip_key_id: Option<String>,
     pub current: bool,
+    /// How the session began: `password`, `oidc` or `ldap`.
+    pub sign_in_method: String,
+    /// The provider's label, e.g. "Microsoft Entra ID".
+    pub sign_in_provider: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -136,6 +140,8 @@ pub async fn sessions(state: web::Data<AppState>, p: Principal) -> Result<HttpRe
                 created_at: s.created_at,
                 last_seen_at: s.last_seen_at,
                 ip_key_id: s.ip_key_id,
+                sign_in_method: s.sign_in_method,
+                sign_in_provider: s.sign_in_provider,
             })
             .collect(),
     };

@@ -62,7 +62,28 @@ pub struct Principal {
     pub memberships: Vec<Membership>,
     /// Only `Full` sessions pass the `Principal` extractor (TOM ACC-6).
     pub stage: Stage,
+    /// How the session began: a password or a provider (TOM ACC-7).
+    pub method: SignInMethod,
     pub audit: AuditContext,
+}
+
+/// How a session began, kept for its lifetime (and the sessions it is replaced by).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignInMethod {
+    /// `password`, `oidc` or `ldap`.
+    pub kind: String,
+    /// The provider's label, e.g. "Microsoft Entra ID".
+    pub provider: Option<String>,
+}
+
+impl SignInMethod {
+    pub fn password() -> Self {
+        Self { kind: "password".into(), provider: None }
+    }
+
+    fn of(session: &Session) -> Self {
+        Self { kind: session.sign_in_method.clone(), provider: session.sign_in_provider.clone() }
+    }
 }
 
 impl Principal {
@@ -133,7 +154,14 @@ fn context_of(origin: &Origin, account: &Account, memberships: &[Membership]) ->
 }
 
 /// A new session row with a fresh 256-bit token (returned; only its hash is stored).
-fn new_session(state: &AppState, origin: &Origin, account_id: &str, tenant_id: Option<String>, stage: Stage) -> (String, Session) {
+fn new_session(
+    state: &AppState,
+    origin: &Origin,
+    account_id: &str,
+    tenant_id: Option<String>,
+    stage: Stage,
+    method: &SignInMethod,
+) -> (String, Session) {
     let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
     let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
     let session = Session {
@@ -150,6 +178,8 @@ fn new_session(state: &AppState, origin: &Origin, account_id: &str, tenant_id: O
         ip_hash: origin.ip.as_ref().map(|i| i.hash.clone()),
         ip_key_id: origin.ip.as_ref().map(|i| i.key_id.clone()),
         stage: stage.code().to_owned(),
+        sign_in_method: method.kind.clone(),
+        sign_in_provider: method.provider.clone(),
     };
     (token, session)
 }
@@ -186,15 +216,73 @@ pub fn sign_in(state: &AppState, origin: &Origin, email: &str, pw: &str) -> Resu
             return Err(AuthError::InvalidCredentials);
         }
     };
-    let memberships = {
-        let mut conn = state.db.conn()?;
-        memberships_in(&mut conn, &account.id, None)?
-    };
+    let memberships = password_memberships(state, origin, &account)?;
     let stage = initial_stage(state, &account, &memberships)?;
     let tenant_id = memberships.first().map(|m| m.tenant_id.clone());
-    Ok(open_session(state, origin, account, memberships, tenant_id, stage, true, |id| {
+    Ok(open_session(state, origin, account, memberships, tenant_id, stage, true, SignInMethod::password(), |id| {
         Event::new(Action::SignInSucceeded, "session", Some(id)).detail("stage", stage.code())
     })?)
+}
+
+/// The memberships a password opens: those of the first tenant that does not require
+/// single sign-on of this account (TOM ACC-7). Only tenants that do: `sso_required`.
+fn password_memberships(state: &AppState, origin: &Origin, account: &Account) -> Result<Vec<Membership>, AuthError> {
+    let all: Vec<Membership> = store::memberships_of(&mut *state.db.conn()?, &account.id)
+        .map_err(AppError::from)?
+        .into_iter()
+        .filter(|m| m.disabled_at.is_none())
+        .collect();
+    let mut refused = None;
+    for m in &all {
+        if crate::sso::service::password_allowed(state, &m.tenant_id, &account.id)? {
+            return Ok(all.iter().filter(|o| o.tenant_id == m.tenant_id).cloned().collect());
+        }
+        refused.get_or_insert(m.tenant_id.clone());
+    }
+    match refused {
+        Some(tenant_id) if !account.is_platform_admin => {
+            let ctx = context_of(origin, account, &[]);
+            let scope = TenantScope::named_by_session(tenant_id);
+            state.db.tx_in(Some(&scope), |tx| {
+                let event = Event::new(Action::SignInFailed, "account", Some(&account.id))
+                    .detail("reason", "sso_required")
+                    .outcome(Outcome::Denied);
+                audit::record(tx, &ctx, event)?;
+                Ok(())
+            })?;
+            Err(AppError::rule(ProblemCode::SsoRequired, "this organisation signs its staff in through its identity provider").into())
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Opens a session for an account a provider vouched for, in that provider's tenant
+/// (TOM ACC-7). The second factor follows as after a password, unless the tenant's admin
+/// accepts the provider's (`provider_mfa`).
+pub fn sign_in_by_provider(
+    state: &AppState,
+    origin: &Origin,
+    account_id: &str,
+    tenant_id: &str,
+    method: SignInMethod,
+    provider_mfa: bool,
+) -> Result<(String, Principal), AppError> {
+    let (account, memberships) = {
+        let mut conn = state.db.conn()?;
+        let account = accounts::find(&mut conn, account_id)?.ok_or(AppError::NotFound)?;
+        (account, memberships_in(&mut conn, account_id, Some(tenant_id))?)
+    };
+    if account.disabled_at.is_some() || memberships.is_empty() {
+        return Err(AppError::rule(ProblemCode::SsoNotLinked, "the account may not sign in to this tenant"));
+    }
+    let stage = match initial_stage(state, &account, &memberships)? {
+        Stage::Mfa | Stage::Enrol if provider_mfa => Stage::Full,
+        other => other,
+    };
+    let kind = method.kind.clone();
+    open_session(state, origin, account, memberships, Some(tenant_id.to_owned()), stage, true, method, |id| {
+        Event::new(Action::SignInSucceeded, "session", Some(id)).detail("stage", stage.code()).detail("method", kind.as_str())
+    })
 }
 
 /// Creates a session for `account` in `tenant_id` and records `event` (given the new
@@ -208,9 +296,10 @@ fn open_session(
     tenant_id: Option<String>,
     stage: Stage,
     is_sign_in: bool,
+    method: SignInMethod,
     event: impl FnOnce(&str) -> Event,
 ) -> Result<(String, Principal), AppError> {
-    let (token, session) = new_session(state, origin, &account.id, tenant_id.clone(), stage);
+    let (token, session) = new_session(state, origin, &account.id, tenant_id.clone(), stage, &method);
     let ctx = context_of(origin, &account, &memberships);
     let tenant = tenant_id.map(TenantScope::named_by_session);
     state.db.platform_tx(|tx| {
@@ -231,6 +320,7 @@ fn open_session(
         tenant,
         memberships,
         stage,
+        method,
         audit: ctx,
     };
     Ok((token, principal))
@@ -266,6 +356,7 @@ fn rebuild(state: &AppState, origin: &Origin, session: Option<Session>, touch: b
         tenant: session.active_tenant_id.clone().map(TenantScope::named_by_session),
         audit: context_of(origin, &account, &memberships),
         stage: Stage::from_code(&session.stage),
+        method: SignInMethod::of(&session),
         memberships,
     };
     let now = origin.at.naive_utc();
@@ -318,7 +409,7 @@ pub fn replace_session(
         audit::record(tx, &p.audit, Event::new(Action::SessionEnded, "session", Some(&p.session_id)).detail("reason", reason))?;
         Ok(())
     })?;
-    open_session(state, origin, account, memberships, tenant_id, stage, false, |id| event.detail("session_id", id))
+    open_session(state, origin, account, memberships, tenant_id, stage, false, p.method.clone(), |id| event.detail("session_id", id))
 }
 
 /// Moves a signed-in account to another of its tenants (partner admins; TOM SEP-6).
@@ -331,6 +422,9 @@ pub fn switch_tenant(state: &AppState, p: &Principal, origin: &Origin, tenant_id
     };
     if memberships.is_empty() {
         return Err(AppError::NotFound);
+    }
+    if p.method == SignInMethod::password() && !crate::sso::service::password_allowed(state, tenant_id, &p.account_id)? {
+        return Err(AppError::rule(ProblemCode::SsoRequired, "this organisation signs its staff in through its identity provider"));
     }
     let stage = match initial_stage(state, &account, &memberships)? {
         // The second factor was given at sign-in; it holds for the whole session.

@@ -12,6 +12,8 @@ diesel::table! {
         updated_at -> Timestamp,
         mfa_required_for_admins -> Bool,
         booking_consent_text -> Nullable<Text>,
+        sso_only -> Bool,
+        sso_break_glass_account_id -> Nullable<Text>,
     }
 }
 
@@ -99,6 +101,8 @@ diesel::table! {
         ip_hash -> Nullable<Binary>,
         ip_key_id -> Nullable<Text>,
         stage -> Text,
+        sign_in_method -> Text,
+        sign_in_provider -> Nullable<Text>,
     }
 }
 
@@ -507,6 +511,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sso_providers (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        kind -> Text,
+        preset -> Text,
+        name -> Text,
+        enabled -> Bool,
+        settings -> Text,
+        secret_ciphertext -> Nullable<Binary>,
+        role_mappings -> Text,
+        provisioning -> Text,
+        jit_domains -> Text,
+        default_role -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sso_identities (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        provider_id -> Text,
+        subject_index -> Binary,
+        account_id -> Text,
+        managed_roles -> Text,
+        created_at -> Timestamp,
+        last_sign_in_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sso_logins (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        provider_id -> Text,
+        state_hash -> Binary,
+        browser_hash -> Binary,
+        nonce -> Text,
+        pkce_verifier_ciphertext -> Binary,
+        link_account_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     tenant_offboardings,
@@ -543,5 +594,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_taps,
     retention_settings,
     booking_holds,
-    booking_settings
+    booking_settings,
+    sso_providers,
+    sso_identities,
+    sso_logins
 );

@@ -45,6 +45,10 @@ impl ApiError {
         Self { code, detail: None, field: None, retry_after: None }
     }
 
+    pub fn code(&self) -> ProblemCode {
+        self.code
+    }
+
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
@@ -85,7 +89,9 @@ pub fn status(code: ProblemCode) -> StatusCode {
         SignatureMissing | DeviceUnknown | DeviceRevoked | StaleTimestamp | BadNonce | BadSignature | ReplayedNonce => {
             StatusCode::UNAUTHORIZED
         }
-        CsrfFailed | Forbidden => StatusCode::FORBIDDEN,
+        CsrfFailed | Forbidden | SsoRequired | SsoNotLinked => StatusCode::FORBIDDEN,
+        SsoFailed => StatusCode::UNAUTHORIZED,
+        SsoUnavailable => StatusCode::FAILED_DEPENDENCY,
         NotFound | InvitationInvalid | LinkInvalid | EnrolmentInvalid => StatusCode::NOT_FOUND,
         RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Conflict
@@ -151,6 +157,10 @@ fn title(code: ProblemCode) -> &'static str {
         SignatureMissing | DeviceUnknown | DeviceRevoked | StaleTimestamp | BadNonce | BadSignature | ReplayedNonce => {
             "The device request was refused"
         }
+        SsoRequired => "This organisation signs its staff in through its identity provider",
+        SsoFailed => "The sign-in at the identity provider could not be completed",
+        SsoNotLinked => "No account here is linked to this identity",
+        SsoUnavailable => "The identity provider or directory did not answer",
         NotFound => "Not found",
         Conflict => "Conflict",
         TenantReadOnly => "The tenant is being offboarded and is read-only",

@@ -32,6 +32,7 @@ use crate::members::routes as members;
 use crate::offboarding::routes as offboarding;
 use crate::portal::routes as portal;
 use crate::privacy::routes as privacy;
+use crate::sso::routes as sso;
 use crate::state::AppState;
 use crate::tenants::routes as tenant;
 
@@ -159,7 +160,22 @@ pub fn build_app(
                         .service(bookings::book)
                         .service(bookings::confirm)
                         .service(portal::request_link)
-                        .service(portal::redeem),
+                        .service(portal::redeem)
+                        .service(sso::public_list)
+                        .service(sso::callback)
+                        .service(sso::start)
+                        .service(sso::ldap_sign_in),
+                )
+                .service(
+                    api_scope("/sso")
+                        .service(sso::list)
+                        .service(sso::create)
+                        .service(sso::update)
+                        .service(sso::delete)
+                        .service(sso::test)
+                        .service(sso::link)
+                        .service(sso::settings_get)
+                        .service(sso::settings_set),
                 )
                 .service(
                     api_scope("/portal")

@@ -31,6 +31,7 @@ problem_responses! {
     PayloadTooLarge = "413", "The request body is larger than the server accepts";
     UnsupportedMediaType = "415", "The request body must be application/json";
     Unprocessable = "422", "A field is invalid";
+    FailedDependency = "424", "The identity provider or directory did not answer";
     TooManyRequests = "429", "Too many attempts; `Retry-After` says when to try again";
     ServiceUnavailable = "503", "The database does not answer";
 }

@@ -117,6 +117,9 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::privacy::routes::retention_get, crate::privacy::routes::retention_set, crate::privacy::routes::processing_record,
         crate::offboarding::routes::tenant_status, crate::offboarding::routes::tenant_start, crate::offboarding::routes::tenant_archive,
         crate::offboarding::routes::platform_status, crate::offboarding::routes::platform_start, crate::offboarding::routes::platform_certificate,
+        crate::sso::routes::list, crate::sso::routes::create, crate::sso::routes::update, crate::sso::routes::delete, crate::sso::routes::test,
+        crate::sso::routes::link, crate::sso::routes::settings_get, crate::sso::routes::settings_set,
+        crate::sso::routes::public_list, crate::sso::routes::start, crate::sso::routes::callback, crate::sso::routes::ldap_sign_in,
     ),
     modifiers(&CommonAnswers),
     components(schemas(Problem, crate::problem::ProblemCode, crate::auth::policy::Permission, crate::audit::export::ExportFormat)),
@@ -132,6 +135,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         (name = "devices", description = "Check-in devices: enrolment, signed requests, configuration"),
         (name = "attendance", description = "Check-ins, corrections, attendance records and the kiosk feed"),
         (name = "privacy", description = "Requests about personal data, restriction, erasure and retention"),
+        (name = "sso", description = "Staff single sign-on: identity providers (OpenID Connect, Entra ID, LDAP/Active Directory), role mapping, SSO only"),
         (name = "offboarding", description = "Ending a tenant: read-only, export archive, deletion with key destruction, deletion certificate"),
     )
 )]

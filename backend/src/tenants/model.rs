@@ -20,6 +20,10 @@ pub struct Tenant {
     pub mfa_required_for_admins: bool,
     /// The consent text of the booking pages; `None`: the built-in default.
     pub booking_consent_text: Option<String>,
+    /// Staff sign in only through the tenant's identity providers (TOM ACC-7) …
+    pub sso_only: bool,
+    /// … except this primary admin, who keeps the password (break-glass).
+    pub sso_break_glass_account_id: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug)]

@@ -47,6 +47,8 @@ pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant)
         updated_at: now,
         mfa_required_for_admins: false,
         booking_consent_text: None,
+        sso_only: false,
+        sso_break_glass_account_id: None,
     };
     let scope = TenantScope::named_by_operator(tenant.id.clone());
     let created = db.platform_tx(|tx| {

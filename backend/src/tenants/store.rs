@@ -45,6 +45,14 @@ pub fn set_mfa_required(tx: &mut TenantTx<'_>, required: bool, now: chrono::Naiv
     diesel::update(tenants::table.find(id)).set((tenants::mfa_required_for_admins.eq(required), tenants::updated_at.eq(now))).execute(conn)
 }
 
+/// "Nur SSO" and its break-glass account (TOM ACC-7).
+pub fn set_sso_only(tx: &mut TenantTx<'_>, sso_only: bool, break_glass: Option<&str>, now: chrono::NaiveDateTime) -> QueryResult<usize> {
+    let (conn, id) = tx.parts();
+    diesel::update(tenants::table.find(id))
+        .set((tenants::sso_only.eq(sso_only), tenants::sso_break_glass_account_id.eq(break_glass), tenants::updated_at.eq(now)))
+        .execute(conn)
+}
+
 pub fn set_consent_text(tx: &mut TenantTx<'_>, text: &str, now: chrono::NaiveDateTime) -> QueryResult<usize> {
     let (conn, id) = tx.parts();
     diesel::update(tenants::table.find(id)).set((tenants::booking_consent_text.eq(text), tenants::updated_at.eq(now))).execute(conn)

@@ -27,4 +27,5 @@ mod retention;
 mod schema_parity;
 mod separation;
 mod sessions;
+mod sso;
 mod staff;

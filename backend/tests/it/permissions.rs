@@ -181,6 +181,34 @@ fn row(op: &str) -> Option<Row> {
         "retention_get" => r(Some(ADMINS), None, &[200]),
         "retention_set" => r(Some(ADMINS), Some(json!({ "participant_retention_months": 12, "audit_retention_months": 24 })), &[200]),
         "processing_record_get" => r(Some(ADMINS), None, &[200]),
+        // Single sign-on (TOM ACC-7): a mapping can grant admin roles, so primary admins only.
+        "sso_providers_list" | "sso_settings_get" => r(Some(&[Who::PrimaryAdmin]), None, &[200]),
+        "sso_providers_create" => r(
+            Some(&[Who::PrimaryAdmin]),
+            Some(json!({
+                "kind": "oidc", "preset": "generic", "name": "Matrix", "enabled": false, "secret": "matrix secret",
+                "oidc": { "issuer": "https://login.matrix.example", "client_id": "matrix" }, "provisioning": "off",
+            })),
+            &[201],
+        ),
+        "sso_providers_update" => Row {
+            id: Id::UnknownSession,
+            ..r(
+                Some(&[Who::PrimaryAdmin]),
+                Some(json!({
+                    "kind": "oidc", "preset": "generic", "name": "Matrix", "enabled": false,
+                    "oidc": { "issuer": "https://login.matrix.example", "client_id": "matrix" }, "provisioning": "off",
+                })),
+                &[404],
+            )
+        },
+        "sso_providers_delete" | "sso_providers_test" => Row { id: Id::UnknownSession, ..r(Some(&[Who::PrimaryAdmin]), None, &[404]) },
+        "sso_settings_set" => r(Some(&[Who::PrimaryAdmin]), Some(json!({ "sso_only": false })), &[200]),
+        "sso_link_start" => Row { id: Id::UnknownSession, ..r(Some(SIGNED_IN), None, &[404]) },
+        "sso_public_list" => Row { id: Id::PublicEvent, ..r(None, None, &[200]) },
+        "sso_start" => Row { id: Id::PublicEvent, ..r(None, None, &[404]) },
+        "sso_callback" => Row { id: Id::PublicEvent, ..r(None, None, &[303]) },
+        "sso_ldap_sign_in" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "username": "niemand", "password": "falsch" })), &[404]) },
         "participants_restriction" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), Some(json!({ "restricted": true })), &[404]) },
         "participants_export" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
         "participants_correct" => Row {

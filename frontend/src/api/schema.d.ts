@@ -1293,6 +1293,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/{tenant}/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's enabled providers, for its sign-in page. */
+        get: operations["sso_public_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/{tenant}/sso/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the OpenID provider sends the browser back (the redirect URI to register). A GET
+         *     that writes, as the protocol wants: it is bound to the pending sign-in by `state` (once,
+         *     ten minutes) and to the browser by its cookie. Answers with a redirect into the UI: the
+         *     start page signed in, or the tenant's sign-in page with the problem code.
+         */
+        get: operations["sso_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/{tenant}/sso/{provider}/ldap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Signs in with the directory user name and password (LDAP / Active Directory). The same
+         *     limits and the same answer for every wrong input as password sign-in (TOM ACC-4).
+         */
+        post: operations["sso_ldap_sign_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/{tenant}/sso/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Begins sign-in at an OpenID provider: answers where the browser goes, and sets the
+         *     cookie that binds the sign-in to this browser.
+         */
+        post: operations["sso_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/retention": {
         parameters: {
             query?: never;
@@ -1307,6 +1386,116 @@ export interface paths {
          *     audit entries 12–120 months). The next daily run applies them.
          */
         put: operations["retention_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's identity providers; secrets only as `secret_set`. */
+        get: operations["sso_providers_list"];
+        put?: never;
+        /** Adds an identity provider (audited; the secret is encrypted and never answered). */
+        post: operations["sso_providers_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replaces a provider's settings; an absent `secret` keeps the stored one. */
+        put: operations["sso_providers_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers/{id}/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Removes a provider with the identities linked through it (the accounts stay). */
+        post: operations["sso_providers_delete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers/{id}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A signed-in member links their account to a provider of their tenant: the provider's
+         *     flow starts, and its identity is theirs once it completes.
+         */
+        post: operations["sso_link_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * "Verbindung testen": discovery, JWKS, redirect URI and client (OIDC); TLS, service bind
+         *     and user search (LDAP). Each step says in German or English what it found.
+         */
+        post: operations["sso_providers_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** "Nur SSO" and the break-glass admin. */
+        get: operations["sso_settings_get"];
+        /** Requires SSO for the tenant's staff (one primary admin keeps the password); audited. */
+        put: operations["sso_settings_set"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1962,6 +2151,29 @@ export interface components {
             mail_status?: null | components["schemas"]["MailStatus"];
             role: components["schemas"]["Role"];
         };
+        /** @description LDAP / Active Directory settings (no secret). */
+        LdapSettings: {
+            /** @description The service account that searches for users. */
+            bind_dn: string;
+            /** @description The directory's CA certificate (PEM) the server certificate must chain to. */
+            ca_certificate: string;
+            /** @description Where groups are searched; empty: the user base. */
+            group_base_dn?: string;
+            /** @description `{dn}` stands for the user's escaped DN; the preset fills it in when empty. */
+            group_filter?: string;
+            starttls?: boolean;
+            /** @description `ldaps://host:636` or `ldap://host:389` with `starttls`. */
+            url: string;
+            user_base_dn: string;
+            /** @description `{username}` stands for the escaped input; the preset fills it in when empty. */
+            user_filter?: string;
+        };
+        /** @description LDAP sign-in on the tenant's page. */
+        LdapSignIn: {
+            password: string;
+            /** @description The directory user name (`sAMAccountName`, UPN or `uid`). */
+            username: string;
+        };
         LinkRequest: {
             email: string;
             /** @description Language of the mail: `de` (default) or `en`. */
@@ -2167,7 +2379,7 @@ export interface components {
          * @description What a caller may do; `/api/v1/auth/me` lists the ones the server grants.
          * @enum {string}
          */
-        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "retention.manage" | "processing_record.read";
+        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "retention.manage" | "processing_record.read" | "sso.manage";
         PortalBooking: {
             /** Format: date-time */
             cancelled_at?: string | null;
@@ -2190,6 +2402,11 @@ export interface components {
             tenant_name: string;
             tenant_slug: string;
         };
+        /**
+         * @description What the admin started from: the preset fills in the kind's settings.
+         * @enum {string}
+         */
+        Preset: "generic" | "entra" | "active_directory";
         /** @description The body of every error answer. */
         Problem: {
             code: components["schemas"]["ProblemCode"];
@@ -2206,7 +2423,7 @@ export interface components {
          * @description Stable machine-readable code of a problem answer.
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "method_not_allowed" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "not_ready" | "unavailable" | "internal_error";
+        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "method_not_allowed" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "sso_required" | "sso_failed" | "sso_not_linked" | "sso_unavailable" | "not_ready" | "unavailable" | "internal_error";
         /** @description One processing activity. */
         ProcessingActivity: {
             data_categories: components["schemas"]["ProcessingDataCategory"][];
@@ -2269,6 +2486,53 @@ export interface components {
             retention: components["schemas"]["RecordRetention"];
             toms: components["schemas"]["ProcessingMeasure"][];
         };
+        /** @description A provider as the admin writes it. The secret is write-only: absent keeps the stored one. */
+        ProviderInput: {
+            /** @description The role just-in-time accounts get: `organiser` or `instructor`, never an admin role. */
+            default_role?: string | null;
+            enabled: boolean;
+            jit_domains?: string[];
+            kind: components["schemas"]["ProviderKind"];
+            ldap?: null | components["schemas"]["LdapSettings"];
+            /** @description The sign-in button's label, e.g. "Mit Microsoft anmelden". */
+            name: string;
+            oidc?: null | components["schemas"]["OidcSettings"];
+            preset: components["schemas"]["Preset"];
+            provisioning: components["schemas"]["Provisioning"];
+            role_mappings?: components["schemas"]["RoleMapping"][];
+            /** @description Client secret (OIDC) or the service account's password (LDAP). */
+            secret?: string | null;
+        };
+        /**
+         * @description The protocol of an identity provider.
+         * @enum {string}
+         */
+        ProviderKind: "oidc" | "ldap";
+        ProviderList: {
+            providers: components["schemas"]["ProviderView"][];
+        };
+        /** @description A provider as the admin reads it: never the secret, only whether one is set. */
+        ProviderView: {
+            default_role?: string | null;
+            enabled: boolean;
+            id: string;
+            jit_domains: string[];
+            kind: components["schemas"]["ProviderKind"];
+            ldap?: null | components["schemas"]["LdapSettings"];
+            name: string;
+            oidc?: null | components["schemas"]["OidcSettings"];
+            preset: components["schemas"]["Preset"];
+            provisioning: components["schemas"]["Provisioning"];
+            /** @description OIDC: the redirect URI to register at the provider. */
+            redirect_uri?: string | null;
+            role_mappings: components["schemas"]["RoleMapping"][];
+            secret_set: boolean;
+        };
+        /**
+         * @description Who may sign in through a provider.
+         * @enum {string}
+         */
+        Provisioning: "off" | "jit";
         /** @description What the public booking page shows: no staff ids, no other bookings. */
         PublicEvent: {
             /** Format: date-time */
@@ -2291,6 +2555,18 @@ export interface components {
             tenant_name: string;
             title: string;
             waiting_list: boolean;
+        };
+        /** @description What the sign-in page shows for a tenant: its enabled providers. */
+        PublicProvider: {
+            id: string;
+            kind: components["schemas"]["ProviderKind"];
+            name: string;
+            preset: components["schemas"]["Preset"];
+        };
+        PublicProviders: {
+            providers: components["schemas"]["PublicProvider"][];
+            /** @description Local passwords work only for the break-glass admin. */
+            sso_only: boolean;
         };
         QrCode: {
             /** @description `size` strings of `size` characters: `1` dark, `0` light. */
@@ -2474,6 +2750,16 @@ export interface components {
             /** @description `tenant_admin`, `company_admin`, `organiser` or `instructor`. */
             role: string;
         };
+        /** @description One claim value (OIDC `groups`/`roles`, Entra app roles) or LDAP group DN → one role. */
+        RoleMapping: {
+            /** @description Required for `company_admin`. */
+            company_id?: string | null;
+            /** @description Optional for `instructor`. */
+            course_id?: string | null;
+            /** @description `tenant_admin`, `company_admin`, `organiser` or `instructor`. */
+            role: string;
+            value: string;
+        };
         SecuritySettings: {
             /**
              * Format: int32
@@ -2516,10 +2802,24 @@ export interface components {
             ip_key_id?: string | null;
             /** Format: date-time */
             last_seen_at: string;
+            /** @description How the session began: `password`, `oidc` or `ldap`. */
+            sign_in_method: string;
+            /** @description The provider's label, e.g. "Microsoft Entra ID". */
+            sign_in_provider?: string | null;
         };
         SetRoles: {
             /** @description The complete new set; empty removes the account from the tenant. */
             roles: components["schemas"]["RoleAssignment"][];
+        };
+        /** @description Begins the provider's flow: the browser goes to `authorize_url`. */
+        SignInStart: {
+            authorize_url: string;
+        };
+        /** @description "Nur SSO" and the one account that keeps its password. */
+        SsoSettings: {
+            /** @description A primary tenant admin of this tenant; required for `sso_only`. */
+            break_glass_account_id?: string | null;
+            sso_only: boolean;
         };
         /**
          * @description How far a session has come through sign-in (TOM ACC-6).
@@ -2606,6 +2906,18 @@ export interface components {
          * @enum {string}
          */
         TenantStatus: "active" | "read_only" | "offboarded";
+        /** @description One step of "Verbindung testen". */
+        TestCheck: {
+            /** @description `discovery`, `jwks`, `redirect_uri` (OIDC); `tls`, `service_bind`, `user_search` (LDAP). */
+            check: string;
+            /** @description What was found, in the language asked for. */
+            message: string;
+            ok: boolean;
+        };
+        TestReport: {
+            checks: components["schemas"]["TestCheck"][];
+            ok: boolean;
+        };
         TokenRequest: {
             token: string;
         };
@@ -8062,6 +8374,300 @@ export interface operations {
             };
         };
     };
+    sso_public_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicProviders"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_callback: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+                /** @description RFC 9207: the issuer that answers; checked where sent. */
+                iss?: string;
+                error?: string;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the UI: signed in (the session cookie is set), or `#/login/{tenant}?sso_error=<code>` */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_ldap_sign_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LdapSignIn"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the session cookie is set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The identity provider or directory did not answer */
+            424: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInStart"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The identity provider or directory did not answer */
+            424: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     retention_get: {
         parameters: {
             query?: never;
@@ -8118,6 +8724,557 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RetentionView"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_providers_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderList"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_providers_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderView"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_providers_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderView"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_providers_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_link_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInStart"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The identity provider or directory did not answer */
+            424: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_providers_test: {
+        parameters: {
+            query?: {
+                /** @description `de` (default) or `en`: the language of the test's messages. */
+                lang?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestReport"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoSettings"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_settings_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SsoSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoSettings"];
                 };
             };
             /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */

@@ -1,8 +1,10 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
-import { homeFor, sessionEnded, signIn, signOut, submitSecondFactor, useAuth, type Account } from '../auth';
+import { publicProviders, startSignIn, type PublicProvider } from '../api/sso';
+import { homeFor, sessionEnded, signIn, signInWithDirectory, signOut, submitSecondFactor, useAuth, type Account } from '../auth';
 import { FormField } from '../components/FormField';
 import { useI18n } from '../i18n';
+import type { ProblemCode } from '../i18n/types';
 import { href, navigate, useHashLocation } from '../router';
 
 /** Only same-app routes are accepted as `next` (no `//host`, no URLs). */
@@ -22,10 +24,15 @@ type LoginError =
   | { kind: 'rate-limited'; seconds: number | null }
   | { kind: 'unreachable' }
   | { kind: 'expired' }
+  | { kind: 'problem'; code: ProblemCode }
   | { kind: 'generic'; detail: string | null };
+
+/** Problems of single sign-on that the page explains in their own words (TOM ACC-7). */
+const SSO_PROBLEMS: ReadonlySet<string> = new Set(['sso_required', 'sso_failed', 'sso_not_linked', 'sso_unavailable']);
 
 function classify(err: unknown): LoginError {
   if (err instanceof ApiError) {
+    if (err.code && SSO_PROBLEMS.has(err.code)) return { kind: 'problem', code: err.code };
     if (err.status === 401 || err.code === 'invalid_credentials') return { kind: 'invalid' };
     if (err.status === 429 || err.code === 'rate_limited') return { kind: 'rate-limited', seconds: err.retryAfter };
     if (err.status === 502 || err.status === 503 || err.status === 504) return { kind: 'unreachable' };
@@ -34,14 +41,45 @@ function classify(err: unknown): LoginError {
   return { kind: 'unreachable' };
 }
 
-export function LoginPage() {
+/**
+ * Staff sign-in. On a tenant's own sign-in link (`#/login/{tenant}`) the
+ * tenant's identity providers come first: a button per OpenID provider and
+ * the directory form for LDAP (TOM ACC-7); a provider's refusal comes back as
+ * `?sso_error=<code>`.
+ */
+export function LoginPage({ tenant }: { tenant?: string }) {
   const { t } = useI18n();
   const auth = useAuth();
   const { query } = useHashLocation();
   const next = query.get('next');
+  const ssoError = query.get('sso_error');
   const [email, setEmail] = useState('');
   const [submitting, setSubmitting] = useState(false);
-  const [error, setError] = useState<LoginError | null>(null);
+  const [error, setError] = useState<LoginError | null>(
+    ssoError && SSO_PROBLEMS.has(ssoError) ? { kind: 'problem', code: ssoError as ProblemCode } : ssoError ? { kind: 'generic', detail: null } : null,
+  );
+  const [providers, setProviders] = useState<PublicProvider[]>([]);
+
+  useEffect(() => {
+    if (!tenant) return;
+    const controller = new AbortController();
+    publicProviders(tenant, controller.signal)
+      .then((list) => setProviders(list.providers))
+      .catch(() => setProviders([]));
+    return () => controller.abort();
+  }, [tenant]);
+
+  const withProvider = async (provider: PublicProvider) => {
+    if (!tenant || submitting) return;
+    setSubmitting(true);
+    setError(null);
+    try {
+      window.location.assign(await startSignIn(tenant, provider.id));
+    } catch (err) {
+      setError(classify(err));
+      setSubmitting(false);
+    }
+  };
   const passwordRef = useRef<HTMLInputElement>(null);
   const errorId = useId();
 
@@ -91,11 +129,16 @@ export function LoginPage() {
       case 'expired':
         message = t('login.mfa.error.expired');
         break;
+      case 'problem':
+        message = t(`problem.${error.code}`);
+        break;
       case 'generic':
         message = t('login.error.generic');
         break;
     }
   }
+  const oidc = providers.filter((p) => p.kind === 'oidc');
+  const directory = providers.find((p) => p.kind === 'ldap');
 
   if (auth.status === 'signed-in' && auth.account.stage === 'mfa') {
     return <SecondFactorStep account={auth.account} next={next} onExpired={() => setError({ kind: 'expired' })} />;
@@ -110,6 +153,33 @@ export function LoginPage() {
           {message}
         </p>
       ) : null}
+      {oidc.length > 0 ? (
+        <div className="form__actions" data-testid="sso-providers">
+          {oidc.map((p) => (
+            <button
+              key={p.id}
+              type="button"
+              className="button button--primary"
+              disabled={submitting}
+              onClick={() => void withProvider(p)}
+              data-testid="sso-provider"
+            >
+              {p.name}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      {tenant && directory ? (
+        <DirectoryForm
+          tenant={tenant}
+          provider={directory}
+          onSignedIn={(account) => {
+            if (account.stage !== 'mfa') navigate(targetFor(account, next), { replace: true });
+          }}
+          onError={(err) => setError(classify(err))}
+        />
+      ) : null}
+      {providers.length > 0 ? <h2>{t('login.sso.local')}</h2> : null}
       <form
         className="form"
         method="post"
@@ -261,5 +331,77 @@ function SecondFactorStep({ account, next, onExpired }: { account: Account; next
         </div>
       </form>
     </section>
+  );
+}
+
+/** LDAP / Active Directory: the directory user name and password (TOM ACC-7). */
+function DirectoryForm({
+  tenant,
+  provider,
+  onSignedIn,
+  onError,
+}: {
+  tenant: string;
+  provider: PublicProvider;
+  onSignedIn: (account: Account) => void;
+  onError: (err: unknown) => void;
+}) {
+  const { t } = useI18n();
+  const [username, setUsername] = useState('');
+  const [submitting, setSubmitting] = useState(false);
+  const passwordRef = useRef<HTMLInputElement>(null);
+
+  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const input = passwordRef.current;
+    if (!input || submitting) return;
+    const password = input.value;
+    input.value = '';
+    setSubmitting(true);
+    try {
+      onSignedIn(await signInWithDirectory(tenant, provider.id, username.trim(), password));
+    } catch (err) {
+      onError(err);
+      input.focus();
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <form className="form" method="post" onSubmit={(event) => void onSubmit(event)} data-testid="sso-directory">
+      <h2>{provider.name}</h2>
+      <div className="field">
+        <label htmlFor="directory-username">{t('login.sso.username')}</label>
+        <input
+          id="directory-username"
+          name="username"
+          autoComplete="username"
+          spellCheck={false}
+          autoCapitalize="off"
+          required
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          data-testid="sso-directory-username"
+        />
+      </div>
+      <div className="field">
+        <label htmlFor="directory-password">{t('login.password')}</label>
+        <input
+          id="directory-password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          ref={passwordRef}
+          data-testid="sso-directory-password"
+        />
+      </div>
+      <div className="form__actions">
+        <button type="submit" className="button button--primary" disabled={submitting} data-testid="sso-directory-submit">
+          {submitting ? t('login.submitting') : t('login.submit')}
+        </button>
+      </div>
+    </form>
   );
 }

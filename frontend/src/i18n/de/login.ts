@@ -6,6 +6,8 @@ export const login = {
   'login.password': 'Passwort',
   'login.submit': 'Anmelden',
   'login.submitting': 'Anmeldung läuft …',
+  'login.sso.local': 'Oder mit E-Mail und Passwort',
+  'login.sso.username': 'Benutzername',
   'login.error.invalid': 'E-Mail oder Passwort falsch.',
   'login.error.rateLimited': 'Zu viele Versuche, bitte in {seconds} s erneut versuchen.',
   'login.error.rateLimitedLater': 'Zu viele Versuche, bitte später erneut versuchen.',

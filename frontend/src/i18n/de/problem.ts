@@ -71,6 +71,14 @@ export const problem = {
   'problem.offboarding_started': 'Das Vertragsende wurde bereits gestartet.',
   'problem.not_offboarding': 'Das Vertragsende ist nicht gestartet.',
   'problem.export_window_open': 'Das geht erst, wenn die 30 Tage für den Export vorbei sind.',
+  'problem.sso_required':
+    'Ihre Organisation meldet ihr Personal über ihren Anmeldedienst an. Bitte nutzen Sie die Schaltfläche Ihres Anbieters.',
+  'problem.sso_failed':
+    'Die Anmeldung beim Anbieter konnte nicht abgeschlossen werden (abgelaufen, schon benutzt oder ungültige Antwort). Bitte versuchen Sie es noch einmal.',
+  'problem.sso_not_linked':
+    'Zu diesem Konto beim Anbieter gibt es hier keinen Zugang. Bitten Sie Ihre Administration um eine Einladung.',
+  'problem.sso_unavailable':
+    'Der Anmeldedienst Ihrer Organisation antwortet gerade nicht. Bitte versuchen Sie es später noch einmal.',
 
   'problem.not_ready': 'Der Server startet gerade. Bitte versuchen Sie es gleich noch einmal.',
   'problem.unavailable': 'Der Server ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.',

@@ -12,7 +12,8 @@ import { privacy } from './privacy';
 import { problem } from './problem';
 import { organiser } from './organiser';
 import { shell } from './shell';
+import { sso } from './sso';
 
 // English dictionary, one file per namespace like ../de/ (each typed against
 // its German file). Typed as Messages: every namespace must be here.
-export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...organiser, ...problem };
+export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...organiser, ...sso, ...problem };

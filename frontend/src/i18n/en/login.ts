@@ -9,6 +9,8 @@ export const login: Translation<typeof de> = {
   'login.password': 'Password',
   'login.submit': 'Sign in',
   'login.submitting': 'Signing in …',
+  'login.sso.local': 'Or with email and password',
+  'login.sso.username': 'User name',
   'login.error.invalid': 'Wrong email or password.',
   'login.error.rateLimited': 'Too many attempts, please try again in {seconds} s.',
   'login.error.rateLimitedLater': 'Too many attempts, please try again later.',

@@ -67,6 +67,12 @@ export const problem: Translation<typeof de> & ProblemTexts = {
   'problem.not_offboarding': 'The end of contract has not been started.',
   'problem.export_window_open': 'This is only possible once the 30 days for the export are over.',
 
+  'problem.sso_required': 'Your organisation signs its staff in through its identity provider. Please use your provider\'s button.',
+  'problem.sso_failed':
+    'The sign-in at the provider could not be completed (expired, already used or an invalid answer). Please try again.',
+  'problem.sso_not_linked': 'No access here belongs to this account at the provider. Please ask your administrator for an invitation.',
+  'problem.sso_unavailable': 'Your organisation\'s sign-in service is not answering right now. Please try again later.',
+
   'problem.not_ready': 'The server is starting. Please try again in a moment.',
   'problem.unavailable': 'The server cannot be reached right now. Please try again shortly.',
   'problem.internal_error': 'An error occurred on the server. Please try again later.',

@@ -1,0 +1,281 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::{sso_identities, sso_logins, sso_providers};
+
+closed_set! {
+    /// The protocol of an identity provider.
+    pub enum ProviderKind {
+        Oidc = "oidc",
+        Ldap = "ldap",
+    }
+}
+
+closed_set! {
+    /// What the admin started from: the preset fills in the kind's settings.
+    pub enum Preset {
+        Generic = "generic",
+        /// Microsoft Entra ID (OpenID Connect); asks only for the directory (tenant) id.
+        Entra = "entra",
+        /// Active Directory (LDAP): `sAMAccountName`/UPN, disabled accounts, nested groups.
+        ActiveDirectory = "active_directory",
+    }
+}
+
+closed_set! {
+    /// Who may sign in through a provider.
+    pub enum Provisioning {
+        /// Only accounts linked to the provider (a member who completed its flow once).
+        Off = "off",
+        /// Also new accounts for verified addresses of the listed domains, with the default role.
+        Jit = "jit",
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone)]
+#[diesel(table_name = sso_providers)]
+#[diesel(treat_none_as_null = true)]
+pub struct ProviderRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub kind: String,
+    pub preset: String,
+    pub name: String,
+    pub enabled: bool,
+    /// `OidcSettings` or `LdapSettings` as JSON.
+    pub settings: String,
+    /// The client secret or bind password, encrypted with the tenant's data key.
+    pub secret_ciphertext: Option<Vec<u8>>,
+    /// `Vec<RoleMapping>` as JSON.
+    pub role_mappings: String,
+    pub provisioning: String,
+    /// `Vec<String>` as JSON.
+    pub jit_domains: String,
+    pub default_role: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = sso_identities)]
+pub struct IdentityRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub provider_id: String,
+    /// Keyed hash of the provider's stable subject (issuer and `sub`; Entra `tid`/`oid`).
+    pub subject_index: Vec<u8>,
+    pub account_id: String,
+    /// `Vec<RoleMapping>` (without `value`) the mapping granted, as JSON.
+    pub managed_roles: String,
+    pub created_at: NaiveDateTime,
+    pub last_sign_in_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = sso_logins)]
+pub struct LoginRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub provider_id: String,
+    pub state_hash: Vec<u8>,
+    pub browser_hash: Vec<u8>,
+    pub nonce: String,
+    pub pkce_verifier_ciphertext: Vec<u8>,
+    pub link_account_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+/// OpenID Connect settings (no secret).
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSettings {
+    /// The issuer URL (`https://…`); for the Entra preset made from `directory_id`.
+    #[serde(default)]
+    #[schema(max_length = 512)]
+    pub issuer: String,
+    #[schema(max_length = 256)]
+    pub client_id: String,
+    /// Entra preset: the directory (tenant) id, a UUID.
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub directory_id: Option<String>,
+    /// The admin trusts the provider's `amr` for the second factor ("Zweiter Faktor beim Anbieter").
+    #[serde(default)]
+    pub accept_provider_mfa: bool,
+}
+
+/// LDAP / Active Directory settings (no secret).
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LdapSettings {
+    /// `ldaps://host:636` or `ldap://host:389` with `starttls`.
+    #[schema(max_length = 512)]
+    pub url: String,
+    #[serde(default)]
+    pub starttls: bool,
+    /// The directory's CA certificate (PEM) the server certificate must chain to.
+    #[schema(max_length = 16384)]
+    pub ca_certificate: String,
+    /// The service account that searches for users.
+    #[schema(max_length = 512)]
+    pub bind_dn: String,
+    #[schema(max_length = 512)]
+    pub user_base_dn: String,
+    /// `{username}` stands for the escaped input; the preset fills it in when empty.
+    #[serde(default)]
+    #[schema(max_length = 1024)]
+    pub user_filter: String,
+    /// Where groups are searched; empty: the user base.
+    #[serde(default)]
+    #[schema(max_length = 512)]
+    pub group_base_dn: String,
+    /// `{dn}` stands for the user's escaped DN; the preset fills it in when empty.
+    #[serde(default)]
+    #[schema(max_length = 1024)]
+    pub group_filter: String,
+}
+
+/// One claim value (OIDC `groups`/`roles`, Entra app roles) or LDAP group DN → one role.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RoleMapping {
+    #[schema(max_length = 512)]
+    pub value: String,
+    /// `tenant_admin`, `company_admin`, `organiser` or `instructor`.
+    #[schema(max_length = 32)]
+    pub role: String,
+    /// Required for `company_admin`.
+    #[serde(default)]
+    pub company_id: Option<String>,
+    /// Optional for `instructor`.
+    #[serde(default)]
+    pub course_id: Option<String>,
+}
+
+/// A provider as the admin writes it. The secret is write-only: absent keeps the stored one.
+#[derive(Deserialize, ToSchema, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderInput {
+    pub kind: ProviderKind,
+    pub preset: Preset,
+    /// The sign-in button's label, e.g. "Mit Microsoft anmelden".
+    #[schema(max_length = 80)]
+    pub name: String,
+    pub enabled: bool,
+    #[serde(default)]
+    pub oidc: Option<OidcSettings>,
+    #[serde(default)]
+    pub ldap: Option<LdapSettings>,
+    /// Client secret (OIDC) or the service account's password (LDAP).
+    #[serde(default)]
+    #[schema(max_length = 1024)]
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub role_mappings: Vec<RoleMapping>,
+    pub provisioning: Provisioning,
+    #[serde(default)]
+    pub jit_domains: Vec<String>,
+    /// The role just-in-time accounts get: `organiser` or `instructor`, never an admin role.
+    #[serde(default)]
+    pub default_role: Option<String>,
+}
+
+/// A provider as the admin reads it: never the secret, only whether one is set.
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct ProviderView {
+    pub id: String,
+    pub kind: ProviderKind,
+    pub preset: Preset,
+    pub name: String,
+    pub enabled: bool,
+    pub oidc: Option<OidcSettings>,
+    pub ldap: Option<LdapSettings>,
+    pub secret_set: bool,
+    pub role_mappings: Vec<RoleMapping>,
+    pub provisioning: Provisioning,
+    pub jit_domains: Vec<String>,
+    pub default_role: Option<String>,
+    /// OIDC: the redirect URI to register at the provider.
+    pub redirect_uri: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProviderList {
+    pub providers: Vec<ProviderView>,
+}
+
+/// What the sign-in page shows for a tenant: its enabled providers.
+#[derive(Serialize, ToSchema)]
+pub struct PublicProvider {
+    pub id: String,
+    pub kind: ProviderKind,
+    pub preset: Preset,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicProviders {
+    pub providers: Vec<PublicProvider>,
+    /// Local passwords work only for the break-glass admin.
+    pub sso_only: bool,
+}
+
+/// "Nur SSO" and the one account that keeps its password.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SsoSettings {
+    pub sso_only: bool,
+    /// A primary tenant admin of this tenant; required for `sso_only`.
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub break_glass_account_id: Option<String>,
+}
+
+/// One step of "Verbindung testen".
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct TestCheck {
+    /// `discovery`, `jwks`, `redirect_uri` (OIDC); `tls`, `service_bind`, `user_search` (LDAP).
+    pub check: String,
+    pub ok: bool,
+    /// What was found, in the language asked for.
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct TestReport {
+    pub ok: bool,
+    pub checks: Vec<TestCheck>,
+}
+
+/// Begins the provider's flow: the browser goes to `authorize_url`.
+#[derive(Serialize, ToSchema)]
+pub struct SignInStart {
+    pub authorize_url: String,
+}
+
+/// LDAP sign-in on the tenant's page.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LdapSignIn {
+    /// The directory user name (`sAMAccountName`, UPN or `uid`).
+    #[schema(max_length = 256)]
+    pub username: String,
+    #[schema(max_length = 1024)]
+    pub password: String,
+}
+
+/// What a provider asserted about the person, after its checks passed.
+#[derive(Debug, Clone)]
+pub struct Assertion {
+    /// The stable subject: issuer and `sub`, Entra `tid` and `oid`, or the directory entry.
+    pub subject: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    /// Claim values or group DNs, matched against the role mapping.
+    pub groups: Vec<String>,
+    /// The provider says it checked a second factor (`amr`).
+    pub mfa: bool,
+}

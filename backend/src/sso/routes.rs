@@ -1,0 +1,260 @@
+//! `/api/v1/sso` (primary tenant admins: providers, role mappings, "SSO only") and the
+//! tenant's public sign-in routes under `/api/v1/public/{tenant}/sso` (TOM ACC-7).
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::model::{
+    LdapSignIn, ProviderInput, ProviderKind, ProviderList, ProviderView, PublicProviders, SignInStart, SsoSettings, TestReport,
+};
+use super::oidc::CallbackQuery;
+use super::{ldap, oidc, service};
+use crate::auth::model::Me;
+use crate::auth::policy::Permission;
+use crate::auth::principal::{session_cookie, RequestFacts};
+use crate::auth::service::{me, Principal};
+use crate::http::call::{public_in_tenant, staff};
+use crate::http::{problems, ApiError};
+use crate::problem::ProblemCode;
+use crate::state::AppState;
+use crate::AppError;
+
+/// The cookie that binds a begun sign-in to the browser that began it. `Lax`: the
+/// provider sends the browser back with a top-level GET from its own site.
+fn binding_cookie_name(state: &AppState) -> &'static str {
+    if state.config.public_url.starts_with("https://") {
+        "__Host-anwesend_sso"
+    } else {
+        "anwesend_sso"
+    }
+}
+
+fn binding_cookie(state: &AppState, value: &str) -> Cookie<'static> {
+    Cookie::build(binding_cookie_name(state), value.to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(state.config.public_url.starts_with("https://"))
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::minutes(service::LOGIN_TTL_MINUTES))
+        .finish()
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LangQuery {
+    /// `de` (default) or `en`: the language of the test's messages.
+    pub lang: Option<String>,
+}
+
+/// The tenant's identity providers; secrets only as `secret_set`.
+#[utoipa::path(get, path = "/api/v1/sso/providers", operation_id = "sso_providers_list", tag = "sso", responses(
+    (status = 200, body = ProviderList),
+))]
+#[get("/providers")]
+pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
+    let providers = staff(state, p, Permission::SsoManage, |state, _, scope| service::list(state, scope)).await?;
+    Ok(HttpResponse::Ok().json(ProviderList { providers }))
+}
+
+/// Adds an identity provider (audited; the secret is encrypted and never answered).
+#[utoipa::path(post, path = "/api/v1/sso/providers", operation_id = "sso_providers_create", tag = "sso", request_body = ProviderInput, responses(
+    (status = 201, body = ProviderView),
+))]
+#[post("/providers")]
+pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<ProviderInput>) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    let view = staff(state, p, Permission::SsoManage, move |state, p, scope| service::save(state, p, scope, None, &input)).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Replaces a provider's settings; an absent `secret` keeps the stored one.
+#[utoipa::path(put, path = "/api/v1/sso/providers/{id}", operation_id = "sso_providers_update", tag = "sso", request_body = ProviderInput, params(("id" = String, Path)), responses(
+    (status = 200, body = ProviderView),
+))]
+#[put("/providers/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<ProviderInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    let view = staff(state, p, Permission::SsoManage, move |state, p, scope| service::save(state, p, scope, Some(&id), &input)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Removes a provider with the identities linked through it (the accounts stay).
+#[utoipa::path(post, path = "/api/v1/sso/providers/{id}/delete", operation_id = "sso_providers_delete", tag = "sso", params(("id" = String, Path)), responses(
+    (status = 204),
+))]
+#[post("/providers/{id}/delete")]
+pub async fn delete(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    staff(state, p, Permission::SsoManage, move |state, p, scope| service::delete(state, p, scope, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// "Verbindung testen": discovery, JWKS, redirect URI and client (OIDC); TLS, service bind
+/// and user search (LDAP). Each step says in German or English what it found.
+#[utoipa::path(post, path = "/api/v1/sso/providers/{id}/test", operation_id = "sso_providers_test", tag = "sso", params(("id" = String, Path), LangQuery), responses(
+    (status = 200, body = TestReport),
+))]
+#[post("/providers/{id}/test")]
+pub async fn test(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    q: web::Query<LangQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = if q.lang.as_deref() == Some("en") { "en" } else { "de" };
+    let report = staff(state, p, Permission::SsoManage, move |state, _, scope| {
+        let provider = service::one(state, scope, &id)?;
+        match ProviderKind::from_stored(&provider.kind)? {
+            ProviderKind::Oidc => {
+                let slug = crate::tenants::store::find(&mut *state.db.conn()?, scope.tenant_id())?.ok_or(AppError::NotFound)?.slug;
+                oidc::test(state, scope, &provider, &service::redirect_uri(state, &slug), lang)
+            }
+            ProviderKind::Ldap => ldap::test(state, scope, &provider, lang),
+        }
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// "Nur SSO" and the break-glass admin.
+#[utoipa::path(get, path = "/api/v1/sso/settings", operation_id = "sso_settings_get", tag = "sso", responses(
+    (status = 200, body = SsoSettings),
+))]
+#[get("/settings")]
+pub async fn settings_get(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
+    let settings = staff(state, p, Permission::SsoManage, |state, _, scope| service::settings(state, scope)).await?;
+    Ok(HttpResponse::Ok().json(settings))
+}
+
+/// Requires SSO for the tenant's staff (one primary admin keeps the password); audited.
+#[utoipa::path(put, path = "/api/v1/sso/settings", operation_id = "sso_settings_set", tag = "sso", request_body = SsoSettings, responses(
+    (status = 200, body = SsoSettings),
+))]
+#[put("/settings")]
+pub async fn settings_set(state: web::Data<AppState>, p: Principal, body: web::Json<SsoSettings>) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    let settings = staff(state, p, Permission::SsoManage, move |state, p, scope| service::set_settings(state, p, scope, &input)).await?;
+    Ok(HttpResponse::Ok().json(settings))
+}
+
+/// A signed-in member links their account to a provider of their tenant: the provider's
+/// flow starts, and its identity is theirs once it completes.
+#[utoipa::path(post, path = "/api/v1/sso/providers/{id}/link", operation_id = "sso_link_start", tag = "sso", params(("id" = String, Path)), responses(
+    (status = 200, body = SignInStart),
+    problems::FailedDependency,
+))]
+#[post("/providers/{id}/link")]
+pub async fn link(req: HttpRequest, state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let facts = RequestFacts::of(&req)?;
+    let shared = state.clone().into_inner();
+    let (url, browser) = web::block(move || -> Result<(String, String), ApiError> {
+        let scope = p.tenant.clone().ok_or_else(ApiError::not_found)?;
+        let slug = crate::tenants::store::find(&mut *shared.db.conn()?, scope.tenant_id())
+            .map_err(AppError::from)?
+            .ok_or(AppError::NotFound)?
+            .slug;
+        let origin = facts.origin(&shared)?;
+        Ok(oidc::start(&shared, &origin, &scope, &id, &service::redirect_uri(&shared, &slug), Some(&p.account_id))?)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().cookie(binding_cookie(&state, &browser)).json(SignInStart { authorize_url: url }))
+}
+
+/// The tenant's enabled providers, for its sign-in page.
+#[utoipa::path(get, path = "/api/v1/public/{tenant}/sso", operation_id = "sso_public_list", tag = "sso", params(("tenant" = String, Path)), responses(
+    (status = 200, body = PublicProviders),
+))]
+#[get("/{tenant}/sso")]
+pub async fn public_list(req: HttpRequest, state: web::Data<AppState>, tenant: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let providers =
+        public_in_tenant(&req, &state, tenant.into_inner(), |state, _, tenant, scope| service::public_list(state, tenant, scope)).await?;
+    Ok(HttpResponse::Ok().json(providers))
+}
+
+/// Begins sign-in at an OpenID provider: answers where the browser goes, and sets the
+/// cookie that binds the sign-in to this browser.
+#[utoipa::path(post, path = "/api/v1/public/{tenant}/sso/{provider}/start", operation_id = "sso_start", tag = "sso", params(("tenant" = String, Path), ("provider" = String, Path)), responses(
+    (status = 200, body = SignInStart),
+    problems::FailedDependency,
+))]
+#[post("/{tenant}/sso/{provider}/start")]
+pub async fn start(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+    let (slug, provider) = path.into_inner();
+    let (url, browser) = public_in_tenant(&req, &state, slug, move |state, origin, tenant, scope| {
+        oidc::start(state, origin, scope, &provider, &service::redirect_uri(state, &tenant.slug), None)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().cookie(binding_cookie(&state, &browser)).json(SignInStart { authorize_url: url }))
+}
+
+/// Where the OpenID provider sends the browser back (the redirect URI to register). A GET
+/// that writes, as the protocol wants: it is bound to the pending sign-in by `state` (once,
+/// ten minutes) and to the browser by its cookie. Answers with a redirect into the UI: the
+/// start page signed in, or the tenant's sign-in page with the problem code.
+#[utoipa::path(get, path = "/api/v1/public/{tenant}/sso/callback", operation_id = "sso_callback", tag = "sso", params(("tenant" = String, Path), CallbackQuery), responses(
+    (status = 303, description = "To the UI: signed in (the session cookie is set), or `#/login/{tenant}?sso_error=<code>`"),
+))]
+#[get("/{tenant}/sso/callback")]
+pub async fn callback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: web::Path<String>,
+    query: web::Query<CallbackQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = tenant.into_inner();
+    let browser = req.cookie(binding_cookie_name(&state)).map(|c| c.value().to_owned());
+    let query = query.into_inner();
+    let outcome = public_in_tenant(&req, &state, slug.clone(), move |state, origin, tenant, scope| {
+        oidc::finish(state, origin, scope, &service::redirect_uri(state, &tenant.slug), &query, browser.as_deref())
+    })
+    .await;
+    let mut removal = binding_cookie(&state, "");
+    removal.make_removal();
+    let mut response = HttpResponse::SeeOther();
+    response.cookie(removal);
+    match outcome {
+        Ok((token, _)) => Ok(response.cookie(session_cookie(&state, &token)).insert_header((header::LOCATION, "/#/")).finish()),
+        Err(e) if e.code() == ProblemCode::NotFound => Err(e),
+        Err(e) => {
+            let slug: String = slug.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+            let location = format!("/#/login/{slug}?sso_error={}", e.code().as_str());
+            Ok(response.insert_header((header::LOCATION, location)).finish())
+        }
+    }
+}
+
+/// Signs in with the directory user name and password (LDAP / Active Directory). The same
+/// limits and the same answer for every wrong input as password sign-in (TOM ACC-4).
+#[utoipa::path(post, path = "/api/v1/public/{tenant}/sso/{provider}/ldap", operation_id = "sso_ldap_sign_in", tag = "sso", params(("tenant" = String, Path), ("provider" = String, Path)), request_body = LdapSignIn, responses(
+    (status = 200, body = Me, description = "Signed in; the session cookie is set"),
+    problems::Unauthorized,
+    problems::FailedDependency,
+))]
+#[post("/{tenant}/sso/{provider}/ldap")]
+pub async fn ldap_sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<LdapSignIn>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, provider) = path.into_inner();
+    let LdapSignIn { username, password } = body.into_inner();
+    if username.len() > 256 || password.len() > 1024 {
+        return Err(ApiError::new(ProblemCode::InvalidField).detail("a field is too long"));
+    }
+    let (token, me) = public_in_tenant(&req, &state, slug, move |state, origin, _, scope| {
+        state.limits.per_ip.admit(&origin.ip_key())?;
+        let account_key = state.master.platform_keys().blind_index("sso_ldap", &provider, &username.trim().to_lowercase());
+        state.limits.per_account.admit(&account_key)?;
+        let (token, principal) = ldap::sign_in(state, origin, scope, &provider, &username, &password)?;
+        Ok((token, me(state, &principal)?))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().cookie(session_cookie(&state, &token)).json(me))
+}

@@ -1,0 +1,92 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::{IdentityRow, LoginRow, ProviderRow};
+use crate::db::schema::{sso_identities, sso_logins, sso_providers};
+use crate::db::TenantTx;
+
+pub fn providers(tx: &mut TenantTx<'_>) -> QueryResult<Vec<ProviderRow>> {
+    let (conn, tenant) = tx.parts();
+    sso_providers::table
+        .filter(sso_providers::tenant_id.eq(tenant))
+        .order(sso_providers::created_at.asc())
+        .select(ProviderRow::as_select())
+        .load(conn)
+}
+
+pub fn provider(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<ProviderRow>> {
+    let (conn, tenant) = tx.parts();
+    sso_providers::table.find((tenant, id)).select(ProviderRow::as_select()).first(conn).optional()
+}
+
+pub fn insert_provider(tx: &mut TenantTx<'_>, row: &ProviderRow) -> QueryResult<usize> {
+    diesel::insert_into(sso_providers::table).values(row).execute(tx.conn())
+}
+
+pub fn update_provider(tx: &mut TenantTx<'_>, row: &ProviderRow) -> QueryResult<usize> {
+    let (conn, tenant) = tx.parts();
+    diesel::update(sso_providers::table.find((tenant, &row.id))).set(row).execute(conn)
+}
+
+/// Deletes the provider with its identities and pending sign-ins (cascade).
+pub fn delete_provider(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<usize> {
+    let (conn, tenant) = tx.parts();
+    diesel::delete(sso_identities::table.filter(sso_identities::tenant_id.eq(tenant)).filter(sso_identities::provider_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(sso_logins::table.filter(sso_logins::tenant_id.eq(tenant)).filter(sso_logins::provider_id.eq(id))).execute(conn)?;
+    diesel::delete(sso_providers::table.find((tenant, id))).execute(conn)
+}
+
+pub fn identity_by_subject(tx: &mut TenantTx<'_>, provider_id: &str, subject_index: &[u8]) -> QueryResult<Option<IdentityRow>> {
+    let (conn, tenant) = tx.parts();
+    sso_identities::table
+        .filter(sso_identities::tenant_id.eq(tenant))
+        .filter(sso_identities::provider_id.eq(provider_id))
+        .filter(sso_identities::subject_index.eq(subject_index))
+        .select(IdentityRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn identity_of_account(tx: &mut TenantTx<'_>, provider_id: &str, account_id: &str) -> QueryResult<Option<IdentityRow>> {
+    let (conn, tenant) = tx.parts();
+    sso_identities::table
+        .filter(sso_identities::tenant_id.eq(tenant))
+        .filter(sso_identities::provider_id.eq(provider_id))
+        .filter(sso_identities::account_id.eq(account_id))
+        .select(IdentityRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_identity(tx: &mut TenantTx<'_>, row: &IdentityRow) -> QueryResult<usize> {
+    diesel::insert_into(sso_identities::table).values(row).execute(tx.conn())
+}
+
+pub fn record_identity_sign_in(tx: &mut TenantTx<'_>, id: &str, managed_roles: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    let (conn, tenant) = tx.parts();
+    diesel::update(sso_identities::table.find((tenant, id)))
+        .set((sso_identities::managed_roles.eq(managed_roles), sso_identities::last_sign_in_at.eq(at)))
+        .execute(conn)
+}
+
+pub fn insert_login(tx: &mut TenantTx<'_>, row: &LoginRow) -> QueryResult<usize> {
+    diesel::insert_into(sso_logins::table).values(row).execute(tx.conn())
+}
+
+/// Takes a pending sign-in by its state: read and deleted in one transaction, so it
+/// works once. Expired ones of the tenant go with it.
+pub fn take_login(tx: &mut TenantTx<'_>, state_hash: &[u8], now: NaiveDateTime) -> QueryResult<Option<LoginRow>> {
+    let (conn, tenant) = tx.parts();
+    let row = sso_logins::table
+        .filter(sso_logins::tenant_id.eq(tenant))
+        .filter(sso_logins::state_hash.eq(state_hash))
+        .select(LoginRow::as_select())
+        .first(conn)
+        .optional()?;
+    if let Some(row) = &row {
+        diesel::delete(sso_logins::table.find((tenant, &row.id))).execute(conn)?;
+    }
+    diesel::delete(sso_logins::table.filter(sso_logins::tenant_id.eq(tenant)).filter(sso_logins::expires_at.le(now))).execute(conn)?;
+    Ok(row)
+}

@@ -1,0 +1,146 @@
+// A real OpenID provider (npm oidc-provider) for the single sign-on tests of TOM ACC-7.
+// Started by the Rust tests on a free loopback port: `node op.mjs CONFIG.json`; prints
+// `listening PORT` when ready. CONFIG (re-read on every request, so a test can change
+// users between sign-ins):
+//   client_id, client_secret, redirect_uris: the one confidential client (PKCE required)
+//   users: { login: { password, sub, email, email_verified, groups } }
+//   tamper: optional, what the token endpoint does to the ID token it answers, for the
+//           attack tests: "aud", "iss", "expired", "nonce", "alg_none", "hs256_public_key"
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import Provider from 'oidc-provider';
+import * as jose from 'jose';
+
+const configPath = process.argv[2];
+const config = () => JSON.parse(readFileSync(configPath, 'utf8'));
+const first = config();
+
+const { privateKey, publicKey } = await jose.generateKeyPair('RS256', { extractable: true });
+const signingKey = { ...(await jose.exportJWK(privateKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
+const publicPem = await jose.exportSPKI(publicKey);
+
+const userBySub = (sub) => Object.values(config().users).find((u) => u.sub === sub);
+
+const page = (uid, message = '') => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Test provider sign-in</title></head>
+<body><h1>Test provider</h1><p id="message">${message}</p>
+<form method="post" action="/interaction/${uid}">
+<label>User <input name="login" autocomplete="username"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<button type="submit">Sign in</button></form></body></html>`;
+
+const readForm = (req) =>
+  new Promise((resolve, reject) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+      if (body.length > 10000) reject(new Error('too large'));
+    });
+    req.on('end', () => resolve(new URLSearchParams(body)));
+    req.on('error', reject);
+  });
+
+async function tamper(idToken, mode) {
+  const header = jose.decodeProtectedHeader(idToken);
+  const claims = jose.decodeJwt(idToken);
+  const now = Math.floor(Date.now() / 1000);
+  const key = await jose.importJWK(signingKey, 'RS256');
+  const resign = (c) => new jose.SignJWT(c).setProtectedHeader(header).sign(key);
+  switch (mode) {
+    case 'aud':
+      return resign({ ...claims, aud: 'another-client' });
+    case 'iss':
+      return resign({ ...claims, iss: 'http://127.0.0.1:9/another-issuer' });
+    case 'expired':
+      return resign({ ...claims, iat: now - 7200, exp: now - 3600 });
+    case 'nonce':
+      return resign({ ...claims, nonce: 'not-the-nonce-of-this-sign-in' });
+    case 'alg_none': {
+      const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      return `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
+    }
+    case 'hs256_public_key':
+      return new jose.SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: header.kid }).sign(new TextEncoder().encode(publicPem));
+    default:
+      return idToken;
+  }
+}
+
+const server = http.createServer();
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address();
+  const provider = new Provider(`http://127.0.0.1:${port}`, {
+    clients: [
+      {
+        client_id: first.client_id,
+        client_secret: first.client_secret,
+        redirect_uris: first.redirect_uris,
+        response_types: ['code'],
+        grant_types: ['authorization_code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    pkce: { required: () => true },
+    jwks: { keys: [signingKey] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['groups'] },
+    findAccount: async (ctx, sub) => {
+      const user = userBySub(sub);
+      if (!user) return undefined;
+      return {
+        accountId: sub,
+        claims: async () => ({ sub, email: user.email, email_verified: user.email_verified, groups: user.groups }),
+      };
+    },
+    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+    cookies: { keys: ['anwesend-test-op-cookie-key'] },
+  });
+
+  server.on('request', async (req, res) => {
+    try {
+      const url = new URL(req.url, `http://127.0.0.1:${port}`);
+      const interaction = /^\/interaction\/([^/]+)$/.exec(url.pathname);
+      if (interaction) {
+        const details = await provider.interactionDetails(req, res);
+        if (req.method === 'GET') {
+          res.setHeader('content-type', 'text/html; charset=utf-8');
+          return res.end(page(details.uid));
+        }
+        const form = await readForm(req);
+        const user = config().users[form.get('login') ?? ''];
+        if (!user || user.password !== form.get('password')) {
+          res.setHeader('content-type', 'text/html; charset=utf-8');
+          return res.end(page(details.uid, 'Wrong user or password'));
+        }
+        const grant = new provider.Grant({ accountId: user.sub, clientId: details.params.client_id });
+        grant.addOIDCScope(details.params.scope);
+        const grantId = await grant.save();
+        return provider.interactionFinished(req, res, { login: { accountId: user.sub }, consent: { grantId } }, { mergeWithLastSubmission: false });
+      }
+      const mode = config().tamper;
+      if (mode && req.method === 'POST' && url.pathname === '/token') {
+        const chunks = [];
+        const end = res.end.bind(res);
+        res.write = (chunk) => {
+          chunks.push(Buffer.from(chunk));
+          return true;
+        };
+        res.end = (chunk) => {
+          if (chunk) chunks.push(Buffer.from(chunk));
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          Promise.resolve(body.id_token ? tamper(body.id_token, mode) : undefined).then((token) => {
+            if (token) body.id_token = token;
+            const out = JSON.stringify(body);
+            res.setHeader('content-length', Buffer.byteLength(out));
+            end(out);
+          });
+          return res;
+        };
+      }
+      return provider.callback()(req, res);
+    } catch (err) {
+      res.statusCode = 500;
+      res.end(String(err?.message ?? err));
+    }
+  });
+  console.log(`listening ${port}`);
+});
