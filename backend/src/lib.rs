@@ -31,6 +31,7 @@ pub mod portal;
 pub mod privacy;
 pub mod problem;
 pub mod runtime;
+pub mod secure_cards;
 pub mod server;
 pub mod state;
 pub mod tenants;

@@ -364,6 +364,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        secure_cards -> Bool,
     }
 }
 
@@ -399,6 +400,7 @@ diesel::table! {
         participant_id -> Text,
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
+        sdm_counter -> Nullable<BigInt>,
     }
 }
 
@@ -487,6 +489,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    secure_card_settings (tenant_id, setting) {
+        tenant_id -> Text,
+        setting -> Text,
+        required -> Bool,
+        meta_read_key_ciphertext -> Binary,
+        file_read_master_ciphertext -> Binary,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     booking_settings (tenant_id, setting) {
         tenant_id -> Text,
         setting -> Text,
@@ -531,5 +544,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_taps,
     retention_settings,
     booking_holds,
-    booking_settings
+    booking_settings,
+    secure_card_settings
 );
