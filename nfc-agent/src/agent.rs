@@ -256,7 +256,8 @@ fn heartbeat(shared: &Shared, id: &Identity, every: Duration) {
     while !shared.revoked() {
         let readers = lock(&shared.state).readers.clone();
         let queue_length = u32::try_from(lock(&shared.queue).len()).unwrap_or(u32::MAX);
-        let request = protocol::HeartbeatRequest { agent_version: env!("CARGO_PKG_VERSION").into(), readers, queue_length, secure_cards: true };
+        let request =
+            protocol::HeartbeatRequest { agent_version: env!("CARGO_PKG_VERSION").into(), readers, queue_length, secure_cards: true };
         let body = serde_json::to_vec(&request).unwrap_or_default();
         match signed_post(id, protocol::PATH_HEARTBEAT, &body) {
             Ok((200, answer)) => match serde_json::from_str::<protocol::HeartbeatResponse>(&answer) {

@@ -101,18 +101,22 @@ pub fn sun_message(transmit: impl FnMut(&[u8]) -> Option<Vec<u8>>) -> Option<Str
     read_ndef(transmit).and_then(|m| url_of(&m)).filter(|url| url.contains("picc_data="))
 }
 
-/// The NDEF message of one URI record with `url` after the `https://` prefix code, as a
-/// secure card's NDEF file holds it (for tests and provisioning).
-pub fn uri_message(url_after_https: &str) -> Vec<u8> {
-    let payload_len = u8::try_from(url_after_https.len() + 1).unwrap_or(u8::MAX);
-    let mut message = vec![0xD1, 0x01, payload_len, b'U', 0x04];
-    message.extend_from_slice(url_after_https.as_bytes());
-    message
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The NDEF message of one URI record with `url` after the `https://` prefix code, as a
+    /// secure card's NDEF file holds it (a short record up to 255 bytes of payload).
+    fn uri_message(url_after_https: &str) -> Vec<u8> {
+        let payload = url_after_https.len() + 1;
+        let mut message = match u8::try_from(payload) {
+            Ok(short) => vec![0xD1, 0x01, short],
+            Err(_) => [&[0xC1, 0x01][..], &u32::try_from(payload).expect("fits").to_be_bytes()].concat(),
+        };
+        message.extend_from_slice(&[b'U', 0x04]);
+        message.extend_from_slice(url_after_https.as_bytes());
+        message
+    }
 
     const URL: &str = "anwesend.example/k?picc_data=EF963FF7828658A599F3041510671E88&cmac=94EED9EE65337086";
 

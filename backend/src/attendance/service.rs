@@ -112,14 +112,18 @@ struct Planned {
     card_id: Option<String>,
 }
 
-
 /// What the tap's read found.
 enum Read {
     /// This idempotency key was answered before.
     Previous(TapRow),
     /// The secure card's message does not verify (TOM TRANS-2).
     Refused(ProblemCode),
-    Planned { planned: Planned, secure: Checked, hmac: Vec<u8>, first: Option<String> },
+    Planned {
+        planned: Planned,
+        secure: Checked,
+        hmac: Vec<u8>,
+        first: Option<String>,
+    },
 }
 
 /// What a tap did, as answered and published to the kiosk.
@@ -203,7 +207,12 @@ fn secure_refused(
 /// The secure-card rules, first in the tap's write transaction: a card that must be read
 /// securely was read by its UID alone, or the message's counter is not higher than the
 /// last one seen (a replayed or copied message). A refusal is audited here.
-fn secure_gate(tx: &mut TenantTx<'_>, req: &DeviceRequest, planned: &Planned, counter: Option<i64>) -> Result<Option<ProblemCode>, AppError> {
+fn secure_gate(
+    tx: &mut TenantTx<'_>,
+    req: &DeviceRequest,
+    planned: &Planned,
+    counter: Option<i64>,
+) -> Result<Option<ProblemCode>, AppError> {
     let card_id = planned.card_id.as_deref();
     let refused = if matches!(planned.plan, Plan::Insecure) {
         Some(ProblemCode::SecureCardRequired)

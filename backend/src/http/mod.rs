@@ -147,7 +147,13 @@ pub fn build_app(
                         .service(devices::revoke)
                         .service(devices::card_enrolment),
                 )
-                .service(api_scope("/device").service(devices::enrol).service(devices::heartbeat).service(devices::tap).service(devices::card_keys))
+                .service(
+                    api_scope("/device")
+                        .service(devices::enrol)
+                        .service(devices::heartbeat)
+                        .service(devices::tap)
+                        .service(devices::card_keys),
+                )
                 .service(api_scope("/event-sessions").service(attendance::session_csv).service(attendance::session))
                 .service(api_scope("/attendance").service(attendance::record).service(attendance::correct))
                 .service(api_scope("/kiosk").service(attendance::kiosk))

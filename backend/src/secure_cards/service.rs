@@ -108,7 +108,12 @@ pub struct Checked {
 /// Checks a tap in its read: the message must decrypt under the tenant's key to this
 /// card's UID and carry its MAC (compared in constant time). `Ok(Err(code))`: refused.
 /// Whether the counter is new is decided where it is stored (`attendance::store::advance_counter`).
-pub fn check(tx: &mut TenantTx<'_>, keys: &TenantKeys, uid: &str, sun: Option<&SunMessage>) -> Result<Result<Checked, ProblemCode>, AppError> {
+pub fn check(
+    tx: &mut TenantTx<'_>,
+    keys: &TenantKeys,
+    uid: &str,
+    sun: Option<&SunMessage>,
+) -> Result<Result<Checked, ProblemCode>, AppError> {
     let tenant = tenant_card_keys(tx, keys)?;
     let required = tenant.as_ref().is_some_and(|t| t.required);
     let Some(sun) = sun else { return Ok(Ok(Checked { counter: None, required })) };
@@ -143,7 +148,12 @@ pub fn settings(state: &AppState, scope: &TenantScope) -> Result<SecureCardSetti
 
 /// Turns secure cards on (the tenant's card keys are made at the first save) and sets
 /// whether UID-only taps are refused; audited.
-pub fn set_settings(state: &AppState, p: &Principal, scope: &TenantScope, input: &SecureCardSettingsChange) -> Result<SecureCardSettings, AppError> {
+pub fn set_settings(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    input: &SecureCardSettingsChange,
+) -> Result<SecureCardSettings, AppError> {
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
         let created = if store::settings(tx)?.is_some() {

@@ -115,9 +115,8 @@ where
     let request = || signed(app, device, "/api/v1/device/card-keys", &json!({ "card_id": uid }));
     let (status, body) = answer(service, request()).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("no_enrolment")), "only while an admin enrols a card");
-    let enrolment = staff
-        .request("POST", &format!("/api/v1/devices/{}/card-enrolment", device.id))
-        .set_json(json!({ "participant_id": participant }));
+    let enrolment =
+        staff.request("POST", &format!("/api/v1/devices/{}/card-enrolment", device.id)).set_json(json!({ "participant_id": participant }));
     assert_eq!(answer(service, enrolment).await.0, StatusCode::OK);
     let (status, keys) = answer(service, request()).await;
     assert_eq!(status, StatusCode::OK, "{keys}");
@@ -169,14 +168,23 @@ async fn trans_2_secure_card_checks_in_and_replays_clones_rollbacks_and_wrong_ke
     // Each refusal is audited with its reason; the UID and the messages are in no entry.
     assert_eq!(
         audit_refusals(&app),
-        ["secure_card_replayed", "secure_card_required", "secure_card_replayed", "secure_card_invalid", "secure_card_invalid", "secure_card_invalid"]
+        [
+            "secure_card_replayed",
+            "secure_card_required",
+            "secure_card_replayed",
+            "secure_card_invalid",
+            "secure_card_invalid",
+            "secure_card_invalid"
+        ]
     );
     // PSEUDO-1 and DEL-4: the card is a keyed hash with its counter; the keys are ciphertext.
     use anwesend::db::schema::{cards::dsl as c, secure_card_settings::dsl as s};
     let counters: Vec<Option<i64>> = c::cards.select(c::sdm_counter).load(&mut app.db.inspect()).expect("cards");
     assert_eq!(counters, [Some(11)]);
-    let (meta, master): (Vec<u8>, Vec<u8>) =
-        s::secure_card_settings.select((s::meta_read_key_ciphertext, s::file_read_master_ciphertext)).first(&mut app.db.inspect()).expect("keys");
+    let (meta, master): (Vec<u8>, Vec<u8>) = s::secure_card_settings
+        .select((s::meta_read_key_ciphertext, s::file_read_master_ciphertext))
+        .first(&mut app.db.inspect())
+        .expect("keys");
     for stored in [&meta, &master] {
         assert!(!stored.windows(16).any(|w| w == keys.meta || w == keys.file), "keys are stored encrypted");
         assert!(!String::from_utf8_lossy(stored).to_ascii_lowercase().contains(&hex::encode(keys.meta)));
@@ -214,7 +222,8 @@ async fn trans_2_plain_cards_and_old_agents_work_until_the_tenant_requires_secur
     assert_eq!((status, body["outcome"].as_str()), (StatusCode::OK, Some("checked_in")), "{body}");
 
     // Required: the same plain card is refused, and the refusal is audited.
-    let (status, _) = answer(&service, venue.staff.request("PUT", "/api/v1/tenant/secure-cards").set_json(json!({ "required": true }))).await;
+    let (status, _) =
+        answer(&service, venue.staff.request("PUT", "/api/v1/tenant/secure-cards").set_json(json!({ "required": true }))).await;
     assert_eq!(status, StatusCode::OK);
     let (status, body) = answer(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "tap-3", &plain))).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("secure_card_required")), "{body}");
@@ -240,9 +249,17 @@ async fn priv_5_malformed_oversized_and_hostile_secure_card_input_is_refused() {
     let keys = |card: Value| signed(&app, &device, "/api/v1/device/card-keys", &json!({ "card_id": card }));
     let (status, body) = answer(&service, keys(json!(uid))).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("secure_cards_off")));
-    let (status, _) = answer(&service, venue.staff.request("PUT", "/api/v1/tenant/secure-cards").set_json(json!({ "required": false }))).await;
+    let (status, _) =
+        answer(&service, venue.staff.request("PUT", "/api/v1/tenant/secure-cards").set_json(json!({ "required": false }))).await;
     assert_eq!(status, StatusCode::OK);
-    for hostile in [json!("04A1B2C3D4E5"), json!("04A1B2C3D4E5F6A7"), json!("zz5EC04D424D01"), json!("'; DROP TABLE cards; --"), json!(7), json!("x".repeat(10_000))] {
+    for hostile in [
+        json!("04A1B2C3D4E5"),
+        json!("04A1B2C3D4E5F6A7"),
+        json!("zz5EC04D424D01"),
+        json!("'; DROP TABLE cards; --"),
+        json!(7),
+        json!("x".repeat(10_000)),
+    ] {
         let (status, body) = answer(&service, keys(hostile.clone())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{hostile}: {body}");
     }

@@ -48,7 +48,7 @@ export const devices = {
   'devices.neverSeen': 'noch nie',
   'devices.outdated': 'veraltet',
   'devices.secure.title': 'Sichere Karten (NTAG 424 DNA)',
-  'devices.secure.intro': 'Eine sichere Karte beweist bei jedem Auflegen mit einer neuen, verschlüsselten Nachricht, dass sie echt ist; eine Kopie ihrer Kennung oder einer alten Nachricht wird abgelehnt. Einrichten: am Gerät „Karte zuordnen“ starten, dann dort anwesend-agent card provision (siehe docs/agent.md).',
+  'devices.secure.intro': 'Eine sichere Karte beweist bei jedem Auflegen mit einer neuen, verschlüsselten Nachricht, dass sie echt ist; eine Kopie ihrer Kennung oder einer alten Nachricht wird abgelehnt. Eine Karte wird über „Karte zuordnen“ an einem Gerät eingerichtet und gebunden (siehe docs/agent.md).',
   'devices.secure.enabled': 'Sichere Karten sind eingeschaltet; die Kartenschlüssel dieses Mandanten sind angelegt.',
   'devices.secure.disabled': 'Sichere Karten sind aus.',
   'devices.secure.enable': 'Sichere Karten einschalten',

@@ -51,7 +51,7 @@ export const devices: Translation<typeof de> = {
   'devices.neverSeen': 'never',
   'devices.outdated': 'outdated',
   'devices.secure.title': 'Secure cards (NTAG 424 DNA)',
-  'devices.secure.intro': 'A secure card proves itself at every tap with a new encrypted message; a copy of its id or of an old message is refused. To set one up, start "assign card" on the device, then run anwesend-agent card provision there (see docs/agent.md).',
+  'devices.secure.intro': 'A secure card proves itself at every tap with a new encrypted message; a copy of its id or of an old message is refused. A card is set up and bound through "assign card" on a device (see docs/agent.md).',
   'devices.secure.enabled': "Secure cards are on; this tenant's card keys exist.",
   'devices.secure.disabled': 'Secure cards are off.',
   'devices.secure.enable': 'Turn on secure cards',
