@@ -119,7 +119,7 @@ enum Read {
     /// The secure card's message does not verify (TOM TRANS-2).
     Refused(ProblemCode),
     Planned {
-        planned: Planned,
+        planned: Box<Planned>,
         secure: Checked,
         hmac: Vec<u8>,
         first: Option<String>,
@@ -362,7 +362,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
         let hmac = req.keys.blind_index("cards", "uid", &uid);
         let planned = plan(tx, device, &hmac, &secure, tapped, now)?;
         let first = planned.participant.as_ref().map(|p| first_name(&req.keys, p)).transpose()?;
-        Ok(Read::Planned { planned, secure, hmac, first })
+        Ok(Read::Planned { planned: Box::new(planned), secure, hmac, first })
     })?;
     let (planned, secure, hmac, first) = match planned {
         Read::Planned { planned, secure, hmac, first } => (planned, secure, hmac, first),

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::common::{sensitive, test_app_with, TestApp};
 use crate::fixtures::pcsc::sun_url;
-use crate::fixtures::{admin, call, enrol, json_of, signed, tap_body, tenant, venue, Client, Device};
+use crate::fixtures::{admin, call, enrol, json_of, signed, tap_body, tenant, venue, Client, Device, Venue};
 
 fn bytes(text: &str) -> Vec<u8> {
     hex::decode(text).expect("hex")
@@ -60,6 +60,20 @@ fn trans_2_file_read_keys_are_diversified_per_card() {
 
 fn app() -> TestApp {
     test_app_with(|c| c.rate_limit.public_per_ip_per_minute = 10_000)
+}
+
+/// A tenant with an admin, a venue with a session running now and a booked person, and a
+/// device enrolled there.
+async fn venue_with_device<S, B>(app: &TestApp, service: &S) -> (Venue, Device)
+where
+    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let scope = tenant(app, "verein-a");
+    admin(app, &scope, "leitung@verein-a.example");
+    let venue = venue(app, service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
+    let device = enrol(service, &venue.staff, &venue.location, "Eingang Nord").await;
+    (venue, device)
 }
 
 const UID: [u8; 7] = [0x04, 0x5E, 0xC0, 0x4D, 0x42, 0x4D, 0x01];
@@ -126,11 +140,8 @@ where
 #[actix_web::test]
 async fn trans_2_secure_card_checks_in_and_replays_clones_rollbacks_and_wrong_keys_are_refused() {
     let app = app();
-    let scope = tenant(&app, "verein-a");
-    admin(&app, &scope, "leitung@verein-a.example");
     let service = app.service().await;
-    let venue = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
-    let device = enrol(&service, &venue.staff, &venue.location, "Eingang Nord").await;
+    let (venue, device) = venue_with_device(&app, &service).await;
     let keys = provisioned(&app, &service, &venue.staff, &device, &venue.participant, true).await;
     let uid = sensitive(&hex::encode_upper(UID));
     let url = |counter| sensitive(&sun_url(&keys.meta, &keys.file, &UID, counter));
@@ -194,11 +205,8 @@ async fn trans_2_secure_card_checks_in_and_replays_clones_rollbacks_and_wrong_ke
 #[actix_web::test]
 async fn trans_2_plain_cards_and_old_agents_work_until_the_tenant_requires_secure_cards() {
     let app = app();
-    let scope = tenant(&app, "verein-a");
-    admin(&app, &scope, "leitung@verein-a.example");
     let service = app.service().await;
-    let venue = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
-    let device = enrol(&service, &venue.staff, &venue.location, "Eingang Nord").await;
+    let (venue, device) = venue_with_device(&app, &service).await;
     let plain = sensitive("04A1B2C3D4E5F6");
     crate::fixtures::bind_card(&app, &service, &venue.staff, &device, &venue.participant, &plain).await;
 
@@ -233,11 +241,8 @@ async fn trans_2_plain_cards_and_old_agents_work_until_the_tenant_requires_secur
 #[actix_web::test]
 async fn priv_5_malformed_oversized_and_hostile_secure_card_input_is_refused() {
     let app = app();
-    let scope = tenant(&app, "verein-a");
-    admin(&app, &scope, "leitung@verein-a.example");
     let service = app.service().await;
-    let venue = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
-    let device = enrol(&service, &venue.staff, &venue.location, "Eingang Nord").await;
+    let (venue, device) = venue_with_device(&app, &service).await;
     let uid = hex::encode_upper(UID);
 
     // Keys before secure cards are on: refused.
