@@ -311,6 +311,7 @@ fn tap_request(job: &Job, secret: &[u8], card: &str) -> (Vec<(&'static str, Stri
         card_id: card.to_owned(),
         tapped_at: unix_now(),
         reader: "ACS ACR122U 00 00".into(),
+        sun: None,
     };
     let body = serde_json::to_vec(&tap).expect("tap JSON");
     let nonce = uuid::Uuid::new_v4().simple().to_string();
@@ -804,6 +805,7 @@ fn seed(state: &AppState, app_url: &str, scope: &TenantScope, people: usize, pha
                     participant_id: id.clone(),
                     created_by: None,
                     created_at: at,
+                    sdm_counter: None,
                 });
             }
             ids.push(id);

@@ -32,6 +32,7 @@ pub mod portal;
 pub mod privacy;
 pub mod problem;
 pub mod runtime;
+pub mod secure_cards;
 pub mod server;
 pub mod sso;
 pub mod state;

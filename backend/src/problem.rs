@@ -37,6 +37,12 @@ closed_set! {
         BadNonce = "bad_nonce",
         BadSignature = "bad_signature",
         ReplayedNonce = "replayed_nonce",
+        // Secure cards (NTAG 424 DNA): a message that does not verify, an old one again,
+        // a secure card read by its UID alone, secure cards not turned on.
+        SecureCardInvalid = "secure_card_invalid",
+        SecureCardReplayed = "secure_card_replayed",
+        SecureCardRequired = "secure_card_required",
+        SecureCardsOff = "secure_cards_off",
         // Rules of the domain that refuse a change.
         NotFound = "not_found",
         Conflict = "conflict",

@@ -137,15 +137,15 @@ impl Station {
             }
             ReaderEvent::Unavailable(reason) => println!("PC/SC unavailable ({reason}); retrying"),
             ReaderEvent::Available => println!("PC/SC available again"),
-            ReaderEvent::Card { reader, answer } => {
-                let success = self.tap(&reader, &answer);
+            ReaderEvent::Card { reader, answer, sun } => {
+                let success = self.tap(&reader, &answer, sun);
                 readers.signal(&reader, success);
             }
         }
     }
 
     /// Handles one card; true when the tap counts (for the reader's signal).
-    fn tap(&mut self, reader: &str, answer: &[u8]) -> bool {
+    fn tap(&mut self, reader: &str, answer: &[u8], sun: Option<String>) -> bool {
         let card = match uid_from_answer(answer) {
             Ok(card) => card,
             Err(refusal) => {
@@ -167,6 +167,7 @@ impl Station {
             card_id: card.clone(),
             tapped_at: unix_now(),
             reader: reader.to_owned(),
+            sun,
         };
         let key = tap.idempotency_key.clone();
         let waiting = {
@@ -255,7 +256,8 @@ fn heartbeat(shared: &Shared, id: &Identity, every: Duration) {
     while !shared.revoked() {
         let readers = lock(&shared.state).readers.clone();
         let queue_length = u32::try_from(lock(&shared.queue).len()).unwrap_or(u32::MAX);
-        let request = protocol::HeartbeatRequest { agent_version: env!("CARGO_PKG_VERSION").into(), readers, queue_length };
+        let request =
+            protocol::HeartbeatRequest { agent_version: env!("CARGO_PKG_VERSION").into(), readers, queue_length, secure_cards: true };
         let body = serde_json::to_vec(&request).unwrap_or_default();
         match signed_post(id, protocol::PATH_HEARTBEAT, &body) {
             Ok((200, answer)) => match serde_json::from_str::<protocol::HeartbeatResponse>(&answer) {
@@ -344,7 +346,7 @@ mod tests {
     }
 
     fn card(reader: &str, uid: &[u8]) -> ReaderEvent {
-        ReaderEvent::Card { reader: reader.into(), answer: [uid, &[0x90, 0x00]].concat() }
+        ReaderEvent::Card { reader: reader.into(), answer: [uid, &[0x90, 0x00]].concat(), sun: None }
     }
 
     fn station(window: u32) -> (Station, Arc<Shared>, tempfile::TempDir) {
@@ -400,7 +402,7 @@ mod tests {
         readers.events.extend([
             card("R1", &[0x08, 0x11, 0x22, 0x33]),
             card("R1", &[0x08, 0x44, 0x55, 0x66]),
-            ReaderEvent::Card { reader: "R1".into(), answer: vec![0x6A, 0x81] },
+            ReaderEvent::Card { reader: "R1".into(), answer: vec![0x6A, 0x81], sun: None },
             ReaderEvent::Aborted { reader: "R1".into() },
             ReaderEvent::Failed { reader: "R1".into(), reason: "protocol error".into() },
         ]);

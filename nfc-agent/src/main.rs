@@ -116,6 +116,7 @@ fn status(paths: &Paths) -> Result<(), String> {
         agent_version: env!("CARGO_PKG_VERSION").into(),
         readers: readers.unwrap_or_default(),
         queue_length: u32::try_from(waiting).unwrap_or(u32::MAX),
+        secure_cards: true,
     };
     let body = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
     match signed_post(&id, protocol::PATH_HEARTBEAT, &body) {
@@ -143,6 +144,7 @@ fn tap(paths: &Paths, card: String) -> Result<(), String> {
         card_id: card.to_ascii_uppercase(),
         tapped_at: unix_now(),
         reader: "command line".into(),
+        sun: None,
     };
     let body = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
     let (status, answer) = signed_post(&id, protocol::PATH_TAPS, &body)?;

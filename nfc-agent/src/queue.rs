@@ -137,6 +137,7 @@ mod tests {
             card_id: format!("0401020304{n:04X}"),
             tapped_at: 1_700_000_000 + i64::from(n),
             reader: "R".into(),
+            sun: None,
         }
     }
 

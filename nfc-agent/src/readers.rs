@@ -14,10 +14,12 @@ use crate::card::GET_UID;
 pub enum ReaderEvent {
     /// The connected readers, after one was plugged in or out.
     ReadersChanged(Vec<String>),
-    /// A card was put on `reader`; `answer` is its answer to Get-Data (UID + status).
+    /// A card was put on `reader`; `answer` is its answer to Get-Data (UID + status),
+    /// `sun` a secure card's Secure Unique NFC message (its NDEF URL).
     Card {
         reader: String,
         answer: Vec<u8>,
+        sun: Option<String>,
     },
     /// The card left before it was read: no tap, no error.
     Aborted {
@@ -158,7 +160,11 @@ impl PcscReaders {
         };
         let mut buffer = [0u8; pcsc::MAX_BUFFER_SIZE];
         match card.transmit(&GET_UID, &mut buffer) {
-            Ok(answer) => (ReaderEvent::Card { reader: reader.into(), answer: answer.to_vec() }, Some(card)),
+            Ok(answer) => {
+                let answer = answer.to_vec();
+                let sun = crate::ndef::sun_message(|apdu| card.transmit(apdu, &mut buffer).ok().map(<[u8]>::to_vec));
+                (ReaderEvent::Card { reader: reader.into(), answer, sun }, Some(card))
+            }
             Err(RemovedCard | ResetCard | NoSmartcard) => (ReaderEvent::Aborted { reader: reader.into() }, None),
             Err(e) => (ReaderEvent::Failed { reader: reader.into(), reason: e.to_string() }, None),
         }

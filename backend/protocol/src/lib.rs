@@ -176,6 +176,10 @@ pub struct HeartbeatRequest {
     /// Taps waiting in the agent's offline queue.
     #[serde(deserialize_with = "whole_number::deserialize")]
     pub queue_length: u32,
+    /// The agent reads secure cards (NTAG 424 DNA) and sends their `sun` message with each
+    /// tap. Agents from before secure cards leave it out.
+    #[serde(default)]
+    pub secure_cards: bool,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -201,6 +205,12 @@ pub struct TapRequest {
     #[serde(deserialize_with = "whole_number::deserialize")]
     pub tapped_at: i64,
     pub reader: String,
+    /// A secure card's Secure Unique NFC message: the URL of its NDEF record, which holds
+    /// the encrypted UID and read counter (`picc_data`) and their MAC (`cmac`). Absent for
+    /// other cards and from agents without secure-card support.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 512))]
+    pub sun: Option<String>,
 }
 
 /// What a tap did.

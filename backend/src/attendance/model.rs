@@ -39,6 +39,8 @@ pub struct CardRow {
     pub participant_id: String,
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
+    /// A secure card's last read counter (`SDMReadCtr`); `None`: known by its UID only.
+    pub sdm_counter: Option<i64>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]

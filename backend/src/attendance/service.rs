@@ -21,6 +21,7 @@ use crate::error::AppError;
 use crate::events::model::SessionRow;
 use crate::events::store as events;
 use crate::problem::ProblemCode;
+use crate::secure_cards::service::Checked;
 use crate::state::AppState;
 use crate::tenants::service::keys;
 use crate::timestamp::rfc3339;
@@ -119,12 +120,30 @@ enum Plan {
     Repeat { event_id: String },
     /// Check in or out of this session on this booking.
     Record { session: SessionRow, booking_id: String },
+    /// A secure card (or any card in a tenant that requires them) read by its UID alone.
+    Insecure,
 }
 
 struct Planned {
     plan: Plan,
     /// Who tapped, where the answer may name them (not when restricted).
     participant: Option<ParticipantRow>,
+    /// The card's row, when the card is known.
+    card_id: Option<String>,
+}
+
+/// What the tap's read found.
+enum Read {
+    /// This idempotency key was answered before.
+    Previous(TapRow),
+    /// The secure card's message does not verify (TOM TRANS-2).
+    Refused(ProblemCode),
+    Planned {
+        planned: Box<Planned>,
+        secure: Checked,
+        hmac: Vec<u8>,
+        first: Option<String>,
+    },
 }
 
 /// What a tap did, as answered and published to the kiosk.
@@ -136,14 +155,26 @@ struct Decision {
     event_id: Option<String>,
 }
 
-fn plan(tx: &mut TenantTx<'_>, device: &DeviceRow, hmac: &[u8], tapped: NaiveDateTime, now: NaiveDateTime) -> Result<Planned, AppError> {
+fn plan(
+    tx: &mut TenantTx<'_>,
+    device: &DeviceRow,
+    hmac: &[u8],
+    secure: &Checked,
+    tapped: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<Planned, AppError> {
     let card = store::card_by_hmac(tx, hmac)?;
-    let refuse = |outcome, participant| Ok(Planned { plan: Plan::Refuse(outcome), participant });
+    let card_id = card.as_ref().map(|c| c.id.clone());
+    if secure.counter.is_none() && (secure.required || card.as_ref().is_some_and(|c| c.sdm_counter.is_some())) {
+        let participant = card.as_ref().map(|c| bookings::participant(tx, &c.participant_id)).transpose()?.flatten();
+        return Ok(Planned { plan: Plan::Insecure, participant, card_id });
+    }
+    let refuse = |outcome, participant| Ok(Planned { plan: Plan::Refuse(outcome), participant, card_id: card_id.clone() });
     if let Some(pending) = crate::devices::store::card_enrolment(tx, &device.id)?.filter(|c| c.expires_at > now) {
         let participant = bookings::participant(tx, &pending.participant_id)?;
         return match card {
             Some(c) if c.participant_id != pending.participant_id => refuse(TapOutcome::CardInUse, participant),
-            card => Ok(Planned { plan: Plan::Bind { pending, card_known: card.is_some() }, participant }),
+            card => Ok(Planned { plan: Plan::Bind { pending, card_known: card.is_some() }, participant, card_id }),
         };
     }
     // An unknown card is answered and audited; its id is not kept anywhere.
@@ -163,9 +194,29 @@ fn plan(tx: &mut TenantTx<'_>, device: &DeviceRow, hmac: &[u8], tapped: NaiveDat
     if device.duplicate_window_seconds > 0
         && store::recent_success(tx, &device.id, &participant.id, tapped - Duration::seconds(i64::from(device.duplicate_window_seconds)))?
     {
-        return Ok(Planned { plan: Plan::Repeat { event_id: session.event_id }, participant: Some(participant) });
+        return Ok(Planned { plan: Plan::Repeat { event_id: session.event_id }, participant: Some(participant), card_id });
     }
-    Ok(Planned { plan: Plan::Record { session, booking_id }, participant: Some(participant) })
+    Ok(Planned { plan: Plan::Record { session, booking_id }, participant: Some(participant), card_id })
+}
+
+/// Audits a refused secure-card tap (TOM TRANS-2): which device, why, and whose card.
+fn secure_refused(
+    tx: &mut TenantTx<'_>,
+    req: &DeviceRequest,
+    code: ProblemCode,
+    card_id: Option<&str>,
+    participant: Option<&ParticipantRow>,
+) -> Result<(), AppError> {
+    let mut event =
+        Event::new(Action::SecureCardRefused, "device", Some(&req.device.id)).outcome(Outcome::Denied).detail("reason", code.as_str());
+    if let Some(card) = card_id {
+        event = event.detail("card_id", card);
+    }
+    if let Some(p) = participant {
+        event = event.subject(&p.id, None);
+    }
+    audit::record(tx, &req.audit, event)?;
+    Ok(())
 }
 
 /// Carries out a plan in the tap's write transaction. `None`: the device's card enrolment
@@ -173,11 +224,38 @@ fn plan(tx: &mut TenantTx<'_>, device: &DeviceRow, hmac: &[u8], tapped: NaiveDat
 /// changed meanwhile only in ways a tap just before the change would also have seen, and
 /// the one thing two taps contend for, the person's records of the session, is read here
 /// under the booking's row lock (SQLite: the writer's turn).
+/// The secure-card rules, first in the tap's write transaction: a card that must be read
+/// securely was read by its UID alone, or the message's counter is not higher than the
+/// last one seen (a replayed or copied message). A refusal is audited here.
+fn secure_gate(
+    tx: &mut TenantTx<'_>,
+    req: &DeviceRequest,
+    planned: &Planned,
+    counter: Option<i64>,
+) -> Result<Option<ProblemCode>, AppError> {
+    let card_id = planned.card_id.as_deref();
+    let refused = if matches!(planned.plan, Plan::Insecure) {
+        Some(ProblemCode::SecureCardRequired)
+    } else {
+        // Taken only if higher than the last one seen; a copy of a message is not.
+        let advanced = match (counter, card_id) {
+            (Some(counter), Some(card)) => store::advance_counter(tx, card, counter)? == 1,
+            _ => true,
+        };
+        (!advanced).then_some(ProblemCode::SecureCardReplayed)
+    };
+    if let Some(code) = refused {
+        secure_refused(tx, req, code, card_id, planned.participant.as_ref())?;
+    }
+    Ok(refused)
+}
+
 fn record(
     tx: &mut TenantTx<'_>,
     req: &DeviceRequest,
     planned: &Planned,
     hmac: &[u8],
+    counter: Option<i64>,
     tapped: NaiveDateTime,
     late: bool,
 ) -> Result<Option<Decision>, AppError> {
@@ -196,6 +274,8 @@ fn record(
     };
     let (session, booking_id) = match &planned.plan {
         Plan::Refuse(outcome) => return refuse(tx, *outcome),
+        // Planned again after a concurrent tap made the card a secure one.
+        Plan::Insecure => return Err(crate::secure_cards::service::refusal(ProblemCode::SecureCardRequired)),
         Plan::Repeat { event_id } => return Ok(Some(decision(TapOutcome::AlreadyRecorded, None, Some(event_id.clone())))),
         Plan::Bind { pending, card_known } => {
             if crate::devices::store::clear_card_enrolment(tx, &device.id)? == 0 {
@@ -209,6 +289,7 @@ fn record(
                     participant_id: pending.participant_id.clone(),
                     created_by: Some(pending.requested_by.clone()),
                     created_at: now,
+                    sdm_counter: counter,
                 };
                 store::insert_card(tx, &row)?;
                 audit::record(
@@ -216,7 +297,8 @@ fn record(
                     &req.audit,
                     Event::new(Action::CardBound, "card", Some(&row.id))
                         .subject(&pending.participant_id, None)
-                        .detail("requested_by", pending.requested_by.as_str()),
+                        .detail("requested_by", pending.requested_by.as_str())
+                        .detail("secure", counter.is_some()),
                 )?;
             }
             return Ok(Some(decision(TapOutcome::CardBound, None, None)));
@@ -287,26 +369,38 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
         return Err(AppError::invalid("tapped_at", "must lie within the last 30 days"));
     }
     let late = now - tapped > Duration::seconds(i64::from(req.device.late_upload_after_seconds));
+    let sun = input.sun.as_deref().map(crate::secure_cards::service::parse_sun).transpose()?;
     let device = &req.device;
     let planned = state.db.tenant_read(&req.scope, |tx| {
         if let Some(previous) = store::tap(tx, &device.id, key)? {
-            return Ok(Err(previous));
+            return Ok(Read::Previous(previous));
         }
+        let secure = match crate::secure_cards::service::check(tx, &req.keys, &uid, sun.as_ref())? {
+            Ok(secure) => secure,
+            Err(code) => return Ok(Read::Refused(code)),
+        };
         let hmac = req.keys.blind_index("cards", "uid", &uid);
-        let planned = plan(tx, device, &hmac, tapped, now)?;
+        let planned = plan(tx, device, &hmac, &secure, tapped, now)?;
         let first = planned.participant.as_ref().map(|p| first_name(&req.keys, p)).transpose()?;
-        Ok(Ok((planned, hmac, first)))
+        Ok(Read::Planned { planned: Box::new(planned), secure, hmac, first })
     })?;
-    let (planned, hmac, first) = match planned {
-        Ok(planned) => planned,
-        Err(previous) => return replay(state, req, previous),
+    let (planned, secure, hmac, first) = match planned {
+        Read::Planned { planned, secure, hmac, first } => (planned, secure, hmac, first),
+        Read::Previous(previous) => return replay(state, req, previous),
+        Read::Refused(code) => {
+            req.write(state, |tx| secure_refused(tx, req, code, None, None))?;
+            return Err(crate::secure_cards::service::refusal(code));
+        }
     };
     let attempt = req.write(state, |tx| {
-        let decision = match record(tx, req, &planned, &hmac, tapped, late)? {
+        if let Some(code) = secure_gate(tx, req, &planned, secure.counter)? {
+            return Ok(Err(code));
+        }
+        let decision = match record(tx, req, &planned, &hmac, secure.counter, tapped, late)? {
             Some(decision) => decision,
             None => {
-                let again = plan(tx, device, &hmac, tapped, now)?;
-                let decision = record(tx, req, &again, &hmac, tapped, late)?;
+                let again = plan(tx, device, &hmac, &secure, tapped, now)?;
+                let decision = record(tx, req, &again, &hmac, secure.counter, tapped, late)?;
                 decision.ok_or_else(|| AppError::rule(ProblemCode::Conflict, "the device's card enrolment changed; tap again"))?
             }
         };
@@ -326,10 +420,11 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
                 late_upload: late,
             },
         )?;
-        Ok(decision)
+        Ok(Ok(decision))
     });
     let previous = match attempt {
-        Ok(decision) => {
+        Ok(Err(code)) => return Err(crate::secure_cards::service::refusal(code)),
+        Ok(Ok(decision)) => {
             // A plan made again may name another person than the read did.
             let first_name = match (&decision.participant, &planned.participant) {
                 (Some(p), Some(q)) if p.id == q.id => first,

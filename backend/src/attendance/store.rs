@@ -56,6 +56,16 @@ pub fn card_by_hmac(tx: &mut TenantTx<'_>, hmac: &[u8]) -> QueryResult<Option<Ca
         .optional()
 }
 
+/// Takes a secure card's read counter if it is higher than the last one seen; 0 rows: it
+/// is not (a replayed or copied message). One statement, so two copies of one message
+/// arriving at once cannot both pass.
+pub fn advance_counter(tx: &mut TenantTx<'_>, card_id: &str, counter: i64) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
+    diesel::update(cards::table.find((tenant_id, card_id)).filter(cards::sdm_counter.is_null().or(cards::sdm_counter.lt(counter))))
+        .set(cards::sdm_counter.eq(counter))
+        .execute(conn)
+}
+
 pub fn insert_card(tx: &mut TenantTx<'_>, row: &CardRow) -> QueryResult<usize> {
     let conn = tx.conn();
     diesel::insert_into(cards::table).values(row).execute(conn)

@@ -6,9 +6,11 @@
 //!   stored wrapped in `tenant_keys` (TOM PSEUDO-1); destroying them shreds the tenant's
 //!   ciphertext in every backup (TOM DEL-4).
 //! - `IpHasher`: rotating keys for client IP hashes (TOM INPUT-2).
+//! - `sdm`: the AES-128 messages of NTAG 424 DNA secure cards (the card's own cipher).
 
 mod field;
 mod master;
+pub mod sdm;
 mod signing;
 
 use aes_gcm::aead::{Aead, Payload};

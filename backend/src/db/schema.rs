@@ -379,6 +379,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        secure_cards -> Bool,
     }
 }
 
@@ -414,6 +415,7 @@ diesel::table! {
         participant_id -> Text,
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
+        sdm_counter -> Nullable<BigInt>,
     }
 }
 
@@ -498,6 +500,17 @@ diesel::table! {
         seat -> Bool,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    secure_card_settings (tenant_id, setting) {
+        tenant_id -> Text,
+        setting -> Text,
+        required -> Bool,
+        meta_read_key_ciphertext -> Binary,
+        file_read_master_ciphertext -> Binary,
+        updated_at -> Timestamp,
     }
 }
 
@@ -597,5 +610,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     booking_settings,
     sso_providers,
     sso_identities,
-    sso_logins
+    sso_logins,
+    secure_card_settings
 );

@@ -26,6 +26,8 @@ pub struct DeviceRow {
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    /// The agent reads secure cards (NTAG 424 DNA); reported with its heartbeat.
+    pub secure_cards: bool,
 }
 
 impl DeviceRow {
@@ -128,6 +130,8 @@ pub struct DeviceView {
     pub revoked_at: Option<NaiveDateTime>,
     /// A participant waits for their card to be tapped on this device.
     pub card_enrolment_for: Option<String>,
+    /// The device's agent reads secure cards (NTAG 424 DNA), as its last heartbeat said.
+    pub secure_cards: bool,
 }
 
 #[derive(Deserialize, ToSchema)]

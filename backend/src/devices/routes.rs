@@ -140,6 +140,24 @@ pub async fn heartbeat(req: HttpRequest, state: web::Data<AppState>, body: web::
     Ok(HttpResponse::Ok().json(answer))
 }
 
+/// The keys for the secure card on the device's reader, while an admin has the device in
+/// "enrol card" mode (signed; for `anwesend-agent card provision`).
+#[utoipa::path(post, path = "/api/v1/device/card-keys", operation_id = "device_card_keys", tag = "devices", request_body = crate::secure_cards::model::CardKeysRequest, responses(
+    (status = 200, body = crate::secure_cards::model::CardKeys),
+    problems::Unauthorized,
+    problems::Conflict,
+    problems::Unprocessable,
+    problems::TooManyRequests,
+))]
+#[post("/card-keys")]
+pub async fn card_keys(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let answer = signed_call(req, state, body, |s, d, i: &crate::secure_cards::model::CardKeysRequest| {
+        crate::secure_cards::service::card_keys(s, d, i)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
 /// One card tap (signed, limited per address, idempotent by key).
 #[utoipa::path(post, path = "/api/v1/device/taps", operation_id = "device_tap", tag = "devices", request_body = anwesend_protocol::TapRequest, responses(
     (status = 200, body = anwesend_protocol::TapResponse),

@@ -123,6 +123,7 @@ pub fn enrol(state: &AppState, origin: &Origin, input: &EnrolRequest) -> Result<
             created_by: Some(enrolment.created_by.clone()),
             created_at: now,
             revoked_at: None,
+            secure_cards: false,
         };
         store::insert(tx, &device)?;
         let ctx = AuditContext {
@@ -159,7 +160,8 @@ pub fn heartbeat(state: &AppState, req: &DeviceRequest, input: &HeartbeatRequest
     let now = audit::chain::truncate_to_micros(req.audit.at.naive_utc());
     let d = &req.device;
     req.write(state, |tx| {
-        store::heartbeat(tx, &d.id, &version, &readers, i32::try_from(input.queue_length).unwrap_or(i32::MAX), now)?;
+        let queue = i32::try_from(input.queue_length).unwrap_or(i32::MAX);
+        store::heartbeat(tx, &d.id, &version, &readers, queue, input.secure_cards, now)?;
         store::forget_nonces(tx, now - Duration::seconds(2 * anwesend_protocol::MAX_SKEW_SECONDS))?;
         Ok(())
     })?;
@@ -182,6 +184,7 @@ fn view(state: &AppState, d: DeviceRow, pending: &[CardEnrolmentRow], now: Naive
             late_upload_after_seconds: d.late_upload_after_seconds,
             session_ids: config.session_ids,
         },
+        secure_cards: d.secure_cards,
         id: d.id,
         agent_version: d.agent_version,
         queue_length: d.queue_length,

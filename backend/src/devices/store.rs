@@ -86,13 +86,22 @@ pub fn update_settings(tx: &mut TenantTx<'_>, d: &DeviceRow) -> QueryResult<usiz
         .execute(conn)
 }
 
-pub fn heartbeat(tx: &mut TenantTx<'_>, id: &str, version: &str, readers: &str, queue: i32, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn heartbeat(
+    tx: &mut TenantTx<'_>,
+    id: &str,
+    version: &str,
+    readers: &str,
+    queue: i32,
+    secure_cards: bool,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     let (conn, tenant_id) = tx.parts();
     diesel::update(devices::table.find((tenant_id, id)))
         .set((
             devices::agent_version.eq(version),
             devices::readers.eq(readers),
             devices::queue_length.eq(queue),
+            devices::secure_cards.eq(secure_cards),
             devices::last_heartbeat_at.eq(now),
         ))
         .execute(conn)

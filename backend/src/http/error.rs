@@ -123,7 +123,11 @@ pub fn status(code: ProblemCode) -> StatusCode {
         | TenantOffboarded
         | OffboardingStarted
         | NotOffboarding
-        | ExportWindowOpen => StatusCode::CONFLICT,
+        | ExportWindowOpen
+        | SecureCardInvalid
+        | SecureCardReplayed
+        | SecureCardRequired
+        | SecureCardsOff => StatusCode::CONFLICT,
         NotReady | Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         InternalError => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -109,6 +109,8 @@ pub fn build_app(
                         .service(tenant::set)
                         .service(bookings::settings)
                         .service(bookings::set_settings)
+                        .service(crate::secure_cards::routes::settings)
+                        .service(crate::secure_cards::routes::set_settings)
                         .service(offboarding::tenant_status)
                         .service(offboarding::tenant_start)
                         .service(offboarding::tenant_archive),
@@ -150,7 +152,13 @@ pub fn build_app(
                         .service(devices::revoke)
                         .service(devices::card_enrolment),
                 )
-                .service(api_scope("/device").service(devices::enrol).service(devices::heartbeat).service(devices::tap))
+                .service(
+                    api_scope("/device")
+                        .service(devices::enrol)
+                        .service(devices::heartbeat)
+                        .service(devices::tap)
+                        .service(devices::card_keys),
+                )
                 .service(api_scope("/event-sessions").service(attendance::session_csv).service(attendance::session))
                 .service(api_scope("/attendance").service(attendance::record).service(attendance::correct))
                 .service(api_scope("/kiosk").service(attendance::kiosk))

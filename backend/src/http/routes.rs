@@ -111,6 +111,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::portal::routes::unsubscribe, crate::portal::routes::resubscribe, crate::portal::routes::logout,
         crate::devices::routes::create_enrolment, crate::devices::routes::list, crate::devices::routes::update, crate::devices::routes::revoke,
         crate::devices::routes::card_enrolment, crate::devices::routes::enrol, crate::devices::routes::heartbeat, crate::devices::routes::tap,
+        crate::devices::routes::card_keys, crate::secure_cards::routes::settings, crate::secure_cards::routes::set_settings,
         crate::attendance::routes::session, crate::attendance::routes::session_csv, crate::attendance::routes::record,
         crate::attendance::routes::correct, crate::attendance::routes::participant, crate::attendance::routes::kiosk,
         crate::privacy::routes::list, crate::privacy::routes::create, crate::privacy::routes::execute, crate::privacy::routes::restriction, crate::privacy::routes::export, crate::privacy::routes::correct,

@@ -13,7 +13,8 @@ use crate::companies::model::Company;
 use crate::db::schema::{
     attendance, audit_entries, booking_holds, bookings, card_enrolments, cards, companies, device_enrolments, device_nonces, device_taps,
     devices, event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox, memberships,
-    participant_sessions, participant_terms, participants, sessions, subject_requests, tenant_keys, tenant_offboardings, tenants,
+    participant_sessions, participant_terms, participants, secure_card_settings, sessions, subject_requests, tenant_keys,
+    tenant_offboardings, tenants,
 };
 use crate::db::{DbConnection, TenantTx};
 use crate::devices::model::DeviceRow;
@@ -94,6 +95,7 @@ pub fn delete_tenant_data(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryRes
     delete!("attendance_records", attendance);
     delete!("card_enrolments", card_enrolments);
     delete!("card_bindings", cards);
+    delete!("secure_card_keys", secure_card_settings);
     delete!("device_nonces", device_nonces);
     delete!("devices", devices);
     delete!("device_enrolments", device_enrolments);

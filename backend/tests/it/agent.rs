@@ -14,9 +14,9 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::common::{test_app_beside_server, TestApp, TestDb};
-use crate::fixtures::pcsc::{reader_name, tap, PcscLab, VirtualCard};
+use crate::fixtures::pcsc::{reader_name, sun_url, tap, tap_chip, Chip, PcscLab, SecureChip, VirtualCard};
 use crate::fixtures::server::{anwesend, free_port, text, Server};
-use crate::fixtures::{bind_card, book_confirmed, call, json_of, venue, Device, Venue};
+use crate::fixtures::{bind_card, book_confirmed, call, json_of, signed, venue, Device, Venue};
 
 fn agent_bin() -> PathBuf {
     let bin = Path::new(env!("CARGO_BIN_EXE_anwesend")).with_file_name("anwesend-agent");
@@ -372,6 +372,71 @@ async fn dev_1_debounce_random_ids_and_revocation_on_a_real_reader() {
     let out = agent_command(&rig.config, &["run"]);
     assert_eq!(out.status.code(), Some(3), "a revoked agent does not start: {}", text(&out.stderr));
     assert!(text(&out.stderr).contains("revoked"), "{}", text(&out.stderr));
+}
+
+/// Secure cards on a real reader (issue 22, TOM TRANS-2): the agent reads the NTAG 424
+/// DNA's NDEF file over PC/SC and sends its Secure Unique NFC message with the tap. The
+/// card provisioned for a person binds and checks in; a recorded copy of its message, a
+/// UID-only clone, a card restored to an older counter, a card with other keys and a
+/// plain card in a tenant that requires secure cards are refused.
+#[actix_web::test]
+async fn trans_2_a_secure_card_checks_in_and_its_copies_are_refused_on_a_real_reader() {
+    let rig = rig(1).await;
+    let _lab = PcscLab::start();
+    let service = test::init_service(build_app(rig.app.state.clone())).await;
+    let staff = &rig.venue.staff;
+    let settings = json!({ "name": "Eingang Nord", "location_id": rig.venue.location, "mode": "check_in", "duplicate_window_seconds": 0, "late_upload_after_seconds": 300 });
+    let (status, _, _) = call(&service, staff.request("PUT", &format!("/api/v1/devices/{}", rig.device.id)).set_json(settings)).await;
+    assert_eq!(status.as_u16(), 200);
+    let (status, _, _) = call(&service, staff.request("PUT", "/api/v1/tenant/secure-cards").set_json(json!({ "required": true }))).await;
+    assert_eq!(status.as_u16(), 200);
+
+    // Provisioning: the admin starts "enrol card" for the person; the device gets the keys
+    // of that one card over its signed request (as `anwesend-agent card provision` does).
+    let uid = [0x04, 0x5E, 0xC0, 0x4D, 0x42, 0x4D, 0x02];
+    let participant = participant_of(&rig.app, &rig.venue, 0);
+    let enrolment = staff.request("POST", &format!("/api/v1/devices/{}/card-enrolment", rig.device.id));
+    let (status, _, _) = call(&service, enrolment.set_json(json!({ "participant_id": participant }))).await;
+    assert_eq!(status.as_u16(), 200);
+    let (status, _, keys) =
+        call(&service, signed(&rig.app, &rig.device, "/api/v1/device/card-keys", &json!({ "card_id": hex(&uid) }))).await;
+    assert_eq!(status.as_u16(), 200, "{}", text(&keys));
+    let key = |name: &str| -> [u8; 16] { hex::decode(json_of(&keys)[name].as_str().expect("key")).expect("hex").try_into().expect("16") };
+    let card = SecureChip::new(key("meta_read_key"), key("file_read_key"));
+
+    let agent = Agent::start(&rig.config, &[]);
+    agent.out.wait_for("duplicate window 0 s", 1, Duration::from_secs(15));
+    let apdus = tap_chip(0, &uid, &Chip::Secure(card.clone()));
+    assert!(apdus.iter().any(|a| a.starts_with(&[0x00, 0xA4, 0x04, 0x00, 0x07, 0xD2, 0x76])), "NDEF selected: {apdus:?}");
+    assert!(apdus.iter().any(|a| a.starts_with(&[0x00, 0xB0])), "NDEF file read: {apdus:?}");
+    agent.out.wait_for("card_bound", 1, Duration::from_secs(15));
+    tap_chip(0, &uid, &Chip::Secure(card.clone()));
+    agent.out.wait_for("checked_in", 1, Duration::from_secs(15));
+    assert_eq!(rig.checked_in(), [0]);
+
+    // A copy of the NDEF file as that check-in read it (second read: counter 2).
+    let recorded = sun_url(&key("meta_read_key"), &key("file_read_key"), &uid, 2);
+    tap_chip(0, &uid, &Chip::Copy(recorded));
+    agent.out.wait_for("409 secure_card_replayed", 1, Duration::from_secs(15));
+    // A blank card with the same UID; the person's old plain card.
+    tap(0, &uid);
+    agent.out.wait_for("409 secure_card_required", 1, Duration::from_secs(15));
+    tap(0, &rig.cards[0]);
+    agent.out.wait_for("409 secure_card_required", 2, Duration::from_secs(15));
+    // The card restored to an older state: genuine messages, used counters.
+    card.set_counter(0);
+    tap_chip(0, &uid, &Chip::Secure(card.clone()));
+    agent.out.wait_for("409 secure_card_replayed", 2, Duration::from_secs(15));
+    // A card made with other keys.
+    tap_chip(0, &uid, &Chip::Secure(SecureChip::new([9; 16], [9; 16])));
+    agent.out.wait_for("409 secure_card_invalid", 1, Duration::from_secs(15));
+    assert_eq!(rig.checked_in(), [0], "nothing but the genuine check-in");
+
+    // The device list says this agent reads secure cards (from its heartbeat).
+    let (_, _, list) = call(&service, staff.request("GET", "/api/v1/devices")).await;
+    assert_eq!(json_of(&list)[0]["secure_cards"].as_bool(), Some(true), "{}", text(&list));
+    let shown = agent.out.all().join("\n");
+    assert!(!shown.contains(&hex(&uid)) && !shown.contains("picc_data"), "the console shows cards masked: {shown}");
 }
 
 #[actix_web::test]

@@ -25,6 +25,7 @@ mod privacy;
 mod record;
 mod retention;
 mod schema_parity;
+mod secure_cards;
 mod separation;
 mod sessions;
 mod sso;

@@ -368,6 +368,10 @@ async fn del_4_after_the_window_old_ciphertext_cannot_be_decrypted() {
             .first(&mut r.app.db.inspect())
             .expect("participant")
     };
+    // Secure cards on: the tenant's card keys are stored, encrypted with its data key.
+    let turned_on = r.venue.staff.request("PUT", "/api/v1/tenant/secure-cards").set_json(json!({ "required": true }));
+    assert_eq!(call(&service, turned_on).await.0.as_u16(), 200);
+    assert_eq!(count(&r.app, "secure_card_settings", r.a.tenant_id()), 1);
     let backup = r.app.db.snapshot();
     let from_backup = |db: &anwesend::db::Db| db.tenant_tx(&r.a, |tx| tenants::keys(tx, master));
     let keys = from_backup(&backup.db()).expect("the backup opens before the deletion");
@@ -398,6 +402,7 @@ async fn del_4_after_the_window_old_ciphertext_cannot_be_decrypted() {
         "attendance",
         "subject_requests",
         "cards",
+        "secure_card_settings",
         "devices",
         "participant_terms",
         "events",

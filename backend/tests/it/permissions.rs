@@ -163,7 +163,9 @@ fn row(op: &str) -> Option<Row> {
         "devices_revoke" => Row { id: Id::Device, ..r(Some(ADMINS), None, &[200, 409]) },
         "devices_card_enrolment" => Row { id: Id::Device, ..r(Some(WRITERS), Some(json!({ "participant_id": "niemand" })), &[409, 422]) },
         "device_enrol" => r(None, Some(json!({ "code": "x", "agent_version": "1" })), &[404]),
-        "device_heartbeat" | "device_tap" => r(None, Some(json!({})), &[401]),
+        "device_heartbeat" | "device_tap" | "device_card_keys" => r(None, Some(json!({})), &[401]),
+        "secure_cards_get" => r(Some(WRITERS), None, &[200]),
+        "secure_cards_set" => r(Some(ADMINS), Some(json!({ "required": false })), &[200]),
         "session_attendance" | "session_attendance_csv" => Row { id: Id::Session, ..r(Some(READERS), None, &[200]) },
         "attendance_record" => {
             r(Some(ATTENDANCE_WRITERS), Some(json!({ "session_id": "unbekannt", "booking_id": "unbekannt", "kind": "check_in" })), &[404])

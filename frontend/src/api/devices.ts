@@ -22,6 +22,9 @@ export type EnrolmentCode = components['schemas']['EnrolmentCode'];
 /** "The next card tapped on `device_id` before `expires_at` belongs to `participant_id`." */
 export type CardEnrolmentPending = components['schemas']['CardEnrolmentPending'];
 
+/** Secure cards (NTAG 424 DNA): on once the tenant has card keys; `required` refuses UID-only taps. */
+export type SecureCardSettings = components['schemas']['SecureCardSettings'];
+
 /** Limits of the settings (the server checks them too). */
 export const MAX_DEVICE_NAME = 100;
 export const DUPLICATE_WINDOW_RANGE = { min: 0, max: 3600 } as const;
@@ -58,4 +61,13 @@ export async function startCardEnrolment(deviceId: string, participantId: string
     body: { participant_id: participantId },
     ...byId(deviceId),
   }));
+}
+
+export async function getSecureCards(signal?: AbortSignal): Promise<SecureCardSettings> {
+  return unwrap(await api.GET('/api/v1/tenant/secure-cards', init(signal)));
+}
+
+/** Turns secure cards on (the tenant's card keys are made at the first save) and sets whether UID-only taps are refused. */
+export async function setSecureCards(required: boolean): Promise<SecureCardSettings> {
+  return unwrap(await api.PUT('/api/v1/tenant/secure-cards', { body: { required }, ...init() }));
 }

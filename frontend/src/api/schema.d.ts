@@ -465,6 +465,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/device/card-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The keys for the secure card on the device's reader, while an admin has the device in
+         *     "enrol card" mode (signed; for `anwesend-agent card provision`).
+         */
+        post: operations["device_card_keys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/device/enrol": {
         parameters: {
             query?: never;
@@ -1617,6 +1637,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenant/secure-cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["secure_cards_get"];
+        /**
+         * Turns secure cards on (the tenant's card keys are made at the first save) and sets
+         *     whether taps by card UID alone are refused.
+         */
+        put: operations["secure_cards_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenant/security": {
         parameters: {
             query?: never;
@@ -1838,6 +1878,17 @@ export interface components {
         CardEnrolmentRequest: {
             participant_id: string;
         };
+        CardKeys: {
+            /** @description `SDMFileReadKey`, diversified for this card's UID, AES-128, hex. */
+            file_read_key: string;
+            /** @description `SDMMetaReadKey` (the tenant's), AES-128, hex. */
+            meta_read_key: string;
+        };
+        /** @description `POST /api/v1/device/card-keys` (signed): the keys for the one card being provisioned. */
+        CardKeysRequest: {
+            /** @description The UID of the card on the reader (7 bytes, hex). */
+            card_id: string;
+        };
         ChangePassword: {
             current_password: string;
             /** @description At least 12 characters. */
@@ -1957,6 +2008,8 @@ export interface components {
             readers: string[];
             /** Format: date-time */
             revoked_at?: string | null;
+            /** @description The device's agent reads secure cards (NTAG 424 DNA), as its last heartbeat said. */
+            secure_cards: boolean;
             settings: components["schemas"]["DeviceSettings"];
             status: components["schemas"]["DeviceStatus"];
         };
@@ -2093,6 +2146,11 @@ export interface components {
             queue_length: number;
             /** @description Names of the connected readers. */
             readers: string[];
+            /**
+             * @description The agent reads secure cards (NTAG 424 DNA) and sends their `sun` message with each
+             *     tap. Agents from before secure cards leave it out.
+             */
+            secure_cards?: boolean;
         };
         HeartbeatResponse: {
             config: components["schemas"]["DeviceConfig"];
@@ -2876,6 +2934,12 @@ export interface components {
             /** @description Unique per tap on this device: a replayed tap (offline queue sent twice) counts once. */
             idempotency_key: string;
             reader: string;
+            /**
+             * @description A secure card's Secure Unique NFC message: the URL of its NDEF record, which holds
+             *     the encrypted UID and read counter (`picc_data`) and their MAC (`cmac`). Absent for
+             *     other cards and from agents without secure-card support.
+             */
+            sun?: string | null;
             /**
              * Format: int64
              * @description When the card was tapped, Unix seconds (the agent's clock).
@@ -4829,6 +4893,92 @@ export interface operations {
             };
             /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    device_card_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CardKeysRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardKeys"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9843,6 +9993,129 @@ export interface operations {
             };
             /** @description No offboarding in progress */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    secure_cards_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecureCardSettings"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    secure_cards_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecureCardSettingsChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecureCardSettings"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

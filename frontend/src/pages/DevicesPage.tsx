@@ -2,6 +2,8 @@ import { useId, useMemo, useState, type FormEvent } from 'react';
 import {
   createEnrolmentCode,
   DEVICE_MODES,
+  getSecureCards,
+  setSecureCards,
   DUPLICATE_WINDOW_RANGE,
   LATE_UPLOAD_RANGE,
   listDevices,
@@ -12,6 +14,7 @@ import {
   type DeviceMode,
   type DeviceSettings,
   type EnrolmentCode,
+  type SecureCardSettings,
 } from '../api/devices';
 import { listEvents, type EventRecord } from '../api/events';
 import { listLocations, type Location } from '../api/locations';
@@ -75,7 +78,69 @@ function DevicesContent() {
     <>
       <NewDeviceCard locations={locations} />
       <DeviceListCard load={devices.load} refresh={devices.refresh} locations={locations} />
+      <SecureCardsCard />
     </>
+  );
+}
+
+/**
+ * Secure cards (NTAG 424 DNA, docs/agent.md): turning them on makes the tenant's
+ * card keys; "required" refuses taps by card UID alone, so only cards that
+ * prove themselves with a fresh message check in.
+ */
+function SecureCardsCard() {
+  const { t } = useI18n();
+  const load = useKeyedLoad('secure-cards', getSecureCards);
+  const [saved, setSaved] = useState<SecureCardSettings | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<Message | null>(null);
+  const current = saved ?? (load.state === 'ok' ? load.value : null);
+
+  const save = async (required: boolean) => {
+    if (busy) return;
+    setBusy(true);
+    setMessage(null);
+    try {
+      setSaved(await setSecureCards(required));
+      setMessage({ kind: 'ok', text: t('devices.secure.saved') });
+    } catch (err) {
+      handleAuthError(err);
+      setMessage({ kind: 'error', text: problemMessage(t, err, t('devices.secure.error'), DEVICE_WORDING) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="secure-cards-title" data-testid="secure-cards">
+      <h2 id="secure-cards-title">{t('devices.secure.title')}</h2>
+      <p className="muted">{t('devices.secure.intro')}</p>
+      <MessageLine message={message} testId="secure-cards-message" />
+      {current ? (
+        <>
+          <p data-testid="secure-cards-state" data-enabled={current.enabled} data-required={current.required}>
+            {current.enabled ? t('devices.secure.enabled') : t('devices.secure.disabled')}
+          </p>
+          {current.enabled ? null : (
+            <button type="button" className="button button--small" disabled={busy} onClick={() => void save(false)} data-testid="secure-cards-enable">
+              {t('devices.secure.enable')}
+            </button>
+          )}
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={current.required}
+              disabled={busy}
+              onChange={(e) => void save(e.target.checked)}
+              data-testid="secure-cards-required"
+            />
+            <span>{t('devices.secure.required')}</span>
+          </label>
+        </>
+      ) : (
+        <p className="muted">{load.state === 'loading' ? t('devices.loading') : t('devices.secure.error')}</p>
+      )}
+    </section>
   );
 }
 
@@ -366,6 +431,9 @@ function DeviceListCard({
                     </span>
                   </>
                 ) : null}
+                <span className="small muted cell-note" data-testid="device-secure-cards" data-secure={device.secure_cards}>
+                  {device.secure_cards ? t('devices.secure.reads') : t('devices.secure.readsNot')}
+                </span>
               </td>
               <td data-testid="device-readers">
                 {device.readers.length === 0 ? (

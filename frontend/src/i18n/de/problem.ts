@@ -37,6 +37,10 @@ export const problem = {
   'problem.bad_nonce': 'Die Anfrage des Geräts ist ungültig.',
   'problem.bad_signature': 'Die Signatur der Anfrage des Geräts stimmt nicht.',
   'problem.replayed_nonce': 'Diese Anfrage des Geräts wurde schon einmal gesendet.',
+  'problem.secure_card_invalid': 'Diese sichere Karte ließ sich nicht prüfen: falscher Schlüssel oder gefälschte Nachricht.',
+  'problem.secure_card_replayed': 'Diese Nachricht der sicheren Karte wurde schon einmal verwendet: eine Kopie wurde abgelehnt.',
+  'problem.secure_card_required': 'Hier gelten nur sichere Karten; eine Karte, die nur ihre Kennung zeigt, wird abgelehnt.',
+  'problem.secure_cards_off': 'Sichere Karten sind für diesen Mandanten nicht eingeschaltet.',
 
   'problem.not_found': 'Das gibt es nicht (mehr).',
   'problem.conflict': 'Das geht im jetzigen Zustand nicht.',

@@ -34,6 +34,10 @@ export const problem: Translation<typeof de> & ProblemTexts = {
   'problem.bad_nonce': 'The device’s request is invalid.',
   'problem.bad_signature': 'The signature of the device’s request does not match.',
   'problem.replayed_nonce': 'This request of the device was sent before.',
+  'problem.secure_card_invalid': 'This secure card could not be verified: wrong key or a forged message.',
+  'problem.secure_card_replayed': 'This secure card message was used before: a copy was refused.',
+  'problem.secure_card_required': 'Only secure cards are accepted here; a card that shows just its id is refused.',
+  'problem.secure_cards_off': 'Secure cards are not turned on for this tenant.',
 
   'problem.not_found': 'This does not exist (any more).',
   'problem.conflict': 'This is not possible in the current state.',
