@@ -254,6 +254,22 @@ pub struct Config {
     pub auth: AuthConfig,
     pub mail: MailConfig,
     pub devices: DevicesConfig,
+    pub jobs: JobsConfig,
+}
+
+/// The scheduled jobs (`jobs::service`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// How often each node looks for due jobs; a job a dead node left unfinished is taken
+    /// up by another node within this time.
+    pub check_seconds: u32,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self { check_seconds: 60 }
+    }
 }
 
 /// Check-in devices (TOM DEV-1, DEV-2).
@@ -297,6 +313,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             mail: MailConfig::default(),
             devices: DevicesConfig::default(),
+            jobs: JobsConfig::default(),
         }
     }
 }

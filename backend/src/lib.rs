@@ -23,6 +23,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod invitations;
+pub mod jobs;
 pub mod locations;
 pub mod members;
 pub mod notify;
