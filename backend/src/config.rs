@@ -255,6 +255,16 @@ pub struct Config {
     pub mail: MailConfig,
     pub devices: DevicesConfig,
     pub jobs: JobsConfig,
+    pub metrics: MetricsConfig,
+}
+
+/// Prometheus metrics (`metrics`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Where `GET /metrics` is served, apart from the application (e.g. `127.0.0.1:9464`);
+    /// none: no metrics. Only for the monitoring network: it needs no sign-in.
+    pub listen: Option<String>,
 }
 
 /// The scheduled jobs (`jobs::service`).
@@ -314,6 +324,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             devices: DevicesConfig::default(),
             jobs: JobsConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -360,6 +371,8 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "auth",
     "mail",
     "devices",
+    "jobs",
+    "metrics",
 ];
 
 impl Config {

@@ -26,6 +26,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod locations;
 pub mod members;
+pub mod metrics;
 pub mod notify;
 pub mod offboarding;
 pub mod portal;

@@ -200,6 +200,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         None => server.bind(&listen).with_context(|| format!("setting `listen`: cannot bind {listen}"))?,
     };
     tracing::info!(%listen, environment, version = crate::http::routes::VERSION, "anwesend is listening");
-    server.run().await?;
+    match state.config.metrics.listen.clone() {
+        Some(address) => {
+            let metrics = HttpServer::new(move || crate::metrics::app(state.clone()))
+                .workers(1)
+                .bind(&address)
+                .with_context(|| format!("setting `metrics.listen`: cannot bind {address}"))?;
+            tracing::info!(%address, "metrics are served");
+            futures_util::future::try_join(server.run(), metrics.run()).await?;
+        }
+        None => server.run().await?,
+    }
     Ok(())
 }

@@ -336,6 +336,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
                 first_name: first_name.clone(),
                 at: tapped,
             };
+            state.metrics.tap(code(decision.outcome));
             super::kiosk::publish(state, event);
             return Ok(TapResponse { outcome: decision.outcome, first_name, late_upload: late });
         }

@@ -171,6 +171,8 @@ pub struct Db {
     /// overtake). Readers never pass it (WAL, deferred read transactions).
     writers: Option<std::sync::Arc<FifoGate>>,
     outage: std::sync::Arc<Outage>,
+    /// Requests that found no idle connection at once (metrics).
+    waits: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// How long a request waits for a pooled connection while the database is up.
@@ -245,7 +247,7 @@ impl Db {
             .test_on_check_out(true)
             .build_unchecked(Manager(url.clone(), outage.clone()));
         let writers = matches!(url, DatabaseUrl::Sqlite(_)).then(|| std::sync::Arc::new(FifoGate::new(1)));
-        Ok(Self { pool, url, writers, outage })
+        Ok(Self { pool, url, writers, outage, waits: Default::default() })
     }
 
     /// Waits for this writer's turn (SQLite); taken after the connection, so the writer
@@ -276,9 +278,27 @@ impl Db {
             match self.pool.get_timeout(left.min(WAIT_STEP)) {
                 Ok(conn) => return Ok(conn),
                 Err(e) if left <= WAIT_STEP => return Err(AppError::Unavailable(e.to_string())),
+                Err(_) if left == POOL_WAIT => {
+                    self.waits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 Err(_) => {}
             }
         }
+    }
+
+    /// Connections of this node's pool: open and idle.
+    pub fn pool_state(&self) -> r2d2::State {
+        self.pool.state()
+    }
+
+    /// How many requests so far waited for a pooled connection.
+    pub fn waits(&self) -> u64 {
+        self.waits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// True while requests are refused at once because the database is unreachable.
+    pub fn is_unreachable(&self) -> bool {
+        self.outage.is_down()
     }
 
     /// SQLite: copies the write-ahead log into the database and empties it, so earlier

@@ -79,3 +79,13 @@ pub fn for_recipient(tx: &mut TenantTx<'_>, recipient_index: &[u8]) -> QueryResu
         .select(OutboxRow::as_select())
         .load(conn)
 }
+
+/// Messages per status (metrics).
+pub fn count_by_status(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    mail_outbox::table.group_by(mail_outbox::status).select((mail_outbox::status, diesel::dsl::count_star())).load(conn)
+}
+
+/// When the oldest message still queued was queued (metrics: a stuck outbox).
+pub fn oldest_queued(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
+    mail_outbox::table.filter(mail_outbox::status.eq("queued")).select(diesel::dsl::min(mail_outbox::created_at)).first(conn)
+}

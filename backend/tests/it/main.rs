@@ -16,6 +16,7 @@ mod fixtures;
 mod hardening;
 mod http;
 mod limits;
+mod metrics;
 mod nodes;
 mod offboarding;
 mod outage;
