@@ -173,6 +173,14 @@ async fn input_6_two_nodes_send_200_queued_mails_exactly_once() {
         received.iter().filter_map(|m| m.lines().find_map(|l| l.strip_prefix("To: ").map(str::to_owned))).collect();
     let distinct: HashSet<&String> = recipients.iter().collect();
     assert_eq!((received.len(), distinct.len()), (200, 200), "each of the 200 mails arrived exactly once");
+    // Meanwhile both nodes checked the schedule every second: each job ran on one of them, once.
+    let started = Instant::now();
+    while job_runs(&c.app).len() < 3 {
+        assert!(started.elapsed() < Duration::from_secs(60), "jobs not run: {:?}", job_runs(&c.app));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let runs = job_runs(&c.app);
+    assert_eq!(runs, [("ip_hash_keys".to_owned(), 1), ("offboarding".to_owned(), 1), ("retention".to_owned(), 1)], "{runs:?}");
 }
 
 /// A node in this process: its own pool and IP hasher on the test's database and keys.
