@@ -254,6 +254,32 @@ pub struct Config {
     pub auth: AuthConfig,
     pub mail: MailConfig,
     pub devices: DevicesConfig,
+    pub jobs: JobsConfig,
+    pub metrics: MetricsConfig,
+}
+
+/// Prometheus metrics (`metrics`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Where `GET /metrics` is served, apart from the application (e.g. `127.0.0.1:9464`);
+    /// none: no metrics. Only for the monitoring network: it needs no sign-in.
+    pub listen: Option<String>,
+}
+
+/// The scheduled jobs (`jobs::service`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// How often each node looks for due jobs; a job a dead node left unfinished is taken
+    /// up by another node within this time.
+    pub check_seconds: u32,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self { check_seconds: 60 }
+    }
 }
 
 /// Check-in devices (TOM DEV-1, DEV-2).
@@ -297,6 +323,8 @@ impl Default for Config {
             auth: AuthConfig::default(),
             mail: MailConfig::default(),
             devices: DevicesConfig::default(),
+            jobs: JobsConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -343,6 +371,8 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "auth",
     "mail",
     "devices",
+    "jobs",
+    "metrics",
 ];
 
 impl Config {

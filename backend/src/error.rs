@@ -68,6 +68,8 @@ impl From<DieselError> for AppError {
     fn from(e: DieselError) -> Self {
         match e {
             DieselError::NotFound => Self::NotFound,
+            // The database went away under a query: as unavailable as a failed connection.
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => Self::Unavailable(info.message().to_owned()),
             other => Self::Database(other),
         }
     }

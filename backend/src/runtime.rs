@@ -1,6 +1,7 @@
 //! In-process signals between request handlers and background threads. They live here,
 //! beside the state that carries them, so neither the state nor the workers depend on the
-//! other's module. Both are per process: several server nodes need a shared channel.
+//! other's module. Both are per process: between server nodes the kiosk feed is fed by
+//! PostgreSQL notifications (`attendance::kiosk`), and the outbox is shared in the database.
 
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;

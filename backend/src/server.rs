@@ -103,65 +103,17 @@ fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Hourly: create the current and next IP-hash key, destroy keys past retention, end
-/// offboardings past their export window, and disable dormant accounts where configured.
-fn spawn_key_jobs(state: AppState) {
+/// Every `jobs.check_seconds` (and once at start): the scheduled jobs that are due, each on
+/// one node only (`jobs::service`).
+fn spawn_jobs(state: AppState) {
     actix_web::rt::spawn(async move {
-        let mut interval = actix_web::rt::time::interval(Duration::from_secs(3600));
+        let mut interval = actix_web::rt::time::interval(Duration::from_secs(u64::from(state.config.jobs.check_seconds.max(1))));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
             let state = state.clone();
-            let result = actix_web::web::block(move || -> Result<Vec<String>, crate::AppError> {
-                let now = state.clock.now();
-                state.ip_hasher.ensure_key(now)?;
-                state.ip_hasher.ensure_key(now + chrono::Duration::hours(i64::from(state.config.ip_hash.rotation_hours)))?;
-                let destroyed = state.ip_hasher.destroy_expired(now)?;
-                // Offboardings past their export window: delete, shred, certify (TOM DEL-1..4).
-                let offboarded = crate::offboarding::service::complete_due(&state, now)?;
-                if !offboarded.is_empty() {
-                    tracing::info!(tenants = ?offboarded, "offboarded tenants: data deleted, keys destroyed, certificates issued");
-                }
-                if state.config.auth.disable_dormant {
-                    let n = crate::members::service::disable_dormant(&state)?;
-                    if n > 0 {
-                        tracing::info!(count = n, "disabled dormant memberships");
-                    }
-                }
-                Ok(destroyed)
-            })
-            .await;
-            match result {
-                Ok(Ok(destroyed)) if !destroyed.is_empty() => tracing::info!(keys = ?destroyed, "destroyed expired IP-hash keys"),
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::error!(cause = %e, "IP-hash key rotation failed"),
-                Err(_) => tracing::error!("IP-hash key rotation panicked"),
-            }
-        }
-    });
-}
-
-/// Daily (and once at start): anonymise the participants whose retention period has
-/// ended and remove audit entries past the tenant's audit period (TOM PRIV-6). Idempotent, so a restart that runs it again changes nothing.
-fn spawn_retention_job(state: AppState) {
-    actix_web::rt::spawn(async move {
-        let mut interval = actix_web::rt::time::interval(Duration::from_secs(24 * 3600));
-        loop {
-            interval.tick().await;
-            let state = state.clone();
-            match actix_web::web::block(move || crate::privacy::retention::run(&state)).await {
-                Ok(Ok(report)) => {
-                    if report.erased > 0 || report.kept_restricted > 0 || report.audit_pruned > 0 || report.failed_tenants > 0 {
-                        tracing::info!(
-                            erased = report.erased,
-                            kept_restricted = report.kept_restricted,
-                            audit_pruned = report.audit_pruned,
-                            failed_tenants = report.failed_tenants,
-                            "retention run"
-                        );
-                    }
-                }
-                Ok(Err(e)) => tracing::error!(cause = %e, "retention run failed"),
-                Err(_) => tracing::error!("retention run panicked"),
+            if actix_web::web::block(move || crate::jobs::service::run_due(&state)).await.is_err() {
+                tracing::error!("scheduled jobs panicked");
             }
         }
     });
@@ -169,6 +121,7 @@ fn spawn_retention_job(state: AppState) {
 
 /// Every minute: keep the rate limiters' memory bounded (TOM ACC-4) and write the counts
 /// of refused requests whose window has closed, so no count waits for a next refusal.
+/// Both live in this node's memory, so every node runs it.
 pub fn every_minute(state: &AppState) -> Result<usize, crate::AppError> {
     state.limits.forget_recovered();
     state.limits.refusals.flush(&state.db, state.clock.now())
@@ -231,8 +184,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen.clone();
     let tls = config.tls.clone();
     let state = actix_web::web::block(move || prepare(config, Arc::new(SystemClock))).await.context("start-up task failed")??;
-    spawn_key_jobs(state.clone());
-    spawn_retention_job(state.clone());
+    spawn_jobs(state.clone());
+    crate::attendance::kiosk::start_listener(&state);
     crate::notify::worker::spawn(state.clone()).context("starting the mail worker")?;
     spawn_minute_job(state.clone());
     spawn_sealer(state.clone());
@@ -247,6 +200,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         None => server.bind(&listen).with_context(|| format!("setting `listen`: cannot bind {listen}"))?,
     };
     tracing::info!(%listen, environment, version = crate::http::routes::VERSION, "anwesend is listening");
-    server.run().await?;
+    match state.config.metrics.listen.clone() {
+        Some(address) => {
+            let metrics = HttpServer::new(move || crate::metrics::app(state.clone()))
+                .workers(1)
+                .bind(&address)
+                .with_context(|| format!("setting `metrics.listen`: cannot bind {address}"))?;
+            tracing::info!(%address, "metrics are served");
+            futures_util::future::try_join(server.run(), metrics.run()).await?;
+        }
+        None => server.run().await?,
+    }
     Ok(())
 }

@@ -18,8 +18,12 @@ pub struct AppState {
     pub limits: Arc<AuthLimits>,
     /// Wakes the mail worker when a service queued a message.
     pub mail_wakeup: Arc<crate::runtime::Wakeup>,
-    /// Accepted taps for the open kiosk screens.
-    pub kiosk: Arc<crate::runtime::Feed<crate::attendance::model::KioskEvent>>,
+    /// Accepted taps for the open kiosk screens of this node.
+    pub kiosk: Arc<crate::runtime::Feed<crate::attendance::model::KioskSignal>>,
+    /// PostgreSQL: the listener that brings every node's taps into `kiosk`, started once.
+    pub kiosk_listener: Arc<std::sync::OnceLock<Arc<crate::db::listen::Listening>>>,
+    /// This node's request, tap and security-event counters (`/metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Which tenant each known device belongs to (it never changes).
     pub device_tenants: Arc<crate::devices::signed::DeviceTenants>,
 }
@@ -38,6 +42,8 @@ impl AppState {
             limits,
             mail_wakeup: Default::default(),
             kiosk: Default::default(),
+            kiosk_listener: Default::default(),
+            metrics: Default::default(),
             device_tenants: Default::default(),
         }
     }

@@ -1,11 +1,24 @@
-//! What an open kiosk stream may still show (TOM ACC-3, ACC-8, SEP-3). The stream outlives
-//! the request that opened it, so its session is checked again before every tap and at
-//! every keep-alive, and each tap is shown only to those who may see its event.
+//! The kiosk feed: how taps reach the open screens, and what an open kiosk stream may
+//! still show (TOM ACC-3, ACC-8, SEP-3). The stream outlives the request that opened it,
+//! so its session is checked again before every tap and at every keep-alive, and each tap
+//! is shown only to those who may see its event.
+//!
+//! Between server nodes (PostgreSQL) a tap travels as a `NOTIFY` sent in its transaction
+//! (`announce`), so it is told on commit only; every node's listener reads it in its
+//! tenant and passes it to its own screens, the tapping node's included. SQLite serves one
+//! node: the tap goes straight to this process's screens (`publish`).
 
-use super::model::KioskEvent;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+
+use super::model::{KioskEvent, KioskSignal, TapNotice};
 use crate::auth::model::Stage;
 use crate::auth::policy::{decide, Permission};
 use crate::auth::service::{recheck, Origin, Principal};
+use crate::db::listen::{self, Heard, Keep, Listening};
+use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::events::access::{visible_event, EventAccess};
 use crate::state::AppState;
@@ -51,4 +64,62 @@ fn inner(state: &AppState, opened: &Principal, event: Option<&KioskEvent>) -> Re
         Err(AppError::NotFound) => Ok(Verdict::Hide),
         Err(e) => Err(e),
     })
+}
+
+/// The `NOTIFY` channel of tap notices.
+const CHANNEL: &str = "anwesend_kiosk";
+
+/// How long a new stream waits for its node's listener to listen (PostgreSQL).
+const LISTENER_START: Duration = Duration::from_secs(5);
+
+/// Inside the tap's transaction: tells every node's listener once it commits (PostgreSQL).
+pub fn announce(tx: &mut TenantTx<'_>, notice: &TapNotice) -> Result<(), AppError> {
+    let payload = serde_json::to_string(notice).map_err(|e| AppError::Internal(e.to_string()))?;
+    listen::notify(tx.conn(), CHANNEL, &payload)
+}
+
+/// After the commit: SQLite shows the tap on this process's screens; on PostgreSQL the
+/// listener does, on every node.
+pub fn publish(state: &AppState, event: KioskEvent) {
+    if !state.db.url().is_postgres() {
+        state.kiosk.publish(KioskSignal::Tap(event));
+    }
+}
+
+/// A receiver for a new stream. PostgreSQL: starts this node's listener the first time and
+/// waits until it listens, so every tap committed from now on reaches the stream. Blocking.
+pub fn subscribe(state: &AppState) -> broadcast::Receiver<KioskSignal> {
+    let receiver = state.kiosk.subscribe();
+    if state.db.url().is_postgres() && !start_listener(state).wait(LISTENER_START) {
+        tracing::warn!("the kiosk listener is not listening yet; the stream is told to resync when it is");
+    }
+    receiver
+}
+
+/// Starts this node's listener once (PostgreSQL; nothing on SQLite). It ends when the state
+/// that started it is gone. After a reconnect the screens are told to resync.
+pub fn start_listener(state: &AppState) -> Arc<Listening> {
+    state
+        .kiosk_listener
+        .get_or_init(|| {
+            let feed = Arc::downgrade(&state.kiosk);
+            let (db, master) = (state.db.clone(), state.master.clone());
+            listen::spawn(state.db.url(), CHANNEL, move |heard| {
+                let Some(feed) = feed.upgrade() else { return Keep::Stop };
+                match heard {
+                    Heard::Message(payload) => match serde_json::from_str::<TapNotice>(payload) {
+                        Ok(notice) => match super::service::kiosk_event(&db, &master, &notice) {
+                            Ok(Some(event)) => feed.publish(KioskSignal::Tap(event)),
+                            Ok(None) => {}
+                            Err(e) => tracing::warn!(cause = %e, "an announced tap could not be read"),
+                        },
+                        Err(_) => tracing::warn!("a kiosk notice that is not a tap notice"),
+                    },
+                    Heard::Resumed => feed.publish(KioskSignal::Resync),
+                    Heard::Idle => {}
+                }
+                Keep::Listening
+            })
+        })
+        .clone()
 }

@@ -212,3 +212,23 @@ pub struct KioskEvent {
     #[serde(with = "crate::timestamp")]
     pub at: NaiveDateTime,
 }
+
+/// What the open kiosk streams are told.
+#[derive(Clone, Debug)]
+pub enum KioskSignal {
+    Tap(KioskEvent),
+    /// Taps may have been missed (the node's listener reconnected, or a stream lagged):
+    /// a screen that keeps a state reloads it.
+    Resync,
+}
+
+/// A tap announced to every server node (PostgreSQL `NOTIFY`): ids only; each node reads
+/// the tap in its tenant (`service::kiosk_event`).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct TapNotice {
+    pub tenant_id: String,
+    pub device_id: String,
+    pub idempotency_key: String,
+    /// The event the tap counted for (which screens may show it); not kept on the tap row.
+    pub event_id: Option<String>,
+}

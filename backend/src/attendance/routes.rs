@@ -7,7 +7,7 @@ use actix_web::{get, post, web, HttpResponse};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::kiosk::Verdict;
-use super::model::{Correction, KioskQuery, ManualRecord, ParticipantAttendance, RecordView, SessionAttendance};
+use super::model::{Correction, KioskQuery, KioskSignal, ManualRecord, ParticipantAttendance, RecordView, SessionAttendance};
 use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
@@ -120,7 +120,10 @@ pub async fn kiosk(state: web::Data<AppState>, p: Principal, q: web::Query<Kiosk
         .kiosk_streams
         .acquire(&opened.session_id, config.kiosk_streams_per_session, scope.tenant_id(), config.kiosk_streams_per_tenant)
         .ok_or_else(|| ApiError::rate_limited(keep_alive).detail("too many open kiosk streams for this session or organisation"))?;
-    let receiver = state.kiosk.subscribe();
+    let receiver = {
+        let state = state.clone();
+        web::block(move || super::kiosk::subscribe(&state)).await?
+    };
     let tenant = scope.tenant_id().to_owned();
     // First a `retry` hint (EventSource reconnects after 2 s), then taps and keep-alives.
     let hello = futures_util::stream::once(async { Ok::<_, actix_web::Error>(web::Bytes::from_static(b"retry: 2000\n: connected\n\n")) });
@@ -128,24 +131,34 @@ pub async fn kiosk(state: web::Data<AppState>, p: Principal, q: web::Query<Kiosk
         let (tenant, places, state, opened) = (tenant.clone(), places.clone(), state.clone(), opened.clone());
         async move {
             loop {
-                let event = match actix_web::rt::time::timeout(keep_alive, receiver.recv()).await {
+                let signal = match actix_web::rt::time::timeout(keep_alive, receiver.recv()).await {
                     Err(_) => None,
-                    Ok(Ok(event))
+                    Ok(Ok(KioskSignal::Tap(event)))
                         if event.tenant_id == tenant
                             && places.as_ref().is_none_or(|p| event.location_id.as_ref().is_some_and(|l| p.contains(l))) =>
                     {
-                        Some(event)
+                        Some(KioskSignal::Tap(event))
                     }
-                    Ok(Ok(_)) | Ok(Err(RecvError::Lagged(_))) => continue,
+                    Ok(Ok(KioskSignal::Tap(_))) => continue,
+                    // This stream missed taps, or the node's listener did.
+                    Ok(Ok(KioskSignal::Resync)) | Ok(Err(RecvError::Lagged(_))) => Some(KioskSignal::Resync),
                     Ok(Err(RecvError::Closed)) => return None,
                 };
                 let (state, opened) = (state.clone(), opened.clone());
-                let checked = web::block(move || (super::kiosk::check(&state, &opened, event.as_ref()), event)).await;
+                let checked = web::block(move || {
+                    let tap = match &signal {
+                        Some(KioskSignal::Tap(event)) => Some(event),
+                        _ => None,
+                    };
+                    (super::kiosk::check(&state, &opened, tap), signal)
+                })
+                .await;
                 let chunk = match checked {
-                    Ok((Verdict::Show, Some(event))) => {
+                    Ok((Verdict::Show, Some(KioskSignal::Tap(event)))) => {
                         let json = serde_json::to_string(&event).unwrap_or_default();
                         web::Bytes::from(format!("event: tap\ndata: {json}\n\n"))
                     }
+                    Ok((Verdict::Show, Some(KioskSignal::Resync))) => web::Bytes::from_static(b"event: resync\ndata: {}\n\n"),
                     Ok((Verdict::Show, None)) => web::Bytes::from_static(b": keep-alive\n\n"),
                     Ok((Verdict::Hide, _)) => continue,
                     Ok((Verdict::Close, _)) | Err(_) => return None,

@@ -12,9 +12,10 @@ use crate::auth::service::Principal;
 use crate::bookings::model::{ParticipantRow, CONFIRMED};
 use crate::bookings::service::{clean, person};
 use crate::bookings::store as bookings;
+use crate::crypto::MasterKey;
 use crate::crypto::TenantKeys;
 use crate::csv_file::CsvFile;
-use crate::db::{self, TenantScope, TenantTx};
+use crate::db::{self, Db, TenantScope, TenantTx};
 use crate::devices::model::DeviceRow;
 use crate::devices::signed::DeviceRequest;
 use crate::error::AppError;
@@ -420,6 +421,15 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
                 late_upload: late,
             },
         )?;
+        super::kiosk::announce(
+            tx,
+            &TapNotice {
+                tenant_id: device.tenant_id.clone(),
+                device_id: device.id.clone(),
+                idempotency_key: key.to_owned(),
+                event_id: decision.event_id.clone(),
+            },
+        )?;
         Ok(Ok(decision))
     });
     let previous = match attempt {
@@ -441,7 +451,8 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
                 first_name: first_name.clone(),
                 at: tapped,
             };
-            state.kiosk.publish(event);
+            state.metrics.tap(code(decision.outcome));
+            super::kiosk::publish(state, event);
             return Ok(TapResponse { outcome: decision.outcome, first_name, late_upload: late });
         }
         // A concurrent copy claimed the key first and has committed by now.
@@ -451,6 +462,33 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
         Err(e) => return Err(e),
     };
     replay(state, req, previous)
+}
+
+/// The kiosk's view of a stored tap, read in its tenant: how a node shows a tap that any
+/// node took (`kiosk::start_listener`). `None` if no such tap is stored.
+pub fn kiosk_event(db: &Db, master: &MasterKey, notice: &TapNotice) -> Result<Option<KioskEvent>, AppError> {
+    let scope = TenantScope::named_by_notification(notice.tenant_id.clone());
+    db.tenant_read(&scope, |tx| {
+        let (Some(tap), Some(device)) =
+            (store::tap(tx, &notice.device_id, &notice.idempotency_key)?, crate::devices::store::find(tx, &notice.device_id)?)
+        else {
+            return Ok(None);
+        };
+        let first_name = match &tap.participant_id {
+            Some(id) => bookings::participant(tx, id)?.map(|p| first_name(&keys(tx, master)?, &p)).transpose()?,
+            None => None,
+        };
+        Ok(Some(KioskEvent {
+            outcome: outcome_of(&tap.outcome).ok_or_else(|| AppError::Internal(format!("stored tap outcome {}", tap.outcome)))?,
+            tenant_id: tap.tenant_id,
+            location_id: device.location_id,
+            event_id: notice.event_id.clone(),
+            device_name: device.name,
+            mode: AttendanceKind::from_stored(&device.mode)?,
+            first_name,
+            at: tap.tapped_at,
+        }))
+    })
 }
 
 fn replay(state: &AppState, req: &DeviceRequest, previous: TapRow) -> Result<TapResponse, AppError> {

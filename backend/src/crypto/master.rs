@@ -208,6 +208,9 @@ impl MasterKey {
         }
         let Some(path) = self.secret_path(owner)? else { return Ok(None) };
         match std::fs::read_to_string(&path) {
+            // Overwritten with zeros by a destruction that was cut short (the node died
+            // before removing the file): the secret is gone.
+            Ok(text) if text.bytes().all(|b| b == 0) => Ok(None),
             Ok(text) => decode_key(Zeroizing::new(text).trim()).map(Some).map_err(CryptoError::BadKey),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(CryptoError::BadKey(format!("cannot read the keyring: {e}"))),

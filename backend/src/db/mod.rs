@@ -4,6 +4,7 @@
 //! `DbConnection` enum is a diesel `MultiConnection`. Backend-specific SQL is matched
 //! on the enum variant and kept in this module.
 
+pub mod listen;
 pub mod schema;
 mod scope;
 
@@ -79,15 +80,19 @@ impl DatabaseUrl {
     }
 }
 
-/// r2d2 manager that dispatches on the parsed URL instead of guessing per variant.
-pub struct Manager(DatabaseUrl);
+/// r2d2 manager that dispatches on the parsed URL instead of guessing per variant, and
+/// reports failed connection attempts to the outage tracker.
+pub struct Manager(DatabaseUrl, std::sync::Arc<Outage>);
 
 impl ManageConnection for Manager {
     type Connection = DbConnection;
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        self.0.connect().map_err(r2d2::Error::ConnectionError)
+        self.0.connect().map_err(|e| {
+            self.1.failed(&self.0);
+            r2d2::Error::ConnectionError(e)
+        })
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
@@ -96,6 +101,60 @@ impl ManageConnection for Manager {
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// What a 503 for an unreachable database asks clients to wait (`Retry-After`).
+pub const RETRY_AFTER_SECONDS: u64 = 2;
+/// How long requests are refused at once after a failed connection attempt, unless a probe
+/// gets through earlier (TOM AVAIL-4, AVAIL-5).
+const FAIL_FAST: Duration = Duration::from_secs(3);
+/// How often the probe tries to connect while the database is down.
+const PROBE_EVERY: Duration = Duration::from_millis(250);
+/// The steps in which a request waits for a pooled connection, so a waiter learns of an
+/// outage at once instead of after the whole wait.
+const WAIT_STEP: Duration = Duration::from_millis(200);
+
+/// Whether the database was just found unreachable. After a failed connection attempt
+/// every request is refused at once (503 with `Retry-After`) instead of waiting the pool's
+/// 30 s, while one probe thread tries to connect; its first success (or `FAIL_FAST` without
+/// a new failure) opens the way again.
+#[derive(Default)]
+pub struct Outage {
+    down_until: std::sync::Mutex<Option<std::time::Instant>>,
+    probing: std::sync::atomic::AtomicBool,
+}
+
+impl Outage {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<std::time::Instant>> {
+        self.down_until.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn is_down(&self) -> bool {
+        self.lock().is_some_and(|until| std::time::Instant::now() < until)
+    }
+
+    fn failed(self: &std::sync::Arc<Self>, url: &DatabaseUrl) {
+        *self.lock() = Some(std::time::Instant::now() + FAIL_FAST);
+        if self.probing.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        tracing::warn!("the database is unreachable; refusing requests at once while probing");
+        let (outage, url) = (std::sync::Arc::downgrade(self), url.clone());
+        let started = std::thread::Builder::new().name("db-probe".into()).spawn(move || loop {
+            std::thread::sleep(PROBE_EVERY);
+            let Some(outage) = outage.upgrade() else { return };
+            if url.connect().is_ok() {
+                *outage.lock() = None;
+                outage.probing.store(false, std::sync::atomic::Ordering::SeqCst);
+                tracing::info!("the database is reachable again");
+                return;
+            }
+            *outage.lock() = Some(std::time::Instant::now() + FAIL_FAST);
+        });
+        if started.is_err() {
+            self.probing.store(false, std::sync::atomic::Ordering::SeqCst);
+        }
     }
 }
 
@@ -111,16 +170,49 @@ pub struct Db {
     /// so none waits in SQLite's busy handler (whose sleeps grow and let later writers
     /// overtake). Readers never pass it (WAL, deferred read transactions).
     writers: Option<std::sync::Arc<FifoGate>>,
+    outage: std::sync::Arc<Outage>,
+    /// Requests that found no idle connection at once (metrics).
+    waits: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
+
+/// How long a request waits for a pooled connection while the database is up.
+const POOL_WAIT: Duration = Duration::from_secs(30);
 
 /// How long a writer waits for its turn before the request fails as unavailable; as long
 /// as a request waits for a pooled connection.
-const WRITE_TURN: Duration = Duration::from_secs(30);
+const WRITE_TURN: Duration = POOL_WAIT;
 
 thread_local! {
     /// Set while this thread is inside a write gate: a write transaction opened inside
     /// another (on a second connection) must not wait for the turn its own thread holds.
     static WRITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `Db::exclusively` on SQLite: the keys held in this process, per database file; given
+/// back when dropped, also when the work panics.
+struct ProcessLock {
+    path: PathBuf,
+    key: i64,
+}
+
+static PROCESS_LOCKS: std::sync::Mutex<Vec<(PathBuf, i64)>> = std::sync::Mutex::new(Vec::new());
+
+impl ProcessLock {
+    fn take(path: &std::path::Path, key: i64) -> Option<Self> {
+        let mut held = PROCESS_LOCKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if held.iter().any(|(p, k)| p == path && *k == key) {
+            return None;
+        }
+        held.push((path.to_owned(), key));
+        Some(Self { path: path.to_owned(), key })
+    }
+}
+
+impl Drop for ProcessLock {
+    fn drop(&mut self) {
+        let mut held = PROCESS_LOCKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.retain(|(p, k)| !(p == &self.path && *k == self.key));
+    }
 }
 
 /// A writer's turn, or nothing (PostgreSQL, or this thread already holds the turn).
@@ -145,16 +237,17 @@ impl Db {
                 let _ = std::fs::create_dir_all(dir);
             }
         }
+        let outage = std::sync::Arc::new(Outage::default());
         let pool = r2d2::Pool::builder()
             .max_size(max_connections)
             .min_idle(Some(0))
             // A burst (everyone books the moment a course opens) waits in line for a
             // connection rather than failing; readiness checks use their own short wait.
-            .connection_timeout(Duration::from_secs(30))
+            .connection_timeout(POOL_WAIT)
             .test_on_check_out(true)
-            .build_unchecked(Manager(url.clone()));
+            .build_unchecked(Manager(url.clone(), outage.clone()));
         let writers = matches!(url, DatabaseUrl::Sqlite(_)).then(|| std::sync::Arc::new(FifoGate::new(1)));
-        Ok(Self { pool, url, writers })
+        Ok(Self { pool, url, writers, outage, waits: Default::default() })
     }
 
     /// Waits for this writer's turn (SQLite); taken after the connection, so the writer
@@ -173,8 +266,39 @@ impl Db {
         &self.url
     }
 
+    /// A pooled connection. A burst waits up to 30 s for one; while the database is
+    /// unreachable the answer is `Unavailable` at once (`Outage`), also for those waiting.
     pub fn conn(&self) -> Result<PooledConnection, AppError> {
-        self.pool.get().map_err(|e| AppError::Unavailable(e.to_string()))
+        let deadline = std::time::Instant::now() + POOL_WAIT;
+        loop {
+            if self.outage.is_down() {
+                return Err(AppError::Unavailable("the database is unreachable".into()));
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.pool.get_timeout(left.min(WAIT_STEP)) {
+                Ok(conn) => return Ok(conn),
+                Err(e) if left <= WAIT_STEP => return Err(AppError::Unavailable(e.to_string())),
+                Err(_) if left == POOL_WAIT => {
+                    self.waits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Connections of this node's pool: open and idle.
+    pub fn pool_state(&self) -> r2d2::State {
+        self.pool.state()
+    }
+
+    /// How many requests so far waited for a pooled connection.
+    pub fn waits(&self) -> u64 {
+        self.waits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// True while requests are refused at once because the database is unreachable.
+    pub fn is_unreachable(&self) -> bool {
+        self.outage.is_down()
     }
 
     /// SQLite: copies the write-ahead log into the database and empties it, so earlier
@@ -194,6 +318,42 @@ impl Db {
         let mut conn = self.pool.get_timeout(Duration::from_secs(2)).map_err(|e| AppError::Unavailable(e.to_string()))?;
         conn.ping().map_err(|e| AppError::Unavailable(e.to_string()))?;
         Ok(())
+    }
+
+    /// Runs `f` unless work under the same `key` runs right now, on any node: `None` then.
+    /// PostgreSQL: a transaction-level advisory lock (`pg_try_advisory_xact_lock`) held on a
+    /// pooled connection of its own while `f` runs, so it is released when `f` ends or when
+    /// the node dies and its connection closes. SQLite serves one node: a lock of this
+    /// process. `f` does its work on other connections.
+    pub fn exclusively<T>(&self, key: i64, f: impl FnOnce() -> Result<T, AppError>) -> Result<Option<T>, AppError> {
+        match &self.url {
+            DatabaseUrl::Postgres(_) => {
+                let mut conn = self.conn()?;
+                let DbConnection::Postgres(c) = &mut *conn else { return Err(AppError::Internal("not a PostgreSQL connection".into())) };
+                AnsiTransactionManager::begin_transaction(c)?;
+                #[derive(QueryableByName)]
+                struct Locked {
+                    #[diesel(sql_type = diesel::sql_types::Bool)]
+                    locked: bool,
+                }
+                let locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
+                    .bind::<diesel::sql_types::BigInt, _>(key)
+                    .get_result::<Locked>(c)
+                    .map(|l| l.locked);
+                let result = match locked {
+                    Ok(true) => f().map(Some),
+                    Ok(false) => Ok(None),
+                    Err(e) => Err(e.into()),
+                };
+                // Nothing was written here; ending the transaction releases the lock.
+                AnsiTransactionManager::rollback_transaction(c)?;
+                result
+            }
+            DatabaseUrl::Sqlite(path) => {
+                let Some(_held) = ProcessLock::take(path, key) else { return Ok(None) };
+                f().map(Some)
+            }
+        }
     }
 
     /// A write transaction on platform tables (no tenant data reachable on PostgreSQL).

@@ -30,6 +30,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    scheduled_jobs (name) {
+        name -> Text,
+        last_started_at -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        last_failure_at -> Nullable<Timestamp>,
+        runs -> BigInt,
+    }
+}
+
+diesel::table! {
     ip_hash_keys (id) {
         id -> Text,
         valid_from -> Timestamp,
@@ -572,6 +582,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    scheduled_jobs,
     tenants,
     tenant_offboardings,
     tenant_keys,

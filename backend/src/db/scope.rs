@@ -51,6 +51,12 @@ impl TenantScope {
         Self { tenant_id }
     }
 
+    /// For a notification this database sent on the commit of a change in a tenant (the
+    /// kiosk feed between server nodes, `db::listen`): the tenant the change was made in.
+    pub(crate) fn named_by_notification(tenant_id: String) -> Self {
+        Self { tenant_id }
+    }
+
     pub fn tenant_id(&self) -> &str {
         &self.tenant_id
     }

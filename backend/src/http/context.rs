@@ -118,6 +118,9 @@ pub async fn middleware(
     let route = route.as_deref().unwrap_or(if api { "(unmatched)" } else { "(static)" });
     let status = res.status().as_u16();
     let elapsed_ms = started.elapsed().as_millis() as u64;
+    if let Some(state) = &state {
+        state.metrics.request(method.as_str(), route, status, started.elapsed());
+    }
     // Polled every few seconds by every open tab: only worth a line when it fails.
     if matches!(route, "/api/v1/status" | "/healthz" | "/readyz") && status < 400 {
         tracing::debug!(%request_id, %method, route, status, elapsed_ms, "request");

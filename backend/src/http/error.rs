@@ -213,7 +213,8 @@ impl From<AppError> for ApiError {
             AppError::RateLimited(wait) => Self::rate_limited(wait),
             AppError::Unavailable(cause) => {
                 tracing::error!(%cause, "database unavailable");
-                Self::new(ProblemCode::Unavailable)
+                // Clients (the kiosk, the agent) try again; a short outage passes in seconds.
+                Self { retry_after: Some(crate::db::RETRY_AFTER_SECONDS), ..Self::new(ProblemCode::Unavailable) }
             }
             other => {
                 tracing::error!(cause = %other, "internal error");

@@ -53,24 +53,30 @@ fn backoff(attempts: i32) -> Duration {
     Duration::seconds(30 * 2i64.pow(attempts.clamp(1, 10) as u32 - 1)).min(Duration::hours(6))
 }
 
-/// Sends every due message once; returns how many went out. Blocking.
+/// Messages claimed at once.
+const BATCH: usize = 50;
+
+/// Sends every due message once, a batch at a time; returns how many went out. Blocking.
 pub fn deliver_due(state: &AppState) -> Result<usize, AppError> {
     let transport = Transport::from_config(&state.config.mail, &state.config.data_dir).map_err(AppError::Config)?;
-    let now = state.clock.now().naive_utc();
-    let due = {
-        let mut conn = state.db.conn()?;
-        store::due(&mut conn, now, 50)?
-    };
+    let mut sent = 0;
+    loop {
+        let now = state.clock.now().naive_utc();
+        // A message whose sender dies after the claim waits until the claim has passed.
+        let due = state.db.platform_tx(|tx| Ok(store::claim_due(tx, now, BATCH as i64, now + Duration::minutes(10))?))?;
+        let full = due.len() == BATCH;
+        sent += deliver(state, &transport, now, due)?;
+        if !full {
+            return Ok(sent);
+        }
+    }
+}
+
+fn deliver(state: &AppState, transport: &Transport, now: NaiveDateTime, due: Vec<OutboxRow>) -> Result<usize, AppError> {
     let mut sent = 0;
     // Keys per sender tenant, unwrapped once per run.
     let mut keys: HashMap<Option<String>, TenantKeys> = HashMap::new();
     for row in due {
-        {
-            let mut conn = state.db.conn()?;
-            if !store::claim(&mut conn, &row.id, row.next_attempt_at, now + Duration::minutes(10))? {
-                continue;
-            }
-        }
         let attempts = row.attempts + 1;
         let message = row
             .payload_ciphertext

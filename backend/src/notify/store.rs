@@ -13,26 +13,24 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OutboxRow>>
     mail_outbox::table.find(id).select(OutboxRow::as_select()).first(conn).optional()
 }
 
-/// Queued messages whose time has come, oldest first.
-pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    mail_outbox::table
+/// Claims up to `limit` queued messages whose time has come, oldest first, for one
+/// delivery attempt each: their next attempt moves to `until`, so no other worker takes
+/// them meanwhile. Call in a write transaction. PostgreSQL skips the rows that another
+/// node's claim holds (`FOR UPDATE SKIP LOCKED`), so nodes share the outbox without waiting
+/// for each other or sending a message twice; SQLite's write transactions run one at a time.
+pub fn claim_due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64, until: NaiveDateTime) -> QueryResult<Vec<OutboxRow>> {
+    let due = mail_outbox::table
         .filter(mail_outbox::status.eq("queued"))
         .filter(mail_outbox::next_attempt_at.le(now))
         .order(mail_outbox::next_attempt_at.asc())
-        .limit(limit)
-        .select(OutboxRow::as_select())
-        .load(conn)
-}
-
-/// Claims a due message for one delivery attempt: pushes its next attempt out so another
-/// worker does not send it at the same time. Returns false if someone else claimed it.
-pub fn claim(conn: &mut DbConnection, id: &str, seen_next: NaiveDateTime, until: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(
-        mail_outbox::table.find(id).filter(mail_outbox::status.eq("queued")).filter(mail_outbox::next_attempt_at.eq(seen_next)),
-    )
-    .set(mail_outbox::next_attempt_at.eq(until))
-    .execute(conn)?;
-    Ok(n == 1)
+        .limit(limit);
+    let rows = match conn {
+        DbConnection::Postgres(c) => due.for_update().skip_locked().select(OutboxRow::as_select()).load(c)?,
+        DbConnection::Sqlite(c) => due.select(OutboxRow::as_select()).load(c)?,
+    };
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(&ids))).set(mail_outbox::next_attempt_at.eq(until)).execute(conn)?;
+    Ok(rows)
 }
 
 pub fn mark_sent(conn: &mut DbConnection, id: &str, now: NaiveDateTime, attempts: i32) -> QueryResult<usize> {
@@ -80,4 +78,14 @@ pub fn for_recipient(tx: &mut TenantTx<'_>, recipient_index: &[u8]) -> QueryResu
         .order(mail_outbox::created_at.asc())
         .select(OutboxRow::as_select())
         .load(conn)
+}
+
+/// Messages per status (metrics).
+pub fn count_by_status(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    mail_outbox::table.group_by(mail_outbox::status).select((mail_outbox::status, diesel::dsl::count_star())).load(conn)
+}
+
+/// When the oldest message still queued was queued (metrics: a stuck outbox).
+pub fn oldest_queued(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
+    mail_outbox::table.filter(mail_outbox::status.eq("queued")).select(diesel::dsl::min(mail_outbox::created_at)).first(conn)
 }

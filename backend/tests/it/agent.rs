@@ -2,10 +2,8 @@
 //! virtual readers, virtual cards from `pcsc.rs`, the real server, and the agent binary
 //! (TOM AVAIL-4, TRANS-1, DEV-1). `make test` builds the agent before the tests.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::test;
@@ -15,45 +13,13 @@ use serde_json::{json, Value};
 
 use crate::common::{test_app_beside_server, TestApp, TestDb};
 use crate::fixtures::pcsc::{reader_name, sun_url, tap, tap_chip, Chip, PcscLab, SecureChip, VirtualCard};
-use crate::fixtures::server::{anwesend, free_port, text, Server};
+use crate::fixtures::server::{anwesend, free_port, text, Lines, Server};
 use crate::fixtures::{bind_card, book_confirmed, call, json_of, signed, venue, Device, Venue};
 
 fn agent_bin() -> PathBuf {
     let bin = Path::new(env!("CARGO_BIN_EXE_anwesend")).with_file_name("anwesend-agent");
     assert!(bin.exists(), "{} is missing: build it first (`cargo build --bins`; `make test` does)", bin.display());
     bin
-}
-
-/// Lines a child process prints, collected by a thread.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<String>>>);
-
-impl Lines {
-    fn follow(&self, out: impl std::io::Read + Send + 'static) {
-        let lines = Arc::clone(&self.0);
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                lines.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(line);
-            }
-        });
-    }
-
-    fn all(&self) -> Vec<String> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
-    }
-
-    fn count(&self, needle: &str) -> usize {
-        self.all().iter().filter(|l| l.contains(needle)).count()
-    }
-
-    /// Waits until `n` lines contain `needle`.
-    fn wait_for(&self, needle: &str, n: usize, timeout: Duration) {
-        let started = Instant::now();
-        while self.count(needle) < n {
-            assert!(started.elapsed() < timeout, "waited {timeout:?} for {n}× {needle:?}; got:\n{}", self.all().join("\n"));
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
 }
 
 /// `anwesend-agent run`, killed (SIGKILL) when dropped.

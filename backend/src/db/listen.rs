@@ -1,0 +1,139 @@
+//! PostgreSQL `LISTEN/NOTIFY` between server nodes. A notification is sent inside the
+//! transaction of the change it announces, so PostgreSQL delivers it on commit only and
+//! never for a rollback; it carries ids only, and each receiver reads the rest through its
+//! normal scoped read. diesel cannot wait for notifications, so the listener is a blocking
+//! `postgres` client on a thread of its own. SQLite has no such channel (one node only).
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use diesel::RunQueryDsl;
+use postgres::fallible_iterator::FallibleIterator;
+
+use super::{DatabaseUrl, DbConnection};
+use crate::error::AppError;
+
+/// How long the listener waits for a notification before it checks that its connection
+/// still answers (a peer that vanished without closing the socket sends nothing).
+const IDLE_CHECK: Duration = Duration::from_secs(30);
+/// The longest pause between two connection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Sends `payload` on `channel` when the transaction commits (PostgreSQL; nothing on SQLite).
+pub fn notify(conn: &mut DbConnection, channel: &str, payload: &str) -> Result<(), AppError> {
+    if let DbConnection::Postgres(c) = conn {
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<diesel::sql_types::Text, _>(channel)
+            .bind::<diesel::sql_types::Text, _>(payload)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// What the listener passes on.
+pub enum Heard<'a> {
+    /// The payload of one notification.
+    Message(&'a str),
+    /// The listener is listening again after a gap: what was sent meanwhile is lost.
+    Resumed,
+    /// Nothing for a while (or a reconnect pending): a chance to stop.
+    Idle,
+}
+
+/// What the receiver answers: go on, or stop listening for good (its owner is gone).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    Listening,
+    Stop,
+}
+
+/// Set once the listener has run `LISTEN` for the first time.
+#[derive(Default)]
+pub struct Listening {
+    up: Mutex<bool>,
+    signal: Condvar,
+}
+
+impl Listening {
+    fn set(&self) {
+        if let Ok(mut up) = self.up.lock() {
+            *up = true;
+            self.signal.notify_all();
+        }
+    }
+
+    /// Waits until the listener listens or `timeout` has passed; true if it listens.
+    pub fn wait(&self, timeout: Duration) -> bool {
+        let Ok(up) = self.up.lock() else { return false };
+        self.signal.wait_timeout_while(up, timeout, |up| !*up).map(|(up, _)| *up).unwrap_or(false)
+    }
+}
+
+/// Listens on `channel` on a thread of its own until `receive` answers `Stop`, reconnecting
+/// after any loss with a growing pause; after each reconnect `receive` hears `Resumed`.
+/// `channel` must be a plain identifier (it is a constant of the code).
+pub fn spawn(url: &DatabaseUrl, channel: &'static str, receive: impl FnMut(Heard<'_>) -> Keep + Send + 'static) -> Arc<Listening> {
+    let listening = Arc::new(Listening::default());
+    let DatabaseUrl::Postgres(url) = url else { return listening };
+    let (url, flag) = (url.clone(), listening.clone());
+    let started = std::thread::Builder::new().name(format!("listen-{channel}")).spawn(move || run(&url, channel, &flag, receive));
+    if let Err(e) = started {
+        tracing::error!(cause = %e, channel, "cannot start the notification listener");
+    }
+    listening
+}
+
+fn run(url: &str, channel: &str, listening: &Listening, mut receive: impl FnMut(Heard<'_>) -> Keep) {
+    let mut backoff = Duration::from_millis(100);
+    let mut gap = false;
+    loop {
+        match postgres::Client::connect(url, postgres::NoTls) {
+            Ok(mut client) => match client.batch_execute(&format!("LISTEN {channel}")) {
+                Ok(()) => {
+                    listening.set();
+                    backoff = Duration::from_millis(100);
+                    if gap && receive(Heard::Resumed) == Keep::Stop {
+                        return;
+                    }
+                    if listen(&mut client, &mut receive) == Keep::Stop {
+                        return;
+                    }
+                    tracing::warn!(channel, "the notification listener lost its connection; reconnecting");
+                }
+                Err(e) => tracing::warn!(cause = %e, channel, "LISTEN failed"),
+            },
+            Err(e) => tracing::warn!(cause = %e, channel, "the notification listener cannot connect"),
+        }
+        gap = true;
+        std::thread::sleep(backoff);
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+        // Asked between attempts, so a listener whose owner is gone does not retry for ever.
+        if receive(Heard::Idle) == Keep::Stop {
+            return;
+        }
+    }
+}
+
+/// Passes notifications on until the connection fails (`Listening`) or the receiver stops.
+fn listen(client: &mut postgres::Client, receive: &mut impl FnMut(Heard<'_>) -> Keep) -> Keep {
+    loop {
+        let next = client.notifications().timeout_iter(IDLE_CHECK).next();
+        match next {
+            Ok(Some(notification)) => {
+                if receive(Heard::Message(notification.payload())) == Keep::Stop {
+                    return Keep::Stop;
+                }
+            }
+            // Quiet for a while: is the server still there (and the owner)?
+            Ok(None) => {
+                if receive(Heard::Idle) == Keep::Stop {
+                    return Keep::Stop;
+                }
+                if client.is_valid(Duration::from_secs(5)).is_err() {
+                    return Keep::Listening;
+                }
+            }
+            Err(_) => return Keep::Listening,
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Prometheus metrics (TOM AVAIL-3): served apart from the application, labelled by route
+//! pattern and closed sets only, so no id, token, email or tenant name becomes a label.
+
+use std::process::Command;
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+
+use crate::common::{sensitive, test_app};
+use crate::fixtures::server::{free_port, node, text};
+use crate::fixtures::{bind_card, call, enrol, json_of, login, public, signed, tap_body, venue};
+
+#[actix_web::test]
+async fn avail_3_metrics_labels_carry_route_patterns_never_ids_tokens_or_names() {
+    let app = test_app();
+    let service = app.service().await;
+    app.tenant_with_admin("verein-geheim", "leitung@verein-geheim.example");
+    let v = venue(&app, &service, "verein-geheim", (&sensitive("Anna Beispiel"), &sensitive("anna@example.org"))).await;
+    let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
+    let card = sensitive("04A1B2C3D4E5F6");
+    bind_card(&app, &service, &v.staff, &device, &v.participant, &card).await;
+    let (status, _, answer) = call(&service, signed(&app, &device, anwesend_protocol::PATH_TAPS, &tap_body(&app, "tap-1", &card))).await;
+    assert_eq!((status, json_of(&answer)["outcome"].as_str()), (StatusCode::OK, Some("checked_in")));
+
+    // Requests whose paths carry ids and tokens, known and unknown.
+    let token = sensitive("7f3c9a1e5b2d4c6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d");
+    let (status, _, _) = call(&service, v.staff.request("GET", &format!("/api/v1/events/{}", v.event))).await;
+    assert_eq!(status, StatusCode::OK);
+    call(&service, public("GET", &format!("/api/v1/public/verein-geheim/events/{}", v.event), "198.51.100.9")).await;
+    call(&service, public("GET", &format!("/api/v1/invitations/{token}"), "198.51.100.9")).await;
+    call(&service, public("GET", &format!("/api/v1/no-such-thing/{token}?email=anna@example.org"), "198.51.100.9")).await;
+    // A wrong password and a forged device request count as security events.
+    let (status, _, _, _) = login(&service, "leitung@verein-geheim.example", "falsch falsch falsch").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let forged = crate::fixtures::Device { id: device.id.clone(), secret: b"not the secret".to_vec() };
+    let (status, _, _) = call(&service, signed(&app, &forged, anwesend_protocol::PATH_TAPS, &tap_body(&app, "tap-2", &card))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let text = anwesend::metrics::render(&app.state).expect("metrics");
+    for expected in [
+        "anwesend_http_requests_total{method=\"GET\",route=\"/api/v1/events/{id}\",status=\"200\"}",
+        "route=\"/api/v1/public/{tenant}/events/{id}\"",
+        "route=\"(unmatched)\"",
+        "anwesend_checkins_total{outcome=\"checked_in\"} 1",
+        "anwesend_security_events_total{kind=\"sign_in_failed\"} 1",
+        "anwesend_security_events_total{kind=\"signature_refused\"} 1",
+        "anwesend_http_request_duration_seconds_bucket{route=\"/api/v1/auth/login\",le=\"+Inf\"}",
+        "anwesend_db_pool_connections{state=\"idle\"}",
+        "anwesend_mail_outbox_messages{status=\"queued\"}",
+    ] {
+        assert!(text.contains(expected), "missing {expected}:\n{text}");
+    }
+    // No label value is anything but a route pattern or a code.
+    let lower = text.to_lowercase();
+    for secret in [
+        v.event.as_str(),
+        v.participant.as_str(),
+        device.id.as_str(),
+        v.location.as_str(),
+        &token,
+        "anna",
+        "verein-geheim",
+        "example.org",
+        "04a1b2",
+    ] {
+        assert!(!lower.contains(&secret.to_lowercase()), "{secret} in the metrics:\n{text}");
+    }
+}
+
+#[actix_web::test]
+async fn avail_3_metrics_are_served_on_their_own_address_only() {
+    let test_db = crate::common::TestDb::new();
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let (_server, app_port) = node(&test_db, dir.path(), &[("ANWESEND_METRICS__LISTEN".into(), format!("127.0.0.1:{port}"))]);
+    let get = |port: u16, path: &str| {
+        let out = Command::new("curl")
+            .args(["-s", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}"])
+            .arg(format!("http://127.0.0.1:{port}{path}"))
+            .output()
+            .expect("curl");
+        let answer = text(&out.stdout);
+        let (body, code) = answer.rsplit_once('\n').unwrap_or(("", "0"));
+        (code.trim().to_owned(), body.to_owned())
+    };
+    let started = std::time::Instant::now();
+    let (code, body) = loop {
+        let (code, body) = get(port, "/metrics");
+        if code == "200" && body.contains("anwesend_job_last_success_timestamp_seconds{job=\"retention\"}") {
+            break (code, body);
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{code}: {body}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(code, "200");
+    assert!(body.contains("# TYPE anwesend_http_requests_total counter"), "{body}");
+    // The application's address does not serve them.
+    assert!(!get(app_port, "/metrics").1.contains("anwesend_http_requests_total"));
+}
