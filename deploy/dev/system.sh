@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build prerequisites on Debian 12: a C toolchain, libpq (diesel's PostgreSQL driver), PC/SC,
-# Node.js for the UI, and aiosmtpd as the tests' SMTP sink. Idempotent and non-interactive; installs only what is missing.
+# Node.js for the UI, aiosmtpd as the tests' SMTP sink, age and the PostgreSQL client tools
+# for backups. Idempotent and non-interactive; installs only what is missing.
 set -euo pipefail
 
 log() { printf 'system.sh: %s\n' "$*"; }
@@ -20,6 +21,10 @@ command -v pcscd >/dev/null 2>&1 || need+=(pcscd)
 dpkg -s vsmartcard-vpcd >/dev/null 2>&1 || need+=(vsmartcard-vpcd)
 # The SMTP sink the tests send mail to (Debian's python3, not a pyenv one: /usr/bin/python3 -m aiosmtpd).
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
+# Debian's age: the backup tests show that it decrypts a backup with the recovery key;
+# the PostgreSQL client tools (pg_dump, pg_restore) take and verify PostgreSQL backups.
+command -v age >/dev/null 2>&1 || need+=(age)
+command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -109,6 +109,13 @@ actions! {
     TenantKeysDestroyed => "crypto.tenant_keys_destroyed",
     DeletionCertificateIssued => "tenant.deletion_certificate_issued",
     DeletionCertificateDownloaded => "tenant.deletion_certificate_downloaded",
+    BackupCreated => "backup.created",
+    BackupFailed => "backup.failed",
+    BackupVerified => "backup.verified",
+    BackupVerifyFailed => "backup.verify_failed",
+    BackupsPruned => "backup.pruned",
+    BackupRestored => "backup.restored",
+    BackupOffboardingReapplied => "backup.offboarding_reapplied",
 }
 
 impl serde::Serialize for Action {

@@ -496,6 +496,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    backup_runs (id) {
+        id -> Text,
+        kind -> Text,
+        started_at -> Timestamp,
+        finished_at -> Timestamp,
+        ok -> Bool,
+        file_name -> Nullable<Text>,
+        size_bytes -> Nullable<BigInt>,
+        detail -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     tenant_offboardings,
@@ -531,5 +544,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_taps,
     retention_settings,
     booking_holds,
-    booking_settings
+    booking_settings,
+    backup_runs
 );

@@ -116,6 +116,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::privacy::routes::retention_get, crate::privacy::routes::retention_set, crate::privacy::routes::processing_record,
         crate::offboarding::routes::tenant_status, crate::offboarding::routes::tenant_start, crate::offboarding::routes::tenant_archive,
         crate::offboarding::routes::platform_status, crate::offboarding::routes::platform_start, crate::offboarding::routes::platform_certificate,
+        crate::backups::routes::status,
     ),
     modifiers(&CommonAnswers),
     components(schemas(Problem, crate::problem::ProblemCode, crate::auth::policy::Permission, crate::audit::export::ExportFormat)),

@@ -5,6 +5,7 @@ mod agent;
 mod attendance;
 mod audit;
 mod audit_sealer;
+mod backups;
 mod auth;
 mod bookings;
 mod cli;
