@@ -506,7 +506,8 @@ fn run_backup(command: BackupCommand, config: Config) -> anyhow::Result<()> {
         }
         BackupCommand::Verify { file, identity: key } => {
             let key = identity(key)?;
-            let v = service::verify(&state, &ctx, &file, key.as_ref()).map_err(|e| anyhow::anyhow!("{}: FAILED verification: {e}", file.display()))?;
+            let v = service::verify(&state, &ctx, &file, key.as_ref())
+                .map_err(|e| anyhow::anyhow!("{}: FAILED verification: {e}", file.display()))?;
             println!(
                 "{}: verified: {} tables, {} rows as in its manifest, {} audit chains intact (taken {}, version {})",
                 file.display(),

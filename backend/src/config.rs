@@ -281,7 +281,15 @@ pub struct BackupConfig {
 
 impl Default for BackupConfig {
     fn default() -> Self {
-        Self { dir: None, recovery_recipients: Vec::new(), database_url: None, schedule: true, every_hours: 24, verify_every_days: 7, keep_days: 30 }
+        Self {
+            dir: None,
+            recovery_recipients: Vec::new(),
+            database_url: None,
+            schedule: true,
+            every_hours: 24,
+            verify_every_days: 7,
+            keep_days: 30,
+        }
     }
 }
 

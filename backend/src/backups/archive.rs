@@ -102,7 +102,9 @@ pub fn read_identity(path: &Path) -> Result<Identity, AppError> {
 pub fn recipients(config: &Config, verify: &Identity) -> Result<Vec<Recipient>, AppError> {
     let mut all = vec![verify.to_public()];
     for text in &config.backups.recovery_recipients {
-        all.push(Recipient::from_str(text).map_err(|_| AppError::Config("backups.recovery_recipients: not an age X25519 public key".into()))?);
+        all.push(
+            Recipient::from_str(text).map_err(|_| AppError::Config("backups.recovery_recipients: not an age X25519 public key".into()))?,
+        );
     }
     Ok(all)
 }

@@ -34,7 +34,15 @@ fn record(db: &Db, ctx: &AuditContext, row: RunRow, event: Event) -> Result<(), 
     })
 }
 
-fn run_row(kind: RunKind, started: NaiveDateTime, ctx: &AuditContext, ok: bool, file: Option<String>, size: Option<u64>, detail: String) -> RunRow {
+fn run_row(
+    kind: RunKind,
+    started: NaiveDateTime,
+    ctx: &AuditContext,
+    ok: bool,
+    file: Option<String>,
+    size: Option<u64>,
+    detail: String,
+) -> RunRow {
     RunRow {
         id: uuid::Uuid::now_v7().to_string(),
         kind: kind.as_str().to_owned(),
@@ -180,7 +188,8 @@ pub fn run_due(state: &AppState) -> Result<Due, AppError> {
     let now = naive(&ctx);
     let backups = &state.config.backups;
     let mut due = Due::default();
-    let last = |kind| -> Result<Option<NaiveDateTime>, AppError> { Ok(store::last_ok(&mut *state.db.conn()?, kind)?.map(|r| r.started_at)) };
+    let last =
+        |kind| -> Result<Option<NaiveDateTime>, AppError> { Ok(store::last_ok(&mut *state.db.conn()?, kind)?.map(|r| r.started_at)) };
     if last(RunKind::Create)?.is_none_or(|at| now - at >= chrono::Duration::hours(i64::from(backups.every_hours))) {
         match create(state, &ctx) {
             Ok(_) => due.created = true,

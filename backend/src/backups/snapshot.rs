@@ -68,8 +68,15 @@ pub fn kind_of(url: &str) -> Result<DatabaseKind, AppError> {
 
 /// Writes one backup of the configured database to `path` (encrypted to `recipients`).
 /// Returns the manifest and the file's size.
-pub fn take(config: &Config, db: &Db, path: &Path, recipients: &[age::x25519::Recipient], at: chrono::NaiveDateTime) -> Result<(Manifest, u64), AppError> {
-    let manifest = |database, tables| Manifest { format: 1, database, created_at: at, app_version: env!("CARGO_PKG_VERSION").into(), tables };
+pub fn take(
+    config: &Config,
+    db: &Db,
+    path: &Path,
+    recipients: &[age::x25519::Recipient],
+    at: chrono::NaiveDateTime,
+) -> Result<(Manifest, u64), AppError> {
+    let manifest =
+        |database, tables| Manifest { format: 1, database, created_at: at, app_version: env!("CARGO_PKG_VERSION").into(), tables };
     let work = PrivateDir::new(&config.backup_dir())?;
     match kind_of(&config.database_url)? {
         DatabaseKind::Sqlite => {
@@ -211,7 +218,10 @@ fn check_copy(db: &Db, manifest: &Manifest) -> Result<(i64, usize), AppError> {
             None => db.platform_tx(|tx| crate::audit::verify_chain(tx, crate::audit::model::PLATFORM_CHAIN))?,
         };
         if let Some(b) = report.first_break {
-            return Err(AppError::Invalid { field: "backup", message: format!("audit chain {name} is broken at entry {}: {}", b.seq, b.reason) });
+            return Err(AppError::Invalid {
+                field: "backup",
+                message: format!("audit chain {name} is broken at entry {}: {}", b.seq, b.reason),
+            });
         }
     }
     Ok((counts.values().sum(), chains.len()))
@@ -222,7 +232,10 @@ fn compare(manifest: &Manifest, counts: &BTreeMap<String, i64>) -> Result<(), Ap
         let found = counts.get(table).copied();
         if found != Some(*expected) {
             let found = found.map_or_else(|| "no such table".to_owned(), |n| format!("{n} rows"));
-            return Err(AppError::Invalid { field: "backup", message: format!("table {table}: the manifest says {expected} rows, the copy has {found}") });
+            return Err(AppError::Invalid {
+                field: "backup",
+                message: format!("table {table}: the manifest says {expected} rows, the copy has {found}"),
+            });
         }
     }
     if let Some(extra) = counts.keys().find(|t| !manifest.tables.contains_key(*t)) {
@@ -233,7 +246,9 @@ fn compare(manifest: &Manifest, counts: &BTreeMap<String, i64>) -> Result<(), Ap
 
 fn backup_role_url(config: &Config) -> Result<PgUrl, AppError> {
     let url = config.backups.database_url.as_deref().ok_or_else(|| {
-        AppError::Config("backups.database_url is not set: PostgreSQL backups run as the read-only backup role (deploy/postgres/roles.sql)".into())
+        AppError::Config(
+            "backups.database_url is not set: PostgreSQL backups run as the read-only backup role (deploy/postgres/roles.sql)".into(),
+        )
     })?;
     PgUrl::parse(url)
 }

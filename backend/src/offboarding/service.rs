@@ -274,7 +274,14 @@ pub fn reapply_after_restore(state: &AppState, tenant_id: &str, at: DateTime<Utc
         store::destroy_keys(tx, now)?;
         for (category, record_count) in counts.iter().filter(|(_, n)| *n > 0) {
             let reason_text = "offboarded after the restored backup was taken; its keys are destroyed";
-            let new = deletion::NewDeletion { category, record_count: *record_count, subject_ref: None, reason_code: REASON_CODE, reason_text, legal_basis: LEGAL_BASIS };
+            let new = deletion::NewDeletion {
+                category,
+                record_count: *record_count,
+                subject_ref: None,
+                reason_code: REASON_CODE,
+                reason_text,
+                legal_basis: LEGAL_BASIS,
+            };
             deletion::record(tx, &ctx, new)?;
         }
         let deleted: i64 = counts.iter().filter(|(c, _)| *c != "staff_sessions_ended").map(|(_, n)| n).sum();

@@ -116,7 +116,11 @@ async fn avail_1_create_verify_restore_round_trip_keeps_every_row() {
     let (path, size) = backups::create(&app.state, &ctx(&app)).expect("backup");
     let dir = app.state.config.backup_dir();
     assert_eq!(path.parent(), Some(dir.as_path()));
-    assert_eq!(names_in(&dir), vec![path.file_name().expect("name").to_string_lossy().into_owned()], "one file, no plaintext left beside it");
+    assert_eq!(
+        names_in(&dir),
+        vec![path.file_name().expect("name").to_string_lossy().into_owned()],
+        "one file, no plaintext left beside it"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -223,7 +227,8 @@ async fn avail_1_debian_age_decrypts_a_backup_with_the_recovery_key() {
     let (path, _) = backups::create(&app.state, &ctx(&app)).expect("backup");
 
     let plain = keys.path().join("backup.plain");
-    let out = std::process::Command::new("age").arg("--decrypt").arg("-i").arg(&key_file).arg("-o").arg(&plain).arg(&path).output().expect("age");
+    let out =
+        std::process::Command::new("age").arg("--decrypt").arg("-i").arg(&key_file).arg("-o").arg(&plain).arg(&path).output().expect("age");
     assert!(out.status.success(), "age: {}", String::from_utf8_lossy(&out.stderr));
     let bytes = std::fs::read(&plain).expect("plaintext");
     let mut lines = bytes.splitn(3, |b| *b == b'\n');
@@ -302,7 +307,10 @@ async fn del_4_an_offboarded_tenants_rows_in_an_old_backup_stay_unreadable_after
     let start = anwesend::offboarding::model::StartOffboarding { confirm_slug: "verein-a".into() };
     anwesend::offboarding::service::start(&app.state, &ctx(&app), &a, &start).expect("offboarding");
     app.clock.advance(chrono::Duration::days(31));
-    assert_eq!(anwesend::offboarding::service::complete_due(&app.state, app.clock.now()).expect("deletion"), vec![a.tenant_id().to_owned()]);
+    assert_eq!(
+        anwesend::offboarding::service::complete_due(&app.state, app.clock.now()).expect("deletion"),
+        vec![a.tenant_id().to_owned()]
+    );
 
     // The old backup still holds tenant A's wrapped keys and ciphertext; nothing opens them.
     let target = TestDb::empty(app.db.backend);
@@ -379,7 +387,9 @@ async fn avail_1_the_schedule_backs_up_daily_verifies_weekly_and_runs_on_one_nod
     // Another node holds the lock: this one does nothing.
     if app.db.backend == Backend::Postgres {
         let mut other = diesel::PgConnection::establish(&app.db.app_url).expect("another node's connection");
-        diesel::sql_query(format!("SELECT pg_advisory_lock({})", anwesend::backups::store::SCHEDULE_LOCK)).execute(&mut other).expect("lock");
+        diesel::sql_query(format!("SELECT pg_advisory_lock({})", anwesend::backups::store::SCHEDULE_LOCK))
+            .execute(&mut other)
+            .expect("lock");
         app.clock.advance(chrono::Duration::days(2));
         assert!(backups::run_due(&app.state).expect("locked out").skipped);
         drop(other);
