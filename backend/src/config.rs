@@ -256,6 +256,7 @@ pub struct Config {
     pub devices: DevicesConfig,
     pub jobs: JobsConfig,
     pub metrics: MetricsConfig,
+    pub backups: BackupConfig,
 }
 
 /// Prometheus metrics (`metrics`).
@@ -279,6 +280,42 @@ pub struct JobsConfig {
 impl Default for JobsConfig {
     fn default() -> Self {
         Self { check_seconds: 60 }
+    }
+}
+
+/// Encrypted backups (TOM AVAIL-1, AVAIL-2, DEL-4; `backups`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupConfig {
+    /// Where backup files go; `data_dir/backups` when unset.
+    pub dir: Option<PathBuf>,
+    /// The operator's offline recovery keys: age X25519 public keys (`age1…`, e.g. from
+    /// Debian's `age-keygen`). Every backup is encrypted to them and to the verify key in
+    /// the keyring. Prod refuses to take a backup without one.
+    pub recovery_recipients: Vec<String>,
+    /// PostgreSQL: the read-only backup role (BYPASSRLS, see `deploy/postgres/roles.sql`)
+    /// that `pg_dump` connects as; it also creates the scratch databases of verification.
+    pub database_url: Option<String>,
+    /// The server takes backups itself: a new one when the last is this many hours old.
+    pub schedule: bool,
+    pub every_hours: u32,
+    /// And verifies the newest one when the last verification is this many days old.
+    pub verify_every_days: u32,
+    /// Backup files older than this many days are removed (the newest one always stays).
+    pub keep_days: u32,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            recovery_recipients: Vec::new(),
+            database_url: None,
+            schedule: true,
+            every_hours: 24,
+            verify_every_days: 7,
+            keep_days: 30,
+        }
     }
 }
 
@@ -325,6 +362,7 @@ impl Default for Config {
             devices: DevicesConfig::default(),
             jobs: JobsConfig::default(),
             metrics: MetricsConfig::default(),
+            backups: BackupConfig::default(),
         }
     }
 }
@@ -373,6 +411,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "devices",
     "jobs",
     "metrics",
+    "backups",
 ];
 
 impl Config {
@@ -416,6 +455,10 @@ impl Config {
 
     pub fn master_key_path(&self) -> PathBuf {
         self.master_key_file.clone().unwrap_or_else(|| self.data_dir.join("master.key"))
+    }
+
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backups.dir.clone().unwrap_or_else(|| self.data_dir.join("backups"))
     }
 
     pub fn migration_url(&self) -> &str {
@@ -523,6 +566,25 @@ impl Config {
         }
         if !(1..=3600).contains(&self.rate_limit.refusal_audit_window_seconds) {
             return Err(ConfigError::new("rate_limit.refusal_audit_window_seconds", "must be between 1 and 3600"));
+        }
+        if !(1..=24 * 7).contains(&self.backups.every_hours) {
+            return Err(ConfigError::new("backups.every_hours", "must be between 1 and 168"));
+        }
+        if !(1..=365).contains(&self.backups.verify_every_days) {
+            return Err(ConfigError::new("backups.verify_every_days", "must be between 1 and 365"));
+        }
+        if !(1..=3650).contains(&self.backups.keep_days) {
+            return Err(ConfigError::new("backups.keep_days", "must be between 1 and 3650"));
+        }
+        for recipient in &self.backups.recovery_recipients {
+            recipient
+                .parse::<age::x25519::Recipient>()
+                .map_err(|_| ConfigError::new("backups.recovery_recipients", "each must be an age X25519 public key (age1…)"))?;
+        }
+        if let Some(url) = &self.backups.database_url {
+            if !matches!(DatabaseUrl::parse(url), Ok(DatabaseUrl::Postgres(_))) {
+                return Err(ConfigError::new("backups.database_url", "must be a postgres:// URL of the backup role"));
+            }
         }
         if self.master_key_file.is_some() && self.master_key.is_some() {
             return Err(ConfigError::new("master_key", "set either master_key or master_key_file, not both"));

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod bookings;
 pub mod cli;
 pub mod clock;

@@ -119,6 +119,35 @@ fn spawn_jobs(state: AppState) {
     });
 }
 
+/// Every 15 minutes (the first check 15 minutes after start): the backup schedule
+/// (`backups::service::run_due`: a backup when the last is `every_hours` old, a weekly
+/// verification, the prune; one node at a time). PostgreSQL needs the backup role's URL.
+fn spawn_backup_job(state: AppState) {
+    if !state.config.backups.schedule {
+        return;
+    }
+    if state.db.url().is_postgres() && state.config.backups.database_url.is_none() {
+        tracing::warn!("backups are not scheduled: set backups.database_url (the read-only backup role)");
+        return;
+    }
+    actix_web::rt::spawn(async move {
+        let every = Duration::from_secs(15 * 60);
+        let mut interval = actix_web::rt::time::interval_at(actix_web::rt::time::Instant::now() + every, every);
+        loop {
+            interval.tick().await;
+            let state = state.clone();
+            match actix_web::web::block(move || crate::backups::service::run_due(&state)).await {
+                Ok(Ok(due)) if due.created || due.verified || due.pruned > 0 => {
+                    tracing::info!(created = due.created, verified = due.verified, pruned = due.pruned, "backup schedule")
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!(cause = %e, "backup schedule failed"),
+                Err(_) => tracing::error!("backup schedule panicked"),
+            }
+        }
+    });
+}
+
 /// Every minute: keep the rate limiters' memory bounded (TOM ACC-4) and write the counts
 /// of refused requests whose window has closed, so no count waits for a next refusal.
 /// Both live in this node's memory, so every node runs it.
@@ -186,6 +215,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = actix_web::web::block(move || prepare(config, Arc::new(SystemClock))).await.context("start-up task failed")??;
     spawn_jobs(state.clone());
     crate::attendance::kiosk::start_listener(&state);
+    spawn_backup_job(state.clone());
     crate::notify::worker::spawn(state.clone()).context("starting the mail worker")?;
     spawn_minute_job(state.clone());
     spawn_sealer(state.clone());

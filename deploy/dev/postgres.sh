@@ -42,4 +42,12 @@ else
   log "cannot create role $ROLE" >&2
   exit 1
 fi
+# The read-only backup role of deploy/postgres/roles.sql, with a local test password.
+backup_sql="DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'anwesend_backup') THEN
+    CREATE ROLE anwesend_backup LOGIN PASSWORD 'anwesend_backup' NOSUPERUSER CREATEDB NOCREATEROLE BYPASSRLS;
+  END IF;
+END \$\$; GRANT pg_read_all_data TO anwesend_backup;"
+psql -q -v ON_ERROR_STOP=1 "postgres://$ROLE:$ROLE@$HOST:$PORT/postgres" -c "$backup_sql" >/dev/null \
+  || { log "cannot create role anwesend_backup" >&2; exit 1; }
 log "ready: postgres://$ROLE:***@$HOST:$PORT/postgres"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build prerequisites on Debian 12: a C toolchain, libpq (diesel's PostgreSQL driver), PC/SC,
-# Node.js for the UI, and aiosmtpd as the tests' SMTP sink. Idempotent and non-interactive; installs only what is missing.
+# Node.js for the UI, aiosmtpd as the tests' SMTP sink, age and the PostgreSQL client tools
+# for backups. Idempotent and non-interactive; installs only what is missing.
 set -euo pipefail
 
 log() { printf 'system.sh: %s\n' "$*"; }
@@ -24,6 +25,10 @@ dpkg -s vsmartcard-vpcd >/dev/null 2>&1 || need+=(vsmartcard-vpcd)
 # generated configuration: the package's own database stays unconfigured.
 command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need+=(slapd)
 command -v ldapadd >/dev/null 2>&1 || need+=(ldap-utils)
+# Debian's age: the backup tests show that it decrypts a backup with the recovery key;
+# the PostgreSQL client tools (pg_dump, pg_restore) take and verify PostgreSQL backups.
+command -v age >/dev/null 2>&1 || need+=(age)
+command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -119,6 +119,13 @@ actions! {
     SsoProviderDeleted => "sso.provider_deleted",
     SsoSettingsChanged => "sso.settings_changed",
     SsoIdentityLinked => "sso.identity_linked",
+    BackupCreated => "backup.created",
+    BackupFailed => "backup.failed",
+    BackupVerified => "backup.verified",
+    BackupVerifyFailed => "backup.verify_failed",
+    BackupsPruned => "backup.pruned",
+    BackupRestored => "backup.restored",
+    BackupOffboardingReapplied => "backup.offboarding_reapplied",
 }
 
 impl serde::Serialize for Action {

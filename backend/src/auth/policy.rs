@@ -60,6 +60,8 @@ closed_set! {
         /// Start any tenant's offboarding, see its status, hand out its deletion certificate
         /// (platform admins; never the archive with the tenant's personal data).
         PlatformOffboarding = "platform.offboarding",
+        /// The platform's backups: last backup and verification (platform admins).
+        PlatformBackups = "platform.backups",
         /// The tenant's retention periods and what is due next (TOM PRIV-6; tenant admins).
         RetentionManage = "retention.manage",
         /// The tenant's generated processing record (TOM RIGHTS-3; tenant admins).
@@ -83,7 +85,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
     use Permission::*;
     let whole = |scope: Option<TenantScope>| Some(Grant { scope, visibility: Visibility::WholeChain });
     // Platform work on tenants: the tenant comes from the platform route, not the session.
-    if permission == PlatformOffboarding {
+    if permission == PlatformOffboarding || permission == PlatformBackups {
         return if p.is_platform_admin { whole(None) } else { None };
     }
     let Some(tenant) = p.tenant.clone() else {

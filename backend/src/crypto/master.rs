@@ -138,7 +138,7 @@ impl MasterKey {
         };
         let body = Zeroizing::new(format!(
             "# anwesend master key: keep it secret and back it up apart from the database.\n{marker}\n{}\n",
-            STANDARD.encode(self.key.as_ref())
+            STANDARD.encode(self.key.as_slice())
         ));
         file.write_all(body.as_bytes()).and_then(|()| file.sync_all()).map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
@@ -235,7 +235,7 @@ impl MasterKey {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&path).map_err(io)?;
-        let body = Zeroizing::new(format!("{}\n", STANDARD.encode(random_key().as_ref())));
+        let body = Zeroizing::new(format!("{}\n", STANDARD.encode(random_key().as_slice())));
         file.write_all(body.as_bytes()).and_then(|()| file.sync_all()).map_err(io)?;
         sync_dir(path.parent());
         Ok(true)

@@ -578,6 +578,15 @@ diesel::table! {
         link_account_id -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+    backup_runs (id) {
+        id -> Text,
+        kind -> Text,
+        started_at -> Timestamp,
+        finished_at -> Timestamp,
+        ok -> Bool,
+        file_name -> Nullable<Text>,
+        size_bytes -> Nullable<BigInt>,
+        detail -> Text,
     }
 }
 
@@ -622,5 +631,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sso_providers,
     sso_identities,
     sso_logins,
-    secure_card_settings
+    secure_card_settings,
+    backup_runs
 );

@@ -115,6 +115,7 @@ pub fn build_app(
                         .service(offboarding::tenant_start)
                         .service(offboarding::tenant_archive),
                 )
+                .service(api_scope("/platform/backups").service(crate::backups::routes::status))
                 .service(
                     api_scope("/platform/tenants")
                         .service(offboarding::platform_status)

@@ -258,6 +258,40 @@ pub fn complete(state: &AppState, tenant_id: &str, at: DateTime<Utc>) -> Result<
     Ok(text)
 }
 
+/// A restore brought back a tenant whose keyring secret was destroyed after the backup
+/// was taken (TOM DEL-4): nothing opens its keys, so its rows are deleted again as
+/// `complete` deleted them, and it is marked offboarded, so it never starts. Its original
+/// certificate stays with the operator; the deletion log and the tenant's chain record
+/// this second deletion. Returns the rows deleted.
+pub fn reapply_after_restore(state: &AppState, tenant_id: &str, at: DateTime<Utc>) -> Result<i64, AppError> {
+    let now = now_of(at);
+    let ctx = AuditContext::system(at);
+    let scope = TenantScope::named_by_operator(tenant_id);
+    state.db.platform_tx(|tx| {
+        let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
+        let tx = &mut tx.enter_tenant(&scope)?;
+        let counts = store::delete_tenant_data(tx, now)?;
+        store::destroy_keys(tx, now)?;
+        for (category, record_count) in counts.iter().filter(|(_, n)| *n > 0) {
+            let reason_text = "offboarded after the restored backup was taken; its keys are destroyed";
+            let new = deletion::NewDeletion {
+                category,
+                record_count: *record_count,
+                subject_ref: None,
+                reason_code: REASON_CODE,
+                reason_text,
+                legal_basis: LEGAL_BASIS,
+            };
+            deletion::record(tx, &ctx, new)?;
+        }
+        let deleted: i64 = counts.iter().filter(|(c, _)| *c != "staff_sessions_ended").map(|(_, n)| n).sum();
+        audit::record(tx, &ctx, Event::new(Action::BackupOffboardingReapplied, "tenant", Some(tenant_id)).detail("records", deleted))?;
+        store::clear_tenant_texts(tx)?;
+        store::set_status(tx, tenant_id, &tenant.status, STATUS_OFFBOARDED, now)?;
+        Ok(deleted)
+    })
+}
+
 /// The signed deletion certificate of an offboarded tenant (TOM DEL-3); the hand-over is
 /// audited in the platform chain.
 pub fn certificate(state: &AppState, ctx: &AuditContext, scope: &TenantScope) -> Result<String, AppError> {

@@ -10,6 +10,8 @@ use diesel::connection::SimpleConnection;
 use diesel::Connection;
 
 pub const APP_ROLE: &str = "anwesend_app";
+/// The read-only backup role of `deploy/postgres/roles.sql` (BYPASSRLS, CREATEDB).
+pub const BACKUP_ROLE: &str = "anwesend_backup";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -74,6 +76,7 @@ impl TestDb {
                 ensure_app_role(&mut conn);
                 let template = postgres_template(&mut conn);
                 conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}")).expect("create test database");
+                backup_role_reads_only(&mut conn, &name);
                 let owner_url = with_database(&admin, &name);
                 let app_url = with_user(&owner_url, APP_ROLE, APP_ROLE);
                 Self { app_url, owner_url, backend, _dir: dir, pg_name: Some(name) }
@@ -83,6 +86,33 @@ impl TestDb {
 
     pub fn db(&self) -> Db {
         Db::new(&self.app_url, 4).expect("pool")
+    }
+
+    /// An empty database to restore a backup into: SQLite no file yet, PostgreSQL no tables.
+    pub fn empty(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("restored.db").display());
+                Self { app_url: url.clone(), owner_url: url, backend, _dir: dir, pg_name: None }
+            }
+            Backend::Postgres => {
+                let admin = pg_admin_url();
+                let name = format!("anw_t_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = diesel::PgConnection::establish(&admin).expect("admin connection");
+                ensure_app_role(&mut conn);
+                conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create empty database");
+                backup_role_reads_only(&mut conn, &name);
+                let owner_url = with_database(&admin, &name);
+                let app_url = with_user(&owner_url, APP_ROLE, APP_ROLE);
+                Self { app_url, owner_url, backend, _dir: dir, pg_name: Some(name) }
+            }
+        }
+    }
+
+    /// PostgreSQL: this database's URL for the backup role (`backups.database_url`).
+    pub fn backup_url(&self) -> Option<String> {
+        self.pg_name.as_ref().map(|_| with_user(&self.owner_url, BACKUP_ROLE, BACKUP_ROLE))
     }
 
     /// Files beside the database (the server's data_dir in tests).
@@ -275,6 +305,25 @@ fn migrations_digest() -> String {
     hex::encode(&hash.finalize()[..8])
 }
 
+/// The backup role as `deploy/postgres/roles.sql` makes it, read-only in database `name`.
+fn backup_role_reads_only(conn: &mut diesel::PgConnection, name: &str) {
+    static ROLE: Once = Once::new();
+    ROLE.call_once(|| {
+        conn.batch_execute(&format!(
+            "DO $$ BEGIN
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{BACKUP_ROLE}') THEN
+                 CREATE ROLE {BACKUP_ROLE} LOGIN PASSWORD '{BACKUP_ROLE}' NOSUPERUSER CREATEDB NOCREATEROLE BYPASSRLS;
+               END IF;
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+             END $$;
+             GRANT pg_read_all_data TO {BACKUP_ROLE};"
+        ))
+        .expect("create backup role");
+    });
+    conn.batch_execute(&format!("ALTER ROLE {BACKUP_ROLE} IN DATABASE {name} SET default_transaction_read_only = on"))
+        .expect("backup role read-only");
+}
+
 fn ensure_app_role(conn: &mut diesel::PgConnection) {
     static ROLE: Once = Once::new();
     ROLE.call_once(|| {
@@ -296,6 +345,7 @@ pub fn dev_config(test_db: &TestDb) -> Config {
         database_url: test_db.app_url.clone(),
         migration_database_url: Some(test_db.owner_url.clone()),
         data_dir: test_db.dir().join("data"),
+        backups: anwesend::config::BackupConfig { database_url: test_db.backup_url(), ..Default::default() },
         ..Config::default()
     }
 }

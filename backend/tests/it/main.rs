@@ -6,6 +6,7 @@ mod attendance;
 mod audit;
 mod audit_sealer;
 mod auth;
+mod backups;
 mod bookings;
 mod cli;
 mod common;

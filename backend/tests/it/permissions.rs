@@ -226,6 +226,8 @@ fn row(op: &str) -> Option<Row> {
             Row { id: Id::Tenant, ..r(Some(&[Who::PlatformAdmin]), Some(json!({ "confirm_slug": "falsch" })), &[422]) }
         }
         "platform_offboarding_certificate" => Row { id: Id::Tenant, ..r(Some(&[Who::PlatformAdmin]), None, &[404]) },
+        // Backups (TOM AVAIL-1, AVAIL-2): the status, platform admins only.
+        "platform_backups_get" => r(Some(&[Who::PlatformAdmin]), None, &[200]),
         "portal_booking_cancel" => Row { id: Id::UnknownSession, ..r(None, None, &[401]) },
         "portal_me"
         | "portal_bookings"

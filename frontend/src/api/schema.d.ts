@@ -1029,6 +1029,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The last successful backup and verification, and the latest runs with failures
+         *     (TOM AVAIL-1, AVAIL-2).
+         */
+        get: operations["platform_backups_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/platform/tenants/{id}/offboarding": {
         parameters: {
             query?: never;
@@ -1793,6 +1813,35 @@ export interface components {
              * @description Pass as `before` for the next (older) page; absent on the last page.
              */
             next_before?: number | null;
+        };
+        /** @description One backup, verification or prune, as platform admins see it. */
+        BackupRun: {
+            /** @description What happened, or why it failed (no personal data). */
+            detail: string;
+            /** @description The backup file's name (never a path). */
+            file_name?: string | null;
+            /** Format: date-time */
+            finished_at: string;
+            kind: components["schemas"]["RunKind"];
+            ok: boolean;
+            /** Format: int64 */
+            size_bytes?: number | null;
+            /** Format: date-time */
+            started_at: string;
+        };
+        /**
+         * @description `GET /api/v1/platform/backups`: the last successful backup and verification, and the
+         *     latest runs of every kind.
+         */
+        BackupStatus: {
+            /** Format: int32 */
+            keep_days: number;
+            last_backup?: null | components["schemas"]["BackupRun"];
+            last_verification?: null | components["schemas"]["BackupRun"];
+            /** @description The newest 20 runs, newest first, failures included. */
+            recent: components["schemas"]["BackupRun"][];
+            /** @description Whether the server takes and verifies backups itself. */
+            scheduled: boolean;
         };
         /**
          * @description The one answer to a booking request, whoever the email belongs to.
@@ -7427,6 +7476,43 @@ export interface operations {
             };
             /** @description A field is invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_backups_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupStatus"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
