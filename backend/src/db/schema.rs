@@ -578,6 +578,10 @@ diesel::table! {
         link_account_id -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     backup_runs (id) {
         id -> Text,
         kind -> Text,
