@@ -27,6 +27,7 @@ pub mod locations;
 pub mod members;
 pub mod notify;
 pub mod offboarding;
+pub mod passkeys;
 pub mod portal;
 pub mod privacy;
 pub mod problem;

@@ -1,6 +1,7 @@
 import { api, ApiError, isAbort, requestSignal, setCsrfToken, unwrap } from './api/client';
 import type { components } from './api/schema';
 import { subscribeConnectivity, getConnectivity } from './connectivity';
+import { passkeySecondFactor, passkeySignIn } from './api/passkeys';
 import { memoryStore } from './memoryStore';
 import { navigate } from './router';
 import { clearClientState, memoryGet, memoryRemove, memorySet, onClientStateCleared } from './session';
@@ -155,7 +156,11 @@ export async function signIn(email: string, password: string): Promise<Account> 
     signal: requestSignal(),
     cache: 'no-store',
   }));
-  // A new account (or tenant) must not see what the last one left behind.
+  return started(data);
+}
+
+/** A new sign-in: a new account (or tenant) must not see what the last one left behind. */
+function started(data: Me): Account {
   const previous = memoryGet<Account>(ACCOUNT_KEY);
   if (previous && (previous.account_id !== data.account_id || previous.tenant?.id !== data.tenant?.id)) {
     clearClientState();
@@ -174,6 +179,20 @@ export async function submitSecondFactor(code: string): Promise<Account> {
     signal: requestSignal(),
     cache: 'no-store',
   })));
+}
+
+/** The second sign-in step with a passkey instead of a code (TOM ACC-6). */
+export async function submitPasskeySecondFactor(): Promise<Account> {
+  return keep(await passkeySecondFactor());
+}
+
+/**
+ * Sign in with a passkey alone, where the tenant allows it: the browser offers the
+ * passkeys it has for this site. Throws ApiError (401 passkey_refused, 409
+ * passkey_sign_in_off) or the browser's DOMException when the dialog is closed.
+ */
+export async function signInWithPasskey(): Promise<Account> {
+  return started(await passkeySignIn());
 }
 
 /** Ask the server again who is signed in (e.g. after the second factor was switched off). */

@@ -12,6 +12,8 @@ diesel::table! {
         updated_at -> Timestamp,
         mfa_required_for_admins -> Bool,
         booking_consent_text -> Nullable<Text>,
+        passkey_sign_in_allowed -> Bool,
+        passkeys_required_for_admins -> Bool,
     }
 }
 
@@ -109,6 +111,31 @@ diesel::table! {
         code_hash -> Binary,
         created_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    passkeys (id) {
+        id -> Text,
+        account_id -> Text,
+        credential_id -> Binary,
+        name_ciphertext -> Binary,
+        credential -> Text,
+        sign_count -> BigInt,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webauthn_ceremonies (id) {
+        id -> Text,
+        kind -> Text,
+        account_id -> Nullable<Text>,
+        session_id -> Nullable<Text>,
+        state_ciphertext -> Binary,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
@@ -510,6 +537,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     sessions,
     recovery_codes,
+    passkeys,
+    webauthn_ceremonies,
     companies,
     invitations,
     mail_outbox,

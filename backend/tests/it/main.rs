@@ -17,6 +17,7 @@ mod hardening;
 mod http;
 mod limits;
 mod offboarding;
+mod passkeys;
 mod pcsc;
 mod performance;
 mod permissions;

@@ -1,9 +1,21 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
-import { homeFor, sessionEnded, signIn, signOut, submitSecondFactor, useAuth, type Account } from '../auth';
+import {
+  homeFor,
+  sessionEnded,
+  signIn,
+  signInWithPasskey,
+  signOut,
+  submitPasskeySecondFactor,
+  submitSecondFactor,
+  useAuth,
+  type Account,
+} from '../auth';
 import { FormField } from '../components/FormField';
 import { useI18n } from '../i18n';
+import { problemMessage } from '../problems';
 import { navigate, useHashLocation } from '../router';
+import { passkeysSupported, wasCancelled } from '../webauthn';
 
 /** Only same-app routes are accepted as `next` (no `//host`, no URLs). */
 function safeNext(next: string | null): string | null {
@@ -22,6 +34,7 @@ type LoginError =
   | { kind: 'rate-limited'; seconds: number | null }
   | { kind: 'unreachable' }
   | { kind: 'expired' }
+  | { kind: 'passkey'; text: string }
   | { kind: 'generic'; detail: string | null };
 
 function classify(err: unknown): LoginError {
@@ -75,6 +88,26 @@ export function LoginPage() {
     }
   };
 
+  // Passwordless: the browser offers the passkeys it keeps for this site (TOM ACC-6).
+  const onPasskey = async () => {
+    if (submitting) return;
+    setSubmitting(true);
+    setError(null);
+    try {
+      const account = await signInWithPasskey();
+      navigate(targetFor(account, next), { replace: true });
+    } catch (err) {
+      if (err instanceof ApiError && err.code && err.status !== 429) {
+        setError({ kind: 'passkey', text: problemMessage(t, err, t('login.passkey.failed')) });
+      } else if (wasCancelled(err)) {
+        // Closed, timed out, or the passkey could not verify its user: the browser says no more.
+        setError({ kind: 'passkey', text: t('login.passkey.cancelled') });
+      } else setError(classify(err));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
   let message: string | null = null;
   if (error) {
     switch (error.kind) {
@@ -90,6 +123,9 @@ export function LoginPage() {
         break;
       case 'expired':
         message = t('login.mfa.error.expired');
+        break;
+      case 'passkey':
+        message = error.text;
         break;
       case 'generic':
         message = t('login.error.generic');
@@ -151,6 +187,19 @@ export function LoginPage() {
           </button>
         </div>
       </form>
+      {passkeysSupported() ? (
+        <div className="form__actions">
+          <button
+            type="button"
+            className="button"
+            disabled={submitting}
+            onClick={() => void onPasskey()}
+            data-testid="login-passkey"
+          >
+            {t('login.passkey')}
+          </button>
+        </div>
+      ) : null}
     </section>
   );
 }
@@ -210,6 +259,20 @@ function SecondFactorStep({ account, next, onExpired }: { account: Account; next
     }
   };
 
+  const onPasskey = async () => {
+    if (submitting) return;
+    setSubmitting(true);
+    setError(null);
+    try {
+      const signedIn = await submitPasskeySecondFactor();
+      navigate(targetFor(signedIn, next), { replace: true });
+    } catch (err) {
+      setError(wasCancelled(err) ? t('login.passkey.cancelled') : problemMessage(t, err, t('login.passkey.failed')));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
   const onCancel = async () => {
     if (cancelling) return;
     setCancelling(true);
@@ -250,6 +313,17 @@ function SecondFactorStep({ account, next, onExpired }: { account: Account; next
           <button type="submit" className="button button--primary" disabled={submitting} data-testid="mfa-submit">
             {submitting ? t('login.mfa.submitting') : t('login.mfa.submit')}
           </button>
+          {account.passkey_enabled && passkeysSupported() ? (
+            <button
+              type="button"
+              className="button"
+              disabled={submitting}
+              onClick={() => void onPasskey()}
+              data-testid="mfa-passkey"
+            >
+              {t('login.mfa.passkey')}
+            </button>
+          ) : null}
           <button type="button" className="button" disabled={cancelling} onClick={() => void onCancel()} data-testid="mfa-cancel">
             {t('login.mfa.cancel')}
           </button>
