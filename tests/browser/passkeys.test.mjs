@@ -5,6 +5,7 @@
 // - after the password, the passkey completes the second step;
 // - a credential of another account, presented as this account's, is refused;
 // - with user verification off, no sign-in happens;
+// - a copy of the passkey with an old signature counter is refused as a clone;
 // - removing the passkey needs the password.
 // WebAuthn needs a domain as relying party id: the pages are opened at http://localhost:PORT.
 import assert from 'node:assert/strict';
@@ -99,10 +100,12 @@ describe('passkeys', { timeout: 900_000 }, () => {
       await page.getByTestId('nav-account').waitFor();
       assert.equal((await pageGet(page, '/api/v1/auth/me')).body.stage, 'full');
       await openMembersPage(page);
-      await page.getByTestId('security-passkey-sign-in').check();
+      // The box follows the server's answer, not the click.
+      await page.getByText('Anmeldung nur mit Passkey erlauben').click();
       await waitFor(async () => (await page.getByTestId('security-message').innerText()).includes('gespeichert'), {
         message: 'setting saved',
       });
+      assert.equal(await page.getByTestId('security-passkey-sign-in').isChecked(), true);
       await page.getByTestId('nav-account').click();
       await waitFor(async () => (await row.locator('time').count()) === 2, { message: 'the last use is shown' });
       await signOut(page);
@@ -136,6 +139,14 @@ describe('passkeys', { timeout: 900_000 }, () => {
       assert.equal((await pageGet(page, '/api/v1/auth/me')).status, 401);
       await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: true });
 
+      // The copy taken before two uses still carries the old signature counter, as a cloned
+      // key would: refused (and audited as a clone warning). The key that counted on works.
+      assert.deepEqual(await passkeySignIn(page), {
+        error: 'Der Passkey wurde nicht angenommen. Bitte versuchen Sie es erneut oder nutzen Sie einen anderen Weg.',
+      });
+      await cdp.send('WebAuthn.clearCredentials', { authenticatorId });
+      await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...own, signCount: own.signCount + 100 } });
+
       // Removal needs the password.
       assert.deepEqual(await passkeySignIn(page), { signedIn: true });
       await page.getByTestId('nav-account').click();
@@ -150,7 +161,7 @@ describe('passkeys', { timeout: 900_000 }, () => {
 
       const audit = await pageGet(page, '/api/v1/audit?limit=200');
       const actions = audit.body.entries.map((e) => e.action);
-      for (const action of ['auth.passkey_added', 'auth.passkey_removed', 'auth.sign_in_failed']) {
+      for (const action of ['auth.passkey_added', 'auth.passkey_removed', 'auth.sign_in_failed', 'auth.passkey_clone_suspected']) {
         assert.ok(actions.includes(action), `${action} is audited`);
       }
       for (const { pageErrors, cspViolations } of [admin, other]) {

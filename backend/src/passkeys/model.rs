@@ -78,7 +78,7 @@ pub struct PasskeyList {
 #[derive(Serialize, ToSchema)]
 pub struct Challenge {
     pub ceremony: String,
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub options: serde_json::Value,
 }
 
@@ -100,7 +100,7 @@ pub struct CeremonyAnswer {
     #[schema(max_length = 64)]
     pub ceremony: String,
     /// The `PublicKeyCredential` as JSON, binary fields base64url.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub credential: serde_json::Value,
 }
 

@@ -1746,7 +1746,9 @@ export interface components {
         CeremonyAnswer: {
             ceremony: string;
             /** @description The `PublicKeyCredential` as JSON, binary fields base64url. */
-            credential: Record<string, never>;
+            credential: {
+                [key: string]: unknown;
+            };
         };
         /**
          * @description A started ceremony for the browser: `options` go to `navigator.credentials.create()` or
@@ -1754,7 +1756,9 @@ export interface components {
          */
         Challenge: {
             ceremony: string;
-            options: Record<string, never>;
+            options: {
+                [key: string]: unknown;
+            };
         };
         ChangePassword: {
             current_password: string;
