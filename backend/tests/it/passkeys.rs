@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::common::{test_app_with, TestApp};
 use crate::fixtures::webauthn::SoftPasskey;
-use crate::fixtures::{add_passkey, call, json_of, login, public, sign_in, Client, PASSWORD};
+use crate::fixtures::{add_passkey, call, count, json_of, login, public, sign_in, Client, PASSWORD};
 
 macro_rules! service {
     ($app:expr) => {
@@ -25,16 +25,6 @@ fn app() -> TestApp {
         c.rate_limit.sign_in_per_account_per_minute = 100;
         c.rate_limit.mfa_per_account_per_minute = 100;
     })
-}
-
-fn count(app: &TestApp, table: &str) -> i64 {
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result::<N>(&mut app.db.inspect()).expect("count").n
 }
 
 fn audited(app: &TestApp, action: &str) -> Vec<String> {
