@@ -31,6 +31,7 @@ pub mod members;
 pub mod metrics;
 pub mod notify;
 pub mod offboarding;
+pub mod passkeys;
 pub mod portal;
 pub mod privacy;
 pub mod problem;

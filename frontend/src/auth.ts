@@ -1,6 +1,7 @@
 import { api, ApiError, isAbort, requestSignal, setCsrfToken, SLOW_REQUEST_TIMEOUT_MS, unwrap } from './api/client';
 import type { components } from './api/schema';
 import { subscribeConnectivity, getConnectivity } from './connectivity';
+import { passkeySecondFactor, passkeySignIn } from './api/passkeys';
 import { memoryStore } from './memoryStore';
 import { navigate } from './router';
 import { clearClientState, memoryGet, memoryRemove, memorySet, onClientStateCleared } from './session';
@@ -193,6 +194,20 @@ export async function submitSecondFactor(code: string): Promise<Account> {
     signal: requestSignal(),
     cache: 'no-store',
   })));
+}
+
+/** The second sign-in step with a passkey instead of a code (TOM ACC-6). */
+export async function submitPasskeySecondFactor(): Promise<Account> {
+  return keep(await passkeySecondFactor());
+}
+
+/**
+ * Sign in with a passkey alone, where the tenant allows it: the browser offers the
+ * passkeys it has for this site. Throws ApiError (401 passkey_refused, 409
+ * passkey_sign_in_off) or the browser's DOMException when the dialog is closed.
+ */
+export async function signInWithPasskey(): Promise<Account> {
+  return adopt(await passkeySignIn());
 }
 
 /** Ask the server again who is signed in (e.g. after the second factor was switched off). */

@@ -116,22 +116,23 @@ class LogTail {
  * period). The same instance can be restarted on the same port and data dir.
  */
 export class AnwesendServer {
-  constructor({ port, dataDir, env = {} }) {
+  /** `publicHost`: the host the browser opens; WebAuthn needs a domain (`localhost`), not an IP. */
+  constructor({ port, dataDir, env = {}, publicHost = '127.0.0.1' }) {
     this.port = port;
     this.dataDir = dataDir;
     this.extraEnv = env;
-    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.baseUrl = `http://${publicHost}:${port}`;
     this.child = null;
     this.exited = null;
     this.logs = new LogTail();
   }
 
   /** `env`: more ANWESEND_* settings for the server and its operator commands (e.g. `mailSink.env()`). */
-  static async create({ env = {} } = {}) {
+  static async create({ env = {}, publicHost } = {}) {
     checkPrerequisites();
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'anwesend-browser-'));
-    const server = new AnwesendServer({ port, dataDir, env });
+    const server = new AnwesendServer({ port, dataDir, env, publicHost });
     await server.start();
     return server;
   }
@@ -179,7 +180,7 @@ export class AnwesendServer {
         );
       }
       try {
-        const res = await fetch(`${this.baseUrl}/readyz`, { signal: AbortSignal.timeout(2000) });
+        const res = await fetch(`http://127.0.0.1:${this.port}/readyz`, { signal: AbortSignal.timeout(2000) });
         await res.arrayBuffer();
         if (res.status === 200) return;
         lastError = `GET /readyz → ${res.status}`;
@@ -274,7 +275,7 @@ export async function launchBrowser() {
  * directory (e.g. for downloads). Call it in the `describe` callback; the
  * fields are set once `before` has run.
  */
-export function browserSuite({ tenantAdmin = false, workDirPrefix = null, mail = false } = {}) {
+export function browserSuite({ tenantAdmin = false, workDirPrefix = null, mail = false, publicHost } = {}) {
   const suite = {
     /** @type {MailSink | undefined} the SMTP sink the server sends to (with `mail: true`) */
     mailbox: undefined,
@@ -288,7 +289,7 @@ export function browserSuite({ tenantAdmin = false, workDirPrefix = null, mail =
 
   before(async () => {
     if (mail) suite.mailbox = await MailSink.start();
-    suite.server = await AnwesendServer.create({ env: suite.mailbox?.serverEnv() ?? {} });
+    suite.server = await AnwesendServer.create({ env: suite.mailbox?.serverEnv() ?? {}, publicHost });
     if (tenantAdmin) suite.server.createTenantAdmin();
     suite.browser = await launchBrowser();
     if (workDirPrefix) suite.workDir = mkdtempSync(join(tmpdir(), workDirPrefix));

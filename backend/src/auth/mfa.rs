@@ -4,8 +4,8 @@
 use chrono::{Duration, NaiveDateTime};
 use uuid::Uuid;
 
-use super::model::{Role, Stage};
-use super::service::{in_principal_chain, replace_session, AuthError, NewSession, Origin, Principal};
+use super::model::Stage;
+use super::service::{has_passkey, in_principal_chain, replace_session, requirements, AuthError, NewSession, Origin, Principal};
 use super::{password, store, totp};
 use crate::accounts::model::Account;
 use crate::accounts::store as accounts;
@@ -101,7 +101,8 @@ pub fn confirm(
         audit::record(tx, &p.audit, Event::new(Action::TotpEnabled, "account", Some(&account.id)))?;
         Ok(())
     })?;
-    let replaced = if p.stage == Stage::Enrol {
+    // Where the tenant requires a passkey, the session waits for one even after TOTP.
+    let replaced = if p.stage == Stage::Enrol && !requirements(state, p.is_platform_admin, &p.memberships)?.passkey {
         let event = Event::new(Action::MfaChallengePassed, "account", Some(&account.id)).detail("method", "enrolment");
         Some(replace_session(state, p, origin, p.tenant.as_ref().map(|t| t.tenant_id().to_owned()), Stage::Full, event)?)
     } else {
@@ -110,25 +111,13 @@ pub fn confirm(
     Ok((codes, replaced))
 }
 
-/// Whether the caller needs a second factor: platform admins always, others where their
-/// tenant requires one for one of their roles.
-fn required_for(state: &AppState, p: &Principal) -> Result<bool, AppError> {
-    if p.is_platform_admin {
-        return Ok(true);
-    }
-    let Some(scope) = &p.tenant else { return Ok(false) };
-    let admin = p.roles().into_iter().any(Role::is_admin);
-    let mut conn = state.db.conn()?;
-    Ok(admin && crate::tenants::store::find(&mut conn, scope.tenant_id())?.is_some_and(|t| t.mfa_required_for_admins))
-}
-
 /// Turns the second factor off, after the password; not where the tenant requires it.
 pub fn disable(state: &AppState, p: &Principal, pw: &str) -> Result<(), AuthError> {
     let account = account(state, p)?;
     if !password::verify(pw, &account.password_hash)? {
         return Err(AuthError::InvalidCredentials);
     }
-    if required_for(state, p)? {
+    if requirements(state, p.is_platform_admin, &p.memberships)?.factor && !has_passkey(state, &account.id)? {
         return Err(AppError::rule(ProblemCode::MfaRequiredByTenant, "a second factor is required for your role").into());
     }
     Ok(in_principal_chain(state, p, |tx| {
@@ -175,6 +164,18 @@ pub fn verify(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> R
         });
     };
     store::reset_factor_failures(&mut *state.db.conn()?, &account.id).map_err(AppError::from)?;
+    // A tenant that requires passkeys takes TOTP only until the account has one; recovery
+    // codes keep working (the passkey may be lost).
+    let mut stage = Stage::Full;
+    if requirements(state, p.is_platform_admin, &p.memberships)?.passkey {
+        let passkey = has_passkey(state, &account.id)?;
+        if passkey && method == "totp" {
+            return Err(AppError::rule(ProblemCode::PasskeyRequiredByTenant, "sign in with your passkey").into());
+        }
+        if !passkey {
+            stage = Stage::Enrol;
+        }
+    }
     if method == "recovery_code" {
         in_principal_chain(state, p, |tx| {
             audit::record(tx, &p.audit, Event::new(Action::RecoveryCodeUsed, "account", Some(&account.id)))?;
@@ -182,7 +183,7 @@ pub fn verify(state: &AppState, p: &Principal, origin: &Origin, code: &str) -> R
         })?;
     }
     let event = Event::new(Action::MfaChallengePassed, "account", Some(&account.id)).detail("method", method);
-    Ok(replace_session(state, p, origin, p.tenant.as_ref().map(|t| t.tenant_id().to_owned()), Stage::Full, event)?)
+    Ok(replace_session(state, p, origin, p.tenant.as_ref().map(|t| t.tenant_id().to_owned()), stage, event)?)
 }
 
 /// Counts a wrong code; the last one allowed in a row locks the step for a while, audited
@@ -212,4 +213,44 @@ fn failed(state: &AppState, p: &Principal, account: &Account, now: NaiveDateTime
             state.mail_wakeup.wake();
         }
     })
+}
+
+/// A primary admin resets a member's second factors (TOTP, recovery codes, passkeys) when
+/// they are lost: the member's sessions end, the reset is audited in the tenant's chain and
+/// mailed to the member. Not one's own, and not an account that also works elsewhere
+/// (platform admin, other tenants), whose factors this tenant does not own.
+pub fn reset_member_factors(state: &AppState, p: &Principal, scope: &crate::db::TenantScope, account_id: &str) -> Result<(), AppError> {
+    if account_id == p.account_id {
+        return Err(AppError::rule(ProblemCode::Conflict, "reset your own factors under \"Mein Konto\""));
+    }
+    let (target, held) = {
+        let mut conn = state.db.conn()?;
+        let target = accounts::find(&mut conn, account_id)?.ok_or(AppError::NotFound)?;
+        (target, store::memberships_of(&mut conn, account_id)?)
+    };
+    if !held.iter().any(|m| m.tenant_id == scope.tenant_id()) {
+        return Err(AppError::NotFound);
+    }
+    if target.is_platform_admin || held.iter().any(|m| m.tenant_id != scope.tenant_id()) {
+        return Err(AppError::rule(ProblemCode::Conflict, "the account works outside this tenant: the operator resets it"));
+    }
+    let keys = state.master.platform_keys();
+    let email = keys.decrypt("accounts", "email", &target.id, &target.email_ciphertext)?;
+    let tenant_name = crate::tenants::store::find(&mut *state.db.conn()?, scope.tenant_id())?.map(|t| t.name).unwrap_or_default();
+    let now = p.audit.at.naive_utc();
+    state.db.platform_tx(|tx| {
+        tx.enter_tenant(scope)?;
+        store::disable_totp(tx, &target.id)?;
+        let passkeys = crate::passkeys::store::delete_all_of(tx, &target.id)?;
+        let ended = store::end_sessions_of(tx, &target.id, None, None, now, "factors_reset")?;
+        let event = Event::new(Action::FactorsReset, "account", Some(&target.id))
+            .detail("passkeys", passkeys)
+            .detail("sessions_ended", ended.len());
+        audit::record(tx, &p.audit, event)?;
+        let message = crate::notify::templates::second_factor_reset(&email, &tenant_name);
+        crate::notify::enqueue(tx, &keys, None, "second_factor_reset", &message, now)?;
+        Ok(())
+    })?;
+    state.mail_wakeup.wake();
+    Ok(())
 }

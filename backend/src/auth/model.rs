@@ -131,6 +131,10 @@ pub struct Me {
     /// `mfa`: enter the second factor; `enrol`: set one up first; `full`: signed in.
     pub stage: Stage,
     pub mfa_enabled: bool,
+    /// The account has at least one passkey (TOM ACC-6).
+    pub passkey_enabled: bool,
+    /// The tenant requires a passkey for the account's roles: TOTP does not complete sign-in.
+    pub passkey_required: bool,
     /// Every tenant the account can switch to (TOM SEP-6).
     pub tenants: Vec<TenantMembership>,
     /// Send as `X-CSRF-Token` with every state-changing request (TOM TRANS-4).

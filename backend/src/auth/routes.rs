@@ -495,3 +495,17 @@ pub async fn switch_tenant(
     .await??;
     Ok(HttpResponse::Ok().cookie(session_cookie(&state, &token)).json(me))
 }
+
+/// A primary admin resets a member's second factors (TOTP, recovery codes, passkeys) when
+/// they are lost; the member's sessions end and the member gets a mail (TOM ACC-6).
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/factors/reset", operation_id = "member_factors_reset", tag = "auth", params(("id" = String, Path)), responses(
+    (status = 204),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
+))]
+#[post("/{id}/factors/reset")]
+pub async fn reset_member_factors(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    staff(state, p, Permission::AdminRolesGrant, move |state, p, scope| super::mfa::reset_member_factors(state, p, scope, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -120,31 +120,53 @@ fn actor_for(account_id: &str, memberships: &[Membership], is_platform_admin: bo
     Actor { kind: ActorKind::Account, id: Some(account_id.to_owned()), role }
 }
 
+/// What the roles an account holds in one tenant require at sign-in (TOM ACC-6).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Requirements {
+    /// A second factor (TOTP or passkey).
+    pub factor: bool,
+    /// A passkey: the tenant accepts no TOTP from its admins.
+    pub passkey: bool,
+}
+
+/// Platform admins always need a second factor; tenant admins where their tenant says so.
+pub(crate) fn requirements(state: &AppState, is_platform_admin: bool, memberships: &[Membership]) -> Result<Requirements, AppError> {
+    let admin = memberships.iter().any(|m| Role::from_code(&m.role).is_some_and(Role::is_admin));
+    let tenant = match (admin, memberships.first()) {
+        (true, Some(m)) => crate::tenants::store::find(&mut *state.db.conn()?, &m.tenant_id)?,
+        _ => None,
+    };
+    let (factor, passkey) = tenant.map_or((false, false), |t| (t.mfa_required_for_admins, t.passkeys_required_for_admins));
+    Ok(Requirements { factor: factor || passkey || is_platform_admin, passkey })
+}
+
+/// Whether the account has at least one passkey.
+pub(crate) fn has_passkey(state: &AppState, account_id: &str) -> Result<bool, AppError> {
+    Ok(crate::passkeys::store::count_of_account(&mut *state.db.conn()?, account_id)? > 0)
+}
+
 /// The stage a new session starts at in `tenant` (TOM ACC-6): accounts with a second
 /// factor are asked for it; platform admins, and admins of a tenant that requires one,
 /// must first set it up.
 fn initial_stage(state: &AppState, account: &Account, memberships: &[Membership]) -> Result<Stage, AppError> {
-    if account.mfa_enabled() {
+    if account.mfa_enabled() || has_passkey(state, &account.id)? {
         return Ok(Stage::Mfa);
     }
-    if account.is_platform_admin {
-        return Ok(Stage::Enrol);
-    }
-    let Some(tenant_id) = memberships.first().map(|m| m.tenant_id.as_str()) else { return Ok(Stage::Full) };
-    let admin = memberships.iter().any(|m| Role::from_code(&m.role).is_some_and(Role::is_admin));
-    let mut conn = state.db.conn()?;
-    let required = crate::tenants::store::find(&mut conn, tenant_id)?.is_some_and(|t| t.mfa_required_for_admins);
-    Ok(if admin && required { Stage::Enrol } else { Stage::Full })
+    Ok(if requirements(state, account.is_platform_admin, memberships)?.factor { Stage::Enrol } else { Stage::Full })
 }
 
 /// The enabled memberships of an account in one tenant, or in its first tenant.
-fn memberships_in(conn: &mut crate::db::DbConnection, account_id: &str, tenant_id: Option<&str>) -> Result<Vec<Membership>, AppError> {
+pub(crate) fn memberships_in(
+    conn: &mut crate::db::DbConnection,
+    account_id: &str,
+    tenant_id: Option<&str>,
+) -> Result<Vec<Membership>, AppError> {
     let all: Vec<Membership> = store::memberships_of(conn, account_id)?.into_iter().filter(|m| m.disabled_at.is_none()).collect();
     let tenant = tenant_id.map(str::to_owned).or_else(|| all.first().map(|m| m.tenant_id.clone()));
     Ok(all.into_iter().filter(|m| Some(&m.tenant_id) == tenant.as_ref()).collect())
 }
 
-fn context_of(origin: &Origin, account: &Account, memberships: &[Membership]) -> AuditContext {
+pub(crate) fn context_of(origin: &Origin, account: &Account, memberships: &[Membership]) -> AuditContext {
     AuditContext {
         actor: actor_for(&account.id, memberships, account.is_platform_admin),
         at: origin.at,
@@ -288,7 +310,7 @@ pub fn sign_in_by_provider(
 /// Creates a session for `account` in `tenant_id` and records `event` (given the new
 /// session's id) in that tenant's chain, in one transaction.
 #[allow(clippy::too_many_arguments)]
-fn open_session(
+pub(crate) fn open_session(
     state: &AppState,
     origin: &Origin,
     account: Account,
@@ -580,6 +602,8 @@ pub fn me(state: &AppState, p: &Principal) -> Result<Me, AppError> {
         permissions: granted(p),
         stage: p.stage,
         mfa_enabled: account.mfa_enabled(),
+        passkey_enabled: has_passkey(state, &account.id)?,
+        passkey_required: requirements(state, p.is_platform_admin, &p.memberships)?.passkey,
         tenants,
         csrf_token: csrf_token(state, &p.session_id),
     })

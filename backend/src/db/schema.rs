@@ -14,6 +14,8 @@ diesel::table! {
         booking_consent_text -> Nullable<Text>,
         sso_only -> Bool,
         sso_break_glass_account_id -> Nullable<Text>,
+        passkey_sign_in_allowed -> Bool,
+        passkeys_required_for_admins -> Bool,
     }
 }
 
@@ -134,6 +136,31 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    passkeys (id) {
+        id -> Text,
+        account_id -> Text,
+        credential_id -> Binary,
+        name_ciphertext -> Binary,
+        credential -> Text,
+        sign_count -> BigInt,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webauthn_ceremonies (id) {
+        id -> Text,
+        kind -> Text,
+        account_id -> Nullable<Text>,
+        session_id -> Nullable<Text>,
+        state_ciphertext -> Binary,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
@@ -610,6 +637,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     recovery_codes,
     password_resets,
+    passkeys,
+    webauthn_ceremonies,
     companies,
     invitations,
     mail_outbox,

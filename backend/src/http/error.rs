@@ -85,7 +85,9 @@ pub fn status(code: ProblemCode) -> StatusCode {
         BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        Unauthenticated | InvalidCredentials | InvalidCode | MfaRequired | MfaEnrolmentRequired => StatusCode::UNAUTHORIZED,
+        Unauthenticated | InvalidCredentials | InvalidCode | MfaRequired | MfaEnrolmentRequired | PasskeyRefused => {
+            StatusCode::UNAUTHORIZED
+        }
         SignatureMissing | DeviceUnknown | DeviceRevoked | StaleTimestamp | BadNonce | BadSignature | ReplayedNonce => {
             StatusCode::UNAUTHORIZED
         }
@@ -104,6 +106,8 @@ pub fn status(code: ProblemCode) -> StatusCode {
         | MfaRequiredByTenant
         | NoChallenge
         | NoEnrolment
+        | PasskeyRequiredByTenant
+        | PasskeySignInOff
         | TotpPending
         | NotADraft
         | CapacityBelowBookings
@@ -152,6 +156,7 @@ fn title(code: ProblemCode) -> &'static str {
         InvalidCode => "The code is wrong or was already used",
         MfaRequired => "Enter the code of your second factor to continue",
         MfaEnrolmentRequired => "Set up a second factor to continue",
+        PasskeyRefused => "The passkey was not accepted",
         CsrfFailed => "The request did not come from this application",
         Forbidden => "Your role does not allow this",
         RateLimited => "Too many attempts",

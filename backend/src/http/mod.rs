@@ -30,6 +30,7 @@ use crate::invitations::routes as invitations;
 use crate::locations::routes as locations;
 use crate::members::routes as members;
 use crate::offboarding::routes as offboarding;
+use crate::passkeys::routes as passkeys;
 use crate::portal::routes as portal;
 use crate::privacy::routes as privacy;
 use crate::sso::routes as sso;
@@ -85,7 +86,15 @@ pub fn build_app(
                         .service(auth::totp_setup)
                         .service(auth::totp_confirm)
                         .service(auth::totp_disable)
-                        .service(auth::switch_tenant),
+                        .service(auth::switch_tenant)
+                        .service(passkeys::list)
+                        .service(passkeys::register_start)
+                        .service(passkeys::register_finish)
+                        .service(passkeys::remove)
+                        .service(passkeys::mfa_start)
+                        .service(passkeys::mfa_finish)
+                        .service(passkeys::sign_in_start)
+                        .service(passkeys::sign_in_finish),
                 )
                 .service(
                     api_scope("/members")
@@ -198,7 +207,7 @@ pub fn build_app(
                         .service(portal::resubscribe)
                         .service(portal::logout),
                 )
-                .service(api_scope("/accounts").service(auth::end_member_sessions))
+                .service(api_scope("/accounts").service(auth::end_member_sessions).service(auth::reset_member_factors))
                 .service(api_scope("/audit").service(audit::actions).service(audit::verify).service(audit::export).service(audit::list))
                 .service(api_scope("/deletion-log").service(audit::deletions_export).service(audit::deletions))
                 .service(api_scope("/locations").service(locations::list).service(locations::create)),

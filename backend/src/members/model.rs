@@ -31,6 +31,7 @@ pub struct Member {
     /// No sign-in for `auth.dormant_after_days` days (or never, for that long).
     pub dormant: bool,
     pub disabled: bool,
+    /// A second factor is set up: TOTP or a passkey.
     pub mfa_enabled: bool,
     pub live_sessions: i64,
 }

@@ -44,7 +44,7 @@ fn member_view(
         roles: held.iter().map(assignment).collect(),
         dormant: account.last_sign_in_at.unwrap_or(account.created_at) < dormant_since,
         disabled: account.disabled_at.is_some() || held.iter().all(|m| m.disabled_at.is_some()),
-        mfa_enabled: account.mfa_enabled(),
+        mfa_enabled: account.mfa_enabled() || crate::passkeys::store::count_of_account(conn, &account.id)? > 0,
         live_sessions: store::live_session_count(conn, &account.id, now)?,
         last_sign_in_at: account.last_sign_in_at,
         account_id: account.id,

@@ -277,3 +277,20 @@ pub fn second_factor_locked(to: &str, minutes: u32) -> Message {
         ),
     }
 }
+
+/// To a staff account whose second factors a primary admin of `tenant` reset (TOM ACC-6).
+pub fn second_factor_reset(to: &str, tenant: &str) -> Message {
+    Message {
+        to: to.to_owned(),
+        subject: "anwesend: Zweiter Faktor zurückgesetzt / second factor reset".to_owned(),
+        text: format!(
+            "Guten Tag,\n\neine primäre Admin von {tenant} hat die Zwei-Faktor-Anmeldung Ihres Kontos zurückgesetzt: \
+             Authenticator-App, Wiederherstellungscodes und Passkeys gelten nicht mehr, Ihre Sitzungen sind beendet. \
+             Melden Sie sich mit Ihrem Passwort an und richten Sie unter \"Mein Konto\" einen neuen zweiten Faktor ein.\n\n\
+             Haben Sie darum nicht gebeten, wenden Sie sich bitte sofort an {tenant}.\n\n---\n\nHello,\n\n\
+             a primary admin of {tenant} reset the second factor of your account: authenticator app, recovery codes and \
+             passkeys no longer work, your sessions have ended. Sign in with your password and set up a new second \
+             factor under \"My account\".\n\nIf you did not ask for this, please contact {tenant} at once.\n"
+        ),
+    }
+}

@@ -24,6 +24,10 @@ pub struct Tenant {
     pub sso_only: bool,
     /// … except this primary admin, who keeps the password (break-glass).
     pub sso_break_glass_account_id: Option<String>,
+    /// Staff may sign in with a passkey alone (discoverable, user verified; TOM ACC-6).
+    pub passkey_sign_in_allowed: bool,
+    /// Admin roles must use a passkey as their second factor, TOTP is not enough.
+    pub passkeys_required_for_admins: bool,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug)]
@@ -64,6 +68,10 @@ pub struct NewTenant {
 pub struct SecuritySettings {
     /// Admin roles must sign in with a second factor (TOM ACC-6).
     pub mfa_required_for_admins: bool,
+    /// Staff may sign in with a passkey alone ("Mit Passkey anmelden").
+    pub passkey_sign_in_allowed: bool,
+    /// Admin roles must use a passkey (phishing-resistant) as their second factor.
+    pub passkeys_required_for_admins: bool,
     /// At most this many admins (set by the operator; TOM AUTHZ-4).
     pub max_admins: u32,
 }
@@ -72,4 +80,10 @@ pub struct SecuritySettings {
 #[serde(deny_unknown_fields)]
 pub struct SecurityUpdate {
     pub mfa_required_for_admins: bool,
+    /// Left out: unchanged.
+    #[serde(default)]
+    pub passkey_sign_in_allowed: Option<bool>,
+    /// Left out: unchanged.
+    #[serde(default)]
+    pub passkeys_required_for_admins: Option<bool>,
 }

@@ -20,17 +20,17 @@ pub async fn get(state: web::Data<AppState>, p: Principal) -> Result<HttpRespons
     Ok(HttpResponse::Ok().json(settings))
 }
 
-/// Requires (or stops requiring) a second factor for admin roles. Admins without one are
-/// sent to enrolment at their next sign-in.
+/// Requires (or stops requiring) a second factor, or a passkey, for admin roles, and allows
+/// passwordless sign-in with a passkey. Admins without the factor are sent to enrolment at
+/// their next sign-in.
 #[utoipa::path(put, path = "/api/v1/tenant/security", operation_id = "tenant_security_set", tag = "members", request_body = SecurityUpdate, responses(
     (status = 200, body = SecuritySettings),
     problems::Forbidden,
 ))]
 #[put("/security")]
 pub async fn set(state: web::Data<AppState>, p: Principal, body: web::Json<SecurityUpdate>) -> Result<HttpResponse, ApiError> {
-    let required = body.mfa_required_for_admins;
+    let update = body.into_inner();
     let settings =
-        staff(state, p, Permission::TenantSecurityWrite, move |state, p, scope| service::set_mfa_required(state, p, scope, required))
-            .await?;
+        staff(state, p, Permission::TenantSecurityWrite, move |state, p, scope| service::set_security(state, p, scope, &update)).await?;
     Ok(HttpResponse::Ok().json(settings))
 }

@@ -1,6 +1,6 @@
 use uuid::Uuid;
 
-use super::model::{NewTenant, SecuritySettings, Tenant, TenantKeyRow, KEY_PURPOSE_DATA, KEY_PURPOSE_INDEX, STATUS_ACTIVE};
+use super::model::{NewTenant, SecuritySettings, SecurityUpdate, Tenant, TenantKeyRow, KEY_PURPOSE_DATA, KEY_PURPOSE_INDEX, STATUS_ACTIVE};
 use super::store;
 use crate::audit::{self, Action, AuditContext, Event};
 use crate::auth::service::Principal;
@@ -49,6 +49,8 @@ pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant)
         booking_consent_text: None,
         sso_only: false,
         sso_break_glass_account_id: None,
+        passkey_sign_in_allowed: false,
+        passkeys_required_for_admins: false,
     };
     let scope = TenantScope::named_by_operator(tenant.id.clone());
     let created = db.platform_tx(|tx| {
@@ -120,15 +122,27 @@ pub fn list(db: &Db) -> Result<Vec<Tenant>, AppError> {
 /// The tenant's sign-in requirements.
 pub fn security_settings(state: &AppState, scope: &TenantScope) -> Result<SecuritySettings, AppError> {
     let tenant = state.db.tenant_read(scope, |tx| store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound))?;
-    Ok(SecuritySettings { mfa_required_for_admins: tenant.mfa_required_for_admins, max_admins: state.config.auth.max_admins_per_tenant })
+    Ok(SecuritySettings {
+        mfa_required_for_admins: tenant.mfa_required_for_admins,
+        passkey_sign_in_allowed: tenant.passkey_sign_in_allowed,
+        passkeys_required_for_admins: tenant.passkeys_required_for_admins,
+        max_admins: state.config.auth.max_admins_per_tenant,
+    })
 }
 
-/// Requires (or stops requiring) a second factor for admin roles; audited.
-pub fn set_mfa_required(state: &AppState, p: &Principal, scope: &TenantScope, required: bool) -> Result<SecuritySettings, AppError> {
+/// Changes the sign-in requirements (second factor, passkeys); audited. Requiring
+/// passkeys for admins requires a second factor too.
+pub fn set_security(state: &AppState, p: &Principal, scope: &TenantScope, update: &SecurityUpdate) -> Result<SecuritySettings, AppError> {
     state.db.tenant_tx(scope, |tx| {
-        store::set_mfa_required(tx, required, p.audit.at.naive_utc())?;
-        let event =
-            Event::new(Action::TenantSecurityChanged, "tenant", Some(scope.tenant_id())).detail("mfa_required_for_admins", required);
+        let tenant = store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound)?;
+        let passkey_sign_in = update.passkey_sign_in_allowed.unwrap_or(tenant.passkey_sign_in_allowed);
+        let passkeys_required = update.passkeys_required_for_admins.unwrap_or(tenant.passkeys_required_for_admins);
+        let mfa_required = update.mfa_required_for_admins || passkeys_required;
+        store::set_security(tx, mfa_required, passkey_sign_in, passkeys_required, p.audit.at.naive_utc())?;
+        let event = Event::new(Action::TenantSecurityChanged, "tenant", Some(scope.tenant_id()))
+            .detail("mfa_required_for_admins", mfa_required)
+            .detail("passkey_sign_in_allowed", passkey_sign_in)
+            .detail("passkeys_required_for_admins", passkeys_required);
         audit::record(tx, &p.audit, event)?;
         Ok(())
     })?;

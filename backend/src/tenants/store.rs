@@ -40,9 +40,22 @@ pub fn live_keys(tx: &mut TenantTx<'_>) -> QueryResult<Vec<TenantKeyRow>> {
         .load(conn)
 }
 
-pub fn set_mfa_required(tx: &mut TenantTx<'_>, required: bool, now: chrono::NaiveDateTime) -> QueryResult<usize> {
+pub fn set_security(
+    tx: &mut TenantTx<'_>,
+    mfa_required: bool,
+    passkey_sign_in: bool,
+    passkeys_required: bool,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
     let (conn, id) = tx.parts();
-    diesel::update(tenants::table.find(id)).set((tenants::mfa_required_for_admins.eq(required), tenants::updated_at.eq(now))).execute(conn)
+    diesel::update(tenants::table.find(id))
+        .set((
+            tenants::mfa_required_for_admins.eq(mfa_required),
+            tenants::passkey_sign_in_allowed.eq(passkey_sign_in),
+            tenants::passkeys_required_for_admins.eq(passkeys_required),
+            tenants::updated_at.eq(now),
+        ))
+        .execute(conn)
 }
 
 /// "Nur SSO" and its break-glass account (TOM ACC-7).

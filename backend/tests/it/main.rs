@@ -22,6 +22,7 @@ mod nodes;
 mod offboarding;
 mod organiser;
 mod outage;
+mod passkeys;
 mod pcsc;
 mod performance;
 mod permissions;

@@ -108,6 +108,16 @@ fn row(op: &str) -> Option<Row> {
         "totp_confirm" => r(Some(SIGNED_IN), Some(json!({ "code": "000000", "password": PASSWORD })), &[409, 422]),
         // Platform admins must keep theirs (TOM ACC-6).
         "totp_disable" => r(Some(SIGNED_IN), Some(json!({ "password": PASSWORD })), &[204, 409]),
+        // Passkeys (TOM ACC-6): the caller's own; a ceremony nobody started finds nothing.
+        "passkeys_list" => r(Some(SIGNED_IN), None, &[200]),
+        "passkey_register_start" => r(Some(SIGNED_IN), Some(json!({ "name": "Matrix", "password": PASSWORD })), &[200]),
+        "passkey_register_finish" | "passkey_mfa_finish" => {
+            r(Some(SIGNED_IN), Some(json!({ "ceremony": "unbekannt", "credential": {} })), &[409])
+        }
+        "passkey_remove" => Row { id: Id::UnknownSession, ..r(Some(SIGNED_IN), Some(json!({ "password": PASSWORD })), &[404]) },
+        "passkey_mfa_start" => r(Some(SIGNED_IN), None, &[409]),
+        "passkey_sign_in_start" => r(None, None, &[200]),
+        "passkey_sign_in_finish" => r(None, Some(json!({ "ceremony": "unbekannt", "credential": {} })), &[409]),
         "tenant_switch" => Row { fresh_session: true, ..r(Some(SIGNED_IN), Some(json!({ "tenant_id": "B" })), &[200, 404]) },
         "audit_list" | "audit_export" => {
             r(Some(&[Who::PlatformAdmin, Who::PrimaryAdmin, Who::PartnerAdmin, Who::CompanyAdmin]), None, &[200])
@@ -121,6 +131,7 @@ fn row(op: &str) -> Option<Row> {
             r(Some(&[Who::PrimaryAdmin, Who::PartnerAdmin, Who::Organiser]), Some(json!({ "name": "Raum Matrix" })), &[201, 409])
         }
         "member_sessions_end_all" => Row { id: Id::Account, ..r(Some(ADMINS), None, &[200]) },
+        "member_factors_reset" => Row { id: Id::Account, ..r(Some(&[Who::PrimaryAdmin]), None, &[204]) },
         "members_list" | "invitations_list" | "tenant_security_get" => r(Some(ADMINS), None, &[200]),
         "members_set_roles" => Row { id: Id::Account, ..r(Some(ADMINS), Some(json!({ "roles": [{ "role": "organiser" }] })), &[200]) },
         "members_disable" | "members_enable" => Row { id: Id::Account, ..r(Some(ADMINS), None, &[200]) },

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::common::{sensitive, test_app_with, Backend};
 use crate::fixtures::{
-    bind_card, book_confirmed, call, confirmation_token, database_dump, enrol, json_of, outbox_mail, public, signed, tap_body, venue,
+    bind_card, book_confirmed, call, confirmation_token, count, database_dump, enrol, json_of, outbox_mail, public, signed, tap_body, venue,
 };
 
 const REQUEST: Reason<'static> = Reason { code: "erasure_request", text: "Antrag über das Portal", legal_basis: "GDPR Art. 17(1)(a)" };
@@ -95,15 +95,6 @@ async fn priv_4_erasure_leaves_no_trace_and_survives_restoring_an_older_database
     if app.db.backend == Backend::Sqlite {
         assert!(app.state.config.data_dir.join("erasure-ledger.jsonl").exists());
     }
-}
-
-fn count(app: &crate::common::TestApp, table: &str) -> i64 {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result::<N>(&mut app.db.inspect()).expect("count").n
 }
 
 fn mails_with_purpose(app: &crate::common::TestApp, purpose: &str) -> Vec<Vec<u8>> {

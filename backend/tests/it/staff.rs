@@ -9,7 +9,7 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::common::{sensitive, test_app, test_app_with, MailSink, TestApp};
-use crate::fixtures::{admin, call, json_of, login, member, sign_in, tenant, totp_code as code, Client, PASSWORD};
+use crate::fixtures::{admin, call, count, json_of, login, member, sign_in, tenant, totp_code as code, Client, PASSWORD};
 
 const NEW_PASSWORD: &str = "Sonnenblume-Kanu-Treppe-7";
 
@@ -27,16 +27,6 @@ fn anonymous(method: &str, uri: &str) -> test::TestRequest {
 fn token_in(mail: &str) -> String {
     let start = mail.find("#/invitation?token=").expect("invitation link in the mail") + "#/invitation?token=".len();
     mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
-}
-
-fn count(app: &TestApp, table: &str) -> i64 {
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result::<N>(&mut app.db.inspect()).expect("count").n
 }
 
 #[actix_web::test]

@@ -1,4 +1,4 @@
-import { api, requestSignal, unwrap } from './client';
+import { api, expectOk, requestSignal, unwrap } from './client';
 import type { components } from './schema';
 
 /**
@@ -60,6 +60,15 @@ export async function endMemberSessions(accountId: string): Promise<number> {
   })).ended;
 }
 
+/** A primary admin resets a member's lost second factors; the member is mailed (TOM ACC-6). */
+export async function resetMemberFactors(accountId: string): Promise<void> {
+  expectOk(await api.POST('/api/v1/accounts/{id}/factors/reset', {
+    params: { path: { id: accountId } },
+    signal: requestSignal(),
+    cache: 'no-store',
+  }));
+}
+
 export async function listCompanies(signal?: AbortSignal): Promise<Company[]> {
   return unwrap(await api.GET('/api/v1/companies', {
     signal: requestSignal(signal),
@@ -82,9 +91,12 @@ export async function getTenantSecurity(signal?: AbortSignal): Promise<TenantSec
   }));
 }
 
-export async function setTenantSecurity(mfaRequiredForAdmins: boolean): Promise<TenantSecurity> {
+/** The tenant's sign-in rules; passkey settings left out stay as they are. */
+export type TenantSecurityUpdate = components['schemas']['SecurityUpdate'];
+
+export async function setTenantSecurity(update: TenantSecurityUpdate): Promise<TenantSecurity> {
   return unwrap(await api.PUT('/api/v1/tenant/security', {
-    body: { mfa_required_for_admins: mfaRequiredForAdmins },
+    body: update,
     signal: requestSignal(),
     cache: 'no-store',
   }));

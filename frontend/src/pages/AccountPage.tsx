@@ -6,6 +6,7 @@ import { applyMe, handleAuthError, refreshSession, type Account } from '../auth'
 import { FormField } from '../components/FormField';
 import { LogTable, TimeCell, useUtcTimeFormat } from '../components/LogTable';
 import { MessageLine, type Message } from '../components/MessageLine';
+import { PasskeysCard } from '../components/PasskeysCard';
 import { QrCode } from '../components/QrCode';
 import { RequireAuth } from '../components/RequireAuth';
 import { useI18n, type MessageKey } from '../i18n';
@@ -14,7 +15,7 @@ import { problemMessage, withDetail } from '../problems';
 
 /**
  * The signed-in user's own account: active sessions (TOM ACC-8), password
- * change (TOM ACC-5) and the second factor (TOTP). While the tenant requires a
+ * change (TOM ACC-5), passkeys and the second factor (TOTP). While the tenant requires a
  * second factor the account has not set up yet (`stage: "enrol"`), this page
  * shows the enrolment only.
  */
@@ -46,7 +47,8 @@ function AccountView({ account }: { account: Account }) {
       ) : null}
       {enrol ? null : <SessionsCard round={round} reload={reload} />}
       {enrol ? null : <PasswordCard onChanged={reload} />}
-      <SecondFactorCard account={account} />
+      <PasskeysCard account={account} />
+      {account.passkey_required && !account.mfa_enabled ? null : <SecondFactorCard account={account} />}
     </div>
   );
 }

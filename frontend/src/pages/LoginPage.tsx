@@ -1,11 +1,24 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { publicProviders, startSignIn, type PublicProvider } from '../api/sso';
-import { homeFor, sessionEnded, signIn, signInWithDirectory, signOut, submitSecondFactor, useAuth, type Account } from '../auth';
+import {
+  homeFor,
+  sessionEnded,
+  signIn,
+  signInWithDirectory,
+  signInWithPasskey,
+  signOut,
+  submitPasskeySecondFactor,
+  submitSecondFactor,
+  useAuth,
+  type Account,
+} from '../auth';
 import { FormField } from '../components/FormField';
 import { useI18n } from '../i18n';
 import type { ProblemCode } from '../i18n/types';
+import { problemMessage } from '../problems';
 import { href, navigate, useHashLocation } from '../router';
+import { passkeysSupported, wasCancelled } from '../webauthn';
 
 /** Only same-app routes are accepted as `next` (no `//host`, no URLs). */
 function safeNext(next: string | null): string | null {
@@ -25,6 +38,7 @@ type LoginError =
   | { kind: 'unreachable' }
   | { kind: 'expired' }
   | { kind: 'problem'; code: ProblemCode }
+  | { kind: 'passkey'; text: string }
   | { kind: 'generic'; detail: string | null };
 
 /** Problems of single sign-on that the page explains in their own words (TOM ACC-7). */
@@ -113,6 +127,26 @@ export function LoginPage({ tenant }: { tenant?: string }) {
     }
   };
 
+  // Passwordless: the browser offers the passkeys it keeps for this site (TOM ACC-6).
+  const onPasskey = async () => {
+    if (submitting) return;
+    setSubmitting(true);
+    setError(null);
+    try {
+      const account = await signInWithPasskey();
+      navigate(targetFor(account, next), { replace: true });
+    } catch (err) {
+      if (err instanceof ApiError && err.code && err.status !== 429) {
+        setError({ kind: 'passkey', text: problemMessage(t, err, t('login.passkey.failed')) });
+      } else if (wasCancelled(err)) {
+        // Closed, timed out, or the passkey could not verify its user: the browser says no more.
+        setError({ kind: 'passkey', text: t('login.passkey.cancelled') });
+      } else setError(classify(err));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
   let message: string | null = null;
   if (error) {
     switch (error.kind) {
@@ -131,6 +165,8 @@ export function LoginPage({ tenant }: { tenant?: string }) {
         break;
       case 'problem':
         message = t(`problem.${error.code}`);
+      case 'passkey':
+        message = error.text;
         break;
       case 'generic':
         message = t('login.error.generic');
@@ -226,6 +262,19 @@ export function LoginPage({ tenant }: { tenant?: string }) {
           {t('login.forgot')}
         </a>
       </p>
+      {passkeysSupported() ? (
+        <div className="form__actions">
+          <button
+            type="button"
+            className="button"
+            disabled={submitting}
+            onClick={() => void onPasskey()}
+            data-testid="login-passkey"
+          >
+            {t('login.passkey')}
+          </button>
+        </div>
+      ) : null}
     </section>
   );
 }
@@ -285,6 +334,20 @@ function SecondFactorStep({ account, next, onExpired }: { account: Account; next
     }
   };
 
+  const onPasskey = async () => {
+    if (submitting) return;
+    setSubmitting(true);
+    setError(null);
+    try {
+      const signedIn = await submitPasskeySecondFactor();
+      navigate(targetFor(signedIn, next), { replace: true });
+    } catch (err) {
+      setError(wasCancelled(err) ? t('login.passkey.cancelled') : problemMessage(t, err, t('login.passkey.failed')));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
   const onCancel = async () => {
     if (cancelling) return;
     setCancelling(true);
@@ -325,6 +388,17 @@ function SecondFactorStep({ account, next, onExpired }: { account: Account; next
           <button type="submit" className="button button--primary" disabled={submitting} data-testid="mfa-submit">
             {submitting ? t('login.mfa.submitting') : t('login.mfa.submit')}
           </button>
+          {account.passkey_enabled && passkeysSupported() ? (
+            <button
+              type="button"
+              className="button"
+              disabled={submitting}
+              onClick={() => void onPasskey()}
+              data-testid="mfa-passkey"
+            >
+              {t('login.mfa.passkey')}
+            </button>
+          ) : null}
           <button type="button" className="button" disabled={cancelling} onClick={() => void onCancel()} data-testid="mfa-cancel">
             {t('login.mfa.cancel')}
           </button>

@@ -11,6 +11,7 @@ import {
 import {
   createCompany,
   endMemberSessions,
+  resetMemberFactors,
   getTenantSecurity,
   listCompanies,
   listMembers,
@@ -22,8 +23,10 @@ import {
   type MemberRole,
   type RoleGrant,
   type TenantSecurity,
+  type TenantSecurityUpdate,
 } from '../api/members';
-import { handleAuthError, type Account } from '../auth';
+import { can, handleAuthError, type Account } from '../auth';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { FormField } from '../components/FormField';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { LogTable, TimeCell, useUtcTimeFormat } from '../components/LogTable';
@@ -144,6 +147,8 @@ function AccessReviewCard({
   const dateFormat = useDateFormat();
   const [editing, setEditing] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  // The member whose lost second factors a primary admin is about to reset (TOM ACC-6).
+  const [resetting, setResetting] = useState<Member | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
   const members = load.state === 'ok' ? load.value : [];
 
@@ -172,6 +177,29 @@ function AccessReviewCard({
       <h2 id="members-review-title">{t('members.review.title')}</h2>
       <p className="muted">{t('members.review.intro')}</p>
       <MessageLine message={message} testId="members-message" />
+      <ConfirmDialog
+        open={resetting !== null}
+        title={t('members.resetFactors.title')}
+        text={t('members.resetFactors.text', { email: resetting?.email ?? '' })}
+        confirmLabel={t('members.action.resetFactors')}
+        cancelLabel={t('members.roles.cancel')}
+        busy={busy !== null}
+        onCancel={() => setResetting(null)}
+        onConfirm={() => {
+          const member = resetting;
+          setResetting(null);
+          if (!member) return;
+          void run(
+            `reset:${member.account_id}`,
+            async () => {
+              await resetMemberFactors(member.account_id);
+              return t('members.resetFactors.done', { email: member.email });
+            },
+            'members.error.resetFactors',
+          );
+        }}
+        testId="member-reset-dialog"
+      />
       <LogTable name="members" load={load} status={status} caption="members.review.caption" columns={MEMBER_COLUMNS}>
         {members.flatMap((member) => {
           const isSelf = member.account_id === self.account_id;
@@ -291,6 +319,17 @@ function AccessReviewCard({
                   >
                     {t('members.action.endSessions')}
                   </button>
+                  {!isSelf && member.mfa_enabled && can(self, 'admin_roles.grant') ? (
+                    <button
+                      type="button"
+                      className="button button--small"
+                      disabled={busy !== null}
+                      onClick={() => setResetting(member)}
+                      data-testid="member-reset-factors"
+                    >
+                      {t('members.action.resetFactors')}
+                    </button>
+                  ) : null}
                 </div>
               </td>
             </tr>,
@@ -768,19 +807,22 @@ function SecurityCard({ load, reload }: { load: Load<TenantSecurity>; reload: ()
   const [saved, setSaved] = useState<TenantSecurity | null>(null);
   const checkboxId = useId();
   const hintId = useId();
+  const passkeySignInId = useId();
+  const passkeysRequiredId = useId();
   const current = saved ?? (load.state === 'ok' ? load.value : null);
 
-  const onChange = async (required: boolean) => {
+  const onChange = async (update: TenantSecurityUpdate) => {
     if (saving) return;
     setSaving(true);
     setMessage(null);
     try {
-      const next = await setTenantSecurity(required);
+      const next = await setTenantSecurity(update);
       setSaved(next);
-      setMessage({
-        kind: 'ok',
-        text: next.mfa_required_for_admins ? t('members.security.nowRequired') : t('members.security.nowOptional'),
-      });
+      let text = t('members.security.saved');
+      if (update.passkey_sign_in_allowed === undefined && update.passkeys_required_for_admins === undefined) {
+        text = next.mfa_required_for_admins ? t('members.security.nowRequired') : t('members.security.nowOptional');
+      }
+      setMessage({ kind: 'ok', text });
     } catch (err) {
       handleAuthError(err);
       setMessage({ kind: 'error', text: problemMessage(t, err, t('members.security.error'), MEMBER_WORDING) });
@@ -814,7 +856,7 @@ function SecurityCard({ load, reload }: { load: Load<TenantSecurity>; reload: ()
                 checked={current.mfa_required_for_admins}
                 disabled={saving}
                 aria-describedby={hintId}
-                onChange={(e) => void onChange(e.target.checked)}
+                onChange={(e) => void onChange({ mfa_required_for_admins: e.target.checked })}
                 data-testid="security-mfa-required"
               />
               {t('members.security.mfaRequired')}
@@ -822,6 +864,39 @@ function SecurityCard({ load, reload }: { load: Load<TenantSecurity>; reload: ()
             <p id={hintId} className="small muted field__hint">
               {t('members.security.mfaHint')}
             </p>
+          </div>
+          <div className="check-field">
+            <label className="check" htmlFor={passkeysRequiredId}>
+              <input
+                id={passkeysRequiredId}
+                type="checkbox"
+                checked={current.passkeys_required_for_admins}
+                disabled={saving}
+                onChange={(e) =>
+                  void onChange({
+                    mfa_required_for_admins: current.mfa_required_for_admins || e.target.checked,
+                    passkeys_required_for_admins: e.target.checked,
+                  })
+                }
+                data-testid="security-passkeys-required"
+              />
+              {t('members.security.passkeysRequired')}
+            </label>
+          </div>
+          <div className="check-field">
+            <label className="check" htmlFor={passkeySignInId}>
+              <input
+                id={passkeySignInId}
+                type="checkbox"
+                checked={current.passkey_sign_in_allowed}
+                disabled={saving}
+                onChange={(e) =>
+                  void onChange({ mfa_required_for_admins: current.mfa_required_for_admins, passkey_sign_in_allowed: e.target.checked })
+                }
+                data-testid="security-passkey-sign-in"
+              />
+              {t('members.security.passkeySignIn')}
+            </label>
           </div>
           <p className="small muted" data-testid="security-max-admins">
             {t('members.security.maxAdmins', { count: current.max_admins })}

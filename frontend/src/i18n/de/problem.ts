@@ -22,6 +22,7 @@ export const problem = {
   'problem.invalid_code': 'Der Code stimmt nicht. Bitte versuchen Sie es erneut.',
   'problem.mfa_required': 'Bitte bestätigen Sie die Anmeldung mit Ihrem zweiten Faktor.',
   'problem.mfa_enrolment_required': 'Ihre Organisation verlangt eine Zwei-Faktor-Anmeldung. Bitte richten Sie sie zuerst ein.',
+  'problem.passkey_refused': 'Der Passkey wurde nicht angenommen. Bitte versuchen Sie es erneut oder nutzen Sie einen anderen Weg.',
   'problem.csrf_failed': 'Die Anfrage wurde aus Sicherheitsgründen abgelehnt. Bitte laden Sie die Seite neu.',
   'problem.forbidden': 'Das darf Ihre Rolle nicht.',
   'problem.rate_limited': 'Zu viele Versuche, bitte später erneut versuchen.',
@@ -54,6 +55,9 @@ export const problem = {
     'Ihre Organisation verlangt die Zwei-Faktor-Anmeldung für Ihre Rolle – sie kann nicht ausgeschaltet werden.',
   'problem.no_challenge': 'Die Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.',
   'problem.no_enrolment': 'Es wird gerade keine Zwei-Faktor-Anmeldung eingerichtet. Bitte beginnen Sie von vorn.',
+  'problem.passkey_required_by_tenant':
+    'Ihre Organisation verlangt für Ihre Rolle einen Passkey: Der Code aus der App genügt nicht, und der letzte Passkey bleibt.',
+  'problem.passkey_sign_in_off': 'Ihre Organisation erlaubt die Anmeldung nur mit Passkey nicht. Bitte melden Sie sich mit Ihrem Passwort an.',
   'problem.totp_pending': 'Die Einrichtung der Zwei-Faktor-Anmeldung ist noch nicht bestätigt.',
   'problem.not_a_draft': 'Nur ein Entwurf kann veröffentlicht werden.',
   'problem.capacity_below_bookings': 'Es gibt schon mehr bestätigte Buchungen als diese Zahl an Plätzen.',

@@ -19,6 +19,7 @@ export const problem: Translation<typeof de> & ProblemTexts = {
   'problem.invalid_code': 'The code is not correct. Please try again.',
   'problem.mfa_required': 'Please confirm the sign-in with your second factor.',
   'problem.mfa_enrolment_required': 'Your organisation requires two-factor sign-in. Please set it up first.',
+  'problem.passkey_refused': 'The passkey was not accepted. Please try again or use another way.',
   'problem.csrf_failed': 'The request was refused for security reasons. Please reload the page.',
   'problem.forbidden': 'Your role may not do this.',
   'problem.rate_limited': 'Too many attempts, please try again later.',
@@ -50,6 +51,9 @@ export const problem: Translation<typeof de> & ProblemTexts = {
   'problem.mfa_required_by_tenant': 'Your organisation requires two-factor sign-in for your role – it cannot be turned off.',
   'problem.no_challenge': 'The sign-in has expired. Please sign in again.',
   'problem.no_enrolment': 'No two-factor sign-in is being set up. Please start again.',
+  'problem.passkey_required_by_tenant':
+    'Your organisation requires a passkey for your role: the app code is not enough, and the last passkey stays.',
+  'problem.passkey_sign_in_off': 'Your organisation does not allow signing in with a passkey alone. Please sign in with your password.',
   'problem.totp_pending': 'The two-factor set-up has not been confirmed yet.',
   'problem.not_a_draft': 'Only a draft can be published.',
   'problem.capacity_below_bookings': 'There are already more confirmed bookings than this number of seats.',
