@@ -70,7 +70,7 @@ pub struct Principal {
 /// How a session began, kept for its lifetime (and the sessions it is replaced by).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignInMethod {
-    /// `password`, `oidc` or `ldap`.
+    /// `password`, `passkey`, `oidc` or `ldap`.
     pub kind: String,
     /// The provider's label, e.g. "Microsoft Entra ID".
     pub provider: Option<String>,
@@ -79,6 +79,11 @@ pub struct SignInMethod {
 impl SignInMethod {
     pub fn password() -> Self {
         Self { kind: "password".into(), provider: None }
+    }
+
+    /// A passkey alone (passwordless, TOM ACC-6).
+    pub fn passkey() -> Self {
+        Self { kind: "passkey".into(), provider: None }
     }
 
     fn of(session: &Session) -> Self {

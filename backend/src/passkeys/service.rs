@@ -312,7 +312,7 @@ pub fn finish_sign_in(state: &AppState, origin: &Origin, ceremony: &str, credent
     let result = webauthn.finish_discoverable_authentication_v2(&credential, authentication, &passkey);
     used(state, &scope, &ctx, &row, result, now, Action::SignInFailed)?;
     let passkey_id = row.id.clone();
-    Ok(auth::open_session(state, origin, account, memberships, tenant_id, Stage::Full, true, move |id| {
+    Ok(auth::open_session(state, origin, account, memberships, tenant_id, Stage::Full, true, auth::SignInMethod::passkey(), move |id| {
         Event::new(Action::SignInSucceeded, "session", Some(id))
             .detail("stage", Stage::Full.code())
             .detail("method", "passkey")

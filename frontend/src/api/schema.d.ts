@@ -2110,6 +2110,24 @@ export interface components {
             /** @description The UID of the card on the reader (7 bytes, hex). */
             card_id: string;
         };
+        /** @description The browser's answer to a ceremony. */
+        CeremonyAnswer: {
+            ceremony: string;
+            /** @description The `PublicKeyCredential` as JSON, binary fields base64url. */
+            credential: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @description A started ceremony for the browser: `options` go to `navigator.credentials.create()` or
+         *     `.get()` as `publicKey` (binary fields base64url), `ceremony` comes back with the answer.
+         */
+        Challenge: {
+            ceremony: string;
+            options: {
+                [key: string]: unknown;
+            };
+        };
         ChangePassword: {
             current_password: string;
             /** @description At least 12 characters. */
@@ -2582,6 +2600,16 @@ export interface components {
             tenant_id: string;
             tenant_slug: string;
         };
+        /** @description OpenID Connect settings (no secret). */
+        OidcSettings: {
+            /** @description The admin trusts the provider's `amr` for the second factor ("Zweiter Faktor beim Anbieter"). */
+            accept_provider_mfa?: boolean;
+            client_id: string;
+            /** @description Entra preset: the directory (tenant) id, a UUID. */
+            directory_id?: string | null;
+            /** @description The issuer URL (`https://…`); for the Entra preset made from `directory_id`. */
+            issuer?: string;
+        };
         OpenRequest: {
             /** Format: date-time */
             due_at: string;
@@ -2682,7 +2710,7 @@ export interface components {
          * @description What a caller may do; `/api/v1/auth/me` lists the ones the server grants.
          * @enum {string}
          */
-        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "retention.manage" | "processing_record.read" | "sso.manage";
+        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "platform.backups" | "retention.manage" | "processing_record.read" | "sso.manage";
         PortalBooking: {
             /** Format: date-time */
             cancelled_at?: string | null;
@@ -2726,7 +2754,7 @@ export interface components {
          * @description Stable machine-readable code of a problem answer.
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "method_not_allowed" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "sso_required" | "sso_failed" | "sso_not_linked" | "sso_unavailable" | "not_ready" | "unavailable" | "internal_error";
+        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "method_not_allowed" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "passkey_refused" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "secure_card_invalid" | "secure_card_replayed" | "secure_card_required" | "secure_cards_off" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "passkey_required_by_tenant" | "passkey_sign_in_off" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "sso_required" | "sso_failed" | "sso_not_linked" | "sso_unavailable" | "not_ready" | "unavailable" | "internal_error";
         /** @description One processing activity. */
         ProcessingActivity: {
             data_categories: components["schemas"]["ProcessingDataCategory"][];
@@ -3068,6 +3096,21 @@ export interface components {
             /** @description `tenant_admin`, `company_admin`, `organiser` or `instructor`. */
             role: string;
             value: string;
+        };
+        /**
+         * @description The kinds of backup work the platform records.
+         * @enum {string}
+         */
+        RunKind: "create" | "verify" | "prune";
+        SecureCardSettings: {
+            /** @description The tenant has card keys: secure cards can be provisioned and are checked. */
+            enabled: boolean;
+            /** @description Taps by card UID alone are refused: only secure cards check in. */
+            required: boolean;
+        };
+        SecureCardSettingsChange: {
+            /** @description Refuse taps by card UID alone. Saving makes the tenant's card keys if it has none. */
+            required: boolean;
         };
         SecuritySettings: {
             /**

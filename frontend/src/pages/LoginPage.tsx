@@ -165,6 +165,7 @@ export function LoginPage({ tenant }: { tenant?: string }) {
         break;
       case 'problem':
         message = t(`problem.${error.code}`);
+        break;
       case 'passkey':
         message = error.text;
         break;
