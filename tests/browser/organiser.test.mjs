@@ -134,11 +134,15 @@ describe('organiser experience (issue 23)', () => {
       const entries = await visibleNavEntries(page);
       assert.deepEqual(
         entries.map((e) => e.id),
-        ['nav-home', 'nav-group-events', 'nav-group-places', 'nav-members', 'nav-group-privacy', 'nav-account'],
+        ['nav-home', 'nav-group-events', 'nav-group-places', 'nav-group-team', 'nav-group-privacy', 'nav-account'],
       );
       assert.equal(new Set(entries.map((e) => e.top)).size, 1, `one row: ${JSON.stringify(entries)}`);
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling');
       assert.equal(await page.getByTestId('nav-menu').isVisible(), false, 'no phone menu on a laptop');
+      const team = page.getByTestId('nav-group-team');
+      await team.click();
+      for (const id of ['nav-members', 'nav-sso']) assert.ok(await page.getByTestId(id).isVisible(), `${id} in "Team"`);
+      await page.keyboard.press('Escape');
       const privacy = page.getByTestId('nav-group-privacy');
       await privacy.click();
       assert.equal(await privacy.getAttribute('aria-expanded'), 'true');
