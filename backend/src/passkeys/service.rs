@@ -33,7 +33,9 @@ fn webauthn(state: &AppState) -> Result<Webauthn, AppError> {
     let rp_id = origin.host_str().ok_or_else(|| AppError::Config("public_url has no host".into()))?.to_owned();
     WebauthnBuilder::new(&rp_id, &origin)
         .and_then(|b| b.rp_name("anwesend").timeout(std::time::Duration::from_secs(60 * CEREMONY_MINUTES as u64)).build())
-        .map_err(|e| AppError::Config(format!("WebAuthn relying party: {e}")))
+        // A browser takes passkeys only for a host name: with an IP address in `public_url`
+        // (or another address WebAuthn refuses) every ceremony is refused, never a 5xx.
+        .map_err(|e| AppError::rule(ProblemCode::PasskeyRefused, format!("passkeys need public_url to name a host: {e}")))
 }
 
 fn keys(state: &AppState) -> TenantKeys {
