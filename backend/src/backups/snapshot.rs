@@ -273,7 +273,10 @@ impl PgUrl {
         let (authority, database) = rest.split_once('/').ok_or_else(bad)?;
         let (base, password) = match authority.rsplit_once('@') {
             Some((userinfo, host)) => match userinfo.split_once(':') {
-                Some((user, raw)) => (format!("{scheme}://{user}@{host}"), Some((raw.to_owned(), percent_decode(raw)))),
+                Some((user, raw)) => (
+                    format!("{scheme}://{user}@{host}"),
+                    Some((raw.to_owned(), percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned())),
+                ),
                 None => (format!("{scheme}://{userinfo}@{host}"), None),
             },
             None => (format!("{scheme}://{authority}"), None),
@@ -303,26 +306,6 @@ impl PgUrl {
             None => self.without_password(),
         }
     }
-}
-
-fn percent_decode(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `pg_dump`/`pg_restore` with the password of `url` in a 0600 passfile in `work`.
