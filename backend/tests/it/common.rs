@@ -246,7 +246,8 @@ fn sqlite_template() -> &'static std::path::Path {
 
 /// The migrated PostgreSQL template database each test database is cloned from
 /// (`CREATE DATABASE … TEMPLATE`). Named by a hash of the migrations, so a run reuses the
-/// template of an earlier run with the same schema; templates of other schemas are dropped.
+/// template of an earlier run with the same schema; templates of other schemas are dropped
+/// once they are a day old (a younger one may belong to a run of another branch right now).
 fn postgres_template(admin: &mut diesel::PgConnection) -> &'static str {
     static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     NAME.get_or_init(|| {
@@ -262,7 +263,14 @@ fn postgres_template(admin: &mut diesel::PgConnection) -> &'static str {
         let existing: Vec<Name> = diesel::sql_query("SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'anw_tpl_%'")
             .load(admin)
             .expect("list templates");
-        for old in existing.iter().filter(|n| n.datname != name) {
+        // The creation time is the template's comment (epoch seconds); none counts as old.
+        let stale: Vec<Name> = diesel::sql_query(
+            "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'anw_tpl_%' \
+             AND COALESCE(NULLIF(shobj_description(oid, 'pg_database'), '')::bigint, 0) < extract(epoch FROM now())::bigint - 86400",
+        )
+        .load(admin)
+        .expect("list stale templates");
+        for old in stale.iter().filter(|n| n.datname != name) {
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", old.datname));
         }
         if !existing.iter().any(|n| n.datname == name) {
@@ -274,6 +282,8 @@ fn postgres_template(admin: &mut diesel::PgConnection) -> &'static str {
             db::grant_app_role(&url, APP_ROLE).expect("grant app role");
             // Renamed only when complete: an interrupted run leaves no half-made template.
             admin.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}")).expect("finish template");
+            let created = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            admin.batch_execute(&format!("COMMENT ON DATABASE {name} IS '{created}'")).expect("date the template");
         }
         admin.batch_execute("SELECT pg_advisory_unlock(727274)").expect("template unlock");
         name
