@@ -3,7 +3,7 @@
 # tests. Idempotent and non-interactive:
 #   - installs Debian's chromium if /usr/bin/chromium is missing
 #     (playwright-core drives it; Playwright cannot download browsers here),
-#   - runs `npm ci` in frontend/, tests/browser/ and tests/oidc-provider/ when node_modules is
+#   - runs `npm ci` in frontend/, tests/browser/, tests/oidc-provider/ and tests/saml-idp/ when node_modules is
 #     missing or package-lock.json is newer than the last install.
 # Usage: deploy/dev/frontend.sh [--no-browser]   (from anywhere; needs root for apt-get)
 #   --no-browser: only the UI's node_modules (what `make run` needs)
@@ -61,5 +61,7 @@ if [ "${1:-}" != "--no-browser" ]; then
   npm_ci_if_needed "$ROOT/tests/browser"
   # The OpenID provider the single sign-on tests start (TOM ACC-7).
   npm_ci_if_needed "$ROOT/tests/oidc-provider"
+  # The SAML identity provider the SAML sign-in tests start (TOM ACC-7).
+  npm_ci_if_needed "$ROOT/tests/saml-idp"
 fi
 log "done"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build prerequisites on Debian 12: a C toolchain, libpq (diesel's PostgreSQL driver), PC/SC,
 # Node.js for the UI, aiosmtpd as the tests' SMTP sink, age and the PostgreSQL client tools
-# for backups. Idempotent and non-interactive; installs only what is missing.
+# for backups, libxmlsec1 and libclang for SAML. Idempotent and non-interactive; installs only what is missing.
 set -euo pipefail
 
 log() { printf 'system.sh: %s\n' "$*"; }
@@ -29,6 +29,12 @@ command -v ldapadd >/dev/null 2>&1 || need+=(ldap-utils)
 # the PostgreSQL client tools (pg_dump, pg_restore) take and verify PostgreSQL backups.
 command -v age >/dev/null 2>&1 || need+=(age)
 command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
+# SAML sign-in (TOM ACC-7): samael links libxmlsec1 (OpenSSL flavour) and libxml2, and
+# generates its bindings with bindgen, which needs libclang.
+dpkg -s libxmlsec1-dev >/dev/null 2>&1 || need+=(libxmlsec1-dev)
+dpkg -s libxml2-dev >/dev/null 2>&1 || need+=(libxml2-dev)
+dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
+dpkg -s libclang-dev >/dev/null 2>&1 || need+=(libclang-dev)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -609,6 +609,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    saml_assertions (tenant_id, id_hash) {
+        tenant_id -> Text,
+        id_hash -> Binary,
+        provider_id -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     backup_runs (id) {
         id -> Text,
         kind -> Text,
@@ -664,6 +673,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sso_providers,
     sso_identities,
     sso_logins,
+    saml_assertions,
     secure_card_settings,
     backup_runs
 );

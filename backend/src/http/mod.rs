@@ -182,7 +182,9 @@ pub fn build_app(
                         .service(sso::public_list)
                         .service(sso::callback)
                         .service(sso::start)
-                        .service(sso::ldap_sign_in),
+                        .service(sso::ldap_sign_in)
+                        .service(sso::saml_metadata)
+                        .service(sso::saml_acs),
                 )
                 .service(
                     api_scope("/sso")

@@ -124,6 +124,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::sso::routes::list, crate::sso::routes::create, crate::sso::routes::update, crate::sso::routes::delete, crate::sso::routes::test,
         crate::sso::routes::link, crate::sso::routes::settings_get, crate::sso::routes::settings_set,
         crate::sso::routes::public_list, crate::sso::routes::start, crate::sso::routes::callback, crate::sso::routes::ldap_sign_in,
+        crate::sso::routes::saml_metadata, crate::sso::routes::saml_acs,
         crate::backups::routes::status,
     ),
     modifiers(&CommonAnswers),
@@ -140,7 +141,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         (name = "devices", description = "Check-in devices: enrolment, signed requests, configuration"),
         (name = "attendance", description = "Check-ins, corrections, attendance records and the kiosk feed"),
         (name = "privacy", description = "Requests about personal data, restriction, erasure and retention"),
-        (name = "sso", description = "Staff single sign-on: identity providers (OpenID Connect, Entra ID, LDAP/Active Directory), role mapping, SSO only"),
+        (name = "sso", description = "Staff single sign-on: identity providers (OpenID Connect, Entra ID, LDAP/Active Directory, SAML 2.0), role mapping, SSO only"),
         (name = "offboarding", description = "Ending a tenant: read-only, export archive, deletion with key destruction, deletion certificate"),
     )
 )]

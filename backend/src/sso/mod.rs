@@ -1,12 +1,13 @@
 //! Staff single sign-on (TOM ACC-7): each tenant's identity providers (OpenID Connect,
-//! with a Microsoft Entra ID preset, and LDAP/Active Directory), the role mapping applied
+//! with a Microsoft Entra ID preset, LDAP/Active Directory and SAML 2.0), the role mapping applied
 //! at every sign-in, just-in-time provisioning and the tenant's "SSO only" rule. The
-//! provider table, mapping, provisioning and rule are generic over the kind, so SAML adds
-//! a kind and its protocol module only.
+//! provider table, mapping, provisioning and rule are generic over the kind; each kind
+//! has its protocol module.
 
 pub mod ldap;
 pub mod model;
 pub mod oidc;
 pub mod routes;
+pub mod saml;
 pub mod service;
 pub mod store;

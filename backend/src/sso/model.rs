@@ -10,6 +10,7 @@ closed_set! {
     pub enum ProviderKind {
         Oidc = "oidc",
         Ldap = "ldap",
+        Saml = "saml",
     }
 }
 
@@ -138,6 +139,48 @@ pub struct LdapSettings {
     pub group_filter: String,
 }
 
+/// SAML 2.0 settings (no secret: the IdP's metadata carries its public certificates).
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SamlSettings {
+    /// The identity provider's metadata (XML), pasted or uploaded; kept as saved.
+    #[serde(default)]
+    #[schema(max_length = 262144)]
+    pub metadata_xml: String,
+    /// Or where to fetch the metadata once, when saving (`https://`, at most 256 KiB).
+    #[serde(default)]
+    #[schema(max_length = 512)]
+    pub metadata_url: Option<String>,
+    /// An immutable attribute that names the person (e.g. an object GUID); none: the
+    /// persistent NameID. Never an email attribute.
+    #[serde(default)]
+    #[schema(max_length = 256)]
+    pub subject_attribute: Option<String>,
+    /// The attribute with the address; none: `email`, `mail` and their URN/claim names.
+    #[serde(default)]
+    #[schema(max_length = 256)]
+    pub email_attribute: Option<String>,
+    /// The attribute with groups or roles for the role mapping; none: `groups`, `memberOf`
+    /// and the ADFS/Entra claim names.
+    #[serde(default)]
+    #[schema(max_length = 256)]
+    pub groups_attribute: Option<String>,
+    /// Read from the metadata on saving.
+    #[serde(default)]
+    #[schema(read_only, max_length = 1024)]
+    pub idp_entity_id: String,
+}
+
+/// What the admin gives the SAML identity provider for this tenant.
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct SamlServiceProvider {
+    pub entity_id: String,
+    /// The assertion consumer service (HTTP-POST binding).
+    pub acs_url: String,
+    /// anwesend's SP metadata for this tenant, to import at the IdP.
+    pub metadata_url: String,
+}
+
 /// One claim value (OIDC `groups`/`roles`, Entra app roles) or LDAP group DN → one role.
 #[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -169,7 +212,9 @@ pub struct ProviderInput {
     pub oidc: Option<OidcSettings>,
     #[serde(default)]
     pub ldap: Option<LdapSettings>,
-    /// Client secret (OIDC) or the service account's password (LDAP).
+    #[serde(default)]
+    pub saml: Option<SamlSettings>,
+    /// Client secret (OIDC) or the service account's password (LDAP); none for SAML.
     #[serde(default)]
     #[schema(max_length = 1024)]
     pub secret: Option<String>,
@@ -193,6 +238,7 @@ pub struct ProviderView {
     pub enabled: bool,
     pub oidc: Option<OidcSettings>,
     pub ldap: Option<LdapSettings>,
+    pub saml: Option<SamlSettings>,
     pub secret_set: bool,
     pub role_mappings: Vec<RoleMapping>,
     pub provisioning: Provisioning,
@@ -200,6 +246,8 @@ pub struct ProviderView {
     pub default_role: Option<String>,
     /// OIDC: the redirect URI to register at the provider.
     pub redirect_uri: Option<String>,
+    /// SAML: the entity id, ACS and metadata URL to give the identity provider.
+    pub saml_sp: Option<SamlServiceProvider>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -10,7 +10,7 @@ use super::model::{
     LdapSignIn, ProviderInput, ProviderKind, ProviderList, ProviderView, PublicProviders, SignInStart, SsoSettings, TestReport,
 };
 use super::oidc::CallbackQuery;
-use super::{ldap, oidc, service};
+use super::{ldap, oidc, saml, service};
 use crate::auth::model::Me;
 use crate::auth::policy::Permission;
 use crate::auth::principal::{session_cookie, RequestFacts};
@@ -116,6 +116,7 @@ pub async fn test(
                 oidc::test(state, scope, &provider, &service::redirect_uri(state, &slug), lang)
             }
             ProviderKind::Ldap => ldap::test(state, scope, &provider, lang),
+            ProviderKind::Saml => saml::test(state, &provider, lang),
         }
     })
     .await?;
@@ -177,8 +178,9 @@ pub async fn public_list(req: HttpRequest, state: web::Data<AppState>, tenant: w
     Ok(HttpResponse::Ok().json(providers))
 }
 
-/// Begins sign-in at an OpenID provider: answers where the browser goes, and sets the
-/// cookie that binds the sign-in to this browser.
+/// Begins sign-in at an OpenID or SAML provider: answers where the browser goes (for SAML
+/// the IdP's URL with the `AuthnRequest`), and sets the cookie that binds the sign-in to
+/// this browser.
 #[utoipa::path(post, path = "/api/v1/public/{tenant}/sso/{provider}/start", operation_id = "sso_start", tag = "sso", params(("tenant" = String, Path), ("provider" = String, Path)), responses(
     (status = 200, body = SignInStart),
     problems::FailedDependency,
@@ -187,7 +189,10 @@ pub async fn public_list(req: HttpRequest, state: web::Data<AppState>, tenant: w
 pub async fn start(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let (slug, provider) = path.into_inner();
     let (url, browser) = public_in_tenant(&req, &state, slug, move |state, origin, tenant, scope| {
-        oidc::start(state, origin, scope, &provider, &service::redirect_uri(state, &tenant.slug), None)
+        match ProviderKind::from_stored(&service::one(state, scope, &provider)?.kind)? {
+            ProviderKind::Saml => saml::start(state, origin, scope, &provider, &tenant.slug),
+            _ => oidc::start(state, origin, scope, &provider, &service::redirect_uri(state, &tenant.slug), None),
+        }
     })
     .await?;
     Ok(HttpResponse::Ok().cookie(binding_cookie(&state, &browser)).json(SignInStart { authorize_url: url }))
@@ -214,12 +219,22 @@ pub async fn callback(
         oidc::finish(state, origin, scope, &service::redirect_uri(state, &tenant.slug), &query, browser.as_deref())
     })
     .await;
-    let mut removal = binding_cookie(&state, "");
+    landing(&state, &slug, outcome)
+}
+
+/// Where a provider's answer sends the browser: the start page signed in, or the tenant's
+/// sign-in page with the problem code.
+fn landing(
+    state: &AppState,
+    slug: &str,
+    outcome: Result<(String, crate::auth::service::Principal), ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let mut removal = binding_cookie(state, "");
     removal.make_removal();
     let mut response = HttpResponse::SeeOther();
     response.cookie(removal);
     match outcome {
-        Ok((token, _)) => Ok(response.cookie(session_cookie(&state, &token)).insert_header((header::LOCATION, "/#/")).finish()),
+        Ok((token, _)) => Ok(response.cookie(session_cookie(state, &token)).insert_header((header::LOCATION, "/#/")).finish()),
         Err(e) if e.code() == ProblemCode::NotFound => Err(e),
         Err(e) => {
             let slug: String = slug.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
@@ -227,6 +242,68 @@ pub async fn callback(
             Ok(response.insert_header((header::LOCATION, location)).finish())
         }
     }
+}
+
+/// The tenant's SAML service-provider metadata, to import at the identity provider.
+#[utoipa::path(get, path = "/api/v1/public/{tenant}/saml/metadata", operation_id = "saml_metadata", tag = "sso", params(("tenant" = String, Path)), responses(
+    (status = 200, content_type = "application/samlmetadata+xml", body = String),
+))]
+#[get("/{tenant}/saml/metadata")]
+pub async fn saml_metadata(req: HttpRequest, state: web::Data<AppState>, tenant: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let sp =
+        public_in_tenant(&req, &state, tenant.into_inner(), |state, _, tenant, _| Ok(saml::service_provider(state, &tenant.slug))).await?;
+    Ok(HttpResponse::Ok().content_type("application/samlmetadata+xml").body(saml::sp_metadata(&sp)))
+}
+
+/// The fields of the IdP's POST, read from a body of at most `saml::MAX_XML` base64 bytes.
+async fn acs_form(mut payload: web::Payload) -> Result<saml::AcsForm, ApiError> {
+    use futures_util::StreamExt;
+    let limit = saml::MAX_XML * 4 / 3 + 4096;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::new(ProblemCode::BadRequest).detail("the request body could not be read"))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::new(ProblemCode::BodyTooLarge).detail("a SAML response is at most 256 KiB"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut form = saml::AcsForm { saml_response: String::new(), relay_state: String::new() };
+    for (key, value) in url::form_urlencoded::parse(&body) {
+        match key.as_ref() {
+            "SAMLResponse" => form.saml_response = value.into_owned(),
+            "RelayState" => form.relay_state = value.into_owned(),
+            _ => {}
+        }
+    }
+    if form.saml_response.is_empty() {
+        return Err(ApiError::new(ProblemCode::InvalidBody).detail("SAMLResponse is missing"));
+    }
+    Ok(form)
+}
+
+/// The assertion consumer service (HTTP-POST binding): the IdP's signed response to a
+/// sign-in begun here. Answers with a redirect into the UI like the OIDC callback.
+#[utoipa::path(post, path = "/api/v1/public/{tenant}/saml/acs", operation_id = "saml_acs", tag = "sso", params(("tenant" = String, Path)),
+    request_body(content_type = "application/x-www-form-urlencoded", content = String, description = "`SAMLResponse` (base64) and `RelayState`"),
+    responses(
+        (status = 303, description = "To the UI: signed in (the session cookie is set), or `#/login/{tenant}?sso_error=<code>`"),
+        problems::BadRequest,
+        problems::PayloadTooLarge,
+))]
+#[post("/{tenant}/saml/acs")]
+pub async fn saml_acs(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let slug = tenant.into_inner();
+    let form = acs_form(payload).await?;
+    let outcome = public_in_tenant(&req, &state, slug.clone(), move |state, origin, tenant, scope| {
+        saml::finish(state, origin, scope, &tenant.slug, &form)
+    })
+    .await;
+    landing(&state, &slug, outcome)
 }
 
 /// Signs in with the directory user name and password (LDAP / Active Directory). The same

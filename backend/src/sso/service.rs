@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::model::{
     Assertion, LdapSettings, OidcSettings, Preset, ProviderInput, ProviderKind, ProviderRow, ProviderView, Provisioning, PublicProvider,
-    PublicProviders, RoleMapping, SsoSettings,
+    PublicProviders, RoleMapping, SamlSettings, SsoSettings,
 };
 use super::store;
 use crate::accounts::service::{new_passwordless_account, validate_email};
@@ -61,12 +61,14 @@ fn view(state: &AppState, slug: &str, row: &ProviderRow) -> Result<ProviderView,
         enabled: row.enabled,
         oidc: (kind == ProviderKind::Oidc).then(|| oidc_settings(row)).transpose()?,
         ldap: (kind == ProviderKind::Ldap).then(|| ldap_settings(row)).transpose()?,
+        saml: (kind == ProviderKind::Saml).then(|| saml_settings(row)).transpose()?,
         secret_set: row.secret_ciphertext.is_some(),
         role_mappings: mappings(row)?,
         provisioning: Provisioning::from_stored(&row.provisioning)?,
         jit_domains: stored_json(&row.jit_domains)?,
         default_role: row.default_role.clone(),
         redirect_uri: (kind == ProviderKind::Oidc).then(|| redirect_uri(state, slug)),
+        saml_sp: (kind == ProviderKind::Saml).then(|| super::saml::service_provider(state, slug)),
     })
 }
 
@@ -83,6 +85,10 @@ pub fn oidc_settings(row: &ProviderRow) -> Result<OidcSettings, AppError> {
 }
 
 pub fn ldap_settings(row: &ProviderRow) -> Result<LdapSettings, AppError> {
+    stored_json(&row.settings)
+}
+
+pub fn saml_settings(row: &ProviderRow) -> Result<SamlSettings, AppError> {
     stored_json(&row.settings)
 }
 
@@ -231,7 +237,17 @@ fn settings_json(state: &AppState, input: &ProviderInput) -> Result<String, AppE
             }
             to_json(&s)
         }
-        _ => Err(AppError::invalid("preset", "does not fit the kind: generic or entra for oidc, generic or active_directory for ldap")),
+        (ProviderKind::Saml, Preset::Generic) => {
+            let s = input.saml.as_ref().ok_or_else(|| AppError::invalid("saml", "is required for SAML"))?;
+            if input.oidc.is_some() || input.ldap.is_some() || input.secret.is_some() {
+                return Err(AppError::invalid("saml", "takes no oidc, ldap or secret: the metadata carries the certificates"));
+            }
+            to_json(&super::saml::checked_settings(state, s)?)
+        }
+        _ => Err(AppError::invalid(
+            "preset",
+            "does not fit the kind: generic or entra for oidc, generic or active_directory for ldap, generic for saml",
+        )),
     }
 }
 
@@ -306,7 +322,7 @@ pub fn save(
             Some(s) => Some(keys.encrypt("sso_providers", "secret", &id, s)),
             None => existing.as_ref().and_then(|e| e.secret_ciphertext.clone()),
         };
-        if secret_ciphertext.is_none() {
+        if secret_ciphertext.is_none() && input.kind != ProviderKind::Saml {
             return Err(AppError::invalid("secret", "is required: the client secret or the service account's password"));
         }
         let row = ProviderRow {

@@ -2,8 +2,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{IdentityRow, LoginRow, ProviderRow};
-use crate::db::schema::{sso_identities, sso_logins, sso_providers};
-use crate::db::TenantTx;
+use crate::db::schema::{saml_assertions, sso_identities, sso_logins, sso_providers};
+use crate::db::{DbConnection, TenantTx};
 
 pub fn providers(tx: &mut TenantTx<'_>) -> QueryResult<Vec<ProviderRow>> {
     let (conn, tenant) = tx.parts();
@@ -89,4 +89,35 @@ pub fn take_login(tx: &mut TenantTx<'_>, state_hash: &[u8], now: NaiveDateTime) 
     }
     diesel::delete(sso_logins::table.filter(sso_logins::tenant_id.eq(tenant)).filter(sso_logins::expires_at.le(now))).execute(conn)?;
     Ok(row)
+}
+
+/// Records an accepted SAML assertion (by the hash of issuer and ID) until it expires;
+/// answers false when it was accepted before: a replay. Expired records go first.
+pub fn accept_saml_assertion(
+    tx: &mut TenantTx<'_>,
+    provider_id: &str,
+    id_hash: &[u8],
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    use diesel::sql_types::{Binary, Text, Timestamp};
+    let (conn, tenant) = tx.parts();
+    diesel::delete(saml_assertions::table.filter(saml_assertions::tenant_id.eq(tenant)).filter(saml_assertions::expires_at.lt(now)))
+        .execute(conn)?;
+    // Two nodes taking the same assertion at once: the key decides, the loser inserts nothing.
+    let sql = match conn {
+        DbConnection::Postgres(_) => {
+            "INSERT INTO saml_assertions (tenant_id, id_hash, provider_id, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
+        }
+        DbConnection::Sqlite(_) => {
+            "INSERT INTO saml_assertions (tenant_id, id_hash, provider_id, expires_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING"
+        }
+    };
+    let inserted = diesel::sql_query(sql)
+        .bind::<Text, _>(tenant)
+        .bind::<Binary, _>(id_hash)
+        .bind::<Text, _>(provider_id)
+        .bind::<Timestamp, _>(expires_at)
+        .execute(conn)?;
+    Ok(inserted == 1)
 }

@@ -29,6 +29,7 @@ mod permissions;
 mod privacy;
 mod record;
 mod retention;
+mod saml;
 mod schema_parity;
 mod secure_cards;
 mod separation;

@@ -222,6 +222,9 @@ fn row(op: &str) -> Option<Row> {
         "sso_start" => Row { id: Id::PublicEvent, ..r(None, None, &[404]) },
         "sso_callback" => Row { id: Id::PublicEvent, ..r(None, None, &[303]) },
         "sso_ldap_sign_in" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "username": "niemand", "password": "falsch" })), &[404]) },
+        "saml_metadata" => Row { id: Id::PublicEvent, ..r(None, None, &[200]) },
+        // Without a SAMLResponse the ACS reads nothing further.
+        "saml_acs" => Row { id: Id::PublicEvent, ..r(None, None, &[422]) },
         "participants_restriction" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), Some(json!({ "restricted": true })), &[404]) },
         "participants_export" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
         "participants_correct" => Row {

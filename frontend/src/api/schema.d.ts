@@ -1504,6 +1504,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/{tenant}/saml/acs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The assertion consumer service (HTTP-POST binding): the IdP's signed response to a
+         *     sign-in begun here. Answers with a redirect into the UI like the OIDC callback.
+         */
+        post: operations["saml_acs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/{tenant}/saml/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's SAML service-provider metadata, to import at the identity provider. */
+        get: operations["saml_metadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/{tenant}/sso": {
         parameters: {
             query?: never;
@@ -1573,8 +1610,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Begins sign-in at an OpenID provider: answers where the browser goes, and sets the
-         *     cookie that binds the sign-in to this browser.
+         * Begins sign-in at an OpenID or SAML provider: answers where the browser goes (for SAML
+         *     the IdP's URL with the `AuthnRequest`), and sets the cookie that binds the sign-in to
+         *     this browser.
          */
         post: operations["sso_start"];
         delete?: never;
@@ -2831,14 +2869,15 @@ export interface components {
             preset: components["schemas"]["Preset"];
             provisioning: components["schemas"]["Provisioning"];
             role_mappings?: components["schemas"]["RoleMapping"][];
-            /** @description Client secret (OIDC) or the service account's password (LDAP). */
+            saml?: null | components["schemas"]["SamlSettings"];
+            /** @description Client secret (OIDC) or the service account's password (LDAP); none for SAML. */
             secret?: string | null;
         };
         /**
          * @description The protocol of an identity provider.
          * @enum {string}
          */
-        ProviderKind: "oidc" | "ldap";
+        ProviderKind: "oidc" | "ldap" | "saml";
         ProviderList: {
             providers: components["schemas"]["ProviderView"][];
         };
@@ -2857,6 +2896,8 @@ export interface components {
             /** @description OIDC: the redirect URI to register at the provider. */
             redirect_uri?: string | null;
             role_mappings: components["schemas"]["RoleMapping"][];
+            saml?: null | components["schemas"]["SamlSettings"];
+            saml_sp?: null | components["schemas"]["SamlServiceProvider"];
             secret_set: boolean;
         };
         /**
@@ -3102,6 +3143,35 @@ export interface components {
          * @enum {string}
          */
         RunKind: "create" | "verify" | "prune";
+        /** @description What the admin gives the SAML identity provider for this tenant. */
+        SamlServiceProvider: {
+            /** @description The assertion consumer service (HTTP-POST binding). */
+            acs_url: string;
+            entity_id: string;
+            /** @description anwesend's SP metadata for this tenant, to import at the IdP. */
+            metadata_url: string;
+        };
+        /** @description SAML 2.0 settings (no secret: the IdP's metadata carries its public certificates). */
+        SamlSettings: {
+            /** @description The attribute with the address; none: `email`, `mail` and their URN/claim names. */
+            email_attribute?: string | null;
+            /**
+             * @description The attribute with groups or roles for the role mapping; none: `groups`, `memberOf`
+             *     and the ADFS/Entra claim names.
+             */
+            groups_attribute?: string | null;
+            /** @description Read from the metadata on saving. */
+            readonly idp_entity_id?: string;
+            /** @description Or where to fetch the metadata once, when saving (`https://`, at most 256 KiB). */
+            metadata_url?: string | null;
+            /** @description The identity provider's metadata (XML), pasted or uploaded; kept as saved. */
+            metadata_xml?: string;
+            /**
+             * @description An immutable attribute that names the person (e.g. an object GUID); none: the
+             *     persistent NameID. Never an email attribute.
+             */
+            subject_attribute?: string | null;
+        };
         SecureCardSettings: {
             /** @description The tenant has card keys: secure cards can be provisioned and are checked. */
             enabled: boolean;
@@ -9532,6 +9602,151 @@ export interface operations {
             };
             /** @description A field is invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    saml_acs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        /** @description `SAMLResponse` (base64) and `RelayState` */
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": string;
+            };
+        };
+        responses: {
+            /** @description To the UI: signed in (the session cookie is set), or `#/login/{tenant}?sso_error=<code>` */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    saml_metadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/samlmetadata+xml": string;
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

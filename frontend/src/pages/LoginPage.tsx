@@ -174,7 +174,8 @@ export function LoginPage({ tenant }: { tenant?: string }) {
         break;
     }
   }
-  const oidc = providers.filter((p) => p.kind === 'oidc');
+  // OpenID Connect and SAML: the browser goes to the provider and comes back signed in.
+  const oidc = providers.filter((p) => p.kind !== 'ldap');
   const directory = providers.find((p) => p.kind === 'ldap');
 
   if (auth.status === 'signed-in' && auth.account.stage === 'mfa') {

@@ -141,12 +141,29 @@ function ProviderItem({ provider, onEdit, onDeleted }: { provider: ProviderView;
     <li className="card" data-testid="sso-provider-item" data-provider={provider.id}>
       <p>
         <strong>{provider.name}</strong> · {t(`sso.preset.${provider.preset}`)} ·{' '}
-        {provider.enabled ? t('sso.enabled') : t('sso.disabled')} · {provider.secret_set ? t('sso.secretSet') : t('sso.secretMissing')}
+        {provider.enabled ? t('sso.enabled') : t('sso.disabled')}
+        {provider.kind === 'saml' ? null : <> · {provider.secret_set ? t('sso.secretSet') : t('sso.secretMissing')}</>}
       </p>
       {provider.redirect_uri ? (
         <p className="muted">
           {t('sso.redirectUri')} <code data-testid="sso-redirect-uri">{provider.redirect_uri}</code>
         </p>
+      ) : null}
+      {provider.saml_sp ? (
+        <div className="muted" data-testid="sso-saml-sp">
+          <p>{t('sso.samlSp')}</p>
+          <p>
+            {t('sso.samlEntityId')}: <code>{provider.saml_sp.entity_id}</code>
+          </p>
+          <p>
+            {t('sso.samlAcs')}: <code data-testid="sso-saml-acs">{provider.saml_sp.acs_url}</code>
+          </p>
+          <p>
+            <a href={provider.saml_sp.metadata_url} target="_blank" rel="noreferrer">
+              {t('sso.samlMetadataLink')}
+            </a>
+          </p>
+        </div>
       ) : null}
       <div className="form__actions">
         <button type="button" className="button" onClick={onEdit} data-testid="sso-edit">
@@ -218,6 +235,11 @@ function ProviderForm({ existing, onSaved, onCancel }: { existing: ProviderView 
   const [userFilter, setUserFilter] = useState(existing?.ldap?.user_filter ?? '');
   const [groupBase, setGroupBase] = useState(existing?.ldap?.group_base_dn ?? '');
   const [groupFilter, setGroupFilter] = useState(existing?.ldap?.group_filter ?? '');
+  const [samlMetadata, setSamlMetadata] = useState(existing?.saml?.metadata_xml ?? '');
+  const [samlMetadataUrl, setSamlMetadataUrl] = useState('');
+  const [samlSubject, setSamlSubject] = useState(existing?.saml?.subject_attribute ?? '');
+  const [samlEmail, setSamlEmail] = useState(existing?.saml?.email_attribute ?? '');
+  const [samlGroups, setSamlGroups] = useState(existing?.saml?.groups_attribute ?? '');
   const [secret, setSecret] = useState('');
   const [mappings, setMappings] = useState(mappingsText(existing?.role_mappings ?? []));
   const [provisioning, setProvisioning] = useState<ProviderInput['provisioning']>(existing?.provisioning ?? 'off');
@@ -226,7 +248,9 @@ function ProviderForm({ existing, onSaved, onCancel }: { existing: ProviderView 
   const [message, setMessage] = useState<Message | null>(null);
   const [saving, setSaving] = useState(false);
 
-  const presets: ProviderInput['preset'][] = kind === 'oidc' ? ['generic', 'entra'] : ['generic', 'active_directory'];
+  const presets: ProviderInput['preset'][] =
+    kind === 'oidc' ? ['generic', 'entra'] : kind === 'ldap' ? ['generic', 'active_directory'] : ['generic'];
+  const optional = (value: string) => (value.trim() === '' ? null : value.trim());
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -253,7 +277,17 @@ function ProviderForm({ existing, onSaved, onCancel }: { existing: ProviderView 
               group_filter: groupFilter,
             }
           : null,
-      secret: secret === '' ? null : secret,
+      saml:
+        kind === 'saml'
+          ? {
+              metadata_xml: samlMetadataUrl.trim() !== '' ? '' : samlMetadata,
+              metadata_url: optional(samlMetadataUrl),
+              subject_attribute: optional(samlSubject),
+              email_attribute: optional(samlEmail),
+              groups_attribute: optional(samlGroups),
+            }
+          : null,
+      secret: kind === 'saml' || secret === '' ? null : secret,
       role_mappings: parseMappings(mappings),
       provisioning,
       jit_domains: provisioning === 'jit' ? domains.split(/[\s,]+/).filter((d) => d.length > 0) : [],
@@ -306,6 +340,7 @@ function ProviderForm({ existing, onSaved, onCancel }: { existing: ProviderView 
           >
             <option value="oidc">{t('sso.kind.oidc')}</option>
             <option value="ldap">{t('sso.kind.ldap')}</option>
+            <option value="saml">{t('sso.kind.saml')}</option>
           </select>
         </div>
         <div className="field">
@@ -331,6 +366,37 @@ function ProviderForm({ existing, onSaved, onCancel }: { existing: ProviderView 
               hint: existing?.secret_set ? t('sso.field.secretKept') : undefined,
             })}
             {check('sso-provider-mfa', t('sso.field.providerMfa'), providerMfa, setProviderMfa)}
+          </>
+        ) : kind === 'saml' ? (
+          <>
+            <div className="field">
+              <label htmlFor="sso-saml-metadata">{t('sso.field.samlMetadata')}</label>
+              <textarea
+                id="sso-saml-metadata"
+                rows={6}
+                value={samlMetadata}
+                onChange={(e) => setSamlMetadata(e.target.value)}
+                spellCheck={false}
+                data-testid="sso-saml-metadata"
+              />
+              <p className="muted">{t('sso.field.samlMetadataHint')}</p>
+            </div>
+            <div className="field">
+              <label htmlFor="sso-saml-file">{t('sso.field.samlMetadataFile')}</label>
+              <input
+                id="sso-saml-file"
+                type="file"
+                accept=".xml,application/samlmetadata+xml,application/xml,text/xml"
+                onChange={(e) => void e.target.files?.[0]?.text().then(setSamlMetadata)}
+                data-testid="sso-saml-file"
+              />
+            </div>
+            {text('sso-saml-metadata-url', t('sso.field.samlMetadataUrl'), samlMetadataUrl, setSamlMetadataUrl, {
+              hint: t('sso.field.samlMetadataUrlHint'),
+            })}
+            {text('sso-saml-subject', t('sso.field.samlSubject'), samlSubject, setSamlSubject)}
+            {text('sso-saml-email', t('sso.field.samlEmail'), samlEmail, setSamlEmail)}
+            {text('sso-saml-groups', t('sso.field.samlGroups'), samlGroups, setSamlGroups)}
           </>
         ) : (
           <>

@@ -1,0 +1,571 @@
+//! SAML 2.0 (TOM ACC-7): SP-initiated sign-in, the `AuthnRequest` by HTTP-Redirect and
+//! the response on the tenant's ACS by HTTP-POST. Fail closed against signature wrapping:
+//! before any cryptography the response must have its plain shape (one `Response` for this
+//! ACS, exactly one `Assertion` directly inside, which carries its own signature over its
+//! own `ID`; no DTD, no comments, no processing instructions, every `ID` once); then
+//! `samael`/xmlsec verifies the signatures with the IdP's certificates from its metadata
+//! and reads the assertion only from what the signature covers; then audience, recipient,
+//! destination, issuer, `InResponseTo` and validity are checked, and the assertion's ID is
+//! accepted once (in the database, for every node). Blocking.
+
+use quick_xml::events::Event;
+use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
+use samael::crypto::AllowedSignatureAlgorithm;
+use samael::metadata::EntityDescriptor;
+use samael::service_provider::ServiceProviderBuilder;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::model::{Assertion, LoginRow, ProviderKind, ProviderRow, SamlServiceProvider, SamlSettings};
+use super::service::{self, text};
+use super::store;
+use crate::audit;
+use crate::auth::service::{Origin, Principal};
+use crate::crypto::random_bytes;
+use crate::db::TenantScope;
+use crate::error::AppError;
+use crate::problem::ProblemCode;
+use crate::state::AppState;
+
+const PROTOCOL_NS: &[u8] = b"urn:oasis:names:tc:SAML:2.0:protocol";
+const ASSERTION_NS: &[u8] = b"urn:oasis:names:tc:SAML:2.0:assertion";
+const DSIG_NS: &[u8] = b"http://www.w3.org/2000/09/xmldsig#";
+const REDIRECT_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+/// The largest metadata document or decoded response read.
+pub const MAX_XML: usize = 256 * 1024;
+const MAX_GROUPS: usize = 1000;
+/// How far the IdP's clock may be off.
+const CLOCK_SKEW_SECONDS: i64 = 60;
+/// The longest an accepted assertion ID is kept for the replay check.
+const REPLAY_WINDOW_HOURS: i64 = 24;
+
+/// Attribute names IdPs use for the email address, when the admin names none.
+const EMAIL_ATTRIBUTES: [&str; 4] =
+    ["email", "mail", "urn:oid:0.9.2342.19200300.100.1.3", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"];
+/// Attribute names IdPs use for groups and roles (ADFS, Entra, Shibboleth), when the admin names none.
+const GROUP_ATTRIBUTES: [&str; 5] = [
+    "groups",
+    "memberOf",
+    "urn:oid:1.3.6.1.4.1.5923.1.5.1.1",
+    "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
+    "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
+];
+
+/// Why a SAML response was refused: written to the audit trail and the log, never what
+/// the IdP (or an attacker) sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    StateUnknown,
+    Malformed,
+    /// A DTD, a comment or a processing instruction.
+    XmlForbidden,
+    /// Not exactly one assertion directly in the response, an `ID` twice, an encrypted assertion.
+    Shape,
+    /// The assertion carries no signature of its own over its own `ID`.
+    UnsignedAssertion,
+    /// xmlsec did not verify the signatures with the IdP's certificates and allowed algorithms.
+    Signature,
+    /// Destination, audience, recipient, issuer, `InResponseTo` or validity.
+    Conditions,
+    Replayed,
+    Subject,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::StateUnknown => "state_unknown",
+            Self::Malformed => "saml_malformed",
+            Self::XmlForbidden => "saml_xml_forbidden",
+            Self::Shape => "saml_shape",
+            Self::UnsignedAssertion => "saml_unsigned_assertion",
+            Self::Signature => "saml_signature",
+            Self::Conditions => "saml_conditions",
+            Self::Replayed => "saml_replayed",
+            Self::Subject => "saml_subject",
+        }
+    }
+
+    pub fn error(self) -> AppError {
+        AppError::rule(ProblemCode::SsoFailed, "the sign-in at the identity provider could not be completed")
+    }
+}
+
+/// The service provider anwesend is for one tenant: what the admin gives the IdP.
+pub fn service_provider(state: &AppState, tenant_slug: &str) -> SamlServiceProvider {
+    let base = format!("{}/api/v1/public/{tenant_slug}/saml", state.config.public_origin());
+    SamlServiceProvider { entity_id: format!("{base}/metadata"), acs_url: format!("{base}/acs"), metadata_url: format!("{base}/metadata") }
+}
+
+fn escape(value: &str) -> String {
+    value.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The tenant's SP metadata: signed assertions wanted, persistent NameIDs, the ACS by POST.
+pub fn sp_metadata(sp: &SamlServiceProvider) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{entity}">
+  <md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:NameIDFormat>{PERSISTENT}</md:NameIDFormat>
+    <md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{acs}" index="0" isDefault="true"/>
+  </md:SPSSODescriptor>
+</md:EntityDescriptor>
+"#,
+        entity = escape(&sp.entity_id),
+        acs = escape(&sp.acs_url),
+    )
+}
+
+/// No DTD (entity expansion, external entities) in anything read from an IdP.
+fn has_dtd(xml: &str) -> bool {
+    let upper = xml.to_ascii_uppercase();
+    upper.contains("<!DOCTYPE") || upper.contains("<!ENTITY")
+}
+
+fn parse_metadata(xml: &str) -> Result<EntityDescriptor, AppError> {
+    let refused = |why: &str| AppError::invalid("saml.metadata_xml", why.to_owned());
+    if xml.len() > MAX_XML {
+        return Err(refused("is larger than 256 KiB"));
+    }
+    if has_dtd(xml) {
+        return Err(refused("must not contain a DTD"));
+    }
+    xml.parse::<EntityDescriptor>().map_err(|_| refused("is not SAML metadata with one EntityDescriptor"))
+}
+
+/// What the admin's metadata says, checked: the IdP's entity id, a redirect-binding sign-in
+/// URL and at least one signing certificate. Without a certificate nothing could be verified.
+struct IdpMetadata {
+    descriptor: EntityDescriptor,
+    entity_id: String,
+    sso_url: String,
+}
+
+fn idp_metadata(state: &AppState, xml: &str) -> Result<IdpMetadata, AppError> {
+    let descriptor = parse_metadata(xml)?;
+    let entity_id = descriptor
+        .entity_id
+        .clone()
+        .filter(|e| !e.is_empty() && e.len() <= 1024)
+        .ok_or_else(|| AppError::invalid("saml.metadata_xml", "has no entityID"))?;
+    let sp = ServiceProviderBuilder::default()
+        .idp_metadata(descriptor.clone())
+        .build()
+        .map_err(|_| AppError::Internal("the SAML service provider could not be built".into()))?;
+    let certificates = sp.idp_signing_certs().ok().flatten().unwrap_or_default();
+    if certificates.is_empty() {
+        return Err(AppError::invalid("saml.metadata_xml", "names no signing certificate of the identity provider"));
+    }
+    let sso_url = sp
+        .sso_binding_location(REDIRECT_BINDING)
+        .ok_or_else(|| AppError::invalid("saml.metadata_xml", "offers no SingleSignOnService with the HTTP-Redirect binding"))?;
+    let url = url::Url::parse(&sso_url).map_err(|_| AppError::invalid("saml.metadata_xml", "names a sign-in URL that is not a URL"))?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    if url.scheme() != "https" && !(url.scheme() == "http" && loopback && !state.config.is_prod()) {
+        return Err(AppError::invalid("saml.metadata_xml", "names a sign-in URL that is not https://"));
+    }
+    Ok(IdpMetadata { descriptor, entity_id, sso_url })
+}
+
+/// Fetches metadata from an `https` URL once, on saving: no redirect, a timeout, at most `MAX_XML` bytes.
+fn fetch_metadata(url: &url::Url) -> Result<String, AppError> {
+    use std::io::Read;
+    let unreachable = || AppError::invalid("saml.metadata_url", "could not be fetched (https, answering 200 within 10 s, at most 256 KiB)");
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|_| unreachable())?;
+    let response = client.get(url.clone()).send().map_err(|_| unreachable())?;
+    if !response.status().is_success() {
+        return Err(unreachable());
+    }
+    let mut body = Vec::new();
+    response.take(MAX_XML as u64 + 1).read_to_end(&mut body).map_err(|_| unreachable())?;
+    if body.len() > MAX_XML {
+        return Err(unreachable());
+    }
+    String::from_utf8(body).map_err(|_| unreachable())
+}
+
+/// Checks the admin's SAML settings; fetches metadata from a URL where one is given. Stored
+/// is the metadata itself (never re-fetched behind the admin's back) and its entity id.
+pub fn checked_settings(state: &AppState, input: &SamlSettings) -> Result<SamlSettings, AppError> {
+    let mut s = input.clone();
+    if let Some(url) = s.metadata_url.clone().filter(|u| !u.is_empty()) {
+        if url.len() > 512 {
+            return Err(AppError::invalid("saml.metadata_url", "is too long"));
+        }
+        let parsed = url::Url::parse(&url).map_err(|_| AppError::invalid("saml.metadata_url", "is not a URL"))?;
+        let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+        if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback && !state.config.is_prod()) {
+            return Err(AppError::invalid("saml.metadata_url", "must start with https://"));
+        }
+        if s.metadata_xml.is_empty() {
+            s.metadata_xml = fetch_metadata(&parsed)?;
+        }
+    }
+    if s.metadata_xml.trim().is_empty() {
+        return Err(AppError::invalid("saml.metadata_xml", "is required: paste the identity provider's metadata or give its URL"));
+    }
+    let metadata = idp_metadata(state, &s.metadata_xml)?;
+    s.idp_entity_id = metadata.entity_id;
+    for (field, value) in [
+        ("saml.subject_attribute", &s.subject_attribute),
+        ("saml.email_attribute", &s.email_attribute),
+        ("saml.groups_attribute", &s.groups_attribute),
+    ] {
+        if value.as_deref().is_some_and(|v| v.len() > 256 || v.trim().is_empty() || v.chars().any(char::is_control)) {
+            return Err(AppError::invalid(field, "must be 1 to 256 characters without control characters"));
+        }
+    }
+    Ok(s)
+}
+
+fn sha256(value: &str) -> Vec<u8> {
+    Sha256::digest(value.as_bytes()).to_vec()
+}
+
+fn enabled_saml(state: &AppState, scope: &TenantScope, provider_id: &str) -> Result<ProviderRow, AppError> {
+    let provider = service::one(state, scope, provider_id)?;
+    if !provider.enabled || provider.kind != ProviderKind::Saml.as_str() {
+        return Err(AppError::NotFound);
+    }
+    Ok(provider)
+}
+
+/// Begins a sign-in: the `AuthnRequest` (its ID) and the relay state are stored, single use,
+/// ten minutes; answers the IdP's URL with both, and a browser binding like OIDC's.
+pub fn start(
+    state: &AppState,
+    origin: &Origin,
+    scope: &TenantScope,
+    provider_id: &str,
+    tenant_slug: &str,
+) -> Result<(String, String), AppError> {
+    let provider = enabled_saml(state, scope, provider_id)?;
+    let settings = service::saml_settings(&provider)?;
+    let metadata = idp_metadata(state, &settings.metadata_xml)?;
+    let sp = service_provider(state, tenant_slug);
+    let saml_sp = ServiceProviderBuilder::default()
+        .entity_id(Some(sp.entity_id.clone()))
+        .acs_url(Some(sp.acs_url.clone()))
+        .idp_metadata(metadata.descriptor)
+        .authn_name_id_format(Some(PERSISTENT.to_owned()))
+        .build()
+        .map_err(|_| AppError::Internal("the SAML service provider could not be built".into()))?;
+    let mut request =
+        saml_sp.make_authentication_request(&metadata.sso_url).map_err(|_| AppError::Internal("no AuthnRequest could be made".into()))?;
+    // The request ID is ours: 128 random bits (an XML ID starts with a letter or `_`).
+    request.id = format!("_{}", hex::encode(random_bytes(16)));
+    let relay_state = hex::encode(random_bytes(32));
+    let url =
+        request.redirect(&relay_state).ok().flatten().ok_or_else(|| AppError::Internal("the AuthnRequest could not be encoded".into()))?;
+    let browser = hex::encode(random_bytes(32));
+    let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
+    state.db.tenant_tx(scope, |tx| {
+        let keys = crate::tenants::service::keys(tx, &state.master)?;
+        let id = Uuid::now_v7().to_string();
+        let row = LoginRow {
+            tenant_id: scope.tenant_id().to_owned(),
+            // SAML has no PKCE verifier: an empty one, encrypted like any.
+            pkce_verifier_ciphertext: keys.encrypt("sso_logins", "pkce_verifier", &id, ""),
+            id,
+            provider_id: provider.id.clone(),
+            state_hash: sha256(&relay_state),
+            browser_hash: sha256(&browser),
+            nonce: request.id.clone(),
+            link_account_id: None,
+            created_at: now,
+            expires_at: service::login_expiry(now),
+        };
+        store::insert_login(tx, &row)?;
+        Ok(())
+    })?;
+    Ok((url.to_string(), browser))
+}
+
+/// The plain shape of the response, checked before any cryptography; answers the one
+/// assertion's ID.
+fn checked_shape(xml: &str, acs_url: &str) -> Result<String, Refusal> {
+    if has_dtd(xml) {
+        return Err(Refusal::XmlForbidden);
+    }
+    let mut reader = NsReader::from_str(xml);
+    let mut stack: Vec<(bool, String)> = Vec::new(); // (is the assertion's own signature path, local name)
+    let mut ids: Vec<String> = Vec::new();
+    let mut assertions = 0usize;
+    let mut assertion_id: Option<String> = None;
+    let mut signed_reference: Option<String> = None;
+    let mut root_seen = false;
+    loop {
+        let (ns, event) = reader.read_resolved_event().map_err(|_| Refusal::Malformed)?;
+        let (element, empty) = match event {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(_) => {
+                stack.pop();
+                continue;
+            }
+            Event::Eof => break,
+            Event::Comment(_) | Event::PI(_) | Event::DocType(_) => return Err(Refusal::XmlForbidden),
+            Event::Text(_) | Event::CData(_) | Event::Decl(_) => continue,
+            _ => return Err(Refusal::XmlForbidden),
+        };
+        let in_ns = |want: &[u8]| matches!(&ns, ResolveResult::Bound(n) if n.as_ref() == want);
+        let local = String::from_utf8_lossy(element.local_name().as_ref()).into_owned();
+        let depth = stack.len();
+        let attribute = |name: &str| -> Result<Option<String>, Refusal> {
+            for a in element.attributes() {
+                let a = a.map_err(|_| Refusal::Malformed)?;
+                if a.key.as_ref() == name.as_bytes() {
+                    return Ok(Some(a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|_| Refusal::Malformed)?.into_owned()));
+                }
+            }
+            Ok(None)
+        };
+        for name in ["ID", "Id", "id"] {
+            if let Some(id) = attribute(name)? {
+                if ids.contains(&id) {
+                    return Err(Refusal::Shape);
+                }
+                ids.push(id);
+            }
+        }
+        if depth == 0 {
+            if root_seen || !in_ns(PROTOCOL_NS) || local != "Response" {
+                return Err(Refusal::Shape);
+            }
+            root_seen = true;
+            if attribute("Destination")?.as_deref() != Some(acs_url) {
+                return Err(Refusal::Conditions);
+            }
+        }
+        if in_ns(ASSERTION_NS) && local == "EncryptedAssertion" {
+            return Err(Refusal::Shape);
+        }
+        if in_ns(ASSERTION_NS) && local == "Assertion" {
+            assertions += 1;
+            if depth != 1 || assertions > 1 {
+                return Err(Refusal::Shape);
+            }
+            assertion_id = attribute("ID")?;
+        }
+        // The assertion's own signature: Assertion/Signature/SignedInfo/Reference.
+        let parent_path = stack.last().is_some_and(|(own, _)| *own);
+        let own = (depth == 2 && in_ns(DSIG_NS) && local == "Signature" && stack.get(1).is_some_and(|(_, n)| n == "Assertion"))
+            || (parent_path && in_ns(DSIG_NS) && (local == "SignedInfo" || local == "Reference"));
+        if own && local == "Reference" {
+            if signed_reference.is_some() {
+                return Err(Refusal::Shape);
+            }
+            signed_reference = attribute("URI")?;
+        }
+        if !empty {
+            stack.push((own, local));
+        }
+    }
+    let id = assertion_id.filter(|_| assertions == 1).ok_or(Refusal::Shape)?;
+    if signed_reference.as_deref() != Some(&format!("#{id}")) {
+        return Err(Refusal::UnsignedAssertion);
+    }
+    Ok(id)
+}
+
+fn attribute_values(assertion: &samael::schema::Assertion, names: &[&str]) -> Vec<String> {
+    assertion
+        .attribute_statements
+        .iter()
+        .flatten()
+        .flat_map(|s| s.attributes.iter())
+        .filter(|a| a.name.as_deref().is_some_and(|n| names.iter().any(|want| want.eq_ignore_ascii_case(n))))
+        .flat_map(|a| a.values.iter().filter_map(|v| v.value.clone()))
+        .collect()
+}
+
+/// Verifies the response (after its shape) and reads what the assertion vouches for.
+fn verify(
+    state: &AppState,
+    settings: &SamlSettings,
+    sp: &SamlServiceProvider,
+    login: &LoginRow,
+    xml: &str,
+) -> Result<(Assertion, String, chrono::DateTime<chrono::Utc>), Refusal> {
+    let assertion_id = checked_shape(xml, &sp.acs_url)?;
+    let metadata = idp_metadata(state, &settings.metadata_xml).map_err(|_| Refusal::Signature)?;
+    let verifier = ServiceProviderBuilder::default()
+        .entity_id(Some(sp.entity_id.clone()))
+        .acs_url(Some(sp.acs_url.clone()))
+        .idp_metadata(metadata.descriptor)
+        .allowed_signature_algorithms(Some(vec![
+            AllowedSignatureAlgorithm::RsaSha256,
+            AllowedSignatureAlgorithm::RsaSha384,
+            AllowedSignatureAlgorithm::RsaSha512,
+            AllowedSignatureAlgorithm::EcdsaSha256,
+            AllowedSignatureAlgorithm::EcdsaSha384,
+            AllowedSignatureAlgorithm::EcdsaSha512,
+        ]))
+        .max_clock_skew(chrono::Duration::seconds(CLOCK_SKEW_SECONDS))
+        .max_issue_delay(chrono::Duration::minutes(5))
+        .build()
+        .map_err(|_| Refusal::Signature)?;
+    let assertion = verifier.parse_xml_response(xml, Some(&[login.nonce.as_str()])).map_err(|e| {
+        use samael::service_provider::Error as E;
+        match e {
+            E::FailedToValidateSignature | E::CryptoXmlError(_) | E::CryptoProviderError(_) => Refusal::Signature,
+            E::FailedToParseSamlResponse(_) | E::FailedToParseSamlAssertion(_) => Refusal::Shape,
+            _ => Refusal::Conditions,
+        }
+    })?;
+    // The assertion read is the one whose shape was checked, from the same issuer.
+    if assertion.id != assertion_id || assertion.issuer.value.as_deref() != Some(settings.idp_entity_id.as_str()) {
+        return Err(Refusal::Shape);
+    }
+    // samael checks the audience only where one is named: here one must be, and be ours.
+    let conditions = assertion.conditions.as_ref().ok_or(Refusal::Conditions)?;
+    let audiences = conditions.audience_restrictions.as_ref().ok_or(Refusal::Conditions)?;
+    if audiences.is_empty() || !audiences.iter().all(|r| r.audience.iter().any(|a| a == &sp.entity_id)) {
+        return Err(Refusal::Conditions);
+    }
+    let expires = conditions.not_on_or_after.ok_or(Refusal::Conditions)?;
+    let name_id = assertion.subject.as_ref().and_then(|s| s.name_id.as_ref());
+    let subject_value = match settings.subject_attribute.as_deref() {
+        Some(name) => attribute_values(&assertion, &[name]).into_iter().next(),
+        None => name_id.filter(|n| n.format.as_deref() == Some(PERSISTENT)).map(|n| n.value.clone()),
+    };
+    let subject_value = subject_value.filter(|v| !v.trim().is_empty() && v.len() <= 1024).ok_or(Refusal::Subject)?;
+    let email_names: Vec<&str> = settings.email_attribute.as_deref().map_or(EMAIL_ATTRIBUTES.to_vec(), |n| vec![n]);
+    let group_names: Vec<&str> = settings.groups_attribute.as_deref().map_or(GROUP_ATTRIBUTES.to_vec(), |n| vec![n]);
+    let mut groups = attribute_values(&assertion, &group_names);
+    groups.truncate(MAX_GROUPS);
+    let email = attribute_values(&assertion, &email_names).into_iter().next();
+    let vouched = Assertion {
+        subject: format!("saml\n{}\n{subject_value}", settings.idp_entity_id),
+        // The IdP the admin trusts for this tenant is the directory's own: its address is verified.
+        email_verified: email.is_some(),
+        email,
+        groups,
+        mfa: false,
+    };
+    Ok((vouched, format!("{}\n{}", settings.idp_entity_id, assertion.id), expires))
+}
+
+/// What arrives on the ACS: the form's two fields.
+pub struct AcsForm {
+    pub saml_response: String,
+    pub relay_state: String,
+}
+
+/// Finishes a sign-in on the ACS. The pending sign-in is taken once by its relay state; a
+/// refusal is audited with its reason and answers `sso_failed`; nothing else is written.
+pub fn finish(
+    state: &AppState,
+    origin: &Origin,
+    scope: &TenantScope,
+    tenant_slug: &str,
+    form: &AcsForm,
+) -> Result<(String, Principal), AppError> {
+    use base64::Engine;
+    let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
+    if form.relay_state.is_empty() || form.relay_state.len() > 128 {
+        // No relay state: IdP-initiated, or not ours. Refused without a lookup.
+        return Err(Refusal::StateUnknown.error());
+    }
+    let login = state.db.tenant_tx(scope, |tx| Ok(store::take_login(tx, &sha256(&form.relay_state), now)?))?;
+    let Some(login) = login.filter(|l| l.expires_at > now) else {
+        return Err(Refusal::StateUnknown.error());
+    };
+    let refuse = |reason: Refusal| -> AppError {
+        tracing::warn!(reason = reason.code(), "SAML sign-in refused");
+        match service::record_failure(state, origin, scope, &login.provider_id, reason.code()) {
+            Ok(()) => reason.error(),
+            Err(e) => e,
+        }
+    };
+    let provider = enabled_saml(state, scope, &login.provider_id)?;
+    let settings = service::saml_settings(&provider)?;
+    let compact: String = form.saml_response.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let xml = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .ok()
+        .filter(|b| b.len() <= MAX_XML)
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| refuse(Refusal::Malformed))?;
+    let sp = service_provider(state, tenant_slug);
+    let (assertion, replay_key, expires) = verify(state, &settings, &sp, &login, &xml).map_err(refuse)?;
+    // Each assertion once, on every node: the first insert wins, later ones are replays.
+    let keep_until =
+        expires.naive_utc().min(now + chrono::Duration::hours(REPLAY_WINDOW_HOURS)) + chrono::Duration::seconds(CLOCK_SKEW_SECONDS);
+    let fresh =
+        state.db.tenant_tx(scope, |tx| Ok(store::accept_saml_assertion(tx, &provider.id, &sha256(&replay_key), keep_until, now)?))?;
+    if !fresh {
+        return Err(refuse(Refusal::Replayed));
+    }
+    service::complete(state, origin, scope, &provider, &assertion, None)
+}
+
+/// "Verbindung testen": the stored metadata still parses, names a signing certificate that
+/// is valid today, and a sign-in URL.
+pub fn test(state: &AppState, provider: &ProviderRow, lang: &str) -> Result<super::model::TestReport, AppError> {
+    use super::model::{TestCheck, TestReport};
+    let settings = service::saml_settings(provider)?;
+    let mut checks = Vec::new();
+    match idp_metadata(state, &settings.metadata_xml) {
+        Ok(m) => {
+            checks.push(TestCheck {
+                check: "metadata".into(),
+                ok: true,
+                message: text(lang, &format!("Metadaten von {} gelesen.", m.entity_id), &format!("Read the metadata of {}.", m.entity_id)),
+            });
+            checks.push(TestCheck {
+                check: "sign_in_url".into(),
+                ok: true,
+                message: text(lang, &format!("Anmeldung über {}.", m.sso_url), &format!("Sign-in through {}.", m.sso_url)),
+            });
+        }
+        Err(e) => checks.push(TestCheck {
+            check: "metadata".into(),
+            ok: false,
+            message: text(lang, &format!("Die Metadaten sind nicht brauchbar: {e}"), &format!("The metadata cannot be used: {e}")),
+        }),
+    }
+    Ok(TestReport { ok: checks.iter().all(|c| c.ok), checks })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACS: &str = "https://anwesend.example/api/v1/public/t/saml/acs";
+
+    fn response(assertion: &str) -> String {
+        format!(
+            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" ID="_r" Destination="{ACS}">{assertion}</samlp:Response>"#
+        )
+    }
+
+    const SIGNED: &str = r##"<saml:Assertion ID="_a"><saml:Issuer>idp</saml:Issuer><ds:Signature><ds:SignedInfo><ds:Reference URI="#_a"/></ds:SignedInfo></ds:Signature></saml:Assertion>"##;
+
+    #[test]
+    fn acc_7_shape_accepts_one_signed_assertion() {
+        assert_eq!(checked_shape(&response(SIGNED), ACS), Ok("_a".to_owned()));
+    }
+
+    #[test]
+    fn acc_7_shape_refuses_wrapping_comments_and_dtds() {
+        let unsigned = r#"<saml:Assertion ID="_b"><saml:Issuer>idp</saml:Issuer></saml:Assertion>"#;
+        assert_eq!(checked_shape(&response(unsigned), ACS), Err(Refusal::UnsignedAssertion));
+        assert_eq!(checked_shape(&response(&format!("{unsigned}{SIGNED}")), ACS), Err(Refusal::Shape));
+        assert_eq!(checked_shape(&response(&SIGNED.replace("_a\">", "_r\">")), ACS), Err(Refusal::Shape), "an ID twice");
+        let nested = SIGNED.replace("</saml:Assertion>", &format!("{unsigned}</saml:Assertion>"));
+        assert_eq!(checked_shape(&response(&nested), ACS), Err(Refusal::Shape));
+        let comment = SIGNED.replace("<saml:Issuer>idp", "<saml:Issuer>i<!---->dp");
+        assert_eq!(checked_shape(&response(&comment), ACS), Err(Refusal::XmlForbidden));
+        let dtd = format!("<!DOCTYPE r [<!ENTITY a \"b\">]>{}", response(SIGNED));
+        assert_eq!(checked_shape(&dtd, ACS), Err(Refusal::XmlForbidden));
+        assert_eq!(checked_shape(&response(SIGNED).replace(ACS, "https://evil.example/acs"), ACS), Err(Refusal::Conditions));
+    }
+}
