@@ -57,6 +57,18 @@ pub async fn public<T: Send + 'static>(
     if principal::is_state_changing(req.method()) && !principal::origin_matches(req, state) {
         return Err(ApiError::new(ProblemCode::CsrfFailed));
     }
+    public_from_any_origin(req, state, f).await
+}
+
+/// `public` for the one write another site's page makes by design: a SAML IdP's form
+/// posting its response to the ACS. What that post may do is bound by the signed response
+/// and the single-use relay state of a sign-in begun here; the session itself opens only
+/// on the browser's next, same-site request with its binding cookie (`sso::saml`).
+pub async fn public_from_any_origin<T: Send + 'static>(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    f: impl FnOnce(&AppState, &Origin) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, ApiError> {
     let facts = RequestFacts::of(req)?;
     let state = state.clone().into_inner();
     web::block(move || -> Result<T, ApiError> {

@@ -184,7 +184,8 @@ pub fn build_app(
                         .service(sso::start)
                         .service(sso::ldap_sign_in)
                         .service(sso::saml_metadata)
-                        .service(sso::saml_acs),
+                        .service(sso::saml_acs)
+                        .service(sso::saml_complete),
                 )
                 .service(
                     api_scope("/sso")

@@ -315,8 +315,9 @@ pub struct LdapSignIn {
     pub password: String,
 }
 
-/// What a provider asserted about the person, after its checks passed.
-#[derive(Debug, Clone)]
+/// What a provider asserted about the person, after its checks passed. Serialised only
+/// encrypted, between a SAML response's check and the sign-in it completes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Assertion {
     /// The stable subject: issuer and `sub`, Entra `tid` and `oid`, or the directory entry.
     pub subject: String,

@@ -15,7 +15,7 @@ use crate::auth::model::Me;
 use crate::auth::policy::Permission;
 use crate::auth::principal::{session_cookie, RequestFacts};
 use crate::auth::service::{me, Principal};
-use crate::http::call::{public_in_tenant, staff};
+use crate::http::call::{public_from_any_origin, public_in_tenant, public_tenant, staff};
 use crate::http::{problems, ApiError};
 use crate::problem::ProblemCode;
 use crate::state::AppState;
@@ -282,11 +282,12 @@ async fn acs_form(mut payload: web::Payload) -> Result<saml::AcsForm, ApiError> 
 }
 
 /// The assertion consumer service (HTTP-POST binding): the IdP's signed response to a
-/// sign-in begun here. Answers with a redirect into the UI like the OIDC callback.
+/// sign-in begun here. Checked here; the browser then completes the sign-in with a
+/// same-site redirect (`saml_complete`), which can carry and set its cookies.
 #[utoipa::path(post, path = "/api/v1/public/{tenant}/saml/acs", operation_id = "saml_acs", tag = "sso", params(("tenant" = String, Path)),
     request_body(content_type = "application/x-www-form-urlencoded", content = String, description = "`SAMLResponse` (base64) and `RelayState`"),
     responses(
-        (status = 303, description = "To the UI: signed in (the session cookie is set), or `#/login/{tenant}?sso_error=<code>`"),
+        (status = 303, description = "To `saml/complete` (checked), or to the UI: `#/login/{tenant}?sso_error=<code>`"),
         problems::BadRequest,
         problems::PayloadTooLarge,
 ))]
@@ -298,9 +299,45 @@ pub async fn saml_acs(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let slug = tenant.into_inner();
+    let slug_of_request = slug.clone();
     let form = acs_form(payload).await?;
-    let outcome = public_in_tenant(&req, &state, slug.clone(), move |state, origin, tenant, scope| {
-        saml::finish(state, origin, scope, &tenant.slug, &form)
+    let outcome = public_from_any_origin(&req, &state, move |state, origin| {
+        let (tenant, scope) = public_tenant(state, &slug_of_request)?;
+        saml::accept(state, origin, &scope, &tenant.slug, &form).map(|token| (tenant.slug, token))
+    })
+    .await;
+    match outcome {
+        Ok((slug, token)) => {
+            let location = format!("/api/v1/public/{slug}/saml/complete?token={token}");
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
+        }
+        Err(e) => landing(&state, &slug, Err(e)),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CompleteQuery {
+    /// The single-use token the ACS answered, for two minutes.
+    pub token: Option<String>,
+}
+
+/// Completes a checked SAML sign-in in the browser that began it (its binding cookie).
+#[utoipa::path(get, path = "/api/v1/public/{tenant}/saml/complete", operation_id = "saml_complete", tag = "sso", params(("tenant" = String, Path), CompleteQuery), responses(
+    (status = 303, description = "To the UI: signed in (the session cookie is set), or `#/login/{tenant}?sso_error=<code>`"),
+))]
+#[get("/{tenant}/saml/complete")]
+pub async fn saml_complete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tenant: web::Path<String>,
+    query: web::Query<CompleteQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = tenant.into_inner();
+    let browser = req.cookie(binding_cookie_name(&state)).map(|c| c.value().to_owned());
+    let token = query.into_inner().token.unwrap_or_default();
+    let outcome = public_in_tenant(&req, &state, slug.clone(), move |state, origin, _, scope| {
+        saml::complete(state, origin, scope, &token, browser.as_deref())
     })
     .await;
     landing(&state, &slug, outcome)

@@ -6,7 +6,9 @@
 //! `samael`/xmlsec verifies the signatures with the IdP's certificates from its metadata
 //! and reads the assertion only from what the signature covers; then audience, recipient,
 //! destination, issuer, `InResponseTo` and validity are checked, and the assertion's ID is
-//! accepted once (in the database, for every node). Blocking.
+//! accepted once (in the database, for every node). The session opens on the browser's
+//! next, same-site request, which must bring the binding cookie of the browser that began
+//! the sign-in. Blocking.
 
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -459,15 +461,18 @@ pub struct AcsForm {
     pub relay_state: String,
 }
 
-/// Finishes a sign-in on the ACS. The pending sign-in is taken once by its relay state; a
+/// Marks the pending row of a checked response waiting for its browser (`sso_logins.nonce`).
+const CHECKED: &str = "saml-checked";
+/// How long a checked response waits for the browser's next request.
+const CHECKED_TTL_SECONDS: i64 = 120;
+
+/// Checks a response on the ACS. The pending sign-in is taken once by its relay state; a
 /// refusal is audited with its reason and answers `sso_failed`; nothing else is written.
-pub fn finish(
-    state: &AppState,
-    origin: &Origin,
-    scope: &TenantScope,
-    tenant_slug: &str,
-    form: &AcsForm,
-) -> Result<(String, Principal), AppError> {
+/// What the assertion vouches for waits, encrypted, for the browser's next request (see
+/// `complete`): the IdP's page posts cross-site, and browsers keep `SameSite` cookies out of
+/// such a POST, the session cookie as much as the binding cookie. Answers the single-use
+/// token of that next request.
+pub fn accept(state: &AppState, origin: &Origin, scope: &TenantScope, tenant_slug: &str, form: &AcsForm) -> Result<String, AppError> {
     use base64::Engine;
     let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
     if form.relay_state.is_empty() || form.relay_state.len() > 128 {
@@ -475,7 +480,7 @@ pub fn finish(
         return Err(Refusal::StateUnknown.error());
     }
     let login = state.db.tenant_tx(scope, |tx| Ok(store::take_login(tx, &sha256(&form.relay_state), now)?))?;
-    let Some(login) = login.filter(|l| l.expires_at > now) else {
+    let Some(login) = login.filter(|l| l.expires_at > now && l.nonce != CHECKED) else {
         return Err(Refusal::StateUnknown.error());
     };
     let refuse = |reason: Refusal| -> AppError {
@@ -496,14 +501,67 @@ pub fn finish(
         .ok_or_else(|| refuse(Refusal::Malformed))?;
     let sp = service_provider(state, tenant_slug);
     let (assertion, replay_key, expires) = verify(state, &settings, &sp, &login, &xml).map_err(refuse)?;
+    let vouched = serde_json::to_string(&assertion).map_err(|_| AppError::Internal("an assertion does not serialise".into()))?;
+    let token = hex::encode(random_bytes(32));
     // Each assertion once, on every node: the first insert wins, later ones are replays.
     let keep_until =
         expires.naive_utc().min(now + chrono::Duration::hours(REPLAY_WINDOW_HOURS)) + chrono::Duration::seconds(CLOCK_SKEW_SECONDS);
-    let fresh =
-        state.db.tenant_tx(scope, |tx| Ok(store::accept_saml_assertion(tx, &provider.id, &sha256(&replay_key), keep_until, now)?))?;
+    let fresh = state.db.tenant_tx(scope, |tx| {
+        if !store::accept_saml_assertion(tx, &provider.id, &sha256(&replay_key), keep_until, now)? {
+            return Ok(false);
+        }
+        let keys = crate::tenants::service::keys(tx, &state.master)?;
+        let id = Uuid::now_v7().to_string();
+        let row = LoginRow {
+            tenant_id: scope.tenant_id().to_owned(),
+            pkce_verifier_ciphertext: keys.encrypt("sso_logins", "pkce_verifier", &id, &vouched),
+            id,
+            provider_id: provider.id.clone(),
+            state_hash: sha256(&token),
+            browser_hash: login.browser_hash.clone(),
+            nonce: CHECKED.to_owned(),
+            link_account_id: None,
+            created_at: now,
+            expires_at: now + chrono::Duration::seconds(CHECKED_TTL_SECONDS),
+        };
+        store::insert_login(tx, &row)?;
+        Ok(true)
+    })?;
     if !fresh {
         return Err(refuse(Refusal::Replayed));
     }
+    Ok(token)
+}
+
+/// Completes a checked sign-in in the browser that began it (its binding cookie, sent on
+/// this same-site redirect): once, within two minutes; then `service::complete`.
+pub fn complete(
+    state: &AppState,
+    origin: &Origin,
+    scope: &TenantScope,
+    token: &str,
+    browser: Option<&str>,
+) -> Result<(String, Principal), AppError> {
+    let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
+    if token.is_empty() || token.len() > 128 {
+        return Err(Refusal::StateUnknown.error());
+    }
+    let checked = state.db.tenant_tx(scope, |tx| Ok(store::take_login(tx, &sha256(token), now)?));
+    let Some(checked) = checked?.filter(|l| l.expires_at > now && l.nonce == CHECKED) else {
+        return Err(Refusal::StateUnknown.error());
+    };
+    if !browser.is_some_and(|b| crate::crypto::constant_time_eq(&sha256(b), &checked.browser_hash)) {
+        tracing::warn!(reason = "browser_mismatch", "SAML sign-in refused");
+        service::record_failure(state, origin, scope, &checked.provider_id, "browser_mismatch")?;
+        return Err(Refusal::StateUnknown.error());
+    }
+    let provider = enabled_saml(state, scope, &checked.provider_id)?;
+    let vouched = {
+        let keys = crate::tenants::service::load_keys(&state.db, &state.master, scope)?;
+        keys.decrypt("sso_logins", "pkce_verifier", &checked.id, &checked.pkce_verifier_ciphertext)?
+    };
+    let assertion: Assertion =
+        serde_json::from_str(&vouched).map_err(|_| AppError::Internal("a checked assertion is not readable".into()))?;
     service::complete(state, origin, scope, &provider, &assertion, None)
 }
 

@@ -225,6 +225,7 @@ fn row(op: &str) -> Option<Row> {
         "saml_metadata" => Row { id: Id::PublicEvent, ..r(None, None, &[200]) },
         // Without a SAMLResponse the ACS reads nothing further.
         "saml_acs" => Row { id: Id::PublicEvent, ..r(None, None, &[422]) },
+        "saml_complete" => Row { id: Id::PublicEvent, ..r(None, None, &[303]) },
         "participants_restriction" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), Some(json!({ "restricted": true })), &[404]) },
         "participants_export" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
         "participants_correct" => Row {

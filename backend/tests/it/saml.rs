@@ -81,15 +81,26 @@ async fn setup(
     Setup { service, idp, provider: provider["id"].as_str().expect("id").to_owned() }
 }
 
-/// Begins a sign-in; answers the URL the browser goes to at the IdP.
-async fn start<S, B>(service: &S, provider: &str) -> String
+fn cookie_named(headers: &header::HeaderMap, name: &str) -> Option<Cookie<'static>> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| Cookie::parse_encoded(v.to_owned()).ok())
+        .find(|c| c.name() == name && !c.value().is_empty())
+}
+
+/// Begins a sign-in; answers the URL the browser goes to at the IdP, and the cookie that
+/// binds the sign-in to this browser.
+async fn start<S, B>(service: &S, provider: &str) -> (String, Cookie<'static>)
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: actix_web::body::MessageBody,
 {
-    let (status, _, body) = call(service, Client::new().request("POST", &format!("/api/v1/public/{SLUG}/sso/{provider}/start"))).await;
+    let (status, headers, body) =
+        call(service, Client::new().request("POST", &format!("/api/v1/public/{SLUG}/sso/{provider}/start"))).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-    json_of(&body)["authorize_url"].as_str().expect("authorize_url").to_owned()
+    let url = json_of(&body)["authorize_url"].as_str().expect("authorize_url").to_owned();
+    (url, cookie_named(&headers, "anwesend_sso").expect("binding cookie"))
 }
 
 struct Landing {
@@ -98,8 +109,9 @@ struct Landing {
     session: Option<Client>,
 }
 
-/// Posts a form to the ACS as the IdP's page makes the browser do.
-async fn post_acs<S, B>(service: &S, saml_response: &str, relay_state: &str) -> Landing
+/// Posts a form to the ACS as the IdP's page makes the browser do, and follows its redirect
+/// to complete the sign-in with the browser's binding cookie (if any).
+async fn post_acs<S, B>(service: &S, saml_response: &str, relay_state: &str, binding: Option<&Cookie<'static>>) -> Landing
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: actix_web::body::MessageBody,
@@ -108,19 +120,25 @@ where
         .append_pair("SAMLResponse", saml_response)
         .append_pair("RelayState", relay_state)
         .finish();
+    // The IdP's page posts from the IdP's origin.
     let req = Client::new()
         .request("POST", &format!("/api/v1/public/{SLUG}/saml/acs"))
+        .insert_header((header::ORIGIN, "http://127.0.0.1:9"))
         .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
         .set_payload(form);
-    let (status, headers, _) = call(service, req).await;
-    let location = headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let session = headers
-        .get_all(header::SET_COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| Cookie::parse_encoded(v.to_owned()).ok())
-        .find(|c| c.name() == "anwesend_session" && !c.value().is_empty())
-        .map(|cookie| Client { cookie: Some(cookie), csrf: None });
-    Landing { status, location, session }
+    let (mut status, mut headers, _) = call(service, req).await;
+    let location = |headers: &header::HeaderMap| headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let checked = location(&headers);
+    if checked.starts_with(&format!("/api/v1/public/{SLUG}/saml/complete?")) {
+        assert!(cookie_named(&headers, "anwesend_session").is_none(), "no session before the browser's own request");
+        let mut req = Client::new().request("GET", &checked);
+        if let Some(cookie) = binding {
+            req = req.cookie(cookie.clone());
+        }
+        (status, headers, _) = call(service, req).await;
+    }
+    let session = cookie_named(&headers, "anwesend_session").map(|cookie| Client { cookie: Some(cookie), csrf: None });
+    Landing { status, location: location(&headers), session }
 }
 
 fn decode(saml_response: &str) -> String {
@@ -143,11 +161,11 @@ async fn acc_7_saml_sign_in_end_to_end_maps_roles() {
     assert_eq!(view["saml"]["idp_entity_id"], json!(s.idp.metadata_url()));
     assert_eq!(view["secret_set"], json!(false));
 
-    let url = start(&s.service, &s.provider).await;
+    let (url, binding) = start(&s.service, &s.provider).await;
     assert!(url.starts_with(&format!("http://127.0.0.1:{}/sso?SAMLRequest=", s.idp.port)), "{url}");
     let (action, response, relay) = s.idp.sign_in(&url, "alice").await;
     assert_eq!(action, acs, "the IdP posts to the ACS of the SP metadata");
-    let landing = post_acs(&s.service, &response, &relay).await;
+    let landing = post_acs(&s.service, &response, &relay, Some(&binding)).await;
     assert_eq!((landing.status, landing.location.as_str()), (StatusCode::SEE_OTHER, "/#/"));
     let session = landing.session.expect("signed in");
     let (status, _, body) = call(&s.service, session.request("GET", "/api/v1/auth/me")).await;
@@ -162,15 +180,20 @@ async fn acc_7_saml_sign_in_end_to_end_maps_roles() {
     assert_eq!(count(&app, "saml_assertions"), 1, "the assertion's ID is kept for the replay check");
 
     // The same response again: refused, and no second session.
-    let again = post_acs(&s.service, &response, &relay).await;
+    let again = post_acs(&s.service, &response, &relay, Some(&binding)).await;
     assert_eq!(again.location, format!("/#/login/{SLUG}?sso_error=sso_failed"));
     assert!(again.session.is_none());
 
     // The same identity signs in again into the same account.
-    let url = start(&s.service, &s.provider).await;
-    let (_, response, relay) = s.idp.sign_in(&url, "alice").await;
-    assert!(post_acs(&s.service, &response, &relay).await.session.is_some());
+    let (xml, relay, binding) = honest(&s).await;
+    assert!(post_acs(&s.service, &encode(&xml), &relay, Some(&binding)).await.session.is_some());
     assert_eq!(count(&app, "sso_identities"), 1);
+
+    // A checked response completed in another browser (without the binding cookie): refused.
+    let (xml, relay, _) = honest(&s).await;
+    let elsewhere = post_acs(&s.service, &encode(&xml), &relay, None).await;
+    assert_eq!(elsewhere.location, format!("/#/login/{SLUG}?sso_error=sso_failed"));
+    assert!(elsewhere.session.is_none());
 }
 
 #[actix_rt::test]
@@ -228,15 +251,15 @@ fn new_refusal(app: &TestApp, mut before: Vec<String>) -> String {
     added.remove(0)
 }
 
-/// One signed, otherwise honest response for a fresh sign-in: (XML, relay state).
-async fn honest<S, B>(s: &Setup<S>) -> (String, String)
+/// One signed, otherwise honest response for a fresh sign-in: (XML, relay state, binding cookie).
+async fn honest<S, B>(s: &Setup<S>) -> (String, String, Cookie<'static>)
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: actix_web::body::MessageBody,
 {
-    let url = start(&s.service, &s.provider).await;
+    let (url, binding) = start(&s.service, &s.provider).await;
     let (_, response, relay) = s.idp.sign_in(&url, "alice").await;
-    (decode(&response), relay)
+    (decode(&response), relay, binding)
 }
 
 /// The assertion element of a response, and an unsigned copy naming `evil` instead.
@@ -304,9 +327,9 @@ async fn acc_7_saml_signature_wrapping_and_forgeries_are_refused_with_nothing_wr
         ("a changed byte in the signed assertion", "saml_signature", |xml| xml.replace("alice@schule.example", "alice@schule.exampla")),
     ];
     for (what, reason, forge) in attacks {
-        let (xml, relay) = honest(&s).await;
+        let (xml, relay, binding) = honest(&s).await;
         let before = refusals(&app);
-        let landing = post_acs(&s.service, &encode(&forge(&xml)), &relay).await;
+        let landing = post_acs(&s.service, &encode(&forge(&xml)), &relay, Some(&binding)).await;
         assert_eq!(landing.location, format!("/#/login/{SLUG}?sso_error=sso_failed"), "{what}");
         assert!(landing.session.is_none(), "{what}: no session");
         assert_eq!(new_refusal(&app, before), reason, "{what}");
@@ -321,9 +344,9 @@ async fn acc_7_saml_signature_wrapping_and_forgeries_are_refused_with_nothing_wr
         ("sha1", "saml_signature"),
     ] {
         s.idp.tamper(Some(mode));
-        let (xml, relay) = honest(&s).await;
+        let (xml, relay, binding) = honest(&s).await;
         let before = refusals(&app);
-        let landing = post_acs(&s.service, &encode(&xml), &relay).await;
+        let landing = post_acs(&s.service, &encode(&xml), &relay, Some(&binding)).await;
         assert_eq!(landing.location, format!("/#/login/{SLUG}?sso_error=sso_failed"), "{mode}");
         assert!(landing.session.is_none(), "{mode}: no session");
         assert_eq!(new_refusal(&app, before), reason, "{mode}");
@@ -333,8 +356,8 @@ async fn acc_7_saml_signature_wrapping_and_forgeries_are_refused_with_nothing_wr
     assert_eq!(count(&app, "sso_identities"), 0);
     assert_eq!(count(&app, "saml_assertions"), 0);
     // The honest IdP still works afterwards.
-    let (xml, relay) = honest(&s).await;
-    assert!(post_acs(&s.service, &encode(&xml), &relay).await.session.is_some());
+    let (xml, relay, binding) = honest(&s).await;
+    assert!(post_acs(&s.service, &encode(&xml), &relay, Some(&binding)).await.session.is_some());
 }
 
 #[actix_rt::test]
@@ -343,21 +366,21 @@ async fn acc_7_saml_another_idp_idp_initiated_and_oversized_posts_are_refused() 
     let s = setup(&app).await;
     // Another IdP (another key, e.g. another tenant's) answering this tenant's request.
     let other = SamlIdp::start(&sp_metadata(&s.service).await, &[alice(&["orga"])]);
-    let url = start(&s.service, &s.provider).await;
+    let (url, binding) = start(&s.service, &s.provider).await;
     let (_, response, relay) = other.sign_in(&url, "alice").await;
-    let landing = post_acs(&s.service, &response, &relay).await;
+    let landing = post_acs(&s.service, &response, &relay, Some(&binding)).await;
     assert_eq!(landing.location, format!("/#/login/{SLUG}?sso_error=sso_failed"));
     assert!(landing.session.is_none());
 
     // IdP-initiated: a response without a request of ours (no relay state).
-    let (xml, _) = honest(&s).await;
-    let landing = post_acs(&s.service, &encode(&xml), "").await;
+    let (xml, _, binding) = honest(&s).await;
+    let landing = post_acs(&s.service, &encode(&xml), "", Some(&binding)).await;
     assert_eq!(landing.location, format!("/#/login/{SLUG}?sso_error=sso_failed"));
     assert!(landing.session.is_none());
 
     // 10 MB: refused before it is read whole.
     let huge = "A".repeat(10 * 1024 * 1024);
-    let landing = post_acs(&s.service, &huge, "x").await;
+    let landing = post_acs(&s.service, &huge, "x", None).await;
     assert_eq!(landing.status, StatusCode::PAYLOAD_TOO_LARGE);
     // Not base64, no SAMLResponse: 4xx problem answers.
     let req = Client::new()

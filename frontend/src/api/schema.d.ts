@@ -1515,9 +1515,27 @@ export interface paths {
         put?: never;
         /**
          * The assertion consumer service (HTTP-POST binding): the IdP's signed response to a
-         *     sign-in begun here. Answers with a redirect into the UI like the OIDC callback.
+         *     sign-in begun here. Checked here; the browser then completes the sign-in with a
+         *     same-site redirect (`saml_complete`), which can carry and set its cookies.
          */
         post: operations["saml_acs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/{tenant}/saml/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Completes a checked SAML sign-in in the browser that began it (its binding cookie). */
+        get: operations["saml_complete"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -9636,7 +9654,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description To the UI: signed in (the session cookie is set), or `#/login/{tenant}?sso_error=<code>` */
+            /** @description To `saml/complete` (checked), or to the UI: `#/login/{tenant}?sso_error=<code>` */
             303: {
                 headers: {
                     [name: string]: unknown;
@@ -9690,6 +9708,65 @@ export interface operations {
             };
             /** @description A field is invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    saml_complete: {
+        parameters: {
+            query?: {
+                /** @description The single-use token the ACS answered, for two minutes. */
+                token?: string;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the UI: signed in (the session cookie is set), or `#/login/{tenant}?sso_error=<code>` */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
