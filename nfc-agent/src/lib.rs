@@ -8,5 +8,6 @@ pub mod client;
 pub mod debounce;
 pub mod identity;
 pub mod ndef;
+pub mod ntag424;
 pub mod queue;
 pub mod readers;

@@ -5,9 +5,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anwesend_agent::agent::{self, Options};
-use anwesend_agent::card::{answered, masked};
+use anwesend_agent::card::{answered, masked, uid_from_answer, GET_UID};
 use anwesend_agent::client::{post, problem_code, random_token, signed_post, unix_now};
 use anwesend_agent::identity::{check_server_url, read_identity, read_state, write_identity, write_state, Identity, Paths, State};
+use anwesend_agent::ntag424;
 use anwesend_agent::queue::Queue;
 use anwesend_agent::readers::PcscReaders;
 use anwesend_protocol as protocol;
@@ -53,6 +54,30 @@ enum Command {
     Tap {
         #[arg(long)]
         card: String,
+    },
+    /// Secure cards (NTAG 424 DNA).
+    Card {
+        #[command(subcommand)]
+        command: CardCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CardCommand {
+    /// Turn the blank NTAG 424 DNA on the reader into a secure card of this tenant and bind
+    /// it to the person an admin chose under "Karte zuordnen" for this device. Stop
+    /// `anwesend-agent run` on this computer meanwhile.
+    Provision {
+        /// The reader to use (default: the first that has a card).
+        #[arg(long)]
+        reader: Option<String>,
+        /// How long to wait for the card.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=600))]
+        wait_seconds: u64,
+        /// The URL the card carries (a phone that reads the card opens it); default: the
+        /// server's address with the path /k.
+        #[arg(long)]
+        url: Option<String>,
     },
 }
 
@@ -156,6 +181,63 @@ fn tap(paths: &Paths, card: String) -> Result<(), String> {
     Ok(())
 }
 
+#[derive(serde::Deserialize)]
+struct CardKeys {
+    meta_read_key: String,
+    file_read_key: String,
+}
+
+fn key_of(hex: &str) -> Result<ntag424::Key, String> {
+    let bytes: Option<Vec<u8>> =
+        (0..hex.len()).step_by(2).map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect();
+    bytes.and_then(|b| b.try_into().ok()).ok_or_else(|| "the server sent a card key that is not 16 bytes of hex".into())
+}
+
+/// `card provision`: the card's UID, its keys from the server (signed, for this one card),
+/// the card set up over PC/SC, then its first message sent as a tap, which binds it.
+fn provision(paths: &Paths, reader: Option<String>, wait: Duration, url: Option<String>) -> Result<(), String> {
+    let id = read_identity(&paths.identity)?;
+    let url = url.unwrap_or_else(|| format!("{}/k", id.server.trim_end_matches('/')));
+    ntag424::template(&url).map_err(|e| e.to_string())?;
+    println!("Put the blank NTAG 424 DNA on the reader …");
+    let (reader, card) = PcscReaders::wait_for_card(reader.as_deref(), wait)?;
+    let mut buffer = [0u8; pcsc::MAX_BUFFER_SIZE];
+    let mut transmit = |apdu: &[u8]| card.transmit(apdu, &mut buffer).ok().map(<[u8]>::to_vec);
+    let uid = uid_from_answer(&transmit(&GET_UID).ok_or("the card left the reader")?).map_err(|e| e.to_string())?;
+    if uid.len() != 14 {
+        return Err("this card is no NTAG 424 DNA (its id is not 7 bytes long)".into());
+    }
+    let body = serde_json::to_vec(&serde_json::json!({ "card_id": uid })).map_err(|e| e.to_string())?;
+    let keys = match signed_post(&id, protocol::PATH_CARD_KEYS, &body)? {
+        (200, answer) => serde_json::from_str::<CardKeys>(&answer).map_err(|e| e.to_string())?,
+        (_, answer) if problem_code(&answer) == "no_enrolment" => {
+            return Err("no card is expected on this device: start \"Karte zuordnen\" for the person first".into())
+        }
+        (_, answer) if problem_code(&answer) == "secure_cards_off" => {
+            return Err("secure cards are off for this tenant: turn them on under \"Geräte\" first".into())
+        }
+        (status, answer) => return Err(problem(status, &answer)),
+    };
+    let keys = ntag424::CardKeys { meta_read: key_of(&keys.meta_read_key)?, file_read: key_of(&keys.file_read_key)? };
+    ntag424::provision(&mut transmit, &keys, &url, &rand::random()).map_err(|e| e.to_string())?;
+    println!("card {}: set up as a secure card", masked(&uid));
+    // The card's first message binds it to the person (the selection ends the session).
+    let sun = anwesend_agent::ndef::sun_message(&mut transmit).ok_or("the card shows no secure message after the set-up")?;
+    let request =
+        protocol::TapRequest { idempotency_key: random_token(32), card_id: uid.clone(), tapped_at: unix_now(), reader, sun: Some(sun) };
+    let body = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
+    let (status, answer) = signed_post(&id, protocol::PATH_TAPS, &body)?;
+    if status != 200 {
+        return Err(format!("the card is set up, but binding it failed: {}", problem(status, &answer)));
+    }
+    let tap: protocol::TapResponse = serde_json::from_str(&answer).map_err(|e| e.to_string())?;
+    println!("{}", answered(&masked(&uid), &tap));
+    if tap.outcome != protocol::TapOutcome::CardBound {
+        return Err("the card is set up but was not bound; start \"Karte zuordnen\" again and tap it".into());
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let paths = Paths::beside(&cli.config);
@@ -174,6 +256,9 @@ fn main() -> ExitCode {
         }
         Command::Status => status(&paths),
         Command::Tap { card } => tap(&paths, card),
+        Command::Card { command: CardCommand::Provision { reader, wait_seconds, url } } => {
+            provision(&paths, reader, Duration::from_secs(wait_seconds), url)
+        }
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,

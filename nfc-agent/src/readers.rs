@@ -94,6 +94,38 @@ impl PcscReaders {
         }
     }
 
+    /// Waits up to `timeout` for a card on `reader` (any reader when `None`) and connects
+    /// to it, for `card provision`. Returns the reader's name and the card.
+    pub fn wait_for_card(reader: Option<&str>, timeout: Duration) -> Result<(String, Card), String> {
+        let context = Context::establish(Scope::User).map_err(|e| format!("PC/SC: {e}"))?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let names = match context.list_readers_owned() {
+                Ok(names) => names,
+                Err(pcsc::Error::NoReadersAvailable) => Vec::new(),
+                Err(e) => return Err(format!("PC/SC: {e}")),
+            };
+            for name in names {
+                let shown = name.to_string_lossy().into_owned();
+                if reader.is_some_and(|r| r != shown) {
+                    continue;
+                }
+                match context.connect(&name, ShareMode::Shared, Protocols::ANY) {
+                    Ok(card) => return Ok((shown, card)),
+                    Err(pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard | pcsc::Error::UnpoweredCard | pcsc::Error::ResetCard) => {}
+                    Err(e) => return Err(format!("reader {shown}: {e}")),
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(match reader {
+                    Some(r) => format!("no card was put on the reader {r} within {} s", timeout.as_secs()),
+                    None => format!("no card was put on a reader within {} s", timeout.as_secs()),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     fn establish(&mut self, timeout: Duration) {
         let wait = self.retry_at.saturating_duration_since(Instant::now());
         if !wait.is_zero() {

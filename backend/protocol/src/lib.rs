@@ -26,6 +26,8 @@ pub const MAX_SKEW_SECONDS: i64 = 120;
 pub const PATH_ENROL: &str = "/api/v1/device/enrol";
 pub const PATH_HEARTBEAT: &str = "/api/v1/device/heartbeat";
 pub const PATH_TAPS: &str = "/api/v1/device/taps";
+/// The keys of the one secure card being provisioned (while the device is in "enrol card" mode).
+pub const PATH_CARD_KEYS: &str = "/api/v1/device/card-keys";
 
 /// The bytes that are signed.
 pub fn canonical(method: &str, path: &str, timestamp: i64, nonce: &str, body: &[u8]) -> Vec<u8> {

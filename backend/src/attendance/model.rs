@@ -205,12 +205,23 @@ pub struct KioskEvent {
     /// The device's mode (says what `already_recorded` means).
     pub mode: AttendanceKind,
     /// `checked_in`, `checked_out`, `already_recorded`, `unknown_card`, `no_session`,
-    /// `no_booking`, `not_checked_in`, `card_bound` or `card_in_use`.
+    /// `no_booking`, `not_checked_in`, `card_bound` or `card_in_use`; or a secure card's
+    /// refusal: `secure_card_invalid`, `secure_card_replayed`, `secure_card_required`
+    /// (shown without a name).
     #[schema(value_type = String)]
-    pub outcome: anwesend_protocol::TapOutcome,
+    pub outcome: KioskOutcome,
     pub first_name: Option<String>,
     #[serde(with = "crate::timestamp")]
     pub at: NaiveDateTime,
+}
+
+/// What the kiosk shows happened: a tap's outcome, or why a secure card's tap did not
+/// count (TOM TRANS-2: staff at the venue see a copied or forged card refused).
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum KioskOutcome {
+    Tap(anwesend_protocol::TapOutcome),
+    Refused(crate::problem::ProblemCode),
 }
 
 /// What the open kiosk streams are told.
@@ -231,4 +242,8 @@ pub struct TapNotice {
     pub idempotency_key: String,
     /// The event the tap counted for (which screens may show it); not kept on the tap row.
     pub event_id: Option<String>,
+    /// A secure card's tap refused (no tap row is kept): its problem code and when it was
+    /// tapped (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<(String, i64)>,
 }

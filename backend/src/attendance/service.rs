@@ -200,14 +200,28 @@ fn plan(
     Ok(Planned { plan: Plan::Record { session, booking_id }, participant: Some(participant), card_id })
 }
 
-/// Audits a refused secure-card tap (TOM TRANS-2): which device, why, and whose card.
+/// Audits a refused secure-card tap (TOM TRANS-2): which device, why, and whose card; and
+/// tells the kiosks at the device's location (PostgreSQL: on commit; SQLite: `kiosk_refusal`
+/// after the commit).
 fn secure_refused(
     tx: &mut TenantTx<'_>,
     req: &DeviceRequest,
     code: ProblemCode,
     card_id: Option<&str>,
     participant: Option<&ParticipantRow>,
+    key: &str,
+    tapped: NaiveDateTime,
 ) -> Result<(), AppError> {
+    super::kiosk::announce(
+        tx,
+        &TapNotice {
+            tenant_id: req.device.tenant_id.clone(),
+            device_id: req.device.id.clone(),
+            idempotency_key: key.to_owned(),
+            event_id: None,
+            refused: Some((code.as_str().to_owned(), tapped.and_utc().timestamp())),
+        },
+    )?;
     let mut event =
         Event::new(Action::SecureCardRefused, "device", Some(&req.device.id)).outcome(Outcome::Denied).detail("reason", code.as_str());
     if let Some(card) = card_id {
@@ -218,6 +232,21 @@ fn secure_refused(
     }
     audit::record(tx, &req.audit, event)?;
     Ok(())
+}
+
+/// What the kiosks show of a refused secure-card tap: the device and why, no name (the
+/// card's owner did not necessarily tap; a copy of their card did).
+fn kiosk_refusal(device: &DeviceRow, code: ProblemCode, at: NaiveDateTime) -> Result<KioskEvent, AppError> {
+    Ok(KioskEvent {
+        tenant_id: device.tenant_id.clone(),
+        location_id: device.location_id.clone(),
+        event_id: None,
+        device_name: device.name.clone(),
+        mode: AttendanceKind::from_stored(&device.mode)?,
+        outcome: KioskOutcome::Refused(code),
+        first_name: None,
+        at,
+    })
 }
 
 /// Carries out a plan in the tap's write transaction. `None`: the device's card enrolment
@@ -233,6 +262,8 @@ fn secure_gate(
     req: &DeviceRequest,
     planned: &Planned,
     counter: Option<i64>,
+    key: &str,
+    tapped: NaiveDateTime,
 ) -> Result<Option<ProblemCode>, AppError> {
     let card_id = planned.card_id.as_deref();
     let refused = if matches!(planned.plan, Plan::Insecure) {
@@ -246,7 +277,7 @@ fn secure_gate(
         (!advanced).then_some(ProblemCode::SecureCardReplayed)
     };
     if let Some(code) = refused {
-        secure_refused(tx, req, code, card_id, planned.participant.as_ref())?;
+        secure_refused(tx, req, code, card_id, planned.participant.as_ref(), key, tapped)?;
     }
     Ok(refused)
 }
@@ -389,12 +420,13 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
         Read::Planned { planned, secure, hmac, first } => (planned, secure, hmac, first),
         Read::Previous(previous) => return replay(state, req, previous),
         Read::Refused(code) => {
-            req.write(state, |tx| secure_refused(tx, req, code, None, None))?;
+            req.write(state, |tx| secure_refused(tx, req, code, None, None, key, tapped))?;
+            super::kiosk::publish(state, kiosk_refusal(device, code, tapped)?);
             return Err(crate::secure_cards::service::refusal(code));
         }
     };
     let attempt = req.write(state, |tx| {
-        if let Some(code) = secure_gate(tx, req, &planned, secure.counter)? {
+        if let Some(code) = secure_gate(tx, req, &planned, secure.counter, key, tapped)? {
             return Ok(Err(code));
         }
         let decision = match record(tx, req, &planned, &hmac, secure.counter, tapped, late)? {
@@ -428,12 +460,16 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
                 device_id: device.id.clone(),
                 idempotency_key: key.to_owned(),
                 event_id: decision.event_id.clone(),
+                refused: None,
             },
         )?;
         Ok(Ok(decision))
     });
     let previous = match attempt {
-        Ok(Err(code)) => return Err(crate::secure_cards::service::refusal(code)),
+        Ok(Err(code)) => {
+            super::kiosk::publish(state, kiosk_refusal(device, code, tapped)?);
+            return Err(crate::secure_cards::service::refusal(code));
+        }
         Ok(Ok(decision)) => {
             // A plan made again may name another person than the read did.
             let first_name = match (&decision.participant, &planned.participant) {
@@ -447,7 +483,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
                 event_id: decision.event_id,
                 device_name: device.name.clone(),
                 mode: AttendanceKind::from_stored(&device.mode)?,
-                outcome: decision.outcome,
+                outcome: KioskOutcome::Tap(decision.outcome),
                 first_name: first_name.clone(),
                 at: tapped,
             };
@@ -469,6 +505,13 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
 pub fn kiosk_event(db: &Db, master: &MasterKey, notice: &TapNotice) -> Result<Option<KioskEvent>, AppError> {
     let scope = TenantScope::named_by_notification(notice.tenant_id.clone());
     db.tenant_read(&scope, |tx| {
+        if let Some((code, at)) = &notice.refused {
+            let (Some(device), Some(code)) = (crate::devices::store::find(tx, &notice.device_id)?, ProblemCode::from_code(code)) else {
+                return Ok(None);
+            };
+            let at = DateTime::from_timestamp(*at, 0).map(|t| t.naive_utc()).ok_or_else(|| AppError::Internal("refusal time".into()))?;
+            return kiosk_refusal(&device, code, at).map(Some);
+        }
         let (Some(tap), Some(device)) =
             (store::tap(tx, &notice.device_id, &notice.idempotency_key)?, crate::devices::store::find(tx, &notice.device_id)?)
         else {
@@ -479,7 +522,9 @@ pub fn kiosk_event(db: &Db, master: &MasterKey, notice: &TapNotice) -> Result<Op
             None => None,
         };
         Ok(Some(KioskEvent {
-            outcome: outcome_of(&tap.outcome).ok_or_else(|| AppError::Internal(format!("stored tap outcome {}", tap.outcome)))?,
+            outcome: KioskOutcome::Tap(
+                outcome_of(&tap.outcome).ok_or_else(|| AppError::Internal(format!("stored tap outcome {}", tap.outcome)))?,
+            ),
             tenant_id: tap.tenant_id,
             location_id: device.location_id,
             event_id: notice.event_id.clone(),

@@ -12,7 +12,8 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::common::{test_app_beside_server, TestApp, TestDb};
-use crate::fixtures::pcsc::{reader_name, sun_url, tap, tap_chip, Chip, PcscLab, SecureChip, VirtualCard};
+use crate::fixtures::ntag424::Ntag424;
+use crate::fixtures::pcsc::{reader_name, sun_url, tap, tap_chip, wait_until_empty, Chip, PcscLab, SecureChip, VirtualCard};
 use crate::fixtures::server::{anwesend, free_port, text, Lines, Server};
 use crate::fixtures::{bind_card, book_confirmed, call, json_of, signed, venue, Device, Venue};
 
@@ -403,6 +404,97 @@ async fn trans_2_a_secure_card_checks_in_and_its_copies_are_refused_on_a_real_re
     assert_eq!(json_of(&list)[0]["secure_cards"].as_bool(), Some(true), "{}", text(&list));
     let shown = agent.out.all().join("\n");
     assert!(!shown.contains(&hex(&uid)) && !shown.contains("picc_data"), "the console shows cards masked: {shown}");
+}
+
+/// `anwesend-agent card provision` on a real reader (issue 22, TOM TRANS-2): a blank
+/// NTAG 424 DNA (virtual, `fixtures/ntag424.rs`) is set up by the agent binary with the
+/// keys the server hands out for that one card (AuthenticateEV2First with the factory key,
+/// ChangeFileSettings and ChangeKey under secure messaging, the NDEF template), and its
+/// first message binds it; then it checks in at a tap, and its copies are refused. Without
+/// "Karte zuordnen" the device gets no keys and the card stays blank; a card set up once
+/// is not set up again.
+#[actix_web::test]
+async fn trans_2_the_agent_provisions_a_blank_card_that_then_checks_in_on_a_real_reader() {
+    let rig = rig(1).await;
+    let _lab = PcscLab::start();
+    let service = test::init_service(build_app(rig.app.state.clone())).await;
+    let staff = &rig.venue.staff;
+    let settings = json!({ "name": "Eingang Nord", "location_id": rig.venue.location, "mode": "check_in", "duplicate_window_seconds": 0, "late_upload_after_seconds": 300 });
+    let (status, _, _) = call(&service, staff.request("PUT", &format!("/api/v1/devices/{}", rig.device.id)).set_json(settings)).await;
+    assert_eq!(status.as_u16(), 200);
+    let (status, _, _) = call(&service, staff.request("PUT", "/api/v1/tenant/secure-cards").set_json(json!({ "required": true }))).await;
+    assert_eq!(status.as_u16(), 200);
+    let uid = [0x04, 0x7A, 0x31, 0x0C, 0x5B, 0x66, 0x80];
+    let card = Ntag424::blank();
+    let provision = |card: &Ntag424| {
+        let inserted = VirtualCard::insert_chip(0, &uid, Chip::Ntag424(card.clone()));
+        let out = agent_command(&rig.config, &["card", "provision", "--wait-seconds", "20"]);
+        inserted.remove();
+        wait_until_empty(0);
+        (out.status.success(), format!("{}{}", text(&out.stdout), text(&out.stderr)))
+    };
+
+    // No "Karte zuordnen" for this device: no keys, the card is not touched.
+    let (ok, shown) = provision(&card);
+    assert!(!ok && shown.contains("Karte zuordnen"), "{shown}");
+    assert_eq!((card.key(1), card.key(2), card.settings().sdm), ([0; 16], [0; 16], None));
+
+    // The admin starts "Karte zuordnen" for the person; the agent sets the card up and binds it.
+    let participant = participant_of(&rig.app, &rig.venue, 0);
+    let enrolment = staff.request("POST", &format!("/api/v1/devices/{}/card-enrolment", rig.device.id));
+    let (status, _, _) = call(&service, enrolment.set_json(json!({ "participant_id": participant }))).await;
+    assert_eq!(status.as_u16(), 200);
+    let (ok, shown) = provision(&card);
+    assert!(ok, "{shown}");
+    assert!(shown.contains("card …6680: set up as a secure card") && shown.contains("card …6680: card_bound"), "{shown}");
+    assert!(!shown.contains(&hex(&uid)) && !shown.contains("picc_data"), "the console shows cards masked: {shown}");
+    // Keys 1 and 2 are the card's own (not the factory's, not each other), version 1; key 0
+    // stays the factory key; SDM mirrors into the template; the file is no longer writable
+    // by anyone.
+    assert!(card.key(1) != [0; 16] && card.key(2) != [0; 16] && card.key(1) != card.key(2));
+    assert_eq!((card.key(0), card.key_version(1), card.key_version(2)), ([0; 16], 1, 1));
+    let sdm = card.settings();
+    assert_eq!(sdm.access, [0x00, 0xE0]);
+    let sdm = sdm.sdm.expect("SDM on");
+    assert_eq!((sdm.meta_read_key, sdm.file_read_key, sdm.mac_input_offset), (2, 1, sdm.mac_offset));
+    assert_eq!(card.counter(), 1, "one read: the binding message");
+    let bound = card.last_url().expect("the binding message");
+    assert!(bound.starts_with(&format!("http://127.0.0.1:{}/k?picc_data=", rig.port)), "{bound}");
+
+    // A tap with the running agent checks the person in.
+    let agent = Agent::start(&rig.config, &[]);
+    agent.out.wait_for("duplicate window 0 s", 1, Duration::from_secs(15));
+    tap_chip(0, &uid, &Chip::Ntag424(card.clone()));
+    agent.out.wait_for("checked_in", 1, Duration::from_secs(15));
+    assert_eq!(rig.checked_in(), [0]);
+    assert_eq!(card.counter(), 2);
+
+    // Its copies: the recorded message of that check-in, the UID on a blank card, the
+    // card restored to an older counter, the binding message replayed.
+    tap_chip(0, &uid, &Chip::Copy(card.last_url().expect("read")));
+    agent.out.wait_for("409 secure_card_replayed", 1, Duration::from_secs(15));
+    tap(0, &uid);
+    agent.out.wait_for("409 secure_card_required", 1, Duration::from_secs(15));
+    card.set_counter(1);
+    tap_chip(0, &uid, &Chip::Ntag424(card.clone()));
+    agent.out.wait_for("409 secure_card_replayed", 2, Duration::from_secs(15));
+    tap_chip(0, &uid, &Chip::Copy(bound));
+    agent.out.wait_for("409 secure_card_replayed", 3, Duration::from_secs(15));
+    // A blank card with this UID set up by someone else (other keys) is refused as well.
+    tap_chip(0, &uid, &Chip::Secure(SecureChip::new([7; 16], [8; 16])));
+    agent.out.wait_for("409 secure_card_invalid", 1, Duration::from_secs(15));
+    assert_eq!(rig.checked_in(), [0], "nothing but the genuine check-in");
+    drop(agent);
+
+    // Set up once, not again: the NDEF file is locked to key 0 and keys 1 and 2 are not
+    // the factory's; the card keeps its keys.
+    let keys = (card.key(1), card.key(2));
+    let enrolment = staff.request("POST", &format!("/api/v1/devices/{}/card-enrolment", rig.device.id));
+    let (status, _, _) = call(&service, enrolment.set_json(json!({ "participant_id": participant }))).await;
+    assert_eq!(status.as_u16(), 200);
+    let (ok, shown) = provision(&card);
+    assert!(!ok && shown.contains("set up already"), "{shown}");
+    assert_eq!((card.key(1), card.key(2)), keys);
 }
 
 #[actix_web::test]

@@ -202,6 +202,46 @@ async fn trans_2_secure_card_checks_in_and_replays_clones_rollbacks_and_wrong_ke
     }
 }
 
+/// Staff at the venue see on the kiosk why a secure card's tap did not count (TOM
+/// TRANS-2): a message seen before, a card read by its id alone, a message that does not
+/// verify; without a name (a copy of someone's card tapped, not necessarily its owner).
+/// On PostgreSQL the refusal travels as a notice in its transaction, like a tap.
+#[actix_web::test]
+async fn trans_2_the_kiosk_shows_why_a_secure_card_tap_did_not_count() {
+    let app = app();
+    let service = app.service().await;
+    let (venue, device) = venue_with_device(&app, &service).await;
+    let keys = provisioned(&app, &service, &venue.staff, &device, &venue.participant, true).await;
+    let uid = hex::encode_upper(UID);
+    let url = |counter| sun_url(&keys.meta, &keys.file, &UID, counter);
+    let tap = |key: &str, sun: &str| signed(&app, &device, protocol::PATH_TAPS, &secure_tap(&app, key, &uid, sun));
+    let (status, body, problem) = crate::sessions::open(&service, &venue.staff, "").await;
+    assert_eq!(status, StatusCode::OK, "{problem}");
+    let mut stream = body.expect("stream");
+
+    assert_eq!(answer(&service, tap("tap-1", &url(1))).await.1["outcome"], "card_bound");
+    assert_eq!(answer(&service, tap("tap-2", &url(2))).await.1["outcome"], "checked_in");
+    crate::sessions::read_until(&mut stream, "checked_in").await;
+    let refusals = [
+        ("secure_card_replayed", tap("tap-3", &url(2))),
+        ("secure_card_required", signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "tap-4", &uid))),
+        ("secure_card_invalid", tap("tap-5", &sun_url(&[9; 16], &[9; 16], &UID, 9))),
+    ];
+    for (code, request) in refusals {
+        let (status, body) = answer(&service, request).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some(code)));
+        let seen = crate::sessions::read_until(&mut stream, code).await;
+        let event = seen.lines().find(|l| l.contains(code)).expect("the refusal's line");
+        let data: Value = serde_json::from_str(event.trim_start_matches("data:").trim()).expect("json");
+        assert_eq!(
+            (data["outcome"].as_str(), &data["first_name"], data["device_name"].as_str()),
+            (Some(code), &Value::Null, Some("Eingang Nord")),
+            "{seen}"
+        );
+        assert!(!seen.contains("Anna") && !seen.contains(&uid), "{seen}");
+    }
+}
+
 #[actix_web::test]
 async fn trans_2_plain_cards_and_old_agents_work_until_the_tenant_requires_secure_cards() {
     let app = app();

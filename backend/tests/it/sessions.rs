@@ -33,10 +33,10 @@ fn app() -> TestApp {
     })
 }
 
-type Body = BoxBody;
+pub(crate) type Body = BoxBody;
 
 /// Opens the kiosk stream as `client`; the status and, when 200, its body (else the problem).
-async fn open<S, B>(service: &S, client: &Client, query: &str) -> (StatusCode, Option<Body>, Value)
+pub(crate) async fn open<S, B>(service: &S, client: &Client, query: &str) -> (StatusCode, Option<Body>, Value)
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody + 'static,
@@ -61,7 +61,7 @@ async fn next(body: &mut Body) -> Option<String> {
 
 /// Reads until a chunk contains `needle`; returns all read. Fails when the stream ends first
 /// or nothing comes within the ceiling.
-async fn read_until(body: &mut Body, needle: &str) -> String {
+pub(crate) async fn read_until(body: &mut Body, needle: &str) -> String {
     let mut read = String::new();
     actix_web::rt::time::timeout(CEILING, async {
         while let Some(chunk) = next(body).await {

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import { listDevices, startCardEnrolment, type Device } from '../api/devices';
+import { getSecureCards, listDevices, startCardEnrolment, type Device } from '../api/devices';
 import { handleAuthError } from '../auth';
 import { parseUtc } from '../format';
 import { useI18n } from '../i18n';
@@ -45,6 +45,9 @@ const CARD_WORDING: ProblemWording = {
 export function CardEnrolmentPanel({ participantId, name, onClose }: { participantId: string; name: string; onClose: () => void }) {
   const { t } = useI18n();
   const devices = useKeyedLoad('devices-for-cards', listDevices);
+  // Secure cards on: a blank NTAG 424 DNA is set up by the device's agent (docs/agent.md).
+  const secure = useKeyedLoad('secure-cards', getSecureCards);
+  const secureOn = secure.state === 'ok' && secure.value.enabled;
   const [deviceId, setDeviceId] = useState('');
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message | null>(null);
@@ -164,6 +167,11 @@ export function CardEnrolmentPanel({ participantId, name, onClose }: { participa
           <strong className="card-countdown" data-testid="card-countdown" aria-label={t('cards.countdownLabel')}>
             {countdown(left)}
           </strong>
+        </p>
+      ) : null}
+      {pending && !outcome && secureOn ? (
+        <p className="small" data-testid="card-secure-hint">
+          {t('cards.secureHint', { device: pending.deviceName })} <code>anwesend-agent card provision</code> {t('cards.secureHintAfter')}
         </p>
       ) : null}
       {pending && outcome ? (

@@ -148,6 +148,13 @@ function describe(t: I18n['t'], tap: KioskTap): Shown {
       return { ...base, tone: 'refusal', headline: t('kiosk.cardInUse'), detail: t('kiosk.askStaff') };
     case 'restricted':
       return { ...base, tone: 'refusal', headline: t('kiosk.restricted'), detail: t('kiosk.askStaff') };
+    // Secure cards (NTAG 424 DNA): the tap did not count; staff see why (no name: a copy may have tapped).
+    case 'secure_card_replayed':
+      return { ...base, tone: 'refusal', headline: t('kiosk.secureReplayed'), detail: t('kiosk.secureReplayedHint') };
+    case 'secure_card_required':
+      return { ...base, tone: 'refusal', headline: t('kiosk.secureRequired'), detail: t('kiosk.secureRequiredHint') };
+    case 'secure_card_invalid':
+      return { ...base, tone: 'refusal', headline: t('kiosk.secureInvalid'), detail: t('kiosk.secureInvalidHint') };
     default:
       return { ...base, tone: 'info', headline: t('kiosk.tapped'), detail: name };
   }

@@ -54,6 +54,8 @@ export const participants = {
   'cards.restart': 'Neu starten',
   'cards.close': 'Schließen',
   'cards.pending': 'Bitte die Karte innerhalb von 2 Minuten auf „{device}“ legen.',
+  'cards.secureHint': 'Eine neue sichere Karte (NTAG 424 DNA)? Auf dem Rechner von „{device}“ den Agenten anhalten und ausführen:',
+  'cards.secureHintAfter': '– dann die leere Karte auflegen: Sie wird mit den Schlüsseln dieses Mandanten eingerichtet und gleich dieser Person zugeordnet.',
   'cards.countdownLabel': 'Verbleibende Zeit',
   'cards.bound': 'Die Karte gehört jetzt {name} (aufgelegt an „{device}“).',
   'cards.expired': 'Die Zeit ist abgelaufen: An „{device}“ wurde keine Karte zugeordnet. Bitte neu starten.',

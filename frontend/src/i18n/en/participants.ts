@@ -57,6 +57,8 @@ export const participants: Translation<typeof de> = {
   'cards.restart': 'Start again',
   'cards.close': 'Close',
   'cards.pending': 'Please tap the card on "{device}" within 2 minutes.',
+  'cards.secureHint': 'A new secure card (NTAG 424 DNA)? On the computer of "{device}", stop the agent and run',
+  'cards.secureHintAfter': '– then put the blank card on the reader: it is set up with this tenant\'s keys and assigned to this person at once.',
   'cards.countdownLabel': 'Time left',
   'cards.bound': 'The card now belongs to {name} (tapped on "{device}").',
   'cards.expired': 'Time is up: no card was assigned on "{device}". Please start again.',
