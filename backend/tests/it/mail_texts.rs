@@ -119,6 +119,41 @@ async fn acc_2_mail_texts_are_edited_previewed_and_reset_keep_their_link_and_rea
     assert!(mail.contains("/#/p/verein-a/login?token=") && mail.contains("(10 Minuten)"), "{mail}");
     assert!(mail.contains("Subject: =?utf-8?") || mail.contains("Subject: Ihr Zugang zu"), "{mail}");
 
+    // The invitation and the staff password reset (the account's tenant: verein-a) too.
+    for (kind, body) in [
+        ("invitation", "Willkommen bei {{tenant}} als {{role}}: {{link}} (bis {{expires}})"),
+        ("password_reset", "Neues Passwort für {{tenant}}: {{link}}"),
+    ] {
+        let (status, _, answer) = call(
+            &service,
+            staff.request("PUT", &format!("/api/v1/tenant/mail-templates/{kind}/de")).set_json(text("Hallo von {{tenant}}", body)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {}", String::from_utf8_lossy(&answer));
+    }
+    let (status, _, _) = call(
+        &service,
+        staff
+            .request("POST", "/api/v1/invitations")
+            .set_json(json!({ "email": "neu@verein-a.example", "role": "organiser", "language": "de" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, _) = call(
+        &service,
+        public("POST", "/api/v1/auth/password-reset", "10.8.0.4")
+            .set_json(json!({ "email": "leitung@verein-a.example", "language": "de" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let all = deliver_until(&app, &sink, |all| {
+        all.iter().any(|m| is_to(m, "neu@verein-a.example")) && all.iter().any(|m| is_to(m, "leitung@verein-a.example"))
+    });
+    let invitation = all.iter().find(|m| is_to(m, "neu@verein-a.example")).expect("invitation");
+    assert!(invitation.contains("als Organisator:in: http") && invitation.contains("/#/invitation?token="), "{invitation}");
+    let reset_mail = all.iter().find(|m| is_to(m, "leitung@verein-a.example")).expect("reset");
+    assert!(reset_mail.contains("Neues Passwort f") && reset_mail.contains("/#/reset-password?token="), "{reset_mail}");
+
     // Reset: the default again, audited; a reset of a default text changes nothing.
     let (status, _, reset) = call(&service, staff.request("POST", "/api/v1/tenant/mail-templates/booking_confirmed/de/reset")).await;
     assert_eq!((status, json_of(&reset)["customised"].as_bool()), (StatusCode::OK, Some(false)));
@@ -128,5 +163,5 @@ async fn acc_2_mail_texts_are_edited_previewed_and_reset_keep_their_link_and_rea
     let (status, _, _) = call(&service, staff.request("POST", "/api/v1/tenant/mail-templates/booking_confirmed/en/reset")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(app.db.audit_text().len(), audited);
-    assert_eq!(templates_stored(&app.db), 1, "the sign-in text stays");
+    assert_eq!(templates_stored(&app.db), 3, "the sign-in, invitation and reset texts stay");
 }

@@ -89,7 +89,7 @@ function MailTextsContent() {
           </div>
         </div>
       </section>
-      {current ? <Editor key={`${kind}-${language}-${current.updated_at ?? 'default'}`} template={current} onSaved={replace} /> : null}
+      {current ? <Editor key={`${kind}-${language}`} template={current} onSaved={replace} /> : null}
     </>
   );
 }
