@@ -8,7 +8,6 @@ import {
   toBase64,
   type ImportMapping,
   type ImportPreview,
-  type ImportResult,
 } from '../api/tools';
 import { can, handleAuthError, type Account } from '../auth';
 import { LoadStatus } from '../components/LoadStatus';
@@ -62,7 +61,6 @@ function ImportContent() {
   const [mails, setMails] = useState(false);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message | null>(null);
-  const [result, setResult] = useState<ImportResult | null>(null);
 
   if (events.state !== 'ok') {
     return <LoadStatus load={events} testId="import-status" loading="import.loading" forbidden="import.forbidden" error="import.error" />;
@@ -79,7 +77,6 @@ function ImportContent() {
 
   const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
     setPreview(null);
-    setResult(null);
     setMapping(null);
     setMessage(null);
     const chosen = e.target.files?.[0];
@@ -96,7 +93,6 @@ function ImportContent() {
     if (!eventId || !file || busy) return;
     setBusy(true);
     setMessage(null);
-    setResult(null);
     try {
       const answer = await previewImport(eventId, { file_base64: file, mapping: withMapping });
       setPreview(answer);
@@ -114,7 +110,6 @@ function ImportContent() {
     setMessage(null);
     try {
       const answer = await runImport(eventId, { file_base64: file, mapping, skip_invalid: skip, send_mails: mails });
-      setResult(answer);
       setPreview(null);
       setMessage({ kind: 'ok', text: t('import.done', { imported: answer.imported, confirmed: answer.confirmed, waiting: answer.waiting, skipped: answer.skipped }) });
     } catch (err) {
@@ -143,8 +138,7 @@ function ImportContent() {
               onChange={(e) => {
                 setEventId(e.target.value);
                 setPreview(null);
-                setResult(null);
-              }}
+                          }}
               data-testid="import-event"
             >
               <option value="">{t('import.event.choose')}</option>
@@ -168,7 +162,6 @@ function ImportContent() {
         </div>
       </section>
       <MessageLine message={message} testId="import-message" />
-      {result ? <p className="muted" data-testid="import-result" data-imported={result.imported} /> : null}
       {preview ? (
         <>
           <section className="card" aria-labelledby="import-mapping-title">
