@@ -39,10 +39,12 @@ const PortalPage = lazy(() => import('./pages/PortalPage').then((m) => ({ defaul
 const ProcessingRecordPage = lazy(() => import('./pages/ProcessingRecordPage').then((m) => ({ default: m.ProcessingRecordPage })));
 const RequestsPage = lazy(() => import('./pages/RequestsPage').then((m) => ({ default: m.RequestsPage })));
 const SsoPage = lazy(() => import('./pages/SsoPage').then((m) => ({ default: m.SsoPage })));
+const ImportPage = lazy(() => import('./pages/ImportPage').then((m) => ({ default: m.ImportPage })));
+const MailTextsPage = lazy(() => import('./pages/MailTextsPage').then((m) => ({ default: m.MailTextsPage })));
 const RetentionPage = lazy(() => import('./pages/RetentionPage').then((m) => ({ default: m.RetentionPage })));
 
 /** Pages with wide tables get a wider layout. */
-const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/members', '/events', '/devices']);
+const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/members', '/events', '/devices', '/import']);
 const WIDE_PATTERNS = [/^\/events\/[^/]+$/, /^\/sessions\/[^/]+\/attendance(\/print)?$/, /^\/participants\/[^/]+\/attendance$/];
 
 function isWide(path: string): boolean {
@@ -116,6 +118,10 @@ function routeFor(path: string): ReactNode {
       return <RequestsPage />;
     case '/retention':
       return <RetentionPage />;
+    case '/import':
+      return <ImportPage />;
+    case '/mail-texts':
+      return <MailTextsPage />;
     case '/sso':
       return <SsoPage />;
     case '/processing-record':

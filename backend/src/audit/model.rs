@@ -83,6 +83,8 @@ actions! {
     BookingPromoted => "booking.promoted",
     BookingMoved => "booking.moved",
     BookingsExported => "booking.exported",
+    BookingsImported => "booking.imported",
+    MailTemplateChanged => "tenant.mail_template_changed",
     MagicLinkRequested => "participant.magic_link_requested",
     ParticipantSignedIn => "participant.signed_in",
     ParticipantSignInFailed => "participant.sign_in_failed",

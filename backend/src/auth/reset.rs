@@ -78,7 +78,17 @@ pub fn send_link(state: &AppState, origin: &Origin, job: &ResetJob) -> Result<()
     };
     // The token travels in the fragment, which browsers never send to a server.
     let link = format!("{}/#/reset-password?token={token}", state.config.public_url.trim_end_matches('/'));
-    let message = templates::password_reset(job.lang, &job.email, &link, LINK_MINUTES);
+    // The text of the tenant whose chain records the request, if it wrote one (issue 23).
+    let custom = match &chain {
+        Some(scope) => state.db.tenant_read(scope, |tx| {
+            let tenant = crate::tenants::store::find(tx, scope.tenant_id())?.map(|t| t.name).unwrap_or_default();
+            let minutes = LINK_MINUTES.to_string();
+            let values = [("tenant", tenant.as_str()), ("link", link.as_str()), ("minutes", minutes.as_str())];
+            crate::notify::texts::custom(tx, crate::notify::texts::MailKind::PasswordReset, job.lang, &job.email, &values)
+        })?,
+        None => None,
+    };
+    let message = custom.unwrap_or_else(|| templates::password_reset(job.lang, &job.email, &link, LINK_MINUTES));
     state.db.platform_tx(|tx| {
         store::replace_password_reset(tx, &row)?;
         crate::notify::enqueue(tx, &keys, None, "password_reset", &message, now)?;

@@ -4,6 +4,7 @@
 use actix_web::http::header;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 
+use super::import::{self, ImportPreview, ImportRequest, ImportResult};
 use super::model::{
     BookingConfirmed, BookingRequested, BookingSettings, BookingSettingsChange, BookingView, ConfirmBooking, MoveBooking, NewBooking,
     ParticipantHit, SearchQuery,
@@ -160,4 +161,58 @@ pub async fn set_settings(
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(staff(state, p, Permission::BookingSettingsWrite, move |s, p, scope| service::set_settings(s, p, scope, &body)).await?))
+}
+
+/// Checks a CSV file for import into the event: the columns, the mapping used, each row
+/// with its errors and what it would become. Writes nothing.
+#[utoipa::path(post, path = "/api/v1/events/{id}/import/preview", operation_id = "event_import_preview", tag = "events", params(("id" = String, Path)), request_body = ImportRequest, responses(
+    (status = 200, body = ImportPreview),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Unprocessable,
+))]
+pub async fn import_preview(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<ImportRequest>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::EventsWrite, move |s, p, scope| import::preview(s, p, scope, &id, &body)).await?))
+}
+
+/// Imports a CSV file's rows as bookings (confirmed while seats are free, then the
+/// waiting list). A row with an error stops the whole import unless `skip_invalid`;
+/// mails only with `send_mails`. Audited with counts only.
+#[utoipa::path(post, path = "/api/v1/events/{id}/import", operation_id = "event_import", tag = "events", params(("id" = String, Path)), request_body = ImportRequest, responses(
+    (status = 200, body = ImportResult),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
+    problems::Unprocessable,
+))]
+pub async fn import_run(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<ImportRequest>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::EventsWrite, move |s, p, scope| import::import(s, p, scope, &id, &body)).await?))
+}
+
+/// The import's routes, with a body limit that takes the file (TOM PRIV-5).
+pub fn import_routes(cfg: &mut web::ServiceConfig) {
+    // Another method on these paths: 405 with `Allow`, as problem+json, like every route.
+    cfg.service(
+        web::resource("/{id}/import/preview")
+            .app_data(crate::http::json_config(import::MAX_BODY_BYTES))
+            .route(web::post().to(import_preview))
+            .default_service(web::to(crate::http::routes::fallback)),
+    )
+    .service(
+        web::resource("/{id}/import")
+            .app_data(crate::http::json_config(import::MAX_BODY_BYTES))
+            .route(web::post().to(import_run))
+            .default_service(web::to(crate::http::routes::fallback)),
+    );
 }

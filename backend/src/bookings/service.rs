@@ -100,16 +100,18 @@ fn dates(tx: &mut TenantTx<'_>, event_id: &str) -> Result<String, AppError> {
 }
 
 /// What a booking mail needs besides the booking: the tenant, its keys and the portal.
-struct Mailer<'a> {
+pub(super) struct Mailer<'a> {
     state: &'a AppState,
-    keys: TenantKeys,
+    pub(super) keys: TenantKeys,
     tenant: Tenant,
+    /// Sends nothing (a CSV import without mails).
+    pub(super) quiet: bool,
 }
 
 impl<'a> Mailer<'a> {
     /// The tenant of `scope` with its unwrapped keys, read in `tx`.
-    fn load(state: &'a AppState, tx: &mut TenantTx<'_>, scope: &TenantScope) -> Result<Self, AppError> {
-        Ok(Self { tenant: tenant_of(tx, scope)?, keys: keys(tx, &state.master)?, state })
+    pub(super) fn load(state: &'a AppState, tx: &mut TenantTx<'_>, scope: &TenantScope) -> Result<Self, AppError> {
+        Ok(Self { tenant: tenant_of(tx, scope)?, keys: keys(tx, &state.master)?, state, quiet: false })
     }
 
     /// Queues the mail about a booking in `tx`; returns the mail id. None for a
@@ -122,7 +124,7 @@ impl<'a> Mailer<'a> {
         news: BookingNews,
         now: NaiveDateTime,
     ) -> Result<Option<String>, AppError> {
-        if participant.restricted_at.is_some() || participant.erased_at.is_some() {
+        if self.quiet || participant.restricted_at.is_some() || participant.erased_at.is_some() {
             return Ok(None);
         }
         let who = person(&self.keys, participant)?;
@@ -142,7 +144,17 @@ impl<'a> Mailer<'a> {
         now: NaiveDateTime,
     ) -> Result<String, AppError> {
         let dates = dates(tx, &event.id)?;
-        let message = templates::booking(lang, news, to, &self.tenant.name, &event.title, &dates, &portal_link(self.state, &self.tenant));
+        let portal = portal_link(self.state, &self.tenant);
+        // The tenant's own text of this mail, if it wrote one (issue 23).
+        let custom = match crate::notify::texts::MailKind::of_news(news) {
+            Some(kind) => {
+                let values =
+                    [("tenant", self.tenant.name.as_str()), ("event", event.title.as_str()), ("dates", &dates), ("portal_link", &portal)];
+                crate::notify::texts::custom(tx, kind, lang, to, &values)?
+            }
+            None => None,
+        };
+        let message = custom.unwrap_or_else(|| templates::booking(lang, news, to, &self.tenant.name, &event.title, &dates, &portal));
         notify::enqueue(tx, &self.keys, Some(&self.tenant.id), news.purpose(), &message, now)
     }
 }
@@ -169,7 +181,7 @@ fn checked_request(input: &NewBooking) -> Result<HeldRequest, AppError> {
 }
 
 /// The tenant's confirmation step; no row: on, links valid 24 hours.
-fn settings_row(tx: &mut TenantTx<'_>) -> Result<(bool, i32), AppError> {
+pub(super) fn settings_row(tx: &mut TenantTx<'_>) -> Result<(bool, i32), AppError> {
     Ok(store::settings(tx)?.map_or((true, LINK_HOURS_DEFAULT), |r| (r.confirm_open_events, r.link_hours)))
 }
 
@@ -246,7 +258,7 @@ pub fn book(
             mailer.tell_to(tx, &event, &request.email, lang, BookingNews::Full, now)?;
             "full"
         } else if known.is_none() && !confirm_open_events && event.company_id.is_none() {
-            place(tx, &mailer, origin, &event, &request, consent_text(&mailer.tenant, lang), now)?;
+            place(tx, &mailer, Actor::Visitor(origin), &event, &request, consent_text(&mailer.tenant, lang), now)?;
             "booked"
         } else {
             let (token, token_hash) = crate::portal::service::new_link_token();
@@ -303,7 +315,7 @@ pub fn confirm(state: &AppState, origin: &Origin, scope: &TenantScope, token: &s
         let mailer = Mailer::load(state, tx, scope)?;
         let json = mailer.keys.decrypt("booking_holds", "request", &hold.id, &hold.request_ciphertext)?;
         let request: HeldRequest = serde_json::from_str(&json).map_err(|e| AppError::Internal(e.to_string()))?;
-        place(tx, &mailer, origin, &event, &request, hold.consent_text.clone(), now).map(|p| Some((p, event)))
+        place(tx, &mailer, Actor::Visitor(origin), &event, &request, hold.consent_text.clone(), now).map(|p| Some((p, event)))
     })?;
     state.mail_wakeup.wake();
     match placed {
@@ -316,19 +328,35 @@ pub fn confirm(state: &AppState, origin: &Origin, scope: &TenantScope, token: &s
 }
 
 /// What became of a request that was placed.
-enum Placed {
+pub(super) enum Placed {
     Booked(String, BookingStatus),
     Refused(ProblemCode, &'static str),
+}
+
+/// Who places a booking: a visitor of the public page, or staff importing a list.
+#[derive(Clone, Copy)]
+pub(super) enum Actor<'a> {
+    Visitor(&'a Origin),
+    Staff(&'a AuditContext),
+}
+
+impl Actor<'_> {
+    fn via(self) -> &'static str {
+        match self {
+            Self::Visitor(_) => "booking",
+            Self::Staff(_) => "import",
+        }
+    }
 }
 
 /// Books a request whose address is proven (or, with the step off, new): a known
 /// person's row is used as it is, never changed; a new one is made from the request.
 /// A seat if one is free at `now`, else the waiting list, else nothing. Runs in the
 /// caller's transaction, which holds the event's row lock; mails the outcome.
-fn place(
+pub(super) fn place(
     tx: &mut TenantTx<'_>,
     mailer: &Mailer<'_>,
-    origin: &Origin,
+    actor: Actor<'_>,
     event: &EventRow,
     request: &HeldRequest,
     consent: String,
@@ -339,12 +367,16 @@ fn place(
     let email_index = keys.blind_index("participants", "email", &request.email);
     let known = store::participant_by_email(tx, &email_index)?;
     if known.as_ref().is_some_and(|p| p.restricted_at.is_some()) {
-        mailer.tell_to(tx, event, &request.email, lang, BookingNews::NotPossible, now)?;
+        if !mailer.quiet {
+            mailer.tell_to(tx, event, &request.email, lang, BookingNews::NotPossible, now)?;
+        }
         return Ok(Placed::Refused(ProblemCode::Restricted, "bookings with this address are not possible at the moment"));
     }
     if let Some(p) = &known {
         if store::active(tx, &event.id, &p.id)? {
-            mailer.tell_to(tx, event, &request.email, lang, BookingNews::AlreadyBooked, now)?;
+            if !mailer.quiet {
+                mailer.tell_to(tx, event, &request.email, lang, BookingNews::AlreadyBooked, now)?;
+            }
             return Ok(Placed::Refused(ProblemCode::AlreadyBooked, "this address already holds a booking for this event"));
         }
     }
@@ -353,7 +385,9 @@ fn place(
     } else if event.waiting_list {
         BookingStatus::Waiting
     } else {
-        mailer.tell_to(tx, event, &request.email, lang, BookingNews::Full, now)?;
+        if !mailer.quiet {
+            mailer.tell_to(tx, event, &request.email, lang, BookingNews::Full, now)?;
+        }
         return Ok(Placed::Refused(ProblemCode::EventFull, "all seats are taken and there is no waiting list"));
     };
     let is_new = known.is_none();
@@ -389,7 +423,10 @@ fn place(
             row
         }
     };
-    let ctx = crate::portal::service::visitor(origin, Some(&participant.id));
+    let ctx = match actor {
+        Actor::Visitor(origin) => crate::portal::service::visitor(origin, Some(&participant.id)),
+        Actor::Staff(ctx) => ctx.clone(),
+    };
     let id = Uuid::now_v7().to_string();
     // The answers belong to this booking; the person's stored data stays as it is.
     let answers = Answers { phone: request.phone.clone(), note: request.note.clone() };
@@ -422,7 +459,7 @@ fn place(
             &ctx,
             Event::new(Action::ParticipantCreated, "participant", Some(&participant.id))
                 .subject(&participant.id, None)
-                .detail("via", "booking"),
+                .detail("via", actor.via()),
         )?;
     }
     audit::record(

@@ -562,6 +562,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    mail_templates (tenant_id, kind, language) {
+        tenant_id -> Text,
+        kind -> Text,
+        language -> Text,
+        subject -> Text,
+        body -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sso_providers (tenant_id, id) {
         tenant_id -> Text,
         id -> Text,
@@ -670,6 +681,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     retention_settings,
     booking_holds,
     booking_settings,
+    mail_templates,
     sso_providers,
     sso_identities,
     sso_logins,

@@ -118,6 +118,10 @@ pub fn build_app(
                         .service(tenant::set)
                         .service(bookings::settings)
                         .service(bookings::set_settings)
+                        .service(crate::notify::routes::list)
+                        .service(crate::notify::routes::set)
+                        .service(crate::notify::routes::reset)
+                        .service(crate::notify::routes::preview)
                         .service(crate::secure_cards::routes::settings)
                         .service(crate::secure_cards::routes::set_settings)
                         .service(offboarding::tenant_status)
@@ -137,6 +141,7 @@ pub fn build_app(
                         .service(events::create)
                         .service(bookings::csv)
                         .service(bookings::list)
+                        .configure(bookings::import_routes)
                         .service(events::publish)
                         .service(events::get)
                         .service(events::update),

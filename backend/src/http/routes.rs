@@ -109,6 +109,8 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::events::routes::publish, crate::events::routes::public_get, crate::home::routes::get,
         crate::bookings::routes::book, crate::bookings::routes::confirm, crate::bookings::routes::list, crate::bookings::routes::csv, crate::bookings::routes::cancel,
         crate::bookings::routes::move_booking, crate::bookings::routes::search, crate::bookings::routes::settings, crate::bookings::routes::set_settings,
+        crate::bookings::routes::import_preview, crate::bookings::routes::import_run,
+        crate::notify::routes::list, crate::notify::routes::set, crate::notify::routes::reset, crate::notify::routes::preview,
         crate::portal::routes::request_link, crate::portal::routes::redeem, crate::portal::routes::me, crate::portal::routes::bookings,
         crate::portal::routes::cancel, crate::portal::routes::export, crate::portal::routes::create_request, crate::portal::routes::requests,
         crate::portal::routes::unsubscribe, crate::portal::routes::resubscribe, crate::portal::routes::logout,

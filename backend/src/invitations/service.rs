@@ -71,8 +71,13 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
     let id = Uuid::now_v7().to_string();
     let expires_at = now + Duration::days(i64::from(state.config.auth.invitation_days));
     let link = format!("{}/#/invitation?token={token}", state.config.public_url.trim_end_matches('/'));
-    let message =
-        templates::invitation(language, &email, &tenant.name, role.as_str(), &link, &expires_at.format("%Y-%m-%d %H:%M").to_string());
+    let expires = expires_at.format("%Y-%m-%d %H:%M").to_string();
+    let custom = state.db.tenant_read(scope, |tx| {
+        let role_name = templates::role_name(role.as_str(), language);
+        let values = [("tenant", tenant.name.as_str()), ("role", role_name), ("link", link.as_str()), ("expires", expires.as_str())];
+        crate::notify::texts::custom(tx, crate::notify::texts::MailKind::Invitation, language, &email, &values)
+    })?;
+    let message = custom.unwrap_or_else(|| templates::invitation(language, &email, &tenant.name, role.as_str(), &link, &expires));
     let mut invitation = Invitation {
         tenant_id: scope.tenant_id().to_owned(),
         email_ciphertext: keys.encrypt("invitations", "email", &id, &email),

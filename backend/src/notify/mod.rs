@@ -3,9 +3,11 @@
 //! in development), retries with backoff and records the status.
 
 pub mod model;
+pub mod routes;
 pub mod service;
 pub mod store;
 pub mod templates;
+pub mod texts;
 mod transport;
 pub mod worker;
 

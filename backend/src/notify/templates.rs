@@ -25,7 +25,7 @@ impl Language {
     }
 }
 
-fn role_name(role: &str, lang: Language) -> &str {
+pub fn role_name(role: &str, lang: Language) -> &str {
     match (role, lang) {
         ("tenant_admin", Language::De) => "Administrator:in",
         ("tenant_admin", Language::En) => "administrator",

@@ -12,7 +12,7 @@ use crate::bookings::model::{BookingRow, ParticipantRow};
 use crate::companies::model::Company;
 use crate::db::schema::{
     attendance, audit_entries, booking_holds, bookings, card_enrolments, cards, companies, device_enrolments, device_nonces, device_taps,
-    devices, event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox, memberships,
+    devices, event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox, mail_templates, memberships,
     participant_sessions, participant_terms, participants, secure_card_settings, sessions, subject_requests, tenant_keys,
     tenant_offboardings, tenants,
 };
@@ -114,6 +114,7 @@ pub fn delete_tenant_data(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryRes
     delete!("staff_memberships", memberships);
     delete!("companies", companies);
     delete!("locations", locations);
+    delete!("mail_texts", mail_templates);
     let ended = diesel::update(sessions::table.filter(sessions::active_tenant_id.eq(t)).filter(sessions::ended_at.is_null()))
         .set((sessions::ended_at.eq(now), sessions::end_reason.eq("tenant_offboarded")))
         .execute(conn)?;

@@ -103,7 +103,10 @@ pub fn send_link(state: &AppState, origin: &Origin, tenant: &Tenant, scope: &Ten
         };
         store::insert_link(tx, &link)?;
         let url = format!("{}/#/p/{}/login?token={token}", state.config.public_url.trim_end_matches('/'), tenant.slug);
-        let message = templates::magic_link(lang, email, &tenant.name, &url, LINK_MINUTES);
+        let minutes = LINK_MINUTES.to_string();
+        let values = [("tenant", tenant.name.as_str()), ("link", url.as_str()), ("minutes", minutes.as_str())];
+        let message = crate::notify::texts::custom(tx, crate::notify::texts::MailKind::SignInLink, lang, email, &values)?
+            .unwrap_or_else(|| templates::magic_link(lang, email, &tenant.name, &url, LINK_MINUTES));
         notify::enqueue(tx, &keys, Some(scope.tenant_id()), "magic_link", &message, now)?;
         audit::record(
             tx,

@@ -12,12 +12,13 @@ import { problem } from './problem';
 import { organiser } from './organiser';
 import { shell } from './shell';
 import { sso } from './sso';
+import { tools } from './tools';
 
 // German (default) dictionary, one file per feature namespace in this
 // directory. Every user-visible string of the UI lives there and in ../en/;
 // each English file is typed against its German one (../types.ts), so a key
 // missing in either language is a compile error.
-export const de = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...organiser, ...sso, ...problem } as const;
+export const de = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...organiser, ...tools, ...sso, ...problem } as const;
 
 export type MessageKey = keyof typeof de;
 

@@ -13,7 +13,8 @@ import { problem } from './problem';
 import { organiser } from './organiser';
 import { shell } from './shell';
 import { sso } from './sso';
+import { tools } from './tools';
 
 // English dictionary, one file per namespace like ../de/ (each typed against
 // its German file). Typed as Messages: every namespace must be here.
-export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...organiser, ...sso, ...problem };
+export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...organiser, ...tools, ...sso, ...problem };
