@@ -115,6 +115,9 @@ diesel::table! {
         stage -> Text,
         sign_in_method -> Text,
         sign_in_provider -> Nullable<Text>,
+        sso_provider_id -> Nullable<Text>,
+        sso_sid_index -> Nullable<Binary>,
+        sso_subject_index -> Nullable<Binary>,
     }
 }
 
@@ -621,6 +624,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sso_logout_tokens (tenant_id, provider_id, jti_hash) {
+        tenant_id -> Text,
+        provider_id -> Text,
+        jti_hash -> Binary,
+        received_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     scheduled_jobs,
     tenants,
@@ -664,6 +677,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sso_providers,
     sso_identities,
     sso_logins,
+    sso_logout_tokens,
     secure_card_settings,
     backup_runs
 );

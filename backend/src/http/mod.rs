@@ -193,7 +193,8 @@ pub fn build_app(
                         .service(sso::test)
                         .service(sso::link)
                         .service(sso::settings_get)
-                        .service(sso::settings_set),
+                        .service(sso::settings_set)
+                        .service(sso::backchannel_logout),
                 )
                 .service(
                     api_scope("/portal")

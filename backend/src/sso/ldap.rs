@@ -135,7 +135,7 @@ fn authenticate(settings: &LdapSettings, service_password: &str, username: &str,
     let _ = own.unbind();
     let email = entry.attrs.get("mail").and_then(|v| v.first()).cloned();
     // The tenant's own directory: its addresses are as verified as its accounts.
-    Ok(Assertion { subject: subject(&entry), email_verified: email.is_some(), email, groups, mfa: false })
+    Ok(Assertion { subject: subject(&entry), email_verified: email.is_some(), email, groups, mfa: false, provider_session: None })
 }
 
 fn enabled_ldap(state: &AppState, scope: &TenantScope, provider_id: &str) -> Result<ProviderRow, AppError> {

@@ -4,7 +4,9 @@
 //! provider table, mapping, provisioning and rule are generic over the kind, so SAML adds
 //! a kind and its protocol module only.
 
+pub mod cache;
 pub mod ldap;
+pub mod logout;
 pub mod model;
 pub mod oidc;
 pub mod routes;

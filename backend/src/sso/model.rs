@@ -200,6 +200,10 @@ pub struct ProviderView {
     pub default_role: Option<String>,
     /// OIDC: the redirect URI to register at the provider.
     pub redirect_uri: Option<String>,
+    /// OIDC: where the provider sends the browser after its logout (register it).
+    pub post_logout_redirect_uri: Option<String>,
+    /// OIDC: where the provider posts logout tokens (back-channel logout; register it).
+    pub backchannel_logout_uri: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -278,4 +282,6 @@ pub struct Assertion {
     pub groups: Vec<String>,
     /// The provider says it checked a second factor (`amr`).
     pub mfa: bool,
+    /// OpenID Connect: the token's `sub` and `sid`, for logout from the provider.
+    pub provider_session: Option<(String, Option<String>)>,
 }

@@ -10,7 +10,7 @@ use super::model::{
     LdapSignIn, ProviderInput, ProviderKind, ProviderList, ProviderView, PublicProviders, SignInStart, SsoSettings, TestReport,
 };
 use super::oidc::CallbackQuery;
-use super::{ldap, oidc, service};
+use super::{ldap, logout, oidc, service};
 use crate::auth::model::Me;
 use crate::auth::policy::Permission;
 use crate::auth::principal::{session_cookie, RequestFacts};
@@ -257,4 +257,50 @@ pub async fn ldap_sign_in(
     })
     .await?;
     Ok(HttpResponse::Ok().cookie(session_cookie(&state, &token)).json(me))
+}
+
+/// OpenID Connect Back-Channel Logout: the provider POSTs `logout_token` (form-encoded)
+/// when a person signs out there. No session and no `Origin`: the signed token is the
+/// proof. Verified against the provider's keys (typ, issuer, audience, `iat`, `events`,
+/// `sid`/`sub`, no `nonce`, each `jti` once); the matching sessions end (TOM ACC-7).
+#[utoipa::path(post, path = "/api/v1/sso/oidc/{provider}/backchannel-logout", operation_id = "sso_backchannel_logout", tag = "sso",
+    params(("provider" = String, Path)),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`logout_token=<JWT>`"),
+    responses(
+        (status = 200, description = "Accepted; the matching sessions ended"),
+        problems::BadRequest,
+        problems::NotFound,
+        problems::UnsupportedMediaType,
+        problems::TooManyRequests,
+        problems::FailedDependency,
+    ))]
+#[post("/oidc/{provider}/backchannel-logout")]
+pub async fn backchannel_logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")));
+    if !form {
+        return Err(ApiError::new(ProblemCode::UnsupportedMediaType).detail("send logout_token form-encoded"));
+    }
+    let tokens: Vec<String> =
+        url::form_urlencoded::parse(&body).filter(|(k, _)| k == "logout_token").map(|(_, v)| v.into_owned()).collect();
+    let [token] = <[String; 1]>::try_from(tokens)
+        .map_err(|_| ApiError::new(ProblemCode::BadRequest).detail("exactly one logout_token is required"))?;
+    let facts = RequestFacts::of(&req)?;
+    let shared = state.clone().into_inner();
+    let provider = provider.into_inner();
+    web::block(move || -> Result<usize, ApiError> {
+        let origin = facts.origin(&shared)?;
+        shared.limits.admit_public(&origin.ip_key())?;
+        Ok(logout::backchannel(&shared, &origin, &provider, &token)?)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).finish())
 }

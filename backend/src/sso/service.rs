@@ -13,7 +13,7 @@ use crate::accounts::service::{new_passwordless_account, validate_email};
 use crate::accounts::store as accounts;
 use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
 use crate::auth::model::{Membership, Role};
-use crate::auth::service::{Origin, Principal, SignInMethod};
+use crate::auth::service::{Origin, Principal, ProviderSession, SignInMethod};
 use crate::auth::store as auth_store;
 use crate::crypto::normalize_email;
 use crate::db::{TenantScope, TenantTx};
@@ -67,6 +67,8 @@ fn view(state: &AppState, slug: &str, row: &ProviderRow) -> Result<ProviderView,
         jit_domains: stored_json(&row.jit_domains)?,
         default_role: row.default_role.clone(),
         redirect_uri: (kind == ProviderKind::Oidc).then(|| redirect_uri(state, slug)),
+        post_logout_redirect_uri: (kind == ProviderKind::Oidc).then(|| super::logout::post_logout_redirect_uri(state)),
+        backchannel_logout_uri: (kind == ProviderKind::Oidc).then(|| super::logout::backchannel_logout_uri(state, &row.id)),
     })
 }
 
@@ -445,8 +447,19 @@ pub fn complete(
     }
     let kind = ProviderKind::from_stored(&provider.kind)?;
     let provider_mfa = assertion.mfa && kind == ProviderKind::Oidc && oidc_settings(provider)?.accept_provider_mfa;
-    let method = SignInMethod { kind: kind.as_str().to_owned(), provider: Some(provider.name.clone()) };
+    let provider_session = assertion.provider_session.as_ref().map(|(sub, sid)| ProviderSession {
+        provider_id: provider.id.clone(),
+        sid_index: sid.as_deref().map(|sid| logout_index(state, &provider.id, "sid", sid)),
+        subject_index: logout_index(state, &provider.id, "sub", sub),
+    });
+    let method = SignInMethod { kind: kind.as_str().to_owned(), provider: Some(provider.name.clone()), provider_session };
     crate::auth::service::sign_in_by_provider(state, origin, &account_id, scope.tenant_id(), method, provider_mfa)
+}
+
+/// The keyed hash a session keeps of the provider's `sid` or `sub` (`field`), so that a
+/// back-channel logout token finds it; platform keys, as sessions are.
+pub fn logout_index(state: &AppState, provider_id: &str, field: &str, value: &str) -> Vec<u8> {
+    state.master.platform_keys().blind_index("sessions", field, &format!("{provider_id}\n{value}"))
 }
 
 fn new_identity(

@@ -221,6 +221,9 @@ fn row(op: &str) -> Option<Row> {
         "sso_public_list" => Row { id: Id::PublicEvent, ..r(None, None, &[200]) },
         "sso_start" => Row { id: Id::PublicEvent, ..r(None, None, &[404]) },
         "sso_callback" => Row { id: Id::PublicEvent, ..r(None, None, &[303]) },
+        // A provider's server calls it, form-encoded; without a body: 415 (the logout token
+        // is the only proof, checked in `sso::acc_7_backchannel_*`).
+        "sso_backchannel_logout" => r(None, None, &[415]),
         "sso_ldap_sign_in" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "username": "niemand", "password": "falsch" })), &[404]) },
         "participants_restriction" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), Some(json!({ "restricted": true })), &[404]) },
         "participants_export" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
