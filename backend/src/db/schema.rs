@@ -608,6 +608,7 @@ diesel::table! {
         link_account_id -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        invitation_id -> Nullable<Text>,
     }
 }
 

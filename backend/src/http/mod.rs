@@ -182,6 +182,7 @@ pub fn build_app(
                         .service(sso::public_list)
                         .service(sso::callback)
                         .service(sso::start)
+                        .service(sso::invitation_start)
                         .service(sso::ldap_sign_in),
                 )
                 .service(

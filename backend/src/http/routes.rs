@@ -124,7 +124,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::sso::routes::list, crate::sso::routes::create, crate::sso::routes::update, crate::sso::routes::delete, crate::sso::routes::test,
         crate::sso::routes::link, crate::sso::routes::settings_get, crate::sso::routes::settings_set,
         crate::sso::routes::public_list, crate::sso::routes::start, crate::sso::routes::callback, crate::sso::routes::ldap_sign_in,
-        crate::sso::routes::backchannel_logout,
+        crate::sso::routes::backchannel_logout, crate::sso::routes::invitation_start,
         crate::backups::routes::status,
     ),
     modifiers(&CommonAnswers),

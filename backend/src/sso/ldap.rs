@@ -170,7 +170,7 @@ pub fn sign_in(
     let settings = ldap_settings(&provider)?;
     let secret = service::secret(state, scope, &provider)?.unwrap_or_default();
     let assertion = authenticate(&settings, &secret, username.trim(), password).map_err(refuse)?;
-    service::complete(state, origin, scope, &provider, &assertion, None)
+    service::complete(state, origin, scope, &provider, &assertion, None, None)
 }
 
 /// "Verbindung testen": TLS handshake with the CA, the service bind, a search in the user base.

@@ -86,6 +86,8 @@ pub struct LoginRow {
     pub link_account_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    /// Set when an invited person signs in from the invitation link.
+    pub invitation_id: Option<String>,
 }
 
 /// OpenID Connect settings (no secret).
@@ -258,6 +260,15 @@ pub struct TestReport {
 #[derive(Serialize, ToSchema)]
 pub struct SignInStart {
     pub authorize_url: String,
+}
+
+/// An invited person begins the provider's flow from the invitation link.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationSignIn {
+    /// The invitation link's token.
+    #[schema(max_length = 128)]
+    pub token: String,
 }
 
 /// LDAP sign-in on the tenant's page.

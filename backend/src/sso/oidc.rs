@@ -279,6 +279,7 @@ pub fn start(
     provider_id: &str,
     redirect_uri: &str,
     link_account_id: Option<&str>,
+    invitation_id: Option<&str>,
 ) -> Result<(String, String), AppError> {
     let provider = enabled_oidc(state, scope, provider_id)?;
     let connected = Connected::open(state, scope, &provider, redirect_uri, origin.at)?;
@@ -304,6 +305,7 @@ pub fn start(
             browser_hash: sha256(&browser),
             nonce: nonce.secret().clone(),
             link_account_id: link_account_id.map(str::to_owned),
+            invitation_id: invitation_id.map(str::to_owned),
             created_at: now,
             expires_at: service::login_expiry(now),
         };
@@ -371,7 +373,7 @@ pub fn finish(
         keys.decrypt("sso_logins", "pkce_verifier", &login.id, &login.pkce_verifier_ciphertext)?
     };
     let assertion = verify(state, &mut connected, &provider, &login, code, verifier.to_string(), origin.at).map_err(refuse)?;
-    service::complete(state, origin, scope, &provider, &assertion, login.link_account_id.as_deref())
+    service::complete(state, origin, scope, &provider, &assertion, login.link_account_id.as_deref(), login.invitation_id.as_deref())
 }
 
 /// Exchanges the code and checks what comes back; the assertion or why not. A token signed

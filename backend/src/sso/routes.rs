@@ -7,7 +7,8 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::model::{
-    LdapSignIn, ProviderInput, ProviderKind, ProviderList, ProviderView, PublicProviders, SignInStart, SsoSettings, TestReport,
+    InvitationSignIn, LdapSignIn, ProviderInput, ProviderKind, ProviderList, ProviderView, PublicProviders, SignInStart, SsoSettings,
+    TestReport,
 };
 use super::oidc::CallbackQuery;
 use super::{ldap, logout, oidc, service};
@@ -160,7 +161,7 @@ pub async fn link(req: HttpRequest, state: web::Data<AppState>, p: Principal, id
             .ok_or(AppError::NotFound)?
             .slug;
         let origin = facts.origin(&shared)?;
-        Ok(oidc::start(&shared, &origin, &scope, &id, &service::redirect_uri(&shared, &slug), Some(&p.account_id))?)
+        Ok(oidc::start(&shared, &origin, &scope, &id, &service::redirect_uri(&shared, &slug), Some(&p.account_id), None)?)
     })
     .await??;
     Ok(HttpResponse::Ok().cookie(binding_cookie(&state, &browser)).json(SignInStart { authorize_url: url }))
@@ -187,7 +188,34 @@ pub async fn public_list(req: HttpRequest, state: web::Data<AppState>, tenant: w
 pub async fn start(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let (slug, provider) = path.into_inner();
     let (url, browser) = public_in_tenant(&req, &state, slug, move |state, origin, tenant, scope| {
-        oidc::start(state, origin, scope, &provider, &service::redirect_uri(state, &tenant.slug), None)
+        oidc::start(state, origin, scope, &provider, &service::redirect_uri(state, &tenant.slug), None, None)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().cookie(binding_cookie(&state, &browser)).json(SignInStart { authorize_url: url }))
+}
+
+/// An invited person accepts the invitation by signing in at an OpenID provider of the
+/// tenant: the provider's identity is linked to the account the invitation makes (once,
+/// when the flow completes). The invitation must be open and of this tenant.
+#[utoipa::path(post, path = "/api/v1/public/{tenant}/sso/{provider}/invitation", operation_id = "sso_invitation_start", tag = "sso", params(("tenant" = String, Path), ("provider" = String, Path)), request_body = InvitationSignIn, responses(
+    (status = 200, body = SignInStart),
+    problems::NotFound,
+    problems::Unprocessable,
+    problems::FailedDependency,
+))]
+#[post("/{tenant}/sso/{provider}/invitation")]
+pub async fn invitation_start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<InvitationSignIn>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, provider) = path.into_inner();
+    let token = body.into_inner().token;
+    let (url, browser) = public_in_tenant(&req, &state, slug, move |state, origin, tenant, scope| {
+        let now = crate::audit::chain::truncate_to_micros(origin.at.naive_utc());
+        let invitation_id = crate::invitations::service::open_in(state, scope, &token, now)?;
+        oidc::start(state, origin, scope, &provider, &service::redirect_uri(state, &tenant.slug), None, Some(&invitation_id))
     })
     .await?;
     Ok(HttpResponse::Ok().cookie(binding_cookie(&state, &browser)).json(SignInStart { authorize_url: url }))

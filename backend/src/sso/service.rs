@@ -425,6 +425,7 @@ pub fn complete(
     provider: &ProviderRow,
     assertion: &Assertion,
     link_account_id: Option<&str>,
+    invitation_id: Option<&str>,
 ) -> Result<(String, Principal), AppError> {
     let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
     let (account_id, has_role) = state.db.tenant_tx(scope, |tx| {
@@ -436,7 +437,10 @@ pub fn complete(
             }
             (Some(identity), _) => identity,
             (None, Some(link)) => link_identity(tx, origin, provider, index, link, now)?,
-            (None, None) => provision(state, tx, origin, provider, assertion, index, now)?,
+            (None, None) => match invitation_id {
+                Some(invitation) => from_invitation(state, tx, origin, provider, index, invitation, now)?,
+                None => provision(state, tx, origin, provider, assertion, index, now)?,
+            },
         };
         let ctx = context(origin, Some(&identity.account_id));
         let has_role = apply_mapping(state, tx, &ctx, provider, &identity, &assertion.groups, now)?;
@@ -500,6 +504,51 @@ fn link_identity(
     let identity = new_identity(tx, provider, index, account_id, now);
     store::insert_identity(tx, &identity)?;
     audit::record(tx, &context(origin, Some(account_id)), Event::new(Action::SsoIdentityLinked, "sso_provider", Some(&provider.id)))?;
+    Ok(identity)
+}
+
+/// An invited person completed the provider's flow from the invitation link: the
+/// invitation is accepted for a new account with the invited address and role, and the
+/// identity is linked to it. The link's possession proves the address, as when accepting
+/// with a password; an existing account with the address is never taken over this way.
+fn from_invitation(
+    state: &AppState,
+    tx: &mut TenantTx<'_>,
+    origin: &Origin,
+    provider: &ProviderRow,
+    index: Vec<u8>,
+    invitation_id: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<super::model::IdentityRow, AppError> {
+    use crate::invitations::store as invitations;
+    let invitation = invitations::find(tx, invitation_id)?.filter(|i| i.is_open(now)).ok_or_else(crate::invitations::service::invalid)?;
+    let keys = crate::tenants::service::keys(tx, &state.master)?;
+    let email = keys.decrypt("invitations", "email", &invitation.id, &invitation.email_ciphertext)?.to_string();
+    let platform = state.master.platform_keys();
+    if accounts::find_by_email_index(tx, &platform.blind_index("accounts", "email", &normalize_email(&email)))?.is_some() {
+        return Err(not_linked("an account with this email exists: accept the invitation with it, then link the provider"));
+    }
+    let account = new_passwordless_account(&state.master, &email, origin.at);
+    let assignment =
+        RoleAssignment { role: invitation.role.clone(), is_primary: false, company_id: invitation.company_id.clone(), course_id: None };
+    let scope = tx.scope().clone();
+    let limit = AdminLimit { scope: &scope, account_id: &account.id, accepting: Some(&invitation.id) };
+    check_admin_limit(state, tx, limit, std::slice::from_ref(&assignment), now)?;
+    accounts::insert(tx, &account)?;
+    let ctx = context(origin, Some(&account.id));
+    audit::record(tx, &ctx, Event::new(Action::AccountCreated, "account", Some(&account.id)).detail("via", "sso_invitation"))?;
+    if invitations::accept(tx, &invitation.id, &account.id, now)? == 0 {
+        return Err(crate::invitations::service::invalid());
+    }
+    grant(tx, &account.id, std::slice::from_ref(&assignment), now, None)?;
+    audit::record(tx, &ctx, Event::new(Action::InvitationAccepted, "invitation", Some(&invitation.id)).detail("via", "sso"))?;
+    let event = Event::new(Action::MembershipGranted, "account", Some(&account.id))
+        .detail("role", assignment.role.as_str())
+        .detail("invited_by", invitation.invited_by.as_str());
+    audit::record(tx, &ctx, event)?;
+    let identity = new_identity(tx, provider, index, &account.id, now);
+    store::insert_identity(tx, &identity)?;
+    audit::record(tx, &ctx, Event::new(Action::SsoIdentityLinked, "sso_provider", Some(&provider.id)))?;
     Ok(identity)
 }
 

@@ -224,6 +224,7 @@ fn row(op: &str) -> Option<Row> {
         // A provider's server calls it, form-encoded; without a body: 415 (the logout token
         // is the only proof, checked in `sso::acc_7_backchannel_*`).
         "sso_backchannel_logout" => r(None, None, &[415]),
+        "sso_invitation_start" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "token": "unbekannt" })), &[404]) },
         "sso_ldap_sign_in" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "username": "niemand", "password": "falsch" })), &[404]) },
         "participants_restriction" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), Some(json!({ "restricted": true })), &[404]) },
         "participants_export" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },

@@ -417,6 +417,28 @@ async fn acc_7_sso_only_blocks_local_passwords_except_the_break_glass_admin() {
     assert_eq!(status, StatusCode::OK, "the break-glass admin keeps the password");
     let (status, _, body) = call(&service, Client::new().request("GET", &format!("/api/v1/public/{SLUG}/sso"))).await;
     assert_eq!((status, json_of(&body)["sso_only"].as_bool()), (StatusCode::OK, Some(true)));
+
+    // The access review shows the break-glass admin as such, and no one else.
+    let break_glass = |body: &[u8]| -> Vec<(String, bool)> {
+        json_of(body)
+            .as_array()
+            .expect("members")
+            .iter()
+            .map(|m| (m["account_id"].as_str().expect("id").to_owned(), m["break_glass"].as_bool().expect("break_glass")))
+            .collect()
+    };
+    let (status, _, body) = call(&service, admin.request("GET", "/api/v1/members")).await;
+    assert_eq!(status, StatusCode::OK);
+    let marked: Vec<String> = break_glass(&body).into_iter().filter(|(_, b)| *b).map(|(id, _)| id).collect();
+    assert_eq!(marked, vec![admin_id.clone()]);
+    let (_, _, body) = call(
+        &service,
+        admin.request("PUT", "/api/v1/sso/settings").set_json(json!({ "sso_only": false, "break_glass_account_id": admin_id })),
+    )
+    .await;
+    assert_eq!(json_of(&body)["sso_only"], json!(false));
+    let (_, _, body) = call(&service, admin.request("GET", "/api/v1/members")).await;
+    assert!(break_glass(&body).iter().all(|(_, b)| !b), "no break-glass account while passwords work for everyone");
 }
 
 #[actix_rt::test]
@@ -969,4 +991,63 @@ async fn acc_7_backchannel_logout_refuses_tokens_that_break_a_rule_and_writes_no
     let (status, _, body) = call(&service, backchannel(&id, &signed)).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     assert_eq!(call(&service, session.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_rt::test]
+async fn acc_7_invited_person_signing_in_at_the_provider_is_linked_to_the_invitation() {
+    let sink = crate::common::MailSink::start();
+    let app = test_app_with(|c| {
+        sink.configure(c);
+        c.rate_limit.public_per_ip_per_minute = 10_000;
+    });
+    app.clock.advance(chrono::Utc::now() - app.clock.now());
+    app.tenant_with_admin(SLUG, "leitung@schule.example");
+    let service = app.service().await;
+    // Her address at the provider differs from the invited one: the link, not the email, links.
+    let op = OpenIdProvider::start(
+        &redirect_uri(&app),
+        &[OpUser { login: "carla", sub: "sub-carla", email: "carla.privat@elsewhere.example", groups: &[] }],
+    );
+    let admin = admin(&service).await;
+    let body = oidc_body(&op.issuer(), json!({ "provisioning": "off", "jit_domains": [], "default_role": null }));
+    let (_, provider) = add_provider(&service, &admin, &body).await;
+    let id = provider["id"].as_str().expect("id").to_owned();
+    let invite = json!({ "email": sensitive("carla@schule.example"), "role": "organiser" });
+    assert_eq!(call(&service, admin.request("POST", "/api/v1/invitations").set_json(invite)).await.0, StatusCode::CREATED);
+    anwesend::notify::deliver_due(&app.state).expect("deliver");
+    let mail = sink.message_to("carla@schule.example");
+    let start_at = mail.find("#/invitation?token=").expect("invitation link") + "#/invitation?token=".len();
+    let token: String = mail[start_at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    let token = sensitive(&token);
+
+    // Without the invitation the provider's identity is linked to nothing.
+    assert_eq!(oidc_sign_in(&service, &id, "carla").await.error(), Some("sso_not_linked"));
+
+    let begin = |token: &str| {
+        Client::new().request("POST", &format!("/api/v1/public/{SLUG}/sso/{id}/invitation")).set_json(json!({ "token": token }))
+    };
+    for bad in [json!({ "token": "unbekannt" }), json!({ "token": "" }), json!({ "token": "x".repeat(500) })] {
+        let req = Client::new().request("POST", &format!("/api/v1/public/{SLUG}/sso/{id}/invitation")).set_json(&bad);
+        let (status, _, body) = call(&service, req).await;
+        assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::NOT_FOUND, Some("invitation_invalid")), "{bad}");
+    }
+    let req =
+        Client::new().request("POST", &format!("/api/v1/public/{SLUG}/sso/{id}/invitation")).set_json(json!({ "token": token, "x": 1 }));
+    assert_eq!(call(&service, req).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(count(&app, "sso_logins"), 0, "bad input writes nothing");
+
+    let (status, headers, body) = call(&service, begin(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let binding = cookie_named(&headers, "anwesend_sso").expect("binding");
+    let back = ProviderBrowser::new().sign_in(json_of(&body)["authorize_url"].as_str().expect("url"), "carla").await;
+    let mut session = callback(&service, &back, Some(&binding)).await.session.expect("signed in from the invitation");
+    let me = me(&service, &mut session).await;
+    assert_eq!((me["email"].as_str(), roles(&me)), (Some("carla@schule.example"), vec!["organiser".to_owned()]));
+    assert!(app.db.audit_text().iter().any(|r| r.contains("invitation.accepted")), "the invitation is accepted");
+
+    // From now on the provider signs her in; the invitation works once.
+    assert!(oidc_sign_in(&service, &id, "carla").await.session.is_some());
+    let (status, _, body) = call(&service, begin(&token)).await;
+    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::NOT_FOUND, Some("invitation_invalid")));
+    sensitive("carla.privat@elsewhere.example");
 }

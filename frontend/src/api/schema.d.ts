@@ -1546,6 +1546,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/{tenant}/sso/{provider}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An invited person accepts the invitation by signing in at an OpenID provider of the
+         *     tenant: the provider's identity is linked to the account the invitation makes (once,
+         *     when the flow completes). The invitation must be open and of this tenant.
+         */
+        post: operations["sso_invitation_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/{tenant}/sso/{provider}/ldap": {
         parameters: {
             query?: never;
@@ -2461,6 +2482,16 @@ export interface components {
             email: string;
             role: components["schemas"]["Role"];
             tenant_name: string;
+            /**
+             * @description For the tenant's sign-in providers: an invited person may accept by signing in at
+             *     one (TOM ACC-7).
+             */
+            tenant_slug: string;
+        };
+        /** @description An invited person begins the provider's flow from the invitation link. */
+        InvitationSignIn: {
+            /** @description The invitation link's token. */
+            token: string;
         };
         InvitationView: {
             company_id?: string | null;
@@ -2554,6 +2585,11 @@ export interface components {
         /** @description A row of the access review (TOM AUTHZ-5). */
         Member: {
             account_id: string;
+            /**
+             * @description The tenant requires SSO and this primary admin keeps the local password: the
+             *     break-glass account (TOM ACC-7).
+             */
+            break_glass: boolean;
             disabled: boolean;
             /** @description No sign-in for `auth.dormant_after_days` days (or never, for that long). */
             dormant: boolean;
@@ -9697,6 +9733,104 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_invitation_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationSignIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInStart"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The identity provider or directory did not answer */
+            424: {
                 headers: {
                     [name: string]: unknown;
                 };

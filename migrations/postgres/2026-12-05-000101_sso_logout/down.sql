@@ -1,3 +1,4 @@
+ALTER TABLE sso_logins DROP COLUMN invitation_id;
 DROP FUNCTION sso_provider_by_id(TEXT);
 DROP TABLE sso_logout_tokens;
 DROP INDEX sessions_sso_subject;

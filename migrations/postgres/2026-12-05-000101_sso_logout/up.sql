@@ -31,3 +31,7 @@ CREATE FUNCTION sso_provider_by_id(p_id TEXT) RETURNS TABLE (found_tenant TEXT, 
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     SELECT tenant_id, id FROM sso_providers WHERE id = p_id
 $$;
+
+-- A sign-in begun from an invitation link: the invited person's identity at the provider
+-- is linked to the account the invitation makes (TOM ACC-7).
+ALTER TABLE sso_logins ADD COLUMN invitation_id TEXT;

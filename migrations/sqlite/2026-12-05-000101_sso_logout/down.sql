@@ -1,3 +1,4 @@
+ALTER TABLE sso_logins DROP COLUMN invitation_id;
 DROP TABLE sso_logout_tokens;
 DROP INDEX sessions_sso_subject;
 DROP INDEX sessions_sso_sid;

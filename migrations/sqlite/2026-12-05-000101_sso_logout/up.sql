@@ -19,3 +19,7 @@ CREATE TABLE sso_logout_tokens (
     PRIMARY KEY (tenant_id, provider_id, jti_hash),
     FOREIGN KEY (tenant_id, provider_id) REFERENCES sso_providers (tenant_id, id) ON DELETE CASCADE
 );
+
+-- A sign-in begun from an invitation link: the invited person's identity at the provider
+-- is linked to the account the invitation makes (TOM ACC-7).
+ALTER TABLE sso_logins ADD COLUMN invitation_id TEXT;
