@@ -26,6 +26,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Which tenant each known device belongs to (it never changes).
     pub device_tenants: Arc<crate::devices::signed::DeviceTenants>,
+    /// The OpenID providers' discovery documents and signing keys (TOM ACC-7).
+    pub sso_metadata: Arc<crate::sso::cache::MetadataCache>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             kiosk_listener: Default::default(),
             metrics: Default::default(),
             device_tenants: Default::default(),
+            sso_metadata: Default::default(),
         }
     }
 }

@@ -256,13 +256,19 @@ export async function switchTenant(tenantId: string): Promise<void> {
  * renders in between (and none remembers itself as `next`).
  */
 export async function signOut(): Promise<void> {
+  // A session begun at an OpenID provider with RP-initiated logout: the browser goes on
+  // to the provider to end its session too, and comes back to the start page (TOM ACC-7).
+  let providerLogout: string | null = null;
   try {
-    const { response } = await api.POST('/api/v1/auth/logout', {
+    const { data, response } = await api.POST('/api/v1/auth/logout', {
       signal: requestSignal(),
       cache: 'no-store',
     });
-    // 204; 401 means the session was already gone.
-    if (!response.ok && response.status !== 401) {
+    // 204, or 200 with the provider's URL; 401 means the session was already gone.
+    if (response.status === 200 && data && typeof data.provider_logout_url === 'string') {
+      const url = new URL(data.provider_logout_url);
+      if (url.protocol === 'https:' || url.protocol === 'http:') providerLogout = url.href;
+    } else if (!response.ok && response.status !== 401) {
       console.warn(`sign-out answered HTTP ${response.status}`);
     }
   } catch (err) {
@@ -271,6 +277,7 @@ export async function signOut(): Promise<void> {
     navigate('/login', { replace: true });
     clearClientState();
     forget();
+    if (providerLogout) window.location.assign(providerLogout);
   }
 }
 

@@ -4,8 +4,17 @@
 // users between sign-ins):
 //   client_id, client_secret, redirect_uris: the one confidential client (PKCE required)
 //   users: { login: { password, sub, email, email_verified, groups } }
+//   users: { login: { ..., amr } }: `amr` the ID token carries (e.g. ["pwd", "mfa"])
 //   tamper: optional, what the token endpoint does to the ID token it answers, for the
 //           attack tests: "aud", "iss", "expired", "nonce", "alg_none", "hs256_public_key"
+//   key_generation: a number; when it changes, the provider signs with a new key of a new
+//           `kid` and publishes only that one (key rotation)
+//   backchannel_logout_uri, post_logout_redirect_uris: the client's logout settings
+// Besides the provider's own endpoints: `POST /_test/sign` ({header, claims}) signs a token
+// with the current key; `GET /_test/counts` answers how often discovery and
+// the JWKS were fetched; `GET /_test/logout-tokens` the back-channel logout tokens the
+// provider sent (its `fetch` is overridden to keep them instead of POSTing to loopback,
+// which oidc-provider 9 refuses), for the test to deliver.
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import Provider from 'oidc-provider';
@@ -15,9 +24,15 @@ const configPath = process.argv[2];
 const config = () => JSON.parse(readFileSync(configPath, 'utf8'));
 const first = config();
 
-const { privateKey, publicKey } = await jose.generateKeyPair('RS256', { extractable: true });
-const signingKey = { ...(await jose.exportJWK(privateKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
-const publicPem = await jose.exportSPKI(publicKey);
+let signingKey;
+let publicPem;
+async function newKey(generation) {
+  const { privateKey, publicKey } = await jose.generateKeyPair('RS256', { extractable: true });
+  signingKey = { ...(await jose.exportJWK(privateKey)), kid: `test-key-${generation}`, alg: 'RS256', use: 'sig' };
+  publicPem = await jose.exportSPKI(publicKey);
+}
+const counts = { discovery: 0, jwks: 0 };
+const logoutTokens = [];
 
 const userBySub = (sub) => Object.values(config().users).find((u) => u.sub === sub);
 
@@ -28,16 +43,17 @@ const page = (uid, message = '') => `<!doctype html><html lang="en"><head><meta 
 <label>Password <input name="password" type="password" autocomplete="current-password"></label>
 <button type="submit">Sign in</button></form></body></html>`;
 
-const readForm = (req) =>
+const readText = (req) =>
   new Promise((resolve, reject) => {
     let body = '';
     req.on('data', (chunk) => {
       body += chunk;
       if (body.length > 10000) reject(new Error('too large'));
     });
-    req.on('end', () => resolve(new URLSearchParams(body)));
+    req.on('end', () => resolve(body));
     req.on('error', reject);
   });
+const readForm = async (req) => new URLSearchParams(await readText(req));
 
 async function tamper(idToken, mode) {
   const header = jose.decodeProtectedHeader(idToken);
@@ -68,36 +84,82 @@ async function tamper(idToken, mode) {
 const server = http.createServer();
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
-  const provider = new Provider(`http://127.0.0.1:${port}`, {
-    clients: [
-      {
-        client_id: first.client_id,
-        client_secret: first.client_secret,
-        redirect_uris: first.redirect_uris,
-        response_types: ['code'],
-        grant_types: ['authorization_code'],
-        token_endpoint_auth_method: 'client_secret_basic',
+  let provider;
+  let built;
+  let building = Promise.resolve();
+  // One rebuild at a time: requests wait for the provider of the current configuration.
+  const build = () => {
+    building = building.then(rebuild);
+    return building;
+  };
+  const rebuild = async () => {
+    const c = config();
+    const signature = JSON.stringify([c.key_generation ?? 1, c.backchannel_logout_uri ?? null, c.post_logout_redirect_uris ?? []]);
+    if (signature === built) return provider;
+    await newKey(c.key_generation ?? 1);
+    const client = {
+      client_id: first.client_id,
+      client_secret: first.client_secret,
+      redirect_uris: first.redirect_uris,
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
+    };
+    if (c.backchannel_logout_uri) {
+      client.backchannel_logout_uri = c.backchannel_logout_uri;
+      client.backchannel_logout_session_required = true;
+    }
+    provider = new Provider(`http://127.0.0.1:${port}`, {
+      clients: [client],
+      pkce: { required: () => true },
+      jwks: { keys: [signingKey] },
+      claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'], profile: ['groups'] },
+      findAccount: async (ctx, sub) => {
+        const user = userBySub(sub);
+        if (!user) return undefined;
+        return {
+          accountId: sub,
+          claims: async () => ({ sub, email: user.email, email_verified: user.email_verified, groups: user.groups }),
+        };
       },
-    ],
-    pkce: { required: () => true },
-    jwks: { keys: [signingKey] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['groups'] },
-    findAccount: async (ctx, sub) => {
-      const user = userBySub(sub);
-      if (!user) return undefined;
-      return {
-        accountId: sub,
-        claims: async () => ({ sub, email: user.email, email_verified: user.email_verified, groups: user.groups }),
-      };
-    },
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
-    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
-    cookies: { keys: ['anwesend-test-op-cookie-key'] },
-  });
+      features: {
+        devInteractions: { enabled: false },
+        rpInitiatedLogout: { enabled: true },
+        backchannelLogout: { enabled: true },
+      },
+      // Back-channel logout tokens are kept for the test, which delivers them itself.
+      fetch: async (url, options) => {
+        const body = new URLSearchParams(String(options.body ?? ''));
+        logoutTokens.push({ url: String(url), logout_token: body.get('logout_token') });
+        return new Response(null, { status: 200 });
+      },
+      interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+      cookies: { keys: ['anwesend-test-op-cookie-key'] },
+    });
+    built = signature;
+    return provider;
+  };
 
   server.on('request', async (req, res) => {
     try {
       const url = new URL(req.url, `http://127.0.0.1:${port}`);
+      const provider = await build();
+      if (url.pathname === '/_test/counts' || url.pathname === '/_test/logout-tokens') {
+        res.setHeader('content-type', 'application/json');
+        return res.end(JSON.stringify(url.pathname === '/_test/counts' ? counts : logoutTokens));
+      }
+      if (url.pathname === '/_test/sign' && req.method === 'POST') {
+        // Signs what the test asks with the provider's current key: logout tokens that
+        // break one rule each, signed as the real ones are.
+        const { header, claims } = JSON.parse(await readText(req));
+        const key = await jose.importJWK(signingKey, 'RS256');
+        const token = await new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: signingKey.kid, ...header }).sign(key);
+        res.setHeader('content-type', 'text/plain');
+        return res.end(token);
+      }
+      if (url.pathname === '/.well-known/openid-configuration') counts.discovery += 1;
+      if (url.pathname === '/jwks') counts.jwks += 1;
       const interaction = /^\/interaction\/([^/]+)$/.exec(url.pathname);
       if (interaction) {
         const details = await provider.interactionDetails(req, res);
@@ -114,7 +176,8 @@ server.listen(0, '127.0.0.1', () => {
         const grant = new provider.Grant({ accountId: user.sub, clientId: details.params.client_id });
         grant.addOIDCScope(details.params.scope);
         const grantId = await grant.save();
-        return provider.interactionFinished(req, res, { login: { accountId: user.sub }, consent: { grantId } }, { mergeWithLastSubmission: false });
+        const login = { accountId: user.sub, ...(user.amr ? { amr: user.amr } : {}) };
+        return provider.interactionFinished(req, res, { login, consent: { grantId } }, { mergeWithLastSubmission: false });
       }
       const mode = config().tamper;
       if (mode && req.method === 'POST' && url.pathname === '/token') {

@@ -125,6 +125,7 @@ actions! {
     SsoProviderDeleted => "sso.provider_deleted",
     SsoSettingsChanged => "sso.settings_changed",
     SsoIdentityLinked => "sso.identity_linked",
+    SsoBackchannelLogout => "sso.backchannel_logout",
     BackupCreated => "backup.created",
     BackupFailed => "backup.failed",
     BackupVerified => "backup.verified",

@@ -69,6 +69,11 @@ pub struct Session {
     pub sign_in_method: String,
     /// The provider's label for sessions begun at one.
     pub sign_in_provider: Option<String>,
+    /// OpenID Connect: the provider the session began at, and keyed hashes of its session
+    /// id (`sid`) and subject (`sub`) for back-channel logout (TOM ACC-7).
+    pub sso_provider_id: Option<String>,
+    pub sso_sid_index: Option<Vec<u8>>,
+    pub sso_subject_index: Option<Vec<u8>>,
 }
 
 /// How far a session has come through sign-in (TOM ACC-6).

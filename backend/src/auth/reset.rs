@@ -67,6 +67,24 @@ pub fn send_link(state: &AppState, origin: &Origin, job: &ResetJob) -> Result<()
         return state.db.platform_tx(|tx| audit::record(tx, &context(origin, None), event).map(|_| ()));
     };
     let chain = chain_of(state, &account.id)?;
+    if let Some(tenant) = sso_required(state, &account)? {
+        // The same answer was sent already; the account learns by mail why no link comes.
+        let link = format!("{}/#/login/{}", state.config.public_url.trim_end_matches('/'), tenant.slug);
+        let message = templates::password_reset_sso_required(job.lang, &job.email, &tenant.name, &link);
+        state.db.platform_tx(|tx| {
+            crate::notify::enqueue(tx, &keys, None, "password_reset_sso_required", &message, now)?;
+            if let Some(scope) = &chain {
+                tx.enter_tenant(scope)?;
+            }
+            let event = Event::new(Action::PasswordResetRequested, "account", Some(&account.id))
+                .outcome(Outcome::Denied)
+                .detail("reason", "sso_required");
+            audit::record(tx, &context(origin, Some(&account.id)), event)?;
+            Ok(())
+        })?;
+        state.mail_wakeup.wake();
+        return Ok(());
+    }
     let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
     let row = PasswordReset {
         id: Uuid::now_v7().to_string(),
@@ -110,6 +128,28 @@ fn chain_of(state: &AppState, account_id: &str) -> Result<Option<TenantScope>, A
     Ok(memberships.into_iter().find(|m| m.disabled_at.is_none()).map(|m| TenantScope::named_by_membership(m.tenant_id)))
 }
 
+/// The tenant that requires single sign-on of this account, where a local password opens
+/// none of its memberships (TOM ACC-7): every enabled membership is in a tenant with "Nur
+/// SSO" of which it is not the break-glass admin. `None`: the password is of use somewhere
+/// (and always for platform admins and accounts without a membership).
+fn sso_required(state: &AppState, account: &crate::accounts::model::Account) -> Result<Option<crate::tenants::model::Tenant>, AppError> {
+    if account.is_platform_admin {
+        return Ok(None);
+    }
+    let memberships = store::memberships_of(&mut *state.db.conn()?, &account.id)?;
+    let mut first = None;
+    for m in memberships.iter().filter(|m| m.disabled_at.is_none()) {
+        if crate::sso::service::password_allowed(state, &m.tenant_id, &account.id)? {
+            return Ok(None);
+        }
+        first.get_or_insert_with(|| m.tenant_id.clone());
+    }
+    match first {
+        Some(tenant_id) => Ok(crate::tenants::store::find(&mut *state.db.conn()?, &tenant_id)?),
+        None => Ok(None),
+    }
+}
+
 fn link_invalid() -> AppError {
     AppError::rule(ProblemCode::LinkInvalid, "the link is invalid, used or expired")
 }
@@ -149,6 +189,14 @@ pub fn complete(state: &AppState, origin: &Origin, token: &str, new_password: &s
         return refuse("expired", Some(&link.account_id));
     }
     let Some(account) = account.filter(|a| a.disabled_at.is_none()) else { return refuse("account_disabled", Some(&link.account_id)) };
+    if sso_required(state, &account)?.is_some() {
+        // The tenant switched to "Nur SSO" after the link was sent: no password to set.
+        let chain = chain_of(state, &account.id)?;
+        let event =
+            Event::new(Action::PasswordReset, "account", Some(&account.id)).outcome(Outcome::Denied).detail("reason", "sso_required");
+        state.db.tx_in(chain.as_ref(), |tx| audit::record(tx, &context(origin, Some(&account.id)), event).map(|_| ()))?;
+        return Err(AppError::rule(ProblemCode::SsoRequired, "this organisation signs its staff in through its identity provider"));
+    }
     let keys = state.master.platform_keys();
     let email = keys.decrypt("accounts", "email", &account.id, &account.email_ciphertext)?;
     // A weak password leaves the link usable: the person may try another one.

@@ -79,8 +79,18 @@ pub async fn whoami(state: web::Data<AppState>, SignInStep(p): SignInStep) -> Re
     Ok(HttpResponse::Ok().json(me))
 }
 
-/// Ends this session (needs `X-CSRF-Token`).
+/// Signed out of a session begun at an OpenID provider that offers RP-initiated logout.
+#[derive(Serialize, ToSchema)]
+pub struct SignedOut {
+    /// The provider's end-session URL: the browser goes there to end the provider's
+    /// session too, and comes back to anwesend's start page (TOM ACC-7).
+    pub provider_logout_url: String,
+}
+
+/// Ends this session (needs `X-CSRF-Token`). A session begun at an OpenID provider with
+/// an `end_session_endpoint` answers 200 with the URL the browser goes to next.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses(
+    (status = 200, body = SignedOut, description = "Signed out here; go on to the provider to end its session"),
     (status = 204, description = "Signed out; the cookie is removed"),
     problems::Unauthorized,
     problems::Forbidden,
@@ -88,8 +98,15 @@ pub async fn whoami(state: web::Data<AppState>, SignInStep(p): SignInStep) -> Re
 #[post("/logout")]
 pub async fn logout(state: web::Data<AppState>, SignInStep(p): SignInStep) -> Result<HttpResponse, ApiError> {
     let shared = state.clone().into_inner();
-    web::block(move || service::end(&shared, &p, "sign_out", Action::SessionEnded)).await??;
-    Ok(HttpResponse::NoContent().cookie(principal::removal_cookie(&state)).finish())
+    let provider_logout_url = web::block(move || -> Result<Option<String>, AppError> {
+        service::end(&shared, &p, "sign_out", Action::SessionEnded)?;
+        Ok(crate::sso::logout::end_session_url(&shared, &p))
+    })
+    .await??;
+    Ok(match provider_logout_url {
+        Some(url) => HttpResponse::Ok().cookie(principal::removal_cookie(&state)).json(SignedOut { provider_logout_url: url }),
+        None => HttpResponse::NoContent().cookie(principal::removal_cookie(&state)).finish(),
+    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -261,6 +278,7 @@ pub struct PasswordResetCompletion {
 /// the account ends (TOM ACC-5) and a mail tells the account.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/complete", operation_id = "password_reset_complete", tag = "auth", request_body = PasswordResetCompletion, responses(
     (status = 200, body = Ended, description = "Set; `ended` sessions"),
+    problems::Forbidden,
     problems::NotFound,
     problems::Unprocessable,
     problems::TooManyRequests,

@@ -74,20 +74,38 @@ pub struct SignInMethod {
     pub kind: String,
     /// The provider's label, e.g. "Microsoft Entra ID".
     pub provider: Option<String>,
+    /// OpenID Connect: which provider session this one belongs to (TOM ACC-7).
+    pub provider_session: Option<ProviderSession>,
+}
+
+/// The provider and keyed hashes of its `sid` and `sub`, for logout at the provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderSession {
+    pub provider_id: String,
+    pub sid_index: Option<Vec<u8>>,
+    pub subject_index: Vec<u8>,
 }
 
 impl SignInMethod {
     pub fn password() -> Self {
-        Self { kind: "password".into(), provider: None }
+        Self { kind: "password".into(), provider: None, provider_session: None }
     }
 
     /// A passkey alone (passwordless, TOM ACC-6).
     pub fn passkey() -> Self {
-        Self { kind: "passkey".into(), provider: None }
+        Self { kind: "passkey".into(), provider: None, provider_session: None }
     }
 
     fn of(session: &Session) -> Self {
-        Self { kind: session.sign_in_method.clone(), provider: session.sign_in_provider.clone() }
+        let provider_session = match (&session.sso_provider_id, &session.sso_subject_index) {
+            (Some(provider_id), Some(subject_index)) => Some(ProviderSession {
+                provider_id: provider_id.clone(),
+                sid_index: session.sso_sid_index.clone(),
+                subject_index: subject_index.clone(),
+            }),
+            _ => None,
+        };
+        Self { kind: session.sign_in_method.clone(), provider: session.sign_in_provider.clone(), provider_session }
     }
 }
 
@@ -207,6 +225,9 @@ fn new_session(
         stage: stage.code().to_owned(),
         sign_in_method: method.kind.clone(),
         sign_in_provider: method.provider.clone(),
+        sso_provider_id: method.provider_session.as_ref().map(|s| s.provider_id.clone()),
+        sso_sid_index: method.provider_session.as_ref().and_then(|s| s.sid_index.clone()),
+        sso_subject_index: method.provider_session.as_ref().map(|s| s.subject_index.clone()),
     };
     (token, session)
 }

@@ -115,6 +115,9 @@ diesel::table! {
         stage -> Text,
         sign_in_method -> Text,
         sign_in_provider -> Nullable<Text>,
+        sso_provider_id -> Nullable<Text>,
+        sso_sid_index -> Nullable<Binary>,
+        sso_subject_index -> Nullable<Binary>,
     }
 }
 
@@ -616,6 +619,7 @@ diesel::table! {
         link_account_id -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        invitation_id -> Nullable<Text>,
     }
 }
 
@@ -638,6 +642,16 @@ diesel::table! {
         file_name -> Nullable<Text>,
         size_bytes -> Nullable<BigInt>,
         detail -> Text,
+    }
+}
+
+diesel::table! {
+    sso_logout_tokens (tenant_id, provider_id, jti_hash) {
+        tenant_id -> Text,
+        provider_id -> Text,
+        jti_hash -> Binary,
+        received_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
@@ -686,6 +700,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sso_identities,
     sso_logins,
     saml_assertions,
+    sso_logout_tokens,
     secure_card_settings,
     backup_runs
 );

@@ -24,6 +24,13 @@ impl TenantScope {
         Self { tenant_id }
     }
 
+    /// For an identity provider's back-channel call that names the provider: the tenant
+    /// the provider belongs to. Nothing changes before the call's signed token is verified
+    /// with that provider's keys (TOM ACC-7).
+    pub(crate) fn named_by_identity_provider(tenant_id: String) -> Self {
+        Self { tenant_id }
+    }
+
     /// For a public page (booking, sign-in link request) of the tenant the URL names by
     /// its slug: only published events and the caller's own data are reachable from it.
     pub(crate) fn named_by_public_page(tenant_id: String) -> Self {

@@ -187,6 +187,7 @@ pub fn build_app(
                         .service(sso::public_list)
                         .service(sso::callback)
                         .service(sso::start)
+                        .service(sso::invitation_start)
                         .service(sso::ldap_sign_in)
                         .service(sso::saml_metadata)
                         .service(sso::saml_acs)
@@ -201,7 +202,8 @@ pub fn build_app(
                         .service(sso::test)
                         .service(sso::link)
                         .service(sso::settings_get)
-                        .service(sso::settings_set),
+                        .service(sso::settings_set)
+                        .service(sso::backchannel_logout),
                 )
                 .service(
                     api_scope("/portal")

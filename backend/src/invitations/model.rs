@@ -72,6 +72,9 @@ pub struct TokenRequest {
 #[derive(Serialize, ToSchema)]
 pub struct InvitationPreview {
     pub tenant_name: String,
+    /// For the tenant's sign-in providers: an invited person may accept by signing in at
+    /// one (TOM ACC-7).
+    pub tenant_slug: String,
     pub email: String,
     pub role: crate::auth::model::Role,
     /// The email already has an account: accepting asks for its password.

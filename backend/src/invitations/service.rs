@@ -179,13 +179,29 @@ fn open_invitation(state: &AppState, token: &str, now: NaiveDateTime) -> Result<
     Ok((invitation, scope, email))
 }
 
+/// The id of the open invitation `token` names in `scope`'s tenant (TOM ACC-7: an invited
+/// person signs in at the tenant's provider); another tenant's answers as unknown.
+pub fn open_in(state: &AppState, scope: &TenantScope, token: &str, now: NaiveDateTime) -> Result<String, AppError> {
+    let (invitation, found, _) = open_invitation(state, token, now)?;
+    if found.tenant_id() != scope.tenant_id() {
+        return Err(invalid());
+    }
+    Ok(invitation.id)
+}
+
 pub fn preview(state: &AppState, token: &str, now: NaiveDateTime) -> Result<InvitationPreview, AppError> {
     let (invitation, scope, email) = open_invitation(state, token, now)?;
     let mut conn = state.db.conn()?;
     let tenant = crate::tenants::store::find(&mut conn, scope.tenant_id())?.ok_or_else(invalid)?;
     let index = state.master.platform_keys().blind_index("accounts", "email", &normalize_email(&email));
     let account_exists = accounts::find_by_email_index(&mut conn, &index)?.is_some();
-    Ok(InvitationPreview { tenant_name: tenant.name, email, role: Role::from_stored(&invitation.role)?, account_exists })
+    Ok(InvitationPreview {
+        tenant_name: tenant.name,
+        tenant_slug: tenant.slug,
+        email,
+        role: Role::from_stored(&invitation.role)?,
+        account_exists,
+    })
 }
 
 /// Accepts an invitation: a new account gets `pw` as its password (policy checked); an

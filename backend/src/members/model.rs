@@ -34,6 +34,9 @@ pub struct Member {
     /// A second factor is set up: TOTP or a passkey.
     pub mfa_enabled: bool,
     pub live_sessions: i64,
+    /// The tenant requires SSO and this primary admin keeps the local password: the
+    /// break-glass account (TOM ACC-7).
+    pub break_glass: bool,
 }
 
 #[derive(Deserialize, ToSchema)]

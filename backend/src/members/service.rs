@@ -35,6 +35,7 @@ fn member_view(
     account_id: &str,
     held: &[Membership],
     now: NaiveDateTime,
+    break_glass: Option<&str>,
 ) -> Result<Member, AppError> {
     let account = accounts::find(conn, account_id)?.ok_or(AppError::NotFound)?;
     let email = state.master.platform_keys().decrypt("accounts", "email", &account.id, &account.email_ciphertext)?;
@@ -46,6 +47,7 @@ fn member_view(
         disabled: account.disabled_at.is_some() || held.iter().all(|m| m.disabled_at.is_some()),
         mfa_enabled: account.mfa_enabled() || crate::passkeys::store::count_of_account(conn, &account.id)? > 0,
         live_sessions: store::live_session_count(conn, &account.id, now)?,
+        break_glass: break_glass == Some(account.id.as_str()),
         last_sign_in_at: account.last_sign_in_at,
         account_id: account.id,
     })
@@ -55,9 +57,10 @@ fn member_view(
 pub fn review(state: &AppState, scope: &TenantScope, now: NaiveDateTime) -> Result<Vec<Member>, AppError> {
     let mut out = state.db.tenant_read(scope, |tx| {
         let members = by_account(store::memberships_in_tenant(tx)?);
+        let break_glass = break_glass_of(tx, scope)?;
         let mut out = Vec::with_capacity(members.len());
         for (account_id, held) in &members {
-            out.push(member_view(state, tx, account_id, held, now)?);
+            out.push(member_view(state, tx, account_id, held, now, break_glass.as_deref())?);
         }
         Ok(out)
     })?;
@@ -68,8 +71,16 @@ pub fn review(state: &AppState, scope: &TenantScope, now: NaiveDateTime) -> Resu
 pub fn one(state: &AppState, scope: &TenantScope, account_id: &str, now: NaiveDateTime) -> Result<Member, AppError> {
     state.db.tenant_read(scope, |tx| {
         let held = held_in(tx, scope, account_id)?;
-        member_view(state, tx, account_id, &held, now)
+        let break_glass = break_glass_of(tx, scope)?;
+        member_view(state, tx, account_id, &held, now, break_glass.as_deref())
     })
+}
+
+/// The account that keeps its local password while the tenant requires SSO (TOM ACC-7);
+/// none while it does not.
+fn break_glass_of(conn: &mut DbConnection, scope: &TenantScope) -> Result<Option<String>, AppError> {
+    let tenant = crate::tenants::store::find(conn, scope.tenant_id())?.ok_or(AppError::NotFound)?;
+    Ok(tenant.sso_break_glass_account_id.filter(|_| tenant.sso_only))
 }
 
 /// The account's memberships in the tenant; an account outside it is not found (SEP-3).

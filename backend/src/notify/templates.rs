@@ -239,6 +239,34 @@ pub fn password_reset(lang: Language, to: &str, link: &str, minutes: i64) -> Mes
     Message { to: to.to_owned(), subject, text }
 }
 
+/// Instead of a reset link, to an account whose organisation signs its staff in only
+/// through its identity provider (TOM ACC-7): a password of anwesend would not work there.
+pub fn password_reset_sso_required(lang: Language, to: &str, organisation: &str, sign_in_link: &str) -> Message {
+    let (subject, text) = match lang {
+        Language::De => (
+            "anwesend: Anmeldung über Ihre Organisation".to_owned(),
+            format!(
+                "Guten Tag,\n\nfür Ihr Konto bei anwesend wurde ein neues Passwort angefordert. {organisation} meldet seine \
+                 Mitarbeitenden jedoch nur über den eigenen Identitätsanbieter an (Single Sign-on); ein Passwort bei anwesend \
+                 wird dort nicht verwendet, deshalb erhalten Sie keinen Link zum Zurücksetzen.\n\nMelden Sie sich hier mit dem \
+                 Konto Ihrer Organisation an:\n{sign_in_link}\n\nHaben Sie das Passwort Ihres Organisationskontos vergessen, \
+                 hilft Ihre IT-Administration. Wenn Sie nichts angefordert haben, ignorieren Sie diese Nachricht.\n"
+            ),
+        ),
+        Language::En => (
+            "anwesend: sign in through your organisation".to_owned(),
+            format!(
+                "Hello,\n\na new password was requested for your anwesend account. {organisation} signs its staff in only \
+                 through its own identity provider (single sign-on); a password of anwesend is not used there, so you get no \
+                 reset link.\n\nSign in here with your organisation's account:\n{sign_in_link}\n\nIf you forgot the password \
+                 of your organisation's account, your IT administrators can help. If you did not ask for anything, ignore this \
+                 message.\n"
+            ),
+        ),
+    };
+    Message { to: to.to_owned(), subject, text }
+}
+
 /// Tells a staff account that its password was set through a reset link (TOM ACC-5).
 pub fn password_changed(lang: Language, to: &str) -> Message {
     let (subject, text) = match lang {

@@ -135,7 +135,7 @@ fn authenticate(settings: &LdapSettings, service_password: &str, username: &str,
     let _ = own.unbind();
     let email = entry.attrs.get("mail").and_then(|v| v.first()).cloned();
     // The tenant's own directory: its addresses are as verified as its accounts.
-    Ok(Assertion { subject: subject(&entry), email_verified: email.is_some(), email, groups, mfa: false })
+    Ok(Assertion { subject: subject(&entry), email_verified: email.is_some(), email, groups, mfa: false, provider_session: None })
 }
 
 fn enabled_ldap(state: &AppState, scope: &TenantScope, provider_id: &str) -> Result<ProviderRow, AppError> {
@@ -170,7 +170,7 @@ pub fn sign_in(
     let settings = ldap_settings(&provider)?;
     let secret = service::secret(state, scope, &provider)?.unwrap_or_default();
     let assertion = authenticate(&settings, &secret, username.trim(), password).map_err(refuse)?;
-    service::complete(state, origin, scope, &provider, &assertion, None)
+    service::complete(state, origin, scope, &provider, &assertion, None, None)
 }
 
 /// "Verbindung testen": TLS handshake with the CA, the service bind, a search in the user base.

@@ -4,7 +4,9 @@
 //! provider table, mapping, provisioning and rule are generic over the kind; each kind
 //! has its protocol module.
 
+pub mod cache;
 pub mod ldap;
+pub mod logout;
 pub mod model;
 pub mod oidc;
 pub mod routes;

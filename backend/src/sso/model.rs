@@ -87,6 +87,8 @@ pub struct LoginRow {
     pub link_account_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    /// Set when an invited person signs in from the invitation link.
+    pub invitation_id: Option<String>,
 }
 
 /// OpenID Connect settings (no secret).
@@ -248,6 +250,10 @@ pub struct ProviderView {
     pub redirect_uri: Option<String>,
     /// SAML: the entity id, ACS and metadata URL to give the identity provider.
     pub saml_sp: Option<SamlServiceProvider>,
+    /// OIDC: where the provider sends the browser after its logout (register it).
+    pub post_logout_redirect_uri: Option<String>,
+    /// OIDC: where the provider posts logout tokens (back-channel logout; register it).
+    pub backchannel_logout_uri: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -304,6 +310,15 @@ pub struct SignInStart {
     pub authorize_url: String,
 }
 
+/// An invited person begins the provider's flow from the invitation link.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationSignIn {
+    /// The invitation link's token.
+    #[schema(max_length = 128)]
+    pub token: String,
+}
+
 /// LDAP sign-in on the tenant's page.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -327,4 +342,6 @@ pub struct Assertion {
     pub groups: Vec<String>,
     /// The provider says it checked a second factor (`amr`).
     pub mfa: bool,
+    /// OpenID Connect: the token's `sub` and `sid`, for logout from the provider.
+    pub provider_session: Option<(String, Option<String>)>,
 }

@@ -10,11 +10,14 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreErrorResponseType, CoreGenderClaim, CoreJwsSigningAlgorithm, CoreProviderMetadata,
+    CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod, CoreErrorResponseType,
+    CoreGenderClaim, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,
+    CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
-    AccessTokenHash, AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl, Nonce,
-    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse, UserInfoClaims,
+    AccessTokenHash, AdditionalClaims, AdditionalProviderMetadata, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
+    CsrfToken, HttpRequest, HttpResponse, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata,
+    RedirectUrl, RequestTokenError, Scope, SignatureVerificationError, TokenResponse, UserInfoClaims,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -49,6 +52,7 @@ pub enum Refusal {
     IssuerMismatch,
     TokenExchange,
     IdToken,
+    UnknownKey,
     AccessTokenHash,
     UserInfo,
     Subject,
@@ -65,6 +69,7 @@ impl Refusal {
             Self::IssuerMismatch => "issuer_mismatch",
             Self::TokenExchange => "token_exchange_failed",
             Self::IdToken => "id_token_invalid",
+            Self::UnknownKey => "signing_key_unknown",
             Self::AccessTokenHash => "access_token_hash_mismatch",
             Self::UserInfo => "userinfo_failed",
             Self::Subject => "subject_missing",
@@ -126,6 +131,36 @@ impl Http {
     }
 }
 
+/// `amr` values (RFC 8176) that say the provider checked more than a password: `mfa`
+/// itself, a one-time code, a hardware key, a smart card. "Zweiter Faktor beim Anbieter"
+/// accepts a sign-in whose ID token names one of them.
+pub const MFA_AMR: [&str; 4] = ["mfa", "otp", "hwk", "sc"];
+
+/// Discovery fields beyond OpenID Connect Discovery itself: where RP-initiated logout goes.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct LogoutMetadata {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_session_endpoint: Option<String>,
+}
+
+impl AdditionalProviderMetadata for LogoutMetadata {}
+
+/// A provider's discovery document with its signing keys (JWKS).
+pub type Metadata = ProviderMetadata<
+    LogoutMetadata,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+
 /// Claims beyond the standard ones: groups and app roles, Entra's directory and object id.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 struct ExtraClaims {
@@ -137,6 +172,9 @@ struct ExtraClaims {
     tid: Option<String>,
     #[serde(default)]
     oid: Option<String>,
+    /// The provider's session id, for back-channel logout.
+    #[serde(default)]
+    sid: Option<String>,
 }
 
 impl AdditionalClaims for ExtraClaims {}
@@ -150,9 +188,9 @@ impl ExtraClaims {
     }
 }
 
-fn discover(http: &Http, issuer: &str) -> Result<CoreProviderMetadata, Refusal> {
+pub(crate) fn discover(http: &Http, issuer: &str) -> Result<Metadata, Refusal> {
     let issuer = IssuerUrl::new(issuer.to_owned()).map_err(|_| Refusal::Discovery)?;
-    CoreProviderMetadata::discover(&issuer, &|r: HttpRequest| http.call(r)).map_err(|e| match e {
+    Metadata::discover(&issuer, &|r: HttpRequest| http.call(r)).map_err(|e| match e {
         openidconnect::DiscoveryError::Request(_) => Refusal::Unreachable,
         _ => Refusal::Discovery,
     })
@@ -161,20 +199,40 @@ fn discover(http: &Http, issuer: &str) -> Result<CoreProviderMetadata, Refusal> 
 /// The provider's client for this tenant: discovery, client id and secret, redirect URI.
 struct Connected {
     http: Http,
-    metadata: CoreProviderMetadata,
+    metadata: Metadata,
     client_id: String,
     secret: zeroize::Zeroizing<String>,
     redirect_uri: String,
 }
 
 impl Connected {
-    fn open(state: &AppState, scope: &TenantScope, provider: &ProviderRow, redirect_uri: &str) -> Result<Self, AppError> {
+    /// Discovery and keys from this node's cache (`cache`), fetched when not there or old.
+    fn open(
+        state: &AppState,
+        scope: &TenantScope,
+        provider: &ProviderRow,
+        redirect_uri: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Self, AppError> {
         let settings = oidc_settings(provider)?;
         let secret =
             service::secret(state, scope, provider)?.ok_or_else(|| AppError::Internal("an OIDC provider without secret".into()))?;
         let http = Http::new()?;
-        let metadata = discover(&http, &settings.issuer).map_err(Refusal::error)?;
+        let metadata = state.sso_metadata.get(&settings.issuer, at, || discover(&http, &settings.issuer)).map_err(Refusal::error)?;
         Ok(Self { http, metadata, client_id: settings.client_id, secret, redirect_uri: redirect_uri.to_owned() })
+    }
+
+    /// The token named a key the cached set lacks: the provider's keys once more, at most
+    /// once a minute per issuer. Answers whether new keys were fetched.
+    fn refetch_keys(&mut self, state: &AppState, at: chrono::DateTime<chrono::Utc>) -> bool {
+        let issuer = self.metadata.issuer().as_str().to_owned();
+        match state.sso_metadata.refetch(&issuer, at, || discover(&self.http, &issuer)) {
+            Ok(Some(metadata)) => {
+                self.metadata = metadata;
+                true
+            }
+            _ => false,
+        }
     }
 
     fn client(&self) -> Result<DiscoveredClient, AppError> {
@@ -221,9 +279,10 @@ pub fn start(
     provider_id: &str,
     redirect_uri: &str,
     link_account_id: Option<&str>,
+    invitation_id: Option<&str>,
 ) -> Result<(String, String), AppError> {
     let provider = enabled_oidc(state, scope, provider_id)?;
-    let connected = Connected::open(state, scope, &provider, redirect_uri)?;
+    let connected = Connected::open(state, scope, &provider, redirect_uri, origin.at)?;
     let client = connected.client()?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, csrf, nonce) = client
@@ -246,6 +305,7 @@ pub fn start(
             browser_hash: sha256(&browser),
             nonce: nonce.secret().clone(),
             link_account_id: link_account_id.map(str::to_owned),
+            invitation_id: invitation_id.map(str::to_owned),
             created_at: now,
             expires_at: service::login_expiry(now),
         };
@@ -299,7 +359,7 @@ pub fn finish(
         return Err(refuse(Refusal::ProviderError));
     }
     let code = query.code.clone().filter(|c| !c.is_empty() && c.len() <= 2048).ok_or_else(|| refuse(Refusal::ProviderError))?;
-    let connected = match Connected::open(state, scope, &provider, redirect_uri) {
+    let mut connected = match Connected::open(state, scope, &provider, redirect_uri, origin.at) {
         Ok(c) => c,
         Err(AppError::Rule { code: ProblemCode::SsoUnavailable, .. }) => return Err(refuse(Refusal::Unreachable)),
         Err(AppError::Rule { .. }) => return Err(refuse(Refusal::Discovery)),
@@ -312,33 +372,47 @@ pub fn finish(
         let keys = crate::tenants::service::load_keys(&state.db, &state.master, scope)?;
         keys.decrypt("sso_logins", "pkce_verifier", &login.id, &login.pkce_verifier_ciphertext)?
     };
-    let assertion = verify(&connected, &provider, &login, code, verifier.to_string(), origin.at).map_err(refuse)?;
-    service::complete(state, origin, scope, &provider, &assertion, login.link_account_id.as_deref())
+    let assertion = verify(state, &mut connected, &provider, &login, code, verifier.to_string(), origin.at).map_err(refuse)?;
+    service::complete(state, origin, scope, &provider, &assertion, login.link_account_id.as_deref(), login.invitation_id.as_deref())
 }
 
-/// Exchanges the code and checks what comes back; the assertion or why not.
+/// Exchanges the code and checks what comes back; the assertion or why not. A token signed
+/// with a key the cached set lacks fetches the provider's keys again (once a minute).
 fn verify(
-    connected: &Connected,
+    state: &AppState,
+    connected: &mut Connected,
     provider: &ProviderRow,
     login: &LoginRow,
     code: String,
     pkce_verifier: String,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Assertion, Refusal> {
-    let http = |r: HttpRequest| connected.http.call(r);
     let client = connected.client().map_err(|_| Refusal::TokenExchange)?;
     let token = client
         .exchange_code(AuthorizationCode::new(code))
         .map_err(|_| Refusal::TokenExchange)?
         .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier))
-        .request(&http)
+        .request(&|r: HttpRequest| connected.http.call(r))
         .map_err(|e| match e {
             RequestTokenError::Request(_) => Refusal::Unreachable,
             _ => Refusal::TokenExchange,
         })?;
     let id_token = token.id_token().ok_or(Refusal::IdToken)?;
+    let nonce = Nonce::new(login.nonce.clone());
+    let unknown_key = {
+        let verifier = client.id_token_verifier().set_allowed_algs(ALLOWED_ALGS).set_time_fn(move || at);
+        matches!(
+            id_token.claims(&verifier, &nonce),
+            Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey))
+        )
+    };
+    if unknown_key && !connected.refetch_keys(state, at) {
+        return Err(Refusal::UnknownKey);
+    }
+    let client = connected.client().map_err(|_| Refusal::TokenExchange)?;
+    let http = |r: HttpRequest| connected.http.call(r);
     let verifier = client.id_token_verifier().set_allowed_algs(ALLOWED_ALGS).set_time_fn(move || at);
-    let claims = id_token.claims(&verifier, &Nonce::new(login.nonce.clone())).map_err(|_| Refusal::IdToken)?;
+    let claims = id_token.claims(&verifier, &nonce).map_err(|_| Refusal::IdToken)?;
     if let Some(expected) = claims.access_token_hash() {
         let alg = id_token.signing_alg().map_err(|_| Refusal::IdToken)?;
         let key = id_token.signing_key(&verifier).map_err(|_| Refusal::IdToken)?;
@@ -378,8 +452,9 @@ fn verify(
     } else {
         format!("{}\n{}", claims.issuer().as_str(), claims.subject().as_str())
     };
-    let mfa = claims.auth_method_refs().is_some_and(|amr| amr.iter().any(|m| m.as_str() == "mfa"));
-    Ok(Assertion { subject, email, email_verified, groups: groups.unwrap_or_default(), mfa })
+    let mfa = claims.auth_method_refs().is_some_and(|amr| amr.iter().any(|m| MFA_AMR.contains(&m.as_str())));
+    let provider_session = Some((claims.subject().as_str().to_owned(), extra.sid.clone()));
+    Ok(Assertion { subject, email, email_verified, groups: groups.unwrap_or_default(), mfa, provider_session })
 }
 
 /// "Verbindung testen": discovery, the JWKS, the redirect URI and the client's credentials.
@@ -390,6 +465,8 @@ pub fn test(state: &AppState, scope: &TenantScope, provider: &ProviderRow, redir
     let http = Http::new()?;
     let metadata = match discover(&http, &settings.issuer) {
         Ok(m) => {
+            // Fetched fresh for the test: the next sign-in uses it.
+            state.sso_metadata.put(&settings.issuer, state.clock.now(), &m);
             check(
                 "discovery",
                 true,

@@ -7,10 +7,11 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::model::{
-    LdapSignIn, ProviderInput, ProviderKind, ProviderList, ProviderView, PublicProviders, SignInStart, SsoSettings, TestReport,
+    InvitationSignIn, LdapSignIn, ProviderInput, ProviderKind, ProviderList, ProviderView, PublicProviders, SignInStart, SsoSettings,
+    TestReport,
 };
 use super::oidc::CallbackQuery;
-use super::{ldap, oidc, saml, service};
+use super::{ldap, logout, oidc, saml, service};
 use crate::auth::model::Me;
 use crate::auth::policy::Permission;
 use crate::auth::principal::{session_cookie, RequestFacts};
@@ -161,7 +162,7 @@ pub async fn link(req: HttpRequest, state: web::Data<AppState>, p: Principal, id
             .ok_or(AppError::NotFound)?
             .slug;
         let origin = facts.origin(&shared)?;
-        Ok(oidc::start(&shared, &origin, &scope, &id, &service::redirect_uri(&shared, &slug), Some(&p.account_id))?)
+        Ok(oidc::start(&shared, &origin, &scope, &id, &service::redirect_uri(&shared, &slug), Some(&p.account_id), None)?)
     })
     .await??;
     Ok(HttpResponse::Ok().cookie(binding_cookie(&state, &browser)).json(SignInStart { authorize_url: url }))
@@ -191,8 +192,35 @@ pub async fn start(req: HttpRequest, state: web::Data<AppState>, path: web::Path
     let (url, browser) = public_in_tenant(&req, &state, slug, move |state, origin, tenant, scope| {
         match ProviderKind::from_stored(&service::one(state, scope, &provider)?.kind)? {
             ProviderKind::Saml => saml::start(state, origin, scope, &provider, &tenant.slug),
-            _ => oidc::start(state, origin, scope, &provider, &service::redirect_uri(state, &tenant.slug), None),
+            _ => oidc::start(state, origin, scope, &provider, &service::redirect_uri(state, &tenant.slug), None, None),
         }
+    })
+    .await?;
+    Ok(HttpResponse::Ok().cookie(binding_cookie(&state, &browser)).json(SignInStart { authorize_url: url }))
+}
+
+/// An invited person accepts the invitation by signing in at an OpenID provider of the
+/// tenant: the provider's identity is linked to the account the invitation makes (once,
+/// when the flow completes). The invitation must be open and of this tenant.
+#[utoipa::path(post, path = "/api/v1/public/{tenant}/sso/{provider}/invitation", operation_id = "sso_invitation_start", tag = "sso", params(("tenant" = String, Path), ("provider" = String, Path)), request_body = InvitationSignIn, responses(
+    (status = 200, body = SignInStart),
+    problems::NotFound,
+    problems::Unprocessable,
+    problems::FailedDependency,
+))]
+#[post("/{tenant}/sso/{provider}/invitation")]
+pub async fn invitation_start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<InvitationSignIn>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, provider) = path.into_inner();
+    let token = body.into_inner().token;
+    let (url, browser) = public_in_tenant(&req, &state, slug, move |state, origin, tenant, scope| {
+        let now = crate::audit::chain::truncate_to_micros(origin.at.naive_utc());
+        let invitation_id = crate::invitations::service::open_in(state, scope, &token, now)?;
+        oidc::start(state, origin, scope, &provider, &service::redirect_uri(state, &tenant.slug), None, Some(&invitation_id))
     })
     .await?;
     Ok(HttpResponse::Ok().cookie(binding_cookie(&state, &browser)).json(SignInStart { authorize_url: url }))
@@ -371,4 +399,50 @@ pub async fn ldap_sign_in(
     })
     .await?;
     Ok(HttpResponse::Ok().cookie(session_cookie(&state, &token)).json(me))
+}
+
+/// OpenID Connect Back-Channel Logout: the provider POSTs `logout_token` (form-encoded)
+/// when a person signs out there. No session and no `Origin`: the signed token is the
+/// proof. Verified against the provider's keys (typ, issuer, audience, `iat`, `events`,
+/// `sid`/`sub`, no `nonce`, each `jti` once); the matching sessions end (TOM ACC-7).
+#[utoipa::path(post, path = "/api/v1/sso/oidc/{provider}/backchannel-logout", operation_id = "sso_backchannel_logout", tag = "sso",
+    params(("provider" = String, Path)),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`logout_token=<JWT>`"),
+    responses(
+        (status = 200, description = "Accepted; the matching sessions ended"),
+        problems::BadRequest,
+        problems::NotFound,
+        problems::UnsupportedMediaType,
+        problems::TooManyRequests,
+        problems::FailedDependency,
+    ))]
+#[post("/oidc/{provider}/backchannel-logout")]
+pub async fn backchannel_logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")));
+    if !form {
+        return Err(ApiError::new(ProblemCode::UnsupportedMediaType).detail("send logout_token form-encoded"));
+    }
+    let tokens: Vec<String> =
+        url::form_urlencoded::parse(&body).filter(|(k, _)| k == "logout_token").map(|(_, v)| v.into_owned()).collect();
+    let [token] = <[String; 1]>::try_from(tokens)
+        .map_err(|_| ApiError::new(ProblemCode::BadRequest).detail("exactly one logout_token is required"))?;
+    let facts = RequestFacts::of(&req)?;
+    let shared = state.clone().into_inner();
+    let provider = provider.into_inner();
+    web::block(move || -> Result<usize, ApiError> {
+        let origin = facts.origin(&shared)?;
+        shared.limits.admit_public(&origin.ip_key())?;
+        Ok(logout::backchannel(&shared, &origin, &provider, &token)?)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).finish())
 }

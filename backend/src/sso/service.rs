@@ -13,7 +13,7 @@ use crate::accounts::service::{new_passwordless_account, validate_email};
 use crate::accounts::store as accounts;
 use crate::audit::{self, Action, Actor, ActorKind, AuditContext, Event, Outcome};
 use crate::auth::model::{Membership, Role};
-use crate::auth::service::{Origin, Principal, SignInMethod};
+use crate::auth::service::{Origin, Principal, ProviderSession, SignInMethod};
 use crate::auth::store as auth_store;
 use crate::crypto::normalize_email;
 use crate::db::{TenantScope, TenantTx};
@@ -69,6 +69,8 @@ fn view(state: &AppState, slug: &str, row: &ProviderRow) -> Result<ProviderView,
         default_role: row.default_role.clone(),
         redirect_uri: (kind == ProviderKind::Oidc).then(|| redirect_uri(state, slug)),
         saml_sp: (kind == ProviderKind::Saml).then(|| super::saml::service_provider(state, slug)),
+        post_logout_redirect_uri: (kind == ProviderKind::Oidc).then(|| super::logout::post_logout_redirect_uri(state)),
+        backchannel_logout_uri: (kind == ProviderKind::Oidc).then(|| super::logout::backchannel_logout_uri(state, &row.id)),
     })
 }
 
@@ -439,6 +441,7 @@ pub fn complete(
     provider: &ProviderRow,
     assertion: &Assertion,
     link_account_id: Option<&str>,
+    invitation_id: Option<&str>,
 ) -> Result<(String, Principal), AppError> {
     let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
     let (account_id, has_role) = state.db.tenant_tx(scope, |tx| {
@@ -450,7 +453,10 @@ pub fn complete(
             }
             (Some(identity), _) => identity,
             (None, Some(link)) => link_identity(tx, origin, provider, index, link, now)?,
-            (None, None) => provision(state, tx, origin, provider, assertion, index, now)?,
+            (None, None) => match invitation_id {
+                Some(invitation) => from_invitation(state, tx, origin, provider, index, invitation, now)?,
+                None => provision(state, tx, origin, provider, assertion, index, now)?,
+            },
         };
         let ctx = context(origin, Some(&identity.account_id));
         let has_role = apply_mapping(state, tx, &ctx, provider, &identity, &assertion.groups, now)?;
@@ -461,8 +467,19 @@ pub fn complete(
     }
     let kind = ProviderKind::from_stored(&provider.kind)?;
     let provider_mfa = assertion.mfa && kind == ProviderKind::Oidc && oidc_settings(provider)?.accept_provider_mfa;
-    let method = SignInMethod { kind: kind.as_str().to_owned(), provider: Some(provider.name.clone()) };
+    let provider_session = assertion.provider_session.as_ref().map(|(sub, sid)| ProviderSession {
+        provider_id: provider.id.clone(),
+        sid_index: sid.as_deref().map(|sid| logout_index(state, &provider.id, "sid", sid)),
+        subject_index: logout_index(state, &provider.id, "sub", sub),
+    });
+    let method = SignInMethod { kind: kind.as_str().to_owned(), provider: Some(provider.name.clone()), provider_session };
     crate::auth::service::sign_in_by_provider(state, origin, &account_id, scope.tenant_id(), method, provider_mfa)
+}
+
+/// The keyed hash a session keeps of the provider's `sid` or `sub` (`field`), so that a
+/// back-channel logout token finds it; platform keys, as sessions are.
+pub fn logout_index(state: &AppState, provider_id: &str, field: &str, value: &str) -> Vec<u8> {
+    state.master.platform_keys().blind_index("sessions", field, &format!("{provider_id}\n{value}"))
 }
 
 fn new_identity(
@@ -503,6 +520,51 @@ fn link_identity(
     let identity = new_identity(tx, provider, index, account_id, now);
     store::insert_identity(tx, &identity)?;
     audit::record(tx, &context(origin, Some(account_id)), Event::new(Action::SsoIdentityLinked, "sso_provider", Some(&provider.id)))?;
+    Ok(identity)
+}
+
+/// An invited person completed the provider's flow from the invitation link: the
+/// invitation is accepted for a new account with the invited address and role, and the
+/// identity is linked to it. The link's possession proves the address, as when accepting
+/// with a password; an existing account with the address is never taken over this way.
+fn from_invitation(
+    state: &AppState,
+    tx: &mut TenantTx<'_>,
+    origin: &Origin,
+    provider: &ProviderRow,
+    index: Vec<u8>,
+    invitation_id: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<super::model::IdentityRow, AppError> {
+    use crate::invitations::store as invitations;
+    let invitation = invitations::find(tx, invitation_id)?.filter(|i| i.is_open(now)).ok_or_else(crate::invitations::service::invalid)?;
+    let keys = crate::tenants::service::keys(tx, &state.master)?;
+    let email = keys.decrypt("invitations", "email", &invitation.id, &invitation.email_ciphertext)?.to_string();
+    let platform = state.master.platform_keys();
+    if accounts::find_by_email_index(tx, &platform.blind_index("accounts", "email", &normalize_email(&email)))?.is_some() {
+        return Err(not_linked("an account with this email exists: accept the invitation with it, then link the provider"));
+    }
+    let account = new_passwordless_account(&state.master, &email, origin.at);
+    let assignment =
+        RoleAssignment { role: invitation.role.clone(), is_primary: false, company_id: invitation.company_id.clone(), course_id: None };
+    let scope = tx.scope().clone();
+    let limit = AdminLimit { scope: &scope, account_id: &account.id, accepting: Some(&invitation.id) };
+    check_admin_limit(state, tx, limit, std::slice::from_ref(&assignment), now)?;
+    accounts::insert(tx, &account)?;
+    let ctx = context(origin, Some(&account.id));
+    audit::record(tx, &ctx, Event::new(Action::AccountCreated, "account", Some(&account.id)).detail("via", "sso_invitation"))?;
+    if invitations::accept(tx, &invitation.id, &account.id, now)? == 0 {
+        return Err(crate::invitations::service::invalid());
+    }
+    grant(tx, &account.id, std::slice::from_ref(&assignment), now, None)?;
+    audit::record(tx, &ctx, Event::new(Action::InvitationAccepted, "invitation", Some(&invitation.id)).detail("via", "sso"))?;
+    let event = Event::new(Action::MembershipGranted, "account", Some(&account.id))
+        .detail("role", assignment.role.as_str())
+        .detail("invited_by", invitation.invited_by.as_str());
+    audit::record(tx, &ctx, event)?;
+    let identity = new_identity(tx, provider, index, &account.id, now);
+    store::insert_identity(tx, &identity)?;
+    audit::record(tx, &ctx, Event::new(Action::SsoIdentityLinked, "sso_provider", Some(&provider.id)))?;
     Ok(identity)
 }
 

@@ -326,3 +326,76 @@ async fn sep_3_home_shows_each_role_its_sessions_and_admins_what_needs_attention
     let boss = sign_in(&service, "leitung@verein-a.example").await;
     assert_eq!(home(&boss).await["admin"]["open_requests"][0]["overdue"], json!(true), "past its deadline");
 }
+
+/// Turns on "Nur SSO" for the tenant, the signed-in primary `admin` keeping the password.
+async fn require_sso<S, B>(service: &S, admin: &crate::fixtures::Client)
+where
+    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let (_, _, me) = call(service, admin.request("GET", "/api/v1/auth/me")).await;
+    let break_glass = json_of(&me)["account_id"].as_str().expect("account id").to_owned();
+    let body = json!({ "sso_only": true, "break_glass_account_id": break_glass });
+    let (status, _, body) = call(service, admin.request("PUT", "/api/v1/sso/settings").set_json(body)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+}
+
+#[actix_web::test]
+async fn acc_7_password_reset_of_an_sso_only_account_mails_a_hint_instead_of_a_link() {
+    let sink = MailSink::start();
+    let app = app(&sink);
+    let scope = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    member(&app, &scope, &sensitive("bob@verein-a.example"), "organiser", None);
+    let service = app.service().await;
+    let admin_session = sign_in(&service, "leitung@verein-a.example").await;
+    require_sso(&service, &admin_session).await;
+
+    // The SSO account, an unknown address and the break-glass admin: one answer for all.
+    let (sso_status, sso_headers, sso_body) = call(&service, reset_request("bob@verein-a.example", "198.51.100.90")).await;
+    let (unknown_status, unknown_headers, unknown_body) =
+        call(&service, reset_request(&sensitive("niemand@verein-a.example"), "198.51.100.90")).await;
+    let (admin_status, _, admin_body) = call(&service, reset_request("leitung@verein-a.example", "198.51.100.90")).await;
+    assert_eq!(sso_status, StatusCode::ACCEPTED);
+    assert_eq!((sso_status, &sso_body), (unknown_status, &unknown_body), "same answer as for an unknown address");
+    assert_eq!((sso_status, &sso_body), (admin_status, &admin_body), "same answer as for an account with a link");
+    assert_eq!(sso_headers.get(header::CONTENT_TYPE), unknown_headers.get(header::CONTENT_TYPE));
+    wait_for_requests(&app, 3);
+
+    // Bob's mail says to sign in through the organisation, with its sign-in page; no link.
+    let hint = mailed_link(&app, &sink, "bob@verein-a.example", "#/login/");
+    assert_eq!(hint, "http://localhost:8080/#/login/verein-a");
+    let all = deliver_until(&app, &sink, |all| all.len() >= 2);
+    let bob_mail = all.iter().find(|m| is_to(m, "bob@verein-a.example")).expect("bob's mail");
+    assert!(bob_mail.contains("single sign-on"), "{bob_mail}");
+    assert!(!bob_mail.contains("token="), "no reset link for an account that must use SSO");
+    // The break-glass admin keeps the password, so gets a link.
+    mailed_link(&app, &sink, "leitung@verein-a.example", "#/reset-password?token=");
+    assert_eq!(sink.messages().len(), 2, "nothing to the unknown address");
+    assert_eq!(count_resets(&app), 1, "a link only for the break-glass admin");
+    assert!(
+        app.db.audit_text().iter().any(|r| r.contains("auth.password_reset_requested") && r.contains("sso_required")),
+        "audited with its reason"
+    );
+}
+
+#[actix_web::test]
+async fn acc_7_reset_link_sent_before_sso_only_sets_no_password() {
+    let sink = MailSink::start();
+    let app = app(&sink);
+    let scope = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    member(&app, &scope, &sensitive("bob@verein-a.example"), "organiser", None);
+    let service = app.service().await;
+    assert_eq!(call(&service, reset_request("bob@verein-a.example", "198.51.100.91")).await.0, StatusCode::ACCEPTED);
+    wait_for_requests(&app, 1);
+    let token = sensitive(mailed_link(&app, &sink, "bob@verein-a.example", "token=").rsplit_once("token=").expect("token").1);
+
+    let admin_session = sign_in(&service, "leitung@verein-a.example").await;
+    require_sso(&service, &admin_session).await;
+    let (status, _, body) = call(&service, reset_completion(&token, NEW_PASSWORD)).await;
+    assert_eq!((status, json_of(&body)["code"].clone()), (StatusCode::FORBIDDEN, json!("sso_required")));
+    let hash_unchanged = {
+        use anwesend::db::schema::password_resets::dsl as r;
+        r::password_resets.select(r::used_at).first::<Option<chrono::NaiveDateTime>>(&mut app.db.inspect()).expect("link").is_none()
+    };
+    assert!(hash_unchanged, "the link stays unused, nothing was written");
+}

@@ -236,6 +236,10 @@ fn row(op: &str) -> Option<Row> {
         "sso_public_list" => Row { id: Id::PublicEvent, ..r(None, None, &[200]) },
         "sso_start" => Row { id: Id::PublicEvent, ..r(None, None, &[404]) },
         "sso_callback" => Row { id: Id::PublicEvent, ..r(None, None, &[303]) },
+        // A provider's server calls it, form-encoded; without a body: 415 (the logout token
+        // is the only proof, checked in `sso::acc_7_backchannel_*`).
+        "sso_backchannel_logout" => r(None, None, &[415]),
+        "sso_invitation_start" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "token": "unbekannt" })), &[404]) },
         "sso_ldap_sign_in" => Row { id: Id::PublicEvent, ..r(None, Some(json!({ "username": "niemand", "password": "falsch" })), &[404]) },
         "saml_metadata" => Row { id: Id::PublicEvent, ..r(None, None, &[200]) },
         // Without a SAMLResponse the ACS reads nothing further.

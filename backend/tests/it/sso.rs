@@ -417,6 +417,28 @@ async fn acc_7_sso_only_blocks_local_passwords_except_the_break_glass_admin() {
     assert_eq!(status, StatusCode::OK, "the break-glass admin keeps the password");
     let (status, _, body) = call(&service, Client::new().request("GET", &format!("/api/v1/public/{SLUG}/sso"))).await;
     assert_eq!((status, json_of(&body)["sso_only"].as_bool()), (StatusCode::OK, Some(true)));
+
+    // The access review shows the break-glass admin as such, and no one else.
+    let break_glass = |body: &[u8]| -> Vec<(String, bool)> {
+        json_of(body)
+            .as_array()
+            .expect("members")
+            .iter()
+            .map(|m| (m["account_id"].as_str().expect("id").to_owned(), m["break_glass"].as_bool().expect("break_glass")))
+            .collect()
+    };
+    let (status, _, body) = call(&service, admin.request("GET", "/api/v1/members")).await;
+    assert_eq!(status, StatusCode::OK);
+    let marked: Vec<String> = break_glass(&body).into_iter().filter(|(_, b)| *b).map(|(id, _)| id).collect();
+    assert_eq!(marked, vec![admin_id.clone()]);
+    let (_, _, body) = call(
+        &service,
+        admin.request("PUT", "/api/v1/sso/settings").set_json(json!({ "sso_only": false, "break_glass_account_id": admin_id })),
+    )
+    .await;
+    assert_eq!(json_of(&body)["sso_only"], json!(false));
+    let (_, _, body) = call(&service, admin.request("GET", "/api/v1/members")).await;
+    assert!(break_glass(&body).iter().all(|(_, b)| !b), "no break-glass account while passwords work for everyone");
 }
 
 #[actix_rt::test]
@@ -734,4 +756,298 @@ async fn acc_7_ldap_server_certificate_from_another_ca_refused() {
     let report = json_of(&body);
     assert_eq!((report["ok"].as_bool(), report["checks"][0]["check"].as_str()), (Some(false), Some("tls")));
     assert!(report["checks"][0]["message"].as_str().expect("message").contains("certificate"), "{report}");
+}
+
+/// Signs in through the provider with `browser` (kept by the caller, like a person's
+/// browser keeps the provider's session).
+async fn oidc_sign_in_with<S, B>(service: &S, provider: &str, login: &str, browser: &ProviderBrowser) -> Landing
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let (url, binding) = start(service, provider).await;
+    let back = browser.sign_in(&url, login).await;
+    callback(service, &back, Some(&binding)).await
+}
+
+#[actix_rt::test]
+async fn acc_7_jwks_is_cached_and_fetched_again_once_a_minute_for_a_rotated_key() {
+    let app = app();
+    let service = app.service().await;
+    let mut op = OpenIdProvider::start(&redirect_uri(&app), &[alice(&["orga"])]);
+    sensitive("alice@schule.example");
+    let admin = admin(&service).await;
+    let (_, provider) = add_provider(&service, &admin, &oidc_body(&op.issuer(), json!({}))).await;
+    let id = provider["id"].as_str().expect("id");
+
+    assert!(oidc_sign_in(&service, id, "alice").await.session.is_some());
+    assert!(oidc_sign_in(&service, id, "alice").await.session.is_some());
+    assert_eq!(op.fetch_counts().await, (1, 1), "two sign-ins, one fetch of discovery and keys");
+
+    // The provider rotates its key. Within a minute of the last fetch anwesend does not ask
+    // again (a forged `kid` cannot make it hammer the provider): the sign-in is refused.
+    op.rotate_key(2);
+    let landing = oidc_sign_in(&service, id, "alice").await;
+    assert_eq!(landing.error(), Some("sso_failed"));
+    assert!(app.db.audit_text().iter().any(|r| r.contains("signing_key_unknown")), "audited with its reason");
+    assert_eq!(op.fetch_counts().await, (1, 1));
+
+    // A minute later the unknown `kid` fetches the keys again: no restart needed.
+    app.clock.advance(chrono::Duration::seconds(61));
+    let mut session = oidc_sign_in(&service, id, "alice").await.session.expect("signed in with the new key");
+    assert_eq!(me(&service, &mut session).await["email"], json!("alice@schule.example"));
+    assert_eq!(op.fetch_counts().await, (2, 2));
+    assert!(oidc_sign_in(&service, id, "alice").await.session.is_some());
+    assert_eq!(op.fetch_counts().await, (2, 2), "the new keys are cached");
+}
+
+async fn set_provider_mfa<S, B>(service: &S, admin: &Client, id: &str, issuer: &str, accept: bool)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let mut body = oidc_body(issuer, json!({}));
+    body["oidc"]["accept_provider_mfa"] = json!(accept);
+    body.as_object_mut().expect("object").remove("secret");
+    let (status, _, answer) = call(service, admin.request("PUT", &format!("/api/v1/sso/providers/{id}")).set_json(&body)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&answer));
+}
+
+#[actix_rt::test]
+async fn acc_7_provider_mfa_counts_as_second_factor_only_when_the_admin_trusts_it() {
+    let app = app();
+    let service = app.service().await;
+    let mut op = OpenIdProvider::start(&redirect_uri(&app), &[alice(&["leitung"])]);
+    sensitive("alice@schule.example");
+    let admin = admin(&service).await;
+    let (_, provider) = add_provider(&service, &admin, &oidc_body(&op.issuer(), json!({}))).await;
+    let id = provider["id"].as_str().expect("id").to_owned();
+    let (status, _, body) =
+        call(&service, admin.request("PUT", "/api/v1/tenant/security").set_json(json!({ "mfa_required_for_admins": true }))).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+
+    let stage = |landing: Landing| async {
+        let mut session = landing.session.expect("a session");
+        me(&service, &mut session).await["stage"].as_str().expect("stage").to_owned()
+    };
+    // The provider says MFA, but the admin has not set "Zweiter Faktor beim Anbieter".
+    op.set_amr("alice", &["pwd", "mfa"]);
+    assert_eq!(stage(oidc_sign_in(&service, &id, "alice").await).await, "enrol", "the local second factor is still required");
+
+    set_provider_mfa(&service, &admin, &id, &op.issuer(), true).await;
+    for (amr, expected) in [(&["pwd"][..], "enrol"), (&["pwd", "mfa"][..], "full"), (&["pwd", "otp"][..], "full"), (&["hwk"][..], "full")] {
+        op.set_amr("alice", amr);
+        assert_eq!(stage(oidc_sign_in(&service, &id, "alice").await).await, expected, "amr {amr:?}");
+    }
+    set_provider_mfa(&service, &admin, &id, &op.issuer(), false).await;
+    op.set_amr("alice", &["pwd", "mfa"]);
+    assert_eq!(stage(oidc_sign_in(&service, &id, "alice").await).await, "enrol", "switched off again");
+}
+
+fn backchannel(provider: &str, token: &str) -> actix_web::test::TestRequest {
+    // The provider's server calls: no Origin, no cookie.
+    actix_web::test::TestRequest::post()
+        .uri(&format!("/api/v1/sso/oidc/{provider}/backchannel-logout"))
+        .peer_addr("127.0.0.1:40000".parse().expect("addr"))
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload(format!("logout_token={token}"))
+}
+
+#[actix_rt::test]
+async fn acc_7_sign_out_ends_the_provider_session_and_backchannel_logout_ends_ours_once() {
+    let app = app();
+    let service = app.service().await;
+    let mut op = OpenIdProvider::start(&redirect_uri(&app), &[alice(&["orga"])]);
+    sensitive("alice@schule.example");
+    let admin = admin(&service).await;
+    let (_, provider) = add_provider(&service, &admin, &oidc_body(&op.issuer(), json!({}))).await;
+    let id = provider["id"].as_str().expect("id").to_owned();
+    let origin = app.state.config.public_origin();
+    op.set_logout(&format!("{origin}/api/v1/sso/oidc/{id}/backchannel-logout"), &format!("{origin}/"));
+
+    // Two browsers, two sessions at the provider and here.
+    let (laptop, phone) = (ProviderBrowser::new(), ProviderBrowser::new());
+    let mut at_laptop = oidc_sign_in_with(&service, &id, "alice", &laptop).await.session.expect("laptop");
+    let mut at_phone = oidc_sign_in_with(&service, &id, "alice", &phone).await.session.expect("phone");
+    me(&service, &mut at_laptop).await;
+    me(&service, &mut at_phone).await;
+
+    // Alice signs out at the provider on the laptop (another application's sign-out): the
+    // provider sends a logout token for that provider session.
+    laptop.sign_out(&format!("{}/session/end", op.issuer())).await;
+    let tokens = op.logout_tokens().await;
+    assert_eq!(tokens.len(), 1, "one logout token");
+    let (status, headers, body) = call(&service, backchannel(&id, &tokens[0])).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()), Some("no-store"));
+    assert_eq!(call(&service, at_laptop.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED, "the laptop's ended");
+    assert_eq!(call(&service, at_phone.request("GET", "/api/v1/auth/me")).await.0, StatusCode::OK, "the phone's (other sid) stays");
+
+    // The same token again: refused, in the database (so on every node).
+    let (status, headers, body) = call(&service, backchannel(&id, &tokens[0])).await;
+    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
+    assert_eq!(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/problem+json"));
+    assert_eq!(count(&app, "sso_logout_tokens"), 1);
+    assert!(app.db.audit_text().iter().any(|r| r.contains("sso.backchannel_logout") && r.contains("jti_replayed")));
+    assert!(app.db.audit_text().iter().any(|r| r.contains("auth.session_ended") && r.contains("provider_logout")));
+
+    // Signing out of anwesend on the phone goes on to the provider, which ends its session
+    // there and sends the browser back to anwesend.
+    let (status, _, body) = call(&service, at_phone.request("POST", "/api/v1/auth/logout")).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let url = json_of(&body)["provider_logout_url"].as_str().expect("provider_logout_url").to_owned();
+    assert!(url.starts_with(&format!("{}/session/end?", op.issuer())), "{url}");
+    assert!(url.contains(&format!("client_id={}", crate::fixtures::sso::CLIENT_ID)), "{url}");
+    let back = phone.sign_out(&url).await;
+    assert_eq!(back, format!("{origin}/"), "the provider accepted anwesend's post-logout redirect");
+    assert_eq!(op.logout_tokens().await.len(), 2, "the provider ended the phone's session too");
+    // A password session signs out as before.
+    let (status, _, _) = call(&service, admin.request("POST", "/api/v1/auth/logout")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+#[actix_rt::test]
+async fn acc_7_backchannel_logout_refuses_tokens_that_break_a_rule_and_writes_nothing() {
+    let app = app();
+    let service = app.service().await;
+    let mut op = OpenIdProvider::start(&redirect_uri(&app), &[alice(&["orga"])]);
+    sensitive("alice@schule.example");
+    let admin = admin(&service).await;
+    let (_, provider) = add_provider(&service, &admin, &oidc_body(&op.issuer(), json!({}))).await;
+    let id = provider["id"].as_str().expect("id").to_owned();
+    let origin = app.state.config.public_origin();
+    op.set_logout(&format!("{origin}/api/v1/sso/oidc/{id}/backchannel-logout"), &format!("{origin}/"));
+    let browser = ProviderBrowser::new();
+    let mut session = oidc_sign_in_with(&service, &id, "alice", &browser).await.session.expect("signed in");
+    me(&service, &mut session).await;
+
+    let now = chrono::Utc::now().timestamp();
+    let event = json!({ "http://schemas.openid.net/event/backchannel-logout": {} });
+    let good = json!({ "iss": op.issuer(), "aud": crate::fixtures::sso::CLIENT_ID, "iat": now, "jti": "j-1", "sub": "sub-alice", "events": event });
+    let with = |k: &str, v: Value| {
+        let mut c = good.clone();
+        c[k] = v;
+        c
+    };
+    let without = |k: &str| {
+        let mut c = good.clone();
+        c.as_object_mut().expect("object").remove(k);
+        c
+    };
+    let typ = json!({ "typ": "logout+jwt" });
+    let cases: Vec<(&str, Value, Value)> = vec![
+        ("an ID token's typ", json!({ "typ": "JWT" }), good.clone()),
+        ("another audience", typ.clone(), with("aud", json!("another-client"))),
+        ("another issuer", typ.clone(), with("iss", json!("http://127.0.0.1:9/another"))),
+        ("too old", typ.clone(), with("iat", json!(now - 3600))),
+        ("no iat", typ.clone(), without("iat")),
+        ("no events", typ.clone(), without("events")),
+        ("another event", typ.clone(), with("events", json!({ "urn:example:other": {} }))),
+        ("a nonce", typ.clone(), with("nonce", json!("n"))),
+        ("neither sid nor sub", typ.clone(), without("sub")),
+        ("no jti", typ.clone(), without("jti")),
+        ("an unknown kid", json!({ "typ": "logout+jwt", "kid": "not-a-key" }), good.clone()),
+    ];
+    for (what, header, claims) in cases {
+        let token = op.sign(header, claims).await;
+        let (status, headers, body) = call(&service, backchannel(&id, &token)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {}", String::from_utf8_lossy(&body));
+        assert_eq!(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/problem+json"), "{what}");
+    }
+    // Not signed by the provider: `alg: none`, and a changed payload.
+    let b64 = |v: &Value| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, v.to_string());
+    let unsigned = format!("{}.{}.", b64(&json!({ "alg": "none", "typ": "logout+jwt" })), b64(&good));
+    let signed = op.sign(typ.clone(), good.clone()).await;
+    let parts: Vec<&str> = signed.split('.').collect();
+    let altered = format!("{}.{}.{}", parts[0], b64(&with("sub", json!("sub-someone-else"))), parts[2]);
+    let raw = |body: &str, content_type: &str| {
+        actix_web::test::TestRequest::post()
+            .uri(&format!("/api/v1/sso/oidc/{id}/backchannel-logout"))
+            .peer_addr("127.0.0.1:40000".parse().expect("addr"))
+            .insert_header((header::CONTENT_TYPE, content_type.to_owned()))
+            .set_payload(body.to_owned())
+    };
+    let form = "application/x-www-form-urlencoded";
+    let more: Vec<(&str, actix_web::test::TestRequest, u16)> = vec![
+        ("alg none", backchannel(&id, &unsigned), 400),
+        ("altered payload", backchannel(&id, &altered), 400),
+        ("garbage", backchannel(&id, "kein.token.hier"), 400),
+        ("empty", backchannel(&id, ""), 400),
+        ("oversized", backchannel(&id, &"a".repeat(9000)), 400),
+        ("no logout_token", raw("token=x", form), 400),
+        ("two logout_tokens", raw(&format!("logout_token={signed}&logout_token={signed}"), form), 400),
+        ("JSON", raw(&json!({ "logout_token": signed }).to_string(), "application/json"), 415),
+        ("unknown provider", backchannel("0193ffff-0000-7000-8000-000000000000", &signed), 404),
+    ];
+    for (what, req, expected) in more {
+        let (status, headers, body) = call(&service, req).await;
+        assert_eq!(status.as_u16(), expected, "{what}: {}", String::from_utf8_lossy(&body));
+        assert_eq!(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/problem+json"), "{what}");
+    }
+    assert_eq!(count(&app, "sso_logout_tokens"), 0, "nothing was written");
+    assert_eq!(call(&service, session.request("GET", "/api/v1/auth/me")).await.0, StatusCode::OK, "no session ended");
+
+    // The honest token of the same shape ends alice's sessions by `sub`.
+    let (status, _, body) = call(&service, backchannel(&id, &signed)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(call(&service, session.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_rt::test]
+async fn acc_7_invited_person_signing_in_at_the_provider_is_linked_to_the_invitation() {
+    let sink = crate::common::MailSink::start();
+    let app = test_app_with(|c| {
+        sink.configure(c);
+        c.rate_limit.public_per_ip_per_minute = 10_000;
+    });
+    app.clock.advance(chrono::Utc::now() - app.clock.now());
+    app.tenant_with_admin(SLUG, "leitung@schule.example");
+    let service = app.service().await;
+    // Her address at the provider differs from the invited one: the link, not the email, links.
+    let op = OpenIdProvider::start(
+        &redirect_uri(&app),
+        &[OpUser { login: "carla", sub: "sub-carla", email: "carla.privat@elsewhere.example", groups: &[] }],
+    );
+    let admin = admin(&service).await;
+    let body = oidc_body(&op.issuer(), json!({ "provisioning": "off", "jit_domains": [], "default_role": null }));
+    let (_, provider) = add_provider(&service, &admin, &body).await;
+    let id = provider["id"].as_str().expect("id").to_owned();
+    let invite = json!({ "email": sensitive("carla@schule.example"), "role": "organiser" });
+    assert_eq!(call(&service, admin.request("POST", "/api/v1/invitations").set_json(invite)).await.0, StatusCode::CREATED);
+    anwesend::notify::deliver_due(&app.state).expect("deliver");
+    let mail = sink.message_to("carla@schule.example");
+    let start_at = mail.find("#/invitation?token=").expect("invitation link") + "#/invitation?token=".len();
+    let token: String = mail[start_at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    let token = sensitive(&token);
+
+    // Without the invitation the provider's identity is linked to nothing.
+    assert_eq!(oidc_sign_in(&service, &id, "carla").await.error(), Some("sso_not_linked"));
+
+    let begin = |token: &str| {
+        Client::new().request("POST", &format!("/api/v1/public/{SLUG}/sso/{id}/invitation")).set_json(json!({ "token": token }))
+    };
+    for bad in [json!({ "token": "unbekannt" }), json!({ "token": "" }), json!({ "token": "x".repeat(500) })] {
+        let req = Client::new().request("POST", &format!("/api/v1/public/{SLUG}/sso/{id}/invitation")).set_json(&bad);
+        let (status, _, body) = call(&service, req).await;
+        assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::NOT_FOUND, Some("invitation_invalid")), "{bad}");
+    }
+    let req =
+        Client::new().request("POST", &format!("/api/v1/public/{SLUG}/sso/{id}/invitation")).set_json(json!({ "token": token, "x": 1 }));
+    assert_eq!(call(&service, req).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(count(&app, "sso_logins"), 0, "bad input writes nothing");
+
+    let (status, headers, body) = call(&service, begin(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let binding = cookie_named(&headers, "anwesend_sso").expect("binding");
+    let back = ProviderBrowser::new().sign_in(json_of(&body)["authorize_url"].as_str().expect("url"), "carla").await;
+    let mut session = callback(&service, &back, Some(&binding)).await.session.expect("signed in from the invitation");
+    let me = me(&service, &mut session).await;
+    assert_eq!((me["email"].as_str(), roles(&me)), (Some("carla@schule.example"), vec!["organiser".to_owned()]));
+    assert!(app.db.audit_text().iter().any(|r| r.contains("invitation.accepted")), "the invitation is accepted");
+
+    // From now on the provider signs her in; the invitation works once.
+    assert!(oidc_sign_in(&service, &id, "carla").await.session.is_some());
+    let (status, _, body) = call(&service, begin(&token)).await;
+    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::NOT_FOUND, Some("invitation_invalid")));
+    sensitive("carla.privat@elsewhere.example");
 }

@@ -54,7 +54,10 @@ async fn authz_3_invitation_by_mail_sets_a_password_and_signs_in() {
 
     let (status, _, body) = call(&service, anonymous("POST", "/api/v1/invitations/preview").set_json(json!({ "token": token }))).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(json_of(&body), json!({ "tenant_name": "verein-a", "email": colleague, "role": "organiser", "account_exists": false }));
+    assert_eq!(
+        json_of(&body),
+        json!({ "tenant_name": "verein-a", "tenant_slug": "verein-a", "email": colleague, "role": "organiser", "account_exists": false })
+    );
 
     // Weak passwords are refused and nothing is written (ACC-1).
     let accounts_before = count(&app, "accounts");

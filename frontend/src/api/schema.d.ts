@@ -172,7 +172,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ends this session (needs `X-CSRF-Token`). */
+        /**
+         * Ends this session (needs `X-CSRF-Token`). A session begun at an OpenID provider with
+         *     an `end_session_endpoint` answers 200 with the URL the browser goes to next.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -1639,6 +1642,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/{tenant}/sso/{provider}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An invited person accepts the invitation by signing in at an OpenID provider of the
+         *     tenant: the provider's identity is linked to the account the invitation makes (once,
+         *     when the flow completes). The invitation must be open and of this tenant.
+         */
+        post: operations["sso_invitation_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/{tenant}/sso/{provider}/ldap": {
         parameters: {
             query?: never;
@@ -1695,6 +1719,28 @@ export interface paths {
          */
         put: operations["retention_set"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/oidc/{provider}/backchannel-logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OpenID Connect Back-Channel Logout: the provider POSTs `logout_token` (form-encoded)
+         *     when a person signs out there. No session and no `Origin`: the signed token is the
+         *     proof. Verified against the provider's keys (typ, issuer, audience, `iat`, `events`,
+         *     `sid`/`sub`, no `nonce`, each `jti` once); the matching sessions end (TOM ACC-7).
+         */
+        post: operations["sso_backchannel_logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2650,6 +2696,16 @@ export interface components {
             email: string;
             role: components["schemas"]["Role"];
             tenant_name: string;
+            /**
+             * @description For the tenant's sign-in providers: an invited person may accept by signing in at
+             *     one (TOM ACC-7).
+             */
+            tenant_slug: string;
+        };
+        /** @description An invited person begins the provider's flow from the invitation link. */
+        InvitationSignIn: {
+            /** @description The invitation link's token. */
+            token: string;
         };
         InvitationView: {
             company_id?: string | null;
@@ -2775,6 +2831,11 @@ export interface components {
         /** @description A row of the access review (TOM AUTHZ-5). */
         Member: {
             account_id: string;
+            /**
+             * @description The tenant requires SSO and this primary admin keeps the local password: the
+             *     break-glass account (TOM ACC-7).
+             */
+            break_glass: boolean;
             disabled: boolean;
             /** @description No sign-in for `auth.dormant_after_days` days (or never, for that long). */
             dormant: boolean;
@@ -3102,6 +3163,8 @@ export interface components {
         };
         /** @description A provider as the admin reads it: never the secret, only whether one is set. */
         ProviderView: {
+            /** @description OIDC: where the provider posts logout tokens (back-channel logout; register it). */
+            backchannel_logout_uri?: string | null;
             default_role?: string | null;
             enabled: boolean;
             id: string;
@@ -3110,6 +3173,8 @@ export interface components {
             ldap?: null | components["schemas"]["LdapSettings"];
             name: string;
             oidc?: null | components["schemas"]["OidcSettings"];
+            /** @description OIDC: where the provider sends the browser after its logout (register it). */
+            post_logout_redirect_uri?: string | null;
             preset: components["schemas"]["Preset"];
             provisioning: components["schemas"]["Provisioning"];
             /** @description OIDC: the redirect URI to register at the provider. */
@@ -3473,6 +3538,14 @@ export interface components {
         /** @description Begins the provider's flow: the browser goes to `authorize_url`. */
         SignInStart: {
             authorize_url: string;
+        };
+        /** @description Signed out of a session begun at an OpenID provider that offers RP-initiated logout. */
+        SignedOut: {
+            /**
+             * @description The provider's end-session URL: the browser goes there to end the provider's
+             *     session too, and comes back to anwesend's start page (TOM ACC-7).
+             */
+            provider_logout_url: string;
         };
         /** @description "Nur SSO" and the one account that keeps its password. */
         SsoSettings: {
@@ -4262,6 +4335,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Signed out here; go on to the provider to end its session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedOut"];
+                };
+            };
             /** @description Signed out; the cookie is removed */
             204: {
                 headers: {
@@ -10366,6 +10448,104 @@ export interface operations {
             };
         };
     };
+    sso_invitation_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationSignIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInStart"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The identity provider or directory did not answer */
+            424: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     sso_ldap_sign_in: {
         parameters: {
             query?: never;
@@ -10655,6 +10835,121 @@ export interface operations {
             };
             /** @description A field is invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_backchannel_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        /** @description `logout_token=<JWT>` */
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": string;
+            };
+        };
+        responses: {
+            /** @description Accepted; the matching sessions ended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The identity provider or directory did not answer */
+            424: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

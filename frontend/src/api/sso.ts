@@ -60,6 +60,17 @@ export async function startSignIn(tenant: string, provider: string): Promise<str
     .authorize_url;
 }
 
+/** An invited person accepts by signing in at the provider (its flow starts). */
+export async function startInvitationSignIn(tenant: string, provider: string, token: string): Promise<string> {
+  return unwrap(
+    await api.POST('/api/v1/public/{tenant}/sso/{provider}/invitation', {
+      params: { path: { tenant, provider } },
+      body: { token },
+      ...slow(),
+    }),
+  ).authorize_url;
+}
+
 /** A signed-in member links their account to a provider (its flow starts). */
 export async function startLink(provider: string): Promise<string> {
   return unwrap(await api.POST('/api/v1/sso/providers/{id}/link', { params: { path: { id: provider } }, ...slow() })).authorize_url;

@@ -1,6 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { ApiError, isAbort } from '../api/client';
 import { acceptInvitation, previewInvitation, type InvitationPreview } from '../api/invitations';
+import { publicProviders, startInvitationSignIn, type PublicProvider } from '../api/sso';
 import { FormField, type FieldError } from '../components/FormField';
 import { isMessageKey, useI18n } from '../i18n';
 import { href, navigate, useHashLocation } from '../router';
@@ -205,6 +206,7 @@ function AcceptForm({
         </div>
       </dl>
       <p className="muted">{existing ? t('invitation.existingIntro') : t('invitation.newIntro')}</p>
+      {existing ? null : <ProviderChoice token={token} tenant={preview.tenant_slug} />}
       {message ? (
         <p className="alert alert--error" role="alert" data-testid="invitation-error">
           {message}
@@ -246,5 +248,60 @@ function AcceptForm({
         </div>
       </form>
     </>
+  );
+}
+
+/**
+ * The tenant's OpenID providers: an invited person without an account may accept by
+ * signing in at one; the provider's identity is linked to the new account (TOM ACC-7).
+ */
+function ProviderChoice({ token, tenant }: { token: string; tenant: string }) {
+  const { t } = useI18n();
+  const [providers, setProviders] = useState<PublicProvider[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [failed, setFailed] = useState(false);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    publicProviders(tenant, controller.signal).then(
+      (answer) => setProviders(answer.providers.filter((p) => p.kind === 'oidc')),
+      () => setProviders([]),
+    );
+    return () => controller.abort();
+  }, [tenant]);
+
+  if (providers.length === 0) return null;
+  const begin = async (provider: string) => {
+    if (busy) return;
+    setBusy(true);
+    setFailed(false);
+    try {
+      window.location.assign(await startInvitationSignIn(tenant, provider, token));
+    } catch {
+      setFailed(true);
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="form__actions" data-testid="invitation-providers">
+      <p className="muted">{t('invitation.withProvider')}</p>
+      {providers.map((p) => (
+        <button
+          key={p.id}
+          type="button"
+          className="button"
+          disabled={busy}
+          onClick={() => void begin(p.id)}
+          data-testid="invitation-provider"
+        >
+          {p.name}
+        </button>
+      ))}
+      {failed ? (
+        <p className="alert alert--error" role="alert">
+          {t('invitation.providerFailed')}
+        </p>
+      ) : null}
+    </div>
   );
 }

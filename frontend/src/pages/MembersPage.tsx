@@ -225,6 +225,14 @@ function AccessReviewCard({
                     </span>
                   </>
                 ) : null}
+                {member.break_glass ? (
+                  <>
+                    {' '}
+                    <span className="badge" data-testid="member-break-glass" title={t('members.breakGlass.hint')}>
+                      {t('members.breakGlass')}
+                    </span>
+                  </>
+                ) : null}
               </td>
               <td data-testid="member-roles">
                 {member.roles.length === 0 ? (

@@ -165,6 +165,16 @@ function ProviderItem({ provider, onEdit, onDeleted }: { provider: ProviderView;
           </p>
         </div>
       ) : null}
+      {provider.post_logout_redirect_uri ? (
+        <p className="muted">
+          {t('sso.postLogoutUri')} <code data-testid="sso-post-logout-uri">{provider.post_logout_redirect_uri}</code>
+        </p>
+      ) : null}
+      {provider.backchannel_logout_uri ? (
+        <p className="muted">
+          {t('sso.backchannelUri')} <code data-testid="sso-backchannel-uri">{provider.backchannel_logout_uri}</code>
+        </p>
+      ) : null}
       <div className="form__actions">
         <button type="button" className="button" onClick={onEdit} data-testid="sso-edit">
           {t('sso.edit')}

@@ -109,6 +109,8 @@ export const login = {
   'invitation.email': 'E-Mail',
   'invitation.role': 'Rolle',
   'invitation.newIntro': 'Legen Sie ein Passwort für Ihr neues Konto fest, um die Einladung anzunehmen.',
+  'invitation.withProvider': 'Oder nehmen Sie die Einladung mit dem Konto Ihrer Organisation an (ohne Passwort bei anwesend):',
+  'invitation.providerFailed': 'Die Anmeldung beim Anbieter konnte nicht beginnen. Bitte versuchen Sie es später erneut.',
   'invitation.existingIntro':
     'Zu dieser E-Mail-Adresse gibt es schon ein Konto. Bestätigen Sie mit dessen Passwort, um die Einladung anzunehmen.',
   'invitation.password': 'Neues Passwort',

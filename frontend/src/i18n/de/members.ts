@@ -32,6 +32,8 @@ export const members = {
   'members.summary': 'Mitglieder: {count}',
   'members.error': 'Die Mitglieder konnten nicht geladen werden.',
   'members.self': 'Sie',
+  'members.breakGlass': 'Notfallzugang',
+  'members.breakGlass.hint': 'Die Organisation verlangt Single Sign-on; dieses Konto behält als einziges sein Passwort (Break-Glass).',
   'members.neverSignedIn': 'noch nie',
   'members.badge.active': 'aktiv',
   'members.badge.disabled': 'gesperrt',

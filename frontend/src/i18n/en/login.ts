@@ -112,6 +112,8 @@ export const login: Translation<typeof de> = {
   'invitation.email': 'Email',
   'invitation.role': 'Role',
   'invitation.newIntro': 'Choose a password for your new account to accept the invitation.',
+  'invitation.withProvider': 'Or accept the invitation with your organisation\'s account (no password at anwesend):',
+  'invitation.providerFailed': 'The sign-in at the provider could not begin. Please try again later.',
   'invitation.existingIntro':
     'There already is an account for this email address. Confirm with its password to accept the invitation.',
   'invitation.password': 'New password',

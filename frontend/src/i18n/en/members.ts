@@ -35,6 +35,8 @@ export const members: Translation<typeof de> = {
   'members.summary': 'Members: {count}',
   'members.error': 'The members could not be loaded.',
   'members.self': 'You',
+  'members.breakGlass': 'Break-glass',
+  'members.breakGlass.hint': 'The organisation requires single sign-on; this account alone keeps its password (break-glass).',
   'members.neverSignedIn': 'never',
   'members.badge.active': 'active',
   'members.badge.disabled': 'disabled',
