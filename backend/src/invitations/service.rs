@@ -71,8 +71,10 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
     let id = Uuid::now_v7().to_string();
     let expires_at = now + Duration::days(i64::from(state.config.auth.invitation_days));
     let link = format!("{}/#/invitation?token={token}", state.config.public_url.trim_end_matches('/'));
-    let message =
-        templates::invitation(language, &email, &tenant.name, role.as_str(), &link, &expires_at.format("%Y-%m-%d %H:%M").to_string());
+    // In the tenant's time zone, named (issue 23).
+    let zone = tenant.zone();
+    let expires = format!("{} ({})", zone.date_time(expires_at, language == templates::Language::De), zone.name());
+    let message = templates::invitation(language, &email, &tenant.name, role.as_str(), &link, &expires);
     let mut invitation = Invitation {
         tenant_id: scope.tenant_id().to_owned(),
         email_ciphertext: keys.encrypt("invitations", "email", &id, &email),
