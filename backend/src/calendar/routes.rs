@@ -19,7 +19,7 @@ use crate::state::AppState;
 ))]
 #[get("")]
 pub async fn get(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
-    let status = staff(state, p, Permission::EventsRead, |state, p, scope| service::status(state, p, scope)).await?;
+    let status = staff(state, p, Permission::EventsRead, service::status).await?;
     Ok(HttpResponse::Ok().json(status))
 }
 
@@ -31,7 +31,7 @@ pub async fn get(state: web::Data<AppState>, p: Principal) -> Result<HttpRespons
 ))]
 #[post("")]
 pub async fn create(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
-    let created = staff(state, p, Permission::EventsRead, |state, p, scope| service::create(state, p, scope)).await?;
+    let created = staff(state, p, Permission::EventsRead, service::create).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -42,7 +42,7 @@ pub async fn create(state: web::Data<AppState>, p: Principal) -> Result<HttpResp
 ))]
 #[post("/revoke")]
 pub async fn revoke(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
-    staff(state, p, Permission::EventsRead, |state, p, scope| service::revoke(state, p, scope)).await?;
+    staff(state, p, Permission::EventsRead, service::revoke).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -365,12 +365,23 @@ pub fn public_list(
         let name_of = |id: &str| locations.iter().find(|l| l.id == id).map(|l| l.name.clone());
         let parent_of = |id: &str| locations.iter().find(|l| l.id == id).and_then(|l| l.parent_id.clone());
         let mut events = Vec::new();
+        let mut used: Vec<String> = Vec::new();
         for row in rows {
             let mut upcoming: Vec<SessionView> =
                 sessions.iter().filter(|s| s.event_id == row.id && s.ends_at > now).cloned().map(SessionView::from).collect();
             upcoming.sort_by_key(|s| s.starts_at);
             if upcoming.is_empty() {
                 continue;
+            }
+            let seats_left = (i64::from(row.capacity) - crate::bookings::store::seats_taken(tx, &row.id, now)?).max(0);
+            if seats_left == 0 {
+                continue;
+            }
+            // The filter offers the places of every event that takes bookings (and their
+            // venues), whatever is filtered now.
+            if let Some(l) = &row.location_id {
+                used.push(l.clone());
+                used.extend(parent_of(l));
             }
             if let Some(l) = location {
                 let here = row.location_id.as_deref() == Some(l) || row.location_id.as_deref().and_then(parent_of).as_deref() == Some(l);
@@ -384,10 +395,6 @@ pub fn public_list(
                     continue;
                 }
             }
-            let seats_left = (i64::from(row.capacity) - crate::bookings::store::seats_taken(tx, &row.id, now)?).max(0);
-            if seats_left == 0 {
-                continue;
-            }
             events.push(PublicEventSummary {
                 id: row.id.clone(),
                 kind: EventKind::from_stored(&row.kind)?,
@@ -400,14 +407,6 @@ pub fn public_list(
             });
         }
         events.sort_by(|a, b| a.sessions[0].starts_at.cmp(&b.sessions[0].starts_at).then_with(|| a.title.cmp(&b.title)));
-        // The filter offers the places of the events that take bookings, and their venues.
-        let mut used: Vec<String> = Vec::new();
-        for e in &events {
-            if let Some(l) = &e.location_id {
-                used.push(l.clone());
-                used.extend(parent_of(l));
-            }
-        }
         let mut public_locations: Vec<PublicLocation> = locations
             .iter()
             .filter(|l| used.contains(&l.id) || location == Some(l.id.as_str()))

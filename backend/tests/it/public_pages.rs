@@ -99,6 +99,7 @@ async fn public_list_is_off_by_default_then_lists_only_bookable_events_with_free
     assert_eq!(titles(&json_of(&body)), vec!["Yoga im Dezember"]);
     let (_, _, body) = call(&service, list("?month=2027-01")).await;
     assert_eq!(titles(&json_of(&body)), vec!["Skat im Januar"]);
+    assert_eq!(json_of(&body)["locations"].as_array().map(Vec::len), Some(3), "the filter keeps offering every place");
     let (_, _, body) = call(&service, list(&format!("?month=2026-12&location={other}"))).await;
     assert!(titles(&json_of(&body)).is_empty());
     // 2026-12-31 23:30 UTC is already January in Berlin.
