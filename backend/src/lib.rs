@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod backups;
 pub mod bookings;
+pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod companies;
@@ -42,5 +43,6 @@ pub mod sso;
 pub mod state;
 pub mod tenants;
 pub mod timestamp;
+pub mod zone;
 
 pub use error::AppError;

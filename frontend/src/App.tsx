@@ -36,6 +36,7 @@ const ParticipantLoginPage = lazy(() => import('./pages/ParticipantLoginPage').t
 const ParticipantRecordPage = lazy(() => import('./pages/ParticipantRecordPage').then((m) => ({ default: m.ParticipantRecordPage })));
 const ParticipantsPage = lazy(() => import('./pages/ParticipantsPage').then((m) => ({ default: m.ParticipantsPage })));
 const PortalPage = lazy(() => import('./pages/PortalPage').then((m) => ({ default: m.PortalPage })));
+const PublicListPage = lazy(() => import('./pages/PublicListPage').then((m) => ({ default: m.PublicListPage })));
 const ProcessingRecordPage = lazy(() => import('./pages/ProcessingRecordPage').then((m) => ({ default: m.ProcessingRecordPage })));
 const RequestsPage = lazy(() => import('./pages/RequestsPage').then((m) => ({ default: m.RequestsPage })));
 const SsoPage = lazy(() => import('./pages/SsoPage').then((m) => ({ default: m.SsoPage })));
@@ -63,7 +64,7 @@ function segment(raw: string | undefined): string | null {
 
 /**
  * Routes with parameters: `/events/{id}`, `/sessions/{id}/attendance(/print)`,
- * `/participants/{id}/attendance`, `/book/{slug}/{eventId}`, `/p/{slug}/login`, `/p/{slug}/portal`,
+ * `/participants/{id}/attendance`, `/book/{slug}/{eventId}`, `/e/{slug}`, `/p/{slug}/login`, `/p/{slug}/portal`,
  * `/p/{slug}/confirm`.
  */
 function paramRouteFor(path: string): ReactNode | null {
@@ -88,6 +89,11 @@ function paramRouteFor(path: string): ReactNode | null {
     const slug = segment(m[1]);
     const id = segment(m[2]);
     return slug && id ? <BookingPage key={`${slug}/${id}`} slug={slug} eventId={id} /> : null;
+  }
+  m = /^\/e\/([^/]+)$/.exec(path);
+  if (m) {
+    const slug = segment(m[1]);
+    return slug ? <PublicListPage key={slug} slug={slug} /> : null;
   }
   m = /^\/login\/([^/]+)$/.exec(path);
   if (m) {
@@ -153,7 +159,33 @@ function routeFor(path: string): ReactNode {
   }
 }
 
+/**
+ * Served under `/embed/{tenant}` (the page a club's website may frame, issue 23): only
+ * the public list and the booking pages, without the staff shell.
+ */
+export const EMBEDDED = window.location.pathname.startsWith('/embed/');
+
+function embeddedRouteFor(path: string): ReactNode {
+  if (/^\/e\/[^/]+$/.test(path) || /^\/book\/[^/]+\/[^/]+$/.test(path)) return paramRouteFor(path);
+  return <NotFound />;
+}
+
 export function App() {
+  return EMBEDDED ? <EmbeddedApp /> : <FullApp />;
+}
+
+function EmbeddedApp() {
+  const { path } = useHashLocation();
+  return (
+    <div className="app app--embedded">
+      <main id="main" className="container app-main" tabIndex={-1}>
+        <Suspense fallback={null}>{embeddedRouteFor(path)}</Suspense>
+      </main>
+    </div>
+  );
+}
+
+function FullApp() {
   const { t } = useI18n();
   const { path } = useHashLocation();
   const mainRef = useRef<HTMLElement>(null);

@@ -1,3 +1,5 @@
+import { currentTimeZone, instantToZoned, zonedToInstant } from './timeZone';
+
 /**
  * Shared formatting of server values for the log pages (audit log, deletion
  * log). The server answers RFC 3339 in UTC (`YYYY-MM-DDTHH:MM:SSZ`); the
@@ -33,22 +35,30 @@ export function shortId(id: string): string {
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /**
- * Server time (UTC) → the value of a datetime-local input in the browser's
- * time zone (`YYYY-MM-DDTHH:MM`); '' for null or a value that does not parse.
- * Event times are entered and shown in local time, sent and stored in UTC.
+ * Server time (UTC) → the value of a datetime-local input in the tenant's time
+ * zone (`YYYY-MM-DDTHH:MM`; the browser's without one); '' for null or a value
+ * that does not parse. Event times are entered and shown in the tenant's zone,
+ * sent and stored in UTC (issue 23).
  */
 export function utcToLocalInput(value: string | null | undefined): string {
   const date = value ? parseUtc(value) : null;
   if (!date) return '';
+  const zone = currentTimeZone();
+  if (zone) {
+    const wall = instantToZoned(zone, date);
+    return `${wall.getUTCFullYear()}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}T${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}`;
+  }
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
-/** A datetime-local value (browser's time zone) → server time in UTC (`YYYY-MM-DDTHH:MM:SS`); null if empty or invalid. */
+/** A datetime-local value (the tenant's time zone) → server time in UTC (`YYYY-MM-DDTHH:MM:SS`); null if empty or invalid. */
 export function localInputToUtc(value: string): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s] = m;
-  const date = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? '0'));
+  const zone = currentTimeZone();
+  const parts = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? '0')] as const;
+  const date = zone ? zonedToInstant(zone, ...parts) : new Date(...parts);
   if (Number.isNaN(date.getTime())) return null;
   return date.toISOString().slice(0, 19);
 }

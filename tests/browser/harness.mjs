@@ -483,6 +483,20 @@ function textOfPart(headers, body) {
   return { type, text };
 }
 
+/** The parts of a stored mail other than its text (attachments): [{ type, filename, text }], decoded. */
+export function attachmentsOf(raw) {
+  const { headers, body } = splitMessage(raw);
+  const boundary = headerParam(headers['content-type'], 'boundary');
+  if (!boundary) return [];
+  return body
+    .split(`--${boundary}`)
+    .slice(1)
+    .filter((p) => !p.startsWith('--'))
+    .map((p) => splitMessage(p.replace(/^\r?\n/, '')))
+    .filter((p) => /attachment/i.test(p.headers['content-disposition'] ?? ''))
+    .map((p) => ({ ...textOfPart(p.headers, p.body), filename: headerParam(p.headers['content-disposition'], 'filename') }));
+}
+
 /** Parse one stored mail: { to, subject, text, headers }. */
 export function parseMail(raw) {
   const { headers, body } = splitMessage(raw);

@@ -319,11 +319,10 @@ describe('organiser experience (issue 23)', () => {
       const stored = await admin.request('GET', `/api/v1/events/${eventId}`);
       assert.equal(stored.status, 200);
       assert.equal(stored.body.kind, 'course');
+      // Times are entered in the tenant's time zone (Europe/Berlin by default, issue 23).
       const local = await page.evaluate(
-        (sessions) => sessions.map((s) => {
-          const d = new Date(`${s.starts_at.slice(0, 19)}Z`);
-          return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')} ${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-        }),
+        (sessions) => sessions.map((s) =>
+          new Date(`${s.starts_at.slice(0, 19)}Z`).toLocaleString('sv-SE', { timeZone: 'Europe/Berlin' }).slice(0, 16)),
         stored.body.sessions,
       );
       assert.deepEqual(local, [

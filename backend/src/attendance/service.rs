@@ -25,7 +25,6 @@ use crate::problem::ProblemCode;
 use crate::secure_cards::service::Checked;
 use crate::state::AppState;
 use crate::tenants::service::keys;
-use crate::timestamp::rfc3339;
 
 /// Sessions take check-ins from 30 minutes before they start until 30 minutes after they end.
 const DOORS: i64 = 30;
@@ -747,7 +746,9 @@ pub fn session_csv(state: &AppState, p: &Principal, scope: &TenantScope, session
         "voided",
         "reason",
     ]);
-    let time = |t: Option<NaiveDateTime>| t.map(rfc3339).unwrap_or_default();
+    // Times in the tenant's zone, with their offset (issue 23).
+    let zone = state.db.tenant_read(scope, |tx| crate::tenants::store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound))?.zone();
+    let time = |t: Option<NaiveDateTime>| t.map(|t| zone.rfc3339(t)).unwrap_or_default();
     for a in &list.attendees {
         let head = [a.name.clone(), a.status.as_str().to_owned(), time(a.checked_in_at), time(a.checked_out_at)];
         let records: Vec<Option<&RecordView>> = if a.records.is_empty() { vec![None] } else { a.records.iter().map(Some).collect() };

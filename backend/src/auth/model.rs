@@ -111,6 +111,8 @@ pub struct TenantRef {
     pub id: String,
     pub slug: String,
     pub name: String,
+    /// The tenant's IANA time zone: the UI shows every time in it.
+    pub time_zone: String,
 }
 
 /// A tenant the account works in, with its roles there.
@@ -120,6 +122,8 @@ pub struct TenantMembership {
     pub slug: String,
     pub name: String,
     pub roles: Vec<Role>,
+    /// The tenant's IANA time zone.
+    pub time_zone: String,
 }
 
 /// The signed-in account as the UI needs it.

@@ -609,7 +609,13 @@ pub fn me(state: &AppState, p: &Principal) -> Result<Me, AppError> {
             Some(t) => t.roles.push(Role::from_stored(&m.role)?),
             None => {
                 if let Some(t) = crate::tenants::store::find(&mut conn, &m.tenant_id)? {
-                    tenants.push(TenantMembership { id: t.id, slug: t.slug, name: t.name, roles: vec![Role::from_stored(&m.role)?] });
+                    tenants.push(TenantMembership {
+                        id: t.id,
+                        slug: t.slug,
+                        name: t.name,
+                        roles: vec![Role::from_stored(&m.role)?],
+                        time_zone: t.time_zone,
+                    });
                 }
             }
         }
@@ -618,6 +624,7 @@ pub fn me(state: &AppState, p: &Principal) -> Result<Me, AppError> {
         id: t.id.clone(),
         slug: t.slug.clone(),
         name: t.name.clone(),
+        time_zone: t.time_zone.clone(),
     });
     Ok(Me {
         account_id: p.account_id.clone(),

@@ -20,7 +20,6 @@ use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::model::Tenant;
 use crate::tenants::service::keys;
-use crate::timestamp::rfc3339;
 
 pub fn default_consent(lang: Language, tenant: &str) -> String {
     match lang {
@@ -90,13 +89,46 @@ pub fn portal_link(state: &AppState, tenant: &Tenant) -> String {
     format!("{}/#/p/{}/login", state.config.public_url.trim_end_matches('/'), tenant.slug)
 }
 
-fn dates(tx: &mut TenantTx<'_>, event_id: &str) -> Result<String, AppError> {
-    let sessions = crate::events::store::sessions(tx, &[event_id.to_owned()])?;
-    Ok(sessions
+/// The event's sessions, one a line, in the tenant's time zone and the reader's language.
+fn dates(tx: &mut TenantTx<'_>, tenant: &Tenant, event_id: &str, lang: Language) -> Result<String, AppError> {
+    let zone = tenant.zone();
+    let mut sessions = crate::events::store::sessions(tx, &[event_id.to_owned()])?;
+    sessions.sort_by_key(|s| s.starts_at);
+    Ok(sessions.iter().map(|s| zone.span(s.starts_at, s.ends_at, lang == Language::De)).collect::<Vec<_>>().join("\n"))
+}
+
+/// The event's sessions as an iCalendar file for a confirmed booking's mail (issue 23):
+/// title, place and times, nothing about the person.
+fn calendar_file(
+    state: &AppState,
+    tx: &mut TenantTx<'_>,
+    tenant: &Tenant,
+    event: &EventRow,
+    now: NaiveDateTime,
+) -> Result<notify::Attachment, AppError> {
+    let mut sessions = crate::events::store::sessions(tx, std::slice::from_ref(&event.id))?;
+    sessions.sort_by_key(|s| s.starts_at);
+    let location = match &event.location_id {
+        Some(l) => crate::locations::store::list(tx)?.into_iter().find(|x| &x.id == l).map(|x| x.name),
+        None => None,
+    };
+    let entries: Vec<crate::calendar::ics::Entry> = sessions
         .iter()
-        .map(|s| format!("{} – {} (UTC)", s.starts_at.format("%Y-%m-%d %H:%M"), s.ends_at.format("%H:%M")))
-        .collect::<Vec<_>>()
-        .join("\n"))
+        .map(|s| crate::calendar::ics::Entry {
+            uid: format!("booking-{}@anwesend", s.id),
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            summary: event.title.clone(),
+            location: location.clone(),
+            description: Some(tenant.name.clone()),
+            url: Some(portal_link(state, tenant)),
+        })
+        .collect();
+    Ok(notify::Attachment {
+        filename: "termine.ics".to_owned(),
+        content_type: "text/calendar; charset=utf-8; method=PUBLISH".to_owned(),
+        content: crate::calendar::ics::calendar(&event.title, &tenant.time_zone, now, &entries),
+    })
 }
 
 /// What a booking mail needs besides the booking: the tenant, its keys and the portal.
@@ -143,7 +175,7 @@ impl<'a> Mailer<'a> {
         news: BookingNews,
         now: NaiveDateTime,
     ) -> Result<String, AppError> {
-        let dates = dates(tx, &event.id)?;
+        let dates = dates(tx, &self.tenant, &event.id, lang)?;
         let portal = portal_link(self.state, &self.tenant);
         // The tenant's own text of this mail, if it wrote one (issue 23).
         let custom = match crate::notify::texts::MailKind::of_news(news) {
@@ -155,7 +187,12 @@ impl<'a> Mailer<'a> {
             None => None,
         };
         let message = custom.unwrap_or_else(|| templates::booking(lang, news, to, &self.tenant.name, &event.title, &dates, &portal));
-        notify::enqueue(tx, &self.keys, Some(&self.tenant.id), news.purpose(), &message, now)
+        // A confirmed seat comes with the sessions for the person's calendar.
+        let attachments = match news {
+            BookingNews::Confirmed | BookingNews::Promoted => vec![calendar_file(self.state, tx, &self.tenant, event, now)?],
+            _ => Vec::new(),
+        };
+        notify::enqueue_with(tx, &self.keys, Some(&self.tenant.id), news.purpose(), &message, attachments, now)
     }
 }
 
@@ -276,8 +313,15 @@ pub fn book(
             };
             store::insert_hold(tx, &hold)?;
             let link = format!("{}/#/p/{}/confirm?token={token}", state.config.public_url.trim_end_matches('/'), mailer.tenant.slug);
-            let message =
-                templates::booking_link(lang, &request.email, &mailer.tenant.name, &event.title, &dates(tx, event_id)?, &link, link_hours);
+            let message = templates::booking_link(
+                lang,
+                &request.email,
+                &mailer.tenant.name,
+                &event.title,
+                &dates(tx, &mailer.tenant, event_id, lang)?,
+                &link,
+                link_hours,
+            );
             notify::enqueue(tx, &mailer.keys, Some(scope.tenant_id()), "booking_link", &message, now)?;
             "held"
         };
@@ -684,6 +728,8 @@ pub fn list_for_event(state: &AppState, p: &Principal, scope: &TenantScope, even
 pub fn csv_for_event(state: &AppState, p: &Principal, scope: &TenantScope, event_id: &str) -> Result<Vec<u8>, AppError> {
     let (list, restricted): (Vec<BookingView>, Vec<BookingView>) =
         list_for_event(state, p, scope, event_id)?.into_iter().partition(|b| !b.restricted);
+    // Times in the tenant's zone, with their offset (issue 23).
+    let zone = state.db.tenant_read(scope, |tx| tenant_of(tx, scope))?.zone();
     let mut out = CsvFile::spreadsheet(&["name", "email", "phone", "note", "status", "booked_at", "cancelled_at", "mail_status"]);
     for b in &list {
         out.row([
@@ -692,8 +738,8 @@ pub fn csv_for_event(state: &AppState, p: &Principal, scope: &TenantScope, event
             b.phone.clone().unwrap_or_default(),
             b.note.clone().unwrap_or_default(),
             b.status.as_str().to_owned(),
-            rfc3339(b.created_at),
-            b.cancelled_at.map(rfc3339).unwrap_or_default(),
+            zone.rfc3339(b.created_at),
+            b.cancelled_at.map(|t| zone.rfc3339(t)).unwrap_or_default(),
             b.mail_status.map(MailStatus::code).unwrap_or_default().to_owned(),
         ]);
     }

@@ -16,6 +16,9 @@ diesel::table! {
         sso_break_glass_account_id -> Nullable<Text>,
         passkey_sign_in_allowed -> Bool,
         passkeys_required_for_admins -> Bool,
+        time_zone -> Text,
+        public_list_enabled -> Bool,
+        embed_origins -> Text,
     }
 }
 
@@ -293,6 +296,17 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         confirmed_count -> Integer,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        account_id -> Text,
+        token_hash -> Binary,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -702,5 +716,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     saml_assertions,
     sso_logout_tokens,
     secure_card_settings,
-    backup_runs
+    backup_runs,
+    calendar_feeds
 );

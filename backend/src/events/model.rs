@@ -211,4 +211,48 @@ pub struct PublicEvent {
     pub fields: Vec<String>,
     /// The text the participant consents to by booking.
     pub consent_text: String,
+    /// The tenant's IANA time zone: the page shows the sessions in it.
+    pub time_zone: String,
+}
+
+/// The tenant's public event list (`#/e/{slug}`): published events that take bookings
+/// and have a free seat. No staff ids, no bookings, no personal data.
+#[derive(Serialize, ToSchema)]
+pub struct PublicEventList {
+    pub tenant_name: String,
+    /// The tenant's IANA time zone; months are counted in it.
+    pub time_zone: String,
+    /// The places the listed events take place at (venues and rooms), for the filter.
+    pub locations: Vec<PublicLocation>,
+    pub events: Vec<PublicEventSummary>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicLocation {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicEventSummary {
+    pub id: String,
+    pub kind: EventKind,
+    pub title: String,
+    pub location_id: Option<String>,
+    pub location_name: Option<String>,
+    /// The sessions that have not ended yet.
+    pub sessions: Vec<SessionView>,
+    pub seats_left: i64,
+    #[serde(with = "crate::timestamp::option")]
+    pub booking_closes_at: Option<NaiveDateTime>,
+}
+
+/// The public list's filters.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PublicListQuery {
+    /// Only events at this location or one of its rooms.
+    pub location: Option<String>,
+    /// Only events with a session in this month (`YYYY-MM`, the tenant's time zone).
+    pub month: Option<String>,
 }

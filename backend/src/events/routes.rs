@@ -2,7 +2,7 @@
 
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 
-use super::model::{EventInput, EventView, PublicEvent};
+use super::model::{EventInput, EventView, PublicEvent, PublicEventList, PublicListQuery};
 use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
@@ -98,8 +98,31 @@ pub async fn public_get(
         .unwrap_or(crate::notify::templates::Language::De);
     let view: PublicEvent = public_in_tenant(&req, &state, slug, move |state, origin, tenant, scope| {
         let consent = crate::bookings::service::consent_text(tenant, lang);
-        service::public_view(state, scope, &tenant.name, &id, consent, origin.at.naive_utc())
+        service::public_view(state, scope, tenant, &id, consent, origin.at.naive_utc())
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// The tenant's public event list (public; 404 unless the tenant turned it on): published
+/// events that take bookings and have a free seat, by location and month. No personal data.
+#[utoipa::path(get, path = "/api/v1/public/{tenant}/events", operation_id = "public_events_list", tag = "booking", params(("tenant" = String, Path), PublicListQuery), responses(
+    (status = 200, body = PublicEventList),
+    problems::NotFound,
+    problems::Unprocessable,
+    problems::TooManyRequests,
+))]
+#[get("/{tenant}/events")]
+pub async fn public_list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    q: web::Query<PublicListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let events: PublicEventList = public_in_tenant(&req, &state, slug.into_inner(), move |state, origin, tenant, scope| {
+        service::public_list(state, scope, tenant, &q, origin.at.naive_utc())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(events))
 }

@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use super::access::EventAccess;
 use super::model::{
-    EventInput, EventKind, EventRow, EventStatus, EventView, InstructorRow, PublicEvent, SessionRow, SessionView, EXTRA_FIELDS,
-    STATUS_DRAFT, STATUS_PUBLISHED,
+    EventInput, EventKind, EventRow, EventStatus, EventView, InstructorRow, PublicEvent, PublicEventList, PublicEventSummary,
+    PublicListQuery, PublicLocation, SessionRow, SessionView, EXTRA_FIELDS, STATUS_DRAFT, STATUS_PUBLISHED,
 };
 use super::store;
 use crate::audit::{self, Action, AuditContext, Event};
@@ -288,11 +288,12 @@ pub fn get(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Re
 pub fn public_view(
     state: &AppState,
     scope: &TenantScope,
-    tenant_name: &str,
+    tenant: &crate::tenants::model::Tenant,
     id: &str,
     consent_text: String,
     now: NaiveDateTime,
 ) -> Result<PublicEvent, AppError> {
+    let tenant_name = tenant.name.as_str();
     state.db.tenant_read(scope, |tx| {
         let row = store::find(tx, id)?.filter(|e| e.status != STATUS_DRAFT).ok_or(AppError::NotFound)?;
         let location_name = match &row.location_id {
@@ -317,6 +318,101 @@ pub fn public_view(
             booking_closes_at: row.booking_closes_at,
             fields: row.fields(),
             consent_text,
+            time_zone: tenant.time_zone.clone(),
         })
+    })
+}
+
+/// `YYYY-MM` → (year, month); anything else is refused.
+fn month_filter(raw: &str) -> Result<(i16, i8), AppError> {
+    let bad = || AppError::invalid("month", "must be YYYY-MM");
+    let (y, m) = raw.split_once('-').ok_or_else(bad)?;
+    if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let (y, m): (i16, i8) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if !(1..=12).contains(&m) || !(2000..=2100).contains(&y) {
+        return Err(bad());
+    }
+    Ok((y, m))
+}
+
+/// The tenant's public event list (issue 23): only when the tenant turned it on (else 404,
+/// as for an unknown tenant); published events whose booking window is open, with a free
+/// seat and a session still to come; filtered by location (a venue includes its rooms)
+/// and by month (a session starting in it, in the tenant's time zone). Reads only.
+pub fn public_list(
+    state: &AppState,
+    scope: &TenantScope,
+    tenant: &crate::tenants::model::Tenant,
+    query: &PublicListQuery,
+    now: NaiveDateTime,
+) -> Result<PublicEventList, AppError> {
+    if !tenant.public_list_enabled {
+        return Err(AppError::NotFound);
+    }
+    let month = query.month.as_deref().filter(|m| !m.is_empty()).map(month_filter).transpose()?;
+    let location = query.location.as_deref().filter(|l| !l.is_empty());
+    if location.is_some_and(|l| l.len() > 64) {
+        return Err(AppError::invalid("location", "is not a location id"));
+    }
+    let zone = tenant.zone();
+    state.db.tenant_read(scope, |tx| {
+        let locations = crate::locations::store::list(tx)?;
+        let rows: Vec<EventRow> = store::list(tx)?.into_iter().filter(|e| e.status == STATUS_PUBLISHED && e.booking_open(now)).collect();
+        let ids: Vec<String> = rows.iter().map(|e| e.id.clone()).collect();
+        let sessions = store::sessions(tx, &ids)?;
+        let name_of = |id: &str| locations.iter().find(|l| l.id == id).map(|l| l.name.clone());
+        let parent_of = |id: &str| locations.iter().find(|l| l.id == id).and_then(|l| l.parent_id.clone());
+        let mut events = Vec::new();
+        let mut used: Vec<String> = Vec::new();
+        for row in rows {
+            let mut upcoming: Vec<SessionView> =
+                sessions.iter().filter(|s| s.event_id == row.id && s.ends_at > now).cloned().map(SessionView::from).collect();
+            upcoming.sort_by_key(|s| s.starts_at);
+            if upcoming.is_empty() {
+                continue;
+            }
+            let seats_left = (i64::from(row.capacity) - crate::bookings::store::seats_taken(tx, &row.id, now)?).max(0);
+            if seats_left == 0 {
+                continue;
+            }
+            // The filter offers the places of every event that takes bookings (and their
+            // venues), whatever is filtered now.
+            if let Some(l) = &row.location_id {
+                used.push(l.clone());
+                used.extend(parent_of(l));
+            }
+            if let Some(l) = location {
+                let here = row.location_id.as_deref() == Some(l) || row.location_id.as_deref().and_then(parent_of).as_deref() == Some(l);
+                if !here {
+                    continue;
+                }
+            }
+            if let Some((y, m)) = month {
+                let key = format!("{y:04}-{m:02}");
+                if !upcoming.iter().any(|s| zone.format(s.starts_at, "%Y-%m") == key) {
+                    continue;
+                }
+            }
+            events.push(PublicEventSummary {
+                id: row.id.clone(),
+                kind: EventKind::from_stored(&row.kind)?,
+                title: row.title.clone(),
+                location_name: row.location_id.as_deref().and_then(name_of),
+                location_id: row.location_id.clone(),
+                sessions: upcoming,
+                seats_left,
+                booking_closes_at: row.booking_closes_at,
+            });
+        }
+        events.sort_by(|a, b| a.sessions[0].starts_at.cmp(&b.sessions[0].starts_at).then_with(|| a.title.cmp(&b.title)));
+        let mut public_locations: Vec<PublicLocation> = locations
+            .iter()
+            .filter(|l| used.contains(&l.id) || location == Some(l.id.as_str()))
+            .map(|l| PublicLocation { id: l.id.clone(), name: l.name.clone() })
+            .collect();
+        public_locations.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(PublicEventList { tenant_name: tenant.name.clone(), time_zone: zone.name().to_owned(), locations: public_locations, events })
     })
 }

@@ -88,19 +88,25 @@ pub async fn middleware(
     let request_id = ctx.request_id.clone();
     req.extensions_mut().insert(ctx);
     let api = is_api_path(req.path());
+    let embedded = req.path().starts_with(super::embed::PREFIX);
     let method = req.method().clone();
     let started = Instant::now();
 
     let mut res = next.call(req).await?;
 
+    // The embeddable page (`embed`) sets its own policy, whose frame-ancestors are the
+    // tenant's origins; every other answer may be framed by no one.
+    let embeddable = embedded && res.status().is_success() && res.headers().contains_key(header::CONTENT_SECURITY_POLICY);
     let headers = res.headers_mut();
     let mut set = |name: HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
-    set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    if !embeddable {
+        set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+        set(header::X_FRAME_OPTIONS, "DENY");
+    }
     set(header::REFERRER_POLICY, "no-referrer");
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(header::X_FRAME_OPTIONS, "DENY");
     set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
     if hsts {

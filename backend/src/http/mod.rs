@@ -2,6 +2,7 @@
 
 pub mod call;
 pub mod context;
+pub mod embed;
 pub mod error;
 pub mod problems;
 pub mod routes;
@@ -116,6 +117,8 @@ pub fn build_app(
                     api_scope("/tenant")
                         .service(tenant::get)
                         .service(tenant::set)
+                        .service(tenant::public_pages)
+                        .service(tenant::set_public_pages)
                         .service(bookings::settings)
                         .service(bookings::set_settings)
                         .service(crate::notify::routes::list)
@@ -147,6 +150,12 @@ pub fn build_app(
                         .service(events::update),
                 )
                 .service(home::get)
+                .service(
+                    api_scope("/calendar-feed")
+                        .service(crate::calendar::routes::get)
+                        .service(crate::calendar::routes::create)
+                        .service(crate::calendar::routes::revoke),
+                )
                 .service(api_scope("/bookings").service(bookings::cancel).service(bookings::move_booking))
                 .service(
                     api_scope("/participants")
@@ -180,6 +189,8 @@ pub fn build_app(
                 .service(
                     api_scope("/public")
                         .service(events::public_get)
+                        .service(events::public_list)
+                        .service(crate::calendar::routes::feed)
                         .service(bookings::book)
                         .service(bookings::confirm)
                         .service(portal::request_link)
@@ -222,6 +233,7 @@ pub fn build_app(
                 .service(api_scope("/deletion-log").service(audit::deletions_export).service(audit::deletions))
                 .service(api_scope("/locations").service(locations::list).service(locations::create)),
         )
+        .service(web::resource(["/embed/{tenant}", "/embed/{tenant}/"]).route(web::get().to(embed::page)))
         .service(frontend_service(&frontend))
 }
 

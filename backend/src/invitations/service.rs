@@ -71,7 +71,9 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
     let id = Uuid::now_v7().to_string();
     let expires_at = now + Duration::days(i64::from(state.config.auth.invitation_days));
     let link = format!("{}/#/invitation?token={token}", state.config.public_url.trim_end_matches('/'));
-    let expires = expires_at.format("%Y-%m-%d %H:%M").to_string();
+    // In the tenant's time zone, named (issue 23).
+    let zone = tenant.zone();
+    let expires = format!("{} ({})", zone.date_time(expires_at, language == templates::Language::De), zone.name());
     let custom = state.db.tenant_read(scope, |tx| {
         let role_name = templates::role_name(role.as_str(), language);
         let values = [("tenant", tenant.name.as_str()), ("role", role_name), ("link", link.as_str()), ("expires", expires.as_str())];

@@ -11,5 +11,5 @@ pub mod texts;
 mod transport;
 pub mod worker;
 
-pub use model::{MailStatus, Message};
-pub use service::{deliver_due, enqueue};
+pub use model::{Attachment, MailStatus, Message};
+pub use service::{deliver_due, enqueue, enqueue_with};

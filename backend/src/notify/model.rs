@@ -33,6 +33,25 @@ pub struct Message {
     pub text: String,
 }
 
+/// A file sent with a mail (a booking's calendar entry).
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Attachment {
+    pub filename: String,
+    /// The media type with parameters, e.g. `text/calendar; charset=utf-8; method=PUBLISH`.
+    pub content_type: String,
+    pub content: String,
+}
+
+/// What the outbox encrypts: the message and its attachments (none: the same JSON as a
+/// bare `Message`, so payloads queued before attachments existed still read).
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Envelope {
+    #[serde(flatten)]
+    pub message: Message,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MailStatus {

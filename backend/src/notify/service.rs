@@ -3,7 +3,7 @@ use std::collections::hash_map::{Entry, HashMap};
 use chrono::{Duration, NaiveDateTime};
 use uuid::Uuid;
 
-use super::model::{MailStatus, Message, OutboxRow};
+use super::model::{Attachment, Envelope, MailStatus, Message, OutboxRow};
 use super::store;
 use super::transport::Transport;
 use crate::audit::{self, Action, AuditContext, Event, Outcome};
@@ -23,8 +23,22 @@ pub fn enqueue(
     message: &Message,
     now: NaiveDateTime,
 ) -> Result<String, AppError> {
+    enqueue_with(conn, keys, tenant_id, purpose, message, Vec::new(), now)
+}
+
+/// `enqueue` with files attached (encrypted with the message).
+pub fn enqueue_with(
+    conn: &mut DbConnection,
+    keys: &TenantKeys,
+    tenant_id: Option<&str>,
+    purpose: &str,
+    message: &Message,
+    attachments: Vec<Attachment>,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
     let id = Uuid::now_v7().to_string();
-    let payload = serde_json::to_string(message).map_err(|e| AppError::Internal(e.to_string()))?;
+    let envelope = Envelope { message: message.clone(), attachments };
+    let payload = serde_json::to_string(&envelope).map_err(|e| AppError::Internal(e.to_string()))?;
     store::insert(
         conn,
         &OutboxRow {
@@ -92,9 +106,9 @@ fn deliver(state: &AppState, transport: &Transport, now: NaiveDateTime, due: Vec
                 };
                 Ok(keys.decrypt("mail_outbox", "payload", &row.id, c)?)
             })
-            .and_then(|json| serde_json::from_str::<Message>(&json).map_err(|e| AppError::Internal(e.to_string())));
+            .and_then(|json| serde_json::from_str::<Envelope>(&json).map_err(|e| AppError::Internal(e.to_string())));
         let result = match message {
-            Ok(message) => transport.send(&state.config.mail.from, &row.id, &message),
+            Ok(envelope) => transport.send(&state.config.mail.from, &row.id, &envelope.message, &envelope.attachments),
             // A payload that no longer decrypts (tenant key destroyed) will never send.
             Err(e) => Err(super::transport::SendError { message: format!("payload: {e}"), permanent: true, bounced: false }),
         };

@@ -47,7 +47,7 @@ pub fn invitation(lang: Language, to: &str, tenant: &str, role: &str, link: &str
             format!(
                 "Guten Tag,\n\nSie wurden eingeladen, bei {tenant} als {role} mitzuarbeiten.\n\n\
                  Öffnen Sie diesen Link, um Ihr Passwort festzulegen:\n{link}\n\n\
-                 Der Link gilt bis {expires} (UTC) und nur einmal. Wenn Sie diese Einladung nicht \
+                 Der Link gilt bis {expires} und nur einmal. Wenn Sie diese Einladung nicht \
                  erwartet haben, ignorieren Sie diese Nachricht.\n"
             ),
         ),
@@ -56,7 +56,7 @@ pub fn invitation(lang: Language, to: &str, tenant: &str, role: &str, link: &str
             format!(
                 "Hello,\n\nYou have been invited to work with {tenant} as {role}.\n\n\
                  Open this link to set your password:\n{link}\n\n\
-                 The link is valid until {expires} (UTC) and only once. If you did not expect \
+                 The link is valid until {expires} and only once. If you did not expect \
                  this invitation, ignore this message.\n"
             ),
         ),

@@ -9,7 +9,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{SmtpTransport, Transport as _};
 
-use super::model::Message;
+use super::model::{Attachment, Message};
 use crate::config::{MailConfig, MailTransport, SmtpSecurity};
 
 pub enum Transport {
@@ -50,7 +50,7 @@ impl Transport {
         }
     }
 
-    pub fn send(&self, from: &str, id: &str, message: &Message) -> Result<(), SendError> {
+    pub fn send(&self, from: &str, id: &str, message: &Message, attachments: &[Attachment]) -> Result<(), SendError> {
         let fail = |message: String| SendError { message, permanent: true, bounced: false };
         let from: Mailbox = from.parse().map_err(|_| fail("mail.from is not a valid address".into()))?;
         let to: Mailbox = message.to.parse().map_err(|_| fail("the recipient address is not valid".into()))?;
@@ -62,13 +62,19 @@ impl Transport {
             Self::Smtp(_) => Body::new(message.text.clone()),
         };
         let part = lettre::message::SinglePart::builder().header(ContentType::TEXT_PLAIN).body(body);
-        let email = lettre::Message::builder()
-            .from(from)
-            .to(to)
-            .subject(message.subject.clone())
-            .message_id(Some(format!("<{id}@anwesend>")))
-            .singlepart(part)
-            .map_err(|e| fail(format!("the message cannot be built: {e}")))?;
+        let builder =
+            lettre::Message::builder().from(from).to(to).subject(message.subject.clone()).message_id(Some(format!("<{id}@anwesend>")));
+        let email = if attachments.is_empty() {
+            builder.singlepart(part)
+        } else {
+            let mut mixed = lettre::message::MultiPart::mixed().singlepart(part);
+            for a in attachments {
+                let kind = ContentType::parse(&a.content_type).map_err(|_| fail("an attachment's media type is not valid".into()))?;
+                mixed = mixed.singlepart(lettre::message::Attachment::new(a.filename.clone()).body(a.content.clone(), kind));
+            }
+            builder.multipart(mixed)
+        }
+        .map_err(|e| fail(format!("the message cannot be built: {e}")))?;
         match self {
             Self::Smtp(transport) => transport.send(&email).map(|_| ()).map_err(|e| SendError {
                 permanent: e.is_permanent(),

@@ -11,9 +11,10 @@ use crate::auth::model::Membership;
 use crate::bookings::model::{BookingRow, ParticipantRow};
 use crate::companies::model::Company;
 use crate::db::schema::{
-    attendance, audit_entries, booking_holds, bookings, card_enrolments, cards, companies, device_enrolments, device_nonces, device_taps,
-    devices, event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox, mail_templates, memberships,
-    participant_sessions, participant_terms, participants, secure_card_settings, sessions, subject_requests, tenant_keys,
+    attendance, audit_entries, booking_holds, bookings, calendar_feeds, card_enrolments, cards, companies, device_enrolments,
+    device_nonces, device_taps, devices, event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox,
+    mail_templates, memberships, participant_sessions, participant_terms, participants, secure_card_settings, sessions,
+    subject_requests, tenant_keys,
     tenant_offboardings, tenants,
 };
 use crate::db::{DbConnection, TenantTx};
@@ -111,6 +112,7 @@ pub fn delete_tenant_data(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryRes
     delete!("events", events);
     delete!("invitations", invitations);
     out.push(("mails", n(diesel::delete(mail_outbox::table.filter(mail_outbox::sender_tenant_id.eq(t))).execute(conn)?)));
+    delete!("calendar_feeds", calendar_feeds);
     delete!("staff_memberships", memberships);
     delete!("companies", companies);
     delete!("locations", locations);

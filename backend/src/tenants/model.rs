@@ -28,6 +28,24 @@ pub struct Tenant {
     pub passkey_sign_in_allowed: bool,
     /// Admin roles must use a passkey as their second factor, TOTP is not enough.
     pub passkeys_required_for_admins: bool,
+    /// The IANA time zone every page, mail and export shows times in (stored times are UTC).
+    pub time_zone: String,
+    /// The public event list `#/e/{slug}` is on.
+    pub public_list_enabled: bool,
+    /// Origins that may embed the public pages (CSP `frame-ancestors`), one per line.
+    pub embed_origins: String,
+}
+
+impl Tenant {
+    /// The tenant's time zone.
+    pub fn zone(&self) -> crate::zone::Zone {
+        crate::zone::Zone::named(&self.time_zone)
+    }
+
+    /// The origins that may embed its public pages.
+    pub fn embed_origins(&self) -> Vec<String> {
+        self.embed_origins.lines().map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect()
+    }
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug)]
@@ -86,4 +104,28 @@ pub struct SecurityUpdate {
     /// Left out: unchanged.
     #[serde(default)]
     pub passkeys_required_for_admins: Option<bool>,
+}
+
+/// The tenant's public pages: time zone, public event list, embedding (issue 23).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PublicPages {
+    /// IANA time zone name; every page, mail and export shows times in it.
+    pub time_zone: String,
+    /// The public event list `#/e/{slug}` (and its API) is on.
+    pub public_list_enabled: bool,
+    /// Origins (`https://verein.example`) whose pages may embed the event list and the
+    /// booking pages in an iframe; empty: none.
+    pub embed_origins: Vec<String>,
+    /// The tenant's slug, for the list's and the embed snippet's address.
+    pub slug: String,
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicPagesUpdate {
+    /// IANA time zone name, e.g. `Europe/Berlin`.
+    pub time_zone: String,
+    pub public_list_enabled: bool,
+    /// At most 20 origins, each scheme, host and optional port, nothing else.
+    pub embed_origins: Vec<String>,
 }

@@ -1,8 +1,9 @@
-//! `/api/v1/tenant/security`: the tenant's sign-in requirements (tenant admins).
+//! `/api/v1/tenant/security`: the tenant's sign-in requirements, and
+//! `/api/v1/tenant/public-pages`: time zone, public event list and embedding (tenant admins).
 
 use actix_web::{get, put, web, HttpResponse};
 
-use super::model::{SecuritySettings, SecurityUpdate};
+use super::model::{PublicPages, PublicPagesUpdate, SecuritySettings, SecurityUpdate};
 use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
@@ -32,5 +33,36 @@ pub async fn set(state: web::Data<AppState>, p: Principal, body: web::Json<Secur
     let update = body.into_inner();
     let settings =
         staff(state, p, Permission::TenantSecurityWrite, move |state, p, scope| service::set_security(state, p, scope, &update)).await?;
+    Ok(HttpResponse::Ok().json(settings))
+}
+
+/// The tenant's time zone, public event list and embedding origins.
+#[utoipa::path(get, path = "/api/v1/tenant/public-pages", operation_id = "tenant_public_pages_get", tag = "booking", responses(
+    (status = 200, body = PublicPages),
+    problems::Forbidden,
+))]
+#[get("/public-pages")]
+pub async fn public_pages(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
+    let settings = staff(state, p, Permission::BookingSettingsWrite, move |state, _, scope| service::public_pages(state, scope)).await?;
+    Ok(HttpResponse::Ok().json(settings))
+}
+
+/// Sets the time zone (an IANA name), turns the public event list on or off and sets the
+/// origins that may embed the list and booking pages; audited.
+#[utoipa::path(put, path = "/api/v1/tenant/public-pages", operation_id = "tenant_public_pages_set", tag = "booking", request_body = PublicPagesUpdate, responses(
+    (status = 200, body = PublicPages),
+    problems::Forbidden,
+    problems::Unprocessable,
+))]
+#[put("/public-pages")]
+pub async fn set_public_pages(
+    state: web::Data<AppState>,
+    p: Principal,
+    body: web::Json<PublicPagesUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let update = body.into_inner();
+    let settings =
+        staff(state, p, Permission::BookingSettingsWrite, move |state, p, scope| service::set_public_pages(state, p, scope, &update))
+            .await?;
     Ok(HttpResponse::Ok().json(settings))
 }

@@ -1,6 +1,9 @@
 use uuid::Uuid;
 
-use super::model::{NewTenant, SecuritySettings, SecurityUpdate, Tenant, TenantKeyRow, KEY_PURPOSE_DATA, KEY_PURPOSE_INDEX, STATUS_ACTIVE};
+use super::model::{
+    NewTenant, PublicPages, PublicPagesUpdate, SecuritySettings, SecurityUpdate, Tenant, TenantKeyRow, KEY_PURPOSE_DATA, KEY_PURPOSE_INDEX,
+    STATUS_ACTIVE,
+};
 use super::store;
 use crate::audit::{self, Action, AuditContext, Event};
 use crate::auth::service::Principal;
@@ -51,6 +54,9 @@ pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant)
         sso_break_glass_account_id: None,
         passkey_sign_in_allowed: false,
         passkeys_required_for_admins: false,
+        time_zone: crate::zone::DEFAULT.to_owned(),
+        public_list_enabled: false,
+        embed_origins: String::new(),
     };
     let scope = TenantScope::named_by_operator(tenant.id.clone());
     let created = db.platform_tx(|tx| {
@@ -147,4 +153,60 @@ pub fn set_security(state: &AppState, p: &Principal, scope: &TenantScope, update
         Ok(())
     })?;
     security_settings(state, scope)
+}
+
+/// The tenant's public pages settings.
+pub fn public_pages(state: &AppState, scope: &TenantScope) -> Result<PublicPages, AppError> {
+    let tenant = state.db.tenant_read(scope, |tx| store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound))?;
+    Ok(PublicPages {
+        embed_origins: tenant.embed_origins(),
+        time_zone: tenant.time_zone,
+        public_list_enabled: tenant.public_list_enabled,
+        slug: tenant.slug,
+    })
+}
+
+/// Most origins one tenant may list for embedding.
+pub const MAX_EMBED_ORIGINS: usize = 20;
+
+/// An origin a page may embed ours from: `https://host[:port]` (or `http://` for a local
+/// test site), in its canonical form; no path, query, user, wildcard or keyword, so it
+/// goes into the CSP header as it is.
+pub fn validate_origin(raw: &str) -> Result<String, AppError> {
+    let bad = || AppError::invalid("embed_origins", "each must be an origin like https://verein.example (scheme, host, optional port)");
+    let raw = raw.trim().trim_end_matches('/');
+    if raw.len() > 200 || raw.contains('*') {
+        return Err(bad());
+    }
+    let url = url::Url::parse(raw).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(bad());
+    }
+    let origin = url.origin().ascii_serialization();
+    if !origin.eq_ignore_ascii_case(raw) {
+        return Err(bad());
+    }
+    Ok(origin)
+}
+
+/// Changes the time zone, the public list and the embedding origins; audited (the
+/// origins are the club's own websites, not personal data).
+pub fn set_public_pages(state: &AppState, p: &Principal, scope: &TenantScope, update: &PublicPagesUpdate) -> Result<PublicPages, AppError> {
+    let time_zone = crate::zone::validate(&update.time_zone)?;
+    if update.embed_origins.len() > MAX_EMBED_ORIGINS {
+        return Err(AppError::invalid("embed_origins", format!("at most {MAX_EMBED_ORIGINS} origins")));
+    }
+    let mut origins = update.embed_origins.iter().map(|o| validate_origin(o)).collect::<Result<Vec<_>, _>>()?;
+    origins.sort();
+    origins.dedup();
+    state.db.tenant_tx(scope, |tx| {
+        store::set_public_pages(tx, &time_zone, update.public_list_enabled, &origins.join("\n"), p.audit.at.naive_utc())?;
+        let event = Event::new(Action::TenantPublicPagesChanged, "tenant", Some(scope.tenant_id()))
+            .detail("time_zone", time_zone.as_str())
+            .detail("public_list_enabled", update.public_list_enabled)
+            .detail("embed_origins", origins.join(" "));
+        audit::record(tx, &p.audit, event)?;
+        Ok(())
+    })?;
+    public_pages(state, scope)
 }

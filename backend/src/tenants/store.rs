@@ -70,3 +70,21 @@ pub fn set_consent_text(tx: &mut TenantTx<'_>, text: &str, now: chrono::NaiveDat
     let (conn, id) = tx.parts();
     diesel::update(tenants::table.find(id)).set((tenants::booking_consent_text.eq(text), tenants::updated_at.eq(now))).execute(conn)
 }
+
+pub fn set_public_pages(
+    tx: &mut TenantTx<'_>,
+    time_zone: &str,
+    public_list_enabled: bool,
+    embed_origins: &str,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    let (conn, id) = tx.parts();
+    diesel::update(tenants::table.find(id))
+        .set((
+            tenants::time_zone.eq(time_zone),
+            tenants::public_list_enabled.eq(public_list_enabled),
+            tenants::embed_origins.eq(embed_origins),
+            tenants::updated_at.eq(now),
+        ))
+        .execute(conn)
+}

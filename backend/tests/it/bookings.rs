@@ -410,9 +410,13 @@ async fn input_6_organisers_see_each_confirmation_mail_sent_or_bounced() {
         .find(|m| is_to(m, "anna@example.org") && m.contains("Ihre Buchung ist best"))
         .expect("the confirmation mail");
     assert!(
-        message.contains("Ihre Buchung ist best") && message.contains("Lauftreff") && message.contains("2026-12-14 18:00"),
-        "{message}"
+        message.contains("Ihre Buchung ist best")
+            && message.contains("Lauftreff")
+            && message.contains("14.12.2026 19:00 – 21:00 (Europe/Berlin)"),
+        "the session in the tenant's time zone (18:00 UTC is 19:00 in Berlin in December): {message}"
     );
+    // The booking's sessions for the calendar, as an attachment (issue 23).
+    assert!(message.contains("Content-Type: text/calendar") && message.contains("termine.ics"), "{message}");
     assert!(message.contains("http://localhost:8080/#/p/verein-a/login"), "the mail leads to the portal: {message}");
 }
 

@@ -29,6 +29,7 @@ mod pcsc;
 mod performance;
 mod permissions;
 mod privacy;
+mod public_pages;
 mod record;
 mod retention;
 mod saml;

@@ -403,6 +403,7 @@ async fn del_4_after_the_window_old_ciphertext_cannot_be_decrypted() {
         "subject_requests",
         "cards",
         "secure_card_settings",
+        "calendar_feeds",
         "devices",
         "participant_terms",
         "events",

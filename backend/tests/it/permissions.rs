@@ -167,6 +167,17 @@ fn row(op: &str) -> Option<Row> {
             r(Some(ADMINS), Some(json!({ "subject": "Anmeldung", "body": "Ihr Link: {{link}}" })), &[200])
         }
         "public_event_get" => Row { id: Id::PublicEvent, ..r(None, None, &[200]) },
+        // Issue 23: the list is off by default (404, as for an unknown tenant); a feed
+        // token nobody was given reads nothing.
+        "public_events_list" | "public_calendar_feed" => Row { id: Id::PublicEvent, ..r(None, None, &[404]) },
+        "tenant_public_pages_get" => r(Some(ADMINS), None, &[200]),
+        "tenant_public_pages_set" => {
+            r(Some(ADMINS), Some(json!({ "time_zone": "Europe/Berlin", "public_list_enabled": false, "embed_origins": [] })), &[200])
+        }
+        // Every staff member who reads events may have a feed of the sessions they teach.
+        "calendar_feed_get" => r(Some(READERS), None, &[200]),
+        "calendar_feed_create" => r(Some(READERS), None, &[201]),
+        "calendar_feed_revoke" => r(Some(READERS), None, &[204]),
         "public_booking_create" => Row {
             id: Id::PublicEvent,
             ..r(None, Some(json!({ "name": "Matrix Gast", "email": "gast@matrix.example", "consent": true })), &[202])
@@ -409,7 +420,9 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
             Id::UnknownSession => vec![("own", path.replace("{id}", "0193ffff-0000-7000-8000-000000000000"))],
             Id::Event => vec![("own", path.replace("{id}", &events[0])), ("other tenant", path.replace("{id}", &events[1]))],
             Id::Booking => vec![("own", path.replace("{id}", &bookings[0])), ("other tenant", path.replace("{id}", &bookings[1]))],
-            Id::PublicEvent => vec![("own", path.replace("{tenant}", "verein-a").replace("{id}", &events[0]))],
+            Id::PublicEvent => {
+                vec![("own", path.replace("{tenant}", "verein-a").replace("{id}", &events[0]).replace("{token}", "unbekannt"))]
+            }
             Id::Session => vec![("own", path.replace("{id}", &sessions_of[0])), ("other tenant", path.replace("{id}", &sessions_of[1]))],
             Id::Device => vec![("own", path.replace("{id}", &devices[0].id)), ("other tenant", path.replace("{id}", &devices[1].id))],
             Id::Tenant => vec![("own", path.replace("{id}", a.tenant_id()))],

@@ -587,6 +587,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the signed-in staff member has a calendar feed. */
+        get: operations["calendar_feed_get"];
+        put?: never;
+        /**
+         * A new secret feed URL of the sessions the caller teaches, shown once; the old URL
+         *     stops working. Audited.
+         */
+        post: operations["calendar_feed_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar-feed/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ends the caller's feed: its URL answers 404 from now on. Audited. */
+        post: operations["calendar_feed_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/companies": {
         parameters: {
             query?: never;
@@ -1476,6 +1514,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/{tenant}/calendar/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An instructor's calendar feed (iCalendar): the sessions they teach, no participants.
+         *     The token is the secret of the URL; unknown or revoked: 404.
+         */
+        get: operations["public_calendar_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/{tenant}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's public event list (public; 404 unless the tenant turned it on): published
+         *     events that take bookings and have a free seat, by location and month. No personal data.
+         */
+        get: operations["public_events_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/{tenant}/events/{id}": {
         parameters: {
             query?: never;
@@ -2042,6 +2120,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenant/public-pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's time zone, public event list and embedding origins. */
+        get: operations["tenant_public_pages_get"];
+        /**
+         * Sets the time zone (an IANA name), turns the public event list on or off and sets the
+         *     origins that may embed the list and booking pages; audited.
+         */
+        put: operations["tenant_public_pages_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenant/secure-cards": {
         parameters: {
             query?: never;
@@ -2584,6 +2683,19 @@ export interface components {
             count: number;
             /** @description What the mails were for, e.g. `booking_confirmed`. */
             purpose: string;
+        };
+        /** @description A new feed: its secret URL, shown this once. */
+        FeedCreated: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description Subscribe to this in a calendar app; whoever has it reads the feed. */
+            url: string;
+        };
+        /** @description Whether the signed-in staff member has a feed (the URL is shown only once). */
+        FeedStatus: {
+            active: boolean;
+            /** Format: date-time */
+            created_at?: string | null;
         };
         Health: {
             /** @description `ok` while the process serves requests. */
@@ -3209,8 +3321,60 @@ export interface components {
             seats_left: number;
             sessions: components["schemas"]["EventSession"][];
             tenant_name: string;
+            /** @description The tenant's IANA time zone: the page shows the sessions in it. */
+            time_zone: string;
             title: string;
             waiting_list: boolean;
+        };
+        /**
+         * @description The tenant's public event list (`#/e/{slug}`): published events that take bookings
+         *     and have a free seat. No staff ids, no bookings, no personal data.
+         */
+        PublicEventList: {
+            events: components["schemas"]["PublicEventSummary"][];
+            /** @description The places the listed events take place at (venues and rooms), for the filter. */
+            locations: components["schemas"]["PublicLocation"][];
+            tenant_name: string;
+            /** @description The tenant's IANA time zone; months are counted in it. */
+            time_zone: string;
+        };
+        PublicEventSummary: {
+            /** Format: date-time */
+            booking_closes_at?: string | null;
+            id: string;
+            kind: components["schemas"]["EventKind"];
+            location_id?: string | null;
+            location_name?: string | null;
+            /** Format: int64 */
+            seats_left: number;
+            /** @description The sessions that have not ended yet. */
+            sessions: components["schemas"]["EventSession"][];
+            title: string;
+        };
+        PublicLocation: {
+            id: string;
+            name: string;
+        };
+        /** @description The tenant's public pages: time zone, public event list, embedding (issue 23). */
+        PublicPages: {
+            /**
+             * @description Origins (`https://verein.example`) whose pages may embed the event list and the
+             *     booking pages in an iframe; empty: none.
+             */
+            embed_origins: string[];
+            /** @description The public event list `#/e/{slug}` (and its API) is on. */
+            public_list_enabled: boolean;
+            /** @description The tenant's slug, for the list's and the embed snippet's address. */
+            slug: string;
+            /** @description IANA time zone name; every page, mail and export shows times in it. */
+            time_zone: string;
+        };
+        PublicPagesUpdate: {
+            /** @description At most 20 origins, each scheme, host and optional port, nothing else. */
+            embed_origins: string[];
+            public_list_enabled: boolean;
+            /** @description IANA time zone name, e.g. `Europe/Berlin`. */
+            time_zone: string;
         };
         /** @description What the sign-in page shows for a tenant: its enabled providers. */
         PublicProvider: {
@@ -3633,11 +3797,15 @@ export interface components {
             name: string;
             roles: components["schemas"]["Role"][];
             slug: string;
+            /** @description The tenant's IANA time zone. */
+            time_zone: string;
         };
         TenantRef: {
             id: string;
             name: string;
             slug: string;
+            /** @description The tenant's IANA time zone: the UI shows every time in it. */
+            time_zone: string;
         };
         /**
          * @description A tenant works while active; offboarding turns it read-only, then ends it.
@@ -6036,6 +6204,133 @@ export interface operations {
             };
             /** @description A field is invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_feed_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedStatus"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_feed_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedCreated"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_feed_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9790,6 +10085,135 @@ export interface operations {
             };
         };
     };
+    public_calendar_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    public_events_list: {
+        parameters: {
+            query?: {
+                /** @description Only events at this location or one of its rooms. */
+                location?: string;
+                /** @description Only events with a session in this month (`YYYY-MM`, the tenant's time zone). */
+                month?: string;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicEventList"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     public_event_get: {
         parameters: {
             query?: {
@@ -12320,6 +12744,129 @@ export interface operations {
             };
             /** @description No offboarding in progress */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tenant_public_pages_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPages"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tenant_public_pages_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicPagesUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPages"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,11 +1,13 @@
 import { useMemo } from 'react';
 import { parseUtc } from '../format';
 import { useI18n } from '../i18n';
+import { useTimeZone } from '../timeZone';
 
-/** Date and time in the browser's time zone (event sessions, booking windows). */
+/** Date and time in the tenant's time zone (event sessions, booking windows). */
 export function useLocalDateTimeFormat(): Intl.DateTimeFormat {
   const { locale } = useI18n();
-  return useMemo(() => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }), [locale]);
+  const timeZone = useTimeZone();
+  return useMemo(() => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }), [locale, timeZone]);
 }
 
 /** A server time (UTC) in local time; the raw value if it does not parse. */
@@ -42,8 +44,20 @@ export function SessionList({
   );
 }
 
-/** Date and time with seconds in the browser's time zone (attendance records, heartbeats). */
+/** Date and time with seconds in the tenant's time zone (attendance records, heartbeats). */
 export function useLocalDateTimeSecondsFormat(): Intl.DateTimeFormat {
   const { locale } = useI18n();
-  return useMemo(() => new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium' }), [locale]);
+  const timeZone = useTimeZone();
+  return useMemo(() => new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium', timeZone }), [locale, timeZone]);
+}
+
+/** "All times in the time zone Europe/Berlin." under a page's times (issue 23). */
+export function TimeZoneNote() {
+  const { t } = useI18n();
+  const zone = useTimeZone() ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return (
+    <p className="small muted" data-testid="time-zone-note">
+      {t('events.localTime', { zone })}
+    </p>
+  );
 }

@@ -7,6 +7,7 @@ import { parseUtc } from '../format';
 import { isMessageKey, useI18n } from '../i18n';
 import { useKeyedLoad } from '../load';
 import { href } from '../router';
+import { useTimeZone } from '../timeZone';
 import { LoadStatus } from './LoadStatus';
 
 /**
@@ -86,9 +87,11 @@ function SessionItem({ account, session }: { account: Account; session: HomeSess
   const { t, locale } = useI18n();
   const starts = parseUtc(session.starts_at);
   const ends = parseUtc(session.ends_at);
-  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' });
-  const day = new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short' });
-  const today = starts !== null && starts.toDateString() === new Date().toDateString();
+  // In the tenant's time zone (issue 23).
+  const timeZone = useTimeZone();
+  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', timeZone });
+  const day = new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', timeZone });
+  const today = starts !== null && day.format(starts) === day.format(new Date());
   const when =
     starts && ends ? `${today ? t('home.sessions.today') : day.format(starts)}, ${time.format(starts)}–${time.format(ends)}` : '';
   return (

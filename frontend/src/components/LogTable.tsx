@@ -1,6 +1,7 @@
 import { useMemo, type ReactNode } from 'react';
 import { parseUtc, shortId } from '../format';
 import { isMessageKey, useI18n, type MessageKey } from '../i18n';
+import { useTimeZone } from '../timeZone';
 import type { Load } from '../load';
 
 interface LogTableProps {
@@ -58,6 +59,13 @@ export function useUtcTimeFormat(): Intl.DateTimeFormat {
     () => new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium', timeZone: 'UTC' }),
     [locale],
   );
+}
+
+/** Date and time in the tenant's time zone, short, for the tables outside the logs (issue 23). */
+export function useTenantTimeFormat(): Intl.DateTimeFormat {
+  const { locale } = useI18n();
+  const timeZone = useTimeZone();
+  return useMemo(() => new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium', timeZone }), [locale, timeZone]);
 }
 
 /** A table cell with a server time (UTC); the raw value if it does not parse. */

@@ -6,7 +6,7 @@ import { useKeyedLoad } from '../load';
 import { problemMessage } from '../problems';
 import { passkeysSupported, wasCancelled } from '../webauthn';
 import { FormField } from './FormField';
-import { LogTable, TimeCell, useUtcTimeFormat } from './LogTable';
+import { LogTable, TimeCell, useTenantTimeFormat } from './LogTable';
 import { MessageLine, type Message } from './MessageLine';
 
 const COLUMNS: readonly MessageKey[] = ['passkeys.name', 'passkeys.createdAt', 'passkeys.lastUsedAt', 'passkeys.actions'];
@@ -18,7 +18,7 @@ const COLUMNS: readonly MessageKey[] = ['passkeys.name', 'passkeys.createdAt', '
  */
 export function PasskeysCard({ account }: { account: Account }) {
   const { t } = useI18n();
-  const format = useUtcTimeFormat();
+  const format = useTenantTimeFormat();
   const enrol = account.stage === 'enrol';
   const [round, setRound] = useState(0);
   const reload = useCallback(() => setRound((r) => r + 1), []);

@@ -2,9 +2,10 @@ import { useCallback, useId, useState, type FormEvent } from 'react';
 import { changePassword, endOtherSessions, endSession, listSessions, type SessionView } from '../api/account';
 import { ApiError } from '../api/client';
 import { confirmTotp, disableTotp, setupTotp, type TotpSetup } from '../api/mfa';
-import { applyMe, handleAuthError, refreshSession, type Account } from '../auth';
+import { applyMe, can, handleAuthError, refreshSession, type Account } from '../auth';
+import { CalendarFeedCard } from '../components/CalendarFeedCard';
 import { FormField } from '../components/FormField';
-import { LogTable, TimeCell, useUtcTimeFormat } from '../components/LogTable';
+import { LogTable, TimeCell, useTenantTimeFormat } from '../components/LogTable';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { PasskeysCard } from '../components/PasskeysCard';
 import { QrCode } from '../components/QrCode';
@@ -48,6 +49,7 @@ function AccountView({ account }: { account: Account }) {
       {enrol ? null : <SessionsCard round={round} reload={reload} />}
       {enrol ? null : <PasswordCard onChanged={reload} />}
       <PasskeysCard account={account} />
+      {!enrol && can(account, 'events.read') ? <CalendarFeedCard /> : null}
       {account.passkey_required && !account.mfa_enabled ? null : <SecondFactorCard account={account} />}
     </div>
   );
@@ -63,7 +65,7 @@ const SESSION_COLUMNS: readonly MessageKey[] = [
 
 function SessionsCard({ round, reload }: { round: number; reload: () => void }) {
   const { t } = useI18n();
-  const format = useUtcTimeFormat();
+  const format = useTenantTimeFormat();
   const load = useKeyedLoad(String(round), listSessions);
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<Message | null>(null);

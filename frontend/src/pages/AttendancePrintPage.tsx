@@ -7,7 +7,7 @@ import {
   useStaffNames,
   type StaffNames,
 } from '../components/AttendanceBadges';
-import { LocalTime, SessionRange, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat } from '../components/EventTimes';
+import { LocalTime, SessionRange, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat, TimeZoneNote } from '../components/EventTimes';
 import { PrintLayout } from '../components/PrintLayout';
 import { RequireAuth } from '../components/RequireAuth';
 import { useI18n, type MessageKey } from '../i18n';
@@ -67,7 +67,7 @@ function PrintView({ sessionId }: { sessionId: string }) {
           <p className="small muted">{t('attendance.proof.intro')}</p>
           <AttendeeSummary data={data} format={seconds} />
           <ProofTable data={data} format={seconds} names={names} />
-          <p className="small muted">{t('events.localTime')}</p>
+          <TimeZoneNote />
         </>
       )}
     </PrintLayout>

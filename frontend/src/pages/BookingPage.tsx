@@ -2,12 +2,13 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError, isAbort } from '../api/client';
 import { bookEvent, getPublicEvent, type BookingRequest, type PublicEvent } from '../api/public';
 import { EventKindLabel } from '../components/EventBadges';
-import { LocalTime, SessionList, useLocalDateTimeFormat } from '../components/EventTimes';
+import { LocalTime, SessionList, useLocalDateTimeFormat, TimeZoneNote } from '../components/EventTimes';
 import { FormField, type FieldError } from '../components/FormField';
 import { TextAreaField } from '../components/TextAreaField';
 import { useI18n } from '../i18n';
 import { fieldIssues, issueText, problemMessage, type ProblemWording } from '../problems';
 import { href } from '../router';
+import { setPublicTimeZone } from '../timeZone';
 
 /**
  * The public booking page `#/book/{slug}/{eventId}` (no account): what the
@@ -35,7 +36,10 @@ export function BookingPage({ slug, eventId }: { slug: string; eventId: string }
   useEffect(() => {
     const controller = new AbortController();
     getPublicEvent(slug, eventId, language, controller.signal).then(
-      (event) => setLoad({ state: 'ok', event }),
+      (event) => {
+        setPublicTimeZone(event.time_zone);
+        setLoad({ state: 'ok', event });
+      },
       (err: unknown) => {
         if (isAbort(err)) return;
         setLoad((current) =>
@@ -49,6 +53,7 @@ export function BookingPage({ slug, eventId }: { slug: string; eventId: string }
     );
     return () => controller.abort();
   }, [slug, eventId, language]);
+  useEffect(() => () => setPublicTimeZone(null), []);
 
   if (load.state !== 'ok') {
     return (
@@ -131,7 +136,7 @@ function EventInfo({ event }: { event: PublicEvent }) {
       </dl>
       <h2>{t(event.sessions.length === 1 ? 'book.session' : 'book.sessions')}</h2>
       <SessionList sessions={event.sessions} testId="book-sessions" />
-      <p className="small muted">{t('events.localTime')}</p>
+      <TimeZoneNote />
     </section>
   );
 }

@@ -17,7 +17,7 @@ import { CardEnrolmentPanel } from '../components/CardEnrolment';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { BookingStatusBadge, EventKindLabel, EventStatusBadge, MailStatusBadge } from '../components/EventBadges';
 import { EventForm } from '../components/EventForm';
-import { LocalTime, SessionList, SessionRange, useLocalDateTimeFormat } from '../components/EventTimes';
+import { LocalTime, SessionList, SessionRange, useLocalDateTimeFormat, TimeZoneNote } from '../components/EventTimes';
 import { LogTable } from '../components/LogTable';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
@@ -159,7 +159,7 @@ function OverviewCard({ event }: { event: EventRecord }) {
       </dl>
       <h3 className="subhead">{t('events.field.sessions')}</h3>
       <SessionList sessions={event.sessions} testId="event-sessions" />
-      <p className="small muted">{t('events.localTime')}</p>
+      <TimeZoneNote />
     </section>
   );
 }

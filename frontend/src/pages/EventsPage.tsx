@@ -9,6 +9,7 @@ import { FormField } from '../components/FormField';
 import { LocalTime, useLocalDateTimeFormat } from '../components/EventTimes';
 import { LogTable } from '../components/LogTable';
 import { MessageLine, type Message } from '../components/MessageLine';
+import { PublicPagesCard } from '../components/PublicPagesCard';
 import { RequireAuth } from '../components/RequireAuth';
 import { TextAreaField } from '../components/TextAreaField';
 import { useI18n, type MessageKey } from '../i18n';
@@ -40,6 +41,7 @@ function EventsView({ account }: { account: Account }) {
       <EventListCard load={events} />
       {manage ? <NewEventCard /> : null}
       {can(account, 'booking_settings.write') ? <ConsentCard /> : null}
+      {can(account, 'booking_settings.write') ? <PublicPagesCard /> : null}
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { LanguageSwitch } from '../components/LanguageSwitch';
 import { RequireAuth } from '../components/RequireAuth';
 import { subscribeConnectivity, getConnectivity } from '../connectivity';
 import { useI18n, type I18n } from '../i18n';
+import { useTimeZone } from '../timeZone';
 import {
   KIOSK_KEEPALIVE_MS,
   KIOSK_MESSAGE_MS,
@@ -191,8 +192,12 @@ export function KioskScreen({ mode }: { mode: KioskMode }) {
   const tRef = useRef(t);
   tRef.current = t;
 
-  const clock = useMemo(() => new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }), [locale]);
-  const date = useMemo(() => new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }), [locale]);
+  const timeZone = useTimeZone();
+  const clock = useMemo(() => new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', timeZone }), [locale, timeZone]);
+  const date = useMemo(
+    () => new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone }),
+    [locale, timeZone],
+  );
 
   useEffect(() => {
     // When the stream last opened, and since when the server has not answered (status poll).

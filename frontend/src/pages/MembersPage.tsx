@@ -1,3 +1,4 @@
+import { useTimeZone } from '../timeZone';
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import {
   createInvitation,
@@ -29,7 +30,7 @@ import { can, handleAuthError, type Account } from '../auth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { FormField } from '../components/FormField';
 import { MessageLine, type Message } from '../components/MessageLine';
-import { LogTable, TimeCell, useUtcTimeFormat } from '../components/LogTable';
+import { LogTable, TimeCell, useTenantTimeFormat } from '../components/LogTable';
 import { RequireAuth } from '../components/RequireAuth';
 import { parseUtc } from '../format';
 import { isMessageKey, useI18n, type I18n, type Language, type MessageKey } from '../i18n';
@@ -128,7 +129,8 @@ function describeRole(t: I18n['t'], role: MemberRole, companies: readonly Compan
 
 function useDateFormat(): Intl.DateTimeFormat {
   const { locale } = useI18n();
-  return useMemo(() => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }), [locale]);
+  const timeZone = useTimeZone();
+  return useMemo(() => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone }), [locale, timeZone]);
 }
 
 function AccessReviewCard({
@@ -143,7 +145,7 @@ function AccessReviewCard({
   reload: () => void;
 }) {
   const { t } = useI18n();
-  const format = useUtcTimeFormat();
+  const format = useTenantTimeFormat();
   const dateFormat = useDateFormat();
   const [editing, setEditing] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -647,7 +649,7 @@ function InvitationsCard({
   reload: () => void;
 }) {
   const { t } = useI18n();
-  const format = useUtcTimeFormat();
+  const format = useTenantTimeFormat();
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
   const invitations = load.state === 'ok' ? load.value : [];

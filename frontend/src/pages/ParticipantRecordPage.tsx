@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { getParticipantAttendance } from '../api/attendance';
 import { RECORD_PROOF_COLUMNS, RecordProofCells, useStaffNames } from '../components/AttendanceBadges';
-import { SessionRange, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat } from '../components/EventTimes';
+import { SessionRange, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat, TimeZoneNote } from '../components/EventTimes';
 import { PrintLayout } from '../components/PrintLayout';
 import { can, type Account } from '../auth';
 import { RequireAuth } from '../components/RequireAuth';
@@ -126,7 +126,7 @@ function RecordView({ participantId, account }: { participantId: string; account
               </table>
             </div>
           )}
-          <p className="small muted">{t('events.localTime')}</p>
+          <TimeZoneNote />
         </>
       )}
     </PrintLayout>

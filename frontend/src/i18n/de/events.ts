@@ -20,7 +20,7 @@ export const events = {
   'events.status.draft': 'Entwurf',
   'events.status.published': 'veröffentlicht',
   'events.status.cancelled': 'abgesagt',
-  'events.localTime': 'Zeiten in Ihrer Ortszeit.',
+  'events.localTime': 'Alle Zeiten in der Zeitzone {zone}.',
   'events.new.title': 'Neue Veranstaltung',
   'events.new.intro': 'Neue Veranstaltungen sind zuerst Entwürfe; gebucht werden kann erst nach dem Veröffentlichen.',
   'events.new.submit': 'Entwurf anlegen',

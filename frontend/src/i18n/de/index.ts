@@ -8,6 +8,7 @@ import { members } from './members';
 import { participants } from './participants';
 import { portal } from './portal';
 import { privacy } from './privacy';
+import { publicPages } from './publicPages';
 import { problem } from './problem';
 import { organiser } from './organiser';
 import { shell } from './shell';
@@ -18,7 +19,7 @@ import { tools } from './tools';
 // directory. Every user-visible string of the UI lives there and in ../en/;
 // each English file is typed against its German one (../types.ts), so a key
 // missing in either language is a compile error.
-export const de = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...organiser, ...tools, ...sso, ...problem } as const;
+export const de = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...problem } as const;
 
 export type MessageKey = keyof typeof de;
 

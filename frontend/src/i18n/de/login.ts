@@ -28,7 +28,7 @@ export const login = {
   'login.mfa.error.expired': 'Die Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.',
 
   'myAccount.title': 'Mein Konto',
-  'myAccount.intro': 'Ihre aktiven Sitzungen und Ihr Passwort. Alle Zeiten in UTC.',
+  'myAccount.intro': 'Ihre aktiven Sitzungen und Ihr Passwort. Alle Zeiten in der Zeitzone des Mandanten.',
   'myAccount.sessions.title': 'Aktive Sitzungen',
   'myAccount.sessions.caption': 'Ihre aktiven Sitzungen',
   'myAccount.sessions.device': 'Gerät',

@@ -10,7 +10,7 @@ export const members = {
 
   'members.title': 'Mitglieder',
   'members.intro':
-    'Wer in diesem Mandanten arbeitet, mit welchen Rollen, wann zuletzt angemeldet und mit welchem Schutz. Alle Zeiten in UTC.',
+    'Wer in diesem Mandanten arbeitet, mit welchen Rollen, wann zuletzt angemeldet und mit welchem Schutz. Alle Zeiten in der Zeitzone des Mandanten.',
   'members.forbidden': 'Nur Mandanten-Admins dürfen die Mitglieder verwalten.',
   'members.cardForbidden': 'Ihre Rolle darf diesen Bereich nicht sehen.',
   'members.review.title': 'Zugriffsübersicht',

@@ -23,7 +23,7 @@ export const events: Translation<typeof de> = {
   'events.status.draft': 'draft',
   'events.status.published': 'published',
   'events.status.cancelled': 'cancelled',
-  'events.localTime': 'Times in your local time.',
+  'events.localTime': 'All times in the time zone {zone}.',
   'events.new.title': 'New event',
   'events.new.intro': 'New events start as drafts; they can be booked once published.',
   'events.new.submit': 'Create draft',

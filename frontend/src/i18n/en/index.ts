@@ -9,6 +9,7 @@ import { members } from './members';
 import { participants } from './participants';
 import { portal } from './portal';
 import { privacy } from './privacy';
+import { publicPages } from './publicPages';
 import { problem } from './problem';
 import { organiser } from './organiser';
 import { shell } from './shell';
@@ -17,4 +18,4 @@ import { tools } from './tools';
 
 // English dictionary, one file per namespace like ../de/ (each typed against
 // its German file). Typed as Messages: every namespace must be here.
-export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...organiser, ...tools, ...sso, ...problem };
+export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...problem };

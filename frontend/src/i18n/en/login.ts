@@ -31,7 +31,7 @@ export const login: Translation<typeof de> = {
   'login.mfa.error.expired': 'The sign-in has expired. Please sign in again.',
 
   'myAccount.title': 'My account',
-  'myAccount.intro': 'Your active sessions and your password. All times in UTC.',
+  'myAccount.intro': "Your active sessions and your password. All times in the tenant's time zone.",
   'myAccount.sessions.title': 'Active sessions',
   'myAccount.sessions.caption': 'Your active sessions',
   'myAccount.sessions.device': 'Device',

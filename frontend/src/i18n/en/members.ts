@@ -13,7 +13,7 @@ export const members: Translation<typeof de> = {
 
   'members.title': 'Members',
   'members.intro':
-    'Who works in this tenant, with which roles, when they last signed in and how they are protected. All times in UTC.',
+    'Who works in this tenant, with which roles, when they last signed in and how they are protected. All times in the tenant’s time zone.',
   'members.forbidden': 'Only tenant admins may manage members.',
   'members.cardForbidden': 'Your role may not see this section.',
   'members.review.title': 'Access review',

@@ -1,0 +1,46 @@
+import type { publicPages as de } from '../de/publicPages';
+import type { Translation } from '../types';
+
+/** Issue 23: time zone, public event list, embedding, calendar feeds. */
+export const publicPages: Translation<typeof de> = {
+  'pub.settings.title': 'Time zone, public list and embedding',
+  'pub.settings.intro':
+    'Every page, mail and export shows times in this time zone; they are stored in UTC. The public list shows published events with free seats, without personal data.',
+  'pub.settings.loading': 'Loading the settings …',
+  'pub.settings.loadError': 'The settings could not be loaded.',
+  'pub.settings.timeZone': 'Time zone (IANA name)',
+  'pub.settings.timeZoneHint': 'e.g. Europe/Berlin or Europe/Vienna',
+  'pub.settings.listEnabled': 'Turn on the public event list',
+  'pub.settings.listLink': 'Public list:',
+  'pub.settings.origins': 'Websites that may embed (one per line)',
+  'pub.settings.originsHint': 'Origin only: scheme, host and port if any, e.g. https://www.my-club.org – at most 20.',
+  'pub.settings.snippet': 'To embed on your website (no third-party scripts):',
+  'pub.settings.snippetEvent': "For one event's booking form: #/book/{slug}/<event id> instead of #/e/{slug}.",
+  'pub.settings.save': 'Save',
+  'pub.settings.saving': 'Saving …',
+  'pub.settings.saved': 'Saved.',
+  'pub.settings.error': 'The settings could not be saved.',
+  'pub.list.title': 'Events',
+  'pub.list.loading': 'Loading events …',
+  'pub.list.missing': 'This page does not exist.',
+  'pub.list.loadError': 'The events could not be loaded.',
+  'pub.list.empty': 'No events to book at the moment.',
+  'pub.list.location': 'Place',
+  'pub.list.month': 'Month',
+  'pub.list.all': 'All',
+  'pub.list.seats': '{count} seats free',
+  'pub.list.book': 'Book',
+  'pub.list.filter': 'Filter',
+  'pub.list.badMonth': 'Please choose a month.',
+  'feed.title': 'Calendar subscription',
+  'feed.intro':
+    'A secret address for your calendar app with the sessions you teach – without names of participants. Whoever knows the address can read the calendar; it is shown only once.',
+  'feed.active': 'Active since',
+  'feed.none': 'No calendar subscription set up.',
+  'feed.create': 'Create a new address',
+  'feed.replace': 'Create a new address (the old one stops working)',
+  'feed.revoke': 'End the subscription',
+  'feed.url': 'Your subscription address (copy it now, it is not shown again):',
+  'feed.revoked': 'The subscription has ended; the address no longer works.',
+  'feed.error': 'That did not work. Please try again.',
+};
