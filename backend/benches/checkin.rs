@@ -48,10 +48,10 @@
 //!     cargo bench -p anwesend --bench checkin                          # and PostgreSQL
 //!
 //! BENCH_PEOPLE (e.g. `2000,50000`), BENCH_CONNECTIONS (e.g. `1,10,64`), BENCH_TAPS (per
-//! level, default 2000), BENCH_STORM, BENCH_KIOSK_TAPS and BENCH_BACKUP_TAPS change the load; BENCH_DATABASES
-//! (`sqlite`, `postgres`) measures only the databases it names. On PostgreSQL the tables
-//! seeding filled are analysed afterwards (as autovacuum would be soon after). Prints
-//! figures; asserts nothing.
+//! level, default 2000), BENCH_STORM, BENCH_KIOSK_TAPS and BENCH_BACKUP_TAPS change the
+//! load; BENCH_DATABASES (`sqlite`, `postgres`) measures only the databases it names. On
+//! PostgreSQL the tables seeding filled are analysed afterwards (as autovacuum would be
+//! soon after). Prints figures; asserts nothing.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
