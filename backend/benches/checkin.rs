@@ -28,7 +28,14 @@
 //!   it, and sign-ins/s;
 //! - the kiosk: `GET /api/v1/kiosk/stream` open with the admin's cookie, BENCH_KIOSK_TAPS
 //!   taps (default 200) one at a time; it prints tap → `event: tap` on the stream p50/p99,
-//!   measured from the tap being sent (and from its 200 arriving).
+//!   measured from the tap being sent (and from its 200 arriving);
+//! - backups (issue #19, TOM AVAIL-1, AVAIL-2): a backup of the whole database taken and
+//!   verified while the server is quiet (time, encrypted file size, rows), then a backup
+//!   taken while 10 connections tap (up to BENCH_BACKUP_TAPS, default 20,000, people booked
+//!   on the phase's event), the taps stopping when the backup is written: the check-in
+//!   p50/p99 during the backup beside the 10-connection p99 without it. The backups run in
+//!   the bench process as the server's job does (`backups::service::create`: `VACUUM INTO`,
+//!   or `pg_dump` as the read-only backup role `anwesend_backup`, made beside the app role).
 //!
 //! Memory: VmRSS of the server process from /proc when it has started, the largest VmRSS
 //! sampled every 20 ms during the levels, VmRSS and VmHWM after them, and (largest
@@ -41,10 +48,10 @@
 //!     cargo bench -p anwesend --bench checkin                          # and PostgreSQL
 //!
 //! BENCH_PEOPLE (e.g. `2000,50000`), BENCH_CONNECTIONS (e.g. `1,10,64`), BENCH_TAPS (per
-//! level, default 2000), BENCH_STORM and BENCH_KIOSK_TAPS change the load; BENCH_DATABASES
-//! (`sqlite`, `postgres`) measures only the databases it names. On PostgreSQL the tables
-//! seeding filled are analysed afterwards (as autovacuum would be soon after). Prints
-//! figures; asserts nothing.
+//! level, default 2000), BENCH_STORM, BENCH_KIOSK_TAPS and BENCH_BACKUP_TAPS change the
+//! load; BENCH_DATABASES (`sqlite`, `postgres`) measures only the databases it names. On
+//! PostgreSQL the tables seeding filled are analysed afterwards (as autovacuum would be
+//! soon after). Prints figures; asserts nothing.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -276,6 +283,10 @@ struct Job {
     storm: usize,
     /// The Origin header the sign-in needs.
     origin: String,
+    /// `load` mode: stop tapping once this file exists (the backup phase: taps while the
+    /// bench process takes a backup, until it is written).
+    #[serde(default)]
+    stop_file: Option<std::path::PathBuf>,
 }
 
 /// What the client process measured (its stdout, one JSON line).
@@ -372,7 +383,17 @@ fn client_load(job: &Job, secret: &[u8]) -> Report {
     let clients = job.connections.max(1);
     let barrier = Barrier::new(clients + 1);
     let done = AtomicBool::new(false);
+    let stopped = AtomicBool::new(false);
     std::thread::scope(|s| {
+        if let Some(file) = &job.stop_file {
+            let (stopped, done) = (&stopped, &done);
+            s.spawn(move || {
+                while !file.exists() && !done.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                stopped.store(true, Ordering::Relaxed);
+            });
+        }
         // The storm starts first and runs until the last tap is answered.
         let storm_started = Instant::now();
         let storm: Vec<_> = (0..job.storm).map(|_| s.spawn(|| sign_in_loop(job, &done))).collect();
@@ -381,13 +402,13 @@ fn client_load(job: &Job, secret: &[u8]) -> Report {
         }
         let handles: Vec<_> = (0..clients)
             .map(|_| {
-                let (next, barrier) = (&next, &barrier);
+                let (next, barrier, stopped) = (&next, &barrier, &stopped);
                 s.spawn(move || {
                     let mut client = Client::new(job.addr);
                     let _ = client.connect();
                     let (mut mine, mut order) = (Report::default(), Vec::new());
                     barrier.wait();
-                    loop {
+                    while !stopped.load(Ordering::Relaxed) {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(card) = job.cards.get(i) else { break };
                         let (headers, body) = tap_request(job, secret, card);
@@ -419,6 +440,8 @@ fn client_load(job: &Job, secret: &[u8]) -> Report {
             }
         }
         report.elapsed_s = started.elapsed().as_secs_f64();
+        // Stopped early: the taps never started have no latency.
+        report.latencies_us.truncate(next.load(Ordering::Relaxed).min(job.cards.len()));
         done.store(true, Ordering::Relaxed);
         for handle in storm {
             let (ok, latencies, other) = handle.join().expect("storm thread");
@@ -620,6 +643,8 @@ struct Load {
     /// Sign-in threads of the storm, and the tap connections beside it.
     storm: usize,
     storm_connections: usize,
+    /// The most taps of the backup phase (it stops when the backup is written).
+    backup_taps: usize,
 }
 
 /// One run of the client process: its own hall (location) with an event whose one session
@@ -834,10 +859,12 @@ fn seed(state: &AppState, app_url: &str, scope: &TenantScope, people: usize, pha
     (ids, bookings)
 }
 
-fn bench_config(app_url: &str, dir: &std::path::Path) -> Config {
+fn bench_config(database: &support::Database, dir: &std::path::Path) -> Config {
     Config {
         environment: Some(Environment::Dev),
-        database_url: app_url.to_owned(),
+        database_url: database.app_url.clone(),
+        // The backup phase takes backups from the bench process; the server takes none.
+        backups: anwesend::config::BackupConfig { database_url: database.backup_url.clone(), schedule: false, ..Default::default() },
         data_dir: dir.join("data"),
         frontend_dir: dir.join("no-ui"),
         // The bench's sign-ins, enrolments, storm and taps all come from 127.0.0.1.
@@ -892,7 +919,7 @@ fn hall_with_event(
 fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
     let label = database.label;
     let dir = tempfile::tempdir().expect("dir");
-    let config = bench_config(&database.app_url, dir.path());
+    let config = bench_config(database, dir.path());
     std::fs::create_dir_all(&config.data_dir).expect("data dir");
     let (master, master_file) = support::master_key(&config.data_dir);
     let origin = config.public_origin().to_owned();
@@ -924,6 +951,7 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
     if full {
         plan.push(("storm", load.storm_connections, load.storm, taps));
         plan.push(("kiosk", 1, 0, load.kiosk_taps.min(people)));
+        plan.push(("backup", load.storm_connections, 0, load.backup_taps.min(people)));
     }
     let mut phases = Vec::new();
     let mut start = 0;
@@ -967,6 +995,7 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
             location_id: phase.location.clone(),
             storm: phase.storm,
             origin: origin.clone(),
+            stop_file: (phase.mode == "backup").then(|| dir.path().join("backup-written")),
         }
     };
     let pending = staff.send(
@@ -990,6 +1019,10 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
         |session: &str| state.db.tenant_tx(&scope, |tx| Ok(attendance::of_sessions(tx, &[session.to_owned()])?.len())).expect("read back");
     let (mut c10_p99, mut load_rss, mut storm_rss, mut after_levels) = (None, 0, 0, support::Memory::default());
     for (k, phase) in phases.iter().enumerate() {
+        if phase.mode == "backup" {
+            backup_phase(&state, database, &job(k), dir.path(), people, c10_p99);
+            continue;
+        }
         let sampler = support::RssSampler::start(server.pid());
         let f = drive(dir.path(), &job(k));
         let peak = sampler.stop();
@@ -1081,6 +1114,64 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
     server.stop();
 }
 
+/// The backup figures (TOM AVAIL-1, AVAIL-2, issue #19): a backup taken and verified on the
+/// quiet server (time, file size), then a backup taken while `job`'s connections tap,
+/// which stop when it is written: the check-in p50/p99 during the backup beside the p99
+/// at the same connections without it. The backup runs in this process, as the server's
+/// scheduled job does (its own connection, `VACUUM INTO` or `pg_dump` as the backup role).
+fn backup_phase(state: &AppState, database: &support::Database, job: &Job, dir: &std::path::Path, people: usize, c10_p99: Option<f64>) {
+    use anwesend::backups::service as backups;
+    let label = database.label;
+    let ctx = || AuditContext::system(chrono::Utc::now());
+    let started = Instant::now();
+    let (path, size) = backups::create(state, &ctx()).expect("backup");
+    let created = started.elapsed();
+    let started = Instant::now();
+    let verified = backups::verify(state, &ctx(), &path, None).expect("verify");
+    let verify_took = started.elapsed();
+    println!(
+        "{label:<8} {people:>6} backup (quiet server): created in {:.1} s, {:.1} MiB encrypted ({} tables, {} rows); verified in {:.1} s ({} audit chains intact)",
+        created.as_secs_f64(),
+        size as f64 / 1024.0 / 1024.0,
+        verified.tables,
+        verified.rows,
+        verify_took.as_secs_f64(),
+        verified.chains,
+    );
+    let marker = job.stop_file.clone().expect("the backup phase stops on a file");
+    let under_load = std::thread::scope(|s| {
+        let taker = s.spawn(|| {
+            // The taps are under way first.
+            std::thread::sleep(Duration::from_millis(500));
+            let started = Instant::now();
+            let taken = backups::create(state, &ctx());
+            let took = started.elapsed();
+            std::fs::write(&marker, b"").expect("marker");
+            taken.map(|(_, size)| (took, size))
+        });
+        let f = drive(dir, job);
+        (f, taker.join().expect("backup thread"))
+    });
+    let (f, taken) = under_load;
+    let (took, size) = taken.expect("backup under load");
+    println!(
+        "{label:<8} {people:>6} backup under load: {} connections tapping while a backup is taken ({:.1} s, {:.1} MiB): {} taps, {:.0} check-ins/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (without the backup at c={}: p99 {}); non-200 taps: {}; other outcomes: {}",
+        job.connections,
+        took.as_secs_f64(),
+        size as f64 / 1024.0 / 1024.0,
+        f.taps.len(),
+        f.check_ins_per_s(),
+        pct(&f.taps, 0.50),
+        pct(&f.taps, 0.99),
+        pct(&f.taps, 1.0),
+        job.connections,
+        c10_p99.map_or("not measured".into(), |p| format!("{p:.2} ms")),
+        f.unexpected(),
+        f.other_outcomes(),
+    );
+    f.print_samples(label);
+}
+
 fn main() {
     if support::serve_if_child() {
         return;
@@ -1097,6 +1188,7 @@ fn main() {
         kiosk_taps: env_usize("BENCH_KIOSK_TAPS", 200).max(1),
         storm: env_usize("BENCH_STORM", 4),
         storm_connections: 10,
+        backup_taps: env_usize("BENCH_BACKUP_TAPS", 20_000).max(1),
     };
     let largest = load.sizes.iter().copied().max().unwrap_or(0);
     println!(

@@ -259,13 +259,24 @@ pub struct Config {
     pub backups: BackupConfig,
 }
 
-/// Prometheus metrics (`metrics`).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// Prometheus metrics and security-event detection (`metrics`, TOM AVAIL-3).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MetricsConfig {
     /// Where `GET /metrics` is served, apart from the application (e.g. `127.0.0.1:9464`);
     /// none: no metrics. Only for the monitoring network: it needs no sign-in.
     pub listen: Option<String>,
+    /// Security events of one kind (sign-in failures, device signature refusals, rate
+    /// limiting) counted by this node within `security_event_window_seconds` that make
+    /// one `security.events_detected` entry on the platform audit chain.
+    pub security_event_threshold: u32,
+    pub security_event_window_seconds: u32,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self { listen: None, security_event_threshold: 50, security_event_window_seconds: 600 }
+    }
 }
 
 /// The scheduled jobs (`jobs::service`).
@@ -566,6 +577,12 @@ impl Config {
         }
         if !(1..=3600).contains(&self.rate_limit.refusal_audit_window_seconds) {
             return Err(ConfigError::new("rate_limit.refusal_audit_window_seconds", "must be between 1 and 3600"));
+        }
+        if self.metrics.security_event_threshold == 0 {
+            return Err(ConfigError::new("metrics.security_event_threshold", "must be at least 1"));
+        }
+        if !(10..=86_400).contains(&self.metrics.security_event_window_seconds) {
+            return Err(ConfigError::new("metrics.security_event_window_seconds", "must be between 10 and 86400"));
         }
         if !(1..=24 * 7).contains(&self.backups.every_hours) {
             return Err(ConfigError::new("backups.every_hours", "must be between 1 and 168"));

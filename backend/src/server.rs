@@ -104,8 +104,11 @@ fn seed_demo(state: &AppState) -> anyhow::Result<()> {
 }
 
 /// Every `jobs.check_seconds` (and once at start): the scheduled jobs that are due, each on
-/// one node only (`jobs::service`).
+/// one node only (`jobs::service`), the backup and its verification among them.
 fn spawn_jobs(state: AppState) {
+    if state.config.backups.schedule && !crate::jobs::service::backups_scheduled(&state.config) {
+        tracing::warn!("backups are not scheduled: set backups.database_url (the read-only backup role)");
+    }
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(Duration::from_secs(u64::from(state.config.jobs.check_seconds.max(1))));
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -114,35 +117,6 @@ fn spawn_jobs(state: AppState) {
             let state = state.clone();
             if actix_web::web::block(move || crate::jobs::service::run_due(&state)).await.is_err() {
                 tracing::error!("scheduled jobs panicked");
-            }
-        }
-    });
-}
-
-/// Every 15 minutes (the first check 15 minutes after start): the backup schedule
-/// (`backups::service::run_due`: a backup when the last is `every_hours` old, a weekly
-/// verification, the prune; one node at a time). PostgreSQL needs the backup role's URL.
-fn spawn_backup_job(state: AppState) {
-    if !state.config.backups.schedule {
-        return;
-    }
-    if state.db.url().is_postgres() && state.config.backups.database_url.is_none() {
-        tracing::warn!("backups are not scheduled: set backups.database_url (the read-only backup role)");
-        return;
-    }
-    actix_web::rt::spawn(async move {
-        let every = Duration::from_secs(15 * 60);
-        let mut interval = actix_web::rt::time::interval_at(actix_web::rt::time::Instant::now() + every, every);
-        loop {
-            interval.tick().await;
-            let state = state.clone();
-            match actix_web::web::block(move || crate::backups::service::run_due(&state)).await {
-                Ok(Ok(due)) if due.created || due.verified || due.pruned > 0 => {
-                    tracing::info!(created = due.created, verified = due.verified, pruned = due.pruned, "backup schedule")
-                }
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::error!(cause = %e, "backup schedule failed"),
-                Err(_) => tracing::error!("backup schedule panicked"),
             }
         }
     });
@@ -215,7 +189,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = actix_web::web::block(move || prepare(config, Arc::new(SystemClock))).await.context("start-up task failed")??;
     spawn_jobs(state.clone());
     crate::attendance::kiosk::start_listener(&state);
-    spawn_backup_job(state.clone());
     crate::notify::worker::spawn(state.clone()).context("starting the mail worker")?;
     spawn_minute_job(state.clone());
     spawn_sealer(state.clone());

@@ -76,6 +76,12 @@ export interface KioskStreamHandlers {
   onTap: (tap: KioskTap) => void;
   onState: (state: KioskConnection) => void;
   /**
+   * `event: resync`: taps may have been missed (the server's listener reconnected to
+   * the database, or this stream fell behind). The screen drops what it shows and
+   * reads its state again through the normal requests; the stream itself goes on.
+   */
+  onResync?: () => void;
+  /**
    * The browser gave up on the stream (e.g. an error status while the server
    * restarted, or the session ended): called before the next attempt, e.g. to
    * find out whether the session is still valid.
@@ -94,7 +100,8 @@ const FIRST_BACKOFF_MS = 2000;
 const MAX_BACKOFF_MS = 30_000;
 
 /**
- * The kiosk's live feed (`GET /api/v1/kiosk/stream`, `event: tap`). The
+ * The kiosk's live feed (`GET /api/v1/kiosk/stream`, `event: tap` and
+ * `event: resync`). The
  * browser's EventSource reconnects by itself after a network loss (the
  * server asks for `retry: 2000`); when it ends up CLOSED instead (an error
  * answer, e.g. a 502 from a proxy while the server restarts), a new one is
@@ -123,6 +130,9 @@ export function openKioskStream(locationId: string | null, handlers: KioskStream
       handlers.onState('open');
     });
     current.addEventListener('tap', onTap as EventListener);
+    current.addEventListener('resync', () => {
+      if (source === current && !closed) handlers.onResync?.();
+    });
     current.addEventListener('error', () => {
       if (source !== current || closed) return;
       handlers.onState('reconnecting');

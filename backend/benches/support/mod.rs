@@ -24,6 +24,8 @@ use diesel::Connection;
 use serde::{Deserialize, Serialize};
 
 pub const APP_ROLE: &str = "anwesend_app";
+/// The read-only backup role of `deploy/postgres/roles.sql` (BYPASSRLS, CREATEDB).
+pub const BACKUP_ROLE: &str = "anwesend_backup";
 pub const SLUG: &str = "bench";
 /// Set (to the job file) in a child process that only serves.
 pub const SERVER_ENV: &str = "BENCH_SERVER_CHILD";
@@ -204,6 +206,8 @@ pub struct Database {
     pub app_url: String,
     /// PostgreSQL: the schema owner (for ANALYZE).
     pub owner_url: Option<String>,
+    /// PostgreSQL: the backup role (`backups.database_url`).
+    pub backup_url: Option<String>,
     _dir: Option<tempfile::TempDir>,
     admin: Option<(String, String)>,
 }
@@ -234,7 +238,7 @@ impl Database {
             let dir = tempfile::tempdir().expect("dir");
             let url = format!("sqlite://{}", dir.path().join("bench.db").display());
             db::migrate(&url).expect("migrate");
-            return Self { label: "sqlite", app_url: url, owner_url: None, _dir: Some(dir), admin: None };
+            return Self { label: "sqlite", app_url: url, owner_url: None, backup_url: None, _dir: Some(dir), admin: None };
         }
         let admin = std::env::var("ANWESEND_BENCH_PG_URL").expect("ANWESEND_BENCH_PG_URL");
         let database = format!("anw_bench_{name}_{}", std::process::id());
@@ -245,17 +249,34 @@ impl Database {
                  CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_ROLE}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
                END IF;
              EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-             END $$;"
+             END $$;
+             DO $$ BEGIN
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{BACKUP_ROLE}') THEN
+                 CREATE ROLE {BACKUP_ROLE} LOGIN PASSWORD '{BACKUP_ROLE}' NOSUPERUSER CREATEDB NOCREATEROLE BYPASSRLS;
+               END IF;
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+             END $$;
+             GRANT pg_read_all_data TO {BACKUP_ROLE};"
         ))
-        .expect("app role");
+        .expect("app and backup roles");
         conn.batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).expect("old bench database");
         conn.batch_execute(&format!("CREATE DATABASE {database}")).expect("bench database");
         let (base, _) = admin.rsplit_once('/').expect("URL path");
         let owner = format!("{base}/{database}");
         let host = owner.rsplit_once('@').map_or(owner.as_str(), |(_, h)| h);
         let app_url = format!("postgres://{APP_ROLE}:{APP_ROLE}@{host}");
+        let backup_url = Some(format!("postgres://{BACKUP_ROLE}:{BACKUP_ROLE}@{host}"));
         // Built first, so that a failure below still drops the database.
-        let this = Self { label: "postgres", app_url, owner_url: Some(owner.clone()), _dir: None, admin: Some((admin, database)) };
+        let this = Self {
+            label: "postgres",
+            app_url,
+            owner_url: Some(owner.clone()),
+            backup_url,
+            _dir: None,
+            admin: Some((admin, database.clone())),
+        };
+        conn.batch_execute(&format!("ALTER ROLE {BACKUP_ROLE} IN DATABASE {database} SET default_transaction_read_only = on"))
+            .expect("backup role read-only");
         db::migrate(&owner).expect("migrate");
         db::grant_app_role(&owner, APP_ROLE).expect("grant");
         this

@@ -136,6 +136,7 @@ actions! {
     BackupsPruned => "backup.pruned",
     BackupRestored => "backup.restored",
     BackupOffboardingReapplied => "backup.offboarding_reapplied",
+    SecurityEventsDetected => "security.events_detected",
 }
 
 impl serde::Serialize for Action {

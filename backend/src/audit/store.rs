@@ -217,3 +217,26 @@ pub fn deletions(tx: &mut TenantTx<'_>, from: Option<NaiveDateTime>, to: Option<
     }
     query.order(deletion_log::occurred_at.desc()).select(Deletion::as_select()).load(conn)
 }
+
+/// Records a verification of every chain (counts only).
+pub fn insert_verification(conn: &mut DbConnection, checked: &super::service::ChainsChecked) -> QueryResult<usize> {
+    use crate::db::schema::audit_verifications as v;
+    diesel::insert_into(v::table)
+        .values((
+            v::id.eq(uuid::Uuid::now_v7().to_string()),
+            v::checked_at.eq(checked.checked_at),
+            v::chains.eq(checked.chains),
+            v::broken.eq(checked.broken),
+        ))
+        .execute(conn)
+}
+
+pub fn last_verification(conn: &mut DbConnection) -> QueryResult<Option<super::service::ChainsChecked>> {
+    use crate::db::schema::audit_verifications as v;
+    v::table
+        .order((v::checked_at.desc(), v::id.desc()))
+        .select((v::checked_at, v::chains, v::broken))
+        .first::<(NaiveDateTime, i64, i64)>(conn)
+        .optional()
+        .map(|row| row.map(|(checked_at, chains, broken)| super::service::ChainsChecked { checked_at, chains, broken }))
+}

@@ -12,7 +12,7 @@ use super::{archive, snapshot, store};
 use crate::audit::{self, Action, AuditContext, Event};
 use crate::config::Config;
 use crate::crypto::MasterKey;
-use crate::db::{Db, DbConnection, TenantScope};
+use crate::db::{Db, TenantScope};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::tenants::model::TenantStatus;
@@ -149,66 +149,6 @@ pub fn prune(state: &AppState, ctx: &AuditContext) -> Result<Vec<String>, AppErr
     Ok(removed)
 }
 
-/// The schedule's lock: on PostgreSQL one node at a time (an advisory lock of a
-/// connection of its own, released when that connection closes, also if the process
-/// dies), on SQLite (one node) one run in this process.
-enum ScheduleLock {
-    Postgres(#[allow(dead_code)] DbConnection),
-    Sqlite(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>),
-}
-
-impl ScheduleLock {
-    fn try_take(db: &Db) -> Result<Option<Self>, AppError> {
-        static LOCAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        if !db.url().is_postgres() {
-            return Ok(LOCAL.try_lock().ok().map(Self::Sqlite));
-        }
-        let mut conn = db.url().connect().map_err(|e| AppError::Unavailable(e.to_string()))?;
-        Ok(store::pg_try_lock(&mut conn)?.then_some(Self::Postgres(conn)))
-    }
-}
-
-/// What the scheduled check did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Due {
-    pub created: bool,
-    pub verified: bool,
-    pub pruned: usize,
-    /// Another node holds the schedule's lock; nothing was done here.
-    pub skipped: bool,
-}
-
-/// The server's schedule, checked every few minutes: a backup when the last successful
-/// one is `every_hours` old, then a verification of the newest backup when the last
-/// successful one is `verify_every_days` old, then the prune. Failures are recorded and
-/// audited by `create`/`verify`; the next check tries again.
-pub fn run_due(state: &AppState) -> Result<Due, AppError> {
-    let Some(_lock) = ScheduleLock::try_take(&state.db)? else { return Ok(Due { skipped: true, ..Due::default() }) };
-    let ctx = AuditContext::system(state.clock.now());
-    let now = naive(&ctx);
-    let backups = &state.config.backups;
-    let mut due = Due::default();
-    let last =
-        |kind| -> Result<Option<NaiveDateTime>, AppError> { Ok(store::last_ok(&mut *state.db.conn()?, kind)?.map(|r| r.started_at)) };
-    if last(RunKind::Create)?.is_none_or(|at| now - at >= chrono::Duration::hours(i64::from(backups.every_hours))) {
-        match create(state, &ctx) {
-            Ok(_) => due.created = true,
-            Err(e) => tracing::error!(cause = %e, "scheduled backup failed"),
-        }
-    }
-    if last(RunKind::Verify)?.is_none_or(|at| now - at >= chrono::Duration::days(i64::from(backups.verify_every_days))) {
-        if let Some((_, newest)) = archive::list(&state.config.backup_dir())?.pop() {
-            let ctx = AuditContext::system(state.clock.now());
-            match verify(state, &ctx, &newest, None) {
-                Ok(_) => due.verified = true,
-                Err(e) => tracing::error!(cause = %e, "scheduled backup verification failed"),
-            }
-        }
-    }
-    due.pruned = prune(state, &AuditContext::system(state.clock.now()))?.len();
-    Ok(due)
-}
-
 /// For platform admins: the last backup and verification and the latest runs.
 pub fn status(state: &AppState) -> Result<BackupStatus, AppError> {
     let mut conn = state.db.conn()?;
@@ -216,7 +156,7 @@ pub fn status(state: &AppState) -> Result<BackupStatus, AppError> {
         last_backup: store::last_ok(&mut conn, RunKind::Create)?.map(RunRow::view).transpose()?,
         last_verification: store::last_ok(&mut conn, RunKind::Verify)?.map(RunRow::view).transpose()?,
         recent: store::recent(&mut conn, 20)?.into_iter().map(RunRow::view).collect::<Result<_, _>>()?,
-        scheduled: state.config.backups.schedule,
+        scheduled: crate::jobs::service::backups_scheduled(&state.config),
         keep_days: state.config.backups.keep_days,
     })
 }

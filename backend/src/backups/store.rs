@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sql_types::{BigInt, Text};
 
 use super::model::{RunKind, RunRow};
 use crate::db::schema::backup_runs;
@@ -16,6 +16,16 @@ pub fn last_ok(conn: &mut DbConnection, kind: RunKind) -> QueryResult<Option<Run
     backup_runs::table
         .filter(backup_runs::kind.eq(kind.as_str()))
         .filter(backup_runs::ok.eq(true))
+        .order(backup_runs::finished_at.desc())
+        .select(RunRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The newest run of a kind, failed or not.
+pub fn last_of(conn: &mut DbConnection, kind: RunKind) -> QueryResult<Option<RunRow>> {
+    backup_runs::table
+        .filter(backup_runs::kind.eq(kind.as_str()))
         .order(backup_runs::finished_at.desc())
         .select(RunRow::as_select())
         .first(conn)
@@ -89,19 +99,6 @@ pub fn pg_export_snapshot(conn: &mut DbConnection) -> QueryResult<String> {
 pub fn pg_is_empty(conn: &mut DbConnection) -> QueryResult<bool> {
     let Count { n } = diesel::sql_query("SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'public'").get_result(conn)?;
     Ok(n == 0)
-}
-
-/// The schedule's lock: one node runs backup work at a time (a session lock, held for the
-/// run by a connection of its own and released when that connection closes).
-pub const SCHEDULE_LOCK: i64 = 0x616e_7762_6b70; // "anwbkp"
-
-pub fn pg_try_lock(conn: &mut DbConnection) -> QueryResult<bool> {
-    #[derive(QueryableByName)]
-    struct Locked {
-        #[diesel(sql_type = Bool)]
-        locked: bool,
-    }
-    Ok(diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked").bind::<BigInt, _>(SCHEDULE_LOCK).get_result::<Locked>(conn)?.locked)
 }
 
 /// `CREATE DATABASE` / `DROP DATABASE` of a verification's scratch copy (names we made).

@@ -251,7 +251,7 @@ pub fn book(
     let lang = Language::from_code(&request.language).unwrap_or(Language::De);
     let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
     let ctx = crate::portal::service::visitor(origin, None);
-    state.db.tenant_tx(scope, |tx| {
+    let outcome = state.db.tenant_tx(scope, |tx| {
         db::lock_row(tx, "events", event_id)?;
         let event = crate::events::store::find(tx, event_id)?
             .filter(|e| e.status != crate::events::model::STATUS_DRAFT)
@@ -327,8 +327,9 @@ pub fn book(
         };
         // What happened is for the organiser's trail, not for the caller (and names nobody).
         audit::record(tx, &ctx, Event::new(Action::BookingRequested, "event", Some(event_id)).detail("outcome", outcome))?;
-        Ok(())
+        Ok(outcome)
     })?;
+    state.metrics.booking(outcome);
     state.mail_wakeup.wake();
     Ok(BookingRequested { message: BookingAnswer::CheckMail })
 }
@@ -362,6 +363,11 @@ pub fn confirm(state: &AppState, origin: &Origin, scope: &TenantScope, token: &s
         place(tx, &mailer, Actor::Visitor(origin), &event, &request, hold.consent_text.clone(), now).map(|p| Some((p, event)))
     })?;
     state.mail_wakeup.wake();
+    state.metrics.booking(match &placed {
+        None => "link_invalid",
+        Some((Placed::Booked(_, status), _)) => status.as_str(),
+        Some((Placed::Refused(..), _)) => "refused",
+    });
     match placed {
         None => Err(crate::portal::service::link_invalid()),
         Some((Placed::Booked(booking_id, status), event)) => {
@@ -572,38 +578,41 @@ pub fn cancel(
     by: Canceller<'_>,
 ) -> Result<BookingRow, AppError> {
     let now = audit::chain::truncate_to_micros(ctx.at.naive_utc());
-    state.db.tenant_tx(scope, |tx| {
-        let booking = store::find(tx, booking_id)?.ok_or(AppError::NotFound)?;
-        if let Canceller::Participant(id) = by {
-            if booking.participant_id != id {
-                return Err(AppError::NotFound);
+    state
+        .db
+        .tenant_tx(scope, |tx| {
+            let booking = store::find(tx, booking_id)?.ok_or(AppError::NotFound)?;
+            if let Canceller::Participant(id) = by {
+                if booking.participant_id != id {
+                    return Err(AppError::NotFound);
+                }
             }
-        }
-        db::lock_row(tx, "events", &booking.event_id)?;
-        let by_code = match by {
-            Canceller::Staff => "staff",
-            Canceller::Participant(_) => "participant",
-        };
-        if store::cancel(tx, booking_id, by_code, now)? == 0 {
-            return Err(AppError::rule(ProblemCode::AlreadyCancelled, "this booking is already cancelled"));
-        }
-        let event = crate::events::store::find(tx, &booking.event_id)?.ok_or(AppError::NotFound)?;
-        let participant = store::participant(tx, &booking.participant_id)?.ok_or(AppError::NotFound)?;
-        Mailer::load(state, tx, scope)?.tell(tx, &event, &participant, BookingNews::Cancelled, now)?;
-        audit::record(
-            tx,
-            ctx,
-            Event::new(Action::BookingCancelled, "booking", Some(booking_id))
-                .subject(&booking.participant_id, event.company_id.as_deref())
-                .detail("by", by_code)
-                .detail("was", booking.status.as_str()),
-        )?;
-        if booking.status == CONFIRMED {
-            promote_waiting(state, tx, ctx, &event, now)?;
-        }
-        state.mail_wakeup.wake();
-        store::find(tx, booking_id)?.ok_or(AppError::NotFound)
-    })
+            db::lock_row(tx, "events", &booking.event_id)?;
+            let by_code = match by {
+                Canceller::Staff => "staff",
+                Canceller::Participant(_) => "participant",
+            };
+            if store::cancel(tx, booking_id, by_code, now)? == 0 {
+                return Err(AppError::rule(ProblemCode::AlreadyCancelled, "this booking is already cancelled"));
+            }
+            let event = crate::events::store::find(tx, &booking.event_id)?.ok_or(AppError::NotFound)?;
+            let participant = store::participant(tx, &booking.participant_id)?.ok_or(AppError::NotFound)?;
+            Mailer::load(state, tx, scope)?.tell(tx, &event, &participant, BookingNews::Cancelled, now)?;
+            audit::record(
+                tx,
+                ctx,
+                Event::new(Action::BookingCancelled, "booking", Some(booking_id))
+                    .subject(&booking.participant_id, event.company_id.as_deref())
+                    .detail("by", by_code)
+                    .detail("was", booking.status.as_str()),
+            )?;
+            if booking.status == CONFIRMED {
+                promote_waiting(state, tx, ctx, &event, now)?;
+            }
+            state.mail_wakeup.wake();
+            store::find(tx, booking_id)?.ok_or(AppError::NotFound)
+        })
+        .inspect(|_| state.metrics.booking("cancelled"))
 }
 
 pub fn cancel_by_staff(state: &AppState, p: &Principal, scope: &TenantScope, id: &str) -> Result<BookingView, AppError> {

@@ -1,14 +1,17 @@
 //! PostgreSQL `LISTEN/NOTIFY` between server nodes. A notification is sent inside the
 //! transaction of the change it announces, so PostgreSQL delivers it on commit only and
 //! never for a rollback; it carries ids only, and each receiver reads the rest through its
-//! normal scoped read. diesel cannot wait for notifications, so the listener is a blocking
-//! `postgres` client on a thread of its own. SQLite has no such channel (one node only).
+//! normal scoped read. The listener is a connection of its own, opened exactly as the pool
+//! opens its connections (libpq through diesel, `DatabaseUrl::connect`), so `sslmode`,
+//! `sslrootcert` and every other setting of `database_url` apply to it alike; it runs on a
+//! thread of its own and collects what has arrived every `POLL` (libpq reads the socket
+//! without blocking). SQLite has no such channel (one node only).
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+use diesel::connection::SimpleConnection;
 use diesel::RunQueryDsl;
-use postgres::fallible_iterator::FallibleIterator;
 
 use super::{DatabaseUrl, DbConnection};
 use crate::error::AppError;
@@ -16,6 +19,9 @@ use crate::error::AppError;
 /// How long the listener waits for a notification before it checks that its connection
 /// still answers (a peer that vanished without closing the socket sends nothing).
 const IDLE_CHECK: Duration = Duration::from_secs(30);
+/// How often the listener collects the notifications that arrived: a tap reaches the
+/// screens of every node within this (and the commit).
+const POLL: Duration = Duration::from_millis(20);
 /// The longest pause between two connection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -74,7 +80,9 @@ impl Listening {
 /// `channel` must be a plain identifier (it is a constant of the code).
 pub fn spawn(url: &DatabaseUrl, channel: &'static str, receive: impl FnMut(Heard<'_>) -> Keep + Send + 'static) -> Arc<Listening> {
     let listening = Arc::new(Listening::default());
-    let DatabaseUrl::Postgres(url) = url else { return listening };
+    if !url.is_postgres() {
+        return listening;
+    }
     let (url, flag) = (url.clone(), listening.clone());
     let started = std::thread::Builder::new().name(format!("listen-{channel}")).spawn(move || run(&url, channel, &flag, receive));
     if let Err(e) = started {
@@ -83,25 +91,26 @@ pub fn spawn(url: &DatabaseUrl, channel: &'static str, receive: impl FnMut(Heard
     listening
 }
 
-fn run(url: &str, channel: &str, listening: &Listening, mut receive: impl FnMut(Heard<'_>) -> Keep) {
+fn run(url: &DatabaseUrl, channel: &str, listening: &Listening, mut receive: impl FnMut(Heard<'_>) -> Keep) {
     let mut backoff = Duration::from_millis(100);
     let mut gap = false;
     loop {
-        match postgres::Client::connect(url, postgres::NoTls) {
-            Ok(mut client) => match client.batch_execute(&format!("LISTEN {channel}")) {
+        match url.connect() {
+            Ok(DbConnection::Postgres(mut conn)) => match conn.batch_execute(&format!("LISTEN {channel}")) {
                 Ok(()) => {
                     listening.set();
                     backoff = Duration::from_millis(100);
                     if gap && receive(Heard::Resumed) == Keep::Stop {
                         return;
                     }
-                    if listen(&mut client, &mut receive) == Keep::Stop {
+                    if listen(&mut conn, &mut receive) == Keep::Stop {
                         return;
                     }
                     tracing::warn!(channel, "the notification listener lost its connection; reconnecting");
                 }
                 Err(e) => tracing::warn!(cause = %e, channel, "LISTEN failed"),
             },
+            Ok(DbConnection::Sqlite(_)) => return,
             Err(e) => tracing::warn!(cause = %e, channel, "the notification listener cannot connect"),
         }
         gap = true;
@@ -115,25 +124,34 @@ fn run(url: &str, channel: &str, listening: &Listening, mut receive: impl FnMut(
 }
 
 /// Passes notifications on until the connection fails (`Listening`) or the receiver stops.
-fn listen(client: &mut postgres::Client, receive: &mut impl FnMut(Heard<'_>) -> Keep) -> Keep {
+fn listen(conn: &mut diesel::PgConnection, receive: &mut impl FnMut(Heard<'_>) -> Keep) -> Keep {
+    let mut quiet_since = std::time::Instant::now();
     loop {
-        let next = client.notifications().timeout_iter(IDLE_CHECK).next();
-        match next {
-            Ok(Some(notification)) => {
-                if receive(Heard::Message(notification.payload())) == Keep::Stop {
-                    return Keep::Stop;
+        let mut heard = false;
+        for next in conn.notifications_iter() {
+            match next {
+                Ok(notification) => {
+                    heard = true;
+                    if receive(Heard::Message(&notification.payload)) == Keep::Stop {
+                        return Keep::Stop;
+                    }
                 }
+                // The socket is closed or broken.
+                Err(_) => return Keep::Listening,
             }
-            // Quiet for a while: is the server still there (and the owner)?
-            Ok(None) => {
-                if receive(Heard::Idle) == Keep::Stop {
-                    return Keep::Stop;
-                }
-                if client.is_valid(Duration::from_secs(5)).is_err() {
-                    return Keep::Listening;
-                }
-            }
-            Err(_) => return Keep::Listening,
         }
+        if heard {
+            quiet_since = std::time::Instant::now();
+        } else if quiet_since.elapsed() >= IDLE_CHECK {
+            // Quiet for a while: is the server still there (and the owner)?
+            if receive(Heard::Idle) == Keep::Stop {
+                return Keep::Stop;
+            }
+            if conn.batch_execute("SELECT 1").is_err() {
+                return Keep::Listening;
+            }
+            quiet_since = std::time::Instant::now();
+        }
+        std::thread::sleep(POLL);
     }
 }

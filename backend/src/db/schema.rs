@@ -45,6 +45,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_verifications (id) {
+        id -> Text,
+        checked_at -> Timestamp,
+        chains -> BigInt,
+        broken -> BigInt,
+    }
+}
+
+diesel::table! {
     ip_hash_keys (id) {
         id -> Text,
         valid_from -> Timestamp,
@@ -671,6 +680,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     scheduled_jobs,
+    audit_verifications,
     tenants,
     tenant_offboardings,
     tenant_keys,

@@ -125,7 +125,17 @@ pub async fn middleware(
     let status = res.status().as_u16();
     let elapsed_ms = started.elapsed().as_millis() as u64;
     if let Some(state) = &state {
-        state.metrics.request(method.as_str(), route, status, started.elapsed());
+        let config = &state.config.metrics;
+        if let Some(detected) = state.metrics.request(method.as_str(), route, status, started.elapsed(), state.clock.now(), config) {
+            // Written before the answer goes out, once per window: an attack shows on the
+            // platform chain (TOM AVAIL-3); a failure to write it does not change the answer.
+            let state = state.clone();
+            match actix_web::web::block(move || crate::metrics::record_detected(&state, &detected)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(cause = %e, "recording a security event failed"),
+                Err(_) => tracing::error!("recording a security event panicked"),
+            }
+        }
     }
     // Polled every few seconds by every open tab: only worth a line when it fails.
     if matches!(route, "/api/v1/status" | "/healthz" | "/readyz") && status < 400 {

@@ -20,6 +20,14 @@ pub struct Job {
     pub name: &'static str,
     pub every: chrono::Duration,
     pub work: fn(&crate::state::AppState) -> Result<(), crate::error::AppError>,
+    /// Whether there is anything to do yet besides the period (e.g. a backup to verify);
+    /// a job that is not ready is neither run nor counted as failed.
+    pub ready: fn(&crate::state::AppState) -> Result<bool, crate::error::AppError>,
+}
+
+/// For jobs that are always ready when their period is over.
+pub fn always(_: &crate::state::AppState) -> Result<bool, crate::error::AppError> {
+    Ok(true)
 }
 
 impl Job {

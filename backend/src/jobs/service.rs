@@ -8,25 +8,50 @@
 
 use chrono::Duration;
 
-use super::model::Job;
+use super::model::{always, Job};
 use super::store;
 use crate::error::AppError;
 use crate::state::AppState;
 
 /// Create the current and next IP-hash key; destroy keys past retention (TOM PSEUDO-1).
-pub const IP_HASH_KEYS: Job = Job { name: "ip_hash_keys", every: Duration::hours(1), work: ip_hash_keys };
+pub const IP_HASH_KEYS: Job = Job { name: "ip_hash_keys", every: Duration::hours(1), work: ip_hash_keys, ready: always };
 /// Offboardings past their export window: delete, shred, certify (TOM DEL-1..4).
-pub const OFFBOARDING: Job = Job { name: "offboarding", every: Duration::hours(1), work: offboarding };
+pub const OFFBOARDING: Job = Job { name: "offboarding", every: Duration::hours(1), work: offboarding, ready: always };
 /// Disable memberships unused for the configured time (only if `auth.disable_dormant`).
-pub const DORMANT_ACCOUNTS: Job = Job { name: "dormant_accounts", every: Duration::hours(1), work: dormant_accounts };
+pub const DORMANT_ACCOUNTS: Job = Job { name: "dormant_accounts", every: Duration::hours(1), work: dormant_accounts, ready: always };
 /// Anonymise people past their retention period, prune old audit entries (TOM PRIV-6).
-pub const RETENTION: Job = Job { name: "retention", every: Duration::days(1), work: retention };
+pub const RETENTION: Job = Job { name: "retention", every: Duration::days(1), work: retention, ready: always };
 
-/// The jobs this configuration runs.
+/// Verify every audit chain, the platform's and each tenant's, and record the result
+/// (TOM INPUT-5, AVAIL-3: `anwesend_audit_chains_broken` in the metrics).
+pub const AUDIT_VERIFY: Job = Job { name: "audit_verify", every: Duration::days(1), work: audit_verify, ready: always };
+/// The name of the backup job: a new encrypted backup, then the prune (TOM AVAIL-1, DEL-4).
+pub const BACKUP: &str = "backup";
+/// The name of the verification job: the newest backup checked in a scratch database (AVAIL-2).
+pub const BACKUP_VERIFY: &str = "backup_verify";
+
+/// Whether this server takes and verifies backups itself: `backups.schedule`, and on
+/// PostgreSQL only with the backup role's URL (`backups.database_url`).
+pub fn backups_scheduled(config: &crate::config::Config) -> bool {
+    config.backups.schedule && (!config.database_url.starts_with("postgres") || config.backups.database_url.is_some())
+}
+
+/// The jobs this configuration runs, in the order a check runs them: the backup before its
+/// verification, so a new server verifies its first backup at once.
 pub fn schedule(state: &AppState) -> Vec<Job> {
-    let mut jobs = vec![IP_HASH_KEYS, OFFBOARDING, RETENTION];
+    let mut jobs = vec![IP_HASH_KEYS, OFFBOARDING, RETENTION, AUDIT_VERIFY];
     if state.config.auth.disable_dormant {
         jobs.push(DORMANT_ACCOUNTS);
+    }
+    if backups_scheduled(&state.config) {
+        let backups = &state.config.backups;
+        jobs.push(Job { name: BACKUP, every: Duration::hours(i64::from(backups.every_hours)), work: backup, ready: always });
+        jobs.push(Job {
+            name: BACKUP_VERIFY,
+            every: Duration::days(i64::from(backups.verify_every_days)),
+            work: backup_verify,
+            ready: backup_exists,
+        });
     }
     jobs
 }
@@ -47,7 +72,7 @@ pub fn run_due(state: &AppState) -> Vec<&'static str> {
 
 fn is_due(state: &AppState, job: &Job) -> Result<bool, AppError> {
     let row = store::find(&mut *state.db.conn()?, job.name)?;
-    Ok(job.is_due(row.as_ref(), state.clock.now().naive_utc()))
+    Ok(job.is_due(row.as_ref(), state.clock.now().naive_utc()) && (job.ready)(state)?)
 }
 
 fn run_if_due(state: &AppState, job: &Job) -> Result<bool, AppError> {
@@ -115,6 +140,47 @@ fn retention(state: &AppState) -> Result<(), AppError> {
             failed_tenants = report.failed_tenants,
             "retention run"
         );
+    }
+    Ok(())
+}
+
+/// A new backup, then the prune of those past `backups.keep_days` (each recorded and
+/// audited by `backups::service`). A failed backup fails the job, so it is tried again
+/// after the job's pause and shows in `anwesend_job_last_failure_timestamp_seconds`.
+fn backup(state: &AppState) -> Result<(), AppError> {
+    use crate::audit::AuditContext;
+    let (path, size) = crate::backups::service::create(state, &AuditContext::system(state.clock.now()))?;
+    tracing::info!(file = ?path.file_name(), size, "scheduled backup taken");
+    let pruned = crate::backups::service::prune(state, &AuditContext::system(state.clock.now()))?;
+    if !pruned.is_empty() {
+        tracing::info!(count = pruned.len(), "pruned old backups");
+    }
+    Ok(())
+}
+
+/// The verification waits for a first backup (on another node it may be written right now;
+/// a file appears only when it is complete).
+fn backup_exists(state: &AppState) -> Result<bool, AppError> {
+    Ok(!crate::backups::archive::list(&state.config.backup_dir())?.is_empty())
+}
+
+/// Verifies the newest backup file.
+fn backup_verify(state: &AppState) -> Result<(), AppError> {
+    use crate::audit::AuditContext;
+    let Some((_, newest)) = crate::backups::archive::list(&state.config.backup_dir())?.pop() else {
+        return Err(AppError::Unavailable("no backup to verify yet".into()));
+    };
+    let verified = crate::backups::service::verify(state, &AuditContext::system(state.clock.now()), &newest, None)?;
+    tracing::info!(tables = verified.tables, rows = verified.rows, chains = verified.chains, "scheduled backup verification passed");
+    Ok(())
+}
+
+/// Walks every chain; a broken one is recorded (`audit_verifications`) and fails the job.
+fn audit_verify(state: &AppState) -> Result<(), AppError> {
+    let result = crate::audit::service::verify_all(state)?;
+    if result.broken > 0 {
+        tracing::error!(chains = result.chains, broken = result.broken, "audit chains are broken: run `anwesend audit verify`");
+        return Err(AppError::Internal(format!("{} of {} audit chains are broken", result.broken, result.chains)));
     }
     Ok(())
 }

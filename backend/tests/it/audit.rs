@@ -248,7 +248,7 @@ struct Trigger {
 /// Runs SQL as the database owner with the append-only guards on the entries and the
 /// anchor lifted: an attacker with database access, which is what the chain must expose.
 /// The guards come back as the migrations define them.
-fn tamper(app: &TestApp, sql: &str) {
+pub(crate) fn tamper(app: &TestApp, sql: &str) {
     use diesel::RunQueryDsl;
     let mut owner = app.db.inspect();
     let (off, on) = match app.db.backend {

@@ -371,29 +371,38 @@ async fn avail_1_pruning_removes_exactly_the_backups_past_the_period() {
 
 #[actix_web::test]
 async fn avail_1_the_schedule_backs_up_daily_verifies_weekly_and_runs_on_one_node() {
+    use anwesend::jobs::service::{run_due, BACKUP, BACKUP_VERIFY};
     let app = app();
     app.tenant_with_admin("verein-a", "leitung@verein-a.example");
-    let due = backups::run_due(&app.state).expect("first run");
-    assert_eq!((due.created, due.verified, due.skipped), (true, true, false));
-    assert_eq!(backups::run_due(&app.state).expect("again"), backups::Due::default(), "nothing is due right after");
+    let backup_work = |ran: Vec<&'static str>| ran.into_iter().filter(|j| [BACKUP, BACKUP_VERIFY].contains(j)).collect::<Vec<_>>();
+    // One scheduling mechanism: the backup and its verification are jobs like the others.
+    assert_eq!(backup_work(run_due(&app.state)), [BACKUP, BACKUP_VERIFY], "a new server backs up and verifies at once");
+    assert!(backup_work(run_due(&app.state)).is_empty(), "nothing is due right after");
     app.clock.advance(chrono::Duration::hours(24));
-    let due = backups::run_due(&app.state).expect("a day later");
-    assert_eq!((due.created, due.verified), (true, false));
+    assert_eq!(backup_work(run_due(&app.state)), [BACKUP], "a day later: a backup, no verification");
     app.clock.advance(chrono::Duration::days(6));
-    let due = backups::run_due(&app.state).expect("a week later");
-    assert_eq!((due.created, due.verified), (true, true));
+    assert_eq!(backup_work(run_due(&app.state)), [BACKUP, BACKUP_VERIFY], "a week later: both");
     assert_eq!(names_in(&app.state.config.backup_dir()).len(), 3);
 
-    // Another node holds the lock: this one does nothing.
-    if app.db.backend == Backend::Postgres {
-        let mut other = diesel::PgConnection::establish(&app.db.app_url).expect("another node's connection");
-        diesel::sql_query(format!("SELECT pg_advisory_lock({})", anwesend::backups::store::SCHEDULE_LOCK))
-            .execute(&mut other)
-            .expect("lock");
-        app.clock.advance(chrono::Duration::days(2));
-        assert!(backups::run_due(&app.state).expect("locked out").skipped);
-        drop(other);
-        assert!(backups::run_due(&app.state).expect("lock free").created);
+    // Another node runs the backup job right now (holds its lock): this one does not.
+    app.clock.advance(chrono::Duration::days(2));
+    let job = anwesend::jobs::service::schedule(&app.state).into_iter().find(|j| j.name == BACKUP).expect("backup job");
+    let state = app.state.clone();
+    let elsewhere = app.state.db.exclusively(job.lock_key(), move || Ok(backup_work(run_due(&state)))).expect("locked");
+    assert_eq!(elsewhere, Some(vec![]), "locked out");
+    assert_eq!(backup_work(run_due(&app.state)), [BACKUP], "lock free");
+    assert_eq!(names_in(&app.state.config.backup_dir()).len(), 4);
+
+    // The backup jobs' last success is in the metrics, as is the backup's own record.
+    let metrics = anwesend::metrics::render(&app.state).expect("metrics");
+    let taken = app.clock.now().timestamp();
+    for expected in [
+        format!("anwesend_job_last_success_timestamp_seconds{{job=\"backup\"}} {taken}"),
+        format!("anwesend_backup_last_success_timestamp_seconds {taken}"),
+        "anwesend_backup_age_seconds 0".to_owned(),
+        "anwesend_backup_verification_ok 1".to_owned(),
+    ] {
+        assert!(metrics.contains(&expected), "missing {expected}:\n{metrics}");
     }
 
     // Platform admins see the last backup and verification.

@@ -98,6 +98,40 @@ fn acc_4_limit_settings_are_checked() {
     assert_eq!(setting_of(&config), "rate_limit.refusal_audit_window_seconds");
 }
 
+/// TOM AVAIL-3: the security-event threshold and window are checked, and come from the
+/// environment like every setting.
+#[test]
+fn avail_3_metrics_settings_are_checked() {
+    let dev = || Config { environment: Some(Environment::Dev), ..Config::default() };
+    assert_eq!((dev().metrics.security_event_threshold, dev().metrics.security_event_window_seconds), (50, 600));
+    for (threshold, window, wrong) in [
+        (0, 600, Some("metrics.security_event_threshold")),
+        (1, 600, None),
+        (50, 9, Some("metrics.security_event_window_seconds")),
+        (50, 10, None),
+        (50, 86_400, None),
+        (50, 86_401, Some("metrics.security_event_window_seconds")),
+    ] {
+        let mut config = dev();
+        config.metrics.security_event_threshold = threshold;
+        config.metrics.security_event_window_seconds = window;
+        assert_eq!(config.validate().map_err(|e| e.setting), wrong.map_or(Ok(()), |w| Err(w.to_owned())), "{threshold} in {window} s");
+    }
+    // Whatever the command (one that would end by itself if the setting passed).
+    let dir = tempfile::tempdir().expect("dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_anwesend"))
+        .arg("migrate")
+        .env_clear()
+        .env("ANWESEND_ENVIRONMENT", "dev")
+        .env("ANWESEND_DATABASE_URL", format!("sqlite://{}", dir.path().join("a.db").display()))
+        .env("ANWESEND_DATA_DIR", dir.path())
+        .env("ANWESEND_METRICS__SECURITY_EVENT_THRESHOLD", "0")
+        .output()
+        .expect("anwesend");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("ANWESEND_METRICS__SECURITY_EVENT_THRESHOLD"), "{stderr}");
+}
+
 /// TOM ACC-1: Argon2id parameters are configurable, but never below the OWASP floor.
 #[test]
 fn acc_1_password_hash_parameters_have_floors() {

@@ -5,6 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
+use anwesend::clock::Clock;
 
 use crate::common::{sensitive, test_app};
 use crate::fixtures::server::{free_port, node, text};
@@ -86,7 +87,10 @@ async fn avail_3_metrics_are_served_on_their_own_address_only() {
     let started = std::time::Instant::now();
     let (code, body) = loop {
         let (code, body) = get(port, "/metrics");
-        if code == "200" && body.contains("anwesend_job_last_success_timestamp_seconds{job=\"retention\"}") {
+        // The server's first check runs the jobs: their last success shows as a time, not 0.
+        let ran =
+            |job: &str| value(&body, &format!("anwesend_job_last_success_timestamp_seconds{{job=\"{job}\"}}")).is_some_and(|t| t > 0.0);
+        if code == "200" && ran("retention") && ran("audit_verify") {
             break (code, body);
         }
         assert!(started.elapsed() < Duration::from_secs(60), "{code}: {body}");
@@ -94,6 +98,105 @@ async fn avail_3_metrics_are_served_on_their_own_address_only() {
     };
     assert_eq!(code, "200");
     assert!(body.contains("# TYPE anwesend_http_requests_total counter"), "{body}");
+    assert_eq!(value(&body, "anwesend_audit_chains{result=\"broken\"}"), Some(0.0), "{body}");
+    assert_eq!(value(&body, "anwesend_devices_heartbeat_overdue"), Some(0.0), "{body}");
     // The application's address does not serve them.
     assert!(!get(app_port, "/metrics").1.contains("anwesend_http_requests_total"));
+}
+
+/// The value of one metric line (`name{labels} value`), as a scraper reads it.
+fn value(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+/// What an operator must notice reads right off the scrape (TOM AVAIL-3): a silent device,
+/// bookings, every scheduled job's last success (0 for one that never ran, so an age alert
+/// fires), and the audit chains' verification, which turns to broken when an entry is changed.
+#[actix_web::test]
+async fn avail_3_metrics_show_silent_devices_bookings_jobs_and_broken_audit_chains() {
+    let app = crate::common::test_app_with(|c| c.backups.schedule = false);
+    let service = app.service().await;
+    app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let v = venue(&app, &service, "verein-a", (&sensitive("Anna Beispiel"), &sensitive("anna@example.org"))).await;
+    enrol(&service, &v.staff, &v.location, "Eingang").await;
+
+    let scrape = || anwesend::metrics::render(&app.state).expect("metrics");
+    let text = scrape();
+    // The venue's booking: a request held for its link, then confirmed.
+    assert_eq!(value(&text, "anwesend_bookings_total{outcome=\"held\"}"), Some(1.0), "{text}");
+    assert_eq!(value(&text, "anwesend_bookings_total{outcome=\"confirmed\"}"), Some(1.0), "{text}");
+    assert_eq!(value(&text, "anwesend_devices_heartbeat_overdue"), Some(0.0), "a device enrolled just now is not overdue");
+    for job in ["audit_verify", "ip_hash_keys", "offboarding", "retention"] {
+        assert_eq!(value(&text, &format!("anwesend_job_last_success_timestamp_seconds{{job=\"{job}\"}}")), Some(0.0), "{job}: {text}");
+    }
+    assert_eq!(value(&text, "anwesend_backup_last_success_timestamp_seconds"), Some(0.0), "no backup yet");
+
+    // Eleven minutes without a heartbeat: overdue. The jobs run.
+    app.clock.advance(chrono::Duration::minutes(11));
+    let ran = anwesend::jobs::service::run_due(&app.state);
+    assert!(ran.contains(&"audit_verify"), "{ran:?}");
+    let text = scrape();
+    assert_eq!(value(&text, "anwesend_devices_heartbeat_overdue"), Some(1.0), "{text}");
+    let now = app.clock.now().timestamp() as f64;
+    for job in ["audit_verify", "ip_hash_keys", "offboarding", "retention"] {
+        assert_eq!(value(&text, &format!("anwesend_job_last_success_timestamp_seconds{{job=\"{job}\"}}")), Some(now), "{job}");
+    }
+    assert_eq!(value(&text, "anwesend_audit_chains{result=\"checked\"}"), Some(2.0), "the platform's chain and the tenant's: {text}");
+    assert_eq!(value(&text, "anwesend_audit_chains{result=\"broken\"}"), Some(0.0));
+    assert_eq!(value(&text, "anwesend_audit_last_verification_timestamp_seconds"), Some(now));
+
+    // Someone changes an audit entry in the database: the next daily check finds it.
+    crate::audit::tamper(&app, "UPDATE audit_entries SET target_type = 'changed' WHERE seq = 2 AND chain <> 'platform'");
+    app.clock.advance(chrono::Duration::days(1));
+    let ran = anwesend::jobs::service::run_due(&app.state);
+    assert!(!ran.contains(&"audit_verify"), "a broken chain fails the job: {ran:?}");
+    let text = scrape();
+    assert_eq!(value(&text, "anwesend_audit_chains{result=\"broken\"}"), Some(1.0), "{text}");
+    let failed = app.clock.now().timestamp() as f64;
+    assert_eq!(value(&text, "anwesend_job_last_failure_timestamp_seconds{job=\"audit_verify\"}"), Some(failed));
+}
+
+/// Repeated sign-in failures are security events (TOM AVAIL-3): each is counted, and the
+/// threshold crossed within the window writes one `security.events_detected` entry on the
+/// platform chain, not one per failure; a new window past the threshold writes the next.
+#[actix_web::test]
+async fn avail_3_repeated_sign_in_failures_raise_one_platform_audit_entry_per_window() {
+    let app = crate::common::test_app_with(|c| {
+        c.metrics.security_event_threshold = 3;
+        c.metrics.security_event_window_seconds = 600;
+        c.rate_limit.sign_in_per_ip_per_minute = 10_000;
+        c.rate_limit.sign_in_per_account_per_minute = 10_000;
+    });
+    let service = app.service().await;
+    app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let detected = || {
+        use anwesend::db::schema::audit_entries::dsl as a;
+        use diesel::prelude::*;
+        a::audit_entries
+            .filter(a::chain.eq("platform"))
+            .filter(a::action.eq("security.events_detected"))
+            .order(a::seq.asc())
+            .select(a::detail)
+            .load::<String>(&mut app.db.inspect())
+            .expect("audit")
+    };
+    for n in 1..=5 {
+        let (status, _, _, _) = login(&service, "leitung@verein-a.example", "falsch falsch falsch").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(detected().len(), usize::from(n >= 3), "after {n} failures");
+    }
+    let entry: serde_json::Value = serde_json::from_str(&detected()[0]).expect("detail");
+    assert_eq!((entry["kind"].as_str(), entry["count"].as_u64(), entry["threshold"].as_u64()), (Some("sign_in_failed"), Some(3), Some(3)));
+    assert!(!detected()[0].contains("leitung") && !detected()[0].contains("verein"), "names nobody: {}", detected()[0]);
+    let text = anwesend::metrics::render(&app.state).expect("metrics");
+    assert_eq!(value(&text, "anwesend_security_events_total{kind=\"sign_in_failed\"}"), Some(5.0), "{text}");
+
+    // Two failures in a new window stay below the threshold; the third is reported again.
+    app.clock.advance(chrono::Duration::minutes(11));
+    for _ in 0..2 {
+        login(&service, "leitung@verein-a.example", "falsch falsch falsch").await;
+    }
+    assert_eq!(detected().len(), 1);
+    login(&service, "leitung@verein-a.example", "falsch falsch falsch").await;
+    assert_eq!(detected().len(), 2);
 }

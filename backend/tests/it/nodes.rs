@@ -41,6 +41,12 @@ fn cluster(env: &[(&str, String)]) -> Cluster {
     let master = MasterKey::read_file(&key_file).expect("master key");
     let mut env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
     env.push(("ANWESEND_JOBS__CHECK_SECONDS".into(), "1".into()));
+    // Every job of the schedule, the backup and its verification included (PostgreSQL: as
+    // the backup role).
+    env.push(("ANWESEND_BACKUPS__SCHEDULE".into(), "true".into()));
+    if let Some(url) = test_db.backup_url() {
+        env.push(("ANWESEND_BACKUPS__DATABASE_URL".into(), url));
+    }
     Cluster { app: test_app_beside_server(test_db, master), dir, env, nodes: Vec::new() }
 }
 
@@ -175,12 +181,13 @@ async fn input_6_two_nodes_send_200_queued_mails_exactly_once() {
     assert_eq!((received.len(), distinct.len()), (200, 200), "each of the 200 mails arrived exactly once");
     // Meanwhile both nodes checked the schedule every second: each job ran on one of them, once.
     let started = Instant::now();
-    while job_runs(&c.app).len() < 3 {
-        assert!(started.elapsed() < Duration::from_secs(60), "jobs not run: {:?}", job_runs(&c.app));
+    let jobs = ["audit_verify", "backup", "backup_verify", "ip_hash_keys", "offboarding", "retention"];
+    while job_runs(&c.app).iter().filter(|(_, runs)| *runs > 0).count() < jobs.len() {
+        assert!(started.elapsed() < Duration::from_secs(120), "jobs not run: {:?}\n{}", job_runs(&c.app), c.logs());
         std::thread::sleep(Duration::from_millis(100));
     }
     let runs = job_runs(&c.app);
-    assert_eq!(runs, [("ip_hash_keys".to_owned(), 1), ("offboarding".to_owned(), 1), ("retention".to_owned(), 1)], "{runs:?}");
+    assert_eq!(runs, jobs.map(|j| (j.to_owned(), 1)), "{runs:?}");
 }
 
 /// A node in this process: its own pool and IP hasher on the test's database and keys.
@@ -212,7 +219,11 @@ async fn avail_5_each_due_job_runs_once_however_many_nodes_ask_at_once() {
         .collect();
     let mut ran: Vec<&str> = workers.into_iter().flat_map(|w| w.join().expect("worker")).collect();
     ran.sort_unstable();
-    assert_eq!(ran, ["dormant_accounts", "ip_hash_keys", "offboarding", "retention"], "each job ran exactly once");
+    assert_eq!(
+        ran,
+        ["audit_verify", "backup", "backup_verify", "dormant_accounts", "ip_hash_keys", "offboarding", "retention"],
+        "each job ran exactly once"
+    );
     assert!(job_runs(&app).iter().all(|(_, runs)| *runs == 1), "{:?}", job_runs(&app));
     // Asked again within their periods, no node runs them.
     for state in &nodes {
@@ -317,4 +328,76 @@ async fn avail_5_a_node_killed_mid_job_leaves_nothing_half_done_and_another_fini
             .expect("audit")
     };
     assert_eq!(certificates.len(), tenants.len(), "{certificates:?}");
+}
+
+/// What a test listener heard, passed on through a channel until `alive` is dropped.
+fn test_listener(url: &str, channel: &'static str) -> (Arc<()>, std::sync::mpsc::Receiver<String>) {
+    use anwesend::db::listen::{self, Heard, Keep};
+    let alive = Arc::new(());
+    let (weak, (tx, rx)) = (Arc::downgrade(&alive), std::sync::mpsc::channel());
+    let url = anwesend::db::DatabaseUrl::parse(url).expect("url");
+    let listening = listen::spawn(&url, channel, move |heard| {
+        if weak.upgrade().is_none() {
+            return Keep::Stop;
+        }
+        let _ = match heard {
+            Heard::Message(payload) => tx.send(format!("message {payload}")),
+            Heard::Resumed => tx.send("resumed".into()),
+            Heard::Idle => Ok(()),
+        };
+        Keep::Listening
+    });
+    assert!(listening.wait(Duration::from_secs(20)), "the listener listens");
+    (alive, rx)
+}
+
+fn notify(url: &str, channel: &str, payload: &str) {
+    let mut conn = anwesend::db::DatabaseUrl::parse(url).expect("url").connect().expect("connect");
+    anwesend::db::listen::notify(&mut conn, channel, payload).expect("notify");
+}
+
+/// The listener opens its connection as the pool does: a `database_url` that demands TLS
+/// (`sslmode=require`) gives a listener on TLS, not one that never connects.
+#[test]
+fn avail_5_the_listener_uses_the_database_urls_tls_settings() {
+    if backend() == Backend::Sqlite {
+        return;
+    }
+    let test_db = TestDb::new();
+    let separator = if test_db.app_url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{separator}sslmode=require&application_name=anwesend-listen-tls", test_db.app_url);
+    let (alive, heard) = test_listener(&url, "anwesend_test_tls");
+    notify(&test_db.app_url, "anwesend_test_tls", "{\"id\":\"1\"}");
+    assert_eq!(heard.recv_timeout(Duration::from_secs(5)).expect("heard"), "message {\"id\":\"1\"}");
+    #[derive(QueryableByName)]
+    struct Ssl {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        ssl: bool,
+    }
+    let rows: Vec<Ssl> = diesel::sql_query(
+        "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a ON a.pid = s.pid WHERE a.application_name = 'anwesend-listen-tls'",
+    )
+    .load(&mut anwesend::db::DatabaseUrl::parse(&test_db.app_url).expect("url").connect().expect("connect"))
+    .expect("pg_stat_ssl");
+    assert!(!rows.is_empty() && rows.iter().all(|r| r.ssl), "the listener's connection uses TLS");
+    drop(alive);
+}
+
+/// After its database restarts, the listener listens again and says so (`Resumed`): the
+/// kiosk feed then tells every open screen to resync.
+#[test]
+fn avail_5_the_listener_reconnects_after_a_database_restart_and_asks_for_a_resync() {
+    if backend() == Backend::Sqlite {
+        return;
+    }
+    let pg = crate::fixtures::private_pg::PrivatePostgres::start();
+    let (alive, heard) = test_listener(&pg.app_url(), "anwesend_test_resync");
+    notify(&pg.app_url(), "anwesend_test_resync", "before");
+    assert_eq!(heard.recv_timeout(Duration::from_secs(5)).expect("heard"), "message before");
+    pg.stop();
+    pg.resume();
+    assert_eq!(heard.recv_timeout(Duration::from_secs(30)).expect("resumed"), "resumed");
+    notify(&pg.app_url(), "anwesend_test_resync", "after");
+    assert_eq!(heard.recv_timeout(Duration::from_secs(5)).expect("heard"), "message after");
+    drop(alive);
 }

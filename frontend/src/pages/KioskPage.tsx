@@ -186,6 +186,8 @@ export function KioskScreen({ mode }: { mode: KioskMode }) {
   // The tap on screen (numbered, so the same outcome twice shows afresh); its text follows the language.
   const [current, setCurrent] = useState<{ id: number; tap: KioskTap } | null>(null);
   const [confirming, setConfirming] = useState(false);
+  // How often the server asked this screen to resync (shown to tests as `data-resyncs`).
+  const [resyncs, setResyncs] = useState(0);
   const counter = useRef(0);
   const hideTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   // The latest `t`, for the page title when the kiosk closes.
@@ -213,6 +215,14 @@ export function KioskScreen({ mode }: { mode: KioskMode }) {
       onState: (state) => {
         if (state === 'open') openedAt = Date.now();
         setConnection(state);
+      },
+      // Taps may have been missed (the server's database listener reconnected): what is on
+      // screen may be out of date, so it goes, and the session is read again as usual.
+      onResync: () => {
+        clearTimeout(hideTimer.current);
+        setCurrent(null);
+        setResyncs((n) => n + 1);
+        refreshSession().catch(() => {});
       },
       // The browser gave up (error answer): is the session still there? A 401 ends kiosk mode's screen.
       onGaveUp: () => {
@@ -266,7 +276,7 @@ export function KioskScreen({ mode }: { mode: KioskMode }) {
     connection === 'open' ? t('kiosk.connection.open') : connection === 'connecting' ? t('kiosk.connection.connecting') : t('kiosk.connection.reconnecting');
 
   return (
-    <div className="kiosk" data-testid="kiosk">
+    <div className="kiosk" data-testid="kiosk" data-resyncs={resyncs}>
       <header className="kiosk__bar">
         <span className="kiosk__place" data-testid="kiosk-place">
           {mode.locationName ?? t('kiosk.allLocations')}
