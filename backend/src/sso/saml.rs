@@ -281,6 +281,7 @@ pub fn start(
             browser_hash: sha256(&browser),
             nonce: request.id.clone(),
             link_account_id: None,
+            invitation_id: None,
             created_at: now,
             expires_at: service::login_expiry(now),
         };
@@ -451,6 +452,8 @@ fn verify(
         email,
         groups,
         mfa: false,
+        // Single logout is not offered for SAML yet: no provider session is kept.
+        provider_session: None,
     };
     Ok((vouched, format!("{}\n{}", settings.idp_entity_id, assertion.id), expires))
 }
@@ -521,6 +524,7 @@ pub fn accept(state: &AppState, origin: &Origin, scope: &TenantScope, tenant_slu
             browser_hash: login.browser_hash.clone(),
             nonce: CHECKED.to_owned(),
             link_account_id: None,
+            invitation_id: None,
             created_at: now,
             expires_at: now + chrono::Duration::seconds(CHECKED_TTL_SECONDS),
         };
@@ -562,7 +566,7 @@ pub fn complete(
     };
     let assertion: Assertion =
         serde_json::from_str(&vouched).map_err(|_| AppError::Internal("a checked assertion is not readable".into()))?;
-    service::complete(state, origin, scope, &provider, &assertion, None)
+    service::complete(state, origin, scope, &provider, &assertion, None, None)
 }
 
 /// "Verbindung testen": the stored metadata still parses, names a signing certificate that
