@@ -260,14 +260,21 @@ describe('audit log web view', { timeout: 900_000 }, () => {
       );
       assert.match(page.url(), /#\/audit$/);
 
-      // Time filters are datetime-local fields read as UTC: nothing before 2000.
+      // Times are shown in the tenant's zone (Europe/Berlin), the UTC instant in `datetime`.
+      const shown = await page.locator('table time').first().evaluate((el) => ({ text: el.textContent, iso: el.getAttribute('datetime') }));
+      const inBerlin = await page.evaluate(
+        (iso) => new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: 'short', timeStyle: 'medium', timeZone: 'Europe/Berlin' }).format(new Date(iso)),
+        shown.iso,
+      );
+      assert.equal(shown.text, inBerlin);
+      // Time filters are entered in that zone and applied as UTC: nothing before 2000.
       await page.getByTestId('audit-filter-to').fill('2000-01-01T00:00');
       await page.getByRole('button', { name: 'Filtern' }).click();
       await rowsWhen(page, (rows) => rows.length === 0, 'no rows before 2000');
-      assert.match(page.url(), /#\/audit\?to=2000-01-01T00%3A00%3A00$/);
+      assert.match(page.url(), /#\/audit\?to=1999-12-31T23%3A00%3A00$/);
       assert.equal((await page.getByTestId('audit-status').innerText()).trim(), 'Keine Einträge für diese Filter.');
       assert.ok(await page.getByTestId('audit-next').isDisabled());
-      assert.match(await csvLink.getAttribute('href'), /to=2000-01-01T00%3A00%3A00/);
+      assert.match(await csvLink.getAttribute('href'), /to=1999-12-31T23%3A00%3A00/);
       await page.getByRole('button', { name: 'Zurücksetzen' }).click();
       await rowsWhen(page, (rows) => rows.length === PAGE_SIZE, 'unfiltered again');
       await page.getByTestId('chain-recheck').click();

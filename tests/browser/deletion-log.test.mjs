@@ -99,13 +99,14 @@ describe('deletion log web view', { timeout: 900_000 }, () => {
       });
       assert.equal(exportsAudited, 2, 'each export is audited');
 
-      // Time filters are datetime-local fields read as UTC, kept in the route and the export links.
+      // Time filters are entered in the tenant's zone (Europe/Berlin, +01:00 in winter) and
+      // applied as UTC, kept in the route and the export links.
       await page.getByTestId('deletion-filter-to').fill('2000-01-01T00:00');
       await page.getByRole('button', { name: 'Filtern' }).click();
-      await page.waitForURL(/#\/deletion-log\?to=2000-01-01T00%3A00%3A00$/);
+      await page.waitForURL(/#\/deletion-log\?to=1999-12-31T23%3A00%3A00$/);
       await page.getByText('Keine Löschungen in diesem Zeitraum.').waitFor();
-      assert.equal(await csvLink.getAttribute('href'), '/api/v1/deletion-log/export?format=csv&to=2000-01-01T00%3A00%3A00');
-      assert.equal(await jsonLink.getAttribute('href'), '/api/v1/deletion-log/export?format=json&to=2000-01-01T00%3A00%3A00');
+      assert.equal(await csvLink.getAttribute('href'), '/api/v1/deletion-log/export?format=csv&to=1999-12-31T23%3A00%3A00');
+      assert.equal(await jsonLink.getAttribute('href'), '/api/v1/deletion-log/export?format=json&to=1999-12-31T23%3A00%3A00');
       await page.reload();
       await page.getByText('Keine Löschungen in diesem Zeitraum.').waitFor();
       assert.match(await page.getByTestId('deletion-filter-to').inputValue(), /^2000-01-01T00:00(:00)?$/);

@@ -290,7 +290,9 @@ fn postgres_template(admin: &mut diesel::PgConnection) -> &'static str {
     })
 }
 
-/// A short hash over every PostgreSQL migration file's path and content.
+/// A short hash over every PostgreSQL migration file's path and content, and over the names
+/// of the migrations built into this binary (which make the template): a binary built before
+/// the files changed makes a template of its own name, not one later binaries would take.
 fn migrations_digest() -> String {
     use sha2::{Digest, Sha256};
     fn walk(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
@@ -308,6 +310,11 @@ fn migrations_digest() -> String {
     walk(&root, &mut files);
     files.sort();
     let mut hash = Sha256::new();
+    use diesel::migration::MigrationSource;
+    let built = MigrationSource::<diesel::pg::Pg>::migrations(&anwesend::db::POSTGRES_MIGRATIONS).expect("built-in migrations");
+    for migration in built {
+        hash.update(migration.name().to_string().as_bytes());
+    }
     for file in files {
         hash.update(file.strip_prefix(&root).unwrap_or(&file).to_string_lossy().as_bytes());
         hash.update(std::fs::read(&file).expect("read migration"));

@@ -102,7 +102,8 @@ async fn acc_2_mail_texts_are_edited_previewed_and_reset_keep_their_link_and_rea
         .await;
     let queued = outbox_mail(&app, "verein-a", "anna@example.org", "booking_confirmation").expect("mail");
     assert_eq!(queued.subject, "Bestätigt: Kurs {{portal_link}} <b>fett</b>", "a value is put in once, as text");
-    assert!(queued.text.starts_with("Hallo!\n\nKurs {{portal_link}} <b>fett</b>\n2026-12-14 18:00"), "{}", queued.text);
+    // The dates in the tenant's time zone (18:00 UTC is 19:00 in Berlin in December).
+    assert!(queued.text.starts_with("Hallo!\n\nKurs {{portal_link}} <b>fett</b>\n14.12.2026 19:00"), "{}", queued.text);
     let event_b = published_event(&service, &other, event_body("Yoga", 10, true)).await;
     book_confirmed(&app, &service, "verein-b", &event_b, json!({ "name": "Bea", "email": "bea@example.org", "consent": true }), "10.8.0.2")
         .await;

@@ -52,23 +52,14 @@ export function LogTable({ name, load, status, caption, columns, children }: Log
   );
 }
 
-/** Date and time in UTC, short, for the log tables. */
-export function useUtcTimeFormat(): Intl.DateTimeFormat {
-  const { locale } = useI18n();
-  return useMemo(
-    () => new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium', timeZone: 'UTC' }),
-    [locale],
-  );
-}
-
-/** Date and time in the tenant's time zone, short, for the tables outside the logs (issue 23). */
+/** Date and time in the tenant's time zone, short, for the tables (issue 23). */
 export function useTenantTimeFormat(): Intl.DateTimeFormat {
   const { locale } = useI18n();
   const timeZone = useTimeZone();
   return useMemo(() => new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium', timeZone }), [locale, timeZone]);
 }
 
-/** A table cell with a server time (UTC); the raw value if it does not parse. */
+/** A table cell with a server time (UTC), shown as the format says; the raw value if it does not parse. */
 export function TimeCell({ value, format }: { value: string; format: Intl.DateTimeFormat }) {
   const when = parseUtc(value);
   return <td className="nowrap">{when ? <time dateTime={when.toISOString()}>{format.format(when)}</time> : value}</td>;

@@ -1,8 +1,8 @@
 import { useCallback, useId, useState, type FormEvent, type ReactNode } from 'react';
-import { toApiDateTime } from '../format';
+import { localInputToUtc, toApiDateTime, utcToLocalInput } from '../format';
 import { useI18n, type MessageKey } from '../i18n';
 
-/** The UTC time range every log filter has (`YYYY-MM-DDTHH:MM:SS`, no zone). */
+/** The UTC time range every log filter has (`YYYY-MM-DDTHH:MM:SS`, no zone); the fields show it in the tenant's zone. */
 export interface TimeRange {
   from?: string;
   to?: string;
@@ -21,13 +21,18 @@ interface TimeRangeFilterFormProps<F extends TimeRange> {
 }
 
 /**
- * The filter card of the log pages: UTC from/to fields (datetime-local, read
- * as UTC), any further fields, apply and reset. Applies only a valid range.
+ * The filter card of the log pages: from/to fields (datetime-local, in the
+ * tenant's time zone, applied as UTC), any further fields, apply and reset.
+ * Applies only a valid range.
  */
 export function TimeRangeFilterForm<F extends TimeRange>(props: TimeRangeFilterFormProps<F>) {
   const { name, initial, onApply, children } = props;
   const { t } = useI18n();
-  const [draft, setDraft] = useState<F>(initial);
+  const [draft, setDraft] = useState<F>(() => ({
+    ...initial,
+    from: initial.from ? utcToLocalInput(initial.from) || initial.from : initial.from,
+    to: initial.to ? utcToLocalInput(initial.to) || initial.to : initial.to,
+  }));
   const [rangeError, setRangeError] = useState(false);
   const errorId = useId();
 
@@ -42,8 +47,8 @@ export function TimeRangeFilterForm<F extends TimeRange>(props: TimeRangeFilterF
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const next: F = { ...draft };
-    if (next.from) next.from = toApiDateTime(next.from);
-    if (next.to) next.to = toApiDateTime(next.to);
+    if (next.from) next.from = localInputToUtc(next.from) ?? toApiDateTime(next.from);
+    if (next.to) next.to = localInputToUtc(next.to) ?? toApiDateTime(next.to);
     if (next.from && next.to && next.from > next.to) {
       setRangeError(true);
       return;

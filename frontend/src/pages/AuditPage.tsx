@@ -12,7 +12,7 @@ import {
 } from '../api/audit';
 import { ExportLinks } from '../components/ExportLinks';
 import { LogPage, LogResultsCard } from '../components/LogPage';
-import { ActorCell, LogTable, ShortId, TimeCell, useUtcTimeFormat } from '../components/LogTable';
+import { ActorCell, LogTable, ShortId, TimeCell, useTenantTimeFormat } from '../components/LogTable';
 import { RequireAuth } from '../components/RequireAuth';
 import { FilterField, TextFilterField, TimeRangeFilterForm } from '../components/TimeRangeFilterForm';
 import { isMessageKey, useI18n, type MessageKey } from '../i18n';
@@ -248,7 +248,7 @@ const AUDIT_COLUMNS = [
 
 function AuditResults({ load, page, atNewest, onNewest, onOlder }: AuditResultsProps) {
   const { t } = useI18n();
-  const format = useUtcTimeFormat();
+  const format = useTenantTimeFormat();
 
   const entries = load.state === 'ok' ? load.value.entries : [];
   const nextBefore = load.state === 'ok' ? (load.value.next_before ?? null) : null;

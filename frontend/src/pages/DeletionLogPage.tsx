@@ -9,7 +9,7 @@ import {
 } from '../api/deletionLog';
 import { ExportLinks } from '../components/ExportLinks';
 import { LogPage, LogResultsCard } from '../components/LogPage';
-import { ActorCell, LogTable, TimeCell, useUtcTimeFormat } from '../components/LogTable';
+import { ActorCell, LogTable, TimeCell, useTenantTimeFormat } from '../components/LogTable';
 import { RequireAuth } from '../components/RequireAuth';
 import { TimeRangeFilterForm } from '../components/TimeRangeFilterForm';
 import { useI18n, type MessageKey } from '../i18n';
@@ -80,7 +80,7 @@ const DELETION_COLUMNS = [
 
 function DeletionResults({ load, filtered }: { load: Load<DeletionEntry[]>; filtered: boolean }) {
   const { t, locale } = useI18n();
-  const format = useUtcTimeFormat();
+  const format = useTenantTimeFormat();
   const count = useMemo(() => new Intl.NumberFormat(locale), [locale]);
 
   const entries = load.state === 'ok' ? load.value : [];

@@ -2,7 +2,7 @@
 export const logs = {
   'audit.title': 'Protokoll',
   'audit.intro':
-    'Manipulationsgeschütztes Protokoll der Änderungen in diesem Mandanten – nur mit IDs und Pseudonymen, ohne Klartextdaten. Alle Zeiten in UTC.',
+    'Manipulationsgeschütztes Protokoll der Änderungen in diesem Mandanten – nur mit IDs und Pseudonymen, ohne Klartextdaten. Alle Zeiten in der Zeitzone des Mandanten; die signierten Exporte in UTC.',
   'audit.chain.title': 'Integrität der Kette',
   'audit.chain.checking': 'Kette wird geprüft …',
   'audit.chain.intact': 'Kette intakt',
@@ -12,8 +12,8 @@ export const logs = {
   'audit.chain.error': 'Die Kette konnte nicht geprüft werden.',
   'audit.chain.recheck': 'Erneut prüfen',
   'audit.filter.title': 'Filter',
-  'audit.filter.from': 'Von (UTC)',
-  'audit.filter.to': 'Bis (UTC)',
+  'audit.filter.from': 'Von',
+  'audit.filter.to': 'Bis',
   'audit.filter.actorId': 'Akteur-ID',
   'audit.filter.action': 'Aktion',
   'audit.filter.allActions': 'Alle Aktionen',
@@ -29,7 +29,7 @@ export const logs = {
   'audit.export.json': 'JSON exportieren',
   'audit.table.caption': 'Protokolleinträge, neueste zuerst',
   'audit.col.seq': 'Nr.',
-  'audit.col.time': 'Zeit (UTC)',
+  'audit.col.time': 'Zeit',
   'audit.col.actor': 'Akteur',
   'audit.col.role': 'Rolle',
   'audit.col.action': 'Aktion',
@@ -60,12 +60,12 @@ export const logs = {
 
   'deletion.title': 'Löschprotokoll',
   'deletion.intro':
-    'Das Löschprotokoll hält fest, was gelöscht wurde, wie viel, warum und auf welcher Rechtsgrundlage – nie die gelöschten personenbezogenen Daten selbst (TOM PRIV-4, DEL-3). Alle Zeiten in UTC.',
+    'Das Löschprotokoll hält fest, was gelöscht wurde, wie viel, warum und auf welcher Rechtsgrundlage – nie die gelöschten personenbezogenen Daten selbst (TOM PRIV-4, DEL-3). Alle Zeiten in der Zeitzone des Mandanten; die signierten Exporte in UTC.',
   'deletion.export.title': 'Export',
   'deletion.export.hint':
     'Signierter Export aller Löschungen im gewählten Zeitraum; prüfbar mit „anwesend audit verify-export“. Der Export wird im Protokoll festgehalten.',
   'deletion.table.caption': 'Protokollierte Löschungen, neueste zuerst',
-  'deletion.col.time': 'Zeit (UTC)',
+  'deletion.col.time': 'Zeit',
   'deletion.col.category': 'Kategorie',
   'deletion.col.count': 'Anzahl',
   'deletion.col.reasonCode': 'Grund (Code)',

@@ -5,7 +5,7 @@ import type { Translation } from '../types';
 export const logs: Translation<typeof de> = {
   'audit.title': 'Audit log',
   'audit.intro':
-    'Tamper-evident log of the changes in this tenant – ids and pseudonyms only, no plain personal data. All times in UTC.',
+    'Tamper-evident log of the changes in this tenant – ids and pseudonyms only, no plain personal data. All times in the tenant’s time zone; the signed exports in UTC.',
   'audit.chain.title': 'Chain integrity',
   'audit.chain.checking': 'Checking chain …',
   'audit.chain.intact': 'Chain intact',
@@ -15,8 +15,8 @@ export const logs: Translation<typeof de> = {
   'audit.chain.error': 'The chain could not be checked.',
   'audit.chain.recheck': 'Check again',
   'audit.filter.title': 'Filters',
-  'audit.filter.from': 'From (UTC)',
-  'audit.filter.to': 'To (UTC)',
+  'audit.filter.from': 'From',
+  'audit.filter.to': 'To',
   'audit.filter.actorId': 'Actor id',
   'audit.filter.action': 'Action',
   'audit.filter.allActions': 'All actions',
@@ -32,7 +32,7 @@ export const logs: Translation<typeof de> = {
   'audit.export.json': 'Export JSON',
   'audit.table.caption': 'Audit log entries, newest first',
   'audit.col.seq': 'No.',
-  'audit.col.time': 'Time (UTC)',
+  'audit.col.time': 'Time',
   'audit.col.actor': 'Actor',
   'audit.col.role': 'Role',
   'audit.col.action': 'Action',
@@ -63,12 +63,12 @@ export const logs: Translation<typeof de> = {
 
   'deletion.title': 'Deletion log',
   'deletion.intro':
-    'The deletion log records what was deleted, how much, why and on which legal basis – never the deleted personal data itself (TOM PRIV-4, DEL-3). All times in UTC.',
+    'The deletion log records what was deleted, how much, why and on which legal basis – never the deleted personal data itself (TOM PRIV-4, DEL-3). All times in the tenant’s time zone; the signed exports in UTC.',
   'deletion.export.title': 'Export',
   'deletion.export.hint':
     'Signed export of all deletions in the chosen period; verifiable with “anwesend audit verify-export”. The export itself is recorded in the audit log.',
   'deletion.table.caption': 'Recorded deletions, newest first',
-  'deletion.col.time': 'Time (UTC)',
+  'deletion.col.time': 'Time',
   'deletion.col.category': 'Category',
   'deletion.col.count': 'Count',
   'deletion.col.reasonCode': 'Reason code',
