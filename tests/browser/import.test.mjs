@@ -123,7 +123,7 @@ describe('CSV import and mail texts (issue 23)', () => {
     await waitForText(page.getByTestId('import-message'), /Importiert: 1/);
     const mail = await suite.mailbox.waitForMail({ to: 'noah@example.org' });
     assert.equal(mail.subject, 'Willkommen im Schwimmkurs 7c');
-    assert.match(mail.text, /Du bist dabei: Schwimmkurs 7c\n2030-09-08 17:00/);
+    assert.match(mail.text, /Du bist dabei: Schwimmkurs 7c\n08.09.2030 19:00 – 20:00 \(Europe\/Berlin\)/);
     assert.match(mail.text, /#\/p\/demo\/login/);
 
     assert.deepEqual(pageErrors, []);

@@ -18,11 +18,17 @@ describe('kiosk resync', { timeout: 300_000 }, () => {
     const { page: k, pageErrors } = await openPage(suite.browser);
     await signIn(k, baseUrl);
 
-    // The first stream: a greeting, and right after it the resync. Later streams: the server's.
+    // The first stream: a greeting, and right after it the resync, sent once the test has
+    // noted the time (so a session read after it is the resync's). Later streams: the server's.
     let streams = 0;
+    let release;
+    const released = new Promise((resolve) => {
+      release = resolve;
+    });
     await k.route('**/api/v1/kiosk/stream**', async (route) => {
       streams += 1;
       if (streams > 1) return route.continue();
+      await released;
       const tap = { location_id: null, device_name: 'Eingang', outcome: 'checked_in', first_name: 'Anna', at: new Date().toISOString() };
       await route.fulfill({
         status: 200,
@@ -40,6 +46,7 @@ describe('kiosk resync', { timeout: 300_000 }, () => {
     await k.getByTestId('kiosk-start').click();
     await k.getByTestId('kiosk').waitFor();
     const started = Date.now();
+    release();
     await waitFor(async () => (await k.getByTestId('kiosk').getAttribute('data-resyncs')) === '1', {
       message: 'the kiosk heard the resync',
       timeoutMs: UI_WAIT_MS,

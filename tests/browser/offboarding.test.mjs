@@ -29,9 +29,10 @@ const CARLA = { name: 'Carla Checksumme', email: 'carla.checksumme@example.org' 
 const READ_ONLY_DE = 'Der Mandant ist schreibgeschützt, weil sein Vertrag endet – es kann nichts mehr geändert werden.';
 
 /** The same instant as the page shows it (browser time zone, the UI's short date-time format). */
+/** How the UI shows a server time: in the tenant's zone (the default, Europe/Berlin). */
 function shown(page, iso, locale) {
   return page.evaluate(
-    ([value, loc]) => new Intl.DateTimeFormat(loc, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(value)),
+    ([value, loc]) => new Intl.DateTimeFormat(loc, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Berlin' }).format(new Date(value)),
     [iso, locale],
   );
 }
