@@ -206,6 +206,8 @@ pub fn build_app(
                 )
                 .service(
                     api_scope("/sso")
+                        // A SAML IdP's metadata (up to 256 KiB) travels inside the provider.
+                        .app_data(json_config(limit.max(crate::sso::saml::MAX_XML * 2)))
                         .service(sso::list)
                         .service(sso::create)
                         .service(sso::update)

@@ -564,7 +564,8 @@ async fn acc_7_bad_input_to_provider_endpoints_answers_problem_json_and_writes_n
     let service = app.service().await;
     let admin = admin(&service).await;
     let issuer = "https://login.example";
-    let huge = "x".repeat(70_000);
+    // Larger than the SSO routes take (they take a SAML IdP's metadata, up to 256 KiB, in a provider).
+    let huge = "x".repeat(600_000);
     let hostile: Vec<(&str, Value)> = vec![
         ("unknown kind", json!({ "kind": "saml" })),
         ("javascript issuer", json!({ "oidc": { "issuer": "javascript:alert(1)", "client_id": "a" } })),
