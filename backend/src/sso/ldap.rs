@@ -138,14 +138,6 @@ fn authenticate(settings: &LdapSettings, service_password: &str, username: &str,
     Ok(Assertion { subject: subject(&entry), email_verified: email.is_some(), email, groups, mfa: false, provider_session: None })
 }
 
-fn enabled_ldap(state: &AppState, scope: &TenantScope, provider_id: &str) -> Result<ProviderRow, AppError> {
-    let provider = service::one(state, scope, provider_id)?;
-    if !provider.enabled || provider.kind != ProviderKind::Ldap.as_str() {
-        return Err(AppError::NotFound);
-    }
-    Ok(provider)
-}
-
 /// Signs a person in with their directory user name and password. An empty password is
 /// refused before any bind (some servers treat it as an anonymous success).
 pub fn sign_in(
@@ -156,7 +148,7 @@ pub fn sign_in(
     username: &str,
     password: &str,
 ) -> Result<(String, Principal), AppError> {
-    let provider = enabled_ldap(state, scope, provider_id)?;
+    let provider = service::enabled(state, scope, provider_id, ProviderKind::Ldap)?;
     let refuse = |reason: Refusal| -> AppError {
         tracing::warn!(reason = reason.code(), "directory sign-in refused");
         match service::record_failure(state, origin, scope, &provider.id, reason.code()) {

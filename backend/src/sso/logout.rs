@@ -12,7 +12,6 @@ use diesel::prelude::*;
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::model::ProviderKind;
 use super::oidc::{discover, Http, Metadata};
@@ -253,7 +252,7 @@ pub fn backchannel(state: &AppState, origin: &Origin, provider_id: &str, token: 
     };
     let claims = verify(state, &http, metadata, &settings.client_id, token, origin.at).map_err(refuse)?;
     let now = crate::audit::chain::truncate_to_micros(origin.at.naive_utc());
-    let jti_hash = Sha256::digest(claims.jti.as_deref().unwrap_or_default().as_bytes()).to_vec();
+    let jti_hash = service::sha256(claims.jti.as_deref().unwrap_or_default());
     let (sid, sub) = (claims.sid.filter(|s| !s.is_empty()), claims.sub.filter(|s| !s.is_empty()));
     let by_sid = sid.as_deref().map(|sid| logout_index(state, &provider.id, "sid", sid));
     let by_sub = sub.as_deref().map(|sub| logout_index(state, &provider.id, "sub", sub));

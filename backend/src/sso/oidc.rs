@@ -20,7 +20,6 @@ use openidconnect::{
     RedirectUrl, RequestTokenError, Scope, SignatureVerificationError, TokenResponse, UserInfoClaims,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::model::{Assertion, LoginRow, Preset, ProviderKind, ProviderRow, TestCheck, TestReport};
@@ -257,18 +256,6 @@ type DiscoveredClient = CoreClient<
     openidconnect::EndpointMaybeSet,
 >;
 
-fn sha256(value: &str) -> Vec<u8> {
-    Sha256::digest(value.as_bytes()).to_vec()
-}
-
-fn enabled_oidc(state: &AppState, scope: &TenantScope, provider_id: &str) -> Result<ProviderRow, AppError> {
-    let provider = service::one(state, scope, provider_id)?;
-    if !provider.enabled || provider.kind != ProviderKind::Oidc.as_str() {
-        return Err(AppError::NotFound);
-    }
-    Ok(provider)
-}
-
 /// Begins a sign-in (or, for `link_account_id`, the linking of a signed-in member): stores
 /// state, nonce and PKCE verifier, answers where the browser goes and the browser binding,
 /// a random value the callback must bring back in its cookie.
@@ -281,7 +268,7 @@ pub fn start(
     link_account_id: Option<&str>,
     invitation_id: Option<&str>,
 ) -> Result<(String, String), AppError> {
-    let provider = enabled_oidc(state, scope, provider_id)?;
+    let provider = service::enabled(state, scope, provider_id, ProviderKind::Oidc)?;
     let connected = Connected::open(state, scope, &provider, redirect_uri, origin.at)?;
     let client = connected.client()?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -301,8 +288,8 @@ pub fn start(
             pkce_verifier_ciphertext: keys.encrypt("sso_logins", "pkce_verifier", &id, verifier.secret()),
             id,
             provider_id: provider.id.clone(),
-            state_hash: sha256(csrf.secret()),
-            browser_hash: sha256(&browser),
+            state_hash: service::sha256(csrf.secret()),
+            browser_hash: service::sha256(&browser),
             nonce: nonce.secret().clone(),
             link_account_id: link_account_id.map(str::to_owned),
             invitation_id: invitation_id.map(str::to_owned),
@@ -340,7 +327,7 @@ pub fn finish(
     let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
     let state_param =
         query.state.as_deref().filter(|s| !s.is_empty() && s.len() <= 512).ok_or(Refusal::StateUnknown).map_err(Refusal::error)?;
-    let login = state.db.tenant_tx(scope, |tx| Ok(store::take_login(tx, &sha256(state_param), now)?))?;
+    let login = state.db.tenant_tx(scope, |tx| Ok(store::take_login(tx, &service::sha256(state_param), now)?))?;
     let Some(login) = login.filter(|l| l.expires_at > now) else {
         return Err(Refusal::StateUnknown.error());
     };
@@ -351,10 +338,10 @@ pub fn finish(
             Err(e) => e,
         }
     };
-    if !browser.is_some_and(|b| constant_time_eq(&sha256(b), &login.browser_hash)) {
+    if !browser.is_some_and(|b| constant_time_eq(&service::sha256(b), &login.browser_hash)) {
         return Err(refuse(Refusal::BrowserMismatch));
     }
-    let provider = enabled_oidc(state, scope, &login.provider_id)?;
+    let provider = service::enabled(state, scope, &login.provider_id, ProviderKind::Oidc)?;
     if query.error.is_some() {
         return Err(refuse(Refusal::ProviderError));
     }

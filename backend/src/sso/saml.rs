@@ -16,7 +16,6 @@ use quick_xml::NsReader;
 use samael::crypto::AllowedSignatureAlgorithm;
 use samael::metadata::EntityDescriptor;
 use samael::service_provider::ServiceProviderBuilder;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::model::{Assertion, LoginRow, ProviderKind, ProviderRow, SamlServiceProvider, SamlSettings};
@@ -227,18 +226,6 @@ pub fn checked_settings(state: &AppState, input: &SamlSettings) -> Result<SamlSe
     Ok(s)
 }
 
-fn sha256(value: &str) -> Vec<u8> {
-    Sha256::digest(value.as_bytes()).to_vec()
-}
-
-fn enabled_saml(state: &AppState, scope: &TenantScope, provider_id: &str) -> Result<ProviderRow, AppError> {
-    let provider = service::one(state, scope, provider_id)?;
-    if !provider.enabled || provider.kind != ProviderKind::Saml.as_str() {
-        return Err(AppError::NotFound);
-    }
-    Ok(provider)
-}
-
 /// Begins a sign-in: the `AuthnRequest` (its ID) and the relay state are stored, single use,
 /// ten minutes; answers the IdP's URL with both, and a browser binding like OIDC's.
 pub fn start(
@@ -248,7 +235,7 @@ pub fn start(
     provider_id: &str,
     tenant_slug: &str,
 ) -> Result<(String, String), AppError> {
-    let provider = enabled_saml(state, scope, provider_id)?;
+    let provider = service::enabled(state, scope, provider_id, ProviderKind::Saml)?;
     let settings = service::saml_settings(&provider)?;
     let metadata = idp_metadata(state, &settings.metadata_xml)?;
     let sp = service_provider(state, tenant_slug);
@@ -277,8 +264,8 @@ pub fn start(
             pkce_verifier_ciphertext: keys.encrypt("sso_logins", "pkce_verifier", &id, ""),
             id,
             provider_id: provider.id.clone(),
-            state_hash: sha256(&relay_state),
-            browser_hash: sha256(&browser),
+            state_hash: service::sha256(&relay_state),
+            browser_hash: service::sha256(&browser),
             nonce: request.id.clone(),
             link_account_id: None,
             invitation_id: None,
@@ -482,7 +469,7 @@ pub fn accept(state: &AppState, origin: &Origin, scope: &TenantScope, tenant_slu
         // No relay state: IdP-initiated, or not ours. Refused without a lookup.
         return Err(Refusal::StateUnknown.error());
     }
-    let login = state.db.tenant_tx(scope, |tx| Ok(store::take_login(tx, &sha256(&form.relay_state), now)?))?;
+    let login = state.db.tenant_tx(scope, |tx| Ok(store::take_login(tx, &service::sha256(&form.relay_state), now)?))?;
     let Some(login) = login.filter(|l| l.expires_at > now && l.nonce != CHECKED) else {
         return Err(Refusal::StateUnknown.error());
     };
@@ -493,7 +480,7 @@ pub fn accept(state: &AppState, origin: &Origin, scope: &TenantScope, tenant_slu
             Err(e) => e,
         }
     };
-    let provider = enabled_saml(state, scope, &login.provider_id)?;
+    let provider = service::enabled(state, scope, &login.provider_id, ProviderKind::Saml)?;
     let settings = service::saml_settings(&provider)?;
     let compact: String = form.saml_response.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     let xml = base64::engine::general_purpose::STANDARD
@@ -510,7 +497,7 @@ pub fn accept(state: &AppState, origin: &Origin, scope: &TenantScope, tenant_slu
     let keep_until =
         expires.naive_utc().min(now + chrono::Duration::hours(REPLAY_WINDOW_HOURS)) + chrono::Duration::seconds(CLOCK_SKEW_SECONDS);
     let fresh = state.db.tenant_tx(scope, |tx| {
-        if !store::accept_saml_assertion(tx, &provider.id, &sha256(&replay_key), keep_until, now)? {
+        if !store::accept_saml_assertion(tx, &provider.id, &service::sha256(&replay_key), keep_until, now)? {
             return Ok(false);
         }
         let keys = crate::tenants::service::keys(tx, &state.master)?;
@@ -520,7 +507,7 @@ pub fn accept(state: &AppState, origin: &Origin, scope: &TenantScope, tenant_slu
             pkce_verifier_ciphertext: keys.encrypt("sso_logins", "pkce_verifier", &id, &vouched),
             id,
             provider_id: provider.id.clone(),
-            state_hash: sha256(&token),
+            state_hash: service::sha256(&token),
             browser_hash: login.browser_hash.clone(),
             nonce: CHECKED.to_owned(),
             link_account_id: None,
@@ -550,16 +537,16 @@ pub fn complete(
     if token.is_empty() || token.len() > 128 {
         return Err(Refusal::StateUnknown.error());
     }
-    let checked = state.db.tenant_tx(scope, |tx| Ok(store::take_login(tx, &sha256(token), now)?));
+    let checked = state.db.tenant_tx(scope, |tx| Ok(store::take_login(tx, &service::sha256(token), now)?));
     let Some(checked) = checked?.filter(|l| l.expires_at > now && l.nonce == CHECKED) else {
         return Err(Refusal::StateUnknown.error());
     };
-    if !browser.is_some_and(|b| crate::crypto::constant_time_eq(&sha256(b), &checked.browser_hash)) {
+    if !browser.is_some_and(|b| crate::crypto::constant_time_eq(&service::sha256(b), &checked.browser_hash)) {
         tracing::warn!(reason = "browser_mismatch", "SAML sign-in refused");
         service::record_failure(state, origin, scope, &checked.provider_id, "browser_mismatch")?;
         return Err(Refusal::StateUnknown.error());
     }
-    let provider = enabled_saml(state, scope, &checked.provider_id)?;
+    let provider = service::enabled(state, scope, &checked.provider_id, ProviderKind::Saml)?;
     let vouched = {
         let keys = crate::tenants::service::load_keys(&state.db, &state.master, scope)?;
         keys.decrypt("sso_logins", "pkce_verifier", &checked.id, &checked.pkce_verifier_ciphertext)?

@@ -116,6 +116,21 @@ pub fn list(state: &AppState, scope: &TenantScope) -> Result<Vec<ProviderView>, 
     rows.iter().map(|row| view(state, &slug, row)).collect()
 }
 
+/// An enabled provider of this kind, for its sign-in; any other answers 404.
+pub fn enabled(state: &AppState, scope: &TenantScope, provider_id: &str, kind: ProviderKind) -> Result<ProviderRow, AppError> {
+    let provider = one(state, scope, provider_id)?;
+    if !provider.enabled || provider.kind != kind.as_str() {
+        return Err(AppError::NotFound);
+    }
+    Ok(provider)
+}
+
+/// How pending sign-ins keep their state and browser binding: SHA-256, never the value.
+pub fn sha256(value: &str) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(value.as_bytes()).to_vec()
+}
+
 pub fn one(state: &AppState, scope: &TenantScope, id: &str) -> Result<ProviderRow, AppError> {
     if id.len() > 64 {
         return Err(AppError::NotFound);

@@ -4,27 +4,14 @@
 use actix_web::cookie::Cookie;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, StatusCode};
-use anwesend::clock::Clock;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::common::{sensitive, test_app_with, TestApp};
+use crate::common::{sensitive, TestApp};
 use crate::fixtures::saml::{IdpUser, SamlIdp};
 use crate::fixtures::{call, json_of, sign_in, Client};
-
-const SLUG: &str = "schule";
-
-fn app() -> TestApp {
-    let app = test_app_with(|c| {
-        c.rate_limit.public_per_ip_per_minute = 10_000;
-        c.rate_limit.sign_in_per_account_per_minute = 1_000;
-    });
-    // samael checks validity against the real time: the app's clock is the real time too.
-    app.clock.advance(chrono::Utc::now() - app.clock.now());
-    app.tenant_with_admin(SLUG, "leitung@schule.example");
-    app
-}
+use crate::sso::{app, cookie_named, count, SLUG};
 
 fn alice<'a>(groups: &'a [&'a str]) -> IdpUser<'a> {
     IdpUser { login: "alice", name_id: "persistent-alice", email: "alice@schule.example", groups }
@@ -37,16 +24,6 @@ fn saml_body(metadata_xml: &str) -> Value {
         "role_mappings": [{ "value": "orga", "role": "organiser" }],
         "provisioning": "jit", "jit_domains": ["schule.example"], "default_role": "instructor",
     })
-}
-
-fn count(app: &TestApp, table: &str) -> i64 {
-    use diesel::prelude::*;
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result::<Count>(&mut app.db.inspect()).expect("count").n
 }
 
 /// anwesend's SP metadata for the tenant, as the admin hands it to the IdP.
@@ -79,14 +56,6 @@ async fn setup(
     let provider = json_of(&body);
     assert_eq!(status, StatusCode::CREATED, "{provider}");
     Setup { service, idp, provider: provider["id"].as_str().expect("id").to_owned() }
-}
-
-fn cookie_named(headers: &header::HeaderMap, name: &str) -> Option<Cookie<'static>> {
-    headers
-        .get_all(header::SET_COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| Cookie::parse_encoded(v.to_owned()).ok())
-        .find(|c| c.name() == name && !c.value().is_empty())
 }
 
 /// Begins a sign-in; answers the URL the browser goes to at the IdP, and the cookie that

@@ -14,10 +14,10 @@ use crate::fixtures::sso::{
 };
 use crate::fixtures::{call, json_of, login, member, sign_in, Client, PASSWORD};
 
-const SLUG: &str = "schule";
+pub(crate) const SLUG: &str = "schule";
 
 /// An app whose clock is the real time: the provider's tokens carry the real time.
-fn app() -> TestApp {
+pub(crate) fn app() -> TestApp {
     let app = test_app_with(|c| {
         c.rate_limit.public_per_ip_per_minute = 10_000;
         c.rate_limit.sign_in_per_account_per_minute = 1_000;
@@ -69,7 +69,7 @@ where
     (status, json_of(&answer))
 }
 
-fn cookie_named(headers: &header::HeaderMap, name: &str) -> Option<Cookie<'static>> {
+pub(crate) fn cookie_named(headers: &header::HeaderMap, name: &str) -> Option<Cookie<'static>> {
     headers
         .get_all(header::SET_COOKIE)
         .filter_map(|v| v.to_str().ok())
@@ -147,7 +147,7 @@ fn roles(me: &Value) -> Vec<String> {
     roles
 }
 
-fn count(app: &TestApp, table: &str) -> i64 {
+pub(crate) fn count(app: &TestApp, table: &str) -> i64 {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct Count {
