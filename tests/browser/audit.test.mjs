@@ -95,6 +95,15 @@ describe('audit log web view', { timeout: 900_000 }, () => {
       await page.waitForURL(/#\/$/);
       await page.getByTestId('home-open-audit').waitFor();
       assert.equal((await page.getByTestId('account-email').innerText()).trim(), ADMIN_EMAIL);
+      // The server's time on the status card is shown in the tenant's zone (Europe/Berlin).
+      const serverTime = page.locator('.status-meta time').first();
+      await serverTime.waitFor();
+      const clock = await serverTime.evaluate((el) => ({ text: el.textContent, iso: el.getAttribute('datetime') }));
+      const berlinClock = await page.evaluate(
+        (iso) => new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'Europe/Berlin' }).format(new Date(iso)),
+        clock.iso,
+      );
+      assert.equal(clock.text, berlinClock);
 
       // The session is an HttpOnly cookie that JavaScript cannot see.
       const cookies = await context.cookies();

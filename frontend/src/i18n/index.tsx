@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import { de, type MessageKey, type Messages } from './de';
 import { en } from './en';
 import { onClientStateCleared, sessionGet, sessionSet } from '../session';
+import { useTimeZone } from '../timeZone';
 
 export type Language = 'de' | 'en';
 
@@ -65,10 +66,12 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     document.documentElement.lang = language;
   }, [language]);
 
+  // Times for people are shown in the tenant's time zone (issue 23); none: the browser's.
+  const timeZone = useTimeZone();
   const value = useMemo<I18n>(() => {
     const messages = dictionaries[language];
     const locale = locales[language];
-    const dateTimeFormat = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
+    const dateTimeFormat = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium', timeZone });
     return {
       language,
       locale,
@@ -76,7 +79,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       t: (key, vars) => interpolate(messages[key], vars),
       formatDateTime: (date) => dateTimeFormat.format(date),
     };
-  }, [language, setLanguage]);
+  }, [language, setLanguage, timeZone]);
 
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
