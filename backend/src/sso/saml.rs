@@ -163,11 +163,8 @@ fn idp_metadata(state: &AppState, xml: &str) -> Result<IdpMetadata, AppError> {
     let sso_url = sp
         .sso_binding_location(REDIRECT_BINDING)
         .ok_or_else(|| AppError::invalid("saml.metadata_xml", "offers no SingleSignOnService with the HTTP-Redirect binding"))?;
-    let url = url::Url::parse(&sso_url).map_err(|_| AppError::invalid("saml.metadata_xml", "names a sign-in URL that is not a URL"))?;
-    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-    if url.scheme() != "https" && !(url.scheme() == "http" && loopback && !state.config.is_prod()) {
-        return Err(AppError::invalid("saml.metadata_xml", "names a sign-in URL that is not https://"));
-    }
+    service::valid_url(state, "saml.metadata_xml", &sso_url, &["https"])
+        .map_err(|_| AppError::invalid("saml.metadata_xml", "names a sign-in URL that is not https://"))?;
     Ok(IdpMetadata { descriptor, entity_id, sso_url })
 }
 
@@ -200,11 +197,7 @@ pub fn checked_settings(state: &AppState, input: &SamlSettings) -> Result<SamlSe
         if url.len() > 512 {
             return Err(AppError::invalid("saml.metadata_url", "is too long"));
         }
-        let parsed = url::Url::parse(&url).map_err(|_| AppError::invalid("saml.metadata_url", "is not a URL"))?;
-        let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-        if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback && !state.config.is_prod()) {
-            return Err(AppError::invalid("saml.metadata_url", "must start with https://"));
-        }
+        let parsed = service::valid_url(state, "saml.metadata_url", &url, &["https"])?;
         if s.metadata_xml.is_empty() {
             s.metadata_xml = fetch_metadata(&parsed)?;
         }

@@ -171,8 +171,8 @@ fn valid_domain(domain: &str) -> bool {
         })
 }
 
-/// `https` issuers only; plain `http` to a loopback address in dev and tests.
-fn valid_url(state: &AppState, field: &'static str, value: &str, schemes: &[&str]) -> Result<url::Url, AppError> {
+/// `https` URLs of a provider only; plain `http` to a loopback address in dev and tests.
+pub fn valid_url(state: &AppState, field: &'static str, value: &str, schemes: &[&str]) -> Result<url::Url, AppError> {
     let url = url::Url::parse(value).map_err(|_| AppError::invalid(field, "is not a URL"))?;
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     let plain_ok = !state.config.is_prod() && loopback;
