@@ -150,6 +150,10 @@ pub struct AuthConfig {
     /// Wrong second-factor codes in a row that lock the step, and for how long (TOM ACC-6).
     pub factor_lock_after_failures: u32,
     pub factor_lock_minutes: u32,
+    /// Where Microsoft Entra ID signs in (TOM ACC-7): the public cloud, or a national cloud
+    /// (e.g. `https://login.microsoftonline.us`). `https` only; plain `http` to a loopback
+    /// address in dev, for the tests' provider.
+    pub entra_authority: String,
 }
 
 impl Default for AuthConfig {
@@ -162,6 +166,7 @@ impl Default for AuthConfig {
             max_admins_per_tenant: 5,
             factor_lock_after_failures: 5,
             factor_lock_minutes: 15,
+            entra_authority: "https://login.microsoftonline.com".into(),
         }
     }
 }
@@ -539,6 +544,16 @@ impl Config {
         }
         if !(1..=24 * 60).contains(&self.auth.factor_lock_minutes) {
             return Err(ConfigError::new("auth.factor_lock_minutes", "must be between 1 and 1440"));
+        }
+        let authority = &self.auth.entra_authority;
+        let loopback_dev =
+            environment != Environment::Prod && (authority.starts_with("http://127.0.0.1:") || authority.starts_with("http://localhost:"));
+        let bare = !authority.ends_with('/') && !authority.contains(['?', '#', '@']) && authority.len() <= 256;
+        if !(bare && (authority.starts_with("https://") || loopback_dev)) {
+            return Err(ConfigError::new(
+                "auth.entra_authority",
+                "must be an https:// origin without trailing slash, e.g. https://login.microsoftonline.com",
+            ));
         }
         if self.auth.password_hash.below_floor() {
             return Err(ConfigError::new(

@@ -206,8 +206,8 @@ export async function submitPasskeySecondFactor(): Promise<Account> {
  * passkeys it has for this site. Throws ApiError (401 passkey_refused, 409
  * passkey_sign_in_off) or the browser's DOMException when the dialog is closed.
  */
-export async function signInWithPasskey(): Promise<Account> {
-  return adopt(await passkeySignIn());
+export async function signInWithPasskey(options: { conditional?: boolean; signal?: AbortSignal | undefined } = {}): Promise<Account> {
+  return adopt(await passkeySignIn(options));
 }
 
 /** Ask the server again who is signed in (e.g. after the second factor was switched off). */

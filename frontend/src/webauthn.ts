@@ -56,14 +56,35 @@ export async function createPasskey(options: Json): Promise<Json> {
   };
 }
 
-/** Signs the server's request options with a passkey; answers the assertion as JSON. */
-export async function signWithPasskey(options: Json): Promise<Json> {
+/**
+ * Whether the browser can offer passkeys in the sign-in form's autofill (conditional
+ * mediation, for an input with `autocomplete="username webauthn"`).
+ */
+export async function conditionalMediationAvailable(): Promise<boolean> {
+  if (!passkeysSupported()) return false;
+  const probe = (PublicKeyCredential as unknown as { isConditionalMediationAvailable?: () => Promise<boolean> })
+    .isConditionalMediationAvailable;
+  return typeof probe === 'function' ? probe.call(PublicKeyCredential).catch(() => false) : false;
+}
+
+/**
+ * Signs the server's request options with a passkey; answers the assertion as JSON.
+ * `conditional`: the browser offers the passkeys in the autofill of the username field
+ * and the promise waits until one is chosen (or `signal` aborts).
+ */
+export async function signWithPasskey(
+  options: Json,
+  { conditional = false, signal }: { conditional?: boolean; signal?: AbortSignal | undefined } = {},
+): Promise<Json> {
   const publicKey = {
     ...options,
     challenge: fromBase64Url(options.challenge as string),
     allowCredentials: withIds(options.allowCredentials),
   } as unknown as PublicKeyCredentialRequestOptions;
-  const credential = (await navigator.credentials.get({ publicKey })) as PublicKeyCredential | null;
+  const request: CredentialRequestOptions = { publicKey };
+  if (conditional) request.mediation = 'conditional' as CredentialMediationRequirement;
+  if (signal) request.signal = signal;
+  const credential = (await navigator.credentials.get(request)) as PublicKeyCredential | null;
   if (!credential) throw new DOMException('no credential', 'NotAllowedError');
   const response = credential.response as AuthenticatorAssertionResponse;
   return {

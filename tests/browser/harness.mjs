@@ -707,3 +707,59 @@ export async function apiSignIn(baseUrl, { email = ADMIN_EMAIL, password = ADMIN
   if (login.status !== 200) throw new Error(`API sign-in of ${email} → ${login.status} ${JSON.stringify(login.body)}`);
   return { me: login.body, request };
 }
+
+// A test directory (TOM ACC-7): the same `tests/ldap/slapd.sh` the Rust fixtures start.
+
+/** Whether something listens on a loopback port. */
+function listening(port) {
+  return new Promise((resolveOpen) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveOpen(true);
+    });
+    socket.once('error', () => resolveOpen(false));
+  });
+}
+
+/**
+ * Starts slapd on two free loopback ports (LDAPS, and plain with StartTLS) with a test CA
+ * (`caPem`), base `dc=schule,dc=example`, service account `cn=anwesend,…` ("service
+ * password"). `add(ldif)` adds entries as the root; `stop()` ends slapd by its pid.
+ */
+export async function startSlapd() {
+  const dir = mkdtempSync(join(tmpdir(), 'anwesend-slapd-'));
+  const [ldapsPort, ldapPort] = [await freePort(), await freePort()];
+  const child = spawn(join(PROJECT_ROOT, 'tests', 'ldap', 'slapd.sh'), [dir, String(ldapsPort), String(ldapPort)], { stdio: 'ignore' });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  await waitFor(
+    async () => {
+      if (exited) throw new Error('tests/ldap/slapd.sh stopped (slapd from deploy/dev/system.sh?)');
+      return listening(ldapPort);
+    },
+    { message: 'slapd listens' },
+  );
+  return {
+    ldapsPort,
+    ldapPort,
+    base: 'dc=schule,dc=example',
+    serviceDn: 'cn=anwesend,dc=schule,dc=example',
+    servicePassword: 'service password',
+    caPem: readFileSync(join(dir, 'test-ca.pem'), 'utf8'),
+    add(ldif) {
+      const out = spawnSync(
+        'ldapadd',
+        ['-x', '-H', `ldap://127.0.0.1:${ldapPort}`, '-D', 'cn=admin,dc=schule,dc=example', '-w', 'admin-password'],
+        { input: ldif, encoding: 'utf8' },
+      );
+      if (out.status !== 0) throw new Error(`ldapadd: ${out.stderr}`);
+    },
+    stop() {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -6,11 +6,14 @@
 // - a credential of another account, presented as this account's, is refused;
 // - with user verification off, no sign-in happens;
 // - a copy of the passkey with an old signature counter is refused as a clone;
-// - removing the passkey needs the password.
+// - removing the passkey needs the password;
+// - on the sign-in link of a tenant that allows passkeys alone, the email field offers
+//   the passkey in its autofill (conditional mediation; the virtual authenticator answers
+//   such a request at once, as a person choosing the suggestion would); elsewhere not.
 // WebAuthn needs a domain as relying party id: the pages are opened at http://localhost:PORT.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, browserSuite, openPage, signIn, submitLogin, waitFor } from './harness.mjs';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, apiSignIn, browserSuite, openPage, signIn, submitLogin, TENANT, waitFor } from './harness.mjs';
 import { openMembersPage, pageGet } from './staff.mjs';
 
 const OTHER_EMAIL = 'kasse@example.org';
@@ -171,6 +174,64 @@ describe('passkeys', { timeout: 900_000 }, () => {
     } finally {
       await admin.context.close();
       await other.context.close();
+    }
+  });
+
+  test('ACC-6 passkeys in the autofill: offered on the sign-in link of a tenant that allows them alone', async () => {
+    const { baseUrl } = suite.server;
+    const { page, context, pageErrors } = await openPage(suite.browser);
+    try {
+      // Which mediation each WebAuthn request of the page asked for.
+      await page.addInitScript(() => {
+        window.__mediations = [];
+        const get = navigator.credentials.get.bind(navigator.credentials);
+        navigator.credentials.get = (options) => {
+          window.__mediations.push(options?.mediation ?? 'optional');
+          return get(options);
+        };
+      });
+      const mediationsSince = async (count) => (await page.evaluate(() => window.__mediations)).slice(count);
+      const api = await apiSignIn(baseUrl);
+      const allowed = await api.request('PUT', '/api/v1/tenant/security', { mfa_required_for_admins: false, passkey_sign_in_allowed: true });
+      assert.equal(allowed.status, 200, JSON.stringify(allowed.body));
+      await virtualAuthenticator(context, page);
+      await signIn(page, baseUrl);
+      await addPasskey(page, { name: 'Autofill', password: ADMIN_PASSWORD });
+      await signOut(page);
+
+      // The general page (tenant unknown) waits for a click: no autofill request.
+      assert.equal(await page.getByTestId('login-email').getAttribute('autocomplete'), 'username webauthn');
+      let seen = (await page.evaluate(() => window.__mediations)).length;
+      await page.getByTestId('login-email').fill(ADMIN_EMAIL);
+      assert.deepEqual(await mediationsSince(seen), []);
+
+      // The tenant's link: the autofill offers the passkey, choosing it signs in.
+      await page.goto(`${baseUrl}/#/login/${TENANT}`);
+      await page.getByTestId('sign-out').waitFor();
+      assert.deepEqual(await mediationsSince(seen), ['conditional']);
+      const me = await pageGet(page, '/api/v1/auth/me');
+      assert.deepEqual([me.status, me.body.stage, me.body.email], [200, 'full', ADMIN_EMAIL]);
+      const sessions = await pageGet(page, '/api/v1/auth/sessions');
+      assert.equal(sessions.body.sessions[0].sign_in_method, 'passkey');
+
+      // Passkeys alone no longer allowed: the tenant's link offers none in the autofill.
+      await openMembersPage(page);
+      await page.getByText('Anmeldung nur mit Passkey erlauben').click();
+      await waitFor(async () => (await page.getByTestId('security-message').innerText()).includes('gespeichert'), {
+        message: 'setting saved',
+      });
+      assert.equal(await page.getByTestId('security-passkey-sign-in').isChecked(), false);
+      await signOut(page);
+      seen = (await page.evaluate(() => window.__mediations)).length;
+      const answered = page.waitForResponse((r) => r.url().endsWith(`/api/v1/public/${TENANT}/sso`));
+      await page.goto(`${baseUrl}/#/login/${TENANT}`);
+      assert.equal((await (await answered).json()).passkey_sign_in, false);
+      await page.getByTestId('login-email').fill(ADMIN_EMAIL);
+      assert.deepEqual(await mediationsSince(seen), []);
+      assert.equal((await pageGet(page, '/api/v1/auth/me')).status, 401);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await context.close();
     }
   });
 });

@@ -1,6 +1,8 @@
 // TOM ACC-7: a primary admin sets up an OpenID provider on "Anmeldung", tests the
 // connection, and a member of staff signs in through the provider's own page in
-// Chromium and lands in anwesend with the mapped role. The provider is the real npm
+// Chromium and lands in anwesend with the mapped role; signing out of anwesend signs
+// out at the provider too, and the email-first sign-in page offers the provider for
+// the address's domain. The provider is the real npm
 // `oidc-provider` (tests/oidc-provider/op.mjs) on loopback.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -13,7 +15,7 @@ import { browserSuite, navTo, openPage, PROJECT_ROOT, signIn, TENANT, UI_WAIT_MS
 import { pageGet } from './staff.mjs';
 
 /** Starts the test provider; resolves with `{ issuer, stop }`. */
-async function startProvider(redirectUri) {
+async function startProvider(redirectUri, postLogoutRedirectUri) {
   const dir = mkdtempSync(join(tmpdir(), 'anwesend-op-'));
   const config = join(dir, 'op.json');
   writeFileSync(
@@ -22,6 +24,7 @@ async function startProvider(redirectUri) {
       client_id: 'anwesend-browser',
       client_secret: 'browser test client secret',
       redirect_uris: [redirectUri],
+      post_logout_redirect_uris: [postLogoutRedirectUri],
       users: { alice: { password: 'provider password', sub: 'sub-alice', email: 'alice@schule.example', email_verified: true, groups: ['orga'] } },
     }),
   );
@@ -49,7 +52,7 @@ describe('ACC-7 single sign-on', () => {
   let provider;
 
   before(async () => {
-    provider = await startProvider(`${suite.server.baseUrl}/api/v1/public/${TENANT}/sso/callback`);
+    provider = await startProvider(`${suite.server.baseUrl}/api/v1/public/${TENANT}/sso/callback`, `${suite.server.baseUrl}/`);
   });
 
   after(() => provider?.stop());
@@ -67,6 +70,7 @@ describe('ACC-7 single sign-on', () => {
     await admin.page.getByTestId('sso-mappings').fill('orga = organiser');
     await admin.page.getByTestId('sso-provisioning').selectOption('jit');
     await admin.page.getByTestId('sso-domains').fill('schule.example');
+    await admin.page.getByTestId('sso-sign-in-domains').fill('lehrer.schule.example');
     await admin.page.getByTestId('sso-save').click();
     await admin.page.getByTestId('sso-provider-item').waitFor();
     assert.equal(await admin.page.getByTestId('sso-redirect-uri').textContent(), `${suite.server.baseUrl}/api/v1/public/${TENANT}/sso/callback`);
@@ -94,6 +98,48 @@ describe('ACC-7 single sign-on', () => {
     assert.deepEqual(staff.pageErrors, []);
     await staff.context.close();
     await admin.context.close();
+  });
+
+  test('ACC-7 email first: the sign-in page offers the provider of the domain; signing out of anwesend signs out at the provider', async () => {
+    const { page, context, pageErrors } = await openPage(suite.browser);
+    const viaEmail = async () => {
+      await page.goto(`${suite.server.baseUrl}/#/login`);
+      await page.getByTestId('login-email').fill('alice@Lehrer.Schule.example');
+      // Leaving the field looks the domain up.
+      await page.getByTestId('login-password').focus();
+      const offer = page.getByTestId('sso-domain-provider');
+      await offer.waitFor();
+      assert.equal(await offer.textContent(), 'Mit Schulkonto anmelden');
+      await offer.click();
+      await page.waitForURL((url) => url.origin === provider.issuer);
+    };
+    await viaEmail();
+    // The provider's own sign-in form: no session there yet.
+    await page.locator('input[name="login"]').fill('alice');
+    await page.locator('input[name="password"]').fill('provider password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('sign-out').waitFor();
+    assert.equal((await pageGet(page, '/api/v1/auth/me')).body.email, 'alice@schule.example');
+    // Signing out of anwesend goes on to the provider's end-session page.
+    await page.getByTestId('sign-out').click();
+    await page.waitForURL((url) => url.origin === provider.issuer);
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.waitForURL((url) => url.origin === suite.server.baseUrl);
+    assert.equal((await pageGet(page, '/api/v1/auth/me')).status, 401);
+    // Signed out at the provider as well: the next sign-in shows its form again
+    // (with a session there, the provider would send the browser straight back).
+    await viaEmail();
+    await page.locator('input[name="login"]').waitFor();
+    // A domain no provider serves: nothing offered, the password form stays.
+    await page.goto(`${suite.server.baseUrl}/#/login`);
+    await page.getByTestId('login-email').fill('jemand@anderswo.example');
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/public/sso/lookup'));
+    await page.getByTestId('login-password').focus();
+    assert.deepEqual(await (await answered).json(), { providers: [] });
+    assert.equal(await page.getByTestId('sso-domain-provider').count(), 0);
+    assert.equal(await page.getByTestId('login-submit').isVisible(), true);
+    assert.deepEqual(pageErrors, []);
+    await context.close();
   });
 
   test('ACC-7 a refused sign-in comes back to the tenant page with a clear message', async () => {

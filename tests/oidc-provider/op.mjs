@@ -10,6 +10,12 @@
 //   key_generation: a number; when it changes, the provider signs with a new key of a new
 //           `kid` and publishes only that one (key rotation)
 //   backchannel_logout_uri, post_logout_redirect_uris: the client's logout settings
+//   entra: true: the provider acts as Microsoft Entra ID's multi-tenant endpoint under
+//           this origin as authority: `/organizations/v2.0/.well-known/openid-configuration`
+//           names the issuer template `…/{tenantid}/v2.0`, each ID token carries the user's
+//           `tid` and `oid` and the issuer `…/<tid>/v2.0`, and the authorization response
+//           has no RFC 9207 `iss` (as Entra's)
+//   users: { login: { ..., tid, oid } }: the directory and object id for `entra`
 // Besides the provider's own endpoints: `POST /_test/sign` ({header, claims}) signs a token
 // with the current key; `GET /_test/counts` answers how often discovery and
 // the JWKS were fetched; `GET /_test/logout-tokens` the back-channel logout tokens the
@@ -55,6 +61,8 @@ const readText = (req) =>
   });
 const readForm = async (req) => new URLSearchParams(await readText(req));
 
+let origin;
+
 async function tamper(idToken, mode) {
   const header = jose.decodeProtectedHeader(idToken);
   const claims = jose.decodeJwt(idToken);
@@ -74,6 +82,10 @@ async function tamper(idToken, mode) {
       const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
       return `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
     }
+    case 'entra': {
+      const user = userBySub(claims.sub) ?? {};
+      return resign({ ...claims, iss: `${origin}/${user.tid}/v2.0`, tid: user.tid, oid: user.oid });
+    }
     case 'hs256_public_key':
       return new jose.SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: header.kid }).sign(new TextEncoder().encode(publicPem));
     default:
@@ -84,6 +96,7 @@ async function tamper(idToken, mode) {
 const server = http.createServer();
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
+  origin = `http://127.0.0.1:${port}`;
   let provider;
   let built;
   let building = Promise.resolve();
@@ -158,6 +171,12 @@ server.listen(0, '127.0.0.1', () => {
         res.setHeader('content-type', 'text/plain');
         return res.end(token);
       }
+      if (url.pathname === '/organizations/v2.0/.well-known/openid-configuration' && config().entra) {
+        // Entra's multi-tenant discovery: the provider's own (counted there), with the issuer template.
+        const own = await (await fetch(`${origin}/.well-known/openid-configuration`)).json();
+        res.setHeader('content-type', 'application/json');
+        return res.end(JSON.stringify({ ...own, issuer: `${origin}/{tenantid}/v2.0` }));
+      }
       if (url.pathname === '/.well-known/openid-configuration') counts.discovery += 1;
       if (url.pathname === '/jwks') counts.jwks += 1;
       const interaction = /^\/interaction\/([^/]+)$/.exec(url.pathname);
@@ -179,7 +198,19 @@ server.listen(0, '127.0.0.1', () => {
         const login = { accountId: user.sub, ...(user.amr ? { amr: user.amr } : {}) };
         return provider.interactionFinished(req, res, { login, consent: { grantId } }, { mergeWithLastSubmission: false });
       }
-      const mode = config().tamper;
+      if (config().entra) {
+        // Entra sends no RFC 9207 `iss` with the code: the redirect back carries none.
+        const setHeader = res.setHeader.bind(res);
+        res.setHeader = (name, value) => {
+          if (String(name).toLowerCase() === 'location' && typeof value === 'string' && value.includes('code=')) {
+            const back = new URL(value);
+            back.searchParams.delete('iss');
+            return setHeader(name, back.toString());
+          }
+          return setHeader(name, value);
+        };
+      }
+      const mode = config().tamper ?? (config().entra ? 'entra' : undefined);
       if (mode && req.method === 'POST' && url.pathname === '/token') {
         const chunks = [];
         const end = res.end.bind(res);

@@ -240,3 +240,22 @@ pub fn last_verification(conn: &mut DbConnection) -> QueryResult<Option<super::s
         .optional()
         .map(|row| row.map(|(checked_at, chains, broken)| super::service::ChainsChecked { checked_at, chains, broken }))
 }
+
+/// The newest entries of one action in a chain, sealed or not yet: `(target_id, detail,
+/// occurred_at)`, at most `limit` (e.g. the passkey clone warnings the access review shows).
+pub fn recent_of_action(
+    conn: &mut DbConnection,
+    chain: &str,
+    action: &str,
+    since: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<(Option<String>, String, NaiveDateTime)>> {
+    audit_entries::table
+        .filter(audit_entries::chain.eq(chain))
+        .filter(audit_entries::action.eq(action))
+        .filter(audit_entries::occurred_at.ge(since))
+        .order(audit_entries::occurred_at.desc())
+        .limit(limit)
+        .select((audit_entries::target_id, audit_entries::detail, audit_entries::occurred_at))
+        .load(conn)
+}

@@ -614,6 +614,7 @@ diesel::table! {
         default_role -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        sign_in_domains -> Text,
     }
 }
 

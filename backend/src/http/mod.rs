@@ -188,6 +188,7 @@ pub fn build_app(
                 .service(api_scope("/kiosk").service(attendance::kiosk))
                 .service(
                     api_scope("/public")
+                        .service(sso::domain_lookup)
                         .service(events::public_get)
                         .service(events::public_list)
                         .service(crate::calendar::routes::feed)

@@ -37,6 +37,11 @@ pub struct Member {
     /// The tenant requires SSO and this primary admin keeps the local password: the
     /// break-glass account (TOM ACC-7).
     pub break_glass: bool,
+    /// A passkey of this account was presented with a signature counter that did not move
+    /// forward (a copy of the credential may exist; TOM ACC-6): when, most recently.
+    /// Shown until that passkey is removed (by its owner, or a reset of the factors).
+    #[serde(with = "crate::timestamp::option")]
+    pub passkey_clone_suspected_at: Option<NaiveDateTime>,
 }
 
 #[derive(Deserialize, ToSchema)]

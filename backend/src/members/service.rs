@@ -29,6 +29,32 @@ fn by_account(memberships: Vec<Membership>) -> BTreeMap<String, Vec<Membership>>
     map
 }
 
+/// How far back the access review looks for passkey clone warnings.
+pub const CLONE_WARNING_DAYS: i64 = 365;
+const MAX_CLONE_WARNINGS: i64 = 1000;
+
+/// The newest passkey clone warning per account in the tenant's chain whose passkey still
+/// exists (TOM ACC-6): removing the passkey, or resetting the factors, settles it.
+fn clone_warnings(conn: &mut DbConnection, scope: &TenantScope, now: NaiveDateTime) -> Result<BTreeMap<String, NaiveDateTime>, AppError> {
+    let since = now - Duration::days(CLONE_WARNING_DAYS);
+    let entries =
+        crate::audit::store::recent_of_action(conn, scope.tenant_id(), Action::PasskeyCloneSuspected.code(), since, MAX_CLONE_WARNINGS)?;
+    let passkey_ids: Vec<String> = entries.iter().filter_map(|(target, _, _)| target.clone()).collect();
+    let existing = crate::passkeys::store::existing(conn, &passkey_ids)?;
+    let mut warnings: BTreeMap<String, NaiveDateTime> = BTreeMap::new();
+    for (target, detail, at) in entries {
+        if !target.is_some_and(|id| existing.contains(&id)) {
+            continue;
+        }
+        let detail: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
+        if let Some(account) = detail.get("account_id").and_then(|a| a.as_str()) {
+            let newest = warnings.entry(account.to_owned()).or_insert(at);
+            *newest = (*newest).max(at);
+        }
+    }
+    Ok(warnings)
+}
+
 fn member_view(
     state: &AppState,
     conn: &mut DbConnection,
@@ -36,6 +62,7 @@ fn member_view(
     held: &[Membership],
     now: NaiveDateTime,
     break_glass: Option<&str>,
+    clone_warnings: &BTreeMap<String, NaiveDateTime>,
 ) -> Result<Member, AppError> {
     let account = accounts::find(conn, account_id)?.ok_or(AppError::NotFound)?;
     let email = state.master.platform_keys().decrypt("accounts", "email", &account.id, &account.email_ciphertext)?;
@@ -48,6 +75,7 @@ fn member_view(
         mfa_enabled: account.mfa_enabled() || crate::passkeys::store::count_of_account(conn, &account.id)? > 0,
         live_sessions: store::live_session_count(conn, &account.id, now)?,
         break_glass: break_glass == Some(account.id.as_str()),
+        passkey_clone_suspected_at: clone_warnings.get(&account.id).copied(),
         last_sign_in_at: account.last_sign_in_at,
         account_id: account.id,
     })
@@ -58,9 +86,10 @@ pub fn review(state: &AppState, scope: &TenantScope, now: NaiveDateTime) -> Resu
     let mut out = state.db.tenant_read(scope, |tx| {
         let members = by_account(store::memberships_in_tenant(tx)?);
         let break_glass = break_glass_of(tx, scope)?;
+        let warnings = clone_warnings(tx, scope, now)?;
         let mut out = Vec::with_capacity(members.len());
         for (account_id, held) in &members {
-            out.push(member_view(state, tx, account_id, held, now, break_glass.as_deref())?);
+            out.push(member_view(state, tx, account_id, held, now, break_glass.as_deref(), &warnings)?);
         }
         Ok(out)
     })?;
@@ -72,7 +101,8 @@ pub fn one(state: &AppState, scope: &TenantScope, account_id: &str, now: NaiveDa
     state.db.tenant_read(scope, |tx| {
         let held = held_in(tx, scope, account_id)?;
         let break_glass = break_glass_of(tx, scope)?;
-        member_view(state, tx, account_id, &held, now, break_glass.as_deref())
+        let warnings = clone_warnings(tx, scope, now)?;
+        member_view(state, tx, account_id, &held, now, break_glass.as_deref(), &warnings)
     })
 }
 

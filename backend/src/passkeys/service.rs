@@ -343,7 +343,8 @@ fn failed(
 
 /// Checks the verification's result: a signature counter that did not move forward means
 /// the credential may have been copied, which is refused and audited as a clone warning
-/// in the account's chain (its admins see it in the audit trail). Otherwise the new
+/// in the account's chain (its admins see it in the audit trail and, until the passkey
+/// is removed, in the access review: `Member::passkey_clone_suspected_at`). Otherwise the new
 /// counter and the time of use are stored.
 fn used(
     state: &AppState,

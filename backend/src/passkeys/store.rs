@@ -60,3 +60,8 @@ pub fn take_ceremony(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Ce
     let taken = diesel::delete(webauthn_ceremonies::table.find(id)).execute(conn)?;
     Ok((taken == 1).then_some(row))
 }
+
+/// Which of these passkey ids still exist.
+pub fn existing(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<String>> {
+    passkeys::table.filter(passkeys::id.eq_any(ids)).select(passkeys::id).load(conn)
+}

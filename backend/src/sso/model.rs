@@ -57,6 +57,9 @@ pub struct ProviderRow {
     pub default_role: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `Vec<String>` as JSON: the email domains whose staff the email-first sign-in page
+    /// sends to this provider (besides `jit_domains`).
+    pub sign_in_domains: String,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
@@ -101,10 +104,16 @@ pub struct OidcSettings {
     pub issuer: String,
     #[schema(max_length = 256)]
     pub client_id: String,
-    /// Entra preset: the directory (tenant) id, a UUID.
+    /// Entra preset, single-tenant app: the directory (tenant) id, a UUID.
     #[serde(default)]
     #[schema(max_length = 64)]
     pub directory_id: Option<String>,
+    /// Entra preset, multi-tenant app (no `directory_id`): the directories (tenant ids)
+    /// whose people may sign in; a token's `tid` outside the list is refused, and so is
+    /// the personal-account directory `9188040d-6c67-4c5b-b112-36a304b66dad` always.
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub allowed_directories: Vec<String>,
     /// The admin trusts the provider's `amr` for the second factor ("Zweiter Faktor beim Anbieter").
     #[serde(default)]
     pub accept_provider_mfa: bool,
@@ -228,6 +237,10 @@ pub struct ProviderInput {
     /// The role just-in-time accounts get: `organiser` or `instructor`, never an admin role.
     #[serde(default)]
     pub default_role: Option<String>,
+    /// The email domains the provider serves on the email-first sign-in page (lower case,
+    /// e.g. `schule.example`); the `jit_domains` are offered there too.
+    #[serde(default)]
+    pub sign_in_domains: Vec<String>,
 }
 
 /// A provider as the admin reads it: never the secret, only whether one is set.
@@ -246,6 +259,7 @@ pub struct ProviderView {
     pub provisioning: Provisioning,
     pub jit_domains: Vec<String>,
     pub default_role: Option<String>,
+    pub sign_in_domains: Vec<String>,
     /// OIDC: the redirect URI to register at the provider.
     pub redirect_uri: Option<String>,
     /// SAML: the entity id, ACS and metadata URL to give the identity provider.
@@ -275,6 +289,37 @@ pub struct PublicProviders {
     pub providers: Vec<PublicProvider>,
     /// Local passwords work only for the break-glass admin.
     pub sso_only: bool,
+    /// Staff may sign in with a passkey alone: the page offers passkeys in the email
+    /// field's autofill (conditional mediation; TOM ACC-6).
+    pub passkey_sign_in: bool,
+}
+
+/// The email-first sign-in page asks which providers serve an address's domain.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DomainLookup {
+    /// Only its domain is read; the answer never depends on whether an account exists.
+    #[schema(max_length = 254)]
+    pub email: String,
+}
+
+/// An enabled provider of an active tenant that serves the domain asked for.
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct DomainProvider {
+    /// The tenant's slug: sign-in starts at `/api/v1/public/{tenant}/sso/{id}/start` (or
+    /// the tenant's page `#/login/{tenant}` for LDAP).
+    pub tenant: String,
+    pub tenant_name: String,
+    pub id: String,
+    pub kind: ProviderKind,
+    pub preset: Preset,
+    pub name: String,
+}
+
+/// The same shape for every address: an empty list when no provider serves its domain.
+#[derive(Serialize, ToSchema)]
+pub struct DomainProviders {
+    pub providers: Vec<DomainProvider>,
 }
 
 /// "Nur SSO" and the one account that keeps its password.

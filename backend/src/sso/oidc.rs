@@ -55,6 +55,9 @@ pub enum Refusal {
     AccessTokenHash,
     UserInfo,
     Subject,
+    /// Entra: the token's directory (`tid`) is not the one of a single-tenant app, not on
+    /// a multi-tenant app's allow-list, or the personal-account directory.
+    Directory,
 }
 
 impl Refusal {
@@ -72,6 +75,7 @@ impl Refusal {
             Self::AccessTokenHash => "access_token_hash_mismatch",
             Self::UserInfo => "userinfo_failed",
             Self::Subject => "subject_missing",
+            Self::Directory => "directory_not_allowed",
         }
     }
 
@@ -187,7 +191,15 @@ impl ExtraClaims {
     }
 }
 
+/// The path of a multi-tenant Entra app's issuer (discovery) under the authority.
+const ENTRA_MULTI_TENANT: &str = "/organizations/v2.0";
+/// What Entra's multi-tenant discovery names as issuer: a template for each directory's.
+const ENTRA_ISSUER_TEMPLATE: &str = "/{tenantid}/v2.0";
+
 pub(crate) fn discover(http: &Http, issuer: &str) -> Result<Metadata, Refusal> {
+    if let Some(authority) = issuer.strip_suffix(ENTRA_MULTI_TENANT) {
+        return discover_multi_tenant(http, issuer, authority);
+    }
     let issuer = IssuerUrl::new(issuer.to_owned()).map_err(|_| Refusal::Discovery)?;
     Metadata::discover(&issuer, &|r: HttpRequest| http.call(r)).map_err(|e| match e {
         openidconnect::DiscoveryError::Request(_) => Refusal::Unreachable,
@@ -195,9 +207,38 @@ pub(crate) fn discover(http: &Http, issuer: &str) -> Result<Metadata, Refusal> {
     })
 }
 
+/// A multi-tenant Entra app: the discovery document of `organizations` names the issuer
+/// template `{authority}/{tenantid}/v2.0` (no single issuer); it must name exactly that.
+/// Each ID token's issuer is then checked against its own `tid` (`verify`).
+fn discover_multi_tenant(http: &Http, issuer: &str, authority: &str) -> Result<Metadata, Refusal> {
+    let url = format!("{issuer}/.well-known/openid-configuration");
+    let request = openidconnect::http::Request::get(url)
+        .header(openidconnect::http::header::ACCEPT, "application/json")
+        .body(Vec::new())
+        .map_err(|_| Refusal::Discovery)?;
+    let response = http.call(request).map_err(|_| Refusal::Unreachable)?;
+    if !response.status().is_success() {
+        return Err(Refusal::Discovery);
+    }
+    let metadata: Metadata = serde_json::from_slice(response.body()).map_err(|_| Refusal::Discovery)?;
+    let template = format!("{authority}{ENTRA_ISSUER_TEMPLATE}");
+    let named = metadata.issuer().as_str();
+    if named != template && named != template.replace('{', "%7B").replace('}', "%7D") {
+        return Err(Refusal::Discovery);
+    }
+    let jwks = openidconnect::JsonWebKeySet::fetch(metadata.jwks_uri(), &|r: HttpRequest| http.call(r)).map_err(|e| match e {
+        openidconnect::DiscoveryError::Request(_) => Refusal::Unreachable,
+        _ => Refusal::Discovery,
+    })?;
+    Ok(metadata.set_jwks(jwks))
+}
+
 /// The provider's client for this tenant: discovery, client id and secret, redirect URI.
 struct Connected {
     http: Http,
+    /// The configured issuer: the cache's key and where discovery starts (for a
+    /// multi-tenant Entra app not what the metadata names).
+    issuer: String,
     metadata: Metadata,
     client_id: String,
     secret: zeroize::Zeroizing<String>,
@@ -218,13 +259,13 @@ impl Connected {
             service::secret(state, scope, provider)?.ok_or_else(|| AppError::Internal("an OIDC provider without secret".into()))?;
         let http = Http::new()?;
         let metadata = state.sso_metadata.get(&settings.issuer, at, || discover(&http, &settings.issuer)).map_err(Refusal::error)?;
-        Ok(Self { http, metadata, client_id: settings.client_id, secret, redirect_uri: redirect_uri.to_owned() })
+        Ok(Self { http, issuer: settings.issuer, metadata, client_id: settings.client_id, secret, redirect_uri: redirect_uri.to_owned() })
     }
 
     /// The token named a key the cached set lacks: the provider's keys once more, at most
     /// once a minute per issuer. Answers whether new keys were fetched.
     fn refetch_keys(&mut self, state: &AppState, at: chrono::DateTime<chrono::Utc>) -> bool {
-        let issuer = self.metadata.issuer().as_str().to_owned();
+        let issuer = self.issuer.clone();
         match state.sso_metadata.refetch(&issuer, at, || discover(&self.http, &issuer)) {
             Ok(Some(metadata)) => {
                 self.metadata = metadata;
@@ -352,15 +393,26 @@ pub fn finish(
         Err(AppError::Rule { .. }) => return Err(refuse(Refusal::Discovery)),
         Err(e) => return Err(e),
     };
-    if query.iss.as_ref().is_some_and(|iss| iss != connected.metadata.issuer().as_str()) {
+    // A multi-tenant Entra app has no single issuer: `verify` compares `iss` with the token's.
+    let multi_tenant = service::allowed_directories(&provider)?.is_some();
+    if !multi_tenant && query.iss.as_ref().is_some_and(|iss| iss != connected.metadata.issuer().as_str()) {
         return Err(refuse(Refusal::IssuerMismatch));
     }
     let verifier = {
         let keys = crate::tenants::service::load_keys(&state.db, &state.master, scope)?;
         keys.decrypt("sso_logins", "pkce_verifier", &login.id, &login.pkce_verifier_ciphertext)?
     };
-    let assertion = verify(state, &mut connected, &provider, &login, code, verifier.to_string(), origin.at).map_err(refuse)?;
+    let returned = Returned { code, pkce_verifier: verifier.to_string(), iss: query.iss.as_deref() };
+    let assertion = verify(state, &mut connected, &provider, &login, returned, origin.at).map_err(refuse)?;
     service::complete(state, origin, scope, &provider, &assertion, login.link_account_id.as_deref(), login.invitation_id.as_deref())
+}
+
+/// What the provider sent back to the redirect URI, with the sign-in's PKCE verifier.
+struct Returned<'a> {
+    code: String,
+    pkce_verifier: String,
+    /// RFC 9207 `iss`, where sent.
+    iss: Option<&'a str>,
 }
 
 /// Exchanges the code and checks what comes back; the assertion or why not. A token signed
@@ -370,10 +422,14 @@ fn verify(
     connected: &mut Connected,
     provider: &ProviderRow,
     login: &LoginRow,
-    code: String,
-    pkce_verifier: String,
+    returned: Returned<'_>,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Assertion, Refusal> {
+    let Returned { code, pkce_verifier, iss: iss_parameter } = returned;
+    let allowed = service::allowed_directories(provider).map_err(|_| Refusal::Subject)?;
+    // A multi-tenant Entra app: each directory's tokens have their own issuer, checked
+    // below against the token's `tid`; the library's check against one issuer is off.
+    let one_issuer = allowed.is_none();
     let client = connected.client().map_err(|_| Refusal::TokenExchange)?;
     let token = client
         .exchange_code(AuthorizationCode::new(code))
@@ -387,7 +443,7 @@ fn verify(
     let id_token = token.id_token().ok_or(Refusal::IdToken)?;
     let nonce = Nonce::new(login.nonce.clone());
     let unknown_key = {
-        let verifier = client.id_token_verifier().set_allowed_algs(ALLOWED_ALGS).set_time_fn(move || at);
+        let verifier = client.id_token_verifier().set_allowed_algs(ALLOWED_ALGS).set_time_fn(move || at).require_issuer_match(one_issuer);
         matches!(
             id_token.claims(&verifier, &nonce),
             Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey))
@@ -398,7 +454,7 @@ fn verify(
     }
     let client = connected.client().map_err(|_| Refusal::TokenExchange)?;
     let http = |r: HttpRequest| connected.http.call(r);
-    let verifier = client.id_token_verifier().set_allowed_algs(ALLOWED_ALGS).set_time_fn(move || at);
+    let verifier = client.id_token_verifier().set_allowed_algs(ALLOWED_ALGS).set_time_fn(move || at).require_issuer_match(one_issuer);
     let claims = id_token.claims(&verifier, &nonce).map_err(|_| Refusal::IdToken)?;
     if let Some(expected) = claims.access_token_hash() {
         let alg = id_token.signing_alg().map_err(|_| Refusal::IdToken)?;
@@ -431,11 +487,22 @@ fn verify(
     }
     let subject = if provider.preset == Preset::Entra.as_str() {
         // Entra: the directory and the object id; `sub` is per application.
-        let directory = oidc_settings(provider).map_err(|_| Refusal::Subject)?.directory_id;
-        match (&extra.tid, &extra.oid) {
-            (Some(tid), Some(oid)) if Some(tid) == directory.as_ref() => format!("entra\n{tid}\n{oid}"),
-            _ => return Err(Refusal::Subject),
+        let (Some(tid), Some(oid)) = (&extra.tid, &extra.oid) else { return Err(Refusal::Subject) };
+        let admitted = match &allowed {
+            Some(list) => list.iter().any(|d| d.eq_ignore_ascii_case(tid)),
+            None => oidc_settings(provider).map_err(|_| Refusal::Subject)?.directory_id.as_ref() == Some(tid),
+        };
+        if !admitted || service::is_personal_directory(tid) {
+            return Err(Refusal::Directory);
         }
+        if !one_issuer {
+            // The token's issuer is its own directory's, and so is the RFC 9207 `iss`.
+            let expected = service::entra_issuer(state, tid);
+            if claims.issuer().as_str() != expected || iss_parameter.is_some_and(|iss| iss != expected) {
+                return Err(Refusal::IssuerMismatch);
+            }
+        }
+        format!("entra\n{}\n{oid}", tid.to_ascii_lowercase())
     } else {
         format!("{}\n{}", claims.issuer().as_str(), claims.subject().as_str())
     };
@@ -518,7 +585,8 @@ pub fn test(state: &AppState, scope: &TenantScope, provider: &ProviderRow, redir
         );
     }
     let secret = service::secret(state, scope, provider)?.unwrap_or_default();
-    let connected = Connected { http, metadata, client_id: settings.client_id, secret, redirect_uri: redirect_uri.to_owned() };
+    let connected =
+        Connected { http, issuer: settings.issuer, metadata, client_id: settings.client_id, secret, redirect_uri: redirect_uri.to_owned() };
     let client = connected.client()?;
     let (challenge, _) = PkceCodeChallenge::new_random_sha256();
     let (url, _, _) = client

@@ -7,8 +7,8 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::model::{
-    InvitationSignIn, LdapSignIn, ProviderInput, ProviderKind, ProviderList, ProviderView, PublicProviders, SignInStart, SsoSettings,
-    TestReport,
+    DomainLookup, DomainProviders, InvitationSignIn, LdapSignIn, ProviderInput, ProviderKind, ProviderList, ProviderView, PublicProviders,
+    SignInStart, SsoSettings, TestReport,
 };
 use super::oidc::CallbackQuery;
 use super::{ldap, logout, oidc, saml, service};
@@ -16,7 +16,7 @@ use crate::auth::model::Me;
 use crate::auth::policy::Permission;
 use crate::auth::principal::{session_cookie, RequestFacts};
 use crate::auth::service::{me, Principal};
-use crate::http::call::{public_from_any_origin, public_in_tenant, public_tenant, staff};
+use crate::http::call::{public, public_from_any_origin, public_in_tenant, public_tenant, staff};
 use crate::http::{problems, ApiError};
 use crate::problem::ProblemCode;
 use crate::state::AppState;
@@ -177,6 +177,22 @@ pub async fn public_list(req: HttpRequest, state: web::Data<AppState>, tenant: w
     let providers =
         public_in_tenant(&req, &state, tenant.into_inner(), |state, _, tenant, scope| service::public_list(state, tenant, scope)).await?;
     Ok(HttpResponse::Ok().json(providers))
+}
+
+/// The email-first sign-in page: the identity providers (of every active tenant) that
+/// serve the address's domain. Only the domain is read, never an account, so the answer
+/// has the same shape for any address (an empty list when none serves it); limited like
+/// every public request. A POST, so the address stays out of URLs and logs.
+#[utoipa::path(post, path = "/api/v1/public/sso/lookup", operation_id = "sso_domain_lookup", tag = "sso", request_body = DomainLookup, responses(
+    (status = 200, body = DomainProviders),
+    problems::Unprocessable,
+    problems::TooManyRequests,
+))]
+#[post("/sso/lookup")]
+pub async fn domain_lookup(req: HttpRequest, state: web::Data<AppState>, body: web::Json<DomainLookup>) -> Result<HttpResponse, ApiError> {
+    let email = body.into_inner().email;
+    let providers = public(&req, &state, move |state, _| service::providers_for_email(state, &email)).await?;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(DomainProviders { providers }))
 }
 
 /// Begins sign-in at an OpenID or SAML provider: answers where the browser goes (for SAML

@@ -5,8 +5,8 @@ use chrono::Duration;
 use uuid::Uuid;
 
 use super::model::{
-    Assertion, LdapSettings, OidcSettings, Preset, ProviderInput, ProviderKind, ProviderRow, ProviderView, Provisioning, PublicProvider,
-    PublicProviders, RoleMapping, SamlSettings, SsoSettings,
+    Assertion, DomainProvider, LdapSettings, OidcSettings, Preset, ProviderInput, ProviderKind, ProviderRow, ProviderView, Provisioning,
+    PublicProvider, PublicProviders, RoleMapping, SamlSettings, SsoSettings,
 };
 use super::store;
 use crate::accounts::service::{new_passwordless_account, validate_email};
@@ -28,6 +28,7 @@ use crate::tenants::model::Tenant;
 pub const LOGIN_TTL_MINUTES: i64 = 10;
 const MAX_MAPPINGS: usize = 100;
 const MAX_DOMAINS: usize = 50;
+const MAX_DIRECTORIES: usize = 50;
 /// Entra's directory of personal Microsoft accounts: never a tenant's staff directory.
 const ENTRA_PERSONAL_ACCOUNTS: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
 
@@ -47,8 +48,29 @@ pub fn redirect_uri(state: &AppState, tenant_slug: &str) -> String {
     format!("{}/api/v1/public/{tenant_slug}/sso/callback", state.config.public_origin())
 }
 
-pub fn entra_issuer(directory_id: &str) -> String {
-    format!("https://login.microsoftonline.com/{directory_id}/v2.0")
+/// The issuer of a directory's tokens (Entra ID v2.0), under the configured authority.
+pub fn entra_issuer(state: &AppState, directory_id: &str) -> String {
+    format!("{}/{directory_id}/v2.0", state.config.auth.entra_authority)
+}
+
+/// A multi-tenant Entra app discovers at `organizations`; each token's issuer names its
+/// own directory (`tid`).
+pub fn entra_multi_tenant_issuer(state: &AppState) -> String {
+    entra_issuer(state, "organizations")
+}
+
+/// Entra's directory of personal Microsoft accounts: never a tenant's staff directory.
+pub fn is_personal_directory(tid: &str) -> bool {
+    tid.eq_ignore_ascii_case(ENTRA_PERSONAL_ACCOUNTS)
+}
+
+/// A multi-tenant Entra app: the directories it admits (none: not such an app).
+pub fn allowed_directories(provider: &ProviderRow) -> Result<Option<Vec<String>>, AppError> {
+    if provider.preset != Preset::Entra.as_str() {
+        return Ok(None);
+    }
+    let settings = oidc_settings(provider)?;
+    Ok((settings.directory_id.is_none()).then_some(settings.allowed_directories))
 }
 
 fn view(state: &AppState, slug: &str, row: &ProviderRow) -> Result<ProviderView, AppError> {
@@ -67,6 +89,7 @@ fn view(state: &AppState, slug: &str, row: &ProviderRow) -> Result<ProviderView,
         provisioning: Provisioning::from_stored(&row.provisioning)?,
         jit_domains: stored_json(&row.jit_domains)?,
         default_role: row.default_role.clone(),
+        sign_in_domains: stored_json(&row.sign_in_domains)?,
         redirect_uri: (kind == ProviderKind::Oidc).then(|| redirect_uri(state, slug)),
         saml_sp: (kind == ProviderKind::Saml).then(|| super::saml::service_provider(state, slug)),
         post_logout_redirect_uri: (kind == ProviderKind::Oidc).then(|| super::logout::post_logout_redirect_uri(state)),
@@ -153,7 +176,53 @@ pub fn public_list(state: &AppState, tenant: &Tenant, scope: &TenantScope) -> Re
             })
         })
         .collect::<Result<_, AppError>>()?;
-    Ok(PublicProviders { providers, sso_only: tenant.sso_only })
+    Ok(PublicProviders { providers, sso_only: tenant.sso_only, passkey_sign_in: tenant.passkey_sign_in_allowed })
+}
+
+/// Most providers the email-first sign-in page offers for one domain.
+const MAX_DOMAIN_PROVIDERS: usize = 20;
+
+/// The email-first sign-in page: the enabled providers of active tenants that serve the
+/// address's domain (its sign-in or just-in-time domains). Reads no account: the answer
+/// has the same shape for every address, an empty list for an unknown domain or a
+/// malformed address alike (TOM ACC-7).
+pub fn providers_for_email(state: &AppState, email: &str) -> Result<Vec<DomainProvider>, AppError> {
+    if email.chars().count() > 254 {
+        return Err(AppError::invalid("email", "is at most 254 characters"));
+    }
+    let domain = email.trim().rsplit_once('@').map(|(_, d)| d.trim_end_matches('.').to_ascii_lowercase()).unwrap_or_default();
+    // A checked domain holds no LIKE wildcard (`%`, `_`) and no quote.
+    if !valid_domain(&domain) {
+        return Ok(Vec::new());
+    }
+    let found = {
+        let mut conn = state.db.conn()?;
+        store::providers_for_domain(&mut conn, &domain)?
+    };
+    let mut providers = Vec::new();
+    for (tenant_id, provider_id) in found.into_iter().take(MAX_DOMAIN_PROVIDERS) {
+        let tenant = {
+            let mut conn = state.db.conn()?;
+            crate::tenants::store::find(&mut conn, &tenant_id)?
+        };
+        let Some(tenant) = tenant.filter(|t| t.status == crate::tenants::model::STATUS_ACTIVE) else { continue };
+        let scope = TenantScope::named_by_public_page(tenant.id.clone());
+        let Some(row) = state.db.tenant_read(&scope, |tx| Ok(store::provider(tx, &provider_id)?))? else { continue };
+        let domains: Vec<String> = stored_json(&row.sign_in_domains)?;
+        let jit: Vec<String> = stored_json(&row.jit_domains)?;
+        if !row.enabled || !(domains.contains(&domain) || jit.contains(&domain)) {
+            continue;
+        }
+        providers.push(DomainProvider {
+            tenant: tenant.slug.clone(),
+            tenant_name: tenant.name.clone(),
+            kind: ProviderKind::from_stored(&row.kind)?,
+            preset: Preset::from_stored(&row.preset)?,
+            id: row.id,
+            name: row.name,
+        });
+    }
+    Ok(providers)
 }
 
 fn valid_text(field: &'static str, value: &str, max: usize) -> Result<(), AppError> {
@@ -202,12 +271,40 @@ fn settings_json(state: &AppState, input: &ProviderInput) -> Result<String, AppE
                 return Err(AppError::invalid("ldap", "only for LDAP"));
             }
             valid_text("oidc.client_id", &s.client_id, 256)?;
-            if input.preset == Preset::Entra {
+            if input.preset == Preset::Entra && s.directory_id.as_deref().map_or(true, str::is_empty) {
+                // A multi-tenant app: the directories it admits, at least one.
+                if s.allowed_directories.is_empty() || s.allowed_directories.len() > MAX_DIRECTORIES {
+                    return Err(AppError::invalid(
+                        "oidc.allowed_directories",
+                        format!("a multi-tenant app (no directory_id) lists 1 to {MAX_DIRECTORIES} directory ids"),
+                    ));
+                }
+                let mut allowed = Vec::new();
+                for directory in &s.allowed_directories {
+                    let directory = directory.to_ascii_lowercase();
+                    valid_uuid("oidc.allowed_directories", &directory)?;
+                    if !allowed.contains(&directory) {
+                        allowed.push(directory);
+                    }
+                }
+                s.issuer = entra_multi_tenant_issuer(state);
+                s.directory_id = None;
+                s.allowed_directories = allowed;
+            } else if input.preset == Preset::Entra {
+                if !s.allowed_directories.is_empty() {
+                    return Err(AppError::invalid(
+                        "oidc.allowed_directories",
+                        "only for a multi-tenant app: leave directory_id empty to list directories",
+                    ));
+                }
                 let directory = s.directory_id.clone().unwrap_or_default().to_ascii_lowercase();
                 valid_uuid("oidc.directory_id", &directory)?;
-                s.issuer = entra_issuer(&directory);
+                s.issuer = entra_issuer(state, &directory);
                 s.directory_id = Some(directory);
             } else {
+                if !s.allowed_directories.is_empty() {
+                    return Err(AppError::invalid("oidc.allowed_directories", "only for the Entra preset"));
+                }
                 s.directory_id = None;
                 if s.issuer.len() > 512 {
                     return Err(AppError::invalid("oidc.issuer", "is too long"));
@@ -286,6 +383,12 @@ fn checked_access(tx: &mut TenantTx<'_>, input: &ProviderInput) -> Result<(), Ap
     if !input.jit_domains.iter().all(|d| valid_domain(d)) {
         return Err(AppError::invalid("jit_domains", "each must be a domain in lower case, e.g. schule.example"));
     }
+    if input.sign_in_domains.len() > MAX_DOMAINS {
+        return Err(AppError::invalid("sign_in_domains", format!("at most {MAX_DOMAINS}")));
+    }
+    if !input.sign_in_domains.iter().all(|d| valid_domain(d)) {
+        return Err(AppError::invalid("sign_in_domains", "each must be a domain in lower case, e.g. schule.example"));
+    }
     match (&input.default_role, input.provisioning) {
         (Some(role), _) if !matches!(Role::from_code(role), Some(Role::Organiser | Role::Instructor)) => {
             Err(AppError::invalid("default_role", "must be organiser or instructor: admin roles come only from a mapping"))
@@ -357,6 +460,7 @@ pub fn save(
             default_role: input.default_role.clone(),
             created_at: existing.as_ref().map_or(now, |e| e.created_at),
             updated_at: now,
+            sign_in_domains: to_json(&input.sign_in_domains)?,
         };
         let action = if existing.is_some() {
             store::update_provider(tx, &row)?;

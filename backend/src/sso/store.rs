@@ -121,3 +121,27 @@ pub fn accept_saml_assertion(
         .execute(conn)?;
     Ok(inserted == 1)
 }
+
+/// Unscoped: the email-first sign-in page names only a domain (checked: letters, digits,
+/// `-` and `.`, so no LIKE wildcard). Answers (tenant, provider) of the enabled providers
+/// whose sign-in or just-in-time domains hold it, at most 20; on PostgreSQL through
+/// `sso_providers_for_domain`, the one way past row-level security for it. The caller
+/// reads each provider in its tenant's scope and checks the domain exactly.
+pub fn providers_for_domain(conn: &mut DbConnection, domain: &str) -> QueryResult<Vec<(String, String)>> {
+    let pattern = format!("%\"{domain}\"%");
+    match conn {
+        DbConnection::Postgres(c) => Ok(diesel::sql_query("SELECT found_tenant, found_id FROM sso_providers_for_domain($1)")
+            .bind::<diesel::sql_types::Text, _>(domain)
+            .load::<crate::db::Located>(c)?
+            .into_iter()
+            .map(|l| (l.found_tenant, l.found_id))
+            .collect()),
+        DbConnection::Sqlite(c) => sso_providers::table
+            .filter(sso_providers::enabled.eq(true))
+            .filter(sso_providers::sign_in_domains.like(&pattern).or(sso_providers::jit_domains.like(&pattern)))
+            .order((sso_providers::tenant_id.asc(), sso_providers::created_at.asc()))
+            .select((sso_providers::tenant_id, sso_providers::id))
+            .limit(20)
+            .load(c),
+    }
+}

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::common::{test_app_with, TestApp};
 use crate::fixtures::webauthn::SoftPasskey;
-use crate::fixtures::{add_passkey, call, count, json_of, login, public, sign_in, Client, PASSWORD};
+use crate::fixtures::{add_passkey, call, count, json_of, login, member, public, sign_in, Client, PASSWORD};
 
 macro_rules! service {
     ($app:expr) => {
@@ -411,4 +411,51 @@ async fn acc_6_a_primary_admin_resets_a_members_lost_factors_and_the_member_is_t
     assert_eq!((status, me["stage"].as_str(), &me["mfa_enabled"]), (StatusCode::OK, Some("full"), &json!(false)));
     assert_eq!(audited(&app, "auth.factors_reset").len(), 1);
     assert_eq!(count(&app, "mail_outbox WHERE purpose = 'second_factor_reset'"), 1, "the member is told");
+}
+
+/// The access review's row of `email`, as the admin `client` reads it.
+async fn review_row<S, B>(service: &S, client: &Client, email: &str) -> Value
+where
+    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let (status, _, body) = call(service, client.request("GET", "/api/v1/members")).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let members = json_of(&body);
+    members.as_array().expect("members").iter().find(|m| m["email"] == email).cloned().expect("row")
+}
+
+#[actix_web::test]
+async fn acc_6_a_clone_warning_is_shown_to_the_accounts_admins_until_the_passkey_is_removed() {
+    const ORGANISER: &str = "orga@verein-a.example";
+    let app = app();
+    let scope = app.tenant_with_admin("verein-a", ADMIN);
+    member(&app, &scope, ORGANISER, "organiser", None);
+    let service = service!(app);
+    let admin = sign_in(&service, ADMIN).await;
+    let mut orga = sign_in(&service, ORGANISER).await;
+    let mut original = add_passkey(&service, &mut orga, "YubiKey").await;
+    let mut copy = original.clone();
+    assert_eq!(review_row(&service, &admin, ORGANISER).await["passkey_clone_suspected_at"], Value::Null);
+
+    // The original moves the counter on; the copy, still at its old count, is refused.
+    original.counter = 7;
+    let (_, mut pending, _, _) = login(&service, ORGANISER, PASSWORD).await;
+    assert_eq!(second_factor(&service, &mut pending, &mut original).await.0, StatusCode::OK);
+    assert_eq!(review_row(&service, &admin, ORGANISER).await["passkey_clone_suspected_at"], Value::Null, "a counter that moves on");
+    let (_, mut pending, _, _) = login(&service, ORGANISER, PASSWORD).await;
+    assert_eq!(second_factor(&service, &mut pending, &mut copy).await.0, StatusCode::UNAUTHORIZED);
+
+    // The tenant's admins see it in the access review, on the account's row only.
+    let row = review_row(&service, &admin, ORGANISER).await;
+    assert!(row["passkey_clone_suspected_at"].is_string(), "{row}");
+    assert_eq!(review_row(&service, &admin, ADMIN).await["passkey_clone_suspected_at"], Value::Null);
+
+    // Removing the passkey settles it.
+    let (_, _, body) = call(&service, orga.request("GET", "/api/v1/auth/passkeys")).await;
+    let id = json_of(&body)["passkeys"][0]["id"].as_str().expect("passkey id").to_owned();
+    let removal = orga.request("POST", &format!("/api/v1/auth/passkeys/{id}/remove")).set_json(json!({ "password": PASSWORD }));
+    let (status, _, body) = call(&service, removal).await;
+    assert!(status.is_success(), "{}", String::from_utf8_lossy(&body));
+    assert_eq!(review_row(&service, &admin, ORGANISER).await["passkey_clone_suspected_at"], Value::Null);
 }

@@ -245,6 +245,8 @@ fn row(op: &str) -> Option<Row> {
         "sso_settings_set" => r(Some(&[Who::PrimaryAdmin]), Some(json!({ "sso_only": false })), &[200]),
         "sso_link_start" => Row { id: Id::UnknownSession, ..r(Some(SIGNED_IN), None, &[404]) },
         "sso_public_list" => Row { id: Id::PublicEvent, ..r(None, None, &[200]) },
+        // The email-first sign-in page: a domain's providers, the same shape for any address.
+        "sso_domain_lookup" => r(None, Some(json!({ "email": "jemand@matrix.example" })), &[200]),
         "sso_start" => Row { id: Id::PublicEvent, ..r(None, None, &[404]) },
         "sso_callback" => Row { id: Id::PublicEvent, ..r(None, None, &[303]) },
         // A provider's server calls it, form-encoded; without a body: 415 (the logout token

@@ -12,15 +12,20 @@ use crate::fixtures::sso::{
     OpUser, OpenIdProvider, ProviderBrowser, Slapd, CLIENT_ID, CLIENT_SECRET, LDAP_BASE, LDAP_PASSWORD, LDAP_SERVICE_DN,
     LDAP_SERVICE_PASSWORD,
 };
-use crate::fixtures::{call, json_of, login, member, sign_in, Client, PASSWORD};
+use crate::fixtures::{call, json_of, login, member, sign_in, Client, ORIGIN, PASSWORD};
 
 pub(crate) const SLUG: &str = "schule";
 
 /// An app whose clock is the real time: the provider's tokens carry the real time.
 pub(crate) fn app() -> TestApp {
+    app_adjusted(|_| {})
+}
+
+fn app_adjusted(adjust: impl FnOnce(&mut anwesend::config::Config)) -> TestApp {
     let app = test_app_with(|c| {
         c.rate_limit.public_per_ip_per_minute = 10_000;
         c.rate_limit.sign_in_per_account_per_minute = 1_000;
+        adjust(c);
     });
     app.clock.advance(chrono::Utc::now() - app.clock.now());
     app.tenant_with_admin(SLUG, "leitung@schule.example");
@@ -1051,4 +1056,231 @@ async fn acc_7_invited_person_signing_in_at_the_provider_is_linked_to_the_invita
     let (status, _, body) = call(&service, begin(&token)).await;
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::NOT_FOUND, Some("invitation_invalid")));
     sensitive("carla.privat@elsewhere.example");
+}
+
+async fn lookup<S, B>(service: &S, email: &str) -> Value
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let (status, _, body) =
+        call(service, Client::new().request("POST", "/api/v1/public/sso/lookup").set_json(json!({ "email": email }))).await;
+    assert_eq!(status, StatusCode::OK, "{email}: {}", String::from_utf8_lossy(&body));
+    json_of(&body)
+}
+
+fn offered(answer: &Value) -> Vec<(String, String)> {
+    answer["providers"]
+        .as_array()
+        .expect("providers")
+        .iter()
+        .map(|p| (p["tenant"].as_str().expect("tenant").to_owned(), p["name"].as_str().expect("name").to_owned()))
+        .collect()
+}
+
+#[actix_rt::test]
+async fn acc_7_email_first_lookup_offers_the_domains_providers_of_any_tenant() {
+    let app = app();
+    app.tenant_with_admin("andere", "leitung@andere.example");
+    let service = app.service().await;
+    let schule = admin(&service).await;
+    let issuer = "https://login.example";
+    let body = oidc_body(issuer, json!({ "name": "Mit Microsoft anmelden", "sign_in_domains": ["lehrer.schule.example"] }));
+    let (status, view) = add_provider(&service, &schule, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{view}");
+    assert_eq!(view["sign_in_domains"], json!(["lehrer.schule.example"]));
+    // A disabled provider of the same domain is not offered.
+    let off = oidc_body(issuer, json!({ "name": "Alt", "enabled": false, "sign_in_domains": ["lehrer.schule.example"] }));
+    assert_eq!(add_provider(&service, &schule, &off).await.0, StatusCode::CREATED);
+    let andere = sign_in(&service, &sensitive("leitung@andere.example")).await;
+    let other = oidc_body(
+        issuer,
+        json!({ "name": "Mit Schulkonto anmelden", "provisioning": "off", "jit_domains": [], "default_role": null, "sign_in_domains": ["andere.example"] }),
+    );
+    assert_eq!(add_provider(&service, &andere, &other).await.0, StatusCode::CREATED);
+
+    let schule_offer = vec![("schule".to_owned(), "Mit Microsoft anmelden".to_owned())];
+    // The just-in-time domain and the sign-in domain, any case; the tenant's name comes along.
+    let answer = lookup(&service, "Jemand@Lehrer.Schule.Example").await;
+    assert_eq!(offered(&answer), schule_offer);
+    assert_eq!(answer["providers"][0]["kind"], "oidc");
+    assert!(answer["providers"][0]["tenant_name"].is_string());
+    assert_eq!(offered(&lookup(&service, "neu@schule.example").await), schule_offer);
+    assert_eq!(offered(&lookup(&service, "x@andere.example").await), vec![("andere".to_owned(), "Mit Schulkonto anmelden".to_owned())]);
+    // The answer never depends on whether an account exists: a member and a stranger alike.
+    assert_eq!(lookup(&service, "leitung@schule.example").await, lookup(&service, "niemand@schule.example").await);
+    // Exact domains only: no suffix, prefix or wildcard match; malformed input answers an empty list.
+    for email in [
+        "a@schule.example.evil",
+        "a@chule.example",
+        "a@example",
+        "a@%",
+        "a@%schule.example",
+        "a@_chule.example",
+        "kein-at-zeichen",
+        "",
+        "a@\"schule.example\"",
+    ] {
+        assert_eq!(lookup(&service, email).await, json!({ "providers": [] }), "{email}");
+    }
+}
+
+#[actix_rt::test]
+async fn acc_7_bad_input_to_the_domain_lookup_answers_problem_json() {
+    let app = app();
+    let service = app.service().await;
+    let admin = admin(&service).await;
+    let bad = oidc_body("https://login.example", json!({ "sign_in_domains": ["*.example"] }));
+    let (status, body) = add_provider(&service, &admin, &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "invalid_field");
+    let many: Vec<String> = (0..51).map(|i| format!("d{i}.example")).collect();
+    let (status, _) = add_provider(&service, &admin, &oidc_body("https://login.example", json!({ "sign_in_domains": many }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(count(&app, "sso_providers"), 0, "nothing written");
+    let path = "/api/v1/public/sso/lookup";
+    let long = format!("{}@schule.example", "a".repeat(300));
+    for (what, req) in [
+        ("too long", Client::new().request("POST", path).set_json(json!({ "email": long }))),
+        ("unknown field", Client::new().request("POST", path).set_json(json!({ "email": "a@schule.example", "account": true }))),
+        ("not a string", Client::new().request("POST", path).set_json(json!({ "email": 7 }))),
+        ("broken json", Client::new().request("POST", path).set_payload("{").insert_header((header::CONTENT_TYPE, "application/json"))),
+        (
+            "another site",
+            Client::new()
+                .request("POST", path)
+                .set_json(json!({ "email": "a@schule.example" }))
+                .insert_header((header::ORIGIN, "https://evil.example")),
+        ),
+    ] {
+        let (status, headers, body) = call(&service, req).await;
+        assert!(status.is_client_error(), "{what}: {status}");
+        assert!(
+            headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/problem+json")),
+            "{what}: problem+json {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+}
+
+#[actix_rt::test]
+async fn acc_7_domain_lookup_is_rate_limited_like_every_public_request() {
+    let app = test_app_with(|c| c.rate_limit.public_per_ip_per_minute = 3);
+    let service = app.service().await;
+    for _ in 0..3 {
+        lookup(&service, "a@schule.example").await;
+    }
+    let (status, headers, _) =
+        call(&service, Client::new().request("POST", "/api/v1/public/sso/lookup").set_json(json!({ "email": "a@schule.example" }))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.get(header::RETRY_AFTER).is_some());
+}
+
+const ENTRA_ALLOWED: &str = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+const ENTRA_OTHER: &str = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+const ENTRA_PERSONAL: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
+/// The test provider as Entra's multi-tenant endpoint (its origin as the authority), with
+/// alice in directory `tid`; the app's Entra preset points there. Answers the app, the
+/// provider (kept running) and the provider's id in anwesend, a multi-tenant app that
+/// admits `ENTRA_ALLOWED` only.
+async fn entra_multi_tenant(tid: &str) -> (TestApp, OpenIdProvider, String) {
+    let mut op = OpenIdProvider::start(&format!("{ORIGIN}/api/v1/public/{SLUG}/sso/callback"), &[alice(&["orga"])]);
+    op.set_entra("alice", tid, "0000aaaa-11bb-22cc-33dd-444444eeeeee");
+    let authority = op.issuer();
+    let app = app_adjusted(move |c| c.auth.entra_authority = authority);
+    assert_eq!(redirect_uri(&app), format!("{ORIGIN}/api/v1/public/{SLUG}/sso/callback"));
+    sensitive("alice@schule.example");
+    let service = app.service().await;
+    let admin = admin(&service).await;
+    let body = oidc_body(
+        "",
+        json!({ "preset": "entra", "name": "Mit Microsoft anmelden",
+                "oidc": { "client_id": CLIENT_ID, "allowed_directories": [ENTRA_ALLOWED.to_uppercase()] } }),
+    );
+    let (status, provider) = add_provider(&service, &admin, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{provider}");
+    assert_eq!(provider["oidc"]["issuer"], json!(format!("{}/organizations/v2.0", op.issuer())));
+    assert_eq!(provider["oidc"]["allowed_directories"], json!([ENTRA_ALLOWED]));
+    assert_eq!(provider["oidc"]["directory_id"], Value::Null);
+    let id = provider["id"].as_str().expect("id").to_owned();
+    (app, op, id)
+}
+
+#[actix_rt::test]
+async fn acc_7_entra_multi_tenant_app_admits_a_listed_directory() {
+    let (app, _op, id) = entra_multi_tenant(ENTRA_ALLOWED).await;
+    let service = app.service().await;
+    let landing = oidc_sign_in(&service, &id, "alice").await;
+    assert_eq!(landing.location, "/#/", "{}", app.db.audit_text().join("\n"));
+    let mut session = landing.session.expect("signed in");
+    let me = me(&service, &mut session).await;
+    assert_eq!(me["email"], json!("alice@schule.example"));
+    assert_eq!(roles(&me), vec!["instructor", "organiser"]);
+    // The identity is the directory and object id: the next sign-in is the same account.
+    let again = oidc_sign_in(&service, &id, "alice").await;
+    assert!(again.session.is_some());
+    assert_eq!(count(&app, "sso_identities"), 1);
+}
+
+#[actix_rt::test]
+async fn acc_7_entra_multi_tenant_app_refuses_a_directory_not_listed() {
+    let (app, _op, id) = entra_multi_tenant(ENTRA_OTHER).await;
+    let service = app.service().await;
+    let accounts = count(&app, "accounts");
+    let landing = oidc_sign_in(&service, &id, "alice").await;
+    assert_eq!((landing.error(), landing.session.is_none()), (Some("sso_failed"), true));
+    assert_eq!(count(&app, "accounts"), accounts, "nothing provisioned");
+    assert_eq!(count(&app, "sso_identities"), 0);
+    assert!(app.db.audit_text().iter().any(|row| row.contains("auth.sign_in_failed") && row.contains("directory_not_allowed")));
+}
+
+#[actix_rt::test]
+async fn acc_7_entra_personal_account_directory_is_always_refused() {
+    let (app, _op, id) = entra_multi_tenant(ENTRA_PERSONAL).await;
+    let service = app.service().await;
+    let admin = admin(&service).await;
+    // It cannot be listed, neither alone nor beside a directory of an organisation.
+    for list in [json!([ENTRA_PERSONAL]), json!([ENTRA_ALLOWED, ENTRA_PERSONAL.to_uppercase()])] {
+        let body = oidc_body("", json!({ "preset": "entra", "oidc": { "client_id": CLIENT_ID, "allowed_directories": list } }));
+        let (status, answer) = add_provider(&service, &admin, &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert_eq!(answer["code"], "invalid_field");
+    }
+    assert_eq!(count(&app, "sso_providers"), 1);
+    let accounts = count(&app, "accounts");
+    let landing = oidc_sign_in(&service, &id, "alice").await;
+    assert_eq!((landing.error(), landing.session.is_none()), (Some("sso_failed"), true));
+    assert_eq!(count(&app, "accounts"), accounts, "nothing provisioned");
+    assert!(app.db.audit_text().iter().any(|row| row.contains("auth.sign_in_failed") && row.contains("directory_not_allowed")));
+}
+
+#[actix_rt::test]
+async fn acc_7_bad_input_to_the_entra_allow_list_answers_problem_json_and_writes_nothing() {
+    let app = app();
+    let service = app.service().await;
+    let admin = admin(&service).await;
+    let many: Vec<String> = (0..51).map(|i| format!("3f2504e0-4f89-41d3-9a0c-{i:012}")).collect();
+    for (what, oidc) in [
+        ("empty list without directory", json!({ "client_id": "a", "allowed_directories": [] })),
+        ("not a uuid", json!({ "client_id": "a", "allowed_directories": ["contoso.onmicrosoft.com"] })),
+        ("a filter, not a uuid", json!({ "client_id": "a", "allowed_directories": ["%"] })),
+        ("too many", json!({ "client_id": "a", "allowed_directories": many })),
+        (
+            "list beside a single directory",
+            json!({ "client_id": "a", "directory_id": ENTRA_ALLOWED, "allowed_directories": [ENTRA_OTHER] }),
+        ),
+        ("list not a list", json!({ "client_id": "a", "allowed_directories": ENTRA_ALLOWED })),
+    ] {
+        let (status, body) = add_provider(&service, &admin, &oidc_body("", json!({ "preset": "entra", "oidc": oidc }))).await;
+        assert!(status.is_client_error(), "{what}: {status} {body}");
+        assert!(body["code"].is_string(), "{what}: problem+json {body}");
+    }
+    // The allow-list belongs to the Entra preset only.
+    let generic = oidc_body(
+        "https://login.example",
+        json!({ "oidc": { "issuer": "https://login.example", "client_id": "a", "allowed_directories": [ENTRA_ALLOWED] } }),
+    );
+    assert_eq!(add_provider(&service, &admin, &generic).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(count(&app, "sso_providers"), 0, "nothing written");
 }

@@ -53,10 +53,17 @@ export async function passkeySecondFactor(): Promise<Me> {
   }));
 }
 
-/** Sign-in with a passkey alone (discoverable, user verified); answers `Me`. */
-export async function passkeySignIn(): Promise<Me> {
-  const challenge = unwrap(await api.POST('/api/v1/auth/passkeys/sign-in/start', { signal: requestSignal(), cache: 'no-store' }));
-  const credential = await signWithPasskey(challenge.options as Json);
+/**
+ * Sign-in with a passkey alone (discoverable, user verified); answers `Me`.
+ * `conditional`: offered in the autofill of the sign-in form, waiting until one is
+ * chosen; `signal` ends the wait.
+ */
+export async function passkeySignIn({
+  conditional = false,
+  signal,
+}: { conditional?: boolean; signal?: AbortSignal | undefined } = {}): Promise<Me> {
+  const challenge = unwrap(await api.POST('/api/v1/auth/passkeys/sign-in/start', { signal: requestSignal(signal), cache: 'no-store' }));
+  const credential = await signWithPasskey(challenge.options as Json, { conditional, signal });
   return unwrap(await api.POST('/api/v1/auth/passkeys/sign-in/finish', {
     body: { ceremony: challenge.ceremony, credential },
     signal: requestSignal(),

@@ -1494,6 +1494,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/sso/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The email-first sign-in page: the identity providers (of every active tenant) that
+         *     serve the address's domain. Only the domain is read, never an account, so the answer
+         *     has the same shape for any address (an empty list when none serves it); limited like
+         *     every public request. A POST, so the address stays out of URLs and logs.
+         */
+        post: operations["sso_domain_lookup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/{tenant}/bookings/confirm": {
         parameters: {
             query?: never;
@@ -2565,6 +2587,28 @@ export interface components {
             settings: components["schemas"]["DeviceSettings"];
             status: components["schemas"]["DeviceStatus"];
         };
+        /** @description The email-first sign-in page asks which providers serve an address's domain. */
+        DomainLookup: {
+            /** @description Only its domain is read; the answer never depends on whether an account exists. */
+            email: string;
+        };
+        /** @description An enabled provider of an active tenant that serves the domain asked for. */
+        DomainProvider: {
+            id: string;
+            kind: components["schemas"]["ProviderKind"];
+            name: string;
+            preset: components["schemas"]["Preset"];
+            /**
+             * @description The tenant's slug: sign-in starts at `/api/v1/public/{tenant}/sso/{id}/start` (or
+             *     the tenant's page `#/login/{tenant}` for LDAP).
+             */
+            tenant: string;
+            tenant_name: string;
+        };
+        /** @description The same shape for every address: an empty list when no provider serves its domain. */
+        DomainProviders: {
+            providers: components["schemas"]["DomainProvider"][];
+        };
         DueParticipant: {
             /**
              * Format: date-time
@@ -2958,6 +3002,13 @@ export interface components {
             live_sessions: number;
             /** @description A second factor is set up: TOTP or a passkey. */
             mfa_enabled: boolean;
+            /**
+             * Format: date-time
+             * @description A passkey of this account was presented with a signature counter that did not move
+             *     forward (a copy of the credential may exist; TOM ACC-6): when, most recently.
+             *     Shown until that passkey is removed (by its owner, or a reset of the factors).
+             */
+            passkey_clone_suspected_at?: string | null;
             roles: components["schemas"]["RoleAssignment"][];
         };
         MoveBooking: {
@@ -3023,8 +3074,14 @@ export interface components {
         OidcSettings: {
             /** @description The admin trusts the provider's `amr` for the second factor ("Zweiter Faktor beim Anbieter"). */
             accept_provider_mfa?: boolean;
+            /**
+             * @description Entra preset, multi-tenant app (no `directory_id`): the directories (tenant ids)
+             *     whose people may sign in; a token's `tid` outside the list is refused, and so is
+             *     the personal-account directory `9188040d-6c67-4c5b-b112-36a304b66dad` always.
+             */
+            allowed_directories?: string[];
             client_id: string;
-            /** @description Entra preset: the directory (tenant) id, a UUID. */
+            /** @description Entra preset, single-tenant app: the directory (tenant) id, a UUID. */
             directory_id?: string | null;
             /** @description The issuer URL (`https://…`); for the Entra preset made from `directory_id`. */
             issuer?: string;
@@ -3264,6 +3321,11 @@ export interface components {
             saml?: null | components["schemas"]["SamlSettings"];
             /** @description Client secret (OIDC) or the service account's password (LDAP); none for SAML. */
             secret?: string | null;
+            /**
+             * @description The email domains the provider serves on the email-first sign-in page (lower case,
+             *     e.g. `schule.example`); the `jit_domains` are offered there too.
+             */
+            sign_in_domains?: string[];
         };
         /**
          * @description The protocol of an identity provider.
@@ -3295,6 +3357,7 @@ export interface components {
             saml?: null | components["schemas"]["SamlSettings"];
             saml_sp?: null | components["schemas"]["SamlServiceProvider"];
             secret_set: boolean;
+            sign_in_domains: string[];
         };
         /**
          * @description Who may sign in through a provider.
@@ -3384,6 +3447,11 @@ export interface components {
             preset: components["schemas"]["Preset"];
         };
         PublicProviders: {
+            /**
+             * @description Staff may sign in with a passkey alone: the page offers passkeys in the email
+             *     field's autofill (conditional mediation; TOM ACC-6).
+             */
+            passkey_sign_in: boolean;
             providers: components["schemas"]["PublicProvider"][];
             /** @description Local passwords work only for the break-glass admin. */
             sso_only: boolean;
@@ -9979,6 +10047,83 @@ export interface operations {
             };
             /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_domain_lookup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainLookup"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainProviders"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -15,6 +15,7 @@ export type TestReport = components['schemas']['TestReport'];
 export type SsoSettings = components['schemas']['SsoSettings'];
 export type PublicProviders = components['schemas']['PublicProviders'];
 export type PublicProvider = components['schemas']['PublicProvider'];
+export type DomainProvider = components['schemas']['DomainProvider'];
 
 const init = (signal?: AbortSignal) => ({ signal: requestSignal(signal), cache: 'no-store' as const });
 /** Calls that reach the provider wait longer (the server gives each call 10 s). */
@@ -52,6 +53,14 @@ export async function setSsoSettings(settings: SsoSettings): Promise<SsoSettings
 /** The tenant's providers for its sign-in page. */
 export async function publicProviders(tenant: string, signal?: AbortSignal): Promise<PublicProviders> {
   return unwrap(await api.GET('/api/v1/public/{tenant}/sso', { params: { path: { tenant } }, ...init(signal) }));
+}
+
+/**
+ * The email-first sign-in page: the providers serving the address's domain (any
+ * tenant). The answer does not depend on whether an account exists.
+ */
+export async function providersForEmail(email: string, signal?: AbortSignal): Promise<DomainProvider[]> {
+  return unwrap(await api.POST('/api/v1/public/sso/lookup', { body: { email }, ...init(signal) })).providers;
 }
 
 /** Begins the provider's flow; the caller sends the browser to the answer. */

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
-import { publicProviders, startSignIn, type PublicProvider } from '../api/sso';
+import { providersForEmail, publicProviders, startSignIn, type DomainProvider, type PublicProvider } from '../api/sso';
 import {
   homeFor,
   sessionEnded,
@@ -18,7 +18,10 @@ import { useI18n } from '../i18n';
 import type { ProblemCode } from '../i18n/types';
 import { problemMessage } from '../problems';
 import { href, navigate, useHashLocation } from '../router';
-import { passkeysSupported, wasCancelled } from '../webauthn';
+import { conditionalMediationAvailable, passkeysSupported, wasCancelled } from '../webauthn';
+
+/** A passkey offered in the autofill waits at most this long before a fresh ceremony (the server's lasts 5 min). */
+const CONDITIONAL_RENEW_MS = 4 * 60 * 1000;
 
 /** Only same-app routes are accepted as `next` (no `//host`, no URLs). */
 function safeNext(next: string | null): string | null {
@@ -59,7 +62,9 @@ function classify(err: unknown): LoginError {
  * Staff sign-in. On a tenant's own sign-in link (`#/login/{tenant}`) the
  * tenant's identity providers come first: a button per OpenID provider and
  * the directory form for LDAP (TOM ACC-7); a provider's refusal comes back as
- * `?sso_error=<code>`.
+ * `?sso_error=<code>`. On the general page the email comes first: once it is
+ * entered, the providers that serve its domain are offered (the lookup reads
+ * no account); the password sign-in stays below.
  */
 export function LoginPage({ tenant }: { tenant?: string }) {
   const { t } = useI18n();
@@ -73,22 +78,48 @@ export function LoginPage({ tenant }: { tenant?: string }) {
     ssoError && SSO_PROBLEMS.has(ssoError) ? { kind: 'problem', code: ssoError as ProblemCode } : ssoError ? { kind: 'generic', detail: null } : null,
   );
   const [providers, setProviders] = useState<PublicProvider[]>([]);
+  // The tenant's link: passkeys alone are allowed there, so the autofill offers them.
+  const [passkeyAutofill, setPasskeyAutofill] = useState(false);
+  const [domainProviders, setDomainProviders] = useState<{ domain: string; providers: DomainProvider[] }>({ domain: '', providers: [] });
+  const lookupRef = useRef<AbortController | null>(null);
+
+  // Email first: the providers of the address's domain, looked up once per domain.
+  const lookUpDomain = (value: string) => {
+    if (tenant) return;
+    const at = value.trim().lastIndexOf('@');
+    const domain = at > 0 ? value.trim().slice(at + 1).toLowerCase() : '';
+    if (domain === domainProviders.domain) return;
+    lookupRef.current?.abort();
+    if (!domain.includes('.')) {
+      setDomainProviders({ domain: '', providers: [] });
+      return;
+    }
+    const controller = new AbortController();
+    lookupRef.current = controller;
+    providersForEmail(value.trim(), controller.signal)
+      .then((list) => setDomainProviders({ domain, providers: list }))
+      .catch(() => setDomainProviders({ domain: '', providers: [] }));
+  };
+  useEffect(() => () => lookupRef.current?.abort(), []);
 
   useEffect(() => {
     if (!tenant) return;
     const controller = new AbortController();
     publicProviders(tenant, controller.signal)
-      .then((list) => setProviders(list.providers))
+      .then((list) => {
+        setProviders(list.providers);
+        setPasskeyAutofill(list.passkey_sign_in);
+      })
       .catch(() => setProviders([]));
     return () => controller.abort();
   }, [tenant]);
 
-  const withProvider = async (provider: PublicProvider) => {
-    if (!tenant || submitting) return;
+  const withProvider = async (provider: PublicProvider, of: string | undefined = tenant) => {
+    if (!of || submitting) return;
     setSubmitting(true);
     setError(null);
     try {
-      window.location.assign(await startSignIn(tenant, provider.id));
+      window.location.assign(await startSignIn(of, provider.id));
     } catch (err) {
       setError(classify(err));
       setSubmitting(false);
@@ -127,9 +158,44 @@ export function LoginPage({ tenant }: { tenant?: string }) {
     }
   };
 
+  // Passwordless in the autofill (conditional mediation): on the sign-in link of a tenant
+  // that allows passkeys alone, the browser offers this site's passkeys in the email
+  // field's suggestions and choosing one signs in (TOM ACC-6). Renewed before the
+  // server's ceremony expires.
+  const conditionalRef = useRef<AbortController | null>(null);
+  const [conditionalRound, setConditionalRound] = useState(0);
+  useEffect(() => {
+    if (!passkeyAutofill || auth.status === 'signed-in') return;
+    const controller = new AbortController();
+    conditionalRef.current = controller;
+    const renew = window.setTimeout(() => {
+      controller.abort();
+      setConditionalRound((n) => n + 1);
+    }, CONDITIONAL_RENEW_MS);
+    void (async () => {
+      if (!(await conditionalMediationAvailable()) || controller.signal.aborted) return;
+      try {
+        const account = await signInWithPasskey({ conditional: true, signal: controller.signal });
+        navigate(targetFor(account, next), { replace: true });
+      } catch (err) {
+        // Only the answer to a chosen passkey is worth a message; the offer itself
+        // failing (a limit, the network) leaves the form as it is.
+        if (controller.signal.aborted || !(err instanceof ApiError) || !err.code?.startsWith('passkey')) return;
+        setError({ kind: 'passkey', text: problemMessage(t, err, t('login.passkey.failed')) });
+      }
+    })();
+    return () => {
+      window.clearTimeout(renew);
+      controller.abort();
+    };
+    // `next` and `t` only shape what happens after a choice: no new offer for them.
+  }, [passkeyAutofill, auth.status, conditionalRound]);
+
   // Passwordless: the browser offers the passkeys it keeps for this site (TOM ACC-6).
   const onPasskey = async () => {
     if (submitting) return;
+    // One WebAuthn request at a time: the autofill's waits no longer.
+    conditionalRef.current?.abort();
     setSubmitting(true);
     setError(null);
     try {
@@ -142,6 +208,7 @@ export function LoginPage({ tenant }: { tenant?: string }) {
         // Closed, timed out, or the passkey could not verify its user: the browser says no more.
         setError({ kind: 'passkey', text: t('login.passkey.cancelled') });
       } else setError(classify(err));
+      setConditionalRound((n) => n + 1);
     } finally {
       setSubmitting(false);
     }
@@ -230,16 +297,49 @@ export function LoginPage({ tenant }: { tenant?: string }) {
             id="login-email"
             name="email"
             type="email"
-            autoComplete="username"
+            autoComplete="username webauthn"
             inputMode="email"
             spellCheck={false}
             required
             value={email}
             onChange={(e) => setEmail(e.target.value)}
+            onBlur={(e) => lookUpDomain(e.target.value)}
             aria-invalid={error?.kind === 'invalid' ? true : undefined}
             data-testid="login-email"
           />
         </div>
+        {!tenant && domainProviders.providers.length > 0 ? (
+          <div className="field" data-testid="sso-domain-providers" aria-live="polite">
+            <p className="muted">{t('login.sso.domain')}</p>
+            <div className="form__actions">
+              {domainProviders.providers.map((p) =>
+                p.kind === 'ldap' ? (
+                  <a
+                    key={`${p.tenant}/${p.id}`}
+                    className="button"
+                    href={href(`/login/${encodeURIComponent(p.tenant)}`)}
+                    data-testid="sso-domain-directory"
+                  >
+                    {t('login.sso.directoryLink', { provider: p.name, tenant: p.tenant_name })}
+                  </a>
+                ) : (
+                  <button
+                    key={`${p.tenant}/${p.id}`}
+                    type="button"
+                    className="button button--primary"
+                    disabled={submitting}
+                    onClick={() => void withProvider(p, p.tenant)}
+                    data-testid="sso-domain-provider"
+                  >
+                    {domainProviders.providers.some((o) => o.tenant !== p.tenant)
+                      ? t('login.sso.domainTenant', { provider: p.name, tenant: p.tenant_name })
+                      : p.name}
+                  </button>
+                ),
+              )}
+            </div>
+          </div>
+        ) : null}
         <div className="field">
           <label htmlFor="login-password">{t('login.password')}</label>
           <input

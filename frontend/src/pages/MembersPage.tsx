@@ -235,6 +235,19 @@ function AccessReviewCard({
                     </span>
                   </>
                 ) : null}
+                {member.passkey_clone_suspected_at ? (
+                  <>
+                    {' '}
+                    <span
+                      className="badge badge--bad"
+                      role="status"
+                      data-testid="member-passkey-clone"
+                      title={t('members.passkeyClone.hint', { at: dateFormat.format(parseUtc(member.passkey_clone_suspected_at) ?? undefined) })}
+                    >
+                      {t('members.passkeyClone')}
+                    </span>
+                  </>
+                ) : null}
               </td>
               <td data-testid="member-roles">
                 {member.roles.length === 0 ? (

@@ -235,6 +235,7 @@ function ProviderForm({ existing, onSaved, onCancel }: { existing: ProviderView 
   const [enabled, setEnabled] = useState(existing?.enabled ?? true);
   const [issuer, setIssuer] = useState(existing?.oidc?.issuer ?? '');
   const [directoryId, setDirectoryId] = useState(existing?.oidc?.directory_id ?? '');
+  const [allowedDirectories, setAllowedDirectories] = useState((existing?.oidc?.allowed_directories ?? []).join(', '));
   const [clientId, setClientId] = useState(existing?.oidc?.client_id ?? '');
   const [providerMfa, setProviderMfa] = useState(existing?.oidc?.accept_provider_mfa ?? false);
   const [url, setUrl] = useState(existing?.ldap?.url ?? '');
@@ -254,6 +255,7 @@ function ProviderForm({ existing, onSaved, onCancel }: { existing: ProviderView 
   const [mappings, setMappings] = useState(mappingsText(existing?.role_mappings ?? []));
   const [provisioning, setProvisioning] = useState<ProviderInput['provisioning']>(existing?.provisioning ?? 'off');
   const [domains, setDomains] = useState((existing?.jit_domains ?? []).join(', '));
+  const [signInDomains, setSignInDomains] = useState((existing?.sign_in_domains ?? []).join(', '));
   const [defaultRole, setDefaultRole] = useState(existing?.default_role ?? 'instructor');
   const [message, setMessage] = useState<Message | null>(null);
   const [saving, setSaving] = useState(false);
@@ -272,7 +274,15 @@ function ProviderForm({ existing, onSaved, onCancel }: { existing: ProviderView 
       enabled,
       oidc:
         kind === 'oidc'
-          ? { issuer: preset === 'entra' ? '' : issuer, client_id: clientId, directory_id: preset === 'entra' ? directoryId : null, accept_provider_mfa: providerMfa }
+          ? {
+              issuer: preset === 'entra' ? '' : issuer,
+              client_id: clientId,
+              directory_id: preset === 'entra' && directoryId.trim() !== '' ? directoryId.trim() : null,
+              // A multi-tenant Entra app (no directory id): the directories it admits.
+              allowed_directories:
+                preset === 'entra' && directoryId.trim() === '' ? allowedDirectories.split(/[\s,]+/).filter((d) => d.length > 0) : [],
+              accept_provider_mfa: providerMfa,
+            }
           : null,
       ldap:
         kind === 'ldap'
@@ -302,6 +312,7 @@ function ProviderForm({ existing, onSaved, onCancel }: { existing: ProviderView 
       provisioning,
       jit_domains: provisioning === 'jit' ? domains.split(/[\s,]+/).filter((d) => d.length > 0) : [],
       default_role: provisioning === 'jit' ? defaultRole : null,
+      sign_in_domains: signInDomains.split(/[\s,]+/).filter((d) => d.length > 0),
     };
     setSaving(true);
     setMessage(null);
@@ -367,9 +378,18 @@ function ProviderForm({ existing, onSaved, onCancel }: { existing: ProviderView 
         {check('sso-enabled', t('sso.field.enabled'), enabled, setEnabled)}
         {kind === 'oidc' ? (
           <>
-            {preset === 'entra'
-              ? text('sso-directory-id', t('sso.field.directoryId'), directoryId, setDirectoryId)
-              : text('sso-issuer', t('sso.field.issuer'), issuer, setIssuer, { hint: t('sso.field.issuerHint') })}
+            {preset === 'entra' ? (
+              <>
+                {text('sso-directory-id', t('sso.field.directoryId'), directoryId, setDirectoryId, { hint: t('sso.field.directoryIdHint') })}
+                {directoryId.trim() === ''
+                  ? text('sso-allowed-directories', t('sso.field.allowedDirectories'), allowedDirectories, setAllowedDirectories, {
+                      hint: t('sso.field.allowedDirectoriesHint'),
+                    })
+                  : null}
+              </>
+            ) : (
+              text('sso-issuer', t('sso.field.issuer'), issuer, setIssuer, { hint: t('sso.field.issuerHint') })
+            )}
             {text('sso-client-id', t('sso.field.clientId'), clientId, setClientId)}
             {text('sso-secret', t('sso.field.clientSecret'), secret, setSecret, {
               type: 'password',
@@ -432,6 +452,9 @@ function ProviderForm({ existing, onSaved, onCancel }: { existing: ProviderView 
           <textarea id="sso-mappings" rows={4} value={mappings} onChange={(e) => setMappings(e.target.value)} spellCheck={false} data-testid="sso-mappings" />
           <p className="muted">{t('sso.field.mappingsHint')}</p>
         </div>
+        {text('sso-sign-in-domains', t('sso.field.signInDomains'), signInDomains, setSignInDomains, {
+          hint: t('sso.field.signInDomainsHint'),
+        })}
         <div className="field">
           <label htmlFor="sso-provisioning">{t('sso.field.provisioning')}</label>
           <select

@@ -34,6 +34,8 @@ export const members = {
   'members.self': 'Sie',
   'members.breakGlass': 'Notfallzugang',
   'members.breakGlass.hint': 'Die Organisation verlangt Single Sign-on; dieses Konto behält als einziges sein Passwort (Break-Glass).',
+  'members.passkeyClone': 'Passkey-Kopie vermutet',
+  'members.passkeyClone.hint': 'Am {at} wurde ein Passkey dieses Kontos mit einem Signaturzähler vorgelegt, der nicht weitergezählt hat: Es gibt vielleicht eine Kopie. Die Anmeldung wurde abgelehnt. Klären Sie das mit der Person; der Hinweis verschwindet, wenn der Passkey entfernt oder die Faktoren zurückgesetzt werden.',
   'members.neverSignedIn': 'noch nie',
   'members.badge.active': 'aktiv',
   'members.badge.disabled': 'gesperrt',

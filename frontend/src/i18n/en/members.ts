@@ -37,6 +37,8 @@ export const members: Translation<typeof de> = {
   'members.self': 'You',
   'members.breakGlass': 'Break-glass',
   'members.breakGlass.hint': 'The organisation requires single sign-on; this account alone keeps its password (break-glass).',
+  'members.passkeyClone': 'Passkey copy suspected',
+  'members.passkeyClone.hint': 'On {at} a passkey of this account was presented with a signature counter that did not move forward: a copy may exist. The sign-in was refused. Check with the person; the note goes away when the passkey is removed or the factors are reset.',
   'members.neverSignedIn': 'never',
   'members.badge.active': 'active',
   'members.badge.disabled': 'disabled',

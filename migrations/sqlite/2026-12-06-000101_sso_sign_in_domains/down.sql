@@ -1,0 +1,1 @@
+ALTER TABLE sso_providers DROP COLUMN sign_in_domains;
