@@ -13,8 +13,8 @@ use crate::companies::model::Company;
 use crate::db::schema::{
     attendance, audit_entries, booking_holds, bookings, calendar_feeds, card_enrolments, cards, companies, device_enrolments,
     device_nonces, device_taps, devices, event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox,
-    mail_templates, memberships, participant_sessions, participant_terms, participants, saml_sp_keys, secure_card_settings, sessions, subject_requests,
-    tenant_keys, tenant_offboardings, tenants,
+    mail_templates, memberships, participant_sessions, participant_terms, participants, saml_sp_keys, secure_card_settings, sessions,
+    subject_requests, tenant_keys, tenant_offboardings, tenants,
 };
 use crate::db::{DbConnection, TenantTx};
 use crate::devices::model::DeviceRow;

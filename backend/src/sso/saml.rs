@@ -406,9 +406,11 @@ fn name_id_qualifiers(xml: &str) -> (Option<String>, Option<String>) {
         let in_assertion_ns = matches!(&ns, ResolveResult::Bound(n) if n.as_ref() == ASSERTION_NS);
         if in_assertion_ns && local == "NameID" && path.len() == 3 && path[1] == "Assertion" && path[2] == "Subject" {
             let value = |name: &str| {
-                element.attributes().flatten().find(|a| a.key.as_ref() == name.as_bytes()).and_then(|a| {
-                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned())
-                })
+                element
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.as_ref() == name.as_bytes())
+                    .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
             };
             return (value("NameQualifier"), value("SPNameQualifier"));
         }
@@ -535,8 +537,7 @@ pub fn accept(state: &AppState, origin: &Origin, scope: &TenantScope, tenant_slu
         return Err(Refusal::StateUnknown.error());
     }
     let login = state.db.tenant_tx(scope, |tx| Ok(store::take_login(tx, &service::sha256(&form.relay_state), now)?))?;
-    let Some(login) =
-        login.filter(|l| l.expires_at > now && l.nonce != CHECKED && !l.nonce.starts_with(super::saml_slo::LOGOUT_PENDING))
+    let Some(login) = login.filter(|l| l.expires_at > now && l.nonce != CHECKED && !l.nonce.starts_with(super::saml_slo::LOGOUT_PENDING))
     else {
         return Err(Refusal::StateUnknown.error());
     };

@@ -119,11 +119,7 @@ fn generate(tenant_slug: &str) -> Result<(Zeroizing<String>, String), AppError> 
 
 fn stored_key(tx: &mut TenantTx<'_>) -> QueryResult<Option<(Vec<u8>, String)>> {
     let (conn, tenant) = tx.parts();
-    saml_sp_keys::table
-        .find(tenant)
-        .select((saml_sp_keys::private_key_ciphertext, saml_sp_keys::certificate))
-        .first(conn)
-        .optional()
+    saml_sp_keys::table.find(tenant).select((saml_sp_keys::private_key_ciphertext, saml_sp_keys::certificate)).first(conn).optional()
 }
 
 /// Stores a new key pair unless another node stored one first (the key decides).
@@ -659,7 +655,13 @@ fn refused() -> AppError {
 /// The tenant's SLO endpoint: an IdP's `LogoutRequest` (`SAMLRequest`) or its
 /// `LogoutResponse` to a logout begun here (`SAMLResponse`). Answers where the browser
 /// goes: back to the IdP with the signed `LogoutResponse`, or anwesend's start page.
-pub fn single_logout(state: &AppState, origin: &Origin, scope: &TenantScope, tenant_slug: &str, raw_query: &str) -> Result<String, AppError> {
+pub fn single_logout(
+    state: &AppState,
+    origin: &Origin,
+    scope: &TenantScope,
+    tenant_slug: &str,
+    raw_query: &str,
+) -> Result<String, AppError> {
     let has = |param: &str| raw_query.split('&').any(|p| p.starts_with(&format!("{param}=")));
     match (has("SAMLRequest"), has("SAMLResponse")) {
         (true, false) => idp_logout(state, origin, scope, tenant_slug, raw_query),
@@ -822,7 +824,8 @@ mod tests {
         assert_eq!(logout_request(&dtd).unwrap_err(), Refusal::XmlForbidden);
         let two = REQUEST.replace("</samlp:SessionIndex>", "</samlp:SessionIndex><saml:NameID>mallory</saml:NameID>");
         assert_eq!(logout_request(&two).unwrap_err(), Refusal::Shape);
-        let nested = REQUEST.replace("<saml:Issuer>idp</saml:Issuer>", "<samlp:Extensions><saml:Issuer>idp</saml:Issuer></samlp:Extensions>");
+        let nested =
+            REQUEST.replace("<saml:Issuer>idp</saml:Issuer>", "<samlp:Extensions><saml:Issuer>idp</saml:Issuer></samlp:Extensions>");
         assert_eq!(logout_request(&nested).unwrap_err(), Refusal::Shape);
     }
 

@@ -412,14 +412,14 @@ async fn acc_7_saml_sp_metadata_names_the_signing_certificate_and_slo_and_the_id
     let app = app();
     let s = setup(&app).await;
     let metadata = sp_metadata(&s.service).await;
-    let certificate = |xml: &str| {
-        xml.split("<ds:X509Certificate>").nth(1).and_then(|r| r.split('<').next()).expect("the SP's certificate").to_owned()
-    };
+    let certificate =
+        |xml: &str| xml.split("<ds:X509Certificate>").nth(1).and_then(|r| r.split('<').next()).expect("the SP's certificate").to_owned();
     let first = certificate(&metadata);
     assert!(STANDARD.decode(&first).expect("base64 DER").len() > 500, "an RSA 3072 certificate");
     assert!(metadata.contains("AuthnRequestsSigned=\"true\""), "{metadata}");
     let slo = format!("{}/api/v1/public/{SLUG}/saml/slo", app.state.config.public_origin());
-    assert!(metadata.contains(&format!("SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"{slo}\"")));
+    assert!(metadata
+        .contains(&format!("SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"{slo}\"")));
     assert_eq!(certificate(&sp_metadata(&s.service).await), first, "one key pair per tenant, kept");
     assert_eq!(count(&app, "saml_sp_keys"), 1);
     let stored: Vec<u8> = {
@@ -468,7 +468,11 @@ async fn acc_7_saml_idp_logout_ends_only_the_named_sessions_once_and_answers_sig
     let answer = headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).expect("to the IdP").to_owned();
     assert!(answer.starts_with(&format!("http://127.0.0.1:{}/slo?SAMLResponse=", s.idp.port)), "{answer}");
     let (status, verified) = s.idp.verify_logout_response(&answer).await;
-    assert_eq!((status, &verified["verified"]), (reqwest::StatusCode::OK, &json!(true)), "the IdP verified the signed LogoutResponse: {verified}");
+    assert_eq!(
+        (status, &verified["verified"]),
+        (reqwest::StatusCode::OK, &json!(true)),
+        "the IdP verified the signed LogoutResponse: {verified}"
+    );
     assert_eq!(verified["relay_state"], json!("idp-relay"));
     assert!(!alive(&s.service, &first).await, "the named session ended");
     assert!(alive(&s.service, &second).await, "alice's other session (another SessionIndex) stays");
