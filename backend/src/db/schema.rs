@@ -670,8 +670,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    saml_sp_keys (tenant_id) {
+    saml_sp_keys (tenant_id, purpose) {
         tenant_id -> Text,
+        purpose -> Text,
         private_key_ciphertext -> Binary,
         certificate -> Text,
         created_at -> Timestamp,

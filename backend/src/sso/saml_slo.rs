@@ -59,6 +59,8 @@ const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 /// `LogoutRequest`'s ID.
 pub const LOGOUT_PENDING: &str = "saml-logout:";
 const SP_KEY_BITS: u32 = 3072;
+/// The purpose of the tenant's one SP key pair (`saml_sp_keys.purpose`).
+const SIGNING: &str = "signing";
 const SP_CERTIFICATE_DAYS: u32 = 3650;
 /// How old a logout message may be, and how far the IdP's clock may be off.
 const MAX_AGE_MINUTES: i64 = 5;
@@ -119,7 +121,7 @@ fn generate(tenant_slug: &str) -> Result<(Zeroizing<String>, String), AppError> 
 
 fn stored_key(tx: &mut TenantTx<'_>) -> QueryResult<Option<(Vec<u8>, String)>> {
     let (conn, tenant) = tx.parts();
-    saml_sp_keys::table.find(tenant).select((saml_sp_keys::private_key_ciphertext, saml_sp_keys::certificate)).first(conn).optional()
+    saml_sp_keys::table.find((tenant, SIGNING)).select((saml_sp_keys::private_key_ciphertext, saml_sp_keys::certificate)).first(conn).optional()
 }
 
 /// Stores a new key pair unless another node stored one first (the key decides).
@@ -128,10 +130,10 @@ fn insert_key(tx: &mut TenantTx<'_>, ciphertext: &[u8], certificate: &str, now: 
     let (conn, tenant) = tx.parts();
     let sql = match conn {
         DbConnection::Postgres(_) => {
-            "INSERT INTO saml_sp_keys (tenant_id, private_key_ciphertext, certificate, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
+            "INSERT INTO saml_sp_keys (tenant_id, purpose, private_key_ciphertext, certificate, created_at) VALUES ($1, 'signing', $2, $3, $4) ON CONFLICT DO NOTHING"
         }
         DbConnection::Sqlite(_) => {
-            "INSERT INTO saml_sp_keys (tenant_id, private_key_ciphertext, certificate, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING"
+            "INSERT INTO saml_sp_keys (tenant_id, purpose, private_key_ciphertext, certificate, created_at) VALUES (?1, 'signing', ?2, ?3, ?4) ON CONFLICT DO NOTHING"
         }
     };
     diesel::sql_query(sql)
@@ -176,7 +178,7 @@ pub fn rotate_sp_key(state: &AppState, scope: &TenantScope, tenant_slug: &str, c
         let tenant = tx.tenant_id().to_owned();
         {
             let (conn, tenant) = tx.parts();
-            diesel::delete(saml_sp_keys::table.find(tenant)).execute(conn)?;
+            diesel::delete(saml_sp_keys::table.find((tenant, SIGNING))).execute(conn)?;
         }
         insert_key(tx, &keys.encrypt("saml_sp_keys", "private_key", &tenant, &pem), &certificate, now)?;
         audit::record(tx, ctx, Event::new(Action::SsoSettingsChanged, "tenant", Some(&tenant)).detail("saml_sp_key", "rotated"))?;
