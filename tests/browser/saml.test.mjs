@@ -1,7 +1,8 @@
 // TOM ACC-7 (SAML 2.0): a primary admin adds a SAML identity provider on "Anmeldung" by
 // pasting its metadata, and a member of staff signs in SP-initiated through the IdP's own
 // page in Chromium, lands in anwesend with the role its groups attribute maps to, and
-// signs out. The IdP is the real npm `samlify` (tests/saml-idp/idp.mjs) on loopback.
+// signs out, which ends the IdP's session too (single logout: the next sign-in asks the IdP
+// again). The IdP is the real npm `samlify` (tests/saml-idp/idp.mjs) on loopback.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,7 +61,7 @@ describe('ACC-7 SAML sign-in', () => {
 
   after(() => idp?.stop());
 
-  test('ACC-7 an admin adds a SAML provider and staff sign in through the IdP with the mapped role, then sign out', async () => {
+  test('ACC-7 an admin adds a SAML provider and staff sign in through the IdP with the mapped role, then sign out here and at the IdP', async () => {
     const admin = await openPage(suite.browser);
     await signIn(admin.page, suite.server.baseUrl);
     await navTo(admin.page, 'nav-sso');
@@ -92,9 +93,28 @@ describe('ACC-7 SAML sign-in', () => {
     const sessions = await pageGet(staff.page, '/api/v1/auth/sessions');
     assert.equal(sessions.body.sessions[0].sign_in_method, 'saml');
 
+    // The IdP keeps a session of its own (it would answer the next sign-in without asking).
+    const idpSession = async () => (await (await staff.context.request.get(`${idp.base}/session`)).json()).login;
+    assert.equal(await idpSession(), 'alice');
+
+    // Signing out goes on to the IdP with a signed LogoutRequest (the IdP refuses unsigned
+    // ones), which ends its session and sends the browser back to anwesend.
+    const back = staff.page.waitForResponse((r) => new URL(r.url()).pathname === `/api/v1/public/${TENANT}/saml/slo`, { timeout: UI_WAIT_MS });
     await staff.page.getByTestId('sign-out').click();
-    await staff.page.waitForURL((url) => url.hash.startsWith('#/login'));
-    assert.equal((await pageGet(staff.page, '/api/v1/auth/me')).status, 401);
+    const answer = await back;
+    assert.equal(answer.status(), 303);
+    assert.equal(answer.headers().location, '/#/', 'the IdP\'s signed LogoutResponse was accepted');
+    await staff.page.waitForURL((url) => url.origin === suite.server.baseUrl && url.hash.startsWith('#/login'), { timeout: UI_WAIT_MS });
+    // (the browser's cookies, without the page: it may still be routing)
+    assert.equal((await staff.context.request.get(`${suite.server.baseUrl}/api/v1/auth/me`)).status(), 401);
+    const logout = await (await fetch(`${idp.base}/last-logout`)).json();
+    assert.equal(logout.name_id, 'persistent-alice');
+    assert.equal(await idpSession(), null, 'the IdP session ended');
+    // So the next sign-in asks for the IdP's password again.
+    await staff.page.goto(`${suite.server.baseUrl}/#/login/${TENANT}`);
+    await staff.page.getByTestId('sso-provider').click();
+    await staff.page.waitForURL((url) => url.origin === idp.base);
+    await staff.page.locator('input[name="login"]').waitFor();
     assert.deepEqual(staff.pageErrors, []);
     await staff.context.close();
     await admin.context.close();

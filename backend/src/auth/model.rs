@@ -74,6 +74,9 @@ pub struct Session {
     pub sso_provider_id: Option<String>,
     pub sso_sid_index: Option<Vec<u8>>,
     pub sso_subject_index: Option<Vec<u8>>,
+    /// SAML: the assertion's NameID and SessionIndex (encrypted with the tenant's data key)
+    /// for the `LogoutRequest` sent at sign-out (TOM ACC-7).
+    pub sso_logout_ciphertext: Option<Vec<u8>>,
 }
 
 /// How far a session has come through sign-in (TOM ACC-6).

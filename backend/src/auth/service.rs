@@ -84,6 +84,8 @@ pub struct ProviderSession {
     pub provider_id: String,
     pub sid_index: Option<Vec<u8>>,
     pub subject_index: Vec<u8>,
+    /// SAML: the NameID and SessionIndex, encrypted with the tenant's data key.
+    pub logout_ciphertext: Option<Vec<u8>>,
 }
 
 impl SignInMethod {
@@ -102,6 +104,7 @@ impl SignInMethod {
                 provider_id: provider_id.clone(),
                 sid_index: session.sso_sid_index.clone(),
                 subject_index: subject_index.clone(),
+                logout_ciphertext: session.sso_logout_ciphertext.clone(),
             }),
             _ => None,
         };
@@ -228,6 +231,7 @@ fn new_session(
         sso_provider_id: method.provider_session.as_ref().map(|s| s.provider_id.clone()),
         sso_sid_index: method.provider_session.as_ref().and_then(|s| s.sid_index.clone()),
         sso_subject_index: method.provider_session.as_ref().map(|s| s.subject_index.clone()),
+        sso_logout_ciphertext: method.provider_session.as_ref().and_then(|s| s.logout_ciphertext.clone()),
     };
     (token, session)
 }

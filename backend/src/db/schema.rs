@@ -130,6 +130,7 @@ diesel::table! {
         sso_provider_id -> Nullable<Text>,
         sso_sid_index -> Nullable<Binary>,
         sso_subject_index -> Nullable<Binary>,
+        sso_logout_ciphertext -> Nullable<Binary>,
     }
 }
 
@@ -670,6 +671,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    saml_sp_keys (tenant_id, purpose) {
+        tenant_id -> Text,
+        purpose -> Text,
+        private_key_ciphertext -> Binary,
+        certificate -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sso_logout_tokens (tenant_id, provider_id, jti_hash) {
         tenant_id -> Text,
         provider_id -> Text,
@@ -726,6 +737,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sso_logins,
     saml_assertions,
     sso_logout_tokens,
+    saml_sp_keys,
     secure_card_settings,
     backup_runs,
     calendar_feeds

@@ -203,7 +203,8 @@ pub fn build_app(
                         .service(sso::ldap_sign_in)
                         .service(sso::saml_metadata)
                         .service(sso::saml_acs)
-                        .service(sso::saml_complete),
+                        .service(sso::saml_complete)
+                        .service(sso::saml_single_logout),
                 )
                 .service(
                     api_scope("/sso")
@@ -217,6 +218,7 @@ pub fn build_app(
                         .service(sso::link)
                         .service(sso::settings_get)
                         .service(sso::settings_set)
+                        .service(sso::saml_rotate_sp_key)
                         .service(sso::backchannel_logout),
                 )
                 .service(

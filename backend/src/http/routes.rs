@@ -129,6 +129,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::sso::routes::link, crate::sso::routes::settings_get, crate::sso::routes::settings_set,
         crate::sso::routes::public_list, crate::sso::routes::domain_lookup, crate::sso::routes::start, crate::sso::routes::callback, crate::sso::routes::ldap_sign_in,
         crate::sso::routes::saml_metadata, crate::sso::routes::saml_acs, crate::sso::routes::saml_complete,
+        crate::sso::routes::saml_single_logout, crate::sso::routes::saml_rotate_sp_key,
         crate::sso::routes::backchannel_logout, crate::sso::routes::invitation_start,
         crate::backups::routes::status,
     ),

@@ -13,8 +13,8 @@ use crate::companies::model::Company;
 use crate::db::schema::{
     attendance, audit_entries, booking_holds, bookings, calendar_feeds, card_enrolments, cards, companies, device_enrolments,
     device_nonces, device_taps, devices, event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox,
-    mail_templates, memberships, participant_sessions, participant_terms, participants, secure_card_settings, sessions, subject_requests,
-    tenant_keys, tenant_offboardings, tenants,
+    mail_templates, memberships, participant_sessions, participant_terms, participants, saml_sp_keys, secure_card_settings, sessions,
+    subject_requests, tenant_keys, tenant_offboardings, tenants,
 };
 use crate::db::{DbConnection, TenantTx};
 use crate::devices::model::DeviceRow;
@@ -116,6 +116,7 @@ pub fn delete_tenant_data(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryRes
     delete!("companies", companies);
     delete!("locations", locations);
     delete!("mail_texts", mail_templates);
+    delete!("saml_sp_keys", saml_sp_keys);
     let ended = diesel::update(sessions::table.filter(sessions::active_tenant_id.eq(t)).filter(sessions::ended_at.is_null()))
         .set((sessions::ended_at.eq(now), sessions::end_reason.eq("tenant_offboarded")))
         .execute(conn)?;

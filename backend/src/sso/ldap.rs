@@ -135,7 +135,15 @@ fn authenticate(settings: &LdapSettings, service_password: &str, username: &str,
     let _ = own.unbind();
     let email = entry.attrs.get("mail").and_then(|v| v.first()).cloned();
     // The tenant's own directory: its addresses are as verified as its accounts.
-    Ok(Assertion { subject: subject(&entry), email_verified: email.is_some(), email, groups, mfa: false, provider_session: None })
+    Ok(Assertion {
+        subject: subject(&entry),
+        email_verified: email.is_some(),
+        email,
+        groups,
+        mfa: false,
+        provider_session: None,
+        saml_logout: None,
+    })
 }
 
 /// Signs a person in with their directory user name and password. An empty password is

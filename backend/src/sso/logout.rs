@@ -45,12 +45,21 @@ pub fn backchannel_logout_uri(state: &AppState, provider_id: &str) -> String {
 }
 
 /// RP-initiated logout: the provider's end-session URL for a session begun there, where
-/// the provider names one; `None` for other sessions or when the provider cannot be asked
+/// the provider names one (SAML: the signed `LogoutRequest` to its SingleLogoutService); `None` for other sessions or when the provider cannot be asked
 /// (signing out of anwesend never fails because of the provider).
 pub fn end_session_url(state: &AppState, p: &Principal) -> Option<String> {
     let session = p.method.provider_session.as_ref()?;
     let scope = p.tenant.as_ref()?;
     let provider = service::one(state, scope, &session.provider_id).ok()?;
+    if provider.kind == ProviderKind::Saml.as_str() {
+        return match super::saml_slo::logout_url(state, p, &provider, session) {
+            Ok(url) => url,
+            Err(e) => {
+                tracing::warn!(error = %e, "no SAML logout request could be made");
+                None
+            }
+        };
+    }
     if provider.kind != ProviderKind::Oidc.as_str() {
         return None;
     }

@@ -11,5 +11,6 @@ pub mod model;
 pub mod oidc;
 pub mod routes;
 pub mod saml;
+pub mod saml_slo;
 pub mod service;
 pub mod store;

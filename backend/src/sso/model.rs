@@ -190,6 +190,8 @@ pub struct SamlServiceProvider {
     pub acs_url: String,
     /// anwesend's SP metadata for this tenant, to import at the IdP.
     pub metadata_url: String,
+    /// Single logout (HTTP-Redirect binding): the IdP's `LogoutRequest`s and `LogoutResponse`s.
+    pub slo_url: String,
 }
 
 /// One claim value (OIDC `groups`/`roles`, Entra app roles) or LDAP group DN → one role.
@@ -387,6 +389,21 @@ pub struct Assertion {
     pub groups: Vec<String>,
     /// The provider says it checked a second factor (`amr`).
     pub mfa: bool,
-    /// OpenID Connect: the token's `sub` and `sid`, for logout from the provider.
+    /// OpenID Connect: the token's `sub` and `sid`; SAML: the NameID and SessionIndex; for
+    /// logout from the provider.
     pub provider_session: Option<(String, Option<String>)>,
+    /// SAML: the NameID as sent, for the `LogoutRequest` at sign-out.
+    #[serde(default)]
+    pub saml_logout: Option<SamlNameId>,
+}
+
+/// A SAML assertion's NameID with its format, qualifiers and the IdP's SessionIndex: kept
+/// with the session, encrypted with the tenant's data key (TOM ACC-7).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SamlNameId {
+    pub value: String,
+    pub format: Option<String>,
+    pub name_qualifier: Option<String>,
+    pub sp_name_qualifier: Option<String>,
+    pub session_index: Option<String>,
 }

@@ -508,7 +508,7 @@ fn verify(
     };
     let mfa = claims.auth_method_refs().is_some_and(|amr| amr.iter().any(|m| MFA_AMR.contains(&m.as_str())));
     let provider_session = Some((claims.subject().as_str().to_owned(), extra.sid.clone()));
-    Ok(Assertion { subject, email, email_verified, groups: groups.unwrap_or_default(), mfa, provider_session })
+    Ok(Assertion { subject, email, email_verified, groups: groups.unwrap_or_default(), mfa, provider_session, saml_logout: None })
 }
 
 /// "Verbindung testen": discovery, the JWKS, the redirect URI and the client's credentials.

@@ -11,7 +11,7 @@ use super::model::{
     SignInStart, SsoSettings, TestReport,
 };
 use super::oidc::CallbackQuery;
-use super::{ldap, logout, oidc, saml, service};
+use super::{ldap, logout, oidc, saml, saml_slo, service};
 use crate::auth::model::Me;
 use crate::auth::policy::Permission;
 use crate::auth::principal::{session_cookie, RequestFacts};
@@ -288,15 +288,66 @@ fn landing(
     }
 }
 
-/// The tenant's SAML service-provider metadata, to import at the identity provider.
+/// The tenant's SAML service-provider metadata, to import at the identity provider: the
+/// entity id, the ACS, the SLO endpoint and the certificate of the tenant's SP signing key
+/// (made on first use).
 #[utoipa::path(get, path = "/api/v1/public/{tenant}/saml/metadata", operation_id = "saml_metadata", tag = "sso", params(("tenant" = String, Path)), responses(
     (status = 200, content_type = "application/samlmetadata+xml", body = String),
 ))]
 #[get("/{tenant}/saml/metadata")]
 pub async fn saml_metadata(req: HttpRequest, state: web::Data<AppState>, tenant: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let sp =
-        public_in_tenant(&req, &state, tenant.into_inner(), |state, _, tenant, _| Ok(saml::service_provider(state, &tenant.slug))).await?;
-    Ok(HttpResponse::Ok().content_type("application/samlmetadata+xml").body(saml::sp_metadata(&sp)))
+    let xml = public_in_tenant(&req, &state, tenant.into_inner(), |state, origin, tenant, scope| {
+        let now = crate::audit::chain::truncate_to_micros(origin.at.naive_utc());
+        let key = saml_slo::sp_key(state, scope, &tenant.slug, now)?;
+        Ok(saml::sp_metadata(&saml::service_provider(state, &tenant.slug), &key.certificate_base64()?))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().content_type("application/samlmetadata+xml").body(xml))
+}
+
+/// Single logout (HTTP-Redirect binding, TOM ACC-7): the IdP's signed `LogoutRequest`
+/// (`SAMLRequest`) ends the sessions of its NameID begun there and answers with a signed
+/// `LogoutResponse` (303 to the IdP); the IdP's `LogoutResponse` (`SAMLResponse`) to a
+/// sign-out here sends the browser to the start page.
+#[utoipa::path(get, path = "/api/v1/public/{tenant}/saml/slo", operation_id = "saml_slo", tag = "sso", params(("tenant" = String, Path)), responses(
+    (status = 303, description = "To the IdP with the signed `LogoutResponse`, or to the UI"),
+    problems::BadRequest,
+    problems::NotFound,
+))]
+#[get("/{tenant}/saml/slo")]
+pub async fn saml_single_logout(req: HttpRequest, state: web::Data<AppState>, tenant: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let slug = tenant.into_inner();
+    let query = req.query_string().to_owned();
+    let answers_ours = query.split('&').any(|p| p.starts_with("SAMLResponse="));
+    let outcome = public_in_tenant(&req, &state, slug.clone(), move |state, origin, tenant, scope| {
+        saml_slo::single_logout(state, origin, scope, &tenant.slug, &query)
+    })
+    .await;
+    match outcome {
+        Ok(location) => Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()),
+        // The IdP's answer to a sign-out here: the browser lands on the sign-in page.
+        Err(e) if answers_ours && e.code() != ProblemCode::NotFound => {
+            let slug: String = slug.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+            let location = format!("/#/login/{slug}?sso_error={}", e.code().as_str());
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Replaces the tenant's SAML SP signing key pair (audited). Every SAML IdP of the tenant
+/// must then import the SP metadata again: requests are signed with the new key at once.
+#[utoipa::path(post, path = "/api/v1/sso/saml/sp-key/rotate", operation_id = "saml_sp_key_rotate", tag = "sso", responses(
+    (status = 204),
+))]
+#[post("/saml/sp-key/rotate")]
+pub async fn saml_rotate_sp_key(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
+    staff(state, p, Permission::SsoManage, |state, p, scope| {
+        let slug = crate::tenants::store::find(&mut *state.db.conn()?, scope.tenant_id())?.ok_or(AppError::NotFound)?.slug;
+        saml_slo::rotate_sp_key(state, scope, &slug, &p.audit)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The fields of the IdP's POST, read from a body of at most `saml::MAX_XML` base64 bytes.

@@ -18,7 +18,7 @@ use samael::metadata::EntityDescriptor;
 use samael::service_provider::ServiceProviderBuilder;
 use uuid::Uuid;
 
-use super::model::{Assertion, LoginRow, ProviderKind, ProviderRow, SamlServiceProvider, SamlSettings};
+use super::model::{Assertion, LoginRow, ProviderKind, ProviderRow, SamlNameId, SamlServiceProvider, SamlSettings};
 use super::service::{self, text};
 use super::store;
 use crate::audit;
@@ -72,6 +72,8 @@ pub enum Refusal {
     Conditions,
     Replayed,
     Subject,
+    /// A logout message by HTTP-Redirect without `SigAlg` and `Signature`.
+    UnsignedMessage,
 }
 
 impl Refusal {
@@ -86,6 +88,7 @@ impl Refusal {
             Self::Conditions => "saml_conditions",
             Self::Replayed => "saml_replayed",
             Self::Subject => "saml_subject",
+            Self::UnsignedMessage => "saml_unsigned_message",
         }
     }
 
@@ -97,19 +100,33 @@ impl Refusal {
 /// The service provider anwesend is for one tenant: what the admin gives the IdP.
 pub fn service_provider(state: &AppState, tenant_slug: &str) -> SamlServiceProvider {
     let base = format!("{}/api/v1/public/{tenant_slug}/saml", state.config.public_origin());
-    SamlServiceProvider { entity_id: format!("{base}/metadata"), acs_url: format!("{base}/acs"), metadata_url: format!("{base}/metadata") }
+    SamlServiceProvider {
+        entity_id: format!("{base}/metadata"),
+        acs_url: format!("{base}/acs"),
+        metadata_url: format!("{base}/metadata"),
+        slo_url: format!("{base}/slo"),
+    }
 }
 
 fn escape(value: &str) -> String {
     value.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// The tenant's SP metadata: signed assertions wanted, persistent NameIDs, the ACS by POST.
-pub fn sp_metadata(sp: &SamlServiceProvider) -> String {
+/// The tenant's SP metadata: its signing certificate (base64 DER; requests are signed),
+/// signed assertions wanted, single logout by redirect, persistent NameIDs, the ACS by POST.
+pub fn sp_metadata(sp: &SamlServiceProvider, certificate_base64: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{entity}">
-  <md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+  <md:SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:KeyDescriptor use="signing">
+      <ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">
+        <ds:X509Data>
+          <ds:X509Certificate>{certificate_base64}</ds:X509Certificate>
+        </ds:X509Data>
+      </ds:KeyInfo>
+    </md:KeyDescriptor>
+    <md:SingleLogoutService Binding="{REDIRECT_BINDING}" Location="{slo}"/>
     <md:NameIDFormat>{PERSISTENT}</md:NameIDFormat>
     <md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{acs}" index="0" isDefault="true"/>
   </md:SPSSODescriptor>
@@ -117,6 +134,7 @@ pub fn sp_metadata(sp: &SamlServiceProvider) -> String {
 "#,
         entity = escape(&sp.entity_id),
         acs = escape(&sp.acs_url),
+        slo = escape(&sp.slo_url),
     )
 }
 
@@ -139,13 +157,16 @@ fn parse_metadata(xml: &str) -> Result<EntityDescriptor, AppError> {
 
 /// What the admin's metadata says, checked: the IdP's entity id, a redirect-binding sign-in
 /// URL and at least one signing certificate. Without a certificate nothing could be verified.
-struct IdpMetadata {
-    descriptor: EntityDescriptor,
-    entity_id: String,
-    sso_url: String,
+/// The redirect-binding logout URL where it names a usable one.
+pub(crate) struct IdpMetadata {
+    pub descriptor: EntityDescriptor,
+    pub entity_id: String,
+    pub sso_url: String,
+    pub certificates: Vec<samael::crypto::CertificateDer>,
+    pub slo_url: Option<String>,
 }
 
-fn idp_metadata(state: &AppState, xml: &str) -> Result<IdpMetadata, AppError> {
+pub(crate) fn idp_metadata(state: &AppState, xml: &str) -> Result<IdpMetadata, AppError> {
     let descriptor = parse_metadata(xml)?;
     let entity_id = descriptor
         .entity_id
@@ -165,7 +186,10 @@ fn idp_metadata(state: &AppState, xml: &str) -> Result<IdpMetadata, AppError> {
         .ok_or_else(|| AppError::invalid("saml.metadata_xml", "offers no SingleSignOnService with the HTTP-Redirect binding"))?;
     service::valid_url(state, "saml.metadata_xml", &sso_url, &["https"])
         .map_err(|_| AppError::invalid("saml.metadata_xml", "names a sign-in URL that is not https://"))?;
-    Ok(IdpMetadata { descriptor, entity_id, sso_url })
+    // A logout URL that is not https is not used: the NameID would travel in the clear.
+    let slo_url =
+        sp.slo_binding_location(REDIRECT_BINDING).filter(|u| service::valid_url(state, "saml.metadata_xml", u, &["https"]).is_ok());
+    Ok(IdpMetadata { descriptor, entity_id, sso_url, certificates, slo_url })
 }
 
 /// Fetches metadata from an `https` URL once, on saving: no redirect, a timeout, at most `MAX_XML` bytes.
@@ -244,10 +268,13 @@ pub fn start(
     // The request ID is ours: 128 random bits (an XML ID starts with a letter or `_`).
     request.id = format!("_{}", hex::encode(random_bytes(16)));
     let relay_state = hex::encode(random_bytes(32));
-    let url =
+    let unsigned =
         request.redirect(&relay_state).ok().flatten().ok_or_else(|| AppError::Internal("the AuthnRequest could not be encoded".into()))?;
-    let browser = hex::encode(random_bytes(32));
     let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
+    // Signed with the tenant's SP key (HTTP-Redirect binding: RSA-SHA256 over the query).
+    let key = super::saml_slo::sp_key(state, scope, tenant_slug, now)?;
+    let url = super::saml_slo::sign_url(unsigned, &key.key)?;
+    let browser = hex::encode(random_bytes(32));
     state.db.tenant_tx(scope, |tx| {
         let keys = crate::tenants::service::keys(tx, &state.master)?;
         let id = Uuid::now_v7().to_string();
@@ -268,7 +295,7 @@ pub fn start(
         store::insert_login(tx, &row)?;
         Ok(())
     })?;
-    Ok((url.to_string(), browser))
+    Ok((url, browser))
 }
 
 /// The plain shape of the response, checked before any cryptography; answers the one
@@ -358,6 +385,41 @@ fn checked_shape(xml: &str, acs_url: &str) -> Result<String, Refusal> {
     Ok(id)
 }
 
+/// `NameQualifier` and `SPNameQualifier` of the assertion's `Subject/NameID` (samael reads
+/// neither). Only called once the response's shape (one assertion) and signature passed.
+fn name_id_qualifiers(xml: &str) -> (Option<String>, Option<String>) {
+    let mut reader = NsReader::from_str(xml);
+    let mut path: Vec<String> = Vec::new();
+    loop {
+        let Ok((ns, event)) = reader.read_resolved_event() else { return (None, None) };
+        let (element, empty) = match event {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(_) => {
+                path.pop();
+                continue;
+            }
+            Event::Eof => return (None, None),
+            _ => continue,
+        };
+        let local = String::from_utf8_lossy(element.local_name().as_ref()).into_owned();
+        let in_assertion_ns = matches!(&ns, ResolveResult::Bound(n) if n.as_ref() == ASSERTION_NS);
+        if in_assertion_ns && local == "NameID" && path.len() == 3 && path[1] == "Assertion" && path[2] == "Subject" {
+            let value = |name: &str| {
+                element
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.as_ref() == name.as_bytes())
+                    .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
+            };
+            return (value("NameQualifier"), value("SPNameQualifier"));
+        }
+        if !empty {
+            path.push(local);
+        }
+    }
+}
+
 fn attribute_values(assertion: &samael::schema::Assertion, names: &[&str]) -> Vec<String> {
     assertion
         .attribute_statements
@@ -425,6 +487,18 @@ fn verify(
     let mut groups = attribute_values(&assertion, &group_names);
     groups.truncate(MAX_GROUPS);
     let email = attribute_values(&assertion, &email_names).into_iter().next();
+    // For single logout: the NameID as the IdP sent it, and the session it opened there.
+    let saml_logout = name_id.map(|n| {
+        let (name_qualifier, sp_name_qualifier) = name_id_qualifiers(xml);
+        SamlNameId {
+            value: n.value.clone(),
+            format: n.format.clone(),
+            name_qualifier,
+            sp_name_qualifier,
+            session_index: assertion.authn_statements.iter().flatten().find_map(|s| s.session_index.clone()),
+        }
+    });
+    let provider_session = saml_logout.as_ref().map(|n| (n.value.clone(), n.session_index.clone()));
     let vouched = Assertion {
         subject: format!("saml\n{}\n{subject_value}", settings.idp_entity_id),
         // The IdP the admin trusts for this tenant is the directory's own: its address is verified.
@@ -432,8 +506,8 @@ fn verify(
         email,
         groups,
         mfa: false,
-        // Single logout is not offered for SAML yet: no provider session is kept.
-        provider_session: None,
+        provider_session,
+        saml_logout,
     };
     Ok((vouched, format!("{}\n{}", settings.idp_entity_id, assertion.id), expires))
 }
@@ -463,7 +537,8 @@ pub fn accept(state: &AppState, origin: &Origin, scope: &TenantScope, tenant_slu
         return Err(Refusal::StateUnknown.error());
     }
     let login = state.db.tenant_tx(scope, |tx| Ok(store::take_login(tx, &service::sha256(&form.relay_state), now)?))?;
-    let Some(login) = login.filter(|l| l.expires_at > now && l.nonce != CHECKED) else {
+    let Some(login) = login.filter(|l| l.expires_at > now && l.nonce != CHECKED && !l.nonce.starts_with(super::saml_slo::LOGOUT_PENDING))
+    else {
         return Err(Refusal::StateUnknown.error());
     };
     let refuse = |reason: Refusal| -> AppError {

@@ -586,10 +586,19 @@ pub fn complete(
     }
     let kind = ProviderKind::from_stored(&provider.kind)?;
     let provider_mfa = assertion.mfa && kind == ProviderKind::Oidc && oidc_settings(provider)?.accept_provider_mfa;
+    // SAML: the NameID for the `LogoutRequest` at sign-out, encrypted with the tenant's key.
+    let logout_ciphertext = match &assertion.saml_logout {
+        Some(name_id) => {
+            let keys = crate::tenants::service::load_keys(&state.db, &state.master, scope)?;
+            Some(keys.encrypt("sessions", "sso_logout", &provider.id, &to_json(name_id)?))
+        }
+        None => None,
+    };
     let provider_session = assertion.provider_session.as_ref().map(|(sub, sid)| ProviderSession {
         provider_id: provider.id.clone(),
         sid_index: sid.as_deref().map(|sid| logout_index(state, &provider.id, "sid", sid)),
         subject_index: logout_index(state, &provider.id, "sub", sub),
+        logout_ciphertext,
     });
     let method = SignInMethod { kind: kind.as_str().to_owned(), provider: Some(provider.name.clone()), provider_session };
     crate::auth::service::sign_in_by_provider(state, origin, &account_id, scope.tenant_id(), method, provider_mfa)

@@ -258,6 +258,10 @@ fn row(op: &str) -> Option<Row> {
         // Without a SAMLResponse the ACS reads nothing further.
         "saml_acs" => Row { id: Id::PublicEvent, ..r(None, None, &[422]) },
         "saml_complete" => Row { id: Id::PublicEvent, ..r(None, None, &[303]) },
+        // Neither a SAMLRequest nor a SAMLResponse (the signed messages are the only proof,
+        // checked in `saml::acc_7_saml_*logout*`).
+        "saml_slo" => Row { id: Id::PublicEvent, ..r(None, None, &[400]) },
+        "saml_sp_key_rotate" => r(Some(&[Who::PrimaryAdmin]), None, &[204]),
         "participants_restriction" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), Some(json!({ "restricted": true })), &[404]) },
         "participants_export" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
         "participants_correct" => Row {

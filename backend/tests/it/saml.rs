@@ -361,3 +361,211 @@ async fn acc_7_saml_another_idp_idp_initiated_and_oversized_posts_are_refused() 
     assert_eq!(count(&app, "sso_identities"), 0);
     assert_eq!(count(&app, "sessions"), 1, "only the admin's session");
 }
+
+fn bob<'a>(groups: &'a [&'a str]) -> IdpUser<'a> {
+    IdpUser { login: "bob", name_id: "persistent-bob", email: "bob@schule.example", groups }
+}
+
+/// Signs `login` in through the IdP: the session and the assertion's SessionIndex.
+async fn signed_in<S, B>(s: &Setup<S>, login: &str) -> (Client, String)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let (url, binding) = start(&s.service, &s.provider).await;
+    let (_, response, relay) = s.idp.sign_in(&url, login).await;
+    let xml = decode(&response);
+    let index = xml.split("SessionIndex=\"").nth(1).and_then(|r| r.split('"').next()).expect("a SessionIndex").to_owned();
+    let mut session = post_acs(&s.service, &response, &relay, Some(&binding)).await.session.expect("signed in");
+    let (status, headers, body) = call(&s.service, session.request("GET", "/api/v1/auth/me")).await;
+    assert_eq!(status, StatusCode::OK);
+    session.update(&headers, &json_of(&body));
+    (session, index)
+}
+
+async fn alive<S, B>(service: &S, session: &Client) -> bool
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let (status, _, _) = call(service, session.request("GET", "/api/v1/auth/me")).await;
+    status == StatusCode::OK
+}
+
+/// The path and query of an absolute URL at anwesend.
+fn local(url: &str) -> String {
+    url[url.find("/api/v1/").expect("an anwesend URL")..].to_owned()
+}
+
+/// The reasons of the audited, refused SAML logout requests so far.
+fn logout_refusals(app: &TestApp) -> Vec<String> {
+    app.db
+        .audit_text()
+        .iter()
+        .filter(|row| row.contains("sso.backchannel_logout") && row.contains("saml_redirect") && row.contains("\"reason\":\""))
+        .filter_map(|row| row.split("\"reason\":\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_owned))
+        .collect()
+}
+
+#[actix_rt::test]
+async fn acc_7_saml_sp_metadata_names_the_signing_certificate_and_slo_and_the_idp_verifies_signed_requests() {
+    let app = app();
+    let s = setup(&app).await;
+    let metadata = sp_metadata(&s.service).await;
+    let certificate =
+        |xml: &str| xml.split("<ds:X509Certificate>").nth(1).and_then(|r| r.split('<').next()).expect("the SP's certificate").to_owned();
+    let first = certificate(&metadata);
+    assert!(STANDARD.decode(&first).expect("base64 DER").len() > 500, "an RSA 3072 certificate");
+    assert!(metadata.contains("AuthnRequestsSigned=\"true\""), "{metadata}");
+    let slo = format!("{}/api/v1/public/{SLUG}/saml/slo", app.state.config.public_origin());
+    assert!(metadata
+        .contains(&format!("SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"{slo}\"")));
+    assert_eq!(certificate(&sp_metadata(&s.service).await), first, "one key pair per tenant, kept");
+    assert_eq!(count(&app, "saml_sp_keys"), 1);
+    let stored: Vec<u8> = {
+        use anwesend::db::schema::saml_sp_keys::dsl as k;
+        use diesel::prelude::*;
+        k::saml_sp_keys.select(k::private_key_ciphertext).first::<Vec<u8>>(&mut app.db.inspect()).expect("row")
+    };
+    assert!(!String::from_utf8_lossy(&stored).contains("PRIVATE KEY"), "the private key is encrypted at rest");
+
+    // The AuthnRequest is signed (RSA-SHA256 over the query); the IdP requires and checks it.
+    let (url, _) = start(&s.service, &s.provider).await;
+    assert!(url.contains("&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256&Signature="), "{url}");
+    assert_eq!(s.idp.visit(&url).await.0, reqwest::StatusCode::OK, "the IdP verified the request");
+    let unsigned = url.split("&SigAlg=").next().expect("unsigned").to_owned();
+    assert_eq!(s.idp.visit(&unsigned).await.0, reqwest::StatusCode::BAD_REQUEST, "an unsigned request is refused by the IdP");
+    let relay = url.split("RelayState=").nth(1).and_then(|r| r.split('&').next()).expect("relay state").to_owned();
+    let changed = url.replace(&relay, &"0".repeat(relay.len()));
+    assert_eq!(s.idp.visit(&changed).await.0, reqwest::StatusCode::BAD_REQUEST, "a changed request is refused by the IdP");
+
+    // Rotation: a new key pair; requests signed with it; the IdP reading the old metadata refuses them.
+    let admin = sign_in(&s.service, &sensitive("leitung@schule.example")).await;
+    let (status, _, _) = call(&s.service, admin.request("POST", "/api/v1/sso/saml/sp-key/rotate")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let rotated = sp_metadata(&s.service).await;
+    assert_ne!(certificate(&rotated), first);
+    let (url, _) = start(&s.service, &s.provider).await;
+    assert_eq!(s.idp.visit(&url).await.0, reqwest::StatusCode::BAD_REQUEST, "the IdP still knows only the old certificate");
+    assert!(app.db.audit_text().iter().any(|row| row.contains("\"saml_sp_key\":\"rotated\"")), "the rotation is audited");
+}
+
+#[actix_rt::test]
+async fn acc_7_saml_idp_logout_ends_only_the_named_sessions_once_and_answers_signed() {
+    let app = app();
+    let mut s = setup(&app).await;
+    s.idp.set_users(&[alice(&["orga"]), bob(&["orga"])]);
+    sensitive("bob@schule.example");
+    let (first, first_index) = signed_in(&s, "alice").await;
+    let (second, _) = signed_in(&s, "alice").await;
+    let (at_bob, _) = signed_in(&s, "bob").await;
+    let admin = sign_in(&s.service, &sensitive("leitung@schule.example")).await;
+
+    // The IdP ends alice's first session: that one ends, nothing else.
+    let url = s.idp.logout_request("alice", Some(&first_index), None, None).await;
+    let (status, headers, body) = call(&s.service, Client::new().request("GET", &local(&url))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{}", String::from_utf8_lossy(&body));
+    let answer = headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).expect("to the IdP").to_owned();
+    assert!(answer.starts_with(&format!("http://127.0.0.1:{}/slo?SAMLResponse=", s.idp.port)), "{answer}");
+    let (status, verified) = s.idp.verify_logout_response(&answer).await;
+    assert_eq!(
+        (status, &verified["verified"]),
+        (reqwest::StatusCode::OK, &json!(true)),
+        "the IdP verified the signed LogoutResponse: {verified}"
+    );
+    assert_eq!(verified["relay_state"], json!("idp-relay"));
+    assert!(!alive(&s.service, &first).await, "the named session ended");
+    assert!(alive(&s.service, &second).await, "alice's other session (another SessionIndex) stays");
+    assert!(alive(&s.service, &at_bob).await, "bob's session stays");
+    assert!(alive(&s.service, &admin).await);
+    assert!(app.db.audit_text().iter().any(|row| row.contains("\"reason\":\"provider_logout\"")), "the ended session is audited");
+
+    // The same request again: refused, nothing changes.
+    let (status, _, body) = call(&s.service, Client::new().request("GET", &local(&url))).await;
+    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
+    assert_eq!(logout_refusals(&app), vec!["saml_replayed".to_owned()]);
+    assert!(alive(&s.service, &second).await);
+
+    // Without a SessionIndex: every session of alice at this IdP; bob's stays.
+    let url = s.idp.logout_request("alice", None, None, None).await;
+    let (status, _, _) = call(&s.service, Client::new().request("GET", &local(&url))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(!alive(&s.service, &second).await);
+    assert!(alive(&s.service, &at_bob).await, "only that account's sessions");
+    assert!(alive(&s.service, &admin).await);
+}
+
+#[actix_rt::test]
+async fn acc_7_saml_logout_requests_that_break_a_rule_are_refused_and_change_nothing() {
+    let app = app();
+    let s = setup(&app).await;
+    let (session, index) = signed_in(&s, "alice").await;
+    let other = SamlIdp::start(&sp_metadata(&s.service).await, &[alice(&["orga"])]);
+    let honest = s.idp.logout_request("alice", Some(&index), None, None).await;
+    let relay_changed = honest.replace("RelayState=idp-relay", "RelayState=idp-relaz");
+    let cases = [
+        ("unsigned", s.idp.logout_request("alice", Some(&index), Some("unsigned"), None).await, "saml_unsigned_message"),
+        ("signed over another relay state", relay_changed, "saml_signature"),
+        ("expired", s.idp.logout_request("alice", Some(&index), Some("expired"), None).await, "saml_conditions"),
+        ("another IdP", other.logout_request("alice", Some(&index), None, None).await, "saml_signature"),
+        (
+            "another IdP naming this one as issuer",
+            other.logout_request("alice", Some(&index), None, Some(&s.idp.metadata_url())).await,
+            "saml_signature",
+        ),
+    ];
+    let sessions_before = count(&app, "sessions");
+    for (i, (what, url, reason)) in cases.iter().enumerate() {
+        let (status, _, body) = call(&s.service, Client::new().request("GET", &local(url))).await;
+        let problem = json_of(&body);
+        assert_eq!((status, problem["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")), "{what}: {problem}");
+        assert_eq!(logout_refusals(&app).get(i).map(String::as_str), Some(*reason), "{what}");
+        assert!(alive(&s.service, &session).await, "{what}: the session stays");
+    }
+    assert_eq!(count(&app, "sessions"), sessions_before);
+    assert_eq!(count(&app, "saml_assertions"), 1, "no logout request ID was kept, only the sign-in's assertion");
+    // Malformed and hostile: 400 problem answers, nothing written.
+    let oversized = format!("SAMLRequest={}", "A".repeat(60_000));
+    for query in ["", "SAMLRequest=notbase64&SigAlg=x&Signature=y", "SAMLRequest=a&SAMLRequest=b", oversized.as_str()] {
+        let (status, _, body) = call(&s.service, Client::new().request("GET", &format!("/api/v1/public/{SLUG}/saml/slo?{query}"))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{}: {}", &query[..query.len().min(40)], String::from_utf8_lossy(&body));
+    }
+    // The honest request still works afterwards.
+    let (status, _, _) = call(&s.service, Client::new().request("GET", &local(&honest))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(!alive(&s.service, &session).await);
+}
+
+#[actix_rt::test]
+async fn acc_7_saml_sign_out_sends_a_signed_logout_request_and_lands_back_here() {
+    let app = app();
+    let s = setup(&app).await;
+    let (session, index) = signed_in(&s, "alice").await;
+    let (status, _, body) = call(&s.service, session.request("POST", "/api/v1/auth/logout")).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let url = json_of(&body)["provider_logout_url"].as_str().expect("provider_logout_url").to_owned();
+    assert!(url.starts_with(&format!("http://127.0.0.1:{}/slo?SAMLRequest=", s.idp.port)), "{url}");
+    assert!(url.contains("&SigAlg=") && url.contains("&Signature="), "signed: {url}");
+    assert!(!alive(&s.service, &session).await, "signed out here at once");
+    // The IdP verifies the signature (it answers 400 otherwise), ends its session for the
+    // NameID and SessionIndex of the assertion, and sends the browser back.
+    let (status, back) = s.idp.visit(&url).await;
+    assert_eq!(status, reqwest::StatusCode::FOUND, "the IdP took the LogoutRequest");
+    let last = s.idp.last_logout().await;
+    assert_eq!((last["name_id"].as_str(), last["session_index"].as_str()), (Some("persistent-alice"), Some(index.as_str())));
+    assert!(back.starts_with(&format!("{}/api/v1/public/{SLUG}/saml/slo?SAMLResponse=", app.state.config.public_origin())), "{back}");
+    let (status, headers, _) = call(&s.service, Client::new().request("GET", &local(&back))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers.get(header::LOCATION).and_then(|v| v.to_str().ok()), Some("/#/"));
+    // The IdP's answer once only; a changed one is refused.
+    let (_, headers, _) = call(&s.service, Client::new().request("GET", &local(&back))).await;
+    assert_eq!(headers.get(header::LOCATION).and_then(|v| v.to_str().ok()), Some(format!("/#/login/{SLUG}?sso_error=sso_failed").as_str()));
+    // A tampered signature is refused (a fresh sign-out, its answer with a changed signature).
+    let (session, _) = signed_in(&s, "alice").await;
+    let (_, _, body) = call(&s.service, session.request("POST", "/api/v1/auth/logout")).await;
+    let (_, back) = s.idp.visit(json_of(&body)["provider_logout_url"].as_str().expect("url")).await;
+    let forged = back.replace("&Signature=", "&Signature=AAAA");
+    let (_, headers, _) = call(&s.service, Client::new().request("GET", &local(&forged))).await;
+    assert_eq!(headers.get(header::LOCATION).and_then(|v| v.to_str().ok()), Some(format!("/#/login/{SLUG}?sso_error=sso_failed").as_str()));
+    assert!(refusals(&app).contains(&"saml_signature".to_owned()), "{:?}", refusals(&app));
+}

@@ -1693,8 +1693,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's SAML service-provider metadata, to import at the identity provider. */
+        /**
+         * The tenant's SAML service-provider metadata, to import at the identity provider: the
+         *     entity id, the ACS, the SLO endpoint and the certificate of the tenant's SP signing key
+         *     (made on first use).
+         */
         get: operations["saml_metadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/{tenant}/saml/slo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Single logout (HTTP-Redirect binding, TOM ACC-7): the IdP's signed `LogoutRequest`
+         *     (`SAMLRequest`) ends the sessions of its NameID begun there and answers with a signed
+         *     `LogoutResponse` (303 to the IdP); the IdP's `LogoutResponse` (`SAMLResponse`) to a
+         *     sign-out here sends the browser to the start page.
+         */
+        get: operations["saml_slo"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1933,6 +1959,26 @@ export interface paths {
          *     and user search (LDAP). Each step says in German or English what it found.
          */
         post: operations["sso_providers_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/saml/sp-key/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replaces the tenant's SAML SP signing key pair (audited). Every SAML IdP of the tenant
+         *     must then import the SP metadata again: requests are signed with the new key at once.
+         */
+        post: operations["saml_sp_key_rotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3676,6 +3722,8 @@ export interface components {
             entity_id: string;
             /** @description anwesend's SP metadata for this tenant, to import at the IdP. */
             metadata_url: string;
+            /** @description Single logout (HTTP-Redirect binding): the IdP's `LogoutRequest`s and `LogoutResponse`s. */
+            slo_url: string;
         };
         /** @description SAML 2.0 settings (no secret: the IdP's metadata carries its public certificates). */
         SamlSettings: {
@@ -10898,6 +10946,62 @@ export interface operations {
             };
         };
     };
+    saml_slo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the IdP with the signed `LogoutResponse`, or to the UI */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     sso_public_list: {
         parameters: {
             query?: never;
@@ -11938,6 +12042,50 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    saml_sp_key_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

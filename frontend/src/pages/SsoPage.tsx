@@ -159,6 +159,9 @@ function ProviderItem({ provider, onEdit, onDeleted }: { provider: ProviderView;
             {t('sso.samlAcs')}: <code data-testid="sso-saml-acs">{provider.saml_sp.acs_url}</code>
           </p>
           <p>
+            {t('sso.samlSlo')}: <code data-testid="sso-saml-slo">{provider.saml_sp.slo_url}</code>
+          </p>
+          <p>
             <a href={provider.saml_sp.metadata_url} target="_blank" rel="noreferrer">
               {t('sso.samlMetadataLink')}
             </a>

@@ -44,6 +44,7 @@ export const sso = {
   'sso.samlSp': 'Beim Identitätsanbieter eintragen:',
   'sso.samlEntityId': 'Entity ID',
   'sso.samlAcs': 'Assertion Consumer Service (HTTP-POST)',
+  'sso.samlSlo': 'Single Logout (HTTP-Redirect)',
   'sso.samlMetadataLink': 'Metadaten dieses Dienstes',
   'sso.field.preset': 'Vorlage',
   'sso.preset.generic': 'Allgemein',

@@ -46,6 +46,7 @@ export const sso: Translation<typeof de> = {
   'sso.samlSp': 'Enter at the identity provider:',
   'sso.samlEntityId': 'Entity ID',
   'sso.samlAcs': 'Assertion consumer service (HTTP-POST)',
+  'sso.samlSlo': 'Single logout (HTTP-Redirect)',
   'sso.samlMetadataLink': 'Metadata of this service',
   'sso.field.preset': 'Preset',
   'sso.preset.generic': 'Generic',

@@ -1,0 +1,2 @@
+ALTER TABLE sessions DROP COLUMN sso_logout_ciphertext;
+DROP TABLE saml_sp_keys;
