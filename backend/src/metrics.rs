@@ -255,6 +255,16 @@ pub fn render(state: &AppState) -> Result<String, AppError> {
         "Active check-in devices of every tenant whose last heartbeat is older than 10 minutes.",
     );
     let _ = writeln!(out, "anwesend_devices_heartbeat_overdue {}", devices_overdue(state)?);
+    let (open, overdue) = crate::incidents::service::overdue_counts(state)?;
+    header(&mut out, "anwesend_incidents_open", "gauge", "Incidents of the register not closed yet (TOM BREACH-1).");
+    let _ = writeln!(out, "anwesend_incidents_open {open}");
+    header(
+        &mut out,
+        "anwesend_incident_notices_overdue",
+        "gauge",
+        "Notifications to affected tenants still unsent 72 hours after the incident's discovery.",
+    );
+    let _ = writeln!(out, "anwesend_incident_notices_overdue {overdue}");
     Ok(out)
 }
 
@@ -294,7 +304,7 @@ fn backups(out: &mut String, state: &AppState, conn: &mut crate::db::DbConnectio
 
 /// Devices silent past `home::service::DEVICE_SILENT_MINUTES`, summed over the active
 /// tenants, each read in its own scope (row-level security); no tenant is named.
-fn devices_overdue(state: &AppState) -> Result<usize, AppError> {
+pub(crate) fn devices_overdue(state: &AppState) -> Result<usize, AppError> {
     let silent_since = state.clock.now().naive_utc() - chrono::Duration::minutes(crate::home::service::DEVICE_SILENT_MINUTES);
     let mut overdue = 0;
     for tenant in crate::tenants::service::list(&state.db)? {

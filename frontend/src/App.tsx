@@ -35,6 +35,10 @@ const ConfirmBookingPage = lazy(() => import('./pages/ConfirmBookingPage').then(
 const ParticipantLoginPage = lazy(() => import('./pages/ParticipantLoginPage').then((m) => ({ default: m.ParticipantLoginPage })));
 const ParticipantRecordPage = lazy(() => import('./pages/ParticipantRecordPage').then((m) => ({ default: m.ParticipantRecordPage })));
 const ParticipantsPage = lazy(() => import('./pages/ParticipantsPage').then((m) => ({ default: m.ParticipantsPage })));
+const IncidentPage = lazy(() => import('./pages/IncidentPage').then((m) => ({ default: m.IncidentPage })));
+const IncidentsPage = lazy(() => import('./pages/IncidentsPage').then((m) => ({ default: m.IncidentsPage })));
+const TenantIncidentsPage = lazy(() => import('./pages/TenantIncidentsPage').then((m) => ({ default: m.TenantIncidentsPage })));
+const PlatformPage = lazy(() => import('./pages/PlatformPage').then((m) => ({ default: m.PlatformPage })));
 const PortalPage = lazy(() => import('./pages/PortalPage').then((m) => ({ default: m.PortalPage })));
 const PublicListPage = lazy(() => import('./pages/PublicListPage').then((m) => ({ default: m.PublicListPage })));
 const ProcessingRecordPage = lazy(() => import('./pages/ProcessingRecordPage').then((m) => ({ default: m.ProcessingRecordPage })));
@@ -45,8 +49,8 @@ const MailTextsPage = lazy(() => import('./pages/MailTextsPage').then((m) => ({ 
 const RetentionPage = lazy(() => import('./pages/RetentionPage').then((m) => ({ default: m.RetentionPage })));
 
 /** Pages with wide tables get a wider layout. */
-const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/members', '/events', '/devices', '/import']);
-const WIDE_PATTERNS = [/^\/events\/[^/]+$/, /^\/sessions\/[^/]+\/attendance(\/print)?$/, /^\/participants\/[^/]+\/attendance$/];
+const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/members', '/events', '/devices', '/import', '/platform', '/platform/incidents', '/incidents']);
+const WIDE_PATTERNS = [/^\/platform\/incidents\/[^/]+$/, /^\/events\/[^/]+$/, /^\/sessions\/[^/]+\/attendance(\/print)?$/, /^\/participants\/[^/]+\/attendance$/];
 
 function isWide(path: string): boolean {
   return WIDE_ROUTES.has(path) || WIDE_PATTERNS.some((pattern) => pattern.test(path));
@@ -68,7 +72,12 @@ function segment(raw: string | undefined): string | null {
  * `/p/{slug}/confirm`.
  */
 function paramRouteFor(path: string): ReactNode | null {
-  let m = /^\/events\/([^/]+)$/.exec(path);
+  let m = /^\/platform\/incidents\/([^/]+)$/.exec(path);
+  if (m) {
+    const id = segment(m[1]);
+    return id ? <IncidentPage key={id} incidentId={id} /> : null;
+  }
+  m = /^\/events\/([^/]+)$/.exec(path);
   if (m) {
     const id = segment(m[1]);
     return id ? <EventPage key={id} eventId={id} /> : null;
@@ -134,6 +143,12 @@ function routeFor(path: string): ReactNode {
       return <ProcessingRecordPage />;
     case '/offboarding':
       return <OffboardingPage />;
+    case '/platform':
+      return <PlatformPage />;
+    case '/platform/incidents':
+      return <IncidentsPage />;
+    case '/incidents':
+      return <TenantIncidentsPage />;
     case '/locations':
       return <LocationsPage />;
     case '/account':

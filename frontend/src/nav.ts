@@ -7,13 +7,14 @@ import type { MessageKey } from './i18n';
  * permissions; the server checks every request again). Groups show only when one of
  * their items may be used; a group with a single usable item is a plain link.
  */
-export type NavGroupId = 'events' | 'places' | 'team' | 'privacy' | 'account';
+export type NavGroupId = 'events' | 'places' | 'team' | 'privacy' | 'platform' | 'account';
 
 export const NAV_GROUPS: readonly { id: NavGroupId; label: MessageKey }[] = [
   { id: 'events', label: 'nav.group.events' },
   { id: 'places', label: 'nav.group.places' },
   { id: 'team', label: 'nav.group.team' },
   { id: 'privacy', label: 'nav.group.privacy' },
+  { id: 'platform', label: 'nav.group.platform' },
   { id: 'account', label: 'nav.group.account' },
 ];
 
@@ -43,12 +44,22 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { group: 'privacy', to: '/deletion-log', label: 'nav.deletionLog', permission: 'deletion_log.read', testId: 'nav-deletion-log' },
   { group: 'privacy', to: '/requests', label: 'nav.requests', permission: 'subject_requests.manage', testId: 'nav-requests' },
   { group: 'privacy', to: '/retention', label: 'nav.retention', permission: 'retention.manage', testId: 'nav-retention' },
+  { group: 'privacy', to: '/incidents', label: 'nav.incidents', permission: 'incidents.read', testId: 'nav-incidents' },
   {
     group: 'privacy',
     to: '/processing-record',
     label: 'nav.processingRecord',
     permission: 'processing_record.read',
     testId: 'nav-processing-record',
+  },
+  { group: 'platform', to: '/platform', label: 'nav.platform', permission: 'platform.tenants', testId: 'nav-platform' },
+  {
+    group: 'platform',
+    to: '/platform/incidents',
+    label: 'nav.incidentRegister',
+    permission: 'platform.incidents',
+    testId: 'nav-incident-register',
+    section: true,
   },
   { group: 'account', to: '/account', label: 'nav.myAccount', permission: null, testId: 'nav-account' },
 ];

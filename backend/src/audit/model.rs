@@ -137,6 +137,15 @@ actions! {
     BackupRestored => "backup.restored",
     BackupOffboardingReapplied => "backup.offboarding_reapplied",
     SecurityEventsDetected => "security.events_detected",
+    IncidentOpened => "incident.opened",
+    IncidentTenantAffected => "incident.tenant_affected",
+    IncidentNoticeEdited => "incident.notice_edited",
+    IncidentNoticeSent => "incident.notice_sent",
+    IncidentAcknowledged => "incident.acknowledged",
+    IncidentUpdated => "incident.updated",
+    IncidentUpdateSent => "incident.update_sent",
+    IncidentClosed => "incident.closed",
+    IncidentExported => "incident.exported",
 }
 
 impl serde::Serialize for Action {

@@ -62,6 +62,17 @@ closed_set! {
         PlatformOffboarding = "platform.offboarding",
         /// The platform's backups: last backup and verification (platform admins).
         PlatformBackups = "platform.backups",
+        /// The platform console's tenant list (status and counts only, TOM AUTHZ-3) and
+        /// new tenants with their first primary admin (platform admins).
+        PlatformTenants = "platform.tenants",
+        /// The platform's state: versions, database, jobs, devices, outbox (platform admins).
+        PlatformStatus = "platform.status",
+        /// The incident register: open incidents, compute their scope, send notifications
+        /// and follow-ups, export (platform admins; TOM BREACH-1, BREACH-2).
+        PlatformIncidents = "platform.incidents",
+        /// The tenant's breach notifications ("Vorfälle"): read and acknowledge (tenant
+        /// and partner admins; TOM BREACH-1).
+        IncidentsRead = "incidents.read",
         /// The tenant's retention periods and what is due next (TOM PRIV-6; tenant admins).
         RetentionManage = "retention.manage",
         /// The tenant's generated processing record (TOM RIGHTS-3; tenant admins).
@@ -85,7 +96,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
     use Permission::*;
     let whole = |scope: Option<TenantScope>| Some(Grant { scope, visibility: Visibility::WholeChain });
     // Platform work on tenants: the tenant comes from the platform route, not the session.
-    if permission == PlatformOffboarding || permission == PlatformBackups {
+    if matches!(permission, PlatformOffboarding | PlatformBackups | PlatformTenants | PlatformStatus | PlatformIncidents) {
         return if p.is_platform_admin { whole(None) } else { None };
     }
     let Some(tenant) = p.tenant.clone() else {
@@ -117,6 +128,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
         | SubjectRequestsManage
         | RetentionManage
         | ProcessingRecordRead
+        | IncidentsRead
             if admin =>
         {
             whole(Some(tenant))

@@ -690,7 +690,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    incidents (id) {
+        id -> Text,
+        title -> Text,
+        description -> Text,
+        nature -> Text,
+        data_categories -> Text,
+        systems -> Text,
+        measures -> Text,
+        consequences -> Text,
+        contact -> Text,
+        discovered_at -> Timestamp,
+        started_at -> Timestamp,
+        scope_kind -> Text,
+        scope_ids -> Text,
+        window_from -> Timestamp,
+        window_to -> Timestamp,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_updates (incident_id, id) {
+        incident_id -> Text,
+        id -> Text,
+        kind -> Text,
+        text_de -> Text,
+        text_en -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_notices (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        incident_id -> Text,
+        persons -> BigInt,
+        records -> BigInt,
+        subject_de -> Text,
+        body_de -> Text,
+        subject_en -> Text,
+        body_en -> Text,
+        status -> Text,
+        sent_at -> Nullable<Timestamp>,
+        sent_by -> Nullable<Text>,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    incidents,
+    incident_updates,
+    incident_notices,
     scheduled_jobs,
     audit_verifications,
     tenants,

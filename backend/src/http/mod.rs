@@ -132,8 +132,25 @@ pub fn build_app(
                         .service(offboarding::tenant_archive),
                 )
                 .service(api_scope("/platform/backups").service(crate::backups::routes::status))
+                .service(api_scope("/platform/status").service(crate::platform::routes::status))
+                .service(
+                    api_scope("/platform/incidents")
+                        .service(crate::incidents::routes::list)
+                        .service(crate::incidents::routes::scope)
+                        .service(crate::incidents::routes::open)
+                        .service(crate::incidents::routes::get)
+                        .service(crate::incidents::routes::edit_notice)
+                        .service(crate::incidents::routes::send_notice)
+                        .service(crate::incidents::routes::add_update)
+                        .service(crate::incidents::routes::export),
+                )
+                .service(
+                    api_scope("/incidents").service(crate::incidents::routes::tenant_list).service(crate::incidents::routes::acknowledge),
+                )
                 .service(
                     api_scope("/platform/tenants")
+                        .service(crate::platform::routes::list)
+                        .service(crate::platform::routes::create)
                         .service(offboarding::platform_status)
                         .service(offboarding::platform_start)
                         .service(offboarding::platform_certificate),

@@ -132,6 +132,10 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::sso::routes::saml_single_logout, crate::sso::routes::saml_rotate_sp_key,
         crate::sso::routes::backchannel_logout, crate::sso::routes::invitation_start,
         crate::backups::routes::status,
+        crate::platform::routes::list, crate::platform::routes::create, crate::platform::routes::status,
+        crate::incidents::routes::list, crate::incidents::routes::scope, crate::incidents::routes::open, crate::incidents::routes::get,
+        crate::incidents::routes::edit_notice, crate::incidents::routes::send_notice, crate::incidents::routes::add_update,
+        crate::incidents::routes::export, crate::incidents::routes::tenant_list, crate::incidents::routes::acknowledge,
     ),
     modifiers(&CommonAnswers),
     components(schemas(Problem, crate::problem::ProblemCode, crate::auth::policy::Permission, crate::audit::export::ExportFormat)),
@@ -149,6 +153,8 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         (name = "privacy", description = "Requests about personal data, restriction, erasure and retention"),
         (name = "sso", description = "Staff single sign-on: identity providers (OpenID Connect, Entra ID, LDAP/Active Directory, SAML 2.0), role mapping, SSO only"),
         (name = "offboarding", description = "Ending a tenant: read-only, export archive, deletion with key destruction, deletion certificate"),
+        (name = "incidents", description = "The incident register: personal data breaches, their computed scope, notifications to tenants (Art. 33 GDPR), follow-ups and acknowledgements"),
+        (name = "platform", description = "The platform console: tenants (counts only), new tenants, the platform's state"),
     )
 )]
 pub struct ApiDoc;

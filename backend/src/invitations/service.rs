@@ -29,11 +29,43 @@ pub fn invalid() -> AppError {
 
 /// Invites `email` into the caller's tenant and queues the mail with the link.
 pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewInvitation) -> Result<InvitationView, AppError> {
+    invite(state, Inviter::Member(p), scope, input)
+}
+
+/// The first admin of a tenant a platform admin has just created: a `tenant_admin`
+/// invitation, which makes the invitee the tenant's primary admin when accepted (a tenant
+/// without a primary admin gets its first one this way, see `accept`). The platform admin
+/// grants no other role in the tenant (TOM AUTHZ-3).
+pub fn create_first_admin(
+    state: &AppState,
+    ctx: &AuditContext,
+    invited_by: &str,
+    scope: &TenantScope,
+    email: &str,
+    language: Option<String>,
+) -> Result<InvitationView, AppError> {
+    let input = NewInvitation { email: email.to_owned(), role: Role::TenantAdmin.as_str().to_owned(), company_id: None, language };
+    invite(state, Inviter::Platform { ctx, account_id: invited_by }, scope, &input)
+}
+
+/// Who invites: a member of the tenant (admin roles need `admin_roles.grant`), or a
+/// platform admin inviting a new tenant's first admin.
+#[derive(Clone, Copy)]
+enum Inviter<'a> {
+    Member(&'a Principal),
+    Platform { ctx: &'a AuditContext, account_id: &'a str },
+}
+
+fn invite(state: &AppState, inviter: Inviter<'_>, scope: &TenantScope, input: &NewInvitation) -> Result<InvitationView, AppError> {
+    let (ctx, invited_by): (&AuditContext, &str) = match inviter {
+        Inviter::Member(p) => (&p.audit, p.account_id.as_str()),
+        Inviter::Platform { ctx, account_id } => (ctx, account_id),
+    };
     let email = validate_email(&input.email)?;
     let language = templates::Language::from_code(input.language.as_deref().unwrap_or("de"))
         .ok_or_else(|| AppError::invalid("language", "must be de or en"))?;
     let assignment = RoleAssignment { role: input.role.clone(), is_primary: false, company_id: input.company_id.clone(), course_id: None };
-    let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
+    let now = audit::chain::truncate_to_micros(ctx.at.naive_utc());
     let (role, tenant) = {
         state.db.tenant_read(scope, |tx| {
             let role = members::validate_assignment(tx, &assignment)?;
@@ -41,8 +73,10 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
             Ok((role, tenant))
         })?
     };
-    if role.is_admin() {
-        authorize(state, p, Permission::AdminRolesGrant)?;
+    if let Inviter::Member(p) = inviter {
+        if role.is_admin() {
+            authorize(state, p, Permission::AdminRolesGrant)?;
+        }
     }
     let keys = load_keys(&state.db, &state.master, scope)?;
     let email_index = keys.blind_index("invitations", "email", &email);
@@ -89,7 +123,7 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
         company_id: assignment.company_id.clone(),
         language: language.code().to_owned(),
         token_hash: token_hash(&token),
-        invited_by: p.account_id.clone(),
+        invited_by: invited_by.to_owned(),
         mail_id: None,
         created_at: now,
         expires_at,
@@ -102,7 +136,7 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewI
         store::insert(tx, &invitation)?;
         audit::record(
             tx,
-            &p.audit,
+            ctx,
             Event::new(Action::InvitationCreated, "invitation", Some(&invitation.id)).detail("role", invitation.role.as_str()),
         )?;
         Ok(())
@@ -236,13 +270,17 @@ pub fn accept(state: &AppState, origin: &Origin, token: &str, pw: &str) -> Resul
         }
         None => (new_account(&state.master, state.config.auth.password_hash, &email, pw, origin.at)?, true),
     };
-    let assignment =
+    let mut assignment =
         RoleAssignment { role: invitation.role.clone(), is_primary: false, company_id: invitation.company_id.clone(), course_id: None };
     state.db.tenant_read(&scope, |tx| {
         let all = auth_store::memberships_in_tenant(tx)?;
         if all.iter().any(|m| m.account_id == account.id) {
             return Err(AppError::rule(ProblemCode::AlreadyMember, "this account is already a member of the tenant"));
         }
+        // A tenant without a primary admin (one the platform console has just created)
+        // gets its first one: the invited tenant admin (TOM AUTHZ-3).
+        assignment.is_primary = assignment.role == Role::TenantAdmin.as_str()
+            && !all.iter().any(|m| m.disabled_at.is_none() && m.is_primary && m.role == Role::TenantAdmin.as_str());
         // The limit held when the invitation was made; others may have been granted since.
         let limit = AdminLimit { scope: &scope, account_id: &account.id, accepting: Some(&invitation.id) };
         members::check_admin_limit(state, tx, limit, std::slice::from_ref(&assignment), now)

@@ -73,6 +73,8 @@ enum Id {
     Device,
     /// Tenant A, named in a platform route.
     Tenant,
+    /// An incident nobody opened, and tenant A for a notice.
+    UnknownIncident,
 }
 
 struct Row {
@@ -279,6 +281,38 @@ fn row(op: &str) -> Option<Row> {
         "platform_offboarding_certificate" => Row { id: Id::Tenant, ..r(Some(&[Who::PlatformAdmin]), None, &[404]) },
         // Backups (TOM AVAIL-1, AVAIL-2): the status, platform admins only.
         "platform_backups_get" => r(Some(&[Who::PlatformAdmin]), None, &[200]),
+        // The platform console (TOM AUTHZ-3): counts only; a bad slug, so nothing is created.
+        "platform_tenants_list" | "platform_status_get" => r(Some(&[Who::PlatformAdmin]), None, &[200]),
+        // The incident register (TOM BREACH-1, BREACH-2): bad input or an incident nobody opened.
+        "platform_incidents_list" => r(Some(&[Who::PlatformAdmin]), None, &[200]),
+        "platform_incidents_scope" => r(
+            Some(&[Who::PlatformAdmin]),
+            Some(json!({ "kind": "alles", "window_from": "2026-01-01T00:00:00Z", "window_to": "2026-01-02T00:00:00Z" })),
+            &[422],
+        ),
+        "platform_incidents_open" => r(Some(&[Who::PlatformAdmin]), Some(crate::fixtures::incident_body("unbekannt", json!([]))), &[422]),
+        "platform_incidents_get" | "platform_incidents_export" | "platform_incidents_notice_send" => {
+            Row { id: Id::UnknownIncident, ..r(Some(&[Who::PlatformAdmin]), None, &[404]) }
+        }
+        "platform_incidents_notice_edit" => Row {
+            id: Id::UnknownIncident,
+            ..r(
+                Some(&[Who::PlatformAdmin]),
+                Some(json!({ "subject_de": "Betreff", "body_de": "Text", "subject_en": "Subject", "body_en": "Text" })),
+                &[404],
+            )
+        },
+        "platform_incidents_update" => Row {
+            id: Id::UnknownIncident,
+            ..r(Some(&[Who::PlatformAdmin]), Some(json!({ "text_de": "Nachtrag", "text_en": "Update" })), &[404])
+        },
+        "incidents_list" => r(Some(ADMINS), None, &[200]),
+        "incidents_acknowledge" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
+        "platform_tenants_create" => r(
+            Some(&[Who::PlatformAdmin]),
+            Some(json!({ "slug": "Kein Slug", "name": "Matrix", "admin_email": "m@matrix.example" })),
+            &[422],
+        ),
         "portal_booking_cancel" => Row { id: Id::UnknownSession, ..r(None, None, &[401]) },
         "portal_me"
         | "portal_bookings"
@@ -432,6 +466,9 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
             Id::Session => vec![("own", path.replace("{id}", &sessions_of[0])), ("other tenant", path.replace("{id}", &sessions_of[1]))],
             Id::Device => vec![("own", path.replace("{id}", &devices[0].id)), ("other tenant", path.replace("{id}", &devices[1].id))],
             Id::Tenant => vec![("own", path.replace("{id}", a.tenant_id()))],
+            Id::UnknownIncident => {
+                vec![("own", path.replace("{id}", "0193ffff-0000-7000-8000-000000000000").replace("{tenant}", a.tenant_id()))]
+            }
         };
         for who in EVERYONE {
             if row.allowed.is_none() && who != Who::Anonymous {

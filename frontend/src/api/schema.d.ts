@@ -1017,6 +1017,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's breach notifications with their follow-ups (tenant and partner admins). */
+        get: operations["incidents_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledges receipt of a notification (once; on the tenant's and the platform's chain). */
+        post: operations["incidents_acknowledge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations": {
         parameters: {
             query?: never;
@@ -1296,6 +1330,173 @@ export interface paths {
         get: operations["platform_backups_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every incident, newest first, with its 72-hour clock and numbers. */
+        get: operations["platform_incidents_list"];
+        put?: never;
+        /** Opens an incident: the Art. 33 facts and the scope; a notification draft per affected tenant. */
+        post: operations["platform_incidents_open"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/incidents/scope": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The affected tenants and the approximate numbers of persons and records of a scope,
+         *     computed from the data (numbers only); writes nothing.
+         */
+        post: operations["platform_incidents_scope"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The incident with its notifications, clock and timeline. */
+        get: operations["platform_incidents_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/incidents/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The incident with its timeline as JSON signed by the platform (ECDSA P-256); audited. */
+        get: operations["platform_incidents_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/incidents/{id}/notices/{tenant}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Edits a tenant's notification draft (German and English). */
+        put: operations["platform_incidents_notice_edit"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/incidents/{id}/notices/{tenant}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a tenant's notification: a mail to its admins and its "Vorfälle" page. */
+        post: operations["platform_incidents_notice_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/incidents/{id}/updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Follow-up information in phases (Art. 33(4)) to every tenant notified; `close` ends it. */
+        post: operations["platform_incidents_update"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Versions, database, scheduled jobs' last runs, silent devices, the mail outbox,
+         *     backups and the last audit verification.
+         */
+        get: operations["platform_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every tenant with its status and counts (members, admins, open invitations); no
+         *     personal data (TOM AUTHZ-3).
+         */
+        get: operations["platform_tenants_list"];
+        put?: never;
+        /**
+         * Creates a tenant and invites its first primary admin by mail; audited on the platform
+         *     chain and the new tenant's.
+         */
+        post: operations["platform_tenants_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2315,6 +2516,22 @@ export interface components {
             /** @description The daily retention job has not run for `RETENTION_LATE_HOURS`. */
             retention_overdue: boolean;
         };
+        /** @description What one affected tenant holds in the scope: numbers only. */
+        AffectedTenant: {
+            /**
+             * Format: int64
+             * @description Approximate number of data subjects concerned.
+             */
+            persons: number;
+            /**
+             * Format: int64
+             * @description Approximate number of personal data records concerned.
+             */
+            records: number;
+            tenant_id: string;
+            tenant_name: string;
+            tenant_slug: string;
+        };
         /**
          * @description What a record says, and what a device records.
          * @enum {string}
@@ -2513,6 +2730,18 @@ export interface components {
             current_password: string;
             /** @description At least 12 characters. */
             new_password: string;
+        };
+        /** @description The 72-hour clock from discovery. */
+        Clock: {
+            /** Format: date-time */
+            deadline: string;
+            /** @description Past the deadline with a notification still unsent. */
+            overdue: boolean;
+            /**
+             * Format: int64
+             * @description Seconds left until the deadline (negative: past it).
+             */
+            seconds_left: number;
         };
         CodeRequest: {
             /** @description A 6-digit code from the authenticator app, or a recovery code. */
@@ -2892,6 +3121,52 @@ export interface components {
             skipped: number;
             waiting: number;
         };
+        /** @enum {string} */
+        IncidentStatus: "open" | "closed";
+        IncidentSummary: {
+            clock: components["schemas"]["Clock"];
+            /** Format: date-time */
+            discovered_at: string;
+            id: string;
+            nature: components["schemas"]["Nature"];
+            /** Format: int64 */
+            notices_sent: number;
+            /** Format: int64 */
+            persons: number;
+            /** Format: int64 */
+            records: number;
+            status: components["schemas"]["IncidentStatus"];
+            /** Format: int64 */
+            tenants: number;
+            title: string;
+        };
+        IncidentView: {
+            clock: components["schemas"]["Clock"];
+            consequences: string;
+            contact: string;
+            /** Format: date-time */
+            created_at: string;
+            data_categories: string;
+            description: string;
+            /** Format: date-time */
+            discovered_at: string;
+            id: string;
+            measures: string;
+            nature: components["schemas"]["Nature"];
+            notices: components["schemas"]["NoticeView"][];
+            scope_ids: string[];
+            scope_kind: components["schemas"]["ScopeKind"];
+            /** Format: date-time */
+            started_at: string;
+            status: components["schemas"]["IncidentStatus"];
+            systems: string;
+            timeline: components["schemas"]["TimelineEntry"][];
+            title: string;
+            /** Format: date-time */
+            window_from: string;
+            /** Format: date-time */
+            window_to: string;
+        };
         InvitationPreview: {
             /** @description The email already has an account: accepting asks for its password. */
             account_exists: boolean;
@@ -2919,6 +3194,18 @@ export interface components {
             id: string;
             mail_status?: null | components["schemas"]["MailStatus"];
             role: components["schemas"]["Role"];
+        };
+        /** @description A scheduled job's last runs. */
+        JobStatus: {
+            /** Format: date-time */
+            last_failure_at?: string | null;
+            /** Format: date-time */
+            last_started_at?: string | null;
+            /** Format: date-time */
+            last_success_at?: string | null;
+            name: string;
+            /** Format: int64 */
+            runs: number;
         };
         /** @description LDAP / Active Directory settings (no secret). */
         LdapSettings: {
@@ -3060,6 +3347,11 @@ export interface components {
         MoveBooking: {
             event_id: string;
         };
+        /**
+         * @description What the breach touched (the classic three).
+         * @enum {string}
+         */
+        Nature: "confidentiality" | "integrity" | "availability";
         NewBooking: {
             /** @description The participant agrees to the consent text shown; must be `true`. */
             consent?: boolean;
@@ -3078,6 +3370,29 @@ export interface components {
             /** @description What the device is called in the list, e.g. "Eingang Halle 1". */
             name: string;
         };
+        /** @description A new incident: the Art. 33 facts and the scope. */
+        NewIncident: {
+            /** @description The likely consequences. */
+            consequences: string;
+            /** @description Name and contact details of the data protection officer or other contact point. */
+            contact: string;
+            /** @description The categories of personal data concerned. */
+            data_categories: string;
+            /** @description What happened. */
+            description: string;
+            /** Format: date-time */
+            discovered_at: string;
+            /** @description Measures taken or proposed, including mitigation. */
+            measures: string;
+            /** @description `confidentiality`, `integrity` or `availability`. */
+            nature: string;
+            scope: components["schemas"]["ScopeInput"];
+            /** Format: date-time */
+            started_at: string;
+            /** @description The systems involved. */
+            systems: string;
+            title: string;
+        };
         NewInvitation: {
             company_id?: string | null;
             email: string;
@@ -3085,6 +3400,16 @@ export interface components {
             language?: string | null;
             /** @description `tenant_admin`, `company_admin`, `organiser` or `instructor`. */
             role: string;
+        };
+        /** @description A new tenant with its first primary admin, invited by mail. */
+        NewPlatformTenant: {
+            /** @description The first primary admin; they get an invitation mail. */
+            admin_email: string;
+            /** @description Language of the invitation mail: `de` (default) or `en`. */
+            language?: string | null;
+            name: string;
+            /** @description 2–40 characters: a–z, 0–9 and inner dashes; the tenant's public address. */
+            slug: string;
         };
         NewRequest: {
             /** @description `access`, `correction`, `erasure`, `restriction` or `objection`. */
@@ -3097,6 +3422,42 @@ export interface components {
             message?: string;
             participant_id: string;
             received_via: string;
+        };
+        /** @description Follow-up information (Art. 33(4)), in German and English; `close` ends the incident. */
+        NewUpdate: {
+            close?: boolean;
+            text_de: string;
+            text_en: string;
+        };
+        /** @description An edited notification draft (both languages). */
+        NoticeEdit: {
+            body_de: string;
+            body_en: string;
+            subject_de: string;
+            subject_en: string;
+        };
+        /** @enum {string} */
+        NoticeStatus: "draft" | "sent";
+        /** @description One affected tenant's notification as the platform admin sees it. */
+        NoticeView: {
+            /** Format: date-time */
+            acknowledged_at?: string | null;
+            body_de: string;
+            body_en: string;
+            /** @description Not sent within 72 hours of discovery (or still a draft after them). */
+            overdue: boolean;
+            /** Format: int64 */
+            persons: number;
+            /** Format: int64 */
+            records: number;
+            /** Format: date-time */
+            sent_at?: string | null;
+            status: components["schemas"]["NoticeStatus"];
+            subject_de: string;
+            subject_en: string;
+            tenant_id: string;
+            tenant_name: string;
+            tenant_slug: string;
         };
         OffboardingStatus: {
             /**
@@ -3138,6 +3499,12 @@ export interface components {
             id: string;
             kind: components["schemas"]["RequestKind"];
             overdue: boolean;
+        };
+        /** @description Mail outbox messages of one status. */
+        OutboxCount: {
+            /** Format: int64 */
+            count: number;
+            status: string;
         };
         ParticipantAttendance: {
             entries: components["schemas"]["ParticipantRecordEntry"][];
@@ -3232,7 +3599,82 @@ export interface components {
          * @description What a caller may do; `/api/v1/auth/me` lists the ones the server grants.
          * @enum {string}
          */
-        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "platform.backups" | "retention.manage" | "processing_record.read" | "sso.manage";
+        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "platform.backups" | "platform.tenants" | "platform.status" | "platform.incidents" | "incidents.read" | "retention.manage" | "processing_record.read" | "sso.manage";
+        /**
+         * @description The platform's state at a glance (what exists: versions, database, jobs, devices,
+         *     outbox, backups, audit verification).
+         */
+        PlatformStatus: {
+            /** Format: int64 */
+            audit_chains_broken?: number | null;
+            /**
+             * Format: date-time
+             * @description The last scheduled walk over every audit chain.
+             */
+            audit_verified_at?: string | null;
+            /** @description `sqlite` or `postgres`. */
+            database: string;
+            database_reachable: boolean;
+            /**
+             * Format: int64
+             * @description Active check-in devices of active tenants silent for more than 10 minutes.
+             */
+            devices_overdue: number;
+            environment: string;
+            jobs: components["schemas"]["JobStatus"][];
+            /** Format: date-time */
+            last_backup_at?: string | null;
+            /** Format: date-time */
+            last_backup_verification_at?: string | null;
+            /** @description The last backup verification: passed or not, and when. */
+            last_backup_verification_ok?: boolean | null;
+            outbox: components["schemas"]["OutboxCount"][];
+            /** Format: date-time */
+            outbox_oldest_queued_at?: string | null;
+            /** Format: int64 */
+            tenants_active: number;
+            /** Format: int64 */
+            tenants_offboarded: number;
+            /** Format: int64 */
+            tenants_read_only: number;
+            version: string;
+        };
+        /**
+         * @description One tenant as the platform console lists it: status and counts, no personal data
+         *     (TOM AUTHZ-3).
+         */
+        PlatformTenant: {
+            /**
+             * Format: int64
+             * @description Of them, tenant and partner admins.
+             */
+            admins: number;
+            /** Format: date-time */
+            archive_until?: string | null;
+            /** @description The signed deletion certificate can be downloaded. */
+            certificate_available: boolean;
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            /**
+             * Format: int64
+             * @description Staff accounts with an enabled membership (any role).
+             */
+            members: number;
+            name: string;
+            /**
+             * Format: date-time
+             * @description Offboarding started (read-only) at, and the end of its export window.
+             */
+            offboarding_started_at?: string | null;
+            /**
+             * Format: int64
+             * @description Open invitations (the first admin's until it is accepted).
+             */
+            open_invitations: number;
+            slug: string;
+            status: components["schemas"]["TenantStatus"];
+        };
         PortalBooking: {
             /** Format: date-time */
             cancelled_at?: string | null;
@@ -3746,6 +4188,33 @@ export interface components {
              */
             subject_attribute?: string | null;
         };
+        /**
+         * @description The scope to count: a kind, its ids (tenant ids, account ids or one device id; none for
+         *     all tenants) and the time window.
+         */
+        ScopeInput: {
+            /** @description Tenant ids (`tenants`), staff account ids (`accounts`) or one device id (`device`). */
+            ids?: string[];
+            /** @description `all_tenants`, `tenants`, `accounts` or `device`. */
+            kind: string;
+            /** Format: date-time */
+            window_from: string;
+            /** Format: date-time */
+            window_to: string;
+        };
+        /**
+         * @description How the affected data is found: everything of all tenants or of some, what given
+         *     staff accounts reached in the window, or what one check-in device recorded in it.
+         * @enum {string}
+         */
+        ScopeKind: "all_tenants" | "tenants" | "accounts" | "device";
+        ScopeResult: {
+            /** Format: int64 */
+            persons: number;
+            /** Format: int64 */
+            records: number;
+            tenants: components["schemas"]["AffectedTenant"][];
+        };
         SecureCardSettings: {
             /** @description The tenant has card keys: secure cards can be provisioned and are checked. */
             enabled: boolean;
@@ -3916,6 +4385,27 @@ export interface components {
             /** @description The tenant's IANA time zone. */
             time_zone: string;
         };
+        /** @description A notification as the tenant's admins see it on "Vorfälle". */
+        TenantNotice: {
+            /** Format: date-time */
+            acknowledged_at?: string | null;
+            body_de: string;
+            body_en: string;
+            /** @description The notice's id (acknowledge with it). */
+            id: string;
+            incident_id: string;
+            incident_status: components["schemas"]["IncidentStatus"];
+            /** Format: int64 */
+            persons: number;
+            /** Format: int64 */
+            records: number;
+            /** Format: date-time */
+            sent_at: string;
+            subject_de: string;
+            subject_en: string;
+            /** @description Follow-up information sent after the notification, oldest first. */
+            updates: components["schemas"]["TimelineEntry"][];
+        };
         TenantRef: {
             id: string;
             name: string;
@@ -3940,6 +4430,19 @@ export interface components {
             checks: components["schemas"]["TestCheck"][];
             ok: boolean;
         };
+        TimelineEntry: {
+            /** Format: date-time */
+            at: string;
+            id: string;
+            kind: components["schemas"]["TimelineKind"];
+            text_de: string;
+            text_en: string;
+        };
+        /**
+         * @description A step on the incident's timeline.
+         * @enum {string}
+         */
+        TimelineKind: "opened" | "notice_sent" | "acknowledged" | "update" | "closed";
         TokenRequest: {
             token: string;
         };
@@ -8212,6 +8715,109 @@ export interface operations {
             };
         };
     };
+    incidents_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantNotice"][];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    incidents_acknowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantNotice"][];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Acknowledged already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     invitations_list: {
         parameters: {
             query?: never;
@@ -9439,6 +10045,752 @@ export interface operations {
             };
             /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_incidents_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentSummary"][];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_incidents_open: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewIncident"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentView"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_incidents_scope: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScopeInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScopeResult"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_incidents_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentView"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_incidents_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The incident and its signature */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_incidents_notice_edit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticeEdit"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentView"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sent already, or the incident is closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_incidents_notice_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentView"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sent already, or the incident is closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_incidents_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentView"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The incident is closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformStatus"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_tenants_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformTenant"][];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_tenants_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPlatformTenant"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformTenant"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A tenant with this slug exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

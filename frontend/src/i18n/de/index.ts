@@ -13,13 +13,15 @@ import { problem } from './problem';
 import { organiser } from './organiser';
 import { shell } from './shell';
 import { sso } from './sso';
+import { incidents } from './incidents';
+import { platform } from './platform';
 import { tools } from './tools';
 
 // German (default) dictionary, one file per feature namespace in this
 // directory. Every user-visible string of the UI lives there and in ../en/;
 // each English file is typed against its German one (../types.ts), so a key
 // missing in either language is a compile error.
-export const de = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...problem } as const;
+export const de = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...problem } as const;
 
 export type MessageKey = keyof typeof de;
 

@@ -14,8 +14,10 @@ import { problem } from './problem';
 import { organiser } from './organiser';
 import { shell } from './shell';
 import { sso } from './sso';
+import { incidents } from './incidents';
+import { platform } from './platform';
 import { tools } from './tools';
 
 // English dictionary, one file per namespace like ../de/ (each typed against
 // its German file). Typed as Messages: every namespace must be here.
-export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...problem };
+export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...problem };
