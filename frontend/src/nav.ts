@@ -50,6 +50,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
     permission: 'processing_record.read',
     testId: 'nav-processing-record',
   },
+  { group: 'privacy', to: '/webhooks', label: 'nav.webhooks', permission: 'webhooks.manage', testId: 'nav-webhooks' },
   { group: 'account', to: '/account', label: 'nav.myAccount', permission: null, testId: 'nav-account' },
 ];
 

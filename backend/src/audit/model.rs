@@ -137,6 +137,15 @@ actions! {
     BackupRestored => "backup.restored",
     BackupOffboardingReapplied => "backup.offboarding_reapplied",
     SecurityEventsDetected => "security.events_detected",
+    SigningKeyRecorded => "crypto.signing_key_recorded",
+    WebhookEndpointCreated => "webhook.endpoint_created",
+    WebhookEndpointUpdated => "webhook.endpoint_updated",
+    WebhookEndpointDeleted => "webhook.endpoint_deleted",
+    WebhookEndpointDisabled => "webhook.endpoint_disabled",
+    WebhookSecretRotated => "webhook.secret_rotated",
+    WebhookDelivered => "webhook.delivered",
+    WebhookDeliveryFailed => "webhook.delivery_failed",
+    WebhookDeliveryRefused => "webhook.delivery_refused",
 }
 
 impl serde::Serialize for Action {

@@ -69,6 +69,8 @@ closed_set! {
         /// Identity providers, their role mappings and "SSO only" (primary tenant admins:
         /// a mapping can grant admin roles, TOM ACC-7, AUTHZ-3).
         SsoManage = "sso.manage",
+        /// Webhook and Teams endpoints, their events and deliveries (tenant admins; TOM TRANS-6).
+        WebhooksManage = "webhooks.manage",
     }
 }
 
@@ -117,6 +119,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
         | SubjectRequestsManage
         | RetentionManage
         | ProcessingRecordRead
+        | WebhooksManage
             if admin =>
         {
             whole(Some(tenant))

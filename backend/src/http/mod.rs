@@ -132,6 +132,16 @@ pub fn build_app(
                         .service(offboarding::tenant_archive),
                 )
                 .service(api_scope("/platform/backups").service(crate::backups::routes::status))
+                .service(api_scope("/platform/keys").service(crate::signing_keys::routes::list))
+                .service(
+                    api_scope("/webhooks")
+                        .service(crate::webhooks::routes::list)
+                        .service(crate::webhooks::routes::create)
+                        .service(crate::webhooks::routes::update)
+                        .service(crate::webhooks::routes::delete)
+                        .service(crate::webhooks::routes::rotate_secret)
+                        .service(crate::webhooks::routes::deliveries),
+                )
                 .service(
                     api_scope("/platform/tenants")
                         .service(offboarding::platform_status)

@@ -130,7 +130,9 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::sso::routes::public_list, crate::sso::routes::start, crate::sso::routes::callback, crate::sso::routes::ldap_sign_in,
         crate::sso::routes::saml_metadata, crate::sso::routes::saml_acs, crate::sso::routes::saml_complete,
         crate::sso::routes::backchannel_logout, crate::sso::routes::invitation_start,
-        crate::backups::routes::status,
+        crate::backups::routes::status, crate::signing_keys::routes::list,
+        crate::webhooks::routes::list, crate::webhooks::routes::create, crate::webhooks::routes::update, crate::webhooks::routes::delete,
+        crate::webhooks::routes::rotate_secret, crate::webhooks::routes::deliveries,
     ),
     modifiers(&CommonAnswers),
     components(schemas(Problem, crate::problem::ProblemCode, crate::auth::policy::Permission, crate::audit::export::ExportFormat)),
@@ -146,6 +148,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         (name = "devices", description = "Check-in devices: enrolment, signed requests, configuration"),
         (name = "attendance", description = "Check-ins, corrections, attendance records and the kiosk feed"),
         (name = "privacy", description = "Requests about personal data, restriction, erasure and retention"),
+        (name = "webhooks", description = "Webhooks (Standard Webhooks signatures) and Microsoft Teams: endpoints, events, deliveries"),
         (name = "sso", description = "Staff single sign-on: identity providers (OpenID Connect, Entra ID, LDAP/Active Directory, SAML 2.0), role mapping, SSO only"),
         (name = "offboarding", description = "Ending a tenant: read-only, export archive, deletion with key destruction, deletion certificate"),
     )
