@@ -94,12 +94,17 @@ enum CertificateCommand {
     /// key given with --public-key, for checking it anywhere). No database needed.
     Verify {
         file: PathBuf,
-        /// The platform's public key (hex, from `anwesend certificate public-key`).
-        #[arg(long, value_name = "HEX")]
+        /// The platform's public key: hex, or a file with the key (PEM or hex) or with the
+        /// saved answer of `GET /api/v1/platform/keys`.
+        #[arg(long, value_name = "FILE|HEX")]
         public_key: Option<String>,
     },
-    /// Print the platform's signing key: what an auditor needs to check certificates.
-    PublicKey,
+    /// Print the platform's signing key: what an auditor needs to check certificates and exports.
+    PublicKey {
+        /// As PEM (SubjectPublicKeyInfo, for openssl) instead of hex.
+        #[arg(long)]
+        pem: bool,
+    },
     /// Write the deletion certificate of an offboarded tenant to FILE.
     Export {
         #[arg(long, value_name = "SLUG")]
@@ -144,8 +149,15 @@ enum AuditCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Check that an export file is untouched and was signed by this platform.
-    VerifyExport { file: PathBuf },
+    /// Check that an export file is untouched and was signed by this platform: with
+    /// --public-key, by that key alone (no configuration, master key or database needed).
+    VerifyExport {
+        file: PathBuf,
+        /// The platform's public key: a PEM or hex file (`anwesend certificate public-key`),
+        /// or the saved answer of `GET /api/v1/platform/keys` (every key, old ones too).
+        #[arg(long, value_name = "FILE")]
+        public_key: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -227,7 +239,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         // With the key given, a certificate is checked without configuration or database.
-        Command::Certificate(CertificateCommand::Verify { file, public_key: Some(key) }) => verify_certificate(&file, Some(&key)),
+        Command::Certificate(CertificateCommand::Verify { file, public_key: Some(key) }) => match public_keys(&key) {
+            Ok(keys) => verify_certificate_with(&file, &keys),
+            // Hex that is no key: the certificate check says what is wrong.
+            Err(_) if !std::path::Path::new(&key).is_file() => verify_certificate(&file, Some(&key)),
+            Err(e) => Err(e),
+        },
+        Command::Audit(AuditCommand::VerifyExport { file, public_key: Some(key) }) => {
+            let keys = public_keys(key.to_str().context("the key file's name is not UTF-8")?)?;
+            verify_export(&file, keys.as_slice())
+        }
         Command::Keys(KeysCommand::GenerateMaster { out }) => {
             let key = MasterKey::generate(MasterKeyOrigin::Operator);
             key.write_file(&out).map_err(anyhow::Error::msg)?;
@@ -330,9 +351,13 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             let signer = PlatformSigner::from_master(&MasterKey::load(&config)?)?;
             verify_certificate(&file, Some(&signer.public_key_hex()))
         }
-        Command::Certificate(CertificateCommand::PublicKey) => {
+        Command::Certificate(CertificateCommand::PublicKey { pem }) => {
             let signer = PlatformSigner::from_master(&MasterKey::load(&config)?)?;
-            println!("{}", signer.public_key_hex());
+            if pem {
+                print!("{}", signer.public_key().to_pem());
+            } else {
+                println!("{}", signer.public_key_hex());
+            }
             eprintln!("key id {} (ECDSA P-256); give this key to whoever checks deletion certificates", signer.key_id());
             Ok(())
         }
@@ -389,6 +414,9 @@ fn open(config: &Config) -> anyhow::Result<(Db, MasterKey)> {
     if config.environment() == Environment::Prod && master.origin() == MasterKeyOrigin::GeneratedDev {
         anyhow::bail!("refusing a development master key in prod");
     }
+    // Publish this master key's verification key (what `GET /api/v1/platform/keys` lists).
+    let signer = PlatformSigner::from_master(&master)?;
+    crate::signing_keys::service::record_current(&db, &signer, &AuditContext::operator(SystemClock.now()))?;
     Ok((db, master))
 }
 
@@ -461,22 +489,53 @@ fn run_audit(command: AuditCommand, config: &Config) -> anyhow::Result<()> {
             println!("wrote {} ({} bytes), signed with key {}", out.display(), bytes.len(), signer.key_id());
             Ok(())
         }
-        AuditCommand::VerifyExport { file } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let verified = audit::export::verify(&bytes, &signer).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            println!(
-                "{}: intact {} export of chain {} ({} records, head {}, exported {}, key {})",
-                file.display(),
-                verified.kind,
-                verified.chain,
-                verified.records,
-                verified.head_seq,
-                verified.exported_at,
-                verified.key_id
-            );
-            Ok(())
+        AuditCommand::VerifyExport { file, .. } => {
+            // Every key this platform has used, so exports from before a rotation verify too.
+            let mut keys = vec![signer.public_key()];
+            for listed in crate::signing_keys::service::list_keys(&db)? {
+                if listed.key_id() != signer.key_id() {
+                    keys.push(listed);
+                }
+            }
+            verify_export(&file, keys.as_slice())
         }
     }
+}
+
+fn verify_export(file: &std::path::Path, keys: &[crate::crypto::PublicKey]) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let verified = audit::export::verify(&bytes, keys).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    println!(
+        "{}: intact {} export of chain {} ({} records, head {}, exported {}, key {})",
+        file.display(),
+        verified.kind,
+        verified.chain,
+        verified.records,
+        verified.head_seq,
+        verified.exported_at,
+        verified.key_id
+    );
+    Ok(())
+}
+
+/// The public keys named by `--public-key`: a file (PEM, hex, or the saved answer of
+/// `GET /api/v1/platform/keys`) or, where no such file exists, hex given inline.
+fn public_keys(arg: &str) -> anyhow::Result<Vec<crate::crypto::PublicKey>> {
+    let path = std::path::Path::new(arg);
+    let text = if path.is_file() {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?
+    } else {
+        arg.to_owned()
+    };
+    if text.trim_start().starts_with('{') {
+        let keys = crate::signing_keys::service::keys_of_document(&text)
+            .filter(|k| !k.is_empty())
+            .with_context(|| format!("{arg}: not a key list as GET /api/v1/platform/keys answers"))?;
+        return Ok(keys);
+    }
+    let key = crate::crypto::PublicKey::parse(&text)
+        .map_err(|_| anyhow::anyhow!("{arg}: neither a key file (PEM or hex) nor a P-256 public key in hex"))?;
+    Ok(vec![key])
 }
 
 fn run_backup(command: BackupCommand, config: Config) -> anyhow::Result<()> {
@@ -525,6 +584,16 @@ fn run_backup(command: BackupCommand, config: Config) -> anyhow::Result<()> {
         BackupCommand::Restore { .. } => unreachable!("handled above"),
     }
     Ok(())
+}
+
+/// `certificate verify` against any of `keys`.
+fn verify_certificate_with(file: &std::path::Path, keys: &[crate::crypto::PublicKey]) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    // The certificate names its key: check against the one of `keys` with that id.
+    let named = crate::offboarding::certificate::verify(&bytes, None)
+        .map_err(|e| anyhow::anyhow!("{}: INVALID deletion certificate: {e}", file.display()))?;
+    let key = keys.iter().find(|k| k.key_id() == named.key_id).map(|k| k.to_hex()).unwrap_or_else(|| keys[0].to_hex());
+    verify_certificate(file, Some(&key))
 }
 
 /// `certificate verify`: exit 0 with "valid", or an error naming what is wrong.

@@ -262,6 +262,28 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub metrics: MetricsConfig,
     pub backups: BackupConfig,
+    pub webhooks: WebhookConfig,
+}
+
+/// Webhook deliveries (`webhooks`, TOM TRANS-2, TRANS-6).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    /// How often each node sends due deliveries.
+    pub poll_seconds: u32,
+    /// Attempts per delivery before it fails (back-off 30 s doubling, up to 6 h).
+    pub max_attempts: u32,
+    /// Seconds to wait for a receiver.
+    pub timeout_seconds: u32,
+    /// Let endpoints on loopback addresses (127.0.0.0/8, ::1) through: tests and
+    /// development only; prod refuses the setting. Private and link-local addresses stay refused.
+    pub allow_loopback: bool,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self { poll_seconds: 5, max_attempts: 8, timeout_seconds: 10, allow_loopback: false }
+    }
 }
 
 /// Prometheus metrics and security-event detection (`metrics`, TOM AVAIL-3).
@@ -379,6 +401,7 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             metrics: MetricsConfig::default(),
             backups: BackupConfig::default(),
+            webhooks: WebhookConfig::default(),
         }
     }
 }
@@ -428,6 +451,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "jobs",
     "metrics",
     "backups",
+    "webhooks",
 ];
 
 impl Config {
@@ -575,6 +599,18 @@ impl Config {
         }
         if !(1..=50).contains(&self.mail.max_attempts) {
             return Err(ConfigError::new("mail.max_attempts", "must be between 1 and 50"));
+        }
+        if !(1..=3600).contains(&self.webhooks.poll_seconds) {
+            return Err(ConfigError::new("webhooks.poll_seconds", "must be between 1 and 3600"));
+        }
+        if !(1..=30).contains(&self.webhooks.max_attempts) {
+            return Err(ConfigError::new("webhooks.max_attempts", "must be between 1 and 30"));
+        }
+        if !(1..=60).contains(&self.webhooks.timeout_seconds) {
+            return Err(ConfigError::new("webhooks.timeout_seconds", "must be between 1 and 60"));
+        }
+        if environment == Environment::Prod && self.webhooks.allow_loopback {
+            return Err(ConfigError::new("webhooks.allow_loopback", "is for tests and development only; prod refuses it"));
         }
         if self.rate_limit.sign_in_per_ip_per_minute == 0
             || self.rate_limit.sign_in_per_account_per_minute == 0

@@ -41,10 +41,12 @@ pub mod problem;
 pub mod runtime;
 pub mod secure_cards;
 pub mod server;
+pub mod signing_keys;
 pub mod sso;
 pub mod state;
 pub mod tenants;
 pub mod timestamp;
+pub mod webhooks;
 pub mod zone;
 
 pub use error::AppError;

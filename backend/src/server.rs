@@ -56,6 +56,9 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState
     if erased > 0 {
         tracing::warn!(count = erased, "erased again people that a restored database copy brought back");
     }
+    // Publish this master key's verification key (offline checks of what it signs).
+    let signer = crate::crypto::PlatformSigner::from_master(&state.master)?;
+    crate::signing_keys::service::record_current(&state.db, &signer, &AuditContext::system(state.clock.now()))?;
     if state.config.demo_data() {
         seed_demo(&state)?;
     }
@@ -190,6 +193,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     spawn_jobs(state.clone());
     crate::attendance::kiosk::start_listener(&state);
     crate::notify::worker::spawn(state.clone()).context("starting the mail worker")?;
+    crate::webhooks::worker::spawn(state.clone()).context("starting the webhook worker")?;
     spawn_minute_job(state.clone());
     spawn_sealer(state.clone());
     let environment = state.config.environment().as_str();

@@ -14,6 +14,8 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# jq: the auditor's recipes in docs/verify.md (run by the tests) read signed JSON with it.
+command -v jq >/dev/null 2>&1 || need+=(jq)
 # PC/SC for the NFC agent: the library it links (libpcsclite), and for its tests the daemon
 # with vsmartcard's virtual reader driver (test machines only: vpcd listens on the network).
 dpkg -s libpcsclite-dev >/dev/null 2>&1 || need+=(libpcsclite-dev)

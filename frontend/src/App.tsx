@@ -46,10 +46,11 @@ const RequestsPage = lazy(() => import('./pages/RequestsPage').then((m) => ({ de
 const SsoPage = lazy(() => import('./pages/SsoPage').then((m) => ({ default: m.SsoPage })));
 const ImportPage = lazy(() => import('./pages/ImportPage').then((m) => ({ default: m.ImportPage })));
 const MailTextsPage = lazy(() => import('./pages/MailTextsPage').then((m) => ({ default: m.MailTextsPage })));
+const WebhooksPage = lazy(() => import('./pages/WebhooksPage').then((m) => ({ default: m.WebhooksPage })));
 const RetentionPage = lazy(() => import('./pages/RetentionPage').then((m) => ({ default: m.RetentionPage })));
 
 /** Pages with wide tables get a wider layout. */
-const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/members', '/events', '/devices', '/import', '/platform', '/platform/incidents', '/incidents']);
+const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/webhooks', '/members', '/events', '/devices', '/import', '/platform', '/platform/incidents', '/incidents']);
 const WIDE_PATTERNS = [/^\/platform\/incidents\/[^/]+$/, /^\/events\/[^/]+$/, /^\/sessions\/[^/]+\/attendance(\/print)?$/, /^\/participants\/[^/]+\/attendance$/];
 
 function isWide(path: string): boolean {
@@ -133,6 +134,8 @@ function routeFor(path: string): ReactNode {
       return <RequestsPage />;
     case '/retention':
       return <RetentionPage />;
+    case '/webhooks':
+      return <WebhooksPage />;
     case '/import':
       return <ImportPage />;
     case '/mail-texts':

@@ -61,6 +61,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
     testId: 'nav-incident-register',
     section: true,
   },
+  { group: 'privacy', to: '/webhooks', label: 'nav.webhooks', permission: 'webhooks.manage', testId: 'nav-webhooks' },
   { group: 'account', to: '/account', label: 'nav.myAccount', permission: null, testId: 'nav-account' },
 ];
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::crypto::PlatformSigner;
+use crate::crypto::{KnownKeys, PlatformSigner};
 use crate::csv_file::{json_cell, CsvFile};
 
 pub const FORMAT: &str = "anwesend-export/1";
@@ -69,7 +69,7 @@ pub enum ExportError {
     ContentChanged,
     #[error("the proof was changed or not made by this platform (signature invalid)")]
     BadSignature,
-    #[error("signed by key {0}, which is not this platform's key")]
+    #[error("signed by key {0}, which is not among the keys given to check with")]
     UnknownKey(String),
 }
 
@@ -127,7 +127,7 @@ pub fn write(format: ExportFormat, meta: &ExportMeta<'_>, columns: &[&str], reco
     }
 }
 
-fn check_proof(proof: &Value, content: &[u8], signer: &PlatformSigner) -> Result<VerifiedExport, ExportError> {
+fn check_proof<K: KnownKeys + ?Sized>(proof: &Value, content: &[u8], keys: &K) -> Result<VerifiedExport, ExportError> {
     let Value::Object(fields) = proof else {
         return Err(ExportError::Format("proof is not an object".into()));
     };
@@ -138,13 +138,13 @@ fn check_proof(proof: &Value, content: &[u8], signer: &PlatformSigner) -> Result
         return Err(ExportError::Format("unknown format version".into()));
     }
     let key_id = text("key_id")?;
-    if key_id != signer.key_id() {
+    let Some(key) = keys.find(&key_id) else {
         return Err(ExportError::UnknownKey(key_id));
-    }
+    };
     let signature = text("signature")?;
     let mut unsigned: Map<String, Value> = fields.clone();
     unsigned.remove("signature");
-    signer.verify(canonical(&Value::Object(unsigned)).as_bytes(), &signature).map_err(|_| ExportError::BadSignature)?;
+    key.verify(canonical(&Value::Object(unsigned)).as_bytes(), &signature).map_err(|_| ExportError::BadSignature)?;
     if text("content_sha256")? != sha256_hex(content) {
         return Err(ExportError::ContentChanged);
     }
@@ -158,8 +158,9 @@ fn check_proof(proof: &Value, content: &[u8], signer: &PlatformSigner) -> Result
     })
 }
 
-/// Checks an export file written by `write` (JSON or CSV, told apart by its first byte).
-pub fn verify(bytes: &[u8], signer: &PlatformSigner) -> Result<VerifiedExport, ExportError> {
+/// Checks an export file written by `write` (JSON or CSV, told apart by its first byte)
+/// against `keys`: the platform's own signer, or public keys alone (an auditor's check).
+pub fn verify<K: KnownKeys + ?Sized>(bytes: &[u8], keys: &K) -> Result<VerifiedExport, ExportError> {
     let text = std::str::from_utf8(bytes).map_err(|_| ExportError::Format("not UTF-8".into()))?;
     let body = text.strip_suffix('\n').ok_or_else(|| ExportError::Format("missing final newline".into()))?;
     if body.starts_with('{') {
@@ -168,7 +169,7 @@ pub fn verify(bytes: &[u8], signer: &PlatformSigner) -> Result<VerifiedExport, E
             return Err(ExportError::ContentChanged);
         }
         let proof = document.as_object_mut().and_then(|d| d.remove("proof")).ok_or_else(|| ExportError::Format("no proof".into()))?;
-        check_proof(&proof, canonical(&document).as_bytes(), signer)
+        check_proof(&proof, canonical(&document).as_bytes(), keys)
     } else {
         let start = body
             .rfind(CSV_PROOF_PREFIX)
@@ -180,6 +181,6 @@ pub fn verify(bytes: &[u8], signer: &PlatformSigner) -> Result<VerifiedExport, E
         if canonical(&proof) != proof_text {
             return Err(ExportError::BadSignature);
         }
-        check_proof(&proof, content.as_bytes(), signer)
+        check_proof(&proof, content.as_bytes(), keys)
     }
 }

@@ -146,6 +146,15 @@ actions! {
     IncidentUpdateSent => "incident.update_sent",
     IncidentClosed => "incident.closed",
     IncidentExported => "incident.exported",
+    SigningKeyRecorded => "crypto.signing_key_recorded",
+    WebhookEndpointCreated => "webhook.endpoint_created",
+    WebhookEndpointUpdated => "webhook.endpoint_updated",
+    WebhookEndpointDeleted => "webhook.endpoint_deleted",
+    WebhookEndpointDisabled => "webhook.endpoint_disabled",
+    WebhookSecretRotated => "webhook.secret_rotated",
+    WebhookDelivered => "webhook.delivered",
+    WebhookDeliveryFailed => "webhook.delivery_failed",
+    WebhookDeliveryRefused => "webhook.delivery_refused",
 }
 
 impl serde::Serialize for Action {

@@ -80,6 +80,8 @@ closed_set! {
         /// Identity providers, their role mappings and "SSO only" (primary tenant admins:
         /// a mapping can grant admin roles, TOM ACC-7, AUTHZ-3).
         SsoManage = "sso.manage",
+        /// Webhook and Teams endpoints, their events and deliveries (tenant admins; TOM TRANS-6).
+        WebhooksManage = "webhooks.manage",
     }
 }
 
@@ -129,6 +131,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
         | RetentionManage
         | ProcessingRecordRead
         | IncidentsRead
+        | WebhooksManage
             if admin =>
         {
             whole(Some(tenant))

@@ -20,6 +20,8 @@ use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::tenants::model::Tenant;
 use crate::tenants::service::keys;
+use crate::webhooks::model::{Payload, WebhookEvent};
+use crate::webhooks::service::Personal;
 
 pub fn default_consent(lang: Language, tenant: &str) -> String {
     match lang {
@@ -520,7 +522,35 @@ pub(super) fn place(
             .detail("event_id", event.id.as_str())
             .detail("status", status.as_str()),
     )?;
+    booking_hook(tx, keys, WebhookEvent::BookingCreated, event, &booking.id, status.as_str(), &participant, now)?;
     Ok(Placed::Booked(booking.id, status))
+}
+
+/// Queues a booking's webhook event (TRANS-6): ids and counts; name and email only for
+/// endpoints whose admin ticked them.
+#[allow(clippy::too_many_arguments)]
+fn booking_hook(
+    tx: &mut TenantTx<'_>,
+    keys: &TenantKeys,
+    kind: WebhookEvent,
+    event: &EventRow,
+    booking_id: &str,
+    status: &str,
+    participant: &ParticipantRow,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let mut payload = Payload { summary: format!("{} ({status})", event.title), ..Payload::default() };
+    payload.data.insert("booking_id".into(), booking_id.into());
+    payload.data.insert("event_id".into(), event.id.as_str().into());
+    payload.data.insert("participant_id".into(), participant.id.as_str().into());
+    payload.data.insert("status".into(), status.into());
+    payload.data.insert("capacity".into(), event.capacity.into());
+    let personal: Personal<'_> = Box::new(move || {
+        let p = person(keys, participant)?;
+        Ok((p.name, p.email))
+    });
+    crate::webhooks::service::emit(tx, keys, kind, payload, Some(personal), now)?;
+    Ok(())
 }
 
 /// Fills free seats from the waiting list, oldest first, in the caller's transaction
@@ -557,6 +587,7 @@ pub fn promote_waiting(
                 .subject(&b.participant_id, event.company_id.as_deref())
                 .detail("event_id", event.id.as_str()),
         )?;
+        booking_hook(tx, &mailer.keys, WebhookEvent::WaitingListPromoted, event, &b.id, CONFIRMED, &participant, now)?;
         promoted += 1;
     }
     state.mail_wakeup.wake();
@@ -597,7 +628,8 @@ pub fn cancel(
             }
             let event = crate::events::store::find(tx, &booking.event_id)?.ok_or(AppError::NotFound)?;
             let participant = store::participant(tx, &booking.participant_id)?.ok_or(AppError::NotFound)?;
-            Mailer::load(state, tx, scope)?.tell(tx, &event, &participant, BookingNews::Cancelled, now)?;
+            let mailer = Mailer::load(state, tx, scope)?;
+            mailer.tell(tx, &event, &participant, BookingNews::Cancelled, now)?;
             audit::record(
                 tx,
                 ctx,
@@ -606,6 +638,7 @@ pub fn cancel(
                     .detail("by", by_code)
                     .detail("was", booking.status.as_str()),
             )?;
+            booking_hook(tx, &mailer.keys, WebhookEvent::BookingCancelled, &event, booking_id, "cancelled", &participant, now)?;
             if booking.status == CONFIRMED {
                 promote_waiting(state, tx, ctx, &event, now)?;
             }

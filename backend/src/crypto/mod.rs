@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 
 pub use field::{normalize_email, TenantKeys};
 pub use master::{keyring_dir, MasterKey, MasterKeyOrigin};
-pub use signing::{verify_with_public_key, PlatformSigner};
+pub use signing::{verify_with_public_key, KnownKeys, PlatformSigner, PublicKey};
 
 pub use crate::error::CryptoError;
 
@@ -82,6 +82,11 @@ pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
         mac.update(part);
     }
     mac.finalize().into_bytes().into()
+}
+
+/// HMAC-SHA256 over the concatenated `parts` under `key` (webhook signatures).
+pub fn hmac_sha256_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    hmac_sha256(key, parts)
 }
 
 /// Constant-time equality for secrets and MACs.

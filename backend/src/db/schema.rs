@@ -742,8 +742,49 @@ diesel::table! {
         sent_by -> Nullable<Text>,
         acknowledged_at -> Nullable<Timestamp>,
         acknowledged_by -> Nullable<Text>,
+    webhook_endpoints (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        url_ciphertext -> Binary,
+        host -> Text,
+        secret_ciphertext -> Nullable<Binary>,
+        previous_secret_ciphertext -> Nullable<Binary>,
+        previous_secret_until -> Nullable<Timestamp>,
+        events -> Text,
+        personal_fields -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        endpoint_id -> Text,
+        event -> Text,
+        payload_ciphertext -> Nullable<Binary>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    platform_signing_keys (key_id) {
+        key_id -> Text,
+        algorithm -> Text,
+        public_key -> Text,
+        valid_from -> Timestamp,
+        valid_until -> Nullable<Timestamp>,
     }
 }
 
@@ -800,5 +841,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     saml_sp_keys,
     secure_card_settings,
     backup_runs,
-    calendar_feeds
+    calendar_feeds,
+    platform_signing_keys,
+    webhook_endpoints,
+    webhook_deliveries
 );

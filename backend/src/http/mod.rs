@@ -146,6 +146,15 @@ pub fn build_app(
                 )
                 .service(
                     api_scope("/incidents").service(crate::incidents::routes::tenant_list).service(crate::incidents::routes::acknowledge),
+                .service(api_scope("/platform/keys").service(crate::signing_keys::routes::list))
+                .service(
+                    api_scope("/webhooks")
+                        .service(crate::webhooks::routes::list)
+                        .service(crate::webhooks::routes::create)
+                        .service(crate::webhooks::routes::update)
+                        .service(crate::webhooks::routes::delete)
+                        .service(crate::webhooks::routes::rotate_secret)
+                        .service(crate::webhooks::routes::deliveries),
                 )
                 .service(
                     api_scope("/platform/tenants")

@@ -14,7 +14,7 @@ use crate::db::schema::{
     attendance, audit_entries, booking_holds, bookings, calendar_feeds, card_enrolments, cards, companies, device_enrolments,
     device_nonces, device_taps, devices, event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox,
     mail_templates, memberships, participant_sessions, participant_terms, participants, saml_sp_keys, secure_card_settings, sessions,
-    subject_requests, tenant_keys, tenant_offboardings, tenants,
+    subject_requests, tenant_keys, tenant_offboardings, tenants, webhook_deliveries, webhook_endpoints,
 };
 use crate::db::{DbConnection, TenantTx};
 use crate::devices::model::DeviceRow;
@@ -91,6 +91,8 @@ pub fn delete_tenant_data(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryRes
             out.push(($category, n(diesel::delete($table::table.filter($table::tenant_id.eq(t))).execute(conn)?)));
         };
     }
+    delete!("webhook_deliveries", webhook_deliveries);
+    delete!("webhook_endpoints", webhook_endpoints);
     delete!("device_taps", device_taps);
     delete!("attendance_records", attendance);
     delete!("card_enrolments", card_enrolments);

@@ -267,6 +267,8 @@ pub fn create_request(state: &AppState, p: &Participant, input: &NewRequest) -> 
                 .subject(&p.participant_id, None)
                 .detail("kind", row.kind.as_str()),
         )?;
+        let who = crate::bookings::store::participant(tx, &p.participant_id)?.ok_or(AppError::NotFound)?;
+        crate::webhooks::service::request_received(tx, &keys, &row, &who, now)?;
         Ok(RequestView { id: row.id, kind, status: RequestStatus::Open, created_at: row.created_at, due_at: row.due_at })
     })
 }

@@ -462,6 +462,36 @@ const MEASURES: &[(&str, &str, &str)] = &[
     ("DEV-2", "Versionsüberwachung der Geräte-Software", "version monitoring of the device software"),
 ];
 
+/// Every webhook or Teams endpoint whose admin ticked personal fields is a recipient of
+/// the bookings activity (TOM TRANS-6): its name, host, the fields and the events.
+fn with_webhooks(
+    mut activities: Vec<ProcessingActivity>,
+    lang: RecordLang,
+    webhooks: &[(String, String, Vec<crate::webhooks::model::PersonalField>, Vec<crate::webhooks::model::WebhookEvent>)],
+) -> Vec<ProcessingActivity> {
+    use crate::webhooks::model::PersonalField;
+    let Some(bookings) = activities.iter_mut().find(|a| a.id == "bookings") else {
+        return activities;
+    };
+    for (name, host, fields, events) in webhooks {
+        let fields: Vec<&str> = fields
+            .iter()
+            .map(|f| match (f, lang) {
+                (PersonalField::Name, _) => "Name",
+                (PersonalField::Email, RecordLang::De) => "E-Mail",
+                (PersonalField::Email, RecordLang::En) => "email",
+            })
+            .collect();
+        let events: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
+        bookings.recipients.push(tr(
+            lang,
+            &format!("Webhook „{name}“ ({host}): {} bei {}", fields.join(", "), events.join(", ")),
+            &format!("webhook \"{name}\" ({host}): {} on {}", fields.join(", "), events.join(", ")),
+        ));
+    }
+    activities
+}
+
 /// Builds the record of the caller's tenant and records that it was read, in one
 /// transaction.
 pub fn get(state: &AppState, p: &Principal, scope: &TenantScope, lang: RecordLang) -> Result<ProcessingRecord, AppError> {
@@ -471,6 +501,7 @@ pub fn get(state: &AppState, p: &Principal, scope: &TenantScope, lang: RecordLan
         let tenant = crate::tenants::store::find(tx, tenant_id)?.ok_or(AppError::NotFound)?;
         let periods = periods(tx)?;
         let counts = super::store::processing_counts(tx)?;
+        let webhooks = crate::webhooks::service::personal_recipients(tx)?;
         audit::record(
             tx,
             &p.audit,
@@ -489,7 +520,7 @@ pub fn get(state: &AppState, p: &Principal, scope: &TenantScope, lang: RecordLan
                     "processor (Art. 28 GDPR), processing only on the tenant's instructions",
                 ),
             },
-            activities: activities(state, lang, &periods),
+            activities: with_webhooks(activities(state, lang, &periods), lang, &webhooks),
             retention: retention_facts(lang, &periods),
             toms: MEASURES.iter().map(|(id, de, en)| ProcessingMeasure { id: (*id).to_owned(), description: tr(lang, de, en) }).collect(),
             counts,

@@ -207,6 +207,7 @@ pub fn create(state: &AppState, p: &Principal, scope: &TenantScope, input: &NewS
                 .detail("kind", row.kind.as_str())
                 .detail("via", row.received_via.as_str()),
         )?;
+        crate::webhooks::service::request_received(tx, &keys, &row, &who, now)?;
         view(&keys, row, Some(&who), now)
     })
 }

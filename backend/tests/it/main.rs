@@ -39,5 +39,7 @@ mod schema_parity;
 mod secure_cards;
 mod separation;
 mod sessions;
+mod signing_keys;
 mod sso;
 mod staff;
+mod webhooks;

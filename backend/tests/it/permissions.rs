@@ -98,6 +98,8 @@ fn row(op: &str) -> Option<Row> {
     };
     Some(match op {
         "healthz" | "readyz" | "status" => r(None, None, &[200]),
+        // Public keys are public: an auditor without an account fetches them.
+        "platform_keys" => r(None, None, &[200]),
         "login" => r(None, Some(json!({ "email": "niemand@example.net", "password": "falsch falsch falsch" })), &[401]),
         "invitations_preview" => r(None, Some(json!({ "token": "unbekannt" })), &[404]),
         "password_reset_request" => r(None, Some(json!({ "email": "niemand@example.net" })), &[202]),
@@ -223,6 +225,25 @@ fn row(op: &str) -> Option<Row> {
         "retention_set" => r(Some(ADMINS), Some(json!({ "participant_retention_months": 12, "audit_retention_months": 24 })), &[200]),
         "processing_record_get" => r(Some(ADMINS), None, &[200]),
         // Single sign-on (TOM ACC-7): a mapping can grant admin roles, so primary admins only.
+        "webhooks_list" => r(Some(ADMINS), None, &[200]),
+        "webhooks_create" => r(
+            Some(ADMINS),
+            Some(
+                json!({ "kind": "standard", "name": "Matrix", "url": "https://crm.matrix.example/hook", "events": ["booking.created"], "enabled": false }),
+            ),
+            &[201],
+        ),
+        "webhooks_update" => Row {
+            id: Id::UnknownSession,
+            ..r(
+                Some(ADMINS),
+                Some(json!({ "kind": "standard", "name": "Matrix", "events": ["booking.created"], "enabled": false })),
+                &[404],
+            )
+        },
+        "webhooks_delete" | "webhooks_rotate_secret" | "webhooks_deliveries" => {
+            Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) }
+        }
         "sso_providers_list" | "sso_settings_get" => r(Some(&[Who::PrimaryAdmin]), None, &[200]),
         "sso_providers_create" => r(
             Some(&[Who::PrimaryAdmin]),
