@@ -305,6 +305,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         confirmed_count -> Integer,
+        signature_required -> Bool,
     }
 }
 
@@ -678,7 +679,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attendance_signatures (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        attendance_id -> Text,
+        session_id -> Text,
+        participant_id -> Text,
+        strokes_ciphertext -> Binary,
+        signed_at -> Timestamp,
+        collected_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    session_closings (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        session_id -> Text,
+        closed_by -> Text,
+        closed_at -> Timestamp,
+        strokes_ciphertext -> Binary,
+        reopened_at -> Nullable<Timestamp>,
+        reopened_by -> Nullable<Text>,
+        reopen_reason -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    attendance_signatures,
+    session_closings,
     scheduled_jobs,
     audit_verifications,
     tenants,

@@ -11,9 +11,9 @@ use crate::auth::model::Membership;
 use crate::bookings::model::{BookingRow, ParticipantRow};
 use crate::companies::model::Company;
 use crate::db::schema::{
-    attendance, audit_entries, booking_holds, bookings, calendar_feeds, card_enrolments, cards, companies, device_enrolments,
+    attendance, attendance_signatures, audit_entries, booking_holds, bookings, calendar_feeds, card_enrolments, cards, companies, device_enrolments,
     device_nonces, device_taps, devices, event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox,
-    mail_templates, memberships, participant_sessions, participant_terms, participants, secure_card_settings, sessions, subject_requests,
+    mail_templates, memberships, participant_sessions, participant_terms, participants, secure_card_settings, session_closings, sessions, subject_requests,
     tenant_keys, tenant_offboardings, tenants,
 };
 use crate::db::{DbConnection, TenantTx};
@@ -92,6 +92,8 @@ pub fn delete_tenant_data(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryRes
         };
     }
     delete!("device_taps", device_taps);
+    delete!("signatures", attendance_signatures);
+    delete!("attendance_list_closings", session_closings);
     delete!("attendance_records", attendance);
     delete!("card_enrolments", card_enrolments);
     delete!("card_bindings", cards);

@@ -37,5 +37,6 @@ mod schema_parity;
 mod secure_cards;
 mod separation;
 mod sessions;
+mod signatures;
 mod sso;
 mod staff;
