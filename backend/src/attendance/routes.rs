@@ -8,8 +8,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::kiosk::Verdict;
 use super::model::{
-    Correction, KioskQuery, KioskSignal, ManualRecord, ParticipantAttendance, RecordView, SessionAttendance, Signature, SignatureStatusView,
-    SignatureView,
+    Correction, KioskQuery, KioskSignal, ManualRecord, ParticipantAttendance, RecordView, SessionAttendance, Signature,
+    SignatureStatusView, SignatureView,
 };
 use super::service;
 use crate::auth::policy::Permission;
@@ -91,7 +91,12 @@ pub async fn correct(
     problems::Unprocessable,
 ))]
 #[post("/{id}/signature")]
-pub async fn sign(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<Signature>) -> Result<HttpResponse, ApiError> {
+pub async fn sign(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<Signature>,
+) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
         .json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::sign(s, p, scope, &id, &body)).await?))
 }
@@ -104,8 +109,7 @@ pub async fn sign(state: web::Data<AppState>, p: Principal, id: web::Path<String
 ))]
 #[get("/{id}/signature")]
 pub async fn signature(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .json(staff(state, p, Permission::AttendanceRead, move |s, p, scope| service::signature(s, p, scope, &id)).await?))
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::AttendanceRead, move |s, p, scope| service::signature(s, p, scope, &id)).await?))
 }
 
 /// Closes the session's list, signed by the instructor or organiser as a whole ("Liste
@@ -119,8 +123,14 @@ pub async fn signature(state: web::Data<AppState>, p: Principal, id: web::Path<S
     problems::Unprocessable,
 ))]
 #[post("/{id}/close")]
-pub async fn close(state: web::Data<AppState>, p: Principal, id: web::Path<String>, body: web::Json<Signature>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::close(s, p, scope, &id, &body)).await?))
+pub async fn close(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<Signature>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::close(s, p, scope, &id, &body)).await?))
 }
 
 /// One participant's attendance records across the events the caller may see.

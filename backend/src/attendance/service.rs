@@ -905,7 +905,12 @@ fn signature_required(tx: &mut TenantTx<'_>, event_id: &str) -> Result<bool, App
 }
 
 /// The check-in a kiosk asks to sign for: a check-in whose event asks for signatures.
-fn sign_for(tx: &mut TenantTx<'_>, outcome: TapOutcome, attendance_id: Option<&str>, event_id: Option<&str>) -> Result<Option<String>, AppError> {
+fn sign_for(
+    tx: &mut TenantTx<'_>,
+    outcome: TapOutcome,
+    attendance_id: Option<&str>,
+    event_id: Option<&str>,
+) -> Result<Option<String>, AppError> {
     let (TapOutcome::CheckedIn, Some(attendance_id), Some(event_id)) = (outcome, attendance_id, event_id) else { return Ok(None) };
     Ok(signature_required(tx, event_id)?.then(|| attendance_id.to_owned()))
 }
@@ -921,7 +926,13 @@ fn open_list(tx: &mut TenantTx<'_>, session_id: &str) -> Result<(), AppError> {
 /// A participant's signature for their check-in, taken at the kiosk right after the tap
 /// or later (staff open the field from the list). Stored encrypted with the tenant's data
 /// key with the signing time and the check-in it belongs to; once per check-in.
-pub fn sign(state: &AppState, p: &Principal, scope: &TenantScope, attendance_id: &str, input: &Signature) -> Result<SignatureStatusView, AppError> {
+pub fn sign(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    attendance_id: &str,
+    input: &Signature,
+) -> Result<SignatureStatusView, AppError> {
     let strokes = checked_strokes(input)?;
     let record = state.db.tenant_read(scope, |tx| store::find(tx, attendance_id)?.ok_or(AppError::NotFound))?;
     let (session, event) = visible_session(state, p, scope, &record.session_id)?;
@@ -978,7 +989,13 @@ pub fn signature(state: &AppState, p: &Principal, scope: &TenantScope, attendanc
 
 /// The instructor or organiser closes a session's list and signs it as a whole
 /// ("Liste abschließen"); from then on it cannot change until a correction re-opens it.
-pub fn close(state: &AppState, p: &Principal, scope: &TenantScope, session_id: &str, input: &Signature) -> Result<SessionAttendance, AppError> {
+pub fn close(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    session_id: &str,
+    input: &Signature,
+) -> Result<SessionAttendance, AppError> {
     let strokes = checked_strokes(input)?;
     let (session, event) = visible_session(state, p, scope, session_id)?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());

@@ -183,7 +183,9 @@ pub fn build_app(
                         .service(devices::tap)
                         .service(devices::card_keys),
                 )
-                .service(api_scope("/event-sessions").service(attendance::session_csv).service(attendance::session).service(attendance::close))
+                .service(
+                    api_scope("/event-sessions").service(attendance::session_csv).service(attendance::session).service(attendance::close),
+                )
                 .service(
                     api_scope("/attendance")
                         .service(attendance::record)

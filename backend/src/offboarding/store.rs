@@ -11,10 +11,10 @@ use crate::auth::model::Membership;
 use crate::bookings::model::{BookingRow, ParticipantRow};
 use crate::companies::model::Company;
 use crate::db::schema::{
-    attendance, attendance_signatures, audit_entries, booking_holds, bookings, calendar_feeds, card_enrolments, cards, companies, device_enrolments,
-    device_nonces, device_taps, devices, event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox,
-    mail_templates, memberships, participant_sessions, participant_terms, participants, secure_card_settings, session_closings, sessions, subject_requests,
-    tenant_keys, tenant_offboardings, tenants,
+    attendance, attendance_signatures, audit_entries, booking_holds, bookings, calendar_feeds, card_enrolments, cards, companies,
+    device_enrolments, device_nonces, device_taps, devices, event_instructors, event_sessions, events, invitations, locations, magic_links,
+    mail_outbox, mail_templates, memberships, participant_sessions, participant_terms, participants, secure_card_settings,
+    session_closings, sessions, subject_requests, tenant_keys, tenant_offboardings, tenants,
 };
 use crate::db::{DbConnection, TenantTx};
 use crate::devices::model::DeviceRow;

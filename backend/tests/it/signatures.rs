@@ -116,7 +116,8 @@ async fn input_4_no_signature_is_taken_where_none_is_asked() {
     assert_eq!(status, StatusCode::CREATED);
     let id = json_of(&record)["id"].as_str().expect("id").to_owned();
     assert_eq!(list(&service, &v.staff, &v.session).await["attendees"][0]["signature"], "not_required");
-    let (status, _, body) = call(&service, v.staff.request("POST", &format!("/api/v1/attendance/{id}/signature")).set_json(strokes())).await;
+    let (status, _, body) =
+        call(&service, v.staff.request("POST", &format!("/api/v1/attendance/{id}/signature")).set_json(strokes())).await;
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::CONFLICT, Some("signature_not_expected")));
     assert_eq!(count(&app, "attendance_signatures"), 0);
 }
@@ -146,8 +147,20 @@ async fn input_4_a_closed_list_cannot_change_and_a_correction_reopens_it_visibly
     let (status, _, body) = call(&service, v.staff.request("POST", &close).set_json(strokes())).await;
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::CONFLICT, Some("list_closed")));
     let out = enrol(&service, &v.staff, &v.location, "Ausgang").await;
-    let (_, _, body) = call(&service, v.staff.request("PUT", &format!("/api/v1/devices/{}", out.id)).set_json(json!({ "name": "Ausgang", "mode": "check_out", "duplicate_window_seconds": 5, "late_upload_after_seconds": 300 }))).await;
-    assert_eq!(json_of(&body)["mode"], "check_out", "{}", String::from_utf8_lossy(&body));
+    let (_, _, body) = call(
+        &service,
+        v.staff
+            .request("PUT", &format!("/api/v1/devices/{}", out.id))
+            .set_json(json!({ "name": "Ausgang", "location_id": v.location, "mode": "check_out", "duplicate_window_seconds": 5, "late_upload_after_seconds": 300 })),
+    )
+    .await;
+    let settings = &json_of(&body)["settings"];
+    assert_eq!(
+        (settings["mode"].as_str(), settings["location_id"].as_str()),
+        (Some("check_out"), Some(v.location.as_str())),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
     let (_, _, answer) = call(&service, signed(&app, &out, protocol::PATH_TAPS, &tap_body(&app, "tap-out", "04C0FFEE123456"))).await;
     assert_eq!(json_of(&answer)["outcome"], "no_session", "a closed list takes no taps");
     assert_eq!((count(&app, "attendance"), count(&app, "attendance_signatures")), (records, 0));
@@ -155,7 +168,9 @@ async fn input_4_a_closed_list_cannot_change_and_a_correction_reopens_it_visibly
     // A correction re-opens it, visibly: the closing stays with when, by whom and why.
     let (status, _, body) = call(
         &service,
-        v.staff.request("POST", &format!("/api/v1/attendance/{check_in}/correct")).set_json(json!({ "void": true, "reason": "Falsche Karte" })),
+        v.staff
+            .request("POST", &format!("/api/v1/attendance/{check_in}/correct"))
+            .set_json(json!({ "void": true, "reason": "Falsche Karte" })),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&body));
@@ -163,9 +178,18 @@ async fn input_4_a_closed_list_cannot_change_and_a_correction_reopens_it_visibly
     assert_eq!(page["closed"], false);
     let closing = &page["closings"][0];
     assert!(closing["reopened_at"].is_string(), "{closing}");
-    assert_eq!((closing["reopen_reason"].as_str(), closing["reopened_by_email"].as_str()), (Some("Falsche Karte"), Some("leitung@verein-a.example")));
+    assert_eq!(
+        (closing["reopen_reason"].as_str(), closing["reopened_by_email"].as_str()),
+        (Some("Falsche Karte"), Some("leitung@verein-a.example"))
+    );
+    // Open again, the exit's taps reach the records (the check-in is void now: not checked in).
+    let (_, _, answer) = call(&service, signed(&app, &out, protocol::PATH_TAPS, &tap_body(&app, "tap-out-2", "04C0FFEE123456"))).await;
+    assert_eq!(json_of(&answer)["outcome"], "not_checked_in");
     let actions = audit_actions(&app);
-    assert!(actions.iter().any(|a| a == "attendance.list_closed") && actions.iter().any(|a| a == "attendance.list_reopened"), "{actions:?}");
+    assert!(
+        actions.iter().any(|a| a == "attendance.list_closed") && actions.iter().any(|a| a == "attendance.list_reopened"),
+        "{actions:?}"
+    );
     // Closed again: two closings in the record.
     let (status, _, body) = call(&service, v.staff.request("POST", &close).set_json(strokes())).await;
     assert_eq!(status, StatusCode::OK);
@@ -245,7 +269,12 @@ async fn priv_5_bad_input_to_signature_and_closing_endpoints_is_refused_and_writ
         for path in [&sign, &close] {
             let (status, headers, answer) = call(&service, v.staff.request("POST", path).set_json(body.clone())).await;
             assert!(status.is_client_error() && status != StatusCode::NOT_FOUND, "{path} {body}: {status}");
-            assert_eq!(headers.get("content-type").and_then(|h| h.to_str().ok()), Some("application/problem+json"), "{}", String::from_utf8_lossy(&answer));
+            assert_eq!(
+                headers.get("content-type").and_then(|h| h.to_str().ok()),
+                Some("application/problem+json"),
+                "{}",
+                String::from_utf8_lossy(&answer)
+            );
         }
     }
     // Oversized: beyond the JSON body limit.
