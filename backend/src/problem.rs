@@ -72,6 +72,12 @@ closed_set! {
         AlreadyHandled = "already_handled",
         AlreadyErased = "already_erased",
         AlreadyCorrected = "already_corrected",
+        /// The event does not ask for signatures, or the record is not a check-in in force.
+        SignatureNotExpected = "signature_not_expected",
+        /// The session's list is closed: re-open it with a correction first.
+        ListClosed = "list_closed",
+        /// The session's list is not closed.
+        ListNotClosed = "list_not_closed",
         TenantNotActive = "tenant_not_active",
         TenantReadOnly = "tenant_read_only",
         TenantOffboarded = "tenant_offboarded",

@@ -100,6 +100,7 @@ fn seed_demo(state: &AppState) -> anyhow::Result<()> {
             })
             .collect(),
         instructor_ids: Vec::new(),
+        signature_required: false,
     };
     events::service::create_as(&state.db, &scope, &ctx, None, &course, events::model::STATUS_PUBLISHED)?;
     tracing::info!("created the demo tenant");

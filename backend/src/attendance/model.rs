@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::schema::{attendance, cards, device_taps};
+use crate::db::schema::{attendance, attendance_signatures, cards, device_taps, session_closings};
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = attendance)]
@@ -151,6 +151,12 @@ pub struct AttendeeView {
     pub records: Vec<RecordView>,
     /// The person asked for restriction (Art. 18 GDPR): shown, but left out of exports.
     pub restricted: bool,
+    /// The check-in in force, whose signature is asked for.
+    pub check_in_id: Option<String>,
+    /// `missing`: the event asks for a signature and this check-in has none yet.
+    pub signature: SignatureStatus,
+    #[serde(with = "crate::timestamp::option")]
+    pub signed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -163,6 +169,12 @@ pub struct SessionAttendance {
     #[serde(with = "crate::timestamp")]
     pub ends_at: NaiveDateTime,
     pub attendees: Vec<AttendeeView>,
+    /// The event asks for a signature with each check-in.
+    pub signature_required: bool,
+    /// The list is closed (its latest closing is not re-opened): it cannot change.
+    pub closed: bool,
+    /// Every closing, oldest first, re-opened ones included.
+    pub closings: Vec<ClosingView>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -213,6 +225,9 @@ pub struct KioskEvent {
     pub first_name: Option<String>,
     #[serde(with = "crate::timestamp")]
     pub at: NaiveDateTime,
+    /// The check-in this tap recorded, when its event asks for a signature: the kiosk
+    /// then shows the signature field.
+    pub sign_for: Option<String>,
 }
 
 /// What the kiosk shows happened: a tap's outcome, or why a secure card's tap did not
@@ -246,4 +261,96 @@ pub struct TapNotice {
     /// tapped (Unix seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused: Option<(String, i64)>,
+}
+
+/// A participant's signature for one check-in: the strokes, encrypted with the tenant's
+/// data key (personal data).
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = attendance_signatures)]
+pub struct SignatureRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub attendance_id: String,
+    pub session_id: String,
+    pub participant_id: String,
+    pub strokes_ciphertext: Vec<u8>,
+    pub signed_at: NaiveDateTime,
+    /// The staff account whose kiosk or list took it.
+    pub collected_by: Option<String>,
+}
+
+/// A session's list closed and signed by its instructor or organiser; re-opened by a
+/// correction, the row stays with when, by whom and why.
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = session_closings)]
+pub struct ClosingRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub session_id: String,
+    pub closed_by: String,
+    pub closed_at: NaiveDateTime,
+    pub strokes_ciphertext: Vec<u8>,
+    pub reopened_at: Option<NaiveDateTime>,
+    pub reopened_by: Option<String>,
+    pub reopen_reason: Option<String>,
+}
+
+/// The field a signature is drawn on, in units: x from 0 to `SIGNATURE_WIDTH`, y from 0
+/// to `SIGNATURE_HEIGHT` (the browser scales its canvas to it).
+pub const SIGNATURE_WIDTH: f64 = 1000.0;
+pub const SIGNATURE_HEIGHT: f64 = 400.0;
+/// At most this many strokes, points per stroke and points in all.
+pub const MAX_STROKES: usize = 100;
+pub const MAX_STROKE_POINTS: usize = 2000;
+pub const MAX_POINTS: usize = 5000;
+
+/// A signature drawn with pointer, finger or pen: strokes of points, each stroke
+/// `[x0, y0, x1, y1, …]` on the 1000 × 400 field.
+#[derive(Deserialize, Serialize, ToSchema, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    #[schema(max_items = 100)]
+    pub strokes: Vec<Vec<f64>>,
+}
+
+closed_set! {
+    /// Whether a check-in's signature is asked for and given.
+    pub enum SignatureStatus {
+        NotRequired = "not_required",
+        Missing = "missing",
+        Signed = "signed",
+    }
+}
+
+/// A signature as the list and the export show it.
+#[derive(Serialize, ToSchema)]
+pub struct SignatureView {
+    pub attendance_id: String,
+    #[serde(with = "crate::timestamp")]
+    pub signed_at: NaiveDateTime,
+    pub strokes: Vec<Vec<f64>>,
+}
+
+/// One closing of a session's list, and its re-opening if a correction followed.
+#[derive(Serialize, ToSchema, Clone)]
+pub struct ClosingView {
+    pub id: String,
+    #[serde(with = "crate::timestamp")]
+    pub closed_at: NaiveDateTime,
+    pub closed_by: String,
+    pub closed_by_email: Option<String>,
+    #[serde(with = "crate::timestamp::option")]
+    pub reopened_at: Option<NaiveDateTime>,
+    pub reopened_by: Option<String>,
+    pub reopened_by_email: Option<String>,
+    pub reopen_reason: Option<String>,
+}
+
+/// A check-in's signature status after signing.
+#[derive(Serialize, ToSchema)]
+pub struct SignatureStatusView {
+    pub attendance_id: String,
+    pub status: SignatureStatus,
+    #[serde(with = "crate::timestamp::option")]
+    pub signed_at: Option<NaiveDateTime>,
 }

@@ -7,7 +7,10 @@ use actix_web::{get, post, web, HttpResponse};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::kiosk::Verdict;
-use super::model::{Correction, KioskQuery, KioskSignal, ManualRecord, ParticipantAttendance, RecordView, SessionAttendance};
+use super::model::{
+    Correction, KioskQuery, KioskSignal, ManualRecord, ParticipantAttendance, RecordView, SessionAttendance, Signature,
+    SignatureStatusView, SignatureView,
+};
 use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
@@ -75,6 +78,59 @@ pub async fn correct(
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
         .json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::correct(s, p, scope, &id, &body)).await?))
+}
+
+/// The participant signs their check-in (at the kiosk, right after the tap or later): pen
+/// strokes on the 1000 × 400 field, stored encrypted; once per check-in, only when the
+/// event asks for signatures and the list is open.
+#[utoipa::path(post, path = "/api/v1/attendance/{id}/signature", operation_id = "attendance_sign", tag = "attendance", params(("id" = String, Path)), request_body = Signature, responses(
+    (status = 201, body = SignatureStatusView),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
+    problems::Unprocessable,
+))]
+#[post("/{id}/signature")]
+pub async fn sign(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<Signature>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created()
+        .json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::sign(s, p, scope, &id, &body)).await?))
+}
+
+/// A check-in's signature with its strokes.
+#[utoipa::path(get, path = "/api/v1/attendance/{id}/signature", operation_id = "attendance_signature", tag = "attendance", params(("id" = String, Path)), responses(
+    (status = 200, body = SignatureView),
+    problems::Forbidden,
+    problems::NotFound,
+))]
+#[get("/{id}/signature")]
+pub async fn signature(state: web::Data<AppState>, p: Principal, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(staff(state, p, Permission::AttendanceRead, move |s, p, scope| service::signature(s, p, scope, &id)).await?))
+}
+
+/// Closes the session's list, signed by the instructor or organiser as a whole ("Liste
+/// abschließen"). A closed list takes no records, taps or signatures; a correction
+/// re-opens it visibly (the closing stays in the list and the audit).
+#[utoipa::path(post, path = "/api/v1/event-sessions/{id}/close", operation_id = "session_close", tag = "attendance", params(("id" = String, Path)), request_body = Signature, responses(
+    (status = 200, body = SessionAttendance),
+    problems::Forbidden,
+    problems::NotFound,
+    problems::Conflict,
+    problems::Unprocessable,
+))]
+#[post("/{id}/close")]
+pub async fn close(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: web::Json<Signature>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::close(s, p, scope, &id, &body)).await?))
 }
 
 /// One participant's attendance records across the events the caller may see.

@@ -245,6 +245,7 @@ fn kiosk_refusal(device: &DeviceRow, code: ProblemCode, at: NaiveDateTime) -> Re
         outcome: KioskOutcome::Refused(code),
         first_name: None,
         at,
+        sign_for: None,
     })
 }
 
@@ -341,6 +342,10 @@ fn record(
     // Two devices, one person, one moment: the booking's row lock lets one of them record;
     // other people's taps do not wait for it.
     db::lock_row(tx, "bookings", booking_id)?;
+    // A closed list takes no more taps (INPUT-4): for the device, the session is over.
+    if store::is_closed(tx, &session.id)? {
+        return refuse(tx, TapOutcome::NoSession);
+    }
     let rows = store::of_session_participant(tx, &session.id, &participant_id)?;
     let in_force = effective(&rows);
     let checked_in = in_force.iter().any(|r| r.kind == CHECK_IN);
@@ -462,14 +467,15 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
                 refused: None,
             },
         )?;
-        Ok(Ok(decision))
+        let sign = sign_for(tx, decision.outcome, decision.attendance_id.as_deref(), decision.event_id.as_deref())?;
+        Ok(Ok((decision, sign)))
     });
     let previous = match attempt {
         Ok(Err(code)) => {
             super::kiosk::publish(state, kiosk_refusal(device, code, tapped)?);
             return Err(crate::secure_cards::service::refusal(code));
         }
-        Ok(Ok(decision)) => {
+        Ok(Ok((decision, sign))) => {
             // A plan made again may name another person than the read did.
             let first_name = match (&decision.participant, &planned.participant) {
                 (Some(p), Some(q)) if p.id == q.id => first,
@@ -485,6 +491,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
                 outcome: KioskOutcome::Tap(decision.outcome),
                 first_name: first_name.clone(),
                 at: tapped,
+                sign_for: sign,
             };
             state.metrics.tap(code(decision.outcome));
             super::kiosk::publish(state, event);
@@ -520,10 +527,11 @@ pub fn kiosk_event(db: &Db, master: &MasterKey, notice: &TapNotice) -> Result<Op
             Some(id) => bookings::participant(tx, id)?.map(|p| first_name(&keys(tx, master)?, &p)).transpose()?,
             None => None,
         };
+        let outcome = outcome_of(&tap.outcome).ok_or_else(|| AppError::Internal(format!("stored tap outcome {}", tap.outcome)))?;
+        let sign = sign_for(tx, outcome, tap.attendance_id.as_deref(), notice.event_id.as_deref())?;
         Ok(Some(KioskEvent {
-            outcome: KioskOutcome::Tap(
-                outcome_of(&tap.outcome).ok_or_else(|| AppError::Internal(format!("stored tap outcome {}", tap.outcome)))?,
-            ),
+            outcome: KioskOutcome::Tap(outcome),
+            sign_for: sign,
             tenant_id: tap.tenant_id,
             location_id: device.location_id,
             event_id: notice.event_id.clone(),
@@ -601,6 +609,12 @@ pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, 
         let bookings_of_event = bookings::of_event(tx, &event.id)?;
         let ids: Vec<String> = bookings_of_event.iter().map(|b| b.participant_id.clone()).collect();
         let people: HashMap<String, ParticipantRow> = bookings::participants(tx, &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
+        let required = signature_required(tx, &event.id)?;
+        let signed: HashMap<String, NaiveDateTime> =
+            store::signatures_of_session(tx, &session.id)?.into_iter().map(|s| (s.attendance_id, s.signed_at)).collect();
+        let closings = store::closings_of(tx, &session.id)?;
+        let closed = closings.iter().any(|c| c.reopened_at.is_none());
+        let closings = closing_views(state, tx, closings)?;
         let mut attendees = Vec::new();
         for b in bookings_of_event.iter().filter(|b| b.status == CONFIRMED) {
             let mine: Vec<AttendanceRow> = rows.iter().filter(|r| r.participant_id == b.participant_id).cloned().collect();
@@ -615,7 +629,17 @@ pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, 
             };
             let row = people.get(&b.participant_id);
             let name = row.map(|p| person(&keys, p)).transpose()?.map(|p| p.name).unwrap_or_default();
+            let check_in_id = in_force.iter().filter(|r| r.kind == CHECK_IN).min_by_key(|r| r.occurred_at).map(|r| r.id.clone());
+            let signed_at = check_in_id.as_ref().and_then(|id| signed.get(id).copied());
+            let signature = match (&check_in_id, signed_at) {
+                (_, Some(_)) => SignatureStatus::Signed,
+                (Some(_), None) if required => SignatureStatus::Missing,
+                _ => SignatureStatus::NotRequired,
+            };
             attendees.push(AttendeeView {
+                check_in_id,
+                signature,
+                signed_at,
                 restricted: row.is_some_and(|p| p.restricted_at.is_some()),
                 booking_id: b.id.clone(),
                 participant_id: b.participant_id.clone(),
@@ -634,6 +658,9 @@ pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, 
             starts_at: session.starts_at,
             ends_at: session.ends_at,
             attendees,
+            signature_required: required,
+            closed,
+            closings,
         })
     })
 }
@@ -647,6 +674,7 @@ pub fn record_manual(state: &AppState, p: &Principal, scope: &TenantScope, input
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
         db::lock_row(tx, "event_sessions", &session.id)?;
+        open_list(tx, &session.id)?;
         let booking = bookings::find(tx, &input.booking_id)?
             .filter(|b| b.event_id == event.id && b.status == CONFIRMED)
             .ok_or_else(|| AppError::invalid("booking_id", "no confirmed booking of this event"))?;
@@ -711,6 +739,18 @@ pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, i
             ..original.clone()
         };
         store::insert(tx, &row)?;
+        // A correction of a closed list re-opens it, visibly: the closing stays, marked
+        // with when, by whom and why (INPUT-4).
+        if let Some(closing) = store::reopen(tx, &session.id, &p.account_id, now, &reason)? {
+            audit::record(
+                tx,
+                &p.audit,
+                Event::new(Action::AttendanceListReopened, "event_session", Some(&session.id))
+                    .subject(&event.id, event.company_id.as_deref())
+                    .detail("closing_id", closing.as_str())
+                    .detail("correction_id", row.id.as_str()),
+            )?;
+        }
         audit::record(
             tx,
             &p.audit,
@@ -820,4 +860,194 @@ pub fn participant_attendance(
             entries,
         })
     })
+}
+
+/// A drawn signature checked and in its stored form (compact JSON, coordinates to a tenth
+/// of a unit): 1–100 strokes of 1–2,000 points, at most 5,000 points, every point on the
+/// 1000 × 400 field.
+pub fn checked_strokes(input: &Signature) -> Result<String, AppError> {
+    if input.strokes.is_empty() || input.strokes.len() > MAX_STROKES {
+        return Err(AppError::invalid("strokes", "must be 1 to 100 strokes"));
+    }
+    let mut total = 0;
+    let mut out: Vec<Vec<f64>> = Vec::with_capacity(input.strokes.len());
+    for stroke in &input.strokes {
+        if stroke.is_empty() || !stroke.len().is_multiple_of(2) || stroke.len() / 2 > MAX_STROKE_POINTS {
+            return Err(AppError::invalid("strokes", "each stroke must be 1 to 2000 points given as x, y pairs"));
+        }
+        total += stroke.len() / 2;
+        let mut points = Vec::with_capacity(stroke.len());
+        for pair in stroke.chunks_exact(2) {
+            let (x, y) = (pair.first().copied().unwrap_or(f64::NAN), pair.get(1).copied().unwrap_or(f64::NAN));
+            if !(0.0..=SIGNATURE_WIDTH).contains(&x) || !(0.0..=SIGNATURE_HEIGHT).contains(&y) {
+                return Err(AppError::invalid("strokes", "every point must lie on the 1000 × 400 field"));
+            }
+            points.push((x * 10.0).round() / 10.0);
+            points.push((y * 10.0).round() / 10.0);
+        }
+        out.push(points);
+    }
+    if total > MAX_POINTS {
+        return Err(AppError::invalid("strokes", "must be at most 5000 points in all"));
+    }
+    serde_json::to_string(&out).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The strokes of a stored signature.
+pub fn strokes_of(keys: &TenantKeys, table: &str, row_id: &str, ciphertext: &[u8]) -> Result<Vec<Vec<f64>>, AppError> {
+    let json = keys.decrypt(table, "strokes", row_id, ciphertext)?;
+    serde_json::from_str(&json).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Does this session's event ask for a signature with each check-in?
+fn signature_required(tx: &mut TenantTx<'_>, event_id: &str) -> Result<bool, AppError> {
+    Ok(events::find(tx, event_id)?.is_some_and(|e| e.signature_required))
+}
+
+/// The check-in a kiosk asks to sign for: a check-in whose event asks for signatures.
+fn sign_for(
+    tx: &mut TenantTx<'_>,
+    outcome: TapOutcome,
+    attendance_id: Option<&str>,
+    event_id: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let (TapOutcome::CheckedIn, Some(attendance_id), Some(event_id)) = (outcome, attendance_id, event_id) else { return Ok(None) };
+    Ok(signature_required(tx, event_id)?.then(|| attendance_id.to_owned()))
+}
+
+/// A closed list cannot change (INPUT-4): a correction re-opens it first.
+fn open_list(tx: &mut TenantTx<'_>, session_id: &str) -> Result<(), AppError> {
+    if store::is_closed(tx, session_id)? {
+        return Err(AppError::rule(ProblemCode::ListClosed, "the session's list is closed; a correction re-opens it"));
+    }
+    Ok(())
+}
+
+/// A participant's signature for their check-in, taken at the kiosk right after the tap
+/// or later (staff open the field from the list). Stored encrypted with the tenant's data
+/// key with the signing time and the check-in it belongs to; once per check-in.
+pub fn sign(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    attendance_id: &str,
+    input: &Signature,
+) -> Result<SignatureStatusView, AppError> {
+    let strokes = checked_strokes(input)?;
+    let record = state.db.tenant_read(scope, |tx| store::find(tx, attendance_id)?.ok_or(AppError::NotFound))?;
+    let (session, event) = visible_session(state, p, scope, &record.session_id)?;
+    let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
+    state.db.tenant_tx(scope, |tx| {
+        db::lock_row(tx, "event_sessions", &session.id)?;
+        open_list(tx, &session.id)?;
+        let rows = store::of_session_participant(tx, &session.id, &record.participant_id)?;
+        let in_force = effective(&rows).iter().any(|r| r.id == record.id && r.kind == CHECK_IN);
+        if !in_force || !signature_required(tx, &event.id)? {
+            return Err(AppError::rule(ProblemCode::SignatureNotExpected, "no signature is asked for this record"));
+        }
+        if store::signature_of(tx, &record.id)?.is_some() {
+            return Err(AppError::rule(ProblemCode::AlreadyRecorded, "this check-in is signed already"));
+        }
+        let keys = keys(tx, &state.master)?;
+        let id = Uuid::now_v7().to_string();
+        let row = SignatureRow {
+            tenant_id: scope.tenant_id().to_owned(),
+            strokes_ciphertext: keys.encrypt("attendance_signatures", "strokes", &id, &strokes),
+            id,
+            attendance_id: record.id.clone(),
+            session_id: session.id.clone(),
+            participant_id: record.participant_id.clone(),
+            signed_at: now,
+            collected_by: Some(p.account_id.clone()),
+        };
+        store::insert_signature(tx, &row)?;
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(Action::SignatureCollected, "attendance", Some(&record.id))
+                .subject(&record.participant_id, event.company_id.as_deref())
+                .detail("session_id", session.id.as_str()),
+        )?;
+        Ok(SignatureStatusView { attendance_id: record.id.clone(), status: SignatureStatus::Signed, signed_at: Some(now) })
+    })
+}
+
+/// A check-in's signature with its strokes (to show it in the list).
+pub fn signature(state: &AppState, p: &Principal, scope: &TenantScope, attendance_id: &str) -> Result<SignatureView, AppError> {
+    let record = state.db.tenant_read(scope, |tx| store::find(tx, attendance_id)?.ok_or(AppError::NotFound))?;
+    visible_session(state, p, scope, &record.session_id)?;
+    state.db.tenant_read(scope, |tx| {
+        let row = store::signature_of(tx, attendance_id)?.ok_or(AppError::NotFound)?;
+        let keys = keys(tx, &state.master)?;
+        Ok(SignatureView {
+            attendance_id: row.attendance_id.clone(),
+            signed_at: row.signed_at,
+            strokes: strokes_of(&keys, "attendance_signatures", &row.id, &row.strokes_ciphertext)?,
+        })
+    })
+}
+
+/// The instructor or organiser closes a session's list and signs it as a whole
+/// ("Liste abschließen"); from then on it cannot change until a correction re-opens it.
+pub fn close(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    session_id: &str,
+    input: &Signature,
+) -> Result<SessionAttendance, AppError> {
+    let strokes = checked_strokes(input)?;
+    let (session, event) = visible_session(state, p, scope, session_id)?;
+    let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
+    state.db.tenant_tx(scope, |tx| {
+        db::lock_row(tx, "event_sessions", &session.id)?;
+        open_list(tx, &session.id)?;
+        let keys = keys(tx, &state.master)?;
+        let id = Uuid::now_v7().to_string();
+        let row = ClosingRow {
+            tenant_id: scope.tenant_id().to_owned(),
+            strokes_ciphertext: keys.encrypt("session_closings", "strokes", &id, &strokes),
+            id,
+            session_id: session.id.clone(),
+            closed_by: p.account_id.clone(),
+            closed_at: now,
+            reopened_at: None,
+            reopened_by: None,
+            reopen_reason: None,
+        };
+        store::insert_closing(tx, &row)?;
+        audit::record(
+            tx,
+            &p.audit,
+            Event::new(Action::AttendanceListClosed, "event_session", Some(&session.id))
+                .subject(&event.id, event.company_id.as_deref())
+                .detail("closing_id", row.id.as_str()),
+        )?;
+        Ok(())
+    })?;
+    session_attendance(state, p, scope, session_id)
+}
+
+fn closing_views(state: &AppState, tx: &mut TenantTx<'_>, rows: Vec<ClosingRow>) -> Result<Vec<ClosingView>, AppError> {
+    let platform = state.master.platform_keys();
+    let email = |tx: &mut TenantTx<'_>, id: &str| -> Result<Option<String>, AppError> {
+        Ok(match crate::accounts::store::find(tx, id)? {
+            Some(a) => Some(platform.decrypt("accounts", "email", &a.id, &a.email_ciphertext)?.to_string()),
+            None => None,
+        })
+    };
+    rows.into_iter()
+        .map(|c| {
+            Ok(ClosingView {
+                closed_by_email: email(tx, &c.closed_by)?,
+                reopened_by_email: c.reopened_by.as_deref().map(|id| email(tx, id)).transpose()?.flatten(),
+                id: c.id,
+                closed_at: c.closed_at,
+                closed_by: c.closed_by,
+                reopened_at: c.reopened_at,
+                reopened_by: c.reopened_by,
+                reopen_reason: c.reopen_reason,
+            })
+        })
+        .collect()
 }

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
-use super::model::{AttendanceRow, CardRow, TapRow};
-use crate::db::schema::{attendance, cards, device_taps};
+use super::model::{AttendanceRow, CardRow, ClosingRow, SignatureRow, TapRow};
+use crate::db::schema::{attendance, attendance_signatures, cards, device_taps, session_closings};
 use crate::db::TenantTx;
 
 pub fn insert(tx: &mut TenantTx<'_>, row: &AttendanceRow) -> QueryResult<usize> {
@@ -111,6 +111,96 @@ pub fn is_superseded(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<bool> {
     let (conn, tenant_id) = tx.parts();
     diesel::select(diesel::dsl::exists(
         attendance::table.filter(attendance::tenant_id.eq(tenant_id)).filter(attendance::supersedes_id.eq(id)),
+    ))
+    .get_result(conn)
+}
+
+pub fn insert_signature(tx: &mut TenantTx<'_>, row: &SignatureRow) -> QueryResult<usize> {
+    let conn = tx.conn();
+    diesel::insert_into(attendance_signatures::table).values(row).execute(conn)
+}
+
+pub fn signature_of(tx: &mut TenantTx<'_>, attendance_id: &str) -> QueryResult<Option<SignatureRow>> {
+    let (conn, tenant_id) = tx.parts();
+    attendance_signatures::table
+        .filter(attendance_signatures::tenant_id.eq(tenant_id))
+        .filter(attendance_signatures::attendance_id.eq(attendance_id))
+        .select(SignatureRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn signatures_of_session(tx: &mut TenantTx<'_>, session_id: &str) -> QueryResult<Vec<SignatureRow>> {
+    let (conn, tenant_id) = tx.parts();
+    attendance_signatures::table
+        .filter(attendance_signatures::tenant_id.eq(tenant_id))
+        .filter(attendance_signatures::session_id.eq(session_id))
+        .select(SignatureRow::as_select())
+        .load(conn)
+}
+
+pub fn signatures_of_participant(tx: &mut TenantTx<'_>, participant_id: &str) -> QueryResult<Vec<SignatureRow>> {
+    let (conn, tenant_id) = tx.parts();
+    attendance_signatures::table
+        .filter(attendance_signatures::tenant_id.eq(tenant_id))
+        .filter(attendance_signatures::participant_id.eq(participant_id))
+        .order(attendance_signatures::signed_at.asc())
+        .select(SignatureRow::as_select())
+        .load(conn)
+}
+
+/// Erasure (PRIV-4): the person's signatures go with them.
+pub fn delete_signatures_of(tx: &mut TenantTx<'_>, participant_id: &str) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
+    diesel::delete(
+        attendance_signatures::table
+            .filter(attendance_signatures::tenant_id.eq(tenant_id))
+            .filter(attendance_signatures::participant_id.eq(participant_id)),
+    )
+    .execute(conn)
+}
+
+pub fn insert_closing(tx: &mut TenantTx<'_>, row: &ClosingRow) -> QueryResult<usize> {
+    let conn = tx.conn();
+    diesel::insert_into(session_closings::table).values(row).execute(conn)
+}
+
+/// Every closing of a session, oldest first.
+pub fn closings_of(tx: &mut TenantTx<'_>, session_id: &str) -> QueryResult<Vec<ClosingRow>> {
+    let (conn, tenant_id) = tx.parts();
+    session_closings::table
+        .filter(session_closings::tenant_id.eq(tenant_id))
+        .filter(session_closings::session_id.eq(session_id))
+        .order((session_closings::closed_at.asc(), session_closings::id.asc()))
+        .select(ClosingRow::as_select())
+        .load(conn)
+}
+
+/// Re-opens the session's closing in force, if any; the row stays. Returns its id.
+pub fn reopen(tx: &mut TenantTx<'_>, session_id: &str, by: &str, at: chrono::NaiveDateTime, reason: &str) -> QueryResult<Option<String>> {
+    let (conn, tenant_id) = tx.parts();
+    let open: Option<String> = session_closings::table
+        .filter(session_closings::tenant_id.eq(tenant_id))
+        .filter(session_closings::session_id.eq(session_id))
+        .filter(session_closings::reopened_at.is_null())
+        .select(session_closings::id)
+        .first(conn)
+        .optional()?;
+    let Some(id) = open else { return Ok(None) };
+    diesel::update(session_closings::table.find((tenant_id, &id)))
+        .set((session_closings::reopened_at.eq(at), session_closings::reopened_by.eq(by), session_closings::reopen_reason.eq(reason)))
+        .execute(conn)?;
+    Ok(Some(id))
+}
+
+/// The session's list is closed: a closing that no correction re-opened.
+pub fn is_closed(tx: &mut TenantTx<'_>, session_id: &str) -> QueryResult<bool> {
+    let (conn, tenant_id) = tx.parts();
+    diesel::select(diesel::dsl::exists(
+        session_closings::table
+            .filter(session_closings::tenant_id.eq(tenant_id))
+            .filter(session_closings::session_id.eq(session_id))
+            .filter(session_closings::reopened_at.is_null()),
     ))
     .get_result(conn)
 }

@@ -306,6 +306,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         confirmed_count -> Integer,
+        signature_required -> Bool,
     }
 }
 
@@ -742,6 +743,12 @@ diesel::table! {
         sent_by -> Nullable<Text>,
         acknowledged_at -> Nullable<Timestamp>,
         acknowledged_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     webhook_endpoints (tenant_id, id) {
         tenant_id -> Text,
         id -> Text,
@@ -788,10 +795,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attendance_signatures (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        attendance_id -> Text,
+        session_id -> Text,
+        participant_id -> Text,
+        strokes_ciphertext -> Binary,
+        signed_at -> Timestamp,
+        collected_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    session_closings (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        session_id -> Text,
+        closed_by -> Text,
+        closed_at -> Timestamp,
+        strokes_ciphertext -> Binary,
+        reopened_at -> Nullable<Timestamp>,
+        reopened_by -> Nullable<Text>,
+        reopen_reason -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     incidents,
     incident_updates,
     incident_notices,
+    attendance_signatures,
+    session_closings,
     scheduled_jobs,
     audit_verifications,
     tenants,

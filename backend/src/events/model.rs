@@ -25,6 +25,8 @@ pub struct EventRow {
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A check-in asks the person to sign at the kiosk ("Unterschrift bei Anwesenheit").
+    pub signature_required: bool,
 }
 
 impl EventRow {
@@ -143,6 +145,9 @@ pub struct EventInput {
     /// Accounts with the instructor role in this tenant.
     #[serde(default)]
     pub instructor_ids: Vec<String>,
+    /// A check-in asks the person to sign at the kiosk ("Unterschrift bei Anwesenheit").
+    #[serde(default)]
+    pub signature_required: bool,
 }
 
 /// One dated session of an event (not a sign-in session).
@@ -180,6 +185,8 @@ pub struct EventView {
     pub status: EventStatus,
     pub sessions: Vec<SessionView>,
     pub instructor_ids: Vec<String>,
+    /// A check-in asks the person to sign at the kiosk.
+    pub signature_required: bool,
     /// Confirmed bookings.
     pub confirmed: i64,
     /// Bookings on the waiting list.

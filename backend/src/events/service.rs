@@ -164,6 +164,7 @@ pub fn create_as(
             created_by: created_by.map(str::to_owned),
             created_at: now,
             updated_at: now,
+            signature_required: input.signature_required,
         };
         store::insert(tx, &row)?;
         store::replace_sessions(tx, &id, &sessions)?;
@@ -205,6 +206,7 @@ pub fn update(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, in
         row.booking_opens_at = input.booking_opens_at;
         row.booking_closes_at = input.booking_closes_at;
         row.fields = fields.join(",");
+        row.signature_required = input.signature_required;
         row.updated_at = now;
         store::update(tx, &row)?;
         store::replace_sessions(tx, id, &sessions)?;
@@ -251,6 +253,7 @@ fn views(tx: &mut TenantTx<'_>, rows: Vec<EventRow>, access: &EventAccess) -> Re
                 confirmed: counts.get(&(e.id.clone(), "confirmed".into())).copied().unwrap_or(0),
                 waiting: counts.get(&(e.id.clone(), "waiting".into())).copied().unwrap_or(0),
                 fields: e.fields(),
+                signature_required: e.signature_required,
                 id: e.id,
                 kind: EventKind::from_stored(&e.kind)?,
                 title: e.title,

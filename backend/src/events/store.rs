@@ -35,6 +35,7 @@ pub fn update(tx: &mut TenantTx<'_>, e: &EventRow) -> QueryResult<usize> {
             events::booking_opens_at.eq(e.booking_opens_at),
             events::booking_closes_at.eq(e.booking_closes_at),
             events::fields.eq(&e.fields),
+            events::signature_required.eq(e.signature_required),
             events::updated_at.eq(e.updated_at),
         ))
         .execute(conn)

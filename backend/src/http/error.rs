@@ -122,6 +122,9 @@ pub fn status(code: ProblemCode) -> StatusCode {
         | AlreadyHandled
         | AlreadyErased
         | AlreadyCorrected
+        | SignatureNotExpected
+        | ListClosed
+        | ListNotClosed
         | TenantNotActive
         | TenantReadOnly
         | TenantOffboarded

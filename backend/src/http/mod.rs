@@ -209,8 +209,16 @@ pub fn build_app(
                         .service(devices::tap)
                         .service(devices::card_keys),
                 )
-                .service(api_scope("/event-sessions").service(attendance::session_csv).service(attendance::session))
-                .service(api_scope("/attendance").service(attendance::record).service(attendance::correct))
+                .service(
+                    api_scope("/event-sessions").service(attendance::session_csv).service(attendance::session).service(attendance::close),
+                )
+                .service(
+                    api_scope("/attendance")
+                        .service(attendance::record)
+                        .service(attendance::correct)
+                        .service(attendance::sign)
+                        .service(attendance::signature),
+                )
                 .service(api_scope("/kiosk").service(attendance::kiosk))
                 .service(
                     api_scope("/public")

@@ -11,10 +11,10 @@ use crate::auth::model::Membership;
 use crate::bookings::model::{BookingRow, ParticipantRow};
 use crate::companies::model::Company;
 use crate::db::schema::{
-    attendance, audit_entries, booking_holds, bookings, calendar_feeds, card_enrolments, cards, companies, device_enrolments,
-    device_nonces, device_taps, devices, event_instructors, event_sessions, events, invitations, locations, magic_links, mail_outbox,
-    mail_templates, memberships, participant_sessions, participant_terms, participants, saml_sp_keys, secure_card_settings, sessions,
-    subject_requests, tenant_keys, tenant_offboardings, tenants, webhook_deliveries, webhook_endpoints,
+    attendance, attendance_signatures, audit_entries, booking_holds, bookings, calendar_feeds, card_enrolments, cards, companies,
+    device_enrolments, device_nonces, device_taps, devices, event_instructors, event_sessions, events, invitations, locations, magic_links,
+    mail_outbox, mail_templates, memberships, participant_sessions, participant_terms, participants, saml_sp_keys, secure_card_settings,
+    session_closings, sessions, subject_requests, tenant_keys, tenant_offboardings, tenants, webhook_deliveries, webhook_endpoints,
 };
 use crate::db::{DbConnection, TenantTx};
 use crate::devices::model::DeviceRow;
@@ -94,6 +94,8 @@ pub fn delete_tenant_data(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryRes
     delete!("webhook_deliveries", webhook_deliveries);
     delete!("webhook_endpoints", webhook_endpoints);
     delete!("device_taps", device_taps);
+    delete!("signatures", attendance_signatures);
+    delete!("attendance_list_closings", session_closings);
     delete!("attendance_records", attendance);
     delete!("card_enrolments", card_enrolments);
     delete!("card_bindings", cards);

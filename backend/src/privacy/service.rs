@@ -73,6 +73,7 @@ pub(crate) fn erase_in(
         ("sign_in_links", store::delete_magic_links(tx, participant_id)?),
         ("portal_sessions", store::delete_portal_sessions(tx, participant_id)?),
         ("card_bindings", store::delete_cards(tx, participant_id)?),
+        ("signatures", crate::attendance::store::delete_signatures_of(tx, participant_id)?),
         ("mails", store::delete_mails(tx, participant_id, &mail_index)?),
         ("booking_answers", store::clear_booking_answers(tx, participant_id)?),
         ("request_messages", store::clear_request_messages(tx, participant_id)?),
@@ -421,6 +422,13 @@ pub fn person_export(
         .map(|c| json!({ "id": c.id, "pseudonym": hex::encode(&c.card_hmac[..c.card_hmac.len().min(8)]), "bound_at": timestamp::text(c.created_at) }))
         .collect();
 
+    // Signatures given at check-in, with their strokes (the drawing itself).
+    let mut signatures = Vec::new();
+    for s in crate::attendance::store::signatures_of_participant(tx, &row.id)? {
+        let strokes = crate::attendance::service::strokes_of(&keys, "attendance_signatures", &s.id, &s.strokes_ciphertext)?;
+        signatures.push(json!({ "id": s.id, "attendance_id": s.attendance_id, "session_id": s.session_id, "signed_at": timestamp::text(s.signed_at), "strokes": strokes }));
+    }
+
     let mut requests = Vec::new();
     for r in crate::portal::store::requests_of(tx, &row.id)? {
         let message = r
@@ -463,6 +471,7 @@ pub fn person_export(
         "bookings": booking_list,
         "attendance": attendance,
         "cards": cards,
+        "signatures": signatures,
         "requests": requests,
         "mails": mails,
         "audit_entries": audit_entries,

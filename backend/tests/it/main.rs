@@ -40,6 +40,7 @@ mod secure_cards;
 mod separation;
 mod sessions;
 mod signing_keys;
+mod signatures;
 mod sso;
 mod staff;
 mod webhooks;

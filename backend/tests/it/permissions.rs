@@ -215,6 +215,15 @@ fn row(op: &str) -> Option<Row> {
             Row { id: Id::UnknownSession, ..r(Some(ATTENDANCE_WRITERS), Some(json!({ "void": true, "reason": "Matrix" })), &[404]) }
         }
         "participant_attendance" => Row { id: Id::UnknownSession, ..r(Some(READERS), None, &[404]) },
+        // Signatures and closed lists (issue 21): unknown ids, so no list is closed (a closed
+        // session's event could not be edited by the rows after it).
+        "attendance_sign" => {
+            Row { id: Id::UnknownSession, ..r(Some(ATTENDANCE_WRITERS), Some(json!({ "strokes": [[10.0, 10.0, 20.0, 20.0]] })), &[404]) }
+        }
+        "attendance_signature" => Row { id: Id::UnknownSession, ..r(Some(READERS), None, &[404]) },
+        "session_close" => {
+            Row { id: Id::UnknownSession, ..r(Some(ATTENDANCE_WRITERS), Some(json!({ "strokes": [[10.0, 10.0, 20.0, 20.0]] })), &[404]) }
+        }
         "kiosk_stream" => r(Some(ATTENDANCE_WRITERS), None, &[200]),
         "subject_requests_list" => r(Some(ADMINS), None, &[200]),
         "subject_requests_create" => {

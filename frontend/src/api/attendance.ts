@@ -52,6 +52,24 @@ export async function correctRecord(recordId: string, correction: Correction): P
   return unwrap(await api.POST('/api/v1/attendance/{id}/correct', { body: correction, ...byId(recordId) }));
 }
 
+/** Pen strokes, each `[x0, y0, x1, y1, …]` on the 1000 × 400 field. */
+export type Signature = components['schemas']['Signature'];
+
+/** The participant signs their check-in. Throws ApiError (409 signature_not_expected, already_recorded, list_closed; 422). */
+export async function signCheckIn(attendanceId: string, signature: Signature) {
+  return unwrap(await api.POST('/api/v1/attendance/{id}/signature', { body: signature, ...byId(attendanceId) }));
+}
+
+/** A check-in's signature with its strokes. */
+export async function getSignature(attendanceId: string, signal?: AbortSignal) {
+  return unwrap(await api.GET('/api/v1/attendance/{id}/signature', byId(attendanceId, signal)));
+}
+
+/** Closes the session's list, signed by the instructor or organiser ("Liste abschließen"). */
+export async function closeList(sessionId: string, signature: Signature): Promise<SessionAttendance> {
+  return unwrap(await api.POST('/api/v1/event-sessions/{id}/close', { body: signature, ...byId(sessionId) }));
+}
+
 /** Every record of one participant (the events the caller may see). */
 export async function getParticipantAttendance(participantId: string, signal?: AbortSignal): Promise<ParticipantAttendance> {
   return unwrap(await api.GET('/api/v1/participants/{id}/attendance', byId(participantId, signal)));
@@ -86,6 +104,8 @@ export interface KioskTap {
   at: string;
   /** Not sent today; if the server adds the device's mode, "already recorded" can say in or out. */
   mode?: string;
+  /** The check-in to sign for: the event asks for a signature with attendance. */
+  sign_for: string | null;
 }
 
 /** Parse the `data:` of a tap event; null if it is not one. */
@@ -101,6 +121,7 @@ export function parseKioskTap(data: string): KioskTap | null {
       outcome: v.outcome,
       first_name: typeof v.first_name === 'string' && v.first_name ? v.first_name : null,
       at: typeof v.at === 'string' ? v.at : '',
+      sign_for: typeof v.sign_for === 'string' && v.sign_for ? v.sign_for : null,
       ...(typeof v.mode === 'string' ? { mode: v.mode } : {}),
     };
   } catch {

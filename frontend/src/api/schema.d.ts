@@ -75,6 +75,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/attendance/{id}/signature": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A check-in's signature with its strokes. */
+        get: operations["attendance_signature"];
+        put?: never;
+        /**
+         * The participant signs their check-in (at the kiosk, right after the tap or later): pen
+         *     strokes on the 1000 × 400 field, stored encrypted; once per check-in, only when the
+         *     event asks for signatures and the list is open.
+         */
+        post: operations["attendance_sign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -864,6 +886,27 @@ export interface paths {
         get: operations["session_attendance_csv"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-sessions/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Closes the session's list, signed by the instructor or organiser as a whole ("Liste
+         *     abschließen"). A closed list takes no records, taps or signatures; a correction
+         *     re-opens it visibly (the closing stays in the list and the audit).
+         */
+        post: operations["session_close"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2633,6 +2676,8 @@ export interface components {
         AttendeeStatus: "present" | "late" | "left_early" | "absent";
         AttendeeView: {
             booking_id: string;
+            /** @description The check-in in force, whose signature is asked for. */
+            check_in_id?: string | null;
             /** Format: date-time */
             checked_in_at?: string | null;
             /** Format: date-time */
@@ -2642,6 +2687,10 @@ export interface components {
             records: components["schemas"]["RecordView"][];
             /** @description The person asked for restriction (Art. 18 GDPR): shown, but left out of exports. */
             restricted: boolean;
+            /** @description `missing`: the event asks for a signature and this check-in has none yet. */
+            signature: components["schemas"]["SignatureStatus"];
+            /** Format: date-time */
+            signed_at?: string | null;
             status: components["schemas"]["AttendeeStatus"];
         };
         AuditActions: {
@@ -3113,6 +3162,8 @@ export interface components {
             kind: string;
             location_id?: string | null;
             sessions: components["schemas"]["SessionInput"][];
+            /** @description A check-in asks the person to sign at the kiosk ("Unterschrift bei Anwesenheit"). */
+            signature_required?: boolean;
             title: string;
             waiting_list?: boolean;
         };
@@ -3156,6 +3207,8 @@ export interface components {
             kind: components["schemas"]["EventKind"];
             location_id?: string | null;
             sessions: components["schemas"]["EventSession"][];
+            /** @description A check-in asks the person to sign at the kiosk. */
+            signature_required: boolean;
             status: components["schemas"]["EventStatus"];
             title: string;
             /** Format: date-time */
@@ -3901,7 +3954,7 @@ export interface components {
          * @description Stable machine-readable code of a problem answer.
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "method_not_allowed" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "passkey_refused" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "secure_card_invalid" | "secure_card_replayed" | "secure_card_required" | "secure_cards_off" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "passkey_required_by_tenant" | "passkey_sign_in_off" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "sso_required" | "sso_failed" | "sso_not_linked" | "sso_unavailable" | "not_ready" | "unavailable" | "internal_error";
+        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "method_not_allowed" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "passkey_refused" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "secure_card_invalid" | "secure_card_replayed" | "secure_card_required" | "secure_cards_off" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "passkey_required_by_tenant" | "passkey_sign_in_off" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "signature_not_expected" | "list_closed" | "list_not_closed" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "sso_required" | "sso_failed" | "sso_not_linked" | "sso_unavailable" | "not_ready" | "unavailable" | "internal_error";
         /** @description One processing activity. */
         ProcessingActivity: {
             data_categories: components["schemas"]["ProcessingDataCategory"][];
@@ -4419,11 +4472,17 @@ export interface components {
         };
         SessionAttendance: {
             attendees: components["schemas"]["AttendeeView"][];
+            /** @description The list is closed (its latest closing is not re-opened): it cannot change. */
+            closed: boolean;
+            /** @description Every closing, oldest first, re-opened ones included. */
+            closings: components["schemas"]["ClosingView"][];
             /** Format: date-time */
             ends_at: string;
             event_id: string;
             event_title: string;
             session_id: string;
+            /** @description The event asks for a signature with each check-in. */
+            signature_required: boolean;
             /** Format: date-time */
             starts_at: string;
         };
@@ -4459,6 +4518,32 @@ export interface components {
         /** @description Begins the provider's flow: the browser goes to `authorize_url`. */
         SignInStart: {
             authorize_url: string;
+        };
+        /**
+         * @description A signature drawn with pointer, finger or pen: strokes of points, each stroke
+         *     `[x0, y0, x1, y1, …]` on the 1000 × 400 field.
+         */
+        Signature: {
+            strokes: number[][];
+        };
+        /**
+         * @description Whether a check-in's signature is asked for and given.
+         * @enum {string}
+         */
+        SignatureStatus: "not_required" | "missing" | "signed";
+        /** @description A check-in's signature status after signing. */
+        SignatureStatusView: {
+            attendance_id: string;
+            /** Format: date-time */
+            signed_at?: string | null;
+            status: components["schemas"]["SignatureStatus"];
+        };
+        /** @description A signature as the list and the export show it. */
+        SignatureView: {
+            attendance_id: string;
+            /** Format: date-time */
+            signed_at: string;
+            strokes: number[][];
         };
         /** @description Signed out of a session begun at an OpenID provider that offers RP-initiated logout. */
         SignedOut: {
@@ -4955,6 +5040,160 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecordView"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attendance_signature: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignatureView"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attendance_sign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Signature"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignatureStatusView"];
                 };
             };
             /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
@@ -8223,6 +8462,103 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    session_close: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Signature"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionAttendance"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

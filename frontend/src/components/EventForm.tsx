@@ -40,6 +40,7 @@ interface EventDraft {
   locationId: string;
   capacity: string;
   waitingList: boolean;
+  signatureRequired: boolean;
   opensAt: string;
   closesAt: string;
   fields: Record<ExtraField, boolean>;
@@ -60,6 +61,7 @@ function draftOf(event: EventRecord | null): EventDraft {
       locationId: '',
       capacity: '20',
       waitingList: true,
+      signatureRequired: false,
       opensAt: '',
       closesAt: '',
       fields: { phone: false, note: false },
@@ -73,6 +75,7 @@ function draftOf(event: EventRecord | null): EventDraft {
     locationId: event.location_id ?? '',
     capacity: String(event.capacity),
     waitingList: event.waiting_list,
+    signatureRequired: event.signature_required,
     opensAt: utcToLocalInput(event.booking_opens_at),
     closesAt: utcToLocalInput(event.booking_closes_at),
     fields: { phone: event.fields.includes('phone'), note: event.fields.includes('note') },
@@ -116,6 +119,7 @@ function inputOf(t: I18n['t'], draft: EventDraft, base: EventRecord | null): { i
     location_id: draft.locationId || null,
     capacity,
     waiting_list: draft.waitingList,
+    signature_required: draft.signatureRequired,
     booking_opens_at: opensAt,
     booking_closes_at: closesAt,
     fields: EXTRA_FIELDS.filter((f) => draft.fields[f]),
@@ -137,6 +141,7 @@ const FORM_FIELDS = new Set([
   'location_id',
   'capacity',
   'waiting_list',
+  'signature_required',
   'booking_opens_at',
   'booking_closes_at',
   'fields',
@@ -324,6 +329,19 @@ export function EventForm({ initial, locations, submitLabel, submittingLabel, sa
           {t('events.field.waitingList')}
         </label>
         <p className="small muted field__hint">{t('events.field.waitingListHint')}</p>
+      </div>
+      <div className="check-field">
+        <label className="check" htmlFor={id('signature')}>
+          <input
+            id={id('signature')}
+            type="checkbox"
+            checked={draft.signatureRequired}
+            onChange={(e) => update({ signatureRequired: e.target.checked })}
+            data-testid="event-signature-required"
+          />
+          {t('events.field.signatureRequired')}
+        </label>
+        <p className="small muted field__hint">{t('events.field.signatureRequiredHint')}</p>
       </div>
       <fieldset className="fieldset">
         <legend>{t('events.field.window')}</legend>

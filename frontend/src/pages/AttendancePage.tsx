@@ -1,9 +1,11 @@
 import { useId, useState, type FormEvent } from 'react';
 import {
   attendanceCsvUrl,
+  closeList,
   correctRecord,
   getSessionAttendance,
   recordAttendance,
+  signCheckIn,
   type AttendanceRecord,
   type Attendee,
   type RecordKind,
@@ -25,6 +27,7 @@ import { FormField, type FieldError } from '../components/FormField';
 import { LogTable } from '../components/LogTable';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
+import { SignaturePad } from '../components/SignaturePad';
 import { TextAreaField } from '../components/TextAreaField';
 import { localInputToUtc, utcToLocalInput } from '../format';
 import { useI18n, type MessageKey } from '../i18n';
@@ -76,19 +79,26 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
   const [correcting, setCorrecting] = useState<string | null>(null);
+  // The check-in whose signature is being collected (right after a manual check-in, or later).
+  const [signing, setSigning] = useState<{ attendanceId: string; bookingId: string; name: string } | null>(null);
+  const [closing, setClosing] = useState(false);
   const write = can(account, 'attendance.write');
   const data: SessionAttendance | null = load.state === 'ok' ? load.value : null;
   const attendees = data?.attendees ?? [];
   const columns = write ? [...COLUMNS, 'attendance.col.actions' as const] : COLUMNS;
   const signedIn = auth.status === 'signed-in';
   const names = useStaffNames();
+  const closed = data?.closed ?? false;
 
   const manual = async (attendee: Attendee, kind: RecordKind) => {
     if (busy) return;
     setBusy(`${kind}:${attendee.booking_id}`);
     setMessage(null);
     try {
-      await recordAttendance(sessionId, attendee.booking_id, kind);
+      const record = await recordAttendance(sessionId, attendee.booking_id, kind);
+      if (kind === 'check_in' && data?.signature_required) {
+        setSigning({ attendanceId: record.id, bookingId: attendee.booking_id, name: attendee.name });
+      }
       setMessage({
         kind: 'ok',
         text: t(kind === 'check_in' ? 'attendance.checkedIn' : 'attendance.checkedOut', { name: attendee.name }),
@@ -167,6 +177,22 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
               : t('attendance.live.waiting')}
         </p>
         <MessageLine message={message} testId="attendance-message" />
+        {data ? (
+          <ListClosings
+            data={data}
+            format={seconds}
+            canClose={write && !closed}
+            closing={closing}
+            onOpen={() => setClosing(true)}
+            onCancel={() => setClosing(false)}
+            onClose={async (signature) => {
+              await closeList(sessionId, signature);
+              setClosing(false);
+              setMessage({ kind: 'ok', text: t('attendance.close.done') });
+              refresh();
+            }}
+          />
+        ) : null}
         <LogTable name="attendance" load={load} status={status} caption="attendance.list.title" columns={columns}>
           {attendees.flatMap((attendee) => {
             const checkedIn = attendee.checked_in_at != null;
@@ -186,6 +212,21 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
                       {' '}
                       <span className="badge badge--warn" data-testid="attendee-restricted">
                         {t('participants.restricted')}
+                      </span>
+                    </>
+                  ) : null}
+                  {attendee.signature === 'missing' ? (
+                    <>
+                      {' '}
+                      <span className="badge badge--warn" data-testid="attendee-signature-missing">
+                        {t('attendance.signature.missing')}
+                      </span>
+                    </>
+                  ) : attendee.signature === 'signed' ? (
+                    <>
+                      {' '}
+                      <span className="badge" data-testid="attendee-signed">
+                        {t('attendance.signature.signed')}
                       </span>
                     </>
                   ) : null}
@@ -225,7 +266,7 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
                       <button
                         type="button"
                         className="button button--small"
-                        disabled={busy !== null || checkedIn}
+                        disabled={busy !== null || checkedIn || closed}
                         onClick={() => void manual(attendee, 'check_in')}
                         data-testid="attendee-check-in"
                       >
@@ -234,17 +275,50 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
                       <button
                         type="button"
                         className="button button--small"
-                        disabled={busy !== null || !checkedIn || checkedOut}
+                        disabled={busy !== null || !checkedIn || checkedOut || closed}
                         onClick={() => void manual(attendee, 'check_out')}
                         data-testid="attendee-check-out"
                       >
                         {t('attendance.checkOut')}
                       </button>
+                      {attendee.signature === 'missing' && attendee.check_in_id && !closed ? (
+                        <button
+                          type="button"
+                          className="button button--small"
+                          disabled={busy !== null}
+                          onClick={() =>
+                            setSigning({ attendanceId: attendee.check_in_id ?? '', bookingId: attendee.booking_id, name: attendee.name })
+                          }
+                          data-testid="attendee-collect-signature"
+                        >
+                          {t('attendance.signature.collect')}
+                        </button>
+                      ) : null}
                     </div>
                   </td>
                 ) : null}
               </tr>,
             ];
+            if (signing && signing.bookingId === attendee.booking_id && write) {
+              rows.push(
+                <tr key={`${attendee.booking_id}:sign`} className="member-editor-row">
+                  <td colSpan={columns.length}>
+                    <SignaturePad
+                      title={t('attendance.signature.collectTitle', { name: signing.name })}
+                      hint={t('kiosk.signHint')}
+                      submitLabel={t('kiosk.signSubmit')}
+                      onCancel={() => setSigning(null)}
+                      onSubmit={async (signature) => {
+                        await signCheckIn(signing.attendanceId, signature);
+                        setSigning(null);
+                        setMessage({ kind: 'ok', text: t('attendance.signature.saved', { name: signing.name }) });
+                        refresh();
+                      }}
+                    />
+                  </td>
+                </tr>,
+              );
+            }
             const record = attendee.records.find((r) => r.id === correcting);
             if (record && write) {
               rows.push(
@@ -462,5 +536,74 @@ function CorrectionForm({
         </button>
       </div>
     </form>
+  );
+}
+
+/**
+ * The list's closings: "Liste abschließen" (the instructor or organiser signs the list as
+ * a whole), and every earlier closing that a correction re-opened, with when, by whom and why.
+ */
+function ListClosings({
+  data,
+  format,
+  canClose,
+  closing,
+  onOpen,
+  onCancel,
+  onClose,
+}: {
+  data: SessionAttendance;
+  format: Intl.DateTimeFormat;
+  canClose: boolean;
+  closing: boolean;
+  onOpen: () => void;
+  onCancel: () => void;
+  onClose: (signature: { strokes: number[][] }) => Promise<void>;
+}) {
+  const { t } = useI18n();
+  return (
+    <div className="list-closings" data-testid="list-closings" data-closed={data.closed ? 'true' : 'false'}>
+      {data.closed ? (
+        <p className="alert alert--warn" data-testid="list-closed">
+          {t('attendance.close.closedBanner')}
+        </p>
+      ) : null}
+      {data.closings.length > 0 ? (
+        <ul className="small record-list">
+          {data.closings.map((c) => (
+            <li key={c.id} data-testid="list-closing" data-reopened={c.reopened_at ? 'true' : 'false'}>
+              {t('attendance.close.closedAt', { time: format.format(new Date(c.closed_at)), who: c.closed_by_email ?? c.closed_by })}
+              {c.reopened_at ? (
+                <>
+                  {' '}
+                  <span className="badge badge--warn" data-testid="list-reopened">
+                    {t('attendance.close.reopenedAt', {
+                      time: format.format(new Date(c.reopened_at)),
+                      who: c.reopened_by_email ?? c.reopened_by ?? '',
+                      reason: c.reopen_reason ?? '',
+                    })}
+                  </span>
+                </>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {canClose && !closing ? (
+        <button type="button" className="button" onClick={onOpen} data-testid="list-close">
+          {t('attendance.close.button')}
+        </button>
+      ) : null}
+      {canClose && closing ? (
+        <SignaturePad
+          title={t('attendance.close.title')}
+          hint={t('attendance.close.hint')}
+          submitLabel={t('attendance.close.submit')}
+          onCancel={onCancel}
+          onSubmit={onClose}
+          testId="close-pad"
+        />
+      ) : null}
+    </div>
   );
 }

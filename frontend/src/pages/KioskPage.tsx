@@ -1,10 +1,11 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import type { KioskTap } from '../api/attendance';
+import { signCheckIn, type KioskTap } from '../api/attendance';
 import { listLocations } from '../api/locations';
 import { can, refreshSession, type Account } from '../auth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { RequireAuth } from '../components/RequireAuth';
+import { SignaturePad } from '../components/SignaturePad';
 import { subscribeConnectivity, getConnectivity } from '../connectivity';
 import { useI18n, type I18n } from '../i18n';
 import { useTimeZone } from '../timeZone';
@@ -186,6 +187,10 @@ export function KioskScreen({ mode }: { mode: KioskMode }) {
   // The tap on screen (numbered, so the same outcome twice shows afresh); its text follows the language.
   const [current, setCurrent] = useState<{ id: number; tap: KioskTap } | null>(null);
   const [confirming, setConfirming] = useState(false);
+  // The check-in to sign for (the event asks for a signature with attendance), with the first name.
+  const [signing, setSigning] = useState<{ attendanceId: string; name: string | null } | null>(null);
+  // Shown after a signature was saved.
+  const [signed, setSigned] = useState<string | null>(null);
   // How often the server asked this screen to resync (shown to tests as `data-resyncs`).
   const [resyncs, setResyncs] = useState(0);
   const counter = useRef(0);
@@ -207,6 +212,10 @@ export function KioskScreen({ mode }: { mode: KioskMode }) {
     let offlineSince = getConnectivity() === 'offline' ? Date.now() : null;
     const stream = openKioskStream(mode.locationId, {
       onTap: (tap) => {
+        if (tap.sign_for) {
+          setSigning({ attendanceId: tap.sign_for, name: tap.first_name });
+          setSigned(null);
+        }
         counter.current += 1;
         setCurrent({ id: counter.current, tap });
         clearTimeout(hideTimer.current);
@@ -315,6 +324,27 @@ export function KioskScreen({ mode }: { mode: KioskMode }) {
           ) : null}
           {shown?.device ? <p className="kiosk__device">{shown.device}</p> : null}
         </div>
+        {signing ? (
+          <div className="kiosk__sign" data-testid="kiosk-sign">
+            <SignaturePad
+              key={signing.attendanceId}
+              title={signing.name ? t('kiosk.signTitle', { name: signing.name }) : t('kiosk.signTitleAnonymous')}
+              hint={t('kiosk.signHint')}
+              submitLabel={t('kiosk.signSubmit')}
+              onCancel={() => setSigning(null)}
+              onSubmit={async (signature) => {
+                await signCheckIn(signing.attendanceId, signature);
+                setSigned(signing.name ? t('kiosk.signed', { name: signing.name }) : t('kiosk.signedAnonymous'));
+                setSigning(null);
+              }}
+              testId="kiosk-signature"
+            />
+          </div>
+        ) : signed ? (
+          <p className="kiosk__detail" role="status" data-testid="kiosk-signed">
+            {signed}
+          </p>
+        ) : null}
       </main>
       <footer className="kiosk__foot">
         <button type="button" className="button button--small kiosk__exit" onClick={() => setConfirming(true)} data-testid="kiosk-exit">

@@ -37,6 +37,8 @@ export const events = {
   'events.field.capacity': 'Plätze',
   'events.field.waitingList': 'Warteliste, wenn alle Plätze belegt sind',
   'events.field.waitingListHint': 'Wird ein Platz frei, rückt die erste Person der Warteliste nach.',
+  'events.field.signatureRequired': 'Unterschrift bei Anwesenheit',
+  'events.field.signatureRequiredHint': 'Nach dem Einchecken unterschreibt die Person am Kiosk; fehlende Unterschriften zeigt die Anwesenheitsliste.',
   'events.field.window': 'Buchungszeitraum',
   'events.field.windowHint': 'Leer lassen: ab dem Veröffentlichen bzw. ohne Ende buchbar. Zeiten in Ihrer Ortszeit.',
   'events.field.opensAt': 'Buchbar ab',

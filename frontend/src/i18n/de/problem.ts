@@ -72,6 +72,9 @@ export const problem = {
   'problem.already_handled': 'Diese Anfrage ist schon erledigt.',
   'problem.already_erased': 'Die Daten dieser Person sind schon gelöscht.',
   'problem.already_corrected': 'Dieser Eintrag wurde inzwischen schon korrigiert. Die Liste ist aktualisiert.',
+  'problem.signature_not_expected': 'Für diesen Eintrag wird keine Unterschrift erwartet (die Veranstaltung verlangt keine, oder es ist kein gültiger Check-in).',
+  'problem.list_closed': 'Die Liste dieses Termins ist abgeschlossen. Öffnen Sie sie zuerst mit einer Korrektur wieder.',
+  'problem.list_not_closed': 'Die Liste dieses Termins ist nicht abgeschlossen.',
   'problem.tenant_not_active': 'Dieser Mandant ist nicht aktiv.',
   'problem.tenant_read_only':
     'Der Mandant ist schreibgeschützt, weil sein Vertrag endet – es kann nichts mehr geändert werden.',

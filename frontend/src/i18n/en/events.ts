@@ -40,6 +40,8 @@ export const events: Translation<typeof de> = {
   'events.field.capacity': 'Seats',
   'events.field.waitingList': 'Waiting list when all seats are taken',
   'events.field.waitingListHint': 'When a seat becomes free, the first person on the waiting list moves up.',
+  'events.field.signatureRequired': 'Signature with attendance',
+  'events.field.signatureRequiredHint': 'After checking in, the person signs at the kiosk; the attendance list shows missing signatures.',
   'events.field.window': 'Booking window',
   'events.field.windowHint': 'Leave empty: bookable from publishing on, or without an end. Times in your local time.',
   'events.field.opensAt': 'Bookable from',
