@@ -146,6 +146,7 @@ pub fn build_app(
                 )
                 .service(
                     api_scope("/incidents").service(crate::incidents::routes::tenant_list).service(crate::incidents::routes::acknowledge),
+                )
                 .service(api_scope("/platform/keys").service(crate::signing_keys::routes::list))
                 .service(
                     api_scope("/webhooks")

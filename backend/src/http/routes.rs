@@ -137,7 +137,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::incidents::routes::list, crate::incidents::routes::scope, crate::incidents::routes::open, crate::incidents::routes::get,
         crate::incidents::routes::edit_notice, crate::incidents::routes::send_notice, crate::incidents::routes::add_update,
         crate::incidents::routes::export, crate::incidents::routes::tenant_list, crate::incidents::routes::acknowledge,
-        crate::backups::routes::status, crate::signing_keys::routes::list,
+        crate::signing_keys::routes::list,
         crate::webhooks::routes::list, crate::webhooks::routes::create, crate::webhooks::routes::update, crate::webhooks::routes::delete,
         crate::webhooks::routes::rotate_secret, crate::webhooks::routes::deliveries,
     ),

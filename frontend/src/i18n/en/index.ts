@@ -21,5 +21,4 @@ import { webhooks } from './webhooks';
 
 // English dictionary, one file per namespace like ../de/ (each typed against
 // its German file). Typed as Messages: every namespace must be here.
-export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...problem };
-export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...webhooks, ...problem };
+export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...webhooks, ...problem };
