@@ -84,29 +84,36 @@ fn shifted(t: NaiveDateTime, minutes: i64) -> NaiveDateTime {
     t.checked_add_signed(Duration::minutes(minutes)).unwrap_or(if minutes < 0 { NaiveDateTime::MIN } else { NaiveDateTime::MAX })
 }
 
-/// The sessions a device serves at `at`: its configured ones, or those of published events
-/// at its location (or in a room of it), open from `DOORS` minutes before to after. Read
-/// by the time index, so the cost does not grow with past sessions or other events.
-fn running_sessions(tx: &mut TenantTx<'_>, device: &DeviceRow, at: NaiveDateTime) -> Result<Vec<SessionRow>, AppError> {
+/// The sessions a device serves at `at`, each with the person's confirmed booking of its
+/// event if any: its configured sessions, or those of published events at its location (or
+/// in a room of it), open from `DOORS` minutes before to after. Read by the time index, so
+/// the cost does not grow with past sessions or other events.
+fn running_sessions(
+    tx: &mut TenantTx<'_>,
+    device: &DeviceRow,
+    at: NaiveDateTime,
+    participant_id: &str,
+) -> Result<Vec<(SessionRow, Option<String>)>, AppError> {
     let open = |s: &SessionRow| shifted(s.starts_at, -DOORS) <= at && at <= shifted(s.ends_at, DOORS);
     let configured = device.config().session_ids;
     if !configured.is_empty() {
-        return Ok(events::sessions_by_id(tx, &configured)?.into_iter().filter(open).collect());
+        let sessions: Vec<SessionRow> = events::sessions_by_id(tx, &configured)?.into_iter().filter(open).collect();
+        if sessions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let held = bookings::confirmed_of(tx, participant_id)?;
+        let booking = |s: &SessionRow| held.iter().find(|b| b.event_id == s.event_id).map(|b| b.id.clone());
+        return Ok(sessions
+            .into_iter()
+            .map(|s| {
+                let booking = booking(&s);
+                (s, booking)
+            })
+            .collect());
     }
     let Some(location) = &device.location_id else { return Ok(Vec::new()) };
-    let candidates: Vec<SessionRow> =
-        events::sessions_between(tx, shifted(at, -DOORS), shifted(at, DOORS))?.into_iter().filter(open).collect();
-    if candidates.is_empty() {
-        return Ok(candidates);
-    }
-    let rooms = crate::locations::store::with_rooms(tx, location)?;
-    let event_ids: Vec<String> = candidates.iter().map(|s| s.event_id.clone()).collect();
-    let here: Vec<String> = events::by_ids(tx, &event_ids)?
-        .into_iter()
-        .filter(|e| e.status == crate::events::model::STATUS_PUBLISHED && e.location_id.as_ref().is_some_and(|l| rooms.contains(l)))
-        .map(|e| e.id)
-        .collect();
-    Ok(candidates.into_iter().filter(|s| here.contains(&s.event_id)).collect())
+    let found = store::sessions_at(tx, location, shifted(at, -DOORS), shifted(at, DOORS), participant_id)?;
+    Ok(found.into_iter().filter(|(s, _)| open(s)).collect())
 }
 
 /// What a tap will do, worked out in a read: everything a tap reads except the person's
@@ -146,6 +153,17 @@ enum Read {
     },
 }
 
+/// What the tap's write transaction did.
+enum Wrote {
+    /// This idempotency key was answered before.
+    Previous(TapRow),
+    /// A secure-card refusal, audited.
+    Refused(ProblemCode),
+    /// Recorded (or answered and audited), with the first name to show and the check-in
+    /// the kiosk asks a signature for.
+    Decided { decision: Decision, first_name: Option<String>, sign: Option<String> },
+}
+
 /// What a tap did, as answered and published to the kiosk.
 struct Decision {
     outcome: TapOutcome,
@@ -163,11 +181,11 @@ fn plan(
     tapped: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<Planned, AppError> {
-    let card = store::card_by_hmac(tx, hmac)?;
+    let (card, owner) = store::card_and_owner(tx, hmac)?.unzip();
+    let owner = owner.flatten();
     let card_id = card.as_ref().map(|c| c.id.clone());
     if secure.counter.is_none() && (secure.required || card.as_ref().is_some_and(|c| c.sdm_counter.is_some())) {
-        let participant = card.as_ref().map(|c| bookings::participant(tx, &c.participant_id)).transpose()?.flatten();
-        return Ok(Planned { plan: Plan::Insecure, participant, card_id });
+        return Ok(Planned { plan: Plan::Insecure, participant: owner, card_id });
     }
     let refuse = |outcome, participant| Ok(Planned { plan: Plan::Refuse(outcome), participant, card_id: card_id.clone() });
     if let Some(pending) = crate::devices::store::card_enrolment(tx, &device.id)?.filter(|c| c.expires_at > now) {
@@ -178,18 +196,19 @@ fn plan(
         };
     }
     // An unknown card is answered and audited; its id is not kept anywhere.
-    let Some(card) = card else { return refuse(TapOutcome::UnknownCard, None) };
-    let participant = bookings::participant(tx, &card.participant_id)?.ok_or(AppError::NotFound)?;
+    if card.is_none() {
+        return refuse(TapOutcome::UnknownCard, None);
+    }
+    let participant = owner.ok_or(AppError::NotFound)?;
     if participant.restricted_at.is_some() {
         // Not even the first name: restricted data is not used (Art. 18 GDPR).
         return refuse(TapOutcome::Restricted, None);
     }
-    let sessions = running_sessions(tx, device, tapped)?;
+    let sessions = running_sessions(tx, device, tapped, &participant.id)?;
     if sessions.is_empty() {
         return refuse(TapOutcome::NoSession, Some(participant));
     }
-    let held = bookings::confirmed_of(tx, &participant.id)?;
-    let booked = sessions.into_iter().find_map(|s| held.iter().find(|b| b.event_id == s.event_id).map(|b| (s, b.id.clone())));
+    let booked = sessions.into_iter().find_map(|(s, booking)| booking.map(|b| (s, b)));
     let Some((session, booking_id)) = booked else { return refuse(TapOutcome::NoBooking, Some(participant)) };
     if device.duplicate_window_seconds > 0
         && store::recent_success(tx, &device.id, &participant.id, tapped - Duration::seconds(i64::from(device.duplicate_window_seconds)))?
@@ -388,9 +407,11 @@ fn record(
 }
 
 /// A card tap from a verified device. The same idempotency key gets the first answer,
-/// however often and however concurrently it arrives. The tap is planned in a read and
-/// written in one short transaction with the request's nonce (`record`), so writers hold
-/// the write lock (SQLite) or row locks (PostgreSQL) only for the writing.
+/// however often and however concurrently it arrives. The tap is written in one
+/// transaction with the request's nonce (`record`), one commit per tap. On SQLite it is
+/// planned in a read before, so the write lock is held only for the writing; on
+/// PostgreSQL, whose row locks do not hold up other taps, the plan is read in the write
+/// transaction itself, which saves a transaction per tap.
 pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<TapResponse, AppError> {
     let key = input.idempotency_key.as_str();
     if key.is_empty() || key.len() > 64 || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(&b)) {
@@ -407,7 +428,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
     let late = now - tapped > Duration::seconds(i64::from(req.device.late_upload_after_seconds));
     let sun = input.sun.as_deref().map(crate::secure_cards::service::parse_sun).transpose()?;
     let device = &req.device;
-    let planned = state.db.tenant_read(&req.scope, |tx| {
+    let read = |tx: &mut TenantTx<'_>| -> Result<Read, AppError> {
         if let Some(previous) = store::tap(tx, &device.id, key)? {
             return Ok(Read::Previous(previous));
         }
@@ -419,19 +440,19 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
         let planned = plan(tx, device, &hmac, &secure, tapped, now)?;
         let first = planned.participant.as_ref().map(|p| first_name(&req.keys, p)).transpose()?;
         Ok(Read::Planned { planned: Box::new(planned), secure, hmac, first })
-    })?;
-    let (planned, secure, hmac, first) = match planned {
-        Read::Planned { planned, secure, hmac, first } => (planned, secure, hmac, first),
-        Read::Previous(previous) => return replay(state, req, previous),
-        Read::Refused(code) => {
-            req.write(state, |tx| secure_refused(tx, req, code, None, None, key, tapped))?;
-            super::kiosk::publish(state, kiosk_refusal(device, code, tapped)?);
-            return Err(crate::secure_cards::service::refusal(code));
-        }
     };
+    let read_before = if state.db.url().is_postgres() { None } else { Some(state.db.tenant_read(&req.scope, |tx| read(tx))?) };
     let attempt = req.write(state, |tx| {
+        let (planned, secure, hmac, first) = match read_before.map_or_else(|| read(tx), Ok)? {
+            Read::Planned { planned, secure, hmac, first } => (planned, secure, hmac, first),
+            Read::Previous(previous) => return Ok(Wrote::Previous(previous)),
+            Read::Refused(code) => {
+                secure_refused(tx, req, code, None, None, key, tapped)?;
+                return Ok(Wrote::Refused(code));
+            }
+        };
         if let Some(code) = secure_gate(tx, req, &planned, secure.counter, key, tapped)? {
-            return Ok(Err(code));
+            return Ok(Wrote::Refused(code));
         }
         let decision = match record(tx, req, &planned, &hmac, secure.counter, tapped, late)? {
             Some(decision) => decision,
@@ -468,20 +489,20 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
             },
         )?;
         let sign = sign_for(tx, decision.outcome, decision.attendance_id.as_deref(), decision.event_id.as_deref())?;
-        Ok(Ok((decision, sign)))
+        // A plan made again may name another person than the first plan did.
+        let first_name = match (&decision.participant, &planned.participant) {
+            (Some(p), Some(q)) if p.id == q.id => first,
+            (Some(p), _) => Some(first_name(&req.keys, p)?),
+            (None, _) => None,
+        };
+        Ok(Wrote::Decided { decision, first_name, sign })
     });
     let previous = match attempt {
-        Ok(Err(code)) => {
+        Ok(Wrote::Refused(code)) => {
             super::kiosk::publish(state, kiosk_refusal(device, code, tapped)?);
             return Err(crate::secure_cards::service::refusal(code));
         }
-        Ok(Ok((decision, sign))) => {
-            // A plan made again may name another person than the read did.
-            let first_name = match (&decision.participant, &planned.participant) {
-                (Some(p), Some(q)) if p.id == q.id => first,
-                (Some(p), _) => Some(first_name(&req.keys, p)?),
-                (None, _) => None,
-            };
+        Ok(Wrote::Decided { decision, first_name, sign }) => {
             let event = KioskEvent {
                 tenant_id: device.tenant_id.clone(),
                 location_id: device.location_id.clone(),
@@ -497,6 +518,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
             super::kiosk::publish(state, event);
             return Ok(TapResponse { outcome: decision.outcome, first_name, late_upload: late });
         }
+        Ok(Wrote::Previous(previous)) => previous,
         // A concurrent copy claimed the key first and has committed by now.
         Err(e) if e.is_constraint_violation() => {
             state.db.tenant_read(&req.scope, |tx| store::tap(tx, &device.id, key)?.ok_or(AppError::NotFound))?

@@ -1,7 +1,12 @@
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{AttendanceRow, CardRow, ClosingRow, SignatureRow, TapRow};
-use crate::db::schema::{attendance, attendance_signatures, cards, device_taps, session_closings};
+use crate::bookings::model::{ParticipantRow, CONFIRMED};
+use crate::db::schema::{
+    attendance, attendance_signatures, bookings, cards, device_taps, event_sessions, events, locations, participants, session_closings,
+};
+use crate::events::model::{SessionRow, STATUS_PUBLISHED};
 use crate::db::TenantTx;
 
 pub fn insert(tx: &mut TenantTx<'_>, row: &AttendanceRow) -> QueryResult<usize> {
@@ -46,12 +51,50 @@ pub fn cards_of(tx: &mut TenantTx<'_>, participant_id: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
-pub fn card_by_hmac(tx: &mut TenantTx<'_>, hmac: &[u8]) -> QueryResult<Option<CardRow>> {
+/// The sessions of published events at `location` or in its rooms that overlap
+/// [`from`, `until`], earliest first, each with `participant_id`'s confirmed booking of its
+/// event if there is one: what a tap needs to know, in one read.
+pub fn sessions_at(
+    tx: &mut TenantTx<'_>,
+    location: &str,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+    participant_id: &str,
+) -> QueryResult<Vec<(SessionRow, Option<String>)>> {
+    let (conn, tenant_id) = tx.parts();
+    let rooms = locations::table
+        .filter(locations::tenant_id.eq(tenant_id))
+        .filter(locations::id.eq(location).or(locations::parent_id.eq(location)))
+        .select(locations::id.nullable());
+    event_sessions::table
+        .inner_join(events::table.on(events::tenant_id.eq(event_sessions::tenant_id).and(events::id.eq(event_sessions::event_id))))
+        .left_join(
+            bookings::table.on(bookings::tenant_id
+                .eq(event_sessions::tenant_id)
+                .and(bookings::event_id.eq(event_sessions::event_id))
+                .and(bookings::participant_id.eq(participant_id))
+                .and(bookings::status.eq(CONFIRMED))),
+        )
+        .filter(event_sessions::tenant_id.eq(tenant_id))
+        .filter(event_sessions::ends_at.ge(from))
+        .filter(event_sessions::starts_at.le(until))
+        .filter(events::status.eq(STATUS_PUBLISHED))
+        .filter(events::location_id.eq_any(rooms))
+        .order((event_sessions::starts_at.asc(), event_sessions::id.asc()))
+        .select((SessionRow::as_select(), bookings::id.nullable()))
+        .load(conn)
+}
+
+/// The card and, in the same read, the person it is bound to.
+pub fn card_and_owner(tx: &mut TenantTx<'_>, hmac: &[u8]) -> QueryResult<Option<(CardRow, Option<ParticipantRow>)>> {
     let (conn, tenant_id) = tx.parts();
     cards::table
+        .left_join(
+            participants::table.on(participants::tenant_id.eq(cards::tenant_id).and(participants::id.eq(cards::participant_id))),
+        )
         .filter(cards::tenant_id.eq(tenant_id))
         .filter(cards::card_hmac.eq(hmac))
-        .select(CardRow::as_select())
+        .select((CardRow::as_select(), Option::<ParticipantRow>::as_select()))
         .first(conn)
         .optional()
 }

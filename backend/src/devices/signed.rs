@@ -68,9 +68,9 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
         // One read: the device, whether its tenant takes changes, and its secret. The
         // signature is checked on that read, so a forged request takes no write lock.
         let found = state.db.tenant_read(&scope, |tx| {
-            let Some(device) = store::find(tx, &found.found_id)? else { return Ok(None) };
+            let Some((device, tenant_status)) = store::find_with_tenant_status(tx, &found.found_id)? else { return Ok(None) };
             // Every device request changes data: none in an offboarding tenant (TOM DEL-1).
-            crate::offboarding::guard::check(tx.conn(), &device.tenant_id, &actix_web::http::Method::POST, &path)?;
+            crate::offboarding::guard::check_status(Some(&tenant_status), &actix_web::http::Method::POST, &path)?;
             let keys = crate::tenants::service::keys(tx, &state.master)?;
             let secret = keys.decrypt("devices", "secret", &device.id, &device.secret_ciphertext)?;
             let secret = hex::decode(secret.as_bytes()).map_err(|e| crate::AppError::Internal(e.to_string()))?;

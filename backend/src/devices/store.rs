@@ -1,8 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamp};
 
 use super::model::{CardEnrolmentRow, DeviceRow, EnrolmentRow};
-use crate::db::schema::{card_enrolments, device_enrolments, device_nonces, devices};
+use crate::db::schema::{card_enrolments, device_enrolments, device_nonces, devices, tenants};
 use crate::db::{DbConnection, Located, TenantTx};
 
 pub fn insert_enrolment(tx: &mut TenantTx<'_>, row: &EnrolmentRow) -> QueryResult<usize> {
@@ -67,6 +68,18 @@ pub fn find(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<DeviceRow>> {
     devices::table.find((tenant_id, id)).select(DeviceRow::as_select()).first(conn).optional()
 }
 
+/// The device and its tenant's status (whether it takes changes), in one read.
+pub fn find_with_tenant_status(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<(DeviceRow, String)>> {
+    let (conn, tenant_id) = tx.parts();
+    devices::table
+        .inner_join(tenants::table.on(tenants::id.eq(devices::tenant_id)))
+        .filter(devices::tenant_id.eq(tenant_id))
+        .filter(devices::id.eq(id))
+        .select((DeviceRow::as_select(), tenants::status))
+        .first(conn)
+        .optional()
+}
+
 pub fn list(tx: &mut TenantTx<'_>) -> QueryResult<Vec<DeviceRow>> {
     let (conn, tenant_id) = tx.parts();
     devices::table.filter(devices::tenant_id.eq(tenant_id)).order(devices::created_at.asc()).select(DeviceRow::as_select()).load(conn)
@@ -117,19 +130,19 @@ pub fn revoke(tx: &mut TenantTx<'_>, id: &str, now: NaiveDateTime) -> QueryResul
 /// Records a nonce; false when the device used it before (a replay).
 pub fn remember_nonce(tx: &mut TenantTx<'_>, device_id: &str, nonce: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let (conn, tenant_id) = tx.parts();
-    let seen: bool = diesel::select(diesel::dsl::exists(device_nonces::table.find((tenant_id, device_id, nonce)))).get_result(conn)?;
-    if seen {
-        return Ok(false);
-    }
-    diesel::insert_into(device_nonces::table)
-        .values((
-            device_nonces::tenant_id.eq(tenant_id),
-            device_nonces::device_id.eq(device_id),
-            device_nonces::nonce.eq(nonce),
-            device_nonces::seen_at.eq(now),
-        ))
+    // One statement: a nonce already stored (or being stored by a concurrent request, which
+    // PostgreSQL waits for) inserts nothing.
+    let sql = match conn {
+        DbConnection::Postgres(_) => "INSERT INTO device_nonces (tenant_id, device_id, nonce, seen_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        DbConnection::Sqlite(_) => "INSERT INTO device_nonces (tenant_id, device_id, nonce, seen_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+    };
+    let inserted = diesel::sql_query(sql)
+        .bind::<Text, _>(tenant_id)
+        .bind::<Text, _>(device_id)
+        .bind::<Text, _>(nonce)
+        .bind::<Timestamp, _>(now)
         .execute(conn)?;
-    Ok(true)
+    Ok(inserted == 1)
 }
 
 /// Nonces older than the timestamp window can never be replayed: a stale timestamp is refused first.

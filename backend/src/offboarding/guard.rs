@@ -32,7 +32,13 @@ pub fn check(conn: &mut DbConnection, tenant_id: &str, method: &Method, path: &s
     if !is_guarded(method, path) {
         return Ok(());
     }
-    match store::status(conn, tenant_id)? {
+    check_status(store::status(conn, tenant_id)?.as_deref(), method, path)
+}
+
+/// `check` with the tenant's status already read (`None`: no such tenant).
+pub fn check_status(status: Option<&str>, method: &Method, path: &str) -> Result<(), AppError> {
+    match status {
+        _ if !is_guarded(method, path) => Ok(()),
         Some(status) if status == STATUS_ACTIVE => Ok(()),
         _ => Err(tenant_read_only()),
     }
