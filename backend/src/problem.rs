@@ -72,6 +72,8 @@ closed_set! {
         AlreadyHandled = "already_handled",
         AlreadyErased = "already_erased",
         AlreadyCorrected = "already_corrected",
+        /// A participant reports an absence only before the session starts.
+        AbsenceTooLate = "absence_too_late",
         TenantNotActive = "tenant_not_active",
         TenantReadOnly = "tenant_read_only",
         TenantOffboarded = "tenant_offboarded",

@@ -42,10 +42,11 @@ const RequestsPage = lazy(() => import('./pages/RequestsPage').then((m) => ({ de
 const SsoPage = lazy(() => import('./pages/SsoPage').then((m) => ({ default: m.SsoPage })));
 const ImportPage = lazy(() => import('./pages/ImportPage').then((m) => ({ default: m.ImportPage })));
 const MailTextsPage = lazy(() => import('./pages/MailTextsPage').then((m) => ({ default: m.MailTextsPage })));
+const ReportsPage = lazy(() => import('./pages/ReportsPage').then((m) => ({ default: m.ReportsPage })));
 const RetentionPage = lazy(() => import('./pages/RetentionPage').then((m) => ({ default: m.RetentionPage })));
 
 /** Pages with wide tables get a wider layout. */
-const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/members', '/events', '/devices', '/import']);
+const WIDE_ROUTES = new Set(['/reports', '/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/members', '/events', '/devices', '/import']);
 const WIDE_PATTERNS = [/^\/events\/[^/]+$/, /^\/sessions\/[^/]+\/attendance(\/print)?$/, /^\/participants\/[^/]+\/attendance$/];
 
 function isWide(path: string): boolean {
@@ -122,6 +123,8 @@ function routeFor(path: string): ReactNode {
       return <DeletionLogPage />;
     case '/requests':
       return <RequestsPage />;
+    case '/reports':
+      return <ReportsPage />;
     case '/retention':
       return <RetentionPage />;
     case '/import':

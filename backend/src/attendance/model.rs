@@ -151,6 +151,10 @@ pub struct AttendeeView {
     pub records: Vec<RecordView>,
     /// The person asked for restriction (Art. 18 GDPR): shown, but left out of exports.
     pub restricted: bool,
+    /// The absence recorded for this session (by staff, or reported ahead by the person).
+    pub absence: Option<crate::absences::model::AbsenceView>,
+    /// Missed more than the course's absence threshold of its ended sessions.
+    pub over_absence_threshold: bool,
 }
 
 #[derive(Serialize, ToSchema)]

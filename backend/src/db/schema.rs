@@ -678,6 +678,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    absences (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        session_id -> Text,
+        participant_id -> Text,
+        booking_id -> Text,
+        excused -> Bool,
+        reason -> Nullable<Text>,
+        note_ciphertext -> Nullable<Binary>,
+        reported_by -> Text,
+        recorded_by -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    absence_settings (tenant_id, event_id) {
+        tenant_id -> Text,
+        event_id -> Text,
+        threshold_percent -> Nullable<Integer>,
+        notify_organiser -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    absence_alerts (tenant_id, event_id, participant_id) {
+        tenant_id -> Text,
+        event_id -> Text,
+        participant_id -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     scheduled_jobs,
     audit_verifications,
@@ -727,5 +762,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sso_logout_tokens,
     secure_card_settings,
     backup_runs,
-    calendar_feeds
+    calendar_feeds,
+    absences,
+    absence_settings,
+    absence_alerts
 );

@@ -122,6 +122,7 @@ pub fn status(code: ProblemCode) -> StatusCode {
         | AlreadyHandled
         | AlreadyErased
         | AlreadyCorrected
+        | AbsenceTooLate
         | TenantNotActive
         | TenantReadOnly
         | TenantOffboarded

@@ -147,9 +147,12 @@ pub fn build_app(
                         .configure(bookings::import_routes)
                         .service(events::publish)
                         .service(events::get)
-                        .service(events::update),
+                        .service(events::update)
+                        .service(crate::absences::routes::of_event)
+                        .service(crate::absences::routes::set_settings),
                 )
                 .service(home::get)
+                .service(crate::reports::routes::get)
                 .service(
                     api_scope("/calendar-feed")
                         .service(crate::calendar::routes::get)
@@ -183,7 +186,12 @@ pub fn build_app(
                         .service(devices::tap)
                         .service(devices::card_keys),
                 )
-                .service(api_scope("/event-sessions").service(attendance::session_csv).service(attendance::session))
+                .service(
+                    api_scope("/event-sessions")
+                        .service(attendance::session_csv)
+                        .service(attendance::session)
+                        .service(crate::absences::routes::set),
+                )
                 .service(api_scope("/attendance").service(attendance::record).service(attendance::correct))
                 .service(api_scope("/kiosk").service(attendance::kiosk))
                 .service(
@@ -226,6 +234,8 @@ pub fn build_app(
                         .service(portal::export)
                         .service(portal::create_request)
                         .service(portal::requests)
+                        .service(crate::absences::routes::report)
+                        .service(crate::absences::routes::mine)
                         .service(portal::unsubscribe)
                         .service(portal::resubscribe)
                         .service(portal::logout),

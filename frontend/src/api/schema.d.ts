@@ -836,6 +836,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/event-sessions/{id}/absences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Marks a booked person's absence from the session: excused (reason `ill` or `other`, a
+         *     short note kept encrypted) or unexcused. Replaces what was recorded before.
+         */
+        put: operations["absence_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/event-sessions/{id}/attendance": {
         parameters: {
             query?: never;
@@ -898,6 +918,40 @@ export interface paths {
         get: operations["events_get"];
         /** Changes an event; more seats let the waiting list move up. */
         put: operations["events_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{id}/absence-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** The course's absence threshold and whether its organiser is mailed once per person above it. */
+        put: operations["event_absence_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{id}/absences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Absence rates per person over the course's ended sessions, and its threshold. */
+        get: operations["event_absences"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1334,6 +1388,24 @@ export interface paths {
         get: operations["platform_offboarding_certificate"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/absences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The participant's recorded absences. */
+        get: operations["portal_absences"];
+        put?: never;
+        /** Reports ahead that the participant will miss a session of one of their bookings. */
+        post: operations["portal_absence_report"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1782,6 +1854,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attendance figures of the sessions that ended in the last `days` days, of the events
+         *     the caller may see; device health for staff who may see devices. Numbers only.
+         */
+        get: operations["reports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/retention": {
         parameters: {
             query?: never;
@@ -2220,6 +2312,51 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Staff mark one booked person's absence from a session. */
+        AbsenceInput: {
+            booking_id: string;
+            excused: boolean;
+            /** @description A short note (personal data, stored encrypted). */
+            note?: string;
+            /** @description `ill` or `other`; required when excused, empty otherwise. */
+            reason?: string | null;
+        };
+        /**
+         * @description Why someone is excused.
+         * @enum {string}
+         */
+        AbsenceReason: "ill" | "other";
+        /** @description A participant reports ahead that they will miss a session. */
+        AbsenceReport: {
+            note?: string;
+            /** @description `ill` or `other`. */
+            reason: string;
+            session_id: string;
+        };
+        AbsenceSettings: {
+            /** @description Mail the course's organiser once per flagged person. */
+            notify_organiser: boolean;
+            /**
+             * Format: int64
+             * @description Flag people who missed more than this share of ended sessions; null: off.
+             */
+            threshold_percent?: number | null;
+        };
+        /**
+         * @description Who recorded an absence: staff, or the person ahead in the portal.
+         * @enum {string}
+         */
+        AbsenceSource: "staff" | "participant";
+        AbsenceView: {
+            booking_id: string;
+            excused: boolean;
+            note: string;
+            reason?: null | components["schemas"]["AbsenceReason"];
+            /** Format: date-time */
+            recorded_at: string;
+            reported_by: components["schemas"]["AbsenceSource"];
+            session_id: string;
+        };
         AcceptInvitation: {
             /** @description The new password, or the existing account's password. */
             password: string;
@@ -2258,12 +2395,15 @@ export interface components {
          */
         AttendeeStatus: "present" | "late" | "left_early" | "absent";
         AttendeeView: {
+            absence?: null | components["schemas"]["AbsenceView"];
             booking_id: string;
             /** Format: date-time */
             checked_in_at?: string | null;
             /** Format: date-time */
             checked_out_at?: string | null;
             name: string;
+            /** @description Missed more than the course's absence threshold of its ended sessions. */
+            over_absence_threshold: boolean;
             participant_id: string;
             records: components["schemas"]["RecordView"][];
             /** @description The person asked for restriction (Art. 18 GDPR): shown, but left out of exports. */
@@ -2468,6 +2608,38 @@ export interface components {
             /** @description The record was wrong altogether (e.g. someone else's card). */
             void?: boolean;
         };
+        /** @description One course (event) over the period: its ended sessions summed up. */
+        CourseFigures: {
+            /**
+             * Format: int64
+             * @description `present / booked` in whole percent (0 without bookings).
+             */
+            attendance_rate_percent: number;
+            /**
+             * Format: int64
+             * @description Confirmed bookings, summed over its sessions.
+             */
+            booked: number;
+            event_id: string;
+            /**
+             * Format: int64
+             * @description Of the present, checked in more than 10 minutes after the start.
+             */
+            late: number;
+            /**
+             * Format: int64
+             * @description Booked but never checked in.
+             */
+            no_shows: number;
+            /**
+             * Format: int64
+             * @description Of those, checked in.
+             */
+            present: number;
+            /** Format: int64 */
+            sessions: number;
+            title: string;
+        };
         CreateLocation: {
             name: string;
             /** @description The venue this room belongs to. */
@@ -2514,6 +2686,19 @@ export interface components {
             mode: string;
             /** @description Event sessions this device serves; empty: every session at its location. */
             session_ids: string[];
+        };
+        /** @description A check-in device's health (for staff who may see devices). */
+        DeviceHealth: {
+            device_id: string;
+            /** Format: date-time */
+            last_heartbeat_at?: string | null;
+            name: string;
+            outdated: boolean;
+            /** Format: int32 */
+            queue_length?: number | null;
+            /** @description Active and no heartbeat for 10 minutes. */
+            silent: boolean;
+            status: components["schemas"]["DeviceStatus"];
         };
         DeviceOverdue: {
             id: string;
@@ -2606,6 +2791,11 @@ export interface components {
         };
         /** @enum {string} */
         Environment: "dev" | "prod";
+        EventAbsences: {
+            event_id: string;
+            people: components["schemas"]["PersonAbsences"][];
+            settings: components["schemas"]["AbsenceSettings"];
+        };
         EventInput: {
             booking_closes_at?: string | null;
             booking_opens_at?: string | null;
@@ -2755,6 +2945,19 @@ export interface components {
             session_id: string;
             /** Format: date-time */
             starts_at: string;
+        };
+        /** @description Check-ins that began in one hour of the day (tenant's time zone) at one location. */
+        HourFigures: {
+            /** Format: int64 */
+            check_ins: number;
+            /**
+             * Format: int64
+             * @description 0–23, local time.
+             */
+            hour: number;
+            location: string;
+            /** @description The event's location; null: events without one. */
+            location_id?: string | null;
         };
         /** @description Which column (0-based) holds what. Either `name`, or `first_name` and/or `last_name`. */
         ImportMapping: {
@@ -3129,7 +3332,40 @@ export interface components {
          * @description What a caller may do; `/api/v1/auth/me` lists the ones the server grants.
          * @enum {string}
          */
-        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "platform.backups" | "retention.manage" | "processing_record.read" | "sso.manage";
+        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "reports.read" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "platform.backups" | "retention.manage" | "processing_record.read" | "sso.manage";
+        /** @description One person's absences in a course, over its sessions that have ended. */
+        PersonAbsences: {
+            /**
+             * Format: int64
+             * @description Of those, without a check-in.
+             */
+            absent: number;
+            booking_id: string;
+            /** Format: int64 */
+            excused: number;
+            /** @description The rate is above the course's threshold. */
+            flagged: boolean;
+            name: string;
+            participant_id: string;
+            /**
+             * Format: int64
+             * @description `absent / sessions` in whole percent (0 with no ended session).
+             */
+            rate_percent: number;
+            /**
+             * Format: int64
+             * @description Sessions of the course that have ended.
+             */
+            sessions: number;
+            /** Format: int64 */
+            unexcused: number;
+        };
+        /** @description An absence as the participant sees it in the portal. */
+        PortalAbsence: components["schemas"]["AbsenceView"] & {
+            event_title: string;
+            /** Format: date-time */
+            starts_at: string;
+        };
         PortalBooking: {
             /** Format: date-time */
             cancelled_at?: string | null;
@@ -3184,7 +3420,7 @@ export interface components {
          * @description Stable machine-readable code of a problem answer.
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "method_not_allowed" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "passkey_refused" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "secure_card_invalid" | "secure_card_replayed" | "secure_card_required" | "secure_cards_off" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "passkey_required_by_tenant" | "passkey_sign_in_off" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "sso_required" | "sso_failed" | "sso_not_linked" | "sso_unavailable" | "not_ready" | "unavailable" | "internal_error";
+        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "method_not_allowed" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "passkey_refused" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "secure_card_invalid" | "secure_card_replayed" | "secure_card_required" | "secure_cards_off" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "passkey_required_by_tenant" | "passkey_sign_in_off" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "absence_too_late" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "sso_required" | "sso_failed" | "sso_not_linked" | "sso_unavailable" | "not_ready" | "unavailable" | "internal_error";
         /** @description One processing activity. */
         ProcessingActivity: {
             data_categories: components["schemas"]["ProcessingDataCategory"][];
@@ -3484,6 +3720,22 @@ export interface components {
             /** @description The account's current password: a session alone must not add a way to sign in. */
             password: string;
         };
+        Report: {
+            courses: components["schemas"]["CourseFigures"][];
+            /** Format: int64 */
+            days: number;
+            /** @description Null for staff who may not see devices. */
+            devices?: components["schemas"]["DeviceHealth"][] | null;
+            /** Format: date-time */
+            from: string;
+            hours: components["schemas"]["HourFigures"][];
+            /** @description Oldest first. */
+            sessions: components["schemas"]["SessionFigures"][];
+            /** @description The zone the hours are counted in. */
+            time_zone: string;
+            /** Format: date-time */
+            to: string;
+        };
         /**
          * @description What a data subject asks for (Art. 15–18, 21 GDPR).
          * @enum {string}
@@ -3669,6 +3921,29 @@ export interface components {
             session_id: string;
             /** Format: date-time */
             starts_at: string;
+        };
+        /** @description One ended session. */
+        SessionFigures: {
+            /** Format: int64 */
+            attendance_rate_percent: number;
+            /** Format: int64 */
+            booked: number;
+            event_id: string;
+            /**
+             * Format: int64
+             * @description No-shows with an excused absence recorded.
+             */
+            excused: number;
+            /** Format: int64 */
+            late: number;
+            /** Format: int64 */
+            no_shows: number;
+            /** Format: int64 */
+            present: number;
+            session_id: string;
+            /** Format: date-time */
+            starts_at: string;
+            title: string;
         };
         SessionInput: {
             /** @example 2026-12-01T20:00 */
@@ -7294,6 +7569,103 @@ export interface operations {
             };
         };
     };
+    absence_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AbsenceInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbsenceView"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     session_attendance: {
         parameters: {
             query?: never;
@@ -7676,6 +8048,160 @@ export interface operations {
             };
             /** @description A field is invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    event_absence_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AbsenceSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbsenceSettings"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    event_absences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventAbsences"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9544,6 +10070,120 @@ export interface operations {
             };
         };
     };
+    portal_absences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalAbsence"][];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    portal_absence_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AbsenceReport"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalAbsence"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     portal_bookings: {
         parameters: {
             query?: never;
@@ -11136,6 +11776,55 @@ export interface operations {
             };
             /** @description Too many attempts; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reports_get: {
+        parameters: {
+            query?: {
+                /** @description Sessions that ended within this many days before now (1–366, default 90). */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -20,6 +20,7 @@ import {
   useStaffNames,
   type StaffNames,
 } from '../components/AttendanceBadges';
+import { AbsenceBadge, AbsenceForm } from '../components/AbsenceForm';
 import { LocalTime, SessionRange, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat } from '../components/EventTimes';
 import { FormField, type FieldError } from '../components/FormField';
 import { LogTable } from '../components/LogTable';
@@ -76,6 +77,7 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
   const [correcting, setCorrecting] = useState<string | null>(null);
+  const [absenceOf, setAbsenceOf] = useState<string | null>(null);
   const write = can(account, 'attendance.write');
   const data: SessionAttendance | null = load.state === 'ok' ? load.value : null;
   const attendees = data?.attendees ?? [];
@@ -192,6 +194,20 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
                 </td>
                 <td>
                   <AttendeeStatusBadge status={attendee.status} />
+                  {attendee.absence && !checkedIn ? (
+                    <>
+                      {' '}
+                      <AbsenceBadge absence={attendee.absence} />
+                    </>
+                  ) : null}
+                  {attendee.over_absence_threshold ? (
+                    <>
+                      {' '}
+                      <span className="badge badge--warn" data-testid="attendee-over-threshold">
+                        {t('absence.overThreshold')}
+                      </span>
+                    </>
+                  ) : null}
                 </td>
                 <td className="nowrap" data-testid="attendee-checked-in">
                   {attendee.checked_in_at ? <LocalTime value={attendee.checked_in_at} format={seconds} /> : t('common.none')}
@@ -240,11 +256,43 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
                       >
                         {t('attendance.checkOut')}
                       </button>
+                      {!checkedIn ? (
+                        <button
+                          type="button"
+                          className="button button--small"
+                          aria-expanded={absenceOf === attendee.booking_id}
+                          disabled={busy !== null}
+                          onClick={() => setAbsenceOf(absenceOf === attendee.booking_id ? null : attendee.booking_id)}
+                          data-testid="attendee-absence-edit"
+                        >
+                          {t('absence.edit')}
+                        </button>
+                      ) : null}
                     </div>
                   </td>
                 ) : null}
               </tr>,
             ];
+            if (write && absenceOf === attendee.booking_id) {
+              rows.push(
+                <tr key={`${attendee.booking_id}:absence`} className="member-editor-row">
+                  <td colSpan={columns.length}>
+                    <AbsenceForm
+                      sessionId={sessionId}
+                      bookingId={attendee.booking_id}
+                      name={attendee.name}
+                      current={attendee.absence}
+                      onCancel={() => setAbsenceOf(null)}
+                      onDone={(text) => {
+                        setAbsenceOf(null);
+                        setMessage({ kind: 'ok', text });
+                        refresh();
+                      }}
+                    />
+                  </td>
+                </tr>,
+              );
+            }
             const record = attendee.records.find((r) => r.id === correcting);
             if (record && write) {
               rows.push(
