@@ -233,7 +233,7 @@ async fn avail_5_each_due_job_runs_once_however_many_nodes_ask_at_once() {
     app.clock.advance(chrono::Duration::minutes(61));
     let mut again = anwesend::jobs::service::run_due(&nodes[1]);
     again.sort_unstable();
-    assert_eq!(again, ["dormant_accounts", "ip_hash_keys", "offboarding"]);
+    assert_eq!(again, ["absence_alerts", "dormant_accounts", "ip_hash_keys", "offboarding"]);
 }
 
 /// Tenants whose offboarding export window ended yesterday: the hourly job deletes them.
