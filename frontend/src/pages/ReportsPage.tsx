@@ -100,7 +100,7 @@ function Figure({
       ) : (
         <>
           {children}
-          <div className="table-scroll">
+          <div className="table-scroll" tabIndex={0}>
             <table className="table" data-testid={`report-${id}-table`}>
               <caption className="visually-hidden">{t(title)}</caption>
               <thead>
