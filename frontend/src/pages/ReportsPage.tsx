@@ -66,6 +66,7 @@ function Figure({
   columns,
   rows,
   file,
+  empty = 'reports.empty',
   children,
 }: {
   id: string;
@@ -74,6 +75,7 @@ function Figure({
   columns: MessageKey[];
   rows: (string | number)[][];
   file: string;
+  empty?: MessageKey;
   children?: ReactNode;
 }) {
   const { t } = useI18n();
@@ -95,7 +97,7 @@ function Figure({
       <p className="muted small">{t(intro)}</p>
       {rows.length === 0 ? (
         <p className="muted" data-testid={`report-${id}-empty`}>
-          {t('reports.empty')}
+          {t(empty)}
         </p>
       ) : (
         <>
@@ -252,6 +254,7 @@ function ReportView({ report }: { report: Report }) {
             d.queue_length ?? 0,
           ])}
           file="device-health.csv"
+          empty="reports.devices.none"
         />
       ) : null}
     </>

@@ -126,6 +126,7 @@ export const organiser = {
   'reports.hours.chart': 'Liniendiagramm: Check-ins pro Tagesstunde, eine Linie pro Ort; die Zahlen stehen in der Tabelle darunter.',
   'reports.devices.title': 'Zustand der Check-in-Geräte',
   'reports.devices.intro': 'Still heißt: seit 10 Minuten keine Rückmeldung.',
+  'reports.devices.none': 'Keine Check-in-Geräte eingerichtet.',
   'reports.device.ok': 'in Ordnung',
   'reports.device.silent': 'still',
   'reports.device.outdated': 'veraltet',

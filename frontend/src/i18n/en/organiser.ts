@@ -128,6 +128,7 @@ export const organiser: Translation<typeof de> = {
   'reports.hours.chart': 'Line chart: check-ins per hour of the day, one line per location; the numbers are in the table below.',
   'reports.devices.title': 'Check-in device health',
   'reports.devices.intro': 'Silent means: no heartbeat for 10 minutes.',
+  'reports.devices.none': 'No check-in devices set up.',
   'reports.device.ok': 'fine',
   'reports.device.silent': 'silent',
   'reports.device.outdated': 'outdated',
