@@ -6,6 +6,7 @@
 #[macro_use]
 mod macros;
 
+pub mod absences;
 pub mod accounts;
 pub mod attendance;
 pub mod audit;
@@ -38,6 +39,7 @@ pub mod platform;
 pub mod portal;
 pub mod privacy;
 pub mod problem;
+pub mod reports;
 pub mod runtime;
 pub mod secure_cards;
 pub mod server;

@@ -78,6 +78,8 @@ closed_set! {
         ListClosed = "list_closed",
         /// The session's list is not closed.
         ListNotClosed = "list_not_closed",
+        /// A participant reports an absence only before the session starts.
+        AbsenceTooLate = "absence_too_late",
         TenantNotActive = "tenant_not_active",
         TenantReadOnly = "tenant_read_only",
         TenantOffboarded = "tenant_offboarded",

@@ -47,10 +47,11 @@ const SsoPage = lazy(() => import('./pages/SsoPage').then((m) => ({ default: m.S
 const ImportPage = lazy(() => import('./pages/ImportPage').then((m) => ({ default: m.ImportPage })));
 const MailTextsPage = lazy(() => import('./pages/MailTextsPage').then((m) => ({ default: m.MailTextsPage })));
 const WebhooksPage = lazy(() => import('./pages/WebhooksPage').then((m) => ({ default: m.WebhooksPage })));
+const ReportsPage = lazy(() => import('./pages/ReportsPage').then((m) => ({ default: m.ReportsPage })));
 const RetentionPage = lazy(() => import('./pages/RetentionPage').then((m) => ({ default: m.RetentionPage })));
 
 /** Pages with wide tables get a wider layout. */
-const WIDE_ROUTES = new Set(['/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/webhooks', '/members', '/events', '/devices', '/import', '/platform', '/platform/incidents', '/incidents']);
+const WIDE_ROUTES = new Set(['/reports', '/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/webhooks', '/members', '/events', '/devices', '/import', '/platform', '/platform/incidents', '/incidents']);
 const WIDE_PATTERNS = [/^\/platform\/incidents\/[^/]+$/, /^\/events\/[^/]+$/, /^\/sessions\/[^/]+\/attendance(\/print)?$/, /^\/participants\/[^/]+\/attendance$/];
 
 function isWide(path: string): boolean {
@@ -132,6 +133,8 @@ function routeFor(path: string): ReactNode {
       return <DeletionLogPage />;
     case '/requests':
       return <RequestsPage />;
+    case '/reports':
+      return <ReportsPage />;
     case '/retention':
       return <RetentionPage />;
     case '/webhooks':

@@ -35,6 +35,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { group: 'events', to: '/participants', label: 'nav.participants', permission: 'participants.read', testId: 'nav-participants' },
   { group: 'events', to: '/import', label: 'nav.import', permission: 'events.write', testId: 'nav-import' },
   { group: 'events', to: '/mail-texts', label: 'nav.mailTexts', permission: 'booking_settings.write', testId: 'nav-mail-texts' },
+  { group: 'events', to: '/reports', label: 'nav.reports', permission: 'reports.read', testId: 'nav-reports' },
   { group: 'events', to: '/kiosk', label: 'nav.kiosk', permission: 'kiosk.view', testId: 'nav-kiosk' },
   { group: 'places', to: '/devices', label: 'nav.devices', permission: 'devices.manage', testId: 'nav-devices' },
   { group: 'places', to: '/locations', label: 'nav.locations', permission: 'locations.read', testId: 'nav-locations' },

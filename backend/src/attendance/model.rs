@@ -157,6 +157,10 @@ pub struct AttendeeView {
     pub signature: SignatureStatus,
     #[serde(with = "crate::timestamp::option")]
     pub signed_at: Option<NaiveDateTime>,
+    /// The absence recorded for this session (by staff, or reported ahead by the person).
+    pub absence: Option<crate::absences::model::AbsenceView>,
+    /// Missed more than the course's absence threshold of its ended sessions.
+    pub over_absence_threshold: bool,
 }
 
 #[derive(Serialize, ToSchema)]

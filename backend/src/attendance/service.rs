@@ -29,7 +29,7 @@ use crate::tenants::service::keys;
 /// Sessions take check-ins from 30 minutes before they start until 30 minutes after they end.
 const DOORS: i64 = 30;
 /// Later than this after the start is "late"; leaving earlier than this before the end is "left early".
-const GRACE_MINUTES: i64 = 10;
+pub(crate) const GRACE_MINUTES: i64 = 10;
 
 fn code(outcome: TapOutcome) -> String {
     serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
@@ -54,7 +54,7 @@ fn card_uid(raw: &str) -> Result<String, AppError> {
 }
 
 /// Records that are in force: not replaced by a correction, not voided.
-fn effective(rows: &[AttendanceRow]) -> Vec<&AttendanceRow> {
+pub(crate) fn effective(rows: &[AttendanceRow]) -> Vec<&AttendanceRow> {
     rows.iter().filter(|r| !r.voided && !rows.iter().any(|o| o.supersedes_id.as_deref() == Some(&r.id))).collect()
 }
 
@@ -637,6 +637,7 @@ pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, 
         let closings = store::closings_of(tx, &session.id)?;
         let closed = closings.iter().any(|c| c.reopened_at.is_none());
         let closings = closing_views(state, tx, closings)?;
+        let (mut absences, flagged) = crate::absences::service::for_list(tx, &keys, &event.id, &session.id, p.audit.at.naive_utc())?;
         let mut attendees = Vec::new();
         for b in bookings_of_event.iter().filter(|b| b.status == CONFIRMED) {
             let mine: Vec<AttendanceRow> = rows.iter().filter(|r| r.participant_id == b.participant_id).cloned().collect();
@@ -670,6 +671,8 @@ pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, 
                 checked_in_at,
                 checked_out_at,
                 records: views.iter().filter(|v| mine.iter().any(|m| m.id == v.id)).cloned().collect(),
+                absence: absences.remove(&b.participant_id),
+                over_absence_threshold: flagged.contains(&b.participant_id),
             });
         }
         attendees.sort_by(|a, b| a.name.cmp(&b.name));

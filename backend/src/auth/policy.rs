@@ -49,6 +49,8 @@ closed_set! {
         AttendanceRead = "attendance.read",
         /// Manual check-ins and corrections, for the events the caller may see.
         AttendanceWrite = "attendance.write",
+        /// The reports page: figures of the events the caller may see (issue 21).
+        ReportsRead = "reports.read",
         /// Open the live kiosk screen.
         KioskView = "kiosk.view",
         /// The queue of requests about personal data; restriction and erasure (tenant admins).
@@ -147,7 +149,9 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
         // Instructors check people into the sessions they teach (rows narrowed by `EventAccess`).
         AttendanceWrite | KioskView if admin || p.has_role(Role::Organiser) || p.has_role(Role::Instructor) => whole(Some(tenant)),
         // Which events: `events::service::EventAccess` narrows it per row.
-        EventsRead | BookingsRead | AttendanceRead if p.roles().iter().any(|r| *r != Role::Participant) => whole(Some(tenant)),
+        EventsRead | BookingsRead | AttendanceRead | ReportsRead if p.roles().iter().any(|r| *r != Role::Participant) => {
+            whole(Some(tenant))
+        }
         _ => None,
     }
 }

@@ -822,6 +822,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    absences (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        session_id -> Text,
+        participant_id -> Text,
+        booking_id -> Text,
+        excused -> Bool,
+        reason -> Nullable<Text>,
+        note_ciphertext -> Nullable<Binary>,
+        reported_by -> Text,
+        recorded_by -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    absence_settings (tenant_id, event_id) {
+        tenant_id -> Text,
+        event_id -> Text,
+        threshold_percent -> Nullable<Integer>,
+        notify_organiser -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    absence_alerts (tenant_id, event_id, participant_id) {
+        tenant_id -> Text,
+        event_id -> Text,
+        participant_id -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     incidents,
     incident_updates,
@@ -880,5 +915,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_feeds,
     platform_signing_keys,
     webhook_endpoints,
-    webhook_deliveries
+    webhook_deliveries,
+    absences,
+    absence_settings,
+    absence_alerts
 );

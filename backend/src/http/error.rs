@@ -125,6 +125,7 @@ pub fn status(code: ProblemCode) -> StatusCode {
         | SignatureNotExpected
         | ListClosed
         | ListNotClosed
+        | AbsenceTooLate
         | TenantNotActive
         | TenantReadOnly
         | TenantOffboarded

@@ -174,9 +174,12 @@ pub fn build_app(
                         .configure(bookings::import_routes)
                         .service(events::publish)
                         .service(events::get)
-                        .service(events::update),
+                        .service(events::update)
+                        .service(crate::absences::routes::of_event)
+                        .service(crate::absences::routes::set_settings),
                 )
                 .service(home::get)
+                .service(crate::reports::routes::get)
                 .service(
                     api_scope("/calendar-feed")
                         .service(crate::calendar::routes::get)
@@ -211,7 +214,11 @@ pub fn build_app(
                         .service(devices::card_keys),
                 )
                 .service(
-                    api_scope("/event-sessions").service(attendance::session_csv).service(attendance::session).service(attendance::close),
+                    api_scope("/event-sessions")
+                        .service(attendance::session_csv)
+                        .service(attendance::session)
+                        .service(attendance::close)
+                        .service(crate::absences::routes::set),
                 )
                 .service(
                     api_scope("/attendance")
@@ -264,6 +271,8 @@ pub fn build_app(
                         .service(portal::export)
                         .service(portal::create_request)
                         .service(portal::requests)
+                        .service(crate::absences::routes::report)
+                        .service(crate::absences::routes::mine)
                         .service(portal::unsubscribe)
                         .service(portal::resubscribe)
                         .service(portal::logout),

@@ -20,6 +20,8 @@ pub const OFFBOARDING: Job = Job { name: "offboarding", every: Duration::hours(1
 /// Disable memberships unused for the configured time (only if `auth.disable_dormant`).
 pub const DORMANT_ACCOUNTS: Job = Job { name: "dormant_accounts", every: Duration::hours(1), work: dormant_accounts, ready: always };
 /// Anonymise people past their retention period, prune old audit entries (TOM PRIV-6).
+/// One mail per person above a course's absence threshold to its organiser (issue 21).
+pub const ABSENCE_ALERTS: Job = Job { name: "absence_alerts", every: Duration::hours(1), work: absence_alerts, ready: always };
 pub const RETENTION: Job = Job { name: "retention", every: Duration::days(1), work: retention, ready: always };
 
 /// Verify every audit chain, the platform's and each tenant's, and record the result
@@ -39,7 +41,7 @@ pub fn backups_scheduled(config: &crate::config::Config) -> bool {
 /// The jobs this configuration runs, in the order a check runs them: the backup before its
 /// verification, so a new server verifies its first backup at once.
 pub fn schedule(state: &AppState) -> Vec<Job> {
-    let mut jobs = vec![IP_HASH_KEYS, OFFBOARDING, RETENTION, AUDIT_VERIFY];
+    let mut jobs = vec![IP_HASH_KEYS, OFFBOARDING, RETENTION, AUDIT_VERIFY, ABSENCE_ALERTS];
     if state.config.auth.disable_dormant {
         jobs.push(DORMANT_ACCOUNTS);
     }
@@ -117,6 +119,14 @@ fn offboarding(state: &AppState) -> Result<(), AppError> {
     let offboarded = crate::offboarding::service::complete_due(state, state.clock.now())?;
     if !offboarded.is_empty() {
         tracing::info!(tenants = ?offboarded, "offboarded tenants: data deleted, keys destroyed, certificates issued");
+    }
+    Ok(())
+}
+
+fn absence_alerts(state: &AppState) -> Result<(), AppError> {
+    let n = crate::absences::service::alert_run(state)?;
+    if n > 0 {
+        tracing::info!(count = n, "absence alerts queued");
     }
     Ok(())
 }

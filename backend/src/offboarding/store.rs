@@ -11,10 +11,11 @@ use crate::auth::model::Membership;
 use crate::bookings::model::{BookingRow, ParticipantRow};
 use crate::companies::model::Company;
 use crate::db::schema::{
-    attendance, attendance_signatures, audit_entries, booking_holds, bookings, calendar_feeds, card_enrolments, cards, companies,
-    device_enrolments, device_nonces, device_taps, devices, event_instructors, event_sessions, events, invitations, locations, magic_links,
-    mail_outbox, mail_templates, memberships, participant_sessions, participant_terms, participants, saml_sp_keys, secure_card_settings,
-    session_closings, sessions, subject_requests, tenant_keys, tenant_offboardings, tenants, webhook_deliveries, webhook_endpoints,
+    absence_alerts, absence_settings, absences, attendance, attendance_signatures, audit_entries, booking_holds, bookings, calendar_feeds,
+    card_enrolments, cards, companies, device_enrolments, device_nonces, device_taps, devices, event_instructors, event_sessions, events,
+    invitations, locations, magic_links, mail_outbox, mail_templates, memberships, participant_sessions, participant_terms, participants,
+    saml_sp_keys, secure_card_settings, session_closings, sessions, subject_requests, tenant_keys, tenant_offboardings, tenants,
+    webhook_deliveries, webhook_endpoints,
 };
 use crate::db::{DbConnection, TenantTx};
 use crate::devices::model::DeviceRow;
@@ -97,6 +98,9 @@ pub fn delete_tenant_data(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> QueryRes
     delete!("signatures", attendance_signatures);
     delete!("attendance_list_closings", session_closings);
     delete!("attendance_records", attendance);
+    delete!("absences", absences);
+    delete!("absence_alerts", absence_alerts);
+    delete!("absence_settings", absence_settings);
     delete!("card_enrolments", card_enrolments);
     delete!("card_bindings", cards);
     delete!("secure_card_keys", secure_card_settings);

@@ -74,6 +74,7 @@ pub(crate) fn erase_in(
         ("portal_sessions", store::delete_portal_sessions(tx, participant_id)?),
         ("card_bindings", store::delete_cards(tx, participant_id)?),
         ("signatures", crate::attendance::store::delete_signatures_of(tx, participant_id)?),
+        ("absences", crate::absences::service::erase(tx, participant_id)?),
         ("mails", store::delete_mails(tx, participant_id, &mail_index)?),
         ("booking_answers", store::clear_booking_answers(tx, participant_id)?),
         ("request_messages", store::clear_request_messages(tx, participant_id)?),
@@ -416,6 +417,7 @@ pub fn person_export(
             })
         })
         .collect();
+    let absences = crate::absences::service::export(tx, state, &row.id)?;
     // A card's id is never stored; its keyed hash is the pseudonym the tenant knows it by.
     let cards: Vec<serde_json::Value> = crate::attendance::store::cards_of(tx, &row.id)?
         .into_iter()
@@ -470,6 +472,7 @@ pub fn person_export(
         },
         "bookings": booking_list,
         "attendance": attendance,
+        "absences": absences,
         "cards": cards,
         "signatures": signatures,
         "requests": requests,

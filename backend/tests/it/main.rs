@@ -1,6 +1,7 @@
 //! The backend's one integration-test binary. Every test gets its own database: a temp
 //! SQLite file, or a fresh PostgreSQL database when ANWESEND_TEST_DATABASE=postgres.
 
+mod absences;
 mod agent;
 mod attendance;
 mod audit;
@@ -33,6 +34,7 @@ mod platform;
 mod privacy;
 mod public_pages;
 mod record;
+mod reports;
 mod retention;
 mod saml;
 mod schema_parity;

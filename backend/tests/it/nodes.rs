@@ -181,7 +181,7 @@ async fn input_6_two_nodes_send_200_queued_mails_exactly_once() {
     assert_eq!((received.len(), distinct.len()), (200, 200), "each of the 200 mails arrived exactly once");
     // Meanwhile both nodes checked the schedule every second: each job ran on one of them, once.
     let started = Instant::now();
-    let jobs = ["audit_verify", "backup", "backup_verify", "ip_hash_keys", "offboarding", "retention"];
+    let jobs = ["absence_alerts", "audit_verify", "backup", "backup_verify", "ip_hash_keys", "offboarding", "retention"];
     while job_runs(&c.app).iter().filter(|(_, runs)| *runs > 0).count() < jobs.len() {
         assert!(started.elapsed() < Duration::from_secs(120), "jobs not run: {:?}\n{}", job_runs(&c.app), c.logs());
         std::thread::sleep(Duration::from_millis(100));
@@ -221,7 +221,7 @@ async fn avail_5_each_due_job_runs_once_however_many_nodes_ask_at_once() {
     ran.sort_unstable();
     assert_eq!(
         ran,
-        ["audit_verify", "backup", "backup_verify", "dormant_accounts", "ip_hash_keys", "offboarding", "retention"],
+        ["absence_alerts", "audit_verify", "backup", "backup_verify", "dormant_accounts", "ip_hash_keys", "offboarding", "retention"],
         "each job ran exactly once"
     );
     assert!(job_runs(&app).iter().all(|(_, runs)| *runs == 1), "{:?}", job_runs(&app));
@@ -233,7 +233,7 @@ async fn avail_5_each_due_job_runs_once_however_many_nodes_ask_at_once() {
     app.clock.advance(chrono::Duration::minutes(61));
     let mut again = anwesend::jobs::service::run_due(&nodes[1]);
     again.sort_unstable();
-    assert_eq!(again, ["dormant_accounts", "ip_hash_keys", "offboarding"]);
+    assert_eq!(again, ["absence_alerts", "dormant_accounts", "ip_hash_keys", "offboarding"]);
 }
 
 /// Tenants whose offboarding export window ended yesterday: the hourly job deletes them.

@@ -214,6 +214,16 @@ fn row(op: &str) -> Option<Row> {
         "attendance_correct" => {
             Row { id: Id::UnknownSession, ..r(Some(ATTENDANCE_WRITERS), Some(json!({ "void": true, "reason": "Matrix" })), &[404]) }
         }
+        // Absences (issue 21): writers of attendance mark them; a booking id that is not the
+        // session's answers 422 after the checks; readers see rates; event writers set the threshold.
+        "absence_set" => {
+            Row { id: Id::Session, ..r(Some(ATTENDANCE_WRITERS), Some(json!({ "booking_id": "unbekannt", "excused": false })), &[422]) }
+        }
+        "reports_get" => r(Some(READERS), None, &[200]),
+        "event_absences" => Row { id: Id::Event, ..r(Some(READERS), None, &[200]) },
+        "event_absence_settings" => {
+            Row { id: Id::Event, ..r(Some(WRITERS), Some(json!({ "threshold_percent": 20, "notify_organiser": false })), &[200]) }
+        }
         "participant_attendance" => Row { id: Id::UnknownSession, ..r(Some(READERS), None, &[404]) },
         // Signatures and closed lists (issue 21): unknown ids, so no list is closed (a closed
         // session's event could not be edited by the rows after it).
@@ -351,7 +361,9 @@ fn row(op: &str) -> Option<Row> {
         | "portal_requests"
         | "portal_unsubscribe"
         | "portal_resubscribe"
-        | "portal_logout" => r(None, Some(json!({})), &[401]),
+        | "portal_logout"
+        | "portal_absence_report"
+        | "portal_absences" => r(None, Some(json!({})), &[401]),
         _ => return None,
     })
 }

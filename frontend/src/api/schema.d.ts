@@ -858,6 +858,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/event-sessions/{id}/absences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Marks a booked person's absence from the session: excused (reason `ill` or `other`, a
+         *     short note kept encrypted) or unexcused. Replaces what was recorded before.
+         */
+        put: operations["absence_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/event-sessions/{id}/attendance": {
         parameters: {
             query?: never;
@@ -941,6 +961,40 @@ export interface paths {
         get: operations["events_get"];
         /** Changes an event; more seats let the waiting list move up. */
         put: operations["events_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{id}/absence-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** The course's absence threshold and whether its organiser is mailed once per person above it. */
+        put: operations["event_absence_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{id}/absences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Absence rates per person over the course's ended sessions, and its threshold. */
+        get: operations["event_absences"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1584,6 +1638,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/portal/absences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The participant's recorded absences. */
+        get: operations["portal_absences"];
+        put?: never;
+        /** Reports ahead that the participant will miss a session of one of their bookings. */
+        post: operations["portal_absence_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal/bookings": {
         parameters: {
             query?: never;
@@ -2068,6 +2140,26 @@ export interface paths {
          *     this browser.
          */
         post: operations["sso_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attendance figures of the sessions that ended in the last `days` days, of the events
+         *     the caller may see; device health for staff who may see devices. Numbers only.
+         */
+        get: operations["reports_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2621,6 +2713,51 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Staff mark one booked person's absence from a session. */
+        AbsenceInput: {
+            booking_id: string;
+            excused: boolean;
+            /** @description A short note (personal data, stored encrypted). */
+            note?: string;
+            /** @description `ill` or `other`; required when excused, empty otherwise. */
+            reason?: string | null;
+        };
+        /**
+         * @description Why someone is excused.
+         * @enum {string}
+         */
+        AbsenceReason: "ill" | "other";
+        /** @description A participant reports ahead that they will miss a session. */
+        AbsenceReport: {
+            note?: string;
+            /** @description `ill` or `other`. */
+            reason: string;
+            session_id: string;
+        };
+        AbsenceSettings: {
+            /** @description Mail the course's organiser once per flagged person. */
+            notify_organiser: boolean;
+            /**
+             * Format: int64
+             * @description Flag people who missed more than this share of ended sessions; null: off.
+             */
+            threshold_percent?: number | null;
+        };
+        /**
+         * @description Who recorded an absence: staff, or the person ahead in the portal.
+         * @enum {string}
+         */
+        AbsenceSource: "staff" | "participant";
+        AbsenceView: {
+            booking_id: string;
+            excused: boolean;
+            note: string;
+            reason?: null | components["schemas"]["AbsenceReason"];
+            /** Format: date-time */
+            recorded_at: string;
+            reported_by: components["schemas"]["AbsenceSource"];
+            session_id: string;
+        };
         AcceptInvitation: {
             /** @description The new password, or the existing account's password. */
             password: string;
@@ -2675,6 +2812,7 @@ export interface components {
          */
         AttendeeStatus: "present" | "late" | "left_early" | "absent";
         AttendeeView: {
+            absence?: null | components["schemas"]["AbsenceView"];
             booking_id: string;
             /** @description The check-in in force, whose signature is asked for. */
             check_in_id?: string | null;
@@ -2683,6 +2821,8 @@ export interface components {
             /** Format: date-time */
             checked_out_at?: string | null;
             name: string;
+            /** @description Missed more than the course's absence threshold of its ended sessions. */
+            over_absence_threshold: boolean;
             participant_id: string;
             records: components["schemas"]["RecordView"][];
             /** @description The person asked for restriction (Art. 18 GDPR): shown, but left out of exports. */
@@ -2903,6 +3043,38 @@ export interface components {
             /** @description The record was wrong altogether (e.g. someone else's card). */
             void?: boolean;
         };
+        /** @description One course (event) over the period: its ended sessions summed up. */
+        CourseFigures: {
+            /**
+             * Format: int64
+             * @description `present / booked` in whole percent (0 without bookings).
+             */
+            attendance_rate_percent: number;
+            /**
+             * Format: int64
+             * @description Confirmed bookings, summed over its sessions.
+             */
+            booked: number;
+            event_id: string;
+            /**
+             * Format: int64
+             * @description Of the present, checked in more than 10 minutes after the start.
+             */
+            late: number;
+            /**
+             * Format: int64
+             * @description Booked but never checked in.
+             */
+            no_shows: number;
+            /**
+             * Format: int64
+             * @description Of those, checked in.
+             */
+            present: number;
+            /** Format: int64 */
+            sessions: number;
+            title: string;
+        };
         CreateLocation: {
             name: string;
             /** @description The venue this room belongs to. */
@@ -2976,6 +3148,19 @@ export interface components {
             mode: string;
             /** @description Event sessions this device serves; empty: every session at its location. */
             session_ids: string[];
+        };
+        /** @description A check-in device's health (for staff who may see devices). */
+        DeviceHealth: {
+            device_id: string;
+            /** Format: date-time */
+            last_heartbeat_at?: string | null;
+            name: string;
+            outdated: boolean;
+            /** Format: int32 */
+            queue_length?: number | null;
+            /** @description Active and no heartbeat for 10 minutes. */
+            silent: boolean;
+            status: components["schemas"]["DeviceStatus"];
         };
         DeviceOverdue: {
             id: string;
@@ -3146,6 +3331,11 @@ export interface components {
         };
         /** @enum {string} */
         Environment: "dev" | "prod";
+        EventAbsences: {
+            event_id: string;
+            people: components["schemas"]["PersonAbsences"][];
+            settings: components["schemas"]["AbsenceSettings"];
+        };
         EventInput: {
             booking_closes_at?: string | null;
             booking_opens_at?: string | null;
@@ -3299,6 +3489,19 @@ export interface components {
             session_id: string;
             /** Format: date-time */
             starts_at: string;
+        };
+        /** @description Check-ins that began in one hour of the day (tenant's time zone) at one location. */
+        HourFigures: {
+            /** Format: int64 */
+            check_ins: number;
+            /**
+             * Format: int64
+             * @description 0–23, local time.
+             */
+            hour: number;
+            location: string;
+            /** @description The event's location; null: events without one. */
+            location_id?: string | null;
         };
         /** @description Which column (0-based) holds what. Either `name`, or `first_name` and/or `last_name`. */
         ImportMapping: {
@@ -4265,6 +4468,22 @@ export interface components {
             /** @description The account's current password: a session alone must not add a way to sign in. */
             password: string;
         };
+        Report: {
+            courses: components["schemas"]["CourseFigures"][];
+            /** Format: int64 */
+            days: number;
+            /** @description Null for staff who may not see devices. */
+            devices?: components["schemas"]["DeviceHealth"][] | null;
+            /** Format: date-time */
+            from: string;
+            hours: components["schemas"]["HourFigures"][];
+            /** @description Oldest first. */
+            sessions: components["schemas"]["SessionFigures"][];
+            /** @description The zone the hours are counted in. */
+            time_zone: string;
+            /** Format: date-time */
+            to: string;
+        };
         /**
          * @description What a data subject asks for (Art. 15–18, 21 GDPR).
          * @enum {string}
@@ -4485,6 +4704,29 @@ export interface components {
             signature_required: boolean;
             /** Format: date-time */
             starts_at: string;
+        };
+        /** @description One ended session. */
+        SessionFigures: {
+            /** Format: int64 */
+            attendance_rate_percent: number;
+            /** Format: int64 */
+            booked: number;
+            event_id: string;
+            /**
+             * Format: int64
+             * @description No-shows with an excused absence recorded.
+             */
+            excused: number;
+            /** Format: int64 */
+            late: number;
+            /** Format: int64 */
+            no_shows: number;
+            /** Format: int64 */
+            present: number;
+            session_id: string;
+            /** Format: date-time */
+            starts_at: string;
+            title: string;
         };
         SessionInput: {
             /** @example 2026-12-01T20:00 */
@@ -8357,6 +8599,103 @@ export interface operations {
             };
         };
     };
+    absence_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AbsenceInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbsenceView"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     session_attendance: {
         parameters: {
             query?: never;
@@ -8836,6 +9175,160 @@ export interface operations {
             };
             /** @description A field is invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    event_absence_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AbsenceSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbsenceSettings"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    event_absences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventAbsences"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11553,6 +12046,120 @@ export interface operations {
             };
         };
     };
+    portal_absences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalAbsence"][];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    portal_absence_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AbsenceReport"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalAbsence"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     portal_bookings: {
         parameters: {
             query?: never;
@@ -13278,6 +13885,55 @@ export interface operations {
             };
             /** @description Too many attempts; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reports_get: {
+        parameters: {
+            query?: {
+                /** @description Sessions that ended within this many days before now (1–366, default 90). */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

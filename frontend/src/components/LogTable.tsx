@@ -33,7 +33,7 @@ export function LogTable({ name, load, status, caption, columns, children }: Log
         {status}
         {load.state === 'error' && load.detail ? ` ${t('common.serverSays', { detail: load.detail })}` : null}
       </p>
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0}>
         <table className={`table ${name}-table`} aria-busy={load.state === 'loading'} data-testid={`${name}-table`}>
           <caption className="visually-hidden">{t(caption)}</caption>
           <thead>

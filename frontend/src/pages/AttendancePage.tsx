@@ -22,6 +22,7 @@ import {
   useStaffNames,
   type StaffNames,
 } from '../components/AttendanceBadges';
+import { AbsenceBadge, AbsenceForm } from '../components/AbsenceForm';
 import { LocalTime, SessionRange, useLocalDateTimeFormat, useLocalDateTimeSecondsFormat } from '../components/EventTimes';
 import { FormField, type FieldError } from '../components/FormField';
 import { LogTable } from '../components/LogTable';
@@ -82,6 +83,7 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
   // The check-in whose signature is being collected (right after a manual check-in, or later).
   const [signing, setSigning] = useState<{ attendanceId: string; bookingId: string; name: string } | null>(null);
   const [closing, setClosing] = useState(false);
+  const [absenceOf, setAbsenceOf] = useState<string | null>(null);
   const write = can(account, 'attendance.write');
   const data: SessionAttendance | null = load.state === 'ok' ? load.value : null;
   const attendees = data?.attendees ?? [];
@@ -233,6 +235,20 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
                 </td>
                 <td>
                   <AttendeeStatusBadge status={attendee.status} />
+                  {attendee.absence && !checkedIn ? (
+                    <>
+                      {' '}
+                      <AbsenceBadge absence={attendee.absence} />
+                    </>
+                  ) : null}
+                  {attendee.over_absence_threshold ? (
+                    <>
+                      {' '}
+                      <span className="badge badge--warn" data-testid="attendee-over-threshold">
+                        {t('absence.overThreshold')}
+                      </span>
+                    </>
+                  ) : null}
                 </td>
                 <td className="nowrap" data-testid="attendee-checked-in">
                   {attendee.checked_in_at ? <LocalTime value={attendee.checked_in_at} format={seconds} /> : t('common.none')}
@@ -294,6 +310,18 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
                           {t('attendance.signature.collect')}
                         </button>
                       ) : null}
+                      {!checkedIn ? (
+                        <button
+                          type="button"
+                          className="button button--small"
+                          aria-expanded={absenceOf === attendee.booking_id}
+                          disabled={busy !== null}
+                          onClick={() => setAbsenceOf(absenceOf === attendee.booking_id ? null : attendee.booking_id)}
+                          data-testid="attendee-absence-edit"
+                        >
+                          {t('absence.edit')}
+                        </button>
+                      ) : null}
                     </div>
                   </td>
                 ) : null}
@@ -312,6 +340,26 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
                         await signCheckIn(signing.attendanceId, signature);
                         setSigning(null);
                         setMessage({ kind: 'ok', text: t('attendance.signature.saved', { name: signing.name }) });
+                        refresh();
+                      }}
+                    />
+                  </td>
+                </tr>,
+              );
+            }
+            if (write && absenceOf === attendee.booking_id) {
+              rows.push(
+                <tr key={`${attendee.booking_id}:absence`} className="member-editor-row">
+                  <td colSpan={columns.length}>
+                    <AbsenceForm
+                      sessionId={sessionId}
+                      bookingId={attendee.booking_id}
+                      name={attendee.name}
+                      current={attendee.absence}
+                      onCancel={() => setAbsenceOf(null)}
+                      onDone={(text) => {
+                        setAbsenceOf(null);
+                        setMessage({ kind: 'ok', text });
                         refresh();
                       }}
                     />

@@ -119,7 +119,7 @@ function ProofTable({ data, format, names }: { data: SessionAttendance; format: 
       {rows.length === 0 ? (
         <p className="muted">{t('attendance.noRecords')}</p>
       ) : (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0}>
           <table className="table print-table" data-testid="print-records">
             <caption className="visually-hidden">{t('attendance.proof.records')}</caption>
             <thead>

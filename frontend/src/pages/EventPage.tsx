@@ -1,4 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { AbsencesCard } from '../components/AbsencesCard';
 import {
   bookingsCsvUrl,
   cancelBooking,
@@ -118,6 +119,7 @@ function EventView({ eventId, account }: { eventId: string; account: Account }) 
       </section>
       <OverviewCard event={event} />
       <AttendanceLinksCard event={event} />
+      {event.kind === 'course' || event.sessions.length > 1 ? <AbsencesCard eventId={event.id} manage={manage} /> : null}
       <PublishCard event={event} account={account} manage={manage} onPublished={afterChange} />
       <BookingsCard
         event={event}

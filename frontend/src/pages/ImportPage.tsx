@@ -200,7 +200,7 @@ function ImportContent() {
             <p role="status" data-testid="import-summary" data-valid={preview.valid} data-invalid={preview.invalid}>
               {t('import.summary', { valid: preview.valid, invalid: preview.invalid, confirmed: preview.confirmed, waiting: preview.waiting })}
             </p>
-            <div className="table-scroll">
+            <div className="table-scroll" tabIndex={0}>
               <table className="table" data-testid="import-rows">
                 <caption className="visually-hidden">{t('import.preview.title')}</caption>
                 <thead>

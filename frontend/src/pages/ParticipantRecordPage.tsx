@@ -90,7 +90,7 @@ function RecordView({ participantId, account }: { participantId: string; account
               {t('attendance.participant.empty')}
             </p>
           ) : (
-            <div className="table-scroll">
+            <div className="table-scroll" tabIndex={0}>
               <table className="table print-table" data-testid="precord-table">
                 <caption className="visually-hidden">{t('attendance.participant.title')}</caption>
                 <thead>

@@ -97,7 +97,7 @@ function ParticipantsView({ account }: { account: Account }) {
           {result.state === 'ok' ? (
             <>
               {result.matches.length > 0 ? (
-                <div className="table-scroll">
+                <div className="table-scroll" tabIndex={0}>
                   <table className="table" data-testid="participants-table">
                     <caption className="visually-hidden">{t('participants.caption')}</caption>
                     <thead>

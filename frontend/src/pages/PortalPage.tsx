@@ -19,6 +19,7 @@ import {
   type UnsubscribeReason,
 } from '../api/portal';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { PortalAbsencesCard } from '../components/PortalAbsencesCard';
 import { BookingStatusBadge, EventKindLabel } from '../components/EventBadges';
 import { LocalTime, SessionList, useLocalDateTimeFormat } from '../components/EventTimes';
 import { MessageLine, type Message } from '../components/MessageLine';
@@ -170,6 +171,7 @@ function PortalView({ slug, token }: { slug: string; token: string }) {
         <>
           <MeCard me={value.me} />
           <BookingsCard token={token} bookings={value.bookings} onChanged={reload} ended={ended} />
+          <PortalAbsencesCard token={token} bookings={value.bookings} ended={ended} />
           <ExportCard token={token} slug={slug} ended={ended} />
           <RequestsCard token={token} requests={value.requests} onChanged={reload} ended={ended} />
           <MailCard token={token} optedOut={value.me.mail_opt_out} onChanged={reload} ended={ended} />

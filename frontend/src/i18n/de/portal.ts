@@ -74,4 +74,13 @@ export const portal = {
   'portal.mail.resubscribe': 'Optionale E-Mails wieder erhalten',
   'portal.mail.resubscribed': 'Sie bekommen wieder optionale E-Mails.',
   'portal.mail.error': 'Die Einstellung konnte nicht gespeichert werden.',
+  'portal.absence.title': 'Abwesenheit melden',
+  'portal.absence.intro': 'Sie können einen Termin nicht wahrnehmen? Melden Sie es vorher; die Kursleitung sieht es in der Anwesenheitsliste.',
+  'portal.absence.noneAhead': 'Keine kommenden Termine Ihrer bestätigten Buchungen.',
+  'portal.absence.session': 'Termin',
+  'portal.absence.submit': 'Abwesenheit melden',
+  'portal.absence.sent': 'Ihre Abwesenheit ist gemeldet.',
+  'portal.absence.error': 'Die Abwesenheit konnte nicht gemeldet werden.',
+  'portal.absence.list': 'Erfasste Abwesenheiten',
+  'portal.absence.empty': 'Keine Abwesenheiten erfasst.',
 } as const satisfies Record<string, string>;

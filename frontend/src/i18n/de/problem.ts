@@ -71,6 +71,7 @@ export const problem = {
   'problem.already_recorded': 'Das ist schon erfasst. Korrigieren Sie bei Bedarf den vorhandenen Eintrag.',
   'problem.already_handled': 'Diese Anfrage ist schon erledigt.',
   'problem.already_erased': 'Die Daten dieser Person sind schon gelöscht.',
+  'problem.absence_too_late': 'Der Termin hat schon begonnen. Eine Abwesenheit kann nur vorher gemeldet werden; bitte wenden Sie sich an die Kursleitung.',
   'problem.already_corrected': 'Dieser Eintrag wurde inzwischen schon korrigiert. Die Liste ist aktualisiert.',
   'problem.signature_not_expected': 'Für diesen Eintrag wird keine Unterschrift erwartet (die Veranstaltung verlangt keine, oder es ist kein gültiger Check-in).',
   'problem.list_closed': 'Die Liste dieses Termins ist abgeschlossen. Öffnen Sie sie zuerst mit einer Korrektur wieder.',

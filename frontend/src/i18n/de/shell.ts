@@ -45,6 +45,7 @@ export const shell = {
   'nav.requests': 'Anfragen',
 
   'nav.retention': 'Aufbewahrung',
+  'nav.reports': 'Berichte',
 
   'readOnly.label': 'Nur lesen:',
   'readOnly.banner':

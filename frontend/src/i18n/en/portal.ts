@@ -77,4 +77,13 @@ export const portal: Translation<typeof de> = {
   'portal.mail.resubscribe': 'Get optional emails again',
   'portal.mail.resubscribed': 'You get optional emails again.',
   'portal.mail.error': 'The setting could not be saved.',
+  'portal.absence.title': 'Report an absence',
+  'portal.absence.intro': 'Cannot make it to a session? Report it beforehand; the course team sees it in the attendance list.',
+  'portal.absence.noneAhead': 'No upcoming sessions of your confirmed bookings.',
+  'portal.absence.session': 'Session',
+  'portal.absence.submit': 'Report absence',
+  'portal.absence.sent': 'Your absence is reported.',
+  'portal.absence.error': 'The absence could not be reported.',
+  'portal.absence.list': 'Recorded absences',
+  'portal.absence.empty': 'No absences recorded.',
 };

@@ -67,6 +67,7 @@ export const problem: Translation<typeof de> & ProblemTexts = {
   'problem.already_recorded': 'This is recorded already. Correct the existing record if needed.',
   'problem.already_handled': 'This request has been handled already.',
   'problem.already_erased': "This person's data have been erased already.",
+  'problem.absence_too_late': 'The session has already begun. An absence can only be reported beforehand; please contact the course team.',
   'problem.already_corrected': 'This record has been corrected in the meantime. The list is up to date.',
   'problem.signature_not_expected': 'No signature is expected for this record (the event does not ask for one, or it is not a check-in in force).',
   'problem.list_closed': 'This session’s list is closed. Re-open it with a correction first.',

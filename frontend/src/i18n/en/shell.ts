@@ -48,6 +48,7 @@ export const shell: Translation<typeof de> = {
   'nav.requests': 'Requests',
 
   'nav.retention': 'Retention',
+  'nav.reports': 'Reports',
 
   'readOnly.label': 'Read-only:',
   'readOnly.banner':

@@ -1,0 +1,3 @@
+DROP TABLE absence_alerts;
+DROP TABLE absence_settings;
+DROP TABLE absences;
