@@ -6,8 +6,8 @@ use crate::bookings::model::{ParticipantRow, CONFIRMED};
 use crate::db::schema::{
     attendance, attendance_signatures, bookings, cards, device_taps, event_sessions, events, locations, participants, session_closings,
 };
-use crate::events::model::{SessionRow, STATUS_PUBLISHED};
 use crate::db::TenantTx;
+use crate::events::model::{SessionRow, STATUS_PUBLISHED};
 
 pub fn insert(tx: &mut TenantTx<'_>, row: &AttendanceRow) -> QueryResult<usize> {
     let conn = tx.conn();
@@ -89,9 +89,7 @@ pub fn sessions_at(
 pub fn card_and_owner(tx: &mut TenantTx<'_>, hmac: &[u8]) -> QueryResult<Option<(CardRow, Option<ParticipantRow>)>> {
     let (conn, tenant_id) = tx.parts();
     cards::table
-        .left_join(
-            participants::table.on(participants::tenant_id.eq(cards::tenant_id).and(participants::id.eq(cards::participant_id))),
-        )
+        .left_join(participants::table.on(participants::tenant_id.eq(cards::tenant_id).and(participants::id.eq(cards::participant_id))))
         .filter(cards::tenant_id.eq(tenant_id))
         .filter(cards::card_hmac.eq(hmac))
         .select((CardRow::as_select(), Option::<ParticipantRow>::as_select()))

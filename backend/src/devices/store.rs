@@ -133,8 +133,12 @@ pub fn remember_nonce(tx: &mut TenantTx<'_>, device_id: &str, nonce: &str, now: 
     // One statement: a nonce already stored (or being stored by a concurrent request, which
     // PostgreSQL waits for) inserts nothing.
     let sql = match conn {
-        DbConnection::Postgres(_) => "INSERT INTO device_nonces (tenant_id, device_id, nonce, seen_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        DbConnection::Sqlite(_) => "INSERT INTO device_nonces (tenant_id, device_id, nonce, seen_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        DbConnection::Postgres(_) => {
+            "INSERT INTO device_nonces (tenant_id, device_id, nonce, seen_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
+        }
+        DbConnection::Sqlite(_) => {
+            "INSERT INTO device_nonces (tenant_id, device_id, nonce, seen_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING"
+        }
     };
     let inserted = diesel::sql_query(sql)
         .bind::<Text, _>(tenant_id)

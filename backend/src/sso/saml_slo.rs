@@ -121,7 +121,11 @@ fn generate(tenant_slug: &str) -> Result<(Zeroizing<String>, String), AppError> 
 
 fn stored_key(tx: &mut TenantTx<'_>) -> QueryResult<Option<(Vec<u8>, String)>> {
     let (conn, tenant) = tx.parts();
-    saml_sp_keys::table.find((tenant, SIGNING)).select((saml_sp_keys::private_key_ciphertext, saml_sp_keys::certificate)).first(conn).optional()
+    saml_sp_keys::table
+        .find((tenant, SIGNING))
+        .select((saml_sp_keys::private_key_ciphertext, saml_sp_keys::certificate))
+        .first(conn)
+        .optional()
 }
 
 /// Stores a new key pair unless another node stored one first (the key decides).

@@ -1556,6 +1556,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The platform's signature verification keys, old and current, with their key ids and
+         *     validity: what checks a signed export, archive manifest or deletion certificate
+         *     offline (`anwesend audit verify-export --public-key FILE`, or openssl; docs/verify.md).
+         */
+        get: operations["platform_keys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/platform/status": {
         parameters: {
             query?: never;
@@ -3021,6 +3042,19 @@ export interface components {
              */
             seconds_left: number;
         };
+        /** @description One closing of a session's list, and its re-opening if a correction followed. */
+        ClosingView: {
+            /** Format: date-time */
+            closed_at: string;
+            closed_by: string;
+            closed_by_email?: string | null;
+            id: string;
+            reopen_reason?: string | null;
+            /** Format: date-time */
+            reopened_at?: string | null;
+            reopened_by?: string | null;
+            reopened_by_email?: string | null;
+        };
         CodeRequest: {
             /** @description A 6-digit code from the authenticator app, or a recovery code. */
             code: string;
@@ -4027,7 +4061,39 @@ export interface components {
          * @description What a caller may do; `/api/v1/auth/me` lists the ones the server grants.
          * @enum {string}
          */
-        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "platform.backups" | "platform.tenants" | "platform.status" | "platform.incidents" | "incidents.read" | "retention.manage" | "processing_record.read" | "sso.manage";
+        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "reports.read" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "platform.backups" | "platform.tenants" | "platform.status" | "platform.incidents" | "incidents.read" | "retention.manage" | "processing_record.read" | "sso.manage" | "webhooks.manage";
+        /** @description One person's absences in a course, over its sessions that have ended. */
+        PersonAbsences: {
+            /**
+             * Format: int64
+             * @description Of those, without a check-in.
+             */
+            absent: number;
+            booking_id: string;
+            /** Format: int64 */
+            excused: number;
+            /** @description The rate is above the course's threshold. */
+            flagged: boolean;
+            name: string;
+            participant_id: string;
+            /**
+             * Format: int64
+             * @description `absent / sessions` in whole percent (0 with no ended session).
+             */
+            rate_percent: number;
+            /**
+             * Format: int64
+             * @description Sessions of the course that have ended.
+             */
+            sessions: number;
+            /** Format: int64 */
+            unexcused: number;
+        };
+        /**
+         * @description Personal fields an admin may add to payloads (else ids and counts only).
+         * @enum {string}
+         */
+        PersonalField: "name" | "email";
         /**
          * @description The platform's state at a glance (what exists: versions, database, jobs, devices,
          *     outbox, backups, audit verification).
@@ -4103,6 +4169,12 @@ export interface components {
             slug: string;
             status: components["schemas"]["TenantStatus"];
         };
+        /** @description An absence as the participant sees it in the portal. */
+        PortalAbsence: components["schemas"]["AbsenceView"] & {
+            event_title: string;
+            /** Format: date-time */
+            starts_at: string;
+        };
         PortalBooking: {
             /** Format: date-time */
             cancelled_at?: string | null;
@@ -4157,7 +4229,7 @@ export interface components {
          * @description Stable machine-readable code of a problem answer.
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "method_not_allowed" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "passkey_refused" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "secure_card_invalid" | "secure_card_replayed" | "secure_card_required" | "secure_cards_off" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "passkey_required_by_tenant" | "passkey_sign_in_off" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "signature_not_expected" | "list_closed" | "list_not_closed" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "sso_required" | "sso_failed" | "sso_not_linked" | "sso_unavailable" | "not_ready" | "unavailable" | "internal_error";
+        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "method_not_allowed" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "passkey_refused" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "secure_card_invalid" | "secure_card_replayed" | "secure_card_required" | "secure_cards_off" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "passkey_required_by_tenant" | "passkey_sign_in_off" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "signature_not_expected" | "list_closed" | "list_not_closed" | "absence_too_late" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "sso_required" | "sso_failed" | "sso_not_linked" | "sso_unavailable" | "not_ready" | "unavailable" | "internal_error";
         /** @description One processing activity. */
         ProcessingActivity: {
             data_categories: components["schemas"]["ProcessingDataCategory"][];
@@ -11665,6 +11737,52 @@ export interface operations {
             };
             /** @description A field is invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationKeys"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
