@@ -290,6 +290,7 @@ fn new_event(state: &AppState, scope: &TenantScope, title: &str, seats: usize) -
         fields: Vec::new(),
         sessions: vec![SessionInput { starts_at: starts, ends_at: starts + chrono::Duration::hours(2) }],
         instructor_ids: Vec::new(),
+        signature_required: false,
     };
     events::create_as(&state.db, scope, &AuditContext::system(now), None, &input, STATUS_PUBLISHED).expect("event")
 }

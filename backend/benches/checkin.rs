@@ -907,6 +907,7 @@ fn hall_with_event(
         fields: Vec::new(),
         sessions: vec![SessionInput { starts_at: starts, ends_at: starts + chrono::Duration::hours(3) }],
         instructor_ids: Vec::new(),
+        signature_required: false,
     };
     let event = events::create_as(&state.db, scope, ctx, None, &input, STATUS_PUBLISHED).expect("event");
     let session =

@@ -239,7 +239,7 @@ pub fn report(state: &AppState, p: &Participant, input: &AbsenceReport) -> Resul
     let note = clean("note", &input.note, NOTE_MAX, false)?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(&p.scope, |tx| {
-        let session = events::sessions_by_id(tx, &[input.session_id.clone()])?.pop().ok_or(AppError::NotFound)?;
+        let session = events::sessions_by_id(tx, std::slice::from_ref(&input.session_id))?.pop().ok_or(AppError::NotFound)?;
         let booking = bookings::confirmed_of(tx, &p.participant_id)?
             .into_iter()
             .find(|b| b.event_id == session.event_id)

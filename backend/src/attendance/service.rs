@@ -161,7 +161,7 @@ enum Wrote {
     Refused(ProblemCode),
     /// Recorded (or answered and audited), with the first name to show and the check-in
     /// the kiosk asks a signature for.
-    Decided { decision: Decision, first_name: Option<String>, sign: Option<String> },
+    Decided { decision: Box<Decision>, first_name: Option<String>, sign: Option<String> },
 }
 
 /// What a tap did, as answered and published to the kiosk.
@@ -495,7 +495,7 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
             (Some(p), _) => Some(first_name(&req.keys, p)?),
             (None, _) => None,
         };
-        Ok(Wrote::Decided { decision, first_name, sign })
+        Ok(Wrote::Decided { decision: Box::new(decision), first_name, sign })
     });
     let previous = match attempt {
         Ok(Wrote::Refused(code)) => {

@@ -240,7 +240,7 @@ fn verifies(certificate: &CertificateDer, digest: MessageDigest, octets: &[u8], 
     let Ok(key) = X509::from_der(certificate.der_data()).and_then(|c| c.public_key()) else { return false };
     // XML Signature's ECDSA value is r || s; OpenSSL verifies DER.
     let der;
-    let signature = if key.id() == openssl::pkey::Id::EC && signature.len() % 2 == 0 {
+    let signature = if key.id() == openssl::pkey::Id::EC && signature.len().is_multiple_of(2) {
         let (r, s) = signature.split_at(signature.len() / 2);
         let ecdsa = openssl::bn::BigNum::from_slice(r)
             .and_then(|r| openssl::bn::BigNum::from_slice(s).map(|s| (r, s)))

@@ -271,7 +271,7 @@ fn settings_json(state: &AppState, input: &ProviderInput) -> Result<String, AppE
                 return Err(AppError::invalid("ldap", "only for LDAP"));
             }
             valid_text("oidc.client_id", &s.client_id, 256)?;
-            if input.preset == Preset::Entra && s.directory_id.as_deref().map_or(true, str::is_empty) {
+            if input.preset == Preset::Entra && s.directory_id.as_deref().is_none_or(str::is_empty) {
                 // A multi-tenant app: the directories it admits, at least one.
                 if s.allowed_directories.is_empty() || s.allowed_directories.len() > MAX_DIRECTORIES {
                     return Err(AppError::invalid(

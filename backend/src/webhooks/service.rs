@@ -290,7 +290,10 @@ pub fn deliveries(state: &AppState, scope: &TenantScope, id: &str) -> Result<Del
 
 /// The endpoints that receive personal fields, for the processing record (RIGHTS-3):
 /// (name, host, fields, events).
-pub fn personal_recipients(tx: &mut TenantTx<'_>) -> Result<Vec<(String, String, Vec<PersonalField>, Vec<WebhookEvent>)>, AppError> {
+/// An endpoint that receives personal fields: its name, host, the fields and the events.
+pub type PersonalRecipient = (String, String, Vec<PersonalField>, Vec<WebhookEvent>);
+
+pub fn personal_recipients(tx: &mut TenantTx<'_>) -> Result<Vec<PersonalRecipient>, AppError> {
     let mut out = Vec::new();
     for row in store::endpoints(tx)? {
         let fields = fields_of(&row)?;

@@ -57,7 +57,7 @@ pub fn check_form(text: &str, policy: Policy) -> Result<Url, Refusal> {
     if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
         return Err(Refusal::Credentials);
     }
-    if url.host_str().map_or(true, str::is_empty) {
+    if url.host_str().is_none_or(str::is_empty) {
         return Err(Refusal::Malformed);
     }
     // An IP literal is checked now already.

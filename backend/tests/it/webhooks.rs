@@ -27,12 +27,15 @@ struct Received {
     body: String,
 }
 
+/// The answers a receiver gives next: status and `Location`.
+type Script = Arc<Mutex<VecDeque<(u16, Option<String>)>>>;
+
 /// A loopback HTTP receiver: records every request and answers the next scripted
 /// (status, location) or 200.
 struct Receiver {
     port: u16,
     got: Arc<Mutex<Vec<Received>>>,
-    script: Arc<Mutex<VecDeque<(u16, Option<String>)>>>,
+    script: Script,
 }
 
 impl Receiver {
@@ -40,7 +43,7 @@ impl Receiver {
         let listener = TcpListener::bind((ip, 0)).expect("bind receiver");
         let port = listener.local_addr().expect("addr").port();
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let script: Arc<Mutex<VecDeque<(u16, Option<String>)>>> = Arc::default();
+        let script: Script = Arc::default();
         let (g, s) = (got.clone(), script.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming() {
