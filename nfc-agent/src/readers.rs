@@ -194,7 +194,21 @@ impl PcscReaders {
         match card.transmit(&GET_UID, &mut buffer) {
             Ok(answer) => {
                 let answer = answer.to_vec();
-                let sun = crate::ndef::sun_message(|apdu| card.transmit(apdu, &mut buffer).ok().map(<[u8]>::to_vec));
+                // A card taken away while its NDEF file is read was not read: sent as a
+                // UID-only tap, a genuine secure card would be refused as a copy.
+                let mut lost = false;
+                let sun = crate::ndef::sun_message(|apdu| match card.transmit(apdu, &mut buffer) {
+                    Ok(answer) => Some(answer.to_vec()),
+                    Err(RemovedCard | ResetCard | NoSmartcard) => {
+                        lost = true;
+                        None
+                    }
+                    // Some readers fail commands a storage card does not know: no NDEF.
+                    Err(_) => None,
+                });
+                if lost {
+                    return (ReaderEvent::Aborted { reader: reader.into() }, None);
+                }
                 (ReaderEvent::Card { reader: reader.into(), answer, sun }, Some(card))
             }
             Err(RemovedCard | ResetCard | NoSmartcard) => (ReaderEvent::Aborted { reader: reader.into() }, None),

@@ -97,6 +97,9 @@ fn pcsc_lab_reads_a_virtual_card_uid_over_pcsc() {
                     let mut buf = [0u8; 258];
                     let response = card.transmit(&GET_UID, &mut buf).expect("SCardTransmit").to_vec();
                     assert_eq!(response, uid_response());
+                    // As the agent does: ask for the NDEF application of a secure card.
+                    let select = [0x00, 0xA4, 0x04, 0x00, 0x07, 0xD2, 0x76, 0x00, 0x00, 0x85, 0x01, 0x01, 0x00];
+                    assert_eq!(card.transmit(&select, &mut buf).expect("SCardTransmit"), [0x6A, 0x82]);
                     let _ = card.transmit(&[0xFF, 0x00, 0x40, 0x00, 0x04, 0x01, 0x00, 0x01, 0x01], &mut buf);
                     reads += 1;
                 }
