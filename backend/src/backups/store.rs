@@ -32,6 +32,17 @@ pub fn last_of(conn: &mut DbConnection, kind: RunKind) -> QueryResult<Option<Run
         .optional()
 }
 
+/// The successful backup that wrote the file `name`.
+pub fn created_file(conn: &mut DbConnection, name: &str) -> QueryResult<Option<RunRow>> {
+    backup_runs::table
+        .filter(backup_runs::kind.eq(RunKind::Create.as_str()))
+        .filter(backup_runs::ok.eq(true))
+        .filter(backup_runs::file_name.eq(name))
+        .select(RunRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn recent(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<RunRow>> {
     backup_runs::table.order(backup_runs::finished_at.desc()).limit(limit).select(RunRow::as_select()).load(conn)
 }

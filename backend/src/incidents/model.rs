@@ -20,12 +20,14 @@ closed_set! {
 
 closed_set! {
     /// How the affected data is found: everything of all tenants or of some, what given
-    /// staff accounts reached in the window, or what one check-in device recorded in it.
+    /// staff accounts reached in the window, what one check-in device recorded in it, or
+    /// what one backup file holds.
     pub enum ScopeKind {
         AllTenants = "all_tenants",
         Tenants = "tenants",
         Accounts = "accounts",
         Device = "device",
+        BackupFile = "backup_file",
     }
 }
 
@@ -112,15 +114,17 @@ pub struct NoticeRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// The scope to count: a kind, its ids (tenant ids, account ids or one device id; none for
-/// all tenants) and the time window.
+/// The scope to count: a kind, its ids (tenant ids, account ids, one device id or one backup
+/// file name; none for all tenants) and the time window (a backup file counts what it holds,
+/// whatever the window).
 #[derive(Deserialize, Debug, Clone, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScopeInput {
-    /// `all_tenants`, `tenants`, `accounts` or `device`.
+    /// `all_tenants`, `tenants`, `accounts`, `device` or `backup_file`.
     #[schema(max_length = 20)]
     pub kind: String,
-    /// Tenant ids (`tenants`), staff account ids (`accounts`) or one device id (`device`).
+    /// Tenant ids (`tenants`), staff account ids (`accounts`), one device id (`device`) or
+    /// one backup file's name (`backup_file`).
     #[serde(default)]
     #[schema(max_items = 100)]
     pub ids: Vec<String>,

@@ -51,17 +51,19 @@ fn scope_of(tenant_id: &str) -> TenantScope {
     TenantScope::named_by_platform_admin(tenant_id.to_owned())
 }
 
-/// A checked scope: its kind, ids (deduplicated) and window.
+/// A checked scope: its kind, ids (deduplicated) and window; for a backup file, when it
+/// was taken.
 struct Scope {
     kind: ScopeKind,
     ids: Vec<String>,
     from: NaiveDateTime,
     to: NaiveDateTime,
+    backup_taken_at: Option<NaiveDateTime>,
 }
 
 fn check_scope(state: &AppState, input: &ScopeInput) -> Result<Scope, AppError> {
     let kind = ScopeKind::from_code(&input.kind)
-        .ok_or_else(|| AppError::invalid("scope.kind", "one of all_tenants, tenants, accounts, device"))?;
+        .ok_or_else(|| AppError::invalid("scope.kind", "one of all_tenants, tenants, accounts, device, backup_file"))?;
     if input.window_from >= input.window_to {
         return Err(AppError::invalid("scope.window_to", "the window must end after it starts"));
     }
@@ -74,11 +76,15 @@ fn check_scope(state: &AppState, input: &ScopeInput) -> Result<Scope, AppError> 
     let count_ok = match kind {
         ScopeKind::AllTenants => ids.is_empty(),
         ScopeKind::Tenants | ScopeKind::Accounts => !ids.is_empty(),
-        ScopeKind::Device => ids.len() == 1,
+        ScopeKind::Device | ScopeKind::BackupFile => ids.len() == 1,
     };
     if !count_ok {
-        return Err(AppError::invalid("scope.ids", "none for all_tenants, at least one for tenants and accounts, exactly one device"));
+        return Err(AppError::invalid(
+            "scope.ids",
+            "none for all_tenants, at least one for tenants and accounts, exactly one device or backup file",
+        ));
     }
+    let mut backup_taken_at = None;
     let mut conn = state.db.conn()?;
     match kind {
         ScopeKind::Accounts => {
@@ -100,17 +106,23 @@ fn check_scope(state: &AppState, input: &ScopeInput) -> Result<Scope, AppError> 
                 return Err(AppError::invalid("scope.ids", "the device id is unknown"));
             }
         }
+        ScopeKind::BackupFile => {
+            let backup = crate::backups::store::created_file(&mut conn, &ids[0])?
+                .ok_or_else(|| AppError::invalid("scope.ids", "no backup was written to a file of this name"))?;
+            backup_taken_at = Some(backup.started_at);
+        }
         ScopeKind::AllTenants => {}
     }
-    Ok(Scope { kind, ids, from: input.window_from, to: input.window_to })
+    Ok(Scope { kind, ids, from: input.window_from, to: input.window_to, backup_taken_at })
 }
 
 /// What each tenant holds in the scope, counted from the tables and the audit trail
-/// (numbers only): whole tenants count the people who existed by the window's end and not
-/// anonymised, and their bookings and attendance records; accounts reach the tenants they
+/// (numbers only): whole tenants count the people who existed by the window's end and were
+/// not anonymised by then, and their bookings and attendance records; accounts reach the tenants they
 /// had a session in or wrote entries into during the window (everything such a session
 /// could read counts: an upper bound); a device counts the attendance records it made in
-/// the window and the people in them.
+/// the window and the people in them; a backup file counts every tenant as it was when the
+/// backup was taken (people erased since are still in the file).
 fn compute(state: &AppState, scope: &Scope) -> Result<ScopeResult, AppError> {
     let mut affected = Vec::new();
     let device_tenant = match scope.kind {
@@ -143,6 +155,10 @@ fn compute(state: &AppState, scope: &Scope) -> Result<ScopeResult, AppError> {
                 Some(state.db.tenant_read(&tenant_scope, |tx| Ok(store::device_records(tx, &scope.ids[0], scope.from, scope.to)?))?)
             }
             ScopeKind::Device => None,
+            ScopeKind::BackupFile => match scope.backup_taken_at {
+                Some(taken) if tenant.created_at <= taken => Some(whole_tenant(state, &tenant_scope, taken)?),
+                _ => None,
+            },
         };
         if let Some((persons, records)) = counted {
             affected.push(AffectedTenant { tenant_id: tenant.id, tenant_slug: tenant.slug, tenant_name: tenant.name, persons, records });

@@ -121,13 +121,14 @@ pub fn acknowledge(tx: &mut TenantTx<'_>, id: &str, by: &str, now: NaiveDateTime
     .execute(conn)
 }
 
-/// People of the tenant who existed by `upto` and are not anonymised.
+/// People of the tenant who existed by `upto` and were not anonymised by then (someone
+/// erased later was still there at `upto`).
 pub fn persons_upto(tx: &mut TenantTx<'_>, upto: NaiveDateTime) -> QueryResult<i64> {
     let (conn, tenant_id) = tx.parts();
     participants::table
         .filter(participants::tenant_id.eq(tenant_id))
         .filter(participants::created_at.le(upto))
-        .filter(participants::erased_at.is_null())
+        .filter(participants::erased_at.is_null().or(participants::erased_at.gt(upto)))
         .count()
         .get_result(conn)
 }

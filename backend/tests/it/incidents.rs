@@ -4,8 +4,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test;
+use anwesend::audit::AuditContext;
+use anwesend::clock::Clock;
 use anwesend::crypto::verify_with_public_key;
 use anwesend::http::build_app;
+use anwesend::privacy::{model::Reason, service as privacy};
 use anwesend_protocol as protocol;
 use serde_json::{json, Value};
 
@@ -317,6 +320,55 @@ async fn breach_1_account_and_device_scopes_count_only_what_they_reached() {
     )
     .await;
     assert_eq!(json_of(&body)["tenants"], json!([]));
+}
+
+/// A stolen backup file: every tenant as it was when the file was written, people erased
+/// since included (they are still in the file), tenants created later not.
+#[actix_web::test]
+async fn breach_1_a_backup_file_scope_counts_what_the_file_holds() {
+    let app = test_app_with(|_| {});
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    platform_admin(&app, PLATFORM_ADMIN);
+    let service = service!(app);
+    let venue_a = venue(&app, &service, "verein-a", (&sensitive("Greta Gesichert"), &sensitive("greta.g@example.org"))).await;
+    let operator_ctx = AuditContext::operator(app.clock.now());
+    let (path, _) = anwesend::backups::service::create(&app.state, &operator_ctx).expect("backup");
+    let file = path.file_name().and_then(|n| n.to_str()).expect("file name").to_owned();
+
+    app.clock.advance(chrono::Duration::hours(1));
+    let erasure = Reason { code: "erasure_request", text: "Antrag per Post", legal_basis: "GDPR Art. 17(1)(a)" };
+    privacy::erase(&app.state, &a, &AuditContext { at: app.clock.now(), ..app.ctx() }, &venue_a.participant, &erasure).expect("erase");
+    let b = tenant(&app, "verein-b");
+    admin(&app, &b, "leitung@verein-b.example");
+    venue(&app, &service, "verein-b", (&sensitive("Hugo Später"), &sensitive("hugo.s@example.org"))).await;
+
+    let operator = sign_in_with_factor(&app, &service, PLATFORM_ADMIN).await;
+    let scope = |ids: Value| json!({ "kind": "backup_file", "ids": ids, "window_from": at(2), "window_to": at(1) });
+    let (status, _, body) =
+        call(&service, operator.request("POST", "/api/v1/platform/incidents/scope").set_json(scope(json!([file])))).await;
+    assert_eq!(status, StatusCode::OK, "{}", json_of(&body));
+    let result = json_of(&body);
+    let slugs: Vec<&str> = result["tenants"].as_array().expect("tenants").iter().filter_map(|t| t["tenant_slug"].as_str()).collect();
+    assert_eq!(slugs, ["verein-a"], "the tenant created after the backup is not in it: {result}");
+    assert_eq!(result["persons"].as_i64(), Some(1), "the person erased after the backup is still in the file: {result}");
+
+    // A file no backup wrote, or two files at once: refused with the field named, nothing written.
+    let incidents = count(&app, "incidents");
+    for ids in [json!(["anwesend-1999-01-01T000000Z.age"]), json!([file, "zweite"]), json!(["../../etc/passwd"])] {
+        let (status, _, body) = call(
+            &service,
+            operator.request("POST", "/api/v1/platform/incidents").set_json({
+                let mut body = incident_body("confidentiality", json!([]));
+                body["scope"] = scope(ids.clone());
+                body
+            }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{ids}: {}", json_of(&body));
+        assert_eq!(json_of(&body)["field"], "scope.ids", "{}", json_of(&body));
+    }
+    assert_eq!(count(&app, "incidents"), incidents);
 }
 
 #[actix_web::test]

@@ -4705,13 +4705,17 @@ export interface components {
             subject_attribute?: string | null;
         };
         /**
-         * @description The scope to count: a kind, its ids (tenant ids, account ids or one device id; none for
-         *     all tenants) and the time window.
+         * @description The scope to count: a kind, its ids (tenant ids, account ids, one device id or one backup
+         *     file name; none for all tenants) and the time window (a backup file counts what it holds,
+         *     whatever the window).
          */
         ScopeInput: {
-            /** @description Tenant ids (`tenants`), staff account ids (`accounts`) or one device id (`device`). */
+            /**
+             * @description Tenant ids (`tenants`), staff account ids (`accounts`), one device id (`device`) or
+             *     one backup file's name (`backup_file`).
+             */
             ids?: string[];
-            /** @description `all_tenants`, `tenants`, `accounts` or `device`. */
+            /** @description `all_tenants`, `tenants`, `accounts`, `device` or `backup_file`. */
             kind: string;
             /** Format: date-time */
             window_from: string;
@@ -4720,10 +4724,11 @@ export interface components {
         };
         /**
          * @description How the affected data is found: everything of all tenants or of some, what given
-         *     staff accounts reached in the window, or what one check-in device recorded in it.
+         *     staff accounts reached in the window, what one check-in device recorded in it, or
+         *     what one backup file holds.
          * @enum {string}
          */
-        ScopeKind: "all_tenants" | "tenants" | "accounts" | "device";
+        ScopeKind: "all_tenants" | "tenants" | "accounts" | "device" | "backup_file";
         ScopeResult: {
             /** Format: int64 */
             persons: number;

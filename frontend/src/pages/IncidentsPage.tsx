@@ -113,6 +113,7 @@ const KINDS: readonly { value: string; label: MessageKey }[] = [
   { value: 'tenants', label: 'incidents.scope.kind.tenants' },
   { value: 'accounts', label: 'incidents.scope.kind.accounts' },
   { value: 'device', label: 'incidents.scope.kind.device' },
+  { value: 'backup_file', label: 'incidents.scope.kind.backup_file' },
 ];
 
 const NATURES: readonly { value: string; label: MessageKey }[] = [
