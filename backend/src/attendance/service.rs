@@ -642,14 +642,8 @@ pub fn session_attendance(state: &AppState, p: &Principal, scope: &TenantScope, 
         for b in bookings_of_event.iter().filter(|b| b.status == CONFIRMED) {
             let mine: Vec<AttendanceRow> = rows.iter().filter(|r| r.participant_id == b.participant_id).cloned().collect();
             let in_force = effective(&mine);
-            let checked_in_at = in_force.iter().filter(|r| r.kind == CHECK_IN).map(|r| r.occurred_at).min();
-            let checked_out_at = in_force.iter().filter(|r| r.kind == CHECK_OUT).map(|r| r.occurred_at).max();
-            let status = match (checked_in_at, checked_out_at) {
-                (None, _) => AttendeeStatus::Absent,
-                (Some(_), Some(out)) if out < shifted(session.ends_at, -GRACE_MINUTES) => AttendeeStatus::LeftEarly,
-                (Some(inn), _) if inn > shifted(session.starts_at, GRACE_MINUTES) => AttendeeStatus::Late,
-                _ => AttendeeStatus::Present,
-            };
+            let (checked_in_at, checked_out_at) = first_in_last_out(&in_force);
+            let status = attendee_status(&session, checked_in_at, checked_out_at);
             let row = people.get(&b.participant_id);
             let name = row.map(|p| person(&keys, p)).transpose()?.map(|p| p.name).unwrap_or_default();
             let check_in_id = in_force.iter().filter(|r| r.kind == CHECK_IN).min_by_key(|r| r.occurred_at).map(|r| r.id.clone());
@@ -1012,6 +1006,38 @@ pub fn signature(state: &AppState, p: &Principal, scope: &TenantScope, attendanc
     })
 }
 
+/// The first check-in and the last check-out among records in force.
+fn first_in_last_out(in_force: &[&AttendanceRow]) -> (Option<NaiveDateTime>, Option<NaiveDateTime>) {
+    let checked_in_at = in_force.iter().filter(|r| r.kind == CHECK_IN).map(|r| r.occurred_at).min();
+    let checked_out_at = in_force.iter().filter(|r| r.kind == CHECK_OUT).map(|r| r.occurred_at).max();
+    (checked_in_at, checked_out_at)
+}
+
+/// How a booked person attended, from their first check-in and last check-out in force.
+fn attendee_status(session: &SessionRow, checked_in_at: Option<NaiveDateTime>, checked_out_at: Option<NaiveDateTime>) -> AttendeeStatus {
+    match (checked_in_at, checked_out_at) {
+        (None, _) => AttendeeStatus::Absent,
+        (Some(_), Some(out)) if out < shifted(session.ends_at, -GRACE_MINUTES) => AttendeeStatus::LeftEarly,
+        (Some(inn), _) if inn > shifted(session.starts_at, GRACE_MINUTES) => AttendeeStatus::Late,
+        _ => AttendeeStatus::Present,
+    }
+}
+
+/// How many confirmed bookings of the session's event attended it in each way.
+fn status_counts(tx: &mut TenantTx<'_>, session: &SessionRow) -> Result<Vec<(AttendeeStatus, usize)>, AppError> {
+    let rows = store::of_sessions(tx, std::slice::from_ref(&session.id))?;
+    let mut counts: Vec<(AttendeeStatus, usize)> = AttendeeStatus::ALL.iter().map(|s| (*s, 0)).collect();
+    for b in bookings::of_event(tx, &session.event_id)?.iter().filter(|b| b.status == CONFIRMED) {
+        let mine: Vec<AttendanceRow> = rows.iter().filter(|r| r.participant_id == b.participant_id).cloned().collect();
+        let (checked_in_at, checked_out_at) = first_in_last_out(&effective(&mine));
+        let status = attendee_status(session, checked_in_at, checked_out_at);
+        if let Some(entry) = counts.iter_mut().find(|(s, _)| *s == status) {
+            entry.1 += 1;
+        }
+    }
+    Ok(counts)
+}
+
 /// The instructor or organiser closes a session's list and signs it as a whole
 /// ("Liste abschließen"); from then on it cannot change until a correction re-opens it.
 pub fn close(
@@ -1048,6 +1074,8 @@ pub fn close(
                 .subject(&event.id, event.company_id.as_deref())
                 .detail("closing_id", row.id.as_str()),
         )?;
+        let counts = status_counts(tx, &session)?;
+        crate::webhooks::service::check_in_summary(tx, &keys, &session, &counts, now)?;
         Ok(())
     })?;
     session_attendance(state, p, scope, session_id)

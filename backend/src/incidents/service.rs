@@ -546,6 +546,7 @@ pub fn send_notice(state: &AppState, p: &Principal, incident_id: &str, tenant_id
         }
         let body = format!("{}\n\n--- English ---\n\n{}\n\n{}", notice.body_de, notice.subject_en, notice.body_en);
         let mails = mail_admins(state, tx, &keys, "incident_notice", &notice.subject_de, &body, now)?;
+        crate::webhooks::service::incident_notice(tx, &keys, incident_id, &notice.id, notice.persons, notice.records, now)?;
         store::insert_update(
             tx,
             &UpdateRow {

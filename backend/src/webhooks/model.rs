@@ -23,6 +23,10 @@ closed_set! {
         WaitingListPromoted = "waiting_list.promoted",
         /// A request about personal data arrived (access, erasure, …).
         RequestReceived = "subject_request.received",
+        /// A session's list was closed: how many were present, late, left early, absent.
+        CheckInSummary = "session.check_in_summary",
+        /// The platform notified the tenant of a personal data breach (an incident notice).
+        IncidentNotice = "incident.notice",
     }
 }
 

@@ -591,6 +591,48 @@ fn send(state: &AppState, scope: &TenantScope, r: Ready) -> Result<(bool, bool),
     Ok((status == DeliveryStatus::Delivered, gone))
 }
 
+/// `session.check_in_summary`, when a session's list is closed: its ids and how many
+/// confirmed bookings were present, late, left early or absent (numbers only).
+pub fn check_in_summary(
+    tx: &mut TenantTx<'_>,
+    keys: &TenantKeys,
+    session: &crate::events::model::SessionRow,
+    counts: &[(crate::attendance::model::AttendeeStatus, usize)],
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let figures: Vec<String> = counts.iter().map(|(status, n)| format!("{} {n}", status.as_str())).collect();
+    let mut payload =
+        Payload { summary: format!("{}: {}", WebhookEvent::CheckInSummary.as_str(), figures.join(", ")), ..Payload::default() };
+    payload.data.insert("session_id".into(), session.id.as_str().into());
+    payload.data.insert("event_id".into(), session.event_id.as_str().into());
+    payload.data.insert("starts_at".into(), crate::timestamp::rfc3339(session.starts_at).into());
+    for (status, n) in counts {
+        payload.data.insert(status.as_str().into(), (*n).into());
+    }
+    emit(tx, keys, WebhookEvent::CheckInSummary, payload, None, at)
+}
+
+/// `incident.notice`, when the platform sends the tenant a breach notification: the
+/// incident's and notice's ids and the tenant's figures (the text is in the mail and on
+/// "Vorfälle").
+pub fn incident_notice(
+    tx: &mut TenantTx<'_>,
+    keys: &TenantKeys,
+    incident_id: &str,
+    notice_id: &str,
+    persons: i64,
+    records: i64,
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let mut payload =
+        Payload { summary: format!("{}: {persons} / {records}", WebhookEvent::IncidentNotice.as_str()), ..Payload::default() };
+    payload.data.insert("incident_id".into(), incident_id.into());
+    payload.data.insert("notice_id".into(), notice_id.into());
+    payload.data.insert("persons".into(), persons.into());
+    payload.data.insert("records".into(), records.into());
+    emit(tx, keys, WebhookEvent::IncidentNotice, payload, None, at)
+}
+
 /// `subject_request.received`: the request's id and kind; the person's name and email
 /// only for endpoints that ticked them (never the message).
 pub fn request_received(

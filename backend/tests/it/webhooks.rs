@@ -15,7 +15,9 @@ use anwesend::webhooks::target::{self, Policy, Refusal};
 use serde_json::{json, Value};
 
 use crate::common::{sensitive, test_app_with, TestApp};
-use crate::fixtures::{admin, book_confirmed, call, count, event_body, json_of, published_event, sign_in, tenant, Client};
+use crate::fixtures::{
+    admin, book_confirmed, call, count, event_body, json_of, platform_admin, published_event, sign_in, tenant, venue, Client,
+};
 
 const ADMIN: &str = "leitung@verein-a.example";
 
@@ -541,6 +543,65 @@ async fn trans_6_teams_cards_personal_fields_and_the_processing_record() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(deliver(&app), 1);
     assert!(!receiver.got()[1].body.contains("Zweite Person"));
+}
+
+/// Closing a session's list sends its check-in summary, and an incident notice from the
+/// platform reaches the tenant's endpoints: ids and numbers only, even where the admin
+/// ticked personal fields (these events are about no single person).
+#[actix_web::test]
+async fn trans_6_a_closed_list_and_an_incident_notice_arrive_as_numbers_only() {
+    let app = app();
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, ADMIN);
+    platform_admin(&app, "betrieb@anwesend.example");
+    let service = app.service().await;
+    let staff = sign_in(&service, ADMIN).await;
+    let receiver = Receiver::start("127.0.0.1");
+    let url = format!("http://127.0.0.1:{}/hook", receiver.port);
+    let events = json!(["session.check_in_summary", "incident.notice"]);
+    add(&service, &staff, json!({ "kind": "standard", "name": "Auswertung", "url": url, "events": events, "personal_fields": ["name", "email"], "enabled": true }))
+        .await;
+
+    let person = (sensitive("Quirin Zusammenfassung"), sensitive("quirin.z@example.org"));
+    let v = venue(&app, &service, "verein-a", (&person.0, &person.1)).await;
+    let manual = json!({ "session_id": v.session, "booking_id": v.booking, "kind": "check_in" });
+    let (status, _, _) = call(&service, v.staff.request("POST", "/api/v1/attendance").set_json(manual)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let strokes = json!({ "strokes": [[10.0, 20.0, 30.0, 40.0]] });
+    let (status, _, body) =
+        call(&service, v.staff.request("POST", &format!("/api/v1/event-sessions/{}/close", v.session)).set_json(strokes)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(deliver(&app), 1);
+    let summary: Value = serde_json::from_str(&receiver.got()[0].body).expect("json");
+    assert_eq!(summary["type"], "session.check_in_summary");
+    let data = &summary["data"];
+    assert_eq!((data["session_id"].as_str(), data["event_id"].as_str()), (Some(v.session.as_str()), Some(v.event.as_str())));
+    assert_eq!(
+        (data["present"].as_u64(), data["late"].as_u64(), data["left_early"].as_u64(), data["absent"].as_u64()),
+        (Some(1), Some(0), Some(0), Some(0))
+    );
+
+    let operator = crate::fixtures::sign_in_with_factor(&app, &service, "betrieb@anwesend.example").await;
+    let mut incident = crate::fixtures::incident_body("confidentiality", json!([a.tenant_id()]));
+    let now = anwesend::clock::Clock::now(&*app.clock).naive_utc();
+    incident["scope"]["window_from"] = anwesend::timestamp::rfc3339(now - chrono::Duration::hours(1)).into();
+    incident["scope"]["window_to"] = anwesend::timestamp::rfc3339(now).into();
+    let (status, _, body) = call(&service, operator.request("POST", "/api/v1/platform/incidents").set_json(incident)).await;
+    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&body));
+    let incident = json_of(&body)["id"].as_str().expect("id").to_owned();
+    assert_eq!(deliver(&app), 0, "a draft is not sent");
+    let send = format!("/api/v1/platform/incidents/{incident}/notices/{}/send", a.tenant_id());
+    let (status, _, body) = call(&service, operator.request("POST", &send)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(deliver(&app), 1);
+    let notice: Value = serde_json::from_str(&receiver.got()[1].body).expect("json");
+    assert_eq!(notice["type"], "incident.notice");
+    assert_eq!(notice["data"]["incident_id"], incident);
+    assert_eq!((notice["data"]["persons"].as_i64(), notice["data"]["records"].as_i64()), (Some(1), Some(2)), "{notice}");
+
+    for r in receiver.got() {
+        assert!(!r.body.contains("Quirin") && !r.body.contains("quirin.z@"), "no names or addresses: {}", r.body);
+    }
 }
 
 #[actix_web::test]

@@ -5103,7 +5103,7 @@ export interface components {
          * @description The events an endpoint can receive. A new event is one line here (and its texts).
          * @enum {string}
          */
-        WebhookEvent: "booking.created" | "booking.cancelled" | "waiting_list.promoted" | "subject_request.received";
+        WebhookEvent: "booking.created" | "booking.cancelled" | "waiting_list.promoted" | "subject_request.received" | "session.check_in_summary" | "incident.notice";
     };
     responses: never;
     parameters: never;

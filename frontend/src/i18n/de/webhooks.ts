@@ -30,6 +30,8 @@ export const webhooks = {
   'webhooks.event.booking.cancelled': 'Buchung storniert',
   'webhooks.event.waiting_list.promoted': 'Von der Warteliste nachgerückt',
   'webhooks.event.subject_request.received': 'Anfrage zu personenbezogenen Daten eingegangen',
+  'webhooks.event.session.check_in_summary': 'Anwesenheitsliste abgeschlossen (Zahlen)',
+  'webhooks.event.incident.notice': 'Meldung einer Datenschutzverletzung erhalten',
   'webhooks.field.name': 'Name',
   'webhooks.field.email': 'E-Mail-Adresse',
   'webhooks.status.pending': 'wartet',

@@ -33,6 +33,8 @@ export const webhooks: Translation<typeof de> = {
   'webhooks.event.booking.cancelled': 'Booking cancelled',
   'webhooks.event.waiting_list.promoted': 'Moved up from the waiting list',
   'webhooks.event.subject_request.received': 'Request about personal data received',
+  'webhooks.event.session.check_in_summary': 'Attendance list closed (numbers)',
+  'webhooks.event.incident.notice': 'Personal data breach notification received',
   'webhooks.field.name': 'Name',
   'webhooks.field.email': 'Email address',
   'webhooks.status.pending': 'waiting',
