@@ -86,6 +86,14 @@ fn plain(keys: &TenantKeys, table: &str, column: &str, id: &str, ciphertext: Opt
     }
 }
 
+/// A drawn signature, decrypted: its strokes as JSON.
+fn strokes(keys: &TenantKeys, table: &str, id: &str, ciphertext: &[u8]) -> Result<Value, AppError> {
+    Ok(match plain(keys, table, "strokes", id, Some(ciphertext))? {
+        Value::String(json) => serde_json::from_str(&json).unwrap_or(Value::String(json)),
+        other => other,
+    })
+}
+
 /// Every table of the tenant, decrypted. Run inside the tenant's transaction.
 pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> Result<Vec<Table>, AppError> {
     let mut out = Vec::new();
@@ -256,6 +264,61 @@ pub fn tables(tx: &mut TenantTx<'_>, keys: &TenantKeys, master: &MasterKey) -> R
             v(&a.supersedes_id),
             v(a.voided),
             v(&a.reason),
+        ]);
+    }
+    out.push(table);
+
+    let mut table = Table::new(
+        "attendance_signatures",
+        &["id", "attendance_id", "session_id", "participant_id", "strokes", "signed_at", "collected_by"],
+    );
+    for s in store::archive_signatures(tx)? {
+        table.push(vec![
+            v(&s.id),
+            v(&s.attendance_id),
+            v(&s.session_id),
+            v(&s.participant_id),
+            strokes(keys, "attendance_signatures", &s.id, &s.strokes_ciphertext)?,
+            time(s.signed_at),
+            v(&s.collected_by),
+        ]);
+    }
+    out.push(table);
+
+    let mut table = Table::new(
+        "session_closings",
+        &["id", "session_id", "closed_by", "closed_at", "strokes", "reopened_at", "reopened_by", "reopen_reason"],
+    );
+    for c in store::archive_closings(tx)? {
+        table.push(vec![
+            v(&c.id),
+            v(&c.session_id),
+            v(&c.closed_by),
+            time(c.closed_at),
+            strokes(keys, "session_closings", &c.id, &c.strokes_ciphertext)?,
+            time(c.reopened_at),
+            v(&c.reopened_by),
+            v(&c.reopen_reason),
+        ]);
+    }
+    out.push(table);
+
+    let mut table = Table::new(
+        "absences",
+        &["id", "session_id", "participant_id", "booking_id", "excused", "reason", "note", "reported_by", "recorded_by", "recorded_at"],
+    );
+    for a in store::archive_absences(tx)? {
+        table.push(vec![
+            v(&a.id),
+            v(&a.session_id),
+            v(&a.participant_id),
+            v(&a.booking_id),
+            v(a.excused),
+            v(&a.reason),
+            plain(keys, "absences", "note", &a.id, a.note_ciphertext.as_deref())?,
+            v(&a.reported_by),
+            v(&a.recorded_by),
+            time(a.recorded_at),
         ]);
     }
     out.push(table);

@@ -5,7 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::OffboardingRow;
-use crate::attendance::model::{AttendanceRow, CardRow, TapRow};
+use crate::absences::model::AbsenceRow;
+use crate::attendance::model::{AttendanceRow, CardRow, ClosingRow, SignatureRow, TapRow};
 use crate::audit::model::Entry;
 use crate::auth::model::Membership;
 use crate::bookings::model::{BookingRow, ParticipantRow};
@@ -182,6 +183,29 @@ pub fn archive_event_instructors(tx: &mut TenantTx<'_>) -> QueryResult<Vec<Instr
 pub fn archive_attendance(tx: &mut TenantTx<'_>) -> QueryResult<Vec<AttendanceRow>> {
     let (conn, t) = tx.parts();
     attendance::table.filter(attendance::tenant_id.eq(t)).order(attendance::id.asc()).select(AttendanceRow::as_select()).load(conn)
+}
+
+pub fn archive_signatures(tx: &mut TenantTx<'_>) -> QueryResult<Vec<SignatureRow>> {
+    let (conn, t) = tx.parts();
+    attendance_signatures::table
+        .filter(attendance_signatures::tenant_id.eq(t))
+        .order(attendance_signatures::id.asc())
+        .select(SignatureRow::as_select())
+        .load(conn)
+}
+
+pub fn archive_closings(tx: &mut TenantTx<'_>) -> QueryResult<Vec<ClosingRow>> {
+    let (conn, t) = tx.parts();
+    session_closings::table
+        .filter(session_closings::tenant_id.eq(t))
+        .order(session_closings::id.asc())
+        .select(ClosingRow::as_select())
+        .load(conn)
+}
+
+pub fn archive_absences(tx: &mut TenantTx<'_>) -> QueryResult<Vec<AbsenceRow>> {
+    let (conn, t) = tx.parts();
+    absences::table.filter(absences::tenant_id.eq(t)).order(absences::id.asc()).select(AbsenceRow::as_select()).load(conn)
 }
 
 pub fn archive_device_taps(tx: &mut TenantTx<'_>) -> QueryResult<Vec<TapRow>> {

@@ -243,6 +243,27 @@ async fn del_2_the_archive_holds_every_participant_and_booking_with_matching_che
     let platform = sign_in_with_factor(&r.app, &service, PLATFORM_ADMIN).await;
     let other = sign_in(&service, "leitung@verein-b.example").await;
 
+    // An excused absence with its note and the list closed with the instructor's signature.
+    let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{}/bookings", r.venue.event))).await;
+    let absent = json_of(&list)
+        .as_array()
+        .expect("bookings")
+        .iter()
+        .find(|b| b["participant_id"] != r.venue.participant.as_str())
+        .expect("another booking")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let note = sensitive("Knie verletzt beim Training");
+    let absence = json!({ "booking_id": absent, "excused": true, "reason": "ill", "note": note });
+    let (status, _, body) =
+        call(&service, staff.request("PUT", &format!("/api/v1/event-sessions/{}/absences", r.venue.session)).set_json(absence)).await;
+    assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
+    let closing = json!({ "strokes": [[100.0, 200.0, 300.0, 250.0]] });
+    let (status, _, body) =
+        call(&service, staff.request("POST", &format!("/api/v1/event-sessions/{}/close", r.venue.session)).set_json(closing)).await;
+    assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
+
     // No archive outside an offboarding.
     let (status, _, problem) = call(&service, staff.request("GET", "/api/v1/tenant/offboarding/archive")).await;
     assert_eq!((status.as_u16(), problem_code(&problem).as_str()), (409, "not_offboarding"));
@@ -301,6 +322,9 @@ async fn del_2_the_archive_holds_every_participant_and_booking_with_matching_che
         "events",
         "event_sessions",
         "attendance",
+        "attendance_signatures",
+        "session_closings",
+        "absences",
         "subject_requests",
         "cards",
         "devices",
@@ -315,6 +339,13 @@ async fn del_2_the_archive_holds_every_participant_and_booking_with_matching_che
     let signer = PlatformSigner::from_master(&r.app.state.master).expect("signer");
     assert_eq!(signature["public_key"].as_str(), Some(signer.public_key_hex().as_str()));
     assert!(verify_with_public_key(&signer.public_key_hex(), manifest_bytes, signature["value"].as_str().expect("value")).is_ok());
+
+    // The closing's strokes and the absence's note, decrypted.
+    let closings: Vec<Value> = serde_json::from_slice(&files["session_closings.json"]).expect("closings");
+    assert_eq!(closings.len(), 1);
+    assert_eq!(closings[0]["strokes"], json!([[100.0, 200.0, 300.0, 250.0]]));
+    let absences: Vec<Value> = serde_json::from_slice(&files["absences.json"]).expect("absences");
+    assert_eq!((absences.len(), absences[0]["note"].as_str()), (1, Some(note.as_str())));
 
     // Every participant and every booking, decrypted; nothing of tenant B.
     let participants: Vec<Value> = serde_json::from_slice(&files["participants.json"]).expect("participants");
