@@ -201,6 +201,19 @@ pub fn delete_signatures_of(tx: &mut TenantTx<'_>, participant_id: &str) -> Quer
     .execute(conn)
 }
 
+/// Deletes the closings (with the signer's strokes) of sessions that ended before `before`.
+pub fn delete_closings_ended_before(tx: &mut TenantTx<'_>, before: NaiveDateTime) -> QueryResult<usize> {
+    let (conn, tenant_id) = tx.parts();
+    let ended = event_sessions::table
+        .filter(event_sessions::tenant_id.eq(tenant_id))
+        .filter(event_sessions::ends_at.lt(before))
+        .select(event_sessions::id);
+    diesel::delete(
+        session_closings::table.filter(session_closings::tenant_id.eq(tenant_id)).filter(session_closings::session_id.eq_any(ended)),
+    )
+    .execute(conn)
+}
+
 pub fn insert_closing(tx: &mut TenantTx<'_>, row: &ClosingRow) -> QueryResult<usize> {
     let conn = tx.conn();
     diesel::insert_into(session_closings::table).values(row).execute(conn)

@@ -30,7 +30,7 @@ use utoipa::ToSchema;
 use super::model::Reason;
 use super::service::erase_in;
 use super::store;
-use crate::audit::{self, Action, AuditContext, Event};
+use crate::audit::{self, deletion, Action, AuditContext, Event};
 use crate::auth::service::Principal;
 use crate::bookings::service::person;
 use crate::bookings::store as bookings;
@@ -315,15 +315,31 @@ pub fn run_tenant(state: &AppState, scope: &TenantScope, at: DateTime<Utc>) -> R
     }
     let audit_pruned = pruned.as_ref().ok().and_then(Option::as_ref).map_or(0, |p| usize::try_from(p.count).unwrap_or(0));
     state.db.tenant_tx(scope, |tx| {
+        // The instructors' signed list closings go with the sessions' data: the same period
+        // after the session's end.
+        let before = now.checked_sub_months(months(participant_months)).unwrap_or(NaiveDateTime::MIN);
+        let closings = crate::attendance::store::delete_closings_ended_before(tx, before)?;
+        if closings > 0 {
+            let new = deletion::NewDeletion {
+                category: "attendance_list_closings",
+                record_count: i64::try_from(closings).unwrap_or(i64::MAX),
+                subject_ref: None,
+                reason_code: RETENTION.code,
+                reason_text: "the tenant's retention period after the session has ended",
+                legal_basis: RETENTION.legal_basis,
+            };
+            deletion::record(tx, &ctx, new)?;
+        }
         store::set_retention_last_run(tx, CATEGORY_PARTICIPANTS, DEFAULT_PARTICIPANT_MONTHS, now)?;
         // Only when something happened: a run with nothing to do leaves the chain as it was.
-        if erased > 0 || audit_pruned > 0 {
+        if erased > 0 || audit_pruned > 0 || closings > 0 {
             audit::record(
                 tx,
                 &ctx,
                 Event::new(Action::RetentionRun, "tenant", Some(tenant))
                     .detail("participant_retention_months", participant_months)
                     .detail("erased", erased)
+                    .detail("list_closings_deleted", closings)
                     .detail("kept_restricted", kept)
                     .detail("audit_retention_months", audit_months)
                     .detail("audit_pruned", audit_pruned),

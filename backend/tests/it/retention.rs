@@ -445,3 +445,31 @@ async fn priv_6_audit_entries_past_the_period_are_pruned_and_the_chain_still_ver
     assert_eq!(audit_deletions(&app, a.tenant_id()).iter().map(|d| d.0).collect::<Vec<_>>(), vec![first.len() as i64, middle.len() as i64]);
     assert_eq!(audit_deletions(&app, b.tenant_id()).iter().map(|d| d.0).collect::<Vec<_>>(), vec![before_b.len() as i64]);
 }
+
+/// The instructor's signed closing of a list (their strokes are personal data) goes with the
+/// session's data: kept within the tenant's period after the session's end, deleted after
+/// it by the daily job, with a deletion-log entry.
+#[actix_web::test]
+async fn priv_6_signed_list_closings_are_deleted_after_the_period() {
+    let app = test_app_with(|_| {});
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let service = app.service().await;
+    let v = crate::fixtures::venue(&app, &service, "verein-a", (&sensitive("Ida Instruktion"), &sensitive("ida.i@example.org"))).await;
+    let close = format!("/api/v1/event-sessions/{}/close", v.session);
+    let (status, _, body) = call(&service, v.staff.request("POST", &close).set_json(json!({ "strokes": [[1.0, 2.0, 3.0, 4.0]] }))).await;
+    assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(crate::fixtures::count(&app, "session_closings"), 1);
+
+    // Eleven months after the session: kept.
+    app.clock.advance(Duration::days(330));
+    retention::run(&app.state).expect("run");
+    assert_eq!(crate::fixtures::count(&app, "session_closings"), 1);
+
+    // Past the twelve months: deleted, and the deletion log says what and why.
+    app.clock.advance(Duration::days(40));
+    retention::run(&app.state).expect("run");
+    assert_eq!(crate::fixtures::count(&app, "session_closings"), 0);
+    let logged: Vec<_> = deletion_log(&app).into_iter().filter(|(_, category, _, _)| category == "attendance_list_closings").collect();
+    assert_eq!(logged, [(None, "attendance_list_closings".to_owned(), "retention_expired".to_owned(), "system".to_owned())]);
+}
