@@ -14,6 +14,7 @@ mod common;
 mod config;
 mod contract;
 mod crypto;
+mod documents;
 mod csv_import;
 mod fixtures;
 mod hardening;
