@@ -58,6 +58,14 @@ fn verified(app: &TestApp, pdf: &[u8]) -> Value {
     signed::verify(pdf, &signer(app)).expect("valid").document
 }
 
+/// Keeps a PDF as a test artifact where `ANWESEND_TEST_ARTIFACTS` names a folder.
+fn keep(name: &str, pdf: &[u8]) {
+    if let Ok(dir) = std::env::var("ANWESEND_TEST_ARTIFACTS") {
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(std::path::Path::new(&dir).join(name), pdf);
+    }
+}
+
 /// Turns signatures on for `event`; its first session's id.
 async fn require_signature<S, B>(service: &S, staff: &Client, event: &str) -> String
 where
@@ -215,6 +223,8 @@ async fn input_4_signed_attendance_list_verifies_and_one_changed_byte_fails() {
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     let (status, pdf) = get(&service, &v.staff, &uri).await;
     assert_eq!(status, StatusCode::OK);
+    keep("attendance-list.pdf", &pdf);
+    keep("attendance-list-open.pdf", &open);
     let v1 = signed::verify(&pdf, &signer(&app)).expect("valid");
     let doc = v1.document.clone();
     assert_eq!(doc["kind"], "attendance_list");
@@ -307,6 +317,7 @@ async fn input_4_certificate_counts_hours_and_absences_across_time_zones() {
 
     let (status, pdf) = get(&service, &berlin, &format!("/api/v1/events/{event_a}/participants/{anna}/certificate.pdf")).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&pdf));
+    keep("certificate-de.pdf", &pdf);
     let doc = verified(&app, &pdf);
     assert_eq!((doc["kind"].as_str(), doc["lang"].as_str()), (Some("certificate"), Some("de")));
     assert_eq!(doc["participant"]["name"], "Anna Zeitzone");
@@ -321,6 +332,7 @@ async fn input_4_certificate_counts_hours_and_absences_across_time_zones() {
     assert_eq!(doc["issued_on"], "2026-11-23");
     let (status, en) = get(&service, &berlin, &format!("/api/v1/events/{event_a}/participants/{anna}/certificate.pdf?lang=en")).await;
     assert_eq!(status, StatusCode::OK);
+    keep("certificate-en.pdf", &en);
     let en = verified(&app, &en);
     assert_eq!((en["lang"].as_str(), en["minutes_attended"].as_i64()), (Some("en"), Some(420)));
 
