@@ -73,7 +73,6 @@ pub enum ExportError {
     UnknownKey(String),
 }
 
-
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }

@@ -213,9 +213,8 @@ fn certificate_content(
     let keys = crate::tenants::service::keys(tx, &state.master)?;
     let event = crate::events::store::find(tx, event_id)?.ok_or(AppError::NotFound)?;
     // Only for a person with a confirmed booking of the event (anyone else: not found).
-    let booked = crate::bookings::store::of_event(tx, event_id)?
-        .into_iter()
-        .any(|b| b.participant_id == participant_id && b.status == CONFIRMED);
+    let booked =
+        crate::bookings::store::of_event(tx, event_id)?.into_iter().any(|b| b.participant_id == participant_id && b.status == CONFIRMED);
     let person = crate::bookings::store::participant(tx, participant_id)?.filter(|p| p.erased_at.is_none());
     let (true, Some(person)) = (booked, person) else { return Err(AppError::NotFound) };
     let name = crate::bookings::service::person(&keys, &person)?.name;
@@ -224,11 +223,8 @@ fn certificate_content(
     let ids: Vec<String> = sessions.iter().map(|s| s.id.clone()).collect();
     let records: Vec<_> =
         crate::attendance::store::of_sessions(tx, &ids)?.into_iter().filter(|r| r.participant_id == participant_id).collect();
-    let attended: HashSet<String> = crate::attendance::service::effective(&records)
-        .into_iter()
-        .filter(|r| r.kind == CHECK_IN)
-        .map(|r| r.session_id.clone())
-        .collect();
+    let attended: HashSet<String> =
+        crate::attendance::service::effective(&records).into_iter().filter(|r| r.kind == CHECK_IN).map(|r| r.session_id.clone()).collect();
     let excused: HashMap<String, bool> = crate::absences::store::of_sessions(tx, &ids)?
         .into_iter()
         .filter(|a| a.participant_id == participant_id)
@@ -321,7 +317,15 @@ pub fn duration(minutes: i64, lang: Lang) -> String {
     }
 }
 
-fn seal(writer: Writer, content: &Value, signer: &PlatformSigner, title: &str, url: &str, now: NaiveDateTime, lang: Lang) -> Result<(Vec<u8>, String), AppError> {
+fn seal(
+    writer: Writer,
+    content: &Value,
+    signer: &PlatformSigner,
+    title: &str,
+    url: &str,
+    now: NaiveDateTime,
+    lang: Lang,
+) -> Result<(Vec<u8>, String), AppError> {
     let code = signed::code(&canonical_json(content));
     let footer = |page: usize, pages: usize| {
         format!(
@@ -340,7 +344,13 @@ fn header(w: &mut Writer, title: &str, issuer: &str, url: &str, lang: Lang) -> R
     w.qr(WIDTH - MARGIN - qr, w.y - qr + 6.0, qr, url)?;
     w.line(MARGIN, 18.0, title);
     w.line(MARGIN, 10.0, issuer);
-    w.text_at(WIDTH - MARGIN - qr - 4.0 - w.width(lang.t("Echtheit prüfen", "Verify"), 7.0), w.y - 4.0, 7.0, 0.3, lang.t("Echtheit prüfen", "Verify"));
+    w.text_at(
+        WIDTH - MARGIN - qr - 4.0 - w.width(lang.t("Echtheit prüfen", "Verify"), 7.0),
+        w.y - 4.0,
+        7.0,
+        0.3,
+        lang.t("Echtheit prüfen", "Verify"),
+    );
     w.gap(30.0);
     Ok(())
 }
@@ -394,7 +404,11 @@ fn render_list(c: &AttendanceList, signer: &PlatformSigner, url: &str, now: Naiv
         }
     }
     if c.restricted_left_out > 0 {
-        labelled(&mut w, "Hinweis", &format!("{} Person(en) mit eingeschränkter Verarbeitung (Art. 18 DSGVO) nicht aufgeführt", c.restricted_left_out));
+        labelled(
+            &mut w,
+            "Hinweis",
+            &format!("{} Person(en) mit eingeschränkter Verarbeitung (Art. 18 DSGVO) nicht aufgeführt", c.restricted_left_out),
+        );
     }
     if c.reopened_closings > 0 {
         labelled(&mut w, "Wiedereröffnet", &format!("{}-mal nach Korrektur", c.reopened_closings));
@@ -449,7 +463,11 @@ fn render_list(c: &AttendanceList, signer: &PlatformSigner, url: &str, now: Naiv
     if let Some(closing) = &c.closing {
         let h = 64.0;
         w.room(h + 40.0);
-        w.line(MARGIN, 10.0, &format!("Liste abgeschlossen und unterschrieben von {} am {}", closing.closed_by, closing.signature.shown_at));
+        w.line(
+            MARGIN,
+            10.0,
+            &format!("Liste abgeschlossen und unterschrieben von {} am {}", closing.closed_by, closing.signature.shown_at),
+        );
         w.frame(MARGIN, w.y - h, h * 2.5, h, 0.7);
         w.strokes(MARGIN, w.y - h, h * 2.5, h, &closing.signature.strokes);
         w.gap(h + 8.0);

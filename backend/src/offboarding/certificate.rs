@@ -39,7 +39,6 @@ pub struct Verified {
     pub key_id: String,
 }
 
-
 /// Signs `certificate` and returns the file's text.
 pub fn sign(certificate: Value, signer: &PlatformSigner) -> String {
     let signature = signer.sign(canonical_json(&certificate).as_bytes());

@@ -116,7 +116,8 @@ where
 {
     let ahead = app.clock.now().naive_utc() + chrono::Duration::days(7);
     let ahead = ahead.format("%Y-%m-%dT%H:%M:%S").to_string();
-    let ahead_end = (app.clock.now().naive_utc() + chrono::Duration::days(7) + chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S").to_string();
+    let ahead_end =
+        (app.clock.now().naive_utc() + chrono::Duration::days(7) + chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S").to_string();
     let mut all: Vec<Value> = sessions.iter().map(|(s, e)| json!({ "starts_at": fmt(s), "ends_at": fmt(e) })).collect();
     all.push(json!({ "starts_at": ahead, "ends_at": ahead_end }));
     let body = json!({ "kind": "course", "title": title, "capacity": 20, "waiting_list": false, "sessions": all });
@@ -167,8 +168,11 @@ where
 fn issued(app: &TestApp) -> Vec<(String, String)> {
     use anwesend::db::schema::audit_entries::dsl as a;
     use diesel::prelude::*;
-    let rows: Vec<(Option<String>, String)> =
-        a::audit_entries.filter(a::action.eq("document.issued")).select((a::target_id, a::detail)).load(&mut app.db.inspect()).expect("audit");
+    let rows: Vec<(Option<String>, String)> = a::audit_entries
+        .filter(a::action.eq("document.issued"))
+        .select((a::target_id, a::detail))
+        .load(&mut app.db.inspect())
+        .expect("audit");
     rows.into_iter().map(|(t, d)| (t.unwrap_or_default(), d)).collect()
 }
 
@@ -207,7 +211,8 @@ async fn input_4_signed_attendance_list_verifies_and_one_changed_byte_fails() {
     let (_, _, list) = call(&service, v.staff.request("GET", &format!("/api/v1/event-sessions/{}/attendance", v.session))).await;
     for a in json_of(&list)["attendees"].as_array().expect("attendees") {
         let id = a["check_in_id"].as_str().expect("check-in");
-        let (status, _, body) = call(&service, v.staff.request("POST", &format!("/api/v1/attendance/{id}/signature")).set_json(strokes())).await;
+        let (status, _, body) =
+            call(&service, v.staff.request("POST", &format!("/api/v1/attendance/{id}/signature")).set_json(strokes())).await;
         assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&body));
     }
     let uri = format!("/api/v1/event-sessions/{}/attendance-list.pdf", v.session);
@@ -251,7 +256,10 @@ async fn input_4_signed_attendance_list_verifies_and_one_changed_byte_fails() {
     let (body, _) = signed::split(&pdf).expect("split");
     let body_len = body.len();
     for i in [0, 9, body_len / 3, body_len / 2, body_len - 7, body_len - 1] {
-        assert!(matches!(signed::verify(&flipped(&pdf, i), &signer(&app)), Err(DocumentError::Changed(_) | DocumentError::NotADocument(_))), "byte {i}");
+        assert!(
+            matches!(signed::verify(&flipped(&pdf, i), &signer(&app)), Err(DocumentError::Changed(_) | DocumentError::NotADocument(_))),
+            "byte {i}"
+        );
     }
     for i in (body_len..pdf.len()).step_by(97) {
         assert!(signed::verify(&flipped(&pdf, i), &signer(&app)).is_err(), "byte {i} of the signature line");
@@ -441,11 +449,7 @@ async fn priv_5_bad_input_to_documents_answers_problem_json_and_issues_nothing()
         if expected != 400 {
             assert_eq!(status.as_u16(), expected, "{shown}: {}", String::from_utf8_lossy(&body));
         }
-        assert_eq!(
-            headers.get(header::CONTENT_TYPE).and_then(|h| h.to_str().ok()),
-            Some("application/problem+json"),
-            "{shown}"
-        );
+        assert_eq!(headers.get(header::CONTENT_TYPE).and_then(|h| h.to_str().ok()), Some("application/problem+json"), "{shown}");
     }
     assert_eq!((count(&app, "audit_entries"), issued(&app).len()), before, "nothing written");
 }
@@ -456,7 +460,8 @@ async fn input_4_the_cli_verifies_a_downloaded_document_offline_and_refuses_a_mo
     app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     let service = app.service().await;
     let v = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
-    let (status, pdf) = get(&service, &v.staff, &format!("/api/v1/events/{}/participants/{}/certificate.pdf", v.event, v.participant)).await;
+    let (status, pdf) =
+        get(&service, &v.staff, &format!("/api/v1/events/{}/participants/{}/certificate.pdf", v.event, v.participant)).await;
     assert_eq!(status, StatusCode::OK);
     let dir = tempfile::tempdir().expect("dir");
     let good = dir.path().join("bescheinigung.pdf");
