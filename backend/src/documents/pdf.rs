@@ -117,8 +117,14 @@ impl Writer {
         lines.into_iter().map(|l| self.fit(&l, size, max)).collect()
     }
 
-    /// Text at (`x`, `y`) (baseline), `gray` 0 = black.
+    /// Text at (`x`, `y`) (baseline) on the current page, `gray` 0 = black.
     pub fn text_at(&mut self, x: f32, y: f32, size: f32, gray: f32, text: &str) {
+        let page = self.pages.len().saturating_sub(1);
+        self.text_on(page, x, y, size, gray, text);
+    }
+
+    /// Text on page `index` (0-based).
+    fn text_on(&mut self, index: usize, x: f32, y: f32, size: f32, gray: f32, text: &str) {
         let mut bytes = Vec::with_capacity(text.len() * 2);
         for c in text.chars().map(printable) {
             let (gid, width) = self.advance(c);
@@ -126,7 +132,10 @@ impl Writer {
             self.glyphs.entry(new).or_insert((width, c));
             bytes.extend_from_slice(&new.to_be_bytes());
         }
-        let page = self.page();
+        if index >= self.pages.len() {
+            return;
+        }
+        let page = &mut self.pages[index];
         page.set_fill_gray(gray);
         page.begin_text();
         page.set_font(Name(FONT_NAME), size);
@@ -230,13 +239,14 @@ impl Writer {
     pub fn finish(mut self, title: &str, created: Date, footer: impl Fn(usize, usize) -> String) -> Result<Vec<u8>, AppError> {
         let total = self.pages.len();
         for i in 0..total {
-            let text = footer(i + 1, total);
-            let last = self.pages.len() - 1;
-            // Draw the footer on page i: swap it to the end for `text_at`.
-            self.pages.swap(i, last);
-            self.rule(MARGIN, WIDTH - MARGIN, FOOTER - 8.0, 0.5, 0.6);
-            self.text_at(MARGIN, FOOTER - 22.0, 7.5, 0.25, &text);
-            self.pages.swap(i, last);
+            if let Some(page) = self.pages.get_mut(i) {
+                page.set_stroke_gray(0.6);
+                page.set_line_width(0.5);
+                page.move_to(MARGIN, FOOTER - 8.0);
+                page.line_to(WIDTH - MARGIN, FOOTER - 8.0);
+                page.stroke();
+            }
+            self.text_on(i, MARGIN, FOOTER - 22.0, 7.5, 0.25, &footer(i + 1, total));
         }
 
         let mut alloc = Ref::new(1);

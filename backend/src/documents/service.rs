@@ -174,12 +174,20 @@ pub fn certificate_for_staff(
 ) -> Result<Document, AppError> {
     // The event's visibility (TOM SEP-3): instructors their courses, company admins their company's.
     crate::events::service::get(state, p, scope, event_id)?;
-    certificate(state, scope, &p.audit, event_id, participant_id, lang)
+    certificate(state, scope, &p.audit, event_id, participant_id, lang, Issue::Staff)
 }
 
 /// The signed-in participant's own certificate for an event they are booked on.
 pub fn certificate_for_participant(state: &AppState, p: &Participant, event_id: &str, lang: Lang) -> Result<Document, AppError> {
-    certificate(state, &p.scope, &p.audit, event_id, &p.participant_id, lang)
+    certificate(state, &p.scope, &p.audit, event_id, &p.participant_id, lang, Issue::Participant)
+}
+
+/// Who asks for a certificate: staff get none of a person whose processing is restricted
+/// (Art. 18 GDPR, as the person's export); the person gets their own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Issue {
+    Staff,
+    Participant,
 }
 
 fn certificate(
@@ -189,9 +197,10 @@ fn certificate(
     event_id: &str,
     participant_id: &str,
     lang: Lang,
+    issue: Issue,
 ) -> Result<Document, AppError> {
     let now = now_of(ctx);
-    let content = state.db.tenant_read(scope, |tx| certificate_content(state, tx, scope, event_id, participant_id, lang, now))?;
+    let content = state.db.tenant_read(scope, |tx| certificate_content(state, tx, scope, (event_id, participant_id), lang, issue, now))?;
     let signer = PlatformSigner::from_master(&state.master)?;
     let (bytes, code) = render_certificate(&content, &signer, &verify_url(state), now)?;
     audit_issue(state, scope, ctx, KIND_CERTIFICATE, ("event", event_id), Some(participant_id), &signer, &code)?;
@@ -203,9 +212,9 @@ fn certificate_content(
     state: &AppState,
     tx: &mut TenantTx<'_>,
     scope: &TenantScope,
-    event_id: &str,
-    participant_id: &str,
+    (event_id, participant_id): (&str, &str),
     lang: Lang,
+    issue: Issue,
     now: NaiveDateTime,
 ) -> Result<Certificate, AppError> {
     let tenant = crate::tenants::store::find(tx, scope.tenant_id())?.ok_or(AppError::NotFound)?;
@@ -217,6 +226,12 @@ fn certificate_content(
         crate::bookings::store::of_event(tx, event_id)?.into_iter().any(|b| b.participant_id == participant_id && b.status == CONFIRMED);
     let person = crate::bookings::store::participant(tx, participant_id)?.filter(|p| p.erased_at.is_none());
     let (true, Some(person)) = (booked, person) else { return Err(AppError::NotFound) };
+    if person.restricted_at.is_some() && issue == Issue::Staff {
+        return Err(AppError::rule(
+            crate::problem::ProblemCode::Restricted,
+            "this person's data is restricted (Art. 18 GDPR); the person can download the certificate in the portal",
+        ));
+    }
     let name = crate::bookings::service::person(&keys, &person)?.name;
     let mut sessions = crate::events::store::sessions(tx, &[event_id.to_owned()])?;
     sessions.sort_by(|a, b| (a.starts_at, &a.id).cmp(&(b.starts_at, &b.id)));

@@ -36,10 +36,6 @@ fn strokes() -> Value {
     json!({ "strokes": [[101.25, 202.5, 303.75, 304.0, 405.0, 306.5], [600.0, 100.0, 650.0, 150.0]] })
 }
 
-fn fmt(t: &str) -> String {
-    t.to_owned()
-}
-
 async fn get<S, B>(service: &S, client: &Client, uri: &str) -> (StatusCode, Vec<u8>)
 where
     S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
@@ -118,7 +114,7 @@ where
     let ahead = ahead.format("%Y-%m-%dT%H:%M:%S").to_string();
     let ahead_end =
         (app.clock.now().naive_utc() + chrono::Duration::days(7) + chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S").to_string();
-    let mut all: Vec<Value> = sessions.iter().map(|(s, e)| json!({ "starts_at": fmt(s), "ends_at": fmt(e) })).collect();
+    let mut all: Vec<Value> = sessions.iter().map(|(s, e)| json!({ "starts_at": s, "ends_at": e })).collect();
     all.push(json!({ "starts_at": ahead, "ends_at": ahead_end }));
     let body = json!({ "kind": "course", "title": title, "capacity": 20, "waiting_list": false, "sessions": all });
     let event = published_event(service, staff, body).await;
@@ -420,6 +416,19 @@ async fn sep_3_documents_follow_the_lists_scope_and_the_portal_gives_only_ones_o
     let (status, _, _) = call(&service, public("GET", &format!("/api/v1/portal/events/{event}/certificate.pdf"), "198.51.100.31")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(issued(&app).len(), 1);
+
+    // Restricted (Art. 18 GDPR): staff get no certificate, the person still gets theirs.
+    let (status, _, body) = call(
+        &service,
+        staff.request("PUT", &format!("/api/v1/participants/{clara}/restriction")).set_json(json!({ "restricted": true })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let (status, _, body) = call(&service, staff.request("GET", &certificate)).await;
+    assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::CONFLICT, Some("restricted")));
+    let (status, _, _) = call(&service, portal(&format!("/api/v1/portal/events/{event}/certificate.pdf"))).await;
+    assert_eq!(status, StatusCode::OK, "the person's own");
+    assert_eq!(issued(&app).len(), 2);
 }
 
 #[actix_web::test]
