@@ -34,11 +34,13 @@ pub async fn attendance_list(state: web::Data<AppState>, p: Principal, id: web::
 }
 
 /// A participant's certificate of attendance for an event, signed PDF in German or English
-/// (whoever reads the event's attendance; audited).
+/// (whoever reads the event's attendance; audited). None of a person whose processing is
+/// restricted (409 `restricted`; the person downloads it in the portal).
 #[utoipa::path(get, path = "/api/v1/events/{id}/participants/{participant_id}/certificate.pdf", operation_id = "participant_certificate_pdf", tag = "attendance", params(("id" = String, Path), ("participant_id" = String, Path), DocumentQuery), responses(
     (status = 200, content_type = "application/pdf", body = Vec<u8>),
     problems::Forbidden,
     problems::NotFound,
+    problems::Conflict,
     problems::Unprocessable,
 ))]
 #[get("/{id}/participants/{participant_id}/certificate.pdf")]

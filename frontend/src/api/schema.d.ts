@@ -1106,7 +1106,8 @@ export interface paths {
         };
         /**
          * A participant's certificate of attendance for an event, signed PDF in German or English
-         *     (whoever reads the event's attendance; audited).
+         *     (whoever reads the event's attendance; audited). None of a person whose processing is
+         *     restricted (409 `restricted`; the person downloads it in the portal).
          */
         get: operations["participant_certificate_pdf"];
         put?: never;
@@ -9886,6 +9887,15 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
