@@ -418,11 +418,9 @@ async fn sep_3_documents_follow_the_lists_scope_and_the_portal_gives_only_ones_o
     assert_eq!(issued(&app).len(), 1);
 
     // Restricted (Art. 18 GDPR): staff get no certificate, the person still gets theirs.
-    let (status, _, body) = call(
-        &service,
-        staff.request("PUT", &format!("/api/v1/participants/{clara}/restriction")).set_json(json!({ "restricted": true })),
-    )
-    .await;
+    let (status, _, body) =
+        call(&service, staff.request("PUT", &format!("/api/v1/participants/{clara}/restriction")).set_json(json!({ "restricted": true })))
+            .await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     let (status, _, body) = call(&service, staff.request("GET", &certificate)).await;
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::CONFLICT, Some("restricted")));
