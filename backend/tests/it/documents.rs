@@ -537,3 +537,36 @@ fn input_4_the_signature_line_parses_only_in_its_one_form() {
         assert!(signed::verify(&flipped(&file, i), &s).is_err(), "byte {i}");
     }
 }
+
+#[actix_web::test]
+async fn input_4_a_long_list_runs_over_several_pages_and_still_verifies() {
+    let app = app(None);
+    app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let mut v = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
+    v.session = require_signature(&service, &v.staff, &v.event).await;
+    let now = app.clock.now().naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string();
+    for i in 0..18 {
+        let (booking, _) =
+            booked(&app, &service, &v.staff, "verein-a", &v.event, &format!("Person Nummer {i:02}"), &format!("p{i}@example.org")).await;
+        check_in_at(&service, &v.staff, &v.session, &booking, &now).await;
+    }
+    let (_, _, list) = call(&service, v.staff.request("GET", &format!("/api/v1/event-sessions/{}/attendance", v.session))).await;
+    for a in json_of(&list)["attendees"].as_array().expect("attendees").iter().filter(|a| a["check_in_id"].is_string()) {
+        let id = a["check_in_id"].as_str().expect("check-in");
+        let (status, _, _) =
+            call(&service, v.staff.request("POST", &format!("/api/v1/attendance/{id}/signature")).set_json(strokes())).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, pdf) = get(&service, &v.staff, &format!("/api/v1/event-sessions/{}/attendance-list.pdf", v.session)).await;
+    assert_eq!(status, StatusCode::OK);
+    keep("attendance-list-long.pdf", &pdf);
+    let doc = verified(&app, &pdf);
+    assert_eq!(doc["attendees"].as_array().map(Vec::len), Some(19));
+    // One page tree of more than one page; the table's head is repeated on each.
+    let text = String::from_utf8_lossy(&pdf);
+    let counts: Vec<&str> =
+        text.match_indices("/Count ").map(|(i, _)| text[i + 7..].split(|c: char| !c.is_ascii_digit()).next().unwrap_or("")).collect();
+    assert_eq!(counts.len(), 1, "one page tree");
+    assert!(counts[0].parse::<u32>().is_ok_and(|n| n >= 2), "several pages: {counts:?}");
+}
