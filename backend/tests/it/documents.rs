@@ -506,6 +506,15 @@ async fn input_4_the_cli_verifies_a_downloaded_document_offline_and_refuses_a_mo
     let out = run(&key, &key);
     let said = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success() && said.contains("not a signed anwesend document"), "{said}");
+
+    // The auditor's recipe in docs/verify.md: openssl and jq only.
+    std::fs::write(dir.path().join("document.pdf"), &pdf).expect("write");
+    std::fs::write(dir.path().join("platform-key.pem"), signer(&app).public_key().to_pem()).expect("key");
+    let said = crate::cli::run_recipe("document", dir.path());
+    assert!(said.contains("Verified OK") && said.contains("Anna Beispiel"), "{said}");
+    std::fs::write(dir.path().join("document.pdf"), flipped(&pdf, pdf.len() / 4)).expect("write");
+    let said = crate::cli::run_recipe("document", dir.path());
+    assert!(said.contains("Verification failure") && !said.contains("Verified OK"), "{said}");
 }
 
 #[test]
