@@ -61,6 +61,9 @@ enum Command {
     /// Encrypted backups (TOM AVAIL-1, AVAIL-2): what the server's schedule does, by hand.
     #[command(subcommand)]
     Backup(BackupCommand),
+    /// Signed documents (attendance lists, certificates of attendance; TOM INPUT-4).
+    #[command(subcommand)]
+    Document(DocumentCommand),
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -111,6 +114,20 @@ enum CertificateCommand {
         tenant: String,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocumentCommand {
+    /// Check a signed PDF (attendance list or certificate): unchanged since signing, and
+    /// signed by this platform's key, or by the key given with --public-key (offline, no
+    /// database needed). Prints what the document says; exit 1 with the reason otherwise.
+    Verify {
+        file: PathBuf,
+        /// The platform's public key: hex, or a file with the key (PEM or hex) or with the
+        /// saved answer of `GET /api/v1/platform/keys`.
+        #[arg(long, value_name = "FILE|HEX")]
+        public_key: Option<String>,
     },
 }
 
@@ -245,6 +262,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Err(_) if !std::path::Path::new(&key).is_file() => verify_certificate(&file, Some(&key)),
             Err(e) => Err(e),
         },
+        Command::Document(DocumentCommand::Verify { file, public_key: Some(key) }) => verify_document(&file, public_keys(&key)?.as_slice()),
         Command::Audit(AuditCommand::VerifyExport { file, public_key: Some(key) }) => {
             let keys = public_keys(key.to_str().context("the key file's name is not UTF-8")?)?;
             verify_export(&file, keys.as_slice())
@@ -350,6 +368,14 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             }
             let signer = PlatformSigner::from_master(&MasterKey::load(&config)?)?;
             verify_certificate(&file, Some(&signer.public_key_hex()))
+        }
+        Command::Document(DocumentCommand::Verify { file, .. }) => {
+            // The platform's own key, if this machine has it; never a newly generated one.
+            if config.master_key.is_none() && !config.master_key_path().exists() {
+                anyhow::bail!("no platform key here to check against: pass --public-key (from `anwesend certificate public-key` or GET /api/v1/platform/keys)");
+            }
+            let signer = PlatformSigner::from_master(&MasterKey::load(&config)?)?;
+            verify_document(&file, &signer)
         }
         Command::Certificate(CertificateCommand::PublicKey { pem }) => {
             let signer = PlatformSigner::from_master(&MasterKey::load(&config)?)?;
@@ -583,6 +609,20 @@ fn run_backup(command: BackupCommand, config: Config) -> anyhow::Result<()> {
         }
         BackupCommand::Restore { .. } => unreachable!("handled above"),
     }
+    Ok(())
+}
+
+/// `document verify`: exit 0 with what the document says, or an error naming what is wrong.
+fn verify_document<K: crate::crypto::KnownKeys + ?Sized>(file: &std::path::Path, keys: &K) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let v = crate::documents::signed::verify(&bytes, keys).map_err(|e| anyhow::anyhow!("{}: INVALID: {e}", file.display()))?;
+    println!(
+        "{}: valid, signed by platform key {}; verification code {}: {}",
+        file.display(),
+        v.key_id,
+        v.code,
+        crate::documents::service::summary(&v.document)
+    );
     Ok(())
 }
 

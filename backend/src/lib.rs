@@ -22,6 +22,7 @@ pub mod crypto;
 pub mod csv_file;
 pub mod db;
 pub mod devices;
+pub mod documents;
 pub mod error;
 pub mod events;
 pub mod home;

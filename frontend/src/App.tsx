@@ -9,6 +9,7 @@ import { InvitationPage } from './pages/InvitationPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFound } from './pages/NotFound';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/PasswordResetPages';
+import { VerifyPage } from './pages/VerifyPage';
 import { StartPage } from './pages/StartPage';
 import { useHashLocation } from './router';
 import { startStatusPolling } from './serverStatus';
@@ -165,6 +166,8 @@ function routeFor(path: string): ReactNode {
       return <InvitationPage />;
     case '/forgot-password':
       return <ForgotPasswordPage />;
+    case '/verify':
+      return <VerifyPage />;
     case '/reset-password':
       return <ResetPasswordPage />;
     case '/events':

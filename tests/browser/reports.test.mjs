@@ -143,7 +143,7 @@ describe('reports and accessibility', { timeout: 1_200_000 }, () => {
       });
       assert.equal(link.status, 202);
       const mail = await waitFor(() => mails.all().find((m) => !before.has(m.id) && m.text.includes('login?token=')) ?? null, { message: 'the sign-in mail' });
-      const publicRoutes = ['/login', `/login/${TENANT}`, '/forgot-password', `/e/${TENANT}`, `/book/${TENANT}/${event.id}`, `/p/${TENANT}/login`];
+      const publicRoutes = ['/login', `/login/${TENANT}`, '/forgot-password', '/verify', `/e/${TENANT}`, `/book/${TENANT}/${event.id}`, `/p/${TENANT}/login`];
       const found = {};
       for (const route of publicRoutes) {
         await p.goto(`${baseUrl}/#${route}`);

@@ -183,6 +183,8 @@ pub struct SessionAttendance {
 
 #[derive(Serialize, ToSchema)]
 pub struct ParticipantRecordEntry {
+    /// The event (its certificate of attendance is issued per event).
+    pub event_id: String,
     pub event_title: String,
     #[serde(with = "crate::timestamp")]
     pub starts_at: NaiveDateTime,

@@ -865,6 +865,7 @@ pub fn participant_attendance(
             .filter_map(|v| {
                 let s = sessions.get(&v.session_id)?;
                 visible.contains(&s.event_id).then(|| ParticipantRecordEntry {
+                    event_id: s.event_id.clone(),
                     event_title: titles.get(&s.event_id).cloned().unwrap_or_default(),
                     starts_at: s.starts_at,
                     ends_at: s.ends_at,

@@ -10,7 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::crypto::{KnownKeys, PlatformSigner};
+use crate::crypto::{canonical_json, KnownKeys, PlatformSigner};
 use crate::csv_file::{json_cell, CsvFile};
 
 pub const FORMAT: &str = "anwesend-export/1";
@@ -73,11 +73,6 @@ pub enum ExportError {
     UnknownKey(String),
 }
 
-fn canonical(value: &Value) -> String {
-    // serde_json's map keeps keys sorted, so this is deterministic.
-    value.to_string()
-}
-
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -95,7 +90,7 @@ fn proof(meta: &ExportMeta<'_>, records: usize, content: &[u8], signer: &Platfor
         "algorithm": "ECDSA-P256-SHA256",
         "key_id": signer.key_id(),
     });
-    let signature = signer.sign(canonical(&proof).as_bytes());
+    let signature = signer.sign(canonical_json(&proof).as_bytes());
     proof["signature"] = Value::String(signature);
     proof
 }
@@ -105,10 +100,10 @@ pub fn write(format: ExportFormat, meta: &ExportMeta<'_>, columns: &[&str], reco
     match format {
         ExportFormat::Json => {
             let content = json!({ "filter": meta.filter, "records": records });
-            let proof = proof(meta, records.len(), canonical(&content).as_bytes(), signer);
+            let proof = proof(meta, records.len(), canonical_json(&content).as_bytes(), signer);
             let mut document = content;
             document["proof"] = proof;
-            let mut out = canonical(&document).into_bytes();
+            let mut out = canonical_json(&document).into_bytes();
             out.push(b'\n');
             out
         }
@@ -120,7 +115,7 @@ pub fn write(format: ExportFormat, meta: &ExportMeta<'_>, columns: &[&str], reco
             let mut out = file.into_bytes();
             let proof = proof(meta, records.len(), &out, signer);
             out.extend_from_slice(CSV_PROOF_PREFIX.as_bytes());
-            out.extend_from_slice(canonical(&proof).as_bytes());
+            out.extend_from_slice(canonical_json(&proof).as_bytes());
             out.push(b'\n');
             out
         }
@@ -144,7 +139,7 @@ fn check_proof<K: KnownKeys + ?Sized>(proof: &Value, content: &[u8], keys: &K) -
     let signature = text("signature")?;
     let mut unsigned: Map<String, Value> = fields.clone();
     unsigned.remove("signature");
-    key.verify(canonical(&Value::Object(unsigned)).as_bytes(), &signature).map_err(|_| ExportError::BadSignature)?;
+    key.verify(canonical_json(&Value::Object(unsigned)).as_bytes(), &signature).map_err(|_| ExportError::BadSignature)?;
     if text("content_sha256")? != sha256_hex(content) {
         return Err(ExportError::ContentChanged);
     }
@@ -165,11 +160,11 @@ pub fn verify<K: KnownKeys + ?Sized>(bytes: &[u8], keys: &K) -> Result<VerifiedE
     let body = text.strip_suffix('\n').ok_or_else(|| ExportError::Format("missing final newline".into()))?;
     if body.starts_with('{') {
         let mut document: Value = serde_json::from_str(body).map_err(|e| ExportError::Format(e.to_string()))?;
-        if canonical(&document) != body {
+        if canonical_json(&document) != body {
             return Err(ExportError::ContentChanged);
         }
         let proof = document.as_object_mut().and_then(|d| d.remove("proof")).ok_or_else(|| ExportError::Format("no proof".into()))?;
-        check_proof(&proof, canonical(&document).as_bytes(), keys)
+        check_proof(&proof, canonical_json(&document).as_bytes(), keys)
     } else {
         let start = body
             .rfind(CSV_PROOF_PREFIX)
@@ -178,7 +173,7 @@ pub fn verify<K: KnownKeys + ?Sized>(bytes: &[u8], keys: &K) -> Result<VerifiedE
         let (content, proof_line) = body.split_at(start);
         let proof_text = &proof_line[CSV_PROOF_PREFIX.len()..];
         let proof: Value = serde_json::from_str(proof_text).map_err(|e| ExportError::Format(e.to_string()))?;
-        if canonical(&proof) != proof_text {
+        if canonical_json(&proof) != proof_text {
             return Err(ExportError::BadSignature);
         }
         check_proof(&proof, content.as_bytes(), keys)

@@ -124,6 +124,7 @@ actions! {
     AbsenceReported => "absence.reported",
     AbsenceSettingsChanged => "absence.settings_changed",
     AbsenceAlertSent => "absence.alert_sent",
+    DocumentIssued => "document.issued",
     TenantOffboardingStarted => "tenant.offboarding_started",
     TenantArchiveDownloaded => "tenant.archive_downloaded",
     TenantDataDeleted => "tenant.data_deleted",

@@ -89,6 +89,13 @@ pub fn hmac_sha256_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     hmac_sha256(key, parts)
 }
 
+/// The canonical JSON of a value, the form every signed document here signs: compact (no
+/// whitespace), object keys sorted (serde_json's map is ordered), numbers and strings as
+/// serde_json writes them. Deletion certificates, audit exports and signed documents use it.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    value.to_string()
+}
+
 /// Constant-time equality for secrets and MACs.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;

@@ -176,7 +176,8 @@ pub fn build_app(
                         .service(events::get)
                         .service(events::update)
                         .service(crate::absences::routes::of_event)
-                        .service(crate::absences::routes::set_settings),
+                        .service(crate::absences::routes::set_settings)
+                        .service(crate::documents::routes::certificate),
                 )
                 .service(home::get)
                 .service(crate::reports::routes::get)
@@ -218,7 +219,8 @@ pub fn build_app(
                         .service(attendance::session_csv)
                         .service(attendance::session)
                         .service(attendance::close)
-                        .service(crate::absences::routes::set),
+                        .service(crate::absences::routes::set)
+                        .service(crate::documents::routes::attendance_list),
                 )
                 .service(
                     api_scope("/attendance")
@@ -273,6 +275,7 @@ pub fn build_app(
                         .service(portal::requests)
                         .service(crate::absences::routes::report)
                         .service(crate::absences::routes::mine)
+                        .service(crate::documents::routes::portal_certificate)
                         .service(portal::unsubscribe)
                         .service(portal::resubscribe)
                         .service(portal::logout),

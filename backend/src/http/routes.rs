@@ -124,6 +124,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::attendance::routes::sign, crate::attendance::routes::signature, crate::attendance::routes::close,
         crate::absences::routes::set, crate::absences::routes::of_event, crate::absences::routes::set_settings,
         crate::absences::routes::report, crate::absences::routes::mine, crate::reports::routes::get,
+        crate::documents::routes::attendance_list, crate::documents::routes::certificate, crate::documents::routes::portal_certificate,
         crate::privacy::routes::list, crate::privacy::routes::create, crate::privacy::routes::execute, crate::privacy::routes::restriction, crate::privacy::routes::export, crate::privacy::routes::correct,
         crate::privacy::routes::retention_get, crate::privacy::routes::retention_set, crate::privacy::routes::processing_record,
         crate::offboarding::routes::tenant_status, crate::offboarding::routes::tenant_start, crate::offboarding::routes::tenant_archive,

@@ -11,7 +11,7 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::crypto::{verify_with_public_key, PlatformSigner};
+use crate::crypto::{canonical_json, verify_with_public_key, PlatformSigner};
 
 pub const FORMAT: &str = "anwesend-deletion-certificate/1";
 pub const ALGORITHM: &str = "ECDSA-P256-SHA256";
@@ -39,18 +39,14 @@ pub struct Verified {
     pub key_id: String,
 }
 
-fn canonical(value: &Value) -> String {
-    value.to_string()
-}
-
 /// Signs `certificate` and returns the file's text.
 pub fn sign(certificate: Value, signer: &PlatformSigner) -> String {
-    let signature = signer.sign(canonical(&certificate).as_bytes());
+    let signature = signer.sign(canonical_json(&certificate).as_bytes());
     let document = json!({
         "certificate": certificate,
         "signature": { "algorithm": ALGORITHM, "key_id": signer.key_id(), "public_key": signer.public_key_hex(), "value": signature },
     });
-    format!("{}\n", canonical(&document))
+    format!("{}\n", canonical_json(&document))
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -64,7 +60,7 @@ pub fn verify(bytes: &[u8], expected_public_key: Option<&str>) -> Result<Verifie
     let text = std::str::from_utf8(bytes).map_err(|_| CertificateError::Format("not UTF-8".into()))?;
     let body = text.strip_suffix('\n').ok_or(CertificateError::Changed)?;
     let document: Value = serde_json::from_str(body).map_err(|_| CertificateError::Changed)?;
-    if canonical(&document) != body {
+    if canonical_json(&document) != body {
         return Err(CertificateError::Changed);
     }
     let (Some(certificate), Some(signature)) = (document.get("certificate"), document.get("signature")) else {
@@ -87,7 +83,7 @@ pub fn verify(bytes: &[u8], expected_public_key: Option<&str>) -> Result<Verifie
         return Err(CertificateError::Changed);
     }
     let signed_by =
-        verify_with_public_key(&public_key, canonical(certificate).as_bytes(), &value).map_err(|_| CertificateError::BadSignature)?;
+        verify_with_public_key(&public_key, canonical_json(certificate).as_bytes(), &value).map_err(|_| CertificateError::BadSignature)?;
     if signed_by != key_id {
         return Err(CertificateError::BadSignature);
     }

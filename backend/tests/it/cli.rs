@@ -127,7 +127,7 @@ fn trans_1_native_tls_serves_https_with_hsts() {
 }
 
 /// The shell recipe of docs/verify.md marked `<!-- recipe: NAME -->`, exactly as written.
-fn recipe(name: &str) -> String {
+pub(crate) fn recipe(name: &str) -> String {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/verify.md")).expect("docs/verify.md");
     let marker = format!("<!-- recipe: {name} -->\n```sh\n");
     let start = doc.find(&marker).unwrap_or_else(|| panic!("docs/verify.md has no recipe {name}")) + marker.len();
@@ -137,7 +137,7 @@ fn recipe(name: &str) -> String {
 
 /// Runs a recipe with bash in `dir` (no `-e`: a reader runs every line) and returns
 /// stdout and stderr together.
-fn run_recipe(name: &str, dir: &std::path::Path) -> String {
+pub(crate) fn run_recipe(name: &str, dir: &std::path::Path) -> String {
     let out = Command::new("bash").arg("-c").arg(recipe(name)).current_dir(dir).output().expect("bash");
     format!("{}{}", text(&out.stdout), text(&out.stderr))
 }

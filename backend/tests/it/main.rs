@@ -15,6 +15,7 @@ mod config;
 mod contract;
 mod crypto;
 mod csv_import;
+mod documents;
 mod fixtures;
 mod hardening;
 mod http;

@@ -208,6 +208,10 @@ fn row(op: &str) -> Option<Row> {
         "secure_cards_get" => r(Some(WRITERS), None, &[200]),
         "secure_cards_set" => r(Some(ADMINS), Some(json!({ "required": false })), &[200]),
         "session_attendance" | "session_attendance_csv" => Row { id: Id::Session, ..r(Some(READERS), None, &[200]) },
+        // Signed documents (issue 21): the session's list as PDF for whoever reads the list;
+        // a certificate of a person not booked on the event is not found.
+        "session_attendance_list_pdf" => Row { id: Id::Session, ..r(Some(READERS), None, &[200]) },
+        "participant_certificate_pdf" => Row { id: Id::Event, ..r(Some(READERS), None, &[404]) },
         "attendance_record" => {
             r(Some(ATTENDANCE_WRITERS), Some(json!({ "session_id": "unbekannt", "booking_id": "unbekannt", "kind": "check_in" })), &[404])
         }
@@ -364,6 +368,7 @@ fn row(op: &str) -> Option<Row> {
         | "portal_logout"
         | "portal_absence_report"
         | "portal_absences" => r(None, Some(json!({})), &[401]),
+        "portal_certificate_pdf" => Row { id: Id::UnknownSession, ..r(None, None, &[401]) },
         _ => return None,
     })
 }
@@ -500,7 +505,10 @@ async fn authz_1_permission_matrix_covers_every_endpoint_role_and_tenant() {
             Id::Account => vec![("own", path.replace("{id}", &target)), ("other tenant", path.replace("{id}", &stranger))],
             Id::Invitation => vec![("own", path.replace("{id}", &invitation[0])), ("other tenant", path.replace("{id}", &invitation[1]))],
             Id::UnknownSession => vec![("own", path.replace("{id}", "0193ffff-0000-7000-8000-000000000000"))],
-            Id::Event => vec![("own", path.replace("{id}", &events[0])), ("other tenant", path.replace("{id}", &events[1]))],
+            Id::Event => {
+                let path = path.replace("{participant_id}", "0193ffff-0000-7000-8000-000000000000");
+                vec![("own", path.replace("{id}", &events[0])), ("other tenant", path.replace("{id}", &events[1]))]
+            }
             Id::Booking => vec![("own", path.replace("{id}", &bookings[0])), ("other tenant", path.replace("{id}", &bookings[1]))],
             Id::PublicEvent => {
                 vec![("own", path.replace("{tenant}", "verein-a").replace("{id}", &events[0]).replace("{token}", "unbekannt"))]

@@ -1,4 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
+import { attendanceListPdfUrl } from '../api/documents';
 import {
   attendanceCsvUrl,
   closeList,
@@ -159,6 +160,9 @@ function AttendanceView({ sessionId, account }: { sessionId: string; account: Ac
             <div className="button-row button-row--tight">
               <a className="button button--small" href={attendanceCsvUrl(sessionId)} download data-testid="attendance-csv">
                 {t('attendance.csv')}
+              </a>
+              <a className="button button--small" href={attendanceListPdfUrl(sessionId)} download data-testid="attendance-pdf">
+                {t('documents.listPdf')}
               </a>
               <a
                 className="button button--small"

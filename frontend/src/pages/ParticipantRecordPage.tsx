@@ -6,6 +6,7 @@ import { PrintLayout } from '../components/PrintLayout';
 import { can, type Account } from '../auth';
 import { RequireAuth } from '../components/RequireAuth';
 import { RestrictionPanel } from '../components/RestrictionPanel';
+import { certificatePdfUrl } from '../api/documents';
 import { useI18n } from '../i18n';
 import { useKeyedLoad } from '../load';
 import { ATTENDANCE_RECORD_PRINT, attendanceRecordStatus } from './AttendancePrintPage';
@@ -17,6 +18,31 @@ import { ATTENDANCE_RECORD_PRINT, attendanceRecordStatus } from './AttendancePri
  */
 export function ParticipantRecordPage({ participantId }: { participantId: string }) {
   return <RequireAuth>{(account) => <RecordView participantId={participantId} account={account} />}</RequireAuth>;
+}
+
+/** One signed certificate of attendance per event the record names, in German and English. */
+function CertificateLinks({ participantId, entries }: { participantId: string; entries: { event_id: string; event_title: string }[] }) {
+  const { t } = useI18n();
+  const events = [...new Map(entries.map((e) => [e.event_id, e.event_title])).entries()];
+  if (events.length === 0) return null;
+  return (
+    <section className="no-print" aria-label={t('documents.certificate')} data-testid="precord-certificates">
+      <h2>{t('documents.certificate')}</h2>
+      <ul className="plain-list">
+        {events.map(([id, title]) => (
+          <li key={id} data-testid="precord-certificate" data-event={id}>
+            <span>{title}</span>{' '}
+            <a className="button button--small" href={certificatePdfUrl(id, participantId, 'de')} download data-testid="precord-certificate-de">
+              {t('documents.certificateDe')}
+            </a>{' '}
+            <a className="button button--small" href={certificatePdfUrl(id, participantId, 'en')} download data-testid="precord-certificate-en">
+              {t('documents.certificateEn')}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
 }
 
 function RecordView({ participantId, account }: { participantId: string; account: Account }) {
@@ -84,6 +110,7 @@ function RecordView({ participantId, account }: { participantId: string; account
               onChange={(at) => setChangedRestriction({ at })}
             />
           ) : null}
+          <CertificateLinks participantId={data.participant_id} entries={entries} />
           <p className="small muted">{t('attendance.proof.intro')}</p>
           {entries.length === 0 ? (
             <p className="muted" data-testid="precord-empty">

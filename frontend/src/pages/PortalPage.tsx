@@ -29,6 +29,7 @@ import { forgetParticipantSession, participantToken } from '../participant';
 import { fieldIssues, issueText, problemMessage, type ProblemWording } from '../problems';
 import { navigate } from '../router';
 import { saveBlob } from '../download';
+import { downloadPortalCertificate, type DocumentLanguage } from '../api/documents';
 
 /**
  * The participant portal `#/p/{slug}/portal` (Bearer token from the magic
@@ -283,6 +284,9 @@ function BookingsCard({
                   </>
                 ) : null}
               </p>
+              {booking.status === 'confirmed' && booking.sessions.some((x) => Date.parse(x.starts_at) <= Date.now()) ? (
+                <CertificateButtons token={token} eventId={booking.event_id} title={booking.title} ended={ended} />
+              ) : null}
               {booking.status !== 'cancelled' ? (
                 <button
                   type="button"
@@ -310,6 +314,42 @@ function BookingsCard({
         testId="portal-cancel-dialog"
       />
     </section>
+  );
+}
+
+/** The participant's own signed certificate of attendance for one event, German or English. */
+function CertificateButtons({ token, eventId, title, ended }: { token: string; eventId: string; title: string; ended: (err: unknown) => boolean }) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [failed, setFailed] = useState(false);
+  const download = async (lang: DocumentLanguage) => {
+    if (busy) return;
+    setBusy(true);
+    setFailed(false);
+    try {
+      const { blob, filename } = await downloadPortalCertificate(token, eventId, lang);
+      saveBlob(blob, filename);
+    } catch (err) {
+      if (ended(err)) return;
+      setFailed(true);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="button-row button-row--tight" role="group" aria-label={t('documents.certificateFor', { title })} data-testid="portal-certificate">
+      <button type="button" className="button button--small" disabled={busy} onClick={() => void download('de')} data-testid="portal-certificate-de">
+        {t('documents.certificateDe')}
+      </button>
+      <button type="button" className="button button--small" disabled={busy} onClick={() => void download('en')} data-testid="portal-certificate-en">
+        {t('documents.certificateEn')}
+      </button>
+      {failed ? (
+        <span className="small alert alert--error" role="alert">
+          {t('documents.error')}
+        </span>
+      ) : null}
+    </div>
   );
 }
 

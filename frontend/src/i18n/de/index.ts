@@ -1,4 +1,5 @@
 import { attendance } from './attendance';
+import { documents } from './documents';
 import { devices } from './devices';
 import { events } from './events';
 import { locations } from './locations';
@@ -22,7 +23,7 @@ import { webhooks } from './webhooks';
 // directory. Every user-visible string of the UI lives there and in ../en/;
 // each English file is typed against its German one (../types.ts), so a key
 // missing in either language is a compile error.
-export const de = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...webhooks, ...problem } as const;
+export const de = { ...shell, ...login, ...members, ...events, ...attendance, ...documents, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...webhooks, ...problem } as const;
 
 export type MessageKey = keyof typeof de;
 

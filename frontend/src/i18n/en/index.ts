@@ -1,5 +1,6 @@
 import type { Messages } from '../de';
 import { attendance } from './attendance';
+import { documents } from './documents';
 import { devices } from './devices';
 import { events } from './events';
 import { locations } from './locations';
@@ -21,4 +22,4 @@ import { webhooks } from './webhooks';
 
 // English dictionary, one file per namespace like ../de/ (each typed against
 // its German file). Typed as Messages: every namespace must be here.
-export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...webhooks, ...problem };
+export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...documents, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...webhooks, ...problem };
