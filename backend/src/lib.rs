@@ -45,6 +45,7 @@ pub mod secure_cards;
 pub mod server;
 pub mod signing_keys;
 pub mod sso;
+pub mod subprocessors;
 pub mod state;
 pub mod tenants;
 pub mod timestamp;
