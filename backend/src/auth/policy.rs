@@ -108,7 +108,10 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
     use Permission::*;
     let whole = |scope: Option<TenantScope>| Some(Grant { scope, visibility: Visibility::WholeChain });
     // Platform work on tenants: the tenant comes from the platform route, not the session.
-    if matches!(permission, PlatformOffboarding | PlatformBackups | PlatformTenants | PlatformStatus | PlatformIncidents | PlatformSubprocessors) {
+    if matches!(
+        permission,
+        PlatformOffboarding | PlatformBackups | PlatformTenants | PlatformStatus | PlatformIncidents | PlatformSubprocessors
+    ) {
         return if p.is_platform_admin { whole(None) } else { None };
     }
     let Some(tenant) = p.tenant.clone() else {

@@ -67,10 +67,9 @@ pub async fn set_notice_period(
     body: web::Json<NoticePeriodInput>,
 ) -> Result<HttpResponse, ApiError> {
     let days = body.into_inner().notice_days;
-    let period = staff_granted(state, p, Permission::PlatformSubprocessors, move |state, p, _| {
-        service::set_notice_period(state, p, &id, days)
-    })
-    .await?;
+    let period =
+        staff_granted(state, p, Permission::PlatformSubprocessors, move |state, p, _| service::set_notice_period(state, p, &id, days))
+            .await?;
     Ok(HttpResponse::Ok().json(period))
 }
 

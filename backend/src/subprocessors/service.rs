@@ -187,8 +187,8 @@ fn notice_days(state: &AppState, scope: &TenantScope) -> Result<(i32, Option<chr
 /// tenant's notice period ahead; written with its register versions and the platform
 /// entry; then each tenant's admins get the notice by mail, with an entry on both chains.
 pub fn plan(state: &AppState, p: &Principal, input: &NewChange) -> Result<PlatformChange, AppError> {
-    let kind = ChangeKind::from_code(&input.kind)
-        .ok_or_else(|| AppError::invalid("kind", "one of add, replace, change_location, remove"))?;
+    let kind =
+        ChangeKind::from_code(&input.kind).ok_or_else(|| AppError::invalid("kind", "one of add, replace, change_location, remove"))?;
     let effective = parse_date("effective_on", &input.effective_on)?;
     let note = if input.note.trim().is_empty() { String::new() } else { text_field("note", &input.note, 1, 2000, true)? };
     let today = today(&p.audit);
@@ -221,13 +221,17 @@ pub fn plan(state: &AppState, p: &Principal, input: &NewChange) -> Result<Platfo
         let mut conn = state.db.conn()?;
         store::versions(&mut conn)?
     };
-    // The target must be in force on the day the change takes effect.
+    // The target must be in force on the day the change takes effect, and no change of it
+    // may take effect on or after that day already (a later version would undo this one).
+    if let Some(id) = &target_id {
+        if versions.iter().any(|v| &v.entry_id == id && v.effective_on >= day(effective)) {
+            return Err(AppError::invalid("effective_on", "a change of this entry takes effect on or after this date already"));
+        }
+    }
     let target = match &target_id {
-        Some(id) => Some(
-            in_force(&versions, &day(effective)).into_iter().find(|v| &v.entry_id == id).ok_or_else(|| {
-                AppError::invalid("target_entry_id", "no sub-processor with this id is in the register on the effective date")
-            })?,
-        ),
+        Some(id) => Some(in_force(&versions, &day(effective)).into_iter().find(|v| &v.entry_id == id).ok_or_else(|| {
+            AppError::invalid("target_entry_id", "no sub-processor with this id is in the register on the effective date")
+        })?),
         None => None,
     };
     // The notice period of every tenant (TOM SUB-1): the longest decides.
@@ -334,7 +338,8 @@ pub fn plan(state: &AppState, p: &Principal, input: &NewChange) -> Result<Platfo
             let platform_entry = audit::record(
                 tx,
                 &p.audit,
-                Event::new(Action::SubprocessorChangeNotified, "subprocessor_change", Some(&change.id)).detail("tenant_id", tenant.id.as_str()),
+                Event::new(Action::SubprocessorChangeNotified, "subprocessor_change", Some(&change.id))
+                    .detail("tenant_id", tenant.id.as_str()),
             )?;
             let tx = &mut tx.enter_tenant(&scope)?;
             let mails = crate::incidents::service::mail_admins(state, tx, &keys, "subprocessor_change", &subject, &body, now)?;
@@ -430,7 +435,13 @@ pub fn tenant_register(state: &AppState, p: &Principal, scope: &TenantScope) -> 
 
 /// A tenant admin objects to a planned change with a reason: before it takes effect, once
 /// per tenant; on the platform chain and the tenant's, in one transaction with the objection.
-pub fn object(state: &AppState, p: &Principal, scope: &TenantScope, change_id: &str, input: &NewObjection) -> Result<TenantRegister, AppError> {
+pub fn object(
+    state: &AppState,
+    p: &Principal,
+    scope: &TenantScope,
+    change_id: &str,
+    input: &NewObjection,
+) -> Result<TenantRegister, AppError> {
     let reason = text_field("reason", &input.reason, 1, MAX_REASON, true)?;
     if change_id.is_empty() || change_id.len() > 64 {
         return Err(AppError::NotFound);
@@ -503,7 +514,9 @@ pub fn set_notice_period(state: &AppState, p: &Principal, tenant_id: &str, days:
     }
     let tenant = {
         let mut conn = state.db.conn()?;
-        crate::tenants::store::find(&mut conn, tenant_id)?.filter(|t| t.status != TenantStatus::Offboarded.as_str()).ok_or(AppError::NotFound)?
+        crate::tenants::store::find(&mut conn, tenant_id)?
+            .filter(|t| t.status != TenantStatus::Offboarded.as_str())
+            .ok_or(AppError::NotFound)?
     };
     let scope = scope_of(&tenant.id);
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
@@ -514,7 +527,16 @@ pub fn set_notice_period(state: &AppState, p: &Principal, tenant_id: &str, days:
             Event::new(Action::SubprocessorNoticePeriodSet, "tenant", Some(&tenant.id)).detail("notice_days", days),
         )?;
         let tx = &mut tx.enter_tenant(&scope)?;
-        store::set_settings(tx, &SettingsRow { tenant_id: tenant.id.clone(), setting: SETTING_NOTICE.to_owned(), notice_days: days, updated_by: p.account_id.clone(), updated_at: now })?;
+        store::set_settings(
+            tx,
+            &SettingsRow {
+                tenant_id: tenant.id.clone(),
+                setting: SETTING_NOTICE.to_owned(),
+                notice_days: days,
+                updated_by: p.account_id.clone(),
+                updated_at: now,
+            },
+        )?;
         audit::record(
             tx,
             &p.audit,

@@ -77,11 +77,16 @@ async fn sub_1_a_change_needs_every_notice_period_is_mailed_objected_once_before
     // B's contract has 14 days' notice, A's and C's the default 30. Today is 2026-11-23.
     let (status, _, body) = call(
         &service,
-        operator.request("PUT", &format!("/api/v1/platform/subprocessors/notice-periods/{}", b.tenant_id())).set_json(json!({ "notice_days": 14 })),
+        operator
+            .request("PUT", &format!("/api/v1/platform/subprocessors/notice-periods/{}", b.tenant_id()))
+            .set_json(json!({ "notice_days": 14 })),
     )
     .await;
     assert_eq!((status, json_of(&body)["notice_days"].as_i64()), (StatusCode::OK, Some(14)), "{}", json_of(&body));
-    assert_eq!((entries(&app, "platform", "subprocessor.notice_period_set"), entries(&app, b.tenant_id(), "subprocessor.notice_period_set")), (1, 1));
+    assert_eq!(
+        (entries(&app, "platform", "subprocessor.notice_period_set"), entries(&app, b.tenant_id(), "subprocessor.notice_period_set")),
+        (1, 1)
+    );
     let (_, _, body) = call(&service, operator.request("GET", "/api/v1/platform/subprocessors/notice-periods")).await;
     let periods: Vec<(String, i64)> = json_of(&body)
         .as_array()
@@ -119,7 +124,9 @@ async fn sub_1_a_change_needs_every_notice_period_is_mailed_objected_once_before
     let mails = deliver_until(&app, &sink, |all| all.len() >= 3);
     assert_eq!(mails.len(), 3, "one per tenant admin");
     let mail_a = mails.iter().find(|m| is_to(m, &boss_a)).expect("A's admin");
-    for item in ["Rechenzentrum Nord GmbH", "2026-12-23", "2026-12-22", "Widerspruch", "--- English ---", "Objections accepted until", "30 Tagen"] {
+    for item in
+        ["Rechenzentrum Nord GmbH", "2026-12-23", "2026-12-22", "Widerspruch", "--- English ---", "Objections accepted until", "30 Tagen"]
+    {
         assert!(mail_a.contains(item), "{item} in {mail_a}");
     }
     assert!(mails.iter().find(|m| is_to(m, &boss_b)).expect("B's admin").contains("14 Tagen"));
@@ -186,7 +193,12 @@ async fn trans_5_sub_1_outside_the_eu_eea_needs_a_safeguard_and_the_register_of_
     // Outside the EU/EEA without a transfer mechanism: refused, nothing written.
     let before = written(&app);
     let (status, _, body) = call(&service, operator.request("POST", PLAN).set_json(add("2026-12-23", hoster("US", None)))).await;
-    assert_eq!((status, json_of(&body)["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("transfer_mechanism")), "{}", json_of(&body));
+    assert_eq!(
+        (status, json_of(&body)["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("transfer_mechanism")),
+        "{}",
+        json_of(&body)
+    );
     // A mechanism inside the EU/EEA is a mistake too.
     let (status, _, _) = call(&service, operator.request("POST", PLAN).set_json(add("2026-12-23", hoster("DE", Some("scc"))))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -203,15 +215,20 @@ async fn trans_5_sub_1_outside_the_eu_eea_needs_a_safeguard_and_the_register_of_
     assert_eq!(status, StatusCode::CREATED, "{}", json_of(&body));
     let mail_id = json_of(&body)["change"]["entry"]["entry_id"].as_str().expect("entry").to_owned();
     // A move to the US without a safeguard is refused.
-    let moved = |effective: &str, mechanism: Option<&str>| {
-        json!({ "kind": "change_location", "target_entry_id": entry_id, "country": "US", "transfer_mechanism": mechanism, "effective_on": effective })
-    };
+    let moved = |effective: &str, mechanism: Option<&str>| json!({ "kind": "change_location", "target_entry_id": entry_id, "country": "US", "transfer_mechanism": mechanism, "effective_on": effective });
     let (status, _, _) = call(&service, operator.request("POST", PLAN).set_json(moved("2027-01-23", None))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _, body) = call(&service, operator.request("POST", PLAN).set_json(moved("2027-01-23", Some("scc")))).await;
     assert_eq!(status, StatusCode::CREATED, "{}", json_of(&body));
     assert_eq!(json_of(&body)["change"]["target"]["country"], "DE");
-    assert_eq!((json_of(&body)["change"]["entry"]["country"].as_str(), json_of(&body)["change"]["entry"]["eu_eea"].as_bool()), (Some("US"), Some(false)));
+    assert_eq!(
+        (json_of(&body)["change"]["entry"]["country"].as_str(), json_of(&body)["change"]["entry"]["eu_eea"].as_bool()),
+        (Some("US"), Some(false))
+    );
+    // Nothing may be planned for an entry before a change of it that is planned already.
+    let early = json!({ "kind": "remove", "target_entry_id": entry_id, "effective_on": "2027-01-10" });
+    let (status, _, body) = call(&service, operator.request("POST", PLAN).set_json(early)).await;
+    assert_eq!((status, json_of(&body)["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("effective_on")), "{}", json_of(&body));
     let remove = json!({ "kind": "remove", "target_entry_id": mail_id, "effective_on": "2027-02-01" });
     let (status, _, body) = call(&service, operator.request("POST", PLAN).set_json(remove)).await;
     assert_eq!(status, StatusCode::CREATED, "{}", json_of(&body));
@@ -234,7 +251,10 @@ async fn trans_5_sub_1_outside_the_eu_eea_needs_a_safeguard_and_the_register_of_
     }
     let (_, _, body) = call(&service, at("2027-01-23")).await;
     let us = json_of(&body)["entries"].as_array().expect("entries").iter().find(|e| e["country"] == "US").cloned().expect("US");
-    assert_eq!((us["transfer_mechanism"].as_str(), us["in_force_from"].as_str(), us["since"].as_str()), (Some("scc"), Some("2027-01-23"), Some("2026-01-01")));
+    assert_eq!(
+        (us["transfer_mechanism"].as_str(), us["in_force_from"].as_str(), us["since"].as_str()),
+        (Some("scc"), Some("2027-01-23"), Some("2026-01-01"))
+    );
     assert_eq!(count(&app, "subprocessor_versions"), 4, "add, add, move, removal: nothing changed in place");
     // Long after: the past stays as it was.
     app.clock.advance(chrono::Duration::days(120));
@@ -270,7 +290,10 @@ async fn rights_3_the_processing_record_lists_the_register_in_force_and_the_conf
     let record = json_of(&body);
     let list = record["subprocessors"].as_array().expect("subprocessors");
     assert_eq!(list.len(), 1, "{record}");
-    assert_eq!((list[0]["name"].as_str(), list[0]["country"].as_str(), list[0]["eu_eea"].as_bool()), (Some("Rechenzentrum Nord GmbH"), Some("CH"), Some(false)));
+    assert_eq!(
+        (list[0]["name"].as_str(), list[0]["country"].as_str(), list[0]["eu_eea"].as_bool()),
+        (Some("Rechenzentrum Nord GmbH"), Some("CH"), Some(false))
+    );
     assert!(list[0]["transfer"].as_str().unwrap_or_default().contains("Angemessenheitsbeschluss"), "{record}");
     assert_eq!(list[0]["service"], "Hosting der Server und Datenbanken");
 }
@@ -333,11 +356,9 @@ async fn sub_1_bad_input_to_the_register_is_refused_with_problems_and_writes_not
     ];
     let before = written(&app);
     for body in &cases {
-        let (status, headers, answer) = call(
-            &service,
-            operator.request("POST", PLAN).insert_header(("content-type", "application/json")).set_payload(body.clone()),
-        )
-        .await;
+        let (status, headers, answer) =
+            call(&service, operator.request("POST", PLAN).insert_header(("content-type", "application/json")).set_payload(body.clone()))
+                .await;
         assert!(status.is_client_error(), "{status} for {}", &body[..body.len().min(160)]);
         assert_eq!(
             headers.get("content-type").and_then(|v| v.to_str().ok()),
@@ -379,7 +400,8 @@ async fn sub_1_bad_input_to_the_register_is_refused_with_problems_and_writes_not
         json!({ "reason": "Grund", "tenant_id": b.tenant_id() }).to_string(),
     ] {
         let (status, headers, _) =
-            call(&service, boss.request("POST", &objection).insert_header(("content-type", "application/json")).set_payload(body.clone())).await;
+            call(&service, boss.request("POST", &objection).insert_header(("content-type", "application/json")).set_payload(body.clone()))
+                .await;
         assert!(status.is_client_error(), "{status} for {}", &body[..body.len().min(160)]);
         assert_eq!(headers.get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"));
     }
