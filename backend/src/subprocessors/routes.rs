@@ -81,7 +81,7 @@ pub async fn set_notice_period(
 ))]
 #[get("")]
 pub async fn tenant_register(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
-    let view = staff(state, p, Permission::SubprocessorsRead, move |state, p, scope| service::tenant_register(state, p, scope)).await?;
+    let view = staff(state, p, Permission::SubprocessorsRead, service::tenant_register).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
