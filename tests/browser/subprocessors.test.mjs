@@ -6,7 +6,8 @@
 // - the tenant admin opens "Unterauftragsverarbeiter": the change with its effective date and
 //   objection deadline, objects with a reason;
 // - the platform admin sees the objection (tenant, reason, time); axe-core finds no serious
-//   or critical violation on either page.
+//   or critical violation on either page; the tenant's processing record lists the register
+//   in force (nothing before the effective date).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -120,6 +121,11 @@ describe('sub-processor register', { timeout: 900_000 }, () => {
       assert.equal(await card.getAttribute('data-objected'), 'true');
       assert.match(await card.getByTestId('tenant-subprocessor-objected').innerText(), /Rechenzentren in Deutschland/);
       assert.equal(await card.getByTestId('tenant-subprocessor-object-form').count(), 0, 'once');
+
+      // RIGHTS-3: the processing record lists the register in force today (nothing yet).
+      await tpage.goto(`${baseUrl}/#/processing-record`);
+      await tpage.getByTestId('record-subprocessors-none').waitFor();
+      assert.deepEqual(await axeViolations(tpage), [], 'processing record: no serious or critical axe violation');
 
       // The operator sees the objection.
       await page.reload();
