@@ -263,6 +263,25 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub backups: BackupConfig,
     pub webhooks: WebhookConfig,
+    pub platform: PlatformConfig,
+}
+
+/// The processor's name when `platform.processor_name` is not set.
+pub const DEFAULT_PROCESSOR_NAME: &str = "anwesend platform operator";
+
+/// Who runs the platform (`platform`): named where the product speaks as the processor.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlatformConfig {
+    /// The operator's name as processor (Art. 28 GDPR) in each tenant's processing record
+    /// (TOM RIGHTS-3), e.g. "Beispiel GmbH, Musterstraße 1, 12345 Berlin".
+    pub processor_name: String,
+}
+
+impl Default for PlatformConfig {
+    fn default() -> Self {
+        Self { processor_name: DEFAULT_PROCESSOR_NAME.to_owned() }
+    }
 }
 
 /// Webhook deliveries (`webhooks`, TOM TRANS-2, TRANS-6).
@@ -402,6 +421,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             backups: BackupConfig::default(),
             webhooks: WebhookConfig::default(),
+            platform: PlatformConfig::default(),
         }
     }
 }
@@ -452,6 +472,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "metrics",
     "backups",
     "webhooks",
+    "platform",
 ];
 
 impl Config {
@@ -599,6 +620,10 @@ impl Config {
         }
         if !(1..=50).contains(&self.mail.max_attempts) {
             return Err(ConfigError::new("mail.max_attempts", "must be between 1 and 50"));
+        }
+        let processor = self.platform.processor_name.trim();
+        if processor.is_empty() || processor.chars().count() > 300 || processor.chars().any(char::is_control) {
+            return Err(ConfigError::new("platform.processor_name", "1–300 characters on one line"));
         }
         if !(1..=3600).contains(&self.webhooks.poll_seconds) {
             return Err(ConfigError::new("webhooks.poll_seconds", "must be between 1 and 3600"));

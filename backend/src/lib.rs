@@ -47,6 +47,7 @@ pub mod server;
 pub mod signing_keys;
 pub mod sso;
 pub mod state;
+pub mod subprocessors;
 pub mod tenants;
 pub mod timestamp;
 pub mod webhooks;

@@ -86,6 +86,13 @@ closed_set! {
         OffboardingStarted = "offboarding_started",
         NotOffboarding = "not_offboarding",
         ExportWindowOpen = "export_window_open",
+        // The sub-processor register (TOM SUB-1).
+        /// A planned change's effective date is closer than a tenant's notice period.
+        NoticeTooShort = "notice_too_short",
+        /// The change has taken effect: objections were accepted until the day before.
+        ObjectionPeriodOver = "objection_period_over",
+        /// The tenant objected to this change already.
+        AlreadyObjected = "already_objected",
         // Single sign-on (TOM ACC-7).
         /// The tenant requires its providers; a local password does not open it.
         SsoRequired = "sso_required",

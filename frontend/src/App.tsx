@@ -38,6 +38,8 @@ const ParticipantRecordPage = lazy(() => import('./pages/ParticipantRecordPage')
 const ParticipantsPage = lazy(() => import('./pages/ParticipantsPage').then((m) => ({ default: m.ParticipantsPage })));
 const IncidentPage = lazy(() => import('./pages/IncidentPage').then((m) => ({ default: m.IncidentPage })));
 const IncidentsPage = lazy(() => import('./pages/IncidentsPage').then((m) => ({ default: m.IncidentsPage })));
+const SubprocessorsPage = lazy(() => import('./pages/SubprocessorsPage').then((m) => ({ default: m.SubprocessorsPage })));
+const TenantSubprocessorsPage = lazy(() => import('./pages/TenantSubprocessorsPage').then((m) => ({ default: m.TenantSubprocessorsPage })));
 const TenantIncidentsPage = lazy(() => import('./pages/TenantIncidentsPage').then((m) => ({ default: m.TenantIncidentsPage })));
 const PlatformPage = lazy(() => import('./pages/PlatformPage').then((m) => ({ default: m.PlatformPage })));
 const PortalPage = lazy(() => import('./pages/PortalPage').then((m) => ({ default: m.PortalPage })));
@@ -52,7 +54,7 @@ const ReportsPage = lazy(() => import('./pages/ReportsPage').then((m) => ({ defa
 const RetentionPage = lazy(() => import('./pages/RetentionPage').then((m) => ({ default: m.RetentionPage })));
 
 /** Pages with wide tables get a wider layout. */
-const WIDE_ROUTES = new Set(['/reports', '/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/webhooks', '/members', '/events', '/devices', '/import', '/platform', '/platform/incidents', '/incidents']);
+const WIDE_ROUTES = new Set(['/reports', '/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/webhooks', '/members', '/events', '/devices', '/import', '/platform', '/platform/incidents', '/incidents', '/platform/subprocessors', '/subprocessors']);
 const WIDE_PATTERNS = [/^\/platform\/incidents\/[^/]+$/, /^\/events\/[^/]+$/, /^\/sessions\/[^/]+\/attendance(\/print)?$/, /^\/participants\/[^/]+\/attendance$/];
 
 function isWide(path: string): boolean {
@@ -156,6 +158,10 @@ function routeFor(path: string): ReactNode {
       return <IncidentsPage />;
     case '/incidents':
       return <TenantIncidentsPage />;
+    case '/platform/subprocessors':
+      return <SubprocessorsPage />;
+    case '/subprocessors':
+      return <TenantSubprocessorsPage />;
     case '/locations':
       return <LocationsPage />;
     case '/account':

@@ -62,6 +62,14 @@ export const NAV_ITEMS: readonly NavItem[] = [
     testId: 'nav-incident-register',
     section: true,
   },
+  {
+    group: 'platform',
+    to: '/platform/subprocessors',
+    label: 'nav.subprocessorRegister',
+    permission: 'platform.subprocessors',
+    testId: 'nav-subprocessor-register',
+  },
+  { group: 'privacy', to: '/subprocessors', label: 'nav.subprocessors', permission: 'subprocessors.read', testId: 'nav-subprocessors' },
   { group: 'privacy', to: '/webhooks', label: 'nav.webhooks', permission: 'webhooks.manage', testId: 'nav-webhooks' },
   { group: 'account', to: '/account', label: 'nav.myAccount', permission: null, testId: 'nav-account' },
 ];

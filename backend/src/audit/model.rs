@@ -163,6 +163,10 @@ actions! {
     WebhookDelivered => "webhook.delivered",
     WebhookDeliveryFailed => "webhook.delivery_failed",
     WebhookDeliveryRefused => "webhook.delivery_refused",
+    SubprocessorChangePlanned => "subprocessor.change_planned",
+    SubprocessorChangeNotified => "subprocessor.change_notified",
+    SubprocessorObjected => "subprocessor.objected",
+    SubprocessorNoticePeriodSet => "subprocessor.notice_period_set",
 }
 
 impl serde::Serialize for Action {

@@ -84,6 +84,14 @@ closed_set! {
         SsoManage = "sso.manage",
         /// Webhook and Teams endpoints, their events and deliveries (tenant admins; TOM TRANS-6).
         WebhooksManage = "webhooks.manage",
+        /// The sub-processor register: planned changes, objections, notice periods (platform
+        /// admins; TOM SUB-1, TRANS-5).
+        PlatformSubprocessors = "platform.subprocessors",
+        /// The tenant's page "Unterauftragsverarbeiter": the register and planned changes
+        /// (tenant and partner admins; TOM SUB-1).
+        SubprocessorsRead = "subprocessors.read",
+        /// Object to a planned change (tenant and partner admins; TOM SUB-1).
+        SubprocessorsObject = "subprocessors.object",
     }
 }
 
@@ -100,7 +108,10 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
     use Permission::*;
     let whole = |scope: Option<TenantScope>| Some(Grant { scope, visibility: Visibility::WholeChain });
     // Platform work on tenants: the tenant comes from the platform route, not the session.
-    if matches!(permission, PlatformOffboarding | PlatformBackups | PlatformTenants | PlatformStatus | PlatformIncidents) {
+    if matches!(
+        permission,
+        PlatformOffboarding | PlatformBackups | PlatformTenants | PlatformStatus | PlatformIncidents | PlatformSubprocessors
+    ) {
         return if p.is_platform_admin { whole(None) } else { None };
     }
     let Some(tenant) = p.tenant.clone() else {
@@ -133,6 +144,8 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
         | RetentionManage
         | ProcessingRecordRead
         | IncidentsRead
+        | SubprocessorsRead
+        | SubprocessorsObject
         | WebhooksManage
             if admin =>
         {

@@ -857,7 +857,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subprocessor_changes (id) {
+        id -> Text,
+        kind -> Text,
+        target_entry_id -> Nullable<Text>,
+        entry_id -> Nullable<Text>,
+        effective_on -> Text,
+        note -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subprocessor_versions (id) {
+        id -> Text,
+        entry_id -> Text,
+        change_id -> Text,
+        effective_on -> Text,
+        removed -> Bool,
+        name -> Text,
+        address -> Text,
+        service -> Text,
+        data_categories -> Text,
+        country -> Text,
+        eu_eea -> Bool,
+        transfer_mechanism -> Nullable<Text>,
+        since -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subprocessor_settings (tenant_id, setting) {
+        tenant_id -> Text,
+        setting -> Text,
+        notice_days -> Integer,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subprocessor_objections (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        change_id -> Text,
+        reason_ciphertext -> Binary,
+        objected_by -> Text,
+        objected_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    subprocessor_changes,
+    subprocessor_versions,
+    subprocessor_settings,
+    subprocessor_objections,
     incidents,
     incident_updates,
     incident_notices,

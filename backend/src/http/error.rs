@@ -81,7 +81,7 @@ pub fn status(code: ProblemCode) -> StatusCode {
     use ProblemCode::*;
     match code {
         BadRequest | MalformedJson | InvalidQuery | InvalidPath => StatusCode::BAD_REQUEST,
-        InvalidBody | InvalidField | WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
+        InvalidBody | InvalidField | WeakPassword | NoticeTooShort => StatusCode::UNPROCESSABLE_ENTITY,
         BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -135,7 +135,9 @@ pub fn status(code: ProblemCode) -> StatusCode {
         | SecureCardInvalid
         | SecureCardReplayed
         | SecureCardRequired
-        | SecureCardsOff => StatusCode::CONFLICT,
+        | SecureCardsOff
+        | ObjectionPeriodOver
+        | AlreadyObjected => StatusCode::CONFLICT,
         NotReady | Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         InternalError => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -114,6 +114,18 @@ pub fn build_app(
                 )
                 .service(api_scope("/companies").service(companies::list).service(companies::create))
                 .service(
+                    api_scope("/tenant/subprocessors")
+                        .service(crate::subprocessors::routes::tenant_register)
+                        .service(crate::subprocessors::routes::object),
+                )
+                .service(
+                    api_scope("/platform/subprocessors")
+                        .service(crate::subprocessors::routes::register)
+                        .service(crate::subprocessors::routes::plan)
+                        .service(crate::subprocessors::routes::notice_periods)
+                        .service(crate::subprocessors::routes::set_notice_period),
+                )
+                .service(
                     api_scope("/tenant")
                         .service(tenant::get)
                         .service(tenant::set)

@@ -143,6 +143,8 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::signing_keys::routes::list,
         crate::webhooks::routes::list, crate::webhooks::routes::create, crate::webhooks::routes::update, crate::webhooks::routes::delete,
         crate::webhooks::routes::rotate_secret, crate::webhooks::routes::deliveries,
+        crate::subprocessors::routes::register, crate::subprocessors::routes::plan, crate::subprocessors::routes::notice_periods,
+        crate::subprocessors::routes::set_notice_period, crate::subprocessors::routes::tenant_register, crate::subprocessors::routes::object,
     ),
     modifiers(&CommonAnswers),
     components(schemas(Problem, crate::problem::ProblemCode, crate::auth::policy::Permission, crate::audit::export::ExportFormat)),
@@ -162,6 +164,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         (name = "sso", description = "Staff single sign-on: identity providers (OpenID Connect, Entra ID, LDAP/Active Directory, SAML 2.0), role mapping, SSO only"),
         (name = "offboarding", description = "Ending a tenant: read-only, export archive, deletion with key destruction, deletion certificate"),
         (name = "incidents", description = "The incident register: personal data breaches, their computed scope, notifications to tenants (Art. 33 GDPR), follow-ups and acknowledgements"),
+        (name = "subprocessors", description = "The sub-processor register: locations and transfer safeguards, planned changes with notice periods, tenants' objections"),
         (name = "platform", description = "The platform console: tenants (counts only), new tenants, the platform's state"),
     )
 )]

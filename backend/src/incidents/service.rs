@@ -511,7 +511,7 @@ fn admin_addresses(state: &AppState, tx: &mut TenantTx<'_>) -> Result<Vec<String
 }
 
 /// A mail to each admin of the tenant in scope: German, then English.
-fn mail_admins(
+pub(crate) fn mail_admins(
     state: &AppState,
     tx: &mut TenantTx<'_>,
     keys: &crate::crypto::TenantKeys,

@@ -23,8 +23,9 @@ use crate::db::{TenantScope, TenantTx};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// Who runs the platform when the configuration does not name an operator.
-pub const DEFAULT_PROCESSOR: &str = "anwesend platform operator";
+/// Who runs the platform when the configuration does not name an operator
+/// (`platform.processor_name`).
+pub const DEFAULT_PROCESSOR: &str = crate::config::DEFAULT_PROCESSOR_NAME;
 
 /// The language of the record's texts (`?lang=de|en`, default `en`).
 #[derive(Deserialize, Serialize, Debug, Clone, Copy, Default, PartialEq, Eq, ToSchema)]
@@ -54,6 +55,24 @@ pub struct ProcessingRecord {
     pub retention: RecordRetention,
     pub toms: Vec<ProcessingMeasure>,
     pub counts: ProcessingCounts,
+    /// The platform's sub-processors in force today, from the register (TOM SUB-1, TRANS-5).
+    pub subprocessors: Vec<RecordSubprocessor>,
+}
+
+/// A sub-processor the platform engages, as the register names it today.
+#[derive(Serialize, Debug, Clone, ToSchema)]
+pub struct RecordSubprocessor {
+    pub name: String,
+    pub address: String,
+    pub service: String,
+    pub data_categories: String,
+    /// ISO 3166-1 alpha-2 country of processing.
+    pub country: String,
+    pub eu_eea: bool,
+    /// The transfer safeguard in words (inside the EU/EEA: none needed).
+    pub transfer: String,
+    /// Engaged since (`YYYY-MM-DD`).
+    pub since: String,
 }
 
 /// The tenant: the controller of its participants' data.
@@ -502,6 +521,7 @@ pub fn get(state: &AppState, p: &Principal, scope: &TenantScope, lang: RecordLan
         let periods = periods(tx)?;
         let counts = super::store::processing_counts(tx)?;
         let webhooks = crate::webhooks::service::personal_recipients(tx)?;
+        let register = crate::subprocessors::service::register_at(tx, generated_at.date_naive())?;
         audit::record(
             tx,
             &p.audit,
@@ -513,7 +533,7 @@ pub fn get(state: &AppState, p: &Principal, scope: &TenantScope, lang: RecordLan
             lang,
             controller: RecordController { tenant_id: tenant.id.clone(), name: tenant.name.clone(), slug: tenant.slug.clone() },
             processor: RecordProcessor {
-                name: DEFAULT_PROCESSOR.to_owned(),
+                name: state.config.platform.processor_name.trim().to_owned(),
                 role: tr(
                     lang,
                     "Auftragsverarbeiter (Art. 28 DSGVO), verarbeitet nur auf Weisung des Mandanten",
@@ -524,6 +544,19 @@ pub fn get(state: &AppState, p: &Principal, scope: &TenantScope, lang: RecordLan
             retention: retention_facts(lang, &periods),
             toms: MEASURES.iter().map(|(id, de, en)| ProcessingMeasure { id: (*id).to_owned(), description: tr(lang, de, en) }).collect(),
             counts,
+            subprocessors: register
+                .into_iter()
+                .map(|e| RecordSubprocessor {
+                    transfer: crate::subprocessors::text::mechanism(lang == RecordLang::De, e.transfer_mechanism).to_owned(),
+                    name: e.name,
+                    address: e.address,
+                    service: e.service,
+                    data_categories: e.data_categories,
+                    country: e.country,
+                    eu_eea: e.eu_eea,
+                    since: e.since,
+                })
+                .collect(),
         })
     })
 }

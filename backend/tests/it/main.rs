@@ -46,4 +46,5 @@ mod signatures;
 mod signing_keys;
 mod sso;
 mod staff;
+mod subprocessors;
 mod webhooks;

@@ -351,6 +351,14 @@ fn row(op: &str) -> Option<Row> {
             ..r(Some(&[Who::PlatformAdmin]), Some(json!({ "text_de": "Nachtrag", "text_en": "Update" })), &[404])
         },
         "incidents_list" => r(Some(ADMINS), None, &[200]),
+        // The sub-processor register (TOM SUB-1): bad input or a change nobody planned.
+        "platform_subprocessors_get" | "platform_subprocessors_notice_periods" => r(Some(&[Who::PlatformAdmin]), None, &[200]),
+        "platform_subprocessors_plan" => r(Some(&[Who::PlatformAdmin]), Some(json!({ "kind": "alles", "effective_on": "morgen" })), &[422]),
+        "platform_subprocessors_notice_period_set" => {
+            Row { id: Id::Tenant, ..r(Some(&[Who::PlatformAdmin]), Some(json!({ "notice_days": 7 })), &[422]) }
+        }
+        "tenant_subprocessors_get" => r(Some(ADMINS), None, &[200]),
+        "tenant_subprocessors_object" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), Some(json!({ "reason": "Matrix" })), &[404]) },
         "incidents_acknowledge" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
         "platform_tenants_create" => r(
             Some(&[Who::PlatformAdmin]),

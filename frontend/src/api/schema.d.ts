@@ -1638,6 +1638,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/subprocessors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The register as it was (or will be) on a date (`?at=YYYY-MM-DD`, default today), and
+         *     every change with the tenants' objections.
+         */
+        get: operations["platform_subprocessors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/subprocessors/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plans a change (add, replace, change location, remove) with an effective date at least
+         *     every tenant's notice period ahead; every tenant's admins are notified by mail.
+         */
+        post: operations["platform_subprocessors_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/subprocessors/notice-periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every tenant's notice period for changes (14 or 30 days; default 30). */
+        get: operations["platform_subprocessors_notice_periods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/subprocessors/notice-periods/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets a tenant's notice period (per its contract: 14 or 30 days). */
+        put: operations["platform_subprocessors_notice_period_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/platform/tenants": {
         parameters: {
             query?: never;
@@ -2665,6 +2739,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenant/subprocessors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's view: the register in force, planned changes with their deadline and the
+         *     tenant's own objections (tenant and partner admins).
+         */
+        get: operations["tenant_subprocessors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenant/subprocessors/changes/{id}/objection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Objects to a planned change with a reason, before it takes effect; once per tenant. */
+        post: operations["tenant_subprocessors_object"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks": {
         parameters: {
             query?: never;
@@ -3083,10 +3194,31 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @description What a planned change does to the register.
+         * @enum {string}
+         */
+        ChangeKind: "add" | "replace" | "change_location" | "remove";
         ChangePassword: {
             current_password: string;
             /** @description At least 12 characters. */
             new_password: string;
+        };
+        /** @description A planned (or past) change. */
+        ChangeView: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description When it takes effect (`YYYY-MM-DD`). */
+            effective_on: string;
+            entry?: null | components["schemas"]["SubprocessorEntry"];
+            id: string;
+            kind: components["schemas"]["ChangeKind"];
+            note: string;
+            /** @description The last day an objection is accepted (`YYYY-MM-DD`, the day before `effective_on`). */
+            objection_until: string;
+            /** @description Not in effect yet. */
+            pending: boolean;
+            target?: null | components["schemas"]["SubprocessorEntry"];
         };
         /** @description The 72-hour clock from discovery. */
         Clock: {
@@ -3420,6 +3552,21 @@ export interface components {
             code: string;
             /** Format: date-time */
             expires_at: string;
+        };
+        /** @description A sub-processor as the register names it. */
+        EntryInput: {
+            address: string;
+            /** @description Where it processes: ISO 3166-1 alpha-2 country code (e.g. `DE`). */
+            country: string;
+            /** @description The categories of personal data it processes. */
+            data_categories: string;
+            name: string;
+            /** @description What it does for the platform (e.g. hosting, mail delivery). */
+            service: string;
+            /** @description Engaged since (`YYYY-MM-DD`). */
+            since: string;
+            /** @description Required outside the EU/EEA: `adequacy_decision`, `scc` or `bcr`. */
+            transfer_mechanism?: string | null;
         };
         /** @enum {string} */
         Environment: "dev" | "prod";
@@ -3882,6 +4029,22 @@ export interface components {
             note?: string | null;
             phone?: string | null;
         };
+        /** @description A planned change of the register. */
+        NewChange: {
+            /** @description The new country (`change_location`). */
+            country?: string | null;
+            /** @description When the change takes effect (`YYYY-MM-DD`): at least every tenant's notice period ahead. */
+            effective_on: string;
+            entry?: null | components["schemas"]["EntryInput"];
+            /** @description `add`, `replace`, `change_location` or `remove`. */
+            kind: string;
+            /** @description A note for the tenants (why the change). */
+            note?: string;
+            /** @description The entry replaced, moved or removed (not for `add`). */
+            target_entry_id?: string | null;
+            /** @description The new transfer mechanism (`change_location`, outside the EU/EEA). */
+            transfer_mechanism?: string | null;
+        };
         NewCompany: {
             name: string;
         };
@@ -3921,6 +4084,10 @@ export interface components {
             /** @description `tenant_admin`, `company_admin`, `organiser` or `instructor`. */
             role: string;
         };
+        /** @description A tenant's objection. */
+        NewObjection: {
+            reason: string;
+        };
         /** @description A new tenant with its first primary admin, invited by mail. */
         NewPlatformTenant: {
             /** @description The first primary admin; they get an invitation mail. */
@@ -3956,6 +4123,24 @@ export interface components {
             subject_de: string;
             subject_en: string;
         };
+        /** @description A tenant's notice period (platform console). */
+        NoticePeriod: {
+            /** Format: int32 */
+            notice_days: number;
+            tenant_id: string;
+            tenant_name: string;
+            tenant_slug: string;
+            /**
+             * Format: date-time
+             * @description When a platform admin last set it; `None`: the default.
+             */
+            updated_at?: string | null;
+        };
+        /** @description A tenant's notice period (14 or 30 days). */
+        NoticePeriodInput: {
+            /** Format: int32 */
+            notice_days: number;
+        };
         /** @enum {string} */
         NoticeStatus: "draft" | "sent";
         /** @description One affected tenant's notification as the platform admin sees it. */
@@ -3975,6 +4160,15 @@ export interface components {
             status: components["schemas"]["NoticeStatus"];
             subject_de: string;
             subject_en: string;
+            tenant_id: string;
+            tenant_name: string;
+            tenant_slug: string;
+        };
+        /** @description A tenant's objection as the operator sees it. */
+        ObjectionView: {
+            /** Format: date-time */
+            objected_at: string;
+            reason: string;
             tenant_id: string;
             tenant_name: string;
             tenant_slug: string;
@@ -4025,6 +4219,12 @@ export interface components {
             /** Format: int64 */
             count: number;
             status: string;
+        };
+        /** @description The tenant's own objection. */
+        OwnObjection: {
+            /** Format: date-time */
+            objected_at: string;
+            reason: string;
         };
         ParticipantAttendance: {
             entries: components["schemas"]["ParticipantRecordEntry"][];
@@ -4121,7 +4321,7 @@ export interface components {
          * @description What a caller may do; `/api/v1/auth/me` lists the ones the server grants.
          * @enum {string}
          */
-        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "reports.read" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "platform.backups" | "platform.tenants" | "platform.status" | "platform.incidents" | "incidents.read" | "retention.manage" | "processing_record.read" | "sso.manage" | "webhooks.manage";
+        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "reports.read" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "platform.backups" | "platform.tenants" | "platform.status" | "platform.incidents" | "incidents.read" | "retention.manage" | "processing_record.read" | "sso.manage" | "webhooks.manage" | "platform.subprocessors" | "subprocessors.read" | "subprocessors.object";
         /** @description One person's absences in a course, over its sessions that have ended. */
         PersonAbsences: {
             /**
@@ -4154,6 +4354,11 @@ export interface components {
          * @enum {string}
          */
         PersonalField: "name" | "email";
+        /** @description A change with the objections of every tenant (platform console). */
+        PlatformChange: {
+            change: components["schemas"]["ChangeView"];
+            objections: components["schemas"]["ObjectionView"][];
+        };
         /**
          * @description The platform's state at a glance (what exists: versions, database, jobs, devices,
          *     outbox, backups, audit verification).
@@ -4289,7 +4494,7 @@ export interface components {
          * @description Stable machine-readable code of a problem answer.
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "method_not_allowed" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "passkey_refused" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "secure_card_invalid" | "secure_card_replayed" | "secure_card_required" | "secure_cards_off" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "passkey_required_by_tenant" | "passkey_sign_in_off" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "signature_not_expected" | "list_closed" | "list_not_closed" | "absence_too_late" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "sso_required" | "sso_failed" | "sso_not_linked" | "sso_unavailable" | "not_ready" | "unavailable" | "internal_error";
+        ProblemCode: "bad_request" | "malformed_json" | "invalid_body" | "invalid_query" | "invalid_path" | "invalid_field" | "body_too_large" | "unsupported_media_type" | "method_not_allowed" | "weak_password" | "unauthenticated" | "invalid_credentials" | "invalid_code" | "mfa_required" | "mfa_enrolment_required" | "passkey_refused" | "csrf_failed" | "forbidden" | "rate_limited" | "invitation_invalid" | "link_invalid" | "enrolment_invalid" | "signature_missing" | "device_unknown" | "device_revoked" | "stale_timestamp" | "bad_nonce" | "bad_signature" | "replayed_nonce" | "secure_card_invalid" | "secure_card_replayed" | "secure_card_required" | "secure_cards_off" | "not_found" | "conflict" | "admin_limit_reached" | "last_primary_admin" | "cannot_disable_self" | "already_member" | "already_invited" | "already_revoked" | "mfa_required_by_tenant" | "no_challenge" | "no_enrolment" | "passkey_required_by_tenant" | "passkey_sign_in_off" | "totp_pending" | "not_a_draft" | "capacity_below_bookings" | "booking_closed" | "event_full" | "already_booked" | "already_cancelled" | "same_event" | "email_in_use" | "restricted" | "already_recorded" | "already_handled" | "already_erased" | "already_corrected" | "signature_not_expected" | "list_closed" | "list_not_closed" | "absence_too_late" | "tenant_not_active" | "tenant_read_only" | "tenant_offboarded" | "offboarding_started" | "not_offboarding" | "export_window_open" | "notice_too_short" | "objection_period_over" | "already_objected" | "sso_required" | "sso_failed" | "sso_not_linked" | "sso_unavailable" | "not_ready" | "unavailable" | "internal_error";
         /** @description One processing activity. */
         ProcessingActivity: {
             data_categories: components["schemas"]["ProcessingDataCategory"][];
@@ -4350,6 +4555,8 @@ export interface components {
             lang: components["schemas"]["RecordLang"];
             processor: components["schemas"]["RecordProcessor"];
             retention: components["schemas"]["RecordRetention"];
+            /** @description The platform's sub-processors in force today, from the register (TOM SUB-1, TRANS-5). */
+            subprocessors: components["schemas"]["RecordSubprocessor"][];
             toms: components["schemas"]["ProcessingMeasure"][];
         };
         /** @description A provider as the admin writes it. The secret is write-only: absent keeps the stored one. */
@@ -4570,6 +4777,20 @@ export interface components {
          * @enum {string}
          */
         RecordSource: "device" | "manual" | "correction";
+        /** @description A sub-processor the platform engages, as the register names it today. */
+        RecordSubprocessor: {
+            address: string;
+            /** @description ISO 3166-1 alpha-2 country of processing. */
+            country: string;
+            data_categories: string;
+            eu_eea: boolean;
+            name: string;
+            service: string;
+            /** @description Engaged since (`YYYY-MM-DD`). */
+            since: string;
+            /** @description The transfer safeguard in words (inside the EU/EEA: none needed). */
+            transfer: string;
+        };
         /** @description One record as the attendance proof shows it: who recorded what and when. */
         RecordView: {
             device_name?: string | null;
@@ -4593,6 +4814,16 @@ export interface components {
         };
         RedeemLink: {
             token: string;
+        };
+        /** @description The register as of a date, and every change with its objections (platform console). */
+        RegisterView: {
+            /** @description The date the register is shown for (`YYYY-MM-DD`). */
+            at: string;
+            /** @description Newest effective date first. */
+            changes: components["schemas"]["PlatformChange"][];
+            entries: components["schemas"]["SubprocessorEntry"][];
+            /** @description Today (UTC, `YYYY-MM-DD`). */
+            today: string;
         };
         RegistrationStart: {
             /** @description A name to recognise the passkey by, e.g. "YubiKey Büro". */
@@ -4978,6 +5209,22 @@ export interface components {
             received_via: components["schemas"]["ReceivedVia"];
             status: components["schemas"]["RequestStatus"];
         };
+        /** @description One sub-processor in force (or, in a change, the version it brings). */
+        SubprocessorEntry: {
+            address: string;
+            country: string;
+            data_categories: string;
+            entry_id: string;
+            /** @description Whether the country is in the EU/EEA (TOM TRANS-5). */
+            eu_eea: boolean;
+            /** @description This version is in force from (`YYYY-MM-DD`). */
+            in_force_from: string;
+            name: string;
+            service: string;
+            /** @description Engaged since (`YYYY-MM-DD`). */
+            since: string;
+            transfer_mechanism?: null | components["schemas"]["TransferMechanism"];
+        };
         SwitchTenant: {
             tenant_id: string;
         };
@@ -5011,6 +5258,13 @@ export interface components {
             /** @description The tap arrived later than the configured window (offline queue). */
             late_upload: boolean;
             outcome: components["schemas"]["TapOutcome"];
+        };
+        /** @description A change as a tenant sees it: with its deadline and the tenant's own objection. */
+        TenantChange: {
+            /** @description An objection is still accepted. */
+            can_object: boolean;
+            change: components["schemas"]["ChangeView"];
+            objection?: null | components["schemas"]["OwnObjection"];
         };
         /** @description A tenant the account works in, with its roles there. */
         TenantMembership: {
@@ -5048,6 +5302,19 @@ export interface components {
             slug: string;
             /** @description The tenant's IANA time zone: the UI shows every time in it. */
             time_zone: string;
+        };
+        /** @description The tenant's page "Unterauftragsverarbeiter". */
+        TenantRegister: {
+            /** @description Newest effective date first. */
+            changes: components["schemas"]["TenantChange"][];
+            /** @description The register in force today. */
+            entries: components["schemas"]["SubprocessorEntry"][];
+            /**
+             * Format: int32
+             * @description The tenant's notice period for changes (days).
+             */
+            notice_days: number;
+            today: string;
         };
         /**
          * @description A tenant works while active; offboarding turns it read-only, then ends it.
@@ -5099,6 +5366,11 @@ export interface components {
             /** @description Base32, for typing into the app by hand. */
             secret: string;
         };
+        /**
+         * @description The safeguard of a transfer outside the EU/EEA (Art. 45, 46 GDPR).
+         * @enum {string}
+         */
+        TransferMechanism: "adequacy_decision" | "scc" | "bcr";
         Unsubscribe: {
             /** @description `too_many`, `not_relevant` or `other`. */
             reason: string;
@@ -12030,6 +12302,284 @@ export interface operations {
             };
         };
     };
+    platform_subprocessors_get: {
+        parameters: {
+            query?: {
+                at?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterView"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_subprocessors_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewChange"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformChange"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_subprocessors_notice_periods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticePeriod"][];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_subprocessors_notice_period_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticePeriodInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticePeriod"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     platform_tenants_list: {
         parameters: {
             query?: never;
@@ -16306,6 +16856,140 @@ export interface operations {
                 };
             };
             /** @description A rule of the domain refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tenant_subprocessors_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantRegister"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tenant_subprocessors_object: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewObjection"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantRegister"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change has taken effect, or the tenant objected already */
             409: {
                 headers: {
                     [name: string]: unknown;

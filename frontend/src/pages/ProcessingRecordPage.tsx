@@ -128,6 +128,45 @@ function RecordBody({ record }: { record: ProcessingRecord }) {
         ))}
       </section>
 
+      <section aria-labelledby="record-subprocessors-title">
+        <h2 id="record-subprocessors-title">{t('record.subprocessors')}</h2>
+        {record.subprocessors.length === 0 ? (
+          <p className="muted" data-testid="record-subprocessors-none">
+            {t('record.subprocessorsNone')}
+          </p>
+        ) : (
+          <table className="table print-table" data-testid="record-subprocessors">
+            <caption className="visually-hidden">{t('record.subprocessors')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('subprocessors.col.name')}</th>
+                <th scope="col">{t('subprocessors.col.service')}</th>
+                <th scope="col">{t('subprocessors.col.categories')}</th>
+                <th scope="col">{t('subprocessors.col.location')}</th>
+                <th scope="col">{t('subprocessors.col.since')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {record.subprocessors.map((s) => (
+                <tr key={`${s.name}-${s.country}`} data-testid="record-subprocessor">
+                  <td className="cell-text">
+                    {s.name}
+                    <span className="small muted cell-note">{s.address}</span>
+                  </td>
+                  <td className="cell-text">{s.service}</td>
+                  <td className="cell-text">{s.data_categories}</td>
+                  <td className="cell-text">
+                    {s.country} ({s.eu_eea ? t('subprocessors.euEea') : t('subprocessors.thirdCountry')})
+                    <span className="small muted cell-note">{s.transfer}</span>
+                  </td>
+                  <td className="nowrap">{s.since}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
       <section aria-labelledby="record-toms-title">
         <h2 id="record-toms-title">{t('record.toms')}</h2>
         <table className="table print-table" data-testid="record-toms">

@@ -15,6 +15,7 @@ import { organiser } from './organiser';
 import { shell } from './shell';
 import { sso } from './sso';
 import { incidents } from './incidents';
+import { subprocessors } from './subprocessors';
 import { platform } from './platform';
 import { tools } from './tools';
 import { webhooks } from './webhooks';
@@ -23,7 +24,7 @@ import { webhooks } from './webhooks';
 // directory. Every user-visible string of the UI lives there and in ../en/;
 // each English file is typed against its German one (../types.ts), so a key
 // missing in either language is a compile error.
-export const de = { ...shell, ...login, ...members, ...events, ...attendance, ...documents, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...webhooks, ...problem } as const;
+export const de = { ...shell, ...login, ...members, ...events, ...attendance, ...documents, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...subprocessors, ...webhooks, ...problem } as const;
 
 export type MessageKey = keyof typeof de;
 

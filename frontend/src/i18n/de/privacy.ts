@@ -202,6 +202,8 @@ export const privacy = {
   'record.col.category': 'Kategorie',
   'record.col.storedAs': 'Speicherung',
   'record.toms': 'Technische und organisatorische Maßnahmen',
+  'record.subprocessors': 'Unterauftragsverarbeiter des Plattformbetriebs',
+  'record.subprocessorsNone': 'Heute ist kein Unterauftragsverarbeiter eingetragen.',
   'record.col.tom': 'ID',
   'record.col.measure': 'Maßnahme',
   'record.counts': 'Umfang (nur Anzahlen)',

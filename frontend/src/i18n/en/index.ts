@@ -16,10 +16,11 @@ import { organiser } from './organiser';
 import { shell } from './shell';
 import { sso } from './sso';
 import { incidents } from './incidents';
+import { subprocessors } from './subprocessors';
 import { platform } from './platform';
 import { tools } from './tools';
 import { webhooks } from './webhooks';
 
 // English dictionary, one file per namespace like ../de/ (each typed against
 // its German file). Typed as Messages: every namespace must be here.
-export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...documents, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...webhooks, ...problem };
+export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...documents, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...subprocessors, ...webhooks, ...problem };

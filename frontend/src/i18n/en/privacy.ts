@@ -204,6 +204,8 @@ export const privacy: Translation<typeof de> = {
   'record.col.category': 'Category',
   'record.col.storedAs': 'Stored as',
   'record.toms': 'Technical and organisational measures',
+  'record.subprocessors': 'Sub-processors of the platform operator',
+  'record.subprocessorsNone': 'No sub-processor is registered today.',
   'record.col.tom': 'ID',
   'record.col.measure': 'Measure',
   'record.counts': 'Extent (counts only)',
