@@ -48,6 +48,7 @@ pub mod sso;
 pub mod state;
 pub mod tenants;
 pub mod timestamp;
+pub mod toms;
 pub mod webhooks;
 pub mod zone;
 

@@ -84,6 +84,12 @@ closed_set! {
         SsoManage = "sso.manage",
         /// Webhook and Teams endpoints, their events and deliveries (tenant admins; TOM TRANS-6).
         WebhooksManage = "webhooks.manage",
+        /// The TOM evidence report across tenants, counts only, and its signed export
+        /// (platform admins; TOM REVIEW-1).
+        PlatformToms = "platform.toms",
+        /// The tenant's view of the TOM evidence report and its signed export (tenant and
+        /// partner admins; TOM REVIEW-1).
+        TomsRead = "toms.read",
     }
 }
 
@@ -100,7 +106,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
     use Permission::*;
     let whole = |scope: Option<TenantScope>| Some(Grant { scope, visibility: Visibility::WholeChain });
     // Platform work on tenants: the tenant comes from the platform route, not the session.
-    if matches!(permission, PlatformOffboarding | PlatformBackups | PlatformTenants | PlatformStatus | PlatformIncidents) {
+    if matches!(permission, PlatformOffboarding | PlatformBackups | PlatformTenants | PlatformStatus | PlatformIncidents | PlatformToms) {
         return if p.is_platform_admin { whole(None) } else { None };
     }
     let Some(tenant) = p.tenant.clone() else {
@@ -134,6 +140,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
         | ProcessingRecordRead
         | IncidentsRead
         | WebhooksManage
+        | TomsRead
             if admin =>
         {
             whole(Some(tenant))

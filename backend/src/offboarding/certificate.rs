@@ -39,7 +39,9 @@ pub struct Verified {
     pub key_id: String,
 }
 
-fn canonical(value: &Value) -> String {
+/// The canonical JSON text of a signed document: compact, keys in serde_json's order
+/// (sorted). Shared by every signed document of this form (certificates, the TOM report).
+pub fn canonical(value: &Value) -> String {
     value.to_string()
 }
 
