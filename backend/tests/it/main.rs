@@ -45,4 +45,5 @@ mod signatures;
 mod signing_keys;
 mod sso;
 mod staff;
+mod toms;
 mod webhooks;

@@ -346,6 +346,10 @@ fn row(op: &str) -> Option<Row> {
             id: Id::UnknownIncident,
             ..r(Some(&[Who::PlatformAdmin]), Some(json!({ "text_de": "Nachtrag", "text_en": "Update" })), &[404])
         },
+        // The TOM evidence report (TOM REVIEW-1): the platform's view for platform admins,
+        // the tenant's view for its admins; the exports are signed and audited.
+        "platform_toms_get" | "platform_toms_export" => r(Some(&[Who::PlatformAdmin]), None, &[200]),
+        "tenant_toms_get" | "tenant_toms_export" => r(Some(ADMINS), None, &[200]),
         "incidents_list" => r(Some(ADMINS), None, &[200]),
         "incidents_acknowledge" => Row { id: Id::UnknownSession, ..r(Some(ADMINS), None, &[404]) },
         "platform_tenants_create" => r(
