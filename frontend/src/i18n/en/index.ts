@@ -17,8 +17,9 @@ import { sso } from './sso';
 import { incidents } from './incidents';
 import { platform } from './platform';
 import { tools } from './tools';
+import { toms } from './toms';
 import { webhooks } from './webhooks';
 
 // English dictionary, one file per namespace like ../de/ (each typed against
 // its German file). Typed as Messages: every namespace must be here.
-export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...webhooks, ...problem };
+export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...webhooks, ...toms, ...problem };
