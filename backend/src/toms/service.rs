@@ -285,7 +285,8 @@ fn second_factors(state: &AppState, whose: Whose<'_>) -> Result<Live, AppError> 
             }
         }
     }
-    let mut evidence = format!("{without} of {admins} tenant admin(s) without a second factor, {required_without} where the tenant requires one");
+    let mut evidence =
+        format!("{without} of {admins} tenant admin(s) without a second factor, {required_without} where the tenant requires one");
     if matches!(whose, Whose::Platform) {
         evidence.push_str(&format!("; {platform_without} platform admin(s) without one"));
     }
@@ -307,9 +308,10 @@ fn ip_hash_keys(state: &AppState, now: NaiveDateTime) -> Result<Live, AppError> 
     let config = &state.config.ip_hash;
     let keys = store::ip_hash_keys(&mut *state.db.conn()?)?;
     let cutoff = now - Duration::days(i64::from(config.keep_days));
-    let destroyed = keys.iter().filter(|k| k.3.is_some()).count();
-    let overdue = keys.iter().filter(|k| k.3.is_none() && k.1 <= cutoff).count();
-    let current = keys.iter().filter(|k| k.3.is_none() && k.0 <= now && now < k.1).map(|k| k.2).max();
+    let destroyed = keys.iter().filter(|k| k.destroyed_at.is_some()).count();
+    let overdue = keys.iter().filter(|k| k.destroyed_at.is_none() && k.valid_until <= cutoff).count();
+    let current =
+        keys.iter().filter(|k| k.destroyed_at.is_none() && k.valid_from <= now && now < k.valid_until).map(|k| k.created_at).max();
     let age = current.map(|created| (now - created).num_hours().max(0));
     let evidence = format!(
         "rotation every {} h, retired keys destroyed after {} days; current key {}; {destroyed} day key(s) destroyed, {overdue} overdue",
@@ -464,11 +466,9 @@ fn devices(state: &AppState, whose: Whose<'_>, now: NaiveDateTime) -> Result<Liv
     let minimum = &state.config.devices.minimum_agent_version;
     let silent_since = now - Duration::minutes(crate::home::service::DEVICE_SILENT_MINUTES);
     let scopes: Vec<TenantScope> = match whose {
-        Whose::Platform => live_tenants(state)?
-            .into_iter()
-            .filter(|(_, t)| t.status == TenantStatus::Active.as_str())
-            .map(|(scope, _)| scope)
-            .collect(),
+        Whose::Platform => {
+            live_tenants(state)?.into_iter().filter(|(_, t)| t.status == TenantStatus::Active.as_str()).map(|(scope, _)| scope).collect()
+        }
         Whose::Tenant(scope) => vec![scope.clone()],
     };
     let (mut active, mut outdated, mut silent) = (0, 0, 0);

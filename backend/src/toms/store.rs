@@ -28,8 +28,17 @@ pub fn open_sessions(conn: &mut DbConnection, now: NaiveDateTime, idle_since: Na
     }
 }
 
-/// Every IP-hash key's period, creation and destruction (no key material).
-pub fn ip_hash_keys(conn: &mut DbConnection) -> QueryResult<Vec<(NaiveDateTime, NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>)>> {
+/// An IP-hash key's period, creation and destruction (no key material).
+#[derive(Queryable, Debug, Clone, Copy)]
+pub struct IpKeyPeriod {
+    pub valid_from: NaiveDateTime,
+    pub valid_until: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub destroyed_at: Option<NaiveDateTime>,
+}
+
+/// Every IP-hash key's period, creation and destruction.
+pub fn ip_hash_keys(conn: &mut DbConnection) -> QueryResult<Vec<IpKeyPeriod>> {
     ip_hash_keys::table
         .select((ip_hash_keys::valid_from, ip_hash_keys::valid_until, ip_hash_keys::created_at, ip_hash_keys::destroyed_at))
         .load(conn)

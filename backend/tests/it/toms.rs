@@ -90,7 +90,9 @@ async fn review_1_every_documented_measure_has_a_row_with_tests_that_exist_and_w
     let documented = documented_ids();
     assert!(documented.len() > 40, "{documented:?}");
     assert_eq!(ids, documented, "one row per id of docs/toms.md, in its order");
-    let total = report["ok"].as_i64().expect("ok") + report["attention"].as_i64().expect("attention") + report["failing"].as_i64().expect("failing");
+    let total = report["ok"].as_i64().expect("ok")
+        + report["attention"].as_i64().expect("attention")
+        + report["failing"].as_i64().expect("failing");
     assert_eq!(total, i64::try_from(ids.len()).expect("count"));
 
     // Every listed test exists where the row says; one known test is there.
@@ -285,9 +287,10 @@ async fn review_1_the_signed_export_verifies_fails_after_one_changed_byte_and_on
     let (_, organiser, _, _) = login(&service, "orga@verein-a.example", PASSWORD).await;
     let platform_key = anwesend::crypto::PlatformSigner::from_master(&app.state.master).expect("signer").public_key_hex();
 
-    for (client, uri, chain) in
-        [(&operator, "/api/v1/platform/toms/export", "platform".to_owned()), (&boss, "/api/v1/tenant/toms/export", a.tenant_id().to_owned())]
-    {
+    for (client, uri, chain) in [
+        (&operator, "/api/v1/platform/toms/export", "platform".to_owned()),
+        (&boss, "/api/v1/tenant/toms/export", a.tenant_id().to_owned()),
+    ] {
         let (status, headers, body) = call(&service, client.request("GET", uri)).await;
         assert_eq!(status, StatusCode::OK, "{uri}: {}", text(&body));
         assert!(headers.get(header::CONTENT_DISPOSITION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("attachment")));
