@@ -64,8 +64,22 @@ enum Command {
     /// Signed documents (attendance lists, certificates of attendance; TOM INPUT-4).
     #[command(subcommand)]
     Document(DocumentCommand),
+    /// The TOM evidence report (TOM REVIEW-1): every measure with its live evidence and
+    /// status; exits non-zero when one is failing.
+    #[command(subcommand)]
+    Toms(TomsCommand),
     /// Print the OpenAPI document.
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum TomsCommand {
+    /// Print each measure's id, status and evidence (the platform's view, counts only).
+    Report {
+        /// The whole report as JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -414,6 +428,26 @@ fn run_with_config(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Backup(command) => run_backup(command, config),
+        Command::Toms(TomsCommand::Report { json }) => {
+            let (db, master) = open(&config)?;
+            let state = crate::state::AppState::new(config, db, master, Arc::new(SystemClock));
+            let report = crate::toms::service::platform_report(&state, clock.now().naive_utc())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{:<10} {:<10} evidence", "id", "status");
+                for row in &report.rows {
+                    println!("{:<10} {:<10} {}", row.id, row.status.as_str(), row.evidence);
+                }
+                println!("{} ok, {} attention, {} failing", report.ok, report.attention, report.failing);
+            }
+            if report.failing > 0 {
+                let failing: Vec<&str> =
+                    report.rows.iter().filter(|r| r.status == crate::toms::model::TomStatus::Failing).map(|r| r.id.as_str()).collect();
+                anyhow::bail!("{} measure(s) failing: {}", report.failing, failing.join(", "));
+            }
+            Ok(())
+        }
         Command::Openapi | Command::Keys(KeysCommand::GenerateMaster { .. }) => unreachable!("handled before"),
     }
 }

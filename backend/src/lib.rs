@@ -50,6 +50,7 @@ pub mod state;
 pub mod subprocessors;
 pub mod tenants;
 pub mod timestamp;
+pub mod toms;
 pub mod webhooks;
 pub mod zone;
 

@@ -51,10 +51,12 @@ const ImportPage = lazy(() => import('./pages/ImportPage').then((m) => ({ defaul
 const MailTextsPage = lazy(() => import('./pages/MailTextsPage').then((m) => ({ default: m.MailTextsPage })));
 const WebhooksPage = lazy(() => import('./pages/WebhooksPage').then((m) => ({ default: m.WebhooksPage })));
 const ReportsPage = lazy(() => import('./pages/ReportsPage').then((m) => ({ default: m.ReportsPage })));
+const PlatformTomsPage = lazy(() => import('./pages/TomsPage').then((m) => ({ default: m.PlatformTomsPage })));
+const TenantTomsPage = lazy(() => import('./pages/TomsPage').then((m) => ({ default: m.TenantTomsPage })));
 const RetentionPage = lazy(() => import('./pages/RetentionPage').then((m) => ({ default: m.RetentionPage })));
 
 /** Pages with wide tables get a wider layout. */
-const WIDE_ROUTES = new Set(['/reports', '/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/webhooks', '/members', '/events', '/devices', '/import', '/platform', '/platform/incidents', '/incidents', '/platform/subprocessors', '/subprocessors']);
+const WIDE_ROUTES = new Set(['/reports', '/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/webhooks', '/members', '/events', '/devices', '/import', '/platform', '/platform/incidents', '/incidents', '/platform/subprocessors', '/subprocessors', '/platform/toms', '/toms']);
 const WIDE_PATTERNS = [/^\/platform\/incidents\/[^/]+$/, /^\/events\/[^/]+$/, /^\/sessions\/[^/]+\/attendance(\/print)?$/, /^\/participants\/[^/]+\/attendance$/];
 
 function isWide(path: string): boolean {
@@ -162,6 +164,10 @@ function routeFor(path: string): ReactNode {
       return <SubprocessorsPage />;
     case '/subprocessors':
       return <TenantSubprocessorsPage />;
+    case '/platform/toms':
+      return <PlatformTomsPage />;
+    case '/toms':
+      return <TenantTomsPage />;
     case '/locations':
       return <LocationsPage />;
     case '/account':

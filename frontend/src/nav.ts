@@ -70,6 +70,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
     testId: 'nav-subprocessor-register',
   },
   { group: 'privacy', to: '/subprocessors', label: 'nav.subprocessors', permission: 'subprocessors.read', testId: 'nav-subprocessors' },
+  { group: 'privacy', to: '/toms', label: 'nav.toms', permission: 'toms.read', testId: 'nav-toms' },
+  { group: 'platform', to: '/platform/toms', label: 'nav.tomsPlatform', permission: 'platform.toms', testId: 'nav-toms-platform' },
   { group: 'privacy', to: '/webhooks', label: 'nav.webhooks', permission: 'webhooks.manage', testId: 'nav-webhooks' },
   { group: 'account', to: '/account', label: 'nav.myAccount', permission: null, testId: 'nav-account' },
 ];

@@ -114,7 +114,7 @@ describe('reports and accessibility', { timeout: 1_200_000 }, () => {
         '/', '/events', `/events/${event.id}`, `/sessions/${ids[0]}/attendance`, `/sessions/${ids[0]}/attendance/print`,
         '/participants', `/participants/${participant}/attendance`, '/import', '/mail-texts', '/devices', '/locations',
         '/members', '/sso', '/audit', '/deletion-log', '/requests', '/retention', '/processing-record', '/offboarding',
-        '/account', '/reports', '/kiosk',
+        '/account', '/reports', '/kiosk', '/toms',
       ];
       const found = {};
       for (const route of staffRoutes) {

@@ -154,6 +154,7 @@ actions! {
     IncidentUpdateSent => "incident.update_sent",
     IncidentClosed => "incident.closed",
     IncidentExported => "incident.exported",
+    TomsReportExported => "toms.report_exported",
     SigningKeyRecorded => "crypto.signing_key_recorded",
     WebhookEndpointCreated => "webhook.endpoint_created",
     WebhookEndpointUpdated => "webhook.endpoint_updated",

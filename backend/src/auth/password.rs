@@ -144,6 +144,17 @@ pub fn hash(password: &str, params: HashParams) -> Result<String, AppError> {
     })?
 }
 
+/// The Argon2id parameters a stored PHC string was made with; `None` for anything else
+/// (another algorithm or version, no local password, unparsable). TOM ACC-1, REVIEW-1.
+pub fn params_of(stored: &str) -> Option<HashParams> {
+    let parsed = PasswordHash::new(stored).ok()?;
+    if parsed.algorithm != Algorithm::Argon2id.ident() || parsed.version != Some(Version::V0x13.into()) {
+        return None;
+    }
+    let params = Params::try_from(&parsed).ok()?;
+    Some(HashParams { memory_kib: params.m_cost(), iterations: params.t_cost(), parallelism: params.p_cost() })
+}
+
 /// Verification with the hash's own parameters; the outputs are compared in constant time
 /// (`password_hash::Output`'s equality).
 pub fn verify(password: &str, stored: &str) -> Result<bool, AppError> {

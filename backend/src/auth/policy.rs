@@ -92,6 +92,12 @@ closed_set! {
         SubprocessorsRead = "subprocessors.read",
         /// Object to a planned change (tenant and partner admins; TOM SUB-1).
         SubprocessorsObject = "subprocessors.object",
+        /// The TOM evidence report across tenants, counts only, and its signed export
+        /// (platform admins; TOM REVIEW-1).
+        PlatformToms = "platform.toms",
+        /// The tenant's view of the TOM evidence report and its signed export (tenant and
+        /// partner admins; TOM REVIEW-1).
+        TomsRead = "toms.read",
     }
 }
 
@@ -110,7 +116,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
     // Platform work on tenants: the tenant comes from the platform route, not the session.
     if matches!(
         permission,
-        PlatformOffboarding | PlatformBackups | PlatformTenants | PlatformStatus | PlatformIncidents | PlatformSubprocessors
+        PlatformOffboarding | PlatformBackups | PlatformTenants | PlatformStatus | PlatformIncidents | PlatformSubprocessors | PlatformToms
     ) {
         return if p.is_platform_admin { whole(None) } else { None };
     }
@@ -147,6 +153,7 @@ pub fn decide(p: &Principal, permission: Permission) -> Option<Grant> {
         | SubprocessorsRead
         | SubprocessorsObject
         | WebhooksManage
+        | TomsRead
             if admin =>
         {
             whole(Some(tenant))

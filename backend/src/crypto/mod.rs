@@ -91,7 +91,7 @@ pub fn hmac_sha256_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 
 /// The canonical JSON of a value, the form every signed document here signs: compact (no
 /// whitespace), object keys sorted (serde_json's map is ordered), numbers and strings as
-/// serde_json writes them. Deletion certificates, audit exports and signed documents use it.
+/// serde_json writes them. Deletion certificates, audit exports, signed documents and the TOM report use it.
 pub fn canonical_json(value: &serde_json::Value) -> String {
     value.to_string()
 }

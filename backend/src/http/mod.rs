@@ -141,7 +141,9 @@ pub fn build_app(
                         .service(crate::secure_cards::routes::set_settings)
                         .service(offboarding::tenant_status)
                         .service(offboarding::tenant_start)
-                        .service(offboarding::tenant_archive),
+                        .service(offboarding::tenant_archive)
+                        .service(crate::toms::routes::tenant_get)
+                        .service(crate::toms::routes::tenant_export),
                 )
                 .service(api_scope("/platform/backups").service(crate::backups::routes::status))
                 .service(api_scope("/platform/status").service(crate::platform::routes::status))
@@ -158,6 +160,9 @@ pub fn build_app(
                 )
                 .service(
                     api_scope("/incidents").service(crate::incidents::routes::tenant_list).service(crate::incidents::routes::acknowledge),
+                )
+                .service(
+                    api_scope("/platform/toms").service(crate::toms::routes::platform_get).service(crate::toms::routes::platform_export),
                 )
                 .service(api_scope("/platform/keys").service(crate::signing_keys::routes::list))
                 .service(

@@ -141,6 +141,8 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         crate::incidents::routes::edit_notice, crate::incidents::routes::send_notice, crate::incidents::routes::add_update,
         crate::incidents::routes::export, crate::incidents::routes::tenant_list, crate::incidents::routes::acknowledge,
         crate::signing_keys::routes::list,
+        crate::toms::routes::platform_get, crate::toms::routes::platform_export,
+        crate::toms::routes::tenant_get, crate::toms::routes::tenant_export,
         crate::webhooks::routes::list, crate::webhooks::routes::create, crate::webhooks::routes::update, crate::webhooks::routes::delete,
         crate::webhooks::routes::rotate_secret, crate::webhooks::routes::deliveries,
         crate::subprocessors::routes::register, crate::subprocessors::routes::plan, crate::subprocessors::routes::notice_periods,

@@ -235,6 +235,33 @@ fn view_in(tx: &mut TenantTx<'_>, state: &AppState, now: NaiveDateTime) -> Resul
     })
 }
 
+/// What is due in the tenant in scope at `now`, as counts (TOM PRIV-6; the evidence of the
+/// TOM report, REVIEW-1): nobody's data is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    /// People past their period the job has not anonymised yet (not restricted).
+    pub due_now: i64,
+    pub kept_restricted: i64,
+    pub audit_entries_past_retention: i64,
+    pub last_run_at: Option<NaiveDateTime>,
+}
+
+pub fn due_at(state: &AppState, scope: &TenantScope, now: NaiveDateTime) -> Result<Due, AppError> {
+    state.db.tenant_read(scope, |tx| {
+        let stored = settings(tx)?;
+        let all = candidates(tx, stored.participant_months())?;
+        let due = |restricted: bool| all.iter().filter(|c| c.due_at < now && c.restricted == restricted).count() as i64;
+        let audit_cutoff = now.checked_sub_months(months(stored.audit_months())).unwrap_or(NaiveDateTime::MIN);
+        let chain = tx.tenant_id().to_owned();
+        Ok(Due {
+            due_now: due(false),
+            kept_restricted: due(true),
+            audit_entries_past_retention: audit::store::count_before(tx, &chain, audit_cutoff)?,
+            last_run_at: stored.participants.as_ref().and_then(|r| r.last_run_at),
+        })
+    })
+}
+
 /// The tenant's periods and who is due next.
 pub fn get(state: &AppState, p: &Principal, scope: &TenantScope) -> Result<RetentionView, AppError> {
     let now = p.audit.at.naive_utc();

@@ -47,4 +47,5 @@ mod signing_keys;
 mod sso;
 mod staff;
 mod subprocessors;
+mod toms;
 mod webhooks;

@@ -350,6 +350,10 @@ fn row(op: &str) -> Option<Row> {
             id: Id::UnknownIncident,
             ..r(Some(&[Who::PlatformAdmin]), Some(json!({ "text_de": "Nachtrag", "text_en": "Update" })), &[404])
         },
+        // The TOM evidence report (TOM REVIEW-1): the platform's view for platform admins,
+        // the tenant's view for its admins; the exports are signed and audited.
+        "platform_toms_get" | "platform_toms_export" => r(Some(&[Who::PlatformAdmin]), None, &[200]),
+        "tenant_toms_get" | "tenant_toms_export" => r(Some(ADMINS), None, &[200]),
         "incidents_list" => r(Some(ADMINS), None, &[200]),
         // The sub-processor register (TOM SUB-1): bad input or a change nobody planned.
         "platform_subprocessors_get" | "platform_subprocessors_notice_periods" => r(Some(&[Who::PlatformAdmin]), None, &[200]),

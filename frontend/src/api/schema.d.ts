@@ -1774,6 +1774,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/toms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every measure of the TOM map with its control, proving tests, live evidence across
+         *     tenants (counts only) and status.
+         */
+        get: operations["platform_toms_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/toms/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform's report as JSON signed by the platform (ECDSA P-256); audited. */
+        get: operations["platform_toms_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal/absences": {
         parameters: {
             query?: never;
@@ -2770,6 +2807,40 @@ export interface paths {
         put?: never;
         /** Objects to a planned change with a reason, before it takes effect; once per tenant. */
         post: operations["tenant_subprocessors_object"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenant/toms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The measures that apply to the tenant, with only its own figures. */
+        get: operations["tenant_toms_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenant/toms/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's report as JSON signed by the platform; audited on the tenant's chain. */
+        get: operations["tenant_toms_export"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4321,7 +4392,7 @@ export interface components {
          * @description What a caller may do; `/api/v1/auth/me` lists the ones the server grants.
          * @enum {string}
          */
-        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "reports.read" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "platform.backups" | "platform.tenants" | "platform.status" | "platform.incidents" | "incidents.read" | "retention.manage" | "processing_record.read" | "sso.manage" | "webhooks.manage" | "platform.subprocessors" | "subprocessors.read" | "subprocessors.object";
+        Permission: "audit.read" | "audit.export" | "audit.verify" | "deletion_log.read" | "member_sessions.end" | "locations.read" | "locations.write" | "members.read" | "members.write" | "admin_roles.grant" | "companies.read" | "companies.write" | "tenant_security.write" | "events.read" | "events.write" | "bookings.read" | "bookings.write" | "participants.read" | "booking_settings.write" | "devices.read" | "devices.manage" | "cards.write" | "attendance.read" | "attendance.write" | "reports.read" | "kiosk.view" | "subject_requests.manage" | "offboarding.start" | "offboarding.read" | "platform.offboarding" | "platform.backups" | "platform.tenants" | "platform.status" | "platform.incidents" | "incidents.read" | "retention.manage" | "processing_record.read" | "sso.manage" | "webhooks.manage" | "platform.subprocessors" | "subprocessors.read" | "subprocessors.object" | "platform.toms" | "toms.read";
         /** @description One person's absences in a course, over its sessions that have ended. */
         PersonAbsences: {
             /**
@@ -4613,6 +4684,15 @@ export interface components {
             saml_sp?: null | components["schemas"]["SamlServiceProvider"];
             secret_set: boolean;
             sign_in_domains: string[];
+        };
+        /** @description A test that proves a measure, found by its name at build time. */
+        ProvingTestView: {
+            /** @description The file, relative to the repository. */
+            file: string;
+            /** @description `integration`, `unit` or `browser`. */
+            kind: string;
+            /** @description The function's name, or the browser test's title. */
+            name: string;
         };
         /**
          * @description Who may sign in through a provider.
@@ -5349,6 +5429,55 @@ export interface components {
         TokenRequest: {
             token: string;
         };
+        /** @description The TOM evidence report (TOM REVIEW-1). */
+        TomReport: {
+            /** Format: int64 */
+            attention: number;
+            /** Format: int64 */
+            failing: number;
+            /** Format: date-time */
+            generated_at: string;
+            /** Format: int64 */
+            ok: number;
+            rows: components["schemas"]["TomRow"][];
+            /** @description The tenant of a tenant's view. */
+            tenant_id?: string | null;
+            tenant_slug?: string | null;
+            /** @description The server's version. */
+            version: string;
+            view: components["schemas"]["TomView"];
+        };
+        /** @description One measure of `docs/toms.md`. */
+        TomRow: {
+            /** @description The control, first sentence. */
+            control: string;
+            /** @description The status `docs/toms.md` gives it. */
+            documented_status: string;
+            /** @description What the system shows now (English), or "documented control". */
+            evidence: string;
+            /** @description The evidence's numbers, by name (counts, ages in hours, parameters). */
+            figures: {
+                [key: string]: number;
+            };
+            /** @description The TOM id, e.g. `ACC-1`. */
+            id: string;
+            /** @description The evidence comes from the running system; otherwise it is the documented control. */
+            live: boolean;
+            /** @description Why the status is what it is. */
+            reason: string;
+            status: components["schemas"]["TomStatus"];
+            tests: components["schemas"]["ProvingTestView"][];
+        };
+        /**
+         * @description How a measure stands now (TOM REVIEW-1).
+         * @enum {string}
+         */
+        TomStatus: "ok" | "attention" | "failing";
+        /**
+         * @description Whose report: the platform's (every tenant, as counts) or one tenant's.
+         * @enum {string}
+         */
+        TomView: "platform" | "tenant";
         TotpConfirmation: {
             /** @description A 6-digit code from the authenticator app. */
             code: string;
@@ -12915,6 +13044,93 @@ export interface operations {
             };
         };
     };
+    platform_toms_get: {
+        parameters: {
+            query?: {
+                /** @description Only the rows of this status: `ok`, `attention` or `failing`. */
+                status?: components["schemas"]["TomStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TomReport"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_toms_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report and its signature */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     portal_absences: {
         parameters: {
             query?: never;
@@ -17018,6 +17234,93 @@ export interface operations {
             };
             /** @description A field is invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tenant_toms_get: {
+        parameters: {
+            query?: {
+                /** @description Only the rows of this status: `ok`, `attention` or `failing`. */
+                status?: components["schemas"]["TomStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TomReport"];
+                };
+            };
+            /** @description The body, query or path could not be read (`malformed_json`, `invalid_query`, `invalid_path`, …) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tenant_toms_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report and its signature */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Sign-in, a second factor or a valid device signature is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this, or the request came from elsewhere */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -48,6 +48,15 @@ function PlatformScreen({ account }: { account: Account }) {
           <StatusCard round={round} />
           <TenantsCard round={round} onChanged={reload} />
           <CreateCard onCreated={reload} />
+          {can(account, 'platform.toms') ? (
+            <section className="card" aria-labelledby="platform-toms-title">
+              <h2 id="platform-toms-title">{t('platform.toms.title')}</h2>
+              <p>{t('platform.toms.text')}</p>
+              <Link to="/platform/toms" className="button" data-testid="platform-toms-link">
+                {t('platform.toms.open')}
+              </Link>
+            </section>
+          ) : null}
           {can(account, 'audit.read') && !account.tenant ? (
             <section className="card" aria-labelledby="platform-audit-title">
               <h2 id="platform-audit-title">{t('platform.audit.title')}</h2>

@@ -18,13 +18,14 @@ import { incidents } from './incidents';
 import { subprocessors } from './subprocessors';
 import { platform } from './platform';
 import { tools } from './tools';
+import { toms } from './toms';
 import { webhooks } from './webhooks';
 
 // German (default) dictionary, one file per feature namespace in this
 // directory. Every user-visible string of the UI lives there and in ../en/;
 // each English file is typed against its German one (../types.ts), so a key
 // missing in either language is a compile error.
-export const de = { ...shell, ...login, ...members, ...events, ...attendance, ...documents, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...subprocessors, ...webhooks, ...problem } as const;
+export const de = { ...shell, ...login, ...members, ...events, ...attendance, ...documents, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...subprocessors, ...toms, ...webhooks, ...problem } as const;
 
 export type MessageKey = keyof typeof de;
 

@@ -19,8 +19,9 @@ import { incidents } from './incidents';
 import { subprocessors } from './subprocessors';
 import { platform } from './platform';
 import { tools } from './tools';
+import { toms } from './toms';
 import { webhooks } from './webhooks';
 
 // English dictionary, one file per namespace like ../de/ (each typed against
 // its German file). Typed as Messages: every namespace must be here.
-export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...documents, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...subprocessors, ...webhooks, ...problem };
+export const en: Messages = { ...shell, ...login, ...members, ...events, ...attendance, ...documents, ...participants, ...devices, ...locations, ...portal, ...logs, ...privacy, ...publicPages, ...organiser, ...tools, ...sso, ...platform, ...incidents, ...subprocessors, ...toms, ...webhooks, ...problem };
