@@ -7,6 +7,7 @@ import { LoadStatus } from '../components/LoadStatus';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
 import { TextAreaField } from '../components/TextAreaField';
+import { TextField } from '../components/TextField';
 import { localInputToUtc } from '../format';
 import { useI18n, type MessageKey } from '../i18n';
 import { useKeyedLoad } from '../load';
@@ -209,29 +210,19 @@ function NewIncidentCard() {
     const text = errors[field] ?? errors[`scope.${field}`];
     return text ? { id: `${baseId}-${field}-error`, text, testId: `incident-${field}-error` } : undefined;
   };
-  const textField = (field: keyof Texts, label: MessageKey, multiline: boolean) =>
-    multiline ? (
-      <TextAreaField
-        id={`${baseId}-${field}`}
-        label={t(label)}
-        error={error(field)}
-        rows={3}
-        value={texts[field]}
-        onChange={(e) => setTexts({ ...texts, [field]: e.target.value })}
-        data-testid={`incident-${field}`}
-      />
-    ) : (
-      <FormField
-        id={`${baseId}-${field}`}
-        label={t(label)}
-        error={error(field)}
-        type="text"
-        maxLength={200}
-        value={texts[field]}
-        onChange={(e) => setTexts({ ...texts, [field]: e.target.value })}
-        data-testid={`incident-${field}`}
-      />
-    );
+  const textField = (field: keyof Texts, label: MessageKey, multiline: boolean) => (
+    <TextField
+      id={`${baseId}-${field}`}
+      label={t(label)}
+      error={error(field)}
+      multiline={multiline}
+      rows={3}
+      maxLength={200}
+      value={texts[field]}
+      onChange={(value) => setTexts({ ...texts, [field]: value })}
+      data-testid={`incident-${field}`}
+    />
+  );
 
   return (
     <section className="card" aria-labelledby="incident-new-title">

@@ -16,6 +16,7 @@ import { LoadStatus } from '../components/LoadStatus';
 import { MessageLine, type Message } from '../components/MessageLine';
 import { RequireAuth } from '../components/RequireAuth';
 import { TextAreaField } from '../components/TextAreaField';
+import { TextField } from '../components/TextField';
 import { useI18n, type MessageKey } from '../i18n';
 import { useKeyedLoad } from '../load';
 import { fieldIssues, withDetail } from '../problems';
@@ -166,29 +167,19 @@ function PlanCard({ version, onPlanned }: { version: number; onPlanned: () => vo
     }
   };
   const error = (field: string) => (errors[field] ? { id: `${baseId}-${field}-error`, text: errors[field], testId: `subprocessor-${field}-error` } : undefined);
-  const text = (field: keyof EntryTexts, label: MessageKey, multiline = false) =>
-    multiline ? (
-      <TextAreaField
-        id={`${baseId}-${field}`}
-        label={t(label)}
-        error={error(field)}
-        rows={2}
-        value={entry[field]}
-        onChange={(e) => setEntry({ ...entry, [field]: e.target.value })}
-        data-testid={`subprocessor-${field}`}
-      />
-    ) : (
-      <FormField
-        id={`${baseId}-${field}`}
-        label={t(label)}
-        error={error(field)}
-        type={field === 'since' ? 'date' : 'text'}
-        maxLength={field === 'country' ? 2 : 200}
-        value={entry[field]}
-        onChange={(e) => setEntry({ ...entry, [field]: e.target.value })}
-        data-testid={`subprocessor-${field}`}
-      />
-    );
+  const text = (field: keyof EntryTexts, label: MessageKey, multiline = false) => (
+    <TextField
+      id={`${baseId}-${field}`}
+      label={t(label)}
+      error={error(field)}
+      multiline={multiline}
+      type={field === 'since' ? 'date' : 'text'}
+      maxLength={field === 'country' ? 2 : 200}
+      value={entry[field]}
+      onChange={(value) => setEntry({ ...entry, [field]: value })}
+      data-testid={`subprocessor-${field}`}
+    />
+  );
   return (
     <section className="card" aria-labelledby="subprocessors-plan-title">
       <h2 id="subprocessors-plan-title">{t('subprocessors.plan.title')}</h2>
