@@ -13,6 +13,7 @@ use crate::state::AppState;
 #[utoipa::path(get, path = "/api/v1/reports", operation_id = "reports_get", tag = "attendance", params(ReportQuery), responses(
     (status = 200, body = Report),
     problems::Forbidden,
+    problems::Unprocessable,
 ))]
 #[get("/reports")]
 pub async fn get(state: web::Data<AppState>, p: Principal, q: web::Query<ReportQuery>) -> Result<HttpResponse, ApiError> {

@@ -172,6 +172,8 @@ pub struct NewObjection {
 #[derive(Deserialize, Debug, Clone, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoticePeriodInput {
+    /// 14 or 30.
+    #[schema(minimum = 14, maximum = 30)]
     pub notice_days: i32,
 }
 

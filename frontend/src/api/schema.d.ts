@@ -4209,7 +4209,10 @@ export interface components {
         };
         /** @description A tenant's notice period (14 or 30 days). */
         NoticePeriodInput: {
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description 14 or 30.
+             */
             notice_days: number;
         };
         /** @enum {string} */
@@ -15079,6 +15082,15 @@ export interface operations {
             };
             /** @description The caller's role does not allow this, or the request came from elsewhere */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
