@@ -8,9 +8,8 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
-use crate::crypto::{canonical_json, KnownKeys, PlatformSigner};
+use crate::crypto::{canonical_json, sha256_hex, KnownKeys, PlatformSigner};
 use crate::csv_file::{json_cell, CsvFile};
 
 pub const FORMAT: &str = "anwesend-export/1";
@@ -71,10 +70,6 @@ pub enum ExportError {
     BadSignature,
     #[error("signed by key {0}, which is not among the keys given to check with")]
     UnknownKey(String),
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 fn proof(meta: &ExportMeta<'_>, records: usize, content: &[u8], signer: &PlatformSigner) -> Value {

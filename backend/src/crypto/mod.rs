@@ -96,6 +96,12 @@ pub fn canonical_json(value: &serde_json::Value) -> String {
     value.to_string()
 }
 
+/// SHA-256 of `bytes`, lower-case hex: how signed files and manifests name their content.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+
 /// Constant-time equality for secrets and MACs.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;

@@ -17,7 +17,6 @@ use super::signed::{self, FORMAT};
 use crate::attendance::model::{RecordSource, CHECK_IN};
 use crate::audit::{self, Action, AuditContext, Event};
 use crate::auth::service::Principal;
-use crate::bookings::model::CONFIRMED;
 use crate::crypto::{canonical_json, PlatformSigner};
 use crate::db::{TenantScope, TenantTx};
 use crate::error::AppError;
@@ -222,8 +221,7 @@ fn certificate_content(
     let keys = crate::tenants::service::keys(tx, &state.master)?;
     let event = crate::events::store::find(tx, event_id)?.ok_or(AppError::NotFound)?;
     // Only for a person with a confirmed booking of the event (anyone else: not found).
-    let booked =
-        crate::bookings::store::of_event(tx, event_id)?.into_iter().any(|b| b.participant_id == participant_id && b.status == CONFIRMED);
+    let booked = crate::bookings::store::confirmed_of(tx, participant_id)?.iter().any(|b| b.event_id == event_id);
     let person = crate::bookings::store::participant(tx, participant_id)?.filter(|p| p.erased_at.is_none());
     let (true, Some(person)) = (booked, person) else { return Err(AppError::NotFound) };
     if person.restricted_at.is_some() && issue == Issue::Staff {

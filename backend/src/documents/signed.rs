@@ -47,7 +47,7 @@ pub fn code(canonical: &str) -> String {
 }
 
 fn message(canonical: &str, body: &[u8]) -> Vec<u8> {
-    format!("{canonical}\n{}", hex::encode(Sha256::digest(body))).into_bytes()
+    format!("{canonical}\n{}", crate::crypto::sha256_hex(body)).into_bytes()
 }
 
 /// Appends the signature line to a finished PDF (`body`, ending in a newline).

@@ -10,7 +10,6 @@
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
-use super::certificate::sha256_hex;
 use super::store;
 use crate::attendance::model::{AttendanceRow, CardRow, TapRow};
 use crate::audit::deletion::{self, Deletion};
@@ -19,6 +18,7 @@ use crate::audit::service as audit;
 use crate::auth::model::Membership;
 use crate::bookings::model::{BookingRow, ParticipantRow};
 use crate::companies::model::Company;
+use crate::crypto::sha256_hex;
 use crate::crypto::{MasterKey, PlatformSigner, TenantKeys};
 use crate::csv_file::{json_cell, CsvFile};
 use crate::db::TenantTx;

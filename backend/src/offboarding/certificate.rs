@@ -9,7 +9,6 @@
 //! auditor was given) so a certificate signed by anyone else fails too.
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::crypto::{canonical_json, verify_with_public_key, PlatformSigner};
 
@@ -47,10 +46,6 @@ pub fn sign(certificate: Value, signer: &PlatformSigner) -> String {
         "signature": { "algorithm": ALGORITHM, "key_id": signer.key_id(), "public_key": signer.public_key_hex(), "value": signature },
     });
     format!("{}\n", canonical_json(&document))
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// Checks a certificate file. `expected_public_key` (hex): the platform's key; the

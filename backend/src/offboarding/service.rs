@@ -7,10 +7,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::archive;
-use super::certificate::{self, sha256_hex};
+use super::certificate;
 use super::model::{OffboardingRow, OffboardingStatus, StartOffboarding, ARCHIVE_WINDOW_DAYS};
 use super::store;
 use crate::audit::{self, deletion, Action, AuditContext, Event};
+use crate::crypto::sha256_hex;
 use crate::crypto::PlatformSigner;
 use crate::db::{DbConnection, TenantScope};
 use crate::error::AppError;
