@@ -51,7 +51,8 @@
 //! level, default 2000), BENCH_STORM, BENCH_KIOSK_TAPS and BENCH_BACKUP_TAPS change the
 //! load; BENCH_DATABASES (`sqlite`, `postgres`) measures only the databases it names. On
 //! PostgreSQL the tables seeding filled are analysed afterwards (as autovacuum would be
-//! soon after). Prints figures; asserts nothing.
+//! soon after), and a server without autovacuum gets its analyses from the bench
+//! (`support::Autovacuum`). Prints figures; asserts nothing.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -966,9 +967,8 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
     let (participants, bookings) = seed(&state, &database.app_url, &scope, people, &phases, &rest);
     if let Some(owner) = &database.owner_url {
         // What autovacuum does within a minute in production: statistics for the planner,
-        // of the tables seeding filled. The tables taps fill are left unanalysed, as in a
-        // new installation: the planner then sizes them from their pages as they grow,
-        // where statistics taken while they were empty would keep saying "empty".
+        // of the tables seeding filled (`support::Autovacuum` keeps them up to date when
+        // the server runs without autovacuum).
         diesel::PgConnection::establish(owner)
             .expect("owner connection")
             .batch_execute("ANALYZE participants, participant_terms, bookings, cards, events, event_sessions, locations, tenants, tenant_keys, devices")

@@ -210,6 +210,70 @@ pub struct Database {
     pub backup_url: Option<String>,
     _dir: Option<tempfile::TempDir>,
     admin: Option<(String, String)>,
+    /// PostgreSQL without autovacuum (this machine's test server): its analyses, by the bench.
+    _autovacuum: Option<Autovacuum>,
+}
+
+/// What PostgreSQL's autovacuum does for the planner, for a server that runs without it
+/// (the test server here has `autovacuum = off`): every `NAPTIME` it analyses each table
+/// changed by more than 50 rows + 10 % since its last analysis (autovacuum's default
+/// rule). Without it, tables that start empty are planned as tiny for ever: a cached
+/// plan reads every tap of a device to find one. Stops when dropped.
+struct Autovacuum {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Autovacuum {
+    /// Autovacuum's naptime is a minute; a bench level lasts seconds.
+    const NAPTIME: Duration = Duration::from_secs(2);
+
+    /// `None` when the server runs its own autovacuum.
+    fn start(owner_url: &str) -> Option<Self> {
+        #[derive(diesel::QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            setting: String,
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Changed {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            relname: String,
+        }
+        use diesel::RunQueryDsl;
+        let mut conn = diesel::PgConnection::establish(owner_url).expect("owner connection");
+        let on: Vec<Setting> =
+            diesel::sql_query("SELECT setting FROM pg_settings WHERE name = 'autovacuum'").load(&mut conn).expect("autovacuum setting");
+        if on.first().is_some_and(|s| s.setting == "on") {
+            return None;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                std::thread::sleep(Self::NAPTIME);
+                let changed: Vec<Changed> = diesel::sql_query(
+                    "SELECT s.relname::text AS relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+                     WHERE s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)",
+                )
+                .load(&mut conn)
+                .unwrap_or_default();
+                for table in changed {
+                    let _ = conn.batch_execute(&format!("ANALYZE \"{}\"", table.relname));
+                }
+            }
+        });
+        Some(Self { stop, thread: Some(thread) })
+    }
+}
+
+impl Drop for Autovacuum {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// "sqlite", and "postgres" when ANWESEND_BENCH_PG_URL names a superuser; BENCH_DATABASES
@@ -238,7 +302,15 @@ impl Database {
             let dir = tempfile::tempdir().expect("dir");
             let url = format!("sqlite://{}", dir.path().join("bench.db").display());
             db::migrate(&url).expect("migrate");
-            return Self { label: "sqlite", app_url: url, owner_url: None, backup_url: None, _dir: Some(dir), admin: None };
+            return Self {
+                label: "sqlite",
+                app_url: url,
+                owner_url: None,
+                backup_url: None,
+                _dir: Some(dir),
+                admin: None,
+                _autovacuum: None,
+            };
         }
         let admin = std::env::var("ANWESEND_BENCH_PG_URL").expect("ANWESEND_BENCH_PG_URL");
         let database = format!("anw_bench_{name}_{}", std::process::id());
@@ -267,18 +339,20 @@ impl Database {
         let app_url = format!("postgres://{APP_ROLE}:{APP_ROLE}@{host}");
         let backup_url = Some(format!("postgres://{BACKUP_ROLE}:{BACKUP_ROLE}@{host}"));
         // Built first, so that a failure below still drops the database.
-        let this = Self {
+        let mut this = Self {
             label: "postgres",
             app_url,
             owner_url: Some(owner.clone()),
             backup_url,
             _dir: None,
             admin: Some((admin, database.clone())),
+            _autovacuum: None,
         };
         conn.batch_execute(&format!("ALTER ROLE {BACKUP_ROLE} IN DATABASE {database} SET default_transaction_read_only = on"))
             .expect("backup role read-only");
         db::migrate(&owner).expect("migrate");
         db::grant_app_role(&owner, APP_ROLE).expect("grant");
+        this._autovacuum = Autovacuum::start(&owner);
         this
     }
 }

@@ -66,12 +66,14 @@ impl DatabaseUrl {
                 // The busy timeout first: the journal-mode pragma itself needs a lock and
                 // would fail at once ("database is locked") while another connection writes.
                 // secure_delete: deleted rows are overwritten, not left in free pages (PRIV-4).
+                // No checkpoint by the committing writer: `Checkpointer` does it beside them.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000;
                      PRAGMA foreign_keys = ON;
                      PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
-                     PRAGMA secure_delete = ON;",
+                     PRAGMA secure_delete = ON;
+                     PRAGMA wal_autocheckpoint = 0;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -211,6 +213,43 @@ pub struct Db {
     outage: std::sync::Arc<Outage>,
     /// Requests that found no idle connection at once (metrics).
     waits: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// SQLite only: keeps this database's checkpointer running while a handle lives.
+    _checkpointer: Option<std::sync::Arc<Checkpointer>>,
+}
+
+/// How often the checkpointer copies the write-ahead log into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// SQLite: copies the write-ahead log into the database file on a thread of its own, so
+/// no writer does it (and its fsync) while the others wait for their turn; by default
+/// the writer whose commit fills the log to 1,000 pages does. A passive checkpoint waits
+/// for nobody and nobody waits for it. Ends with the last handle of its `Db`.
+struct Checkpointer;
+
+impl Checkpointer {
+    fn start(url: &DatabaseUrl) -> std::sync::Arc<Self> {
+        let handle = std::sync::Arc::new(Self);
+        let alive = std::sync::Arc::downgrade(&handle);
+        let url = url.clone();
+        let spawned = std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || {
+            let mut conn = None;
+            while alive.strong_count() > 0 {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if conn.is_none() {
+                    conn = url.connect().ok();
+                }
+                if let Some(DbConnection::Sqlite(c)) = &mut conn {
+                    if c.batch_execute("PRAGMA wal_checkpoint(PASSIVE);").is_err() {
+                        conn = None;
+                    }
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!(cause = %e, "the SQLite checkpointer did not start");
+        }
+        handle
+    }
 }
 
 /// How long a request waits for a pooled connection while the database is up.
@@ -284,8 +323,10 @@ impl Db {
             .connection_timeout(POOL_WAIT)
             .test_on_check_out(true)
             .build_unchecked(Manager(url.clone(), outage.clone()));
-        let writers = matches!(url, DatabaseUrl::Sqlite(_)).then(|| std::sync::Arc::new(FifoGate::new(1)));
-        Ok(Self { pool, url, writers, outage, waits: Default::default() })
+        let sqlite = matches!(url, DatabaseUrl::Sqlite(_));
+        let writers = sqlite.then(|| std::sync::Arc::new(FifoGate::new(1)));
+        let checkpointer = sqlite.then(|| Checkpointer::start(&url));
+        Ok(Self { pool, url, writers, outage, waits: Default::default(), _checkpointer: checkpointer })
     }
 
     /// Waits for this writer's turn (SQLite); taken after the connection, so the writer
