@@ -189,8 +189,15 @@ pub async fn public_list(req: HttpRequest, state: web::Data<AppState>, tenant: w
     problems::TooManyRequests,
 ))]
 #[post("/sso/lookup")]
-pub async fn domain_lookup(req: HttpRequest, state: web::Data<AppState>, body: web::Json<DomainLookup>) -> Result<HttpResponse, ApiError> {
-    let email = body.into_inner().email;
+pub async fn domain_lookup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<serde_json::Map<String, serde_json::Value>>,
+) -> Result<HttpResponse, ApiError> {
+    // Read as an object first: serde would also take a struct from a JSON array (`[""]`).
+    let lookup: DomainLookup = serde_json::from_value(serde_json::Value::Object(body.into_inner()))
+        .map_err(|e| ApiError::from(crate::AppError::invalid("email", e.to_string())))?;
+    let email = lookup.email;
     let providers = public(&req, &state, move |state, _| service::providers_for_email(state, &email)).await?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(DomainProviders { providers }))
 }

@@ -1144,6 +1144,7 @@ async fn acc_7_bad_input_to_the_domain_lookup_answers_problem_json() {
         ("too long", Client::new().request("POST", path).set_json(json!({ "email": long }))),
         ("unknown field", Client::new().request("POST", path).set_json(json!({ "email": "a@schule.example", "account": true }))),
         ("not a string", Client::new().request("POST", path).set_json(json!({ "email": 7 }))),
+        ("an array, not an object", Client::new().request("POST", path).set_json(json!([""]))),
         ("broken json", Client::new().request("POST", path).set_payload("{").insert_header((header::CONTENT_TYPE, "application/json"))),
         (
             "another site",
