@@ -195,8 +195,9 @@ pub async fn domain_lookup(
     body: web::Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<HttpResponse, ApiError> {
     // Read as an object first: serde would also take a struct from a JSON array (`[""]`).
+    // Refused as `http::error::json_error` refuses a body of the wrong shape.
     let lookup: DomainLookup = serde_json::from_value(serde_json::Value::Object(body.into_inner()))
-        .map_err(|e| ApiError::from(crate::AppError::invalid("email", e.to_string())))?;
+        .map_err(|e| ApiError::new(ProblemCode::InvalidBody).detail(e.to_string()))?;
     let email = lookup.email;
     let providers = public(&req, &state, move |state, _| service::providers_for_email(state, &email)).await?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(DomainProviders { providers }))
