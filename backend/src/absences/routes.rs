@@ -8,6 +8,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::staff;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::portal::principal::Participant;
 use crate::state::AppState;
@@ -25,7 +26,7 @@ pub async fn set(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<AbsenceInput>,
+    body: Json<AbsenceInput>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::set(s, p, scope, &id, &body)).await?))
@@ -54,7 +55,7 @@ pub async fn set_settings(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<AbsenceSettings>,
+    body: Json<AbsenceSettings>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(staff(state, p, Permission::EventsWrite, move |s, p, scope| service::set_settings(s, p, scope, &id, &body)).await?))
@@ -69,7 +70,7 @@ pub async fn set_settings(
     problems::Unprocessable,
 ))]
 #[post("/absences")]
-pub async fn report(state: web::Data<AppState>, p: Participant, body: web::Json<AbsenceReport>) -> Result<HttpResponse, ApiError> {
+pub async fn report(state: web::Data<AppState>, p: Participant, body: Json<AbsenceReport>) -> Result<HttpResponse, ApiError> {
     let out = web::block(move || service::report(&state, &p, &body)).await??;
     Ok(HttpResponse::Created().json(out))
 }

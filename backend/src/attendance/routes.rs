@@ -15,6 +15,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::staff;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
@@ -56,7 +57,7 @@ pub async fn session_csv(state: web::Data<AppState>, p: Principal, id: web::Path
     problems::Unprocessable,
 ))]
 #[post("")]
-pub async fn record(state: web::Data<AppState>, p: Principal, body: web::Json<ManualRecord>) -> Result<HttpResponse, ApiError> {
+pub async fn record(state: web::Data<AppState>, p: Principal, body: Json<ManualRecord>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
         .json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::record_manual(s, p, scope, &body)).await?))
 }
@@ -74,7 +75,7 @@ pub async fn correct(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<Correction>,
+    body: Json<Correction>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
         .json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::correct(s, p, scope, &id, &body)).await?))
@@ -95,7 +96,7 @@ pub async fn sign(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<Signature>,
+    body: Json<Signature>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
         .json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::sign(s, p, scope, &id, &body)).await?))
@@ -127,7 +128,7 @@ pub async fn close(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<Signature>,
+    body: Json<Signature>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(staff(state, p, Permission::AttendanceWrite, move |s, p, scope| service::close(s, p, scope, &id, &body)).await?))

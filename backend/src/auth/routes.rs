@@ -12,6 +12,7 @@ use super::service::{self, me, AuthError, Principal};
 use crate::audit::{Action, Event, Outcome};
 use crate::crypto::normalize_email;
 use crate::http::call::{public, staff};
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::problem::ProblemCode;
 use crate::state::AppState;
@@ -34,7 +35,7 @@ pub struct LoginRequest {
     problems::TooManyRequests,
 ))]
 #[post("/login")]
-pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
     if !principal::origin_matches(&req, &state) {
         return Err(ApiError::new(ProblemCode::CsrfFailed));
     }
@@ -202,7 +203,7 @@ pub struct ChangePassword {
     problems::TooManyRequests,
 ))]
 #[post("/password")]
-pub async fn change_password(state: web::Data<AppState>, p: Principal, body: web::Json<ChangePassword>) -> Result<HttpResponse, ApiError> {
+pub async fn change_password(state: web::Data<AppState>, p: Principal, body: Json<ChangePassword>) -> Result<HttpResponse, ApiError> {
     let ChangePassword { current_password, new_password } = body.into_inner();
     if current_password.len() > 1024 || new_password.len() > 1024 {
         return Err(ApiError::new(ProblemCode::InvalidField).detail("a field is too long"));
@@ -241,7 +242,7 @@ pub struct PasswordResetRequested {}
 pub async fn request_password_reset(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<PasswordResetRequest>,
+    body: Json<PasswordResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let PasswordResetRequest { email, language } = body.into_inner();
     let (job, origin) =
@@ -287,7 +288,7 @@ pub struct PasswordResetCompletion {
 pub async fn complete_password_reset(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<PasswordResetCompletion>,
+    body: Json<PasswordResetCompletion>,
 ) -> Result<HttpResponse, ApiError> {
     let PasswordResetCompletion { token, new_password, language } = body.into_inner();
     if new_password.len() > 1024 {
@@ -335,7 +336,7 @@ pub async fn mfa(
     req: HttpRequest,
     state: web::Data<AppState>,
     SignInStep(p): SignInStep,
-    body: web::Json<CodeRequest>,
+    body: Json<CodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if body.code.len() > 32 {
         return Err(invalid_code());
@@ -417,7 +418,7 @@ pub async fn totp_confirm(
     req: HttpRequest,
     state: web::Data<AppState>,
     SignInStep(p): SignInStep,
-    body: web::Json<TotpConfirmation>,
+    body: Json<TotpConfirmation>,
 ) -> Result<HttpResponse, ApiError> {
     if body.code.len() > 32 {
         return Err(AppError::invalid("code", "is too long").into());
@@ -465,11 +466,7 @@ pub struct PasswordConfirmation {
     problems::TooManyRequests,
 ))]
 #[post("/totp/disable")]
-pub async fn totp_disable(
-    state: web::Data<AppState>,
-    p: Principal,
-    body: web::Json<PasswordConfirmation>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn totp_disable(state: web::Data<AppState>, p: Principal, body: Json<PasswordConfirmation>) -> Result<HttpResponse, ApiError> {
     if body.password.len() > 1024 {
         return Err(AppError::invalid("password", "is too long").into());
     }
@@ -501,7 +498,7 @@ pub async fn switch_tenant(
     req: HttpRequest,
     state: web::Data<AppState>,
     p: Principal,
-    body: web::Json<SwitchTenant>,
+    body: Json<SwitchTenant>,
 ) -> Result<HttpResponse, ApiError> {
     let facts = RequestFacts::of(&req)?;
     let shared = state.clone().into_inner();

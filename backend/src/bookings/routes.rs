@@ -13,6 +13,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::{public_in_tenant, staff};
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
@@ -31,7 +32,7 @@ pub async fn book(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Json<NewBooking>,
+    body: Json<NewBooking>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let body = body.into_inner();
@@ -54,7 +55,7 @@ pub async fn confirm(
     req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    body: web::Json<ConfirmBooking>,
+    body: Json<ConfirmBooking>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().token;
     let confirmed =
@@ -117,7 +118,7 @@ pub async fn move_booking(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<MoveBooking>,
+    body: Json<MoveBooking>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(
         staff(state, p, Permission::BookingsWrite, move |s, p, scope| service::move_booking(s, p, scope, &id, &body.event_id)).await?,
@@ -154,11 +155,7 @@ pub async fn settings(state: web::Data<AppState>, p: Principal) -> Result<HttpRe
     problems::Unprocessable,
 ))]
 #[put("/booking")]
-pub async fn set_settings(
-    state: web::Data<AppState>,
-    p: Principal,
-    body: web::Json<BookingSettingsChange>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn set_settings(state: web::Data<AppState>, p: Principal, body: Json<BookingSettingsChange>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(staff(state, p, Permission::BookingSettingsWrite, move |s, p, scope| service::set_settings(s, p, scope, &body)).await?))
 }
@@ -175,7 +172,7 @@ pub async fn import_preview(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<ImportRequest>,
+    body: Json<ImportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(staff(state, p, Permission::EventsWrite, move |s, p, scope| import::preview(s, p, scope, &id, &body)).await?))
@@ -195,7 +192,7 @@ pub async fn import_run(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<ImportRequest>,
+    body: Json<ImportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(staff(state, p, Permission::EventsWrite, move |s, p, scope| import::import(s, p, scope, &id, &body)).await?))
 }

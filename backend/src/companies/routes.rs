@@ -9,6 +9,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::staff;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
@@ -38,7 +39,7 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
     problems::Unprocessable,
 ))]
 #[post("")]
-pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<NewCompany>) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: web::Data<AppState>, p: Principal, body: Json<NewCompany>) -> Result<HttpResponse, ApiError> {
     let company =
         staff(state, p, Permission::CompaniesWrite, move |state, p, scope| service::create(&state.db, scope, &p.audit, &body.name)).await?;
     Ok(HttpResponse::Created().json(company))

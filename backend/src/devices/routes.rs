@@ -11,6 +11,7 @@ use crate::auth::policy::Permission;
 use crate::auth::principal::RequestFacts;
 use crate::auth::service::Principal;
 use crate::http::call::staff;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::problem::ProblemCode;
 use crate::state::AppState;
@@ -23,7 +24,7 @@ use crate::AppError;
     problems::Unprocessable,
 ))]
 #[post("/enrolment-codes")]
-pub async fn create_enrolment(state: web::Data<AppState>, p: Principal, body: web::Json<NewEnrolment>) -> Result<HttpResponse, ApiError> {
+pub async fn create_enrolment(state: web::Data<AppState>, p: Principal, body: Json<NewEnrolment>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
         .json(staff(state, p, Permission::DevicesManage, move |s, p, scope| service::create_enrolment(s, p, scope, &body)).await?))
 }
@@ -50,7 +51,7 @@ pub async fn update(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<DeviceSettings>,
+    body: Json<DeviceSettings>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(staff(state, p, Permission::DevicesManage, move |s, p, scope| service::update(s, p, scope, &id, &body)).await?))
@@ -81,14 +82,14 @@ pub async fn card_enrolment(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<CardEnrolmentRequest>,
+    body: Json<CardEnrolmentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(staff(state, p, Permission::CardsWrite, move |s, p, scope| service::request_card_enrolment(s, p, scope, &id, &body)).await?))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::new(ProblemCode::InvalidBody).detail(e.to_string()))
+    crate::http::json::from_slice(body).map_err(|e| ApiError::new(ProblemCode::InvalidBody).detail(e.to_string()))
 }
 
 /// Exchanges an enrolment code for the device id and secret (the agent; not signed,

@@ -7,6 +7,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::{public_in_tenant, staff};
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
@@ -27,7 +28,7 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
     problems::Unprocessable,
 ))]
 #[post("")]
-pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<EventInput>) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: web::Data<AppState>, p: Principal, body: Json<EventInput>) -> Result<HttpResponse, ApiError> {
     let view = staff(state, p, Permission::EventsWrite, move |s, p, scope| service::create(s, p, scope, &body)).await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -55,7 +56,7 @@ pub async fn update(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<EventInput>,
+    body: Json<EventInput>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(staff(state, p, Permission::EventsWrite, move |s, p, scope| service::update(s, p, scope, &id, &body)).await?))

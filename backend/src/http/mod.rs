@@ -4,6 +4,7 @@ pub mod call;
 pub mod context;
 pub mod embed;
 pub mod error;
+pub mod json;
 pub mod problems;
 pub mod routes;
 

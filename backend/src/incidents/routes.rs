@@ -9,6 +9,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::{staff, staff_granted};
+use crate::http::json::Json;
 use crate::http::{problems, ApiError, Problem};
 use crate::state::AppState;
 
@@ -31,7 +32,7 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
     problems::Unprocessable,
 ))]
 #[post("/scope")]
-pub async fn scope(state: web::Data<AppState>, p: Principal, body: web::Json<ScopeInput>) -> Result<HttpResponse, ApiError> {
+pub async fn scope(state: web::Data<AppState>, p: Principal, body: Json<ScopeInput>) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let result = staff_granted(state, p, Permission::PlatformIncidents, move |state, _, _| service::preview(state, &input)).await?;
     Ok(HttpResponse::Ok().json(result))
@@ -44,7 +45,7 @@ pub async fn scope(state: web::Data<AppState>, p: Principal, body: web::Json<Sco
     problems::Unprocessable,
 ))]
 #[post("")]
-pub async fn open(state: web::Data<AppState>, p: Principal, body: web::Json<NewIncident>) -> Result<HttpResponse, ApiError> {
+pub async fn open(state: web::Data<AppState>, p: Principal, body: Json<NewIncident>) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let view = staff_granted(state, p, Permission::PlatformIncidents, move |state, p, _| service::open(state, p, &input)).await?;
     Ok(HttpResponse::Created().json(view))
@@ -75,7 +76,7 @@ pub async fn edit_notice(
     state: web::Data<AppState>,
     p: Principal,
     path: web::Path<(String, String)>,
-    body: web::Json<NoticeEdit>,
+    body: Json<NoticeEdit>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, tenant) = path.into_inner();
     let edit = body.into_inner();
@@ -113,7 +114,7 @@ pub async fn add_update(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<NewUpdate>,
+    body: Json<NewUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let view =

@@ -9,6 +9,7 @@ use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::public;
 use crate::http::call::staff;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 use crate::AppError;
@@ -21,7 +22,7 @@ use crate::AppError;
     problems::Unprocessable,
 ))]
 #[post("")]
-pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<NewInvitation>) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: web::Data<AppState>, p: Principal, body: Json<NewInvitation>) -> Result<HttpResponse, ApiError> {
     let view = staff(state, p, Permission::MembersWrite, move |state, p, scope| service::create(state, p, scope, &body)).await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -56,7 +57,7 @@ pub async fn revoke(state: web::Data<AppState>, p: Principal, id: web::Path<Stri
     problems::TooManyRequests,
 ))]
 #[post("/preview")]
-pub async fn preview(req: HttpRequest, state: web::Data<AppState>, body: web::Json<TokenRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn preview(req: HttpRequest, state: web::Data<AppState>, body: Json<TokenRequest>) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().token;
     let preview = public(&req, &state, move |state, origin| service::preview(state, &token, origin.at.naive_utc())).await?;
     Ok(HttpResponse::Ok().json(preview))
@@ -72,7 +73,7 @@ pub async fn preview(req: HttpRequest, state: web::Data<AppState>, body: web::Js
     problems::TooManyRequests,
 ))]
 #[post("/accept")]
-pub async fn accept(req: HttpRequest, state: web::Data<AppState>, body: web::Json<AcceptInvitation>) -> Result<HttpResponse, ApiError> {
+pub async fn accept(req: HttpRequest, state: web::Data<AppState>, body: Json<AcceptInvitation>) -> Result<HttpResponse, ApiError> {
     let AcceptInvitation { token, password } = body.into_inner();
     if password.len() > 1024 {
         return Err(AppError::Weak("must have at most 128 characters".into()).into());

@@ -9,6 +9,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::staff;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
@@ -57,7 +58,7 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
     problems::Unprocessable,
 ))]
 #[post("")]
-pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<CreateLocation>) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: web::Data<AppState>, p: Principal, body: Json<CreateLocation>) -> Result<HttpResponse, ApiError> {
     let CreateLocation { name, parent_id } = body.into_inner();
     let location = staff(state, p, Permission::LocationsWrite, move |state, p, scope| {
         service::create(&state.db, scope, &p.audit, NewLocation { name, parent_id })

@@ -7,6 +7,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::staff;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
@@ -36,7 +37,7 @@ pub async fn set_roles(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<SetRoles>,
+    body: Json<SetRoles>,
 ) -> Result<HttpResponse, ApiError> {
     let member =
         staff(state, p, Permission::MembersWrite, move |state, p, scope| service::set_roles(state, p, scope, &id, &body.roles)).await?;

@@ -6,6 +6,7 @@ use super::texts::{self, MailPreview, MailTemplateInput, MailTemplateView};
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::staff;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
@@ -32,7 +33,7 @@ pub async fn set(
     state: web::Data<AppState>,
     p: Principal,
     path: web::Path<(String, String)>,
-    body: web::Json<MailTemplateInput>,
+    body: Json<MailTemplateInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (kind, language) = path.into_inner();
     Ok(HttpResponse::Ok().json(
@@ -66,7 +67,7 @@ pub async fn preview(
     state: web::Data<AppState>,
     p: Principal,
     path: web::Path<(String, String)>,
-    body: web::Json<MailTemplateInput>,
+    body: Json<MailTemplateInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (kind, language) = path.into_inner();
     Ok(HttpResponse::Ok().json(

@@ -12,6 +12,7 @@ use crate::auth::service::Principal;
 use crate::db::TenantScope;
 use crate::error::AppError;
 use crate::http::call::{staff, staff_granted};
+use crate::http::json::Json;
 use crate::http::{problems, ApiError, Problem};
 use crate::state::AppState;
 
@@ -35,7 +36,7 @@ pub async fn tenant_status(state: web::Data<AppState>, p: Principal) -> Result<H
     problems::Unprocessable,
 ))]
 #[post("/offboarding")]
-pub async fn tenant_start(state: web::Data<AppState>, p: Principal, body: web::Json<StartOffboarding>) -> Result<HttpResponse, ApiError> {
+pub async fn tenant_start(state: web::Data<AppState>, p: Principal, body: Json<StartOffboarding>) -> Result<HttpResponse, ApiError> {
     let status =
         staff(state, p, Permission::OffboardingStart, move |state, p, scope| service::start(state, &p.audit, scope, &body)).await?;
     Ok(HttpResponse::Ok().json(status))
@@ -95,7 +96,7 @@ pub async fn platform_start(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<StartOffboarding>,
+    body: Json<StartOffboarding>,
 ) -> Result<HttpResponse, ApiError> {
     let status = staff_granted(state, p, Permission::PlatformOffboarding, move |state, p, _| {
         service::start(state, &p.audit, &platform_scope(id.into_inner())?, &body)

@@ -11,6 +11,7 @@ use crate::audit::{Action, AuditContext, Event, Outcome};
 use crate::auth::model::Me;
 use crate::auth::principal::{self, session_cookie, RequestFacts, SignInStep};
 use crate::auth::service::{me, AuthError, Principal};
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::problem::ProblemCode;
 use crate::state::AppState;
@@ -61,7 +62,7 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
 pub async fn register_start(
     state: web::Data<AppState>,
     SignInStep(p): SignInStep,
-    body: web::Json<RegistrationStart>,
+    body: Json<RegistrationStart>,
 ) -> Result<HttpResponse, ApiError> {
     check_lengths(None, Some(body.password.as_str()))?;
     // Password guesses count against the same budget as password changes.
@@ -89,7 +90,7 @@ pub async fn register_finish(
     req: HttpRequest,
     state: web::Data<AppState>,
     SignInStep(p): SignInStep,
-    body: web::Json<CeremonyAnswer>,
+    body: Json<CeremonyAnswer>,
 ) -> Result<HttpResponse, ApiError> {
     check_lengths(Some(body.ceremony.as_str()), None)?;
     let facts = RequestFacts::of(&req)?;
@@ -124,7 +125,7 @@ pub async fn remove(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<PasskeyRemoval>,
+    body: Json<PasskeyRemoval>,
 ) -> Result<HttpResponse, ApiError> {
     check_lengths(None, Some(body.password.as_str()))?;
     state.limits.per_account.admit(p.account_id.as_bytes())?;
@@ -158,7 +159,7 @@ pub async fn mfa_finish(
     req: HttpRequest,
     state: web::Data<AppState>,
     SignInStep(p): SignInStep,
-    body: web::Json<CeremonyAnswer>,
+    body: Json<CeremonyAnswer>,
 ) -> Result<HttpResponse, ApiError> {
     check_lengths(Some(body.ceremony.as_str()), None)?;
     state.limits.second_factor.admit(p.account_id.as_bytes())?;
@@ -218,11 +219,7 @@ pub async fn sign_in_start(req: HttpRequest, state: web::Data<AppState>) -> Resu
     problems::TooManyRequests,
 ))]
 #[post("/passkeys/sign-in/finish")]
-pub async fn sign_in_finish(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: web::Json<CeremonyAnswer>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn sign_in_finish(req: HttpRequest, state: web::Data<AppState>, body: Json<CeremonyAnswer>) -> Result<HttpResponse, ApiError> {
     if !principal::origin_matches(&req, &state) {
         return Err(ApiError::new(ProblemCode::CsrfFailed));
     }

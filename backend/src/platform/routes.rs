@@ -8,6 +8,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::staff_granted;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError, Problem};
 use crate::state::AppState;
 
@@ -32,7 +33,7 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
     problems::Unprocessable,
 ))]
 #[post("")]
-pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<NewPlatformTenant>) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: web::Data<AppState>, p: Principal, body: Json<NewPlatformTenant>) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let tenant = staff_granted(state, p, Permission::PlatformTenants, move |state, p, _| service::create_tenant(state, p, &input)).await?;
     Ok(HttpResponse::Created().json(tenant))

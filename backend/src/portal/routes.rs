@@ -11,6 +11,7 @@ use super::model::{
 use super::principal::Participant;
 use super::service;
 use crate::http::call::public_in_tenant;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 use crate::AppError;
@@ -27,7 +28,7 @@ pub async fn request_link(
     req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    body: web::Json<LinkRequest>,
+    body: Json<LinkRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let (job, origin, tenant, scope) = public_in_tenant(&req, &state, slug.into_inner(), move |state, origin, tenant, scope| {
@@ -59,7 +60,7 @@ pub async fn redeem(
     req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    body: web::Json<RedeemLink>,
+    body: Json<RedeemLink>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().token;
     let session =
@@ -127,7 +128,7 @@ pub async fn export(state: web::Data<AppState>, p: Participant) -> Result<HttpRe
     problems::Unprocessable,
 ))]
 #[post("/requests")]
-pub async fn create_request(state: web::Data<AppState>, p: Participant, body: web::Json<NewRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn create_request(state: web::Data<AppState>, p: Participant, body: Json<NewRequest>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(run(state, p, move |s, p| service::create_request(s, p, &body)).await?))
 }
 
@@ -147,7 +148,7 @@ pub async fn requests(state: web::Data<AppState>, p: Participant) -> Result<Http
     problems::Unprocessable,
 ))]
 #[post("/unsubscribe")]
-pub async fn unsubscribe(state: web::Data<AppState>, p: Participant, body: web::Json<Unsubscribe>) -> Result<HttpResponse, ApiError> {
+pub async fn unsubscribe(state: web::Data<AppState>, p: Participant, body: Json<Unsubscribe>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(run(state, p, move |s, p| service::set_opt_out(s, p, Some(&body))).await?))
 }
 

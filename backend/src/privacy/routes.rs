@@ -13,6 +13,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::staff;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
@@ -34,7 +35,7 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
     problems::Unprocessable,
 ))]
 #[post("")]
-pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<NewSubjectRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: web::Data<AppState>, p: Principal, body: Json<NewSubjectRequest>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
         .json(staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::create(s, p, scope, &body)).await?))
 }
@@ -64,7 +65,7 @@ pub async fn restriction(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<RestrictionChange>,
+    body: Json<RestrictionChange>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::restrict(s, p, scope, &id, &body)).await?))
@@ -105,7 +106,7 @@ pub async fn retention_get(state: web::Data<AppState>, p: Principal) -> Result<H
     problems::Unprocessable,
 ))]
 #[put("")]
-pub async fn retention_set(state: web::Data<AppState>, p: Principal, body: web::Json<RetentionChange>) -> Result<HttpResponse, ApiError> {
+pub async fn retention_set(state: web::Data<AppState>, p: Principal, body: Json<RetentionChange>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(staff(state, p, Permission::RetentionManage, move |s, p, scope| retention::set(s, p, scope, &body)).await?))
 }
 
@@ -136,7 +137,7 @@ pub async fn correct(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<ParticipantCorrection>,
+    body: Json<ParticipantCorrection>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(staff(state, p, Permission::SubjectRequestsManage, move |s, p, scope| service::correct(s, p, scope, &id, &body)).await?))

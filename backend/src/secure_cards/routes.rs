@@ -9,6 +9,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::staff;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
@@ -32,7 +33,7 @@ pub async fn settings(state: web::Data<AppState>, p: Principal) -> Result<HttpRe
 pub async fn set_settings(
     state: web::Data<AppState>,
     p: Principal,
-    body: web::Json<SecureCardSettingsChange>,
+    body: Json<SecureCardSettingsChange>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(staff(state, p, Permission::DevicesManage, move |s, p, scope| service::set_settings(s, p, scope, &body)).await?))

@@ -17,6 +17,7 @@ use crate::auth::policy::Permission;
 use crate::auth::principal::{session_cookie, RequestFacts};
 use crate::auth::service::{me, Principal};
 use crate::http::call::{public, public_from_any_origin, public_in_tenant, public_tenant, staff};
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::problem::ProblemCode;
 use crate::state::AppState;
@@ -64,7 +65,7 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
     (status = 201, body = ProviderView),
 ))]
 #[post("/providers")]
-pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<ProviderInput>) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: web::Data<AppState>, p: Principal, body: Json<ProviderInput>) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let view = staff(state, p, Permission::SsoManage, move |state, p, scope| service::save(state, p, scope, None, &input)).await?;
     Ok(HttpResponse::Created().json(view))
@@ -79,7 +80,7 @@ pub async fn update(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<ProviderInput>,
+    body: Json<ProviderInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let view = staff(state, p, Permission::SsoManage, move |state, p, scope| service::save(state, p, scope, Some(&id), &input)).await?;
@@ -139,7 +140,7 @@ pub async fn settings_get(state: web::Data<AppState>, p: Principal) -> Result<Ht
     (status = 200, body = SsoSettings),
 ))]
 #[put("/settings")]
-pub async fn settings_set(state: web::Data<AppState>, p: Principal, body: web::Json<SsoSettings>) -> Result<HttpResponse, ApiError> {
+pub async fn settings_set(state: web::Data<AppState>, p: Principal, body: Json<SsoSettings>) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let settings = staff(state, p, Permission::SsoManage, move |state, p, scope| service::set_settings(state, p, scope, &input)).await?;
     Ok(HttpResponse::Ok().json(settings))
@@ -189,16 +190,8 @@ pub async fn public_list(req: HttpRequest, state: web::Data<AppState>, tenant: w
     problems::TooManyRequests,
 ))]
 #[post("/sso/lookup")]
-pub async fn domain_lookup(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: web::Json<serde_json::Map<String, serde_json::Value>>,
-) -> Result<HttpResponse, ApiError> {
-    // Read as an object first: serde would also take a struct from a JSON array (`[""]`).
-    // Refused as `http::error::json_error` refuses a body of the wrong shape.
-    let lookup: DomainLookup = serde_json::from_value(serde_json::Value::Object(body.into_inner()))
-        .map_err(|e| ApiError::new(ProblemCode::InvalidBody).detail(e.to_string()))?;
-    let email = lookup.email;
+pub async fn domain_lookup(req: HttpRequest, state: web::Data<AppState>, body: Json<DomainLookup>) -> Result<HttpResponse, ApiError> {
+    let email = body.into_inner().email;
     let providers = public(&req, &state, move |state, _| service::providers_for_email(state, &email)).await?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(DomainProviders { providers }))
 }
@@ -237,7 +230,7 @@ pub async fn invitation_start(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Json<InvitationSignIn>,
+    body: Json<InvitationSignIn>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, provider) = path.into_inner();
     let token = body.into_inner().token;
@@ -458,7 +451,7 @@ pub async fn ldap_sign_in(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Json<LdapSignIn>,
+    body: Json<LdapSignIn>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, provider) = path.into_inner();
     let LdapSignIn { username, password } = body.into_inner();

@@ -9,6 +9,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::{staff, staff_granted};
+use crate::http::json::Json;
 use crate::http::{problems, ApiError, Problem};
 use crate::state::AppState;
 
@@ -35,7 +36,7 @@ pub async fn register(state: web::Data<AppState>, p: Principal, query: web::Quer
     problems::Unprocessable,
 ))]
 #[post("/changes")]
-pub async fn plan(state: web::Data<AppState>, p: Principal, body: web::Json<NewChange>) -> Result<HttpResponse, ApiError> {
+pub async fn plan(state: web::Data<AppState>, p: Principal, body: Json<NewChange>) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let change = staff_granted(state, p, Permission::PlatformSubprocessors, move |state, p, _| service::plan(state, p, &input)).await?;
     Ok(HttpResponse::Created().json(change))
@@ -64,7 +65,7 @@ pub async fn set_notice_period(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<NoticePeriodInput>,
+    body: Json<NoticePeriodInput>,
 ) -> Result<HttpResponse, ApiError> {
     let days = body.into_inner().notice_days;
     let period =
@@ -98,7 +99,7 @@ pub async fn object(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<NewObjection>,
+    body: Json<NewObjection>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let view =

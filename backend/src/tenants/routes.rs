@@ -8,6 +8,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::staff;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
@@ -29,7 +30,7 @@ pub async fn get(state: web::Data<AppState>, p: Principal) -> Result<HttpRespons
     problems::Forbidden,
 ))]
 #[put("/security")]
-pub async fn set(state: web::Data<AppState>, p: Principal, body: web::Json<SecurityUpdate>) -> Result<HttpResponse, ApiError> {
+pub async fn set(state: web::Data<AppState>, p: Principal, body: Json<SecurityUpdate>) -> Result<HttpResponse, ApiError> {
     let update = body.into_inner();
     let settings =
         staff(state, p, Permission::TenantSecurityWrite, move |state, p, scope| service::set_security(state, p, scope, &update)).await?;
@@ -55,11 +56,7 @@ pub async fn public_pages(state: web::Data<AppState>, p: Principal) -> Result<Ht
     problems::Unprocessable,
 ))]
 #[put("/public-pages")]
-pub async fn set_public_pages(
-    state: web::Data<AppState>,
-    p: Principal,
-    body: web::Json<PublicPagesUpdate>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn set_public_pages(state: web::Data<AppState>, p: Principal, body: Json<PublicPagesUpdate>) -> Result<HttpResponse, ApiError> {
     let update = body.into_inner();
     let settings =
         staff(state, p, Permission::BookingSettingsWrite, move |state, p, scope| service::set_public_pages(state, p, scope, &update))

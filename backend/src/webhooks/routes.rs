@@ -8,6 +8,7 @@ use super::service;
 use crate::auth::policy::Permission;
 use crate::auth::service::Principal;
 use crate::http::call::staff;
+use crate::http::json::Json;
 use crate::http::{problems, ApiError};
 use crate::state::AppState;
 
@@ -30,7 +31,7 @@ pub async fn list(state: web::Data<AppState>, p: Principal) -> Result<HttpRespon
     problems::Forbidden,
 ))]
 #[post("")]
-pub async fn create(state: web::Data<AppState>, p: Principal, body: web::Json<EndpointInput>) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: web::Data<AppState>, p: Principal, body: Json<EndpointInput>) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let saved = staff(state, p, Permission::WebhooksManage, move |state, p, scope| service::create(state, p, scope, &input)).await?;
     Ok(HttpResponse::Created().json(saved))
@@ -48,7 +49,7 @@ pub async fn update(
     state: web::Data<AppState>,
     p: Principal,
     id: web::Path<String>,
-    body: web::Json<EndpointInput>,
+    body: Json<EndpointInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let view = staff(state, p, Permission::WebhooksManage, move |state, p, scope| service::update(state, p, scope, &id, &input)).await?;

@@ -317,6 +317,8 @@ async fn priv_5_bad_input_to_device_and_attendance_endpoints_is_refused_and_writ
         json!({ "idempotency_key": "k-1", "card_id": "04A1B2C3", "tapped_at": app.clock.now().timestamp(), "reader": "r", "extra": true }),
         json!({ "idempotency_key": "k-1", "card_id": ["04A1B2C3"], "tapped_at": app.clock.now().timestamp(), "reader": "r" }),
         json!({ "idempotency_key": "'; DROP TABLE attendance;--", "card_id": "04A1B2C3", "tapped_at": app.clock.now().timestamp(), "reader": "r" }),
+        // A good tap's values as an array, in field order: serde alone would take it.
+        json!(["k-array", "04A1B2C3", app.clock.now().timestamp(), "r"]),
     ];
     for body in bad_taps {
         let (status, _, answer) = call(&service, signed(&app, &device, protocol::PATH_TAPS, &body)).await;

@@ -153,15 +153,14 @@ struct Sample {
     capacity: u32,
 }
 
-/// Every JSON endpoint uses `json_config`; this exercises it with hostile bodies
-/// (TOM PRIV-5).
+/// Every JSON endpoint uses `json_config` and `http::json::Json`; this exercises them
+/// with hostile bodies (TOM PRIV-5).
 #[actix_web::test]
 async fn priv_5_bad_json_bodies_get_problem_json() {
-    let service = test::init_service(
-        App::new()
-            .app_data(json_config(1024))
-            .route("/sample", web::post().to(|body: web::Json<Sample>| async move { HttpResponse::Created().body(body.name.clone()) })),
-    )
+    let service = test::init_service(App::new().app_data(json_config(1024)).route(
+        "/sample",
+        web::post().to(|body: anwesend::http::json::Json<Sample>| async move { HttpResponse::Created().body(body.name.clone()) }),
+    ))
     .await;
     let post = |body: Vec<u8>, content_type: &'static str| {
         test::TestRequest::post().uri("/sample").insert_header((header::CONTENT_TYPE, content_type)).set_payload(body).to_request()
@@ -177,6 +176,9 @@ async fn priv_5_bad_json_bodies_get_problem_json() {
         ),
         (br#"{"name": "Kurs", "capacity": -1}"#.to_vec(), "application/json", StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
         (br#"{"name": "Kurs"}"#.to_vec(), "application/json", StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+        // serde alone would fill the struct's fields from an array, in order.
+        (br#"["Kurs", 20]"#.to_vec(), "application/json", StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+        (br#""Kurs""#.to_vec(), "application/json", StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
         (
             format!(r#"{{"name": "{}", "capacity": 1}}"#, "x".repeat(4096)).into_bytes(),
             "application/json",
