@@ -26,12 +26,18 @@ use crate::error::AppError;
 /// Most entries sealed in one transaction.
 pub const BATCH: i64 = 1000;
 
+/// Most entries the server's sealing round seals in one transaction on SQLite. Each batch
+/// holds the one write turn every request waits for (about 25 µs per entry), so a round is
+/// cut into short turns with requests' turns between them; a batch of 1,000 held the turn
+/// for 15 ms at 2,400 check-ins/s, which was the check-in p99.
+const SQLITE_ROUND_BATCH: i64 = 64;
+
 /// How often the server seals every chain with unsealed entries.
 pub const INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Seals the committed unsealed entries of `chain` (or, with `None`, of every chain that
-/// has any), `BATCH` at a time, each batch in its own write transaction of the chain's
-/// scope. Returns how many entries were sealed. Cheap when nothing is pending.
+/// has any), `BATCH` (SQLite: `SQLITE_ROUND_BATCH`) at a time, each batch in its own write
+/// transaction of the chain's scope. Returns how many entries were sealed. Cheap when nothing is pending.
 pub fn seal(db: &Db, chain: Option<&str>) -> Result<usize, AppError> {
     let chains = match chain {
         Some(chain) => vec![chain.to_owned()],
@@ -40,13 +46,14 @@ pub fn seal(db: &Db, chain: Option<&str>) -> Result<usize, AppError> {
             pending_chains(&mut conn)?
         }
     };
+    let batch = if db.url().is_postgres() { BATCH } else { SQLITE_ROUND_BATCH };
     let mut sealed = 0;
     for chain in chains {
         let scope = (chain != PLATFORM_CHAIN).then(|| TenantScope::named_by_operator(chain.clone()));
         loop {
-            let n = db.tx_in(scope.as_ref(), |tx| Ok(seal_batch(tx, &chain, BATCH)?))?;
+            let n = db.tx_in(scope.as_ref(), |tx| Ok(seal_batch(tx, &chain, batch)?))?;
             sealed += n;
-            if (n as i64) < BATCH {
+            if (n as i64) < batch {
                 break;
             }
         }

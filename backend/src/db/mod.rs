@@ -208,8 +208,9 @@ pub struct Db {
     url: DatabaseUrl,
     /// SQLite only: writers of this process take turns here, first come first served,
     /// so none waits in SQLite's busy handler (whose sleeps grow and let later writers
-    /// overtake). Readers never pass it (WAL, deferred read transactions).
-    writers: Option<std::sync::Arc<FifoGate>>,
+    /// overtake), and write on one connection. Readers never pass it (WAL, deferred read
+    /// transactions).
+    writers: Option<std::sync::Arc<Writers>>,
     outage: std::sync::Arc<Outage>,
     /// Requests that found no idle connection at once (metrics).
     waits: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -292,7 +293,18 @@ impl Drop for ProcessLock {
     }
 }
 
-/// A writer's turn, or nothing (PostgreSQL, or this thread already holds the turn).
+/// SQLite: the writers' turn and the one connection write transactions run on. A
+/// connection that only the writer whose turn it is uses keeps its page cache from one
+/// transaction to the next; SQLite empties a connection's cache whenever another
+/// connection has written since its last transaction, so with the writes spread over the
+/// pool every write transaction read its pages anew.
+struct Writers {
+    gate: FifoGate,
+    /// Opened by the first writer; opened again after a writer left it broken.
+    conn: std::sync::Mutex<Option<DbConnection>>,
+}
+
+/// A writer's turn.
 struct Turn<'g> {
     _pass: crate::runtime::Pass<'g>,
 }
@@ -324,21 +336,37 @@ impl Db {
             .test_on_check_out(true)
             .build_unchecked(Manager(url.clone(), outage.clone()));
         let sqlite = matches!(url, DatabaseUrl::Sqlite(_));
-        let writers = sqlite.then(|| std::sync::Arc::new(FifoGate::new(1)));
+        let writers = sqlite.then(|| std::sync::Arc::new(Writers { gate: FifoGate::new(1), conn: Default::default() }));
         let checkpointer = sqlite.then(|| Checkpointer::start(&url));
         Ok(Self { pool, url, writers, outage, waits: Default::default(), _checkpointer: checkpointer })
     }
 
-    /// Waits for this writer's turn (SQLite); taken after the connection, so the writer
-    /// whose turn it is always holds one.
-    fn turn(&self) -> Result<Option<Turn<'_>>, AppError> {
-        let Some(gate) = &self.writers else { return Ok(None) };
-        if WRITING.with(std::cell::Cell::get) {
-            return Ok(None);
-        }
-        let pass = gate.enter(WRITE_TURN).ok_or_else(|| AppError::Unavailable("the database is busy; try again".into()))?;
+    /// Runs `f` in a write transaction in `scope` (none: platform work). SQLite: in the
+    /// writers' turn, on their connection; a write opened inside another on the same
+    /// thread (which holds the turn) takes a pooled connection. PostgreSQL: a pooled
+    /// connection.
+    fn write<T>(&self, scope: Option<&TenantScope>, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
+        let Some(writers) = self.writers.as_deref().filter(|_| !WRITING.with(std::cell::Cell::get)) else {
+            let mut conn = self.conn()?;
+            return transaction(&mut conn, Mode::Write, scope, f);
+        };
+        let pass = writers.gate.enter(WRITE_TURN).ok_or_else(|| AppError::Unavailable("the database is busy; try again".into()))?;
         WRITING.with(|w| w.set(true));
-        Ok(Some(Turn { _pass: pass }))
+        let _turn = Turn { _pass: pass };
+        // Poisoned only by a writer that panicked; its connection is then dropped below.
+        let mut slot = writers.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.as_mut().is_some_and(|conn| conn.is_broken()) {
+            *slot = None;
+        }
+        if slot.is_none() {
+            *slot = Some(self.url.connect().map_err(|e| AppError::Unavailable(e.to_string()))?);
+        }
+        let conn = slot.as_mut().expect("opened above");
+        let result = transaction(conn, Mode::Write, scope, f);
+        if conn.is_broken() {
+            *slot = None;
+        }
+        result
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -437,25 +465,19 @@ impl Db {
 
     /// A write transaction on platform tables (no tenant data reachable on PostgreSQL).
     pub fn platform_tx<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
-        let mut conn = self.conn()?;
-        let _turn = self.turn()?;
-        transaction(&mut conn, Mode::Write, None, f)
+        self.write(None, f)
     }
 
     /// A write transaction in the tenant of `scope`, or on the platform without one: for
     /// work that serves either, e.g. the audit chain a grant names.
     pub fn tx_in<T>(&self, scope: Option<&TenantScope>, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
-        let mut conn = self.conn()?;
-        let _turn = self.turn()?;
-        transaction(&mut conn, Mode::Write, scope, f)
+        self.write(scope, f)
     }
 
     /// A write transaction inside one tenant. On PostgreSQL `app.tenant_id` is set for
     /// this transaction only, so row-level security hides every other tenant (SEP-2).
     pub fn tenant_tx<T>(&self, scope: &TenantScope, f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
-        let mut conn = self.conn()?;
-        let _turn = self.turn()?;
-        transaction(&mut conn, Mode::Write, Some(scope), |tx| f(&mut TenantTx::new(tx, scope)))
+        self.write(Some(scope), |tx| f(&mut TenantTx::new(tx, scope)))
     }
 
     /// A read-only transaction inside one tenant: SQLite `BEGIN` (deferred, takes no write
