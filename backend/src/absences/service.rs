@@ -131,7 +131,7 @@ pub fn set(state: &AppState, p: &Principal, scope: &TenantScope, session_id: &st
     state.db.tenant_tx(scope, |tx| {
         let session = events::sessions_by_id(tx, &[session_id.to_owned()])?.pop().ok_or(AppError::NotFound)?;
         let event = crate::events::access::visible_event(tx, p, &session.event_id)?;
-        db::lock_row(tx, "event_sessions", &session.id)?;
+        db::lock_row(tx, crate::db::Locked::EventSessions, &session.id)?;
         let booking = bookings::find(tx, &input.booking_id)?
             .filter(|b| b.event_id == event.id && b.status == CONFIRMED)
             .ok_or_else(|| AppError::invalid("booking_id", "no confirmed booking of this event"))?;

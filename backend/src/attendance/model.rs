@@ -5,8 +5,11 @@ use utoipa::ToSchema;
 
 use crate::db::schema::{attendance, attendance_signatures, cards, device_taps, session_closings};
 
+/// Inserted with `None` as NULL, not `DEFAULT`: the statement's text then never depends
+/// on the values, so the connection keeps it prepared (diesel prepares an insert with
+/// `DEFAULT` anew every time; on PostgreSQL that is a parse and a plan per tap).
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
-#[diesel(table_name = attendance)]
+#[diesel(table_name = attendance, treat_none_as_default_value = false)]
 pub struct AttendanceRow {
     pub tenant_id: String,
     pub id: String,
@@ -43,8 +46,9 @@ pub struct CardRow {
     pub sdm_counter: Option<i64>,
 }
 
+/// Inserted with `None` as NULL (see `AttendanceRow`).
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
-#[diesel(table_name = device_taps)]
+#[diesel(table_name = device_taps, treat_none_as_default_value = false)]
 pub struct TapRow {
     pub tenant_id: String,
     pub device_id: String,

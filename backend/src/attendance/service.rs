@@ -360,7 +360,7 @@ fn record(
     let event_id = Some(session.event_id.clone());
     // Two devices, one person, one moment: the booking's row lock lets one of them record;
     // other people's taps do not wait for it.
-    db::lock_row(tx, "bookings", booking_id)?;
+    db::lock_row(tx, crate::db::Locked::Bookings, booking_id)?;
     // A closed list takes no more taps (INPUT-4): for the device, the session is over.
     if store::is_closed(tx, &session.id)? {
         return refuse(tx, TapOutcome::NoSession);
@@ -692,7 +692,7 @@ pub fn record_manual(state: &AppState, p: &Principal, scope: &TenantScope, input
     let (session, event) = visible_session(state, p, scope, &input.session_id)?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
-        db::lock_row(tx, "event_sessions", &session.id)?;
+        db::lock_row(tx, crate::db::Locked::EventSessions, &session.id)?;
         open_list(tx, &session.id)?;
         let booking = bookings::find(tx, &input.booking_id)?
             .filter(|b| b.event_id == event.id && b.status == CONFIRMED)
@@ -741,7 +741,7 @@ pub fn correct(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, i
     let (session, event) = visible_session(state, p, scope, &original.session_id)?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
-        db::lock_row(tx, "event_sessions", &session.id)?;
+        db::lock_row(tx, crate::db::Locked::EventSessions, &session.id)?;
         if store::is_superseded(tx, id)? {
             return Err(AppError::rule(ProblemCode::AlreadyCorrected, "this record was corrected already; correct the newest one"));
         }
@@ -958,7 +958,7 @@ pub fn sign(
     let (session, event) = visible_session(state, p, scope, &record.session_id)?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
-        db::lock_row(tx, "event_sessions", &session.id)?;
+        db::lock_row(tx, crate::db::Locked::EventSessions, &session.id)?;
         open_list(tx, &session.id)?;
         let rows = store::of_session_participant(tx, &session.id, &record.participant_id)?;
         let in_force = effective(&rows).iter().any(|r| r.id == record.id && r.kind == CHECK_IN);
@@ -1052,7 +1052,7 @@ pub fn close(
     let (session, event) = visible_session(state, p, scope, session_id)?;
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
-        db::lock_row(tx, "event_sessions", &session.id)?;
+        db::lock_row(tx, crate::db::Locked::EventSessions, &session.id)?;
         open_list(tx, &session.id)?;
         let keys = keys(tx, &state.master)?;
         let id = Uuid::now_v7().to_string();

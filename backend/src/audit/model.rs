@@ -330,8 +330,10 @@ pub struct Entry {
 
 /// An entry as `record` writes it: its content, not yet sealed (no seq, prev_hash or
 /// entry_hash, which the sealer sets once). Readers get sealed entries only (`Entry`).
+/// Inserted with `None` as NULL, so the connection keeps the insert prepared (see
+/// `attendance::model::AttendanceRow`).
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq, Eq)]
-#[diesel(table_name = audit_entries)]
+#[diesel(table_name = audit_entries, treat_none_as_default_value = false)]
 pub struct NewEntry {
     pub chain: String,
     pub id: String,

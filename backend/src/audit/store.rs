@@ -8,7 +8,7 @@ use super::chain::GENESIS;
 use super::deletion::Deletion;
 use super::model::{Entry, Filter, NewEntry, Visibility};
 use crate::db::schema::{audit_entries, audit_heads, deletion_log};
-use crate::db::{DbConnection, TenantTx};
+use crate::db::{raw, DbConnection, TenantTx};
 
 #[derive(QueryableByName, Queryable, Debug, Clone, PartialEq, Eq)]
 pub struct Head {
@@ -36,17 +36,18 @@ impl Head {
 /// is updating the head until it commits, making every append of the chain queue behind
 /// it. `ON CONFLICT DO NOTHING` stays for two first appends at once.
 pub fn ensure_head(conn: &mut DbConnection, chain: &str, now: NaiveDateTime) -> QueryResult<()> {
-    let sql = match conn {
-        DbConnection::Postgres(_) => {
-            "INSERT INTO audit_heads (chain, seq, head_hash, updated_at) SELECT $1, 0, $2, $3
-             WHERE NOT EXISTS (SELECT 1 FROM audit_heads WHERE chain = $1) ON CONFLICT DO NOTHING"
-        }
-        DbConnection::Sqlite(_) => {
-            "INSERT INTO audit_heads (chain, seq, head_hash, updated_at) SELECT ?1, 0, ?2, ?3
-             WHERE NOT EXISTS (SELECT 1 FROM audit_heads WHERE chain = ?1) ON CONFLICT DO NOTHING"
-        }
-    };
-    diesel::sql_query(sql).bind::<Text, _>(chain).bind::<Binary, _>(GENESIS.as_slice()).bind::<Timestamp, _>(now).execute(conn)?;
+    raw(&[
+        "INSERT INTO audit_heads (chain, seq, head_hash, updated_at) SELECT ",
+        ", 0, ",
+        ", ",
+        " WHERE NOT EXISTS (SELECT 1 FROM audit_heads WHERE chain = ",
+        ") ON CONFLICT DO NOTHING",
+    ])
+    .bind::<Text, _>(chain)
+    .bind::<Binary, _>(GENESIS.as_slice())
+    .bind::<Timestamp, _>(now)
+    .bind::<Text, _>(chain)
+    .execute(conn)?;
     Ok(())
 }
 

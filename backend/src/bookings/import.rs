@@ -417,7 +417,7 @@ pub fn import(
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     let result = state.db.tenant_tx(scope, |tx| {
         visible_event(tx, p, event_id)?;
-        db::lock_row(tx, "events", event_id)?;
+        db::lock_row(tx, crate::db::Locked::Events, event_id)?;
         let event = crate::events::store::find(tx, event_id)?.ok_or(AppError::NotFound)?;
         let mapping = mapping_for(input, &parsed, &event)?;
         // Expired holds keep no seat; the waiting list moves up first, as on the public page.

@@ -254,7 +254,7 @@ pub fn book(
     let now = audit::chain::truncate_to_micros(origin.at.naive_utc());
     let ctx = crate::portal::service::visitor(origin, None);
     let outcome = state.db.tenant_tx(scope, |tx| {
-        db::lock_row(tx, "events", event_id)?;
+        db::lock_row(tx, crate::db::Locked::Events, event_id)?;
         let event = crate::events::store::find(tx, event_id)?
             .filter(|e| e.status != crate::events::model::STATUS_DRAFT)
             .ok_or(AppError::NotFound)?;
@@ -352,7 +352,7 @@ pub fn confirm(state: &AppState, origin: &Origin, scope: &TenantScope, token: &s
         if hold.expires_at <= now {
             return Ok(None);
         }
-        db::lock_row(tx, "events", &hold.event_id)?;
+        db::lock_row(tx, crate::db::Locked::Events, &hold.event_id)?;
         let event = crate::events::store::find(tx, &hold.event_id)?.ok_or(AppError::NotFound)?;
         // The waiting list first into seats freed by expired holds; this hold still counts.
         release_expired(state, tx, origin, &event, now)?;
@@ -618,7 +618,7 @@ pub fn cancel(
                     return Err(AppError::NotFound);
                 }
             }
-            db::lock_row(tx, "events", &booking.event_id)?;
+            db::lock_row(tx, crate::db::Locked::Events, &booking.event_id)?;
             let by_code = match by {
                 Canceller::Staff => "staff",
                 Canceller::Participant(_) => "participant",
@@ -674,7 +674,7 @@ pub fn move_booking(state: &AppState, p: &Principal, scope: &TenantScope, id: &s
         let mut ids = [booking.event_id.clone(), target_id.to_owned()];
         ids.sort();
         for e in &ids {
-            db::lock_row(tx, "events", e)?;
+            db::lock_row(tx, crate::db::Locked::Events, e)?;
         }
         let current = store::find(tx, id)?.ok_or(AppError::NotFound)?;
         if current.status == CANCELLED {

@@ -28,7 +28,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// Sends `payload` on `channel` when the transaction commits (PostgreSQL; nothing on SQLite).
 pub fn notify(conn: &mut DbConnection, channel: &str, payload: &str) -> Result<(), AppError> {
     if let DbConnection::Postgres(c) = conn {
-        diesel::sql_query("SELECT pg_notify($1, $2)")
+        super::raw(&["SELECT pg_notify(", ", ", ")"])
             .bind::<diesel::sql_types::Text, _>(channel)
             .bind::<diesel::sql_types::Text, _>(payload)
             .execute(c)?;

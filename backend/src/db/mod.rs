@@ -5,6 +5,7 @@
 //! on the enum variant and kept in this module.
 
 pub mod listen;
+mod prepared;
 pub mod schema;
 mod scope;
 
@@ -16,6 +17,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use prepared::{raw, Raw};
 pub use scope::TenantScope;
 
 use crate::runtime::FifoGate;
@@ -633,15 +635,27 @@ impl From<(String, String)> for Located {
     }
 }
 
-pub fn lock_row(tx: &mut TenantTx<'_>, table: &'static str, id: &str) -> Result<(), AppError> {
+pub fn lock_row(tx: &mut TenantTx<'_>, table: Locked, id: &str) -> Result<(), AppError> {
     let (conn, tenant_id) = tx.parts();
     if let DbConnection::Postgres(c) = conn {
-        diesel::sql_query(format!("SELECT 1 FROM {table} WHERE tenant_id = $1 AND id = $2 FOR UPDATE"))
-            .bind::<diesel::sql_types::Text, _>(tenant_id)
-            .bind::<diesel::sql_types::Text, _>(id)
-            .execute(c)?;
+        let pieces: &'static [&'static str] = match table {
+            Locked::Bookings => &["SELECT 1 FROM bookings WHERE tenant_id = ", " AND id = ", " FOR UPDATE"],
+            Locked::EventSessions => &["SELECT 1 FROM event_sessions WHERE tenant_id = ", " AND id = ", " FOR UPDATE"],
+            Locked::Events => &["SELECT 1 FROM events WHERE tenant_id = ", " AND id = ", " FOR UPDATE"],
+            Locked::Participants => &["SELECT 1 FROM participants WHERE tenant_id = ", " AND id = ", " FOR UPDATE"],
+        };
+        raw(pieces).bind::<diesel::sql_types::Text, _>(tenant_id).bind::<diesel::sql_types::Text, _>(id).execute(c)?;
     }
     Ok(())
+}
+
+/// The tables whose rows `lock_row` locks.
+#[derive(Debug, Clone, Copy)]
+pub enum Locked {
+    Bookings,
+    EventSessions,
+    Events,
+    Participants,
 }
 
 /// What a transaction may do.

@@ -4,7 +4,7 @@ use diesel::sql_types::{Text, Timestamp};
 
 use super::model::{CardEnrolmentRow, DeviceRow, EnrolmentRow};
 use crate::db::schema::{card_enrolments, device_enrolments, device_nonces, devices, tenants};
-use crate::db::{DbConnection, Located, TenantTx};
+use crate::db::{raw, DbConnection, Located, TenantTx};
 
 pub fn insert_enrolment(tx: &mut TenantTx<'_>, row: &EnrolmentRow) -> QueryResult<usize> {
     let conn = tx.conn();
@@ -132,20 +132,13 @@ pub fn remember_nonce(tx: &mut TenantTx<'_>, device_id: &str, nonce: &str, now: 
     let (conn, tenant_id) = tx.parts();
     // One statement: a nonce already stored (or being stored by a concurrent request, which
     // PostgreSQL waits for) inserts nothing.
-    let sql = match conn {
-        DbConnection::Postgres(_) => {
-            "INSERT INTO device_nonces (tenant_id, device_id, nonce, seen_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
-        }
-        DbConnection::Sqlite(_) => {
-            "INSERT INTO device_nonces (tenant_id, device_id, nonce, seen_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING"
-        }
-    };
-    let inserted = diesel::sql_query(sql)
-        .bind::<Text, _>(tenant_id)
-        .bind::<Text, _>(device_id)
-        .bind::<Text, _>(nonce)
-        .bind::<Timestamp, _>(now)
-        .execute(conn)?;
+    let inserted =
+        raw(&["INSERT INTO device_nonces (tenant_id, device_id, nonce, seen_at) VALUES (", ", ", ", ", ", ", ") ON CONFLICT DO NOTHING"])
+            .bind::<Text, _>(tenant_id)
+            .bind::<Text, _>(device_id)
+            .bind::<Text, _>(nonce)
+            .bind::<Timestamp, _>(now)
+            .execute(conn)?;
     Ok(inserted == 1)
 }
 

@@ -185,7 +185,7 @@ pub fn create_as(
 pub fn update(state: &AppState, p: &Principal, scope: &TenantScope, id: &str, input: &EventInput) -> Result<EventView, AppError> {
     let now = audit::chain::truncate_to_micros(p.audit.at.naive_utc());
     state.db.tenant_tx(scope, |tx| {
-        crate::db::lock_row(tx, "events", id)?;
+        crate::db::lock_row(tx, crate::db::Locked::Events, id)?;
         let mut row = store::find(tx, id)?.ok_or(AppError::NotFound)?;
         let Checked { title, description, fields, sessions, instructors } = validate(tx, scope, input, id, now)?;
         let confirmed =

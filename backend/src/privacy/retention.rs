@@ -319,7 +319,7 @@ pub fn run_tenant(state: &AppState, scope: &TenantScope, at: DateTime<Utc>) -> R
     for c in due.iter().filter(|c| !c.restricted) {
         let result = state.db.tenant_tx(scope, |tx| {
             // Checked again under the row lock: booked again, restricted or erased since.
-            crate::db::lock_row(tx, "participants", &c.id)?;
+            crate::db::lock_row(tx, crate::db::Locked::Participants, &c.id)?;
             let still = candidate(tx, &c.id, participant_months)?;
             if !still.is_some_and(|s| s.due_at < now && !s.restricted) {
                 return Ok(false);

@@ -60,7 +60,7 @@ pub(crate) fn erase_in(
 ) -> Result<ErasureReport, AppError> {
     let now = now_of(ctx);
     let tenant = scope.tenant_id();
-    db::lock_row(tx, "participants", participant_id)?;
+    db::lock_row(tx, crate::db::Locked::Participants, participant_id)?;
     let row = bookings::participant(tx, participant_id)?.ok_or(AppError::NotFound)?;
     if row.erased_at.is_some() {
         return Err(AppError::rule(ProblemCode::AlreadyErased, "this person's data has been erased already"));
@@ -294,7 +294,7 @@ pub fn correct(
     let now = now_of(&p.audit);
     state.db.tenant_tx(scope, |tx| {
         let tenant = scope.tenant_id();
-        db::lock_row(tx, "participants", participant_id)?;
+        db::lock_row(tx, crate::db::Locked::Participants, participant_id)?;
         let row = bookings::participant(tx, participant_id)?.filter(|w| w.erased_at.is_none()).ok_or(AppError::NotFound)?;
         let keys = tenants::keys(tx, &state.master)?;
         let before = person(&keys, &row)?;
