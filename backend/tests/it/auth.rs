@@ -4,6 +4,8 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use anwesend::audit::export;
+use anwesend::auth::password;
+use anwesend::config::HashParams;
 use anwesend::crypto::PlatformSigner;
 use anwesend::db::TenantScope;
 use chrono::Duration;
@@ -428,4 +430,26 @@ async fn acc_8_tenant_admin_ends_all_sessions_of_a_member() {
     assert_eq!((status, json_of(&body)["ended"].clone()), (StatusCode::OK, json!(1)));
     assert_eq!(call(&service, organiser.request("GET", "/api/v1/auth/me")).await.0, StatusCode::UNAUTHORIZED);
     assert!(app.db.audit_text().iter().any(|r| r.contains("ended_by_admin")));
+}
+
+/// The Argon2 workers run at a lower priority than request handling, so a storm of
+/// sign-ins does not slow other requests down while the cores are busy.
+#[::core::prelude::v1::test]
+fn argon2_workers_yield_to_request_handling() {
+    password::hash("ein langes Passwort", HashParams::FLOOR).expect("hash");
+    let nice_of_workers: Vec<i64> = std::fs::read_dir("/proc/self/task")
+        .expect("threads")
+        .filter_map(|task| {
+            let dir = task.ok()?.path();
+            (std::fs::read_to_string(dir.join("comm")).ok()?.trim() == "argon2").then_some(dir)
+        })
+        .map(|dir| {
+            let stat = std::fs::read_to_string(dir.join("stat")).expect("stat");
+            // After the name in parentheses: state is field 3, nice field 19.
+            let fields: Vec<&str> = stat[stat.rfind(')').expect("name") + 2..].split(' ').collect();
+            fields[16].parse().expect("nice")
+        })
+        .collect();
+    assert!(!nice_of_workers.is_empty(), "the hash ran on an argon2 worker");
+    assert!(nice_of_workers.iter().all(|&nice| nice == i64::from(password::ARGON2_NICE)), "{nice_of_workers:?}");
 }
