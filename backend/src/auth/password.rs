@@ -63,8 +63,8 @@ const ARGON2_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 type Job = Box<dyn FnOnce() + Send>;
 
 /// The Argon2 workers' nice value: when the cores are busy, request handling gets its
-/// time first (a weight of 1024 against 110), and sign-ins take what is left, so a storm
-/// of them does not push other requests' latency up; on an idle machine they run at full speed.
+/// time first (a weight of 1024 against 110) and sign-ins take what is left; on an idle
+/// machine they run at full speed. (Argon2's memory traffic still slows the other core.)
 pub const ARGON2_NICE: i32 = 10;
 
 /// Runs `work` on the Argon2 workers: as many threads as the machine has cores but one
