@@ -121,6 +121,8 @@ describe('reports and accessibility', { timeout: 1_200_000 }, () => {
         await page.goto(`${baseUrl}/#${route}`);
         await page.locator('main h1').first().waitFor();
         await page.waitForLoadState('networkidle').catch(() => {});
+        // A table still loading is drawn faded (aria-busy); axe would measure its contrast.
+        await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: UI_WAIT_MS });
         const v = await axeViolations(page);
         if (v.length > 0) found[route] = v;
       }
@@ -149,6 +151,7 @@ describe('reports and accessibility', { timeout: 1_200_000 }, () => {
         await p.goto(`${baseUrl}/#${route}`);
         await p.locator('main h1').first().waitFor();
         await p.waitForLoadState('networkidle').catch(() => {});
+        await p.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: UI_WAIT_MS });
         const v = await axeViolations(p);
         if (v.length > 0) found[route] = v;
       }
