@@ -55,20 +55,3 @@ pub mod option {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn utc_with_z_and_back() {
-        let t = NaiveDateTime::parse_from_str("2026-12-02T19:34:06.125259", "%Y-%m-%dT%H:%M:%S%.f").unwrap_or_default();
-        assert_eq!(rfc3339(t), "2026-12-02T19:34:06.125259Z");
-        assert_eq!(parse("2026-12-02T19:34:06.125259Z"), Some(t));
-        assert_eq!(parse("2026-12-02T20:34:06.125259+01:00"), Some(t));
-        assert_eq!(parse("2026-12-02T19:34:06.125259"), Some(t));
-        let minute = NaiveDateTime::parse_from_str("2026-12-01T18:00:00", "%Y-%m-%dT%H:%M:%S").unwrap_or_default();
-        assert_eq!((parse("2026-12-01T18:00"), parse("2026-12-01T18:00Z")), (Some(minute), Some(minute)));
-        assert_eq!(parse("2026-12-01 18:00"), None);
-    }
-}

@@ -127,7 +127,7 @@ pub struct ImportResult {
 }
 
 /// The file's text: UTF-8 (a BOM is dropped) or else Windows-1252, as Excel saves "CSV".
-fn decode(bytes: &[u8]) -> (String, &'static str) {
+pub fn decode(bytes: &[u8]) -> (String, &'static str) {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => (text.to_owned(), "utf-8"),
@@ -136,7 +136,7 @@ fn decode(bytes: &[u8]) -> (String, &'static str) {
 }
 
 /// The separator of the first line, outside quotes: the most frequent of `;`, `,`, tab.
-fn delimiter(text: &str) -> u8 {
+pub fn delimiter(text: &str) -> u8 {
     let (mut quoted, mut counts) = (false, [0usize; 3]);
     for c in text.chars() {
         match c {
@@ -153,7 +153,7 @@ fn delimiter(text: &str) -> u8 {
 }
 
 /// Guesses the columns from their names (German and English).
-fn guess(columns: &[String]) -> ImportMapping {
+pub fn guess(columns: &[String]) -> ImportMapping {
     let find = |names: &[&str]| {
         columns.iter().position(|c| {
             let c = c.trim().to_lowercase().replace(['-', '_', ' ', '.'], "");
@@ -171,7 +171,7 @@ fn guess(columns: &[String]) -> ImportMapping {
 }
 
 /// A cell a spreadsheet would run as a formula (TOM PRIV-5); a phone number may start with `+`.
-fn formula_like(value: &str, phone: bool) -> bool {
+pub fn formula_like(value: &str, phone: bool) -> bool {
     let risky = value.starts_with(['=', '-', '@', '\t', '\r']) || (value.starts_with('+') && !phone);
     risky || value.contains(['\t', '\r'])
 }
@@ -461,38 +461,4 @@ pub fn import(
     })?;
     state.mail_wakeup.wake();
     Ok(result)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn excel_files_are_read_as_written() {
-        let (text, encoding) = decode(b"Name;E-Mail\r\nJ\xfcrgen M\xfcller;j@example.org\r\n");
-        assert_eq!(encoding, "windows-1252");
-        assert!(text.contains("Jürgen Müller"));
-        assert_eq!(delimiter(&text), b';');
-        let (text, encoding) = decode("\u{feff}Name,E-Mail\nÄnne,a@example.org\n".as_bytes());
-        assert_eq!(encoding, "utf-8");
-        assert!(text.starts_with("Name"));
-        assert_eq!(delimiter(&text), b',');
-        assert_eq!(delimiter("\"a;b\",c\n"), b',');
-    }
-
-    #[test]
-    fn formula_like_cells_are_caught() {
-        for v in ["=1+1", "@SUM(A1)", "-2+3", "+cmd", "\tx", "a\rb"] {
-            assert!(formula_like(v, false), "{v:?}");
-        }
-        assert!(!formula_like("+49 30 1234", true));
-        assert!(!formula_like("Anna-Lena", false));
-    }
-
-    #[test]
-    fn columns_are_guessed_in_german_and_english() {
-        let columns: Vec<String> = ["Vorname", "Nachname", "E-Mail", "Telefon"].iter().map(|s| s.to_string()).collect();
-        let m = guess(&columns);
-        assert_eq!((m.first_name, m.last_name, m.email, m.phone, m.name), (Some(0), Some(1), Some(2), Some(3), None));
-    }
 }

@@ -84,30 +84,3 @@ pub fn calendar(name: &str, zone: &str, stamp: NaiveDateTime, entries: &[Entry])
     line(&mut out, "END:VCALENDAR");
     out
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::NaiveDate;
-
-    #[test]
-    fn text_is_escaped_and_long_lines_fold_between_characters() {
-        let at = NaiveDate::from_ymd_opt(2026, 12, 5).and_then(|d| d.and_hms_opt(17, 0, 0)).expect("time");
-        let entry = Entry {
-            uid: "s1@anwesend".into(),
-            starts_at: at,
-            ends_at: at + chrono::Duration::minutes(90),
-            summary: "Yoga; Anfänger, Teil 1\nmit Matte".into(),
-            location: Some("Sporthalle am Park".into()),
-            description: Some("ä".repeat(60)),
-            url: None,
-        };
-        let ics = calendar("Kurse", "Europe/Berlin", at, &[entry]);
-        assert!(ics.contains("SUMMARY:Yoga\\; Anfänger\\, Teil 1\\nmit Matte\r\n"));
-        assert!(ics.contains("DTSTART:20261205T170000Z\r\nDTEND:20261205T183000Z\r\n"));
-        for l in ics.split("\r\n") {
-            assert!(l.len() <= 75, "{l}");
-        }
-        assert!(ics.ends_with("END:VCALENDAR\r\n"));
-    }
-}

@@ -8,6 +8,7 @@ use anwesend::auth::password;
 use anwesend::config::HashParams;
 use anwesend::crypto::PlatformSigner;
 use anwesend::db::TenantScope;
+use argon2::password_hash::{PasswordHasher, SaltString};
 use chrono::Duration;
 use serde_json::{json, Value};
 
@@ -452,4 +453,25 @@ fn argon2_workers_yield_to_request_handling() {
         .collect();
     assert!(!nice_of_workers.is_empty(), "the hash ran on an argon2 worker");
     assert!(nice_of_workers.iter().all(|&nice| nice == i64::from(password::ARGON2_NICE)), "{nice_of_workers:?}");
+}
+
+/// ACC-1: the hash made in a worker's reused memory is the argon2 crate's own PHC hash,
+/// and only the right password verifies against it, also after other hashes reused the memory.
+#[::core::prelude::v1::test]
+fn acc_1_hashes_in_reused_memory_match_the_reference() {
+    const PARAMS: HashParams = HashParams::FLOOR;
+    let salt = SaltString::encode_b64(b"sixteen byte sal").expect("salt");
+    let reference = password::argon2(PARAMS).hash_password(b"ein langes Passwort", &salt).expect("reference").to_string();
+    let ours = password::phc(&password::argon2(PARAMS), b"ein langes Passwort", salt.as_salt()).expect("ours").to_string();
+    assert_eq!(ours, reference);
+
+    let stored = password::hash("ein langes Passwort", PARAMS).expect("hash");
+    let other = password::hash("ein anderes Passwort", PARAMS).expect("hash");
+    assert_ne!(stored, other);
+    assert!(password::verify("ein langes Passwort", &stored).expect("verify"));
+    assert!(!password::verify("ein langes Passwort!", &stored).expect("verify"));
+    assert!(password::verify("ein langes Passwort", &reference).expect("verify"));
+    // Parameters are part of the hash: the same output under other parameters fails.
+    assert!(!password::verify("ein langes Passwort", &stored.replace("t=2", "t=3")).expect("verify"));
+    assert!(!password::verify("ein langes Passwort", "not a hash").expect("verify"));
 }

@@ -4,6 +4,7 @@
 //! limits, and an audit entry with counts only.
 
 use actix_web::http::StatusCode;
+use anwesend::bookings::import::{decode, delimiter, formula_like, guess};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use diesel::prelude::*;
@@ -214,4 +215,33 @@ async fn priv_5_csv_import_refuses_malformed_oversized_and_hostile_input_with_pr
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(row_counts(&app.db), before, "no refused import wrote anything");
+}
+
+#[::core::prelude::v1::test]
+fn excel_files_are_read_as_written() {
+    let (text, encoding) = decode(b"Name;E-Mail\r\nJ\xfcrgen M\xfcller;j@example.org\r\n");
+    assert_eq!(encoding, "windows-1252");
+    assert!(text.contains("Jürgen Müller"));
+    assert_eq!(delimiter(&text), b';');
+    let (text, encoding) = decode("\u{feff}Name,E-Mail\nÄnne,a@example.org\n".as_bytes());
+    assert_eq!(encoding, "utf-8");
+    assert!(text.starts_with("Name"));
+    assert_eq!(delimiter(&text), b',');
+    assert_eq!(delimiter("\"a;b\",c\n"), b',');
+}
+
+#[::core::prelude::v1::test]
+fn formula_like_cells_are_caught() {
+    for v in ["=1+1", "@SUM(A1)", "-2+3", "+cmd", "\tx", "a\rb"] {
+        assert!(formula_like(v, false), "{v:?}");
+    }
+    assert!(!formula_like("+49 30 1234", true));
+    assert!(!formula_like("Anna-Lena", false));
+}
+
+#[::core::prelude::v1::test]
+fn columns_are_guessed_in_german_and_english() {
+    let columns: Vec<String> = ["Vorname", "Nachname", "E-Mail", "Telefon"].iter().map(|s| s.to_string()).collect();
+    let m = guess(&columns);
+    assert_eq!((m.first_name, m.last_name, m.email, m.phone, m.name), (Some(0), Some(1), Some(2), Some(3), None));
 }

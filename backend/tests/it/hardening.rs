@@ -4,6 +4,7 @@
 
 use actix_web::http::StatusCode;
 use anwesend::audit::{self, Action, Event};
+use anwesend::csv_file::CsvFile;
 use anwesend::offboarding::archive;
 use anwesend::tenants::service as tenants;
 use diesel::prelude::*;
@@ -151,4 +152,11 @@ async fn sep_2_company_admin_roles_can_be_assigned_under_rls() {
     let roles = json!({ "roles": [{ "role": "company_admin", "company_id": "firma-anderswo" }] });
     let (status, _, body) = call(&service, boss.request("PUT", &format!("/api/v1/members/{coach}/roles")).set_json(roles)).await;
     assert_eq!((status, json_of(&body)["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_field")));
+}
+
+#[::core::prelude::v1::test]
+fn formulas_are_defused_and_quoted() {
+    let mut file = CsvFile::new(&["a", "b"]);
+    file.row(["=1+1", "x,\"y\""]);
+    assert_eq!(String::from_utf8(file.into_bytes()).unwrap_or_default(), "a,b\r\n'=1+1,\"x,\"\"y\"\"\"\r\n");
 }

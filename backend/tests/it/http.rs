@@ -8,6 +8,9 @@ use actix_web::{test, web, App, HttpResponse};
 use anwesend::config::ProxyConfig;
 use anwesend::http::context::client_ip;
 use anwesend::http::{build_app, json_config};
+use anwesend::problem::ProblemCode;
+use anwesend::timestamp;
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -222,4 +225,25 @@ fn openapi_document_lists_the_api_and_matches_the_ui_copy() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../frontend/openapi.json")).expect("frontend/openapi.json");
     let committed: Value = serde_json::from_str(&committed).expect("committed JSON");
     assert_eq!(committed, doc, "frontend/openapi.json is stale: run `make openapi`");
+}
+
+#[::core::prelude::v1::test]
+fn every_code_serialises_as_its_name_and_is_unique() {
+    let mut seen = std::collections::HashSet::new();
+    for code in ProblemCode::ALL {
+        assert_eq!(serde_json::to_value(code).ok(), Some(serde_json::Value::from(code.as_str())));
+        assert!(seen.insert(code.as_str()), "{code} twice");
+    }
+}
+
+#[::core::prelude::v1::test]
+fn utc_with_z_and_back() {
+    let t = NaiveDateTime::parse_from_str("2026-12-02T19:34:06.125259", "%Y-%m-%dT%H:%M:%S%.f").unwrap_or_default();
+    assert_eq!(timestamp::rfc3339(t), "2026-12-02T19:34:06.125259Z");
+    assert_eq!(timestamp::parse("2026-12-02T19:34:06.125259Z"), Some(t));
+    assert_eq!(timestamp::parse("2026-12-02T20:34:06.125259+01:00"), Some(t));
+    assert_eq!(timestamp::parse("2026-12-02T19:34:06.125259"), Some(t));
+    let minute = NaiveDateTime::parse_from_str("2026-12-01T18:00:00", "%Y-%m-%dT%H:%M:%S").unwrap_or_default();
+    assert_eq!((timestamp::parse("2026-12-01T18:00"), timestamp::parse("2026-12-01T18:00Z")), (Some(minute), Some(minute)));
+    assert_eq!(timestamp::parse("2026-12-01 18:00"), None);
 }

@@ -3,6 +3,8 @@
 //! change audited, bad input refused with problem+json and nothing written.
 
 use actix_web::http::StatusCode;
+use anwesend::notify::templates::Language;
+use anwesend::notify::texts::{checked, render, MailKind, MailTemplateInput, KINDS};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
@@ -165,4 +167,33 @@ async fn acc_2_mail_texts_are_edited_previewed_and_reset_keep_their_link_and_rea
     assert_eq!(status, StatusCode::OK);
     assert_eq!(app.db.audit_text().len(), audited);
     assert_eq!(templates_stored(&app.db), 3, "the sign-in, invitation and reset texts stay");
+}
+
+#[::core::prelude::v1::test]
+fn values_are_filled_once_and_subjects_stay_one_line() {
+    let values = [("event", "Kurs\r\nBcc: x@example.org {{link}}"), ("link", "https://a.example/#/x")];
+    assert_eq!(render("Zu {{event}}", &values, true), "Zu Kurs  Bcc: x@example.org {{link}}");
+    assert_eq!(render("{{ link }} {{unknown}}", &values, false), "https://a.example/#/x {{unknown}}");
+}
+
+#[::core::prelude::v1::test]
+fn the_link_cannot_be_removed() {
+    let input = MailTemplateInput { subject: "Anmeldung".into(), body: "Ohne Link".into() };
+    assert!(checked(MailKind::SignInLink, &input).is_err());
+    let input = MailTemplateInput { subject: "Anmeldung".into(), body: "Hier: {{link}}".into() };
+    assert!(checked(MailKind::SignInLink, &input).is_ok());
+    let input = MailTemplateInput { subject: "Anmeldung {{link}}".into(), body: "{{event}} {{link}}".into() };
+    assert!(checked(MailKind::SignInLink, &input).is_err(), "event is no placeholder of this kind");
+    let input = MailTemplateInput { subject: "A\nBcc: x".into(), body: "{{link}}".into() };
+    assert!(checked(MailKind::SignInLink, &input).is_err());
+}
+
+#[::core::prelude::v1::test]
+fn defaults_use_only_their_placeholders_and_keep_the_link() {
+    for kind in KINDS {
+        for lang in [Language::De, Language::En] {
+            let (subject, body) = kind.default_text(lang);
+            assert!(checked(kind, &MailTemplateInput { subject, body }).is_ok(), "{kind:?} {lang:?}");
+        }
+    }
 }

@@ -4,6 +4,9 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::test;
+use anwesend::calendar::ics::{calendar, Entry};
+use anwesend::zone::{self, Zone};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::{json, Value};
 
 use crate::common::{test_app_with, TestApp};
@@ -360,4 +363,48 @@ async fn acc_2_instructor_calendar_feed_is_secret_revocable_scoped_and_names_no_
     let (code, _, body) = call(&service, staff.request("POST", &format!("/api/v1/members/{trainer}/disable"))).await;
     assert_eq!(code, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     assert_eq!(call(&service, feed(&third)).await.0, StatusCode::NOT_FOUND);
+}
+
+fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(h, min, 0)).expect("time")
+}
+
+#[::core::prelude::v1::test]
+fn berlin_follows_summer_and_winter_time() {
+    let z = Zone::named("Europe/Berlin");
+    assert_eq!(z.rfc3339(at(2026, 12, 5, 17, 0)), "2026-12-05T18:00:00+01:00");
+    assert_eq!(z.rfc3339(at(2026, 7, 5, 17, 0)), "2026-07-05T19:00:00+02:00");
+    assert_eq!(z.span(at(2026, 12, 5, 17, 0), at(2026, 12, 5, 18, 30), true), "05.12.2026 18:00 – 19:30 (Europe/Berlin)");
+    assert_eq!(z.span(at(2026, 12, 5, 22, 0), at(2026, 12, 5, 23, 30), false), "2026-12-05 23:00 – 2026-12-06 00:30 (Europe/Berlin)");
+}
+
+#[::core::prelude::v1::test]
+fn only_iana_names_are_taken() {
+    assert_eq!(zone::validate("Europe/Vienna").as_deref().ok(), Some("Europe/Vienna"));
+    assert_eq!(zone::validate("europe/berlin").as_deref().ok(), Some("Europe/Berlin"));
+    for bad in ["", "Mars/Olympus", "../../etc/passwd", "EST5EDT,M3.2.0,M11.1.0", "Europe/ Berlin", &"A".repeat(65)] {
+        assert!(zone::validate(bad).is_err(), "{bad:?}");
+    }
+    assert_eq!(Zone::named("Mars/Olympus").name(), zone::DEFAULT);
+}
+
+#[::core::prelude::v1::test]
+fn text_is_escaped_and_long_lines_fold_between_characters() {
+    let at = at(2026, 12, 5, 17, 0);
+    let entry = Entry {
+        uid: "s1@anwesend".into(),
+        starts_at: at,
+        ends_at: at + chrono::Duration::minutes(90),
+        summary: "Yoga; Anfänger, Teil 1\nmit Matte".into(),
+        location: Some("Sporthalle am Park".into()),
+        description: Some("ä".repeat(60)),
+        url: None,
+    };
+    let ics = calendar("Kurse", "Europe/Berlin", at, &[entry]);
+    assert!(ics.contains("SUMMARY:Yoga\\; Anfänger\\, Teil 1\\nmit Matte\r\n"));
+    assert!(ics.contains("DTSTART:20261205T170000Z\r\nDTEND:20261205T183000Z\r\n"));
+    for l in ics.split("\r\n") {
+        assert!(l.len() <= 75, "{l}");
+    }
+    assert!(ics.ends_with("END:VCALENDAR\r\n"));
 }

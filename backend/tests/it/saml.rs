@@ -4,8 +4,13 @@
 use actix_web::cookie::Cookie;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, StatusCode};
+use anwesend::sso::saml::{checked_shape, Refusal};
+use anwesend::sso::saml_slo::{generate, logout_request, signed_redirect, verified_redirect};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use openssl::pkey::PKey;
+use openssl::x509::X509;
+use samael::crypto::CertificateDer;
 use serde_json::{json, Value};
 
 use crate::common::{sensitive, TestApp};
@@ -568,4 +573,70 @@ async fn acc_7_saml_sign_out_sends_a_signed_logout_request_and_lands_back_here()
     let (_, headers, _) = call(&s.service, Client::new().request("GET", &local(&forged))).await;
     assert_eq!(headers.get(header::LOCATION).and_then(|v| v.to_str().ok()), Some(format!("/#/login/{SLUG}?sso_error=sso_failed").as_str()));
     assert!(refusals(&app).contains(&"saml_signature".to_owned()), "{:?}", refusals(&app));
+}
+
+const ACS: &str = "https://anwesend.example/api/v1/public/t/saml/acs";
+
+fn response(assertion: &str) -> String {
+    format!(
+        r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" ID="_r" Destination="{ACS}">{assertion}</samlp:Response>"#
+    )
+}
+
+const SIGNED: &str = r##"<saml:Assertion ID="_a"><saml:Issuer>idp</saml:Issuer><ds:Signature><ds:SignedInfo><ds:Reference URI="#_a"/></ds:SignedInfo></ds:Signature></saml:Assertion>"##;
+
+#[::core::prelude::v1::test]
+fn acc_7_shape_accepts_one_signed_assertion() {
+    assert_eq!(checked_shape(&response(SIGNED), ACS), Ok("_a".to_owned()));
+}
+
+#[::core::prelude::v1::test]
+fn acc_7_shape_refuses_wrapping_comments_and_dtds() {
+    let unsigned = r#"<saml:Assertion ID="_b"><saml:Issuer>idp</saml:Issuer></saml:Assertion>"#;
+    assert_eq!(checked_shape(&response(unsigned), ACS), Err(Refusal::UnsignedAssertion));
+    assert_eq!(checked_shape(&response(&format!("{unsigned}{SIGNED}")), ACS), Err(Refusal::Shape));
+    assert_eq!(checked_shape(&response(&SIGNED.replace("_a\">", "_r\">")), ACS), Err(Refusal::Shape), "an ID twice");
+    let nested = SIGNED.replace("</saml:Assertion>", &format!("{unsigned}</saml:Assertion>"));
+    assert_eq!(checked_shape(&response(&nested), ACS), Err(Refusal::Shape));
+    let comment = SIGNED.replace("<saml:Issuer>idp", "<saml:Issuer>i<!---->dp");
+    assert_eq!(checked_shape(&response(&comment), ACS), Err(Refusal::XmlForbidden));
+    let dtd = format!("<!DOCTYPE r [<!ENTITY a \"b\">]>{}", response(SIGNED));
+    assert_eq!(checked_shape(&dtd, ACS), Err(Refusal::XmlForbidden));
+    assert_eq!(checked_shape(&response(SIGNED).replace(ACS, "https://evil.example/acs"), ACS), Err(Refusal::Conditions));
+}
+
+const REQUEST: &str = r#"<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_1" Version="2.0" IssueInstant="2026-12-06T10:00:00Z" Destination="https://a.example/slo"><saml:Issuer>idp</saml:Issuer><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">al&amp;ice</saml:NameID><samlp:SessionIndex>s1</samlp:SessionIndex></samlp:LogoutRequest>"#;
+
+#[::core::prelude::v1::test]
+fn acc_7_logout_request_is_read_with_the_acs_rules() {
+    let r = logout_request(REQUEST).expect("read");
+    assert_eq!((r.id.as_str(), r.issuer.as_str(), r.name_id.as_str()), ("_1", "idp", "al&ice"));
+    assert_eq!(r.session_indexes, vec!["s1".to_owned()]);
+    let comment = REQUEST.replace("al&amp;ice", "al<!---->ice");
+    assert_eq!(logout_request(&comment).unwrap_err(), Refusal::XmlForbidden);
+    let dtd = format!("<!DOCTYPE r [<!ENTITY a \"b\">]>{REQUEST}");
+    assert_eq!(logout_request(&dtd).unwrap_err(), Refusal::XmlForbidden);
+    let two = REQUEST.replace("</samlp:SessionIndex>", "</samlp:SessionIndex><saml:NameID>mallory</saml:NameID>");
+    assert_eq!(logout_request(&two).unwrap_err(), Refusal::Shape);
+    let nested = REQUEST.replace("<saml:Issuer>idp</saml:Issuer>", "<samlp:Extensions><saml:Issuer>idp</saml:Issuer></samlp:Extensions>");
+    assert_eq!(logout_request(&nested).unwrap_err(), Refusal::Shape);
+}
+
+#[::core::prelude::v1::test]
+fn acc_7_redirect_signature_covers_request_relay_state_and_algorithm() {
+    let (pem, certificate) = generate("t").expect("key");
+    let key = PKey::private_key_from_pem(pem.as_bytes()).expect("pem");
+    let der = X509::from_pem(certificate.as_bytes()).expect("cert").to_der().expect("der");
+    let certificates = vec![CertificateDer::from(der)];
+    let url = signed_redirect("https://idp.example/slo", "SAMLRequest", REQUEST, Some("r1"), &key).expect("signed");
+    let query = url::Url::parse(&url).expect("url").query().expect("query").to_owned();
+    let read = verified_redirect(&query, "SAMLRequest", &certificates).expect("verifies");
+    assert_eq!((read.xml.as_str(), read.relay_state.as_deref()), (REQUEST, Some("r1")));
+    let other_relay = query.replace("RelayState=r1", "RelayState=r2");
+    assert_eq!(verified_redirect(&other_relay, "SAMLRequest", &certificates).err(), Some(Refusal::Signature));
+    let unsigned = query.split("&SigAlg=").next().expect("unsigned").to_owned();
+    assert_eq!(verified_redirect(&unsigned, "SAMLRequest", &certificates).err(), Some(Refusal::UnsignedMessage));
+    let (_, other) = generate("u").expect("key");
+    let other = vec![CertificateDer::from(X509::from_pem(other.as_bytes()).expect("cert").to_der().expect("der"))];
+    assert_eq!(verified_redirect(&query, "SAMLRequest", &other).err(), Some(Refusal::Signature));
 }
