@@ -31,7 +31,10 @@ pub fn record(tx: &mut impl Scoped, ctx: &AuditContext, event: Event) -> Result<
     }
     let chain = chain_of(tx);
     let at = truncate_to_micros(ctx.at.naive_utc());
-    store::ensure_head(tx, &chain, at)?;
+    if !tx.heads().holds(&chain) {
+        store::ensure_head(tx, &chain, at)?;
+        tx.heads().found(&chain);
+    }
     let entry = NewEntry {
         chain,
         id: Uuid::now_v7().to_string(),

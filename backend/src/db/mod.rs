@@ -218,6 +218,7 @@ pub struct Db {
     waits: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// SQLite only: keeps this database's checkpointer running while a handle lives.
     _checkpointer: Option<std::sync::Arc<Checkpointer>>,
+    heads: std::sync::Arc<KnownHeads>,
 }
 
 /// How often the checkpointer copies the write-ahead log into the database file.
@@ -340,7 +341,7 @@ impl Db {
         let sqlite = matches!(url, DatabaseUrl::Sqlite(_));
         let writers = sqlite.then(|| std::sync::Arc::new(Writers { gate: FifoGate::new(1), conn: Default::default() }));
         let checkpointer = sqlite.then(|| Checkpointer::start(&url));
-        Ok(Self { pool, url, writers, outage, waits: Default::default(), _checkpointer: checkpointer })
+        Ok(Self { pool, url, writers, outage, waits: Default::default(), _checkpointer: checkpointer, heads: Default::default() })
     }
 
     /// Runs `f` in a write transaction in `scope` (none: platform work). SQLite: in the
@@ -350,7 +351,7 @@ impl Db {
     fn write<T>(&self, scope: Option<&TenantScope>, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
         let Some(writers) = self.writers.as_deref().filter(|_| !WRITING.with(std::cell::Cell::get)) else {
             let mut conn = self.conn()?;
-            return transaction(&mut conn, Mode::Write, scope, f);
+            return transaction(&mut conn, Mode::Write, scope, &self.heads, f);
         };
         let pass = writers.gate.enter(WRITE_TURN).ok_or_else(|| AppError::Unavailable("the database is busy; try again".into()))?;
         WRITING.with(|w| w.set(true));
@@ -364,7 +365,7 @@ impl Db {
             *slot = Some(self.url.connect().map_err(|e| AppError::Unavailable(e.to_string()))?);
         }
         let conn = slot.as_mut().expect("opened above");
-        let result = transaction(conn, Mode::Write, scope, f);
+        let result = transaction(conn, Mode::Write, scope, &self.heads, f);
         if conn.is_broken() {
             *slot = None;
         }
@@ -488,7 +489,7 @@ impl Db {
     /// through `tenant_tx` when it belongs to a write).
     pub fn tenant_read<T>(&self, scope: &TenantScope, f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
         let mut conn = self.conn()?;
-        transaction(&mut conn, Mode::Read, Some(scope), |tx| f(&mut TenantTx::new(tx, scope)))
+        transaction(&mut conn, Mode::Read, Some(scope), &self.heads, |tx| f(&mut TenantTx::new(tx, scope)))
     }
 }
 
@@ -498,6 +499,44 @@ impl Db {
 pub struct Tx<'c> {
     conn: &'c mut DbConnection,
     scope: Option<TenantScope>,
+    heads: &'c TxHeads<'c>,
+}
+
+/// Audit chains whose head row this database holds, as far as this handle has seen. Heads
+/// are never deleted (the app role may not), so an append to a known chain need not ask
+/// for its head again (`audit::store::ensure_head`). A chain becomes known when a
+/// transaction that found or made its head has committed.
+#[derive(Default)]
+pub struct KnownHeads(std::sync::RwLock<std::collections::HashSet<String>>);
+
+/// The heads one transaction has found or made; known to all once it commits.
+pub struct TxHeads<'k> {
+    known: &'k KnownHeads,
+    seen: std::cell::RefCell<Vec<String>>,
+}
+
+impl<'k> TxHeads<'k> {
+    fn new(known: &'k KnownHeads) -> Self {
+        Self { known, seen: Default::default() }
+    }
+
+    /// True if `chain`'s head is committed, or found or made in this transaction.
+    pub fn holds(&self, chain: &str) -> bool {
+        self.seen.borrow().iter().any(|c| c == chain)
+            || self.known.0.read().unwrap_or_else(std::sync::PoisonError::into_inner).contains(chain)
+    }
+
+    /// This transaction found or made `chain`'s head.
+    pub fn found(&self, chain: &str) {
+        self.seen.borrow_mut().push(chain.to_owned());
+    }
+
+    fn committed(self) {
+        let seen = self.seen.into_inner();
+        if !seen.is_empty() {
+            self.known.0.write().unwrap_or_else(std::sync::PoisonError::into_inner).extend(seen);
+        }
+    }
 }
 
 impl Tx<'_> {
@@ -536,11 +575,12 @@ impl Tx<'_> {
 pub struct TenantTx<'c> {
     conn: &'c mut DbConnection,
     scope: TenantScope,
+    heads: &'c TxHeads<'c>,
 }
 
 impl TenantTx<'_> {
     fn new<'a>(tx: &'a mut Tx<'_>, scope: &TenantScope) -> TenantTx<'a> {
-        TenantTx { conn: &mut *tx.conn, scope: scope.clone() }
+        TenantTx { conn: &mut *tx.conn, scope: scope.clone(), heads: tx.heads }
     }
 
     pub fn scope(&self) -> &TenantScope {
@@ -593,17 +633,25 @@ impl std::ops::DerefMut for Tx<'_> {
 pub trait Scoped: std::ops::DerefMut<Target = DbConnection> {
     /// The tenant this transaction serves; `None` for platform work.
     fn tenant_scope(&self) -> Option<&TenantScope>;
+    /// The audit heads this transaction knows of.
+    fn heads(&self) -> &TxHeads<'_>;
 }
 
 impl Scoped for Tx<'_> {
     fn tenant_scope(&self) -> Option<&TenantScope> {
         self.scope.as_ref()
     }
+    fn heads(&self) -> &TxHeads<'_> {
+        self.heads
+    }
 }
 
 impl Scoped for TenantTx<'_> {
     fn tenant_scope(&self) -> Option<&TenantScope> {
         Some(&self.scope)
+    }
+    fn heads(&self) -> &TxHeads<'_> {
+        self.heads
     }
 }
 
@@ -674,7 +722,7 @@ pub fn write_transaction<T>(
     scope: Option<&TenantScope>,
     f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    transaction(conn, Mode::Write, scope, f)
+    transaction(conn, Mode::Write, scope, &KnownHeads::default(), f)
 }
 
 /// Runs `f` in a transaction; on PostgreSQL `app.tenant_id` is the scope's tenant (empty
@@ -683,6 +731,7 @@ fn transaction<T>(
     conn: &mut DbConnection,
     mode: Mode,
     scope: Option<&TenantScope>,
+    known: &KnownHeads,
     f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
     let tenant = scope.map(TenantScope::tenant_id).unwrap_or("");
@@ -699,13 +748,15 @@ fn transaction<T>(
         (DbConnection::Postgres(c), Mode::Read) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN READ ONLY")?,
     }
     let set = if plain { Ok(()) } else { set_tenant(conn, tenant) };
+    let heads = TxHeads::new(known);
     let result = set.and_then(|()| {
-        let mut tx = Tx { conn: &mut *conn, scope: scope.cloned() };
+        let mut tx = Tx { conn: &mut *conn, scope: scope.cloned(), heads: &heads };
         f(&mut tx)
     });
     match result {
         Ok(value) => {
             <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
+            heads.committed();
             Ok(value)
         }
         Err(e) => {

@@ -120,8 +120,9 @@ async fn signed_call<I: serde::de::DeserializeOwned + Send + 'static, O: Send + 
     body: web::Bytes,
     f: impl FnOnce(&AppState, &DeviceRequest, &I) -> Result<O, AppError> + Send + 'static,
 ) -> Result<O, ApiError> {
-    let device = signed::verify(&req, &state, body).await?;
+    let head = signed::SignedHead::of(&req)?;
     web::block(move || {
+        let device = head.verify(&state, body)?;
         let answer = parse(&device.body).and_then(|input: I| Ok(f(&state, &device, &input)?));
         device.settle(&state, answer)
     })

@@ -43,27 +43,49 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::Bytes) -> Result<DeviceRequest, ApiError> {
-    let (Some(device_id), Some(timestamp), Some(nonce), Some(signature)) = (
-        header(req, protocol::HEADER_DEVICE).map(str::to_owned),
-        header(req, protocol::HEADER_TIMESTAMP).map(str::to_owned),
-        header(req, protocol::HEADER_NONCE).map(str::to_owned),
-        header(req, protocol::HEADER_SIGNATURE).map(str::to_owned),
-    ) else {
-        return Err(refused(ProblemCode::SignatureMissing));
-    };
-    let method = req.method().as_str().to_owned();
-    let path = req.path().to_owned();
-    let facts = RequestFacts::of(req)?;
-    let state = state.clone().into_inner();
-    web::block(move || -> Result<DeviceRequest, ApiError> {
-        let origin = facts.origin(&state)?;
+/// What a signed request carries besides its body, taken from it before the blocking work.
+pub struct SignedHead {
+    device_id: String,
+    timestamp: String,
+    nonce: String,
+    signature: String,
+    method: String,
+    path: String,
+    facts: RequestFacts,
+}
+
+impl SignedHead {
+    pub fn of(req: &HttpRequest) -> Result<Self, ApiError> {
+        let (Some(device_id), Some(timestamp), Some(nonce), Some(signature)) = (
+            header(req, protocol::HEADER_DEVICE),
+            header(req, protocol::HEADER_TIMESTAMP),
+            header(req, protocol::HEADER_NONCE),
+            header(req, protocol::HEADER_SIGNATURE),
+        ) else {
+            return Err(refused(ProblemCode::SignatureMissing));
+        };
+        Ok(Self {
+            device_id: device_id.to_owned(),
+            timestamp: timestamp.to_owned(),
+            nonce: nonce.to_owned(),
+            signature: signature.to_owned(),
+            method: req.method().as_str().to_owned(),
+            path: req.path().to_owned(),
+            facts: RequestFacts::of(req)?,
+        })
+    }
+
+    /// Verifies the request (blocking: it reads the device), on the same thread as the
+    /// work that follows, so a device request makes one hop to the blocking pool.
+    pub fn verify(self, state: &AppState, body: web::Bytes) -> Result<DeviceRequest, ApiError> {
+        let Self { device_id, timestamp, nonce, signature, method, path, facts } = self;
+        let origin = facts.origin(state)?;
         state.limits.device_per_ip.admit(&origin.ip_key())?;
         let now = origin.at;
         if device_id.len() > 64 {
             return Err(refused(ProblemCode::DeviceUnknown));
         }
-        let Some(found) = state.device_tenants.locate(&state, &device_id)? else { return Err(refused(ProblemCode::DeviceUnknown)) };
+        let Some(found) = state.device_tenants.locate(state, &device_id)? else { return Err(refused(ProblemCode::DeviceUnknown)) };
         let scope = TenantScope::named_by_device(found.found_tenant);
         // One read: the device, whether its tenant takes changes, and its secret. The
         // signature is checked on that read, so a forged request takes no write lock.
@@ -85,21 +107,20 @@ pub async fn verify(req: &HttpRequest, state: &web::Data<AppState>, body: web::B
         };
         let request = DeviceRequest { device, scope, keys, audit, body, nonce, path, nonce_kept: Cell::new(false) };
         if request.device.revoked_at.is_some() {
-            return Err(request.refuse(&state, ProblemCode::DeviceRevoked));
+            return Err(request.refuse(state, ProblemCode::DeviceRevoked));
         }
-        let Ok(ts) = timestamp.parse::<i64>() else { return Err(request.refuse(&state, ProblemCode::StaleTimestamp)) };
+        let Ok(ts) = timestamp.parse::<i64>() else { return Err(request.refuse(state, ProblemCode::StaleTimestamp)) };
         if (now.timestamp() - ts).abs() > protocol::MAX_SKEW_SECONDS {
-            return Err(request.refuse(&state, ProblemCode::StaleTimestamp));
+            return Err(request.refuse(state, ProblemCode::StaleTimestamp));
         }
         if !protocol::nonce_is_valid(&request.nonce) {
-            return Err(request.refuse(&state, ProblemCode::BadNonce));
+            return Err(request.refuse(state, ProblemCode::BadNonce));
         }
         if !protocol::verify(&secret, &method, &request.path, ts, &request.nonce, &request.body, &signature) {
-            return Err(request.refuse(&state, ProblemCode::BadSignature));
+            return Err(request.refuse(state, ProblemCode::BadSignature));
         }
         Ok(request)
-    })
-    .await?
+    }
 }
 
 /// The tenant of each device seen lately: a device never moves to another tenant, so its
