@@ -98,6 +98,32 @@ fn input_1_failed_change_leaves_no_entry() {
     assert!(verify(&app, &a).intact);
 }
 
+/// Appends skip the head check for chains whose head is known (`db::KnownHeads`). A chain
+/// becomes known only when the transaction that made its head commits: if that
+/// transaction rolls back, the next append still makes the head, and its entry lands.
+#[test]
+fn input_1_a_chain_whose_first_append_rolled_back_takes_entries_later() {
+    let app = test_app();
+    let chain = uuid::Uuid::now_v7().to_string();
+    let scope = TenantScope::named_by_operator(chain.clone());
+    let ctx = app.ctx();
+    let append = |tx: &mut anwesend::db::TenantTx<'_>| -> Result<(), AppError> {
+        audit::record(tx, &ctx, Event::new(Action::LocationCreated, "location", Some("loc-1")))?;
+        audit::record(tx, &ctx, Event::new(Action::LocationUpdated, "location", Some("loc-1")))?;
+        Ok(())
+    };
+    let rolled_back = app.state.db.tenant_tx(&scope, |tx| {
+        append(tx)?;
+        Err::<(), _>(AppError::Internal("the change fails after its entries".into()))
+    });
+    assert!(rolled_back.is_err());
+    app.state.db.tenant_tx(&scope, |tx| append(tx)).expect("the first committed appends make the head");
+    app.state.db.tenant_tx(&scope, |tx| append(tx)).expect("later appends find it");
+    let report = verify(&app, &scope);
+    assert!(report.intact, "{report:?}");
+    assert_eq!(report.head_seq, 4, "the rolled-back entries are gone, the four committed ones are chained");
+}
+
 #[test]
 fn input_1_failed_entry_write_aborts_the_change() {
     let app = test_app();
