@@ -493,13 +493,64 @@ impl Db {
     }
 }
 
+impl Db {
+    /// A write transaction in one tenant that stays open between calls: for a request
+    /// whose first read decides whether it writes at all. A device request's signature is
+    /// checked on that read, and its change follows in the same transaction, so the
+    /// request makes one transaction, not a read and a write. PostgreSQL only: SQLite's
+    /// writers take turns (`Db::write`), and a turn is not held across other work.
+    pub fn open_tenant_tx(&self, scope: &TenantScope) -> Result<OpenTx, AppError> {
+        if !self.url.is_postgres() {
+            return Err(AppError::Internal("an open write transaction is for PostgreSQL only".into()));
+        }
+        let mut conn = self.conn()?;
+        begin(&mut conn, Mode::Write, Some(scope))?;
+        Ok(OpenTx { conn: Some(conn), scope: scope.clone(), heads: TxHeads::new(self.heads.clone()) })
+    }
+}
+
+/// A write transaction left open (`Db::open_tenant_tx`); rolled back if dropped before
+/// `commit`.
+pub struct OpenTx {
+    conn: Option<PooledConnection>,
+    scope: TenantScope,
+    heads: TxHeads,
+}
+
+impl OpenTx {
+    /// Runs `f` in the transaction and leaves it open. After an error the transaction may
+    /// be aborted: drop it (rolled back) rather than run more in it.
+    pub fn run<T>(&mut self, f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
+        let conn = self.conn.as_mut().ok_or_else(|| AppError::Internal("this transaction has ended".into()))?;
+        let mut tx = Tx { conn, scope: Some(self.scope.clone()), heads: &self.heads };
+        f(&mut TenantTx::new(&mut tx, &self.scope))
+    }
+
+    /// Runs `f` and ends the transaction: committed if `f` returns a value, rolled back if
+    /// it fails.
+    pub fn finish<T>(mut self, f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
+        let result = self.run(f);
+        let mut conn = self.conn.take().ok_or_else(|| AppError::Internal("this transaction has ended".into()))?;
+        end(&mut conn, &self.heads, result)
+    }
+}
+
+impl Drop for OpenTx {
+    fn drop(&mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            // A connection that cannot roll back is broken, and the pool drops it.
+            let _ = <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(&mut conn);
+        }
+    }
+}
+
 /// An open write transaction and the scope it runs in. It dereferences to the
 /// connection for queries; the audit trail takes its chain from here, so an entry can
 /// only land in the chain of the transaction that makes the change (TOM INPUT-1).
 pub struct Tx<'c> {
     conn: &'c mut DbConnection,
     scope: Option<TenantScope>,
-    heads: &'c TxHeads<'c>,
+    heads: &'c TxHeads,
 }
 
 /// Audit chains whose head row this database holds, as far as this handle has seen. Heads
@@ -510,13 +561,13 @@ pub struct Tx<'c> {
 pub struct KnownHeads(std::sync::RwLock<std::collections::HashSet<String>>);
 
 /// The heads one transaction has found or made; known to all once it commits.
-pub struct TxHeads<'k> {
-    known: &'k KnownHeads,
+pub struct TxHeads {
+    known: std::sync::Arc<KnownHeads>,
     seen: std::cell::RefCell<Vec<String>>,
 }
 
-impl<'k> TxHeads<'k> {
-    fn new(known: &'k KnownHeads) -> Self {
+impl TxHeads {
+    fn new(known: std::sync::Arc<KnownHeads>) -> Self {
         Self { known, seen: Default::default() }
     }
 
@@ -531,8 +582,8 @@ impl<'k> TxHeads<'k> {
         self.seen.borrow_mut().push(chain.to_owned());
     }
 
-    fn committed(self) {
-        let seen = self.seen.into_inner();
+    fn committed(&self) {
+        let seen = self.seen.take();
         if !seen.is_empty() {
             self.known.0.write().unwrap_or_else(std::sync::PoisonError::into_inner).extend(seen);
         }
@@ -575,7 +626,7 @@ impl Tx<'_> {
 pub struct TenantTx<'c> {
     conn: &'c mut DbConnection,
     scope: TenantScope,
-    heads: &'c TxHeads<'c>,
+    heads: &'c TxHeads,
 }
 
 impl TenantTx<'_> {
@@ -634,14 +685,14 @@ pub trait Scoped: std::ops::DerefMut<Target = DbConnection> {
     /// The tenant this transaction serves; `None` for platform work.
     fn tenant_scope(&self) -> Option<&TenantScope>;
     /// The audit heads this transaction knows of.
-    fn heads(&self) -> &TxHeads<'_>;
+    fn heads(&self) -> &TxHeads;
 }
 
 impl Scoped for Tx<'_> {
     fn tenant_scope(&self) -> Option<&TenantScope> {
         self.scope.as_ref()
     }
-    fn heads(&self) -> &TxHeads<'_> {
+    fn heads(&self) -> &TxHeads {
         self.heads
     }
 }
@@ -650,7 +701,7 @@ impl Scoped for TenantTx<'_> {
     fn tenant_scope(&self) -> Option<&TenantScope> {
         Some(&self.scope)
     }
-    fn heads(&self) -> &TxHeads<'_> {
+    fn heads(&self) -> &TxHeads {
         self.heads
     }
 }
@@ -722,7 +773,7 @@ pub fn write_transaction<T>(
     scope: Option<&TenantScope>,
     f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    transaction(conn, Mode::Write, scope, &KnownHeads::default(), f)
+    transaction(conn, Mode::Write, scope, &Default::default(), f)
 }
 
 /// Runs `f` in a transaction; on PostgreSQL `app.tenant_id` is the scope's tenant (empty
@@ -731,9 +782,18 @@ fn transaction<T>(
     conn: &mut DbConnection,
     mode: Mode,
     scope: Option<&TenantScope>,
-    known: &KnownHeads,
+    known: &std::sync::Arc<KnownHeads>,
     f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
+    begin(conn, mode, scope)?;
+    let heads = TxHeads::new(known.clone());
+    let result = f(&mut Tx { conn: &mut *conn, scope: scope.cloned(), heads: &heads });
+    end(conn, &heads, result)
+}
+
+/// Opens a transaction (see `Mode`); on PostgreSQL with `app.tenant_id` set to the
+/// scope's tenant (empty for platform work) until it ends.
+fn begin(conn: &mut DbConnection, mode: Mode, scope: Option<&TenantScope>) -> Result<(), AppError> {
     let tenant = scope.map(TenantScope::tenant_id).unwrap_or("");
     // PostgreSQL: the scope is set with BEGIN in one round trip when the id is plain
     // (ids are UUIDs: letters, digits, dashes), bound as a parameter otherwise.
@@ -747,12 +807,18 @@ fn transaction<T>(
         (DbConnection::Postgres(c), Mode::Write) => AnsiTransactionManager::begin_transaction(c)?,
         (DbConnection::Postgres(c), Mode::Read) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN READ ONLY")?,
     }
-    let set = if plain { Ok(()) } else { set_tenant(conn, tenant) };
-    let heads = TxHeads::new(known);
-    let result = set.and_then(|()| {
-        let mut tx = Tx { conn: &mut *conn, scope: scope.cloned(), heads: &heads };
-        f(&mut tx)
-    });
+    if plain {
+        return Ok(());
+    }
+    set_tenant(conn, tenant).or_else(|e| {
+        <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn)?;
+        Err(e)
+    })
+}
+
+/// Commits the transaction if `result` is a value (its audit heads become known), rolls
+/// it back if it is an error.
+fn end<T>(conn: &mut DbConnection, heads: &TxHeads, result: Result<T, AppError>) -> Result<T, AppError> {
     match result {
         Ok(value) => {
             <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;

@@ -2,10 +2,13 @@
 //! within ±`MAX_SKEW_SECONDS`; HMAC over method, path, timestamp, nonce and body hash;
 //! nonce never seen before. Limited per client address before any lookup; refusals of
 //! known devices are audited in their tenant, once per device, reason and window with a
-//! count (`audit::refusals`), and only a good signature opens a write transaction: the
-//! request's own (`DeviceRequest::write`), which stores the nonce with the change.
+//! count (`audit::refusals`), and nothing is written before the signature is checked. The
+//! nonce is stored in the request's one write transaction, with its change. On PostgreSQL
+//! that transaction begins with the verification's read (`Db::open_tenant_tx`); on SQLite
+//! the read is a transaction of its own, so a forged request never waits for the writers'
+//! turn.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use actix_web::{web, HttpRequest};
 use anwesend_protocol as protocol;
@@ -14,7 +17,7 @@ use super::model::DeviceRow;
 use super::store;
 use crate::audit::{Action, Actor, ActorKind, AuditContext, Event, Outcome};
 use crate::auth::principal::RequestFacts;
-use crate::db::{TenantScope, TenantTx};
+use crate::db::{OpenTx, TenantScope, TenantTx};
 use crate::error::AppError;
 use crate::http::ApiError;
 use crate::problem::ProblemCode;
@@ -33,6 +36,9 @@ pub struct DeviceRequest {
     path: String,
     /// Whether the nonce is stored (by `write`); `settle` stores it otherwise.
     nonce_kept: Cell<bool>,
+    /// PostgreSQL: the request's write transaction, begun by the verification's read and
+    /// holding the nonce; `write` finishes it with the change, `settle` without one.
+    open: RefCell<Option<OpenTx>>,
 }
 
 fn refused(code: ProblemCode) -> ApiError {
@@ -88,8 +94,9 @@ impl SignedHead {
         let Some(found) = state.device_tenants.locate(state, &device_id)? else { return Err(refused(ProblemCode::DeviceUnknown)) };
         let scope = TenantScope::named_by_device(found.found_tenant);
         // One read: the device, whether its tenant takes changes, and its secret. The
-        // signature is checked on that read, so a forged request takes no write lock.
-        let found = state.db.tenant_read(&scope, |tx| {
+        // signature is checked on that read, so a forged request writes nothing.
+        let mut open = if state.db.url().is_postgres() { Some(state.db.open_tenant_tx(&scope)?) } else { None };
+        let read = |tx: &mut TenantTx<'_>| {
             let Some((device, tenant_status)) = store::find_with_tenant_status(tx, &found.found_id)? else { return Ok(None) };
             // Every device request changes data: none in an offboarding tenant (TOM DEL-1).
             crate::offboarding::guard::check_status(Some(&tenant_status), &actix_web::http::Method::POST, &path)?;
@@ -97,7 +104,11 @@ impl SignedHead {
             let secret = keys.decrypt("devices", "secret", &device.id, &device.secret_ciphertext)?;
             let secret = hex::decode(secret.as_bytes()).map_err(|e| crate::AppError::Internal(e.to_string()))?;
             Ok(Some((device, secret, keys)))
-        })?;
+        };
+        let found = match open.as_mut() {
+            Some(open) => open.run(read)?,
+            None => state.db.tenant_read(&scope, read)?,
+        };
         let Some((device, secret, keys)) = found else { return Err(refused(ProblemCode::DeviceUnknown)) };
         let audit = AuditContext {
             actor: Actor { kind: ActorKind::Device, id: Some(device.id.clone()), role: None },
@@ -105,19 +116,33 @@ impl SignedHead {
             request_id: Some(origin.request_id.clone()),
             ip: origin.ip.clone(),
         };
-        let request = DeviceRequest { device, scope, keys, audit, body, nonce, path, nonce_kept: Cell::new(false) };
-        if request.device.revoked_at.is_some() {
-            return Err(request.refuse(state, ProblemCode::DeviceRevoked));
+        let request =
+            DeviceRequest { device, scope, keys, audit, body, nonce, path, nonce_kept: Cell::new(false), open: RefCell::new(None) };
+        let refusal = match timestamp.parse::<i64>() {
+            _ if request.device.revoked_at.is_some() => Some(ProblemCode::DeviceRevoked),
+            Ok(ts) if (now.timestamp() - ts).abs() <= protocol::MAX_SKEW_SECONDS => {
+                if !protocol::nonce_is_valid(&request.nonce) {
+                    Some(ProblemCode::BadNonce)
+                } else if !protocol::verify(&secret, &method, &request.path, ts, &request.nonce, &request.body, &signature) {
+                    Some(ProblemCode::BadSignature)
+                } else {
+                    None
+                }
+            }
+            _ => Some(ProblemCode::StaleTimestamp),
+        };
+        if let Some(code) = refusal {
+            // Rolled back before the refusal is audited in a transaction of its own.
+            drop(open);
+            return Err(request.refuse(state, code));
         }
-        let Ok(ts) = timestamp.parse::<i64>() else { return Err(request.refuse(state, ProblemCode::StaleTimestamp)) };
-        if (now.timestamp() - ts).abs() > protocol::MAX_SKEW_SECONDS {
-            return Err(request.refuse(state, ProblemCode::StaleTimestamp));
-        }
-        if !protocol::nonce_is_valid(&request.nonce) {
-            return Err(request.refuse(state, ProblemCode::BadNonce));
-        }
-        if !protocol::verify(&secret, &method, &request.path, ts, &request.nonce, &request.body, &signature) {
-            return Err(request.refuse(state, ProblemCode::BadSignature));
+        if let Some(mut open) = open {
+            let at = request.audit.at.naive_utc();
+            if !open.run(|tx| Ok(store::remember_nonce(tx, &request.device.id, &request.nonce, at)?))? {
+                drop(open);
+                return Err(request.refuse(state, ProblemCode::ReplayedNonce));
+            }
+            request.open.replace(Some(open));
         }
         Ok(request)
     }
@@ -166,12 +191,16 @@ impl DeviceRequest {
     /// the change, so a request costs one commit. A nonce seen before fails the
     /// transaction (`settle` answers it as a replay).
     pub fn write<T>(&self, state: &AppState, f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
-        let value = state.db.tenant_tx(&self.scope, |tx| {
-            if !store::remember_nonce(tx, &self.device.id, &self.nonce, self.audit.at.naive_utc())? {
-                return Err(AppError::rule(ProblemCode::ReplayedNonce, "this nonce was used before"));
-            }
-            f(tx)
-        })?;
+        let open = self.open.take();
+        let value = match open {
+            Some(open) => open.finish(f)?,
+            None => state.db.tenant_tx(&self.scope, |tx| {
+                if !store::remember_nonce(tx, &self.device.id, &self.nonce, self.audit.at.naive_utc())? {
+                    return Err(AppError::rule(ProblemCode::ReplayedNonce, "this nonce was used before"));
+                }
+                f(tx)
+            })?,
+        };
         self.nonce_kept.set(true);
         Ok(value)
     }
@@ -182,6 +211,11 @@ impl DeviceRequest {
     pub fn settle<T>(&self, state: &AppState, answer: Result<T, ApiError>) -> Result<T, ApiError> {
         if self.nonce_kept.get() {
             return answer;
+        }
+        let open = self.open.take();
+        if let Some(open) = open {
+            // The work wrote nothing: the nonce, stored by the verification, commits alone.
+            return open.finish(|_| Ok(())).map_err(ApiError::from).and(answer);
         }
         let now = self.audit.at.naive_utc();
         match state.db.tenant_tx(&self.scope, |tx| Ok(store::remember_nonce(tx, &self.device.id, &self.nonce, now)?)) {
