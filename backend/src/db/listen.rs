@@ -20,8 +20,10 @@ use crate::error::AppError;
 /// still answers (a peer that vanished without closing the socket sends nothing).
 const IDLE_CHECK: Duration = Duration::from_secs(30);
 /// How often the listener collects the notifications that arrived: a tap reaches the
-/// screens of every node within this (and the commit).
-const POLL: Duration = Duration::from_millis(20);
+/// screens of every node within this (and the commit). At 20 ms the kiosk bench's tap →
+/// screen p50 was 21 ms on PostgreSQL against 1 ms on SQLite; a collection that finds
+/// nothing is one non-blocking read, so 200 of them a second cost next to nothing.
+const POLL: Duration = Duration::from_millis(5);
 /// The longest pause between two connection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
