@@ -491,9 +491,7 @@ impl Db {
         let mut conn = self.conn()?;
         transaction(&mut conn, Mode::Read, Some(scope), &self.heads, |tx| f(&mut TenantTx::new(tx, scope)))
     }
-}
 
-impl Db {
     /// A write transaction in one tenant that stays open between calls: for a request
     /// whose first read decides whether it writes at all. A device request's signature is
     /// checked on that read, and its change follows in the same transaction, so the
@@ -510,7 +508,7 @@ impl Db {
 }
 
 /// A write transaction left open (`Db::open_tenant_tx`); rolled back if dropped before
-/// `commit`.
+/// `finish`.
 pub struct OpenTx {
     conn: Option<PooledConnection>,
     scope: TenantScope,

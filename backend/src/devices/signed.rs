@@ -191,8 +191,7 @@ impl DeviceRequest {
     /// the change, so a request costs one commit. A nonce seen before fails the
     /// transaction (`settle` answers it as a replay).
     pub fn write<T>(&self, state: &AppState, f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
-        let open = self.open.take();
-        let value = match open {
+        let value = match self.open.take() {
             Some(open) => open.finish(f)?,
             None => state.db.tenant_tx(&self.scope, |tx| {
                 if !store::remember_nonce(tx, &self.device.id, &self.nonce, self.audit.at.naive_utc())? {
@@ -212,8 +211,7 @@ impl DeviceRequest {
         if self.nonce_kept.get() {
             return answer;
         }
-        let open = self.open.take();
-        if let Some(open) = open {
+        if let Some(open) = self.open.take() {
             // The work wrote nothing: the nonce, stored by the verification, commits alone.
             return open.finish(|_| Ok(())).map_err(ApiError::from).and(answer);
         }
