@@ -11,9 +11,8 @@ use crate::auth::policy::Permission;
 use crate::auth::principal::RequestFacts;
 use crate::auth::service::Principal;
 use crate::http::call::staff;
-use crate::http::json::Json;
+use crate::http::json::{from_slice, Json};
 use crate::http::{problems, ApiError};
-use crate::problem::ProblemCode;
 use crate::state::AppState;
 use crate::AppError;
 
@@ -88,10 +87,6 @@ pub async fn card_enrolment(
         .json(staff(state, p, Permission::CardsWrite, move |s, p, scope| service::request_card_enrolment(s, p, scope, &id, &body)).await?))
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    crate::http::json::from_slice(body).map_err(|e| ApiError::new(ProblemCode::InvalidBody).detail(e.to_string()))
-}
-
 /// Exchanges an enrolment code for the device id and secret (the agent; not signed,
 /// limited per address and by the ceiling of unauthenticated requests).
 #[utoipa::path(post, path = "/api/v1/device/enrol", operation_id = "device_enrol", tag = "devices", request_body = anwesend_protocol::EnrolRequest, responses(
@@ -102,7 +97,7 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 ))]
 #[post("/enrol")]
 pub async fn enrol(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let input: EnrolRequest = parse(&body)?;
+    let input: EnrolRequest = from_slice(&body)?;
     let facts = RequestFacts::of(&req)?;
     let state = state.into_inner();
     let answer = web::block(move || -> Result<EnrolResponse, ApiError> {
@@ -123,7 +118,7 @@ async fn signed_call<I: serde::de::DeserializeOwned + Send + 'static, O: Send + 
     let head = signed::SignedHead::of(&req)?;
     web::block(move || {
         let device = head.verify(&state, body)?;
-        let answer = parse(&device.body).and_then(|input: I| Ok(f(&state, &device, &input)?));
+        let answer = from_slice(&device.body).and_then(|input: I| Ok(f(&state, &device, &input)?));
         device.settle(&state, answer)
     })
     .await?

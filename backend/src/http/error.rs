@@ -249,11 +249,16 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
             ApiError::new(ProblemCode::BodyTooLarge).detail(err.to_string())
         }
         JsonPayloadError::ContentType => ApiError::new(ProblemCode::UnsupportedMediaType),
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::new(ProblemCode::InvalidBody).detail(e.to_string()),
-        JsonPayloadError::Deserialize(e) => ApiError::new(ProblemCode::MalformedJson).detail(e.to_string()),
+        JsonPayloadError::Deserialize(e) => body_problem(e),
         _ => ApiError::new(ProblemCode::BadRequest),
     };
     api.into()
+}
+
+/// A body that is JSON of the wrong shape (422 `invalid_body`), or not JSON at all (400 `malformed_json`).
+pub fn body_problem(e: &serde_json::Error) -> ApiError {
+    let code = if e.is_data() { ProblemCode::InvalidBody } else { ProblemCode::MalformedJson };
+    ApiError::new(code).detail(e.to_string())
 }
 
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {

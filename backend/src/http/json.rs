@@ -31,9 +31,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
     }
 }
 
-/// A body read with `serde_json`, from a JSON object only.
-pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
-    serde_json::from_slice::<Object<T>>(body).map(|object| object.0)
+/// A body read with `serde_json`, from a JSON object only, refused as the extractor
+/// refuses one (`error::body_problem`).
+pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, super::ApiError> {
+    serde_json::from_slice::<Object<T>>(body).map(|object| object.0).map_err(|e| super::error::body_problem(&e))
 }
 
 /// The JSON body extractor of every handler: `web::Json` (its limit and problem+json

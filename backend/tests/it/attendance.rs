@@ -324,12 +324,15 @@ async fn priv_5_bad_input_to_device_and_attendance_endpoints_is_refused_and_writ
         let (status, _, answer) = call(&service, signed(&app, &device, protocol::PATH_TAPS, &body)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", String::from_utf8_lossy(&answer));
     }
-    let (status, _, _) = call(
+    // Not JSON at all: 400 `malformed_json`, as every other endpoint answers it.
+    let (status, _, answer) = call(
         &service,
         signed_with(&device, protocol::PATH_TAPS, b"{\"idempotency_key\": ".to_vec(), app.clock.now().timestamp(), "nonce-malformed-00001"),
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!((status, json_of(&answer)["code"].as_str()), (StatusCode::BAD_REQUEST, Some("malformed_json")));
+    let (status, _, answer) = call(&service, public("POST", protocol::PATH_ENROL, "198.51.100.41").set_payload("{\"code\": ")).await;
+    assert_eq!((status, json_of(&answer)["code"].as_str()), (StatusCode::BAD_REQUEST, Some("malformed_json")));
     let (status, _, _) = call(
         &service,
         signed_with(&device, protocol::PATH_TAPS, vec![b'x'; 1024 * 1024], app.clock.now().timestamp(), "nonce-oversized-00001"),
