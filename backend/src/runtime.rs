@@ -54,6 +54,11 @@ impl<T: Clone> Feed<T> {
     pub fn subscribe(&self) -> broadcast::Receiver<T> {
         self.sender.subscribe()
     }
+
+    /// Someone is subscribed.
+    pub fn is_watched(&self) -> bool {
+        self.sender.receiver_count() > 0
+    }
 }
 
 /// A fair gate for at most `permits` holders at once: callers enter in the order they

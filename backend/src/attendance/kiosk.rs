@@ -3,10 +3,10 @@
 //! so its session is checked again before every tap and at every keep-alive, and each tap
 //! is shown only to those who may see its event.
 //!
-//! Between server nodes (PostgreSQL) a tap travels as a `NOTIFY` sent in its transaction
-//! (`announce`), so it is told on commit only; every node's listener reads it in its
-//! tenant and passes it to its own screens, the tapping node's included. SQLite serves one
-//! node: the tap goes straight to this process's screens (`publish`).
+//! Between server nodes (PostgreSQL) a tap travels as a `NOTIFY` sent after its commit
+//! (`publish`); every node's listener reads it in its tenant and passes it to its own
+//! screens, the tapping node's included. SQLite serves one node: the tap goes straight to
+//! this process's screens.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +18,6 @@ use crate::auth::model::Stage;
 use crate::auth::policy::{decide, Permission};
 use crate::auth::service::{recheck, Origin, Principal};
 use crate::db::listen::{self, Heard, Keep, Listening};
-use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::events::access::{visible_event, EventAccess};
 use crate::state::AppState;
@@ -72,17 +71,19 @@ const CHANNEL: &str = "anwesend_kiosk";
 /// How long a new stream waits for its node's listener to listen (PostgreSQL).
 const LISTENER_START: Duration = Duration::from_secs(5);
 
-/// Inside the tap's transaction: tells every node's listener once it commits (PostgreSQL).
-pub fn announce(tx: &mut TenantTx<'_>, notice: &TapNotice) -> Result<(), AppError> {
-    let payload = serde_json::to_string(notice).map_err(|e| AppError::Internal(e.to_string()))?;
-    listen::notify(tx.conn(), CHANNEL, &payload)
-}
-
-/// After the commit: SQLite shows the tap on this process's screens; on PostgreSQL the
-/// listener does, on every node.
-pub fn publish(state: &AppState, event: KioskEvent) {
+/// After the tap's commit: SQLite shows it on this process's screens; PostgreSQL tells
+/// every node's listener (this node's included), which shows it on its screens. A notice
+/// that cannot be sent is logged: the tap is stored, and a screen shows the next one.
+pub fn publish(state: &AppState, notice: TapNotice, event: KioskEvent) {
     if !state.db.url().is_postgres() {
         state.kiosk.publish(KioskSignal::Tap(event));
+        return;
+    }
+    let sent = serde_json::to_string(&notice)
+        .map_err(|e| AppError::Internal(e.to_string()))
+        .and_then(|payload| listen::notify(&state.db, CHANNEL, &payload));
+    if let Err(e) = sent {
+        tracing::warn!(cause = %e, "a tap could not be announced to the kiosks");
     }
 }
 
@@ -107,6 +108,9 @@ pub fn start_listener(state: &AppState) -> Arc<Listening> {
             listen::spawn(state.db.url(), CHANNEL, move |heard| {
                 let Some(feed) = feed.upgrade() else { return Keep::Stop };
                 match heard {
+                    // No screen open on this node: the tap need not be read. A stream
+                    // subscribes before it is served, so it sees every tap from then on.
+                    Heard::Message(_) if !feed.is_watched() => {}
                     Heard::Message(payload) => match serde_json::from_str::<TapNotice>(payload) {
                         Ok(notice) => match super::service::kiosk_event(&db, &master, &notice) {
                             Ok(Some(event)) => feed.publish(KioskSignal::Tap(event)),

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use anwesend_protocol::{TapOutcome, TapRequest, TapResponse};
 
 use super::model::*;
-use super::store;
+use super::store::{self, Running};
 use crate::audit::{self, Action, Event, Outcome};
 use crate::auth::service::Principal;
 use crate::bookings::model::{ParticipantRow, CONFIRMED};
@@ -84,17 +84,15 @@ fn shifted(t: NaiveDateTime, minutes: i64) -> NaiveDateTime {
     t.checked_add_signed(Duration::minutes(minutes)).unwrap_or(if minutes < 0 { NaiveDateTime::MIN } else { NaiveDateTime::MAX })
 }
 
-/// The sessions a device serves at `at`, each with the person's confirmed booking of its
-/// event if any: its configured sessions, or those of published events at its location (or
-/// in a room of it), open from `DOORS` minutes before to after. Read by the time index, so
-/// the cost does not grow with past sessions or other events.
-fn running_sessions(
-    tx: &mut TenantTx<'_>,
-    device: &DeviceRow,
-    at: NaiveDateTime,
-    participant_id: &str,
-) -> Result<Vec<(SessionRow, Option<String>)>, AppError> {
+/// The sessions a device serves at `at`, for the person who tapped: its configured
+/// sessions, or those of published events at its location (or in a room of it), open from
+/// `DOORS` minutes before to after. Read by the time index, so the cost does not grow with
+/// past sessions or other events; at a location, in one read.
+fn running_sessions(tx: &mut TenantTx<'_>, device: &DeviceRow, at: NaiveDateTime, participant_id: &str) -> Result<Vec<Running>, AppError> {
     let open = |s: &SessionRow| shifted(s.starts_at, -DOORS) <= at && at <= shifted(s.ends_at, DOORS);
+    // A window of 0 takes every tap.
+    let window = i64::from(device.duplicate_window_seconds);
+    let repeat_since = at - Duration::seconds(window);
     let configured = device.config().session_ids;
     if !configured.is_empty() {
         let sessions: Vec<SessionRow> = events::sessions_by_id(tx, &configured)?.into_iter().filter(open).collect();
@@ -102,18 +100,22 @@ fn running_sessions(
             return Ok(Vec::new());
         }
         let held = bookings::confirmed_of(tx, participant_id)?;
-        let booking = |s: &SessionRow| held.iter().find(|b| b.event_id == s.event_id).map(|b| b.id.clone());
-        return Ok(sessions
+        let repeat = window > 0 && store::recent_success(tx, &device.id, participant_id, repeat_since)?;
+        return sessions
             .into_iter()
-            .map(|s| {
-                let booking = booking(&s);
-                (s, booking)
+            .map(|session| {
+                Ok(Running {
+                    booking_id: held.iter().find(|b| b.event_id == session.event_id).map(|b| b.id.clone()),
+                    signature_required: signature_required(tx, &session.event_id)?,
+                    repeat,
+                    session,
+                })
             })
-            .collect());
+            .collect();
     }
     let Some(location) = &device.location_id else { return Ok(Vec::new()) };
-    let found = store::sessions_at(tx, location, shifted(at, -DOORS), shifted(at, DOORS), participant_id)?;
-    Ok(found.into_iter().filter(|(s, _)| open(s)).collect())
+    let found = store::sessions_at(tx, location, shifted(at, -DOORS), shifted(at, DOORS), participant_id, &device.id, repeat_since)?;
+    Ok(found.into_iter().filter(|r| open(&r.session)).map(|r| Running { repeat: window > 0 && r.repeat, ..r }).collect())
 }
 
 /// What a tap will do, worked out in a read: everything a tap reads except the person's
@@ -126,7 +128,7 @@ enum Plan {
     /// The device took this person's tap within its duplicate window.
     Repeat { event_id: String },
     /// Check in or out of this session on this booking.
-    Record { session: SessionRow, booking_id: String },
+    Record { session: SessionRow, booking_id: String, signature_required: bool },
     /// A secure card (or any card in a tenant that requires them) read by its UID alone.
     Insecure,
 }
@@ -148,7 +150,6 @@ enum Read {
     Planned {
         planned: Box<Planned>,
         secure: Checked,
-        hmac: Vec<u8>,
         first: Option<String>,
     },
 }
@@ -159,9 +160,8 @@ enum Wrote {
     Previous(TapRow),
     /// A secure-card refusal, audited.
     Refused(ProblemCode),
-    /// Recorded (or answered and audited), with the first name to show and the check-in
-    /// the kiosk asks a signature for.
-    Decided { decision: Box<Decision>, first_name: Option<String>, sign: Option<String> },
+    /// Recorded (or answered and audited), with the first name to show.
+    Decided { decision: Box<Decision>, first_name: Option<String> },
 }
 
 /// What a tap did, as answered and published to the kiosk.
@@ -171,24 +171,25 @@ struct Decision {
     attendance_id: Option<String>,
     /// The event the tap counted for: which kiosk screens may show it (TOM SEP-3).
     event_id: Option<String>,
+    /// The check-in the kiosk asks a signature for (its event asks for them).
+    sign_for: Option<String>,
 }
 
 fn plan(
     tx: &mut TenantTx<'_>,
     device: &DeviceRow,
-    hmac: &[u8],
+    context: store::TapContext,
     secure: &Checked,
     tapped: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<Planned, AppError> {
-    let (card, owner) = store::card_and_owner(tx, hmac)?.unzip();
-    let owner = owner.flatten();
+    let store::TapContext { card, owner, enrolment, .. } = context;
     let card_id = card.as_ref().map(|c| c.id.clone());
     if secure.counter.is_none() && (secure.required || card.as_ref().is_some_and(|c| c.sdm_counter.is_some())) {
         return Ok(Planned { plan: Plan::Insecure, participant: owner, card_id });
     }
     let refuse = |outcome, participant| Ok(Planned { plan: Plan::Refuse(outcome), participant, card_id: card_id.clone() });
-    if let Some(pending) = crate::devices::store::card_enrolment(tx, &device.id)?.filter(|c| c.expires_at > now) {
+    if let Some(pending) = enrolment.filter(|c| c.expires_at > now) {
         let participant = bookings::participant(tx, &pending.participant_id)?;
         return match card {
             Some(c) if c.participant_id != pending.participant_id => refuse(TapOutcome::CardInUse, participant),
@@ -208,38 +209,25 @@ fn plan(
     if sessions.is_empty() {
         return refuse(TapOutcome::NoSession, Some(participant));
     }
-    let booked = sessions.into_iter().find_map(|(s, booking)| booking.map(|b| (s, b)));
-    let Some((session, booking_id)) = booked else { return refuse(TapOutcome::NoBooking, Some(participant)) };
-    if device.duplicate_window_seconds > 0
-        && store::recent_success(tx, &device.id, &participant.id, tapped - Duration::seconds(i64::from(device.duplicate_window_seconds)))?
-    {
-        return Ok(Planned { plan: Plan::Repeat { event_id: session.event_id }, participant: Some(participant), card_id });
+    let Some(running) = sessions.into_iter().find(|r| r.booking_id.is_some()) else {
+        return refuse(TapOutcome::NoBooking, Some(participant));
+    };
+    if running.repeat {
+        return Ok(Planned { plan: Plan::Repeat { event_id: running.session.event_id }, participant: Some(participant), card_id });
     }
-    Ok(Planned { plan: Plan::Record { session, booking_id }, participant: Some(participant), card_id })
+    let Running { session, booking_id: Some(booking_id), signature_required, .. } = running else { return Err(AppError::NotFound) };
+    Ok(Planned { plan: Plan::Record { session, booking_id, signature_required }, participant: Some(participant), card_id })
 }
 
-/// Audits a refused secure-card tap (TOM TRANS-2): which device, why, and whose card; and
-/// tells the kiosks at the device's location (PostgreSQL: on commit; SQLite: `kiosk_refusal`
-/// after the commit).
+/// Audits a refused secure-card tap (TOM TRANS-2): which device, why, and whose card. The
+/// kiosks at the device's location are told after the commit (`kiosk_refusal`).
 fn secure_refused(
     tx: &mut TenantTx<'_>,
     req: &DeviceRequest,
     code: ProblemCode,
     card_id: Option<&str>,
     participant: Option<&ParticipantRow>,
-    key: &str,
-    tapped: NaiveDateTime,
 ) -> Result<(), AppError> {
-    super::kiosk::announce(
-        tx,
-        &TapNotice {
-            tenant_id: req.device.tenant_id.clone(),
-            device_id: req.device.id.clone(),
-            idempotency_key: key.to_owned(),
-            event_id: None,
-            refused: Some((code.as_str().to_owned(), tapped.and_utc().timestamp())),
-        },
-    )?;
     let mut event =
         Event::new(Action::SecureCardRefused, "device", Some(&req.device.id)).outcome(Outcome::Denied).detail("reason", code.as_str());
     if let Some(card) = card_id {
@@ -281,8 +269,6 @@ fn secure_gate(
     req: &DeviceRequest,
     planned: &Planned,
     counter: Option<i64>,
-    key: &str,
-    tapped: NaiveDateTime,
 ) -> Result<Option<ProblemCode>, AppError> {
     let card_id = planned.card_id.as_deref();
     let refused = if matches!(planned.plan, Plan::Insecure) {
@@ -296,7 +282,7 @@ fn secure_gate(
         (!advanced).then_some(ProblemCode::SecureCardReplayed)
     };
     if let Some(code) = refused {
-        secure_refused(tx, req, code, card_id, planned.participant.as_ref(), key, tapped)?;
+        secure_refused(tx, req, code, card_id, planned.participant.as_ref())?;
     }
     Ok(refused)
 }
@@ -313,7 +299,8 @@ fn record(
     let device = &req.device;
     let now = req.audit.at.naive_utc();
     let participant = planned.participant.clone();
-    let decision = |outcome, attendance_id, event_id| Decision { outcome, participant: participant.clone(), attendance_id, event_id };
+    let decision =
+        |outcome, attendance_id, event_id| Decision { outcome, participant: participant.clone(), attendance_id, event_id, sign_for: None };
     let refuse = |tx: &mut TenantTx<'_>, outcome: TapOutcome| -> Result<Option<Decision>, AppError> {
         let mut event =
             Event::new(Action::TapRefused, "device", Some(&device.id)).outcome(Outcome::Failure).detail("outcome", code(outcome));
@@ -323,7 +310,7 @@ fn record(
         audit::record(tx, &req.audit, event)?;
         Ok(Some(decision(outcome, None, None)))
     };
-    let (session, booking_id) = match &planned.plan {
+    let (session, booking_id, signature_required) = match &planned.plan {
         Plan::Refuse(outcome) => return refuse(tx, *outcome),
         // Planned again after a concurrent tap made the card a secure one.
         Plan::Insecure => return Err(crate::secure_cards::service::refusal(ProblemCode::SecureCardRequired)),
@@ -354,15 +341,14 @@ fn record(
             }
             return Ok(Some(decision(TapOutcome::CardBound, None, None)));
         }
-        Plan::Record { session, booking_id } => (session, booking_id),
+        Plan::Record { session, booking_id, signature_required } => (session, booking_id, *signature_required),
     };
     let participant_id = planned.participant.as_ref().map(|p| p.id.clone()).ok_or(AppError::NotFound)?;
     let event_id = Some(session.event_id.clone());
     // Two devices, one person, one moment: the booking's row lock lets one of them record;
-    // other people's taps do not wait for it.
-    db::lock_row(tx, crate::db::Locked::Bookings, booking_id)?;
-    // A closed list takes no more taps (INPUT-4): for the device, the session is over.
-    if store::is_closed(tx, &session.id)? {
+    // other people's taps do not wait for it. A closed list takes no more taps (INPUT-4):
+    // for the device, the session is over.
+    if store::lock_booking_and_is_closed(tx, booking_id, &session.id)? {
         return refuse(tx, TapOutcome::NoSession);
     }
     let rows = store::of_session_participant(tx, &session.id, &participant_id)?;
@@ -403,7 +389,8 @@ fn record(
             .detail("session_id", session.id.as_str())
             .detail("late_upload", late),
     )?;
-    Ok(Some(decision(outcome, Some(row.id), event_id)))
+    let sign_for = (kind == CHECK_IN && signature_required).then(|| row.id.clone());
+    Ok(Some(Decision { sign_for, ..decision(outcome, Some(row.id), event_id) }))
 }
 
 /// A card tap from a verified device. The same idempotency key gets the first answer,
@@ -428,36 +415,38 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
     let late = now - tapped > Duration::seconds(i64::from(req.device.late_upload_after_seconds));
     let sun = input.sun.as_deref().map(crate::secure_cards::service::parse_sun).transpose()?;
     let device = &req.device;
+    let hmac = req.keys.blind_index("cards", "uid", &uid);
     let read = |tx: &mut TenantTx<'_>| -> Result<Read, AppError> {
-        if let Some(previous) = store::tap(tx, &device.id, key)? {
+        let mut context = store::tap_context(tx, &device.id, key, &hmac)?;
+        if let Some(previous) = context.previous.take() {
             return Ok(Read::Previous(previous));
         }
-        let secure = match crate::secure_cards::service::check(tx, &req.keys, &uid, sun.as_ref())? {
+        let secure = match crate::secure_cards::service::check(context.secure_settings.as_ref(), &req.keys, &uid, sun.as_ref())? {
             Ok(secure) => secure,
             Err(code) => return Ok(Read::Refused(code)),
         };
-        let hmac = req.keys.blind_index("cards", "uid", &uid);
-        let planned = plan(tx, device, &hmac, &secure, tapped, now)?;
+        let planned = plan(tx, device, context, &secure, tapped, now)?;
         let first = planned.participant.as_ref().map(|p| first_name(&req.keys, p)).transpose()?;
-        Ok(Read::Planned { planned: Box::new(planned), secure, hmac, first })
+        Ok(Read::Planned { planned: Box::new(planned), secure, first })
     };
     let read_before = if state.db.url().is_postgres() { None } else { Some(state.db.tenant_read(&req.scope, |tx| read(tx))?) };
     let attempt = req.write(state, |tx| {
-        let (planned, secure, hmac, first) = match read_before.map_or_else(|| read(tx), Ok)? {
-            Read::Planned { planned, secure, hmac, first } => (planned, secure, hmac, first),
+        let (planned, secure, first) = match read_before.map_or_else(|| read(tx), Ok)? {
+            Read::Planned { planned, secure, first } => (planned, secure, first),
             Read::Previous(previous) => return Ok(Wrote::Previous(previous)),
             Read::Refused(code) => {
-                secure_refused(tx, req, code, None, None, key, tapped)?;
+                secure_refused(tx, req, code, None, None)?;
                 return Ok(Wrote::Refused(code));
             }
         };
-        if let Some(code) = secure_gate(tx, req, &planned, secure.counter, key, tapped)? {
+        if let Some(code) = secure_gate(tx, req, &planned, secure.counter)? {
             return Ok(Wrote::Refused(code));
         }
         let decision = match record(tx, req, &planned, &hmac, secure.counter, tapped, late)? {
             Some(decision) => decision,
             None => {
-                let again = plan(tx, device, &hmac, &secure, tapped, now)?;
+                let context = store::tap_context(tx, &device.id, key, &hmac)?;
+                let again = plan(tx, device, context, &secure, tapped, now)?;
                 let decision = record(tx, req, &again, &hmac, secure.counter, tapped, late)?;
                 decision.ok_or_else(|| AppError::rule(ProblemCode::Conflict, "the device's card enrolment changed; tap again"))?
             }
@@ -478,44 +467,41 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
                 late_upload: late,
             },
         )?;
-        super::kiosk::announce(
-            tx,
-            &TapNotice {
-                tenant_id: device.tenant_id.clone(),
-                device_id: device.id.clone(),
-                idempotency_key: key.to_owned(),
-                event_id: decision.event_id.clone(),
-                refused: None,
-            },
-        )?;
-        let sign = sign_for(tx, decision.outcome, decision.attendance_id.as_deref(), decision.event_id.as_deref())?;
         // A plan made again may name another person than the first plan did.
         let first_name = match (&decision.participant, &planned.participant) {
             (Some(p), Some(q)) if p.id == q.id => first,
             (Some(p), _) => Some(first_name(&req.keys, p)?),
             (None, _) => None,
         };
-        Ok(Wrote::Decided { decision: Box::new(decision), first_name, sign })
+        Ok(Wrote::Decided { decision: Box::new(decision), first_name })
     });
+    let notice = |event_id, refused| TapNotice {
+        tenant_id: device.tenant_id.clone(),
+        device_id: device.id.clone(),
+        idempotency_key: key.to_owned(),
+        event_id,
+        refused,
+    };
     let previous = match attempt {
         Ok(Wrote::Refused(code)) => {
-            super::kiosk::publish(state, kiosk_refusal(device, code, tapped)?);
+            let refused = Some((code.as_str().to_owned(), tapped.and_utc().timestamp()));
+            super::kiosk::publish(state, notice(None, refused), kiosk_refusal(device, code, tapped)?);
             return Err(crate::secure_cards::service::refusal(code));
         }
-        Ok(Wrote::Decided { decision, first_name, sign }) => {
+        Ok(Wrote::Decided { decision, first_name }) => {
             let event = KioskEvent {
                 tenant_id: device.tenant_id.clone(),
                 location_id: device.location_id.clone(),
-                event_id: decision.event_id,
+                event_id: decision.event_id.clone(),
                 device_name: device.name.clone(),
                 mode: AttendanceKind::from_stored(&device.mode)?,
                 outcome: KioskOutcome::Tap(decision.outcome),
                 first_name: first_name.clone(),
                 at: tapped,
-                sign_for: sign,
+                sign_for: decision.sign_for,
             };
             state.metrics.tap(code(decision.outcome));
-            super::kiosk::publish(state, event);
+            super::kiosk::publish(state, notice(decision.event_id, None), event);
             return Ok(TapResponse { outcome: decision.outcome, first_name, late_upload: late });
         }
         Ok(Wrote::Previous(previous)) => previous,

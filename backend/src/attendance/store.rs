@@ -4,10 +4,14 @@ use diesel::prelude::*;
 use super::model::{AttendanceRow, CardRow, ClosingRow, SignatureRow, TapRow};
 use crate::bookings::model::{ParticipantRow, CONFIRMED};
 use crate::db::schema::{
-    attendance, attendance_signatures, bookings, cards, device_taps, event_sessions, events, locations, participants, session_closings,
+    attendance, attendance_signatures, bookings, card_enrolments, cards, device_taps, devices, event_sessions, events, locations,
+    participants, secure_card_settings, session_closings,
 };
-use crate::db::TenantTx;
+use crate::db::{DbConnection, TenantTx};
+use crate::devices::model::CardEnrolmentRow;
 use crate::events::model::{SessionRow, STATUS_PUBLISHED};
+use crate::secure_cards::model::SettingsRow;
+use crate::secure_cards::store::SECURE_SETTING;
 
 pub fn insert(tx: &mut TenantTx<'_>, row: &AttendanceRow) -> QueryResult<usize> {
     let conn = tx.conn();
@@ -51,21 +55,38 @@ pub fn cards_of(tx: &mut TenantTx<'_>, participant_id: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// A session a device serves at the moment of a tap, as the tap sees it.
+#[derive(Queryable)]
+pub struct Running {
+    pub session: SessionRow,
+    /// The person's confirmed booking of the session's event, if any.
+    pub booking_id: Option<String>,
+    /// The event asks for a signature after check-in.
+    pub signature_required: bool,
+    /// The device took this person's tap within its duplicate window.
+    pub repeat: bool,
+}
+
 /// The sessions of published events at `location` or in its rooms that overlap
 /// [`from`, `until`], earliest first, each with `participant_id`'s confirmed booking of its
-/// event if there is one: what a tap needs to know, in one read.
+/// event if there is one, whether the event asks for signatures, and whether `device_id`
+/// checked the person in or out at or after `repeat_since`: what a tap needs to know, in
+/// one read.
 pub fn sessions_at(
     tx: &mut TenantTx<'_>,
     location: &str,
     from: NaiveDateTime,
     until: NaiveDateTime,
     participant_id: &str,
-) -> QueryResult<Vec<(SessionRow, Option<String>)>> {
+    device_id: &str,
+    repeat_since: NaiveDateTime,
+) -> QueryResult<Vec<Running>> {
     let (conn, tenant_id) = tx.parts();
     let rooms = locations::table
         .filter(locations::tenant_id.eq(tenant_id))
         .filter(locations::id.eq(location).or(locations::parent_id.eq(location)))
         .select(locations::id.nullable());
+    let recent = successes_since(tenant_id, device_id, participant_id, repeat_since);
     event_sessions::table
         .inner_join(events::table.on(events::tenant_id.eq(event_sessions::tenant_id).and(events::id.eq(event_sessions::event_id))))
         .left_join(
@@ -81,20 +102,51 @@ pub fn sessions_at(
         .filter(events::status.eq(STATUS_PUBLISHED))
         .filter(events::location_id.eq_any(rooms))
         .order((event_sessions::starts_at.asc(), event_sessions::id.asc()))
-        .select((SessionRow::as_select(), bookings::id.nullable()))
+        .select((SessionRow::as_select(), bookings::id.nullable(), events::signature_required, diesel::dsl::exists(recent)))
         .load(conn)
 }
 
-/// The card and, in the same read, the person it is bound to.
-pub fn card_and_owner(tx: &mut TenantTx<'_>, hmac: &[u8]) -> QueryResult<Option<(CardRow, Option<ParticipantRow>)>> {
+/// Everything a tap reads before it plans, in one statement from the device's row: the
+/// answer already given to this idempotency key, the tenant's secure-card settings, the
+/// card with the person it is bound to, and the device's pending card enrolment.
+pub struct TapContext {
+    pub previous: Option<TapRow>,
+    pub secure_settings: Option<SettingsRow>,
+    pub card: Option<CardRow>,
+    pub owner: Option<ParticipantRow>,
+    pub enrolment: Option<CardEnrolmentRow>,
+}
+
+/// (Owned values in the join conditions: the joined query may not borrow them.)
+pub fn tap_context(tx: &mut TenantTx<'_>, device_id: &str, key: &str, hmac: &[u8]) -> QueryResult<TapContext> {
     let (conn, tenant_id) = tx.parts();
-    cards::table
+    let (previous, secure_settings, card, owner, enrolment) = devices::table
+        .left_join(
+            device_taps::table.on(device_taps::tenant_id
+                .eq(devices::tenant_id)
+                .and(device_taps::device_id.eq(devices::id))
+                .and(device_taps::idempotency_key.eq(key.to_owned()))),
+        )
+        .left_join(
+            secure_card_settings::table
+                .on(secure_card_settings::tenant_id.eq(devices::tenant_id).and(secure_card_settings::setting.eq(SECURE_SETTING))),
+        )
+        .left_join(cards::table.on(cards::tenant_id.eq(devices::tenant_id).and(cards::card_hmac.eq(hmac.to_vec()))))
         .left_join(participants::table.on(participants::tenant_id.eq(cards::tenant_id).and(participants::id.eq(cards::participant_id))))
-        .filter(cards::tenant_id.eq(tenant_id))
-        .filter(cards::card_hmac.eq(hmac))
-        .select((CardRow::as_select(), Option::<ParticipantRow>::as_select()))
-        .first(conn)
-        .optional()
+        .left_join(
+            card_enrolments::table.on(card_enrolments::tenant_id.eq(devices::tenant_id).and(card_enrolments::device_id.eq(devices::id))),
+        )
+        .filter(devices::tenant_id.eq(tenant_id))
+        .filter(devices::id.eq(device_id))
+        .select((
+            Option::<TapRow>::as_select(),
+            Option::<SettingsRow>::as_select(),
+            Option::<CardRow>::as_select(),
+            Option::<ParticipantRow>::as_select(),
+            Option::<CardEnrolmentRow>::as_select(),
+        ))
+        .first(conn)?;
+    Ok(TapContext { previous, secure_settings, card, owner, enrolment })
 }
 
 /// Takes a secure card's read counter if it is higher than the last one seen; 0 rows: it
@@ -122,18 +174,22 @@ pub fn insert_tap(tx: &mut TenantTx<'_>, row: &TapRow) -> QueryResult<usize> {
     diesel::insert_into(device_taps::table).values(row).execute(conn)
 }
 
-/// The last successful tap of this participant on this device at or after `since`.
-pub fn recent_success(tx: &mut TenantTx<'_>, device_id: &str, participant_id: &str, since: chrono::NaiveDateTime) -> QueryResult<bool> {
+/// This participant's successful taps on this device at or after `since`.
+#[diesel::dsl::auto_type]
+fn successes_since<'a>(tenant_id: &'a str, device_id: &'a str, participant_id: &'a str, since: NaiveDateTime) -> _ {
+    let succeeded: [&'static str; 2] = ["checked_in", "checked_out"];
+    device_taps::table
+        .filter(device_taps::tenant_id.eq(tenant_id))
+        .filter(device_taps::device_id.eq(device_id))
+        .filter(device_taps::participant_id.eq(participant_id))
+        .filter(device_taps::tapped_at.ge(since))
+        .filter(device_taps::outcome.eq_any(succeeded))
+}
+
+/// Whether this participant tapped successfully on this device at or after `since`.
+pub fn recent_success(tx: &mut TenantTx<'_>, device_id: &str, participant_id: &str, since: NaiveDateTime) -> QueryResult<bool> {
     let (conn, tenant_id) = tx.parts();
-    diesel::select(diesel::dsl::exists(
-        device_taps::table
-            .filter(device_taps::tenant_id.eq(tenant_id))
-            .filter(device_taps::device_id.eq(device_id))
-            .filter(device_taps::participant_id.eq(participant_id))
-            .filter(device_taps::tapped_at.ge(since))
-            .filter(device_taps::outcome.eq_any(["checked_in", "checked_out"])),
-    ))
-    .get_result(conn)
+    diesel::select(diesel::dsl::exists(successes_since(tenant_id, device_id, participant_id, since))).get_result(conn)
 }
 
 /// One participant's records of one session: what a tap or a manual entry checks.
@@ -247,14 +303,35 @@ pub fn reopen(tx: &mut TenantTx<'_>, session_id: &str, by: &str, at: chrono::Nai
     Ok(Some(id))
 }
 
+#[diesel::dsl::auto_type]
+fn closing_in_force<'a>(tenant_id: &'a str, session_id: &'a str) -> _ {
+    session_closings::table
+        .filter(session_closings::tenant_id.eq(tenant_id))
+        .filter(session_closings::session_id.eq(session_id))
+        .filter(session_closings::reopened_at.is_null())
+}
+
 /// The session's list is closed: a closing that no correction re-opened.
 pub fn is_closed(tx: &mut TenantTx<'_>, session_id: &str) -> QueryResult<bool> {
     let (conn, tenant_id) = tx.parts();
-    diesel::select(diesel::dsl::exists(
-        session_closings::table
-            .filter(session_closings::tenant_id.eq(tenant_id))
-            .filter(session_closings::session_id.eq(session_id))
-            .filter(session_closings::reopened_at.is_null()),
-    ))
-    .get_result(conn)
+    diesel::select(diesel::dsl::exists(closing_in_force(tenant_id, session_id))).get_result(conn)
+}
+
+/// `is_closed`, having locked the booking's row (PostgreSQL), in one statement. SQLite
+/// needs no row lock: its writers take turns.
+pub fn lock_booking_and_is_closed(tx: &mut TenantTx<'_>, booking_id: &str, session_id: &str) -> QueryResult<bool> {
+    let (conn, tenant_id) = tx.parts();
+    if let DbConnection::Postgres(c) = conn {
+        let closed = bookings::table
+            .find((tenant_id, booking_id))
+            .select(diesel::dsl::exists(closing_in_force(tenant_id, session_id)))
+            .for_update()
+            .get_result(c)
+            .optional()?;
+        // No booking to lock: it went meanwhile, and the record's foreign key will say so.
+        if let Some(closed) = closed {
+            return Ok(closed);
+        }
+    }
+    is_closed(tx, session_id)
 }

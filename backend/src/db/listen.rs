@@ -1,6 +1,5 @@
-//! PostgreSQL `LISTEN/NOTIFY` between server nodes. A notification is sent inside the
-//! transaction of the change it announces, so PostgreSQL delivers it on commit only and
-//! never for a rollback; it carries ids only, and each receiver reads the rest through its
+//! PostgreSQL `LISTEN/NOTIFY` between server nodes. A notification is sent after the
+//! change it announces has committed (`notify`); it carries ids only, and each receiver reads the rest through its
 //! normal scoped read. The listener is a connection of its own, opened exactly as the pool
 //! opens its connections (libpq through diesel, `DatabaseUrl::connect`), so `sslmode`,
 //! `sslrootcert` and every other setting of `database_url` apply to it alike; it runs on a
@@ -27,10 +26,16 @@ const POLL: Duration = Duration::from_millis(5);
 /// The longest pause between two connection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// Sends `payload` on `channel` when the transaction commits (PostgreSQL; nothing on SQLite).
-pub fn notify(conn: &mut DbConnection, channel: &str, payload: &str) -> Result<(), AppError> {
-    if let DbConnection::Postgres(c) = conn {
-        super::raw(&["SELECT pg_notify(", ", ", ")"])
+/// Sends `payload` on `channel` in a transaction of its own (PostgreSQL; nothing on
+/// SQLite), called after the change it announces has committed, so nothing is announced
+/// that a rollback undid. Not inside the change's transaction: PostgreSQL lets one
+/// notifying transaction commit at a time (a lock per database, held until its commit is
+/// flushed), which made concurrent taps wait for each other's commits. For the same reason
+/// this transaction does not wait for its flush: a notice lost in a crash loses nothing
+/// stored, as the change is committed already.
+pub fn notify(db: &super::Db, channel: &str, payload: &str) -> Result<(), AppError> {
+    if let DbConnection::Postgres(c) = &mut *db.conn()? {
+        super::raw(&["SELECT set_config('synchronous_commit', 'off', true), pg_notify(", ", ", ")"])
             .bind::<diesel::sql_types::Text, _>(channel)
             .bind::<diesel::sql_types::Text, _>(payload)
             .execute(c)?;

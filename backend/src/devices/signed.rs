@@ -93,14 +93,17 @@ impl SignedHead {
         }
         let Some(found) = state.device_tenants.locate(state, &device_id)? else { return Err(refused(ProblemCode::DeviceUnknown)) };
         let scope = TenantScope::named_by_device(found.found_tenant);
-        // One read: the device, whether its tenant takes changes, and its secret. The
-        // signature is checked on that read, so a forged request writes nothing.
+        // One read: the device, whether its tenant takes changes, its secret and the
+        // tenant's keys. The signature is checked on that read, so a forged request writes
+        // nothing.
         let mut open = if state.db.url().is_postgres() { Some(state.db.open_tenant_tx(&scope)?) } else { None };
         let read = |tx: &mut TenantTx<'_>| {
-            let Some((device, tenant_status)) = store::find_with_tenant_status(tx, &found.found_id)? else { return Ok(None) };
+            let mut rows = store::find_for_request(tx, &found.found_id)?.into_iter();
+            let Some((device, tenant_status, newest_key)) = rows.next() else { return Ok(None) };
             // Every device request changes data: none in an offboarding tenant (TOM DEL-1).
             crate::offboarding::guard::check_status(Some(&tenant_status), &actix_web::http::Method::POST, &path)?;
-            let keys = crate::tenants::service::keys(tx, &state.master)?;
+            let key_rows: Vec<_> = newest_key.into_iter().chain(rows.filter_map(|(_, _, key)| key)).collect();
+            let keys = crate::tenants::service::unwrap_keys(&device.tenant_id, &key_rows, &state.master)?;
             let secret = keys.decrypt("devices", "secret", &device.id, &device.secret_ciphertext)?;
             let secret = hex::decode(secret.as_bytes()).map_err(|e| crate::AppError::Internal(e.to_string()))?;
             Ok(Some((device, secret, keys)))

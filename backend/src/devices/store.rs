@@ -3,8 +3,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamp};
 
 use super::model::{CardEnrolmentRow, DeviceRow, EnrolmentRow};
-use crate::db::schema::{card_enrolments, device_enrolments, device_nonces, devices, tenants};
+use crate::db::schema::{card_enrolments, device_enrolments, device_nonces, devices, tenant_keys, tenants};
 use crate::db::{raw, DbConnection, Located, TenantTx};
+use crate::tenants::model::TenantKeyRow;
 
 pub fn insert_enrolment(tx: &mut TenantTx<'_>, row: &EnrolmentRow) -> QueryResult<usize> {
     let conn = tx.conn();
@@ -69,15 +70,18 @@ pub fn find(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<DeviceRow>> {
 }
 
 /// The device and its tenant's status (whether it takes changes), in one read.
-pub fn find_with_tenant_status(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<(DeviceRow, String)>> {
+/// The device, its tenant's status and the tenant's live keys (newest first; one row with
+/// `None` when it has none), in one read: what verifying a signed request needs.
+pub fn find_for_request(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Vec<(DeviceRow, String, Option<TenantKeyRow>)>> {
     let (conn, tenant_id) = tx.parts();
     devices::table
         .inner_join(tenants::table.on(tenants::id.eq(devices::tenant_id)))
+        .left_join(tenant_keys::table.on(tenant_keys::tenant_id.eq(devices::tenant_id).and(tenant_keys::destroyed_at.is_null())))
         .filter(devices::tenant_id.eq(tenant_id))
         .filter(devices::id.eq(id))
-        .select((DeviceRow::as_select(), tenants::status))
-        .first(conn)
-        .optional()
+        .order(tenant_keys::created_at.nullable().desc())
+        .select((DeviceRow::as_select(), tenants::status, Option::<TenantKeyRow>::as_select()))
+        .load(conn)
 }
 
 pub fn list(tx: &mut TenantTx<'_>) -> QueryResult<Vec<DeviceRow>> {

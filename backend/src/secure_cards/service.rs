@@ -27,7 +27,6 @@ const TABLE: &str = "secure_card_settings";
 const SUN_MAX: usize = 512;
 
 struct TenantCardKeys {
-    required: bool,
     meta_read: Zeroizing<CardKey>,
     file_read_master: Zeroizing<CardKey>,
 }
@@ -38,13 +37,15 @@ fn open_key(keys: &TenantKeys, column: &str, ciphertext: &[u8]) -> Result<Zeroiz
     Ok(Zeroizing::new(CardKey::try_from(bytes.as_slice()).map_err(|_| AppError::Internal("stored card key is not 16 bytes".into()))?))
 }
 
-fn tenant_card_keys(tx: &mut TenantTx<'_>, keys: &TenantKeys) -> Result<Option<TenantCardKeys>, AppError> {
-    let Some(row) = store::settings(tx)? else { return Ok(None) };
-    Ok(Some(TenantCardKeys {
-        required: row.required,
+fn open_card_keys(keys: &TenantKeys, row: &SettingsRow) -> Result<TenantCardKeys, AppError> {
+    Ok(TenantCardKeys {
         meta_read: open_key(keys, "meta_read_key", &row.meta_read_key_ciphertext)?,
         file_read_master: open_key(keys, "file_read_master", &row.file_read_master_ciphertext)?,
-    }))
+    })
+}
+
+fn tenant_card_keys(tx: &mut TenantTx<'_>, keys: &TenantKeys) -> Result<Option<TenantCardKeys>, AppError> {
+    store::settings(tx)?.map(|row| open_card_keys(keys, &row)).transpose()
 }
 
 /// A Secure Unique NFC message as the card writes it into its NDEF URL:
@@ -109,15 +110,14 @@ pub struct Checked {
 /// card's UID and carry its MAC (compared in constant time). `Ok(Err(code))`: refused.
 /// Whether the counter is new is decided where it is stored (`attendance::store::advance_counter`).
 pub fn check(
-    tx: &mut TenantTx<'_>,
+    settings: Option<&SettingsRow>,
     keys: &TenantKeys,
     uid: &str,
     sun: Option<&SunMessage>,
 ) -> Result<Result<Checked, ProblemCode>, AppError> {
-    let tenant = tenant_card_keys(tx, keys)?;
-    let required = tenant.as_ref().is_some_and(|t| t.required);
+    let required = settings.is_some_and(|s| s.required);
     let Some(sun) = sun else { return Ok(Ok(Checked { counter: None, required })) };
-    let Some(tenant) = tenant else { return Ok(Err(ProblemCode::SecureCardInvalid)) };
+    let Some(tenant) = settings.map(|row| open_card_keys(keys, row)).transpose()? else { return Ok(Err(ProblemCode::SecureCardInvalid)) };
     let Ok(picc) = sdm::decrypt_picc_data(&tenant.meta_read, &sun.picc_data) else { return Ok(Err(ProblemCode::SecureCardInvalid)) };
     if !crate::crypto::constant_time_eq(hex::encode_upper(picc.uid).as_bytes(), uid.as_bytes()) {
         return Ok(Err(ProblemCode::SecureCardInvalid));

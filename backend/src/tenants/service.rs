@@ -100,6 +100,11 @@ pub fn create(db: &Db, master: &MasterKey, ctx: &AuditContext, input: NewTenant)
 /// Unwraps the keys of the tenant in scope; call inside that scope's transaction.
 pub fn keys(tx: &mut TenantTx<'_>, master: &MasterKey) -> Result<TenantKeys, AppError> {
     let rows = store::live_keys(tx)?;
+    unwrap_keys(tx.tenant_id(), &rows, master)
+}
+
+/// Unwraps a tenant's live keys as read, newest first.
+pub fn unwrap_keys(tenant_id: &str, rows: &[TenantKeyRow], master: &MasterKey) -> Result<TenantKeys, AppError> {
     let newest = |purpose: &str| rows.iter().find(|r| r.purpose == purpose).ok_or(CryptoError::KeyDestroyed);
     let data = newest(KEY_PURPOSE_DATA)?;
     let index = newest(KEY_PURPOSE_INDEX)?;
@@ -107,7 +112,7 @@ pub fn keys(tx: &mut TenantTx<'_>, master: &MasterKey) -> Result<TenantKeys, App
         let wrapped = row.wrapped_key.as_deref().ok_or(CryptoError::KeyDestroyed)?;
         master.unwrap(&row.purpose, &row.tenant_id, &row.id, wrapped)
     };
-    Ok(TenantKeys::new(tx.tenant_id(), &data.id, unwrap(data)?, unwrap(index)?))
+    Ok(TenantKeys::new(tenant_id, &data.id, unwrap(data)?, unwrap(index)?))
 }
 
 /// `keys` in a transaction of its own, for code outside one.

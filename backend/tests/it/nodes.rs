@@ -353,7 +353,12 @@ fn test_listener(url: &str, channel: &'static str) -> (Arc<()>, std::sync::mpsc:
 
 fn notify(url: &str, channel: &str, payload: &str) {
     let mut conn = anwesend::db::DatabaseUrl::parse(url).expect("url").connect().expect("connect");
-    anwesend::db::listen::notify(&mut conn, channel, payload).expect("notify");
+    let anwesend::db::DbConnection::Postgres(c) = &mut conn else { panic!("notifications are PostgreSQL's") };
+    diesel::sql_query("SELECT pg_notify($1, $2)")
+        .bind::<diesel::sql_types::Text, _>(channel)
+        .bind::<diesel::sql_types::Text, _>(payload)
+        .execute(c)
+        .expect("notify");
 }
 
 /// The listener opens its connection as the pool does: a `database_url` that demands TLS
