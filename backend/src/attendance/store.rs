@@ -177,13 +177,14 @@ pub fn insert_tap(tx: &mut TenantTx<'_>, row: &TapRow) -> QueryResult<usize> {
 /// This participant's successful taps on this device at or after `since`.
 #[diesel::dsl::auto_type]
 fn successes_since<'a>(tenant_id: &'a str, device_id: &'a str, participant_id: &'a str, since: NaiveDateTime) -> _ {
-    let succeeded: [&'static str; 2] = ["checked_in", "checked_out"];
     device_taps::table
         .filter(device_taps::tenant_id.eq(tenant_id))
         .filter(device_taps::device_id.eq(device_id))
         .filter(device_taps::participant_id.eq(participant_id))
         .filter(device_taps::tapped_at.ge(since))
-        .filter(device_taps::outcome.eq_any(succeeded))
+        // Not `eq_any`: on SQLite a list of values makes diesel prepare the statement anew
+        // on every execution, and this one is part of every tap's read.
+        .filter(device_taps::outcome.eq("checked_in").or(device_taps::outcome.eq("checked_out")))
 }
 
 /// Whether this participant tapped successfully on this device at or after `since`.
