@@ -209,13 +209,13 @@ fn plan(
     if sessions.is_empty() {
         return refuse(TapOutcome::NoSession, Some(participant));
     }
-    let Some(running) = sessions.into_iter().find(|r| r.booking_id.is_some()) else {
+    let booked = sessions.into_iter().find_map(|mut r| r.booking_id.take().map(|b| (r, b)));
+    let Some((Running { session, signature_required, repeat, .. }, booking_id)) = booked else {
         return refuse(TapOutcome::NoBooking, Some(participant));
     };
-    if running.repeat {
-        return Ok(Planned { plan: Plan::Repeat { event_id: running.session.event_id }, participant: Some(participant), card_id });
+    if repeat {
+        return Ok(Planned { plan: Plan::Repeat { event_id: session.event_id }, participant: Some(participant), card_id });
     }
-    let Running { session, booking_id: Some(booking_id), signature_required, .. } = running else { return Err(AppError::NotFound) };
     Ok(Planned { plan: Plan::Record { session, booking_id, signature_required }, participant: Some(participant), card_id })
 }
 

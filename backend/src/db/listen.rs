@@ -1,10 +1,11 @@
 //! PostgreSQL `LISTEN/NOTIFY` between server nodes. A notification is sent after the
-//! change it announces has committed (`notify`); it carries ids only, and each receiver reads the rest through its
-//! normal scoped read. The listener is a connection of its own, opened exactly as the pool
-//! opens its connections (libpq through diesel, `DatabaseUrl::connect`), so `sslmode`,
-//! `sslrootcert` and every other setting of `database_url` apply to it alike; it runs on a
-//! thread of its own and collects what has arrived every `POLL` (libpq reads the socket
-//! without blocking). SQLite has no such channel (one node only).
+//! change it announces has committed (`notify`); it carries ids only, and each receiver
+//! reads the rest through its normal scoped read. The listener is a connection of its own,
+//! opened exactly as the pool opens its connections (libpq through diesel,
+//! `DatabaseUrl::connect`), so `sslmode`, `sslrootcert` and every other setting of
+//! `database_url` apply to it alike; it runs on a thread of its own and collects what has
+//! arrived every `POLL` (libpq reads the socket without blocking). SQLite has no such
+//! channel (one node only).
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
