@@ -117,7 +117,8 @@ pub struct TapContext {
     pub enrolment: Option<CardEnrolmentRow>,
 }
 
-/// (Owned values in the join conditions: the joined query may not borrow them.)
+/// Reads a tap's `TapContext`. The join conditions take owned values: the joined query
+/// may not borrow them.
 pub fn tap_context(tx: &mut TenantTx<'_>, device_id: &str, key: &str, hmac: &[u8]) -> QueryResult<TapContext> {
     let (conn, tenant_id) = tx.parts();
     let (previous, secure_settings, card, owner, enrolment) = devices::table

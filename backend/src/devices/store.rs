@@ -69,7 +69,6 @@ pub fn find(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<DeviceRow>> {
     devices::table.find((tenant_id, id)).select(DeviceRow::as_select()).first(conn).optional()
 }
 
-/// The device and its tenant's status (whether it takes changes), in one read.
 /// The device, its tenant's status and the tenant's live keys (newest first; one row with
 /// `None` when it has none), in one read: what verifying a signed request needs.
 pub fn find_for_request(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Vec<(DeviceRow, String, Option<TenantKeyRow>)>> {
