@@ -249,6 +249,57 @@ async fn input_3_audit_view_is_scoped_by_role_over_http() {
     );
 }
 
+/// TOM AUTHZ-2: tenant and role come from the session alone. An organiser of tenant A who
+/// names tenant B and a higher role in headers, query and body still acts in A, as
+/// organiser, and a body naming a tenant is refused without a trace.
+#[actix_web::test]
+async fn authz_2_tenant_and_role_named_by_the_client_are_ignored() {
+    let app = test_app();
+    let (_a, b) = two_tenants_with_staff(&app);
+    let service = app.service().await;
+    let organiser = sign_in(&service, "trainer@verein-a.example").await;
+    let b_id = b.tenant_id().to_owned();
+    let forged = |method: &str, path: &str| {
+        organiser
+            .request(method, &format!("{path}?tenant_id={b_id}&tenant=verein-b&role=tenant_admin"))
+            .insert_header(("x-tenant-id", b_id.as_str()))
+            .insert_header(("x-tenant", "verein-b"))
+            .insert_header(("x-role", "tenant_admin"))
+            .insert_header(("x-forwarded-user", "leitung@verein-b.example"))
+    };
+
+    let (status, _, me) = call(&service, forged("GET", "/api/v1/auth/me")).await;
+    let me = json_of(&me);
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!((me["tenant"]["slug"].clone(), me["roles"].clone()), (json!("verein-a"), json!(["organiser"])));
+
+    // A body that names a tenant or a role is refused (unknown fields), nothing written.
+    for extra in [json!({ "name": "Halle X", "tenant_id": b_id }), json!({ "name": "Halle X", "role": "tenant_admin" })] {
+        let (status, _, body) = call(&service, forged("POST", "/api/v1/locations").set_json(&extra)).await;
+        assert_eq!((status, json_of(&body)["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_body")), "{extra}");
+    }
+    // Named in headers and query only: created, in A.
+    let (status, _, created) = call(&service, forged("POST", "/api/v1/locations").set_json(json!({ "name": "Halle X" }))).await;
+    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&created));
+    let names = |body: &[u8]| -> Vec<String> {
+        json_of(body)["locations"].as_array().into_iter().flatten().filter_map(|l| l["name"].as_str().map(str::to_owned)).collect()
+    };
+    let (_, _, in_a) = call(&service, organiser.request("GET", "/api/v1/locations")).await;
+    assert_eq!(names(&in_a), vec!["Halle X".to_owned()], "exactly one, in A");
+    let admin_b = sign_in(&service, "leitung@verein-b.example").await;
+    let (_, _, in_b) = call(&service, admin_b.request("GET", "/api/v1/locations")).await;
+    assert!(names(&in_b).is_empty(), "nothing reached B: {}", String::from_utf8_lossy(&in_b));
+
+    // The forged role opens nothing: the audit log stays closed to an organiser. (Its
+    // query parameters are checked, so the forged ones are refused first.)
+    let (status, _, body) = call(&service, forged("GET", "/api/v1/audit")).await;
+    assert_eq!((status, json_of(&body)["code"].clone()), (StatusCode::BAD_REQUEST, json!("invalid_query")));
+    let headers_only =
+        organiser.request("GET", "/api/v1/audit").insert_header(("x-tenant-id", b_id.as_str())).insert_header(("x-role", "tenant_admin"));
+    let (status, _, body) = call(&service, headers_only).await;
+    assert_eq!((status, json_of(&body)["code"].clone()), (StatusCode::FORBIDDEN, json!("forbidden")));
+}
+
 #[actix_web::test]
 async fn input_3_platform_admin_sees_platform_events_only() {
     let app = test_app();

@@ -279,3 +279,58 @@ async fn priv_5_documented_statuses_cover_malformed_oversized_and_unauthenticate
     }
     assert!(checked > 100, "{checked}");
 }
+
+/// The property names of a request body schema, `$ref`s and `allOf`/`oneOf`/`anyOf`
+/// followed through the document's components.
+fn body_fields(doc: &Value, schema: &Value, into: &mut BTreeSet<String>) {
+    if let Some(name) = schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        return body_fields(doc, &doc["components"]["schemas"][name], into);
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        for part in schema[key].as_array().into_iter().flatten() {
+            body_fields(doc, part, into);
+        }
+    }
+    for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+        into.insert(name.to_lowercase());
+        body_fields(doc, property, into);
+    }
+    if schema["items"].is_object() {
+        body_fields(doc, &schema["items"], into);
+    }
+}
+
+/// The fields of every request body (any media type) of the paths `include` accepts.
+fn request_fields(doc: &Value, include: impl Fn(&str) -> bool) -> BTreeSet<String> {
+    let mut fields = BTreeSet::new();
+    for (_, item) in doc["paths"].as_object().expect("paths").iter().filter(|(p, _)| include(p)) {
+        for operation in item.as_object().expect("item").values() {
+            for media in operation["requestBody"]["content"].as_object().into_iter().flatten().map(|(_, m)| m) {
+                body_fields(doc, &media["schema"], &mut fields);
+            }
+        }
+    }
+    fields
+}
+
+/// TOM PRIV-3: participants sign in without a password, so they keep nothing but their
+/// mailbox. No operation of the public pages or the participant portal takes a password,
+/// PIN or other secret of the participant's making. The sign-in by link itself is proven
+/// by `bookings::acc_2_magic_links_are_single_use_short_lived_tenant_bound_and_never_audited`.
+#[::core::prelude::v1::test]
+fn priv_3_participants_have_no_password_to_keep() {
+    let doc: Value = serde_json::from_str(&ApiDoc::openapi().to_json().expect("json")).expect("document");
+    let secret = |fields: &BTreeSet<String>| -> Vec<String> {
+        fields.iter().filter(|f| f.split('_').any(|w| ["password", "passphrase", "pin", "secret"].contains(&w))).cloned().collect()
+    };
+    // Staff sign in with a password (directly or through their tenant's directory on the
+    // public SSO paths): the walk finds those, so it would find a participant's too.
+    let staff = request_fields(&doc, |p| p == "/api/v1/auth/login" || p.contains("/sso/{provider}/ldap"));
+    assert!(secret(&staff).contains(&"password".to_owned()), "{staff:?}");
+
+    let participant =
+        |p: &str| (p.starts_with("/api/v1/public/") || p.starts_with("/api/v1/portal/")) && !p.contains("/sso") && !p.contains("/saml");
+    let fields = request_fields(&doc, participant);
+    assert!(fields.contains("email") && fields.contains("token"), "booking and sign-in by link are walked: {fields:?}");
+    assert_eq!(secret(&fields), Vec::<String>::new(), "participant operations that take a secret");
+}

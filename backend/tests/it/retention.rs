@@ -223,6 +223,64 @@ async fn priv_6_retention_job_anonymises_exactly_the_due_people() {
     }
 }
 
+/// TOM PSEUDO-2: the retention job anonymises instead of deleting. Once a person is
+/// anonymised, the figures they were part of stay as they were (booked, present,
+/// no-shows), while their name and email are gone from what staff can read.
+#[actix_web::test]
+async fn pseudo_2_anonymised_people_still_count_in_the_reports() {
+    let app = test_app_with(|c| c.rate_limit.public_per_ip_per_minute = 10_000);
+    let service = app.service().await;
+    let a = tenant(&app, "verein-a");
+    admin(&app, &a, "leitung@verein-a.example");
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
+    let (status, _, body) = call(
+        &service,
+        staff.request("PUT", "/api/v1/retention").set_json(json!({ "participant_retention_months": 1, "audit_retention_months": 24 })),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
+    let t0 = app.clock.now().naive_utc();
+    let early = event_at(&service, &staff, "Frühkurs", t0 + Duration::hours(1)).await;
+    let later = event_at(&service, &staff, "Herbstkurs", t0 + Duration::days(90)).await;
+    let due = book(&app, &service, &staff, "verein-a", &early, &sensitive("Erna Frühauf"), &sensitive("erna.f@example.org")).await;
+    let kept = book(&app, &service, &staff, "verein-a", &early, "Klara Bleibt", "klara.b@example.org").await;
+    assert_eq!(book(&app, &service, &staff, "verein-a", &later, "Klara Bleibt", "klara.b@example.org").await, kept);
+
+    // Erna is checked in; Klara does not come.
+    let (_, _, detail) = call(&service, staff.request("GET", &format!("/api/v1/events/{early}"))).await;
+    let session = json_of(&detail)["sessions"][0]["id"].as_str().expect("session").to_owned();
+    let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{early}/bookings"))).await;
+    let booking = json_of(&list).as_array().expect("bookings").iter().find(|b| b["participant_id"] == due.as_str()).expect("listed")["id"]
+        .as_str()
+        .expect("booking id")
+        .to_owned();
+    app.clock.advance(Duration::hours(4));
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
+    let body = json!({ "session_id": session, "booking_id": booking, "kind": "check_in", "occurred_at": fmt(t0 + Duration::minutes(62)) });
+    let (status, _, answer) = call(&service, staff.request("POST", "/api/v1/attendance").set_json(body)).await;
+    assert_eq!(status.as_u16(), 201, "{}", String::from_utf8_lossy(&answer));
+    let figures = |report: &[u8]| {
+        let report = json_of(report);
+        let course = report["courses"].as_array().expect("courses").iter().find(|c| c["title"] == "Frühkurs").cloned().expect("course");
+        ["booked", "present", "no_shows"].map(|k| course[k].as_i64().unwrap_or(-1))
+    };
+    let (_, _, before) = call(&service, staff.request("GET", "/api/v1/reports?days=90")).await;
+    assert_eq!(figures(&before), [2, 1, 1], "{}", String::from_utf8_lossy(&before));
+
+    // A month after the event Erna is due (Klara is booked later): anonymised.
+    app.clock.advance(Duration::days(32));
+    let staff = sign_in(&service, "leitung@verein-a.example").await;
+    assert_eq!(retention::run(&app.state).expect("run").erased, 1);
+    assert_eq!(erased(&app), vec![due.clone()]);
+
+    let (_, _, after) = call(&service, staff.request("GET", "/api/v1/reports?days=90")).await;
+    assert_eq!(figures(&after), [2, 1, 1], "the figures stay: {}", String::from_utf8_lossy(&after));
+    let (_, _, list) = call(&service, staff.request("GET", &format!("/api/v1/events/{early}/bookings"))).await;
+    let list = String::from_utf8_lossy(&list).into_owned();
+    assert!(list.contains(&due) && list.contains("Klara Bleibt"), "the seat stays, as a pseudonym: {list}");
+    assert!(!list.contains("Erna") && !list.contains("erna.f@"), "{list}");
+}
+
 fn settings_rows(app: &TestApp) -> i64 {
     use anwesend::db::schema::retention_settings::dsl as r;
     r::retention_settings.count().get_result(&mut app.db.inspect()).expect("count")

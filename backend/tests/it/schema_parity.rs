@@ -196,3 +196,51 @@ fn sep_2_schema_parity_between_sqlite_and_postgres() {
         }
     }
 }
+
+/// TOM SEP-1: every personal record belongs to exactly one tenant. Every table carries a
+/// `tenant_id` that is NOT NULL and a foreign key from it (to `tenants` or, composite,
+/// to a row of the same tenant), except the platform-level tables named here; a new table
+/// without a tenant fails until it is named (and its reason written) below.
+#[test]
+fn sep_1_every_table_is_owned_by_one_tenant_or_named_platform_level() {
+    /// (table, why it has no tenant_id)
+    const PLATFORM_LEVEL: &[(&str, &str)] = &[
+        ("accounts", "staff accounts are platform-level; they reach tenants only through memberships"),
+        ("audit_entries", "one chain per tenant: `chain` is the tenant's id (or `platform`), under row-level security by chain"),
+        ("audit_heads", "the head of each chain, as audit_entries"),
+        ("audit_prune_guard", "the pruning bound of each chain, as audit_entries"),
+        ("audit_verifications", "the platform's nightly verification: counts only"),
+        ("backup_runs", "backups are of the whole database; no personal data"),
+        ("incident_updates", "the platform's breach register, below incidents"),
+        ("incidents", "the platform's breach register; scope_ids names the tenants concerned"),
+        ("ip_hash_keys", "the platform's keys for hashing addresses; no personal data"),
+        ("mail_outbox", "the platform's mail queue; sender_tenant_id names the tenant, the recipient is only a keyed index and ciphertext"),
+        ("passkeys", "an account's sign-in material, as accounts"),
+        ("password_resets", "an account's sign-in material, as accounts"),
+        ("platform_signing_keys", "the platform's keys for signing exports; no personal data"),
+        ("recovery_codes", "an account's sign-in material, as accounts"),
+        ("scheduled_jobs", "the platform's job runs; no personal data"),
+        ("sessions", "an account's sign-in material, as accounts"),
+        ("subprocessor_changes", "the platform's register of subprocessors; no personal data"),
+        ("subprocessor_versions", "the platform's register of subprocessors; no personal data"),
+        ("tenants", "the tenants themselves"),
+        ("webauthn_ceremonies", "an account's sign-in material, as accounts"),
+    ];
+    let test_db = TestDb::for_backend(Backend::Sqlite);
+    let anwesend::db::DbConnection::Sqlite(mut conn) = test_db.inspect() else { panic!("sqlite") };
+    let schema = sqlite_schema(&mut conn);
+    let tables: BTreeSet<&str> = schema.columns.iter().map(|(t, ..)| t.as_str()).collect();
+    let mut without_tenant = Vec::new();
+    for table in tables {
+        let Some((.., nullable)) = schema.columns.iter().find(|(t, c, ..)| t == table && c == "tenant_id") else {
+            without_tenant.push(table);
+            continue;
+        };
+        assert!(!nullable, "{table}.tenant_id may be NULL: a row of no tenant");
+        assert!(
+            schema.foreign_keys.iter().any(|(t, from, ..)| t == table && from.split(',').next() == Some("tenant_id")),
+            "{table}: no foreign key from tenant_id, so a row could name a tenant that does not exist"
+        );
+    }
+    assert_eq!(without_tenant, PLATFORM_LEVEL.iter().map(|(t, _)| *t).collect::<Vec<_>>(), "tables without tenant_id");
+}
