@@ -412,13 +412,26 @@ impl Db {
     }
 
     /// SQLite: copies the write-ahead log into the database and empties it, so earlier
-    /// versions of erased rows leave the disk (PRIV-4). Best effort: readers holding old
+    /// versions of erased rows leave the disk (PRIV-4). A checkpoint running at the same
+    /// moment (the checkpointer's, every 100 ms) makes SQLite give this one up at once, so
+    /// it is tried again for up to a second. Best effort beyond that: readers holding old
     /// pages make it a partial checkpoint, and the log is reset by the next one.
     /// PostgreSQL keeps no such log in files the application reads.
     pub fn flush_log(&self) {
+        #[derive(QueryableByName)]
+        struct Checkpoint {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            busy: i32,
+        }
         if let (DatabaseUrl::Sqlite(_), Ok(mut conn)) = (&self.url, self.conn()) {
             if let DbConnection::Sqlite(c) = &mut *conn {
-                let _ = c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);");
+                let started = std::time::Instant::now();
+                while started.elapsed() < Duration::from_secs(1) {
+                    match diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result::<Checkpoint>(c) {
+                        Ok(Checkpoint { busy: 0 }) => return,
+                        _ => std::thread::sleep(Duration::from_millis(5)),
+                    }
+                }
             }
         }
     }
