@@ -38,7 +38,8 @@
 //!   or `pg_dump` as the read-only backup role `anwesend_backup`, made beside the app role).
 //!
 //! Memory: VmRSS of the server process from /proc when it has started, the largest VmRSS
-//! sampled every 20 ms during the levels, VmRSS and VmHWM after them, and (largest
+//! sampled every 20 ms during the levels (and per level: the first still holds the set-up
+//! sign-in's Argon2 memory until the worker gives it back), VmRSS and VmHWM after them, and (largest
 //! population) the peak during the storm. The figures are the server process's alone:
 //! code, heap, thread stacks, its database pool (the SQLite page cache included), nothing
 //! of the seeding or the load generator.
@@ -1019,6 +1020,7 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
     let records =
         |session: &str| state.db.tenant_tx(&scope, |tx| Ok(attendance::of_sessions(tx, &[session.to_owned()])?.len())).expect("read back");
     let (mut c10_p99, mut load_rss, mut storm_rss, mut after_levels) = (None, 0, 0, support::Memory::default());
+    let mut level_rss = Vec::new();
     for (k, phase) in phases.iter().enumerate() {
         if phase.mode == "backup" {
             backup_phase(&state, database, &job(k), dir.path(), people, c10_p99);
@@ -1032,6 +1034,7 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
             "warm-up" => {}
             "load" => {
                 load_rss = load_rss.max(peak);
+                level_rss.push(format!("c={c} {:.1}", support::mib(peak)));
                 if c == load.storm_connections {
                     c10_p99 = Some(pct(&f.taps, 0.99));
                 }
@@ -1096,9 +1099,10 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
     }
     let end = server.memory();
     println!(
-        "{label:<8} {people:>6} server RSS (its own process, serving only): {:.1} MiB at start, peak {:.1} MiB during the levels (sampled every 20 ms), {:.1} MiB after them (VmHWM, with the set-up's staff sign-in: {:.1} MiB){}",
+        "{label:<8} {people:>6} server RSS (its own process, serving only): {:.1} MiB at start, peak {:.1} MiB during the levels (sampled every 20 ms; {}), {:.1} MiB after them (VmHWM, with the set-up's staff sign-in: {:.1} MiB){}",
         support::mib(started_memory.rss_kib),
         support::mib(load_rss),
+        level_rss.join(", "),
         support::mib(after_levels.rss_kib),
         support::mib(after_levels.hwm_kib),
         if full {

@@ -4,8 +4,8 @@
 //! an async worker. The hashing itself runs on a few workers of its own
 //! (`on_argon2_workers`), so a storm of sign-ins leaves a core for every other request.
 
-use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use argon2::password_hash::{self, Output, ParamsString, PasswordHash, Salt, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -75,26 +75,21 @@ pub const ARGON2_NICE: i32 = 10;
 /// only, so it is reused instead of piling up in the allocator's arenas of every request
 /// thread.
 fn on_argon2_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-    static JOBS: OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> = OnceLock::new();
+    static JOBS: OnceLock<Arc<Jobs>> = OnceLock::new();
     let jobs = JOBS.get_or_init(|| {
-        let (sender, receiver) = std::sync::mpsc::channel::<Job>();
-        let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+        let jobs = Arc::new(Jobs::default());
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         for _ in 0..cores.saturating_sub(1).max(1) {
-            let receiver = receiver.clone();
+            let jobs = jobs.clone();
             let _ = std::thread::Builder::new().name("argon2".into()).spawn(move || {
                 // Linux keeps the nice value per thread: this one only. Best effort.
                 let _ = rustix::process::setpriority_process(None, ARGON2_NICE);
-                loop {
-                    let next = receiver.lock().map(|r| r.recv());
-                    match next {
-                        Ok(Ok(job)) => job(),
-                        _ => return,
-                    }
+                while let Some(job) = jobs.next() {
+                    job();
                 }
             });
         }
-        std::sync::Mutex::new(sender)
+        jobs
     });
     let (done, answer) = std::sync::mpsc::sync_channel(1);
     let waiting = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
@@ -106,17 +101,55 @@ fn on_argon2_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stati
         }
     });
     let busy = || AppError::Unavailable("too many sign-ins at once; try again".into());
-    jobs.lock().map_err(|_| busy())?.send(job).map_err(|_| busy())?;
+    jobs.push(job).map_err(|_| busy())?;
     answer.recv_timeout(ARGON2_WAIT).map_err(|_| {
         waiting.store(false, std::sync::atomic::Ordering::Relaxed);
         busy()
     })
 }
 
+/// How long an Argon2 worker keeps its memory after its last hash. A storm of sign-ins
+/// reuses it; a quiet server gives it back (19 MiB a worker at the floor), at the cost of
+/// allocating it again (a few milliseconds) for the next sign-in.
+const ARGON2_KEEP_MEMORY: std::time::Duration = std::time::Duration::from_secs(2);
+
 thread_local! {
     /// This Argon2 worker's memory (19 MiB at the floor), kept between hashes: each worker
     /// allocates it once instead of the allocator holding one freed copy per hash.
     static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The Argon2 workers' queue, first come first served.
+#[derive(Default)]
+struct Jobs {
+    queue: Mutex<VecDeque<Job>>,
+    added: Condvar,
+}
+
+impl Jobs {
+    fn push(&self, job: Job) -> Result<(), ()> {
+        self.queue.lock().map_err(|_| ())?.push_back(job);
+        self.added.notify_one();
+        Ok(())
+    }
+
+    /// The next job; a worker that waits longer than `ARGON2_KEEP_MEMORY` for it gives its
+    /// memory back first. None once the queue's lock is poisoned.
+    fn next(&self) -> Option<Job> {
+        let queue = self.queue.lock().ok()?;
+        let (mut queue, idle) = self.added.wait_timeout_while(queue, ARGON2_KEEP_MEMORY, |q| q.is_empty()).ok()?;
+        if idle.timed_out() {
+            release_memory();
+            queue = self.added.wait_while(queue, |q| q.is_empty()).ok()?;
+        }
+        queue.pop_front()
+    }
+}
+
+/// Gives this worker's memory back. Freed whole, as it was allocated (with its own
+/// mapping, being large), the allocator returns it to the system at once.
+fn release_memory() {
+    MEMORY.with_borrow_mut(|memory| *memory = Vec::new());
 }
 
 /// Argon2 of `password` and `salt` into `out`, computed in this worker's memory.
