@@ -482,6 +482,9 @@ pub(super) fn place(
     let id = Uuid::now_v7().to_string();
     // The answers belong to this booking; the person's stored data stays as it is.
     let answers = Answers { phone: request.phone.clone(), note: request.note.clone() };
+    // The mail first, so the booking is written with its id in one statement.
+    let news = if status == BookingStatus::Confirmed { BookingNews::Confirmed } else { BookingNews::Waiting };
+    let mail_id = mailer.tell(tx, event, &participant, news, now)?;
     let booking = BookingRow {
         tenant_id: event.tenant_id.clone(),
         answers_ciphertext: (answers.phone.is_some() || answers.note.is_some())
@@ -498,13 +501,9 @@ pub(super) fn place(
         created_at: now,
         cancelled_at: None,
         cancelled_by: None,
-        mail_id: None,
+        mail_id,
     };
     store::insert(tx, &booking)?;
-    let news = if status == BookingStatus::Confirmed { BookingNews::Confirmed } else { BookingNews::Waiting };
-    if let Some(mail_id) = mailer.tell(tx, event, &participant, news, now)? {
-        store::set_mail(tx, &booking.id, &mail_id)?;
-    }
     if is_new {
         audit::record(
             tx,

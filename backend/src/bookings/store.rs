@@ -194,16 +194,18 @@ pub fn active_counts(tx: &mut TenantTx<'_>, ids: &[String]) -> QueryResult<Vec<(
 /// An expired hold counts for nothing, whether or not it is deleted yet.
 pub fn seats_taken(tx: &mut TenantTx<'_>, event_id: &str, now: NaiveDateTime) -> QueryResult<i64> {
     let (conn, tenant_id) = tx.parts();
-    // Kept by the database on every booking change (migration `flat_costs`).
-    let confirmed: i32 = events::table.find((tenant_id, event_id)).select(events::confirmed_count).first(conn)?;
-    let held: i64 = booking_holds::table
+    let held = booking_holds::table
         .filter(booking_holds::tenant_id.eq(tenant_id))
         .filter(booking_holds::event_id.eq(event_id))
         .filter(booking_holds::seat.eq(true))
         .filter(booking_holds::expires_at.gt(now))
         .count()
-        .get_result(conn)?;
-    Ok(i64::from(confirmed) + held)
+        .single_value();
+    // confirmed_count is kept by the database on every booking change (migration
+    // `flat_costs`); both figures in one statement.
+    let (confirmed, held): (i32, Option<i64>) =
+        events::table.find((tenant_id, event_id)).select((events::confirmed_count, held)).first(conn)?;
+    Ok(i64::from(confirmed) + held.unwrap_or(0))
 }
 
 pub fn insert_hold(tx: &mut TenantTx<'_>, row: &HoldRow) -> QueryResult<usize> {
