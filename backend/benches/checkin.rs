@@ -38,9 +38,9 @@
 //!   or `pg_dump` as the read-only backup role `anwesend_backup`, made beside the app role).
 //!
 //! Memory: VmRSS of the server process from /proc when it has started, the largest VmRSS
-//! sampled every 20 ms during the levels (and per level: the first still holds the set-up
-//! sign-in's Argon2 memory until the worker gives it back), VmRSS and VmHWM after them, and (largest
-//! population) the peak during the storm. The figures are the server process's alone:
+//! sampled every 20 ms during the levels (also per level: the first may still hold the
+//! set-up sign-in's Argon2 memory until the worker gives it back), VmRSS and VmHWM after
+//! them, and (largest population) the peak during the storm. The figures are the server process's alone:
 //! code, heap, thread stacks, its database pool (the SQLite page cache included), nothing
 //! of the seeding or the load generator.
 //!
