@@ -1128,8 +1128,9 @@ fn backup_phase(state: &AppState, database: &support::Database, job: &Job, dir: 
     use anwesend::backups::service as backups;
     let label = database.label;
     let ctx = || AuditContext::system(chrono::Utc::now());
+    let quiet_at = ctx();
     let started = Instant::now();
-    let (path, size) = backups::create(state, &ctx()).expect("backup");
+    let (path, size) = backups::create(state, &quiet_at).expect("backup");
     let created = started.elapsed();
     let started = Instant::now();
     let verified = backups::verify(state, &ctx(), &path, None).expect("verify");
@@ -1148,6 +1149,11 @@ fn backup_phase(state: &AppState, database: &support::Database, job: &Job, dir: 
         let taker = s.spawn(|| {
             // The taps are under way first.
             std::thread::sleep(Duration::from_millis(500));
+            // A backup's file is named by the second it is taken in: wait for a second
+            // after the quiet one's (a fast machine takes both within one).
+            while chrono::Utc::now().timestamp() <= quiet_at.at.timestamp() {
+                std::thread::sleep(Duration::from_millis(10));
+            }
             let started = Instant::now();
             let taken = backups::create(state, &ctx());
             let took = started.elapsed();
