@@ -14,8 +14,7 @@ use crate::secure_cards::model::SettingsRow;
 use crate::secure_cards::store::SECURE_SETTING;
 
 pub fn insert(tx: &mut TenantTx<'_>, row: &AttendanceRow) -> QueryResult<usize> {
-    let conn = tx.conn();
-    diesel::insert_into(attendance::table).values(row).execute(conn)
+    native!(tx.conn(), |c| diesel::insert_into(attendance::table).values(row).execute(c))
 }
 
 pub fn find(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<AttendanceRow>> {
@@ -87,7 +86,7 @@ pub fn sessions_at(
         .filter(locations::id.eq(location).or(locations::parent_id.eq(location)))
         .select(locations::id.nullable());
     let recent = successes_since(tenant_id, device_id, participant_id, repeat_since);
-    event_sessions::table
+    native!(conn, |c| event_sessions::table
         .inner_join(events::table.on(events::tenant_id.eq(event_sessions::tenant_id).and(events::id.eq(event_sessions::event_id))))
         .left_join(
             bookings::table.on(bookings::tenant_id
@@ -103,7 +102,7 @@ pub fn sessions_at(
         .filter(events::location_id.eq_any(rooms))
         .order((event_sessions::starts_at.asc(), event_sessions::id.asc()))
         .select((SessionRow::as_select(), bookings::id.nullable(), events::signature_required, diesel::dsl::exists(recent)))
-        .load(conn)
+        .load(c))
 }
 
 /// Everything a tap reads before it plans, in one statement from the device's row: the
@@ -121,7 +120,7 @@ pub struct TapContext {
 /// may not borrow them.
 pub fn tap_context(tx: &mut TenantTx<'_>, device_id: &str, key: &str, hmac: &[u8]) -> QueryResult<TapContext> {
     let (conn, tenant_id) = tx.parts();
-    let (previous, secure_settings, card, owner, enrolment) = devices::table
+    let (previous, secure_settings, card, owner, enrolment) = native!(conn, |c| devices::table
         .left_join(
             device_taps::table.on(device_taps::tenant_id
                 .eq(devices::tenant_id)
@@ -146,7 +145,7 @@ pub fn tap_context(tx: &mut TenantTx<'_>, device_id: &str, key: &str, hmac: &[u8
             Option::<ParticipantRow>::as_select(),
             Option::<CardEnrolmentRow>::as_select(),
         ))
-        .first(conn)?;
+        .first(c))?;
     Ok(TapContext { previous, secure_settings, card, owner, enrolment })
 }
 
@@ -171,8 +170,7 @@ pub fn tap(tx: &mut TenantTx<'_>, device_id: &str, key: &str) -> QueryResult<Opt
 }
 
 pub fn insert_tap(tx: &mut TenantTx<'_>, row: &TapRow) -> QueryResult<usize> {
-    let conn = tx.conn();
-    diesel::insert_into(device_taps::table).values(row).execute(conn)
+    native!(tx.conn(), |c| diesel::insert_into(device_taps::table).values(row).execute(c))
 }
 
 /// This participant's successful taps on this device at or after `since`.
@@ -197,13 +195,13 @@ pub fn recent_success(tx: &mut TenantTx<'_>, device_id: &str, participant_id: &s
 /// One participant's records of one session: what a tap or a manual entry checks.
 pub fn of_session_participant(tx: &mut TenantTx<'_>, session_id: &str, participant_id: &str) -> QueryResult<Vec<AttendanceRow>> {
     let (conn, tenant_id) = tx.parts();
-    attendance::table
+    native!(conn, |c| attendance::table
         .filter(attendance::tenant_id.eq(tenant_id))
         .filter(attendance::session_id.eq(session_id))
         .filter(attendance::participant_id.eq(participant_id))
         .order((attendance::recorded_at.asc(), attendance::id.asc()))
         .select(AttendanceRow::as_select())
-        .load(conn)
+        .load(c))
 }
 
 pub fn is_superseded(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<bool> {
@@ -316,7 +314,7 @@ fn closing_in_force<'a>(tenant_id: &'a str, session_id: &'a str) -> _ {
 /// The session's list is closed: a closing that no correction re-opened.
 pub fn is_closed(tx: &mut TenantTx<'_>, session_id: &str) -> QueryResult<bool> {
     let (conn, tenant_id) = tx.parts();
-    diesel::select(diesel::dsl::exists(closing_in_force(tenant_id, session_id))).get_result(conn)
+    native!(conn, |c| diesel::select(diesel::dsl::exists(closing_in_force(tenant_id, session_id))).get_result(c))
 }
 
 /// `is_closed`, having locked the booking's row (PostgreSQL), in one statement. SQLite

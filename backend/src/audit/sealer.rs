@@ -100,13 +100,13 @@ fn seal_batch(conn: &mut DbConnection, chain: &str, limit: i64) -> QueryResult<u
     let Some(head) = super::store::lock_head(conn, chain).optional()? else {
         return Ok(0);
     };
-    let pending: Vec<NewEntry> = audit_entries::table
+    let pending: Vec<NewEntry> = native!(&mut *conn, |c| audit_entries::table
         .filter(audit_entries::chain.eq(chain))
         .filter(audit_entries::seq.is_null())
         .order(audit_entries::id.asc())
         .limit(limit)
         .select(NewEntry::as_select())
-        .load(conn)?;
+        .load(c))?;
     let Some(last_at) = pending.last().map(|e| e.occurred_at) else {
         return Ok(0);
     };
@@ -136,7 +136,7 @@ fn seal_batch(conn: &mut DbConnection, chain: &str, limit: i64) -> QueryResult<u
             .bind::<Array<Binary>, _>(hashes)
             .execute(c)?
         }
-        DbConnection::Sqlite(_) => {
+        DbConnection::Sqlite(c) => {
             let mut n = 0;
             for e in &sealed {
                 n += diesel::update(audit_entries::table.filter(audit_entries::id.eq(&e.id)).filter(audit_entries::seq.is_null()))
@@ -145,7 +145,7 @@ fn seal_batch(conn: &mut DbConnection, chain: &str, limit: i64) -> QueryResult<u
                         audit_entries::prev_hash.eq(&e.prev_hash),
                         audit_entries::entry_hash.eq(&e.entry_hash),
                     ))
-                    .execute(conn)?;
+                    .execute(c)?;
             }
             n
         }

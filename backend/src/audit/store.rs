@@ -81,7 +81,7 @@ pub fn head_or_genesis(conn: &mut DbConnection, chain: &str) -> QueryResult<Head
 /// Inserts an unsealed entry: no seq, prev_hash or entry_hash, and the head untouched, so
 /// appends to one chain do not wait for each other (the sealer links them later).
 pub fn insert_unsealed(conn: &mut DbConnection, entry: &NewEntry) -> QueryResult<()> {
-    diesel::insert_into(audit_entries::table).values(entry).execute(conn)?;
+    native!(conn, |c| diesel::insert_into(audit_entries::table).values(entry).execute(c))?;
     Ok(())
 }
 

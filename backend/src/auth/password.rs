@@ -147,16 +147,25 @@ impl Jobs {
 }
 
 /// Gives this worker's memory back. Freed whole, as it was allocated (with its own
-/// mapping, being large), the allocator returns it to the system at once.
+/// mapping, `ALWAYS_MAPPED`), the allocator returns it to the system at once.
 fn release_memory() {
     MEMORY.with_borrow_mut(|memory| *memory = Vec::new());
 }
+
+/// The least a worker's memory asks for, in blocks of 1 KiB: 32 MiB and one block. glibc's
+/// malloc gives a request of more than 32 MiB a mapping of its own, which `free` unmaps at
+/// once. A smaller one (19 MiB at the floor) is mapped the first time too, but freeing it
+/// raises malloc's mapping threshold to its size, so every later one came from an arena
+/// and stayed resident after it was freed: a worker gave its memory back once, then never
+/// again. The part beyond what a hash uses is never touched, so never resident.
+const ALWAYS_MAPPED: usize = 32 * 1024 + 1;
 
 /// Argon2 of `password` and `salt` into `out`, computed in this worker's memory.
 fn hash_into(argon2: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), argon2::Error> {
     MEMORY.with_borrow_mut(|memory| {
         let blocks = argon2.params().block_count();
         if memory.len() < blocks {
+            memory.reserve_exact(blocks.max(ALWAYS_MAPPED));
             memory.resize(blocks, Block::default());
         }
         argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])

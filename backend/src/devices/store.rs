@@ -73,14 +73,14 @@ pub fn find(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<DeviceRow>> {
 /// `None` when it has none), in one read: what verifying a signed request needs.
 pub fn find_for_request(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Vec<(DeviceRow, String, Option<TenantKeyRow>)>> {
     let (conn, tenant_id) = tx.parts();
-    devices::table
+    native!(conn, |c| devices::table
         .inner_join(tenants::table.on(tenants::id.eq(devices::tenant_id)))
         .left_join(tenant_keys::table.on(tenant_keys::tenant_id.eq(devices::tenant_id).and(tenant_keys::destroyed_at.is_null())))
         .filter(devices::tenant_id.eq(tenant_id))
         .filter(devices::id.eq(id))
         .order(tenant_keys::created_at.nullable().desc())
         .select((DeviceRow::as_select(), tenants::status, Option::<TenantKeyRow>::as_select()))
-        .load(conn)
+        .load(c))
 }
 
 pub fn list(tx: &mut TenantTx<'_>) -> QueryResult<Vec<DeviceRow>> {
@@ -135,13 +135,18 @@ pub fn remember_nonce(tx: &mut TenantTx<'_>, device_id: &str, nonce: &str, now: 
     let (conn, tenant_id) = tx.parts();
     // One statement: a nonce already stored (or being stored by a concurrent request, which
     // PostgreSQL waits for) inserts nothing.
-    let inserted =
-        raw(&["INSERT INTO device_nonces (tenant_id, device_id, nonce, seen_at) VALUES (", ", ", ", ", ", ", ") ON CONFLICT DO NOTHING"])
-            .bind::<Text, _>(tenant_id)
-            .bind::<Text, _>(device_id)
-            .bind::<Text, _>(nonce)
-            .bind::<Timestamp, _>(now)
-            .execute(conn)?;
+    let inserted = native!(conn, |c| raw(&[
+        "INSERT INTO device_nonces (tenant_id, device_id, nonce, seen_at) VALUES (",
+        ", ",
+        ", ",
+        ", ",
+        ") ON CONFLICT DO NOTHING"
+    ])
+    .bind::<Text, _>(tenant_id)
+    .bind::<Text, _>(device_id)
+    .bind::<Text, _>(nonce)
+    .bind::<Timestamp, _>(now)
+    .execute(c))?;
     Ok(inserted == 1)
 }
 

@@ -526,3 +526,56 @@ fn acc_1_hashes_in_reused_memory_match_the_reference() {
     assert!(!password::verify("ein langes Passwort", &stored.replace("t=2", "t=3")).expect("verify"));
     assert!(!password::verify("ein langes Passwort", "not a hash").expect("verify"));
 }
+
+/// A server's resident memory in KiB (VmRSS).
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process status");
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("VmRSS");
+    line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).expect("VmRSS in kB")
+}
+
+/// An Argon2 worker gives its memory (19 MiB at the floor) back after a quiet spell, and
+/// again after every later sign-in: a server that signs someone in now and then does not
+/// keep a hash's memory for good. Run on the real binary, whose allocator is glibc's
+/// malloc: the first version gave the memory back once only (malloc kept later copies).
+#[::core::prelude::v1::test]
+fn argon2_memory_is_given_back_after_every_quiet_spell() {
+    use crate::common::{test_app_beside_server, TestDb};
+    use crate::fixtures::server::{node, text};
+    use anwesend::crypto::{MasterKey, MasterKeyOrigin};
+
+    const HASH_MIB: u64 = 19;
+    let dir = tempfile::tempdir().expect("dir");
+    let key_file = dir.path().join("master.key");
+    MasterKey::generate(MasterKeyOrigin::Operator).write_file(&key_file).expect("master key");
+    let app = test_app_beside_server(TestDb::new(), MasterKey::read_file(&key_file).expect("master key"));
+    assert_eq!(app.state.config.auth.password_hash.memory_kib / 1024, HASH_MIB as u32, "the floor's memory");
+    let scope = tenant(&app, "verein-a");
+    admin(&app, &scope, "leitung@verein-a.example");
+    let (server, port) = node(&app.db, dir.path(), &[]);
+    let pid = server.0.id();
+
+    for round in 1..=3 {
+        let signed_in = std::process::Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "content-type: application/json"])
+            .args(["-H", &format!("origin: http://localhost:{port}")])
+            .args(["--data-binary", &json!({ "email": "leitung@verein-a.example", "password": PASSWORD }).to_string()])
+            .arg(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+            .output()
+            .expect("curl");
+        assert_eq!(text(&signed_in.stdout), "200", "sign-in {round}");
+        let holding = resident_kib(pid);
+        let started = std::time::Instant::now();
+        loop {
+            let now = resident_kib(pid);
+            if now + (HASH_MIB - 4) * 1024 <= holding {
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "sign-in {round}: {holding} KiB right after the hash, still {now} KiB 30 s later"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
