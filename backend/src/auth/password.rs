@@ -111,7 +111,7 @@ fn on_argon2_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stati
 /// How long an Argon2 worker keeps its memory after its last hash. A storm of sign-ins
 /// reuses it; a quiet server gives it back (19 MiB a worker at the floor), at the cost of
 /// allocating it again for the next sign-in.
-const ARGON2_KEEP_MEMORY: std::time::Duration = std::time::Duration::from_secs(2);
+pub const ARGON2_KEEP_MEMORY: std::time::Duration = std::time::Duration::from_secs(2);
 
 thread_local! {
     /// This Argon2 worker's memory (19 MiB at the floor), kept between hashes: each worker
