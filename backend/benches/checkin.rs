@@ -40,9 +40,9 @@
 //! Memory: VmRSS of the server process from /proc when it has started, before the levels
 //! (which start once the set-up sign-in's Argon2 worker has given its 19 MiB back), the
 //! largest VmRSS sampled every 20 ms during the levels (also per level), VmRSS and VmHWM
-//! after them, and (largest population) the peak during the storm. The figures are the server process's alone:
-//! code, heap, thread stacks, its database pool (the SQLite page cache included), nothing
-//! of the seeding or the load generator.
+//! after them, and (largest population) the peak during the storm. The figures are the
+//! server process's alone: code, heap, thread stacks, its database pool (the SQLite page
+//! cache included), nothing of the seeding or the load generator.
 //!
 //!   cargo bench -p anwesend --bench checkin                            # SQLite
 //!   ANWESEND_BENCH_PG_URL=postgres://anwesend_test:anwesend_test@127.0.0.1:5432/postgres \
