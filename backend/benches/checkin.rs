@@ -18,7 +18,10 @@
 //! device), so the smaller population holds more bookings per person. One line per
 //! (database, people, connections): check-ins/s, p50/p99/max latency (request written to
 //! answer read), answers other than 200, the session's attendance records read back, and
-//! tap outcomes other than `checked_in`. Connections 1 is the sequential figure.
+//! tap outcomes other than `checked_in`. Connections 1 is the sequential figure. Last,
+//! BENCH_PLANNED_SESSIONS (default 36,500: a hundred a day for a year) sessions of
+//! another hall's event are planned ahead, and one connection taps again ("planned"): a
+//! tap's cost should not grow with the calendar.
 //!
 //! With the largest population also:
 //! - a sign-in storm: while 10 connections tap, BENCH_STORM threads (default 4) sign the
@@ -76,7 +79,7 @@ use anwesend::clock::SystemClock;
 use anwesend::config::{Config, Environment, RateLimitConfig};
 use anwesend::crypto::normalize_email;
 use anwesend::db::{self, Db, DbConnection, TenantScope};
-use anwesend::events::model::{EventInput, SessionInput, STATUS_PUBLISHED};
+use anwesend::events::model::{EventInput, SessionInput, SessionRow, STATUS_PUBLISHED};
 use anwesend::events::{service as events, store as event_store};
 use anwesend::locations::{model::NewLocation, service as locations};
 use anwesend::state::AppState;
@@ -647,6 +650,8 @@ struct Load {
     storm_connections: usize,
     /// The most taps of the backup phase (it stops when the backup is written).
     backup_taps: usize,
+    /// Sessions planned over the next year before the "planned" phase (0: no such phase).
+    planned_sessions: usize,
 }
 
 /// One run of the client process: its own hall (location) with an event whose one session
@@ -956,6 +961,10 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
         plan.push(("kiosk", 1, 0, load.kiosk_taps.min(people)));
         plan.push(("backup", load.storm_connections, 0, load.backup_taps.min(people)));
     }
+    // Last, so the sessions it plans ahead touch no other figure.
+    if load.planned_sessions > 0 {
+        plan.push(("planned", 1, 0, taps));
+    }
     let mut phases = Vec::new();
     let mut start = 0;
     for (k, &(mode, connections, storm, n)) in plan.iter().enumerate() {
@@ -1024,12 +1033,15 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
 
     let records =
         |session: &str| state.db.tenant_tx(&scope, |tx| Ok(attendance::of_sessions(tx, &[session.to_owned()])?.len())).expect("read back");
-    let (mut c10_p99, mut load_rss, mut storm_rss, mut after_levels) = (None, 0, 0, support::Memory::default());
+    let (mut c10_p99, mut c1_p50, mut load_rss, mut storm_rss, mut after_levels) = (None, None, 0, 0, support::Memory::default());
     let mut level_rss = Vec::new();
     for (k, phase) in phases.iter().enumerate() {
         if phase.mode == "backup" {
             backup_phase(&state, database, &job(k), dir.path(), people, c10_p99);
             continue;
+        }
+        if phase.mode == "planned" {
+            plan_a_year(database, &scope, &rest, load.planned_sessions);
         }
         let sampler = support::RssSampler::start(server.pid());
         let f = drive(dir.path(), &job(k));
@@ -1042,6 +1054,9 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
                 level_rss.push(format!("c={c} {:.1}", support::mib(peak)));
                 if c == load.storm_connections {
                     c10_p99 = Some(pct(&f.taps, 0.99));
+                }
+                if c == 1 {
+                    c1_p50 = Some(pct(&f.taps, 0.50));
                 }
                 println!(
                     "{label:<8} {people:>6} {c:>4} {:>6} {:>11.0} {:>8.2} {:>8.2} {:>8.2}  {:<8} {:>7}  {}",
@@ -1056,6 +1071,20 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
                 );
                 f.print_samples(label);
                 after_levels = server.memory();
+            }
+            "planned" => {
+                println!(
+                    "{label:<8} {people:>6} planned: 1 connection with {} more sessions planned over the next year (another hall's event): {:.0} check-ins/s, p50 {:.2} ms, p99 {:.2} ms (without them: p50 {}); non-200: {}; records {}; other outcomes: {}",
+                    load.planned_sessions,
+                    f.check_ins_per_s(),
+                    pct(&f.taps, 0.50),
+                    pct(&f.taps, 0.99),
+                    c1_p50.map_or("not measured".into(), |p| format!("{p:.2} ms")),
+                    f.unexpected(),
+                    records(&phase.session),
+                    f.other_outcomes(),
+                );
+                f.print_samples(label);
             }
             "storm" => {
                 storm_rss = peak;
@@ -1123,6 +1152,42 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
         }
     );
     server.stop();
+}
+
+/// Adds `count` one-hour sessions to `event` (another hall's), spread evenly over the
+/// next year: what a tenant's calendar holds once its courses are planned ahead. A tap
+/// should not pay for them. Straight into the database, as the seeding; on PostgreSQL
+/// analysed afterwards, as autovacuum would.
+fn plan_a_year(database: &support::Database, scope: &TenantScope, event: &str, count: usize) {
+    use anwesend::db::schema::event_sessions as s;
+    use diesel::RunQueryDsl;
+    let first = truncate_to_micros(chrono::Utc::now().naive_utc()) + chrono::Duration::hours(1);
+    let step = chrono::Duration::days(365) / i32::try_from(count).expect("sessions");
+    let rows: Vec<SessionRow> = (0..count)
+        .map(|i| {
+            let starts_at = first + step * i32::try_from(i).expect("session");
+            SessionRow {
+                tenant_id: scope.tenant_id().to_owned(),
+                id: uuid::Uuid::now_v7().to_string(),
+                event_id: event.to_owned(),
+                starts_at,
+                ends_at: starts_at + chrono::Duration::hours(1),
+            }
+        })
+        .collect();
+    let mut fresh = db::DatabaseUrl::parse(&database.app_url).expect("database URL").connect().expect("planning connection");
+    db::write_transaction(&mut fresh, Some(scope), |tx| {
+        let tx = &mut tx.tenant()?;
+        match tx.conn() {
+            DbConnection::Postgres(conn) => insert_rows!(conn, s::table, rows),
+            DbConnection::Sqlite(conn) => insert_rows!(conn, s::table, rows),
+        }
+        Ok(())
+    })
+    .expect("plan sessions");
+    if let Some(owner) = &database.owner_url {
+        diesel::PgConnection::establish(owner).expect("owner connection").batch_execute("ANALYZE event_sessions").expect("ANALYZE");
+    }
 }
 
 /// The backup figures (TOM AVAIL-1, AVAIL-2, issue #19): a backup taken and verified on the
@@ -1206,6 +1271,7 @@ fn main() {
         storm: env_usize("BENCH_STORM", 4),
         storm_connections: 10,
         backup_taps: env_usize("BENCH_BACKUP_TAPS", 20_000).max(1),
+        planned_sessions: env_usize("BENCH_PLANNED_SESSIONS", 36_500).min(1_000_000),
     };
     let largest = load.sizes.iter().copied().max().unwrap_or(0);
     println!(

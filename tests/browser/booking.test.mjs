@@ -117,6 +117,12 @@ describe('events, bookings and the participant portal', { timeout: 900_000 }, ()
       await form.getByTestId('event-session-end').fill('2030-06-03T17:00');
       await form.getByTestId('event-submit').click();
       assert.equal((await form.getByTestId('event-session-end-error').innerText()).trim(), 'Das Ende muss nach dem Beginn liegen.');
+      await form.getByTestId('event-session-end').fill('2030-06-11T18:01');
+      await form.getByTestId('event-submit').click();
+      assert.equal(
+        (await form.getByTestId('event-session-end-error').innerText()).trim(),
+        'Ein Termin dauert höchstens 7 Tage; teilen Sie einen längeren auf.',
+      );
       await form.getByTestId('event-session-end').fill('2030-06-03T19:30');
 
       const createAnswer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/events' && r.request().method() === 'POST');

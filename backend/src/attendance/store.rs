@@ -9,7 +9,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, TenantTx};
 use crate::devices::model::CardEnrolmentRow;
-use crate::events::model::{SessionRow, STATUS_PUBLISHED};
+use crate::events::model::{earliest_start_running_at, SessionRow, STATUS_PUBLISHED};
 use crate::secure_cards::model::SettingsRow;
 use crate::secure_cards::store::SECURE_SETTING;
 
@@ -70,7 +70,8 @@ pub struct Running {
 /// [`from`, `until`], earliest first, each with `participant_id`'s confirmed booking of its
 /// event if there is one, whether the event asks for signatures, and whether `device_id`
 /// checked the person in or out at or after `repeat_since`: what a tap needs to know, in
-/// one read.
+/// one read. Through the session start index: only sessions that began at most
+/// `MAX_SESSION_DAYS` before `from` are read, however many are planned ahead.
 pub fn sessions_at(
     tx: &mut TenantTx<'_>,
     location: &str,
@@ -96,8 +97,9 @@ pub fn sessions_at(
                 .and(bookings::status.eq(CONFIRMED))),
         )
         .filter(event_sessions::tenant_id.eq(tenant_id))
-        .filter(event_sessions::ends_at.ge(from))
+        .filter(event_sessions::starts_at.ge(earliest_start_running_at(from)))
         .filter(event_sessions::starts_at.le(until))
+        .filter(event_sessions::ends_at.ge(from))
         .filter(events::status.eq(STATUS_PUBLISHED))
         .filter(events::location_id.eq_any(rooms))
         .order((event_sessions::starts_at.asc(), event_sessions::id.asc()))

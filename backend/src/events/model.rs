@@ -67,6 +67,18 @@ pub const STATUS_PUBLISHED: &str = EventStatus::Published.as_str();
 /// What an event may ask besides name and email (TOM PRIV-1: nothing more by default).
 pub const EXTRA_FIELDS: &[&str] = &["phone", "note"];
 
+/// The longest a session may last (the event input refuses a longer one). A read of what
+/// runs around a moment (a tap, the home page, a report) takes only the sessions that
+/// began at most this long before it, through the start index, so its cost does not grow
+/// with the sessions planned ahead or past (issue #16).
+pub const MAX_SESSION_DAYS: i64 = 7;
+
+/// The earliest start of a session that may still run at `at` (see `MAX_SESSION_DAYS`),
+/// stopping at the start of the calendar.
+pub fn earliest_start_running_at(at: NaiveDateTime) -> NaiveDateTime {
+    at.checked_sub_signed(chrono::Duration::days(MAX_SESSION_DAYS)).unwrap_or(NaiveDateTime::MIN)
+}
+
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = event_sessions)]
 pub struct SessionRow {

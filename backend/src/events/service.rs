@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::access::EventAccess;
 use super::model::{
     EventInput, EventKind, EventRow, EventStatus, EventView, InstructorRow, PublicEvent, PublicEventList, PublicEventSummary,
-    PublicListQuery, PublicLocation, SessionRow, SessionView, EXTRA_FIELDS, STATUS_DRAFT, STATUS_PUBLISHED,
+    PublicListQuery, PublicLocation, SessionRow, SessionView, EXTRA_FIELDS, MAX_SESSION_DAYS, STATUS_DRAFT, STATUS_PUBLISHED,
 };
 use super::store;
 use crate::audit::{self, Action, AuditContext, Event};
@@ -92,6 +92,9 @@ fn validate(tx: &mut TenantTx<'_>, scope: &TenantScope, input: &EventInput, id: 
         plausible("sessions", s.ends_at, now)?;
         if s.ends_at <= s.starts_at {
             return Err(AppError::invalid("sessions", "every session must end after it starts"));
+        }
+        if s.ends_at - s.starts_at > Duration::days(MAX_SESSION_DAYS) {
+            return Err(AppError::invalid("sessions", format!("a session lasts at most {MAX_SESSION_DAYS} days; split a longer one")));
         }
         sessions.push(SessionRow {
             tenant_id: scope.tenant_id().to_owned(),

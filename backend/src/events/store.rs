@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{EventRow, InstructorRow, SessionRow};
+use super::model::{earliest_start_running_at, EventRow, InstructorRow, SessionRow};
 use crate::db::schema::{bookings, event_instructors, event_sessions, events};
 use crate::db::TenantTx;
 
@@ -101,14 +101,16 @@ pub fn booking_counts(tx: &mut TenantTx<'_>, event_ids: &[String]) -> QueryResul
 }
 
 /// Sessions that end at or after `ends_from` and start at or before `starts_until`: those
-/// running around a moment, found through the session end index (only sessions that have
-/// not ended are read, however many past ones there are).
+/// running around a moment, found through the session start index (only sessions that
+/// began at most `MAX_SESSION_DAYS` before `ends_from` are read, however many past or
+/// planned ones there are).
 pub fn sessions_between(tx: &mut TenantTx<'_>, ends_from: NaiveDateTime, starts_until: NaiveDateTime) -> QueryResult<Vec<SessionRow>> {
     let (conn, tenant_id) = tx.parts();
     event_sessions::table
         .filter(event_sessions::tenant_id.eq(tenant_id))
-        .filter(event_sessions::ends_at.ge(ends_from))
+        .filter(event_sessions::starts_at.ge(earliest_start_running_at(ends_from)))
         .filter(event_sessions::starts_at.le(starts_until))
+        .filter(event_sessions::ends_at.ge(ends_from))
         .order(event_sessions::starts_at.asc())
         .select(SessionRow::as_select())
         .load(conn)

@@ -11,7 +11,8 @@ use serde_json::json;
 
 use crate::common::{sensitive, test_app_with, TestApp};
 use crate::fixtures::{
-    admin, bind_card, book_confirmed, call, enrol, json_of, login, public, signed, signed_with, tap_body, tenant, venue, Device, PASSWORD,
+    admin, bind_card, book_confirmed, call, enrol, json_of, login, public, published_event, signed, signed_with, tap_body, tenant, venue,
+    Device, PASSWORD,
 };
 
 fn attendance_rows(app: &TestApp) -> i64 {
@@ -292,6 +293,55 @@ async fn input_4_manual_check_ins_and_taps_without_booking_or_session() {
     let (status, _, _) = call(&service, v.staff.request("POST", "/api/v1/attendance").set_json(manual)).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(attendance_rows(&app), 1);
+}
+
+/// A session lasts up to seven days: a tap on its last day still finds it, although a tap
+/// reads only the sessions that began at most seven days before it (issue #16). A longer
+/// session is refused, and nothing of its event is written (TOM PRIV-5).
+#[actix_web::test]
+async fn priv_5_a_session_longer_than_a_week_is_refused_and_a_week_long_one_takes_taps_on_its_last_day() {
+    use anwesend::db::schema::attendance::dsl as a;
+    let app = app();
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let service = app.service().await;
+    let v = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
+    let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
+    let starts = app.clock.now().naive_utc() + chrono::Duration::minutes(1);
+    let camp = |ends: chrono::NaiveDateTime| {
+        let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%S").to_string();
+        json!({ "kind": "event", "title": "Sommercamp", "capacity": 20, "waiting_list": false, "location_id": v.location,
+                "sessions": [{ "starts_at": fmt(starts), "ends_at": fmt(ends) }] })
+    };
+    let events = |body: &[u8]| json_of(body).as_array().map(Vec::len);
+    let (_, _, before) = call(&service, v.staff.request("GET", "/api/v1/events")).await;
+
+    let too_long = camp(starts + chrono::Duration::days(7) + chrono::Duration::minutes(1));
+    let (status, _, refused) = call(&service, v.staff.request("POST", "/api/v1/events").set_json(too_long)).await;
+    assert_eq!((status, json_of(&refused)["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("sessions")));
+    let (_, _, after) = call(&service, v.staff.request("GET", "/api/v1/events")).await;
+    assert_eq!(events(&after), events(&before), "the refused event is not written");
+
+    let event = published_event(&service, &v.staff, camp(starts + chrono::Duration::days(7))).await;
+    let (status, _) = book_confirmed(
+        &app,
+        &service,
+        "verein-a",
+        &event,
+        json!({ "name": "Anna Beispiel", "email": "anna@example.org", "consent": true }),
+        "198.51.100.5",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, detail) = call(&service, v.staff.request("GET", &format!("/api/v1/events/{event}"))).await;
+    let session = json_of(&detail)["sessions"][0]["id"].as_str().expect("session").to_owned();
+    bind_card(&app, &service, &v.staff, &device, &v.participant, "04A1B2C3D4E5F6").await;
+
+    // The evening course ended days ago; the camp runs its last half hour.
+    app.clock.advance(chrono::Duration::days(7) - chrono::Duration::minutes(29));
+    let (_, _, answer) = call(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "camp-1", "04A1B2C3D4E5F6"))).await;
+    assert_eq!(json_of(&answer)["outcome"], "checked_in", "{}", String::from_utf8_lossy(&answer));
+    let recorded: Vec<String> = a::attendance.select(a::session_id).load(&mut app.db.inspect()).expect("records");
+    assert_eq!(recorded, vec![session]);
 }
 
 #[actix_web::test]

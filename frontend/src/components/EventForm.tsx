@@ -25,6 +25,8 @@ const MAX_TITLE = 200;
 const MAX_DESCRIPTION = 5000;
 const MAX_CAPACITY = 100_000;
 const CAPACITY_RANGE = { min: 1, max: MAX_CAPACITY };
+/** The longest a session may last (the server's `MAX_SESSION_DAYS`). */
+const MAX_SESSION_DAYS = 7;
 const MAX_SESSIONS = 100;
 
 interface SessionDraft {
@@ -108,6 +110,9 @@ function inputOf(t: I18n['t'], draft: EventDraft, base: EventRecord | null): { i
     if (!s.ends) errors[`sessions.${i}.ends_at`] = t('form.required');
     else if (!ends) errors[`sessions.${i}.ends_at`] = t('form.invalidDate');
     if (starts && ends && ends <= starts) errors[`sessions.${i}.ends_at`] = t('events.error.endBeforeStart');
+    else if (starts && ends && Date.parse(`${ends}Z`) - Date.parse(`${starts}Z`) > MAX_SESSION_DAYS * 86_400_000) {
+      errors[`sessions.${i}.ends_at`] = t('events.error.sessionTooLong', { days: MAX_SESSION_DAYS });
+    }
     if (starts && ends) sessions.push({ starts_at: starts, ends_at: ends });
   });
   if (draft.sessions.length === 0) errors.sessions = t('events.error.noSessions');

@@ -56,6 +56,7 @@ export const events = {
   'events.error.capacityRange': 'Eine ganze Zahl von 1 bis {max}.',
   'events.error.closesBeforeOpens': 'Das Ende muss nach dem Beginn des Buchungszeitraums liegen.',
   'events.error.endBeforeStart': 'Das Ende muss nach dem Beginn liegen.',
+  'events.error.sessionTooLong': 'Ein Termin dauert höchstens {days} Tage; teilen Sie einen längeren auf.',
   'events.error.noSessions': 'Mindestens ein Termin ist nötig.',
   'events.error.forbidden': 'Das darf Ihre Rolle nicht.',
   'events.error.notFound': 'Diese Veranstaltung gibt es (hier) nicht.',

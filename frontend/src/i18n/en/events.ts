@@ -59,6 +59,7 @@ export const events: Translation<typeof de> = {
   'events.error.capacityRange': 'A whole number from 1 to {max}.',
   'events.error.closesBeforeOpens': 'The end must be after the start of the booking window.',
   'events.error.endBeforeStart': 'The end must be after the start.',
+  'events.error.sessionTooLong': 'A session lasts at most {days} days; split a longer one.',
   'events.error.noSessions': 'At least one session is needed.',
   'events.error.forbidden': 'Your role may not do this.',
   'events.error.notFound': 'This event does not exist (here).',
