@@ -122,8 +122,17 @@ describe('reports and accessibility', { timeout: 1_200_000 }, () => {
         await page.locator('main h1').first().waitFor();
         await page.waitForLoadState('networkidle').catch(() => {});
         // A table still loading is drawn faded (aria-busy); axe would measure its contrast.
-        await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: UI_WAIT_MS });
-        const v = await axeViolations(page);
+        const settled = () => page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: UI_WAIT_MS });
+        await settled();
+        let v = await axeViolations(page);
+        if (v.length > 0) {
+          // A card that starts loading only once the page's own data is in (an event's
+          // absences) can turn busy after the wait above; a hash route keeps the document,
+          // so `networkidle` does not wait for it. Measure again once nothing loads: a real
+          // violation is found again.
+          await settled();
+          v = await axeViolations(page);
+        }
         if (v.length > 0) found[route] = v;
       }
       assert.deepEqual(found, {}, 'staff pages: no serious or critical axe violation');
