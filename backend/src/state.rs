@@ -22,6 +22,8 @@ pub struct AppState {
     pub kiosk: Arc<crate::runtime::Feed<crate::attendance::model::KioskSignal>>,
     /// PostgreSQL: the listener that brings every node's taps into `kiosk`, started once.
     pub kiosk_listener: Arc<std::sync::OnceLock<Arc<crate::db::listen::Listening>>>,
+    /// PostgreSQL: what sends this node's taps to every node's listener, started once.
+    pub kiosk_notifier: Arc<std::sync::OnceLock<crate::db::listen::Notifier>>,
     /// This node's request, tap and security-event counters (`/metrics`).
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Which tenant each known device belongs to (it never changes).
@@ -45,6 +47,7 @@ impl AppState {
             mail_wakeup: Default::default(),
             kiosk: Default::default(),
             kiosk_listener: Default::default(),
+            kiosk_notifier: Default::default(),
             metrics: Default::default(),
             device_tenants: Default::default(),
             sso_metadata: Default::default(),

@@ -4,9 +4,9 @@
 //! is shown only to those who may see its event.
 //!
 //! Between server nodes (PostgreSQL) a tap travels as a `NOTIFY` sent after its commit
-//! (`publish`); every node's listener reads it in its tenant and passes it to its own
-//! screens, the tapping node's included. SQLite serves one node: the tap goes straight to
-//! this process's screens.
+//! (`publish`, through this node's `listen::Notifier`); every node's listener reads it in
+//! its tenant and passes it to its own screens, the tapping node's included. SQLite
+//! serves one node: the tap goes straight to this process's screens.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,18 +72,18 @@ const CHANNEL: &str = "anwesend_kiosk";
 const LISTENER_START: Duration = Duration::from_secs(5);
 
 /// After the tap's commit: SQLite shows it on this process's screens; PostgreSQL tells
-/// every node's listener (this node's included), which shows it on its screens. A notice
-/// that cannot be sent is logged: the tap is stored, and a screen shows the next one.
+/// every node's listener (this node's included), which shows it on its screens. The notice
+/// is queued for this node's notifier (`listen::Notifier`); the request does not wait for
+/// it. A notice that cannot be sent is logged: the tap is stored, and a screen shows the
+/// next one.
 pub fn publish(state: &AppState, notice: TapNotice, event: KioskEvent) {
     if !state.db.url().is_postgres() {
         state.kiosk.publish(KioskSignal::Tap(event));
         return;
     }
-    let sent = serde_json::to_string(&notice)
-        .map_err(|e| AppError::Internal(e.to_string()))
-        .and_then(|payload| listen::notify(&state.db, CHANNEL, &payload));
-    if let Err(e) = sent {
-        tracing::warn!(cause = %e, "a tap could not be announced to the kiosks");
+    match serde_json::to_string(&notice) {
+        Ok(payload) => state.kiosk_notifier.get_or_init(|| listen::Notifier::spawn(state.db.url(), CHANNEL)).send(payload),
+        Err(e) => tracing::warn!(cause = %e, "a tap could not be announced to the kiosks"),
     }
 }
 

@@ -22,11 +22,10 @@ pub fn chain_of(tx: &impl Scoped) -> String {
 
 /// Appends one entry to the chain of `tx`'s scope, in `tx` (TOM INPUT-1). If this fails,
 /// the caller's change fails with it; if the change rolls back, so does the entry. The
-/// entry is written unsealed and no shared row is locked for writing: the sealer
-/// (`audit::sealer`) gives it its place in the chain once it is committed (TOM INPUT-5).
-/// (On PostgreSQL the foreign key to the chain's head key-share locks the head row: it
-/// blocks no other append, but concurrent appends make its lock a multixact, which each
-/// foreign-key check reads: about a tenth of PostgreSQL's CPU per append, issue #16.)
+/// entry is written unsealed and no shared row is locked: the sealer (`audit::sealer`)
+/// gives it its place in the chain once it is committed (TOM INPUT-5). The chain's head
+/// is made here before the first entry; no foreign key checks it, as its key-share lock on
+/// the one head row cost each append a multixact read (migration `shared_parent_keys`).
 pub fn record(tx: &mut impl Scoped, ctx: &AuditContext, event: Event) -> Result<NewEntry, AppError> {
     let detail = serde_json::Value::Object(event.detail).to_string();
     if detail.len() > MAX_DETAIL_BYTES {

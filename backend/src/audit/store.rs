@@ -53,8 +53,8 @@ pub fn ensure_head(conn: &mut DbConnection, chain: &str, now: NaiveDateTime) -> 
 
 /// Reads the head and holds it until the transaction ends, for the sealer and the prune
 /// (which change its seq, hash and anchor, never its key). PostgreSQL: `FOR NO KEY
-/// UPDATE`, which serialises them but not appenders, whose foreign-key check takes `FOR
-/// KEY SHARE` on the same row; SQLite: the write lock every write transaction holds.
+/// UPDATE`, which serialises them but not appenders, who do not lock the head; SQLite: the
+/// write lock every write transaction holds.
 pub fn lock_head(conn: &mut DbConnection, chain: &str) -> QueryResult<Head> {
     match conn {
         DbConnection::Postgres(c) => {

@@ -1,5 +1,5 @@
 //! PostgreSQL `LISTEN/NOTIFY` between server nodes. A notification is sent after the
-//! change it announces has committed (`notify`); it carries ids only, and each receiver
+//! change it announces has committed (`Notifier`); it carries ids only, and each receiver
 //! reads the rest through its normal scoped read. The listener is a connection of its own,
 //! opened exactly as the pool opens its connections (libpq through diesel,
 //! `DatabaseUrl::connect`), so `sslmode`, `sslrootcert` and every other setting of
@@ -7,6 +7,7 @@
 //! arrived every `POLL` (libpq reads the socket without blocking). SQLite has no such
 //! channel (one node only).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -27,21 +28,90 @@ const POLL: Duration = Duration::from_millis(5);
 /// The longest pause between two connection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// Sends `payload` on `channel` in a transaction of its own (PostgreSQL; nothing on
-/// SQLite), called after the change it announces has committed, so nothing is announced
-/// that a rollback undid. Not inside the change's transaction: PostgreSQL lets one
-/// notifying transaction commit at a time (a lock per database, held until its commit is
-/// flushed), which made concurrent taps wait for each other's commits. For the same reason
-/// this transaction does not wait for its flush: a notice lost in a crash loses nothing
-/// stored, as the change is committed already.
-pub fn notify(db: &super::Db, channel: &str, payload: &str) -> Result<(), AppError> {
-    if let DbConnection::Postgres(c) = &mut *db.conn()? {
-        super::raw(&["SELECT set_config('synchronous_commit', 'off', true), pg_notify(", ", ", ")"])
-            .bind::<diesel::sql_types::Text, _>(channel)
-            .bind::<diesel::sql_types::Text, _>(payload)
-            .execute(c)?;
+/// Sends notifications on one channel from a thread of its own (PostgreSQL), each after
+/// the change it announces has committed, so nothing is announced that a rollback undid.
+/// Not inside the change's transaction: PostgreSQL lets one notifying transaction commit
+/// at a time (a lock per database, held until its commit is flushed), which made
+/// concurrent taps wait for each other's commits. Not one transaction per notice either:
+/// that cost every tap a second transaction and round trip on the request's path (issue
+/// #16). What is queued while a send runs goes out together in the next send. The thread's
+/// connection is its own, opened as the pool opens its connections, and does not wait for
+/// its commits to be flushed: a notice lost in a crash loses nothing stored. Dropping the
+/// notifier ends the thread once what is queued has been sent.
+pub struct Notifier {
+    queue: std::sync::mpsc::SyncSender<String>,
+    /// Notices refused since the thread last said so, because the queue was full.
+    dropped: Arc<AtomicUsize>,
+}
+
+/// Most notices one send carries.
+const BATCH: usize = 500;
+/// Most notices waiting to be sent; beyond it a notice is dropped (the thread logs how
+/// many), as when it cannot be sent: the change is stored, a screen shows the next one.
+const QUEUE: usize = 10_000;
+
+impl Notifier {
+    /// `channel` must be a plain identifier (it is a constant of the code).
+    pub fn spawn(url: &DatabaseUrl, channel: &'static str) -> Self {
+        let (queue, queued) = std::sync::mpsc::sync_channel(QUEUE);
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let (url, lost) = (url.clone(), dropped.clone());
+        let started =
+            std::thread::Builder::new().name(format!("notify-{channel}")).spawn(move || send_queued(&url, channel, &queued, &lost));
+        if let Err(e) = started {
+            tracing::error!(cause = %e, channel, "cannot start the notifier");
+        }
+        Self { queue, dropped }
     }
-    Ok(())
+
+    /// Queues `payload`; never waits.
+    pub fn send(&self, payload: String) {
+        if self.queue.try_send(payload).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+fn send_queued(url: &DatabaseUrl, channel: &str, queued: &std::sync::mpsc::Receiver<String>, dropped: &AtomicUsize) {
+    let mut conn: Option<diesel::PgConnection> = None;
+    let mut backoff = Duration::from_millis(100);
+    while let Ok(first) = queued.recv() {
+        let batch: Vec<String> = std::iter::once(first).chain(queued.try_iter().take(BATCH - 1)).collect();
+        let sent = notifier_connection(url, &mut conn).and_then(|c| {
+            diesel::sql_query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
+                .bind::<diesel::sql_types::Text, _>(channel)
+                .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&batch)
+                .execute(c)
+                .map_err(AppError::from)
+        });
+        if let Err(e) = sent {
+            tracing::warn!(cause = %e, channel, notices = batch.len(), "notifications could not be sent");
+            conn = None;
+            // The database is away: what arrives meanwhile waits in the queue, or is dropped.
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        } else {
+            backoff = Duration::from_millis(100);
+        }
+        let lost = dropped.swap(0, Ordering::Relaxed);
+        if lost > 0 {
+            tracing::warn!(channel, notices = lost, "notifications dropped: too many were waiting");
+        }
+    }
+}
+
+fn notifier_connection<'c>(
+    url: &DatabaseUrl,
+    conn: &'c mut Option<diesel::PgConnection>,
+) -> Result<&'c mut diesel::PgConnection, AppError> {
+    if conn.is_none() {
+        let DbConnection::Postgres(mut c) = url.connect().map_err(|e| AppError::Unavailable(e.to_string()))? else {
+            return Err(AppError::Internal("notifications are PostgreSQL's".into()));
+        };
+        c.batch_execute("SET synchronous_commit = off")?;
+        *conn = Some(c);
+    }
+    Ok(conn.as_mut().expect("connected above"))
 }
 
 /// What the listener passes on.

@@ -406,3 +406,25 @@ fn avail_5_the_listener_reconnects_after_a_database_restart_and_asks_for_a_resyn
     assert_eq!(heard.recv_timeout(Duration::from_secs(5)).expect("heard"), "message after");
     drop(alive);
 }
+
+/// Taps announced faster than one send carries go out together, in order, and none is
+/// lost, also those still queued when the notifier is dropped (issue #16: a tap no longer
+/// pays for a transaction of its own to announce itself).
+#[test]
+fn avail_5_the_notifier_sends_every_queued_notice_in_order() {
+    if backend() == Backend::Sqlite {
+        return;
+    }
+    let test_db = TestDb::new();
+    let (alive, heard) = test_listener(&test_db.app_url, "anwesend_test_batch");
+    let notifier =
+        anwesend::db::listen::Notifier::spawn(&anwesend::db::DatabaseUrl::parse(&test_db.app_url).expect("url"), "anwesend_test_batch");
+    let sent: Vec<String> = (0..1_200).map(|i| format!("{{\"tap\":{i}}}")).collect();
+    for payload in &sent {
+        notifier.send(payload.clone());
+    }
+    drop(notifier);
+    let heard: Vec<String> = sent.iter().map(|_| heard.recv_timeout(Duration::from_secs(20)).expect("heard")).collect();
+    assert_eq!(heard, sent.iter().map(|p| format!("message {p}")).collect::<Vec<_>>());
+    drop(alive);
+}
