@@ -54,9 +54,10 @@
 //! BENCH_PEOPLE (e.g. `2000,50000`), BENCH_CONNECTIONS (e.g. `1,10,64`), BENCH_TAPS (per
 //! level, default 2000), BENCH_STORM, BENCH_KIOSK_TAPS and BENCH_BACKUP_TAPS change the
 //! load; BENCH_DATABASES (`sqlite`, `postgres`) measures only the databases it names. On
-//! PostgreSQL the tables seeding filled are analysed afterwards (as autovacuum would be
-//! soon after), and a server without autovacuum gets its analyses from the bench
-//! (`support::Autovacuum`). Prints figures; asserts nothing.
+//! PostgreSQL the database is vacuumed and analysed after seeding and after the warm-up
+//! (as autovacuum would be soon after), and a server without autovacuum gets its vacuums
+//! and analyses from the bench (`support::Autovacuum`).
+//! Prints figures; asserts nothing.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -85,8 +86,6 @@ use anwesend::locations::{model::NewLocation, service as locations};
 use anwesend::state::AppState;
 use anwesend::tenants::{model::NewTenant, service as tenants};
 use anwesend_protocol::{self as protocol, TapRequest, TapResponse};
-use diesel::connection::SimpleConnection;
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use support::{env_usize, SLUG};
@@ -975,15 +974,8 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
     let (_, rest, _) = hall_with_event(&state, &scope, &ctx, plan.len(), "Next week", false);
     let seeding = Instant::now();
     let (participants, bookings) = seed(&state, &database.app_url, &scope, people, &phases, &rest);
-    if let Some(owner) = &database.owner_url {
-        // What autovacuum does within a minute in production: statistics for the planner,
-        // of the tables seeding filled (`support::Autovacuum` keeps them up to date when
-        // the server runs without autovacuum).
-        diesel::PgConnection::establish(owner)
-            .expect("owner connection")
-            .batch_execute("ANALYZE participants, participant_terms, bookings, cards, events, event_sessions, locations, tenants, tenant_keys, devices")
-            .expect("ANALYZE");
-    }
+    // Each booking updated its event's count: what autovacuum does within a minute.
+    database.settle();
     let seeded = seeding.elapsed();
 
     // The server alone in its own process; over HTTP: sign-in, a device per phase, card 0 bound by tap.
@@ -1048,7 +1040,9 @@ fn run(database: &support::Database, people: usize, load: &Load, full: bool) {
         let peak = sampler.stop();
         let c = phase.connections;
         match phase.mode {
-            "warm-up" => {}
+            // The warm-up's taps, records and audit entries are in the planner's
+            // statistics before the levels, as a day's are in production.
+            "warm-up" => database.settle(),
             "load" => {
                 load_rss = load_rss.max(peak);
                 level_rss.push(format!("c={c} {:.1}", support::mib(peak)));
@@ -1185,9 +1179,7 @@ fn plan_a_year(database: &support::Database, scope: &TenantScope, event: &str, c
         Ok(())
     })
     .expect("plan sessions");
-    if let Some(owner) = &database.owner_url {
-        diesel::PgConnection::establish(owner).expect("owner connection").batch_execute("ANALYZE event_sessions").expect("ANALYZE");
-    }
+    database.settle();
 }
 
 /// The backup figures (TOM AVAIL-1, AVAIL-2, issue #19): a backup taken and verified on the

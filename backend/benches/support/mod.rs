@@ -210,22 +210,29 @@ pub struct Database {
     pub backup_url: Option<String>,
     _dir: Option<tempfile::TempDir>,
     admin: Option<(String, String)>,
-    /// PostgreSQL without autovacuum (this machine's test server): its analyses, by the bench.
-    _autovacuum: Option<Autovacuum>,
+    /// PostgreSQL without autovacuum (this machine's test server): its vacuums and analyses, by the bench.
+    autovacuum: Option<Autovacuum>,
 }
 
-/// What PostgreSQL's autovacuum does for the planner, for a server that runs without it
-/// (the test server here has `autovacuum = off`): every `NAPTIME` it analyses each table
-/// changed by more than 50 rows + 10 % since its last analysis (autovacuum's default
-/// rule). Without it, tables that start empty are planned as tiny for ever: a cached
-/// plan reads every tap of a device to find one. Stops when dropped.
+/// What PostgreSQL's autovacuum does, for a server that runs without it (the test server
+/// here has `autovacuum = off`), by autovacuum's default rules, every `NAPTIME`: it
+/// vacuums each table with more than 50 + 20 % dead rows or 1,000 + 20 % rows inserted
+/// since its last vacuum, and analyses each table changed by more than 50 + 10 % rows
+/// since its last analysis. Without the analyses, tables that start empty are planned as
+/// tiny for ever: a cached plan reads every tap of a device to find one. Without the
+/// vacuums, a row updated often (an event's booking count) leaves thousands of dead
+/// versions that every later read of it walks: a tap's session lookup read 500 pages of
+/// a 6-row `events` table. Stops when dropped.
 struct Autovacuum {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Autovacuum {
-    /// Autovacuum's naptime is a minute; a bench level lasts seconds.
+    /// Autovacuum's naptime is a minute; a bench level lasts seconds, and its tables grow
+    /// from a few hundred rows to tens of thousands within it. Analysed once a minute, the
+    /// cached plans made for the small tables read every row of the grown ones (344
+    /// instead of about 500 check-ins/s at 10 connections).
     const NAPTIME: Duration = Duration::from_secs(2);
 
     /// `None` when the server runs its own autovacuum.
@@ -239,6 +246,10 @@ impl Autovacuum {
         struct Changed {
             #[diesel(sql_type = diesel::sql_types::Text)]
             relname: String,
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            needs_vacuum: bool,
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            needs_analysis: bool,
         }
         use diesel::RunQueryDsl;
         let mut conn = diesel::PgConnection::establish(owner_url).expect("owner connection");
@@ -253,13 +264,26 @@ impl Autovacuum {
             while !stopped.load(Ordering::Relaxed) {
                 std::thread::sleep(Self::NAPTIME);
                 let changed: Vec<Changed> = diesel::sql_query(
-                    "SELECT s.relname::text AS relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-                     WHERE s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)",
+                    "SELECT relname, needs_vacuum, needs_analysis FROM (
+                         SELECT s.relname::text AS relname,
+                                s.n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0)
+                                    OR s.n_ins_since_vacuum > 1000 + 0.2 * greatest(c.reltuples, 0) AS needs_vacuum,
+                                s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0) AS needs_analysis
+                         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid) t
+                     WHERE needs_vacuum OR needs_analysis",
                 )
                 .load(&mut conn)
-                .unwrap_or_default();
+                .unwrap_or_else(|e| {
+                    eprintln!("the bench's autovacuum stand-in failed: {e}");
+                    Vec::new()
+                });
                 for table in changed {
-                    let _ = conn.batch_execute(&format!("ANALYZE \"{}\"", table.relname));
+                    let command = match (table.needs_vacuum, table.needs_analysis) {
+                        (true, true) => "VACUUM (ANALYZE)",
+                        (true, false) => "VACUUM",
+                        _ => "ANALYZE",
+                    };
+                    let _ = conn.batch_execute(&format!("{command} \"{}\"", table.relname));
                 }
             }
         });
@@ -296,6 +320,15 @@ pub fn database_kinds() -> Vec<&'static str> {
 }
 
 impl Database {
+    /// PostgreSQL: every table vacuumed and analysed, as autovacuum leaves a database within
+    /// a minute: the planner knows the tables' sizes, and rows that were updated often (an
+    /// event's booking count) have no dead versions left to walk.
+    pub fn settle(&self) {
+        if let Some(owner) = &self.owner_url {
+            diesel::PgConnection::establish(owner).expect("owner connection").batch_execute("VACUUM (ANALYZE)").expect("VACUUM");
+        }
+    }
+
     /// A fresh, migrated database of `kind`; `name` tells the PostgreSQL databases apart.
     pub fn fresh(kind: &'static str, name: &str) -> Self {
         if kind == "sqlite" {
@@ -309,7 +342,7 @@ impl Database {
                 backup_url: None,
                 _dir: Some(dir),
                 admin: None,
-                _autovacuum: None,
+                autovacuum: None,
             };
         }
         let admin = std::env::var("ANWESEND_BENCH_PG_URL").expect("ANWESEND_BENCH_PG_URL");
@@ -346,19 +379,21 @@ impl Database {
             backup_url,
             _dir: None,
             admin: Some((admin, database.clone())),
-            _autovacuum: None,
+            autovacuum: None,
         };
         conn.batch_execute(&format!("ALTER ROLE {BACKUP_ROLE} IN DATABASE {database} SET default_transaction_read_only = on"))
             .expect("backup role read-only");
         db::migrate(&owner).expect("migrate");
         db::grant_app_role(&owner, APP_ROLE).expect("grant");
-        this._autovacuum = Autovacuum::start(&owner);
+        this.autovacuum = Autovacuum::start(&owner);
         this
     }
 }
 
 impl Drop for Database {
     fn drop(&mut self) {
+        // Stopped first: its connection does not outlive the database.
+        drop(self.autovacuum.take());
         if let Some((admin, database)) = self.admin.take() {
             if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
                 let _ = conn.batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)"));
