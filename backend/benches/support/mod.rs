@@ -283,7 +283,9 @@ impl Autovacuum {
                         (true, false) => "VACUUM",
                         _ => "ANALYZE",
                     };
-                    let _ = conn.batch_execute(&format!("{command} \"{}\"", table.relname));
+                    if let Err(e) = conn.batch_execute(&format!("{command} \"{}\"", table.relname)) {
+                        eprintln!("the bench's autovacuum stand-in failed: {command} {}: {e}", table.relname);
+                    }
                 }
             }
         });
