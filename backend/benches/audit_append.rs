@@ -6,24 +6,21 @@
 //!   cargo bench -p anwesend --bench audit_append                       # SQLite
 //!   ANWESEND_BENCH_PG_URL=postgres://anwesend_test:anwesend_test@127.0.0.1:5432/postgres \
 //!     cargo bench -p anwesend --bench audit_append                     # and PostgreSQL
-//! BENCH_ENTRIES and BENCH_WRITERS change the load.
+//! BENCH_ENTRIES and BENCH_WRITERS change the load; BENCH_DATABASES (`sqlite`, `postgres`)
+//! measures only the databases it names.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod support;
+
 use anwesend::audit::IpHasher;
 use anwesend::audit::{self, AuditContext, Event};
 use anwesend::config::IpHashConfig;
 use anwesend::crypto::{MasterKey, MasterKeyOrigin};
-use anwesend::db::{self, Db, TenantScope};
+use anwesend::db::{Db, TenantScope};
 use anwesend::tenants::{model::NewTenant, service as tenants};
-use diesel::connection::SimpleConnection;
-use diesel::Connection;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 fn run(label: &str, app_url: &str, entries: usize, writers: usize) {
     let db = Db::new(app_url, writers as u32 + 2).expect("pool");
@@ -114,30 +111,7 @@ fn run(label: &str, app_url: &str, entries: usize, writers: usize) {
 }
 
 fn main() {
-    let entries = env_usize("BENCH_ENTRIES", 100_000);
-    let writers = env_usize("BENCH_WRITERS", 8);
-    let dir = tempfile::tempdir().expect("dir");
-    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-    db::migrate(&sqlite).expect("migrate");
-    run("sqlite", &sqlite, entries, writers);
-
-    if let Ok(admin) = std::env::var("ANWESEND_BENCH_PG_URL") {
-        let name = format!("anw_bench_{}", std::process::id());
-        let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL admin URL");
-        conn.batch_execute(
-            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'anwesend_app') THEN
-               CREATE ROLE anwesend_app LOGIN PASSWORD 'anwesend_app'; END IF; END $$;",
-        )
-        .expect("app role");
-        conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("bench database");
-        let (base, _) = admin.rsplit_once('/').expect("URL path");
-        let owner = format!("{base}/{name}");
-        db::migrate(&owner).expect("migrate");
-        db::grant_app_role(&owner, "anwesend_app").expect("grant");
-        let host = owner.rsplit_once('@').map_or(owner.as_str(), |(_, h)| h);
-        run("postgres", &format!("postgres://anwesend_app:anwesend_app@{host}"), entries, writers);
-        let _ = conn.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"));
-    } else {
-        println!("postgres   skipped: set ANWESEND_BENCH_PG_URL to a superuser URL to measure PostgreSQL too");
-    }
+    let entries = support::env_usize("BENCH_ENTRIES", 100_000);
+    let writers = support::env_usize("BENCH_WRITERS", 8);
+    support::each_database("audit", |label, app_url, _| run(label, app_url, entries, writers));
 }
