@@ -8,7 +8,7 @@ TARGET_DIR := $(if $(TARGET_DIR),$(TARGET_DIR),target)
 BIN := $(TARGET_DIR)/debug/anwesend
 TEST_PG_URL ?= postgres://anwesend_test:anwesend_test@127.0.0.1:5432/postgres
 # As deploy/anwesend.example.toml connects to a PostgreSQL on the same machine: without TLS.
-BENCH_PG_URL ?= $(TEST_PG_URL)?sslmode=disable
+BENCH_PG_URL ?= $(TEST_PG_URL)$(if $(findstring ?,$(TEST_PG_URL)),&,?)sslmode=disable
 
 .PHONY: help run test deps ui server openapi lint test-rust-sqlite test-rust-postgres test-browser test-conformance bench
 
@@ -71,4 +71,4 @@ test-conformance:
 # 1, 10 and 64 connections, a sign-in storm beside, tap-to-kiosk-stream time, server RSS).
 # BENCH_* variables change the load (see backend/benches/*.rs).
 bench:
-	ANWESEND_BENCH_PG_URL=$(BENCH_PG_URL) $(CARGO) bench -p anwesend --bench audit_append --bench booking --bench checkin
+	ANWESEND_BENCH_PG_URL='$(BENCH_PG_URL)' $(CARGO) bench -p anwesend --bench audit_append --bench booking --bench checkin
