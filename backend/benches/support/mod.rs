@@ -369,9 +369,7 @@ impl Database {
         conn.batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).expect("old bench database");
         conn.batch_execute(&format!("CREATE DATABASE {database}")).expect("bench database");
         // The admin URL's parameters (e.g. `?sslmode=disable`) hold for every role's URL.
-        let (path, query) = admin.split_once('?').map_or((admin.as_str(), String::new()), |(p, q)| (p, format!("?{q}")));
-        let (base, _) = path.rsplit_once('/').expect("URL path");
-        let owner = format!("{base}/{database}{query}");
+        let owner = anwesend::backups::PgUrl::parse(&admin).expect("PostgreSQL admin URL").with_database(&database).full();
         let host = owner.rsplit_once('@').map_or(owner.as_str(), |(_, h)| h);
         let app_url = format!("postgres://{APP_ROLE}:{APP_ROLE}@{host}");
         let backup_url = Some(format!("postgres://{BACKUP_ROLE}:{BACKUP_ROLE}@{host}"));

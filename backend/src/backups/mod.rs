@@ -10,3 +10,5 @@ pub mod routes;
 pub mod service;
 mod snapshot;
 pub mod store;
+
+pub use snapshot::PgUrl;
