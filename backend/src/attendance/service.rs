@@ -7,6 +7,7 @@ use anwesend_protocol::{TapOutcome, TapRequest, TapResponse};
 
 use super::model::*;
 use super::store::{self, Running};
+use crate::audit::model::NewEntry;
 use crate::audit::{self, Action, Event, Outcome};
 use crate::auth::service::Principal;
 use crate::bookings::model::{ParticipantRow, CONFIRMED};
@@ -168,7 +169,9 @@ enum Wrote {
 struct Decision {
     outcome: TapOutcome,
     participant: Option<ParticipantRow>,
-    attendance_id: Option<String>,
+    /// The record the tap made and its audit entry, written with the tap (`store::insert_tap`).
+    record: Option<AttendanceRow>,
+    entry: Option<NewEntry>,
     /// The event the tap counted for: which kiosk screens may show it (TOM SEP-3).
     event_id: Option<String>,
     /// The check-in the kiosk asks a signature for (its event asks for them).
@@ -300,21 +303,21 @@ fn record(
     let now = req.audit.at.naive_utc();
     let participant = planned.participant.clone();
     let decision =
-        |outcome, attendance_id, event_id| Decision { outcome, participant: participant.clone(), attendance_id, event_id, sign_for: None };
+        |outcome, event_id| Decision { outcome, participant: participant.clone(), record: None, entry: None, event_id, sign_for: None };
     let refuse = |tx: &mut TenantTx<'_>, outcome: TapOutcome| -> Result<Option<Decision>, AppError> {
         let mut event =
             Event::new(Action::TapRefused, "device", Some(&device.id)).outcome(Outcome::Failure).detail("outcome", code(outcome));
         if let Some(p) = &planned.participant {
             event = event.subject(&p.id, None);
         }
-        audit::record(tx, &req.audit, event)?;
-        Ok(Some(decision(outcome, None, None)))
+        let entry = audit::service::entry(tx, &req.audit, event)?;
+        Ok(Some(Decision { entry: Some(entry), ..decision(outcome, None) }))
     };
     let (session, booking_id, signature_required) = match &planned.plan {
         Plan::Refuse(outcome) => return refuse(tx, *outcome),
         // Planned again after a concurrent tap made the card a secure one.
         Plan::Insecure => return Err(crate::secure_cards::service::refusal(ProblemCode::SecureCardRequired)),
-        Plan::Repeat { event_id } => return Ok(Some(decision(TapOutcome::AlreadyRecorded, None, Some(event_id.clone())))),
+        Plan::Repeat { event_id } => return Ok(Some(decision(TapOutcome::AlreadyRecorded, Some(event_id.clone())))),
         Plan::Bind { pending, card_known } => {
             if crate::devices::store::clear_card_enrolment(tx, &device.id)? == 0 {
                 return Ok(None);
@@ -339,7 +342,7 @@ fn record(
                         .detail("secure", counter.is_some()),
                 )?;
             }
-            return Ok(Some(decision(TapOutcome::CardBound, None, None)));
+            return Ok(Some(decision(TapOutcome::CardBound, None)));
         }
         Plan::Record { session, booking_id, signature_required } => (session, booking_id, *signature_required),
     };
@@ -357,9 +360,9 @@ fn record(
     let checked_out = in_force.iter().any(|r| r.kind == CHECK_OUT);
     let (kind, outcome) = match device.mode.as_str() {
         "check_out" if !checked_in => return refuse(tx, TapOutcome::NotCheckedIn),
-        "check_out" if checked_out => return Ok(Some(decision(TapOutcome::AlreadyRecorded, None, event_id))),
+        "check_out" if checked_out => return Ok(Some(decision(TapOutcome::AlreadyRecorded, event_id))),
         "check_out" => (CHECK_OUT, TapOutcome::CheckedOut),
-        _ if checked_in => return Ok(Some(decision(TapOutcome::AlreadyRecorded, None, event_id))),
+        _ if checked_in => return Ok(Some(decision(TapOutcome::AlreadyRecorded, event_id))),
         _ => (CHECK_IN, TapOutcome::CheckedIn),
     };
     let row = AttendanceRow {
@@ -379,8 +382,7 @@ fn record(
         voided: false,
         reason: None,
     };
-    store::insert(tx, &row)?;
-    audit::record(
+    let entry = audit::service::entry(
         tx,
         &req.audit,
         Event::new(Action::AttendanceRecorded, "attendance", Some(&row.id))
@@ -390,7 +392,7 @@ fn record(
             .detail("late_upload", late),
     )?;
     let sign_for = (kind == CHECK_IN && signature_required).then(|| row.id.clone());
-    Ok(Some(Decision { sign_for, ..decision(outcome, Some(row.id), event_id) }))
+    Ok(Some(Decision { sign_for, record: Some(row), entry: Some(entry), ..decision(outcome, event_id) }))
 }
 
 /// A card tap from a verified device. The same idempotency key gets the first answer,
@@ -451,8 +453,8 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
                 decision.ok_or_else(|| AppError::rule(ProblemCode::Conflict, "the device's card enrolment changed; tap again"))?
             }
         };
-        // Written last: a concurrent copy of this tap fails on the key here, is rolled
-        // back whole, and answers with the first copy's outcome.
+        // A concurrent copy of this tap fails on the tap's key here, is rolled back whole,
+        // and answers with the first copy's outcome.
         store::insert_tap(
             tx,
             &TapRow {
@@ -463,9 +465,11 @@ pub fn tap(state: &AppState, req: &DeviceRequest, input: &TapRequest) -> Result<
                 received_at: now,
                 outcome: code(decision.outcome),
                 participant_id: decision.participant.as_ref().map(|p| p.id.clone()),
-                attendance_id: decision.attendance_id.clone(),
+                attendance_id: decision.record.as_ref().map(|r| r.id.clone()),
                 late_upload: late,
             },
+            decision.record.as_ref(),
+            decision.entry.as_ref(),
         )?;
         // A plan made again may name another person than the first plan did.
         let first_name = match (&decision.participant, &planned.participant) {

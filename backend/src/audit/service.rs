@@ -27,6 +27,14 @@ pub fn chain_of(tx: &impl Scoped) -> String {
 /// is made here before the first entry; no foreign key checks it, as its key-share lock on
 /// the one head row cost each append a multixact read (migration `shared_parent_keys`).
 pub fn record(tx: &mut impl Scoped, ctx: &AuditContext, event: Event) -> Result<NewEntry, AppError> {
+    let entry = entry(tx, ctx, event)?;
+    store::insert_unsealed(tx, &entry)?;
+    Ok(entry)
+}
+
+/// The entry `record` appends, not yet written: for a caller that writes it in `tx`
+/// together with its own rows (`attendance::store::insert_tap`), in one statement.
+pub fn entry(tx: &mut impl Scoped, ctx: &AuditContext, event: Event) -> Result<NewEntry, AppError> {
     let detail = serde_json::Value::Object(event.detail).to_string();
     if detail.len() > MAX_DETAIL_BYTES {
         return Err(AppError::Internal(format!("audit detail of {} bytes exceeds {MAX_DETAIL_BYTES}", detail.len())));
@@ -37,7 +45,7 @@ pub fn record(tx: &mut impl Scoped, ctx: &AuditContext, event: Event) -> Result<
         store::ensure_head(tx, &chain, at)?;
         tx.heads().found(&chain);
     }
-    let entry = NewEntry {
+    Ok(NewEntry {
         chain,
         id: Uuid::now_v7().to_string(),
         occurred_at: at,
@@ -54,9 +62,7 @@ pub fn record(tx: &mut impl Scoped, ctx: &AuditContext, event: Event) -> Result<
         ip_hash: ctx.ip.as_ref().map(|ip| ip.hash.clone()),
         ip_key_id: ctx.ip.as_ref().map(|ip| ip.key_id.clone()),
         detail,
-    };
-    store::insert_unsealed(tx, &entry)?;
-    Ok(entry)
+    })
 }
 
 /// Where and why a chain breaks.

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::query_builder::InsertStatement;
 use diesel::sql_types::{BigInt, Binary, Text, Timestamp};
 
 use super::chain::GENESIS;
@@ -81,8 +82,13 @@ pub fn head_or_genesis(conn: &mut DbConnection, chain: &str) -> QueryResult<Head
 /// Inserts an unsealed entry: no seq, prev_hash or entry_hash, and the head untouched, so
 /// appends to one chain do not wait for each other (the sealer links them later).
 pub fn insert_unsealed(conn: &mut DbConnection, entry: &NewEntry) -> QueryResult<()> {
-    native!(conn, |c| diesel::insert_into(audit_entries::table).values(entry).execute(c))?;
+    native!(conn, |c| unsealed(entry).execute(c))?;
     Ok(())
+}
+
+/// `insert_unsealed`'s statement, to be written together with others (`db::Together`).
+pub fn unsealed(entry: &NewEntry) -> InsertStatement<audit_entries::table, <&NewEntry as Insertable<audit_entries::table>>::Values> {
+    diesel::insert_into(audit_entries::table).values(entry)
 }
 
 /// The first sealed entry of the chain at or after `at`, by seq.

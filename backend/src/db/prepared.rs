@@ -62,3 +62,68 @@ impl<DB> QueryId for Raw<'_, DB> {
 }
 
 impl<DB, Conn> RunQueryDsl<Conn> for Raw<'_, DB> {}
+
+/// Statements written as one: on PostgreSQL one statement, each but the last a
+/// data-modifying CTE (`WITH w0 AS (…), w1 AS (…) last`), so one round trip and one
+/// executor start for all; on SQLite, which has no such CTEs and no round trips, one after
+/// another. None may read another's rows: in one PostgreSQL statement none sees the
+/// others' (foreign keys are checked at its end, against all of them). Answers the rows
+/// the last statement changed.
+pub trait Together: diesel::Connection {
+    fn together<'a>(&mut self, statements: Vec<Box<dyn QueryFragment<Self::Backend> + 'a>>) -> QueryResult<usize>;
+}
+
+impl Together for diesel::PgConnection {
+    fn together<'a>(&mut self, statements: Vec<Box<dyn QueryFragment<diesel::pg::Pg> + 'a>>) -> QueryResult<usize> {
+        WithStatements(statements).execute(self)
+    }
+}
+
+impl Together for diesel::SqliteConnection {
+    fn together<'a>(&mut self, statements: Vec<Box<dyn QueryFragment<diesel::sqlite::Sqlite> + 'a>>) -> QueryResult<usize> {
+        let mut changed = 0;
+        for statement in statements {
+            changed = OneOf(statement).execute(self)?;
+        }
+        Ok(changed)
+    }
+}
+
+struct WithStatements<'a>(Vec<Box<dyn QueryFragment<diesel::pg::Pg> + 'a>>);
+
+impl QueryFragment<diesel::pg::Pg> for WithStatements<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        let Some((last, before)) = self.0.split_last() else {
+            return Err(Error::QueryBuilderError("no statements".into()));
+        };
+        for (i, statement) in before.iter().enumerate() {
+            out.push_sql(&format!("{} w{i} AS (", if i == 0 { "WITH" } else { "," }));
+            statement.walk_ast(out.reborrow())?;
+            out.push_sql(") ");
+        }
+        last.walk_ast(out.reborrow())
+    }
+}
+
+/// One boxed statement, runnable.
+struct OneOf<'a, DB>(Box<dyn QueryFragment<DB> + 'a>);
+
+impl<DB: Backend> QueryFragment<DB> for OneOf<'_, DB> {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        self.0.walk_ast(out)
+    }
+}
+
+/// No static id: the connection keys the statement by its text.
+impl QueryId for WithStatements<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB> QueryId for OneOf<'_, DB> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Conn> RunQueryDsl<Conn> for WithStatements<'_> {}
+impl<DB, Conn> RunQueryDsl<Conn> for OneOf<'_, DB> {}

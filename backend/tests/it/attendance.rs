@@ -20,6 +20,21 @@ fn attendance_rows(app: &TestApp) -> i64 {
     a::attendance.count().get_result(&mut app.db.inspect()).expect("count")
 }
 
+/// The detail of each audit entry with this action, by key.
+fn audited(app: &TestApp, action: &str, key: &str) -> Vec<String> {
+    use anwesend::db::schema::audit_entries::dsl as a;
+    let mut found: Vec<String> = a::audit_entries
+        .filter(a::action.eq(action))
+        .select(a::detail)
+        .load::<String>(&mut app.db.inspect())
+        .expect("audit")
+        .iter()
+        .map(|d| serde_json::from_str::<serde_json::Value>(d).expect("json")[key].as_str().unwrap_or_default().to_owned())
+        .collect();
+    found.sort();
+    found
+}
+
 fn app() -> TestApp {
     test_app_with(|c| c.rate_limit.public_per_ip_per_minute = 10_000)
 }
@@ -141,6 +156,7 @@ async fn trans_2_the_same_tap_sent_five_times_at_once_records_one_check_in() {
         assert_eq!(json_of(answer)["outcome"], "checked_in", "every copy gets the first answer");
     }
     assert_eq!(attendance_rows(&app), 1, "one check-in");
+    assert_eq!(audited(&app, "attendance.recorded", "kind"), ["check_in"], "the copies' audit entries rolled back with them");
     // A different tap of the same card within the duplicate window changes nothing either.
     let (_, _, answer) =
         call(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "offline-queue-0043", "04112233445566"))).await;
@@ -284,6 +300,11 @@ async fn input_4_manual_check_ins_and_taps_without_booking_or_session() {
     let (_, _, answer) = call(&service, signed(&app, &device, protocol::PATH_TAPS, &tap_body(&app, "b-3", "04999999999999"))).await;
     assert_eq!(json_of(&answer)["outcome"], "no_session");
     assert_eq!(attendance_rows(&app), 0);
+    assert_eq!(
+        audited(&app, "attendance.tap_refused", "outcome"),
+        ["card_in_use", "no_booking", "no_session", "unknown_card"],
+        "each refused tap is audited (TOM INPUT-1)"
+    );
 
     // Manual check-in by staff, once.
     let manual = json!({ "session_id": v.session, "booking_id": v.booking, "kind": "check_in" });
