@@ -174,8 +174,8 @@ pub fn tap(tx: &mut TenantTx<'_>, device_id: &str, key: &str) -> QueryResult<Opt
 }
 
 /// A tap's writes: the record it made and its audit entry, if any, and the tap itself,
-/// written last, so a concurrent copy of the tap fails on its key. In one statement on
-/// PostgreSQL (`db::Together`): a round trip per write fewer.
+/// on whose key a concurrent copy of the tap fails (and with it all three). In one
+/// statement on PostgreSQL (`db::Together`): a round trip per write fewer.
 pub fn insert_tap(tx: &mut TenantTx<'_>, row: &TapRow, record: Option<&AttendanceRow>, entry: Option<&NewEntry>) -> QueryResult<usize> {
     native!(tx.conn(), |c| {
         let mut statements: Vec<Box<dyn QueryFragment<_>>> = Vec::with_capacity(3);

@@ -17,7 +17,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-pub use prepared::{raw, Raw, Together};
+pub use prepared::{raw, with, FirstWriteReturned, Raw, Together};
 pub use scope::TenantScope;
 
 use crate::runtime::FifoGate;

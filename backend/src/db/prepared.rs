@@ -8,8 +8,9 @@
 //! connection keeps it (keyed by that text).
 
 use diesel::backend::Backend;
-use diesel::expression::AsExpression;
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::expression::{AsExpression, Expression};
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::result::Error;
 use diesel::sql_types::SqlType;
 use diesel::{QueryResult, RunQueryDsl};
@@ -64,18 +65,17 @@ impl<DB> QueryId for Raw<'_, DB> {
 impl<DB, Conn> RunQueryDsl<Conn> for Raw<'_, DB> {}
 
 /// Statements written as one: on PostgreSQL one statement, each but the last a
-/// data-modifying CTE (`WITH w0 AS (…), w1 AS (…) last`), so one round trip and one
-/// executor start for all; on SQLite, which has no such CTEs and no round trips, one after
-/// another. None may read another's rows: in one PostgreSQL statement none sees the
-/// others' (foreign keys are checked at its end, against all of them). Answers the rows
+/// data-modifying CTE (`with`), so one round trip and one executor start for all; on
+/// SQLite, which has no such CTEs and no round trips, one after another. Answers the rows
 /// the last statement changed.
 pub trait Together: diesel::Connection {
     fn together<'a>(&mut self, statements: Vec<Box<dyn QueryFragment<Self::Backend> + 'a>>) -> QueryResult<usize>;
 }
 
 impl Together for diesel::PgConnection {
-    fn together<'a>(&mut self, statements: Vec<Box<dyn QueryFragment<diesel::pg::Pg> + 'a>>) -> QueryResult<usize> {
-        WithStatements(statements).execute(self)
+    fn together<'a>(&mut self, mut statements: Vec<Box<dyn QueryFragment<Pg> + 'a>>) -> QueryResult<usize> {
+        let last = statements.pop().ok_or_else(|| Error::QueryBuilderError("no statements".into()))?;
+        with(statements, OneOf(last)).execute(self)
     }
 }
 
@@ -89,21 +89,53 @@ impl Together for diesel::SqliteConnection {
     }
 }
 
-struct WithStatements<'a>(Vec<Box<dyn QueryFragment<diesel::pg::Pg> + 'a>>);
+/// `statement` after `writes`, in one PostgreSQL statement: `WITH w0 AS (…), w1 AS (…)
+/// statement`. The writes run whatever `statement` reads; it sees none of their rows but
+/// may read what they return (`w0`, `w1`, …). Foreign keys are checked at the end,
+/// against the rows of all of them.
+pub fn with<'a, Q>(writes: Vec<Box<dyn QueryFragment<Pg> + 'a>>, statement: Q) -> With<'a, Q> {
+    With { writes, statement }
+}
 
-impl QueryFragment<diesel::pg::Pg> for WithStatements<'_> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
-        let Some((last, before)) = self.0.split_last() else {
-            return Err(Error::QueryBuilderError("no statements".into()));
-        };
-        for (i, statement) in before.iter().enumerate() {
+pub struct With<'a, Q> {
+    writes: Vec<Box<dyn QueryFragment<Pg> + 'a>>,
+    statement: Q,
+}
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for With<'_, Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        for (i, write) in self.writes.iter().enumerate() {
             out.push_sql(&format!("{} w{i} AS (", if i == 0 { "WITH" } else { "," }));
-            statement.walk_ast(out.reborrow())?;
+            write.walk_ast(out.reborrow())?;
             out.push_sql(") ");
         }
-        last.walk_ast(out.reborrow())
+        self.statement.walk_ast(out.reborrow())
     }
 }
+
+impl<Q: Query> Query for With<'_, Q> {
+    type SqlType = Q::SqlType;
+}
+
+/// A column for `with`'s statement: whether its first write returned a row (`EXISTS
+/// (SELECT FROM w0)`). Written out, not as diesel's `sql` literal, which would keep the
+/// connection from keeping the statement prepared.
+#[derive(Debug, Clone, Copy, QueryId, diesel::expression::ValidGrouping)]
+pub struct FirstWriteReturned;
+
+impl Expression for FirstWriteReturned {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl QueryFragment<Pg> for FirstWriteReturned {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("EXISTS (SELECT FROM w0)");
+        Ok(())
+    }
+}
+
+impl<QS> diesel::AppearsOnTable<QS> for FirstWriteReturned {}
+impl<QS> diesel::SelectableExpression<QS> for FirstWriteReturned {}
 
 /// One boxed statement, runnable.
 struct OneOf<'a, DB>(Box<dyn QueryFragment<DB> + 'a>);
@@ -115,7 +147,7 @@ impl<DB: Backend> QueryFragment<DB> for OneOf<'_, DB> {
 }
 
 /// No static id: the connection keys the statement by its text.
-impl QueryId for WithStatements<'_> {
+impl<Q> QueryId for With<'_, Q> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
@@ -125,5 +157,5 @@ impl<DB> QueryId for OneOf<'_, DB> {
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<Conn> RunQueryDsl<Conn> for WithStatements<'_> {}
+impl<Q, Conn> RunQueryDsl<Conn> for With<'_, Q> {}
 impl<DB, Conn> RunQueryDsl<Conn> for OneOf<'_, DB> {}

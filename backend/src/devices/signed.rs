@@ -94,11 +94,11 @@ impl SignedHead {
         let Some(found) = state.device_tenants.locate(state, &device_id)? else { return Err(refused(ProblemCode::DeviceUnknown)) };
         let scope = TenantScope::named_by_device(found.found_tenant);
         // One read: the device, whether its tenant takes changes, its secret and the
-        // tenant's keys. The signature is checked on that read, so a forged request writes
-        // nothing.
+        // tenant's keys. The signature is checked on that read; a refused request's
+        // transaction is rolled back, so it leaves nothing behind, not even its nonce.
         let mut open = if state.db.url().is_postgres() { Some(state.db.open_tenant_tx(&scope)?) } else { None };
-        let read = |tx: &mut TenantTx<'_>| {
-            let mut rows = store::find_for_request(tx, &found.found_id)?.into_iter();
+        let read = |rows: Vec<store::RequestRow>| {
+            let mut rows = rows.into_iter();
             let Some((device, tenant_status, newest_key)) = rows.next() else { return Ok(None) };
             // Every device request changes data: none in an offboarding tenant (TOM DEL-1).
             crate::offboarding::guard::check_status(Some(&tenant_status), &actix_web::http::Method::POST, &path)?;
@@ -106,11 +106,21 @@ impl SignedHead {
             let keys = crate::tenants::service::unwrap_keys(&device.tenant_id, &key_rows, &state.master)?;
             let secret = keys.decrypt("devices", "secret", &device.id, &device.secret_ciphertext)?;
             let secret = hex::decode(secret.as_bytes()).map_err(|e| crate::AppError::Internal(e.to_string()))?;
-            Ok(Some((device, secret, keys)))
+            Ok::<_, AppError>(Some((device, secret, keys)))
         };
-        let found = match open.as_mut() {
-            Some(open) => open.run(read)?,
-            None => state.db.tenant_read(&scope, read)?,
+        // On PostgreSQL the nonce is written with the read, in the transaction the request
+        // goes on in; on SQLite it is written with the request's change (`write`).
+        let (found, nonce_new) = match open.as_mut() {
+            Some(open) => {
+                let at = now.naive_utc();
+                let (rows, new) = match open.run(|tx| Ok(store::find_for_request_remembering(tx, &found.found_id, &nonce, at)?)) {
+                    // The device was deleted after `device_tenants` located it.
+                    Err(e) if e.is_constraint_violation() => return Err(refused(ProblemCode::DeviceUnknown)),
+                    found => found?,
+                };
+                (read(rows)?, new)
+            }
+            None => (state.db.tenant_read(&scope, |tx| read(store::find_for_request(tx, &found.found_id)?))?, true),
         };
         let Some((device, secret, keys)) = found else { return Err(refused(ProblemCode::DeviceUnknown)) };
         let audit = AuditContext {
@@ -139,14 +149,11 @@ impl SignedHead {
             drop(open);
             return Err(request.refuse(state, code));
         }
-        if let Some(mut open) = open {
-            let at = request.audit.at.naive_utc();
-            if !open.run(|tx| Ok(store::remember_nonce(tx, &request.device.id, &request.nonce, at)?))? {
-                drop(open);
-                return Err(request.refuse(state, ProblemCode::ReplayedNonce));
-            }
-            request.open.replace(Some(open));
+        if !nonce_new {
+            drop(open);
+            return Err(request.refuse(state, ProblemCode::ReplayedNonce));
         }
+        request.open.replace(open);
         Ok(request)
     }
 }

@@ -69,18 +69,62 @@ pub fn find(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<DeviceRow>> {
     devices::table.find((tenant_id, id)).select(DeviceRow::as_select()).first(conn).optional()
 }
 
-/// The device, its tenant's status and the tenant's live keys (newest first; one row with
-/// `None` when it has none), in one read: what verifying a signed request needs.
-pub fn find_for_request(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Vec<(DeviceRow, String, Option<TenantKeyRow>)>> {
-    let (conn, tenant_id) = tx.parts();
-    native!(conn, |c| devices::table
+/// A device's row, its tenant's status and one of the tenant's live keys (`None` when it
+/// has none).
+pub type RequestRow = (DeviceRow, String, Option<TenantKeyRow>);
+
+/// The device, its tenant's status and the tenant's live keys (newest first), in one
+/// read: what verifying a signed request needs.
+#[diesel::dsl::auto_type]
+fn request_rows<'a>(tenant_id: &'a str, id: &'a str) -> _ {
+    devices::table
         .inner_join(tenants::table.on(tenants::id.eq(devices::tenant_id)))
         .left_join(tenant_keys::table.on(tenant_keys::tenant_id.eq(devices::tenant_id).and(tenant_keys::destroyed_at.is_null())))
         .filter(devices::tenant_id.eq(tenant_id))
         .filter(devices::id.eq(id))
         .order(tenant_keys::created_at.nullable().desc())
+}
+
+pub fn find_for_request(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Vec<RequestRow>> {
+    let (conn, tenant_id) = tx.parts();
+    native!(conn, |c| request_rows(tenant_id, id)
         .select((DeviceRow::as_select(), tenants::status, Option::<TenantKeyRow>::as_select()))
         .load(c))
+}
+
+/// `find_for_request` and `remember_nonce` in one: on PostgreSQL one statement, the
+/// nonce written first (`db::with`), a round trip less per device request. The caller
+/// rolls the transaction back if it refuses the request, so a refused request leaves no
+/// nonce behind.
+pub fn find_for_request_remembering(
+    tx: &mut TenantTx<'_>,
+    id: &str,
+    nonce: &str,
+    now: NaiveDateTime,
+) -> QueryResult<(Vec<RequestRow>, bool)> {
+    if !matches!(tx.conn(), DbConnection::Postgres(_)) {
+        let rows = find_for_request(tx, id)?;
+        return Ok((rows, remember_nonce(tx, id, nonce, now)?));
+    }
+    let (DbConnection::Postgres(c), tenant_id) = tx.parts() else { unreachable!("PostgreSQL, checked above") };
+    let remember = diesel::insert_into(device_nonces::table)
+        .values((
+            device_nonces::tenant_id.eq(tenant_id),
+            device_nonces::device_id.eq(id),
+            device_nonces::nonce.eq(nonce),
+            device_nonces::seen_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .returning(device_nonces::nonce);
+    let rows = request_rows(tenant_id, id).select((
+        DeviceRow::as_select(),
+        tenants::status,
+        Option::<TenantKeyRow>::as_select(),
+        crate::db::FirstWriteReturned,
+    ));
+    let found: Vec<(DeviceRow, String, Option<TenantKeyRow>, bool)> = crate::db::with(vec![Box::new(remember)], rows).load(c)?;
+    let new = found.first().is_some_and(|row| row.3);
+    Ok((found.into_iter().map(|(device, status, key, _)| (device, status, key)).collect(), new))
 }
 
 pub fn list(tx: &mut TenantTx<'_>) -> QueryResult<Vec<DeviceRow>> {

@@ -87,8 +87,9 @@ async fn trans_2_forged_stale_replayed_altered_and_revoked_device_requests_are_r
     }
     assert_eq!(attendance_rows(&app), before, "nothing recorded");
 
-    // The genuine request works once; the same nonce again is a replay.
-    let genuine = || signed_with(&device, protocol::PATH_TAPS, body.clone(), now, "nonce-genuine-000001");
+    // The genuine request works once, even with the nonce of a refused one (a refused
+    // request leaves nothing behind, its nonce included); the same nonce again is a replay.
+    let genuine = || signed_with(&device, protocol::PATH_TAPS, body.clone(), now, "nonce-forged-00000001");
     let (status, _, answer) = call(&service, genuine()).await;
     assert_eq!(
         (status, json_of(&answer)["outcome"].as_str()),
