@@ -1,10 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamp};
 
 use super::model::{CardEnrolmentRow, DeviceRow, EnrolmentRow};
 use crate::db::schema::{card_enrolments, device_enrolments, device_nonces, devices, tenant_keys, tenants};
-use crate::db::{raw, DbConnection, Located, TenantTx};
+use crate::db::{DbConnection, Located, TenantTx};
 use crate::tenants::model::TenantKeyRow;
 
 pub fn insert_enrolment(tx: &mut TenantTx<'_>, row: &EnrolmentRow) -> QueryResult<usize> {
@@ -69,6 +68,22 @@ pub fn find(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Option<DeviceRow>> {
     devices::table.find((tenant_id, id)).select(DeviceRow::as_select()).first(conn).optional()
 }
 
+/// The insert of a nonce, one statement: a nonce already stored (or being stored by a
+/// concurrent request, which PostgreSQL waits for) inserts nothing. A macro, as diesel's
+/// insert types cannot be named by `auto_type`.
+macro_rules! nonce_insert {
+    ($tenant_id:expr, $device_id:expr, $nonce:expr, $now:expr) => {
+        diesel::insert_into(device_nonces::table)
+            .values((
+                device_nonces::tenant_id.eq($tenant_id),
+                device_nonces::device_id.eq($device_id),
+                device_nonces::nonce.eq($nonce),
+                device_nonces::seen_at.eq($now),
+            ))
+            .on_conflict_do_nothing()
+    };
+}
+
 /// A device's row, its tenant's status and one of the tenant's live keys (`None` when it
 /// has none).
 pub type RequestRow = (DeviceRow, String, Option<TenantKeyRow>);
@@ -92,30 +107,20 @@ pub fn find_for_request(tx: &mut TenantTx<'_>, id: &str) -> QueryResult<Vec<Requ
         .load(c))
 }
 
-/// `find_for_request` and `remember_nonce` in one: on PostgreSQL one statement, the
-/// nonce written first (`db::with`), a round trip less per device request. The caller
-/// rolls the transaction back if it refuses the request, so a refused request leaves no
-/// nonce behind.
+/// `find_for_request` and `remember_nonce` in one PostgreSQL statement, the nonce written
+/// first (`db::with`): a round trip less per device request. The caller rolls the
+/// transaction back if it refuses the request, so a refused request leaves no nonce
+/// behind. SQLite verifies in a read transaction instead (`signed::verify`).
 pub fn find_for_request_remembering(
     tx: &mut TenantTx<'_>,
     id: &str,
     nonce: &str,
     now: NaiveDateTime,
 ) -> QueryResult<(Vec<RequestRow>, bool)> {
-    if !matches!(tx.conn(), DbConnection::Postgres(_)) {
-        let rows = find_for_request(tx, id)?;
-        return Ok((rows, remember_nonce(tx, id, nonce, now)?));
-    }
-    let (DbConnection::Postgres(c), tenant_id) = tx.parts() else { unreachable!("PostgreSQL, checked above") };
-    let remember = diesel::insert_into(device_nonces::table)
-        .values((
-            device_nonces::tenant_id.eq(tenant_id),
-            device_nonces::device_id.eq(id),
-            device_nonces::nonce.eq(nonce),
-            device_nonces::seen_at.eq(now),
-        ))
-        .on_conflict_do_nothing()
-        .returning(device_nonces::nonce);
+    let (DbConnection::Postgres(c), tenant_id) = tx.parts() else {
+        return Err(diesel::result::Error::QueryBuilderError("a nonce written with the read is for PostgreSQL only".into()));
+    };
+    let remember = nonce_insert!(tenant_id, id, nonce, now).returning(device_nonces::nonce);
     let rows = request_rows(tenant_id, id).select((
         DeviceRow::as_select(),
         tenants::status,
@@ -177,21 +182,7 @@ pub fn revoke(tx: &mut TenantTx<'_>, id: &str, now: NaiveDateTime) -> QueryResul
 /// Records a nonce; false when the device used it before (a replay).
 pub fn remember_nonce(tx: &mut TenantTx<'_>, device_id: &str, nonce: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let (conn, tenant_id) = tx.parts();
-    // One statement: a nonce already stored (or being stored by a concurrent request, which
-    // PostgreSQL waits for) inserts nothing.
-    let inserted = native!(conn, |c| raw(&[
-        "INSERT INTO device_nonces (tenant_id, device_id, nonce, seen_at) VALUES (",
-        ", ",
-        ", ",
-        ", ",
-        ") ON CONFLICT DO NOTHING"
-    ])
-    .bind::<Text, _>(tenant_id)
-    .bind::<Text, _>(device_id)
-    .bind::<Text, _>(nonce)
-    .bind::<Timestamp, _>(now)
-    .execute(c))?;
-    Ok(inserted == 1)
+    Ok(native!(conn, |c| nonce_insert!(tenant_id, device_id, nonce, now).execute(c))? == 1)
 }
 
 /// Nonces older than the timestamp window can never be replayed: a stale timestamp is refused first.
