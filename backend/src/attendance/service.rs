@@ -102,7 +102,7 @@ fn running_sessions(tx: &mut TenantTx<'_>, device: &DeviceRow, at: NaiveDateTime
         }
         let held = bookings::confirmed_of(tx, participant_id)?;
         let repeat = window > 0 && store::recent_success(tx, &device.id, participant_id, repeat_since)?;
-        return sessions
+        let running = sessions
             .into_iter()
             .map(|session| {
                 Ok(Running {
@@ -112,7 +112,12 @@ fn running_sessions(tx: &mut TenantTx<'_>, device: &DeviceRow, at: NaiveDateTime
                     session,
                 })
             })
-            .collect();
+            .collect::<Result<Vec<_>, AppError>>()?;
+        // Locked as `store::sessions_at` locks them (PostgreSQL).
+        for booking_id in running.iter().filter_map(|r| r.booking_id.as_deref()) {
+            crate::db::lock_row(tx, crate::db::Locked::Bookings, booking_id)?;
+        }
+        return Ok(running);
     }
     let Some(location) = &device.location_id else { return Ok(Vec::new()) };
     let found = store::sessions_at(tx, location, shifted(at, -DOORS), shifted(at, DOORS), participant_id, &device.id, repeat_since)?;
@@ -259,11 +264,6 @@ fn kiosk_refusal(device: &DeviceRow, code: ProblemCode, at: NaiveDateTime) -> Re
     })
 }
 
-/// Carries out a plan in the tap's write transaction. `None`: the device's card enrolment
-/// changed since the plan was made; plan again here. Whatever else the plan read may have
-/// changed meanwhile only in ways a tap just before the change would also have seen, and
-/// the one thing two taps contend for, the person's records of the session, is read here
-/// under the booking's row lock (SQLite: the writer's turn).
 /// The secure-card rules, first in the tap's write transaction: a card that must be read
 /// securely was read by its UID alone, or the message's counter is not higher than the
 /// last one seen (a replayed or copied message). A refusal is audited here.
@@ -290,6 +290,11 @@ fn secure_gate(
     Ok(refused)
 }
 
+/// Carries out a plan in the tap's write transaction. `None`: the device's card enrolment
+/// changed since the plan was made; plan again here. Whatever else the plan read may have
+/// changed meanwhile only in ways a tap just before the change would also have seen, and
+/// the one thing two taps contend for, the person's records of the session, is read here
+/// under the booking's row lock the plan took (SQLite: the writer's turn).
 fn record(
     tx: &mut TenantTx<'_>,
     req: &DeviceRequest,
@@ -348,13 +353,14 @@ fn record(
     };
     let participant_id = planned.participant.as_ref().map(|p| p.id.clone()).ok_or(AppError::NotFound)?;
     let event_id = Some(session.event_id.clone());
-    // Two devices, one person, one moment: the booking's row lock lets one of them record;
+    // Two devices, one person, one moment: the booking's row lock, taken where the plan
+    // read the booking (PostgreSQL; SQLite: the writer's turn), lets one of them record;
     // other people's taps do not wait for it. A closed list takes no more taps (INPUT-4):
     // for the device, the session is over.
-    if store::lock_booking_and_is_closed(tx, booking_id, &session.id)? {
+    let (closed, rows) = store::closed_and_records(tx, &session.id, &participant_id)?;
+    if closed {
         return refuse(tx, TapOutcome::NoSession);
     }
-    let rows = store::of_session_participant(tx, &session.id, &participant_id)?;
     let in_force = effective(&rows);
     let checked_in = in_force.iter().any(|r| r.kind == CHECK_IN);
     let checked_out = in_force.iter().any(|r| r.kind == CHECK_OUT);

@@ -74,6 +74,11 @@ pub struct Running {
 /// checked the person in or out at or after `repeat_since`: what a tap needs to know, in
 /// one read. Through the session start index: only sessions that began at most
 /// `MAX_SESSION_DAYS` before `from` are read, however many are planned ahead.
+///
+/// On PostgreSQL the bookings read are locked (`FOR UPDATE`) until the transaction ends:
+/// two taps of one person take turns from here on, and the one that waited reads the
+/// other's record in its next statement (`closed_and_records`), a round trip less than a
+/// lock of its own.
 pub fn sessions_at(
     tx: &mut TenantTx<'_>,
     location: &str,
@@ -84,29 +89,50 @@ pub fn sessions_at(
     repeat_since: NaiveDateTime,
 ) -> QueryResult<Vec<Running>> {
     let (conn, tenant_id) = tx.parts();
+    let repeat = diesel::dsl::exists(successes_since(tenant_id, device_id, participant_id, repeat_since));
+    let booking = booking_of_session(participant_id);
+    let running = running_at(tenant_id, location, from, until);
+    match conn {
+        DbConnection::Postgres(c) => {
+            running.select((SessionRow::as_select(), booking.for_update().single_value(), events::signature_required, repeat)).load(c)
+        }
+        DbConnection::Sqlite(c) => {
+            running.select((SessionRow::as_select(), booking.single_value(), events::signature_required, repeat)).load(c)
+        }
+    }
+}
+
+/// The sessions of `sessions_at`, before its columns are chosen.
+#[diesel::dsl::auto_type]
+fn running_at<'a>(tenant_id: &'a str, location: &'a str, from: NaiveDateTime, until: NaiveDateTime) -> _ {
+    let earliest: NaiveDateTime = earliest_start_running_at(from);
+    let published: &'static str = STATUS_PUBLISHED;
     let rooms = locations::table
         .filter(locations::tenant_id.eq(tenant_id))
         .filter(locations::id.eq(location).or(locations::parent_id.eq(location)))
         .select(locations::id.nullable());
-    let recent = successes_since(tenant_id, device_id, participant_id, repeat_since);
-    native!(conn, |c| event_sessions::table
+    event_sessions::table
         .inner_join(events::table.on(events::tenant_id.eq(event_sessions::tenant_id).and(events::id.eq(event_sessions::event_id))))
-        .left_join(
-            bookings::table.on(bookings::tenant_id
-                .eq(event_sessions::tenant_id)
-                .and(bookings::event_id.eq(event_sessions::event_id))
-                .and(bookings::participant_id.eq(participant_id))
-                .and(bookings::status.eq(CONFIRMED))),
-        )
         .filter(event_sessions::tenant_id.eq(tenant_id))
-        .filter(event_sessions::starts_at.ge(earliest_start_running_at(from)))
+        .filter(event_sessions::starts_at.ge(earliest))
         .filter(event_sessions::starts_at.le(until))
         .filter(event_sessions::ends_at.ge(from))
-        .filter(events::status.eq(STATUS_PUBLISHED))
+        .filter(events::status.eq(published))
         .filter(events::location_id.eq_any(rooms))
         .order((event_sessions::starts_at.asc(), event_sessions::id.asc()))
-        .select((SessionRow::as_select(), bookings::id.nullable(), events::signature_required, diesel::dsl::exists(recent)))
-        .load(c))
+}
+
+/// The person's confirmed booking of the outer query's session's event: at most one
+/// (`bookings_one_active`).
+#[diesel::dsl::auto_type]
+fn booking_of_session<'a>(participant_id: &'a str) -> _ {
+    let confirmed: &'static str = CONFIRMED;
+    bookings::table
+        .filter(bookings::tenant_id.eq(event_sessions::tenant_id))
+        .filter(bookings::event_id.eq(event_sessions::event_id))
+        .filter(bookings::participant_id.eq(participant_id))
+        .filter(bookings::status.eq(confirmed))
+        .select(bookings::id)
 }
 
 /// Everything a tap reads before it plans, in one statement from the device's row: the
@@ -334,21 +360,23 @@ pub fn is_closed(tx: &mut TenantTx<'_>, session_id: &str) -> QueryResult<bool> {
     native!(conn, |c| diesel::select(diesel::dsl::exists(closing_in_force(tenant_id, session_id))).get_result(c))
 }
 
-/// `is_closed`, having locked the booking's row (PostgreSQL), in one statement. SQLite
-/// needs no row lock: its writers take turns.
-pub fn lock_booking_and_is_closed(tx: &mut TenantTx<'_>, booking_id: &str, session_id: &str) -> QueryResult<bool> {
+/// Whether the session's list is closed (`is_closed`) and the person's records of it
+/// (`of_session_participant`), in one statement: from the session's row, one row per record
+/// (one without a record when there is none), the closing read once for all.
+pub fn closed_and_records(tx: &mut TenantTx<'_>, session_id: &str, participant_id: &str) -> QueryResult<(bool, Vec<AttendanceRow>)> {
     let (conn, tenant_id) = tx.parts();
-    if let DbConnection::Postgres(c) = conn {
-        let closed = bookings::table
-            .find((tenant_id, booking_id))
-            .select(diesel::dsl::exists(closing_in_force(tenant_id, session_id)))
-            .for_update()
-            .get_result(c)
-            .optional()?;
-        // No booking to lock: it went meanwhile, and the record's foreign key will say so.
-        if let Some(closed) = closed {
-            return Ok(closed);
-        }
-    }
-    is_closed(tx, session_id)
+    let rows: Vec<(bool, Option<AttendanceRow>)> = native!(conn, |c| event_sessions::table
+        .left_join(
+            attendance::table.on(attendance::tenant_id
+                .eq(event_sessions::tenant_id)
+                .and(attendance::session_id.eq(event_sessions::id))
+                .and(attendance::participant_id.eq(participant_id.to_owned()))),
+        )
+        .filter(event_sessions::tenant_id.eq(tenant_id))
+        .filter(event_sessions::id.eq(session_id))
+        .order((attendance::recorded_at.asc(), attendance::id.asc()))
+        .select((diesel::dsl::exists(closing_in_force(tenant_id, session_id)), Option::<AttendanceRow>::as_select()))
+        .load(c))?;
+    let closed = rows.first().is_some_and(|(closed, _)| *closed);
+    Ok((closed, rows.into_iter().filter_map(|(_, record)| record).collect()))
 }

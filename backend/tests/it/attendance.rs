@@ -166,6 +166,61 @@ async fn trans_2_the_same_tap_sent_five_times_at_once_records_one_check_in() {
 }
 
 #[actix_web::test]
+async fn input_4_each_card_tapped_on_four_devices_at_once_checks_its_person_in_and_out_once() {
+    let app = app();
+    let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
+    let state = anwesend::state::AppState { db: anwesend::db::Db::new(&app.db.app_url, 8).expect("pool"), ..app.state.clone() };
+    let service = test::init_service(build_app(state)).await;
+    let v = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
+    for (n, name) in ["Ben", "Cem", "Dora", "Emil", "Fatma", "Greta", "Hugo"].into_iter().enumerate() {
+        let person = json!({ "name": format!("{name} Beispiel"), "email": format!("{name}@example.org"), "consent": true });
+        let (status, booked) = book_confirmed(&app, &service, "verein-a", &v.event, person, &format!("198.51.100.{}", 20 + n)).await;
+        assert_eq!(status, StatusCode::OK, "{booked}");
+    }
+    let (_, _, list) = call(&service, v.staff.request("GET", &format!("/api/v1/events/{}/bookings", v.event))).await;
+    let people: Vec<String> =
+        json_of(&list).as_array().expect("bookings").iter().map(|b| b["participant_id"].as_str().expect("id").to_owned()).collect();
+    let mut devices = Vec::new();
+    for name in ["Eingang Nord", "Eingang Süd", "Halle", "Foyer"] {
+        devices.push((enrol(&service, &v.staff, &v.location, name).await, name));
+    }
+    let cards: Vec<String> = (0..people.len()).map(|n| format!("041122334455{n:02}")).collect();
+    for (person, card) in people.iter().zip(&cards) {
+        bind_card(&app, &service, &v.staff, &devices[0].0, person, card).await;
+    }
+    // Every card on every device at once, each tap its own (own idempotency key): only the
+    // booking's row lock keeps two taps of one person from both finding no record and both
+    // recording one. Then the same with the devices checking out, the session configured
+    // on them (the other way a device finds its sessions).
+    let configured = [json!([]), json!([v.session])];
+    for (round, (mode, outcome)) in [("check_in", "checked_in"), ("check_out", "checked_out")].into_iter().enumerate() {
+        for (device, name) in &devices {
+            let settings = json!({ "name": name, "location_id": v.location, "mode": mode, "duplicate_window_seconds": 0, "late_upload_after_seconds": 300, "session_ids": configured[round] });
+            let (status, _, answer) =
+                call(&service, v.staff.request("PUT", &format!("/api/v1/devices/{}", device.id)).set_json(settings)).await;
+            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&answer));
+        }
+        let taps = cards.iter().flat_map(|card| devices.iter().enumerate().map(move |(n, (device, _))| (card, n, device))).map(
+            |(card, n, device)| {
+                let body = tap_body(&app, &format!("tap-{round}-{card}-{n}"), card);
+                let answer = call(&service, signed(&app, device, protocol::PATH_TAPS, &body));
+                async move { (card.clone(), answer.await) }
+            },
+        );
+        let mut outcomes: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (card, (status, _, answer)) in futures_util::future::join_all(taps).await {
+            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&answer));
+            outcomes.entry(card).or_default().push(json_of(&answer)["outcome"].as_str().unwrap_or_default().to_owned());
+        }
+        for (card, mut answers) in outcomes {
+            answers.sort();
+            assert_eq!(answers, ["already_recorded", "already_recorded", "already_recorded", outcome], "card {card}, {mode}");
+        }
+        assert_eq!(attendance_rows(&app), 8 * (round as i64 + 1), "one {mode} per person");
+    }
+}
+
+#[actix_web::test]
 async fn dev_1_heartbeat_brings_configuration_check_out_late_uploads_and_corrections_supersede() {
     let app = app();
     let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
