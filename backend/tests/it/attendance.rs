@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::test;
 use anwesend::clock::Clock;
-use anwesend::http::build_app;
 use anwesend_protocol as protocol;
 use diesel::prelude::*;
 use serde_json::json;
@@ -144,8 +143,7 @@ async fn trans_2_forged_stale_replayed_altered_and_revoked_device_requests_are_r
 async fn trans_2_the_same_tap_sent_five_times_at_once_records_one_check_in() {
     let app = app();
     let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
-    let state = anwesend::state::AppState { db: anwesend::db::Db::new(&app.db.app_url, 8).expect("pool"), ..app.state.clone() };
-    let service = test::init_service(build_app(state)).await;
+    let service = app.service_with_pool(8).await;
     let v = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
     let device = enrol(&service, &v.staff, &v.location, "Eingang").await;
     bind_card(&app, &service, &v.staff, &device, &v.participant, "04112233445566").await;
@@ -169,8 +167,7 @@ async fn trans_2_the_same_tap_sent_five_times_at_once_records_one_check_in() {
 async fn input_4_each_card_tapped_on_four_devices_at_once_checks_its_person_in_and_out_once() {
     let app = app();
     let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
-    let state = anwesend::state::AppState { db: anwesend::db::Db::new(&app.db.app_url, 8).expect("pool"), ..app.state.clone() };
-    let service = test::init_service(build_app(state)).await;
+    let service = app.service_with_pool(8).await;
     let v = venue(&app, &service, "verein-a", ("Anna Beispiel", "anna@example.org")).await;
     for (n, name) in ["Ben", "Cem", "Dora", "Emil", "Fatma", "Greta", "Hugo"].into_iter().enumerate() {
         let person = json!({ "name": format!("{name} Beispiel"), "email": format!("{name}@example.org"), "consent": true });

@@ -3,7 +3,6 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::test;
-use anwesend::http::build_app;
 use chrono::Duration;
 use diesel::prelude::*;
 use serde_json::{json, Value};
@@ -89,8 +88,7 @@ async fn avail_5_capacity_holds_under_500_concurrent_requests_and_confirmations_
     let app = app_with_limits(None);
     let _a = app.tenant_with_admin("verein-a", "leitung@verein-a.example");
     // The default pool of 4 connections keeps 500 waiting requests in line, not failing.
-    let state = anwesend::state::AppState { db: anwesend::db::Db::new(&app.db.app_url, 8).expect("pool"), ..app.state.clone() };
-    let service = test::init_service(build_app(state)).await;
+    let service = app.service_with_pool(8).await;
     let staff = sign_in(&service, "leitung@verein-a.example").await;
     let event = published_event(&service, &staff, event_body("Sommerfest", 50, true)).await;
     let ip = |i: usize| format!("10.0.{}.{}", i / 250, i % 250);
