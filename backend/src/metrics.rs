@@ -200,6 +200,17 @@ pub fn render(state: &AppState) -> Result<String, AppError> {
     let _ = writeln!(out, "anwesend_db_pool_connections{{state=\"idle\"}} {}", pool.idle_connections);
     header(&mut out, "anwesend_db_pool_waits_total", "counter", "Requests that had to wait for a pooled connection.");
     let _ = writeln!(out, "anwesend_db_pool_waits_total {}", state.db.waits());
+    if let Some((writes, commits)) = state.db.write_counts() {
+        header(&mut out, "anwesend_db_writes_total", "counter", "SQLite: write transactions of this node.");
+        let _ = writeln!(out, "anwesend_db_writes_total {writes}");
+        header(
+            &mut out,
+            "anwesend_db_write_commits_total",
+            "counter",
+            "SQLite: commits of this node; writes queued behind one another share one.",
+        );
+        let _ = writeln!(out, "anwesend_db_write_commits_total {commits}");
+    }
     header(&mut out, "anwesend_db_unreachable", "gauge", "1 while this node finds the database unreachable and answers 503 at once.");
     let _ = writeln!(out, "anwesend_db_unreachable {}", u8::from(state.db.is_unreachable()));
 

@@ -8,6 +8,7 @@ pub mod listen;
 mod prepared;
 pub mod schema;
 mod scope;
+mod writer;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,8 +20,6 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use prepared::{raw, with, FirstWriteReturned, Raw, Together};
 pub use scope::TenantScope;
-
-use crate::runtime::FifoGate;
 
 use crate::error::AppError;
 
@@ -212,7 +211,7 @@ pub struct Db {
     /// so none waits in SQLite's busy handler (whose sleeps grow and let later writers
     /// overtake), and write on one connection. Readers never pass it (WAL, deferred read
     /// transactions).
-    writers: Option<std::sync::Arc<Writers>>,
+    writers: Option<std::sync::Arc<writer::Writers>>,
     outage: std::sync::Arc<Outage>,
     /// Requests that found no idle connection at once (metrics).
     waits: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -296,28 +295,6 @@ impl Drop for ProcessLock {
     }
 }
 
-/// SQLite: the writers' turn and the one connection write transactions run on. A
-/// connection that only the writer whose turn it is uses keeps its page cache from one
-/// transaction to the next; SQLite empties a connection's cache whenever another
-/// connection has written since its last transaction, so with the writes spread over the
-/// pool every write transaction read its pages anew.
-struct Writers {
-    gate: FifoGate,
-    /// Opened by the first writer; opened again after a writer left it broken.
-    conn: std::sync::Mutex<Option<DbConnection>>,
-}
-
-/// A writer's turn.
-struct Turn<'g> {
-    _pass: crate::runtime::Pass<'g>,
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        WRITING.with(|w| w.set(false));
-    }
-}
-
 impl Db {
     /// Builds the pool without connecting, so a server can start (and report
     /// "not ready") while its database is down.
@@ -339,41 +316,36 @@ impl Db {
             .test_on_check_out(true)
             .build_unchecked(Manager(url.clone(), outage.clone()));
         let sqlite = matches!(url, DatabaseUrl::Sqlite(_));
-        let writers = sqlite.then(|| std::sync::Arc::new(Writers { gate: FifoGate::new(1), conn: Default::default() }));
+        let writers = sqlite.then(|| std::sync::Arc::new(writer::Writers::new()));
         let checkpointer = sqlite.then(|| Checkpointer::start(&url));
         Ok(Self { pool, url, writers, outage, waits: Default::default(), _checkpointer: checkpointer, heads: Default::default() })
     }
 
     /// Runs `f` in a write transaction in `scope` (none: platform work). SQLite: in the
-    /// writers' turn, on their connection; a write opened inside another on the same
-    /// thread (which holds the turn) takes a pooled connection. PostgreSQL: a pooled
-    /// connection.
+    /// writers' turn, on their connection, in a commit it may share with the writes next
+    /// in line (`writer`); a write opened inside another on the same thread (which holds
+    /// the turn) takes a pooled connection. PostgreSQL: a pooled connection.
     fn write<T>(&self, scope: Option<&TenantScope>, f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
         let Some(writers) = self.writers.as_deref().filter(|_| !WRITING.with(std::cell::Cell::get)) else {
             let mut conn = self.conn()?;
             return transaction(&mut conn, Mode::Write, scope, &self.heads, f);
         };
-        let pass = writers.gate.enter(WRITE_TURN).ok_or_else(|| AppError::Unavailable("the database is busy; try again".into()))?;
-        WRITING.with(|w| w.set(true));
-        let _turn = Turn { _pass: pass };
-        // Poisoned only by a writer that panicked; its connection is then dropped below.
-        let mut slot = writers.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if slot.as_mut().is_some_and(|conn| conn.is_broken()) {
-            *slot = None;
-        }
-        if slot.is_none() {
-            *slot = Some(self.url.connect().map_err(|e| AppError::Unavailable(e.to_string()))?);
-        }
-        let conn = slot.as_mut().expect("opened above");
-        let result = transaction(conn, Mode::Write, scope, &self.heads, f);
-        if conn.is_broken() {
-            *slot = None;
-        }
-        result
+        writers.write(&self.url, &self.heads, scope, WRITE_TURN, f)
     }
 
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
+    }
+
+    /// SQLite: this handle's writes and commits so far (writes queued behind one another
+    /// share a commit); `None` on PostgreSQL, where each write commits on its own.
+    pub fn write_counts(&self) -> Option<(u64, u64)> {
+        self.writers.as_deref().map(writer::Writers::counts)
+    }
+
+    /// SQLite: writers waiting for their turn now; 0 on PostgreSQL, where none waits.
+    pub fn writers_waiting(&self) -> usize {
+        self.writers.as_deref().map_or(0, writer::Writers::waiting)
     }
 
     /// A pooled connection. A burst waits up to 30 s for one; while the database is
