@@ -1,19 +1,19 @@
 //! SQLite's writers (issue #16). Write transactions take turns at one FIFO gate and run on
-//! one connection; writes that follow each other closely share a commit. Each write runs
-//! in the batch open on that connection, each after the first in a savepoint, so one that
-//! fails is undone alone.
-//! The write whose turn ends with nobody waiting, or that fills the batch, commits it;
-//! every write of a batch returns only once the batch has committed (or failed), so an
-//! answer never rests on a change that is not stored.
+//! one connection, and writes that follow each other closely share a commit: the first
+//! write of a batch runs in it directly, each later one in a savepoint, so one that fails
+//! is undone alone. The write whose turn ends with nobody waiting, or that fills the batch,
+//! commits it; every write of a batch returns only once the batch has committed (or
+//! failed), so an answer never rests on a change that is not stored.
 //!
 //! One connection: SQLite empties a connection's page cache whenever another connection
 //! has written since its last transaction, so with the writes spread over the pool every
 //! write transaction read its pages anew.
 //!
-//! Shared commits: a commit writes each page the transaction changed into the log, one `pwrite` per
-//! page and frame header, and consecutive taps change the same pages (the last leaf of each
-//! table and index). Committed one by one, those writes were a fifth of the server's CPU
-//! at 10 connections, all of it inside the one turn every writer waits for.
+//! Shared commits: a commit writes each page the transaction changed into the log, one
+//! `pwrite` per page and one per frame header, and consecutive taps change the same pages
+//! (the last leaf of each table and index). Committed one by one, those writes were a fifth
+//! of the CPU time sampled in the check-in bench at 10 connections, all of it inside the
+//! one turn every writer waits for.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -82,9 +82,10 @@ struct Settled {
 
 #[derive(Default)]
 struct Outcomes {
-    /// Every batch up to this number has committed or failed (they end in order: one is open at a time).
+    /// Every batch up to this number has ended (in order: one is open at a time).
     up_to: u64,
-    /// The latest batches that failed, with the reason.
+    /// The latest batches that failed with writes waiting for them, with the reason. Such
+    /// a failure is rare (a full disk, a broken connection): 64 are kept.
     failed: VecDeque<(u64, String)>,
 }
 
@@ -152,13 +153,14 @@ impl Writer {
         }
     }
 
-    /// Rolls back the open batch, whose only write failed.
+    /// Rolls back the open batch, whose only write failed. No other write waits for it,
+    /// so it takes no place among the failures waiting writes look up.
     fn roll_back(&mut self, settled: &Settled) {
         let (Some(batch), Some(conn)) = (self.batch.take(), self.conn.as_mut()) else { return };
         if <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn).is_err() {
             self.conn = None;
         }
-        settled.settle(batch.number, Some("rolled back".into()));
+        settled.settle(batch.number, None);
     }
 
     /// Gives the open batch up: the connection is closed, which rolls back whatever it
