@@ -14,13 +14,18 @@ use anwesend::runtime::FifoGate;
 use crate::common::test_app;
 use crate::fixtures::tenant;
 
-/// Waits (bounded) until `n` callers sleep at the gate.
-fn until_waiting(gate: &FifoGate, n: usize) {
+/// Waits (bounded) until `waiting()` counts `n` callers queued.
+fn until_queued(n: usize, waiting: impl Fn() -> usize) {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while gate.waiting() < n {
+    while waiting() < n {
         assert!(std::time::Instant::now() < deadline, "{n} callers never queued");
         std::thread::yield_now();
     }
+}
+
+/// Waits (bounded) until `n` callers wait at the gate.
+fn until_waiting(gate: &FifoGate, n: usize) {
+    until_queued(n, || gate.waiting());
 }
 
 #[test]
@@ -106,10 +111,8 @@ fn queued_writes(
                         let written = write(i, tx);
                         if i == 0 {
                             inside.send(()).expect("signal");
-                            let deadline = std::time::Instant::now() + Duration::from_secs(60);
-                            while sqlite && db.writers_waiting() < writes - 1 {
-                                assert!(std::time::Instant::now() < deadline, "the other writers never queued");
-                                std::thread::yield_now();
+                            if sqlite {
+                                until_queued(writes - 1, || db.writers_waiting());
                             }
                         }
                         written
