@@ -68,13 +68,17 @@ impl DatabaseUrl {
                 // would fail at once ("database is locked") while another connection writes.
                 // secure_delete: deleted rows are overwritten, not left in free pages (PRIV-4).
                 // No checkpoint by the committing writer: `Checkpointer` does it beside them.
+                // Temporary data in memory: a shared commit's savepoints (`writer`) copy the
+                // pages they change into a sub-journal, which would otherwise spill into a
+                // temp file past 64 KiB; nor do pages of personal data land outside the file.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000;
                      PRAGMA foreign_keys = ON;
                      PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA secure_delete = ON;
-                     PRAGMA wal_autocheckpoint = 0;",
+                     PRAGMA wal_autocheckpoint = 0;
+                     PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
